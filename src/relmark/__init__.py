@@ -1,0 +1,39 @@
+"""relmark: typed relationship-marketing models.
+
+Five capabilities, one package each:
+
+- :mod:`relmark.data` and :mod:`relmark.datasets`: from transactions to per-customer summaries;
+- :mod:`relmark.clv`: probabilistic customer-lifetime-value models (BG/NBD, MBG/NBD, Pareto/NBD,
+  BG/BB, sBG, Gamma-Gamma);
+- :mod:`relmark.lifecycle`: relationship stages, transitions and Markov chains;
+- :mod:`relmark.scoring`: trust, satisfaction, survey psychometrics, NPS and RFM;
+- :mod:`relmark.domain`: customers, partners, affiliates, referrals and loyalty as typed objects.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from relmark.errors import (
+    ConvergenceError,
+    ConvergenceWarning,
+    DataError,
+    ParameterError,
+    RelmarkError,
+    SchemaError,
+)
+
+try:
+    __version__ = version("relmark")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
+    __version__ = "0.0.0"
+
+__all__ = [
+    "ConvergenceError",
+    "ConvergenceWarning",
+    "DataError",
+    "ParameterError",
+    "RelmarkError",
+    "SchemaError",
+    "__version__",
+]
