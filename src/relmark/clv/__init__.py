@@ -1,1 +1,24 @@
-"""relmark.clv."""
+"""Probabilistic customer-lifetime-value models ("buy till you die").
+
+Every model is a small module with its likelihood and predictions as plain vectorised
+functions, and a thin class registered in :data:`MODELS` that holds the parameters (and, when
+fitted, the :class:`FitResult`). All models share one maximum-likelihood engine.
+"""
+
+from relmark.clv._base import CLVModel, Interval, load_model
+from relmark.clv._params import Param, ParamSet
+from relmark.clv._registry import MODELS, get_model
+from relmark.clv._result import FitResult
+from relmark.clv.bgnbd import BGNBD
+
+__all__ = [
+    "BGNBD",
+    "MODELS",
+    "CLVModel",
+    "FitResult",
+    "Interval",
+    "Param",
+    "ParamSet",
+    "get_model",
+    "load_model",
+]

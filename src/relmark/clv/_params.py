@@ -1,0 +1,169 @@
+"""Model parameters declared as data.
+
+A model lists its parameters as :class:`Param` objects: name, open domain ``(lower, upper)``,
+typical range and a description. Everything else is derived from that declaration: validation of
+user-given values, the transform to an unconstrained scale for optimisation (and its Jacobian for
+the delta method), start values, and the ranges hypothesis draws from in the contract tests.
+
+Transforms
+----------
+- ``(lower, inf)``: :math:`\\theta = \\text{lower} + e^{u}`;
+- ``(lower, upper)``: :math:`\\theta = \\text{lower} + (\\text{upper} - \\text{lower})\\,
+  \\operatorname{expit}(u)`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit, logit
+
+from relmark.data._validate import FloatArray
+from relmark.errors import ParameterError
+
+__all__ = ["Param", "ParamSet"]
+
+
+@dataclass(frozen=True)
+class Param:
+    """One model parameter.
+
+    Parameters
+    ----------
+    name
+        The name used in the literature (``r``, ``alpha``, ``a``, ``b``, ...).
+    description
+        What the parameter means, in words.
+    typical
+        A range ``(low, high)`` of values seen in practice; start values and property tests use it.
+    lower, upper
+        The open domain ``lower < value < upper``.
+    """
+
+    name: str
+    description: str
+    typical: tuple[float, float]
+    lower: float = 0.0
+    upper: float = math.inf
+
+    def __post_init__(self) -> None:
+        lo, hi = self.typical
+        if not (self.lower <= lo < hi <= self.upper):
+            raise ValueError(f"typical range of {self.name} must lie inside its domain")
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the domain has a finite upper bound."""
+        return math.isfinite(self.upper)
+
+    def check(self, value: float) -> float:
+        """Return ``value`` as a float if it lies in the domain, else raise ParameterError."""
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ParameterError(f"parameter {self.name}={value!r} is not a number") from None
+        if not (self.lower < v < self.upper) or not math.isfinite(v):
+            dom = f"({self.lower:g}, {self.upper:g})"
+            raise ParameterError(f"parameter {self.name}={v!r} is outside its domain {dom}")
+        return v
+
+    def to_unconstrained(self, value: FloatArray | np.float64) -> FloatArray:
+        """Map values in the domain to the real line."""
+        v = np.asarray(value, dtype=np.float64)
+        if self.bounded:
+            return np.asarray(logit((v - self.lower) / (self.upper - self.lower)), np.float64)
+        return np.asarray(np.log(v - self.lower), np.float64)
+
+    def from_unconstrained(self, u: FloatArray | np.float64) -> FloatArray:
+        """Map the real line to the domain."""
+        w = np.asarray(u, dtype=np.float64)
+        if self.bounded:
+            return np.asarray(self.lower + (self.upper - self.lower) * expit(w), np.float64)
+        return np.asarray(self.lower + np.exp(w), np.float64)
+
+    def jacobian(self, u: FloatArray | np.float64) -> FloatArray:
+        """Derivative of :meth:`from_unconstrained` at ``u``."""
+        w = np.asarray(u, dtype=np.float64)
+        if self.bounded:
+            s = expit(w)
+            return np.asarray((self.upper - self.lower) * s * (1.0 - s), np.float64)
+        return np.asarray(np.exp(w), np.float64)
+
+    @property
+    def default_start(self) -> float:
+        """The geometric (or arithmetic, for bounded domains) middle of the typical range."""
+        lo, hi = self.typical
+        if self.bounded or lo - self.lower <= 0:
+            return 0.5 * (lo + hi)
+        return self.lower + math.sqrt((lo - self.lower) * (hi - self.lower))
+
+
+@dataclass(frozen=True)
+class ParamSet:
+    """The ordered parameters of a model, with vectorised transforms."""
+
+    params: tuple[Param, ...]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Parameter names, in order."""
+        return tuple(p.name for p in self.params)
+
+    def __len__(self) -> int:
+        return len(self.params)
+
+    def validate(self, values: Mapping[str, float], *, model: str) -> FloatArray:
+        """Check a mapping of parameter values and return them as an ordered array."""
+        missing = [n for n in self.names if n not in values]
+        extra = [n for n in values if n not in self.names]
+        if missing or extra:
+            parts = []
+            if missing:
+                parts.append(f"missing {', '.join(missing)}")
+            if extra:
+                parts.append(f"unknown {', '.join(extra)}")
+            raise ParameterError(
+                f"{model} takes parameters {', '.join(self.names)}: {'; '.join(parts)}"
+            )
+        return np.array([p.check(values[p.name]) for p in self.params], dtype=np.float64)
+
+    def to_unconstrained(self, values: FloatArray) -> FloatArray:
+        """Vector of unconstrained values."""
+        return np.array(
+            [p.to_unconstrained(np.float64(v)) for p, v in zip(self.params, values, strict=True)]
+        )
+
+    def from_unconstrained(self, u: FloatArray) -> FloatArray:
+        """Vector of natural values (works on the last axis of a 2-d array of draws too)."""
+        u = np.asarray(u, dtype=np.float64)
+        cols = [p.from_unconstrained(u[..., i]) for i, p in enumerate(self.params)]
+        return np.stack(cols, axis=-1)
+
+    def jacobian(self, u: FloatArray) -> FloatArray:
+        """Diagonal of the Jacobian of :meth:`from_unconstrained`."""
+        return np.array([p.jacobian(u[i]) for i, p in enumerate(self.params)])
+
+    def default_start(self) -> FloatArray:
+        """Start values from the typical ranges."""
+        return np.array([p.default_start for p in self.params])
+
+    def replace(self, **bounds: tuple[float, float]) -> ParamSet:
+        """A copy with some domains changed, e.g. ``replace(q=(1.0, inf))``."""
+        new = []
+        for p in self.params:
+            if p.name in bounds:
+                lo, hi = bounds[p.name]
+                tlo, thi = p.typical
+                typical = (max(tlo, lo + 1e-3), max(thi, lo + 1.0))
+                new.append(Param(p.name, p.description, typical, lo, hi))
+            else:
+                new.append(p)
+        return ParamSet(tuple(new))
+
+
+def names_of(params: Sequence[Param]) -> tuple[str, ...]:
+    """Names of a sequence of parameters."""
+    return tuple(p.name for p in params)
