@@ -10,12 +10,14 @@ from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import MODELS, get_model
 from relmark.clv._result import FitResult
 from relmark.clv.bgnbd import BGNBD
+from relmark.clv.gammagamma import GammaGamma
 
 __all__ = [
     "BGNBD",
     "MODELS",
     "CLVModel",
     "FitResult",
+    "GammaGamma",
     "Interval",
     "Param",
     "ParamSet",

@@ -1,0 +1,245 @@
+r"""Gamma-Gamma: the spend per transaction.
+
+Fader, Hardie & Lee (2005), "RFM and CLV: using iso-value curves for customer base analysis",
+*Journal of Marketing Research* 42(4), 415-430; Fader & Hardie (2013), "The Gamma-Gamma model of
+monetary value", note 025.
+
+A customer's transaction values are i.i.d. :math:`\text{Gamma}(p, \nu)`; across customers
+:math:`\nu \sim \text{Gamma}(q, \gamma)`. For a customer with :math:`x` repeat transactions of
+mean value :math:`\bar z`, the density of :math:`\bar z` (note 025, eq. 4) is
+
+.. math::
+
+    f(\bar z \mid p, q, \gamma, x) =
+      \frac{\Gamma(px+q)}{\Gamma(px)\,\Gamma(q)}
+      \frac{\gamma^q\, \bar z^{px-1}\, x^{px}}{(\gamma + x\bar z)^{px+q}},
+
+and the expected spend per transaction given the history is the weighted average of the population
+mean :math:`p\gamma/(q-1)` and the customer's own mean:
+
+.. math::
+
+    E[Z \mid \bar z, x] = \frac{q-1}{px+q-1}\,\frac{p\gamma}{q-1}
+                        + \frac{px}{px+q-1}\,\bar z
+                        = \frac{p(\gamma + x\bar z)}{px+q-1}.
+
+The population mean exists only for :math:`q > 1`: a model with :math:`q \le 1` predicts an
+infinite mean spend and is refused. Fitting constrains :math:`q > 1` by default.
+
+Only repeat buyers (``frequency > 0``) carry information on spend; the fit uses them and records
+how many customers without repeat purchases it set aside (``fit_result.extra["n_excluded"]``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import digamma, gammaln
+
+from relmark.clv._base import CLVModel, RngLike
+from relmark.clv._engine import Likelihood
+from relmark.clv._params import Param, ParamSet
+from relmark.clv._registry import register
+from relmark.clv._rfm import as_rng
+from relmark.data._validate import FloatArray, _first, as_float_array
+from relmark.errors import DataError, ParameterError
+
+__all__ = ["GammaGamma", "expected_spend", "loglik", "loglik_grad", "simulate"]
+
+PARAMS = ParamSet(
+    (
+        Param("p", "shape of the gamma distribution of one transaction's value", (0.5, 20.0)),
+        Param("q", "shape of the gamma distribution of the scale nu across customers", (1.5, 20.0)),
+        Param("gamma", "scale of the gamma distribution of nu (in money units)", (1.0, 200.0)),
+    )
+)
+
+
+def loglik(params: FloatArray, frequency: FloatArray, monetary_value: FloatArray) -> FloatArray:
+    """Per-customer log-density of the mean spend (note 025, eq. 4); ``frequency > 0``."""
+    p, q, g = params
+    x, z = frequency, monetary_value
+    px = p * x
+    out: FloatArray = (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * np.log(g)
+        + (px - 1.0) * np.log(z)
+        + px * np.log(x)
+        - (px + q) * np.log(g + x * z)
+    )
+    return out
+
+
+def loglik_grad(
+    params: FloatArray, frequency: FloatArray, monetary_value: FloatArray
+) -> FloatArray:
+    """Analytic gradient of :func:`loglik` with respect to ``[p, q, gamma]``: shape (n, 3)."""
+    p, q, g = params
+    x, z = frequency, monetary_value
+    px = p * x
+    log_gxz = np.log(g + x * z)
+    psi = digamma(px + q)
+    out = np.empty((x.shape[0], 3))
+    out[:, 0] = x * (psi - digamma(px) + np.log(z) + np.log(x) - log_gxz)
+    out[:, 1] = psi - digamma(q) + np.log(g) - log_gxz
+    out[:, 2] = q / g - (px + q) / (g + x * z)
+    return out
+
+
+def expected_spend(
+    params: FloatArray, frequency: FloatArray, monetary_value: FloatArray
+) -> FloatArray:
+    """Expected value of a transaction given ``x`` repeat purchases of mean ``monetary_value``.
+
+    For ``x = 0`` this is the population mean :math:`p\\gamma/(q-1)`.
+
+    Examples
+    --------
+    Fader, Hardie & Lee (2005, JMR) estimates on the CDNOW sample:
+
+    >>> import numpy as np
+    >>> from relmark.clv import gammagamma
+    >>> p = np.array([6.25, 3.74, 15.44])
+    >>> round(float(gammagamma.expected_spend(p, np.array([0.0]), np.array([0.0]))[0]), 2)
+    35.22
+    """
+    p, q, g = params
+    out: FloatArray = p * (g + frequency * monetary_value) / (p * frequency + q - 1.0)
+    return out
+
+
+def simulate(
+    params: FloatArray, frequency: npt.ArrayLike, *, rng: RngLike = None
+) -> dict[str, FloatArray]:
+    """Simulate mean spend of customers with the given numbers of repeat transactions.
+
+    Customers with ``frequency == 0`` get ``monetary_value == 0`` (as in lifetimes' summaries).
+    """
+    p, q, g = params
+    gen = as_rng(rng)
+    x = np.atleast_1d(np.asarray(frequency, dtype=np.float64))
+    nu = gen.gamma(q, 1.0 / g, size=x.shape[0])
+    # The mean of x i.i.d. Gamma(p, nu) values is Gamma(p x, x nu).
+    safe_x = np.where(x > 0, x, 1.0)
+    mean = gen.gamma(p * safe_x, 1.0 / (safe_x * nu))
+    return {"frequency": x, "monetary_value": np.where(x > 0, mean, 0.0)}
+
+
+@register
+class GammaGamma(CLVModel):
+    """The Gamma-Gamma spend model with parameters ``p, q, gamma``.
+
+    >>> from relmark.clv import GammaGamma
+    >>> spend = GammaGamma(p=6.25, q=3.74, gamma=15.44)
+    >>> [round(float(v), 2) for v in spend.expected_spend([0, 2], [0.0, 22.35])]
+    [35.22, 24.66]
+
+    A model with ``q <= 1`` has no finite mean spend and is refused:
+
+    >>> GammaGamma(p=6.0, q=0.9, gamma=15.0)
+    Traceback (most recent call last):
+    ...
+    relmark.errors.ParameterError: GammaGamma needs q > 1 (got q=0.9): ...
+    """
+
+    name: ClassVar[str] = "GammaGamma"
+    param_set: ClassVar[ParamSet] = PARAMS
+    data_fields: ClassVar[tuple[str, ...]] = ("frequency", "monetary_value")
+    likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad)
+
+    def _check_params(self, values: FloatArray) -> None:
+        q = float(values[1])
+        if q <= 1.0:
+            raise ParameterError(
+                f"GammaGamma needs q > 1 (got q={q:g}): with q <= 1 the mean spend "
+                "p*gamma/(q-1) is infinite or negative; refit with the default constraint q > 1"
+            )
+
+    @classmethod
+    def _fit_param_set(cls) -> tuple[ParamSet, dict[str, Any]]:
+        return cls.param_set.replace(q=(1.0, math.inf)), {"bounds": {"q": [1.0, math.inf]}}
+
+    @classmethod
+    def _validate_data(
+        cls, arrays: dict[str, FloatArray], labels: Sequence[object] | None
+    ) -> tuple[FloatArray, ...]:
+        x, z = arrays["frequency"], arrays["monetary_value"]
+        bad = (x < 0) | (x != np.round(x))
+        if bad.any():
+            raise DataError(
+                "must be a non-negative integer",
+                column="frequency",
+                rows=_first(bad, labels),
+            )
+        bad = (x > 0) & (z <= 0)
+        if bad.any():
+            raise DataError(
+                "mean spend must be > 0 for customers with repeat purchases",
+                column="monetary_value",
+                rows=_first(bad, labels),
+            )
+        return x, z
+
+    @classmethod
+    def fit(
+        cls,
+        data: object = None,
+        *,
+        weights: npt.ArrayLike | None = None,
+        start: Mapping[str, float] | None = None,
+        compress: bool | None = None,
+        time_unit: str | None = None,
+        **columns: npt.ArrayLike | None,
+    ) -> Self:
+        """Fit on the repeat buyers (``frequency > 0``) of ``data``; see :meth:`CLVModel.fit`.
+
+        Customers without repeat purchases carry no spend information; they are set aside and
+        counted in ``fit_result.extra["n_excluded"]``.
+        """
+        (x, z), w = cls._coerce(data, weights, columns)
+        keep = x > 0
+        if not keep.any():
+            raise DataError("no customer has repeat purchases: spend cannot be fitted")
+        w_all = np.ones(x.shape[0]) if w is None else w
+        n_excluded = round(float(w_all[~keep].sum()))
+        model = super().fit(
+            {"frequency": x[keep], "monetary_value": z[keep]},
+            weights=w_all[keep],
+            start=start,
+            compress=compress,
+            time_unit=time_unit if time_unit is not None else getattr(data, "time_unit", None),
+        )
+        model.fit_result.extra["n_excluded"] = n_excluded
+        return model
+
+    @classmethod
+    def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
+        # Method of moments on the customers' means: E[z] = p*gamma/(q-1).
+        _, z = data
+        mean = float(weights @ z) / float(weights.sum())
+        p, q = 5.0, 4.0
+        return np.array([p, q, max(mean * (q - 1.0) / p, 1e-3)])
+
+    def expected_spend(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> FloatArray:
+        """Expected spend per transaction; see :func:`expected_spend`."""
+        x = as_float_array(np.atleast_1d(frequency), "frequency")
+        z = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
+        x, z = np.broadcast_arrays(x, z)
+        self._validate_data({"frequency": x, "monetary_value": z}, None)
+        return expected_spend(self._values, x, z)
+
+    @property
+    def mean_spend(self) -> float:
+        """Population mean spend per transaction, :math:`p\\gamma/(q-1)`."""
+        p, q, g = self._values
+        return float(p * g / (q - 1.0))
+
+    def simulate(self, frequency: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
+        """Simulate mean spend for customers with given repeat purchases; see :func:`simulate`."""
+        return simulate(self._values, frequency, rng=rng)
