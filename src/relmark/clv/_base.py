@@ -79,15 +79,27 @@ class CLVModel:
 
     __slots__ = ("_fit", "_values", "time_unit")
 
-    def __init__(
-        self, *, time_unit: str | None = None, _fit: FitResult | None = None, **params: float
-    ) -> None:
+    def __init__(self, **params: float) -> None:
         values = self.param_set.validate(params, model=self.name)
         self._check_params(values)
         values.setflags(write=False)
         self._values: FloatArray = values
-        self._fit = _fit
-        self.time_unit = time_unit
+        self._fit: FitResult | None = None
+        self.time_unit: str | None = None
+
+    @classmethod
+    def _make(
+        cls, params: Mapping[str, float], *, time_unit: str | None, fit: FitResult | None
+    ) -> Self:
+        """Build a model with a time unit and a fit result (what fitting and loading do)."""
+        model = cls(**params)
+        model.time_unit = time_unit
+        model._fit = fit
+        return model
+
+    def with_time_unit(self, time_unit: str | None) -> Self:
+        """A copy of this model that states the time unit of its rates (e.g. ``"W"``)."""
+        return self._make(self.params, time_unit=time_unit, fit=self._fit)
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self, values: FloatArray) -> None:
@@ -249,7 +261,7 @@ class CLVModel:
             extra=extra,
         )
         unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
-        return cls(time_unit=None if unit is None else str(unit), _fit=result, **result.params)
+        return cls._make(result.params, time_unit=None if unit is None else str(unit), fit=result)
 
     @classmethod
     def _fit_param_set(cls) -> tuple[ParamSet, dict[str, Any]]:
@@ -285,9 +297,10 @@ class CLVModel:
     def with_params(self, values: npt.ArrayLike) -> Self:
         """A copy of this model (without fit result) at other parameter values."""
         vals = np.asarray(values, dtype=np.float64)
-        return type(self)(
+        return self._make(
+            dict(zip(self.param_set.names, vals.tolist(), strict=True)),
             time_unit=self.time_unit,
-            **dict(zip(self.param_set.names, vals.tolist(), strict=True)),
+            fit=None,
         )
 
     def interval(
@@ -351,7 +364,7 @@ class CLVModel:
         if d.get("model") != cls.name:
             raise SchemaError(f"this JSON holds a {d.get('model')!r} model, not {cls.name!r}")
         fit = None if d.get("fit") is None else FitResult.from_dict(d["fit"])
-        return cls(time_unit=d.get("time_unit"), _fit=fit, **d["params"])
+        return cls._make(d["params"], time_unit=d.get("time_unit"), fit=fit)
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Self:

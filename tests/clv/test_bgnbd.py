@@ -1,0 +1,287 @@
+"""BG/NBD against the paper, an mpmath oracle, lifetimes and simulation."""
+
+from __future__ import annotations
+
+import importlib.resources
+import json
+
+import mpmath as mp
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmark.clv import BGNBD, bgnbd, load_model
+from relmark.errors import DataError, ParameterError, SchemaError
+
+PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    path = importlib.resources.files("lifetimes") / "datasets" / "cdnow_customers_summary.csv"
+    with importlib.resources.as_file(path) as p:
+        return pd.read_csv(p)
+
+
+@pytest.fixture(scope="module")
+def fitted(cdnow: pd.DataFrame) -> BGNBD:
+    return BGNBD.fit(cdnow)
+
+
+# --------------------------------------------------------------------------- published values
+def test_fit_reproduces_published_parameters(fitted: BGNBD) -> None:
+    """Fader, Hardie & Lee (2005), Marketing Science 24(2), section 5: on the CDNOW 1/10 sample
+    (2357 customers, weeks) r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4."""
+    for name, value in PUBLISHED.items():
+        assert round(fitted.params[name], 3) == value, name
+    assert round(fitted.fit_result.loglik, 1) == -9582.4
+    assert fitted.fit_result.converged
+    assert fitted.fit_result.nobs == 2357
+    assert fitted.fit_result.n_unique == 1016  # identical rows grouped (DOMAIN.md 2.1)
+
+
+def test_published_conditional_expectation() -> None:
+    """FHL (2005), section 5: x = 2, t_x = 30.43, T = 38.86 -> 1.226 purchases in 39 weeks."""
+    model = BGNBD(**PUBLISHED)
+    assert round(float(model.conditional_expected_purchases(39, 2, 30.43, 38.86)[0]), 3) == 1.226
+
+
+# --------------------------------------------------------------------------- mpmath oracle
+mp.mp.dps = 50
+
+
+def mp_loglik(r, alpha, a, b, x, tx, T):
+    r, alpha, a, b, x, tx, T = map(mp.mpf, (r, alpha, a, b, x, tx, T))
+    base = mp.gamma(r + x) * alpha**r / mp.gamma(r)
+    l1 = mp.beta(a, b + x) / mp.beta(a, b) * base / (alpha + T) ** (r + x)
+    l2 = 0
+    if x > 0:
+        l2 = mp.beta(a + 1, b + x - 1) / mp.beta(a, b) * base / (alpha + tx) ** (r + x)
+    return mp.log(l1 + l2)
+
+
+def mp_p_alive(r, alpha, a, b, x, tx, T):
+    r, alpha, a, b, x, tx, T = map(mp.mpf, (r, alpha, a, b, x, tx, T))
+    if x == 0:
+        return mp.mpf(1)
+    return 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
+
+
+def mp_conditional(r, alpha, a, b, t, x, tx, T):
+    """FHL (2005) eq. 10 in its original (untransformed) form, at 50 digits."""
+    r, alpha, a, b, t, x, tx, T = map(mp.mpf, (r, alpha, a, b, t, x, tx, T))
+    z = t / (alpha + T + t)
+    with mp.workdps(150):  # at 50 digits mpmath's hyp2f1 is wrong for parameters ~ 1e4
+        hyp = mp.hyp2f1(r + x, b + x, a + b + x - 1, z)
+    num = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp)
+    return num * mp_p_alive(r, alpha, a, b, x, tx, T)
+
+
+def mp_prob_n(r, alpha, a, b, n, t):
+    """FHL (2005) eq. 8 with its finite sum, at 50 digits."""
+    r, alpha, a, b, t = map(mp.mpf, (r, alpha, a, b, t))
+    q = alpha / (alpha + t)
+    first = (
+        (mp.beta(a, b + n) / mp.beta(a, b) * mp.gamma(r + n) / (mp.gamma(r) * mp.factorial(n)))
+        * q**r
+        * (1 - q) ** n
+    )
+    if n == 0:
+        return first
+    s = mp.fsum(mp.gamma(r + j) / (mp.gamma(r) * mp.factorial(j)) * (1 - q) ** j for j in range(n))
+    return first + mp.beta(a + 1, b + n - 1) / mp.beta(a, b) * (1 - q**r * s)
+
+
+HARD = [
+    # (r, alpha, a, b, x, t_x, T)
+    (0.243, 4.414, 0.793, 2.426, 2, 30.43, 38.86),  # the paper's customer
+    (0.243, 4.414, 0.793, 2.426, 10_000, 52.0, 52.0),  # x in the thousands, t_x = T
+    (0.243, 4.414, 0.793, 2.426, 0, 0.0, 1e4),  # very large T
+    (1e-3, 0.1, 2.5, 4.0, 3, 1.5, 2.0),  # tiny r
+    (5.0, 100.0, 1.0005, 3.0, 7, 20.0, 30.0),  # a next to the removable singularity
+    (0.5, 2.0, 1.0, 1.5, 4, 5.0, 9.0),  # a = 1 exactly
+    (20.0, 1e-2, 0.2, 50.0, 40, 1.0, 1.0),  # huge r / alpha, t_x = T
+    (0.8, 3.0, 12.0, 0.3, 1, 0.5, 100.0),  # b < 1
+]
+
+
+@pytest.mark.parametrize("case", HARD)
+def test_against_mpmath(case: tuple[float, ...]) -> None:
+    """Log-likelihood, P(alive) and E[Y(t) | x, t_x, T] agree with 50-digit mpmath to 1e-9."""
+    r, alpha, a, b, x, tx, T = case
+    p = np.array([r, alpha, a, b])
+    args = (np.array([x], float), np.array([tx], float), np.array([T], float))
+    ll = bgnbd.loglik(p, *args)[0]
+    assert ll == pytest.approx(float(mp_loglik(*case)), rel=1e-10, abs=1e-10)
+    pa = bgnbd.p_alive(p, *args)[0]
+    assert pa == pytest.approx(float(mp_p_alive(*case)), rel=1e-9, abs=1e-300)
+    for t in (0.5, 39.0, 520.0):
+        got = bgnbd.conditional_expected_purchases(p, np.array([t]), *args)[0]
+        if a == 1.0:  # the oracle needs the limit: evaluate it just off the singularity
+            want = (
+                mp_conditional(r, alpha, a + 1e-12, b, t, x, tx, T)
+                + mp_conditional(r, alpha, a - 1e-12, b, t, x, tx, T)
+            ) / 2
+        else:
+            want = mp_conditional(r, alpha, a, b, t, x, tx, T)
+        assert np.isfinite(got)
+        assert got == pytest.approx(float(want), rel=1e-9), t
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 5, 30])
+def test_prob_purchases_against_mpmath(n: int) -> None:
+    p = np.array([0.243, 4.414, 0.793, 2.426])
+    for t in (1.0, 39.0, 78.0):
+        got = bgnbd.prob_purchases(p, np.array([float(n)]), np.array([t]))[0]
+        assert got == pytest.approx(
+            float(mp_prob_n(p[0], p[1], p[2], p[3], n, t)), rel=1e-9, abs=1e-15
+        )
+
+
+def test_prob_purchases_sums_to_one_and_matches_mean() -> None:
+    """sum_n P(X(t)=n) = 1 and sum_n n P(X(t)=n) = E[X(t)]: eq. 8 against eq. 9."""
+    model = BGNBD(r=0.5, alpha=3.0, a=2.5, b=4.0)
+    n = np.arange(0, 3000, dtype=float)
+    probs = model.prob_purchases(n, np.full_like(n, 20.0))
+    assert probs.sum() == pytest.approx(1.0, abs=1e-10)
+    assert float(n @ probs) == pytest.approx(float(model.expected_purchases(20.0)[0]), rel=1e-8)
+
+
+def test_gradient_against_mpmath_derivative() -> None:
+    case = (0.7, 3.0, 1.3, 2.2, 4, 12.0, 30.0)
+    p = np.array(case[:4])
+    got = bgnbd.loglik_grad(p, np.array([4.0]), np.array([12.0]), np.array([30.0]))[0]
+    for i in range(4):
+
+        def f(v: mp.mpf, i: int = i) -> mp.mpf:
+            args = list(case)
+            args[i] = v
+            return mp_loglik(*args)
+
+        assert got[i] == pytest.approx(float(mp.diff(f, mp.mpf(case[i]))), rel=1e-8)
+
+
+# --------------------------------------------------------------------------- lifetimes
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_agrees_with_lifetimes(cdnow: pd.DataFrame) -> None:
+    """Predictions at lifetimes' own estimates agree to 1e-6 on every CDNOW customer."""
+    from lifetimes import BetaGeoFitter
+
+    lt = BetaGeoFitter().fit(cdnow["frequency"], cdnow["recency"], cdnow["T"])
+    model = BGNBD(**{k: float(v) for k, v in lt.params_.items()})
+    x, tx, T = cdnow["frequency"], cdnow["recency"], cdnow["T"]
+    np.testing.assert_allclose(
+        model.p_alive(x, tx, T), lt.conditional_probability_alive(x, tx, T), rtol=1e-6
+    )
+    np.testing.assert_allclose(
+        model.conditional_expected_purchases(39, x, tx, T),
+        lt.conditional_expected_number_of_purchases_up_to_time(39, x, tx, T),
+        rtol=1e-6,
+    )
+    ts = np.array([1.0, 10.0, 52.0])
+    np.testing.assert_allclose(
+        model.expected_purchases(ts), lt.expected_number_of_purchases_up_to_time(ts), rtol=1e-6
+    )
+    for n in range(4):
+        assert float(model.prob_purchases(n, 39.0)[0]) == pytest.approx(
+            float(lt.probability_of_n_purchases_up_to_time(39.0, n)), rel=1e-6
+        )
+    # lifetimes reports its own standard errors from an autograd Hessian: same curvature.
+    fit = BGNBD.fit(cdnow)
+    for name, se in lt.standard_errors_.items():
+        assert fit.fit_result.bse[name] == pytest.approx(float(se), rel=1e-3)
+
+
+# --------------------------------------------------------------------------- fitting
+def test_weighted_rows_fit_like_expanded_rows(cdnow: pd.DataFrame) -> None:
+    grouped = cdnow.groupby(["frequency", "recency", "T"]).size().reset_index(name="weights")
+    a = BGNBD.fit(grouped, weights=grouped["weights"], compress=False)
+    b = BGNBD.fit(cdnow, compress=False)
+    np.testing.assert_allclose(a.params_array, b.params_array, rtol=1e-7)
+    assert a.fit_result.loglik == pytest.approx(b.fit_result.loglik, rel=1e-12)
+    assert a.fit_result.nobs == b.fit_result.nobs == 2357
+
+
+def test_simulate_then_fit_recovers_parameters() -> None:
+    truth = BGNBD(r=0.6, alpha=5.0, a=1.2, b=3.0)
+    rng = np.random.default_rng(20261122)
+    T = rng.uniform(20, 60, size=20_000)
+    data = truth.simulate(T, rng=rng)
+    fitted = BGNBD.fit(data)
+    for name, value in truth.params.items():
+        est, se = fitted.params[name], fitted.fit_result.bse[name]
+        assert abs(est - value) < 4 * se, (name, est, value, se)
+
+
+def test_simulation_matches_expectation() -> None:
+    """The simulator and the closed-form E[X(t)] (eq. 9) agree (independent paths)."""
+    model = BGNBD(r=0.8, alpha=4.0, a=1.5, b=2.5)
+    sim = model.simulate(np.full(200_000, 30.0), rng=np.random.default_rng(1))
+    se = sim["frequency"].std() / np.sqrt(sim["frequency"].size)
+    assert abs(sim["frequency"].mean() - model.expected_purchases(30.0)[0]) < 4 * se
+
+
+def test_conf_int_and_summary(fitted: BGNBD) -> None:
+    ci = fitted.fit_result.conf_int(0.05)
+    wald = fitted.fit_result.conf_int(0.05, method="wald")
+    for name, value in fitted.params.items():
+        assert ci[name][0] < value < ci[name][1]
+        assert ci[name][0] > 0  # the transformed interval stays in the domain
+        half = 1.959963984540054 * fitted.fit_result.bse[name]
+        assert wald[name] == pytest.approx((value - half, value + half))
+    text = fitted.fit_result.summary()
+    assert "-9,582.4256" in text and "alpha" in text
+    assert fitted.fit_result.aic == pytest.approx(2 * 4 + 2 * 9582.4256, abs=1e-3)
+
+
+def test_prediction_interval_contains_estimate(fitted: BGNBD) -> None:
+    iv = fitted.interval(lambda m: m.p_alive([0, 2, 10], [0, 30.43, 20], [38.86] * 3), rng=3)
+    assert np.all(iv.lower <= iv.estimate) and np.all(iv.estimate <= iv.upper)
+    assert iv.estimate[0] == 1.0 and iv.upper[1] - iv.lower[1] > 0.01
+
+
+# --------------------------------------------------------------------------- persistence
+def test_json_round_trip_is_exact(fitted: BGNBD) -> None:
+    text = fitted.to_json()
+    again = BGNBD.from_json(text)
+    assert again == fitted
+    assert again.fit_result.bse == fitted.fit_result.bse
+    assert load_model(text) == fitted
+    d = json.loads(text)
+    assert d["model"] == "BGNBD" and d["schema_version"] == 1 and "relmark_version" in d
+
+
+def test_json_refuses_other_model_and_newer_schema(fitted: BGNBD) -> None:
+    from relmark.clv import GammaGamma
+
+    with pytest.raises(SchemaError, match="BGNBD"):
+        GammaGamma.from_json(fitted.to_json())
+    d = json.loads(fitted.to_json())
+    d["schema_version"] = 99
+    with pytest.raises(SchemaError, match="newer"):
+        BGNBD.from_json(json.dumps(d))
+    with pytest.raises(SchemaError):
+        BGNBD.from_json("{not json")
+
+
+# --------------------------------------------------------------------------- bad input
+def test_bad_parameters_are_refused() -> None:
+    with pytest.raises(ParameterError, match="alpha"):
+        BGNBD(r=0.2, alpha=-1.0, a=1.0, b=1.0)
+    with pytest.raises(ParameterError, match="missing b"):
+        BGNBD(r=0.2, alpha=1.0, a=1.0)
+
+
+def test_bad_data_names_column_and_customer() -> None:
+    df = pd.DataFrame(
+        {"frequency": [1, 2, 0], "recency": [5.0, 50.0, 0.0], "T": [10.0, 40.0, 8.0]},
+        index=pd.Index(["c1", "c2", "c3"], name="customer_id"),
+    )
+    with pytest.raises(DataError, match=r"recency.*'c2'"):
+        BGNBD.fit(df)
+    with pytest.raises(DataError, match="frequency"):
+        BGNBD.fit(frequency=[1.5], recency=[1.0], T=[2.0])
+    with pytest.raises(DataError, match="NaN"):
+        BGNBD(**PUBLISHED).p_alive([1.0, float("nan")], [1.0, 1.0], [2.0, 2.0])
