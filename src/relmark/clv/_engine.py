@@ -101,6 +101,7 @@ def fit_mle(
     lltol: float = 1e-8,
     maxiter: int = 2000,
     extra: dict[str, Any] | None = None,
+    quiet: bool = False,
 ) -> FitResult:
     """Maximise the weighted log-likelihood and return a :class:`FitResult`.
 
@@ -123,6 +124,10 @@ def fit_mle(
         unconstrained scale.
     lltol
         Tolerance on the log-likelihood still to gain (Newton decrement of the total).
+    extra
+        Model-specific information stored in the result.
+    quiet
+        Do not warn about non-convergence (for exploratory fits whose result is checked).
     """
     nobs = float(weights.sum())
     fun = _objective(lik, pset, data, weights, nobs)
@@ -173,15 +178,16 @@ def fit_mle(
         cov_u: FloatArray = np.linalg.inv(hess * nobs).astype(np.float64)
     else:
         cov_u = np.full_like(hess, np.nan)
-        warnings.warn(
-            f"{model}: the Hessian at the estimates is not positive definite; the parameters "
-            "are not identified by these data and standard errors are NaN",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        if not quiet:
+            warnings.warn(
+                f"{model}: the Hessian at the estimates is not positive definite; the "
+                "parameters are not identified by these data and standard errors are NaN",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
     converged = bool(grad_norm <= gtol and 0 <= decrement <= lltol)
     theta = pset.from_unconstrained(u)
-    if not converged:
+    if not converged and not quiet:
         warnings.warn(
             f"{model}: the fit did not converge (per-customer |gradient| {grad_norm:.2e}, "
             f"log-likelihood still to gain {decrement:.2e}); estimates {theta.tolist()}",

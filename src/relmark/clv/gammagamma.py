@@ -41,7 +41,7 @@ import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
 from relmark.clv._base import CLVModel, RngLike
-from relmark.clv._engine import Likelihood
+from relmark.clv._engine import Likelihood, fit_mle
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import as_rng
@@ -200,7 +200,9 @@ class GammaGamma(CLVModel):
         """Fit on the repeat buyers (``frequency > 0``) of ``data``; see :meth:`CLVModel.fit`.
 
         Customers without repeat purchases carry no spend information; they are set aside and
-        counted in ``fit_result.extra["n_excluded"]``.
+        counted in ``fit_result.extra["n_excluded"]``. The fit is constrained to ``q > 1``; data
+        whose likelihood peaks at ``q <= 1`` (spend too heavy-tailed for a finite mean) raise
+        :class:`~relmark.errors.ParameterError` instead of returning a boundary estimate.
         """
         (x, z), w = cls._coerce(data, weights, columns)
         keep = x > 0
@@ -208,6 +210,22 @@ class GammaGamma(CLVModel):
             raise DataError("no customer has repeat purchases: spend cannot be fitted")
         w_all = np.ones(x.shape[0]) if w is None else w
         n_excluded = round(float(w_all[~keep].sum()))
+        probe = fit_mle(
+            model=cls.name,
+            pset=cls.param_set,
+            lik=cls.likelihood,
+            data=(x[keep], z[keep]),
+            weights=w_all[keep],
+            start=cls._start((x[keep], z[keep]), w_all[keep]),
+            quiet=True,
+        )
+        q_hat = probe.params["q"]
+        if q_hat <= 1.0 + 1e-6:
+            raise ParameterError(
+                f"these spend data imply q = {q_hat:.3g} <= 1: a mean spend per transaction that "
+                "is infinite. The Gamma-Gamma model does not fit them; look for outliers or "
+                "returns in monetary_value, or model spend otherwise"
+            )
         model = super().fit(
             {"frequency": x[keep], "monetary_value": z[keep]},
             weights=w_all[keep],
