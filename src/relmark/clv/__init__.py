@@ -11,6 +11,7 @@ from relmark.clv._registry import MODELS, get_model
 from relmark.clv._result import FitResult
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
+from relmark.clv.migrate import from_lifetimes
 
 __all__ = [
     "BGNBD",
@@ -21,6 +22,7 @@ __all__ = [
     "Interval",
     "Param",
     "ParamSet",
+    "from_lifetimes",
     "get_model",
     "load_model",
 ]
