@@ -35,13 +35,21 @@ LogLik = Callable[..., FloatArray]
 LogLikGrad = Callable[..., FloatArray]
 """``grad(params, *data) -> (n_rows, k)`` array of per-row gradients on the natural scale."""
 
+LogLikAndGrad = Callable[..., tuple[FloatArray, FloatArray]]
+"""``value_and_grad(params, *data) -> (rows, (n_rows, k) gradients)``, sharing work."""
+
 
 @dataclass(frozen=True)
 class Likelihood:
-    """A model's likelihood as plain functions of (natural) parameters and data arrays."""
+    """A model's likelihood as plain functions of (natural) parameters and data arrays.
+
+    ``grad`` and ``value_and_grad`` are optional; without either the engine differentiates
+    numerically. ``value_and_grad`` lets a model share the work of both (the fast path).
+    """
 
     loglik: LogLik
     grad: LogLikGrad | None = None
+    value_and_grad: LogLikAndGrad | None = None
 
 
 def _objective(
@@ -68,9 +76,12 @@ def _objective(
                 e[i] = h
                 g[i] = (value(u + e) - value(u - e)) / (2 * h)
             return f, g
-        ll = lik.loglik(theta, *data)
+        if lik.value_and_grad is not None:
+            ll, grads = lik.value_and_grad(theta, *data)
+        else:
+            ll, grads = lik.loglik(theta, *data), lik.grad(theta, *data)
         f = -float(weights @ ll) / scale
-        g_theta = -(weights @ lik.grad(theta, *data)) / scale
+        g_theta = -(weights @ grads) / scale
         return f, g_theta * pset.jacobian(u)
 
     return fun
@@ -87,6 +98,20 @@ def _hessian(fun: Callable[[FloatArray], tuple[float, FloatArray]], u: FloatArra
         h_mat[:, i] = (fun(u + e)[1] - fun(u - e)[1]) / (2 * h)
     out: FloatArray = 0.5 * (h_mat + h_mat.T)
     return out
+
+
+def _solve(hess: FloatArray, g: FloatArray) -> FloatArray | None:
+    try:
+        step: FloatArray = np.asarray(np.linalg.solve(hess, g), dtype=np.float64)
+    except np.linalg.LinAlgError:
+        return None
+    return step if np.all(np.isfinite(step)) else None
+
+
+def _decrement(hess: FloatArray, g: FloatArray, nobs: float) -> float:
+    """Newton decrement g'H^-1 g / 2 of the total log-likelihood (inf if H is singular)."""
+    step = _solve(hess, g)
+    return np.inf if step is None else 0.5 * float(g @ step) * nobs
 
 
 def fit_mle(
@@ -143,35 +168,33 @@ def fit_mle(
     u = np.asarray(res.x, dtype=np.float64)
     f, g = fun(u)
     n_iter, n_fev = int(res.nit), int(res.nfev)
-    # Newton polish: quadratic convergence from where a quasi-Newton method stops.
+    # Newton polish from where the quasi-Newton method stopped. The Hessian (2k gradient
+    # evaluations) is reused across steps (chord method) and recomputed only when a step fails.
     hess = _hessian(fun, u)
-    decrement = np.inf
-    for _ in range(20):
-        try:
-            step = np.linalg.solve(hess, g)
-        except np.linalg.LinAlgError:
+    fresh = True
+    decrement = _decrement(hess, g, nobs)
+    for _ in range(12):
+        if 0 <= decrement <= 1e-3 * lltol and float(np.max(np.abs(g))) <= gtol:
             break
-        decrement = 0.5 * float(g @ step) * nobs
-        if decrement < 0 or not np.isfinite(decrement):
-            break  # Hessian not positive definite here: leave the point as it is
-        if decrement < 1e-3 * lltol:
-            break
-        t = 1.0
-        for _ls in range(30):
-            f_new, g_new = fun(u - t * step)
-            if np.isfinite(f_new) and f_new <= f + 1e-4 * t * float(g @ -step):
-                break
-            t *= 0.5
-        else:
-            break
+        step = _solve(hess, g)
+        t, accepted = 1.0, False
+        if step is not None and float(g @ step) > 0:  # a descent direction
+            for _ls in range(30):
+                f_new, g_new = fun(u - t * step)
+                if np.isfinite(f_new) and f_new <= f - 1e-4 * t * float(g @ step):
+                    accepted = True
+                    break
+                t *= 0.5
+        if not accepted or step is None:
+            if fresh:
+                break  # no descent from a fresh Hessian: this is as good as it gets
+            hess, fresh = _hessian(fun, u), True
+            decrement = _decrement(hess, g, nobs)
+            continue
         u, f, g = u - t * step, f_new, g_new
-        hess = _hessian(fun, u)
         n_iter += 1
-    try:
-        step = np.linalg.solve(hess, g)
-        decrement = 0.5 * float(g @ step) * nobs
-    except np.linalg.LinAlgError:
-        decrement = np.inf
+        fresh = False
+        decrement = _decrement(hess, g, nobs)
     grad_norm = float(np.max(np.abs(g)))
     eig = np.linalg.eigvalsh(hess)
     if np.all(eig > 0):

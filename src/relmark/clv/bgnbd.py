@@ -53,6 +53,7 @@ __all__ = [
     "conditional_expected_purchases",
     "expected_purchases",
     "loglik",
+    "loglik_and_grad",
     "loglik_grad",
     "p_alive",
     "prob_purchases",
@@ -69,20 +70,48 @@ PARAMS = ParamSet(
 )
 
 
-def _log_terms(
+def _x_tables(
+    params: FloatArray, x: FloatArray
+) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray]:
+    """Terms that depend on the data only through the integer frequency, tabulated once.
+
+    ``gammaln``, ``betaln`` and ``digamma`` of ``r + x``, ``b + x`` ... are evaluated on the
+    distinct frequencies ``0..max(x)`` and gathered, which is far cheaper than evaluating them
+    per customer. Returns the gather index, the grid, ``log(a/(b+x-1))`` (``-inf`` at x=0) and
+    the x-dependent part of the log-likelihood.
+    """
+    r, _, a, b = params
+    xi = x.astype(np.intp)
+    grid = np.arange(int(xi.max(initial=0)) + 1, dtype=np.float64)
+    pos = grid > 0
+    b_x1 = np.where(pos, b + grid - 1.0, 1.0)
+    log_ab = np.where(pos, np.log(a) - np.log(b_x1), -np.inf)
+    base = gammaln(r + grid) - gammaln(r) + betaln(a, b + grid) - betaln(a, b)
+    return xi, grid, log_ab, base
+
+
+def _core(
     params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Common pieces: the log of the 'alive' term D1 and the 'dead' term D2 (-inf for x=0)."""
-    r, alpha, a, b = params
-    d1 = -(r + x) * np.log(alpha + T)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        d2 = np.where(
-            x > 0,
-            np.log(a) - np.log(np.maximum(b + x - 1.0, 1e-300)) - (r + x) * np.log(alpha + tx),
-            -np.inf,
-        )
-    base = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b)
-    return base, d1, d2
+) -> tuple[
+    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.intp], FloatArray
+]:
+    r"""Log-likelihood rows and the pieces the gradient reuses.
+
+    With :math:`D_1 = -(r+x)\ln(\alpha+T)` and
+    :math:`D_2 = \ln\frac{a}{b+x-1} - (r+x)\ln(\alpha+t_x)`, the likelihood is
+    :math:`e^{A}(e^{D_1} + e^{D_2})`; ``odds`` is :math:`e^{D_2 - D_1}`, the odds of having
+    dropped out, so that :math:`\ln L = A + D_1 + \operatorname{log1p}(\text{odds})` and
+    :math:`P(\text{alive}) = 1/(1+\text{odds})`.
+    """
+    r, alpha, _, _ = params
+    xi, grid, log_ab, base = _x_tables(params, x)
+    l_t = np.log(alpha + T)
+    l_tx = np.log(alpha + tx)
+    rx = r + x
+    with np.errstate(over="ignore"):
+        odds = np.exp(log_ab[xi] + rx * (l_t - l_tx))
+    ll = base[xi] + r * np.log(alpha) - rx * l_t + np.log1p(odds)
+    return ll, odds, l_t, l_tx, rx, xi, grid
 
 
 def loglik(
@@ -101,34 +130,44 @@ def loglik(
     --------
     >>> import numpy as np
     >>> from relmark.clv import bgnbd
-    >>> float(bgnbd.loglik(np.array([0.243, 4.414, 0.793, 2.426]),
-    ...                    np.array([2.0]), np.array([30.43]), np.array([38.86]))[0])
-    -9.4586...
+    >>> round(float(bgnbd.loglik(np.array([0.243, 4.414, 0.793, 2.426]),
+    ...                    np.array([2.0]), np.array([30.43]), np.array([38.86]))[0]), 4)
+    -9.4586
     """
-    base, d1, d2 = _log_terms(params, frequency, recency, T)
-    out: FloatArray = base + np.logaddexp(d1, d2)
-    return out
+    return _core(params, frequency, recency, T)[0]
+
+
+def loglik_and_grad(
+    params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    r"""Log-likelihood rows and their analytic gradient in ``[r, alpha, a, b]`` (shape (n, 4)).
+
+    With :math:`w_2 = P(\text{dead term})`:
+    :math:`\partial_r = \psi(r+x)-\psi(r)+\ln\alpha-(1-w_2)\ln(\alpha+T)-w_2\ln(\alpha+t_x)`,
+    :math:`\partial_\alpha = r/\alpha-(r+x)[(1-w_2)/(\alpha+T)+w_2/(\alpha+t_x)]`,
+    :math:`\partial_a = \psi(a+b)-\psi(a+b+x)+w_2/a`,
+    :math:`\partial_b = \psi(a+b)-\psi(a+b+x)+\psi(b+x)-\psi(b)-w_2/(b+x-1)`.
+    """
+    r, alpha, a, b = params
+    x = frequency
+    ll, odds, l_t, l_tx, rx, xi, grid = _core(params, x, recency, T)
+    w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
+    pos = grid > 0
+    common = digamma(a + b) - digamma(a + b + grid)
+    g = np.empty((x.shape[0], 4))
+    g[:, 0] = (digamma(r + grid) - digamma(r))[xi] + np.log(alpha) - l_t + w2 * (l_t - l_tx)
+    g[:, 1] = r / alpha - rx * ((1.0 - w2) / (alpha + T) + w2 / (alpha + recency))
+    g[:, 2] = common[xi] + w2 / a
+    inv = np.where(pos, 1.0 / np.where(pos, b + grid - 1.0, 1.0), 0.0)
+    g[:, 3] = (common + digamma(b + grid) - digamma(b))[xi] - w2 * inv[xi]
+    return ll, g
 
 
 def loglik_grad(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
     """Analytic gradient of :func:`loglik` with respect to ``[r, alpha, a, b]``: shape (n, 4)."""
-    r, alpha, a, b = params
-    x = frequency
-    _, d1, d2 = _log_terms(params, x, recency, T)
-    w2 = np.exp(d2 - np.logaddexp(d1, d2))  # weight of the 'dead' term
-    w1 = 1.0 - w2
-    la_t, la_tx = np.log(alpha + T), np.log(alpha + recency)
-    g = np.empty((x.shape[0], 4))
-    g[:, 0] = digamma(r + x) - digamma(r) + np.log(alpha) - w1 * la_t - w2 * la_tx
-    g[:, 1] = r / alpha - (r + x) * (w1 / (alpha + T) + w2 / (alpha + recency))
-    common = digamma(a + b) - digamma(a + b + x)
-    g[:, 2] = common + w2 / a
-    with np.errstate(divide="ignore"):
-        inv = np.where(x > 0, 1.0 / np.maximum(b + x - 1.0, 1e-300), 0.0)
-    g[:, 3] = common + digamma(b + x) - digamma(b) - w2 * inv
-    return g
+    return loglik_and_grad(params, frequency, recency, T)[1]
 
 
 def p_alive(
@@ -139,9 +178,12 @@ def p_alive(
     .. math:: P(\\text{alive}) = \\Bigl(1 + \\delta_{x>0}\\frac{a}{b+x-1}
         \\bigl(\\tfrac{\\alpha+T}{\\alpha+t_x}\\bigr)^{r+x}\\Bigr)^{-1}
     """
-    _, d1, d2 = _log_terms(params, frequency, recency, T)
-    with np.errstate(over="ignore"):
-        out: FloatArray = 1.0 / (1.0 + np.exp(d2 - d1))
+    r, alpha, a, b = params
+    x = frequency
+    with np.errstate(divide="ignore", over="ignore"):
+        log_ab = np.where(x > 0, np.log(a) - np.log(np.where(x > 0, b + x - 1.0, 1.0)), -np.inf)
+        odds = np.exp(log_ab + (r + x) * (np.log(alpha + T) - np.log(alpha + recency)))
+    out: FloatArray = 1.0 / (1.0 + odds)
     return out
 
 
@@ -292,7 +334,7 @@ class BGNBD(RFMModel):
 
     name: ClassVar[str] = "BGNBD"
     param_set: ClassVar[ParamSet] = PARAMS
-    likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad)
+    likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad, loglik_and_grad)
 
     @classmethod
     def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
