@@ -132,7 +132,7 @@ def _newton(
     steps = 0
     for _ in range(12):
         decrement = _decrement(hess, g, nobs)
-        if 0 <= decrement <= 1e-3 * lltol and float(np.max(np.abs(g))) <= gtol:
+        if 0 <= decrement <= 0.1 * lltol and float(np.max(np.abs(g))) <= gtol:
             break
         step = _solve(hess, g)
         accepted = False
@@ -155,7 +155,7 @@ def _newton(
     return u, f, g, hess, fresh, steps
 
 
-_WARM_ROWS = 20_000
+_WARM_ROWS = 10_000
 """Rows of the systematic subsample used to find start values for large data."""
 
 
@@ -223,7 +223,7 @@ def fit_mle(
             f"{model}: the log-likelihood is not finite at the start values {start!r}"
         )
     hess: FloatArray | None = None
-    large = n_rows > 4 * _WARM_ROWS
+    large = n_rows > 3 * _WARM_ROWS
     if large:
         # Large data: a systematic subsample finds the optimum's neighbourhood and a Hessian
         # good enough to steer Newton steps on the full data, at a fraction of the cost.

@@ -32,23 +32,29 @@ how many customers without repeat purchases it set aside (``fit_result.extra["n_
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Self
+from typing import ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
 from relmark.clv._base import CLVModel, RngLike
-from relmark.clv._engine import Likelihood, fit_mle
+from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import as_rng
 from relmark.data._validate import FloatArray, _first, as_float_array
 from relmark.errors import DataError, ParameterError
 
-__all__ = ["GammaGamma", "expected_spend", "loglik", "loglik_grad", "simulate"]
+__all__ = [
+    "GammaGamma",
+    "expected_spend",
+    "loglik",
+    "loglik_and_grad",
+    "loglik_grad",
+    "simulate",
+]
 
 PARAMS = ParamSet(
     (
@@ -59,37 +65,61 @@ PARAMS = ParamSet(
 )
 
 
+def _x_terms(
+    p: float, q: float, x: FloatArray
+) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray]:
+    """Terms depending on the data only through the integer frequency, tabulated once."""
+    xi = x.astype(np.intp)
+    grid = np.arange(int(xi.max(initial=0)) + 1, dtype=np.float64)
+    pg = p * grid
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_grid = np.where(grid > 0, np.log(np.where(grid > 0, grid, 1.0)), 0.0)
+        base = np.where(grid > 0, gammaln(pg + q) - gammaln(pg) + pg * log_grid, 0.0)
+    return xi, grid, base, log_grid
+
+
 def loglik(params: FloatArray, frequency: FloatArray, monetary_value: FloatArray) -> FloatArray:
     """Per-customer log-density of the mean spend (note 025, eq. 4); ``frequency > 0``."""
+    return loglik_and_grad(params, frequency, monetary_value, grad=False)[0]
+
+
+def loglik_and_grad(
+    params: FloatArray,
+    frequency: FloatArray,
+    monetary_value: FloatArray,
+    *,
+    grad: bool = True,
+) -> tuple[FloatArray, FloatArray]:
+    r"""Log-density rows and their gradient in ``[p, q, gamma]`` (shape (n, 3)).
+
+    :math:`\partial_p = x[\psi(px+q) - \psi(px) + \ln\bar z + \ln x - \ln(\gamma + x\bar z)]`,
+    :math:`\partial_q = \psi(px+q) - \psi(q) + \ln\gamma - \ln(\gamma + x\bar z)`,
+    :math:`\partial_\gamma = q/\gamma - (px+q)/(\gamma + x\bar z)`.
+    """
     p, q, g = params
     x, z = frequency, monetary_value
+    xi, grid, base, log_grid = _x_terms(float(p), float(q), x)
     px = p * x
-    out: FloatArray = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * np.log(g)
-        + (px - 1.0) * np.log(z)
-        + px * np.log(x)
-        - (px + q) * np.log(g + x * z)
-    )
-    return out
+    log_z = np.log(z)
+    log_gxz = np.log(g + x * z)
+    ll = base[xi] - gammaln(q) + q * np.log(g) + (px - 1.0) * log_z - (px + q) * log_gxz
+    if not grad:
+        return ll, np.empty((0, 3))
+    psi = digamma(p * grid + q)
+    out = np.empty((x.shape[0], 3))
+    with np.errstate(invalid="ignore"):
+        dig_p = np.where(grid > 0, psi - digamma(np.where(grid > 0, p * grid, 1.0)), 0.0)
+    out[:, 0] = x * ((dig_p + log_grid)[xi] + log_z - log_gxz)
+    out[:, 1] = (psi - digamma(q))[xi] + np.log(g) - log_gxz
+    out[:, 2] = q / g - (px + q) / (g + x * z)
+    return ll, out
 
 
 def loglik_grad(
     params: FloatArray, frequency: FloatArray, monetary_value: FloatArray
 ) -> FloatArray:
     """Analytic gradient of :func:`loglik` with respect to ``[p, q, gamma]``: shape (n, 3)."""
-    p, q, g = params
-    x, z = frequency, monetary_value
-    px = p * x
-    log_gxz = np.log(g + x * z)
-    psi = digamma(px + q)
-    out = np.empty((x.shape[0], 3))
-    out[:, 0] = x * (psi - digamma(px) + np.log(z) + np.log(x) - log_gxz)
-    out[:, 1] = psi - digamma(q) + np.log(g) - log_gxz
-    out[:, 2] = q / g - (px + q) / (g + x * z)
-    return out
+    return loglik_and_grad(params, frequency, monetary_value)[1]
 
 
 def expected_spend(
@@ -151,7 +181,7 @@ class GammaGamma(CLVModel):
     name: ClassVar[str] = "GammaGamma"
     param_set: ClassVar[ParamSet] = PARAMS
     data_fields: ClassVar[tuple[str, ...]] = ("frequency", "monetary_value")
-    likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad)
+    likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad, loglik_and_grad)
 
     def _check_params(self, values: FloatArray) -> None:
         q = float(values[1])
@@ -160,10 +190,6 @@ class GammaGamma(CLVModel):
                 f"GammaGamma needs q > 1 (got q={q:g}): with q <= 1 the mean spend "
                 "p*gamma/(q-1) is infinite or negative; refit with the default constraint q > 1"
             )
-
-    @classmethod
-    def _fit_param_set(cls) -> tuple[ParamSet, dict[str, Any]]:
-        return cls.param_set.replace(q=(1.0, math.inf)), {"bounds": {"q": [1.0, math.inf]}}
 
     @classmethod
     def _validate_data(
@@ -200,9 +226,9 @@ class GammaGamma(CLVModel):
         """Fit on the repeat buyers (``frequency > 0``) of ``data``; see :meth:`CLVModel.fit`.
 
         Customers without repeat purchases carry no spend information; they are set aside and
-        counted in ``fit_result.extra["n_excluded"]``. The fit is constrained to ``q > 1``; data
-        whose likelihood peaks at ``q <= 1`` (spend too heavy-tailed for a finite mean) raise
-        :class:`~relmark.errors.ParameterError` instead of returning a boundary estimate.
+        counted in ``fit_result.extra["n_excluded"]``. Data whose likelihood peaks at ``q <= 1``
+        (spend too heavy-tailed for a finite mean) raise
+        :class:`~relmark.errors.ParameterError` rather than return a boundary estimate.
         """
         (x, z), w = cls._coerce(data, weights, columns)
         keep = x > 0
@@ -210,29 +236,20 @@ class GammaGamma(CLVModel):
             raise DataError("no customer has repeat purchases: spend cannot be fitted")
         w_all = np.ones(x.shape[0]) if w is None else w
         n_excluded = round(float(w_all[~keep].sum()))
-        probe = fit_mle(
-            model=cls.name,
-            pset=cls.param_set,
-            lik=cls.likelihood,
-            data=(x[keep], z[keep]),
-            weights=w_all[keep],
-            start=cls._start((x[keep], z[keep]), w_all[keep]),
-            quiet=True,
-        )
-        q_hat = probe.params["q"]
-        if q_hat <= 1.0 + 1e-6:
-            raise ParameterError(
-                f"these spend data imply q = {q_hat:.3g} <= 1: a mean spend per transaction that "
-                "is infinite. The Gamma-Gamma model does not fit them; look for outliers or "
-                "returns in monetary_value, or model spend otherwise"
+        try:
+            model = super().fit(
+                {"frequency": x[keep], "monetary_value": z[keep]},
+                weights=w_all[keep],
+                start=start,
+                compress=compress,
+                time_unit=time_unit if time_unit is not None else getattr(data, "time_unit", None),
             )
-        model = super().fit(
-            {"frequency": x[keep], "monetary_value": z[keep]},
-            weights=w_all[keep],
-            start=start,
-            compress=compress,
-            time_unit=time_unit if time_unit is not None else getattr(data, "time_unit", None),
-        )
+        except ParameterError as exc:
+            raise ParameterError(
+                f"these spend data imply {str(exc).split('(', 1)[1].split(')')[0]}: an infinite "
+                "mean spend per transaction. The Gamma-Gamma model does not fit them; look for "
+                "outliers or returns in monetary_value, or model spend otherwise"
+            ) from None
         model.fit_result.extra["n_excluded"] = n_excluded
         return model
 

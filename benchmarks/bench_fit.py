@@ -1,0 +1,159 @@
+"""Fit and predict: relmark against lifetimes on the same simulated customers, in one run.
+
+Usage::
+
+    python benchmarks/bench_fit.py --sizes 10k,100k,1M --lifetimes-max 100k
+
+For each size and model it prints wall time, peak traced memory (tracemalloc: numpy buffers
+included), the recovered parameters and the ratio lifetimes/relmark. Data are drawn from the
+models' own simulators with the published CDNOW parameters, in two variants: continuous weekly
+times (like CDNOW; nearly every row distinct) and whole days over two years (rows repeat, so
+relmark groups them). Timings are measurements of this machine, never assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import time
+import tracemalloc
+import warnings
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from relmark.clv import BGNBD, MODELS, GammaGamma, get_model
+
+PUBLISHED: dict[str, dict[str, float]] = {
+    "BGNBD": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+    "MBGNBD": {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614},
+    "ParetoNBD": {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669},
+}
+LIFETIMES_FITTER = {
+    "BGNBD": "BetaGeoFitter",
+    "MBGNBD": "ModifiedBetaGeoFitter",
+    "ParetoNBD": "ParetoNBDFitter",
+}
+
+
+def parse_size(text: str) -> int:
+    """'10k' -> 10_000, '1M' -> 1_000_000."""
+    text = text.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * mult)
+
+
+def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    """Run ``fn`` once; return its result, wall seconds and peak traced MiB."""
+    gc.collect()
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    out = fn()
+    elapsed = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return out, elapsed, peak / 2**20
+
+
+def simulate(n: int, variant: str, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Customers from the published BG/NBD, with spend from the published Gamma-Gamma."""
+    truth = BGNBD(**PUBLISHED["BGNBD"])
+    if variant == "weeks":
+        T = rng.uniform(27.0, 39.0, size=n)
+        d = truth.simulate(T, rng=rng)
+    else:  # whole days over two years, expressed in days
+        T_days = rng.integers(1, 730, size=n).astype(float)
+        d = truth.simulate(T_days / 7.0, rng=rng)
+        d = {
+            "frequency": d["frequency"],
+            "recency": np.ceil(d["recency"] * 7.0),
+            "T": T_days,
+        }
+        d["recency"] = np.where(d["frequency"] > 0, np.minimum(d["recency"], T_days), 0.0)
+    spend = GammaGamma(p=6.25, q=3.74, gamma=15.44).simulate(d["frequency"], rng=rng)
+    return {"frequency": d["frequency"], "recency": d["recency"], "T": d["T"], **spend}
+
+
+def lifetimes_fit(name: str, data: dict[str, np.ndarray]) -> dict[str, float]:
+    import lifetimes
+
+    fitter = getattr(lifetimes, LIFETIMES_FITTER[name])()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter.fit(data["frequency"], data["recency"], data["T"])
+    return {k: float(v) for k, v in fitter.params_.items()}
+
+
+def lifetimes_gg(data: dict[str, np.ndarray]) -> dict[str, float]:
+    from lifetimes import GammaGammaFitter
+
+    buyers = data["frequency"] > 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitter = GammaGammaFitter().fit(data["frequency"][buyers], data["monetary_value"][buyers])
+    return {k: float(v) for k, v in fitter.params_.items()}
+
+
+def fmt(params: dict[str, float]) -> str:
+    return " ".join(f"{k}={v:.4g}" for k, v in params.items())
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10k,100k,1M")
+    parser.add_argument("--variants", default="weeks,days")
+    parser.add_argument("--models", default="BGNBD,MBGNBD,ParetoNBD,GammaGamma")
+    parser.add_argument(
+        "--lifetimes-max", default="100k", help="largest size lifetimes is run at (it is slow)"
+    )
+    args = parser.parse_args(argv)
+    lt_max = parse_size(args.lifetimes_max)
+    cpu = platform.processor() or "cpu"
+    print(f"machine: {platform.machine()}, {cpu}, python {platform.python_version()}")
+    rows = []
+    for variant in args.variants.split(","):
+        for size in [parse_size(s) for s in args.sizes.split(",")]:
+            data = simulate(size, variant, np.random.default_rng(size))
+            for name in args.models.split(","):
+                if name not in MODELS:
+                    print(f"{name}: not implemented, skipped")
+                    continue
+                cls = get_model(name)
+                cols = {f: data[f] for f in cls.data_fields}
+                model, t_rm, mem_rm = measure(partial(cls.fit, cols))
+                t_lt = mem_lt = float("nan")
+                lt_params: dict[str, float] = {}
+                if size <= lt_max:
+                    fit_lt = (
+                        partial(lifetimes_gg, data)
+                        if name == "GammaGamma"
+                        else partial(lifetimes_fit, name, data)
+                    )
+                    lt_params, t_lt, mem_lt = measure(fit_lt)
+                rows.append(
+                    {
+                        "variant": variant,
+                        "customers": size,
+                        "model": name,
+                        "unique rows": model.fit_result.n_unique,
+                        "relmark s": round(t_rm, 3),
+                        "lifetimes s": round(t_lt, 3),
+                        "ratio": round(t_lt / t_rm, 1) if t_lt == t_lt else "skipped",
+                        "relmark MiB": round(mem_rm, 1),
+                        "lifetimes MiB": round(mem_lt, 1),
+                    }
+                )
+                print(
+                    f"[{variant} n={size:,}] {name}: relmark {t_rm:.3f}s ({fmt(model.params)})"
+                    + (f"; lifetimes {t_lt:.3f}s ({fmt(lt_params)})" if lt_params else "")
+                )
+    print()
+    print(pd.DataFrame(rows).to_string(index=False))
+
+
+if __name__ == "__main__":
+    main()
