@@ -6,7 +6,7 @@ import relmark
 
 project = "relmark"
 author = "relmark developers"
-copyright = "2026, relmark developers"  # noqa: A001
+copyright = "2026, relmark developers"
 release = relmark.__version__
 version = release
 
