@@ -1,1 +1,12 @@
-"""relmark.data."""
+"""From transactions to the per-customer summary every model takes.
+
+- :class:`RFMSummary`: per-customer frequency, recency, T (and spend, holdout columns), with
+  customer ids and the time unit; lifetimes-compatible column names.
+- :func:`summarize`: a transaction log (pandas, polars or arrays) to an :class:`RFMSummary`.
+- :func:`calibration_holdout`: the same with a holdout period, for model checking.
+"""
+
+from relmark.data.summary import RFMSummary
+from relmark.data.transactions import calibration_holdout, summarize
+
+__all__ = ["RFMSummary", "calibration_holdout", "summarize"]

@@ -1,0 +1,289 @@
+"""The per-customer summary every CLV model takes.
+
+:class:`RFMSummary` holds, for each customer, the sufficient statistics of the "buy till you
+die" models with lifetimes' names, so that a lifetimes user's summary frame works unchanged:
+
+- ``frequency`` :math:`x`: number of *repeat* purchases (periods with a purchase after the first);
+- ``recency`` :math:`t_x`: time of the last purchase, measured from the first;
+- ``T``: age, the time from the first purchase to the end of observation;
+- ``monetary_value``: mean value of the repeat purchases (0 without repeats), optional;
+- ``weights``: counts of identical rows, when rows are grouped (see :meth:`RFMSummary.group`);
+- for a calibration/holdout split, ``frequency_holdout``, ``monetary_value_holdout`` and
+  ``duration_holdout``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from relmark.data._validate import FloatArray, _first, as_float_array, check_rfm, check_weights
+from relmark.errors import DataError
+
+__all__ = ["RFMSummary"]
+
+_OPTIONAL = (
+    "monetary_value",
+    "weights",
+    "frequency_holdout",
+    "monetary_value_holdout",
+    "duration_holdout",
+)
+
+
+class RFMSummary:
+    """Per-customer (frequency, recency, T[, monetary_value]) with customer ids and time unit.
+
+    Validated once at construction: missing or infinite values, negative or non-integer
+    frequency, recency > T, recency != 0 where frequency == 0, negative spend and duplicate
+    customer ids raise :class:`~relmark.errors.DataError` naming the column and the first
+    offending customers. Arrays are read-only.
+
+    Examples
+    --------
+    >>> s = RFMSummary(
+    ...     customer_id=["a", "b"], frequency=[2, 0], recency=[30.43, 0], T=[38.86, 38.86]
+    ... )
+    >>> s
+    RFMSummary(2 customers, time unit None, 1 repeat buyers, columns: frequency, recency, T)
+    >>> s.to_frame().loc["a", "recency"]
+    np.float64(30.43)
+    """
+
+    customer_id: npt.NDArray[Any]
+    frequency: FloatArray
+    recency: FloatArray
+    T: FloatArray
+    monetary_value: FloatArray | None
+    weights: FloatArray | None
+    time_unit: str | None
+    frequency_holdout: FloatArray | None
+    monetary_value_holdout: FloatArray | None
+    duration_holdout: FloatArray | None
+    _columns: tuple[str, ...]
+
+    __slots__ = (
+        "T",
+        "_columns",
+        "customer_id",
+        "duration_holdout",
+        "frequency",
+        "frequency_holdout",
+        "monetary_value",
+        "monetary_value_holdout",
+        "recency",
+        "time_unit",
+        "weights",
+    )
+
+    def __init__(
+        self,
+        *,
+        customer_id: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        monetary_value: npt.ArrayLike | None = None,
+        weights: npt.ArrayLike | None = None,
+        time_unit: str | None = None,
+        frequency_holdout: npt.ArrayLike | None = None,
+        monetary_value_holdout: npt.ArrayLike | None = None,
+        duration_holdout: npt.ArrayLike | None = None,
+    ) -> None:
+        raw: dict[str, Any] = {
+            "monetary_value": monetary_value,
+            "weights": weights,
+            "frequency_holdout": frequency_holdout,
+            "monetary_value_holdout": monetary_value_holdout,
+            "duration_holdout": duration_holdout,
+        }
+        object.__setattr__(self, "time_unit", time_unit)
+        self._validate(customer_id, frequency, recency, T, raw)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"RFMSummary is immutable: cannot set {name!r}")
+
+    def _validate(
+        self,
+        customer_id: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        raw: dict[str, Any],
+    ) -> None:
+        ids = np.asarray(customer_id)
+        if ids.ndim != 1:
+            raise DataError("customer ids must be one-dimensional", column="customer_id")
+        labels = ids.tolist()
+        x, tx, t = check_rfm(frequency, recency, T, labels=labels)
+        if ids.shape[0] != x.shape[0]:
+            raise DataError(f"{ids.shape[0]} ids for {x.shape[0]} customers", column="customer_id")
+        uniq, counts = np.unique(ids, return_counts=True)
+        if uniq.shape[0] != ids.shape[0]:
+            raise DataError(
+                "duplicate customer ids", column="customer_id", rows=uniq[counts > 1].tolist()
+            )
+        values: dict[str, FloatArray | None] = {"frequency": x, "recency": tx, "T": t}
+        for name in _OPTIONAL:
+            given = raw[name]
+            if given is None:
+                values[name] = None
+                continue
+            arr = (
+                check_weights(given, x.shape[0], labels=labels)
+                if name == "weights"
+                else as_float_array(given, name, labels=labels)
+            )
+            assert arr is not None
+            if arr.shape[0] != x.shape[0]:
+                raise DataError(
+                    f"has {arr.shape[0]} values for {x.shape[0]} customers", column=name
+                )
+            if name != "weights" and np.any(arr < 0):
+                raise DataError("must be >= 0", column=name, rows=_first(arr < 0, labels))
+            values[name] = arr
+        for name, arr in values.items():
+            if arr is not None:
+                arr = np.array(arr, dtype=np.float64)
+                arr.setflags(write=False)
+            object.__setattr__(self, name, arr)
+        ids = ids.copy()
+        ids.setflags(write=False)
+        object.__setattr__(self, "customer_id", ids)
+        present = [n for n in _OPTIONAL if values[n] is not None]
+        cols = ("frequency", "recency", "T", *present)
+        object.__setattr__(self, "_columns", cols)
+
+    # ------------------------------------------------------------------ basics
+    def __len__(self) -> int:
+        return int(self.frequency.shape[0])
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The data columns present, in lifetimes' order."""
+        return self._columns
+
+    @property
+    def n_customers(self) -> int:
+        """Number of customers represented (the sum of the weights when rows are grouped)."""
+        return len(self) if self.weights is None else round(float(self.weights.sum()))
+
+    def __repr__(self) -> str:
+        repeat = int(np.count_nonzero(self.frequency > 0))
+        return (
+            f"RFMSummary({len(self):,} customers, time unit {self.time_unit!r}, "
+            f"{repeat:,} repeat buyers, columns: {', '.join(self._columns)})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, RFMSummary):
+            return NotImplemented
+        for name in self.__slots__:
+            a, b = getattr(self, name), getattr(other, name)
+            if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+                if a is None or b is None or not np.array_equal(a, b):
+                    return False
+            elif a != b:
+                return False
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+    # ------------------------------------------------------------------ conversion
+    def to_frame(self) -> pd.DataFrame:
+        """A pandas DataFrame indexed by ``customer_id`` with lifetimes' column names."""
+        data = {name: getattr(self, name) for name in self._columns}
+        return pd.DataFrame(data, index=pd.Index(self.customer_id, name="customer_id"))
+
+    @classmethod
+    def from_frame(
+        cls,
+        frame: pd.DataFrame,
+        *,
+        customer_id: str | None = None,
+        time_unit: str | None = None,
+    ) -> RFMSummary:
+        """Build from a lifetimes-style summary frame (columns ``frequency``, ``recency``, ``T``,
+        optionally ``monetary_value``, ``weights`` and the holdout columns).
+
+        Parameters
+        ----------
+        frame
+            The summary; customer ids are its index unless ``customer_id`` names a column.
+        customer_id
+            Column holding the customer ids.
+        time_unit
+            Unit of ``recency`` and ``T`` (e.g. ``"W"``).
+        """
+        missing = [c for c in ("frequency", "recency", "T") if c not in frame.columns]
+        if missing:
+            raise DataError(
+                f"missing column(s) {', '.join(missing)}; "
+                f"found {', '.join(map(str, frame.columns))}",
+                column=missing[0],
+            )
+        if customer_id is not None:
+            if customer_id not in frame.columns:
+                raise DataError("no such column", column=customer_id)
+            ids = frame[customer_id].to_numpy()
+        else:
+            ids = frame.index.to_numpy()
+        kwargs: dict[str, Any] = {
+            name: frame[name].to_numpy(dtype=np.float64)
+            for name in _OPTIONAL
+            if name in frame.columns
+        }
+        return cls(
+            customer_id=ids,
+            frequency=frame["frequency"].to_numpy(dtype=np.float64),
+            recency=frame["recency"].to_numpy(dtype=np.float64),
+            T=frame["T"].to_numpy(dtype=np.float64),
+            time_unit=time_unit,
+            **kwargs,
+        )
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], *, time_unit: str | None = None) -> RFMSummary:
+        """Build from a mapping of arrays (ids default to positions)."""
+        n = len(np.atleast_1d(data["frequency"]))
+        return cls(
+            customer_id=np.asarray(data.get("customer_id", np.arange(n))),
+            frequency=data["frequency"],
+            recency=data["recency"],
+            T=data["T"],
+            time_unit=time_unit,
+            **{k: data[k] for k in _OPTIONAL if k in data},
+        )
+
+    # ------------------------------------------------------------------ grouping
+    def group(self) -> RFMSummary:
+        """Identical (frequency, recency, T) rows grouped into unique rows with integer weights.
+
+        The likelihood of every model is unchanged by grouping (each row's log-likelihood is
+        multiplied by its weight). Ids of grouped rows are positions ``0..k-1``; per-customer
+        spend and holdout columns do not survive grouping.
+
+        Examples
+        --------
+        >>> s = RFMSummary(customer_id=[1, 2, 3], frequency=[0, 0, 1], recency=[0, 0, 2.0],
+        ...                T=[5.0, 5.0, 5.0])
+        >>> g = s.group()
+        >>> g.frequency.tolist(), g.weights.tolist()
+        ([0.0, 1.0], [2.0, 1.0])
+        """
+        stacked = np.column_stack([self.frequency, self.recency, self.T])
+        uniq, inverse = np.unique(stacked, axis=0, return_inverse=True)
+        w = np.ones(len(self)) if self.weights is None else self.weights
+        counts = np.bincount(inverse.ravel(), weights=w, minlength=uniq.shape[0]).astype(float)
+        return RFMSummary(
+            customer_id=np.arange(uniq.shape[0]),
+            frequency=uniq[:, 0],
+            recency=uniq[:, 1],
+            T=uniq[:, 2],
+            weights=counts,
+            time_unit=self.time_unit,
+        )

@@ -1,0 +1,207 @@
+"""The data layer against lifetimes on the full CDNOW log, and its refusals of bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relmark.data import RFMSummary, calibration_holdout, summarize
+from relmark.datasets import (
+    load_cdnow_sample_transactions,
+    load_cdnow_summary,
+    load_cdnow_transactions,
+)
+from relmark.errors import DataError
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    return load_cdnow_transactions()
+
+
+@pytest.mark.parametrize(("unit", "mult"), [("D", 1), ("D", 7), ("W", 1)])
+def test_summary_equals_lifetimes_on_full_cdnow(cdnow: pd.DataFrame, unit: str, mult: int) -> None:
+    """Every column equals lifetimes' summary_data_from_transaction_data (23,570 customers)."""
+    import warnings
+
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = summary_data_from_transaction_data(
+            cdnow, "customer_id", "date", "amount", freq=unit, freq_multiplier=mult
+        ).sort_index()
+    ours = summarize(cdnow, monetary_value="amount", time_unit=unit, freq_multiplier=mult)
+    assert len(ours) == 23_570
+    frame = ours.to_frame()
+    np.testing.assert_array_equal(frame.index.to_numpy(), theirs.index.to_numpy())
+    for col in ("frequency", "recency", "T"):
+        np.testing.assert_array_equal(frame[col].to_numpy(), theirs[col].to_numpy())
+    np.testing.assert_allclose(frame["monetary_value"], theirs["monetary_value"], rtol=1e-12)
+
+
+def test_calibration_holdout_equals_lifetimes(cdnow: pd.DataFrame) -> None:
+    """The demo's split (39 + 39 weeks at 1997-09-30) equals calibration_and_holdout_data."""
+    import warnings
+
+    from lifetimes.utils import calibration_and_holdout_data
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = calibration_and_holdout_data(
+            cdnow,
+            "customer_id",
+            "date",
+            calibration_period_end="1997-09-30",
+            observation_period_end="1998-06-30",
+            monetary_value_col="amount",
+            freq="D",
+            freq_multiplier=7,
+        ).sort_index()
+    ours = calibration_holdout(
+        cdnow,
+        calibration_end="1997-09-30",
+        observation_end="1998-06-30",
+        monetary_value="amount",
+        freq_multiplier=7,
+    ).to_frame()
+    pairs = {
+        "frequency": "frequency_cal",
+        "recency": "recency_cal",
+        "T": "T_cal",
+        "frequency_holdout": "frequency_holdout",
+        "duration_holdout": "duration_holdout",
+    }
+    for ours_col, their_col in pairs.items():
+        np.testing.assert_array_equal(ours[ours_col].to_numpy(), theirs[their_col].to_numpy())
+    for ours_col, their_col in {
+        "monetary_value": "monetary_value_cal",
+        "monetary_value_holdout": "monetary_value_holdout",
+    }.items():
+        np.testing.assert_allclose(ours[ours_col], theirs[their_col], rtol=1e-12)
+    assert ours["duration_holdout"].iloc[0] == 39.0
+
+
+def test_sample_log_gives_the_published_summary() -> None:
+    """The 1/10 sample log, in weeks to 1997-09-30, gives the summary printed with Fader,
+    Hardie & Lee (2005) (T = 38.86 for the first cohort), to its two decimals."""
+    log = load_cdnow_sample_transactions()
+    ours = summarize(
+        log[log["date"] <= "1997-09-30"], observation_end="1997-09-30", freq_multiplier=7
+    )
+    published = load_cdnow_summary()
+    np.testing.assert_array_equal(ours.frequency, published.frequency)
+    np.testing.assert_array_equal(np.round(ours.recency, 2), published.recency)
+    np.testing.assert_array_equal(np.round(ours.T, 2), published.T)
+    assert ours.T.max() == pytest.approx(38.857, abs=1e-3)
+    assert ours.time_unit == "W"
+
+
+def test_same_period_purchases_merge_and_first_is_not_repeat() -> None:
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "b"],
+            "date": [
+                "2024-01-01 09:00",
+                "2024-01-01 17:00",
+                "2024-01-04",
+                "2024-01-10",
+                "2024-01-02",
+            ],
+            "amount": [10.0, 5.0, 20.0, 40.0, 7.0],
+        }
+    )
+    s = summarize(log, monetary_value="amount", observation_end="2024-01-11")
+    a = s.to_frame().loc["a"]
+    assert a["frequency"] == 2  # two days after the first day
+    assert a["recency"] == 9
+    assert a["T"] == 10
+    assert a["monetary_value"] == 30.0  # mean of 20 and 40; the merged first day (15) excluded
+    weekly = summarize(log, time_unit="W", observation_end="2024-01-11").to_frame()
+    assert weekly.loc["a", "frequency"] == 1  # Monday 2024-01-01..Sunday 01-07, then 01-08..
+
+
+def test_arrays_and_polars_inputs_agree_with_pandas(cdnow: pd.DataFrame) -> None:
+    import polars as pl
+
+    head = cdnow.head(2000)
+    ref = summarize(head, monetary_value="amount")
+    mapping = {c: head[c].to_numpy() for c in head.columns}
+    assert summarize(mapping, monetary_value="amount") == ref
+    frame = pl.from_dict(mapping)  # type: ignore[arg-type]
+    assert summarize(frame, monetary_value="amount") == ref
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 5), st.integers(0, 60), st.floats(0, 100, allow_nan=False)),
+        min_size=1,
+        max_size=40,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_summary_invariants(rows: list[tuple[int, int, float]]) -> None:
+    """0 <= recency <= T, frequency = distinct days - 1, spend is a mean of repeat days."""
+    log = pd.DataFrame(rows, columns=["customer_id", "day", "amount"])
+    log["date"] = pd.Timestamp("2024-01-01") + pd.to_timedelta(log["day"], unit="D")
+    s = summarize(log, monetary_value="amount", observation_end="2024-03-31")
+    f = s.to_frame()
+    days = log.groupby("customer_id")["day"]
+    np.testing.assert_array_equal(f["frequency"], days.nunique() - 1)
+    np.testing.assert_array_equal(f["recency"], days.max() - days.min())
+    np.testing.assert_array_equal(f["T"], 90 - days.min())
+    assert np.all(f["monetary_value"] >= 0)
+
+
+# ------------------------------------------------------------------------------ bad input
+def test_bad_input_is_named() -> None:
+    ok = pd.DataFrame({"customer_id": [1, 2], "date": ["2024-01-01", "2024-01-02"]})
+    with pytest.raises(DataError, match="'when': missing column"):
+        summarize(ok, datetime="when")
+    bad_date = ok.assign(date=["2024-01-01", "not a date"])
+    with pytest.raises(DataError, match=r"'date'.*unparseable.*rows: 1"):
+        summarize(bad_date)
+    with pytest.raises(DataError, match="missing dates"):
+        summarize(ok.assign(date=["2024-01-01", None]))  # type: ignore[list-item]
+    with pytest.raises(DataError, match=r"'amount'.*NaN"):
+        summarize(ok.assign(amount=[1.0, float("nan")]), monetary_value="amount")
+    with pytest.raises(DataError, match=r"'amount'.*negative"):
+        summarize(ok.assign(amount=[1.0, -2.0]), monetary_value="amount")
+    with pytest.raises(DataError, match="after the end of observation"):
+        summarize(ok, observation_end="2024-01-01")
+    with pytest.raises(DataError, match="empty"):
+        summarize(ok.iloc[:0])
+    with pytest.raises(DataError, match="time_unit"):
+        summarize(ok, time_unit="fortnight")
+    assert isinstance(DataError("x"), ValueError)
+
+
+def test_summary_container_refuses_inconsistent_rows() -> None:
+    with pytest.raises(DataError, match=r"recency.*greater than T.*'b'"):
+        RFMSummary(customer_id=["a", "b"], frequency=[1, 1], recency=[1.0, 9.0], T=[5.0, 5.0])
+    with pytest.raises(DataError, match="duplicate customer ids"):
+        RFMSummary(customer_id=["a", "a"], frequency=[0, 0], recency=[0, 0], T=[5.0, 5.0])
+    with pytest.raises(DataError, match="must be 0 where frequency is 0"):
+        RFMSummary(customer_id=[1], frequency=[0], recency=[2.0], T=[5.0])
+    with pytest.raises(DataError, match="non-negative integer"):
+        RFMSummary(customer_id=[1], frequency=[1.5], recency=[2.0], T=[5.0])
+
+
+def test_grouping_the_cdnow_sample() -> None:
+    """DOMAIN.md 2.1: the 2357 CDNOW sample rows group into 1016 unique (x, t_x, T) rows."""
+    s = load_cdnow_summary()
+    g = s.group()
+    assert len(g) == 1016
+    assert g.n_customers == 2357
+    assert g.weights is not None
+    assert float(g.weights @ g.frequency) == float(s.frequency.sum())
+
+
+def test_frame_round_trip_is_lifetimes_compatible() -> None:
+    s = load_cdnow_summary(with_monetary=True)
+    frame = s.to_frame()
+    assert list(frame.columns) == ["frequency", "recency", "T", "monetary_value"]
+    assert RFMSummary.from_frame(frame, time_unit="W") == s
