@@ -12,6 +12,7 @@ from relmark.clv._result import FitResult
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
 from relmark.clv.migrate import from_lifetimes
+from relmark.clv.value import clv, clv_from_dert, clv_interval
 
 __all__ = [
     "BGNBD",
@@ -22,6 +23,9 @@ __all__ = [
     "Interval",
     "Param",
     "ParamSet",
+    "clv",
+    "clv_from_dert",
+    "clv_interval",
     "from_lifetimes",
     "get_model",
     "load_model",

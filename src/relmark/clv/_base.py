@@ -59,8 +59,8 @@ def _column(data: object, name: str) -> object | None:
     if isinstance(data, Mapping):
         return data.get(name)
     columns = getattr(data, "columns", None)
-    if columns is not None:  # pandas / polars DataFrame
-        return data[name] if name in columns else None  # type: ignore[index]
+    if columns is not None and hasattr(data, "__getitem__"):  # pandas / polars DataFrame
+        return data[name] if name in columns else None
     return getattr(data, name, None)
 
 
