@@ -192,7 +192,7 @@ class CLVModel:
         ids = _column(data, "customer_id")
         if ids is None and data is not None and getattr(data, "index", None) is not None:
             ids = data.index  # type: ignore[attr-defined]
-        labels = list(np.asarray(ids)) if ids is not None else None
+        labels = np.asarray(ids).tolist() if ids is not None else None
         arrays: dict[str, FloatArray] = {}
         for f in cls.data_fields:
             given = columns.get(f)

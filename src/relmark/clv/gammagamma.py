@@ -203,12 +203,10 @@ class GammaGamma(CLVModel):
                 column="frequency",
                 rows=_first(bad, labels),
             )
-        bad = (x > 0) & (z <= 0)
+        bad = z < 0
         if bad.any():
             raise DataError(
-                "mean spend must be > 0 for customers with repeat purchases",
-                column="monetary_value",
-                rows=_first(bad, labels),
+                "spend cannot be negative", column="monetary_value", rows=_first(bad, labels)
             )
         return x, z
 
@@ -231,6 +229,14 @@ class GammaGamma(CLVModel):
         :class:`~relmark.errors.ParameterError` rather than return a boundary estimate.
         """
         (x, z), w = cls._coerce(data, weights, columns)
+        zero = (x > 0) & (z == 0)
+        if zero.any():
+            raise DataError(
+                "repeat buyers with a mean spend of 0 have no Gamma-Gamma density; exclude them "
+                "explicitly (e.g. keep rows with monetary_value > 0) and report how many",
+                column="monetary_value",
+                rows=np.flatnonzero(zero)[:10].tolist(),
+            )
         keep = x > 0
         if not keep.any():
             raise DataError("no customer has repeat purchases: spend cannot be fitted")

@@ -63,6 +63,8 @@ def _parse_dates(raw: Any, column: str, fmt: str | None) -> npt.NDArray[np.datet
     if missing.any():
         rows = series.index[missing][:10].tolist()
         raise DataError("missing dates", column=column, rows=rows)
+    if fmt is not None and pd.api.types.is_numeric_dtype(series):
+        series = series.astype(str)  # e.g. 19970101 read from a CSV as an integer
     try:
         parsed = pd.to_datetime(series, format=fmt, errors="coerce")
         if fmt is None and parsed.isna().any():  # e.g. dates with and without times
@@ -87,10 +89,16 @@ def _parse_dates(raw: Any, column: str, fmt: str | None) -> npt.NDArray[np.datet
 
 
 def _to_timestamp(value: Any, name: str, fmt: str | None) -> np.datetime64:
+    """A date given as an option: ISO format, or the log's own ``fmt``."""
     try:
-        ts = pd.to_datetime(value, format=fmt)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"cannot parse {value!r} as a date ({exc})", column=name) from None
+        ts = pd.to_datetime(value)
+    except (TypeError, ValueError):
+        try:
+            ts = pd.to_datetime(value, format=fmt) if fmt else None
+        except (TypeError, ValueError):
+            ts = None
+        if ts is None:
+            raise DataError(f"cannot parse {value!r} as a date", column=name) from None
     if ts.tzinfo is not None:
         ts = ts.tz_convert("UTC").tz_localize(None)
     return np.datetime64(ts.to_datetime64(), "ns")

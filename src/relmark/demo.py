@@ -1,0 +1,354 @@
+"""relmark's main job on the bundled CDNOW data: ``relmark demo`` (and ``make demo``).
+
+The full CDNOW log (23,570 customers; ``--sample``: the 2357-customer 1/10 sample of the
+papers) is split at 1997-09-30 into a 39-week calibration period and a 39-week holdout period,
+in weeks with day resolution. The report is a list of sections, each a function from the
+prepared :class:`DemoData` to Markdown text, so that new capabilities add a section:
+
+1. the data;
+2. the purchase models (every registered continuous-time model) and the Gamma-Gamma spend model
+   fitted on the calibration period, with standard errors (and the published values beside
+   them with ``--sample``);
+3. the holdout check: predicted against actual repeat purchases, in total and by calibration
+   frequency;
+4. the most valuable customers: 12-month CLV with P(alive);
+5. figures (PNG, when matplotlib is installed).
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from relmark.clv import MODELS, GammaGamma, clv
+from relmark.data import RFMSummary, calibration_holdout
+from relmark.datasets import load_cdnow_sample_transactions, load_cdnow_transactions
+
+__all__ = ["SECTIONS", "DemoData", "prepare", "run_demo"]
+
+CALIBRATION_END = "1997-09-30"
+OBSERVATION_END = "1998-06-30"
+
+PUBLISHED: dict[str, dict[str, float]] = {
+    # Fader, Hardie & Lee (2005), Marketing Science 24(2): BG/NBD on the CDNOW sample.
+    "BGNBD": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+    # Batislam, Denizel & Filiztekin (2007), as estimated by BTYDplus.
+    "MBGNBD": {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614},
+    # Fader, Hardie & Lee (2005), JMR 42(4): Pareto/NBD on the CDNOW sample.
+    "ParetoNBD": {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669},
+    # Fader & Hardie note 025: Gamma-Gamma on the 946 repeat buyers.
+    "GammaGamma": {"p": 6.25, "q": 3.74, "gamma": 15.44},
+}
+
+
+@dataclass
+class DemoData:
+    """Everything the report sections read."""
+
+    sample: bool
+    log: pd.DataFrame
+    summary: RFMSummary
+    purchase_models: dict[str, Any]
+    spend: GammaGamma
+    clv: np.ndarray
+    figures: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def prepare(*, sample: bool = False) -> DemoData:
+    """Load CDNOW, split calibration/holdout, fit the models and compute CLV."""
+    t0 = time.perf_counter()
+    log = load_cdnow_sample_transactions() if sample else load_cdnow_transactions()
+    summary = calibration_holdout(
+        log,
+        calibration_end=CALIBRATION_END,
+        observation_end=OBSERVATION_END,
+        monetary_value="amount",
+        freq_multiplier=7,
+    )
+    models: dict[str, Any] = {}
+    for name, cls in sorted(MODELS.items()):
+        if cls.data_fields[:3] == ("frequency", "recency", "T") and not getattr(
+            cls, "discrete", False
+        ):
+            models[name] = cls.fit(summary)
+    # Repeat buyers whose repeat purchases were all free (mean spend 0) have no Gamma-Gamma
+    # density: they are left out of the spend fit, and the report says how many.
+    assert summary.monetary_value is not None
+    priced = (summary.frequency == 0) | (summary.monetary_value > 0)
+    spend = GammaGamma.fit(
+        frequency=summary.frequency[priced], monetary_value=summary.monetary_value[priced]
+    )
+    spend.fit_result.extra["n_zero_spend"] = int((~priced).sum())
+    main = models["BGNBD"]
+    assert summary.monetary_value is not None
+    value = clv(
+        main,
+        spend,
+        summary.frequency,
+        summary.recency,
+        summary.T,
+        summary.monetary_value,
+        periods=12,
+        discount_rate=0.01,
+    )
+    return DemoData(sample, log, summary, models, spend, value, seconds=time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------------------- sections
+def _table(frame: pd.DataFrame, floatfmt: str = "{:,.3f}") -> str:
+    """A Markdown table (no extra dependency)."""
+    cols = [str(c) for c in frame.columns]
+    lines = ["| " + " | ".join([str(frame.index.name or ""), *cols]) + " |"]
+    lines.append("|" + "---|" * (len(cols) + 1))
+    for idx, row in frame.iterrows():
+        cells = [
+            floatfmt.format(v) if isinstance(v, float | np.floating) else str(v)
+            for v in row.tolist()
+        ]
+        lines.append("| " + " | ".join([str(idx), *cells]) + " |")
+    return "\n".join(lines)
+
+
+def section_data(d: DemoData) -> str:
+    """Data summary."""
+    s = d.summary
+    cal = d.log[d.log["date"] <= CALIBRATION_END]
+    rows = pd.DataFrame(
+        {
+            "value": [
+                f"{len(s):,}",
+                f"{len(d.log):,} ({len(cal):,} in calibration)",
+                f"{int((s.frequency > 0).sum()):,}",
+                f"{s.frequency.mean():.3f}",
+                f"{int(s.frequency.sum()):,}",
+                f"{int(np.asarray(s.frequency_holdout).sum()):,}",
+                f"${cal['amount'].sum():,.2f}",
+            ]
+        },
+        index=pd.Index(
+            [
+                "customers",
+                "transactions",
+                "repeat buyers in calibration",
+                "mean repeat purchases (calibration)",
+                "repeat purchases in calibration",
+                "repeat purchases in holdout (actual)",
+                "spend in calibration",
+            ],
+            name="",
+        ),
+    )
+    which = "the 1/10 sample (2357 customers)" if d.sample else "the full log (23,570 customers)"
+    return (
+        f"## Data\n\nCDNOW, {which}; calibration 1997-01-01 to {CALIBRATION_END} (39 weeks), "
+        f"holdout to {OBSERVATION_END} (39 weeks); times in weeks.\n\n{_table(rows)}"
+    )
+
+
+def section_models(d: DemoData) -> str:
+    """Fitted models with standard errors (and published values for the sample)."""
+    parts = ["## Fitted models (calibration period)"]
+    for name, model in [*d.purchase_models.items(), ("GammaGamma", d.spend)]:
+        fit = model.fit_result
+        ci = fit.conf_int(0.05)
+        frame = pd.DataFrame(
+            {
+                "estimate": [fit.params[p] for p in fit.param_names],
+                "std err": [fit.bse[p] for p in fit.param_names],
+                "95% low": [ci[p][0] for p in fit.param_names],
+                "95% high": [ci[p][1] for p in fit.param_names],
+            },
+            index=pd.Index(fit.param_names, name="param"),
+        )
+        if d.sample and name in PUBLISHED:
+            frame["published"] = [PUBLISHED[name][p] for p in fit.param_names]
+        zero = fit.extra.get("n_zero_spend", 0)
+        note = f" ({zero} repeat buyers with zero mean spend left out)" if zero else ""
+        parts.append(
+            f"### {name}\n\n{fit.nobs:,} customers{note}, log-likelihood {fit.loglik:,.1f}, "
+            f"AIC {fit.aic:,.1f}, converged: {'yes' if fit.converged else 'NO'}\n\n" + _table(frame)
+        )
+    return "\n\n".join(parts)
+
+
+def holdout_table(d: DemoData, max_frequency: int = 7) -> pd.DataFrame:
+    """Mean predicted and actual holdout repeat purchases by calibration frequency."""
+    s = d.summary
+    duration = float(np.asarray(s.duration_holdout)[0])
+    bins = np.minimum(s.frequency, max_frequency).astype(int)
+    counts = np.bincount(bins, minlength=max_frequency + 1)
+    frame = pd.DataFrame({"customers": [f"{c:,}" for c in counts]})
+    actual = np.asarray(s.frequency_holdout)
+    frame["actual"] = np.bincount(bins, weights=actual, minlength=counts.size) / counts
+    for name, model in d.purchase_models.items():
+        pred = model.conditional_expected_purchases(duration, s.frequency, s.recency, s.T)
+        frame[name] = np.bincount(bins, weights=pred, minlength=counts.size) / counts
+    labels = [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"]
+    frame.index = pd.Index(labels, name="calibration repeat purchases")
+    return frame
+
+
+def section_holdout(d: DemoData) -> str:
+    """Holdout check in total and by calibration frequency."""
+    s = d.summary
+    duration = float(np.asarray(s.duration_holdout)[0])
+    actual = float(np.asarray(s.frequency_holdout).sum())
+    totals = pd.DataFrame(
+        {
+            "predicted": [
+                float(
+                    model.conditional_expected_purchases(
+                        duration, s.frequency, s.recency, s.T
+                    ).sum()
+                )
+                for model in d.purchase_models.values()
+            ],
+        },
+        index=pd.Index(list(d.purchase_models), name="model"),
+    )
+    totals["actual"] = actual
+    totals["error %"] = 100 * (totals["predicted"] - actual) / actual
+    return (
+        f"## Holdout check ({duration:g} weeks)\n\nTotal repeat purchases:\n\n"
+        f"{_table(totals, '{:,.1f}')}\n\nMean per customer by calibration frequency:\n\n"
+        f"{_table(holdout_table(d))}"
+    )
+
+
+def section_top_customers(d: DemoData, n: int = 10) -> str:
+    """The most valuable customers by 12-month CLV."""
+    s = d.summary
+    bg = d.purchase_models["BGNBD"]
+    assert s.monetary_value is not None
+    order = np.argsort(-d.clv)[:n]
+    frame = pd.DataFrame(
+        {
+            "frequency": s.frequency[order],
+            "recency": s.recency[order],
+            "T": s.T[order],
+            "P(alive)": bg.p_alive(s.frequency[order], s.recency[order], s.T[order]),
+            "E[purchases 52w]": bg.conditional_expected_purchases(
+                52, s.frequency[order], s.recency[order], s.T[order]
+            ),
+            "E[spend]": d.spend.expected_spend(s.frequency[order], s.monetary_value[order]),
+            "CLV 12m ($)": d.clv[order],
+        },
+        index=pd.Index(s.customer_id[order], name="customer"),
+    )
+    total = float(d.clv.sum())
+    return (
+        f"## Most valuable customers\n\nCLV over 12 months (BG/NBD + Gamma-Gamma, 1% per month; "
+        f"total ${total:,.0f} for {len(s):,} customers):\n\n{_table(frame, '{:,.2f}')}"
+    )
+
+
+def section_figures(d: DemoData) -> str:
+    """Links to the PNG figures, when they were drawn."""
+    if not d.figures:
+        return (
+            "## Figures\n\nInstall the `plot` extra (`pip install relmark[plot]`) for PNG figures."
+        )
+    links = "\n".join(f"![{p.stem}]({p.name})" for p in d.figures)
+    return f"## Figures\n\n{links}"
+
+
+SECTIONS: list[Callable[[DemoData], str]] = [
+    section_data,
+    section_models,
+    section_holdout,
+    section_top_customers,
+    section_figures,
+]
+"""The report, in order; each section maps the prepared data to Markdown."""
+
+
+def _draw_figures(d: DemoData, out: Path) -> list[Path]:
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        return []
+    paths = []
+    table = holdout_table(d)
+    fig = Figure(figsize=(7, 4.5), dpi=100)
+    ax = fig.add_subplot()
+    x = np.arange(len(table))
+    ax.plot(x, table["actual"], "k-o", label="actual")
+    for name in d.purchase_models:
+        ax.plot(x, table[name], "--s", label=name)
+    ax.set_xticks(x, table.index.tolist())
+    ax.set_xlabel("repeat purchases in calibration")
+    ax.set_ylabel("mean repeat purchases in holdout")
+    ax.set_title("Calibration vs holdout (CDNOW)")
+    ax.legend()
+    path = out / "calibration_holdout.png"
+    fig.savefig(path)
+    paths.append(path)
+
+    s = d.summary
+    bg = d.purchase_models["BGNBD"]
+    fig = Figure(figsize=(7, 4.5), dpi=100)
+    ax = fig.add_subplot()
+    pa = bg.p_alive(s.frequency, s.recency, s.T)
+    ax.hist(pa[s.frequency > 0], bins=40, color="tab:blue")
+    ax.set_xlabel("P(alive) at the end of calibration (repeat buyers)")
+    ax.set_ylabel("customers")
+    ax.set_title("BG/NBD: probability of being alive")
+    path = out / "p_alive.png"
+    fig.savefig(path)
+    paths.append(path)
+    return paths
+
+
+def run_demo(
+    *, sample: bool = False, output: Path | str = "relmark-demo", fmt: str = "md"
+) -> tuple[str, Path]:
+    """Run the demo: returns the report text and the path of the report file written."""
+    d = prepare(sample=sample)
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    d.figures = _draw_figures(d, out)
+    body = "\n\n".join(section(d) for section in SECTIONS)
+    text = f"# relmark demo: customer-base analysis of CDNOW\n\n{body}\n"
+    text += f"\n_Computed in {d.seconds:.1f} s._\n"
+    if fmt == "html":
+        path = out / "report.html"
+        path.write_text(_markdown_to_html(text), encoding="utf-8")
+    else:
+        path = out / "report.md"
+        path.write_text(text, encoding="utf-8")
+    return text, path
+
+
+def _markdown_to_html(text: str) -> str:
+    """A small converter for the report's own Markdown (headings, tables, images, paragraphs)."""
+    out = ["<!doctype html><meta charset='utf-8'><title>relmark demo</title>", "<body>"]
+    rows: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if line.startswith("|"):
+            if set(line) <= {"|", "-"}:
+                continue
+            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
+            tag = "th" if not rows else "td"
+            rows.append("<tr>" + "".join(f"<{tag}>{c}</{tag}>" for c in cells) + "</tr>")
+            continue
+        if rows:
+            out.append("<table border='1' cellspacing='0'>" + "".join(rows) + "</table>")
+            rows = []
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            out.append(f"<h{level}>{html.escape(line.lstrip('#').strip())}</h{level}>")
+        elif line.startswith("!["):
+            src = line[line.index("(") + 1 : line.rindex(")")]
+            out.append(f"<img src='{html.escape(src)}'>")
+        elif line:
+            out.append(f"<p>{html.escape(line)}</p>")
+    out.append("</body>")
+    return "\n".join(out)
