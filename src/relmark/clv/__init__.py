@@ -12,6 +12,7 @@ from relmark.clv._result import FitResult
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
 from relmark.clv.migrate import from_lifetimes
+from relmark.clv.paretonbd import ParetoNBD
 from relmark.clv.value import clv, clv_from_dert, clv_interval
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "Interval",
     "Param",
     "ParamSet",
+    "ParetoNBD",
     "clv",
     "clv_from_dert",
     "clv_interval",
