@@ -11,12 +11,14 @@ from relmark.clv._registry import MODELS, get_model
 from relmark.clv._result import FitResult
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
+from relmark.clv.mbgnbd import MBGNBD
 from relmark.clv.migrate import from_lifetimes
 from relmark.clv.paretonbd import ParetoNBD
 from relmark.clv.value import clv, clv_from_dert, clv_interval
 
 __all__ = [
     "BGNBD",
+    "MBGNBD",
     "MODELS",
     "CLVModel",
     "FitResult",

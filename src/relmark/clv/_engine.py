@@ -67,7 +67,7 @@ def _objective(
 
     def fun(u: FloatArray) -> tuple[float, FloatArray]:
         theta = pset.from_unconstrained(u)
-        if lik.grad is None:
+        if lik.grad is None and lik.value_and_grad is None:
             f = value(u)
             g = np.empty_like(u)
             for i in range(u.size):
@@ -79,6 +79,7 @@ def _objective(
         if lik.value_and_grad is not None:
             ll, grads = lik.value_and_grad(theta, *data)
         else:
+            assert lik.grad is not None
             ll, grads = lik.loglik(theta, *data), lik.grad(theta, *data)
         f = -float(weights @ ll) / scale
         g_theta = -(weights @ grads) / scale

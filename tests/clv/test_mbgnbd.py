@@ -1,0 +1,98 @@
+"""MBG/NBD against the published fit, mpmath and lifetimes."""
+
+from __future__ import annotations
+
+import warnings
+
+import mpmath as mp
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmark.clv import MBGNBD, mbgnbd
+from relmark.datasets import load_cdnow_summary
+
+PUBLISHED = {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}
+
+
+def test_fit_reproduces_published_parameters() -> None:
+    """Batislam, Denizel & Filiztekin (2007) MBG/NBD on the CDNOW sample as estimated by R's
+    BTYDplus (DOMAIN.md 2.1): r = 0.525, alpha = 6.183, a = 0.891, b = 1.614."""
+    model = MBGNBD.fit(load_cdnow_summary())
+    for name, value in PUBLISHED.items():
+        assert round(model.params[name], 3) == value, name
+    assert model.fit_result.converged
+
+
+def mp_conditional(r, alpha, a, b, t, x, tx, T):
+    """Batislam et al. (2007) eq. 10 in its original form at high precision."""
+    r, alpha, a, b, t, x, tx, T = map(mp.mpf, (r, alpha, a, b, t, x, tx, T))
+    with mp.workdps(150):
+        hyp = mp.hyp2f1(r + x, b + x + 1, a + b + x, t / (alpha + T + t))
+        bracket = 1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp
+        p_alive = 1 / (1 + a / (b + x) * ((alpha + T) / (alpha + tx)) ** (r + x))
+        return (a + b + x) / (a - 1) * bracket * p_alive, p_alive
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        (0.525, 6.183, 0.891, 1.614, 2, 30.43, 38.86),
+        (0.525, 6.183, 0.891, 1.614, 0, 0.0, 38.86),
+        (0.525, 6.183, 0.891, 1.614, 10_000, 52.0, 52.0),
+        (2.0, 0.5, 3.0, 0.4, 5, 3.0, 9.0),
+    ],
+)
+def test_against_mpmath(case: tuple[float, ...]) -> None:
+    mp.mp.dps = 50
+    r, alpha, a, b, x, tx, T = case
+    p = np.array([r, alpha, a, b])
+    args = (np.array([x], float), np.array([tx], float), np.array([T], float))
+    for t in (1.0, 39.0, 300.0):
+        want, pa = mp_conditional(r, alpha, a, b, t, x, tx, T)
+        got = mbgnbd.conditional_expected_purchases(p, np.array([t]), *args)[0]
+        assert got == pytest.approx(float(want), rel=1e-9)
+    assert mbgnbd.p_alive(p, *args)[0] == pytest.approx(float(pa), rel=1e-12)
+
+
+def test_gradient_matches_finite_differences_of_the_likelihood() -> None:
+    s = load_cdnow_summary()
+    p = np.array([0.7, 4.0, 1.3, 2.2])  # away from the optimum: no cancellation in the sums
+    _, g = mbgnbd.loglik_and_grad(p, s.frequency, s.recency, s.T)
+    for i in range(4):
+        h = 1e-6 * p[i]
+        up, dn = p.copy(), p.copy()
+        up[i] += h
+        dn[i] -= h
+        fd = (
+            mbgnbd.loglik(up, s.frequency, s.recency, s.T).sum()
+            - mbgnbd.loglik(dn, s.frequency, s.recency, s.T).sum()
+        ) / (2 * h)
+        assert g[:, i].sum() == pytest.approx(fd, rel=1e-6)
+
+
+def test_prob_purchases_distribution_and_mean() -> None:
+    m = MBGNBD(r=0.6, alpha=4.0, a=2.5, b=3.0)
+    n = np.arange(0, 2000, dtype=float)
+    probs = m.prob_purchases(n, np.full_like(n, 25.0))
+    assert probs.sum() == pytest.approx(1.0, abs=1e-10)
+    assert float(n @ probs) == pytest.approx(float(m.expected_purchases(25.0)[0]), rel=1e-8)
+
+
+def test_agrees_with_lifetimes() -> None:
+    from lifetimes import ModifiedBetaGeoFitter
+
+    s = load_cdnow_summary()
+    lt = ModifiedBetaGeoFitter()
+    lt.params_ = pd.Series(PUBLISHED)
+    m = MBGNBD(**PUBLISHED)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pa = lt.conditional_probability_alive(s.frequency, s.recency, s.T)
+        e = lt.conditional_expected_number_of_purchases_up_to_time(39, s.frequency, s.recency, s.T)
+        new = lt.expected_number_of_purchases_up_to_time(np.array([5.0, 52.0]))
+    np.testing.assert_allclose(m.p_alive(s.frequency, s.recency, s.T), pa, rtol=1e-6)
+    np.testing.assert_allclose(
+        m.conditional_expected_purchases(39, s.frequency, s.recency, s.T), e, rtol=1e-6
+    )
+    np.testing.assert_allclose(m.expected_purchases([5.0, 52.0]), new, rtol=1e-6)
