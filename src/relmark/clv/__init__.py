@@ -14,12 +14,14 @@ from relmark.clv.gammagamma import GammaGamma
 from relmark.clv.mbgnbd import MBGNBD
 from relmark.clv.migrate import from_lifetimes
 from relmark.clv.paretonbd import ParetoNBD
+from relmark.clv.sbg import SBG
 from relmark.clv.value import clv, clv_from_dert, clv_interval
 
 __all__ = [
     "BGNBD",
     "MBGNBD",
     "MODELS",
+    "SBG",
     "CLVModel",
     "FitResult",
     "GammaGamma",

@@ -1,0 +1,277 @@
+r"""sBG: the shifted-beta-geometric model of contractual retention.
+
+Fader & Hardie (2007), "How to project customer retention", *Journal of Interactive Marketing*
+21(1), 76-90; Fader & Hardie (2010), "Customer-base valuation in a contractual setting: the
+perils of ignoring heterogeneity", *Marketing Science* 29(1), 85-93 (DEL, DERL).
+
+Time is discrete: a contract is renewed (or not) at the end of each period. A customer churns
+at each renewal with probability :math:`\theta`, and :math:`\theta \sim \text{Beta}(\alpha,
+\beta)` across customers, so that
+
+.. math::
+
+    P(T = t) = \frac{B(\alpha+1, \beta+t-1)}{B(\alpha,\beta)}, \qquad
+    S(t) = \frac{B(\alpha, \beta+t)}{B(\alpha,\beta)}, \qquad
+    r_t = \frac{S(t)}{S(t-1)} = \frac{\beta+t-1}{\alpha+\beta+t-1},
+
+with retention rising over time as the customers prone to churn leave (a sorting effect).
+The data are lifetimes in periods: ``lifetime`` :math:`t` with ``churned = 1`` contributes
+:math:`P(T=t)`, and a customer still active after ``lifetime`` periods (``churned = 0``)
+contributes :math:`S(t)`. A cohort table of survivors converts to that form
+(:func:`survival_to_lifetimes`).
+
+Discounted expected lifetime of a new customer (first payment now, discount rate :math:`d` per
+period) and discounted expected residual lifetime of a customer who has renewed :math:`n`
+times (the next payment at the next renewal, FH 2010 eq. 4 and 6):
+
+.. math::
+
+    \mathrm{DEL}(d) = {}_2F_1\bigl(1, \beta; \alpha+\beta; \tfrac{1}{1+d}\bigr), \qquad
+    \mathrm{DERL}(d \mid n) = \frac{\beta+n}{\alpha+\beta+n}\,
+        {}_2F_1\bigl(1, \beta+n+1; \alpha+\beta+n+1; \tfrac{1}{1+d}\bigr).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import betaln, digamma, hyp2f1
+
+from relmark.clv._base import CLVModel, RngLike
+from relmark.clv._engine import Likelihood
+from relmark.clv._params import Param, ParamSet
+from relmark.clv._registry import register
+from relmark.clv._rfm import as_rng
+from relmark.data._validate import FloatArray, _first, as_float_array
+from relmark.errors import DataError
+
+__all__ = [
+    "SBG",
+    "derl",
+    "discounted_expected_lifetime",
+    "loglik",
+    "retention",
+    "simulate",
+    "survival",
+    "survival_to_lifetimes",
+]
+
+PARAMS = ParamSet(
+    (
+        Param("alpha", "first shape of the beta distribution of churn probabilities", (0.2, 5.0)),
+        Param("beta", "second shape of the beta distribution of churn probabilities", (0.2, 10.0)),
+    )
+)
+
+
+def loglik(params: FloatArray, lifetime: FloatArray, churned: FloatArray) -> FloatArray:
+    """Per-customer log-likelihood: :math:`\\ln P(T=t)` if churned, else :math:`\\ln S(t)`."""
+    a, b = params
+    dead = betaln(a + 1.0, b + lifetime - 1.0)
+    alive = betaln(a, b + lifetime)
+    out: FloatArray = np.where(churned > 0, dead, alive) - betaln(a, b)
+    return out
+
+
+def loglik_grad(params: FloatArray, lifetime: FloatArray, churned: FloatArray) -> FloatArray:
+    """Analytic gradient of :func:`loglik` in ``[alpha, beta]``: shape (n, 2)."""
+    a, b = params
+    t = lifetime
+    base_a = digamma(a) - digamma(a + b)
+    base_b = digamma(b) - digamma(a + b)
+    # d/da lnB(a+1, b+t-1) = psi(a+1) - psi(a+b+t); d/db = psi(b+t-1) - psi(a+b+t)
+    da = np.where(
+        churned > 0, digamma(a + 1.0) - digamma(a + b + t), digamma(a) - digamma(a + b + t)
+    )
+    db = np.where(
+        churned > 0, digamma(b + t - 1.0) - digamma(a + b + t), digamma(b + t) - digamma(a + b + t)
+    )
+    return np.column_stack([da - base_a, db - base_b])
+
+
+def survival(params: FloatArray, t: FloatArray) -> FloatArray:
+    """:math:`S(t) = B(\\alpha, \\beta+t)/B(\\alpha, \\beta)`, the share still active after t."""
+    a, b = params
+    out: FloatArray = np.exp(betaln(a, b + t) - betaln(a, b))
+    return out
+
+
+def retention(params: FloatArray, t: FloatArray) -> FloatArray:
+    """Retention rate of period ``t >= 1``: :math:`(\\beta+t-1)/(\\alpha+\\beta+t-1)`."""
+    a, b = params
+    out: FloatArray = (b + t - 1.0) / (a + b + t - 1.0)
+    return out
+
+
+def discounted_expected_lifetime(params: FloatArray, discount_rate: float) -> float:
+    """DEL of a new customer, :math:`{}_2F_1(1, \\beta; \\alpha+\\beta; 1/(1+d))`."""
+    a, b = params
+    return float(hyp2f1(1.0, b, a + b, 1.0 / (1.0 + discount_rate)))
+
+
+def derl(params: FloatArray, discount_rate: float, renewals: FloatArray) -> FloatArray:
+    """DERL of customers who have renewed ``renewals`` times (FH 2010, eq. 6)."""
+    a, b = params
+    n = renewals
+    out: FloatArray = (
+        (b + n)
+        / (a + b + n)
+        * hyp2f1(1.0, b + n + 1.0, a + b + n + 1.0, 1.0 / (1.0 + discount_rate))
+    )
+    return out
+
+
+def survival_to_lifetimes(
+    alive: Sequence[float] | npt.ArrayLike,
+) -> dict[str, FloatArray]:
+    """A cohort's survivor counts ``alive[0..k]`` as lifetimes with churn flags and weights.
+
+    ``alive[t]`` customers are active after ``t`` periods (``alive[0]`` is the cohort). The
+    ``alive[t-1] - alive[t]`` who left at period ``t`` have ``lifetime = t, churned = 1``; the
+    ``alive[k]`` still active are censored at ``lifetime = k``.
+
+    Examples
+    --------
+    >>> survival_to_lifetimes([1000, 631, 468])["weights"].tolist()
+    [369.0, 163.0, 468.0]
+    """
+    counts = as_float_array(alive, "alive")
+    if counts.shape[0] < 2:
+        raise DataError("needs the cohort size and at least one later count", column="alive")
+    lost = -np.diff(counts)
+    if np.any(lost < 0) or np.any(counts != np.round(counts)) or np.any(counts < 0):
+        raise DataError(
+            "survivor counts must be non-increasing non-negative integers",
+            column="alive",
+            rows=_first(np.r_[False, lost < 0] | (counts < 0), None),
+        )
+    k = counts.shape[0] - 1
+    lifetime = np.r_[np.arange(1, k + 1, dtype=np.float64), float(k)]
+    churned = np.r_[np.ones(k), 0.0]
+    weights = np.r_[lost, counts[-1]]
+    keep = weights > 0
+    return {"lifetime": lifetime[keep], "churned": churned[keep], "weights": weights[keep]}
+
+
+def simulate(
+    params: FloatArray, n_customers: int, n_periods: int, *, rng: RngLike = None
+) -> dict[str, FloatArray]:
+    """Lifetimes of ``n_customers`` followed for ``n_periods`` renewals."""
+    a, b = params
+    gen = as_rng(rng)
+    theta = gen.beta(a, b, size=n_customers)
+    life = gen.geometric(theta).astype(np.float64)  # period of churn, >= 1
+    churned = (life <= n_periods).astype(np.float64)
+    return {"lifetime": np.minimum(life, float(n_periods)), "churned": churned}
+
+
+@register
+class SBG(CLVModel):
+    """The shifted-beta-geometric retention model with parameters ``alpha, beta``.
+
+    Fit it to a cohort's survivors with :meth:`fit_survival`, or to per-customer lifetimes
+    (``lifetime``, ``churned``) with :meth:`fit`.
+
+    >>> from relmark.clv import SBG
+    >>> m = SBG.fit_survival([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> round(m.params["alpha"], 3), round(m.params["beta"], 3)
+    (0.704, 1.182)
+    """
+
+    name: ClassVar[str] = "SBG"
+    param_set: ClassVar[ParamSet] = PARAMS
+    data_fields: ClassVar[tuple[str, ...]] = ("lifetime", "churned")
+    likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad)
+    discrete: ClassVar[bool] = True
+
+    @classmethod
+    def _validate_data(
+        cls, arrays: dict[str, FloatArray], labels: Sequence[object] | None
+    ) -> tuple[FloatArray, ...]:
+        t, c = arrays["lifetime"], arrays["churned"]
+        bad = (t < 1) | (t != np.round(t))
+        if bad.any():
+            raise DataError(
+                "lifetimes are whole numbers of periods >= 1",
+                column="lifetime",
+                rows=_first(bad, labels),
+            )
+        bad = (c != 0) & (c != 1)
+        if bad.any():
+            raise DataError("churned must be 0 or 1", column="churned", rows=_first(bad, labels))
+        return t, c
+
+    @classmethod
+    def fit_survival(cls, alive: Sequence[float] | npt.ArrayLike) -> SBG:
+        """Fit to a cohort's survivor counts ``alive[0..k]`` (see :func:`survival_to_lifetimes`)."""
+        data = survival_to_lifetimes(alive)
+        return cls.fit(
+            {"lifetime": data["lifetime"], "churned": data["churned"]}, weights=data["weights"]
+        )
+
+    def survival(self, t: npt.ArrayLike) -> FloatArray:
+        """Share of a new cohort still active after ``t`` periods; see :func:`survival`."""
+        return survival(self._values, as_float_array(np.atleast_1d(t), "t"))
+
+    def retention(self, t: npt.ArrayLike) -> FloatArray:
+        """Retention rate in period ``t``; see :func:`retention`."""
+        return retention(self._values, as_float_array(np.atleast_1d(t), "t"))
+
+    def prob_churn_at(self, t: npt.ArrayLike) -> FloatArray:
+        """:math:`P(T = t)`, the probability that a new customer churns at period ``t``."""
+        tt = as_float_array(np.atleast_1d(t), "t")
+        return np.exp(loglik(self._values, tt, np.ones_like(tt)))
+
+    def conditional_survival(self, t: npt.ArrayLike, renewals: npt.ArrayLike) -> FloatArray:
+        """Probability that a customer who has renewed ``renewals`` times is still active
+        ``t`` periods later: :math:`S(n+t)/S(n)`."""
+        tt = as_float_array(np.atleast_1d(t), "t")
+        n = as_float_array(np.atleast_1d(renewals), "renewals")
+        out: FloatArray = survival(self._values, n + tt) / survival(self._values, n)
+        return out
+
+    def discounted_expected_lifetime(self, discount_rate: float) -> float:
+        """DEL of a new customer; see :func:`discounted_expected_lifetime`."""
+        return discounted_expected_lifetime(self._values, _check_rate(discount_rate))
+
+    def derl(self, discount_rate: float, renewals: npt.ArrayLike) -> FloatArray:
+        """DERL of customers who have renewed ``renewals`` times; see :func:`derl`."""
+        n = as_float_array(np.atleast_1d(renewals), "renewals")
+        return derl(self._values, _check_rate(discount_rate), n)
+
+    def residual_value(
+        self,
+        active_by_renewals: npt.ArrayLike,
+        *,
+        value_per_period: float,
+        discount_rate: float,
+    ) -> float:
+        """Expected residual value of an existing customer base (FH 2010).
+
+        Parameters
+        ----------
+        active_by_renewals
+            ``counts[n]`` = active customers who have renewed ``n`` times.
+        value_per_period
+            Net cash flow of one customer per period.
+        discount_rate
+            Discount rate per period.
+        """
+        counts = as_float_array(active_by_renewals, "active_by_renewals")
+        n = np.arange(counts.shape[0], dtype=np.float64)
+        return float(value_per_period * counts @ self.derl(discount_rate, n))
+
+    def simulate(
+        self, n_customers: int, n_periods: int, *, rng: RngLike = None
+    ) -> dict[str, FloatArray]:
+        """Simulate lifetimes; see :func:`simulate`."""
+        return simulate(self._values, n_customers, n_periods, rng=rng)
+
+
+def _check_rate(d: float) -> float:
+    if not d > 0:
+        raise DataError(f"the discount rate must be > 0, got {d}", column="discount_rate")
+    return float(d)
