@@ -9,6 +9,7 @@ from relmark.clv._base import CLVModel, Interval, load_model
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import MODELS, get_model
 from relmark.clv._result import FitResult
+from relmark.clv.bgbb import BGBB
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
 from relmark.clv.mbgnbd import MBGNBD
@@ -18,6 +19,7 @@ from relmark.clv.sbg import SBG
 from relmark.clv.value import clv, clv_from_dert, clv_interval
 
 __all__ = [
+    "BGBB",
     "BGNBD",
     "MBGNBD",
     "MODELS",

@@ -1,0 +1,284 @@
+r"""BG/BB: beta-geometric / beta-Bernoulli, non-contractual with discrete opportunities.
+
+Fader, Hardie & Shang (2010), "Customer-base analysis in a discrete-time noncontractual
+setting", *Marketing Science* 29(6), 1086-1108.
+
+At each of :math:`n` transaction opportunities after the first (annual donations, event
+attendances), an active customer transacts with probability :math:`p \sim \text{Beta}(\alpha,
+\beta)`, and may become inactive at the start of each opportunity with probability
+:math:`\theta \sim \text{Beta}(\gamma, \delta)`. The data are relmark's usual names on the
+discrete grid: ``frequency`` :math:`x` (transactions in the :math:`n` opportunities),
+``recency`` :math:`t_x` (the opportunity of the last one, 0 if none) and ``T`` :math:`= n`
+(the number of opportunities). The likelihood (FHS 2010, eq. 5) is
+
+.. math::
+
+    L = \frac{B(\alpha+x, \beta+n-x)}{B(\alpha,\beta)}\frac{B(\gamma, \delta+n)}{B(\gamma,\delta)}
+      + \sum_{i=0}^{n-t_x-1} \frac{B(\alpha+x, \beta+t_x-x+i)}{B(\alpha,\beta)}
+        \frac{B(\gamma+1, \delta+t_x+i)}{B(\gamma,\delta)},
+
+evaluated as a log-sum-exp. Predictions: P(alive at opportunity :math:`n+1`) (eq. 11),
+expected transactions in the next :math:`t` opportunities (eq. 13, as its finite sum, which
+has no singularity at :math:`\gamma = 1`), :math:`P(X(n) = x)` (eq. 6), and DERT with a
+discount rate per opportunity (eq. 14).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import betaln, gammaln, hyp2f1, logsumexp
+
+from relmark.clv._base import RngLike
+from relmark.clv._engine import Likelihood
+from relmark.clv._params import Param, ParamSet
+from relmark.clv._registry import register
+from relmark.clv._rfm import RFMModel, as_rng
+from relmark.data._validate import FloatArray, as_float_array, check_rfm
+from relmark.errors import DataError
+
+__all__ = [
+    "BGBB",
+    "conditional_expected_purchases",
+    "dert",
+    "expected_purchases",
+    "loglik",
+    "p_alive",
+    "prob_purchases",
+    "simulate",
+]
+
+PARAMS = ParamSet(
+    (
+        Param(
+            "alpha", "first shape of the beta distribution of transaction probabilities", (0.2, 5.0)
+        ),
+        Param(
+            "beta", "second shape of the beta distribution of transaction probabilities", (0.2, 5.0)
+        ),
+        Param("gamma", "first shape of the beta distribution of dropout probabilities", (0.2, 5.0)),
+        Param(
+            "delta", "second shape of the beta distribution of dropout probabilities", (0.2, 5.0)
+        ),
+    )
+)
+
+
+def _log_l(params: FloatArray, x: FloatArray, tx: FloatArray, n: FloatArray) -> FloatArray:
+    a, b, g, d = params
+    base_p = betaln(a, b)
+    base_t = betaln(g, d)
+    first: FloatArray = betaln(a + x, b + n - x) - base_p + betaln(g, d + n) - base_t
+    gap = (n - tx).astype(np.int64)
+    width = int(gap.max(initial=0))
+    if width == 0:
+        return first
+    i = np.arange(width, dtype=np.float64)[None, :]
+    terms = (
+        betaln(a + x[:, None], b + tx[:, None] - x[:, None] + i)
+        - base_p
+        + betaln(g + 1.0, d + tx[:, None] + i)
+        - base_t
+    )
+    terms = np.where(i < gap[:, None], terms, -np.inf)
+    out: FloatArray = logsumexp(np.column_stack([first, terms]), axis=1)
+    return out
+
+
+def loglik(
+    params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
+) -> FloatArray:
+    """Per-customer log-likelihood (FHS 2010, eq. 5); ``T`` is the number of opportunities."""
+    return _log_l(params, frequency, recency, T)
+
+
+def p_alive(
+    params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
+) -> FloatArray:
+    """Probability of being active at the next opportunity :math:`n+1` (FHS 2010, eq. 11)."""
+    a, b, g, d = params
+    x, n = frequency, T
+    num = betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n + 1.0) - betaln(g, d)
+    out: FloatArray = np.exp(num - _log_l(params, frequency, recency, T))
+    return out
+
+
+def conditional_expected_purchases(
+    params: FloatArray, t: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
+) -> FloatArray:
+    """Expected transactions in the next ``t`` opportunities (FHS 2010, eq. 13)."""
+    a, b, g, d = params
+    t, x, tx, n = np.broadcast_arrays(t, frequency, recency, T)
+    log_l = _log_l(params, x.ravel(), tx.ravel(), n.ravel()).reshape(x.shape)
+    lead = betaln(a + x + 1.0, b + n - x) - betaln(a, b) - betaln(g, d) - log_l
+    horizon = int(np.max(t, initial=0))
+    out = np.zeros(x.shape)
+    for k in range(1, horizon + 1):
+        out += np.where(k <= t, np.exp(lead + betaln(g, d + n + k)), 0.0)
+    return out
+
+
+def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
+    """Expected transactions of a new customer in ``t`` opportunities (FHS 2010, eq. 7)."""
+    a, b, g, d = params
+    horizon = int(np.max(t, initial=0))
+    k = np.arange(1, horizon + 1, dtype=np.float64)
+    per = a / (a + b) * np.exp(betaln(g, d + k) - betaln(g, d))
+    cum = np.r_[0.0, np.cumsum(per)]
+    out: FloatArray = cum[np.asarray(t, dtype=np.int64)]
+    return out
+
+
+def prob_purchases(params: FloatArray, x: FloatArray, t: FloatArray) -> FloatArray:
+    """:math:`P(X(t) = x)` for a new customer over ``t`` opportunities (FHS 2010, eq. 6)."""
+    a, b, g, d = params
+    x, n = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(t, np.float64))
+
+    def log_choose(top: FloatArray, k: FloatArray) -> FloatArray:
+        out: FloatArray = gammaln(top + 1.0) - gammaln(k + 1.0) - gammaln(top - k + 1.0)
+        return out
+
+    first = np.exp(
+        log_choose(n, x) + betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n) - betaln(g, d)
+    )
+    total = np.where(x <= n, first, 0.0)
+    for i in range(int(np.max(n, initial=0))):
+        fi = float(i)
+        with np.errstate(invalid="ignore"):
+            term = np.exp(
+                log_choose(np.full_like(x, fi), x)
+                + betaln(a + x, b + fi - x)
+                - betaln(a, b)
+                + betaln(g + 1.0, d + fi)
+                - betaln(g, d)
+            )
+        total = total + np.where((x <= fi) & (fi < n), term, 0.0)
+    out: FloatArray = total
+    return out
+
+
+def dert(
+    params: FloatArray,
+    discount_rate: float,
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
+    """Discounted expected residual transactions, discount rate per opportunity (eq. 14)."""
+    a, b, g, d = params
+    x, n = frequency, T
+    z = 1.0 / (1.0 + discount_rate)
+    log_num = (
+        betaln(a + x + 1.0, b + n - x)
+        - betaln(a, b)
+        + betaln(g, d + n + 1.0)
+        - betaln(g, d)
+        + np.log(z)
+        + np.log(hyp2f1(1.0, d + n + 1.0, g + d + n + 1.0, z))
+    )
+    out: FloatArray = np.exp(log_num - _log_l(params, frequency, recency, T))
+    return out
+
+
+def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
+    """Simulate customers with ``T`` transaction opportunities each (whole numbers)."""
+    a, b, g, d = params
+    gen = as_rng(rng)
+    n = np.atleast_1d(np.asarray(T, dtype=np.float64))
+    size = n.shape[0]
+    p = gen.beta(a, b, size=size)
+    theta = gen.beta(g, d, size=size)
+    alive = np.ones(size, dtype=bool)
+    x = np.zeros(size)
+    tx = np.zeros(size)
+    for j in range(1, int(n.max(initial=0)) + 1):
+        alive &= gen.random(size) >= theta
+        buy = alive & (j <= n) & (gen.random(size) < p)
+        x[buy] += 1
+        tx[buy] = j
+    return {"frequency": x, "recency": tx, "T": n, "alive": alive.astype(np.float64)}
+
+
+@register
+class BGBB(RFMModel):
+    """The BG/BB model with parameters ``alpha, beta, gamma, delta``; ``T`` counts
+    opportunities.
+
+    >>> from relmark.clv import BGBB
+    >>> m = BGBB(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
+    >>> [round(float(v), 2) for v in m.p_alive([0, 2, 6], [0, 4, 6], 6)]
+    [0.11, 0.59, 0.93]
+    """
+
+    name: ClassVar[str] = "BGBB"
+    param_set: ClassVar[ParamSet] = PARAMS
+    likelihood: ClassVar[Likelihood] = Likelihood(loglik)
+    discrete: ClassVar[bool] = True
+
+    @classmethod
+    def _validate_data(
+        cls, arrays: dict[str, FloatArray], labels: Sequence[object] | None
+    ) -> tuple[FloatArray, ...]:
+        return check_rfm(
+            arrays["frequency"], arrays["recency"], arrays["T"], labels=labels, discrete=True
+        )
+
+    @classmethod
+    def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
+        return np.array([1.0, 1.0, 1.0, 3.0])
+
+    @staticmethod
+    def _rfm(
+        frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        x, tx, n = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (frequency, recency, T))
+        x, tx, n = np.broadcast_arrays(x, tx, n)
+        return check_rfm(x, tx, n, discrete=True)
+
+    @staticmethod
+    def _opportunities(t: npt.ArrayLike) -> FloatArray:
+        h = as_float_array(np.atleast_1d(t), "t")
+        if np.any((h < 0) | (h != np.round(h))):
+            raise DataError("a horizon is a whole number of opportunities >= 0", column="t")
+        return h
+
+    def p_alive(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
+        """P(active at the next opportunity); see :func:`p_alive`."""
+        return p_alive(self._values, *self._rfm(frequency, recency, T))
+
+    def conditional_expected_purchases(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
+        """Expected transactions in the next ``t`` opportunities."""
+        return conditional_expected_purchases(
+            self._values, self._opportunities(t), *self._rfm(frequency, recency, T)
+        )
+
+    def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
+        """Expected transactions of a new customer in ``t`` opportunities."""
+        return expected_purchases(self._values, self._opportunities(t))
+
+    def prob_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
+        """:math:`P(X(t) = n)` for a new customer."""
+        return prob_purchases(self._values, np.asarray(n, dtype=np.float64), self._opportunities(t))
+
+    def dert(
+        self,
+        discount_rate: float,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+    ) -> FloatArray:
+        """Discounted expected residual transactions; see :func:`dert`."""
+        if not discount_rate > 0:
+            raise DataError(f"must be > 0, got {discount_rate}", column="discount_rate")
+        return dert(self._values, float(discount_rate), *self._rfm(frequency, recency, T))
+
+    def simulate(self, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
+        """Simulate customers with ``T`` opportunities; see :func:`simulate`."""
+        return simulate(self._values, T, rng=rng)
