@@ -217,7 +217,7 @@ def test_scoring_recodes_reverse_items_and_applies_min_answered() -> None:
     assert scores.means.loc["r1", "trust"] == 7.0
     assert scores.scaled.loc["r1", "trust"] == 100.0
     assert scores.means.loc["r1", "satisfaction"] == 7.0  # 1 of 2 answered: enough
-    assert pd.isna(scores.means.loc["r2", "satisfaction"])  # 0 of 2 answered
+    assert scores.means["satisfaction"].isna().tolist() == [False, True]  # 0 of 2 answered
     bad = frame.copy()
     bad.loc["r2", "comm_1"] = 9
     with pytest.raises(DataError, match=r"comm_1.*'r2'"):
