@@ -1,1 +1,47 @@
-"""relmark.lifecycle."""
+"""Relationship lifecycle: stage models as data, moves, rules, Markov chains and their value."""
+
+from relmark.lifecycle.kotler import KOTLER_MATRIX, KotlerThresholds, relationship_level
+from relmark.lifecycle.markov import (
+    AbsorptionResult,
+    TransitionEstimate,
+    absorption,
+    chain_value,
+    estimate_transitions,
+    forecast,
+    stationary_distribution,
+)
+from relmark.lifecycle.rules import Condition, Rule, assign_stages
+from relmark.lifecycle.stages import (
+    CRM_FUNNEL,
+    FOUR_STAGES,
+    KOTLER_LEVELS,
+    SEVEN_STAGES,
+    BackwardPolicy,
+    CustomerStage,
+    Move,
+    StageModel,
+)
+
+__all__ = [
+    "CRM_FUNNEL",
+    "FOUR_STAGES",
+    "KOTLER_LEVELS",
+    "KOTLER_MATRIX",
+    "SEVEN_STAGES",
+    "AbsorptionResult",
+    "BackwardPolicy",
+    "Condition",
+    "CustomerStage",
+    "KotlerThresholds",
+    "Move",
+    "Rule",
+    "StageModel",
+    "TransitionEstimate",
+    "absorption",
+    "assign_stages",
+    "chain_value",
+    "estimate_transitions",
+    "forecast",
+    "relationship_level",
+    "stationary_distribution",
+]

@@ -1,0 +1,224 @@
+"""Relationship stage models as data, and customers moving through them.
+
+A :class:`StageModel` is an ordered list of stages with the moves it allows: forward to the
+next stage by default, optionally skipping stages or moving back, and optionally terminal
+(absorbing) stages. Built in: the seven-stage model (seeds 003, 004), the four-stage model
+(seed 002), Kotler's five levels of relationship and a CRM funnel; users define their own in a
+few lines or load one from JSON.
+
+A :class:`CustomerStage` is immutable: :meth:`CustomerStage.move` returns a new state with the
+move recorded (from, to, when, why, by which rule or actor). Backward moves are rejected with
+:class:`~relmark.errors.IllegalTransitionError` by default, or ignored, or allowed; skipping
+stages is governed by the model.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from relmark.errors import IllegalTransitionError
+
+__all__ = [
+    "CRM_FUNNEL",
+    "FOUR_STAGES",
+    "KOTLER_LEVELS",
+    "SEVEN_STAGES",
+    "BackwardPolicy",
+    "CustomerStage",
+    "Move",
+    "StageModel",
+]
+
+
+class StageModel(BaseModel):
+    """An ordered stage model.
+
+    Parameters
+    ----------
+    name
+        The model's name.
+    stages
+        Stage names, from the first to the last.
+    allow_skip
+        Whether a forward move may jump over stages.
+    terminal
+        Stages that can never be left (e.g. ``"churned"``).
+    extra_moves
+        Additional allowed moves as ``(from, to)`` pairs (e.g. a re-activation path).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    stages: tuple[str, ...] = Field(min_length=2)
+    allow_skip: bool = False
+    terminal: tuple[str, ...] = ()
+    extra_moves: tuple[tuple[str, str], ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> StageModel:
+        if len(set(self.stages)) != len(self.stages):
+            dup = sorted({s for s in self.stages if self.stages.count(s) > 1})
+            raise ValueError(f"duplicate stages: {', '.join(dup)}")
+        known = set(self.stages)
+        unknown = [s for s in self.terminal if s not in known] + [
+            s for pair in self.extra_moves for s in pair if s not in known
+        ]
+        if unknown:
+            raise ValueError(f"unknown stages: {', '.join(sorted(set(unknown)))}")
+        return self
+
+    def index(self, stage: str) -> int:
+        """Position of a stage; raises IllegalTransitionError for an unknown stage."""
+        try:
+            return self.stages.index(stage)
+        except ValueError:
+            raise IllegalTransitionError(
+                f"{stage!r} is not a stage of {self.name!r} ({', '.join(self.stages)})"
+            ) from None
+
+    def allows(self, source: str, target: str) -> bool:
+        """Whether the model allows a move from ``source`` to ``target`` (forward, skip or
+        declared extra move)."""
+        i, j = self.index(source), self.index(target)
+        if source in self.terminal:
+            return False
+        if (source, target) in self.extra_moves:
+            return True
+        return j == i + 1 or (self.allow_skip and j > i)
+
+
+SEVEN_STAGES = StageModel(
+    name="seven-stage relationship",
+    stages=("attract", "establish", "build", "develop", "maintain", "consolidate", "loyalty"),
+)
+"""Attract → establish → build → develop → maintain → consolidate → loyalty (seeds 003, 004)."""
+
+FOUR_STAGES = StageModel(
+    name="four-stage relationship", stages=("attract", "convert", "retain", "delight")
+)
+"""Attract → convert → retain → delight (seed 002)."""
+
+KOTLER_LEVELS = StageModel(
+    name="Kotler's levels of relationship",
+    stages=("basic", "reactive", "accountable", "proactive", "partnership"),
+    allow_skip=True,
+)
+"""Kotler's five levels of relationship (seed 000)."""
+
+CRM_FUNNEL = StageModel(
+    name="CRM funnel",
+    stages=("subscriber", "lead", "MQL", "SQL", "opportunity", "customer", "evangelist"),
+    allow_skip=True,
+)
+"""A HubSpot-style lifecycle: forward only, skipping allowed."""
+
+
+class BackwardPolicy(StrEnum):
+    """What to do with a move to an earlier stage."""
+
+    REJECT = "reject"
+    IGNORE = "ignore"
+    ALLOW = "allow"
+
+
+class Move(BaseModel):
+    """One recorded move."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    target: str
+    at: AwareDatetime
+    reason: str = ""
+    by: str = ""
+
+
+class CustomerStage(BaseModel):
+    """A customer's current stage and the history of moves (immutable)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: StageModel
+    stage: str
+    since: AwareDatetime
+    started: AwareDatetime
+    history: tuple[Move, ...] = ()
+
+    @model_validator(mode="after")
+    def _known(self) -> CustomerStage:
+        self.model.index(self.stage)
+        if self.since < self.started:
+            raise ValueError("since cannot be before started")
+        return self
+
+    @classmethod
+    def start(cls, model: StageModel, stage: str, *, at: datetime) -> CustomerStage:
+        """A customer entering ``stage`` at ``at``."""
+        return cls(model=model, stage=stage, since=at, started=at)
+
+    def move(
+        self,
+        target: str,
+        *,
+        at: datetime,
+        reason: str = "",
+        by: str = "",
+        backward: BackwardPolicy = BackwardPolicy.REJECT,
+    ) -> CustomerStage:
+        """The state after moving to ``target`` at ``at`` (a timezone-aware time).
+
+        Raises
+        ------
+        IllegalTransitionError
+            For an unknown stage, a move the model forbids, a move back in time, or a backward
+            move under the default policy.
+        """
+        if at.tzinfo is None:
+            raise IllegalTransitionError("move times must be timezone-aware")
+        if at < self.since:
+            raise IllegalTransitionError(f"move at {at} is before the current stage began")
+        i, j = self.model.index(self.stage), self.model.index(target)
+        if j < i and (self.stage, target) not in self.model.extra_moves:
+            if backward is BackwardPolicy.IGNORE:
+                return self
+            if backward is BackwardPolicy.REJECT or self.stage in self.model.terminal:
+                raise IllegalTransitionError(
+                    f"backward move {self.stage!r} -> {target!r} rejected (policy {backward})"
+                )
+        elif not self.model.allows(self.stage, target):
+            raise IllegalTransitionError(
+                f"{self.model.name!r} does not allow {self.stage!r} -> {target!r}"
+            )
+        step = Move(source=self.stage, target=target, at=at, reason=reason, by=by)
+        return self.model_copy(
+            update={"stage": target, "since": at, "history": (*self.history, step)}
+        )
+
+    def stage_at(self, when: datetime) -> str | None:
+        """The stage at a time (``None`` before the customer's first stage began)."""
+        if when < self.started:
+            return None
+        stage = self.history[0].source if self.history else self.stage
+        for m in self.history:
+            if m.at <= when:
+                stage = m.target
+        return stage
+
+    def time_in_stages(self, until: datetime) -> dict[str, timedelta]:
+        """Time spent in each stage from the start to ``until``."""
+        out: dict[str, timedelta] = {}
+        stage, begun = (self.history[0].source if self.history else self.stage), self.started
+        for m in self.history:
+            out[stage] = out.get(stage, timedelta()) + (m.at - begun)
+            stage, begun = m.target, m.at
+        out[stage] = out.get(stage, timedelta()) + (until - begun)
+        return out
+
+    @property
+    def regressions(self) -> int:
+        """Number of backward moves in the history."""
+        return sum(self.model.index(m.target) < self.model.index(m.source) for m in self.history)
