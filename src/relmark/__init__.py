@@ -14,10 +14,23 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from relmark.clv import (
+    BGBB,
+    BGNBD,
+    MBGNBD,
+    SBG,
+    GammaGamma,
+    ParetoNBD,
+    clv,
+    load_model,
+)
+from relmark.data import RFMSummary, calibration_holdout, summarize
 from relmark.errors import (
     ConvergenceError,
     ConvergenceWarning,
     DataError,
+    IllegalTransitionError,
+    LedgerError,
     ParameterError,
     RelmarkError,
     SchemaError,
@@ -29,11 +42,24 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree wi
     __version__ = "0.0.0"
 
 __all__ = [
+    "BGBB",
+    "BGNBD",
+    "MBGNBD",
+    "SBG",
     "ConvergenceError",
     "ConvergenceWarning",
     "DataError",
+    "GammaGamma",
+    "IllegalTransitionError",
+    "LedgerError",
     "ParameterError",
+    "ParetoNBD",
+    "RFMSummary",
     "RelmarkError",
     "SchemaError",
     "__version__",
+    "calibration_holdout",
+    "clv",
+    "load_model",
+    "summarize",
 ]
