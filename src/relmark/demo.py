@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from relmark.clv import MODELS, GammaGamma, clv
+from relmark.clv.diagnostics import calibration_holdout_table, period_transactions
 from relmark.data import RFMSummary, calibration_holdout
 from relmark.datasets import load_cdnow_sample_transactions, load_cdnow_transactions
 
@@ -181,19 +182,9 @@ def section_models(d: DemoData) -> str:
 
 def holdout_table(d: DemoData, max_frequency: int = 7) -> pd.DataFrame:
     """Mean predicted and actual holdout repeat purchases by calibration frequency."""
-    s = d.summary
-    duration = float(np.asarray(s.duration_holdout)[0])
-    bins = np.minimum(s.frequency, max_frequency).astype(int)
-    counts = np.bincount(bins, minlength=max_frequency + 1)
-    frame = pd.DataFrame({"customers": [f"{c:,}" for c in counts]})
-    actual = np.asarray(s.frequency_holdout)
-    frame["actual"] = np.bincount(bins, weights=actual, minlength=counts.size) / counts
-    for name, model in d.purchase_models.items():
-        pred = model.conditional_expected_purchases(duration, s.frequency, s.recency, s.T)
-        frame[name] = np.bincount(bins, weights=pred, minlength=counts.size) / counts
-    labels = [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"]
-    frame.index = pd.Index(labels, name="calibration repeat purchases")
-    return frame
+    table = calibration_holdout_table(d.purchase_models, d.summary, max_frequency=max_frequency)
+    table["customers"] = [f"{c:,}" for c in table["customers"]]
+    return table
 
 
 def section_holdout(d: DemoData) -> str:
@@ -272,38 +263,26 @@ SECTIONS: list[Callable[[DemoData], str]] = [
 
 def _draw_figures(d: DemoData, out: Path) -> list[Path]:
     try:
-        from matplotlib.figure import Figure
+        from relmark.plot import (
+            plot_calibration_holdout,
+            plot_p_alive_matrix,
+            plot_period_transactions,
+        )
     except ImportError:
         return []
-    paths = []
-    table = holdout_table(d)
-    fig = Figure(figsize=(7, 4.5), dpi=100)
-    ax = fig.add_subplot()
-    x = np.arange(len(table))
-    ax.plot(x, table["actual"], "k-o", label="actual")
-    for name in d.purchase_models:
-        ax.plot(x, table[name], "--s", label=name)
-    ax.set_xticks(x, table.index.tolist())
-    ax.set_xlabel("repeat purchases in calibration")
-    ax.set_ylabel("mean repeat purchases in holdout")
-    ax.set_title("Calibration vs holdout (CDNOW)")
-    ax.legend()
-    path = out / "calibration_holdout.png"
-    fig.savefig(path)
-    paths.append(path)
-
-    s = d.summary
     bg = d.purchase_models["BGNBD"]
-    fig = Figure(figsize=(7, 4.5), dpi=100)
-    ax = fig.add_subplot()
-    pa = bg.p_alive(s.frequency, s.recency, s.T)
-    ax.hist(pa[s.frequency > 0], bins=40, color="tab:blue")
-    ax.set_xlabel("P(alive) at the end of calibration (repeat buyers)")
-    ax.set_ylabel("customers")
-    ax.set_title("BG/NBD: probability of being alive")
-    path = out / "p_alive.png"
-    fig.savefig(path)
-    paths.append(path)
+    table = calibration_holdout_table(d.purchase_models, d.summary)
+    period, _, _ = period_transactions(bg, d.summary)
+    figures = {
+        "calibration_holdout": plot_calibration_holdout(table, title="Calibration vs holdout"),
+        "period_transactions": plot_period_transactions(period),
+        "p_alive_matrix": plot_p_alive_matrix(bg, T=float(d.summary.T.max())),
+    }
+    paths = []
+    for name, fig in figures.items():
+        path = out / f"{name}.png"
+        fig.savefig(path)
+        paths.append(path)
     return paths
 
 

@@ -1,0 +1,89 @@
+r"""Model checks: calibration vs holdout, and period transactions.
+
+- :func:`calibration_holdout_table`: mean predicted and actual holdout repeat purchases by
+  calibration frequency (0, 1, ..., k+), the check of Fader, Hardie & Lee (2005, Figure 3).
+- :func:`period_transactions`: expected and actual numbers of customers with 0, 1, ..., k+
+  repeat purchases in calibration. relmark computes the expectation exactly, as
+  :math:`\sum_i P(X(T_i) = n)` with each customer's own age :math:`T_i` (lifetimes simulates
+  it), and reports Pearson's chi-square statistic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2
+
+from relmark.data.summary import RFMSummary
+from relmark.errors import DataError
+
+__all__ = ["calibration_holdout_table", "period_transactions"]
+
+
+def calibration_holdout_table(
+    models: dict[str, Any], summary: RFMSummary, *, max_frequency: int = 7
+) -> pd.DataFrame:
+    """Mean predicted vs actual holdout repeat purchases by calibration frequency.
+
+    Parameters
+    ----------
+    models
+        Purchase models by display name.
+    summary
+        A calibration/holdout summary (:func:`relmark.data.calibration_holdout`).
+    max_frequency
+        Frequencies at or above this are pooled in the last row (``"7+"``).
+    """
+    if summary.frequency_holdout is None or summary.duration_holdout is None:
+        raise DataError("needs a calibration/holdout summary (relmark.data.calibration_holdout)")
+    duration = float(summary.duration_holdout[0])
+    bins = np.minimum(summary.frequency, max_frequency).astype(np.int64)
+    counts = np.bincount(bins, minlength=max_frequency + 1)
+    frame = pd.DataFrame({"customers": counts})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frame["actual"] = (
+            np.bincount(bins, weights=summary.frequency_holdout, minlength=counts.size) / counts
+        )
+        for name, model in models.items():
+            pred = model.conditional_expected_purchases(
+                duration, summary.frequency, summary.recency, summary.T
+            )
+            frame[name] = np.bincount(bins, weights=pred, minlength=counts.size) / counts
+    frame.index = pd.Index(
+        [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"],
+        name="calibration repeat purchases",
+    )
+    return frame
+
+
+def period_transactions(
+    model: Any, summary: RFMSummary, *, max_frequency: int = 7
+) -> tuple[pd.DataFrame, float, float]:
+    """Expected vs actual customers by number of repeat purchases in calibration.
+
+    Returns
+    -------
+    table, chi_square, p_value
+        The table has columns ``actual`` and ``expected`` indexed 0..k-1 and ``k+``; the
+        statistic compares them with ``k`` degrees of freedom minus the model's parameters.
+    """
+    ages = summary.T
+    expected = np.zeros(max_frequency + 1)
+    for n in range(max_frequency):
+        expected[n] = float(np.sum(model.prob_purchases(np.full(ages.shape, float(n)), ages)))
+    expected[max_frequency] = len(summary) - expected[:max_frequency].sum()
+    actual = np.bincount(
+        np.minimum(summary.frequency, max_frequency).astype(np.int64), minlength=max_frequency + 1
+    )
+    table = pd.DataFrame(
+        {"actual": actual, "expected": expected},
+        index=pd.Index(
+            [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"],
+            name="repeat purchases",
+        ),
+    )
+    stat = float(np.sum((actual - expected) ** 2 / expected))
+    dof = max(max_frequency - len(getattr(model, "params", {})), 1)
+    return table, stat, float(chi2.sf(stat, dof))
