@@ -204,34 +204,35 @@ def _summarize_log(
         amounts = None if amounts is None else amounts[mask]
     per = _periods(dates, time_unit)
     end_p = int(_periods(np.array([end]), time_unit)[0])
-    order = np.lexsort((per, codes))
-    c, p = codes[order], per[order]
-    n = c.shape[0]
-    new_period = np.empty(n, dtype=bool)
-    new_period[0] = True
-    np.not_equal(c[1:], c[:-1], out=new_period[1:])
-    new_period[1:] |= p[1:] != p[:-1]
-    starts = np.flatnonzero(new_period)
-    gc, gp = c[starts], p[starts]
-    cust_new = np.empty(starts.shape[0], dtype=bool)
-    cust_new[0] = True
-    np.not_equal(gc[1:], gc[:-1], out=cust_new[1:])
-    cstart = np.flatnonzero(cust_new)
-    cend = np.r_[cstart[1:], starts.shape[0]]
-    count = (cend - cstart).astype(np.float64)
-    first_p = gp[cstart]
-    last_p = gp[cend - 1]
+    n_codes = log.ids.shape[0]
+    present = np.bincount(codes, minlength=n_codes) > 0
+    # First and last period per customer (unbuffered ufunc.at: one pass, no sort).
+    first_p = np.full(n_codes, np.iinfo(np.int64).max)
+    last_p = np.full(n_codes, np.iinfo(np.int64).min)
+    np.minimum.at(first_p, codes, per)
+    np.maximum.at(last_p, codes, per)
+    # Distinct (customer, period) pairs: sort one integer key (values only, no argsort).
+    pmin = int(per.min())
+    span = int(per.max()) - pmin + 1
+    key = np.sort(codes.astype(np.int64) * span + (per - pmin))
+    distinct = np.empty(key.shape[0], dtype=bool)
+    distinct[0] = True
+    np.not_equal(key[1:], key[:-1], out=distinct[1:])
+    idx = np.flatnonzero(present)
+    count = np.bincount(key[distinct] // span, minlength=n_codes)[idx].astype(np.float64)
     frequency = count - 1.0
-    recency = (last_p - first_p) / freq_multiplier
-    T = (end_p - first_p) / freq_multiplier
+    recency = (last_p[idx] - first_p[idx]) / freq_multiplier
+    T = (end_p - first_p[idx]) / freq_multiplier
     monetary: FloatArray | None = None
     if amounts is not None:
-        period_sum = np.add.reduceat(amounts[order], starts)
-        total = np.add.reduceat(period_sum, cstart)
-        repeat_total = total - period_sum[cstart]
+        total = np.bincount(codes, weights=amounts, minlength=n_codes)[idx]
+        in_first = per == first_p[codes]
+        first_total = np.bincount(
+            codes, weights=np.where(in_first, amounts, 0.0), minlength=n_codes
+        )[idx]
         with np.errstate(invalid="ignore", divide="ignore"):
-            monetary = np.where(frequency > 0, repeat_total / frequency, 0.0)
-    return gc[cstart], frequency, recency.astype(np.float64), T.astype(np.float64), monetary
+            monetary = np.where(frequency > 0, (total - first_total) / frequency, 0.0)
+    return idx, frequency, recency.astype(np.float64), T.astype(np.float64), monetary
 
 
 def summarize(
