@@ -250,3 +250,17 @@ def test_quality_index_recovers_known_weights() -> None:
     assert ((qi.ci["low"] < qi.weights) & (qi.weights < qi.ci["high"])).all()
     given_w = quality_index(scores, weights={"trust": 2, "sat": 1, "bond": 1})
     assert given_w.weights["trust"] == pytest.approx(0.5)
+
+
+def test_servqual_gaps_and_rfm_from_the_summary() -> None:
+    from relmark.datasets import load_cdnow_summary
+    from relmark.scoring import rfm_from_summary, servqual_gaps
+
+    gaps = servqual_gaps([[6, 7, 5]], [[5, 7, 6]], {"a": [0], "b": [1, 2]})
+    assert gaps == {"a": -1.0, "b": 0.5}
+    s = load_cdnow_summary(with_monetary=True)
+    scores = rfm_from_summary(s)
+    # ties by construction: all one-time buyers share frequency and monetary scores
+    one_timers = s.frequency == 0
+    assert len(set(scores.frequency_score[one_timers])) == 1
+    assert len(set(scores.monetary_score[one_timers])) == 1

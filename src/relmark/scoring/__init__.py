@@ -24,6 +24,7 @@ from relmark.scoring.rfm import (
     gini,
     lorenz_curve,
     quantile_scores,
+    rfm_from_summary,
     rfm_scores,
     segment,
 )
@@ -34,6 +35,7 @@ from relmark.scoring.satisfaction import (
     customer_effort_score,
     nps,
     nps_difference,
+    servqual_gaps,
 )
 from relmark.scoring.survey import (
     FIVE_FACTORS,
@@ -77,7 +79,9 @@ __all__ = [
     "quality_index",
     "quantile_scores",
     "reputation_scores",
+    "rfm_from_summary",
     "rfm_scores",
     "score_responses",
     "segment",
+    "servqual_gaps",
 ]

@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from relmark.data._validate import FloatArray, as_float_array
+from relmark.data.summary import RFMSummary
 from relmark.errors import DataError
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "gini",
     "lorenz_curve",
     "quantile_scores",
+    "rfm_from_summary",
     "rfm_scores",
     "segment",
 ]
@@ -123,6 +125,26 @@ def rfm_scores(
             jdx = idx[fs[idx] == fv]
             ms[jdx] = quantile_scores(m[jdx], n_bins)
     return RFMScores(rs, fs, ms)
+
+
+def rfm_from_summary(
+    summary: RFMSummary,
+    *,
+    n_bins: int = 5,
+    method: Literal["independent", "nested"] = "independent",
+) -> RFMScores:
+    """RFM scores from the data layer's summary: time since the last purchase is
+    ``T - recency``, frequency counts all purchases (repeat + first) and monetary is the
+    summary's ``monetary_value`` (mean repeat spend; 0 without repeats)."""
+    if summary.monetary_value is None:
+        raise DataError("the summary has no monetary_value (summarize(..., monetary_value=...))")
+    return rfm_scores(
+        summary.T - summary.recency,
+        summary.frequency + 1.0,
+        summary.monetary_value,
+        n_bins=n_bins,
+        method=method,
+    )
 
 
 DEFAULT_SEGMENTS: Mapping[str, str] = {

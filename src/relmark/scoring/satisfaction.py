@@ -20,7 +20,15 @@ from relmark.errors import DataError
 
 RngLike = np.random.Generator | int | None
 
-__all__ = ["NPSResult", "acsi_index", "csat", "customer_effort_score", "nps", "nps_difference"]
+__all__ = [
+    "NPSResult",
+    "acsi_index",
+    "csat",
+    "customer_effort_score",
+    "nps",
+    "nps_difference",
+    "servqual_gaps",
+]
 
 
 def _answers(values: npt.ArrayLike, lo: int, hi: int, name: str) -> FloatArray:
@@ -132,3 +140,38 @@ def acsi_index(item_means: npt.ArrayLike, weights: npt.ArrayLike) -> float:
     if np.any((m < 1) | (m > 10)):
         raise DataError("item means must lie in 1..10")
     return float(100 * np.sum(w / w.sum() * (m - 1.0)) / 9.0)
+
+
+def servqual_gaps(
+    expectations: npt.ArrayLike,
+    perceptions: npt.ArrayLike,
+    dimensions: dict[str, list[int]],
+) -> dict[str, float]:
+    """SERVQUAL / expectation-disconfirmation gaps: mean perception minus mean expectation per
+    dimension (Parasuraman, Zeithaml & Berry 1988); negative gaps are shortfalls.
+
+    Parameters
+    ----------
+    expectations, perceptions
+        Respondents x items, the same items in both (e.g. 1-7 answers).
+    dimensions
+        Dimension name -> item column positions (tangibles, reliability, responsiveness,
+        assurance, empathy in the original instrument).
+
+    Examples
+    --------
+    >>> servqual_gaps([[6, 7], [5, 7]], [[5, 7], [4, 6]], {"reliability": [0], "empathy": [1]})
+    {'reliability': -1.0, 'empathy': -0.5}
+    """
+    e = np.asarray(expectations, dtype=np.float64)
+    p = np.asarray(perceptions, dtype=np.float64)
+    if e.shape != p.shape or e.ndim != 2:
+        raise DataError("expectations and perceptions must be respondents x items, same shape")
+    if not (np.isfinite(e).all() and np.isfinite(p).all()):
+        raise DataError("missing answers: score complete respondents only")
+    out = {}
+    for name, cols in dimensions.items():
+        if not cols or min(cols) < 0 or max(cols) >= e.shape[1]:
+            raise DataError(f"dimension {name!r}: item positions out of range", column=name)
+        out[name] = float((p[:, cols] - e[:, cols]).mean())
+    return out
