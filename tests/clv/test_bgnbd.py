@@ -285,3 +285,25 @@ def test_bad_data_names_column_and_customer() -> None:
         BGNBD.fit(frequency=[1.5], recency=[1.0], T=[2.0])
     with pytest.raises(DataError, match="NaN"):
         BGNBD(**PUBLISHED).p_alive([1.0, float("nan")], [1.0, 1.0], [2.0, 2.0])
+
+
+@pytest.mark.parametrize(("x", "tx", "T"), [(0, 0.0, 38.86), (2, 30.43, 38.86), (100, 38.0, 38.86)])
+def test_dert_against_mpmath(x: int, tx: float, T: float) -> None:
+    """DERT = int_0^inf delta e^{-delta t} E[Y(t) | x, t_x, T] dt, the expectation from the
+    original eq. 10 at high precision and the integral by mpmath quadrature, to 1e-9."""
+    mp.mp.dps = 30
+    r, alpha, a, b = PUBLISHED.values()
+    delta = 0.15 / 52
+    want = mp.quad(
+        lambda t: delta * mp.exp(-delta * t) * mp_conditional(r, alpha, a, b, t, x, tx, T),
+        [0, 10, 100, 1 / delta, 10 / delta, mp.inf],
+    )
+    got = BGNBD(**PUBLISHED).dert(delta, x, tx, T)[0]
+    assert got == pytest.approx(float(want), rel=1e-9)
+
+
+def test_dert_is_finite_for_thousands_of_purchases() -> None:
+    got = BGNBD(**PUBLISHED).dert(0.15 / 52, 10_000, 52.0, 52.0)[0]
+    rate = (0.243 + 10_000) / (4.414 + 52.0)
+    assert np.isfinite(got)
+    assert 0.5 * rate / (0.15 / 52) > got > 0.5 * rate * 52  # between a year's and forever's

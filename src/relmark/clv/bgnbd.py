@@ -39,7 +39,16 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betainc, betaln, digamma, exprel, gammaln, hyp2f1, xlogy
+from scipy.linalg import eigh_tridiagonal
+from scipy.special import (
+    betainc,
+    betaln,
+    digamma,
+    exprel,
+    gammaln,
+    hyp2f1,
+    xlogy,
+)
 
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
@@ -47,10 +56,12 @@ from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import RFMModel, as_rng, broadcast_rfm
 from relmark.data._validate import FloatArray
+from relmark.errors import DataError
 
 __all__ = [
     "BGNBD",
     "conditional_expected_purchases",
+    "dert",
     "expected_purchases",
     "loglik",
     "loglik_and_grad",
@@ -287,6 +298,85 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
     return out
 
 
+_DERT_NODES = 48
+
+
+def _gauss(diag: FloatArray, off: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Golub-Welsch: nodes and normalised weights from a Jacobi matrix (no overflow-prone
+    normalising constant: the weights are the squared first eigenvector components)."""
+    nodes, vecs = eigh_tridiagonal(diag, off)
+    weights = np.asarray(vecs[0] ** 2, dtype=np.float64)
+    return np.asarray(nodes, dtype=np.float64), weights / weights.sum()
+
+
+def _gauss_beta(n: int, a: float, b: float) -> tuple[FloatArray, FloatArray]:
+    """Gauss rule for the Beta(a, b) density on (0, 1) (shifted Jacobi, Golub-Welsch)."""
+    al, be = b - 1.0, a - 1.0  # weight (1-y)^al (1+y)^be on (-1, 1), p = (1 + y)/2
+    k = np.arange(n, dtype=np.float64)
+    s = 2 * k + al + be
+    with np.errstate(invalid="ignore", divide="ignore"):
+        diag = np.where(s == 0, (be - al) / (al + be + 2.0), (be**2 - al**2) / (s * (s + 2.0)))
+    kk, ss = k[1:], s[1:]
+    off2 = 4 * kk * (kk + al) * (kk + be) * (kk + al + be) / (ss**2 * (ss + 1.0) * (ss - 1.0))
+    y, w = _gauss(diag, np.sqrt(off2))
+    return (1.0 + y) / 2.0, w
+
+
+def _gauss_laguerre(n: int, alpha: float) -> tuple[FloatArray, FloatArray]:
+    """Gauss rule for the weight u^alpha e^-u on (0, inf), i.e. Gamma(alpha + 1, 1)."""
+    k = np.arange(n, dtype=np.float64)
+    return _gauss(2 * k + alpha + 1.0, np.sqrt(k[1:] * (k[1:] + alpha)))
+
+
+def dert(
+    params: FloatArray,
+    discount_rate: float,
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
+    """Discounted expected residual transactions with continuous discounting at rate δ.
+
+    An active customer with rate λ and dropout probability p makes, discounted,
+    :math:`\\sum_{k\\ge1}(1-p)^{k-1}(\\tfrac{\\lambda}{\\lambda+\\delta})^k
+    = \\lambda/(\\delta + p\\lambda)` transactions. Given the history, λ ~ Gamma(r+x, α+T)
+    and p ~ Beta(a, b+x) for an active customer, so
+
+    .. math:: \\mathrm{DERT} = P(\\text{alive})\\,
+        E\\Bigl[\\frac{\\lambda}{\\delta + p\\lambda}\\Bigr],
+
+    the expectation over p in closed form (a Gauss hypergeometric function of positive
+    terms, after Pfaff's transformation) and over λ by generalised Gauss-Laguerre quadrature
+    whose weight is exactly the posterior density (nodes by Golub-Welsch, once per distinct
+    frequency).
+    """
+    r, alpha, a, b = params
+    x = frequency
+    out = np.empty(x.shape[0])
+    c = (alpha + T) * discount_rate
+    for xv in np.unique(x):
+        rows = x == xv
+        # u = λ(α+T) ~ Gamma(r + x, 1) by generalised Gauss-Laguerre. For fixed u, with
+        # c = δ(α+T): E_p[u/(c + p u)] = w 2F1(1, b+x; a+b+x; w), w = u/(c+u) (Pfaff), a
+        # series of positive terms.
+        # a small shape puts weight near u = 0, where the integrand turns at u ~ c: more nodes
+        nodes = _DERT_NODES if r + xv >= 5 else 5 * _DERT_NODES
+        u, wu = _gauss_laguerre(nodes, float(r + xv - 1.0))
+        w = u[None, :] / (c[rows][:, None] + u[None, :])
+        with np.errstate(all="ignore"):
+            vals = (w * hyp2f1(1.0, b + xv, a + b + xv, w)) @ wu
+        if not np.all(np.isfinite(vals)):
+            # scipy's 2F1 fails near w = 1 with huge b + x: integrate p by Gauss-Jacobi instead
+            pj, wp = _gauss_beta(4 * _DERT_NODES, float(a), float(b + xv))
+            inner = u[None, None, :] / (
+                c[rows][:, None, None] + pj[None, :, None] * u[None, None, :]
+            )
+            vals = np.einsum("cij,i,j->c", inner, wp, wu)
+        out[rows] = vals
+    result: FloatArray = out * p_alive(params, x, recency, T)
+    return result
+
+
 def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
     """Simulate repeat-purchase histories of customers observed for ``T`` after their first.
 
@@ -369,6 +459,18 @@ class BGNBD(RFMModel):
     def prob_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
         """:math:`P(X(t) = n)` for a new customer; see :func:`prob_purchases`."""
         return prob_purchases(self._values, np.asarray(n, dtype=np.float64), self._horizon(t))
+
+    def dert(
+        self,
+        discount_rate: float,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+    ) -> FloatArray:
+        """Discounted expected residual transactions; see :func:`dert`."""
+        if not discount_rate > 0:
+            raise DataError(f"must be > 0, got {discount_rate}", column="discount_rate")
+        return dert(self._values, float(discount_rate), *broadcast_rfm(frequency, recency, T))
 
     def simulate(self, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
         """Simulate customers observed for ``T``; see :func:`simulate`."""
