@@ -79,3 +79,14 @@ def test_survival_figure(tmp_path: Path) -> None:
     ydata = np.asarray(fig.axes[0].get_lines()[0].get_ydata(), dtype=float)
     np.testing.assert_allclose(ydata, 100 * model.survival(np.arange(13.0)))
     _png(fig, tmp_path / "survival.png")
+
+
+def test_tracking_figure(tmp_path: Path) -> None:
+    from relmark.clv.diagnostics import tracking
+    from relmark.plot import plot_tracking
+
+    table = tracking(BG, load_cdnow_sample_transactions(), calibration_end="1997-09-30")
+    fig = plot_tracking(table)
+    ydata = np.asarray(fig.axes[0].get_lines()[1].get_ydata(), dtype=float)
+    np.testing.assert_allclose(ydata, table["expected_cumulative"])
+    _png(fig, tmp_path / "tracking.png")

@@ -23,6 +23,7 @@ __all__ = [
     "plot_p_alive_matrix",
     "plot_period_transactions",
     "plot_survival",
+    "plot_tracking",
 ]
 
 
@@ -120,5 +121,21 @@ def plot_survival(model: Any, actual_percent: Any = None, *, periods: int = 12) 
     ax.set_xlabel("period")
     ax.set_ylabel("% surviving")
     ax.set_ylim(0, 100)
+    ax.legend()
+    return fig
+
+
+def plot_tracking(table: pd.DataFrame, *, cumulative: bool = True) -> Figure:
+    """Actual vs expected repeat transactions over time (the table of
+    :func:`relmark.clv.diagnostics.tracking`), cumulative or per period."""
+    fig = Figure(figsize=(8, 4.5), dpi=100)
+    ax = fig.add_subplot()
+    suffix = "_cumulative" if cumulative else ""
+    ax.plot(table.index, table["actual" + suffix], "k-", label="actual")
+    ax.plot(table.index, table["expected" + suffix], "b--", label="model")
+    if "calibration" in table.columns and (~table["calibration"]).any():
+        ax.axvline(float(table.index[~table["calibration"]][0]), color="grey", linestyle=":")
+    ax.set_xlabel("period")
+    ax.set_ylabel("repeat transactions" + (" (cumulative)" if cumulative else ""))
     ax.legend()
     return fig
