@@ -1,5 +1,6 @@
 """Relationship lifecycle: stage models as data, moves, rules, Markov chains and their value."""
 
+from relmark.lifecycle.hmm import HMMParams, fit_hmm, forward_backward, simulate_hmm, viterbi
 from relmark.lifecycle.kotler import KOTLER_MATRIX, KotlerThresholds, relationship_level
 from relmark.lifecycle.markov import (
     AbsorptionResult,
@@ -32,6 +33,7 @@ __all__ = [
     "BackwardPolicy",
     "Condition",
     "CustomerStage",
+    "HMMParams",
     "KotlerThresholds",
     "Move",
     "Rule",
@@ -41,7 +43,11 @@ __all__ = [
     "assign_stages",
     "chain_value",
     "estimate_transitions",
+    "fit_hmm",
     "forecast",
+    "forward_backward",
     "relationship_level",
+    "simulate_hmm",
     "stationary_distribution",
+    "viterbi",
 ]
