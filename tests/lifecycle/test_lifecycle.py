@@ -198,3 +198,27 @@ def test_absorbing_analysis_gamblers_ruin() -> None:
     trap = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     with pytest.raises(DataError, match="not certain"):
         absorption(trap)
+
+
+def test_event_log_on_a_period_grid_with_censoring() -> None:
+    import pandas as pd
+
+    from relmark.lifecycle import stage_panel
+
+    events = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "date": ["2024-01-15", "2024-05-02", "2024-04-10", "2024-10-01"],
+            "stage": ["attract", "convert", "attract", "retain"],
+        }
+    )
+    censor = pd.Series({"a": "2024-09-30"})
+    panel, customers, periods = stage_panel(
+        events, FOUR_STAGES.stages, end="2024-12-31", censor=censor
+    )
+    assert customers == ["a", "b"]
+    assert [str(p) for p in periods] == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
+    assert panel.tolist() == [[0, 1, 1, -1], [-1, 0, 0, 2]]
+    est = estimate_transitions(panel, FOUR_STAGES.stages)
+    assert est.counts[0, 1] == 1  # a: attract -> convert
+    assert est.counts[0, 2] == 1  # b: attract -> retain (a skip, counted as observed)

@@ -9,6 +9,7 @@ from relmark.lifecycle.markov import (
     chain_value,
     estimate_transitions,
     forecast,
+    stage_panel,
     stationary_distribution,
 )
 from relmark.lifecycle.rules import Condition, Rule, assign_stages
@@ -48,6 +49,7 @@ __all__ = [
     "forward_backward",
     "relationship_level",
     "simulate_hmm",
+    "stage_panel",
     "stationary_distribution",
     "viterbi",
 ]

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from scipy.stats import chi2, norm
 
 from relmark.data._validate import FloatArray
@@ -42,6 +43,7 @@ __all__ = [
     "chain_value",
     "estimate_transitions",
     "forecast",
+    "stage_panel",
     "stationary_distribution",
 ]
 
@@ -263,3 +265,59 @@ def chain_value(
             total += term
         term = factor * (m @ term)
     return total
+
+
+def stage_panel(
+    events: pd.DataFrame,
+    states: tuple[str, ...] | list[str],
+    *,
+    customer_id: str = "customer_id",
+    date: str = "date",
+    stage: str = "stage",
+    freq: str = "Q",
+    end: str | None = None,
+    censor: pd.Series | None = None,
+) -> tuple[npt.NDArray[np.int64], list[object], pd.PeriodIndex]:
+    """Place an event log of stage changes on a period grid, for :func:`estimate_transitions`.
+
+    Each customer's stage in a period is the last stage recorded up to the period's end;
+    periods before their first event are unobserved (-1), and so are periods after their own
+    censoring date (``censor``, e.g. the end of their data) or after ``end`` — right-censoring
+    ends a sequence instead of extending its last stage.
+
+    Returns
+    -------
+    panel, customers, periods
+    """
+    missing = [c for c in (customer_id, date, stage) if c not in events.columns]
+    if missing:
+        raise DataError(f"missing column(s) {', '.join(missing)}", column=missing[0])
+    index = {s: i for i, s in enumerate(states)}
+    unknown = sorted(set(events[stage]) - set(index))
+    if unknown:
+        raise DataError(f"unknown stages {unknown}", column=stage)
+    ev = events.assign(_p=pd.to_datetime(events[date]).dt.to_period(freq)).sort_values(
+        [customer_id, "_p", date]
+    )
+    last_period = pd.Period(end, freq) if end is not None else ev["_p"].max()
+    periods = pd.period_range(ev["_p"].min(), last_period, freq=freq)
+    customers = list(pd.unique(ev[customer_id]))
+    row = {c: i for i, c in enumerate(customers)}
+    panel = np.full((len(customers), len(periods)), -1, dtype=np.int64)
+    pos = {p: j for j, p in enumerate(periods)}
+    last = ev.groupby([customer_id, "_p"], sort=False)[stage].last()
+    for key, st in last.items():
+        pair: tuple[object, pd.Period] = key  # type: ignore[assignment]
+        if pair[1] in pos:
+            panel[row[pair[0]], pos[pair[1]]] = index[st]
+    for i in range(panel.shape[0]):  # carry the stage forward until the next event
+        seen = np.flatnonzero(panel[i] >= 0)
+        if seen.size:
+            filled = np.maximum.accumulate(np.where(panel[i] >= 0, np.arange(panel.shape[1]), -1))
+            panel[i, seen[0] :] = panel[i, filled[seen[0] :]]
+    if censor is not None:
+        stop = pd.to_datetime(censor).dt.to_period(freq)
+        for cust, per in stop.items():
+            if cust in row:
+                panel[row[cust], [j for j, p in enumerate(periods) if p > per]] = -1
+    return panel, customers, periods
