@@ -10,8 +10,8 @@ unit), discounted at rate :math:`d` per period at the end of each period, is
         \frac{E[Y(k\Delta) \mid x, t_x, T] - E[Y((k-1)\Delta) \mid x, t_x, T]}{(1+d)^k},
 
 the convention of lifetimes' ``customer_lifetime_value`` (months of 30 days, or 4.345 weeks in
-weekly data). The sum runs over periods with the customers as a vector, in chunks of customers
-so that memory stays bounded at millions of customers.
+weekly data). The expectations of all customers and periods come from one vectorised call per
+chunk of customers, so memory stays bounded at millions of customers.
 
 With continuous discounting at rate :math:`\delta`, the value of the whole remaining lifetime is
 :math:`E[Z]\,\mathrm{DERT}(\delta)` for models that provide ``dert`` (discounted expected
@@ -73,7 +73,7 @@ def clv(
     periods: int = 12,
     period_length: float | None = None,
     discount_rate: float = 0.01,
-    chunk_size: int = 500_000,
+    chunk_size: int = 100_000,
 ) -> FloatArray:
     """Expected discounted value of each customer over ``periods`` periods.
 
@@ -115,16 +115,20 @@ def clv(
     x, tx, t, m = np.broadcast_arrays(x, tx, t, m)
     out = np.empty(x.shape[0])
     discount = (1.0 + discount_rate) ** -np.arange(1, periods + 1, dtype=np.float64)
+    times = length * np.arange(1, periods + 1, dtype=np.float64)
     for lo in range(0, x.shape[0], chunk_size):
         sl = slice(lo, lo + chunk_size)
+        n = x[sl].shape[0]
         value = _spend(spend, x[sl], m[sl])
-        previous = np.zeros(value.shape[0])
-        total = np.zeros(value.shape[0])
-        for k in range(1, periods + 1):
-            cumulative = purchases.conditional_expected_purchases(k * length, x[sl], tx[sl], t[sl])
-            total += discount[k - 1] * (cumulative - previous)
-            previous = cumulative
-        out[sl] = value * total
+        # One call over customers x periods (flattened), not one per period.
+        cumulative = purchases.conditional_expected_purchases(
+            np.repeat(times[None, :], n, axis=0).ravel(),
+            np.repeat(x[sl], periods),
+            np.repeat(tx[sl], periods),
+            np.repeat(t[sl], periods),
+        ).reshape(n, periods)
+        increments = np.diff(cumulative, axis=1, prepend=0.0)
+        out[sl] = value * (increments @ discount)
     return out
 
 

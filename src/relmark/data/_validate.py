@@ -102,6 +102,11 @@ def check_rfm(
         )
     if x.shape[0] == 0:
         raise DataError("no customers: the data are empty")
+    ok = (x >= 0) & (x == np.floor(x)) & (tx >= 0) & (tx <= t) & ((x == 0) == (tx == 0))
+    if discrete:
+        ok &= (tx == np.floor(tx)) & (t == np.floor(t)) & (x <= tx)
+    if ok.all():  # the common case: one pass, then out
+        return x, tx, t
     checks: list[tuple[npt.NDArray[np.bool_], str, str]] = [
         ((x < 0) | (x != np.round(x)), "frequency", "must be a non-negative integer"),
         (tx < 0, "recency", "must be >= 0"),
