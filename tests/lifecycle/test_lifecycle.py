@@ -222,3 +222,23 @@ def test_event_log_on_a_period_grid_with_censoring() -> None:
     est = estimate_transitions(panel, FOUR_STAGES.stages)
     assert est.counts[0, 1] == 1  # a: attract -> convert
     assert est.counts[0, 2] == 1  # b: attract -> retain (a skip, counted as observed)
+
+
+def test_base_value_and_policy_comparison() -> None:
+    """Stopping the mailing to dormant customers saves its cost but loses reactivations: the
+    comparison is the base value under each policy's own P and R (Pfeifer & Carraway 2000)."""
+    from relmark.lifecycle import base_value, compare_policies
+
+    mail = (
+        np.array([[0.7, 0.3, 0.0], [0.3, 0.3, 0.4], [0.1, 0.0, 0.9]]),
+        np.array([20.0, -2.0, -2.0]),
+    )
+    stop = (
+        np.array([[0.7, 0.3, 0.0], [0.3, 0.3, 0.4], [0.0, 0.0, 1.0]]),
+        np.array([20.0, -2.0, 0.0]),
+    )
+    counts = np.array([100.0, 50.0, 300.0])
+    table = compare_policies({"mail": mail, "stop": stop}, counts, 0.05)
+    assert table.loc["mail", "customer base"] == pytest.approx(base_value(counts, *mail, 0.05))
+    # stopping: dormant customers are worth exactly 0 (absorbing, no cost, no reward)
+    assert table.loc["stop", "state 2"] == pytest.approx(0.0, abs=1e-9)

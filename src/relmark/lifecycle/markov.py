@@ -40,7 +40,9 @@ __all__ = [
     "AbsorptionResult",
     "TransitionEstimate",
     "absorption",
+    "base_value",
     "chain_value",
+    "compare_policies",
     "estimate_transitions",
     "forecast",
     "stage_panel",
@@ -321,3 +323,48 @@ def stage_panel(
             if cust in row:
                 panel[row[cust], [j for j, p in enumerate(periods) if p > per]] = -1
     return panel, customers, periods
+
+
+def base_value(
+    counts: npt.ArrayLike,
+    p: npt.ArrayLike,
+    reward: npt.ArrayLike,
+    discount_rate: float,
+    *,
+    horizon: int | None = None,
+    include_current: bool = True,
+) -> float:
+    """Value of a whole customer base: stage counts times the per-state values of
+    :func:`chain_value` (Pfeifer & Carraway 2000)."""
+    n = np.asarray(counts, dtype=np.float64)
+    v = chain_value(p, reward, discount_rate, horizon=horizon, include_current=include_current)
+    if n.shape != v.shape or np.any(n < 0):
+        raise DataError("one non-negative count per state", column="counts")
+    return float(n @ v)
+
+
+def compare_policies(
+    policies: dict[str, tuple[npt.ArrayLike, npt.ArrayLike]],
+    counts: npt.ArrayLike,
+    discount_rate: float,
+    *,
+    horizon: int | None = None,
+) -> pd.DataFrame:
+    """Value per state and of the whole base under each marketing policy.
+
+    Parameters
+    ----------
+    policies
+        Policy name -> (transition matrix, reward per state) under that policy; e.g. "mail
+        everyone" against "stop mailing dormant customers" (lower cost, lower reactivation).
+    counts
+        Customers in each state today.
+    """
+    rows = {}
+    for name, (p, r) in policies.items():
+        v = chain_value(p, r, discount_rate, horizon=horizon)
+        rows[name] = [*v.tolist(), float(np.asarray(counts, dtype=np.float64) @ v)]
+    k = len(next(iter(rows.values()))) - 1
+    return pd.DataFrame.from_dict(
+        rows, orient="index", columns=[f"state {i}" for i in range(k)] + ["customer base"]
+    )
