@@ -26,8 +26,10 @@ __all__ = [
     "Lot",
     "LoyaltyRules",
     "PointsLedger",
+    "TierRule",
     "allocate_revenue",
     "outstanding_liability",
+    "qualify_tier",
     "recognised_revenue",
 ]
 
@@ -188,3 +190,41 @@ def recognised_revenue(
         amount=amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
         currency=allocated_to_points.currency,
     )
+
+
+class TierRule(Frozen):
+    """A loyalty tier reached by spending ``threshold`` within the qualification window."""
+
+    name: str
+    threshold: Money
+
+
+def qualify_tier(
+    spend: list[tuple[date, Money]],
+    tiers: list[TierRule],
+    *,
+    on: date,
+    window_days: int = 365,
+    base_tier: str = "base",
+) -> str:
+    """The highest tier whose threshold the spend in ``(on - window, on]`` reaches.
+
+    >>> eur = lambda v: Money(amount=Decimal(v), currency="EUR")
+    >>> tiers = [
+    ...     TierRule(name="silver", threshold=eur("500")),
+    ...     TierRule(name="gold", threshold=eur("2000")),
+    ... ]
+    >>> qualify_tier([(date(2024, 1, 5), eur("300")), (date(2024, 6, 1), eur("250"))], tiers,
+    ...              on=date(2024, 12, 31))
+    'silver'
+    """
+    if not tiers:
+        return base_tier
+    currency = tiers[0].threshold.currency
+    total = Money.zero(currency)
+    start = on.toordinal() - window_days
+    for day, amount in spend:
+        if start < day.toordinal() <= on.toordinal():
+            total = total + amount
+    reached = [t for t in tiers if t.threshold <= total]
+    return max(reached, key=lambda t: t.threshold.amount).name if reached else base_tier

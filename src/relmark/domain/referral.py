@@ -201,3 +201,32 @@ def clv_crv_quadrant(
     cb = float(np.median(b)) if crv_cut is None else crv_cut
     names = {(True, True): "champions", (True, False): "affluents", (False, True): "advocates"}
     return [names.get((bool(x > ca), bool(y > cb)), "misers") for x, y in zip(a, b, strict=True)]
+
+
+class RewardLedger(Frozen):
+    """Rewards paid by a referral programme: each referral rewarded at most once, and no more
+    than the programme's cap per period. Operations return a new ledger; a refused one raises
+    :class:`~relmark.errors.LedgerError` and the old ledger stands."""
+
+    paid: tuple[tuple[str, str, Money], ...] = ()
+    """(referral id, period, amount) of every reward paid."""
+
+    def pay(self, referral: Referral, *, period: str, program: ReferralProgram) -> RewardLedger:
+        """Pay the rewards of a qualified referral (both sides for a two-sided programme)."""
+        from relmark.errors import LedgerError
+
+        if referral.status is not ReferralStatus.QUALIFIED:
+            raise LedgerError(f"referral {referral.id} is {referral.status}, not qualified")
+        if any(r == referral.id for r, _, _ in self.paid):
+            raise LedgerError(f"referral {referral.id} was already rewarded")
+        this_period = len({r for r, p, _ in self.paid if p == period})
+        if program.rewards_due(1, this_period) == 0:
+            raise LedgerError(f"the programme's cap for {period} is reached")
+        return RewardLedger(paid=(*self.paid, (referral.id, period, program.cost_per_referral)))
+
+    def total(self, currency: str) -> Money:
+        """Everything paid, in ``currency``."""
+        out = Money.zero(currency)
+        for _, _, amount in self.paid:
+            out = out + amount
+        return out

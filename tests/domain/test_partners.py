@@ -1,0 +1,229 @@
+"""Affiliate plans and payouts, feedback metrics with censoring, influencer metrics,
+loyalty tiers and the referral reward ledger."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import pytest
+
+from relmark.domain import (
+    Channel,
+    Click,
+    CommissionPlan,
+    Conversion,
+    FraudReason,
+    Money,
+    Publisher,
+    Referral,
+    ReferralProgram,
+    ReferralStatus,
+    RewardLedger,
+    Ticket,
+    Tier,
+    TierRule,
+    attribute,
+    commission,
+    earned_media_value,
+    engagement_rate,
+    fraud_checks,
+    kaplan_meier_quantile,
+    payout_statement,
+    qualify_tier,
+    recurring_eligible,
+    ticket_metrics,
+)
+from relmark.errors import DataError, LedgerError
+
+T0 = datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+
+def eur(v: str) -> Money:
+    return Money(amount=Decimal(v), currency="EUR")
+
+
+def order(oid: str, gross: str, *, at: datetime = T0, **kw: object) -> Conversion:
+    return Conversion(order_id=oid, customer_id="c1", at=at, gross=eur(gross), **kw)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------- plans
+def test_revenue_share_bases_and_fixed_amounts() -> None:
+    o = order("o1", "121.00", tax=eur("21.00"), shipping=eur("5.00"))
+    assert commission(CommissionPlan(revenue_share=Decimal("0.1"), base="gross"), [o]) == Decimal(
+        "12.100"
+    )
+    assert commission(CommissionPlan(revenue_share=Decimal("0.1"), base="net"), [o]) == Decimal(
+        "9.500"
+    )
+    hybrid = CommissionPlan(
+        per_action=eur("2"), per_click=eur("0.05"), revenue_share=Decimal("0.05")
+    )
+    assert commission(hybrid, [o, order("o2", "10")], clicks=100) == Decimal("2") * 2 + Decimal(
+        "5"
+    ) + Decimal("0.05") * (95 + 10)
+
+
+def test_tiers_retroactive_versus_marginal() -> None:
+    """Volume 1500 with 5% up to 1000 and 10% above: retroactive 150, marginal 50 + 50 = 100."""
+    tiers = (
+        Tier(threshold=Decimal(0), rate=Decimal("0.05")),
+        Tier(threshold=Decimal(1000), rate=Decimal("0.10")),
+    )
+    orders = [order("o1", "1500")]
+    assert commission(
+        CommissionPlan(tiers=tiers, tier_mode="retroactive", base="gross"), orders
+    ) == Decimal("150")
+    assert commission(
+        CommissionPlan(tiers=tiers, tier_mode="marginal", base="gross"), orders
+    ) == Decimal("100")
+
+
+def test_attribution_models_overrides_and_ties() -> None:
+    clicks = [
+        Click(publisher_id="p1", customer_id="c1", at=T0 - timedelta(days=40)),  # outside window
+        Click(publisher_id="p2", customer_id="c1", at=T0 - timedelta(days=10)),
+        Click(publisher_id="p3", customer_id="c1", at=T0 - timedelta(days=2)),  # later: overrides
+        Click(publisher_id="p4", customer_id="c2", at=T0 - timedelta(days=1)),  # other customer
+    ]
+    conv = order("o1", "50")
+    assert attribute(clicks, conv) == {"p3": Decimal(1)}
+    assert attribute(clicks, conv, model="first") == {"p2": Decimal(1)}
+    linear = attribute(clicks, conv, model="linear")
+    assert linear == {"p2": Decimal("0.5"), "p3": Decimal("0.5")}
+    tie = [
+        Click(publisher_id=p, customer_id="c1", at=T0 - timedelta(hours=1)) for p in ("zz", "aa")
+    ]
+    assert attribute(tie, conv) == attribute(list(reversed(tie)), conv) == {"zz": Decimal(1)}
+    assert attribute(clicks, conv, lookback=timedelta(days=1)) == {}
+
+
+def test_statement_holds_claws_back_and_rounds_half_even() -> None:
+    pub = Publisher(id="p1", name="P", email="p@x.com", recruited_by="p0")
+    boss = Publisher(id="p0", name="B", email="b@x.com")
+    plan = CommissionPlan(revenue_share=Decimal("0.1"), base="gross", level_rates=(Decimal("0.1"),))
+    old = order("o1", "100.05", at=T0 - timedelta(days=40))  # window closed: payable 10.005
+    new = order("o2", "50", at=T0 - timedelta(days=5))  # still in the return window: held
+    refunded = order("o3", "80", at=T0 - timedelta(days=40), refunded=eur("80"), refunded_at=T0)
+    st = payout_statement(pub, plan, [old, new, refunded], as_of=T0, network=[pub, boss])
+    assert st.payable == Decimal("10.00")  # 10.005 rounds half-even to 10.00
+    assert st.held == Decimal("5.00")
+    assert st.clawed_back == Decimal("8.00")
+    assert st.upline == {"p0": Decimal("1.00")}
+
+
+def test_recurring_window() -> None:
+    first = {"c1": T0}
+    later = [
+        order("o2", "10", at=T0 + timedelta(days=20)),
+        order("o3", "10", at=T0 + timedelta(days=100)),
+    ]
+    assert [c.order_id for c in recurring_eligible(later, first, 90)] == ["o2"]
+
+
+def test_fraud_reason_codes() -> None:
+    pub = Publisher(id="p1", name="P", email="John.Doe+aff@gmail.com")
+    click = Click(publisher_id="p1", customer_id="c1", at=T0 - timedelta(seconds=3), device="dev1")
+    conv = order(
+        "o1", "10", email="johndoe@googlemail.com", payment_fingerprint="card9", device="dev1"
+    )
+    reasons = fraud_checks(
+        conv,
+        click,
+        pub,
+        seen_orders={"o1"},
+        publisher_fingerprints={"card9", "dev1"},
+        recent_conversions=[conv] * 25,
+    )
+    assert set(reasons) == set(FraudReason)
+    clean = fraud_checks(
+        order("o9", "10"),
+        click.model_copy(update={"at": T0 - timedelta(hours=1)}),
+        pub,
+        seen_orders=set(),
+    )
+    assert clean == []
+
+
+# ---------------------------------------------------------------------------- feedback
+def test_kaplan_meier_median_with_open_tickets() -> None:
+    """Hand computation: times 1, 2, 3+, 4, 5+ (+ = still open). S: 0.8, 0.6, 0.6, 0.3 ->
+    median 4; ignoring open tickets would give 2, counting them as resolved 3."""
+    d = np.array([1.0, 2, 3, 4, 5])
+    e = np.array([True, True, False, True, False])
+    assert kaplan_meier_quantile(d, e, 0.5) == 4.0
+    assert kaplan_meier_quantile(d, e, 0.9) == float("inf")
+
+
+def test_ticket_metrics_by_department() -> None:
+    def ticket(i: int, dept: str, resp_h: float | None, res_h: float | None) -> Ticket:
+        opened = T0 - timedelta(hours=100)
+        return Ticket(
+            id=f"t{i}",
+            customer_id="c",
+            channel=Channel.EMAIL,
+            department=dept,
+            opened=opened,
+            first_response=None if resp_h is None else opened + timedelta(hours=resp_h),
+            resolved=None if res_h is None else opened + timedelta(hours=res_h),
+        )
+
+    tickets = [
+        ticket(1, "billing", 1, 5),
+        ticket(2, "billing", 3, 10),
+        ticket(3, "billing", None, None),
+        ticket(4, "support", 2, 4),
+    ]
+    m = ticket_metrics(tickets, cutoff=T0, sla=timedelta(hours=2))
+    assert m.loc["billing", "open"] == 1
+    assert m.loc["billing", "response_median_h"] == 3.0
+    assert m.loc["billing", "sla_hit_rate"] == pytest.approx(1 / 3)  # the open one is 100 h late
+    assert m.loc["support", "sla_hit_rate"] == 1.0
+    with pytest.raises(ValueError, match="resolved cannot be before opened"):
+        Ticket(
+            id="x",
+            customer_id="c",
+            channel=Channel.CHAT,
+            department="d",
+            opened=T0,
+            resolved=T0 - timedelta(hours=1),
+        )
+
+
+# ---------------------------------------------------------------------------- influencers, tiers, rewards
+def test_influencer_metrics() -> None:
+    assert engagement_rate(300, denominator="followers", base=10_000) == pytest.approx(3.0)
+    assert earned_media_value({"like": 100}, {"like": eur("0.02")}) == eur("2.00")
+    with pytest.raises(DataError, match="no rate for share"):
+        earned_media_value({"share": 1}, {"like": eur("0.02")})
+
+
+def test_tier_qualification_window() -> None:
+    tiers = [
+        TierRule(name="silver", threshold=eur("500")),
+        TierRule(name="gold", threshold=eur("2000")),
+    ]
+    spend = [(date(2023, 6, 1), eur("5000")), (date(2024, 3, 1), eur("600"))]
+    assert qualify_tier(spend, tiers, on=date(2024, 6, 30)) == "silver"  # 2023 spend expired
+    assert qualify_tier(spend, tiers, on=date(2024, 1, 1)) == "gold"
+
+
+def test_reward_ledger_pays_once_and_respects_the_cap() -> None:
+    program = ReferralProgram(
+        referrer_reward=eur("10"), referee_reward=eur("5"), max_rewards_per_period=1
+    )
+    base = Referral(id="r1", referrer="a", referee="b", code="X", updated_at=T0)
+    qualified = base.advance(ReferralStatus.SIGNED_UP, at=T0).advance(
+        ReferralStatus.QUALIFIED, at=T0
+    )
+    ledger = RewardLedger().pay(qualified, period="2024-06", program=program)
+    assert ledger.total("EUR") == eur("15")
+    with pytest.raises(LedgerError, match="already rewarded"):
+        ledger.pay(qualified, period="2024-06", program=program)
+    other = qualified.model_copy(update={"id": "r2"})
+    with pytest.raises(LedgerError, match="cap"):
+        ledger.pay(other, period="2024-06", program=program)
+    assert ledger.pay(other, period="2024-07", program=program).total("EUR") == eur("30")
+    with pytest.raises(LedgerError, match="not qualified"):
+        RewardLedger().pay(base, period="2024-06", program=program)
