@@ -191,7 +191,7 @@ def test_ticket_metrics_by_department() -> None:
         )
 
 
-# ---------------------------------------------------------------------------- influencers, tiers, rewards
+# --------------------------------------------------------- influencers, tiers, rewards
 def test_influencer_metrics() -> None:
     assert engagement_rate(300, denominator="followers", base=10_000) == pytest.approx(3.0)
     assert earned_media_value({"like": 100}, {"like": eur("0.02")}) == eur("2.00")
