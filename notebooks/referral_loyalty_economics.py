@@ -72,3 +72,41 @@ print(goods.amount.quantize(Decimal(1)), points.amount.quantize(Decimal(1)))
 
 # %%
 print(round(breakeven_retention(100, 0.8, 0.1, 10), 4))
+
+# %% [markdown]
+# ## Affiliate programme economics
+#
+# A publisher paid 8% of net revenue plus a tier bonus: what do the period's statements look
+# like once refunds are clawed back and recent orders are held for the 30-day return window?
+
+# %%
+from datetime import UTC, datetime, timedelta
+
+from relmark.domain import CommissionPlan, Conversion, Publisher, Tier, payout_statement
+
+now = datetime(2024, 6, 30, tzinfo=UTC)
+orders = [
+    Conversion(
+        order_id=f"o{i}",
+        customer_id=f"c{i}",
+        at=now - timedelta(days=int(d)),
+        gross=eur(f"{amount:.2f}"),
+        tax=eur(f"{amount * 0.2:.2f}"),
+        refunded=eur(f"{amount:.2f}") if i % 9 == 0 else None,
+    )
+    for i, (d, amount) in enumerate(
+        zip(rng.integers(1, 90, 40), rng.gamma(3.0, 30.0, 40), strict=True)
+    )
+]
+plan = CommissionPlan(
+    revenue_share=Decimal("0.08"),
+    tiers=(
+        Tier(threshold=Decimal(0), rate=Decimal(0)),
+        Tier(threshold=Decimal(2000), rate=Decimal("0.02")),
+    ),
+    tier_mode="marginal",
+)
+statement = payout_statement(
+    Publisher(id="p1", name="Blog", email="blog@example.com"), plan, orders, as_of=now
+)
+statement

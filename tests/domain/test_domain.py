@@ -219,3 +219,17 @@ def test_offer_comparison() -> None:
     c = compare_offer(100, 0.8, 0.1, discount=10, new_retention=0.85)
     assert c.breakeven_retention == pytest.approx(0.83)
     assert c.pays_off
+
+
+def test_expiry_by_inactivity() -> None:
+    ledger = PointsLedger().earn(100, key="e1", on=date(2024, 1, 1))
+    kept = ledger.expire_inactive(
+        on=date(2024, 6, 1), last_activity=date(2024, 1, 1), inactivity_days=365, key="x"
+    )
+    assert kept.balance == 100
+    gone = ledger.expire_inactive(
+        on=date(2025, 6, 1), last_activity=date(2024, 1, 1), inactivity_days=365, key="x"
+    )
+    assert gone.balance == 0
+    assert gone.expired_total == 100
+    assert gone.balances()

@@ -142,6 +142,23 @@ class PointsLedger(Frozen):
             update={"lots": keep, "keys": keys, "expired_total": self.expired_total + gone}
         )
 
+    def expire_inactive(
+        self, *, on: date, last_activity: date, inactivity_days: int, key: str
+    ) -> PointsLedger:
+        """Expire every remaining point when the member has been inactive for longer than
+        ``inactivity_days`` at ``on`` (expiry by inactivity); otherwise the ledger is unchanged."""
+        self._check_key(key)
+        if (on - last_activity).days <= inactivity_days:
+            return self
+        gone = self.balance
+        return self.model_copy(
+            update={
+                "lots": (),
+                "keys": self.keys | {key},
+                "expired_total": self.expired_total + gone,
+            }
+        )
+
     def balances(self) -> bool:
         """The ledger's invariant: earned = redeemed + expired + balance."""
         return self.earned_total == self.redeemed_total + self.expired_total + self.balance
