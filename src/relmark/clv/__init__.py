@@ -16,6 +16,7 @@ from relmark.clv.mbgnbd import MBGNBD
 from relmark.clv.migrate import from_lifetimes
 from relmark.clv.paretonbd import ParetoNBD
 from relmark.clv.sbg import SBG
+from relmark.clv.segments import SegmentFits, fit_segments
 from relmark.clv.value import clv, clv_from_dert, clv_interval
 
 __all__ = [
@@ -31,9 +32,11 @@ __all__ = [
     "Param",
     "ParamSet",
     "ParetoNBD",
+    "SegmentFits",
     "clv",
     "clv_from_dert",
     "clv_interval",
+    "fit_segments",
     "from_lifetimes",
     "get_model",
     "load_model",

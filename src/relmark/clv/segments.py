@@ -1,0 +1,78 @@
+"""Fitting one model per segment (country, cohort, channel, ...) in one call.
+
+Errors in one segment (too few customers, no repeat buyers, ...) are collected and reported,
+not fatal: a notebook gets every segment that can be fitted and the reason for each that
+cannot. Progress can be reported through a callback; it is silent by default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from relmark.clv._base import CLVModel
+from relmark.errors import DataError, RelmarkError
+
+__all__ = ["SegmentFits", "fit_segments"]
+
+Progress = Callable[[int, int, str], None]
+"""``progress(done, total, segment)`` after each segment."""
+
+
+@dataclass(frozen=True)
+class SegmentFits:
+    """Fitted models by segment, and the errors of segments that could not be fitted."""
+
+    models: dict[Any, CLVModel]
+    errors: dict[Any, str] = field(default_factory=dict)
+
+    def params(self) -> pd.DataFrame:
+        """One row of parameters (and customers, log-likelihood) per fitted segment."""
+        rows = {
+            seg: {**m.params, "customers": m.fit_result.nobs, "loglik": m.fit_result.loglik}
+            for seg, m in self.models.items()
+        }
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def fit_segments(
+    model: type[CLVModel],
+    frame: pd.DataFrame,
+    *,
+    by: str,
+    min_customers: int = 50,
+    progress: Progress | None = None,
+    **options: Any,
+) -> SegmentFits:
+    """Fit ``model`` separately to each value of column ``by`` of a summary frame.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from relmark.clv import BGNBD
+    >>> from relmark.datasets import load_cdnow_summary
+    >>> frame = load_cdnow_summary().to_frame()
+    >>> frame["half"] = np.where(np.arange(len(frame)) % 2 == 0, "even", "odd")
+    >>> fits = fit_segments(BGNBD, frame, by="half")
+    >>> sorted(fits.models), fits.errors
+    (['even', 'odd'], {})
+    """
+    if by not in frame.columns:
+        raise DataError("no such column", column=by)
+    models: dict[Any, CLVModel] = {}
+    errors: dict[Any, str] = {}
+    groups = list(frame.groupby(by, sort=True))
+    for done, (segment, part) in enumerate(groups, start=1):
+        if len(part) < min_customers:
+            errors[segment] = f"{len(part)} customers (< {min_customers})"
+        else:
+            try:
+                models[segment] = model.fit(part.drop(columns=[by]), **options)
+            except RelmarkError as exc:
+                errors[segment] = str(exc)
+        if progress is not None:
+            progress(done, len(groups), str(segment))
+    return SegmentFits(models, errors)
