@@ -49,6 +49,5 @@ print(np.round(model.retention(np.arange(1, 11)), 3))
 # %%
 counts = np.full(5, 100.0)
 print(np.round(model.derl(0.10, np.arange(5)), 3))
-print(
-    f"residual value of the base: ${model.residual_value(counts, value_per_period=50, discount_rate=0.10):,.0f}"
-)
+value = model.residual_value(counts, value_per_period=50, discount_rate=0.10)
+print(f"residual value of the base: ${value:,.0f}")
