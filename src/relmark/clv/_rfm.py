@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -11,7 +12,7 @@ import numpy.typing as npt
 from relmark.clv._base import CLVModel, RngLike
 from relmark.data._validate import FloatArray, as_float_array, check_rfm
 
-__all__ = ["RFMModel", "as_rng", "broadcast_rfm"]
+__all__ = ["Predictions", "RFMModel", "as_rng", "broadcast_rfm"]
 
 
 def as_rng(rng: RngLike) -> np.random.Generator:
@@ -28,10 +29,82 @@ def broadcast_rfm(
     return check_rfm(x, tx, t)
 
 
+@dataclass(frozen=True)
+class Predictions:
+    """A model's prediction functions (params array first), declared once per model module."""
+
+    p_alive: Callable[..., FloatArray]
+    conditional_expected_purchases: Callable[..., FloatArray]
+    expected_purchases: Callable[..., FloatArray]
+    prob_purchases: Callable[..., FloatArray]
+    simulate: Callable[..., dict[str, FloatArray]]
+    dert: Callable[..., FloatArray] | None = None
+
+
 class RFMModel(CLVModel):
-    """Base of models of per-customer (frequency, recency, T) in continuous time."""
+    """Base of models of per-customer (frequency, recency, T).
+
+    A concrete model declares its :class:`Predictions`; this base validates the inputs once and
+    gives every model the same methods: ``p_alive``, ``conditional_expected_purchases``,
+    ``expected_purchases``, ``prob_purchases``, ``dert`` (where the model has it) and
+    ``simulate``. Discrete-time models override :meth:`_rfm` and :meth:`_horizon`.
+    """
 
     data_fields: ClassVar[tuple[str, ...]] = ("frequency", "recency", "T")
+    predictions: ClassVar[Predictions]
+
+    @staticmethod
+    def _rfm(
+        frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        """Validate and broadcast a prediction's customer histories."""
+        return broadcast_rfm(frequency, recency, T)
+
+    def p_alive(
+        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
+        """Probability that each customer is still active (see the model's module)."""
+        return self.predictions.p_alive(self._values, *self._rfm(frequency, recency, T))
+
+    def conditional_expected_purchases(
+        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> FloatArray:
+        """Expected purchases in the next ``t`` given each customer's history."""
+        return self.predictions.conditional_expected_purchases(
+            self._values, self._horizon(t), *self._rfm(frequency, recency, T)
+        )
+
+    def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
+        """Expected purchases of a new customer by ``t``."""
+        return self.predictions.expected_purchases(self._values, self._horizon(t))
+
+    def prob_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
+        """Probability that a new customer makes exactly ``n`` purchases by ``t``."""
+        return self.predictions.prob_purchases(
+            self._values, np.asarray(n, dtype=np.float64), self._horizon(t)
+        )
+
+    def dert(
+        self,
+        discount_rate: float,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+    ) -> FloatArray:
+        """Discounted expected residual transactions at ``discount_rate``."""
+        from relmark.errors import DataError, ParameterError
+
+        if self.predictions.dert is None:
+            raise ParameterError(f"{self.name} has no DERT; use relmark.clv.clv with a horizon")
+        if not discount_rate > 0:
+            raise DataError(f"must be > 0, got {discount_rate}", column="discount_rate")
+        return self.predictions.dert(
+            self._values, float(discount_rate), *self._rfm(frequency, recency, T)
+        )
+
+    def simulate(self, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
+        """Simulate customers observed for ``T``."""
+        return self.predictions.simulate(self._values, T, rng=rng)
 
     @classmethod
     def _validate_data(

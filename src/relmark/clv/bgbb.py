@@ -36,7 +36,7 @@ from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
-from relmark.clv._rfm import RFMModel, as_rng
+from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.data._validate import FloatArray, as_float_array, check_rfm
 from relmark.errors import DataError
 
@@ -216,6 +216,9 @@ class BGBB(RFMModel):
     name: ClassVar[str] = "BGBB"
     param_set: ClassVar[ParamSet] = PARAMS
     likelihood: ClassVar[Likelihood] = Likelihood(loglik)
+    predictions: ClassVar[Predictions] = Predictions(
+        p_alive, conditional_expected_purchases, expected_purchases, prob_purchases, simulate, dert
+    )
     discrete: ClassVar[bool] = True
 
     @classmethod
@@ -239,46 +242,8 @@ class BGBB(RFMModel):
         return check_rfm(x, tx, n, discrete=True)
 
     @staticmethod
-    def _opportunities(t: npt.ArrayLike) -> FloatArray:
+    def _horizon(t: npt.ArrayLike) -> FloatArray:
         h = as_float_array(np.atleast_1d(t), "t")
         if np.any((h < 0) | (h != np.round(h))):
             raise DataError("a horizon is a whole number of opportunities >= 0", column="t")
         return h
-
-    def p_alive(
-        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> FloatArray:
-        """P(active at the next opportunity); see :func:`p_alive`."""
-        return p_alive(self._values, *self._rfm(frequency, recency, T))
-
-    def conditional_expected_purchases(
-        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> FloatArray:
-        """Expected transactions in the next ``t`` opportunities."""
-        return conditional_expected_purchases(
-            self._values, self._opportunities(t), *self._rfm(frequency, recency, T)
-        )
-
-    def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
-        """Expected transactions of a new customer in ``t`` opportunities."""
-        return expected_purchases(self._values, self._opportunities(t))
-
-    def prob_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
-        """:math:`P(X(t) = n)` for a new customer."""
-        return prob_purchases(self._values, np.asarray(n, dtype=np.float64), self._opportunities(t))
-
-    def dert(
-        self,
-        discount_rate: float,
-        frequency: npt.ArrayLike,
-        recency: npt.ArrayLike,
-        T: npt.ArrayLike,
-    ) -> FloatArray:
-        """Discounted expected residual transactions; see :func:`dert`."""
-        if not discount_rate > 0:
-            raise DataError(f"must be > 0, got {discount_rate}", column="discount_rate")
-        return dert(self._values, float(discount_rate), *self._rfm(frequency, recency, T))
-
-    def simulate(self, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
-        """Simulate customers with ``T`` opportunities; see :func:`simulate`."""
-        return simulate(self._values, T, rng=rng)

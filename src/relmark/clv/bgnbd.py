@@ -54,9 +54,8 @@ from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
-from relmark.clv._rfm import RFMModel, as_rng, broadcast_rfm
+from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.data._validate import FloatArray
-from relmark.errors import DataError
 
 __all__ = [
     "BGNBD",
@@ -425,6 +424,9 @@ class BGNBD(RFMModel):
     name: ClassVar[str] = "BGNBD"
     param_set: ClassVar[ParamSet] = PARAMS
     likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad, loglik_and_grad)
+    predictions: ClassVar[Predictions] = Predictions(
+        p_alive, conditional_expected_purchases, expected_purchases, prob_purchases, simulate, dert
+    )
 
     @classmethod
     def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
@@ -433,45 +435,3 @@ class BGNBD(RFMModel):
         r = 1.0
         alpha = r / max(mean_rate, 1e-6)
         return np.array([r, min(alpha, 1e6), 1.0, 3.0])
-
-    def p_alive(
-        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> FloatArray:
-        """Probability of being alive at ``T``; see :func:`p_alive`."""
-        return p_alive(self._values, *broadcast_rfm(frequency, recency, T))
-
-    def conditional_expected_purchases(
-        self,
-        t: npt.ArrayLike,
-        frequency: npt.ArrayLike,
-        recency: npt.ArrayLike,
-        T: npt.ArrayLike,
-    ) -> FloatArray:
-        """Expected purchases in ``(T, T+t]``; see :func:`conditional_expected_purchases`."""
-        return conditional_expected_purchases(
-            self._values, self._horizon(t), *broadcast_rfm(frequency, recency, T)
-        )
-
-    def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
-        """Expected purchases of a new customer by ``t``; see :func:`expected_purchases`."""
-        return expected_purchases(self._values, self._horizon(t))
-
-    def prob_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
-        """:math:`P(X(t) = n)` for a new customer; see :func:`prob_purchases`."""
-        return prob_purchases(self._values, np.asarray(n, dtype=np.float64), self._horizon(t))
-
-    def dert(
-        self,
-        discount_rate: float,
-        frequency: npt.ArrayLike,
-        recency: npt.ArrayLike,
-        T: npt.ArrayLike,
-    ) -> FloatArray:
-        """Discounted expected residual transactions; see :func:`dert`."""
-        if not discount_rate > 0:
-            raise DataError(f"must be > 0, got {discount_rate}", column="discount_rate")
-        return dert(self._values, float(discount_rate), *broadcast_rfm(frequency, recency, T))
-
-    def simulate(self, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
-        """Simulate customers observed for ``T``; see :func:`simulate`."""
-        return simulate(self._values, T, rng=rng)
