@@ -382,6 +382,14 @@ def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> di
     Returns a mapping with ``frequency``, ``recency``, ``T`` (and the latent ``alive`` flag at
     ``T``), ready for :meth:`BGNBD.fit`.
     """
+    return simulate_beta_geometric(params, T, rng=rng, drop_after_first=False)
+
+
+def simulate_beta_geometric(
+    params: FloatArray, T: npt.ArrayLike, *, rng: RngLike, drop_after_first: bool
+) -> dict[str, FloatArray]:
+    """Poisson purchases with a beta-geometric dropout after each purchase (BG/NBD), or after
+    every purchase including the first (MBG/NBD, ``drop_after_first=True``)."""
     r, alpha, a, b = params
     gen = as_rng(rng)
     T_arr = np.atleast_1d(np.asarray(T, dtype=np.float64))
@@ -391,8 +399,9 @@ def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> di
     now = np.zeros(n)
     x = np.zeros(n)
     tx = np.zeros(n)
-    active = np.ones(n, dtype=bool)  # still buying and inside the window
-    alive = np.ones(n, dtype=bool)
+    # still buying and inside the window
+    active = gen.random(n) >= p if drop_after_first else np.ones(n, dtype=bool)
+    alive = active.copy()
     while active.any():
         idx = np.flatnonzero(active)
         now[idx] += gen.exponential(1.0, size=idx.size) / lam[idx]

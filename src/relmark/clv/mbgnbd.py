@@ -31,8 +31,8 @@ from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import ParamSet
 from relmark.clv._registry import register
-from relmark.clv._rfm import Predictions, RFMModel, as_rng
-from relmark.clv.bgnbd import PARAMS, _scaled_remaining
+from relmark.clv._rfm import Predictions, RFMModel
+from relmark.clv.bgnbd import PARAMS, _scaled_remaining, simulate_beta_geometric
 from relmark.data._validate import FloatArray
 
 __all__ = [
@@ -149,30 +149,9 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
 
 
 def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
-    """Simulate customers observed for ``T`` after their first purchase."""
-    r, alpha, a, b = params
-    gen = as_rng(rng)
-    T_arr = np.atleast_1d(np.asarray(T, dtype=np.float64))
-    n = T_arr.shape[0]
-    lam = gen.gamma(r, 1.0 / alpha, size=n)
-    p = gen.beta(a, b, size=n)
-    now = np.zeros(n)
-    x = np.zeros(n)
-    tx = np.zeros(n)
-    active = gen.random(n) >= p  # dropout right after the first purchase
-    alive = active.copy()
-    while active.any():
-        idx = np.flatnonzero(active)
-        now[idx] += gen.exponential(1.0, size=idx.size) / lam[idx]
-        inside = now[idx] <= T_arr[idx]
-        buy = idx[inside]
-        x[buy] += 1
-        tx[buy] = now[buy]
-        drop = buy[gen.random(buy.size) < p[buy]]
-        alive[drop] = False
-        active[idx[~inside]] = False
-        active[drop] = False
-    return {"frequency": x, "recency": tx, "T": T_arr, "alive": alive.astype(np.float64)}
+    """Simulate customers observed for ``T`` after their first purchase (dropout possible
+    right after the first purchase)."""
+    return simulate_beta_geometric(params, T, rng=rng, drop_after_first=True)
 
 
 @register
