@@ -1,0 +1,18 @@
+"""Run every benchmark with moderate sizes (``make bench``); see each script for options."""
+
+from __future__ import annotations
+
+import bench_fit
+import bench_latency
+import bench_score
+import bench_summary
+
+if __name__ == "__main__":
+    print("== summary: transactions -> customers ==")
+    bench_summary.main(["--sizes", "1M"])
+    print("\n== fitting ==")
+    bench_fit.main(["--sizes", "10k,100k", "--variants", "weeks,days"])
+    print("\n== scoring ==")
+    bench_score.main(["--sizes", "100k,1M", "--lifetimes-max", "1M"])
+    print("\n== latency ==")
+    bench_latency.main()
