@@ -23,8 +23,10 @@ from relmark.datasets import load_cdnow_transactions
 from relmark.scoring import (
     FIVE_FACTORS,
     cronbach_alpha,
+    csat,
     customer_pyramid,
     gini,
+    lorenz_curve,
     nps,
     quality_index,
     rfm_scores,
@@ -63,6 +65,8 @@ print(qi.weights.round(3))
 recommend = np.clip(np.round(6 + 1.8 * latent + rng.normal(0, 1.5, n)), 0, 10)
 r = nps(recommend, n_bootstrap=1000, rng=1)
 print(f"NPS {r.score:.1f}; Wald {r.wald[0]:.1f}..{r.wald[1]:.1f}; bootstrap {r.bootstrap}")
+satisfied = np.clip(np.round(3.5 + 0.8 * latent + rng.normal(0, 0.7, n)), 1, 5)
+print(f"CSAT (top-two-box, 1-5): {csat(satisfied):.1f}%")
 
 # %% [markdown]
 # ## RFM segments of CDNOW
@@ -77,3 +81,15 @@ print(segments)
 value = s.frequency * s.monetary_value
 print(pd.Series(customer_pyramid(value)).value_counts())
 print(f"Gini of repeat spend: {gini(value):.3f}")
+
+from matplotlib.figure import Figure
+
+x, y = lorenz_curve(value)
+fig = Figure(figsize=(5, 5))
+ax = fig.add_subplot()
+ax.plot(x, y, label="CDNOW customers")
+ax.plot([0, 1], [0, 1], "k:", label="equality")
+ax.set_xlabel("share of customers (ascending value)")
+ax.set_ylabel("share of repeat spend")
+ax.legend()
+fig
