@@ -1,0 +1,120 @@
+"""The relationship view on CDNOW and on small hand-checked cases."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmark.errors import DataError
+from relmark.view import migration, propose_actions, relationship_view
+
+
+@pytest.fixture(scope="module")
+def small_log() -> pd.DataFrame:
+    """Purchases of 500 customers simulated as BG/NBD (weekly rates, dropout after purchases)."""
+    rng = np.random.default_rng(4)
+    rows: list[tuple[str, pd.Timestamp, float]] = []
+    start = pd.Timestamp("2023-01-01")
+    for c in range(500):
+        lam, p = rng.gamma(0.8, 1 / 4.0), rng.beta(1.0, 3.0)
+        nu = rng.gamma(4.0, 1 / 15.0)  # Gamma-Gamma spend heterogeneity
+        t = float(rng.uniform(0, 12))  # first purchase in the first 12 weeks
+        while t < 60:
+            amount = float(rng.gamma(6.0, 1 / nu))
+            rows.append((f"c{c}", start + pd.Timedelta(days=int(t * 7)), amount))
+            if rng.random() < p:
+                break
+            t += rng.exponential(1 / lam)
+    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+
+
+def test_view_on_cdnow_has_every_column_and_says_why_some_are_empty() -> None:
+    from relmark.datasets import load_cdnow_transactions
+
+    view = relationship_view(load_cdnow_transactions(), n_draws=20, rng=1)
+    t = view.table
+    assert len(t) == 23_570
+    assert t["p_alive"].between(0, 1).all()
+    assert (t["p_alive_low"] <= t["p_alive"] + 1e-12).all()
+    assert (t["clv"] >= 0).all()
+    assert set(t["stage"]) <= {"attract", "convert", "retain", "delight"}
+    assert t.loc[t["frequency"] == 0, "stage"].eq("attract").all()
+    assert set(t["tier"]) == {"platinum", "gold", "iron", "lead"}
+    assert "no survey data given" in view.notes["quality"]
+    assert "no referral data given" in view.notes["crv"]
+    assert t["quality"].isna().all()
+    by_tier = view.value_by("tier")
+    per_customer = (by_tier["clv"] / by_tier["customers"]).to_dict()
+    assert per_customer["platinum"] > per_customer["gold"] > per_customer["lead"]
+
+
+def test_optional_inputs_join_by_customer(small_log: pd.DataFrame) -> None:
+    survey = pd.DataFrame({"trust": [80.0, 40.0], "satisfaction": [60.0, 20.0]}, index=["c1", "c2"])
+    promises = pd.DataFrame({"kept": [8], "broken": [2]}, index=["c1"])
+    refs = pd.DataFrame(
+        {
+            "referrer": ["c1", "c1"],
+            "referee": ["c2", "c3"],
+            "would_have_joined": [False, True],
+            "period": [0, 1],
+        }
+    )
+    view = relationship_view(
+        small_log,
+        survey_scores=survey,
+        promises=promises,
+        referrals=refs,
+        acquisition_cost=30.0,
+        referral_reward=5.0,
+        discount_rate=0.1,
+        n_draws=0,
+    )
+    quality = view.table["quality"].to_dict()
+    trust = view.table["trust"].to_dict()
+    clv = view.table["clv"].to_dict()
+    crv = view.table["crv"].to_dict()
+    assert quality["c1"] == pytest.approx(70.0)
+    assert np.isnan(quality["c5"])
+    assert trust["c1"] == pytest.approx(0.75)  # (8+1)/(8+2+2)
+    assert np.isnan(trust["c2"])
+    want_crv = (clv["c2"] - 5.0) + 30.0 / 1.1  # type one now, type two next period
+    assert crv["c1"] == pytest.approx(want_crv)
+    assert crv["c2"] == 0.0
+    t = view.table
+    records = view.to_records()
+    json.dumps(records)  # JSON-ready: no NaN, no numpy scalars
+    assert records[0]["customer_id"] in t.index
+
+
+def test_proposals_explain_themselves(small_log: pd.DataFrame) -> None:
+    view = relationship_view(small_log, n_draws=0)
+    proposals = propose_actions(view, unit_margin=0.05, retention_offer_cost=0.0)
+    assert len(proposals) == len(view.table)
+    assert proposals["reason"].str.contains("Kotler").all()
+    low = (view.table["p_alive"] < 0.3) & (view.table["tier"] != "platinum")
+    assert (proposals["level"] != "partnership").all()  # small segments, low margin
+    if low.any():
+        assert (proposals.loc[low, "next_contact"] == "win-back message").all()
+    # a free retention offer pays whenever there is CLV at risk
+    at_risk = (view.table["p_alive"] < 1) & (view.table["clv"] > 0)
+    assert proposals.loc[at_risk, "retention_offer"].all()
+
+
+def test_migration_between_two_dates(small_log: pd.DataFrame) -> None:
+    early = relationship_view(
+        small_log[small_log["date"] < "2023-09-01"], n_draws=0, observation_end="2023-08-31"
+    )
+    late = relationship_view(small_log, n_draws=0)
+    counts, value = migration(early, late, column="stage")
+    assert counts.to_numpy().sum() == len(early.table.index.intersection(late.table.index))
+    assert value.to_numpy().sum() == pytest.approx(late.table.loc[early.table.index, "clv"].sum())
+    with pytest.raises(DataError, match="share no customer"):
+        migration(
+            early,
+            relationship_view(
+                small_log.assign(customer_id="x" + small_log["customer_id"]), n_draws=0
+            ),
+        )
