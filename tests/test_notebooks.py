@@ -13,7 +13,15 @@ NOTEBOOKS = sorted((Path(__file__).parents[1] / "notebooks").glob("*.py"))
 
 def test_there_are_notebooks() -> None:
     names = {p.stem for p in NOTEBOOKS}
-    assert {"cdnow_clv", "lifecycle", "survey_nps_rfm", "referral_loyalty_economics"} <= names
+    assert {
+        "cdnow_clv",
+        "sbg_retention",
+        "lifecycle",
+        "survey_nps_rfm",
+        "referral_loyalty_economics",
+        "relationship_view",
+        "exercises",
+    } <= names
 
 
 @pytest.mark.parametrize("script", NOTEBOOKS, ids=lambda p: p.stem)

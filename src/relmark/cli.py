@@ -27,6 +27,8 @@ examples:
       --unit D --multiplier 7 -o summary.csv  # one row per customer, in weeks
   relmark fit summary.csv --model bgnbd -o model.json
   relmark score summary.csv --model bgnbd --spend gammagamma --horizon 52 -o scores.csv
+  relmark view orders.csv --customer user_id --date ordered_at --amount total \\
+      --margin 0.3 -o view.csv               # the relationship view with IDIC proposals
 
 Run 'relmark COMMAND --help' for the options of a command.
 """
@@ -222,11 +224,53 @@ def _run_score(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_view(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "view",
+        help="one row per customer across every model, with IDIC proposals",
+        description="Build the relationship view of a transaction log: P(alive), expected "
+        "purchases, spend, CLV, RFM segment, pyramid tier, lifecycle stage and, with "
+        "--margin, the proposed relationship level, next contact and offers.",
+    )
+    p.add_argument("transactions", type=Path, help="CSV file, one row per transaction")
+    p.add_argument("--customer", default="customer_id", help="customer id column")
+    p.add_argument("--date", default="date", help="transaction date column")
+    p.add_argument("--amount", default="amount", help="transaction value column")
+    p.add_argument("--end", default=None, help="end of observation (default: last date)")
+    p.add_argument("--margin", type=float, default=None, help="unit margin for IDIC proposals")
+    p.add_argument("-o", "--output", type=Path, required=True, help="view CSV to write")
+    p.set_defaults(run=_run_view)
+
+
+def _run_view(args: argparse.Namespace) -> int:
+    from relmark.view import propose_actions, relationship_view
+
+    log = _read_csv(args.transactions)
+    view = relationship_view(
+        log,
+        customer_id=args.customer,
+        datetime=args.date,
+        monetary_value=args.amount,
+        observation_end=args.end,
+        n_draws=100,
+        rng=0,
+    )
+    table = view.table
+    if args.margin is not None:
+        table = table.join(propose_actions(view, unit_margin=args.margin))
+    table.to_csv(args.output)
+    for column, why in view.notes.items():
+        print(f"note: {column}: {why}")
+    print(f"{len(table):,} customers -> {args.output}")
+    return 0
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_summarize,
     _add_fit,
     _add_score,
+    _add_view,
 ]
 """One function per command; adding a command is adding one here."""
 

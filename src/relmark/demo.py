@@ -241,6 +241,34 @@ def section_top_customers(d: DemoData, n: int = 10) -> str:
     )
 
 
+def section_view(d: DemoData) -> str:
+    """The relationship view of the customers: segments, stages, value, top proposals."""
+    from relmark.view import propose_actions, relationship_view
+
+    log = d.log[d.log["date"] <= CALIBRATION_END]
+    view = relationship_view(log, observation_end=CALIBRATION_END, n_draws=0)
+    proposals = propose_actions(view, unit_margin=0.25)
+    t = view.table
+    top = t.sort_values("clv", ascending=False).head(5).index
+    shown = proposals.loc[top, ["level", "next_contact", "channel", "retention_offer"]]
+    offers = int(proposals["retention_offer"].sum())
+
+    def by(column: str) -> pd.DataFrame:
+        table = view.value_by(column)
+        table["customers"] = [f"{c:,}" for c in table["customers"]]
+        return table
+
+    return (
+        "## The relationship view (end of calibration)\n\n"
+        "One row per customer across every model (MBG/NBD, Gamma-Gamma, RFM, pyramid, "
+        "lifecycle rules).\n\nValue by RFM segment:\n\n"
+        f"{_table(by('segment'), '{:,.2f}')}\n\nValue by lifecycle stage:\n\n"
+        f"{_table(by('stage'), '{:,.2f}')}\n\n"
+        f"IDIC proposals for the five most valuable customers ({offers:,} retention offers pay "
+        f"for themselves overall):\n\n{_table(shown)}"
+    )
+
+
 def section_figures(d: DemoData) -> str:
     """Links to the PNG figures, when they were drawn."""
     if not d.figures:
@@ -256,6 +284,7 @@ SECTIONS: list[Callable[[DemoData], str]] = [
     section_models,
     section_holdout,
     section_top_customers,
+    section_view,
     section_figures,
 ]
 """The report, in order; each section maps the prepared data to Markdown."""

@@ -122,3 +122,15 @@ def test_wrong_input_gives_one_line_errors(
     assert "no such file" in capsys.readouterr().err
     assert main(["fit", str(src), "--model", "nosuchmodel", "-o", str(out)]) == 2
     assert "unknown model 'nosuchmodel'" in capsys.readouterr().err
+
+
+def test_view_command_writes_the_relationship_view(tmp_path: Path) -> None:
+    log = load_cdnow_sample_transactions()
+    src = tmp_path / "orders.csv"
+    log.to_csv(src, index=False)
+    out = tmp_path / "view.csv"
+    assert main(["view", str(src), "--margin", "0.3", "-o", str(out)]) == 0
+    view = pd.read_csv(out)
+    assert len(view) == 2357
+    for column in ("p_alive", "clv", "segment", "tier", "stage", "stage_rule", "level", "reason"):
+        assert column in view.columns
