@@ -305,54 +305,70 @@ def propose_actions(
         raise DataError("the view has no CLV: propose_actions needs the spend model")
     sizes = t.groupby("segment")["segment"].transform("size")
     overrides = level_overrides or {}
-    levels = [
-        overrides.get(seg, relationship_level(int(n), unit_margin, thresholds))
-        for seg, n in zip(t["segment"], sizes, strict=True)
-    ]
+    per_segment = {
+        seg: overrides.get(str(seg), relationship_level(int(n), unit_margin, thresholds))
+        for seg, n in t.groupby("segment")["segment"].size().items()
+    }
+    levels = t["segment"].map(per_segment).tolist()
     mean_clv = float(t["clv"].mean())
-    rows = []
-    size_list = sizes.astype(int).tolist()
-    for (cid, row), level, n_seg in zip(t.iterrows(), levels, size_list, strict=True):
-        pa, value = float(row["p_alive"]), float(row["clv"])
-        saved = retention_uplift * (1.0 - pa) * value
-        retention = saved > retention_offer_cost
-        referral_value = referral_conversion * mean_clv
-        referral = bool(pa >= 0.7 and referral_value > referral_reward)
-        if level == "partnership" or row["tier"] == "platinum":
-            channel, contact = "account manager (phone / in person)", "personal review now"
-        elif pa < 0.3:
-            channel, contact = "email", "win-back message"
-        elif row["stage"] in ("retain", "delight"):
-            channel, contact = "email + app", "thank-you with a personalised offer"
-        else:
-            channel, contact = "email", "next-purchase suggestion"
-        reason = (
-            f"{row['segment']} in {level!r} relationship (Kotler: {n_seg} customers in "
-            f"the segment, margin {unit_margin:g}); P(alive) {pa:.2f}, CLV {value:,.2f}; "
-            + (
-                f"retention offer saves {saved:,.2f} > cost {retention_offer_cost:g}; "
-                if retention
-                else f"retention offer would save {saved:,.2f} ≤ cost {retention_offer_cost:g}; "
-            )
-            + (
-                f"referral offer: expected referee value {referral_value:,.2f} > reward "
-                f"{referral_reward:g}"
-                if referral
-                else "no referral offer (customer unlikely active or reward too high)"
-            )
+    pa = t["p_alive"].to_numpy(dtype=np.float64)
+    value = t["clv"].to_numpy(dtype=np.float64)
+    level = np.asarray(levels, dtype=object)
+    saved = retention_uplift * (1.0 - pa) * value
+    retention = saved > retention_offer_cost
+    referral_value = referral_conversion * mean_clv
+    referral = (pa >= 0.7) & (referral_value > referral_reward)
+    personal = (level == "partnership") | (t["tier"].to_numpy() == "platinum")
+    lapsing = ~personal & (pa < 0.3)
+    engaged = ~personal & ~lapsing & t["stage"].isin(["retain", "delight"]).to_numpy()
+    contact = np.select(
+        [personal, lapsing, engaged],
+        ["personal review now", "win-back message", "thank-you with a personalised offer"],
+        "next-purchase suggestion",
+    )
+    channel = np.select(
+        [personal, lapsing, engaged],
+        ["account manager (phone / in person)", "email", "email + app"],
+        "email",
+    )
+    seg = t["segment"].astype(str)
+    reason: pd.Series = (
+        seg
+        + " in '"
+        + pd.Series(level, index=t.index).astype(str)
+        + "' relationship (Kotler: "
+        + sizes.astype(int).astype(str)
+        + f" customers in the segment, margin {unit_margin:g}); P(alive) "
+        + pd.Series(pa, index=t.index).map("{:.2f}".format)
+        + ", CLV "
+        + pd.Series(value, index=t.index).map("{:,.2f}".format)
+        + "; "
+        + np.where(
+            retention,
+            "retention offer saves ",
+            "retention offer would save ",
         )
-        rows.append(
-            {
-                "customer_id": cid,
-                "level": level,
-                "next_contact": contact,
-                "channel": channel,
-                "retention_offer": retention,
-                "referral_offer": referral,
-                "reason": reason,
-            }
+        + pd.Series(saved, index=t.index).map("{:,.2f}".format)
+        + np.where(retention, " > cost ", " <= cost ")
+        + f"{retention_offer_cost:g}; "
+        + np.where(
+            referral,
+            f"referral offer: expected referee value {referral_value:,.2f} > reward "
+            f"{referral_reward:g}",
+            "no referral offer (customer unlikely active or reward too high)",
         )
-    return pd.DataFrame(rows).set_index("customer_id")
+    )
+    return pd.DataFrame(
+        {
+            "level": level,
+            "next_contact": contact,
+            "channel": channel,
+            "retention_offer": retention,
+            "referral_offer": referral,
+            "reason": reason.to_numpy(),
+        },
+        index=t.index,
+    )
 
 
 def migration(
