@@ -217,8 +217,8 @@ class CLVModel:
         if mode is False or n < 2:
             return arrays, w
         if mode is None and n > 50_000:
-            sample = np.column_stack([a[:: max(1, n // 20_000)] for a in arrays])
-            if np.unique(sample, axis=0).shape[0] > 0.6 * sample.shape[0]:
+            sample = tuple(np.ascontiguousarray(a[:: max(1, n // 20_000)]) for a in arrays)
+            if _row_codes(sample)[0].shape[0] > 0.6 * sample[0].shape[0]:
                 return arrays, w  # nearly all rows distinct: grouping costs more than it saves
         first, inverse = _row_codes(arrays)
         counts = np.bincount(inverse, weights=w, minlength=first.shape[0]).astype(np.float64)
