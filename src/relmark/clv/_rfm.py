@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
@@ -24,6 +25,17 @@ def broadcast_rfm(
     frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
     """Validate (frequency, recency, T) for a prediction and broadcast scalars."""
+    if all(isinstance(v, int | float) for v in (frequency, recency, T)):
+        # one customer (a service's request): validate as Python numbers, no array round trips
+        fx, ftx, ft = float(frequency), float(recency), float(T)  # type: ignore[arg-type]
+        if (
+            math.isfinite(fx + ftx + ft)
+            and fx >= 0
+            and fx == int(fx)
+            and 0 <= ftx <= ft
+            and (fx == 0) == (ftx == 0)
+        ):
+            return np.array([fx]), np.array([ftx]), np.array([ft])
     x, tx, t = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (frequency, recency, T))
     x, tx, t = np.broadcast_arrays(x, tx, t)
     return check_rfm(x, tx, t)
@@ -115,6 +127,9 @@ class RFMModel(CLVModel):
     @staticmethod
     def _horizon(t: npt.ArrayLike) -> FloatArray:
         """Validate a prediction horizon: finite and >= 0."""
+        value: object = t
+        if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
+            return np.array([float(value)])
         h = as_float_array(t, "t")
         if np.any(h < 0):
             from relmark.errors import DataError
