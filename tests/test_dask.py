@@ -66,3 +66,35 @@ def test_summary_fit_and_scores_equal_the_in_memory_results(client: object) -> N
         rtol=1e-12,
     )
     assert isinstance(scores, pd.DataFrame)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_every_path_gives_the_same_answers(client: object) -> None:
+    """In memory (rows as they are), compressed (identical rows grouped), chunked scoring and
+    the Dask cluster: the same estimates (1e-6) and the same scores."""
+    from relmark.clv import clv
+    from relmark.datasets import load_cdnow_summary
+
+    s = load_cdnow_summary(with_monetary=True)
+    plain = BGNBD.fit(s, compress=False)
+    grouped = BGNBD.fit(s, compress=True)
+    frame = s.to_frame().reset_index()
+    on_cluster = rdask.fit(BGNBD, dd.from_pandas(frame, npartitions=3))
+    for other in (grouped, on_cluster):
+        np.testing.assert_allclose(other.params_array, plain.params_array, rtol=1e-6)
+    assert plain.fit_result.n_unique == 2357
+    assert grouped.fit_result.n_unique == 1016
+    spend = GammaGamma.fit(s)
+    assert s.monetary_value is not None
+    args = (s.frequency, s.recency, s.T, s.monetary_value)
+    whole = clv(plain.with_time_unit("W"), spend, *args)
+    chunked = clv(plain.with_time_unit("W"), spend, *args, chunk_size=97)
+    np.testing.assert_allclose(whole, chunked, rtol=1e-14)  # last-ulp differences of the sums
+    scores = rdask.score(plain, dd.from_pandas(frame, npartitions=5), horizon=39).compute()
+    np.testing.assert_allclose(
+        scores["expected_purchases"].to_numpy(),
+        plain.conditional_expected_purchases(39, s.frequency, s.recency, s.T),
+        rtol=1e-13,
+    )
