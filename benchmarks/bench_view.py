@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from relmark.clv import MBGNBD, GammaGamma
+from relmark.clv import MBGNBD
 from relmark.view import propose_actions, relationship_view
 
 
@@ -24,7 +24,6 @@ def synthetic_log(n: int, seed: int = 0) -> pd.DataFrame:
     start = rng.uniform(0, 12, size=n)  # first purchase in the first 12 weeks
     sim = model.simulate(52.0 - start, rng=rng)
     x = sim["frequency"].astype(int)
-    spend = GammaGamma(p=6.25, q=3.74, gamma=15.44)
     nu = rng.gamma(3.74, 1 / 15.44, size=n)
     ids = np.repeat(np.arange(n), x + 1)
     # repeat purchase times: uniform before the last one, which is at recency
@@ -36,7 +35,6 @@ def synthetic_log(n: int, seed: int = 0) -> pd.DataFrame:
     weeks = np.repeat(start, x + 1) + offsets
     dates = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.round(weeks * 7), unit="D")
     amounts = rng.gamma(6.25, 1.0 / np.repeat(nu, x + 1))
-    _ = spend
     return pd.DataFrame({"customer_id": ids, "date": dates, "amount": amounts})
 
 

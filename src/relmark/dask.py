@@ -32,8 +32,6 @@ from relmark.errors import DataError
 
 __all__ = ["fit", "score", "summarize"]
 
-_UNIT_NS = {"D": 86_400 * 10**9, "h": 3_600 * 10**9}
-
 
 def _periods(dates: pd.Series, time_unit: str) -> pd.Series:
     values = dates.to_numpy(dtype="datetime64[ns]")

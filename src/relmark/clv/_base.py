@@ -270,23 +270,16 @@ class CLVModel:
             if start is not None
             else cls._start(arrays, w)
         )
-        pset, extra = cls._fit_param_set()
         result = fit_mle(
             model=cls.name,
-            pset=pset,
+            pset=cls.param_set,
             lik=cls.likelihood,
             data=arrays,
             weights=w,
             start=start_values,
-            extra=extra,
         )
         unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         return cls._make(result.params, time_unit=None if unit is None else str(unit), fit=result)
-
-    @classmethod
-    def _fit_param_set(cls) -> tuple[ParamSet, dict[str, Any]]:
-        """The parameter set used for fitting (a model may constrain a domain)."""
-        return cls.param_set, {}
 
     def log_likelihood(
         self, data: object = None, *, weights: npt.ArrayLike | None = None, **columns: Any
@@ -304,7 +297,7 @@ class CLVModel:
         """
         fit = self.fit_result
         gen = np.random.default_rng(rng)
-        pset, _ = type(self)._fit_param_set()
+        pset = self.param_set
         u = pset.to_unconstrained(self._values)
         if not np.all(np.isfinite(fit.cov_unconstrained)):
             raise ModelNotFittedError(

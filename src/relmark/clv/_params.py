@@ -15,7 +15,7 @@ Transforms
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -149,21 +149,3 @@ class ParamSet:
     def default_start(self) -> FloatArray:
         """Start values from the typical ranges."""
         return np.array([p.default_start for p in self.params])
-
-    def replace(self, **bounds: tuple[float, float]) -> ParamSet:
-        """A copy with some domains changed, e.g. ``replace(q=(1.0, inf))``."""
-        new = []
-        for p in self.params:
-            if p.name in bounds:
-                lo, hi = bounds[p.name]
-                tlo, thi = p.typical
-                typical = (max(tlo, lo + 1e-3), max(thi, lo + 1.0))
-                new.append(Param(p.name, p.description, typical, lo, hi))
-            else:
-                new.append(p)
-        return ParamSet(tuple(new))
-
-
-def names_of(params: Sequence[Param]) -> tuple[str, ...]:
-    """Names of a sequence of parameters."""
-    return tuple(p.name for p in params)

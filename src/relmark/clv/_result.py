@@ -134,8 +134,6 @@ class FitResult:
         from relmark.clv._registry import get_model  # local: registry imports models
 
         spec = get_model(self.model).param_set
-        if self.extra.get("bounds"):
-            spec = spec.replace(**{k: tuple(v) for k, v in self.extra["bounds"].items()})
         u = spec.to_unconstrained(self.params_array)
         se_u = np.sqrt(np.diag(self.cov_unconstrained))
         lo = spec.from_unconstrained(u - z * se_u)
