@@ -123,6 +123,7 @@ def _newton(
     nobs: float,
     gtol: float,
     lltol: float,
+    max_steps: int = 12,
 ) -> tuple[FloatArray, float, FloatArray, FloatArray, bool, int]:
     """Damped Newton steps reusing ``hess`` (chord method) until the decrement is negligible.
 
@@ -131,7 +132,7 @@ def _newton(
     current point's neighbourhood on the full data, and the number of steps taken.
     """
     steps = 0
-    for _ in range(12):
+    for _ in range(max_steps):
         decrement = _decrement(hess, g, nobs)
         if 0 <= decrement <= 0.1 * lltol and float(np.max(np.abs(g))) <= gtol:
             break
@@ -247,10 +248,16 @@ def fit_mle(
     if hess is None:
         hess = _hessian(fun, u)
     for _round in range(3):
-        u, f, g, hess, fresh, steps = _newton(fun, u, f, g, hess, fresh, nobs, gtol, lltol)
+        # A subsample's Hessian steers only the first few steps: when the parameters are weakly
+        # identified it is too rough for fast convergence, and a full-data Hessian pays.
+        u, f, g, hess, fresh, steps = _newton(
+            fun, u, f, g, hess, fresh, nobs, gtol, lltol, max_steps=4 if _round == 0 else 12
+        )
         n_iter += steps
         if not large or fresh:
             break
+        if _round > 0 and steps <= 2:
+            break  # a full-data Hessian from a step or two ago: good for the covariance too
         # The covariance needs the full-data Hessian at the optimum: forward differences of
         # the gradient (k evaluations) are accurate to ~1e-5 relative there.
         hess, fresh = _hessian(fun, u, g0=g), True
