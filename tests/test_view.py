@@ -118,3 +118,16 @@ def test_migration_between_two_dates(small_log: pd.DataFrame) -> None:
                 small_log.assign(customer_id="x" + small_log["customer_id"]), n_draws=0
             ),
         )
+
+
+def test_loyalty_offer_follows_the_relationship_pricing_break_even(small_log: pd.DataFrame) -> None:
+    """DOMAIN.md 2.4: with delta/m = 0.05/0.5 = 0.1, r = 0.9 and i = 0.01 the break-even
+    retention is 1.01 - 0.11 * 0.9 = 0.911: an uplift to 0.93 pays, one to 0.905 does not."""
+    view = relationship_view(small_log, n_draws=0)
+    pays = propose_actions(view, unit_margin=0.5, loyalty_discount=0.05, loyalty_uplift=0.03)
+    assert pays["loyalty_offer"].all()
+    assert pays["reason"].str.contains("break-even 0.911").all()
+    assert (pays["loyalty_gain"] >= 0).all()
+    not_paying = propose_actions(view, unit_margin=0.5, loyalty_discount=0.05, loyalty_uplift=0.005)
+    assert not not_paying["loyalty_offer"].any()
+    assert (not_paying["loyalty_gain"] <= 0).all()

@@ -288,6 +288,10 @@ def propose_actions(
     retention_uplift: float = 0.10,
     referral_reward: float = 10.0,
     referral_conversion: float = 0.05,
+    loyalty_discount: float = 0.05,
+    loyalty_uplift: float = 0.03,
+    monthly_retention: float = 0.9,
+    discount_rate: float = 0.01,
     level_overrides: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """IDIC proposals per customer, each with its reason in words.
@@ -298,7 +302,13 @@ def propose_actions(
     - **retention offer**: pays when the CLV it is expected to save
       (``retention_uplift`` × (1 − P(alive)) × CLV) exceeds its cost;
     - **referral offer**: pays when the expected value of referees
-      (``referral_conversion`` × mean CLV of the base) exceeds the reward.
+      (``referral_conversion`` × mean CLV of the base) exceeds the reward;
+    - **loyalty offer** (relationship pricing, DOMAIN.md 2.4): a price discount of
+      ``loyalty_discount`` of revenue pays when it lifts the monthly retention of an active
+      customer (``monthly_retention``) to at least the break-even
+      :math:`r^* = 1 + i - (1+i-r)(m-\\delta)/m`; with one retention rate the decision is the
+      programme's, and ``loyalty_gain`` gives each customer's expected CLV change
+      (P(alive) × the change of :math:`m(1+i)/(1+i-r)` at their monthly margin).
     """
     t = view.table
     if t["clv"].isna().all():
@@ -318,6 +328,32 @@ def propose_actions(
     retention = saved > retention_offer_cost
     referral_value = referral_conversion * mean_clv
     referral = (pa >= 0.7) & (referral_value > referral_reward)
+    from relmark.domain.pricing import breakeven_retention, simple_clv
+
+    margin_share = unit_margin
+    r_star = (
+        breakeven_retention(1.0, monthly_retention, discount_rate, loyalty_discount / margin_share)
+        if loyalty_discount < margin_share
+        else math.inf
+    )
+    new_r = min(monthly_retention + loyalty_uplift, 0.999999)
+    loyalty = bool(new_r >= r_star)
+    monthly_margin = (
+        margin_share
+        * t["expected_spend"].to_numpy(dtype=np.float64)
+        * t["expected_purchases"].to_numpy(dtype=np.float64)
+        / 12.0
+    )
+    gain = (
+        pa
+        * (
+            simple_clv(1.0 - loyalty_discount / margin_share, new_r, discount_rate)
+            - simple_clv(1.0, monthly_retention, discount_rate)
+        )
+        * monthly_margin
+        if loyalty_discount < margin_share
+        else np.full_like(pa, -np.inf)
+    )
     personal = (level == "partnership") | (t["tier"].to_numpy() == "platinum")
     lapsing = ~personal & (pa < 0.3)
     engaged = ~personal & ~lapsing & t["stage"].isin(["retain", "delight"]).to_numpy()
@@ -365,7 +401,17 @@ def propose_actions(
             "channel": channel,
             "retention_offer": retention,
             "referral_offer": referral,
-            "reason": reason.to_numpy(),
+            "loyalty_offer": loyalty,
+            "loyalty_gain": gain,
+            "reason": (
+                reason
+                + (
+                    f"; loyalty discount pays: retention {new_r:.3f} >= break-even {r_star:.3f}"
+                    if loyalty
+                    else f"; loyalty discount does not pay: retention {new_r:.3f} < "
+                    f"break-even {r_star:.3f}"
+                )
+            ).to_numpy(),
         },
         index=t.index,
     )
