@@ -81,27 +81,28 @@ PARAMS = ParamSet(
 
 
 def _x_tables(
-    params: FloatArray, x: FloatArray
+    params: FloatArray, x: FloatArray, shift: int = 0
 ) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray]:
     """Terms that depend on the data only through the integer frequency, tabulated once.
 
     ``gammaln``, ``betaln`` and ``digamma`` of ``r + x``, ``b + x`` ... are evaluated on the
     distinct frequencies ``0..max(x)`` and gathered, which is far cheaper than evaluating them
-    per customer. Returns the gather index, the grid, ``log(a/(b+x-1))`` (``-inf`` at x=0) and
-    the x-dependent part of the log-likelihood.
+    per customer. Returns the gather index, the grid, ``log(a/(b+x-1+shift))`` (``-inf`` at
+    x = 0 for BG/NBD) and the x-dependent part of the log-likelihood. ``shift = 1`` gives
+    MBG/NBD, where dropout is also possible right after the first purchase.
     """
     r, _, a, b = params
     xi = x.astype(np.intp)
     grid = np.arange(int(xi.max(initial=0)) + 1, dtype=np.float64)
-    pos = grid > 0
-    b_x1 = np.where(pos, b + grid - 1.0, 1.0)
+    pos = (grid > 0) | (shift > 0)
+    b_x1 = np.where(pos, b + grid - 1.0 + shift, 1.0)
     log_ab = np.where(pos, np.log(a) - np.log(b_x1), -np.inf)
-    base = gammaln(r + grid) - gammaln(r) + betaln(a, b + grid) - betaln(a, b)
+    base = gammaln(r + grid) - gammaln(r) + betaln(a, b + grid + shift) - betaln(a, b)
     return xi, grid, log_ab, base
 
 
 def _core(
-    params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+    params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, shift: int = 0
 ) -> tuple[
     FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.intp], FloatArray
 ]:
@@ -114,7 +115,7 @@ def _core(
     :math:`P(\text{alive}) = 1/(1+\text{odds})`.
     """
     r, alpha, _, _ = params
-    xi, grid, log_ab, base = _x_tables(params, x)
+    xi, grid, log_ab, base = _x_tables(params, x, shift)
     l_t = np.log(alpha + T)
     l_tx = np.log(alpha + tx)
     rx = r + x
@@ -158,18 +159,26 @@ def loglik_and_grad(
     :math:`\partial_a = \psi(a+b)-\psi(a+b+x)+w_2/a`,
     :math:`\partial_b = \psi(a+b)-\psi(a+b+x)+\psi(b+x)-\psi(b)-w_2/(b+x-1)`.
     """
+    return beta_geometric_loglik_and_grad(params, frequency, recency, T, shift=0)
+
+
+def beta_geometric_loglik_and_grad(
+    params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray, *, shift: int
+) -> tuple[FloatArray, FloatArray]:
+    """Log-likelihood and gradient of BG/NBD (``shift = 0``) and MBG/NBD (``shift = 1``): the
+    formulas of :func:`loglik_and_grad` with ``b + x`` replaced by ``b + x + shift``."""
     r, alpha, a, b = params
     x = frequency
-    ll, odds, l_t, l_tx, rx, xi, grid = _core(params, x, recency, T)
+    ll, odds, l_t, l_tx, rx, xi, grid = _core(params, x, recency, T, shift)
     w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
-    pos = grid > 0
-    common = digamma(a + b) - digamma(a + b + grid)
+    pos = (grid > 0) | (shift > 0)
+    common = digamma(a + b) - digamma(a + b + grid + shift)
     g = np.empty((x.shape[0], 4))
     g[:, 0] = (digamma(r + grid) - digamma(r))[xi] + np.log(alpha) - l_t + w2 * (l_t - l_tx)
     g[:, 1] = r / alpha - rx * ((1.0 - w2) / (alpha + T) + w2 / (alpha + recency))
     g[:, 2] = common[xi] + w2 / a
-    inv = np.where(pos, 1.0 / np.where(pos, b + grid - 1.0, 1.0), 0.0)
-    g[:, 3] = (common + digamma(b + grid) - digamma(b))[xi] - w2 * inv[xi]
+    inv = np.where(pos, 1.0 / np.where(pos, b + grid - 1.0 + shift, 1.0), 0.0)
+    g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w2 * inv[xi]
     return ll, g
 
 

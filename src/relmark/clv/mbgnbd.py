@@ -25,14 +25,20 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betainc, betaln, digamma, gammaln, xlogy
+from scipy.special import betainc, betaln, gammaln, xlogy
 
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel
-from relmark.clv.bgnbd import PARAMS, _scaled_remaining, simulate_beta_geometric
+from relmark.clv.bgnbd import (
+    PARAMS,
+    _core,
+    _scaled_remaining,
+    beta_geometric_loglik_and_grad,
+    simulate_beta_geometric,
+)
 from relmark.data._validate import FloatArray
 
 __all__ = [
@@ -47,47 +53,20 @@ __all__ = [
 ]
 
 
-def _core(
-    params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.intp], FloatArray]:
-    """Log-likelihood rows and the pieces the gradient reuses (``odds`` of having dropped)."""
-    r, alpha, a, b = params
-    xi = x.astype(np.intp)
-    grid = np.arange(int(xi.max(initial=0)) + 1, dtype=np.float64)
-    base = gammaln(r + grid) - gammaln(r) + betaln(a, b + grid + 1.0) - betaln(a, b)
-    log_ab = np.log(a) - np.log(b + grid)
-    l_t = np.log(alpha + T)
-    l_tx = np.log(alpha + tx)
-    rx = r + x
-    with np.errstate(over="ignore"):
-        odds = np.exp(log_ab[xi] + rx * (l_t - l_tx))
-    ll = base[xi] + r * np.log(alpha) - rx * l_t + np.log1p(odds)
-    return ll, odds, l_t, l_tx, xi, grid
-
-
 def loglik(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
     """Per-customer log-likelihood (Batislam et al. 2007, eq. 6), in log space."""
-    return _core(params, frequency, recency, T)[0]
+    return _core(params, frequency, recency, T, shift=1)[0]
 
 
 def loglik_and_grad(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """Log-likelihood rows and their analytic gradient in ``[r, alpha, a, b]``."""
-    r, alpha, a, b = params
-    x = frequency
-    ll, odds, l_t, l_tx, xi, grid = _core(params, x, recency, T)
-    w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
-    rx = r + x
-    common = digamma(a + b) - digamma(a + b + grid + 1.0)
-    g = np.empty((x.shape[0], 4))
-    g[:, 0] = (digamma(r + grid) - digamma(r))[xi] + np.log(alpha) - l_t + w2 * (l_t - l_tx)
-    g[:, 1] = r / alpha - rx * ((1.0 - w2) / (alpha + T) + w2 / (alpha + recency))
-    g[:, 2] = common[xi] + w2 / a
-    g[:, 3] = (common + digamma(b + grid + 1.0) - digamma(b))[xi] - w2 / (b + x)
-    return ll, g
+    """Log-likelihood rows and their analytic gradient in ``[r, alpha, a, b]``: BG/NBD's with
+    ``b + x`` replaced by ``b + x + 1`` (see
+    :func:`relmark.clv.bgnbd.beta_geometric_loglik_and_grad`)."""
+    return beta_geometric_loglik_and_grad(params, frequency, recency, T, shift=1)
 
 
 def p_alive(
