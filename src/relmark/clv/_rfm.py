@@ -51,6 +51,28 @@ class Predictions:
     prob_purchases: Callable[..., FloatArray]
     simulate: Callable[..., dict[str, FloatArray]]
     dert: Callable[..., FloatArray] | None = None
+    horizon_sum: Callable[..., FloatArray] | None = None
+    """Optional fast ``(params, times, weights, x, t_x, T) -> sum_h w_h E[Y(t_h) | x, t_x, T]``
+    per customer, used by :func:`relmark.clv.clv`; by default derived from
+    ``conditional_expected_purchases``."""
+
+    def weighted_purchases(
+        self,
+        params: FloatArray,
+        times: FloatArray,
+        weights: FloatArray,
+        x: FloatArray,
+        tx: FloatArray,
+        T: FloatArray,
+    ) -> FloatArray:
+        """``sum_h weights_h E[Y(times_h) | x, t_x, T]`` for each customer."""
+        if self.horizon_sum is not None:
+            return self.horizon_sum(params, times, weights, x, tx, T)
+        cumulative = self.conditional_expected_purchases(
+            params, times[None, :], x[:, None], tx[:, None], T[:, None]
+        )
+        out: FloatArray = cumulative @ weights
+        return out
 
 
 class RFMModel(CLVModel):

@@ -55,6 +55,7 @@ from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
+from relmark.clv._tabulate import tabulate
 from relmark.data._validate import FloatArray
 
 __all__ = [
@@ -240,6 +241,60 @@ def _scaled_remaining(
     return out
 
 
+def remaining_by_horizon(
+    params: FloatArray,
+    shift: float,
+    t: FloatArray,
+    x: FloatArray,
+    T: FloatArray,
+    weights: FloatArray | None = None,
+) -> FloatArray:
+    """Expected purchases in ``(T, T+t]`` of a customer known to be alive (BG/NBD: shift 0;
+    MBG/NBD: shift 1, the extra dropout chance at the first purchase).
+
+    ``x, T`` are one value per customer and ``t`` a vector of horizons: the result is
+    (customers, horizons), or summed over horizons against ``weights``. With many customers
+    it is interpolated per frequency in ``log(alpha + T)`` (:mod:`relmark.clv._tabulate`).
+    """
+    r, alpha, a, b = params
+
+    def exact(key: FloatArray, scale: FloatArray, times: FloatArray) -> FloatArray:
+        key, scale, times = np.broadcast_arrays(key, scale, times)
+        return _scaled_remaining(float(a), b + shift + key, r + key, times, scale)
+
+    return tabulate(exact, x, alpha + T, t, weights)
+
+
+def conditional_from_remaining(
+    params: FloatArray,
+    shift: float,
+    alive: FloatArray,
+    t: FloatArray,
+    x: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
+    """``P(alive) * remaining`` for any broadcastable shapes, by the fast path when
+    the horizons form a row (one horizon, or ``t`` shaped (1, k) against customers (n, 1))."""
+    t = np.asarray(t, dtype=np.float64)
+    shape = np.broadcast_shapes(t.shape, x.shape, T.shape)
+    if t.size == 1 or (t.ndim == 2 and t.shape[0] == 1 and x.ndim == 2 and x.shape[1] == 1):
+        xs, Ts = np.broadcast_arrays(x, T)
+        n = xs.size
+        if t.size == 1:
+            rem = remaining_by_horizon(params, shift, t.reshape(1), xs.ravel(), Ts.ravel())
+            rem = rem.reshape(xs.shape)
+        else:
+            rem = remaining_by_horizon(params, shift, t.ravel(), xs.ravel(), Ts.ravel())
+            rem = rem.reshape(n, t.shape[1])
+        out: FloatArray = np.broadcast_to(rem * alive, shape).copy()
+        return out
+    r, alpha, a, b = params
+    t_, x_, T_ = np.broadcast_arrays(t, x, T)
+    remaining = _scaled_remaining(float(a), b + shift + x_, r + x_, t_, alpha + T_)
+    result: FloatArray = remaining * alive
+    return result
+
+
 def conditional_expected_purchases(
     params: FloatArray,
     t: FloatArray,
@@ -261,10 +316,21 @@ def conditional_expected_purchases(
     ...     p, np.array([39.0]), np.array([2.0]), np.array([30.43]), np.array([38.86]))[0]), 3)
     1.226
     """
-    r, alpha, a, b = params
-    t, x, tx, T_ = np.broadcast_arrays(t, frequency, recency, T)
-    remaining = _scaled_remaining(float(a), b + x, r + x, t, alpha + T_)
-    out: FloatArray = remaining * p_alive(params, x, tx, T_)
+    x, tx, T_ = np.broadcast_arrays(frequency, recency, T)
+    return conditional_from_remaining(params, 0.0, p_alive(params, x, tx, T_), t, x, T_)
+
+
+def horizon_sum(
+    params: FloatArray,
+    times: FloatArray,
+    weights: FloatArray,
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
+    r""":math:`\sum_h w_h E[Y(t_h) \mid x, t_x, T]` per customer (the CLV's discounted sum)."""
+    rem = remaining_by_horizon(params, 0.0, times, frequency, T, weights)
+    out: FloatArray = p_alive(params, frequency, recency, T) * rem
     return out
 
 
@@ -443,7 +509,13 @@ class BGNBD(RFMModel):
     param_set: ClassVar[ParamSet] = PARAMS
     likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad, loglik_and_grad)
     predictions: ClassVar[Predictions] = Predictions(
-        p_alive, conditional_expected_purchases, expected_purchases, prob_purchases, simulate, dert
+        p_alive,
+        conditional_expected_purchases,
+        expected_purchases,
+        prob_purchases,
+        simulate,
+        dert,
+        horizon_sum,
     )
 
     @classmethod

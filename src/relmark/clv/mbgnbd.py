@@ -35,8 +35,9 @@ from relmark.clv._rfm import Predictions, RFMModel
 from relmark.clv.bgnbd import (
     PARAMS,
     _core,
-    _scaled_remaining,
     beta_geometric_loglik_and_grad,
+    conditional_from_remaining,
+    remaining_by_horizon,
     simulate_beta_geometric,
 )
 from relmark.data._validate import FloatArray
@@ -87,10 +88,21 @@ def conditional_expected_purchases(
     params: FloatArray, t: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
     """Expected purchases in ``(T, T+t]`` given the history (Batislam et al. 2007, eq. 10)."""
-    r, alpha, a, b = params
-    t, x, tx, T_ = np.broadcast_arrays(t, frequency, recency, T)
-    remaining = _scaled_remaining(float(a), b + x + 1.0, r + x, t, alpha + T_)
-    out: FloatArray = remaining * p_alive(params, x, tx, T_)
+    x, tx, T_ = np.broadcast_arrays(frequency, recency, T)
+    return conditional_from_remaining(params, 1.0, p_alive(params, x, tx, T_), t, x, T_)
+
+
+def horizon_sum(
+    params: FloatArray,
+    times: FloatArray,
+    weights: FloatArray,
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
+    r""":math:`\sum_h w_h E[Y(t_h) \mid x, t_x, T]` per customer (the CLV's discounted sum)."""
+    rem = remaining_by_horizon(params, 1.0, times, frequency, T, weights)
+    out: FloatArray = p_alive(params, frequency, recency, T) * rem
     return out
 
 
@@ -147,7 +159,12 @@ class MBGNBD(RFMModel):
     param_set: ClassVar[ParamSet] = PARAMS
     likelihood: ClassVar[Likelihood] = Likelihood(loglik, None, loglik_and_grad)
     predictions: ClassVar[Predictions] = Predictions(
-        p_alive, conditional_expected_purchases, expected_purchases, prob_purchases, simulate
+        p_alive,
+        conditional_expected_purchases,
+        expected_purchases,
+        prob_purchases,
+        simulate,
+        horizon_sum=horizon_sum,
     )
 
     @classmethod

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from relmark.clv._base import CLVModel, Interval, RngLike
+from relmark.clv._rfm import RFMModel
 from relmark.data._validate import FloatArray, as_float_array
 from relmark.errors import DataError, ParameterError
 
@@ -73,7 +74,7 @@ def clv(
     periods: int = 12,
     period_length: float | None = None,
     discount_rate: float = 0.01,
-    chunk_size: int = 100_000,
+    chunk_size: int = 250_000,
 ) -> FloatArray:
     """Expected discounted value of each customer over ``periods`` periods.
 
@@ -108,18 +109,31 @@ def clv(
         raise DataError(f"periods must be >= 1, got {periods}", column="periods")
     if not discount_rate > -1:
         raise DataError(f"discount_rate must be > -1, got {discount_rate}", column="discount_rate")
+    discount = (1.0 + discount_rate) ** -np.arange(1, periods + 1, dtype=np.float64)
+    times = length * np.arange(1, periods + 1, dtype=np.float64)
+    # sum_k d_k (E_k - E_{k-1}) = sum_k E_k (d_k - d_{k+1}), with d_{K+1} = 0
+    weights = discount - np.append(discount[1:], 0.0)
+    m_arr = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
+    if isinstance(purchases, RFMModel):
+        # validate once, then one weighted sum over horizons per chunk of customers
+        x, tx, t = purchases._rfm(frequency, recency, T)
+        x, tx, t, m = np.broadcast_arrays(x, tx, t, m_arr)
+        horizons = purchases._horizon(times)
+        out = np.empty(x.shape[0])
+        for lo in range(0, x.shape[0], chunk_size):
+            sl = slice(lo, lo + chunk_size)
+            out[sl] = _spend(spend, x[sl], m[sl]) * purchases.predictions.weighted_purchases(
+                purchases._values, horizons, weights, x[sl], tx[sl], t[sl]
+            )
+        return out
     x = as_float_array(np.atleast_1d(frequency), "frequency")
     tx = as_float_array(np.atleast_1d(recency), "recency")
     t = as_float_array(np.atleast_1d(T), "T")
-    m = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
-    x, tx, t, m = np.broadcast_arrays(x, tx, t, m)
+    x, tx, t, m = np.broadcast_arrays(x, tx, t, m_arr)
     out = np.empty(x.shape[0])
-    discount = (1.0 + discount_rate) ** -np.arange(1, periods + 1, dtype=np.float64)
-    times = length * np.arange(1, periods + 1, dtype=np.float64)
     for lo in range(0, x.shape[0], chunk_size):
         sl = slice(lo, lo + chunk_size)
         n = x[sl].shape[0]
-        value = _spend(spend, x[sl], m[sl])
         # One call over customers x periods (flattened), not one per period.
         cumulative = purchases.conditional_expected_purchases(
             np.repeat(times[None, :], n, axis=0).ravel(),
@@ -127,8 +141,7 @@ def clv(
             np.repeat(tx[sl], periods),
             np.repeat(t[sl], periods),
         ).reshape(n, periods)
-        increments = np.diff(cumulative, axis=1, prepend=0.0)
-        out[sl] = value * (increments @ discount)
+        out[sl] = _spend(spend, x[sl], m[sl]) * (cumulative @ weights)
     return out
 
 
