@@ -170,9 +170,11 @@ def conditional_expected_purchases(
     25.46
     """
     r, alpha, s, beta = params
-    t, x, tx, T_ = np.broadcast_arrays(t, frequency, recency, T)
+    x, tx, T_ = np.broadcast_arrays(frequency, recency, T)
+    alive = p_alive(params, x, tx, T_)  # once per customer, whatever the number of horizons
     rate = (r + x) / (alpha + T_)
-    return _remaining(float(s), rate, beta + T_, t) * p_alive(params, x, tx, T_)
+    out: FloatArray = _remaining(float(s), rate, beta + T_, np.asarray(t)) * alive
+    return out
 
 
 def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
