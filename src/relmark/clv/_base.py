@@ -64,12 +64,46 @@ def _column(data: object, name: str) -> object | None:
     return getattr(data, name, None)
 
 
-def _row_codes(arrays: tuple[FloatArray, ...]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
-    """Index of one representative per distinct row, and each row's group number.
+def _integer_key(arrays: tuple[FloatArray, ...]) -> tuple[npt.NDArray[np.int64], list[int]] | None:
+    """One int64 key per row when every column holds small non-negative integers (whole days,
+    counts), with the base of each column; None otherwise."""
+    key = np.zeros(arrays[0].shape[0], dtype=np.int64)
+    bases: list[int] = []
+    span = 1
+    for a in arrays:
+        lo, hi = float(a.min()), float(a.max())
+        if lo < 0 or hi >= 2**31:
+            return None
+        ints = a.astype(np.int64)
+        if not np.array_equal(ints, a):
+            return None
+        base = int(hi) + 1
+        span *= base
+        if span >= 2**62:
+            return None
+        key = key * base + ints
+        bases.append(base)
+    return key, bases
 
-    Each column is factorised on its own (a fast 1-d sort) and the codes are combined into one
-    integer key, which is several times faster than ``np.unique(..., axis=0)`` on float rows.
+
+def _row_codes(
+    arrays: tuple[FloatArray, ...],
+) -> tuple[tuple[FloatArray, ...], npt.NDArray[np.intp]]:
+    """The distinct rows (column by column) and each row's group number.
+
+    Integer-valued data (whole days) is keyed in one pass; otherwise each column is factorised
+    on its own (a fast 1-d sort) and the codes are combined into one integer key, which is
+    several times faster than ``np.unique(..., axis=0)`` on float rows.
     """
+    direct = _integer_key(arrays)
+    if direct is not None:
+        key, bases = direct
+        levels, inverse = np.unique(key, return_inverse=True)
+        columns: list[FloatArray] = []
+        for base in reversed(bases):
+            columns.append((levels % base).astype(np.float64))
+            levels = levels // base
+        return tuple(reversed(columns)), inverse.ravel()
     key = np.zeros(arrays[0].shape[0], dtype=np.int64)
     span = 1
     for a in arrays:
@@ -79,10 +113,10 @@ def _row_codes(arrays: tuple[FloatArray, ...]) -> tuple[npt.NDArray[np.intp], np
             _, first, inverse = np.unique(
                 np.column_stack(arrays), axis=0, return_index=True, return_inverse=True
             )
-            return first, inverse.ravel()
+            return tuple(np.ascontiguousarray(a[first]) for a in arrays), inverse.ravel()
         key = key * levels.shape[0] + codes.ravel()
     _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return first, inverse.ravel()
+    return tuple(np.ascontiguousarray(a[first]) for a in arrays), inverse.ravel()
 
 
 class CLVModel:
@@ -218,11 +252,11 @@ class CLVModel:
             return arrays, w
         if mode is None and n > 50_000:
             sample = tuple(np.ascontiguousarray(a[:: max(1, n // 20_000)]) for a in arrays)
-            if _row_codes(sample)[0].shape[0] > 0.6 * sample[0].shape[0]:
+            if _row_codes(sample)[0][0].shape[0] > 0.6 * sample[0].shape[0]:
                 return arrays, w  # nearly all rows distinct: grouping costs more than it saves
-        first, inverse = _row_codes(arrays)
-        counts = np.bincount(inverse, weights=w, minlength=first.shape[0]).astype(np.float64)
-        return tuple(np.ascontiguousarray(a[first]) for a in arrays), counts
+        unique, inverse = _row_codes(arrays)
+        counts = np.bincount(inverse, weights=w, minlength=unique[0].shape[0]).astype(np.float64)
+        return unique, counts
 
     @classmethod
     def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:

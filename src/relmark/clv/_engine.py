@@ -59,11 +59,20 @@ def _objective(
     weights: FloatArray,
     scale: float,
 ) -> Callable[[FloatArray], tuple[float, FloatArray]]:
-    """Negative weighted log-likelihood (divided by ``scale``) and its gradient in ``u``."""
+    """Negative weighted log-likelihood (divided by ``scale``) and its gradient in ``u``.
+
+    Rows are evaluated in blocks of :data:`_BLOCK_ROWS`, so the likelihood's temporaries stay
+    in cache (about twice as fast at a million rows as one pass over whole columns).
+    """
+    n_rows = weights.shape[0]
+    blocks = [
+        (tuple(d[lo : lo + _BLOCK_ROWS] for d in data), weights[lo : lo + _BLOCK_ROWS])
+        for lo in range(0, n_rows, _BLOCK_ROWS)
+    ]
 
     def value(u: FloatArray) -> float:
         theta = pset.from_unconstrained(u)
-        return -float(weights @ lik.loglik(theta, *data)) / scale
+        return -sum(float(w @ lik.loglik(theta, *block)) for block, w in blocks) / scale
 
     def fun(u: FloatArray) -> tuple[float, FloatArray]:
         theta = pset.from_unconstrained(u)
@@ -76,14 +85,17 @@ def _objective(
                 e[i] = h
                 g[i] = (value(u + e) - value(u - e)) / (2 * h)
             return f, g
-        if lik.value_and_grad is not None:
-            ll, grads = lik.value_and_grad(theta, *data)
-        else:
-            assert lik.grad is not None
-            ll, grads = lik.loglik(theta, *data), lik.grad(theta, *data)
-        f = -float(weights @ ll) / scale
-        g_theta = -(weights @ grads) / scale
-        return f, g_theta * pset.jacobian(u)
+        total = 0.0
+        g_theta = np.zeros_like(u)
+        for block, w in blocks:
+            if lik.value_and_grad is not None:
+                ll, grads = lik.value_and_grad(theta, *block)
+            else:
+                assert lik.grad is not None
+                ll, grads = lik.loglik(theta, *block), lik.grad(theta, *block)
+            total += float(w @ ll)
+            g_theta += w @ grads
+        return -total / scale, -g_theta / scale * pset.jacobian(u)
 
     return fun
 
@@ -157,6 +169,9 @@ def _newton(
     return u, f, g, hess, fresh, steps
 
 
+_BLOCK_ROWS = 32_768
+"""Rows per block when evaluating a likelihood (cache-sized temporaries)."""
+
 _WARM_ROWS = 10_000
 """Rows of the systematic subsample used to find start values for large data."""
 
@@ -219,24 +234,45 @@ def fit_mle(
     u0 = pset.to_unconstrained(np.asarray(start, dtype=np.float64))
     n_rows = weights.shape[0]
     fun = _objective(lik, pset, data, weights, nobs)
-    f0, g0 = fun(u0)
-    if not np.isfinite(f0) or not np.all(np.isfinite(g0)):
-        raise ConvergenceError(
-            f"{model}: the log-likelihood is not finite at the start values {start!r}"
-        )
-    hess: FloatArray | None = None
     large = n_rows > 3 * _WARM_ROWS
+
+    def check_finite(f: float, g: FloatArray, where: str) -> None:
+        if not np.isfinite(f) or not np.all(np.isfinite(g)):
+            raise ConvergenceError(f"{model}: the log-likelihood is not finite {where}")
+
+    if not large:
+        check_finite(*fun(u0), f"at the start values {start!r}")
+    hess: FloatArray | None = None
     if large:
-        # Large data: a systematic subsample finds the optimum's neighbourhood and a Hessian
-        # good enough to steer Newton steps on the full data, at a fraction of the cost.
-        stride = n_rows // _WARM_ROWS
-        sub = tuple(np.ascontiguousarray(d[::stride]) for d in data)
-        w_sub = np.ascontiguousarray(weights[::stride])
-        warm = _objective(lik, pset, sub, w_sub, float(w_sub.sum()))
-        res = minimize(warm, u0, jac=True, method="L-BFGS-B", options={"maxiter": maxiter})
-        u = np.asarray(res.x, dtype=np.float64)
-        hess = _hessian(warm, u)
+        # Large data: systematic subsamples of 10k, 100k, ... rows find the optimum's
+        # neighbourhood and a Hessian good enough to steer Newton steps on the full data, at a
+        # fraction of the cost. Each level starts from the previous level's optimum.
+        sizes = [_WARM_ROWS]
+        while sizes[-1] * 30 <= n_rows:
+            sizes.append(sizes[-1] * 10)
+        u = u0
+        for level, size in enumerate(sizes):
+            stride = n_rows // size
+            sub = tuple(np.ascontiguousarray(d[::stride]) for d in data)
+            w_sub = np.ascontiguousarray(weights[::stride])
+            warm = _objective(lik, pset, sub, w_sub, float(w_sub.sum()))
+            if level == 0:
+                check_finite(*warm(u), f"at the start values {start!r}")
+                res = minimize(warm, u, jac=True, method="L-BFGS-B", options={"maxiter": maxiter})
+                u = np.asarray(res.x, dtype=np.float64)
+                hess = _hessian(warm, u)
+            else:
+                assert hess is not None
+                f_sub, g_sub = warm(u)
+                u, _, g_sub, hess, fresh_sub, _ = _newton(
+                    warm, u, f_sub, g_sub, hess, False, float(w_sub.sum()), gtol, lltol, 4
+                )
+                if not fresh_sub:
+                    hess = _hessian(warm, u, g0=g_sub)
         f, g = fun(u)
+        check_finite(
+            f, g, f"on the full data at the subsample's estimates {pset.from_unconstrained(u)!r}"
+        )
     else:
         res = minimize(
             fun, u0, jac=True, method="L-BFGS-B", options={"maxiter": maxiter, "gtol": 1e-12}

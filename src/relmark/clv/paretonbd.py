@@ -44,7 +44,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import exprel, gammaln, hyp2f1, hyperu, roots_legendre
+from scipy.special import digamma, exprel, gammaln, hyp2f1, hyperu, roots_legendre
 
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
@@ -59,6 +59,7 @@ __all__ = [
     "dert",
     "expected_purchases",
     "loglik",
+    "loglik_and_grad",
     "p_alive",
     "prob_purchases",
     "simulate",
@@ -133,6 +134,128 @@ def loglik(
         gammaln(r + frequency) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + log_bracket
     )
     return out
+
+
+_SERIES_MAX_Z = 0.5
+"""Rows whose series argument exceeds this get a finite-difference gradient instead."""
+
+
+def _series(
+    c: FloatArray, d: FloatArray, z: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""``G = 2F1(1, c; d; z)`` and its derivatives in ``c``, ``d`` and ``z`` by the series
+    :math:`G = \sum_k t_k`, :math:`t_{k+1} = t_k\,\frac{c+k}{d+k}\,z` (``0 <= z <= 1/2``,
+    ``0 < c < d``, so every term is positive and the tail is below the last term).
+
+    :math:`\partial_c t_k = t_k \sum_{j<k} \frac{1}{c+j}`,
+    :math:`\partial_d t_k = -t_k \sum_{j<k} \frac{1}{d+j}`,
+    :math:`\partial_z G = \sum_k k\,t_k / z`.
+    """
+    t = np.ones_like(z)
+    g = np.ones_like(z)
+    a_sum = np.zeros_like(z)
+    b_sum = np.zeros_like(z)
+    g_c = np.zeros_like(z)
+    g_d = np.zeros_like(z)
+    g_z = np.zeros_like(z)
+    z_max = float(z.max(initial=0.0))
+    for k in range(400):
+        ck, dk = c + k, d + k
+        u = t * (ck / dk)  # t_{k+1} / z
+        g_z += (k + 1) * u
+        a_sum += 1.0 / ck
+        b_sum += 1.0 / dk
+        t = u * z
+        g += t
+        g_c += t * a_sum
+        g_d -= t * b_sum
+        if k % 4 == 3:
+            # remaining terms of every sum are below the next term / (1 - z)
+            bound = float(np.max(u * (k + 2) * (1.0 + a_sum + b_sum))) / (1.0 - z_max)
+            if bound * max(z_max, 1e-300) < 1e-17 or bound < 1e-17:
+                break
+    return g, g_c, g_d, g_z
+
+
+def loglik_and_grad(
+    params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    r"""Per-customer log-likelihood and its analytic gradient in ``[r, alpha, s, beta]``.
+
+    With :math:`P` the posterior probability of being alive and :math:`q = e^{l_T - l_{t_x}}`
+    the ratio of the two hypergeometric terms,
+    :math:`\partial \ln[\cdot] = P\,\partial l_{\text{alive}} + (1-P)\,\bigl(\partial\ln s
+    + \frac{\partial l_{t_x} - q\,\partial l_T}{1-q} - \partial \ln(r+s+x)\bigr)`, and each
+    :math:`\partial l_\tau` is elementary except :math:`\partial \ln G`, which the series of
+    :func:`_series` gives in the same pass. Customers whose series argument
+    :math:`z_{t_x}` exceeds 1/2 (very unequal :math:`\alpha, \beta`) get central differences of
+    :func:`loglik` instead.
+    """
+    r, alpha, s, beta = (float(v) for v in params)
+    x, tx, T_ = frequency, recency, T
+    rx = r + x
+    big_r = r + s + x
+    d = big_r + 1.0
+    ones, zeros = np.ones_like(x), np.zeros_like(x)
+    log_a_t, log_b_t = np.log(alpha + T_), np.log(beta + T_)
+    l_alive = -rx * log_a_t - s * log_b_t
+    d_alive = (-log_a_t, -rx / (alpha + T_), -log_b_t, -s / (beta + T_))
+
+    def term(tau: FloatArray) -> tuple[FloatArray, list[FloatArray], FloatArray]:
+        """log of one hypergeometric term, its gradient, and its z."""
+        a_tau, b_tau = alpha + tau, beta + tau
+        log_a, log_b = np.log(a_tau), np.log(b_tau)
+        if alpha >= beta:
+            c, dc = rx, (ones, zeros, zeros, zeros)
+            z = (alpha - beta) / a_tau
+            dz = (zeros, b_tau / a_tau**2, zeros, -1.0 / a_tau)
+            e = -rx * log_a - s * log_b
+            de = [-log_a, -rx / a_tau, -log_b, -s / b_tau]
+        else:
+            c, dc = np.full_like(x, s + 1.0), (zeros, zeros, ones, zeros)
+            z = (beta - alpha) / b_tau
+            dz = (zeros, -1.0 / b_tau, zeros, a_tau / b_tau**2)
+            e = (1.0 - rx) * log_a - (s + 1.0) * log_b
+            de = [-log_a, (1.0 - rx) / a_tau, -log_b, -(s + 1.0) / b_tau]
+        zs = np.minimum(z, _SERIES_MAX_Z)
+        g, g_c, g_d, g_z = _series(c, d, zs)
+        dd = (ones, zeros, ones, zeros)
+        grads = [de[i] + (g_c * dc[i] + g_d * dd[i] + g_z * dz[i]) / g for i in range(4)]
+        return e + np.log(g), grads, z
+
+    l1, d1, z1 = term(tx)
+    l2, d2, _ = term(T_)
+    diff = np.minimum(l2 - l1, 0.0)  # log q
+    with np.errstate(divide="ignore"):
+        one_minus_q = -np.expm1(diff)
+        log_int = l1 + np.log(one_minus_q) - np.log(big_r)
+    log_bracket = np.logaddexp(l_alive, np.log(s) + log_int)
+    ll = gammaln(rx) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + log_bracket
+    p_live = np.exp(l_alive - log_bracket)
+    p_dead = np.exp(np.log(s) + log_int - log_bracket)  # 0 when t_x = T
+    q = np.exp(diff)
+    safe = np.where(one_minus_q > 0, one_minus_q, 1.0)
+    d_log_s = (zeros, zeros, ones / s, zeros)
+    d_log_r = (1.0 / big_r, zeros, 1.0 / big_r, zeros)
+    own = (digamma(rx) - digamma(r) + np.log(alpha), r / alpha + zeros, np.log(beta) + zeros)
+    grad = np.empty((x.shape[0], 4))
+    for i in range(4):
+        d_int = (d1[i] - q * d2[i]) / safe - d_log_r[i]
+        d_bracket = p_live * d_alive[i] + np.where(
+            p_dead > 0, p_dead * (d_log_s[i] + d_int), 0.0
+        )
+        grad[:, i] = d_bracket + (own[i] if i < 3 else s / beta)
+    far = z1 > _SERIES_MAX_Z
+    if far.any():  # the series would be slow there: central differences of the exact form
+        rows = (x[far], tx[far], T_[far])
+        for i in range(4):
+            h = 1e-5 * float(params[i])  # relative step: curvature grows like 1/r^2
+            up, down = np.array(params, dtype=np.float64), np.array(params, dtype=np.float64)
+            up[i] += h
+            down[i] -= h
+            grad[far, i] = (loglik(up, *rows) - loglik(down, *rows)) / (2 * h)
+        ll[far] = loglik(np.asarray(params, dtype=np.float64), *rows)
+    return ll, grad
 
 
 def p_alive(
@@ -276,7 +399,7 @@ class ParetoNBD(RFMModel):
 
     name: ClassVar[str] = "ParetoNBD"
     param_set: ClassVar[ParamSet] = PARAMS
-    likelihood: ClassVar[Likelihood] = Likelihood(loglik)
+    likelihood: ClassVar[Likelihood] = Likelihood(loglik, value_and_grad=loglik_and_grad)
     predictions: ClassVar[Predictions] = Predictions(
         p_alive, conditional_expected_purchases, expected_purchases, prob_purchases, simulate, dert
     )
