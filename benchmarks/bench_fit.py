@@ -4,11 +4,12 @@ Usage::
 
     python benchmarks/bench_fit.py --sizes 10k,100k,1M --lifetimes-max 100k
 
-For each size and model it prints wall time, peak traced memory (tracemalloc: numpy buffers
-included), the recovered parameters and the ratio lifetimes/relmark. Data are drawn from the
-models' own simulators with the published CDNOW parameters, in two variants: continuous weekly
-times (like CDNOW; nearly every row distinct) and whole days over two years (rows repeat, so
-relmark groups them). Timings are measurements of this machine, never assertions.
+For each size and model it prints wall time (untraced), peak traced memory (a second run under
+tracemalloc: numpy buffers included), the recovered parameters and the ratio lifetimes/relmark.
+Data are drawn from each model's own simulator with its published CDNOW parameters (Gamma-Gamma:
+spend on BG/NBD frequencies), in two variants: continuous weekly times (like CDNOW; nearly every
+row distinct) and whole days over two years (rows repeat, so relmark groups them). Timings are
+measurements of this machine, never assertions.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relmark.clv import BGNBD, MODELS, GammaGamma, get_model
+from relmark.clv import MODELS, GammaGamma, get_model
+from relmark.clv._rfm import RFMModel
 
 PUBLISHED: dict[str, dict[str, float]] = {
     "BGNBD": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
@@ -47,21 +49,34 @@ def parse_size(text: str) -> int:
     return int(float(text.rstrip("km")) * mult)
 
 
-def measure(fn: Callable[[], Any]) -> tuple[Any, float, float]:
-    """Run ``fn`` once; return its result, wall seconds and peak traced MiB."""
+def measure(fn: Callable[[], Any], *, memory: bool = True) -> tuple[Any, float, float]:
+    """Run ``fn`` timed (untraced), then once more under tracemalloc for the peak memory.
+
+    Returns the result, the wall seconds and the peak traced MiB (NaN without ``memory``).
+    Tracing slows numpy code with many temporaries, so it never runs during the timing.
+    """
     gc.collect()
-    tracemalloc.start()
     t0 = time.perf_counter()
     out = fn()
     elapsed = time.perf_counter() - t0
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return out, elapsed, peak / 2**20
+    peak = float("nan")
+    if memory:
+        gc.collect()
+        tracemalloc.start()
+        fn()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+    return out, elapsed, peak
 
 
-def simulate(n: int, variant: str, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Customers from the published BG/NBD, with spend from the published Gamma-Gamma."""
-    truth = BGNBD(**PUBLISHED["BGNBD"])
+def simulate(
+    n: int, variant: str, rng: np.random.Generator, model: str = "BGNBD"
+) -> dict[str, np.ndarray]:
+    """Customers from ``model``'s own simulator at its published CDNOW parameters (Gamma-Gamma:
+    BG/NBD frequencies), with spend from the published Gamma-Gamma."""
+    name = model if model in PUBLISHED else "BGNBD"
+    truth = get_model(name)(**PUBLISHED[name])
+    assert isinstance(truth, RFMModel)
     if variant == "weeks":
         T = rng.uniform(27.0, 39.0, size=n)
         d = truth.simulate(T, rng=rng)
@@ -110,6 +125,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--lifetimes-max", default="100k", help="largest size lifetimes is run at (it is slow)"
     )
+    parser.add_argument(
+        "--lifetimes-memory",
+        action="store_true",
+        help="also trace lifetimes' peak memory (runs each lifetimes fit twice)",
+    )
     args = parser.parse_args(argv)
     lt_max = parse_size(args.lifetimes_max)
     cpu = platform.processor() or "cpu"
@@ -117,11 +137,11 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for variant in args.variants.split(","):
         for size in [parse_size(s) for s in args.sizes.split(",")]:
-            data = simulate(size, variant, np.random.default_rng(size))
             for name in args.models.split(","):
                 if name not in MODELS:
                     print(f"{name}: not implemented, skipped")
                     continue
+                data = simulate(size, variant, np.random.default_rng(size), name)
                 cls = get_model(name)
                 cols = {f: data[f] for f in cls.data_fields}
                 model, t_rm, mem_rm = measure(partial(cls.fit, cols))
@@ -133,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
                         if name == "GammaGamma"
                         else partial(lifetimes_fit, name, data)
                     )
-                    lt_params, t_lt, mem_lt = measure(fit_lt)
+                    lt_params, t_lt, mem_lt = measure(fit_lt, memory=args.lifetimes_memory)
                 rows.append(
                     {
                         "variant": variant,

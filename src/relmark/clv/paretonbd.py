@@ -30,6 +30,12 @@ terms bounded by :math:`z^k`, so for :math:`\alpha \ge \beta`
 (symmetrically for :math:`\alpha < \beta`; exactly :math:`G = 1` for :math:`\alpha = \beta`), and
 everything is evaluated in log space, so nothing overflows for :math:`x` in the thousands.
 
+Fitting uses the analytic gradient (:func:`loglik_and_grad`): the derivatives of :math:`G` in its
+parameters (through :math:`r` and :math:`s`) and in :math:`z` come from the same positive series
+as :math:`G` itself, which converges at least like :math:`z^k`; customers with
+:math:`z_{t_x} > 1/2` (very unequal :math:`\alpha` and :math:`\beta`) get central differences
+instead. Tested against mpmath derivatives of a 40-digit quadrature of the likelihood.
+
 Predictions: :math:`P(\text{alive}) = (\alpha+T)^{-(r+x)}(\beta+T)^{-s} / [\cdot]`;
 :math:`E[Y(t)\mid\cdot] = P(\text{alive})\,\frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}
 [1 - (\frac{\beta+T}{\beta+T+t})^{s-1}]` (with its :math:`s = 1` limit, a logarithm);

@@ -10,8 +10,13 @@ unit), discounted at rate :math:`d` per period at the end of each period, is
         \frac{E[Y(k\Delta) \mid x, t_x, T] - E[Y((k-1)\Delta) \mid x, t_x, T]}{(1+d)^k},
 
 the convention of lifetimes' ``customer_lifetime_value`` (months of 30 days, or 4.345 weeks in
-weekly data). The expectations of all customers and periods come from one vectorised call per
-chunk of customers, so memory stays bounded at millions of customers.
+weekly data). Summing by parts, the bracket is :math:`\sum_k w_k E[Y(k\Delta)]` with
+:math:`w_k = (1+d)^{-k} - (1+d)^{-(k+1)}` (and :math:`(1+d)^{-K}` for the last period), which a
+model computes per chunk of customers without a (customers x periods) table. BG/NBD and MBG/NBD
+factor :math:`E[Y(t)] = P(\text{alive})\,R(x, \alpha+T, t)` and evaluate :math:`R` (a Gauss
+hypergeometric function) by Chebyshev interpolation per frequency when the chunk is large
+(:mod:`relmark.clv._tabulate`; agreement with exact evaluation ~1e-12), so a million customers
+take about 0.1 s instead of twelve million ``hyp2f1`` calls.
 
 With continuous discounting at rate :math:`\delta`, the value of the whole remaining lifetime is
 :math:`E[Z]\,\mathrm{DERT}(\delta)` for models that provide ``dert`` (discounted expected
