@@ -17,7 +17,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 
-from relmark.clv._engine import Likelihood, fit_mle
+from relmark.clv._engine import Likelihood, fit_mle, one_blas_thread
 from relmark.clv._params import ParamSet
 from relmark.clv._result import FitResult
 from relmark.data._validate import FloatArray, as_float_array, check_weights
@@ -298,20 +298,21 @@ class CLVModel:
         The fitted model; its :attr:`fit_result` holds standard errors, log-likelihood, AIC, ...
         """
         arrays, w = cls._coerce(data, weights, columns)
-        arrays, w = cls._compress(arrays, w, compress)
-        start_values = (
-            cls.param_set.validate(start, model=cls.name)
-            if start is not None
-            else cls._start(arrays, w)
-        )
-        result = fit_mle(
-            model=cls.name,
-            pset=cls.param_set,
-            lik=cls.likelihood,
-            data=arrays,
-            weights=w,
-            start=start_values,
-        )
+        with one_blas_thread():
+            arrays, w = cls._compress(arrays, w, compress)
+            start_values = (
+                cls.param_set.validate(start, model=cls.name)
+                if start is not None
+                else cls._start(arrays, w)
+            )
+            result = fit_mle(
+                model=cls.name,
+                pset=cls.param_set,
+                lik=cls.likelihood,
+                data=arrays,
+                weights=w,
+                start=start_values,
+            )
         unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         return cls._make(result.params, time_unit=None if unit is None else str(unit), fit=result)
 

@@ -14,20 +14,23 @@ The engine maximises a weighted sum of per-row log-likelihoods over unconstraine
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
+from threadpoolctl import ThreadpoolController
 
 from relmark.clv._params import ParamSet
 from relmark.clv._result import FitResult
 from relmark.data._validate import FloatArray
 from relmark.errors import ConvergenceError, ConvergenceWarning
 
-__all__ = ["Likelihood", "fit_mle"]
+__all__ = ["Likelihood", "fit_mle", "one_blas_thread"]
 
 LogLik = Callable[..., FloatArray]
 """``loglik(params, *data) -> per-row log-likelihood``."""
@@ -72,7 +75,10 @@ def _objective(
 
     def value(u: FloatArray) -> float:
         theta = pset.from_unconstrained(u)
-        return -sum(float(w @ lik.loglik(theta, *block)) for block, w in blocks) / scale
+        return (
+            -sum(float(np.einsum("i,i->", w, lik.loglik(theta, *block))) for block, w in blocks)
+            / scale
+        )
 
     def fun(u: FloatArray) -> tuple[float, FloatArray]:
         theta = pset.from_unconstrained(u)
@@ -93,8 +99,8 @@ def _objective(
             else:
                 assert lik.grad is not None
                 ll, grads = lik.loglik(theta, *block), lik.grad(theta, *block)
-            total += float(w @ ll)
-            g_theta += w @ grads
+            total += float(np.einsum("i,i->", w, ll))  # not BLAS: its threads cost more here
+            g_theta += np.einsum("i,ij->j", w, grads)
         return -total / scale, -g_theta / scale * pset.jacobian(u)
 
     return fun
@@ -167,6 +173,21 @@ def _newton(
         steps += 1
         fresh = False
     return u, f, g, hess, fresh, steps
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """The process's thread pools (inspected once; limiting them is then ~16 µs)."""
+    return ThreadpoolController()
+
+
+@contextlib.contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run a fit with one BLAS thread: its linear algebra is 4x4, and OpenBLAS workers woken
+    by the optimiser (or by a dot product over the rows) spin on the other core and slow the
+    likelihood about twofold at 100k rows (measured in ``benchmarks/bench_fit.py``)."""
+    with _blas().limit(limits=1, user_api="blas"):
+        yield
 
 
 _BLOCK_ROWS = 32_768
@@ -271,7 +292,9 @@ def fit_mle(
                     hess = _hessian(warm, u, g0=g_sub)
         f, g = fun(u)
         check_finite(
-            f, g, f"on the full data at the subsample's estimates {pset.from_unconstrained(u)!r}"
+            f,
+            g,
+            f"on the full data at the subsample's estimates {pset.from_unconstrained(u)!r}",
         )
     else:
         res = minimize(

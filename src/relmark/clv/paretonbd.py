@@ -247,9 +247,7 @@ def loglik_and_grad(
     grad = np.empty((x.shape[0], 4))
     for i in range(4):
         d_int = (d1[i] - q * d2[i]) / safe - d_log_r[i]
-        d_bracket = p_live * d_alive[i] + np.where(
-            p_dead > 0, p_dead * (d_log_s[i] + d_int), 0.0
-        )
+        d_bracket = p_live * d_alive[i] + np.where(p_dead > 0, p_dead * (d_log_s[i] + d_int), 0.0)
         grad[:, i] = d_bracket + (own[i] if i < 3 else s / beta)
     far = z1 > _SERIES_MAX_Z
     if far.any():  # the series would be slow there: central differences of the exact form
