@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+from typing import Any
 
 import mpmath as mp
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from relmark.clv import BGNBD, bgnbd, load_model
+from relmark.clv import BGNBD, bgnbd, load_model, mbgnbd
 from relmark.errors import DataError, ParameterError, SchemaError
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -307,3 +310,74 @@ def test_dert_is_finite_for_thousands_of_purchases() -> None:
     rate = (0.243 + 10_000) / (4.414 + 52.0)
     assert np.isfinite(got)
     assert 0.5 * rate / (0.15 / 52) > got > 0.5 * rate * 52  # between a year's and forever's
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    r=st.floats(0.05, 5.0),
+    alpha=st.floats(0.05, 50.0),
+    a=st.floats(0.2, 5.0),
+    b=st.floats(0.2, 10.0),
+    x=st.sampled_from([0.0, 1.0, 2.0, 7.0, 150.0, 10_000.0]),
+    frac=st.floats(0.0, 1.0),
+    T=st.floats(0.5, 1e4),
+    t=st.floats(0.0, 520.0),
+    model=st.sampled_from([bgnbd, mbgnbd]),
+)
+def test_one_customer_fast_path_equals_the_vectorised_path(
+    r: float,
+    alpha: float,
+    a: float,
+    b: float,
+    x: float,
+    frac: float,
+    T: float,
+    t: float,
+    model: Any,
+) -> None:
+    """A service's single-customer call (Python floats) gives the vectorised result to 1e-12."""
+    tx = 0.0 if x == 0 else frac * T
+    p = np.array([r, alpha, a, b])
+    one = (np.array([x]), np.array([tx]), np.array([T]))
+    two = (np.array([x, 3.0]), np.array([tx, 0.5 * T]), np.array([T, T]))
+    assert model.p_alive(p, *one)[0] == pytest.approx(model.p_alive(p, *two)[0], rel=1e-12)
+    got = model.conditional_expected_purchases(p, np.array([t]), *one)[0]
+    want = model.conditional_expected_purchases(p, np.array([t, t]), *two)[0]
+    assert np.isfinite(got)
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-300)
+
+
+def mp_remaining_by_beta_integral(r, alpha, a, b, x, T, t):
+    """E[purchases in (T, T+t] | alive] = E_p[(1 - (1 + p t/(alpha+T))^-(r+x)) / p] with
+    p ~ Beta(a, b + x) a posteriori: an independent formulation by 30-digit quadrature."""
+    mp.mp.dps = 30
+    r, alpha, a, b, x, T, t = map(mp.mpf, (r, alpha, a, b, x, T, t))
+    s = t / (alpha + T)
+    bx = b + x
+
+    def f(q: mp.mpf) -> mp.mpf:
+        return (1 - (1 + q * s) ** (-(r + x))) / q * q ** (a - 1) * (1 - q) ** (bx - 1)
+
+    return mp.quad(f, [0, mp.mpf(1) / 2, 1]) / mp.beta(a, bx)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        # (r, alpha, a, b, x, T, t)
+        (1.0, 1.0, 0.5, 0.5, 0, 1.0, 1.0),  # a + b = 1: the 2F1 has a pole at c = 0
+        (0.3, 2.0, 0.3, 0.7, 0, 5.0, 40.0),
+        (0.5, 1.0, 0.5, 0.5, 150, 1.0, 19.0),  # scipy's hyp2f1 returns NaN here (c-a-b = 151)
+        (1.5, 2.0, 0.5, 1.5, 300, 4.0, 200.0),  # the same with integer r - a
+    ],
+)
+def test_remaining_purchases_where_scipy_or_the_formula_breaks(case: tuple[float, ...]) -> None:
+    """Cases where the textbook formula divides by zero (a + b = 1, x = 0) or scipy's hyp2f1
+    returns NaN (integer c - a - b ~ 100+, z > 0.9) agree with an independent Beta-integral
+    quadrature to 1e-10."""
+    r, alpha, a, b, x, T, t = case
+    p = np.array([r, alpha, a, b])
+    rem = bgnbd.remaining_by_horizon(p, 0.0, np.array([t]), np.array([float(x)]), np.array([T]))
+    want = float(mp_remaining_by_beta_integral(*case))
+    assert np.isfinite(rem[0, 0])
+    assert rem[0, 0] == pytest.approx(want, rel=1e-10)

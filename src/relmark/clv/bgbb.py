@@ -30,13 +30,14 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, gammaln, hyp2f1, logsumexp
+from scipy.special import betaln, gammaln, logsumexp
 
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
+from relmark.clv._special import hyp2f1
 from relmark.data._validate import FloatArray, as_float_array, check_rfm
 from relmark.errors import DataError
 

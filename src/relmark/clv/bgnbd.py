@@ -35,18 +35,20 @@ and the removable singularity at :math:`a = 1` is bridged by interpolation.
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
+from scipy import special
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import (
     betainc,
     betaln,
     digamma,
+    expit,
     exprel,
     gammaln,
-    hyp2f1,
     xlogy,
 )
 
@@ -55,6 +57,7 @@ from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
+from relmark.clv._special import hyp2f1
 from relmark.clv._tabulate import tabulate
 from relmark.data._validate import FloatArray
 
@@ -200,11 +203,25 @@ def p_alive(
     """
     r, alpha, a, b = params
     x = frequency
-    with np.errstate(divide="ignore", over="ignore"):
-        log_ab = np.where(x > 0, np.log(a) - np.log(np.where(x > 0, b + x - 1.0, 1.0)), -np.inf)
-        odds = np.exp(log_ab + (r + x) * (np.log(alpha + T) - np.log(alpha + recency)))
-    out: FloatArray = 1.0 / (1.0 + odds)
+    if x.shape == (1,):  # one customer: Python floats are ten times cheaper than numpy here
+        x0 = float(x[0])
+        if x0 == 0:
+            return np.ones(1)
+        return np.array([alive_scalar(params, b + x0 - 1.0, x0, float(recency[0]), float(T[0]))])
+    repeat = x > 0
+    # x = 0 gets b in the denominator (finite) and P(alive) = 1 below
+    log_odds = np.log(a / (b - 1.0 + np.maximum(x, 1.0))) + (r + x) * np.log(
+        (alpha + T) / (alpha + recency)
+    )
+    out: FloatArray = np.where(repeat, expit(-log_odds), 1.0)  # 1 / (1 + odds), no overflow
     return out
+
+
+def alive_scalar(params: FloatArray, b_x: float, x: float, tx: float, T: float) -> float:
+    """``1 / (1 + a/b_x ((alpha+T)/(alpha+t_x))^(r+x))`` for one customer, in Python floats."""
+    r, alpha, a, _ = (float(v) for v in params)
+    log_odds = math.log(a / b_x) + (r + x) * math.log((alpha + T) / (alpha + tx))
+    return 1.0 / (1.0 + math.exp(log_odds)) if log_odds < 700.0 else math.exp(-log_odds)
 
 
 def _h(a: float, c1: FloatArray, cc: FloatArray, z: FloatArray, log1mz: FloatArray) -> FloatArray:
@@ -215,29 +232,56 @@ def _h(a: float, c1: FloatArray, cc: FloatArray, z: FloatArray, log1mz: FloatArr
     return out
 
 
+def _lagrange(at: FloatArray | float, nodes: FloatArray, values: list[FloatArray]) -> FloatArray:
+    """Cubic Lagrange interpolation through ``(nodes[i], values[i])``, evaluated ``at``."""
+    out = np.zeros_like(values[0])
+    for i, ni in enumerate(nodes):
+        weight = np.prod([(at - nj) / (ni - nj) for j, nj in enumerate(nodes) if j != i], axis=0)
+        out = out + weight * values[i]
+    return out
+
+
 def _scaled_remaining(
     a: float, b_x: FloatArray, r_x: FloatArray, t: FloatArray, alpha_t: FloatArray
 ) -> FloatArray:
     """``(a+b'-1)/(a-1) * [1 - ((α')/(α'+t))^{r'} 2F1(r', b'; a+b'-1; t/(α'+t))]``.
 
     With ``b' = b + x``, ``r' = r + x``, ``α' = α + T``: the expected purchases in ``(T, T+t]``
-    of a customer known to be alive.
+    of a customer known to be alive. Two removable singularities are bridged by cubic Lagrange
+    interpolation from points 0.001 and 0.002 away: ``a = 1`` and ``a + b' - 1 = 0`` (a customer
+    without repeat purchases when ``a + b = 1``, where the 2F1 has a pole that the factor
+    ``a + b' - 1`` cancels).
     """
+    d = 1e-3
+    one = np.size(t) == np.size(b_x) == np.size(r_x) == np.size(alpha_t) == 1
+    c0 = float(a + np.ravel(b_x)[0] - 1.0)
+    if one and abs(a - 1.0) > 2 * d and abs(c0) > 2 * d:  # one value: Python floats
+        t0, alpha0 = float(np.ravel(t)[0]), float(np.ravel(alpha_t)[0])
+        log1mz0 = -math.log1p(t0 / alpha0)
+        first = -log1mz0 * float(exprel((a - 1.0) * log1mz0))
+        hyp = float(hyp2f1(c0 - float(np.ravel(r_x)[0]), a - 1.0, c0, t0 / (alpha0 + t0)))
+        h0 = first - math.exp((a - 1.0) * log1mz0) * (hyp - 1.0) / (a - 1.0)
+        return np.full(np.broadcast_shapes(t.shape, b_x.shape, alpha_t.shape), c0 * h0)
     z = t / (alpha_t + t)
     log1mz = -np.log1p(t / alpha_t)
-    c1 = a + b_x - 1.0 - r_x
     cc = a + b_x - 1.0
-    d = 1e-3
+    near_pole = np.abs(cc) < 2 * d
+    if np.any(near_pole):  # evaluated below by interpolation; keep the 2F1 away from its pole
+        cc = np.where(near_pole, 1.0, cc)
+    c1 = cc - r_x
+    steps = np.array([-2 * d, -d, d, 2 * d])
     if abs(a - 1.0) > 2 * d:
         h = _h(a, c1, cc, z, log1mz)
-    else:  # removable singularity at a = 1: cubic Lagrange interpolation in a
-        nodes = np.array([1 - 2 * d, 1 - d, 1 + d, 1 + 2 * d])
-        vals = [_h(float(n), c1 - a + n, cc - a + n, z, log1mz) for n in nodes]
-        h = np.zeros_like(z)
-        for i, ni in enumerate(nodes):
-            li = np.prod([(a - nj) / (ni - nj) for j, nj in enumerate(nodes) if j != i])
-            h = h + li * vals[i]
-    out: FloatArray = cc * h
+    else:  # a = 1: interpolate in a
+        nodes = 1.0 + steps
+        h = _lagrange(a, nodes, [_h(n, c1 - a + n, cc - a + n, z, log1mz) for n in nodes])
+    out: FloatArray = np.array(cc * h, dtype=np.float64)
+    if np.any(near_pole):  # a + b' - 1 = 0: interpolate (a + b' - 1) * h in b'
+        near = np.broadcast_to(near_pole, out.shape)
+        true_cc = np.broadcast_to(a + b_x - 1.0, out.shape)[near]
+        r_n, z_n, l_n = (np.broadcast_to(v, out.shape)[near] for v in (r_x, z, log1mz))
+        values = [n * _h(a, n - r_n, np.full_like(r_n, n), z_n, l_n) for n in steps]
+        out[near] = _lagrange(true_cc, steps, values)
     return out
 
 
@@ -276,6 +320,10 @@ def conditional_from_remaining(
     """``P(alive) * remaining`` for any broadcastable shapes, by the fast path when
     the horizons form a row (one horizon, or ``t`` shaped (1, k) against customers (n, 1))."""
     t = np.asarray(t, dtype=np.float64)
+    r, alpha, a, b = params
+    if t.size == 1 and x.size == 1:  # one customer, one horizon (a service's request)
+        one: FloatArray = _scaled_remaining(float(a), b + shift + x, r + x, t, alpha + T) * alive
+        return one
     shape = np.broadcast_shapes(t.shape, x.shape, T.shape)
     if t.size == 1 or (t.ndim == 2 and t.shape[0] == 1 and x.ndim == 2 and x.shape[1] == 1):
         xs, Ts = np.broadcast_arrays(x, T)
@@ -288,7 +336,6 @@ def conditional_from_remaining(
             rem = rem.reshape(n, t.shape[1])
         out: FloatArray = np.broadcast_to(rem * alive, shape).copy()
         return out
-    r, alpha, a, b = params
     t_, x_, T_ = np.broadcast_arrays(t, x, T)
     remaining = _scaled_remaining(float(a), b + shift + x_, r + x_, t_, alpha + T_)
     result: FloatArray = remaining * alive
@@ -438,7 +485,8 @@ def dert(
         u, wu = _gauss_laguerre(nodes, float(r + xv - 1.0))
         w = u[None, :] / (c[rows][:, None] + u[None, :])
         with np.errstate(all="ignore"):
-            vals = (w * hyp2f1(1.0, b + xv, a + b + xv, w)) @ wu
+            # scipy's own 2F1: where it fails the Gauss-Jacobi branch below takes over
+            vals = (w * special.hyp2f1(1.0, b + xv, a + b + xv, w)) @ wu
         if not np.all(np.isfinite(vals)):
             # scipy's 2F1 fails near w = 1 with huge b + x: integrate p by Gauss-Jacobi instead
             pj, wp = _gauss_beta(4 * _DERT_NODES, float(a), float(b + xv))

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betainc, betaln, gammaln, xlogy
+from scipy.special import betainc, betaln, expit, gammaln, xlogy
 
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
@@ -35,6 +35,7 @@ from relmark.clv._rfm import Predictions, RFMModel
 from relmark.clv.bgnbd import (
     PARAMS,
     _core,
+    alive_scalar,
     beta_geometric_loglik_and_grad,
     conditional_from_remaining,
     remaining_by_horizon,
@@ -76,11 +77,11 @@ def p_alive(
     """:math:`1/(1 + \\frac{a}{b+x}(\\frac{\\alpha+T}{\\alpha+t_x})^{r+x})`, for every x."""
     r, alpha, a, b = params
     x = frequency
-    with np.errstate(over="ignore"):
-        odds = np.exp(
-            np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + recency))
-        )
-    out: FloatArray = 1.0 / (1.0 + odds)
+    if x.shape == (1,):  # one customer: Python floats
+        x0 = float(x[0])
+        return np.array([alive_scalar(params, b + x0, x0, float(recency[0]), float(T[0]))])
+    log_odds = np.log(a / (b + x)) + (r + x) * np.log((alpha + T) / (alpha + recency))
+    out: FloatArray = expit(-log_odds)  # 1 / (1 + odds), without overflow
     return out
 
 

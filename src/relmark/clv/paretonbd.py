@@ -50,13 +50,14 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import digamma, exprel, gammaln, hyp2f1, hyperu, roots_legendre
+from scipy.special import digamma, exprel, gammaln, hyperu, roots_legendre
 
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
+from relmark.clv._special import hyp2f1
 from relmark.data._validate import FloatArray
 
 __all__ = [

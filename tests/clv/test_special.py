@@ -1,0 +1,47 @@
+"""relmark's repaired hypergeometric function against mpmath."""
+
+from __future__ import annotations
+
+import mpmath as mp
+import numpy as np
+import pytest
+from scipy import special
+
+from relmark.clv._special import hyp2f1
+
+# scipy 1.17 returns NaN at these points (integer c - a - b of about 100 or more, z > 0.9)
+FAILING = [
+    (-0.5, -0.5, 150.0, 0.95),
+    (0.5, -0.5, 148.0, 0.931421141308297),
+    (1.0, 215.0, 218.0, 0.9340947462498783),
+    (1.0, 291.5, 294.5, 0.98),
+    (-0.5, -0.5, 294.0, 0.9759805144841758),
+]
+
+
+@pytest.mark.parametrize("args", FAILING)
+def test_repairs_scipy_nan_against_mpmath(args: tuple[float, ...]) -> None:
+    """Where scipy gives NaN the series fallback equals 30-digit mpmath to 1e-13."""
+    want = float(mp.hyp2f1(*map(mp.mpf, args)))
+    assert np.isfinite(want)
+    got = hyp2f1(*args)
+    assert float(got) == pytest.approx(want, rel=1e-13)
+
+
+def test_scipy_still_fails_there_or_agrees() -> None:
+    """Documents the scipy behaviour the repair exists for; if a future scipy fixes it, the
+    values must agree with the repaired ones."""
+    a, b, c, z = (np.array(v) for v in zip(*FAILING, strict=True))
+    ours = hyp2f1(a, b, c, z)
+    theirs = special.hyp2f1(a, b, c, z)
+    fixed = np.isfinite(theirs)
+    np.testing.assert_allclose(ours[fixed], theirs[fixed], rtol=1e-12)
+
+
+def test_array_shapes_and_finite_values_pass_through() -> None:
+    """Finite scipy values are returned unchanged, with numpy broadcasting."""
+    z = np.linspace(0.0, 0.99, 7)[:, None]
+    c = np.array([[2.5, 10.0, 150.0]])
+    got = hyp2f1(1.0, 0.5, c, z)
+    assert got.shape == (7, 3)
+    np.testing.assert_array_equal(got, special.hyp2f1(1.0, 0.5, c, z))
