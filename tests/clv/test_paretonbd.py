@@ -105,7 +105,8 @@ def test_against_mpmath_quadrature(case: tuple[float, ...]) -> None:
 GRADIENT_CASES = [
     *HARD,
     (0.553, 10.578, 0.606, 11.669, 4, 38.0 * (1 - 1e-7), 38.0),  # t_x just below T
-    (0.7, 40.0, 1.2, 3.0, 2, 5.0, 30.0),  # alpha >> beta: z > 1/2, finite differences
+    (0.7, 40.0, 1.2, 3.0, 2, 5.0, 30.0),  # alpha >> beta: z > 3/4, finite differences
+    (0.7, 20.0, 1.2, 6.0, 2, 2.0, 30.0),  # z = 0.64: a long series
     (0.7, 3.0, 1.2, 40.0, 0, 0.0, 30.0),  # beta >> alpha, no repeat purchase
 ]
 
