@@ -86,37 +86,47 @@ def _integer_key(arrays: tuple[FloatArray, ...]) -> tuple[npt.NDArray[np.int64],
     return key, bases
 
 
-def _row_codes(
-    arrays: tuple[FloatArray, ...],
-) -> tuple[tuple[FloatArray, ...], npt.NDArray[np.intp]]:
-    """The distinct rows (column by column) and each row's group number.
+def _group_rows(
+    arrays: tuple[FloatArray, ...], weights: FloatArray | None
+) -> tuple[tuple[FloatArray, ...], FloatArray]:
+    """The distinct rows (column by column) and the total weight of each (counts if None).
 
-    Integer-valued data (whole days) is keyed in one pass; otherwise each column is factorised
-    on its own (a fast 1-d sort) and the codes are combined into one integer key, which is
-    several times faster than ``np.unique(..., axis=0)`` on float rows.
+    Integer-valued data (whole days) is keyed in one pass and, without weights, counted by a
+    plain sort; otherwise each column is factorised on its own (a fast 1-d sort) and the codes
+    are combined into one integer key, several times faster than ``np.unique(..., axis=0)``.
     """
     direct = _integer_key(arrays)
     if direct is not None:
         key, bases = direct
-        levels, inverse = np.unique(key, return_inverse=True)
+        if weights is None:
+            keys, counts = np.unique(key, return_counts=True)
+            totals = counts.astype(np.float64)
+        else:
+            keys, inverse = np.unique(key, return_inverse=True)
+            totals = np.bincount(inverse.ravel(), weights=weights, minlength=keys.shape[0]).astype(
+                np.float64
+            )
         columns: list[FloatArray] = []
         for base in reversed(bases):
-            columns.append((levels % base).astype(np.float64))
-            levels = levels // base
-        return tuple(reversed(columns)), inverse.ravel()
+            columns.append((keys % base).astype(np.float64))
+            keys = keys // base
+        return tuple(reversed(columns)), totals
     key = np.zeros(arrays[0].shape[0], dtype=np.int64)
     span = 1
     for a in arrays:
-        levels, codes = np.unique(a, return_inverse=True)
-        span *= levels.shape[0]
+        values, codes = np.unique(a, return_inverse=True)
+        span *= values.shape[0]
         if span >= 2**62:  # the combined key would overflow: fall back to row-wise unique
             _, first, inverse = np.unique(
                 np.column_stack(arrays), axis=0, return_index=True, return_inverse=True
             )
-            return tuple(np.ascontiguousarray(a[first]) for a in arrays), inverse.ravel()
-        key = key * levels.shape[0] + codes.ravel()
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return tuple(np.ascontiguousarray(a[first]) for a in arrays), inverse.ravel()
+            break
+        key = key * values.shape[0] + codes.ravel()
+    else:
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    w = np.ones(arrays[0].shape[0]) if weights is None else weights
+    sums = np.bincount(inverse.ravel(), weights=w, minlength=first.shape[0]).astype(np.float64)
+    return tuple(np.ascontiguousarray(a[first]) for a in arrays), sums
 
 
 class CLVModel:
@@ -247,16 +257,14 @@ class CLVModel:
     ) -> tuple[tuple[FloatArray, ...], FloatArray]:
         """Group identical rows into unique rows with counts, when it pays (``mode=None``)."""
         n = arrays[0].shape[0]
-        w = np.ones(n) if weights is None else weights
         if mode is False or n < 2:
-            return arrays, w
+            return arrays, np.ones(n) if weights is None else weights
         if mode is None and n > 50_000:
             sample = tuple(np.ascontiguousarray(a[:: max(1, n // 20_000)]) for a in arrays)
-            if _row_codes(sample)[0][0].shape[0] > 0.6 * sample[0].shape[0]:
-                return arrays, w  # nearly all rows distinct: grouping costs more than it saves
-        unique, inverse = _row_codes(arrays)
-        counts = np.bincount(inverse, weights=w, minlength=unique[0].shape[0]).astype(np.float64)
-        return unique, counts
+            if _group_rows(sample, None)[0][0].shape[0] > 0.6 * sample[0].shape[0]:
+                # nearly all rows distinct: grouping costs more than it saves
+                return arrays, np.ones(n) if weights is None else weights
+        return _group_rows(arrays, weights)
 
     @classmethod
     def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
