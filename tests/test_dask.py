@@ -12,7 +12,7 @@ dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
 from relmark import dask as rdask  # noqa: E402
-from relmark.clv import BGNBD, GammaGamma  # noqa: E402
+from relmark.clv import BGNBD, GammaGamma, clv  # noqa: E402
 from relmark.data import summarize  # noqa: E402
 from relmark.datasets import load_cdnow_transactions  # noqa: E402
 
@@ -66,6 +66,12 @@ def test_summary_fit_and_scores_equal_the_in_memory_results(client: object) -> N
         rtol=1e-12,
     )
     assert isinstance(scores, pd.DataFrame)
+    assert local.monetary_value is not None
+    np.testing.assert_allclose(
+        scores["clv"],
+        clv(memory_fit, spend, local.frequency, local.recency, local.T, local.monetary_value),
+        rtol=1e-12,
+    )
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -74,7 +80,6 @@ def test_summary_fit_and_scores_equal_the_in_memory_results(client: object) -> N
 def test_every_path_gives_the_same_answers(client: object) -> None:
     """In memory (rows as they are), compressed (identical rows grouped), chunked scoring and
     the Dask cluster: the same estimates (1e-6) and the same scores."""
-    from relmark.clv import clv
     from relmark.datasets import load_cdnow_summary
 
     s = load_cdnow_summary(with_monetary=True)

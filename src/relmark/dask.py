@@ -27,6 +27,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("relmark.dask needs dask: pip install 'relmark[dask]'") from exc
 
 from relmark.clv import CLVModel, load_model
+from relmark.clv import score as score_arrays
 from relmark.data import RFMSummary
 from relmark.errors import DataError
 
@@ -134,21 +135,25 @@ def fit(model: type[CLVModel], summary: dd.DataFrame, **options: Any) -> CLVMode
 
 
 def _score_partition(
-    part: pd.DataFrame, purchases_json: str, spend_json: str | None, horizon: float
+    part: pd.DataFrame,
+    purchases_json: str,
+    spend_json: str | None,
+    horizon: float,
+    clv_options: dict[str, Any],
 ) -> pd.DataFrame:
     purchases = load_model(purchases_json)
-    x = part["frequency"].to_numpy(dtype=np.float64)
-    tx = part["recency"].to_numpy(dtype=np.float64)
-    t = part["T"].to_numpy(dtype=np.float64)
-    out = pd.DataFrame(index=part.index)
-    out["p_alive"] = purchases.p_alive(x, tx, t)  # type: ignore[attr-defined]
-    out["expected_purchases"] = purchases.conditional_expected_purchases(horizon, x, tx, t)  # type: ignore[attr-defined]
-    if spend_json is not None:
-        spend = load_model(spend_json)
-        out["expected_spend"] = spend.expected_spend(  # type: ignore[attr-defined]
-            x, part["monetary_value"].to_numpy(dtype=np.float64)
-        )
-    return out
+    spend = None if spend_json is None else load_model(spend_json)
+    columns = score_arrays(
+        purchases,  # type: ignore[arg-type]
+        spend,  # type: ignore[arg-type]
+        part["frequency"].to_numpy(dtype=np.float64),
+        part["recency"].to_numpy(dtype=np.float64),
+        part["T"].to_numpy(dtype=np.float64),
+        None if spend is None else part["monetary_value"].to_numpy(dtype=np.float64),
+        horizon=horizon,
+        **clv_options,
+    )
+    return pd.DataFrame(columns, index=part.index)
 
 
 def score(
@@ -157,21 +162,23 @@ def score(
     *,
     horizon: float,
     spend: CLVModel | None = None,
+    periods: int = 12,
+    period_length: float | None = None,
+    discount_rate: float = 0.01,
 ) -> dd.DataFrame:
-    """P(alive), expected purchases over ``horizon`` (and expected spend) per customer, as a
-    lazy Dask DataFrame computed partition by partition."""
-    meta = pd.DataFrame(
-        {
-            "p_alive": pd.Series(dtype=np.float64),
-            "expected_purchases": pd.Series(dtype=np.float64),
-            **({"expected_spend": pd.Series(dtype=np.float64)} if spend is not None else {}),
-        }
+    """P(alive) and expected purchases over ``horizon`` per customer (with ``spend``, also the
+    expected spend and the CLV over ``periods`` periods, as :func:`relmark.clv.score`), as a
+    lazy Dask DataFrame computed partition by partition; the models travel as JSON."""
+    names = ["p_alive", "expected_purchases"] + (
+        ["expected_spend", "clv"] if spend is not None else []
     )
+    meta = pd.DataFrame({name: pd.Series(dtype=np.float64) for name in names})
     result: dd.DataFrame = customers.map_partitions(  # type: ignore[no-untyped-call]
         _score_partition,
         purchases.to_json(indent=None),
         None if spend is None else spend.to_json(indent=None),
         float(horizon),
+        {"periods": periods, "period_length": period_length, "discount_rate": discount_rate},
         meta=meta,
     )
     return result

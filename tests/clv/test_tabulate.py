@@ -111,7 +111,8 @@ def test_weighted_sum_equals_sum_of_exact_horizons(
     params = np.array([r, alpha, a, b])
     times = np.linspace(1.0, 60.0, 6)
     weights = rng.uniform(0.1, 1.0, 6)
-    got = model.horizon_sum(params, times, weights, x, tx, T)  # type: ignore[attr-defined]
+    alive = model.p_alive(params, x, tx, T)  # type: ignore[attr-defined]
+    got = alive * model.remaining(params, times, x, T, weights)  # type: ignore[attr-defined]
     cep = model.conditional_expected_purchases  # type: ignore[attr-defined]
     # exact: one horizon and a small block of customers at a time (below MIN_ROWS)
     want = np.zeros(n)

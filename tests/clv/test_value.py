@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relmark.clv import BGNBD, GammaGamma, clv, clv_interval
+from relmark.clv import BGNBD, MBGNBD, GammaGamma, ParetoNBD, clv, clv_interval, score
+from relmark.clv._rfm import RFMModel
 from relmark.datasets import load_cdnow_summary
 from relmark.errors import DataError
 
@@ -88,3 +89,53 @@ def test_interval_brackets_estimate() -> None:
 def test_unknown_time_unit_needs_a_period_length() -> None:
     with pytest.raises(DataError, match="period_length"):
         clv(BGNBD(**BG), GammaGamma(**GG), 1, 1.0, 2.0, 10.0)
+
+
+@pytest.mark.parametrize(
+    "purchases",
+    [
+        BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426),
+        MBGNBD(r=0.525, alpha=6.183, a=0.891, b=1.614),
+        ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669),
+    ],
+    ids=lambda m: m.name,
+)
+@pytest.mark.parametrize("n", [500, 45_000])
+def test_score_equals_the_separate_predictions(purchases: RFMModel, n: int) -> None:
+    """score() (P(alive) computed once, reused for the horizon and the CLV; interpolated at
+    45,000 customers) equals the separate calls, each evaluated exactly on small chunks."""
+    model = purchases.with_time_unit("W")
+    spend = GammaGamma(p=6.25, q=3.74, gamma=15.44)
+    rng = np.random.default_rng(n)
+    d = model.simulate(rng.uniform(1.0, 80.0, n), rng=rng)
+    x, tx, T = d["frequency"], d["recency"], d["T"]
+    m = spend.simulate(x, rng=rng)["monetary_value"]
+    got = score(model, spend, x, tx, T, m, horizon=52.0, chunk_size=20_000)
+    step = 5_000  # below the interpolation threshold: exact evaluation
+    for lo in range(0, n, step):
+        sl = slice(lo, lo + step)
+        args = (x[sl], tx[sl], T[sl])
+        np.testing.assert_allclose(got["p_alive"][sl], model.p_alive(*args), rtol=1e-14)
+        np.testing.assert_allclose(
+            got["expected_purchases"][sl],
+            model.conditional_expected_purchases(52.0, *args),
+            rtol=1e-11,
+        )
+        np.testing.assert_allclose(got["expected_spend"][sl], spend.expected_spend(x[sl], m[sl]))
+        np.testing.assert_allclose(got["clv"][sl], clv(model, spend, *args, m[sl]), rtol=1e-11)
+
+
+def test_score_without_spend_and_bad_arguments() -> None:
+    """Without a spend model score() returns the two purchase columns; a spend model without
+    spend data, or several horizons, are refused with the argument named."""
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    out = score(bg, None, [2.0], [30.43], [38.86], horizon=39.0)
+    assert sorted(out) == ["expected_purchases", "p_alive"]
+    assert out["expected_purchases"][0] == pytest.approx(1.226, abs=5e-4)  # FHL 2005, sec. 5
+    gg = GammaGamma(p=6.25, q=3.74, gamma=15.44)
+    with pytest.raises(DataError) as err:
+        score(bg, gg, [2.0], [30.43], [38.86], horizon=39.0)
+    assert err.value.column == "monetary_value"
+    with pytest.raises(DataError) as err:
+        score(bg, None, [2.0], [30.43], [38.86], horizon=[13.0, 39.0])  # type: ignore[arg-type]
+    assert err.value.column == "horizon"

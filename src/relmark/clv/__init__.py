@@ -17,7 +17,7 @@ from relmark.clv.migrate import from_lifetimes
 from relmark.clv.paretonbd import ParetoNBD
 from relmark.clv.sbg import SBG
 from relmark.clv.segments import SegmentFits, fit_segments
-from relmark.clv.value import clv, clv_from_dert, clv_interval
+from relmark.clv.value import clv, clv_from_dert, clv_interval, score
 
 __all__ = [
     "BGBB",
@@ -40,4 +40,5 @@ __all__ = [
     "from_lifetimes",
     "get_model",
     "load_model",
+    "score",
 ]

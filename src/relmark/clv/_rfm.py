@@ -51,10 +51,11 @@ class Predictions:
     prob_purchases: Callable[..., FloatArray]
     simulate: Callable[..., dict[str, FloatArray]]
     dert: Callable[..., FloatArray] | None = None
-    horizon_sum: Callable[..., FloatArray] | None = None
-    """Optional fast ``(params, times, weights, x, t_x, T) -> sum_h w_h E[Y(t_h) | x, t_x, T]``
-    per customer, used by :func:`relmark.clv.clv`; by default derived from
-    ``conditional_expected_purchases``."""
+    remaining: Callable[..., FloatArray] | None = None
+    """Optional ``(params, times, x, T, weights=None)``: expected purchases in ``(T, T+t]`` of
+    a customer *alive at T*, shape (customers, horizons), or summed over horizons against
+    ``weights``. Models whose expectation factors as ``P(alive) * remaining`` declare it, and
+    scoring then computes ``P(alive)`` once for every horizon and the CLV."""
 
     def weighted_purchases(
         self,
@@ -64,10 +65,15 @@ class Predictions:
         x: FloatArray,
         tx: FloatArray,
         T: FloatArray,
+        *,
+        alive: FloatArray | None = None,
     ) -> FloatArray:
-        """``sum_h weights_h E[Y(times_h) | x, t_x, T]`` for each customer."""
-        if self.horizon_sum is not None:
-            return self.horizon_sum(params, times, weights, x, tx, T)
+        """``sum_h weights_h E[Y(times_h) | x, t_x, T]`` for each customer (``alive``: the
+        customers' P(alive) when already computed)."""
+        if self.remaining is not None:
+            alive = self.p_alive(params, x, tx, T) if alive is None else alive
+            summed: FloatArray = alive * self.remaining(params, times, x, T, weights)
+            return summed
         cumulative = self.conditional_expected_purchases(
             params, times[None, :], x[:, None], tx[:, None], T[:, None]
         )

@@ -71,6 +71,7 @@ __all__ = [
     "loglik_grad",
     "p_alive",
     "prob_purchases",
+    "remaining",
     "simulate",
 ]
 
@@ -367,18 +368,17 @@ def conditional_expected_purchases(
     return conditional_from_remaining(params, 0.0, p_alive(params, x, tx, T_), t, x, T_)
 
 
-def horizon_sum(
+def remaining(
     params: FloatArray,
     times: FloatArray,
-    weights: FloatArray,
     frequency: FloatArray,
-    recency: FloatArray,
     T: FloatArray,
+    weights: FloatArray | None = None,
 ) -> FloatArray:
-    r""":math:`\sum_h w_h E[Y(t_h) \mid x, t_x, T]` per customer (the CLV's discounted sum)."""
-    rem = remaining_by_horizon(params, 0.0, times, frequency, T, weights)
-    out: FloatArray = p_alive(params, frequency, recency, T) * rem
-    return out
+    """Expected purchases in ``(T, T+t]`` of customers alive at ``T``, for each horizon ``t``
+    (shape (customers, horizons)) or summed against ``weights``; see :func:`remaining_by_horizon`.
+    """
+    return remaining_by_horizon(params, 0.0, times, frequency, T, weights)
 
 
 def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
@@ -563,7 +563,7 @@ class BGNBD(RFMModel):
         prob_purchases,
         simulate,
         dert,
-        horizon_sum,
+        remaining,
     )
 
     @classmethod

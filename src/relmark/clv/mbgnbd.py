@@ -51,6 +51,7 @@ __all__ = [
     "loglik_and_grad",
     "p_alive",
     "prob_purchases",
+    "remaining",
     "simulate",
 ]
 
@@ -93,18 +94,16 @@ def conditional_expected_purchases(
     return conditional_from_remaining(params, 1.0, p_alive(params, x, tx, T_), t, x, T_)
 
 
-def horizon_sum(
+def remaining(
     params: FloatArray,
     times: FloatArray,
-    weights: FloatArray,
     frequency: FloatArray,
-    recency: FloatArray,
     T: FloatArray,
+    weights: FloatArray | None = None,
 ) -> FloatArray:
-    r""":math:`\sum_h w_h E[Y(t_h) \mid x, t_x, T]` per customer (the CLV's discounted sum)."""
-    rem = remaining_by_horizon(params, 1.0, times, frequency, T, weights)
-    out: FloatArray = p_alive(params, frequency, recency, T) * rem
-    return out
+    """Expected purchases in ``(T, T+t]`` of customers alive at ``T`` (BG/NBD's with the
+    extra dropout chance: ``b + x + 1`` for ``b + x``), per horizon or summed against weights."""
+    return remaining_by_horizon(params, 1.0, times, frequency, T, weights)
 
 
 def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
@@ -165,7 +164,7 @@ class MBGNBD(RFMModel):
         expected_purchases,
         prob_purchases,
         simulate,
-        horizon_sum=horizon_sum,
+        remaining=remaining,
     )
 
     @classmethod

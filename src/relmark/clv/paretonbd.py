@@ -69,6 +69,7 @@ __all__ = [
     "loglik_and_grad",
     "p_alive",
     "prob_purchases",
+    "remaining",
     "simulate",
 ]
 
@@ -317,6 +318,22 @@ def conditional_expected_purchases(
     return out
 
 
+def remaining(
+    params: FloatArray,
+    times: FloatArray,
+    frequency: FloatArray,
+    T: FloatArray,
+    weights: FloatArray | None = None,
+) -> FloatArray:
+    """Expected purchases in ``(T, T+t]`` of customers alive at ``T``: shape (customers,
+    horizons), or summed over horizons against ``weights`` (closed form, see the module)."""
+    r, alpha, s, beta = params
+    rate = ((r + frequency) / (alpha + T))[:, None]
+    table = _remaining(float(s), rate, (beta + T)[:, None], np.asarray(times)[None, :])
+    out: FloatArray = table if weights is None else table @ weights
+    return out
+
+
 def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
     """Expected purchases of a new customer in ``(0, t]``: :math:`\\frac{r\\beta}{\\alpha(s-1)}
     [1 - (\\frac{\\beta}{\\beta+t})^{s-1}]`, with the logarithmic limit at s = 1."""
@@ -418,7 +435,13 @@ class ParetoNBD(RFMModel):
     param_set: ClassVar[ParamSet] = PARAMS
     likelihood: ClassVar[Likelihood] = Likelihood(loglik, value_and_grad=loglik_and_grad)
     predictions: ClassVar[Predictions] = Predictions(
-        p_alive, conditional_expected_purchases, expected_purchases, prob_purchases, simulate, dert
+        p_alive,
+        conditional_expected_purchases,
+        expected_purchases,
+        prob_purchases,
+        simulate,
+        dert,
+        remaining,
     )
 
     @classmethod

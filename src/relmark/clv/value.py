@@ -35,7 +35,7 @@ from relmark.clv._rfm import RFMModel
 from relmark.data._validate import FloatArray, as_float_array
 from relmark.errors import DataError, ParameterError
 
-__all__ = ["PERIOD_LENGTH", "clv", "clv_from_dert", "clv_interval"]
+__all__ = ["PERIOD_LENGTH", "clv", "clv_from_dert", "clv_interval", "score"]
 
 PERIOD_LENGTH: dict[str, float] = {"W": 4.345, "D": 30.0, "h": 720.0, "M": 1.0}
 """Length of a month in each time unit, as in lifetimes (4.345 weeks, 30 days)."""
@@ -109,15 +109,7 @@ def clv(
     >>> [round(float(v), 2) for v in clv(bg, gg, [0, 2], [0, 30.43], [38.86, 38.86], [0, 22.35])]
     [8.37, 36.29]
     """
-    length = _period_length(purchases, period_length)
-    if periods < 1:
-        raise DataError(f"periods must be >= 1, got {periods}", column="periods")
-    if not discount_rate > -1:
-        raise DataError(f"discount_rate must be > -1, got {discount_rate}", column="discount_rate")
-    discount = (1.0 + discount_rate) ** -np.arange(1, periods + 1, dtype=np.float64)
-    times = length * np.arange(1, periods + 1, dtype=np.float64)
-    # sum_k d_k (E_k - E_{k-1}) = sum_k E_k (d_k - d_{k+1}), with d_{K+1} = 0
-    weights = discount - np.append(discount[1:], 0.0)
+    times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
     m_arr = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
     if isinstance(purchases, RFMModel):
         # validate once, then one weighted sum over horizons per chunk of customers
@@ -147,6 +139,86 @@ def clv(
             np.repeat(t[sl], periods),
         ).reshape(n, periods)
         out[sl] = _spend(spend, x[sl], m[sl]) * (cumulative @ weights)
+    return out
+
+
+def _horizon_weights(
+    purchases: object, periods: int, period_length: float | None, discount_rate: float
+) -> tuple[FloatArray, FloatArray]:
+    """Period ends and the weights ``w_k`` with ``CLV = E[Z] sum_k w_k E[Y(t_k)]``."""
+    length = _period_length(purchases, period_length)
+    if periods < 1:
+        raise DataError(f"periods must be >= 1, got {periods}", column="periods")
+    if not discount_rate > -1:
+        raise DataError(f"discount_rate must be > -1, got {discount_rate}", column="discount_rate")
+    discount = (1.0 + discount_rate) ** -np.arange(1, periods + 1, dtype=np.float64)
+    times = length * np.arange(1, periods + 1, dtype=np.float64)
+    # sum_k d_k (E_k - E_{k-1}) = sum_k E_k (d_k - d_{k+1}), with d_{K+1} = 0
+    return times, discount - np.append(discount[1:], 0.0)
+
+
+def score(
+    purchases: RFMModel,
+    spend: SpendModel | None,
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    monetary_value: npt.ArrayLike | None = None,
+    *,
+    horizon: float,
+    periods: int = 12,
+    period_length: float | None = None,
+    discount_rate: float = 0.01,
+    chunk_size: int = 250_000,
+) -> dict[str, FloatArray]:
+    """Everything a scoring job needs per customer, each quantity computed once.
+
+    Returns ``p_alive``, ``expected_purchases`` over ``horizon`` and, with a spend model,
+    ``expected_spend`` and ``clv`` (as :func:`clv`, over ``periods`` periods). For models whose
+    expectation factors as ``P(alive) x remaining`` (BG/NBD, MBG/NBD, Pareto/NBD) P(alive) is
+    computed once per customer and reused for the horizon and every CLV period; customers go
+    through in chunks of ``chunk_size``, so memory stays bounded at any size.
+
+    Examples
+    --------
+    >>> from relmark.clv import BGNBD, GammaGamma, score
+    >>> bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    >>> gg = GammaGamma(p=6.25, q=3.74, gamma=15.44)
+    >>> out = score(bg, gg, [0, 2], [0, 30.43], [38.86, 38.86], [0, 22.35], horizon=39)
+    >>> [round(float(v), 3) for v in out["expected_purchases"]], sorted(out)
+    ([0.195, 1.226], ['clv', 'expected_purchases', 'expected_spend', 'p_alive'])
+    """
+    x, tx, t = purchases._rfm(frequency, recency, T)
+    h = purchases._horizon(horizon)
+    if h.shape != (1,):
+        raise DataError("horizon must be one number", column="horizon")
+    if spend is not None:
+        if monetary_value is None:
+            raise DataError("a spend model needs monetary_value", column="monetary_value")
+        m = np.broadcast_to(
+            as_float_array(np.atleast_1d(monetary_value), "monetary_value"), x.shape
+        )
+        times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
+        horizons = purchases._horizon(times)
+    preds, params = purchases.predictions, purchases._values
+    names = ["p_alive", "expected_purchases"] + (["expected_spend", "clv"] if spend else [])
+    out = {name: np.empty(x.shape[0]) for name in names}
+    for lo in range(0, x.shape[0], chunk_size):
+        sl = slice(lo, lo + chunk_size)
+        alive = preds.p_alive(params, x[sl], tx[sl], t[sl])
+        out["p_alive"][sl] = alive
+        if preds.remaining is not None:
+            out["expected_purchases"][sl] = alive * preds.remaining(params, h, x[sl], t[sl])[:, 0]
+        else:
+            out["expected_purchases"][sl] = preds.conditional_expected_purchases(
+                params, h, x[sl], tx[sl], t[sl]
+            )
+        if spend is not None:
+            value = _spend(spend, x[sl], m[sl])
+            out["expected_spend"][sl] = value
+            out["clv"][sl] = value * preds.weighted_purchases(
+                params, horizons, weights, x[sl], tx[sl], t[sl], alive=alive
+            )
     return out
 
 
