@@ -113,6 +113,52 @@ def lifetimes_gg(data: dict[str, np.ndarray]) -> dict[str, float]:
     return {k: float(v) for k, v in fitter.params_.items()}
 
 
+PYMC_MODELS = {
+    "BGNBD": "BetaGeoModel",
+    "MBGNBD": "ModifiedBetaGeoModel",
+    "ParetoNBD": "ParetoNBDModel",
+    "GammaGamma": "GammaGammaModel",
+}
+
+
+def pymc_available() -> bool:
+    """PyMC-Marketing is not a relmark dependency: it is compared with only when installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("pymc_marketing") is not None
+
+
+def pymc_fit(name: str, data: dict[str, np.ndarray]) -> dict[str, float]:
+    """PyMC-Marketing's MAP fit (model building and compilation included, as a user pays)."""
+    from pymc_marketing import clv as pmc
+
+    if name == "GammaGamma":
+        buyers = data["frequency"] > 0
+        frame = pd.DataFrame(
+            {
+                "customer_id": np.arange(int(buyers.sum())),
+                "frequency": data["frequency"][buyers],
+                "monetary_value": data["monetary_value"][buyers],
+            }
+        )
+    else:
+        n = data["frequency"].shape[0]
+        frame = pd.DataFrame(
+            {
+                "customer_id": np.arange(n),
+                "frequency": data["frequency"],
+                "recency": data["recency"],
+                "T": data["T"],
+            }
+        )
+    model = getattr(pmc, PYMC_MODELS[name])(data=frame)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        idata = model.fit(method="map", progressbar=False)
+    post = idata.posterior
+    return {k: float(post[k].values.ravel()[0]) for k in post.data_vars if post[k].size == 1}
+
+
 def fmt(params: dict[str, float]) -> str:
     return " ".join(f"{k}={v:.4g}" for k, v in params.items())
 
@@ -130,6 +176,12 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="also trace lifetimes' peak memory (runs each lifetimes fit twice)",
     )
+    parser.add_argument(
+        "--pymc",
+        action="store_true",
+        help="also time PyMC-Marketing's MAP fit (when pymc-marketing is installed)",
+    )
+    parser.add_argument("--pymc-max", default="1M", help="largest size PyMC-Marketing is run at")
     args = parser.parse_args(argv)
     lt_max = parse_size(args.lifetimes_max)
     cpu = platform.processor() or "cpu"
@@ -154,6 +206,10 @@ def main(argv: list[str] | None = None) -> None:
                         else partial(lifetimes_fit, name, data)
                     )
                     lt_params, t_lt, mem_lt = measure(fit_lt, memory=args.lifetimes_memory)
+                t_pm = float("nan")
+                pm_params: dict[str, float] = {}
+                if args.pymc and pymc_available() and size <= parse_size(args.pymc_max):
+                    pm_params, t_pm, _ = measure(partial(pymc_fit, name, data), memory=False)
                 rows.append(
                     {
                         "variant": variant,
@@ -163,6 +219,8 @@ def main(argv: list[str] | None = None) -> None:
                         "relmark s": round(t_rm, 3),
                         "lifetimes s": round(t_lt, 3),
                         "ratio": round(t_lt / t_rm, 1) if t_lt == t_lt else "skipped",
+                        "PyMC-Marketing MAP s": round(t_pm, 3),
+                        "PyMC ratio": round(t_pm / t_rm, 1) if t_pm == t_pm else "skipped",
                         "relmark MiB": round(mem_rm, 1),
                         "lifetimes MiB": round(mem_lt, 1),
                     }
@@ -170,6 +228,7 @@ def main(argv: list[str] | None = None) -> None:
                 print(
                     f"[{variant} n={size:,}] {name}: relmark {t_rm:.3f}s ({fmt(model.params)})"
                     + (f"; lifetimes {t_lt:.3f}s ({fmt(lt_params)})" if lt_params else "")
+                    + (f"; PyMC-Marketing MAP {t_pm:.3f}s ({fmt(pm_params)})" if pm_params else "")
                 )
     print()
     print(pd.DataFrame(rows).to_string(index=False))
