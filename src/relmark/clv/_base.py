@@ -304,6 +304,12 @@ class CLVModel:
         Returns
         -------
         The fitted model; its :attr:`fit_result` holds standard errors, log-likelihood, AIC, ...
+
+        Notes
+        -----
+        While it runs, the fit limits the process's BLAS libraries to one thread (with
+        threadpoolctl) and restores them afterwards: its linear algebra is 4x4, and idle BLAS
+        workers woken by the optimiser slow the likelihood about twofold on two cores.
         """
         arrays, w = cls._coerce(data, weights, columns)
         with one_blas_thread():
