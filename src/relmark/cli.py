@@ -151,7 +151,7 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "score",
         help="per-customer P(alive), expected purchases, spend and CLV",
         description="Score every customer of a summary CSV: P(alive), expected purchases over "
-        "the horizon, expected spend per purchase and CLV with 95%% intervals from parameter "
+        "the horizon, expected spend per purchase and CLV with 95% intervals from parameter "
         "uncertainty. Models are fitted to the summary unless given as JSON.",
     )
     p.add_argument("summary", type=Path, help="summary CSV with monetary_value")

@@ -134,3 +134,14 @@ def test_view_command_writes_the_relationship_view(tmp_path: Path) -> None:
     assert len(view) == 2357
     for column in ("p_alive", "clv", "segment", "tier", "stage", "stage_rule", "level", "reason"):
         assert column in view.columns
+
+
+@pytest.mark.parametrize("command", ["demo", "summarize", "fit", "score", "view"])
+def test_every_help_text_renders_cleanly(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each subcommand's --help renders without raw format escapes (a literal '%%')."""
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--help"])
+    assert stop.value.code == 0
+    text = capsys.readouterr().out
+    assert "%%" not in text
+    assert f"relmark {command}" in text
