@@ -21,7 +21,6 @@ from relmark.clv import (
     SBG,
     GammaGamma,
     ParetoNBD,
-    clv,
     load_model,
 )
 from relmark.data import RFMSummary, calibration_holdout, summarize
@@ -59,7 +58,6 @@ __all__ = [
     "SchemaError",
     "__version__",
     "calibration_holdout",
-    "clv",
     "load_model",
     "summarize",
 ]

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import warnings
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,6 +55,9 @@ class Likelihood:
     loglik: LogLik
     grad: LogLikGrad | None = None
     value_and_grad: LogLikAndGrad | None = None
+    threads: bool = False
+    """Evaluate blocks of rows on all cores: pays for compute-bound likelihoods (Pareto/NBD:
+    1.4x on two cores), not for memory-bound ones (BG/NBD, Gamma-Gamma: no gain)."""
 
 
 def _objective(
@@ -61,6 +66,7 @@ def _objective(
     data: tuple[FloatArray, ...],
     weights: FloatArray,
     scale: float,
+    pool: ThreadPoolExecutor | None = None,
 ) -> Callable[[FloatArray], tuple[float, FloatArray]]:
     """Negative weighted log-likelihood (divided by ``scale``) and its gradient in ``u``.
 
@@ -91,16 +97,27 @@ def _objective(
                 e[i] = h
                 g[i] = (value(u + e) - value(u - e)) / (2 * h)
             return f, g
-        total = 0.0
-        g_theta = np.zeros_like(u)
-        for block, w in blocks:
+
+        def one(part: tuple[tuple[FloatArray, ...], FloatArray]) -> tuple[float, FloatArray]:
+            block, w = part
             if lik.value_and_grad is not None:
                 ll, grads = lik.value_and_grad(theta, *block)
             else:
                 assert lik.grad is not None
                 ll, grads = lik.loglik(theta, *block), lik.grad(theta, *block)
-            total += float(np.einsum("i,i->", w, ll))  # not BLAS: its threads cost more here
-            g_theta += np.einsum("i,ij->j", w, grads)
+            # einsum, not BLAS: its threads cost more than they give here
+            return float(np.einsum("i,i->", w, ll)), np.einsum("i,ij->j", w, grads)
+
+        threaded = pool is not None and len(blocks) > 1
+        parts = list(pool.map(one, blocks)) if threaded else [one(b) for b in blocks]  # type: ignore[union-attr]
+        total = 0.0
+        g_theta = np.zeros_like(u)
+        for (
+            block_value,
+            block_grad,
+        ) in parts:  # in block order: the same sums with or without threads
+            total += block_value
+            g_theta += block_grad
         return -total / scale, -g_theta / scale * pset.jacobian(u)
 
     return fun
@@ -251,10 +268,39 @@ def fit_mle(
     quiet
         Do not warn about non-convergence (for exploratory fits whose result is checked).
     """
+    workers = min(os.cpu_count() or 1, 8)
+    if not lik.threads or workers < 2 or weights.shape[0] < 2 * _BLOCK_ROWS:
+        return _fit_mle(
+            model=model, pset=pset, lik=lik, data=data, weights=weights, start=start,
+            gtol=gtol, lltol=lltol, maxiter=maxiter, extra=extra, quiet=quiet,
+        )  # fmt: skip
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relmark-fit") as pool:
+        return _fit_mle(
+            model=model, pset=pset, lik=lik, data=data, weights=weights, start=start,
+            gtol=gtol, lltol=lltol, maxiter=maxiter, extra=extra, quiet=quiet, pool=pool,
+        )  # fmt: skip
+
+
+def _fit_mle(
+    *,
+    model: str,
+    pset: ParamSet,
+    lik: Likelihood,
+    data: tuple[FloatArray, ...],
+    weights: FloatArray,
+    start: FloatArray,
+    gtol: float = 1e-6,
+    lltol: float = 1e-8,
+    maxiter: int = 2000,
+    extra: dict[str, Any] | None = None,
+    quiet: bool = False,
+    pool: ThreadPoolExecutor | None = None,
+) -> FitResult:
+    """The body of :func:`fit_mle`, with an optional thread pool for the likelihood."""
     nobs = float(weights.sum())
     u0 = pset.to_unconstrained(np.asarray(start, dtype=np.float64))
     n_rows = weights.shape[0]
-    fun = _objective(lik, pset, data, weights, nobs)
+    fun = _objective(lik, pset, data, weights, nobs, pool)
     large = n_rows > 3 * _WARM_ROWS
 
     def check_finite(f: float, g: FloatArray, where: str) -> None:
@@ -276,7 +322,7 @@ def fit_mle(
             stride = n_rows // size
             sub = tuple(np.ascontiguousarray(d[::stride]) for d in data)
             w_sub = np.ascontiguousarray(weights[::stride])
-            warm = _objective(lik, pset, sub, w_sub, float(w_sub.sum()))
+            warm = _objective(lik, pset, sub, w_sub, float(w_sub.sum()), pool)
             if level == 0:
                 check_finite(*warm(u), f"at the start values {start!r}")
                 res = minimize(warm, u, jac=True, method="L-BFGS-B", options={"maxiter": maxiter})

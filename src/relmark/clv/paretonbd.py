@@ -433,7 +433,9 @@ class ParetoNBD(RFMModel):
 
     name: ClassVar[str] = "ParetoNBD"
     param_set: ClassVar[ParamSet] = PARAMS
-    likelihood: ClassVar[Likelihood] = Likelihood(loglik, value_and_grad=loglik_and_grad)
+    likelihood: ClassVar[Likelihood] = Likelihood(
+        loglik, value_and_grad=loglik_and_grad, threads=True
+    )
     predictions: ClassVar[Predictions] = Predictions(
         p_alive,
         conditional_expected_purchases,
