@@ -397,7 +397,7 @@ def _fit_mle(
         params_array=theta,
         cov_unconstrained=cov_u,
         jacobian=pset.jacobian(u),
-        loglik=float(weights @ lik.loglik(theta, *data)),
+        loglik=-f * nobs,  # the sum at the estimates, from the last evaluation
         nobs=round(nobs),
         n_unique=int(weights.size),
         converged=converged,
