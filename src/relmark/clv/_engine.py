@@ -228,6 +228,17 @@ def _decrement(hess: FloatArray, g: FloatArray, nobs: float) -> float:
     return np.inf if step is None else 0.5 * float(g @ step) * nobs
 
 
+@contextlib.contextmanager
+def _thread_pool(lik: Likelihood, n_rows: int) -> Iterator[ThreadPoolExecutor | None]:
+    """A pool of threads for likelihoods that ask for one (on data of at least two blocks)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if not lik.threads or workers < 2 or n_rows < 2 * _BLOCK_ROWS:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relmark-fit") as pool:
+        yield pool
+
+
 def fit_mle(
     *,
     model: str,
@@ -268,143 +279,117 @@ def fit_mle(
     quiet
         Do not warn about non-convergence (for exploratory fits whose result is checked).
     """
-    workers = min(os.cpu_count() or 1, 8)
-    if not lik.threads or workers < 2 or weights.shape[0] < 2 * _BLOCK_ROWS:
-        return _fit_mle(
-            model=model, pset=pset, lik=lik, data=data, weights=weights, start=start,
-            gtol=gtol, lltol=lltol, maxiter=maxiter, extra=extra, quiet=quiet,
-        )  # fmt: skip
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="relmark-fit") as pool:
-        return _fit_mle(
-            model=model, pset=pset, lik=lik, data=data, weights=weights, start=start,
-            gtol=gtol, lltol=lltol, maxiter=maxiter, extra=extra, quiet=quiet, pool=pool,
-        )  # fmt: skip
+    with _thread_pool(lik, weights.shape[0]) as pool:
+        nobs = float(weights.sum())
+        u0 = pset.to_unconstrained(np.asarray(start, dtype=np.float64))
+        n_rows = weights.shape[0]
+        fun = _objective(lik, pset, data, weights, nobs, pool)
+        large = n_rows > 3 * _WARM_ROWS
 
+        def check_finite(f: float, g: FloatArray, where: str) -> None:
+            if not np.isfinite(f) or not np.all(np.isfinite(g)):
+                raise ConvergenceError(f"{model}: the log-likelihood is not finite {where}")
 
-def _fit_mle(
-    *,
-    model: str,
-    pset: ParamSet,
-    lik: Likelihood,
-    data: tuple[FloatArray, ...],
-    weights: FloatArray,
-    start: FloatArray,
-    gtol: float = 1e-6,
-    lltol: float = 1e-8,
-    maxiter: int = 2000,
-    extra: dict[str, Any] | None = None,
-    quiet: bool = False,
-    pool: ThreadPoolExecutor | None = None,
-) -> FitResult:
-    """The body of :func:`fit_mle`, with an optional thread pool for the likelihood."""
-    nobs = float(weights.sum())
-    u0 = pset.to_unconstrained(np.asarray(start, dtype=np.float64))
-    n_rows = weights.shape[0]
-    fun = _objective(lik, pset, data, weights, nobs, pool)
-    large = n_rows > 3 * _WARM_ROWS
-
-    def check_finite(f: float, g: FloatArray, where: str) -> None:
-        if not np.isfinite(f) or not np.all(np.isfinite(g)):
-            raise ConvergenceError(f"{model}: the log-likelihood is not finite {where}")
-
-    if not large:
-        check_finite(*fun(u0), f"at the start values {start!r}")
-    hess: FloatArray | None = None
-    if large:
-        # Large data: systematic subsamples of 10k, 100k, ... rows find the optimum's
-        # neighbourhood and a Hessian good enough to steer Newton steps on the full data, at a
-        # fraction of the cost. Each level starts from the previous level's optimum.
-        sizes = [_WARM_ROWS]
-        while sizes[-1] * 30 <= n_rows:
-            sizes.append(sizes[-1] * 10)
-        u = u0
-        for level, size in enumerate(sizes):
-            stride = n_rows // size
-            sub = tuple(np.ascontiguousarray(d[::stride]) for d in data)
-            w_sub = np.ascontiguousarray(weights[::stride])
-            warm = _objective(lik, pset, sub, w_sub, float(w_sub.sum()), pool)
-            if level == 0:
-                check_finite(*warm(u), f"at the start values {start!r}")
-                res = minimize(warm, u, jac=True, method="L-BFGS-B", options={"maxiter": maxiter})
-                u = np.asarray(res.x, dtype=np.float64)
-                hess = _hessian(warm, u)
-            else:
-                assert hess is not None
-                f_sub, g_sub = warm(u)
-                u, _, g_sub, hess, fresh_sub, _ = _newton(
-                    warm, u, f_sub, g_sub, hess, False, float(w_sub.sum()), gtol, lltol, 4
+        if not large:
+            check_finite(*fun(u0), f"at the start values {start!r}")
+        hess: FloatArray | None = None
+        if large:
+            # Large data: systematic subsamples of 10k, 100k, ... rows find the optimum's
+            # neighbourhood and a Hessian good enough to steer Newton steps on the full data, at a
+            # fraction of the cost. Each level starts from the previous level's optimum.
+            sizes = [_WARM_ROWS]
+            while sizes[-1] * 30 <= n_rows:
+                sizes.append(sizes[-1] * 10)
+            u = u0
+            for level, size in enumerate(sizes):
+                stride = n_rows // size
+                sub = tuple(np.ascontiguousarray(d[::stride]) for d in data)
+                w_sub = np.ascontiguousarray(weights[::stride])
+                warm = _objective(lik, pset, sub, w_sub, float(w_sub.sum()), pool)
+                if level == 0:
+                    check_finite(*warm(u), f"at the start values {start!r}")
+                    res = minimize(
+                        warm, u, jac=True, method="L-BFGS-B", options={"maxiter": maxiter}
+                    )
+                    u = np.asarray(res.x, dtype=np.float64)
+                    hess = _hessian(warm, u)
+                else:
+                    assert hess is not None
+                    f_sub, g_sub = warm(u)
+                    u, _, g_sub, hess, fresh_sub, _ = _newton(
+                        warm, u, f_sub, g_sub, hess, False, float(w_sub.sum()), gtol, lltol, 4
+                    )
+                    if not fresh_sub:
+                        hess = _hessian(warm, u, g0=g_sub)
+            f, g = fun(u)
+            check_finite(
+                f,
+                g,
+                f"on the full data at the subsample's estimates {pset.from_unconstrained(u)!r}",
+            )
+        else:
+            res = minimize(
+                fun, u0, jac=True, method="L-BFGS-B", options={"maxiter": maxiter, "gtol": 1e-12}
+            )
+            u = np.asarray(res.x, dtype=np.float64)
+            f, g = fun(u)
+        n_iter, n_fev = int(res.nit), int(res.nfev)
+        fresh = hess is None
+        if hess is None:
+            hess = _hessian(fun, u)
+        for _round in range(3):
+            # A subsample's Hessian steers only the first few steps: when the parameters are weakly
+            # identified it is too rough for fast convergence, and a full-data Hessian pays.
+            u, f, g, hess, fresh, steps = _newton(
+                fun, u, f, g, hess, fresh, nobs, gtol, lltol, max_steps=4 if _round == 0 else 12
+            )
+            n_iter += steps
+            if not large or fresh:
+                break
+            if _round > 0 and steps <= 2:
+                break  # a full-data Hessian from a step or two ago: good for the covariance too
+            # The covariance needs the full-data Hessian at the optimum: forward differences of
+            # the gradient (k evaluations) are accurate to ~1e-5 relative there.
+            hess, fresh = _hessian(fun, u, g0=g), True
+            if 0 <= _decrement(hess, g, nobs) <= lltol:
+                break
+        decrement = _decrement(hess, g, nobs)
+        grad_norm = float(np.max(np.abs(g)))
+        eig = np.linalg.eigvalsh(hess)
+        if np.all(eig > 0):
+            cov_u: FloatArray = np.linalg.inv(hess * nobs).astype(np.float64)
+        else:
+            cov_u = np.full_like(hess, np.nan)
+            if not quiet:
+                warnings.warn(
+                    f"{model}: the Hessian at the estimates is not positive definite; the "
+                    "parameters are not identified by these data and standard errors are NaN",
+                    ConvergenceWarning,
+                    stacklevel=3,
                 )
-                if not fresh_sub:
-                    hess = _hessian(warm, u, g0=g_sub)
-        f, g = fun(u)
-        check_finite(
-            f,
-            g,
-            f"on the full data at the subsample's estimates {pset.from_unconstrained(u)!r}",
-        )
-    else:
-        res = minimize(
-            fun, u0, jac=True, method="L-BFGS-B", options={"maxiter": maxiter, "gtol": 1e-12}
-        )
-        u = np.asarray(res.x, dtype=np.float64)
-        f, g = fun(u)
-    n_iter, n_fev = int(res.nit), int(res.nfev)
-    fresh = hess is None
-    if hess is None:
-        hess = _hessian(fun, u)
-    for _round in range(3):
-        # A subsample's Hessian steers only the first few steps: when the parameters are weakly
-        # identified it is too rough for fast convergence, and a full-data Hessian pays.
-        u, f, g, hess, fresh, steps = _newton(
-            fun, u, f, g, hess, fresh, nobs, gtol, lltol, max_steps=4 if _round == 0 else 12
-        )
-        n_iter += steps
-        if not large or fresh:
-            break
-        if _round > 0 and steps <= 2:
-            break  # a full-data Hessian from a step or two ago: good for the covariance too
-        # The covariance needs the full-data Hessian at the optimum: forward differences of
-        # the gradient (k evaluations) are accurate to ~1e-5 relative there.
-        hess, fresh = _hessian(fun, u, g0=g), True
-        if 0 <= _decrement(hess, g, nobs) <= lltol:
-            break
-    decrement = _decrement(hess, g, nobs)
-    grad_norm = float(np.max(np.abs(g)))
-    eig = np.linalg.eigvalsh(hess)
-    if np.all(eig > 0):
-        cov_u: FloatArray = np.linalg.inv(hess * nobs).astype(np.float64)
-    else:
-        cov_u = np.full_like(hess, np.nan)
-        if not quiet:
+        converged = bool(grad_norm <= gtol and 0 <= decrement <= lltol)
+        theta = pset.from_unconstrained(u)
+        if not converged and not quiet:
             warnings.warn(
-                f"{model}: the Hessian at the estimates is not positive definite; the "
-                "parameters are not identified by these data and standard errors are NaN",
+                f"{model}: the fit did not converge (per-customer |gradient| {grad_norm:.2e}, "
+                f"log-likelihood still to gain {decrement:.2e}); estimates {theta.tolist()}",
                 ConvergenceWarning,
                 stacklevel=3,
             )
-    converged = bool(grad_norm <= gtol and 0 <= decrement <= lltol)
-    theta = pset.from_unconstrained(u)
-    if not converged and not quiet:
-        warnings.warn(
-            f"{model}: the fit did not converge (per-customer |gradient| {grad_norm:.2e}, "
-            f"log-likelihood still to gain {decrement:.2e}); estimates {theta.tolist()}",
-            ConvergenceWarning,
-            stacklevel=3,
+        return FitResult(
+            model=model,
+            param_names=pset.names,
+            params_array=theta,
+            cov_unconstrained=cov_u,
+            jacobian=pset.jacobian(u),
+            loglik=-f * nobs,  # the sum at the estimates, from the last evaluation
+            nobs=round(nobs),
+            n_unique=int(weights.size),
+            converged=converged,
+            grad_norm=grad_norm,
+            loglik_change=float(decrement),
+            n_iter=n_iter,
+            n_fev=n_fev,
+            message=str(res.message),
+            extra=dict(extra or {}),
         )
-    return FitResult(
-        model=model,
-        param_names=pset.names,
-        params_array=theta,
-        cov_unconstrained=cov_u,
-        jacobian=pset.jacobian(u),
-        loglik=-f * nobs,  # the sum at the estimates, from the last evaluation
-        nobs=round(nobs),
-        n_unique=int(weights.size),
-        converged=converged,
-        grad_norm=grad_norm,
-        loglik_change=float(decrement),
-        n_iter=n_iter,
-        n_fev=n_fev,
-        message=str(res.message),
-        extra=dict(extra or {}),
-    )

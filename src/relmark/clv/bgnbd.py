@@ -242,6 +242,26 @@ def _lagrange(at: FloatArray | float, nodes: FloatArray, values: list[FloatArray
     return out
 
 
+def _item(v: FloatArray | float) -> float:
+    """The value of a one-element array (or a number) as a Python float."""
+    return float(v.item()) if isinstance(v, np.ndarray | np.generic) else float(v)
+
+
+def _one_remaining(a: float, b_x: float, r_x: float, t: float, alpha_t: float) -> float | None:
+    """:func:`_scaled_remaining` for one customer and horizon in Python floats (a service's
+    request: ten times cheaper than one-element arrays); None near the removable
+    singularities, which the array path bridges."""
+    c0 = a + b_x - 1.0
+    if abs(a - 1.0) <= 2e-3 or abs(c0) <= 2e-3:
+        return None
+    log1mz = -math.log1p(t / alpha_t)
+    first = -log1mz * float(exprel((a - 1.0) * log1mz))
+    hyp = float(special.hyp2f1(c0 - r_x, a - 1.0, c0, t / (alpha_t + t)))
+    if not math.isfinite(hyp):  # scipy's failures: the repaired function
+        hyp = float(hyp2f1(c0 - r_x, a - 1.0, c0, t / (alpha_t + t)))
+    return c0 * (first - math.exp((a - 1.0) * log1mz) * (hyp - 1.0) / (a - 1.0))
+
+
 def _scaled_remaining(
     a: float, b_x: FloatArray, r_x: FloatArray, t: FloatArray, alpha_t: FloatArray
 ) -> FloatArray:
@@ -254,15 +274,11 @@ def _scaled_remaining(
     ``a + b' - 1`` cancels).
     """
     d = 1e-3
-    one = np.size(t) == np.size(b_x) == np.size(r_x) == np.size(alpha_t) == 1
-    c0 = float(a + np.ravel(b_x)[0] - 1.0)
-    if one and abs(a - 1.0) > 2 * d and abs(c0) > 2 * d:  # one value: Python floats
-        t0, alpha0 = float(np.ravel(t)[0]), float(np.ravel(alpha_t)[0])
-        log1mz0 = -math.log1p(t0 / alpha0)
-        first = -log1mz0 * float(exprel((a - 1.0) * log1mz0))
-        hyp = float(hyp2f1(c0 - float(np.ravel(r_x)[0]), a - 1.0, c0, t0 / (alpha0 + t0)))
-        h0 = first - math.exp((a - 1.0) * log1mz0) * (hyp - 1.0) / (a - 1.0)
-        return np.full(np.broadcast_shapes(t.shape, b_x.shape, alpha_t.shape), c0 * h0)
+    if np.size(t) == np.size(b_x) == np.size(r_x) == np.size(alpha_t) == 1:
+        value = _one_remaining(a, _item(b_x), _item(r_x), _item(t), _item(alpha_t))
+        if value is not None:
+            shape = np.broadcast_shapes(np.shape(t), np.shape(b_x), np.shape(alpha_t))
+            return np.full(shape, value)
     z = t / (alpha_t + t)
     log1mz = -np.log1p(t / alpha_t)
     cc = a + b_x - 1.0
