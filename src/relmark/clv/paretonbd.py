@@ -434,7 +434,7 @@ class ParetoNBD(RFMModel):
     name: ClassVar[str] = "ParetoNBD"
     param_set: ClassVar[ParamSet] = PARAMS
     likelihood: ClassVar[Likelihood] = Likelihood(
-        loglik, value_and_grad=loglik_and_grad, threads=True
+        loglik, value_and_grad=loglik_and_grad, expensive=True
     )
     predictions: ClassVar[Predictions] = Predictions(
         p_alive,
