@@ -229,7 +229,8 @@ class GammaGamma(CLVModel):
         :class:`~relmark.errors.ParameterError` rather than return a boundary estimate.
         """
         (x, z), w = cls._coerce(data, weights, columns)
-        zero = (x > 0) & (z == 0)
+        keep = x > 0
+        zero = keep & (z == 0)
         if zero.any():
             raise DataError(
                 "repeat buyers with a mean spend of 0 have no Gamma-Gamma density; exclude them "
@@ -237,15 +238,14 @@ class GammaGamma(CLVModel):
                 column="monetary_value",
                 rows=np.flatnonzero(zero)[:10].tolist(),
             )
-        keep = x > 0
-        if not keep.any():
+        n_keep = int(np.count_nonzero(keep))
+        if n_keep == 0:
             raise DataError("no customer has repeat purchases: spend cannot be fitted")
-        w_all = np.ones(x.shape[0]) if w is None else w
-        n_excluded = round(float(w_all[~keep].sum()))
+        n_excluded = x.shape[0] - n_keep if w is None else round(float(w[~keep].sum()))
         try:
             model = super().fit(
                 {"frequency": x[keep], "monetary_value": z[keep]},
-                weights=w_all[keep],
+                weights=None if w is None else w[keep],
                 start=start,
                 compress=compress,
                 time_unit=time_unit if time_unit is not None else getattr(data, "time_unit", None),
