@@ -139,3 +139,10 @@ def test_score_without_spend_and_bad_arguments() -> None:
     with pytest.raises(DataError) as err:
         score(bg, None, [2.0], [30.43], [38.86], horizon=[13.0, 39.0])  # type: ignore[arg-type]
     assert err.value.column == "horizon"
+    rfm = ([0, 2], [0, 30.43], [38.86, 38.86], [0, 22.35, 3.0])  # one spend too many
+    with pytest.raises(DataError, match="3 values for 2 customers") as err:
+        score(bg, gg, *rfm, horizon=39.0)
+    assert err.value.column == "monetary_value"
+    with pytest.raises(DataError, match="3 values for 2 customers") as err:
+        clv(bg, gg, *rfm)
+    assert err.value.column == "monetary_value"

@@ -109,14 +109,14 @@ def _objective(
             # einsum, not BLAS: its threads cost more than they give here
             return float(np.einsum("i,i->", w, ll)), np.einsum("i,ij->j", w, grads)
 
-        threaded = pool is not None and len(blocks) > 1
-        parts = list(pool.map(one, blocks)) if threaded else [one(b) for b in blocks]  # type: ignore[union-attr]
+        if pool is not None and len(blocks) > 1:
+            parts = list(pool.map(one, blocks))
+        else:
+            parts = [one(block) for block in blocks]
         total = 0.0
         g_theta = np.zeros_like(u)
-        for (
-            block_value,
-            block_grad,
-        ) in parts:  # in block order: the same sums with or without threads
+        # summed in block order: the same result with or without threads
+        for block_value, block_grad in parts:
             total += block_value
             g_theta += block_grad
         return -total / scale, -g_theta / scale * pset.jacobian(u)

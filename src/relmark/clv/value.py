@@ -114,7 +114,7 @@ def clv(
     if isinstance(purchases, RFMModel):
         # validate once, then one weighted sum over horizons per chunk of customers
         x, tx, t = purchases._rfm(frequency, recency, T)
-        x, tx, t, m = np.broadcast_arrays(x, tx, t, m_arr)
+        m = _matching(m_arr, x)
         horizons = purchases._horizon(times)
         out = np.empty(x.shape[0])
         for lo in range(0, x.shape[0], chunk_size):
@@ -140,6 +140,16 @@ def clv(
         ).reshape(n, periods)
         out[sl] = _spend(spend, x[sl], m[sl]) * (cumulative @ weights)
     return out
+
+
+def _matching(m: FloatArray, x: FloatArray) -> FloatArray:
+    """``monetary_value`` broadcast to the customers, or a DataError naming it."""
+    if m.shape not in ((1,), x.shape):
+        raise DataError(
+            f"monetary_value has {m.shape[0]} values for {x.shape[0]} customers",
+            column="monetary_value",
+        )
+    return np.broadcast_to(m, x.shape)
 
 
 def _horizon_weights(
@@ -195,13 +205,12 @@ def score(
     if spend is not None:
         if monetary_value is None:
             raise DataError("a spend model needs monetary_value", column="monetary_value")
-        m = np.broadcast_to(
-            as_float_array(np.atleast_1d(monetary_value), "monetary_value"), x.shape
-        )
+        m = _matching(as_float_array(np.atleast_1d(monetary_value), "monetary_value"), x)
         times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
         horizons = purchases._horizon(times)
     preds, params = purchases.predictions, purchases._values
-    names = ["p_alive", "expected_purchases"] + (["expected_spend", "clv"] if spend else [])
+    names = ["p_alive", "expected_purchases"]
+    names += ["expected_spend", "clv"] if spend is not None else []
     out = {name: np.empty(x.shape[0]) for name in names}
     for lo in range(0, x.shape[0], chunk_size):
         sl = slice(lo, lo + chunk_size)
