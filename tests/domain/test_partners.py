@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
 
 from relmark.domain import (
     Channel,
@@ -36,6 +37,7 @@ from relmark.domain import (
     ticket_metrics,
 )
 from relmark.errors import DataError, LedgerError
+from tests.domain import strategies
 
 T0 = datetime(2024, 6, 1, 12, tzinfo=UTC)
 
@@ -227,3 +229,35 @@ def test_reward_ledger_pays_once_and_respects_the_cap() -> None:
     assert ledger.pay(other, period="2024-07", program=program).total("EUR") == eur("30")
     with pytest.raises(LedgerError, match="not qualified"):
         RewardLedger().pay(base, period="2024-06", program=program)
+
+
+@settings(max_examples=150, deadline=None)
+@given(program=strategies.programs(), attempts=strategies.payments())
+def test_reward_ledger_against_a_reference_model(
+    program: ReferralProgram, attempts: list[tuple[int, str, ReferralStatus]]
+) -> None:
+    """Random sequences of payments: the ledger accepts exactly what a plain reference model
+    (a set of paid referrals, a count per period) accepts, a refused payment leaves it
+    unchanged, and its total is always count x cost per referral."""
+    ledger = RewardLedger()
+    paid: set[int] = set()
+    per_period: dict[str, int] = {}
+    cap = program.max_rewards_per_period
+    for number, period, status in attempts:
+        ref = strategies.referral(number, status)
+        allowed = (
+            status is ReferralStatus.QUALIFIED
+            and number not in paid
+            and (cap is None or per_period.get(period, 0) < cap)
+        )
+        if allowed:
+            ledger = ledger.pay(ref, period=period, program=program)
+            paid.add(number)
+            per_period[period] = per_period.get(period, 0) + 1
+        else:
+            before = ledger
+            with pytest.raises(LedgerError):
+                ledger.pay(ref, period=period, program=program)
+            assert ledger == before
+        assert len(ledger.paid) == len(paid)
+        assert ledger.total("EUR").amount == len(paid) * program.cost_per_referral.amount
