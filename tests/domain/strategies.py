@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from relmark.domain import Money, Referral, ReferralProgram, ReferralStatus
+from relmark.domain import Conversion, Money, Referral, ReferralProgram, ReferralStatus
 
 T0 = datetime(2024, 6, 1, 12, tzinfo=UTC)
 
@@ -52,3 +52,30 @@ def payments() -> st.SearchStrategy[list[tuple[int, str, ReferralStatus]]]:
         ),
         max_size=25,
     )
+
+
+def conversions(currency: str = "EUR") -> st.SearchStrategy[list[Conversion]]:
+    """One publisher's orders over 60 days before ``T0``, some refunded in part or in full."""
+
+    def build(i: int, cents: int, days: int, refund: str) -> Conversion:
+        gross = Money(amount=Decimal(cents) / 100, currency=currency)
+        refunded = {
+            "none": None,
+            "part": Money(amount=Decimal(cents // 2) / 100, currency=currency),
+            "full": gross,
+        }[refund]
+        return Conversion(
+            order_id=f"o{i}",
+            customer_id=f"c{i}",
+            at=T0 - timedelta(days=days),
+            gross=gross,
+            refunded=refunded,
+            refunded_at=None if refunded is None else T0,
+        )
+
+    return st.lists(
+        st.tuples(
+            st.integers(1, 500_000), st.integers(0, 60), st.sampled_from(["none", "part", "full"])
+        ),
+        max_size=12,
+    ).map(lambda rows: [build(i, *row) for i, row in enumerate(rows)])

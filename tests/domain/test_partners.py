@@ -9,6 +9,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relmark.domain import (
     Channel,
@@ -261,3 +262,32 @@ def test_reward_ledger_against_a_reference_model(
             assert ledger == before
         assert len(ledger.paid) == len(paid)
         assert ledger.total("EUR").amount == len(paid) * program.cost_per_referral.amount
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    orders=strategies.conversions(),
+    rate=st.sampled_from([Decimal("0.05"), Decimal("0.1"), Decimal("0.125")]),
+    base=st.sampled_from(["gross", "net"]),
+    days=st.integers(1, 45),
+)
+def test_statement_invariants_over_random_orders(
+    orders: list[Conversion], rate: Decimal, base: str, days: int
+) -> None:
+    """For a flat revenue share, over random orders, refunds and return windows: held +
+    payable is the earned commission within the two roundings (one cent), the claw-back is the
+    gross share of the fully refunded orders, nothing is negative, and a later statement date
+    only moves commission from held to payable."""
+    pub = Publisher(id="p1", name="P", email="p@x.com")
+    plan = CommissionPlan(revenue_share=rate, base=base)  # type: ignore[arg-type]
+    window = timedelta(days=days)
+    now = payout_statement(pub, plan, orders, as_of=T0, return_window=window)
+    later = payout_statement(pub, plan, orders, as_of=T0 + window, return_window=window)
+    for st_ in (now, later):
+        assert min(st_.earned, st_.held, st_.payable, st_.clawed_back) >= 0
+        assert abs(st_.held + st_.payable - st_.earned) <= Decimal("0.01")
+    full = sum((o.gross.amount for o in orders if o.refunded == o.gross), Decimal(0))
+    assert now.clawed_back == (full * rate).quantize(Decimal("0.01"))
+    assert later.held == 0  # every return window has closed
+    assert later.payable >= now.payable
+    assert later.earned == now.earned
