@@ -60,12 +60,10 @@ def hyp2f1(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLik
     1.0015845844
     """
     a, b, c, z = (np.asarray(v, dtype=np.float64) for v in (a, b, c, z))
-    out = np.asarray(special.hyp2f1(a, b, c, z), dtype=np.float64)
+    out = np.array(special.hyp2f1(a, b, c, z), dtype=np.float64, ndmin=1)
     bad = ~np.isfinite(out)
     if bad.any():
-        shape = out.shape
-        args = [np.broadcast_to(v, shape)[bad] for v in (a, b, c, z)]
-        out = out.copy() if out.ndim else out.reshape(1)
-        out.reshape(-1)[bad.reshape(-1)] = _series(*args)
-        out = out.reshape(shape)
-    return out
+        args = [np.broadcast_to(v, out.shape)[bad] for v in (a, b, c, z)]
+        out[bad] = _series(*args)
+    result: FloatArray = out.reshape(np.broadcast_shapes(a.shape, b.shape, c.shape, z.shape))
+    return result
