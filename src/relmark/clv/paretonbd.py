@@ -216,31 +216,37 @@ def loglik_and_grad(
     rx = r + x
     big_r = r + s + x
     d = big_r + 1.0
-    ones, zeros = np.ones_like(x), np.zeros_like(x)
     log_a_t, log_b_t = np.log(alpha + T_), np.log(beta + T_)
     l_alive = -rx * log_a_t - s * log_b_t
     d_alive = (-log_a_t, -rx / (alpha + T_), -log_b_t, -s / (beta + T_))
 
     def term(tau: FloatArray) -> tuple[FloatArray, list[FloatArray], FloatArray]:
-        """log of one hypergeometric term, its gradient, and its z."""
+        """log of one hypergeometric term, its gradient in (r, alpha, s, beta), and its z.
+
+        G = 2F1(1, c; d; z) with d = r + s + x + 1; c = r + x (alpha >= beta) or s + 1."""
         a_tau, b_tau = alpha + tau, beta + tau
         log_a, log_b = np.log(a_tau), np.log(b_tau)
-        if alpha >= beta:
-            c, dc = rx, (ones, zeros, zeros, zeros)
-            z = (alpha - beta) / a_tau
-            dz = (zeros, b_tau / a_tau**2, zeros, -1.0 / a_tau)
+        first = alpha >= beta
+        z = (alpha - beta) / a_tau if first else (beta - alpha) / b_tau
+        c = rx if first else np.full_like(x, s + 1.0)
+        g, g_c, g_d, g_z = _series(c, d, np.minimum(z, _SERIES_MAX_Z))
+        dz_g = g_z / g
+        if first:  # c = r + x: dG/dr = G_c + G_d, dG/ds = G_d
             e = -rx * log_a - s * log_b
-            de = [-log_a, -rx / a_tau, -log_b, -s / b_tau]
-        else:
-            c, dc = np.full_like(x, s + 1.0), (zeros, zeros, ones, zeros)
-            z = (beta - alpha) / b_tau
-            dz = (zeros, -1.0 / b_tau, zeros, a_tau / b_tau**2)
+            grads = [
+                -log_a + (g_c + g_d) / g,
+                -rx / a_tau + dz_g * b_tau / a_tau**2,
+                -log_b + g_d / g,
+                -s / b_tau - dz_g / a_tau,
+            ]
+        else:  # c = s + 1: dG/dr = G_d, dG/ds = G_c + G_d
             e = (1.0 - rx) * log_a - (s + 1.0) * log_b
-            de = [-log_a, (1.0 - rx) / a_tau, -log_b, -(s + 1.0) / b_tau]
-        zs = np.minimum(z, _SERIES_MAX_Z)
-        g, g_c, g_d, g_z = _series(c, d, zs)
-        dd = (ones, zeros, ones, zeros)
-        grads = [de[i] + (g_c * dc[i] + g_d * dd[i] + g_z * dz[i]) / g for i in range(4)]
+            grads = [
+                -log_a + g_d / g,
+                (1.0 - rx) / a_tau - dz_g / b_tau,
+                -log_b + (g_c + g_d) / g,
+                -(s + 1.0) / b_tau + dz_g * a_tau / b_tau**2,
+            ]
         return e + np.log(g), grads, z
 
     l1, d1, z1 = term(tx)
@@ -255,14 +261,15 @@ def loglik_and_grad(
     p_dead = np.exp(np.log(s) + log_int - log_bracket)  # 0 when t_x = T
     q = np.exp(diff)
     safe = np.where(one_minus_q > 0, one_minus_q, 1.0)
-    d_log_s = (zeros, zeros, ones / s, zeros)
-    d_log_r = (1.0 / big_r, zeros, 1.0 / big_r, zeros)
-    own = (digamma(rx) - digamma(r) + np.log(alpha), r / alpha + zeros, np.log(beta) + zeros)
+    inv_r = 1.0 / big_r
+    d_log_s = (0.0, 0.0, 1.0 / s, 0.0)  # d ln s
+    d_log_r = (inv_r, 0.0, inv_r, 0.0)  # d ln(r + s + x)
+    own = (digamma(rx) - digamma(r) + np.log(alpha), r / alpha, np.log(beta), s / beta)
     grad = np.empty((x.shape[0], 4))
     for i in range(4):
         d_int = (d1[i] - q * d2[i]) / safe - d_log_r[i]
         d_bracket = p_live * d_alive[i] + np.where(p_dead > 0, p_dead * (d_log_s[i] + d_int), 0.0)
-        grad[:, i] = d_bracket + (own[i] if i < 3 else s / beta)
+        grad[:, i] = d_bracket + own[i]
     far = z1 > _SERIES_MAX_Z
     if far.any():  # the series would be slow there: central differences of the exact form
         rows = (x[far], tx[far], T_[far])
