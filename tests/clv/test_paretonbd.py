@@ -10,6 +10,7 @@ import pytest
 
 from relmark.clv import ParetoNBD, paretonbd
 from relmark.datasets import load_cdnow_summary
+from relmark.errors import NumericalWarning
 
 PUBLISHED = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
 
@@ -235,3 +236,14 @@ def test_threaded_evaluation_equals_the_serial_one_and_the_fits_agree() -> None:
     bse = np.array(list(fast.fit_result.bse.values()))
     z = (fast.params_array - truth.params_array) / bse
     assert np.all(np.abs(z) < 5), z
+
+
+def test_values_beyond_double_precision_warn_instead_of_passing_silently() -> None:
+    """With alpha / beta = 10^4 and r + x in the hundreds, neither scipy's hyp2f1 nor its series
+    gives the likelihood's hypergeometric term: P(alive) is NaN and a NumericalWarning says so
+    (rather than a silent NaN or a RuntimeWarning from numpy). A known limit, not a result."""
+    p = np.array([585.0, 1e4, 3.03, 1.0])
+    args = (np.array([5000.0, 2.0]), np.array([1.0, 1.0]), np.array([50.0, 50.0]))
+    with pytest.warns(NumericalWarning, match="not finite for 2 of 2"):
+        got = paretonbd.p_alive(p, *args)
+    assert np.isnan(got).all()

@@ -22,13 +22,14 @@ from scipy import special
 from relmark.data._validate import FloatArray
 from relmark.errors import NumericalWarning
 
-__all__ = ["hyp2f1"]
+__all__ = ["hyp2f1", "warn_nonfinite"]
 
-_MAX_TERMS = 20_000
+_MAX_TERMS = 5_000
 
 
 def _series(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) -> FloatArray:
-    """The Gauss series, summed elementwise until every term is below 1e-17 of its sum."""
+    """The Gauss series, summed elementwise until every term is below 1e-17 of its sum (NaN
+    where it has not converged in ``_MAX_TERMS`` terms)."""
     term = np.ones_like(z)
     total = np.ones_like(z)
     active = np.ones(z.shape, dtype=bool)
@@ -39,16 +40,26 @@ def _series(a: FloatArray, b: FloatArray, c: FloatArray, z: FloatArray) -> Float
         active &= np.abs(term) > 1e-17 * np.abs(total)  # NaN compares False: stops
         if not active.any():
             return total
-    import warnings
-
-    warnings.warn(
-        f"the hypergeometric series did not converge in {_MAX_TERMS} terms for "
-        f"{int(active.sum())} values; they are NaN",
-        NumericalWarning,
-        stacklevel=3,
-    )
     out: FloatArray = np.where(active, np.nan, total)
     return out
+
+
+def warn_nonfinite(values: FloatArray, what: str) -> None:
+    """Warn (:class:`~relmark.errors.NumericalWarning`) when a prediction has non-finite values,
+    which only extreme parameters produce (a hypergeometric argument within ~1e-3 of 1 with
+    parameters in the hundreds or thousands, where scipy fails and the series would need more
+    than ``_MAX_TERMS`` terms; mpmath would still get it, at a thousand times the cost)."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        import warnings
+
+        warnings.warn(
+            f"{what} is not finite for {int(bad.sum())} of {bad.size} values (first at "
+            f"position {int(np.flatnonzero(bad.ravel())[0])}): at such extreme parameters "
+            "neither scipy's hyp2f1 nor its series gives the hypergeometric term",
+            NumericalWarning,
+            stacklevel=3,
+        )
 
 
 def hyp2f1(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLike) -> FloatArray:
@@ -64,6 +75,21 @@ def hyp2f1(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLik
     bad = ~np.isfinite(out)
     if bad.any():
         args = [np.broadcast_to(v, out.shape)[bad] for v in (a, b, c, z)]
-        out[bad] = _series(*args)
+        # |term| after _MAX_TERMS terms, by log-gamma: where even that is not negligible the
+        # series is hopeless (z within ~1e-3 of 1 with parameters in the thousands): NaN
+        k = float(_MAX_TERMS)
+        ga, gb, gc, gz = args
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_last = (
+                special.gammaln(ga + k) - special.gammaln(ga)
+                + special.gammaln(gb + k) - special.gammaln(gb)
+                - special.gammaln(gc + k) + special.gammaln(gc)
+                - special.gammaln(k + 1.0) + k * np.log(gz)
+            )  # fmt: skip
+        reachable = log_last < np.log(1e-18)
+        fixed = np.full(ga.shape, np.nan)
+        if reachable.any():
+            fixed[reachable] = _series(*(v[reachable] for v in args))
+        out[bad] = fixed
     result: FloatArray = out.reshape(np.broadcast_shapes(a.shape, b.shape, c.shape, z.shape))
     return result

@@ -57,7 +57,7 @@ from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
-from relmark.clv._special import hyp2f1
+from relmark.clv._special import hyp2f1, warn_nonfinite
 from relmark.clv._tabulate import tabulate
 from relmark.data._validate import FloatArray
 
@@ -299,6 +299,7 @@ def _scaled_remaining(
         r_n, z_n, l_n = (np.broadcast_to(v, out.shape)[near] for v in (r_x, z, log1mz))
         values = [n * _h(a, n - r_n, np.full_like(r_n, n), z_n, l_n) for n in steps]
         out[near] = _lagrange(true_cc, steps, values)
+    warn_nonfinite(out, "the BG/NBD expected purchases")
     return out
 
 

@@ -57,7 +57,7 @@ from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
-from relmark.clv._special import hyp2f1
+from relmark.clv._special import hyp2f1, warn_nonfinite
 from relmark.data._validate import FloatArray
 
 __all__ = [
@@ -116,9 +116,11 @@ def _terms(
     l2 = e2 + _log_g(c, d, z2)
     # log of the integral: l1 + log(1 - exp(l2 - l1)), zero when t_x = T.
     diff = np.minimum(l2 - l1, 0.0)
-    with np.errstate(divide="ignore"):
+    # NaN only where the hypergeometric function could not be evaluated (see _special); the
+    # predictions warn about it and a fit's line search steps back from it
+    with np.errstate(divide="ignore", invalid="ignore"):
         log_int = l1 + np.log(-np.expm1(diff)) - np.log(big_r)
-    log_bracket = np.logaddexp(l_alive, np.log(s) + log_int)
+        log_bracket = np.logaddexp(l_alive, np.log(s) + log_int)
     return l_alive, log_bracket
 
 
@@ -289,6 +291,7 @@ def p_alive(
     """Probability that a customer with history (x, t_x, T) is alive at T (note 008, eq. 11)."""
     l_alive, log_bracket = _terms(params, frequency, recency, T)
     out: FloatArray = np.exp(np.minimum(l_alive - log_bracket, 0.0))
+    warn_nonfinite(out, "Pareto/NBD P(alive)")
     return out
 
 
