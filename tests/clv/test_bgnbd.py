@@ -369,6 +369,8 @@ def mp_remaining_by_beta_integral(r, alpha, a, b, x, T, t):
         (0.3, 2.0, 0.3, 0.7, 0, 5.0, 40.0),
         (0.5, 1.0, 0.5, 0.5, 150, 1.0, 19.0),  # scipy's hyp2f1 returns NaN here (c-a-b = 151)
         (1.5, 2.0, 0.5, 1.5, 300, 4.0, 200.0),  # the same with integer r - a
+        (0.5, 0.5, 0.5, 0.5, 0, 0.5, 174.0),  # a + b = 1 and r = a: both at once, z = 0.994
+        (1.0, 0.25, 2.0, 1.0, 0, 2.0, 60.0),  # teaching integers: scipy unreliable at z = 0.96
     ],
 )
 def test_remaining_purchases_where_scipy_or_the_formula_breaks(case: tuple[float, ...]) -> None:

@@ -39,9 +39,29 @@ def test_scipy_still_fails_there_or_agrees() -> None:
 
 
 def test_array_shapes_and_finite_values_pass_through() -> None:
-    """Finite scipy values are returned unchanged, with numpy broadcasting."""
+    """Finite scipy values outside its unreliable region are returned unchanged, with numpy
+    broadcasting."""
     z = np.linspace(0.0, 0.99, 7)[:, None]
-    c = np.array([[2.5, 10.0, 150.0]])
+    c = np.array([[2.7, 10.2, 150.3]])  # c - a - b not an integer
     got = hyp2f1(1.0, 0.5, c, z)
     assert got.shape == (7, 3)
     np.testing.assert_array_equal(got, special.hyp2f1(1.0, 0.5, c, z))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (1.0, 3.982317560521589, 4.982317560521589, 0.99774478505348),  # scipy: -39.4
+        (1.0, 125.53784584809996, 128.53784584809995, 0.998358043687257),  # scipy: -1.78
+        (1.0, 3.9080753744579257, 4.9080753744579257, 0.9995913156900607),  # scipy: 31.4
+    ],
+)
+def test_wrong_scipy_values_are_recomputed_or_refused(args: tuple[float, ...]) -> None:
+    """Where scipy returns a finite but wrong value (integer c - a - b, z > 0.9), relmark
+    gives mpmath's value to 1e-10 (by the series, or by scipy off the integer and a cubic
+    back), or NaN, never scipy's number."""
+    want = float(mp.hyp2f1(*map(mp.mpf, args)))
+    scipy_value = float(special.hyp2f1(*args))  # type: ignore[call-overload]
+    assert abs(scipy_value - want) > 1e-3 * abs(want)  # the failure this guards against
+    got = float(hyp2f1(*args))
+    assert got == pytest.approx(want, rel=1e-10)

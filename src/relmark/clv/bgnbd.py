@@ -256,9 +256,13 @@ def _one_remaining(a: float, b_x: float, r_x: float, t: float, alpha_t: float) -
         return None
     log1mz = -math.log1p(t / alpha_t)
     first = -log1mz * float(exprel((a - 1.0) * log1mz))
-    hyp = float(special.hyp2f1(c0 - r_x, a - 1.0, c0, t / (alpha_t + t)))
-    if not math.isfinite(hyp):  # scipy's failures: the repaired function
-        hyp = float(hyp2f1(c0 - r_x, a - 1.0, c0, t / (alpha_t + t)))
+    z = t / (alpha_t + t)
+    # near z = 1 scipy can fail: the repaired function there (see relmark.clv._special)
+    hyp = float(
+        special.hyp2f1(c0 - r_x, a - 1.0, c0, z) if z <= 0.9 else hyp2f1(c0 - r_x, a - 1.0, c0, z)
+    )
+    if not math.isfinite(hyp):
+        hyp = float(hyp2f1(c0 - r_x, a - 1.0, c0, z))
     return c0 * (first - math.exp((a - 1.0) * log1mz) * (hyp - 1.0) / (a - 1.0))
 
 
