@@ -1,16 +1,22 @@
 r"""Special functions with the repairs relmark's models need.
 
 :func:`hyp2f1` is :func:`scipy.special.hyp2f1` for :math:`0 \le z < 1`, except where scipy
-returns a non-finite value. scipy 1.17 returns NaN when :math:`c - a - b` is an integer of about
-100 or more and :math:`z > 0.9` (its degenerate :math:`1-z` transformation), which BG/NBD meets
-for heavy buyers with integer :math:`r - a` (e.g. :math:`r = a = 0.5`) and Pareto/NBD for
-integer :math:`s` with :math:`\alpha \ge 10\beta`. There the Gauss series
+is unreliable. Measured against mpmath (scipy 1.17): when :math:`c - a - b` is an integer,
+about a third of its values above :math:`z = 0.9` are NaN or plainly wrong (-39.4 for 17.2),
+through its degenerate :math:`1-z` transformation. BG/NBD meets this with integer
+:math:`r - a` (teaching values such as :math:`r = 1, a = 2`) over long horizons, Pareto/NBD
+with integer :math:`s` or :math:`r + x` when :math:`\alpha/\beta` is beyond ~10. There relmark
+sums the Gauss series
 
 .. math:: {}_2F_1(a, b; c; z) = \sum_k t_k,\qquad
     t_{k+1} = t_k\,\frac{(a+k)(b+k)}{(c+k)(k+1)}\,z
 
-converges fast, because its terms fall like :math:`k^{a+b-c-1} z^k` with :math:`c - a - b`
-large; it is summed until the terms no longer change the sum.
+when a log-gamma bound on its 5,000th term says it converges, and otherwise takes scipy's
+values just off the integer (:math:`c \pm 10^{-3}, \pm 2\cdot10^{-3}`), where scipy is
+reliable, and interpolates back with a cubic (the function is analytic in :math:`c`): 1e-10
+against mpmath on 3,000 random points. Where neither works the value is NaN, and the
+predictions warn (:func:`warn_nonfinite`). Known limit: with a non-integer :math:`c - a - b`,
+scipy is also wrong in about one case in ten for :math:`0.99 < z < 0.999`, undetected here.
 """
 
 from __future__ import annotations
