@@ -379,7 +379,7 @@ def test_remaining_purchases_where_scipy_or_the_formula_breaks(case: tuple[float
     quadrature to 1e-10."""
     r, alpha, a, b, x, T, t = case
     p = np.array([r, alpha, a, b])
-    rem = bgnbd.remaining_by_horizon(p, 0.0, np.array([t]), np.array([float(x)]), np.array([T]))
+    rem = bgnbd.remaining(p, np.array([t]), np.array([float(x)]), np.array([T]))
     want = float(mp_remaining_by_beta_integral(*case))
     assert np.isfinite(rem[0, 0])
     assert rem[0, 0] == pytest.approx(want, rel=1e-10)

@@ -307,15 +307,16 @@ def _scaled_remaining(
     return out
 
 
-def remaining_by_horizon(
+def remaining(
     params: FloatArray,
-    shift: float,
     t: FloatArray,
     x: FloatArray,
     T: FloatArray,
     weights: FloatArray | None = None,
+    *,
+    shift: float = 0.0,
 ) -> FloatArray:
-    """Expected purchases in ``(T, T+t]`` of a customer known to be alive (BG/NBD: shift 0;
+    """Expected purchases in ``(T, T+t]`` of customers alive at ``T`` (BG/NBD: shift 0;
     MBG/NBD: shift 1, the extra dropout chance at the first purchase).
 
     ``x, T`` are one value per customer and ``t`` a vector of horizons: the result is
@@ -351,16 +352,15 @@ def conditional_from_remaining(
         xs, Ts = np.broadcast_arrays(x, T)
         n = xs.size
         if t.size == 1:
-            rem = remaining_by_horizon(params, shift, t.reshape(1), xs.ravel(), Ts.ravel())
+            rem = remaining(params, t.reshape(1), xs.ravel(), Ts.ravel(), shift=shift)
             rem = rem.reshape(xs.shape)
         else:
-            rem = remaining_by_horizon(params, shift, t.ravel(), xs.ravel(), Ts.ravel())
+            rem = remaining(params, t.ravel(), xs.ravel(), Ts.ravel(), shift=shift)
             rem = rem.reshape(n, t.shape[1])
         out: FloatArray = np.broadcast_to(rem * alive, shape).copy()
         return out
     t_, x_, T_ = np.broadcast_arrays(t, x, T)
-    remaining = _scaled_remaining(float(a), b + shift + x_, r + x_, t_, alpha + T_)
-    result: FloatArray = remaining * alive
+    result: FloatArray = _scaled_remaining(float(a), b + shift + x_, r + x_, t_, alpha + T_) * alive
     return result
 
 
@@ -387,19 +387,6 @@ def conditional_expected_purchases(
     """
     x, tx, T_ = np.broadcast_arrays(frequency, recency, T)
     return conditional_from_remaining(params, 0.0, p_alive(params, x, tx, T_), t, x, T_)
-
-
-def remaining(
-    params: FloatArray,
-    times: FloatArray,
-    frequency: FloatArray,
-    T: FloatArray,
-    weights: FloatArray | None = None,
-) -> FloatArray:
-    """Expected purchases in ``(T, T+t]`` of customers alive at ``T``, for each horizon ``t``
-    (shape (customers, horizons)) or summed against ``weights``; see :func:`remaining_by_horizon`.
-    """
-    return remaining_by_horizon(params, 0.0, times, frequency, T, weights)
 
 
 def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:

@@ -38,9 +38,9 @@ from relmark.clv.bgnbd import (
     alive_scalar,
     beta_geometric_loglik_and_grad,
     conditional_from_remaining,
-    remaining_by_horizon,
     simulate_beta_geometric,
 )
+from relmark.clv.bgnbd import remaining as beta_geometric_remaining
 from relmark.data._validate import FloatArray
 
 __all__ = [
@@ -103,7 +103,7 @@ def remaining(
 ) -> FloatArray:
     """Expected purchases in ``(T, T+t]`` of customers alive at ``T`` (BG/NBD's with the
     extra dropout chance: ``b + x + 1`` for ``b + x``), per horizon or summed against weights."""
-    return remaining_by_horizon(params, 1.0, times, frequency, T, weights)
+    return beta_geometric_remaining(params, times, frequency, T, weights, shift=1.0)
 
 
 def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
