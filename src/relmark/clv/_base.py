@@ -86,31 +86,29 @@ def _integer_key(arrays: tuple[FloatArray, ...]) -> tuple[npt.NDArray[np.int64],
     return key, bases
 
 
-def _group_rows(
-    arrays: tuple[FloatArray, ...], weights: FloatArray | None
-) -> tuple[tuple[FloatArray, ...], FloatArray]:
-    """The distinct rows (column by column) and the total weight of each (counts if None).
+def _decode(key: npt.NDArray[np.int64], bases: list[int]) -> tuple[FloatArray, ...]:
+    """The columns of an integer key built by :func:`_integer_key`."""
+    columns: list[FloatArray] = []
+    for base in reversed(bases):
+        columns.append((key % base).astype(np.float64))
+        key = key // base
+    return tuple(reversed(columns))
 
-    Integer-valued data (whole days) is keyed in one pass and, without weights, counted by a
-    plain sort; otherwise each column is factorised on its own (a fast 1-d sort) and the codes
-    are combined into one integer key, several times faster than ``np.unique(..., axis=0)``.
+
+def distinct_rows(
+    arrays: tuple[FloatArray, ...],
+) -> tuple[tuple[FloatArray, ...], npt.NDArray[np.intp]]:
+    """The distinct rows (column by column) and, for each row, the index of its distinct row.
+
+    Integer-valued data (whole days) is keyed in one pass; otherwise each column is factorised
+    on its own (a fast 1-d sort) and the codes are combined into one integer key, several times
+    faster than ``np.unique(..., axis=0)``.
     """
     direct = _integer_key(arrays)
     if direct is not None:
         key, bases = direct
-        if weights is None:
-            keys, counts = np.unique(key, return_counts=True)
-            totals = counts.astype(np.float64)
-        else:
-            keys, inverse = np.unique(key, return_inverse=True)
-            totals = np.bincount(inverse.ravel(), weights=weights, minlength=keys.shape[0]).astype(
-                np.float64
-            )
-        columns: list[FloatArray] = []
-        for base in reversed(bases):
-            columns.append((keys % base).astype(np.float64))
-            keys = keys // base
-        return tuple(reversed(columns)), totals
+        keys, inverse = np.unique(key, return_inverse=True)
+        return _decode(keys, bases), inverse.ravel()
     key = np.zeros(arrays[0].shape[0], dtype=np.int64)
     span = 1
     for a in arrays:
@@ -124,9 +122,25 @@ def _group_rows(
         key = key * values.shape[0] + codes.ravel()
     else:
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return tuple(np.ascontiguousarray(a[first]) for a in arrays), inverse.ravel()
+
+
+def _group_rows(
+    arrays: tuple[FloatArray, ...], weights: FloatArray | None
+) -> tuple[tuple[FloatArray, ...], FloatArray]:
+    """The distinct rows (column by column) and the total weight of each (counts if None).
+
+    Integer-valued data without weights is counted by one plain sort of its key.
+    """
+    if weights is None:
+        direct = _integer_key(arrays)
+        if direct is not None:
+            keys, counts = np.unique(direct[0], return_counts=True)
+            return _decode(keys, direct[1]), counts.astype(np.float64)
+    columns, inverse = distinct_rows(arrays)
     w = np.ones(arrays[0].shape[0]) if weights is None else weights
-    sums = np.bincount(inverse.ravel(), weights=w, minlength=first.shape[0]).astype(np.float64)
-    return tuple(np.ascontiguousarray(a[first]) for a in arrays), sums
+    sums = np.bincount(inverse, weights=w, minlength=columns[0].shape[0]).astype(np.float64)
+    return columns, sums
 
 
 class CLVModel:
