@@ -208,12 +208,14 @@ def _newton(
     gtol: float,
     lltol: float,
     max_steps: int = 12,
-) -> tuple[FloatArray, float, FloatArray, FloatArray, bool, int]:
+    at: FloatArray | None = None,
+) -> tuple[FloatArray, float, FloatArray, FloatArray, bool, int, FloatArray | None]:
     """Damped Newton steps reusing ``hess`` (chord method) until the decrement is negligible.
 
     The Hessian is recomputed (central differences) only when a step fails to descend.
     Returns the new point, value, gradient, Hessian, whether that Hessian was computed at the
-    current point's neighbourhood on the full data, and the number of steps taken.
+    current point, the number of steps taken, and the point where the Hessian was computed from
+    ``fun`` (``at`` when it was not recomputed; None for a Hessian from elsewhere).
     """
     steps = 0
     for _ in range(max_steps):
@@ -233,12 +235,12 @@ def _newton(
         if not accepted or step is None:
             if fresh:
                 break  # no descent from a fresh Hessian: this is as good as it gets
-            hess, fresh = _hessian(fun, u), True
+            hess, fresh, at = _hessian(fun, u), True, u
             continue
         u, f, g = u - t * step, f_new, g_new
         steps += 1
         fresh = False
-    return u, f, g, hess, fresh, steps
+    return u, f, g, hess, fresh, steps, at
 
 
 @functools.cache
@@ -269,6 +271,16 @@ def _solve(hess: FloatArray, g: FloatArray) -> FloatArray | None:
     except np.linalg.LinAlgError:
         return None
     return step if np.all(np.isfinite(step)) else None
+
+
+_NEAR_OPTIMUM = 4e-4
+"""Squared distance, in standard errors, within which a full-data Hessian stands for the one
+at the optimum (0.02 SE: the Hessian changes by ~1e-3 of itself or less)."""
+
+
+def _moved(hess: FloatArray, step: FloatArray, nobs: float) -> float:
+    """Squared length of ``step`` in standard errors of the estimates (``hess`` per customer)."""
+    return float(step @ hess @ step) * nobs
 
 
 def _decrement(hess: FloatArray, g: FloatArray, nobs: float) -> float:
@@ -365,7 +377,7 @@ def fit_mle(
                 else:
                     assert hess is not None
                     f_sub, g_sub = warm(u)
-                    u, _, g_sub, hess, fresh_sub, _ = _newton(
+                    u, _, g_sub, hess, fresh_sub, _, _ = _newton(
                         warm, u, f_sub, g_sub, hess, False, float(w_sub.sum()), gtol, lltol, 4
                     )
                     if not fresh_sub:
@@ -384,22 +396,33 @@ def fit_mle(
             f, g = fun(u)
         n_iter, n_fev = int(res.nit), int(res.nfev)
         fresh = hess is None
+        at: FloatArray | None = None  # where the full-data Hessian was computed
         if hess is None:
-            hess = _hessian(fun, u)
-        for _round in range(3):
+            hess, at = _hessian(fun, u), u
+        for _round in range(4):
             # A subsample's Hessian steers only the first few steps: when the parameters are weakly
             # identified it is too rough for fast convergence, and a full-data Hessian pays.
-            u, f, g, hess, fresh, steps = _newton(
-                fun, u, f, g, hess, fresh, nobs, gtol, lltol, max_steps=4 if _round == 0 else 12
+            u, f, g, hess, fresh, steps, at = _newton(
+                fun,
+                u,
+                f,
+                g,
+                hess,
+                fresh,
+                nobs,
+                gtol,
+                lltol,
+                max_steps=4 if _round == 0 else 12,
+                at=at,
             )
             n_iter += steps
             if not large or fresh:
                 break
-            if _round > 0 and steps <= 2:
-                break  # a full-data Hessian from a step or two ago: good for the covariance too
+            if at is not None and 0 <= _moved(hess, u - at, nobs) <= _NEAR_OPTIMUM:
+                break  # a full-data Hessian from this close: good for the covariance too
             # The covariance needs the full-data Hessian at the optimum: forward differences of
             # the gradient (k evaluations) are accurate to ~1e-5 relative there.
-            hess, fresh = _hessian(fun, u, g0=g), True
+            hess, fresh, at = _hessian(fun, u, g0=g), True, u
             if 0 <= _decrement(hess, g, nobs) <= lltol:
                 break
         decrement = _decrement(hess, g, nobs)
