@@ -4,8 +4,10 @@ Usage::
 
     python benchmarks/bench_fit.py --sizes 10k,100k,1M --lifetimes-max 100k
 
-For each size and model it prints wall time (untraced), peak traced memory (a second run under
-tracemalloc: numpy buffers included), the recovered parameters and the ratio lifetimes/relmark.
+For each size and model it prints wall time (untraced; relmark: the median of ``--repeat`` fits,
+lifetimes and PyMC-Marketing: one fit, after their imports), peak traced memory (a further run
+under tracemalloc: numpy buffers included), the recovered parameters and the ratio
+lifetimes/relmark.
 Data are drawn from each model's own simulator with its published CDNOW parameters (Gamma-Gamma:
 spend on BG/NBD frequencies), in two variants: continuous weekly times (like CDNOW; nearly every
 row distinct) and whole days over two years (rows repeat, so relmark groups them). Timings are
@@ -24,6 +26,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+import lifetimes
 import numpy as np
 import pandas as pd
 
@@ -49,16 +52,22 @@ def parse_size(text: str) -> int:
     return int(float(text.rstrip("km")) * mult)
 
 
-def measure(fn: Callable[[], Any], *, memory: bool = True) -> tuple[Any, float, float]:
-    """Run ``fn`` timed (untraced), then once more under tracemalloc for the peak memory.
+def measure(
+    fn: Callable[[], Any], *, memory: bool = True, repeat: int = 1
+) -> tuple[Any, float, float]:
+    """Run ``fn`` timed (untraced) ``repeat`` times, then once more under tracemalloc for the
+    peak memory.
 
-    Returns the result, the wall seconds and the peak traced MiB (NaN without ``memory``).
-    Tracing slows numpy code with many temporaries, so it never runs during the timing.
+    Returns the result, the median wall seconds and the peak traced MiB (NaN without
+    ``memory``). Tracing slows numpy code with many temporaries, so it never runs during the
+    timing.
     """
-    gc.collect()
-    t0 = time.perf_counter()
-    out = fn()
-    elapsed = time.perf_counter() - t0
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
     peak = float("nan")
     if memory:
         gc.collect()
@@ -66,7 +75,7 @@ def measure(fn: Callable[[], Any], *, memory: bool = True) -> tuple[Any, float, 
         fn()
         peak = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    return out, elapsed, peak
+    return out, float(np.median(times)), peak
 
 
 def simulate(
@@ -94,8 +103,6 @@ def simulate(
 
 
 def lifetimes_fit(name: str, data: dict[str, np.ndarray]) -> dict[str, float]:
-    import lifetimes
-
     fitter = getattr(lifetimes, LIFETIMES_FITTER[name])()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -104,12 +111,12 @@ def lifetimes_fit(name: str, data: dict[str, np.ndarray]) -> dict[str, float]:
 
 
 def lifetimes_gg(data: dict[str, np.ndarray]) -> dict[str, float]:
-    from lifetimes import GammaGammaFitter
-
     buyers = data["frequency"] > 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitter = GammaGammaFitter().fit(data["frequency"][buyers], data["monetary_value"][buyers])
+        fitter = lifetimes.GammaGammaFitter().fit(
+            data["frequency"][buyers], data["monetary_value"][buyers]
+        )
     return {k: float(v) for k, v in fitter.params_.items()}
 
 
@@ -159,6 +166,15 @@ def pymc_fit(name: str, data: dict[str, np.ndarray]) -> dict[str, float]:
     return {k: float(post[k].values.ravel()[0]) for k in post.data_vars if post[k].size == 1}
 
 
+def variants(text: str) -> list[str]:
+    """The comma-separated data variants, each 'weeks' or 'days'."""
+    out = [v.strip() for v in text.split(",")]
+    for v in out:
+        if v not in ("weeks", "days"):
+            raise argparse.ArgumentTypeError(f"unknown variant {v!r}: use weeks and/or days")
+    return out
+
+
 def fmt(params: dict[str, float]) -> str:
     return " ".join(f"{k}={v:.4g}" for k, v in params.items())
 
@@ -166,7 +182,7 @@ def fmt(params: dict[str, float]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10k,100k,1M")
-    parser.add_argument("--variants", default="weeks,days")
+    parser.add_argument("--variants", default="weeks,days", type=variants)
     parser.add_argument("--models", default="BGNBD,MBGNBD,ParetoNBD,GammaGamma")
     parser.add_argument(
         "--lifetimes-max", default="100k", help="largest size lifetimes is run at (it is slow)"
@@ -182,12 +198,19 @@ def main(argv: list[str] | None = None) -> None:
         help="also time PyMC-Marketing's MAP fit (when pymc-marketing is installed)",
     )
     parser.add_argument("--pymc-max", default="1M", help="largest size PyMC-Marketing is run at")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=5,
+        help="relmark fits timed per size and model (the median is reported; lifetimes and "
+        "PyMC-Marketing, which take seconds to minutes, are timed once)",
+    )
     args = parser.parse_args(argv)
     lt_max = parse_size(args.lifetimes_max)
     cpu = platform.processor() or "cpu"
     print(f"machine: {platform.machine()}, {cpu}, python {platform.python_version()}")
     rows = []
-    for variant in args.variants.split(","):
+    for variant in args.variants:
         for size in [parse_size(s) for s in args.sizes.split(",")]:
             for name in args.models.split(","):
                 if name not in MODELS:
@@ -196,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
                 data = simulate(size, variant, np.random.default_rng(size), name)
                 cls = get_model(name)
                 cols = {f: data[f] for f in cls.data_fields}
-                model, t_rm, mem_rm = measure(partial(cls.fit, cols))
+                model, t_rm, mem_rm = measure(partial(cls.fit, cols), repeat=args.repeat)
                 t_lt = mem_lt = float("nan")
                 lt_params: dict[str, float] = {}
                 if size <= lt_max:

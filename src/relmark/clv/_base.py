@@ -273,11 +273,20 @@ class CLVModel:
         n = arrays[0].shape[0]
         if mode is False or n < 2:
             return arrays, np.ones(n) if weights is None else weights
-        if mode is None and n > 50_000:
-            sample = tuple(np.ascontiguousarray(a[:: max(1, n // 20_000)]) for a in arrays)
-            if _group_rows(sample, None)[0][0].shape[0] > 0.6 * sample[0].shape[0]:
-                # nearly all rows distinct: grouping costs more than it saves
-                return arrays, np.ones(n) if weights is None else weights
+        if mode is None:
+            # Group only when a sample shows it pays: a 20,000-row sample decides, and on
+            # continuous data (spend means, continuous recency) a 2,000-row sample that is
+            # nearly all distinct settles it first, cheaply.
+            checks = [(20_000, 0.6)]
+            if _integer_key(tuple(a[:2_000] for a in arrays)) is None:
+                checks.insert(0, (2_000, 0.95))
+            for size, limit in checks:
+                if n <= 2.5 * size:
+                    continue
+                sample = tuple(np.ascontiguousarray(a[:: n // size]) for a in arrays)
+                if _group_rows(sample, None)[0][0].shape[0] > limit * sample[0].shape[0]:
+                    # nearly all rows distinct: grouping costs more than it saves
+                    return arrays, np.ones(n) if weights is None else weights
         return _group_rows(arrays, weights)
 
     @classmethod

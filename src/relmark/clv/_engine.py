@@ -289,6 +289,29 @@ def _decrement(hess: FloatArray, g: FloatArray, nobs: float) -> float:
     return np.inf if step is None else 0.5 * float(g @ step) * nobs
 
 
+def _stratified(data: tuple[FloatArray, ...]) -> npt.NDArray[np.intp]:
+    """Row order by the first column (the frequency) and, within it, by bins of the second
+    (recency, or mean spend): every k-th row of it is a subsample stratified by both, whose
+    optimum lies closer to the full data's than that of every k-th row as given (at 100k
+    customers, about two Newton steps fewer on the full data). One radix sort of 16-bit keys.
+    """
+    first = data[0]
+    top = float(first.max(initial=0.0))
+    if first.min(initial=0.0) < 0 or top >= 2**14 or not np.array_equal(first, np.floor(first)):
+        out: npt.NDArray[np.intp] = np.argsort(first, kind="stable")
+        return out
+    bins = 2**15 // (int(top) + 1)
+    key = first.astype(np.int16) * np.int16(bins)
+    if bins > 1 and len(data) > 1:
+        second = data[1]
+        lo, hi = float(second.min(initial=0.0)), float(second.max(initial=0.0))
+        if hi > lo:
+            scaled = (second - lo) * ((bins - 1) / (hi - lo))
+            key += scaled.astype(np.int16)
+    out = np.argsort(key, kind="stable")
+    return np.asarray(out, dtype=np.intp)
+
+
 @contextlib.contextmanager
 def _thread_pool(lik: Likelihood, n_rows: int) -> Iterator[ThreadPoolExecutor | None]:
     """A pool of threads for likelihoods that ask for one (on data of at least two blocks)."""
@@ -362,10 +385,11 @@ def fit_mle(
             while sizes[-1] * 30 <= n_rows:
                 sizes.append(sizes[-1] * 10)
             u = u0
+            order = _stratified(data)
             for level, size in enumerate(sizes):
-                stride = n_rows // size
-                sub = tuple(np.ascontiguousarray(d[::stride]) for d in data)
-                w_sub = np.ascontiguousarray(weights[::stride])
+                rows = order[:: n_rows // size]
+                sub = tuple(d[rows] for d in data)
+                w_sub = weights[rows]
                 warm = _objective(lik, pset, sub, w_sub, float(w_sub.sum()), pool)
                 if level == 0:
                     check_finite(*warm(u), f"at the start values {start!r}")
