@@ -40,7 +40,7 @@ import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
 from relmark.clv._base import CLVModel, RngLike
-from relmark.clv._engine import Likelihood
+from relmark.clv._engine import Likelihood, SharedTerms
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import as_rng
@@ -65,17 +65,57 @@ PARAMS = ParamSet(
 )
 
 
-def _x_terms(
-    p: float, q: float, x: FloatArray
-) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray]:
-    """Terms depending on the data only through the integer frequency, tabulated once."""
-    xi = x.astype(np.intp)
+def _prepare(
+    frequency: FloatArray, monetary_value: FloatArray
+) -> tuple[tuple[FloatArray], tuple[npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray]]:
+    r"""The frequencies ``0..max x`` (whose terms are tabulated once per evaluation) and, per
+    row, the index of its frequency, ``x``, :math:`\ln\bar z` and :math:`x\bar z` (constant
+    during a fit, so a fit computes them once)."""
+    xi = frequency.astype(np.intp)
     grid = np.arange(int(xi.max(initial=0)) + 1, dtype=np.float64)
-    pg = p * grid
-    with np.errstate(divide="ignore", invalid="ignore"):
-        log_grid = np.where(grid > 0, np.log(np.where(grid > 0, grid, 1.0)), 0.0)
-        base = np.where(grid > 0, gammaln(pg + q) - gammaln(pg) + pg * log_grid, 0.0)
-    return xi, grid, base, log_grid
+    return (grid,), (xi, frequency, np.log(monetary_value), frequency * monetary_value)
+
+
+def _x_table(params: FloatArray, grid: FloatArray) -> FloatArray:
+    r"""Per frequency ``x``: :math:`\ln\Gamma(px+q) - \ln\Gamma(px) + px\ln x`,
+    :math:`\psi(px+q) - \psi(px) + \ln x` and :math:`\psi(px+q) - \psi(q)` (zeros at
+    ``x = 0``, which carries no spend)."""
+    p, q = float(params[0]), float(params[1])
+    out = np.zeros((grid.shape[0], 3))
+    pg = p * grid[1:]
+    log_grid = np.log(grid[1:])
+    psi = digamma(pg + q)
+    out[1:, 0] = gammaln(pg + q) - gammaln(pg) + pg * log_grid
+    out[1:, 1] = psi - digamma(pg) + log_grid
+    out[1:, 2] = psi - digamma(q)
+    return out
+
+
+def _rows(
+    params: FloatArray,
+    table: FloatArray,
+    xi: npt.NDArray[np.intp],
+    x: FloatArray,
+    log_z: FloatArray,
+    xz: FloatArray,
+    *,
+    grad: bool = True,
+) -> tuple[FloatArray, FloatArray]:
+    """Log-density rows and gradients from the frequency table of :func:`_x_table`."""
+    p, q, g = (float(v) for v in params)
+    terms = np.take(table, xi, axis=0)
+    px = p * x
+    g_xz = g + xz
+    log_gxz = np.log(g_xz)
+    log_g = np.log(g)
+    ll = terms[:, 0] - gammaln(q) + q * log_g + (px - 1.0) * log_z - (px + q) * log_gxz
+    if not grad:
+        return ll, np.empty((0, 3))
+    out = np.empty((x.shape[0], 3))
+    out[:, 0] = x * (terms[:, 1] + log_z - log_gxz)
+    out[:, 1] = terms[:, 2] + log_g - log_gxz
+    out[:, 2] = q / g - (px + q) / g_xz
+    return ll, out
 
 
 def loglik(params: FloatArray, frequency: FloatArray, monetary_value: FloatArray) -> FloatArray:
@@ -95,24 +135,16 @@ def loglik_and_grad(
     :math:`\partial_p = x[\psi(px+q) - \psi(px) + \ln\bar z + \ln x - \ln(\gamma + x\bar z)]`,
     :math:`\partial_q = \psi(px+q) - \psi(q) + \ln\gamma - \ln(\gamma + x\bar z)`,
     :math:`\partial_\gamma = q/\gamma - (px+q)/(\gamma + x\bar z)`.
+
+    The terms that depend on the data only through the integer frequency are tabulated once
+    per call (:func:`_x_table`); a fit also computes the per-row constants once (:data:`SHARED`).
     """
-    p, q, g = params
-    x, z = frequency, monetary_value
-    xi, grid, base, log_grid = _x_terms(float(p), float(q), x)
-    px = p * x
-    log_z = np.log(z)
-    log_gxz = np.log(g + x * z)
-    ll = base[xi] - gammaln(q) + q * np.log(g) + (px - 1.0) * log_z - (px + q) * log_gxz
-    if not grad:
-        return ll, np.empty((0, 3))
-    psi = digamma(p * grid + q)
-    out = np.empty((x.shape[0], 3))
-    with np.errstate(invalid="ignore"):
-        dig_p = np.where(grid > 0, psi - digamma(np.where(grid > 0, p * grid, 1.0)), 0.0)
-    out[:, 0] = x * ((dig_p + log_grid)[xi] + log_z - log_gxz)
-    out[:, 1] = (psi - digamma(q))[xi] + np.log(g) - log_gxz
-    out[:, 2] = q / g - (px + q) / (g + x * z)
-    return ll, out
+    (grid,), rows = _prepare(frequency, monetary_value)
+    return _rows(params, _x_table(params, grid), *rows, grad=grad)
+
+
+SHARED = SharedTerms(_prepare, _x_table, _rows)
+"""Gamma-Gamma's fitting path: per-row constants computed once, frequency terms tabulated."""
 
 
 def loglik_grad(
@@ -181,7 +213,9 @@ class GammaGamma(CLVModel):
     name: ClassVar[str] = "GammaGamma"
     param_set: ClassVar[ParamSet] = PARAMS
     data_fields: ClassVar[tuple[str, ...]] = ("frequency", "monetary_value")
-    likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad, loglik_and_grad)
+    likelihood: ClassVar[Likelihood] = Likelihood(
+        loglik, loglik_grad, loglik_and_grad, shared=SHARED
+    )
 
     def _check_params(self, values: FloatArray) -> None:
         q = float(values[1])
