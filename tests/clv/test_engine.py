@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relmark.clv import BGNBD, MBGNBD, ParetoNBD
+from relmark.clv._engine import _stratified
 from relmark.clv._rfm import RFMModel
 
 
@@ -56,3 +59,31 @@ def test_large_fit_standard_errors_are_those_at_the_optimum(
     want = np.sqrt(np.diag(cov))
     got = np.array(list(fitted.fit_result.bse.values()))
     np.testing.assert_allclose(got, want, rtol=1e-3)
+
+
+@given(
+    n=st.integers(1, 400),
+    top=st.sampled_from([0, 1, 30, 2**14 - 1, 2**14, 10**6]),
+    integer=st.booleans(),
+    seed=st.integers(0, 2**32 - 1),
+)
+@settings(max_examples=80, deadline=None)
+def test_stratified_order_is_a_permutation_sorted_by_frequency(
+    n: int, top: int, integer: bool, seed: int
+) -> None:
+    """The warm-start order is a permutation of the rows, sorted by the first column (the
+    frequency) and, for integer frequencies, by the second column within it, whatever the
+    range (all zero, the 16-bit limits, beyond them, or non-integer values)."""
+    rng = np.random.default_rng(seed)
+    first = rng.integers(0, top + 1, n).astype(float)
+    if not integer:
+        first += 0.5
+    second = rng.uniform(0.0, 50.0, n)
+    order = _stratified((first, second))
+    assert np.array_equal(np.sort(order), np.arange(n))
+    assert np.all(np.diff(first[order]) >= 0)
+    if integer and top < 2**14:
+        runs = np.split(second[order], np.flatnonzero(np.diff(first[order])) + 1)
+        bins = (2**15 - 1) // (top + 1)
+        for run in runs:  # sorted within a frequency up to the width of one bin
+            assert np.all(np.diff(run) >= -50.0 / max(bins - 1, 1) - 1e-9)

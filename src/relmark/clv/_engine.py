@@ -10,6 +10,12 @@ The engine maximises a weighted sum of per-row log-likelihoods over unconstraine
    success flag (L-BFGS-B often reports "ABNORMAL_TERMINATION_IN_LNSRCH" at a perfect optimum);
 4. the covariance is the inverse Hessian on the unconstrained scale; the fit result maps it to
    the natural scale by the delta method.
+
+Large data (over 30,000 distinct rows) start from subsamples of 10k, 100k, ... rows, stratified
+by frequency and recency (or spend); each level's optimum and Hessian steer Newton steps on the
+next, and the full-data Hessian used for the covariance is computed within 0.02 standard errors
+of the estimates. Likelihoods whose rows share costly terms declare them (:class:`SharedTerms`)
+and the engine computes them once per distinct key.
 """
 
 from __future__ import annotations
@@ -300,7 +306,7 @@ def _stratified(data: tuple[FloatArray, ...]) -> npt.NDArray[np.intp]:
     if first.min(initial=0.0) < 0 or top >= 2**14 or not np.array_equal(first, np.floor(first)):
         out: npt.NDArray[np.intp] = np.argsort(first, kind="stable")
         return out
-    bins = 2**15 // (int(top) + 1)
+    bins = (2**15 - 1) // (int(top) + 1)  # keys up to 2**15 - 1: int16
     key = first.astype(np.int16) * np.int16(bins)
     if bins > 1 and len(data) > 1:
         second = data[1]
