@@ -37,11 +37,13 @@ PUBLISHED: dict[str, dict[str, float]] = {
     "BGNBD": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
     "MBGNBD": {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614},
     "ParetoNBD": {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669},
+    "BGBB": {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783},
 }
 LIFETIMES_FITTER = {
     "BGNBD": "BetaGeoFitter",
     "MBGNBD": "ModifiedBetaGeoFitter",
     "ParetoNBD": "ParetoNBDFitter",
+    "BGBB": "BetaGeoBetaBinomFitter",
 }
 
 
@@ -82,11 +84,14 @@ def simulate(
     n: int, variant: str, rng: np.random.Generator, model: str = "BGNBD"
 ) -> dict[str, np.ndarray]:
     """Customers from ``model``'s own simulator at its published CDNOW parameters (Gamma-Gamma:
-    BG/NBD frequencies), with spend from the published Gamma-Gamma."""
+    BG/NBD frequencies; BG/BB: the published donation parameters of Fader, Hardie & Shang 2010,
+    with 1 to 11 opportunities), with spend from the published Gamma-Gamma."""
     name = model if model in PUBLISHED else "BGNBD"
     truth = get_model(name)(**PUBLISHED[name])
     assert isinstance(truth, RFMModel)
-    if variant == "weeks":
+    if name == "BGBB":  # discrete opportunities (both variants): cohorts of 1 to 11 years
+        d = truth.simulate(rng.integers(1, 12, size=n).astype(float), rng=rng)
+    elif variant == "weeks":
         T = rng.uniform(27.0, 39.0, size=n)
         d = truth.simulate(T, rng=rng)
     else:  # whole days over two years, expressed in days
@@ -183,7 +188,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10k,100k,1M")
     parser.add_argument("--variants", default="weeks,days", type=variants)
-    parser.add_argument("--models", default="BGNBD,MBGNBD,ParetoNBD,GammaGamma")
+    parser.add_argument("--models", default="BGNBD,MBGNBD,ParetoNBD,BGBB,GammaGamma")
     parser.add_argument(
         "--lifetimes-max", default="100k", help="largest size lifetimes is run at (it is slow)"
     )
@@ -231,7 +236,12 @@ def main(argv: list[str] | None = None) -> None:
                     lt_params, t_lt, mem_lt = measure(fit_lt, memory=args.lifetimes_memory)
                 t_pm = float("nan")
                 pm_params: dict[str, float] = {}
-                if args.pymc and pymc_available() and size <= parse_size(args.pymc_max):
+                if (
+                    args.pymc
+                    and name in PYMC_MODELS
+                    and pymc_available()
+                    and size <= parse_size(args.pymc_max)
+                ):
                     pm_params, t_pm, _ = measure(partial(pymc_fit, name, data), memory=False)
                 rows.append(
                     {
