@@ -95,7 +95,7 @@ def _decode(key: npt.NDArray[np.int64], bases: list[int]) -> tuple[FloatArray, .
     return tuple(reversed(columns))
 
 
-def distinct_rows(
+def _distinct_rows(
     arrays: tuple[FloatArray, ...],
 ) -> tuple[tuple[FloatArray, ...], npt.NDArray[np.intp]]:
     """The distinct rows (column by column) and, for each row, the index of its distinct row.
@@ -137,7 +137,7 @@ def _group_rows(
         if direct is not None:
             keys, counts = np.unique(direct[0], return_counts=True)
             return _decode(keys, direct[1]), counts.astype(np.float64)
-    columns, inverse = distinct_rows(arrays)
+    columns, inverse = _distinct_rows(arrays)
     w = np.ones(arrays[0].shape[0]) if weights is None else weights
     sums = np.bincount(inverse, weights=w, minlength=columns[0].shape[0]).astype(np.float64)
     return columns, sums
