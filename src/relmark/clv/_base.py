@@ -64,7 +64,7 @@ def _column(data: object, name: str) -> object | None:
     return getattr(data, name, None)
 
 
-def _integer_key(arrays: tuple[FloatArray, ...]) -> tuple[npt.NDArray[np.int64], list[int]] | None:
+def integer_key(arrays: tuple[FloatArray, ...]) -> tuple[npt.NDArray[np.int64], list[int]] | None:
     """One int64 key per row when every column holds small non-negative integers (whole days,
     counts), with the base of each column; None otherwise."""
     key = np.zeros(arrays[0].shape[0], dtype=np.int64)
@@ -86,8 +86,8 @@ def _integer_key(arrays: tuple[FloatArray, ...]) -> tuple[npt.NDArray[np.int64],
     return key, bases
 
 
-def _decode(key: npt.NDArray[np.int64], bases: list[int]) -> tuple[FloatArray, ...]:
-    """The columns of an integer key built by :func:`_integer_key`."""
+def decode_key(key: npt.NDArray[np.int64], bases: list[int]) -> tuple[FloatArray, ...]:
+    """The columns of an integer key built by :func:`integer_key`."""
     columns: list[FloatArray] = []
     for base in reversed(bases):
         columns.append((key % base).astype(np.float64))
@@ -104,11 +104,11 @@ def _distinct_rows(
     on its own (a fast 1-d sort) and the codes are combined into one integer key, several times
     faster than ``np.unique(..., axis=0)``.
     """
-    direct = _integer_key(arrays)
+    direct = integer_key(arrays)
     if direct is not None:
         key, bases = direct
         keys, inverse = np.unique(key, return_inverse=True)
-        return _decode(keys, bases), inverse.ravel()
+        return decode_key(keys, bases), inverse.ravel()
     key = np.zeros(arrays[0].shape[0], dtype=np.int64)
     span = 1
     for a in arrays:
@@ -133,10 +133,10 @@ def _group_rows(
     Integer-valued data without weights is counted by one plain sort of its key.
     """
     if weights is None:
-        direct = _integer_key(arrays)
+        direct = integer_key(arrays)
         if direct is not None:
             keys, counts = np.unique(direct[0], return_counts=True)
-            return _decode(keys, direct[1]), counts.astype(np.float64)
+            return decode_key(keys, direct[1]), counts.astype(np.float64)
     columns, inverse = _distinct_rows(arrays)
     w = np.ones(arrays[0].shape[0]) if weights is None else weights
     sums = np.bincount(inverse, weights=w, minlength=columns[0].shape[0]).astype(np.float64)
@@ -278,7 +278,7 @@ class CLVModel:
             # continuous data (spend means, continuous recency) a 2,000-row sample that is
             # nearly all distinct settles it first, cheaply.
             checks = [(20_000, 0.6)]
-            if _integer_key(tuple(a[:2_000] for a in arrays)) is None:
+            if integer_key(tuple(a[:2_000] for a in arrays)) is None:
                 checks.insert(0, (2_000, 0.95))
             for size, limit in checks:
                 if n <= 2.5 * size:

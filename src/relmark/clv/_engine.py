@@ -314,8 +314,7 @@ def _stratified(data: tuple[FloatArray, ...]) -> npt.NDArray[np.intp]:
         if hi > lo:
             scaled = (second - lo) * ((bins - 1) / (hi - lo))
             key += scaled.astype(np.int16)
-    out = np.argsort(key, kind="stable")
-    return np.asarray(out, dtype=np.intp)
+    return np.argsort(key, kind="stable")
 
 
 @contextlib.contextmanager

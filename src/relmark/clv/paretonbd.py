@@ -46,13 +46,14 @@ U(1, 2-s, \delta(\beta+T))` (Tricomi's function; FHL 2005 eq. 2 after
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, exprel, gammaln, hyperu, roots_legendre
 
-from relmark.clv._base import RngLike
+from relmark.clv._base import RngLike, decode_key, integer_key
 from relmark.clv._engine import Likelihood, SharedTerms
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
@@ -419,21 +420,16 @@ def _pairs(
     n = frequency.shape[0]
     x2, tau2 = np.concatenate([frequency, frequency]), np.concatenate([recency, T])
     index = np.empty(2 * n, dtype=np.intp)
-    x_max = float(x2.max(initial=0.0))
-    span = (x_max + 1.0) * (float(tau2.max(initial=0.0)) + 1.0)
-    whole = span <= 8.0 * 2 * n + 1024 and np.array_equal(tau2, np.floor(tau2))
-    if whole:  # integer times: mark the keys present, number them in order
-        key = x2.astype(np.int64) * (int(tau2.max(initial=0.0)) + 1) + tau2.astype(np.int64)
-        present = np.zeros(int(span), dtype=np.bool_)
+    integer = integer_key((x2, tau2))
+    if integer is not None and math.prod(integer[1]) <= 16 * n + 1024:
+        # integer times: mark the keys present in a dense table, number them in order
+        key, bases = integer
+        present = np.zeros(math.prod(bases), dtype=np.bool_)
         present[key] = True
-        number = np.cumsum(present) - 1
-        index[:] = number[key]
-        keys = np.flatnonzero(present)
-        base = int(tau2.max(initial=0.0)) + 1
-        return (
-            (keys // base).astype(np.float64),
-            (keys % base).astype(np.float64),
-        ), (index[:n], index[n:])
+        index[:] = (np.cumsum(present) - 1)[key]
+        x_k, tau_k = decode_key(np.flatnonzero(present), bases)
+        return (x_k, tau_k), (index[:n], index[n:])
+    x_max = float(x2.max(initial=0.0))
     code = 2.0 * x2 + (tau2 != 0)  # by frequency; within it the pairs at 0 first
     order = np.argsort(code.astype(np.int16 if x_max < 16_000 else np.int64), kind="stable")
     xs, ts = x2[order], tau2[order]
