@@ -59,6 +59,7 @@ from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1, warn_nonfinite
+from relmark.clv._tabulate import tabulate
 from relmark.data._validate import FloatArray
 
 __all__ = [
@@ -493,12 +494,25 @@ def remaining(
     T: FloatArray,
     weights: FloatArray | None = None,
 ) -> FloatArray:
-    """Expected purchases in ``(T, T+t]`` of customers alive at ``T``: shape (customers,
-    horizons), or summed over horizons against ``weights`` (closed form, see the module)."""
+    r"""Expected purchases in ``(T, T+t]`` of customers alive at ``T``: shape (customers,
+    horizons), or summed over horizons against ``weights``.
+
+    The closed form (see the module) is :math:`\frac{r+x}{\alpha+T}\,h(\beta+T, t)` with
+    :math:`h(b, t) = b\,[1 - (b/(b+t))^{s-1}]/(s-1)` the same function of :math:`b` for every
+    customer, so large batches interpolate :math:`h` (or its weighted sum over horizons) in
+    :math:`\log b` to 1e-13 (:mod:`relmark.clv._tabulate`) instead of two transcendental
+    functions per customer and horizon.
+    """
     r, alpha, s, beta = params
-    rate = ((r + frequency) / (alpha + T))[:, None]
-    table = _remaining(float(s), rate, (beta + T)[:, None], np.asarray(times)[None, :])
-    out: FloatArray = table if weights is None else table @ weights
+    s_ = float(s)
+
+    def per_scale(_key: FloatArray, b: FloatArray, t: FloatArray) -> FloatArray:
+        return _remaining(s_, np.ones_like(b), b, t)
+
+    b = beta + T
+    h = tabulate(per_scale, np.zeros_like(b), b, np.asarray(times, dtype=np.float64), weights)
+    rate = (r + frequency) / (alpha + T)
+    out: FloatArray = rate * h if weights is not None else rate[:, None] * h
     return out
 
 
