@@ -383,3 +383,23 @@ def test_remaining_purchases_where_scipy_or_the_formula_breaks(case: tuple[float
     want = float(mp_remaining_by_beta_integral(*case))
     assert np.isfinite(rem[0, 0])
     assert rem[0, 0] == pytest.approx(want, rel=1e-10)
+
+
+@pytest.mark.parametrize(
+    ("params", "x", "T"),
+    [
+        ((0.243, 4.414, 0.793, 2.426), 2.0, 38.86),
+        ((0.5, 1.0, 4.0, 1.0), 0.0, 0.5),  # z near 1 at the long horizons: the repaired 2F1
+        ((1.0, 2.0, 2.0, 3.0), 7.0, 10.0),  # integer c - a - b
+    ],
+)
+def test_one_customer_at_many_horizons_against_the_beta_integral(
+    params: tuple[float, float, float, float], x: float, T: float
+) -> None:
+    """One customer's expected purchases at a monthly grid of horizons (the path of a service's
+    CLV request: one short array) equal the independent Beta-integral quadrature to 1e-10."""
+    times = 4.345 * np.arange(1, 37, dtype=np.float64)
+    got = bgnbd.remaining(np.array(params), times, np.array([x]), np.array([T]))[0]
+    for h in (0, 11, 35):
+        want = float(mp_remaining_by_beta_integral(*params, x, T, times[h]))
+        assert got[h] == pytest.approx(want, rel=1e-10), h

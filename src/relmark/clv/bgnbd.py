@@ -36,7 +36,7 @@ and the removable singularity at :math:`a = 1` is bridged by interpolation.
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -247,23 +247,36 @@ def _item(v: FloatArray | float) -> float:
     return float(v.item()) if isinstance(v, np.ndarray | np.generic) else float(v)
 
 
-def _one_remaining(a: float, b_x: float, r_x: float, t: float, alpha_t: float) -> float | None:
-    """:func:`_scaled_remaining` for one customer and horizon in Python floats (a service's
-    request: ten times cheaper than one-element arrays); None near the removable
-    singularities, which the array path bridges."""
+_ONE_HORIZONS = 60
+"""Horizons up to which one customer's expectations skip the general array path."""
+
+
+def _one_remaining(
+    a: float, b_x: float, r_x: float, t: float | FloatArray, alpha_t: float
+) -> float | FloatArray | None:
+    """:func:`_scaled_remaining` for one customer (a service's request): in Python floats for
+    one horizon (ten times cheaper than one-element arrays), in one short array for several
+    (a monthly CLV: 10 us for twelve horizons instead of 25 one by one); None near the
+    removable singularities, which the array path bridges."""
     c0 = a + b_x - 1.0
     if abs(a - 1.0) <= 2e-3 or abs(c0) <= 2e-3:
         return None
-    log1mz = -math.log1p(t / alpha_t)
-    first = -log1mz * float(exprel((a - 1.0) * log1mz))
+    xp: Any = np if isinstance(t, np.ndarray) else math
+    # (1 - z)^(a-1) and its difference from 1, each to full precision (|a - 1| > 2e-3 here,
+    # so dividing by a - 1 loses nothing)
+    y = (a - 1.0) * -xp.log1p(t / alpha_t)
+    first, power = -xp.expm1(y) / (a - 1.0), xp.exp(y)
     z = t / (alpha_t + t)
+    hyp = special.hyp2f1(c0 - r_x, a - 1.0, c0, z)
     # near z = 1 scipy can fail: the repaired function there (see relmark.clv._special)
-    hyp = float(
-        special.hyp2f1(c0 - r_x, a - 1.0, c0, z) if z <= 0.9 else hyp2f1(c0 - r_x, a - 1.0, c0, z)
-    )
-    if not math.isfinite(hyp):
-        hyp = float(hyp2f1(c0 - r_x, a - 1.0, c0, z))
-    return c0 * (first - math.exp((a - 1.0) * log1mz) * (hyp - 1.0) / (a - 1.0))
+    if isinstance(z, np.ndarray):
+        retry = bool(z.max() > 0.9) or not bool(np.isfinite(hyp).all())
+    else:
+        retry = z > 0.9 or not math.isfinite(hyp)
+    if retry:
+        hyp = hyp2f1(c0 - r_x, a - 1.0, c0, z)
+    out = c0 * (first - power * (hyp - 1.0) / (a - 1.0))
+    return out if xp is np else float(out)
 
 
 def _scaled_remaining(
@@ -278,11 +291,15 @@ def _scaled_remaining(
     ``a + b' - 1`` cancels).
     """
     d = 1e-3
-    if np.size(t) == np.size(b_x) == np.size(r_x) == np.size(alpha_t) == 1:
-        value = _one_remaining(a, _item(b_x), _item(r_x), _item(t), _item(alpha_t))
+    if np.size(b_x) == np.size(r_x) == np.size(alpha_t) == 1 and np.size(t) <= _ONE_HORIZONS:
+        # one customer (a service's request), at one or a few horizons
+        times = np.ravel(t)
+        value = _one_remaining(
+            a, _item(b_x), _item(r_x), _item(times) if times.size == 1 else times, _item(alpha_t)
+        )
         if value is not None:
             shape = np.broadcast_shapes(np.shape(t), np.shape(b_x), np.shape(alpha_t))
-            return np.full(shape, value)
+            return np.reshape(np.asarray(value, dtype=np.float64), shape)
     z = t / (alpha_t + t)
     log1mz = -np.log1p(t / alpha_t)
     cc = a + b_x - 1.0
@@ -326,7 +343,6 @@ def remaining(
     r, alpha, a, b = params
 
     def exact(key: FloatArray, scale: FloatArray, times: FloatArray) -> FloatArray:
-        key, scale, times = np.broadcast_arrays(key, scale, times)
         return _scaled_remaining(float(a), b + shift + key, r + key, times, scale)
 
     return tabulate(exact, x, alpha + T, t, weights)
