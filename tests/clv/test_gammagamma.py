@@ -132,3 +132,20 @@ def test_bad_spend_names_the_customer() -> None:
         GammaGamma.fit(df)
     with pytest.raises(DataError, match="no customer has repeat purchases"):
         GammaGamma.fit(frequency=[0, 0], monetary_value=[0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("x", "z", "column"),
+    [
+        (-1, 10.0, "frequency"),
+        (1.5, 10.0, "frequency"),
+        (2, -3.0, "monetary_value"),
+        (2, float("nan"), "monetary_value"),
+        (float("inf"), 10.0, "frequency"),
+    ],
+)
+def test_one_customer_bad_input_names_the_field(x: float, z: float, column: str) -> None:
+    """Python numbers take a scalar path; what it cannot accept gets the array path's error."""
+    with pytest.raises(DataError) as err:
+        GammaGamma(p=6.25, q=3.74, gamma=15.44).expected_spend(x, z)
+    assert err.value.column == column

@@ -146,3 +146,123 @@ def test_score_without_spend_and_bad_arguments() -> None:
     with pytest.raises(DataError, match="3 values for 2 customers") as err:
         clv(bg, gg, *rfm)
     assert err.value.column == "monetary_value"
+
+
+@pytest.mark.parametrize(
+    ("purchases", "fitter"),
+    [
+        (BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426), "BetaGeoFitter"),
+        (MBGNBD(r=0.525, alpha=6.183, a=0.891, b=1.614), "ModifiedBetaGeoFitter"),
+        (ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669), "ParetoNBDFitter"),
+    ],
+    ids=lambda v: getattr(v, "name", ""),
+)
+@pytest.mark.parametrize(
+    ("x", "tx", "T", "m"),
+    [(2, 30.43, 38.86, 22.35), (0, 0.0, 38.86, 0.0), (1, 0.5, 77.0, 9.0), (40, 38.0, 38.0, 61.5)],
+)
+def test_one_customer_given_as_numbers_matches_lifetimes(
+    purchases: RFMModel, fitter: str, x: int, tx: float, T: float, m: float
+) -> None:
+    """A service's request (one customer, Python numbers: the scalar fast paths of the purchase
+    and spend models) against lifetimes' customer_lifetime_value, an independent implementation,
+    to 1e-9; including x = 0 and t_x = T."""
+    import lifetimes
+
+    theirs_model = getattr(lifetimes, fitter)()
+    names = {"ParetoNBDFitter": ["r", "alpha", "s", "beta"]}.get(fitter, ["r", "alpha", "a", "b"])
+    theirs_model.params_ = pd.Series(dict(zip(names, purchases._values.tolist(), strict=True)))
+    theirs_model.predict = theirs_model.conditional_expected_number_of_purchases_up_to_time
+    ggf = lifetimes.GammaGammaFitter()
+    ggf.params_ = pd.Series({"p": GG["p"], "q": GG["q"], "v": GG["gamma"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = ggf.customer_lifetime_value(
+            theirs_model,
+            pd.Series([x]),
+            pd.Series([tx]),
+            pd.Series([T]),
+            pd.Series([m]),
+            time=12,
+            discount_rate=0.01,
+            freq="W",
+        ).to_numpy()
+    ours = clv(purchases.with_time_unit("W"), GammaGamma(**GG), x, tx, T, m)
+    assert ours.shape == (1,)
+    assert ours[0] == pytest.approx(float(theirs[0]), rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("history", "column"),
+    [
+        ((1.5, 3.0, 9.0, 10.0), "frequency"),
+        ((2, 10.0, 9.0, 10.0), "recency"),
+        ((2, 3.0, 9.0, -1.0), "monetary_value"),
+        ((2, 3.0, 9.0, float("nan")), "monetary_value"),
+        ((2, 3.0, float("inf"), 10.0), "T"),
+    ],
+)
+def test_one_customer_bad_history_names_the_field(
+    history: tuple[float, float, float, float], column: str
+) -> None:
+    """The one-customer fast paths refuse what the array path refuses, naming the field."""
+    bg = BGNBD(**BG).with_time_unit("W")
+    with pytest.raises(DataError) as err:
+        clv(bg, GammaGamma(**GG), *history)
+    assert err.value.column == column
+
+
+@pytest.mark.parametrize(
+    ("options", "column"),
+    [
+        ({"periods": 2.5}, "periods"),
+        ({"periods": 0}, "periods"),
+        ({"periods": True}, "periods"),
+        ({"period_length": float("inf")}, "period_length"),
+        ({"period_length": 0.0}, "period_length"),
+        ({"discount_rate": float("inf")}, "discount_rate"),
+        ({"discount_rate": float("nan")}, "discount_rate"),
+        ({"discount_rate": -1.0}, "discount_rate"),
+    ],
+)
+def test_bad_horizon_options_name_the_option(options: dict[str, float], column: str) -> None:
+    """A fractional number of periods, an infinite period or discount rate are refused, not
+    truncated or turned into a CLV of zero."""
+    bg = BGNBD(**BG).with_time_unit("W")
+    with pytest.raises(DataError) as err:
+        clv(bg, GammaGamma(**GG), 2, 30.43, 38.86, 22.35, **options)  # type: ignore[arg-type]
+    assert err.value.column == column
+
+
+def test_discrete_time_clv_matches_lifetimes_and_needs_whole_periods() -> None:
+    """BG/BB (whole periods, one period per month) against lifetimes' customer_lifetime_value
+    with its BetaGeoBetaBinomFitter (freq "M": one period per month), to 1e-9; a fractional
+    period length is refused naming it."""
+    from lifetimes import BetaGeoBetaBinomFitter, GammaGammaFitter
+
+    from relmark.clv import BGBB
+
+    bgbb = BGBB(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)  # FHS 2010, Table 2
+    x, tx, n, m = np.array([0, 3, 6, 6]), np.array([0, 5, 6, 6]), np.array([6, 6, 6, 6]), 20.0
+    theirs_model = BetaGeoBetaBinomFitter()
+    theirs_model.params_ = pd.Series(dict(zip(["alpha", "beta", "gamma", "delta"], bgbb._values)))
+    theirs_model.predict = theirs_model.conditional_expected_number_of_purchases_up_to_time
+    ggf = GammaGammaFitter()
+    ggf.params_ = pd.Series({"p": GG["p"], "q": GG["q"], "v": GG["gamma"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = ggf.customer_lifetime_value(
+            theirs_model,
+            pd.Series(x),
+            pd.Series(tx),
+            pd.Series(n),
+            pd.Series([m] * 4),
+            time=12,
+            discount_rate=0.01,
+            freq="M",
+        ).to_numpy()
+    ours = clv(bgbb, GammaGamma(**GG), x, tx, n, m, period_length=1)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-9)
+    with pytest.raises(DataError, match="whole number") as err:
+        clv(bgbb, GammaGamma(**GG), 3, 5, 6, 20.0, period_length=1.5)
+    assert err.value.column == "period_length"

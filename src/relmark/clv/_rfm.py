@@ -92,6 +92,8 @@ class RFMModel(CLVModel):
 
     data_fields: ClassVar[tuple[str, ...]] = ("frequency", "recency", "T")
     predictions: ClassVar[Predictions]
+    discrete: ClassVar[bool] = False
+    """Whether time is counted in whole periods (BG/BB, sBG): horizons must be whole numbers."""
 
     @staticmethod
     def _rfm(

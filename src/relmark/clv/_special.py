@@ -104,7 +104,13 @@ def hyp2f1(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLik
     1.0015845844
     """
     a, b, c, z = (np.asarray(v, dtype=np.float64) for v in (a, b, c, z))
-    out = np.array(special.hyp2f1(a, b, c, z), dtype=np.float64, ndmin=1)
+    value = special.hyp2f1(a, b, c, z)
+    if np.max(z, initial=0.0) <= 0.9 and np.isfinite(value).all():
+        # the common case, where scipy is reliable (checked against mpmath in the tests): two
+        # passes instead of the checks below (a one-customer call: 5 us instead of 45)
+        common: FloatArray = np.asarray(value, dtype=np.float64)
+        return common
+    out = np.array(value, dtype=np.float64, ndmin=1)
     # scipy's degenerate 1 - z transformation: with an integer c - a - b about a third of its
     # values above z = 0.9 are NaN or wrong (seen: -39.4 for 17.2, measured against mpmath).
     # Those are recomputed by the series.

@@ -32,6 +32,7 @@ how many customers without repeat purchases it set aside (``fit_result.extra["n_
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, Self
 
@@ -303,6 +304,12 @@ class GammaGamma(CLVModel):
 
     def expected_spend(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> FloatArray:
         """Expected spend per transaction; see :func:`expected_spend`."""
+        if isinstance(frequency, int | float) and isinstance(monetary_value, int | float):
+            # one customer (a service's request): validate as Python numbers
+            fx, fz = float(frequency), float(monetary_value)
+            if math.isfinite(fx + fz) and fx >= 0 and fx == int(fx) and fz >= 0:
+                p, q, g = self._values.tolist()
+                return np.array([p * (g + fx * fz) / (p * fx + q - 1.0)])
         x = as_float_array(np.atleast_1d(frequency), "frequency")
         z = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
         x, z = np.broadcast_arrays(x, z)

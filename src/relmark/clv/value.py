@@ -25,6 +25,7 @@ residual transactions, Fader, Hardie & Lee 2005).
 
 from __future__ import annotations
 
+import math
 from typing import Any, Protocol
 
 import numpy as np
@@ -57,8 +58,11 @@ class SpendModel(Protocol):
     ) -> FloatArray: ...
 
 
-def _spend(spend: SpendModel, x: FloatArray, m: FloatArray) -> FloatArray:
+def _spend(spend: SpendModel, x: FloatArray | float, m: FloatArray | float) -> FloatArray:
+    """The spend model's expected spend, refused unless finite and >= 0 for every customer."""
     value = np.asarray(spend.expected_spend(x, m), dtype=np.float64)
+    if value.shape == (1,) and 0.0 <= float(value[0]) < math.inf:  # one customer: no masks
+        return value
     bad = ~np.isfinite(value) | (value < 0)
     if bad.any():
         raise ParameterError(
@@ -110,12 +114,17 @@ def clv(
     [8.37, 36.29]
     """
     times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
-    m_arr = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
     if isinstance(purchases, RFMModel):
         # validate once, then one weighted sum over horizons per chunk of customers
         x, tx, t = purchases._rfm(frequency, recency, T)
-        m = _matching(m_arr, x)
-        horizons = purchases._horizon(times)
+        horizons = _checked_horizons(purchases, times)
+        if x.shape == (1,) and isinstance(monetary_value, int | float):
+            # one customer (a service's request): the spend model's Python-number path
+            value = _spend(spend, float(x[0]), float(monetary_value))
+            return value * purchases.predictions.weighted_purchases(
+                purchases._values, horizons, weights, x, tx, t
+            )
+        m = _matching(as_float_array(np.atleast_1d(monetary_value), "monetary_value"), x)
         out = np.empty(x.shape[0])
         for lo in range(0, x.shape[0], chunk_size):
             sl = slice(lo, lo + chunk_size)
@@ -123,6 +132,7 @@ def clv(
                 purchases._values, horizons, weights, x[sl], tx[sl], t[sl]
             )
         return out
+    m_arr = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
     x = as_float_array(np.atleast_1d(frequency), "frequency")
     tx = as_float_array(np.atleast_1d(recency), "recency")
     t = as_float_array(np.atleast_1d(T), "T")
@@ -157,14 +167,33 @@ def _horizon_weights(
 ) -> tuple[FloatArray, FloatArray]:
     """Period ends and the weights ``w_k`` with ``CLV = E[Z] sum_k w_k E[Y(t_k)]``."""
     length = _period_length(purchases, period_length)
-    if periods < 1:
-        raise DataError(f"periods must be >= 1, got {periods}", column="periods")
-    if not discount_rate > -1:
-        raise DataError(f"discount_rate must be > -1, got {discount_rate}", column="discount_rate")
-    discount = (1.0 + discount_rate) ** -np.arange(1, periods + 1, dtype=np.float64)
-    times = length * np.arange(1, periods + 1, dtype=np.float64)
+    if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 1:
+        raise DataError(f"periods must be a whole number >= 1, got {periods!r}", column="periods")
+    if not -1 < discount_rate < math.inf:
+        raise DataError(
+            f"discount_rate must be finite and > -1, got {discount_rate}", column="discount_rate"
+        )
+    k = np.arange(1.0, periods + 1.0)
+    discount = (1.0 + discount_rate) ** -k
     # sum_k d_k (E_k - E_{k-1}) = sum_k E_k (d_k - d_{k+1}), with d_{K+1} = 0
-    return times, discount - np.append(discount[1:], 0.0)
+    weights = discount.copy()
+    weights[:-1] -= discount[1:]
+    return length * k, weights
+
+
+def _checked_horizons(purchases: RFMModel, times: FloatArray) -> FloatArray:
+    """Period ends built by :func:`_horizon_weights` are finite and > 0: only a discrete-time
+    model needs them checked (whole periods)."""
+    if not purchases.discrete:
+        return times
+    try:
+        return purchases._horizon(times)
+    except DataError:
+        raise DataError(
+            f"{purchases.name} counts time in whole periods: the period length must be a whole "
+            f"number, got {times[0]}",
+            column="period_length",
+        ) from None
 
 
 def score(
@@ -207,7 +236,7 @@ def score(
             raise DataError("a spend model needs monetary_value", column="monetary_value")
         m = _matching(as_float_array(np.atleast_1d(monetary_value), "monetary_value"), x)
         times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
-        horizons = purchases._horizon(times)
+        horizons = _checked_horizons(purchases, times)
     preds, params = purchases.predictions, purchases._values
     names = ["p_alive", "expected_purchases"]
     names += ["expected_spend", "clv"] if spend is not None else []
@@ -233,8 +262,11 @@ def score(
 
 def _period_length(purchases: object, period_length: float | None) -> float:
     if period_length is not None:
-        if not period_length > 0:
-            raise DataError(f"period_length must be > 0, got {period_length}")
+        if not 0 < period_length < math.inf:
+            raise DataError(
+                f"period_length must be finite and > 0, got {period_length}",
+                column="period_length",
+            )
         return float(period_length)
     unit = getattr(purchases, "time_unit", None)
     if unit not in PERIOD_LENGTH:
