@@ -245,7 +245,7 @@ def test_discrete_time_clv_matches_lifetimes_and_needs_whole_periods() -> None:
     bgbb = BGBB(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)  # FHS 2010, Table 2
     x, tx, n, m = np.array([0, 3, 6, 6]), np.array([0, 5, 6, 6]), np.array([6, 6, 6, 6]), 20.0
     theirs_model = BetaGeoBetaBinomFitter()
-    theirs_model.params_ = pd.Series(dict(zip(["alpha", "beta", "gamma", "delta"], bgbb._values)))
+    theirs_model.params_ = pd.Series(bgbb.params)
     theirs_model.predict = theirs_model.conditional_expected_number_of_purchases_up_to_time
     ggf = GammaGammaFitter()
     ggf.params_ = pd.Series({"p": GG["p"], "q": GG["q"], "v": GG["gamma"]})

@@ -304,9 +304,10 @@ class GammaGamma(CLVModel):
 
     def expected_spend(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> FloatArray:
         """Expected spend per transaction; see :func:`expected_spend`."""
-        if isinstance(frequency, int | float) and isinstance(monetary_value, int | float):
+        one: tuple[object, object] = (frequency, monetary_value)
+        if isinstance(one[0], int | float) and isinstance(one[1], int | float):
             # one customer (a service's request): validate as Python numbers
-            fx, fz = float(frequency), float(monetary_value)
+            fx, fz = float(one[0]), float(one[1])
             if math.isfinite(fx + fz) and fx >= 0 and fx == int(fx) and fz >= 0:
                 p, q, g = self._values.tolist()
                 return np.array([p * (g + fx * fz) / (p * fx + q - 1.0)])

@@ -118,9 +118,10 @@ def clv(
         # validate once, then one weighted sum over horizons per chunk of customers
         x, tx, t = purchases._rfm(frequency, recency, T)
         horizons = _checked_horizons(purchases, times)
-        if x.shape == (1,) and isinstance(monetary_value, int | float):
+        one: object = monetary_value  # (ArrayLike's numbers are not seen as int | float)
+        if x.shape == (1,) and isinstance(one, int | float):
             # one customer (a service's request): the spend model's Python-number path
-            value = _spend(spend, float(x[0]), float(monetary_value))
+            value = _spend(spend, float(x[0]), float(one))
             return value * purchases.predictions.weighted_purchases(
                 purchases._values, horizons, weights, x, tx, t
             )
