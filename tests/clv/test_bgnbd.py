@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.resources
 import json
+import warnings
 from typing import Any
 
 import mpmath as mp
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relmark.clv import BGNBD, bgnbd, load_model, mbgnbd
+from relmark.clv import BGNBD, MBGNBD, bgnbd, load_model, mbgnbd
 from relmark.errors import DataError, ParameterError, SchemaError
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
@@ -403,3 +404,17 @@ def test_one_customer_at_many_horizons_against_the_beta_integral(
     for h in (0, 11, 35):
         want = float(mp_remaining_by_beta_integral(*params, x, T, times[h]))
         assert got[h] == pytest.approx(want, rel=1e-10), h
+
+
+@pytest.mark.parametrize("model", [BGNBD, MBGNBD])
+def test_simulate_with_a_tiny_purchase_shape(model: type[BGNBD] | type[MBGNBD]) -> None:
+    """With r = 0.005 many purchase rates underflow to 0: no divide-by-zero warning, those
+    customers make no purchase, and the mean matches E[X(T)] within five standard errors."""
+    m = model(r=0.005, alpha=4.0, a=0.5, b=2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sim = m.simulate(np.full(200_000, 50.0), rng=np.random.default_rng(4))
+    x = sim["frequency"]
+    assert np.all(np.isfinite(sim["recency"]))
+    se = x.std() / np.sqrt(x.size)
+    assert abs(x.mean() - m.expected_purchases(50.0)[0]) < 5 * se

@@ -331,3 +331,49 @@ def test_fit_through_shared_pairs_equals_the_fit_row_by_row() -> None:
         assert shared.fit_result.loglik == pytest.approx(plain.fit_result.loglik, rel=1e-10)
         for k, v in shared.fit_result.bse.items():
             assert v == pytest.approx(plain.fit_result.bse[k], rel=1e-3)
+
+
+@pytest.mark.parametrize("case", HARD)
+def test_large_batches_interpolate_to_the_quadrature(case: tuple[float, ...]) -> None:
+    """Above MIN_ROWS customers the hypergeometric terms are interpolated per frequency: the
+    hard customer, with 3,000 others of its frequency at other ages (so that its frequency is
+    interpolated, not evaluated exactly), still agrees with 40-digit quadrature to 1e-9, and
+    every customer with exact evaluation in small batches to 1e-11 (log-likelihoods near 0:
+    1e-12 absolute)."""
+    from relmark.clv._tabulate import MIN_ROWS
+
+    mp.mp.dps = 40
+    r, alpha, s, beta, x, tx, T = case
+    p = np.array([r, alpha, s, beta])
+    rng = np.random.default_rng(7)
+    model = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta)
+    sim = model.simulate(rng.uniform(1.0, 80.0, MIN_ROWS), rng=rng)
+    ages = float(tx) + rng.uniform(0.0, 60.0, 3_000)
+    xs = np.concatenate([[x], np.full(3_000, float(x)), sim["frequency"]])
+    txs = np.concatenate([[tx], np.full(3_000, float(tx)), sim["recency"]])
+    Ts = np.concatenate([[T], ages, sim["T"]])
+    pa, ll = paretonbd.p_alive(p, xs, txs, Ts), paretonbd.loglik(p, xs, txs, Ts)
+    assert pa[0] == pytest.approx(float(mp_p_alive(*case)), rel=1e-9)
+    assert ll[0] == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
+    step = MIN_ROWS // 2
+    for lo in range(0, xs.shape[0], step):
+        sl = slice(lo, lo + step)
+        np.testing.assert_allclose(
+            pa[sl], paretonbd.p_alive(p, xs[sl], txs[sl], Ts[sl]), rtol=1e-11
+        )
+        exact = paretonbd.loglik(p, xs[sl], txs[sl], Ts[sl])  # some near 0: absolute 1e-12
+        np.testing.assert_allclose(ll[sl], exact, rtol=1e-11, atol=1e-12)
+
+
+def test_simulate_with_a_tiny_dropout_shape() -> None:
+    """With s = 0.01 many dropout rates underflow to 0: those customers never drop out (alive,
+    no divide-by-zero warning), and the share alive matches E[(beta/(beta+T))^s]."""
+    rng = np.random.default_rng(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        sim = ParetoNBD(r=0.5, alpha=3.0, s=0.01, beta=0.5).simulate(
+            np.full(200_000, 50.0), rng=rng
+        )
+    assert np.all(np.isfinite(sim["recency"]))
+    want = (0.5 / 50.5) ** 0.01  # P(alive at T) of a new customer: E[exp(-mu T)]
+    assert sim["alive"].mean() == pytest.approx(want, abs=4e-3)

@@ -554,7 +554,9 @@ def simulate_beta_geometric(
     alive = active.copy()
     while active.any():
         idx = np.flatnonzero(active)
-        now[idx] += gen.exponential(1.0, size=idx.size) / lam[idx]
+        # a purchase rate that underflows to (or near) 0 with a tiny r: no next purchase
+        with np.errstate(divide="ignore", over="ignore"):
+            now[idx] += gen.exponential(1.0, size=idx.size) / lam[idx]
         inside = now[idx] <= T_arr[idx]
         buy = idx[inside]
         x[buy] += 1

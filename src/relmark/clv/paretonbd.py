@@ -59,7 +59,7 @@ from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1, warn_nonfinite
-from relmark.clv._tabulate import tabulate
+from relmark.clv._tabulate import MIN_ROWS, tabulate
 from relmark.data._validate import FloatArray
 
 __all__ = [
@@ -93,6 +93,26 @@ def _log_g(c: FloatArray, d: FloatArray, z: FloatArray) -> FloatArray:
         return np.log(hyp2f1(1.0, c, d, z))
 
 
+def _log_g_by_age(params: FloatArray, x: FloatArray, t: FloatArray) -> FloatArray:
+    """``log 2F1(1, c; r+s+x+1; |alpha-beta| / (max(alpha, beta) + t))`` (the Pareto/NBD
+    integral's hypergeometric term at age ``t``; ``c = r + x`` if alpha >= beta, else s + 1).
+
+    It depends on a customer only through ``x`` and ``max(alpha, beta) + t``: large batches
+    interpolate it per frequency in the log of that scale (:mod:`relmark.clv._tabulate`, to
+    about 1e-13) instead of a ``hyp2f1`` call per customer.
+    """
+    r, alpha, s, beta = params
+    gap, base = abs(alpha - beta), max(alpha, beta)
+
+    def exact(key: FloatArray, scale: FloatArray, _t: FloatArray) -> FloatArray:
+        c = r + key if alpha >= beta else np.full_like(key, s + 1.0)
+        return _log_g(c, r + s + key + 1.0, gap / scale)
+
+    if x.shape[0] < MIN_ROWS:
+        return exact(x, base + t, t)
+    return tabulate(exact, x, base + t, np.zeros(1))[:, 0]
+
+
 def _terms(
     params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
@@ -102,20 +122,13 @@ def _terms(
     big_r = r + s + x
     l_alive = -rx * np.log(alpha + T) - s * np.log(beta + T)
     if alpha >= beta:
-        c = rx
-        z1 = (alpha - beta) / (alpha + tx)
-        z2 = (alpha - beta) / (alpha + T)
         e1 = -rx * np.log(alpha + tx) - s * np.log(beta + tx)
         e2 = l_alive
     else:
-        c = np.full_like(x, s + 1.0)
-        z1 = (beta - alpha) / (beta + tx)
-        z2 = (beta - alpha) / (beta + T)
         e1 = (1.0 - rx) * np.log(alpha + tx) - (s + 1.0) * np.log(beta + tx)
         e2 = (1.0 - rx) * np.log(alpha + T) - (s + 1.0) * np.log(beta + T)
-    d = big_r + 1.0
-    l1 = e1 + _log_g(c, d, z1)
-    l2 = e2 + _log_g(c, d, z2)
+    l1 = e1 + _log_g_by_age(params, x, tx)
+    l2 = e2 + _log_g_by_age(params, x, T)
     # log of the integral: l1 + log(1 - exp(l2 - l1)), zero when t_x = T.
     diff = np.minimum(l2 - l1, 0.0)
     # NaN only where the hypergeometric function could not be evaluated (see _special); the
@@ -592,7 +605,9 @@ def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> di
     n = T_arr.shape[0]
     lam = gen.gamma(r, 1.0 / alpha, size=n)
     mu = gen.gamma(s, 1.0 / beta, size=n)
-    life = gen.exponential(1.0, size=n) / mu
+    # a rate that underflows to (or near) 0 with a tiny s: the customer never drops out
+    with np.errstate(divide="ignore", over="ignore"):
+        life = gen.exponential(1.0, size=n) / mu
     window = np.minimum(life, T_arr)
     x = gen.poisson(lam * window).astype(np.float64)
     # The last of x uniform purchase times on (0, window) is window * U^(1/x).
