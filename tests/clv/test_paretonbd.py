@@ -85,20 +85,25 @@ HARD = [
     (0.553, 10.578, 0.606, 11.669, 10_000, 30.0, 52.0),  # x in the thousands, t_x < T
     (1e-3, 0.5, 2.0, 30.0, 2, 1.0, 5.0),  # tiny r
     (0.5, 3.0, 0.01, 0.5, 1, 1.0, 1e4),  # tiny s, very large T
+    (0.7, 3.0, 1.2, 40.0, 1, 0.5, 30.0),  # beta >> alpha: z = 0.91 at t_x
 ]
 
 
 @pytest.mark.parametrize("case", HARD)
 def test_against_mpmath_quadrature(case: tuple[float, ...]) -> None:
-    """Log-likelihood, P(alive) and DERT agree with 40-digit quadrature to 1e-9."""
+    """Log-likelihood, P(alive) (one customer and an array) and DERT agree with 40-digit
+    quadrature to 1e-9."""
     mp.mp.dps = 40
     r, alpha, s, beta, x, tx, T = case
     p = np.array([r, alpha, s, beta])
     args = (np.array([x], float), np.array([tx], float), np.array([T], float))
     ll = paretonbd.loglik(p, *args)[0]
     assert ll == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
-    pa = paretonbd.p_alive(p, *args)[0]
-    assert pa == pytest.approx(float(mp_p_alive(*case)), rel=1e-9)
+    pa = paretonbd.p_alive(p, *args)[0]  # one customer: in Python floats where z <= 0.9
+    want = float(mp_p_alive(*case))
+    assert pa == pytest.approx(want, rel=1e-9)
+    two = paretonbd.p_alive(p, *(np.repeat(v, 2) for v in args))  # the array path
+    np.testing.assert_allclose(two, want, rtol=1e-9)
     delta = 0.15 / 52
     got = paretonbd.dert(p, delta, *args)[0]
     assert np.isfinite(got)
