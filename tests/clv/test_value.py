@@ -17,31 +17,33 @@ BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}
 
 
+def lifetimes_clv(
+    fitter: str, params: dict[str, float], *history: object, freq: str = "W"
+) -> np.ndarray:
+    """lifetimes' GammaGammaFitter.customer_lifetime_value (12 periods, 1 % a period) with its
+    purchase model ``fitter`` at ``params``: an independent implementation to compare with."""
+    import lifetimes
+
+    purchases = getattr(lifetimes, fitter)()
+    purchases.params_ = pd.Series(params)
+    purchases.predict = purchases.conditional_expected_number_of_purchases_up_to_time
+    ggf = lifetimes.GammaGammaFitter()
+    ggf.params_ = pd.Series({"p": GG["p"], "q": GG["q"], "v": GG["gamma"]})
+    x, tx, T, m = (pd.Series(np.atleast_1d(np.asarray(v, dtype=float))) for v in history)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = ggf.customer_lifetime_value(
+            purchases, x, tx, T, m, time=12, discount_rate=0.01, freq=freq
+        )
+    return np.asarray(value, dtype=float)
+
+
 def test_matches_lifetimes_customer_lifetime_value() -> None:
     """lifetimes' GammaGammaFitter.customer_lifetime_value (12 months of 4.345 weeks, 1% per
     month) at the same parameters, on all 2357 CDNOW customers, to 1e-10."""
-    from lifetimes import BetaGeoFitter, GammaGammaFitter
-
     s = load_cdnow_summary(with_monetary=True)
     assert s.monetary_value is not None
-    f = s.to_frame()
-    bgf = BetaGeoFitter()
-    bgf.params_ = pd.Series(BG)
-    bgf.predict = bgf.conditional_expected_number_of_purchases_up_to_time
-    ggf = GammaGammaFitter()
-    ggf.params_ = pd.Series({"p": GG["p"], "q": GG["q"], "v": GG["gamma"]})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = ggf.customer_lifetime_value(
-            bgf,
-            f["frequency"],
-            f["recency"],
-            f["T"],
-            f["monetary_value"],
-            time=12,
-            discount_rate=0.01,
-            freq="W",
-        ).to_numpy()
+    theirs = lifetimes_clv("BetaGeoFitter", BG, s.frequency, s.recency, s.T, s.monetary_value)
     ours = clv(
         BGNBD(**BG).with_time_unit("W"),
         GammaGamma(**GG),
@@ -167,26 +169,7 @@ def test_one_customer_given_as_numbers_matches_lifetimes(
     """A service's request (one customer, Python numbers: the scalar fast paths of the purchase
     and spend models) against lifetimes' customer_lifetime_value, an independent implementation,
     to 1e-9; including x = 0 and t_x = T."""
-    import lifetimes
-
-    theirs_model = getattr(lifetimes, fitter)()
-    names = {"ParetoNBDFitter": ["r", "alpha", "s", "beta"]}.get(fitter, ["r", "alpha", "a", "b"])
-    theirs_model.params_ = pd.Series(dict(zip(names, purchases._values.tolist(), strict=True)))
-    theirs_model.predict = theirs_model.conditional_expected_number_of_purchases_up_to_time
-    ggf = lifetimes.GammaGammaFitter()
-    ggf.params_ = pd.Series({"p": GG["p"], "q": GG["q"], "v": GG["gamma"]})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = ggf.customer_lifetime_value(
-            theirs_model,
-            pd.Series([x]),
-            pd.Series([tx]),
-            pd.Series([T]),
-            pd.Series([m]),
-            time=12,
-            discount_rate=0.01,
-            freq="W",
-        ).to_numpy()
+    theirs = lifetimes_clv(fitter, purchases.params, x, tx, T, m)
     ours = clv(purchases.with_time_unit("W"), GammaGamma(**GG), x, tx, T, m)
     assert ours.shape == (1,)
     assert ours[0] == pytest.approx(float(theirs[0]), rel=1e-9)
@@ -238,29 +221,11 @@ def test_discrete_time_clv_matches_lifetimes_and_needs_whole_periods() -> None:
     """BG/BB (whole periods, one period per month) against lifetimes' customer_lifetime_value
     with its BetaGeoBetaBinomFitter (freq "M": one period per month), to 1e-9; a fractional
     period length is refused naming it."""
-    from lifetimes import BetaGeoBetaBinomFitter, GammaGammaFitter
-
     from relmark.clv import BGBB
 
     bgbb = BGBB(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)  # FHS 2010, Table 2
     x, tx, n, m = np.array([0, 3, 6, 6]), np.array([0, 5, 6, 6]), np.array([6, 6, 6, 6]), 20.0
-    theirs_model = BetaGeoBetaBinomFitter()
-    theirs_model.params_ = pd.Series(bgbb.params)
-    theirs_model.predict = theirs_model.conditional_expected_number_of_purchases_up_to_time
-    ggf = GammaGammaFitter()
-    ggf.params_ = pd.Series({"p": GG["p"], "q": GG["q"], "v": GG["gamma"]})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        theirs = ggf.customer_lifetime_value(
-            theirs_model,
-            pd.Series(x),
-            pd.Series(tx),
-            pd.Series(n),
-            pd.Series([m] * 4),
-            time=12,
-            discount_rate=0.01,
-            freq="M",
-        ).to_numpy()
+    theirs = lifetimes_clv("BetaGeoBetaBinomFitter", bgbb.params, x, tx, n, [m] * 4, freq="M")
     ours = clv(bgbb, GammaGamma(**GG), x, tx, n, m, period_length=1)
     np.testing.assert_allclose(ours, theirs, rtol=1e-9)
     with pytest.raises(DataError, match="whole number") as err:
