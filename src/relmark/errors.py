@@ -40,7 +40,10 @@ class DataError(RelmarkError, ValueError):
     column
         The column or field at fault, if there is one.
     rows
-        The first offending row labels or customer ids (at most a handful are shown).
+        The offending row labels or customer ids, all of them or the first ones (the message
+        shows five and the total; :attr:`rows` keeps the first ten).
+    count
+        The number of offending rows when ``rows`` lists only the first ones.
     """
 
     def __init__(
@@ -49,15 +52,19 @@ class DataError(RelmarkError, ValueError):
         *,
         column: str | None = None,
         rows: Sequence[object] | None = None,
+        count: int | None = None,
     ) -> None:
         self.column = column
-        self.rows: tuple[object, ...] = tuple(rows) if rows is not None else ()
+        listed = list(rows) if rows is not None else []
+        self.rows: tuple[object, ...] = tuple(listed[:10])
+        self.count: int = max(count or 0, len(listed))
+        """How many rows are at fault."""
         text = message
         if column is not None:
             text = f"column {column!r}: {text}"
         if self.rows:
             shown = ", ".join(repr(r) for r in self.rows[:5])
-            more = f" (and {len(self.rows) - 5} more)" if len(self.rows) > 5 else ""
+            more = f" (and {self.count - 5} more)" if self.count > 5 else ""
             text = f"{text} [first offending rows: {shown}{more}]"
         super().__init__(text)
 

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from relmark.clv._engine import Likelihood, fit_mle, one_blas_thread
 from relmark.clv._params import ParamSet
 from relmark.clv._result import FitResult
-from relmark.data._validate import FloatArray, as_float_array, check_weights
+from relmark.data._validate import TIME_UNITS, FloatArray, as_float_array, check_weights
 from relmark.errors import DataError, ModelNotFittedError, SchemaError
 
 __all__ = ["SCHEMA_VERSION", "CLVModel", "Interval", "RngLike", "load_model"]
@@ -143,6 +143,15 @@ def _group_rows(
     return columns, sums
 
 
+def customer_labels(data: object) -> list[object] | None:
+    """The customer ids of a container (its ``customer_id`` column, else its index), to name
+    offending customers in errors; None without them (positions are named instead)."""
+    ids = _column(data, "customer_id")
+    if ids is None and data is not None and getattr(data, "index", None) is not None:
+        ids = data.index  # type: ignore[attr-defined]
+    return np.asarray(ids).tolist() if ids is not None else None
+
+
 class CLVModel:
     """Base class of the CLV models. See a concrete model (e.g. :class:`relmark.clv.BGNBD`)."""
 
@@ -171,6 +180,11 @@ class CLVModel:
         cls, params: Mapping[str, float], *, time_unit: str | None, fit: FitResult | None
     ) -> Self:
         """Build a model with a time unit and a fit result (what fitting and loading do)."""
+        if time_unit is not None and time_unit not in TIME_UNITS:
+            raise DataError(
+                f"time_unit must be one of {', '.join(TIME_UNITS)} or None, got {time_unit!r}",
+                column="time_unit",
+            )
         model = cls(**params)
         model.time_unit = time_unit
         model._fit = fit
@@ -247,10 +261,7 @@ class CLVModel:
                 f"{cls.name} reads {', '.join(cls.data_fields)}; "
                 f"unexpected {', '.join(sorted(unknown))}"
             )
-        ids = _column(data, "customer_id")
-        if ids is None and data is not None and getattr(data, "index", None) is not None:
-            ids = data.index  # type: ignore[attr-defined]
-        labels = np.asarray(ids).tolist() if ids is not None else None
+        labels = customer_labels(data)
         arrays: dict[str, FloatArray] = {}
         for f in cls.data_fields:
             given = columns.get(f)

@@ -61,6 +61,9 @@ class Param:
 
     def check(self, value: float) -> float:
         """Return ``value`` as a float if it lies in the domain, else raise ParameterError."""
+        given: object = value
+        if isinstance(given, bool | np.bool_ | str | bytes):  # float() would accept them
+            raise ParameterError(f"parameter {self.name}={value!r} is not a number")
         try:
             v = float(value)
         except (TypeError, ValueError):

@@ -11,7 +11,7 @@ import numpy as np
 import numpy.typing as npt
 
 from relmark.clv._base import CLVModel, RngLike
-from relmark.data._validate import FloatArray, as_float_array, check_rfm
+from relmark.data._validate import FloatArray, as_float_array, broadcast_columns, check_rfm
 
 __all__ = ["Predictions", "RFMModel", "as_rng", "broadcast_rfm"]
 
@@ -36,8 +36,7 @@ def broadcast_rfm(
             and (fx == 0) == (ftx == 0)
         ):
             return np.array([fx]), np.array([ftx]), np.array([ft])
-    x, tx, t = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (frequency, recency, T))
-    x, tx, t = np.broadcast_arrays(x, tx, t)
+    x, tx, t = broadcast_columns({"frequency": frequency, "recency": recency, "T": T})
     return check_rfm(x, tx, t)
 
 

@@ -38,7 +38,7 @@ from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1
-from relmark.data._validate import FloatArray, as_float_array, check_rfm
+from relmark.data._validate import FloatArray, as_float_array, broadcast_columns, check_rfm
 from relmark.errors import DataError
 
 __all__ = [
@@ -238,8 +238,7 @@ class BGBB(RFMModel):
     def _rfm(
         frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        x, tx, n = (np.atleast_1d(np.asarray(v, dtype=np.float64)) for v in (frequency, recency, T))
-        x, tx, n = np.broadcast_arrays(x, tx, n)
+        x, tx, n = broadcast_columns({"frequency": frequency, "recency": recency, "T": T})
         return check_rfm(x, tx, n, discrete=True)
 
     @staticmethod

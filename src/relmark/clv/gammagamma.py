@@ -40,12 +40,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
-from relmark.clv._base import CLVModel, RngLike
+from relmark.clv._base import CLVModel, RngLike, customer_labels
 from relmark.clv._engine import Likelihood, SharedTerms
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import as_rng
-from relmark.data._validate import FloatArray, _first, as_float_array
+from relmark.data._validate import FloatArray, _offending, broadcast_columns
 from relmark.errors import DataError, ParameterError
 
 __all__ = [
@@ -236,12 +236,12 @@ class GammaGamma(CLVModel):
             raise DataError(
                 "must be a non-negative integer",
                 column="frequency",
-                rows=_first(bad, labels),
+                rows=_offending(bad, labels),
             )
         bad = z < 0
         if bad.any():
             raise DataError(
-                "spend cannot be negative", column="monetary_value", rows=_first(bad, labels)
+                "spend cannot be negative", column="monetary_value", rows=_offending(bad, labels)
             )
         return x, z
 
@@ -271,7 +271,7 @@ class GammaGamma(CLVModel):
                 "repeat buyers with a mean spend of 0 have no Gamma-Gamma density; exclude them "
                 "explicitly (e.g. keep rows with monetary_value > 0) and report how many",
                 column="monetary_value",
-                rows=np.flatnonzero(zero)[:10].tolist(),
+                rows=_offending(zero, customer_labels(data)),
             )
         n_keep = int(np.count_nonzero(keep))
         if n_keep == 0:
@@ -311,9 +311,7 @@ class GammaGamma(CLVModel):
             if math.isfinite(fx + fz) and fx >= 0 and fx == int(fx) and fz >= 0:
                 p, q, g = self._values.tolist()
                 return np.array([p * (g + fx * fz) / (p * fx + q - 1.0)])
-        x = as_float_array(np.atleast_1d(frequency), "frequency")
-        z = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
-        x, z = np.broadcast_arrays(x, z)
+        x, z = broadcast_columns({"frequency": frequency, "monetary_value": monetary_value})
         self._validate_data({"frequency": x, "monetary_value": z}, None)
         return expected_spend(self._values, x, z)
 

@@ -46,7 +46,7 @@ from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import as_rng
 from relmark.clv._special import hyp2f1
-from relmark.data._validate import FloatArray, _first, as_float_array
+from relmark.data._validate import FloatArray, _offending, as_float_array
 from relmark.errors import DataError
 
 __all__ = [
@@ -147,7 +147,7 @@ def survival_to_lifetimes(
         raise DataError(
             "survivor counts must be non-increasing non-negative integers",
             column="alive",
-            rows=_first(np.r_[False, lost < 0] | (counts < 0), None),
+            rows=_offending(np.r_[False, lost < 0] | (counts < 0), None),
         )
     k = counts.shape[0] - 1
     lifetime = np.r_[np.arange(1, k + 1, dtype=np.float64), float(k)]
@@ -198,11 +198,13 @@ class SBG(CLVModel):
             raise DataError(
                 "lifetimes are whole numbers of periods >= 1",
                 column="lifetime",
-                rows=_first(bad, labels),
+                rows=_offending(bad, labels),
             )
         bad = (c != 0) & (c != 1)
         if bad.any():
-            raise DataError("churned must be 0 or 1", column="churned", rows=_first(bad, labels))
+            raise DataError(
+                "churned must be 0 or 1", column="churned", rows=_offending(bad, labels)
+            )
         return t, c
 
     @classmethod

@@ -33,7 +33,7 @@ import numpy.typing as npt
 
 from relmark.clv._base import CLVModel, Interval, RngLike
 from relmark.clv._rfm import RFMModel
-from relmark.data._validate import FloatArray, as_float_array
+from relmark.data._validate import FloatArray, as_float_array, broadcast_columns
 from relmark.errors import DataError, ParameterError
 
 __all__ = ["PERIOD_LENGTH", "clv", "clv_from_dert", "clv_interval", "score"]
@@ -125,7 +125,7 @@ def clv(
             return value * purchases.predictions.weighted_purchases(
                 purchases._values, horizons, weights, x, tx, t
             )
-        m = _matching(as_float_array(np.atleast_1d(monetary_value), "monetary_value"), x)
+        m = _matching(monetary_value, x)
         out = np.empty(x.shape[0])
         for lo in range(0, x.shape[0], chunk_size):
             sl = slice(lo, lo + chunk_size)
@@ -133,11 +133,8 @@ def clv(
                 purchases._values, horizons, weights, x[sl], tx[sl], t[sl]
             )
         return out
-    m_arr = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
-    x = as_float_array(np.atleast_1d(frequency), "frequency")
-    tx = as_float_array(np.atleast_1d(recency), "recency")
-    t = as_float_array(np.atleast_1d(T), "T")
-    x, tx, t, m = np.broadcast_arrays(x, tx, t, m_arr)
+    columns = {"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary_value}
+    x, tx, t, m = broadcast_columns(columns)
     out = np.empty(x.shape[0])
     for lo in range(0, x.shape[0], chunk_size):
         sl = slice(lo, lo + chunk_size)
@@ -153,14 +150,17 @@ def clv(
     return out
 
 
-def _matching(m: FloatArray, x: FloatArray) -> FloatArray:
-    """``monetary_value`` broadcast to the customers, or a DataError naming it."""
-    if m.shape not in ((1,), x.shape):
+def _matching(monetary_value: npt.ArrayLike, x: FloatArray) -> FloatArray:
+    """``monetary_value`` for each customer (a number is everyone's), or a DataError naming it."""
+    m = as_float_array(monetary_value, "monetary_value")
+    if np.ndim(monetary_value) == 0:
+        return np.broadcast_to(m, x.shape)
+    if m.shape != x.shape:
         raise DataError(
             f"monetary_value has {m.shape[0]} values for {x.shape[0]} customers",
             column="monetary_value",
         )
-    return np.broadcast_to(m, x.shape)
+    return m
 
 
 def _horizon_weights(
@@ -235,7 +235,7 @@ def score(
     if spend is not None:
         if monetary_value is None:
             raise DataError("a spend model needs monetary_value", column="monetary_value")
-        m = _matching(as_float_array(np.atleast_1d(monetary_value), "monetary_value"), x)
+        m = _matching(monetary_value, x)
         times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
         horizons = _checked_horizons(purchases, times)
     preds, params = purchases.predictions, purchases._values

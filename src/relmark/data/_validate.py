@@ -5,7 +5,7 @@ Validation happens once, at the boundary: the likelihoods and predictions trust 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -15,31 +15,71 @@ from relmark.errors import DataError
 __all__ = ["FloatArray", "IntArray", "as_float_array", "check_rfm", "check_weights"]
 
 FloatArray = npt.NDArray[np.float64]
+TIME_UNITS = ("D", "W", "h", "M")
+"""Time units of summaries and models: days, weeks, hours, months."""
 IntArray = npt.NDArray[np.int64]
 
 
-def _first(mask: npt.NDArray[np.bool_], labels: Sequence[object] | None) -> list[object]:
-    idx = np.flatnonzero(mask)[:10]
+def _offending(mask: npt.NDArray[np.bool_], labels: Sequence[object] | None) -> list[object]:
+    """Every row where ``mask`` is true: its label (customer id) or, without labels, its
+    position (for :class:`~relmark.errors.DataError`, which shows the first and the count)."""
+    positions: list[int] = np.flatnonzero(mask).tolist()
     if labels is None:
-        return [int(i) for i in idx]
-    return [labels[int(i)] for i in idx]
+        return list(positions)
+    return [labels[i] for i in positions]
+
+
+def _numbers(values: npt.ArrayLike, name: str) -> FloatArray:
+    """``values`` as float64, refusing text (numpy converts ``"22"``) with a DataError."""
+    if isinstance(values, np.ndarray) and values.dtype == np.float64:
+        return values
+    raw = np.asarray(values)
+    if raw.dtype.kind in "USV" or (
+        raw.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in raw.flat)
+    ):
+        raise DataError("values are text, not numbers", column=name)
+    try:
+        return np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"values are not numbers ({exc})", column=name) from None
+
+
+def broadcast_columns(columns: Mapping[str, npt.ArrayLike]) -> tuple[FloatArray, ...]:
+    """Per-customer columns as finite float64 arrays of one length: a number (0-d) is
+    broadcast to every customer; arrays must agree in length (a one-element list is not
+    broadcast, it is one customer). Errors name the column."""
+    arrays = []
+    for name, values in columns.items():
+        arr = _numbers(values, name)
+        if arr.ndim > 1:
+            raise DataError(f"expected a number or a 1-d array, got shape {arr.shape}", column=name)
+        arrays.append(arr)
+    lengths = {name: a.shape[0] for name, a in zip(columns, arrays, strict=True) if a.ndim == 1}
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{name} {n}" for name, n in lengths.items())
+        raise DataError(f"the columns differ in length ({listed})")
+    n = next(iter(lengths.values()), 1)
+    return tuple(
+        as_float_array(np.broadcast_to(a, (n,)) if a.ndim == 0 else a, name)
+        for name, a in zip(columns, arrays, strict=True)
+    )
 
 
 def as_float_array(
     values: npt.ArrayLike, name: str, *, labels: Sequence[object] | None = None
 ) -> FloatArray:
-    """Convert ``values`` to a 1-d float64 array; refuse NaN, infinities and non-numbers."""
-    try:
-        arr = np.asarray(values, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"values are not numbers ({exc})", column=name) from None
+    """Convert ``values`` to a 1-d float64 array; refuse NaN, infinities and non-numbers
+    (text too, which numpy would convert: ``"22"`` is not a spend)."""
+    arr = _numbers(values, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
         raise DataError(f"expected a 1-d array, got shape {arr.shape}", column=name)
     bad = ~np.isfinite(arr)
     if bad.any():
-        raise DataError("missing (NaN) or infinite values", column=name, rows=_first(bad, labels))
+        raise DataError(
+            "missing (NaN) or infinite values", column=name, rows=_offending(bad, labels)
+        )
     return arr
 
 
@@ -57,7 +97,7 @@ def check_weights(
         raise DataError(
             "weights are counts of identical rows: integers >= 1",
             column="weights",
-            rows=_first(bad, labels),
+            rows=_offending(bad, labels),
         )
     return w
 
@@ -123,5 +163,5 @@ def check_rfm(
         ]
     for bad, column, message in checks:
         if bad.any():
-            raise DataError(message, column=column, rows=_first(bad, labels))
+            raise DataError(message, column=column, rows=_offending(bad, labels))
     return x, tx, t

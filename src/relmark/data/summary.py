@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark.data._validate import FloatArray, _first, as_float_array, check_rfm, check_weights
+from relmark.data._validate import FloatArray, _offending, as_float_array, check_rfm, check_weights
 from relmark.errors import DataError
 
 __all__ = ["RFMSummary"]
@@ -144,7 +144,7 @@ class RFMSummary:
                     f"has {arr.shape[0]} values for {x.shape[0]} customers", column=name
                 )
             if name != "weights" and np.any(arr < 0):
-                raise DataError("must be >= 0", column=name, rows=_first(arr < 0, labels))
+                raise DataError("must be >= 0", column=name, rows=_offending(arr < 0, labels))
             values[name] = arr
         for name, arr in values.items():
             if arr is not None:

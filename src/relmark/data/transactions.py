@@ -29,13 +29,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark.data._validate import FloatArray
+from relmark.data._validate import TIME_UNITS, FloatArray
 from relmark.data.summary import RFMSummary
 from relmark.errors import DataError
 
 __all__ = ["calibration_holdout", "summarize"]
-
-_UNITS = ("D", "W", "h", "M")
 
 
 def _get_column(table: Any, name: str) -> Any:
@@ -61,7 +59,7 @@ def _parse_dates(raw: Any, column: str, fmt: str | None) -> npt.NDArray[np.datet
     series = pd.Series(raw) if not isinstance(raw, pd.Series) else raw
     missing = series.isna().to_numpy()
     if missing.any():
-        rows = series.index[missing][:10].tolist()
+        rows = series.index[missing].tolist()
         raise DataError("missing dates", column=column, rows=rows)
     if fmt is not None and pd.api.types.is_numeric_dtype(series):
         series = series.astype(str)  # e.g. 19970101 read from a CSV as an integer
@@ -75,7 +73,7 @@ def _parse_dates(raw: Any, column: str, fmt: str | None) -> npt.NDArray[np.datet
         raise DataError(f"dates cannot be parsed ({exc})", column=column) from None
     bad = parsed.isna().to_numpy()
     if bad.any():
-        rows = series.index[bad][:10].tolist()
+        rows = series.index[bad].tolist()
         shown = series[bad].head(3).tolist()
         raise DataError(
             f"unparseable dates such as {shown!r}"
@@ -142,7 +140,7 @@ def _read_log(
     id_series = pd.Series(np.asarray(raw_ids))
     if id_series.isna().any():
         bad = id_series.isna().to_numpy()
-        raise DataError("missing customer ids", column=customer_id, rows=rows[bad][:10].tolist())
+        raise DataError("missing customer ids", column=customer_id, rows=rows[bad].tolist())
     codes, uniques = pd.factorize(id_series, sort=True)
     dates = _parse_dates(
         pd.Series(np.asarray(raw_dates), index=rows)
@@ -163,21 +161,21 @@ def _read_log(
             raise DataError(
                 "missing (NaN) or infinite amounts",
                 column=monetary_value,
-                rows=rows[bad][:10].tolist(),
+                rows=rows[bad].tolist(),
             )
         neg = amounts < 0
         if neg.any():
             raise DataError(
                 "negative amounts (record returns as a separate adjustment, not a negative sale)",
                 column=monetary_value,
-                rows=rows[neg][:10].tolist(),
+                rows=rows[neg].tolist(),
             )
     return _Log(np.asarray(uniques), codes.astype(np.intp), dates, amounts, rows)
 
 
 def _check_unit(time_unit: str, freq_multiplier: float) -> None:
-    if time_unit not in _UNITS:
-        raise DataError(f"time_unit must be one of {', '.join(_UNITS)}, got {time_unit!r}")
+    if time_unit not in TIME_UNITS:
+        raise DataError(f"time_unit must be one of {', '.join(TIME_UNITS)}, got {time_unit!r}")
     if not freq_multiplier > 0:
         raise DataError(f"freq_multiplier must be > 0, got {freq_multiplier!r}")
 
@@ -297,7 +295,7 @@ def summarize(
                 f"transactions after the end of observation {pd.Timestamp(end).date()} "
                 "(filter them out first, or move observation_end)",
                 column=datetime,
-                rows=log.rows[late][:10].tolist(),
+                rows=log.rows[late].tolist(),
             )
     codes, x, tx, T, m = _summarize_log(log, None, end, time_unit, freq_multiplier)
     return RFMSummary(
@@ -357,7 +355,7 @@ def calibration_holdout(
         raise DataError(
             f"transactions after the end of observation {pd.Timestamp(obs_end).date()}",
             column=datetime,
-            rows=log.rows[late][:10].tolist(),
+            rows=log.rows[late].tolist(),
         )
     in_cal = log.dates <= cal_end
     if not in_cal.any():

@@ -89,7 +89,7 @@ def ticket_metrics(
         raise DataError("cutoff must be timezone-aware", column="cutoff")
     late = [t.id for t in tickets if t.opened > cutoff]
     if late:
-        raise DataError("tickets opened after the cut-off", rows=late[:10])
+        raise DataError("tickets opened after the cut-off", rows=late)
     rows = {}
     groups: dict[str, list[Ticket]] = {}
     for t in tickets:

@@ -70,7 +70,7 @@ def _matrix(items: npt.ArrayLike) -> FloatArray:
     if bad.any():
         raise DataError(
             "missing answers: drop or impute those respondents first",
-            rows=np.flatnonzero(bad)[:10].tolist(),
+            rows=np.flatnonzero(bad).tolist(),
         )
     if x.shape[0] < 3:
         raise DataError("need at least 3 respondents")

@@ -40,7 +40,7 @@ def _answers(values: npt.ArrayLike, lo: int, hi: int, name: str) -> FloatArray:
         raise DataError(
             f"answers must be whole numbers in {lo}..{hi}",
             column=name,
-            rows=np.flatnonzero(bad)[:10].tolist(),
+            rows=np.flatnonzero(bad).tolist(),
         )
     return x
 
