@@ -28,6 +28,7 @@ import pandas as pd
 from relmark.clv import MBGNBD, CLVModel, GammaGamma, clv
 from relmark.clv._rfm import RFMModel
 from relmark.data import summarize
+from relmark.data._validate import FloatArray
 from relmark.domain.referral import clv_crv_quadrant
 from relmark.errors import DataError, RelmarkError
 from relmark.lifecycle import (
@@ -44,6 +45,7 @@ from relmark.scoring import customer_pyramid, rfm_from_summary, segment
 __all__ = [
     "DEFAULT_STAGE_RULES",
     "RelationshipView",
+    "fit_spend",
     "migration",
     "propose_actions",
     "relationship_view",
@@ -116,6 +118,37 @@ class RelationshipView:
         return pd.DataFrame(
             {"customers": g.size(), "p_alive": g["p_alive"].mean(), "clv": g["clv"].sum()}
         ).sort_values("clv", ascending=False)
+
+
+def fit_spend(
+    frequency: FloatArray, monetary_value: FloatArray, *, time_unit: str | None = None
+) -> tuple[GammaGamma, int]:
+    """Gamma-Gamma fitted on the customers it has a density for.
+
+    Repeat buyers whose repeat purchases were all free (mean spend 0) have no Gamma-Gamma
+    density: they are left out of the fit, and counted. Their expected spend is still defined
+    (the model's prediction for a mean spend of 0), so every customer can be scored.
+
+    Parameters
+    ----------
+    frequency, monetary_value
+        Repeat purchases and mean repeat spend per customer.
+    time_unit
+        Time unit recorded in the model.
+
+    Returns
+    -------
+    spend, n_zero_spend
+        The fitted model (``fit_result.extra["n_zero_spend"]`` also holds the count) and the
+        number of repeat buyers left out.
+    """
+    priced = (frequency == 0) | (monetary_value > 0)
+    spend = GammaGamma.fit(
+        frequency=frequency[priced], monetary_value=monetary_value[priced], time_unit=time_unit
+    )
+    n_zero_spend = int((~priced).sum())
+    spend.fit_result.extra["n_zero_spend"] = n_zero_spend
+    return spend, n_zero_spend
 
 
 def relationship_view(
@@ -194,9 +227,8 @@ def relationship_view(
         )
         table["expected_purchases_low"], table["expected_purchases_high"] = iv.lower, iv.upper
     models: dict[str, CLVModel] = {"purchases": purchases}
-    priced = (x == 0) | (m > 0)
     try:
-        spend = GammaGamma.fit(frequency=x[priced], monetary_value=m[priced])
+        spend, zero_spend = fit_spend(x, m)
         models["spend"] = spend
         table["expected_spend"] = spend.expected_spend(x, m)
         table["clv"] = clv(
@@ -210,9 +242,9 @@ def relationship_view(
             discount_rate=discount_rate,
             period_length=4.345 * 7 / freq_multiplier if time_unit == "D" else None,
         )
-        if (~priced).any():
+        if zero_spend:
             notes["expected_spend"] = (
-                f"{int((~priced).sum())} repeat buyers with zero mean spend left out of the "
+                f"{zero_spend} repeat buyers with zero mean spend left out of the "
                 "Gamma-Gamma fit (their expected spend is still predicted)"
             )
     except RelmarkError as exc:
