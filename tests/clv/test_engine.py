@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from relmark.clv import BGNBD, MBGNBD, ParetoNBD
 from relmark.clv._engine import _stratified
 from relmark.clv._rfm import RFMModel
+from relmark.errors import RelmarkError
 
 
 def _hessian_at(
@@ -87,3 +88,39 @@ def test_stratified_order_is_a_permutation_sorted_by_frequency(
         bins = (2**15 - 1) // (top + 1)
         for run in runs:  # sorted within a frequency up to the width of one bin
             assert np.all(np.diff(run) >= -50.0 / max(bins - 1, 1) - 1e-9)
+
+
+@st.composite
+def tiny_histories(draw: st.DrawFn) -> tuple[list[float], list[float], list[float]]:
+    """Two to six customers, often all still buying at the end (t_x = T): data that do not
+    identify the parameters, so the optimiser runs towards the edges of the domain."""
+    n = draw(st.integers(2, 6))
+    x = [float(draw(st.integers(0, 5))) for _ in range(n)]
+    T = [draw(st.floats(1.0, 20.0)) for _ in range(n)]
+    at_end = draw(st.booleans())
+    tx = [
+        0.0 if xi == 0 else (Ti if at_end else draw(st.floats(0.05, 1.0)) * Ti)
+        for xi, Ti in zip(x, T, strict=True)
+    ]
+    return x, tx, T
+
+
+@pytest.mark.filterwarnings("ignore::relmark.errors.ConvergenceWarning")
+@pytest.mark.parametrize("model", [BGNBD, MBGNBD, ParetoNBD], ids=lambda m: m.name)
+@settings(max_examples=30, deadline=None)
+@given(data=tiny_histories())
+def test_unidentified_data_give_a_result_or_a_relmark_error(
+    model: type[RFMModel], data: tuple[list[float], list[float], list[float]]
+) -> None:
+    """A step to extreme unconstrained values rounded a parameter to 0 (ZeroDivisionError in
+    Pareto/NBD's pair table) or left a NaN Hessian (LinAlgError in its eigenvalues): the engine
+    now treats parameters rounded onto a bound as outside the model, and a non-finite Hessian
+    as giving no standard errors. Either a result with parameters inside the domain (flagged
+    when not converged) or a typed error."""
+    x, tx, T = data
+    try:
+        fitted = model.fit(frequency=x, recency=tx, T=T)
+    except RelmarkError:
+        return
+    assert model.param_set.contains(fitted.fit_result.params_array)
+    assert np.isfinite(fitted.fit_result.loglik)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -132,13 +133,29 @@ def _objective(
 
     def value(u: FloatArray) -> float:
         theta = pset.from_unconstrained(u)
+        if not pset.contains(theta):
+            return math.inf
         return (
             -sum(float(np.einsum("i,i->", w, lik.loglik(theta, *block))) for block, w in blocks)
             / scale
         )
 
     def fun(u: FloatArray) -> tuple[float, FloatArray]:
+        """The objective, or (+inf, NaN) where it is not a finite number: parameters rounded
+        onto a bound by a far step, or data that the model fits ever better towards the edge
+        of its domain (an unbounded likelihood). Line searches refuse such points; a Hessian
+        that touches one is not finite, so no standard errors are reported from it."""
         theta = pset.from_unconstrained(u)
+        refused = math.inf, np.full_like(u, np.nan)
+        if not pset.contains(theta):
+            return refused
+        with np.errstate(all="ignore"):  # overflow at a refused trial point is not news
+            f, g = evaluate(u, theta)
+        if not (math.isfinite(f) and np.all(np.isfinite(g))):
+            return refused
+        return f, g
+
+    def evaluate(u: FloatArray, theta: FloatArray) -> tuple[float, FloatArray]:
         if lik.grad is None and lik.value_and_grad is None and shared is None:
             f = value(u)
             g = np.empty_like(u)
@@ -456,14 +473,13 @@ def fit_mle(
                 break
         decrement = _decrement(hess, g, nobs)
         grad_norm = float(np.max(np.abs(g)))
-        eig = np.linalg.eigvalsh(hess)
-        if np.all(eig > 0):
+        if np.all(np.isfinite(hess)) and np.all(np.linalg.eigvalsh(hess) > 0):
             cov_u: FloatArray = np.linalg.inv(hess * nobs).astype(np.float64)
         else:
             cov_u = np.full_like(hess, np.nan)
             if not quiet:
                 warnings.warn(
-                    f"{model}: the Hessian at the estimates is not positive definite; the "
+                    f"{model}: the Hessian at the estimates is not finite or not positive definite; the "
                     "parameters are not identified by these data and standard errors are NaN",
                     ConvergenceWarning,
                     stacklevel=3,

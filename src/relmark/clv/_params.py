@@ -85,7 +85,8 @@ class Param:
         w = np.asarray(u, dtype=np.float64)
         if self.bounded:
             return np.asarray(self.lower + (self.upper - self.lower) * expit(w), np.float64)
-        return np.asarray(self.lower + np.exp(w), np.float64)
+        with np.errstate(over="ignore"):  # an optimiser's far step: inf, refused by contains()
+            return np.asarray(self.lower + np.exp(w), np.float64)
 
     def jacobian(self, u: FloatArray | np.float64) -> FloatArray:
         """Derivative of :meth:`from_unconstrained` at ``u``."""
@@ -132,6 +133,14 @@ class ParamSet:
                 f"{model} takes parameters {', '.join(self.names)}: {'; '.join(parts)}"
             )
         return np.array([p.check(values[p.name]) for p in self.params], dtype=np.float64)
+
+    def contains(self, values: FloatArray) -> bool:
+        """Whether every value lies inside its open domain (an optimiser's step to extreme
+        unconstrained values can round a parameter onto a bound: 0, or 1 for a probability)."""
+        return all(
+            p.lower < v < p.upper and math.isfinite(v)
+            for p, v in zip(self.params, values.tolist(), strict=True)
+        )
 
     def to_unconstrained(self, values: FloatArray) -> FloatArray:
         """Vector of unconstrained values."""
