@@ -479,8 +479,9 @@ def fit_mle(
             cov_u = np.full_like(hess, np.nan)
             if not quiet:
                 warnings.warn(
-                    f"{model}: the Hessian at the estimates is not finite or not positive definite; the "
-                    "parameters are not identified by these data and standard errors are NaN",
+                    f"{model}: the Hessian at the estimates is not finite or not positive "
+                    "definite; the parameters are not identified by these data and standard "
+                    "errors are NaN",
                     ConvergenceWarning,
                     stacklevel=3,
                 )
