@@ -15,28 +15,25 @@ from relmark.datasets import load_cdnow_sample_transactions, load_cdnow_transact
 from relmark.view import fit_spend
 
 
-@pytest.fixture(scope="module")
-def full_summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`relmark summarize` of the full CDNOW log in weeks (one repeat buyer spends 0)."""
-    folder = tmp_path_factory.mktemp("cdnow")
-    src = folder / "orders.csv"
-    load_cdnow_transactions().to_csv(src, index=False)
-    out = folder / "summary.csv"
+def _summarize(log: pd.DataFrame, folder: Path) -> Path:
+    """`relmark summarize` of ``log`` in weeks, written in ``folder``."""
+    src, out = folder / "orders.csv", folder / "summary.csv"
+    log.to_csv(src, index=False)
     code = main(["summarize", str(src), "--amount", "amount", "--multiplier", "7", "-o", str(out)])
     assert code == 0
     return out
+
+
+@pytest.fixture(scope="module")
+def full_summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The full CDNOW log summarised (one repeat buyer spends 0)."""
+    return _summarize(load_cdnow_transactions(), tmp_path_factory.mktemp("cdnow"))
 
 
 @pytest.fixture(scope="module")
 def sample_summary(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """`relmark summarize` of the CDNOW sample in weeks."""
-    folder = tmp_path_factory.mktemp("sample")
-    src = folder / "orders.csv"
-    load_cdnow_sample_transactions().to_csv(src, index=False)
-    out = folder / "summary.csv"
-    code = main(["summarize", str(src), "--amount", "amount", "--multiplier", "7", "-o", str(out)])
-    assert code == 0
-    return out
+    """The CDNOW sample summarised."""
+    return _summarize(load_cdnow_sample_transactions(), tmp_path_factory.mktemp("sample"))
 
 
 def _error(capsys: pytest.CaptureFixture[str]) -> str:
