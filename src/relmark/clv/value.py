@@ -60,6 +60,8 @@ class SpendModel(Protocol):
 
 def _spend(spend: SpendModel, x: FloatArray | float, m: FloatArray | float) -> FloatArray:
     """The spend model's expected spend, refused unless finite and >= 0 for every customer."""
+    if isinstance(x, np.ndarray) and x.shape == (1,) and isinstance(m, np.ndarray):
+        x, m = float(x[0]), float(m[0])  # one customer: the spend model's Python-number path
     value = np.asarray(spend.expected_spend(x, m), dtype=np.float64)
     if value.shape == (1,) and 0.0 <= float(value[0]) < math.inf:  # one customer: no masks
         return value
@@ -120,7 +122,7 @@ def clv(
         horizons = _checked_horizons(purchases, times)
         one: object = monetary_value  # (ArrayLike's numbers are not seen as int | float)
         if x.shape == (1,) and isinstance(one, int | float):
-            # one customer (a service's request): the spend model's Python-number path
+            # one customer (a service's request): no chunks, the spend as a Python number
             value = _spend(spend, float(x[0]), float(one))
             return value * purchases.predictions.weighted_purchases(
                 purchases._values, horizons, weights, x, tx, t
