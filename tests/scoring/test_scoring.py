@@ -264,3 +264,35 @@ def test_servqual_gaps_and_rfm_from_the_summary() -> None:
     one_timers = s.frequency == 0
     assert len(set(scores.frequency_score[one_timers])) == 1
     assert len(set(scores.monetary_score[one_timers])) == 1
+
+
+# ---------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: nps(["10", 9]),
+        lambda: csat(np.array(["5", "4"])),
+        lambda: cronbach_alpha(np.array([["1", "2"], ["2", "3"], ["3", "3"]], dtype=object)),
+    ],
+)
+def test_text_answers_are_refused_not_converted(call: object) -> None:
+    """numpy turns "10" into 10.0; an answer typed as text is a data error to fix upstream."""
+    with pytest.raises(DataError, match="text"):
+        call()  # type: ignore[operator]
+
+
+def test_text_in_a_survey_column_names_the_item() -> None:
+    ids = [i.id for i in FIVE_FACTORS.items]
+    frame = pd.DataFrame([dict.fromkeys(ids, 5.0)] * 2, index=["r1", "r2"])
+    frame["comm_1"] = ["5", "6"]
+    with pytest.raises(DataError) as err:
+        score_responses(FIVE_FACTORS, frame)
+    assert err.value.column == "comm_1"
+
+
+def test_alpha_of_an_item_without_variance_is_an_error_not_nan() -> None:
+    """Every respondent gave item 1 the same answer: alpha's item-total correlation divides by
+    zero (it returned NaN with RuntimeWarnings)."""
+    x = np.array([[3, 1, 2], [3, 2, 3], [3, 4, 4], [3, 5, 4]], dtype=float)
+    with pytest.raises(DataError, match=r"item\(s\) 0 "):
+        cronbach_alpha(x)

@@ -12,7 +12,15 @@ import numpy.typing as npt
 
 from relmark.errors import DataError
 
-__all__ = ["FloatArray", "IntArray", "as_float_array", "check_rfm", "check_weights"]
+__all__ = [
+    "FloatArray",
+    "IntArray",
+    "as_float_array",
+    "as_numbers",
+    "broadcast_columns",
+    "check_rfm",
+    "check_weights",
+]
 
 FloatArray = npt.NDArray[np.float64]
 TIME_UNITS = ("D", "W", "h", "M")
@@ -29,8 +37,9 @@ def _offending(mask: npt.NDArray[np.bool_], labels: Sequence[object] | None) -> 
     return [labels[i] for i in positions]
 
 
-def _numbers(values: npt.ArrayLike, name: str) -> FloatArray:
-    """``values`` as float64, refusing text (numpy converts ``"22"``) with a DataError."""
+def as_numbers(values: npt.ArrayLike, name: str) -> FloatArray:
+    """``values`` (any shape) as float64, refusing text, which numpy would convert (``"22"``),
+    with a DataError naming ``name``; NaN and infinities are left to the caller."""
     if isinstance(values, np.ndarray) and values.dtype == np.float64:
         return values
     raw = np.asarray(values)
@@ -50,7 +59,7 @@ def broadcast_columns(columns: Mapping[str, npt.ArrayLike]) -> tuple[FloatArray,
     broadcast, it is one customer). Errors name the column."""
     arrays = []
     for name, values in columns.items():
-        arr = _numbers(values, name)
+        arr = as_numbers(values, name)
         if arr.ndim > 1:
             raise DataError(f"expected a number or a 1-d array, got shape {arr.shape}", column=name)
         arrays.append(arr)
@@ -70,7 +79,7 @@ def as_float_array(
 ) -> FloatArray:
     """Convert ``values`` to a 1-d float64 array; refuse NaN, infinities and non-numbers
     (text too, which numpy would convert: ``"22"`` is not a spend)."""
-    arr = _numbers(values, name)
+    arr = as_numbers(values, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 from scipy.stats import f as f_dist
 
-from relmark.data._validate import FloatArray
+from relmark.data._validate import FloatArray, as_numbers
 from relmark.errors import DataError, NumericalWarning
 
 __all__ = [
@@ -63,7 +63,7 @@ class AlphaResult:
 
 
 def _matrix(items: npt.ArrayLike) -> FloatArray:
-    x = np.asarray(items, dtype=np.float64)
+    x = as_numbers(items, "items")
     if x.ndim != 2 or x.shape[1] < 2:
         raise DataError("need a 2-d array of respondents x items with at least 2 items")
     bad = ~np.isfinite(x).all(axis=1)
@@ -74,6 +74,13 @@ def _matrix(items: npt.ArrayLike) -> FloatArray:
         )
     if x.shape[0] < 3:
         raise DataError("need at least 3 respondents")
+    constant = np.flatnonzero(np.ptp(x, axis=0) == 0)
+    if constant.size:
+        raise DataError(
+            f"item(s) {', '.join(map(str, constant.tolist()))} (by position) have the same "
+            "answer from every respondent: no variance to correlate, so no reliability",
+            column="items",
+        )
     return x
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import norm
 
-from relmark.data._validate import FloatArray
+from relmark.data._validate import FloatArray, as_numbers
 from relmark.errors import DataError
 
 RngLike = np.random.Generator | int | None
@@ -32,7 +32,7 @@ __all__ = [
 
 
 def _answers(values: npt.ArrayLike, lo: int, hi: int, name: str) -> FloatArray:
-    x = np.asarray(values, dtype=np.float64).ravel()
+    x = as_numbers(values, name).ravel()
     if x.size == 0:
         raise DataError("no answers", column=name)
     bad = ~np.isfinite(x) | (x < lo) | (x > hi) | (x != np.round(x))

@@ -22,6 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import t as t_dist
 
+from relmark.data._validate import as_numbers
 from relmark.errors import DataError
 
 __all__ = [
@@ -172,9 +173,12 @@ def score_responses(
         missing = [i.id for i in items if i.id not in responses.columns]
         if missing:
             raise DataError(f"missing item column(s): {', '.join(missing)}", column=missing[0])
-        frame = responses[[i.id for i in items]].astype(float)
+        frame = pd.DataFrame(
+            {i.id: as_numbers(responses[i.id].to_numpy(), i.id) for i in items},
+            index=responses.index,
+        )
     else:
-        arr = np.asarray(responses, dtype=np.float64)
+        arr = as_numbers(responses, "responses")
         if arr.ndim != 2 or arr.shape[1] != len(items):
             raise DataError(f"expected respondents x {len(items)} items, got shape {arr.shape}")
         frame = pd.DataFrame(arr, columns=[i.id for i in items])
