@@ -242,3 +242,14 @@ def test_base_value_and_policy_comparison() -> None:
     assert table.loc["mail", "customer base"] == pytest.approx(base_value(counts, *mail, 0.05))
     # stopping: dormant customers are worth exactly 0 (absorbing, no cost, no reward)
     assert table.loc["stop", "state 2"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_stationary_distribution_needs_one_closed_class() -> None:
+    """Two absorbing states: every mixture is stationary, so there is no answer to give (least
+    squares returned (0.5, 0.5) for the identity). One absorbing state: all mass there."""
+    with pytest.raises(DataError, match="not unique"):
+        stationary_distribution(np.eye(2))
+    with pytest.raises(DataError, match="not unique"):
+        stationary_distribution([[0.5, 0.25, 0.25], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    lost = stationary_distribution([[0.5, 0.5, 0.0], [0.2, 0.5, 0.3], [0.0, 0.0, 1.0]])
+    np.testing.assert_allclose(lost, [0.0, 0.0, 1.0], atol=1e-12)

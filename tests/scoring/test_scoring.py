@@ -270,7 +270,7 @@ def test_servqual_gaps_and_rfm_from_the_summary() -> None:
 @pytest.mark.parametrize(
     "call",
     [
-        lambda: nps(["10", 9]),
+        lambda: nps(["10", "9"]),
         lambda: csat(np.array(["5", "4"])),
         lambda: cronbach_alpha(np.array([["1", "2"], ["2", "3"], ["3", "3"]], dtype=object)),
     ],

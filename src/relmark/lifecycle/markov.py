@@ -175,10 +175,31 @@ def forecast(p: npt.ArrayLike, start: npt.ArrayLike, periods: int) -> FloatArray
 
 def stationary_distribution(p: npt.ArrayLike) -> FloatArray:
     """The distribution :math:`\\pi = \\pi P`, solved as a linear system with
-    :math:`\\sum\\pi = 1` (unique for an irreducible chain; least squares otherwise)."""
+    :math:`\\sum\\pi = 1`.
+
+    It is unique when the chain has one closed class of states (e.g. irreducible, or every
+    customer eventually absorbed in one "lost" state).
+
+    Raises
+    ------
+    DataError
+        When the chain has several closed classes (the system is singular): every mixture of
+        their distributions is stationary, so the long-run shares depend on where customers
+        start; use :func:`forecast` from a start distribution instead.
+
+    Examples
+    --------
+    >>> stationary_distribution([[0.9, 0.1], [0.5, 0.5]]).round(4).tolist()
+    [0.8333, 0.1667]
+    """
     m = _check_stochastic(p)
     k = m.shape[0]
     a = np.vstack([m.T - np.eye(k), np.ones(k)])
+    if np.linalg.matrix_rank(a) < k:
+        raise DataError(
+            "the chain has several closed classes of states: its stationary distribution is "
+            "not unique (the long run depends on the start; use forecast())"
+        )
     rhs = np.r_[np.zeros(k), 1.0]
     pi, *_ = np.linalg.lstsq(a, rhs, rcond=None)
     out: FloatArray = np.clip(pi, 0.0, None) / np.clip(pi, 0.0, None).sum()
