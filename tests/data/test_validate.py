@@ -99,3 +99,48 @@ def test_unknown_time_units_are_refused_when_set_or_loaded() -> None:
         load_model(json.dumps(text))
     assert err.value.column == "time_unit"
     assert BG.with_time_unit(None).time_unit is None
+
+
+def test_levels_outside_0_1_are_refused_not_nan() -> None:
+    """A confidence of 1.5 or NaN gave NaN intervals everywhere; now an error naming it."""
+    from relmark.lifecycle import estimate_transitions
+    from relmark.scoring import Reputation, cronbach_alpha, nps, reputation_scores
+
+    items = np.array([[1, 2, 2], [2, 3, 3], [3, 3, 4], [4, 5, 4], [5, 4, 5]], dtype=float)
+    panel = np.array([[0, 1, 1], [0, 0, 1]])
+    fitted = BGNBD.fit(frequency=[0, 1, 2, 5, 3, 1], recency=[0, 3, 10, 30, 20, 5], T=[40] * 6)
+    calls = [
+        (lambda: nps([10, 9, 3], confidence=1.5), "confidence"),
+        (lambda: cronbach_alpha(items, confidence=float("nan")), "confidence"),
+        (lambda: Reputation().interval(2.0), "level"),
+        (lambda: reputation_scores([[1.0]], [[0.0]], level=0.0), "level"),
+        (lambda: estimate_transitions(panel, ["a", "b"], level=1.0), "level"),
+        (lambda: fitted.fit_result.conf_int(alpha=1.5), "alpha"),
+        (lambda: fitted.interval(lambda m: m.p_alive(1, 3.0, 40.0), alpha=-0.1), "alpha"),
+    ]
+    for call, name in calls:
+        with pytest.raises(DataError) as err:
+            call()
+        assert err.value.column == name
+
+
+def test_transition_estimation_refuses_bad_arguments() -> None:
+    from relmark.lifecycle import estimate_transitions
+
+    panel = np.array([[0, 1, 1], [0, 0, 1]])
+    for kwargs, column in [({"prior": -1.0}, "prior"), ({"prior": float("nan")}, "prior")]:
+        with pytest.raises(DataError) as err:
+            estimate_transitions(panel, ["a", "b"], **kwargs)
+        assert err.value.column == column
+    with pytest.raises(DataError, match="distinct"):
+        estimate_transitions(panel, ["a", "a"])
+    with pytest.raises(DataError, match="distinct"):
+        estimate_transitions(panel, [])
+    with pytest.raises(DataError) as err:
+        estimate_transitions(panel, ["a", "b"], allowed=[[0.5, 1.0], [1.0, 1.0]])
+    assert err.value.column == "allowed"
+    with pytest.raises(DataError) as err:
+        estimate_transitions(np.array([["a", "b"]]), ["a", "b"])
+    assert err.value.column == "panel"
+    counted = estimate_transitions(panel, ["a", "b"]).matrix  # 0->1, 1->1, 0->0, 0->1
+    np.testing.assert_allclose(counted, [[1 / 3, 2 / 3], [0.0, 1.0]])

@@ -20,7 +20,13 @@ import numpy.typing as npt
 from relmark.clv._engine import Likelihood, fit_mle, one_blas_thread
 from relmark.clv._params import ParamSet
 from relmark.clv._result import FitResult
-from relmark.data._validate import TIME_UNITS, FloatArray, as_float_array, check_weights
+from relmark.data._validate import (
+    TIME_UNITS,
+    FloatArray,
+    as_float_array,
+    check_level,
+    check_weights,
+)
 from relmark.errors import DataError, ModelNotFittedError, SchemaError
 
 __all__ = ["SCHEMA_VERSION", "CLVModel", "Interval", "RngLike", "load_model"]
@@ -421,6 +427,7 @@ class CLVModel:
         rng
             Random generator or seed.
         """
+        check_level(alpha, "alpha")
         est = np.asarray(prediction(self), dtype=np.float64)
         draws = self.sample_params(n_draws, rng=rng)
         sims = np.stack([np.asarray(prediction(self.with_params(d))) for d in draws])

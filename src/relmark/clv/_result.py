@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy.stats import norm
 
-from relmark.data._validate import FloatArray
+from relmark.data._validate import FloatArray, check_level
 
 __all__ = ["FitResult"]
 
@@ -122,9 +122,7 @@ class FitResult:
             interval always lies in the parameter's domain; ``"wald"`` is the symmetric interval
             :math:`\\hat\\theta \\pm z_{1-\\alpha/2}\\,\\mathrm{se}`.
         """
-        if not 0.0 < alpha < 1.0:
-            raise ValueError(f"alpha must be in (0, 1), got {alpha}")
-        z = float(norm.ppf(1.0 - alpha / 2.0))
+        z = float(norm.ppf(1.0 - check_level(alpha, "alpha") / 2.0))
         out: dict[str, tuple[float, float]] = {}
         if method == "wald":
             for name, se in self.bse.items():

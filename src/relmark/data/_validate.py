@@ -18,6 +18,7 @@ __all__ = [
     "as_float_array",
     "as_numbers",
     "broadcast_columns",
+    "check_level",
     "check_rfm",
     "check_weights",
 ]
@@ -72,6 +73,14 @@ def broadcast_columns(columns: Mapping[str, npt.ArrayLike]) -> tuple[FloatArray,
         as_float_array(np.broadcast_to(a, (n,)) if a.ndim == 0 else a, name)
         for name, a in zip(columns, arrays, strict=True)
     )
+
+
+def check_level(value: float, name: str) -> float:
+    """A confidence (or credible) level, or one minus it: strictly between 0 and 1 (NaN and
+    1.5 gave NaN intervals). DataError naming the argument otherwise."""
+    if isinstance(value, bool) or not 0.0 < value < 1.0:
+        raise DataError(f"must be strictly between 0 and 1, got {value!r}", column=name)
+    return float(value)
 
 
 def as_float_array(

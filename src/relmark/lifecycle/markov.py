@@ -26,6 +26,7 @@ their variance :math:`(2N - I)t - t\circ t`, and absorption probabilities :math:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from relmark.data._validate import FloatArray
+from relmark.data._validate import FloatArray, as_numbers, check_level
 from relmark.errors import DataError
 
 __all__ = [
@@ -124,18 +125,26 @@ def estimate_transitions(
     >>> est.empty_rows
     ('active',)
     """
-    x = np.asarray(panel)
+    check_level(level, "level")
+    if not 0.0 <= prior < math.inf:
+        raise DataError(f"must be a finite pseudo-count >= 0, got {prior!r}", column="prior")
+    k = len(states)
+    if k == 0 or len(set(states)) != k:
+        raise DataError(f"states must be distinct names, at least one: {list(states)}")
+    x = as_numbers(panel, "panel")
     if x.ndim != 2:
         raise DataError("panel must be customers x periods")
-    k = len(states)
     if x.size and (np.any(x < -1) or np.any(x >= k) or np.any(x != np.round(x))):
         raise DataError(f"stage indices must be integers in 0..{k - 1} (or -1 for unobserved)")
-    x = x.astype(np.int64)
-    a, b = x[:, :-1].ravel(), x[:, 1:].ravel()
+    idx = x.astype(np.int64)
+    a, b = idx[:, :-1].ravel(), idx[:, 1:].ravel()
     keep = (a >= 0) & (b >= 0)
     counts = np.zeros((k, k))
     np.add.at(counts, (a[keep], b[keep]), 1.0)
-    allow = np.ones((k, k), dtype=bool) if allowed is None else np.asarray(allowed, dtype=bool)
+    allow = np.ones((k, k), dtype=bool) if allowed is None else np.asarray(allowed)
+    if allow.dtype != np.bool_ and not np.isin(allow, (0, 1)).all():
+        raise DataError("allowed is a matrix of True/False (or 1/0)", column="allowed")
+    allow = allow.astype(bool)
     if allow.shape != (k, k):
         raise DataError(f"allowed must be {k} x {k}")
     forbidden = (counts > 0) & ~allow

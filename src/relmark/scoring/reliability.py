@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 from scipy.stats import f as f_dist
 
-from relmark.data._validate import FloatArray, as_numbers
+from relmark.data._validate import FloatArray, as_numbers, check_level
 from relmark.errors import DataError, NumericalWarning
 
 __all__ = [
@@ -116,6 +116,7 @@ def cronbach_alpha(
     >>> round(cronbach_alpha(x, thresholds=small).alpha, 4)
     0.9333
     """
+    check_level(confidence, "confidence")
     x = _matrix(items)
     th = thresholds or ReliabilityThresholds()
     n, k = x.shape

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import norm
 
-from relmark.data._validate import FloatArray, as_numbers
+from relmark.data._validate import FloatArray, as_numbers, check_level
 from relmark.errors import DataError
 
 RngLike = np.random.Generator | int | None
@@ -74,6 +74,7 @@ def nps(
     >>> r.score, r.promoters, r.detractors
     (20.0, 5, 3)
     """
+    check_level(confidence, "confidence")
     x = _answers(answers, 0, 10, "nps")
     n = x.size
     prom = int(np.count_nonzero(x >= 9))

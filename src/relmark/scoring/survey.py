@@ -22,7 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import t as t_dist
 
-from relmark.data._validate import as_numbers
+from relmark.data._validate import as_numbers, check_level
 from relmark.errors import DataError
 
 __all__ = [
@@ -233,6 +233,7 @@ def quality_index(
     the constructs (with intercept), normalised to sum to one, and reported with t-based
     confidence intervals (same normalisation) from the OLS covariance.
     """
+    check_level(confidence, "confidence")
     scores = construct_scores.dropna()
     if len(scores) != len(construct_scores):
         raise DataError(

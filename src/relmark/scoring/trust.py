@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import beta as beta_dist
 
-from relmark.data._validate import FloatArray
+from relmark.data._validate import FloatArray, check_level
 from relmark.errors import DataError
 
 __all__ = ["Reputation", "reputation_scores"]
@@ -63,6 +63,7 @@ class Reputation:
 
     def interval(self, level: float = 0.95) -> tuple[float, float]:
         """Equal-tailed credible interval of :math:`\\text{Beta}(r+1, s+1)`."""
+        check_level(level, "level")
         dist = beta_dist(self.positive + 1.0, self.negative + 1.0)
         return float(dist.ppf((1 - level) / 2)), float(dist.ppf((1 + level) / 2))
 
@@ -91,6 +92,7 @@ def reputation_scores(
         One value per party after the last period.
     """
     lam = _check_lambda(forgetting)
+    check_level(level, "level")
     k = np.atleast_2d(np.asarray(kept, dtype=np.float64))
     b = np.atleast_2d(np.asarray(broken, dtype=np.float64))
     if k.shape != b.shape:
