@@ -67,3 +67,10 @@ def test_a_crashing_function_is_a_result_not_a_crash() -> None:
     r = check_nps(broken)
     assert not r.passed
     assert "NotImplementedError: write me" in r.message
+
+
+def test_answers_that_are_not_numbers_are_reported_not_crashed_on() -> None:
+    for wrong in ("abc", {"nps": 20.0}, "20.0", None):
+        result = check_nps(lambda scores, wrong=wrong: wrong)
+        assert not result.passed
+        assert "expected numbers" in result.message

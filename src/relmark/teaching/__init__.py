@@ -67,7 +67,14 @@ def _run(
             return CheckResult(
                 name, False, f"case {i} ({shown}) raised {type(exc).__name__}: {exc}"
             )
-        got_arr = np.asarray(got, dtype=np.float64)
+        try:
+            if got is None or isinstance(got, str | bytes):
+                raise TypeError("text")
+            got_arr = np.asarray(got, dtype=np.float64)
+        except (TypeError, ValueError):
+            return CheckResult(
+                name, False, f"case {i} ({shown}): expected numbers, got {got!r}. Hint: {hint}"
+            )
         want_arr = np.asarray(want, dtype=np.float64)
         if got_arr.shape != want_arr.shape:
             return CheckResult(
@@ -167,8 +174,8 @@ def check_cronbach_alpha(student: Callable[..., Any]) -> CheckResult:
         student,
         cases,
         rtol=1e-9,
-        hint="alpha = k/(k-1) (1 - sum of item variances / variance of the total score), with "
-        "sample variances (ddof=1) everywhere.",
+        hint="alpha = k/(k-1) (1 - sum of item variances / variance of the total score); the "
+        "items are columns, and items and total need the same variance definition.",
     )
 
 
@@ -196,7 +203,8 @@ def check_nps_interval(student: Callable[..., Any]) -> CheckResult:
         student,
         [((s,), nps(s).wald) for s in samples],
         rtol=1e-6,
-        hint="the standard error is 100 sqrt((pP + pD - (pP - pD)^2) / n); use z = 1.96.",
+        hint="the standard error is 100 sqrt((pP + pD - (pP - pD)^2) / n); z is the 97.5% "
+        "normal quantile, scipy.stats.norm.ppf(0.975) = 1.959964 (1.96 is off by 2e-5).",
     )
 
 
