@@ -296,3 +296,27 @@ def test_alpha_of_an_item_without_variance_is_an_error_not_nan() -> None:
     x = np.array([[3, 1, 2], [3, 2, 3], [3, 4, 4], [3, 5, 4]], dtype=float)
     with pytest.raises(DataError, match=r"item\(s\) 0 "):
         cronbach_alpha(x)
+
+
+def test_constructs_need_one_scale_and_items_whole_numbers() -> None:
+    """Items 1-5 and 1-10 in one construct, both answered at the top, scored 162.5 out of 100."""
+    from pydantic import ValidationError
+
+    from relmark.scoring import Construct, Item
+
+    with pytest.raises(ValidationError, match="different scales"):
+        Construct(
+            name="mixed",
+            items=(Item(id="a", wording="A", low=1, high=5), Item(id="b", wording="B", high=10)),
+        )
+    with pytest.raises(ValidationError):
+        Item(id="a", wording="A", low="1")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("share", [-1.0, 0.0, float("nan"), 2.5])
+def test_min_answered_must_be_a_share_or_a_count(share: float) -> None:
+    ids = [i.id for i in FIVE_FACTORS.items]
+    frame = pd.DataFrame([dict.fromkeys(ids, 5.0)], index=["r1"])
+    with pytest.raises(DataError) as err:
+        score_responses(FIVE_FACTORS, frame, min_answered=share)
+    assert err.value.column == "min_answered"

@@ -40,7 +40,7 @@ __all__ = [
 class Item(BaseModel):
     """One Likert item."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     id: str = Field(min_length=1)
     wording: str
@@ -62,6 +62,18 @@ class Construct(BaseModel):
 
     name: str = Field(min_length=1)
     items: tuple[Item, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _one_scale(self) -> Construct:
+        # the construct score is the mean of its items, scaled to 0-100 by their range: items
+        # on different scales (1-5 and 1-10) would average incomparable numbers
+        scales = sorted({(i.low, i.high) for i in self.items})
+        if len(scales) > 1:
+            raise ValueError(
+                f"construct {self.name!r}: its items use different scales {scales}; rescale "
+                "them to one scale before averaging"
+            )
+        return self
 
 
 class Instrument(BaseModel):
@@ -168,6 +180,11 @@ def score_responses(
         A construct is scored for a respondent who answered at least this share (<= 1) or
         this number (> 1) of its items; otherwise the score is missing (NaN), never guessed.
     """
+    if not (0 < min_answered <= 1 or (min_answered > 1 and min_answered == int(min_answered))):
+        raise DataError(
+            f"must be a share in (0, 1] or a whole number of items, got {min_answered!r}",
+            column="min_answered",
+        )
     items = instrument.items
     if isinstance(responses, pd.DataFrame):
         missing = [i.id for i in items if i.id not in responses.columns]
