@@ -253,3 +253,19 @@ def test_stationary_distribution_needs_one_closed_class() -> None:
         stationary_distribution([[0.5, 0.25, 0.25], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     lost = stationary_distribution([[0.5, 0.5, 0.0], [0.2, 0.5, 0.3], [0.0, 0.0, 1.0]])
     np.testing.assert_allclose(lost, [0.0, 0.0, 1.0], atol=1e-12)
+
+
+def test_kotler_level_refuses_nan_and_unknown_overrides() -> None:
+    """NaN customers fell through to "medium" (accountable); an override to a level that does
+    not exist was returned as is."""
+    from relmark.lifecycle import KotlerThresholds, relationship_level
+
+    for args, column in [((float("nan"), 0.2), "n_customers"), ((10, float("nan")), "unit_margin")]:
+        with pytest.raises(DataError) as err:
+            relationship_level(*args)
+        assert err.value.column == column
+    bogus = KotlerThresholds(overrides={("few", "high"): "bogus"})
+    with pytest.raises(DataError) as err:
+        relationship_level(40, 0.6, bogus)
+    assert err.value.column == "overrides"
+    assert relationship_level(40, 0.6) == "partnership"  # Kotler's matrix: few, high margin

@@ -14,10 +14,12 @@ few           accountable   proactive     partnership
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from relmark.errors import DataError
+from relmark.lifecycle.stages import KOTLER_LEVELS
 
 __all__ = ["KOTLER_MATRIX", "KotlerThresholds", "relationship_level"]
 
@@ -32,6 +34,7 @@ KOTLER_MATRIX: Mapping[tuple[str, str], str] = {
     ("few", "medium"): "proactive",
     ("few", "high"): "partnership",
 }
+_LEVELS = KOTLER_LEVELS.stages
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,10 @@ def relationship_level(
     'partnership'
     """
     th = thresholds or KotlerThresholds()
-    if n_customers < 0:
-        raise DataError("must be >= 0", column="n_customers")
+    if not 0 <= n_customers < math.inf:
+        raise DataError(f"must be a finite number >= 0, got {n_customers!r}", column="n_customers")
+    if not -math.inf < unit_margin < math.inf:
+        raise DataError(f"must be a finite number, got {unit_margin!r}", column="unit_margin")
     if th.few_customers >= th.many_customers or th.low_margin >= th.high_margin:
         raise DataError("thresholds must satisfy few < many and low < high")
     size = (
@@ -74,4 +79,10 @@ def relationship_level(
         if unit_margin < th.low_margin
         else "medium"
     )
-    return th.overrides.get((size, margin), KOTLER_MATRIX[(size, margin)])
+    level = th.overrides.get((size, margin), KOTLER_MATRIX[(size, margin)])
+    if level not in _LEVELS:
+        raise DataError(
+            f"override {(size, margin)} names {level!r}, not one of {', '.join(_LEVELS)}",
+            column="overrides",
+        )
+    return level
