@@ -269,3 +269,31 @@ def test_kotler_level_refuses_nan_and_unknown_overrides() -> None:
         relationship_level(40, 0.6, bogus)
     assert err.value.column == "overrides"
     assert relationship_level(40, 0.6) == "partnership"  # Kotler's matrix: few, high margin
+
+
+def test_markov_values_refuse_nan_negative_horizons_and_wrong_shapes() -> None:
+    """These returned NaN, zeros for a negative horizon, a raw ZeroDivisionError (d = -1),
+    numpy's ValueError (a start of the wrong length) or StopIteration (no policy)."""
+    from relmark.lifecycle import base_value, chain_value, compare_policies, forecast
+
+    p = np.array([[0.8, 0.2], [0.3, 0.7]])
+    r = np.array([10.0, 1.0])
+    cases = [
+        (lambda: forecast(p, [np.nan, 1.0], 2), "start"),
+        (lambda: forecast(p, [1.0, 0.0, 0.0], 2), "start"),
+        (lambda: forecast(p, [1.0, 0.0], -1), "periods"),
+        (lambda: chain_value(p, [np.nan, 1.0], 0.1), "reward"),
+        (lambda: chain_value(p, r, float("nan"), horizon=3), "discount_rate"),
+        (lambda: chain_value(p, r, -1.0, horizon=3), "discount_rate"),
+        (lambda: chain_value(p, r, 0.1, horizon=-2), "horizon"),
+        (lambda: base_value([np.nan, 2.0], p, r, 0.1), "counts"),
+        (lambda: compare_policies({}, [1.0, 1.0], 0.1), "policies"),
+    ]
+    for call, column in cases:
+        with pytest.raises(DataError) as err:
+            call()
+        assert err.value.column == column
+    # by hand: two periods from state 0
+    np.testing.assert_allclose(
+        forecast(p, [1.0, 0.0], 2)[2], [0.8 * 0.8 + 0.2 * 0.3, 0.8 * 0.2 + 0.2 * 0.7]
+    )

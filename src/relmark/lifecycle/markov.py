@@ -163,7 +163,7 @@ def estimate_transitions(
 
 
 def _check_stochastic(p: npt.ArrayLike) -> FloatArray:
-    m = np.asarray(p, dtype=np.float64)
+    m = as_numbers(p, "p")
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise DataError("a transition matrix is square")
     if not np.isfinite(m).all() or np.any(m < 0) or not np.allclose(m.sum(axis=1), 1.0):
@@ -171,10 +171,21 @@ def _check_stochastic(p: npt.ArrayLike) -> FloatArray:
     return m
 
 
+def _check_periods(value: int, name: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
+        raise DataError(f"must be a whole number >= 0, got {value!r}", column=name)
+
+
 def forecast(p: npt.ArrayLike, start: npt.ArrayLike, periods: int) -> FloatArray:
     """Stage distributions for ``0..periods`` periods ahead: row ``t`` is ``start @ P^t``."""
     m = _check_stochastic(p)
-    dist = np.asarray(start, dtype=np.float64)
+    dist = as_numbers(start, "start")
+    if dist.shape != (m.shape[0],) or not (np.isfinite(dist).all() and np.all(dist >= 0)):
+        raise DataError(
+            f"one finite non-negative share (or count) per state, {m.shape[0]} in all",
+            column="start",
+        )
+    _check_periods(periods, "periods")
     out = np.empty((periods + 1, m.shape[0]))
     out[0] = dist
     for t in range(1, periods + 1):
@@ -280,9 +291,13 @@ def chain_value(
         Whether the reward of the current period (t = 0) counts.
     """
     m = _check_stochastic(p)
-    r = np.asarray(reward, dtype=np.float64)
-    if r.shape != (m.shape[0],):
-        raise DataError("one reward per state", column="reward")
+    r = as_numbers(reward, "reward")
+    if r.shape != (m.shape[0],) or not np.isfinite(r).all():
+        raise DataError("one finite reward per state", column="reward")
+    if not 0 <= discount_rate < math.inf:
+        raise DataError(f"must be finite and >= 0, got {discount_rate!r}", column="discount_rate")
+    if horizon is not None:
+        _check_periods(horizon, "horizon")
     factor = 1.0 / (1.0 + discount_rate)
     if horizon is None:
         if not discount_rate > 0:
@@ -366,9 +381,9 @@ def base_value(
 ) -> float:
     """Value of a whole customer base: stage counts times the per-state values of
     :func:`chain_value` (Pfeifer & Carraway 2000)."""
-    n = np.asarray(counts, dtype=np.float64)
+    n = as_numbers(counts, "counts")
     v = chain_value(p, reward, discount_rate, horizon=horizon, include_current=include_current)
-    if n.shape != v.shape or np.any(n < 0):
+    if n.shape != v.shape or not (np.isfinite(n).all() and np.all(n >= 0)):
         raise DataError("one non-negative count per state", column="counts")
     return float(n @ v)
 
@@ -390,10 +405,12 @@ def compare_policies(
     counts
         Customers in each state today.
     """
+    if not policies:
+        raise DataError("no policies to compare", column="policies")
     rows = {}
     for name, (p, r) in policies.items():
         v = chain_value(p, r, discount_rate, horizon=horizon)
-        rows[name] = [*v.tolist(), float(np.asarray(counts, dtype=np.float64) @ v)]
+        rows[name] = [*v.tolist(), base_value(counts, p, r, discount_rate, horizon=horizon)]
     k = len(next(iter(rows.values()))) - 1
     return pd.DataFrame.from_dict(
         rows, orient="index", columns=[f"state {i}" for i in range(k)] + ["customer base"]
