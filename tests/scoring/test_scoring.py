@@ -320,3 +320,23 @@ def test_min_answered_must_be_a_share_or_a_count(share: float) -> None:
     with pytest.raises(DataError) as err:
         score_responses(FIVE_FACTORS, frame, min_answered=share)
     assert err.value.column == "min_answered"
+
+
+def test_scoring_arguments_are_checked_not_ignored() -> None:
+    """csat(top=7) on a 1-5 scale gave 100 %, nps(n_bootstrap=-5) skipped the bootstrap
+    silently, NaN item means or loadings gave NaN."""
+    cases = [
+        (lambda: csat([5, 4, 1], top=7), "top"),
+        (lambda: csat([5, 4, 1], top=0), "top"),
+        (lambda: nps([10, 9, 3], n_bootstrap=-5), "n_bootstrap"),
+        (lambda: acsi_index([np.nan, 5.0], [1.0, 1.0]), "item_means"),
+        (lambda: acsi_index([8.0, 5.0], [np.inf, 1.0]), "weights"),
+        (lambda: composite_reliability([np.nan, 0.7]), "loadings"),
+        (lambda: composite_reliability([]), "loadings"),
+        (lambda: composite_reliability([1.3, 0.7]), "loadings"),
+    ]
+    for call, column in cases:
+        with pytest.raises(DataError) as err:
+            call()
+        assert err.value.column == column
+    assert csat([5, 4, 1, 3], top=2) == 50.0  # 4 and 5 are the top two boxes of 1-5

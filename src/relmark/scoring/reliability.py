@@ -175,16 +175,24 @@ def one_factor_loadings(items: npt.ArrayLike) -> FloatArray:
     return lam
 
 
+def _loadings(loadings: npt.ArrayLike) -> FloatArray:
+    """Standardised loadings: a non-empty 1-d array of finite values in [-1, 1]."""
+    lam = as_numbers(loadings, "loadings")
+    if lam.ndim != 1 or lam.size == 0 or not np.all(np.abs(lam) <= 1):  # NaN fails too
+        raise DataError("standardised loadings: one per item, each in [-1, 1]", column="loadings")
+    return lam
+
+
 def composite_reliability(loadings: npt.ArrayLike) -> float:
     """Composite reliability (= McDonald's omega for standardised loadings)."""
-    lam = np.asarray(loadings, dtype=np.float64)
+    lam = _loadings(loadings)
     s = lam.sum() ** 2
     return float(s / (s + np.sum(1.0 - lam**2)))
 
 
 def average_variance_extracted(loadings: npt.ArrayLike) -> float:
     """Average variance extracted, the mean squared standardised loading."""
-    lam = np.asarray(loadings, dtype=np.float64)
+    lam = _loadings(loadings)
     return float(np.mean(lam**2))
 
 

@@ -75,6 +75,11 @@ def nps(
     (20.0, 5, 3)
     """
     check_level(confidence, "confidence")
+    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, int) or n_bootstrap < 0:
+        raise DataError(
+            f"must be a whole number >= 0 (0: no bootstrap), got {n_bootstrap!r}",
+            column="n_bootstrap",
+        )
     x = _answers(answers, 0, 10, "nps")
     n = x.size
     prom = int(np.count_nonzero(x >= 9))
@@ -122,6 +127,10 @@ def nps_difference(a: NPSResult, b: NPSResult) -> tuple[float, float, float]:
 def csat(answers: npt.ArrayLike, *, scale: int = 5, top: int = 2) -> float:
     """Customer satisfaction: the share (in %) answering in the top ``top`` boxes of 1..scale
     (top-two-box on 1-5 by default: 4 or 5)."""
+    if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top < scale:
+        raise DataError(
+            f"must be a whole number of boxes in 1..{scale - 1}, got {top!r}", column="top"
+        )
     x = _answers(answers, 1, scale, "csat")
     return float(100 * np.mean(x > scale - top))
 
@@ -134,12 +143,14 @@ def customer_effort_score(answers: npt.ArrayLike, *, scale: int = 7) -> float:
 def acsi_index(item_means: npt.ArrayLike, weights: npt.ArrayLike) -> float:
     """ACSI-style 0-100 index from 1-10 item means: :math:`100\\sum_i w_i(\\bar X_i - 1)/9`
     with weights normalised to sum to one."""
-    m = np.asarray(item_means, dtype=np.float64)
-    w = np.asarray(weights, dtype=np.float64)
-    if m.shape != w.shape or np.any(w < 0) or w.sum() <= 0:
-        raise DataError("weights must be non-negative, not all zero, one per item")
-    if np.any((m < 1) | (m > 10)):
-        raise DataError("item means must lie in 1..10")
+    m = as_numbers(item_means, "item_means")
+    w = as_numbers(weights, "weights")
+    if m.shape != w.shape or not np.isfinite(w).all() or np.any(w < 0) or w.sum() <= 0:
+        raise DataError(
+            "must be finite, non-negative, not all zero, one per item", column="weights"
+        )
+    if not np.all((m >= 1) & (m <= 10)):  # NaN fails too
+        raise DataError("item means must lie in 1..10", column="item_means")
     return float(100 * np.sum(w / w.sum() * (m - 1.0)) / 9.0)
 
 
