@@ -340,3 +340,11 @@ def test_scoring_arguments_are_checked_not_ignored() -> None:
             call()
         assert err.value.column == column
     assert csat([5, 4, 1, 3], top=2) == 50.0  # 4 and 5 are the top two boxes of 1-5
+
+
+@pytest.mark.parametrize("cuts", [(0.01, 0.05, 0.2, 0.5), (0.05, 0.2), (0.05, 0.01, 0.2)])
+def test_pyramid_needs_three_increasing_cuts(cuts: tuple[float, ...]) -> None:
+    """Four cuts raised IndexError (no fifth tier); two left 'lead' unused silently."""
+    with pytest.raises(DataError) as err:
+        customer_pyramid([5.0, 3.0, 1.0], cuts=cuts)  # type: ignore[arg-type]
+    assert err.value.column == "cuts"

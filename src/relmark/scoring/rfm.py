@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from relmark.data._validate import FloatArray, as_float_array
+from relmark.data._validate import FloatArray, as_float_array, as_numbers
 from relmark.data.summary import RFMSummary
 from relmark.errors import DataError
 
@@ -187,9 +187,15 @@ def customer_pyramid(
     (decided by value, not row order).
     """
     v = as_float_array(value, "value")
-    c = np.asarray(cuts, dtype=np.float64)
-    if not (np.all(np.diff(c) > 0) and c[0] > 0 and c[-1] < 1):
-        raise DataError("cuts must be increasing shares in (0, 1)")
+    c = as_numbers(cuts, "cuts")
+    if c.shape != (len(PYRAMID_TIERS) - 1,) or not (
+        np.all(np.diff(c) > 0) and c[0] > 0 and c[-1] < 1
+    ):
+        raise DataError(
+            f"cuts must be {len(PYRAMID_TIERS) - 1} increasing shares in (0, 1), one between "
+            f"each two of the tiers {', '.join(PYRAMID_TIERS)}; got {cuts!r}",
+            column="cuts",
+        )
     s = np.sort(v)[::-1]
     share_above = np.searchsorted(-s, -v, side="left") / v.shape[0]  # share strictly better
     tier = np.searchsorted(c, share_above, side="right")
