@@ -59,3 +59,30 @@ def test_bad_indicators_are_refused() -> None:
         forward_backward(TRUTH, [[0, 2, 1]])
     with pytest.raises(DataError, match="sum to one"):
         HMMParams(np.array([0.5, 0.4]), TRUTH.Q, TRUTH.theta)
+
+
+def test_bad_panels_and_arguments_are_refused() -> None:
+    """Purchases of -5 or inf were read as unobserved; an all-NaN panel gave theta NaN;
+    n_starts = 0 failed an assert and k = 0 divided by zero; HMMParams took a NaN theta."""
+    import numpy as np
+    import pytest
+
+    from relmark.errors import DataError
+    from relmark.lifecycle import HMMParams, fit_hmm
+
+    good = np.array([[1.0, 0.0, 1.0], [0.0, 0.0, 1.0]])
+    cases = [
+        (lambda: fit_hmm(np.array([[1.0, -5.0, 0.0]]), rng=1), "purchases"),
+        (lambda: fit_hmm(np.array([[1.0, np.inf, 0.0]]), rng=1), "purchases"),
+        (lambda: fit_hmm(np.full((3, 4), np.nan), rng=1), "purchases"),
+        (lambda: fit_hmm(good, n_starts=0, rng=1), "n_starts"),
+        (lambda: fit_hmm(good, k=0, rng=1), "k"),
+    ]
+    for call, column in cases:
+        with pytest.raises(DataError) as err:
+            call()
+        assert err.value.column == column
+    with pytest.raises(DataError):
+        HMMParams(np.array([0.5, 0.5]), np.eye(2), np.array([np.nan, 0.5]))
+    with pytest.raises(DataError):
+        HMMParams(np.array([0.5, 0.5]), np.array([[1.5, -0.5], [0.0, 1.0]]), np.array([0.2, 0.5]))

@@ -22,7 +22,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import logsumexp
 
-from relmark.data._validate import FloatArray
+from relmark.data._validate import FloatArray, as_numbers
 from relmark.errors import DataError
 
 __all__ = ["HMMParams", "fit_hmm", "forward_backward", "simulate_hmm", "viterbi"]
@@ -45,7 +45,11 @@ class HMMParams:
             raise DataError("pi, Q and theta must have k, k x k and k entries")
         if not (np.allclose(self.pi.sum(), 1) and np.allclose(self.Q.sum(axis=1), 1)):
             raise DataError("pi and the rows of Q must sum to one")
-        if np.any((self.theta <= 0) | (self.theta >= 1)):
+        if not (np.isfinite(self.pi).all() and np.all(self.pi >= 0)) or not (
+            np.isfinite(self.Q).all() and np.all(self.Q >= 0)
+        ):
+            raise DataError("pi and Q must be finite and non-negative")
+        if not np.all((self.theta > 0) & (self.theta < 1)):  # NaN fails too
             raise DataError("purchase probabilities must lie in (0, 1)")
 
     def sorted(self) -> HMMParams:
@@ -55,13 +59,15 @@ class HMMParams:
 
 
 def _obs(y: npt.ArrayLike) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    arr = np.asarray(y, dtype=np.float64)
-    if arr.ndim != 2:
-        raise DataError("purchases must be customers x periods")
-    seen = np.isfinite(arr) & (arr >= 0)
+    arr = as_numbers(y, "purchases")
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise DataError("purchases must be customers x periods (at least one)")
+    seen = ~np.isnan(arr) & (arr != -1)
     vals = np.where(seen, arr, 0.0)
     if np.any(seen & (vals != 0) & (vals != 1)):
-        raise DataError("purchase indicators must be 0, 1 (or NaN / -1 when unobserved)")
+        raise DataError(
+            "purchase indicators must be 0, 1 (or NaN / -1 when unobserved)", column="purchases"
+        )
     return vals, seen
 
 
@@ -132,7 +138,12 @@ def fit_hmm(
     Several random starts guard against local optima; the best is returned with states
     ordered by purchase probability.
     """
+    for value, name, low in [(k, "k", 1), (n_starts, "n_starts", 1), (max_iter, "max_iter", 1)]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < low:
+            raise DataError(f"must be a whole number >= {low}, got {value!r}", column=name)
     y, seen = _obs(purchases)
+    if not seen.any():
+        raise DataError("no period of any customer is observed", column="purchases")
     gen = np.random.default_rng(rng)
     best: tuple[HMMParams, float] | None = None
     for _ in range(n_starts):
