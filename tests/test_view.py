@@ -131,3 +131,19 @@ def test_loyalty_offer_follows_the_relationship_pricing_break_even(small_log: pd
     not_paying = propose_actions(view, unit_margin=0.5, loyalty_discount=0.05, loyalty_uplift=0.005)
     assert not not_paying["loyalty_offer"].any()
     assert (not_paying["loyalty_gain"] <= 0).all()
+
+
+def test_loyalty_offer_that_cannot_pay_is_declined_and_bad_margins_refused(
+    small_log: pd.DataFrame,
+) -> None:
+    """unit_margin 0.051 with a 5 % discount: r* = 1.01 - 0.01 * 0.0196 >= 1, the offer cannot
+    pay; it aborted the whole call. Margins of NaN, 0 or -0.3 ran and gave a gain of -inf."""
+    view = relationship_view(small_log, n_draws=0)
+    thin = propose_actions(view, unit_margin=0.051, loyalty_discount=0.05)
+    assert not thin["loyalty_offer"].any()
+    assert np.isfinite(thin["loyalty_gain"]).all()
+    assert (thin["loyalty_gain"] <= 0).all()
+    for margin in (float("nan"), 0.0, -0.3, 1.5):
+        with pytest.raises(DataError) as err:
+            propose_actions(view, unit_margin=margin)
+        assert err.value.column == "unit_margin"

@@ -342,6 +342,10 @@ def propose_actions(
       programme's, and ``loyalty_gain`` gives each customer's expected CLV change
       (P(alive) × the change of :math:`m(1+i)/(1+i-r)` at their monthly margin).
     """
+    if not 0 < unit_margin <= 1:  # NaN fails too
+        raise DataError(
+            f"must be a share of revenue in (0, 1], got {unit_margin!r}", column="unit_margin"
+        )
     t = view.table
     if t["clv"].isna().all():
         raise DataError("the view has no CLV: propose_actions needs the spend model")
@@ -360,14 +364,15 @@ def propose_actions(
     retention = saved > retention_offer_cost
     referral_value = referral_conversion * mean_clv
     referral = (pa >= 0.7) & (referral_value > referral_reward)
-    from relmark.domain.pricing import breakeven_retention, simple_clv
+    from relmark.domain.pricing import simple_clv
 
     margin_share = unit_margin
-    r_star = (
-        breakeven_retention(1.0, monthly_retention, discount_rate, loyalty_discount / margin_share)
-        if loyalty_discount < margin_share
-        else math.inf
-    )
+    kept = 1.0 - loyalty_discount / margin_share  # share of the margin left after the discount
+    # break-even retention r* = 1 + i - (1 + i - r)(m - delta)/m; a discount that takes the
+    # whole margin (kept <= 0), or an r* >= 1, can never pay: no offer, not an error
+    r_star = 1.0 + discount_rate - (1.0 + discount_rate - monthly_retention) * kept
+    if kept <= 0:
+        r_star = math.inf
     new_r = min(monthly_retention + loyalty_uplift, 0.999999)
     loyalty = bool(new_r >= r_star)
     monthly_margin = (
@@ -376,15 +381,14 @@ def propose_actions(
         * t["expected_purchases"].to_numpy(dtype=np.float64)
         / 12.0
     )
+    # the expected CLV change (negative where the discount costs more than it keeps)
     gain = (
         pa
         * (
-            simple_clv(1.0 - loyalty_discount / margin_share, new_r, discount_rate)
+            simple_clv(kept, new_r, discount_rate)
             - simple_clv(1.0, monthly_retention, discount_rate)
         )
         * monthly_margin
-        if loyalty_discount < margin_share
-        else np.full_like(pa, -np.inf)
     )
     personal = (level == "partnership") | (t["tier"].to_numpy() == "platinum")
     lapsing = ~personal & (pa < 0.3)
