@@ -297,3 +297,33 @@ def test_markov_values_refuse_nan_negative_horizons_and_wrong_shapes() -> None:
     np.testing.assert_allclose(
         forecast(p, [1.0, 0.0], 2)[2], [0.8 * 0.8 + 0.2 * 0.3, 0.8 * 0.2 + 0.2 * 0.7]
     )
+
+
+def test_event_log_gaps_are_named_not_dropped() -> None:
+    """Events with a missing date or customer were dropped; censoring dates of unknown
+    customers ignored; an end before the data gave an empty panel."""
+    import pandas as pd
+
+    from relmark.lifecycle import stage_panel
+
+    events = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "date": ["2024-01-15", "2024-05-02", "2024-04-10"],
+            "stage": ["attract", "convert", "attract"],
+        }
+    )
+    stages = FOUR_STAGES.stages
+    cases = [
+        (events.assign(date=pd.Series(["2024-01-15", None, "2024-04-10"])), {}, "date"),
+        (events.assign(customer_id=pd.Series(["a", None, "b"])), {}, "customer_id"),
+        (events, {"end": "2023-01-01"}, "end"),
+        (events, {"end": "not a date"}, "end"),
+    ]
+    for frame, kwargs, column in cases:
+        with pytest.raises(DataError) as err:
+            stage_panel(frame, stages, **kwargs)  # type: ignore[arg-type]
+        assert err.value.column == column
+    with pytest.raises(DataError) as err:
+        stage_panel(events, stages, censor=pd.Series({"zed": "2024-06-30"}))
+    assert err.value.rows == ("zed",)

@@ -343,10 +343,26 @@ def stage_panel(
     unknown = sorted(set(events[stage]) - set(index))
     if unknown:
         raise DataError(f"unknown stages {unknown}", column=stage)
-    ev = events.assign(_p=pd.to_datetime(events[date]).dt.to_period(freq)).sort_values(
-        [customer_id, "_p", date]
-    )
-    last_period = pd.Period(end, freq) if end is not None else ev["_p"].max()
+    if len(events) == 0:
+        raise DataError("no events")
+    no_id = events[customer_id].isna()
+    if no_id.any():
+        raise DataError(
+            "missing customer ids", column=customer_id, rows=events.index[no_id].tolist()
+        )
+    try:
+        when = pd.to_datetime(events[date])
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"dates that cannot be read ({exc})", column=date) from None
+    if when.isna().any():
+        raise DataError("missing dates", column=date, rows=events.index[when.isna()].tolist())
+    ev = events.assign(_p=when.dt.to_period(freq)).sort_values([customer_id, "_p", date])
+    try:
+        last_period = pd.Period(end, freq) if end is not None else ev["_p"].max()
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"cannot read {end!r} as a date ({exc})", column="end") from None
+    if last_period < ev["_p"].min():
+        raise DataError(f"{end!r} is before the first event", column="end")
     periods = pd.period_range(ev["_p"].min(), last_period, freq=freq)
     customers = list(pd.unique(ev[customer_id]))
     row = {c: i for i, c in enumerate(customers)}
@@ -363,10 +379,12 @@ def stage_panel(
             filled = np.maximum.accumulate(np.where(panel[i] >= 0, np.arange(panel.shape[1]), -1))
             panel[i, seen[0] :] = panel[i, filled[seen[0] :]]
     if censor is not None:
+        strangers = [c for c in censor.index if c not in row]
+        if strangers:
+            raise DataError("censoring dates for customers without events", rows=strangers)
         stop = pd.to_datetime(censor).dt.to_period(freq)
         for cust, per in stop.items():
-            if cust in row:
-                panel[row[cust], [j for j, p in enumerate(periods) if p > per]] = -1
+            panel[row[cust], [j for j, p in enumerate(periods) if p > per]] = -1
     return panel, customers, periods
 
 
