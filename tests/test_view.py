@@ -147,3 +147,27 @@ def test_loyalty_offer_that_cannot_pay_is_declined_and_bad_margins_refused(
         with pytest.raises(DataError) as err:
             propose_actions(view, unit_margin=margin)
         assert err.value.column == "unit_margin"
+
+
+def test_side_inputs_are_checked_not_guessed(small_log: pd.DataFrame) -> None:
+    """A missing referral column dropped the CRV columns with only a note; "no" was read as
+    True; a negative period, promises kept = -2 (trust -inf) and an infinite survey score
+    passed through."""
+    refs = pd.DataFrame(
+        {"referrer": ["c1"], "referee": ["c2"], "would_have_joined": [False], "period": [0]}
+    )
+    cases = [
+        ({"referrals": refs.drop(columns="period")}, "period"),
+        ({"referrals": refs.assign(would_have_joined=["no"])}, "would_have_joined"),
+        ({"referrals": refs.assign(period=[-3])}, "period"),
+        ({"promises": pd.DataFrame({"kept": [-2], "broken": [1]}, index=["c1"])}, "kept"),
+        ({"promises": pd.DataFrame({"kept": [2]}, index=["c1"])}, "broken"),
+        ({"survey_scores": pd.DataFrame({"trust": [np.inf]}, index=["c1"])}, "trust"),
+    ]
+    for kwargs, column in cases:
+        with pytest.raises(DataError) as err:
+            relationship_view(small_log, n_draws=0, **kwargs)  # type: ignore[arg-type]
+        assert err.value.column == column
+    outsider = refs.assign(referrer=["zz"])
+    view = relationship_view(small_log, n_draws=0, referrals=outsider)
+    assert "1 referrals by referrers not in this view" in view.notes["crv"]

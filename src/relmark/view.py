@@ -28,7 +28,7 @@ import pandas as pd
 from relmark.clv import MBGNBD, CLVModel, GammaGamma, clv
 from relmark.clv._rfm import RFMModel
 from relmark.data import summarize
-from relmark.data._validate import FloatArray
+from relmark.data._validate import FloatArray, as_numbers
 from relmark.domain.referral import clv_crv_quadrant
 from relmark.errors import DataError, RelmarkError
 from relmark.lifecycle import (
@@ -263,18 +263,30 @@ def relationship_view(
     if referrals is not None:
         need = {"referrer", "referee", "would_have_joined", "period"}
         if not need <= set(referrals.columns):
-            notes["crv"] = f"referrals need columns {sorted(need)}"
-        else:
-            referee_clv = table["clv"].reindex(referrals["referee"]).fillna(0.0).to_numpy()
-            worth = np.where(
-                referrals["would_have_joined"].to_numpy(dtype=bool),
+            missing = sorted(need - set(referrals.columns))
+            raise DataError(f"referrals need columns {sorted(need)}", column=missing[0])
+        joined = referrals["would_have_joined"]
+        if joined.dtype != bool and not joined.isin([0, 1]).all():
+            raise DataError("must be True/False (or 1/0)", column="would_have_joined")
+        when = as_numbers(referrals["period"].to_numpy(), "period")
+        if not (np.all(when >= 0) and np.all(when == np.round(when))):  # NaN fails too
+            raise DataError("must be whole periods >= 0 (0 = now)", column="period")
+        strangers = int((~referrals["referrer"].isin(table.index)).sum())
+        if strangers:
+            notes["crv"] = f"{strangers} referrals by referrers not in this view are not counted"
+        referee_clv = table["clv"].reindex(referrals["referee"]).fillna(0.0).to_numpy()
+        worth = (
+            np.where(
+                joined.to_numpy(dtype=bool),
                 acquisition_cost,
                 referee_clv - referral_reward,
-            ) / (1.0 + discount_rate) ** referrals["period"].to_numpy(dtype=np.float64)
-            crv = pd.Series(worth, index=referrals["referrer"].to_numpy()).groupby(level=0).sum()
-            table["crv"] = crv.reindex(table.index).fillna(0.0)
-            referral_counts = referrals.groupby("referrer").size().reindex(table.index).fillna(0)
-            table["clv_crv_quadrant"] = clv_crv_quadrant(table["clv"].fillna(0.0), table["crv"])
+            )
+            / (1.0 + discount_rate) ** when
+        )
+        crv = pd.Series(worth, index=referrals["referrer"].to_numpy()).groupby(level=0).sum()
+        table["crv"] = crv.reindex(table.index).fillna(0.0)
+        referral_counts = referrals.groupby("referrer").size().reindex(table.index).fillna(0)
+        table["clv_crv_quadrant"] = clv_crv_quadrant(table["clv"].fillna(0.0), table["crv"])
     else:
         table["crv"] = np.nan
         table["clv_crv_quadrant"] = None
@@ -294,6 +306,12 @@ def relationship_view(
     table["stage"], table["stage_rule"] = stages, fired
     # Relationship quality and trust.
     if survey_scores is not None:
+        for column in survey_scores.columns:
+            values = as_numbers(survey_scores[column].to_numpy(), str(column))
+            if np.isinf(values).any():
+                raise DataError(
+                    "survey scores must be finite (NaN: not answered)", column=str(column)
+                )
         table["quality"] = survey_scores.mean(axis=1).reindex(table.index)
         answered = int(table["quality"].notna().sum())
         notes["quality"] = f"survey scores for {answered} of {len(table)} customers"
@@ -301,6 +319,12 @@ def relationship_view(
         table["quality"] = np.nan
         notes["quality"] = "no survey data given"
     if promises is not None:
+        for column in ("kept", "broken"):
+            if column not in promises.columns:
+                raise DataError("promises need columns kept and broken", column=column)
+            counts = as_numbers(promises[column].to_numpy(), column)
+            if not np.all((counts >= 0) & np.isfinite(counts)):
+                raise DataError("must be finite counts >= 0", column=column)
         kept = promises["kept"].reindex(table.index).fillna(0.0)
         broken = promises["broken"].reindex(table.index).fillna(0.0)
         table["trust"] = (kept + 1.0) / (kept + broken + 2.0)
