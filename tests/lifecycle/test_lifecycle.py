@@ -66,6 +66,9 @@ def test_moves_history_and_policies() -> None:
         "retain": timedelta(days=60),
     }
     assert c.history[0].by == "rule:first"
+    with pytest.raises(DataError) as err:  # a negative time in "retain" before
+        c.time_in_stages(T0 + timedelta(days=20))
+    assert err.value.column == "until"
     with pytest.raises(IllegalTransitionError, match="timezone"):
         c.move("delight", at=datetime(2024, 5, 1))
 
@@ -327,3 +330,18 @@ def test_event_log_gaps_are_named_not_dropped() -> None:
     with pytest.raises(DataError) as err:
         stage_panel(events, stages, censor=pd.Series({"zed": "2024-06-30"}))
     assert err.value.rows == ("zed",)
+
+
+def test_stage_rule_metrics_must_be_numbers() -> None:
+    """Metrics given as text ("5") were converted; a number instead of a column raised
+    IndexError."""
+    from relmark.lifecycle import Condition, Rule, assign_stages
+
+    when = (Condition(metric="purchases", op=">=", value=2),)
+    rules = [Rule(name="repeat buyer", stage="retain", conditions=when)]
+    with pytest.raises(DataError) as err:
+        assign_stages(rules, {"purchases": ["5", "0"]})
+    assert err.value.column == "purchases"
+    with pytest.raises(DataError) as err:
+        assign_stages(rules, {"purchases": 5.0})
+    assert err.value.column == "purchases"

@@ -16,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from relmark.data._validate import as_numbers
 from relmark.errors import DataError
 
 __all__ = ["Condition", "Rule", "assign_stages"]
@@ -79,7 +80,10 @@ def assign_stages(
     missing = [m for m in needed if m not in metrics]
     if missing:
         raise DataError(f"the rules need metric(s) {', '.join(missing)}", column=missing[0])
-    cols = {m: np.asarray(metrics[m], dtype=np.float64) for m in needed}
+    cols = {m: as_numbers(metrics[m], m) for m in needed}
+    for m, col in cols.items():
+        if col.ndim != 1:
+            raise DataError("a metric is one value per customer (a 1-d array)", column=m)
     sizes = {c.shape[0] for c in cols.values()}
     if len(sizes) > 1:
         raise DataError("metric columns differ in length")

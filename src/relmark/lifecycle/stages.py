@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from relmark.errors import IllegalTransitionError
+from relmark.errors import DataError, IllegalTransitionError
 
 __all__ = [
     "CRM_FUNNEL",
@@ -209,7 +209,13 @@ class CustomerStage(BaseModel):
         return stage
 
     def time_in_stages(self, until: datetime) -> dict[str, timedelta]:
-        """Time spent in each stage from the start to ``until``."""
+        """Time spent in each stage from the start to ``until`` (not before the last move)."""
+        last = self.history[-1].at if self.history else self.started
+        if until < last:
+            raise DataError(
+                f"{until.isoformat()} is before the last recorded move ({last.isoformat()})",
+                column="until",
+            )
         out: dict[str, timedelta] = {}
         stage, begun = (self.history[0].source if self.history else self.stage), self.started
         for m in self.history:
