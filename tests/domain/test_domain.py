@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -233,3 +234,47 @@ def test_expiry_by_inactivity() -> None:
     assert gone.balance == 0
     assert gone.expired_total == 100
     assert gone.balances()
+
+
+# ------------------------------------------------------------ review fixes: points, data
+@pytest.mark.parametrize("bad", [2.5, 3.0, True, Decimal("2"), "2"])
+def test_points_ledger_refuses_non_whole_points(bad: object) -> None:
+    """Fractional, bool, Decimal or string points never enter the ledger (it stays valid)."""
+    ledger = PointsLedger().earn(100, key="e1", on=date(2024, 1, 1))
+    with pytest.raises(LedgerError, match=re.escape(repr(bad))):
+        ledger.redeem(bad, key="r1", on=date(2024, 1, 2))  # type: ignore[arg-type]
+    with pytest.raises(LedgerError, match="earned points must be a positive whole number"):
+        PointsLedger().earn(bad, key="e2", on=date(2024, 1, 1))  # type: ignore[arg-type]
+    assert ledger.balance == 100
+    assert PointsLedger.model_validate_json(ledger.model_dump_json()) == ledger
+
+
+def test_points_ledger_accepts_numpy_integers_as_python_ints() -> None:
+    import numpy as np
+
+    ledger = PointsLedger().earn(np.int64(100), key="e1", on=date(2024, 1, 1))  # type: ignore[arg-type]
+    ledger = ledger.redeem(np.int32(40), key="r1", on=date(2024, 1, 2))  # type: ignore[arg-type]
+    assert ledger.balance == 60
+    assert type(ledger.lots[0].points) is int
+    assert PointsLedger.model_validate_json(ledger.model_dump_json()) == ledger
+    assert ledger.balances()
+
+
+def test_allocate_revenue_refuses_mixed_currencies() -> None:
+    usd = Money(amount=Decimal("100"), currency="USD")
+    with pytest.raises(LedgerError, match=r"USD.*EUR"):
+        allocate_revenue(usd, eur("100"), eur("10"))
+    with pytest.raises((LedgerError, DataError), match=r"EUR.*USD"):
+        allocate_revenue(eur("100"), eur("100"), Money(amount=Decimal("10"), currency="USD"))
+
+
+def test_transactions_from_frame_refuses_duplicate_ids() -> None:
+    ts = [
+        Transaction(id="1", customer_id="a", at=T0, amount=eur("10.00")),
+        Transaction(id="1", customer_id="a", at=T0, amount=eur("10.00")),
+        Transaction(id="2", customer_id="b", at=T0, amount=eur("5.00")),
+    ]
+    with pytest.raises(DataError, match="duplicate transaction ids") as info:
+        transactions_from_frame(transactions_to_frame(ts))
+    assert info.value.column == "transaction_id"
+    assert "'1'" in str(info.value)

@@ -291,3 +291,91 @@ def test_statement_invariants_over_random_orders(
     assert later.held == 0  # every return window has closed
     assert later.payable >= now.payable
     assert later.earned == now.earned
+
+
+# ------------------------------------------ review fixes: currencies, duplicates, levels
+def usd(v: str) -> Money:
+    return Money(amount=Decimal(v), currency="USD")
+
+
+def test_commission_refuses_mixed_currencies() -> None:
+    share = CommissionPlan(revenue_share=Decimal("0.1"), base="gross")
+    mixed = [
+        order("o1", "100"),
+        Conversion(order_id="o2", customer_id="c1", at=T0, gross=usd("100")),
+    ]
+    with pytest.raises(LedgerError, match=r"EUR.*USD"):
+        commission(share, mixed)
+    with pytest.raises(LedgerError, match=r"EUR.*USD"):
+        commission(CommissionPlan(per_action=usd("5")), [order("o1", "100")])
+    with pytest.raises(LedgerError, match=r"EUR.*USD"):
+        payout_statement(Publisher(id="p1", name="P", email="p@x.com"), share, mixed, as_of=T0)
+
+
+def test_statement_currency_comes_from_the_plan_without_conversions() -> None:
+    pub = Publisher(id="p1", name="P", email="p@x.com")
+    st_ = payout_statement(pub, CommissionPlan(per_click=usd("0.10")), [], as_of=T0, clicks=10)
+    assert st_.currency == "USD"
+    assert st_.payable == Decimal("1.00")
+
+
+def test_duplicate_conversions_are_refused_not_paid_twice() -> None:
+    plan = CommissionPlan(revenue_share=Decimal("0.1"), base="gross")
+    o = order("o1", "100", at=T0 - timedelta(days=40))
+    with pytest.raises(LedgerError, match="'o1'"):
+        commission(plan, [o, o])
+    with pytest.raises(LedgerError, match="'o1'"):
+        payout_statement(Publisher(id="p1", name="P", email="p@x.com"), plan, [o, o], as_of=T0)
+
+
+def test_ticket_metrics_refuses_duplicate_ticket_ids() -> None:
+    t = Ticket(id="t1", customer_id="c", channel=Channel.EMAIL, department="d", opened=T0)
+    with pytest.raises(DataError, match="'t1'"):
+        ticket_metrics([t, t], cutoff=T0, sla=timedelta(hours=2))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"level_rates": (Decimal(2),)}, "less than or equal to 1"),
+        ({"level_rates": (Decimal("-0.5"),)}, "greater than or equal to 0"),
+        ({"level_rates": (Decimal("0.6"), Decimal("0.6"))}, "level_rates must sum"),
+        ({"revenue_share": Decimal("0.6"), "level_rates": (Decimal("0.7"),)}, "exceeds 1"),
+        (
+            {
+                "tiers": (Tier(threshold=Decimal(0), rate=Decimal("0.9")),),
+                "level_rates": (Decimal("0.2"),),
+            },
+            "exceeds 1",
+        ),
+        ({"per_action": eur("1"), "per_click": usd("1")}, "one currency"),
+    ],
+)
+def test_commission_plan_refuses_payouts_above_revenue(
+    kwargs: dict[str, object], match: str
+) -> None:
+    with pytest.raises(ValueError, match=match):
+        CommissionPlan(**kwargs)  # type: ignore[arg-type]
+
+
+def test_upline_payouts_stay_within_revenue_at_the_limit() -> None:
+    pub = Publisher(id="p1", name="P", email="p@x.com", recruited_by="p0")
+    boss = Publisher(id="p0", name="B", email="b@x.com")
+    plan = CommissionPlan(revenue_share=Decimal("0.5"), base="gross", level_rates=(Decimal(1),))
+    st_ = payout_statement(
+        pub, plan, [order("o1", "100", at=T0 - timedelta(days=40))], as_of=T0, network=[pub, boss]
+    )
+    assert st_.payable + sum(st_.upline.values()) <= Decimal("100")
+
+
+def test_recruitment_cycles_are_refused() -> None:
+    with pytest.raises(ValueError, match="'p1' cannot be recruited by itself"):
+        Publisher(id="p1", name="P", email="p@x.com", recruited_by="p1")
+    a = Publisher(id="a", name="A", email="a@x.com", recruited_by="b")
+    b = Publisher(id="b", name="B", email="b@x.com", recruited_by="a")
+    plan = CommissionPlan(
+        revenue_share=Decimal("0.1"), base="gross", level_rates=(Decimal("0.1"),) * 3
+    )
+    orders = [order("o1", "100", at=T0 - timedelta(days=40))]
+    with pytest.raises(LedgerError, match="recruitment cycle among publishers: a -> b -> a"):
+        payout_statement(a, plan, orders, as_of=T0, network=[a, b])

@@ -24,12 +24,12 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, model_validator
 
 from relmark.domain.core import CustomerId, Frozen, Identifier, Money
-from relmark.errors import DataError
+from relmark.errors import DataError, LedgerError, ParameterError
 
 __all__ = [
     "Click",
@@ -56,6 +56,12 @@ class Publisher(Frozen):
     name: str
     email: str
     recruited_by: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _not_self_recruited(self) -> Publisher:
+        if self.recruited_by is not None and self.recruited_by == self.id:
+            raise ParameterError(f"publisher {self.id!r} cannot be recruited by itself")
+        return self
 
 
 class Click(Frozen):
@@ -115,9 +121,32 @@ class CommissionPlan(Frozen):
     """Commission also on repeat orders within this many days of the customer's first
     attributed conversion (select them with :func:`recurring_eligible`); ``None``: only
     conversions attributed to a click earn."""
-    level_rates: tuple[Decimal, ...] = ()
+    level_rates: tuple[Annotated[Decimal, Field(ge=0, le=1)], ...] = ()
     """Multi-level: shares of the commission paid to the recruiter, the recruiter's recruiter,
-    ...; the length of the tuple is the depth cap."""
+    ...; the length of the tuple is the depth cap. The upline is paid *on top of* the
+    publisher's commission, so each rate is in [0, 1], they sum to at most 1, and the
+    percentage of revenue paid in all, (revenue share + highest tier rate) x (1 + sum of
+    level rates), is at most 1."""
+
+    @model_validator(mode="after")
+    def _payouts_within_revenue(self) -> CommissionPlan:
+        levels = sum(self.level_rates, Decimal(0))
+        if levels > 1:
+            raise ParameterError(f"level_rates must sum to at most 1, got {levels}")
+        pct = (self.revenue_share or Decimal(0)) + max(
+            (t.rate for t in self.tiers), default=Decimal(0)
+        )
+        if pct * (1 + levels) > 1:
+            raise ParameterError(
+                f"revenue_share + highest tier rate ({pct}) times 1 + sum of level_rates "
+                f"({1 + levels}) exceeds 1: the plan would pay out more than the revenue"
+            )
+        currencies = {m.currency for m in (self.per_action, self.per_click) if m is not None}
+        if len(currencies) > 1:
+            raise ParameterError(
+                f"per_action and per_click must share one currency, got {sorted(currencies)}"
+            )
+        return self
 
 
 def _tiered(volume: Decimal, tiers: Sequence[Tier], mode: str) -> Decimal:
@@ -135,6 +164,30 @@ def _tiered(volume: Decimal, tiers: Sequence[Tier], mode: str) -> Decimal:
     return total
 
 
+def _check_inputs(plan: CommissionPlan, conversions: Sequence[Conversion]) -> str | None:
+    """The one currency of the conversions and the plan's fixed amounts (None if neither
+    has any); raises LedgerError on mixed currencies or a conversion listed twice."""
+    seen: set[str] = set()
+    for c in conversions:
+        if c.order_id in seen:
+            raise LedgerError(f"conversion {c.order_id!r} is listed twice; it would be paid twice")
+        seen.add(c.order_id)
+    sources = [(f"conversion {c.order_id!r}", c.gross.currency) for c in conversions]
+    for name, money in (("per_action", plan.per_action), ("per_click", plan.per_click)):
+        if money is not None:
+            sources.append((name, money.currency))
+    if not sources:
+        return None
+    first_name, first = sources[0]
+    for name, cur in sources[1:]:
+        if cur != first:
+            raise LedgerError(
+                f"cannot combine {first} ({first_name}) and {cur} ({name}): "
+                "one commission per currency"
+            )
+    return first
+
+
 def commission(
     plan: CommissionPlan, conversions: Sequence[Conversion], *, clicks: int = 0
 ) -> Decimal:
@@ -147,6 +200,7 @@ def commission(
     >>> commission(CommissionPlan(revenue_share=Decimal("0.1")), [c])
     Decimal('10.0')
     """
+    _check_inputs(plan, conversions)
     total = Decimal(0)
     volume = sum((c.base(plan.base).amount for c in conversions), Decimal(0))
     if plan.revenue_share is not None:
@@ -222,10 +276,8 @@ def payout_statement(
     if the order was refunded in full (partial refunds reduce a net-based commission), and
     *payable* otherwise. Multi-level shares go to the recruiters in ``network``.
     """
-    currencies = {c.gross.currency for c in conversions}
-    if len(currencies) > 1:
-        raise DataError(f"one statement per currency; got {sorted(currencies)}")
-    currency = currencies.pop() if currencies else "EUR"
+    found = _check_inputs(plan, conversions)
+    currency = found if found is not None else "EUR"
     full_refund = [
         c for c in conversions if c.refunded is not None and c.refunded.amount >= c.gross.amount
     ]
@@ -245,7 +297,20 @@ def payout_statement(
         else Decimal(0)
     )
     upline: dict[str, Decimal] = {}
-    by_id = {p.id: p for p in network}
+    by_id: dict[str, Publisher] = {}
+    for p in network:
+        if p.id in by_id and by_id[p.id] != p:
+            raise DataError(f"publisher {p.id!r} appears twice in the network, differently")
+        by_id[p.id] = p
+    if plan.level_rates:
+        chain = [publisher.id]
+        nxt = publisher.recruited_by
+        while nxt is not None:
+            if nxt in chain:
+                cycle = " -> ".join([*chain[chain.index(nxt) :], nxt])
+                raise LedgerError(f"recruitment cycle among publishers: {cycle}")
+            chain.append(nxt)
+            nxt = by_id[nxt].recruited_by if nxt in by_id else None
     boss = publisher.recruited_by
     for rate in plan.level_rates:
         if boss is None or boss not in by_id:

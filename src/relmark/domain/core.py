@@ -265,6 +265,14 @@ def transactions_from_frame(
             )
         except (KeyError, ValueError) as exc:
             raise DataError(f"row {i}: {exc}", rows=[frame.index[i]]) from None
+    ids = pd.Series([t.id for t in rows], index=frame.index, dtype=object)
+    dup = ids.duplicated(keep=False)
+    if dup.any():
+        raise DataError(
+            f"duplicate transaction ids {sorted(set(ids[dup]))[:5]}",
+            column="transaction_id",
+            rows=list(ids.index[dup]),
+        )
     return rows
 
 

@@ -13,6 +13,7 @@ been open longer than the SLA.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -87,6 +88,10 @@ def ticket_metrics(
         raise DataError("by must be 'department' or 'channel'", column="by")
     if cutoff.tzinfo is None:
         raise DataError("cutoff must be timezone-aware", column="cutoff")
+    counts = Counter(t.id for t in tickets)
+    dups = sorted(i for i, n in counts.items() if n > 1)
+    if dups:
+        raise DataError("tickets listed more than once", column="id", rows=dups)
     late = [t.id for t in tickets if t.opened > cutoff]
     if late:
         raise DataError("tickets opened after the cut-off", rows=late)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
+import numpy as np
 from pydantic import Field
 
 from relmark.domain.core import Frozen, Money
@@ -72,6 +73,20 @@ class Lot(Frozen):
     expires: date | None
 
 
+def _whole_points(points: object, *, what: str) -> int:
+    """``points`` as a positive Python int; floats (even integral), bools, Decimals and
+    strings are refused so a ledger never holds fractional or coerced points."""
+    if isinstance(points, bool | np.bool_) or not isinstance(points, int | np.integer):
+        raise LedgerError(
+            f"{what} points must be a positive whole number (int), got {points!r} "
+            f"of type {type(points).__name__}"
+        )
+    value = int(points)
+    if value <= 0:
+        raise LedgerError(f"{what} points must be > 0, got {value}")
+    return value
+
+
 class PointsLedger(Frozen):
     """An immutable points ledger for one member (FIFO lots, idempotency keys)."""
 
@@ -93,8 +108,7 @@ class PointsLedger(Frozen):
     def earn(self, points: int, *, key: str, on: date, expires: date | None = None) -> PointsLedger:
         """Add ``points`` earned on ``on``."""
         self._check_key(key)
-        if points <= 0:
-            raise LedgerError(f"earned points must be > 0, got {points}")
+        points = _whole_points(points, what="earned")
         lot = Lot(key=key, points=points, earned=on, expires=expires)
         return self.model_copy(
             update={
@@ -107,13 +121,12 @@ class PointsLedger(Frozen):
     def redeem(self, points: int, *, key: str, on: date) -> PointsLedger:
         """Spend ``points``, oldest lots first; raises LedgerError if the balance is short."""
         self._check_key(key)
+        points = _whole_points(points, what="redeemed")
         current = (
             self.expire(on=on, key=None)
             if any(lot.expires is not None and lot.expires < on for lot in self.lots)
             else self
         )
-        if points <= 0:
-            raise LedgerError(f"redeemed points must be > 0, got {points}")
         if points > current.balance:
             raise LedgerError(f"cannot redeem {points} points: balance is {current.balance}")
         left = points
@@ -187,6 +200,15 @@ def allocate_revenue(
     >>> goods.amount.quantize(Decimal(1)), points.amount.quantize(Decimal(1))
     (Decimal('91324'), Decimal('8676'))
     """
+    for part, name in (
+        (goods_standalone, "goods_standalone"),
+        (points_standalone, "points_standalone"),
+    ):
+        if part.currency != price.currency:
+            raise LedgerError(
+                f"cannot allocate a {price.currency} price by {name} in {part.currency}: "
+                "all amounts must share one currency"
+            )
     total = goods_standalone + points_standalone
     if total.amount <= 0:
         raise DataError("standalone prices must add up to more than zero")
