@@ -6,15 +6,35 @@ the standard library keeps working.
 
 Errors about data name what is wrong *where*: the column or field, and the first offending rows
 or customers, so that a user can find them in their own table.
+
+The vocabulary, by what the caller got wrong:
+
+- :class:`ArgumentError`: an argument of a function or method (``discount_rate=-2``,
+  ``horizon=nan``, ``level=1.5``); it names the argument.
+- :class:`DataError`: a column or row of the data (a summary, a transaction log, a survey); it
+  names the column and the offending rows.
+- :class:`ParameterError`: model parameters outside their domain (an :class:`ArgumentError`).
+- :class:`SchemaError`: persisted JSON that is not what it claims to be; it names the key.
+- :class:`LedgerError` and its :class:`CurrencyError`: an operation that would lose, duplicate
+  or overdraw money or points, or combine two currencies.
+- :class:`IllegalTransitionError`: a move a state machine forbids.
+
+pydantic's :class:`ValidationError` (re-exported here) is raised only by the constructors and
+``model_validate``/``model_validate_json`` of relmark's domain objects, where it lists every
+invalid field; no method raises it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 __all__ = [
+    "ArgumentError",
     "ConvergenceError",
     "ConvergenceWarning",
+    "CurrencyError",
     "DataError",
     "IllegalTransitionError",
     "LedgerError",
@@ -23,6 +43,7 @@ __all__ = [
     "ParameterError",
     "RelmarkError",
     "SchemaError",
+    "ValidationError",
 ]
 
 
@@ -69,12 +90,43 @@ class DataError(RelmarkError, ValueError):
         super().__init__(text)
 
 
-class ParameterError(RelmarkError, ValueError):
+class ArgumentError(RelmarkError, ValueError):
+    """An argument of a function or method is invalid (NaN, out of range, wrong type or shape).
+
+    Parameters
+    ----------
+    message
+        What is wrong, in words.
+    argument
+        The name of the argument at fault, as the caller wrote it.
+    """
+
+    def __init__(self, message: str, *, argument: str | None = None) -> None:
+        self.argument = argument
+        text = message if argument is None else f"argument {argument!r}: {message}"
+        super().__init__(text)
+
+
+class ParameterError(ArgumentError):
     """Model parameters are outside their domain (e.g. a negative shape, Gamma-Gamma q <= 1)."""
 
 
 class SchemaError(RelmarkError, ValueError):
-    """A persisted object (JSON) is for another model, or has an unsupported schema version."""
+    """A persisted object (JSON) is malformed, for another model, inconsistent, or has an
+    unsupported schema version.
+
+    Parameters
+    ----------
+    message
+        What is wrong, in words.
+    key
+        The JSON key at fault (dotted for nested keys, e.g. ``"params.r"``), if there is one.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None) -> None:
+        self.key = key
+        text = message if key is None else f"key {key!r}: {message}"
+        super().__init__(text)
 
 
 class IllegalTransitionError(RelmarkError, ValueError):
@@ -85,6 +137,12 @@ class LedgerError(RelmarkError, ValueError):
     """A ledger or payout operation would lose, duplicate or overdraw money or points.
 
     The ledger is left unchanged when this is raised.
+    """
+
+
+class CurrencyError(LedgerError):
+    """Amounts in two currencies were combined (added, compared, allocated or paid together),
+    or a currency is not a known ISO 4217 code. Nothing is converted: one result per currency.
     """
 
 

@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from relmark._validation import FloatArray, as_numbers
 from relmark.clv import MBGNBD, CLVModel, GammaGamma, clv
 from relmark.clv._rfm import RFMModel
 from relmark.data import summarize
-from relmark.data._validate import FloatArray, as_numbers
 from relmark.domain.referral import clv_crv_quadrant
 from relmark.errors import DataError, RelmarkError
 from relmark.lifecycle import (

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from relmark._validation import FloatArray
 from relmark.clv import BGNBD, MBGNBD, GammaGamma, bgnbd, clv, mbgnbd, paretonbd
 from relmark.clv._tabulate import MIN_ROWS, tabulate
-from relmark.data._validate import FloatArray
 from tests.clv.test_bgnbd import mp_conditional
 
 

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from relmark._validation import check_rfm
 from relmark.clv import BGNBD, GammaGamma, ParetoNBD, clv, load_model
-from relmark.data._validate import check_rfm
-from relmark.errors import DataError, ParameterError
+from relmark.errors import ArgumentError, DataError, ParameterError
 
 BG = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
 GG = GammaGamma(p=6.25, q=3.74, gamma=15.44)
@@ -119,9 +119,10 @@ def test_levels_outside_0_1_are_refused_not_nan() -> None:
         (lambda: fitted.interval(lambda m: m.p_alive(1, 3.0, 40.0), alpha=-0.1), "alpha"),
     ]
     for call, name in calls:
-        with pytest.raises(DataError) as err:
+        with pytest.raises(ArgumentError) as err:
             call()
-        assert err.value.column == name
+        assert err.value.argument == name
+        assert str(err.value).startswith(f"argument {name!r}: ")
 
 
 def test_transition_estimation_refuses_bad_arguments() -> None:

@@ -17,24 +17,23 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 
-from relmark.clv._engine import Likelihood, fit_mle, one_blas_thread
-from relmark.clv._params import ParamSet
-from relmark.clv._result import FitResult
-from relmark.data._validate import (
+from relmark._validation import (
     TIME_UNITS,
     FloatArray,
     as_float_array,
     check_level,
     check_weights,
 )
+from relmark.clv._engine import Likelihood, fit_mle, one_blas_thread
+from relmark.clv._params import ParamSet
+from relmark.clv._result import FitResult
 from relmark.errors import DataError, ModelNotFittedError, SchemaError
+from relmark.typing import RngLike
 
 __all__ = ["SCHEMA_VERSION", "CLVModel", "Interval", "RngLike", "load_model"]
 
 SCHEMA_VERSION = 1
 """Version of the JSON layout written by :meth:`CLVModel.to_json`."""
-
-RngLike = np.random.Generator | int | None
 
 
 class Interval(tuple[FloatArray, FloatArray, FloatArray]):

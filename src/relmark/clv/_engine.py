@@ -35,9 +35,9 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 from threadpoolctl import ThreadpoolController
 
+from relmark._validation import FloatArray
 from relmark.clv._params import ParamSet
 from relmark.clv._result import FitResult
-from relmark.data._validate import FloatArray
 from relmark.errors import ConvergenceError, ConvergenceWarning
 
 __all__ = ["Likelihood", "SharedTerms", "fit_mle", "one_blas_thread"]

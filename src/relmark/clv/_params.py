@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logit
 
-from relmark.data._validate import FloatArray
+from relmark._validation import FloatArray
 from relmark.errors import ParameterError
 
 __all__ = ["Param", "ParamSet"]

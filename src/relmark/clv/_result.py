@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy.stats import norm
 
-from relmark.data._validate import FloatArray, check_level
+from relmark._validation import FloatArray, check_level
 
 __all__ = ["FitResult"]
 

@@ -10,8 +10,8 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from relmark._validation import FloatArray, as_float_array, broadcast_columns, check_rfm
 from relmark.clv._base import CLVModel, RngLike
-from relmark.data._validate import FloatArray, as_float_array, broadcast_columns, check_rfm
 
 __all__ = ["Predictions", "RFMModel", "as_rng", "broadcast_rfm"]
 

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
-from relmark.data._validate import FloatArray
+from relmark._validation import FloatArray
 from relmark.errors import NumericalWarning
 
 __all__ = ["hyp2f1", "warn_nonfinite"]

@@ -26,7 +26,7 @@ from collections.abc import Callable
 import numpy as np
 import numpy.typing as npt
 
-from relmark.data._validate import FloatArray
+from relmark._validation import FloatArray
 
 __all__ = ["MIN_ROWS", "tabulate"]
 

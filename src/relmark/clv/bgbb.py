@@ -32,13 +32,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, gammaln, logsumexp
 
+from relmark._validation import FloatArray, as_float_array, broadcast_columns, check_rfm
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1
-from relmark.data._validate import FloatArray, as_float_array, broadcast_columns, check_rfm
 from relmark.errors import DataError
 
 __all__ = [

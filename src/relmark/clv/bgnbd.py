@@ -52,6 +52,7 @@ from scipy.special import (
     xlogy,
 )
 
+from relmark._validation import FloatArray
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
@@ -59,7 +60,6 @@ from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1, warn_nonfinite
 from relmark.clv._tabulate import tabulate
-from relmark.data._validate import FloatArray
 
 __all__ = [
     "BGNBD",

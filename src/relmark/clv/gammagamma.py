@@ -40,12 +40,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
+from relmark._validation import FloatArray, _offending, broadcast_columns
 from relmark.clv._base import CLVModel, RngLike, customer_labels
 from relmark.clv._engine import Likelihood, SharedTerms
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import as_rng
-from relmark.data._validate import FloatArray, _offending, broadcast_columns
 from relmark.errors import DataError, ParameterError
 
 __all__ = [

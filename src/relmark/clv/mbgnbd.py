@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betainc, betaln, expit, gammaln, xlogy
 
+from relmark._validation import FloatArray
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import ParamSet
@@ -41,7 +42,6 @@ from relmark.clv.bgnbd import (
     simulate_beta_geometric,
 )
 from relmark.clv.bgnbd import remaining as beta_geometric_remaining
-from relmark.data._validate import FloatArray
 
 __all__ = [
     "MBGNBD",

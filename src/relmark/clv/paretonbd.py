@@ -54,6 +54,7 @@ import numpy.typing as npt
 from scipy import special
 from scipy.special import digamma, exprel, gammaln, hyperu, roots_legendre
 
+from relmark._validation import FloatArray
 from relmark.clv._base import RngLike, decode_key, integer_key
 from relmark.clv._engine import Likelihood, SharedTerms
 from relmark.clv._params import Param, ParamSet
@@ -61,7 +62,6 @@ from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1, warn_nonfinite
 from relmark.clv._tabulate import MIN_ROWS, tabulate
-from relmark.data._validate import FloatArray
 
 __all__ = [
     "ParetoNBD",

@@ -40,13 +40,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, digamma
 
+from relmark._validation import FloatArray, _offending, as_float_array
 from relmark.clv._base import CLVModel, RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._registry import register
 from relmark.clv._rfm import as_rng
 from relmark.clv._special import hyp2f1
-from relmark.data._validate import FloatArray, _offending, as_float_array
 from relmark.errors import DataError
 
 __all__ = [

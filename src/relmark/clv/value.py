@@ -31,9 +31,9 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from relmark._validation import FloatArray, as_float_array, broadcast_columns
 from relmark.clv._base import CLVModel, Interval, RngLike
 from relmark.clv._rfm import RFMModel
-from relmark.data._validate import FloatArray, as_float_array, broadcast_columns
 from relmark.errors import DataError, ParameterError
 
 __all__ = ["PERIOD_LENGTH", "clv", "clv_from_dert", "clv_interval", "score"]

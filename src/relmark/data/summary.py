@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark.data._validate import FloatArray, _offending, as_float_array, check_rfm, check_weights
+from relmark._validation import FloatArray, _offending, as_float_array, check_rfm, check_weights
 from relmark.errors import DataError
 
 __all__ = ["RFMSummary"]

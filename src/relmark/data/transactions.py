@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark.data._validate import TIME_UNITS, FloatArray
+from relmark._validation import TIME_UNITS, FloatArray
 from relmark.data.summary import RFMSummary
 from relmark.errors import DataError
 

@@ -22,12 +22,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import logsumexp
 
-from relmark.data._validate import FloatArray, as_numbers
+from relmark._validation import FloatArray, as_numbers
 from relmark.errors import DataError
+from relmark.typing import RngLike
 
 __all__ = ["HMMParams", "fit_hmm", "forward_backward", "simulate_hmm", "viterbi"]
-
-RngLike = np.random.Generator | int | None
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from relmark.data._validate import FloatArray, as_numbers, check_level
+from relmark._validation import FloatArray, as_numbers, check_level
 from relmark.errors import DataError
 
 __all__ = [

@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from relmark.data._validate import as_numbers
+from relmark._validation import as_numbers
 from relmark.errors import DataError
 
 __all__ = ["Condition", "Rule", "assign_stages"]

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 from scipy.stats import f as f_dist
 
-from relmark.data._validate import FloatArray, as_numbers, check_level
+from relmark._validation import FloatArray, as_numbers, check_level
 from relmark.errors import DataError, NumericalWarning
 
 __all__ = [

@@ -19,7 +19,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from relmark.data._validate import FloatArray, as_float_array, as_numbers
+from relmark._validation import FloatArray, as_float_array, as_numbers
 from relmark.data.summary import RFMSummary
 from relmark.errors import DataError
 

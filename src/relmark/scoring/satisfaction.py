@@ -15,10 +15,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import norm
 
-from relmark.data._validate import FloatArray, as_numbers, check_level
+from relmark._validation import FloatArray, as_numbers, check_level
 from relmark.errors import DataError
-
-RngLike = np.random.Generator | int | None
+from relmark.typing import RngLike
 
 __all__ = [
     "NPSResult",

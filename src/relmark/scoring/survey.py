@@ -22,7 +22,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import t as t_dist
 
-from relmark.data._validate import as_numbers, check_level
+from relmark._validation import as_numbers, check_level
 from relmark.errors import DataError
 
 __all__ = [

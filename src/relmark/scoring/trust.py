@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import beta as beta_dist
 
-from relmark.data._validate import FloatArray, check_level
+from relmark._validation import FloatArray, check_level
 from relmark.errors import DataError
 
 __all__ = ["Reputation", "reputation_scores"]

@@ -1,16 +1,24 @@
-"""Validation of per-customer (frequency, recency, T) data, shared by every model.
+"""The checks every relmark package calls at its boundary (the base layer, with
+:mod:`relmark.errors` and :mod:`relmark.typing`).
 
-Validation happens once, at the boundary: the likelihoods and predictions trust their input.
+Two kinds: per-customer columns (``frequency``, ``recency``, ``T``, weights), which raise
+:class:`~relmark.errors.DataError` naming the column and the rows; and scalar arguments
+(horizons, rates, levels, counts, choices), which raise :class:`~relmark.errors.ArgumentError`
+naming the argument. Validation happens once, at the boundary: likelihoods and predictions trust
+their input.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
+from relmark.typing import FloatArray, IntArray
 
 __all__ = [
     "FloatArray",
@@ -18,15 +26,92 @@ __all__ = [
     "as_float_array",
     "as_numbers",
     "broadcast_columns",
+    "check_choice",
+    "check_count",
     "check_level",
+    "check_number",
+    "check_probability",
     "check_rfm",
     "check_weights",
 ]
 
-FloatArray = npt.NDArray[np.float64]
 TIME_UNITS = ("D", "W", "h", "M")
 """Time units of summaries and models: days, weeks, hours, months."""
-IntArray = npt.NDArray[np.int64]
+
+
+def _is_real(value: object) -> bool:
+    """A real number that is not a bool (``True`` is not a rate) nor text."""
+    return isinstance(value, int | float | np.integer | np.floating | Decimal) and not isinstance(
+        value, bool | np.bool_
+    )
+
+
+def check_number(
+    value: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+    whole: bool = False,
+) -> float:
+    """A finite real number within ``[low, high]`` (open ends when ``low_open``/``high_open``),
+    a whole number if ``whole``; an :class:`~relmark.errors.ArgumentError` naming ``name``
+    otherwise (NaN, infinities, text, booleans, arrays).
+
+    >>> check_number(0.01, "discount_rate", low=-1, low_open=True)
+    0.01
+    """
+    if not _is_real(value):
+        raise ArgumentError(
+            f"must be a number, got {value!r} of type {type(value).__name__}", argument=name
+        )
+    x = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(x):
+        raise ArgumentError(f"must be finite, got {value!r}", argument=name)
+    if whole and x != math.floor(x):
+        raise ArgumentError(f"must be a whole number, got {value!r}", argument=name)
+    if low is not None and (x < low or (low_open and x == low)):
+        raise ArgumentError(
+            f"must be {'>' if low_open else '>='} {low:g}, got {value!r}", argument=name
+        )
+    if high is not None and (x > high or (high_open and x == high)):
+        raise ArgumentError(
+            f"must be {'<' if high_open else '<='} {high:g}, got {value!r}", argument=name
+        )
+    return x
+
+
+def check_count(value: object, name: str, *, minimum: int = 0) -> int:
+    """A whole number (a Python or numpy int, or an integral float) >= ``minimum``, as ``int``.
+
+    >>> check_count(12, "periods", minimum=1)
+    12
+    """
+    return int(check_number(value, name, low=minimum, whole=True))
+
+
+def check_probability(value: object, name: str, *, open_low: bool = False) -> float:
+    """A probability in ``[0, 1]`` (``(0, 1]`` with ``open_low``).
+
+    >>> check_probability(0.3, "margin")
+    0.3
+    """
+    return check_number(value, name, low=0.0, high=1.0, low_open=open_low)
+
+
+def check_choice(value: object, name: str, choices: Sequence[str]) -> str:
+    """One of ``choices``, exactly (no case folding, no defaulting).
+
+    >>> check_choice("net", "returns", ("refuse", "drop", "net"))
+    'net'
+    """
+    if not isinstance(value, str) or value not in choices:
+        raise ArgumentError(
+            f"must be one of {', '.join(map(repr, choices))}, got {value!r}", argument=name
+        )
+    return value
 
 
 def _offending(mask: npt.NDArray[np.bool_], labels: Sequence[object] | None) -> list[object]:
@@ -75,12 +160,12 @@ def broadcast_columns(columns: Mapping[str, npt.ArrayLike]) -> tuple[FloatArray,
     )
 
 
-def check_level(value: float, name: str) -> float:
+def check_level(value: object, name: str) -> float:
     """A confidence (or credible) level, or one minus it: strictly between 0 and 1 (NaN and
-    1.5 gave NaN intervals). DataError naming the argument otherwise."""
-    if isinstance(value, bool) or not 0.0 < value < 1.0:
-        raise DataError(f"must be strictly between 0 and 1, got {value!r}", column=name)
-    return float(value)
+    1.5 gave NaN intervals). ArgumentError naming the argument otherwise."""
+    if not _is_real(value) or not 0.0 < float(value) < 1.0:  # type: ignore[arg-type]
+        raise ArgumentError(f"must be strictly between 0 and 1, got {value!r}", argument=name)
+    return float(value)  # type: ignore[arg-type]
 
 
 def as_float_array(
