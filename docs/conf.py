@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import relmark
+
+sys.path.insert(0, str(Path(__file__).parent))
+import apigen
 
 project = "relmark"
 author = "relmark developers"
@@ -25,7 +31,9 @@ myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
 myst_heading_anchors = 3
 nb_execution_mode = "off"  # notebooks are executed by the test suite (nbmake)
 
+templates_path = ["_templates"]
 autosummary_generate = True
+autosummary_context = {"foreign_members": apigen.foreign_members()}
 autodoc_typehints = "none"
 autodoc_member_order = "bysource"
 numpydoc_show_class_members = False
@@ -85,5 +93,11 @@ def _render_figures(app: object) -> None:
         fig.savefig(out / f"{name}.png")
 
 
+def _write_api_pages(app: object, config: object) -> None:
+    """Write docs/api/<module>.rst from the modules' __all__ before Sphinx reads the sources."""
+    apigen.write_pages(Path(__file__).parent / "api")
+
+
 def setup(app: object) -> None:
+    app.connect("config-inited", _write_api_pages)  # type: ignore[attr-defined]
     app.connect("builder-inited", _render_figures)  # type: ignore[attr-defined]
