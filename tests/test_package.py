@@ -20,3 +20,28 @@ def test_every_exported_name_exists() -> None:
     """Everything in ``relmark.__all__`` is importable from the top level."""
     missing = [name for name in relmark.__all__ if not hasattr(relmark, name)]
     assert missing == []
+
+
+def test_import_relmark_loads_no_numerical_stack() -> None:
+    """``import relmark`` is cheap (issue 16: under 0.5 s): the re-exported models and
+    summaries load scipy and pandas only when first used."""
+    import subprocess
+
+    code = (
+        "import sys, relmark; heavy = [m for m in ('scipy', 'pandas', 'relmark.clv') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == ""
+    late = "import relmark; m = relmark.BGNBD; import sys; print('relmark.clv' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", late], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "True"
+
+
+def test_top_level_names_are_the_subpackage_objects() -> None:
+    from relmark.clv import BGNBD
+    from relmark.data import summarize
+
+    assert relmark.BGNBD is BGNBD
+    assert relmark.summarize is summarize
+    assert {"BGNBD", "summarize"} <= set(dir(relmark))

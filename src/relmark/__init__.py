@@ -12,21 +12,15 @@ Five capabilities, one package each:
 
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from relmark.clv import (
-    BGBB,
-    BGNBD,
-    MBGNBD,
-    SBG,
-    GammaGamma,
-    ParetoNBD,
-    load_model,
-)
-from relmark.data import RFMSummary, calibration_holdout, summarize
 from relmark.errors import (
+    ArgumentError,
     ConvergenceError,
     ConvergenceWarning,
+    CurrencyError,
     DataError,
     IllegalTransitionError,
     LedgerError,
@@ -34,6 +28,38 @@ from relmark.errors import (
     RelmarkError,
     SchemaError,
 )
+
+if TYPE_CHECKING:
+    from relmark.clv import BGBB, BGNBD, MBGNBD, SBG, GammaGamma, ParetoNBD, load_model
+    from relmark.data import RFMSummary, calibration_holdout, summarize
+
+_LAZY = {
+    "BGBB": "relmark.clv",
+    "BGNBD": "relmark.clv",
+    "MBGNBD": "relmark.clv",
+    "SBG": "relmark.clv",
+    "GammaGamma": "relmark.clv",
+    "ParetoNBD": "relmark.clv",
+    "load_model": "relmark.clv",
+    "RFMSummary": "relmark.data",
+    "calibration_holdout": "relmark.data",
+    "summarize": "relmark.data",
+}
+"""Names re-exported from subpackages, imported on first use so that ``import relmark`` stays
+fast (scipy and pandas load only when a model or a summary is needed)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'relmark' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 try:
     __version__ = version("relmark")
@@ -45,8 +71,10 @@ __all__ = [
     "BGNBD",
     "MBGNBD",
     "SBG",
+    "ArgumentError",
     "ConvergenceError",
     "ConvergenceWarning",
+    "CurrencyError",
     "DataError",
     "GammaGamma",
     "IllegalTransitionError",
