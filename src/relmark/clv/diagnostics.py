@@ -57,6 +57,7 @@ def calibration_holdout_table(
         [str(i) for i in range(max_frequency)] + [f"{max_frequency}+"],
         name="calibration repeat purchases",
     )
+    frame.attrs.update(duration_holdout=duration, time_unit=summary.time_unit)  # for the figure
     return frame
 
 
@@ -142,4 +143,5 @@ def tracking(
     if calibration_end is not None:
         cut = (pd.Timestamp(calibration_end) - start).days / unit_days
         out["calibration"] = out.index < cut
+    out.attrs["unit_days"] = float(unit_days)  # the period length, for relmark.plot
     return out
