@@ -101,6 +101,11 @@ def load_cdnow_summary(*, with_monetary: bool = False) -> RFMSummary:
         Include ``monetary_value``, the mean value of the repeat purchases (the data of the
         Gamma-Gamma example; 946 repeat buyers).
 
+    Returns
+    -------
+    RFMSummary
+        One row per customer, ``time_unit`` ``"W"``.
+
     Examples
     --------
     >>> s = load_cdnow_summary(with_monetary=True)
@@ -133,6 +138,12 @@ def load_donations() -> pd.DataFrame:
     Source: Fader, Hardie & Shang (2010), *Marketing Science* 29(6): each row is a pattern of
     ``frequency`` (donations in the 6 annual opportunities after the first), ``recency`` (the
     opportunity of the last one), ``periods`` (6) and ``weights`` (number of donors with it).
+
+    Returns
+    -------
+    pandas.DataFrame
+        22 patterns with the columns ``frequency``, ``recency``, ``periods`` (int64) and
+        ``weights``.
 
     Examples
     --------
