@@ -1,18 +1,31 @@
 """The ``relmark`` command line (also ``python -m relmark``).
 
-Each command is one function that adds its parser and one that runs it; errors print one line
-(``relmark: error: ...``) and exit with status 2, never a traceback.
+Each command is one function that adds its parser and one that runs it. Every error prints one
+line (``relmark: error: ...`` or ``relmark COMMAND: error: ...`` for a bad option) and exits
+with status 2, never a traceback; an output file is written whole or not at all.
+
+Transaction logs (``summarize``, ``view``, ``diagnostics``) are read as text, so customer ids
+stay text (``007`` and ``7`` are two customers), and every problem of the file is reported in
+one error, with 1-based CSV line numbers (the header is line 1).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import inspect
+import io
 import math
+import os
 import sys
+import tempfile
 import warnings
-from collections.abc import Callable, Sequence
+import zoneinfo
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -35,13 +48,23 @@ examples:
   relmark demo --sample --format html        # the 2357-customer sample, HTML report
   relmark summarize orders.csv --customer user_id --date ordered_at --amount total \\
       --unit D --multiplier 7 -o summary.csv  # one row per customer, in weeks
+  relmark summarize export.csv --delimiter ';' --dayfirst --timezone Europe/Paris \\
+      --returns net --amount total -o summary.csv  # a European export with refunds
   relmark fit summary.csv --model bgnbd -o model.json   # the unit comes from the summary
   relmark score summary.csv --model bgnbd -o scores.csv  # CLV over 12 months, 1% a month
   relmark view orders.csv --customer user_id --date ordered_at --amount total \\
       --margin 0.3 -o view.csv               # the relationship view with IDIC proposals
+  relmark diagnostics orders.csv --calibration-end 1997-09-30 -o holdout.csv
 
 Run 'relmark COMMAND --help' for the options of a command.
 """
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line naming the command and the option."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 # ---------------------------------------------------------------------------- demo
@@ -54,7 +77,11 @@ def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     p.add_argument("--sample", action="store_true", help="use the 2357-customer 1/10 sample")
     p.add_argument(
-        "--output", "-o", default="relmark-demo", help="output folder (default: relmark-demo)"
+        "--output",
+        "-o",
+        type=_text("--output"),
+        default="relmark-demo",
+        help="output folder (default: relmark-demo)",
     )
     p.add_argument("--format", choices=["md", "html"], default="md", help="report format")
     p.set_defaults(run=_run_demo)
@@ -86,11 +113,32 @@ SUMMARY_NUMBERS = (
 )
 """The numeric columns a summary CSV may hold (``RFMSummary.from_frame`` reads these)."""
 MIN_DRAWS = 20
+DATE_UNITS = {
+    "excel": "Excel serial days (days since 1899-12-30: 45292 is 2024-01-01)",
+    "s": "seconds since 1970-01-01 UTC",
+    "ms": "milliseconds since 1970-01-01 UTC",
+}
+"""``--date-unit`` choices: what a date written as a number counts."""
+RETURNS = ["refuse", "drop", "net"]
+MAX_FIELD = 1 << 20
+"""The longest CSV field read (1 MiB); a longer one is not a transaction log."""
 
 
 def _model_name(text: str) -> str:
     """``"BG/NBD"`` -> ``"bgnbd"``: model names ignore case and punctuation."""
     return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _text(option: str) -> Callable[[str], str]:
+    """A non-blank text (a column name, a folder)."""
+
+    def parse(text: str) -> str:
+        if not text.strip():
+            raise argparse.ArgumentTypeError(f"must not be blank, got {text!r}")
+        return text
+
+    parse.__name__ = option  # (argparse names the type in some messages)
+    return parse
 
 
 def _number(text: str) -> float:
@@ -142,6 +190,547 @@ def _at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def _delimiter(text: str) -> str:
+    """One character; ``tab`` or ``\\t`` for a tab."""
+    if text in ("tab", "\\t"):
+        return "\t"
+    if len(text) != 1 or text in '\r\n"' or text.isalnum():
+        raise argparse.ArgumentTypeError(
+            f"must be one character such as ',' ';' '|' or 'tab', got {text!r}"
+        )
+    return text
+
+
+def _date_format(text: str) -> str:
+    """A strftime format: at least one ``%`` directive, and pandas can use it."""
+    if "%" not in text:
+        raise argparse.ArgumentTypeError(
+            f"must be a strftime format such as %d/%m/%Y, got {text!r}"
+        )
+    try:
+        pd.Timestamp("2024-01-31 12:34:56").strftime(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a strftime format: {text!r} ({exc})") from None
+    return text
+
+
+def _timezone(text: str) -> str:
+    """An IANA time zone name (``Europe/Paris``, ``UTC``)."""
+    try:
+        zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"not a time zone: {text!r} (an IANA name such as Europe/Paris, America/New_York "
+            "or UTC)"
+        ) from None
+    return text
+
+
+def _output(text: str) -> Path:
+    """A file to write: its folder exists and it is not itself a folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be blank")
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder, not a file")
+    if not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {path.parent}")
+    return path
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` that replaces it only when the block succeeds: an
+    error never leaves a partial (or truncated previous) output."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _write_csv(frame: pd.DataFrame, path: Path) -> None:
+    with _atomic(path) as tmp:
+        frame.to_csv(tmp)
+
+
+def _write_text(text: str, path: Path) -> None:
+    with _atomic(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:  # pragma: no cover - broken links
+        return False
+
+
+# ---------------------------------------------------------------------------- transaction logs
+@dataclass(frozen=True)
+class LogOptions:
+    """How to read a transaction log: its columns and the options of every command that reads
+    one (``summarize``, ``view``, ``diagnostics``)."""
+
+    path: Path
+    customer: str
+    date: str
+    amount: str | None
+    end: str | None
+    delimiter: str
+    date_format: str | None
+    dayfirst: bool
+    date_unit: str | None
+    timezone: str | None
+    returns: str
+    drop_missing_ids: bool
+
+
+def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
+    """The options of every command that reads a transaction log."""
+    p.add_argument("transactions", type=Path, help="CSV file, one row per transaction")
+    cols = p.add_argument_group("columns")
+    cols.add_argument(
+        "--customer",
+        type=_text("--customer"),
+        default="customer_id",
+        help="customer id column, read as text: 007 and 7 are two customers (default: customer_id)",
+    )
+    cols.add_argument(
+        "--date", type=_text("--date"), default="date", help="transaction date column (date)"
+    )
+    cols.add_argument(
+        "--amount",
+        type=_text("--amount"),
+        default=amount,
+        help="transaction value column"
+        + (f" (default: {amount})" if amount else " (optional: without it, no spend)"),
+    )
+    read = p.add_argument_group("reading the file")
+    read.add_argument(
+        "--delimiter",
+        type=_delimiter,
+        default=",",
+        help="field separator: one character, or 'tab' (default: ',')",
+    )
+    dates = read.add_mutually_exclusive_group()
+    dates.add_argument(
+        "--date-format",
+        type=_date_format,
+        default=None,
+        help="strftime format of the dates, e.g. %%d/%%m/%%Y or %%Y%%m%%d (default: ISO "
+        "8601 or a format pandas infers)",
+    )
+    dates.add_argument(
+        "--dayfirst",
+        action="store_true",
+        help="read 01/02/2024 as 1 February (day first), not 2 January",
+    )
+    dates.add_argument(
+        "--date-unit",
+        choices=list(DATE_UNITS),
+        default=None,
+        help="dates are numbers counting: "
+        + "; ".join(f"{k}: {v}" for k, v in DATE_UNITS.items())
+        + ". Numbers are refused without this option",
+    )
+    read.add_argument(
+        "--timezone",
+        type=_timezone,
+        default=None,
+        help="bin purchases by local days in this IANA time zone (e.g. Europe/Paris): dates "
+        "with a UTC offset are converted to it, dates without one are already local "
+        "(default: offsets converted to UTC)",
+    )
+    read.add_argument(
+        "--returns",
+        choices=RETURNS,
+        default="refuse",
+        help="negative amounts (returns, refunds): refuse the file (default), drop the rows, "
+        "or net them (a return reduces its customer's spend that day)",
+    )
+    read.add_argument(
+        "--drop-missing-ids",
+        action="store_true",
+        help="drop rows with a blank customer id and say how many (default: refuse the file)",
+    )
+    read.add_argument(
+        "--end",
+        default=None,
+        help="end of observation, a date (ISO or in --date-format; default: the last date)",
+    )
+
+
+def _log_options(args: argparse.Namespace) -> LogOptions:
+    return LogOptions(
+        path=args.transactions,
+        customer=args.customer,
+        date=args.date,
+        amount=args.amount,
+        end=args.end,
+        delimiter=args.delimiter,
+        date_format=args.date_format,
+        dayfirst=args.dayfirst,
+        date_unit=args.date_unit,
+        timezone=args.timezone,
+        returns=args.returns,
+        drop_missing_ids=args.drop_missing_ids,
+    )
+
+
+def _lines(lines: Sequence[int], limit: int = 5) -> str:
+    """``line 3`` / ``lines 3, 5, 9 (and 12 more)``: 1-based CSV line numbers."""
+    shown = ", ".join(str(n) for n in lines[:limit])
+    more = f" (and {len(lines) - limit:,} more)" if len(lines) > limit else ""
+    return f"line{'s' if len(lines) > 1 else ''} {shown}{more}"
+
+
+def _examples(values: pd.Series, limit: int = 3) -> str:
+    """``'ten' (line 4), 'x' (line 7)``: offending values with their CSV lines."""
+    return ", ".join(f"{v!r} (line {n})" for n, v in values.head(limit).items())
+
+
+def _decode(raw: bytes, path: Path) -> str:
+    """The text of a CSV file: UTF-8 (with or without a byte-order mark) or UTF-16 with one."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise RelmarkError(f"{path}: not valid UTF-16 text") from None
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        raise RelmarkError(f"{path}: line {line} holds a NUL byte: not a text (CSV) file")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise RelmarkError(
+            f"{path}: line {line} is not UTF-8 text (save the file as UTF-8 CSV)"
+        ) from None
+
+
+def _read_table(path: Path, delimiter: str) -> tuple[list[str], pd.DataFrame, list[str]]:
+    """The header, the rows (text, indexed by their 1-based CSV line) and the file's problems
+    (rows with the wrong number of fields, duplicate column names)."""
+    if not path.is_file():
+        raise RelmarkError(f"{path}: no such file")
+    text = _decode(path.read_bytes(), path)
+    if not text.strip():
+        raise RelmarkError(f"{path}: the file is empty (no header line)")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    lines: list[int] = []
+    ragged: list[int] = []
+    prev = 0
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise RelmarkError(f"{path}: line {reader.line_num} is not valid CSV ({exc})") from None
+        start, prev = prev + 1, reader.line_num
+        if not any(field.strip() for field in record):
+            continue  # a blank line, or one of delimiters only: no transaction
+        if header is None:
+            header = record
+        elif len(record) != len(header):
+            ragged.append(start)
+        else:
+            records.append(record)
+            lines.append(start)
+    assert header is not None  # (the text is not blank)
+    problems = []
+    seen = [name for i, name in enumerate(header) if name in header[:i]]
+    if seen:
+        problems.append(f"duplicate column names {sorted(set(seen))!r} on the header line")
+    if ragged:
+        problems.append(
+            f"{len(ragged):,} row(s) with a number of fields other than the header's "
+            f"{len(header)} on {_lines(ragged)}"
+        )
+    names = [
+        f"{name}" if name not in header[:i] else f"{name}.{i}" for i, name in enumerate(header)
+    ]
+    frame = pd.DataFrame(
+        records or None,
+        columns=names,
+        index=pd.Index(lines, dtype=np.int64, name="line"),
+        dtype=object,
+    )
+    return header, frame, problems
+
+
+def _delimiter_hint(header: list[str], delimiter: str) -> str:
+    """A hint when the header is one field that another delimiter would split."""
+    if len(header) != 1:
+        return ""
+    for char, name in ((";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")):
+        if char != delimiter and char in header[0]:
+            return f" (the header looks {name}-separated: pass --delimiter {name})"
+    return ""
+
+
+_OFFSET = r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
+"""A UTC offset at the end of a date text (``Z``, ``+01:00``, ``-0500``)."""
+_LOWEST, _HIGHEST = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
+
+
+def _parse_text_dates(values: pd.Series, opts: LogOptions) -> pd.Series:
+    """Date texts as naive datetimes (NaT where unreadable): texts with a UTC offset are
+    instants, converted to ``--timezone`` (or UTC) local time; texts without one are already
+    local. Each text is tried in the inferred format, then ISO 8601, then on its own."""
+    aware = values.str.contains(_OFFSET, regex=True)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for mask, utc in ((~aware, False), (aware, True)):
+        todo = values[mask]
+        parsed = pd.Series(pd.NaT, index=todo.index, dtype="datetime64[ns]")
+        formats = [opts.date_format] if opts.date_format else [None, "ISO8601", "mixed"]
+        for fmt in formats:
+            left = todo[parsed.isna()]
+            if left.empty:
+                break
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
+                try:
+                    got = pd.to_datetime(
+                        left, format=fmt, dayfirst=opts.dayfirst, utc=utc, errors="coerce"
+                    )
+                except (TypeError, ValueError, OverflowError):
+                    continue
+            if utc:
+                got = got.dt.tz_convert(opts.timezone or "UTC").dt.tz_localize(None)
+            inside = got.notna() & (got >= _LOWEST) & (got <= _HIGHEST)
+            parsed[inside] = got[inside].astype("datetime64[ns]")
+        out[mask] = parsed
+    return out
+
+
+def _parse_number_dates(numbers: pd.Series, unit: str, timezone: str | None) -> pd.Series:
+    """Dates written as numbers of ``unit`` as naive datetimes (NaT outside pandas' range)."""
+    if unit == "excel":
+        days = numbers
+        base = pd.Timestamp("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug included)
+        limit = (_HIGHEST.value - base.value) / 86_400e9
+        low = (_LOWEST.value - base.value) / 86_400e9
+        ok = (days >= low) & (days <= limit)
+        out = pd.Series(pd.NaT, index=numbers.index, dtype="datetime64[ns]")
+        out[ok] = base + pd.to_timedelta(days[ok] * 86_400_000_000, unit="us")
+        return out
+    scale = 1.0 if unit == "s" else 1e-3
+    seconds = numbers * scale
+    ok = (seconds >= _LOWEST.timestamp()) & (seconds <= _HIGHEST.timestamp())
+    out = pd.Series(pd.NaT, index=numbers.index, dtype="datetime64[ns]")
+    stamps = pd.to_datetime((seconds[ok] * 1e6).round(), unit="us", utc=True)
+    if timezone is not None:
+        stamps = stamps.dt.tz_convert(timezone)
+    out[ok] = stamps.dt.tz_localize(None).astype("datetime64[ns]")
+    return out
+
+
+@dataclass(frozen=True)
+class _Transactions:
+    """A log checked by the command line: the frame for the library, notes to print."""
+
+    frame: pd.DataFrame
+    notes: list[str]
+
+
+def _read_transactions(opts: LogOptions) -> _Transactions:
+    """Read and check a transaction log; every problem of the file in one error.
+
+    Ids stay text; amounts become numbers; dates become naive datetimes (see
+    :func:`_parse_text_dates`). Rows are indexed by their CSV line, so that the library's own
+    errors name CSV lines too.
+    """
+    path = opts.path
+    header, frame, problems = _read_table(path, opts.delimiter)
+    wanted = [c for c in (opts.customer, opts.date, opts.amount) if c is not None]
+    missing = [c for c in wanted if c not in header]
+    if missing:
+        found = ", ".join(map(repr, header))
+        problems.insert(
+            0,
+            f"missing column(s) {', '.join(map(repr, missing))} (found: {found})"
+            + _delimiter_hint(header, opts.delimiter),
+        )
+    if frame.empty and not missing:
+        problems.append("no transactions (only a header line)")
+    notes: list[str] = []
+    keep = pd.Series(True, index=frame.index)
+    if opts.customer in header and not frame.empty:
+        ids = frame[opts.customer].astype(str)
+        blank = ids.str.strip() == ""
+        if blank.any():
+            lines = ids.index[blank].tolist()
+            if opts.drop_missing_ids:
+                keep &= ~blank
+                notes.append(
+                    f"{len(lines):,} row(s) with a blank customer id dropped ({_lines(lines)})"
+                )
+            else:
+                problems.append(
+                    f"column {opts.customer!r}: blank customer ids on {_lines(lines)} "
+                    "(pass --drop-missing-ids to drop those rows)"
+                )
+    amounts = None
+    if opts.amount is not None and opts.amount in header and not frame.empty:
+        text = frame[opts.amount].astype(str).str.strip()
+        blank = text == ""
+        amounts = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(np.float64)
+        if blank.any():
+            problems.append(
+                f"column {opts.amount!r}: missing amounts on {_lines(text.index[blank].tolist())}"
+            )
+        text_bad = ~blank & amounts.isna() & ~text.str.lower().isin(["nan", "-nan", "+nan"])
+        if text_bad.any():
+            comma = text[text_bad].str.fullmatch(r"-?\d+,\d+").any()
+            problems.append(
+                f"column {opts.amount!r}: not numbers: {_examples(text[text_bad])}"
+                + (f" ({int(text_bad.sum()):,} in all)" if text_bad.sum() > 3 else "")
+                + (" (decimal commas? write 10.5, not 10,5)" if comma else "")
+            )
+        infinite = ~blank & ~text_bad & ~np.isfinite(amounts)
+        if infinite.any():
+            problems.append(
+                f"column {opts.amount!r}: not finite (NaN, infinite or beyond 1.8e308): "
+                f"{_examples(text[infinite])}"
+            )
+        negative = amounts < 0
+        if negative.any():
+            lines = amounts.index[negative].tolist()
+            if opts.returns == "refuse":
+                problems.append(
+                    f"column {opts.amount!r}: negative amounts (returns) on {_lines(lines)} "
+                    "(pass --returns drop to leave them out or --returns net to subtract "
+                    "them from the customer's spend that day)"
+                )
+            elif opts.returns == "drop" and not _supports("returns"):
+                keep &= ~negative
+                notes.append(f"{len(lines):,} return(s) (negative amounts) dropped")
+        good = np.isfinite(amounts)
+        if good.any() and not math.isfinite(float(amounts[good].abs().sum())):
+            problems.append(
+                f"column {opts.amount!r}: amounts too large to add up (their total "
+                f"overflows), such as {_examples(text[amounts.abs() > 1e300])}"
+            )
+    dates = None
+    if opts.date in header and not frame.empty:
+        text = frame[opts.date].astype(str).str.strip()
+        blank = text == ""
+        if blank.any():
+            problems.append(
+                f"column {opts.date!r}: missing dates on {_lines(text.index[blank].tolist())}"
+            )
+        numbers = pd.to_numeric(text.where(~blank, None), errors="coerce")
+        numeric = numbers.notna() & ~blank
+        if opts.date_unit is not None:
+            if (~numeric & ~blank).any():
+                problems.append(
+                    f"column {opts.date!r}: not numbers of {DATE_UNITS[opts.date_unit]} "
+                    f"(--date-unit {opts.date_unit}): {_examples(text[~numeric & ~blank])}"
+                )
+            dates = _parse_number_dates(numbers.where(numeric), opts.date_unit, opts.timezone)
+            unread = numeric & dates.isna()
+            if unread.any():
+                problems.append(
+                    f"column {opts.date!r}: outside the dates pandas can hold ({_LOWEST.date()} "
+                    f"to {_HIGHEST.date()}) as {DATE_UNITS[opts.date_unit]}: "
+                    f"{_examples(text[unread])}"
+                )
+        else:
+            if opts.date_format is None and numeric.any():
+                problems.append(
+                    f"column {opts.date!r}: dates written as numbers, such as "
+                    f"{_examples(text[numeric])}: pass --date-unit "
+                    f"({', '.join(DATE_UNITS)}) to say what they count, or --date-format "
+                    "(e.g. %Y%m%d)"
+                )
+            readable = ~blank & (~numeric if opts.date_format is None else True)
+            dates = _parse_text_dates(text[readable], opts).reindex(text.index)
+            unread = readable & dates.isna()
+            if unread.any():
+                hint = (
+                    f" (expected format {opts.date_format!r})"
+                    if opts.date_format
+                    else " (pass --date-format, e.g. %d/%m/%Y)"
+                )
+                problems.append(
+                    f"column {opts.date!r}: unreadable dates (or outside {_LOWEST.date()} to "
+                    f"{_HIGHEST.date()}): {_examples(text[unread])}"
+                    + (f" ({int(unread.sum()):,} in all)" if unread.sum() > 3 else "")
+                    + hint
+                )
+    if problems:
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        raise RelmarkError(f"{path}: {count}: " + "; ".join(problems))
+    out = pd.DataFrame(index=frame.index)
+    out[opts.customer] = frame[opts.customer].astype(str)
+    out[opts.date] = dates
+    if opts.amount is not None:
+        out[opts.amount] = amounts
+    out = out[keep]
+    if out.empty:
+        raise RelmarkError(f"{path}: no transactions left after dropping rows ({'; '.join(notes)})")
+    return _Transactions(out, notes)
+
+
+def _supports(option: str) -> bool:
+    """Whether :func:`relmark.data.summarize` has the keyword ``option`` (the data layer's
+    options arrive one by one; the command line uses each as soon as it is there)."""
+    from relmark.data import summarize
+
+    return option in inspect.signature(summarize).parameters
+
+
+def _log_error(exc: DataError, opts: LogOptions) -> RelmarkError:
+    """A library error about the log, its rows named as the CSV lines they are."""
+    text = str(exc)
+    if exc.column in (opts.customer, opts.date, opts.amount) and exc.rows:
+        text = text.replace("[first offending rows: ", "[CSV lines: ")
+    return RelmarkError(f"{opts.path}: {text}")
+
+
+def _end(opts: LogOptions) -> pd.Timestamp | None:
+    """``--end`` as a naive date (ISO or in ``--date-format``), or None."""
+    if opts.end is None:
+        return None
+    for fmt in [None, opts.date_format] if opts.date_format else [None]:
+        try:
+            ts = pd.to_datetime(opts.end, format=fmt)
+        except (TypeError, ValueError, OverflowError):
+            continue
+        if ts.tzinfo is not None:
+            ts = ts.tz_convert(opts.timezone or "UTC").tz_localize(None)
+        if not _LOWEST <= ts <= _HIGHEST:
+            break
+        return ts
+    raise RelmarkError(
+        f"--end: cannot read {opts.end!r} as a date (ISO such as 2024-12-31, or in the "
+        "--date-format)"
+    )
+
+
+def _print_notes(notes: Sequence[str]) -> None:
+    for note in notes:
+        print(f"note: {note}")
+
+
+def _library_options(opts: LogOptions) -> dict[str, Any]:
+    """Keywords of the data layer for the options it handles itself."""
+    kwargs: dict[str, Any] = {}
+    if opts.returns != "refuse":
+        if _supports("returns"):
+            kwargs["returns"] = opts.returns
+        elif opts.returns == "net":
+            raise RelmarkError("--returns net: this relmark.data cannot net returns")
+    return kwargs
+
+
 # ---------------------------------------------------------------------------- summarize
 def _add_summarize(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -150,20 +739,51 @@ def _add_summarize(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         description="Turn a transaction log into the per-customer summary the models take: "
         "frequency (repeat purchases), recency (time of the last purchase since the first), "
         "T (age) and, with --amount, monetary_value (mean repeat purchase). The summary's time "
-        "unit is written in a time_unit column, which 'fit' and 'score' read back.",
+        "unit is written in a time_unit column, which 'fit' and 'score' read back. Every "
+        "problem of the file is reported in one error, with its CSV line numbers.",
     )
-    p.add_argument("transactions", type=Path, help="CSV file, one row per transaction")
-    p.add_argument("--customer", default="customer_id", help="customer id column")
-    p.add_argument("--date", default="date", help="transaction date column")
-    p.add_argument("--amount", default=None, help="transaction value column (optional)")
-    p.add_argument("--unit", default="D", choices=UNITS, help="period grid (default: days)")
-    p.add_argument(
+    _add_log_options(p, amount=None)
+    grid = p.add_argument_group("time unit")
+    grid.add_argument("--unit", default="D", choices=UNITS, help="period grid (default: days)")
+    grid.add_argument(
         "--multiplier", type=_positive, default=1, help="divide times by this (D with 7: weeks)"
     )
-    p.add_argument("--end", default=None, help="end of observation (default: last date)")
-    p.add_argument("--date-format", default=None, help="strftime format of the dates")
-    p.add_argument("-o", "--output", type=Path, required=True, help="summary CSV to write")
+    p.add_argument("-o", "--output", type=_output, required=True, help="summary CSV to write")
     p.set_defaults(run=_run_summarize)
+
+
+def _check_paths(opts: LogOptions, output: Path) -> None:
+    if _same_file(opts.path, output):
+        raise RelmarkError(f"--output {output} is the input file: choose another name")
+
+
+def _run_summarize(args: argparse.Namespace) -> int:
+    from relmark.data import summarize
+
+    opts = _log_options(args)
+    _check_paths(opts, args.output)
+    end = _end(opts)
+    log = _read_transactions(opts)
+    try:
+        summary = summarize(
+            log.frame,
+            customer_id=opts.customer,
+            datetime=opts.date,
+            monetary_value=opts.amount,
+            time_unit=args.unit,
+            freq_multiplier=args.multiplier,
+            observation_end=end,
+            **_library_options(opts),
+        )
+    except DataError as exc:
+        raise _log_error(exc, opts) from None
+    _write_csv(summary.to_frame().assign(time_unit=summary.time_unit), args.output)
+    _print_notes(log.notes)
+    print(
+        f"{len(summary):,} customers summarised (time unit {summary.time_unit}, "
+        f"written in the time_unit column) -> {args.output}"
+    )
+    return 0
 
 
 def _read_csv(path: Path, text_columns: Sequence[str] = ()) -> pd.DataFrame:
@@ -174,42 +794,6 @@ def _read_csv(path: Path, text_columns: Sequence[str] = ()) -> pd.DataFrame:
         return pd.read_csv(path, dtype=dict.fromkeys(text_columns, str))
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise RelmarkError(f"{path}: not a readable CSV file ({exc})") from None
-
-
-def _check_end(end: str | None, date_format: str | None) -> None:
-    """``--end`` is a date in ISO format or in ``--date-format`` (as the library reads it)."""
-    if end is None:
-        return
-    for fmt in [None, date_format] if date_format else [None]:
-        try:
-            pd.to_datetime(end, format=fmt)
-            return
-        except (TypeError, ValueError):
-            pass
-    raise RelmarkError(f"--end: cannot read {end!r} as a date (ISO, or in the --date-format)")
-
-
-def _run_summarize(args: argparse.Namespace) -> int:
-    from relmark.data import summarize
-
-    _check_end(args.end, args.date_format)
-    log = _read_csv(args.transactions)
-    summary = summarize(
-        log,
-        customer_id=args.customer,
-        datetime=args.date,
-        monetary_value=args.amount,
-        time_unit=args.unit,
-        freq_multiplier=args.multiplier,
-        observation_end=args.end,
-        date_format=args.date_format,
-    )
-    summary.to_frame().assign(time_unit=summary.time_unit).to_csv(args.output)
-    print(
-        f"{len(summary):,} customers summarised (time unit {summary.time_unit}, "
-        f"written in the time_unit column) -> {args.output}"
-    )
-    return 0
 
 
 # ---------------------------------------------------------------------------- fit / score
@@ -301,7 +885,7 @@ def _add_fit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--allow-unconverged", action="store_true", help="write the model even if the fit failed"
     )
-    p.add_argument("-o", "--output", type=Path, required=True, help="model JSON to write")
+    p.add_argument("-o", "--output", type=_output, required=True, help="model JSON to write")
     p.set_defaults(run=_run_fit)
 
 
@@ -314,7 +898,7 @@ def _run_fit(args: argparse.Namespace) -> int:
         model = _fit_spend(summary, args.summary, args.allow_unconverged)
     else:
         model = _converged(get_model(args.model).fit(summary), args.allow_unconverged)
-    args.output.write_text(model.to_json(), encoding="utf-8")
+    _write_text(model.to_json(), args.output)
     print(model.fit_result.summary())
     print(f"model written to {args.output}")
     return 0
@@ -376,7 +960,7 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--seed", type=_at_least(0), default=0, help="random seed of the draws (0)")
     p.add_argument("--allow-unconverged", action="store_true", help="score even if a fit failed")
-    p.add_argument("-o", "--output", type=Path, required=True, help="scores CSV to write")
+    p.add_argument("-o", "--output", type=_output, required=True, help="scores CSV to write")
     p.set_defaults(run=_run_score)
 
 
@@ -453,7 +1037,7 @@ def _run_score(args: argparse.Namespace) -> int:
         },
         index=pd.Index(summary.customer_id, name="customer_id"),
     )
-    out.to_csv(args.output)
+    _write_csv(out, args.output)
     print(
         f"note: expected purchases over {horizon:g} {unit}; CLV over {args.periods} periods of "
         f"{length:g} {unit} at {args.discount:g} per period"
@@ -470,42 +1054,132 @@ def _add_view(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "purchases, spend, CLV, RFM segment, pyramid tier, lifecycle stage and, with "
         "--margin, the proposed relationship level, next contact and offers.",
     )
-    p.add_argument("transactions", type=Path, help="CSV file, one row per transaction")
-    p.add_argument("--customer", default="customer_id", help="customer id column")
-    p.add_argument("--date", default="date", help="transaction date column")
-    p.add_argument("--amount", default="amount", help="transaction value column")
-    p.add_argument("--end", default=None, help="end of observation (default: last date)")
+    _add_log_options(p, amount="amount")
     p.add_argument(
         "--margin",
         type=_share,
         default=None,
         help="unit margin as a share of revenue, in (0, 1], for IDIC proposals",
     )
-    p.add_argument("-o", "--output", type=Path, required=True, help="view CSV to write")
+    p.add_argument("-o", "--output", type=_output, required=True, help="view CSV to write")
     p.set_defaults(run=_run_view)
 
 
 def _run_view(args: argparse.Namespace) -> int:
-    from relmark.view import propose_actions, relationship_view
+    opts = _log_options(args)
+    _check_paths(opts, args.output)
+    end = _end(opts)
+    log = _read_transactions(opts)
+    from relmark.view import propose_actions, relationship_view  # (after the checks: slow)
 
-    _check_end(args.end, None)
-    log = _read_csv(args.transactions)
-    view = relationship_view(
-        log,
-        customer_id=args.customer,
-        datetime=args.date,
-        monetary_value=args.amount,
-        observation_end=args.end,
-        n_draws=100,
-        rng=0,
-    )
+    if opts.returns == "net":
+        raise RelmarkError("--returns net: the relationship view cannot net returns yet")
+    try:
+        view = relationship_view(
+            log.frame,
+            customer_id=opts.customer,
+            datetime=opts.date,
+            monetary_value=opts.amount or "amount",
+            observation_end=end,
+            n_draws=100,
+            rng=0,
+        )
+    except DataError as exc:
+        raise _log_error(exc, opts) from None
     table = view.table
     if args.margin is not None:
         table = table.join(propose_actions(view, unit_margin=args.margin))
-    table.to_csv(args.output)
+    _write_csv(table, args.output)
+    _print_notes(log.notes)
     for column, why in view.notes.items():
         print(f"note: {column}: {why}")
     print(f"{len(table):,} customers -> {args.output}")
+    return 0
+
+
+# ---------------------------------------------------------------------------- diagnostics
+def _add_diagnostics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "diagnostics",
+        help="calibration/holdout check of the purchase models on a transaction log",
+        description="Split a transaction log at --calibration-end, fit the purchase models "
+        "on the calibration period and write, by number of calibration repeat purchases, the "
+        "mean actual and predicted repeat purchases in the holdout period (up to --end).",
+    )
+    _add_log_options(p, amount=None)
+    p.add_argument(
+        "--calibration-end",
+        required=True,
+        help="last day of the calibration period (ISO such as 1997-09-30, or in --date-format)",
+    )
+    grid = p.add_argument_group("time unit")
+    grid.add_argument("--unit", default="D", choices=UNITS, help="period grid (default: days)")
+    grid.add_argument(
+        "--multiplier",
+        type=_positive,
+        default=7,
+        help="divide times by this (default: 7, weeks with day resolution)",
+    )
+    p.add_argument(
+        "--model",
+        nargs="+",
+        type=_model_name,
+        choices=PURCHASE_MODELS,
+        default=PURCHASE_MODELS,
+        help="purchase models to check (default: all of " + ", ".join(PURCHASE_MODELS) + ")",
+    )
+    p.add_argument(
+        "--max-frequency",
+        type=_at_least(1),
+        default=7,
+        help="pool calibration frequencies at or above this in one row (default: 7)",
+    )
+    p.add_argument("--allow-unconverged", action="store_true", help="check even if a fit failed")
+    p.add_argument("-o", "--output", type=_output, required=True, help="table CSV to write")
+    p.set_defaults(run=_run_diagnostics)
+
+
+def _run_diagnostics(args: argparse.Namespace) -> int:
+    from relmark.clv import get_model
+    from relmark.clv.diagnostics import calibration_holdout_table
+    from relmark.data import calibration_holdout
+
+    opts = _log_options(args)
+    _check_paths(opts, args.output)
+    end = _end(opts)
+    cal_end = _end(LogOptions(**{**opts.__dict__, "end": args.calibration_end}))
+    if cal_end is None:  # pragma: no cover - (required)
+        raise RelmarkError("--calibration-end is required")
+    if end is not None and end <= cal_end:
+        raise RelmarkError(f"--end {opts.end} must be after --calibration-end {cal_end.date()}")
+    log = _read_transactions(opts)
+    try:
+        summary = calibration_holdout(
+            log.frame,
+            calibration_end=cal_end,
+            observation_end=end,
+            customer_id=opts.customer,
+            datetime=opts.date,
+            monetary_value=opts.amount,
+            time_unit=args.unit,
+            freq_multiplier=args.multiplier,
+        )
+    except DataError as exc:
+        raise _log_error(exc, opts) from None
+    models = {
+        get_model(name).name: _converged(get_model(name).fit(summary), args.allow_unconverged)
+        for name in dict.fromkeys(args.model)
+    }
+    table = calibration_holdout_table(models, summary, max_frequency=args.max_frequency)
+    _write_csv(table, args.output)
+    _print_notes(log.notes)
+    duration = float(np.asarray(summary.duration_holdout)[0])
+    print(
+        f"{len(summary):,} customers; holdout of {duration:g} {summary.time_unit}: mean repeat "
+        "purchases, actual and predicted, by calibration repeat purchases"
+    )
+    print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
+    print(f"table written to {args.output}")
     return 0
 
 
@@ -515,27 +1189,42 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     _add_fit,
     _add_score,
     _add_view,
+    _add_diagnostics,
 ]
 """One function per command; adding a command is adding one here."""
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``relmark``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="relmark",
         description="relmark: relationship-marketing models (CLV, lifecycle, scoring).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"relmark {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub: argparse._SubParsersAction[argparse.ArgumentParser] = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=_Parser
+    )
     for add in COMMANDS:
         add(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``relmark`` command line and return its exit status."""
+    """Run the ``relmark`` command line and return its exit status.
+
+    Parameters
+    ----------
+    argv
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success; 2 for bad input (one line on stderr, nothing written); 1 for an internal
+        error (one line asking for a report; a bug, never bad input).
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "run", None) is None:
@@ -546,8 +1235,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             status: int = args.run(args)
         except (RelmarkError, OSError) as exc:
-            print(f"relmark: error: {exc}", file=sys.stderr)
+            print(f"relmark: error: {_one_line(exc)}", file=sys.stderr)
             return 2
+        except Exception as exc:  # a bug: one line, not a traceback for the user
+            print(
+                f"relmark: internal error (please report it): {type(exc).__name__}: "
+                f"{_one_line(exc)}",
+                file=sys.stderr,
+            )
+            return 1
     for warning in caught:
-        print(f"relmark: warning: {warning.message}", file=sys.stderr)
+        print(f"relmark: warning: {_one_line(warning.message)}", file=sys.stderr)
     return status
+
+
+def _one_line(message: object) -> str:
+    """``message`` on one line (values from a file may hold line breaks)."""
+    return str(message).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")

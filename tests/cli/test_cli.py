@@ -126,12 +126,13 @@ def test_wrong_input_gives_one_line_errors(
     out = tmp_path / "s.csv"
     assert main(["summarize", str(src), "-o", str(out)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("relmark: error: column 'customer_id': missing column")
+    assert err.startswith(f"relmark: error: {src}: 1 problem: missing column(s) 'customer_id'")
     assert err.count("\n") == 1
     assert (
         main(["summarize", str(src), "--customer", "user", "--date", "when", "-o", str(out)]) == 2
     )
-    assert "unparseable dates such as ['yesterday']" in capsys.readouterr().err
+    assert "unreadable dates" in (err := capsys.readouterr().err)
+    assert "'yesterday' (line 3)" in err
     assert main(["summarize", str(tmp_path / "nope.csv"), "-o", str(out)]) == 2
     assert "no such file" in capsys.readouterr().err
     with pytest.raises(SystemExit) as stop:
@@ -152,7 +153,7 @@ def test_view_command_writes_the_relationship_view(tmp_path: Path) -> None:
         assert column in view.columns
 
 
-@pytest.mark.parametrize("command", ["demo", "summarize", "fit", "score", "view"])
+@pytest.mark.parametrize("command", ["demo", "summarize", "fit", "score", "view", "diagnostics"])
 def test_every_help_text_renders_cleanly(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Each subcommand's --help renders without raw format escapes (a literal '%%')."""
     with pytest.raises(SystemExit) as stop:

@@ -1,0 +1,294 @@
+"""Bad input for every command, as a user meets it: each case exits with status 2, prints one
+line naming the option, the column or the CSV line at fault, no traceback, and writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from relmark.cli import main
+
+HEADER = "customer_id,date,amount\n"
+GOOD = HEADER + "a,2024-01-01,10\na,2024-01-08,20\nb,2024-01-03,5\n"
+SUMMARY = "customer_id,frequency,recency,T,monetary_value,time_unit\na,1,7,14,20,D\nb,0,0,12,0,D\n"
+
+# (id, file text, command and options after the file, words the error must hold)
+LOG_CASES: list[tuple[str, str, list[str], list[str]]] = [
+    ("empty file", "", ["summarize"], ["empty"]),
+    ("blank lines only", "\n\n  \n", ["summarize"], ["empty"]),
+    ("header only", HEADER, ["summarize"], ["no transactions"]),
+    ("missing id column", "user,date\n1,2024-01-01\n", ["summarize"], ["'customer_id'", "found"]),
+    ("missing date column", "customer_id,when\na,2024-01-01\n", ["summarize"], ["'date'"]),
+    (
+        "missing amount column",
+        "customer_id,date\na,2024-01-01\n",
+        ["summarize", "--amount", "total"],
+        ["'total'"],
+    ),
+    (
+        "semicolon file",
+        "customer_id;date;amount\na;2024-01-01;10\n",
+        ["summarize"],
+        ["--delimiter ';'"],
+    ),
+    ("tab file", "customer_id\tdate\na\t2024-01-01\n", ["summarize"], ["--delimiter tab"]),
+    ("blank id", HEADER + "a,2024-01-01,1\n,2024-01-02,1\n", ["summarize"], ["line 3", "blank"]),
+    ("blank id, spaces", HEADER + "  ,2024-01-02,1\n", ["summarize"], ["line 2", "blank"]),
+    (
+        "text amount",
+        HEADER + "a,2024-01-01,ten\n",
+        ["summarize", "--amount", "amount"],
+        ["'ten' (line 2)"],
+    ),
+    (
+        "decimal comma",
+        'customer_id,date,amount\na,2024-01-01,"10,5"\n',
+        ["summarize", "--amount", "amount"],
+        ["line 2", "decimal comma"],
+    ),
+    (
+        "missing amount",
+        HEADER + "a,2024-01-01,\n",
+        ["summarize", "--amount", "amount"],
+        ["missing amounts on line 2"],
+    ),
+    (
+        "infinite amount",
+        HEADER + "a,2024-01-01,inf\n",
+        ["summarize", "--amount", "amount"],
+        ["finite", "line 2"],
+    ),
+    (
+        "NaN amount",
+        HEADER + "a,2024-01-01,NaN\n",
+        ["summarize", "--amount", "amount"],
+        ["finite", "line 2"],
+    ),
+    (
+        "overflowing amount",
+        HEADER + "a,2024-01-01,1e400\n",
+        ["summarize", "--amount", "amount"],
+        ["finite", "line 2"],
+    ),
+    (
+        "amounts whose total overflows",
+        HEADER + "a,2024-01-01,1e308\na,2024-01-02,1e308\n",
+        ["summarize", "--amount", "amount"],
+        ["overflows", "line 2"],
+    ),
+    (
+        "negative amount",
+        HEADER + "a,2024-01-01,10\na,2024-01-02,-4\n",
+        ["summarize", "--amount", "amount"],
+        ["negative", "line 3", "--returns"],
+    ),
+    ("negative amount in view", HEADER + "a,2024-01-01,-4\n", ["view"], ["negative", "line 2"]),
+    ("excel serial days", HEADER + "a,45292,1\n", ["summarize"], ["numbers", "--date-unit"]),
+    (
+        "epoch seconds",
+        HEADER + "a,1704067200,1\n",
+        ["summarize"],
+        ["'1704067200' (line 2)", "--date-unit"],
+    ),
+    ("numbers in view", HEADER + "a,45292,1\n", ["view"], ["--date-unit", "line 2"]),
+    (
+        "text date",
+        HEADER + "a,2024-01-01,1\nb,yesterday,1\n",
+        ["summarize"],
+        ["'yesterday' (line 3)"],
+    ),
+    ("missing date", HEADER + "a,,1\n", ["summarize"], ["missing dates on line 2"]),
+    ("date out of range", HEADER + "a,2999-01-01,1\n", ["summarize"], ["line 2", "2262"]),
+    (
+        "excel day out of range",
+        HEADER + "a,99999999,1\n",
+        ["summarize", "--date-unit", "excel"],
+        ["line 2", "outside"],
+    ),
+    (
+        "text with --date-unit",
+        HEADER + "a,2024-01-01,1\n",
+        ["summarize", "--date-unit", "s"],
+        ["'2024-01-01' (line 2)", "--date-unit s"],
+    ),
+    (
+        "wrong --date-format",
+        HEADER + "a,2024-01-01,1\n",
+        ["summarize", "--date-format", "%d/%m/%Y"],
+        ["line 2", "%d/%m/%Y"],
+    ),
+    ("ragged row", HEADER + "a,2024-01-01,1\nb,2024-01-02\n", ["summarize"], ["line 3", "fields"]),
+    ("extra field", HEADER + "a,2024-01-01,1,9\n", ["summarize"], ["line 2", "fields"]),
+    ("bad quoting", HEADER + 'a,"2024-01-01"x,1\n', ["summarize"], ["line 2", "CSV"]),
+    (
+        "duplicate header",
+        "customer_id,date,date\na,2024-01-01,2024-01-02\n",
+        ["summarize"],
+        ["duplicate column"],
+    ),
+    ("NUL byte", HEADER + "a,2024-01-01,1\x00\n", ["summarize"], ["line 2", "NUL"]),
+    ("not UTF-8", "customer_id,date\n\xe9,2024-01-01\n", ["summarize"], ["line 2", "UTF-8"]),
+    (
+        "several problems, one error",
+        HEADER + ",2024-01-01,1\na,soon,1\nb,2024-01-02,x\n",
+        ["summarize", "--amount", "amount"],
+        ["3 problems", "line 2", "line 3", "line 4"],
+    ),
+    (
+        "lines after a quoted line break",
+        HEADER + 'a,2024-01-01,"1\n"\nb,bad,1\n',
+        ["summarize"],
+        ["'bad' (line 4)"],
+    ),
+    ("after the end", GOOD, ["summarize", "--end", "2024-01-05"], ["CSV lines: 3", "'date'"]),
+    ("unreadable --end", GOOD, ["summarize", "--end", "soon"], ["--end", "'soon'"]),
+    ("--end out of range", GOOD, ["summarize", "--end", "3000-01-01"], ["--end"]),
+    ("view: missing amount column", "customer_id,date\na,2024-01-01\n", ["view"], ["'amount'"]),
+    (
+        "diagnostics: blank id",
+        HEADER + ",2024-01-01,1\n",
+        ["diagnostics", "--calibration-end", "2024-01-01"],
+        ["line 2", "blank"],
+    ),
+    (
+        "diagnostics: numbers",
+        HEADER + "a,45292,1\n",
+        ["diagnostics", "--calibration-end", "2024-01-01"],
+        ["--date-unit"],
+    ),
+    (
+        "diagnostics: bad --calibration-end",
+        GOOD,
+        ["diagnostics", "--calibration-end", "later"],
+        ["--end", "'later'"],
+    ),
+    (
+        "diagnostics: end before calibration end",
+        GOOD,
+        ["diagnostics", "--calibration-end", "2024-01-05", "--end", "2024-01-02"],
+        ["--end", "--calibration-end"],
+    ),
+    (
+        "dropping every row",
+        HEADER + ",2024-01-01,1\n",
+        ["summarize", "--drop-missing-ids"],
+        ["no transactions left", "blank customer id"],
+    ),
+]
+
+
+def _run(
+    tmp_path: Path, text: str | bytes, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> str:
+    src = tmp_path / "orders.csv"
+    if isinstance(text, str):
+        src.write_bytes(text.encode("latin-1") if "\xe9" in text else text.encode())
+    else:
+        src.write_bytes(text)
+    out = tmp_path / "out.csv"
+    command, *options = argv
+    code = main([command, str(src), *options, "-o", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2, captured
+    assert captured.err.startswith("relmark: error: "), captured.err
+    assert captured.err.count("\n") == 1, captured.err
+    assert "Traceback" not in captured.err
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["orders.csv"]  # no temporary file left
+    return captured.err
+
+
+@pytest.mark.parametrize(
+    ("text", "argv", "words"), [c[1:] for c in LOG_CASES], ids=[c[0] for c in LOG_CASES]
+)
+def test_a_bad_log_is_one_error_naming_the_column_and_line(
+    text: str, argv: list[str], words: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    err = _run(tmp_path, text, argv, capsys)
+    for word in words:
+        assert word in err, err
+
+
+def test_a_missing_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for command in (["summarize"], ["view"], ["fit", "--model", "bgnbd"], ["score"]):
+        code = main([*command, str(tmp_path / "nope.csv"), "-o", str(tmp_path / "o.csv")])
+        assert code == 2
+        assert "nope.csv: no such file" in capsys.readouterr().err
+
+
+def test_the_output_is_never_the_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "orders.csv"
+    src.write_text(GOOD)
+    assert main(["summarize", str(src), "-o", str(src)]) == 2
+    assert "--output" in capsys.readouterr().err
+    assert src.read_text() == GOOD
+
+
+def test_a_failed_run_keeps_the_previous_output(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, out = tmp_path / "orders.csv", tmp_path / "out.csv"
+    out.write_text("previous")
+    src.write_text(HEADER + "a,never,1\n")
+    assert main(["summarize", str(src), "-o", str(out)]) == 2
+    assert out.read_text() == "previous"
+
+
+# (command, options, the option the one-line usage error must name)
+OPTION_CASES: list[tuple[str, list[str], str]] = [
+    ("summarize", ["--multiplier", "0"], "--multiplier"),
+    ("summarize", ["--multiplier", "nan"], "--multiplier"),
+    ("summarize", ["--multiplier", "x"], "--multiplier"),
+    ("summarize", ["--unit", "days"], "--unit"),
+    ("summarize", ["--delimiter", ";;"], "--delimiter"),
+    ("summarize", ["--delimiter", "a"], "--delimiter"),
+    ("summarize", ["--date-format", "Y-m-d"], "--date-format"),
+    ("summarize", ["--date-format", "%Y", "--dayfirst"], "--dayfirst"),
+    ("summarize", ["--date-unit", "days"], "--date-unit"),
+    ("summarize", ["--date-unit", "s", "--date-format", "%Y"], "--date-format"),
+    ("summarize", ["--timezone", "Mars/Olympus"], "--timezone"),
+    ("summarize", ["--returns", "keep"], "--returns"),
+    ("summarize", ["--customer", ""], "--customer"),
+    ("summarize", ["--date", " "], "--date"),
+    ("view", ["--amount", ""], "--amount"),
+    ("view", ["--margin", "2"], "--margin"),
+    ("view", ["--timezone", "CEST"], "--timezone"),
+    ("diagnostics", ["--model", "bgbb", "--calibration-end", "2024-01-01"], "--model"),
+    ("diagnostics", ["--max-frequency", "0", "--calibration-end", "2024-01-01"], "--max-frequency"),
+    ("diagnostics", [], "--calibration-end"),
+    ("fit", ["--model", "nosuch"], "--model"),
+    ("fit", ["--model", "bgnbd", "--unit", "weeks"], "--unit"),
+    ("score", ["--draws", "5"], "--draws"),
+    ("score", ["--discount", "-1"], "--discount"),
+    ("score", ["--periods", "1.5"], "--periods"),
+]
+
+
+@pytest.mark.parametrize(("command", "options", "flag"), OPTION_CASES)
+def test_a_bad_option_is_one_line_naming_it(
+    command: str, options: list[str], flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(SUMMARY if command in ("fit", "score") else GOOD)
+    with pytest.raises(SystemExit) as stop:
+        main([command, str(src), *options, "-o", str(tmp_path / "out.csv")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"relmark {command}: error: ")
+    assert flag in err
+    assert f"see 'relmark {command} --help'" in err
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_an_output_in_a_missing_folder_is_refused_before_any_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "in.csv"
+    src.write_text(GOOD)
+    with pytest.raises(SystemExit) as stop:
+        main(["summarize", str(src), "-o", str(tmp_path / "no" / "out.csv")])
+    assert stop.value.code == 2
+    assert "argument -o/--output: no such folder" in capsys.readouterr().err
