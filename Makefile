@@ -24,7 +24,7 @@ $(VENV)/.installed-run: pyproject.toml | $(PY)
 	@touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[dev,plot,dask,polars,docs]"
+	$(PY) -m pip install --quiet -e ".[dev,plot,dask,polars,docs,sql,spark]"
 	@touch $@ $(VENV)/.installed-run
 
 demo: $(VENV)/.installed-run
