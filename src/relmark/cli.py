@@ -505,8 +505,8 @@ def _parse_text_dates(values: pd.Series, opts: LogOptions) -> pd.Series:
             if utc:
                 got = got.dt.tz_convert(opts.timezone or "UTC").dt.tz_localize(None)
             inside = got.notna() & (got >= _LOWEST) & (got <= _HIGHEST)
-            parsed[inside] = got[inside].astype("datetime64[ns]")
-        out[mask] = parsed
+            parsed.loc[got.index[inside.to_numpy()]] = got[inside].astype("datetime64[ns]")
+        out.loc[parsed.index] = parsed
     return out
 
 

@@ -1,0 +1,58 @@
+"""Generated malformed transaction logs: every command that reads one exits with status 2,
+prints exactly one line on stderr, no traceback, and writes no output (not even a partial or
+temporary file)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import tempfile
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relmark.cli import main
+from tests.cli.strategies import Log, malformed_logs, valid_logs
+
+COMMANDS = {
+    "summarize": ["--amount", "amount"],
+    "view": [],
+    "diagnostics": ["--calibration-end", "2000-01-01"],
+}
+
+
+def _run(log: Log, command: str) -> tuple[int, str, list[str]]:
+    with tempfile.TemporaryDirectory() as folder:
+        src, out = Path(folder) / "orders.csv", Path(folder) / "out.csv"
+        src.write_bytes(log.text())
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main([command, str(src), *COMMANDS[command], "-o", str(out)])
+        return code, err.getvalue(), sorted(p.name for p in Path(folder).iterdir())
+
+
+@settings(max_examples=60)
+@given(log=malformed_logs(), command=st.sampled_from(sorted(COMMANDS)))
+def test_malformed_logs_are_one_line_errors_and_write_nothing(log: Log, command: str) -> None:
+    code, err, files = _run(log, command)
+    assert code == 2, (log.broken, err)
+    assert err.startswith("relmark: error: "), err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+    assert files == ["orders.csv"], files
+
+
+@settings(max_examples=25)
+@given(log=valid_logs(), bom=st.booleans())
+def test_valid_logs_are_summarised_one_row_per_distinct_id(log: Log, bom: bool) -> None:
+    """The counterpart: valid logs (with or without a BOM) go through, ids kept as text."""
+    log = Log(log.rows, bom=bom)
+    with tempfile.TemporaryDirectory() as folder:
+        src, out = Path(folder) / "orders.csv", Path(folder) / "out.csv"
+        src.write_bytes(log.text())
+        with contextlib.redirect_stdout(io.StringIO()):
+            code = main(["summarize", str(src), "--amount", "amount", "-o", str(out)])
+        assert code == 0
+        written = out.read_text().splitlines()[1:]
+    assert sorted(line.split(",")[0] for line in written) == sorted({r[0] for r in log.rows[1:]})
