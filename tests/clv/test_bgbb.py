@@ -30,7 +30,7 @@ def test_fit_reproduces_published_parameters(donations: pd.DataFrame) -> None:
     )
     for name, value in PUBLISHED.items():
         assert m.params[name] == pytest.approx(value, abs=6e-4), name
-    assert round(m.fit_result.loglik, 1) == -33225.6
+    assert round(m.fit_result.log_likelihood, 1) == -33225.6
     assert m.fit_result.nobs == 11_104
 
 

@@ -38,7 +38,7 @@ def test_fit_reproduces_published_parameters(fitted: BGNBD) -> None:
     (2357 customers, weeks) r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4."""
     for name, value in PUBLISHED.items():
         assert round(fitted.params[name], 3) == value, name
-    assert round(fitted.fit_result.loglik, 1) == -9582.4
+    assert round(fitted.fit_result.log_likelihood, 1) == -9582.4
     assert fitted.fit_result.converged
     assert fitted.fit_result.nobs == 2357
     assert fitted.fit_result.n_unique == 1016  # identical rows grouped (DOMAIN.md 2.1)
@@ -204,7 +204,7 @@ def test_weighted_rows_fit_like_expanded_rows(cdnow: pd.DataFrame) -> None:
     a = BGNBD.fit(grouped, weights=grouped["weights"], compress=False)
     b = BGNBD.fit(cdnow, compress=False)
     np.testing.assert_allclose(a.params_array, b.params_array, rtol=1e-7)
-    assert a.fit_result.loglik == pytest.approx(b.fit_result.loglik, rel=1e-12)
+    assert a.fit_result.log_likelihood == pytest.approx(b.fit_result.log_likelihood, rel=1e-12)
     assert a.fit_result.nobs == b.fit_result.nobs == 2357
 
 
@@ -228,8 +228,8 @@ def test_simulation_matches_expectation() -> None:
 
 
 def test_conf_int_and_summary(fitted: BGNBD) -> None:
-    ci = fitted.fit_result.conf_int(0.05)
-    wald = fitted.fit_result.conf_int(0.05, method="wald")
+    ci = fitted.fit_result.conf_int(0.95)
+    wald = fitted.fit_result.conf_int(level=0.95, method="wald")
     for name, value in fitted.params.items():
         assert ci[name][0] < value < ci[name][1]
         assert ci[name][0] > 0  # the transformed interval stays in the domain
@@ -254,7 +254,7 @@ def test_json_round_trip_is_exact(fitted: BGNBD) -> None:
     assert again.fit_result.bse == fitted.fit_result.bse
     assert load_model(text) == fitted
     d = json.loads(text)
-    assert d["model"] == "BGNBD" and d["schema_version"] == 1 and "relmark_version" in d
+    assert d["model"] == "BGNBD" and d["schema_version"] == 2 and "relmark_version" in d
 
 
 def test_json_refuses_other_model_and_newer_schema(fitted: BGNBD) -> None:

@@ -95,7 +95,7 @@ def test_weighted_fit_equals_expanded_fit(name: str) -> None:
     a = cls.fit(grouped, weights=counts, compress=False)
     b = cls.fit(cols, compress=False)
     np.testing.assert_allclose(a.params_array, b.params_array, rtol=1e-6)
-    assert a.fit_result.loglik == pytest.approx(b.fit_result.loglik, rel=1e-10)
+    assert a.fit_result.log_likelihood == pytest.approx(b.fit_result.log_likelihood, rel=1e-10)
 
 
 @pytest.mark.parametrize("name", ALL)

@@ -123,4 +123,4 @@ def test_unidentified_data_give_a_result_or_a_relmark_error(
     except RelmarkError:
         return
     assert model.param_set.contains(fitted.fit_result.params_array)
-    assert np.isfinite(fitted.fit_result.loglik)
+    assert np.isfinite(fitted.fit_result.log_likelihood)

@@ -25,7 +25,7 @@ def test_fit_reproduces_published_parameters() -> None:
     for name in ("r", "alpha", "s"):
         assert round(model.params[name], 3) == PUBLISHED[name], name
     assert model.params["beta"] == pytest.approx(PUBLISHED["beta"], abs=2e-3)
-    assert round(model.fit_result.loglik, 1) == -9595.0
+    assert round(model.fit_result.log_likelihood, 1) == -9595.0
     assert model.fit_result.converged
     assert all(np.isfinite(list(model.fit_result.bse.values())))  # SEs for every parameter
 
@@ -333,7 +333,7 @@ def test_fit_through_shared_pairs_equals_the_fit_row_by_row() -> None:
         cols = {k: d[k] for k in ("frequency", "recency", "T")}
         shared, plain = ParetoNBD.fit(cols), RowByRow.fit(cols)
         np.testing.assert_allclose(shared.params_array, plain.params_array, rtol=1e-7)
-        assert shared.fit_result.loglik == pytest.approx(plain.fit_result.loglik, rel=1e-10)
+        assert shared.fit_result.log_likelihood == pytest.approx(plain.fit_result.log_likelihood, rel=1e-10)
         for k, v in shared.fit_result.bse.items():
             assert v == pytest.approx(plain.fit_result.bse[k], rel=1e-3)
 

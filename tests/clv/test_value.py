@@ -11,7 +11,7 @@ import pytest
 from relmark.clv import BGNBD, MBGNBD, GammaGamma, ParetoNBD, clv, clv_interval, score
 from relmark.clv._rfm import RFMModel
 from relmark.datasets import load_cdnow_summary
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
 
 BG = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 GG = {"p": 6.25, "q": 3.74, "gamma": 15.44}
@@ -89,8 +89,9 @@ def test_interval_brackets_estimate() -> None:
 
 
 def test_unknown_time_unit_needs_a_period_length() -> None:
-    with pytest.raises(DataError, match="period_length"):
+    with pytest.raises(ArgumentError, match="period_length") as err:
         clv(BGNBD(**BG), GammaGamma(**GG), 1, 1.0, 2.0, 10.0)
+    assert err.value.argument == "period_length"
 
 
 @pytest.mark.parametrize(
@@ -138,9 +139,9 @@ def test_score_without_spend_and_bad_arguments() -> None:
     with pytest.raises(DataError) as err:
         score(bg, gg, [2.0], [30.43], [38.86], horizon=39.0)
     assert err.value.column == "monetary_value"
-    with pytest.raises(DataError) as err:
+    with pytest.raises(ArgumentError) as aerr:
         score(bg, None, [2.0], [30.43], [38.86], horizon=[13.0, 39.0])  # type: ignore[arg-type]
-    assert err.value.column == "horizon"
+    assert aerr.value.argument == "horizon"
     rfm = ([0, 2], [0, 30.43], [38.86, 38.86], [0, 22.35, 3.0])  # one spend too many
     with pytest.raises(DataError, match="3 values for 2 customers") as err:
         score(bg, gg, *rfm, horizon=39.0)
@@ -196,7 +197,7 @@ def test_one_customer_bad_history_names_the_field(
 
 
 @pytest.mark.parametrize(
-    ("options", "column"),
+    ("options", "argument"),
     [
         ({"periods": 2.5}, "periods"),
         ({"periods": 0}, "periods"),
@@ -208,13 +209,13 @@ def test_one_customer_bad_history_names_the_field(
         ({"discount_rate": -1.0}, "discount_rate"),
     ],
 )
-def test_bad_horizon_options_name_the_option(options: dict[str, float], column: str) -> None:
+def test_bad_horizon_options_name_the_option(options: dict[str, float], argument: str) -> None:
     """A fractional number of periods, an infinite period or discount rate are refused, not
     truncated or turned into a CLV of zero."""
     bg = BGNBD(**BG).with_time_unit("W")
-    with pytest.raises(DataError) as err:
+    with pytest.raises(ArgumentError) as err:
         clv(bg, GammaGamma(**GG), 2, 30.43, 38.86, 22.35, **options)  # type: ignore[arg-type]
-    assert err.value.column == column
+    assert err.value.argument == argument
 
 
 def test_discrete_time_clv_matches_lifetimes_and_needs_whole_periods() -> None:
@@ -228,6 +229,6 @@ def test_discrete_time_clv_matches_lifetimes_and_needs_whole_periods() -> None:
     theirs = lifetimes_clv("BetaGeoBetaBinomFitter", bgbb.params, x, tx, n, [m] * 4, freq="M")
     ours = clv(bgbb, GammaGamma(**GG), x, tx, n, m, period_length=1)
     np.testing.assert_allclose(ours, theirs, rtol=1e-9)
-    with pytest.raises(DataError, match="whole number") as err:
+    with pytest.raises(ArgumentError, match="whole number") as err:
         clv(bgbb, GammaGamma(**GG), 3, 5, 6, 20.0, period_length=1.5)
-    assert err.value.column == "period_length"
+    assert err.value.argument == "period_length"

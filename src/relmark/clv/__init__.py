@@ -1,13 +1,13 @@
 """Probabilistic customer-lifetime-value models ("buy till you die").
 
 Every model is a small module with its likelihood and predictions as plain vectorised
-functions, and a thin class registered in :data:`MODELS` that holds the parameters (and, when
-fitted, the :class:`FitResult`). All models share one maximum-likelihood engine.
+functions, and a thin class listed in :data:`MODELS` (with its kind) that holds the parameters
+(and, when fitted, the :class:`FitResult`). All models share one maximum-likelihood engine.
 """
 
-from relmark.clv._base import CLVModel, Interval, load_model
-from relmark.clv._params import Param, ParamSet
-from relmark.clv._registry import MODELS, get_model
+from relmark.clv._base import CLVModel, Interval, ModelKind
+from relmark.clv._params import Param, ParamSet, Setting
+from relmark.clv._registry import KINDS, MODELS, get_model, load_model, models_of_kind
 from relmark.clv._result import FitResult
 from relmark.clv.bgbb import BGBB
 from relmark.clv.bgnbd import BGNBD
@@ -22,6 +22,7 @@ from relmark.clv.value import clv, clv_from_dert, clv_interval, score
 __all__ = [
     "BGBB",
     "BGNBD",
+    "KINDS",
     "MBGNBD",
     "MODELS",
     "SBG",
@@ -29,10 +30,12 @@ __all__ = [
     "FitResult",
     "GammaGamma",
     "Interval",
+    "ModelKind",
     "Param",
     "ParamSet",
     "ParetoNBD",
     "SegmentFits",
+    "Setting",
     "clv",
     "clv_from_dert",
     "clv_interval",
@@ -40,5 +43,6 @@ __all__ = [
     "from_lifetimes",
     "get_model",
     "load_model",
+    "models_of_kind",
     "score",
 ]

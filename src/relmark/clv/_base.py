@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -21,19 +21,42 @@ from relmark._validation import (
     TIME_UNITS,
     FloatArray,
     as_float_array,
+    check_count,
     check_level,
     check_weights,
 )
 from relmark.clv._engine import Likelihood, fit_mle, one_blas_thread
-from relmark.clv._params import ParamSet
+from relmark.clv._params import ParamSet, Setting
 from relmark.clv._result import FitResult
-from relmark.errors import DataError, ModelNotFittedError, SchemaError
+from relmark.errors import (
+    ArgumentError,
+    DataError,
+    ModelNotFittedError,
+    ParameterError,
+    SchemaError,
+)
 from relmark.typing import RngLike
 
-__all__ = ["SCHEMA_VERSION", "CLVModel", "Interval", "RngLike", "load_model"]
+__all__ = ["SCHEMA_VERSION", "CLVModel", "Interval", "ModelKind", "RngLike", "read_json"]
 
-SCHEMA_VERSION = 1
-"""Version of the JSON layout written by :meth:`CLVModel.to_json`."""
+SCHEMA_VERSION = 2
+"""Version of the JSON layout written by :meth:`CLVModel.to_json` (1: relmark 0.x before the
+fit result's ``log_likelihood``; still read)."""
+
+ModelKind = Literal["purchase", "spend", "retention"]
+"""What a model predicts: repeat purchases, spend per purchase, or contract retention."""
+
+_MODEL_KEYS = (
+    "schema",
+    "schema_version",
+    "model",
+    "relmark_version",
+    "time_unit",
+    "params",
+    "settings",
+    "fit",
+)
+"""The keys of a saved model (``settings`` optional, for models without fixed settings)."""
 
 
 class Interval(tuple[FloatArray, FloatArray, FloatArray]):
@@ -162,18 +185,27 @@ class CLVModel:
 
     name: ClassVar[str]
     """Canonical model name, used in JSON and the registry."""
+    kind: ClassVar[ModelKind]
+    """What the model predicts: ``"purchase"``, ``"spend"`` or ``"retention"``."""
     param_set: ClassVar[ParamSet]
     """The model's parameters, declared as data."""
+    settings_spec: ClassVar[tuple[Setting, ...]] = ()
+    """Fixed settings (not estimated; e.g. the ``k`` of an Erlang-k model), stored in JSON."""
     data_fields: ClassVar[tuple[str, ...]]
     """Names of the per-customer data the likelihood reads, in order."""
     likelihood: ClassVar[Likelihood]
     """Per-row log-likelihood (and gradient) as plain functions."""
     weights_field: ClassVar[str] = "weights"
 
-    __slots__ = ("_fit", "_values", "time_unit")
+    __slots__ = ("_fit", "_settings", "_values", "time_unit")
 
     def __init__(self, **params: float) -> None:
-        values = self.param_set.validate(params, model=self.name)
+        names = {s.name for s in self.settings_spec}
+        given = {k: v for k, v in params.items() if k in names}
+        values = self.param_set.validate(
+            {k: v for k, v in params.items() if k not in names}, model=self.name
+        )
+        self._settings: dict[str, float] = self._check_settings(given)
         self._check_params(values)
         values.setflags(write=False)
         self._values: FloatArray = values
@@ -181,23 +213,43 @@ class CLVModel:
         self.time_unit: str | None = None
 
     @classmethod
+    def _check_settings(cls, given: Mapping[str, object]) -> dict[str, float]:
+        """Every fixed setting, from ``given`` or its default (ParameterError naming it)."""
+        return {s.name: s.check(given.get(s.name, s.default)) for s in cls.settings_spec}
+
+    @classmethod
+    def likelihood_for(cls, settings: Mapping[str, float]) -> Likelihood:
+        """The likelihood at the given fixed settings (override in models that have some)."""
+        return cls.likelihood
+
+    @property
+    def settings(self) -> dict[str, float]:
+        """The model's fixed settings by name (empty for models without any)."""
+        return dict(self._settings)
+
+    @classmethod
     def _make(
-        cls, params: Mapping[str, float], *, time_unit: str | None, fit: FitResult | None
+        cls,
+        params: Mapping[str, float],
+        *,
+        time_unit: str | None,
+        fit: FitResult | None,
+        settings: Mapping[str, float] | None = None,
     ) -> Self:
         """Build a model with a time unit and a fit result (what fitting and loading do)."""
         if time_unit is not None and time_unit not in TIME_UNITS:
-            raise DataError(
-                f"time_unit must be one of {', '.join(TIME_UNITS)} or None, got {time_unit!r}",
-                column="time_unit",
+            raise ArgumentError(
+                f"must be one of {', '.join(TIME_UNITS)} or None, got {time_unit!r}",
+                argument="time_unit",
             )
-        model = cls(**params)
+        model = cls(**params, **(settings or {}))
         model.time_unit = time_unit
         model._fit = fit
         return model
 
     def with_time_unit(self, time_unit: str | None) -> Self:
         """A copy of this model that states the time unit of its rates (e.g. ``"W"``)."""
-        return self._make(self.params, time_unit=time_unit, fit=self._fit)
+        return self._make(self.params, time_unit=time_unit, fit=self._fit, settings=self._settings)
 
     # ------------------------------------------------------------------ parameters
     def _check_params(self, values: FloatArray) -> None:
@@ -238,6 +290,7 @@ class CLVModel:
         assert isinstance(other, CLVModel)
         return bool(
             np.array_equal(self._values, other._values)
+            and self._settings == other._settings
             and self.time_unit == other.time_unit
             and self._fit == other._fit
         )
@@ -262,9 +315,9 @@ class CLVModel:
         """Read and validate the model's data from a container and/or keyword arrays."""
         unknown = set(columns) - set(cls.data_fields)
         if unknown:
-            raise TypeError(
-                f"{cls.name} reads {', '.join(cls.data_fields)}; "
-                f"unexpected {', '.join(sorted(unknown))}"
+            raise ArgumentError(
+                f"{cls.name} reads the columns {', '.join(cls.data_fields)}; this is not one",
+                argument=sorted(unknown)[0],
             )
         labels = customer_labels(data)
         arrays: dict[str, FloatArray] = {}
@@ -320,6 +373,7 @@ class CLVModel:
         start: Mapping[str, float] | None = None,
         compress: bool | None = None,
         time_unit: str | None = None,
+        settings: Mapping[str, float] | None = None,
         **columns: npt.ArrayLike | None,
     ) -> Self:
         """Fit by maximum likelihood and return the fitted model.
@@ -337,12 +391,26 @@ class CLVModel:
             Group identical rows into weights: ``None`` (default) when it pays, or always/never.
         time_unit
             Unit of the times in the data (taken from ``data.time_unit`` when present).
+        settings
+            The model's fixed settings (see :attr:`settings_spec`), not estimated; defaults
+            otherwise.
         **columns
             The model's data columns as arrays, overriding those of ``data``.
 
         Returns
         -------
-        The fitted model; its :attr:`fit_result` holds standard errors, log-likelihood, AIC, ...
+        CLVModel
+            The fitted model; its :attr:`fit_result` holds standard errors, log-likelihood,
+            AIC, ...
+
+        Raises
+        ------
+        DataError
+            For missing, non-numeric or invalid data (naming the column and rows).
+        ArgumentError
+            For an unknown column keyword, a bad ``compress``, ``time_unit`` or setting.
+        ConvergenceError
+            When the log-likelihood is not finite at the start values.
 
         Notes
         -----
@@ -350,6 +418,16 @@ class CLVModel:
         threadpoolctl) and restores them afterwards: its linear algebra is 4x4, and idle BLAS
         workers woken by the optimiser slow the likelihood about twofold on two cores.
         """
+        if compress is not None and not isinstance(compress, bool):
+            raise ArgumentError(
+                f"must be True, False or None, got {compress!r}", argument="compress"
+            )
+        fixed = cls._check_settings(settings or {})
+        unknown = set(settings or {}) - set(fixed)
+        if unknown:
+            raise ArgumentError(
+                f"{cls.name} has no fixed setting {sorted(unknown)[0]!r}", argument="settings"
+            )
         arrays, w = cls._coerce(data, weights, columns)
         with one_blas_thread():
             arrays, w = cls._compress(arrays, w, compress)
@@ -361,28 +439,55 @@ class CLVModel:
             result = fit_mle(
                 model=cls.name,
                 pset=cls.param_set,
-                lik=cls.likelihood,
+                lik=cls.likelihood_for(fixed),
                 data=arrays,
                 weights=w,
                 start=start_values,
             )
         unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
-        return cls._make(result.params, time_unit=None if unit is None else str(unit), fit=result)
+        return cls._make(
+            result.params,
+            time_unit=None if unit is None else str(unit),
+            fit=result,
+            settings=fixed,
+        )
 
     def log_likelihood(
         self, data: object = None, *, weights: npt.ArrayLike | None = None, **columns: Any
     ) -> FloatArray:
         """Per-customer log-likelihood at this model's parameters (weights are not applied)."""
         arrays, _ = self._coerce(data, weights, columns)
-        return self.likelihood.loglik(self._values, *arrays)
+        return self.likelihood_for(self._settings).loglik(self._values, *arrays)
 
     # ------------------------------------------------------------------ uncertainty
     def sample_params(self, n_draws: int, *, rng: RngLike = None) -> FloatArray:
         """Draw parameter vectors from the estimates' asymptotic normal distribution.
 
         Draws are made on the optimiser's unconstrained (log/logit) scale and mapped back, so
-        every draw lies in the parameter domain. Returns an ``(n_draws, k)`` array.
+        every draw lies in the parameter domain.
+
+        Parameters
+        ----------
+        n_draws
+            Number of draws, a whole number >= 1.
+        rng
+            Random generator or seed.
+
+        Returns
+        -------
+        numpy.ndarray
+            An ``(n_draws, k)`` array.
+
+        Raises
+        ------
+        ArgumentError
+            For a bad ``n_draws``.
+        ModelNotFittedError
+            Without a fit result, or without a finite covariance.
         """
+        count = check_count(n_draws, "n_draws", minimum=1)
+        if count > _MAX_DRAWS:
+            raise ArgumentError(f"must be at most {_MAX_DRAWS:,}, got {count}", argument="n_draws")
         fit = self.fit_result
         gen = np.random.default_rng(rng)
         pset = self.param_set
@@ -392,61 +497,98 @@ class CLVModel:
                 f"{self.name}: no finite covariance (Hessian not positive definite); "
                 "parameter draws are impossible"
             )
-        draws = gen.multivariate_normal(u, fit.cov_unconstrained, size=n_draws, method="eigh")
+        draws = gen.multivariate_normal(u, fit.cov_unconstrained, size=count, method="eigh")
         return pset.from_unconstrained(draws)
 
     def with_params(self, values: npt.ArrayLike) -> Self:
-        """A copy of this model (without fit result) at other parameter values."""
-        vals = np.asarray(values, dtype=np.float64)
+        """A copy of this model (without fit result) at other parameter values, given in
+        declaration order (ParameterError for the wrong number or values outside the domain)."""
+        raw: object = values
+        if isinstance(raw, Mapping):
+            return self._make(
+                dict(raw), time_unit=self.time_unit, fit=None, settings=self._settings
+            )
+        vals = np.asarray(values, dtype=np.float64) if _numeric(values) else None
+        if vals is None or vals.shape != (len(self.param_set),):
+            raise ParameterError(
+                f"{self.name} takes {len(self.param_set)} parameters "
+                f"({', '.join(self.param_set.names)}) in this order",
+                argument="values",
+            )
         return self._make(
             dict(zip(self.param_set.names, vals.tolist(), strict=True)),
             time_unit=self.time_unit,
             fit=None,
+            settings=self._settings,
         )
 
     def interval(
         self,
         prediction: Callable[[Self], npt.ArrayLike],
         *,
-        alpha: float = 0.05,
+        level: float = 0.95,
         n_draws: int = 200,
         rng: RngLike = None,
     ) -> Interval:
-        """A prediction with a ``1 - alpha`` interval from parameter uncertainty.
+        """A prediction with an interval of coverage ``level`` from parameter uncertainty.
 
         Parameters
         ----------
         prediction
             A function of a model giving the prediction, e.g.
             ``lambda m: m.p_alive(frequency, recency, T)``.
-        alpha
-            One minus the interval's level.
+        level
+            Coverage of the interval, strictly between 0 and 1 (default 0.95).
         n_draws
-            Parameter draws from the asymptotic distribution (see :meth:`sample_params`).
+            Parameter draws from the asymptotic distribution (see :meth:`sample_params`),
+            a whole number >= 2.
         rng
             Random generator or seed.
+
+        Returns
+        -------
+        Interval
+            ``(estimate, lower, upper)`` with ``lower <= upper``.
+
+        Raises
+        ------
+        ArgumentError
+            For a level outside (0, 1) or a bad ``n_draws``.
+        ModelNotFittedError
+            Without a fit result (or a finite covariance).
         """
-        check_level(alpha, "alpha")
+        coverage = check_level(level, "level")
+        count = check_count(n_draws, "n_draws", minimum=2)
+        if not callable(prediction):
+            raise ArgumentError(
+                f"must be a function of a model, got {type(prediction).__name__}",
+                argument="prediction",
+            )
         est = np.asarray(prediction(self), dtype=np.float64)
-        draws = self.sample_params(n_draws, rng=rng)
+        draws = self.sample_params(count, rng=rng)
         sims = np.stack([np.asarray(prediction(self.with_params(d))) for d in draws])
-        lo, hi = np.quantile(sims, [alpha / 2, 1 - alpha / 2], axis=0)
+        tail = (1.0 - coverage) / 2.0
+        lo, hi = np.quantile(sims, [tail, 1.0 - tail], axis=0)
         return Interval((est, np.asarray(lo, dtype=np.float64), np.asarray(hi, np.float64)))
 
     # ------------------------------------------------------------------ persistence
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict: model name, versions, time unit, parameters and fit result."""
+        """A JSON-ready dict: model name, versions, time unit, parameters, fixed settings (for
+        models that have some) and fit result."""
         from relmark import __version__
 
-        return {
+        out: dict[str, Any] = {
             "schema": "relmark.clv.model",
             "schema_version": SCHEMA_VERSION,
             "model": self.name,
             "relmark_version": __version__,
             "time_unit": self.time_unit,
             "params": self.params,
-            "fit": None if self._fit is None else self._fit.to_dict(),
         }
+        if self.settings_spec:
+            out["settings"] = self.settings
+        out["fit"] = None if self._fit is None else self._fit.to_dict()
+        return out
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Serialise to JSON; :meth:`from_json` restores an equal model."""
@@ -454,40 +596,172 @@ class CLVModel:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Self:
-        """Inverse of :meth:`to_dict`; refuses another model's or a newer schema's data."""
+        """Inverse of :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d
+            A saved model's dict.
+
+        Returns
+        -------
+        CLVModel
+            An equal model.
+
+        Raises
+        ------
+        SchemaError
+            Naming the key: not a relmark model (``schema``), an unsupported version
+            (``schema_version``), another model's data (``model``), a missing, unknown or
+            ill-typed key, parameters outside their domain or missing (``params.r``), a fit
+            result that disagrees with the parameters (``params.r``: the file was edited) or
+            is malformed (``fit.nobs``, ...).
+        """
+        if not isinstance(d, Mapping):
+            raise SchemaError(f"expected a JSON object, got {type(d).__name__}")
+        unknown = sorted(str(k) for k in set(d) - set(_MODEL_KEYS))
+        if unknown:
+            raise SchemaError("is not a key of a saved relmark model", key=unknown[0])
         if d.get("schema") != "relmark.clv.model":
-            raise SchemaError("not a relmark CLV model (missing 'schema': 'relmark.clv.model')")
-        version = d.get("schema_version")
-        if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise SchemaError(
-                f"schema version {version!r} is newer than this relmark supports "
-                f"({SCHEMA_VERSION}); upgrade relmark"
+                f"must be 'relmark.clv.model' (not a relmark CLV model), got {d.get('schema')!r}",
+                key="schema",
+            )
+        version = d.get("schema_version")
+        if isinstance(version, bool) or not isinstance(version, int) or not version >= 1:
+            raise SchemaError(f"must be a whole number >= 1, got {version!r}", key="schema_version")
+        if version > SCHEMA_VERSION:
+            raise SchemaError(
+                f"{version} is newer than this relmark supports ({SCHEMA_VERSION}); upgrade "
+                "relmark",
+                key="schema_version",
             )
         if d.get("model") != cls.name:
-            raise SchemaError(f"this JSON holds a {d.get('model')!r} model, not {cls.name!r}")
-        fit = None if d.get("fit") is None else FitResult.from_dict(d["fit"])
-        return cls._make(d["params"], time_unit=d.get("time_unit"), fit=fit)
+            raise SchemaError(
+                f"this JSON holds a {d.get('model')!r} model, not {cls.name!r}", key="model"
+            )
+        for key in ("relmark_version", "time_unit", "params", "fit"):
+            if key not in d:
+                raise SchemaError("is missing", key=key)
+        if not isinstance(d["relmark_version"], str):
+            raise SchemaError(f"must be text, got {d['relmark_version']!r}", key="relmark_version")
+        time_unit = d["time_unit"]
+        if time_unit is not None and time_unit not in TIME_UNITS:
+            raise SchemaError(
+                f"must be one of {', '.join(TIME_UNITS)} or null, got {time_unit!r}",
+                key="time_unit",
+            )
+        values = cls._params_from_json(d["params"])
+        settings = cls._settings_from_json(d.get("settings"))
+        fit_d = d["fit"]
+        if fit_d is not None and version == 1:
+            fit_d = _upgrade_fit_v1(fit_d, cls.param_set)
+        fit = (
+            None
+            if fit_d is None
+            else FitResult.from_dict(fit_d, model=cls.name, param_set=cls.param_set, params=values)
+        )
+        try:
+            return cls._make(
+                dict(zip(cls.param_set.names, values.tolist(), strict=True)),
+                time_unit=time_unit,
+                fit=fit,
+                settings=settings,
+            )
+        except ParameterError as exc:  # a model-level check (Gamma-Gamma's q > 1)
+            raise SchemaError(str(exc), key="params") from None
+
+    @classmethod
+    def _params_from_json(cls, given: object) -> FloatArray:
+        """The saved parameters as an array, each checked (SchemaError naming ``params.r``)."""
+        if not isinstance(given, Mapping):
+            raise SchemaError(f"must be a JSON object of numbers, got {given!r}", key="params")
+        names = cls.param_set.names
+        for name in given:
+            if name not in names:
+                raise SchemaError(f"is not a parameter of {cls.name}", key=f"params.{name}")
+        out = []
+        for p in cls.param_set.params:
+            if p.name not in given:
+                raise SchemaError("is missing", key=f"params.{p.name}")
+            v = given[p.name]
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise SchemaError(f"must be a number, got {v!r}", key=f"params.{p.name}")
+            try:
+                out.append(p.check(v))
+            except ParameterError as exc:
+                raise SchemaError(str(exc), key=f"params.{p.name}") from None
+        return np.array(out, dtype=np.float64)
+
+    @classmethod
+    def _settings_from_json(cls, given: object) -> dict[str, float]:
+        """The saved fixed settings (required for models that have some)."""
+        if not cls.settings_spec:
+            if given is not None:
+                raise SchemaError(f"{cls.name} has no fixed settings", key="settings")
+            return {}
+        if not isinstance(given, Mapping):
+            raise SchemaError(f"must be a JSON object, got {given!r}", key="settings")
+        out: dict[str, float] = {}
+        names = {s.name for s in cls.settings_spec}
+        for name in given:
+            if name not in names:
+                raise SchemaError(f"is not a setting of {cls.name}", key=f"settings.{name}")
+        for spec in cls.settings_spec:
+            if spec.name not in given:
+                raise SchemaError("is missing", key=f"settings.{spec.name}")
+            try:
+                out[spec.name] = spec.check(given[spec.name])
+            except ParameterError as exc:
+                raise SchemaError(str(exc), key=f"settings.{spec.name}") from None
+        return out
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Self:
-        """Load a model saved by :meth:`to_json`."""
-        try:
-            d = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"not valid JSON: {exc}") from None
-        if not isinstance(d, dict):
-            raise SchemaError("expected a JSON object")
-        return cls.from_dict(d)
+        """Load a model saved by :meth:`to_json` (see :meth:`from_dict` for what is checked)."""
+        return cls.from_dict(read_json(text))
 
 
-def load_model(text: str | bytes) -> CLVModel:
-    """Load any saved CLV model from JSON, whatever its class."""
-    from relmark.clv._registry import get_model
+_MAX_DRAWS = 1_000_000
+"""More parameter draws than this is a mistake (and a large allocation)."""
 
+
+def _numeric(values: object) -> bool:
+    """Numbers (not text, booleans or objects) that numpy reads as a float array."""
+    try:
+        arr = np.asarray(values)
+    except (TypeError, ValueError):
+        return False
+    return arr.dtype.kind in "iuf"
+
+
+def read_json(text: object) -> dict[str, Any]:
+    """Parse a saved model's JSON text into a dict (SchemaError for anything else)."""
+    if not isinstance(text, str | bytes | bytearray):
+        raise SchemaError(f"expected JSON text, got {type(text).__name__}")
     try:
         d = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise SchemaError(f"not valid JSON: {exc}") from None
-    if not isinstance(d, dict) or "model" not in d:
-        raise SchemaError("expected a JSON object with a 'model' field")
-    return get_model(str(d["model"])).from_dict(d)
+    if not isinstance(d, dict):
+        raise SchemaError("expected a JSON object")
+    return d
+
+
+def _upgrade_fit_v1(fit: object, pset: ParamSet) -> object:
+    """A fit result saved with schema version 1 (``loglik``, estimates as a list, a stored
+    Jacobian) in the version 2 layout; anything malformed is left for the checks to name."""
+    if not isinstance(fit, Mapping):
+        return fit
+    d = dict(fit)
+    if d.get("param_names") != list(pset.names) or not isinstance(d.get("params"), list):
+        raise SchemaError("does not list this model's parameters", key="fit.param_names")
+    if len(d["params"]) != len(pset):
+        raise SchemaError(f"must hold {len(pset)} estimates", key="fit.params")
+    d["params"] = dict(zip(pset.names, d["params"], strict=True))
+    for old, new in (("loglik", "log_likelihood"), ("loglik_change", "log_likelihood_change")):
+        if old in d:
+            d[new] = d.pop(old)
+    for gone in ("model", "param_names", "jacobian"):
+        d.pop(gone, None)
+    return d

@@ -496,16 +496,16 @@ def fit_mle(
             )
         return FitResult(
             model=model,
-            param_names=pset.names,
+            param_set=pset,
             params_array=theta,
             cov_unconstrained=cov_u,
             jacobian=pset.jacobian(u),
-            loglik=-f * nobs,  # the sum at the estimates, from the last evaluation
+            log_likelihood=-f * nobs,  # the sum at the estimates, from the last evaluation
             nobs=round(nobs),
             n_unique=int(weights.size),
             converged=converged,
             grad_norm=grad_norm,
-            loglik_change=float(decrement),
+            log_likelihood_change=float(decrement),
             n_iter=n_iter,
             n_fev=n_fev,
             message=str(res.message),

@@ -24,7 +24,7 @@ from scipy.special import expit, logit
 from relmark._validation import FloatArray
 from relmark.errors import ParameterError
 
-__all__ = ["Param", "ParamSet"]
+__all__ = ["Param", "ParamSet", "Setting"]
 
 
 @dataclass(frozen=True)
@@ -63,14 +63,20 @@ class Param:
         """Return ``value`` as a float if it lies in the domain, else raise ParameterError."""
         given: object = value
         if isinstance(given, bool | np.bool_ | str | bytes):  # float() would accept them
-            raise ParameterError(f"parameter {self.name}={value!r} is not a number")
+            raise ParameterError(
+                f"parameter {self.name}={value!r} is not a number", argument=self.name
+            )
         try:
             v = float(value)
         except (TypeError, ValueError):
-            raise ParameterError(f"parameter {self.name}={value!r} is not a number") from None
+            raise ParameterError(
+                f"parameter {self.name}={value!r} is not a number", argument=self.name
+            ) from None
         if not (self.lower < v < self.upper) or not math.isfinite(v):
             dom = f"({self.lower:g}, {self.upper:g})"
-            raise ParameterError(f"parameter {self.name}={v!r} is outside its domain {dom}")
+            raise ParameterError(
+                f"parameter {self.name}={v!r} is outside its domain {dom}", argument=self.name
+            )
         return v
 
     def to_unconstrained(self, value: FloatArray | np.float64) -> FloatArray:
@@ -106,6 +112,48 @@ class Param:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A fixed setting of a model: chosen by the user, not estimated (e.g. the ``k`` of an
+    Erlang-k model). It is stored with the model in JSON.
+
+    Parameters
+    ----------
+    name
+        The setting's name.
+    description
+        What it means, in words.
+    default
+        The value used when none is given.
+    low
+        The smallest allowed value (inclusive).
+    whole
+        Whether the value must be a whole number.
+    """
+
+    name: str
+    description: str
+    default: float
+    low: float = 0.0
+    whole: bool = False
+
+    def check(self, value: object) -> float:
+        """``value`` as a float, or a :class:`ParameterError` naming the setting."""
+        if isinstance(value, bool | np.bool_) or not isinstance(
+            value, int | float | np.integer | np.floating
+        ):
+            raise ParameterError(
+                f"setting {self.name}={value!r} is not a number", argument=self.name
+            )
+        v = float(value)
+        if not math.isfinite(v) or v < self.low or (self.whole and v != math.floor(v)):
+            kind = "a whole number" if self.whole else "a finite number"
+            raise ParameterError(
+                f"setting {self.name}={value!r} must be {kind} >= {self.low:g}", argument=self.name
+            )
+        return v
+
+
+@dataclass(frozen=True)
 class ParamSet:
     """The ordered parameters of a model, with vectorised transforms."""
 
@@ -130,7 +178,8 @@ class ParamSet:
             if extra:
                 parts.append(f"unknown {', '.join(extra)}")
             raise ParameterError(
-                f"{model} takes parameters {', '.join(self.names)}: {'; '.join(parts)}"
+                f"{model} takes parameters {', '.join(self.names)}: {'; '.join(parts)}",
+                argument=(missing + extra)[0],
             )
         return np.array([p.check(values[p.name]) for p in self.params], dtype=np.float64)
 

@@ -1,20 +1,25 @@
 """The fit result: what a maximum-likelihood fit knows besides the point estimates.
 
 The vocabulary follows statsmodels: ``params``, ``bse`` (standard errors), ``cov_params``,
-``conf_int(alpha)``, ``loglik``, ``aic``, ``bic``, ``nobs`` and ``summary()``.
+``conf_int(level)``, ``aic``, ``bic``, ``nobs`` and ``summary()``; the log-likelihood is
+``log_likelihood``. A result carries its model's :class:`~relmark.clv.ParamSet`, so intervals
+and summaries need no lookup (they work for a user's own model class too).
 """
 
 from __future__ import annotations
 
 import html
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 from scipy.stats import norm
 
-from relmark._validation import FloatArray, check_level
+from relmark._validation import FloatArray, check_choice, check_level
+from relmark.clv._params import ParamSet
+from relmark.errors import SchemaError
 
 __all__ = ["FitResult"]
 
@@ -27,8 +32,8 @@ class FitResult:
     ----------
     model
         Model name (``"BGNBD"``, ...).
-    param_names
-        Parameter names in order.
+    param_set
+        The model's parameters (names, domains and transforms), as declared by its class.
     params_array
         Maximum-likelihood estimates (natural scale).
     cov_unconstrained
@@ -37,7 +42,7 @@ class FitResult:
     jacobian
         Derivatives of the natural parameters with respect to the unconstrained ones; the delta
         method gives ``cov_params = J cov_unconstrained J``.
-    loglik
+    log_likelihood
         The log-likelihood at the estimates: the true sum over customers, comparable with
         published values.
     nobs
@@ -48,32 +53,39 @@ class FitResult:
         Whether the gradient norm and the predicted log-likelihood change are below tolerance.
     grad_norm
         Max-norm of the log-likelihood gradient on the unconstrained scale at the estimates.
-    loglik_change
+    log_likelihood_change
         The Newton decrement :math:`g^\\top H^{-1} g / 2`: how much the log-likelihood could
         still rise.
     n_iter, n_fev
         Optimiser iterations and function evaluations.
     message
         The optimiser's message.
+    extra
+        Model-specific information (e.g. Gamma-Gamma's ``n_excluded``).
     """
 
     model: str
-    param_names: tuple[str, ...]
+    param_set: ParamSet
     params_array: FloatArray
     cov_unconstrained: FloatArray
     jacobian: FloatArray
-    loglik: float
+    log_likelihood: float
     nobs: int
     n_unique: int
     converged: bool
     grad_norm: float
-    loglik_change: float
+    log_likelihood_change: float
     n_iter: int
     n_fev: int
     message: str
     extra: dict[str, Any] = field(default_factory=dict)
 
     # ----------------------------------------------------------------- vocabulary
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        """Parameter names in order."""
+        return self.param_set.names
+
     @property
     def params(self) -> dict[str, float]:
         """Estimates by name."""
@@ -100,38 +112,48 @@ class FitResult:
     @property
     def aic(self) -> float:
         """Akaike information criterion, :math:`2k - 2\\ell`."""
-        return 2.0 * self.k - 2.0 * self.loglik
+        return 2.0 * self.k - 2.0 * self.log_likelihood
 
     @property
     def bic(self) -> float:
         """Bayesian information criterion, :math:`k \\ln n - 2\\ell`."""
-        return self.k * math.log(self.nobs) - 2.0 * self.loglik
+        return self.k * math.log(self.nobs) - 2.0 * self.log_likelihood
 
     def conf_int(
-        self, alpha: float = 0.05, *, method: Literal["transformed", "wald"] = "transformed"
+        self, level: float = 0.95, *, method: Literal["transformed", "wald"] = "transformed"
     ) -> dict[str, tuple[float, float]]:
-        """Confidence intervals at level ``1 - alpha``.
+        """Confidence intervals of coverage ``level``.
 
         Parameters
         ----------
-        alpha
-            One minus the confidence level.
+        level
+            Coverage, strictly between 0 and 1 (default 0.95).
         method
             ``"transformed"`` (default) builds the Wald interval on the optimiser's unconstrained
             scale (log for positive parameters, logit for probabilities) and maps it back, so the
             interval always lies in the parameter's domain; ``"wald"`` is the symmetric interval
-            :math:`\\hat\\theta \\pm z_{1-\\alpha/2}\\,\\mathrm{se}`.
+            :math:`\\hat\\theta \\pm z_{(1+\\text{level})/2}\\,\\mathrm{se}`.
+
+        Returns
+        -------
+        dict
+            ``(lower, upper)`` by parameter name (NaN when the covariance is not finite).
+
+        Raises
+        ------
+        ArgumentError
+            For a level outside (0, 1) or an unknown method.
         """
-        z = float(norm.ppf(1.0 - check_level(alpha, "alpha") / 2.0))
+        coverage = check_level(level, "level")
+        check_choice(method, "method", ("transformed", "wald"))
+        z = float(norm.ppf(0.5 + coverage / 2.0))
         out: dict[str, tuple[float, float]] = {}
         if method == "wald":
             for name, se in self.bse.items():
                 est = self.params[name]
                 out[name] = (est - z * se, est + z * se)
             return out
-        from relmark.clv._registry import get_model  # local: registry imports models
-
-        spec = get_model(self.model).param_set
+        spec = self.param_set
         u = spec.to_unconstrained(self.params_array)
         se_u = np.sqrt(np.diag(self.cov_unconstrained))
         lo = spec.from_unconstrained(u - z * se_u)
@@ -141,25 +163,37 @@ class FitResult:
         return out
 
     # ----------------------------------------------------------------- display
-    def _rows(self, alpha: float = 0.05) -> list[tuple[str, float, float, float, float]]:
-        ci = self.conf_int(alpha)
+    def _rows(self, level: float = 0.95) -> list[tuple[str, float, float, float, float]]:
+        ci = self.conf_int(level)
         return [(n, self.params[n], self.bse[n], ci[n][0], ci[n][1]) for n in self.param_names]
 
-    def summary(self, alpha: float = 0.05) -> str:
-        """A text table of the estimates, standard errors and intervals, with fit statistics."""
-        level = f"{100 * (1 - alpha):g}%"
+    def summary(self, level: float = 0.95) -> str:
+        """A text table of the estimates, standard errors and intervals, with fit statistics.
+
+        Parameters
+        ----------
+        level
+            Coverage of the intervals (default 0.95).
+
+        Returns
+        -------
+        str
+            The table.
+        """
+        rows = self._rows(level)
+        label = f"{100 * level:g}%"
         head = [
             f"{self.model} maximum-likelihood fit",
             f"  customers: {self.nobs:,}   distinct rows: {self.n_unique:,}",
-            f"  log-likelihood: {self.loglik:,.4f}   AIC: {self.aic:,.2f}   BIC: {self.bic:,.2f}",
+            f"  log-likelihood: {self.log_likelihood:,.4f}   AIC: {self.aic:,.2f}   "
+            f"BIC: {self.bic:,.2f}",
             f"  converged: {'yes' if self.converged else 'NO'}   "
             f"|gradient|: {self.grad_norm:.2e}   iterations: {self.n_iter}",
             "",
-            f"  {'param':<8}{'estimate':>12}{'std err':>12}{'[' + level:>12}{'interval]':>12}",
+            f"  {'param':<8}{'estimate':>12}{'std err':>12}{'[' + label:>12}{'interval]':>12}",
         ]
         body = [
-            f"  {n:<8}{est:>12.4f}{se:>12.4f}{lo:>12.4f}{hi:>12.4f}"
-            for n, est, se, lo, hi in self._rows(alpha)
+            f"  {n:<8}{est:>12.4f}{se:>12.4f}{lo:>12.4f}{hi:>12.4f}" for n, est, se, lo, hi in rows
         ]
         tail = ["", "  Intervals: Wald on the log/logit scale, mapped back."]
         return "\n".join(head + body + tail)
@@ -175,8 +209,8 @@ class FitResult:
         )
         return (
             f"<div><strong>{html.escape(self.model)}</strong> fit on {self.nobs:,} customers; "
-            f"log-likelihood {self.loglik:,.4f}, AIC {self.aic:,.2f}, BIC {self.bic:,.2f}, "
-            f"converged: {'yes' if self.converged else 'no'}"
+            f"log-likelihood {self.log_likelihood:,.4f}, AIC {self.aic:,.2f}, "
+            f"BIC {self.bic:,.2f}, converged: {'yes' if self.converged else 'no'}"
             "<table><thead><tr><th>param</th><th>estimate</th><th>std err</th>"
             "<th>2.5%</th><th>97.5%</th></tr></thead>"
             f"<tbody>{rows}</tbody></table></div>"
@@ -184,19 +218,21 @@ class FitResult:
 
     # ----------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (floats survive a JSON round trip exactly)."""
+        """A JSON-ready dict (floats survive a JSON round trip exactly).
+
+        The estimates are stored here and as the model's ``params``; loading refuses a file
+        where the two disagree (one was edited). The Jacobian is not stored: it follows from
+        the estimates.
+        """
         return {
-            "model": self.model,
-            "param_names": list(self.param_names),
-            "params": [float(v) for v in self.params_array],
+            "params": self.params,
             "cov_unconstrained": [[float(v) for v in row] for row in self.cov_unconstrained],
-            "jacobian": [float(v) for v in self.jacobian],
-            "loglik": self.loglik,
+            "log_likelihood": self.log_likelihood,
             "nobs": self.nobs,
             "n_unique": self.n_unique,
             "converged": self.converged,
             "grad_norm": self.grad_norm,
-            "loglik_change": self.loglik_change,
+            "log_likelihood_change": self.log_likelihood_change,
             "n_iter": self.n_iter,
             "n_fev": self.n_fev,
             "message": self.message,
@@ -204,29 +240,170 @@ class FitResult:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FitResult:
-        """Inverse of :meth:`to_dict`."""
+    def from_dict(
+        cls, d: Mapping[str, Any], *, model: str, param_set: ParamSet, params: FloatArray
+    ) -> FitResult:
+        """Inverse of :meth:`to_dict`, for the model ``model`` at the estimates ``params``.
+
+        Every key is checked (type, range, shape), unknown keys are refused, the estimates
+        stored in the fit must equal ``params`` exactly, and the Jacobian is recomputed from
+        them rather than read.
+
+        Parameters
+        ----------
+        d
+            The ``fit`` object of a saved model.
+        model
+            The model's name.
+        param_set
+            The model's parameters.
+        params
+            The (already validated) estimates, from the saved model's ``params``.
+
+        Returns
+        -------
+        FitResult
+
+        Raises
+        ------
+        SchemaError
+            Naming the key (``"fit.nobs"``, ...) that is missing, unknown, of the wrong type,
+            out of range or of the wrong shape; ``"params.r"`` when the model's ``r`` differs
+            from the fit's estimate (an edited file).
+        """
+        if not isinstance(d, Mapping):
+            raise SchemaError(f"must be a JSON object, got {type(d).__name__}", key="fit")
+        expected = set(_FIT_KEYS)
+        unknown = sorted(set(d) - expected)
+        if unknown:
+            raise SchemaError("is not a key of a fit result", key=f"fit.{unknown[0]}")
+        missing = [key for key in _FIT_KEYS if key not in d]
+        if missing:
+            raise SchemaError("is missing", key=f"fit.{missing[0]}")
+        stored = d["params"]
+        if not isinstance(stored, Mapping) or list(stored) != list(param_set.names):
+            raise SchemaError(
+                f"must map the parameters {', '.join(param_set.names)} to the estimates",
+                key="fit.params",
+            )
+        for name, value in zip(param_set.names, params.tolist(), strict=True):
+            fitted = stored[name]
+            if isinstance(fitted, bool) or not isinstance(fitted, int | float) or fitted != value:
+                raise SchemaError(
+                    f"is {value!r}, but the fit result's estimate is {fitted!r}: the file was "
+                    "edited (refit the model, or drop 'fit' to load the parameters alone)",
+                    key=f"params.{name}",
+                )
+        k = len(param_set)
+        cov = _matrix(d["cov_unconstrained"], k)
+        u = param_set.to_unconstrained(params)
         return cls(
-            model=str(d["model"]),
-            param_names=tuple(d["param_names"]),
-            params_array=np.asarray(d["params"], dtype=np.float64),
-            cov_unconstrained=np.asarray(d["cov_unconstrained"], dtype=np.float64),
-            jacobian=np.asarray(d["jacobian"], dtype=np.float64),
-            loglik=float(d["loglik"]),
-            nobs=int(d["nobs"]),
-            n_unique=int(d["n_unique"]),
-            converged=bool(d["converged"]),
-            grad_norm=float(d["grad_norm"]),
-            loglik_change=float(d["loglik_change"]),
-            n_iter=int(d["n_iter"]),
-            n_fev=int(d["n_fev"]),
-            message=str(d["message"]),
-            extra=dict(d.get("extra", {})),
+            model=model,
+            param_set=param_set,
+            params_array=params,
+            cov_unconstrained=cov,
+            jacobian=param_set.jacobian(u),
+            log_likelihood=_real(d, "log_likelihood", finite=True),
+            nobs=_whole(d, "nobs", minimum=1),
+            n_unique=_whole(d, "n_unique", minimum=1),
+            converged=_flag(d, "converged"),
+            grad_norm=_real(d, "grad_norm", finite=True, low=0.0),
+            log_likelihood_change=_real(d, "log_likelihood_change", finite=False),
+            n_iter=_whole(d, "n_iter", minimum=0),
+            n_fev=_whole(d, "n_fev", minimum=0),
+            message=_text(d, "message"),
+            extra=_object(d, "extra"),
         )
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, FitResult):
             return NotImplemented
-        return self.to_dict() == other.to_dict()
+        return (
+            self.model == other.model
+            and self.param_names == other.param_names
+            and np.array_equal(self.params_array, other.params_array)
+            and self.to_dict() == other.to_dict()
+        )
 
     __hash__ = None  # type: ignore[assignment]
+
+
+_FIT_KEYS = (
+    "params",
+    "cov_unconstrained",
+    "log_likelihood",
+    "nobs",
+    "n_unique",
+    "converged",
+    "grad_norm",
+    "log_likelihood_change",
+    "n_iter",
+    "n_fev",
+    "message",
+    "extra",
+)
+"""The keys of a saved fit result, all required."""
+
+
+def _real(d: Mapping[str, Any], key: str, *, finite: bool, low: float | None = None) -> float:
+    """A JSON number (not a boolean, not text such as ``"NaN"``): finite if asked, never NaN."""
+    v = d[key]
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        raise SchemaError(f"must be a number, got {v!r}", key=f"fit.{key}")
+    x = float(v)
+    if math.isnan(x) or (finite and not math.isfinite(x)):
+        raise SchemaError(f"must be a finite number, got {v!r}", key=f"fit.{key}")
+    if low is not None and x < low:
+        raise SchemaError(f"must be >= {low:g}, got {v!r}", key=f"fit.{key}")
+    return x
+
+
+def _whole(d: Mapping[str, Any], key: str, *, minimum: int) -> int:
+    v = d[key]
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise SchemaError(f"must be a whole number >= {minimum}, got {v!r}", key=f"fit.{key}")
+    return v
+
+
+def _flag(d: Mapping[str, Any], key: str) -> bool:
+    v = d[key]
+    if not isinstance(v, bool):
+        raise SchemaError(f"must be true or false, got {v!r}", key=f"fit.{key}")
+    return v
+
+
+def _text(d: Mapping[str, Any], key: str) -> str:
+    v = d[key]
+    if not isinstance(v, str):
+        raise SchemaError(f"must be text, got {v!r}", key=f"fit.{key}")
+    return v
+
+
+def _object(d: Mapping[str, Any], key: str) -> dict[str, Any]:
+    v = d[key]
+    if not isinstance(v, dict) or not all(isinstance(name, str) for name in v):
+        raise SchemaError(f"must be a JSON object, got {v!r}", key=f"fit.{key}")
+    return dict(v)
+
+
+def _matrix(v: object, k: int) -> FloatArray:
+    """A symmetric k x k covariance of numbers: all finite and positive semi-definite
+    on the diagonal, or all NaN (a fit whose Hessian was not positive definite)."""
+    key = "fit.cov_unconstrained"
+    if not (
+        isinstance(v, list)
+        and len(v) == k
+        and all(isinstance(row, list) and len(row) == k for row in v)
+    ):
+        raise SchemaError(f"must be a {k} x {k} list of lists of numbers", key=key)
+    flat = [x for row in v for x in row]
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in flat):
+        raise SchemaError("must hold numbers only (not text, booleans or null)", key=key)
+    cov = np.array(v, dtype=np.float64)
+    if np.all(np.isnan(cov)):
+        return cov
+    if not np.all(np.isfinite(cov)):
+        raise SchemaError("must be all finite, or all NaN (no standard errors)", key=key)
+    if not np.allclose(cov, cov.T, rtol=1e-9, atol=0.0) or np.any(np.diag(cov) < 0):
+        raise SchemaError("must be symmetric with a non-negative diagonal", key=key)
+    return cov

@@ -10,8 +10,10 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from relmark._validation import FloatArray, as_float_array, broadcast_columns, check_rfm
-from relmark.clv._base import CLVModel, RngLike
+from relmark._validation import FloatArray, broadcast_columns, check_number, check_rfm
+from relmark.clv._base import CLVModel, ModelKind, RngLike
+from relmark.clv._checks import check_array, check_matching
+from relmark.errors import ArgumentError, DataError, ParameterError
 
 __all__ = ["Predictions", "RFMModel", "as_rng", "broadcast_rfm"]
 
@@ -22,10 +24,11 @@ def as_rng(rng: RngLike) -> np.random.Generator:
 
 
 def broadcast_rfm(
-    frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, *, discrete: bool = False
 ) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Validate (frequency, recency, T) for a prediction and broadcast scalars."""
-    if all(isinstance(v, int | float) for v in (frequency, recency, T)):
+    """Validate (frequency, recency, T) for a prediction and broadcast scalars (a DataError
+    naming the column for text, booleans, NaN, ... and inconsistent histories)."""
+    if not discrete and all(type(v) is int or type(v) is float for v in (frequency, recency, T)):
         # one customer (a service's request): validate as Python numbers, no array round trips
         fx, ftx, ft = float(frequency), float(recency), float(T)  # type: ignore[arg-type]
         if (
@@ -36,8 +39,12 @@ def broadcast_rfm(
             and (fx == 0) == (ftx == 0)
         ):
             return np.array([fx]), np.array([ftx]), np.array([ft])
-    x, tx, t = broadcast_columns({"frequency": frequency, "recency": recency, "T": T})
-    return check_rfm(x, tx, t)
+    columns = {"frequency": frequency, "recency": recency, "T": T}
+    for name, values in columns.items():
+        if isinstance(values, bool | np.bool_) or np.asarray(values).dtype.kind == "b":
+            raise DataError("values are booleans, not numbers", column=name)
+    x, tx, t = broadcast_columns(columns)
+    return check_rfm(x, tx, t, discrete=discrete)
 
 
 @dataclass(frozen=True)
@@ -89,17 +96,18 @@ class RFMModel(CLVModel):
     ``simulate``. Discrete-time models override :meth:`_rfm` and :meth:`_horizon`.
     """
 
+    kind: ClassVar[ModelKind] = "purchase"
     data_fields: ClassVar[tuple[str, ...]] = ("frequency", "recency", "T")
     predictions: ClassVar[Predictions]
     discrete: ClassVar[bool] = False
     """Whether time is counted in whole periods (BG/BB, sBG): horizons must be whole numbers."""
 
-    @staticmethod
+    @classmethod
     def _rfm(
-        frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+        cls, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
     ) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Validate and broadcast a prediction's customer histories."""
-        return broadcast_rfm(frequency, recency, T)
+        return broadcast_rfm(frequency, recency, T, discrete=cls.discrete)
 
     def p_alive(
         self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
@@ -111,9 +119,10 @@ class RFMModel(CLVModel):
         self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
     ) -> FloatArray:
         """Expected purchases in the next ``t`` given each customer's history."""
-        return self.predictions.conditional_expected_purchases(
-            self._values, self._horizon(t), *self._rfm(frequency, recency, T)
-        )
+        h = self._horizon(t)
+        x, tx, age = self._rfm(frequency, recency, T)
+        check_matching(h, "t", x.shape[0])
+        return self.predictions.conditional_expected_purchases(self._values, h, x, tx, age)
 
     def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
         """Expected purchases of a new customer by ``t``."""
@@ -121,9 +130,15 @@ class RFMModel(CLVModel):
 
     def prob_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
         """Probability that a new customer makes exactly ``n`` purchases by ``t``."""
-        return self.predictions.prob_purchases(
-            self._values, np.asarray(n, dtype=np.float64), self._horizon(t)
-        )
+        counts = check_array(n, "n", whole=True)
+        h = self._horizon(t)
+        if counts.shape[0] != h.shape[0] and 1 not in (counts.shape[0], h.shape[0]):
+            raise ArgumentError(
+                f"has {counts.shape[0]} values for {h.shape[0]} horizons 't' (give one value, "
+                "or one per horizon)",
+                argument="n",
+            )
+        return self.predictions.prob_purchases(self._values, counts, h)
 
     def dert(
         self,
@@ -133,19 +148,15 @@ class RFMModel(CLVModel):
         T: npt.ArrayLike,
     ) -> FloatArray:
         """Discounted expected residual transactions at ``discount_rate``."""
-        from relmark.errors import DataError, ParameterError
-
         if self.predictions.dert is None:
             raise ParameterError(f"{self.name} has no DERT; use relmark.clv.clv with a horizon")
-        if not discount_rate > 0:
-            raise DataError(f"must be > 0, got {discount_rate}", column="discount_rate")
-        return self.predictions.dert(
-            self._values, float(discount_rate), *self._rfm(frequency, recency, T)
-        )
+        rate = check_number(discount_rate, "discount_rate", low=0.0, low_open=True)
+        return self.predictions.dert(self._values, rate, *self._rfm(frequency, recency, T))
 
     def simulate(self, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
         """Simulate customers observed for ``T``."""
-        return self.predictions.simulate(self._values, T, rng=rng)
+        ages = check_array(T, "T", whole=self.discrete)
+        return self.predictions.simulate(self._values, ages, rng=rng)
 
     @classmethod
     def _validate_data(
@@ -153,15 +164,7 @@ class RFMModel(CLVModel):
     ) -> tuple[FloatArray, ...]:
         return check_rfm(arrays["frequency"], arrays["recency"], arrays["T"], labels=labels)
 
-    @staticmethod
-    def _horizon(t: npt.ArrayLike) -> FloatArray:
-        """Validate a prediction horizon: finite and >= 0."""
-        value: object = t
-        if isinstance(value, int | float) and math.isfinite(value) and value >= 0:
-            return np.array([float(value)])
-        h = as_float_array(t, "t")
-        if np.any(h < 0):
-            from relmark.errors import DataError
-
-            raise DataError("a horizon must be >= 0", column="t")
-        return h
+    @classmethod
+    def _horizon(cls, t: npt.ArrayLike, name: str = "t") -> FloatArray:
+        """Validate a prediction horizon: finite numbers >= 0 (whole in discrete time)."""
+        return check_array(t, name, whole=cls.discrete)

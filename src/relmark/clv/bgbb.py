@@ -32,14 +32,12 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, gammaln, logsumexp
 
-from relmark._validation import FloatArray, as_float_array, broadcast_columns, check_rfm
+from relmark._validation import FloatArray, check_rfm
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
-from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1
-from relmark.errors import DataError
 
 __all__ = [
     "BGBB",
@@ -203,7 +201,6 @@ def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> di
     return {"frequency": x, "recency": tx, "T": n, "alive": alive.astype(np.float64)}
 
 
-@register
 class BGBB(RFMModel):
     """The BG/BB model with parameters ``alpha, beta, gamma, delta``; ``T`` counts
     opportunities.
@@ -233,17 +230,3 @@ class BGBB(RFMModel):
     @classmethod
     def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
         return np.array([1.0, 1.0, 1.0, 3.0])
-
-    @staticmethod
-    def _rfm(
-        frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
-    ) -> tuple[FloatArray, FloatArray, FloatArray]:
-        x, tx, n = broadcast_columns({"frequency": frequency, "recency": recency, "T": T})
-        return check_rfm(x, tx, n, discrete=True)
-
-    @staticmethod
-    def _horizon(t: npt.ArrayLike) -> FloatArray:
-        h = as_float_array(np.atleast_1d(t), "t")
-        if np.any((h < 0) | (h != np.round(h))):
-            raise DataError("a horizon is a whole number of opportunities >= 0", column="t")
-        return h

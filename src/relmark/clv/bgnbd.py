@@ -54,9 +54,9 @@ from scipy.special import (
 
 from relmark._validation import FloatArray
 from relmark.clv._base import RngLike
+from relmark.clv._checks import frequency_grid
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
-from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1, warn_nonfinite
 from relmark.clv._tabulate import tabulate
@@ -91,14 +91,14 @@ def _x_tables(
     """Terms that depend on the data only through the integer frequency, tabulated once.
 
     ``gammaln``, ``betaln`` and ``digamma`` of ``r + x``, ``b + x`` ... are evaluated on the
-    distinct frequencies ``0..max(x)`` and gathered, which is far cheaper than evaluating them
-    per customer. Returns the gather index, the grid, ``log(a/(b+x-1+shift))`` (``-inf`` at
-    x = 0 for BG/NBD) and the x-dependent part of the log-likelihood. ``shift = 1`` gives
-    MBG/NBD, where dropout is also possible right after the first purchase.
+    distinct frequencies (:func:`~relmark.clv._checks.frequency_grid`) and gathered, which is
+    far cheaper than evaluating them per customer. Returns the gather index, the grid,
+    ``log(a/(b+x-1+shift))`` (``-inf`` at x = 0 for BG/NBD) and the x-dependent part of the
+    log-likelihood. ``shift = 1`` gives MBG/NBD, where dropout is also possible right after
+    the first purchase.
     """
     r, _, a, b = params
-    xi = x.astype(np.intp)
-    grid = np.arange(int(xi.max(initial=0)) + 1, dtype=np.float64)
+    xi, grid = frequency_grid(x)
     pos = (grid > 0) | (shift > 0)
     b_x1 = np.where(pos, b + grid - 1.0 + shift, 1.0)
     log_ab = np.where(pos, np.log(a) - np.log(b_x1), -np.inf)
@@ -568,7 +568,6 @@ def simulate_beta_geometric(
     return {"frequency": x, "recency": tx, "T": T_arr, "alive": alive.astype(np.float64)}
 
 
-@register
 class BGNBD(RFMModel):
     """The BG/NBD model (Fader, Hardie & Lee 2005) with parameters ``r, alpha, a, b``.
 

@@ -41,10 +41,10 @@ import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
 from relmark._validation import FloatArray, _offending, broadcast_columns
-from relmark.clv._base import CLVModel, RngLike, customer_labels
+from relmark.clv._base import CLVModel, ModelKind, RngLike, customer_labels
+from relmark.clv._checks import frequency_grid
 from relmark.clv._engine import Likelihood, SharedTerms
 from relmark.clv._params import Param, ParamSet
-from relmark.clv._registry import register
 from relmark.clv._rfm import as_rng
 from relmark.errors import DataError, ParameterError
 
@@ -69,11 +69,11 @@ PARAMS = ParamSet(
 def _prepare(
     frequency: FloatArray, monetary_value: FloatArray
 ) -> tuple[tuple[FloatArray], tuple[npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray]]:
-    r"""The frequencies ``0..max x`` (whose terms are tabulated once per evaluation) and, per
-    row, the index of its frequency, ``x``, :math:`\ln\bar z` and :math:`x\bar z` (constant
-    during a fit, so a fit computes them once)."""
-    xi = frequency.astype(np.intp)
-    grid = np.arange(int(xi.max(initial=0)) + 1, dtype=np.float64)
+    r"""The grid of frequencies (:func:`~relmark.clv._checks.frequency_grid`; its terms are
+    tabulated once per evaluation) and, per row, the index of its frequency, ``x``,
+    :math:`\ln\bar z` and :math:`x\bar z` (constant during a fit, so a fit computes them
+    once)."""
+    xi, grid = frequency_grid(frequency)
     return (grid,), (xi, frequency, np.log(monetary_value), frequency * monetary_value)
 
 
@@ -83,12 +83,13 @@ def _x_table(params: FloatArray, grid: FloatArray) -> FloatArray:
     ``x = 0``, which carries no spend)."""
     p, q = float(params[0]), float(params[1])
     out = np.zeros((grid.shape[0], 3))
-    pg = p * grid[1:]
-    log_grid = np.log(grid[1:])
+    pos = grid > 0
+    pg = p * grid[pos]
+    log_grid = np.log(grid[pos])
     psi = digamma(pg + q)
-    out[1:, 0] = gammaln(pg + q) - gammaln(pg) + pg * log_grid
-    out[1:, 1] = psi - digamma(pg) + log_grid
-    out[1:, 2] = psi - digamma(q)
+    out[pos, 0] = gammaln(pg + q) - gammaln(pg) + pg * log_grid
+    out[pos, 1] = psi - digamma(pg) + log_grid
+    out[pos, 2] = psi - digamma(q)
     return out
 
 
@@ -194,7 +195,6 @@ def simulate(
     return {"frequency": x, "monetary_value": np.where(x > 0, mean, 0.0)}
 
 
-@register
 class GammaGamma(CLVModel):
     """The Gamma-Gamma spend model with parameters ``p, q, gamma``.
 
@@ -212,6 +212,7 @@ class GammaGamma(CLVModel):
     """
 
     name: ClassVar[str] = "GammaGamma"
+    kind: ClassVar[ModelKind] = "spend"
     param_set: ClassVar[ParamSet] = PARAMS
     data_fields: ClassVar[tuple[str, ...]] = ("frequency", "monetary_value")
     likelihood: ClassVar[Likelihood] = Likelihood(
@@ -254,6 +255,7 @@ class GammaGamma(CLVModel):
         start: Mapping[str, float] | None = None,
         compress: bool | None = None,
         time_unit: str | None = None,
+        settings: Mapping[str, float] | None = None,
         **columns: npt.ArrayLike | None,
     ) -> Self:
         """Fit on the repeat buyers (``frequency > 0``) of ``data``; see :meth:`CLVModel.fit`.
@@ -284,6 +286,7 @@ class GammaGamma(CLVModel):
                 start=start,
                 compress=compress,
                 time_unit=time_unit if time_unit is not None else getattr(data, "time_unit", None),
+                settings=settings,
             )
         except ParameterError as exc:
             raise ParameterError(

@@ -31,7 +31,6 @@ from relmark._validation import FloatArray
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import ParamSet
-from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel
 from relmark.clv.bgnbd import (
     PARAMS,
@@ -145,7 +144,6 @@ def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> di
     return simulate_beta_geometric(params, T, rng=rng, drop_after_first=True)
 
 
-@register
 class MBGNBD(RFMModel):
     """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007) with ``r, alpha, a, b``.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from relmark.clv._base import CLVModel
-from relmark.clv._registry import get_model
+from relmark.clv._registry import MODELS
 from relmark.errors import SchemaError
 
 __all__ = ["LIFETIMES_NAMES", "from_lifetimes"]
@@ -67,4 +67,4 @@ def from_lifetimes(fitter: object, *, time_unit: str | None = None) -> CLVModel:
         raise SchemaError(f"this {cls_name} has no params_: fit it first")
     model_name, names = LIFETIMES_NAMES[cls_name]
     values = {ours: float(params[theirs]) for theirs, ours in names.items()}
-    return get_model(model_name)(**values).with_time_unit(time_unit)
+    return MODELS[model_name](**values).with_time_unit(time_unit)

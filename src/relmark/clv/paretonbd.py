@@ -58,7 +58,6 @@ from relmark._validation import FloatArray
 from relmark.clv._base import RngLike, decode_key, integer_key
 from relmark.clv._engine import Likelihood, SharedTerms
 from relmark.clv._params import Param, ParamSet
-from relmark.clv._registry import register
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1, warn_nonfinite
 from relmark.clv._tabulate import MIN_ROWS, tabulate
@@ -653,7 +652,6 @@ def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> di
     return {"frequency": x, "recency": tx, "T": T_arr, "alive": (life > T_arr).astype(np.float64)}
 
 
-@register
 class ParetoNBD(RFMModel):
     """The Pareto/NBD model with parameters ``r, alpha, s, beta``.
 

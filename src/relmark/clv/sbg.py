@@ -40,11 +40,11 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, digamma
 
-from relmark._validation import FloatArray, _offending, as_float_array
-from relmark.clv._base import CLVModel, RngLike
+from relmark._validation import FloatArray, _offending, as_float_array, check_count, check_number
+from relmark.clv._base import CLVModel, ModelKind, RngLike
+from relmark.clv._checks import check_array, check_matching
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
-from relmark.clv._registry import register
 from relmark.clv._rfm import as_rng
 from relmark.clv._special import hyp2f1
 from relmark.errors import DataError
@@ -169,7 +169,6 @@ def simulate(
     return {"lifetime": np.minimum(life, float(n_periods)), "churned": churned}
 
 
-@register
 class SBG(CLVModel):
     """The shifted-beta-geometric retention model with parameters ``alpha, beta``.
 
@@ -183,6 +182,7 @@ class SBG(CLVModel):
     """
 
     name: ClassVar[str] = "SBG"
+    kind: ClassVar[ModelKind] = "retention"
     param_set: ClassVar[ParamSet] = PARAMS
     data_fields: ClassVar[tuple[str, ...]] = ("lifetime", "churned")
     likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad)
@@ -216,34 +216,38 @@ class SBG(CLVModel):
         )
 
     def survival(self, t: npt.ArrayLike) -> FloatArray:
-        """Share of a new cohort still active after ``t`` periods; see :func:`survival`."""
-        return survival(self._values, as_float_array(np.atleast_1d(t), "t"))
+        """Share of a new cohort still active after ``t`` periods (whole numbers >= 0); see
+        :func:`survival`."""
+        return survival(self._values, check_array(t, "t", whole=True))
 
     def retention(self, t: npt.ArrayLike) -> FloatArray:
-        """Retention rate in period ``t``; see :func:`retention`."""
-        return retention(self._values, as_float_array(np.atleast_1d(t), "t"))
+        """Retention rate in period ``t`` (whole numbers >= 1); see :func:`retention`."""
+        return retention(self._values, check_array(t, "t", low=1.0, whole=True))
 
     def prob_churn_at(self, t: npt.ArrayLike) -> FloatArray:
-        """:math:`P(T = t)`, the probability that a new customer churns at period ``t``."""
-        tt = as_float_array(np.atleast_1d(t), "t")
+        """:math:`P(T = t)`, the probability that a new customer churns at period ``t >= 1``."""
+        tt = check_array(t, "t", low=1.0, whole=True)
         return np.exp(loglik(self._values, tt, np.ones_like(tt)))
 
     def conditional_survival(self, t: npt.ArrayLike, renewals: npt.ArrayLike) -> FloatArray:
         """Probability that a customer who has renewed ``renewals`` times is still active
         ``t`` periods later: :math:`S(n+t)/S(n)`."""
-        tt = as_float_array(np.atleast_1d(t), "t")
-        n = as_float_array(np.atleast_1d(renewals), "renewals")
+        tt = check_array(t, "t", whole=True)
+        n = check_array(renewals, "renewals", whole=True)
+        if n.shape[0] != 1:
+            check_matching(tt, "t", n.shape[0])
         out: FloatArray = survival(self._values, n + tt) / survival(self._values, n)
         return out
 
     def discounted_expected_lifetime(self, discount_rate: float) -> float:
-        """DEL of a new customer; see :func:`discounted_expected_lifetime`."""
+        """DEL of a new customer at ``discount_rate`` per period (> 0); see
+        :func:`discounted_expected_lifetime`."""
         return discounted_expected_lifetime(self._values, _check_rate(discount_rate))
 
     def derl(self, discount_rate: float, renewals: npt.ArrayLike) -> FloatArray:
         """DERL of customers who have renewed ``renewals`` times; see :func:`derl`."""
-        n = as_float_array(np.atleast_1d(renewals), "renewals")
-        return derl(self._values, _check_rate(discount_rate), n)
+        rate = _check_rate(discount_rate)
+        return derl(self._values, rate, check_array(renewals, "renewals", whole=True))
 
     def residual_value(
         self,
@@ -263,18 +267,24 @@ class SBG(CLVModel):
         discount_rate
             Discount rate per period.
         """
-        counts = as_float_array(active_by_renewals, "active_by_renewals")
+        counts = check_array(active_by_renewals, "active_by_renewals")
+        value = check_number(value_per_period, "value_per_period")
         n = np.arange(counts.shape[0], dtype=np.float64)
-        return float(value_per_period * counts @ self.derl(discount_rate, n))
+        return float(value * counts @ self.derl(discount_rate, n))
 
     def simulate(
         self, n_customers: int, n_periods: int, *, rng: RngLike = None
     ) -> dict[str, FloatArray]:
         """Simulate lifetimes; see :func:`simulate`."""
-        return simulate(self._values, n_customers, n_periods, rng=rng)
+        return simulate(
+            self._values,
+            check_count(n_customers, "n_customers", minimum=1),
+            check_count(n_periods, "n_periods", minimum=1),
+            rng=rng,
+        )
 
 
-def _check_rate(d: float) -> float:
-    if not d > 0:
-        raise DataError(f"the discount rate must be > 0, got {d}", column="discount_rate")
-    return float(d)
+def _check_rate(d: object) -> float:
+    """A discount rate per period: finite and > 0 (at 0 the discounted lifetime may be
+    infinite)."""
+    return check_number(d, "discount_rate", low=0.0, low_open=True)

@@ -31,10 +31,17 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from relmark._validation import FloatArray, as_float_array, broadcast_columns
+from relmark._validation import (
+    FloatArray,
+    as_float_array,
+    broadcast_columns,
+    check_count,
+    check_level,
+    check_number,
+)
 from relmark.clv._base import CLVModel, Interval, RngLike
 from relmark.clv._rfm import RFMModel
-from relmark.errors import DataError, ParameterError
+from relmark.errors import ArgumentError, DataError, ParameterError
 
 __all__ = ["PERIOD_LENGTH", "clv", "clv_from_dert", "clv_interval", "score"]
 
@@ -115,13 +122,15 @@ def clv(
     >>> [round(float(v), 2) for v in clv(bg, gg, [0, 2], [0, 30.43], [38.86, 38.86], [0, 22.35])]
     [8.37, 36.29]
     """
+    _check_models(purchases, spend)
     times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
+    chunk_size = check_count(chunk_size, "chunk_size", minimum=1)
     if isinstance(purchases, RFMModel):
         # validate once, then one weighted sum over horizons per chunk of customers
         x, tx, t = purchases._rfm(frequency, recency, T)
         horizons = _checked_horizons(purchases, times)
         one: object = monetary_value  # (ArrayLike's numbers are not seen as int | float)
-        if x.shape == (1,) and isinstance(one, int | float):
+        if x.shape == (1,) and isinstance(one, int | float) and not isinstance(one, bool):
             # one customer (a service's request): no chunks, the spend as a Python number
             value = _spend(spend, float(x[0]), float(one))
             return value * purchases.predictions.weighted_purchases(
@@ -170,12 +179,13 @@ def _horizon_weights(
 ) -> tuple[FloatArray, FloatArray]:
     """Period ends and the weights ``w_k`` with ``CLV = E[Z] sum_k w_k E[Y(t_k)]``."""
     length = _period_length(purchases, period_length)
-    if isinstance(periods, bool) or not isinstance(periods, int | np.integer) or periods < 1:
-        raise DataError(f"periods must be a whole number >= 1, got {periods!r}", column="periods")
-    if not -1 < discount_rate < math.inf:
-        raise DataError(
-            f"discount_rate must be finite and > -1, got {discount_rate}", column="discount_rate"
+    periods = check_count(periods, "periods", minimum=1)
+    if periods > _MAX_PERIODS:
+        raise ArgumentError(
+            f"must be at most {_MAX_PERIODS:,} (a horizon of that many periods), got {periods}",
+            argument="periods",
         )
+    discount_rate = check_number(discount_rate, "discount_rate", low=-1.0, low_open=True)
     k = np.arange(1.0, periods + 1.0)
     discount = (1.0 + discount_rate) ** -k
     # sum_k d_k (E_k - E_{k-1}) = sum_k E_k (d_k - d_{k+1}), with d_{K+1} = 0
@@ -191,11 +201,11 @@ def _checked_horizons(purchases: RFMModel, times: FloatArray) -> FloatArray:
         return times
     try:
         return purchases._horizon(times)
-    except DataError:
-        raise DataError(
+    except ArgumentError:
+        raise ArgumentError(
             f"{purchases.name} counts time in whole periods: the period length must be a whole "
             f"number, got {times[0]}",
-            column="period_length",
+            argument="period_length",
         ) from None
 
 
@@ -230,10 +240,10 @@ def score(
     >>> [round(float(v), 3) for v in out["expected_purchases"]], sorted(out)
     ([0.195, 1.226], ['clv', 'expected_purchases', 'expected_spend', 'p_alive'])
     """
+    _check_models(purchases, spend, rfm=True)
+    chunk_size = check_count(chunk_size, "chunk_size", minimum=1)
     x, tx, t = purchases._rfm(frequency, recency, T)
-    h = purchases._horizon(horizon)
-    if h.shape != (1,):
-        raise DataError("horizon must be one number", column="horizon")
+    h = purchases._horizon(check_number(horizon, "horizon", low=0.0), "horizon")
     if spend is not None:
         if monetary_value is None:
             raise DataError("a spend model needs monetary_value", column="monetary_value")
@@ -265,17 +275,13 @@ def score(
 
 def _period_length(purchases: object, period_length: float | None) -> float:
     if period_length is not None:
-        if not 0 < period_length < math.inf:
-            raise DataError(
-                f"period_length must be finite and > 0, got {period_length}",
-                column="period_length",
-            )
-        return float(period_length)
+        return check_number(period_length, "period_length", low=0.0, low_open=True)
     unit = getattr(purchases, "time_unit", None)
     if unit not in PERIOD_LENGTH:
-        raise DataError(
+        raise ArgumentError(
             f"the purchase model's time unit is {unit!r}: pass period_length (the length of one "
-            "period in the model's time unit), or set it with model.with_time_unit('W')"
+            "period in the model's time unit), or set it with model.with_time_unit('W')",
+            argument="period_length",
         )
     return PERIOD_LENGTH[str(unit)]
 
@@ -301,9 +307,11 @@ def clv_from_dert(
             f"{type(purchases).__name__} has no dert (discounted residual "
             "transactions); use clv() with a horizon instead"
         )
-    x = as_float_array(np.atleast_1d(frequency), "frequency")
-    m = as_float_array(np.atleast_1d(monetary_value), "monetary_value")
-    dert = np.asarray(purchases.dert(discount_rate, x, recency, T), dtype=np.float64)
+    _check_models(purchases, spend, rfm=True)
+    rate = check_number(discount_rate, "discount_rate", low=0.0, low_open=True)
+    x, tx, t = purchases._rfm(frequency, recency, T)
+    m = _matching(monetary_value, x)
+    dert = np.asarray(purchases.dert(rate, x, tx, t), dtype=np.float64)
     return _spend(spend, x, m) * dert
 
 
@@ -315,17 +323,55 @@ def clv_interval(
     T: npt.ArrayLike,
     monetary_value: npt.ArrayLike,
     *,
-    alpha: float = 0.05,
+    level: float = 0.95,
     n_draws: int = 200,
     rng: RngLike = None,
     **options: Any,
 ) -> Interval:
-    """:func:`clv` with a ``1 - alpha`` interval from both models' parameter uncertainty.
+    """:func:`clv` with an interval of coverage ``level`` from both models' parameter
+    uncertainty.
 
     Parameters are drawn independently for the two models from their estimates' asymptotic
     distributions (the purchase and spend likelihoods are separate, so their estimates are
     independent); the interval is the quantiles of CLV over the draws.
+
+    Parameters
+    ----------
+    purchases, spend
+        Fitted purchase and spend models (their fit results give the covariances).
+    frequency, recency, T, monetary_value
+        Per-customer history, as for :func:`clv`.
+    level
+        Coverage of the interval, strictly between 0 and 1 (default 0.95).
+    n_draws
+        Parameter draws per model (a whole number >= 2).
+    rng
+        Random generator or seed.
+    **options
+        ``periods``, ``period_length``, ``discount_rate``, ``chunk_size`` of :func:`clv`.
+
+    Returns
+    -------
+    Interval
+        ``(estimate, lower, upper)`` per customer, with ``lower <= upper``.
+
+    Raises
+    ------
+    ArgumentError
+        For a level outside (0, 1), a bad ``n_draws``, or an option :func:`clv` refuses.
+    ModelNotFittedError
+        For a model without a fit result (or without a finite covariance).
     """
+    coverage = check_level(level, "level")
+    n_draws = check_count(n_draws, "n_draws", minimum=2)
+    unknown = set(options) - {"periods", "period_length", "discount_rate", "chunk_size"}
+    if unknown:
+        raise ArgumentError(
+            "clv_interval takes periods, period_length, discount_rate and chunk_size as "
+            "options of clv()",
+            argument=sorted(unknown)[0],
+        )
+    _check_models(purchases, spend)
     gen = np.random.default_rng(rng)
     est = clv(purchases, spend, frequency, recency, T, monetary_value, **options)  # type: ignore[arg-type]
     p_draws = purchases.sample_params(n_draws, rng=gen)
@@ -344,5 +390,31 @@ def clv_interval(
             for pd_, sd_ in zip(p_draws, s_draws, strict=True)
         ]
     )
-    lo, hi = np.quantile(sims, [alpha / 2, 1 - alpha / 2], axis=0)
+    tail = (1.0 - coverage) / 2.0
+    lo, hi = np.quantile(sims, [tail, 1.0 - tail], axis=0)
     return Interval((est, np.asarray(lo, np.float64), np.asarray(hi, np.float64)))
+
+
+_MAX_PERIODS = 100_000
+"""More periods than this in a CLV horizon is a mistake (and a large allocation)."""
+
+
+def _check_models(purchases: object, spend: object, *, rfm: bool = False) -> None:
+    """The purchase and spend models are models (an ArgumentError naming the one that is not)."""
+    if rfm and not isinstance(purchases, RFMModel):
+        raise ArgumentError(
+            f"must be a relmark purchase model (BGNBD, ParetoNBD, ...), got "
+            f"{type(purchases).__name__}",
+            argument="purchases",
+        )
+    if not callable(getattr(purchases, "conditional_expected_purchases", None)):
+        raise ArgumentError(
+            f"must be a purchase model with conditional_expected_purchases, got "
+            f"{type(purchases).__name__}",
+            argument="purchases",
+        )
+    if spend is not None and not callable(getattr(spend, "expected_spend", None)):
+        raise ArgumentError(
+            f"must be a spend model with expected_spend (GammaGamma), got {type(spend).__name__}",
+            argument="spend",
+        )
