@@ -68,9 +68,8 @@ table = calibration_holdout_table(models, summary)
 plot_calibration_holdout(table)
 
 # %%
-period, chi_square, p_value = period_transactions(models["BGNBD"], summary)
-print(f"chi-square {chi_square:.1f}, p = {p_value:.3f}")
-plot_period_transactions(period)
+# the figure takes what the diagnostic returns: (table, chi-square, p-value)
+plot_period_transactions(period_transactions(models["BGNBD"], summary))
 
 # %% [markdown]
 # Who is still alive? P(alive) falls fast for frequent buyers who have gone quiet.

@@ -57,18 +57,18 @@ pd.DataFrame(
 # Forecast of the stage mix and the long-run distribution:
 
 # %%
-from matplotlib.figure import Figure
+import matplotlib.pyplot as plt
 
 now = np.bincount(panel[:, -1][panel[:, -1] >= 0], minlength=3)
 mix = forecast(est.matrix, now / now.sum(), 8)
 print("stationary:", stationary_distribution(est.matrix).round(3))
-fig = Figure(figsize=(7, 4))
-ax = fig.add_subplot()
+fig, ax = plt.subplots(figsize=(7, 4))
 ax.stackplot(np.arange(9), mix.T, labels=states)
 ax.set_xlabel("quarters ahead")
 ax.set_ylabel("share of customers")
+ax.set_title("Forecast stage mix (share of customers, by quarter)")
 ax.legend(loc="upper right")
-fig
+plt.show()
 
 # %% [markdown]
 # Value: an active customer earns $10 of margin a quarter minus $1 of marketing; lapsing and

@@ -16,7 +16,7 @@
 # September 1997.
 
 # %%
-from matplotlib.figure import Figure
+import matplotlib.pyplot as plt
 
 from relmark.datasets import load_cdnow_transactions
 from relmark.view import migration, propose_actions, relationship_view
@@ -30,11 +30,11 @@ view.table.head()
 
 # %%
 by_segment = view.value_by("segment")
-fig = Figure(figsize=(7, 4))
-ax = fig.add_subplot()
+fig, ax = plt.subplots(figsize=(7, 4))
 ax.barh(by_segment.index, by_segment["clv"])
 ax.set_xlabel("expected 12-month CLV ($)")
-fig
+ax.set_title("Expected 12-month CLV by RFM segment ($)")
+plt.show()
 
 # %% [markdown]
 # What to do, customer by customer (Kotler's level, next contact, whether offers pay):

@@ -82,14 +82,14 @@ value = s.frequency * s.monetary_value
 print(pd.Series(customer_pyramid(value)).value_counts())
 print(f"Gini of repeat spend: {gini(value):.3f}")
 
-from matplotlib.figure import Figure
+import matplotlib.pyplot as plt
 
 x, y = lorenz_curve(value)
-fig = Figure(figsize=(5, 5))
-ax = fig.add_subplot()
+fig, ax = plt.subplots(figsize=(5, 5))
 ax.plot(x, y, label="CDNOW customers")
 ax.plot([0, 1], [0, 1], "k:", label="equality")
 ax.set_xlabel("share of customers (ascending value)")
 ax.set_ylabel("share of repeat spend")
+ax.set_title(f"Lorenz curve of repeat spend (Gini {gini(value):.2f})")
 ax.legend()
-fig
+plt.show()
