@@ -159,7 +159,7 @@ def section_models(d: DemoData) -> str:
     parts = ["## Fitted models (calibration period)"]
     for name, model in [*d.purchase_models.items(), ("GammaGamma", d.spend)]:
         fit = model.fit_result
-        ci = fit.conf_int(0.05)
+        ci = fit.conf_int(0.95)
         frame = pd.DataFrame(
             {
                 "estimate": [fit.params[p] for p in fit.param_names],
@@ -174,8 +174,9 @@ def section_models(d: DemoData) -> str:
         zero = fit.extra.get("n_zero_spend", 0)
         note = f" ({zero} repeat buyers with zero mean spend left out)" if zero else ""
         parts.append(
-            f"### {name}\n\n{fit.nobs:,} customers{note}, log-likelihood {fit.loglik:,.1f}, "
-            f"AIC {fit.aic:,.1f}, converged: {'yes' if fit.converged else 'NO'}\n\n" + _table(frame)
+            f"### {name}\n\n{fit.nobs:,} customers{note}, "
+            f"log-likelihood {fit.log_likelihood:,.1f}, AIC {fit.aic:,.1f}, "
+            f"converged: {'yes' if fit.converged else 'NO'}\n\n" + _table(frame)
         )
     return "\n\n".join(parts)
 
