@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+dask = pytest.importorskip("dask")
 dd = pytest.importorskip("dask.dataframe")
 distributed = pytest.importorskip("distributed")
 
@@ -51,8 +52,8 @@ def test_summary_fit_and_scores_equal_the_in_memory_results(client: object) -> N
     distributed_fit = rdask.fit(BGNBD, dframe)
     memory_fit = BGNBD.fit(local)
     np.testing.assert_allclose(distributed_fit.params_array, memory_fit.params_array, rtol=1e-6)
-    assert distributed_fit.fit_result.loglik == pytest.approx(
-        memory_fit.fit_result.loglik, rel=1e-12
+    assert distributed_fit.fit_result.log_likelihood == pytest.approx(
+        memory_fit.fit_result.log_likelihood, rel=1e-12
     )
 
     spend = GammaGamma(p=6.25, q=3.74, gamma=15.44)
@@ -103,3 +104,110 @@ def test_every_path_gives_the_same_answers(client: object) -> None:
         plain.conditional_expected_purchases(39, s.frequency, s.recency, s.T),
         rtol=1e-13,
     )
+
+
+# ---------------------------------------------------------------------------- bad input
+def _log(**columns: object) -> pd.DataFrame:
+    base: dict[str, object] = {
+        "customer_id": ["a", "a", "b", "c"],
+        "date": pd.to_datetime(["2024-01-01", "2024-01-09", "2024-01-03", "2024-01-05"]),
+        "amount": [10.0, 20.0, 5.0, 7.0],
+    }
+    base.update(columns)
+    return pd.DataFrame({k: v for k, v in base.items() if v is not None})
+
+
+BAD_LOGS: list[tuple[str, dict[str, object], dict[str, object], str]] = [
+    ("missing column", {"amount": None}, {}, "'amount'"),
+    ("float ids", {"customer_id": [1.0, 1.0, 7.0, 8.0]}, {}, "'customer_id'"),
+    ("bool ids", {"customer_id": [True, True, False, True]}, {}, "'customer_id'"),
+    ("numeric dates", {"date": [45292, 45300, 45294, 45296]}, {}, "'date': dates are numbers"),
+    ("text dates", {"date": ["2024-01-01"] * 4}, {}, "'date'"),
+    ("text amounts", {"amount": ["10", "20", "5", "7"]}, {}, "'amount'"),
+    ("missing id", {"customer_id": ["a", None, "b", "c"]}, {}, "missing customer ids"),
+    (
+        "missing date",
+        {"date": pd.to_datetime(pd.Series(["2024-01-01", None, "2024-01-03", "2024-01-05"]))},
+        {},
+        "missing dates",
+    ),
+    ("negative amount", {"amount": [10.0, -20.0, 5.0, 7.0]}, {}, "negative amounts"),
+    ("infinite amount", {"amount": [10.0, 20.0, np.inf, 7.0]}, {}, "infinite amounts"),
+    ("NaN amount", {"amount": [np.nan, 20.0, 5.0, 7.0]}, {}, "'amount'"),
+    (
+        "two problems in one error",
+        {"customer_id": ["a", None, "b", "c"], "amount": [10.0, 20.0, -5.0, 7.0]},
+        {},
+        "2 problems",
+    ),
+    ("after the end", {}, {"observation_end": "2024-01-04"}, "end of observation"),
+]
+
+
+@pytest.mark.parametrize(
+    ("columns", "options", "words"), [c[1:] for c in BAD_LOGS], ids=[c[0] for c in BAD_LOGS]
+)
+def test_bad_logs_are_data_errors_as_in_memory(
+    columns: dict[str, object], options: dict[str, object], words: str
+) -> None:
+    from relmark.errors import DataError
+
+    ddf = dd.from_pandas(_log(**columns), npartitions=2)
+    with dask.config.set(scheduler="synchronous"), pytest.raises(DataError) as err:
+        rdask.summarize(ddf, monetary_value="amount", **options)  # type: ignore[arg-type]
+    assert words in str(err.value)
+
+
+def test_rows_are_named_by_their_labels() -> None:
+    from relmark.errors import DataError
+
+    ddf = dd.from_pandas(_log(amount=[10.0, -20.0, 5.0, -7.0]), npartitions=2)
+    with dask.config.set(scheduler="synchronous"), pytest.raises(DataError) as err:
+        rdask.summarize(ddf, monetary_value="amount")
+    assert err.value.column == "amount"
+    assert err.value.rows == (1, 3)
+    assert err.value.count == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "argument"),
+    [
+        ({"time_unit": "weeks"}, "time_unit"),
+        ({"time_unit": "d"}, "time_unit"),
+        ({"freq_multiplier": 0}, "freq_multiplier"),
+        ({"freq_multiplier": -7}, "freq_multiplier"),
+        ({"freq_multiplier": float("nan")}, "freq_multiplier"),
+        ({"freq_multiplier": True}, "freq_multiplier"),
+        ({"freq_multiplier": "7"}, "freq_multiplier"),
+        ({"observation_end": "soon"}, "observation_end"),
+    ],
+)
+def test_bad_arguments_are_argument_errors_naming_them(
+    options: dict[str, object], argument: str
+) -> None:
+    from relmark.errors import ArgumentError
+
+    ddf = dd.from_pandas(_log(), npartitions=2)
+    with dask.config.set(scheduler="synchronous"), pytest.raises(ArgumentError) as err:
+        rdask.summarize(ddf, **options)  # type: ignore[arg-type]
+    assert err.value.argument == argument
+
+
+@pytest.mark.parametrize(
+    ("time_unit", "multiplier", "label"), [("D", 7, "W"), ("W", 7, "7W"), ("D", 14, "2W")]
+)
+def test_the_time_unit_label_is_the_libraries_one(
+    time_unit: str, multiplier: float, label: str
+) -> None:
+    """``("W", 7)`` was labelled ``W`` on Dask where the in-memory path said ``7W``."""
+    from relmark.timeunit import TimeUnit
+
+    log = _log()
+    ddf = dd.from_pandas(log, npartitions=2)
+    with dask.config.set(scheduler="synchronous"):
+        ours = rdask.summarize(ddf, time_unit=time_unit, freq_multiplier=multiplier)
+    assert ours.time_unit == label == TimeUnit(time_unit, multiplier).label
+    local = summarize(log, time_unit=time_unit, freq_multiplier=multiplier)
+    assert TimeUnit.parse(local.time_unit) == TimeUnit.parse(label)
+    np.testing.assert_array_equal(ours.T, local.T)
+    np.testing.assert_array_equal(ours.recency, local.recency)

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 try:
+    import dask
     import dask.dataframe as dd
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("relmark.dask needs dask: pip install 'relmark[dask]'") from exc
@@ -29,24 +30,115 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from relmark.clv import CLVModel, load_model
 from relmark.clv import score as score_arrays
 from relmark.data import RFMSummary
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
+from relmark.timeunit import TimeUnit, periods
 
 __all__ = ["fit", "score", "summarize"]
 
+_SHOWN = 10
+"""Offending row labels kept per problem and partition (DataError shows the first five)."""
 
-def _periods(dates: pd.Series, time_unit: str) -> pd.Series:
-    values = dates.to_numpy(dtype="datetime64[ns]")
-    if time_unit == "D":
-        out = values.astype("datetime64[D]").astype(np.int64)
-    elif time_unit == "h":
-        out = values.astype("datetime64[h]").astype(np.int64)
-    elif time_unit == "W":
-        out = np.floor_divide(values.astype("datetime64[D]").astype(np.int64) + 3, 7)
-    elif time_unit == "M":
-        out = values.astype("datetime64[M]").astype(np.int64)
-    else:
-        raise DataError(f"time_unit must be D, W, h or M, got {time_unit!r}")
-    return pd.Series(out, index=dates.index)
+
+def _check_columns(
+    transactions: dd.DataFrame, customer_id: str, datetime: str, monetary_value: str | None
+) -> None:
+    """Columns present and of usable types, from the frame's metadata (nothing computed)."""
+    cols = [customer_id, datetime] + ([monetary_value] if monetary_value else [])
+    missing = [c for c in cols if c not in transactions.columns]
+    if missing:
+        found = ", ".join(map(str, transactions.columns))
+        raise DataError(
+            f"missing column(s) {', '.join(missing)} (found: {found})", column=missing[0]
+        )
+    ids = transactions[customer_id].dtype
+    if pd.api.types.is_float_dtype(ids) or pd.api.types.is_bool_dtype(ids):
+        raise DataError(
+            f"customer ids are {ids} (007 has become 7.0 already): read them as text",
+            column=customer_id,
+        )
+    dates = transactions[datetime].dtype
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        what = "numbers" if pd.api.types.is_numeric_dtype(dates) else f"of type {dates}"
+        raise DataError(
+            f"dates are {what}: convert them to datetimes first (dd.to_datetime, with the unit "
+            "of numbers: unit='s' or 'ms', or origin='1899-12-30', unit='D' for Excel days)",
+            column=datetime,
+        )
+    if monetary_value is not None:
+        amounts = transactions[monetary_value].dtype
+        if not pd.api.types.is_numeric_dtype(amounts) or pd.api.types.is_bool_dtype(amounts):
+            raise DataError(
+                f"amounts are {amounts}, not numbers (text is not converted)",
+                column=monetary_value,
+            )
+
+
+def _naive(dates: pd.Series) -> pd.Series:
+    """Datetimes with a time zone converted to UTC wall-clock time, as the in-memory path."""
+    if getattr(dates.dt, "tz", None) is not None:
+        converted: pd.Series = dates.dt.tz_convert("UTC").dt.tz_localize(None)
+        return converted
+    return dates
+
+
+def _row_problems(
+    part: pd.DataFrame, customer_id: str, datetime: str, monetary_value: str | None
+) -> pd.DataFrame:
+    """The bad rows of one partition: (column, problem, first labels, count) per problem."""
+    checks = [
+        (customer_id, "missing customer ids", part[customer_id].isna().to_numpy()),
+        (datetime, "missing dates", part[datetime].isna().to_numpy()),
+    ]
+    if monetary_value is not None:
+        amounts = part[monetary_value].to_numpy(dtype=np.float64, na_value=np.nan)
+        checks += [
+            (monetary_value, "missing (NaN) or infinite amounts", ~np.isfinite(amounts)),
+            (
+                monetary_value,
+                "negative amounts (returns: the Dask path refuses them; drop or net them first)",
+                amounts < 0,
+            ),
+        ]
+    found = [
+        (column, message, part.index[bad][:_SHOWN].tolist(), int(bad.sum()))
+        for column, message, bad in checks
+        if bad.any()
+    ]
+    return pd.DataFrame(found, columns=["column", "problem", "labels", "count"])
+
+
+def _raise_problems(found: pd.DataFrame) -> None:
+    """One DataError for every problem of the log (as the in-memory path)."""
+    if found.empty:
+        return
+    merged = []
+    for (column, problem), group in found.groupby(["column", "problem"], sort=False):
+        labels = [label for labels in group["labels"] for label in labels][:_SHOWN]
+        merged.append((str(column), str(problem), labels, int(group["count"].sum())))
+    if len(merged) == 1:
+        column, problem, labels, count = merged[0]
+        raise DataError(problem, column=column, rows=labels, count=count)
+    parts = [
+        f"column {column!r}: {problem} (rows {', '.join(map(repr, labels[:5]))}"
+        + (f" and {count - 5} more)" if count > 5 else ")")
+        for column, problem, labels, count in merged
+    ]
+    raise DataError(f"{len(merged)} problems in the transaction log: " + "; ".join(parts))
+
+
+def _end_period(observation_end: Any, base: str) -> int:
+    try:
+        end = pd.Timestamp(observation_end)
+    except (TypeError, ValueError, OverflowError):
+        raise ArgumentError(
+            f"cannot read {observation_end!r} as a date", argument="observation_end"
+        ) from None
+    if pd.isna(end):
+        raise ArgumentError("must be a date, got a missing value", argument="observation_end")
+    if end.tzinfo is not None:
+        end = end.tz_convert("UTC").tz_localize(None)
+    stamp = np.array([end.to_datetime64()], dtype="datetime64[ns]")
+    return int(periods(stamp, base)[0])  # type: ignore[arg-type]
 
 
 def summarize(
@@ -59,27 +151,57 @@ def summarize(
     freq_multiplier: float = 1,
     observation_end: Any = None,
 ) -> RFMSummary:
-    """Per-customer summary of a Dask DataFrame of transactions (same definitions as
-    :func:`relmark.data.summarize`; dates must already be datetimes)."""
-    cols = [customer_id, datetime] + ([monetary_value] if monetary_value else [])
-    missing = [c for c in cols if c not in transactions.columns]
-    if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}", column=missing[0])
-    amount = monetary_value or "_one"
+    """Per-customer summary of a Dask DataFrame of transactions (the definitions of
+    :func:`relmark.data.summarize`, computed on the cluster).
+
+    Parameters
+    ----------
+    transactions
+        One row per transaction; dates must already be datetimes (with a time zone, they are
+        converted to UTC), amounts numbers.
+    customer_id, datetime, monetary_value
+        Column names of the customer id, the transaction time and (optionally) its value.
+    time_unit, freq_multiplier
+        The period grid (``"D"``, ``"W"``, ``"h"``, ``"M"``) and the multiple of the summary's
+        time unit, labelled by :class:`relmark.timeunit.TimeUnit` (``("D", 7)`` is ``"W"``,
+        ``("W", 7)`` is ``"7W"``), as in memory.
+    observation_end
+        End of observation (default: the last transaction's period).
+
+    Returns
+    -------
+    RFMSummary
+        Sorted by customer id.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``time_unit``, ``freq_multiplier`` or ``observation_end`` when they are invalid.
+    DataError
+        For a missing column, float or boolean ids, dates that are not datetimes, amounts that
+        are not numbers (checked before any work), and, in one error naming every problem and
+        the first offending rows: missing ids or dates, NaN, infinite or negative amounts, and
+        transactions after ``observation_end``.
+    """
+    base = TimeUnit(time_unit, argument="time_unit").base
+    unit = TimeUnit(base, freq_multiplier, argument="freq_multiplier")
+    _check_columns(transactions, customer_id, datetime, monetary_value)
+    end_p = None if observation_end is None else _end_period(observation_end, base)
+    amount = monetary_value
 
     def to_pairs(part: pd.DataFrame) -> pd.DataFrame:
-        out = pd.DataFrame(
+        ok = part[customer_id].notna() & part[datetime].notna()
+        part = part[ok]
+        dates = _naive(part[datetime]).to_numpy(dtype="datetime64[ns]")
+        return pd.DataFrame(
             {
                 "customer": part[customer_id].to_numpy(),
-                "period": _periods(part[datetime], time_unit).to_numpy(),
-                "amount": part[amount].to_numpy(dtype=np.float64)
-                if monetary_value
+                "period": periods(dates, base),
+                "amount": part[amount].to_numpy(dtype=np.float64, na_value=np.nan)
+                if amount
                 else np.zeros(len(part)),
             }
         )
-        if out["amount"].isna().any() or (out["amount"] < 0).any():
-            raise DataError("missing or negative amounts", column=monetary_value)
-        return out
 
     meta = pd.DataFrame(
         {
@@ -88,20 +210,40 @@ def summarize(
             "amount": pd.Series(dtype=np.float64),
         }
     )
+    problem_meta = pd.DataFrame(
+        {
+            "column": pd.Series(dtype=object),
+            "problem": pd.Series(dtype=object),
+            "labels": pd.Series(dtype=object),
+            "count": pd.Series(dtype=np.int64),
+        }
+    )
+    problems = transactions.map_partitions(  # type: ignore[no-untyped-call]
+        _row_problems, customer_id, datetime, monetary_value, meta=problem_meta
+    )
     pairs = transactions.map_partitions(to_pairs, meta=meta)  # type: ignore[no-untyped-call]
     per_period = pairs.groupby(["customer", "period"]).amount.sum().reset_index()
     stats = per_period.groupby("customer").agg({"period": ["min", "max", "count"], "amount": "sum"})
     stats.columns = ["first", "last", "count", "total"]
     firsts = per_period.merge(stats[["first"]].reset_index(), on="customer")
     first_amount = firsts[firsts["period"] == firsts["first"]].groupby("customer").amount.sum()
-    summary = stats.join(first_amount.rename("first_total")).compute().sort_index()
-    if observation_end is None:
+    found, summary = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
+        problems, stats.join(first_amount.rename("first_total"))
+    )
+    _raise_problems(found)
+    summary = summary.sort_index()
+    if summary.empty:
+        raise DataError("the transaction log is empty")
+    if end_p is None:
         end_p = int(summary["last"].max())
-    else:
-        end = pd.Series(pd.to_datetime([observation_end]))
-        end_p = int(_periods(end, time_unit).iloc[0])
-        if (summary["last"] > end_p).any():
-            raise DataError("transactions after the end of observation", column=datetime)
+    late = summary["last"] > end_p
+    if late.any():
+        raise DataError(
+            "transactions after the end of observation (filter them out first, or move "
+            "observation_end)",
+            column=datetime,
+            rows=summary.index[late.to_numpy()].tolist(),
+        )
     frequency = summary["count"].to_numpy(dtype=np.float64) - 1.0
     monetary = None
     if monetary_value:
@@ -111,14 +253,13 @@ def summarize(
                 (summary["total"] - summary["first_total"]).to_numpy() / frequency,
                 0.0,
             )
-    label = "W" if (time_unit == "D" and freq_multiplier == 7) else time_unit
     return RFMSummary(
         customer_id=summary.index.to_numpy(),
         frequency=frequency,
         recency=(summary["last"] - summary["first"]).to_numpy() / freq_multiplier,
         T=(end_p - summary["first"]).to_numpy() / freq_multiplier,
         monetary_value=monetary,
-        time_unit=label if freq_multiplier in (1, 7) else f"{freq_multiplier:g}{time_unit}",
+        time_unit=unit.label,
     )
 
 
