@@ -37,7 +37,7 @@ from relmark.domain import (
     recurring_eligible,
     ticket_metrics,
 )
-from relmark.errors import DataError, LedgerError
+from relmark.errors import ArgumentError, CurrencyError, DataError, LedgerError
 from tests.domain import strategies
 
 T0 = datetime(2024, 6, 1, 12, tzinfo=UTC)
@@ -198,7 +198,7 @@ def test_ticket_metrics_by_department() -> None:
 def test_influencer_metrics() -> None:
     assert engagement_rate(300, denominator="followers", base=10_000) == pytest.approx(3.0)
     assert earned_media_value({"like": 100}, {"like": eur("0.02")}) == eur("2.00")
-    with pytest.raises(DataError, match="no rate for share"):
+    with pytest.raises(ArgumentError, match="'rate_card': no rate for share"):
         earned_media_value({"share": 1}, {"like": eur("0.02")})
 
 
@@ -281,8 +281,10 @@ def test_statement_invariants_over_random_orders(
     pub = Publisher(id="p1", name="P", email="p@x.com")
     plan = CommissionPlan(revenue_share=rate, base=base)  # type: ignore[arg-type]
     window = timedelta(days=days)
-    now = payout_statement(pub, plan, orders, as_of=T0, return_window=window)
-    later = payout_statement(pub, plan, orders, as_of=T0 + window, return_window=window)
+    now = payout_statement(pub, plan, orders, as_of=T0, return_window=window, currency="EUR")
+    later = payout_statement(
+        pub, plan, orders, as_of=T0 + window, return_window=window, currency="EUR"
+    )
     for st_ in (now, later):
         assert min(st_.earned, st_.held, st_.payable, st_.clawed_back) >= 0
         assert abs(st_.held + st_.payable - st_.earned) <= Decimal("0.01")
@@ -304,11 +306,11 @@ def test_commission_refuses_mixed_currencies() -> None:
         order("o1", "100"),
         Conversion(order_id="o2", customer_id="c1", at=T0, gross=usd("100")),
     ]
-    with pytest.raises(LedgerError, match=r"EUR.*USD"):
+    with pytest.raises(CurrencyError, match=r"EUR.*USD"):
         commission(share, mixed)
-    with pytest.raises(LedgerError, match=r"EUR.*USD"):
+    with pytest.raises(CurrencyError, match=r"EUR.*USD"):
         commission(CommissionPlan(per_action=usd("5")), [order("o1", "100")])
-    with pytest.raises(LedgerError, match=r"EUR.*USD"):
+    with pytest.raises(CurrencyError, match=r"EUR.*USD"):
         payout_statement(Publisher(id="p1", name="P", email="p@x.com"), share, mixed, as_of=T0)
 
 

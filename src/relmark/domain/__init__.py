@@ -1,5 +1,11 @@
 """The nouns of relationship marketing as typed, immutable, JSON-ready objects, and their
-economics: customers, transactions, interactions, partners, referrals, loyalty, pricing."""
+economics: customers, transactions, interactions, partners, referrals, loyalty, pricing.
+
+Money never mixes currencies (:class:`~relmark.errors.CurrencyError`), points are whole,
+ledgers never lose or duplicate (:class:`~relmark.errors.LedgerError`), bad arguments are
+:class:`~relmark.errors.ArgumentError` naming the argument, and an object read from JSON obeys
+the same rules as one built in code (pydantic's ``ValidationError``, from constructors and
+``model_validate*`` only). See ``docs/domain.md``."""
 
 from relmark.domain.affiliate import (
     Click,
@@ -23,13 +29,14 @@ from relmark.domain.core import (
     Group,
     Interaction,
     Money,
+    NonNegativeMoney,
     Partner,
     Role,
     Transaction,
-    json_schemas,
     transactions_from_frame,
     transactions_to_frame,
 )
+from relmark.domain.currency import CURRENCIES
 from relmark.domain.feedback import Ticket, kaplan_meier_quantile, ticket_metrics
 from relmark.domain.influencer import earned_media_value, engagement_rate
 from relmark.domain.loyalty import (
@@ -48,13 +55,16 @@ from relmark.domain.referral import (
     ReferralProgram,
     ReferralStatus,
     RewardLedger,
+    ValueModel,
     amplification,
     clv_crv_quadrant,
     customer_referral_value,
     viral_coefficient,
 )
+from relmark.domain.schemas import json_schemas
 
 __all__ = [
+    "CURRENCIES",
     "ROLE_GROUP",
     "Channel",
     "Click",
@@ -68,6 +78,7 @@ __all__ = [
     "Lot",
     "LoyaltyRules",
     "Money",
+    "NonNegativeMoney",
     "OfferComparison",
     "Partner",
     "PointsLedger",
@@ -82,6 +93,7 @@ __all__ = [
     "Tier",
     "TierRule",
     "Transaction",
+    "ValueModel",
     "allocate_revenue",
     "amplification",
     "attribute",

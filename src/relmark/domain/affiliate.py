@@ -20,16 +20,27 @@ commissions are computed exactly and rounded once, at statement level, half-to-e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AwareDatetime, Field, field_serializer, model_validator
 
-from relmark.domain.core import CustomerId, Frozen, Identifier, Money
-from relmark.errors import DataError, LedgerError, ParameterError
+from relmark._validation import check_choice, check_number
+from relmark.domain import _checks
+from relmark.domain.core import (
+    Currency,
+    CustomerId,
+    Frozen,
+    Identifier,
+    Money,
+    NonNegativeMoney,
+    one_currency,
+)
+from relmark.domain.currency import check_currency, minor_unit_step
+from relmark.errors import ArgumentError, DataError, LedgerError, ParameterError
 
 __all__ = [
     "Click",
@@ -46,7 +57,8 @@ __all__ = [
     "recurring_eligible",
 ]
 
-CENT = Decimal("0.01")
+Share = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
+Volume = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, lt=Decimal(10) ** 18)]
 
 
 class Publisher(Frozen):
@@ -74,54 +86,103 @@ class Click(Frozen):
 
 
 class Conversion(Frozen):
-    """An order, with the parts a revenue share may exclude."""
+    """An order, with the parts a revenue share may exclude.
+
+    Every amount is >= 0 and in the currency of ``gross``; tax plus shipping and the refund
+    each are at most the gross; ``refunded_at`` needs ``refunded`` and is not before the order.
+    """
 
     order_id: Identifier
     customer_id: CustomerId
     at: AwareDatetime
-    gross: Money
-    tax: Money | None = None
-    shipping: Money | None = None
-    refunded: Money | None = None
+    gross: NonNegativeMoney
+    tax: NonNegativeMoney | None = None
+    shipping: NonNegativeMoney | None = None
+    refunded: NonNegativeMoney | None = None
     refunded_at: AwareDatetime | None = None
     email: str = ""
     payment_fingerprint: str = ""
     device: str = ""
 
+    @model_validator(mode="after")
+    def _consistent(self) -> Conversion:
+        parts = [("gross", self.gross)] + [
+            (name, m)
+            for name, m in (
+                ("tax", self.tax),
+                ("shipping", self.shipping),
+                ("refunded", self.refunded),
+            )
+            if m is not None
+        ]
+        one_currency(parts)
+        deductions = sum((m.amount for m in (self.tax, self.shipping) if m is not None), Decimal(0))
+        if deductions > self.gross.amount:
+            raise ValueError(
+                f"order {self.order_id}: tax + shipping ({deductions}) exceed the "
+                f"gross {self.gross.amount}"
+            )
+        if self.refunded is not None and self.refunded.amount > self.gross.amount:
+            raise ValueError(
+                f"order {self.order_id}: refunded {self.refunded.amount} exceeds "
+                f"the gross {self.gross.amount}"
+            )
+        if self.refunded is None and self.refunded_at is not None:
+            raise ValueError(f"order {self.order_id}: refunded_at without refunded")
+        if self.refunded_at is not None and self.refunded_at < self.at:
+            raise ValueError(f"order {self.order_id}: refunded_at is before the order")
+        return self
+
+    @property
+    def fully_refunded(self) -> bool:
+        """Whether the whole gross was refunded."""
+        return self.refunded is not None and self.refunded.amount == self.gross.amount
+
     def base(self, kind: Literal["gross", "net"]) -> Money:
-        """The commission base: gross, or net of tax, shipping and refunds."""
+        """The commission base: the gross, or the net: gross less tax and shipping, less the
+        refunded share of it (a refund of a quarter of the gross removes a quarter of the
+        net, so a full refund leaves 0 and the base is never negative).
+
+        Raises
+        ------
+        ArgumentError
+            ``kind`` is not ``"gross"`` or ``"net"``.
+        """
+        check_choice(kind, "kind", ("gross", "net"))
         if kind == "gross":
             return self.gross
-        out = self.gross
-        for part in (self.tax, self.shipping, self.refunded):
-            if part is not None:
-                out = out - part
-        if out.amount < 0:
-            raise DataError(f"order {self.order_id}: deductions exceed the gross amount")
-        return out
+        net = self.gross.amount - sum(
+            (m.amount for m in (self.tax, self.shipping) if m is not None), Decimal(0)
+        )
+        if self.refunded is not None and self.refunded.amount > 0:
+            if self.fully_refunded:
+                net = Decimal(0)
+            else:
+                net -= net * self.refunded.amount / self.gross.amount
+        return Money(amount=net, currency=self.gross.currency)
 
 
 class Tier(Frozen):
     """Rate applying from ``threshold`` of period volume upwards."""
 
-    threshold: Decimal = Field(ge=0)
-    rate: Decimal = Field(ge=0, le=1)
+    threshold: Volume
+    rate: Share
 
 
 class CommissionPlan(Frozen):
     """A commission plan; every component set is added (hybrid plans)."""
 
-    revenue_share: Decimal | None = Field(default=None, ge=0, le=1)
+    revenue_share: Share | None = None
     base: Literal["gross", "net"] = "net"
-    per_action: Money | None = None
-    per_click: Money | None = None
+    per_action: NonNegativeMoney | None = None
+    per_click: NonNegativeMoney | None = None
     tiers: tuple[Tier, ...] = ()
     tier_mode: Literal["retroactive", "marginal"] = "retroactive"
-    recurring_days: int | None = Field(default=None, ge=1)
+    recurring_days: int | None = Field(default=None, ge=1, strict=True)
     """Commission also on repeat orders within this many days of the customer's first
     attributed conversion (select them with :func:`recurring_eligible`); ``None``: only
     conversions attributed to a click earn."""
-    level_rates: tuple[Annotated[Decimal, Field(ge=0, le=1)], ...] = ()
+    level_rates: tuple[Share, ...] = ()
     """Multi-level: shares of the commission paid to the recruiter, the recruiter's recruiter,
     ...; the length of the tuple is the depth cap. The upline is paid *on top of* the
     publisher's commission, so each rate is in [0, 1], they sum to at most 1, and the
@@ -130,6 +191,12 @@ class CommissionPlan(Frozen):
 
     @model_validator(mode="after")
     def _payouts_within_revenue(self) -> CommissionPlan:
+        if self.tiers:
+            thresholds = sorted(t.threshold for t in self.tiers)
+            if thresholds[0] != 0:
+                raise ParameterError("tiers must start at a threshold of 0")
+            if len(set(thresholds)) != len(thresholds):
+                raise ParameterError(f"two tiers share a threshold: {thresholds}")
         levels = sum(self.level_rates, Decimal(0))
         if levels > 1:
             raise ParameterError(f"level_rates must sum to at most 1, got {levels}")
@@ -150,9 +217,7 @@ class CommissionPlan(Frozen):
 
 
 def _tiered(volume: Decimal, tiers: Sequence[Tier], mode: str) -> Decimal:
-    ordered = sorted(tiers, key=lambda t: t.threshold)
-    if not ordered or ordered[0].threshold != 0:
-        raise DataError("tiers must start at a threshold of 0")
+    ordered = sorted(tiers, key=lambda t: t.threshold)  # the plan checked: first at 0, unique
     if mode == "retroactive":
         rate = max((t for t in ordered if volume >= t.threshold), key=lambda t: t.threshold).rate
         return volume * rate
@@ -164,28 +229,26 @@ def _tiered(volume: Decimal, tiers: Sequence[Tier], mode: str) -> Decimal:
     return total
 
 
-def _check_inputs(plan: CommissionPlan, conversions: Sequence[Conversion]) -> str | None:
-    """The one currency of the conversions and the plan's fixed amounts (None if neither
-    has any); raises LedgerError on mixed currencies or a conversion listed twice."""
+def _check_inputs(
+    plan: object, conversions: object, currency: str | None = None
+) -> tuple[CommissionPlan, list[Conversion], str | None]:
+    """The plan, the conversions as a list, and their one currency with the plan's fixed
+    amounts (None if neither has any); an ArgumentError for wrong types, a LedgerError for a
+    conversion listed twice, a CurrencyError for mixed currencies."""
+    p = _checks.instance(plan, CommissionPlan, "plan")
+    orders = _checks.instances(conversions, Conversion, "conversions")
     seen: set[str] = set()
-    for c in conversions:
+    for c in orders:
         if c.order_id in seen:
             raise LedgerError(f"conversion {c.order_id!r} is listed twice; it would be paid twice")
         seen.add(c.order_id)
-    sources = [(f"conversion {c.order_id!r}", c.gross.currency) for c in conversions]
-    for name, money in (("per_action", plan.per_action), ("per_click", plan.per_click)):
+    sources: list[tuple[str, Money]] = [(f"conversion {c.order_id!r}", c.gross) for c in orders]
+    for name, money in (("per_action", p.per_action), ("per_click", p.per_click)):
         if money is not None:
-            sources.append((name, money.currency))
-    if not sources:
-        return None
-    first_name, first = sources[0]
-    for name, cur in sources[1:]:
-        if cur != first:
-            raise LedgerError(
-                f"cannot combine {first} ({first_name}) and {cur} ({name}): "
-                "one commission per currency"
-            )
-    return first
+            sources.append((f"plan.{name}", money))
+    if currency is not None:
+        sources.insert(0, ("currency", Money.zero(check_currency(currency, "currency"))))
+    return p, orders, one_currency(sources)
 
 
 def commission(
@@ -199,8 +262,19 @@ def commission(
     ...                gross=eur("120"), tax=eur("20"))
     >>> commission(CommissionPlan(revenue_share=Decimal("0.1")), [c])
     Decimal('10.0')
+
+    Raises
+    ------
+    ArgumentError
+        ``plan`` is not a CommissionPlan, ``conversions`` not a list of Conversion, ``clicks``
+        not a whole number >= 0.
+    CurrencyError
+        Conversions, ``per_action`` and ``per_click`` are not all in one currency.
+    LedgerError
+        An order is listed twice.
     """
-    _check_inputs(plan, conversions)
+    plan, conversions, _ = _check_inputs(plan, conversions)
+    clicks = _checks.whole(clicks, "clicks")
     total = Decimal(0)
     volume = sum((c.base(plan.base).amount for c in conversions), Decimal(0))
     if plan.revenue_share is not None:
@@ -224,8 +298,19 @@ def attribute(
     """Publisher -> share of credit for a conversion (empty: no eligible click).
 
     Eligible clicks are the customer's clicks in ``[at - lookback, at]``; ties in time are
-    broken by publisher id, so the result never depends on input order.
+    broken by publisher id, so the result never depends on input order. Linear shares add up
+    to exactly 1 (the last publisher by id takes the rounding remainder).
+
+    Raises
+    ------
+    ArgumentError
+        ``model`` is not ``"last"``, ``"first"`` or ``"linear"`` (``"Last"`` is refused, not
+        defaulted); ``lookback`` is not a timedelta >= 0; wrong types.
     """
+    clicks = _checks.instances(clicks, Click, "clicks")
+    _checks.instance(conversion, Conversion, "conversion")
+    lookback = _checks.duration(lookback, "lookback")
+    check_choice(model, "model", ("last", "first", "linear"))
     eligible = sorted(
         (
             c
@@ -241,10 +326,12 @@ def attribute(
         return {eligible[-1].publisher_id: Decimal(1)}
     if model == "first":
         return {eligible[0].publisher_id: Decimal(1)}
-    share = Decimal(1) / Decimal(len(eligible))
-    out: dict[str, Decimal] = {}
+    counts: dict[str, int] = {}
     for c in eligible:
-        out[c.publisher_id] = out.get(c.publisher_id, Decimal(0)) + share
+        counts[c.publisher_id] = counts.get(c.publisher_id, 0) + 1
+    names = sorted(counts)
+    out = {p: Decimal(counts[p]) / Decimal(len(eligible)) for p in names[:-1]}
+    out[names[-1]] = Decimal(1) - sum(out.values(), Decimal(0))
     return out
 
 
@@ -252,12 +339,22 @@ class Statement(Frozen):
     """A publisher's payout statement for a period (amounts rounded half-even to the cent)."""
 
     publisher_id: Identifier
-    currency: str
-    earned: Decimal
-    held: Decimal
-    payable: Decimal
-    clawed_back: Decimal
-    upline: dict[str, Decimal] = Field(default_factory=dict)
+    currency: Currency
+    earned: Volume
+    held: Volume
+    payable: Volume
+    clawed_back: Volume
+    upline: dict[Identifier, Volume] = Field(default_factory=dict)
+
+    @field_serializer("upline")
+    def _sorted_upline(self, upline: dict[str, Decimal]) -> dict[str, Decimal]:
+        return dict(sorted(upline.items()))
+
+    @model_validator(mode="after")
+    def _not_own_upline(self) -> Statement:
+        if self.publisher_id in self.upline:
+            raise ValueError(f"publisher {self.publisher_id!r} cannot be in its own upline")
+        return self
 
 
 def payout_statement(
@@ -269,61 +366,125 @@ def payout_statement(
     return_window: timedelta = timedelta(days=30),
     clicks: int = 0,
     network: Sequence[Publisher] = (),
+    currency: str | None = None,
 ) -> Statement:
     """Statement for the conversions attributed to ``publisher`` in a period.
 
     Commission on an order is *held* until its return window closes at ``as_of``, *clawed back*
     if the order was refunded in full (partial refunds reduce a net-based commission), and
-    *payable* otherwise. Multi-level shares go to the recruiters in ``network``.
+    *payable* otherwise. Multi-level shares go to the recruiters in ``network``. Amounts are
+    rounded half-even to the currency's minor unit (cents, yen, fils), once.
+
+    Parameters
+    ----------
+    publisher, plan, conversions
+        Who is paid, by which plan, for which orders (unique order ids, one currency).
+    as_of
+        The statement date (timezone-aware); no order or refund may be dated after it.
+    return_window
+        How long an order can still be returned (a timedelta >= 0).
+    clicks
+        Clicks paid per click (whole, >= 0).
+    network
+        Publishers of the upline; every recruiter the plan's levels reach must be there.
+    currency
+        The statement's currency; needed when no conversion or fixed amount gives it, and
+        must agree with them otherwise.
+
+    Returns
+    -------
+    Statement
+
+    Raises
+    ------
+    ArgumentError
+        Wrong types, a naive ``as_of``, a negative window or click count, no currency known.
+    CurrencyError
+        Conversions, plan amounts and ``currency`` are not in one currency.
+    DataError
+        An order or refund is dated after ``as_of``; a recruiter the levels reach is missing
+        from ``network`` (its share would silently go unpaid); a publisher appears twice,
+        differently.
+    LedgerError
+        An order is listed twice, or the recruitment chain has a cycle.
     """
-    found = _check_inputs(plan, conversions)
-    currency = found if found is not None else "EUR"
-    full_refund = [
-        c for c in conversions if c.refunded is not None and c.refunded.amount >= c.gross.amount
-    ]
-    live = [c for c in conversions if c not in full_refund]
-    closed = [c for c in live if c.at + return_window <= as_of]
-    open_ = [c for c in live if c.at + return_window > as_of]
+    pub = _checks.instance(publisher, Publisher, "publisher")
+    plan, orders, found = _check_inputs(plan, conversions, currency)
+    when = _checks.aware(as_of, "as_of")
+    window = _checks.duration(return_window, "return_window")
+    clicks = _checks.whole(clicks, "clicks")
+    members = _checks.instances(network, Publisher, "network")
+    if found is None:
+        raise ArgumentError(
+            "no conversion and no fixed amount gives the statement's currency: pass currency=",
+            argument="currency",
+        )
+    late = [c.order_id for c in orders if c.at > when]
+    if late:
+        raise DataError("orders dated after as_of", column="at", rows=late)
+    late = [c.order_id for c in orders if c.refunded_at is not None and c.refunded_at > when]
+    if late:
+        raise DataError("refunds dated after as_of", column="refunded_at", rows=late)
+    step = minor_unit_step(found)
+
+    def rounded(value: Decimal) -> Decimal:
+        return value.quantize(step, rounding=ROUND_HALF_EVEN)
+
+    no_clicks = plan.model_copy(update={"per_click": None})
+    full_refund = [c for c in orders if c.fully_refunded]
+    live = [c for c in orders if not c.fully_refunded]
+    closed = [c for c in live if c.at + window <= when]
+    open_ = [c for c in live if c.at + window > when]
     earned_all = commission(plan, live, clicks=clicks)
-    payable = (
-        commission(plan.model_copy(update={"per_click": None}), closed) if closed else Decimal(0)
-    )
+    payable = commission(no_clicks, closed) if closed else Decimal(0)
     if plan.per_click is not None:
         payable += plan.per_click.amount * clicks
-    held = commission(plan.model_copy(update={"per_click": None}), open_) if open_ else Decimal(0)
+    held = commission(no_clicks, open_) if open_ else Decimal(0)
     clawed = (
-        commission(plan.model_copy(update={"per_click": None, "base": "gross"}), full_refund)
+        commission(no_clicks.model_copy(update={"base": "gross"}), full_refund)
         if full_refund
         else Decimal(0)
     )
-    upline: dict[str, Decimal] = {}
     by_id: dict[str, Publisher] = {}
-    for p in network:
+    for p in members:
         if p.id in by_id and by_id[p.id] != p:
-            raise DataError(f"publisher {p.id!r} appears twice in the network, differently")
+            raise DataError(
+                f"publisher {p.id!r} appears twice in the network, differently",
+                column="network",
+                rows=[p.id],
+            )
         by_id[p.id] = p
+    upline: dict[str, Decimal] = {}
     if plan.level_rates:
-        chain = [publisher.id]
-        nxt = publisher.recruited_by
+        chain = [pub.id]
+        nxt = pub.recruited_by
         while nxt is not None:
             if nxt in chain:
                 cycle = " -> ".join([*chain[chain.index(nxt) :], nxt])
                 raise LedgerError(f"recruitment cycle among publishers: {cycle}")
             chain.append(nxt)
             nxt = by_id[nxt].recruited_by if nxt in by_id else None
-    boss = publisher.recruited_by
-    for rate in plan.level_rates:
-        if boss is None or boss not in by_id:
-            break
-        upline[boss] = (payable * rate).quantize(CENT, rounding=ROUND_HALF_EVEN)
-        boss = by_id[boss].recruited_by
+        boss = pub.recruited_by
+        for level, rate in enumerate(plan.level_rates):
+            if boss is None:
+                break
+            upline[boss] = rounded(payable * rate)
+            if level + 1 < len(plan.level_rates):
+                if boss not in by_id:
+                    raise DataError(
+                        f"recruiter {boss!r} is not in the network: the plan pays "
+                        f"{len(plan.level_rates)} levels and its upline is unknown",
+                        column="network",
+                        rows=[boss],
+                    )
+                boss = by_id[boss].recruited_by
     return Statement(
-        publisher_id=publisher.id,
-        currency=currency,
-        earned=earned_all.quantize(CENT, rounding=ROUND_HALF_EVEN),
-        held=held.quantize(CENT, rounding=ROUND_HALF_EVEN),
-        payable=payable.quantize(CENT, rounding=ROUND_HALF_EVEN),
-        clawed_back=clawed.quantize(CENT, rounding=ROUND_HALF_EVEN),
+        publisher_id=pub.id,
+        currency=found,
+        earned=rounded(earned_all),
+        held=rounded(held),
+        payable=rounded(payable),
+        clawed_back=rounded(clawed),
         upline=upline,
     )
 
@@ -354,9 +515,9 @@ def fraud_checks(
     click: Click,
     publisher: Publisher,
     *,
-    seen_orders: set[str],
+    seen_orders: Iterable[str],
     recent_conversions: Sequence[Conversion] = (),
-    publisher_fingerprints: set[str] = frozenset(),  # type: ignore[assignment]
+    publisher_fingerprints: Iterable[str] = frozenset(),
     min_seconds: float = 10.0,
     max_per_hour: int = 20,
 ) -> list[FraudReason]:
@@ -365,39 +526,82 @@ def fraud_checks(
     Self-referral by normalised email, payment instrument or device; a duplicate order id;
     a click-to-conversion time below ``min_seconds``; more than ``max_per_hour`` of the
     publisher's conversions in the hour before this one (velocity).
+
+    Raises
+    ------
+    ArgumentError
+        Wrong types; the click is another customer's, another publisher's, or after the
+        conversion (it cannot have caused it); ``min_seconds`` not a finite number >= 0;
+        ``max_per_hour`` not a whole number >= 0.
     """
+    conv = _checks.instance(conversion, Conversion, "conversion")
+    clk = _checks.instance(click, Click, "click")
+    pub = _checks.instance(publisher, Publisher, "publisher")
+    seen = _strings(seen_orders, "seen_orders")
+    prints = _strings(publisher_fingerprints, "publisher_fingerprints")
+    recent = _checks.instances(recent_conversions, Conversion, "recent_conversions")
+    fastest = check_number(min_seconds, "min_seconds", low=0)
+    cap = _checks.whole(max_per_hour, "max_per_hour")
+    if clk.customer_id != conv.customer_id:
+        raise ArgumentError(
+            f"the click is customer {clk.customer_id!r}'s, the conversion {conv.customer_id!r}'s",
+            argument="click",
+        )
+    if clk.publisher_id != pub.id:
+        raise ArgumentError(
+            f"the click is publisher {clk.publisher_id!r}'s, not {pub.id!r}'s", argument="click"
+        )
+    if clk.at > conv.at:
+        raise ArgumentError("the click is after the conversion", argument="click")
     reasons = []
-    if conversion.email and _norm_email(conversion.email) == _norm_email(publisher.email):
+    if conv.email and _norm_email(conv.email) == _norm_email(pub.email):
         reasons.append(FraudReason.SELF_REFERRAL_EMAIL)
-    if conversion.payment_fingerprint and conversion.payment_fingerprint in publisher_fingerprints:
+    if conv.payment_fingerprint and conv.payment_fingerprint in prints:
         reasons.append(FraudReason.SELF_REFERRAL_PAYMENT)
-    if (
-        conversion.device
-        and click.device
-        and conversion.device == click.device
-        and (conversion.device in publisher_fingerprints)
-    ):
+    if conv.device and clk.device and conv.device == clk.device and conv.device in prints:
         reasons.append(FraudReason.SELF_REFERRAL_DEVICE)
-    if conversion.order_id in seen_orders:
+    if conv.order_id in seen:
         reasons.append(FraudReason.DUPLICATE_ORDER)
-    if (conversion.at - click.at).total_seconds() < min_seconds:
+    if (conv.at - clk.at).total_seconds() < fastest:
         reasons.append(FraudReason.TOO_FAST)
-    window = [
-        c for c in recent_conversions if conversion.at - timedelta(hours=1) <= c.at <= conversion.at
-    ]
-    if len(window) > max_per_hour:
+    window = [c for c in recent if conv.at - timedelta(hours=1) <= c.at <= conv.at]
+    if len(window) > cap:
         reasons.append(FraudReason.VELOCITY)
     return reasons
 
 
+def _strings(values: object, name: str) -> frozenset[str]:
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        raise ArgumentError(f"must be a set of strings, got {type(values).__name__}", argument=name)
+    out = list(values)
+    if not all(isinstance(v, str) for v in out):
+        raise ArgumentError("must hold strings only", argument=name)
+    return frozenset(out)
+
+
 def recurring_eligible(
-    conversions: Sequence[Conversion], first_attributed: dict[str, datetime], days: int
+    conversions: Sequence[Conversion], first_attributed: Mapping[str, datetime], days: int
 ) -> list[Conversion]:
     """Repeat orders that still earn a recurring commission: those of customers whose first
-    attributed conversion was at most ``days`` days earlier."""
+    attributed conversion was at most ``days`` days earlier.
+
+    Raises
+    ------
+    ArgumentError
+        Wrong types; a first-attribution time that is not timezone-aware; ``days`` not a
+        whole number >= 1.
+    """
+    orders = _checks.instances(conversions, Conversion, "conversions")
+    if not isinstance(first_attributed, Mapping):
+        raise ArgumentError("must map customer ids to datetimes", argument="first_attributed")
+    starts = {
+        _checks.identifier(k, "first_attributed"): _checks.aware(v, f"first_attributed[{k!r}]")
+        for k, v in first_attributed.items()
+    }
+    n = _checks.whole(days, "days", minimum=1)
     out = []
-    for c in conversions:
-        start = first_attributed.get(c.customer_id)
-        if start is not None and start <= c.at <= start + timedelta(days=days):
+    for c in orders:
+        start = starts.get(c.customer_id)
+        if start is not None and start <= c.at <= start + timedelta(days=n):
             out.append(c)
     return out

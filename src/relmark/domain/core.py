@@ -1,53 +1,95 @@
 """Typed, immutable domain objects: money, customers, transactions, interactions, partners.
 
 Every object is a frozen pydantic model that forbids unknown fields, so a service can validate
-what it receives, send it as JSON and read it back exactly. Money is a :class:`Money` — a
-``Decimal`` amount with an ISO 4217 currency code — and never a float; timestamps must be
-timezone-aware; identifiers are non-empty strings.
+what it receives, send it as JSON and read it back exactly, and an object read from JSON is
+checked by the same rules as one built in code.
+
+The rules (see ``docs/domain.md``):
+
+- **Money** is a :class:`Money`: a ``Decimal`` amount and an ISO 4217 currency code from the
+  list shipped in :mod:`relmark.domain.currency` (``XYZ`` is refused). A float is read exactly
+  from its shortest decimal text (``0.1`` is ``Decimal('0.1')``, never
+  ``0.1000000000000000055...``); NaN, infinities, booleans and amounts of 10^18 or more are
+  refused. Adding, subtracting or ordering amounts in two currencies raises
+  :class:`~relmark.errors.CurrencyError`; nothing is ever converted. ``==`` between two
+  currencies is ``False`` (not an error, so money can sit in sets and dicts).
+- **Signs**: a :class:`Money` may be negative (an adjustment, a clawback); prices, fees,
+  rewards, refunds and thresholds are :data:`NonNegativeMoney` and refuse a negative amount.
+- **Time**: timestamps are timezone-aware datetimes; a naive one is refused.
+- **Identifiers** are non-empty strings without surrounding whitespace (``" 7"`` is not
+  silently turned into ``"7"``: it is refused).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
+from datetime import datetime
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
     StringConstraints,
-    TypeAdapter,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
-from relmark.errors import DataError
+from relmark._validation import check_choice
+from relmark.domain import _checks
+from relmark.domain.currency import CURRENCIES, check_currency, minor_unit_step
+from relmark.errors import ArgumentError, CurrencyError, DataError, LedgerError
 
 __all__ = [
+    "MAX_AMOUNT",
     "ROLE_GROUP",
     "Channel",
+    "Currency",
     "Customer",
     "CustomerId",
     "Direction",
     "Group",
     "Interaction",
     "Money",
+    "NonNegativeMoney",
     "Partner",
     "PartnerId",
     "Role",
     "Transaction",
-    "json_schemas",
     "transactions_from_frame",
     "transactions_to_frame",
 ]
 
-Identifier = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Identifier = Annotated[
+    str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")
+]
+"""A non-empty id of at most 200 characters, no leading/trailing whitespace, one line."""
 CustomerId = Identifier
 PartnerId = Identifier
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+
+MAX_AMOUNT = Decimal(10) ** 18
+"""Amounts must be below this in absolute value (beyond it ``Decimal`` arithmetic at 28
+significant digits could no longer round to the cent exactly)."""
+
+
+def _known_currency(value: str) -> str:
+    return check_currency(value, "currency")
+
+
+Currency = Annotated[
+    str,
+    AfterValidator(_known_currency),
+    WithJsonSchema({"type": "string", "enum": sorted(CURRENCIES)}),
+]
+"""An ISO 4217 currency code relmark knows (:data:`relmark.domain.currency.CURRENCIES`)."""
 
 
 class Frozen(BaseModel):
@@ -56,44 +98,159 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _bounded(amount: Decimal) -> Decimal:
+    if abs(amount) >= MAX_AMOUNT:
+        raise ArgumentError(
+            f"must be below 10^18 in absolute value, got {amount}", argument="amount"
+        )
+    return amount
+
+
+Amount = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_bounded)]
+
+_ROUNDING = {"half_even": ROUND_HALF_EVEN, "half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
+
+
 class Money(Frozen):
     """An exact amount in a currency. Arithmetic refuses to mix currencies.
 
     >>> Money(amount="19.99", currency="EUR") + Money(amount="0.01", currency="EUR")
     Money(amount=Decimal('20.00'), currency='EUR')
+    >>> Money(amount=0.1, currency="EUR").amount  # a float, read from its shortest text
+    Decimal('0.1')
+    >>> Money(amount="10", currency="EUR") + Money(amount="1", currency="USD")
+    Traceback (most recent call last):
+    ...
+    relmark.errors.CurrencyError: cannot add EUR and USD amounts: relmark never converts ...
     """
 
-    amount: Decimal = Field(allow_inf_nan=False)
-    currency: CurrencyCode
+    amount: Amount
+    currency: Currency
 
-    def _same(self, other: Money) -> None:
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _exact(cls, value: object) -> object:
+        if isinstance(value, float | np.floating | np.integer):
+            return _checks.exact(value, "amount")
+        return value
+
+    @classmethod
+    def _new(cls, amount: Decimal, currency: str) -> Money:
+        """A result of arithmetic (both operands already valid): only the size is checked."""
+        if abs(amount) >= MAX_AMOUNT:
+            raise LedgerError(
+                f"the result {amount} {currency} is 10^18 or more: too large to hold exactly"
+            )
+        return cls.model_construct(amount=amount, currency=currency)
+
+    def _same(self, other: object, op: str) -> Money:
+        if not isinstance(other, Money):
+            raise ArgumentError(
+                f"can only {op} Money and Money, got {type(other).__name__} {other!r:.60}",
+                argument="other",
+            )
         if self.currency != other.currency:
-            raise DataError(f"cannot combine {self.currency} and {other.currency}")
+            raise CurrencyError(
+                f"cannot {op} {self.currency} and {other.currency} amounts: relmark never "
+                "converts currencies; keep one total per currency"
+            )
+        return other
 
     def __add__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(amount=self.amount + other.amount, currency=self.currency)
+        return Money._new(self.amount + self._same(other, "add").amount, self.currency)
+
+    def __radd__(self, other: object) -> Money:
+        """``0 + money`` (so that ``sum(amounts)`` works); any other left operand is refused."""
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self
+        return self._same(other, "add") + self
 
     def __sub__(self, other: Money) -> Money:
-        self._same(other)
-        return Money(amount=self.amount - other.amount, currency=self.currency)
+        return Money._new(self.amount - self._same(other, "subtract").amount, self.currency)
+
+    def __neg__(self) -> Money:
+        return Money._new(-self.amount, self.currency)
 
     def __lt__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount < other.amount
+        return self.amount < self._same(other, "compare").amount
 
     def __le__(self, other: Money) -> bool:
-        self._same(other)
-        return self.amount <= other.amount
+        return self.amount <= self._same(other, "compare").amount
 
-    def times(self, factor: Decimal | int) -> Money:
-        """The amount multiplied by an exact factor (no rounding)."""
-        return Money(amount=self.amount * Decimal(factor), currency=self.currency)
+    def __gt__(self, other: Money) -> bool:
+        return self.amount > self._same(other, "compare").amount
+
+    def __ge__(self, other: Money) -> bool:
+        return self.amount >= self._same(other, "compare").amount
+
+    def times(self, factor: Decimal | int | float) -> Money:
+        """The amount multiplied by an exact factor (no rounding). A float factor is read
+        from its shortest decimal text, so ``times(0.1)`` is exactly a tenth.
+
+        >>> Money(amount="19.99", currency="EUR").times(0.1)
+        Money(amount=Decimal('1.999'), currency='EUR')
+
+        Raises
+        ------
+        ArgumentError
+            ``factor`` is not a finite number (NaN, inf, text, a bool).
+        """
+        return Money._new(self.amount * _checks.exact(factor, "factor"), self.currency)
+
+    def rounded(self, mode: str = "half_even") -> Money:
+        """The amount rounded to the currency's minor unit (cents for EUR, yen for JPY,
+        fils for KWD), ``"half_even"`` (banker's), ``"half_up"`` or ``"down"``.
+
+        >>> Money(amount="2.345", currency="EUR").rounded()
+        Money(amount=Decimal('2.34'), currency='EUR')
+        >>> Money(amount="2.5", currency="JPY").rounded("half_up")
+        Money(amount=Decimal('3'), currency='JPY')
+        """
+        rule = _ROUNDING[check_choice(mode, "mode", tuple(_ROUNDING))]
+        step = minor_unit_step(self.currency)
+        return Money._new(self.amount.quantize(step, rounding=rule), self.currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:
-        """Zero in ``currency``."""
-        return cls(amount=Decimal(0), currency=currency)
+        """Zero in ``currency`` (a CurrencyError for an unknown code)."""
+        return cls.model_construct(amount=Decimal(0), currency=check_currency(currency, "currency"))
+
+
+def _non_negative(money: Money) -> Money:
+    if money.amount < 0:
+        raise ValueError(
+            f"must be >= 0, got {money.amount} {money.currency} (prices, fees, rewards, refunds "
+            "and thresholds are never negative; record a reversal separately)"
+        )
+    return money
+
+
+NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
+"""A :class:`Money` field that refuses negative amounts."""
+
+
+def one_currency(amounts: Sequence[tuple[str, Money]]) -> str | None:
+    """The one currency of named amounts (None if there are none); a CurrencyError naming
+    the first two that differ otherwise."""
+    if not amounts:
+        return None
+    first_name, first = amounts[0]
+    for name, money in amounts[1:]:
+        if money.currency != first.currency:
+            raise CurrencyError(
+                f"cannot combine {first.currency} ({first_name}) and {money.currency} ({name}): "
+                "relmark never converts currencies; one result per currency"
+            )
+    return first.currency
+
+
+def _month_day(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            datetime.strptime(f"2024-{value}", "%Y-%m-%d")  # a leap year: 02-29 exists
+        except ValueError:
+            raise ValueError(f"{value!r} is not a month and day MM-DD") from None
+    return value
 
 
 class Customer(Frozen):
@@ -103,7 +260,10 @@ class Customer(Frozen):
     name: str | None = None
     email: str | None = None
     created_at: AwareDatetime
-    birthday: Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")] | None = None
+    birthday: Annotated[
+        Annotated[str, StringConstraints(pattern=r"^\d{2}-\d{2}$")] | None,
+        AfterValidator(_month_day),
+    ] = None
     """Month and day, ``MM-DD`` (for birthday rewards without storing the year)."""
 
 
@@ -113,17 +273,18 @@ class Transaction(Frozen):
     id: Identifier
     customer_id: CustomerId
     at: AwareDatetime
-    amount: Money
-    refunded: Money | None = None
+    amount: NonNegativeMoney
+    refunded: NonNegativeMoney | None = None
 
     @model_validator(mode="after")
     def _refund(self) -> Transaction:
-        if self.amount.amount < 0:
-            raise ValueError("amount must be >= 0 (record refunds in 'refunded')")
         if self.refunded is not None:
             if self.refunded.currency != self.amount.currency:
-                raise ValueError("refund and order must be in the same currency")
-            if not Decimal(0) <= self.refunded.amount <= self.amount.amount:
+                raise CurrencyError(
+                    f"refunded is in {self.refunded.currency}, the order in "
+                    f"{self.amount.currency}: refund and order must share one currency"
+                )
+            if self.refunded.amount > self.amount.amount:
                 raise ValueError(
                     f"refund {self.refunded.amount} must be between 0 and the order amount "
                     f"{self.amount.amount}"
@@ -232,62 +393,188 @@ class Partner(Frozen):
 def transactions_to_frame(transactions: Sequence[Transaction]) -> pd.DataFrame:
     """A table with ``transaction_id, customer_id, date, amount, currency`` (net of refunds,
     as float for analysis — the exact Decimals stay in the objects), the input of
-    :func:`relmark.data.summarize`."""
-    if not transactions:
-        raise DataError("no transactions")
+    :func:`relmark.data.summarize`.
+
+    Raises
+    ------
+    ArgumentError
+        ``transactions`` is empty or holds something that is not a :class:`Transaction`.
+    """
+    rows = _checks.instances(transactions, Transaction, "transactions")
+    if not rows:
+        raise ArgumentError("no transactions", argument="transactions")
     return pd.DataFrame(
         {
-            "transaction_id": [t.id for t in transactions],
-            "customer_id": [t.customer_id for t in transactions],
-            "date": pd.to_datetime([t.at for t in transactions], utc=True),
-            "amount": [float(t.net.amount) for t in transactions],
-            "currency": [t.amount.currency for t in transactions],
+            "transaction_id": [t.id for t in rows],
+            "customer_id": [t.customer_id for t in rows],
+            "date": pd.to_datetime([t.at for t in rows], utc=True),
+            "amount": [float(t.net.amount) for t in rows],
+            "currency": [t.amount.currency for t in rows],
         }
     )
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NaT or value is pd.NA:
+        return True
+    return isinstance(value, float | np.floating) and bool(np.isnan(value))
+
+
+def _id_text(value: object) -> str | None:
+    """An id as text: strings and integers (not floats: ``7.0`` would become ``"7.0"``)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | np.integer) and not isinstance(value, bool | np.bool_):
+        return str(int(value))
+    return None
 
 
 def transactions_from_frame(
     frame: pd.DataFrame, *, currency: str | None = None
 ) -> list[Transaction]:
     """Transactions from a table with ``transaction_id, customer_id, date, amount`` (and a
-    ``currency`` column or argument); amounts are converted exactly from their decimal text."""
+    ``currency`` column or argument); amounts are converted exactly from their decimal text
+    (a float from its shortest text).
+
+    Parameters
+    ----------
+    frame
+        One row per transaction. Ids are text or integers; dates are timezone-aware
+        (``Timestamp`` or ISO text with an offset).
+    currency
+        The currency of every row, when the frame has no ``currency`` column (if it has one,
+        the two must agree).
+
+    Returns
+    -------
+    list of Transaction
+
+    Raises
+    ------
+    ArgumentError
+        ``frame`` is not a DataFrame.
+    CurrencyError
+        ``currency`` (or a value of the ``currency`` column) is not a known ISO 4217 code, or
+        the column disagrees with the argument.
+    DataError
+        A required column is missing; an id is missing (never read as ``"nan"``), a float or
+        duplicated; a date is missing or naive; an amount is missing, negative or not a
+        number. It names the column and every offending row label.
+    """
+    if not isinstance(frame, pd.DataFrame):
+        raise ArgumentError(
+            f"must be a pandas DataFrame, got {type(frame).__name__}", argument="frame"
+        )
+    if currency is not None:
+        check_currency(currency, "currency")
+    need = ["transaction_id", "customer_id", "date", "amount"]
+    if "currency" not in frame.columns and currency is None:
+        need.append("currency")
+    for column in need:
+        if column not in frame.columns:
+            raise DataError(
+                "missing column (or pass currency=...)"
+                if column == "currency"
+                else "missing column",
+                column=column,
+            )
+    labels = list(frame.index)
+    records = frame.to_dict("records")
+
+    def bad_rows(column: str, test: Any) -> list[object]:
+        return [labels[i] for i, rec in enumerate(records) if test(rec[column])]
+
+    for column in ("transaction_id", "customer_id"):
+        gone = bad_rows(column, _missing)
+        if gone:
+            raise DataError(
+                "missing ids (they would become the text 'nan')", column=column, rows=gone
+            )
+        wrong = bad_rows(column, lambda v: _id_text(v) is None)
+        if wrong:
+            raise DataError(
+                "ids must be text or integers (a float id such as 7.0 is ambiguous)",
+                column=column,
+                rows=wrong,
+            )
+        wrong = bad_rows(column, lambda v: not _ok_id(str(_id_text(v))))
+        if wrong:
+            raise DataError(
+                "ids must be non-empty, one line, without surrounding whitespace, "
+                "at most 200 characters",
+                column=column,
+                rows=wrong,
+            )
+    if "currency" in frame.columns:
+        wrong = bad_rows("currency", lambda v: not isinstance(v, str) or v not in CURRENCIES)
+        if wrong:
+            raise CurrencyError(f"column 'currency': unknown ISO 4217 codes in rows {wrong[:5]}")
+        if currency is not None:
+            other = bad_rows("currency", lambda v: v != currency)
+            if other:
+                raise CurrencyError(
+                    f"column 'currency' disagrees with currency={currency!r} in rows {other[:5]}"
+                )
     rows: list[Transaction] = []
-    for i, rec in enumerate(frame.to_dict("records")):
-        cur = rec.get("currency", currency)
+    dates_bad: list[object] = []
+    amounts_bad: list[object] = []
+    for label, rec in zip(labels, records, strict=True):
+        at = rec["date"]
+        when: datetime | None = None
+        if not _missing(at):
+            try:
+                stamp = pd.Timestamp(at)
+            except (TypeError, ValueError):
+                stamp = None
+            if stamp is not None and stamp.tzinfo is not None:
+                when = stamp.to_pydatetime()
+        if when is None:
+            dates_bad.append(label)
+            continue
+        raw = rec["amount"]
+        try:
+            amount = _checks.exact(raw, "amount", low=Decimal(0))
+            _bounded(amount)
+        except ArgumentError:
+            amounts_bad.append(label)
+            continue
+        cur = str(rec["currency"]) if "currency" in rec else str(currency)
         try:
             rows.append(
                 Transaction(
-                    id=str(rec["transaction_id"]),
-                    customer_id=str(rec["customer_id"]),
-                    at=pd.Timestamp(rec["date"]).to_pydatetime(),
-                    amount=Money(amount=Decimal(str(rec["amount"])), currency=str(cur)),
+                    id=str(_id_text(rec["transaction_id"])),
+                    customer_id=str(_id_text(rec["customer_id"])),
+                    at=when,
+                    amount=Money(amount=amount, currency=cur),
                 )
             )
-        except (KeyError, ValueError) as exc:
-            raise DataError(f"row {i}: {exc}", rows=[frame.index[i]]) from None
-    ids = pd.Series([t.id for t in rows], index=frame.index, dtype=object)
-    dup = ids.duplicated(keep=False)
-    if dup.any():
+        except ValidationError as exc:  # pragma: no cover - every field was checked above
+            raise DataError(f"invalid transaction: {exc}", rows=[label]) from None
+    if dates_bad:
         raise DataError(
-            f"duplicate transaction ids {sorted(set(ids[dup]))[:5]}",
-            column="transaction_id",
-            rows=list(ids.index[dup]),
+            "dates must be present and timezone-aware (an ISO text with an offset, "
+            "or a Timestamp with tz)",
+            column="date",
+            rows=dates_bad,
         )
+    if amounts_bad:
+        raise DataError(
+            "amounts must be finite numbers >= 0 (below 10^18)", column="amount", rows=amounts_bad
+        )
+    ids = [t.id for t in rows]
+    seen: dict[str, int] = {}
+    for i in ids:
+        seen[i] = seen.get(i, 0) + 1
+    dups = [label for label, i in zip(labels, ids, strict=True) if seen[i] > 1]
+    if dups:
+        shown = sorted({i for i in ids if seen[i] > 1})[:5]
+        raise DataError(f"duplicate transaction ids {shown}", column="transaction_id", rows=dups)
     return rows
 
 
-def json_schemas() -> dict[str, dict[str, Any]]:
-    """JSON Schemas of every domain object, for API documentation and other services."""
-    from relmark.domain import loyalty, referral
-
-    models: list[type[BaseModel]] = [
-        Money,
-        Customer,
-        Transaction,
-        Interaction,
-        Partner,
-        referral.Referral,
-        referral.ReferralProgram,
-        loyalty.LoyaltyRules,
-    ]
-    return {m.__name__: TypeAdapter(m).json_schema() for m in models}
+def _ok_id(value: str) -> bool:
+    try:
+        _checks.identifier(value, "id")
+    except ArgumentError:
+        return False
+    return "\n" not in value and "\r" not in value

@@ -21,8 +21,10 @@ import numpy as np
 import pandas as pd
 from pydantic import AwareDatetime, model_validator
 
+from relmark._validation import check_choice, check_number
+from relmark.domain import _checks
 from relmark.domain.core import Channel, CustomerId, Frozen, Identifier
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
 
 __all__ = ["Ticket", "kaplan_meier_quantile", "ticket_metrics"]
 
@@ -33,7 +35,7 @@ class Ticket(Frozen):
     id: Identifier
     customer_id: CustomerId
     channel: Channel
-    department: str
+    department: Identifier
     opened: AwareDatetime
     first_response: AwareDatetime | None = None
     resolved: AwareDatetime | None = None
@@ -58,9 +60,27 @@ def kaplan_meier_quantile(durations: np.ndarray, observed: np.ndarray, q: float)
 
     >>> kaplan_meier_quantile(np.array([1.0, 2, 3, 4]), np.array([True, True, False, True]), 0.5)
     2.0
+
+    Raises
+    ------
+    ArgumentError
+        ``durations`` is empty, not 1-d, or holds NaN, inf, text or negative values;
+        ``observed`` is not boolean or differs in length; ``q`` is not in (0, 1).
     """
-    if not 0 < q < 1:
-        raise DataError("q must be in (0, 1)")
+    qq = check_number(q, "q", low=0, high=1, low_open=True, high_open=True)
+    raw = np.asarray(durations)
+    if raw.ndim != 1 or raw.size == 0 or raw.dtype.kind not in "iuf":
+        raise ArgumentError("must be a non-empty 1-d array of numbers", argument="durations")
+    d0 = raw.astype(np.float64)
+    bad = np.flatnonzero(~np.isfinite(d0) | (d0 < 0))
+    if bad.size:
+        raise ArgumentError(
+            f"must be finite and >= 0; positions {bad[:5].tolist()}", argument="durations"
+        )
+    obs = np.asarray(observed)
+    if obs.dtype.kind != "b" or obs.shape != d0.shape:
+        raise ArgumentError(f"must be booleans, one per duration ({d0.size})", argument="observed")
+    durations, observed, q = d0, obs, qq
     order = np.lexsort((~observed, durations))  # events before censorings at equal times
     d, e = durations[order], observed[order]
     at_risk = np.arange(d.size, 0, -1, dtype=np.float64)
@@ -82,19 +102,32 @@ def ticket_metrics(
     Columns: tickets, still open, median and ``percentile`` first-response and resolution
     times (Kaplan-Meier with open tickets censored at ``cutoff``), and the SLA hit rate of the
     first response among tickets whose outcome is known (responded, or open longer than the
-    SLA).
+    SLA), or missing (``<NA>``, never NaN) where no outcome is known yet.
+
+    Raises
+    ------
+    ArgumentError
+        ``by`` is not ``"department"`` or ``"channel"``; ``cutoff`` is not timezone-aware;
+        ``sla`` is not a timedelta > 0; ``percentile`` not in (0, 1); ``tickets`` holds
+        something that is not a Ticket.
+    DataError
+        A ticket id is listed twice, or a ticket was opened after the cut-off.
     """
-    if by not in ("department", "channel"):
-        raise DataError("by must be 'department' or 'channel'", column="by")
-    if cutoff.tzinfo is None:
-        raise DataError("cutoff must be timezone-aware", column="cutoff")
+    check_choice(by, "by", ("department", "channel"))
+    cutoff = _checks.aware(cutoff, "cutoff")
+    sla = _checks.duration(sla, "sla", positive=True)
+    percentile = check_number(
+        percentile, "percentile", low=0, high=1, low_open=True, high_open=True
+    )
+    tickets = _checks.instances(tickets, Ticket, "tickets")
+    label = f"p{percentile * 100:g}".replace(".", "_")
     counts = Counter(t.id for t in tickets)
     dups = sorted(i for i, n in counts.items() if n > 1)
     if dups:
         raise DataError("tickets listed more than once", column="id", rows=dups)
     late = [t.id for t in tickets if t.opened > cutoff]
     if late:
-        raise DataError("tickets opened after the cut-off", rows=late)
+        raise DataError("tickets opened after the cut-off", column="opened", rows=late)
     rows = {}
     groups: dict[str, list[Ticket]] = {}
     for t in tickets:
@@ -124,13 +157,12 @@ def ticket_metrics(
             "tickets": len(group),
             "open": int((~res_obs).sum()),
             "response_median_h": kaplan_meier_quantile(resp, resp_obs, 0.5),
-            f"response_p{round(percentile * 100)}_h": kaplan_meier_quantile(
-                resp, resp_obs, percentile
-            ),
+            f"response_{label}_h": kaplan_meier_quantile(resp, resp_obs, percentile),
             "resolution_median_h": kaplan_meier_quantile(res, res_obs, 0.5),
-            f"resolution_p{round(percentile * 100)}_h": kaplan_meier_quantile(
-                res, res_obs, percentile
-            ),
-            "sla_hit_rate": float(hits.sum() / known.sum()) if known.any() else float("nan"),
+            f"resolution_{label}_h": kaplan_meier_quantile(res, res_obs, percentile),
+            "sla_hit_rate": float(hits.sum() / known.sum()) if known.any() else pd.NA,
         }
-    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
+    frame = pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
+    if not frame.empty:
+        frame["sla_hit_rate"] = frame["sla_hit_rate"].astype("Float64")
+    return frame

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from relmark.domain.core import Money
-from relmark.errors import DataError
+from relmark._validation import check_choice
+from relmark.domain import _checks
+from relmark.domain.core import Money, one_currency
+from relmark.errors import ArgumentError
 
 __all__ = ["earned_media_value", "engagement_rate"]
 
@@ -24,12 +26,17 @@ def engagement_rate(
 
     >>> engagement_rate(450, denominator="reach", base=15_000)
     3.0
+
+    Raises
+    ------
+    ArgumentError
+        ``denominator`` is not one of the three; ``interactions`` is not a whole number >= 0;
+        ``base`` not a whole number >= 1.
     """
-    if denominator not in ("followers", "reach", "impressions"):
-        raise DataError("denominator must be followers, reach or impressions", column="denominator")
-    if base <= 0 or interactions < 0:
-        raise DataError("base must be > 0 and interactions >= 0")
-    return 100.0 * interactions / base
+    check_choice(denominator, "denominator", ("followers", "reach", "impressions"))
+    n = _checks.whole(interactions, "interactions")
+    b = _checks.whole(base, "base", minimum=1)
+    return 100.0 * n / b
 
 
 def earned_media_value(counts: Mapping[str, int], rate_card: Mapping[str, Money]) -> Money:
@@ -39,16 +46,28 @@ def earned_media_value(counts: Mapping[str, int], rate_card: Mapping[str, Money]
     >>> eur = lambda v: Money(amount=Decimal(v), currency="EUR")
     >>> earned_media_value({"share": 10, "comment": 4}, {"share": eur("0.50"), "comment": eur("1")})
     Money(amount=Decimal('9.00'), currency='EUR')
+
+    Raises
+    ------
+    ArgumentError
+        ``rate_card`` is empty, has no rate for a counted action, or a rate that is not a
+        non-negative Money; a count is not a whole number >= 0.
+    CurrencyError
+        The rate card mixes currencies.
     """
-    missing = sorted(set(counts) - set(rate_card))
+    if not isinstance(counts, Mapping):
+        raise ArgumentError("must map actions to whole counts", argument="counts")
+    if not isinstance(rate_card, Mapping) or not rate_card:
+        raise ArgumentError("must map actions to Money (and not be empty)", argument="rate_card")
+    for action, rate in rate_card.items():
+        _checks.instance(rate, Money, f"rate_card[{action!r}]")
+        if rate.amount < 0:
+            raise ArgumentError(f"rate for {action!r} is negative", argument="rate_card")
+    missing = sorted(str(a) for a in set(counts) - set(rate_card))
     if missing:
-        raise DataError(f"no rate for {', '.join(missing)}", column="rate_card")
-    currencies = {m.currency for m in rate_card.values()}
-    if len(currencies) != 1:
-        raise DataError("the rate card must use one currency", column="rate_card")
-    total = Money.zero(currencies.pop())
+        raise ArgumentError(f"no rate for {', '.join(missing)}", argument="rate_card")
+    currency = one_currency([(f"rate_card[{a!r}]", m) for a, m in rate_card.items()])
+    total = Money.zero(str(currency))
     for action, n in counts.items():
-        if n < 0:
-            raise DataError(f"negative count for {action}", column=action)
-        total = total + rate_card[action].times(n)
+        total = total + rate_card[action].times(_checks.whole(n, f"counts[{action!r}]"))
     return total

@@ -1,11 +1,18 @@
 r"""Loyalty programmes: accrual rules, a points ledger that cannot lose points, liability.
 
 Accrual (seed 002: points, birthday gifts, personalised offers): points per currency unit with
-a stated rounding policy, a tier multiplier and a birthday bonus. The :class:`PointsLedger`
-keeps lots of points (earned when, expiring when) and consumes them first-in first-out; every
-operation returns a *new* ledger, and one that would overdraw, double-post (same idempotency
-key) or lose points raises :class:`~relmark.errors.LedgerError`, so the old ledger stands
-unchanged. Invariant: earned = redeemed + expired + balance.
+a stated rounding policy (``"down"`` or ``"half_up"``; any other name is refused), a tier
+multiplier and a birthday bonus.
+
+The :class:`PointsLedger` keeps lots of points (earned when, expiring when) and consumes them
+first-in first-out. Points are whole numbers everywhere (a Python or numpy int; ``2.0``,
+``True``, ``"2"`` and Decimals are refused) and in JSON. Every operation returns a *new*
+ledger; one that would overdraw, double-post (an idempotency key already used, also after a
+JSON round trip), use points earned after the operation's date, or lose points raises
+:class:`~relmark.errors.LedgerError` and the old ledger stands unchanged. A bad argument
+(0.5 points, a naive or missing date, an expiry before the earn date, ``inactivity_days=0``) is
+an :class:`~relmark.errors.ArgumentError` naming it. Invariant, checked also when a ledger is
+read from JSON: earned + adjusted = redeemed + expired + balance.
 
 Liability: outstanding points × (1 − breakage) × value per point. Revenue allocation follows
 IFRS 15 (paragraphs 73-86, Illustrative Example 52): the transaction price is split between the
@@ -14,14 +21,25 @@ goods and the points in proportion to their standalone selling prices.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field
+from pydantic import Field, field_serializer, field_validator, model_validator
 
-from relmark.domain.core import Frozen, Money
-from relmark.errors import DataError, LedgerError
+from relmark.domain import _checks
+from relmark.domain.core import (
+    Currency,
+    Frozen,
+    Identifier,
+    Money,
+    NonNegativeMoney,
+    one_currency,
+)
+from relmark.domain.currency import minor_unit_step
+from relmark.errors import ArgumentError, CurrencyError, LedgerError
 
 __all__ = [
     "Lot",
@@ -34,17 +52,37 @@ __all__ = [
     "recognised_revenue",
 ]
 
+Multiplier = Annotated[Decimal, Field(gt=0, allow_inf_nan=False, le=1000)]
+
 
 class LoyaltyRules(Frozen):
-    """How purchases earn points."""
+    """How purchases earn points.
 
-    points_per_unit: Decimal = Field(gt=0)
-    """Points per currency unit spent."""
-    rounding: str = "down"
-    """``"down"`` (whole points, truncated) or ``"half_up"``."""
-    tier_multipliers: dict[str, Decimal] = Field(default_factory=lambda: {"base": Decimal(1)})
-    birthday_bonus: int = Field(default=0, ge=0)
-    validity_days: int | None = Field(default=365, ge=1)
+    Attributes
+    ----------
+    points_per_unit
+        Points per currency unit spent (> 0).
+    rounding
+        ``"down"`` (whole points, truncated) or ``"half_up"``; nothing else.
+    tier_multipliers
+        Tier name -> multiplier (> 0, at most 1000); at least one tier.
+    birthday_bonus
+        Whole points added on the member's birthday (>= 0).
+    validity_days
+        Days points stay valid (>= 1), or ``None`` for no expiry.
+    currency
+        The currency of the spend the rules price (1.5 points per EUR is not 1.5 points per
+        JPY); ``None`` accepts any, a set currency refuses others with a CurrencyError.
+    """
+
+    points_per_unit: Annotated[Decimal, Field(gt=0, allow_inf_nan=False, le=10**6)]
+    rounding: Literal["down", "half_up"] = "down"
+    tier_multipliers: dict[Identifier, Multiplier] = Field(
+        default_factory=lambda: {"base": Decimal(1)}, min_length=1
+    )
+    birthday_bonus: int = Field(default=0, ge=0, strict=True)
+    validity_days: int | None = Field(default=365, ge=1, strict=True)
+    currency: Currency | None = None
 
     def points_for(self, spend: Money, *, tier: str = "base", birthday: bool = False) -> int:
         """Points earned by a purchase.
@@ -52,145 +90,368 @@ class LoyaltyRules(Frozen):
         >>> rules = LoyaltyRules(points_per_unit=Decimal("1.5"), birthday_bonus=100)
         >>> rules.points_for(Money(amount="19.99", currency="EUR"), birthday=True)
         129
+
+        Raises
+        ------
+        ArgumentError
+            ``spend`` is not Money or is negative; ``tier`` is unknown; ``birthday`` is not a
+            bool.
+        CurrencyError
+            ``spend`` is not in the rules' currency.
         """
-        if tier not in self.tier_multipliers:
-            raise DataError(f"unknown tier {tier!r}", column="tier")
+        _checks.instance(spend, Money, "spend")
         if spend.amount < 0:
-            raise DataError("spend cannot be negative", column="spend")
+            raise ArgumentError(f"cannot be negative, got {spend.amount}", argument="spend")
+        if self.currency is not None and spend.currency != self.currency:
+            raise CurrencyError(
+                f"argument 'spend': the rules price {self.currency}, got {spend.currency}"
+            )
+        if not isinstance(tier, str) or tier not in self.tier_multipliers:
+            known = ", ".join(map(repr, self.tier_multipliers))
+            raise ArgumentError(f"unknown tier {tier!r} (known: {known})", argument="tier")
+        bonus = self.birthday_bonus if _checks.flag(birthday, "birthday") else 0
         raw = spend.amount * self.points_per_unit * self.tier_multipliers[tier]
         mode = ROUND_DOWN if self.rounding == "down" else ROUND_HALF_UP
-        return int(raw.quantize(Decimal(1), rounding=mode)) + (
-            self.birthday_bonus if birthday else 0
-        )
+        return int(raw.quantize(Decimal(1), rounding=mode)) + bonus
 
 
 class Lot(Frozen):
-    """Points earned together, with their expiry date."""
+    """Points earned (or credited by an adjustment) together, with their expiry date."""
 
-    key: str
-    points: int = Field(ge=0)
+    key: Identifier
+    points: int = Field(ge=1, strict=True)
     earned: date
-    expires: date | None
+    expires: date | None = None
+
+    @model_validator(mode="after")
+    def _expiry_after_earning(self) -> Lot:
+        if self.expires is not None and self.expires < self.earned:
+            raise ValueError(
+                f"lot {self.key!r} expires ({self.expires}) before it was earned ({self.earned})"
+            )
+        return self
 
 
-def _whole_points(points: object, *, what: str) -> int:
-    """``points`` as a positive Python int; floats (even integral), bools, Decimals and
-    strings are refused so a ledger never holds fractional or coerced points."""
+def _whole_points(points: object, *, what: str, signed: bool = False) -> int:
+    """``points`` as a Python int (> 0, or != 0 when ``signed``); floats (even integral),
+    bools, Decimals and strings are refused so a ledger never holds fractional points."""
     if isinstance(points, bool | np.bool_) or not isinstance(points, int | np.integer):
-        raise LedgerError(
-            f"{what} points must be a positive whole number (int), got {points!r} "
-            f"of type {type(points).__name__}"
+        raise ArgumentError(
+            f"{what} points must be a {'non-zero' if signed else 'positive'} whole number "
+            f"(int), got {points!r} of type {type(points).__name__}",
+            argument="points",
         )
     value = int(points)
-    if value <= 0:
-        raise LedgerError(f"{what} points must be > 0, got {value}")
+    if value == 0 or (value < 0 and not signed):
+        raise ArgumentError(
+            f"{what} points must be {'!= 0' if signed else '> 0'}, got {value}",
+            argument="points",
+        )
     return value
 
 
 class PointsLedger(Frozen):
-    """An immutable points ledger for one member (FIFO lots, idempotency keys)."""
+    """An immutable points ledger for one member (FIFO lots, idempotency keys).
+
+    >>> ledger = PointsLedger().earn(100, key="order-1", on=date(2024, 1, 5))
+    >>> ledger = ledger.redeem(30, key="reward-1", on=date(2024, 2, 1))
+    >>> ledger.balance, ledger.balances()
+    (70, True)
+    >>> ledger.redeem(30, key="reward-1", on=date(2024, 2, 2))
+    Traceback (most recent call last):
+    ...
+    relmark.errors.LedgerError: operation 'reward-1' was already posted
+    """
 
     lots: tuple[Lot, ...] = ()
-    keys: frozenset[str] = frozenset()
-    earned_total: int = 0
-    redeemed_total: int = 0
-    expired_total: int = 0
+    keys: frozenset[Identifier] = frozenset()
+    """Every idempotency key posted (written to JSON sorted, so the JSON is byte-stable)."""
+    earned_total: int = Field(default=0, ge=0, strict=True)
+    redeemed_total: int = Field(default=0, ge=0, strict=True)
+    expired_total: int = Field(default=0, ge=0, strict=True)
+    adjusted_total: int = Field(default=0, strict=True)
+    """Net points credited (+) or debited (−) by :meth:`adjust`."""
+    last_activity: date | None = None
+    """The date of the member's last earn or redemption."""
+
+    @field_validator("keys", mode="before")
+    @classmethod
+    def _unique_keys(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            seen: set[object] = set()
+            for key in value:
+                if key in seen:
+                    raise ValueError(f"idempotency key {key!r} appears twice")
+                seen.add(key)
+        return value
+
+    @field_serializer("keys")
+    def _sorted_keys(self, keys: frozenset[str]) -> list[str]:
+        return sorted(keys)
+
+    @model_validator(mode="after")
+    def _reconciles(self) -> PointsLedger:
+        lot_keys = [lot.key for lot in self.lots]
+        if len(set(lot_keys)) != len(lot_keys):
+            raise ValueError("two lots share an idempotency key")
+        unknown = sorted(set(lot_keys) - self.keys)
+        if unknown:
+            raise ValueError(f"lots {unknown[:5]} were never posted (not in keys)")
+        if not self.balances():
+            raise ValueError(
+                f"totals do not reconcile with the lots: earned {self.earned_total} + adjusted "
+                f"{self.adjusted_total} != redeemed {self.redeemed_total} + expired "
+                f"{self.expired_total} + balance {self.balance}"
+            )
+        return self
 
     @property
     def balance(self) -> int:
         """Points available now."""
         return sum(lot.points for lot in self.lots)
 
-    def _check_key(self, key: str) -> None:
-        if key in self.keys:
-            raise LedgerError(f"operation {key!r} was already posted")
-
-    def earn(self, points: int, *, key: str, on: date, expires: date | None = None) -> PointsLedger:
-        """Add ``points`` earned on ``on``."""
-        self._check_key(key)
-        points = _whole_points(points, what="earned")
-        lot = Lot(key=key, points=points, earned=on, expires=expires)
-        return self.model_copy(
-            update={
-                "lots": (*self.lots, lot),
-                "keys": self.keys | {key},
-                "earned_total": self.earned_total + points,
-            }
+    def balances(self) -> bool:
+        """The ledger's invariant: earned + adjusted = redeemed + expired + balance."""
+        return (
+            self.earned_total + self.adjusted_total
+            == self.redeemed_total + self.expired_total + self.balance
         )
 
-    def redeem(self, points: int, *, key: str, on: date) -> PointsLedger:
-        """Spend ``points``, oldest lots first; raises LedgerError if the balance is short."""
-        self._check_key(key)
-        points = _whole_points(points, what="redeemed")
-        current = (
-            self.expire(on=on, key=None)
-            if any(lot.expires is not None and lot.expires < on for lot in self.lots)
-            else self
-        )
-        if points > current.balance:
-            raise LedgerError(f"cannot redeem {points} points: balance is {current.balance}")
-        left = points
-        lots = []
-        for lot in current.lots:
-            take = min(left, lot.points)
-            left -= take
-            if lot.points - take > 0:
-                lots.append(lot.model_copy(update={"points": lot.points - take}))
-        return current.model_copy(
-            update={
-                "lots": tuple(lots),
-                "keys": current.keys | {key},
-                "redeemed_total": current.redeemed_total + points,
-            }
-        )
+    # ------------------------------------------------------------------ helpers
+    def _key(self, key: object) -> str:
+        k = _checks.identifier(key, "key")
+        if k in self.keys:
+            raise LedgerError(f"operation {k!r} was already posted")
+        return k
 
-    def expire(self, *, on: date, key: str | None = None) -> PointsLedger:
-        """Remove lots whose expiry date is before ``on``."""
-        if key is not None:
-            self._check_key(key)
+    def _build(self, **update: object) -> PointsLedger:
+        """A new ledger with ``update`` (validated fields only: the invariant is checked by
+        the operations, so model_copy's skipped validation loses nothing)."""
+        return self.model_copy(update=update)
+
+    def _expired_by(self, on: date) -> PointsLedger:
+        if any(lot.expires is not None and lot.expires < on for lot in self.lots):
+            return self._expire(on, None)
+        return self
+
+    def _expire(self, on: date, key: str | None) -> PointsLedger:
         keep = tuple(lot for lot in self.lots if lot.expires is None or lot.expires >= on)
         gone = self.balance - sum(lot.points for lot in keep)
         keys = self.keys if key is None else self.keys | {key}
-        return self.model_copy(
-            update={"lots": keep, "keys": keys, "expired_total": self.expired_total + gone}
+        return self._build(lots=keep, keys=keys, expired_total=self.expired_total + gone)
+
+    def _take(self, points: int, on: date, what: str) -> tuple[Lot, ...]:
+        """Lots left after consuming ``points`` first-in first-out from lots earned by ``on``."""
+        usable = sum(lot.points for lot in self.lots if lot.earned <= on)
+        if points > usable:
+            if points <= self.balance:
+                raise LedgerError(
+                    f"cannot {what} {points} points on {on}: only {usable} of the balance "
+                    f"{self.balance} were earned by then (an operation cannot use points "
+                    "earned after its date)"
+                )
+            raise LedgerError(f"cannot {what} {points} points: balance is {self.balance}")
+        order = sorted(range(len(self.lots)), key=lambda i: (self.lots[i].earned, i))
+        left = points
+        new = list(self.lots)
+        for i in order:
+            lot = new[i]
+            if left == 0 or lot.earned > on:
+                continue
+            take = min(left, lot.points)
+            left -= take
+            new[i] = lot.model_copy(update={"points": lot.points - take})
+        return tuple(lot for lot in new if lot.points > 0)
+
+    def _latest(self, on: date) -> date:
+        return on if self.last_activity is None else max(self.last_activity, on)
+
+    # --------------------------------------------------------------- operations
+    def earn(self, points: int, *, key: str, on: date, expires: date | None = None) -> PointsLedger:
+        """Add ``points`` earned on ``on``, valid through ``expires`` (``None``: no expiry).
+
+        Raises
+        ------
+        ArgumentError
+            ``points`` is not a whole number > 0; ``key`` is not an identifier; ``on`` or
+            ``expires`` is not a date, or ``expires`` is before ``on``.
+        LedgerError
+            ``key`` was already posted.
+        """
+        k = self._key(key)
+        n = _whole_points(points, what="earned")
+        day = _checks.day(on, "on")
+        if expires is not None and _checks.day(expires, "expires") < day:
+            raise ArgumentError(f"{expires} is before the earn date {day}", argument="expires")
+        lot = Lot(key=k, points=n, earned=day, expires=expires)
+        return self._build(
+            lots=(*self.lots, lot),
+            keys=self.keys | {k},
+            earned_total=self.earned_total + n,
+            last_activity=self._latest(day),
         )
+
+    def redeem(self, points: int, *, key: str, on: date) -> PointsLedger:
+        """Spend ``points`` on ``on``, oldest lots first, after expiring lots whose expiry
+        date is before ``on``; only points earned by ``on`` can be used.
+
+        Raises
+        ------
+        ArgumentError
+            ``points`` is not a whole number > 0, ``key`` not an identifier, ``on`` not a date.
+        LedgerError
+            ``key`` was already posted, or the balance (of points earned by ``on``) is short.
+        """
+        k = self._key(key)
+        n = _whole_points(points, what="redeemed")
+        day = _checks.day(on, "on")
+        current = self._expired_by(day)
+        lots = current._take(n, day, "redeem")
+        return current._build(
+            lots=lots,
+            keys=current.keys | {k},
+            redeemed_total=current.redeemed_total + n,
+            last_activity=self._latest(day),
+        )
+
+    def adjust(
+        self, points: int, *, key: str, on: date, reason: str, expires: date | None = None
+    ) -> PointsLedger:
+        """Credit (``points`` > 0, a new lot) or debit (``points`` < 0, oldest lots first)
+        points outside accrual and redemption: a goodwill gesture, a correction. An
+        adjustment is not member activity (it does not move :attr:`last_activity`).
+
+        Raises
+        ------
+        ArgumentError
+            ``points`` is not a non-zero whole number, ``reason`` is empty, a date is bad.
+        LedgerError
+            ``key`` was already posted, or a debit exceeds the balance earned by ``on``.
+        """
+        k = self._key(key)
+        n = _whole_points(points, what="adjusted", signed=True)
+        day = _checks.day(on, "on")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ArgumentError("an adjustment needs a reason", argument="reason")
+        if n > 0:
+            if expires is not None and _checks.day(expires, "expires") < day:
+                raise ArgumentError(f"{expires} is before {day}", argument="expires")
+            lot = Lot(key=k, points=n, earned=day, expires=expires)
+            return self._build(
+                lots=(*self.lots, lot), keys=self.keys | {k}, adjusted_total=self.adjusted_total + n
+            )
+        if expires is not None:
+            raise ArgumentError("only a credit (points > 0) has an expiry", argument="expires")
+        current = self._expired_by(day)
+        lots = current._take(-n, day, "debit")
+        return current._build(
+            lots=lots, keys=current.keys | {k}, adjusted_total=current.adjusted_total + n
+        )
+
+    def expire(self, *, on: date, key: str | None = None) -> PointsLedger:
+        """Remove lots whose expiry date is before ``on`` (a lot expiring on ``on`` is still
+        valid that day).
+
+        Raises
+        ------
+        ArgumentError
+            ``on`` is not a date or ``key`` is not an identifier.
+        LedgerError
+            ``key`` was already posted.
+        """
+        day = _checks.day(on, "on")
+        k = None if key is None else self._key(key)
+        return self._expire(day, k)
 
     def expire_inactive(
-        self, *, on: date, last_activity: date, inactivity_days: int, key: str
+        self,
+        *,
+        on: date,
+        inactivity_days: int,
+        key: str,
+        last_activity: date | None = None,
     ) -> PointsLedger:
         """Expire every remaining point when the member has been inactive for longer than
-        ``inactivity_days`` at ``on`` (expiry by inactivity); otherwise the ledger is unchanged."""
-        self._check_key(key)
-        if (on - last_activity).days <= inactivity_days:
-            return self
-        gone = self.balance
-        return self.model_copy(
-            update={
-                "lots": (),
-                "keys": self.keys | {key},
-                "expired_total": self.expired_total + gone,
-            }
-        )
+        ``inactivity_days`` at ``on`` (expiry by inactivity); otherwise the ledger is unchanged
+        (and ``key`` is not used).
 
-    def balances(self) -> bool:
-        """The ledger's invariant: earned = redeemed + expired + balance."""
-        return self.earned_total == self.redeemed_total + self.expired_total + self.balance
+        Parameters
+        ----------
+        on
+            The date of the check.
+        inactivity_days
+            Whole days of inactivity allowed (>= 1).
+        key
+            Idempotency key of the expiry.
+        last_activity
+            The member's last activity; defaults to the ledger's own :attr:`last_activity`.
+            It cannot be before it (the ledger saw later activity) nor after ``on``.
+
+        Raises
+        ------
+        ArgumentError
+            A bad date, ``inactivity_days`` not a whole number >= 1, an inconsistent
+            ``last_activity``, or none known.
+        LedgerError
+            ``key`` was already posted, or a lot was earned after ``on``.
+        """
+        k = self._key(key)
+        day = _checks.day(on, "on")
+        days = _checks.whole(inactivity_days, "inactivity_days", minimum=1)
+        if last_activity is None:
+            if self.last_activity is None:
+                raise ArgumentError(
+                    "the ledger records no activity: pass the member's last activity",
+                    argument="last_activity",
+                )
+            last = self.last_activity
+        else:
+            last = _checks.day(last_activity, "last_activity")
+            if self.last_activity is not None and last < self.last_activity:
+                raise ArgumentError(
+                    f"{last} is before the ledger's last activity {self.last_activity}",
+                    argument="last_activity",
+                )
+        if last > day:
+            raise ArgumentError(f"{last} is after on={day}", argument="last_activity")
+        late = [lot.key for lot in self.lots if lot.earned > day]
+        if late:
+            raise LedgerError(f"cannot expire on {day} lots earned later: {late[:5]}")
+        if (day - last).days <= days:
+            return self
+        return self._build(
+            lots=(), keys=self.keys | {k}, expired_total=self.expired_total + self.balance
+        )
 
 
 def outstanding_liability(points: int, *, breakage: Decimal, value_per_point: Money) -> Money:
-    """Liability of outstanding points: points × (1 − breakage) × value per point."""
-    if not Decimal(0) <= breakage <= Decimal(1):
-        raise DataError("breakage must be in [0, 1]", column="breakage")
-    if points < 0:
-        raise DataError("points cannot be negative", column="points")
-    return value_per_point.times(Decimal(points) * (Decimal(1) - breakage))
+    """Liability of outstanding points: points × (1 − breakage) × value per point (exact,
+    not rounded).
+
+    >>> outstanding_liability(10_000, breakage=Decimal("0.05"),
+    ...                       value_per_point=Money(amount="0.01", currency="EUR"))
+    Money(amount=Decimal('95.0000'), currency='EUR')
+
+    Raises
+    ------
+    ArgumentError
+        ``points`` is not a whole number >= 0, ``breakage`` not a number in [0, 1] (a float is
+        read from its shortest text), ``value_per_point`` not a non-negative Money.
+    """
+    n = _checks.whole(points, "points")
+    b = _checks.exact(breakage, "breakage", low=Decimal(0), high=Decimal(1))
+    _checks.instance(value_per_point, Money, "value_per_point")
+    if value_per_point.amount < 0:
+        raise ArgumentError("cannot be negative", argument="value_per_point")
+    return value_per_point.times(Decimal(n) * (Decimal(1) - b))
 
 
 def allocate_revenue(
     price: Money, goods_standalone: Money, points_standalone: Money
 ) -> tuple[Money, Money]:
     """Split a transaction price between goods and points by relative standalone prices
-    (IFRS 15.74-.76), rounded to the cent with the goods taking the remainder.
+    (IFRS 15.74-.76), rounded half-up to the currency's minor unit, the goods taking the
+    remainder: the two parts add up to the price exactly.
 
     IFRS 15 Illustrative Example 52: sales 100,000, points standalone 9,500
     (10,000 points x 0.95 x 95% expected redemption) -> 91,324 to goods, 8,676 to points:
@@ -199,48 +460,76 @@ def allocate_revenue(
     >>> goods, points = allocate_revenue(eur("100000"), eur("100000"), eur("9500"))
     >>> goods.amount.quantize(Decimal(1)), points.amount.quantize(Decimal(1))
     (Decimal('91324'), Decimal('8676'))
+
+    Raises
+    ------
+    ArgumentError
+        An argument is not Money or is negative, or the standalone prices add up to zero.
+    CurrencyError
+        The three amounts are not in one currency.
     """
-    for part, name in (
-        (goods_standalone, "goods_standalone"),
-        (points_standalone, "points_standalone"),
-    ):
-        if part.currency != price.currency:
-            raise LedgerError(
-                f"cannot allocate a {price.currency} price by {name} in {part.currency}: "
-                "all amounts must share one currency"
-            )
-    total = goods_standalone + points_standalone
-    if total.amount <= 0:
-        raise DataError("standalone prices must add up to more than zero")
-    share = points_standalone.amount / total.amount
-    to_points = (price.amount * share).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    to_points_money = Money(amount=to_points, currency=price.currency)
-    return price - to_points_money, to_points_money
+    named = (
+        ("price", price),
+        ("goods_standalone", goods_standalone),
+        ("points_standalone", points_standalone),
+    )
+    for name, money in named:
+        _checks.instance(money, Money, name)
+        if money.amount < 0:
+            raise ArgumentError(f"cannot be negative, got {money.amount}", argument=name)
+    currency = one_currency(list(named))
+    assert currency is not None
+    total = goods_standalone.amount + points_standalone.amount
+    if total <= 0:
+        raise ArgumentError(
+            "the standalone prices add up to zero: nothing to allocate by",
+            argument="points_standalone",
+        )
+    share = points_standalone.amount / total
+    step = minor_unit_step(currency)
+    to_points = (price.amount * share).quantize(step, rounding=ROUND_HALF_UP)
+    return (
+        Money(amount=price.amount - to_points, currency=currency),
+        Money(amount=to_points, currency=currency),
+    )
 
 
 def recognised_revenue(
     allocated_to_points: Money, redeemed: int, expected_redemptions: int
 ) -> Money:
-    """Revenue recognised on points redeemed so far (IFRS 15 IE52: 8,676 x 4,500/9,500 = 4,110)."""
-    if expected_redemptions <= 0 or not 0 <= redeemed <= expected_redemptions:
-        raise DataError("need 0 <= redeemed <= expected_redemptions and expected > 0")
-    amount = allocated_to_points.amount * Decimal(redeemed) / Decimal(expected_redemptions)
+    """Revenue recognised on points redeemed so far, rounded half-up to the minor unit
+    (IFRS 15 IE52: 8,676 x 4,500/9,500 = 4,110).
+
+    Raises
+    ------
+    ArgumentError
+        ``allocated_to_points`` is not a non-negative Money; ``expected_redemptions`` is not a
+        whole number >= 1; ``redeemed`` is not a whole number in [0, expected_redemptions].
+    """
+    _checks.instance(allocated_to_points, Money, "allocated_to_points")
+    if allocated_to_points.amount < 0:
+        raise ArgumentError("cannot be negative", argument="allocated_to_points")
+    expected = _checks.whole(expected_redemptions, "expected_redemptions", minimum=1)
+    done = _checks.whole(redeemed, "redeemed")
+    if done > expected:
+        raise ArgumentError(f"{done} exceeds expected_redemptions {expected}", argument="redeemed")
+    amount = allocated_to_points.amount * Decimal(done) / Decimal(expected)
+    step = minor_unit_step(allocated_to_points.currency)
     return Money(
-        amount=amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
-        currency=allocated_to_points.currency,
+        amount=amount.quantize(step, rounding=ROUND_HALF_UP), currency=allocated_to_points.currency
     )
 
 
 class TierRule(Frozen):
     """A loyalty tier reached by spending ``threshold`` within the qualification window."""
 
-    name: str
-    threshold: Money
+    name: Identifier
+    threshold: NonNegativeMoney
 
 
 def qualify_tier(
-    spend: list[tuple[date, Money]],
-    tiers: list[TierRule],
+    spend: Sequence[tuple[date, Money]],
+    tiers: Sequence[TierRule],
     *,
     on: date,
     window_days: int = 365,
@@ -256,14 +545,48 @@ def qualify_tier(
     >>> qualify_tier([(date(2024, 1, 5), eur("300")), (date(2024, 6, 1), eur("250"))], tiers,
     ...              on=date(2024, 12, 31))
     'silver'
+
+    Raises
+    ------
+    ArgumentError
+        A spend entry is not a (date, Money) pair or is negative; tiers repeat a name or a
+        threshold, or use ``base_tier``'s name; ``window_days`` is not a whole number >= 1.
+    CurrencyError
+        Tiers or spend in more than one currency.
     """
-    if not tiers:
-        return base_tier
-    currency = tiers[0].threshold.currency
-    total = Money.zero(currency)
-    start = on.toordinal() - window_days
-    for day, amount in spend:
-        if start < day.toordinal() <= on.toordinal():
-            total = total + amount
-    reached = [t for t in tiers if t.threshold <= total]
-    return max(reached, key=lambda t: t.threshold.amount).name if reached else base_tier
+    rules = _checks.instances(tiers, TierRule, "tiers")
+    day = _checks.day(on, "on")
+    window = _checks.whole(window_days, "window_days", minimum=1)
+    base = _checks.identifier(base_tier, "base_tier")
+    names = [t.name for t in rules]
+    if len(set(names)) != len(names) or base in names:
+        raise ArgumentError(
+            f"tier names must be unique and differ from base_tier {base!r}, got {names}",
+            argument="tiers",
+        )
+    if len({t.threshold.amount for t in rules}) != len(rules):
+        raise ArgumentError(
+            "two tiers share a threshold: the tier reached would be ambiguous", argument="tiers"
+        )
+    entries: list[tuple[str, Money]] = [(f"tier {t.name!r}", t.threshold) for t in rules]
+    items = _checks.instances(spend, tuple, "spend")
+    spent: list[tuple[date, Money]] = []
+    for i, item in enumerate(items):
+        if len(item) != 2 or not isinstance(item[1], Money):
+            raise ArgumentError(
+                f"item {i} must be a (date, Money) pair, got {item!r:.80}", argument="spend"
+            )
+        when = _checks.day(item[0], f"spend[{i}]")
+        if item[1].amount < 0:
+            raise ArgumentError(f"item {i} is negative ({item[1].amount})", argument="spend")
+        spent.append((when, item[1]))
+        entries.append((f"spend[{i}]", item[1]))
+    one_currency(entries)
+    if not rules:
+        return base
+    start = day.toordinal() - window
+    total = sum(
+        (m.amount for d, m in spent if start < d.toordinal() <= day.toordinal()), Decimal(0)
+    )
+    reached = [t for t in rules if t.threshold.amount <= total]
+    return max(reached, key=lambda t: t.threshold.amount).name if reached else base

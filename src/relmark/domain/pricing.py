@@ -15,9 +15,11 @@ retention rises to
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from relmark.errors import DataError
+from relmark._validation import check_number
+from relmark.errors import ArgumentError
 
 __all__ = ["OfferComparison", "breakeven_retention", "compare_offer", "simple_clv"]
 
@@ -27,10 +29,20 @@ def simple_clv(margin: float, retention: float, discount_rate: float) -> float:
 
     >>> round(simple_clv(100, 0.8, 0.1), 2)
     366.67
+
+    Raises
+    ------
+    ArgumentError
+        ``margin`` is not finite (a negative margin is allowed: a loss-making customer),
+        ``retention`` is not in [0, 1), ``discount_rate`` is not a finite number >= 0.
     """
-    if not 0 <= retention < 1 or discount_rate < 0:
-        raise DataError("retention must be in [0, 1) and the discount rate >= 0")
-    return margin * (1 + discount_rate) / (1 + discount_rate - retention)
+    m = check_number(margin, "margin")
+    r = check_number(retention, "retention", low=0, high=1, high_open=True)
+    i = check_number(discount_rate, "discount_rate", low=0)
+    out = m * (1 + i) / (1 + i - r)
+    if not math.isfinite(out):
+        raise ArgumentError(f"the CLV of margin {m} overflows", argument="margin")
+    return out
 
 
 def breakeven_retention(
@@ -40,12 +52,26 @@ def breakeven_retention(
 
     >>> round(breakeven_retention(100, 0.8, 0.1, 10), 4)
     0.83
+
+    Raises
+    ------
+    ArgumentError
+        ``margin`` is not a finite number > 0, ``retention`` not in [0, 1), ``discount_rate``
+        not >= 0, ``discount`` not in (0, margin); or the break-even retention is >= 1 (the
+        discount cannot pay off: named ``discount``).
     """
-    if not 0 < discount < margin:
-        raise DataError("the discount must be positive and below the margin")
-    r_star = 1 + discount_rate - (1 + discount_rate - retention) * (margin - discount) / margin
+    m = check_number(margin, "margin", low=0, low_open=True)
+    r = check_number(retention, "retention", low=0, high=1, high_open=True)
+    i = check_number(discount_rate, "discount_rate", low=0)
+    d = check_number(discount, "discount", low=0, low_open=True)
+    if d >= m:
+        raise ArgumentError(f"must be below the margin {m}, got {d}", argument="discount")
+    r_star = 1 + i - (1 + i - r) * (m - d) / m
     if r_star >= 1:
-        raise DataError(f"break-even retention {r_star:.4f} >= 1: the discount cannot pay off")
+        raise ArgumentError(
+            f"break-even retention {r_star:.4f} >= 1: the discount cannot pay off",
+            argument="discount",
+        )
     return r_star
 
 
@@ -66,9 +92,17 @@ class OfferComparison:
 def compare_offer(
     margin: float, retention: float, discount_rate: float, *, discount: float, new_retention: float
 ) -> OfferComparison:
-    """Compare a relationship-pricing offer's CLV with the status quo."""
+    """Compare a relationship-pricing offer's CLV with the status quo.
+
+    Raises
+    ------
+    ArgumentError
+        As :func:`breakeven_retention`, or ``new_retention`` not in [0, 1).
+    """
+    breakeven = breakeven_retention(margin, retention, discount_rate, discount)
+    check_number(new_retention, "new_retention", low=0, high=1, high_open=True)
     return OfferComparison(
         simple_clv(margin, retention, discount_rate),
         simple_clv(margin - discount, new_retention, discount_rate),
-        breakeven_retention(margin, retention, discount_rate, discount),
+        breakeven,
     )

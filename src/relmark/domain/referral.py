@@ -2,7 +2,9 @@ r"""Referral marketing: referrals as a state machine, programme rules and referr
 
 A :class:`Referral` moves invited → signed up → qualified → rewarded, or to rejected (with a
 reason) from any open state; any other move raises
-:class:`~relmark.errors.IllegalTransitionError`.
+:class:`~relmark.errors.IllegalTransitionError`. The status may be given as a
+:class:`ReferralStatus` or as the string JSON carries (``"signed_up"``); an unknown one is an
+:class:`~relmark.errors.ArgumentError`.
 
 Economics:
 
@@ -19,20 +21,25 @@ Economics:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Annotated, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from relmark.domain.core import CustomerId, Frozen, Identifier, Money
-from relmark.errors import DataError, IllegalTransitionError
+from relmark._validation import check_number
+from relmark.domain import _checks
+from relmark.domain.core import CustomerId, Frozen, Identifier, Money, NonNegativeMoney
+from relmark.domain.currency import check_currency
+from relmark.errors import ArgumentError, CurrencyError, IllegalTransitionError, LedgerError
 
 __all__ = [
     "Referral",
     "ReferralProgram",
     "ReferralStatus",
+    "RewardLedger",
     "ValueModel",
     "amplification",
     "clv_crv_quadrant",
@@ -58,8 +65,29 @@ _NEXT: dict[ReferralStatus, ReferralStatus] = {
 }
 
 
+def _status(value: object) -> ReferralStatus:
+    if isinstance(value, ReferralStatus):
+        return value
+    if isinstance(value, str):
+        try:
+            return ReferralStatus(value)
+        except ValueError:
+            pass
+    known = ", ".join(repr(s.value) for s in ReferralStatus)
+    raise ArgumentError(f"unknown referral status {value!r:.60} (one of {known})", argument="to")
+
+
 class Referral(Frozen):
-    """One referral from a referrer to a referee."""
+    """One referral from a referrer to a referee (never the same customer).
+
+    A rejected referral carries its reason; any other carries none.
+
+    >>> from datetime import UTC
+    >>> r = Referral(id="r1", referrer="a", referee="b", code="A1",
+    ...              updated_at=datetime(2024, 1, 1, tzinfo=UTC))
+    >>> r.advance("signed_up", at=datetime(2024, 1, 2, tzinfo=UTC)).status
+    <ReferralStatus.SIGNED_UP: 'signed_up'>
+    """
 
     id: Identifier
     referrer: CustomerId
@@ -69,39 +97,88 @@ class Referral(Frozen):
     updated_at: AwareDatetime
     reason: str = ""
 
-    def advance(self, to: ReferralStatus, *, at: AwareDatetime, reason: str = "") -> Referral:
+    @model_validator(mode="after")
+    def _consistent(self) -> Referral:
+        if self.referrer == self.referee:
+            raise ValueError(
+                f"referrer and referee are both {self.referrer!r}: a customer "
+                "cannot refer themselves"
+            )
+        if self.status is ReferralStatus.REJECTED and not self.reason.strip():
+            raise ValueError("a rejected referral needs a reason")
+        if self.status is not ReferralStatus.REJECTED and self.reason:
+            raise ValueError(f"a {self.status.value} referral has no reason (only rejections do)")
+        return self
+
+    def advance(self, to: ReferralStatus | str, *, at: datetime, reason: str = "") -> Referral:
         """The referral in state ``to``; only the next step or a rejection (with a reason) of
-        an open referral are allowed."""
-        if to is ReferralStatus.REJECTED:
+        an open referral are allowed.
+
+        Raises
+        ------
+        ArgumentError
+            ``to`` is not a status (or its string value), ``at`` is not a timezone-aware
+            datetime, ``reason`` is not a string.
+        IllegalTransitionError
+            The move is not allowed, a rejection has no reason, ``at`` is before the last
+            update.
+        """
+        target = _status(to)
+        when = _checks.aware(at, "at")
+        why = _checks.text(reason, "reason")
+        if target is ReferralStatus.REJECTED:
             if self.status in (ReferralStatus.REWARDED, ReferralStatus.REJECTED):
                 raise IllegalTransitionError(f"a {self.status} referral cannot be rejected")
-            if not reason:
+            if not why.strip():
                 raise IllegalTransitionError("a rejection needs a reason")
-        elif _NEXT.get(self.status) is not to:
+        else:
+            if _NEXT.get(self.status) is not target:
+                raise IllegalTransitionError(
+                    f"referral {self.id}: {self.status} -> {target} is not allowed"
+                )
+            if why:
+                raise IllegalTransitionError(f"only a rejection has a reason, not {target}")
+        if when < self.updated_at:
             raise IllegalTransitionError(
-                f"referral {self.id}: {self.status} -> {to} is not allowed"
+                f"referral {self.id}: {when.isoformat()} is before its last update "
+                f"{self.updated_at.isoformat()} (a referral cannot move back in time)"
             )
-        if at < self.updated_at:
-            raise IllegalTransitionError("a referral cannot move back in time")
-        return self.model_copy(update={"status": to, "updated_at": at, "reason": reason})
+        return self.model_copy(update={"status": target, "updated_at": when, "reason": why})
 
 
 class ReferralProgram(Frozen):
-    """Reward rules of a referral programme."""
+    """Reward rules of a referral programme (rewards >= 0, both in one currency)."""
 
-    referrer_reward: Money
-    referee_reward: Money | None = None
+    referrer_reward: NonNegativeMoney
+    referee_reward: NonNegativeMoney | None = None
     """``None`` for a one-sided programme."""
-    max_rewards_per_period: int | None = Field(default=None, ge=1)
+    max_rewards_per_period: int | None = Field(default=None, ge=1, strict=True)
+
+    @model_validator(mode="after")
+    def _one_currency(self) -> ReferralProgram:
+        if self.referee_reward is not None and (
+            self.referee_reward.currency != self.referrer_reward.currency
+        ):
+            raise CurrencyError(
+                f"referee_reward is in {self.referee_reward.currency}, referrer_reward in "
+                f"{self.referrer_reward.currency}: one programme, one currency"
+            )
+        return self
 
     def rewards_due(self, qualified_this_period: int, rewarded_this_period: int) -> int:
-        """How many qualified referrals can still be rewarded in this period (the cap)."""
-        if qualified_this_period < 0 or rewarded_this_period < 0:
-            raise DataError("counts cannot be negative")
+        """How many qualified referrals can still be rewarded in this period (the cap).
+
+        Raises
+        ------
+        ArgumentError
+            A count is not a whole number >= 0.
+        """
+        qualified = _checks.whole(qualified_this_period, "qualified_this_period")
+        rewarded = _checks.whole(rewarded_this_period, "rewarded_this_period")
         if self.max_rewards_per_period is None:
-            return qualified_this_period
-        room = max(self.max_rewards_per_period - rewarded_this_period, 0)
-        return min(qualified_this_period, room)
+            return qualified
+        room = max(self.max_rewards_per_period - rewarded, 0)
+        return min(qualified, room)
 
     @property
     def cost_per_referral(self) -> Money:
@@ -116,30 +193,65 @@ def viral_coefficient(invitations_per_user: float, conversion_rate: float) -> fl
 
     >>> viral_coefficient(5, 0.1)
     0.5
+
+    Raises
+    ------
+    ArgumentError
+        ``invitations_per_user`` is not a finite number >= 0, ``conversion_rate`` not in
+        [0, 1] (NaN, inf, text and booleans included).
     """
-    if invitations_per_user < 0 or not 0 <= conversion_rate <= 1:
-        raise DataError("invitations must be >= 0 and the conversion rate in [0, 1]")
-    return invitations_per_user * conversion_rate
+    n = check_number(invitations_per_user, "invitations_per_user", low=0)
+    p = check_number(conversion_rate, "conversion_rate", low=0, high=1)
+    return n * p
 
 
 def amplification(seed_users: float, k: float) -> float:
     """Users a seed finally brings, :math:`U_0/(1-K)`; growth without bound for K >= 1 is
-    refused with a DataError rather than returned as a number.
+    refused rather than returned as a number.
 
     >>> amplification(1000, 0.5)
     2000.0
+
+    Raises
+    ------
+    ArgumentError
+        ``seed_users`` is not a finite number >= 0, or ``k`` is not in [0, 1).
     """
-    if k >= 1:
-        raise DataError(f"K = {k} >= 1: every generation is at least as large, no finite total")
-    if k < 0:
-        raise DataError("K cannot be negative")
-    return seed_users / (1.0 - k)
+    u = check_number(seed_users, "seed_users", low=0)
+    kk = check_number(k, "k", low=0)
+    if kk >= 1:
+        raise ArgumentError(
+            f"K = {kk} >= 1: every generation is at least as large, no finite total", argument="k"
+        )
+    return u / (1.0 - kk)
 
 
 class ValueModel(Protocol):
     """Anything that gives a lifetime value per customer (e.g. a wrapper of relmark.clv.clv)."""
 
     def __call__(self, customers: Sequence[str]) -> npt.NDArray[np.float64]: ...
+
+
+def _vector(values: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
+    """A 1-d finite float array; text, NaN, inf, booleans and nested shapes are refused."""
+    raw = np.asarray(values, dtype=object) if not isinstance(values, np.ndarray) else values
+    if raw.ndim == 0:
+        raw = raw.reshape(1)
+    if raw.ndim != 1:
+        raise ArgumentError(f"must be 1-d, got shape {raw.shape}", argument=name)
+    if raw.dtype.kind in "USVb" or (
+        raw.dtype.kind == "O"
+        and any(isinstance(v, str | bytes | bool | np.bool_) or v is None for v in raw.tolist())
+    ):
+        raise ArgumentError("must hold numbers (not text, booleans or None)", argument=name)
+    try:
+        arr = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ArgumentError("must hold numbers", argument=name) from None
+    bad = np.flatnonzero(~np.isfinite(arr))
+    if bad.size:
+        raise ArgumentError(f"NaN or infinite at positions {bad[:5].tolist()}", argument=name)
+    return arr
 
 
 def customer_referral_value(
@@ -158,15 +270,28 @@ def customer_referral_value(
     referee_clv
         CLV of each of the referrer's referees (from any CLV model, or plain numbers).
     would_have_joined
-        Whether each referee would have joined without the referral (type two).
+        Whether each referee would have joined without the referral (type two): booleans,
+        or 0/1 (``"no"`` is refused, not read as True).
     referral_periods
-        Period (0 = now) in which each referral happens.
+        Whole period (0 = now) in which each referral happens.
     acquisition_cost
-        What acquiring a customer costs otherwise (saved by a type-two referral).
+        What acquiring a customer costs otherwise (saved by a type-two referral), >= 0.
     reward_cost
-        Referral reward paid per referee (deducted from type-one value).
+        Referral reward paid per referee (deducted from type-one value), >= 0.
     discount_rate
-        Per-period discount rate.
+        Per-period discount rate, > -1.
+
+    Returns
+    -------
+    float
+        The discounted value (0 for a referrer without referees).
+
+    Raises
+    ------
+    ArgumentError
+        Naming the argument: arrays of different lengths, NaN or inf anywhere, text, a
+        negative or fractional period, a ``would_have_joined`` that is not boolean, a negative
+        cost, a discount rate <= -1.
 
     Examples
     --------
@@ -176,15 +301,43 @@ def customer_referral_value(
     ...                         acquisition_cost=80, reward_cost=50, discount_rate=0.1)
     522.7272727272727
     """
-    clv = np.asarray(referee_clv, dtype=np.float64)
-    anyway = np.asarray(would_have_joined, dtype=bool)
-    t = np.asarray(referral_periods, dtype=np.float64)
+    clv = _vector(referee_clv, "referee_clv")
+    raw = np.asarray(would_have_joined)
+    if raw.ndim == 0:
+        raw = raw.reshape(1)
+    booleans = (
+        raw.dtype.kind == "b"
+        or (raw.dtype.kind in "iu" and bool(np.isin(raw, (0, 1)).all()))
+        or (raw.dtype.kind == "O" and all(isinstance(v, bool | np.bool_) for v in raw.tolist()))
+    )
+    if booleans:
+        anyway = raw.astype(bool)
+    else:
+        raise ArgumentError("must be booleans (or 0/1)", argument="would_have_joined")
+    t = _vector(referral_periods, "referral_periods")
     if not (clv.shape == anyway.shape == t.shape):
-        raise DataError("referee_clv, would_have_joined and referral_periods differ in length")
-    if np.any(t < 0) or discount_rate <= -1:
-        raise DataError("periods must be >= 0 and discount_rate > -1")
-    value = np.where(anyway, acquisition_cost, clv - reward_cost)
-    return float(np.sum(value / (1.0 + discount_rate) ** t))
+        raise ArgumentError(
+            f"referee_clv, would_have_joined and referral_periods differ in length "
+            f"({clv.size}, {anyway.size}, {t.size})",
+            argument="referral_periods",
+        )
+    bad = np.flatnonzero((t < 0) | (t != np.floor(t)))
+    if bad.size:
+        raise ArgumentError(
+            f"must be whole periods >= 0; positions {bad[:5].tolist()}",
+            argument="referral_periods",
+        )
+    acq = check_number(acquisition_cost, "acquisition_cost", low=0)
+    reward = check_number(reward_cost, "reward_cost", low=0)
+    rate = check_number(discount_rate, "discount_rate", low=-1, low_open=True)
+    value = np.where(anyway, acq, clv - reward)
+    out = float(np.sum(value / (1.0 + rate) ** t))
+    if not np.isfinite(out):
+        raise ArgumentError(
+            "the discounted value overflows (a discount rate near -1 over many periods)",
+            argument="discount_rate",
+        )
+    return out
 
 
 def clv_crv_quadrant(
@@ -194,39 +347,96 @@ def clv_crv_quadrant(
     clv_cut: float | None = None,
     crv_cut: float | None = None,
 ) -> list[str]:
-    """Kumar et al.'s quadrant per customer; cut points default to the medians (stated)."""
-    a = np.asarray(clv, dtype=np.float64)
-    b = np.asarray(crv, dtype=np.float64)
-    ca = float(np.median(a)) if clv_cut is None else clv_cut
-    cb = float(np.median(b)) if crv_cut is None else crv_cut
+    """Kumar et al.'s quadrant per customer; cut points default to the medians (stated).
+    A value above its cut is high.
+
+    >>> clv_crv_quadrant([10, 10, 1, 1], [10, 1, 10, 1], clv_cut=5, crv_cut=5)
+    ['champions', 'affluents', 'advocates', 'misers']
+
+    Raises
+    ------
+    ArgumentError
+        ``clv`` and ``crv`` differ in length or hold NaN, inf or text; a cut is not finite.
+    """
+    a = _vector(clv, "clv")
+    b = _vector(crv, "crv")
+    if a.shape != b.shape:
+        raise ArgumentError(f"clv has {a.size} values, crv {b.size}", argument="crv")
+    if a.size == 0:
+        return []
+    ca = float(np.median(a)) if clv_cut is None else check_number(clv_cut, "clv_cut")
+    cb = float(np.median(b)) if crv_cut is None else check_number(crv_cut, "crv_cut")
     names = {(True, True): "champions", (True, False): "affluents", (False, True): "advocates"}
     return [names.get((bool(x > ca), bool(y > cb)), "misers") for x, y in zip(a, b, strict=True)]
 
 
+Period = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^\S(?:.*\S)?$")]
+
+
 class RewardLedger(Frozen):
     """Rewards paid by a referral programme: each referral rewarded at most once, and no more
-    than the programme's cap per period. Operations return a new ledger; a refused one raises
-    :class:`~relmark.errors.LedgerError` and the old ledger stands."""
+    than the programme's cap per period, in one currency. Operations return a new ledger; a
+    refused one raises :class:`~relmark.errors.LedgerError` and the old ledger stands. A
+    ledger read from JSON is checked the same way (a referral paid twice, two currencies or
+    a negative amount are refused)."""
 
-    paid: tuple[tuple[str, str, Money], ...] = ()
+    paid: tuple[tuple[Identifier, Period, NonNegativeMoney], ...] = ()
     """(referral id, period, amount) of every reward paid."""
 
-    def pay(self, referral: Referral, *, period: str, program: ReferralProgram) -> RewardLedger:
-        """Pay the rewards of a qualified referral (both sides for a two-sided programme)."""
-        from relmark.errors import LedgerError
+    @model_validator(mode="after")
+    def _paid_once(self) -> RewardLedger:
+        ids = [r for r, _, _ in self.paid]
+        twice = sorted({r for r in ids if ids.count(r) > 1})
+        if twice:
+            raise ValueError(f"referrals {twice[:5]} are paid more than once")
+        currencies = sorted({m.currency for _, _, m in self.paid})
+        if len(currencies) > 1:
+            raise CurrencyError(
+                f"rewards in several currencies {currencies}: one ledger, one currency"
+            )
+        return self
 
-        if referral.status is not ReferralStatus.QUALIFIED:
-            raise LedgerError(f"referral {referral.id} is {referral.status}, not qualified")
-        if any(r == referral.id for r, _, _ in self.paid):
-            raise LedgerError(f"referral {referral.id} was already rewarded")
-        this_period = len({r for r, p, _ in self.paid if p == period})
-        if program.rewards_due(1, this_period) == 0:
-            raise LedgerError(f"the programme's cap for {period} is reached")
-        return RewardLedger(paid=(*self.paid, (referral.id, period, program.cost_per_referral)))
+    def pay(self, referral: Referral, *, period: str, program: ReferralProgram) -> RewardLedger:
+        """Pay the rewards of a qualified referral (both sides for a two-sided programme).
+
+        Raises
+        ------
+        ArgumentError
+            ``referral`` or ``program`` is of the wrong type, ``period`` not an identifier.
+        CurrencyError
+            The programme pays in another currency than the ledger's rewards so far.
+        LedgerError
+            The referral is not qualified, was already rewarded, or the cap is reached.
+        """
+        ref = _checks.instance(referral, Referral, "referral")
+        prog = _checks.instance(program, ReferralProgram, "program")
+        when = _checks.identifier(period, "period")
+        if len(when) > 50:
+            raise ArgumentError("at most 50 characters", argument="period")
+        if ref.status is not ReferralStatus.QUALIFIED:
+            raise LedgerError(f"referral {ref.id} is {ref.status}, not qualified")
+        if any(r == ref.id for r, _, _ in self.paid):
+            raise LedgerError(f"referral {ref.id} was already rewarded")
+        cost = prog.cost_per_referral
+        if self.paid and self.paid[0][2].currency != cost.currency:
+            raise CurrencyError(
+                f"the programme pays {cost.currency}, the ledger holds "
+                f"{self.paid[0][2].currency} rewards: one ledger per currency"
+            )
+        this_period = len({r for r, p, _ in self.paid if p == when})
+        if prog.rewards_due(1, this_period) == 0:
+            raise LedgerError(f"the programme's cap for {when} is reached")
+        return self.model_copy(update={"paid": (*self.paid, (ref.id, when, cost))})
 
     def total(self, currency: str) -> Money:
-        """Everything paid, in ``currency``."""
-        out = Money.zero(currency)
+        """Everything paid, in ``currency``.
+
+        Raises
+        ------
+        CurrencyError
+            ``currency`` is not a known code, or the rewards are in another currency.
+        """
+        out = Money.zero(check_currency(currency, "currency"))
         for _, _, amount in self.paid:
             out = out + amount
         return out

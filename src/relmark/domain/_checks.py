@@ -1,0 +1,163 @@
+"""Argument checks shared by the domain modules (ArgumentError naming the argument).
+
+The number checks come from :mod:`relmark._validation`; these add what domain methods take:
+objects of a given class, dates, aware datetimes, durations, identifiers, exact decimals.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import TypeVar
+
+import numpy as np
+
+from relmark.errors import ArgumentError
+
+T = TypeVar("T")
+
+
+def instance(value: object, cls: type[T], name: str) -> T:
+    """``value`` if it is a ``cls``; an ArgumentError naming ``name`` otherwise."""
+    if not isinstance(value, cls):
+        raise ArgumentError(
+            f"must be a {cls.__name__}, got {type(value).__name__} {value!r:.80}", argument=name
+        )
+    return value
+
+
+def instances(values: object, cls: type[T], name: str) -> list[T]:
+    """A list (or tuple) of ``cls``; the position of the first wrong item is named."""
+    if isinstance(values, str | bytes | dict) or not isinstance(values, Iterable):
+        raise ArgumentError(
+            f"must be a list of {cls.__name__}, got {type(values).__name__}", argument=name
+        )
+    out = list(values)
+    for i, v in enumerate(out):
+        if not isinstance(v, cls):
+            raise ArgumentError(
+                f"item {i} must be a {cls.__name__}, got {type(v).__name__} {v!r:.80}",
+                argument=name,
+            )
+    return out
+
+
+def day(value: object, name: str) -> date:
+    """A calendar date (a ``datetime`` is refused: points and tiers work by day, and a
+    datetime cannot be compared with the dates a ledger holds)."""
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise ArgumentError(
+            f"must be a datetime.date (not a datetime), got {type(value).__name__} {value!r}",
+            argument=name,
+        )
+    return value
+
+
+def aware(value: object, name: str) -> datetime:
+    """A timezone-aware datetime."""
+    if not isinstance(value, datetime):
+        raise ArgumentError(
+            f"must be a timezone-aware datetime, got {type(value).__name__} {value!r}",
+            argument=name,
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ArgumentError(
+            f"must be timezone-aware (e.g. tzinfo=datetime.UTC), got the naive {value!r}",
+            argument=name,
+        )
+    return value
+
+
+def duration(value: object, name: str, *, positive: bool = False) -> timedelta:
+    """A ``timedelta`` >= 0 (> 0 when ``positive``)."""
+    if not isinstance(value, timedelta):
+        raise ArgumentError(
+            f"must be a datetime.timedelta, got {type(value).__name__} {value!r}", argument=name
+        )
+    if value < timedelta(0) or (positive and value == timedelta(0)):
+        raise ArgumentError(f"must be {'>' if positive else '>='} 0, got {value!r}", argument=name)
+    return value
+
+
+def identifier(value: object, name: str) -> str:
+    """A non-empty identifier without surrounding whitespace, at most 200 characters."""
+    if not isinstance(value, str) or not value or value != value.strip() or len(value) > 200:
+        raise ArgumentError(
+            "must be a non-empty string without leading or trailing whitespace (at most 200 "
+            f"characters), got {value!r:.80}",
+            argument=name,
+        )
+    return value
+
+
+def exact(
+    value: object,
+    name: str,
+    *,
+    low: Decimal | None = None,
+    high: Decimal | None = None,
+    low_open: bool = False,
+) -> Decimal:
+    """An exact, finite decimal from a Decimal, an int or a float (a float is read from its
+    shortest decimal text, so ``0.1`` is exactly ``Decimal('0.1')``) or decimal text; bools,
+    NaN and infinities are refused."""
+    if isinstance(value, bool | np.bool_):
+        raise ArgumentError(f"must be a number, got {value!r}", argument=name)
+    d: Decimal
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int | np.integer):
+        d = Decimal(int(value))
+    elif isinstance(value, float | np.floating):
+        if not math.isfinite(float(value)):
+            raise ArgumentError(f"must be finite, got {value!r}", argument=name)
+        d = Decimal(repr(float(value)))
+    elif isinstance(value, str):
+        try:
+            d = Decimal(value.strip())
+        except InvalidOperation:
+            raise ArgumentError(f"must be a decimal number, got {value!r}", argument=name) from None
+    else:
+        raise ArgumentError(
+            f"must be a number (Decimal, int or float), got {type(value).__name__} {value!r:.80}",
+            argument=name,
+        )
+    if not d.is_finite():
+        raise ArgumentError(f"must be finite, got {value!r}", argument=name)
+    if low is not None and (d < low or (low_open and d == low)):
+        raise ArgumentError(
+            f"must be {'>' if low_open else '>='} {low}, got {value!r}", argument=name
+        )
+    if high is not None and d > high:
+        raise ArgumentError(f"must be <= {high}, got {value!r}", argument=name)
+    return d
+
+
+def whole(value: object, name: str, *, minimum: int = 0) -> int:
+    """A whole number as ``int``: Python or numpy integers only (``2.0``, ``True``, ``"2"``
+    and Decimals are refused), >= ``minimum``."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
+        raise ArgumentError(
+            f"must be a whole number (int), got {type(value).__name__} {value!r:.80}",
+            argument=name,
+        )
+    n = int(value)
+    if n < minimum:
+        raise ArgumentError(f"must be >= {minimum}, got {n}", argument=name)
+    return n
+
+
+def flag(value: object, name: str) -> bool:
+    """A bool (``"no"`` and ``1`` are refused)."""
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentError(f"must be True or False, got {value!r:.80}", argument=name)
+    return bool(value)
+
+
+def text(value: object, name: str) -> str:
+    """Any string."""
+    if not isinstance(value, str):
+        raise ArgumentError(f"must be a string, got {type(value).__name__}", argument=name)
+    return value
