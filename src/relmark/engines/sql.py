@@ -1,0 +1,869 @@
+"""The per-customer summary in SQL: run by embedded DuckDB, exported for warehouses.
+
+One query computes what :func:`relmark.data.summarize` and
+:func:`relmark.data.calibration_holdout` compute, with the same definitions (lifetimes'):
+
+1. each transaction time is placed on the period grid of ``time_unit`` (days, Monday-to-Sunday
+   weeks, hours, calendar months), as integer ordinals counted from 1970-01-01 with floor
+   semantics, also before 1970;
+2. the transactions of one customer in one period are merged (amounts summed);
+3. ``frequency`` = periods with a purchase minus one (the first purchase is not a repeat),
+   ``recency`` = last period minus first, ``T`` = end of observation minus first period, both
+   divided by ``freq_multiplier``;
+4. ``monetary_value`` = mean of the merged repeat purchases (0 without repeats);
+5. with ``calibration_end``: the calibration summary of the transactions up to it, and per
+   calibration customer the number of holdout periods with a purchase, the mean holdout
+   transaction value and the holdout length.
+
+:func:`summarize` and :func:`calibration_holdout` run the query with DuckDB (out of core: a
+folder of Parquet files larger than memory works) and return an
+:class:`~relmark.data.RFMSummary` equal to the in-memory one. :func:`summary_sql` gives the
+query as text for DuckDB, Postgres, BigQuery, Snowflake or Spark SQL (transpiled by sqlglot),
+to run in the warehouse. :func:`fit` groups a summary by the model's data fields in SQL and fits
+on the distinct rows with their counts: exactly the in-memory estimate.
+
+Money sums are floating-point sums in the engine's order; amounts that are exact binary
+fractions (whole cents scaled to integers, quarters, ...) give bit-identical spend means, other
+amounts agree to the last few units in the last place.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+try:
+    import duckdb
+    import sqlglot
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError(
+        "relmark.engines.sql needs duckdb and sqlglot: pip install 'relmark[sql]'"
+    ) from exc
+
+from relmark._validation import check_choice, check_count, check_number
+from relmark.clv import CLVModel
+from relmark.data import RFMSummary
+from relmark.data import summarize as _summarize_in_memory
+from relmark.errors import ArgumentError, DataError
+
+__all__ = [
+    "DIALECTS",
+    "calibration_holdout",
+    "fit",
+    "statistics_sql",
+    "summarize",
+    "summary_sql",
+]
+
+DIALECTS: Final[tuple[str, ...]] = ("duckdb", "postgres", "bigquery", "snowflake", "spark")
+"""The SQL dialects :func:`summary_sql` writes."""
+
+_UNITS: Final[tuple[str, ...]] = ("D", "W", "h", "M")
+_SOURCE: Final[str] = "relmark_source"
+_PARQUET: Final[tuple[str, ...]] = (".parquet", ".pq", ".parquet.gz")
+_CSV: Final[tuple[str, ...]] = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
+
+Source = Any
+"""What the DuckDB engine reads: a path or glob of Parquet/CSV files (or a list of them), a
+DuckDB relation (e.g. ``con.table("transactions")``), a pandas or polars DataFrame, or a
+pyarrow Table."""
+
+
+# ---------------------------------------------------------------------- arguments
+def _ident(name: object, argument: str) -> str:
+    """A column name as a quoted SQL identifier."""
+    if not isinstance(name, str) or not name:
+        raise ArgumentError(f"must be a non-empty column name, got {name!r}", argument=argument)
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _timestamp(value: object, argument: str) -> pd.Timestamp:
+    """A date option as a naive UTC timestamp (aware ones are converted, as the in-memory path
+    converts the log)."""
+    if isinstance(value, bool) or value is None:
+        raise ArgumentError(f"must be a date, got {value!r}", argument=argument)
+    try:
+        ts = pd.Timestamp(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ArgumentError(f"cannot parse {value!r} as a date", argument=argument) from None
+    if pd.isna(ts):
+        raise ArgumentError(f"must be a date, got {value!r}", argument=argument)
+    if ts.tzinfo is not None:
+        ts = ts.tz_convert("UTC").tz_localize(None)
+    return ts
+
+
+def _literal(ts: pd.Timestamp) -> str:
+    return f"CAST('{ts.strftime('%Y-%m-%d %H:%M:%S.%f')}' AS TIMESTAMP)"
+
+
+def _multiplier(value: object) -> str:
+    fm = check_number(value, "freq_multiplier", low=0.0, low_open=True)
+    return f"CAST('{fm!r}' AS DOUBLE)"
+
+
+def _unit(time_unit: object) -> str:
+    return check_choice(time_unit, "time_unit", _UNITS)
+
+
+def _unit_label(time_unit: str, freq_multiplier: float) -> str | None:
+    """The summary's time-unit label, exactly as :func:`relmark.data.summarize` writes it."""
+    probe = _summarize_in_memory(
+        {"customer_id": [0], "date": [pd.Timestamp("2000-01-03")]},
+        time_unit=time_unit,
+        freq_multiplier=freq_multiplier,
+    )
+    return probe.time_unit
+
+
+def _period(ts: str, time_unit: str) -> str:
+    """SQL for the integer period ordinal of the timestamp expression ``ts`` (floor semantics;
+    only functions every target dialect has: day differences between dates and EXTRACT)."""
+    day = f"DATE_DIFF('day', CAST('1970-01-01' AS DATE), CAST({ts} AS DATE))"
+    if time_unit == "D":
+        return day
+    if time_unit == "h":
+        return f"({day} * 24 + EXTRACT(HOUR FROM {ts}))"
+    if time_unit == "W":  # 1970-01-01 was a Thursday: weeks start on Monday
+        return f"CAST(FLOOR(CAST({day} + 3 AS DOUBLE) / 7) AS BIGINT)"
+    return f"((EXTRACT(YEAR FROM {ts}) - 1970) * 12 + EXTRACT(MONTH FROM {ts}) - 1)"
+
+
+def _query(
+    *,
+    table: str,
+    id_expr: str,
+    ts_expr: str,
+    amount_expr: str | None,
+    time_unit: str,
+    fm: str,
+    observation_end: pd.Timestamp | None,
+    calibration_end: pd.Timestamp | None,
+) -> str:
+    """The summary query in DuckDB's dialect (the one sqlglot transpiles from)."""
+    money = amount_expr is not None
+    amount_col = f", {amount_expr} AS amount" if money else ""
+    end = "MAX(ts)" if observation_end is None else _literal(observation_end)
+    cal = calibration_end is not None
+    bounds = f"SELECT {end} AS obs_end" + (
+        f", {_literal(calibration_end)} AS cal_end" if calibration_end is not None else ""
+    )
+    ends = f"SELECT {_period('obs_end', time_unit)} AS end_p" + (
+        f", {_period('cal_end', time_unit)} AS cal_p" if cal else ""
+    )
+    amt = ", amount" if money else ""
+    where = " WHERE ts <= (SELECT cal_end FROM bounds)" if cal else ""
+    merged_amt = ", SUM(amount) AS amount" if money else ""
+    total = ", SUM(amount) AS total" if money else ""
+    t_end = "e.cal_p" if cal else "e.end_p"
+    cols = [
+        "c.customer_id AS customer_id",
+        "CAST(c.n - 1 AS DOUBLE) AS frequency",
+        f"CAST(c.last_p - c.first_p AS DOUBLE) / {fm} AS recency",
+        f"CAST({t_end} - c.first_p AS DOUBLE) / {fm} AS T",
+    ]
+    if money:
+        cols.append(
+            "CASE WHEN c.n > 1 THEN (c.total - f.first_amount) / CAST(c.n - 1 AS DOUBLE) "
+            "ELSE CAST(0 AS DOUBLE) END AS monetary_value"
+        )
+    if cal:
+        cols.append("CAST(COALESCE(h.n_periods, 0) AS DOUBLE) AS frequency_holdout")
+        if money:
+            cols.append(
+                "CASE WHEN h.n_rows > 0 THEN h.total / CAST(h.n_rows AS DOUBLE) "
+                "ELSE CAST(0 AS DOUBLE) END AS monetary_value_holdout"
+            )
+        cols.append(f"CAST(e.end_p - e.cal_p AS DOUBLE) / {fm} AS duration_holdout")
+    ctes = [
+        f"tx AS (SELECT {id_expr} AS customer_id, {ts_expr} AS ts{amount_col} FROM {table})",
+        f"bounds AS ({bounds} FROM tx)",
+        f"ends AS ({ends} FROM bounds)",
+        f"periods AS (SELECT customer_id, ts{amt}, {_period('ts', time_unit)} AS p FROM tx)",
+        f"merged AS (SELECT customer_id, p{merged_amt} FROM periods{where} "
+        "GROUP BY customer_id, p)",
+        "customers AS (SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n"
+        f"{total} FROM merged GROUP BY customer_id)",
+    ]
+    joins = ""
+    if money:
+        ctes.append(
+            "firsts AS (SELECT m.customer_id AS customer_id, m.amount AS first_amount "
+            "FROM merged AS m JOIN customers AS c "
+            "ON m.customer_id = c.customer_id AND m.p = c.first_p)"
+        )
+        joins += " JOIN firsts AS f ON f.customer_id = c.customer_id"
+    if cal:
+        h_money = ", SUM(amount) AS total, COUNT(*) AS n_rows" if money else ""
+        ctes.append(
+            "holdout AS (SELECT customer_id, COUNT(DISTINCT p) AS n_periods"
+            f"{h_money} FROM periods WHERE ts > (SELECT cal_end FROM bounds) "
+            "GROUP BY customer_id)"
+        )
+        joins += " LEFT JOIN holdout AS h ON h.customer_id = c.customer_id"
+    return (
+        "WITH "
+        + ", ".join(ctes)
+        + f" SELECT {', '.join(cols)} FROM customers AS c{joins} CROSS JOIN ends AS e"
+        + " ORDER BY c.customer_id"
+    )
+
+
+def summary_sql(
+    *,
+    table: str = "transactions",
+    customer_id: str = "customer_id",
+    datetime: str = "date",
+    monetary_value: str | None = None,
+    time_unit: str = "D",
+    freq_multiplier: float = 1,
+    observation_end: Any = None,
+    calibration_end: Any = None,
+    dialect: str = "duckdb",
+    pretty: bool = True,
+) -> str:
+    """The summary query as SQL text for a warehouse.
+
+    The query reads ``table`` (one row per transaction) and returns one row per customer with
+    the columns of :class:`~relmark.data.RFMSummary` (``customer_id``, ``frequency``,
+    ``recency``, ``T``, ``monetary_value`` with ``monetary_value=``, the holdout columns with
+    ``calibration_end=``), sorted by customer id: the definitions of
+    :func:`relmark.data.summarize` and :func:`relmark.data.calibration_holdout`.
+
+    Parameters
+    ----------
+    table
+        The table (or view, or subquery in parentheses) holding the transactions, as written
+        in the target dialect (e.g. ``"sales.orders"``).
+    customer_id, datetime, monetary_value
+        Column names of the customer id, the transaction time (a ``TIMESTAMP`` or ``DATE``
+        column in UTC; convert zoned times in the warehouse first) and, optionally, the value.
+    time_unit
+        Period grid: ``"D"``, ``"W"`` (Monday-to-Sunday), ``"h"`` or ``"M"``.
+    freq_multiplier
+        Divide times by this (``"D"`` with 7: weeks with day resolution).
+    observation_end
+        End of observation; the last transaction time when ``None``.
+    calibration_end
+        With a date: the calibration/holdout query (holdout up to ``observation_end``).
+    dialect
+        One of :data:`DIALECTS`.
+    pretty
+        Format the query over several lines.
+
+    Returns
+    -------
+    str
+        The query, transpiled from DuckDB's dialect by sqlglot.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the argument: an unknown dialect or time unit, a multiplier that is not a
+        finite number > 0, an unreadable date, ``observation_end`` not after
+        ``calibration_end``.
+
+    Examples
+    --------
+    >>> sql = summary_sql(table="orders", monetary_value="amount", dialect="bigquery")
+    >>> "DATE_DIFF(" in sql and "GROUP BY" in sql
+    True
+    """
+    dialect = check_choice(dialect, "dialect", DIALECTS)
+    if not isinstance(table, str) or not table.strip():
+        raise ArgumentError(f"must be a table name, got {table!r}", argument="table")
+    unit = _unit(time_unit)
+    fm = _multiplier(freq_multiplier)
+    obs, cal = _ends(observation_end, calibration_end)
+    query = _query(
+        table=table,
+        id_expr=_ident(customer_id, "customer_id"),
+        ts_expr=f"CAST({_ident(datetime, 'datetime')} AS TIMESTAMP)",
+        amount_expr=None
+        if monetary_value is None
+        else f"CAST({_ident(monetary_value, 'monetary_value')} AS DOUBLE)",
+        time_unit=unit,
+        fm=fm,
+        observation_end=obs,
+        calibration_end=cal,
+    )
+    return sqlglot.transpile(query, read="duckdb", write=dialect, pretty=bool(pretty))[0]
+
+
+def _ends(
+    observation_end: object, calibration_end: object
+) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    obs = None if observation_end is None else _timestamp(observation_end, "observation_end")
+    cal = None if calibration_end is None else _timestamp(calibration_end, "calibration_end")
+    if obs is not None and cal is not None and obs <= cal:
+        raise ArgumentError(
+            f"must be after calibration_end {cal}, got {obs}", argument="observation_end"
+        )
+    return obs, cal
+
+
+# ---------------------------------------------------------------------- DuckDB sources
+def _paths(source: object) -> list[str] | None:
+    if isinstance(source, str | os.PathLike):
+        return [os.fspath(source)]
+    if (
+        isinstance(source, Sequence)
+        and source
+        and all(isinstance(s, str | os.PathLike) for s in source)
+    ):
+        return [os.fspath(s) for s in source]
+    return None
+
+
+def _relation(
+    source: Source, con: duckdb.DuckDBPyConnection
+) -> tuple[duckdb.DuckDBPyRelation, str]:
+    """``source`` as a DuckDB relation (lazy: files are streamed) and a name for messages."""
+    if isinstance(source, duckdb.DuckDBPyRelation):
+        return source, "the DuckDB relation"
+    paths = _paths(source)
+    if paths is not None:
+        kinds = set()
+        for p in paths:
+            low = p.lower()
+            if low.endswith(_PARQUET):
+                kinds.add("parquet")
+            elif low.endswith(_CSV):
+                kinds.add("csv")
+            else:
+                raise ArgumentError(
+                    f"{p!r} is neither Parquet ({', '.join(_PARQUET)}) nor CSV "
+                    f"({', '.join(_CSV)}) by its name",
+                    argument="source",
+                )
+        if len(kinds) > 1:
+            raise ArgumentError("mixes Parquet and CSV files", argument="source")
+        listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+        reader = "read_parquet" if kinds == {"parquet"} else "read_csv"
+        options = "" if reader == "read_parquet" else ", auto_detect = true"
+        name = paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
+        try:
+            rel = con.sql(f"SELECT * FROM {reader}([{listed}]{options})")
+        except duckdb.Error as exc:
+            raise DataError(f"cannot read {name}: {_first_line(exc)}") from None
+        return rel, name
+    if isinstance(source, pd.DataFrame):
+        return con.from_df(source), "the DataFrame"
+    module = type(source).__module__.split(".")[0]
+    if module in ("polars", "pyarrow"):
+        arrow = source.to_arrow() if module == "polars" else source
+        return con.from_arrow(arrow), f"the {module} table"
+    raise ArgumentError(
+        "must be a path or glob of Parquet/CSV files, a list of them, a DuckDB relation, a "
+        f"pandas or polars DataFrame or a pyarrow Table, got {type(source).__name__}",
+        argument="source",
+    )
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _column_type(rel: duckdb.DuckDBPyRelation, column: str, name: str) -> str:
+    types = dict(zip(rel.columns, (str(t) for t in rel.types), strict=True))
+    if column not in types:
+        raise DataError(
+            f"missing column in {name} (found: {', '.join(rel.columns)})", column=column
+        )
+    return types[column].upper()
+
+
+def _ts_expression(col: str, type_name: str, date_format: str | None) -> str:
+    """DuckDB SQL turning the date column into a naive UTC timestamp (NULL when unreadable)."""
+    if "WITH TIME ZONE" in type_name:
+        return f"timezone('UTC', {col})"
+    if type_name.startswith(("TIMESTAMP", "DATE")):
+        return f"CAST({col} AS TIMESTAMP)"
+    text = f"CAST({col} AS VARCHAR)"
+    if date_format is not None:
+        fmt = date_format.replace("'", "''")
+        return f"CAST(TRY_STRPTIME({text}, '{fmt}') AS TIMESTAMP)"
+    return f"TRY_CAST({text} AS TIMESTAMP)"
+
+
+def _run(rel: duckdb.DuckDBPyRelation, sql: str, name: str) -> dict[str, Any]:
+    try:
+        result = rel.query(_SOURCE, sql)
+        assert result is not None
+        return dict(result.fetchnumpy())
+    except duckdb.Error as exc:
+        raise DataError(f"DuckDB could not read {name}: {_first_line(exc)}") from None
+
+
+def _sample(rel: duckdb.DuckDBPyRelation, id_col: str, condition: str, name: str) -> list[object]:
+    rows = _run(rel, f"SELECT {id_col} AS c FROM {_SOURCE} WHERE {condition} LIMIT 10", name)["c"]
+    return [None if v is np.ma.masked else v for v in np.asarray(rows, dtype=object).tolist()]
+
+
+def _validate(
+    rel: duckdb.DuckDBPyRelation,
+    name: str,
+    *,
+    id_col: str,
+    customer_id: str,
+    raw_date: str,
+    ts: str,
+    datetime: str,
+    amount_col: str | None,
+    monetary_value: str | None,
+    time_unit: str,
+    late: str | None,
+) -> None:
+    """One scan counting every kind of bad row; a DataError naming the column and the first
+    offending customers for the first kind found."""
+    checks: list[tuple[str, str, str | None, str]] = [
+        (f"{id_col} IS NULL", "missing customer ids", customer_id, "row"),
+        (f"{raw_date} IS NULL", "missing dates", datetime, "id"),
+        (
+            f"{raw_date} IS NOT NULL AND {ts} IS NULL",
+            "unparseable dates (pass the format with date_format=)",
+            datetime,
+            "id",
+        ),
+    ]
+    if amount_col is not None:
+        num = f"TRY_CAST({amount_col} AS DOUBLE)"
+        checks += [
+            (
+                f"{amount_col} IS NOT NULL AND {num} IS NULL",
+                "amounts are not numbers",
+                monetary_value,
+                "id",
+            ),
+            (
+                f"{num} IS NULL OR isnan({num}) OR isinf({num})",
+                "missing (NaN) or infinite amounts",
+                monetary_value,
+                "id",
+            ),
+            (
+                f"{num} < 0",
+                "negative amounts (record returns as a separate adjustment, not a negative sale)",
+                monetary_value,
+                "id",
+            ),
+        ]
+    if late is not None:
+        checks.append((late, "transactions after the end of observation", datetime, "id"))
+    counts = ", ".join(
+        f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}" for i, (cond, *_) in enumerate(checks)
+    )
+    got = _run(rel, f"SELECT COUNT(*) AS n, {counts} FROM {_SOURCE}", name)
+    if int(got["n"][0]) == 0:
+        raise DataError(f"the transaction log in {name} is empty")
+    for i, (cond, message, column, _kind) in enumerate(checks):
+        count = got[f"c{i}"][0]
+        if count is np.ma.masked or int(count) == 0:
+            continue
+        rows = [] if _kind == "row" else _sample(rel, id_col, cond, name)
+        where = "" if _kind == "row" else " (rows are customer ids)"
+        raise DataError(
+            f"{message} in {name}: {int(count)} rows{where}",
+            column=column,
+            rows=rows,
+            count=int(count),
+        )
+
+
+def _connection(memory_limit: str | None, threads: int | None) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    if memory_limit is not None:
+        if not isinstance(memory_limit, str) or not memory_limit.strip():
+            raise ArgumentError(
+                f"must be a size such as '2GB', got {memory_limit!r}", argument="memory_limit"
+            )
+        try:
+            con.execute(f"SET memory_limit = '{memory_limit.replace(chr(39), '')}'")
+        except duckdb.Error as exc:
+            raise ArgumentError(_first_line(exc), argument="memory_limit") from None
+    if threads is not None:
+        con.execute(f"SET threads = {check_count(threads, 'threads', minimum=1)}")
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
+def _execute(
+    source: Source,
+    *,
+    customer_id: str,
+    datetime: str,
+    monetary_value: str | None,
+    time_unit: str,
+    freq_multiplier: float,
+    observation_end: object,
+    calibration_end: object,
+    date_format: str | None,
+    memory_limit: str | None,
+    threads: int | None,
+) -> RFMSummary:
+    unit = _unit(time_unit)
+    fm = _multiplier(freq_multiplier)
+    fm_value = float(freq_multiplier)
+    if date_format is not None and (not isinstance(date_format, str) or not date_format):
+        raise ArgumentError(
+            f"must be a strftime format, got {date_format!r}", argument="date_format"
+        )
+    obs, cal = _ends(observation_end, calibration_end)
+    con = _connection(memory_limit, threads)
+    try:
+        rel, name = _relation(source, con)
+        id_col = _ident(customer_id, "customer_id")
+        raw_date = _ident(datetime, "datetime")
+        _column_type(rel, customer_id, name)
+        ts = _ts_expression(raw_date, _column_type(rel, datetime, name), date_format)
+        amount_col = None
+        if monetary_value is not None:
+            amount_col = _ident(monetary_value, "monetary_value")
+            _column_type(rel, monetary_value, name)
+        late = None
+        if cal is not None and obs is not None:
+            late = f"{ts} > {_literal(obs)}"
+        elif obs is not None:
+            late = f"{_period(ts, unit)} > {_period(_literal(obs), unit)}"
+        _validate(
+            rel,
+            name,
+            id_col=id_col,
+            customer_id=customer_id,
+            raw_date=raw_date,
+            ts=ts,
+            datetime=datetime,
+            amount_col=amount_col,
+            monetary_value=monetary_value,
+            time_unit=unit,
+            late=late,
+        )
+        if cal is not None:
+            got = _run(
+                rel,
+                f"SELECT SUM(CASE WHEN {ts} <= {_literal(cal)} THEN 1 ELSE 0 END) AS k "
+                f"FROM {_SOURCE}",
+                name,
+            )
+            if int(got["k"][0]) == 0:
+                raise DataError(f"no transactions up to calibration_end {cal.date()} in {name}")
+            if obs is None:
+                last = _run(rel, f"SELECT MAX({ts}) AS m FROM {_SOURCE}", name)["m"][0]
+                if pd.Timestamp(last) <= cal:
+                    raise ArgumentError(
+                        f"the last transaction {pd.Timestamp(last)} is not after it: pass "
+                        "observation_end",
+                        argument="calibration_end",
+                    )
+        query = _query(
+            table=_SOURCE,
+            id_expr=id_col,
+            ts_expr=ts,
+            amount_expr=None if amount_col is None else f"CAST({amount_col} AS DOUBLE)",
+            time_unit=unit,
+            fm=fm,
+            observation_end=obs,
+            calibration_end=cal,
+        )
+        out = _run(rel, query, name)
+    finally:
+        con.close()
+    ids = np.asarray(out["customer_id"])
+    if ids.dtype.kind in "USO":
+        ids = np.asarray(ids, dtype=object)
+    optional: dict[str, Any] = {
+        k: np.asarray(out[k], dtype=np.float64)
+        for k in (
+            "monetary_value",
+            "frequency_holdout",
+            "monetary_value_holdout",
+            "duration_holdout",
+        )
+        if k in out
+    }
+    return RFMSummary(
+        customer_id=ids,
+        frequency=np.asarray(out["frequency"], dtype=np.float64),
+        recency=np.asarray(out["recency"], dtype=np.float64),
+        T=np.asarray(out["T"], dtype=np.float64),
+        time_unit=_unit_label(unit, fm_value),
+        **optional,
+    )
+
+
+def summarize(
+    source: Source,
+    *,
+    customer_id: str = "customer_id",
+    datetime: str = "date",
+    monetary_value: str | None = None,
+    time_unit: str = "D",
+    freq_multiplier: float = 1,
+    observation_end: Any = None,
+    date_format: str | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> RFMSummary:
+    """:func:`relmark.data.summarize` run by DuckDB, out of core, over files or frames.
+
+    Parameters
+    ----------
+    source
+        Parquet or CSV files (a path, a glob such as ``"logs/*.parquet"``, or a list), a DuckDB
+        relation (``con.table("orders")``, ``con.sql("SELECT ...")``), a pandas or polars
+        DataFrame or a pyarrow Table; one row per transaction.
+    customer_id, datetime, monetary_value
+        Column names. The time column may hold timestamps (zoned ones are converted to UTC, as
+        in memory), dates, or text (ISO, or ``date_format``).
+    time_unit, freq_multiplier, observation_end
+        As for :func:`relmark.data.summarize`.
+    date_format
+        ``strftime`` format of text dates (e.g. ``"%Y%m%d"``).
+    memory_limit
+        DuckDB's memory limit (e.g. ``"2GB"``); larger work spills to a temporary directory.
+    threads
+        DuckDB's worker threads (default: all cores).
+
+    Returns
+    -------
+    RFMSummary
+        Equal to :func:`relmark.data.summarize` of the same log.
+
+    Raises
+    ------
+    DataError
+        Naming the column and the first offending customers: a missing column, missing
+        customer ids or dates, unparseable dates, missing, infinite, non-numeric or negative
+        amounts, transactions after ``observation_end``, an empty log, an unreadable file.
+    ArgumentError
+        Naming the argument: an unknown source type or file kind, time unit, a multiplier
+        that is not a finite number > 0, an unreadable date.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                     "date": ["2024-01-01", "2024-01-01", "2024-01-08", "2024-01-03"],
+    ...                     "amount": [10.0, 5.0, 20.0, 7.0]})
+    >>> s = summarize(log, monetary_value="amount", observation_end="2024-01-15")
+    >>> s.to_frame()
+                 frequency  recency     T  monetary_value
+    customer_id
+    a                  1.0      7.0  14.0            20.0
+    b                  0.0      0.0  12.0             0.0
+    """
+    return _execute(
+        source,
+        customer_id=customer_id,
+        datetime=datetime,
+        monetary_value=monetary_value,
+        time_unit=time_unit,
+        freq_multiplier=freq_multiplier,
+        observation_end=observation_end,
+        calibration_end=None,
+        date_format=date_format,
+        memory_limit=memory_limit,
+        threads=threads,
+    )
+
+
+def calibration_holdout(
+    source: Source,
+    *,
+    calibration_end: Any,
+    observation_end: Any = None,
+    customer_id: str = "customer_id",
+    datetime: str = "date",
+    monetary_value: str | None = None,
+    time_unit: str = "D",
+    freq_multiplier: float = 1,
+    date_format: str | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+) -> RFMSummary:
+    """:func:`relmark.data.calibration_holdout` run by DuckDB, out of core.
+
+    Parameters
+    ----------
+    source
+        As for :func:`summarize`.
+    calibration_end
+        Last moment of the calibration period.
+    observation_end
+        End of the holdout period (default: the last transaction time).
+    customer_id, datetime, monetary_value, time_unit, freq_multiplier, date_format
+        As for :func:`summarize`.
+    memory_limit, threads
+        DuckDB settings, as for :func:`summarize`.
+
+    Returns
+    -------
+    RFMSummary
+        With the holdout columns; equal to :func:`relmark.data.calibration_holdout`.
+
+    Raises
+    ------
+    DataError
+        As for :func:`summarize`; also no transaction up to ``calibration_end``.
+    ArgumentError
+        As for :func:`summarize`; also ``observation_end`` not after ``calibration_end``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": [1, 1, 2, 1],
+    ...                     "date": pd.to_datetime(["2024-01-01", "2024-01-05",
+    ...                                             "2024-01-02", "2024-01-20"])})
+    >>> s = calibration_holdout(log, calibration_end="2024-01-10")
+    >>> s.frequency_holdout.tolist(), s.duration_holdout.tolist()
+    ([1.0, 0.0], [10.0, 10.0])
+    """
+    if calibration_end is None:
+        raise ArgumentError("a calibration end date is needed", argument="calibration_end")
+    return _execute(
+        source,
+        customer_id=customer_id,
+        datetime=datetime,
+        monetary_value=monetary_value,
+        time_unit=time_unit,
+        freq_multiplier=freq_multiplier,
+        observation_end=observation_end,
+        calibration_end=calibration_end,
+        date_format=date_format,
+        memory_limit=memory_limit,
+        threads=threads,
+    )
+
+
+# ---------------------------------------------------------------------- sufficient statistics
+def statistics_sql(
+    model: type[CLVModel], *, table: str = "summary", dialect: str = "duckdb"
+) -> str:
+    """SQL grouping a per-customer summary table by the model's data fields: the distinct rows
+    with their counts (``weights``), sorted, which is all a fit needs.
+
+    Parameters
+    ----------
+    model
+        The model class (e.g. :class:`relmark.clv.BGNBD`); its ``data_fields`` are grouped.
+    table
+        The summary table in the target dialect.
+    dialect
+        One of :data:`DIALECTS`.
+
+    Returns
+    -------
+    str
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``model``, ``table`` or ``dialect``.
+
+    Examples
+    --------
+    >>> from relmark.clv import BGNBD
+    >>> print(statistics_sql(BGNBD, table="s", dialect="postgres"))
+    SELECT "frequency", "recency", "T", COUNT(*) AS weights FROM s GROUP BY "frequency", \
+"recency", "T" ORDER BY "frequency", "recency", "T"
+    """
+    fields = _fields(model)
+    dialect = check_choice(dialect, "dialect", DIALECTS)
+    if not isinstance(table, str) or not table.strip():
+        raise ArgumentError(f"must be a table name, got {table!r}", argument="table")
+    cols = ", ".join(_ident(f, "model") for f in fields)
+    query = f"SELECT {cols}, COUNT(*) AS weights FROM {table} GROUP BY {cols} ORDER BY {cols}"
+    return sqlglot.transpile(query, read="duckdb", write=dialect)[0]
+
+
+def _fields(model: object) -> tuple[str, ...]:
+    if not (isinstance(model, type) and issubclass(model, CLVModel)) or not hasattr(
+        model, "data_fields"
+    ):
+        raise ArgumentError(
+            f"must be a relmark model class such as BGNBD, got {model!r}", argument="model"
+        )
+    return tuple(model.data_fields)
+
+
+def fit(
+    model: type[CLVModel],
+    source: Source,
+    *,
+    time_unit: str | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    **options: Any,
+) -> CLVModel:
+    """Fit ``model`` on a per-customer summary grouped in DuckDB: the distinct data rows and
+    their counts are computed out of core, the likelihood is maximised on them.
+
+    The grouped rows are exactly those the in-memory fit compresses the summary into (sorted
+    the same way), so the parameters equal ``model.fit(summary, compress=True)`` bit for bit.
+
+    Parameters
+    ----------
+    model
+        The model class, e.g. :class:`relmark.clv.BGNBD`.
+    source
+        The summary (columns named as ``model.data_fields``): files, a relation or a frame, as
+        for :func:`summarize`. A :class:`~relmark.data.RFMSummary` is read as its frame.
+    time_unit
+        Unit of the summary's times (taken from an RFMSummary when given).
+    memory_limit, threads
+        DuckDB settings, as for :func:`summarize`.
+    **options
+        Passed to ``model.fit`` (e.g. ``start=``).
+
+    Returns
+    -------
+    CLVModel
+        The fitted model.
+
+    Raises
+    ------
+    DataError
+        A missing data column, or the model's own checks of the grouped rows (negative
+        frequency, recency > T, ...), naming the column.
+    ArgumentError
+        Naming ``model``, ``source`` or a DuckDB setting.
+
+    Examples
+    --------
+    >>> from relmark.clv import BGNBD
+    >>> from relmark.datasets import load_cdnow_summary
+    >>> m = fit(BGNBD, load_cdnow_summary(), time_unit="W")
+    >>> round(m.params["r"], 3)
+    0.243
+    """
+    fields = _fields(model)
+    if "compress" in options or "weights" in options:
+        name = "compress" if "compress" in options else "weights"
+        raise ArgumentError("is set by the grouping itself", argument=name)
+    unit = time_unit
+    if isinstance(source, RFMSummary):
+        unit = unit if unit is not None else source.time_unit
+        source = source.to_frame().reset_index()
+    con = _connection(memory_limit, threads)
+    try:
+        rel, name = _relation(source, con)
+        for f in fields:
+            _column_type(rel, f, name)
+        out = _run(rel, statistics_sql(model, table=_SOURCE), name)
+    finally:
+        con.close()
+    data = {f: np.asarray(out[f], dtype=np.float64) for f in fields}
+    weights = np.asarray(out["weights"], dtype=np.float64)
+    if weights.shape[0] == 0:
+        raise DataError(f"the summary in {name} is empty")
+    for f, arr in data.items():
+        if np.ma.isMaskedArray(out[f]) and np.ma.getmaskarray(out[f]).any():
+            raise DataError(f"missing values in {name}", column=f)
+        if not np.all(np.isfinite(arr)):
+            raise DataError(f"NaN or infinite values in {name}", column=f)
+    return model.fit(data, weights=weights, compress=False, time_unit=unit, **options)
