@@ -8,8 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relmark.errors import DataError
-from relmark.view import migration, propose_actions, relationship_view
+from relmark.errors import ArgumentError, DataError
+from relmark.view import (
+    ActionOptions,
+    RelationshipView,
+    ViewOptions,
+    migration,
+    propose_actions,
+    relationship_view,
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,10 +38,17 @@ def small_log() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
 
 
-def test_view_on_cdnow_has_every_column_and_says_why_some_are_empty() -> None:
+@pytest.fixture(scope="module")
+def cdnow_view() -> RelationshipView:
     from relmark.datasets import load_cdnow_transactions
 
-    view = relationship_view(load_cdnow_transactions(), n_draws=20, rng=1)
+    return relationship_view(load_cdnow_transactions(), n_draws=20, rng=1)
+
+
+def test_view_on_cdnow_has_every_column_and_says_why_some_are_empty(
+    cdnow_view: RelationshipView,
+) -> None:
+    view = cdnow_view
     t = view.table
     assert len(t) == 23_570
     assert t["p_alive"].between(0, 1).all()
@@ -122,31 +136,117 @@ def test_migration_between_two_dates(small_log: pd.DataFrame) -> None:
 
 def test_loyalty_offer_follows_the_relationship_pricing_break_even(small_log: pd.DataFrame) -> None:
     """DOMAIN.md 2.4: with delta/m = 0.05/0.5 = 0.1, r = 0.9 and i = 0.01 the break-even
-    retention is 1.01 - 0.11 * 0.9 = 0.911: an uplift to 0.93 pays, one to 0.905 does not."""
+    retention is 1.01 - 0.11 * 0.9 = 0.911: an uplift to 0.93 pays, one to 0.905 does not.
+    Paying, the offer goes to each likely-active customer (P(alive) >= 0.5) with a gain, and
+    the gain is P(alive) x monthly margin x (0.9 * 1.01 / 0.08 - 1.01 / 0.11), by hand."""
     view = relationship_view(small_log, n_draws=0)
+    t = view.table
     pays = propose_actions(view, unit_margin=0.5, loyalty_discount=0.05, loyalty_uplift=0.03)
-    assert pays["loyalty_offer"].all()
     assert pays["reason"].str.contains("break-even 0.911").all()
-    assert (pays["loyalty_gain"] >= 0).all()
+    months = 52.0 / 4.345  # the horizon (52 weeks) in months
+    monthly_margin = 0.5 * t["expected_spend"] * t["expected_purchases"] / months
+    want_gain = t["p_alive"] * monthly_margin * (0.9 * 1.01 / 0.08 - 1.01 / 0.11)
+    np.testing.assert_allclose(pays["loyalty_gain"], want_gain, rtol=1e-12)
+    want_offer = (t["p_alive"] >= 0.5) & (want_gain > 0)
+    assert (pays["loyalty_offer"] == want_offer).all()
+    assert want_offer.any() and not want_offer.all()
     not_paying = propose_actions(view, unit_margin=0.5, loyalty_discount=0.05, loyalty_uplift=0.005)
     assert not not_paying["loyalty_offer"].any()
     assert (not_paying["loyalty_gain"] <= 0).all()
+    assert not_paying["reason"].str.contains("does not pay: retention 0.905 < break-even").all()
 
 
 def test_loyalty_offer_that_cannot_pay_is_declined_and_bad_margins_refused(
     small_log: pd.DataFrame,
 ) -> None:
     """unit_margin 0.051 with a 5 % discount: r* = 1.01 - 0.01 * 0.0196 >= 1, the offer cannot
-    pay; it aborted the whole call. Margins of NaN, 0 or -0.3 ran and gave a gain of -inf."""
+    pay; it aborted the whole call. Margins of NaN, 0 or -0.3 ran and gave a gain of -inf.
+    They are argument errors now (they were DataErrors naming a 'column')."""
     view = relationship_view(small_log, n_draws=0)
     thin = propose_actions(view, unit_margin=0.051, loyalty_discount=0.05)
     assert not thin["loyalty_offer"].any()
     assert np.isfinite(thin["loyalty_gain"]).all()
     assert (thin["loyalty_gain"] <= 0).all()
+    assert thin["reason"].str.contains("no retention below 1 breaks even").all()
     for margin in (float("nan"), 0.0, -0.3, 1.5):
-        with pytest.raises(DataError) as err:
+        with pytest.raises(ArgumentError) as err:
             propose_actions(view, unit_margin=margin)
-        assert err.value.column == "unit_margin"
+        assert err.value.argument == "unit_margin"
+
+
+def test_offers_depend_on_the_customer_on_cdnow(cdnow_view: RelationshipView) -> None:
+    """Every customer got the loyalty offer (even at P(alive) 7e-15) and nobody the referral
+    offer. Now both offers take both values on CDNOW, each as its rule says."""
+    t = cdnow_view.table
+    proposals = propose_actions(cdnow_view, unit_margin=0.25)
+    for column in ("loyalty_offer", "referral_offer", "retention_offer"):
+        assert set(proposals[column]) == {False, True}, column
+    assert not proposals.loc[t["p_alive"] < 0.5, "loyalty_offer"].any()
+    assert not proposals.loc[t["p_alive"] < 0.7, "referral_offer"].any()
+    # the referral value, by hand: P(alive) x 5 % x (mean CLV - reward 10), offered when >= 0.7
+    want = t["p_alive"] * 0.05 * (t["clv"].mean() - 10.0)
+    np.testing.assert_allclose(proposals["referral_value"], want, rtol=1e-12)
+    assert (proposals["referral_offer"] == ((t["p_alive"] >= 0.7) & (want > 0))).all()
+
+
+def test_a_customer_who_has_left_gets_no_loyalty_offer() -> None:
+    """A lifetimes-style summary (CDNOW, weeks) plus a customer with 8 repeat purchases in the
+    first 3 weeks and none in the 57 since: P(alive) about 5e-7 (2e-7 in the issue)."""
+    from relmark.datasets import load_cdnow_summary
+
+    summary = load_cdnow_summary(with_monetary=True).to_frame()
+    summary.loc[99_999] = [8.0, 3.0, 60.0, 30.0]
+    view = relationship_view(summary, summary_time_unit="W", n_draws=0)
+    pa = float(view.table["p_alive"].to_dict()[99_999])
+    assert 0 < pa < 1e-6
+    proposals = propose_actions(view, unit_margin=0.25)
+    assert proposals["loyalty_offer"].any()
+    assert not proposals.loc[99_999, "loyalty_offer"]
+    assert "no loyalty offer: P(alive) below 0.5" in str(proposals["reason"].to_dict()[99_999])
+    assert not proposals.loc[99_999, "referral_offer"]
+
+
+def test_a_summary_gives_the_view_of_its_log(small_log: pd.DataFrame) -> None:
+    """The view of a transaction log and the view of its summary (lifetimes-style frame or
+    RFMSummary) are the same table."""
+    from relmark.data import summarize
+
+    summary = summarize(small_log, monetary_value="amount", freq_multiplier=7)
+    from_log = relationship_view(small_log, n_draws=0).table
+    from_frame = relationship_view(summary.to_frame(), summary_time_unit="W", n_draws=0).table
+    from_summary = relationship_view(summary, n_draws=0).table
+    pd.testing.assert_frame_equal(from_log, from_summary)
+    pd.testing.assert_frame_equal(from_log, from_frame, check_names=False)
+
+
+def test_options_object_and_keywords_are_one_thing(small_log: pd.DataFrame) -> None:
+    options = ViewOptions(horizon=26, n_draws=0, periods=6)
+    a = relationship_view(small_log, options=options)
+    b = relationship_view(small_log, horizon=26, n_draws=0, periods=6)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.options == options
+    with pytest.raises(AttributeError):
+        options.horizon = 3.0  # type: ignore[misc]
+    with pytest.raises(ArgumentError) as err:
+        relationship_view(small_log, options=options, horizon=10)
+    assert err.value.argument == "horizon"
+    actions = ActionOptions(unit_margin=0.3)
+    pd.testing.assert_frame_equal(
+        propose_actions(a, options=actions), propose_actions(a, unit_margin=0.3)
+    )
+
+
+def test_trust_is_the_scoring_beta_reputation(small_log: pd.DataFrame) -> None:
+    """Trust and its 95% interval are Beta(kept + 1, broken + 1): mean and quantiles, by scipy."""
+    from scipy.stats import beta
+
+    promises = pd.DataFrame({"kept": [8, 0], "broken": [2, 3]}, index=["c1", "c4"])
+    t = relationship_view(small_log, promises=promises, n_draws=0).table
+    for cid, k, b in (("c1", 8, 2), ("c4", 0, 3)):
+        assert t.loc[cid, "trust"] == pytest.approx((k + 1) / (k + b + 2))
+        assert t.loc[cid, "trust_low"] == pytest.approx(beta.ppf(0.025, k + 1, b + 1))
+        assert t.loc[cid, "trust_high"] == pytest.approx(beta.ppf(0.975, k + 1, b + 1))
+    assert t["trust"].notna().sum() == 2
 
 
 def test_side_inputs_are_checked_not_guessed(small_log: pd.DataFrame) -> None:
@@ -158,6 +258,8 @@ def test_side_inputs_are_checked_not_guessed(small_log: pd.DataFrame) -> None:
     )
     cases = [
         ({"referrals": refs.drop(columns="period")}, "period"),
+        ({"referrals": refs.assign(referee=["c1"])}, "referee"),
+        ({"referrals": pd.concat([refs, refs.assign(referrer=["c3"])])}, "referee"),
         ({"referrals": refs.assign(would_have_joined=["no"])}, "would_have_joined"),
         ({"referrals": refs.assign(period=[-3])}, "period"),
         ({"promises": pd.DataFrame({"kept": [-2], "broken": [1]}, index=["c1"])}, "kept"),

@@ -1,17 +1,25 @@
-"""The relationship view: one row per customer across every model, and the IDIC loop.
+r"""The relationship view: one row per customer across every model, and the IDIC loop.
 
-:func:`relationship_view` turns a transaction log (plus, optionally, survey scores, kept and
-broken promises, and referrals) into one typed result with, per customer: the purchase summary,
-P(alive) and expected purchases with intervals, expected spend and CLV, RFM scores and segment,
-customer-pyramid tier, lifecycle stage with the rule that fired, relationship quality and trust
-where those data exist, and referral value (CRV) with the CLV × CRV quadrant where referral data
-exist. A missing input leaves its columns empty and :attr:`RelationshipView.notes` says why;
-it never fails the whole view.
+:func:`relationship_view` turns a transaction log, or a lifetimes-style summary (``frequency``,
+``recency``, ``T``, ``monetary_value`` indexed by customer id), plus, optionally, survey scores,
+kept and broken promises, and referrals, into one typed result with, per customer: the purchase
+summary, P(alive) and expected purchases with intervals, expected spend and CLV, RFM scores and
+segment, customer-pyramid tier, lifecycle stage with the rule that fired, relationship quality and
+trust where those data exist, and referral value (CRV) with the CLV × CRV quadrant where referral
+data exist. A missing side input leaves its columns empty and :attr:`RelationshipView.notes`
+says why; it never fails the whole view. The settings are one frozen, validated
+:class:`ViewOptions`.
+
+Every formula is the library's own: trust is :func:`relmark.scoring.reputation_scores` (beta
+reputation), CRV is :func:`relmark.domain.customer_referral_value` (Kumar, Petersen & Leone),
+CLV is :func:`relmark.clv.clv`, and the loyalty break-even is
+:func:`relmark.domain.breakeven_retention`.
 
 :func:`propose_actions` makes Peppers & Rogers' IDIC operational (identify → differentiate →
 interact → customize): per customer, Kotler's relationship level (from the number of customers
 in their segment and the unit margin), the next contact and its channel, and whether a
-retention or referral offer pays for itself, each with its reason in words.
+retention, referral or loyalty offer pays for itself for *this* customer. The decisions and the
+numbers behind them are computed first; the reason text is written from them afterwards.
 
 :func:`migration` compares two views: how customers and value moved between segments or stages.
 """
@@ -19,20 +27,35 @@ retention or referral offer pays for itself, each with its reason in words.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from itertools import pairwise
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from relmark._validation import FloatArray, as_numbers
+from relmark._validation import (
+    FloatArray,
+    as_numbers,
+    check_choice,
+    check_count,
+    check_number,
+    check_probability,
+)
 from relmark.clv import MBGNBD, CLVModel, GammaGamma, clv
 from relmark.clv._rfm import RFMModel
-from relmark.data import summarize
-from relmark.domain.referral import clv_crv_quadrant
-from relmark.errors import DataError, RelmarkError
+from relmark.clv.value import PERIOD_LENGTH
+from relmark.data import RFMSummary, summarize
+from relmark.domain.pricing import breakeven_retention, simple_clv
+from relmark.domain.referral import clv_crv_quadrant, customer_referral_value
+from relmark.errors import ArgumentError, DataError, RelmarkError
 from relmark.lifecycle import (
     FOUR_STAGES,
+    KOTLER_LEVELS,
     Condition,
     KotlerThresholds,
     Rule,
@@ -40,16 +63,35 @@ from relmark.lifecycle import (
     assign_stages,
     relationship_level,
 )
-from relmark.scoring import customer_pyramid, rfm_from_summary, segment
+from relmark.scoring import customer_pyramid, reputation_scores, rfm_from_summary, segment
+from relmark.typing import RngLike
 
 __all__ = [
     "DEFAULT_STAGE_RULES",
+    "VIEW_METRICS",
+    "ActionOptions",
     "RelationshipView",
+    "ViewOptions",
     "fit_spend",
     "migration",
     "propose_actions",
     "relationship_view",
 ]
+
+TIME_UNITS = ("D", "W", "h", "M")
+
+VIEW_METRICS: tuple[str, ...] = (
+    "purchases",
+    "tenure",
+    "time_since_last",
+    "p_alive",
+    "expected_purchases",
+    "clv",
+    "referrals",
+)
+"""Metrics stage rules may use: ``purchases`` (all, first included), ``tenure`` (``T``),
+``time_since_last`` (``T - recency``), ``p_alive``, ``expected_purchases`` (over the horizon),
+``clv`` and ``referrals`` (referrals made, 0 without referral data)."""
 
 DEFAULT_STAGE_RULES: tuple[Rule, ...] = (
     Rule(
@@ -76,25 +118,263 @@ DEFAULT_STAGE_RULES: tuple[Rule, ...] = (
     Rule(name="first purchase only", stage="attract"),
 )
 """Example rules for the four-stage model (attract, convert, retain, delight) over the view's
-metrics: ``purchases`` (all, first included), ``tenure``, ``time_since_last``, ``p_alive``,
-``referrals``. Replace them with your own."""
+:data:`VIEW_METRICS`. Replace them with your own."""
+
+_SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+_REFERRAL_COLUMNS = ("referrer", "referee", "would_have_joined", "period")
+_PROMISE_COLUMNS = ("kept", "broken")
+
+
+def _check_name(value: object, name: str) -> str:
+    """A column name: non-empty text."""
+    if not isinstance(value, str) or not value:
+        raise ArgumentError(f"must be a column name (non-empty text), got {value!r}", argument=name)
+    return value
+
+
+def _check_rng(rng: object) -> RngLike:
+    """``None``, a :class:`numpy.random.Generator` or a whole seed >= 0 (not a bool)."""
+    if rng is None or isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool | np.bool_):
+        return check_count(rng, "rng")
+    raise ArgumentError(
+        f"must be a numpy Generator, a seed >= 0 or None, got {rng!r}", argument="rng"
+    )
+
+
+def _month_length(time_unit: str) -> float:
+    """Length of one month in a view's time unit (``"W"``, ``"D"``, ``"14D"``, ...), from the
+    month lengths :func:`relmark.clv.clv` uses (:data:`relmark.clv.value.PERIOD_LENGTH`).
+
+    >>> _month_length("W"), _month_length("D"), _month_length("2W")
+    (4.345, 30.0, 2.1725)
+    """
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)?([DWhM])", time_unit)
+    if match is None:
+        raise ArgumentError(
+            f"unknown time unit {time_unit!r} (a multiple of D, W, h or M)", argument="time_unit"
+        )
+    multiple = float(match.group(1)) if match.group(1) else 1.0
+    if multiple <= 0:
+        raise ArgumentError(f"time unit {time_unit!r} has a zero multiple", argument="time_unit")
+    return PERIOD_LENGTH[match.group(2)] / multiple
+
+
+@dataclass(frozen=True, kw_only=True)
+class ViewOptions:
+    """Settings of :func:`relationship_view`, validated once at construction.
+
+    Parameters
+    ----------
+    customer_id, datetime, monetary_value
+        Column names of a transaction log (customer id, date, amount). For a summary frame,
+        ``customer_id`` names a column of ids if there is one (the index is used otherwise).
+    time_unit, freq_multiplier
+        The period grid of a transaction log: ``time_unit`` one of ``"D"``, ``"W"``, ``"h"``,
+        ``"M"``, times divided by ``freq_multiplier`` (``"D"`` and 7: weeks with day resolution,
+        as in the CDNOW papers).
+    observation_end
+        End of observation of a transaction log (default: its last date). Not allowed with a
+        summary, whose ``T`` already says it.
+    summary_time_unit
+        Time unit of ``recency`` and ``T`` of a summary frame (``"W"`` for a lifetimes summary
+        made with ``freq="W"``); required for a summary frame, and for an
+        :class:`~relmark.data.RFMSummary` without a time unit.
+    purchase_model
+        Model class fitted for P(alive), expected purchases and CLV. MBG/NBD by default: unlike
+        BG/NBD it does not declare every one-time buyer alive.
+    horizon
+        Horizon of the expected purchases, in the view's time unit (52 weeks by default).
+    periods, discount_rate
+        CLV over ``periods`` months at ``discount_rate`` per month (>= 0); the same rate
+        discounts referral values per period.
+    stage_model, stage_rules
+        The stage model and the rules (over :data:`VIEW_METRICS`) that assign its stages.
+    acquisition_cost, referral_reward
+        What acquiring a customer costs otherwise (saved by a referee who would have joined
+        anyway) and the reward paid per referee: the CRV inputs.
+    n_draws
+        Parameter draws for the 95% intervals of P(alive) and expected purchases (0: none, or
+        at least 2).
+
+    Raises
+    ------
+    ArgumentError
+        Naming the setting: text where a number is expected, NaN, infinities, booleans,
+        negative or fractional counts, an unknown time unit, a purchase model that is not an
+        RFM model class, rules naming stages outside ``stage_model`` or unknown metrics.
+
+    Examples
+    --------
+    >>> ViewOptions(horizon=26, n_draws=0).horizon
+    26.0
+    >>> ViewOptions(horizon=float("nan"))
+    Traceback (most recent call last):
+    ...
+    relmark.errors.ArgumentError: argument 'horizon': must be finite, got nan
+    """
+
+    customer_id: str = "customer_id"
+    datetime: str = "date"
+    monetary_value: str = "amount"
+    time_unit: str = "D"
+    freq_multiplier: float = 7.0
+    observation_end: Any = None
+    summary_time_unit: str | None = None
+    purchase_model: type[RFMModel] = MBGNBD
+    horizon: float = 52.0
+    periods: int = 12
+    discount_rate: float = 0.01
+    stage_model: StageModel = FOUR_STAGES
+    stage_rules: tuple[Rule, ...] = DEFAULT_STAGE_RULES
+    acquisition_cost: float = 0.0
+    referral_reward: float = 0.0
+    n_draws: int = 100
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        for name in ("customer_id", "datetime", "monetary_value"):
+            _check_name(getattr(self, name), name)
+        check_choice(self.time_unit, "time_unit", TIME_UNITS)
+        put(
+            "freq_multiplier",
+            check_number(self.freq_multiplier, "freq_multiplier", low=0, low_open=True),
+        )
+        if self.summary_time_unit is not None:
+            if not isinstance(self.summary_time_unit, str):
+                raise ArgumentError(
+                    f"must be a time unit such as 'W' or 'D', got {self.summary_time_unit!r}",
+                    argument="summary_time_unit",
+                )
+            try:
+                _month_length(self.summary_time_unit)
+            except ArgumentError as exc:
+                raise ArgumentError(str(exc.args[0]), argument="summary_time_unit") from None
+        model = self.purchase_model
+        if not (isinstance(model, type) and issubclass(model, RFMModel)) or model is RFMModel:
+            raise ArgumentError(
+                f"must be a purchase model class such as MBGNBD or BGNBD, got {model!r}",
+                argument="purchase_model",
+            )
+        put("horizon", check_number(self.horizon, "horizon", low=0, low_open=True))
+        put("periods", check_count(self.periods, "periods", minimum=1))
+        put("discount_rate", check_number(self.discount_rate, "discount_rate", low=0))
+        if not isinstance(self.stage_model, StageModel):
+            raise ArgumentError(
+                f"must be a StageModel, got {type(self.stage_model).__name__}",
+                argument="stage_model",
+            )
+        put("stage_rules", self._checked_rules(self.stage_rules, self.stage_model))
+        put("acquisition_cost", check_number(self.acquisition_cost, "acquisition_cost", low=0))
+        put("referral_reward", check_number(self.referral_reward, "referral_reward", low=0))
+        n_draws = check_count(self.n_draws, "n_draws")
+        if n_draws == 1:
+            raise ArgumentError("an interval needs at least 2 draws (0: none)", argument="n_draws")
+        put("n_draws", n_draws)
+
+    @staticmethod
+    def _checked_rules(rules: object, model: StageModel) -> tuple[Rule, ...]:
+        if isinstance(rules, Rule) or not isinstance(rules, Sequence) or isinstance(rules, str):
+            raise ArgumentError(
+                f"must be a tuple or list of Rule, got {type(rules).__name__}",
+                argument="stage_rules",
+            )
+        out = tuple(rules)
+        if not out:
+            raise ArgumentError("no rules: every customer needs a stage", argument="stage_rules")
+        for i, rule in enumerate(out):
+            if not isinstance(rule, Rule):
+                raise ArgumentError(
+                    f"rule {i} is a {type(rule).__name__}, not a Rule", argument="stage_rules"
+                )
+            if rule.stage not in model.stages:
+                raise ArgumentError(
+                    f"rule {rule.name!r} names stage {rule.stage!r}, not one of {model.name!r}: "
+                    f"{', '.join(model.stages)}",
+                    argument="stage_rules",
+                )
+            unknown = [c.metric for c in rule.conditions if c.metric not in VIEW_METRICS]
+            if unknown:
+                raise ArgumentError(
+                    f"rule {rule.name!r} uses metric {unknown[0]!r}; the view has "
+                    f"{', '.join(VIEW_METRICS)}",
+                    argument="stage_rules",
+                )
+        return out
+
+
+def _options_from(
+    cls: type[Any], options: object, given: Mapping[str, object], argument: str = "options"
+) -> Any:
+    """``options`` if given (and then every keyword left at its default), else ``cls(**given)``."""
+    if options is None:
+        return cls(**given)
+    if not isinstance(options, cls):
+        raise ArgumentError(
+            f"must be a {cls.__name__}, got {type(options).__name__}", argument=argument
+        )
+    defaults = {f.name: f.default for f in fields(cls)}
+    for name, value in given.items():
+        default = defaults.get(name)
+        same = value is default
+        if not same:
+            try:
+                same = type(value) is type(default) and bool(value == default)
+            except (TypeError, ValueError):
+                same = False
+        if not same:
+            raise ArgumentError(
+                f"given both as a keyword and in {argument}=; give it in one place",
+                argument=name,
+            )
+    return options
 
 
 @dataclass(frozen=True)
 class RelationshipView:
-    """Per-customer view of the whole relationship."""
+    """Per-customer view of the whole relationship.
+
+    Parameters
+    ----------
+    table
+        One row per customer (indexed by customer id).
+    notes
+        Why some columns are empty or what was left out, by column.
+    models
+        The fitted models (``"purchases"``, and ``"spend"`` when it could be fitted).
+    time_unit
+        Time unit of ``recency``, ``T`` and the horizon (e.g. ``"W"``).
+    options
+        The settings the view was built with.
+    """
 
     table: pd.DataFrame
     notes: dict[str, str] = field(default_factory=dict)
     models: dict[str, CLVModel] = field(default_factory=dict)
     time_unit: str | None = None
+    options: ViewOptions = field(default_factory=ViewOptions)
 
     def to_frame(self) -> pd.DataFrame:
-        """The table (indexed by customer id)."""
+        """The table (indexed by customer id).
+
+        Returns
+        -------
+        pandas.DataFrame
+            A copy of :attr:`table`.
+        """
         return self.table.copy()
 
     def to_records(self) -> list[dict[str, Any]]:
-        """JSON-ready records: one dict per customer, missing values as ``None``."""
+        """JSON-ready records: one dict per customer, missing values as ``None``.
+
+        Returns
+        -------
+        list of dict
+            ``customer_id`` and every column, as plain Python values.
+        """
         out = []
         for cid, row in self.table.iterrows():
             rec: dict[str, Any] = {"customer_id": cid.item() if hasattr(cid, "item") else cid}
@@ -103,17 +383,36 @@ class RelationshipView:
                     rec[str(k)] = None if math.isnan(float(v)) else float(v)
                 elif isinstance(v, np.integer):
                     rec[str(k)] = int(v)
-                elif v is None or (isinstance(v, float) and math.isnan(v)):
-                    rec[str(k)] = None
+                elif isinstance(v, np.bool_):
+                    rec[str(k)] = bool(v)
                 else:
                     rec[str(k)] = v
             out.append(rec)
         return out
 
     def value_by(self, column: str) -> pd.DataFrame:
-        """Customers, mean P(alive) and total CLV by ``segment``, ``tier`` or ``stage``."""
-        if column not in self.table.columns:
-            raise DataError("no such column in the view", column=column)
+        """Customers, mean P(alive) and total CLV by ``segment``, ``tier``, ``stage``, ...
+
+        Parameters
+        ----------
+        column
+            A column of the table to group by.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``customers``, ``p_alive`` and ``clv`` per value, the most valuable first.
+
+        Raises
+        ------
+        ArgumentError
+            If ``column`` is not a column of the table.
+        """
+        if not isinstance(column, str) or column not in self.table.columns:
+            raise ArgumentError(
+                f"no such column in the view; it has {', '.join(map(str, self.table.columns))}",
+                argument="column",
+            )
         g = self.table.groupby(column, dropna=False)
         return pd.DataFrame(
             {"customers": g.size(), "p_alive": g["p_alive"].mean(), "clv": g["clv"].sum()}
@@ -138,9 +437,10 @@ def fit_spend(
 
     Returns
     -------
-    spend, n_zero_spend
-        The fitted model (``fit_result.extra["n_zero_spend"]`` also holds the count) and the
-        number of repeat buyers left out.
+    spend : GammaGamma
+        The fitted model (``fit_result.extra["n_zero_spend"]`` also holds the count).
+    n_zero_spend : int
+        The number of repeat buyers left out.
     """
     priced = (frequency == 0) | (monetary_value > 0)
     spend = GammaGamma.fit(
@@ -151,327 +451,955 @@ def fit_spend(
     return spend, n_zero_spend
 
 
+# ---------------------------------------------------------------------- the view, step by step
+def _is_polars(data: object) -> bool:
+    return type(data).__module__.split(".")[0] == "polars"
+
+
+def _summary_of(data: object, opts: ViewOptions) -> RFMSummary:
+    """Step 1: the per-customer summary, from a summary (frame or RFMSummary) or a log."""
+    if isinstance(data, RFMSummary):
+        return _checked_summary(data, opts)
+    if isinstance(data, pd.DataFrame) and {"frequency", "recency", "T"} <= set(data.columns):
+        return _summary_from_frame(data, opts)
+    if isinstance(data, pd.DataFrame | Mapping) or _is_polars(data):
+        return summarize(
+            data,
+            customer_id=opts.customer_id,
+            datetime=opts.datetime,
+            monetary_value=opts.monetary_value,
+            time_unit=opts.time_unit,
+            freq_multiplier=opts.freq_multiplier,
+            observation_end=opts.observation_end,
+        )
+    raise ArgumentError(
+        "must be a transaction log (a DataFrame) or a summary (a DataFrame with frequency, "
+        f"recency, T and monetary_value, or an RFMSummary), got {type(data).__name__}",
+        argument="data",
+    )
+
+
+def _checked_summary(summary: RFMSummary, opts: ViewOptions) -> RFMSummary:
+    if opts.observation_end is not None:
+        raise ArgumentError(
+            "a summary's T already fixes the end of observation", argument="observation_end"
+        )
+    unit, given = summary.time_unit, opts.summary_time_unit
+    if unit is not None and given is not None and unit != given:
+        raise ArgumentError(
+            f"the summary's time unit is {unit!r}, not {given!r}", argument="summary_time_unit"
+        )
+    if unit is None and given is None:
+        raise ArgumentError(
+            "the summary does not say its time unit: pass summary_time_unit ('W' for weeks, "
+            "'D' for days, ...)",
+            argument="summary_time_unit",
+        )
+    if summary.monetary_value is None:
+        raise DataError("the view needs each customer's mean spend", column="monetary_value")
+    if summary.weights is not None:
+        raise DataError(
+            "a weighted (grouped) summary has no customers to view: one row per customer",
+            column="weights",
+        )
+    if unit is None:
+        summary = RFMSummary(
+            customer_id=summary.customer_id,
+            frequency=summary.frequency,
+            recency=summary.recency,
+            T=summary.T,
+            monetary_value=summary.monetary_value,
+            time_unit=given,
+        )
+    return summary
+
+
+def _summary_from_frame(frame: pd.DataFrame, opts: ViewOptions) -> RFMSummary:
+    id_column = opts.customer_id if opts.customer_id in frame.columns else None
+    allowed = {*_SUMMARY_COLUMNS, *([id_column] if id_column else [])}
+    unknown = [str(c) for c in frame.columns if c not in allowed]
+    if unknown:
+        raise DataError(
+            f"unknown column in the summary (it may have {', '.join(_SUMMARY_COLUMNS)} and a "
+            "customer id column)",
+            column=unknown[0],
+        )
+    if "monetary_value" not in frame.columns:
+        raise DataError("the view needs each customer's mean spend", column="monetary_value")
+    ids = frame[id_column].to_numpy() if id_column else frame.index.to_numpy()
+    columns: dict[str, FloatArray] = {}
+    for name in _SUMMARY_COLUMNS:
+        raw = frame[name]
+        if raw.dtype == bool:
+            raise DataError("values are True/False, not numbers", column=name)
+        columns[name] = as_numbers(raw.to_numpy(), name)
+    summary = RFMSummary(
+        customer_id=ids,
+        frequency=columns["frequency"],
+        recency=columns["recency"],
+        T=columns["T"],
+        monetary_value=columns["monetary_value"],
+    )
+    return _checked_summary(summary, opts)
+
+
+def _purchase_step(
+    summary: RFMSummary, opts: ViewOptions, rng: RngLike, notes: dict[str, str]
+) -> tuple[RFMModel, dict[str, FloatArray]]:
+    """Step 2: P(alive) and expected purchases (with intervals) from the purchase model."""
+    x, tx, T, h = summary.frequency, summary.recency, summary.T, opts.horizon
+    model = opts.purchase_model.fit(summary)
+    cols = {
+        "p_alive": model.p_alive(x, tx, T),
+        "expected_purchases": model.conditional_expected_purchases(h, x, tx, T),
+    }
+    if opts.n_draws:
+        gen = np.random.default_rng(rng)
+        try:
+            for name, predict in (
+                ("p_alive", lambda m: m.p_alive(x, tx, T)),
+                ("expected_purchases", lambda m: m.conditional_expected_purchases(h, x, tx, T)),
+            ):
+                iv = model.interval(predict, n_draws=opts.n_draws, rng=gen)
+                cols[f"{name}_low"], cols[f"{name}_high"] = iv.lower, iv.upper
+        except RelmarkError as exc:
+            notes["p_alive_low"] = f"no intervals: {exc}"
+    return model, cols
+
+
+def _value_step(
+    summary: RFMSummary, purchases: RFMModel, opts: ViewOptions, notes: dict[str, str]
+) -> tuple[GammaGamma | None, FloatArray, FloatArray]:
+    """Step 3: expected spend (Gamma-Gamma) and CLV (:func:`relmark.clv.clv`)."""
+    x, m = summary.frequency, summary.monetary_value
+    assert m is not None  # _summary_of refuses a summary without spend
+    n = x.shape[0]
+    try:
+        spend, zero_spend = fit_spend(x, m, time_unit=summary.time_unit)
+    except RelmarkError as exc:
+        notes["clv"] = f"spend model could not be fitted: {exc}"
+        return None, np.full(n, np.nan), np.full(n, np.nan)
+    if zero_spend:
+        notes["expected_spend"] = (
+            f"{zero_spend} repeat buyers with zero mean spend left out of the "
+            "Gamma-Gamma fit (their expected spend is still predicted)"
+        )
+    value = clv(
+        purchases.with_time_unit(summary.time_unit),
+        spend,
+        x,
+        summary.recency,
+        summary.T,
+        m,
+        periods=opts.periods,
+        discount_rate=opts.discount_rate,
+        period_length=_month_length(str(summary.time_unit)),
+    )
+    return spend, spend.expected_spend(x, m), value
+
+
+def _differentiate_step(summary: RFMSummary, value: FloatArray) -> dict[str, Any]:
+    """Step 4: RFM scores, segment and customer-pyramid tier."""
+    rfm = rfm_from_summary(summary)
+    finite = bool(np.isfinite(value).all())
+    return {
+        "R": rfm.recency_score,
+        "F": rfm.frequency_score,
+        "M": rfm.monetary_score,
+        "rfm_cell": rfm.cells,
+        "segment": segment(rfm.cells),
+        "tier": customer_pyramid(value) if finite else None,
+    }
+
+
+def _table_frame(frame: object, name: str) -> pd.DataFrame:
+    if not isinstance(frame, pd.DataFrame):
+        raise ArgumentError(
+            f"must be a pandas DataFrame or None, got {type(frame).__name__}", argument=name
+        )
+    return frame
+
+
+def _exact_columns(frame: pd.DataFrame, need: Sequence[str], what: str) -> None:
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise DataError(f"{what} need columns {', '.join(need)}", column=missing[0])
+    unknown = [str(c) for c in frame.columns if c not in need]
+    if unknown:
+        raise DataError(
+            f"unknown column in {what} (they have {', '.join(need)}; select those)",
+            column=unknown[0],
+        )
+
+
+def _unique_index(frame: pd.DataFrame, what: str) -> None:
+    if frame.index.hasnans:
+        bad = [i for i, v in enumerate(frame.index.isna()) if v]
+        raise DataError(f"{what}: missing customer ids in the index", column="index", rows=bad)
+    dup = frame.index.duplicated(keep=False)
+    if dup.any():
+        raise DataError(
+            f"{what}: one row per customer; these customer ids repeat",
+            column="index",
+            rows=frame.index[dup].unique().tolist(),
+        )
+
+
+def _outsiders(frame: pd.DataFrame, index: pd.Index, what: str) -> str:
+    n = int((~frame.index.isin(index)).sum())
+    return f"; {n} {what} of customers not in this view left out" if n else ""
+
+
+def _referral_step(
+    table: pd.DataFrame, referrals: object, opts: ViewOptions, notes: dict[str, str]
+) -> tuple[dict[str, Any], FloatArray]:
+    """Step 5: customer referral value (Kumar et al., via the domain's formula) and quadrant."""
+    n = len(table)
+    if referrals is None:
+        notes["crv"] = "no referral data given"
+        return {"crv": np.full(n, np.nan), "clv_crv_quadrant": None}, np.zeros(n)
+    refs = _table_frame(referrals, "referrals")
+    _exact_columns(refs, _REFERRAL_COLUMNS, "referrals")
+    rows = refs.index.tolist()
+    for column in ("referrer", "referee"):
+        missing = refs[column].isna().to_numpy()
+        if missing.any():
+            raise DataError(
+                "missing ids", column=column, rows=[rows[i] for i in np.flatnonzero(missing)]
+            )
+    self_ref = (refs["referrer"] == refs["referee"]).to_numpy()
+    if self_ref.any():
+        raise DataError(
+            "a customer cannot refer themselves",
+            column="referee",
+            rows=[rows[i] for i in np.flatnonzero(self_ref)],
+        )
+    twice = refs["referee"].duplicated(keep=False).to_numpy()
+    if twice.any():
+        raise DataError(
+            "a referee is credited to one referrer only (several rows name the same referee)",
+            column="referee",
+            rows=[rows[i] for i in np.flatnonzero(twice)],
+        )
+    joined_raw = refs["would_have_joined"]
+    if joined_raw.dtype == bool:
+        joined = joined_raw.to_numpy(dtype=bool)
+    else:
+        values = as_numbers(joined_raw.to_numpy(), "would_have_joined")
+        bad = ~np.isin(values, (0.0, 1.0))
+        if bad.any():
+            raise DataError(
+                "must be True/False (or 1/0)",
+                column="would_have_joined",
+                rows=[rows[i] for i in np.flatnonzero(bad)],
+            )
+        joined = values == 1.0
+    if refs["period"].dtype == bool:
+        raise DataError("must be whole periods >= 0, not True/False", column="period")
+    when = as_numbers(refs["period"].to_numpy(), "period")
+    bad = ~(np.isfinite(when) & (when >= 0) & (when == np.round(when)))
+    if bad.any():
+        raise DataError(
+            "must be whole periods >= 0 (0 = now)",
+            column="period",
+            rows=[rows[i] for i in np.flatnonzero(bad)],
+        )
+    known = refs["referrer"].isin(table.index).to_numpy()
+    said = []
+    if (~known).any():
+        said.append(
+            f"{int((~known).sum())} referrals by referrers not in this view are not counted"
+        )
+    strangers = int((~refs["referee"].isin(table.index)).sum())
+    if strangers:
+        said.append(f"{strangers} referees not in this view count with CLV 0")
+    if said:
+        notes["crv"] = "; ".join(said)
+    clv_of = table["clv"].fillna(0.0)
+    referee_clv = clv_of.reindex(refs["referee"]).fillna(0.0).to_numpy(dtype=np.float64)
+    codes = table.index.get_indexer(pd.Index(refs["referrer"]))
+    crv = np.zeros(n)
+    order = np.argsort(codes[known], kind="stable")
+    k_codes, k_clv = codes[known][order], referee_clv[known][order]
+    k_joined, k_when = joined[known][order], when[known][order]
+    starts: list[int] = np.flatnonzero(np.r_[True, k_codes[1:] != k_codes[:-1]]).tolist()
+    bounds = [*starts, int(k_codes.size)] if k_codes.size else []
+    for lo, hi in pairwise(bounds):
+        crv[k_codes[lo]] = customer_referral_value(
+            k_clv[lo:hi],
+            k_joined[lo:hi],
+            k_when[lo:hi],
+            acquisition_cost=opts.acquisition_cost,
+            reward_cost=opts.referral_reward,
+            discount_rate=opts.discount_rate,
+        )
+    counts = np.bincount(codes[known], minlength=n).astype(np.float64)
+    return {"crv": crv, "clv_crv_quadrant": clv_crv_quadrant(clv_of.to_numpy(), crv)}, counts
+
+
+def _stage_step(
+    table: pd.DataFrame, opts: ViewOptions, referrals_made: FloatArray
+) -> dict[str, Any]:
+    """Step 6: lifecycle stage and the rule that fired."""
+    metrics = {
+        "purchases": table["frequency"].to_numpy() + 1.0,
+        "tenure": table["T"].to_numpy(),
+        "time_since_last": (table["T"] - table["recency"]).to_numpy(),
+        "p_alive": table["p_alive"].to_numpy(),
+        "expected_purchases": table["expected_purchases"].to_numpy(),
+        "clv": table["clv"].to_numpy(),
+        "referrals": referrals_made,
+    }
+    stages, fired = assign_stages(list(opts.stage_rules), metrics)
+    return {"stage": stages, "stage_rule": fired}
+
+
+def _quality_step(table: pd.DataFrame, survey_scores: object, notes: dict[str, str]) -> FloatArray:
+    """Step 7a: relationship quality, the mean of the survey's construct scores."""
+    if survey_scores is None:
+        notes["quality"] = "no survey data given"
+        return np.full(len(table), np.nan)
+    survey = _table_frame(survey_scores, "survey_scores")
+    if survey.shape[1] == 0:
+        raise DataError("survey scores have no columns (one per construct)", column="survey_scores")
+    _unique_index(survey, "survey scores")
+    for column in survey.columns:
+        if survey[column].dtype == bool:
+            raise DataError("scores are True/False, not numbers", column=str(column))
+        values = as_numbers(survey[column].to_numpy(), str(column))
+        if np.isinf(values).any():
+            raise DataError(
+                "survey scores must be finite (NaN: not answered)",
+                column=str(column),
+                rows=survey.index[np.isinf(values)].tolist(),
+            )
+    quality = survey.astype(np.float64).mean(axis=1).reindex(table.index)
+    answered = int(quality.notna().sum())
+    notes["quality"] = f"survey scores for {answered} of {len(table)} customers" + _outsiders(
+        survey, table.index, "answers"
+    )
+    return quality.to_numpy(dtype=np.float64)
+
+
+def _trust_step(
+    table: pd.DataFrame, promises: object, notes: dict[str, str]
+) -> dict[str, FloatArray]:
+    """Step 7b: beta-reputation trust (:func:`relmark.scoring.reputation_scores`)."""
+    n = len(table)
+    if promises is None:
+        notes["trust"] = "no kept/broken promise data given"
+        return {name: np.full(n, np.nan) for name in ("trust", "trust_low", "trust_high")}
+    frame = _table_frame(promises, "promises")
+    _exact_columns(frame, _PROMISE_COLUMNS, "promises")
+    _unique_index(frame, "promises")
+    counts = {}
+    for column in _PROMISE_COLUMNS:
+        if frame[column].dtype == bool:
+            raise DataError("must be counts, not True/False", column=column)
+        values = as_numbers(frame[column].to_numpy(), column)
+        bad = ~(np.isfinite(values) & (values >= 0))
+        if bad.any():
+            raise DataError(
+                "must be finite counts >= 0", column=column, rows=frame.index[bad].tolist()
+            )
+        counts[column] = values
+    inside = frame.index.isin(table.index)
+    score, low, high = reputation_scores(
+        counts["kept"][inside, None], counts["broken"][inside, None]
+    )
+    where = table.index.get_indexer(frame.index[inside])
+    out = {name: np.full(n, np.nan) for name in ("trust", "trust_low", "trust_high")}
+    for name, values in zip(("trust", "trust_low", "trust_high"), (score, low, high), strict=True):
+        out[name][where] = values
+    notes["trust"] = f"promise records for {int(inside.sum())} of {n} customers" + _outsiders(
+        frame, table.index, "records"
+    )
+    return out
+
+
 def relationship_view(
-    transactions: pd.DataFrame,
+    data: Any,
     *,
+    options: ViewOptions | None = None,
+    survey_scores: pd.DataFrame | None = None,
+    promises: pd.DataFrame | None = None,
+    referrals: pd.DataFrame | None = None,
+    rng: RngLike = None,
     customer_id: str = "customer_id",
     datetime: str = "date",
     monetary_value: str = "amount",
     time_unit: str = "D",
-    freq_multiplier: float = 7,
+    freq_multiplier: float = 7.0,
     observation_end: Any = None,
+    summary_time_unit: str | None = None,
     purchase_model: type[RFMModel] = MBGNBD,
     horizon: float = 52.0,
     periods: int = 12,
     discount_rate: float = 0.01,
     stage_model: StageModel = FOUR_STAGES,
     stage_rules: tuple[Rule, ...] = DEFAULT_STAGE_RULES,
-    survey_scores: pd.DataFrame | None = None,
-    promises: pd.DataFrame | None = None,
-    referrals: pd.DataFrame | None = None,
     acquisition_cost: float = 0.0,
     referral_reward: float = 0.0,
     n_draws: int = 100,
-    rng: np.random.Generator | int | None = None,
 ) -> RelationshipView:
-    """Build the relationship view from a transaction log.
+    """Build the relationship view from a transaction log or a customer summary.
 
     Parameters
     ----------
-    transactions
-        One row per transaction (customer id, date, amount).
-    purchase_model
-        Model fitted for P(alive), expected purchases and CLV. MBG/NBD by default: unlike
-        BG/NBD it does not declare every one-time buyer alive.
-    horizon
-        Horizon of the expected purchases, in the summary's time unit (weeks by default).
-    periods, discount_rate
-        CLV over ``periods`` months (4.345 weeks, 30 days) at ``discount_rate`` per month.
+    data
+        A transaction log (a pandas or polars DataFrame, one row per transaction: customer id,
+        date, amount), or a summary: a lifetimes-style DataFrame with ``frequency``,
+        ``recency``, ``T`` and ``monetary_value`` indexed by customer id, or an
+        :class:`~relmark.data.RFMSummary`.
+    options
+        All settings at once, as a :class:`ViewOptions`; or give them as the keywords below
+        (one or the other: a keyword that differs from its default next to ``options`` is
+        refused).
     survey_scores
         Construct scores per customer (index = customer id), e.g. ``SurveyScores.scaled``; their
-        mean becomes ``quality``.
+        mean becomes ``quality`` (NaN: not answered).
     promises
-        Kept and broken promises per customer (index = customer id, columns ``kept``,
-        ``broken``) for the beta-reputation ``trust`` score.
+        Kept and broken promises per customer (index = customer id, columns ``kept`` and
+        ``broken``): the beta-reputation ``trust`` and its 95% credible interval.
     referrals
         One row per referral: ``referrer``, ``referee``, ``would_have_joined`` (bool) and
         ``period`` (0 = now); referees' CLV comes from this view (0 if they are not in it).
-    n_draws
-        Parameter draws for the intervals of P(alive) and expected purchases (0: none).
+    rng
+        Random generator or seed for the intervals' parameter draws.
+    customer_id, datetime, monetary_value, time_unit, freq_multiplier, observation_end, \
+summary_time_unit, purchase_model, horizon, periods, discount_rate, stage_model, stage_rules, \
+acquisition_cost, referral_reward, n_draws
+        The fields of :class:`ViewOptions`.
+
+    Returns
+    -------
+    RelationshipView
+        The table (one row per customer), notes on what is empty and why, the fitted models
+        and the options.
+
+    Raises
+    ------
+    ArgumentError
+        A bad setting (see :class:`ViewOptions`), a side input that is not a DataFrame, data
+        that is neither a log nor a summary, a bad ``rng``.
+    DataError
+        Bad data, naming the column and rows: a summary or log that does not validate, side
+        inputs with missing or unknown columns, repeated or missing customer ids, text, NaN or
+        negative counts, a referee credited twice or a self-referral.
+
+    Examples
+    --------
+    A lifetimes-style summary (CDNOW, in weeks):
+
+    >>> from relmark.datasets import load_cdnow_summary
+    >>> summary = load_cdnow_summary(with_monetary=True).to_frame()
+    >>> view = relationship_view(summary, summary_time_unit="W", n_draws=0)
+    >>> first = view.table.iloc[0]
+    >>> round(float(first["p_alive"]), 3), first["segment"], first["stage"]
+    (0.706, 'champions', 'retain')
     """
-    notes: dict[str, str] = {}
-    summary = summarize(
-        transactions,
-        customer_id=customer_id,
-        datetime=datetime,
-        monetary_value=monetary_value,
-        time_unit=time_unit,
-        freq_multiplier=freq_multiplier,
-        observation_end=observation_end,
+    opts: ViewOptions = _options_from(
+        ViewOptions,
+        options,
+        {
+            "customer_id": customer_id,
+            "datetime": datetime,
+            "monetary_value": monetary_value,
+            "time_unit": time_unit,
+            "freq_multiplier": freq_multiplier,
+            "observation_end": observation_end,
+            "summary_time_unit": summary_time_unit,
+            "purchase_model": purchase_model,
+            "horizon": horizon,
+            "periods": periods,
+            "discount_rate": discount_rate,
+            "stage_model": stage_model,
+            "stage_rules": stage_rules,
+            "acquisition_cost": acquisition_cost,
+            "referral_reward": referral_reward,
+            "n_draws": n_draws,
+        },
     )
-    x, tx, T = summary.frequency, summary.recency, summary.T
-    assert summary.monetary_value is not None
-    m = summary.monetary_value
+    gen = _check_rng(rng)
+    for name, side in (
+        ("survey_scores", survey_scores),
+        ("promises", promises),
+        ("referrals", referrals),
+    ):
+        if side is not None:
+            _table_frame(side, name)
+    notes: dict[str, str] = {}
+    summary = _summary_of(data, opts)
     table = summary.to_frame()
-    purchases = purchase_model.fit(summary)
-    table["p_alive"] = purchases.p_alive(x, tx, T)
-    table["expected_purchases"] = purchases.conditional_expected_purchases(horizon, x, tx, T)
-    if n_draws > 0:
-        gen = np.random.default_rng(rng)
-        iv = purchases.interval(lambda mdl: mdl.p_alive(x, tx, T), n_draws=n_draws, rng=gen)
-        table["p_alive_low"], table["p_alive_high"] = iv.lower, iv.upper
-        iv = purchases.interval(
-            lambda mdl: mdl.conditional_expected_purchases(horizon, x, tx, T),
-            n_draws=n_draws,
-            rng=gen,
-        )
-        table["expected_purchases_low"], table["expected_purchases_high"] = iv.lower, iv.upper
+    purchases, purchase_cols = _purchase_step(summary, opts, gen, notes)
+    table = table.assign(**purchase_cols)
+    spend, expected_spend, value = _value_step(summary, purchases, opts, notes)
+    table = table.assign(expected_spend=expected_spend, clv=value)
+    table = table.assign(**_differentiate_step(summary, value))
+    referral_cols, referrals_made = _referral_step(table, referrals, opts, notes)
+    table = table.assign(**referral_cols)
+    table = table.assign(**_stage_step(table, opts, referrals_made))
+    table = table.assign(quality=_quality_step(table, survey_scores, notes))
+    table = table.assign(**_trust_step(table, promises, notes))
     models: dict[str, CLVModel] = {"purchases": purchases}
-    try:
-        spend, zero_spend = fit_spend(x, m)
+    if spend is not None:
         models["spend"] = spend
-        table["expected_spend"] = spend.expected_spend(x, m)
-        table["clv"] = clv(
-            purchases.with_time_unit(summary.time_unit),
-            spend,
-            x,
-            tx,
-            T,
-            m,
-            periods=periods,
-            discount_rate=discount_rate,
-            period_length=4.345 * 7 / freq_multiplier if time_unit == "D" else None,
+    return RelationshipView(table, notes, models, summary.time_unit, opts)
+
+
+# ---------------------------------------------------------------------- proposals (IDIC)
+@dataclass(frozen=True, kw_only=True)
+class ActionOptions:
+    r"""Settings of :func:`propose_actions`, validated once at construction.
+
+    Parameters
+    ----------
+    unit_margin
+        The margin as a share of revenue, in (0, 1].
+    thresholds
+        Kotler's cut points (:class:`~relmark.lifecycle.KotlerThresholds`; defaults if None).
+    retention_offer_cost, retention_uplift
+        Cost of a retention offer (>= 0) and the share of the CLV at risk it saves, in [0, 1].
+    referral_reward, referral_conversion, referral_offer_cost, referral_min_p_alive
+        Reward paid per referee (>= 0), the chance an offer brings a referee, in [0, 1], the
+        cost of making the offer (>= 0) and the P(alive) a customer needs to be asked.
+    loyalty_discount, loyalty_uplift, loyalty_min_p_alive
+        The loyalty price discount as a share of revenue, in [0, 1) (0: no programme), the
+        rise of monthly retention it brings, and the P(alive) a customer needs to be offered it.
+    monthly_retention
+        Monthly retention of an active customer without the discount, in [0, 1);
+        ``monthly_retention + loyalty_uplift`` must stay below 1.
+    discount_rate
+        Monthly discount rate, >= 0.
+    level_overrides
+        Relationship level per segment, overriding Kotler's matrix (segments of the view and
+        levels of :data:`~relmark.lifecycle.KOTLER_LEVELS` only).
+
+    Raises
+    ------
+    ArgumentError
+        Naming the setting: NaN, infinities, text, booleans, values outside their range,
+        an unknown relationship level.
+
+    Examples
+    --------
+    >>> ActionOptions(unit_margin=0.3).loyalty_min_p_alive
+    0.5
+    >>> ActionOptions(unit_margin=1.5)
+    Traceback (most recent call last):
+    ...
+    relmark.errors.ArgumentError: argument 'unit_margin': must be <= 1, got 1.5
+    """
+
+    unit_margin: float
+    thresholds: KotlerThresholds | None = None
+    retention_offer_cost: float = 5.0
+    retention_uplift: float = 0.10
+    referral_reward: float = 10.0
+    referral_conversion: float = 0.05
+    referral_offer_cost: float = 0.0
+    referral_min_p_alive: float = 0.7
+    loyalty_discount: float = 0.05
+    loyalty_uplift: float = 0.03
+    loyalty_min_p_alive: float = 0.5
+    monthly_retention: float = 0.9
+    discount_rate: float = 0.01
+    level_overrides: Mapping[str, str] | None = None
+
+    def __post_init__(self) -> None:
+        def put(name: str, value: object) -> None:
+            object.__setattr__(self, name, value)
+
+        put(
+            "unit_margin",
+            check_number(self.unit_margin, "unit_margin", low=0, low_open=True, high=1),
         )
-        if zero_spend:
-            notes["expected_spend"] = (
-                f"{zero_spend} repeat buyers with zero mean spend left out of the "
-                "Gamma-Gamma fit (their expected spend is still predicted)"
+        if self.thresholds is not None and not isinstance(self.thresholds, KotlerThresholds):
+            raise ArgumentError(
+                f"must be KotlerThresholds or None, got {type(self.thresholds).__name__}",
+                argument="thresholds",
             )
-    except RelmarkError as exc:
-        table["expected_spend"] = np.nan
-        table["clv"] = np.nan
-        notes["clv"] = f"spend model could not be fitted: {exc}"
-    # Differentiate: RFM, segment, pyramid.
-    rfm = rfm_from_summary(summary)
-    table["R"], table["F"], table["M"] = rfm.recency_score, rfm.frequency_score, rfm.monetary_score
-    table["rfm_cell"] = rfm.cells
-    table["segment"] = segment(rfm.cells)
-    value = table["clv"].to_numpy(dtype=np.float64)
-    table["tier"] = customer_pyramid(value) if np.isfinite(value).all() else None
-    # Referrals: counts, CRV, quadrant.
-    referral_counts = pd.Series(0, index=table.index)
-    if referrals is not None:
-        need = {"referrer", "referee", "would_have_joined", "period"}
-        if not need <= set(referrals.columns):
-            missing = sorted(need - set(referrals.columns))
-            raise DataError(f"referrals need columns {sorted(need)}", column=missing[0])
-        joined = referrals["would_have_joined"]
-        if joined.dtype != bool and not joined.isin([0, 1]).all():
-            raise DataError("must be True/False (or 1/0)", column="would_have_joined")
-        when = as_numbers(referrals["period"].to_numpy(), "period")
-        if not (np.all(when >= 0) and np.all(when == np.round(when))):  # NaN fails too
-            raise DataError("must be whole periods >= 0 (0 = now)", column="period")
-        strangers = int((~referrals["referrer"].isin(table.index)).sum())
-        if strangers:
-            notes["crv"] = f"{strangers} referrals by referrers not in this view are not counted"
-        referee_clv = table["clv"].reindex(referrals["referee"]).fillna(0.0).to_numpy()
-        worth = (
-            np.where(
-                joined.to_numpy(dtype=bool),
-                acquisition_cost,
-                referee_clv - referral_reward,
-            )
-            / (1.0 + discount_rate) ** when
+        for name in ("retention_offer_cost", "referral_reward", "referral_offer_cost"):
+            put(name, check_number(getattr(self, name), name, low=0))
+        for name in (
+            "retention_uplift",
+            "referral_conversion",
+            "referral_min_p_alive",
+            "loyalty_min_p_alive",
+        ):
+            put(name, check_probability(getattr(self, name), name))
+        put(
+            "loyalty_discount",
+            check_number(self.loyalty_discount, "loyalty_discount", low=0, high=1, high_open=True),
         )
-        crv = pd.Series(worth, index=referrals["referrer"].to_numpy()).groupby(level=0).sum()
-        table["crv"] = crv.reindex(table.index).fillna(0.0)
-        referral_counts = referrals.groupby("referrer").size().reindex(table.index).fillna(0)
-        table["clv_crv_quadrant"] = clv_crv_quadrant(table["clv"].fillna(0.0), table["crv"])
-    else:
-        table["crv"] = np.nan
-        table["clv_crv_quadrant"] = None
-        notes["crv"] = "no referral data given"
-    # Lifecycle stage with the rule that fired.
-    metrics = {
-        "purchases": x + 1.0,
-        "tenure": T,
-        "time_since_last": T - tx,
-        "p_alive": table["p_alive"].to_numpy(),
-        "referrals": referral_counts.to_numpy(dtype=np.float64),
-    }
-    unknown = [r.stage for r in stage_rules if r.stage not in stage_model.stages]
-    if unknown:
-        raise DataError(f"rules name stages not in {stage_model.name!r}: {unknown}")
-    stages, fired = assign_stages(list(stage_rules), metrics)
-    table["stage"], table["stage_rule"] = stages, fired
-    # Relationship quality and trust.
-    if survey_scores is not None:
-        for column in survey_scores.columns:
-            values = as_numbers(survey_scores[column].to_numpy(), str(column))
-            if np.isinf(values).any():
-                raise DataError(
-                    "survey scores must be finite (NaN: not answered)", column=str(column)
+        put(
+            "monthly_retention",
+            check_number(
+                self.monthly_retention, "monthly_retention", low=0, high=1, high_open=True
+            ),
+        )
+        put("loyalty_uplift", check_number(self.loyalty_uplift, "loyalty_uplift", low=0, high=1))
+        if self.monthly_retention + self.loyalty_uplift >= 1:
+            raise ArgumentError(
+                f"monthly_retention + loyalty_uplift = "
+                f"{self.monthly_retention + self.loyalty_uplift:g} must stay below 1 (a retention "
+                "of 1 is an infinite CLV)",
+                argument="loyalty_uplift",
+            )
+        put("discount_rate", check_number(self.discount_rate, "discount_rate", low=0))
+        put("level_overrides", self._checked_overrides(self.level_overrides))
+
+    @property
+    def overrides(self) -> Mapping[str, str]:
+        """``level_overrides`` as a read-only mapping (empty if none)."""
+        return self.level_overrides or MappingProxyType({})
+
+    @staticmethod
+    def _checked_overrides(overrides: object) -> Mapping[str, str]:
+        if overrides is None:
+            return MappingProxyType({})
+        if not isinstance(overrides, Mapping):
+            raise ArgumentError(
+                f"must be a mapping segment -> level, got {type(overrides).__name__}",
+                argument="level_overrides",
+            )
+        for key, level in overrides.items():
+            if (
+                not isinstance(key, str)
+                or not isinstance(level, str)
+                or level not in KOTLER_LEVELS.stages
+            ):
+                raise ArgumentError(
+                    f"{key!r}: {level!r} is not one of {', '.join(KOTLER_LEVELS.stages)}",
+                    argument="level_overrides",
                 )
-        table["quality"] = survey_scores.mean(axis=1).reindex(table.index)
-        answered = int(table["quality"].notna().sum())
-        notes["quality"] = f"survey scores for {answered} of {len(table)} customers"
+        return MappingProxyType(dict(overrides))
+
+
+_NEEDED = ("p_alive", "clv", "expected_spend", "expected_purchases", "segment", "tier", "stage")
+
+
+@dataclass(frozen=True)
+class _Decisions:
+    """What to do per customer and the numbers behind it (no text)."""
+
+    level: npt.NDArray[np.object_]
+    segment_size: npt.NDArray[np.int64]
+    contact: npt.NDArray[np.object_]
+    channel: npt.NDArray[np.object_]
+    retention: npt.NDArray[np.bool_]
+    retention_value: FloatArray
+    referral: npt.NDArray[np.bool_]
+    referral_value: FloatArray
+    referee_value: float
+    loyalty: npt.NDArray[np.bool_]
+    loyalty_gain: FloatArray
+    loyalty_pays: bool
+    break_even: float
+    new_retention: float
+
+
+def _checked_view(view: object, overrides: Mapping[str, str]) -> pd.DataFrame:
+    if not isinstance(view, RelationshipView):
+        raise ArgumentError(
+            f"must be a RelationshipView (from relationship_view), got {type(view).__name__}",
+            argument="view",
+        )
+    t = view.table
+    missing = [c for c in _NEEDED if c not in t.columns]
+    if missing:
+        raise DataError("the view lacks a column propose_actions needs", column=missing[0])
+    if t.empty:
+        raise DataError("the view has no customers", column="clv")
+    if t["clv"].isna().any():
+        raise DataError(
+            "the view has no CLV (see its notes): propose_actions needs the spend model",
+            column="clv",
+        )
+    unknown = sorted(set(overrides) - set(t["segment"].astype(str)))
+    if unknown:
+        raise ArgumentError(
+            f"segment {unknown[0]!r} is not a segment of this view", argument="level_overrides"
+        )
+    return t
+
+
+def _decide(t: pd.DataFrame, opts: ActionOptions, horizon_months: float) -> _Decisions:
+    """Every decision per customer, from the view and the library's formulas."""
+    seg = t["segment"].astype(str)
+    counts = seg.value_counts()
+    sizes = np.asarray(seg.map(counts).to_numpy(), dtype=np.int64)
+    per_segment = {
+        str(s): opts.overrides.get(
+            str(s), relationship_level(int(n), opts.unit_margin, opts.thresholds)
+        )
+        for s, n in counts.items()
+    }
+    level = seg.map(per_segment).to_numpy(dtype=object)
+    pa = t["p_alive"].to_numpy(dtype=np.float64)
+    value = t["clv"].to_numpy(dtype=np.float64)
+    # retention: the CLV an offer is expected to save against its cost
+    saved = opts.retention_uplift * (1.0 - pa) * value
+    retention = saved > opts.retention_offer_cost
+    # referral: the value of one referee who would not have joined otherwise (Kumar et al.'s
+    # CRV of one type-one referral now, worth the base's mean CLV net of the reward), times the
+    # chance the offer brings one and that the customer is still active to make it
+    referee_value = customer_referral_value(
+        [float(value.mean())],
+        [False],
+        [0],
+        acquisition_cost=0.0,
+        reward_cost=opts.referral_reward,
+        discount_rate=opts.discount_rate,
+    )
+    referral_value = pa * opts.referral_conversion * referee_value
+    referral = (pa >= opts.referral_min_p_alive) & (referral_value > opts.referral_offer_cost)
+    # loyalty: relationship pricing, margins as shares of revenue (m = unit margin, delta = the
+    # discount); r* from relmark.domain.pricing
+    m, delta, r, i = (
+        opts.unit_margin,
+        opts.loyalty_discount,
+        opts.monthly_retention,
+        opts.discount_rate,
+    )
+    new_r = r + opts.loyalty_uplift
+    if delta == 0.0 or delta >= m:
+        r_star = r if delta == 0.0 else math.inf  # no discount / one that takes the whole margin
     else:
-        table["quality"] = np.nan
-        notes["quality"] = "no survey data given"
-    if promises is not None:
-        for column in ("kept", "broken"):
-            if column not in promises.columns:
-                raise DataError("promises need columns kept and broken", column=column)
-            counts = as_numbers(promises[column].to_numpy(), column)
-            if not np.all((counts >= 0) & np.isfinite(counts)):
-                raise DataError("must be finite counts >= 0", column=column)
-        kept = promises["kept"].reindex(table.index).fillna(0.0)
-        broken = promises["broken"].reindex(table.index).fillna(0.0)
-        table["trust"] = (kept + 1.0) / (kept + broken + 2.0)
-        table.loc[~table.index.isin(promises.index), "trust"] = np.nan
+        try:
+            r_star = breakeven_retention(m, r, i, delta)
+        except RelmarkError:  # every argument is valid: only r* >= 1 is left, it cannot pay
+            r_star = math.inf
+    pays = delta > 0.0 and new_r >= r_star
+    revenue_per_month = (
+        t["expected_spend"].to_numpy(dtype=np.float64)
+        * t["expected_purchases"].to_numpy(dtype=np.float64)
+        / horizon_months
+    )
+    kept = 1.0 - delta / m  # share of the margin left after the discount
+    per_margin = simple_clv(kept, new_r, i) - simple_clv(1.0, r, i) if delta > 0 else 0.0
+    gain = pa * m * revenue_per_month * per_margin
+    loyalty = pays & (pa >= opts.loyalty_min_p_alive) & (gain > 0)
+    # contact and channel
+    personal = (level == "partnership") | (t["tier"].to_numpy() == "platinum")
+    lapsing = ~personal & (pa < 0.3)
+    engaged = ~personal & ~lapsing & t["stage"].isin(["retain", "delight"]).to_numpy()
+    conditions = [personal, lapsing, engaged]
+    contact = np.select(
+        conditions,
+        ["personal review now", "win-back message", "thank-you with a personalised offer"],
+        "next-purchase suggestion",
+    ).astype(object)
+    channel = np.select(
+        conditions, ["account manager (phone / in person)", "email", "email + app"], "email"
+    ).astype(object)
+    return _Decisions(
+        level=level,
+        segment_size=sizes,
+        contact=contact,
+        channel=channel,
+        retention=retention,
+        retention_value=saved,
+        referral=referral,
+        referral_value=referral_value,
+        referee_value=referee_value,
+        loyalty=loyalty,
+        loyalty_gain=gain,
+        loyalty_pays=bool(pays),
+        break_even=float(r_star),
+        new_retention=float(new_r),
+    )
+
+
+def _explain(t: pd.DataFrame, d: _Decisions, opts: ActionOptions) -> list[str]:
+    """The reason of every decision, in words, written from the decisions."""
+    if opts.loyalty_discount == 0.0:
+        programme = "no loyalty discount in this plan"
+    elif d.loyalty_pays:
+        programme = (
+            f"loyalty discount pays: retention {d.new_retention:.3f} >= break-even "
+            f"{d.break_even:.3f}"
+        )
+    elif math.isinf(d.break_even):
+        programme = "loyalty discount does not pay: no retention below 1 breaks even"
     else:
-        table["trust"] = np.nan
-        notes["trust"] = "no kept/broken promise data given"
-    return RelationshipView(table, notes, models, summary.time_unit)
+        programme = (
+            f"loyalty discount does not pay: retention {d.new_retention:.3f} < break-even "
+            f"{d.break_even:.3f}"
+        )
+    out = []
+    rows = zip(
+        t["segment"].astype(str),
+        d.level,
+        d.segment_size,
+        t["p_alive"].to_numpy(dtype=np.float64),
+        t["clv"].to_numpy(dtype=np.float64),
+        d.retention,
+        d.retention_value,
+        d.referral,
+        d.referral_value,
+        d.loyalty,
+        d.loyalty_gain,
+        strict=True,
+    )
+    for seg, level, size, pa, value, ret, saved, ref, ref_value, loy, gain in rows:
+        parts = [
+            f"{seg} in '{level}' relationship (Kotler: {size} customers in the segment, margin "
+            f"{opts.unit_margin:g}); P(alive) {pa:.2f}, CLV {value:,.2f}",
+            (
+                f"retention offer saves {saved:,.2f} > cost {opts.retention_offer_cost:g}"
+                if ret
+                else f"retention offer would save {saved:,.2f} <= cost "
+                f"{opts.retention_offer_cost:g}"
+            ),
+        ]
+        if ref:
+            parts.append(
+                f"referral offer: expected referee value {ref_value:,.2f} > cost "
+                f"{opts.referral_offer_cost:g}"
+            )
+        elif pa < opts.referral_min_p_alive:
+            parts.append(f"no referral offer: P(alive) below {opts.referral_min_p_alive:g}")
+        else:
+            parts.append(
+                f"no referral offer: expected referee value {ref_value:,.2f} <= cost "
+                f"{opts.referral_offer_cost:g}"
+            )
+        if loy:
+            parts.append(f"{programme}; loyalty offer gains {gain:,.2f}")
+        elif d.loyalty_pays and pa < opts.loyalty_min_p_alive:
+            parts.append(
+                f"{programme}; no loyalty offer: P(alive) below {opts.loyalty_min_p_alive:g}"
+            )
+        elif d.loyalty_pays:
+            parts.append(f"{programme}; no loyalty offer: no expected gain ({gain:,.2f})")
+        else:
+            parts.append(programme)
+        out.append("; ".join(parts))
+    return out
 
 
 def propose_actions(
     view: RelationshipView,
     *,
-    unit_margin: float,
+    options: ActionOptions | None = None,
+    unit_margin: float | None = None,
     thresholds: KotlerThresholds | None = None,
     retention_offer_cost: float = 5.0,
     retention_uplift: float = 0.10,
     referral_reward: float = 10.0,
     referral_conversion: float = 0.05,
+    referral_offer_cost: float = 0.0,
+    referral_min_p_alive: float = 0.7,
     loyalty_discount: float = 0.05,
     loyalty_uplift: float = 0.03,
+    loyalty_min_p_alive: float = 0.5,
     monthly_retention: float = 0.9,
     discount_rate: float = 0.01,
-    level_overrides: dict[str, str] | None = None,
+    level_overrides: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    """IDIC proposals per customer, each with its reason in words.
+    r"""IDIC proposals per customer: decisions, the numbers behind them, and the reason.
+
+    Each offer depends on the customer:
 
     - **level**: Kotler's relationship level from the number of customers in the customer's
       segment and ``unit_margin`` (overridable per segment with ``level_overrides``);
-    - **next contact / channel**: from the stage, P(alive) and the level;
-    - **retention offer**: pays when the CLV it is expected to save
-      (``retention_uplift`` × (1 − P(alive)) × CLV) exceeds its cost;
-    - **referral offer**: pays when the expected value of referees
-      (``referral_conversion`` × mean CLV of the base) exceeds the reward;
-    - **loyalty offer** (relationship pricing, DOMAIN.md 2.4): a price discount of
+    - **next contact / channel**: from the stage, P(alive), the level and the tier;
+    - **retention offer**: when the CLV it is expected to save,
+      ``retention_value`` = ``retention_uplift`` × (1 − P(alive)) × CLV, exceeds its cost;
+    - **referral offer**: ``referral_value`` = P(alive) × ``referral_conversion`` × the
+      customer referral value of one referee who would not have joined otherwise
+      (:func:`relmark.domain.customer_referral_value`: the base's mean CLV net of
+      ``referral_reward``); offered when the customer's P(alive) is at least
+      ``referral_min_p_alive`` and ``referral_value`` exceeds ``referral_offer_cost``;
+    - **loyalty offer** (relationship pricing, DOMAIN.md 2.4): a discount of
       ``loyalty_discount`` of revenue pays when it lifts the monthly retention of an active
-      customer (``monthly_retention``) to at least the break-even
-      :math:`r^* = 1 + i - (1+i-r)(m-\\delta)/m`; with one retention rate the decision is the
-      programme's, and ``loyalty_gain`` gives each customer's expected CLV change
-      (P(alive) × the change of :math:`m(1+i)/(1+i-r)` at their monthly margin).
-    """
-    if not 0 < unit_margin <= 1:  # NaN fails too
-        raise DataError(
-            f"must be a share of revenue in (0, 1], got {unit_margin!r}", column="unit_margin"
-        )
-    t = view.table
-    if t["clv"].isna().all():
-        raise DataError("the view has no CLV: propose_actions needs the spend model")
-    sizes = t.groupby("segment")["segment"].transform("size")
-    overrides = level_overrides or {}
-    per_segment = {
-        seg: overrides.get(str(seg), relationship_level(int(n), unit_margin, thresholds))
-        for seg, n in t.groupby("segment")["segment"].size().items()
-    }
-    levels = t["segment"].map(per_segment).tolist()
-    mean_clv = float(t["clv"].mean())
-    pa = t["p_alive"].to_numpy(dtype=np.float64)
-    value = t["clv"].to_numpy(dtype=np.float64)
-    level = np.asarray(levels, dtype=object)
-    saved = retention_uplift * (1.0 - pa) * value
-    retention = saved > retention_offer_cost
-    referral_value = referral_conversion * mean_clv
-    referral = (pa >= 0.7) & (referral_value > referral_reward)
-    from relmark.domain.pricing import simple_clv
+      customer to at least the break-even :math:`r^* = 1 + i - (1+i-r)(m-\delta)/m`
+      (:func:`relmark.domain.breakeven_retention`). ``loyalty_gain`` is the customer's expected
+      CLV change, P(alive) × their monthly margin × the change of :math:`m(1+i)/(1+i-r)` per
+      unit of margin (:func:`relmark.domain.simple_clv`); the monthly margin is
+      ``unit_margin`` × expected spend × expected purchases per month of the view's horizon.
+      The offer goes to a customer when the discount pays, their P(alive) is at least
+      ``loyalty_min_p_alive`` and their gain is positive: a customer who has almost certainly
+      left (P(alive) 2e-7) gets none.
 
-    margin_share = unit_margin
-    kept = 1.0 - loyalty_discount / margin_share  # share of the margin left after the discount
-    # break-even retention r* = 1 + i - (1 + i - r)(m - delta)/m; a discount that takes the
-    # whole margin (kept <= 0), or an r* >= 1, can never pay: no offer, not an error
-    r_star = 1.0 + discount_rate - (1.0 + discount_rate - monthly_retention) * kept
-    if kept <= 0:
-        r_star = math.inf
-    new_r = min(monthly_retention + loyalty_uplift, 0.999999)
-    loyalty = bool(new_r >= r_star)
-    monthly_margin = (
-        margin_share
-        * t["expected_spend"].to_numpy(dtype=np.float64)
-        * t["expected_purchases"].to_numpy(dtype=np.float64)
-        / 12.0
-    )
-    # the expected CLV change (negative where the discount costs more than it keeps)
-    gain = (
-        pa
-        * (
-            simple_clv(kept, new_r, discount_rate)
-            - simple_clv(1.0, monthly_retention, discount_rate)
-        )
-        * monthly_margin
-    )
-    personal = (level == "partnership") | (t["tier"].to_numpy() == "platinum")
-    lapsing = ~personal & (pa < 0.3)
-    engaged = ~personal & ~lapsing & t["stage"].isin(["retain", "delight"]).to_numpy()
-    contact = np.select(
-        [personal, lapsing, engaged],
-        ["personal review now", "win-back message", "thank-you with a personalised offer"],
-        "next-purchase suggestion",
-    )
-    channel = np.select(
-        [personal, lapsing, engaged],
-        ["account manager (phone / in person)", "email", "email + app"],
-        "email",
-    )
-    seg = t["segment"].astype(str)
-    reason: pd.Series = (
-        seg
-        + " in '"
-        + pd.Series(level, index=t.index).astype(str)
-        + "' relationship (Kotler: "
-        + sizes.astype(int).astype(str)
-        + f" customers in the segment, margin {unit_margin:g}); P(alive) "
-        + pd.Series(pa, index=t.index).map("{:.2f}".format)
-        + ", CLV "
-        + pd.Series(value, index=t.index).map("{:,.2f}".format)
-        + "; "
-        + np.where(
-            retention,
-            "retention offer saves ",
-            "retention offer would save ",
-        )
-        + pd.Series(saved, index=t.index).map("{:,.2f}".format)
-        + np.where(retention, " > cost ", " <= cost ")
-        + f"{retention_offer_cost:g}; "
-        + np.where(
-            referral,
-            f"referral offer: expected referee value {referral_value:,.2f} > reward "
-            f"{referral_reward:g}",
-            "no referral offer (customer unlikely active or reward too high)",
-        )
-    )
+    Parameters
+    ----------
+    view
+        A :class:`RelationshipView` with CLV (the spend model fitted).
+    options
+        All settings at once, as an :class:`ActionOptions`; or give them as the keywords below
+        (``unit_margin`` is then required).
+    unit_margin, thresholds, retention_offer_cost, retention_uplift, referral_reward, \
+referral_conversion, referral_offer_cost, referral_min_p_alive, loyalty_discount, \
+loyalty_uplift, loyalty_min_p_alive, monthly_retention, discount_rate, level_overrides
+        The fields of :class:`ActionOptions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like the view: ``level``, ``next_contact``, ``channel``, ``retention_offer``,
+        ``retention_value``, ``referral_offer``, ``referral_value``, ``loyalty_offer``,
+        ``loyalty_gain`` and ``reason`` (the decisions in words).
+
+    Raises
+    ------
+    ArgumentError
+        A bad setting (see :class:`ActionOptions`), a ``view`` that is not a
+        :class:`RelationshipView`, an override for a segment the view does not have.
+    DataError
+        A view without CLV or without customers.
+
+    Examples
+    --------
+    >>> from relmark.datasets import load_cdnow_summary
+    >>> summary = load_cdnow_summary(with_monetary=True).to_frame()
+    >>> view = relationship_view(summary, summary_time_unit="W", n_draws=0)
+    >>> proposals = propose_actions(view, unit_margin=0.25)
+    >>> sorted(proposals["loyalty_offer"].unique().tolist())
+    [False, True]
+    """
+    given: dict[str, object] = {
+        "thresholds": thresholds,
+        "retention_offer_cost": retention_offer_cost,
+        "retention_uplift": retention_uplift,
+        "referral_reward": referral_reward,
+        "referral_conversion": referral_conversion,
+        "referral_offer_cost": referral_offer_cost,
+        "referral_min_p_alive": referral_min_p_alive,
+        "loyalty_discount": loyalty_discount,
+        "loyalty_uplift": loyalty_uplift,
+        "loyalty_min_p_alive": loyalty_min_p_alive,
+        "monthly_retention": monthly_retention,
+        "discount_rate": discount_rate,
+        "level_overrides": level_overrides,
+    }
+    if options is None:
+        if unit_margin is None:
+            raise ArgumentError("is required (or give options=)", argument="unit_margin")
+        opts = ActionOptions(unit_margin=unit_margin, **given)  # type: ignore[arg-type]
+    else:
+        if unit_margin is not None:
+            raise ArgumentError(
+                "given both as a keyword and in options=; give it in one place",
+                argument="unit_margin",
+            )
+        opts = _options_from(ActionOptions, options, given)
+    t = _checked_view(view, opts.overrides)
+    horizon_months = view.options.horizon / _month_length(str(view.time_unit))
+    decisions = _decide(t, opts, horizon_months)
     return pd.DataFrame(
         {
-            "level": level,
-            "next_contact": contact,
-            "channel": channel,
-            "retention_offer": retention,
-            "referral_offer": referral,
-            "loyalty_offer": loyalty,
-            "loyalty_gain": gain,
-            "reason": (
-                reason
-                + (
-                    f"; loyalty discount pays: retention {new_r:.3f} >= break-even {r_star:.3f}"
-                    if loyalty
-                    else f"; loyalty discount does not pay: retention {new_r:.3f} < "
-                    f"break-even {r_star:.3f}"
-                )
-            ).to_numpy(),
+            "level": decisions.level,
+            "next_contact": decisions.contact,
+            "channel": decisions.channel,
+            "retention_offer": decisions.retention,
+            "retention_value": decisions.retention_value,
+            "referral_offer": decisions.referral,
+            "referral_value": decisions.referral_value,
+            "loyalty_offer": decisions.loyalty,
+            "loyalty_gain": decisions.loyalty_gain,
+            "reason": _explain(t, decisions, opts),
         },
         index=t.index,
     )
@@ -483,11 +1411,34 @@ def migration(
     """Customers and CLV that moved between values of ``column`` (segment, stage, tier)
     from one view to a later one; customers in both views only.
 
+    Parameters
+    ----------
+    before, after
+        Two views, the earlier first.
+    column
+        The column whose values customers move between.
+
     Returns
     -------
-    counts, value
-        Cross-tables (rows: before, columns: after) of customers and of their later CLV.
+    counts : pandas.DataFrame
+        Customers per (before, after) value: rows before, columns after.
+    value : pandas.DataFrame
+        Their later CLV, likewise.
+
+    Raises
+    ------
+    ArgumentError
+        If ``before`` or ``after`` is not a view, or ``column`` is not in both.
+    DataError
+        If the two views share no customer.
     """
+    for name, v in (("before", before), ("after", after)):
+        if not isinstance(v, RelationshipView):
+            raise ArgumentError(
+                f"must be a RelationshipView, got {type(v).__name__}", argument=name
+            )
+        if not isinstance(column, str) or column not in v.table.columns:
+            raise ArgumentError(f"not a column of the view {name!r}", argument="column")
     common = before.table.index.intersection(after.table.index)
     if common.empty:
         raise DataError("the two views share no customer")
