@@ -14,7 +14,7 @@ from relmark.datasets import (
     load_cdnow_summary,
     load_cdnow_transactions,
 )
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +174,7 @@ def test_bad_input_is_named() -> None:
         summarize(ok, observation_end="2024-01-01")
     with pytest.raises(DataError, match="empty"):
         summarize(ok.iloc[:0])
-    with pytest.raises(DataError, match="time_unit"):
+    with pytest.raises(ArgumentError, match="time_unit"):
         summarize(ok, time_unit="fortnight")
     assert isinstance(DataError("x"), ValueError)
 

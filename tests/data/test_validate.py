@@ -11,7 +11,7 @@ import pytest
 
 from relmark._validation import check_rfm
 from relmark.clv import BGNBD, GammaGamma, ParetoNBD, clv, load_model
-from relmark.errors import ArgumentError, DataError, ParameterError
+from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
 
 BG = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
 GG = GammaGamma(p=6.25, q=3.74, gamma=15.44)
@@ -90,14 +90,14 @@ def test_parameters_must_be_numbers(value: object) -> None:
 
 
 def test_unknown_time_units_are_refused_when_set_or_loaded() -> None:
-    with pytest.raises(DataError) as err:
+    with pytest.raises(ArgumentError) as err:
         BG.with_time_unit("fortnight")
-    assert err.value.column == "time_unit"
+    assert err.value.argument == "time_unit"
     text = json.loads(BG.to_json())
     text["time_unit"] = "Q"
-    with pytest.raises(DataError) as err:
+    with pytest.raises((ArgumentError, SchemaError)) as loaded:
         load_model(json.dumps(text))
-    assert err.value.column == "time_unit"
+    assert "time_unit" in str(loaded.value)
     assert BG.with_time_unit(None).time_unit is None
 
 
@@ -110,13 +110,13 @@ def test_levels_outside_0_1_are_refused_not_nan() -> None:
     panel = np.array([[0, 1, 1], [0, 0, 1]])
     fitted = BGNBD.fit(frequency=[0, 1, 2, 5, 3, 1], recency=[0, 3, 10, 30, 20, 5], T=[40] * 6)
     calls = [
-        (lambda: nps([10, 9, 3], confidence=1.5), "confidence"),
-        (lambda: cronbach_alpha(items, confidence=float("nan")), "confidence"),
+        (lambda: nps([10, 9, 3], level=1.5), "level"),
+        (lambda: cronbach_alpha(items, level=float("nan")), "level"),
         (lambda: Reputation().interval(2.0), "level"),
         (lambda: reputation_scores([[1.0]], [[0.0]], level=0.0), "level"),
         (lambda: estimate_transitions(panel, ["a", "b"], level=1.0), "level"),
-        (lambda: fitted.fit_result.conf_int(alpha=1.5), "alpha"),
-        (lambda: fitted.interval(lambda m: m.p_alive(1, 3.0, 40.0), alpha=-0.1), "alpha"),
+        (lambda: fitted.fit_result.conf_int(level=1.5), "level"),
+        (lambda: fitted.interval(lambda m: m.p_alive(1, 3.0, 40.0), level=-0.1), "level"),
     ]
     for call, name in calls:
         with pytest.raises(ArgumentError) as err:
@@ -129,14 +129,16 @@ def test_transition_estimation_refuses_bad_arguments() -> None:
     from relmark.lifecycle import estimate_transitions
 
     panel = np.array([[0, 1, 1], [0, 0, 1]])
-    for kwargs, column in [({"prior": -1.0}, "prior"), ({"prior": float("nan")}, "prior")]:
-        with pytest.raises(DataError) as err:
+    for kwargs, argument in [({"prior": -1.0}, "prior"), ({"prior": float("nan")}, "prior")]:
+        with pytest.raises(ArgumentError) as err:
             estimate_transitions(panel, ["a", "b"], **kwargs)
-        assert err.value.column == column
-    with pytest.raises(DataError, match="distinct"):
+        assert err.value.argument == argument
+    with pytest.raises(ArgumentError, match="distinct") as bad:
         estimate_transitions(panel, ["a", "a"])
-    with pytest.raises(DataError, match="distinct"):
+    assert bad.value.argument == "states"
+    with pytest.raises(ArgumentError, match="at least one state") as bad:
         estimate_transitions(panel, [])
+    assert bad.value.argument == "states"
     with pytest.raises(DataError) as err:
         estimate_transitions(panel, ["a", "b"], allowed=[[0.5, 1.0], [1.0, 1.0]])
     assert err.value.column == "allowed"

@@ -9,12 +9,15 @@ die" models with lifetimes' names, so that a lifetimes user's summary frame work
 - ``monetary_value``: mean value of the repeat purchases (0 without repeats), optional;
 - ``weights``: counts of identical rows, when rows are grouped (see :meth:`RFMSummary.group`);
 - for a calibration/holdout split, ``frequency_holdout``, ``monetary_value_holdout`` and
-  ``duration_holdout``.
+  ``duration_holdout``;
+- ``time_unit``: the label of a :class:`relmark.timeunit.TimeUnit` (``"W"``, ``"2W"``,
+  ``"2.5D"``), ``currency`` (the one currency of the spend) and ``notes`` (what
+  :func:`relmark.data.summarize` dropped or netted, counted).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -22,7 +25,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from relmark._validation import FloatArray, _offending, as_float_array, check_rfm, check_weights
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
+from relmark.timeunit import TimeUnit
 
 __all__ = ["RFMSummary"]
 
@@ -41,7 +45,11 @@ class RFMSummary:
     Validated once at construction: missing or infinite values, negative or non-integer
     frequency, recency > T, recency != 0 where frequency == 0, negative spend and duplicate
     customer ids raise :class:`~relmark.errors.DataError` naming the column and the first
-    offending customers. Arrays are read-only.
+    offending customers; a time unit that is not a :class:`~relmark.timeunit.TimeUnit` label
+    raises :class:`~relmark.errors.ArgumentError`. Arrays are read-only.
+
+    ``notes`` (a tuple of sentences) says what :func:`relmark.data.summarize` dropped or
+    netted (rows with a missing id, returns), with counts; it is not part of equality.
 
     Examples
     --------
@@ -64,17 +72,21 @@ class RFMSummary:
     frequency_holdout: FloatArray | None
     monetary_value_holdout: FloatArray | None
     duration_holdout: FloatArray | None
+    currency: str | None
+    notes: tuple[str, ...]
     _columns: tuple[str, ...]
 
     __slots__ = (
         "T",
         "_columns",
+        "currency",
         "customer_id",
         "duration_holdout",
         "frequency",
         "frequency_holdout",
         "monetary_value",
         "monetary_value_holdout",
+        "notes",
         "recency",
         "time_unit",
         "weights",
@@ -89,10 +101,12 @@ class RFMSummary:
         T: npt.ArrayLike,
         monetary_value: npt.ArrayLike | None = None,
         weights: npt.ArrayLike | None = None,
-        time_unit: str | None = None,
+        time_unit: str | TimeUnit | tuple[str, float] | None = None,
         frequency_holdout: npt.ArrayLike | None = None,
         monetary_value_holdout: npt.ArrayLike | None = None,
         duration_holdout: npt.ArrayLike | None = None,
+        currency: str | None = None,
+        notes: Sequence[str] = (),
     ) -> None:
         raw: dict[str, Any] = {
             "monetary_value": monetary_value,
@@ -101,7 +115,22 @@ class RFMSummary:
             "monetary_value_holdout": monetary_value_holdout,
             "duration_holdout": duration_holdout,
         }
-        object.__setattr__(self, "time_unit", time_unit)
+        unit = None if time_unit is None else TimeUnit.parse(time_unit).label
+        if currency is not None and not (
+            isinstance(currency, str)
+            and len(currency) == 3
+            and currency.isalpha()
+            and currency.isupper()
+        ):
+            raise ArgumentError(
+                f"must be an ISO 4217 code (three capital letters), got {currency!r}",
+                argument="currency",
+            )
+        if isinstance(notes, str) or not all(isinstance(n, str) for n in notes):
+            raise ArgumentError("must be a sequence of sentences (text)", argument="notes")
+        object.__setattr__(self, "time_unit", unit)
+        object.__setattr__(self, "currency", currency)
+        object.__setattr__(self, "notes", tuple(notes))
         self._validate(customer_id, frequency, recency, T, raw)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -122,11 +151,10 @@ class RFMSummary:
         x, tx, t = check_rfm(frequency, recency, T, labels=labels)
         if ids.shape[0] != x.shape[0]:
             raise DataError(f"{ids.shape[0]} ids for {x.shape[0]} customers", column="customer_id")
-        uniq, counts = np.unique(ids, return_counts=True)
-        if uniq.shape[0] != ids.shape[0]:
-            raise DataError(
-                "duplicate customer ids", column="customer_id", rows=uniq[counts > 1].tolist()
-            )
+        index = pd.Index(ids)
+        if not index.is_unique:
+            dup = index[index.duplicated()].unique().tolist()
+            raise DataError("duplicate customer ids", column="customer_id", rows=dup)
         values: dict[str, FloatArray | None] = {"frequency": x, "recency": tx, "T": t}
         for name in _OPTIONAL:
             given = raw[name]
@@ -168,6 +196,11 @@ class RFMSummary:
         return self._columns
 
     @property
+    def unit(self) -> TimeUnit | None:
+        """The time unit as a :class:`~relmark.timeunit.TimeUnit` (None when not stated)."""
+        return None if self.time_unit is None else TimeUnit.parse(self.time_unit)
+
+    @property
     def n_customers(self) -> int:
         """Number of customers represented (the sum of the weights when rows are grouped)."""
         return len(self) if self.weights is None else round(float(self.weights.sum()))
@@ -183,6 +216,8 @@ class RFMSummary:
         if not isinstance(other, RFMSummary):
             return NotImplemented
         for name in self.__slots__:
+            if name == "notes":
+                continue
             a, b = getattr(self, name), getattr(other, name)
             if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
                 if a is None or b is None or not np.array_equal(a, b):
@@ -205,7 +240,7 @@ class RFMSummary:
         frame: pd.DataFrame,
         *,
         customer_id: str | None = None,
-        time_unit: str | None = None,
+        time_unit: str | TimeUnit | tuple[str, float] | None = None,
     ) -> RFMSummary:
         """Build from a lifetimes-style summary frame (columns ``frequency``, ``recency``, ``T``,
         optionally ``monetary_value``, ``weights`` and the holdout columns).
@@ -247,7 +282,9 @@ class RFMSummary:
         )
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, Any], *, time_unit: str | None = None) -> RFMSummary:
+    def from_mapping(
+        cls, data: Mapping[str, Any], *, time_unit: str | TimeUnit | tuple[str, float] | None = None
+    ) -> RFMSummary:
         """Build from a mapping of arrays (ids default to positions)."""
         n = len(np.atleast_1d(data["frequency"]))
         return cls(
@@ -286,4 +323,5 @@ class RFMSummary:
             T=uniq[:, 2],
             weights=counts,
             time_unit=self.time_unit,
+            notes=self.notes,
         )

@@ -21,206 +21,149 @@ or negative amounts and transactions after the end of observation raise
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+import os
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark._validation import TIME_UNITS, FloatArray
+from relmark._validation import FloatArray, check_choice, check_number
+from relmark.data._read import DATE_UNITS, LINE_INDEX, LogOptions, ReadLog, option_date, read_log
 from relmark.data.summary import RFMSummary
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
+from relmark.timeunit import BASES, Base, TimeUnit, periods
 
-__all__ = ["calibration_holdout", "summarize"]
+__all__ = ["DATE_UNITS", "calibration_holdout", "read_transactions", "summarize"]
 
-
-def _get_column(table: Any, name: str) -> Any:
-    """Column ``name`` of a pandas/polars DataFrame or a mapping of arrays, or DataError."""
-    columns = getattr(table, "columns", None)
-    if columns is None and isinstance(table, Mapping):
-        columns = list(table.keys())
-    if columns is None:
-        raise DataError(
-            f"transactions must be a DataFrame or a mapping of columns, got {type(table).__name__}"
-        )
-    if name not in list(columns):
-        found = ", ".join(map(str, columns))
-        raise DataError(f"missing column (found: {found})", column=name)
-    col = table[name]
-    to_numpy = getattr(col, "to_numpy", None)
-    if to_numpy is not None and not isinstance(col, pd.Series | pd.Index):
-        return to_numpy()  # polars
-    return col
+_Log = ReadLog
 
 
-def _parse_dates(raw: Any, column: str, fmt: str | None) -> npt.NDArray[np.datetime64]:
-    series = pd.Series(raw) if not isinstance(raw, pd.Series) else raw
-    missing = series.isna().to_numpy()
-    if missing.any():
-        rows = series.index[missing].tolist()
-        raise DataError("missing dates", column=column, rows=rows)
-    if fmt is not None and pd.api.types.is_numeric_dtype(series):
-        series = series.astype(str)  # e.g. 19970101 read from a CSV as an integer
+def read_transactions(
+    path: str | os.PathLike[str],
+    *,
+    sep: str = ",",
+    encoding: str = "utf-8",
+) -> pd.DataFrame:
+    """Read a transaction CSV with every column as text, indexed by CSV line number.
+
+    Ids keep their leading zeros (``007`` and ``7`` are two customers); dates and amounts are
+    read by :func:`summarize`, whose errors then name the 1-based line numbers of the file
+    (the header is line 1). Blank lines are skipped; line numbers count line breaks inside
+    quoted fields. Empty fields are empty text (missing values for :func:`summarize`).
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    sep, encoding
+        Field separator and text encoding.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns, index ``csv_line``.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``path`` when the file does not exist.
+    DataError
+        When the file is not a readable CSV (bad encoding, ragged rows, no header).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "log.csv"
+    >>> _ = f.write_text("customer_id,date\\n007,2024-01-01\\n7,2024-01-02\\n")
+    >>> read_transactions(f)
+             customer_id        date
+    csv_line
+    2                007  2024-01-01
+    3                  7  2024-01-02
+    """
+    if not isinstance(path, str | os.PathLike):
+        raise ArgumentError(f"must be a file path, got {path!r}", argument="path")
+    if not os.path.isfile(path):
+        raise ArgumentError(f"no such file: {os.fspath(path)!r}", argument="path")
     try:
-        parsed = pd.to_datetime(series, format=fmt, errors="coerce")
-        if fmt is None and parsed.isna().any():  # e.g. dates with and without times
-            iso = pd.to_datetime(series, format="ISO8601", errors="coerce")
-            if iso.isna().sum() < parsed.isna().sum():
-                parsed = iso
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"dates cannot be parsed ({exc})", column=column) from None
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        rows = series.index[bad].tolist()
-        shown = series[bad].head(3).tolist()
-        raise DataError(
-            f"unparseable dates such as {shown!r}"
-            + (f" (expected format {fmt!r})" if fmt else " (pass the format with date_format=)"),
-            column=column,
-            rows=rows,
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
         )
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-    return parsed.to_numpy(dtype="datetime64[ns]")
-
-
-def _to_timestamp(value: Any, name: str, fmt: str | None) -> np.datetime64:
-    """A date given as an option: ISO format, or the log's own ``fmt``."""
-    try:
-        ts = pd.to_datetime(value)
-    except (TypeError, ValueError):
-        try:
-            ts = pd.to_datetime(value, format=fmt) if fmt else None
-        except (TypeError, ValueError):
-            ts = None
-        if ts is None:
-            raise DataError(f"cannot parse {value!r} as a date", column=name) from None
-    if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
-    return np.datetime64(ts.to_datetime64(), "ns")
-
-
-def _periods(dates: npt.NDArray[np.datetime64], unit: str) -> npt.NDArray[np.int64]:
-    """Integer period ordinals of ``dates`` on the grid of ``unit``."""
-    if unit == "D":
-        return dates.astype("datetime64[D]").astype(np.int64)
-    if unit == "h":
-        return dates.astype("datetime64[h]").astype(np.int64)
-    if unit == "W":  # Monday-to-Sunday weeks (pandas 'W-SUN'); 1970-01-01 was a Thursday
-        days = dates.astype("datetime64[D]").astype(np.int64)
-        return np.floor_divide(days + 3, 7)
-    return dates.astype("datetime64[M]").astype(np.int64)
-
-
-@dataclass(frozen=True)
-class _Log:
-    """A validated transaction log: customer codes, period ordinals, dates and amounts."""
-
-    ids: npt.NDArray[Any]  # distinct customer ids, sorted
-    codes: npt.NDArray[np.intp]
-    dates: npt.NDArray[np.datetime64]
-    amounts: FloatArray | None
-    rows: npt.NDArray[Any]  # row labels for error messages
-
-
-def _read_log(
-    transactions: Any,
-    customer_id: str,
-    datetime: str,
-    monetary_value: str | None,
-    date_format: str | None,
-) -> _Log:
-    raw_ids = _get_column(transactions, customer_id)
-    raw_dates = _get_column(transactions, datetime)
-    rows = np.asarray(raw_ids.index if isinstance(raw_ids, pd.Series) else np.arange(len(raw_ids)))
-    if len(rows) == 0:
-        raise DataError("the transaction log is empty")
-    id_series = pd.Series(np.asarray(raw_ids))
-    if id_series.isna().any():
-        bad = id_series.isna().to_numpy()
-        raise DataError("missing customer ids", column=customer_id, rows=rows[bad].tolist())
-    codes, uniques = pd.factorize(id_series, sort=True)
-    dates = _parse_dates(
-        pd.Series(np.asarray(raw_dates), index=rows)
-        if not isinstance(raw_dates, pd.Series)
-        else raw_dates,
-        datetime,
-        date_format,
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"{os.fspath(path)}: not a readable CSV file ({exc})") from None
+    except (ValueError, LookupError) as exc:  # an unknown encoding or a bad separator
+        raise ArgumentError(f"cannot read the file with these options ({exc})") from None
+    header_breaks = sum(str(c).count("\n") for c in frame.columns)
+    breaks = np.zeros(len(frame), dtype=np.int64)
+    for name in frame.columns:
+        breaks += frame[name].str.count("\n").to_numpy(dtype=np.int64)
+    lines = (
+        2 + header_breaks + np.arange(len(frame)) + np.concatenate([[0], np.cumsum(breaks)[:-1]])
     )
-    amounts: FloatArray | None = None
-    if monetary_value is not None:
-        raw_amt = _get_column(transactions, monetary_value)
-        try:
-            amounts = np.asarray(raw_amt, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise DataError("amounts are not numbers", column=monetary_value) from None
-        bad = ~np.isfinite(amounts)
-        if bad.any():
-            raise DataError(
-                "missing (NaN) or infinite amounts",
-                column=monetary_value,
-                rows=rows[bad].tolist(),
-            )
-        neg = amounts < 0
-        if neg.any():
-            raise DataError(
-                "negative amounts (record returns as a separate adjustment, not a negative sale)",
-                column=monetary_value,
-                rows=rows[neg].tolist(),
-            )
-    return _Log(np.asarray(uniques), codes.astype(np.intp), dates, amounts, rows)
+    frame.index = pd.Index(lines if len(frame) else np.zeros(0, np.int64), name=LINE_INDEX)
+    blank = (frame == "").all(axis=1).to_numpy(dtype=bool) if len(frame.columns) else None
+    if blank is not None and blank.any():
+        frame = frame[~blank]
+    return frame
 
 
-def _check_unit(time_unit: str, freq_multiplier: float) -> None:
-    if time_unit not in TIME_UNITS:
-        raise DataError(f"time_unit must be one of {', '.join(TIME_UNITS)}, got {time_unit!r}")
-    if not freq_multiplier > 0:
-        raise DataError(f"freq_multiplier must be > 0, got {freq_multiplier!r}")
+def _options(**given: Any) -> LogOptions:
+    return LogOptions.check(**given)
 
 
-def _unit_label(time_unit: str, freq_multiplier: float) -> str:
-    if time_unit == "D" and freq_multiplier == 7:
-        return "W"
-    if freq_multiplier == 1:
-        return time_unit
-    return f"{freq_multiplier:g}{time_unit}"
+def _unit(time_unit: object, freq_multiplier: object) -> tuple[Base, float, TimeUnit]:
+    """The grid (base), the divisor of period differences, and the unit of the times."""
+    base: Base = check_choice(time_unit, "time_unit", BASES)  # type: ignore[assignment]
+    mult = check_number(freq_multiplier, "freq_multiplier", low=0.0, low_open=True)
+    return base, mult, TimeUnit(base, mult, argument="freq_multiplier")
 
 
 def _summarize_log(
-    log: _Log,
+    log: ReadLog,
     mask: npt.NDArray[np.bool_] | None,
     end: np.datetime64,
-    time_unit: str,
-    freq_multiplier: float,
+    grid: Base,
+    multiple: float,
 ) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray, FloatArray | None]:
-    """Core: (customer codes present, frequency, recency, T, monetary_value)."""
+    """Core: (customer codes present, frequency, recency, T, monetary_value).
+
+    Returns netted (``log.purchase`` False) are not purchases: they do not make a period a
+    purchase period, but their amounts count in the spend of their period."""
     codes, dates, amounts = log.codes, log.dates, log.amounts
     if mask is not None:
         codes, dates = codes[mask], dates[mask]
         amounts = None if amounts is None else amounts[mask]
-    per = _periods(dates, time_unit)
-    end_p = int(_periods(np.array([end]), time_unit)[0])
+    per = periods(dates, grid)
+    buy_codes, buy_per = codes, per
+    if log.purchase is not None:
+        bought = log.purchase if mask is None else log.purchase[mask]
+        buy_codes, buy_per = codes[bought], per[bought]
+    end_p = int(periods(np.array([end]), grid)[0])
     n_codes = log.ids.shape[0]
-    present = np.bincount(codes, minlength=n_codes) > 0
+    present = np.bincount(buy_codes, minlength=n_codes) > 0
     # First and last period per customer (unbuffered ufunc.at: one pass, no sort).
     first_p = np.full(n_codes, np.iinfo(np.int64).max)
     last_p = np.full(n_codes, np.iinfo(np.int64).min)
-    np.minimum.at(first_p, codes, per)
-    np.maximum.at(last_p, codes, per)
+    np.minimum.at(first_p, buy_codes, buy_per)
+    np.maximum.at(last_p, buy_codes, buy_per)
     # Distinct (customer, period) pairs: sort one integer key (values only, no argsort).
-    pmin = int(per.min())
-    span = int(per.max()) - pmin + 1
-    key = np.sort(codes.astype(np.int64) * span + (per - pmin))
+    pmin = int(buy_per.min())
+    span = int(buy_per.max()) - pmin + 1
+    key = np.sort(buy_codes.astype(np.int64) * span + (buy_per - pmin))
     distinct = np.empty(key.shape[0], dtype=bool)
     distinct[0] = True
     np.not_equal(key[1:], key[:-1], out=distinct[1:])
     idx = np.flatnonzero(present)
     count = np.bincount(key[distinct] // span, minlength=n_codes)[idx].astype(np.float64)
     frequency = count - 1.0
-    recency = (last_p[idx] - first_p[idx]) / freq_multiplier
-    T = (end_p - first_p[idx]) / freq_multiplier
+    recency = (last_p[idx] - first_p[idx]) / multiple
+    T = (end_p - first_p[idx]) / multiple
     monetary: FloatArray | None = None
     if amounts is not None:
         total = np.bincount(codes, weights=amounts, minlength=n_codes)[idx]
@@ -230,7 +173,64 @@ def _summarize_log(
         )[idx]
         with np.errstate(invalid="ignore", divide="ignore"):
             monetary = np.where(frequency > 0, (total - first_total) / frequency, 0.0)
+        # Float sums of a netted period can leave -1e-15 where the return equals the purchase.
+        monetary = np.where(np.abs(monetary) < 1e-9 * (1.0 + np.abs(total)), 0.0, monetary)
     return idx, frequency, recency.astype(np.float64), T.astype(np.float64), monetary
+
+
+_OPTIONS_DOC = """
+    customer_id, datetime, monetary_value
+        Column names of the customer id, the transaction time and (optionally) its amount.
+    currency
+        Column of the amounts' ISO 4217 currency codes: every row must have the same one
+        (:class:`~relmark.errors.CurrencyError` otherwise); it is kept as
+        ``RFMSummary.currency``.
+    time_unit
+        Period grid: ``"D"`` (days), ``"W"`` (Monday-to-Sunday weeks), ``"h"`` (hours) or
+        ``"M"`` (calendar months). Purchases of a customer in one period are merged.
+    freq_multiplier
+        Divide times by this (``time_unit="D", freq_multiplier=7`` gives weeks with day
+        resolution, as in the CDNOW papers). The summary's unit is
+        ``TimeUnit(time_unit, freq_multiplier)``: ``"W"``, ``"2W"`` for 14 days, ``"2.5D"``.
+    date_format
+        ``strftime`` format of text dates (e.g. ``"%d/%m/%Y"``, ``"%Y%m%d"``).
+    dayfirst
+        For text dates such as ``01/02/2024`` whose order no day above 12 settles: ``True``
+        reads 1 February, ``False`` 2 January. Without it (and without ``date_format``) such a
+        column is refused.
+    date_unit
+        Unit of dates given as numbers: ``"excel"`` (Excel serial days, 1900 system, local
+        time), ``"s"`` or ``"ms"`` (Unix epoch seconds or milliseconds, UTC). Numbers are
+        refused without it.
+    timezone
+        IANA time zone (``"Europe/Berlin"``) in which purchases are binned by local day (or
+        hour, week, month). Dates with a UTC offset (mixed offsets, e.g. ``+01:00`` and
+        ``+02:00``, are fine) and epoch numbers are converted to it; the default, ``None``,
+        bins them by their UTC day. Dates without an offset are local times and are taken as
+        written whatever ``timezone`` is.
+    returns
+        Negative amounts (returns): ``"refuse"`` (default) reports them; ``"drop"`` drops
+        them (counted in ``notes``); ``"net"`` subtracts each from its customer's spend in its
+        period (day for ``time_unit="D"``); a netted return is not a purchase, needs a
+        purchase of its customer in its period and may not exceed it.
+    missing_ids
+        Rows with a blank or missing customer id: ``"refuse"`` (default) reports them;
+        ``"drop"`` drops them and counts them in ``notes``."""
+
+_RAISES_DOC = """
+    ArgumentError
+        An option is invalid (an unknown ``time_unit``, ``freq_multiplier <= 0``, an unknown
+        ``timezone`` or ``returns``, an unreadable ``observation_end``), naming it.
+    DataError
+        Every problem of the log at once, each naming its column and its first rows (the
+        index labels; CSV line numbers for :func:`read_transactions` frames): missing columns,
+        missing, blank or floating-point ids, ids mixing text and numbers, missing or
+        unparseable dates, dates given as numbers without ``date_unit``, an ambiguous
+        day/month order, dates outside 1677-09-22 .. 2262-04-11, dates with and without UTC
+        offsets mixed, missing, non-numeric or infinite amounts, returns (per ``returns``),
+        transactions after the end of observation, an empty log.
+    CurrencyError
+        The ``currency`` column holds two or more currencies (and nothing else is wrong)."""
 
 
 def summarize(
@@ -239,10 +239,16 @@ def summarize(
     customer_id: str = "customer_id",
     datetime: str = "date",
     monetary_value: str | None = None,
+    currency: str | None = None,
     time_unit: str = "D",
     freq_multiplier: float = 1,
     observation_end: Any = None,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
+    date_unit: Literal["excel", "s", "ms"] | None = None,
+    timezone: str | None = None,
+    returns: Literal["refuse", "drop", "net"] = "refuse",
+    missing_ids: Literal["refuse", "drop"] = "refuse",
 ) -> RFMSummary:
     """Summarise a transaction log into one row per customer.
 
@@ -250,61 +256,63 @@ def summarize(
     ----------
     transactions
         A pandas or polars DataFrame, or a mapping of equal-length arrays, one row per
-        transaction.
-    customer_id, datetime, monetary_value
-        Column names of the customer id, the transaction time and (optionally) its value.
-    time_unit
-        Period grid: ``"D"`` (days), ``"W"`` (Monday-to-Sunday weeks), ``"h"`` (hours) or
-        ``"M"`` (calendar months). Purchases in the same period are merged.
-    freq_multiplier
-        Divide times by this (``time_unit="D", freq_multiplier=7`` gives weeks with day
-        resolution, as in the CDNOW papers).
+        transaction (:func:`read_transactions` reads a CSV).
     observation_end
-        End of observation (default: the last transaction's date). A transaction in a later
-        period raises :class:`~relmark.errors.DataError`.
-    date_format
-        ``strftime`` format of the dates when they are strings pandas cannot infer.
+        End of observation (default: the last transaction's date), read like the dates of
+        the log. A transaction in a later period is an error.
+    {options}
 
     Returns
     -------
     RFMSummary
-        Sorted by customer id, with ``monetary_value`` when ``monetary_value`` is given.
+        Sorted by customer id, with ``monetary_value`` when ``monetary_value`` is given, the
+        time unit label, the currency and the notes.
+
+    Raises
+    ------{raises}
 
     Examples
     --------
     >>> import pandas as pd
-    >>> log = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    >>> log = pd.DataFrame({{"customer_id": ["a", "a", "a", "b"],
     ...                     "date": ["2024-01-01", "2024-01-01", "2024-01-08", "2024-01-03"],
-    ...                     "amount": [10.0, 5.0, 20.0, 7.0]})
+    ...                     "amount": [10.0, 5.0, 20.0, 7.0]}})
     >>> s = summarize(log, monetary_value="amount", observation_end="2024-01-15")
     >>> s.to_frame()
                  frequency  recency     T  monetary_value
     customer_id
     a                  1.0      7.0  14.0            20.0
     b                  0.0      0.0  12.0             0.0
+    >>> summarize(log, freq_multiplier=14).time_unit
+    '2W'
     """
-    _check_unit(time_unit, freq_multiplier)
-    log = _read_log(transactions, customer_id, datetime, monetary_value, date_format)
-    if observation_end is None:
+    grid, mult, unit = _unit(time_unit, freq_multiplier)
+    opts = _options(
+        customer_id=customer_id,
+        datetime=datetime,
+        monetary_value=monetary_value,
+        currency=currency,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        date_unit=date_unit,
+        timezone=timezone,
+        returns=returns,
+        missing_ids=missing_ids,
+    )
+    end = None if observation_end is None else option_date(observation_end, "observation_end", opts)
+    log = read_log(transactions, opts, grid=grid, late=None if end is None else (end, True))
+    if end is None:
         end = log.dates.max()
-    else:
-        end = _to_timestamp(observation_end, "observation_end", date_format)
-        late = _periods(log.dates, time_unit) > _periods(np.array([end]), time_unit)[0]
-        if late.any():
-            raise DataError(
-                f"transactions after the end of observation {pd.Timestamp(end).date()} "
-                "(filter them out first, or move observation_end)",
-                column=datetime,
-                rows=log.rows[late].tolist(),
-            )
-    codes, x, tx, T, m = _summarize_log(log, None, end, time_unit, freq_multiplier)
+    codes, x, tx, T, m = _summarize_log(log, None, end, grid, mult)
     return RFMSummary(
         customer_id=log.ids[codes],
         frequency=x,
         recency=tx,
         T=T,
         monetary_value=m,
-        time_unit=_unit_label(time_unit, freq_multiplier),
+        time_unit=unit,
+        currency=log.currency,
+        notes=log.notes,
     )
 
 
@@ -316,9 +324,15 @@ def calibration_holdout(
     customer_id: str = "customer_id",
     datetime: str = "date",
     monetary_value: str | None = None,
+    currency: str | None = None,
     time_unit: str = "D",
     freq_multiplier: float = 1,
     date_format: str | None = None,
+    dayfirst: bool | None = None,
+    date_unit: Literal["excel", "s", "ms"] | None = None,
+    timezone: str | None = None,
+    returns: Literal["refuse", "drop", "net"] = "refuse",
+    missing_ids: Literal["refuse", "drop"] = "refuse",
 ) -> RFMSummary:
     """Summary of a calibration period with the customers' purchases in a holdout period.
 
@@ -326,67 +340,113 @@ def calibration_holdout(
     (inclusive). For the customers seen in calibration, the holdout columns count what happened
     in ``(calibration_end, observation_end]``: ``frequency_holdout`` is the number of periods
     with a purchase, ``monetary_value_holdout`` the mean value of the holdout transactions (as
-    lifetimes computes it: per transaction, not per merged period), and ``duration_holdout``
-    the holdout length. Customers whose first purchase falls in the holdout are not part of the
-    calibration cohort and do not appear (lifetimes' definition).
+    lifetimes computes it: per transaction, not per merged period; netted returns reduce the
+    sum and are not counted as transactions), and ``duration_holdout`` the holdout length.
+    Customers whose first purchase falls in the holdout are not part of the calibration cohort
+    and do not appear (lifetimes' definition).
 
     Parameters
     ----------
-    transactions, customer_id, datetime, monetary_value, time_unit, freq_multiplier, date_format
+    transactions
         As for :func:`summarize`.
     calibration_end
-        Last moment of the calibration period.
+        Last moment of the calibration period (read like the dates of the log).
     observation_end
         End of the holdout period (default: the last transaction's date). Later transactions
-        raise :class:`~relmark.errors.DataError`.
+        are an error.
+    {options}
+
+    Returns
+    -------
+    RFMSummary
+        With ``frequency_holdout``, ``duration_holdout`` and, with amounts,
+        ``monetary_value_holdout``.
+
+    Raises
+    ------{raises}
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({{"customer_id": ["a", "a", "a", "b"],
+    ...                     "date": ["2024-01-01", "2024-01-05", "2024-01-20", "2024-01-03"]}})
+    >>> s = calibration_holdout(log, calibration_end="2024-01-10", observation_end="2024-01-31")
+    >>> s.frequency.tolist(), s.frequency_holdout.tolist(), s.duration_holdout.tolist()
+    ([1.0, 0.0], [1.0, 0.0], [21.0, 21.0])
     """
-    _check_unit(time_unit, freq_multiplier)
-    log = _read_log(transactions, customer_id, datetime, monetary_value, date_format)
-    cal_end = _to_timestamp(calibration_end, "calibration_end", date_format)
-    obs_end = (
-        log.dates.max()
-        if observation_end is None
-        else _to_timestamp(observation_end, "observation_end", date_format)
+    grid, mult, unit = _unit(time_unit, freq_multiplier)
+    opts = _options(
+        customer_id=customer_id,
+        datetime=datetime,
+        monetary_value=monetary_value,
+        currency=currency,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        date_unit=date_unit,
+        timezone=timezone,
+        returns=returns,
+        missing_ids=missing_ids,
     )
-    if obs_end <= cal_end:
-        raise DataError("observation_end must be after calibration_end", column="observation_end")
-    late = log.dates > obs_end
-    if late.any():
-        raise DataError(
-            f"transactions after the end of observation {pd.Timestamp(obs_end).date()}",
-            column=datetime,
-            rows=log.rows[late].tolist(),
+    cal_end = option_date(calibration_end, "calibration_end", opts)
+    obs_end = (
+        None if observation_end is None else option_date(observation_end, "observation_end", opts)
+    )
+    if obs_end is not None and obs_end <= cal_end:
+        raise ArgumentError(
+            f"must be after calibration_end {pd.Timestamp(cal_end)}, got {observation_end!r}",
+            argument="observation_end",
         )
+    log = read_log(
+        transactions, opts, grid=grid, late=None if obs_end is None else (obs_end, False)
+    )
+    if obs_end is None:
+        obs_end = log.dates.max()
+        if obs_end <= cal_end:
+            raise ArgumentError(
+                f"the last transaction ({pd.Timestamp(obs_end)}) is not after calibration_end: "
+                "there is no holdout period",
+                argument="calibration_end",
+            )
     in_cal = log.dates <= cal_end
-    if not in_cal.any():
-        raise DataError(f"no transactions up to calibration_end {pd.Timestamp(cal_end).date()}")
-    codes, x, tx, T, m = _summarize_log(log, in_cal, cal_end, time_unit, freq_multiplier)
-    # Holdout: distinct (customer, period) pairs after the calibration end.
+    buys = np.ones(log.codes.shape[0], dtype=bool) if log.purchase is None else log.purchase
+    if not (in_cal & buys).any():
+        raise DataError(f"no purchases up to calibration_end {pd.Timestamp(cal_end)}")
+    codes, x, tx, T, m = _summarize_log(log, in_cal, cal_end, grid, mult)
+    # Holdout: distinct (customer, period) pairs of purchases after the calibration end.
     hold = ~in_cal
     n_codes = log.ids.shape[0]
-    h_codes = log.codes[hold]
-    h_per = _periods(log.dates[hold], time_unit)
+    h_buy = hold & buys
+    h_codes = log.codes[h_buy]
+    h_per = periods(log.dates[h_buy], grid)
     freq_h = np.zeros(n_codes)
     if h_codes.size:
         pairs = np.unique(np.stack([h_codes.astype(np.int64), h_per]), axis=1)
         freq_h = np.bincount(pairs[0], minlength=n_codes).astype(np.float64)
     money_h: FloatArray | None = None
     if log.amounts is not None:
-        sums = np.bincount(h_codes, weights=log.amounts[hold], minlength=n_codes)
+        sums = np.bincount(log.codes[hold], weights=log.amounts[hold], minlength=n_codes)
         counts = np.bincount(h_codes, minlength=n_codes)
         with np.errstate(invalid="ignore", divide="ignore"):
             money_h = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)[codes]
+        money_h = np.where(np.abs(money_h) < 1e-9, 0.0, money_h)
     duration = (
-        _periods(np.array([obs_end]), time_unit)[0] - _periods(np.array([cal_end]), time_unit)[0]
-    ) / freq_multiplier
+        periods(np.array([obs_end]), grid)[0] - periods(np.array([cal_end]), grid)[0]
+    ) / mult
     return RFMSummary(
         customer_id=log.ids[codes],
         frequency=x,
         recency=tx,
         T=T,
         monetary_value=m,
-        time_unit=_unit_label(time_unit, freq_multiplier),
+        time_unit=unit,
         frequency_holdout=freq_h[codes],
         monetary_value_holdout=money_h,
         duration_holdout=np.full(codes.shape[0], float(duration)),
+        currency=log.currency,
+        notes=log.notes,
     )
+
+
+for _f in (summarize, calibration_holdout):
+    assert _f.__doc__ is not None
+    _f.__doc__ = _f.__doc__.format(options=_OPTIONS_DOC.strip(), raises=_RAISES_DOC)
