@@ -1,0 +1,350 @@
+"""Bad inputs to the relationship view and its proposals: each case asserts the error type and
+that the error names the argument (ArgumentError) or the column (DataError).
+
+Before this module's fixes, among these cases: a NaN horizon, a negative discount rate, a
+fractional period count, ``n_draws=-5``, a text or boolean ``rng``, a stage rule over an unknown
+metric, ``monthly_retention + loyalty_uplift >= 1`` (silently clipped to 0.999999), an override
+to an unknown segment (silently unused), a summary with a misspelt column (there was no summary
+input), promise or survey rows repeating a customer (the last one silently won), self-referrals
+and a referee credited to two referrers all ran or failed with a raw error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmark.clv import GammaGamma
+from relmark.errors import ArgumentError, DataError
+from relmark.lifecycle import Condition, Rule
+from relmark.view import (
+    ActionOptions,
+    RelationshipView,
+    ViewOptions,
+    migration,
+    propose_actions,
+    relationship_view,
+)
+
+
+@pytest.fixture(scope="module")
+def log() -> pd.DataFrame:
+    """300 customers, weekly-ish purchases with spend (a small, quick log)."""
+    rng = np.random.default_rng(11)
+    rows: list[tuple[str, pd.Timestamp, float]] = []
+    start = pd.Timestamp("2023-01-01")
+    for c in range(300):
+        t = float(rng.uniform(0, 20))
+        lam, p = rng.gamma(1.0, 1 / 3.0), rng.beta(1.0, 4.0)
+        while t < 50:
+            rows.append((f"c{c}", start + pd.Timedelta(days=int(t * 7)), float(rng.gamma(5, 4))))
+            if rng.random() < p:
+                break
+            t += rng.exponential(1 / lam)
+    return pd.DataFrame(rows, columns=["customer_id", "date", "amount"])
+
+
+@pytest.fixture(scope="module")
+def view(log: pd.DataFrame) -> RelationshipView:
+    return relationship_view(log, n_draws=0)
+
+
+@pytest.fixture(scope="module")
+def summary(log: pd.DataFrame) -> pd.DataFrame:
+    from relmark.data import summarize
+
+    return summarize(log, monetary_value="amount", freq_multiplier=7).to_frame()
+
+
+def _raises(kind: type[Exception], name: str, call: Callable[[], object]) -> None:
+    with pytest.raises(kind) as err:
+        call()
+    got = getattr(err.value, "argument" if kind is ArgumentError else "column")
+    assert got == name, f"{err.value} names {got!r}, not {name!r}"
+    assert repr(name) in str(err.value)
+
+
+OFF_STAGE = Rule(name="vip", stage="vip")
+UNKNOWN_METRIC = Rule(
+    name="rich", stage="retain", conditions=(Condition(metric="wealth", op=">", value=1),)
+)
+
+BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
+    ({"horizon": float("nan")}, "horizon"),
+    ({"horizon": float("inf")}, "horizon"),
+    ({"horizon": -1.0}, "horizon"),
+    ({"horizon": 0.0}, "horizon"),
+    ({"horizon": "52"}, "horizon"),
+    ({"horizon": True}, "horizon"),
+    ({"periods": 2.5}, "periods"),
+    ({"periods": 0}, "periods"),
+    ({"periods": np.array([12])}, "periods"),
+    ({"discount_rate": -0.1}, "discount_rate"),
+    ({"discount_rate": float("nan")}, "discount_rate"),
+    ({"n_draws": 1}, "n_draws"),
+    ({"n_draws": -5}, "n_draws"),
+    ({"n_draws": 2.5}, "n_draws"),
+    ({"freq_multiplier": 0}, "freq_multiplier"),
+    ({"freq_multiplier": "7"}, "freq_multiplier"),
+    ({"time_unit": "weeks"}, "time_unit"),
+    ({"customer_id": 3}, "customer_id"),
+    ({"datetime": ""}, "datetime"),
+    ({"summary_time_unit": "fortnight"}, "summary_time_unit"),
+    ({"summary_time_unit": 7}, "summary_time_unit"),
+    ({"purchase_model": "MBGNBD"}, "purchase_model"),
+    ({"purchase_model": GammaGamma}, "purchase_model"),
+    ({"stage_rules": (OFF_STAGE,)}, "stage_rules"),
+    ({"stage_rules": (UNKNOWN_METRIC,)}, "stage_rules"),
+    ({"stage_rules": ()}, "stage_rules"),
+    ({"stage_rules": "first purchase only"}, "stage_rules"),
+    ({"stage_model": "four stages"}, "stage_model"),
+    ({"acquisition_cost": -1.0}, "acquisition_cost"),
+    ({"referral_reward": float("nan")}, "referral_reward"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "name"), BAD_SETTINGS, ids=[n for _, n in BAD_SETTINGS])
+def test_bad_settings_are_argument_errors(
+    log: pd.DataFrame, kwargs: dict[str, Any], name: str
+) -> None:
+    _raises(ArgumentError, name, lambda: relationship_view(log, **kwargs))
+    _raises(ArgumentError, name, lambda: ViewOptions(**kwargs))
+
+
+BAD_CALLS: list[tuple[dict[str, Any], str]] = [
+    ({"rng": "seed"}, "rng"),
+    ({"rng": -1}, "rng"),
+    ({"rng": True}, "rng"),
+    ({"rng": 1.5}, "rng"),
+    ({"options": {"horizon": 52}}, "options"),
+    ({"survey_scores": {"c1": 70.0}}, "survey_scores"),
+    ({"promises": [(8, 2)]}, "promises"),
+    ({"referrals": "refs.csv"}, "referrals"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "name"), BAD_CALLS, ids=[n for _, n in BAD_CALLS])
+def test_bad_call_arguments(log: pd.DataFrame, kwargs: dict[str, Any], name: str) -> None:
+    _raises(ArgumentError, name, lambda: relationship_view(log, **kwargs))
+
+
+@pytest.mark.parametrize("data", [None, [1, 2, 3], "orders.csv", np.zeros((3, 3))])
+def test_data_that_is_neither_a_log_nor_a_summary(data: object) -> None:
+    _raises(ArgumentError, "data", lambda: relationship_view(data, n_draws=0))
+
+
+def test_summary_settings(summary: pd.DataFrame) -> None:
+    _raises(ArgumentError, "summary_time_unit", lambda: relationship_view(summary, n_draws=0))
+    _raises(
+        ArgumentError,
+        "observation_end",
+        lambda: relationship_view(
+            summary, summary_time_unit="W", observation_end="2024-01-01", n_draws=0
+        ),
+    )
+    from relmark.data import RFMSummary
+
+    weekly = RFMSummary.from_frame(summary, time_unit="W")
+    _raises(
+        ArgumentError,
+        "summary_time_unit",
+        lambda: relationship_view(weekly, summary_time_unit="D", n_draws=0),
+    )
+
+
+def _summary_case(summary: pd.DataFrame, case: str) -> pd.DataFrame:
+    s = summary.copy()
+    first = s.index[0]
+    repeat = s.index[s["frequency"] > 0][0]
+    if case == "unknown column":
+        return s.rename(columns={"monetary_value": "monetary"})
+    if case == "no spend":
+        return s.drop(columns="monetary_value")
+    if case == "text frequency":
+        return s.assign(frequency=s["frequency"].astype(int).astype(str))
+    if case == "boolean frequency":
+        return s.assign(frequency=s["frequency"] > 0)
+    if case == "NaN recency":
+        s.loc[first, "recency"] = np.nan
+        return s
+    if case == "recency > T":
+        s.loc[repeat, "recency"] = s.loc[repeat, "T"] + 1
+        return s
+    if case == "negative spend":
+        s.loc[repeat, "monetary_value"] = -5.0
+        return s
+    if case == "fractional frequency":
+        s.loc[repeat, "frequency"] = 1.5
+        return s
+    raise AssertionError(case)
+
+
+SUMMARY_CASES = [
+    ("unknown column", "monetary"),
+    ("no spend", "monetary_value"),
+    ("text frequency", "frequency"),
+    ("boolean frequency", "frequency"),
+    ("NaN recency", "recency"),
+    ("recency > T", "recency"),
+    ("negative spend", "monetary_value"),
+    ("fractional frequency", "frequency"),
+]
+
+
+@pytest.mark.parametrize(("case", "column"), SUMMARY_CASES, ids=[c for c, _ in SUMMARY_CASES])
+def test_bad_summaries_are_data_errors(summary: pd.DataFrame, case: str, column: str) -> None:
+    bad = _summary_case(summary, case)
+    _raises(DataError, column, lambda: relationship_view(bad, summary_time_unit="W", n_draws=0))
+
+
+REFS = pd.DataFrame(
+    {
+        "referrer": ["c1", "c2"],
+        "referee": ["c3", "c4"],
+        "would_have_joined": [False, True],
+        "period": [0, 1],
+    }
+)
+
+SIDE_CASES: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "promises unknown column",
+        {"promises": pd.DataFrame({"kept": [1], "broken": [0], "late": [2]}, index=["c1"])},
+        "late",
+    ),
+    (
+        "promises repeat a customer",
+        {"promises": pd.DataFrame({"kept": [1, 2], "broken": [0, 0]}, index=["c1", "c1"])},
+        "index",
+    ),
+    (
+        "promises NaN",
+        {"promises": pd.DataFrame({"kept": [np.nan], "broken": [0]}, index=["c1"])},
+        "kept",
+    ),
+    (
+        "promises boolean",
+        {"promises": pd.DataFrame({"kept": [True], "broken": [0]}, index=["c1"])},
+        "kept",
+    ),
+    (
+        "promises text",
+        {"promises": pd.DataFrame({"kept": [1], "broken": ["2"]}, index=["c1"])},
+        "broken",
+    ),
+    (
+        "survey repeats a customer",
+        {"survey_scores": pd.DataFrame({"trust": [70.0, 60.0]}, index=["c1", "c1"])},
+        "index",
+    ),
+    (
+        "survey text",
+        {"survey_scores": pd.DataFrame({"trust": ["70"]}, index=["c1"])},
+        "trust",
+    ),
+    ("survey no columns", {"survey_scores": pd.DataFrame(index=["c1"])}, "survey_scores"),
+    ("referrals unknown column", {"referrals": REFS.assign(date="2024-01-01")}, "date"),
+    (
+        "referrals missing referrer",
+        {"referrals": REFS.assign(referrer=pd.Series([None, "c2"], dtype=object))},
+        "referrer",
+    ),
+    ("referrals fractional period", {"referrals": REFS.assign(period=[0, 1.5])}, "period"),
+    ("referrals NaN period", {"referrals": REFS.assign(period=[0, np.nan])}, "period"),
+    ("referrals boolean period", {"referrals": REFS.assign(period=[True, False])}, "period"),
+    (
+        "referrals joined 2",
+        {"referrals": REFS.assign(would_have_joined=[0, 2])},
+        "would_have_joined",
+    ),
+    (
+        "referrals joined text",
+        {"referrals": REFS.assign(would_have_joined=["yes", "no"])},
+        "would_have_joined",
+    ),
+    ("self-referral", {"referrals": REFS.assign(referee=["c1", "c4"])}, "referee"),
+    ("referee twice", {"referrals": REFS.assign(referee=["c3", "c3"])}, "referee"),
+]
+
+
+@pytest.mark.parametrize(("case", "kwargs", "column"), SIDE_CASES, ids=[c for c, *_ in SIDE_CASES])
+def test_bad_side_inputs_are_data_errors(
+    log: pd.DataFrame, case: str, kwargs: dict[str, Any], column: str
+) -> None:
+    _raises(DataError, column, lambda: relationship_view(log, n_draws=0, **kwargs))
+
+
+BAD_ACTIONS: list[tuple[dict[str, Any], str]] = [
+    ({"unit_margin": "0.3"}, "unit_margin"),
+    ({"unit_margin": True}, "unit_margin"),
+    ({"unit_margin": float("inf")}, "unit_margin"),
+    ({"unit_margin": 0.3, "retention_offer_cost": -1.0}, "retention_offer_cost"),
+    ({"unit_margin": 0.3, "retention_uplift": 1.5}, "retention_uplift"),
+    ({"unit_margin": 0.3, "referral_conversion": float("nan")}, "referral_conversion"),
+    ({"unit_margin": 0.3, "referral_reward": -10.0}, "referral_reward"),
+    ({"unit_margin": 0.3, "referral_offer_cost": "1"}, "referral_offer_cost"),
+    ({"unit_margin": 0.3, "referral_min_p_alive": 1.2}, "referral_min_p_alive"),
+    ({"unit_margin": 0.3, "loyalty_min_p_alive": -0.1}, "loyalty_min_p_alive"),
+    ({"unit_margin": 0.3, "loyalty_discount": 1.0}, "loyalty_discount"),
+    ({"unit_margin": 0.3, "loyalty_uplift": -0.01}, "loyalty_uplift"),
+    ({"unit_margin": 0.3, "monthly_retention": 1.0}, "monthly_retention"),
+    ({"unit_margin": 0.3, "monthly_retention": 0.98, "loyalty_uplift": 0.03}, "loyalty_uplift"),
+    ({"unit_margin": 0.3, "discount_rate": float("inf")}, "discount_rate"),
+    ({"unit_margin": 0.3, "thresholds": "default"}, "thresholds"),
+    ({"unit_margin": 0.3, "level_overrides": {"champions": "best friends"}}, "level_overrides"),
+    ({"unit_margin": 0.3, "level_overrides": ["champions"]}, "level_overrides"),
+]
+
+
+@pytest.mark.parametrize(("kwargs", "name"), BAD_ACTIONS, ids=[n for _, n in BAD_ACTIONS])
+def test_bad_action_settings_are_argument_errors(
+    view: RelationshipView, kwargs: dict[str, Any], name: str
+) -> None:
+    _raises(ArgumentError, name, lambda: propose_actions(view, **kwargs))
+    _raises(ArgumentError, name, lambda: ActionOptions(**kwargs))
+
+
+def test_bad_proposal_calls(view: RelationshipView) -> None:
+    _raises(ArgumentError, "view", lambda: propose_actions(view.table, unit_margin=0.3))  # type: ignore[arg-type]
+    _raises(ArgumentError, "unit_margin", lambda: propose_actions(view))
+    _raises(
+        ArgumentError,
+        "unit_margin",
+        lambda: propose_actions(view, options=ActionOptions(unit_margin=0.3), unit_margin=0.3),
+    )
+    _raises(
+        ArgumentError,
+        "level_overrides",
+        lambda: propose_actions(view, unit_margin=0.3, level_overrides={"champion": "partnership"}),
+    )
+    no_clv = RelationshipView(view.table.assign(clv=np.nan), time_unit="W")
+    _raises(DataError, "clv", lambda: propose_actions(no_clv, unit_margin=0.3))
+    no_stage = RelationshipView(view.table.drop(columns="stage"), time_unit="W")
+    _raises(DataError, "stage", lambda: propose_actions(no_stage, unit_margin=0.3))
+
+
+def test_bad_view_methods_and_migration(view: RelationshipView) -> None:
+    _raises(ArgumentError, "column", lambda: view.value_by("segments"))
+    _raises(ArgumentError, "after", lambda: migration(view, view.table))  # type: ignore[arg-type]
+    _raises(ArgumentError, "column", lambda: migration(view, view, column="lifecycle"))
+
+
+def test_extreme_but_valid_settings_give_finite_answers(log: pd.DataFrame) -> None:
+    """A one-week horizon over 120 months at 0 % and a 10-year horizon at 50 % a month: every
+    number finite, P(alive) in [0, 1], CLV >= 0 and larger without discounting."""
+    short = relationship_view(log, horizon=1e-3, periods=120, discount_rate=0.0, n_draws=0)
+    long = relationship_view(log, horizon=520, periods=120, discount_rate=0.5, n_draws=0)
+    for v in (short, long):
+        t = v.table
+        numbers = t[["p_alive", "expected_purchases", "expected_spend", "clv"]].to_numpy()
+        assert np.isfinite(numbers).all()
+        assert t["p_alive"].between(0, 1).all()
+        assert (t["clv"] >= 0).all()
+        proposals = propose_actions(v, unit_margin=1.0, loyalty_discount=0.0)
+        assert not proposals["loyalty_offer"].any()
+        assert np.isfinite(proposals[["retention_value", "referral_value"]].to_numpy()).all()
+    assert (short.table["clv"] >= long.table["clv"] - 1e-9).all()
