@@ -143,7 +143,7 @@ def test_loyalty_offer_follows_the_relationship_pricing_break_even(small_log: pd
     t = view.table
     pays = propose_actions(view, unit_margin=0.5, loyalty_discount=0.05, loyalty_uplift=0.03)
     assert pays["reason"].str.contains("break-even 0.911").all()
-    months = 52.0 / 4.345  # the horizon (52 weeks) in months
+    months = 52.0 / (365.25 / 12 / 7)  # the horizon (52 weeks) in months of 30.4375 days
     monthly_margin = 0.5 * t["expected_spend"] * t["expected_purchases"] / months
     want_gain = t["p_alive"] * monthly_margin * (0.9 * 1.01 / 0.08 - 1.01 / 0.11)
     np.testing.assert_allclose(pays["loyalty_gain"], want_gain, rtol=1e-12)

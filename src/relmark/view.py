@@ -27,7 +27,6 @@ numbers behind them are computed first; the reason text is written from them aft
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from itertools import pairwise
@@ -48,7 +47,6 @@ from relmark._validation import (
 )
 from relmark.clv import MBGNBD, CLVModel, GammaGamma, clv
 from relmark.clv._rfm import RFMModel
-from relmark.clv.value import PERIOD_LENGTH
 from relmark.data import RFMSummary, summarize
 from relmark.domain.pricing import breakeven_retention, simple_clv
 from relmark.domain.referral import clv_crv_quadrant, customer_referral_value
@@ -64,6 +62,7 @@ from relmark.lifecycle import (
     relationship_level,
 )
 from relmark.scoring import customer_pyramid, reputation_scores, rfm_from_summary, segment
+from relmark.timeunit import TimeUnit
 from relmark.typing import RngLike
 
 __all__ = [
@@ -144,21 +143,13 @@ def _check_rng(rng: object) -> RngLike:
 
 
 def _month_length(time_unit: str) -> float:
-    """Length of one month in a view's time unit (``"W"``, ``"D"``, ``"14D"``, ...), from the
-    month lengths :func:`relmark.clv.clv` uses (:data:`relmark.clv.value.PERIOD_LENGTH`).
+    """Length of one month in a view's time unit (the library's month,
+    :data:`relmark.timeunit.MONTH_DAYS` days, as :func:`relmark.clv.clv` uses).
 
-    >>> _month_length("W"), _month_length("D"), _month_length("2W")
-    (4.345, 30.0, 2.1725)
+    >>> round(_month_length("W"), 4), _month_length("D"), round(_month_length("2W"), 4)
+    (4.3482, 30.4375, 2.1741)
     """
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)?([DWhM])", time_unit)
-    if match is None:
-        raise ArgumentError(
-            f"unknown time unit {time_unit!r} (a multiple of D, W, h or M)", argument="time_unit"
-        )
-    multiple = float(match.group(1)) if match.group(1) else 1.0
-    if multiple <= 0:
-        raise ArgumentError(f"time unit {time_unit!r} has a zero multiple", argument="time_unit")
-    return PERIOD_LENGTH[match.group(2)] / multiple
+    return TimeUnit.parse(time_unit).per_month
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -178,8 +169,9 @@ class ViewOptions:
         End of observation of a transaction log (default: its last date). Not allowed with a
         summary, whose ``T`` already says it.
     summary_time_unit
-        Time unit of ``recency`` and ``T`` of a summary frame (``"W"`` for a lifetimes summary
-        made with ``freq="W"``); required for a summary frame, and for an
+        Time unit of ``recency`` and ``T`` of a summary frame, a
+        :class:`~relmark.timeunit.TimeUnit` or its label (``"W"`` for a lifetimes summary made
+        with ``freq="W"``); required for a summary frame, and for an
         :class:`~relmark.data.RFMSummary` without a time unit.
     purchase_model
         Model class fitted for P(alive), expected purchases and CLV. MBG/NBD by default: unlike
@@ -221,7 +213,7 @@ class ViewOptions:
     time_unit: str = "D"
     freq_multiplier: float = 7.0
     observation_end: Any = None
-    summary_time_unit: str | None = None
+    summary_time_unit: str | TimeUnit | None = None
     purchase_model: type[RFMModel] = MBGNBD
     horizon: float = 52.0
     periods: int = 12
@@ -244,15 +236,8 @@ class ViewOptions:
             check_number(self.freq_multiplier, "freq_multiplier", low=0, low_open=True),
         )
         if self.summary_time_unit is not None:
-            if not isinstance(self.summary_time_unit, str):
-                raise ArgumentError(
-                    f"must be a time unit such as 'W' or 'D', got {self.summary_time_unit!r}",
-                    argument="summary_time_unit",
-                )
-            try:
-                _month_length(self.summary_time_unit)
-            except ArgumentError as exc:
-                raise ArgumentError(str(exc.args[0]), argument="summary_time_unit") from None
+            unit = TimeUnit.parse(self.summary_time_unit, argument="summary_time_unit")
+            put("summary_time_unit", unit.label)
         model = self.purchase_model
         if not (isinstance(model, type) and issubclass(model, RFMModel)) or model is RFMModel:
             raise ArgumentError(
@@ -485,7 +470,7 @@ def _checked_summary(summary: RFMSummary, opts: ViewOptions) -> RFMSummary:
             "a summary's T already fixes the end of observation", argument="observation_end"
         )
     unit, given = summary.time_unit, opts.summary_time_unit
-    if unit is not None and given is not None and unit != given:
+    if unit is not None and given is not None and TimeUnit.parse(unit) != TimeUnit.parse(given):
         raise ArgumentError(
             f"the summary's time unit is {unit!r}, not {given!r}", argument="summary_time_unit"
         )
@@ -831,7 +816,7 @@ def relationship_view(
     time_unit: str = "D",
     freq_multiplier: float = 7.0,
     observation_end: Any = None,
-    summary_time_unit: str | None = None,
+    summary_time_unit: str | TimeUnit | None = None,
     purchase_model: type[RFMModel] = MBGNBD,
     horizon: float = 52.0,
     periods: int = 12,
