@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import relmark.plot
 from relmark.clv import BGBB, BGNBD, SBG
@@ -176,3 +178,32 @@ def test_rows_are_named() -> None:
     with pytest.raises(DataError) as info:
         relmark.plot.plot_period_transactions(bad)
     assert info.value.rows == ("1",)
+
+
+_BAD = st.sampled_from([np.nan, np.inf, -np.inf, -1.0, "7"])
+
+
+@settings(max_examples=40)
+@given(
+    st.sampled_from(["calibration", "period", "tracking"]),
+    st.data(),
+)
+def test_any_bad_value_in_any_plotted_column_is_named(kind: str, data: st.DataObject) -> None:
+    """A NaN, infinity, negative count or text anywhere in a column the figure draws is a
+    DataError naming that column and the row."""
+    table, function, columns = {
+        "calibration": (CAL.iloc[:2], "plot_calibration_holdout", list(CAL.columns)),
+        "period": (PERIOD, "plot_period_transactions", ["actual", "expected"]),
+        "tracking": (TRACK, "plot_tracking", [c for c in TRACK.columns if c != "calibration"]),
+    }[kind]
+    column = data.draw(st.sampled_from(columns))
+    row = data.draw(st.integers(0, len(table) - 1))
+    value = data.draw(_BAD)
+    values = table[column].astype(object).to_list()
+    values[row] = value
+    bad = _with(table, column, pd.Series(values, index=table.index, dtype=object))
+    with pytest.raises(DataError) as info:
+        getattr(relmark.plot, function)(bad)
+    assert info.value.column == column
+    if value != "7":
+        assert info.value.rows == (table.index[row],)

@@ -146,7 +146,8 @@ def _table(
     every_column: bool = False,
 ) -> pd.DataFrame:
     """``table`` as a non-empty DataFrame with finite numeric ``columns`` (``counts`` also
-    >= 0; with ``every_column``, every column of the table is one to plot, checked alike).
+    >= 0; with ``every_column``, every column of the table is a count or mean of counts to
+    plot: all checked, all >= 0).
     With ``nan_where_empty``, NaN is allowed in rows where that column is 0 (a frequency no
     customer has: no mean to plot)."""
     if not isinstance(table, pd.DataFrame):
@@ -182,9 +183,9 @@ def _table(
                 column=str(column),
                 rows=[labels[i] for i in np.flatnonzero(bad)],
             )
-        if column in counts and (values < 0).any():
+        if (column in counts or every_column) and (values < 0).any():
             raise DataError(
-                "counts cannot be negative",
+                "cannot be negative (a count of customers or purchases)",
                 column=str(column),
                 rows=[labels[i] for i in np.flatnonzero(values < 0)],
             )
@@ -237,7 +238,7 @@ def plot_calibration_holdout(table: pd.DataFrame, *, title: str | None = None) -
         ``table`` is not a DataFrame, ``title`` is not text.
     DataError
         The table is empty, a column is missing or not numeric, or has infinite values,
-        negative customer counts, or NaN where there are customers.
+        negative values, or NaN where there are customers.
 
     Examples
     --------
