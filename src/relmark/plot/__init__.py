@@ -171,6 +171,8 @@ def _table(
     for column in dict.fromkeys([*columns, *table.columns]):
         if column not in columns and not every_column:
             continue  # not plotted
+        if pd.api.types.is_bool_dtype(table[column]):
+            raise DataError("values are True/False, not numbers", column=str(column))
         values = as_numbers(table[column].to_numpy(), str(column))
         if values.ndim != 1:
             raise DataError(f"expected one number per row, got shape {values.shape}", column=column)
