@@ -113,6 +113,9 @@ SUMMARY_NUMBERS = (
 )
 """The numeric columns a summary CSV may hold (``RFMSummary.from_frame`` reads these)."""
 MIN_DRAWS = 20
+LINE_INDEX = "csv_line"
+"""The index of a log read by the command line: 1-based CSV line numbers (the header is line
+1), which the data layer's errors and notes then name (as ``relmark.data.read_transactions``)."""
 DATE_UNITS = {
     "excel": "Excel serial days (days since 1899-12-30: 45292 is 2024-01-01)",
     "s": "seconds since 1970-01-01 UTC",
@@ -459,7 +462,7 @@ def _read_table(path: Path, delimiter: str) -> tuple[list[str], pd.DataFrame, li
     frame = pd.DataFrame(
         records or None,
         columns=names,
-        index=pd.Index(lines, dtype=np.int64, name="line"),
+        index=pd.Index(lines, dtype=np.int64, name=LINE_INDEX),
         dtype=object,
     )
     return header, frame, problems
@@ -778,7 +781,7 @@ def _run_summarize(args: argparse.Namespace) -> int:
     except DataError as exc:
         raise _log_error(exc, opts) from None
     _write_csv(summary.to_frame().assign(time_unit=summary.time_unit), args.output)
-    _print_notes(log.notes)
+    _print_notes([*log.notes, *getattr(summary, "notes", ())])
     print(
         f"{len(summary):,} customers summarised (time unit {summary.time_unit}, "
         f"written in the time_unit column) -> {args.output}"
@@ -786,52 +789,87 @@ def _run_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_csv(path: Path, text_columns: Sequence[str] = ()) -> pd.DataFrame:
-    """The CSV at ``path``; ``text_columns`` are read as text (ids keep leading zeros)."""
-    if not path.is_file():
-        raise RelmarkError(f"{path}: no such file")
-    try:
-        return pd.read_csv(path, dtype=dict.fromkeys(text_columns, str))
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise RelmarkError(f"{path}: not a readable CSV file ({exc})") from None
-
-
 # ---------------------------------------------------------------------------- fit / score
 def _read_summary(path: Path, unit: str | None) -> RFMSummary:
-    """A summary CSV, its numbers checked and its time unit from ``--unit`` or the file."""
+    """A summary CSV, its numbers checked (every problem in one error, with CSV lines) and its
+    time unit from ``--unit`` or the file's ``time_unit`` column."""
     from relmark.data import RFMSummary
+    from relmark.timeunit import TimeUnit
 
-    frame = _read_csv(path, text_columns=["customer_id", "time_unit"])
-    saved: list[str] = (
-        frame.pop("time_unit").dropna().unique().tolist() if "time_unit" in frame else []
-    )
-    if len(saved) > 1:
-        raise RelmarkError(f"{path}: several time units in the time_unit column: {list(saved)}")
-    if unit is None and len(saved) == 0:
-        raise RelmarkError(
-            f"{path} has no time_unit column (a 'relmark summarize' output has one): "
-            f"pass --unit ({', '.join(UNITS)})"
+    header, frame, problems = _read_table(path, ",")
+    missing = [c for c in ("frequency", "recency", "T") if c not in header]
+    if missing:
+        problems.insert(
+            0,
+            f"missing column(s) {', '.join(map(repr, missing))} (found: "
+            f"{', '.join(map(repr, header))}; a 'relmark summarize' output has them)",
         )
-    if unit is not None and len(saved) == 1 and saved[0] != unit:
-        raise RelmarkError(f"--unit {unit}, but {path} is in time unit {saved[0]}")
-    ids = frame["customer_id"] if "customer_id" in frame.columns else None
-    if ids is not None and ids.isna().any():
-        lines = ", ".join(map(str, np.flatnonzero(ids.isna().to_numpy())[:5] + 2))
-        raise DataError(f"{path}: blank customer ids on CSV line(s) {lines}", column="customer_id")
+    if frame.empty and not missing:
+        problems.append("no customers (only a header line)")
+    saved: list[str] = []
+    if "time_unit" in frame.columns:
+        labels = frame.pop("time_unit").astype(str).str.strip()
+        saved = sorted(set(labels[labels != ""]))
+        if len(saved) > 1:
+            problems.append(f"column 'time_unit': several time units {saved}")
+        for label in saved:
+            try:
+                TimeUnit.parse(label)
+            except RelmarkError:
+                problems.append(
+                    f"column 'time_unit': {label!r} is not a time unit (e.g. W, D, 2W, 24h)"
+                )
+    ids = frame["customer_id"].astype(str) if "customer_id" in frame.columns else None
+    if ids is not None:
+        blank = ids.str.strip() == ""
+        if blank.any():
+            problems.append(
+                f"column 'customer_id': blank ids on {_lines(ids.index[blank].tolist())}"
+            )
     for name in SUMMARY_NUMBERS:
         if name in frame.columns:
-            numbers = pd.to_numeric(frame[name], errors="coerce")
-            bad = numbers.isna() & frame[name].notna()
+            text = frame[name].astype(str).str.strip()
+            numbers = pd.to_numeric(text.where(text != "", None), errors="coerce")
+            bad = ~np.isfinite(numbers.to_numpy(dtype=np.float64, na_value=np.nan))
             if bad.any():
-                shown = frame.loc[bad, name].head(3).tolist()
-                rows = (ids if ids is not None else frame.index.to_series())[bad].tolist()
-                raise DataError(f"{path}: not numbers: {shown!r}", column=name, rows=rows)
-            frame[name] = numbers
-    return RFMSummary.from_frame(
-        frame,
-        customer_id=None if ids is None else "customer_id",
-        time_unit=unit if unit is not None else str(saved[0]),
-    )
+                problems.append(
+                    f"column {name!r}: missing or not finite numbers: {_examples(text[bad])}"
+                    + (f" ({int(bad.sum()):,} in all)" if bad.sum() > 3 else "")
+                )
+            frame[name] = numbers.astype(np.float64)
+    if problems:
+        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
+        raise RelmarkError(f"{path}: {count}: " + "; ".join(problems))
+    if unit is None and not saved:
+        raise RelmarkError(
+            f"{path} has no time_unit column (a 'relmark summarize' output has one): "
+            "pass --unit (e.g. W, D, 2W)"
+        )
+    if unit is not None and saved and TimeUnit.parse(saved[0]) != TimeUnit.parse(unit):
+        raise RelmarkError(f"--unit {unit}, but {path} is in time unit {saved[0]}")
+    if ids is not None:
+        frame["customer_id"] = ids
+    try:
+        return RFMSummary.from_frame(
+            frame,
+            customer_id=None if ids is None else "customer_id",
+            time_unit=TimeUnit.parse(unit if unit is not None else saved[0]).label,
+        )
+    except DataError as exc:
+        raise RelmarkError(f"{path}: {exc}") from None
+
+
+def _time_unit(text: str) -> str:
+    """A time unit label (``W``, ``D``, ``2W``, ``24h``), as :class:`relmark.timeunit.TimeUnit`
+    reads it."""
+    from relmark.timeunit import TimeUnit
+
+    try:
+        return TimeUnit.parse(text).label
+    except RelmarkError:
+        raise argparse.ArgumentTypeError(
+            f"not a time unit: {text!r} (D, W, h or M, with an optional multiple: 2W, 14D, 24h)"
+        ) from None
 
 
 def _converged(model: M, allow: bool) -> M:
@@ -879,8 +917,9 @@ def _add_fit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--unit",
         default=None,
-        choices=UNITS,
-        help="time unit of the summary (default: its time_unit column; required without one)",
+        type=_time_unit,
+        help="time unit of the summary, e.g. W or 2W (default: its time_unit column; required "
+        "without one)",
     )
     p.add_argument(
         "--allow-unconverged", action="store_true", help="write the model even if the fit failed"
@@ -930,16 +969,17 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--unit",
         default=None,
-        choices=UNITS,
-        help="time unit of the summary (default: its time_unit column; required without one)",
+        type=_time_unit,
+        help="time unit of the summary, e.g. W or 2W (default: its time_unit column; required "
+        "without one)",
     )
     p.add_argument("--periods", type=_at_least(1), default=12, help="CLV periods (default: 12)")
     p.add_argument(
         "--period-length",
         type=_positive,
         default=None,
-        help="length of a CLV period in the summary's time unit (default: a month: 4.345 W, "
-        "30 D, 720 h, 1 M)",
+        help="length of a CLV period in the summary's time unit (default: a month of 365.25/12 "
+        "days: 4.348 W, 30.44 D, 730.5 h, 1 M)",
     )
     p.add_argument(
         "--discount", type=_rate, default=0.01, help="discount rate per period (default: 0.01)"
@@ -983,15 +1023,13 @@ def _load_purchase_model(path: Path, unit: str | None) -> RFMModel:
 def _run_score(args: argparse.Namespace) -> int:
     from relmark.clv import clv_interval, get_model
     from relmark.clv._rfm import RFMModel
-    from relmark.clv.value import PERIOD_LENGTH
+    from relmark.timeunit import TimeUnit
 
     summary = _read_summary(args.summary, args.unit)
     unit = summary.time_unit
     length = args.period_length
     if length is None:
-        if unit not in PERIOD_LENGTH:
-            raise RelmarkError(f"the summary's time unit is {unit}: pass --period-length")
-        length = PERIOD_LENGTH[str(unit)]
+        length = TimeUnit.parse(unit).per_month
     horizon = args.horizon if args.horizon is not None else args.periods * length
     if args.model_json is not None:
         purchases = _load_purchase_model(args.model_json, unit)

@@ -76,19 +76,23 @@ def test_score_fits_spend_without_zero_spend_buyers_and_scores_everyone(
 def test_cli_clv_defaults_match_python_clv(
     sample_summary: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """12 periods of a month (4.345 weeks) at 1% a period, as relmark.clv.clv; no rounding."""
+    """12 periods of a month (365.25 / 12 days: 4.348 weeks) at 1% a period, as
+    relmark.clv.clv; no rounding."""
+    from relmark.timeunit import TimeUnit
+
+    month = TimeUnit("W").per_month
     frame = pd.read_csv(sample_summary)
     x, tx, T, m = (frame[c].to_numpy() for c in ("frequency", "recency", "T", "monetary_value"))
     bg = BGNBD.fit(frequency=x, recency=tx, T=T, time_unit="W")
     gg, _ = fit_spend(x, m)
     out = tmp_path / "scores.csv"
     assert main(["score", str(sample_summary), "--draws", "20", "-o", str(out)]) == 0
-    assert "CLV over 12 periods of 4.345 W at 0.01 per period" in capsys.readouterr().out
+    assert f"CLV over 12 periods of {month:g} W at 0.01 per period" in capsys.readouterr().out
     scores = pd.read_csv(out)
     np.testing.assert_allclose(scores["clv"], clv(bg, gg, x, tx, T, m), rtol=1e-6)
     np.testing.assert_allclose(
         scores["expected_purchases"],
-        bg.conditional_expected_purchases(12 * 4.345, x, tx, T),
+        bg.conditional_expected_purchases(12 * month, x, tx, T),
         rtol=1e-6,
     )
     argv = ["score", str(sample_summary), "--draws", "20", "--periods", "3"]
@@ -185,7 +189,9 @@ def test_unconverged_fit_is_not_written(tmp_path: Path, capsys: pytest.CaptureFi
     [
         ("a,1,2,5,10\nb,two,2,5,3\n", "column 'frequency': "),
         ("a,1,2,5,10\nb,1,2,5,ten\n", "column 'monetary_value': "),
-        ("a,1,2,5,10\n,1,2,5,3\n", "blank customer ids on CSV line(s) 3"),
+        ("a,1,2,5,10\n,1,2,5,3\n", "column 'customer_id': blank ids on line 3"),
+        ("a,1,2,5,10\nb,x,2,5,y\nc,1,,5,3\n", "3 problems: "),
+        ("a,1,2,5,10\nb,1,2,inf,3\n", "column 'T': missing or not finite numbers: 'inf' (line 3)"),
     ],
 )
 def test_bad_summary_values_give_one_line_errors(
