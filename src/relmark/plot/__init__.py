@@ -478,8 +478,9 @@ def plot_p_alive_matrix(
 def plot_expected_purchases_matrix(
     model: Any, *, t: float, T: float, max_frequency: int = 30, points: int = 60
 ) -> Figure:
-    """Heat map of the expected purchases in the next ``t``, over frequency and recency, for
-    customers of age ``T``.
+    """Heat map of the expected purchases in the next ``t`` over frequency and recency.
+
+    For customers of age ``T``: what each history (frequency, recency) predicts.
 
     Parameters
     ----------
@@ -604,8 +605,10 @@ def plot_survival(
 def plot_tracking(
     table: pd.DataFrame, *, cumulative: bool = True, title: str | None = None
 ) -> Figure:
-    """Actual vs expected repeat transactions of the cohort over calendar time, cumulative or
-    per period (Fader, Hardie & Lee 2005, Figure 4), with the end of calibration marked.
+    """Actual vs expected repeat transactions of the cohort over calendar time.
+
+    Cumulative or per period (Fader, Hardie & Lee 2005, Figure 4), with the end of
+    calibration marked.
 
     Parameters
     ----------
