@@ -181,7 +181,7 @@ def _query(
         cols.append(f"CAST(e.end_p - e.cal_p AS DOUBLE) / {fm} AS duration_holdout")
     ctes = [
         f"tx AS (SELECT {id_expr} AS customer_id, {ts_expr} AS ts{amount_col} FROM {table})",
-        f"bounds AS ({bounds} FROM tx)",
+        f"bounds AS ({bounds}{' FROM tx' if observation_end is None else ''})",
         f"ends AS ({ends} FROM bounds)",
         f"periods AS (SELECT customer_id, ts{amt}, {_period('ts', time_unit)} AS p FROM tx)",
         f"merged AS (SELECT customer_id, p{merged_amt} FROM periods{where} "

@@ -1,0 +1,190 @@
+"""Out-of-core scoring: a Parquet file of customers in, a Parquet file of scores out.
+
+:func:`score_parquet` reads the per-customer summary in record batches (never the whole file),
+scores each batch with :func:`relmark.clv.score` and appends it to the output file, so memory
+stays bounded by the batch size whatever the number of customers. The scores equal those of
+:func:`relmark.clv.score` on the whole frame (each customer's score depends on its row only).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+try:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+except ImportError as exc:  # pragma: no cover - depends on the environment
+    raise ImportError("relmark.engines.outofcore needs pyarrow: pip install pyarrow") from exc
+
+from relmark._validation import check_count
+from relmark.clv import CLVModel, load_model
+from relmark.clv import score as score_arrays
+from relmark.errors import ArgumentError, DataError
+
+__all__ = ["score_parquet"]
+
+_RFM = ("frequency", "recency", "T")
+
+
+def _model(value: object, argument: str) -> CLVModel:
+    """A fitted model, its JSON text, or a path to its JSON file."""
+    if isinstance(value, CLVModel):
+        return value
+    if isinstance(value, str | bytes) and value.lstrip()[:1] in ("{", b"{"):
+        return load_model(value)
+    if isinstance(value, str | os.PathLike):
+        try:
+            with open(value, encoding="utf-8") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise ArgumentError(f"cannot read the model file: {exc}", argument=argument) from None
+        return load_model(text)
+    raise ArgumentError(
+        f"must be a fitted model, its JSON or a JSON file, got {type(value).__name__}",
+        argument=argument,
+    )
+
+
+def score_parquet(
+    source: str | os.PathLike[str],
+    destination: str | os.PathLike[str],
+    purchases: CLVModel | str | os.PathLike[str],
+    *,
+    horizon: float,
+    spend: CLVModel | str | os.PathLike[str] | None = None,
+    periods: int = 12,
+    period_length: float | None = None,
+    discount_rate: float = 0.01,
+    customer_id: str = "customer_id",
+    batch_size: int = 1_000_000,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Score every customer of a Parquet summary file in batches and write the scores.
+
+    Parameters
+    ----------
+    source
+        A Parquet file with one row per customer: ``customer_id``, ``frequency``, ``recency``,
+        ``T`` (and ``monetary_value`` with a spend model), e.g. written by
+        ``RFMSummary.to_frame().to_parquet(...)``.
+    destination
+        The Parquet file to write: ``customer_id``, ``p_alive``, ``expected_purchases`` and,
+        with ``spend``, ``expected_spend`` and ``clv``, in the order of ``source``.
+    purchases
+        A fitted purchase model (BG/NBD, Pareto/NBD, ...), its JSON, or a JSON file.
+    horizon
+        Horizon of the expected purchases, in the model's time unit.
+    spend
+        A fitted spend model (Gamma-Gamma), its JSON or a JSON file; adds the spend and CLV.
+    periods, period_length, discount_rate
+        The CLV horizon, as for :func:`relmark.clv.score`.
+    customer_id
+        The id column of ``source`` (copied to the output).
+    batch_size
+        Rows read, scored and written at a time (memory is proportional to it).
+    progress
+        Called after each batch with (customers done, customers in total); no output otherwise.
+
+    Returns
+    -------
+    int
+        The number of customers scored.
+
+    Raises
+    ------
+    DataError
+        Naming the file and the column: a missing column, an unreadable file, and every check
+        of :func:`relmark.clv.score` (NaN, recency > T, ...), which names the customers.
+    ArgumentError
+        Naming the argument: a bad model, horizon, batch size, or the same path for input and
+        output.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> from relmark.clv import BGNBD
+    >>> bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"customer_id": ["a", "b"], "frequency": [0.0, 2.0],
+    ...               "recency": [0.0, 30.43], "T": [38.86, 38.86]}).to_parquet(d / "c.parquet")
+    >>> score_parquet(d / "c.parquet", d / "s.parquet", bg, horizon=39)
+    2
+    >>> pd.read_parquet(d / "s.parquet")["expected_purchases"].round(3).tolist()
+    [0.195, 1.226]
+    """
+    model = _model(purchases, "purchases")
+    spend_model = None if spend is None else _model(spend, "spend")
+    batch_size = check_count(batch_size, "batch_size", minimum=1)
+    if progress is not None and not callable(progress):
+        raise ArgumentError("must be a callable(done, total)", argument="progress")
+    src, dst = os.fspath(source), os.fspath(destination)
+    if os.path.abspath(src) == os.path.abspath(dst):
+        raise ArgumentError("must differ from source", argument="destination")
+    try:
+        reader = pq.ParquetFile(src)
+    except (OSError, pa.ArrowException) as exc:
+        raise DataError(f"cannot read {src}: {exc}") from None
+    names = reader.schema_arrow.names
+    needed = [customer_id, *_RFM] + (["monetary_value"] if spend_model is not None else [])
+    for col in needed:
+        if col not in names:
+            raise DataError(f"missing column in {src} (found: {', '.join(names)})", column=col)
+    total = reader.metadata.num_rows
+    options: dict[str, Any] = {
+        "horizon": horizon,
+        "periods": periods,
+        "period_length": period_length,
+        "discount_rate": discount_rate,
+    }
+    writer: pq.ParquetWriter | None = None
+    done = 0
+    try:
+        for batch in reader.iter_batches(batch_size=batch_size, columns=needed):
+            cols = {c: batch.column(c) for c in needed}
+            arrays = {
+                c: np.asarray(cols[c].to_numpy(zero_copy_only=False), dtype=np.float64)
+                for c in needed[1:]
+            }
+            for c in arrays:
+                if cols[c].null_count:
+                    raise DataError(f"missing values in {src}", column=c)
+            try:
+                scores = score_arrays(
+                    model,  # type: ignore[arg-type]
+                    spend_model,  # type: ignore[arg-type]
+                    arrays["frequency"],
+                    arrays["recency"],
+                    arrays["T"],
+                    arrays.get("monetary_value"),
+                    **options,
+                )
+            except DataError as exc:
+                # name the file and its rows: positions in the batch shifted to the file
+                err = DataError(f"{src}, rows from {done} (row positions in the file): {exc}")
+                err.column = exc.column
+                err.rows = tuple(r + done if isinstance(r, int) else r for r in exc.rows)
+                err.count = exc.count
+                raise err from None
+            table = pa.table(
+                {customer_id: cols[customer_id], **{k: pa.array(v) for k, v in scores.items()}}
+            )
+            if writer is None:
+                writer = pq.ParquetWriter(dst, table.schema)
+            writer.write_table(table)
+            done += batch.num_rows
+            if progress is not None:
+                progress(done, total)
+        if writer is None:  # an empty file: write the empty result with its schema
+            empty = {customer_id: pa.array([], type=reader.schema_arrow.field(customer_id).type)}
+            result = ["p_alive", "expected_purchases"]
+            result += ["expected_spend", "clv"] if spend_model is not None else []
+            empty.update({k: pa.array([], type=pa.float64()) for k in result})
+            pq.write_table(pa.table(empty), dst)
+    finally:
+        if writer is not None:
+            writer.close()
+    return done

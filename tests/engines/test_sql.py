@@ -1,0 +1,303 @@
+"""The DuckDB engine against the in-memory summary, fit and the SQL export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+import pytest
+import sqlglot
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from relmark.clv import BGNBD, GammaGamma, ParetoNBD
+from relmark.data import RFMSummary, calibration_holdout, summarize
+from relmark.datasets import load_cdnow_transactions
+from relmark.engines import sql
+from relmark.errors import ArgumentError, DataError
+from tests.engines.strategies import logs
+
+CAL = "1997-09-30"
+
+
+@pytest.fixture(scope="module")
+def cdnow() -> pd.DataFrame:
+    return load_cdnow_transactions()
+
+
+def assert_same(got: RFMSummary, want: RFMSummary, *, exact_money: bool = True) -> None:
+    """Equal column by column: ids, unit and counts/times exactly; spend means exactly, or to
+    a few units in the last place when the amounts are not binary fractions (sum order)."""
+    assert got.columns == want.columns
+    assert got.time_unit == want.time_unit
+    assert got.customer_id.tolist() == want.customer_id.tolist()
+    for name in got.columns:
+        a, b = getattr(got, name), getattr(want, name)
+        if exact_money or "monetary" not in name:
+            np.testing.assert_array_equal(a, b, err_msg=name)
+        else:
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-12, err_msg=name)
+    if exact_money:
+        assert got == want
+
+
+UNITS = [("D", 7), ("D", 1), ("W", 1), ("M", 1), ("h", 24), ("D", 2.5)]
+
+
+@pytest.mark.parametrize(("unit", "fm"), UNITS)
+def test_cdnow_summary_equals_in_memory(cdnow: pd.DataFrame, unit: str, fm: float) -> None:
+    kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": unit, "freq_multiplier": fm}
+    assert_same(sql.summarize(cdnow, **kw), summarize(cdnow, **kw), exact_money=False)
+
+
+@pytest.mark.parametrize(("unit", "fm"), UNITS[:3])
+def test_cdnow_calibration_holdout_equals_in_memory(
+    cdnow: pd.DataFrame, unit: str, fm: float
+) -> None:
+    kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": unit, "freq_multiplier": fm}
+    got = sql.calibration_holdout(cdnow, calibration_end=CAL, observation_end="1998-06-30", **kw)
+    want = calibration_holdout(cdnow, calibration_end=CAL, observation_end="1998-06-30", **kw)
+    assert_same(got, want, exact_money=False)
+
+
+def test_cdnow_published_counts(cdnow: pd.DataFrame) -> None:
+    """23,570 customers, 11,516 of them repeat buyers (the CDNOW master cohort)."""
+    s = sql.summarize(cdnow, time_unit="D", freq_multiplier=7)
+    assert len(s) == 23_570
+    assert int((s.frequency > 0).sum()) == 11_516
+    assert s.T.max() == pytest.approx(77.857, abs=1e-3)  # 1997-01-01 to 1998-06-30 in weeks
+
+
+def test_sources_files_globs_relations_frames(cdnow: pd.DataFrame, tmp_path: Path) -> None:
+    kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": "W"}
+    want = sql.summarize(cdnow, **kw)
+    shuffled = cdnow.sample(frac=1.0, random_state=1)
+    for i in range(3):
+        shuffled.iloc[i::3].to_parquet(tmp_path / f"part-{i}.parquet")
+    cdnow.to_csv(tmp_path / "log.csv", index=False)
+    con = duckdb.connect()
+    con.register("cdnow_view", cdnow)
+    con.execute("CREATE TABLE orders AS SELECT * FROM cdnow_view")
+    sources: list[object] = [
+        str(tmp_path / "*.parquet"),
+        [tmp_path / "part-0.parquet", tmp_path / "part-1.parquet", tmp_path / "part-2.parquet"],
+        tmp_path / "log.csv",
+        con.table("orders"),
+        pl.from_pandas(cdnow),
+        pa.Table.from_pandas(cdnow),
+    ]
+    for source in sources:
+        assert_same(sql.summarize(source, **kw), want, exact_money=False)
+
+
+def test_text_dates_with_a_format(cdnow: pd.DataFrame) -> None:
+    raw = cdnow.assign(date=cdnow["date"].dt.strftime("%Y%m%d").astype(int))
+    got = sql.summarize(raw, date_format="%Y%m%d", time_unit="D", freq_multiplier=7)
+    assert_same(got, summarize(cdnow, time_unit="D", freq_multiplier=7))
+
+
+@settings(max_examples=40)
+@given(log=logs(), unit=st.sampled_from([("D", 1), ("W", 1), ("M", 1), ("h", 1), ("D", 7)]))
+def test_generated_logs_equal_in_memory(log: pd.DataFrame, unit: tuple[str, float]) -> None:
+    """Ties at period boundaries, many rows per time, binary-fraction amounts: bit-identical."""
+    kw: dict[str, Any] = {
+        "monetary_value": "amount",
+        "time_unit": unit[0],
+        "freq_multiplier": unit[1],
+    }
+    assert_same(sql.summarize(log, **kw), summarize(log, **kw))
+    end = log["date"].max() + pd.Timedelta(days=40)
+    assert_same(
+        sql.summarize(log, observation_end=end, **kw),
+        summarize(log, observation_end=end, **kw),
+    )
+
+
+@settings(max_examples=20)
+@given(log=logs(zoned=True))
+def test_zoned_logs_equal_in_memory(log: pd.DataFrame) -> None:
+    for unit in ("D", "h", "W"):
+        kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": unit}
+        assert_same(sql.summarize(log, **kw), summarize(log, **kw))
+
+
+@settings(max_examples=15)
+@given(log=logs())
+def test_generated_calibration_holdout_equal_in_memory(log: pd.DataFrame) -> None:
+    cal = pd.Timestamp("2024-01-08 00:00:00")  # a week and day boundary, also a tie
+    end = max(log["date"].max(), cal) + pd.Timedelta(days=3)
+    if not (log["date"] <= cal).any():
+        with pytest.raises(DataError, match="no transactions up to calibration_end"):
+            sql.calibration_holdout(log, calibration_end=cal, observation_end=end)
+        return
+    for unit in ("D", "W"):
+        kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": unit}
+        assert_same(
+            sql.calibration_holdout(log, calibration_end=cal, observation_end=end, **kw),
+            calibration_holdout(log, calibration_end=cal, observation_end=end, **kw),
+        )
+
+
+# ---------------------------------------------------------------------- export
+@pytest.mark.parametrize("dialect", sql.DIALECTS)
+@pytest.mark.parametrize("calibration", [False, True])
+def test_export_parses_back(dialect: str, calibration: bool) -> None:
+    text = sql.summary_sql(
+        table="sales.orders",
+        monetary_value="amount",
+        time_unit="W",
+        calibration_end="1997-09-30" if calibration else None,
+        observation_end="1998-06-30" if calibration else None,
+        dialect=dialect,
+    )
+    tree = sqlglot.parse_one(text, read=dialect)
+    assert "sales" in text and "orders" in text
+    names = [e.alias_or_name for e in tree.expressions]
+    expected = ["customer_id", "frequency", "recency", "T", "monetary_value"]
+    if calibration:
+        expected += ["frequency_holdout", "monetary_value_holdout", "duration_holdout"]
+    assert names == expected
+
+
+def test_exported_duckdb_text_runs_and_equals(cdnow: pd.DataFrame) -> None:
+    con = duckdb.connect()
+    con.register("orders", cdnow)
+    text = sql.summary_sql(
+        table="orders", monetary_value="amount", time_unit="D", freq_multiplier=7
+    )
+    got = RFMSummary.from_frame(con.sql(text).df(), customer_id="customer_id", time_unit="W")
+    assert_same(
+        got,
+        summarize(cdnow, monetary_value="amount", time_unit="D", freq_multiplier=7),
+        exact_money=False,
+    )
+
+
+def test_statistics_sql_per_dialect() -> None:
+    for dialect in sql.DIALECTS:
+        text = sql.statistics_sql(BGNBD, table="s", dialect=dialect)
+        assert sqlglot.parse_one(text, read=dialect).alias_or_name == ""
+        assert "GROUP BY" in text
+
+
+# ---------------------------------------------------------------------- fitting
+def test_fit_from_grouped_statistics_equals_in_memory(cdnow: pd.DataFrame, tmp_path: Path) -> None:
+    s = summarize(cdnow, monetary_value="amount", time_unit="D", freq_multiplier=7)
+    s.to_frame().reset_index().to_parquet(tmp_path / "summary.parquet")
+    for model in (BGNBD, ParetoNBD):
+        want = model.fit(s, compress=True)
+        for source in (s, tmp_path / "summary.parquet"):
+            got = sql.fit(model, source, time_unit="W")
+            assert got.params == want.params
+            assert got.time_unit == "W"
+    repeat = s.to_frame().query("frequency > 0 and monetary_value > 0").reset_index()
+    want_gg = GammaGamma.fit(repeat, compress=True)
+    assert sql.fit(GammaGamma, repeat).params == want_gg.params
+
+
+# ---------------------------------------------------------------------- bad input
+def _log(**cols: Any) -> pd.DataFrame:
+    base: dict[str, Any] = {
+        "customer_id": ["a", "a", "b"],
+        "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-03"]),
+        "amount": [1.0, 2.0, 3.0],
+    }
+    base.update(cols)
+    return pd.DataFrame(base)
+
+
+@pytest.mark.parametrize(
+    ("log", "kw", "column", "match"),
+    [
+        (_log(), {"customer_id": "cust"}, "cust", "missing column"),
+        (_log(), {"monetary_value": "value"}, "value", "missing column"),
+        (_log(customer_id=["a", None, "b"]), {}, "customer_id", "missing customer ids"),
+        (_log(date=["2024-01-01", None, "2024-01-03"]), {}, "date", "missing dates"),
+        (_log(date=["2024-01-01", "soon", "2024-01-03"]), {}, "date", "unparseable"),
+        (_log(amount=[1.0, np.nan, 3.0]), {"monetary_value": "amount"}, "amount", "NaN"),
+        (_log(amount=[1.0, np.inf, 3.0]), {"monetary_value": "amount"}, "amount", "infinite"),
+        (_log(amount=[1.0, -2.0, 3.0]), {"monetary_value": "amount"}, "amount", "negative"),
+        (_log(amount=["1", "x", "3"]), {"monetary_value": "amount"}, "amount", "not numbers"),
+        (_log(), {"observation_end": "2024-01-04"}, "date", "after the end"),
+    ],
+)
+def test_bad_logs_are_data_errors(
+    log: pd.DataFrame, kw: dict[str, Any], column: str, match: str
+) -> None:
+    with pytest.raises(DataError, match=match) as err:
+        sql.summarize(log, **kw)
+    assert err.value.column == column
+    if "missing column" not in match and column != "customer_id":
+        assert err.value.rows == ("a",)  # the offending customer
+
+
+def test_empty_log_and_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="empty"):
+        sql.summarize(_log().iloc[:0])
+    with pytest.raises(DataError, match="nothing-here"):
+        sql.summarize(str(tmp_path / "nothing-here*.parquet"))
+    (tmp_path / "broken.parquet").write_text("not parquet")
+    with pytest.raises(DataError, match=r"broken\.parquet"):
+        sql.summarize(tmp_path / "broken.parquet")
+    pd.DataFrame({"id": [1]}).to_parquet(tmp_path / "other.parquet")
+    with pytest.raises(DataError, match=r"other\.parquet") as err:
+        sql.summarize(tmp_path / "other.parquet")
+    assert err.value.column == "customer_id"
+
+
+@pytest.mark.parametrize(
+    ("kw", "argument"),
+    [
+        ({"time_unit": "week"}, "time_unit"),
+        ({"time_unit": None}, "time_unit"),
+        ({"freq_multiplier": 0}, "freq_multiplier"),
+        ({"freq_multiplier": float("nan")}, "freq_multiplier"),
+        ({"freq_multiplier": "7"}, "freq_multiplier"),
+        ({"observation_end": "someday"}, "observation_end"),
+        ({"customer_id": ""}, "customer_id"),
+        ({"date_format": 7}, "date_format"),
+        ({"memory_limit": ""}, "memory_limit"),
+        ({"threads": 0}, "threads"),
+    ],
+)
+def test_bad_arguments_are_argument_errors(kw: dict[str, Any], argument: str) -> None:
+    with pytest.raises(ArgumentError) as err:
+        sql.summarize(_log(), **kw)
+    assert err.value.argument == argument
+
+
+def test_bad_sources_and_dialects(tmp_path: Path) -> None:
+    for source in (42, {"customer_id": [1]}, tmp_path / "log.xlsx"):
+        with pytest.raises(ArgumentError) as err:
+            sql.summarize(source)
+        assert err.value.argument == "source"
+    with pytest.raises(ArgumentError) as err:
+        sql.summary_sql(dialect="oracle")
+    assert err.value.argument == "dialect"
+    with pytest.raises(ArgumentError) as err:
+        sql.calibration_holdout(_log(), calibration_end="2024-01-04", observation_end="2024-01-02")
+    assert err.value.argument == "observation_end"
+    with pytest.raises(ArgumentError) as err:
+        sql.calibration_holdout(_log(), calibration_end="2024-02-01")
+    assert err.value.argument == "calibration_end"
+    with pytest.raises(ArgumentError) as err:
+        sql.fit(int, _log())  # type: ignore[arg-type]
+    assert err.value.argument == "model"
+    with pytest.raises(ArgumentError) as err:
+        sql.fit(BGNBD, _log(), compress=True)
+    assert err.value.argument == "compress"
+
+
+def test_fit_refuses_bad_summaries() -> None:
+    frame = pd.DataFrame({"frequency": [1.0, 0.0], "recency": [5.0, 0.0], "T": [3.0, 4.0]})
+    with pytest.raises(DataError) as err:
+        sql.fit(BGNBD, frame)
+    assert err.value.column == "recency"
+    with pytest.raises(DataError) as err:
+        sql.fit(BGNBD, frame.drop(columns="T"))
+    assert err.value.column == "T"
