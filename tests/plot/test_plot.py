@@ -270,3 +270,26 @@ def test_any_tracking_table_is_drawn_as_given(table: pd.DataFrame) -> None:
     )
     has_holdout = bool((~table["calibration"]).any())
     assert len(lines) == 2 + has_holdout
+
+
+def test_shown_exactly_once_in_a_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a real Jupyter kernel: one image per figure with no set-up, after pyplot is imported
+    (matplotlib's inline backend then formats Figures), after ``%matplotlib inline``, when
+    changed and shown again, and through ``display``; never none, never twice."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    cells = [
+        "from relmark.clv import SBG\nfrom relmark.plot import plot_survival\n"
+        "m = SBG(alpha=0.7, beta=1.2)",
+        "plot_survival(m)",
+        "import matplotlib.pyplot as plt\nplot_survival(m)",
+        "%matplotlib inline\nplot_survival(m)",
+        "fig = plot_survival(m)\nfig.axes[0].set_xlim(0, 5)\nfig",
+        "from IPython.display import display\ndisplay(plot_survival(m))\n1",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    images = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in nb.cells]
+    assert images == [0, 1, 1, 1, 1, 1]
