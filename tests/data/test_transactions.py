@@ -15,6 +15,8 @@ from relmark.datasets import (
     load_cdnow_transactions,
 )
 from relmark.errors import ArgumentError, DataError
+from relmark.timeunit import TimeUnit
+from tests.data.strategies import transaction_logs
 
 
 @pytest.fixture(scope="module")
@@ -205,3 +207,79 @@ def test_frame_round_trip_is_lifetimes_compatible() -> None:
     frame = s.to_frame()
     assert list(frame.columns) == ["frequency", "recency", "T", "monetary_value"]
     assert RFMSummary.from_frame(frame, time_unit="W") == s
+
+
+# ------------------------------------------------------------------------------ brute force
+def brute_force(
+    log: pd.DataFrame, unit: str, mult: float, end: pd.Timestamp
+) -> dict[str, tuple[float, float, float, float]]:
+    """Per customer (frequency, recency, T, monetary_value) by plain loops over pandas Periods
+    (an independent grid): returns are not purchases but count in their period's spend."""
+    freq = {"D": "D", "W": "W-SUN", "h": "h", "M": "M"}[unit]
+    out: dict[str, tuple[float, float, float, float]] = {}
+    end_p = pd.Period(end, freq=freq)
+    for cid in set(log["customer_id"]):
+        spend: dict[pd.Period, float] = {}
+        bought: set[pd.Period] = set()
+        for date, amount in log.loc[log["customer_id"] == cid, ["date", "amount"]].itertuples(
+            index=False
+        ):
+            p = pd.Period(date, freq=freq)
+            spend[p] = spend.get(p, 0.0) + amount
+            if amount >= 0:
+                bought.add(p)
+        ordered = sorted(bought)
+        first, last = ordered[0], ordered[-1]
+        x = len(ordered) - 1
+        repeat = [spend[p] for p in ordered[1:]]
+        out[cid] = (
+            float(x),
+            (last - first).n / mult,
+            (end_p - first).n / mult,
+            sum(repeat) / x if x else 0.0,
+        )
+    return out
+
+
+@given(
+    log=transaction_logs(returns=True),
+    unit=st.sampled_from(["D", "W", "h", "M"]),
+    mult=st.sampled_from([1.0, 7.0, 2.5, 14.0]),
+)
+@settings(max_examples=60, deadline=None)
+def test_summaries_equal_a_brute_force_computation(
+    log: pd.DataFrame, unit: str, mult: float
+) -> None:
+    """Random logs (ids '007'/'7', 'b ', times of day, returns netted) against plain loops."""
+    end = pd.Timestamp("2025-01-02")
+    s = summarize(
+        log,
+        monetary_value="amount",
+        time_unit=unit,
+        freq_multiplier=mult,
+        observation_end=end,
+        returns="net",
+    )
+    expected = brute_force(log, unit, mult, end)
+    assert sorted(expected) == s.customer_id.tolist()
+    assert s.monetary_value is not None
+    for i, cid in enumerate(s.customer_id):
+        x, tx, T, m = expected[cid]
+        assert s.frequency[i] == x
+        assert s.recency[i] == pytest.approx(tx, rel=1e-12)
+        assert s.T[i] == pytest.approx(T, rel=1e-12)
+        assert s.monetary_value[i] == pytest.approx(m, rel=1e-9, abs=1e-9)
+    assert s.time_unit == TimeUnit(unit, mult).label
+
+
+@given(log=transaction_logs())
+@settings(max_examples=30, deadline=None)
+def test_text_dates_with_offsets_are_the_same_instants(log: pd.DataFrame) -> None:
+    """The same log written as ISO text with mixed UTC offsets (+01:00/+02:00, as a European
+    export across a DST change) summarises like the datetimes, by UTC day and by local day."""
+    local = log["date"].dt.tz_localize("Europe/Berlin", nonexistent="shift_forward", ambiguous=True)
+    text = log.assign(date=local.map(lambda t: t.isoformat()))
+    by_utc = summarize(log.assign(date=local.dt.tz_convert("UTC").dt.tz_localize(None)))
+    assert summarize(text) == by_utc
+    wall = summarize(log.assign(date=local.dt.tz_localize(None)))
+    assert summarize(text, timezone="Europe/Berlin") == wall

@@ -139,11 +139,11 @@ def test_transition_estimation_refuses_bad_arguments() -> None:
     with pytest.raises(ArgumentError, match="at least one state") as bad:
         estimate_transitions(panel, [])
     assert bad.value.argument == "states"
-    with pytest.raises(DataError) as err:
+    with pytest.raises(DataError) as data_err:
         estimate_transitions(panel, ["a", "b"], allowed=[[0.5, 1.0], [1.0, 1.0]])
-    assert err.value.column == "allowed"
-    with pytest.raises(DataError) as err:
+    assert data_err.value.column == "allowed"
+    with pytest.raises(DataError) as data_err:
         estimate_transitions(np.array([["a", "b"]]), ["a", "b"])
-    assert err.value.column == "panel"
+    assert data_err.value.column == "panel"
     counted = estimate_transitions(panel, ["a", "b"]).matrix  # 0->1, 1->1, 0->0, 0->1
     np.testing.assert_allclose(counted, [[1 / 3, 2 / 3], [0.0, 1.0]])

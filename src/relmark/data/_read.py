@@ -442,6 +442,14 @@ def _parse_text(
                     )
                     parsed = parsed.astype(again.dtype) if parsed.dtype != again.dtype else parsed
                     parsed[failed] = again
+        if dayfirst is not None and opts.date_format is None:
+            # pandas (dateutil) swaps day and month where the given order is impossible:
+            # a date whose day is not the field dayfirst says is unparseable, not swapped.
+            parts = values.str.extract(_DAY_MONTH)
+            field = pd.to_numeric(parts[0 if dayfirst else 1], errors="coerce")
+            day = parsed.dt.day
+            swapped = field.notna() & parsed.notna() & (day != field)
+            parsed = parsed.mask(swapped)
         parsed_ok = _local(parsed, opts.timezone)
     raw = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
     raw[ok] = parsed_ok.to_numpy(dtype="datetime64[us]")

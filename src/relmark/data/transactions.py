@@ -22,6 +22,7 @@ or negative amounts and transactions after the end of observation raise
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -87,14 +88,21 @@ def read_transactions(
     if not os.path.isfile(path):
         raise ArgumentError(f"no such file: {os.fspath(path)!r}", argument="path")
     try:
-        frame = pd.read_csv(
-            path,
-            sep=sep,
-            encoding=encoding,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
+        with warnings.catch_warnings():  # a row longer than the header: pandas drops fields
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                path,
+                sep=sep,
+                encoding=encoding,
+                dtype=str,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                index_col=False,
+            )
+    except pd.errors.ParserWarning:
+        raise DataError(
+            f"{os.fspath(path)}: not a readable CSV file (a row has more fields than the header)"
+        ) from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{os.fspath(path)}: not a readable CSV file ({exc})") from None
     except (ValueError, LookupError) as exc:  # an unknown encoding or a bad separator

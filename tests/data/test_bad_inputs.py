@@ -1,0 +1,635 @@
+"""Bad and unusual transaction logs: every case raises relmark's error, of the right type,
+whose message names the argument, the column and the offending rows (or CSV lines).
+
+Each case is (call, error type, attribute checks, texts the message must contain). Before this
+module 27 of these cases were raw pandas/numpy errors or silently wrong summaries (numbers read
+as nanoseconds, 007 merged with 7, mixed offsets refused with pandas' hint, 01/02 read
+month-first, 9999-12-31 overflowing, returns and blank ids with no option).
+"""
+
+# The cases pass wrong types on purpose.
+# mypy: disable-error-code="arg-type, unused-ignore"
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmark.data import RFMSummary, calibration_holdout, read_transactions, summarize
+from relmark.errors import ArgumentError, CurrencyError, DataError, RelmarkError
+
+IDS = ["a", "a", "b"]
+DATES = ["2024-01-01", "2024-01-05", "2024-01-03"]
+
+
+def log(**columns: Any) -> pd.DataFrame:
+    base: dict[str, Any] = {"customer_id": IDS, "date": DATES}
+    base.update(columns)
+    return pd.DataFrame(base)
+
+
+OK = log(amount=[10.0, 20.0, 5.0])
+
+Case = tuple[Callable[[], object], type[Exception], dict[str, object], tuple[str, ...]]
+
+CASES: dict[str, Case] = {
+    # ---------------------------------------------------------------- arguments
+    "time_unit unknown": (
+        lambda: summarize(OK, time_unit="fortnight"),
+        ArgumentError,
+        {"argument": "time_unit"},
+        ("fortnight",),
+    ),
+    "time_unit lower-case d": (
+        lambda: summarize(OK, time_unit="d"),
+        ArgumentError,
+        {"argument": "time_unit"},
+        ("'d'",),
+    ),
+    "time_unit None": (
+        lambda: summarize(OK, time_unit=None),
+        ArgumentError,  # type: ignore[arg-type]
+        {"argument": "time_unit"},
+        ("None",),
+    ),
+    "freq_multiplier 0": (
+        lambda: summarize(OK, freq_multiplier=0),
+        ArgumentError,
+        {"argument": "freq_multiplier"},
+        ("> 0",),
+    ),
+    "freq_multiplier negative": (
+        lambda: summarize(OK, freq_multiplier=-7),
+        ArgumentError,
+        {"argument": "freq_multiplier"},
+        ("-7",),
+    ),
+    "freq_multiplier nan": (
+        lambda: summarize(OK, freq_multiplier=float("nan")),
+        ArgumentError,
+        {"argument": "freq_multiplier"},
+        ("finite",),
+    ),
+    "freq_multiplier inf": (
+        lambda: summarize(OK, freq_multiplier=float("inf")),
+        ArgumentError,
+        {"argument": "freq_multiplier"},
+        ("finite",),
+    ),
+    "freq_multiplier text": (
+        lambda: summarize(OK, freq_multiplier="7"),
+        ArgumentError,  # type: ignore[arg-type]
+        {"argument": "freq_multiplier"},
+        ("number",),
+    ),
+    "freq_multiplier bool": (
+        lambda: summarize(OK, freq_multiplier=True),
+        ArgumentError,
+        {"argument": "freq_multiplier"},
+        ("True",),
+    ),
+    "returns unknown": (
+        lambda: summarize(OK, monetary_value="amount", returns="keep"),  # type: ignore[arg-type]
+        ArgumentError,
+        {"argument": "returns"},
+        ("keep",),
+    ),
+    "returns without amounts": (
+        lambda: summarize(OK, returns="net"),
+        ArgumentError,
+        {"argument": "returns"},
+        ("monetary_value",),
+    ),
+    "missing_ids unknown": (
+        lambda: summarize(OK, missing_ids="ignore"),  # type: ignore[arg-type]
+        ArgumentError,
+        {"argument": "missing_ids"},
+        ("ignore",),
+    ),
+    "date_unit unknown": (
+        lambda: summarize(OK, date_unit="days"),  # type: ignore[arg-type]
+        ArgumentError,
+        {"argument": "date_unit"},
+        ("days",),
+    ),
+    "date_unit with date_format": (
+        lambda: summarize(OK, date_unit="s", date_format="%Y"),
+        ArgumentError,
+        {"argument": "date_unit"},
+        ("date_format",),
+    ),
+    "dayfirst with date_format": (
+        lambda: summarize(OK, dayfirst=True, date_format="%d/%m/%Y"),
+        ArgumentError,
+        {"argument": "dayfirst"},
+        ("date_format",),
+    ),
+    "dayfirst text": (
+        lambda: summarize(OK, dayfirst="yes"),  # type: ignore[arg-type]
+        ArgumentError,
+        {"argument": "dayfirst"},
+        ("yes",),
+    ),
+    "timezone unknown": (
+        lambda: summarize(OK, timezone="Mars/Base"),
+        ArgumentError,
+        {"argument": "timezone"},
+        ("Mars/Base",),
+    ),
+    "timezone number": (
+        lambda: summarize(OK, timezone=1),  # type: ignore[arg-type]
+        ArgumentError,
+        {"argument": "timezone"},
+        ("IANA",),
+    ),
+    "column name not text": (
+        lambda: summarize(OK, customer_id=3),  # type: ignore[arg-type]
+        ArgumentError,
+        {"argument": "customer_id"},
+        ("column name",),
+    ),
+    "transactions a list": (
+        lambda: summarize([1, 2, 3]),
+        ArgumentError,
+        {"argument": "transactions"},
+        ("DataFrame",),
+    ),
+    "observation_end text": (
+        lambda: summarize(OK, observation_end="soon"),
+        ArgumentError,
+        {"argument": "observation_end"},
+        ("soon",),
+    ),
+    "observation_end number": (
+        lambda: summarize(OK, observation_end=45300),
+        ArgumentError,
+        {"argument": "observation_end"},
+        ("date_unit",),
+    ),
+    "observation_end bool": (
+        lambda: summarize(OK, observation_end=True),
+        ArgumentError,
+        {"argument": "observation_end"},
+        ("True",),
+    ),
+    "observation_end ambiguous": (
+        lambda: summarize(OK, observation_end="01/02/2024"),
+        ArgumentError,
+        {"argument": "observation_end"},
+        ("dayfirst",),
+    ),
+    "calibration_end unreadable": (
+        lambda: calibration_holdout(OK, calibration_end="later"),
+        ArgumentError,
+        {"argument": "calibration_end"},
+        ("later",),
+    ),
+    "holdout end before calibration end": (
+        lambda: calibration_holdout(OK, calibration_end="2024-01-04", observation_end="2024-01-02"),
+        ArgumentError,
+        {"argument": "observation_end"},
+        ("calibration_end",),
+    ),
+    "no holdout period": (
+        lambda: calibration_holdout(OK, calibration_end="2024-02-01"),
+        ArgumentError,
+        {"argument": "calibration_end"},
+        ("holdout",),
+    ),
+    # ---------------------------------------------------------------- columns
+    "missing date column": (
+        lambda: summarize(OK, datetime="when"),
+        DataError,
+        {"column": "when"},
+        ("missing column", "found"),
+    ),
+    "missing amount column": (
+        lambda: summarize(OK, monetary_value="value"),
+        DataError,
+        {"column": "value"},
+        ("value",),
+    ),
+    "missing currency column": (
+        lambda: summarize(OK, currency="ccy"),
+        DataError,
+        {"column": "ccy"},
+        ("ccy",),
+    ),
+    "empty log": (lambda: summarize(OK.iloc[:0]), DataError, {}, ("empty",)),
+    # ---------------------------------------------------------------- ids
+    "blank id": (
+        lambda: summarize(log(customer_id=["a", "  ", "b"])),
+        DataError,
+        {"column": "customer_id", "rows": (1,)},
+        ("missing customer ids", "missing_ids='drop'"),
+    ),
+    "None id": (
+        lambda: summarize(log(customer_id=["a", None, "b"])),
+        DataError,
+        {"column": "customer_id", "rows": (1,)},
+        ("missing customer ids",),
+    ),
+    "float ids": (
+        lambda: summarize(log(customer_id=[7.0, 7.0, 8.0])),
+        DataError,
+        {"column": "customer_id"},
+        ("floating-point", "dtype"),
+    ),
+    "bool ids": (
+        lambda: summarize(log(customer_id=[True, True, False])),
+        DataError,
+        {"column": "customer_id"},
+        ("booleans",),
+    ),
+    "ids mixing text and numbers": (
+        lambda: summarize(log(customer_id=["007", 7, "b"])),
+        DataError,
+        {"column": "customer_id", "rows": (1,)},
+        ("mix text",),
+    ),
+    "all ids missing, dropped": (
+        lambda: summarize(log(customer_id=[None, None, ""]), missing_ids="drop"),
+        DataError,
+        {},
+        ("no transactions left",),
+    ),
+    # ---------------------------------------------------------------- dates
+    "unparseable date": (
+        lambda: summarize(log(date=["2024-01-01", "not a date", "2024-01-03"])),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("unparseable",),
+    ),
+    "missing date": (
+        lambda: summarize(log(date=["2024-01-01", None, "2024-01-03"])),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("missing dates",),
+    ),
+    "blank date": (
+        lambda: summarize(log(date=["2024-01-01", " ", "2024-01-03"])),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("missing dates",),
+    ),
+    "excel serial without unit": (
+        lambda: summarize(log(date=[45292, 45296, 45294])),
+        DataError,
+        {"column": "date"},
+        ("date_unit", "excel"),
+    ),
+    "excel serial as text without unit": (
+        lambda: summarize(log(date=["45292", "45296", "45294"])),
+        DataError,
+        {"column": "date", "rows": (0, 1, 2)},
+        ("plain numbers", "date_unit"),
+    ),
+    "epoch float without unit": (
+        lambda: summarize(log(date=[1.7e9, 1.7e9, 1.7e9])),
+        DataError,
+        {"column": "date"},
+        ("date_unit",),
+    ),
+    "epoch ms read as seconds": (
+        lambda: summarize(log(date=[1704067200000, 1704153600000, 1704240000000]), date_unit="s"),
+        DataError,
+        {"column": "date", "rows": (0, 1, 2)},
+        ("outside", "ms"),
+    ),
+    "excel serial before 1900-03-01": (
+        lambda: summarize(log(date=[45292, 59, 45294]), date_unit="excel"),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("below 61",),
+    ),
+    "infinite epoch": (
+        lambda: summarize(log(date=[1.7e9, np.inf, 1.7e9]), date_unit="s"),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("infinite",),
+    ),
+    "text among excel serials": (
+        lambda: summarize(log(date=["45292", "x", "45294"]), date_unit="excel"),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("not numbers",),
+    ),
+    "date_unit on datetimes": (
+        lambda: summarize(log(date=pd.to_datetime(DATES)), date_unit="s"),
+        ArgumentError,
+        {"argument": "date_unit"},
+        ("datetimes",),
+    ),
+    "placeholder 9999-12-31": (
+        lambda: summarize(log(date=["2024-01-01", "9999-12-31", "2024-01-03"])),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("outside", "1677-09-22"),
+    ),
+    "year 1": (
+        lambda: summarize(log(date=["2024-01-01", "0001-01-01", "2024-01-03"])),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("outside",),
+    ),
+    "datetime objects out of range": (
+        lambda: summarize(
+            log(
+                date=[
+                    pd.Timestamp("2024-01-01").to_pydatetime(),
+                    __import__("datetime").datetime(3000, 1, 1),
+                    pd.Timestamp("2024-01-03").to_pydatetime(),
+                ]
+            )
+        ),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("outside",),
+    ),
+    "ambiguous day/month": (
+        lambda: summarize(log(date=["01/02/2024", "03/04/2024", "05/06/2024"])),
+        DataError,
+        {"column": "date"},
+        ("ambiguous", "dayfirst", "01/02/2024"),
+    ),
+    "day/month order differs": (
+        lambda: summarize(log(date=["13/02/2024", "02/14/2024", "25/06/2024"])),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("differs",),
+    ),
+    "dayfirst contradicted": (
+        lambda: summarize(log(date=["01/02/2024", "02/14/2024", "05/06/2024"]), dayfirst=True),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("unparseable",),
+    ),
+    "offset and naive mixed": (
+        lambda: summarize(log(date=["2024-01-01T10:00+01:00", "2024-01-05", "2024-01-03"])),
+        DataError,
+        {"column": "date", "rows": (1, 2)},
+        ("UTC offset",),
+    ),
+    "wrong date_format": (
+        lambda: summarize(OK, date_format="%d.%m.%Y"),
+        DataError,
+        {"column": "date", "rows": (0, 1, 2)},
+        ("%d.%m.%Y",),
+    ),
+    "bool dates": (
+        lambda: summarize(log(date=[True, False, True])),
+        DataError,
+        {"column": "date"},
+        ("booleans",),
+    ),
+    "dates mixing text and numbers": (
+        lambda: summarize(log(date=["2024-01-01", 45292, "2024-01-03"])),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("mix text",),
+    ),
+    "after observation end": (
+        lambda: summarize(OK, observation_end="2024-01-04"),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("after the end",),
+    ),
+    "after holdout end": (
+        lambda: calibration_holdout(OK, calibration_end="2024-01-02", observation_end="2024-01-04"),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("after the end",),
+    ),
+    "nothing in calibration": (
+        lambda: calibration_holdout(OK, calibration_end="2023-12-01"),
+        DataError,
+        {},
+        ("no purchases up to calibration_end",),
+    ),
+    # ---------------------------------------------------------------- amounts
+    "NaN amount": (
+        lambda: summarize(log(amount=[1.0, np.nan, 2.0]), monetary_value="amount"),
+        DataError,
+        {"column": "amount", "rows": (1,)},
+        ("missing",),
+    ),
+    "infinite amount": (
+        lambda: summarize(log(amount=[1.0, np.inf, 2.0]), monetary_value="amount"),
+        DataError,
+        {"column": "amount", "rows": (1,)},
+        ("infinite",),
+    ),
+    "text amount": (
+        lambda: summarize(log(amount=["1.0", "twelve", "2"]), monetary_value="amount"),
+        DataError,
+        {"column": "amount", "rows": (1,)},
+        ("not numbers", "twelve"),
+    ),
+    "bool amounts": (
+        lambda: summarize(log(amount=[True, False, True]), monetary_value="amount"),
+        DataError,
+        {"column": "amount"},
+        ("booleans",),
+    ),
+    "negative amount refused": (
+        lambda: summarize(log(amount=[1.0, -2.0, 2.0]), monetary_value="amount"),
+        DataError,
+        {"column": "amount", "rows": (1,)},
+        ("returns='drop'", "returns='net'"),
+    ),
+    "netted return without purchase": (
+        lambda: summarize(log(amount=[10.0, -2.0, 2.0]), monetary_value="amount", returns="net"),
+        DataError,
+        {"column": "amount", "rows": (1,)},
+        ("nothing to net",),
+    ),
+    "netted return above the day's purchases": (
+        lambda: summarize(
+            log(date=["2024-01-01", "2024-01-01", "2024-01-03"], amount=[10.0, -12.0, 2.0]),
+            monetary_value="amount",
+            returns="net",
+        ),
+        DataError,
+        {"column": "amount", "rows": (1,)},
+        ("exceed",),
+    ),
+    "return only customer": (
+        lambda: summarize(log(amount=[10.0, 20.0, -5.0]), monetary_value="amount", returns="net"),
+        DataError,
+        {"column": "amount", "rows": (2,)},
+        ("nothing to net",),
+    ),
+    # ---------------------------------------------------------------- currencies
+    "two currencies": (
+        lambda: summarize(
+            log(amount=[1.0, 2.0, 3.0], ccy=["EUR", "USD", "EUR"]),
+            monetary_value="amount",
+            currency="ccy",
+        ),
+        CurrencyError,
+        {},
+        ("'ccy'", "EUR", "USD", "rows 1"),
+    ),
+    "missing currency": (
+        lambda: summarize(
+            log(amount=[1.0, 2.0, 3.0], ccy=["EUR", None, "EUR"]),
+            monetary_value="amount",
+            currency="ccy",
+        ),
+        DataError,
+        {"column": "ccy", "rows": (1,)},
+        ("missing currencies",),
+    ),
+    "lower-case currency": (
+        lambda: summarize(
+            log(amount=[1.0, 2.0, 3.0], ccy=["EUR", "eur", "EUR"]),
+            monetary_value="amount",
+            currency="ccy",
+        ),
+        DataError,
+        {"column": "ccy", "rows": (1,)},
+        ("ISO 4217",),
+    ),
+    # ---------------------------------------------------------------- several at once
+    "every problem in one error": (
+        lambda: summarize(
+            log(
+                customer_id=["a", None, "b"],
+                date=["2024-01-01", "x", "bad"],
+                amount=[1.0, 2.0, -1.0],
+            ),
+            monetary_value="amount",
+        ),
+        DataError,
+        {"rows": (1, 2), "count": 2},
+        ("3 problems", "'customer_id'", "'date'", "'amount'"),
+    ),
+    # ---------------------------------------------------------------- the container
+    "summary recency above T": (
+        lambda: RFMSummary(
+            customer_id=["a", "b"], frequency=[1, 1], recency=[1.0, 9.0], T=[5.0, 5.0]
+        ),
+        DataError,
+        {"column": "recency", "rows": ("b",)},
+        ("greater than T",),
+    ),
+    "summary negative spend": (
+        lambda: RFMSummary(
+            customer_id=["a"], frequency=[1], recency=[1.0], T=[5.0], monetary_value=[-1.0]
+        ),
+        DataError,
+        {"column": "monetary_value", "rows": ("a",)},
+        (">= 0",),
+    ),
+    "summary weights fractional": (
+        lambda: RFMSummary(customer_id=["a"], frequency=[1], recency=[1.0], T=[5.0], weights=[0.5]),
+        DataError,
+        {"column": "weights", "rows": ("a",)},
+        ("integers",),
+    ),
+    "summary 2-d ids": (
+        lambda: RFMSummary(customer_id=[["a"]], frequency=[1], recency=[1.0], T=[5.0]),
+        DataError,
+        {"column": "customer_id"},
+        ("one-dimensional",),
+    ),
+    "summary text frequency": (
+        lambda: RFMSummary(customer_id=["a"], frequency=["1"], recency=[1.0], T=[5.0]),
+        DataError,
+        {"column": "frequency"},
+        ("text",),
+    ),
+    "summary unknown unit": (
+        lambda: RFMSummary(customer_id=["a"], frequency=[1], recency=[1.0], T=[5.0], time_unit="Q"),
+        ArgumentError,
+        {"argument": "time_unit"},
+        ("'Q'",),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_bad_input_is_refused_and_named(name: str) -> None:
+    call, kind, attributes, texts = CASES[name]
+    with pytest.raises(kind) as err:
+        call()
+    assert isinstance(err.value, RelmarkError)
+    message = str(err.value)
+    for attribute, expected in attributes.items():
+        assert getattr(err.value, attribute) == expected, (attribute, message)
+    if "argument" in attributes:
+        assert message.startswith(f"argument {attributes['argument']!r}: ")
+    if "column" in attributes:
+        assert repr(attributes["column"]) in message
+    for text in texts:
+        assert text in message
+
+
+def test_there_are_at_least_fifty_cases() -> None:
+    assert len(CASES) >= 50
+
+
+# -------------------------------------------------------------------------- CSV files
+@pytest.fixture
+def csv(tmp_path: Path) -> Callable[[str], Path]:
+    def write(text: str) -> Path:
+        path = tmp_path / "log.csv"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_csv_errors_name_the_line_numbers(csv: Callable[[str], Path]) -> None:
+    """All problems of a file in one error, with 1-based line numbers (the header is line 1;
+    a quoted field with a line break makes a row two lines long)."""
+    path = csv(
+        "customer_id,date,amount\n"
+        "007,2024-01-01,10\n"
+        "7,2024-01-02,x\n"
+        ",2024-01-03,4\n"
+        '"a\nb",bad,1\n'
+        "c,2024-01-09,-3\n"
+    )
+    with pytest.raises(DataError) as err:
+        summarize(read_transactions(path), monetary_value="amount")
+    assert err.value.rows == (3, 4, 5, 7)
+    message = str(err.value)
+    assert "4 problems" in message
+    assert "CSV lines 3" in message and "CSV lines 4" in message
+    assert "CSV lines 5" in message and "CSV lines 7" in message
+
+
+def test_csv_single_problem_says_lines(csv: Callable[[str], Path]) -> None:
+    path = csv("customer_id,date\n\na,2024-01-01\nb,2024-13-01\n")
+    with pytest.raises(DataError) as err:
+        summarize(read_transactions(path))
+    assert err.value.rows == (4,)  # the blank line 2 is skipped but counted
+    assert "CSV line numbers" in str(err.value)
+
+
+def test_csv_ids_are_text(csv: Callable[[str], Path]) -> None:
+    path = csv("customer_id,date\n007,2024-01-01\n7,2024-01-02\n007,2024-01-09\n")
+    s = summarize(read_transactions(path))
+    assert s.customer_id.tolist() == ["007", "7"]
+    assert s.frequency.tolist() == [1.0, 0.0]
+
+
+def test_csv_reader_refuses_what_it_cannot_read(csv: Callable[[str], Path], tmp_path: Path) -> None:
+    with pytest.raises(ArgumentError) as err:
+        read_transactions(tmp_path / "nothing.csv")
+    assert err.value.argument == "path"
+    with pytest.raises(DataError, match="not a readable CSV"):
+        read_transactions(csv(""))
+    with pytest.raises(DataError, match="not a readable CSV"):
+        read_transactions(csv("a,b\n1,2,3,4\n"))
+    bad = tmp_path / "latin1.csv"
+    bad.write_bytes("customer_id,date\nJos\xe9,2024-01-01\n".encode("latin-1"))
+    with pytest.raises(DataError, match="not a readable CSV"):
+        read_transactions(bad)
+    assert read_transactions(bad, encoding="latin-1").iloc[0, 0] == "José"

@@ -1,0 +1,93 @@
+"""relmark.data.summary: the RFMSummary container (time unit labels, currency, notes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmark.data import RFMSummary, summarize
+from relmark.datasets import load_cdnow_sample_transactions
+from relmark.errors import ArgumentError, DataError
+from relmark.timeunit import TimeUnit
+
+ROWS: dict[str, Any] = {
+    "customer_id": ["a", "b"],
+    "frequency": [2, 0],
+    "recency": [30.0, 0],
+    "T": [38.0, 38.0],
+}
+
+
+@pytest.mark.parametrize(
+    ("given", "label"), [("W", "W"), ("14D", "2W"), (("D", 2.5), "2.5D"), (TimeUnit("h", 24), "D")]
+)
+def test_time_unit_is_a_time_unit_label(given: object, label: str) -> None:
+    s = RFMSummary(**ROWS, time_unit=given)  # type: ignore[arg-type]
+    assert s.time_unit == label
+    assert s.unit == TimeUnit.parse(label)
+
+
+@pytest.mark.parametrize("bad", ["fortnight", "0D", ("W", -1), 7])
+def test_bad_time_units_are_refused(bad: object) -> None:
+    with pytest.raises(ArgumentError) as err:
+        RFMSummary(**ROWS, time_unit=bad)  # type: ignore[arg-type]
+    assert err.value.argument == "time_unit"
+
+
+@pytest.mark.parametrize("bad", ["eur", "EURO", "", 978])
+def test_currency_must_be_a_code(bad: object) -> None:
+    with pytest.raises(ArgumentError) as err:
+        RFMSummary(**ROWS, currency=bad)  # type: ignore[arg-type]
+    assert err.value.argument == "currency"
+
+
+def test_notes_are_kept_but_not_part_of_equality() -> None:
+    a = RFMSummary(**ROWS, notes=("dropped 1 row",))
+    b = RFMSummary(**ROWS)
+    assert a == b
+    assert a.notes == ("dropped 1 row",)
+    assert a.group().notes == ("dropped 1 row",)
+    with pytest.raises(ArgumentError):
+        RFMSummary(**ROWS, notes="one sentence")
+
+
+def test_duplicate_ids_named() -> None:
+    with pytest.raises(DataError) as err:
+        RFMSummary(customer_id=["a", "a"], frequency=[0, 0], recency=[0, 0], T=[5.0, 5.0])
+    assert err.value.rows == ("a",)
+    assert err.value.column == "customer_id"
+
+
+def test_a_14_day_summary_fits_with_bgnbd() -> None:
+    """summarize(freq_multiplier=14) labelled '14D', which BGNBD.fit refused; a fortnight is
+    '2W', and the fitted rates are the weekly ones times two (a BG/NBD property: lambda scales
+    with the unit, so alpha halves)."""
+    from relmark.clv import BGNBD
+
+    log = load_cdnow_sample_transactions()
+    log = log[log["date"] <= "1997-09-30"]
+    fortnights = summarize(log, freq_multiplier=14, observation_end="1997-09-30")
+    weeks = summarize(log, freq_multiplier=7, observation_end="1997-09-30")
+    assert fortnights.time_unit == "2W"
+    m14 = BGNBD.fit(fortnights)
+    m7 = BGNBD.fit(weeks)
+    assert m14.time_unit == "2W"
+    assert m14.params["alpha"] == pytest.approx(m7.params["alpha"] / 2, rel=1e-4)
+    assert m14.params["r"] == pytest.approx(m7.params["r"], rel=1e-4)
+    for unit in ("2.5D", "D"):
+        mult = TimeUnit.parse(unit).multiple
+        s = summarize(log, freq_multiplier=mult, observation_end="1997-09-30")
+        assert BGNBD.fit(s).time_unit == unit
+    hourly = summarize(log.head(50), time_unit="h", freq_multiplier=24)
+    assert hourly.time_unit == "D"
+
+
+def test_frame_ids_stay_text() -> None:
+    log = pd.DataFrame({"customer_id": ["007", "7"], "date": ["2024-01-01", "2024-01-02"]})
+    s = summarize(log)
+    assert s.customer_id.tolist() == ["007", "7"]
+    assert RFMSummary.from_frame(s.to_frame()).customer_id.tolist() == ["007", "7"]
+    assert np.all(s.T >= 0)
