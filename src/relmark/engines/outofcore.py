@@ -61,6 +61,7 @@ def score_parquet(
     discount_rate: float = 0.01,
     customer_id: str = "customer_id",
     batch_size: int = 1_000_000,
+    chunk_size: int = 250_000,
     progress: Callable[[int, int], None] | None = None,
 ) -> int:
     """Score every customer of a Parquet summary file in batches and write the scores.
@@ -85,7 +86,12 @@ def score_parquet(
     customer_id
         The id column of ``source`` (copied to the output).
     batch_size
-        Rows read, scored and written at a time (memory is proportional to it).
+        Rows read, scored and written at a time (memory is proportional to it); a multiple of
+        ``chunk_size``.
+    chunk_size
+        The chunk size of :func:`relmark.clv.score` within a batch. Expected purchases are
+        interpolated per chunk (to about 1e-14), so batches aligned on chunks give exactly the
+        scores of ``relmark.clv.score(..., chunk_size=chunk_size)`` on the whole file.
     progress
         Called after each batch with (customers done, customers in total); no output otherwise.
 
@@ -119,6 +125,12 @@ def score_parquet(
     model = _model(purchases, "purchases")
     spend_model = None if spend is None else _model(spend, "spend")
     batch_size = check_count(batch_size, "batch_size", minimum=1)
+    chunk_size = check_count(chunk_size, "chunk_size", minimum=1)
+    if batch_size % chunk_size:
+        raise ArgumentError(
+            f"must be a multiple of chunk_size {chunk_size}, got {batch_size}",
+            argument="batch_size",
+        )
     if progress is not None and not callable(progress):
         raise ArgumentError("must be a callable(done, total)", argument="progress")
     src, dst = os.fspath(source), os.fspath(destination)
@@ -139,6 +151,7 @@ def score_parquet(
         "periods": periods,
         "period_length": period_length,
         "discount_rate": discount_rate,
+        "chunk_size": chunk_size,
     }
     writer: pq.ParquetWriter | None = None
     done = 0
