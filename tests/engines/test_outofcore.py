@@ -67,7 +67,7 @@ def test_batches_equal_in_memory_scores(
 def test_models_as_json_text_and_files(
     fitted: tuple[Path, pd.DataFrame, BGNBD, GammaGamma], tmp_path: Path
 ) -> None:
-    path, frame, bg, _ = fitted
+    path, frame, _bg, _ = fitted
     pareto = ParetoNBD.fit(frame)
     (tmp_path / "model.json").write_text(pareto.to_json())
     want = score(pareto, None, frame["frequency"], frame["recency"], frame["T"], horizon=10)
@@ -115,7 +115,12 @@ def test_bad_input(fitted: tuple[Path, pd.DataFrame, BGNBD, GammaGamma], tmp_pat
         ({"destination": path}, "destination"),
         ({"progress": "yes"}, "progress"),
     ]:
-        call = {"source": path, "destination": out, "purchases": bg, "horizon": 1.0}
+        call: dict[str, object] = {
+            "source": path,
+            "destination": out,
+            "purchases": bg,
+            "horizon": 1.0,
+        }
         call.update(kwargs)
         with pytest.raises(ArgumentError) as aerr:
             score_parquet(**call)  # type: ignore[arg-type]
@@ -125,7 +130,7 @@ def test_bad_input(fitted: tuple[Path, pd.DataFrame, BGNBD, GammaGamma], tmp_pat
 def test_empty_file_gives_an_empty_result(
     fitted: tuple[Path, pd.DataFrame, BGNBD, GammaGamma], tmp_path: Path
 ) -> None:
-    path, frame, bg, _ = fitted
+    _path, frame, bg, _ = fitted
     frame.iloc[:0].to_parquet(tmp_path / "empty.parquet")
     assert score_parquet(tmp_path / "empty.parquet", tmp_path / "o.parquet", bg, horizon=1) == 0
     got = pd.read_parquet(tmp_path / "o.parquet")
