@@ -104,7 +104,7 @@ def test_bad_input(fitted: tuple[Path, pd.DataFrame, BGNBD, GammaGamma], tmp_pat
     (tmp_path / "junk.parquet").write_text("junk")
     with pytest.raises(DataError, match=r"junk\.parquet"):
         score_parquet(tmp_path / "junk.parquet", out, bg, horizon=1)
-    for kwargs, argument in [
+    cases: list[tuple[dict[str, object], str]] = [
         ({"purchases": 3}, "purchases"),
         ({"purchases": tmp_path / "missing.json"}, "purchases"),
         ({"horizon": -1}, "horizon"),
@@ -114,7 +114,8 @@ def test_bad_input(fitted: tuple[Path, pd.DataFrame, BGNBD, GammaGamma], tmp_pat
         ({"chunk_size": 0}, "chunk_size"),
         ({"destination": path}, "destination"),
         ({"progress": "yes"}, "progress"),
-    ]:
+    ]
+    for kwargs, argument in cases:
         call: dict[str, object] = {
             "source": path,
             "destination": out,
