@@ -38,7 +38,7 @@ typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
 
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest -n $(PYTEST_WORKERS) tests src/relmark notebooks --nbmake
+	$(BIN)/pytest -n $(PYTEST_WORKERS) tests src/relmark
 
 docs: $(VENV)/.installed-dev
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
