@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import csv
-import inspect
 import io
 import math
 import os
+import re
 import sys
 import tempfile
 import warnings
@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from relmark import __version__
-from relmark.errors import DataError, RelmarkError
+from relmark.errors import ArgumentError, DataError, RelmarkError
 
 if TYPE_CHECKING:
     from relmark.clv import CLVModel, GammaGamma
@@ -282,10 +282,11 @@ class LogOptions:
     customer: str
     date: str
     amount: str | None
+    currency: str | None
     end: str | None
     delimiter: str
     date_format: str | None
-    dayfirst: bool
+    dayfirst: bool | None
     date_unit: str | None
     timezone: str | None
     returns: str
@@ -312,6 +313,12 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
         help="transaction value column"
         + (f" (default: {amount})" if amount else " (optional: without it, no spend)"),
     )
+    cols.add_argument(
+        "--currency",
+        type=_text("--currency"),
+        default=None,
+        help="column of ISO 4217 currency codes (optional): the spend must be in one currency",
+    )
     read = p.add_argument_group("reading the file")
     read.add_argument(
         "--delimiter",
@@ -329,8 +336,19 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
     )
     dates.add_argument(
         "--dayfirst",
-        action="store_true",
-        help="read 01/02/2024 as 1 February (day first), not 2 January",
+        action="store_const",
+        const=True,
+        default=None,
+        help="read 01/02/2024 as 1 February (day first). Without --dayfirst, --monthfirst or "
+        "--date-format, the order is inferred from a day above 12, and a column where no date "
+        "settles it is refused",
+    )
+    dates.add_argument(
+        "--monthfirst",
+        dest="dayfirst",
+        action="store_const",
+        const=False,
+        help="read 01/02/2024 as 2 January (month first)",
     )
     dates.add_argument(
         "--date-unit",
@@ -363,7 +381,7 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
     read.add_argument(
         "--end",
         default=None,
-        help="end of observation, a date (ISO or in --date-format; default: the last date)",
+        help="end of observation, a date read like the log's dates (default: the last date)",
     )
 
 
@@ -373,6 +391,7 @@ def _log_options(args: argparse.Namespace) -> LogOptions:
         customer=args.customer,
         date=args.date,
         amount=args.amount,
+        currency=args.currency,
         end=args.end,
         delimiter=args.delimiter,
         date_format=args.date_format,
@@ -478,81 +497,24 @@ def _delimiter_hint(header: list[str], delimiter: str) -> str:
     return ""
 
 
-_OFFSET = r"(?:[zZ]|[+-]\d\d(?::?\d\d)?)$"
-"""A UTC offset at the end of a date text (``Z``, ``+01:00``, ``-0500``)."""
-_LOWEST, _HIGHEST = pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D")
-
-
-def _parse_text_dates(values: pd.Series, opts: LogOptions) -> pd.Series:
-    """Date texts as naive datetimes (NaT where unreadable): texts with a UTC offset are
-    instants, converted to ``--timezone`` (or UTC) local time; texts without one are already
-    local. Each text is tried in the inferred format, then ISO 8601, then on its own."""
-    aware = values.str.contains(_OFFSET, regex=True)
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    for mask, utc in ((~aware, False), (aware, True)):
-        todo = values[mask]
-        parsed = pd.Series(pd.NaT, index=todo.index, dtype="datetime64[ns]")
-        formats = [opts.date_format] if opts.date_format else [None, "ISO8601", "mixed"]
-        for fmt in formats:
-            left = todo[parsed.isna()]
-            if left.empty:
-                break
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # "could not infer format"
-                try:
-                    got = pd.to_datetime(
-                        left, format=fmt, dayfirst=opts.dayfirst, utc=utc, errors="coerce"
-                    )
-                except (TypeError, ValueError, OverflowError):
-                    continue
-            if utc:
-                got = got.dt.tz_convert(opts.timezone or "UTC").dt.tz_localize(None)
-            inside = got.notna() & (got >= _LOWEST) & (got <= _HIGHEST)
-            parsed.loc[got.index[inside.to_numpy()]] = got[inside].astype("datetime64[ns]")
-        out.loc[parsed.index] = parsed
-    return out
-
-
-def _parse_number_dates(numbers: pd.Series, unit: str, timezone: str | None) -> pd.Series:
-    """Dates written as numbers of ``unit`` as naive datetimes (NaT outside pandas' range)."""
-    if unit == "excel":
-        days = numbers
-        base = pd.Timestamp("1899-12-30")  # Excel's day 0 (its 1900 leap-year bug included)
-        limit = (_HIGHEST.value - base.value) / 86_400e9
-        low = (_LOWEST.value - base.value) / 86_400e9
-        ok = (days >= low) & (days <= limit)
-        out = pd.Series(pd.NaT, index=numbers.index, dtype="datetime64[ns]")
-        out[ok] = base + pd.to_timedelta(days[ok] * 86_400_000_000, unit="us")
-        return out
-    scale = 1.0 if unit == "s" else 1e-3
-    seconds = numbers * scale
-    ok = (seconds >= _LOWEST.timestamp()) & (seconds <= _HIGHEST.timestamp())
-    out = pd.Series(pd.NaT, index=numbers.index, dtype="datetime64[ns]")
-    stamps = pd.to_datetime((seconds[ok] * 1e6).round(), unit="us", utc=True)
-    if timezone is not None:
-        stamps = stamps.dt.tz_convert(timezone)
-    out[ok] = stamps.dt.tz_localize(None).astype("datetime64[ns]")
-    return out
-
-
 @dataclass(frozen=True)
-class _Transactions:
-    """A log checked by the command line: the frame for the library, notes to print."""
+class _Log:
+    """A transaction log as text, indexed by CSV line, with the file's own problems (rows with
+    the wrong number of fields, duplicate column names), reported with the data layer's."""
 
     frame: pd.DataFrame
-    notes: list[str]
+    problems: list[str]
 
 
-def _read_transactions(opts: LogOptions) -> _Transactions:
-    """Read and check a transaction log; every problem of the file in one error.
+def _read_transactions(opts: LogOptions) -> _Log:
+    """Read a transaction log as text (ids stay text: ``007`` and ``7`` are two customers).
 
-    Ids stay text; amounts become numbers; dates become naive datetimes (see
-    :func:`_parse_text_dates`). Rows are indexed by their CSV line, so that the library's own
-    errors name CSV lines too.
+    The file's problems are collected here; the values (ids, dates, amounts, currencies) are
+    checked by :mod:`relmark.data`, which reports every problem in one error naming the CSV
+    lines (the frame's index is :data:`LINE_INDEX`).
     """
-    path = opts.path
-    header, frame, problems = _read_table(path, opts.delimiter)
-    wanted = [c for c in (opts.customer, opts.date, opts.amount) if c is not None]
+    header, frame, problems = _read_table(opts.path, opts.delimiter)
+    wanted = [c for c in (opts.customer, opts.date, opts.amount, opts.currency) if c]
     missing = [c for c in wanted if c not in header]
     if missing:
         found = ", ".join(map(repr, header))
@@ -561,177 +523,118 @@ def _read_transactions(opts: LogOptions) -> _Transactions:
             f"missing column(s) {', '.join(map(repr, missing))} (found: {found})"
             + _delimiter_hint(header, opts.delimiter),
         )
-    if frame.empty and not missing:
+    elif frame.empty:
         problems.append("no transactions (only a header line)")
-    notes: list[str] = []
-    keep = pd.Series(True, index=frame.index)
-    if opts.customer in header and not frame.empty:
-        ids = frame[opts.customer].astype(str)
-        blank = ids.str.strip() == ""
-        if blank.any():
-            lines = ids.index[blank].tolist()
-            if opts.drop_missing_ids:
-                keep &= ~blank
-                notes.append(
-                    f"{len(lines):,} row(s) with a blank customer id dropped ({_lines(lines)})"
-                )
-            else:
-                problems.append(
-                    f"column {opts.customer!r}: blank customer ids on {_lines(lines)} "
-                    "(pass --drop-missing-ids to drop those rows)"
-                )
-    amounts = None
-    if opts.amount is not None and opts.amount in header and not frame.empty:
-        text = frame[opts.amount].astype(str).str.strip()
-        blank = text == ""
-        amounts = pd.to_numeric(text.where(~blank, None), errors="coerce").astype(np.float64)
-        if blank.any():
-            problems.append(
-                f"column {opts.amount!r}: missing amounts on {_lines(text.index[blank].tolist())}"
-            )
-        text_bad = ~blank & amounts.isna() & ~text.str.lower().isin(["nan", "-nan", "+nan"])
-        if text_bad.any():
-            comma = text[text_bad].str.fullmatch(r"-?\d+,\d+").any()
-            problems.append(
-                f"column {opts.amount!r}: not numbers: {_examples(text[text_bad])}"
-                + (f" ({int(text_bad.sum()):,} in all)" if text_bad.sum() > 3 else "")
-                + (" (decimal commas? write 10.5, not 10,5)" if comma else "")
-            )
-        infinite = ~blank & ~text_bad & ~np.isfinite(amounts)
-        if infinite.any():
-            problems.append(
-                f"column {opts.amount!r}: not finite (NaN, infinite or beyond 1.8e308): "
-                f"{_examples(text[infinite])}"
-            )
-        negative = amounts < 0
-        if negative.any():
-            lines = amounts.index[negative].tolist()
-            if opts.returns == "refuse":
-                problems.append(
-                    f"column {opts.amount!r}: negative amounts (returns) on {_lines(lines)} "
-                    "(pass --returns drop to leave them out or --returns net to subtract "
-                    "them from the customer's spend that day)"
-                )
-            elif opts.returns == "drop" and not _supports("returns"):
-                keep &= ~negative
-                notes.append(f"{len(lines):,} return(s) (negative amounts) dropped")
-        good = np.isfinite(amounts)
-        if good.any() and not math.isfinite(float(amounts[good].abs().sum())):
-            problems.append(
-                f"column {opts.amount!r}: amounts too large to add up (their total "
-                f"overflows), such as {_examples(text[amounts.abs() > 1e300])}"
-            )
-    dates = None
-    if opts.date in header and not frame.empty:
-        text = frame[opts.date].astype(str).str.strip()
-        blank = text == ""
-        if blank.any():
-            problems.append(
-                f"column {opts.date!r}: missing dates on {_lines(text.index[blank].tolist())}"
-            )
-        numbers = pd.to_numeric(text.where(~blank, None), errors="coerce")
-        numeric = numbers.notna() & ~blank
-        if opts.date_unit is not None:
-            if (~numeric & ~blank).any():
-                problems.append(
-                    f"column {opts.date!r}: not numbers of {DATE_UNITS[opts.date_unit]} "
-                    f"(--date-unit {opts.date_unit}): {_examples(text[~numeric & ~blank])}"
-                )
-            dates = _parse_number_dates(numbers.where(numeric), opts.date_unit, opts.timezone)
-            unread = numeric & dates.isna()
-            if unread.any():
-                problems.append(
-                    f"column {opts.date!r}: outside the dates pandas can hold ({_LOWEST.date()} "
-                    f"to {_HIGHEST.date()}) as {DATE_UNITS[opts.date_unit]}: "
-                    f"{_examples(text[unread])}"
-                )
-        else:
-            if opts.date_format is None and numeric.any():
-                problems.append(
-                    f"column {opts.date!r}: dates written as numbers, such as "
-                    f"{_examples(text[numeric])}: pass --date-unit "
-                    f"({', '.join(DATE_UNITS)}) to say what they count, or --date-format "
-                    "(e.g. %Y%m%d)"
-                )
-            readable = ~blank & (~numeric if opts.date_format is None else True)
-            dates = _parse_text_dates(text[readable], opts).reindex(text.index)
-            unread = readable & dates.isna()
-            if unread.any():
-                hint = (
-                    f" (expected format {opts.date_format!r})"
-                    if opts.date_format
-                    else " (pass --date-format, e.g. %d/%m/%Y)"
-                )
-                problems.append(
-                    f"column {opts.date!r}: unreadable dates (or outside {_LOWEST.date()} to "
-                    f"{_HIGHEST.date()}): {_examples(text[unread])}"
-                    + (f" ({int(unread.sum()):,} in all)" if unread.sum() > 3 else "")
-                    + hint
-                )
-    if problems:
-        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        raise RelmarkError(f"{path}: {count}: " + "; ".join(problems))
-    out = pd.DataFrame(index=frame.index)
-    out[opts.customer] = frame[opts.customer].astype(str)
-    out[opts.date] = dates
-    if opts.amount is not None:
-        out[opts.amount] = amounts
-    out = out[keep]
-    if out.empty:
-        raise RelmarkError(f"{path}: no transactions left after dropping rows ({'; '.join(notes)})")
-    return _Transactions(out, notes)
+    if missing or frame.empty:
+        raise _problems(opts.path, problems)
+    return _Log(frame, problems)
 
 
-def _supports(option: str) -> bool:
-    """Whether :func:`relmark.data.summarize` has the keyword ``option`` (the data layer's
-    options arrive one by one; the command line uses each as soon as it is there)."""
-    from relmark.data import summarize
-
-    return option in inspect.signature(summarize).parameters
-
-
-def _log_error(exc: DataError, opts: LogOptions) -> RelmarkError:
-    """A library error about the log, its rows named as the CSV lines they are."""
-    text = str(exc)
-    if exc.column in (opts.customer, opts.date, opts.amount) and exc.rows:
-        text = text.replace("[first offending rows: ", "[CSV lines: ")
-    return RelmarkError(f"{opts.path}: {text}")
+def _problems(path: Path, problems: Sequence[str]) -> RelmarkError:
+    """One error for every problem of a file."""
+    if len(problems) == 1:
+        return RelmarkError(f"{path}: {problems[0]}")
+    return RelmarkError(f"{path}: {len(problems)} problems: " + "; ".join(problems))
 
 
-def _end(opts: LogOptions) -> pd.Timestamp | None:
-    """``--end`` as a naive date (ISO or in ``--date-format``), or None."""
-    if opts.end is None:
-        return None
-    for fmt in [None, opts.date_format] if opts.date_format else [None]:
+FLAGS = {
+    "customer_id": "--customer",
+    "datetime": "--date",
+    "monetary_value": "--amount",
+    "currency": "--currency",
+    "observation_end": "--end",
+    "calibration_end": "--calibration-end",
+    "date_format": "--date-format",
+    "dayfirst": "--dayfirst",
+    "date_unit": "--date-unit",
+    "timezone": "--timezone",
+    "returns": "--returns",
+    "missing_ids": "--drop-missing-ids",
+    "time_unit": "--unit",
+    "freq_multiplier": "--multiplier",
+}
+"""The command-line option of each keyword of :mod:`relmark.data` (errors name the option)."""
+
+
+def _library_options(opts: LogOptions) -> dict[str, Any]:
+    """The keywords of :func:`relmark.data.summarize` for the log options."""
+    return {
+        "customer_id": opts.customer,
+        "datetime": opts.date,
+        "monetary_value": opts.amount,
+        "currency": opts.currency,
+        "date_format": opts.date_format,
+        "dayfirst": opts.dayfirst,
+        "date_unit": opts.date_unit,
+        "timezone": opts.timezone,
+        "returns": opts.returns,
+        "missing_ids": "drop" if opts.drop_missing_ids else "refuse",
+    }
+
+
+R = TypeVar("R")
+
+_ISO_DATE = re.compile(
+    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _option_date(text: str | None) -> object:
+    """A date option (``--end``, ``--calibration-end``): an ISO date (``2024-12-31``) whatever
+    the log's format, else the text, which the data layer reads like the log's dates."""
+    if text is not None and _ISO_DATE.fullmatch(text.strip()):
         try:
-            ts = pd.to_datetime(opts.end, format=fmt)
-        except (TypeError, ValueError, OverflowError):
-            continue
-        if ts.tzinfo is not None:
-            ts = ts.tz_convert(opts.timezone or "UTC").tz_localize(None)
-        if not _LOWEST <= ts <= _HIGHEST:
-            break
-        return ts
-    raise RelmarkError(
-        f"--end: cannot read {opts.end!r} as a date (ISO such as 2024-12-31, or in the "
-        "--date-format)"
-    )
+            return pd.Timestamp(text.strip())
+        except (ValueError, OverflowError):
+            return text
+    return text
+
+
+def _through_data_layer(func: Callable[..., R], log: _Log, opts: LogOptions, **keywords: Any) -> R:
+    """``func(log, **options)`` with its errors as the command line's: an argument error
+    names the option, a data error is reported with the file's own problems, in one line."""
+    try:
+        result = func(log.frame, **_library_options(opts), **keywords)
+    except ArgumentError as exc:
+        flag = FLAGS.get(exc.argument or "", exc.argument)
+        message = str(exc).removeprefix(f"argument {exc.argument!r}: ")
+        raise RelmarkError(f"{flag}: {_in_cli_words(message)}") from None
+    except DataError as exc:
+        raise _problems(opts.path, [*log.problems, _in_cli_words(str(exc))]) from None
+    except RelmarkError as exc:  # a currency error
+        raise RelmarkError(f"{opts.path}: {_in_cli_words(str(exc))}") from None
+    if log.problems:
+        raise _problems(opts.path, log.problems)
+    return result
+
+
+_KEYWORD = re.compile(r"\b(" + "|".join(FLAGS) + r")=('?)([\w%/-]*)\2")
+
+
+def _in_cli_words(text: str) -> str:
+    """The data layer's advice in the command line's words: ``date_unit='excel'`` is
+    ``--date-unit excel``, ``missing_ids='drop'`` is ``--drop-missing-ids``, rows indexed by
+    CSV line are ``CSV lines``."""
+
+    def flag(match: re.Match[str]) -> str:
+        keyword, value = match[1], match[3]
+        if keyword == "missing_ids":
+            return "--drop-missing-ids"
+        if keyword == "dayfirst":
+            return {"True": "--dayfirst", "False": "--monthfirst"}.get(value, "--dayfirst")
+        return f"{FLAGS[keyword]} {value}".rstrip()
+
+    text = _KEYWORD.sub(flag, text)
+    for keyword in ("calibration_end", "observation_end"):
+        text = re.sub(rf"\b{keyword}\b", FLAGS[keyword], text)
+    if "(CSV lines " in text:  # each problem names its lines: the summary of them is noise
+        text = re.sub(r" \[first offending rows: [^\]]*\]$", "", text)
+    return text.replace(" (rows are CSV line numbers) [first offending rows: ", " [CSV lines: ")
 
 
 def _print_notes(notes: Sequence[str]) -> None:
     for note in notes:
-        print(f"note: {note}")
-
-
-def _library_options(opts: LogOptions) -> dict[str, Any]:
-    """Keywords of the data layer for the options it handles itself."""
-    kwargs: dict[str, Any] = {}
-    if opts.returns != "refuse":
-        if _supports("returns"):
-            kwargs["returns"] = opts.returns
-        elif opts.returns == "net":
-            raise RelmarkError("--returns net: this relmark.data cannot net returns")
-    return kwargs
+        print(f"note: {_in_cli_words(note)}")
 
 
 # ---------------------------------------------------------------------------- summarize
@@ -765,31 +668,28 @@ def _run_summarize(args: argparse.Namespace) -> int:
 
     opts = _log_options(args)
     _check_paths(opts, args.output)
-    end = _end(opts)
     log = _read_transactions(opts)
-    try:
-        summary = summarize(
-            log.frame,
-            customer_id=opts.customer,
-            datetime=opts.date,
-            monetary_value=opts.amount,
-            time_unit=args.unit,
-            freq_multiplier=args.multiplier,
-            observation_end=end,
-            **_library_options(opts),
-        )
-    except DataError as exc:
-        raise _log_error(exc, opts) from None
-    _write_csv(summary.to_frame().assign(time_unit=summary.time_unit), args.output)
-    _print_notes([*log.notes, *getattr(summary, "notes", ())])
+    summary = _through_data_layer(
+        summarize,
+        log,
+        opts,
+        time_unit=args.unit,
+        freq_multiplier=args.multiplier,
+        observation_end=_option_date(opts.end),
+    )
+    frame = summary.to_frame().assign(time_unit=summary.time_unit)
+    if summary.currency is not None:
+        frame = frame.assign(currency=summary.currency)
+    _write_csv(frame, args.output)
+    _print_notes(summary.notes)
+    money = f", spend in {summary.currency}" if summary.currency else ""
     print(
         f"{len(summary):,} customers summarised (time unit {summary.time_unit}, "
-        f"written in the time_unit column) -> {args.output}"
+        f"written in the time_unit column{money}) -> {args.output}"
     )
     return 0
 
 
-# ---------------------------------------------------------------------------- fit / score
 def _read_summary(path: Path, unit: str | None) -> RFMSummary:
     """A summary CSV, its numbers checked (every problem in one error, with CSV lines) and its
     time unit from ``--unit`` or the file's ``time_unit`` column."""
@@ -1104,31 +1004,27 @@ def _add_view(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _run_view(args: argparse.Namespace) -> int:
+    from relmark.data import summarize
+
     opts = _log_options(args)
     _check_paths(opts, args.output)
-    end = _end(opts)
     log = _read_transactions(opts)
+    summary = _through_data_layer(
+        summarize,
+        log,
+        opts,
+        time_unit="D",
+        freq_multiplier=7,
+        observation_end=_option_date(opts.end),
+    )
     from relmark.view import propose_actions, relationship_view  # (after the checks: slow)
 
-    if opts.returns == "net":
-        raise RelmarkError("--returns net: the relationship view cannot net returns yet")
-    try:
-        view = relationship_view(
-            log.frame,
-            customer_id=opts.customer,
-            datetime=opts.date,
-            monetary_value=opts.amount or "amount",
-            observation_end=end,
-            n_draws=100,
-            rng=0,
-        )
-    except DataError as exc:
-        raise _log_error(exc, opts) from None
+    view = relationship_view(summary, n_draws=100, rng=0)
     table = view.table
     if args.margin is not None:
         table = table.join(propose_actions(view, unit_margin=args.margin))
     _write_csv(table, args.output)
-    _print_notes(log.notes)
+    _print_notes(summary.notes)
     for column, why in view.notes.items():
         print(f"note: {column}: {why}")
     print(f"{len(table):,} customers -> {args.output}")
@@ -1184,33 +1080,23 @@ def _run_diagnostics(args: argparse.Namespace) -> int:
 
     opts = _log_options(args)
     _check_paths(opts, args.output)
-    end = _end(opts)
-    cal_end = _end(LogOptions(**{**opts.__dict__, "end": args.calibration_end}))
-    if cal_end is None:  # pragma: no cover - (required)
-        raise RelmarkError("--calibration-end is required")
-    if end is not None and end <= cal_end:
-        raise RelmarkError(f"--end {opts.end} must be after --calibration-end {cal_end.date()}")
     log = _read_transactions(opts)
-    try:
-        summary = calibration_holdout(
-            log.frame,
-            calibration_end=cal_end,
-            observation_end=end,
-            customer_id=opts.customer,
-            datetime=opts.date,
-            monetary_value=opts.amount,
-            time_unit=args.unit,
-            freq_multiplier=args.multiplier,
-        )
-    except DataError as exc:
-        raise _log_error(exc, opts) from None
+    summary = _through_data_layer(
+        calibration_holdout,
+        log,
+        opts,
+        calibration_end=_option_date(args.calibration_end),
+        observation_end=_option_date(opts.end),
+        time_unit=args.unit,
+        freq_multiplier=args.multiplier,
+    )
     models = {
         get_model(name).name: _converged(get_model(name).fit(summary), args.allow_unconverged)
         for name in dict.fromkeys(args.model)
     }
     table = calibration_holdout_table(models, summary, max_frequency=args.max_frequency)
     _write_csv(table, args.output)
-    _print_notes(log.notes)
+    _print_notes(summary.notes)
     duration = float(np.asarray(summary.duration_holdout)[0])
     print(
         f"{len(summary):,} customers; holdout of {duration:g} {summary.time_unit}: mean repeat "

@@ -208,7 +208,7 @@ def test_flags_are_named_in_errors(tmp_path: Path, capsys: pytest.CaptureFixture
     src = tmp_path / "orders.csv"
     pd.DataFrame({"customer_id": [1, 2], "date": ["2024-01-01", "2024-01-05"]}).to_csv(src)
     assert main(["summarize", str(src), "--end", "soon", "-o", str(tmp_path / "s.csv")]) == 2
-    assert "--end: cannot read 'soon' as a date" in _error(capsys)
+    assert "--end: unparseable dates such as ['soon']" in _error(capsys)
     line = _usage_error(["summarize", str(src), "--multiplier", "0", "-o", "s.csv"], capsys)
     assert "--multiplier" in line
 
