@@ -231,14 +231,22 @@ def _columns(table: Any, opts: LogOptions) -> dict[str, Any]:
     return out
 
 
-def _series(raw: Any, n: int | None = None) -> pd.Series:
-    """A column as a pandas Series indexed by position."""
+def _series(raw: Any, column: str, n: int | None = None) -> pd.Series:
+    """A column as a pandas Series indexed by position (categories as their values)."""
     if isinstance(raw, pd.Series):
-        return raw.reset_index(drop=True)
-    values = np.asarray(raw) if not isinstance(raw, list | tuple) else raw
-    s = pd.Series(values)
+        s = raw.reset_index(drop=True)
+    else:
+        try:
+            values = np.asarray(raw) if not isinstance(raw, list | tuple) else raw
+            s = pd.Series(values)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"not a column of values ({exc})", column=column) from None
+    if s.ndim != 1 or (isinstance(raw, np.ndarray) and raw.ndim != 1):
+        raise DataError("must be one-dimensional", column=column)
     if n is not None and len(s) != n:
-        raise DataError(f"has {len(s)} values for {n} transactions")
+        raise DataError(f"has {len(s)} values for {n} transactions", column=column)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object).where(s.notna(), None)
     return s
 
 
@@ -671,7 +679,7 @@ def read_log(
     n = len(labels)
     if n == 0:
         raise DataError("the transaction log is empty")
-    ids, missing_id = _read_ids(_series(raw_ids), opts.customer_id, report)
+    ids, missing_id = _read_ids(_series(raw_ids, opts.customer_id), opts.customer_id, report)
     keep = np.ones(n, dtype=bool)
     notes: list[str] = []
     if opts.missing_ids == "drop":
@@ -691,7 +699,10 @@ def read_log(
     purchase: npt.NDArray[np.bool_] | None = None
     if opts.monetary_value is not None:
         amounts = _read_amounts(
-            _series(cols["monetary_value"], n), keep, opts.monetary_value, report
+            _series(cols["monetary_value"], opts.monetary_value, n),
+            keep,
+            opts.monetary_value,
+            report,
         )
         negative = keep & (amounts < 0)
         if opts.returns == "refuse":
@@ -710,11 +721,15 @@ def read_log(
             keep &= ~negative
         else:
             purchase = ~negative
-    dates, date_ok = _read_dates(_series(cols["datetime"], n), keep, opts.datetime, opts, report)
+    dates, date_ok = _read_dates(
+        _series(cols["datetime"], opts.datetime, n), keep, opts.datetime, opts, report
+    )
     currency: str | None = None
     mixed: str | None = None
     if opts.currency is not None:
-        currency, mixed = _read_currency(_series(cols["currency"], n), keep, opts.currency, report)
+        currency, mixed = _read_currency(
+            _series(cols["currency"], opts.currency, n), keep, opts.currency, report
+        )
     if not keep.any():
         report.add(None, "no transactions left after dropping (see the notes)", None)
     amount_ok = np.ones(n, dtype=bool) if amounts is None else np.isfinite(amounts)

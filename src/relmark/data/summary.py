@@ -18,7 +18,7 @@ die" models with lifetimes' names, so that a lifetimes user's summary frame work
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +37,17 @@ _OPTIONAL = (
     "monetary_value_holdout",
     "duration_holdout",
 )
+
+
+def _strictly_increasing(ids: npt.NDArray[Any]) -> bool:
+    """Whether the ids are sorted without repeats (one vectorised comparison, 10 ms for a
+    million text ids, against 300 ms for hashing them)."""
+    if ids.shape[0] < 2:
+        return True
+    try:
+        return bool(np.all(ids[1:] > ids[:-1]))
+    except TypeError:  # ids of types that do not compare (e.g. text and numbers)
+        return False
 
 
 class RFMSummary:
@@ -147,14 +158,15 @@ class RFMSummary:
         ids = np.asarray(customer_id)
         if ids.ndim != 1:
             raise DataError("customer ids must be one-dimensional", column="customer_id")
-        labels = ids.tolist()
+        labels = cast(Sequence[object], ids)  # indexed only to name offending customers
         x, tx, t = check_rfm(frequency, recency, T, labels=labels)
         if ids.shape[0] != x.shape[0]:
             raise DataError(f"{ids.shape[0]} ids for {x.shape[0]} customers", column="customer_id")
-        index = pd.Index(ids)
-        if not index.is_unique:
-            dup = index[index.duplicated()].unique().tolist()
-            raise DataError("duplicate customer ids", column="customer_id", rows=dup)
+        if not _strictly_increasing(ids):  # sorted ids (summarize, to_frame) are unique
+            index = pd.Index(ids)
+            if not index.is_unique:
+                dup = index[index.duplicated()].unique().tolist()
+                raise DataError("duplicate customer ids", column="customer_id", rows=dup)
         values: dict[str, FloatArray | None] = {"frequency": x, "recency": tx, "T": t}
         for name in _OPTIONAL:
             given = raw[name]
