@@ -13,14 +13,15 @@
 #
 # Write each function, then run the cell below it: the checker compares your function with
 # relmark's reference on several inputs and says what is wrong (which input, expected vs got, a
-# hint). Replace `raise NotImplementedError` by your code.
+# hint for the kind of mistake, and the scale the answer should have). Replace
+# `raise NotImplementedError` by your code.
 
 # %%
 import numpy as np
 from scipy.special import betaln, gammaln  # noqa: F401  (you will need them)
 
 from relmark.teaching import (
-    check_bgnbd_loglik,
+    check_bgnbd_log_likelihood,
     check_cronbach_alpha,
     check_nps,
     check_nps_interval,
@@ -37,11 +38,11 @@ from relmark.teaching import (
 
 
 # %%
-def bgnbd_loglik(r, alpha, a, b, x, t_x, T):
+def bgnbd_log_likelihood(r, alpha, a, b, x, t_x, T):
     raise NotImplementedError
 
 
-print(check_bgnbd_loglik(bgnbd_loglik))
+print(check_bgnbd_log_likelihood(bgnbd_log_likelihood))
 
 
 # %% [markdown]
@@ -84,6 +85,9 @@ print(check_cronbach_alpha(cronbach_alpha))
 
 # %% [markdown]
 # ## 5. NPS and its 95% interval (30 min)
+#
+# The Wald interval is NPS $\pm z \cdot se$; use the textbook $z = 1.96$ (the exact 97.5%
+# normal quantile, `scipy.stats.norm.ppf(0.975)` = 1.959964, is accepted too).
 
 
 # %%

@@ -1,14 +1,20 @@
 """Every checker passes the reference solution and fails typical wrong answers, with a message
-that names the failing case."""
+that names the failing case, the kind of mistake and its own hint, and the expected scale."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pytest
+from scipy.special import betaln, gammaln
 
 from relmark.teaching import (
     EXERCISES,
-    check_bgnbd_loglik,
+    CheckResult,
+    check_bgnbd_log_likelihood,
     check_cronbach_alpha,
     check_nps,
     check_nps_interval,
@@ -24,44 +30,305 @@ def test_reference_solutions_pass(name: str) -> None:
     checker = EXERCISES[name][0]
     result = checker(getattr(sol, name))
     assert result.passed, str(result)
+    assert result.mistake is None
 
 
-def test_typical_mistakes_fail_with_a_useful_message() -> None:
-    # forgetting that x = 0 has no dropout term
-    def naive_ll(r, alpha, a, b, x, t_x, T):
-        from scipy.special import betaln, gammaln
+def test_the_textbook_z_is_accepted_where_the_exercise_says_so() -> None:
+    """The NPS exercise says z = 1.96: it passes, and so does the exact 1.959964 (1.96 failed
+    at rtol 1e-6 before). Another z (1.95) is still wrong."""
+    assert check_nps_interval(sol.nps_interval_textbook)
+    assert check_nps_interval(sol.nps_interval)
+    result = check_nps_interval(lambda s: sol.nps_interval(s, z=1.95))
+    assert not result
+    assert "z = 1.96" in result.message
 
-        base = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
-        alive = np.exp(betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T))
-        dead = np.exp(betaln(a + 1, b + x - 1) - betaln(a, b) - (r + x) * np.log(alpha + t_x))
-        return base + np.log(alive + dead)
 
-    r = check_bgnbd_loglik(naive_ll)
-    assert not r.passed
-    assert "case 1" in r.message
-    assert "x > 0" in r.message
-    assert not check_p_alive(lambda r, al, a, b, x, tx, T: 0.5)
-    # population variance instead of sample variance
-    assert not check_cronbach_alpha(
-        lambda x: (
-            x.shape[1] / (x.shape[1] - 1) * (1 - x.var(axis=0).sum() / x.sum(axis=1).var(ddof=1))
-        )
-    )
-    # promoters 8-10 instead of 9-10
-    wrong_nps = check_nps(
-        lambda s: 100 * (np.mean(np.asarray(s) >= 8) - np.mean(np.asarray(s) <= 6))
-    )
-    assert not wrong_nps
-    assert "expected" in wrong_nps.message
-    assert "promoters answer 9 or 10" in wrong_nps.message
-    assert not check_nps_interval(lambda s: (0.0, 0.0))
-    # rows normalised by the grand total
-    assert not check_transition_matrix(lambda p, k: sol.transition_matrix(p, k) / k)
-    assert not check_referral_breakeven(lambda m, r, i, d: r)
+# ---------------------------------------------------------------------- wrong answers, by kind
+def _naive_ll(r: float, alpha: float, a: float, b: float, x: int, t_x: float, T: float) -> float:
+    """The dropout term also at x = 0 (the classic slip)."""
+    base = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    alive = np.exp(betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T))
+    dead = np.exp(betaln(a + 1, b + x - 1) - betaln(a, b) - (r + x) * np.log(alpha + t_x))
+    return float(base + np.log(alive + dead))
+
+
+def _ll_no_dropout(
+    r: float, alpha: float, a: float, b: float, x: int, t_x: float, T: float
+) -> float:
+    base = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
+    return float(base + betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T))
+
+
+def _p_alive_upside_down(
+    r: float, alpha: float, a: float, b: float, x: int, t_x: float, T: float
+) -> float:
+    if x == 0:
+        return 1.0
+    return float(1.0 / (1.0 + a / (b + x - 1) * ((alpha + t_x) / (alpha + T)) ** (r + x)))
+
+
+def _p_alive_no_x0_case(
+    r: float, alpha: float, a: float, b: float, x: int, t_x: float, T: float
+) -> float:
+    return float(1.0 / (1.0 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)))
+
+
+def _counts(panel: Any, k: int) -> np.ndarray:
+    p = np.asarray(panel)
+    c = np.zeros((k, k))
+    np.add.at(c, (p[:, :-1].ravel(), p[:, 1:].ravel()), 1.0)
+    return c
+
+
+def _alpha(x: np.ndarray, item_ddof: int, total_ddof: int, factor: bool = True) -> float:
+    k = x.shape[1]
+    ratio = x.var(axis=0, ddof=item_ddof).sum() / x.sum(axis=1).var(ddof=total_ddof)
+    return float((k / (k - 1) if factor else 1.0) * (1 - ratio))
+
+
+def _nps_cut(promoter: int, detractor: int) -> Callable[[Any], float]:
+    def student(scores: Any) -> float:
+        s = np.asarray(scores)
+        return float(100 * (np.mean(s >= promoter) - np.mean(s <= detractor)))
+
+    return student
+
+
+def _wald(
+    z: float, *, variance: str = "right", ddof: int = 0, clip: bool = True
+) -> Callable[[Any], tuple[float, float]]:
+    def student(scores: Any) -> tuple[float, float]:
+        s = np.asarray(scores)
+        pp, pd_ = float(np.mean(s >= 9)), float(np.mean(s <= 6))
+        var = pp + pd_ - (pp - pd_) ** 2 if variance == "right" else pp * (1 - pp) + pd_ * (1 - pd_)
+        se = 100 * math.sqrt(var / (s.size - ddof))
+        score = 100 * (pp - pd_)
+        low, high = score - z * se, score + z * se
+        return (max(low, -100), min(high, 100)) if clip else (low, high)
+
+    return student
+
+
+def _score_and_se(scores: Any) -> tuple[float, float]:
+    s = np.asarray(scores)
+    pp, pd_ = float(np.mean(s >= 9)), float(np.mean(s <= 6))
+    return 100 * (pp - pd_), 100 * math.sqrt((pp + pd_ - (pp - pd_) ** 2) / s.size)
+
+
+WRONG: list[tuple[Callable[[Callable[..., Any]], CheckResult], Callable[..., Any], str, str]] = [
+    # (checker, wrong answer, the mistake it must be recognised as, a phrase of its hint)
+    (
+        check_bgnbd_log_likelihood,
+        lambda *a: math.exp(sol.bgnbd_log_likelihood(*a)),
+        "the likelihood instead of its log",
+        "return log L",
+    ),
+    (
+        check_bgnbd_log_likelihood,
+        lambda *a: -sol.bgnbd_log_likelihood(*a),
+        "a sign error",
+        "negative log-likelihood",
+    ),
+    (
+        check_bgnbd_log_likelihood,
+        lambda *a: sol.bgnbd_log_likelihood(*a) / math.log(10),
+        "log base 10 instead of the natural log",
+        "natural log",
+    ),
+    (check_bgnbd_log_likelihood, _naive_ll, "a dropout term at x = 0", "x > 0"),
+    (check_bgnbd_log_likelihood, _ll_no_dropout, "the dropout term missing", "dropped out"),
+    (
+        check_p_alive,
+        lambda *a: 1 - sol.p_alive(*a),
+        "P(dropped out) instead of P(alive)",
+        "1 - P(alive)",
+    ),
+    (
+        check_p_alive,
+        lambda *a: 100 * sol.p_alive(*a),
+        "a percent instead of a share",
+        "not a percent",
+    ),
+    (check_p_alive, _p_alive_upside_down, "a sign error in the exponent", "^(r+x)"),
+    (check_p_alive, _p_alive_no_x0_case, "the x > 0 formula used at x = 0", "exactly 1"),
+    (
+        check_transition_matrix,
+        lambda p, k: sol.transition_matrix(p, k).T,
+        "the matrix transposed",
+        "moved from",
+    ),
+    (
+        check_transition_matrix,
+        lambda p, k: _counts(p, k) / _counts(p, k).sum(),
+        "counts divided by the grand total",
+        "each row must sum to 1",
+    ),
+    (
+        check_transition_matrix,
+        lambda p, k: _counts(p, k) / _counts(p, k).sum(axis=0, keepdims=True),
+        "columns normalised instead of rows",
+        "row totals",
+    ),
+    (
+        check_transition_matrix,
+        lambda p, k: 100 * sol.transition_matrix(p, k),
+        "percents instead of shares",
+        "shares between 0 and 1",
+    ),
+    (
+        check_cronbach_alpha,
+        lambda x: _alpha(x, 0, 1),
+        "mixed variance definitions",
+        "population variances (ddof=0",
+    ),
+    (
+        check_cronbach_alpha,
+        lambda x: _alpha(x, 1, 0),
+        "mixed variance definitions",
+        "sample variances (ddof=1)",
+    ),
+    (
+        check_cronbach_alpha,
+        lambda x: _alpha(x, 1, 1, factor=False),
+        "the factor k/(k-1) missing",
+        "k/(k-1)",
+    ),
+    (
+        check_cronbach_alpha,
+        lambda x: _alpha(np.asarray(x).T, 1, 1),
+        "respondents taken for items",
+        "columns",
+    ),
+    (
+        check_cronbach_alpha,
+        lambda x: 100 * sol.cronbach_alpha(x),
+        "a percent instead of a share",
+        "not a percent",
+    ),
+    (check_nps, lambda s: sol.nps(s) / 100, "share instead of percent", "-100..100"),
+    (check_nps, lambda s: -sol.nps(s), "a sign error", "promoters minus detractors"),
+    (check_nps, _nps_cut(8, 6), "8 counted as a promoter", "9 or 10 only"),
+    (check_nps, _nps_cut(9, 7), "7 counted as a detractor", "0 to 6"),
+    (check_nps, _nps_cut(9, 5), "6 left out of the detractors", "6 included"),
+    (
+        check_nps_interval,
+        lambda s: tuple(v / 100 for v in sol.nps_interval_textbook(s)),
+        "share instead of percent",
+        "multiply",
+    ),
+    (
+        check_nps_interval,
+        lambda s: tuple(v / 100 for v in sol.nps_interval(s)),
+        "share instead of percent",
+        "multiply",
+    ),
+    (
+        check_nps_interval,
+        _wald(1.96, variance="independent"),
+        "the wrong variance: promoters and detractors treated as independent",
+        "not independent",
+    ),
+    (
+        check_nps_interval,
+        _wald(1.959963984540054, ddof=1),
+        "the wrong variance: n - 1 instead of n",
+        "not n - 1",
+    ),
+    (check_nps_interval, _wald(1.6448536269514722), "the 90% interval", "z = 1.645"),
+    (check_nps_interval, _wald(2.5758293035489004), "the 99% interval", "z = 2.576"),
+    (
+        check_nps_interval,
+        lambda s: sol.nps_interval(s)[::-1],
+        "(high, low) instead of (low, high)",
+        "lower bound first",
+    ),
+    (
+        check_nps_interval,
+        _wald(1.96, clip=False),
+        "the interval not clipped to the scale",
+        "clip the bounds",
+    ),
+    (
+        check_nps_interval,
+        _score_and_se,
+        "(score, standard error) instead of (low, high)",
+        "return the interval",
+    ),
+    (check_referral_breakeven, lambda m, r, i, d: r, "the retention unchanged", "above r"),
+    (
+        check_referral_breakeven,
+        lambda m, r, i, d: 1 + i - (1 + i - r) * m / (m - d),
+        "the margin ratio upside down",
+        "(m-d)/m",
+    ),
+    (
+        check_referral_breakeven,
+        lambda m, r, i, d: 1 + i + (1 + i - r) * (m - d) / m,
+        "a sign error",
+        "subtracted",
+    ),
+    (
+        check_referral_breakeven,
+        lambda m, r, i, d: 1 - (1 - r) * (m - d) / m,
+        "the discount rate left out",
+        "keep the discount rate",
+    ),
+    (
+        check_referral_breakeven,
+        lambda m, r, i, d: 100 * sol.referral_breakeven(m, r, i, d),
+        "a percent instead of a share",
+        "share between 0 and 1",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("checker", "student", "kind", "phrase"),
+    WRONG,
+    ids=[f"{c.__name__}: {k}" for c, _, k, _ in WRONG],
+)
+def test_each_kind_of_wrong_answer_gets_its_own_hint(
+    checker: Callable[[Callable[..., Any]], CheckResult],
+    student: Callable[..., Any],
+    kind: str,
+    phrase: str,
+) -> None:
+    result = checker(student)
+    assert not result.passed
+    assert result.mistake == kind, result.message
+    assert f"This looks like {kind}" in result.message
+    assert phrase in result.message
+    assert "Expected scale:" in result.message
+    assert "expected" in result.message and "got" in result.message
+
+
+def test_each_checker_says_the_expected_scale() -> None:
+    scales = {
+        check_bgnbd_log_likelihood: "a negative number",
+        check_p_alive: "between 0 and 1",
+        check_transition_matrix: "summing to 1",
+        check_cronbach_alpha: "at most 1",
+        check_nps: "between -100 and 100",
+        check_nps_interval: "between -100 and 100",
+        check_referral_breakeven: "between the current retention r and 1",
+    }
+    assert set(scales) == {c for c, *_ in EXERCISES.values()}
+    for checker, scale in scales.items():
+        result = checker(lambda *args: 12345.0)  # not a known mistake: the general hint
+        assert not result.passed
+        assert result.mistake in (None, "wrong shape"), result.message
+        assert f"Expected scale: {scale}" in result.message or scale in result.message
+
+
+def test_an_unknown_mistake_gets_the_general_hint() -> None:
+    result = check_nps(lambda s: 42.0)
+    assert not result.passed and result.mistake is None
+    assert "case 1" in result.message
+    assert "Hint: promoters answer 9 or 10" in result.message
 
 
 def test_a_crashing_function_is_a_result_not_a_crash() -> None:
-    def broken(scores):
+    def broken(scores: Any) -> float:
         raise NotImplementedError("write me")
 
     r = check_nps(broken)
@@ -74,3 +341,12 @@ def test_answers_that_are_not_numbers_are_reported_not_crashed_on() -> None:
         result = check_nps(lambda scores, wrong=wrong: wrong)
         assert not result.passed
         assert "expected numbers" in result.message
+        assert "Expected scale: a score between -100 and 100" in result.message
+
+
+def test_wrong_shapes_and_non_finite_answers() -> None:
+    shape = check_nps_interval(lambda s: 10.0)
+    assert shape.mistake == "wrong shape"
+    assert "expected shape (2,)" in shape.message
+    nan = check_p_alive(lambda *a: float("nan"))
+    assert nan.mistake == "not finite"

@@ -10,17 +10,20 @@ import numpy as np
 from scipy.special import betaln, gammaln
 
 __all__ = [
-    "bgnbd_loglik",
+    "bgnbd_log_likelihood",
     "cronbach_alpha",
     "nps",
     "nps_interval",
+    "nps_interval_textbook",
     "p_alive",
     "referral_breakeven",
     "transition_matrix",
 ]
 
 
-def bgnbd_loglik(r: float, alpha: float, a: float, b: float, x: int, t_x: float, T: float) -> float:
+def bgnbd_log_likelihood(
+    r: float, alpha: float, a: float, b: float, x: int, t_x: float, T: float
+) -> float:
     """One customer's BG/NBD log-likelihood (Fader, Hardie & Lee 2005, eq. 6)."""
     base = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     alive = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
@@ -60,14 +63,18 @@ def nps(scores: Any) -> float:
     return float(100 * (np.mean(s >= 9) - np.mean(s <= 6)))
 
 
-def nps_interval(scores: Any) -> tuple[float, float]:
-    """95% Wald interval of the NPS."""
+def nps_interval(scores: Any, z: float = 1.959963984540054) -> tuple[float, float]:
+    """95% Wald interval of the NPS (z: the exact 97.5% normal quantile)."""
     s = np.asarray(scores)
     pp, pd_ = np.mean(s >= 9), np.mean(s <= 6)
     se = 100 * np.sqrt((pp + pd_ - (pp - pd_) ** 2) / s.size)
-    z = 1.959963984540054
     score = 100 * (pp - pd_)
     return float(max(score - z * se, -100)), float(min(score + z * se, 100))
+
+
+def nps_interval_textbook(scores: Any) -> tuple[float, float]:
+    """95% Wald interval of the NPS with the textbook z = 1.96 (accepted too)."""
+    return nps_interval(scores, z=1.96)
 
 
 def referral_breakeven(
