@@ -98,9 +98,24 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------------- argument types
 UNITS = ["D", "W", "h", "M"]
-PURCHASE_MODELS = ["bgnbd", "mbgnbd", "paretonbd"]
+
+
+def _registered(kind: str) -> list[str]:
+    """Command-line names of the registered models of ``kind`` that fit a continuous-time
+    summary (the registry, :func:`relmark.clv.models_of_kind`, is the one list of models)."""
+    from relmark.clv import models_of_kind
+
+    return [
+        "".join(ch for ch in cls.name.lower() if ch.isalnum())
+        for cls in models_of_kind(kind)  # type: ignore[arg-type]
+        if not getattr(cls, "discrete", False)
+    ]
+
+
+PURCHASE_MODELS = _registered("purchase")
 """The continuous-time purchase models that fit a (frequency, recency, T) summary."""
-SPEND_MODELS = ["gammagamma"]
+SPEND_MODELS = _registered("spend")
+"""The spend models (Gamma-Gamma)."""
 SUMMARY_NUMBERS = (
     "frequency",
     "recency",
@@ -299,15 +314,21 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
     cols = p.add_argument_group("columns")
     cols.add_argument(
         "--customer",
+        metavar="COL",
         type=_text("--customer"),
         default="customer_id",
         help="customer id column, read as text: 007 and 7 are two customers (default: customer_id)",
     )
     cols.add_argument(
-        "--date", type=_text("--date"), default="date", help="transaction date column (date)"
+        "--date",
+        metavar="COL",
+        type=_text("--date"),
+        default="date",
+        help="transaction date column (default: date)",
     )
     cols.add_argument(
         "--amount",
+        metavar="COL",
         type=_text("--amount"),
         default=amount,
         help="transaction value column"
@@ -315,6 +336,7 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
     )
     cols.add_argument(
         "--currency",
+        metavar="COL",
         type=_text("--currency"),
         default=None,
         help="column of ISO 4217 currency codes (optional): the spend must be in one currency",
@@ -322,6 +344,7 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
     read = p.add_argument_group("reading the file")
     read.add_argument(
         "--delimiter",
+        metavar="CHAR",
         type=_delimiter,
         default=",",
         help="field separator: one character, or 'tab' (default: ',')",
@@ -329,6 +352,7 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
     dates = read.add_mutually_exclusive_group()
     dates.add_argument(
         "--date-format",
+        metavar="FORMAT",
         type=_date_format,
         default=None,
         help="strftime format of the dates, e.g. %%d/%%m/%%Y or %%Y%%m%%d (default: ISO "
@@ -360,6 +384,7 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
     )
     read.add_argument(
         "--timezone",
+        metavar="ZONE",
         type=_timezone,
         default=None,
         help="bin purchases by local days in this IANA time zone (e.g. Europe/Paris): dates "
@@ -371,7 +396,7 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
         choices=RETURNS,
         default="refuse",
         help="negative amounts (returns, refunds): refuse the file (default), drop the rows, "
-        "or net them (a return reduces its customer's spend that day)",
+        "or net them (a return reduces its customer's spend in its period)",
     )
     read.add_argument(
         "--drop-missing-ids",
@@ -380,8 +405,10 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
     )
     read.add_argument(
         "--end",
+        metavar="DATE",
         default=None,
-        help="end of observation, a date read like the log's dates (default: the last date)",
+        help="end of observation: an ISO date (2024-12-31) or a date read like the log's "
+        "(default: the last date)",
     )
 
 
@@ -652,9 +679,16 @@ def _add_summarize(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     grid = p.add_argument_group("time unit")
     grid.add_argument("--unit", default="D", choices=UNITS, help="period grid (default: days)")
     grid.add_argument(
-        "--multiplier", type=_positive, default=1, help="divide times by this (D with 7: weeks)"
+        "--multiplier",
+        metavar="N",
+        type=_positive,
+        default=1,
+        help="divide times by this: --unit D --multiplier 7 is weeks with day resolution "
+        "(default: 1)",
     )
-    p.add_argument("-o", "--output", type=_output, required=True, help="summary CSV to write")
+    p.add_argument(
+        "-o", "--output", type=_output, required=True, metavar="FILE", help="summary CSV to write"
+    )
     p.set_defaults(run=_run_summarize)
 
 
@@ -824,7 +858,9 @@ def _add_fit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--allow-unconverged", action="store_true", help="write the model even if the fit failed"
     )
-    p.add_argument("-o", "--output", type=_output, required=True, help="model JSON to write")
+    p.add_argument(
+        "-o", "--output", type=_output, required=True, metavar="FILE", help="model JSON to write"
+    )
     p.set_defaults(run=_run_fit)
 
 
@@ -900,7 +936,9 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--seed", type=_at_least(0), default=0, help="random seed of the draws (0)")
     p.add_argument("--allow-unconverged", action="store_true", help="score even if a fit failed")
-    p.add_argument("-o", "--output", type=_output, required=True, help="scores CSV to write")
+    p.add_argument(
+        "-o", "--output", type=_output, required=True, metavar="FILE", help="scores CSV to write"
+    )
     p.set_defaults(run=_run_score)
 
 
@@ -999,7 +1037,12 @@ def _add_view(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         default=None,
         help="unit margin as a share of revenue, in (0, 1], for IDIC proposals",
     )
-    p.add_argument("-o", "--output", type=_output, required=True, help="view CSV to write")
+    p.add_argument(
+        "--allow-unconverged", action="store_true", help="write the view even if a fit failed"
+    )
+    p.add_argument(
+        "-o", "--output", type=_output, required=True, metavar="FILE", help="view CSV to write"
+    )
     p.set_defaults(run=_run_view)
 
 
@@ -1020,6 +1063,8 @@ def _run_view(args: argparse.Namespace) -> int:
     from relmark.view import propose_actions, relationship_view  # (after the checks: slow)
 
     view = relationship_view(summary, n_draws=100, rng=0)
+    for model in view.models.values():
+        _converged(model, args.allow_unconverged)
     table = view.table
     if args.margin is not None:
         table = table.join(propose_actions(view, unit_margin=args.margin))
@@ -1043,6 +1088,7 @@ def _add_diagnostics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     _add_log_options(p, amount=None)
     p.add_argument(
         "--calibration-end",
+        metavar="DATE",
         required=True,
         help="last day of the calibration period (ISO such as 1997-09-30, or in --date-format)",
     )
@@ -1069,7 +1115,9 @@ def _add_diagnostics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="pool calibration frequencies at or above this in one row (default: 7)",
     )
     p.add_argument("--allow-unconverged", action="store_true", help="check even if a fit failed")
-    p.add_argument("-o", "--output", type=_output, required=True, help="table CSV to write")
+    p.add_argument(
+        "-o", "--output", type=_output, required=True, metavar="FILE", help="table CSV to write"
+    )
     p.set_defaults(run=_run_diagnostics)
 
 

@@ -208,6 +208,19 @@ LOG_CASES: list[tuple[str, str, list[str], list[str]]] = [
         ["diagnostics", "--calibration-end", "2024-01-05", "--end", "2024-01-02"],
         ["--end", "--calibration-end"],
     ),
+    ("view: too few customers to fit", GOOD, ["view"], ["did not converge", "--allow-unconverged"]),
+    (
+        "mixed currencies",
+        "customer_id,date,amount,cur\na,2024-01-01,10,EUR\na,2024-01-05,10,USD\n",
+        ["summarize", "--amount", "amount", "--currency", "cur"],
+        ["'cur'", "currencies", "CSV lines 3"],
+    ),
+    (
+        "ambiguous day and month",
+        "customer_id,date\na,01/02/2024\na,03/02/2024\n",
+        ["summarize"],
+        ["ambiguous", "--dayfirst", "--monthfirst"],
+    ),
     (
         "dropping every row",
         HEADER + ",2024-01-01,1\n",
@@ -284,6 +297,8 @@ OPTION_CASES: list[tuple[str, list[str], str]] = [
     ("summarize", ["--delimiter", "a"], "--delimiter"),
     ("summarize", ["--date-format", "Y-m-d"], "--date-format"),
     ("summarize", ["--date-format", "%Y", "--dayfirst"], "--dayfirst"),
+    ("summarize", ["--dayfirst", "--monthfirst"], "--monthfirst"),
+    ("summarize", ["--currency", ""], "--currency"),
     ("summarize", ["--date-unit", "days"], "--date-unit"),
     ("summarize", ["--date-unit", "s", "--date-format", "%Y"], "--date-format"),
     ("summarize", ["--timezone", "Mars/Olympus"], "--timezone"),
