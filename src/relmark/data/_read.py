@@ -653,6 +653,10 @@ def _read_currency(
 
 
 # ------------------------------------------------------------------------------ the log
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 def read_log(
     transactions: Any,
     opts: LogOptions,
@@ -685,7 +689,8 @@ def read_log(
     if opts.missing_ids == "drop":
         if missing_id.any():
             notes.append(
-                f"dropped {int(missing_id.sum())} transactions with a missing customer id "
+                f"dropped {_plural(int(missing_id.sum()), 'transaction')} with a missing "
+                "customer id "
                 f"({report.describe(np.flatnonzero(missing_id))})"
             )
         keep &= ~missing_id
@@ -715,7 +720,7 @@ def read_log(
         elif opts.returns == "drop":
             if negative.any():
                 notes.append(
-                    f"dropped {int(negative.sum())} returns (negative amounts; "
+                    f"dropped {_plural(int(negative.sum()), 'return')} (negative amounts; "
                     f"{report.describe(np.flatnonzero(negative))})"
                 )
             keep &= ~negative
@@ -756,7 +761,8 @@ def read_log(
     codes, uniques = pd.factorize(ids[keep], sort=True)
     if purchase is not None:
         notes.append(
-            f"netted {int((~purchase[keep]).sum())} returns against the purchases of their period"
+            f"netted {_plural(int((~purchase[keep]).sum()), 'return')} against the purchases "
+            "of their period"
         )
     return ReadLog(
         ids=np.asarray(uniques),
