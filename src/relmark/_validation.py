@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from relmark.errors import ArgumentError, DataError
+from relmark.timeunit import BASES
 from relmark.typing import FloatArray, IntArray
 
 __all__ = [
@@ -35,8 +36,9 @@ __all__ = [
     "check_weights",
 ]
 
-TIME_UNITS = ("D", "W", "h", "M")
-"""Time units of summaries and models: days, weeks, hours, months."""
+TIME_UNITS = BASES
+"""The base time units (days, weeks, hours, months): :data:`relmark.timeunit.BASES`; a unit with
+a multiple is a :class:`relmark.timeunit.TimeUnit`."""
 
 
 def _is_real(value: object) -> bool:
