@@ -1283,7 +1283,7 @@ def propose_actions(
     discount_rate: float = 0.01,
     level_overrides: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
-    r"""IDIC proposals per customer: decisions, the numbers behind them, and the reason.
+    """IDIC proposals per customer: decisions, the numbers behind them, and the reason.
 
     Each offer depends on the customer:
 
@@ -1299,7 +1299,7 @@ def propose_actions(
       ``referral_min_p_alive`` and ``referral_value`` exceeds ``referral_offer_cost``;
     - **loyalty offer** (relationship pricing, DOMAIN.md 2.4): a discount of
       ``loyalty_discount`` of revenue pays when it lifts the monthly retention of an active
-      customer to at least the break-even :math:`r^* = 1 + i - (1+i-r)(m-\delta)/m`
+      customer to at least the break-even :math:`r^* = 1 + i - (1+i-r)(m-\\delta)/m`
       (:func:`relmark.domain.breakeven_retention`). ``loyalty_gain`` is the customer's expected
       CLV change, P(alive) × their monthly margin × the change of :math:`m(1+i)/(1+i-r)` per
       unit of margin (:func:`relmark.domain.simple_clv`); the monthly margin is

@@ -24,7 +24,20 @@ __all__ = [
 def bgnbd_log_likelihood(
     r: float, alpha: float, a: float, b: float, x: int, t_x: float, T: float
 ) -> float:
-    """One customer's BG/NBD log-likelihood (Fader, Hardie & Lee 2005, eq. 6)."""
+    """One customer's BG/NBD log-likelihood (Fader, Hardie & Lee 2005, eq. 6).
+
+    Parameters
+    ----------
+    r, alpha, a, b
+        The BG/NBD parameters.
+    x, t_x, T
+        Repeat purchases, time of the last one and age of the customer.
+
+    Returns
+    -------
+    float
+        :math:`\\log L`, in nats.
+    """
     base = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
     alive = betaln(a, b + x) - betaln(a, b) - (r + x) * np.log(alpha + T)
     if x == 0:
@@ -34,14 +47,40 @@ def bgnbd_log_likelihood(
 
 
 def p_alive(r: float, alpha: float, a: float, b: float, x: int, t_x: float, T: float) -> float:
-    """BG/NBD P(alive) (FHL 2005, eq. 11)."""
+    """BG/NBD P(alive) (FHL 2005, eq. 11).
+
+    Parameters
+    ----------
+    r, alpha, a, b
+        The BG/NBD parameters.
+    x, t_x, T
+        Repeat purchases, time of the last one and age of the customer.
+
+    Returns
+    -------
+    float
+        The probability that the customer is still active.
+    """
     if x == 0:
         return 1.0
     return float(1.0 / (1.0 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x)))
 
 
 def transition_matrix(panel: Any, k: int) -> np.ndarray:
-    """Maximum-likelihood transition matrix from a customers x periods panel."""
+    """Maximum-likelihood transition matrix from a customers x periods panel.
+
+    Parameters
+    ----------
+    panel
+        Customers x periods of states ``0..k-1``.
+    k
+        The number of states.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``k x k``, rows summing to one.
+    """
     counts = np.zeros((k, k))
     for row in np.asarray(panel):
         for i, j in pairwise(row):
@@ -51,20 +90,55 @@ def transition_matrix(panel: Any, k: int) -> np.ndarray:
 
 
 def cronbach_alpha(items: Any) -> float:
-    """Cronbach's alpha."""
+    """Cronbach's alpha.
+
+    Parameters
+    ----------
+    items
+        Respondents x items.
+
+    Returns
+    -------
+    float
+        Alpha, with sample variances for items and total alike.
+    """
     x = np.asarray(items, dtype=float)
     k = x.shape[1]
     return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / x.sum(axis=1).var(ddof=1)))
 
 
 def nps(scores: Any) -> float:
-    """Net Promoter Score."""
+    """Net Promoter Score.
+
+    Parameters
+    ----------
+    scores
+        Answers on 0-10.
+
+    Returns
+    -------
+    float
+        The score, on -100..100.
+    """
     s = np.asarray(scores)
     return float(100 * (np.mean(s >= 9) - np.mean(s <= 6)))
 
 
 def nps_interval(scores: Any, z: float = 1.959963984540054) -> tuple[float, float]:
-    """95% Wald interval of the NPS (z: the exact 97.5% normal quantile)."""
+    """95% Wald interval of the NPS.
+
+    Parameters
+    ----------
+    scores
+        Answers on 0-10.
+    z
+        The normal quantile (the exact 97.5% quantile by default).
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``, clipped to -100..100.
+    """
     s = np.asarray(scores)
     pp, pd_ = np.mean(s >= 9), np.mean(s <= 6)
     se = 100 * np.sqrt((pp + pd_ - (pp - pd_) ** 2) / s.size)
@@ -73,13 +147,35 @@ def nps_interval(scores: Any, z: float = 1.959963984540054) -> tuple[float, floa
 
 
 def nps_interval_textbook(scores: Any) -> tuple[float, float]:
-    """95% Wald interval of the NPS with the textbook z = 1.96 (accepted too)."""
+    """95% Wald interval of the NPS with the textbook z = 1.96 (accepted too).
+
+    Parameters
+    ----------
+    scores
+        Answers on 0-10.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``, clipped to -100..100.
+    """
     return nps_interval(scores, z=1.96)
 
 
 def referral_breakeven(
     margin: float, retention: float, discount_rate: float, discount: float
 ) -> float:
-    """Retention at which a per-period discount leaves CLV unchanged."""
+    """Retention at which a per-period discount leaves CLV unchanged.
+
+    Parameters
+    ----------
+    margin, retention, discount_rate, discount
+        :math:`m`, :math:`r`, :math:`i` and the discount :math:`d` per period.
+
+    Returns
+    -------
+    float
+        The break-even retention :math:`r^*`.
+    """
     i = discount_rate
     return 1 + i - (1 + i - retention) * (margin - discount) / margin
