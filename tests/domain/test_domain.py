@@ -284,3 +284,43 @@ def test_transactions_from_frame_refuses_duplicate_ids() -> None:
         transactions_from_frame(transactions_to_frame(ts))
     assert info.value.column == "transaction_id"
     assert "'1'" in str(info.value)
+
+
+def test_the_domain_modules_import_each_other_without_cycles() -> None:
+    """Issue 16: core imported loyalty and referral (inside json_schemas), which import core.
+    The static import graph of relmark.domain's modules (the package's __init__ aside) is now
+    acyclic, and core imports only the currency list and the argument checks."""
+    import ast
+    from pathlib import Path
+
+    import relmark.domain
+
+    root = Path(relmark.domain.__file__).parent
+    graph: dict[str, set[str]] = {}
+    for path in root.glob("*.py"):
+        if path.stem == "__init__":
+            continue
+        deps: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "relmark.domain":
+                deps |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                "relmark.domain."
+            ):
+                deps.add(str(node.module).rsplit(".", 1)[1])
+            elif isinstance(node, ast.Import):
+                deps |= {
+                    a.name.rsplit(".", 1)[1]
+                    for a in node.names
+                    if a.name.startswith("relmark.domain.")
+                }
+        graph[path.stem] = deps
+    assert graph["core"] == {"_checks", "currency"}
+
+    def reaches(start: str, target: str, seen: frozenset[str] = frozenset()) -> bool:
+        return any(
+            dep == target or (dep not in seen and reaches(dep, target, seen | {dep}))
+            for dep in graph.get(start, set())
+        )
+
+    assert [m for m in graph if reaches(m, m)] == []

@@ -82,11 +82,18 @@ def duration(value: object, name: str, *, positive: bool = False) -> timedelta:
 
 
 def identifier(value: object, name: str) -> str:
-    """A non-empty identifier without surrounding whitespace, at most 200 characters."""
-    if not isinstance(value, str) or not value or value != value.strip() or len(value) > 200:
+    """A non-empty identifier of at most 200 characters on one line, without surrounding
+    whitespace (the rule of the models' ``Identifier`` fields)."""
+    if (
+        not isinstance(value, str)
+        or not value
+        or value != value.strip()
+        or len(value) > 200
+        or any(c in value for c in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+    ):
         raise ArgumentError(
-            "must be a non-empty string without leading or trailing whitespace (at most 200 "
-            f"characters), got {value!r:.80}",
+            "must be a non-empty string on one line without leading or trailing whitespace "
+            f"(at most 200 characters), got {value!r:.80}",
             argument=name,
         )
     return value

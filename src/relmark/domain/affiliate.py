@@ -28,9 +28,10 @@ from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, field_serializer, model_validator
 
+import relmark.domain._checks as _checks
 from relmark._validation import check_choice, check_number
-from relmark.domain import _checks
 from relmark.domain.core import (
+    MAX_AMOUNT,
     Currency,
     CustomerId,
     Frozen,
@@ -159,7 +160,7 @@ class Conversion(Frozen):
                 net = Decimal(0)
             else:
                 net -= net * self.refunded.amount / self.gross.amount
-        return Money(amount=net, currency=self.gross.currency)
+        return Money._new(net, self.gross.currency)
 
 
 class Tier(Frozen):
@@ -478,6 +479,16 @@ def payout_statement(
                         rows=[boss],
                     )
                 boss = by_id[boss].recruited_by
+    too_big = [
+        name
+        for name, value in (("earned", earned_all), ("held", held), ("clawed_back", clawed))
+        if abs(value) >= MAX_AMOUNT
+    ]
+    if too_big or abs(payable) >= MAX_AMOUNT:
+        raise LedgerError(
+            f"the statement's {', '.join(too_big) or 'payable'} reaches 10^18: too large to "
+            "hold exactly"
+        )
     return Statement(
         publisher_id=pub.id,
         currency=found,

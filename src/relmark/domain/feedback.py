@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from pydantic import AwareDatetime, model_validator
 
+import relmark.domain._checks as _checks
 from relmark._validation import check_choice, check_number
-from relmark.domain import _checks
 from relmark.domain.core import Channel, CustomerId, Frozen, Identifier
 from relmark.errors import ArgumentError, DataError
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+import relmark.domain._checks as _checks
 from relmark._validation import check_choice
-from relmark.domain import _checks
 from relmark.domain.core import Money, one_currency
 from relmark.errors import ArgumentError
 

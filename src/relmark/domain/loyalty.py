@@ -29,7 +29,7 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import Field, field_serializer, field_validator, model_validator
 
-from relmark.domain import _checks
+import relmark.domain._checks as _checks
 from relmark.domain.core import (
     Currency,
     Frozen,
@@ -80,9 +80,14 @@ class LoyaltyRules(Frozen):
     tier_multipliers: dict[Identifier, Multiplier] = Field(
         default_factory=lambda: {"base": Decimal(1)}, min_length=1
     )
+    """Written to JSON sorted by tier name (byte-stable)."""
     birthday_bonus: int = Field(default=0, ge=0, strict=True)
     validity_days: int | None = Field(default=365, ge=1, strict=True)
     currency: Currency | None = None
+
+    @field_serializer("tier_multipliers")
+    def _sorted_tiers(self, tiers: dict[str, Decimal]) -> dict[str, Decimal]:
+        return dict(sorted(tiers.items()))
 
     def points_for(self, spend: Money, *, tier: str = "base", birthday: bool = False) -> int:
         """Points earned by a purchase.
@@ -488,10 +493,7 @@ def allocate_revenue(
     share = points_standalone.amount / total
     step = minor_unit_step(currency)
     to_points = (price.amount * share).quantize(step, rounding=ROUND_HALF_UP)
-    return (
-        Money(amount=price.amount - to_points, currency=currency),
-        Money(amount=to_points, currency=currency),
-    )
+    return Money._new(price.amount - to_points, currency), Money._new(to_points, currency)
 
 
 def recognised_revenue(
@@ -569,10 +571,10 @@ def qualify_tier(
             "two tiers share a threshold: the tier reached would be ambiguous", argument="tiers"
         )
     entries: list[tuple[str, Money]] = [(f"tier {t.name!r}", t.threshold) for t in rules]
-    items = _checks.instances(spend, tuple, "spend")
+    items = _checks.instances(spend, object, "spend")
     spent: list[tuple[date, Money]] = []
     for i, item in enumerate(items):
-        if len(item) != 2 or not isinstance(item[1], Money):
+        if not isinstance(item, tuple | list) or len(item) != 2 or not isinstance(item[1], Money):
             raise ArgumentError(
                 f"item {i} must be a (date, Money) pair, got {item!r:.80}", argument="spend"
             )

@@ -20,6 +20,7 @@ Economics:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -29,8 +30,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
+import relmark.domain._checks as _checks
 from relmark._validation import check_number
-from relmark.domain import _checks
 from relmark.domain.core import CustomerId, Frozen, Identifier, Money, NonNegativeMoney
 from relmark.domain.currency import check_currency
 from relmark.errors import ArgumentError, CurrencyError, IllegalTransitionError, LedgerError
@@ -223,7 +224,10 @@ def amplification(seed_users: float, k: float) -> float:
         raise ArgumentError(
             f"K = {kk} >= 1: every generation is at least as large, no finite total", argument="k"
         )
-    return u / (1.0 - kk)
+    out = u / (1.0 - kk)
+    if not math.isfinite(out):
+        raise ArgumentError(f"{u} / (1 - {kk}) overflows", argument="seed_users")
+    return out
 
 
 class ValueModel(Protocol):
@@ -330,8 +334,9 @@ def customer_referral_value(
     acq = check_number(acquisition_cost, "acquisition_cost", low=0)
     reward = check_number(reward_cost, "reward_cost", low=0)
     rate = check_number(discount_rate, "discount_rate", low=-1, low_open=True)
-    value = np.where(anyway, acq, clv - reward)
-    out = float(np.sum(value / (1.0 + rate) ** t))
+    with np.errstate(all="ignore"):  # an overflow is refused below, not warned about
+        value = np.where(anyway, acq, clv - reward)
+        out = float(np.sum(value / (1.0 + rate) ** t))
     if not np.isfinite(out):
         raise ArgumentError(
             "the discounted value overflows (a discount rate near -1 over many periods)",
