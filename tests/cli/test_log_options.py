@@ -152,19 +152,28 @@ def test_encodings_and_line_ends(
 
 
 def test_view_reads_the_same_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The CDNOW sample as a European export: ';'-separated, Excel serial days, ids padded
+    with zeros, one row without an id; customer 7 beside 00007."""
+    from relmark.datasets import load_cdnow_sample_transactions
+
+    log = load_cdnow_sample_transactions()
+    serial = (log["date"] - pd.Timestamp("1899-12-30")).dt.days
     rows = ["customer_id;date;amount"]
-    rows += [f"{i:03d};{45292 + (i * 7) % 300};{10 + i % 7}" for i in range(1, 80)]
-    rows += [f"{i:03d};{45400 + i % 50};{5 + i % 3}" for i in range(1, 80, 2)]
-    rows += ["7;45300;12", "7;45350;14", ";45301;9"]
+    rows += [
+        f"{c:05d};{d};{a}"
+        for c, d, a in zip(log["customer_id"], serial, log["amount"], strict=True)
+    ]
+    assert "00007" in {r.split(";")[0] for r in rows}
+    rows += ["7;35500;12", ";35501;9"]
     src, out = tmp_path / "orders.csv", tmp_path / "view.csv"
     src.write_text("\n".join(rows) + "\n")
     argv = ["view", str(src), "--delimiter", ";", "--date-unit", "excel", "--drop-missing-ids"]
-    assert main([*argv, "-o", str(out)]) == 0
+    assert main([*argv, "-o", str(out)]) == 0, capsys.readouterr().err
     printed = capsys.readouterr().out
-    assert "1 transactions with a missing customer id (CSV lines 123)" in printed
+    assert f"missing customer id (CSV lines {len(rows)})" in printed
     view = pd.read_csv(out, dtype={"customer_id": str})
-    assert {"007", "7"} <= set(view["customer_id"])
-    assert len(view) == 80
+    assert {"00007", "7"} <= set(view["customer_id"])
+    assert len(view) == 2357 + 1
 
 
 def test_diagnostics_table_matches_the_python_calls(
