@@ -18,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 
 from relmark._validation import (
-    TIME_UNITS,
     FloatArray,
     as_float_array,
     check_count,
@@ -35,6 +34,7 @@ from relmark.errors import (
     ParameterError,
     SchemaError,
 )
+from relmark.timeunit import TimeUnit
 from relmark.typing import RngLike
 
 __all__ = ["SCHEMA_VERSION", "CLVModel", "Interval", "ModelKind", "RngLike", "read_json"]
@@ -237,11 +237,8 @@ class CLVModel:
         settings: Mapping[str, float] | None = None,
     ) -> Self:
         """Build a model with a time unit and a fit result (what fitting and loading do)."""
-        if time_unit is not None and time_unit not in TIME_UNITS:
-            raise ArgumentError(
-                f"must be one of {', '.join(TIME_UNITS)} or None, got {time_unit!r}",
-                argument="time_unit",
-            )
+        if time_unit is not None:  # a TimeUnit label ("W", "2W", "2.5D"); ArgumentError if not
+            time_unit = TimeUnit.parse(time_unit).label
         model = cls(**params, **(settings or {}))
         model.time_unit = time_unit
         model._fit = fit
@@ -646,11 +643,11 @@ class CLVModel:
         if not isinstance(d["relmark_version"], str):
             raise SchemaError(f"must be text, got {d['relmark_version']!r}", key="relmark_version")
         time_unit = d["time_unit"]
-        if time_unit is not None and time_unit not in TIME_UNITS:
-            raise SchemaError(
-                f"must be one of {', '.join(TIME_UNITS)} or null, got {time_unit!r}",
-                key="time_unit",
-            )
+        if time_unit is not None:
+            try:
+                time_unit = TimeUnit.parse(time_unit).label
+            except ArgumentError as exc:
+                raise SchemaError(str(exc), key="time_unit") from None
         values = cls._params_from_json(d["params"])
         settings = cls._settings_from_json(d.get("settings"))
         fit_d = d["fit"]

@@ -9,8 +9,9 @@ unit), discounted at rate :math:`d` per period at the end of each period, is
     \mathrm{CLV} = E[Z \mid x, \bar z] \sum_{k=1}^{K}
         \frac{E[Y(k\Delta) \mid x, t_x, T] - E[Y((k-1)\Delta) \mid x, t_x, T]}{(1+d)^k},
 
-the convention of lifetimes' ``customer_lifetime_value`` (months of 30 days, or 4.345 weeks in
-weekly data). Summing by parts, the bracket is :math:`\sum_k w_k E[Y(k\Delta)]` with
+the convention of lifetimes' ``customer_lifetime_value``, with one month for every unit
+(:data:`relmark.timeunit.MONTH_DAYS`: 30.4375 days, 4.348 weeks; lifetimes uses 30 days but
+4.345 weeks). Summing by parts, the bracket is :math:`\sum_k w_k E[Y(k\Delta)]` with
 :math:`w_k = (1+d)^{-k} - (1+d)^{-(k+1)}` (and :math:`(1+d)^{-K}` for the last period), which a
 model computes per chunk of customers without a (customers x periods) table. BG/NBD and MBG/NBD
 factor :math:`E[Y(t)] = P(\text{alive})\,R(x, \alpha+T, t)` and evaluate :math:`R` (a Gauss
@@ -42,11 +43,13 @@ from relmark._validation import (
 from relmark.clv._base import CLVModel, Interval, RngLike
 from relmark.clv._rfm import RFMModel
 from relmark.errors import ArgumentError, DataError, ParameterError
+from relmark.timeunit import BASES, TimeUnit
 
 __all__ = ["PERIOD_LENGTH", "clv", "clv_from_dert", "clv_interval", "score"]
 
-PERIOD_LENGTH: dict[str, float] = {"W": 4.345, "D": 30.0, "h": 720.0, "M": 1.0}
-"""Length of a month in each time unit, as in lifetimes (4.345 weeks, 30 days)."""
+PERIOD_LENGTH: dict[str, float] = {base: TimeUnit(base).per_month for base in BASES}
+"""Length of a month in each base time unit: :data:`relmark.timeunit.MONTH_DAYS` = 365.25 / 12
+days (4.348 weeks, 30.4375 days, 730.5 hours); lifetimes uses 4.345 weeks but 30 days."""
 
 
 class PurchaseModel(Protocol):
@@ -108,7 +111,7 @@ def clv(
         Number of periods in the horizon (12 months by default).
     period_length
         Length of one period in the purchase model's time unit; by default a month in the
-        model's ``time_unit`` (4.345 weeks, 30 days; see :data:`PERIOD_LENGTH`).
+        model's ``time_unit`` (4.348 weeks, 30.4375 days; see :data:`PERIOD_LENGTH`).
     discount_rate
         Discount rate per period; cash flows are discounted at the end of each period.
     chunk_size
@@ -120,7 +123,7 @@ def clv(
     >>> bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
     >>> gg = GammaGamma(p=6.25, q=3.74, gamma=15.44)
     >>> [round(float(v), 2) for v in clv(bg, gg, [0, 2], [0, 30.43], [38.86, 38.86], [0, 22.35])]
-    [8.37, 36.29]
+    [8.37, 36.31]
     """
     _check_models(purchases, spend)
     times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
@@ -277,13 +280,13 @@ def _period_length(purchases: object, period_length: float | None) -> float:
     if period_length is not None:
         return check_number(period_length, "period_length", low=0.0, low_open=True)
     unit = getattr(purchases, "time_unit", None)
-    if unit not in PERIOD_LENGTH:
+    if unit is None:
         raise ArgumentError(
             f"the purchase model's time unit is {unit!r}: pass period_length (the length of one "
             "period in the model's time unit), or set it with model.with_time_unit('W')",
             argument="period_length",
         )
-    return PERIOD_LENGTH[str(unit)]
+    return TimeUnit.parse(unit).per_month  # a month of 365.25 / 12 days, in the model's unit
 
 
 def clv_from_dert(
