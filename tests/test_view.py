@@ -273,3 +273,11 @@ def test_side_inputs_are_checked_not_guessed(small_log: pd.DataFrame) -> None:
     outsider = refs.assign(referrer=["zz"])
     view = relationship_view(small_log, n_draws=0, referrals=outsider)
     assert "1 referrals by referrers not in this view" in view.notes["crv"]
+
+
+def test_side_inputs_about_other_customers_are_counted_not_errors(small_log: pd.DataFrame) -> None:
+    """Promises only of customers outside the view raised reputation_scores' 'no parties'."""
+    promises = pd.DataFrame({"kept": [3], "broken": [1]}, index=["someone else"])
+    view = relationship_view(small_log, promises=promises, n_draws=0)
+    assert view.table["trust"].isna().all()
+    assert "1 records of customers not in this view left out" in view.notes["trust"]

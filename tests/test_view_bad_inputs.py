@@ -177,6 +177,8 @@ def _summary_case(summary: pd.DataFrame, case: str) -> pd.DataFrame:
     if case == "negative spend":
         s.loc[repeat, "monetary_value"] = -5.0
         return s
+    if case == "missing id":
+        return s.set_axis([None, *s.index[1:]])
     if case == "fractional frequency":
         s.loc[repeat, "frequency"] = 1.5
         return s
@@ -192,6 +194,7 @@ SUMMARY_CASES = [
     ("recency > T", "recency"),
     ("negative spend", "monetary_value"),
     ("fractional frequency", "frequency"),
+    ("missing id", "index"),
 ]
 
 

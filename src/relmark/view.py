@@ -512,6 +512,13 @@ def _summary_from_frame(frame: pd.DataFrame, opts: ViewOptions) -> RFMSummary:
     if "monetary_value" not in frame.columns:
         raise DataError("the view needs each customer's mean spend", column="monetary_value")
     ids = frame[id_column].to_numpy() if id_column else frame.index.to_numpy()
+    missing = pd.isna(ids)
+    if missing.any():
+        raise DataError(
+            "missing customer ids",
+            column=id_column or "index",
+            rows=np.flatnonzero(missing).tolist(),
+        )
     columns: dict[str, FloatArray] = {}
     for name in _SUMMARY_COLUMNS:
         raw = frame[name]
@@ -789,13 +796,12 @@ def _trust_step(
             )
         counts[column] = values
     inside = frame.index.isin(table.index)
-    score, low, high = reputation_scores(
-        counts["kept"][inside, None], counts["broken"][inside, None]
-    )
-    where = table.index.get_indexer(frame.index[inside])
     out = {name: np.full(n, np.nan) for name in ("trust", "trust_low", "trust_high")}
-    for name, values in zip(("trust", "trust_low", "trust_high"), (score, low, high), strict=True):
-        out[name][where] = values
+    if inside.any():
+        scores = reputation_scores(counts["kept"][inside, None], counts["broken"][inside, None])
+        where = table.index.get_indexer(frame.index[inside])
+        for name, values in zip(("trust", "trust_low", "trust_high"), scores, strict=True):
+            out[name][where] = values
     notes["trust"] = f"promise records for {int(inside.sum())} of {n} customers" + _outsiders(
         frame, table.index, "records"
     )
