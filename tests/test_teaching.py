@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import betaln, gammaln
 
 from relmark.teaching import (
@@ -350,3 +352,22 @@ def test_wrong_shapes_and_non_finite_answers() -> None:
     assert "expected shape (2,)" in shape.message
     nan = check_p_alive(lambda *a: float("nan"))
     assert nan.mistake == "not finite"
+
+
+@settings(max_examples=40)
+@given(
+    name=st.sampled_from(sorted(EXERCISES)),
+    answer=st.one_of(
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.lists(st.floats(-1e6, 1e6), max_size=4),
+        st.text(max_size=5),
+        st.none(),
+    ),
+)
+def test_any_answer_gives_a_result_with_the_scale(name: str, answer: object) -> None:
+    """Whatever a student's function returns, the checker reports (never raises) and, when it
+    fails, says the expected scale; only the reference's answers pass."""
+    result = EXERCISES[name][0](lambda *args: answer)
+    assert isinstance(result, CheckResult)
+    if not result.passed:
+        assert "Expected scale:" in result.message

@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relmark.errors import ArgumentError, DataError
 from relmark.view import (
@@ -281,3 +283,93 @@ def test_side_inputs_about_other_customers_are_counted_not_errors(small_log: pd.
     view = relationship_view(small_log, promises=promises, n_draws=0)
     assert view.table["trust"].isna().all()
     assert "1 records of customers not in this view left out" in view.notes["trust"]
+
+
+# ---------------------------------------------------------------------- properties
+# (strategies here: the view is a top-level module, without a tests/<area>/ package)
+_SHARE = st.floats(0.0, 1.0)
+_COST = st.floats(0.0, 100.0)
+_ACTION_OPTIONS = st.builds(
+    ActionOptions,
+    unit_margin=st.floats(0.01, 1.0),
+    retention_offer_cost=_COST,
+    retention_uplift=_SHARE,
+    referral_reward=_COST,
+    referral_conversion=_SHARE,
+    referral_offer_cost=st.floats(0.0, 5.0),
+    referral_min_p_alive=_SHARE,
+    loyalty_discount=st.floats(0.0, 0.5),
+    loyalty_uplift=st.floats(0.0, 0.09),
+    loyalty_min_p_alive=_SHARE,
+    monthly_retention=st.floats(0.0, 0.9),
+    discount_rate=st.floats(0.0, 0.5),
+)
+_NOT_A_NUMBER = st.sampled_from([float("nan"), float("inf"), -float("inf"), "0.1", True, None])
+
+
+@pytest.fixture(scope="module")
+def small_view(small_log: pd.DataFrame) -> RelationshipView:
+    return relationship_view(small_log, n_draws=0)
+
+
+@settings(max_examples=40)
+@given(options=_ACTION_OPTIONS)
+def test_every_offer_follows_its_rule(small_view: RelationshipView, options: ActionOptions) -> None:
+    """For any valid settings: the numbers are finite and each offer is given exactly when its
+    documented rule says (recomputed here from the view's columns)."""
+    t = small_view.table
+    p = propose_actions(small_view, options=options)
+    pa, value = t["p_alive"], t["clv"]
+    numbers = p[["retention_value", "referral_value", "loyalty_gain"]].to_numpy()
+    assert np.isfinite(numbers).all()
+    saved = options.retention_uplift * (1 - pa) * value
+    np.testing.assert_allclose(p["retention_value"], saved, rtol=1e-12, atol=1e-300)
+    assert (p["retention_offer"] == (saved > options.retention_offer_cost)).all()
+    ref = pa * options.referral_conversion * (value.mean() - options.referral_reward)
+    np.testing.assert_allclose(p["referral_value"], ref, rtol=1e-9, atol=1e-12)
+    want = (pa >= options.referral_min_p_alive) & (
+        p["referral_value"] > options.referral_offer_cost
+    )
+    assert (p["referral_offer"] == want).all()
+    loyal = p["loyalty_offer"]
+    assert (pa[loyal] >= options.loyalty_min_p_alive).all()
+    assert (p.loc[loyal, "loyalty_gain"] > 0).all()
+    if options.loyalty_discount == 0 or options.loyalty_discount >= options.unit_margin:
+        assert not loyal.any()
+    assert p["reason"].str.contains("Kotler").all()
+
+
+_NUMERIC_ACTIONS = [
+    "unit_margin",
+    "retention_offer_cost",
+    "retention_uplift",
+    "referral_reward",
+    "referral_conversion",
+    "referral_offer_cost",
+    "referral_min_p_alive",
+    "loyalty_discount",
+    "loyalty_uplift",
+    "loyalty_min_p_alive",
+    "monthly_retention",
+    "discount_rate",
+]
+
+
+@settings(max_examples=40)
+@given(name=st.sampled_from(_NUMERIC_ACTIONS), bad=_NOT_A_NUMBER | st.floats(-1e6, -1e-9))
+def test_any_invalid_action_setting_is_an_argument_error(name: str, bad: object) -> None:
+    kwargs: dict[str, object] = {"unit_margin": 0.3, name: bad}
+    with pytest.raises(ArgumentError) as err:
+        ActionOptions(**kwargs)  # type: ignore[arg-type]
+    assert err.value.argument == name
+
+
+_NUMERIC_VIEW = ["horizon", "periods", "discount_rate", "acquisition_cost", "referral_reward"]
+
+
+@settings(max_examples=30)
+@given(name=st.sampled_from(_NUMERIC_VIEW), bad=_NOT_A_NUMBER | st.floats(-1e6, -1e-9))
+def test_any_invalid_view_setting_is_an_argument_error(name: str, bad: object) -> None:
+    with pytest.raises(ArgumentError) as err:
+        ViewOptions(**{name: bad})  # type: ignore[arg-type]
+    assert err.value.argument == name
