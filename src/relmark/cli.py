@@ -79,7 +79,8 @@ def _add_demo(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--output",
         "-o",
-        type=_text("--output"),
+        metavar="DIR",
+        type=_folder,
         default="relmark-demo",
         help="output folder (default: relmark-demo)",
     )
@@ -241,6 +242,27 @@ def _timezone(text: str) -> str:
             f"not a time zone: {text!r} (an IANA name such as Europe/Paris, America/New_York "
             "or UTC)"
         ) from None
+    return text
+
+
+def _input_file(text: str) -> Path:
+    """A file that exists."""
+    path = Path(text)
+    if not path.is_file():
+        what = "a folder, not a file" if path.is_dir() else "no such file"
+        raise argparse.ArgumentTypeError(f"{text}: {what}")
+    return path
+
+
+def _folder(text: str) -> str:
+    """A folder to write into: a folder or nothing yet, inside an existing folder."""
+    path = Path(text)
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be blank")
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file, not a folder")
+    if not path.exists() and not path.parent.is_dir():
+        raise argparse.ArgumentTypeError(f"no such folder: {path.parent}")
     return text
 
 
@@ -465,7 +487,8 @@ def _read_table(path: Path, delimiter: str) -> tuple[list[str], pd.DataFrame, li
     """The header, the rows (text, indexed by their 1-based CSV line) and the file's problems
     (rows with the wrong number of fields, duplicate column names)."""
     if not path.is_file():
-        raise RelmarkError(f"{path}: no such file")
+        what = "is a folder, not a file" if path.is_dir() else "no such file"
+        raise RelmarkError(f"{path}: {what}")
     text = _decode(path.read_bytes(), path)
     if not text.strip():
         raise RelmarkError(f"{path}: the file is empty (no header line)")
@@ -760,6 +783,13 @@ def _read_summary(path: Path, unit: str | None) -> RFMSummary:
             problems.append(
                 f"column 'customer_id': blank ids on {_lines(ids.index[blank].tolist())}"
             )
+        twice = ids.duplicated(keep=False) & ~blank
+        if twice.any():
+            shown = sorted(set(ids[twice]))[:5]
+            problems.append(
+                f"column 'customer_id': duplicate ids {shown!r} on "
+                f"{_lines(ids.index[twice].tolist())}"
+            )
     for name in SUMMARY_NUMBERS:
         if name in frame.columns:
             text = frame[name].astype(str).str.strip()
@@ -772,8 +802,7 @@ def _read_summary(path: Path, unit: str | None) -> RFMSummary:
                 )
             frame[name] = numbers.astype(np.float64)
     if problems:
-        count = f"{len(problems)} problems" if len(problems) > 1 else "1 problem"
-        raise RelmarkError(f"{path}: {count}: " + "; ".join(problems))
+        raise _problems(path, problems)
     if unit is None and not saved:
         raise RelmarkError(
             f"{path} has no time_unit column (a 'relmark summarize' output has one): "
@@ -898,7 +927,13 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         choices=PURCHASE_MODELS,
         help="purchase model to fit (default: bgnbd)",
     )
-    which.add_argument("--model-json", type=Path, default=None, help="a saved purchase model")
+    which.add_argument(
+        "--model-json",
+        metavar="FILE",
+        type=_input_file,
+        default=None,
+        help="a saved purchase model ('relmark fit' output)",
+    )
     p.add_argument(
         "--spend", default="gammagamma", type=_model_name, choices=SPEND_MODELS, help="spend model"
     )
@@ -947,7 +982,10 @@ def _load_purchase_model(path: Path, unit: str | None) -> RFMModel:
     from relmark.clv import load_model
     from relmark.clv._rfm import RFMModel
 
-    model = load_model(path.read_text(encoding="utf-8"))
+    try:
+        model = load_model(path.read_bytes())
+    except RelmarkError as exc:
+        raise RelmarkError(f"{path}: {exc}") from None
     if not isinstance(model, RFMModel) or model.discrete:
         raise RelmarkError(
             f"{path} holds a {model.name} model: score needs a purchase model "
@@ -964,6 +1002,8 @@ def _run_score(args: argparse.Namespace) -> int:
     from relmark.timeunit import TimeUnit
 
     summary = _read_summary(args.summary, args.unit)
+    if summary.monetary_value is None:
+        raise RelmarkError(f"{args.summary}: needs a monetary_value column (summarize --amount)")
     unit = summary.time_unit
     length = args.period_length
     if length is None:

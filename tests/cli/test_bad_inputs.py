@@ -269,6 +269,52 @@ def test_a_missing_file_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[s
         assert "nope.csv: no such file" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["score", "--model-json", "nope.json"], "argument --model-json: nope.json: no such file"),
+        (["score", "--model-json", "."], "argument --model-json: .: a folder, not a file"),
+    ],
+)
+def test_a_model_file_that_is_not_there_is_a_usage_error(
+    argv: list[str], words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src = tmp_path / "summary.csv"
+    src.write_text(SUMMARY)
+    command, *options = argv
+    with pytest.raises(SystemExit) as stop:
+        main([command, str(src), *options, "-o", str(tmp_path / "out.csv")])
+    assert stop.value.code == 2
+    assert words in capsys.readouterr().err
+
+
+def test_a_model_json_that_is_not_a_model_names_the_file_and_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    src, model = tmp_path / "summary.csv", tmp_path / "model.json"
+    src.write_text(SUMMARY)
+    model.write_text('{"model": "BGNBD"}')
+    assert main(["score", str(src), "--model-json", str(model), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"relmark: error: {model}: key ")
+    assert err.count("\n") == 1
+
+
+def test_a_folder_is_not_a_log(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["summarize", str(tmp_path), "-o", str(tmp_path / "o.csv")]) == 2
+    assert "is a folder, not a file" in capsys.readouterr().err
+
+
+def test_the_demo_output_must_be_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "report").write_text("")
+    with pytest.raises(SystemExit) as stop:
+        main(["demo", "--output", str(tmp_path / "report")])
+    assert stop.value.code == 2
+    assert "argument --output/-o:" in capsys.readouterr().err
+
+
 def test_the_output_is_never_the_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     src = tmp_path / "orders.csv"
     src.write_text(GOOD)

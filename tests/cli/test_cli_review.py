@@ -191,6 +191,7 @@ def test_unconverged_fit_is_not_written(tmp_path: Path, capsys: pytest.CaptureFi
         ("a,1,2,5,10\nb,1,2,5,ten\n", "column 'monetary_value': "),
         ("a,1,2,5,10\n,1,2,5,3\n", "column 'customer_id': blank ids on line 3"),
         ("a,1,2,5,10\nb,x,2,5,y\nc,1,,5,3\n", "3 problems: "),
+        ("a,1,2,5,10\nb,1,2,5,3\na,0,0,5,0\n", "duplicate ids ['a'] on lines 2, 4"),
         ("a,1,2,5,10\nb,1,2,inf,3\n", "column 'T': missing or not finite numbers: 'inf' (line 3)"),
     ],
 )
