@@ -36,7 +36,7 @@ from relmark.domain.core import (
     transactions_from_frame,
     transactions_to_frame,
 )
-from relmark.domain.currency import CURRENCIES
+from relmark.domain.currency import CURRENCIES, check_currency, minor_unit_step, minor_units
 from relmark.domain.feedback import Ticket, kaplan_meier_quantile, ticket_metrics
 from relmark.domain.influencer import earned_media_value, engagement_rate
 from relmark.domain.loyalty import (
@@ -98,6 +98,7 @@ __all__ = [
     "amplification",
     "attribute",
     "breakeven_retention",
+    "check_currency",
     "clv_crv_quadrant",
     "commission",
     "compare_offer",
@@ -107,6 +108,8 @@ __all__ = [
     "fraud_checks",
     "json_schemas",
     "kaplan_meier_quantile",
+    "minor_unit_step",
+    "minor_units",
     "outstanding_liability",
     "payout_statement",
     "qualify_tier",

@@ -144,6 +144,16 @@ class Conversion(Frozen):
         refunded share of it (a refund of a quarter of the gross removes a quarter of the
         net, so a full refund leaves 0 and the base is never negative).
 
+        Parameters
+        ----------
+        kind
+            ``"gross"`` or ``"net"``.
+
+        Returns
+        -------
+        Money
+            The base, in the order's currency.
+
         Raises
         ------
         ArgumentError
@@ -264,6 +274,20 @@ def commission(
     >>> commission(CommissionPlan(revenue_share=Decimal("0.1")), [c])
     Decimal('10.0')
 
+    Parameters
+    ----------
+    plan
+        The commission plan.
+    conversions
+        The publisher's orders of the period (unique ids, one currency).
+    clicks
+        Clicks paid by ``plan.per_click`` (whole, >= 0).
+
+    Returns
+    -------
+    Decimal
+        The commission in the conversions' currency, unrounded.
+
     Raises
     ------
     ArgumentError
@@ -301,6 +325,22 @@ def attribute(
     Eligible clicks are the customer's clicks in ``[at - lookback, at]``; ties in time are
     broken by publisher id, so the result never depends on input order. Linear shares add up
     to exactly 1 (the last publisher by id takes the rounding remainder).
+
+    Parameters
+    ----------
+    clicks
+        Clicks of any customers and publishers.
+    conversion
+        The order to credit.
+    lookback
+        How far before the order a click counts.
+    model
+        ``"last"``, ``"first"`` or ``"linear"``.
+
+    Returns
+    -------
+    dict of str to Decimal
+        Publisher id -> share of credit (the shares add up to 1), empty without a click.
 
     Raises
     ------
@@ -538,6 +578,30 @@ def fraud_checks(
     a click-to-conversion time below ``min_seconds``; more than ``max_per_hour`` of the
     publisher's conversions in the hour before this one (velocity).
 
+    Parameters
+    ----------
+    conversion
+        The order credited to ``publisher``.
+    click
+        The credited click (the same customer and publisher, not after the order).
+    publisher
+        The publisher credited.
+    seen_orders
+        Order ids already paid.
+    recent_conversions
+        The publisher's other recent conversions.
+    publisher_fingerprints
+        The publisher's own payment instruments and devices.
+    min_seconds
+        The fastest plausible click-to-conversion time.
+    max_per_hour
+        The most conversions per hour that are plausible.
+
+    Returns
+    -------
+    list of FraudReason
+        Empty for a clean conversion.
+
     Raises
     ------
     ArgumentError
@@ -595,6 +659,20 @@ def recurring_eligible(
 ) -> list[Conversion]:
     """Repeat orders that still earn a recurring commission: those of customers whose first
     attributed conversion was at most ``days`` days earlier.
+
+    Parameters
+    ----------
+    conversions
+        Repeat orders.
+    first_attributed
+        Customer id -> time of the first attributed conversion (timezone-aware).
+    days
+        How long recurring commission runs (whole, >= 1).
+
+    Returns
+    -------
+    list of Conversion
+        The orders that still earn, in input order.
 
     Raises
     ------

@@ -190,6 +190,16 @@ class Money(Frozen):
         >>> Money(amount="19.99", currency="EUR").times(0.1)
         Money(amount=Decimal('1.999'), currency='EUR')
 
+        Parameters
+        ----------
+        factor
+            The exact multiplier (Decimal, int, or float read from its shortest text).
+
+        Returns
+        -------
+        Money
+            The product, unrounded, in the same currency.
+
         Raises
         ------
         ArgumentError
@@ -205,6 +215,16 @@ class Money(Frozen):
         Money(amount=Decimal('2.34'), currency='EUR')
         >>> Money(amount="2.5", currency="JPY").rounded("half_up")
         Money(amount=Decimal('3'), currency='JPY')
+
+        Parameters
+        ----------
+        mode
+            ``"half_even"``, ``"half_up"`` or ``"down"``.
+
+        Returns
+        -------
+        Money
+            The amount with the currency's number of decimal places.
         """
         rule = _ROUNDING[check_choice(mode, "mode", tuple(_ROUNDING))]
         step = minor_unit_step(self.currency)
@@ -212,7 +232,18 @@ class Money(Frozen):
 
     @classmethod
     def zero(cls, currency: str) -> Money:
-        """Zero in ``currency`` (a CurrencyError for an unknown code)."""
+        """Zero in ``currency`` (a CurrencyError for an unknown code).
+
+        Parameters
+        ----------
+        currency
+            An ISO 4217 code.
+
+        Returns
+        -------
+        Money
+            ``0`` in ``currency``.
+        """
         return cls.model_construct(amount=Decimal(0), currency=check_currency(currency, "currency"))
 
 
@@ -394,6 +425,16 @@ def transactions_to_frame(transactions: Sequence[Transaction]) -> pd.DataFrame:
     """A table with ``transaction_id, customer_id, date, amount, currency`` (net of refunds,
     as float for analysis — the exact Decimals stay in the objects), the input of
     :func:`relmark.data.summarize`.
+
+    Parameters
+    ----------
+    transactions
+        At least one transaction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per transaction.
 
     Raises
     ------

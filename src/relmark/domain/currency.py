@@ -49,7 +49,20 @@ CURRENCIES: MappingProxyType[str, int] = MappingProxyType(
 
 def check_currency(value: object, name: str) -> str:
     """``value`` if it is a known ISO 4217 currency code (upper case, exactly), else a
-    :class:`~relmark.errors.CurrencyError` naming ``name``."""
+    :class:`~relmark.errors.CurrencyError` naming ``name``.
+
+    Parameters
+    ----------
+    value
+        The candidate code.
+    name
+        The argument name the error names.
+
+    Returns
+    -------
+    str
+        ``value``, a known code.
+    """
     if not isinstance(value, str) or value not in CURRENCIES:
         hint = ""
         if isinstance(value, str) and value.strip().upper() in CURRENCIES:
@@ -62,11 +75,33 @@ def check_currency(value: object, name: str) -> str:
 
 
 def minor_units(currency: str) -> int:
-    """Decimal places of ``currency`` (a CurrencyError if the code is unknown)."""
+    """Decimal places of ``currency`` (a CurrencyError if the code is unknown).
+
+    Parameters
+    ----------
+    currency
+        An ISO 4217 code.
+
+    Returns
+    -------
+    int
+        The number of decimal places.
+    """
     return CURRENCIES[check_currency(currency, "currency")]
 
 
 def minor_unit_step(currency: str) -> Decimal:
     """The smallest amount of ``currency`` as a Decimal exponent (``Decimal('0.01')`` for
-    EUR, ``Decimal('1')`` for JPY), for :meth:`decimal.Decimal.quantize`."""
+    EUR, ``Decimal('1')`` for JPY), for :meth:`decimal.Decimal.quantize`.
+
+    Parameters
+    ----------
+    currency
+        An ISO 4217 code.
+
+    Returns
+    -------
+    Decimal
+        One minor unit.
+    """
     return Decimal(1).scaleb(-minor_units(currency))

@@ -61,6 +61,20 @@ def kaplan_meier_quantile(durations: np.ndarray, observed: np.ndarray, q: float)
     >>> kaplan_meier_quantile(np.array([1.0, 2, 3, 4]), np.array([True, True, False, True]), 0.5)
     2.0
 
+    Parameters
+    ----------
+    durations
+        Time to the event or to censoring, >= 0.
+    observed
+        Whether each event was observed (False: censored).
+    q
+        The quantile, in (0, 1).
+
+    Returns
+    -------
+    float
+        The quantile, or ``inf`` when the estimate never falls to ``1 - q``.
+
     Raises
     ------
     ArgumentError
@@ -103,6 +117,24 @@ def ticket_metrics(
     times (Kaplan-Meier with open tickets censored at ``cutoff``), and the SLA hit rate of the
     first response among tickets whose outcome is known (responded, or open longer than the
     SLA), or missing (``<NA>``, never NaN) where no outcome is known yet.
+
+    Parameters
+    ----------
+    tickets
+        The tickets (unique ids, none opened after ``cutoff``).
+    by
+        ``"department"`` or ``"channel"``.
+    cutoff
+        When the data were taken (timezone-aware); open tickets are censored there.
+    sla
+        The first-response target (> 0).
+    percentile
+        The upper quantile reported, in (0, 1).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per department or channel.
 
     Raises
     ------

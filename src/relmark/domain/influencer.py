@@ -27,6 +27,20 @@ def engagement_rate(
     >>> engagement_rate(450, denominator="reach", base=15_000)
     3.0
 
+    Parameters
+    ----------
+    interactions
+        Likes, comments, shares and saves (whole, >= 0).
+    denominator
+        What ``base`` counts: ``"followers"``, ``"reach"`` or ``"impressions"``.
+    base
+        The declared base (whole, >= 1).
+
+    Returns
+    -------
+    float
+        The engagement rate in %.
+
     Raises
     ------
     ArgumentError
@@ -46,6 +60,18 @@ def earned_media_value(counts: Mapping[str, int], rate_card: Mapping[str, Money]
     >>> eur = lambda v: Money(amount=Decimal(v), currency="EUR")
     >>> earned_media_value({"share": 10, "comment": 4}, {"share": eur("0.50"), "comment": eur("1")})
     Money(amount=Decimal('9.00'), currency='EUR')
+
+    Parameters
+    ----------
+    counts
+        Action -> whole count (>= 0).
+    rate_card
+        Action -> value of one action (>= 0, one currency).
+
+    Returns
+    -------
+    Money
+        The earned media value.
 
     Raises
     ------

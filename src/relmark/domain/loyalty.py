@@ -96,6 +96,20 @@ class LoyaltyRules(Frozen):
         >>> rules.points_for(Money(amount="19.99", currency="EUR"), birthday=True)
         129
 
+        Parameters
+        ----------
+        spend
+            The purchase amount (>= 0, in the rules' currency if they have one).
+        tier
+            A key of :attr:`tier_multipliers`.
+        birthday
+            Whether the purchase falls on the member's birthday (adds :attr:`birthday_bonus`).
+
+        Returns
+        -------
+        int
+            Whole points.
+
         Raises
         ------
         ArgumentError
@@ -216,7 +230,13 @@ class PointsLedger(Frozen):
         return sum(lot.points for lot in self.lots)
 
     def balances(self) -> bool:
-        """The ledger's invariant: earned + adjusted = redeemed + expired + balance."""
+        """The ledger's invariant: earned + adjusted = redeemed + expired + balance.
+
+        Returns
+        -------
+        bool
+            Whether the totals reconcile with the lots (always, for a ledger relmark built or read).
+        """
         return (
             self.earned_total + self.adjusted_total
             == self.redeemed_total + self.expired_total + self.balance
@@ -275,6 +295,22 @@ class PointsLedger(Frozen):
     def earn(self, points: int, *, key: str, on: date, expires: date | None = None) -> PointsLedger:
         """Add ``points`` earned on ``on``, valid through ``expires`` (``None``: no expiry).
 
+        Parameters
+        ----------
+        points
+            Whole points > 0.
+        key
+            Idempotency key of the operation (posted once).
+        on
+            The earn date.
+        expires
+            The last day the points are valid (on or after ``on``), or ``None``.
+
+        Returns
+        -------
+        PointsLedger
+            A new ledger; this one is unchanged.
+
         Raises
         ------
         ArgumentError
@@ -299,6 +335,20 @@ class PointsLedger(Frozen):
     def redeem(self, points: int, *, key: str, on: date) -> PointsLedger:
         """Spend ``points`` on ``on``, oldest lots first, after expiring lots whose expiry
         date is before ``on``; only points earned by ``on`` can be used.
+
+        Parameters
+        ----------
+        points
+            Whole points > 0.
+        key
+            Idempotency key of the operation (posted once).
+        on
+            The redemption date.
+
+        Returns
+        -------
+        PointsLedger
+            A new ledger; this one is unchanged.
 
         Raises
         ------
@@ -325,6 +375,24 @@ class PointsLedger(Frozen):
         """Credit (``points`` > 0, a new lot) or debit (``points`` < 0, oldest lots first)
         points outside accrual and redemption: a goodwill gesture, a correction. An
         adjustment is not member activity (it does not move :attr:`last_activity`).
+
+        Parameters
+        ----------
+        points
+            Whole points, > 0 for a credit, < 0 for a debit.
+        key
+            Idempotency key of the operation (posted once).
+        on
+            The date of the adjustment.
+        reason
+            Why (required, kept by the caller's audit trail).
+        expires
+            The last valid day of a credit, or ``None``.
+
+        Returns
+        -------
+        PointsLedger
+            A new ledger; this one is unchanged.
 
         Raises
         ------
@@ -356,6 +424,18 @@ class PointsLedger(Frozen):
     def expire(self, *, on: date, key: str | None = None) -> PointsLedger:
         """Remove lots whose expiry date is before ``on`` (a lot expiring on ``on`` is still
         valid that day).
+
+        Parameters
+        ----------
+        on
+            The date of the expiry run.
+        key
+            Idempotency key, or ``None`` for an unkeyed run.
+
+        Returns
+        -------
+        PointsLedger
+            A new ledger; this one is unchanged.
 
         Raises
         ------
@@ -391,6 +471,11 @@ class PointsLedger(Frozen):
         last_activity
             The member's last activity; defaults to the ledger's own :attr:`last_activity`.
             It cannot be before it (the ledger saw later activity) nor after ``on``.
+
+        Returns
+        -------
+        PointsLedger
+            A new ledger, or this one when the member is still active.
 
         Raises
         ------
@@ -437,6 +522,20 @@ def outstanding_liability(points: int, *, breakage: Decimal, value_per_point: Mo
     ...                       value_per_point=Money(amount="0.01", currency="EUR"))
     Money(amount=Decimal('95.0000'), currency='EUR')
 
+    Parameters
+    ----------
+    points
+        Outstanding points (whole, >= 0).
+    breakage
+        The share expected never to be redeemed, in [0, 1].
+    value_per_point
+        What one redeemed point costs (>= 0).
+
+    Returns
+    -------
+    Money
+        The liability, unrounded.
+
     Raises
     ------
     ArgumentError
@@ -465,6 +564,20 @@ def allocate_revenue(
     >>> goods, points = allocate_revenue(eur("100000"), eur("100000"), eur("9500"))
     >>> goods.amount.quantize(Decimal(1)), points.amount.quantize(Decimal(1))
     (Decimal('91324'), Decimal('8676'))
+
+    Parameters
+    ----------
+    price
+        The transaction price.
+    goods_standalone
+        The goods' standalone selling price.
+    points_standalone
+        The points' standalone selling price (value x expected redemption).
+
+    Returns
+    -------
+    tuple of Money
+        The revenue allocated to the goods and to the points, adding up to ``price``.
 
     Raises
     ------
@@ -501,6 +614,20 @@ def recognised_revenue(
 ) -> Money:
     """Revenue recognised on points redeemed so far, rounded half-up to the minor unit
     (IFRS 15 IE52: 8,676 x 4,500/9,500 = 4,110).
+
+    Parameters
+    ----------
+    allocated_to_points
+        Revenue allocated to the points (:func:`allocate_revenue`).
+    redeemed
+        Points redeemed so far (whole, <= ``expected_redemptions``).
+    expected_redemptions
+        Points expected to be redeemed in all (whole, >= 1).
+
+    Returns
+    -------
+    Money
+        Revenue to recognise, rounded to the minor unit.
 
     Raises
     ------
@@ -547,6 +674,24 @@ def qualify_tier(
     >>> qualify_tier([(date(2024, 1, 5), eur("300")), (date(2024, 6, 1), eur("250"))], tiers,
     ...              on=date(2024, 12, 31))
     'silver'
+
+    Parameters
+    ----------
+    spend
+        (date, amount) of each purchase.
+    tiers
+        The tiers (unique names and thresholds, one currency).
+    on
+        The qualification date.
+    window_days
+        Length of the qualification window (whole, >= 1).
+    base_tier
+        The tier of a member who reaches none.
+
+    Returns
+    -------
+    str
+        The name of the tier reached.
 
     Raises
     ------

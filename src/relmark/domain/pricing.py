@@ -30,6 +30,20 @@ def simple_clv(margin: float, retention: float, discount_rate: float) -> float:
     >>> round(simple_clv(100, 0.8, 0.1), 2)
     366.67
 
+    Parameters
+    ----------
+    margin
+        Margin per period, :math:`m`.
+    retention
+        Retention per period, :math:`r` in [0, 1).
+    discount_rate
+        Discount rate per period, :math:`i >= 0`.
+
+    Returns
+    -------
+    float
+        The CLV at the start of a period.
+
     Raises
     ------
     ArgumentError
@@ -52,6 +66,22 @@ def breakeven_retention(
 
     >>> round(breakeven_retention(100, 0.8, 0.1, 10), 4)
     0.83
+
+    Parameters
+    ----------
+    margin
+        Margin per period, :math:`m > 0`.
+    retention
+        Retention per period, :math:`r` in [0, 1).
+    discount_rate
+        Discount rate per period, :math:`i >= 0`.
+    discount
+        The price discount per period, :math:`\\delta` in (0, m).
+
+    Returns
+    -------
+    float
+        The break-even retention :math:`r^*` (< 1).
 
     Raises
     ------
@@ -93,6 +123,20 @@ def compare_offer(
     margin: float, retention: float, discount_rate: float, *, discount: float, new_retention: float
 ) -> OfferComparison:
     """Compare a relationship-pricing offer's CLV with the status quo.
+
+    Parameters
+    ----------
+    margin, retention, discount_rate
+        As :func:`simple_clv`.
+    discount
+        The price discount per period.
+    new_retention
+        The retention expected with the offer, in [0, 1).
+
+    Returns
+    -------
+    OfferComparison
+        CLV without and with the offer, and the break-even retention.
 
     Raises
     ------

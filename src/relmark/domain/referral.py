@@ -115,6 +115,20 @@ class Referral(Frozen):
         """The referral in state ``to``; only the next step or a rejection (with a reason) of
         an open referral are allowed.
 
+        Parameters
+        ----------
+        to
+            The new status (a :class:`ReferralStatus` or its value, e.g. ``"signed_up"``).
+        at
+            When the move happened (timezone-aware, not before :attr:`updated_at`).
+        reason
+            Why it was rejected (required for, and only for, a rejection).
+
+        Returns
+        -------
+        Referral
+            A new referral; this one is unchanged.
+
         Raises
         ------
         ArgumentError
@@ -169,6 +183,18 @@ class ReferralProgram(Frozen):
     def rewards_due(self, qualified_this_period: int, rewarded_this_period: int) -> int:
         """How many qualified referrals can still be rewarded in this period (the cap).
 
+        Parameters
+        ----------
+        qualified_this_period
+            Qualified referrals waiting for a reward (whole, >= 0).
+        rewarded_this_period
+            Rewards already paid in the period (whole, >= 0).
+
+        Returns
+        -------
+        int
+            How many of them can be rewarded.
+
         Raises
         ------
         ArgumentError
@@ -195,6 +221,18 @@ def viral_coefficient(invitations_per_user: float, conversion_rate: float) -> fl
     >>> viral_coefficient(5, 0.1)
     0.5
 
+    Parameters
+    ----------
+    invitations_per_user
+        Invitations each user sends (>= 0).
+    conversion_rate
+        Share of invitations that convert, in [0, 1].
+
+    Returns
+    -------
+    float
+        :math:`K`.
+
     Raises
     ------
     ArgumentError
@@ -212,6 +250,18 @@ def amplification(seed_users: float, k: float) -> float:
 
     >>> amplification(1000, 0.5)
     2000.0
+
+    Parameters
+    ----------
+    seed_users
+        Users :math:`U_0` at the start (>= 0).
+    k
+        The viral coefficient :math:`K`, in [0, 1).
+
+    Returns
+    -------
+    float
+        :math:`U_0/(1-K)`.
 
     Raises
     ------
@@ -231,7 +281,14 @@ def amplification(seed_users: float, k: float) -> float:
 
 
 class ValueModel(Protocol):
-    """Anything that gives a lifetime value per customer (e.g. a wrapper of relmark.clv.clv)."""
+    """Anything that gives a lifetime value per customer (e.g. a wrapper of relmark.clv.clv):
+    called with customer ids, it returns one value per customer.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        Not used: a protocol is a type to implement (``__call__``), not a class to build.
+    """
 
     def __call__(self, customers: Sequence[str]) -> npt.NDArray[np.float64]: ...
 
@@ -358,6 +415,20 @@ def clv_crv_quadrant(
     >>> clv_crv_quadrant([10, 10, 1, 1], [10, 1, 10, 1], clv_cut=5, crv_cut=5)
     ['champions', 'affluents', 'advocates', 'misers']
 
+    Parameters
+    ----------
+    clv
+        Lifetime value per customer.
+    crv
+        Referral value per customer, aligned with ``clv``.
+    clv_cut, crv_cut
+        Cut points (default: the medians).
+
+    Returns
+    -------
+    list of str
+        ``champions``, ``affluents``, ``advocates`` or ``misers`` per customer.
+
     Raises
     ------
     ArgumentError
@@ -404,6 +475,20 @@ class RewardLedger(Frozen):
     def pay(self, referral: Referral, *, period: str, program: ReferralProgram) -> RewardLedger:
         """Pay the rewards of a qualified referral (both sides for a two-sided programme).
 
+        Parameters
+        ----------
+        referral
+            A qualified referral, not yet rewarded.
+        period
+            The period the cap counts in (e.g. ``"2024-06"``).
+        program
+            The programme whose rewards and cap apply.
+
+        Returns
+        -------
+        RewardLedger
+            A new ledger; this one is unchanged.
+
         Raises
         ------
         ArgumentError
@@ -435,6 +520,16 @@ class RewardLedger(Frozen):
 
     def total(self, currency: str) -> Money:
         """Everything paid, in ``currency``.
+
+        Parameters
+        ----------
+        currency
+            The ledger's currency (needed for an empty ledger).
+
+        Returns
+        -------
+        Money
+            The sum of every reward paid.
 
         Raises
         ------

@@ -47,5 +47,10 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     'PointsLedger'
     >>> "EUR" in schemas["Money"]["properties"]["currency"]["enum"]
     True
+
+    Returns
+    -------
+    dict of str to dict
+        Class name -> JSON Schema.
     """
     return {m.__name__: m.model_json_schema() for m in MODELS}
