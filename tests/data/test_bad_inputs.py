@@ -34,6 +34,9 @@ def log(**columns: Any) -> pd.DataFrame:
 
 
 OK = log(amount=[10.0, 20.0, 5.0])
+SUMMARY = pd.DataFrame(
+    {"frequency": [1, 0], "recency": [2.0, 0.0], "T": [5.0, 5.0]}, index=pd.Index(["a", "b"])
+)
 
 Case = tuple[Callable[[], object], type[Exception], dict[str, object], tuple[str, ...]]
 
@@ -543,6 +546,50 @@ CASES: dict[str, Case] = {
         DataError,
         {"column": "frequency"},
         ("text",),
+    ),
+    "summary from a frame with text numbers": (
+        lambda: RFMSummary.from_frame(SUMMARY.assign(frequency=["x", "1"])),
+        DataError,
+        {"column": "frequency"},
+        ("text",),
+    ),
+    "summary from a frame with boolean numbers": (
+        lambda: RFMSummary.from_frame(SUMMARY.assign(frequency=[True, False])),
+        DataError,
+        {"column": "frequency"},
+        ("booleans",),
+    ),
+    "summary from something not a frame": (
+        lambda: RFMSummary.from_frame({"frequency": [1]}),
+        ArgumentError,
+        {"argument": "frame"},
+        ("DataFrame",),
+    ),
+    "summary from a mapping without T": (
+        lambda: RFMSummary.from_mapping({"frequency": [1], "recency": [1.0]}),
+        DataError,
+        {"column": "T"},
+        ("missing",),
+    ),
+    "summary from a list": (
+        lambda: RFMSummary.from_mapping([1, 2]),
+        ArgumentError,
+        {"argument": "data"},
+        ("mapping",),
+    ),
+    "summary ids mixing text and numbers": (
+        lambda: RFMSummary.from_frame(SUMMARY.set_axis(["b", 1])),
+        DataError,
+        {"column": "customer_id"},
+        ("all text or all numbers",),
+    ),
+    "summary with a missing id": (
+        lambda: RFMSummary(
+            customer_id=["b", None], frequency=[1, 0], recency=[1.0, 0], T=[5.0, 5.0]
+        ),
+        DataError,
+        {"column": "customer_id", "rows": (1,)},
+        ("none missing",),
     ),
     "summary unknown unit": (
         lambda: RFMSummary(customer_id=["a"], frequency=[1], recency=[1.0], T=[5.0], time_unit="Q"),
