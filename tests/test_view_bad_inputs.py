@@ -88,6 +88,7 @@ BAD_SETTINGS: list[tuple[dict[str, Any], str]] = [
     ({"n_draws": 1}, "n_draws"),
     ({"n_draws": -5}, "n_draws"),
     ({"n_draws": 2.5}, "n_draws"),
+    ({"n_draws": 10**9}, "n_draws"),
     ({"freq_multiplier": 0}, "freq_multiplier"),
     ({"freq_multiplier": "7"}, "freq_multiplier"),
     ({"time_unit": "weeks"}, "time_unit"),

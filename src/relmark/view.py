@@ -119,6 +119,9 @@ DEFAULT_STAGE_RULES: tuple[Rule, ...] = (
 """Example rules for the four-stage model (attract, convert, retain, delight) over the view's
 :data:`VIEW_METRICS`. Replace them with your own."""
 
+MAX_DRAWS = 10_000
+"""The most parameter draws a view's intervals may take (each draw predicts every customer)."""
+
 _SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 _REFERRAL_COLUMNS = ("referrer", "referee", "would_have_joined", "period")
 _PROMISE_COLUMNS = ("kept", "broken")
@@ -188,7 +191,7 @@ class ViewOptions:
         anyway) and the reward paid per referee: the CRV inputs.
     n_draws
         Parameter draws for the 95% intervals of P(alive) and expected purchases (0: none, or
-        at least 2).
+        2 to :data:`MAX_DRAWS`).
 
     Raises
     ------
@@ -258,6 +261,12 @@ class ViewOptions:
         n_draws = check_count(self.n_draws, "n_draws")
         if n_draws == 1:
             raise ArgumentError("an interval needs at least 2 draws (0: none)", argument="n_draws")
+        if n_draws > MAX_DRAWS:
+            raise ArgumentError(
+                f"at most {MAX_DRAWS:,} draws (each one predicts every customer again), got "
+                f"{n_draws:,}",
+                argument="n_draws",
+            )
         put("n_draws", n_draws)
 
     @staticmethod
