@@ -40,3 +40,29 @@ def simulated_data(model: Any, n: int, rng: np.random.Generator) -> dict[str, An
     if fields == ("frequency", "monetary_value"):
         return dict(model.simulate(rng.integers(1, 8, size=n), rng=rng))
     return dict(model.simulate(n, 8, rng=rng))
+
+
+def with_covariance(model: CLVModel, rng: np.random.Generator, scale: float = 0.05) -> CLVModel:
+    """``model`` with a fit result whose covariance (on the unconstrained scale) is a random
+    positive definite matrix of standard deviations about ``scale``: a stand-in for a fit, loaded
+    through the public JSON path."""
+    k = len(model.param_set)
+    root = rng.normal(scale=scale, size=(k, k))
+    cov = root @ root.T + np.eye(k) * scale**2
+    cov = 0.5 * (cov + cov.T)
+    d = model.to_dict()
+    d["fit"] = {
+        "params": model.params,
+        "cov_unconstrained": cov.tolist(),
+        "log_likelihood": -100.0,
+        "nobs": 100,
+        "n_unique": 50,
+        "converged": True,
+        "grad_norm": 0.0,
+        "log_likelihood_change": 0.0,
+        "n_iter": 1,
+        "n_fev": 1,
+        "message": "a stand-in",
+        "extra": {},
+    }
+    return type(model).from_dict(d)

@@ -1,20 +1,21 @@
 """Contract tests: every registered model, with parameters drawn from its declared ranges.
 
-A new model gets these for free by registering itself.
+A new model gets these for free by being listed in the registry (``relmark.clv.MODELS``).
 """
 
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relmark.clv import MODELS, CLVModel, get_model, load_model
+from relmark.clv import MODELS, CLVModel, GammaGamma, clv_interval, get_model, load_model
 
-from .strategies import models, simulated_data
+from .strategies import models, simulated_data, with_covariance
 
 ALL = sorted(MODELS)
 RFM = [n for n in ALL if MODELS[n].data_fields[:3] == ("frequency", "recency", "T")]
@@ -107,3 +108,92 @@ def test_simulate_then_fit_recovers_parameters(name: str) -> None:
     for pname, value in truth.params.items():
         est, se = fitted.params[pname], fitted.fit_result.bse[pname]
         assert abs(est - value) < 5 * se, (pname, est, value, se)
+
+
+def _predictions(model: Any, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Every prediction of a model on data simulated from it, by name."""
+    s = simulated_data(model, 30, rng)
+    if model.kind == "purchase":
+        x, tx, T = s["frequency"], s["recency"], s["T"]
+        out = {
+            "p_alive": model.p_alive(x, tx, T),
+            "conditional": model.conditional_expected_purchases(4, x, tx, T),
+            "new": model.expected_purchases([0, 1, 4, 12]),
+            "prob": model.prob_purchases([0, 1, 2], 4),
+        }
+        if model.predictions.dert is not None:
+            out["dert"] = model.dert(0.05, x, tx, T)
+        return out
+    if model.kind == "spend":
+        return {"spend": model.expected_spend(s["frequency"], s["monetary_value"])}
+    renewals = np.arange(6.0)
+    return {
+        "survival": model.survival(renewals),
+        "retention": model.retention(renewals + 1),
+        "prob_churn": model.prob_churn_at(renewals + 1),
+        "conditional_survival": model.conditional_survival(2, renewals),
+        "derl": model.derl(0.1, renewals),
+    }
+
+
+def _main_prediction(model: Any) -> np.ndarray:
+    """P(alive) of three histories, a mean spend, or a survival curve."""
+    if model.kind == "purchase":
+        return np.asarray(model.p_alive([0, 2, 5], [0, 4, 6], [6, 6, 6]))
+    if model.kind == "spend":
+        return np.asarray(model.expected_spend([0, 2, 5], [0.0, 20.0, 35.0]))
+    return np.asarray(model.survival([0, 1, 2, 6]))
+
+
+PROBABILITIES = {"p_alive", "prob", "survival", "retention", "prob_churn", "conditional_survival"}
+
+
+@pytest.mark.parametrize("name", ALL)
+@FAST
+@given(data=st.data())
+def test_predictions_are_finite_and_probabilities_lie_in_0_1(
+    name: str, data: st.DataObject
+) -> None:
+    """Random valid parameters (across the declared typical ranges) and data simulated from
+    them: every prediction is finite and non-negative, and every probability lies in [0, 1]."""
+    model = data.draw(models(MODELS[name]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    for what, values in _predictions(model, rng).items():
+        assert np.all(np.isfinite(values)), what
+        assert np.all(values >= 0), what
+        if what in PROBABILITIES:
+            assert np.all(values <= 1), what
+
+
+@pytest.mark.parametrize("name", ALL)
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data(), level=st.floats(0.01, 0.99))
+def test_intervals_are_ordered_at_every_level(name: str, data: st.DataObject, level: float) -> None:
+    """An interval never has lower > upper, whatever the level (``alpha=1.5`` gave lower >
+    upper); confidence intervals of the parameters contain the estimates and stay in the
+    domain."""
+    model = data.draw(models(MODELS[name]))
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    uncertain = with_covariance(model, rng)
+    ci = uncertain.fit_result.conf_int(level)
+    for p in MODELS[name].param_set.params:
+        lo, hi = ci[p.name]
+        assert p.lower <= lo <= uncertain.params[p.name] <= hi <= p.upper
+    iv = uncertain.interval(_main_prediction, level=level, n_draws=20, rng=rng)
+    assert np.all(np.isfinite(iv.lower)) and np.all(np.isfinite(iv.upper))
+    assert np.all(iv.lower <= iv.upper)
+    if model.kind == "purchase" and name != "BGBB":
+        spend = with_covariance(data.draw(models(GammaGamma)), rng)
+        value = clv_interval(
+            uncertain,
+            spend,
+            [0, 2, 5],
+            [0.0, 10.0, 20.0],
+            [30.0, 30.0, 30.0],
+            [0.0, 20.0, 35.0],
+            level=level,
+            n_draws=20,
+            rng=rng,
+            period_length=4.0,
+        )
+        assert np.all(np.isfinite(value.lower)) and np.all(value.lower <= value.upper)

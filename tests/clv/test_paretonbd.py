@@ -333,7 +333,9 @@ def test_fit_through_shared_pairs_equals_the_fit_row_by_row() -> None:
         cols = {k: d[k] for k in ("frequency", "recency", "T")}
         shared, plain = ParetoNBD.fit(cols), RowByRow.fit(cols)
         np.testing.assert_allclose(shared.params_array, plain.params_array, rtol=1e-7)
-        assert shared.fit_result.log_likelihood == pytest.approx(plain.fit_result.log_likelihood, rel=1e-10)
+        assert shared.fit_result.log_likelihood == pytest.approx(
+            plain.fit_result.log_likelihood, rel=1e-10
+        )
         for k, v in shared.fit_result.bse.items():
             assert v == pytest.approx(plain.fit_result.bse[k], rel=1e-3)
 

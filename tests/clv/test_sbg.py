@@ -64,7 +64,9 @@ def test_cohort_table_and_per_customer_lifetimes_give_the_same_fit() -> None:
     )
     cohort = SBG.fit_survival(alive)
     np.testing.assert_allclose(per_customer.params_array, cohort.params_array, rtol=1e-7)
-    assert per_customer.fit_result.log_likelihood == pytest.approx(cohort.fit_result.log_likelihood, rel=1e-12)
+    assert per_customer.fit_result.log_likelihood == pytest.approx(
+        cohort.fit_result.log_likelihood, rel=1e-12
+    )
 
 
 def test_bad_tables_are_refused() -> None:

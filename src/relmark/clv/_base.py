@@ -666,7 +666,8 @@ class CLVModel:
                 settings=settings,
             )
         except ParameterError as exc:  # a model-level check (Gamma-Gamma's q > 1)
-            raise SchemaError(str(exc), key="params") from None
+            key = "params" if exc.argument is None else f"params.{exc.argument}"
+            raise SchemaError(str(exc), key=key) from None
 
     @classmethod
     def _params_from_json(cls, given: object) -> FloatArray:

@@ -32,12 +32,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, gammaln, logsumexp
 
-from relmark._validation import FloatArray, check_rfm
+from relmark._validation import FloatArray, _offending, check_rfm
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1
+from relmark.errors import ArgumentError, DataError
 
 __all__ = [
     "BGBB",
@@ -223,10 +224,46 @@ class BGBB(RFMModel):
     def _validate_data(
         cls, arrays: dict[str, FloatArray], labels: Sequence[object] | None
     ) -> tuple[FloatArray, ...]:
-        return check_rfm(
+        x, tx, n = check_rfm(
             arrays["frequency"], arrays["recency"], arrays["T"], labels=labels, discrete=True
         )
+        _check_opportunities(n, labels)
+        return x, tx, n
 
     @classmethod
     def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
         return np.array([1.0, 1.0, 1.0, 3.0])
+
+    @classmethod
+    def _rfm(
+        cls, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+    ) -> tuple[FloatArray, FloatArray, FloatArray]:
+        x, tx, n = super()._rfm(frequency, recency, T)
+        _check_opportunities(n, None)
+        return x, tx, n
+
+    @classmethod
+    def _horizon(cls, t: npt.ArrayLike, name: str = "t") -> FloatArray:
+        h = super()._horizon(t, name)
+        if float(h.max()) > MAX_OPPORTUNITIES:
+            raise ArgumentError(
+                f"BG/BB sums over opportunities one by one: at most {MAX_OPPORTUNITIES:,} "
+                f"opportunities, got {float(h.max()):g}",
+                argument=name,
+            )
+        return h
+
+
+MAX_OPPORTUNITIES = 10_000
+"""The most opportunities (of the data's ``T`` and of a horizon) BG/BB evaluates: its sums run
+over opportunities one by one (FHS 2010 studies 6 annual opportunities)."""
+
+
+def _check_opportunities(n: FloatArray, labels: Sequence[object] | None) -> None:
+    bad = n > MAX_OPPORTUNITIES
+    if bad.any():
+        raise DataError(
+            f"BG/BB sums over opportunities one by one: at most {MAX_OPPORTUNITIES:,}",
+            column="T",
+            rows=_offending(bad, labels),
+        )

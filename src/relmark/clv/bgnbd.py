@@ -124,9 +124,13 @@ def _core(
     l_t = np.log(alpha + T)
     l_tx = np.log(alpha + tx)
     rx = r + x
+    log_odds = log_ab[xi] + rx * (l_t - l_tx)
     with np.errstate(over="ignore"):
-        odds = np.exp(log_ab[xi] + rx * (l_t - l_tx))
+        odds = np.exp(log_odds)
     ll = base[xi] + r * np.log(alpha) - rx * l_t + np.log1p(odds)
+    huge = np.isinf(odds)  # odds beyond 1e308 (x in the millions): log1p(odds) = log_odds
+    if huge.any():
+        ll[huge] = (base[xi] + r * np.log(alpha) - rx * l_t + log_odds)[huge]
     return ll, odds, l_t, l_tx, rx, xi, grid
 
 

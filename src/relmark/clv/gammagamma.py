@@ -42,7 +42,7 @@ from scipy.special import digamma, gammaln
 
 from relmark._validation import FloatArray, _offending, broadcast_columns
 from relmark.clv._base import CLVModel, ModelKind, RngLike, customer_labels
-from relmark.clv._checks import frequency_grid
+from relmark.clv._checks import check_array, frequency_grid
 from relmark.clv._engine import Likelihood, SharedTerms
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._rfm import as_rng
@@ -224,7 +224,8 @@ class GammaGamma(CLVModel):
         if q <= 1.0:
             raise ParameterError(
                 f"GammaGamma needs q > 1 (got q={q:g}): with q <= 1 the mean spend "
-                "p*gamma/(q-1) is infinite or negative; refit with the default constraint q > 1"
+                "p*gamma/(q-1) is infinite or negative; refit with the default constraint q > 1",
+                argument="q",
             )
 
     @classmethod
@@ -325,5 +326,6 @@ class GammaGamma(CLVModel):
         return float(p * g / (q - 1.0))
 
     def simulate(self, frequency: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
-        """Simulate mean spend for customers with given repeat purchases; see :func:`simulate`."""
-        return simulate(self._values, frequency, rng=rng)
+        """Simulate mean spend for customers with given repeat purchases (whole numbers >= 0);
+        see :func:`simulate`."""
+        return simulate(self._values, check_array(frequency, "frequency", whole=True), rng=rng)

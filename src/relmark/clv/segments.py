@@ -32,7 +32,11 @@ class SegmentFits:
     def params(self) -> pd.DataFrame:
         """One row of parameters (and customers, log-likelihood) per fitted segment."""
         rows = {
-            seg: {**m.params, "customers": m.fit_result.nobs, "log_likelihood": m.fit_result.log_likelihood}
+            seg: {
+                **m.params,
+                "customers": m.fit_result.nobs,
+                "log_likelihood": m.fit_result.log_likelihood,
+            }
             for seg, m in self.models.items()
         }
         return pd.DataFrame.from_dict(rows, orient="index")

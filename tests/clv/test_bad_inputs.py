@@ -1,0 +1,757 @@
+# mypy: disable-error-code="arg-type,type-var,call-overload"
+# (this module passes ill-typed values on purpose)
+"""Bad input to every CLV model, function and loader: each case asserts the error type and that
+the error names the argument, column or JSON key (issue 15, items 3, 4 and 6).
+
+Arguments (horizons, counts, rates, levels, draws, settings) raise ArgumentError naming the
+argument; per-customer data raise DataError naming the column; saved JSON raises SchemaError
+naming the key. Nothing raw (TypeError, ValueError from numpy, MemoryError) and nothing silent.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from relmark.clv import (
+    BGBB,
+    BGNBD,
+    MBGNBD,
+    SBG,
+    CLVModel,
+    GammaGamma,
+    ParetoNBD,
+    clv,
+    clv_from_dert,
+    clv_interval,
+    get_model,
+    load_model,
+    models_of_kind,
+    score,
+)
+from relmark.clv._rfm import RFMModel
+from relmark.errors import ArgumentError, DataError, ParameterError, RelmarkError, SchemaError
+
+pytestmark = pytest.mark.filterwarnings("ignore::relmark.errors.ConvergenceWarning")
+
+PUBLISHED: dict[str, dict[str, float]] = {
+    "BGNBD": {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+    "MBGNBD": {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614},
+    "ParetoNBD": {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669},
+    "BGBB": {"alpha": 1.204, "beta": 0.750, "gamma": 0.657, "delta": 2.783},
+    "GammaGamma": {"p": 6.25, "q": 3.74, "gamma": 15.44},
+    "SBG": {"alpha": 0.704, "beta": 1.182},
+}
+PURCHASE: dict[str, type[RFMModel]] = {
+    "BGNBD": BGNBD,
+    "MBGNBD": MBGNBD,
+    "ParetoNBD": ParetoNBD,
+    "BGBB": BGBB,
+}
+ALL: dict[str, type[CLVModel]] = {**PURCHASE, "GammaGamma": GammaGamma, "SBG": SBG}
+NAN, INF = float("nan"), float("inf")
+
+
+def given(name: str) -> Any:
+    """A model at its published parameters, with a time unit."""
+    return ALL[name](**PUBLISHED[name]).with_time_unit("W")
+
+
+@functools.cache
+def fitted(name: str) -> Any:
+    """A model fitted to data simulated from its published parameters (small and fast)."""
+    rng = np.random.default_rng(7)
+    truth: Any = ALL[name](**PUBLISHED[name])
+    if name == "SBG":
+        return SBG.fit_survival([1000, 631, 468, 382, 326, 289, 262, 241])
+    if name == "GammaGamma":
+        data = truth.simulate(rng.integers(1, 8, size=400), rng=rng)
+        return GammaGamma.fit(data, time_unit="W")
+    T = rng.integers(3, 12, size=600).astype(float) if name == "BGBB" else np.full(600, 39.0)
+    data = truth.simulate(T, rng=rng)
+    return ALL[name].fit({k: data[k] for k in ("frequency", "recency", "T")}, time_unit="W")
+
+
+def _named(exc: BaseException) -> str | None:
+    if isinstance(exc, ArgumentError):
+        return exc.argument
+    if isinstance(exc, DataError):
+        return exc.column
+    if isinstance(exc, SchemaError):
+        return exc.key
+    return None
+
+
+def assert_refused(call: Callable[[], object], error: type[RelmarkError], name: str) -> None:
+    """``call()`` raises ``error`` (a relmark error) naming ``name``, in its attribute and in
+    its message."""
+    with pytest.raises(RelmarkError) as info:
+        call()
+    exc = info.value
+    assert type(exc) is error or (error is ArgumentError and type(exc) is ParameterError), (
+        f"{type(exc).__name__}: {exc}"
+    )
+    assert _named(exc) == name, f"names {_named(exc)!r}, not {name!r}: {exc}"
+    assert repr(name) in str(exc)
+
+
+# --------------------------------------------------------------------------- purchase models
+def purchase_cases(name: str) -> list[tuple[str, Callable[[Any], object], type[RelmarkError], str]]:
+    """(id, call on the model, error, name) for one purchase model."""
+    T = 6 if name == "BGBB" else 38.86
+    cases: list[tuple[str, Callable[[Any], object], type[RelmarkError], str]] = [
+        ("p_alive frequency text", lambda m: m.p_alive("2", 3, T), DataError, "frequency"),
+        ("p_alive frequency bool", lambda m: m.p_alive(True, 3, T), DataError, "frequency"),
+        ("p_alive frequency negative", lambda m: m.p_alive(-1, 0, T), DataError, "frequency"),
+        ("p_alive frequency fractional", lambda m: m.p_alive(1.5, 3, T), DataError, "frequency"),
+        ("p_alive recency NaN", lambda m: m.p_alive(1, NAN, T), DataError, "recency"),
+        ("p_alive recency > T", lambda m: m.p_alive(1, T + 1, T), DataError, "recency"),
+        ("p_alive T infinite", lambda m: m.p_alive(1, 3, INF), DataError, "T"),
+        ("p_alive T 2-d", lambda m: m.p_alive(1, 3, [[T]]), DataError, "T"),
+        (
+            "horizon negative",
+            lambda m: m.conditional_expected_purchases(-1, 2, 3, T),
+            ArgumentError,
+            "t",
+        ),
+        (
+            "horizon NaN",
+            lambda m: m.conditional_expected_purchases(NAN, 2, 3, T),
+            ArgumentError,
+            "t",
+        ),
+        (
+            "horizon infinite",
+            lambda m: m.conditional_expected_purchases(INF, 2, 3, T),
+            ArgumentError,
+            "t",
+        ),
+        (
+            "horizon text",
+            lambda m: m.conditional_expected_purchases("4", 2, 3, T),
+            ArgumentError,
+            "t",
+        ),
+        (
+            "horizon bool",
+            lambda m: m.conditional_expected_purchases(True, 2, 3, T),
+            ArgumentError,
+            "t",
+        ),
+        (
+            "horizon None",
+            lambda m: m.conditional_expected_purchases(None, 2, 3, T),
+            ArgumentError,
+            "t",
+        ),
+        (
+            "horizon 2-d",
+            lambda m: m.conditional_expected_purchases([[1, 2]], 2, 3, T),
+            ArgumentError,
+            "t",
+        ),
+        (
+            "horizon empty",
+            lambda m: m.conditional_expected_purchases([], 2, 3, T),
+            ArgumentError,
+            "t",
+        ),
+        (
+            "horizons for other customers",
+            lambda m: m.conditional_expected_purchases([1, 2, 3], [1, 2], [3, 4], [T, T]),
+            ArgumentError,
+            "t",
+        ),
+        ("new customer horizon negative", lambda m: m.expected_purchases(-0.5), ArgumentError, "t"),
+        ("prob_purchases n negative", lambda m: m.prob_purchases(-1, 4), ArgumentError, "n"),
+        ("prob_purchases n fractional", lambda m: m.prob_purchases(1.5, 4), ArgumentError, "n"),
+        ("prob_purchases n text", lambda m: m.prob_purchases("1", 4), ArgumentError, "n"),
+        ("prob_purchases t NaN", lambda m: m.prob_purchases(1, NAN), ArgumentError, "t"),
+        (
+            "prob_purchases shapes",
+            lambda m: m.prob_purchases([1, 2, 3], [4, 5]),
+            ArgumentError,
+            "n",
+        ),
+        ("simulate T negative", lambda m: m.simulate([-1.0], rng=1), ArgumentError, "T"),
+        ("simulate T NaN", lambda m: m.simulate([NAN], rng=1), ArgumentError, "T"),
+        (
+            "parameter negative",
+            lambda m: type(m)(**{**m.params, m.param_set.names[0]: -1.0}),
+            ArgumentError,
+            m_first(name),
+        ),
+        (
+            "parameter NaN",
+            lambda m: type(m)(**{**m.params, m.param_set.names[0]: NAN}),
+            ArgumentError,
+            m_first(name),
+        ),
+        (
+            "parameter missing",
+            lambda m: type(m)(**dict(list(m.params.items())[1:])),
+            ArgumentError,
+            m_first(name),
+        ),
+        ("with_params wrong length", lambda m: m.with_params([1.0, 2.0]), ArgumentError, "values"),
+        ("time unit unknown", lambda m: m.with_time_unit("fortnight"), ArgumentError, "time_unit"),
+        (
+            "fit unknown column",
+            lambda m: type(m).fit(frequency=[1], recency=[2], T=[T], spend=[3]),
+            ArgumentError,
+            "spend",
+        ),
+        (
+            "fit compress text",
+            lambda m: type(m).fit(frequency=[1], recency=[2], T=[T], compress="yes"),
+            ArgumentError,
+            "compress",
+        ),
+        (
+            "fit fractional weights",
+            lambda m: type(m).fit(frequency=[1, 0], recency=[2, 0], T=[T, T], weights=[0.5, 1]),
+            DataError,
+            "weights",
+        ),
+        (
+            "fit setting unknown",
+            lambda m: type(m).fit(frequency=[1], recency=[2], T=[T], settings={"k": 2}),
+            ArgumentError,
+            "settings",
+        ),
+    ]
+    if name in ("BGNBD", "ParetoNBD", "BGBB"):
+        cases += [
+            ("dert rate zero", lambda m: m.dert(0.0, 2, 3, T), ArgumentError, "discount_rate"),
+            ("dert rate NaN", lambda m: m.dert(NAN, 2, 3, T), ArgumentError, "discount_rate"),
+            ("dert rate text", lambda m: m.dert("0.1", 2, 3, T), ArgumentError, "discount_rate"),
+            ("dert rate bool", lambda m: m.dert(True, 2, 3, T), ArgumentError, "discount_rate"),
+        ]
+    if name == "BGBB":
+        cases += [
+            (
+                "horizon fractional",
+                lambda m: m.conditional_expected_purchases(1.5, 2, 3, 6),
+                ArgumentError,
+                "t",
+            ),
+            ("horizon too long", lambda m: m.expected_purchases(1e9), ArgumentError, "t"),
+            ("T fractional", lambda m: m.p_alive(2, 3, 6.5), DataError, "T"),
+            ("T too many opportunities", lambda m: m.p_alive(2, 3, 1e7), DataError, "T"),
+            ("frequency > recency", lambda m: m.p_alive(4, 3, 6), DataError, "frequency"),
+        ]
+    return cases
+
+
+def m_first(name: str) -> str:
+    return ALL[name].param_set.names[0]
+
+
+PURCHASE_CASES = [
+    pytest.param(name, call, error, arg, id=f"{name}-{label}")
+    for name in PURCHASE
+    for label, call, error, arg in purchase_cases(name)
+]
+
+
+@pytest.mark.parametrize(("name", "call", "error", "argument"), PURCHASE_CASES)
+def test_purchase_models_refuse_bad_input(
+    name: str, call: Callable[[Any], object], error: type[RelmarkError], argument: str
+) -> None:
+    assert_refused(lambda: call(given(name)), error, argument)
+
+
+def test_mbgnbd_has_no_dert() -> None:
+    with pytest.raises(ParameterError, match="no DERT"):
+        MBGNBD(**PUBLISHED["MBGNBD"]).dert(0.1, 2, 3, 38.86)
+
+
+# --------------------------------------------------------------------------- uncertainty
+UNCERTAINTY_CASES: list[tuple[str, Callable[[Any], object], str]] = [
+    ("level above 1", lambda m: m.interval(lambda x: x.params_array, level=1.5), "level"),
+    ("level 0", lambda m: m.interval(lambda x: x.params_array, level=0.0), "level"),
+    ("level NaN", lambda m: m.interval(lambda x: x.params_array, level=NAN), "level"),
+    ("n_draws 0", lambda m: m.interval(lambda x: x.params_array, n_draws=0), "n_draws"),
+    ("n_draws fractional", lambda m: m.interval(lambda x: x.params_array, n_draws=2.5), "n_draws"),
+    ("prediction not callable", lambda m: m.interval(3.0), "prediction"),
+    ("sample_params negative", lambda m: m.sample_params(-1), "n_draws"),
+    ("sample_params huge", lambda m: m.sample_params(10**12), "n_draws"),
+    ("conf_int level text", lambda m: m.fit_result.conf_int("0.95"), "level"),
+    ("conf_int level percent", lambda m: m.fit_result.conf_int(95), "level"),
+    ("conf_int method", lambda m: m.fit_result.conf_int(method="exact"), "method"),
+    ("summary level", lambda m: m.fit_result.summary(level=-1), "level"),
+]
+
+
+@pytest.mark.parametrize("name", list(ALL))
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [pytest.param(c, a, id=label) for label, c, a in UNCERTAINTY_CASES],
+)
+def test_intervals_refuse_bad_arguments(
+    name: str, call: Callable[[Any], object], argument: str
+) -> None:
+    """``clv_interval(alpha=1.5)`` returned lower > upper: levels, draws and methods are
+    checked in every model."""
+    assert_refused(lambda: call(fitted(name)), ArgumentError, argument)
+
+
+# --------------------------------------------------------------------------- JSON
+def _edit(model: CLVModel, change: Callable[[dict[str, Any]], object]) -> str:
+    d = json.loads(model.to_json())
+    change(d)
+    return json.dumps(d)
+
+
+def _set(path: str, value: object) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        *head, last = path.split(".")
+        for key in head:
+            d = d[key]
+        d[last] = value
+
+    return change
+
+
+def _drop(path: str) -> Callable[[dict[str, Any]], None]:
+    def change(d: dict[str, Any]) -> None:
+        *head, last = path.split(".")
+        for key in head:
+            d = d[key]
+        del d[last]
+
+    return change
+
+
+def json_cases(name: str) -> list[tuple[str, Callable[[dict[str, Any]], object], str]]:
+    first = m_first(name)
+    return [
+        (
+            "params edited",
+            _set(f"params.{first}", PUBLISHED[name][first] * 1.01),
+            f"params.{first}",
+        ),
+        ("params missing", _drop("params"), "params"),
+        ("param missing", _drop(f"params.{first}"), f"params.{first}"),
+        ("param unknown", _set("params.zeta", 1.0), "params.zeta"),
+        ("param NaN string", _set(f"params.{first}", "NaN"), f"params.{first}"),
+        ("param text", _set(f"params.{first}", "0.5"), f"params.{first}"),
+        ("param bool", _set(f"params.{first}", True), f"params.{first}"),
+        ("param negative", _set(f"params.{first}", -1.0), f"params.{first}"),
+        ("params a list", _set("params", [1.0, 2.0]), "params"),
+        ("unknown key", _set("owner", "me"), "owner"),
+        ("schema wrong", _set("schema", "something.else"), "schema"),
+        ("schema version newer", _set("schema_version", 99), "schema_version"),
+        ("schema version text", _set("schema_version", "2"), "schema_version"),
+        ("schema version bool", _set("schema_version", True), "schema_version"),
+        ("model other", _set("model", "BGNBD" if name != "BGNBD" else "ParetoNBD"), "model"),
+        ("time unit unknown", _set("time_unit", "Q"), "time_unit"),
+        ("relmark version number", _set("relmark_version", 1), "relmark_version"),
+        ("settings on a model without", _set("settings", {"k": 2}), "settings"),
+        ("fit nobs text", _set("fit.nobs", "12"), "fit.nobs"),
+        ("fit nobs zero", _set("fit.nobs", 0), "fit.nobs"),
+        ("fit converged number", _set("fit.converged", 1), "fit.converged"),
+        ("fit log-likelihood NaN", _set("fit.log_likelihood", NAN), "fit.log_likelihood"),
+        ("fit unknown key", _set("fit.loglik", -1.0), "fit.loglik"),
+        ("fit key missing", _drop("fit.n_iter"), "fit.n_iter"),
+        ("fit covariance shape", _set("fit.cov_unconstrained", [[1.0]]), "fit.cov_unconstrained"),
+        ("fit covariance text", _set("fit.cov_unconstrained", "[[1]]"), "fit.cov_unconstrained"),
+        ("fit estimates missing", _drop("fit.params"), "fit.params"),
+        ("fit a list", _set("fit", [1, 2]), "fit"),
+        ("fit extra not an object", _set("fit.extra", 3), "fit.extra"),
+    ]
+
+
+JSON_CASES = [
+    pytest.param(name, change, key, id=f"{name}-{label}")
+    for name in ALL
+    for label, change, key in json_cases(name)
+]
+
+
+@pytest.mark.parametrize(("name", "change", "key"), JSON_CASES)
+def test_saved_models_refuse_tampered_or_malformed_json(
+    name: str, change: Callable[[dict[str, Any]], object], key: str
+) -> None:
+    """A JSON whose ``params.r`` was edited loaded with params and fit result disagreeing;
+    one missing ``params`` raised KeyError. Both loaders refuse, naming the key."""
+    model = fitted(name)
+    text = _edit(model, change)
+    assert_refused(lambda: type(model).from_json(text), SchemaError, key)
+    if key != "model":
+        assert_refused(lambda: load_model(text), SchemaError, key)
+
+
+LOADER_CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str | None]] = [
+    (
+        "gamma-gamma as BG/NBD",
+        lambda: BGNBD.from_json(given("GammaGamma").to_json()),
+        SchemaError,
+        "model",
+    ),
+    (
+        "gamma-gamma expected as BG/NBD",
+        lambda: load_model(given("GammaGamma").to_json(), expect=BGNBD),
+        SchemaError,
+        "model",
+    ),
+    (
+        "SBG as Pareto/NBD",
+        lambda: ParetoNBD.from_json(given("SBG").to_json()),
+        SchemaError,
+        "model",
+    ),
+    ("unknown model", lambda: load_model('{"model": "Erlang"}'), SchemaError, "model"),
+    ("no model", lambda: load_model('{"params": {}}'), SchemaError, "model"),
+    (
+        "expect not a model",
+        lambda: load_model(given("BGNBD").to_json(), expect=int),
+        ArgumentError,
+        "expect",
+    ),
+    (
+        "gamma-gamma q <= 1",
+        lambda: load_model(_edit(given("GammaGamma"), _set("params.q", 0.5))),
+        SchemaError,
+        "params.q",
+    ),
+    ("get_model unknown", lambda: get_model("erlang"), ArgumentError, "name"),
+    ("get_model number", lambda: get_model(3), ArgumentError, "name"),
+    ("models_of_kind unknown", lambda: models_of_kind("sales"), ArgumentError, "kind"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"), [pytest.param(c, e, n, id=label) for label, c, e, n in LOADER_CASES]
+)
+def test_loaders_refuse_the_wrong_model(
+    call: Callable[[], object], error: type[RelmarkError], name: str
+) -> None:
+    assert_refused(call, error, name)
+
+
+@pytest.mark.parametrize("text", ["not json", "[1, 2]", "null", b"\xff\xfe", "3"])
+def test_text_that_is_not_a_saved_model_is_a_schema_error(text: str | bytes) -> None:
+    with pytest.raises(SchemaError):
+        load_model(text)
+    with pytest.raises(SchemaError):
+        BGNBD.from_json(text)
+
+
+def test_a_version_1_file_still_loads() -> None:
+    """Schema version 1 (``loglik``, estimates as a list, a stored Jacobian) is read."""
+    model = fitted("BGNBD")
+    d = json.loads(model.to_json())
+    fit = d["fit"]
+    fit["model"] = "BGNBD"
+    fit["param_names"] = list(fit["params"])
+    fit["params"] = list(fit["params"].values())
+    fit["jacobian"] = [1.0] * 4
+    fit["loglik"] = fit.pop("log_likelihood")
+    fit["loglik_change"] = fit.pop("log_likelihood_change")
+    d["schema_version"] = 1
+    again = load_model(json.dumps(d))
+    assert again == model
+
+
+# --------------------------------------------------------------------------- spend model
+SPEND_CASES: list[tuple[str, Callable[[GammaGamma], object], type[RelmarkError], str]] = [
+    ("frequency text", lambda m: m.expected_spend("2", 10.0), DataError, "frequency"),
+    ("frequency negative", lambda m: m.expected_spend(-1, 10.0), DataError, "frequency"),
+    ("frequency fractional", lambda m: m.expected_spend(1.5, 10.0), DataError, "frequency"),
+    ("spend negative", lambda m: m.expected_spend(2, -5.0), DataError, "monetary_value"),
+    ("spend NaN", lambda m: m.expected_spend(2, NAN), DataError, "monetary_value"),
+    ("spend infinite", lambda m: m.expected_spend([2], [INF]), DataError, "monetary_value"),
+    ("q <= 1", lambda m: GammaGamma(p=6.0, q=0.9, gamma=15.0), ArgumentError, "q"),
+    ("gamma text", lambda m: GammaGamma(p=6.0, q=3.0, gamma="15"), ArgumentError, "gamma"),
+    ("simulate frequency negative", lambda m: m.simulate([-1]), ArgumentError, "frequency"),
+    ("simulate frequency fractional", lambda m: m.simulate([1.5]), ArgumentError, "frequency"),
+    (
+        "fit zero spend of a repeat buyer",
+        lambda m: GammaGamma.fit(frequency=[1, 2], monetary_value=[0.0, 3.0]),
+        DataError,
+        "monetary_value",
+    ),
+    (
+        "fit unknown column",
+        lambda m: GammaGamma.fit(frequency=[1, 2], monetary_value=[1.0, 3.0], T=[3, 4]),
+        ArgumentError,
+        "T",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "argument"),
+    [pytest.param(c, e, a, id=label) for label, c, e, a in SPEND_CASES],
+)
+def test_spend_model_refuses_bad_input(
+    call: Callable[[GammaGamma], object], error: type[RelmarkError], argument: str
+) -> None:
+    assert_refused(lambda: call(given("GammaGamma")), error, argument)
+
+
+# --------------------------------------------------------------------------- retention model
+RETENTION_CASES: list[tuple[str, Callable[[SBG], object], type[RelmarkError], str]] = [
+    ("survival negative", lambda m: m.survival(-1), ArgumentError, "t"),
+    ("survival fractional", lambda m: m.survival(1.5), ArgumentError, "t"),
+    ("survival NaN", lambda m: m.survival(NAN), ArgumentError, "t"),
+    ("survival text", lambda m: m.survival("3"), ArgumentError, "t"),
+    ("survival bool", lambda m: m.survival(True), ArgumentError, "t"),
+    ("survival 2-d", lambda m: m.survival([[1, 2]]), ArgumentError, "t"),
+    ("retention at 0", lambda m: m.retention(0), ArgumentError, "t"),
+    ("prob_churn_at 0", lambda m: m.prob_churn_at(0), ArgumentError, "t"),
+    (
+        "conditional_survival renewals negative",
+        lambda m: m.conditional_survival(1, -1),
+        ArgumentError,
+        "renewals",
+    ),
+    (
+        "conditional_survival shapes",
+        lambda m: m.conditional_survival([1, 2], [1, 2, 3]),
+        ArgumentError,
+        "t",
+    ),
+    (
+        "DEL rate zero",
+        lambda m: m.discounted_expected_lifetime(0.0),
+        ArgumentError,
+        "discount_rate",
+    ),
+    (
+        "DEL rate negative",
+        lambda m: m.discounted_expected_lifetime(-0.1),
+        ArgumentError,
+        "discount_rate",
+    ),
+    (
+        "DEL rate text",
+        lambda m: m.discounted_expected_lifetime("0.1"),
+        ArgumentError,
+        "discount_rate",
+    ),
+    ("DERL renewals fractional", lambda m: m.derl(0.1, [1.5]), ArgumentError, "renewals"),
+    (
+        "residual value negative count",
+        lambda m: m.residual_value([10, -1], value_per_period=1.0, discount_rate=0.1),
+        ArgumentError,
+        "active_by_renewals",
+    ),
+    (
+        "residual value NaN value",
+        lambda m: m.residual_value([10], value_per_period=NAN, discount_rate=0.1),
+        ArgumentError,
+        "value_per_period",
+    ),
+    ("simulate no customers", lambda m: m.simulate(0, 5, rng=1), ArgumentError, "n_customers"),
+    (
+        "simulate fractional periods",
+        lambda m: m.simulate(10, 2.5, rng=1),
+        ArgumentError,
+        "n_periods",
+    ),
+    ("survivors increase", lambda m: SBG.fit_survival([1000, 1200]), DataError, "alive"),
+    ("survivors text", lambda m: SBG.fit_survival(["1000", "900"]), DataError, "alive"),
+    ("lifetime 0", lambda m: SBG.fit(lifetime=[0, 2], churned=[1, 0]), DataError, "lifetime"),
+    ("churned 2", lambda m: SBG.fit(lifetime=[1, 2], churned=[2, 0]), DataError, "churned"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "argument"),
+    [pytest.param(c, e, a, id=label) for label, c, e, a in RETENTION_CASES],
+)
+def test_retention_model_refuses_bad_input(
+    call: Callable[[SBG], object], error: type[RelmarkError], argument: str
+) -> None:
+    """``SBG.survival(-1)`` returned 4.87."""
+    assert_refused(lambda: call(given("SBG")), error, argument)
+
+
+# --------------------------------------------------------------------------- value
+HISTORY = (2, 30.43, 38.86, 22.35)
+VALUE_CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
+    (
+        "periods fractional",
+        lambda: clv(given("BGNBD"), given("GammaGamma"), *HISTORY, periods=2.5),
+        ArgumentError,
+        "periods",
+    ),
+    (
+        "periods bool",
+        lambda: clv(given("BGNBD"), given("GammaGamma"), *HISTORY, periods=True),
+        ArgumentError,
+        "periods",
+    ),
+    (
+        "periods huge",
+        lambda: clv(given("BGNBD"), given("GammaGamma"), *HISTORY, periods=10**9),
+        ArgumentError,
+        "periods",
+    ),
+    (
+        "discount rate -1",
+        lambda: clv(given("BGNBD"), given("GammaGamma"), *HISTORY, discount_rate=-1.0),
+        ArgumentError,
+        "discount_rate",
+    ),
+    (
+        "discount rate text",
+        lambda: clv(given("BGNBD"), given("GammaGamma"), *HISTORY, discount_rate="0.01"),
+        ArgumentError,
+        "discount_rate",
+    ),
+    (
+        "period length zero",
+        lambda: clv(given("BGNBD"), given("GammaGamma"), *HISTORY, period_length=0.0),
+        ArgumentError,
+        "period_length",
+    ),
+    (
+        "chunk size zero",
+        lambda: clv(given("BGNBD"), given("GammaGamma"), *HISTORY, chunk_size=0),
+        ArgumentError,
+        "chunk_size",
+    ),
+    (
+        "purchases not a model",
+        lambda: clv("BGNBD", given("GammaGamma"), *HISTORY),
+        ArgumentError,
+        "purchases",
+    ),
+    (
+        "spend not a model",
+        lambda: clv(given("BGNBD"), "GammaGamma", *HISTORY),
+        ArgumentError,
+        "spend",
+    ),
+    (
+        "spend too many",
+        lambda: clv(given("BGNBD"), given("GammaGamma"), [1, 2], [3, 4], [9, 9], [1, 2, 3]),
+        DataError,
+        "monetary_value",
+    ),
+    (
+        "score horizon negative",
+        lambda: score(given("BGNBD"), None, *HISTORY[:3], horizon=-1),
+        ArgumentError,
+        "horizon",
+    ),
+    (
+        "score horizon NaN",
+        lambda: score(given("BGNBD"), None, *HISTORY[:3], horizon=NAN),
+        ArgumentError,
+        "horizon",
+    ),
+    (
+        "score horizon list",
+        lambda: score(given("BGNBD"), None, *HISTORY[:3], horizon=[1, 2]),
+        ArgumentError,
+        "horizon",
+    ),
+    (
+        "score BG/BB horizon fractional",
+        lambda: score(given("BGBB"), None, 2, 3, 6, horizon=1.5),
+        ArgumentError,
+        "horizon",
+    ),
+    (
+        "score spend without spend data",
+        lambda: score(given("BGNBD"), given("GammaGamma"), *HISTORY[:3], horizon=4),
+        DataError,
+        "monetary_value",
+    ),
+    (
+        "score purchases spend model",
+        lambda: score(given("GammaGamma"), None, *HISTORY[:3], horizon=4),
+        ArgumentError,
+        "purchases",
+    ),
+    (
+        "dert value rate zero",
+        lambda: clv_from_dert(given("ParetoNBD"), given("GammaGamma"), *HISTORY, discount_rate=0.0),
+        ArgumentError,
+        "discount_rate",
+    ),
+    (
+        "dert value rate infinite",
+        lambda: clv_from_dert(given("ParetoNBD"), given("GammaGamma"), *HISTORY, discount_rate=INF),
+        ArgumentError,
+        "discount_rate",
+    ),
+    (
+        "interval level above 1",
+        lambda: clv_interval(fitted("BGNBD"), fitted("GammaGamma"), *HISTORY, level=1.5),
+        ArgumentError,
+        "level",
+    ),
+    (
+        "interval old alpha",
+        lambda: clv_interval(fitted("BGNBD"), fitted("GammaGamma"), *HISTORY, alpha=0.05),
+        ArgumentError,
+        "alpha",
+    ),
+    (
+        "interval one draw",
+        lambda: clv_interval(fitted("BGNBD"), fitted("GammaGamma"), *HISTORY, n_draws=1),
+        ArgumentError,
+        "n_draws",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "argument"),
+    [pytest.param(c, e, a, id=label) for label, c, e, a in VALUE_CASES],
+)
+def test_value_functions_refuse_bad_arguments(
+    call: Callable[[], object], error: type[RelmarkError], argument: str
+) -> None:
+    assert_refused(call, error, argument)
+
+
+def test_there_are_at_least_a_hundred_cases() -> None:
+    n = (
+        len(PURCHASE_CASES)
+        + len(UNCERTAINTY_CASES) * len(ALL)
+        + len(JSON_CASES)
+        + len(LOADER_CASES)
+        + len(SPEND_CASES)
+        + len(RETENTION_CASES)
+        + len(VALUE_CASES)
+    )
+    assert n >= 100
+
+
+# --------------------------------------------------------------------------- valid but extreme
+def test_a_frequency_of_1e12_is_finite_not_a_7_tib_table() -> None:
+    """Gamma-Gamma (and BG/NBD) tabulated terms on 0..max(frequency): 1e12 asked for 7 TiB.
+    Now the log-density of a customer with x = 1e12 agrees with a 50-digit mpmath evaluation
+    of note 025, eq. 4, to the accuracy float64 allows: its terms are ~1e14 and cancel to ~-5,
+    so about 1e14 * 2.2e-16 = 0.02 absolute."""
+    import mpmath as mp
+
+    p, q, g = PUBLISHED["GammaGamma"].values()
+    x, z = 1e12, 10.0
+    with mp.workdps(50):
+        P, Q, G, X, Z = (mp.mpf(v) for v in (p, q, g, x, z))
+        direct = float(
+            mp.loggamma(P * X + Q)
+            - mp.loggamma(P * X)
+            - mp.loggamma(Q)
+            + Q * mp.log(G)
+            + (P * X - 1) * mp.log(Z)
+            + P * X * mp.log(X)
+            - (P * X + Q) * mp.log(G + X * Z)
+        )
+    got = given("GammaGamma").log_likelihood(frequency=[x, 2.0], monetary_value=[z, 5.0])
+    assert got[0] == pytest.approx(direct, abs=0.05)
+    bg = given("BGNBD")
+    ll = bg.log_likelihood(frequency=[1e12, 1.0], recency=[30.0, 3.0], T=[40.0, 40.0])
+    assert np.all(np.isfinite(ll))
