@@ -219,6 +219,15 @@ def test_a_summary_gives_the_view_of_its_log(small_log: pd.DataFrame) -> None:
     from_summary = relationship_view(summary, n_draws=0).table
     pd.testing.assert_frame_equal(from_log, from_summary)
     pd.testing.assert_frame_equal(from_log, from_frame, check_names=False)
+    columns = {
+        "customer_id": summary.customer_id,
+        "frequency": summary.frequency,
+        "recency": summary.recency,
+        "T": summary.T,
+        "monetary_value": summary.monetary_value,
+    }
+    from_mapping = relationship_view(columns, summary_time_unit="W", n_draws=0).table
+    pd.testing.assert_frame_equal(from_log, from_mapping, check_names=False)
 
 
 def test_options_object_and_keywords_are_one_thing(small_log: pd.DataFrame) -> None:

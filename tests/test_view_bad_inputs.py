@@ -12,6 +12,7 @@ and a referee credited to two referrers all ran or failed with a raw error.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -147,6 +148,18 @@ def test_summary_settings(summary: pd.DataFrame) -> None:
             summary, summary_time_unit="W", observation_end="2024-01-01", n_draws=0
         ),
     )
+    log_settings: list[tuple[str, object]] = [
+        ("freq_multiplier", 1),
+        ("time_unit", "W"),
+        ("datetime", "when"),
+    ]
+    for name, value in log_settings:
+        kwargs: dict[str, Any] = {name: value}
+        _raises(
+            ArgumentError,
+            name,
+            partial(relationship_view, summary, summary_time_unit="W", n_draws=0, **kwargs),
+        )
     from relmark.data import RFMSummary
 
     weekly = RFMSummary.from_frame(summary, time_unit="W")
@@ -154,6 +167,14 @@ def test_summary_settings(summary: pd.DataFrame) -> None:
         ArgumentError,
         "summary_time_unit",
         lambda: relationship_view(weekly, summary_time_unit="D", n_draws=0),
+    )
+
+
+def test_a_log_refuses_summary_settings(log: pd.DataFrame) -> None:
+    _raises(
+        ArgumentError,
+        "summary_time_unit",
+        lambda: relationship_view(log, summary_time_unit="W", n_draws=0),
     )
 
 

@@ -450,12 +450,45 @@ def _is_polars(data: object) -> bool:
     return type(data).__module__.split(".")[0] == "polars"
 
 
+_LOG_SETTINGS = ("datetime", "monetary_value", "time_unit", "freq_multiplier", "observation_end")
+"""Settings that only a transaction log uses (a summary has its own times and spend)."""
+
+
+def _columns_of(data: object) -> set[str]:
+    if isinstance(data, pd.DataFrame) or _is_polars(data):
+        return {str(c) for c in data.columns}  # type: ignore[attr-defined]
+    if isinstance(data, Mapping):
+        return {str(k) for k in data}
+    return set()
+
+
 def _summary_of(data: object, opts: ViewOptions) -> RFMSummary:
     """Step 1: the per-customer summary, from a summary (frame or RFMSummary) or a log."""
+    is_summary = isinstance(data, RFMSummary) or {"frequency", "recency", "T"} <= _columns_of(data)
+    if is_summary:
+        defaults = ViewOptions()
+        for name in _LOG_SETTINGS:
+            if getattr(opts, name) != getattr(defaults, name):
+                raise ArgumentError(
+                    "applies to a transaction log only; a summary has its own times and spend "
+                    "(give its time unit as summary_time_unit)",
+                    argument=name,
+                )
     if isinstance(data, RFMSummary):
         return _checked_summary(data, opts)
-    if isinstance(data, pd.DataFrame) and {"frequency", "recency", "T"} <= set(data.columns):
-        return _summary_from_frame(data, opts)
+    if is_summary:
+        if isinstance(data, pd.DataFrame):
+            frame = data
+        elif _is_polars(data):
+            frame = data.to_pandas()  # type: ignore[attr-defined]
+        else:
+            frame = pd.DataFrame(dict(data))  # type: ignore[call-overload]
+        return _summary_from_frame(frame, opts)
+    if opts.summary_time_unit is not None:
+        raise ArgumentError(
+            "applies to a summary only; a transaction log's unit is time_unit x freq_multiplier",
+            argument="summary_time_unit",
+        )
     if isinstance(data, pd.DataFrame | Mapping) or _is_polars(data):
         return summarize(
             data,
@@ -474,10 +507,6 @@ def _summary_of(data: object, opts: ViewOptions) -> RFMSummary:
 
 
 def _checked_summary(summary: RFMSummary, opts: ViewOptions) -> RFMSummary:
-    if opts.observation_end is not None:
-        raise ArgumentError(
-            "a summary's T already fixes the end of observation", argument="observation_end"
-        )
     unit, given = summary.time_unit, opts.summary_time_unit
     if unit is not None and given is not None and TimeUnit.parse(unit) != TimeUnit.parse(given):
         raise ArgumentError(
