@@ -32,3 +32,41 @@ def transaction_logs(draw: st.DrawFn, *, returns: bool = False) -> pd.DataFrame:
                 share = draw(st.integers(0, 100)) / 100
                 rows.append({**row, "amount": -round(row["amount"] * share, 2)})
     return pd.DataFrame(rows)
+
+
+JUNK = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(
+        [
+            "2024-01-01",
+            "01/02/2024",
+            "13/02/2024",
+            "2024-03-31T00:30+02:00",
+            "9999-12-31",
+            "45292",
+            "",
+            " ",
+            "NaN",
+            "007",
+            "-5",
+            "1e400",
+        ]
+    ),
+    st.integers(-(10**15), 10**15),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.datetimes(),
+)
+"""Values a broken export may hold in any column."""
+
+
+@st.composite
+def junk_logs(draw: st.DrawFn) -> pd.DataFrame:
+    """A log of 1-8 rows whose id, date and amount columns hold arbitrary values."""
+    n = draw(st.integers(1, 8))
+    column = st.lists(JUNK, min_size=n, max_size=n)
+    return pd.DataFrame(
+        {"customer_id": draw(column), "date": draw(column), "amount": draw(column)},
+        dtype=object,
+    )

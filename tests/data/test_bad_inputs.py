@@ -19,9 +19,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relmark.data import RFMSummary, calibration_holdout, read_transactions, summarize
 from relmark.errors import ArgumentError, CurrencyError, DataError, RelmarkError
+from tests.data.strategies import junk_logs
 
 IDS = ["a", "a", "b"]
 DATES = ["2024-01-01", "2024-01-05", "2024-01-03"]
@@ -680,3 +683,28 @@ def test_csv_reader_refuses_what_it_cannot_read(csv: Callable[[str], Path], tmp_
     with pytest.raises(DataError, match="not a readable CSV"):
         read_transactions(bad)
     assert read_transactions(bad, encoding="latin-1").iloc[0, 0] == "José"
+
+
+@given(
+    log=junk_logs(),
+    options=st.fixed_dictionaries(
+        {},
+        optional={
+            "returns": st.sampled_from(["refuse", "drop", "net"]),
+            "missing_ids": st.sampled_from(["refuse", "drop"]),
+            "date_unit": st.sampled_from(["excel", "s", "ms"]),
+            "dayfirst": st.booleans(),
+            "timezone": st.sampled_from(["UTC", "Europe/Berlin"]),
+            "time_unit": st.sampled_from(["D", "W", "h", "M"]),
+        },
+    ),
+)
+@settings(max_examples=150, deadline=None)
+def test_junk_gives_a_summary_or_a_relmark_error(log: pd.DataFrame, options: Any) -> None:
+    """Arbitrary values in every column: never a raw pandas/numpy error, never a NaN."""
+    try:
+        s = summarize(log, monetary_value="amount", **options)
+    except RelmarkError:
+        return
+    assert np.isfinite(s.frequency).all() and np.isfinite(s.T).all()
+    assert s.monetary_value is not None and np.isfinite(s.monetary_value).all()

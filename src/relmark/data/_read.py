@@ -206,7 +206,8 @@ def _columns(table: Any, opts: LogOptions) -> dict[str, Any]:
             f"{type(table).__name__}",
             argument="transactions",
         )
-    present = [str(c) for c in columns]
+    keys = {str(c): c for c in columns}  # column labels that are not text (0, 1) by their text
+    present = list(keys)
     wanted = {
         "customer_id": opts.customer_id,
         "datetime": opts.datetime,
@@ -223,7 +224,7 @@ def _columns(table: Any, opts: LogOptions) -> dict[str, Any]:
     for role, name in wanted.items():
         if name is None:
             continue
-        col = table[name]
+        col = table[keys[name]]
         to_numpy = getattr(col, "to_numpy", None)
         if to_numpy is not None and not isinstance(col, pd.Series | pd.Index):
             col = to_numpy()  # polars
@@ -571,6 +572,13 @@ def _read_dates(
         return _read_dates(pd.to_numeric(s, errors="coerce"), keep, column, opts, report)
     is_text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     report.add(column, "missing dates", missing)
+    if not is_text.any():
+        report.add(
+            column,
+            f"dates must be datetimes, text or numbers, got values of kind {kind!r}",
+            None,
+        )
+        return np.zeros(n, dtype="datetime64[ns]"), np.zeros(n, dtype=bool)
     other = keep & ~missing & ~is_text
     report.add(column, "dates mix text and other values (numbers or objects)", other)
     ok = keep & ~missing & is_text
