@@ -12,6 +12,7 @@ one error, with 1-based CSV line numbers (the header is line 1).
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import io
 import math
@@ -322,6 +323,7 @@ class LogOptions:
     currency: str | None
     end: str | None
     delimiter: str
+    encoding: str | None
     date_format: str | None
     dayfirst: bool | None
     date_unit: str | None
@@ -370,6 +372,13 @@ def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
         type=_delimiter,
         default=",",
         help="field separator: one character, or 'tab' (default: ',')",
+    )
+    read.add_argument(
+        "--encoding",
+        type=_encoding,
+        default=None,
+        help="text encoding, e.g. cp1252 or latin-1 (default: UTF-8, with or without a "
+        "byte-order mark, or UTF-16 with one)",
     )
     dates = read.add_mutually_exclusive_group()
     dates.add_argument(
@@ -443,6 +452,7 @@ def _log_options(args: argparse.Namespace) -> LogOptions:
         currency=args.currency,
         end=args.end,
         delimiter=args.delimiter,
+        encoding=args.encoding,
         date_format=args.date_format,
         dayfirst=args.dayfirst,
         date_unit=args.date_unit,
@@ -464,32 +474,48 @@ def _examples(values: pd.Series, limit: int = 3) -> str:
     return ", ".join(f"{v!r} (line {n})" for n, v in values.head(limit).items())
 
 
-def _decode(raw: bytes, path: Path) -> str:
-    """The text of a CSV file: UTF-8 (with or without a byte-order mark) or UTF-16 with one."""
-    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-        try:
-            return raw.decode("utf-16")
-        except UnicodeDecodeError:
-            raise RelmarkError(f"{path}: not valid UTF-16 text") from None
-    if b"\x00" in raw:
+def _decode(raw: bytes, path: Path, encoding: str | None = None) -> str:
+    """The text of a CSV file: UTF-8 (with or without a byte-order mark), UTF-16 with one, or
+    ``encoding`` when given (``--encoding cp1252`` for an older Excel export)."""
+    if encoding is None and raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding = "utf-16"
+    if b"\x00" in raw and not (encoding or "").lower().startswith("utf-16"):
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise RelmarkError(f"{path}: line {line} holds a NUL byte: not a text (CSV) file")
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode(encoding or "utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise RelmarkError(
-            f"{path}: line {line} is not UTF-8 text (save the file as UTF-8 CSV)"
+        if encoding is None:
+            why = (
+                f"line {line} is not UTF-8 text (save the file as UTF-8 CSV, or pass its "
+                "--encoding, e.g. cp1252 or latin-1)"
+            )
+        else:
+            why = f"line {line} is not {encoding} text (is --encoding {encoding} right?)"
+        raise RelmarkError(f"{path}: {why}") from None
+
+
+def _encoding(text: str) -> str:
+    """A text encoding Python knows (``utf-8``, ``cp1252``, ``latin-1``, ``utf-16``)."""
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"unknown encoding {text!r} (e.g. utf-8, cp1252, latin-1, utf-16)"
         ) from None
+    return text
 
 
-def _read_table(path: Path, delimiter: str) -> tuple[list[str], pd.DataFrame, list[str]]:
+def _read_table(
+    path: Path, delimiter: str, encoding: str | None = None
+) -> tuple[list[str], pd.DataFrame, list[str]]:
     """The header, the rows (text, indexed by their 1-based CSV line) and the file's problems
     (rows with the wrong number of fields, duplicate column names)."""
     if not path.is_file():
         what = "is a folder, not a file" if path.is_dir() else "no such file"
         raise RelmarkError(f"{path}: {what}")
-    text = _decode(path.read_bytes(), path)
+    text = _decode(path.read_bytes(), path, encoding)
     if not text.strip():
         raise RelmarkError(f"{path}: the file is empty (no header line)")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
@@ -537,6 +563,31 @@ def _read_table(path: Path, delimiter: str) -> tuple[list[str], pd.DataFrame, li
     return header, frame, problems
 
 
+def _spaces_hint(header: list[str], missing: list[str]) -> str:
+    """A hint when a missing column is in the header with spaces around its name."""
+    spaced = [name for name in header if name != name.strip() and name.strip() in missing]
+    if not spaced:
+        return ""
+    return f" (names with spaces around them: {', '.join(map(repr, spaced))})"
+
+
+def _id_spaces(frame: pd.DataFrame, column: str) -> str | None:
+    """Ids that differ only by spaces around them (``' 007'`` and ``'007'``): two customers
+    to the data layer, which never changes an id, but almost surely one in the file."""
+    ids = frame[column].astype(str)
+    padded = (ids != ids.str.strip()) & (ids.str.strip() != "")  # (blank ids: data layer)
+    if not padded.any():
+        return None
+    clash = padded & ids.str.strip().isin(set(ids[~padded]))
+    if not clash.any():
+        return None
+    shown = ", ".join(repr(v) for v in ids[clash].unique()[:3])
+    return (
+        f"column {column!r}: ids that differ from others only by spaces around them ({shown}) "
+        f"on {_lines(ids.index[clash].tolist())}: fix them in the file"
+    )
+
+
 def _delimiter_hint(header: list[str], delimiter: str) -> str:
     """A hint when the header is one field that another delimiter would split."""
     if len(header) != 1:
@@ -563,7 +614,7 @@ def _read_transactions(opts: LogOptions) -> _Log:
     checked by :mod:`relmark.data`, which reports every problem in one error naming the CSV
     lines (the frame's index is :data:`LINE_INDEX`).
     """
-    header, frame, problems = _read_table(opts.path, opts.delimiter)
+    header, frame, problems = _read_table(opts.path, opts.delimiter, opts.encoding)
     wanted = [c for c in (opts.customer, opts.date, opts.amount, opts.currency) if c]
     missing = [c for c in wanted if c not in header]
     if missing:
@@ -571,12 +622,16 @@ def _read_transactions(opts: LogOptions) -> _Log:
         problems.insert(
             0,
             f"missing column(s) {', '.join(map(repr, missing))} (found: {found})"
-            + _delimiter_hint(header, opts.delimiter),
+            + _delimiter_hint(header, opts.delimiter)
+            + _spaces_hint(header, missing),
         )
     elif frame.empty:
         problems.append("no transactions (only a header line)")
     if missing or frame.empty:
         raise _problems(opts.path, problems)
+    spaces = _id_spaces(frame, opts.customer)
+    if spaces is not None:
+        problems.append(spaces)
     return _Log(frame, problems)
 
 

@@ -140,8 +140,9 @@ def test_other_delimiters(
         lambda t: b"\xef\xbb\xbf" + t.encode(),  # Excel's "CSV UTF-8"
         lambda t: t.encode("utf-16"),  # Excel's "Unicode text" (with a BOM)
         lambda t: t.replace("\n", "\r\n").encode(),  # Windows line ends
+        lambda t: t.replace("\n", "\r").encode(),  # old Mac line ends
     ],
-    ids=["utf-8 BOM", "utf-16", "CRLF"],
+    ids=["utf-8 BOM", "utf-16", "CRLF", "CR"],
 )
 def test_encodings_and_line_ends(
     encode: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -149,6 +150,15 @@ def test_encodings_and_line_ends(
     want, _ = _summary(tmp_path, ISO, [], capsys)
     got, _ = _summary(tmp_path, encode(ISO), [], capsys)  # type: ignore[operator]
     pd.testing.assert_frame_equal(got, want)
+
+
+def test_a_cp1252_export_with_its_encoding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = ISO.replace("007", "Zoë").replace("\n7,", "\nZoe,")
+    got, _ = _summary(tmp_path, text.encode("cp1252"), ["--encoding", "cp1252"], capsys)
+    assert sorted(got.index) == ["Zoe", "Zoë"]
+    assert got.loc["Zoë", "frequency"] == 1
 
 
 def test_view_reads_the_same_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
