@@ -207,7 +207,7 @@ WRONG: list[tuple[Callable[[Callable[..., Any]], CheckResult], Callable[..., Any
         "a percent instead of a share",
         "not a percent",
     ),
-    (check_nps, lambda s: sol.nps(s) / 100, "share instead of percent", "-100..100"),
+    (check_nps, lambda s: sol.nps(s) / 100, "a share instead of a percent", "-100..100"),
     (check_nps, lambda s: -sol.nps(s), "a sign error", "promoters minus detractors"),
     (check_nps, _nps_cut(8, 6), "8 counted as a promoter", "9 or 10 only"),
     (check_nps, _nps_cut(9, 7), "7 counted as a detractor", "0 to 6"),
@@ -215,13 +215,13 @@ WRONG: list[tuple[Callable[[Callable[..., Any]], CheckResult], Callable[..., Any
     (
         check_nps_interval,
         lambda s: tuple(v / 100 for v in sol.nps_interval_textbook(s)),
-        "share instead of percent",
+        "a share instead of a percent",
         "multiply",
     ),
     (
         check_nps_interval,
         lambda s: tuple(v / 100 for v in sol.nps_interval(s)),
-        "share instead of percent",
+        "a share instead of a percent",
         "multiply",
     ),
     (

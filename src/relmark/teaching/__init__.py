@@ -20,7 +20,7 @@ textbook :math:`z = 1.96` as well as the exact 97.5% normal quantile 1.959964.
 check_nps: all 5 cases correct.
 >>> result = check_nps(lambda s: my_nps(s) / 100)
 >>> result.mistake
-'share instead of percent'
+'a share instead of a percent'
 """
 
 from __future__ import annotations
@@ -601,7 +601,7 @@ def check_nps(student: Callable[..., Any]) -> CheckResult:
         scale="a score between -100 and 100 (percentage points, not a share)",
         mistakes=[
             _Mistake(
-                "share instead of percent",
+                "a share instead of a percent",
                 "NPS is on a -100..100 scale: 100 (promoters - detractors) / n, not a share.",
                 _times(0.01),
             ),
@@ -737,7 +737,7 @@ def check_nps_interval(student: Callable[..., Any]) -> CheckResult:
     for z in (Z_975, 1.96):  # each mistake made with either accepted z
         mistakes += [
             _Mistake(
-                "share instead of percent",
+                "a share instead of a percent",
                 "the interval is on the NPS scale, -100..100: multiply the shares' interval "
                 "by 100.",
                 _wald_mistake(z, share=True),
