@@ -5,6 +5,7 @@ typed error."""
 
 from __future__ import annotations
 
+import decimal
 import inspect
 import json
 from datetime import UTC, date, datetime, timedelta
@@ -218,8 +219,9 @@ def test_money_arithmetic_is_exact_within_one_currency(a: Money, b: Money, f: fl
         assert a != b
         return
     assert (a + b) - b == a
-    assert (a + b).amount == a.amount + b.amount
-    assert a.times(f).amount == a.amount * Decimal(repr(f))
+    with decimal.localcontext(prec=200):  # exact: the products below have up to 36 digits
+        assert (a + b).amount == a.amount + b.amount
+        assert a.times(f).amount == a.amount * Decimal(repr(f))
     assert sum([a, b]) == a + b
     assert (a <= b) == (a.amount <= b.amount)
 
@@ -312,3 +314,40 @@ def test_economics_never_return_nan_nor_raise_raw(args: list[Any]) -> None:
         except RelmarkError:
             continue
         assert isinstance(out, int | float) and out == out and abs(out) != float("inf")
+
+
+@settings(max_examples=40, deadline=None)
+@given(orders=strategies.conversions(), rate=strategies.shares, prec=st.integers(1, 8))
+def test_results_do_not_depend_on_the_callers_decimal_context(
+    orders: list[Conversion], rate: Decimal, prec: int
+) -> None:
+    """A service that sets ``decimal.getcontext().prec = 3`` (or a rounding mode) gets the
+    same exact sums, statements and allocations: relmark computes in its own context."""
+    plan = CommissionPlan(revenue_share=rate, base="net")
+    pub = Publisher(id="p", name="P", email="e")
+    t0 = strategies.T0
+    big = Money(amount=Decimal("123456789.01"), currency="EUR")
+    cent = Money(amount=Decimal("0.01"), currency="EUR")
+    expected = (
+        payout_statement(pub, plan, orders, as_of=t0, currency="EUR"),
+        big + cent,
+        big.times(Decimal("1.5")),
+        domain.allocate_revenue(big, big, cent),
+    )
+    with decimal.localcontext(prec=prec, rounding=decimal.ROUND_DOWN):
+        got = (
+            payout_statement(pub, plan, orders, as_of=t0, currency="EUR"),
+            big + cent,
+            big.times(Decimal("1.5")),
+            domain.allocate_revenue(big, big, cent),
+        )
+    assert got == expected
+    assert got[1].amount == Decimal("123456789.02")
+
+
+def test_negative_zero_is_zero_in_json() -> None:
+    zero = -Money(amount=Decimal(0), currency="EUR")
+    assert zero.model_dump_json() == '{"amount":"0","currency":"EUR"}'
+    assert Money(amount=Decimal("-0.00"), currency="EUR").model_dump_json() == (
+        '{"amount":"0.00","currency":"EUR"}'
+    )

@@ -38,6 +38,7 @@ from relmark.domain.core import (
     Identifier,
     Money,
     NonNegativeMoney,
+    in_decimal_context,
     one_currency,
 )
 from relmark.domain.currency import check_currency, minor_unit_step
@@ -139,6 +140,7 @@ class Conversion(Frozen):
         """Whether the whole gross was refunded."""
         return self.refunded is not None and self.refunded.amount == self.gross.amount
 
+    @in_decimal_context
     def base(self, kind: Literal["gross", "net"]) -> Money:
         """The commission base: the gross, or the net: gross less tax and shipping, less the
         refunded share of it (a refund of a quarter of the gross removes a quarter of the
@@ -262,6 +264,7 @@ def _check_inputs(
     return p, orders, one_currency(sources)
 
 
+@in_decimal_context
 def commission(
     plan: CommissionPlan, conversions: Sequence[Conversion], *, clicks: int = 0
 ) -> Decimal:
@@ -313,6 +316,7 @@ def commission(
     return total
 
 
+@in_decimal_context
 def attribute(
     clicks: Sequence[Click],
     conversion: Conversion,
@@ -398,6 +402,7 @@ class Statement(Frozen):
         return self
 
 
+@in_decimal_context
 def payout_statement(
     publisher: Publisher,
     plan: CommissionPlan,

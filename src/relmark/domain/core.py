@@ -22,11 +22,13 @@ The rules (see ``docs/domain.md``):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import decimal
+import functools
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -49,6 +51,7 @@ from relmark.domain.currency import CURRENCIES, check_currency, minor_unit_step
 from relmark.errors import ArgumentError, CurrencyError, DataError, LedgerError
 
 __all__ = [
+    "DECIMAL_CONTEXT",
     "MAX_AMOUNT",
     "ROLE_GROUP",
     "Channel",
@@ -76,6 +79,41 @@ CustomerId = Identifier
 PartnerId = Identifier
 
 MAX_AMOUNT = Decimal(10) ** 18
+
+DECIMAL_CONTEXT = decimal.Context(
+    prec=60,
+    rounding=ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
+"""The decimal context of every domain computation, whatever the caller's own
+(``decimal.getcontext().prec = 6`` in a service would otherwise round sums silently): 60
+significant digits, so sums and products of amounts below 10^18 are exact."""
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def in_decimal_context(func: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Run ``func`` under :data:`DECIMAL_CONTEXT` (not the caller's decimal context)."""
+
+    @functools.wraps(func)
+    def run(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            return func(*args, **kwargs)
+
+    return run
+
+
+def _exactly(compute: Callable[[], Decimal], what: str) -> Decimal:
+    """``compute()`` under :data:`DECIMAL_CONTEXT` with rounding refused (a LedgerError)."""
+    with decimal.localcontext(DECIMAL_CONTEXT) as ctx:
+        ctx.traps[decimal.Inexact] = True
+        try:
+            return compute()
+        except decimal.Inexact:
+            raise LedgerError(f"{what} cannot be computed exactly in 60 digits") from None
+
+
 """Amounts must be below this in absolute value (beyond it ``Decimal`` arithmetic at 28
 significant digits could no longer round to the cent exactly)."""
 
@@ -99,6 +137,8 @@ class Frozen(BaseModel):
 
 
 def _bounded(amount: Decimal) -> Decimal:
+    if amount.is_zero() and amount.is_signed():
+        return amount.copy_abs()  # "-0" is 0: one JSON text per amount
     if abs(amount) >= MAX_AMOUNT:
         raise ArgumentError(
             f"must be below 10^18 in absolute value, got {amount}", argument="amount"
@@ -141,6 +181,8 @@ class Money(Frozen):
             raise LedgerError(
                 f"the result {amount} {currency} is 10^18 or more: too large to hold exactly"
             )
+        if amount.is_zero() and amount.is_signed():
+            amount = amount.copy_abs()  # no "-0" in JSON
         return cls.model_construct(amount=amount, currency=currency)
 
     def _same(self, other: object, op: str) -> Money:
@@ -157,7 +199,8 @@ class Money(Frozen):
         return other
 
     def __add__(self, other: Money) -> Money:
-        return Money._new(self.amount + self._same(other, "add").amount, self.currency)
+        b = self._same(other, "add").amount
+        return Money._new(_exactly(lambda: self.amount + b, "the sum"), self.currency)
 
     def __radd__(self, other: object) -> Money:
         """``0 + money`` (so that ``sum(amounts)`` works); any other left operand is refused."""
@@ -166,10 +209,11 @@ class Money(Frozen):
         return self._same(other, "add") + self
 
     def __sub__(self, other: Money) -> Money:
-        return Money._new(self.amount - self._same(other, "subtract").amount, self.currency)
+        b = self._same(other, "subtract").amount
+        return Money._new(_exactly(lambda: self.amount - b, "the difference"), self.currency)
 
     def __neg__(self) -> Money:
-        return Money._new(-self.amount, self.currency)
+        return Money._new(_exactly(lambda: -self.amount, "the negation"), self.currency)
 
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same(other, "compare").amount
@@ -205,7 +249,8 @@ class Money(Frozen):
         ArgumentError
             ``factor`` is not a finite number (NaN, inf, text, a bool).
         """
-        return Money._new(self.amount * _checks.exact(factor, "factor"), self.currency)
+        f = _checks.exact(factor, "factor")
+        return Money._new(_exactly(lambda: self.amount * f, "the product"), self.currency)
 
     def rounded(self, mode: str = "half_even") -> Money:
         """The amount rounded to the currency's minor unit (cents for EUR, yen for JPY,
@@ -228,7 +273,9 @@ class Money(Frozen):
         """
         rule = _ROUNDING[check_choice(mode, "mode", tuple(_ROUNDING))]
         step = minor_unit_step(self.currency)
-        return Money._new(self.amount.quantize(step, rounding=rule), self.currency)
+        with decimal.localcontext(DECIMAL_CONTEXT):
+            out = self.amount.quantize(step, rounding=rule)
+        return Money._new(out, self.currency)
 
     @classmethod
     def zero(cls, currency: str) -> Money:

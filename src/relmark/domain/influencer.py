@@ -13,7 +13,7 @@ from typing import Literal
 
 import relmark.domain._checks as _checks
 from relmark._validation import check_choice
-from relmark.domain.core import Money, one_currency
+from relmark.domain.core import Money, in_decimal_context, one_currency
 from relmark.errors import ArgumentError
 
 __all__ = ["earned_media_value", "engagement_rate"]
@@ -53,6 +53,7 @@ def engagement_rate(
     return 100.0 * n / b
 
 
+@in_decimal_context
 def earned_media_value(counts: Mapping[str, int], rate_card: Mapping[str, Money]) -> Money:
     """Sum of counts times the rate card's value per action (one currency).
 

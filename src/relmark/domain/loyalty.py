@@ -36,6 +36,7 @@ from relmark.domain.core import (
     Identifier,
     Money,
     NonNegativeMoney,
+    in_decimal_context,
     one_currency,
 )
 from relmark.domain.currency import minor_unit_step
@@ -89,6 +90,7 @@ class LoyaltyRules(Frozen):
     def _sorted_tiers(self, tiers: dict[str, Decimal]) -> dict[str, Decimal]:
         return dict(sorted(tiers.items()))
 
+    @in_decimal_context
     def points_for(self, spend: Money, *, tier: str = "base", birthday: bool = False) -> int:
         """Points earned by a purchase.
 
@@ -514,6 +516,7 @@ class PointsLedger(Frozen):
         )
 
 
+@in_decimal_context
 def outstanding_liability(points: int, *, breakage: Decimal, value_per_point: Money) -> Money:
     """Liability of outstanding points: points × (1 − breakage) × value per point (exact,
     not rounded).
@@ -550,6 +553,7 @@ def outstanding_liability(points: int, *, breakage: Decimal, value_per_point: Mo
     return value_per_point.times(Decimal(n) * (Decimal(1) - b))
 
 
+@in_decimal_context
 def allocate_revenue(
     price: Money, goods_standalone: Money, points_standalone: Money
 ) -> tuple[Money, Money]:
@@ -609,6 +613,7 @@ def allocate_revenue(
     return Money._new(price.amount - to_points, currency), Money._new(to_points, currency)
 
 
+@in_decimal_context
 def recognised_revenue(
     allocated_to_points: Money, redeemed: int, expected_redemptions: int
 ) -> Money:
@@ -656,6 +661,7 @@ class TierRule(Frozen):
     threshold: NonNegativeMoney
 
 
+@in_decimal_context
 def qualify_tier(
     spend: Sequence[tuple[date, Money]],
     tiers: Sequence[TierRule],
