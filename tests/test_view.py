@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -382,3 +383,20 @@ def test_any_invalid_view_setting_is_an_argument_error(name: str, bad: object) -
     with pytest.raises(ArgumentError) as err:
         ViewOptions(**{name: bad})  # type: ignore[arg-type]
     assert err.value.argument == name
+
+
+@pytest.mark.parametrize(
+    ("function", "options"),
+    [(relationship_view, ViewOptions), (propose_actions, ActionOptions)],
+)
+def test_keyword_defaults_are_the_options_defaults(function: Any, options: Any) -> None:
+    """The keywords and the options object are one set of settings: same names, same
+    defaults (else options= plus a default keyword would be called a conflict)."""
+    import dataclasses
+    import inspect
+
+    signature = inspect.signature(function).parameters
+    for f in dataclasses.fields(options):
+        assert f.name in signature, f.name
+        if f.default is not dataclasses.MISSING:
+            assert signature[f.name].default == f.default, f.name
