@@ -227,6 +227,17 @@ CORE: list[Case] = [
         "at",
     ),
     (
+        "transaction-unvalidated-money",
+        lambda: Transaction(
+            id="t",
+            customer_id="c",
+            at=T0,
+            amount=Money.model_construct(amount=Decimal("NaN"), currency="XYZ"),
+        ),
+        ValidationError,
+        "amount.currency",
+    ),
+    (
         "interaction-channel",
         lambda: Interaction(id="i", customer_id="c", at=T0, channel="fax", direction="inbound"),
         ValidationError,

@@ -133,7 +133,7 @@ Currency = Annotated[
 class Frozen(BaseModel):
     """Base of relmark's domain objects: immutable, no unknown fields, exact JSON."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", revalidate_instances="always")
 
 
 def _bounded(amount: Decimal) -> Decimal:
