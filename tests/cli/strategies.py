@@ -2,8 +2,9 @@
 
 :func:`malformed_logs` takes a valid log and breaks it in one to three ways a real export is
 broken (a missing column, text in a number, a blank id, an unreadable date, a negative amount,
-an empty file, a wrong delimiter, a number too large for a float, dates written as numbers),
-sometimes behind a UTF-8 byte-order mark, which alone is valid.
+an empty file, a wrong delimiter, a number too large for a float, dates written as numbers,
+undecodable or NUL bytes, broken quoting, a duplicate header, ambiguous day/month dates, an id
+padded with spaces), sometimes behind a UTF-8 byte-order mark, which alone is valid.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ class Log:
     delimiter: str = ","
     bom: bool = False
     empty: bool = False
+    junk: bytes = b""
 
     def text(self) -> bytes:
         if self.empty:
             return b"\xef\xbb\xbf" if self.bom else b""
         body = "\n".join(self.delimiter.join(row) for row in self.rows) + "\n"
-        return (b"\xef\xbb\xbf" if self.bom else b"") + body.encode()
+        return (b"\xef\xbb\xbf" if self.bom else b"") + body.encode() + self.junk
 
 
 ids = st.text(alphabet="abcxyz0123456789", min_size=1, max_size=4)
@@ -50,7 +52,11 @@ def _cell(draw: st.DrawFn, log: Log, column: int, value: str) -> Log:
     row = draw(st.integers(1, len(log.rows) - 1))
     rows = [list(r) for r in log.rows]
     rows[row][column] = value
-    return Log(rows, log.broken, log.delimiter, log.bom, log.empty)
+    return Log(rows, log.broken, log.delimiter, log.bom, log.empty, log.junk)
+
+
+def _rows(log: Log, rows: list[list[str]]) -> Log:
+    return Log(rows, log.broken, log.delimiter, log.bom, log.empty, log.junk)
 
 
 BREAKS = (
@@ -64,6 +70,11 @@ BREAKS = (
     "huge number",
     "number date",
     "ragged row",
+    "bad bytes",
+    "broken quote",
+    "duplicate header",
+    "ambiguous dates",
+    "padded id",
 )
 
 
@@ -75,7 +86,7 @@ def malformed_logs(draw: st.DrawFn) -> Log:
         if kind == "missing column":
             drop = draw(st.integers(0, 2))
             rows = [[v for i, v in enumerate(r) if i != drop] for r in log.rows]
-            log = Log(rows, log.broken, log.delimiter, log.bom, log.empty)
+            log = _rows(log, rows)
         elif kind == "text amount" and len(log.rows[0]) == 3:
             word = draw(st.sampled_from(["ten", "12,5", "1.2.3", "$5", "--1", "one hundred"]))
             log = _cell(draw, log, 2, f'"{word}"' if "," in word else word)
@@ -94,14 +105,34 @@ def malformed_logs(draw: st.DrawFn) -> Log:
             log = _cell(draw, log, 2, draw(st.sampled_from(["1e400", "9" * 400, "inf"])))
         elif kind == "number date" and len(log.rows[0]) >= 2:
             log = _cell(draw, log, 1, draw(st.sampled_from(["45292", "1704067200", "0"])))
+        elif kind == "bad bytes":
+            junk = draw(
+                st.sampled_from([b"z,2024-01-01,1\xff\n", b"\x00\n", b"\xe9,2024-01-01,1\n"])
+            )
+            log = Log(log.rows, log.broken, log.delimiter, log.bom, log.empty, junk)
+        elif kind == "broken quote":
+            log = _cell(draw, log, 0, '"a"b')
+        elif kind == "duplicate header":
+            rows = [list(r) for r in log.rows]
+            rows[0] = [rows[0][0]] * len(rows[0])
+            log = _rows(log, rows)
+        elif kind == "ambiguous dates" and len(log.rows[0]) >= 2:
+            rows = [list(r) for r in log.rows]
+            for r in rows[1:]:
+                r[1] = draw(st.sampled_from(["01/02/2024", "03/04/2024", "12/11/2023"]))
+            log = _rows(log, rows)
+        elif kind == "padded id":
+            rows = [list(r) for r in log.rows]
+            rows.append([f" {rows[1][0]}", *rows[1][1:]])
+            log = _rows(log, rows)
         elif kind == "ragged row":
             rows = [list(r) for r in log.rows]
             rows[draw(st.integers(1, len(rows) - 1))].append("extra")
-            log = Log(rows, log.broken, log.delimiter, log.bom, log.empty)
+            log = _rows(log, rows)
         else:  # (a break that needs a column an earlier break removed: drop one)
             continue
-        log = Log(log.rows, (*log.broken, kind), log.delimiter, log.bom, log.empty)
+        log = Log(log.rows, (*log.broken, kind), log.delimiter, log.bom, log.empty, log.junk)
     if not log.broken:  # every drawn break needed a removed column: remove another one
         rows = [r[:1] for r in log.rows]
-        log = Log(rows, ("missing column",), log.delimiter, log.bom, log.empty)
-    return Log(log.rows, log.broken, log.delimiter, draw(st.booleans()), log.empty)
+        log = Log(rows, ("missing column",), log.delimiter, log.bom, log.empty, log.junk)
+    return Log(log.rows, log.broken, log.delimiter, draw(st.booleans()), log.empty, log.junk)
