@@ -22,9 +22,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import logsumexp
 
-from relmark._validation import FloatArray, as_numbers
-from relmark.errors import DataError
+from relmark._validation import FloatArray, as_numbers, check_count, check_number
+from relmark.errors import ArgumentError, DataError, ParameterError
+from relmark.lifecycle._checks import generator, numbers
 from relmark.typing import RngLike
+
+MAX_STATES = 20
+"""The most hidden states :func:`fit_hmm` estimates (0/1 purchases identify few states)."""
 
 __all__ = ["HMMParams", "fit_hmm", "forward_backward", "simulate_hmm", "viterbi"]
 
@@ -32,24 +36,51 @@ __all__ = ["HMMParams", "fit_hmm", "forward_backward", "simulate_hmm", "viterbi"
 @dataclass(frozen=True)
 class HMMParams:
     """Initial distribution ``pi`` (k), transitions ``Q`` (k x k), purchase probabilities
-    ``theta`` (k), ordered by ``theta`` (state 0 buys least)."""
+    ``theta`` (k), ordered by ``theta`` (state 0 buys least).
+
+    Array-likes are converted to float64 arrays.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``pi``, ``Q`` or ``theta``: text or booleans, not k, k x k and k entries
+        (k >= 1), NaN, negative, ``pi`` or a row of ``Q`` not summing to one (within 1e-9),
+        ``theta`` outside (0, 1).
+    """
 
     pi: FloatArray
     Q: FloatArray
     theta: FloatArray
 
     def __post_init__(self) -> None:
-        k = self.pi.shape[0]
-        if self.Q.shape != (k, k) or self.theta.shape != (k,):
-            raise DataError("pi, Q and theta must have k, k x k and k entries")
-        if not (np.allclose(self.pi.sum(), 1) and np.allclose(self.Q.sum(axis=1), 1)):
-            raise DataError("pi and the rows of Q must sum to one")
-        if not (np.isfinite(self.pi).all() and np.all(self.pi >= 0)) or not (
-            np.isfinite(self.Q).all() and np.all(self.Q >= 0)
-        ):
-            raise DataError("pi and Q must be finite and non-negative")
-        if not np.all((self.theta > 0) & (self.theta < 1)):  # NaN fails too
-            raise DataError("purchase probabilities must lie in (0, 1)")
+        arrays = {}
+        for name in ("pi", "Q", "theta"):
+            try:
+                arrays[name] = numbers(getattr(self, name), name)
+            except DataError as exc:
+                raise ParameterError(str(exc), argument=name) from None
+            object.__setattr__(self, name, arrays[name])
+        pi, q, theta = arrays["pi"], arrays["Q"], arrays["theta"]
+        if pi.ndim != 1 or pi.size == 0:
+            raise ParameterError(f"one share per state, got shape {pi.shape}", argument="pi")
+        k = pi.shape[0]
+        if q.shape != (k, k):
+            raise ParameterError(f"must be {k} x {k}, got shape {q.shape}", argument="Q")
+        if theta.shape != (k,):
+            msg = f"must have {k} entries, got shape {theta.shape}"
+            raise ParameterError(msg, argument="theta")
+        for arr, name in ((pi, "pi"), (q, "Q")):
+            with np.errstate(invalid="ignore"):
+                ok = np.isfinite(arr).all() and np.all(arr >= 0)
+                sums = np.atleast_1d(arr.sum(axis=-1))
+            if not ok:
+                raise ParameterError("must be finite and non-negative", argument=name)
+            if not np.all(np.abs(sums - 1.0) <= 1e-9):
+                raise ParameterError(
+                    "must sum to one" + (" in every row" if name == "Q" else ""), argument=name
+                )
+        if not np.all((theta > 0) & (theta < 1)):  # NaN fails too
+            raise ParameterError("purchase probabilities must lie in (0, 1)", argument="theta")
 
     def sorted(self) -> HMMParams:
         """The same model with states ordered by increasing purchase probability."""
@@ -57,17 +88,38 @@ class HMMParams:
         return HMMParams(self.pi[o], self.Q[np.ix_(o, o)], self.theta[o])
 
 
-def _obs(y: npt.ArrayLike) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    arr = as_numbers(y, "purchases")
-    if arr.ndim != 2 or arr.shape[1] == 0:
-        raise DataError("purchases must be customers x periods (at least one)")
+def _obs(y: npt.ArrayLike, *, min_periods: int = 1) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """0/1 purchases (booleans allowed: bought or not), NaN or -1 where unobserved."""
+    arr = as_numbers(y, "purchases")  # booleans are natural purchase indicators
+    if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] < min_periods:
+        raise DataError(
+            f"purchases must be customers x periods (at least one customer and {min_periods} "
+            f"period{'s' if min_periods > 1 else ''}), got shape {arr.shape}",
+            column="purchases",
+        )
     seen = ~np.isnan(arr) & (arr != -1)
     vals = np.where(seen, arr, 0.0)
-    if np.any(seen & (vals != 0) & (vals != 1)):
+    bad = (seen & (vals != 0) & (vals != 1)).any(axis=1)
+    if bad.any():
         raise DataError(
-            "purchase indicators must be 0, 1 (or NaN / -1 when unobserved)", column="purchases"
+            "purchase indicators must be 0, 1 (or NaN / -1 when unobserved)",
+            column="purchases",
+            rows=np.flatnonzero(bad).tolist(),
         )
     return vals, seen
+
+
+def _params(params: object) -> HMMParams:
+    if not isinstance(params, HMMParams):
+        raise ArgumentError(f"must be HMMParams, got {type(params).__name__}", argument="params")
+    return params
+
+
+def _log(x: FloatArray) -> FloatArray:
+    """log with log(0) = -inf and no warning (a zero transition or start share is allowed)."""
+    with np.errstate(divide="ignore"):
+        out: FloatArray = np.log(x)
+    return out
 
 
 def _log_emission(params: HMMParams, y: FloatArray, seen: npt.NDArray[np.bool_]) -> FloatArray:
@@ -83,9 +135,9 @@ def _passes(
     """Log forward and backward variables, log emissions and log-likelihoods."""
     le = _log_emission(params, y, seen)
     n, t_len, k = le.shape
-    lq = np.log(params.Q)
+    lq = _log(params.Q)
     la = np.empty((n, t_len, k))
-    la[:, 0] = np.log(params.pi) + le[:, 0]
+    la[:, 0] = _log(params.pi) + le[:, 0]
     for t in range(1, t_len):
         la[:, t] = logsumexp(la[:, t - 1, :, None] + lq[None], axis=1) + le[:, t]
     lb = np.zeros((n, t_len, k))
@@ -97,20 +149,84 @@ def _passes(
 
 def forward_backward(params: HMMParams, purchases: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     """Posterior state probabilities (customers x periods x states) and per-customer
-    log-likelihoods."""
+    log-likelihoods.
+
+    Parameters
+    ----------
+    params
+        The model.
+    purchases
+        Customers x periods of 0/1 (or booleans), NaN or -1 where unobserved.
+
+    Returns
+    -------
+    posterior, log_likelihood
+        Each period's state probabilities (summing to one) and each customer's
+        log-likelihood.
+
+    Raises
+    ------
+    ArgumentError
+        ``params`` not :class:`HMMParams`.
+    DataError
+        Naming ``purchases``: text, not 2-d, no customers or periods, values other than
+        0/1/NaN/-1 (with the rows), or a sequence impossible under the model (e.g. a zero
+        transition it needs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = HMMParams(np.array([1.0]), np.array([[1.0]]), np.array([0.5]))
+    >>> float(forward_backward(m, [[1, 0]])[1][0]) == float(np.log(0.25))
+    True
+    """
+    params = _params(params)
     y, seen = _obs(purchases)
     la, lb, _, ll = _passes(params, y, seen)
+    impossible = ~np.isfinite(ll)
+    if impossible.any():  # pragma: no cover - theta in (0, 1) makes every sequence possible
+        raise DataError(
+            "these sequences are impossible under the model (probability 0)",
+            column="purchases",
+            rows=np.flatnonzero(impossible).tolist(),
+        )
     post: FloatArray = np.exp(la + lb - ll[:, None, None])
     return post, ll
 
 
 def viterbi(params: HMMParams, purchases: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """Most likely state path per customer (customers x periods)."""
+    """Most likely state path per customer (customers x periods).
+
+    Parameters
+    ----------
+    params
+        The model.
+    purchases
+        Customers x periods of 0/1 (or booleans), NaN or -1 where unobserved.
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        State indices, customers x periods.
+
+    Raises
+    ------
+    ArgumentError, DataError
+        As :func:`forward_backward`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = HMMParams(np.array([0.5, 0.5]), np.eye(2), np.array([0.1, 0.9]))
+    >>> viterbi(m, [[1, 1, 1]]).tolist()
+    [[1, 1, 1]]
+    """
+    params = _params(params)
     y, seen = _obs(purchases)
     le = _log_emission(params, y, seen)
     n, t_len, k = le.shape
-    lq = np.log(params.Q)
-    delta = np.log(params.pi) + le[:, 0]
+    lq = _log(params.Q)
+    delta = _log(params.pi) + le[:, 0]
     back = np.zeros((n, t_len, k), dtype=np.int64)
     for t in range(1, t_len):
         cand = delta[:, :, None] + lq[None]
@@ -136,14 +252,45 @@ def fit_hmm(
 
     Several random starts guard against local optima; the best is returned with states
     ordered by purchase probability.
+
+    Parameters
+    ----------
+    purchases
+        Customers x periods (at least 2) of 0/1 (or booleans), NaN or -1 where unobserved.
+    k
+        Hidden states, a whole number in 1..MAX_STATES.
+    n_starts, max_iter
+        Random starts and EM iterations per start, whole numbers >= 1.
+    tol
+        Relative change of the log-likelihood that ends a start, a finite number >= 0.
+    rng
+        Random generator or seed of the starts.
+
+    Returns
+    -------
+    params, log_likelihood
+        The best start's estimates and its total log-likelihood.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``k``, ``n_starts``, ``max_iter``, ``tol`` or ``rng``: NaN, text, booleans,
+        fractional, out of range.
+    DataError
+        Naming ``purchases``: as :func:`forward_backward`, fewer than 2 periods (no
+        transition to learn from), or no observed period at all.
     """
-    for value, name, low in [(k, "k", 1), (n_starts, "n_starts", 1), (max_iter, "max_iter", 1)]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise DataError(f"must be a whole number >= {low}, got {value!r}", column=name)
-    y, seen = _obs(purchases)
+    k = check_count(k, "k", minimum=1)
+    if k > MAX_STATES:
+        raise ArgumentError(f"at most {MAX_STATES} states, got {k}", argument="k")
+    n_starts = check_count(n_starts, "n_starts", minimum=1)
+    max_iter = check_count(max_iter, "max_iter", minimum=1)
+    tol = check_number(tol, "tol", low=0.0)
+    gen = generator(rng)
+    y, seen = _obs(purchases, min_periods=2)
     if not seen.any():
         raise DataError("no period of any customer is observed", column="purchases")
-    gen = np.random.default_rng(rng)
+    block = max(1, 2**25 // (y.shape[0] * k * k))
     best: tuple[HMMParams, float] | None = None
     for _ in range(n_starts):
         theta = np.sort(gen.uniform(0.05, 0.95, size=k))
@@ -154,21 +301,36 @@ def fit_hmm(
             la, lb, le, ll = _passes(params, y, seen)
             total = float(ll.sum())
             post = np.exp(la + lb - ll[:, None, None])
-            lq = np.log(params.Q)
-            # expected transitions: xi_t(i, j) = a_t(i) Q_ij e_{t+1}(j) b_{t+1}(j) / L
-            log_xi = (
-                la[:, :-1, :, None]
-                + lq[None, None]
-                + (le[:, 1:] + lb[:, 1:])[:, :, None, :]
-                - ll[:, None, None, None]
-            )
-            xi = np.exp(log_xi).sum(axis=(0, 1))
+            lq = _log(params.Q)
+            # expected transitions: xi_t(i, j) = a_t(i) Q_ij e_{t+1}(j) b_{t+1}(j) / L,
+            # summed over blocks of periods of at most ~2^25 cells (memory stays bounded)
+            xi = np.zeros((k, k))
+            for t0 in range(0, y.shape[1] - 1, block):
+                t1 = min(t0 + block, y.shape[1] - 1)
+                log_xi = (
+                    la[:, t0:t1, :, None]
+                    + lq[None, None]
+                    + (le[:, t0 + 1 : t1 + 1] + lb[:, t0 + 1 : t1 + 1])[:, :, None, :]
+                    - ll[:, None, None, None]
+                )
+                xi += np.exp(log_xi).sum(axis=(0, 1))
             pi = post[:, 0].mean(axis=0)
             w = post * seen[..., None]
-            theta = np.clip(
-                (w * y[..., None]).sum(axis=(0, 1)) / w.sum(axis=(0, 1)), 1e-9, 1 - 1e-9
+            weight = w.sum(axis=(0, 1))
+            # a state with (almost) no posterior weight keeps its previous theta and row of Q
+            # instead of 0/0
+            theta = np.where(
+                weight > 1e-300,
+                np.clip(
+                    (w * y[..., None]).sum(axis=(0, 1)) / np.maximum(weight, 1e-300),
+                    1e-9,
+                    1 - 1e-9,
+                ),
+                params.theta,
             )
-            params = HMMParams(pi / pi.sum(), xi / xi.sum(axis=1, keepdims=True), theta)
+            rows = xi.sum(axis=1, keepdims=True)
+            q_new = np.where(rows > 1e-300, xi / np.maximum(rows, 1e-300), params.Q)
+            params = HMMParams(pi / pi.sum(), q_new, theta)
             if total - previous < tol * max(1.0, abs(total)):
                 break
             previous = total
@@ -183,10 +345,50 @@ def fit_hmm(
 def simulate_hmm(
     params: HMMParams, n_customers: int, n_periods: int, *, rng: RngLike = None
 ) -> tuple[npt.NDArray[np.int64], FloatArray]:
-    """Simulate state paths and purchase indicators."""
-    gen = np.random.default_rng(rng)
+    """Simulate state paths and purchase indicators.
+
+    Parameters
+    ----------
+    params
+        The model.
+    n_customers, n_periods
+        Whole numbers >= 1.
+    rng
+        Random generator or seed.
+
+    Returns
+    -------
+    states, purchases
+        Customers x periods of state indices and of 0.0/1.0 purchases.
+
+    Raises
+    ------
+    ArgumentError
+        ``params`` not :class:`HMMParams`; ``n_customers`` or ``n_periods`` not a whole
+        number >= 1 (or too large to hold in memory); ``rng`` not a Generator, a seed >= 0 or
+        None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = HMMParams(np.array([1.0, 0.0]), np.eye(2), np.array([0.2, 0.9]))
+    >>> states, buys = simulate_hmm(m, 3, 4, rng=1)
+    >>> states.tolist()
+    [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]
+    """
+    params = _params(params)
+    n_customers = check_count(n_customers, "n_customers", minimum=1)
+    n_periods = check_count(n_periods, "n_periods", minimum=1)
+    gen = generator(rng)
     k = params.pi.shape[0]
-    states = np.empty((n_customers, n_periods), dtype=np.int64)
+    try:
+        states = np.empty((n_customers, n_periods), dtype=np.int64)
+        states[:, 0] = 0  # touch the memory: lazily allocated arrays fail here, not later
+    except MemoryError:
+        raise ArgumentError(
+            f"{n_customers:,} x {n_periods:,} periods do not fit in memory",
+            argument="n_customers",
+        ) from None
     states[:, 0] = gen.choice(k, size=n_customers, p=params.pi)
     cum = np.cumsum(params.Q, axis=1)
     for t in range(1, n_periods):

@@ -14,11 +14,11 @@ few           accountable   proactive     partnership
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from relmark.errors import DataError
+from relmark._validation import check_number
+from relmark.errors import ArgumentError
 from relmark.lifecycle.stages import KOTLER_LEVELS
 
 __all__ = ["KOTLER_MATRIX", "KotlerThresholds", "relationship_level"]
@@ -39,7 +39,18 @@ _LEVELS = KOTLER_LEVELS.stages
 
 @dataclass(frozen=True)
 class KotlerThresholds:
-    """Cut points: ``customers >= many`` is "many", ``< few`` is "few"; margins likewise."""
+    """Cut points: ``customers >= many`` is "many", ``< few`` is "few"; margins likewise.
+
+    ``overrides`` replaces cells of Kotler's matrix: ``(size, margin) -> level`` with size in
+    many/medium/few, margin in low/medium/high and a level of :data:`KOTLER_LEVELS`.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the field: a cut that is not a finite number (customers >= 0),
+        ``few_customers >= many_customers``, ``low_margin >= high_margin``, or an override
+        with an unknown cell or level.
+    """
 
     many_customers: float = 10_000
     few_customers: float = 100
@@ -47,24 +58,74 @@ class KotlerThresholds:
     low_margin: float = 0.10
     overrides: Mapping[tuple[str, str], str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        many = check_number(self.many_customers, "many_customers", low=0.0)
+        few = check_number(self.few_customers, "few_customers", low=0.0)
+        high = check_number(self.high_margin, "high_margin")
+        low = check_number(self.low_margin, "low_margin")
+        if few >= many:
+            raise ArgumentError(
+                f"must be below many_customers ({many:g}), got {few:g}", argument="few_customers"
+            )
+        if low >= high:
+            raise ArgumentError(
+                f"must be below high_margin ({high:g}), got {low:g}", argument="low_margin"
+            )
+        if not isinstance(self.overrides, Mapping):
+            raise ArgumentError("must map (size, margin) cells to levels", argument="overrides")
+        for cell, level in self.overrides.items():
+            if cell not in KOTLER_MATRIX:
+                raise ArgumentError(
+                    f"{cell!r} is not a cell of Kotler's matrix: (size, margin) with size in "
+                    "many/medium/few and margin in low/medium/high",
+                    argument="overrides",
+                )
+            if level not in _LEVELS:
+                raise ArgumentError(
+                    f"override {cell} names {level!r}, not one of {', '.join(_LEVELS)}",
+                    argument="overrides",
+                )
+
 
 def relationship_level(
     n_customers: float, unit_margin: float, thresholds: KotlerThresholds | None = None
 ) -> str:
     """Kotler's recommended level for a segment.
 
+    Parameters
+    ----------
+    n_customers
+        Customers in the segment, a whole number >= 0.
+    unit_margin
+        Margin per unit, a finite number (a share of the price, e.g. 0.25).
+    thresholds
+        The cut points and overrides.
+
+    Returns
+    -------
+    str
+        One of :data:`KOTLER_LEVELS`.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the argument: NaN, infinite, text or booleans, a negative or fractional number
+        of customers, ``thresholds`` not a :class:`KotlerThresholds`.
+
+    Examples
+    --------
     >>> relationship_level(50_000, 0.05)
     'basic'
     >>> relationship_level(40, 0.6)
     'partnership'
     """
+    if thresholds is not None and not isinstance(thresholds, KotlerThresholds):
+        raise ArgumentError(
+            f"must be a KotlerThresholds, got {type(thresholds).__name__}", argument="thresholds"
+        )
     th = thresholds or KotlerThresholds()
-    if not 0 <= n_customers < math.inf:
-        raise DataError(f"must be a finite number >= 0, got {n_customers!r}", column="n_customers")
-    if not -math.inf < unit_margin < math.inf:
-        raise DataError(f"must be a finite number, got {unit_margin!r}", column="unit_margin")
-    if th.few_customers >= th.many_customers or th.low_margin >= th.high_margin:
-        raise DataError("thresholds must satisfy few < many and low < high")
+    n_customers = check_number(n_customers, "n_customers", low=0.0, whole=True)
+    unit_margin = check_number(unit_margin, "unit_margin")
     size = (
         "many"
         if n_customers >= th.many_customers
@@ -79,10 +140,4 @@ def relationship_level(
         if unit_margin < th.low_margin
         else "medium"
     )
-    level = th.overrides.get((size, margin), KOTLER_MATRIX[(size, margin)])
-    if level not in _LEVELS:
-        raise DataError(
-            f"override {(size, margin)} names {level!r}, not one of {', '.join(_LEVELS)}",
-            column="overrides",
-        )
-    return level
+    return th.overrides.get((size, margin), KOTLER_MATRIX[(size, margin)])

@@ -26,7 +26,7 @@ their variance :math:`(2N - I)t - t\circ t`, and absorption probabilities :math:
 
 from __future__ import annotations
 
-import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,8 +34,9 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from relmark._validation import FloatArray, as_numbers, check_level
-from relmark.errors import DataError
+from relmark._validation import FloatArray, check_count, check_level, check_number
+from relmark.errors import ArgumentError, DataError
+from relmark.lifecycle._checks import flag, numbers
 
 __all__ = [
     "AbsorptionResult",
@@ -65,13 +66,47 @@ class TransitionEstimate:
     empty_rows: tuple[str, ...]
 
     def complete(self) -> FloatArray:
-        """The matrix, or DataError if a row had no data."""
+        """The matrix, or DataError if a row had no data.
+
+        Returns
+        -------
+        numpy.ndarray
+            The row-stochastic estimate.
+
+        Raises
+        ------
+        DataError
+            Naming the states (rows) out of which no transition was observed.
+        """
         if self.empty_rows:
             raise DataError(
                 f"no transitions observed out of {', '.join(self.empty_rows)}: the matrix is "
-                "incomplete (add data, a prior on allowed moves, or make those states absorbing)"
+                "incomplete (add data, a prior on allowed moves, or make those states absorbing)",
+                column="panel",
+                rows=list(self.empty_rows),
             )
         return self.matrix
+
+
+MAX_PERIODS = 1_000_000
+"""The longest forecast or finite horizon (use ``horizon=None`` for the infinite one)."""
+
+
+def _states(states: object) -> tuple[str, ...]:
+    """Distinct, non-empty state names (a list or tuple of text; one string is refused)."""
+    if isinstance(states, str) or not isinstance(states, Sequence):
+        raise ArgumentError(
+            f"must be a list of state names, got {type(states).__name__}", argument="states"
+        )
+    names = tuple(states)
+    if not names or not all(isinstance(x, str) and x for x in names):
+        raise ArgumentError(
+            f"must be non-empty text names, at least one state: {list(names)}", argument="states"
+        )
+    if len(set(names)) != len(names):
+        dup = sorted({x for x in names if names.count(x) > 1})
+        raise ArgumentError(f"states must be distinct names; repeated: {dup}", argument="states")
+    return names
 
 
 def _wilson(k: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatArray]:
@@ -117,6 +152,22 @@ def estimate_transitions(
     level
         Level of the Wilson and Goodman intervals.
 
+    Returns
+    -------
+    TransitionEstimate
+        Counts, the estimate (rows without data NaN, listed in ``empty_rows``) and the
+        Wilson and Goodman intervals, within [0, 1].
+
+    Raises
+    ------
+    ArgumentError
+        ``states`` not distinct text names; ``prior`` NaN, infinite, negative, text or a
+        boolean; ``level`` outside (0, 1).
+    DataError
+        Naming ``panel`` (not 2-d, no customers, text or booleans, indices that are not whole
+        numbers in -1..k-1, with the rows) or ``allowed`` (not k x k booleans, or a move
+        observed that it forbids).
+
     Examples
     --------
     >>> est = estimate_transitions([[0, 0, 1], [0, 1, -1]], ["new", "active"])
@@ -126,32 +177,44 @@ def estimate_transitions(
     ('active',)
     """
     check_level(level, "level")
-    if not 0.0 <= prior < math.inf:
-        raise DataError(f"must be a finite pseudo-count >= 0, got {prior!r}", column="prior")
+    pseudo = check_number(prior, "prior", low=0.0)
+    states = _states(states)
     k = len(states)
-    if k == 0 or len(set(states)) != k:
-        raise DataError(f"states must be distinct names, at least one: {list(states)}")
-    x = as_numbers(panel, "panel")
+    x = numbers(panel, "panel")
     if x.ndim != 2:
-        raise DataError("panel must be customers x periods")
-    if x.size and (np.any(x < -1) or np.any(x >= k) or np.any(x != np.round(x))):
-        raise DataError(f"stage indices must be integers in 0..{k - 1} (or -1 for unobserved)")
+        raise DataError(f"panel must be customers x periods, got shape {x.shape}", column="panel")
+    if x.shape[0] == 0:
+        raise DataError("no customers: the panel is empty", column="panel")
+    bad = ~((x >= -1) & (x < k) & (x == np.round(x))).all(axis=1)  # NaN is bad too
+    if bad.any():
+        raise DataError(
+            f"stage indices must be integers in 0..{k - 1} (or -1 for unobserved)",
+            column="panel",
+            rows=np.flatnonzero(bad).tolist(),
+        )
     idx = x.astype(np.int64)
     a, b = idx[:, :-1].ravel(), idx[:, 1:].ravel()
     keep = (a >= 0) & (b >= 0)
     counts = np.zeros((k, k))
     np.add.at(counts, (a[keep], b[keep]), 1.0)
-    allow = np.ones((k, k), dtype=bool) if allowed is None else np.asarray(allowed)
-    if allow.dtype != np.bool_ and not np.isin(allow, (0, 1)).all():
+    try:
+        allow = np.ones((k, k), dtype=bool) if allowed is None else np.asarray(allowed)
+    except ValueError:
+        raise DataError("allowed is a k x k matrix of True/False", column="allowed") from None
+    if allow.dtype != np.bool_ and (
+        allow.dtype.kind not in "iuf" or not np.isin(allow, (0, 1)).all()
+    ):
         raise DataError("allowed is a matrix of True/False (or 1/0)", column="allowed")
     allow = allow.astype(bool)
     if allow.shape != (k, k):
-        raise DataError(f"allowed must be {k} x {k}")
+        raise DataError(f"allowed must be {k} x {k}, got shape {allow.shape}", column="allowed")
     forbidden = (counts > 0) & ~allow
     if forbidden.any():
         i, j = np.argwhere(forbidden)[0]
-        raise DataError(f"observed a forbidden move {states[i]!r} -> {states[j]!r}")
-    post = counts + prior * allow
+        raise DataError(
+            f"observed a forbidden move {states[i]!r} -> {states[j]!r}", column="allowed"
+        )
+    post = counts + pseudo * allow
     n = post.sum(axis=1, keepdims=True)
     empty = tuple(states[i] for i in np.flatnonzero(n.ravel() == 0))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -162,30 +225,79 @@ def estimate_transitions(
     return TransitionEstimate(tuple(states), counts, matrix, wl, wh, gl, gh, empty)
 
 
-def _check_stochastic(p: npt.ArrayLike) -> FloatArray:
-    m = as_numbers(p, "p")
-    if m.ndim != 2 or m.shape[0] != m.shape[1]:
-        raise DataError("a transition matrix is square")
-    if not np.isfinite(m).all() or np.any(m < 0) or not np.allclose(m.sum(axis=1), 1.0):
-        raise DataError("a transition matrix has finite non-negative rows summing to one")
+def _check_stochastic(p: npt.ArrayLike, name: str = "p") -> FloatArray:
+    """A square row-stochastic matrix of at least one state (DataError naming ``name`` and
+    the offending rows)."""
+    m = numbers(p, name)
+    if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] == 0:
+        raise DataError(
+            f"a transition matrix is square with at least one state, got shape {m.shape}",
+            column=name,
+        )
+    with np.errstate(invalid="ignore"):
+        bad = ~(
+            np.isfinite(m).all(axis=1)
+            & (m >= 0).all(axis=1)
+            & np.isclose(m.sum(axis=1), 1.0, rtol=0.0, atol=1e-9)
+        )
+    if bad.any():
+        raise DataError(
+            "a transition matrix has finite non-negative rows summing to one",
+            column=name,
+            rows=np.flatnonzero(bad).tolist(),
+        )
     return m
 
 
-def _check_periods(value: int, name: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 0:
-        raise DataError(f"must be a whole number >= 0, got {value!r}", column=name)
+def _check_periods(value: object, name: str) -> int:
+    n = check_count(value, name)
+    if n > MAX_PERIODS:
+        raise ArgumentError(
+            f"at most {MAX_PERIODS:,} periods, got {value!r} (horizon=None for the infinite "
+            "horizon)",
+            argument=name,
+        )
+    return n
 
 
 def forecast(p: npt.ArrayLike, start: npt.ArrayLike, periods: int) -> FloatArray:
-    """Stage distributions for ``0..periods`` periods ahead: row ``t`` is ``start @ P^t``."""
+    """Stage distributions for ``0..periods`` periods ahead: row ``t`` is ``start @ P^t``.
+
+    Parameters
+    ----------
+    p
+        Row-stochastic transition matrix (rows summing to one within 1e-9).
+    start
+        Shares (or counts) of customers per state now, finite and >= 0.
+    periods
+        Periods ahead, a whole number in 0..MAX_PERIODS.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(periods + 1) x k``; each row sums to the start's total.
+
+    Raises
+    ------
+    ArgumentError
+        ``periods`` negative, fractional, NaN, text, a boolean or above :data:`MAX_PERIODS`.
+    DataError
+        Naming ``p`` (not square, empty, rows not stochastic, with the rows) or ``start``
+        (not one finite non-negative number per state).
+
+    Examples
+    --------
+    >>> forecast([[0.5, 0.5], [0.0, 1.0]], [1.0, 0.0], 2).tolist()
+    [[1.0, 0.0], [0.5, 0.5], [0.25, 0.75]]
+    """
     m = _check_stochastic(p)
-    dist = as_numbers(start, "start")
+    dist = numbers(start, "start")
     if dist.shape != (m.shape[0],) or not (np.isfinite(dist).all() and np.all(dist >= 0)):
         raise DataError(
             f"one finite non-negative share (or count) per state, {m.shape[0]} in all",
             column="start",
         )
-    _check_periods(periods, "periods")
+    periods = _check_periods(periods, "periods")
     out = np.empty((periods + 1, m.shape[0]))
     out[0] = dist
     for t in range(1, periods + 1):
@@ -200,12 +312,23 @@ def stationary_distribution(p: npt.ArrayLike) -> FloatArray:
     It is unique when the chain has one closed class of states (e.g. irreducible, or every
     customer eventually absorbed in one "lost" state).
 
+    Parameters
+    ----------
+    p
+        Row-stochastic transition matrix.
+
+    Returns
+    -------
+    numpy.ndarray
+        Non-negative shares summing to one with :math:`\\pi P = \\pi`.
+
     Raises
     ------
     DataError
-        When the chain has several closed classes (the system is singular): every mixture of
-        their distributions is stationary, so the long-run shares depend on where customers
-        start; use :func:`forecast` from a start distribution instead.
+        Naming ``p``: not a square row-stochastic matrix, or a chain with several closed
+        classes (the system is singular): every mixture of their distributions is
+        stationary, so the long-run shares depend on where customers start; use
+        :func:`forecast` from a start distribution instead.
 
     Examples
     --------
@@ -218,7 +341,8 @@ def stationary_distribution(p: npt.ArrayLike) -> FloatArray:
     if np.linalg.matrix_rank(a) < k:
         raise DataError(
             "the chain has several closed classes of states: its stationary distribution is "
-            "not unique (the long run depends on the start; use forecast())"
+            "not unique (the long run depends on the start; use forecast())",
+            column="p",
         )
     rhs = np.r_[np.zeros(k), 1.0]
     pi, *_ = np.linalg.lstsq(a, rhs, rcond=None)
@@ -241,27 +365,47 @@ class AbsorptionResult:
 def absorption(p: npt.ArrayLike) -> AbsorptionResult:
     """Fundamental matrix, time to absorption (mean and variance) and absorption probabilities.
 
+    Parameters
+    ----------
+    p
+        Row-stochastic transition matrix with at least one absorbing state and one transient
+        state.
+
+    Returns
+    -------
+    AbsorptionResult
+
     Raises
     ------
     DataError
-        When the chain has no absorbing state, or absorption is not certain from every
-        transient state (a closed class of transient states).
+        Naming ``p``: not a square row-stochastic matrix, no absorbing state, no transient
+        state (nothing to absorb), or absorption is not certain from every transient state
+        (a closed class of transient states).
+
+    Examples
+    --------
+    >>> absorption([[0.5, 0.5], [0.0, 1.0]]).expected_steps.tolist()
+    [2.0]
     """
     m = _check_stochastic(p)
     k = m.shape[0]
     absorbing = tuple(int(i) for i in range(k) if m[i, i] == 1.0)
     if not absorbing:
-        raise DataError("the chain has no absorbing state (P[i, i] == 1)")
+        raise DataError("the chain has no absorbing state (P[i, i] == 1)", column="p")
     transient = tuple(i for i in range(k) if i not in absorbing)
+    if not transient:
+        raise DataError("every state is absorbing: there is nothing to absorb", column="p")
     q = m[np.ix_(transient, transient)]
     r = m[np.ix_(transient, absorbing)]
     eye = np.eye(len(transient))
     try:
         n_mat = np.asarray(np.linalg.solve(eye - q, eye), dtype=np.float64)
     except np.linalg.LinAlgError:
-        raise DataError("absorption is not certain: some transient states never leave") from None
+        raise DataError(
+            "absorption is not certain: some transient states never leave", column="p"
+        ) from None
     if not np.isfinite(n_mat).all() or np.linalg.cond(eye - q) > 1e12:
-        raise DataError("absorption is not certain: some transient states never leave")
+        raise DataError("absorption is not certain: some transient states never leave", column="p")
     steps = n_mat @ np.ones(len(transient))
     var = (2 * n_mat - eye) @ steps - steps**2
     return AbsorptionResult(transient, absorbing, n_mat, steps, var, n_mat @ r)
@@ -289,26 +433,58 @@ def chain_value(
         Last period ``T`` of :math:`\\sum_{t=0}^T`; ``None`` for the infinite horizon.
     include_current
         Whether the reward of the current period (t = 0) counts.
+
+    Returns
+    -------
+    numpy.ndarray
+        One value per starting state.
+
+    Raises
+    ------
+    ArgumentError
+        ``discount_rate`` NaN, infinite, negative, text or a boolean (or too small to
+        discount with the infinite horizon); ``horizon`` not a whole number in
+        0..MAX_PERIODS; ``include_current`` not True or False.
+    DataError
+        Naming ``p`` (not square row-stochastic) or ``reward`` (not one finite number per
+        state).
+
+    Examples
+    --------
+    >>> chain_value([[1.0]], [10.0], 0.25).tolist()
+    [50.0]
     """
     m = _check_stochastic(p)
-    r = as_numbers(reward, "reward")
+    r = numbers(reward, "reward")
     if r.shape != (m.shape[0],) or not np.isfinite(r).all():
-        raise DataError("one finite reward per state", column="reward")
-    if not 0 <= discount_rate < math.inf:
-        raise DataError(f"must be finite and >= 0, got {discount_rate!r}", column="discount_rate")
+        raise DataError(
+            f"one finite reward per state, {m.shape[0]} in all, got shape {r.shape}",
+            column="reward",
+        )
+    rate = check_number(discount_rate, "discount_rate", low=0.0)
+    current = flag(include_current, "include_current")
     if horizon is not None:
-        _check_periods(horizon, "horizon")
-    factor = 1.0 / (1.0 + discount_rate)
+        horizon = _check_periods(horizon, "horizon")
+    factor = 1.0 / (1.0 + rate)
     if horizon is None:
-        if not discount_rate > 0:
-            raise DataError("the infinite-horizon value needs discount_rate > 0")
-        v = np.asarray(np.linalg.solve(np.eye(m.shape[0]) - factor * m, r), dtype=np.float64)
-        out: FloatArray = v if include_current else v - r
+        if not rate > 0 or factor == 1.0:
+            raise ArgumentError(
+                f"the infinite-horizon value needs a discount rate > 0 that discounts, got "
+                f"{discount_rate!r} (give a finite horizon)",
+                argument="discount_rate",
+            )
+        try:
+            v = np.asarray(np.linalg.solve(np.eye(m.shape[0]) - factor * m, r), dtype=np.float64)
+        except np.linalg.LinAlgError:  # pragma: no cover - I - P/(1+d) is regular for d > 0
+            raise ArgumentError(
+                "too small to discount the infinite horizon", argument="discount_rate"
+            ) from None
+        out: FloatArray = v if current else v - r
         return out
     total = np.zeros_like(r)
     term = r.copy()
     for t in range(horizon + 1):
-        if t > 0 or include_current:
+        if t > 0 or current:
             total += term
         term = factor * (m @ term)
     return total
@@ -332,19 +508,69 @@ def stage_panel(
     censoring date (``censor``, e.g. the end of their data) or after ``end`` — right-censoring
     ends a sequence instead of extending its last stage.
 
+    Parameters
+    ----------
+    events
+        One row per stage change: customer id, date and the new stage.
+    states
+        The stage names, in index order.
+    customer_id, date, stage
+        Column names in ``events``.
+    freq
+        A pandas period frequency (``"Q"``, ``"M"``, ``"W"``, ...).
+    end
+        The last period (a date); default: the period of the last event.
+    censor
+        Per customer id, the date after which they are unobserved.
+
     Returns
     -------
     panel, customers, periods
+
+    Raises
+    ------
+    ArgumentError
+        ``events`` not a DataFrame, ``states`` not distinct names, ``freq`` not a pandas
+        period frequency, ``end`` unreadable or before the first event, ``censor`` not a
+        Series.
+    DataError
+        Naming the column: missing, no events, unknown stages, missing ids or dates (with the
+        rows), unreadable dates; censoring dates that are missing,
+        unreadable or for customers without events.
     """
+    if not isinstance(events, pd.DataFrame):
+        raise ArgumentError(
+            f"must be a DataFrame of stage changes, got {type(events).__name__}", argument="events"
+        )
+    states = _states(states)
+    if not isinstance(freq, str):
+        raise ArgumentError(f"must be a pandas period frequency, got {freq!r}", argument="freq")
+    try:
+        pd.Period("2024-01-01", freq)
+    except (TypeError, ValueError, AttributeError):
+        raise ArgumentError(
+            f"{freq!r} is not a pandas period frequency ('Q', 'M', 'W', 'D', ...)",
+            argument="freq",
+        ) from None
+    if censor is not None and not isinstance(censor, pd.Series):
+        raise ArgumentError(
+            f"must be a Series of dates indexed by customer id, got {type(censor).__name__}",
+            argument="censor",
+        )
     missing = [c for c in (customer_id, date, stage) if c not in events.columns]
     if missing:
         raise DataError(f"missing column(s) {', '.join(missing)}", column=missing[0])
-    index = {s: i for i, s in enumerate(states)}
-    unknown = sorted(set(events[stage]) - set(index))
-    if unknown:
-        raise DataError(f"unknown stages {unknown}", column=stage)
     if len(events) == 0:
-        raise DataError("no events")
+        raise DataError("no events", column=stage)
+    index = {s: i for i, s in enumerate(states)}
+    strange = ~events[stage].isin(list(index))
+    if strange.any():
+        unknown = sorted({str(v) for v in events.loc[strange, stage]})
+        raise DataError(
+            f"unknown stages {unknown} (known: {list(states)})",
+            column=stage,
+            rows=events.index[strange.to_numpy()].tolist(),
+        )
     no_id = events[customer_id].isna()
     if no_id.any():
         raise DataError(
@@ -356,13 +582,17 @@ def stage_panel(
         raise DataError(f"dates that cannot be read ({exc})", column=date) from None
     if when.isna().any():
         raise DataError("missing dates", column=date, rows=events.index[when.isna()].tolist())
-    ev = events.assign(_p=when.dt.to_period(freq)).sort_values([customer_id, "_p", date])
+    ev = events.assign(_p=when.dt.to_period(freq), _when=when).sort_values(
+        [customer_id, "_p", "_when"], kind="stable"
+    )
+    if end is not None and not isinstance(end, str | pd.Timestamp | pd.Period):
+        raise ArgumentError(f"must be a date (text or Timestamp), got {end!r}", argument="end")
     try:
         last_period = pd.Period(end, freq) if end is not None else ev["_p"].max()
     except (TypeError, ValueError) as exc:
-        raise DataError(f"cannot read {end!r} as a date ({exc})", column="end") from None
+        raise ArgumentError(f"cannot read {end!r} as a date ({exc})", argument="end") from None
     if last_period < ev["_p"].min():
-        raise DataError(f"{end!r} is before the first event", column="end")
+        raise ArgumentError(f"{end!r} is before the first event", argument="end")
     periods = pd.period_range(ev["_p"].min(), last_period, freq=freq)
     customers = list(pd.unique(ev[customer_id]))
     row = {c: i for i, c in enumerate(customers)}
@@ -381,8 +611,20 @@ def stage_panel(
     if censor is not None:
         strangers = [c for c in censor.index if c not in row]
         if strangers:
-            raise DataError("censoring dates for customers without events", rows=strangers)
-        stop = pd.to_datetime(censor).dt.to_period(freq)
+            raise DataError(
+                "censoring dates for customers without events", column="censor", rows=strangers
+            )
+        try:
+            stop_dates = pd.to_datetime(censor)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"dates that cannot be read ({exc})", column="censor") from None
+        if stop_dates.isna().any():
+            raise DataError(
+                "missing censoring dates",
+                column="censor",
+                rows=censor.index[stop_dates.isna().to_numpy()].tolist(),
+            )
+        stop = stop_dates.dt.to_period(freq)
         for cust, per in stop.items():
             panel[row[cust], [j for j, p in enumerate(periods) if p > per]] = -1
     return panel, customers, periods
@@ -398,11 +640,37 @@ def base_value(
     include_current: bool = True,
 ) -> float:
     """Value of a whole customer base: stage counts times the per-state values of
-    :func:`chain_value` (Pfeifer & Carraway 2000)."""
-    n = as_numbers(counts, "counts")
+    :func:`chain_value` (Pfeifer & Carraway 2000).
+
+    Parameters
+    ----------
+    counts
+        Customers in each state today (finite, >= 0).
+    p, reward, discount_rate, horizon, include_current
+        As :func:`chain_value`.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    ArgumentError, DataError
+        As :func:`chain_value`; a DataError naming ``counts`` when it is not one finite
+        non-negative number per state.
+
+    Examples
+    --------
+    >>> base_value([10, 0], [[1.0, 0.0], [0.0, 1.0]], [2.0, 5.0], 0.0, horizon=2)
+    60.0
+    """
+    n = numbers(counts, "counts")
     v = chain_value(p, reward, discount_rate, horizon=horizon, include_current=include_current)
     if n.shape != v.shape or not (np.isfinite(n).all() and np.all(n >= 0)):
-        raise DataError("one non-negative count per state", column="counts")
+        raise DataError(
+            f"one finite non-negative count per state, {v.size} in all, got shape {n.shape}",
+            column="counts",
+        )
     return float(n @ v)
 
 
@@ -422,13 +690,49 @@ def compare_policies(
         everyone" against "stop mailing dormant customers" (lower cost, lower reactivation).
     counts
         Customers in each state today.
+    discount_rate, horizon
+        As :func:`chain_value`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per policy: the value per starting state and of the whole base.
+
+    Raises
+    ------
+    ArgumentError
+        ``policies`` empty, not a mapping, a policy that is not a (matrix, rewards) pair, or
+        policies with different numbers of states; ``discount_rate`` and ``horizon`` as
+        :func:`chain_value`.
+    DataError
+        As :func:`chain_value` and :func:`base_value`, the message naming the policy.
     """
-    if not policies:
-        raise DataError("no policies to compare", column="policies")
+    if not isinstance(policies, Mapping) or not policies:
+        raise ArgumentError(
+            "must map at least one policy name to (transition matrix, rewards)",
+            argument="policies",
+        )
     rows = {}
-    for name, (p, r) in policies.items():
-        v = chain_value(p, r, discount_rate, horizon=horizon)
-        rows[name] = [*v.tolist(), base_value(counts, p, r, discount_rate, horizon=horizon)]
+    for name, pair in policies.items():
+        if not isinstance(pair, tuple | list) or len(pair) != 2:
+            raise ArgumentError(
+                f"policy {name!r}: must be a (transition matrix, rewards) pair",
+                argument="policies",
+            )
+        p, r = pair
+        try:
+            v = chain_value(p, r, discount_rate, horizon=horizon)
+            rows[name] = [*v.tolist(), base_value(counts, p, r, discount_rate, horizon=horizon)]
+        except DataError as exc:
+            err = DataError(f"policy {name!r}: {exc}")
+            err.column, err.rows, err.count = exc.column, exc.rows, exc.count
+            raise err from None
+    sizes = {len(v) - 1 for v in rows.values()}
+    if len(sizes) > 1:
+        raise ArgumentError(
+            f"the policies have different numbers of states ({sorted(sizes)})",
+            argument="policies",
+        )
     k = len(next(iter(rows.values()))) - 1
     return pd.DataFrame.from_dict(
         rows, orient="index", columns=[f"state {i}" for i in range(k)] + ["customer base"]

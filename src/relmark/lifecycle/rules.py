@@ -14,10 +14,11 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from relmark._validation import as_numbers
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
+from relmark.lifecycle._checks import numbers
 
 __all__ = ["Condition", "Rule", "assign_stages"]
 
@@ -32,13 +33,14 @@ _OPS: Mapping[str, Callable[[npt.NDArray[np.float64], float], npt.NDArray[np.boo
 
 
 class Condition(BaseModel):
-    """``metric op value``, e.g. ``p_alive >= 0.7``."""
+    """``metric op value``, e.g. ``p_alive >= 0.7``; ``value`` is a finite number (NaN would
+    make every comparison false, a boolean is not a threshold)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    metric: str
+    metric: str = Field(min_length=1)
     op: Literal[">", ">=", "<", "<=", "==", "!="]
-    value: float
+    value: float = Field(allow_inf_nan=False, strict=True)
 
 
 class Rule(BaseModel):
@@ -53,7 +55,7 @@ class Rule(BaseModel):
 
 def assign_stages(
     rules: list[Rule] | tuple[Rule, ...],
-    metrics: Mapping[str, npt.ArrayLike],
+    metrics: Mapping[str, npt.ArrayLike] | pd.DataFrame,
     *,
     default: str | None = None,
 ) -> tuple[list[str | None], list[str | None]]:
@@ -68,6 +70,20 @@ def assign_stages(
     default
         Stage of customers no rule matches (``None``: left unassigned, rule ``None``).
 
+    Returns
+    -------
+    stages, rules
+        Per customer, the stage assigned and the name of the rule that fired (``None`` where
+        none did). A missing (NaN) metric satisfies no condition.
+
+    Raises
+    ------
+    ArgumentError
+        ``rules`` not a list of :class:`Rule`; ``default`` not text or None; ``metrics`` not a
+        mapping of columns or without any column (no customers to assign).
+    DataError
+        Naming the metric: missing, text or booleans, not 1-d; or columns of different lengths.
+
     Examples
     --------
     >>> rules = [Rule(name="loyal", stage="loyalty",
@@ -76,18 +92,43 @@ def assign_stages(
     >>> assign_stages(rules, {"purchases": [7, 1]})
     (['loyalty', 'attract'], ['loyal', 'new'])
     """
+    given: object = rules
+    if not isinstance(given, list | tuple):
+        raise ArgumentError("must be a list of Rule objects", argument="rules")
+    strangers = [i for i, r in enumerate(rules) if not isinstance(r, Rule)]
+    if strangers:
+        raise ArgumentError(
+            f"rules[{strangers[0]}] is a {type(rules[strangers[0]]).__name__}, not a Rule "
+            "(build it with Rule(...) or Rule.model_validate(...))",
+            argument="rules",
+        )
+    if default is not None and not isinstance(default, str):
+        raise ArgumentError(f"must be a stage name or None, got {default!r}", argument="default")
+    table: object = metrics
+    columns = getattr(table, "columns", None)  # a DataFrame
+    if not isinstance(table, Mapping) and columns is None:
+        raise ArgumentError(
+            "must map metric names to columns (a dict or DataFrame)", argument="metrics"
+        )
+    if len(columns if columns is not None else metrics) == 0:
+        raise ArgumentError("no metric columns: no customers to assign", argument="metrics")
     needed = sorted({c.metric for r in rules for c in r.conditions})
     missing = [m for m in needed if m not in metrics]
     if missing:
         raise DataError(f"the rules need metric(s) {', '.join(missing)}", column=missing[0])
-    cols = {m: as_numbers(metrics[m], m) for m in needed}
+    cols = {m: numbers(metrics[m], m) for m in needed}
+    if not cols:  # no condition reads a metric: any column tells how many customers there are
+        key = next(iter(metrics))
+        cols = {str(key): numbers(metrics[key], str(key))}  # type: ignore[index]
+    names = list(cols)
     for m, col in cols.items():
         if col.ndim != 1:
             raise DataError("a metric is one value per customer (a 1-d array)", column=m)
-    sizes = {c.shape[0] for c in cols.values()}
-    if len(sizes) > 1:
-        raise DataError("metric columns differ in length")
-    n = sizes.pop() if sizes else len(next(iter(metrics.values()), []))  # type: ignore[arg-type]
+    sizes = {m: c.shape[0] for m, c in cols.items()}
+    if len(set(sizes.values())) > 1:
+        listed = ", ".join(f"{m} {n}" for m, n in sizes.items())
+        raise DataError(f"metric columns differ in length ({listed})", column=names[-1])
+    n = next(iter(sizes.values()))
     stage = np.full(n, None, dtype=object)
     fired = np.full(n, None, dtype=object)
     open_ = np.ones(n, dtype=bool)

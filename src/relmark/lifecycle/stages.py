@@ -19,7 +19,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from relmark.errors import DataError, IllegalTransitionError
+from relmark.errors import ArgumentError, IllegalTransitionError
 
 __all__ = [
     "CRM_FUNNEL",
@@ -72,8 +72,25 @@ class StageModel(BaseModel):
         return self
 
     def index(self, stage: str) -> int:
-        """Position of a stage; raises IllegalTransitionError for an unknown stage."""
+        """Position of a stage; raises IllegalTransitionError for an unknown stage.
+
+        Parameters
+        ----------
+        stage
+            A stage name, exactly as in :attr:`stages`.
+
+        Returns
+        -------
+        int
+
+        Raises
+        ------
+        IllegalTransitionError
+            ``stage`` is not one of the model's stages (the message lists them).
+        """
         try:
+            if not isinstance(stage, str):
+                raise ValueError
             return self.stages.index(stage)
         except ValueError:
             raise IllegalTransitionError(
@@ -118,11 +135,35 @@ CRM_FUNNEL = StageModel(
 
 
 class BackwardPolicy(StrEnum):
-    """What to do with a move to an earlier stage."""
+    """What to do with a move to an earlier stage (the strings JSON carries are accepted)."""
 
     REJECT = "reject"
     IGNORE = "ignore"
     ALLOW = "allow"
+
+
+def _aware(value: object, name: str) -> datetime:
+    """A timezone-aware datetime (ArgumentError naming ``name`` otherwise)."""
+    if not isinstance(value, datetime):
+        raise ArgumentError(
+            f"must be a timezone-aware datetime, got {type(value).__name__}", argument=name
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ArgumentError(
+            f"must be timezone-aware (e.g. tzinfo=UTC), got the naive {value.isoformat()}",
+            argument=name,
+        )
+    return value
+
+
+def _policy(value: object) -> BackwardPolicy:
+    try:
+        return BackwardPolicy(str(value) if isinstance(value, str) else "")
+    except ValueError:
+        raise ArgumentError(
+            f"must be one of {', '.join(repr(p.value) for p in BackwardPolicy)}, got {value!r}",
+            argument="backward",
+        ) from None
 
 
 class Move(BaseModel):
@@ -153,12 +194,53 @@ class CustomerStage(BaseModel):
         self.model.index(self.stage)
         if self.since < self.started:
             raise ValueError("since cannot be before started")
+        # a history loaded from JSON must tell the same story as the current stage
+        previous, when = None, self.started
+        for i, m in enumerate(self.history):
+            self.model.index(m.source)
+            self.model.index(m.target)
+            if previous is not None and m.source != previous:
+                raise ValueError(f"history[{i}] starts in {m.source!r}, not in {previous!r}")
+            if m.at < when:
+                raise ValueError(f"history[{i}] is dated before the move or start preceding it")
+            previous, when = m.target, m.at
+        if self.history and (self.history[-1].target != self.stage or self.since != when):
+            raise ValueError(
+                "the last move of the history must end in the current stage at `since`"
+            )
         return self
 
     @classmethod
     def start(cls, model: StageModel, stage: str, *, at: datetime) -> CustomerStage:
-        """A customer entering ``stage`` at ``at``."""
-        return cls(model=model, stage=stage, since=at, started=at)
+        """A customer entering ``stage`` at ``at``.
+
+        Parameters
+        ----------
+        model
+            The stage model.
+        stage
+            One of its stages.
+        at
+            A timezone-aware time.
+
+        Returns
+        -------
+        CustomerStage
+
+        Raises
+        ------
+        ArgumentError
+            ``model`` not a :class:`StageModel` or ``at`` not a timezone-aware datetime.
+        IllegalTransitionError
+            ``stage`` is not a stage of the model.
+        """
+        if not isinstance(model, StageModel):
+            raise ArgumentError(
+                f"must be a StageModel, got {type(model).__name__}", argument="model"
+            )
+        model.index(stage)
+        when = _aware(at, "at")
+        return cls(model=model, stage=stage, since=when, started=when)
 
     def move(
         self,
@@ -173,12 +255,20 @@ class CustomerStage(BaseModel):
 
         Raises
         ------
+        ArgumentError
+            ``at`` not a timezone-aware datetime, ``reason`` or ``by`` not text, ``backward``
+            not a :class:`BackwardPolicy` (or its value, e.g. ``"allow"``).
         IllegalTransitionError
             For an unknown stage, a move the model forbids, a move back in time, or a backward
             move under the default policy.
         """
-        if at.tzinfo is None:
-            raise IllegalTransitionError("move times must be timezone-aware")
+        at = _aware(at, "at")
+        backward = _policy(backward)
+        for text, name in ((reason, "reason"), (by, "by")):
+            if not isinstance(text, str):
+                raise ArgumentError(f"must be text, got {text!r}", argument=name)
+        if not isinstance(target, str):
+            raise ArgumentError(f"must be a stage name, got {target!r}", argument="target")
         if at < self.since:
             raise IllegalTransitionError(f"move at {at} is before the current stage began")
         i, j = self.model.index(self.stage), self.model.index(target)
@@ -199,7 +289,23 @@ class CustomerStage(BaseModel):
         )
 
     def stage_at(self, when: datetime) -> str | None:
-        """The stage at a time (``None`` before the customer's first stage began)."""
+        """The stage at a time (``None`` before the customer's first stage began).
+
+        Parameters
+        ----------
+        when
+            A timezone-aware time.
+
+        Returns
+        -------
+        str or None
+
+        Raises
+        ------
+        ArgumentError
+            ``when`` not a timezone-aware datetime.
+        """
+        when = _aware(when, "when")
         if when < self.started:
             return None
         stage = self.history[0].source if self.history else self.stage
@@ -209,12 +315,30 @@ class CustomerStage(BaseModel):
         return stage
 
     def time_in_stages(self, until: datetime) -> dict[str, timedelta]:
-        """Time spent in each stage from the start to ``until`` (not before the last move)."""
+        """Time spent in each stage from the start to ``until`` (not before the last move).
+
+        Parameters
+        ----------
+        until
+            A timezone-aware time, not before the last recorded move.
+
+        Returns
+        -------
+        dict
+            Stage -> time spent in it.
+
+        Raises
+        ------
+        ArgumentError
+            ``until`` not a timezone-aware datetime, or before the last recorded move (the
+            time in the current stage would be negative).
+        """
+        until = _aware(until, "until")
         last = self.history[-1].at if self.history else self.started
         if until < last:
-            raise DataError(
+            raise ArgumentError(
                 f"{until.isoformat()} is before the last recorded move ({last.isoformat()})",
-                column="until",
+                argument="until",
             )
         out: dict[str, timedelta] = {}
         stage, begun = (self.history[0].source if self.history else self.stage), self.started

@@ -22,8 +22,9 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 from scipy.stats import f as f_dist
 
-from relmark._validation import FloatArray, as_numbers, check_level
-from relmark.errors import DataError, NumericalWarning
+from relmark._validation import FloatArray, check_count, check_level, check_number
+from relmark.errors import ArgumentError, DataError, NumericalWarning
+from relmark.scoring._checks import numbers
 
 __all__ = [
     "AlphaResult",
@@ -39,13 +40,26 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ReliabilityThresholds:
-    """Conventional cut-offs (Nunnally 1978; Fornell & Larcker 1981; Henseler et al. 2015)."""
+    """Conventional cut-offs (Nunnally 1978; Fornell & Larcker 1981; Henseler et al. 2015).
+
+    Raises
+    ------
+    ArgumentError
+        A cut-off that is not a number in [0, 1] (``htmt``: >= 0), or ``min_respondents`` that
+        is not a whole number >= 1; the error names the field.
+    """
 
     alpha: float = 0.7
     omega: float = 0.7
     ave: float = 0.5
     htmt: float = 0.85
     min_respondents: int = 30
+
+    def __post_init__(self) -> None:
+        for name in ("alpha", "omega", "ave"):
+            check_number(getattr(self, name), name, low=0.0, high=1.0)
+        check_number(self.htmt, "htmt", low=0.0)
+        check_count(self.min_respondents, "min_respondents", minimum=1)
 
 
 @dataclass(frozen=True)
@@ -57,31 +71,48 @@ class AlphaResult:
     standardized: float
     item_total: FloatArray
     """Corrected item-total correlations (item vs the sum of the other items)."""
-    alpha_if_deleted: FloatArray
+    alpha_if_deleted: FloatArray | None
+    """Alpha of the other items with each item left out (``None`` for two items: one item
+    left has no alpha)."""
     n: int
     k: int
 
 
-def _matrix(items: npt.ArrayLike) -> FloatArray:
-    x = as_numbers(items, "items")
-    if x.ndim != 2 or x.shape[1] < 2:
-        raise DataError("need a 2-d array of respondents x items with at least 2 items")
+def _matrix(items: npt.ArrayLike, name: str = "items", *, min_items: int = 2) -> FloatArray:
+    """Respondents x items: finite, >= 3 respondents, >= ``min_items`` items, each item with
+    some variance (DataError naming ``name`` and the rows otherwise)."""
+    x = numbers(items, name)
+    if x.ndim != 2 or x.shape[1] < min_items:
+        raise DataError(
+            f"need a 2-d array of respondents x items with at least {min_items} items, got "
+            f"shape {x.shape}",
+            column=name,
+        )
     bad = ~np.isfinite(x).all(axis=1)
     if bad.any():
         raise DataError(
-            "missing answers: drop or impute those respondents first",
+            "missing or infinite answers: drop or impute those respondents first",
+            column=name,
             rows=np.flatnonzero(bad).tolist(),
         )
     if x.shape[0] < 3:
-        raise DataError("need at least 3 respondents")
+        raise DataError(f"need at least 3 respondents, got {x.shape[0]}", column=name)
     constant = np.flatnonzero(np.ptp(x, axis=0) == 0)
     if constant.size:
         raise DataError(
             f"item(s) {', '.join(map(str, constant.tolist()))} (by position) have the same "
             "answer from every respondent: no variance to correlate, so no reliability",
-            column="items",
+            column=name,
         )
     return x
+
+
+def _correlations(x: FloatArray, name: str) -> FloatArray:
+    """The items' correlation matrix (finite: every item varies)."""
+    r = np.atleast_2d(np.asarray(np.corrcoef(x, rowvar=False), dtype=np.float64))
+    if not np.isfinite(r).all():  # pragma: no cover - excluded by _matrix's variance check
+        raise DataError("the item correlations are not finite", column=name)
+    return r
 
 
 def _alpha(x: FloatArray) -> float:
@@ -94,7 +125,7 @@ def _alpha(x: FloatArray) -> float:
 def cronbach_alpha(
     items: npt.ArrayLike,
     *,
-    confidence: float = 0.95,
+    level: float = 0.95,
     thresholds: ReliabilityThresholds | None = None,
 ) -> AlphaResult:
     """Cronbach's alpha with the Feldt interval, standardised alpha and item diagnostics.
@@ -103,10 +134,26 @@ def cronbach_alpha(
     ----------
     items
         Respondents x items, complete rows (reverse-coded items already recoded).
-    confidence
-        Level of the Feldt (1965) interval.
+    level
+        Coverage of the Feldt (1965) interval, strictly between 0 and 1.
     thresholds
         Warns (:class:`~relmark.errors.NumericalWarning`) below ``min_respondents``.
+
+    Returns
+    -------
+    AlphaResult
+        Alpha (at most 1; negative when the items disagree), its interval, standardised alpha,
+        corrected item-total correlations and alpha if an item is deleted.
+
+    Raises
+    ------
+    ArgumentError
+        ``level`` outside (0, 1) or ``thresholds`` not a :class:`ReliabilityThresholds`.
+    DataError
+        Naming ``items``: not respondents x at least 2 items of numbers, missing or infinite
+        answers (with the rows), fewer than 3 respondents, an item without variance, or items
+        whose total score does not vary (alpha is undefined), or an item that is the exact
+        complement of the others' total (its item-total correlation is undefined).
 
     Examples
     --------
@@ -116,9 +163,9 @@ def cronbach_alpha(
     >>> round(cronbach_alpha(x, thresholds=small).alpha, 4)
     0.9333
     """
-    check_level(confidence, "confidence")
+    check_level(level, "level")
+    th = _thresholds(thresholds)
     x = _matrix(items)
-    th = thresholds or ReliabilityThresholds()
     n, k = x.shape
     if n < th.min_respondents:
         warnings.warn(
@@ -126,21 +173,53 @@ def cronbach_alpha(
             NumericalWarning,
             stacklevel=2,
         )
+    total = x.sum(axis=1)
+    if np.ptp(total) == 0:
+        raise DataError(
+            "the total score is the same for every respondent (the items cancel out): alpha "
+            "is undefined",
+            column="items",
+        )
+    rest = total[:, None] - x
+    flat = np.flatnonzero(np.ptp(rest, axis=0) == 0)
+    if flat.size:
+        raise DataError(
+            f"the other items' total is the same for every respondent when item(s) "
+            f"{', '.join(map(str, flat.tolist()))} (by position) are left out: the corrected "
+            "item-total correlation is undefined",
+            column="items",
+        )
     a = _alpha(x)
     df1, df2 = n - 1, (n - 1) * (k - 1)
-    c = 1.0 - confidence
+    c = 1.0 - level
     lo = 1.0 - (1.0 - a) * float(f_dist.ppf(1.0 - c / 2, df1, df2))
     hi = 1.0 - (1.0 - a) * float(f_dist.ppf(c / 2, df1, df2))
-    r = np.atleast_2d(np.asarray(np.corrcoef(x, rowvar=False), dtype=np.float64))
+    r = _correlations(x, "items")
     mean_r = (r.sum() - k) / (k * (k - 1))
-    standardized = k * mean_r / (1.0 + (k - 1) * mean_r)
-    total = x.sum(axis=1)
-    item_total = np.array([np.corrcoef(x[:, i], total - x[:, i])[0, 1] for i in range(k)])
+    denominator = 1.0 + (k - 1) * mean_r
+    if not denominator > 1e-12:
+        raise DataError(
+            "the items are perfectly negatively correlated on average: standardised alpha "
+            "is undefined",
+            column="items",
+        )
+    standardized = k * mean_r / denominator
+    item_total = np.array([np.corrcoef(x[:, i], rest[:, i])[0, 1] for i in range(k)])
+    deleted: FloatArray | None = None
     if k > 2:
         deleted = np.array([_alpha(np.delete(x, i, axis=1)) for i in range(k)])
-    else:
-        deleted = np.full(k, np.nan)
     return AlphaResult(a, (lo, hi), float(standardized), item_total, deleted, n, k)
+
+
+def _thresholds(thresholds: object) -> ReliabilityThresholds:
+    if thresholds is None:
+        return ReliabilityThresholds()
+    if not isinstance(thresholds, ReliabilityThresholds):
+        raise ArgumentError(
+            f"must be a ReliabilityThresholds, got {type(thresholds).__name__}",
+            argument="thresholds",
+        )
+    return thresholds
 
 
 def one_factor_loadings(items: npt.ArrayLike) -> FloatArray:
@@ -149,9 +228,25 @@ def one_factor_loadings(items: npt.ArrayLike) -> FloatArray:
     Minimises the squared off-diagonal residuals of the correlation matrix,
     :math:`\\sum_{i<j}(r_{ij} - \\lambda_i\\lambda_j)^2`. A loading of magnitude >= 1 (a
     Heywood case) triggers a :class:`~relmark.errors.NumericalWarning`.
+
+    Parameters
+    ----------
+    items
+        Respondents x items (at least 3 items: with two, any loadings whose product is their
+        correlation fit exactly, so the loadings are not identified).
+
+    Returns
+    -------
+    numpy.ndarray
+        One standardised loading per item, signed so that they sum to a positive number.
+
+    Raises
+    ------
+    DataError
+        Naming ``items``, as :func:`cronbach_alpha`, or with fewer than 3 items.
     """
-    x = _matrix(items)
-    r = np.atleast_2d(np.asarray(np.corrcoef(x, rowvar=False), dtype=np.float64))
+    x = _matrix(items, min_items=3)
+    r = _correlations(x, "items")
     k = r.shape[0]
     mask = ~np.eye(k, dtype=bool)
 
@@ -177,44 +272,177 @@ def one_factor_loadings(items: npt.ArrayLike) -> FloatArray:
 
 def _loadings(loadings: npt.ArrayLike) -> FloatArray:
     """Standardised loadings: a non-empty 1-d array of finite values in [-1, 1]."""
-    lam = as_numbers(loadings, "loadings")
-    if lam.ndim != 1 or lam.size == 0 or not np.all(np.abs(lam) <= 1):  # NaN fails too
-        raise DataError("standardised loadings: one per item, each in [-1, 1]", column="loadings")
+    lam = numbers(loadings, "loadings")
+    if lam.ndim != 1 or lam.size == 0:
+        raise DataError(
+            f"standardised loadings: a 1-d array, one per item, got shape {lam.shape}",
+            column="loadings",
+        )
+    bad = ~(np.abs(lam) <= 1)  # NaN is bad too
+    if bad.any():
+        raise DataError(
+            "standardised loadings must be finite and in [-1, 1]",
+            column="loadings",
+            rows=np.flatnonzero(bad).tolist(),
+        )
     return lam
 
 
 def composite_reliability(loadings: npt.ArrayLike) -> float:
-    """Composite reliability (= McDonald's omega for standardised loadings)."""
+    """Composite reliability (= McDonald's omega for standardised loadings).
+
+    Parameters
+    ----------
+    loadings
+        Standardised loadings, one per item, each in [-1, 1].
+
+    Returns
+    -------
+    float
+        :math:`(\\sum\\lambda_i)^2 / ((\\sum\\lambda_i)^2 + \\sum(1-\\lambda_i^2))`, in [0, 1].
+
+    Raises
+    ------
+    DataError
+        Naming ``loadings``: empty, not 1-d, text or booleans, NaN or outside [-1, 1].
+
+    Examples
+    --------
+    >>> round(composite_reliability([0.8, 0.7, 0.6]), 4)
+    0.7449
+    """
     lam = _loadings(loadings)
     s = lam.sum() ** 2
-    return float(s / (s + np.sum(1.0 - lam**2)))
+    total = s + np.sum(1.0 - lam**2)
+    if total == 0:  # every loading is +-1 and they cancel: 0/0
+        raise DataError(
+            "loadings of magnitude 1 that sum to zero: reliability is undefined",
+            column="loadings",
+        )
+    return float(s / total)
 
 
 def average_variance_extracted(loadings: npt.ArrayLike) -> float:
-    """Average variance extracted, the mean squared standardised loading."""
+    """Average variance extracted, the mean squared standardised loading.
+
+    Parameters
+    ----------
+    loadings
+        Standardised loadings, one per item, each in [-1, 1].
+
+    Returns
+    -------
+    float
+        :math:`\\overline{\\lambda^2}`, in [0, 1].
+
+    Raises
+    ------
+    DataError
+        Naming ``loadings``, as :func:`composite_reliability`.
+
+    Examples
+    --------
+    >>> round(average_variance_extracted([0.8, 0.6]), 4)
+    0.5
+    """
     lam = _loadings(loadings)
     return float(np.mean(lam**2))
 
 
 def fornell_larcker(ave: npt.ArrayLike, construct_corr: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     """Fornell-Larcker criterion per construct: sqrt(AVE) exceeds every correlation with the
-    other constructs."""
-    root = np.sqrt(np.asarray(ave, dtype=np.float64))
-    c = np.abs(np.asarray(construct_corr, dtype=np.float64)).copy()
-    np.fill_diagonal(c, 0.0)
-    return np.asarray(root > c.max(axis=1))
+    other constructs.
+
+    Parameters
+    ----------
+    ave
+        Average variance extracted per construct, each in [0, 1] (at least two constructs).
+    construct_corr
+        The constructs' correlation matrix: square, symmetric, entries in [-1, 1].
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        Per construct, whether :math:`\\sqrt{AVE}` exceeds its largest absolute correlation.
+
+    Raises
+    ------
+    DataError
+        Naming ``ave`` or ``construct_corr``: text or booleans, NaN, values outside their
+        range, fewer than two constructs, a matrix that is not square, symmetric, or of one row
+        per AVE.
+
+    Examples
+    --------
+    >>> fornell_larcker([0.6, 0.5], [[1.0, 0.8], [0.8, 1.0]]).tolist()
+    [False, False]
+    """
+    a = numbers(ave, "ave")
+    if a.ndim != 1 or a.size < 2:
+        raise DataError(
+            f"one AVE per construct, at least two constructs; got shape {a.shape}", column="ave"
+        )
+    bad = ~((a >= 0) & (a <= 1))
+    if bad.any():
+        raise DataError("must be in [0, 1]", column="ave", rows=np.flatnonzero(bad).tolist())
+    c = numbers(construct_corr, "construct_corr")
+    if c.shape != (a.size, a.size):
+        raise DataError(
+            f"must be {a.size} x {a.size} (one row per AVE), got shape {c.shape}",
+            column="construct_corr",
+        )
+    bad_rows = ~((np.abs(c) <= 1).all(axis=1))
+    if bad_rows.any():
+        raise DataError(
+            "correlations must be finite and in [-1, 1]",
+            column="construct_corr",
+            rows=np.flatnonzero(bad_rows).tolist(),
+        )
+    if not np.allclose(c, c.T):
+        raise DataError("a correlation matrix is symmetric", column="construct_corr")
+    off = np.abs(c)
+    np.fill_diagonal(off, 0.0)
+    return np.asarray(np.sqrt(a) > off.max(axis=1))
 
 
 def htmt(items_a: npt.ArrayLike, items_b: npt.ArrayLike) -> float:
-    """Heterotrait-monotrait ratio of two constructs' items (Henseler et al. 2015)."""
-    a, b = _matrix(items_a), _matrix(items_b)
+    """Heterotrait-monotrait ratio of two constructs' items (Henseler et al. 2015).
+
+    Parameters
+    ----------
+    items_a, items_b
+        Respondents x items of each construct (the same respondents in the same rows, at
+        least two items each).
+
+    Returns
+    -------
+    float
+        Mean between-construct correlation over the geometric mean of the mean
+        within-construct correlations (values above 0.85-0.9 suggest the constructs are not
+        distinct).
+
+    Raises
+    ------
+    DataError
+        Naming ``items_a`` or ``items_b``: as :func:`cronbach_alpha`, different numbers of
+        respondents, or a construct whose items correlate negatively on average (the ratio
+        is undefined).
+    """
+    a, b = _matrix(items_a, "items_a"), _matrix(items_b, "items_b")
     if a.shape[0] != b.shape[0]:
-        raise DataError("both constructs need the same respondents")
-    r = np.atleast_2d(
-        np.asarray(np.corrcoef(np.column_stack([a, b]), rowvar=False), dtype=np.float64)
-    )
+        raise DataError(
+            f"both constructs need the same respondents ({a.shape[0]} and {b.shape[0]} rows)",
+            column="items_b",
+        )
+    r = _correlations(np.column_stack([a, b]), "items_b")
     ka, kb = a.shape[1], b.shape[1]
     hetero = r[:ka, ka:].mean()
     mono_a = r[:ka, :ka][~np.eye(ka, dtype=bool)].mean()
     mono_b = r[ka:, ka:][~np.eye(kb, dtype=bool)].mean()
+    for mono, name in ((mono_a, "items_a"), (mono_b, "items_b")):
+        if not mono > 0:
+            raise DataError(
+                f"the items correlate {mono:.3g} on average (not positively): HTMT is undefined",
+                column=name,
+            )
     return float(hetero / np.sqrt(mono_a * mono_b))

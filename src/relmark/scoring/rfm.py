@@ -12,16 +12,17 @@ idiom splits ties by row order, so two identical customers can get different sco
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
-from relmark._validation import FloatArray, as_float_array, as_numbers
+from relmark._validation import FloatArray, check_choice, check_count
 from relmark.data.summary import RFMSummary
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
+from relmark.scoring._checks import finite_vector, flag, numbers
 
 __all__ = [
     "DEFAULT_SEGMENTS",
@@ -48,15 +49,38 @@ def quantile_scores(
     half the share of ties (the mid-rank), so the score depends on the value alone, not on the
     row order.
 
+    Parameters
+    ----------
+    values
+        One finite number per customer (a non-empty 1-d array).
+    n_bins
+        Number of scores, a whole number >= 2.
+    higher_is_better
+        Whether a high value scores high (``False`` for time since the last purchase).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        Scores in ``1..n_bins``.
+
+    Raises
+    ------
+    ArgumentError
+        ``n_bins`` not a whole number >= 2, ``higher_is_better`` not True or False.
+    DataError
+        Naming ``values``: empty, not 1-d, text or booleans, NaN or infinite (with the rows).
+
     Examples
     --------
     >>> quantile_scores([10, 10, 10, 10, 50, 60, 70, 80, 90, 100]).tolist()
     [2, 2, 2, 2, 3, 3, 4, 4, 5, 5]
     """
-    x = as_float_array(values, "values")
-    if n_bins < 2:
-        raise DataError(f"n_bins must be >= 2, got {n_bins}")
-    v = x if higher_is_better else -x
+    return _scores(finite_vector(values, "values"), n_bins, higher_is_better=higher_is_better)
+
+
+def _scores(x: FloatArray, n_bins: object, *, higher_is_better: object = True) -> IntArray:
+    n_bins = check_count(n_bins, "n_bins", minimum=2)
+    v = x if flag(higher_is_better, "higher_is_better") else -x
     s = np.sort(v)
     below = np.searchsorted(s, v, side="left")
     upto = np.searchsorted(s, v, side="right")
@@ -105,25 +129,52 @@ def rfm_scores(
     method
         ``"independent"``: each dimension binned over all customers; ``"nested"``: frequency
         binned within each recency score, and monetary within each (R, F) cell.
+
+    Returns
+    -------
+    RFMScores
+        Scores 1..n_bins per customer and dimension, and the cell codes.
+
+    Raises
+    ------
+    ArgumentError
+        ``n_bins`` not a whole number >= 2; ``method`` not ``"independent"`` or
+        ``"nested"`` (exactly).
+    DataError
+        Naming the column: empty, not 1-d, text or booleans, NaN or infinite values, a
+        negative time since the last purchase or frequency (with the rows), or columns of
+        different lengths.
+
+    Examples
+    --------
+    >>> rfm_scores([1, 30], [5, 1], [100.0, 20.0], n_bins=2).cells
+    ['222', '111']
     """
-    r = as_float_array(time_since_last, "time_since_last")
-    f = as_float_array(frequency, "frequency")
-    m = as_float_array(monetary_value, "monetary_value")
+    n_bins = check_count(n_bins, "n_bins", minimum=2)
+    check_choice(method, "method", ("independent", "nested"))
+    r = finite_vector(time_since_last, "time_since_last")
+    f = finite_vector(frequency, "frequency")
+    m = finite_vector(monetary_value, "monetary_value")
     if not (r.shape == f.shape == m.shape):
-        raise DataError("time_since_last, frequency and monetary_value differ in length")
-    if np.any(r < 0):
-        raise DataError("must be >= 0", column="time_since_last")
-    rs = quantile_scores(r, n_bins, higher_is_better=False)
+        raise DataError(
+            f"time_since_last, frequency and monetary_value differ in length ({r.size}, "
+            f"{f.size}, {m.size})",
+            column="frequency" if r.shape != f.shape else "monetary_value",
+        )
+    for arr, name in ((r, "time_since_last"), (f, "frequency")):
+        if np.any(arr < 0):
+            raise DataError("must be >= 0", column=name, rows=np.flatnonzero(arr < 0).tolist())
+    rs = _scores(r, n_bins, higher_is_better=False)
     if method == "independent":
-        return RFMScores(rs, quantile_scores(f, n_bins), quantile_scores(m, n_bins))
+        return RFMScores(rs, _scores(f, n_bins), _scores(m, n_bins))
     fs = np.zeros_like(rs)
     ms = np.zeros_like(rs)
     for rv in np.unique(rs):
         idx = np.flatnonzero(rs == rv)
-        fs[idx] = quantile_scores(f[idx], n_bins)
+        fs[idx] = _scores(f[idx], n_bins)
         for fv in np.unique(fs[idx]):
             jdx = idx[fs[idx] == fv]
-            ms[jdx] = quantile_scores(m[jdx], n_bins)
+            ms[jdx] = _scores(m[jdx], n_bins)
     return RFMScores(rs, fs, ms)
 
 
@@ -135,9 +186,37 @@ def rfm_from_summary(
 ) -> RFMScores:
     """RFM scores from the data layer's summary: time since the last purchase is
     ``T - recency``, frequency counts all purchases (repeat + first) and monetary is the
-    summary's ``monetary_value`` (mean repeat spend; 0 without repeats)."""
+    summary's ``monetary_value`` (mean repeat spend; 0 without repeats).
+
+    Parameters
+    ----------
+    summary
+        The data layer's per-customer summary, with ``monetary_value``.
+    n_bins, method
+        As :func:`rfm_scores`.
+
+    Returns
+    -------
+    RFMScores
+
+    Raises
+    ------
+    ArgumentError
+        ``summary`` not an :class:`~relmark.data.RFMSummary`; ``n_bins`` or ``method`` as
+        :func:`rfm_scores`.
+    DataError
+        The summary has no ``monetary_value`` column.
+    """
+    if not isinstance(summary, RFMSummary):
+        raise ArgumentError(
+            f"must be an RFMSummary (relmark.data.summarize), got {type(summary).__name__}",
+            argument="summary",
+        )
     if summary.monetary_value is None:
-        raise DataError("the summary has no monetary_value (summarize(..., monetary_value=...))")
+        raise DataError(
+            "the summary has no monetary_value (summarize(..., monetary_value=...))",
+            column="monetary_value",
+        )
     return rfm_scores(
         summary.T - summary.recency,
         summary.frequency + 1.0,
@@ -160,18 +239,64 @@ DEFAULT_SEGMENTS: Mapping[str, str] = {
 
 
 def segment(
-    cells: list[str], segments: Mapping[str, str] = DEFAULT_SEGMENTS, *, other: str = "other"
+    cells: Sequence[str], segments: Mapping[str, str] = DEFAULT_SEGMENTS, *, other: str = "other"
 ) -> list[str]:
     """Name each cell code by the first anchored pattern it matches (``other`` if none).
 
     Patterns must be anchored (``^...$``): an unanchored pattern would match inside codes.
+
+    Parameters
+    ----------
+    cells
+        Cell codes such as ``"545"`` (:attr:`RFMScores.cells`), a list of strings.
+    segments
+        Segment name -> anchored regular expression, tried in order.
+    other
+        The name of cells no pattern matches.
+
+    Returns
+    -------
+    list of str
+        One segment name per cell.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``segments`` (a pattern that is not text, not anchored, or not a valid regular
+        expression), ``other`` (not text) or ``cells`` (a single string instead of a list).
+    DataError
+        Naming ``cells``: a code that is not text (with the rows).
+
+    Examples
+    --------
+    >>> segment(["555", "155", "311"])
+    ['champions', 'at risk', 'need attention']
     """
+    if isinstance(cells, str):
+        raise ArgumentError("must be a list of cell codes, not one string", argument="cells")
+    if not isinstance(other, str):
+        raise ArgumentError(f"must be a segment name (text), got {other!r}", argument="other")
+    if not isinstance(segments, Mapping):
+        raise ArgumentError("must map segment names to patterns", argument="segments")
     compiled = []
     for name, pattern in segments.items():
-        if not (pattern.startswith("^") and pattern.endswith("$")):
-            raise DataError(f"segment {name!r}: pattern {pattern!r} must be anchored with ^...$")
-        compiled.append((name, re.compile(pattern)))
-    return [next((n for n, rx in compiled if rx.match(c)), other) for c in cells]
+        if not (isinstance(pattern, str) and pattern.startswith("^") and pattern.endswith("$")):
+            raise ArgumentError(
+                f"segment {name!r}: pattern {pattern!r} must be text anchored with ^...$",
+                argument="segments",
+            )
+        try:
+            compiled.append((name, re.compile(pattern)))
+        except re.error as exc:
+            raise ArgumentError(
+                f"segment {name!r}: {pattern!r} is not a regular expression ({exc})",
+                argument="segments",
+            ) from None
+    codes = list(cells)
+    not_text = [i for i, c in enumerate(codes) if not isinstance(c, str)]
+    if not_text:
+        raise DataError("cell codes are text such as '545'", column="cells", rows=not_text)
+    return [next((n for n, rx in compiled if rx.match(c)), other) for c in codes]
 
 
 PYRAMID_TIERS: tuple[str, ...] = ("platinum", "gold", "iron", "lead")
@@ -185,16 +310,43 @@ def customer_pyramid(
     ``cuts`` are the cumulative shares of customers, best first: by default the top 1% are
     platinum, the next 4% gold, the next 15% iron and the remaining 80% lead. Ties share a tier
     (decided by value, not row order).
+
+    Parameters
+    ----------
+    value
+        Profit or CLV per customer (finite; negative values are allowed).
+    cuts
+        Three increasing cumulative shares in (0, 1).
+
+    Returns
+    -------
+    list of str
+        ``"platinum"``, ``"gold"``, ``"iron"`` or ``"lead"`` per customer.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``cuts``: not three increasing finite shares strictly between 0 and 1.
+    DataError
+        Naming ``value``: empty, not 1-d, text or booleans, NaN or infinite (with the rows).
+
+    Examples
+    --------
+    >>> customer_pyramid([100.0, 5.0, 3.0, 1.0], cuts=(0.25, 0.5, 0.75))
+    ['platinum', 'gold', 'iron', 'lead']
     """
-    v = as_float_array(value, "value")
-    c = as_numbers(cuts, "cuts")
+    v = finite_vector(value, "value")
+    try:
+        c = numbers(cuts, "cuts")
+    except DataError as exc:
+        raise ArgumentError(str(exc), argument="cuts") from None
     if c.shape != (len(PYRAMID_TIERS) - 1,) or not (
         np.all(np.diff(c) > 0) and c[0] > 0 and c[-1] < 1
     ):
-        raise DataError(
+        raise ArgumentError(
             f"cuts must be {len(PYRAMID_TIERS) - 1} increasing shares in (0, 1), one between "
             f"each two of the tiers {', '.join(PYRAMID_TIERS)}; got {cuts!r}",
-            column="cuts",
+            argument="cuts",
         )
     s = np.sort(v)[::-1]
     share_above = np.searchsorted(-s, -v, side="left") / v.shape[0]  # share strictly better
@@ -203,10 +355,36 @@ def customer_pyramid(
 
 
 def lorenz_curve(value: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Cumulative share of customers (ascending value) against cumulative share of value."""
-    v = np.sort(as_float_array(value, "value"))
-    if np.any(v < 0) or v.sum() <= 0:
-        raise DataError("values must be >= 0 and not all zero", column="value")
+    """Cumulative share of customers (ascending value) against cumulative share of value.
+
+    Parameters
+    ----------
+    value
+        Non-negative value per customer, not all zero.
+
+    Returns
+    -------
+    shares of customers, shares of value
+        Both from 0 to 1, ``n + 1`` points.
+
+    Raises
+    ------
+    DataError
+        Naming ``value``: empty, not 1-d, text or booleans, NaN or infinite, negative (with
+        the rows) or all zero.
+
+    Examples
+    --------
+    >>> x, y = lorenz_curve([1, 3])
+    >>> x.tolist(), y.tolist()
+    ([0.0, 0.5, 1.0], [0.0, 0.25, 1.0])
+    """
+    raw = finite_vector(value, "value")
+    if np.any(raw < 0):
+        raise DataError("must be >= 0", column="value", rows=np.flatnonzero(raw < 0).tolist())
+    v = np.sort(raw)
+    if v.sum() <= 0:
+        raise DataError("the values are all zero: no share of value", column="value")
     x = np.r_[0.0, np.arange(1, v.shape[0] + 1) / v.shape[0]]
     y = np.r_[0.0, np.cumsum(v) / v.sum()]
     return x, y
@@ -215,6 +393,27 @@ def lorenz_curve(value: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
 def gini(value: npt.ArrayLike) -> float:
     """Gini coefficient of value across customers (0: equal, towards 1: concentrated).
 
+    One minus twice the area under the (trapezoidal) Lorenz curve, which equals the mean
+    absolute difference over twice the mean,
+    :math:`G = \\sum_i\\sum_j |x_i - x_j| / (2 n^2 \\bar x)`: at most :math:`(n-1)/n`.
+
+    Parameters
+    ----------
+    value
+        Non-negative value per customer, not all zero.
+
+    Returns
+    -------
+    float
+        The coefficient, in :math:`[0, (n-1)/n]`.
+
+    Raises
+    ------
+    DataError
+        Naming ``value``, as :func:`lorenz_curve`.
+
+    Examples
+    --------
     >>> gini([1, 1, 1, 1])
     0.0
     >>> gini([0, 0, 0, 10])

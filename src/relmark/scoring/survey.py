@@ -14,6 +14,7 @@ repurchase intention), reported with t-based confidence intervals from the OLS c
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +23,9 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import t as t_dist
 
-from relmark._validation import as_numbers, check_level
-from relmark.errors import DataError
+from relmark._validation import check_level, check_number
+from relmark.errors import ArgumentError, DataError
+from relmark.scoring._checks import numbers
 
 __all__ = [
     "FIVE_FACTORS",
@@ -179,26 +181,63 @@ def score_responses(
     min_answered
         A construct is scored for a respondent who answered at least this share (<= 1) or
         this number (> 1) of its items; otherwise the score is missing (NaN), never guessed.
+
+    Returns
+    -------
+    SurveyScores
+        Per respondent and construct: the item mean, the 0-100 score and the items answered.
+
+    Raises
+    ------
+    ArgumentError
+        ``instrument`` not an :class:`Instrument`; ``min_answered`` not a share in (0, 1] nor
+        a whole number of items that every construct has (NaN, text, booleans, 2.5, or 3 for
+        a construct of two items, which could never be scored).
+    DataError
+        Naming the item column: a missing column, text or booleans, an answer outside the
+        item's scale or not a whole number (with the respondents); no respondents; a
+        duplicated item column; an array of the wrong shape (``responses``).
+
+    Examples
+    --------
+    >>> scores = score_responses(FIVE_FACTORS, [[7, 6, 1, 7, 7, 5, 4, 6, 6, 2, 3]])
+    >>> round(float(scores.scaled.loc[0, "trust"]), 2), float(scores.means.loc[0, "satisfaction"])
+    (94.44, 7.0)
     """
-    if not (0 < min_answered <= 1 or (min_answered > 1 and min_answered == int(min_answered))):
-        raise DataError(
-            f"must be a share in (0, 1] or a whole number of items, got {min_answered!r}",
-            column="min_answered",
+    if not isinstance(instrument, Instrument):
+        raise ArgumentError(
+            f"must be an Instrument, got {type(instrument).__name__}", argument="instrument"
+        )
+    share = check_number(min_answered, "min_answered", low=0.0, low_open=True)
+    smallest = min(len(c.items) for c in instrument.constructs)
+    if share > 1 and (share != int(share) or share > smallest):
+        raise ArgumentError(
+            f"must be a share in (0, 1] or a whole number of items <= {smallest} (the smallest "
+            f"construct), got {min_answered!r}",
+            argument="min_answered",
         )
     items = instrument.items
     if isinstance(responses, pd.DataFrame):
         missing = [i.id for i in items if i.id not in responses.columns]
         if missing:
             raise DataError(f"missing item column(s): {', '.join(missing)}", column=missing[0])
+        doubled = [i.id for i in items if int((responses.columns == i.id).sum()) > 1]
+        if doubled:
+            raise DataError("the item column appears more than once", column=doubled[0])
         frame = pd.DataFrame(
-            {i.id: as_numbers(responses[i.id].to_numpy(), i.id) for i in items},
+            {i.id: numbers(responses[i.id].to_numpy(), i.id) for i in items},
             index=responses.index,
         )
     else:
-        arr = as_numbers(responses, "responses")
+        arr = numbers(responses, "responses")
         if arr.ndim != 2 or arr.shape[1] != len(items):
-            raise DataError(f"expected respondents x {len(items)} items, got shape {arr.shape}")
+            raise DataError(
+                f"expected respondents x {len(items)} items, got shape {arr.shape}",
+                column="responses",
+            )
         frame = pd.DataFrame(arr, columns=[i.id for i in items])
+    if len(frame) == 0:
+        raise DataError("no respondents: the responses are empty", column="responses")
     recoded = {}
     for item in items:
         col = frame[item.id].to_numpy()
@@ -217,7 +256,7 @@ def score_responses(
     for c in instrument.constructs:
         block = rec[[i.id for i in c.items]]
         n_ans = block.notna().sum(axis=1)
-        need = min_answered * len(c.items) if min_answered <= 1 else min_answered
+        need = share * len(c.items) if share <= 1 else share
         mean = block.mean(axis=1).where(n_ans >= need)
         lo, hi = c.items[0].low, c.items[0].high
         means[c.name] = mean
@@ -239,9 +278,9 @@ class QualityIndex:
 def quality_index(
     construct_scores: pd.DataFrame,
     *,
-    weights: dict[str, float] | None = None,
+    weights: Mapping[str, float] | None = None,
     outcome: npt.ArrayLike | None = None,
-    confidence: float = 0.95,
+    level: float = 0.95,
 ) -> QualityIndex:
     """Weighted composite of construct scores.
 
@@ -249,40 +288,124 @@ def quality_index(
     (e.g. repurchase intention): the weights are then the OLS coefficients of the outcome on
     the constructs (with intercept), normalised to sum to one, and reported with t-based
     confidence intervals (same normalisation) from the OLS covariance.
+
+    Parameters
+    ----------
+    construct_scores
+        One row per respondent, one numeric column per construct (e.g.
+        :attr:`SurveyScores.means`), complete rows.
+    weights
+        Construct name -> non-negative weight, one for every column.
+    outcome
+        One finite value per respondent (rows in the same order).
+    level
+        Coverage of the weights' intervals, strictly between 0 and 1.
+
+    Returns
+    -------
+    QualityIndex
+        Weights, their intervals (estimated weights only), the index per respondent and R².
+
+    Raises
+    ------
+    ArgumentError
+        Both or neither of ``weights`` and ``outcome``; ``weights`` naming unknown constructs,
+        missing one, or not finite non-negative numbers summing to more than zero;
+        ``level`` outside (0, 1); ``construct_scores`` not a DataFrame.
+    DataError
+        Naming the column or ``outcome``: no respondents or constructs, text or booleans,
+        missing or infinite scores (with the rows), an outcome of the wrong length, NaN or
+        constant, too few respondents, constructs that are collinear (one is a combination of
+        others, or constant) or estimated weights that do not sum to a positive number.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> scores = pd.DataFrame({"trust": [80.0, 40.0], "satisfaction": [60.0, 20.0]})
+    >>> quality_index(scores, weights={"trust": 3, "satisfaction": 1}).scores.tolist()
+    [75.0, 35.0]
     """
-    check_level(confidence, "confidence")
-    scores = construct_scores.dropna()
-    if len(scores) != len(construct_scores):
-        raise DataError(
-            "construct scores have missing values: score complete respondents only",
-            rows=construct_scores.index[construct_scores.isna().any(axis=1)][:5].tolist(),
+    check_level(level, "level")
+    if not isinstance(construct_scores, pd.DataFrame):
+        raise ArgumentError(
+            f"must be a DataFrame of construct scores, got {type(construct_scores).__name__}",
+            argument="construct_scores",
         )
+    if (weights is None) == (outcome is None):
+        raise ArgumentError(
+            "give either weights or an outcome to estimate them from (not both)",
+            argument="weights" if weights is not None else "outcome",
+        )
+    if construct_scores.shape[1] == 0 or len(construct_scores) == 0:
+        raise DataError(
+            f"no respondents or no constructs (shape {construct_scores.shape})",
+            column="construct_scores",
+        )
+    columns = [str(c) for c in construct_scores.columns]
+    values = {c: numbers(construct_scores[c].to_numpy(), str(c)) for c in construct_scores}
+    for c, v in values.items():
+        bad = ~np.isfinite(v)
+        if bad.any():
+            raise DataError(
+                "construct scores have missing or infinite values: score complete respondents only",
+                column=str(c),
+                rows=construct_scores.index[bad].tolist(),
+            )
+    scores = pd.DataFrame(values, index=construct_scores.index)
     ci = None
     r2 = None
     if weights is not None:
-        w = pd.Series(weights, dtype=float).reindex(scores.columns)
-        if w.isna().any() or (w < 0).any() or w.sum() <= 0:
-            raise DataError("weights: one non-negative weight per construct, not all zero")
+        if not isinstance(weights, Mapping):
+            raise ArgumentError("must map construct names to weights", argument="weights")
+        unknown = sorted(map(str, set(weights) - set(scores.columns)))
+        absent = [c for c in columns if c not in weights]
+        if unknown or absent:
+            raise ArgumentError(
+                f"one weight per construct: unknown {unknown}, missing {absent}",
+                argument="weights",
+            )
+        given = [check_number(weights[c], f"weights[{c!r}]", low=0.0) for c in scores.columns]
+        w = pd.Series(given, index=scores.columns, dtype=np.float64)
+        if w.sum() <= 0:
+            raise ArgumentError("the weights are all zero", argument="weights")
     else:
-        if outcome is None:
-            raise DataError("give either weights or an outcome to estimate them from")
-        y = np.asarray(outcome, dtype=np.float64)
-        if y.shape[0] != len(scores) or not np.isfinite(y).all():
-            raise DataError("outcome: one finite value per respondent", column="outcome")
+        y = numbers(outcome, "outcome")  # type: ignore[arg-type]
+        if y.shape != (len(scores),):
+            raise DataError(
+                f"one value per respondent: shape {y.shape} for {len(scores)} respondents",
+                column="outcome",
+            )
+        bad = ~np.isfinite(y)
+        if bad.any():
+            raise DataError(
+                "missing or infinite values", column="outcome", rows=np.flatnonzero(bad).tolist()
+            )
+        if np.ptp(y) == 0:
+            raise DataError("the outcome is constant: no weights to estimate", column="outcome")
         x = np.column_stack([np.ones(len(scores)), scores.to_numpy()])
         n, p = x.shape
         if n <= p:
-            raise DataError(f"{n} respondents cannot estimate {p} coefficients")
+            raise DataError(
+                f"{n} respondents cannot estimate {p} coefficients", column="construct_scores"
+            )
+        if np.linalg.matrix_rank(x) < p:
+            raise DataError(
+                "the constructs are collinear (one is constant or a combination of the "
+                "others): their weights cannot be told apart; drop or merge constructs",
+                column="construct_scores",
+            )
         coef, *_ = np.linalg.lstsq(x, y, rcond=None)
         resid = y - x @ coef
         sigma2 = float(resid @ resid) / (n - p)
-        cov = sigma2 * np.linalg.inv(x.T @ x)
-        se = np.sqrt(np.diag(cov))[1:]
+        cov = sigma2 * np.linalg.pinv(x.T @ x)
+        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))[1:]
         b = coef[1:]
         total = b.sum()
-        if total <= 0:
-            raise DataError("estimated weights do not sum to a positive number")
-        q = float(t_dist.ppf(0.5 + confidence / 2, n - p))
+        if not total > 0:
+            raise DataError(
+                "estimated weights do not sum to a positive number", column="construct_scores"
+            )
+        q = float(t_dist.ppf(0.5 + level / 2, n - p))
         w = pd.Series(b / total, index=scores.columns)
         ci = pd.DataFrame(
             {"low": (b - q * se) / total, "high": (b + q * se) / total}, index=scores.columns

@@ -19,22 +19,40 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import beta as beta_dist
 
-from relmark._validation import FloatArray, check_level
+from relmark._validation import FloatArray, check_level, check_number
 from relmark.errors import DataError
+from relmark.scoring._checks import numbers
 
 __all__ = ["Reputation", "reputation_scores"]
 
 
-def _check_lambda(forgetting: float) -> float:
-    if not 0.0 < forgetting <= 1.0:
-        raise DataError(f"must be in (0, 1], got {forgetting}", column="forgetting")
-    return float(forgetting)
+def _check_lambda(forgetting: object) -> float:
+    return check_number(forgetting, "forgetting", low=0.0, high=1.0, low_open=True)
+
+
+def _evidence(value: object, name: str) -> float:
+    return check_number(value, name, low=0.0)
 
 
 @dataclass(frozen=True)
 class Reputation:
     """Beta-reputation state of one customer or partner.
 
+    Parameters
+    ----------
+    positive, negative
+        Evidence so far (kept and broken promises, discounted): finite numbers >= 0.
+    forgetting
+        The forgetting factor :math:`\\lambda \\in (0, 1]`.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the field: NaN, infinite, negative, text or booleans; ``forgetting`` outside
+        (0, 1].
+
+    Examples
+    --------
     >>> rep = Reputation().update(kept=8, broken=1).update(kept=1, broken=1)
     >>> round(rep.score, 4)
     0.7692
@@ -45,16 +63,31 @@ class Reputation:
     forgetting: float = 1.0
 
     def __post_init__(self) -> None:
-        _check_lambda(self.forgetting)
-        if self.positive < 0 or self.negative < 0:
-            raise DataError("evidence counts cannot be negative")
+        object.__setattr__(self, "forgetting", _check_lambda(self.forgetting))
+        object.__setattr__(self, "positive", _evidence(self.positive, "positive"))
+        object.__setattr__(self, "negative", _evidence(self.negative, "negative"))
 
     def update(self, *, kept: float = 0.0, broken: float = 0.0) -> Reputation:
-        """A new state after one period's evidence (older evidence discounted)."""
-        if kept < 0 or broken < 0:
-            raise DataError("evidence counts cannot be negative")
+        """A new state after one period's evidence (older evidence discounted).
+
+        Parameters
+        ----------
+        kept, broken
+            This period's kept and broken promises: finite numbers >= 0.
+
+        Returns
+        -------
+        Reputation
+            :math:`(\\lambda r + kept, \\lambda s + broken)`.
+
+        Raises
+        ------
+        ArgumentError
+            Naming ``kept`` or ``broken``: NaN, infinite, negative, text or booleans.
+        """
+        k, b = _evidence(kept, "kept"), _evidence(broken, "broken")
         lam = self.forgetting
-        return Reputation(lam * self.positive + kept, lam * self.negative + broken, lam)
+        return Reputation(lam * self.positive + k, lam * self.negative + b, lam)
 
     @property
     def score(self) -> float:
@@ -62,7 +95,23 @@ class Reputation:
         return (self.positive + 1.0) / (self.positive + self.negative + 2.0)
 
     def interval(self, level: float = 0.95) -> tuple[float, float]:
-        """Equal-tailed credible interval of :math:`\\text{Beta}(r+1, s+1)`."""
+        """Equal-tailed credible interval of :math:`\\text{Beta}(r+1, s+1)`.
+
+        Parameters
+        ----------
+        level
+            Coverage, strictly between 0 and 1.
+
+        Returns
+        -------
+        lower, upper
+            Within [0, 1], ``lower <= score <= upper`` up to the skew of the Beta.
+
+        Raises
+        ------
+        ArgumentError
+            ``level`` outside (0, 1).
+        """
         check_level(level, "level")
         dist = beta_dist(self.positive + 1.0, self.negative + 1.0)
         return float(dist.ppf((1 - level) / 2)), float(dist.ppf((1 + level) / 2))
@@ -80,7 +129,8 @@ def reputation_scores(
     Parameters
     ----------
     kept, broken
-        Arrays of shape (parties, periods): evidence per period, oldest first.
+        Arrays of shape (parties, periods): evidence per period, oldest first. A 1-d array is
+        refused: one total per party and one party over time look alike.
     forgetting
         The forgetting factor :math:`\\lambda`.
     level
@@ -90,15 +140,43 @@ def reputation_scores(
     -------
     score, lower, upper
         One value per party after the last period.
+
+    Raises
+    ------
+    ArgumentError
+        ``forgetting`` outside (0, 1] or ``level`` outside (0, 1).
+    DataError
+        Naming ``kept`` or ``broken``: not 2-d, no parties or no periods, different shapes,
+        text or booleans, NaN, infinite or negative evidence (with the parties' rows).
+
+    Examples
+    --------
+    >>> score, lo, hi = reputation_scores([[8, 1], [0, 0]], [[1, 1], [0, 0]])
+    >>> score.round(4).tolist()
+    [0.7692, 0.5]
     """
     lam = _check_lambda(forgetting)
     check_level(level, "level")
-    k = np.atleast_2d(np.asarray(kept, dtype=np.float64))
-    b = np.atleast_2d(np.asarray(broken, dtype=np.float64))
+    k = numbers(kept, "kept")
+    b = numbers(broken, "broken")
+    for arr, name in ((k, "kept"), (b, "broken")):
+        if arr.ndim != 2:
+            raise DataError(
+                f"must be parties x periods (2-d), got shape {arr.shape}; for one total per "
+                "party pass a column, e.g. np.reshape(values, (-1, 1))",
+                column=name,
+            )
+        if 0 in arr.shape:
+            raise DataError(f"no parties or no periods (shape {arr.shape})", column=name)
+        bad = ~(np.isfinite(arr) & (arr >= 0)).all(axis=1)
+        if bad.any():
+            raise DataError(
+                "evidence counts must be finite and >= 0",
+                column=name,
+                rows=np.flatnonzero(bad).tolist(),
+            )
     if k.shape != b.shape:
-        raise DataError("kept and broken must have the same shape")
-    if np.any(k < 0) or np.any(b < 0) or not (np.isfinite(k).all() and np.isfinite(b).all()):
-        raise DataError("evidence counts must be finite and >= 0")
+        raise DataError(f"kept {k.shape} and broken {b.shape} differ in shape", column="broken")
     periods = k.shape[1]
     decay = lam ** np.arange(periods - 1, -1, -1, dtype=np.float64)
     r = k @ decay
