@@ -573,6 +573,11 @@ def _execute(
         out = _run(rel, query, name)
     finally:
         con.close()
+    return _to_summary(out, unit, fm_value)
+
+
+def _to_summary(out: dict[str, Any], time_unit: str, freq_multiplier: float) -> RFMSummary:
+    """An RFMSummary from the query's columns (numpy arrays)."""
     ids = np.asarray(out["customer_id"])
     if ids.dtype.kind in "USO":
         ids = np.asarray(ids, dtype=object)
@@ -591,7 +596,7 @@ def _execute(
         frequency=np.asarray(out["frequency"], dtype=np.float64),
         recency=np.asarray(out["recency"], dtype=np.float64),
         T=np.asarray(out["T"], dtype=np.float64),
-        time_unit=_unit_label(unit, fm_value),
+        time_unit=_unit_label(time_unit, freq_multiplier),
         **optional,
     )
 
