@@ -417,6 +417,20 @@ LOYALTY: list[Case] = [
     ),
     ("lot-float-points", lambda: Lot(key="k", points=1.0, earned=D0), ValidationError, "points"),
     ("earn-half", lambda: LEDGER.earn(0.5, key="k", on=D0), ArgumentError, "'points'"),
+    (
+        "earn-beyond-json-integers",
+        lambda: LEDGER.earn(2**53, key="k", on=D0),
+        ArgumentError,
+        "'points'",
+    ),
+    (
+        "ledger-json-huge-total",
+        lambda: PointsLedger.model_validate_json(
+            LEDGER.model_dump_json().replace('"expired_total":0', f'"expired_total":{2**60}')
+        ),
+        ValidationError,
+        "expired_total",
+    ),
     ("earn-zero", lambda: LEDGER.earn(0, key="k", on=D0), ArgumentError, "'points'"),
     ("earn-negative", lambda: LEDGER.earn(-5, key="k", on=D0), ArgumentError, "'points'"),
     ("earn-text", lambda: LEDGER.earn("5", key="k", on=D0), ArgumentError, "'points'"),
@@ -1341,3 +1355,17 @@ def test_a_refused_operation_leaves_the_ledger_unchanged() -> None:
             bad()
     assert LEDGER.model_dump_json() == before
     assert math.isfinite(LEDGER.balance)
+
+
+def test_extreme_but_valid_windows_give_the_right_answers() -> None:
+    """Windows beyond the calendar (timedelta.max, 999,999,999 days) mean "any time": they
+    overflowed datetime arithmetic (OverflowError) before."""
+    assert attribute([CLICK], order(), lookback=timedelta.max) == {"p1": Decimal(1)}
+    held = payout_statement(PUB, PLAN, [order()], as_of=T0, return_window=timedelta.max)
+    assert (held.held, held.payable) == (Decimal("10.00"), Decimal("0.00"))
+    first = {"c1": T0 - timedelta(days=100)}
+    assert recurring_eligible([order()], first, 999_999_999) == [order()]
+    big = PointsLedger().earn(2**53 - 1, key="k", on=D0)
+    assert PointsLedger.model_validate_json(big.model_dump_json()) == big
+    with pytest.raises(LedgerError, match=r"2\^53"):
+        big.earn(1, key="k2", on=D0)

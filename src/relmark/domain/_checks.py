@@ -168,3 +168,14 @@ def text(value: object, name: str) -> str:
     if not isinstance(value, str):
         raise ArgumentError(f"must be a string, got {type(value).__name__}", argument=name)
     return value
+
+
+def shifted(moment: datetime, delta: timedelta, *, back: bool = False) -> datetime:
+    """``moment + delta`` (``moment - delta`` when ``back``), or the earliest / latest
+    representable time when the window reaches beyond the calendar (``timedelta.max`` as a
+    lookback means "any time")."""
+    try:
+        return moment - delta if back else moment + delta
+    except OverflowError:
+        edge = datetime.min if back == (delta >= timedelta(0)) else datetime.max
+        return edge.replace(tzinfo=moment.tzinfo)

@@ -361,7 +361,7 @@ def attribute(
             c
             for c in clicks
             if c.customer_id == conversion.customer_id
-            and conversion.at - lookback <= c.at <= conversion.at
+            and _checks.shifted(conversion.at, lookback, back=True) <= c.at <= conversion.at
         ),
         key=lambda c: (c.at, c.publisher_id),
     )
@@ -479,8 +479,8 @@ def payout_statement(
     no_clicks = plan.model_copy(update={"per_click": None})
     full_refund = [c for c in orders if c.fully_refunded]
     live = [c for c in orders if not c.fully_refunded]
-    closed = [c for c in live if c.at + window <= when]
-    open_ = [c for c in live if c.at + window > when]
+    closed = [c for c in live if _checks.shifted(c.at, window) <= when]
+    open_ = [c for c in live if _checks.shifted(c.at, window) > when]
     earned_all = commission(plan, live, clicks=clicks)
     payable = commission(no_clicks, closed) if closed else Decimal(0)
     if plan.per_click is not None:
@@ -696,6 +696,6 @@ def recurring_eligible(
     out = []
     for c in orders:
         start = starts.get(c.customer_id)
-        if start is not None and start <= c.at <= start + timedelta(days=n):
+        if start is not None and start <= c.at <= _checks.shifted(start, timedelta(days=n)):
             out.append(c)
     return out

@@ -43,6 +43,7 @@ from relmark.domain.currency import minor_unit_step
 from relmark.errors import ArgumentError, CurrencyError, LedgerError
 
 __all__ = [
+    "MAX_POINTS",
     "Lot",
     "LoyaltyRules",
     "PointsLedger",
@@ -52,6 +53,10 @@ __all__ = [
     "qualify_tier",
     "recognised_revenue",
 ]
+
+MAX_POINTS = 2**53 - 1
+"""The largest point count (an operation or a total): the largest integer every JSON reader
+holds exactly (RFC 7493); beyond it JavaScript would silently round."""
 
 Multiplier = Annotated[Decimal, Field(gt=0, allow_inf_nan=False, le=1000)]
 
@@ -82,7 +87,7 @@ class LoyaltyRules(Frozen):
         default_factory=lambda: {"base": Decimal(1)}, min_length=1
     )
     """Written to JSON sorted by tier name (byte-stable)."""
-    birthday_bonus: int = Field(default=0, ge=0, strict=True)
+    birthday_bonus: int = Field(default=0, ge=0, le=MAX_POINTS, strict=True)
     validity_days: int | None = Field(default=365, ge=1, strict=True)
     currency: Currency | None = None
 
@@ -140,7 +145,7 @@ class Lot(Frozen):
     """Points earned (or credited by an adjustment) together, with their expiry date."""
 
     key: Identifier
-    points: int = Field(ge=1, strict=True)
+    points: int = Field(ge=1, le=MAX_POINTS, strict=True)
     earned: date
     expires: date | None = None
 
@@ -163,6 +168,10 @@ def _whole_points(points: object, *, what: str, signed: bool = False) -> int:
             argument="points",
         )
     value = int(points)
+    if abs(value) > MAX_POINTS:
+        raise ArgumentError(
+            f"{what} points must be at most 2^53 - 1, got {value}", argument="points"
+        )
     if value == 0 or (value < 0 and not signed):
         raise ArgumentError(
             f"{what} points must be {'!= 0' if signed else '> 0'}, got {value}",
@@ -187,10 +196,10 @@ class PointsLedger(Frozen):
     lots: tuple[Lot, ...] = ()
     keys: frozenset[Identifier] = frozenset()
     """Every idempotency key posted (written to JSON sorted, so the JSON is byte-stable)."""
-    earned_total: int = Field(default=0, ge=0, strict=True)
-    redeemed_total: int = Field(default=0, ge=0, strict=True)
-    expired_total: int = Field(default=0, ge=0, strict=True)
-    adjusted_total: int = Field(default=0, strict=True)
+    earned_total: int = Field(default=0, ge=0, le=MAX_POINTS, strict=True)
+    redeemed_total: int = Field(default=0, ge=0, le=MAX_POINTS, strict=True)
+    expired_total: int = Field(default=0, ge=0, le=MAX_POINTS, strict=True)
+    adjusted_total: int = Field(default=0, ge=-MAX_POINTS, le=MAX_POINTS, strict=True)
     """Net points credited (+) or debited (−) by :meth:`adjust`."""
     last_activity: date | None = None
     """The date of the member's last earn or redemption."""
@@ -254,6 +263,10 @@ class PointsLedger(Frozen):
     def _build(self, **update: object) -> PointsLedger:
         """A new ledger with ``update`` (validated fields only: the invariant is checked by
         the operations, so model_copy's skipped validation loses nothing)."""
+        for name in ("earned_total", "redeemed_total", "expired_total", "adjusted_total"):
+            value = update.get(name, 0)
+            if isinstance(value, int) and abs(value) > MAX_POINTS:
+                raise LedgerError(f"{name} would exceed 2^53 - 1 points")
         return self.model_copy(update=update)
 
     def _expired_by(self, on: date) -> PointsLedger:
