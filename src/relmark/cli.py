@@ -65,7 +65,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line naming the command and the option."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        self.exit(2, f"{self.prog}: error: {_one_line(message)} (see '{self.prog} --help')\n")
 
 
 # ---------------------------------------------------------------------------- demo
@@ -229,6 +229,9 @@ def _date_format(text: str) -> str:
         )
     try:
         pd.Timestamp("2024-01-31 12:34:56").strftime(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pd.to_datetime(pd.Series(["x"]), format=text, errors="coerce")  # pandas' own check
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a strftime format: {text!r} ({exc})") from None
     return text

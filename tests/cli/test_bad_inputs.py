@@ -365,6 +365,7 @@ OPTION_CASES: list[tuple[str, list[str], str]] = [
     ("summarize", ["--delimiter", ";;"], "--delimiter"),
     ("summarize", ["--delimiter", "a"], "--delimiter"),
     ("summarize", ["--date-format", "Y-m-d"], "--date-format"),
+    ("summarize", ["--date-format", "%"], "--date-format"),
     ("summarize", ["--date-format", "%Y", "--dayfirst"], "--dayfirst"),
     ("summarize", ["--dayfirst", "--monthfirst"], "--monthfirst"),
     ("summarize", ["--currency", ""], "--currency"),

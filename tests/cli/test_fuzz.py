@@ -56,3 +56,42 @@ def test_valid_logs_are_summarised_one_row_per_distinct_id(log: Log, bom: bool) 
         assert code == 0
         written = out.read_text().splitlines()[1:]
     assert sorted(line.split(",")[0] for line in written) == sorted({r[0] for r in log.rows[1:]})
+
+
+OPTIONS = [
+    "--multiplier",
+    "--unit",
+    "--end",
+    "--timezone",
+    "--date-format",
+    "--delimiter",
+    "--encoding",
+    "--date-unit",
+    "--returns",
+    "--customer",
+]
+text_values = st.one_of(
+    st.text(max_size=12),
+    st.sampled_from(["0", "-1", "nan", "inf", "1e309", "7", "2.5", "%Y", "%", "W", "tab"]),
+)
+
+
+@settings(max_examples=60)
+@given(option=st.sampled_from(OPTIONS), value=text_values)
+def test_any_option_value_is_accepted_or_refused_on_one_line(option: str, value: str) -> None:
+    """Random values of each option of summarize: exit 0, or exit 2 with one line on stderr
+    naming the option; never a traceback or an internal error."""
+    with tempfile.TemporaryDirectory() as folder:
+        src, out = Path(folder) / "orders.csv", Path(folder) / "out.csv"
+        src.write_text("customer_id,date,amount\na,2024-01-01,10\na,2024-01-09,5\nb,2024-01-03,2\n")
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                code = main(["summarize", str(src), option, value, "-o", str(out)])
+            except SystemExit as stop:  # argparse's refusal
+                code = stop.code  # type: ignore[assignment]
+        assert code in (0, 2), err.getvalue()
+        if code == 2:
+            assert err.getvalue().count("\n") == 1, err.getvalue()
+            assert "Traceback" not in err.getvalue()
+            assert not out.exists()
