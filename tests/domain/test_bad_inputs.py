@@ -567,6 +567,12 @@ LOYALTY: list[Case] = [
         "never posted",
     ),
     (
+        "ledger-json-key-object",
+        lambda: PointsLedger.model_validate_json('{"keys": [{"a": 1}, ["b"]]}'),
+        ValidationError,
+        "keys",
+    ),
+    (
         "ledger-negative-total",
         lambda: PointsLedger(redeemed_total=-1, adjusted_total=-1),
         ValidationError,

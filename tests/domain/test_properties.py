@@ -351,3 +351,63 @@ def test_negative_zero_is_zero_in_json() -> None:
     assert Money(amount=Decimal("-0.00"), currency="EUR").model_dump_json() == (
         '{"amount":"0.00","currency":"EUR"}'
     )
+
+
+GARBAGE: list[Any] = [
+    None,
+    0,
+    -1,
+    1.5,
+    1e300,
+    "",
+    " x",
+    "NaN",
+    "-1",
+    "1e999",
+    [],
+    {},
+    True,
+    "XYZ",
+    "2024-01-01T00:00:00",
+    2**60,
+    [{"a": 1}],
+    "USD",
+]
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [path] + [p for k, v in value.items() for p in _leaves(v, (*path, k))]
+    if isinstance(value, list):
+        return [path] + [p for i, v in enumerate(value) for p in _leaves(v, (*path, i))]
+    return [path]
+
+
+@pytest.mark.parametrize("model", PUBLIC_MODELS, ids=lambda m: m.__name__)
+@settings(max_examples=30, deadline=None)
+@given(data=st.data())
+def test_tampered_json_is_refused_or_still_valid(
+    model: type[BaseModel], data: st.DataObject
+) -> None:
+    """One value anywhere in an object's JSON replaced by garbage (or a list item repeated):
+    loading raises pydantic's ValidationError, or gives an object that obeys every rule (it
+    round-trips, a ledger still reconciles) — never a raw TypeError or a broken object."""
+    obj = data.draw(strategies.OBJECTS[model])
+    tree = json.loads(obj.model_dump_json())
+    path = data.draw(st.sampled_from(_leaves(tree)))
+    if not path:
+        return
+    parent = tree
+    for step in path[:-1]:
+        parent = parent[step]
+    if isinstance(parent, list) and data.draw(st.booleans()):
+        parent.append(parent[path[-1]])
+    else:
+        parent[path[-1]] = data.draw(st.sampled_from(GARBAGE))
+    try:
+        again = model.model_validate_json(json.dumps(tree))
+    except ValidationError:
+        return
+    assert model.model_validate_json(again.model_dump_json()) == again
+    if isinstance(again, PointsLedger):
+        assert again.balances()

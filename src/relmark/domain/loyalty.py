@@ -208,8 +208,10 @@ class PointsLedger(Frozen):
     @classmethod
     def _unique_keys(cls, value: object) -> object:
         if isinstance(value, list | tuple):
-            seen: set[object] = set()
+            seen: set[str] = set()
             for key in value:
+                if not isinstance(key, str):
+                    continue  # refused by the field's own type check, with its position
                 if key in seen:
                     raise ValueError(f"idempotency key {key!r} appears twice")
                 seen.add(key)
