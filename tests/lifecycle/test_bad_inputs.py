@@ -477,6 +477,30 @@ CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
         D,
         "stage",
     ),
+    (
+        "panel column name not text (TypeError)",
+        lambda: stage_panel(EVENTS, FOUR_STAGES.stages, customer_id=0),
+        A,
+        "customer_id",
+    ),
+    (
+        "panel date column None",
+        lambda: stage_panel(EVENTS, FOUR_STAGES.stages, date=None),
+        A,
+        "date",
+    ),
+    (
+        "panel stage column a list",
+        lambda: stage_panel(EVENTS, FOUR_STAGES.stages, stage=[1]),
+        A,
+        "stage",
+    ),
+    (
+        "fit n_starts 10**15 (runs for ever)",
+        lambda: fit_hmm(BUYS, n_starts=10**15, rng=1),
+        A,
+        "n_starts",
+    ),
     # ---------------------------------------------------------------- HMM
     ("hmm params pi text", lambda: HMMParams([0.5, "x"], HMM.Q, HMM.theta), PE, "pi"),
     (

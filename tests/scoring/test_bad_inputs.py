@@ -558,6 +558,9 @@ CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
     ("segment pattern not text", lambda: segment(["555"], {"bad": 5}), A, "segments"),
     ("segment one string (iterated by letter)", lambda: segment("555"), A, "cells"),
     ("segment codes not text (TypeError)", lambda: segment([555, "111"]), D, "cells"),
+    ("segment cells a number (TypeError)", lambda: segment(555), A, "cells"),
+    ("segment cells a dict", lambda: segment({"555": 1}), A, "cells"),
+    ("rfm n_bins 10 (cell codes ambiguous)", lambda: rfm_scores(R, F, M, n_bins=10), A, "n_bins"),
     ("segment other not text", lambda: segment(["555"], other=None), A, "other"),
     (
         "pyramid four cuts (IndexError)",

@@ -29,6 +29,8 @@ from relmark.typing import RngLike
 
 MAX_STATES = 20
 """The most hidden states :func:`fit_hmm` estimates (0/1 purchases identify few states)."""
+MAX_STARTS = 1000
+"""The most random starts of :func:`fit_hmm`."""
 
 __all__ = ["HMMParams", "fit_hmm", "forward_backward", "simulate_hmm", "viterbi"]
 
@@ -260,7 +262,8 @@ def fit_hmm(
     k
         Hidden states, a whole number in 1..MAX_STATES.
     n_starts, max_iter
-        Random starts and EM iterations per start, whole numbers >= 1.
+        Random starts (at most :data:`MAX_STARTS`) and EM iterations per start, whole numbers
+        >= 1.
     tol
         Relative change of the log-likelihood that ends a start, a finite number >= 0.
     rng
@@ -284,6 +287,8 @@ def fit_hmm(
     if k > MAX_STATES:
         raise ArgumentError(f"at most {MAX_STATES} states, got {k}", argument="k")
     n_starts = check_count(n_starts, "n_starts", minimum=1)
+    if n_starts > MAX_STARTS:
+        raise ArgumentError(f"at most {MAX_STARTS} starts, got {n_starts}", argument="n_starts")
     max_iter = check_count(max_iter, "max_iter", minimum=1)
     tol = check_number(tol, "tol", low=0.0)
     gen = generator(rng)

@@ -530,7 +530,8 @@ def stage_panel(
     Raises
     ------
     ArgumentError
-        ``events`` not a DataFrame, ``states`` not distinct names, ``freq`` not a pandas
+        ``events`` not a DataFrame, ``states`` not distinct names, a column name that is not
+        text, ``freq`` not a pandas
         period frequency, ``end`` unreadable or before the first event, ``censor`` not a
         Series.
     DataError
@@ -543,6 +544,9 @@ def stage_panel(
             f"must be a DataFrame of stage changes, got {type(events).__name__}", argument="events"
         )
     states = _states(states)
+    for value, name in ((customer_id, "customer_id"), (date, "date"), (stage, "stage")):
+        if not isinstance(value, str):
+            raise ArgumentError(f"must be a column name (text), got {value!r}", argument=name)
     if not isinstance(freq, str):
         raise ArgumentError(f"must be a pandas period frequency, got {freq!r}", argument="freq")
     try:

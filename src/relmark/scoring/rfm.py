@@ -18,6 +18,7 @@ from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from relmark._validation import FloatArray, check_choice, check_count
 from relmark.data.summary import RFMSummary
@@ -125,7 +126,7 @@ def rfm_scores(
     frequency, monetary_value
         Purchases and spend (higher is better).
     n_bins
-        Bins per dimension (5: quintiles).
+        Bins per dimension, 2..9 (5: quintiles; the cell codes have one digit per score).
     method
         ``"independent"``: each dimension binned over all customers; ``"nested"``: frequency
         binned within each recency score, and monetary within each (R, F) cell.
@@ -138,7 +139,7 @@ def rfm_scores(
     Raises
     ------
     ArgumentError
-        ``n_bins`` not a whole number >= 2; ``method`` not ``"independent"`` or
+        ``n_bins`` not a whole number in 2..9; ``method`` not ``"independent"`` or
         ``"nested"`` (exactly).
     DataError
         Naming the column: empty, not 1-d, text or booleans, NaN or infinite values, a
@@ -151,6 +152,11 @@ def rfm_scores(
     ['222', '111']
     """
     n_bins = check_count(n_bins, "n_bins", minimum=2)
+    if n_bins > 9:
+        raise ArgumentError(
+            f"at most 9 bins: a cell code has one digit per score ('545'), got {n_bins}",
+            argument="n_bins",
+        )
     check_choice(method, "method", ("independent", "nested"))
     r = finite_vector(time_since_last, "time_since_last")
     f = finite_vector(frequency, "frequency")
@@ -263,7 +269,7 @@ def segment(
     ------
     ArgumentError
         Naming ``segments`` (a pattern that is not text, not anchored, or not a valid regular
-        expression), ``other`` (not text) or ``cells`` (a single string instead of a list).
+        expression), ``other`` (not text) or ``cells`` (a single string, or not a list).
     DataError
         Naming ``cells``: a code that is not text (with the rows).
 
@@ -272,8 +278,10 @@ def segment(
     >>> segment(["555", "155", "311"])
     ['champions', 'at risk', 'need attention']
     """
-    if isinstance(cells, str):
-        raise ArgumentError("must be a list of cell codes, not one string", argument="cells")
+    if isinstance(cells, str) or not isinstance(cells, Sequence | np.ndarray | pd.Series):
+        raise ArgumentError(
+            f"must be a list of cell codes, got {type(cells).__name__}", argument="cells"
+        )
     if not isinstance(other, str):
         raise ArgumentError(f"must be a segment name (text), got {other!r}", argument="other")
     if not isinstance(segments, Mapping):
