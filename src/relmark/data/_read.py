@@ -49,9 +49,10 @@ _NS_LOW = np.datetime64("1677-09-22", "us")
 _NS_HIGH = np.datetime64("2262-04-11", "us")
 _EXCEL_ORIGIN_DAYS = -25569  # 1899-12-30 in days since 1970-01-01
 _US_PER = {"excel": 86_400_000_000.0, "s": 1_000_000.0, "ms": 1_000.0}
-_OFFSET = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)\s*$"
+_OFFSET = r"(?i)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)\s*$"
 _DAY_MONTH = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}(?:\D|$)"
 _PLAIN_NUMBER = r"\s*[+-]?\d+(?:\.\d*)?\s*"
+_ISO_OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"  # at the end of an ISO date-time
 
 
 @dataclass(frozen=True)
@@ -356,6 +357,33 @@ def _numeric_dates(
     return dates, ok
 
 
+def _matches(text: pd.Series, rows: npt.NDArray[np.bool_], pattern: str) -> npt.NDArray[np.bool_]:
+    """Where ``pattern`` matches (``re.search``) among ``rows`` only (regexes cost a Python call
+    per row with pandas' object strings: they run on the rows that need them)."""
+    out = np.zeros(len(text), dtype=bool)
+    if rows.any():
+        found = text[rows].str.contains(pattern, regex=True).fillna(False)
+        out[rows] = found.to_numpy(dtype=bool)
+    return out
+
+
+def _day_month(
+    text: pd.Series, rows: npt.NDArray[np.bool_]
+) -> tuple[npt.NDArray[np.bool_], FloatArray, FloatArray]:
+    """Rows written ``a/b/yyyy`` (or with ``.``/``-``) among ``rows``, with ``a`` and ``b``."""
+    n = len(text)
+    matched = np.zeros(n, dtype=bool)
+    first = np.full(n, np.nan)
+    second = np.full(n, np.nan)
+    candidates = _matches(text, rows, _DAY_MONTH.replace(r"(\d{1,2})", r"(?:\d{1,2})"))
+    if candidates.any():
+        parts = text[candidates].str.extract(_DAY_MONTH)
+        matched[candidates] = True
+        first[candidates] = pd.to_numeric(parts[0], errors="coerce").to_numpy(dtype=float)
+        second[candidates] = pd.to_numeric(parts[1], errors="coerce").to_numpy(dtype=float)
+    return matched, first, second
+
+
 def _parse_text(
     text: pd.Series,
     ok: npt.NDArray[np.bool_],
@@ -365,9 +393,63 @@ def _parse_text(
 ) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.bool_]]:
     """Text dates (``ok`` marks the rows to read): parsed, in local wall-clock time."""
     n = len(text)
-    stripped = text.str.strip()
+    stripped = text.astype(object).where(text.notna(), "").astype(str).str.strip()
+    # ISO dates (yyyy-mm-dd...) need no pattern but the offset check: slices, not regexes.
+    iso_like = ok & (
+        (stripped.str.slice(4, 5) == "-") & (stripped.str.slice(7, 8) == "-")
+    ).to_numpy(dtype=bool)
+    if opts.date_format is None and ok.any() and not (ok & ~iso_like).any():
+        try:  # the common case in one call: raises on mixed offsets and on any bad row
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                fast = pd.to_datetime(stripped[ok], format="ISO8601", errors="raise")
+        except (ValueError, TypeError, OverflowError):
+            pass
+        else:
+            raw = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
+            raw[ok] = _local(fast, opts.timezone).to_numpy(dtype="datetime64[us]")
+            return _in_range(raw, ok, column, report)
+    codes, uniques = pd.factorize(stripped[ok])
+    if len(uniques) > 1000 and len(uniques) > 0.5 * codes.shape[0]:
+        return _parse_rows(stripped, ok, iso_like, column, opts, report)
+    # Few distinct texts (dates without times): check and parse each text once.
+    distinct = pd.Series(np.asarray(uniques, dtype=object)).astype(str)
+    every = np.ones(len(distinct), dtype=bool)
+    sub = _Problems(labels=np.arange(len(distinct), dtype=object))
+    iso_u = ((distinct.str.slice(4, 5) == "-") & (distinct.str.slice(7, 8) == "-")).to_numpy(
+        dtype=bool
+    )
+    dates_u, ok_u = _parse_rows(distinct, every, iso_u, column, opts, sub)
+    rows = np.flatnonzero(ok)
+    for col, message, positions in sub.found:
+        if positions.size == 0:
+            report.add(col, message, None)
+            continue
+        bad_u = np.zeros(len(distinct), dtype=bool)
+        bad_u[positions] = True
+        mask = np.zeros(n, dtype=bool)
+        mask[rows] = bad_u[codes]
+        report.add(col, message, mask)
+    dates = np.zeros(n, dtype="datetime64[ns]")
+    dates[rows] = dates_u[codes]
+    fine = np.zeros(n, dtype=bool)
+    fine[rows] = ok_u[codes]
+    return dates, fine
+
+
+def _parse_rows(
+    stripped: pd.Series,
+    ok: npt.NDArray[np.bool_],
+    iso_like: npt.NDArray[np.bool_],
+    column: str,
+    opts: LogOptions,
+    report: _Problems,
+) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.bool_]]:
+    """The careful path of :func:`_parse_text`, row by row (vectorised)."""
+    n = len(stripped)
+    other = ok & ~iso_like
     if opts.date_format is None:
-        plain = ok & stripped.str.fullmatch(_PLAIN_NUMBER).fillna(False).to_numpy(dtype=bool)
+        plain = _matches(stripped, other, f"^{_PLAIN_NUMBER}$")
         report.add(
             column,
             "dates written as plain numbers (such as "
@@ -377,23 +459,22 @@ def _parse_text(
             plain,
         )
         ok = ok & ~plain
-    aware = ok & stripped.str.contains(_OFFSET, case=False).fillna(False).to_numpy(dtype=bool)
+        other = other & ~plain
+    timed = iso_like & (stripped.str.len() > 10).to_numpy(dtype=bool)
+    aware = _matches(stripped, timed, _ISO_OFFSET) | _matches(stripped, other, _OFFSET)
     if aware.any() and (ok & ~aware).any():
         naive = ok & ~aware
         report.add(
             column,
-            f"{int(naive.sum())} dates have no UTC offset while {int(aware.sum())} have one: "
-            "give every date an offset, or none",
+            "dates without a UTC offset while others have one: give every date an offset, or none",
             naive,
         )
         ok = ok & ~naive
+        other = other & ~naive
     dayfirst = opts.dayfirst
     if opts.date_format is None and dayfirst is None:
-        parts = stripped.str.extract(_DAY_MONTH)
-        matched = ok & parts[0].notna().to_numpy(dtype=bool)
+        matched, first, second = _day_month(stripped, other)
         if matched.any():
-            first = pd.to_numeric(parts[0], errors="coerce").to_numpy()
-            second = pd.to_numeric(parts[1], errors="coerce").to_numpy()
             day_first = matched & (first > 12)
             month_first = matched & (second > 12)
             if day_first.any() and month_first.any():
@@ -409,6 +490,7 @@ def _parse_text(
                     fewer,
                 )
                 ok = ok & ~fewer
+                other = other & ~fewer
             elif day_first.any():
                 dayfirst = True
             elif month_first.any():
@@ -423,6 +505,7 @@ def _parse_text(
                     None,
                 )
                 ok = ok & ~matched
+                other = other & ~matched
     utc = bool(aware.any())
     values = stripped[ok]
     parsed_ok = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
@@ -432,10 +515,9 @@ def _parse_text(
             if opts.date_format is not None:
                 parsed = pd.to_datetime(values, format=opts.date_format, errors="coerce", utc=utc)
             else:
-                iso = values.str.match(r"^\d{4}-\d{2}-\d{2}").all()
                 parsed = pd.to_datetime(
                     values,
-                    format="ISO8601" if iso else None,
+                    format=None if other.any() else "ISO8601",
                     errors="coerce",
                     utc=utc,
                     dayfirst=bool(dayfirst),
@@ -451,13 +533,12 @@ def _parse_text(
                     )
                     parsed = parsed.astype(again.dtype) if parsed.dtype != again.dtype else parsed
                     parsed[failed] = again
-        if dayfirst is not None and opts.date_format is None:
+        if dayfirst is not None and opts.date_format is None and other.any():
             # pandas (dateutil) swaps day and month where the given order is impossible:
             # a date whose day is not the field dayfirst says is unparseable, not swapped.
-            parts = values.str.extract(_DAY_MONTH)
-            field = pd.to_numeric(parts[0 if dayfirst else 1], errors="coerce")
-            day = parsed.dt.day
-            swapped = field.notna() & parsed.notna() & (day != field)
+            matched, first, second = _day_month(stripped, other)
+            field = pd.Series((first if dayfirst else second)[ok], index=values.index)
+            swapped = field.notna() & parsed.notna() & (parsed.dt.day != field)
             parsed = parsed.mask(swapped)
         parsed_ok = _local(parsed, opts.timezone)
     raw = np.full(n, np.datetime64("NaT"), dtype="datetime64[us]")
