@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import json
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import mpmath as mp
@@ -51,9 +53,19 @@ def test_published_conditional_expectation() -> None:
 
 
 # --------------------------------------------------------------------------- mpmath oracle
-mp.mp.dps = 50
+def at_50_digits(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Evaluate an oracle at 50 digits or more (set per call, not for the whole process;
+    never lowered: mp.diff raises the precision of its evaluations)."""
+
+    @functools.wraps(fn)
+    def inner(*args: Any) -> Any:
+        with mp.workdps(max(50, mp.mp.dps)):
+            return fn(*args)
+
+    return inner
 
 
+@at_50_digits
 def mp_loglik(r, alpha, a, b, x, tx, T):
     r, alpha, a, b, x, tx, T = map(mp.mpf, (r, alpha, a, b, x, tx, T))
     base = mp.gamma(r + x) * alpha**r / mp.gamma(r)
@@ -64,6 +76,7 @@ def mp_loglik(r, alpha, a, b, x, tx, T):
     return mp.log(l1 + l2)
 
 
+@at_50_digits
 def mp_p_alive(r, alpha, a, b, x, tx, T):
     r, alpha, a, b, x, tx, T = map(mp.mpf, (r, alpha, a, b, x, tx, T))
     if x == 0:
@@ -71,6 +84,7 @@ def mp_p_alive(r, alpha, a, b, x, tx, T):
     return 1 / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + tx)) ** (r + x))
 
 
+@at_50_digits
 def mp_conditional(r, alpha, a, b, t, x, tx, T):
     """FHL (2005) eq. 10 in its original (untransformed) form, at 50 digits."""
     r, alpha, a, b, t, x, tx, T = map(mp.mpf, (r, alpha, a, b, t, x, tx, T))
@@ -81,6 +95,7 @@ def mp_conditional(r, alpha, a, b, t, x, tx, T):
     return num * mp_p_alive(r, alpha, a, b, x, tx, T)
 
 
+@at_50_digits
 def mp_prob_n(r, alpha, a, b, n, t):
     """FHL (2005) eq. 8 with its finite sum, at 50 digits."""
     r, alpha, a, b, t = map(mp.mpf, (r, alpha, a, b, t))
@@ -162,7 +177,9 @@ def test_gradient_against_mpmath_derivative() -> None:
             args[i] = v
             return mp_loglik(*args)
 
-        assert got[i] == pytest.approx(float(mp.diff(f, mp.mpf(case[i]))), rel=1e-8)
+        with mp.workdps(50):
+            want = float(mp.diff(f, mp.mpf(case[i])))
+        assert got[i] == pytest.approx(want, rel=1e-8)
 
 
 # --------------------------------------------------------------------------- lifetimes
@@ -295,15 +312,15 @@ def test_bad_data_names_column_and_customer() -> None:
 def test_dert_against_mpmath(x: int, tx: float, T: float) -> None:
     """DERT = int_0^inf delta e^{-delta t} E[Y(t) | x, t_x, T] dt, the expectation from the
     original eq. 10 at high precision and the integral by mpmath quadrature, to 1e-9."""
-    mp.mp.dps = 30
-    r, alpha, a, b = PUBLISHED.values()
-    delta = 0.15 / 52
-    want = mp.quad(
-        lambda t: delta * mp.exp(-delta * t) * mp_conditional(r, alpha, a, b, t, x, tx, T),
-        [0, 10, 100, 1 / delta, 10 / delta, mp.inf],
-    )
-    got = BGNBD(**PUBLISHED).dert(delta, x, tx, T)[0]
-    assert got == pytest.approx(float(want), rel=1e-9)
+    with mp.workdps(30):
+        r, alpha, a, b = PUBLISHED.values()
+        delta = 0.15 / 52
+        want = mp.quad(
+            lambda t: delta * mp.exp(-delta * t) * mp_conditional(r, alpha, a, b, t, x, tx, T),
+            [0, 10, 100, 1 / delta, 10 / delta, mp.inf],
+        )
+        got = BGNBD(**PUBLISHED).dert(delta, x, tx, T)[0]
+        assert got == pytest.approx(float(want), rel=1e-9)
 
 
 def test_dert_is_finite_for_thousands_of_purchases() -> None:
@@ -351,15 +368,15 @@ def test_one_customer_fast_path_equals_the_vectorised_path(
 def mp_remaining_by_beta_integral(r, alpha, a, b, x, T, t):
     """E[purchases in (T, T+t] | alive] = E_p[(1 - (1 + p t/(alpha+T))^-(r+x)) / p] with
     p ~ Beta(a, b + x) a posteriori: an independent formulation by 30-digit quadrature."""
-    mp.mp.dps = 30
-    r, alpha, a, b, x, T, t = map(mp.mpf, (r, alpha, a, b, x, T, t))
-    s = t / (alpha + T)
-    bx = b + x
+    with mp.workdps(30):
+        r, alpha, a, b, x, T, t = map(mp.mpf, (r, alpha, a, b, x, T, t))
+        s = t / (alpha + T)
+        bx = b + x
 
-    def f(q: mp.mpf) -> mp.mpf:
-        return (1 - (1 + q * s) ** (-(r + x))) / q * q ** (a - 1) * (1 - q) ** (bx - 1)
+        def f(q: mp.mpf) -> mp.mpf:
+            return (1 - (1 + q * s) ** (-(r + x))) / q * q ** (a - 1) * (1 - q) ** (bx - 1)
 
-    return mp.quad(f, [0, mp.mpf(1) / 2, 1]) / mp.beta(a, bx)
+        return mp.quad(f, [0, mp.mpf(1) / 2, 1]) / mp.beta(a, bx)
 
 
 @pytest.mark.parametrize(

@@ -122,5 +122,17 @@ def test_unidentified_data_give_a_result_or_a_relmark_error(
         fitted = model.fit(frequency=x, recency=tx, T=T)
     except RelmarkError:
         return
-    assert model.param_set.contains(fitted.fit_result.params_array)
-    assert np.isfinite(fitted.fit_result.log_likelihood)
+    # (the estimates lie in the domain by construction: the model's constructor checks them)
+    result = fitted.fit_result
+    total = float(fitted.log_likelihood(frequency=x, recency=tx, T=T).sum())
+    assert np.isfinite(result.log_likelihood)
+    start = model(**dict(zip(model.param_set.names, model.param_set.default_start(), strict=True)))
+    at_start = float(start.log_likelihood(frequency=x, recency=tx, T=T).sum())
+    assert result.log_likelihood >= at_start - 1e-9  # the optimiser never ends below its start
+    if result.converged:
+        # (a fit drifting to parameters ~1e14 is flagged; there Pareto/NBD's fitting path and
+        # its plain likelihood differ by a few per cent: known, reported)
+        assert result.grad_norm <= 1e-6
+        assert result.log_likelihood == pytest.approx(total, rel=1e-7, abs=1e-9)
+    else:
+        assert result.log_likelihood == pytest.approx(total, rel=0.05)

@@ -57,26 +57,26 @@ def mp_logdensity(p: float, q: float, g: float, x: float, z: float) -> mp.mpf:
     [(6.25, 3.74, 15.44, 1, 20.0), (6.25, 3.74, 15.44, 50, 3.1), (0.6, 1.2, 300.0, 3, 999.0)],
 )
 def test_loglik_against_mpmath_integral(p: float, q: float, g: float, x: int, z: float) -> None:
-    mp.mp.dps = 30
-    got = gammagamma.loglik(np.array([p, q, g]), np.array([float(x)]), np.array([z]))[0]
-    assert got == pytest.approx(float(mp_logdensity(p, q, g, x, z)), rel=1e-9)
+    with mp.workdps(30):
+        got = gammagamma.loglik(np.array([p, q, g]), np.array([float(x)]), np.array([z]))[0]
+        assert got == pytest.approx(float(mp_logdensity(p, q, g, x, z)), rel=1e-9)
 
 
 def test_expected_spend_is_posterior_mean() -> None:
     """E[Z | x, zbar] = p E[1/... ] computed by mpmath from the posterior of nu."""
-    mp.mp.dps = 30
-    p, q, g, x, z = 6.25, 3.74, 15.44, 4, 30.0
-    model = GammaGamma(p=p, q=q, gamma=g)
-    # posterior of nu is Gamma(q + p x, g + x z); E[Z | nu] = p / nu
-    want = p * (g + x * z) / (q + p * x - 1)
-    k, rate = mp.mpf(q) + p * x, mp.mpf(g) + x * z
-    pts = [0, (k - 1) / 2, k - 1, 2 * (k - 1), 10 * k, mp.inf]  # in u = rate * nu
-    num = mp.quad(lambda u: u ** (k - 2) * mp.exp(-u), pts)
-    den = mp.quad(lambda u: u ** (k - 1) * mp.exp(-u), pts)
-    post = p * rate * num / den
-    assert float(model.expected_spend(x, z)[0]) == pytest.approx(float(post), rel=1e-10)
-    assert float(model.expected_spend(x, z)[0]) == pytest.approx(want, rel=1e-12)
-    assert model.mean_spend == pytest.approx(p * g / (q - 1))
+    with mp.workdps(30):
+        p, q, g, x, z = 6.25, 3.74, 15.44, 4, 30.0
+        model = GammaGamma(p=p, q=q, gamma=g)
+        # posterior of nu is Gamma(q + p x, g + x z); E[Z | nu] = p / nu
+        want = p * (g + x * z) / (q + p * x - 1)
+        k, rate = mp.mpf(q) + p * x, mp.mpf(g) + x * z
+        pts = [0, (k - 1) / 2, k - 1, 2 * (k - 1), 10 * k, mp.inf]  # in u = rate * nu
+        num = mp.quad(lambda u: u ** (k - 2) * mp.exp(-u), pts)
+        den = mp.quad(lambda u: u ** (k - 1) * mp.exp(-u), pts)
+        post = p * rate * num / den
+        assert float(model.expected_spend(x, z)[0]) == pytest.approx(float(post), rel=1e-10)
+        assert float(model.expected_spend(x, z)[0]) == pytest.approx(want, rel=1e-12)
+        assert model.mean_spend == pytest.approx(p * g / (q - 1))
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")

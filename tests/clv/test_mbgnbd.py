@@ -44,15 +44,15 @@ def mp_conditional(r, alpha, a, b, t, x, tx, T):
     ],
 )
 def test_against_mpmath(case: tuple[float, ...]) -> None:
-    mp.mp.dps = 50
-    r, alpha, a, b, x, tx, T = case
-    p = np.array([r, alpha, a, b])
-    args = (np.array([x], float), np.array([tx], float), np.array([T], float))
-    for t in (1.0, 39.0, 300.0):
-        want, pa = mp_conditional(r, alpha, a, b, t, x, tx, T)
-        got = mbgnbd.conditional_expected_purchases(p, np.array([t]), *args)[0]
-        assert got == pytest.approx(float(want), rel=1e-9)
-    assert mbgnbd.p_alive(p, *args)[0] == pytest.approx(float(pa), rel=1e-12)
+    with mp.workdps(50):
+        r, alpha, a, b, x, tx, T = case
+        p = np.array([r, alpha, a, b])
+        args = (np.array([x], float), np.array([tx], float), np.array([T], float))
+        for t in (1.0, 39.0, 300.0):
+            want, pa = mp_conditional(r, alpha, a, b, t, x, tx, T)
+            got = mbgnbd.conditional_expected_purchases(p, np.array([t]), *args)[0]
+            assert got == pytest.approx(float(want), rel=1e-9)
+        assert mbgnbd.p_alive(p, *args)[0] == pytest.approx(float(pa), rel=1e-12)
 
 
 def test_gradient_matches_finite_differences_of_the_likelihood() -> None:

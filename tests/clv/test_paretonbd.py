@@ -93,21 +93,21 @@ HARD = [
 def test_against_mpmath_quadrature(case: tuple[float, ...]) -> None:
     """Log-likelihood, P(alive) (one customer and an array) and DERT agree with 40-digit
     quadrature to 1e-9."""
-    mp.mp.dps = 40
-    r, alpha, s, beta, x, tx, T = case
-    p = np.array([r, alpha, s, beta])
-    args = (np.array([x], float), np.array([tx], float), np.array([T], float))
-    ll = paretonbd.loglik(p, *args)[0]
-    assert ll == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
-    pa = paretonbd.p_alive(p, *args)[0]  # one customer: in Python floats where z <= 0.9
-    want = float(mp_p_alive(*case))
-    assert pa == pytest.approx(want, rel=1e-9)
-    two = paretonbd.p_alive(p, *(np.repeat(v, 2) for v in args))  # the array path
-    np.testing.assert_allclose(two, want, rtol=1e-9)
-    delta = 0.15 / 52
-    got = paretonbd.dert(p, delta, *args)[0]
-    assert np.isfinite(got)
-    assert got == pytest.approx(float(mp_dert(r, alpha, s, beta, x, tx, T, delta)), rel=1e-9)
+    with mp.workdps(40):
+        r, alpha, s, beta, x, tx, T = case
+        p = np.array([r, alpha, s, beta])
+        args = (np.array([x], float), np.array([tx], float), np.array([T], float))
+        ll = paretonbd.loglik(p, *args)[0]
+        assert ll == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
+        pa = paretonbd.p_alive(p, *args)[0]  # one customer: in Python floats where z <= 0.9
+        want = float(mp_p_alive(*case))
+        assert pa == pytest.approx(want, rel=1e-9)
+        two = paretonbd.p_alive(p, *(np.repeat(v, 2) for v in args))  # the array path
+        np.testing.assert_allclose(two, want, rtol=1e-9)
+        delta = 0.15 / 52
+        got = paretonbd.dert(p, delta, *args)[0]
+        assert np.isfinite(got)
+        assert got == pytest.approx(float(mp_dert(r, alpha, s, beta, x, tx, T, delta)), rel=1e-9)
 
 
 GRADIENT_CASES = [
@@ -123,40 +123,40 @@ GRADIENT_CASES = [
 def test_gradient_against_mpmath_derivative(case: tuple[float, ...]) -> None:
     """The analytic gradient (series for d/dr and d/ds of the hypergeometric terms) equals
     mpmath's numerical derivative of the 40-digit quadrature log-likelihood to 1e-7."""
-    mp.mp.dps = 40
-    r, alpha, s, beta, x, tx, T = case
-    p = np.array([r, alpha, s, beta])
-    args = (np.array([x], float), np.array([tx], float), np.array([T], float))
-    ll, grad = paretonbd.loglik_and_grad(p, *args)
-    assert ll[0] == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
-    for i in range(4):
+    with mp.workdps(40):
+        r, alpha, s, beta, x, tx, T = case
+        p = np.array([r, alpha, s, beta])
+        args = (np.array([x], float), np.array([tx], float), np.array([T], float))
+        ll, grad = paretonbd.loglik_and_grad(p, *args)
+        assert ll[0] == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
+        for i in range(4):
 
-        def f(v: mp.mpf, i: int = i) -> mp.mpf:
-            values = list(case)
-            values[i] = v
-            return mp_loglik(*values)
+            def f(v: mp.mpf, i: int = i) -> mp.mpf:
+                values = list(case)
+                values[i] = v
+                return mp_loglik(*values)
 
-        want = float(mp.diff(f, mp.mpf(case[i])))
-        assert grad[0, i] == pytest.approx(want, rel=1e-7, abs=1e-9), i
+            want = float(mp.diff(f, mp.mpf(case[i])))
+            assert grad[0, i] == pytest.approx(want, rel=1e-7, abs=1e-9), i
 
 
 @pytest.mark.parametrize("s", [0.3, 1.0, 1.0 + 1e-9, 2.5])
 def test_expected_purchases_is_the_integral_of_the_rate(s: float) -> None:
     """E[X(t)] = E[lambda] E[(1 - e^{-mu t})/mu], computed by quadrature over mu."""
-    mp.mp.dps = 30
-    r, alpha, beta, t = 0.7, 4.0, 6.0, 20.0
-    want = (
-        mp.mpf(r)
-        / alpha
-        * mp.quad(
-            lambda m: (
-                beta**s * m ** (s - 1) * mp.exp(-beta * m) / mp.gamma(s) * -mp.expm1(-m * t) / m
-            ),
-            [0, 1 / beta, mp.inf],
+    with mp.workdps(30):
+        r, alpha, beta, t = 0.7, 4.0, 6.0, 20.0
+        want = (
+            mp.mpf(r)
+            / alpha
+            * mp.quad(
+                lambda m: (
+                    beta**s * m ** (s - 1) * mp.exp(-beta * m) / mp.gamma(s) * -mp.expm1(-m * t) / m
+                ),
+                [0, 1 / beta, mp.inf],
+            )
         )
-    )
-    got = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta).expected_purchases(t)[0]
-    assert got == pytest.approx(float(want), rel=1e-9)
+        got = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta).expected_purchases(t)[0]
+        assert got == pytest.approx(float(want), rel=1e-9)
 
 
 def test_prob_purchases_is_a_distribution_with_the_right_mean() -> None:
@@ -198,11 +198,11 @@ def test_lifetimes_fails_where_relmark_does_not() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         theirs = float(np.asarray(lt.conditional_probability_alive(10_000, 52.0, 52.0)))
-    mp.mp.dps = 40
-    want = float(mp_p_alive(*PUBLISHED.values(), 10_000, 52.0, 52.0))
-    ours = float(ParetoNBD(**PUBLISHED).p_alive(10_000, 52.0, 52.0)[0])
-    assert ours == pytest.approx(want, rel=1e-9)
-    assert np.isnan(theirs)  # lifetimes overflows: inf / inf
+    with mp.workdps(40):
+        want = float(mp_p_alive(*PUBLISHED.values(), 10_000, 52.0, 52.0))
+        ours = float(ParetoNBD(**PUBLISHED).p_alive(10_000, 52.0, 52.0)[0])
+        assert ours == pytest.approx(want, rel=1e-9)
+        assert np.isnan(theirs)  # lifetimes overflows: inf / inf
 
 
 def test_threaded_evaluation_equals_the_serial_one_and_the_fits_agree() -> None:
@@ -266,22 +266,22 @@ def test_series_by_runs_against_mpmath(c: float, d: float) -> None:
     times powers of z) gives G = 2F1(1, c; d; z) and its derivatives in c, d and z to 1e-12
     of mpmath's (40 digits), from z = 0 to 3/4, and short runs mixed in go the term-by-term way.
     """
-    mp.mp.dps = 40
-    z = np.concatenate([np.linspace(0.0, 0.75, 97), [0.3, 0.1]])
-    cc = np.concatenate([np.full(97, c), [c + 1.0, c + 2.0]])  # a long run, two short ones
-    dd = np.concatenate([np.full(97, d), [d + 1.0, d + 2.0]])
-    got = paretonbd._series_by_run(cc, dd, z)
-    for i in range(0, 99, 8):
-        ci, di, zi = mp.mpf(cc[i]), mp.mpf(dd[i]), mp.mpf(z[i])
-        point = (ci, di, zi)
-        want = (
-            mp.hyp2f1(1, ci, di, zi),
-            mp.diff(_mp_g, point, (1, 0, 0)),
-            mp.diff(_mp_g, point, (0, 1, 0)),
-            mp.diff(_mp_g, point, (0, 0, 1)),
-        )
-        for k in range(4):
-            assert got[k][i] == pytest.approx(float(want[k]), rel=1e-12, abs=1e-300), (i, k)
+    with mp.workdps(40):
+        z = np.concatenate([np.linspace(0.0, 0.75, 97), [0.3, 0.1]])
+        cc = np.concatenate([np.full(97, c), [c + 1.0, c + 2.0]])  # a long run, two short ones
+        dd = np.concatenate([np.full(97, d), [d + 1.0, d + 2.0]])
+        got = paretonbd._series_by_run(cc, dd, z)
+        for i in range(0, 99, 8):
+            ci, di, zi = mp.mpf(cc[i]), mp.mpf(dd[i]), mp.mpf(z[i])
+            point = (ci, di, zi)
+            want = (
+                mp.hyp2f1(1, ci, di, zi),
+                mp.diff(_mp_g, point, (1, 0, 0)),
+                mp.diff(_mp_g, point, (0, 1, 0)),
+                mp.diff(_mp_g, point, (0, 0, 1)),
+            )
+            for k in range(4):
+                assert got[k][i] == pytest.approx(float(want[k]), rel=1e-12, abs=1e-300), (i, k)
 
 
 @given(
@@ -349,27 +349,27 @@ def test_large_batches_interpolate_to_the_quadrature(case: tuple[float, ...]) ->
     1e-12 absolute)."""
     from relmark.clv._tabulate import MIN_ROWS
 
-    mp.mp.dps = 40
-    r, alpha, s, beta, x, tx, T = case
-    p = np.array([r, alpha, s, beta])
-    rng = np.random.default_rng(7)
-    model = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta)
-    sim = model.simulate(rng.uniform(1.0, 80.0, MIN_ROWS), rng=rng)
-    ages = float(tx) + rng.uniform(0.0, 60.0, 3_000)
-    xs = np.concatenate([[x], np.full(3_000, float(x)), sim["frequency"]])
-    txs = np.concatenate([[tx], np.full(3_000, float(tx)), sim["recency"]])
-    Ts = np.concatenate([[T], ages, sim["T"]])
-    pa, ll = paretonbd.p_alive(p, xs, txs, Ts), paretonbd.loglik(p, xs, txs, Ts)
-    assert pa[0] == pytest.approx(float(mp_p_alive(*case)), rel=1e-9)
-    assert ll[0] == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
-    step = MIN_ROWS // 2
-    for lo in range(0, xs.shape[0], step):
-        sl = slice(lo, lo + step)
-        np.testing.assert_allclose(
-            pa[sl], paretonbd.p_alive(p, xs[sl], txs[sl], Ts[sl]), rtol=1e-11
-        )
-        exact = paretonbd.loglik(p, xs[sl], txs[sl], Ts[sl])  # some near 0: absolute 1e-12
-        np.testing.assert_allclose(ll[sl], exact, rtol=1e-11, atol=1e-12)
+    with mp.workdps(40):
+        r, alpha, s, beta, x, tx, T = case
+        p = np.array([r, alpha, s, beta])
+        rng = np.random.default_rng(7)
+        model = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta)
+        sim = model.simulate(rng.uniform(1.0, 80.0, MIN_ROWS), rng=rng)
+        ages = float(tx) + rng.uniform(0.0, 60.0, 3_000)
+        xs = np.concatenate([[x], np.full(3_000, float(x)), sim["frequency"]])
+        txs = np.concatenate([[tx], np.full(3_000, float(tx)), sim["recency"]])
+        Ts = np.concatenate([[T], ages, sim["T"]])
+        pa, ll = paretonbd.p_alive(p, xs, txs, Ts), paretonbd.loglik(p, xs, txs, Ts)
+        assert pa[0] == pytest.approx(float(mp_p_alive(*case)), rel=1e-9)
+        assert ll[0] == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
+        step = MIN_ROWS // 2
+        for lo in range(0, xs.shape[0], step):
+            sl = slice(lo, lo + step)
+            np.testing.assert_allclose(
+                pa[sl], paretonbd.p_alive(p, xs[sl], txs[sl], Ts[sl]), rtol=1e-11
+            )
+            exact = paretonbd.loglik(p, xs[sl], txs[sl], Ts[sl])  # some near 0: absolute 1e-12
+            np.testing.assert_allclose(ll[sl], exact, rtol=1e-11, atol=1e-12)
 
 
 def test_simulate_with_a_tiny_dropout_shape() -> None:

@@ -146,25 +146,25 @@ def test_tabulated_paretonbd_remaining_against_mpmath(s: float) -> None:
     be interpolated in log(beta + T), per horizon and as a discounted weighted sum, against the
     integral E[(r+x)/(alpha+T) (1 - e^{-mu t})/mu] over the Gamma(s, beta + T) posterior of
     mu, computed by mpmath quadrature (40 digits), to 1e-11; s = 1 included."""
-    mp.mp.dps = 40
-    rng = np.random.default_rng(12)
-    n = 3 * MIN_ROWS
-    x, _, T = _customers(n, 0.0, 400.0, rng)
-    r, alpha, beta = 0.553, 10.578, 11.669
-    params = np.array([r, alpha, s, beta])
-    times = np.array([4.345, 26.0, 52.0])
-    weights = np.array([0.9, 0.5, 0.25])
-    table = paretonbd.remaining(params, times, x, T)
-    summed = paretonbd.remaining(params, times, x, T, weights)
+    with mp.workdps(40):
+        rng = np.random.default_rng(12)
+        n = 3 * MIN_ROWS
+        x, _, T = _customers(n, 0.0, 400.0, rng)
+        r, alpha, beta = 0.553, 10.578, 11.669
+        params = np.array([r, alpha, s, beta])
+        times = np.array([4.345, 26.0, 52.0])
+        weights = np.array([0.9, 0.5, 0.25])
+        table = paretonbd.remaining(params, times, x, T)
+        summed = paretonbd.remaining(params, times, x, T, weights)
 
-    def want(i: int, t: float) -> float:
-        b = mp.mpf(beta) + mp.mpf(T[i])
-        density = lambda mu: b**s * mu ** (s - 1) * mp.exp(-b * mu) / mp.gamma(s)  # noqa: E731
-        mean = mp.quad(lambda mu: density(mu) * -mp.expm1(-mu * t) / mu, [0, 1 / b, mp.inf])
-        return float((r + mp.mpf(x[i])) / (alpha + mp.mpf(T[i])) * mean)
+        def want(i: int, t: float) -> float:
+            b = mp.mpf(beta) + mp.mpf(T[i])
+            density = lambda mu: b**s * mu ** (s - 1) * mp.exp(-b * mu) / mp.gamma(s)  # noqa: E731
+            mean = mp.quad(lambda mu: density(mu) * -mp.expm1(-mu * t) / mu, [0, 1 / b, mp.inf])
+            return float((r + mp.mpf(x[i])) / (alpha + mp.mpf(T[i])) * mean)
 
-    for i in [*range(0, 40, 13), *rng.choice(n, 8, replace=False).tolist()]:
-        values = [want(i, t) for t in times]
-        for h in range(3):
-            assert table[i, h] == pytest.approx(values[h], rel=1e-11), (i, h)
-        assert summed[i] == pytest.approx(float(np.dot(weights, values)), rel=1e-11), i
+        for i in [*range(0, 40, 13), *rng.choice(n, 8, replace=False).tolist()]:
+            values = [want(i, t) for t in times]
+            for h in range(3):
+                assert table[i, h] == pytest.approx(values[h], rel=1e-11), (i, h)
+            assert summed[i] == pytest.approx(float(np.dot(weights, values)), rel=1e-11), i
