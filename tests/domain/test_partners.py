@@ -381,3 +381,29 @@ def test_recruitment_cycles_are_refused() -> None:
     orders = [order("o1", "100", at=T0 - timedelta(days=40))]
     with pytest.raises(LedgerError, match="recruitment cycle among publishers: a -> b -> a"):
         payout_statement(a, plan, orders, as_of=T0, network=[a, b])
+
+
+def test_net_base_loses_the_refunded_share_of_the_net() -> None:
+    """Gross 120 with tax 20: a refund of 30 (a quarter of the gross) removes a quarter of the
+    net 100, leaving 75; a full refund leaves 0 (gross - tax - refund was -20 before, and the
+    commission raised a DataError)."""
+    part = order("o1", "120", tax=eur("20"), refunded=eur("30"), refunded_at=T0)
+    assert part.base("net") == eur("75")
+    full = order("o2", "120", tax=eur("20"), refunded=eur("120"), refunded_at=T0)
+    assert full.base("net").amount == 0
+    share = CommissionPlan(revenue_share=Decimal("0.1"), base="net")
+    assert commission(share, [part, full]) == Decimal("7.5")
+
+
+def test_linear_shares_add_up_to_exactly_one() -> None:
+    """Three publishers: 1/3 each would add up to 0.999...9 in Decimal; shares have 18 places
+    and the last publisher by id takes the remainder, so exactly the whole conversion is
+    credited (summed in the caller's default 28-digit context too)."""
+    clicks = [
+        Click(publisher_id=p, customer_id="c1", at=T0 - timedelta(hours=h))
+        for h, p in enumerate(("b", "c", "a"), start=1)
+    ]
+    shares = attribute(clicks, order("o1", "30"), model="linear")
+    assert sum(shares.values()) == 1
+    assert shares["a"] == shares["b"] == Decimal("0.333333333333333333")
+    assert shares["c"] == Decimal("0.333333333333333334")

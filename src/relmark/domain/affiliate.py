@@ -327,8 +327,9 @@ def attribute(
     """Publisher -> share of credit for a conversion (empty: no eligible click).
 
     Eligible clicks are the customer's clicks in ``[at - lookback, at]``; ties in time are
-    broken by publisher id, so the result never depends on input order. Linear shares add up
-    to exactly 1 (the last publisher by id takes the rounding remainder).
+    broken by publisher id, so the result never depends on input order. Linear shares are
+    rounded to 18 decimal places and add up to exactly 1 (the last publisher by id takes the
+    rounding remainder).
 
     Parameters
     ----------
@@ -375,7 +376,11 @@ def attribute(
     for c in eligible:
         counts[c.publisher_id] = counts.get(c.publisher_id, 0) + 1
     names = sorted(counts)
-    out = {p: Decimal(counts[p]) / Decimal(len(eligible)) for p in names[:-1]}
+    step = Decimal(1).scaleb(-18)  # shares to 18 places: exact to add in any 28-digit context
+    out = {
+        p: (Decimal(counts[p]) / Decimal(len(eligible))).quantize(step, rounding=ROUND_HALF_EVEN)
+        for p in names[:-1]
+    }
     out[names[-1]] = Decimal(1) - sum(out.values(), Decimal(0))
     return out
 
