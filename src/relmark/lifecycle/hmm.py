@@ -85,7 +85,12 @@ class HMMParams:
             raise ParameterError("purchase probabilities must lie in (0, 1)", argument="theta")
 
     def sorted(self) -> HMMParams:
-        """The same model with states ordered by increasing purchase probability."""
+        """The same model with states ordered by increasing purchase probability.
+
+        Returns
+        -------
+        HMMParams
+        """
         o = np.argsort(self.theta)
         return HMMParams(self.pi[o], self.Q[np.ix_(o, o)], self.theta[o])
 

@@ -99,7 +99,24 @@ class StageModel(BaseModel):
 
     def allows(self, source: str, target: str) -> bool:
         """Whether the model allows a move from ``source`` to ``target`` (forward, skip or
-        declared extra move)."""
+        declared extra move).
+
+        Parameters
+        ----------
+        source, target
+            Stage names of the model.
+
+        Returns
+        -------
+        bool
+            False out of a terminal stage; True for a declared extra move, the next stage, or a
+            later one when skipping is allowed.
+
+        Raises
+        ------
+        IllegalTransitionError
+            ``source`` or ``target`` is not a stage of the model.
+        """
         i, j = self.index(source), self.index(target)
         if source in self.terminal:
             return False
@@ -252,6 +269,25 @@ class CustomerStage(BaseModel):
         backward: BackwardPolicy = BackwardPolicy.REJECT,
     ) -> CustomerStage:
         """The state after moving to ``target`` at ``at`` (a timezone-aware time).
+
+        Parameters
+        ----------
+        target
+            The stage to move to.
+        at
+            When, timezone-aware and not before the current stage began.
+        reason, by
+            Why, and by which rule or actor (recorded in the history).
+        backward
+            What to do with a move to an earlier stage: reject (raise), ignore (return the
+            state unchanged) or allow; the strings ``"reject"``, ``"ignore"`` and ``"allow"``
+            work too.
+
+        Returns
+        -------
+        CustomerStage
+            A new state with the move appended to the history (or ``self`` when an ignored
+            backward move).
 
         Raises
         ------

@@ -156,7 +156,13 @@ class SurveyScores:
     answered: pd.DataFrame
 
     def summary(self) -> pd.DataFrame:
-        """Mean, standard deviation and respondents scored per construct (0-100 scale)."""
+        """Mean, standard deviation and respondents scored per construct (0-100 scale).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per construct: ``mean``, ``sd`` and ``scored``.
+        """
         return pd.DataFrame(
             {
                 "mean": self.scaled.mean(),
