@@ -82,6 +82,8 @@ class TimeUnit:
         ``"D"`` days, ``"W"`` weeks, ``"h"`` hours or ``"M"`` calendar months.
     multiple
         How many base units make one unit (finite, > 0; need not be whole: ``2.5`` days).
+    argument
+        The argument name errors report.
 
     Raises
     ------
@@ -100,7 +102,9 @@ class TimeUnit:
     _base: Base
     _multiple: float
 
-    def __init__(self, base: object, multiple: object = 1.0, *, argument: str = "time_unit") -> None:
+    def __init__(
+        self, base: object, multiple: object = 1.0, *, argument: str = "time_unit"
+    ) -> None:
         if not isinstance(base, str) or base not in BASES:
             raise ArgumentError(
                 f"the base unit must be one of {', '.join(map(repr, BASES))}, got {base!r}",
@@ -211,7 +215,23 @@ class TimeUnit:
         return MONTH_DAYS * 24.0 / self.hours
 
     def length_in(self, other: TimeUnit) -> float:
-        """How many ``other`` units make one of this unit (months of :data:`MONTH_DAYS`)."""
+        """How many ``other`` units make one of this unit (months of :data:`MONTH_DAYS`).
+
+        Parameters
+        ----------
+        other
+            The unit to measure in.
+
+        Returns
+        -------
+        float
+            The ratio of the two lengths.
+
+        Examples
+        --------
+        >>> TimeUnit("W").length_in(TimeUnit("D"))
+        7.0
+        """
         if self._base == "M" and other._base == "M":
             return self._multiple / other._multiple
         return self.hours / other.hours
@@ -252,6 +272,7 @@ def periods(dates: npt.NDArray[np.datetime64], base: Base) -> npt.NDArray[np.int
     Returns
     -------
     numpy.ndarray of int64
+        One ordinal per date (consecutive periods have consecutive ordinals).
 
     Examples
     --------

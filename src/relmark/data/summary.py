@@ -88,6 +88,33 @@ class RFMSummary:
     ``notes`` (a tuple of sentences) says what :func:`relmark.data.summarize` dropped or
     netted (rows with a missing id, returns), with counts; it is not part of equality.
 
+    Parameters
+    ----------
+    customer_id
+        One id per customer, all text or all numbers, unique.
+    frequency, recency, T
+        Repeat purchases, time of the last purchase since the first, and age.
+    monetary_value
+        Mean value of the repeat purchases (>= 0), optional.
+    weights
+        Counts of identical rows (whole numbers >= 1), optional.
+    time_unit
+        Unit of ``recency`` and ``T``: a :class:`~relmark.timeunit.TimeUnit`, its label
+        (``"W"``, ``"14D"``) or a ``(base, multiple)`` tuple; stored as the label.
+    frequency_holdout, monetary_value_holdout, duration_holdout
+        Holdout columns of a calibration/holdout split, optional.
+    currency
+        ISO 4217 code of ``monetary_value``, optional.
+    notes
+        Sentences on what was dropped or netted to build the summary.
+
+    Raises
+    ------
+    DataError
+        A column or customer id is invalid (named, with the first offending customers).
+    ArgumentError
+        ``time_unit``, ``currency`` or ``notes`` is invalid.
+
     Examples
     --------
     >>> s = RFMSummary(
@@ -279,7 +306,13 @@ class RFMSummary:
 
     # ------------------------------------------------------------------ conversion
     def to_frame(self) -> pd.DataFrame:
-        """A pandas DataFrame indexed by ``customer_id`` with lifetimes' column names."""
+        """A pandas DataFrame indexed by ``customer_id`` with lifetimes' column names.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``frequency``, ``recency``, ``T`` and the optional columns present.
+        """
         data = {name: getattr(self, name) for name in self._columns}
         return pd.DataFrame(data, index=pd.Index(self.customer_id, name="customer_id"))
 
@@ -336,7 +369,27 @@ class RFMSummary:
     def from_mapping(
         cls, data: Mapping[str, Any], *, time_unit: str | TimeUnit | tuple[str, float] | None = None
     ) -> RFMSummary:
-        """Build from a mapping of arrays (ids default to positions)."""
+        """Build from a mapping of arrays (ids default to positions).
+
+        Parameters
+        ----------
+        data
+            ``frequency``, ``recency``, ``T`` and optionally ``customer_id`` and the optional
+            columns, as arrays.
+        time_unit
+            Unit of ``recency`` and ``T``.
+
+        Returns
+        -------
+        RFMSummary
+
+        Raises
+        ------
+        ArgumentError
+            ``data`` is not a mapping.
+        DataError
+            A required column is missing, or a column is invalid.
+        """
         if not isinstance(data, Mapping):
             raise ArgumentError(
                 f"must be a mapping of columns, got {type(data).__name__}", argument="data"
@@ -361,6 +414,11 @@ class RFMSummary:
         The likelihood of every model is unchanged by grouping (each row's log-likelihood is
         multiplied by its weight). Ids of grouped rows are positions ``0..k-1``; per-customer
         spend and holdout columns do not survive grouping.
+
+        Returns
+        -------
+        RFMSummary
+            The unique rows with ``weights``, the same time unit and notes.
 
         Examples
         --------
