@@ -510,6 +510,27 @@ def _encoding(text: str) -> str:
     return text
 
 
+def _records(text: str, delimiter: str, path: Path) -> tuple[list[list[str]], Sequence[int]]:
+    """The CSV records of ``text`` and the 1-based line each starts on (quoted fields may hold
+    line breaks; blank lines are records of no field)."""
+
+    def reader() -> Any:
+        return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+    rows = reader()
+    try:
+        records = list(rows)  # (the fast path: one C loop)
+    except csv.Error as exc:
+        raise RelmarkError(f"{path}: line {rows.line_num} is not valid CSV ({exc})") from None
+    if rows.line_num == len(records):  # one line per record: record i is on line i + 1
+        return records, range(1, len(records) + 1)
+    rows, starts, prev = reader(), [], 0
+    for _ in rows:  # (a field with a line break: follow the lines)
+        starts.append(prev + 1)
+        prev = rows.line_num
+    return records, starts
+
+
 def _read_table(
     path: Path, delimiter: str, encoding: str | None = None
 ) -> tuple[list[str], pd.DataFrame, list[str]]:
@@ -521,29 +542,22 @@ def _read_table(
     text = _decode(path.read_bytes(), path, encoding)
     if not text.strip():
         raise RelmarkError(f"{path}: the file is empty (no header line)")
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    records, starts = _records(text, delimiter, path)
     header: list[str] | None = None
-    records: list[list[str]] = []
+    kept: list[list[str]] = []
     lines: list[int] = []
     ragged: list[int] = []
-    prev = 0
-    while True:
-        try:
-            record = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raise RelmarkError(f"{path}: line {reader.line_num} is not valid CSV ({exc})") from None
-        start, prev = prev + 1, reader.line_num
-        if not any(field.strip() for field in record):
+    for record, start in zip(records, starts, strict=True):
+        if not "".join(record).strip():
             continue  # a blank line, or one of delimiters only: no transaction
         if header is None:
             header = record
         elif len(record) != len(header):
             ragged.append(start)
         else:
-            records.append(record)
+            kept.append(record)
             lines.append(start)
+    records = kept
     assert header is not None  # (the text is not blank)
     problems = []
     seen = [name for i, name in enumerate(header) if name in header[:i]]
