@@ -283,3 +283,71 @@ def test_text_dates_with_offsets_are_the_same_instants(log: pd.DataFrame) -> Non
     assert summarize(text) == by_utc
     wall = summarize(log.assign(date=local.dt.tz_localize(None)))
     assert summarize(text, timezone="Europe/Berlin") == wall
+
+
+def test_calibration_holdout_nets_returns_and_keeps_the_currency() -> None:
+    """By hand: a buys 10 (1 Jan), 30 less a return of 10 (5 Jan), then in the holdout 8 and
+    a same-day return of 3 (20 Jan): calibration spend 20, holdout spend (8 - 3) / 1 purchase."""
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "a", "a", "b"],
+            "date": [
+                "2024-01-01",
+                "2024-01-05",
+                "2024-01-05",
+                "2024-01-20",
+                "2024-01-20",
+                "2024-01-02",
+            ],
+            "amount": [10.0, 30.0, -10.0, 8.0, -3.0, 4.0],
+            "ccy": ["EUR"] * 6,
+        }
+    )
+    s = calibration_holdout(
+        log,
+        calibration_end="2024-01-10",
+        observation_end="2024-01-31",
+        monetary_value="amount",
+        currency="ccy",
+        returns="net",
+    )
+    f = s.to_frame()
+    assert f.loc["a", "frequency"] == 1 and f.loc["a", "monetary_value"] == 20.0
+    assert f.loc["a", "frequency_holdout"] == 1 and f.loc["a", "monetary_value_holdout"] == 5.0
+    assert f.loc["b", "frequency_holdout"] == 0 and f.loc["b", "monetary_value_holdout"] == 0.0
+    assert f["duration_holdout"].tolist() == [21.0, 21.0]
+    assert s.currency == "EUR"
+    assert s.notes == ("netted 2 returns against the purchases of their period",)
+    dropped = calibration_holdout(
+        log, calibration_end="2024-01-10", monetary_value="amount", returns="drop"
+    )
+    assert dropped.to_frame().loc["a", "monetary_value_holdout"] == 8.0
+    assert dropped.notes[0].startswith("dropped 2 returns")
+
+
+def test_local_days_decide_calibration_and_holdout() -> None:
+    """An order at 00:30 +02:00 on 1 April is on 31 March by UTC: in the calibration period by
+    default, in the holdout with timezone='Europe/Berlin'."""
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a"],
+            "date": ["2024-03-01T12:00:00+01:00", "2024-04-01T00:30:00+02:00"],
+        }
+    )
+    utc = calibration_holdout(log, calibration_end="2024-03-31 23:59", observation_end="2024-04-30")
+    berlin = calibration_holdout(
+        log,
+        calibration_end="2024-03-31 23:59",
+        observation_end="2024-04-30",
+        timezone="Europe/Berlin",
+    )
+    assert utc.frequency_holdout is not None and berlin.frequency_holdout is not None
+    assert (utc.frequency[0], utc.frequency_holdout[0]) == (1.0, 0.0)
+    assert (berlin.frequency[0], berlin.frequency_holdout[0]) == (0.0, 1.0)
+
+
+def test_a_grid_with_a_multiple_is_explained() -> None:
+    log = pd.DataFrame({"customer_id": ["a"], "date": ["2024-01-01"]})
+    with pytest.raises(ArgumentError, match="freq_multiplier=14") as err:
+        summarize(log, time_unit="14D")
+    assert err.value.argument == "time_unit"

@@ -127,6 +127,18 @@ def _options(**given: Any) -> LogOptions:
 
 def _unit(time_unit: object, freq_multiplier: object) -> tuple[Base, float, TimeUnit]:
     """The grid (base), the divisor of period differences, and the unit of the times."""
+    if isinstance(time_unit, str) and time_unit not in BASES:
+        try:
+            unit = TimeUnit.parse(time_unit)
+        except ArgumentError:
+            pass
+        else:  # "14D": the grid is the base, the multiple is freq_multiplier
+            raise ArgumentError(
+                f"the period grid is a base unit ({', '.join(map(repr, BASES))}); for "
+                f"{time_unit!r} pass time_unit={time_unit.lstrip('0123456789.eE+-')!r}, "
+                f"freq_multiplier={unit.length_in(TimeUnit(time_unit[-1])):g}",
+                argument="time_unit",
+            )
     base: Base = check_choice(time_unit, "time_unit", BASES)  # type: ignore[assignment]
     mult = check_number(freq_multiplier, "freq_multiplier", low=0.0, low_open=True)
     return base, mult, TimeUnit(base, mult, argument="freq_multiplier")
