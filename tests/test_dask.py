@@ -211,3 +211,39 @@ def test_the_time_unit_label_is_the_libraries_one(
     assert local.time_unit == label
     np.testing.assert_array_equal(ours.T, local.T)
     np.testing.assert_array_equal(ours.recency, local.recency)
+
+
+@pytest.mark.parametrize(
+    ("options", "argument"),
+    [
+        ({"horizon": -1.0}, "horizon"),
+        ({"horizon": float("nan")}, "horizon"),
+        ({"horizon": 52, "periods": 0}, "periods"),
+        ({"horizon": 52, "periods": 2.5}, "periods"),
+        ({"horizon": 52, "discount_rate": -1.0}, "discount_rate"),
+    ],
+)
+def test_score_refuses_bad_arguments_before_any_work(
+    options: dict[str, object], argument: str
+) -> None:
+    """The in-memory checks of relmark.clv.score, at once (they failed inside a partition)."""
+    from relmark.errors import ArgumentError
+
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    gg = GammaGamma(p=6.25, q=3.74, gamma=15.44)
+    frame = pd.DataFrame({"frequency": [0.0, 2], "recency": [0.0, 30], "T": [38.0, 38]})
+    frame["monetary_value"] = [0.0, 22.35]
+    with pytest.raises(ArgumentError) as err:
+        rdask.score(bg, dd.from_pandas(frame, npartitions=1), spend=gg, **options)  # type: ignore[arg-type]
+    assert err.value.argument == argument
+
+
+def test_score_names_a_missing_column() -> None:
+    from relmark.errors import DataError
+
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    gg = GammaGamma(p=6.25, q=3.74, gamma=15.44)
+    frame = pd.DataFrame({"frequency": [0.0], "recency": [0.0], "T": [38.0]})
+    with pytest.raises(DataError) as err:
+        rdask.score(bg, dd.from_pandas(frame, npartitions=1), horizon=52, spend=gg)
+    assert err.value.column == "monetary_value"

@@ -309,7 +309,56 @@ def score(
 ) -> dd.DataFrame:
     """P(alive) and expected purchases over ``horizon`` per customer (with ``spend``, also the
     expected spend and the CLV over ``periods`` periods, as :func:`relmark.clv.score`), as a
-    lazy Dask DataFrame computed partition by partition; the models travel as JSON."""
+    lazy Dask DataFrame computed partition by partition; the models travel as JSON.
+
+    Parameters
+    ----------
+    purchases, spend
+        A fitted purchase model and, optionally, a spend model.
+    customers
+        Per-customer rows with ``frequency``, ``recency``, ``T`` (and ``monetary_value`` with
+        ``spend``).
+    horizon, periods, period_length, discount_rate
+        As for :func:`relmark.clv.score`.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame
+        ``p_alive``, ``expected_purchases`` (and ``expected_spend``, ``clv``).
+
+    Raises
+    ------
+    ArgumentError
+        At once, for the arguments :func:`relmark.clv.score` refuses (they are checked on one
+        customer before any work): a negative or NaN horizon, periods that are not whole
+        numbers >= 1, a discount rate <= -1, models of the wrong kind.
+    DataError
+        At once for a missing column; when computed, for the rows of a partition that
+        :func:`relmark.clv.score` refuses.
+    """
+    fields = ["frequency", "recency", "T"] + (["monetary_value"] if spend is not None else [])
+    missing = [c for c in fields if c not in customers.columns]
+    if missing:
+        found = ", ".join(map(str, customers.columns))
+        raise DataError(
+            f"missing column(s) {', '.join(missing)} (found: {found})", column=missing[0]
+        )
+    options: dict[str, Any] = {
+        "periods": periods,
+        "period_length": period_length,
+        "discount_rate": discount_rate,
+    }
+    # The in-memory checks of the models and every argument, on one customer, before any work:
+    score_arrays(
+        purchases,  # type: ignore[arg-type]
+        spend,  # type: ignore[arg-type]
+        [1.0],
+        [1.0],
+        [2.0],
+        None if spend is None else [1.0],
+        horizon=horizon,
+        **options,
+    )
     names = ["p_alive", "expected_purchases"] + (
         ["expected_spend", "clv"] if spend is not None else []
     )
@@ -319,7 +368,7 @@ def score(
         purchases.to_json(indent=None),
         None if spend is None else spend.to_json(indent=None),
         float(horizon),
-        {"periods": periods, "period_length": period_length, "discount_rate": discount_rate},
+        options,
         meta=meta,
     )
     return result
