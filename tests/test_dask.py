@@ -247,3 +247,19 @@ def test_score_names_a_missing_column() -> None:
     with pytest.raises(DataError) as err:
         rdask.score(bg, dd.from_pandas(frame, npartitions=1), horizon=52, spend=gg)
     assert err.value.column == "monetary_value"
+
+
+def test_fit_refuses_what_is_not_a_model_or_not_numbers() -> None:
+    from relmark.errors import ArgumentError, DataError
+
+    frame = pd.DataFrame({"frequency": [0.0, 2], "recency": [0.0, 30], "T": [38.0, 38]})
+    with pytest.raises(ArgumentError) as err:
+        rdask.fit("BGNBD", dd.from_pandas(frame, npartitions=1))  # type: ignore[arg-type]
+    assert err.value.argument == "model"
+    text = frame.assign(T=["38", "38"])
+    with pytest.raises(DataError) as data_err:
+        rdask.fit(BGNBD, dd.from_pandas(text, npartitions=1))
+    assert data_err.value.column == "T"
+    with pytest.raises(DataError) as data_err:
+        rdask.fit(BGNBD, dd.from_pandas(frame.drop(columns="T"), npartitions=1))
+    assert data_err.value.column == "T"

@@ -265,11 +265,46 @@ def summarize(
 
 def fit(model: type[CLVModel], summary: dd.DataFrame, **options: Any) -> CLVModel:
     """Fit ``model`` to a Dask DataFrame of per-customer rows: the distinct rows and their
-    counts are computed on the cluster, the likelihood maximised locally on them."""
+    counts are computed on the cluster, the likelihood maximised locally on them (exactly the
+    in-memory estimate, whose checks the rows then pass).
+
+    Parameters
+    ----------
+    model
+        A model class, e.g. :class:`relmark.clv.BGNBD`.
+    summary
+        One row per customer with the model's data columns (``frequency``, ``recency``, ``T``).
+    **options
+        Passed to ``model.fit``.
+
+    Returns
+    -------
+    CLVModel
+        The fitted model.
+
+    Raises
+    ------
+    ArgumentError
+        When ``model`` is not a relmark model class.
+    DataError
+        For a missing column, a column that is not numbers (checked before any work), or rows
+        the in-memory fit refuses.
+    """
+    if not (isinstance(model, type) and issubclass(model, CLVModel)):
+        raise ArgumentError(
+            f"must be a relmark model class such as BGNBD, got {model!r}", argument="model"
+        )
     fields = list(model.data_fields)
     missing = [c for c in fields if c not in summary.columns]
     if missing:
-        raise DataError(f"missing column(s) {', '.join(missing)}", column=missing[0])
+        found = ", ".join(map(str, summary.columns))
+        raise DataError(
+            f"missing column(s) {', '.join(missing)} (found: {found})", column=missing[0]
+        )
+    for name in fields:
+        dtype = summary[name].dtype
+        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+            raise DataError(f"values are {dtype}, not numbers (text is not converted)", column=name)
     counts = summary[fields].groupby(fields).size().compute().rename("weights").reset_index()
     data = {f: counts[f].to_numpy(dtype=np.float64) for f in fields}
     return model.fit(data, weights=counts["weights"].to_numpy(), compress=False, **options)
