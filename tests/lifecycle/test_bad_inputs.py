@@ -350,6 +350,19 @@ CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
         A,
         "include_current",
     ),
+    ("value overflows (inf)", lambda: chain_value([[1.0]], [1e308], 0.5), D, "reward"),
+    (
+        "value overflows, finite horizon",
+        lambda: chain_value([[1.0]], [1e308], 0.5, horizon=3),
+        D,
+        "reward",
+    ),
+    (
+        "base value overflows",
+        lambda: base_value([1e308, 1.0], np.eye(2), [10.0, 1.0], 0.1, horizon=1),
+        D,
+        "counts",
+    ),
     ("base counts nan", lambda: base_value([NAN, 2.0], P, REWARD, 0.1), D, "counts"),
     ("base counts negative", lambda: base_value([-1.0, 2.0], P, REWARD, 0.1), D, "counts"),
     ("base counts wrong length", lambda: base_value([1.0], P, REWARD, 0.1), D, "counts"),
@@ -674,6 +687,9 @@ def test_valid_extremes_give_finite_correct_answers() -> None:
     est = estimate_transitions([[0, -1, -1]], ["a", "b"])  # no transition at all: all empty
     assert est.empty_rows == ("a", "b")
     assert relationship_level(0, -0.5) == "accountable"  # few customers, a loss: low margin
+    # a level a hair below 1: z = 8.3, not inf (norm.ppf(1 - 5e-17) rounds to inf)
+    wide = estimate_transitions(PANEL, ["a", "b"], level=1 - 1e-16)
+    assert np.isfinite(wide.wilson_low).all() and np.isfinite(wide.goodman_high).all()
     states, buys = simulate_hmm(HMM, 1, 1, rng=1)
     assert states.shape == buys.shape == (1, 1)
     one_state, ll = fit_hmm(np.array([[1.0, 0.0, 1.0, 1.0]]), k=1, rng=1)

@@ -590,6 +590,14 @@ CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
     ("gini nan", lambda: gini([1.0, NAN]), D, "value"),
     ("gini text", lambda: gini(["1", "2"]), D, "value"),
     ("gini bool", lambda: gini([True, True]), D, "value"),
+    ("reputation 1e308 (score 0, interval nan)", lambda: Reputation(positive=1e308), A, "positive"),
+    ("scores 1e308 (matmul overflow)", lambda: reputation_scores([[1e308]], [[0.0]]), D, "kept"),
+    (
+        "servqual overflow",
+        lambda: servqual_gaps([[1e308]], [[-1e308]], {"a": [0]}),
+        D,
+        "perceptions",
+    ),
 ]
 
 
@@ -637,7 +645,24 @@ def test_valid_extremes_give_finite_correct_answers() -> None:
     assert csat([1, 2], scale=2, top=1) == 50.0
     assert composite_reliability([1.0, 1.0]) == 1.0
     assert composite_reliability([0.0, 0.0]) == 0.0
-    assert Reputation(positive=1e300).score == pytest.approx(1.0)
+    assert Reputation(positive=1e15).score == pytest.approx(1.0)
+    huge = Reputation(positive=1e15, negative=1e15)  # (r+s+2) no longer overflows the score
+    assert huge.score == 0.5
+    assert huge.interval() == pytest.approx((0.5, 0.5), abs=1e-7)
+    # answers, values and weights near the float range: the statistics are scale-free
+    items = np.array([[1, 2, 2], [2, 3, 3], [3, 3, 4], [4, 5, 4], [5, 4, 5]], dtype=float)
+    base = cronbach_alpha(items, thresholds=SMALL)
+    for scale in (1e200, 1e-300):
+        scaled = cronbach_alpha(items * scale, thresholds=SMALL)
+        assert scaled.alpha == pytest.approx(base.alpha, rel=1e-12)
+        assert scaled.ci == pytest.approx(base.ci, rel=1e-12)
+    assert gini([1e308, 1e308, 1.0]) == pytest.approx(1 / 3, rel=1e-12)
+    assert acsi_index([5.0, 6.0], [1e308, 1e308]) == pytest.approx(100 * 4.5 / 9)
+    # levels a hair below 1 give wide but finite intervals (ppf(1 - p) rounded to inf)
+    wide = cronbach_alpha(items, level=1 - 1e-16, thresholds=SMALL)
+    assert np.isfinite(wide.ci).all() and wide.ci[0] < -1000
+    q = quality_index(SCORES, outcome=OUTCOME, level=1 - 1e-16).ci
+    assert q is not None and np.isfinite(q.to_numpy()).all()
     assert gini([0.0, 0.0, 1.0]) == pytest.approx(2 / 3)
     assert quantile_scores([7.0]).tolist() == [3]  # one customer: the middle score
     assert customer_pyramid([1.0]) == ["platinum"]

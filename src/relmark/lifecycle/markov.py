@@ -120,7 +120,7 @@ def _wilson(k: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatAr
 
 def _goodman(counts: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
     k = counts.shape[1]
-    a = float(chi2.ppf(1 - (1 - level) / k, 1))
+    a = float(chi2.isf((1 - level) / k, 1))
     n = counts.sum(axis=1, keepdims=True)
     with np.errstate(invalid="ignore", divide="ignore"):
         root = np.sqrt(a * (a + 4 * counts * (n - counts) / n))
@@ -219,7 +219,7 @@ def estimate_transitions(
     empty = tuple(states[i] for i in np.flatnonzero(n.ravel() == 0))
     with np.errstate(invalid="ignore", divide="ignore"):
         matrix = post / n
-    z = float(norm.ppf(0.5 + level / 2))
+    z = float(norm.isf((1 - level) / 2))  # isf: precise for levels close to 1
     wl, wh = _wilson(post, np.broadcast_to(n, post.shape), z)
     gl, gh = _goodman(post, level)
     return TransitionEstimate(tuple(states), counts, matrix, wl, wh, gl, gh, empty)
@@ -300,8 +300,11 @@ def forecast(p: npt.ArrayLike, start: npt.ArrayLike, periods: int) -> FloatArray
     periods = _check_periods(periods, "periods")
     out = np.empty((periods + 1, m.shape[0]))
     out[0] = dist
-    for t in range(1, periods + 1):
-        out[t] = out[t - 1] @ m
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+        for t in range(1, periods + 1):
+            out[t] = out[t - 1] @ m
+    if not np.isfinite(out).all():
+        raise DataError("the forecast overflows float64: rescale the start", column="start")
     return out
 
 
@@ -480,14 +483,22 @@ def chain_value(
                 "too small to discount the infinite horizon", argument="discount_rate"
             ) from None
         out: FloatArray = v if current else v - r
+        _finite_value(out)
         return out
     total = np.zeros_like(r)
     term = r.copy()
-    for t in range(horizon + 1):
-        if t > 0 or current:
-            total += term
-        term = factor * (m @ term)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+        for t in range(horizon + 1):
+            if t > 0 or current:
+                total += term
+            term = factor * (m @ term)
+    _finite_value(total)
     return total
+
+
+def _finite_value(v: FloatArray) -> None:
+    if not np.isfinite(v).all():
+        raise DataError("the value overflows float64: rescale the rewards", column="reward")
 
 
 def stage_panel(
@@ -675,7 +686,11 @@ def base_value(
             f"one finite non-negative count per state, {v.size} in all, got shape {n.shape}",
             column="counts",
         )
-    return float(n @ v)
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(n @ v)
+    if not np.isfinite(total):
+        raise DataError("the base value overflows float64: rescale the counts", column="counts")
+    return total
 
 
 def compare_policies(

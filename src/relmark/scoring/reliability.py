@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
-from scipy.stats import f as f_dist
+from scipy.stats import beta as beta_dist
 
 from relmark._validation import FloatArray, check_count, check_level, check_number
 from relmark.errors import ArgumentError, DataError, NumericalWarning
@@ -97,6 +97,11 @@ def _matrix(items: npt.ArrayLike, name: str = "items", *, min_items: int = 2) ->
         )
     if x.shape[0] < 3:
         raise DataError(f"need at least 3 respondents, got {x.shape[0]}", column=name)
+    # every statistic here is invariant to one shift and scale of all answers: bring them to
+    # [-1, 1] so that squares of huge (1e200) or tiny (1e-300) answers neither overflow nor
+    # underflow
+    x = x / np.abs(x).max()
+    x = np.asarray(x - x.mean(), dtype=np.float64)
     constant = np.flatnonzero(np.ptp(x, axis=0) == 0)
     if constant.size:
         raise DataError(
@@ -174,14 +179,14 @@ def cronbach_alpha(
             stacklevel=2,
         )
     total = x.sum(axis=1)
-    if np.ptp(total) == 0:
+    if np.ptp(total) <= 1e-12 * k:  # answers are scaled to [-1, 1]: rounding, not variance
         raise DataError(
             "the total score is the same for every respondent (the items cancel out): alpha "
             "is undefined",
             column="items",
         )
     rest = total[:, None] - x
-    flat = np.flatnonzero(np.ptp(rest, axis=0) == 0)
+    flat = np.flatnonzero(np.ptp(rest, axis=0) <= 1e-12 * k)
     if flat.size:
         raise DataError(
             f"the other items' total is the same for every respondent when item(s) "
@@ -192,8 +197,8 @@ def cronbach_alpha(
     a = _alpha(x)
     df1, df2 = n - 1, (n - 1) * (k - 1)
     c = 1.0 - level
-    lo = 1.0 - (1.0 - a) * float(f_dist.ppf(1.0 - c / 2, df1, df2))
-    hi = 1.0 - (1.0 - a) * float(f_dist.ppf(c / 2, df1, df2))
+    lo = 1.0 - (1.0 - a) * _f_upper(c / 2, df1, df2)
+    hi = 1.0 - (1.0 - a) / _f_upper(c / 2, df2, df1)  # F(d1, d2)'s lower = 1 / F(d2, d1)'s upper
     r = _correlations(x, "items")
     mean_r = (r.sum() - k) / (k * (k - 1))
     denominator = 1.0 + (k - 1) * mean_r
@@ -209,6 +214,13 @@ def cronbach_alpha(
     if k > 2:
         deleted = np.array([_alpha(np.delete(x, i, axis=1)) for i in range(k)])
     return AlphaResult(a, (lo, hi), float(standardized), item_total, deleted, n, k)
+
+
+def _f_upper(p: float, df1: float, df2: float) -> float:
+    """The upper ``p`` quantile of F(df1, df2) through the Beta distribution, precise for tiny
+    ``p`` (a level of 1 - 1e-16), where ``f.isf`` overflows to inf."""
+    c = float(beta_dist.ppf(p, df2 / 2, df1 / 2))
+    return (df2 / df1) * (1.0 - c) / c
 
 
 def _thresholds(thresholds: object) -> ReliabilityThresholds:

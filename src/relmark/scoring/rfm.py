@@ -391,6 +391,8 @@ def lorenz_curve(value: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     if np.any(raw < 0):
         raise DataError("must be >= 0", column="value", rows=np.flatnonzero(raw < 0).tolist())
     v = np.sort(raw)
+    if v[-1] > 0:
+        v = v / v[-1]  # shares are scale-free; values near 1e308 would overflow the sum
     if v.sum() <= 0:
         raise DataError("the values are all zero: no share of value", column="value")
     x = np.r_[0.0, np.arange(1, v.shape[0] + 1) / v.shape[0]]

@@ -126,7 +126,7 @@ def nps(
     n = x.size
     prom = int(np.count_nonzero(x >= 9))
     det = int(np.count_nonzero(x <= 6))
-    z = float(norm.ppf(0.5 + level / 2))
+    z = float(norm.isf((1 - level) / 2))  # isf: precise for levels close to 1
 
     def wald(p_p: float, p_d: float, m: float) -> tuple[float, float, float]:
         diff = p_p - p_d
@@ -308,6 +308,7 @@ def acsi_index(item_means: npt.ArrayLike, weights: npt.ArrayLike) -> float:
         raise DataError(
             f"one weight per item: {w.size} weights for {m.size} items", column="weights"
         )
+    w = w / np.abs(w).max() if np.abs(w).max() > 0 else w  # a weight of 1e308 would overflow
     if np.any(w < 0) or w.sum() <= 0:
         raise DataError(
             "must be non-negative and not all zero",
@@ -398,5 +399,12 @@ def servqual_gaps(
                 argument="dimensions",
             )
         idx = [int(c) for c in cols]
-        out[name] = float((p[:, idx] - e[:, idx]).mean())
+        with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+            gap = float(p[:, idx].mean() - e[:, idx].mean())
+        if not np.isfinite(gap):
+            raise DataError(
+                f"dimension {name!r}: the answers are too large to subtract (overflow)",
+                column="perceptions",
+            )
+        out[name] = gap
     return out

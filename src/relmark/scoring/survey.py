@@ -411,7 +411,7 @@ def quality_index(
             raise DataError(
                 "estimated weights do not sum to a positive number", column="construct_scores"
             )
-        q = float(t_dist.ppf(0.5 + level / 2, n - p))
+        q = float(t_dist.isf((1 - level) / 2, n - p))  # isf: precise for levels close to 1
         w = pd.Series(b / total, index=scores.columns)
         ci = pd.DataFrame(
             {"low": (b - q * se) / total, "high": (b + q * se) / total}, index=scores.columns

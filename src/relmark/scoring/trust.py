@@ -30,8 +30,13 @@ def _check_lambda(forgetting: object) -> float:
     return check_number(forgetting, "forgetting", low=0.0, high=1.0, low_open=True)
 
 
+MAX_EVIDENCE = 1e15
+"""The most (discounted) evidence a reputation holds: beyond it the Beta quantiles and the
+score lose all precision."""
+
+
 def _evidence(value: object, name: str) -> float:
-    return check_number(value, name, low=0.0)
+    return check_number(value, name, low=0.0, high=MAX_EVIDENCE)
 
 
 @dataclass(frozen=True)
@@ -41,7 +46,8 @@ class Reputation:
     Parameters
     ----------
     positive, negative
-        Evidence so far (kept and broken promises, discounted): finite numbers >= 0.
+        Evidence so far (kept and broken promises, discounted): finite numbers in
+        [0, MAX_EVIDENCE].
     forgetting
         The forgetting factor :math:`\\lambda \\in (0, 1]`.
 
@@ -73,7 +79,7 @@ class Reputation:
         Parameters
         ----------
         kept, broken
-            This period's kept and broken promises: finite numbers >= 0.
+            This period's kept and broken promises: finite numbers in [0, MAX_EVIDENCE].
 
         Returns
         -------
@@ -92,7 +98,7 @@ class Reputation:
     @property
     def score(self) -> float:
         """Expected trustworthiness :math:`(r+1)/(r+s+2)`."""
-        return (self.positive + 1.0) / (self.positive + self.negative + 2.0)
+        return 1.0 / (1.0 + (self.negative + 1.0) / (self.positive + 1.0))
 
     def interval(self, level: float = 0.95) -> tuple[float, float]:
         """Equal-tailed credible interval of :math:`\\text{Beta}(r+1, s+1)`.
@@ -168,10 +174,10 @@ def reputation_scores(
             )
         if 0 in arr.shape:
             raise DataError(f"no parties or no periods (shape {arr.shape})", column=name)
-        bad = ~(np.isfinite(arr) & (arr >= 0)).all(axis=1)
+        bad = ~(np.isfinite(arr) & (arr >= 0) & (arr <= MAX_EVIDENCE)).all(axis=1)
         if bad.any():
             raise DataError(
-                "evidence counts must be finite and >= 0",
+                f"evidence counts must be finite, >= 0 and <= {MAX_EVIDENCE:g}",
                 column=name,
                 rows=np.flatnonzero(bad).tolist(),
             )
@@ -181,7 +187,7 @@ def reputation_scores(
     decay = lam ** np.arange(periods - 1, -1, -1, dtype=np.float64)
     r = k @ decay
     s = b @ decay
-    score = (r + 1.0) / (r + s + 2.0)
+    score = 1.0 / (1.0 + (s + 1.0) / (r + 1.0))
     lo = beta_dist.ppf((1 - level) / 2, r + 1.0, s + 1.0)
     hi = beta_dist.ppf((1 + level) / 2, r + 1.0, s + 1.0)
     return score, np.asarray(lo, np.float64), np.asarray(hi, np.float64)
