@@ -240,6 +240,12 @@ CASES: dict[str, Case] = {
         {"column": "customer_id", "rows": (1,)},
         ("missing customer ids",),
     ),
+    "ids differing only by spaces": (
+        lambda: summarize(log(customer_id=["007", " 007", "b"])),
+        DataError,
+        {"column": "customer_id", "rows": (0, 1)},
+        ("spaces around",),
+    ),
     "float ids": (
         lambda: summarize(log(customer_id=[7.0, 7.0, 8.0])),
         DataError,

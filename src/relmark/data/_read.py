@@ -276,7 +276,9 @@ def _read_ids(
     if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         kind = pd.api.types.infer_dtype(s, skipna=True)
         if kind in ("string", "empty"):
-            missing = missing | (s.str.strip() == "").fillna(True).to_numpy(dtype=bool)
+            stripped = s.str.strip()
+            missing = missing | (stripped == "").fillna(True).to_numpy(dtype=bool)
+            _padded_twins(s, stripped, missing, column, report)
             return s, missing
         if kind == "integer":
             return s, missing
@@ -301,6 +303,31 @@ def _read_ids(
         return s, missing
     report.add(column, f"customer ids must be text or whole numbers, got dtype {dtype}", None)
     return s, missing
+
+
+def _padded_twins(
+    s: pd.Series,
+    stripped: pd.Series,
+    missing: npt.NDArray[np.bool_],
+    column: str,
+    report: _Problems,
+) -> None:
+    """Ids that differ only by spaces around them (``" 007"`` and ``"007"``) are refused: two
+    customers to the data, most likely one in the export."""
+    padded = ~missing & (s != stripped).fillna(False).to_numpy(dtype=bool)
+    if not padded.any():
+        return
+    suspects = ~missing & stripped.isin(stripped[padded].unique()).to_numpy(dtype=bool)
+    spellings = s[suspects].groupby(stripped[suspects]).transform("nunique")
+    twins = np.zeros(len(s), dtype=bool)
+    twins[np.flatnonzero(suspects)] = spellings.to_numpy() > 1
+    report.add(
+        column,
+        "customer ids that differ only by spaces around them (such as "
+        + (repr(s[twins].iloc[0]) if twins.any() else "''")
+        + "): strip them, or make them distinct",
+        twins,
+    )
 
 
 # ------------------------------------------------------------------------------ dates
