@@ -819,9 +819,10 @@ def _run_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_summary(path: Path, unit: str | None) -> RFMSummary:
+def _read_summary(path: Path, unit: str | None) -> tuple[RFMSummary, str | None]:
     """A summary CSV, its numbers checked (every problem in one error, with CSV lines) and its
-    time unit from ``--unit`` or the file's ``time_unit`` column."""
+    time unit from ``--unit`` or the file's ``time_unit`` column; with it, the one currency of
+    its ``currency`` column (a 'relmark summarize --currency' output has one)."""
     from relmark.data import RFMSummary
     from relmark.timeunit import TimeUnit
 
@@ -835,6 +836,13 @@ def _read_summary(path: Path, unit: str | None) -> RFMSummary:
         )
     if frame.empty and not missing:
         problems.append("no customers (only a header line)")
+    currency: str | None = None
+    if "currency" in frame.columns:
+        codes = frame.pop("currency").astype(str).str.strip()
+        found = sorted(set(codes[codes != ""]))
+        if len(found) > 1:
+            problems.append(f"column 'currency': several currencies {found}")
+        currency = found[0] if len(found) == 1 else None
     saved: list[str] = []
     if "time_unit" in frame.columns:
         labels = frame.pop("time_unit").astype(str).str.strip()
@@ -885,11 +893,12 @@ def _read_summary(path: Path, unit: str | None) -> RFMSummary:
     if ids is not None:
         frame["customer_id"] = ids
     try:
-        return RFMSummary.from_frame(
+        summary = RFMSummary.from_frame(
             frame,
             customer_id=None if ids is None else "customer_id",
             time_unit=TimeUnit.parse(unit if unit is not None else saved[0]).label,
         )
+        return summary, currency
     except DataError as exc:
         raise RelmarkError(f"{path}: {exc}") from None
 
@@ -968,7 +977,7 @@ def _add_fit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def _run_fit(args: argparse.Namespace) -> int:
     from relmark.clv import get_model
 
-    summary = _read_summary(args.summary, args.unit)
+    summary, _ = _read_summary(args.summary, args.unit)
     model: CLVModel
     if args.model in SPEND_MODELS:
         model = _fit_spend(summary, args.summary, args.allow_unconverged)
@@ -1073,7 +1082,7 @@ def _run_score(args: argparse.Namespace) -> int:
     from relmark.clv._rfm import RFMModel
     from relmark.timeunit import TimeUnit
 
-    summary = _read_summary(args.summary, args.unit)
+    summary, currency = _read_summary(args.summary, args.unit)
     if summary.monetary_value is None:
         raise RelmarkError(f"{args.summary}: needs a monetary_value column (summarize --amount)")
     unit = summary.time_unit
@@ -1125,10 +1134,13 @@ def _run_score(args: argparse.Namespace) -> int:
         },
         index=pd.Index(summary.customer_id, name="customer_id"),
     )
+    if currency is not None:
+        out["currency"] = currency
     _write_csv(out, args.output)
     print(
         f"note: expected purchases over {horizon:g} {unit}; CLV over {args.periods} periods of "
         f"{length:g} {unit} at {args.discount:g} per period"
+        + (f", in {currency}" if currency else "")
     )
     print(f"{len(out):,} customers scored ({purchases.name} + {spend.name}) -> {args.output}")
     return 0

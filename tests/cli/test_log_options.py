@@ -214,3 +214,24 @@ def test_diagnostics_table_matches_the_python_calls(
     hold = log[(log["date"] > "1997-09-30")].groupby("customer_id")["date"].nunique()
     per = hold.reindex(repeat.index, fill_value=0).groupby(repeat.clip(upper=7)).mean()
     assert got["actual"].to_numpy() == pytest.approx(per.to_numpy(), rel=1e-12)
+
+
+def test_the_currency_goes_from_the_log_to_the_scores(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from relmark.datasets import load_cdnow_sample_transactions
+
+    src, summary, scores = (tmp_path / n for n in ("orders.csv", "summary.csv", "scores.csv"))
+    load_cdnow_sample_transactions().assign(cur="EUR").to_csv(src, index=False)
+    argv = ["summarize", str(src), "--amount", "amount", "--currency", "cur", "--multiplier", "7"]
+    assert main([*argv, "-o", str(summary)]) == 0
+    assert "spend in EUR" in capsys.readouterr().out
+    assert main(["score", str(summary), "--draws", "20", "-o", str(scores)]) == 0
+    assert "in EUR" in capsys.readouterr().out
+    assert set(pd.read_csv(scores)["currency"]) == {"EUR"}
+    mixed = tmp_path / "mixed.csv"
+    frame = pd.read_csv(summary, dtype=str)
+    frame.loc[0, "currency"] = "USD"
+    frame.to_csv(mixed, index=False)
+    assert main(["score", str(mixed), "--draws", "20", "-o", str(scores)]) == 2
+    assert "column 'currency': several currencies ['EUR', 'USD']" in capsys.readouterr().err
