@@ -130,7 +130,7 @@ def test_against_mpmath(case: tuple[float, ...]) -> None:
     r, alpha, a, b, x, tx, T = case
     p = np.array([r, alpha, a, b])
     args = (np.array([x], float), np.array([tx], float), np.array([T], float))
-    ll = bgnbd.loglik(p, *args)[0]
+    ll = bgnbd.log_likelihood(p, *args)[0]
     assert ll == pytest.approx(float(mp_loglik(*case)), rel=1e-10, abs=1e-10)
     pa = bgnbd.p_alive(p, *args)[0]
     assert pa == pytest.approx(float(mp_p_alive(*case)), rel=1e-9, abs=1e-300)
@@ -169,7 +169,7 @@ def test_prob_purchases_sums_to_one_and_matches_mean() -> None:
 def test_gradient_against_mpmath_derivative() -> None:
     case = (0.7, 3.0, 1.3, 2.2, 4, 12.0, 30.0)
     p = np.array(case[:4])
-    got = bgnbd.loglik_grad(p, np.array([4.0]), np.array([12.0]), np.array([30.0]))[0]
+    got = bgnbd.log_likelihood_grad(p, np.array([4.0]), np.array([12.0]), np.array([30.0]))[0]
     for i in range(4):
 
         def f(v: mp.mpf, i: int = i) -> mp.mpf:

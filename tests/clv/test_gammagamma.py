@@ -58,7 +58,7 @@ def mp_logdensity(p: float, q: float, g: float, x: float, z: float) -> mp.mpf:
 )
 def test_loglik_against_mpmath_integral(p: float, q: float, g: float, x: int, z: float) -> None:
     with mp.workdps(30):
-        got = gammagamma.loglik(np.array([p, q, g]), np.array([float(x)]), np.array([z]))[0]
+        got = gammagamma.log_likelihood(np.array([p, q, g]), np.array([float(x)]), np.array([z]))[0]
         assert got == pytest.approx(float(mp_logdensity(p, q, g, x, z)), rel=1e-9)
 
 

@@ -58,15 +58,15 @@ def test_against_mpmath(case: tuple[float, ...]) -> None:
 def test_gradient_matches_finite_differences_of_the_likelihood() -> None:
     s = load_cdnow_summary()
     p = np.array([0.7, 4.0, 1.3, 2.2])  # away from the optimum: no cancellation in the sums
-    _, g = mbgnbd.loglik_and_grad(p, s.frequency, s.recency, s.T)
+    _, g = mbgnbd.log_likelihood_and_grad(p, s.frequency, s.recency, s.T)
     for i in range(4):
         h = 1e-6 * p[i]
         up, dn = p.copy(), p.copy()
         up[i] += h
         dn[i] -= h
         fd = (
-            mbgnbd.loglik(up, s.frequency, s.recency, s.T).sum()
-            - mbgnbd.loglik(dn, s.frequency, s.recency, s.T).sum()
+            mbgnbd.log_likelihood(up, s.frequency, s.recency, s.T).sum()
+            - mbgnbd.log_likelihood(dn, s.frequency, s.recency, s.T).sum()
         ) / (2 * h)
         assert g[:, i].sum() == pytest.approx(fd, rel=1e-6)
 

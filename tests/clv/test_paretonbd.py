@@ -97,7 +97,7 @@ def test_against_mpmath_quadrature(case: tuple[float, ...]) -> None:
         r, alpha, s, beta, x, tx, T = case
         p = np.array([r, alpha, s, beta])
         args = (np.array([x], float), np.array([tx], float), np.array([T], float))
-        ll = paretonbd.loglik(p, *args)[0]
+        ll = paretonbd.log_likelihood(p, *args)[0]
         assert ll == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
         pa = paretonbd.p_alive(p, *args)[0]  # one customer: in Python floats where z <= 0.9
         want = float(mp_p_alive(*case))
@@ -127,7 +127,7 @@ def test_gradient_against_mpmath_derivative(case: tuple[float, ...]) -> None:
         r, alpha, s, beta, x, tx, T = case
         p = np.array([r, alpha, s, beta])
         args = (np.array([x], float), np.array([tx], float), np.array([T], float))
-        ll, grad = paretonbd.loglik_and_grad(p, *args)
+        ll, grad = paretonbd.log_likelihood_and_grad(p, *args)
         assert ll[0] == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
         for i in range(4):
 
@@ -359,7 +359,7 @@ def test_large_batches_interpolate_to_the_quadrature(case: tuple[float, ...]) ->
         xs = np.concatenate([[x], np.full(3_000, float(x)), sim["frequency"]])
         txs = np.concatenate([[tx], np.full(3_000, float(tx)), sim["recency"]])
         Ts = np.concatenate([[T], ages, sim["T"]])
-        pa, ll = paretonbd.p_alive(p, xs, txs, Ts), paretonbd.loglik(p, xs, txs, Ts)
+        pa, ll = paretonbd.p_alive(p, xs, txs, Ts), paretonbd.log_likelihood(p, xs, txs, Ts)
         assert pa[0] == pytest.approx(float(mp_p_alive(*case)), rel=1e-9)
         assert ll[0] == pytest.approx(float(mp_loglik(*case)), rel=1e-10)
         step = MIN_ROWS // 2
@@ -368,7 +368,9 @@ def test_large_batches_interpolate_to_the_quadrature(case: tuple[float, ...]) ->
             np.testing.assert_allclose(
                 pa[sl], paretonbd.p_alive(p, xs[sl], txs[sl], Ts[sl]), rtol=1e-11
             )
-            exact = paretonbd.loglik(p, xs[sl], txs[sl], Ts[sl])  # some near 0: absolute 1e-12
+            exact = paretonbd.log_likelihood(
+                p, xs[sl], txs[sl], Ts[sl]
+            )  # some near 0: absolute 1e-12
             np.testing.assert_allclose(ll[sl], exact, rtol=1e-11, atol=1e-12)
 
 

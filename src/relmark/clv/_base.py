@@ -477,7 +477,7 @@ class CLVModel:
     ) -> FloatArray:
         """Per-customer log-likelihood at this model's parameters (weights are not applied)."""
         arrays, _ = self._coerce(data, weights, columns)
-        return self.likelihood_for(self._settings).loglik(self._values, *arrays)
+        return self.likelihood_for(self._settings).log_likelihood(self._values, *arrays)
 
     # ------------------------------------------------------------------ uncertainty
     def sample_params(self, n_draws: int, *, rng: RngLike = None) -> FloatArray:

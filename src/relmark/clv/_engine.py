@@ -43,7 +43,7 @@ from relmark.errors import ConvergenceError, ConvergenceWarning
 __all__ = ["Likelihood", "SharedTerms", "fit_mle", "one_blas_thread"]
 
 LogLik = Callable[..., FloatArray]
-"""``loglik(params, *data) -> per-row log-likelihood``."""
+"""``log_likelihood(params, *data) -> per-row log-likelihood``."""
 
 LogLikGrad = Callable[..., FloatArray]
 """``grad(params, *data) -> (n_rows, k)`` array of per-row gradients on the natural scale."""
@@ -86,7 +86,7 @@ class Likelihood:
     numerically. ``value_and_grad`` lets a model share the work of both (the fast path).
     """
 
-    loglik: LogLik
+    log_likelihood: LogLik
     grad: LogLikGrad | None = None
     value_and_grad: LogLikAndGrad | None = None
     expensive: bool = False
@@ -136,7 +136,10 @@ def _objective(
         if not pset.contains(theta):
             return math.inf
         return (
-            -sum(float(np.einsum("i,i->", w, lik.loglik(theta, *block))) for block, w in blocks)
+            -sum(
+                float(np.einsum("i,i->", w, lik.log_likelihood(theta, *block)))
+                for block, w in blocks
+            )
             / scale
         )
 
@@ -179,7 +182,7 @@ def _objective(
                 ll, grads = lik.value_and_grad(theta, *block)
             else:
                 assert lik.grad is not None
-                ll, grads = lik.loglik(theta, *block), lik.grad(theta, *block)
+                ll, grads = lik.log_likelihood(theta, *block), lik.grad(theta, *block)
             # einsum, not BLAS: its threads cost more than they give here
             return float(np.einsum("i,i->", w, ll)), np.einsum("i,ij->j", w, grads)
 

@@ -45,7 +45,7 @@ __all__ = [
     "conditional_expected_purchases",
     "dert",
     "expected_purchases",
-    "loglik",
+    "log_likelihood",
     "p_alive",
     "prob_purchases",
     "simulate",
@@ -88,7 +88,7 @@ def _log_l(params: FloatArray, x: FloatArray, tx: FloatArray, n: FloatArray) -> 
     return out
 
 
-def loglik(
+def log_likelihood(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
     """Per-customer log-likelihood (FHS 2010, eq. 5); ``T`` is the number of opportunities."""
@@ -214,7 +214,7 @@ class BGBB(RFMModel):
 
     name: ClassVar[str] = "BGBB"
     param_set: ClassVar[ParamSet] = PARAMS
-    likelihood: ClassVar[Likelihood] = Likelihood(loglik)
+    likelihood: ClassVar[Likelihood] = Likelihood(log_likelihood)
     predictions: ClassVar[Predictions] = Predictions(
         p_alive, conditional_expected_purchases, expected_purchases, prob_purchases, simulate, dert
     )

@@ -66,9 +66,9 @@ __all__ = [
     "conditional_expected_purchases",
     "dert",
     "expected_purchases",
-    "loglik",
-    "loglik_and_grad",
-    "loglik_grad",
+    "log_likelihood",
+    "log_likelihood_and_grad",
+    "log_likelihood_grad",
     "p_alive",
     "prob_purchases",
     "remaining",
@@ -134,7 +134,7 @@ def _core(
     return ll, odds, l_t, l_tx, rx, xi, grid
 
 
-def loglik(
+def log_likelihood(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
     """Per-customer log-likelihood (FHL 2005, eq. 6), in log space.
@@ -150,14 +150,14 @@ def loglik(
     --------
     >>> import numpy as np
     >>> from relmark.clv import bgnbd
-    >>> round(float(bgnbd.loglik(np.array([0.243, 4.414, 0.793, 2.426]),
+    >>> round(float(bgnbd.log_likelihood(np.array([0.243, 4.414, 0.793, 2.426]),
     ...                    np.array([2.0]), np.array([30.43]), np.array([38.86]))[0]), 4)
     -9.4586
     """
     return _core(params, frequency, recency, T)[0]
 
 
-def loglik_and_grad(
+def log_likelihood_and_grad(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     r"""Log-likelihood rows and their analytic gradient in ``[r, alpha, a, b]`` (shape (n, 4)).
@@ -168,14 +168,14 @@ def loglik_and_grad(
     :math:`\partial_a = \psi(a+b)-\psi(a+b+x)+w_2/a`,
     :math:`\partial_b = \psi(a+b)-\psi(a+b+x)+\psi(b+x)-\psi(b)-w_2/(b+x-1)`.
     """
-    return beta_geometric_loglik_and_grad(params, frequency, recency, T, shift=0)
+    return beta_geometric_log_likelihood_and_grad(params, frequency, recency, T, shift=0)
 
 
-def beta_geometric_loglik_and_grad(
+def beta_geometric_log_likelihood_and_grad(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray, *, shift: int
 ) -> tuple[FloatArray, FloatArray]:
     """Log-likelihood and gradient of BG/NBD (``shift = 0``) and MBG/NBD (``shift = 1``): the
-    formulas of :func:`loglik_and_grad` with ``b + x`` replaced by ``b + x + shift``."""
+    formulas of :func:`log_likelihood_and_grad` with ``b + x`` replaced by ``b + x + shift``."""
     r, alpha, a, b = params
     x = frequency
     ll, odds, l_t, l_tx, rx, xi, grid = _core(params, x, recency, T, shift)
@@ -191,11 +191,11 @@ def beta_geometric_loglik_and_grad(
     return ll, g
 
 
-def loglik_grad(
+def log_likelihood_grad(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Analytic gradient of :func:`loglik` with respect to ``[r, alpha, a, b]``: shape (n, 4)."""
-    return loglik_and_grad(params, frequency, recency, T)[1]
+    """Analytic gradient of :func:`log_likelihood` in ``[r, alpha, a, b]``: shape (n, 4)."""
+    return log_likelihood_and_grad(params, frequency, recency, T)[1]
 
 
 def p_alive(
@@ -587,7 +587,9 @@ class BGNBD(RFMModel):
 
     name: ClassVar[str] = "BGNBD"
     param_set: ClassVar[ParamSet] = PARAMS
-    likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad, loglik_and_grad)
+    likelihood: ClassVar[Likelihood] = Likelihood(
+        log_likelihood, log_likelihood_grad, log_likelihood_and_grad
+    )
     predictions: ClassVar[Predictions] = Predictions(
         p_alive,
         conditional_expected_purchases,

@@ -51,9 +51,9 @@ from relmark.errors import DataError, ParameterError
 __all__ = [
     "GammaGamma",
     "expected_spend",
-    "loglik",
-    "loglik_and_grad",
-    "loglik_grad",
+    "log_likelihood",
+    "log_likelihood_and_grad",
+    "log_likelihood_grad",
     "simulate",
 ]
 
@@ -120,12 +120,14 @@ def _rows(
     return ll, out
 
 
-def loglik(params: FloatArray, frequency: FloatArray, monetary_value: FloatArray) -> FloatArray:
+def log_likelihood(
+    params: FloatArray, frequency: FloatArray, monetary_value: FloatArray
+) -> FloatArray:
     """Per-customer log-density of the mean spend (note 025, eq. 4); ``frequency > 0``."""
-    return loglik_and_grad(params, frequency, monetary_value, grad=False)[0]
+    return log_likelihood_and_grad(params, frequency, monetary_value, grad=False)[0]
 
 
-def loglik_and_grad(
+def log_likelihood_and_grad(
     params: FloatArray,
     frequency: FloatArray,
     monetary_value: FloatArray,
@@ -149,11 +151,11 @@ SHARED = SharedTerms(_prepare, _x_table, _rows)
 """Gamma-Gamma's fitting path: per-row constants computed once, frequency terms tabulated."""
 
 
-def loglik_grad(
+def log_likelihood_grad(
     params: FloatArray, frequency: FloatArray, monetary_value: FloatArray
 ) -> FloatArray:
-    """Analytic gradient of :func:`loglik` with respect to ``[p, q, gamma]``: shape (n, 3)."""
-    return loglik_and_grad(params, frequency, monetary_value)[1]
+    """Analytic gradient of :func:`log_likelihood` in ``[p, q, gamma]``: shape (n, 3)."""
+    return log_likelihood_and_grad(params, frequency, monetary_value)[1]
 
 
 def expected_spend(
@@ -216,7 +218,7 @@ class GammaGamma(CLVModel):
     param_set: ClassVar[ParamSet] = PARAMS
     data_fields: ClassVar[tuple[str, ...]] = ("frequency", "monetary_value")
     likelihood: ClassVar[Likelihood] = Likelihood(
-        loglik, loglik_grad, loglik_and_grad, shared=SHARED
+        log_likelihood, log_likelihood_grad, log_likelihood_and_grad, shared=SHARED
     )
 
     def _check_params(self, values: FloatArray) -> None:

@@ -36,7 +36,7 @@ from relmark.clv.bgnbd import (
     PARAMS,
     _core,
     alive_scalar,
-    beta_geometric_loglik_and_grad,
+    beta_geometric_log_likelihood_and_grad,
     conditional_from_remaining,
     simulate_beta_geometric,
 )
@@ -46,8 +46,8 @@ __all__ = [
     "MBGNBD",
     "conditional_expected_purchases",
     "expected_purchases",
-    "loglik",
-    "loglik_and_grad",
+    "log_likelihood",
+    "log_likelihood_and_grad",
     "p_alive",
     "prob_purchases",
     "remaining",
@@ -55,20 +55,20 @@ __all__ = [
 ]
 
 
-def loglik(
+def log_likelihood(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
     """Per-customer log-likelihood (Batislam et al. 2007, eq. 6), in log space."""
     return _core(params, frequency, recency, T, shift=1)[0]
 
 
-def loglik_and_grad(
+def log_likelihood_and_grad(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Log-likelihood rows and their analytic gradient in ``[r, alpha, a, b]``: BG/NBD's with
     ``b + x`` replaced by ``b + x + 1`` (see
-    :func:`relmark.clv.bgnbd.beta_geometric_loglik_and_grad`)."""
-    return beta_geometric_loglik_and_grad(params, frequency, recency, T, shift=1)
+    :func:`relmark.clv.bgnbd.beta_geometric_log_likelihood_and_grad`)."""
+    return beta_geometric_log_likelihood_and_grad(params, frequency, recency, T, shift=1)
 
 
 def p_alive(
@@ -155,7 +155,7 @@ class MBGNBD(RFMModel):
 
     name: ClassVar[str] = "MBGNBD"
     param_set: ClassVar[ParamSet] = PARAMS
-    likelihood: ClassVar[Likelihood] = Likelihood(loglik, None, loglik_and_grad)
+    likelihood: ClassVar[Likelihood] = Likelihood(log_likelihood, None, log_likelihood_and_grad)
     predictions: ClassVar[Predictions] = Predictions(
         p_alive,
         conditional_expected_purchases,

@@ -30,9 +30,9 @@ terms bounded by :math:`z^k`, so for :math:`\alpha \ge \beta`
 (symmetrically for :math:`\alpha < \beta`; exactly :math:`G = 1` for :math:`\alpha = \beta`), and
 everything is evaluated in log space, so nothing overflows for :math:`x` in the thousands.
 
-Fitting uses the analytic gradient (:func:`loglik_and_grad`): the derivatives of :math:`G` in its
-parameters (through :math:`r` and :math:`s`) and in :math:`z` come from the same positive series
-as :math:`G` itself, which converges at least like :math:`z^k`; customers with
+Fitting uses the analytic gradient (:func:`log_likelihood_and_grad`): the derivatives of
+:math:`G` in its parameters (through :math:`r` and :math:`s`) and in :math:`z` come from the
+same positive series as :math:`G` itself, which converges at least like :math:`z^k`; customers with
 :math:`z_{t_x} > 3/4` (very unequal :math:`\alpha` and :math:`\beta`) get central differences
 instead. Tested against mpmath derivatives of a 40-digit quadrature of the likelihood.
 
@@ -67,8 +67,8 @@ __all__ = [
     "conditional_expected_purchases",
     "dert",
     "expected_purchases",
-    "loglik",
-    "loglik_and_grad",
+    "log_likelihood",
+    "log_likelihood_and_grad",
     "p_alive",
     "prob_purchases",
     "remaining",
@@ -139,7 +139,7 @@ def _terms(
     return l_alive, log_bracket
 
 
-def loglik(
+def log_likelihood(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
     """Per-customer log-likelihood (note 008, eq. 2), in log space.
@@ -150,7 +150,7 @@ def loglik(
     >>> from relmark.clv import paretonbd
     >>> p = np.array([0.553, 10.578, 0.606, 11.669])
     >>> one = lambda v: np.array([v])
-    >>> round(float(paretonbd.loglik(p, one(2.0), one(30.43), one(38.86))[0]), 4)
+    >>> round(float(paretonbd.log_likelihood(p, one(2.0), one(30.43), one(38.86))[0]), 4)
     -9.5543
     """
     r, alpha, s, beta = params
@@ -399,7 +399,7 @@ def _pair_rows(
     return ll, grad
 
 
-def loglik_and_grad(
+def log_likelihood_and_grad(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     r"""Per-customer log-likelihood and its analytic gradient in ``[r, alpha, s, beta]``.
@@ -666,7 +666,7 @@ class ParetoNBD(RFMModel):
     name: ClassVar[str] = "ParetoNBD"
     param_set: ClassVar[ParamSet] = PARAMS
     likelihood: ClassVar[Likelihood] = Likelihood(
-        loglik, value_and_grad=loglik_and_grad, expensive=True, shared=SHARED
+        log_likelihood, value_and_grad=log_likelihood_and_grad, expensive=True, shared=SHARED
     )
     predictions: ClassVar[Predictions] = Predictions(
         p_alive,

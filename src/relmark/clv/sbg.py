@@ -53,7 +53,7 @@ __all__ = [
     "SBG",
     "derl",
     "discounted_expected_lifetime",
-    "loglik",
+    "log_likelihood",
     "retention",
     "simulate",
     "survival",
@@ -68,7 +68,7 @@ PARAMS = ParamSet(
 )
 
 
-def loglik(params: FloatArray, lifetime: FloatArray, churned: FloatArray) -> FloatArray:
+def log_likelihood(params: FloatArray, lifetime: FloatArray, churned: FloatArray) -> FloatArray:
     """Per-customer log-likelihood: :math:`\\ln P(T=t)` if churned, else :math:`\\ln S(t)`."""
     a, b = params
     dead = betaln(a + 1.0, b + lifetime - 1.0)
@@ -77,8 +77,10 @@ def loglik(params: FloatArray, lifetime: FloatArray, churned: FloatArray) -> Flo
     return out
 
 
-def loglik_grad(params: FloatArray, lifetime: FloatArray, churned: FloatArray) -> FloatArray:
-    """Analytic gradient of :func:`loglik` in ``[alpha, beta]``: shape (n, 2)."""
+def log_likelihood_grad(
+    params: FloatArray, lifetime: FloatArray, churned: FloatArray
+) -> FloatArray:
+    """Analytic gradient of :func:`log_likelihood` in ``[alpha, beta]``: shape (n, 2)."""
     a, b = params
     t = lifetime
     base_a = digamma(a) - digamma(a + b)
@@ -185,7 +187,7 @@ class SBG(CLVModel):
     kind: ClassVar[ModelKind] = "retention"
     param_set: ClassVar[ParamSet] = PARAMS
     data_fields: ClassVar[tuple[str, ...]] = ("lifetime", "churned")
-    likelihood: ClassVar[Likelihood] = Likelihood(loglik, loglik_grad)
+    likelihood: ClassVar[Likelihood] = Likelihood(log_likelihood, log_likelihood_grad)
     discrete: ClassVar[bool] = True
 
     @classmethod
@@ -227,7 +229,7 @@ class SBG(CLVModel):
     def prob_churn_at(self, t: npt.ArrayLike) -> FloatArray:
         """:math:`P(T = t)`, the probability that a new customer churns at period ``t >= 1``."""
         tt = check_array(t, "t", low=1.0, whole=True)
-        return np.exp(loglik(self._values, tt, np.ones_like(tt)))
+        return np.exp(log_likelihood(self._values, tt, np.ones_like(tt)))
 
     def conditional_survival(self, t: npt.ArrayLike, renewals: npt.ArrayLike) -> FloatArray:
         """Probability that a customer who has renewed ``renewals`` times is still active
