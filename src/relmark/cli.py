@@ -32,7 +32,9 @@ import numpy as np
 import pandas as pd
 
 from relmark import __version__
+from relmark.data.transactions import DATE_UNITS as DATA_DATE_UNITS
 from relmark.errors import ArgumentError, DataError, RelmarkError
+from relmark.timeunit import BASES
 
 if TYPE_CHECKING:
     from relmark.clv import CLVModel, GammaGamma
@@ -99,7 +101,8 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------------- argument types
-UNITS = ["D", "W", "h", "M"]
+UNITS = list(BASES)
+"""The period grids of ``summarize`` (``relmark.timeunit.BASES``)."""
 
 
 def _registered(kind: str) -> list[str]:
@@ -133,15 +136,16 @@ MIN_DRAWS = 20
 LINE_INDEX = "csv_line"
 """The index of a log read by the command line: 1-based CSV line numbers (the header is line
 1), which the data layer's errors and notes then name (as ``relmark.data.read_transactions``)."""
-DATE_UNITS = {
+_DATE_UNIT_WORDS = {
     "excel": "Excel serial days (days since 1899-12-30: 45292 is 2024-01-01)",
     "s": "seconds since 1970-01-01 UTC",
     "ms": "milliseconds since 1970-01-01 UTC",
 }
-"""``--date-unit`` choices: what a date written as a number counts."""
+DATE_UNITS = {unit: _DATE_UNIT_WORDS.get(unit, unit) for unit in DATA_DATE_UNITS}
+"""``--date-unit`` choices (``relmark.data``'s ``date_unit``): what a date written as a number
+counts."""
 RETURNS = ["refuse", "drop", "net"]
-MAX_FIELD = 1 << 20
-"""The longest CSV field read (1 MiB); a longer one is not a transaction log."""
+"""``--returns`` choices: the ``returns=`` of :func:`relmark.data.summarize`."""
 
 
 def _model_name(text: str) -> str:
