@@ -119,11 +119,39 @@ def test_generated_logs_equal_in_memory(log: pd.DataFrame, unit: tuple[str, floa
 
 
 @settings(max_examples=20)
-@given(log=logs(zoned=True))
-def test_zoned_logs_equal_in_memory(log: pd.DataFrame) -> None:
-    for unit in ("D", "h", "W"):
-        kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": unit}
+@given(
+    log=logs(zoned=True),
+    unit=st.sampled_from(["D", "h", "W", "M"]),
+    zone=st.sampled_from([None, "UTC", "America/New_York", "Asia/Kolkata"]),
+)
+def test_zoned_logs_equal_in_memory(log: pd.DataFrame, unit: str, zone: str | None) -> None:
+    """Aware times binned by their day in ``timezone`` (UTC by default), as in memory."""
+    kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": unit, "timezone": zone}
+    assert_same(sql.summarize(log, **kw), summarize(log, **kw))
+
+
+@pytest.mark.parametrize("zone", [None, "Europe/Berlin", "Asia/Kolkata"])
+def test_text_times_with_utc_offsets(zone: str | None) -> None:
+    """DuckDB's cast to TIMESTAMP drops an offset silently; the engine converts it instead."""
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b"],
+            "date": [
+                "2024-01-01 23:30:00+02:00",  # 21:30 UTC, 22:30 in Berlin: still 1 January
+                "2024-01-02 00:30:00+02:00",  # 22:30 UTC on 1 January; 2 January in Kolkata
+                "2024-01-07T23:59:59Z",
+                "2024-01-01 01:00:00-05:00",
+                "2024-01-31 22:00:00-03:00",
+            ],
+        }
+    )
+    for unit in ("D", "W", "M"):
+        kw: dict[str, Any] = {"time_unit": unit, "timezone": zone}
         assert_same(sql.summarize(log, **kw), summarize(log, **kw))
+    mixed = log.assign(date=[*log["date"][:4], "2024-02-01 10:00:00"])
+    with pytest.raises(DataError, match="offsets mixed") as err:
+        sql.summarize(mixed)
+    assert err.value.column == "date"
 
 
 @settings(max_examples=15)
@@ -263,6 +291,8 @@ def test_empty_log_and_unreadable_files(tmp_path: Path) -> None:
         ({"date_format": 7}, "date_format"),
         ({"memory_limit": ""}, "memory_limit"),
         ({"threads": 0}, "threads"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"timezone": 2}, "timezone"),
     ],
 )
 def test_bad_arguments_are_argument_errors(kw: dict[str, Any], argument: str) -> None:

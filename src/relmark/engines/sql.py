@@ -30,6 +30,7 @@ amounts agree to the last few units in the last place.
 from __future__ import annotations
 
 import os
+import zoneinfo
 from collections.abc import Sequence
 from typing import Any, Final
 
@@ -81,9 +82,9 @@ def _ident(name: object, argument: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _timestamp(value: object, argument: str) -> pd.Timestamp:
-    """A date option as a naive UTC timestamp (aware ones are converted, as the in-memory path
-    converts the log)."""
+def _timestamp(value: object, argument: str, zone: str = "UTC") -> pd.Timestamp:
+    """A date option as a naive wall-clock timestamp: aware ones are converted to ``zone`` (UTC
+    by default), as the in-memory path converts the log."""
     if isinstance(value, bool) or value is None:
         raise ArgumentError(f"must be a date, got {value!r}", argument=argument)
     try:
@@ -93,7 +94,7 @@ def _timestamp(value: object, argument: str) -> pd.Timestamp:
     if pd.isna(ts):
         raise ArgumentError(f"must be a date, got {value!r}", argument=argument)
     if ts.tzinfo is not None:
-        ts = ts.tz_convert("UTC").tz_localize(None)
+        ts = ts.tz_convert(zone).tz_localize(None)
     return ts
 
 
@@ -295,10 +296,10 @@ def summary_sql(
 
 
 def _ends(
-    observation_end: object, calibration_end: object
+    observation_end: object, calibration_end: object, zone: str = "UTC"
 ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    obs = None if observation_end is None else _timestamp(observation_end, "observation_end")
-    cal = None if calibration_end is None else _timestamp(calibration_end, "calibration_end")
+    obs = None if observation_end is None else _timestamp(observation_end, "observation_end", zone)
+    cal = None if calibration_end is None else _timestamp(calibration_end, "calibration_end", zone)
     if obs is not None and cal is not None and obs <= cal:
         raise ArgumentError(
             f"must be after calibration_end {cal}, got {obs}", argument="observation_end"
@@ -377,17 +378,51 @@ def _column_type(rel: duckdb.DuckDBPyRelation, column: str, name: str) -> str:
     return types[column].upper()
 
 
-def _ts_expression(col: str, type_name: str, date_format: str | None) -> str:
-    """DuckDB SQL turning the date column into a naive UTC timestamp (NULL when unreadable)."""
+_OFFSET: Final[str] = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?)$"
+"""A text time ending in a UTC offset (``10:00+02:00``, ``10:00:00.5Z``); a bare date never
+matches."""
+
+
+def _zone(timezone: object) -> str:
+    """An IANA zone name, checked as :func:`relmark.data.summarize` checks it."""
+    if timezone is None:
+        return "UTC"
+    if not isinstance(timezone, str):
+        raise ArgumentError(
+            f"must be an IANA time zone name such as 'Europe/Berlin', got {timezone!r}",
+            argument="timezone",
+        )
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ArgumentError(
+            f"unknown time zone {timezone!r} (an IANA name such as 'Europe/Berlin' or 'UTC')",
+            argument="timezone",
+        ) from None
+    return timezone
+
+
+def _has_offset(text: str) -> str:
+    return f"regexp_matches({text}, '{_OFFSET}')"
+
+
+def _ts_expression(col: str, type_name: str, date_format: str | None, zone: str) -> str:
+    """DuckDB SQL turning the date column into a naive wall-clock timestamp (NULL when
+    unreadable): zoned times and text with a UTC offset converted to ``zone``, naive times and
+    text without an offset taken as written (the rules of :func:`relmark.data.summarize`)."""
+    quoted = zone.replace("'", "''")
     if "WITH TIME ZONE" in type_name:
-        return f"timezone('UTC', {col})"
+        return f"timezone('{quoted}', {col})"
     if type_name.startswith(("TIMESTAMP", "DATE")):
         return f"CAST({col} AS TIMESTAMP)"
     text = f"CAST({col} AS VARCHAR)"
     if date_format is not None:
         fmt = date_format.replace("'", "''")
         return f"CAST(TRY_STRPTIME({text}, '{fmt}') AS TIMESTAMP)"
-    return f"TRY_CAST({text} AS TIMESTAMP)"
+    return (
+        f"CASE WHEN {_has_offset(text)} THEN timezone('{quoted}', TRY_CAST({text} AS TIMESTAMPTZ)) "
+        f"ELSE TRY_CAST({text} AS TIMESTAMP) END"
+    )
 
 
 def _run(rel: duckdb.DuckDBPyRelation, sql: str, name: str) -> dict[str, Any]:
@@ -503,6 +538,7 @@ def _execute(
     observation_end: object,
     calibration_end: object,
     date_format: str | None,
+    timezone: str | None,
     memory_limit: str | None,
     threads: int | None,
 ) -> RFMSummary:
@@ -513,14 +549,31 @@ def _execute(
         raise ArgumentError(
             f"must be a strftime format, got {date_format!r}", argument="date_format"
         )
-    obs, cal = _ends(observation_end, calibration_end)
+    zone = _zone(timezone)
+    obs, cal = _ends(observation_end, calibration_end, zone)
     con = _connection(memory_limit, threads)
     try:
         rel, name = _relation(source, con)
         id_col = _ident(customer_id, "customer_id")
         raw_date = _ident(datetime, "datetime")
         _column_type(rel, customer_id, name)
-        ts = _ts_expression(raw_date, _column_type(rel, datetime, name), date_format)
+        date_type = _column_type(rel, datetime, name)
+        ts = _ts_expression(raw_date, date_type, date_format, zone)
+        if date_format is None and not date_type.startswith(("TIMESTAMP", "DATE")):
+            text = f"CAST({raw_date} AS VARCHAR)"
+            got = _run(
+                rel,
+                f"SELECT SUM(CASE WHEN {_has_offset(text)} THEN 1 ELSE 0 END) AS k, "
+                f"COUNT({raw_date}) AS n FROM {_SOURCE}",
+                name,
+            )
+            with_offset, n_dates = int(got["k"][0] or 0), int(got["n"][0])
+            if 0 < with_offset < n_dates:
+                raise DataError(
+                    f"dates with and without UTC offsets mixed in {name} ({with_offset} of "
+                    f"{n_dates} have one): give every date an offset, or none",
+                    column=datetime,
+                )
         amount_col = None
         if monetary_value is not None:
             amount_col = _ident(monetary_value, "monetary_value")
@@ -611,6 +664,7 @@ def summarize(
     freq_multiplier: float = 1,
     observation_end: Any = None,
     date_format: str | None = None,
+    timezone: str | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
 ) -> RFMSummary:
@@ -629,6 +683,10 @@ def summarize(
         As for :func:`relmark.data.summarize`.
     date_format
         ``strftime`` format of text dates (e.g. ``"%Y%m%d"``).
+    timezone
+        IANA zone (``"Europe/Berlin"``) in which purchases are binned: zoned timestamps and
+        text with a UTC offset are converted to it (default UTC); naive times are taken as
+        written. As in :func:`relmark.data.summarize`.
     memory_limit
         DuckDB's memory limit (e.g. ``"2GB"``); larger work spills to a temporary directory.
     threads
@@ -672,6 +730,7 @@ def summarize(
         observation_end=observation_end,
         calibration_end=None,
         date_format=date_format,
+        timezone=timezone,
         memory_limit=memory_limit,
         threads=threads,
     )
@@ -688,6 +747,7 @@ def calibration_holdout(
     time_unit: str = "D",
     freq_multiplier: float = 1,
     date_format: str | None = None,
+    timezone: str | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
 ) -> RFMSummary:
@@ -701,7 +761,7 @@ def calibration_holdout(
         Last moment of the calibration period.
     observation_end
         End of the holdout period (default: the last transaction time).
-    customer_id, datetime, monetary_value, time_unit, freq_multiplier, date_format
+    customer_id, datetime, monetary_value, time_unit, freq_multiplier, date_format, timezone
         As for :func:`summarize`.
     memory_limit, threads
         DuckDB settings, as for :func:`summarize`.
@@ -740,6 +800,7 @@ def calibration_holdout(
         observation_end=observation_end,
         calibration_end=calibration_end,
         date_format=date_format,
+        timezone=timezone,
         memory_limit=memory_limit,
         threads=threads,
     )
