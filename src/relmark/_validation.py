@@ -126,8 +126,9 @@ def _offending(mask: npt.NDArray[np.bool_], labels: Sequence[object] | None) -> 
 
 
 def as_numbers(values: npt.ArrayLike, name: str) -> FloatArray:
-    """``values`` (any shape) as float64, refusing text, which numpy would convert (``"22"``),
-    with a DataError naming ``name``; NaN and infinities are left to the caller."""
+    """``values`` (any shape) as float64, refusing text and booleans, which numpy would
+    convert (``"22"`` to 22, ``True`` to 1), with a DataError naming ``name``; NaN and
+    infinities are left to the caller."""
     if isinstance(values, np.ndarray) and values.dtype == np.float64:
         return values
     raw = np.asarray(values)
@@ -135,6 +136,10 @@ def as_numbers(values: npt.ArrayLike, name: str) -> FloatArray:
         raw.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in raw.flat)
     ):
         raise DataError("values are text, not numbers", column=name)
+    if raw.dtype.kind == "b" or (
+        raw.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in raw.flat)
+    ):
+        raise DataError("values are booleans (True/False), not numbers", column=name)
     try:
         return np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -147,3 +147,11 @@ def test_transition_estimation_refuses_bad_arguments() -> None:
     assert data_err.value.column == "panel"
     counted = estimate_transitions(panel, ["a", "b"]).matrix  # 0->1, 1->1, 0->0, 0->1
     np.testing.assert_allclose(counted, [[1 / 3, 2 / 3], [0.0, 1.0]])
+
+
+@pytest.mark.parametrize("values", [[True, False], np.array([1, 0], dtype=bool), [1.0, True]])
+def test_booleans_are_not_numbers(values: object) -> None:
+    """numpy reads True as 1; a per-customer column of booleans is a mistake, not a count."""
+    with pytest.raises(DataError, match="booleans") as err:
+        check_rfm(values, [0.0, 0.0], [1.0, 1.0])  # type: ignore[arg-type]
+    assert err.value.column == "frequency"
