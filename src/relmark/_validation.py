@@ -136,8 +136,11 @@ def as_numbers(values: npt.ArrayLike, name: str) -> FloatArray:
         raw.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in raw.flat)
     ):
         raise DataError("values are text, not numbers", column=name)
-    if raw.dtype.kind == "b" or (
-        raw.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in raw.flat)
+    mixed = isinstance(values, list | tuple) and any(isinstance(v, bool | np.bool_) for v in values)
+    if (
+        mixed
+        or raw.dtype.kind == "b"
+        or (raw.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in raw.flat))
     ):
         raise DataError("values are booleans (True/False), not numbers", column=name)
     try:
