@@ -565,6 +565,12 @@ CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
     ("fb purchases 2", lambda: forward_backward(HMM, [[0, 2, 1]]), D, "purchases"),
     ("fb purchases 0 periods", lambda: forward_backward(HMM, np.empty((2, 0))), D, "purchases"),
     ("fb purchases 1-d", lambda: forward_backward(HMM, [0, 1, 1]), D, "purchases"),
+    (
+        "fb purchases ragged (ValueError)",
+        lambda: forward_backward(HMM, [[0, 1], [1]]),
+        D,
+        "purchases",
+    ),
     ("fb purchases text", lambda: forward_backward(HMM, [["0", "1"]]), D, "purchases"),
     ("viterbi 0 periods", lambda: viterbi(HMM, np.empty((3, 0))), D, "purchases"),
     ("viterbi 0 customers", lambda: viterbi(HMM, np.empty((0, 4))), D, "purchases"),

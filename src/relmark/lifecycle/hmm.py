@@ -97,7 +97,14 @@ class HMMParams:
 
 def _obs(y: npt.ArrayLike, *, min_periods: int = 1) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
     """0/1 purchases (booleans allowed: bought or not), NaN or -1 where unobserved."""
-    arr = as_numbers(y, "purchases")  # booleans are natural purchase indicators
+    try:
+        raw = y if isinstance(y, np.ndarray) else np.asarray(y)
+    except ValueError:  # ragged lists
+        raise DataError(
+            "purchases are not a customers x periods table", column="purchases"
+        ) from None
+    # booleans are natural purchase indicators (bought or not): taken as 1/0 here
+    arr = raw.astype(np.float64) if raw.dtype == np.bool_ else as_numbers(y, "purchases")
     if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] < min_periods:
         raise DataError(
             f"purchases must be customers x periods (at least one customer and {min_periods} "
