@@ -56,7 +56,7 @@ def main() -> None:
         ),
         (
             "BG/NBD E[purchases 39w]",
-            lambda: bg.conditional_expected_purchases(39, 2, 30.43, 38.86),
+            lambda: bg.conditional_expected_purchases(2, 30.43, 38.86, t=39),
             lambda: lbg.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86),
         ),
         (
@@ -66,7 +66,7 @@ def main() -> None:
         ),
         (
             "Pareto/NBD E[purchases 52w]",
-            lambda: pn.conditional_expected_purchases(52, 26, 30.86, 31),
+            lambda: pn.conditional_expected_purchases(26, 30.86, 31, t=52),
             lambda: lpn.conditional_expected_number_of_purchases_up_to_time(52, 26, 30.86, 31),
         ),
         (

@@ -63,7 +63,7 @@ def test_summary_fit_and_scores_equal_the_in_memory_results(client: object) -> N
     )
     np.testing.assert_allclose(
         scores["expected_purchases"],
-        memory_fit.conditional_expected_purchases(52, local.frequency, local.recency, local.T),
+        memory_fit.conditional_expected_purchases(local.frequency, local.recency, local.T, t=52),
         rtol=1e-12,
     )
     assert isinstance(scores, pd.DataFrame)
@@ -101,7 +101,7 @@ def test_every_path_gives_the_same_answers(client: object) -> None:
     scores = rdask.score(plain, dd.from_pandas(frame, npartitions=5), horizon=39).compute()
     np.testing.assert_allclose(
         scores["expected_purchases"].to_numpy(),
-        plain.conditional_expected_purchases(39, s.frequency, s.recency, s.T),
+        plain.conditional_expected_purchases(s.frequency, s.recency, s.T, t=39),
         rtol=1e-13,
     )
 

@@ -1106,7 +1106,7 @@ def _run_score(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(args.seed)
     p_alive = purchases.interval(lambda mdl: mdl.p_alive(x, tx, T), n_draws=args.draws, rng=rng)
     expected = purchases.interval(
-        lambda mdl: mdl.conditional_expected_purchases(horizon, x, tx, T),
+        lambda mdl: mdl.conditional_expected_purchases(x, tx, T, t=horizon),
         n_draws=args.draws,
         rng=rng,
     )

@@ -198,7 +198,10 @@ def section_holdout(d: DemoData) -> str:
             "predicted": [
                 float(
                     model.conditional_expected_purchases(
-                        duration, s.frequency, s.recency, s.T
+                        s.frequency,
+                        s.recency,
+                        s.T,
+                        t=duration,
                     ).sum()
                 )
                 for model in d.purchase_models.values()
@@ -228,7 +231,10 @@ def section_top_customers(d: DemoData, n: int = 10) -> str:
             "T": s.T[order],
             "P(alive)": main.p_alive(s.frequency[order], s.recency[order], s.T[order]),
             "E[purchases 52w]": main.conditional_expected_purchases(
-                52, s.frequency[order], s.recency[order], s.T[order]
+                s.frequency[order],
+                s.recency[order],
+                s.T[order],
+                t=52,
             ),
             "E[spend]": d.spend.expected_spend(s.frequency[order], s.monetary_value[order]),
             "CLV 12m ($)": d.clv[order],

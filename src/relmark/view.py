@@ -581,14 +581,14 @@ def _purchase_step(
     model = opts.purchase_model.fit(summary)
     cols = {
         "p_alive": model.p_alive(x, tx, T),
-        "expected_purchases": model.conditional_expected_purchases(h, x, tx, T),
+        "expected_purchases": model.conditional_expected_purchases(x, tx, T, t=h),
     }
     if opts.n_draws:
         gen = np.random.default_rng(rng)
         try:
             for name, predict in (
                 ("p_alive", lambda m: m.p_alive(x, tx, T)),
-                ("expected_purchases", lambda m: m.conditional_expected_purchases(h, x, tx, T)),
+                ("expected_purchases", lambda m: m.conditional_expected_purchases(x, tx, T, t=h)),
             ):
                 iv = model.interval(predict, n_draws=opts.n_draws, rng=gen)
                 cols[f"{name}_low"], cols[f"{name}_high"] = iv.lower, iv.upper

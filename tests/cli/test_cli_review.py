@@ -92,7 +92,7 @@ def test_cli_clv_defaults_match_python_clv(
     np.testing.assert_allclose(scores["clv"], clv(bg, gg, x, tx, T, m), rtol=1e-6)
     np.testing.assert_allclose(
         scores["expected_purchases"],
-        bg.conditional_expected_purchases(12 * month, x, tx, T),
+        bg.conditional_expected_purchases(x, tx, T, t=12 * month),
         rtol=1e-6,
     )
     argv = ["score", str(sample_summary), "--draws", "20", "--periods", "3"]
@@ -102,7 +102,7 @@ def test_cli_clv_defaults_match_python_clv(
     want = clv(bg, gg, x, tx, T, m, periods=3, period_length=2.5)
     np.testing.assert_allclose(scores["clv"], want, rtol=1e-6)
     np.testing.assert_allclose(
-        scores["expected_purchases"], bg.conditional_expected_purchases(2.5, x, tx, T), rtol=1e-6
+        scores["expected_purchases"], bg.conditional_expected_purchases(x, tx, T, t=2.5), rtol=1e-6
     )
 
 

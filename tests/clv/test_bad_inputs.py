@@ -115,66 +115,71 @@ def purchase_cases(name: str) -> list[tuple[str, Callable[[Any], object], type[R
         ("p_alive T 2-d", lambda m: m.p_alive(1, 3, [[T]]), DataError, "T"),
         (
             "horizon negative",
-            lambda m: m.conditional_expected_purchases(-1, 2, 3, T),
+            lambda m: m.conditional_expected_purchases(2, 3, T, t=-1),
             ArgumentError,
             "t",
         ),
         (
             "horizon NaN",
-            lambda m: m.conditional_expected_purchases(NAN, 2, 3, T),
+            lambda m: m.conditional_expected_purchases(2, 3, T, t=NAN),
             ArgumentError,
             "t",
         ),
         (
             "horizon infinite",
-            lambda m: m.conditional_expected_purchases(INF, 2, 3, T),
+            lambda m: m.conditional_expected_purchases(2, 3, T, t=INF),
             ArgumentError,
             "t",
         ),
         (
             "horizon text",
-            lambda m: m.conditional_expected_purchases("4", 2, 3, T),
+            lambda m: m.conditional_expected_purchases(2, 3, T, t="4"),
             ArgumentError,
             "t",
         ),
         (
             "horizon bool",
-            lambda m: m.conditional_expected_purchases(True, 2, 3, T),
+            lambda m: m.conditional_expected_purchases(2, 3, T, t=True),
             ArgumentError,
             "t",
         ),
         (
             "horizon None",
-            lambda m: m.conditional_expected_purchases(None, 2, 3, T),
+            lambda m: m.conditional_expected_purchases(2, 3, T, t=None),
             ArgumentError,
             "t",
         ),
         (
             "horizon 2-d",
-            lambda m: m.conditional_expected_purchases([[1, 2]], 2, 3, T),
+            lambda m: m.conditional_expected_purchases(2, 3, T, t=[[1, 2]]),
             ArgumentError,
             "t",
         ),
         (
             "horizon empty",
-            lambda m: m.conditional_expected_purchases([], 2, 3, T),
+            lambda m: m.conditional_expected_purchases(2, 3, T, t=[]),
             ArgumentError,
             "t",
         ),
         (
             "horizons for other customers",
-            lambda m: m.conditional_expected_purchases([1, 2, 3], [1, 2], [3, 4], [T, T]),
+            lambda m: m.conditional_expected_purchases([1, 2], [3, 4], [T, T], t=[1, 2, 3]),
             ArgumentError,
             "t",
         ),
-        ("new customer horizon negative", lambda m: m.expected_purchases(-0.5), ArgumentError, "t"),
-        ("prob_purchases n negative", lambda m: m.prob_purchases(-1, 4), ArgumentError, "n"),
-        ("prob_purchases n fractional", lambda m: m.prob_purchases(1.5, 4), ArgumentError, "n"),
-        ("prob_purchases n text", lambda m: m.prob_purchases("1", 4), ArgumentError, "n"),
-        ("prob_purchases t NaN", lambda m: m.prob_purchases(1, NAN), ArgumentError, "t"),
+        (
+            "new customer horizon negative",
+            lambda m: m.expected_purchases_new_customer(t=-0.5),
+            ArgumentError,
+            "t",
+        ),
+        ("prob_purchases n negative", lambda m: m.prob_purchases(-1, t=4), ArgumentError, "n"),
+        ("prob_purchases n fractional", lambda m: m.prob_purchases(1.5, t=4), ArgumentError, "n"),
+        ("prob_purchases n text", lambda m: m.prob_purchases("1", t=4), ArgumentError, "n"),
+        ("prob_purchases t NaN", lambda m: m.prob_purchases(1, t=NAN), ArgumentError, "t"),
         (
             "prob_purchases shapes",
-            lambda m: m.prob_purchases([1, 2, 3], [4, 5]),
+            lambda m: m.prob_purchases([1, 2, 3], t=[4, 5]),
             ArgumentError,
             "n",
         ),
@@ -226,21 +231,27 @@ def purchase_cases(name: str) -> list[tuple[str, Callable[[Any], object], type[R
         ),
     ]
     if name in ("BGNBD", "ParetoNBD", "BGBB"):
+        rate = "discount_rate_per_opportunity" if name == "BGBB" else "continuous_discount_rate"
         cases += [
-            ("dert rate zero", lambda m: m.dert(0.0, 2, 3, T), ArgumentError, "discount_rate"),
-            ("dert rate NaN", lambda m: m.dert(NAN, 2, 3, T), ArgumentError, "discount_rate"),
-            ("dert rate text", lambda m: m.dert("0.1", 2, 3, T), ArgumentError, "discount_rate"),
-            ("dert rate bool", lambda m: m.dert(True, 2, 3, T), ArgumentError, "discount_rate"),
+            ("dert rate zero", lambda m: m.dert(2, 3, T, **{rate: 0.0}), ArgumentError, rate),
+            ("dert rate NaN", lambda m: m.dert(2, 3, T, **{rate: NAN}), ArgumentError, rate),
+            ("dert rate text", lambda m: m.dert(2, 3, T, **{rate: "0.1"}), ArgumentError, rate),
+            ("dert rate bool", lambda m: m.dert(2, 3, T, **{rate: True}), ArgumentError, rate),
         ]
     if name == "BGBB":
         cases += [
             (
                 "horizon fractional",
-                lambda m: m.conditional_expected_purchases(1.5, 2, 3, 6),
+                lambda m: m.conditional_expected_purchases(2, 3, 6, t=1.5),
                 ArgumentError,
                 "t",
             ),
-            ("horizon too long", lambda m: m.expected_purchases(1e9), ArgumentError, "t"),
+            (
+                "horizon too long",
+                lambda m: m.expected_purchases_new_customer(t=1e9),
+                ArgumentError,
+                "t",
+            ),
             ("T fractional", lambda m: m.p_alive(2, 3, 6.5), DataError, "T"),
             ("T too many opportunities", lambda m: m.p_alive(2, 3, 1e7), DataError, "T"),
             ("frequency > recency", lambda m: m.p_alive(4, 3, 6), DataError, "frequency"),
@@ -268,7 +279,7 @@ def test_purchase_models_refuse_bad_input(
 
 def test_mbgnbd_has_no_dert() -> None:
     with pytest.raises(ParameterError, match="no DERT"):
-        MBGNBD(**PUBLISHED["MBGNBD"]).dert(0.1, 2, 3, 38.86)
+        MBGNBD(**PUBLISHED["MBGNBD"]).dert(2, 3, 38.86, continuous_discount_rate=0.1)
 
 
 # --------------------------------------------------------------------------- uncertainty
@@ -675,15 +686,27 @@ VALUE_CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
     ),
     (
         "dert value rate zero",
-        lambda: clv_from_dert(given("ParetoNBD"), given("GammaGamma"), *HISTORY, discount_rate=0.0),
+        lambda: clv_from_dert(
+            given("ParetoNBD"), given("GammaGamma"), *HISTORY, continuous_discount_rate=0.0
+        ),
         ArgumentError,
-        "discount_rate",
+        "continuous_discount_rate",
     ),
     (
         "dert value rate infinite",
-        lambda: clv_from_dert(given("ParetoNBD"), given("GammaGamma"), *HISTORY, discount_rate=INF),
+        lambda: clv_from_dert(
+            given("ParetoNBD"), given("GammaGamma"), *HISTORY, continuous_discount_rate=INF
+        ),
         ArgumentError,
-        "discount_rate",
+        "continuous_discount_rate",
+    ),
+    (
+        "dert value of a discrete model",
+        lambda: clv_from_dert(
+            given("BGBB"), given("GammaGamma"), 2, 3, 6, 20.0, continuous_discount_rate=0.1
+        ),
+        ArgumentError,
+        "purchases",
     ),
     (
         "interval level above 1",

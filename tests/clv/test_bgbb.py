@@ -45,9 +45,11 @@ def test_pmf_sums_to_one_and_matches_the_mean() -> None:
     m = BGBB(**PUBLISHED)
     for n in (1, 6, 15):
         x = np.arange(0, n + 1, dtype=float)
-        probs = m.prob_purchases(x, np.full_like(x, n))
+        probs = m.prob_purchases(x, t=np.full_like(x, n))
         assert probs.sum() == pytest.approx(1.0, abs=1e-12)
-        assert float(x @ probs) == pytest.approx(float(m.expected_purchases(n)[0]), rel=1e-12)
+        assert float(x @ probs) == pytest.approx(
+            float(m.expected_purchases_new_customer(t=n)[0]), rel=1e-12
+        )
 
 
 def test_pmf_matches_simulation() -> None:
@@ -55,7 +57,7 @@ def test_pmf_matches_simulation() -> None:
     m = BGBB(**PUBLISHED)
     sim = m.simulate(np.full(400_000, 6.0), rng=np.random.default_rng(3))
     freq = np.bincount(sim["frequency"].astype(int), minlength=7) / 400_000
-    exact = m.prob_purchases(np.arange(7.0), 6.0)
+    exact = m.prob_purchases(np.arange(7.0), t=6.0)
     np.testing.assert_allclose(freq, exact, atol=4e-3)
 
 
@@ -65,10 +67,12 @@ def test_dert_equals_the_discounted_sum_of_expected_transactions() -> None:
     d = 0.1
     for x, tx in [(0, 0), (2, 4), (6, 6)]:
         cum = np.array(
-            [float(m.conditional_expected_purchases(k, x, tx, 6)[0]) for k in range(400)]
+            [float(m.conditional_expected_purchases(x, tx, 6, t=k)[0]) for k in range(400)]
         )
         want = float(np.sum(np.diff(cum) / (1 + d) ** np.arange(1, 400)))
-        assert float(m.dert(d, x, tx, 6)[0]) == pytest.approx(want, rel=1e-9)
+        assert float(m.dert(x, tx, 6, discount_rate_per_opportunity=d)[0]) == pytest.approx(
+            want, rel=1e-9
+        )
 
 
 def test_agrees_with_lifetimes() -> None:
@@ -86,7 +90,7 @@ def test_agrees_with_lifetimes() -> None:
         )
     np.testing.assert_allclose(m.p_alive(d["frequency"], d["recency"], d["periods"]), pa, rtol=1e-6)
     np.testing.assert_allclose(
-        m.conditional_expected_purchases(5, d["frequency"], d["recency"], d["periods"]),
+        m.conditional_expected_purchases(d["frequency"], d["recency"], d["periods"], t=5),
         e,
         rtol=1e-6,
     )

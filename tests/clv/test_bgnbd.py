@@ -49,7 +49,7 @@ def test_fit_reproduces_published_parameters(fitted: BGNBD) -> None:
 def test_published_conditional_expectation() -> None:
     """FHL (2005), section 5: x = 2, t_x = 30.43, T = 38.86 -> 1.226 purchases in 39 weeks."""
     model = BGNBD(**PUBLISHED)
-    assert round(float(model.conditional_expected_purchases(39, 2, 30.43, 38.86)[0]), 3) == 1.226
+    assert round(float(model.conditional_expected_purchases(2, 30.43, 38.86, t=39)[0]), 3) == 1.226
 
 
 # --------------------------------------------------------------------------- mpmath oracle
@@ -161,9 +161,11 @@ def test_prob_purchases_sums_to_one_and_matches_mean() -> None:
     """sum_n P(X(t)=n) = 1 and sum_n n P(X(t)=n) = E[X(t)]: eq. 8 against eq. 9."""
     model = BGNBD(r=0.5, alpha=3.0, a=2.5, b=4.0)
     n = np.arange(0, 3000, dtype=float)
-    probs = model.prob_purchases(n, np.full_like(n, 20.0))
+    probs = model.prob_purchases(n, t=np.full_like(n, 20.0))
     assert probs.sum() == pytest.approx(1.0, abs=1e-10)
-    assert float(n @ probs) == pytest.approx(float(model.expected_purchases(20.0)[0]), rel=1e-8)
+    assert float(n @ probs) == pytest.approx(
+        float(model.expected_purchases_new_customer(t=20.0)[0]), rel=1e-8
+    )
 
 
 def test_gradient_against_mpmath_derivative() -> None:
@@ -197,16 +199,18 @@ def test_agrees_with_lifetimes(cdnow: pd.DataFrame) -> None:
         model.p_alive(x, tx, T), lt.conditional_probability_alive(x, tx, T), rtol=1e-6
     )
     np.testing.assert_allclose(
-        model.conditional_expected_purchases(39, x, tx, T),
+        model.conditional_expected_purchases(x, tx, T, t=39),
         lt.conditional_expected_number_of_purchases_up_to_time(39, x, tx, T),
         rtol=1e-6,
     )
     ts = np.array([1.0, 10.0, 52.0])
     np.testing.assert_allclose(
-        model.expected_purchases(ts), lt.expected_number_of_purchases_up_to_time(ts), rtol=1e-6
+        model.expected_purchases_new_customer(t=ts),
+        lt.expected_number_of_purchases_up_to_time(ts),
+        rtol=1e-6,
     )
     for n in range(4):
-        assert float(model.prob_purchases(n, 39.0)[0]) == pytest.approx(
+        assert float(model.prob_purchases(n, t=39.0)[0]) == pytest.approx(
             float(lt.probability_of_n_purchases_up_to_time(39.0, n)), rel=1e-6
         )
     # lifetimes reports its own standard errors from an autograd Hessian: same curvature.
@@ -241,7 +245,7 @@ def test_simulation_matches_expectation() -> None:
     model = BGNBD(r=0.8, alpha=4.0, a=1.5, b=2.5)
     sim = model.simulate(np.full(200_000, 30.0), rng=np.random.default_rng(1))
     se = sim["frequency"].std() / np.sqrt(sim["frequency"].size)
-    assert abs(sim["frequency"].mean() - model.expected_purchases(30.0)[0]) < 4 * se
+    assert abs(sim["frequency"].mean() - model.expected_purchases_new_customer(t=30.0)[0]) < 4 * se
 
 
 def test_conf_int_and_summary(fitted: BGNBD) -> None:
@@ -319,12 +323,12 @@ def test_dert_against_mpmath(x: int, tx: float, T: float) -> None:
             lambda t: delta * mp.exp(-delta * t) * mp_conditional(r, alpha, a, b, t, x, tx, T),
             [0, 10, 100, 1 / delta, 10 / delta, mp.inf],
         )
-        got = BGNBD(**PUBLISHED).dert(delta, x, tx, T)[0]
+        got = BGNBD(**PUBLISHED).dert(x, tx, T, continuous_discount_rate=delta)[0]
         assert got == pytest.approx(float(want), rel=1e-9)
 
 
 def test_dert_is_finite_for_thousands_of_purchases() -> None:
-    got = BGNBD(**PUBLISHED).dert(0.15 / 52, 10_000, 52.0, 52.0)[0]
+    got = BGNBD(**PUBLISHED).dert(10_000, 52.0, 52.0, continuous_discount_rate=0.15 / 52)[0]
     rate = (0.243 + 10_000) / (4.414 + 52.0)
     assert np.isfinite(got)
     assert 0.5 * rate / (0.15 / 52) > got > 0.5 * rate * 52  # between a year's and forever's
@@ -434,4 +438,4 @@ def test_simulate_with_a_tiny_purchase_shape(model: type[BGNBD] | type[MBGNBD]) 
     x = sim["frequency"]
     assert np.all(np.isfinite(sim["recency"]))
     se = x.std() / np.sqrt(x.size)
-    assert abs(x.mean() - m.expected_purchases(50.0)[0]) < 5 * se
+    assert abs(x.mean() - m.expected_purchases_new_customer(t=50.0)[0]) < 5 * se

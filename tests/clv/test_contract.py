@@ -74,11 +74,11 @@ def test_expected_purchases_start_at_zero_and_grow(name: str, data: st.DataObjec
     s = simulated_data(model, 20, rng)
     x, tx, T = s["frequency"], s["recency"], s["T"]
     grid = [0.0, 1.0, 2.0, 5.0, 10.0, 40.0]
-    cond = np.stack([model.conditional_expected_purchases(t, x, tx, T) for t in grid])  # type: ignore[attr-defined]
+    cond = np.stack([model.conditional_expected_purchases(x, tx, T, t=t) for t in grid])  # type: ignore[attr-defined]
     assert np.all(np.isfinite(cond))
     np.testing.assert_allclose(cond[0], 0.0, atol=1e-12)
     assert np.all(np.diff(cond, axis=0) >= -1e-9 * np.maximum(1.0, cond[1:]))
-    new = model.expected_purchases(np.array(grid))  # type: ignore[attr-defined]
+    new = model.expected_purchases_new_customer(t=np.array(grid))  # type: ignore[attr-defined]
     assert new[0] == pytest.approx(0.0, abs=1e-12)
     assert np.all(np.diff(new) >= -1e-12)
 
@@ -117,12 +117,13 @@ def _predictions(model: Any, rng: np.random.Generator) -> dict[str, np.ndarray]:
         x, tx, T = s["frequency"], s["recency"], s["T"]
         out = {
             "p_alive": model.p_alive(x, tx, T),
-            "conditional": model.conditional_expected_purchases(4, x, tx, T),
-            "new": model.expected_purchases([0, 1, 4, 12]),
-            "prob": model.prob_purchases([0, 1, 2], 4),
+            "conditional": model.conditional_expected_purchases(x, tx, T, t=4),
+            "new": model.expected_purchases_new_customer(t=[0, 1, 4, 12]),
+            "prob": model.prob_purchases([0, 1, 2], t=4),
         }
         if model.predictions.dert is not None:
-            out["dert"] = model.dert(0.05, x, tx, T)
+            rate = "discount_rate_per_opportunity" if model.discrete else "continuous_discount_rate"
+            out["dert"] = model.dert(x, tx, T, **{rate: 0.05})
         return out
     if model.kind == "spend":
         return {"spend": model.expected_spend(s["frequency"], s["monetary_value"])}

@@ -74,9 +74,11 @@ def test_gradient_matches_finite_differences_of_the_likelihood() -> None:
 def test_prob_purchases_distribution_and_mean() -> None:
     m = MBGNBD(r=0.6, alpha=4.0, a=2.5, b=3.0)
     n = np.arange(0, 2000, dtype=float)
-    probs = m.prob_purchases(n, np.full_like(n, 25.0))
+    probs = m.prob_purchases(n, t=np.full_like(n, 25.0))
     assert probs.sum() == pytest.approx(1.0, abs=1e-10)
-    assert float(n @ probs) == pytest.approx(float(m.expected_purchases(25.0)[0]), rel=1e-8)
+    assert float(n @ probs) == pytest.approx(
+        float(m.expected_purchases_new_customer(t=25.0)[0]), rel=1e-8
+    )
 
 
 def test_agrees_with_lifetimes() -> None:
@@ -93,6 +95,6 @@ def test_agrees_with_lifetimes() -> None:
         new = lt.expected_number_of_purchases_up_to_time(np.array([5.0, 52.0]))
     np.testing.assert_allclose(m.p_alive(s.frequency, s.recency, s.T), pa, rtol=1e-6)
     np.testing.assert_allclose(
-        m.conditional_expected_purchases(39, s.frequency, s.recency, s.T), e, rtol=1e-6
+        m.conditional_expected_purchases(s.frequency, s.recency, s.T, t=39), e, rtol=1e-6
     )
-    np.testing.assert_allclose(m.expected_purchases([5.0, 52.0]), new, rtol=1e-6)
+    np.testing.assert_allclose(m.expected_purchases_new_customer(t=[5.0, 52.0]), new, rtol=1e-6)

@@ -48,7 +48,7 @@ def test_rfm_fitters_migrate_with_identical_predictions(
     assert model.time_unit == "W"
     head = cdnow.head(200)
     ours = model.conditional_expected_purchases(  # type: ignore[attr-defined]
-        10, head["frequency"], head["recency"], head["T"]
+        head["frequency"], head["recency"], head["T"], t=10
     )
     theirs = fitter.conditional_expected_number_of_purchases_up_to_time(
         10, head["frequency"], head["recency"], head["T"]

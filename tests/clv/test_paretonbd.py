@@ -35,7 +35,7 @@ def test_published_predictions() -> None:
     the next 52 weeks."""
     m = ParetoNBD(**PUBLISHED)
     assert round(float(m.p_alive(26, 30.86, 31)[0]), 4) == 0.9979
-    assert round(float(m.conditional_expected_purchases(52, 26, 30.86, 31)[0]), 2) == 25.46
+    assert round(float(m.conditional_expected_purchases(26, 30.86, 31, t=52)[0]), 2) == 25.46
 
 
 # ----------------------------------------------------------------------------- oracle
@@ -155,16 +155,18 @@ def test_expected_purchases_is_the_integral_of_the_rate(s: float) -> None:
                 [0, 1 / beta, mp.inf],
             )
         )
-        got = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta).expected_purchases(t)[0]
+        got = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta).expected_purchases_new_customer(t=t)[0]
         assert got == pytest.approx(float(want), rel=1e-9)
 
 
 def test_prob_purchases_is_a_distribution_with_the_right_mean() -> None:
     m = ParetoNBD(r=0.6, alpha=5.0, s=0.8, beta=9.0)
     n = np.arange(0, 400, dtype=float)
-    probs = m.prob_purchases(n, np.full_like(n, 30.0))
+    probs = m.prob_purchases(n, t=np.full_like(n, 30.0))
     assert probs.sum() == pytest.approx(1.0, abs=1e-9)
-    assert float(n @ probs) == pytest.approx(float(m.expected_purchases(30.0)[0]), rel=1e-7)
+    assert float(n @ probs) == pytest.approx(
+        float(m.expected_purchases_new_customer(t=30.0)[0]), rel=1e-7
+    )
 
 
 def test_agrees_with_lifetimes_where_lifetimes_is_right() -> None:
@@ -184,9 +186,11 @@ def test_agrees_with_lifetimes_where_lifetimes_is_right() -> None:
         theirs_new = lt.expected_number_of_purchases_up_to_time(np.array([10.0, 52.0]))
     np.testing.assert_allclose(m.p_alive(s.frequency, s.recency, s.T), theirs_pa, rtol=1e-6)
     np.testing.assert_allclose(
-        m.conditional_expected_purchases(39, s.frequency, s.recency, s.T), theirs_e, rtol=1e-6
+        m.conditional_expected_purchases(s.frequency, s.recency, s.T, t=39), theirs_e, rtol=1e-6
     )
-    np.testing.assert_allclose(m.expected_purchases([10.0, 52.0]), theirs_new, rtol=1e-6)
+    np.testing.assert_allclose(
+        m.expected_purchases_new_customer(t=[10.0, 52.0]), theirs_new, rtol=1e-6
+    )
 
 
 def test_lifetimes_fails_where_relmark_does_not() -> None:

@@ -32,7 +32,9 @@ def test_one_model_shared_by_threads_gives_the_serial_answers() -> None:
     ]
     for model in models:
         serial = [
-            model.conditional_expected_purchases(39, s.frequency[i::8], s.recency[i::8], s.T[i::8])
+            model.conditional_expected_purchases(
+                s.frequency[i::8], s.recency[i::8], s.T[i::8], t=39
+            )
             for i in range(8)
         ]
 
@@ -40,7 +42,10 @@ def test_one_model_shared_by_threads_gives_the_serial_answers() -> None:
             out = None
             for _ in range(25):
                 out = model.conditional_expected_purchases(
-                    39, s.frequency[i::8], s.recency[i::8], s.T[i::8]
+                    s.frequency[i::8],
+                    s.recency[i::8],
+                    s.T[i::8],
+                    t=39,
                 )
             return np.asarray(out)
 

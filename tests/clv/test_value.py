@@ -62,7 +62,7 @@ def test_equals_brute_force_monte_carlo_free_sum() -> None:
     bg = BGNBD(**BG)
     gg = GammaGamma(**GG)
     months = np.arange(0, 13) * 4.345
-    cum = bg.expected_purchases(months)
+    cum = bg.expected_purchases_new_customer(t=months)
     want = gg.mean_spend * float(np.sum(np.diff(cum) / 1.01 ** np.arange(1, 13)))
     got = clv(bg, gg, 0, 0.0, 0.0, 0.0, period_length=4.345)[0]
     assert got == pytest.approx(want, rel=1e-12)
@@ -122,7 +122,7 @@ def test_score_equals_the_separate_predictions(purchases: RFMModel, n: int) -> N
         np.testing.assert_allclose(got["p_alive"][sl], model.p_alive(*args), rtol=1e-14)
         np.testing.assert_allclose(
             got["expected_purchases"][sl],
-            model.conditional_expected_purchases(52.0, *args),
+            model.conditional_expected_purchases(*args, t=52.0),
             rtol=1e-11,
         )
         np.testing.assert_allclose(got["expected_spend"][sl], spend.expected_spend(x[sl], m[sl]))

@@ -132,7 +132,7 @@ def test_expected_purchases_matrix(tmp_path: Path) -> None:
     data = np.ma.getdata(_image(fig))
     recency = np.linspace(0, 38.86, 30)
     np.testing.assert_allclose(
-        data[7], BG.conditional_expected_purchases(52, 7, np.maximum(recency, 1e-9), 38.86)
+        data[7], BG.conditional_expected_purchases(7, np.maximum(recency, 1e-9), 38.86, t=52)
     )
     assert data[20, -1] > data[1, -1]
     assert _title(fig) == "Expected purchases in the next 52 weeks\ncustomers aged 38.9 weeks"

@@ -53,7 +53,7 @@ class Predictions:
 
     p_alive: Callable[..., FloatArray]
     conditional_expected_purchases: Callable[..., FloatArray]
-    expected_purchases: Callable[..., FloatArray]
+    expected_purchases_new_customer: Callable[..., FloatArray]
     prob_purchases: Callable[..., FloatArray]
     simulate: Callable[..., dict[str, FloatArray]]
     dert: Callable[..., FloatArray] | None = None
@@ -92,7 +92,7 @@ class RFMModel(CLVModel):
 
     A concrete model declares its :class:`Predictions`; this base validates the inputs once and
     gives every model the same methods: ``p_alive``, ``conditional_expected_purchases``,
-    ``expected_purchases``, ``prob_purchases``, ``dert`` (where the model has it) and
+    ``expected_purchases_new_customer``, ``prob_purchases``, ``dert`` (where the model has it) and
     ``simulate``. Discrete-time models override :meth:`_rfm` and :meth:`_horizon`.
     """
 
@@ -116,20 +116,73 @@ class RFMModel(CLVModel):
         return self.predictions.p_alive(self._values, *self._rfm(frequency, recency, T))
 
     def conditional_expected_purchases(
-        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        *,
+        t: npt.ArrayLike,
     ) -> FloatArray:
-        """Expected purchases in the next ``t`` given each customer's history."""
+        """Expected purchases in the next ``t`` (after ``T``) of each customer, given their
+        history: :math:`E[Y(t) \\mid x, t_x, T]` (PyMC-Marketing's ``expected_purchases``,
+        lifetimes' ``conditional_expected_number_of_purchases_up_to_time``).
+
+        Parameters
+        ----------
+        frequency, recency, T
+            Each customer's history (numbers or arrays).
+        t
+            The horizon, keyword-only: one number, or one per customer (>= 0; whole in
+            discrete time).
+
+        Returns
+        -------
+        numpy.ndarray
+            One expectation per customer.
+
+        Raises
+        ------
+        DataError
+            For an invalid history (naming the column).
+        ArgumentError
+            For an invalid horizon.
+        """
         h = self._horizon(t)
         x, tx, age = self._rfm(frequency, recency, T)
         check_matching(h, "t", x.shape[0])
         return self.predictions.conditional_expected_purchases(self._values, h, x, tx, age)
 
-    def expected_purchases(self, t: npt.ArrayLike) -> FloatArray:
-        """Expected purchases of a new customer by ``t``."""
-        return self.predictions.expected_purchases(self._values, self._horizon(t))
+    def expected_purchases_new_customer(self, *, t: npt.ArrayLike) -> FloatArray:
+        """Expected repeat purchases of a *new* customer in ``(0, t]``: :math:`E[X(t)]`
+        (lifetimes' ``expected_number_of_purchases_up_to_time``).
 
-    def prob_purchases(self, n: npt.ArrayLike, t: npt.ArrayLike) -> FloatArray:
-        """Probability that a new customer makes exactly ``n`` purchases by ``t``."""
+        Parameters
+        ----------
+        t
+            The horizons, keyword-only (>= 0; whole in discrete time).
+
+        Returns
+        -------
+        numpy.ndarray
+            One expectation per horizon.
+        """
+        return self.predictions.expected_purchases_new_customer(self._values, self._horizon(t))
+
+    def prob_purchases(self, n: npt.ArrayLike, *, t: npt.ArrayLike) -> FloatArray:
+        """Probability that a new customer makes exactly ``n`` repeat purchases in ``(0, t]``.
+
+        Parameters
+        ----------
+        n
+            Counts, whole numbers >= 0.
+        t
+            The horizons, keyword-only: one, or one per count.
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`P(X(t) = n)`.
+        """
         counts = check_array(n, "n", whole=True)
         h = self._horizon(t)
         if counts.shape[0] != h.shape[0] and 1 not in (counts.shape[0], h.shape[0]):
@@ -142,15 +195,28 @@ class RFMModel(CLVModel):
 
     def dert(
         self,
-        discount_rate: float,
         frequency: npt.ArrayLike,
         recency: npt.ArrayLike,
         T: npt.ArrayLike,
+        *,
+        continuous_discount_rate: float,
     ) -> FloatArray:
-        """Discounted expected residual transactions at ``discount_rate``."""
+        """Discounted expected residual transactions of each customer, discounted continuously
+        at ``continuous_discount_rate`` per time unit (an annual 15 % in weekly data is
+        ``log(1.15) / 52``).
+
+        Raises
+        ------
+        ParameterError
+            For a model without DERT (MBG/NBD).
+        ArgumentError
+            For a rate that is not a finite number > 0.
+        """
         if self.predictions.dert is None:
             raise ParameterError(f"{self.name} has no DERT; use relmark.clv.clv with a horizon")
-        rate = check_number(discount_rate, "discount_rate", low=0.0, low_open=True)
+        rate = check_number(
+            continuous_discount_rate, "continuous_discount_rate", low=0.0, low_open=True
+        )
         return self.predictions.dert(self._values, rate, *self._rfm(frequency, recency, T))
 
     def simulate(self, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:

@@ -32,7 +32,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betaln, gammaln, logsumexp
 
-from relmark._validation import FloatArray, _offending, check_rfm
+from relmark._validation import FloatArray, _offending, check_number, check_rfm
 from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
@@ -44,7 +44,7 @@ __all__ = [
     "BGBB",
     "conditional_expected_purchases",
     "dert",
-    "expected_purchases",
+    "expected_purchases_new_customer",
     "log_likelihood",
     "p_alive",
     "prob_purchases",
@@ -121,7 +121,7 @@ def conditional_expected_purchases(
     return out
 
 
-def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
+def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatArray:
     """Expected transactions of a new customer in ``t`` opportunities (FHS 2010, eq. 7)."""
     a, b, g, d = params
     horizon = int(np.max(t, initial=0))
@@ -132,10 +132,11 @@ def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
     return out
 
 
-def prob_purchases(params: FloatArray, x: FloatArray, t: FloatArray) -> FloatArray:
-    """:math:`P(X(t) = x)` for a new customer over ``t`` opportunities (FHS 2010, eq. 6)."""
+def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArray:
+    """:math:`P(X(t) = n)` for a new customer over ``t`` opportunities (FHS 2010, eq. 6)."""
     a, b, g, d = params
-    x, n = np.broadcast_arrays(np.asarray(x, np.float64), np.asarray(t, np.float64))
+    # (below, x is the count and n the number of opportunities, as in the paper)
+    x, n = np.broadcast_arrays(np.asarray(n, np.float64), np.asarray(t, np.float64))
 
     def log_choose(top: FloatArray, k: FloatArray) -> FloatArray:
         out: FloatArray = gammaln(top + 1.0) - gammaln(k + 1.0) - gammaln(top - k + 1.0)
@@ -216,7 +217,12 @@ class BGBB(RFMModel):
     param_set: ClassVar[ParamSet] = PARAMS
     likelihood: ClassVar[Likelihood] = Likelihood(log_likelihood)
     predictions: ClassVar[Predictions] = Predictions(
-        p_alive, conditional_expected_purchases, expected_purchases, prob_purchases, simulate, dert
+        p_alive,
+        conditional_expected_purchases,
+        expected_purchases_new_customer,
+        prob_purchases,
+        simulate,
+        dert,
     )
     discrete: ClassVar[bool] = True
 
@@ -241,6 +247,22 @@ class BGBB(RFMModel):
         x, tx, n = super()._rfm(frequency, recency, T)
         _check_opportunities(n, None)
         return x, tx, n
+
+    def dert(  # type: ignore[override]
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        *,
+        discount_rate_per_opportunity: float,
+    ) -> FloatArray:
+        """Discounted expected residual transactions, discounted at
+        ``discount_rate_per_opportunity`` (> 0) per opportunity (FHS 2010, eq. 14); see
+        :func:`dert`."""
+        rate = check_number(
+            discount_rate_per_opportunity, "discount_rate_per_opportunity", low=0.0, low_open=True
+        )
+        return dert(self._values, rate, *self._rfm(frequency, recency, T))
 
     @classmethod
     def _horizon(cls, t: npt.ArrayLike, name: str = "t") -> FloatArray:

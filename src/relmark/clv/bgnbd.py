@@ -65,7 +65,7 @@ __all__ = [
     "BGNBD",
     "conditional_expected_purchases",
     "dert",
-    "expected_purchases",
+    "expected_purchases_new_customer",
     "log_likelihood",
     "log_likelihood_and_grad",
     "log_likelihood_grad",
@@ -334,7 +334,7 @@ def _scaled_remaining(
 def remaining(
     params: FloatArray,
     t: FloatArray,
-    x: FloatArray,
+    frequency: FloatArray,
     T: FloatArray,
     weights: FloatArray | None = None,
     *,
@@ -352,7 +352,7 @@ def remaining(
     def exact(key: FloatArray, scale: FloatArray, times: FloatArray) -> FloatArray:
         return _scaled_remaining(float(a), b + shift + key, r + key, times, scale)
 
-    return tabulate(exact, x, alpha + T, t, weights)
+    return tabulate(exact, frequency, alpha + T, t, weights)
 
 
 def conditional_from_remaining(
@@ -412,7 +412,7 @@ def conditional_expected_purchases(
     return conditional_from_remaining(params, 0.0, p_alive(params, x, tx, T_), t, x, T_)
 
 
-def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
+def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatArray:
     """Expected purchases of a new customer in ``(0, t]`` (FHL 2005, eq. 9)."""
     zero = np.zeros_like(t)
     return conditional_expected_purchases(params, t, zero, zero, zero)
@@ -579,7 +579,7 @@ class BGNBD(RFMModel):
 
     >>> from relmark.clv import BGNBD
     >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    >>> round(float(model.conditional_expected_purchases(39, 2, 30.43, 38.86)[0]), 3)
+    >>> round(float(model.conditional_expected_purchases(2, 30.43, 38.86, t=39)[0]), 3)
     1.226
 
     See :mod:`relmark.clv.bgnbd` for the likelihood and formulas.
@@ -593,7 +593,7 @@ class BGNBD(RFMModel):
     predictions: ClassVar[Predictions] = Predictions(
         p_alive,
         conditional_expected_purchases,
-        expected_purchases,
+        expected_purchases_new_customer,
         prob_purchases,
         simulate,
         dert,

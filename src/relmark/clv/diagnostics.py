@@ -50,7 +50,7 @@ def calibration_holdout_table(
         )
         for name, model in models.items():
             pred = model.conditional_expected_purchases(
-                duration, summary.frequency, summary.recency, summary.T
+                summary.frequency, summary.recency, summary.T, t=duration
             )
             frame[name] = np.bincount(bins, weights=pred, minlength=counts.size) / counts
     frame.index = pd.Index(
@@ -75,7 +75,7 @@ def period_transactions(
     ages = summary.T
     expected = np.zeros(max_frequency + 1)
     for n in range(max_frequency):
-        expected[n] = float(np.sum(model.prob_purchases(np.full(ages.shape, float(n)), ages)))
+        expected[n] = float(np.sum(model.prob_purchases(np.full(ages.shape, float(n)), t=ages)))
     expected[max_frequency] = len(summary) - expected[:max_frequency].sum()
     actual = np.bincount(
         np.minimum(summary.frequency, max_frequency).astype(np.int64), minlength=max_frequency + 1
@@ -105,7 +105,7 @@ def tracking(
 
     Each customer enters at their first purchase :math:`t_{0i}`; the model expects
     :math:`\\sum_i E[X(\\tau - t_{0i})]` repeat transactions by calendar time :math:`\\tau`
-    (``expected_purchases`` of a new customer), compared with the repeat transactions actually
+    (``expected_purchases_new_customer``), compared with the repeat transactions actually
     logged (purchases after the first day of each customer, same-day purchases merged).
 
     Parameters
@@ -129,7 +129,10 @@ def tracking(
     entry = ((frame.groupby("c")["d"].min() - start).dt.days / unit_days).to_numpy()
     ends = np.arange(1, n_periods + 1, dtype=np.float64)
     expected_cum = np.array(
-        [float(model.expected_purchases(np.maximum(e - entry, 0.0)).sum()) for e in ends]
+        [
+            float(model.expected_purchases_new_customer(t=np.maximum(e - entry, 0.0)).sum())
+            for e in ends
+        ]
     )
     out = pd.DataFrame(
         {

@@ -45,7 +45,7 @@ from relmark.clv.bgnbd import remaining as beta_geometric_remaining
 __all__ = [
     "MBGNBD",
     "conditional_expected_purchases",
-    "expected_purchases",
+    "expected_purchases_new_customer",
     "log_likelihood",
     "log_likelihood_and_grad",
     "p_alive",
@@ -95,17 +95,17 @@ def conditional_expected_purchases(
 
 def remaining(
     params: FloatArray,
-    times: FloatArray,
+    t: FloatArray,
     frequency: FloatArray,
     T: FloatArray,
     weights: FloatArray | None = None,
 ) -> FloatArray:
     """Expected purchases in ``(T, T+t]`` of customers alive at ``T`` (BG/NBD's with the
     extra dropout chance: ``b + x + 1`` for ``b + x``), per horizon or summed against weights."""
-    return beta_geometric_remaining(params, times, frequency, T, weights, shift=1.0)
+    return beta_geometric_remaining(params, t, frequency, T, weights, shift=1.0)
 
 
-def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
+def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatArray:
     """Expected purchases of a new customer by ``t`` (Batislam et al. 2007, eq. 8).
 
     .. math:: \\frac{b}{a-1}\\Bigl[1 - \\bigl(\\tfrac{\\alpha}{\\alpha+t}\\bigr)^r
@@ -159,7 +159,7 @@ class MBGNBD(RFMModel):
     predictions: ClassVar[Predictions] = Predictions(
         p_alive,
         conditional_expected_purchases,
-        expected_purchases,
+        expected_purchases_new_customer,
         prob_purchases,
         simulate,
         remaining=remaining,

@@ -66,7 +66,7 @@ __all__ = [
     "ParetoNBD",
     "conditional_expected_purchases",
     "dert",
-    "expected_purchases",
+    "expected_purchases_new_customer",
     "log_likelihood",
     "log_likelihood_and_grad",
     "p_alive",
@@ -538,7 +538,7 @@ def conditional_expected_purchases(
 
 def remaining(
     params: FloatArray,
-    times: FloatArray,
+    t: FloatArray,
     frequency: FloatArray,
     T: FloatArray,
     weights: FloatArray | None = None,
@@ -559,13 +559,13 @@ def remaining(
         return _remaining(s_, np.ones_like(b), b, t)
 
     b = beta + T
-    h = tabulate(per_scale, np.zeros_like(b), b, np.asarray(times, dtype=np.float64), weights)
+    h = tabulate(per_scale, np.zeros_like(b), b, np.asarray(t, dtype=np.float64), weights)
     rate = (r + frequency) / (alpha + T)
     out: FloatArray = rate * h if weights is not None else rate[:, None] * h
     return out
 
 
-def expected_purchases(params: FloatArray, t: FloatArray) -> FloatArray:
+def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatArray:
     """Expected purchases of a new customer in ``(0, t]``: :math:`\\frac{r\\beta}{\\alpha(s-1)}
     [1 - (\\frac{\\beta}{\\beta+t})^{s-1}]`, with the logarithmic limit at s = 1."""
     r, alpha, s, beta = params
@@ -671,7 +671,7 @@ class ParetoNBD(RFMModel):
     predictions: ClassVar[Predictions] = Predictions(
         p_alive,
         conditional_expected_purchases,
-        expected_purchases,
+        expected_purchases_new_customer,
         prob_purchases,
         simulate,
         dert,

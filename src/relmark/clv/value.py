@@ -56,7 +56,12 @@ class PurchaseModel(Protocol):
     """What :func:`clv` needs of a purchase model."""
 
     def conditional_expected_purchases(
-        self, t: npt.ArrayLike, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        *,
+        t: npt.ArrayLike,
     ) -> FloatArray: ...
 
 
@@ -155,10 +160,10 @@ def clv(
         n = x[sl].shape[0]
         # One call over customers x periods (flattened), not one per period.
         cumulative = purchases.conditional_expected_purchases(
-            np.repeat(times[None, :], n, axis=0).ravel(),
             np.repeat(x[sl], periods),
             np.repeat(tx[sl], periods),
             np.repeat(t[sl], periods),
+            t=np.repeat(times[None, :], n, axis=0).ravel(),
         ).reshape(n, periods)
         out[sl] = _spend(spend, x[sl], m[sl]) * (cumulative @ weights)
     return out
@@ -297,13 +302,14 @@ def clv_from_dert(
     T: npt.ArrayLike,
     monetary_value: npt.ArrayLike,
     *,
-    discount_rate: float,
+    continuous_discount_rate: float,
 ) -> FloatArray:
     """Residual lifetime value with continuous discounting: expected spend times DERT.
 
-    ``discount_rate`` is the continuous rate per time unit of the purchase model (an annual
-    rate of 15% in weekly data is ``log(1.15) / 52``). The purchase model must provide
-    ``dert`` (Pareto/NBD).
+    ``continuous_discount_rate`` is the continuous rate per time unit of the purchase model (an
+    annual rate of 15% in weekly data is ``log(1.15) / 52``). The purchase model must be a
+    continuous-time model that provides ``dert`` (BG/NBD, Pareto/NBD); BG/BB discounts per
+    opportunity (``BGBB.dert(..., discount_rate_per_opportunity=...)``).
     """
     if not hasattr(purchases, "dert"):
         raise ParameterError(
@@ -311,10 +317,18 @@ def clv_from_dert(
             "transactions); use clv() with a horizon instead"
         )
     _check_models(purchases, spend, rfm=True)
-    rate = check_number(discount_rate, "discount_rate", low=0.0, low_open=True)
+    if purchases.discrete:
+        raise ArgumentError(
+            f"{purchases.name} counts time in opportunities: a continuous rate does not apply; "
+            "use its dert(..., discount_rate_per_opportunity=...)",
+            argument="purchases",
+        )
+    rate = check_number(
+        continuous_discount_rate, "continuous_discount_rate", low=0.0, low_open=True
+    )
     x, tx, t = purchases._rfm(frequency, recency, T)
     m = _matching(monetary_value, x)
-    dert = np.asarray(purchases.dert(rate, x, tx, t), dtype=np.float64)
+    dert = np.asarray(purchases.dert(x, tx, t, continuous_discount_rate=rate), dtype=np.float64)
     return _spend(spend, x, m) * dert
 
 

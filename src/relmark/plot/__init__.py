@@ -485,7 +485,7 @@ def plot_expected_purchases_matrix(
     Parameters
     ----------
     model
-        A purchase model with ``conditional_expected_purchases(t, frequency, recency, T)``,
+        A purchase model with ``conditional_expected_purchases(frequency, recency, T, *, t)``,
         in the time unit of its data (``model.time_unit``).
     t
         The horizon, > 0 (a whole number of periods for a discrete model).
@@ -518,7 +518,7 @@ def plot_expected_purchases_matrix(
     fn = _method(model, "conditional_expected_purchases", "a purchase model")
     horizon = check_number(t, "t", low=0.0, low_open=True, whole=getattr(model, "discrete", False))
     age, max_f, n = _matrix_args(model, T, max_frequency, points)
-    values, recency = _evaluate(lambda x, tx, a: fn(horizon, x, tx, a), model, age, max_f, n)
+    values, recency = _evaluate(lambda x, tx, a: fn(x, tx, a, t=horizon), model, age, max_f, n)
     units = _unit_names(getattr(model, "time_unit", None))[1]
     title = (
         f"Expected purchases in the next {_fmt(horizon)} {units}\n"

@@ -1,0 +1,131 @@
+"""The model base class: a user's own model (not registered), fixed settings, JSON, labels."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import ClassVar
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import gammaln
+
+from relmark.clv import (
+    BGNBD,
+    CLVModel,
+    FitResult,
+    ModelKind,
+    Param,
+    ParamSet,
+    Setting,
+    load_model,
+)
+from relmark.clv._engine import Likelihood
+from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
+from relmark.typing import FloatArray
+
+
+class ErlangGaps(CLVModel):
+    """Gaps between purchases ~ Gamma(k, rate) with a fixed whole shape k (Erlang-k): a model
+    of a user's own, with a setting that is not estimated. MLE: rate = k / mean(gap)."""
+
+    name: ClassVar[str] = "ErlangGaps"
+    kind: ClassVar[ModelKind] = "purchase"
+    param_set: ClassVar[ParamSet] = ParamSet(
+        (Param("rate", "purchases per time unit", (0.1, 5.0)),)
+    )
+    settings_spec: ClassVar[tuple[Setting, ...]] = (
+        Setting("k", "Erlang shape: purchases are every k-th event", 2.0, low=1.0, whole=True),
+    )
+    data_fields: ClassVar[tuple[str, ...]] = ("gap",)
+    likelihood: ClassVar[Likelihood] = Likelihood(lambda params, gap: gap)  # replaced below
+
+    @classmethod
+    def likelihood_for(cls, settings: Mapping[str, float]) -> Likelihood:
+        k = settings["k"]
+
+        def ll(params: FloatArray, gap: FloatArray) -> FloatArray:
+            out: FloatArray = (
+                k * np.log(params[0]) + (k - 1) * np.log(gap) - params[0] * gap - gammaln(k)
+            )
+            return out
+
+        def grad(params: FloatArray, gap: FloatArray) -> FloatArray:
+            out: FloatArray = (k / params[0] - gap)[:, None]
+            return out
+
+        return Likelihood(ll, grad)
+
+
+GAPS = np.random.default_rng(5).gamma(3.0, 1 / 0.8, size=4_000)
+
+
+def test_a_model_of_ones_own_fits_summarises_and_saves_without_registration() -> None:
+    """FitResult carries its ParamSet: summary() and conf_int() need no registry lookup. The
+    estimate and its standard error equal the closed forms k / mean(gap) and
+    rate / sqrt(n k) (Fisher information)."""
+    model = ErlangGaps.fit({"gap": GAPS}, settings={"k": 3})
+    assert model.settings == {"k": 3.0}
+    rate = 3.0 / GAPS.mean()
+    assert model.params["rate"] == pytest.approx(rate, rel=1e-7)
+    assert model.fit_result.bse["rate"] == pytest.approx(rate / math.sqrt(GAPS.size * 3), rel=1e-4)
+    lo, hi = model.fit_result.conf_int(0.9)["rate"]
+    assert lo < rate < hi
+    assert "ErlangGaps" in model.fit_result.summary(
+        level=0.9
+    ) and "[90%" in model.fit_result.summary(0.9)
+    text = model.to_json()
+    assert json.loads(text)["settings"] == {"k": 3.0}
+    again = load_model(text, expect=ErlangGaps)
+    assert again == model and again.settings == {"k": 3.0}
+    assert ErlangGaps.from_json(text) == model
+
+
+def test_fixed_settings_are_checked_and_refused_when_tampered() -> None:
+    with pytest.raises(ParameterError) as err:
+        ErlangGaps(rate=1.0, k=2.5)
+    assert err.value.argument == "k"
+    assert ErlangGaps(rate=1.0).settings == {"k": 2.0}  # the default
+    d = json.loads(ErlangGaps.fit({"gap": GAPS}, settings={"k": 3}).to_json())
+    d["settings"]["k"] = 0
+    with pytest.raises(SchemaError) as serr:
+        ErlangGaps.from_json(json.dumps(d))
+    assert serr.value.key == "settings.k"
+    del d["settings"]
+    with pytest.raises(SchemaError) as serr:
+        ErlangGaps.from_json(json.dumps(d))
+    assert serr.value.key == "settings"
+    with pytest.raises(ArgumentError) as aerr:
+        ErlangGaps.fit({"gap": GAPS}, settings={"shape": 3})
+    assert aerr.value.argument == "settings"
+
+
+def test_a_unregistered_model_is_unknown_to_load_model_without_expect() -> None:
+    text = ErlangGaps(rate=1.0).to_json()
+    with pytest.raises(SchemaError) as err:
+        load_model(text)
+    assert err.value.key == "model"
+
+
+def test_errors_name_customers_by_their_ids() -> None:
+    """Ids are read only when an error names rows (lazily), and still named."""
+    frame = pd.DataFrame(
+        {"frequency": [1, 2, 0], "recency": [3.0, 50.0, 0.0], "T": [10.0, 20.0, 30.0]},
+        index=pd.Index(["ann", "bob", "cid"], name="customer_id"),
+    )
+    with pytest.raises(DataError) as err:
+        BGNBD.fit(frame)
+    assert err.value.column == "recency" and err.value.rows == ("bob",)
+    frame["customer_id"] = [7, 8, 9]
+    with pytest.raises(DataError) as err:
+        BGNBD.fit(frame)
+    assert err.value.rows == (8,) and type(err.value.rows[0]) is int
+
+
+def test_fit_result_is_self_contained() -> None:
+    result = ErlangGaps.fit({"gap": GAPS}, settings={"k": 3}).fit_result
+    assert isinstance(result, FitResult)
+    assert result.param_set is ErlangGaps.param_set
+    assert result.param_names == ("rate",)
