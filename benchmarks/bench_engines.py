@@ -88,13 +88,15 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def _job(task: str, folder: str, out: Any) -> None:
+def _job(task: str, folder: str, out: Any, memory_limit: str | None = None) -> None:
     t0 = time.perf_counter()
     size = 0
     if task == "duckdb summary":
         from relmark.engines import sql
 
-        s = sql.summarize(f"{folder}/log/*.parquet", monetary_value="amount", threads=2)
+        s = sql.summarize(
+            f"{folder}/log/*.parquet", monetary_value="amount", threads=2, memory_limit=memory_limit
+        )
         s.to_frame().reset_index().to_parquet(f"{folder}/summary.parquet")
         size = len(s)
     elif task == "in-memory summary":
@@ -137,10 +139,10 @@ def _job(task: str, folder: str, out: Any) -> None:
     out.put((time.perf_counter() - t0, _peak_mib(), size))
 
 
-def _measure(task: str, folder: Path) -> tuple[float, float, int]:
+def _measure(task: str, folder: Path, memory_limit: str | None) -> tuple[float, float, int]:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_job, args=(task, str(folder), queue))
+    proc = ctx.Process(target=_job, args=(task, str(folder), queue, memory_limit))
     proc.start()
     result = queue.get()
     proc.join()
@@ -155,6 +157,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chunk-rows", default="2M", help="rows per generated Parquet file")
     parser.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 3GB")
+    parser.add_argument(
+        "--skip-in-memory", action="store_true", help="skip the in-memory and lifetimes summaries"
+    )
     args = parser.parse_args(argv)
     n_rows = _count(args.rows)
     folder = Path(args.dir or f"/tmp/relmark-bench-engines-{os.getpid()}")
@@ -164,11 +170,11 @@ def main(argv: list[str] | None = None) -> None:
 
     n_rows = ds.dataset(folder / "log").count_rows()
     print(f"generated {n_rows:,} rows in {files} Parquet files in {time.perf_counter() - t0:.1f} s")
-    tasks = ["duckdb summary", "in-memory summary"]
-    if n_rows <= _count(args.lifetimes_max):
+    tasks = ["duckdb summary"] + ([] if args.skip_in_memory else ["in-memory summary"])
+    if n_rows <= _count(args.lifetimes_max) and not args.skip_in_memory:
         tasks.append("lifetimes summary")
     tasks += ["fit BG/NBD (grouped in DuckDB)", "out-of-core scoring"]
-    results = {task: _measure(task, folder) for task in tasks}
+    results = {task: _measure(task, folder, args.memory_limit) for task in tasks}
     base = results["duckdb summary"][0]
     print(f"\n{'task':32} {'seconds':>9} {'peak MiB':>9} {'rows out':>12} {'vs DuckDB':>10}")
     for task, (seconds, peak, size) in results.items():
