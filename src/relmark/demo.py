@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relmark.clv import MODELS, GammaGamma, clv
+from relmark.clv import GammaGamma, clv, models_of_kind
 from relmark.clv.diagnostics import calibration_holdout_table, period_transactions
 from relmark.data import RFMSummary, calibration_holdout
 from relmark.datasets import load_cdnow_sample_transactions, load_cdnow_transactions
@@ -81,11 +81,9 @@ def prepare(*, sample: bool = False) -> DemoData:
         freq_multiplier=7,
     )
     models: dict[str, Any] = {}
-    for name, cls in sorted(MODELS.items()):
-        if cls.data_fields[:3] == ("frequency", "recency", "T") and not getattr(
-            cls, "discrete", False
-        ):
-            models[name] = cls.fit(summary)
+    for cls in sorted(models_of_kind("purchase"), key=lambda c: c.name):
+        if not getattr(cls, "discrete", False):  # continuous-time: they fit a weekly summary
+            models[cls.name] = cls.fit(summary)
     # Repeat buyers with a mean spend of 0 are left out of the spend fit; the report says how many.
     assert summary.monetary_value is not None
     spend, _ = fit_spend(summary.frequency, summary.monetary_value, time_unit=summary.time_unit)
