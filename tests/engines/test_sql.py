@@ -331,3 +331,14 @@ def test_fit_refuses_bad_summaries() -> None:
     with pytest.raises(DataError) as err:
         sql.fit(BGNBD, frame.drop(columns="T"))
     assert err.value.column == "T"
+
+
+def test_progress_is_reported_when_asked(cdnow: pd.DataFrame) -> None:
+    seen: list[float] = []
+    s = sql.summarize(cdnow, time_unit="W", progress=seen.append)
+    assert len(s) == 23_570
+    assert seen[-1] == 100.0 and all(0.0 <= p <= 100.0 for p in seen)
+    assert seen == sorted(seen)
+    with pytest.raises(ArgumentError) as err:
+        sql.summarize(cdnow, progress="yes")  # type: ignore[arg-type]
+    assert err.value.argument == "progress"

@@ -30,8 +30,9 @@ amounts agree to the last few units in the last place.
 from __future__ import annotations
 
 import os
+import threading
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -434,6 +435,39 @@ def _run(rel: duckdb.DuckDBPyRelation, sql: str, name: str) -> dict[str, Any]:
         raise DataError(f"DuckDB could not read {name}: {_first_line(exc)}") from None
 
 
+def _run_watched(
+    rel: duckdb.DuckDBPyRelation,
+    con: duckdb.DuckDBPyConnection,
+    sql_text: str,
+    name: str,
+    progress: Callable[[float], None] | None,
+) -> dict[str, Any]:
+    """:func:`_run`, calling ``progress`` with DuckDB's percentage done every 0.2 s when it has
+    grown (from a watcher thread that only reads the connection's progress) and with 100.0 at
+    the end."""
+    if progress is None:
+        return _run(rel, sql_text, name)
+    done = threading.Event()
+
+    def watch() -> None:
+        last = -1.0
+        while not done.wait(0.2):
+            pct = float(con.query_progress())
+            if pct > last:  # reported only when it grows (-1: nothing running yet)
+                progress(min(pct, 100.0))
+                last = pct
+
+    watcher = threading.Thread(target=watch, name="relmark-duckdb-progress", daemon=True)
+    watcher.start()
+    try:
+        out = _run(rel, sql_text, name)
+    finally:
+        done.set()
+        watcher.join()
+    progress(100.0)
+    return out
+
+
 def _sample(rel: duckdb.DuckDBPyRelation, id_col: str, condition: str, name: str) -> list[object]:
     rows = _run(rel, f"SELECT {id_col} AS c FROM {_SOURCE} WHERE {condition} LIMIT 10", name)["c"]
     return [None if v is np.ma.masked else v for v in np.asarray(rows, dtype=object).tolist()]
@@ -541,7 +575,10 @@ def _execute(
     timezone: str | None,
     memory_limit: str | None,
     threads: int | None,
+    progress: Callable[[float], None] | None,
 ) -> RFMSummary:
+    if progress is not None and not callable(progress):
+        raise ArgumentError("must be a callable(percent)", argument="progress")
     unit = _unit(time_unit)
     fm = _multiplier(freq_multiplier)
     fm_value = float(freq_multiplier)
@@ -623,7 +660,7 @@ def _execute(
             observation_end=obs,
             calibration_end=cal,
         )
-        out = _run(rel, query, name)
+        out = _run_watched(rel, con, query, name, progress)
     finally:
         con.close()
     return _to_summary(out, unit, fm_value)
@@ -667,6 +704,7 @@ def summarize(
     timezone: str | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> RFMSummary:
     """:func:`relmark.data.summarize` run by DuckDB, out of core, over files or frames.
 
@@ -691,6 +729,10 @@ def summarize(
         DuckDB's memory limit (e.g. ``"2GB"``); larger work spills to a temporary directory.
     threads
         DuckDB's worker threads (default: all cores).
+    progress
+        Called with the percentage done (0-100) every 0.2 s while the summary query runs and
+        with 100 at the end (e.g. ``lambda pct: bar.update(pct - bar.n)`` with a tqdm bar);
+        nothing is shown otherwise.
 
     Returns
     -------
@@ -733,6 +775,7 @@ def summarize(
         timezone=timezone,
         memory_limit=memory_limit,
         threads=threads,
+        progress=progress,
     )
 
 
@@ -750,6 +793,7 @@ def calibration_holdout(
     timezone: str | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> RFMSummary:
     """:func:`relmark.data.calibration_holdout` run by DuckDB, out of core.
 
@@ -763,8 +807,8 @@ def calibration_holdout(
         End of the holdout period (default: the last transaction time).
     customer_id, datetime, monetary_value, time_unit, freq_multiplier, date_format, timezone
         As for :func:`summarize`.
-    memory_limit, threads
-        DuckDB settings, as for :func:`summarize`.
+    memory_limit, threads, progress
+        DuckDB settings and the progress callback, as for :func:`summarize`.
 
     Returns
     -------
@@ -803,6 +847,7 @@ def calibration_holdout(
         timezone=timezone,
         memory_limit=memory_limit,
         threads=threads,
+        progress=progress,
     )
 
 
