@@ -206,6 +206,18 @@ def test_exported_duckdb_text_runs_and_equals(cdnow: pd.DataFrame) -> None:
     )
 
 
+def test_postgres_form_without_min_by_gives_the_same_rows(cdnow: pd.DataFrame) -> None:
+    """Postgres has no MIN_BY: its text joins the first period back instead. DuckDB runs that
+    text too (its syntax is Postgres'), and the rows are identical, spend means included."""
+    con = duckdb.connect()
+    con.register("orders", cdnow)
+    kw: dict[str, Any] = {"table": "orders", "monetary_value": "amount", "time_unit": "W"}
+    text = sql.summary_sql(dialect="postgres", **kw)
+    assert "MIN_BY" not in text.upper() and "ARG_MIN" not in text.upper()
+    joined = con.sql(text).df()
+    assert joined.equals(con.sql(sql.summary_sql(dialect="duckdb", **kw)).df())
+
+
 def test_statistics_sql_per_dialect() -> None:
     for dialect in sql.DIALECTS:
         text = sql.statistics_sql(BGNBD, table="s", dialect=dialect)

@@ -79,7 +79,7 @@ def local_session(*, cores: int = 1, app_name: str = "relmark") -> SparkSession:
         .appName(str(app_name))
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", str(max(2, n)))
+        .config("spark.sql.shuffle.partitions", str(n))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .getOrCreate()
     )

@@ -145,8 +145,15 @@ def _query(
     fm: str,
     observation_end: pd.Timestamp | None,
     calibration_end: pd.Timestamp | None,
+    min_by: bool = True,
 ) -> str:
-    """The summary query in DuckDB's dialect (the one sqlglot transpiles from)."""
+    """The summary query in DuckDB's dialect (the one sqlglot transpiles from).
+
+    With ``min_by`` the first period's amount is taken in the per-customer aggregate
+    (``ARG_MIN``/``MIN_BY``: one pass, no join); without it (Postgres has neither) by joining
+    the merged periods back on the first period. Both give the same value: periods are
+    distinct per customer after merging.
+    """
     money = amount_expr is not None
     amount_col = f", {amount_expr} AS amount" if money else ""
     end = "MAX(ts)" if observation_end is None else _literal(observation_end)
@@ -170,7 +177,8 @@ def _query(
     ]
     if money:
         cols.append(
-            "CASE WHEN c.n > 1 THEN (c.total - f.first_amount) / CAST(c.n - 1 AS DOUBLE) "
+            f"CASE WHEN c.n > 1 THEN (c.total - {'c' if min_by else 'f'}.first_amount) / "
+            "CAST(c.n - 1 AS DOUBLE) "
             "ELSE CAST(0 AS DOUBLE) END AS monetary_value"
         )
     if cal:
@@ -189,10 +197,11 @@ def _query(
         f"merged AS (SELECT customer_id, p{merged_amt} FROM periods{where} "
         "GROUP BY customer_id, p)",
         "customers AS (SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n"
-        f"{total} FROM merged GROUP BY customer_id)",
+        f"{total}{', ARG_MIN(amount, p) AS first_amount' if money and min_by else ''} "
+        "FROM merged GROUP BY customer_id)",
     ]
     joins = ""
-    if money:
+    if money and not min_by:
         ctes.append(
             "firsts AS (SELECT m.customer_id AS customer_id, m.amount AS first_amount "
             "FROM merged AS m JOIN customers AS c "
@@ -292,6 +301,7 @@ def summary_sql(
         fm=fm,
         observation_end=obs,
         calibration_end=cal,
+        min_by=dialect != "postgres",
     )
     return sqlglot.transpile(query, read="duckdb", write=dialect, pretty=bool(pretty))[0]
 
@@ -431,6 +441,12 @@ def _run(rel: duckdb.DuckDBPyRelation, sql: str, name: str) -> dict[str, Any]:
         result = rel.query(_SOURCE, sql)
         assert result is not None
         return dict(result.fetchnumpy())
+    except duckdb.OutOfMemoryException as exc:
+        raise ArgumentError(
+            f"DuckDB ran out of memory on {name} ({_first_line(exc)}): raise memory_limit, "
+            "or lower threads (each thread holds its own hash tables)",
+            argument="memory_limit",
+        ) from None
     except duckdb.Error as exc:
         raise DataError(f"DuckDB could not read {name}: {_first_line(exc)}") from None
 
