@@ -89,6 +89,13 @@ def _peak_mib() -> float:
 
 
 def _job(task: str, folder: str, out: Any, memory_limit: str | None = None) -> None:
+    try:
+        out.put(_task(task, folder, memory_limit))
+    except Exception as exc:  # report it in the table instead of hanging the parent
+        out.put((float("nan"), _peak_mib(), f"{type(exc).__name__}: {exc}"[:200]))
+
+
+def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, float, int]:
     t0 = time.perf_counter()
     size = 0
     if task == "duckdb summary":
@@ -136,10 +143,10 @@ def _job(task: str, folder: str, out: Any, memory_limit: str | None = None) -> N
             f"{folder}/model.json",
             horizon=90,
         )
-    out.put((time.perf_counter() - t0, _peak_mib(), size))
+    return (time.perf_counter() - t0, _peak_mib(), size)
 
 
-def _measure(task: str, folder: Path, memory_limit: str | None) -> tuple[float, float, int]:
+def _measure(task: str, folder: Path, memory_limit: str | None) -> tuple[float, float, int | str]:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_job, args=(task, str(folder), queue, memory_limit))
@@ -157,6 +164,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chunk-rows", default="2M", help="rows per generated Parquet file")
     parser.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--reuse", action="store_true", help="reuse a log already in --dir")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 3GB")
     parser.add_argument(
         "--skip-in-memory", action="store_true", help="skip the in-memory and lifetimes summaries"
@@ -165,7 +173,10 @@ def main(argv: list[str] | None = None) -> None:
     n_rows = _count(args.rows)
     folder = Path(args.dir or f"/tmp/relmark-bench-engines-{os.getpid()}")
     t0 = time.perf_counter()
-    files = generate(folder / "log", n_rows, chunk_rows=_count(args.chunk_rows))
+    if args.reuse and (folder / "log").is_dir():
+        files = len(list((folder / "log").glob("*.parquet")))
+    else:
+        files = generate(folder / "log", n_rows, chunk_rows=_count(args.chunk_rows))
     import pyarrow.dataset as ds
 
     n_rows = ds.dataset(folder / "log").count_rows()
@@ -178,6 +189,9 @@ def main(argv: list[str] | None = None) -> None:
     base = results["duckdb summary"][0]
     print(f"\n{'task':32} {'seconds':>9} {'peak MiB':>9} {'rows out':>12} {'vs DuckDB':>10}")
     for task, (seconds, peak, size) in results.items():
+        if isinstance(size, str):  # the task failed: its error
+            print(f"{task:32} {'failed':>9} {peak:9.0f}  {size}")
+            continue
         ratio = f"{seconds / base:.2f}x" if "summary" in task else ""
         print(f"{task:32} {seconds:9.2f} {peak:9.0f} {size:12,} {ratio:>10}")
     if not args.keep:
