@@ -40,3 +40,21 @@ def test_illustrative_examples_at_least_compile() -> None:
     for page, index, code in illustrative:
         compile(code, f"{page.name}[{index}]", "exec")
     assert len(BLOCKS) >= 8 > len(illustrative)
+
+
+def test_readme_quickstart_type_checks_as_user_code(tmp_path: Path) -> None:
+    """The README's quickstart, saved as a user's script, passes ``mypy --strict`` against the
+    installed package (py.typed): the public signatures are usable from typed code."""
+    readme = (ROOT / "README.md").read_text()
+    quickstart = readme.split("## Quickstart", 1)[1]
+    code = re.findall(r"```python\n(.*?)```", quickstart, re.S)[0]
+    script = tmp_path / "quickstart.py"
+    script.write_text(code)
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", str(script)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]

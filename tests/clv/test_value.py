@@ -137,9 +137,9 @@ def test_score_without_spend_and_bad_arguments() -> None:
     assert sorted(out) == ["expected_purchases", "p_alive"]
     assert out["expected_purchases"][0] == pytest.approx(1.226, abs=5e-4)  # FHL 2005, sec. 5
     gg = GammaGamma(p=6.25, q=3.74, gamma=15.44)
-    with pytest.raises(DataError) as err:
+    with pytest.raises(ArgumentError) as aerr:
         score(bg, gg, [2.0], [30.43], [38.86], horizon=39.0)
-    assert err.value.column == "monetary_value"
+    assert aerr.value.argument == "monetary_value"
     with pytest.raises(ArgumentError) as aerr:
         score(bg, None, [2.0], [30.43], [38.86], horizon=[13.0, 39.0])  # type: ignore[arg-type]
     assert aerr.value.argument == "horizon"
@@ -233,3 +233,18 @@ def test_discrete_time_clv_matches_lifetimes_and_needs_whole_periods() -> None:
     with pytest.raises(ArgumentError, match="whole number") as err:
         clv(bgbb, GammaGamma(**GG), 3, 5, 6, 20.0, period_length=1.5)
     assert err.value.argument == "period_length"
+
+
+def test_a_summary_without_spend_is_named_not_a_type_error() -> None:
+    """``summary.monetary_value`` is None for a summary made without amounts; passing it is
+    allowed by the types (so typed user code needs no assert) and refused naming it."""
+    from relmark.clv import BGNBD, GammaGamma, clv
+    from relmark.errors import ArgumentError
+
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    gg = GammaGamma(p=6.25, q=3.74, gamma=15.44)
+    for customers, recency in (([2], [30.43]), ([2, 0], [30.43, 0])):
+        n = len(customers)
+        with pytest.raises(ArgumentError, match="mean spend") as err:
+            clv(bg, gg, customers, recency, [38.86] * n, None)
+        assert err.value.argument == "monetary_value"

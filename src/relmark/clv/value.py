@@ -95,7 +95,7 @@ def clv(
     frequency: npt.ArrayLike,
     recency: npt.ArrayLike,
     T: npt.ArrayLike,
-    monetary_value: npt.ArrayLike,
+    monetary_value: npt.ArrayLike | None,
     *,
     periods: int = 12,
     period_length: float | None = None,
@@ -152,7 +152,8 @@ def clv(
                 purchases._values, horizons, weights, x[sl], tx[sl], t[sl]
             )
         return out
-    columns = {"frequency": frequency, "recency": recency, "T": T, "monetary_value": monetary_value}
+    spend_values = _require_spend(monetary_value)
+    columns = {"frequency": frequency, "recency": recency, "T": T, "monetary_value": spend_values}
     x, tx, t, m = broadcast_columns(columns)
     out = np.empty(x.shape[0])
     for lo in range(0, x.shape[0], chunk_size):
@@ -169,10 +170,23 @@ def clv(
     return out
 
 
-def _matching(monetary_value: npt.ArrayLike, x: FloatArray) -> FloatArray:
+def _require_spend(monetary_value: npt.ArrayLike | None) -> npt.ArrayLike:
+    """``monetary_value`` itself; ``None`` (a summary made without ``monetary_value=``) is an
+    ArgumentError naming it, so a typed caller can pass ``summary.monetary_value`` directly."""
+    if monetary_value is None:
+        raise ArgumentError(
+            "a spend model needs each customer's mean spend; summarize the log with "
+            "monetary_value=<amount column>",
+            argument="monetary_value",
+        )
+    return monetary_value
+
+
+def _matching(monetary_value: npt.ArrayLike | None, x: FloatArray) -> FloatArray:
     """``monetary_value`` for each customer (a number is everyone's), or a DataError naming it."""
-    m = as_float_array(monetary_value, "monetary_value")
-    if np.ndim(monetary_value) == 0:
+    given = _require_spend(monetary_value)
+    m = as_float_array(given, "monetary_value")
+    if np.ndim(given) == 0:
         return np.broadcast_to(m, x.shape)
     if m.shape != x.shape:
         raise DataError(
@@ -253,8 +267,6 @@ def score(
     x, tx, t = purchases._rfm(frequency, recency, T)
     h = purchases._horizon(check_number(horizon, "horizon", low=0.0), "horizon")
     if spend is not None:
-        if monetary_value is None:
-            raise DataError("a spend model needs monetary_value", column="monetary_value")
         m = _matching(monetary_value, x)
         times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
         horizons = _checked_horizons(purchases, times)
@@ -300,7 +312,7 @@ def clv_from_dert(
     frequency: npt.ArrayLike,
     recency: npt.ArrayLike,
     T: npt.ArrayLike,
-    monetary_value: npt.ArrayLike,
+    monetary_value: npt.ArrayLike | None,
     *,
     continuous_discount_rate: float,
 ) -> FloatArray:
@@ -338,7 +350,7 @@ def clv_interval(
     frequency: npt.ArrayLike,
     recency: npt.ArrayLike,
     T: npt.ArrayLike,
-    monetary_value: npt.ArrayLike,
+    monetary_value: npt.ArrayLike | None,
     *,
     level: float = 0.95,
     n_draws: int = 200,
