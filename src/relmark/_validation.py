@@ -24,15 +24,18 @@ from relmark.typing import FloatArray, IntArray
 __all__ = [
     "FloatArray",
     "IntArray",
+    "as_finite_vector",
     "as_float_array",
     "as_numbers",
     "broadcast_columns",
     "check_choice",
     "check_count",
+    "check_flag",
     "check_level",
     "check_number",
     "check_probability",
     "check_rfm",
+    "check_rng",
     "check_weights",
 ]
 
@@ -127,26 +130,91 @@ def _offending(mask: npt.NDArray[np.bool_], labels: Sequence[object] | None) -> 
 
 def as_numbers(values: npt.ArrayLike, name: str) -> FloatArray:
     """``values`` (any shape) as float64, refusing text and booleans, which numpy would
-    convert (``"22"`` to 22, ``True`` to 1), with a DataError naming ``name``; NaN and
-    infinities are left to the caller."""
+    convert (``"22"`` to 22, ``True`` to 1), and ragged nested lists, with a DataError naming
+    ``name``; NaN and infinities are left to the caller.
+
+    >>> as_numbers([1, 2.5], "spend")
+    array([1. , 2.5])
+    """
     if isinstance(values, np.ndarray) and values.dtype == np.float64:
         return values
-    raw = np.asarray(values)
+    try:
+        raw = np.asarray(values)
+    except ValueError as exc:  # ragged nested lists: numpy refuses to build an array
+        msg = f"values are not a rectangular array of numbers ({exc})"
+        raise DataError(msg, column=name) from None
     if raw.dtype.kind in "USV" or (
         raw.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in raw.flat)
     ):
         raise DataError("values are text, not numbers", column=name)
-    mixed = isinstance(values, list | tuple) and any(isinstance(v, bool | np.bool_) for v in values)
-    if (
-        mixed
-        or raw.dtype.kind == "b"
-        or (raw.dtype.kind == "O" and any(isinstance(v, bool | np.bool_) for v in raw.flat))
+    if raw.dtype.kind == "b" or (
+        (raw.dtype.kind == "O" or isinstance(values, list | tuple)) and _has_booleans(values)
     ):
         raise DataError("values are booleans (True/False), not numbers", column=name)
     try:
         return np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise DataError(f"values are not numbers ({exc})", column=name) from None
+
+
+def _has_booleans(values: object) -> bool:
+    """True if a (nested) list, tuple or object array holds a bool: numpy turns ``[1.0, True]``
+    into floats, so they are looked for before conversion."""
+    if isinstance(values, bool | np.bool_):
+        return True
+    if isinstance(values, np.ndarray):
+        return values.dtype == np.bool_ or (
+            values.dtype == object and any(_has_booleans(v) for v in values.flat)
+        )
+    if isinstance(values, list | tuple):
+        return any(_has_booleans(v) for v in values)
+    return False
+
+
+def as_finite_vector(values: npt.ArrayLike, name: str) -> FloatArray:
+    """A non-empty 1-d array of finite numbers (DataError naming ``name`` and the rows).
+
+    >>> as_finite_vector((3, 4), "answers")
+    array([3., 4.])
+    """
+    x = as_numbers(values, name)
+    if x.ndim != 1:
+        raise DataError(f"expected a 1-d array, got shape {x.shape}", column=name)
+    if x.size == 0:
+        raise DataError("no values: the input is empty", column=name)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise DataError(
+            "missing (NaN) or infinite values", column=name, rows=np.flatnonzero(bad).tolist()
+        )
+    return x
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A real boolean: ``"no"``, ``0`` and ``None`` are not flags (ArgumentError naming it).
+
+    >>> check_flag(True, "normalize")
+    True
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise ArgumentError(f"must be True or False, got {value!r}", argument=name)
+    return bool(value)
+
+
+def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
+    """A numpy Generator from ``rng``: a Generator, a seed (a whole number >= 0) or None.
+
+    >>> float(check_rng(7).random()) == float(np.random.default_rng(7).random())
+    True
+    """
+    if rng is None or isinstance(rng, np.random.Generator):
+        return np.random.default_rng(rng)
+    if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
+        return np.random.default_rng(int(rng))
+    raise ArgumentError(
+        f"must be a numpy Generator, a seed (a whole number >= 0) or None, got {rng!r}",
+        argument=name,
+    )
 
 
 def broadcast_columns(columns: Mapping[str, npt.ArrayLike]) -> tuple[FloatArray, ...]:

@@ -156,13 +156,6 @@ def whole(value: object, name: str, *, minimum: int = 0) -> int:
     return n
 
 
-def flag(value: object, name: str) -> bool:
-    """A bool (``"no"`` and ``1`` are refused)."""
-    if not isinstance(value, bool | np.bool_):
-        raise ArgumentError(f"must be True or False, got {value!r:.80}", argument=name)
-    return bool(value)
-
-
 def text(value: object, name: str) -> str:
     """Any string."""
     if not isinstance(value, str):

@@ -30,6 +30,7 @@ import numpy as np
 from pydantic import Field, field_serializer, field_validator, model_validator
 
 import relmark.domain._checks as _checks
+from relmark._validation import check_flag
 from relmark.domain.core import (
     Currency,
     Frozen,
@@ -135,7 +136,7 @@ class LoyaltyRules(Frozen):
         if not isinstance(tier, str) or tier not in self.tier_multipliers:
             known = ", ".join(map(repr, self.tier_multipliers))
             raise ArgumentError(f"unknown tier {tier!r} (known: {known})", argument="tier")
-        bonus = self.birthday_bonus if _checks.flag(birthday, "birthday") else 0
+        bonus = self.birthday_bonus if check_flag(birthday, "birthday") else 0
         raw = spend.amount * self.points_per_unit * self.tier_multipliers[tier]
         mode = ROUND_DOWN if self.rounding == "down" else ROUND_HALF_UP
         return int(raw.quantize(Decimal(1), rounding=mode)) + bonus

@@ -22,9 +22,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import logsumexp
 
-from relmark._validation import FloatArray, as_numbers, check_count, check_number
+from relmark._validation import FloatArray, as_numbers, check_count, check_number, check_rng
 from relmark.errors import ArgumentError, DataError, ParameterError
-from relmark.lifecycle._checks import generator, numbers
 from relmark.typing import RngLike
 
 MAX_STATES = 20
@@ -58,7 +57,7 @@ class HMMParams:
         arrays = {}
         for name in ("pi", "Q", "theta"):
             try:
-                arrays[name] = numbers(getattr(self, name), name)
+                arrays[name] = as_numbers(getattr(self, name), name)
             except DataError as exc:
                 raise ParameterError(str(exc), argument=name) from None
             object.__setattr__(self, name, arrays[name])
@@ -303,7 +302,7 @@ def fit_hmm(
         raise ArgumentError(f"at most {MAX_STARTS} starts, got {n_starts}", argument="n_starts")
     max_iter = check_count(max_iter, "max_iter", minimum=1)
     tol = check_number(tol, "tol", low=0.0)
-    gen = generator(rng)
+    gen = check_rng(rng)
     y, seen = _obs(purchases, min_periods=2)
     if not seen.any():
         raise DataError("no period of any customer is observed", column="purchases")
@@ -396,7 +395,7 @@ def simulate_hmm(
     params = _params(params)
     n_customers = check_count(n_customers, "n_customers", minimum=1)
     n_periods = check_count(n_periods, "n_periods", minimum=1)
-    gen = generator(rng)
+    gen = check_rng(rng)
     k = params.pi.shape[0]
     try:
         states = np.empty((n_customers, n_periods), dtype=np.int64)

@@ -34,9 +34,15 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from relmark._validation import FloatArray, check_count, check_level, check_number
+from relmark._validation import (
+    FloatArray,
+    as_numbers,
+    check_count,
+    check_flag,
+    check_level,
+    check_number,
+)
 from relmark.errors import ArgumentError, DataError
-from relmark.lifecycle._checks import flag, numbers
 
 __all__ = [
     "AbsorptionResult",
@@ -180,7 +186,7 @@ def estimate_transitions(
     pseudo = check_number(prior, "prior", low=0.0)
     states = _states(states)
     k = len(states)
-    x = numbers(panel, "panel")
+    x = as_numbers(panel, "panel")
     if x.ndim != 2:
         raise DataError(f"panel must be customers x periods, got shape {x.shape}", column="panel")
     if x.shape[0] == 0:
@@ -228,7 +234,7 @@ def estimate_transitions(
 def _check_stochastic(p: npt.ArrayLike, name: str = "p") -> FloatArray:
     """A square row-stochastic matrix of at least one state (DataError naming ``name`` and
     the offending rows)."""
-    m = numbers(p, name)
+    m = as_numbers(p, name)
     if m.ndim != 2 or m.shape[0] != m.shape[1] or m.shape[0] == 0:
         raise DataError(
             f"a transition matrix is square with at least one state, got shape {m.shape}",
@@ -291,7 +297,7 @@ def forecast(p: npt.ArrayLike, start: npt.ArrayLike, periods: int) -> FloatArray
     [[1.0, 0.0], [0.5, 0.5], [0.25, 0.75]]
     """
     m = _check_stochastic(p)
-    dist = numbers(start, "start")
+    dist = as_numbers(start, "start")
     if dist.shape != (m.shape[0],) or not (np.isfinite(dist).all() and np.all(dist >= 0)):
         raise DataError(
             f"one finite non-negative share (or count) per state, {m.shape[0]} in all",
@@ -458,14 +464,14 @@ def chain_value(
     [50.0]
     """
     m = _check_stochastic(p)
-    r = numbers(reward, "reward")
+    r = as_numbers(reward, "reward")
     if r.shape != (m.shape[0],) or not np.isfinite(r).all():
         raise DataError(
             f"one finite reward per state, {m.shape[0]} in all, got shape {r.shape}",
             column="reward",
         )
     rate = check_number(discount_rate, "discount_rate", low=0.0)
-    current = flag(include_current, "include_current")
+    current = check_flag(include_current, "include_current")
     if horizon is not None:
         horizon = _check_periods(horizon, "horizon")
     factor = 1.0 / (1.0 + rate)
@@ -679,7 +685,7 @@ def base_value(
     >>> base_value([10, 0], [[1.0, 0.0], [0.0, 1.0]], [2.0, 5.0], 0.0, horizon=2)
     60.0
     """
-    n = numbers(counts, "counts")
+    n = as_numbers(counts, "counts")
     v = chain_value(p, reward, discount_rate, horizon=horizon, include_current=include_current)
     if n.shape != v.shape or not (np.isfinite(n).all() and np.all(n >= 0)):
         raise DataError(

@@ -17,8 +17,8 @@ import numpy.typing as npt
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
+from relmark._validation import as_numbers
 from relmark.errors import ArgumentError, DataError
-from relmark.lifecycle._checks import numbers
 
 __all__ = ["Condition", "Rule", "assign_stages"]
 
@@ -116,10 +116,10 @@ def assign_stages(
     missing = [m for m in needed if m not in metrics]
     if missing:
         raise DataError(f"the rules need metric(s) {', '.join(missing)}", column=missing[0])
-    cols = {m: numbers(metrics[m], m) for m in needed}
+    cols = {m: as_numbers(metrics[m], m) for m in needed}
     if not cols:  # no condition reads a metric: any column tells how many customers there are
         key = next(iter(metrics))
-        cols = {str(key): numbers(metrics[key], str(key))}  # type: ignore[index]
+        cols = {str(key): as_numbers(metrics[key], str(key))}  # type: ignore[index]
     names = list(cols)
     for m, col in cols.items():
         if col.ndim != 1:

@@ -22,9 +22,8 @@ import numpy.typing as npt
 from scipy.optimize import minimize
 from scipy.stats import beta as beta_dist
 
-from relmark._validation import FloatArray, check_count, check_level, check_number
+from relmark._validation import FloatArray, as_numbers, check_count, check_level, check_number
 from relmark.errors import ArgumentError, DataError, NumericalWarning
-from relmark.scoring._checks import numbers
 
 __all__ = [
     "AlphaResult",
@@ -81,7 +80,7 @@ class AlphaResult:
 def _matrix(items: npt.ArrayLike, name: str = "items", *, min_items: int = 2) -> FloatArray:
     """Respondents x items: finite, >= 3 respondents, >= ``min_items`` items, each item with
     some variance (DataError naming ``name`` and the rows otherwise)."""
-    x = numbers(items, name)
+    x = as_numbers(items, name)
     if x.ndim != 2 or x.shape[1] < min_items:
         raise DataError(
             f"need a 2-d array of respondents x items with at least {min_items} items, got "
@@ -284,7 +283,7 @@ def one_factor_loadings(items: npt.ArrayLike) -> FloatArray:
 
 def _loadings(loadings: npt.ArrayLike) -> FloatArray:
     """Standardised loadings: a non-empty 1-d array of finite values in [-1, 1]."""
-    lam = numbers(loadings, "loadings")
+    lam = as_numbers(loadings, "loadings")
     if lam.ndim != 1 or lam.size == 0:
         raise DataError(
             f"standardised loadings: a 1-d array, one per item, got shape {lam.shape}",
@@ -389,7 +388,7 @@ def fornell_larcker(ave: npt.ArrayLike, construct_corr: npt.ArrayLike) -> npt.ND
     >>> fornell_larcker([0.6, 0.5], [[1.0, 0.8], [0.8, 1.0]]).tolist()
     [False, False]
     """
-    a = numbers(ave, "ave")
+    a = as_numbers(ave, "ave")
     if a.ndim != 1 or a.size < 2:
         raise DataError(
             f"one AVE per construct, at least two constructs; got shape {a.shape}", column="ave"
@@ -397,7 +396,7 @@ def fornell_larcker(ave: npt.ArrayLike, construct_corr: npt.ArrayLike) -> npt.ND
     bad = ~((a >= 0) & (a <= 1))
     if bad.any():
         raise DataError("must be in [0, 1]", column="ave", rows=np.flatnonzero(bad).tolist())
-    c = numbers(construct_corr, "construct_corr")
+    c = as_numbers(construct_corr, "construct_corr")
     if c.shape != (a.size, a.size):
         raise DataError(
             f"must be {a.size} x {a.size} (one row per AVE), got shape {c.shape}",

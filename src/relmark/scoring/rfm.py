@@ -20,10 +20,16 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark._validation import FloatArray, check_choice, check_count
+from relmark._validation import (
+    FloatArray,
+    as_finite_vector,
+    as_numbers,
+    check_choice,
+    check_count,
+    check_flag,
+)
 from relmark.data.summary import RFMSummary
 from relmark.errors import ArgumentError, DataError
-from relmark.scoring._checks import finite_vector, flag, numbers
 
 __all__ = [
     "DEFAULT_SEGMENTS",
@@ -76,12 +82,12 @@ def quantile_scores(
     >>> quantile_scores([10, 10, 10, 10, 50, 60, 70, 80, 90, 100]).tolist()
     [2, 2, 2, 2, 3, 3, 4, 4, 5, 5]
     """
-    return _scores(finite_vector(values, "values"), n_bins, higher_is_better=higher_is_better)
+    return _scores(as_finite_vector(values, "values"), n_bins, higher_is_better=higher_is_better)
 
 
 def _scores(x: FloatArray, n_bins: object, *, higher_is_better: object = True) -> IntArray:
     n_bins = check_count(n_bins, "n_bins", minimum=2)
-    v = x if flag(higher_is_better, "higher_is_better") else -x
+    v = x if check_flag(higher_is_better, "higher_is_better") else -x
     s = np.sort(v)
     below = np.searchsorted(s, v, side="left")
     upto = np.searchsorted(s, v, side="right")
@@ -158,9 +164,9 @@ def rfm_scores(
             argument="n_bins",
         )
     check_choice(method, "method", ("independent", "nested"))
-    r = finite_vector(time_since_last, "time_since_last")
-    f = finite_vector(frequency, "frequency")
-    m = finite_vector(monetary_value, "monetary_value")
+    r = as_finite_vector(time_since_last, "time_since_last")
+    f = as_finite_vector(frequency, "frequency")
+    m = as_finite_vector(monetary_value, "monetary_value")
     if not (r.shape == f.shape == m.shape):
         raise DataError(
             f"time_since_last, frequency and monetary_value differ in length ({r.size}, "
@@ -343,9 +349,9 @@ def customer_pyramid(
     >>> customer_pyramid([100.0, 5.0, 3.0, 1.0], cuts=(0.25, 0.5, 0.75))
     ['platinum', 'gold', 'iron', 'lead']
     """
-    v = finite_vector(value, "value")
+    v = as_finite_vector(value, "value")
     try:
-        c = numbers(cuts, "cuts")
+        c = as_numbers(cuts, "cuts")
     except DataError as exc:
         raise ArgumentError(str(exc), argument="cuts") from None
     if c.shape != (len(PYRAMID_TIERS) - 1,) or not (
@@ -387,7 +393,7 @@ def lorenz_curve(value: npt.ArrayLike) -> tuple[FloatArray, FloatArray]:
     >>> x.tolist(), y.tolist()
     ([0.0, 0.5, 1.0], [0.0, 0.25, 1.0])
     """
-    raw = finite_vector(value, "value")
+    raw = as_finite_vector(value, "value")
     if np.any(raw < 0):
         raise DataError("must be >= 0", column="value", rows=np.flatnonzero(raw < 0).tolist())
     v = np.sort(raw)

@@ -16,9 +16,15 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import norm
 
-from relmark._validation import FloatArray, check_count, check_level
+from relmark._validation import (
+    FloatArray,
+    as_finite_vector,
+    as_numbers,
+    check_count,
+    check_level,
+    check_rng,
+)
 from relmark.errors import ArgumentError, DataError
-from relmark.scoring._checks import finite_vector, generator, numbers
 from relmark.typing import RngLike
 
 __all__ = [
@@ -38,7 +44,7 @@ MAX_BOOTSTRAP = 1_000_000
 
 def _answers(values: npt.ArrayLike, lo: int, hi: int, name: str) -> FloatArray:
     """A non-empty 1-d array of whole-number answers in ``lo..hi``."""
-    x = numbers(values, name)
+    x = as_numbers(values, name)
     if x.ndim != 1:
         raise DataError(f"one answer per respondent (1-d), got shape {x.shape}", column=name)
     if x.size == 0:
@@ -121,7 +127,7 @@ def nps(
         raise ArgumentError(
             f"at most {MAX_BOOTSTRAP:,} resamples, got {n_bootstrap!r}", argument="n_bootstrap"
         )
-    gen = generator(rng) if draws else None
+    gen = check_rng(rng) if draws else None
     x = _answers(answers, 0, 10, "answers")
     n = x.size
     prom = int(np.count_nonzero(x >= 9))
@@ -302,8 +308,8 @@ def acsi_index(item_means: npt.ArrayLike, weights: npt.ArrayLike) -> float:
     >>> acsi_index([10, 5.5, 1], [1, 2, 1])
     50.0
     """
-    m = finite_vector(item_means, "item_means")
-    w = finite_vector(weights, "weights")
+    m = as_finite_vector(item_means, "item_means")
+    w = as_finite_vector(weights, "weights")
     if m.shape != w.shape:
         raise DataError(
             f"one weight per item: {w.size} weights for {m.size} items", column="weights"
@@ -358,8 +364,8 @@ def servqual_gaps(
     >>> servqual_gaps([[6, 7], [5, 7]], [[5, 7], [4, 6]], {"reliability": [0], "empathy": [1]})
     {'reliability': -1.0, 'empathy': -0.5}
     """
-    e = numbers(expectations, "expectations")
-    p = numbers(perceptions, "perceptions")
+    e = as_numbers(expectations, "expectations")
+    p = as_numbers(perceptions, "perceptions")
     for arr, label in ((e, "expectations"), (p, "perceptions")):
         if arr.ndim != 2 or arr.shape[0] == 0 or arr.shape[1] == 0:
             raise DataError(

@@ -23,9 +23,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy.stats import t as t_dist
 
-from relmark._validation import check_level, check_number
+from relmark._validation import as_numbers, check_level, check_number
 from relmark.errors import ArgumentError, DataError
-from relmark.scoring._checks import numbers
 
 __all__ = [
     "FIVE_FACTORS",
@@ -231,11 +230,11 @@ def score_responses(
         if doubled:
             raise DataError("the item column appears more than once", column=doubled[0])
         frame = pd.DataFrame(
-            {i.id: numbers(responses[i.id].to_numpy(), i.id) for i in items},
+            {i.id: as_numbers(responses[i.id].to_numpy(), i.id) for i in items},
             index=responses.index,
         )
     else:
-        arr = numbers(responses, "responses")
+        arr = as_numbers(responses, "responses")
         if arr.ndim != 2 or arr.shape[1] != len(items):
             raise DataError(
                 f"expected respondents x {len(items)} items, got shape {arr.shape}",
@@ -348,7 +347,7 @@ def quality_index(
             column="construct_scores",
         )
     columns = [str(c) for c in construct_scores.columns]
-    values = {c: numbers(construct_scores[c].to_numpy(), str(c)) for c in construct_scores}
+    values = {c: as_numbers(construct_scores[c].to_numpy(), str(c)) for c in construct_scores}
     for c, v in values.items():
         bad = ~np.isfinite(v)
         if bad.any():
@@ -375,7 +374,7 @@ def quality_index(
         if w.sum() <= 0:
             raise ArgumentError("the weights are all zero", argument="weights")
     else:
-        y = numbers(outcome, "outcome")  # type: ignore[arg-type]
+        y = as_numbers(outcome, "outcome")  # type: ignore[arg-type]
         if y.shape != (len(scores),):
             raise DataError(
                 f"one value per respondent: shape {y.shape} for {len(scores)} respondents",

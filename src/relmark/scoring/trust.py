@@ -19,9 +19,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import beta as beta_dist
 
-from relmark._validation import FloatArray, check_level, check_number
+from relmark._validation import FloatArray, as_numbers, check_level, check_number
 from relmark.errors import DataError
-from relmark.scoring._checks import numbers
 
 __all__ = ["Reputation", "reputation_scores"]
 
@@ -163,8 +162,8 @@ def reputation_scores(
     """
     lam = _check_lambda(forgetting)
     check_level(level, "level")
-    k = numbers(kept, "kept")
-    b = numbers(broken, "broken")
+    k = as_numbers(kept, "kept")
+    b = as_numbers(broken, "broken")
     for arr, name in ((k, "kept"), (b, "broken")):
         if arr.ndim != 2:
             raise DataError(
