@@ -175,8 +175,11 @@ def main(argv: list[str] | None = None) -> None:
     t0 = time.perf_counter()
     if args.reuse and (folder / "log").is_dir():
         files = len(list((folder / "log").glob("*.parquet")))
-    else:
-        files = generate(folder / "log", n_rows, chunk_rows=_count(args.chunk_rows))
+    else:  # in a child process: Linux carries a parent's peak RSS into the children it forks
+        with mp.get_context("spawn").Pool(1) as pool:
+            files = pool.apply(
+                generate, (folder / "log", n_rows), {"chunk_rows": _count(args.chunk_rows)}
+            )
     import pyarrow.dataset as ds
 
     n_rows = ds.dataset(folder / "log").count_rows()
