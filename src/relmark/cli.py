@@ -592,23 +592,6 @@ def _spaces_hint(header: list[str], missing: list[str]) -> str:
     return f" (names with spaces around them: {', '.join(map(repr, spaced))})"
 
 
-def _id_spaces(frame: pd.DataFrame, column: str) -> str | None:
-    """Ids that differ only by spaces around them (``' 007'`` and ``'007'``): two customers
-    to the data layer, which never changes an id, but almost surely one in the file."""
-    ids = frame[column].astype(str)
-    padded = (ids != ids.str.strip()) & (ids.str.strip() != "")  # (blank ids: data layer)
-    if not padded.any():
-        return None
-    clash = padded & ids.str.strip().isin(set(ids[~padded]))
-    if not clash.any():
-        return None
-    shown = ", ".join(repr(v) for v in ids[clash].unique()[:3])
-    return (
-        f"column {column!r}: ids that differ from others only by spaces around them ({shown}) "
-        f"on {_lines(ids.index[clash].tolist())}: fix them in the file"
-    )
-
-
 def _delimiter_hint(header: list[str], delimiter: str) -> str:
     """A hint when the header is one field that another delimiter would split."""
     if len(header) != 1:
@@ -650,9 +633,6 @@ def _read_transactions(opts: LogOptions) -> _Log:
         problems.append("no transactions (only a header line)")
     if missing or frame.empty:
         raise _problems(opts.path, problems)
-    spaces = _id_spaces(frame, opts.customer)
-    if spaces is not None:
-        problems.append(spaces)
     return _Log(frame, problems)
 
 

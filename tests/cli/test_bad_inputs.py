@@ -181,7 +181,7 @@ LOG_CASES: list[tuple[str, str, list[str], list[str]]] = [
         "ids differing by spaces",
         HEADER + "007,2024-01-01,1\n 007,2024-01-05,1\n",
         ["summarize"],
-        ["'customer_id'", "' 007'", "line 3"],
+        ["'customer_id'", "spaces around them", "CSV lines: 2, 3"],
     ),
     (
         "several problems, one error",
