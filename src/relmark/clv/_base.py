@@ -60,7 +60,24 @@ _MODEL_KEYS = (
 
 
 class Interval(tuple[FloatArray, FloatArray, FloatArray]):
-    """``(estimate, lower, upper)`` arrays of a prediction with parameter uncertainty."""
+    """``(estimate, lower, upper)`` arrays of a prediction with parameter uncertainty.
+
+    Returned by :meth:`CLVModel.interval` and :func:`relmark.clv.clv_interval`; it unpacks as a
+    tuple (``est, lo, hi = model.interval(...)``) or reads by name.
+
+    Parameters
+    ----------
+    iterable
+        The three arrays ``(estimate, lower, upper)``, of one shape: the prediction's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from relmark.clv import Interval
+    >>> iv = Interval((np.array([1.0]), np.array([0.8]), np.array([1.3])))
+    >>> float(iv.upper[0] - iv.lower[0])
+    0.5
+    """
 
     __slots__ = ()
 
@@ -204,7 +221,27 @@ def customer_labels(data: object) -> Sequence[object] | None:
 
 
 class CLVModel:
-    """Base class of the CLV models. See a concrete model (e.g. :class:`relmark.clv.BGNBD`)."""
+    """Base class of the CLV models. See a concrete model (e.g. :class:`relmark.clv.BGNBD`).
+
+    A model *is* its parameters: it is built from values (``BGNBD(r=0.24, alpha=4.4, a=0.79,
+    b=2.4)``) or by :meth:`fit`, is immutable, and compares equal to a model of the same class
+    with the same parameters, settings, time unit and fit result.
+
+    Parameters
+    ----------
+    **params
+        Every parameter of the model by name (see :attr:`param_set`: ``r, alpha, a, b`` for
+        BG/NBD), each a finite number inside its open domain; rates and scales are per time unit
+        of the data the model describes. Models with fixed settings (see
+        :attr:`settings_spec`) also take them here, by name; omitted settings take their
+        defaults.
+
+    Raises
+    ------
+    ParameterError
+        For a missing or unknown parameter, a value that is not a number (text, a boolean) or
+        lies outside its domain, or a bad setting; the error names the parameter.
+    """
 
     name: ClassVar[str]
     """Canonical model name, used in JSON and the registry."""
@@ -242,7 +279,20 @@ class CLVModel:
 
     @classmethod
     def likelihood_for(cls, settings: Mapping[str, float]) -> Likelihood:
-        """The likelihood at the given fixed settings (override in models that have some)."""
+        """The likelihood at the given fixed settings (override in models that have some).
+
+        Parameters
+        ----------
+        settings
+            The model's fixed settings by name, already checked (see :attr:`settings_spec`);
+            empty for models without settings.
+
+        Returns
+        -------
+        relmark.clv._engine.Likelihood
+            The per-row log-likelihood and gradient functions the fit maximises (the class's
+            :attr:`likelihood` for models without settings).
+        """
         return cls.likelihood
 
     @property
@@ -268,7 +318,26 @@ class CLVModel:
         return model
 
     def with_time_unit(self, time_unit: str | None) -> Self:
-        """A copy of this model that states the time unit of its rates (e.g. ``"W"``)."""
+        """A copy of this model that states the time unit of its rates (e.g. ``"W"``).
+
+        Only the label changes: the parameters are not rescaled.
+
+        Parameters
+        ----------
+        time_unit
+            A time-unit label (``"D"``, ``"W"``, ``"7D"``, ``"2.5D"``, ...), or ``None`` for a
+            model whose unit is unknown.
+
+        Returns
+        -------
+        CLVModel
+            A model of the same class with the same parameters, settings and fit result.
+
+        Raises
+        ------
+        ArgumentError
+            For text that is not a time unit (naming ``time_unit``).
+        """
         return self._make(self.params, time_unit=time_unit, fit=self._fit, settings=self._settings)
 
     # ------------------------------------------------------------------ parameters
@@ -475,7 +544,34 @@ class CLVModel:
     def log_likelihood(
         self, data: object = None, *, weights: npt.ArrayLike | None = None, **columns: Any
     ) -> FloatArray:
-        """Per-customer log-likelihood at this model's parameters (weights are not applied)."""
+        """Per-customer log-likelihood at this model's parameters (weights are not applied).
+
+        The sum of these values weighted by the customers' counts is the log-likelihood a fit
+        maximises (:attr:`FitResult.log_likelihood`).
+
+        Parameters
+        ----------
+        data
+            An :class:`relmark.data.RFMSummary`, a DataFrame or a mapping with the model's
+            columns (see :attr:`data_fields`), or ``None`` with the columns as keywords.
+        weights
+            Accepted for symmetry with :meth:`fit` and validated (counts of identical rows,
+            one per row), but not applied: each row's own log-likelihood is returned.
+        **columns
+            The model's data columns as arrays, overriding those of ``data``.
+
+        Returns
+        -------
+        numpy.ndarray
+            One log-likelihood per data row, shape ``(n,)``.
+
+        Raises
+        ------
+        DataError
+            For missing, non-numeric or invalid data (naming the column and rows).
+        ArgumentError
+            For a keyword that is not one of the model's columns.
+        """
         arrays, _ = self._coerce(data, weights, columns)
         return self.likelihood_for(self._settings).log_likelihood(self._values, *arrays)
 
@@ -521,8 +617,27 @@ class CLVModel:
         return pset.from_unconstrained(draws)
 
     def with_params(self, values: npt.ArrayLike) -> Self:
-        """A copy of this model (without fit result) at other parameter values, given in
-        declaration order (ParameterError for the wrong number or values outside the domain)."""
+        """A copy of this model (without fit result) at other parameter values.
+
+        :meth:`interval` uses it to evaluate a prediction at each parameter draw.
+
+        Parameters
+        ----------
+        values
+            The new values in declaration order (see :attr:`param_set`), an array of length
+            ``k``; or a mapping of every parameter by name.
+
+        Returns
+        -------
+        CLVModel
+            A model of the same class, time unit and settings, not fitted.
+
+        Raises
+        ------
+        ParameterError
+            For the wrong number of values, values that are not numbers, or values outside
+            their domain (naming the parameter, or ``values``).
+        """
         raw: object = values
         if isinstance(raw, Mapping):
             return self._make(
@@ -594,7 +709,15 @@ class CLVModel:
     # ------------------------------------------------------------------ persistence
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict: model name, versions, time unit, parameters, fixed settings (for
-        models that have some) and fit result."""
+        models that have some) and fit result.
+
+        Returns
+        -------
+        dict
+            The keys ``schema``, ``schema_version``, ``model``, ``relmark_version``,
+            ``time_unit``, ``params``, (``settings``) and ``fit`` (``None`` for a model built
+            from values); :meth:`from_dict` restores an equal model.
+        """
         from relmark import __version__
 
         out: dict[str, Any] = {
@@ -611,7 +734,26 @@ class CLVModel:
         return out
 
     def to_json(self, *, indent: int | None = 2) -> str:
-        """Serialise to JSON; :meth:`from_json` restores an equal model."""
+        """Serialise to JSON; :meth:`from_json` restores an equal model.
+
+        Parameters
+        ----------
+        indent
+            Indentation of the JSON text (``None``: one line).
+
+        Returns
+        -------
+        str
+            The JSON text of :meth:`to_dict`. A fit whose Hessian was not positive definite
+            stores its covariance as ``NaN`` (JSON's extension that Python reads back).
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> BGNBD.from_json(model.to_json()) == model
+        True
+        """
         return json.dumps(self.to_dict(), indent=indent, allow_nan=True)
 
     @classmethod
@@ -739,7 +881,24 @@ class CLVModel:
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Self:
-        """Load a model saved by :meth:`to_json` (see :meth:`from_dict` for what is checked)."""
+        """Load a model saved by :meth:`to_json` (see :meth:`from_dict` for what is checked).
+
+        Parameters
+        ----------
+        text
+            The JSON text, as ``str`` or UTF-8 ``bytes``.
+
+        Returns
+        -------
+        CLVModel
+            An equal model of this class (with its fit result, if one was saved).
+
+        Raises
+        ------
+        SchemaError
+            For text that is not JSON, not a JSON object, or not a saved model of this class
+            (naming the key at fault, as :meth:`from_dict`).
+        """
         return cls.from_dict(read_json(text))
 
 

@@ -60,7 +60,24 @@ class Param:
         return math.isfinite(self.upper)
 
     def check(self, value: float) -> float:
-        """Return ``value`` as a float if it lies in the domain, else raise ParameterError."""
+        """Return ``value`` as a float if it lies in the domain, else raise ParameterError.
+
+        Parameters
+        ----------
+        value
+            The proposed value (a real number; text and booleans are refused).
+
+        Returns
+        -------
+        float
+            ``value`` as a float, strictly inside ``(lower, upper)``.
+
+        Raises
+        ------
+        ParameterError
+            For a value that is not a number, is not finite or lies outside the open domain
+            (naming the parameter).
+        """
         given: object = value
         if isinstance(given, bool | np.bool_ | str | bytes):  # float() would accept them
             raise ParameterError(
@@ -80,14 +97,39 @@ class Param:
         return v
 
     def to_unconstrained(self, value: FloatArray | np.float64) -> FloatArray:
-        """Map values in the domain to the real line."""
+        """Map values in the domain to the real line (the optimiser's scale).
+
+        Parameters
+        ----------
+        value
+            Values inside the domain, any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`u = \\ln(\\theta - \\text{lower})` for a domain unbounded above,
+            :math:`u = \\operatorname{logit}\\bigl(\\frac{\\theta - \\text{lower}}
+            {\\text{upper} - \\text{lower}}\\bigr)` otherwise; same shape as ``value``.
+        """
         v = np.asarray(value, dtype=np.float64)
         if self.bounded:
             return np.asarray(logit((v - self.lower) / (self.upper - self.lower)), np.float64)
         return np.asarray(np.log(v - self.lower), np.float64)
 
     def from_unconstrained(self, u: FloatArray | np.float64) -> FloatArray:
-        """Map the real line to the domain."""
+        """Map the real line to the domain: the inverse of :meth:`to_unconstrained`.
+
+        Parameters
+        ----------
+        u
+            Unconstrained values, any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            Values in the domain, same shape as ``u`` (``inf`` for a far step of an
+            unbounded parameter, which :meth:`ParamSet.contains` refuses).
+        """
         w = np.asarray(u, dtype=np.float64)
         if self.bounded:
             return np.asarray(self.lower + (self.upper - self.lower) * expit(w), np.float64)
@@ -95,7 +137,20 @@ class Param:
             return np.asarray(self.lower + np.exp(w), np.float64)
 
     def jacobian(self, u: FloatArray | np.float64) -> FloatArray:
-        """Derivative of :meth:`from_unconstrained` at ``u``."""
+        """Derivative of :meth:`from_unconstrained` at ``u`` (for the delta method).
+
+        Parameters
+        ----------
+        u
+            Unconstrained values, any shape.
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`d\\theta/du`: :math:`e^u` for a domain unbounded above,
+            :math:`(\\text{upper} - \\text{lower})\\,s(1-s)` with
+            :math:`s = \\operatorname{expit}(u)` otherwise; same shape as ``u``.
+        """
         w = np.asarray(u, dtype=np.float64)
         if self.bounded:
             s = expit(w)
@@ -137,7 +192,23 @@ class Setting:
     whole: bool = False
 
     def check(self, value: object) -> float:
-        """``value`` as a float, or a :class:`ParameterError` naming the setting."""
+        """``value`` as a float, or a :class:`ParameterError` naming the setting.
+
+        Parameters
+        ----------
+        value
+            The proposed setting: a real number (not a boolean or text).
+
+        Returns
+        -------
+        float
+            ``value`` as a float, finite, ``>= low`` and whole if the setting requires it.
+
+        Raises
+        ------
+        ParameterError
+            For anything else (naming the setting).
+        """
         if isinstance(value, bool | np.bool_) or not isinstance(
             value, int | float | np.integer | np.floating
         ):
@@ -168,7 +239,26 @@ class ParamSet:
         return len(self.params)
 
     def validate(self, values: Mapping[str, float], *, model: str) -> FloatArray:
-        """Check a mapping of parameter values and return them as an ordered array."""
+        """Check a mapping of parameter values and return them as an ordered array.
+
+        Parameters
+        ----------
+        values
+            Every parameter's value by name.
+        model
+            The model's name, for the error message.
+
+        Returns
+        -------
+        numpy.ndarray
+            The values in declaration order, shape ``(k,)``.
+
+        Raises
+        ------
+        ParameterError
+            For a missing or unknown name, or a value :meth:`Param.check` refuses (naming the
+            parameter).
+        """
         missing = [n for n in self.names if n not in values]
         extra = [n for n in values if n not in self.names]
         if missing or extra:
@@ -185,28 +275,81 @@ class ParamSet:
 
     def contains(self, values: FloatArray) -> bool:
         """Whether every value lies inside its open domain (an optimiser's step to extreme
-        unconstrained values can round a parameter onto a bound: 0, or 1 for a probability)."""
+        unconstrained values can round a parameter onto a bound: 0, or 1 for a probability).
+
+        Parameters
+        ----------
+        values
+            One value per parameter, in declaration order, shape ``(k,)``.
+
+        Returns
+        -------
+        bool
+            True if every value is finite and strictly inside its domain.
+        """
         return all(
             p.lower < v < p.upper and math.isfinite(v)
             for p, v in zip(self.params, values.tolist(), strict=True)
         )
 
     def to_unconstrained(self, values: FloatArray) -> FloatArray:
-        """Vector of unconstrained values."""
+        """Vector of unconstrained values (see :meth:`Param.to_unconstrained`).
+
+        Parameters
+        ----------
+        values
+            One value per parameter in declaration order, each inside its domain, shape
+            ``(k,)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The unconstrained values, shape ``(k,)``.
+        """
         return np.array(
             [p.to_unconstrained(np.float64(v)) for p, v in zip(self.params, values, strict=True)]
         )
 
     def from_unconstrained(self, u: FloatArray) -> FloatArray:
-        """Vector of natural values (works on the last axis of a 2-d array of draws too)."""
+        """Vector of natural values (works on the last axis of a 2-d array of draws too).
+
+        Parameters
+        ----------
+        u
+            Unconstrained values, shape ``(k,)`` or ``(n_draws, k)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The values in each parameter's domain, same shape as ``u``.
+        """
         u = np.asarray(u, dtype=np.float64)
         cols = [p.from_unconstrained(u[..., i]) for i, p in enumerate(self.params)]
         return np.stack(cols, axis=-1)
 
     def jacobian(self, u: FloatArray) -> FloatArray:
-        """Diagonal of the Jacobian of :meth:`from_unconstrained`."""
+        """Diagonal of the Jacobian of :meth:`from_unconstrained`.
+
+        Parameters
+        ----------
+        u
+            Unconstrained values, shape ``(k,)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`d\\theta_i/du_i`, shape ``(k,)`` (the transform acts on each parameter
+            alone, so the Jacobian is diagonal).
+        """
         return np.array([p.jacobian(u[i]) for i, p in enumerate(self.params)])
 
     def default_start(self) -> FloatArray:
-        """Start values from the typical ranges."""
+        """Start values from the typical ranges.
+
+        Returns
+        -------
+        numpy.ndarray
+            Each parameter's :attr:`Param.default_start`, in declaration order, shape
+            ``(k,)``.
+        """
         return np.array([p.default_start for p in self.params])

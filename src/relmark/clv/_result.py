@@ -223,6 +223,13 @@ class FitResult:
         The estimates are stored here and as the model's ``params``; loading refuses a file
         where the two disagree (one was edited). The Jacobian is not stored: it follows from
         the estimates.
+
+        Returns
+        -------
+        dict
+            The estimates (``params``), ``cov_unconstrained`` as nested lists,
+            ``log_likelihood``, ``nobs``, ``n_unique``, the convergence diagnostics and
+            ``extra``; :meth:`from_dict` restores an equal result.
         """
         return {
             "params": self.params,

@@ -112,7 +112,42 @@ class RFMModel(CLVModel):
     def p_alive(
         self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
     ) -> FloatArray:
-        """Probability that each customer is still active (see the model's module)."""
+        """Probability that each customer is still active at ``T``, given their history:
+        :math:`P(\\text{alive} \\mid x, t_x, T)`.
+
+        The formula is the model's (see the ``p_alive`` function of its module, e.g.
+        :func:`relmark.clv.bgnbd.p_alive`).
+
+        Parameters
+        ----------
+        frequency
+            Repeat purchases of each customer (whole numbers >= 0), a number or an array.
+        recency
+            Time of each customer's last repeat purchase since their first, in the model's
+            time unit (0 without repeat purchases; whole periods in discrete time).
+        T
+            Each customer's age: time since their first purchase, in the model's time unit
+            (``T >= recency``; the number of opportunities in discrete time). Scalars broadcast
+            against arrays.
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability in ``[0, 1]`` per customer, shape ``(n,)``.
+
+        Raises
+        ------
+        DataError
+            For an invalid history (text, booleans, NaN, negative or fractional counts,
+            ``recency > T``, ``recency > 0`` without repeat purchases, ...), naming the column.
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> [round(float(p), 3) for p in model.p_alive([0, 2], [0, 30.43], [38.86, 38.86])]
+        [1.0, 0.727]
+        """
         return self.predictions.p_alive(self._values, *self._rfm(frequency, recency, T))
 
     def conditional_expected_purchases(
@@ -205,8 +240,38 @@ class RFMModel(CLVModel):
         at ``continuous_discount_rate`` per time unit (an annual 15 % in weekly data is
         ``log(1.15) / 52``).
 
+        With :math:`\\delta` the rate and :math:`Y(t)` the purchases after ``T``,
+
+        .. math:: \\mathrm{DERT}(\\delta \\mid x, t_x, T)
+            = \\int_0^\\infty e^{-\\delta t}\\, dE[Y(t) \\mid x, t_x, T]
+
+        (Fader, Hardie & Lee 2005, "RFM and CLV", eq. 2); times the expected margin per
+        purchase (Gamma-Gamma) it is the customer's residual value,
+        :func:`relmark.clv.clv_from_dert`. Each model computes it its own way (see its
+        module's ``dert``).
+
+        Parameters
+        ----------
+        frequency
+            Repeat purchases of each customer (whole numbers >= 0).
+        recency
+            Time of each customer's last repeat purchase since their first, in the model's
+            time unit.
+        T
+            Each customer's age, in the model's time unit.
+        continuous_discount_rate
+            The continuous discount rate per time unit of the model, a finite number > 0,
+            keyword-only.
+
+        Returns
+        -------
+        numpy.ndarray
+            One DERT (discounted purchases, >= 0) per customer, shape ``(n,)``.
+
         Raises
         ------
+        DataError
+            For an invalid history (naming the column).
         ParameterError
             For a model without DERT (MBG/NBD).
         ArgumentError
@@ -220,7 +285,39 @@ class RFMModel(CLVModel):
         return self.predictions.dert(self._values, rate, *self._rfm(frequency, recency, T))
 
     def simulate(self, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
-        """Simulate customers observed for ``T``."""
+        """Simulate customers observed for ``T`` from this model's generative process.
+
+        Each customer draws their own latent rates (purchase and dropout) from the model's
+        mixing distributions, then a purchase history over ``(0, T]`` after their first
+        purchase.
+
+        Parameters
+        ----------
+        T
+            Each simulated customer's observation length, in the model's time unit (one value
+            per customer, finite and >= 0; whole numbers of opportunities in discrete time).
+        rng
+            A ``numpy.random.Generator``, a seed or ``None`` (fresh entropy), keyword-only.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``frequency``, ``recency`` and ``T`` per customer (ready for :meth:`fit`) and the
+            latent ``alive`` flag (1.0 if still active at ``T``), each of shape ``(n,)``.
+
+        Raises
+        ------
+        ArgumentError
+            For ``T`` that is not a finite number >= 0 (or not whole in discrete time).
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> sim = model.simulate([39.0] * 1000, rng=1)
+        >>> sorted(sim), bool((sim["recency"] <= sim["T"]).all())
+        (['T', 'alive', 'frequency', 'recency'], True)
+        """
         ages = check_array(T, "T", whole=self.discrete)
         return self.predictions.simulate(self._values, ages, rng=rng)
 
