@@ -11,7 +11,9 @@ Each measurement then runs in a fresh process and reports wall time and peak res
 of that process (DuckDB's native memory included): the DuckDB summary reads the files; the
 in-memory summary and lifetimes first read the whole log into pandas (their peak includes it);
 scoring reads the summary Parquet in batches and writes the scores; the fit groups the summary
-in DuckDB and maximises the likelihood on the distinct rows.
+in DuckDB and maximises the likelihood on the distinct rows. With ``--spark``, the Spark engine
+in local mode (2 cores) does the summary and the scoring, Parquet to Parquet (session start-up
+excluded; the peak is the driver's Python process, not the JVM).
 """
 
 from __future__ import annotations
@@ -134,6 +136,31 @@ def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, floa
         with open(f"{folder}/model.json", "w", encoding="utf-8") as fh:
             fh.write(model.to_json())
         size = int(model.fit_result.n_unique) if model.fit_result is not None else 0
+    elif task == "spark summary (local[2])":
+        from relmark.engines import spark as rspark
+
+        session = rspark.local_session(cores=2)
+        t0 = time.perf_counter()  # session start-up excluded
+        spark_log = session.read.parquet(f"{folder}/log")
+        rspark.summary_frame(spark_log, monetary_value="amount").write.mode("overwrite").parquet(
+            f"{folder}/spark-summary"
+        )
+        size = session.read.parquet(f"{folder}/spark-summary").count()
+        session.stop()
+    elif task == "spark scoring (local[2])":
+        from relmark.clv import load_model
+        from relmark.engines import spark as rspark
+
+        session = rspark.local_session(cores=2)
+        with open(f"{folder}/model.json", encoding="utf-8") as fh:
+            model = load_model(fh.read())
+        t0 = time.perf_counter()
+        customers = session.read.parquet(f"{folder}/summary.parquet")
+        rspark.score(model, customers, horizon=90).write.mode("overwrite").parquet(
+            f"{folder}/spark-scores"
+        )
+        size = session.read.parquet(f"{folder}/spark-scores").count()
+        session.stop()
     elif task == "out-of-core scoring":
         from relmark.engines.outofcore import score_parquet
 
@@ -164,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--chunk-rows", default="2M", help="rows per generated Parquet file")
     parser.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--spark", action="store_true", help="also run the Spark engine")
     parser.add_argument("--reuse", action="store_true", help="reuse a log already in --dir")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 3GB")
     parser.add_argument(
@@ -188,6 +216,8 @@ def main(argv: list[str] | None = None) -> None:
     if n_rows <= _count(args.lifetimes_max) and not args.skip_in_memory:
         tasks.append("lifetimes summary")
     tasks += ["fit BG/NBD (grouped in DuckDB)", "out-of-core scoring"]
+    if args.spark:
+        tasks += ["spark summary (local[2])", "spark scoring (local[2])"]
     results = {task: _measure(task, folder, args.memory_limit) for task in tasks}
     base = results["duckdb summary"][0]
     print(f"\n{'task':32} {'seconds':>9} {'peak MiB':>9} {'rows out':>12} {'vs DuckDB':>10}")
