@@ -142,9 +142,24 @@ def log_likelihood(
     Parameters
     ----------
     params
-        ``[r, alpha, a, b]``.
-    frequency, recency, T
-        Repeat purchases, time of the last purchase and age, as float arrays.
+        ``[r, alpha, a, b]`` (``alpha`` in the model's time unit), float array ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T` (time since the first purchase, :math:`T \\ge t_x`), in
+        the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\\ln L(r, \\alpha, a, b \\mid x, t_x, T)` of each customer, shape ``(n,)``.
+
+    Notes
+    -----
+    Hot path of the fit: the arrays are trusted (validated once by :meth:`BGNBD.fit`).
 
     Examples
     --------
@@ -167,6 +182,25 @@ def log_likelihood_and_grad(
     :math:`\partial_\alpha = r/\alpha-(r+x)[(1-w_2)/(\alpha+T)+w_2/(\alpha+t_x)]`,
     :math:`\partial_a = \psi(a+b)-\psi(a+b+x)+w_2/a`,
     :math:`\partial_b = \psi(a+b)-\psi(a+b+x)+\psi(b+x)-\psi(b)-w_2/(b+x-1)`.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]`` (``alpha`` in the model's time unit), float array ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T` (time since the first purchase, :math:`T \ge t_x`), in
+        the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The log-likelihood of each customer, shape ``(n,)``, and its gradient, shape
+        ``(n, 4)``.
     """
     return beta_geometric_log_likelihood_and_grad(params, frequency, recency, T, shift=0)
 
@@ -194,7 +228,27 @@ def beta_geometric_log_likelihood_and_grad(
 def log_likelihood_grad(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Analytic gradient of :func:`log_likelihood` in ``[r, alpha, a, b]``: shape (n, 4)."""
+    """Analytic gradient of :func:`log_likelihood` in ``[r, alpha, a, b]``: shape (n, 4).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]`` (``alpha`` in the model's time unit), float array ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T` (time since the first purchase, :math:`T \\ge t_x`), in
+        the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\\partial \\ln L / \\partial (r, \\alpha, a, b)` per customer, shape
+        ``(n, 4)`` (formulas in :func:`log_likelihood_and_grad`).
+    """
     return log_likelihood_and_grad(params, frequency, recency, T)[1]
 
 
@@ -205,6 +259,25 @@ def p_alive(
 
     .. math:: P(\\text{alive}) = \\Bigl(1 + \\delta_{x>0}\\frac{a}{b+x-1}
         \\bigl(\\tfrac{\\alpha+T}{\\alpha+t_x}\\bigr)^{r+x}\\Bigr)^{-1}
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]`` (``alpha`` in the model's time unit), float array ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T` (time since the first purchase, :math:`T \\ge t_x`), in
+        the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`P(\\text{alive} \\mid x, t_x, T)` of each customer, in ``[0, 1]`` (exactly 1
+        without repeat purchases), shape ``(n,)``.
     """
     r, alpha, a, b = params
     x = frequency
@@ -346,6 +419,33 @@ def remaining(
     ``x, T`` are one value per customer and ``t`` a vector of horizons: the result is
     (customers, horizons), or summed over horizons against ``weights``. With many customers
     it is interpolated per frequency in ``log(alpha + T)`` (:mod:`relmark.clv._tabulate`).
+
+    .. math:: \\frac{a+b+x-1}{a-1}\\Bigl[1 - \\Bigl(\\frac{\\alpha+T}{\\alpha+T+t}
+        \\Bigr)^{r+x} {}_2F_1\\Bigl(r+x, b+x; a+b+x-1; \\frac{t}{\\alpha+T+t}\\Bigr)\\Bigr]
+
+    (FHL 2005, eq. 10 without its :math:`P(\\text{alive})` factor; ``b + x`` becomes
+    ``b + x + shift``).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    t
+        The horizons, in the model's time unit, float array ``(k,)``.
+    frequency
+        Repeat purchases of each customer, float array ``(n,)``.
+    T
+        Each customer's age, in the model's time unit, float array ``(n,)``.
+    weights
+        Optional weights of the horizons, shape ``(k,)`` (a discounted sum over periods).
+    shift
+        0 for BG/NBD, 1 for MBG/NBD.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected purchases, shape ``(n, k)``; shape ``(n,)`` with ``weights`` (their
+        weighted sum over the horizons).
     """
     r, alpha, a, b = params
 
@@ -396,6 +496,32 @@ def conditional_expected_purchases(
 ) -> FloatArray:
     """Expected purchases in ``(T, T+t]`` given the history (FHL 2005, eq. 10).
 
+    .. math:: E[Y(t) \\mid x, t_x, T] = P(\\text{alive} \\mid x, t_x, T)\\,
+        \\frac{a+b+x-1}{a-1}\\Bigl[1 - \\Bigl(\\frac{\\alpha+T}{\\alpha+T+t}
+        \\Bigr)^{r+x} {}_2F_1\\Bigl(r+x, b+x; a+b+x-1; \\frac{t}{\\alpha+T+t}\\Bigr)\\Bigr]
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    t
+        Horizon(s) after ``T``, in the model's time unit (>= 0); broadcast against the
+        histories (``t`` of shape ``(1, k)`` with histories of shape ``(n, 1)`` gives every
+        customer at every horizon).
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0).
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`).
+    T
+        Each customer's age :math:`T` (time since the first purchase, :math:`T \\ge t_x`), in
+        the model's time unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected purchases, of the broadcast shape of ``t`` and the histories.
+
     Examples
     --------
     The published example (FHL 2005, section 5): a customer with x = 2, t_x = 30.43, T = 38.86
@@ -413,7 +539,23 @@ def conditional_expected_purchases(
 
 
 def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatArray:
-    """Expected purchases of a new customer in ``(0, t]`` (FHL 2005, eq. 9)."""
+    """Expected purchases of a new customer in ``(0, t]`` (FHL 2005, eq. 9).
+
+    .. math:: E[X(t)] = \\frac{a+b-1}{a-1}\\Bigl[1 - \\Bigl(\\frac{\\alpha}{\\alpha+t}
+        \\Bigr)^{r} {}_2F_1\\Bigl(r, b; a+b-1; \\frac{t}{\\alpha+t}\\Bigr)\\Bigr]
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    t
+        Horizons since the first purchase, in the model's time unit (>= 0), float array.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected repeat purchases, same shape as ``t``.
+    """
     zero = np.zeros_like(t)
     return conditional_expected_purchases(params, t, zero, zero, zero)
 
@@ -422,7 +564,27 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
     """:math:`P(X(t) = n)` for a new customer (FHL 2005, eq. 8).
 
     The finite sum of the paper is the negative-binomial upper tail, evaluated with the
-    regularised incomplete beta function.
+    regularised incomplete beta function:
+
+    .. math:: P(X(t) = n) = \\frac{B(a, b+n)}{B(a, b)}\\,\\mathrm{NB}(n; r, \\tfrac{t}{\\alpha+t})
+        + \\delta_{n>0}\\frac{B(a+1, b+n-1)}{B(a, b)}\\,
+        I_{t/(\\alpha+t)}(n, r),
+
+    with :math:`\\mathrm{NB}(n; r, q) = \\frac{\\Gamma(r+n)}{\\Gamma(r)\\,n!}(1-q)^r q^n`.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    n
+        Counts of repeat purchases (whole numbers >= 0), float array.
+    t
+        Horizons since the first purchase, in the model's time unit, broadcast against ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, of the broadcast shape of ``n`` and ``t``.
     """
     r, alpha, a, b = params
     n, t = np.broadcast_arrays(np.asarray(n, dtype=np.float64), np.asarray(t, dtype=np.float64))
@@ -501,6 +663,26 @@ def dert(
     terms, after Pfaff's transformation) and over λ by generalised Gauss-Laguerre quadrature
     whose weight is exactly the posterior density (nodes by Golub-Welsch, once per distinct
     frequency).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    discount_rate
+        The continuous discount rate :math:`\\delta` per time unit of the model, > 0.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T` (time since the first purchase, :math:`T \\ge t_x`), in
+        the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Discounted expected residual transactions of each customer, shape ``(n,)``.
     """
     r, alpha, a, b = params
     x = frequency
@@ -533,8 +715,24 @@ def dert(
 def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
     """Simulate repeat-purchase histories of customers observed for ``T`` after their first.
 
-    Returns a mapping with ``frequency``, ``recency``, ``T`` (and the latent ``alive`` flag at
-    ``T``), ready for :meth:`BGNBD.fit`.
+    Each customer draws :math:`\\lambda \\sim \\text{Gamma}(r, \\alpha)` and
+    :math:`p \\sim \\text{Beta}(a, b)`, buys as a Poisson process of rate :math:`\\lambda`
+    and drops out after each repeat purchase with probability :math:`p`.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    T
+        Each customer's observation length, in the model's time unit (one value per customer).
+    rng
+        A ``numpy.random.Generator``, a seed or ``None``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``frequency``, ``recency``, ``T`` and the latent ``alive`` flag at ``T`` (1.0 or 0.0),
+        each of shape ``(n,)``, ready for :meth:`BGNBD.fit`.
     """
     return simulate_beta_geometric(params, T, rng=rng, drop_after_first=False)
 
@@ -583,6 +781,19 @@ class BGNBD(RFMModel):
     1.226
 
     See :mod:`relmark.clv.bgnbd` for the likelihood and formulas.
+
+    Parameters
+    ----------
+    **params
+        ``r`` and ``alpha``, shape and scale (in the data's time unit) of the gamma
+        distribution of purchase rates :math:`\\lambda`; ``a`` and ``b``, the shapes of the
+        beta distribution of the dropout probability :math:`p` after each purchase. All four
+        are finite and > 0.
+
+    Raises
+    ------
+    ParameterError
+        For a missing or unknown parameter, or a value that is not a number > 0 (naming it).
     """
 
     name: ClassVar[str] = "BGNBD"
