@@ -58,7 +58,29 @@ __all__ = [
 def log_likelihood(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Per-customer log-likelihood (Batislam et al. 2007, eq. 6), in log space."""
+    """Per-customer log-likelihood (Batislam et al. 2007, eq. 6), in log space.
+
+    .. math:: L = \\frac{\\Gamma(r+x)\\alpha^r}{\\Gamma(r)} \\Bigl[
+        \\frac{B(a, b+x+1)}{B(a,b)} (\\alpha+T)^{-(r+x)}
+        + \\frac{B(a+1, b+x)}{B(a,b)} (\\alpha+t_x)^{-(r+x)} \\Bigr]
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]`` (``alpha`` in the model's time unit), float array ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\\ln L` of each customer, shape ``(n,)``.
+    """
     return _core(params, frequency, recency, T, shift=1)[0]
 
 
@@ -67,14 +89,56 @@ def log_likelihood_and_grad(
 ) -> tuple[FloatArray, FloatArray]:
     """Log-likelihood rows and their analytic gradient in ``[r, alpha, a, b]``: BG/NBD's with
     ``b + x`` replaced by ``b + x + 1`` (see
-    :func:`relmark.clv.bgnbd.beta_geometric_log_likelihood_and_grad`)."""
+    :func:`relmark.clv.bgnbd.beta_geometric_log_likelihood_and_grad`).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]`` (``alpha`` in the model's time unit), float array ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The log-likelihood of each customer, shape ``(n,)``, and its gradient, shape
+        ``(n, 4)``.
+    """
     return beta_geometric_log_likelihood_and_grad(params, frequency, recency, T, shift=1)
 
 
 def p_alive(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """:math:`1/(1 + \\frac{a}{b+x}(\\frac{\\alpha+T}{\\alpha+t_x})^{r+x})`, for every x."""
+    """Probability that each customer is still active (Batislam et al. 2007).
+
+    .. math:: P(\\text{alive} \\mid x, t_x, T) = \\Bigl(1 + \\frac{a}{b+x}
+        \\Bigl(\\frac{\\alpha+T}{\\alpha+t_x}\\Bigr)^{r+x}\\Bigr)^{-1},
+
+    for every :math:`x`, :math:`x = 0` included (unlike BG/NBD).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]`` (``alpha`` in the model's time unit), float array ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, in ``(0, 1]``, shape ``(n,)``.
+    """
     r, alpha, a, b = params
     x = frequency
     if x.shape == (1,):  # one customer: Python floats
@@ -88,7 +152,32 @@ def p_alive(
 def conditional_expected_purchases(
     params: FloatArray, t: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Expected purchases in ``(T, T+t]`` given the history (Batislam et al. 2007, eq. 10)."""
+    """Expected purchases in ``(T, T+t]`` given the history (Batislam et al. 2007, eq. 10).
+
+    .. math:: E[Y(t) \\mid x, t_x, T] = P(\\text{alive} \\mid x, t_x, T)\\,
+        \\frac{a+b+x}{a-1}\\Bigl[1 - \\Bigl(\\frac{\\alpha+T}{\\alpha+T+t}
+        \\Bigr)^{r+x} {}_2F_1\\Bigl(r+x, b+x+1; a+b+x; \\frac{t}{\\alpha+T+t}\\Bigr)\\Bigr]
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    t
+        Horizon(s) after ``T``, in the model's time unit (>= 0), broadcast against the
+        histories.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected purchases, of the broadcast shape of ``t`` and the histories.
+    """
     x, tx, T_ = np.broadcast_arrays(frequency, recency, T)
     return conditional_from_remaining(params, 1.0, p_alive(params, x, tx, T_), t, x, T_)
 
@@ -101,7 +190,26 @@ def remaining(
     weights: FloatArray | None = None,
 ) -> FloatArray:
     """Expected purchases in ``(T, T+t]`` of customers alive at ``T`` (BG/NBD's with the
-    extra dropout chance: ``b + x + 1`` for ``b + x``), per horizon or summed against weights."""
+    extra dropout chance: ``b + x + 1`` for ``b + x``), per horizon or summed against weights.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    t
+        The horizons, in the model's time unit, float array ``(k,)``.
+    frequency
+        Repeat purchases of each customer, float array ``(n,)``.
+    T
+        Each customer's age, in the model's time unit, float array ``(n,)``.
+    weights
+        Optional weights of the horizons, shape ``(k,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected purchases, shape ``(n, k)``, or ``(n,)`` summed against ``weights``.
+    """
     return beta_geometric_remaining(params, t, frequency, T, weights, shift=1.0)
 
 
@@ -110,6 +218,18 @@ def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatA
 
     .. math:: \\frac{b}{a-1}\\Bigl[1 - \\bigl(\\tfrac{\\alpha}{\\alpha+t}\\bigr)^r
         {}_2F_1\\bigl(r, b+1; a+b; \\tfrac{t}{\\alpha+t}\\bigr)\\Bigr]
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    t
+        Horizons since the first purchase, in the model's time unit (>= 0), float array.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected repeat purchases, same shape as ``t``.
     """
     zero = np.zeros_like(t)
     return conditional_expected_purchases(params, t, zero, zero, zero)
@@ -121,6 +241,20 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
     Given :math:`\\lambda, p`: :math:`(1-p)^{n+1} P(N(t)=n) + p(1-p)^n P(N(t) \\ge n)`, with
     :math:`N` the Poisson purchase process; averaged over the beta and gamma mixing
     distributions (the negative-binomial tail by the regularised incomplete beta function).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    n
+        Counts of repeat purchases (whole numbers >= 0), float array.
+    t
+        Horizons since the first purchase, in the model's time unit, broadcast against ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, of the broadcast shape of ``n`` and ``t``.
     """
     r, alpha, a, b = params
     n, t = np.broadcast_arrays(np.asarray(n, np.float64), np.asarray(t, np.float64))
@@ -140,13 +274,53 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
 
 def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
     """Simulate customers observed for ``T`` after their first purchase (dropout possible
-    right after the first purchase)."""
+    right after the first purchase).
+
+    Each customer draws :math:`\\lambda \\sim \\text{Gamma}(r, \\alpha)` and
+    :math:`p \\sim \\text{Beta}(a, b)`, may drop out at once with probability :math:`p`, and
+    otherwise buys as a Poisson process dropping out after each repeat purchase with
+    probability :math:`p`.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    T
+        Each customer's observation length, in the model's time unit (one value per customer).
+    rng
+        A ``numpy.random.Generator``, a seed or ``None``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``frequency``, ``recency``, ``T`` and the latent ``alive`` flag at ``T``, each of shape
+        ``(n,)``, ready for :meth:`MBGNBD.fit`.
+    """
     return simulate_beta_geometric(params, T, rng=rng, drop_after_first=True)
 
 
 class MBGNBD(RFMModel):
     """The MBG/NBD model (Batislam, Denizel & Filiztekin 2007) with ``r, alpha, a, b``.
 
+    The same model was proposed independently as the central variant CBG/NBD (Hoppe & Wagner
+    2007, "Customer base analysis: the case for a central variant of the Betageometric/NBD
+    model", *Marketing - Journal of Research and Management* 3(2), 75-90). It has no
+    closed-form DERT: value it with :func:`relmark.clv.clv` over a horizon.
+
+    Parameters
+    ----------
+    **params
+        ``r`` and ``alpha``, shape and scale (in the data's time unit) of the gamma
+        distribution of purchase rates; ``a`` and ``b``, the shapes of the beta distribution
+        of the dropout probability after each purchase, the first included. All > 0.
+
+    Raises
+    ------
+    ParameterError
+        For a missing or unknown parameter, or a value that is not a number > 0 (naming it).
+
+    Examples
+    --------
     >>> from relmark.clv import MBGNBD
     >>> m = MBGNBD(r=0.525, alpha=6.183, a=0.891, b=1.614)
     >>> round(float(m.p_alive(0, 0, 38.86)[0]), 3)  # no repeat purchase: not surely alive
