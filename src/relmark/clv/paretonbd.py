@@ -144,6 +144,30 @@ def log_likelihood(
 ) -> FloatArray:
     """Per-customer log-likelihood (note 008, eq. 2), in log space.
 
+    .. math:: L = \\frac{\\Gamma(r+x)\\,\\alpha^r\\beta^s}{\\Gamma(r)} \\Bigl[
+        \\frac{1}{(\\alpha+T)^{r+x}(\\beta+T)^s}
+        + s \\int_{t_x}^{T} \\frac{d\\tau}{(\\alpha+\\tau)^{r+x}(\\beta+\\tau)^{s+1}} \\Bigr]
+
+    (the integral by the positive hypergeometric series of the module's notes).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, s, beta]`` (``alpha`` and ``beta`` in the model's time unit), float array
+        ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\\ln L` of each customer, shape ``(n,)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -410,6 +434,25 @@ def log_likelihood_and_grad(
     :math:`G`; beyond :math:`z = 3/4` from central differences of :math:`\ln G`), and combined
     by :func:`_pair_rows`. A fit computes the table once per distinct pair instead (see
     :data:`SHARED`).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, s, beta]`` (``alpha`` and ``beta`` in the model's time unit), float array
+        ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T \ge t_x`, in the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The log-likelihood of each customer, shape ``(n,)``, and its gradient in
+        ``[r, alpha, s, beta]``, shape ``(n, 4)``.
     """
     n = frequency.shape[0]
     table = _pair_table(
@@ -460,7 +503,32 @@ SHARED = SharedTerms(_pairs, _pair_table, _pair_rows)
 def p_alive(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Probability that a customer with history (x, t_x, T) is alive at T (note 008, eq. 11)."""
+    """Probability that a customer with history (x, t_x, T) is alive at T (note 008, eq. 11).
+
+    .. math:: P(\\text{alive} \\mid x, t_x, T) =
+        \\frac{(\\alpha+T)^{-(r+x)}(\\beta+T)^{-s}}{(\\alpha+T)^{-(r+x)}(\\beta+T)^{-s}
+        + s \\int_{t_x}^{T} (\\alpha+\\tau)^{-(r+x)}(\\beta+\\tau)^{-(s+1)}\\,d\\tau}
+
+    (Schmittlein, Morrison & Colombo 1987).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, s, beta]`` (``alpha`` and ``beta`` in the model's time unit), float array
+        ``(4,)``.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, in ``(0, 1]``, shape ``(n,)``.
+    """
     if frequency.shape == (1,):  # one customer (a service's request)
         one = _p_alive_one(params, float(frequency[0]), float(recency[0]), float(T[0]))
         if one is not None:
@@ -515,6 +583,33 @@ def conditional_expected_purchases(
 ) -> FloatArray:
     """Expected purchases in ``(T, T+t]`` given the history (SMC 1987; note 008, eq. 14).
 
+    .. math:: E[Y(t) \\mid x, t_x, T] = P(\\text{alive} \\mid x, t_x, T)\\,
+        \\frac{(r+x)(\\beta+T)}{(\\alpha+T)(s-1)}
+        \\Bigl[1 - \\Bigl(\\frac{\\beta+T}{\\beta+T+t}\\Bigr)^{s-1}\\Bigr],
+
+    with the limit :math:`\\frac{r+x}{\\alpha+T}(\\beta+T)\\ln\\frac{\\beta+T+t}{\\beta+T}`
+    at :math:`s = 1`.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, s, beta]``, float array ``(4,)``.
+    t
+        Horizon(s) after ``T``, in the model's time unit (>= 0), broadcast against the
+        histories.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected purchases, of the broadcast shape of ``t`` and the histories.
+
     Examples
     --------
     Fader, Hardie & Lee (2005): a customer with x = 26, t_x = 30.86, T = 31 is expected to
@@ -551,6 +646,24 @@ def remaining(
     customer, so large batches interpolate :math:`h` (or its weighted sum over horizons) in
     :math:`\log b` to 1e-13 (:mod:`relmark.clv._tabulate`) instead of two transcendental
     functions per customer and horizon.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, s, beta]``, float array ``(4,)``.
+    t
+        The horizons, in the model's time unit, float array ``(k,)``.
+    frequency
+        Repeat purchases of each customer, float array ``(n,)``.
+    T
+        Each customer's age, in the model's time unit, float array ``(n,)``.
+    weights
+        Optional weights of the horizons, shape ``(k,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected purchases, shape ``(n, k)``, or ``(n,)`` summed against ``weights``.
     """
     r, alpha, s, beta = params
     s_ = float(s)
@@ -567,7 +680,21 @@ def remaining(
 
 def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatArray:
     """Expected purchases of a new customer in ``(0, t]``: :math:`\\frac{r\\beta}{\\alpha(s-1)}
-    [1 - (\\frac{\\beta}{\\beta+t})^{s-1}]`, with the logarithmic limit at s = 1."""
+    [1 - (\\frac{\\beta}{\\beta+t})^{s-1}]`, with the logarithmic limit at s = 1
+    (Schmittlein, Morrison & Colombo 1987).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, s, beta]``, float array ``(4,)``.
+    t
+        Horizons since the first purchase, in the model's time unit (>= 0), float array.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected repeat purchases, same shape as ``t``.
+    """
     r, alpha, s, beta = params
     return _remaining(float(s), np.full_like(t, r / alpha), np.full_like(t, beta), t)
 
@@ -583,7 +710,29 @@ def dert(
 
     :math:`\\mathrm{DERT} = P(\\text{alive})\\,\\frac{r+x}{\\alpha+T}\\,E[1/(\\delta+\\mu)]`
     with :math:`\\mu \\sim \\text{Gamma}(s, \\beta+T)` a posteriori, and
-    :math:`E[1/(\\delta+\\mu)] = (\\beta+T)\\,U(1, 2-s, \\delta(\\beta+T))`.
+    :math:`E[1/(\\delta+\\mu)] = (\\beta+T)\\,U(1, 2-s, \\delta(\\beta+T))`
+    (Tricomi's confluent hypergeometric function; FHL 2005's
+    :math:`\\delta^{s-1}(\\beta+T)^s\\,U(s, s; \\delta(\\beta+T))` after Kummer's
+    transformation).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, s, beta]``, float array ``(4,)``.
+    discount_rate
+        The continuous discount rate :math:`\\delta` per time unit of the model, > 0.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0), float array ``(n,)``.
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first, in the
+        model's time unit (0 when :math:`x = 0`), float array ``(n,)``.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Discounted expected residual transactions of each customer, shape ``(n,)``.
     """
     r, alpha, s, beta = params
     b = beta + T
@@ -607,7 +756,22 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
         + \\int_0^t \\mathrm{NB}(n; r, \\tfrac{\\alpha}{\\alpha+\\tau})
         \\frac{s\\beta^s}{(\\beta+\\tau)^{s+1}}\\,d\\tau,
 
-    the integral by 96-point Gauss-Legendre quadrature (a smooth integrand).
+    the integral by 96-point Gauss-Legendre quadrature (a smooth integrand), with
+    :math:`\\mathrm{NB}(n; r, q) = \\frac{\\Gamma(r+n)}{\\Gamma(r)\\,n!}q^r(1-q)^n`.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, s, beta]``, float array ``(4,)``.
+    n
+        Counts of repeat purchases (whole numbers >= 0), float array.
+    t
+        Horizons since the first purchase, in the model's time unit, broadcast against ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, of the broadcast shape of ``n`` and ``t``.
     """
     r, alpha, s, beta = params
     n, t = np.broadcast_arrays(np.asarray(n, np.float64), np.asarray(t, np.float64))
@@ -634,7 +798,27 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
 
 
 def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
-    """Simulate customers observed for ``T`` after their first purchase."""
+    """Simulate customers observed for ``T`` after their first purchase.
+
+    Each customer draws :math:`\\lambda \\sim \\text{Gamma}(r, \\alpha)`,
+    :math:`\\mu \\sim \\text{Gamma}(s, \\beta)` and an exponential lifetime of rate
+    :math:`\\mu`, and buys as a Poisson process of rate :math:`\\lambda` while alive.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, s, beta]``, float array ``(4,)``.
+    T
+        Each customer's observation length, in the model's time unit (one value per customer).
+    rng
+        A ``numpy.random.Generator``, a seed or ``None``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``frequency``, ``recency``, ``T`` and the latent ``alive`` flag at ``T``, each of shape
+        ``(n,)``, ready for :meth:`ParetoNBD.fit`.
+    """
     r, alpha, s, beta = params
     gen = as_rng(rng)
     T_arr = np.atleast_1d(np.asarray(T, dtype=np.float64))
@@ -661,6 +845,19 @@ class ParetoNBD(RFMModel):
     0.9979
 
     See :mod:`relmark.clv.paretonbd` for the likelihood and formulas.
+
+    Parameters
+    ----------
+    **params
+        ``r`` and ``alpha``, shape and scale (in the data's time unit) of the gamma
+        distribution of purchase rates :math:`\\lambda`; ``s`` and ``beta``, shape and scale
+        (in the data's time unit) of the gamma distribution of dropout rates :math:`\\mu`.
+        All four are finite and > 0.
+
+    Raises
+    ------
+    ParameterError
+        For a missing or unknown parameter, or a value that is not a number > 0 (naming it).
     """
 
     name: ClassVar[str] = "ParetoNBD"
