@@ -91,14 +91,74 @@ def _log_l(params: FloatArray, x: FloatArray, tx: FloatArray, n: FloatArray) -> 
 def log_likelihood(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Per-customer log-likelihood (FHS 2010, eq. 5); ``T`` is the number of opportunities."""
+    """Per-customer log-likelihood (FHS 2010, eq. 5); ``T`` is the number of opportunities.
+
+    .. math:: L = \\frac{B(\\alpha+x, \\beta+n-x)}{B(\\alpha,\\beta)}
+        \\frac{B(\\gamma, \\delta+n)}{B(\\gamma,\\delta)}
+        + \\sum_{i=0}^{n-t_x-1} \\frac{B(\\alpha+x, \\beta+t_x-x+i)}{B(\\alpha,\\beta)}
+        \\frac{B(\\gamma+1, \\delta+t_x+i)}{B(\\gamma,\\delta)}
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta, gamma, delta]``, float array ``(4,)``.
+    frequency
+        Transactions :math:`x` of each customer in the :math:`n` opportunities after the first
+        (whole numbers, :math:`0 \\le x \\le n`), float array ``(n_customers,)``.
+    recency
+        The opportunity :math:`t_x` of each customer's last transaction (0 without one), float
+        array ``(n_customers,)``.
+    T
+        Each customer's number of opportunities :math:`n \\ge t_x` (whole numbers), float
+        array ``(n_customers,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\\ln L` of each customer, shape ``(n_customers,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from relmark.clv import bgbb
+    >>> p = np.array([1.204, 0.750, 0.657, 2.783])  # FHS 2010's donation data
+    >>> # the four possible histories (x, t_x) in n = 2 opportunities: probabilities sum to 1
+    >>> x, tx = np.array([0.0, 1, 1, 2]), np.array([0.0, 1, 2, 2])
+    >>> round(float(np.exp(bgbb.log_likelihood(p, x, tx, np.full(4, 2.0))).sum()), 12)
+    1.0
+    """
     return _log_l(params, frequency, recency, T)
 
 
 def p_alive(
     params: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Probability of being active at the next opportunity :math:`n+1` (FHS 2010, eq. 11)."""
+    """Probability of being active at the next opportunity :math:`n+1` (FHS 2010, eq. 11).
+
+    .. math:: P(\\text{alive at } n+1 \\mid x, t_x, n) =
+        \\frac{B(\\alpha+x, \\beta+n-x)}{B(\\alpha,\\beta)}
+        \\frac{B(\\gamma, \\delta+n+1)}{B(\\gamma,\\delta)}\\Big/ L(\\alpha,\\beta,\\gamma,\\delta
+        \\mid x, t_x, n)
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta, gamma, delta]``, float array ``(4,)``.
+    frequency
+        Transactions :math:`x` of each customer in the :math:`n` opportunities after the first
+        (whole numbers, :math:`0 \\le x \\le n`), float array ``(n_customers,)``.
+    recency
+        The opportunity :math:`t_x` of each customer's last transaction (0 without one), float
+        array ``(n_customers,)``.
+    T
+        Each customer's number of opportunities :math:`n \\ge t_x` (whole numbers), float
+        array ``(n_customers,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, in ``(0, 1)``, shape ``(n_customers,)``.
+    """
     a, b, g, d = params
     x, n = frequency, T
     num = betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n + 1.0) - betaln(g, d)
@@ -109,7 +169,37 @@ def p_alive(
 def conditional_expected_purchases(
     params: FloatArray, t: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
 ) -> FloatArray:
-    """Expected transactions in the next ``t`` opportunities (FHS 2010, eq. 13)."""
+    """Expected transactions in the next ``t`` opportunities (FHS 2010, eq. 13).
+
+    Evaluated as the finite sum over the coming opportunities (no singularity at
+    :math:`\\gamma = 1`, unlike the paper's closed form):
+
+    .. math:: E[X(n, n+t) \\mid x, t_x, n] = \\frac{1}{L}
+        \\frac{B(\\alpha+x+1, \\beta+n-x)}{B(\\alpha,\\beta)}
+        \\sum_{k=1}^{t} \\frac{B(\\gamma, \\delta+n+k)}{B(\\gamma,\\delta)}
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta, gamma, delta]``, float array ``(4,)``.
+    t
+        The number of coming opportunities (whole numbers >= 0), broadcast against the
+        histories.
+    frequency
+        Transactions :math:`x` of each customer in the :math:`n` opportunities after the first
+        (whole numbers, :math:`0 \\le x \\le n`), float array ``(n_customers,)``.
+    recency
+        The opportunity :math:`t_x` of each customer's last transaction (0 without one), float
+        array ``(n_customers,)``.
+    T
+        Each customer's number of opportunities :math:`n \\ge t_x` (whole numbers), float
+        array ``(n_customers,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected transactions, of the broadcast shape of ``t`` and the histories.
+    """
     a, b, g, d = params
     t, x, tx, n = np.broadcast_arrays(t, frequency, recency, T)
     log_l = _log_l(params, x.ravel(), tx.ravel(), n.ravel()).reshape(x.shape)
@@ -122,7 +212,25 @@ def conditional_expected_purchases(
 
 
 def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatArray:
-    """Expected transactions of a new customer in ``t`` opportunities (FHS 2010, eq. 7)."""
+    """Expected transactions of a new customer in ``t`` opportunities (FHS 2010, eq. 7).
+
+    .. math:: E[X(t)] = \\frac{\\alpha}{\\alpha+\\beta}
+        \\sum_{k=1}^{t} \\frac{B(\\gamma, \\delta+k)}{B(\\gamma,\\delta)}
+
+    (the paper's closed form as its finite sum).
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta, gamma, delta]``, float array ``(4,)``.
+    t
+        Numbers of opportunities (whole numbers >= 0), float array.
+
+    Returns
+    -------
+    numpy.ndarray
+        Expected transactions, same shape as ``t``.
+    """
     a, b, g, d = params
     horizon = int(np.max(t, initial=0))
     k = np.arange(1, horizon + 1, dtype=np.float64)
@@ -133,7 +241,31 @@ def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatA
 
 
 def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArray:
-    """:math:`P(X(t) = n)` for a new customer over ``t`` opportunities (FHS 2010, eq. 6)."""
+    """:math:`P(X(t) = n)` for a new customer over ``t`` opportunities (FHS 2010, eq. 6).
+
+    With :math:`x` the count and :math:`n` the opportunities, as in the paper:
+
+    .. math:: P(X(n) = x) = \\binom{n}{x}
+        \\frac{B(\\alpha+x, \\beta+n-x)}{B(\\alpha,\\beta)}
+        \\frac{B(\\gamma, \\delta+n)}{B(\\gamma,\\delta)}
+        + \\sum_{i=x}^{n-1} \\binom{i}{x}
+        \\frac{B(\\alpha+x, \\beta+i-x)}{B(\\alpha,\\beta)}
+        \\frac{B(\\gamma+1, \\delta+i)}{B(\\gamma,\\delta)}
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta, gamma, delta]``, float array ``(4,)``.
+    n
+        Counts of transactions (whole numbers >= 0), float array.
+    t
+        Numbers of opportunities (whole numbers >= 0), broadcast against ``n``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities (0 where ``n > t``), of the broadcast shape of ``n`` and ``t``.
+    """
     a, b, g, d = params
     # (below, x is the count and n the number of opportunities, as in the paper)
     x, n = np.broadcast_arrays(np.asarray(n, np.float64), np.asarray(t, np.float64))
@@ -168,7 +300,37 @@ def dert(
     recency: FloatArray,
     T: FloatArray,
 ) -> FloatArray:
-    """Discounted expected residual transactions, discount rate per opportunity (eq. 14)."""
+    """Discounted expected residual transactions, discount rate per opportunity (eq. 14).
+
+    With :math:`d` the discount rate per opportunity (FHS 2010, eq. 14):
+
+    .. math:: \\mathrm{DERT}(d \\mid x, t_x, n) = \\frac{1}{L}
+        \\frac{B(\\alpha+x+1, \\beta+n-x)}{B(\\alpha,\\beta)}
+        \\frac{B(\\gamma, \\delta+n+1)}{B(\\gamma,\\delta)\\,(1+d)}\\,
+        {}_2F_1\\Bigl(1, \\delta+n+1; \\gamma+\\delta+n+1; \\frac{1}{1+d}\\Bigr)
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta, gamma, delta]``, float array ``(4,)``.
+    discount_rate
+        The discount rate :math:`d` per opportunity, > 0 (0.1 for 10 % a year with annual
+        opportunities).
+    frequency
+        Transactions :math:`x` of each customer in the :math:`n` opportunities after the first
+        (whole numbers, :math:`0 \\le x \\le n`), float array ``(n_customers,)``.
+    recency
+        The opportunity :math:`t_x` of each customer's last transaction (0 without one), float
+        array ``(n_customers,)``.
+    T
+        Each customer's number of opportunities :math:`n \\ge t_x` (whole numbers), float
+        array ``(n_customers,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Discounted expected residual transactions of each customer, shape ``(n_customers,)``.
+    """
     a, b, g, d = params
     x, n = frequency, T
     z = 1.0 / (1.0 + discount_rate)
@@ -185,7 +347,28 @@ def dert(
 
 
 def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
-    """Simulate customers with ``T`` transaction opportunities each (whole numbers)."""
+    """Simulate customers with ``T`` transaction opportunities each (whole numbers).
+
+    Each customer draws :math:`p \\sim \\text{Beta}(\\alpha, \\beta)` and
+    :math:`\\theta \\sim \\text{Beta}(\\gamma, \\delta)`; at each opportunity they first
+    drop out with probability :math:`\\theta` and, if still active, transact with probability
+    :math:`p`.
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta, gamma, delta]``, float array ``(4,)``.
+    T
+        Each customer's number of opportunities (whole numbers >= 0).
+    rng
+        A ``numpy.random.Generator``, a seed or ``None``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``frequency``, ``recency``, ``T`` and the latent ``alive`` flag after the last
+        opportunity, each of shape ``(n_customers,)``, ready for :meth:`BGBB.fit`.
+    """
     a, b, g, d = params
     gen = as_rng(rng)
     n = np.atleast_1d(np.asarray(T, dtype=np.float64))
@@ -207,6 +390,25 @@ class BGBB(RFMModel):
     """The BG/BB model with parameters ``alpha, beta, gamma, delta``; ``T`` counts
     opportunities.
 
+    Fader, Hardie & Shang (2010). Time is discrete: ``frequency``, ``recency`` and ``T`` are
+    whole numbers of transaction opportunities, and so are prediction horizons (at most
+    :data:`MAX_OPPORTUNITIES`). See :mod:`relmark.clv.bgbb` for the formulas.
+
+    Parameters
+    ----------
+    **params
+        ``alpha`` and ``beta``, the shapes of the beta distribution of the transaction
+        probability :math:`p` at each opportunity; ``gamma`` and ``delta``, the shapes of the
+        beta distribution of the dropout probability :math:`\\theta` at each opportunity. All
+        four are finite and > 0.
+
+    Raises
+    ------
+    ParameterError
+        For a missing or unknown parameter, or a value that is not a number > 0 (naming it).
+
+    Examples
+    --------
     >>> from relmark.clv import BGBB
     >>> m = BGBB(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783)
     >>> [round(float(v), 2) for v in m.p_alive([0, 2, 6], [0, 4, 6], 6)]
@@ -258,7 +460,33 @@ class BGBB(RFMModel):
     ) -> FloatArray:
         """Discounted expected residual transactions, discounted at
         ``discount_rate_per_opportunity`` (> 0) per opportunity (FHS 2010, eq. 14); see
-        :func:`dert`."""
+        :func:`dert`.
+
+        Parameters
+        ----------
+        frequency
+            Transactions of each customer (whole numbers >= 0), a number or an array.
+        recency
+            The opportunity of each customer's last transaction (0 without one).
+        T
+            Each customer's number of opportunities (whole numbers, at most
+            :data:`MAX_OPPORTUNITIES`).
+        discount_rate_per_opportunity
+            The discount rate per opportunity, a finite number > 0, keyword-only (BG/BB has
+            no continuous time, hence its own name).
+
+        Returns
+        -------
+        numpy.ndarray
+            One DERT (discounted transactions, >= 0) per customer.
+
+        Raises
+        ------
+        DataError
+            For an invalid history (naming the column).
+        ArgumentError
+            For a rate that is not a finite number > 0.
+        """
         rate = check_number(
             discount_rate_per_opportunity, "discount_rate_per_opportunity", low=0.0, low_open=True
         )
