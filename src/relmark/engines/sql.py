@@ -609,7 +609,13 @@ def _execute(
         rel, name = _relation(source, con)
         id_col = _ident(customer_id, "customer_id")
         raw_date = _ident(datetime, "datetime")
-        _column_type(rel, customer_id, name)
+        id_type = _column_type(rel, customer_id, name)
+        if id_type.startswith(("FLOAT", "DOUBLE", "DECIMAL", "REAL")):
+            raise DataError(
+                f"customer ids in {name} are floating-point numbers ({id_type}): ids are whole "
+                "numbers or text (a float column usually means missing ids read as NaN)",
+                column=customer_id,
+            )
         date_type = _column_type(rel, datetime, name)
         ts = _ts_expression(raw_date, date_type, date_format, zone)
         if date_format is None and not date_type.startswith(("TIMESTAMP", "DATE")):
