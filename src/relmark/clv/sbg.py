@@ -69,7 +69,29 @@ PARAMS = ParamSet(
 
 
 def log_likelihood(params: FloatArray, lifetime: FloatArray, churned: FloatArray) -> FloatArray:
-    """Per-customer log-likelihood: :math:`\\ln P(T=t)` if churned, else :math:`\\ln S(t)`."""
+    """Per-customer log-likelihood: :math:`\\ln P(T=t)` if churned, else :math:`\\ln S(t)`.
+
+    .. math:: P(T = t) = \\frac{B(\\alpha+1, \\beta+t-1)}{B(\\alpha,\\beta)}, \\qquad
+        S(t) = \\frac{B(\\alpha, \\beta+t)}{B(\\alpha,\\beta)}
+
+    (Fader & Hardie 2007).
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta]``, float array ``(2,)``.
+    lifetime
+        Each customer's lifetime :math:`t` in periods (whole numbers >= 1): the period of
+        churn, or the periods observed so far, float array ``(n,)``.
+    churned
+        1.0 if the customer churned at ``lifetime``, 0.0 if still active (censored), float
+        array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The log-likelihood of each customer, shape ``(n,)``.
+    """
     a, b = params
     dead = betaln(a + 1.0, b + lifetime - 1.0)
     alive = betaln(a, b + lifetime)
@@ -96,27 +118,94 @@ def log_likelihood_grad(
 
 
 def survival(params: FloatArray, t: FloatArray) -> FloatArray:
-    """:math:`S(t) = B(\\alpha, \\beta+t)/B(\\alpha, \\beta)`, the share still active after t."""
+    """:math:`S(t) = B(\\alpha, \\beta+t)/B(\\alpha, \\beta)`, the share still active after t.
+
+    Fader & Hardie (2007), eq. 4.
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta]``, float array ``(2,)``.
+    t
+        Numbers of periods since acquisition (whole numbers >= 0), float array.
+
+    Returns
+    -------
+    numpy.ndarray
+        The survivor shares, in ``(0, 1]`` (1 at ``t = 0``), same shape as ``t``.
+    """
     a, b = params
     out: FloatArray = np.exp(betaln(a, b + t) - betaln(a, b))
     return out
 
 
 def retention(params: FloatArray, t: FloatArray) -> FloatArray:
-    """Retention rate of period ``t >= 1``: :math:`(\\beta+t-1)/(\\alpha+\\beta+t-1)`."""
+    """Retention rate of period ``t >= 1``: :math:`(\\beta+t-1)/(\\alpha+\\beta+t-1)`.
+
+    :math:`r_t = S(t)/S(t-1)`, rising with :math:`t` (Fader & Hardie 2007).
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta]``, float array ``(2,)``.
+    t
+        Periods (whole numbers >= 1), float array.
+
+    Returns
+    -------
+    numpy.ndarray
+        The retention rates, in ``(0, 1)``, same shape as ``t``.
+    """
     a, b = params
     out: FloatArray = (b + t - 1.0) / (a + b + t - 1.0)
     return out
 
 
 def discounted_expected_lifetime(params: FloatArray, discount_rate: float) -> float:
-    """DEL of a new customer, :math:`{}_2F_1(1, \\beta; \\alpha+\\beta; 1/(1+d))`."""
+    """DEL of a new customer, :math:`{}_2F_1(1, \\beta; \\alpha+\\beta; 1/(1+d))`.
+
+    The discounted expected lifetime in periods, the first payment now (Fader & Hardie 2010,
+    eq. 4): :math:`\\mathrm{DEL}(d) = \\sum_{t \\ge 0} S(t)/(1+d)^t`.
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta]``, float array ``(2,)``.
+    discount_rate
+        The discount rate :math:`d` per period, > 0.
+
+    Returns
+    -------
+    float
+        The discounted expected number of payments (>= 1); times the value per period it is a
+        new customer's expected lifetime value.
+    """
     a, b = params
     return float(hyp2f1(1.0, b, a + b, 1.0 / (1.0 + discount_rate)))
 
 
 def derl(params: FloatArray, discount_rate: float, renewals: FloatArray) -> FloatArray:
-    """DERL of customers who have renewed ``renewals`` times (FH 2010, eq. 6)."""
+    """DERL of customers who have renewed ``renewals`` times (FH 2010, eq. 6).
+
+    .. math:: \\mathrm{DERL}(d \\mid n) = \\frac{\\beta+n}{\\alpha+\\beta+n}\\,
+        {}_2F_1\\Bigl(1, \\beta+n+1; \\alpha+\\beta+n+1; \\frac{1}{1+d}\\Bigr)
+
+    the next payment due at the next renewal.
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta]``, float array ``(2,)``.
+    discount_rate
+        The discount rate :math:`d` per period, > 0.
+    renewals
+        The number of renewals :math:`n` of each customer (whole numbers >= 0), float array.
+
+    Returns
+    -------
+    numpy.ndarray
+        The discounted expected residual number of payments, same shape as ``renewals``.
+    """
     a, b = params
     n = renewals
     out: FloatArray = (
@@ -135,6 +224,24 @@ def survival_to_lifetimes(
     ``alive[t]`` customers are active after ``t`` periods (``alive[0]`` is the cohort). The
     ``alive[t-1] - alive[t]`` who left at period ``t`` have ``lifetime = t, churned = 1``; the
     ``alive[k]`` still active are censored at ``lifetime = k``.
+
+    Parameters
+    ----------
+    alive
+        Survivor counts of one cohort, ``alive[0]`` its size: at least two non-increasing
+        whole numbers >= 0.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``lifetime``, ``churned`` and ``weights`` (the number of customers of each row), rows
+        with zero weight left out; ready for :meth:`SBG.fit`.
+
+    Raises
+    ------
+    DataError
+        For fewer than two counts, or counts that are not non-increasing whole numbers >= 0
+        (naming ``alive`` and the offending positions).
 
     Examples
     --------
@@ -162,7 +269,28 @@ def survival_to_lifetimes(
 def simulate(
     params: FloatArray, n_customers: int, n_periods: int, *, rng: RngLike = None
 ) -> dict[str, FloatArray]:
-    """Lifetimes of ``n_customers`` followed for ``n_periods`` renewals."""
+    """Lifetimes of ``n_customers`` followed for ``n_periods`` renewals.
+
+    Each customer draws :math:`\\theta \\sim \\text{Beta}(\\alpha, \\beta)` and churns at a
+    geometric period :math:`T \\ge 1` with success probability :math:`\\theta`.
+
+    Parameters
+    ----------
+    params
+        ``[alpha, beta]``, float array ``(2,)``.
+    n_customers
+        Number of customers, a whole number >= 1.
+    n_periods
+        Periods each customer is followed (censoring), a whole number >= 1.
+    rng
+        A ``numpy.random.Generator``, a seed or ``None``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``lifetime`` (at most ``n_periods``) and ``churned`` (1.0 if the customer churned
+        within ``n_periods``), each of shape ``(n_customers,)``.
+    """
     a, b = params
     gen = as_rng(rng)
     theta = gen.beta(a, b, size=n_customers)
@@ -181,6 +309,19 @@ class SBG(CLVModel):
     >>> m = SBG.fit_survival([1000, 631, 468, 382, 326, 289, 262, 241])
     >>> round(m.params["alpha"], 3), round(m.params["beta"], 3)
     (0.704, 1.182)
+
+    These are the estimates Fader & Hardie (2007) publish for their "regular" segment.
+
+    Parameters
+    ----------
+    **params
+        ``alpha`` and ``beta``, the shapes of the beta distribution of the churn probability
+        :math:`\\theta` at each renewal, both finite and > 0.
+
+    Raises
+    ------
+    ParameterError
+        For a missing or unknown parameter, or a value that is not a number > 0 (naming it).
     """
 
     name: ClassVar[str] = "SBG"
@@ -211,7 +352,26 @@ class SBG(CLVModel):
 
     @classmethod
     def fit_survival(cls, alive: Sequence[float] | npt.ArrayLike) -> SBG:
-        """Fit to a cohort's survivor counts ``alive[0..k]`` (see :func:`survival_to_lifetimes`)."""
+        """Fit to a cohort's survivor counts ``alive[0..k]`` (see :func:`survival_to_lifetimes`).
+
+        Parameters
+        ----------
+        alive
+            Survivor counts of one cohort, ``alive[0]`` its size, then the customers still
+            active after each period: non-increasing whole numbers >= 0.
+
+        Returns
+        -------
+        SBG
+            The fitted model (its :attr:`fit_result` counts each customer once).
+
+        Raises
+        ------
+        DataError
+            For counts that are not a survivor curve (naming ``alive``).
+        ConvergenceError
+            When the log-likelihood is not finite at the start values.
+        """
         data = survival_to_lifetimes(alive)
         return cls.fit(
             {"lifetime": data["lifetime"], "churned": data["churned"]}, weights=data["weights"]
@@ -219,21 +379,94 @@ class SBG(CLVModel):
 
     def survival(self, t: npt.ArrayLike) -> FloatArray:
         """Share of a new cohort still active after ``t`` periods (whole numbers >= 0); see
-        :func:`survival`."""
+        :func:`survival`.
+
+        Parameters
+        ----------
+        t
+            Periods since acquisition, whole numbers >= 0 (a number or an array).
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`S(t)`, one value per period.
+
+        Raises
+        ------
+        ArgumentError
+            For periods that are not whole numbers >= 0 (naming ``t``).
+
+        Examples
+        --------
+        >>> from relmark.clv import SBG
+        >>> SBG(alpha=0.704, beta=1.182).survival([0, 1]).round(4).tolist()
+        [1.0, 0.6267]
+        """
         return survival(self._values, check_array(t, "t", whole=True))
 
     def retention(self, t: npt.ArrayLike) -> FloatArray:
-        """Retention rate in period ``t`` (whole numbers >= 1); see :func:`retention`."""
+        """Retention rate in period ``t`` (whole numbers >= 1); see :func:`retention`.
+
+        Parameters
+        ----------
+        t
+            Periods, whole numbers >= 1 (a number or an array).
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`r_t = (\\beta+t-1)/(\\alpha+\\beta+t-1)`, one value per period.
+
+        Raises
+        ------
+        ArgumentError
+            For periods that are not whole numbers >= 1 (naming ``t``).
+        """
         return retention(self._values, check_array(t, "t", low=1.0, whole=True))
 
     def prob_churn_at(self, t: npt.ArrayLike) -> FloatArray:
-        """:math:`P(T = t)`, the probability that a new customer churns at period ``t >= 1``."""
+        """:math:`P(T = t)`, the probability that a new customer churns at period ``t >= 1``.
+
+        Parameters
+        ----------
+        t
+            Periods, whole numbers >= 1 (a number or an array).
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`B(\\alpha+1, \\beta+t-1)/B(\\alpha,\\beta)`, one value per period.
+
+        Raises
+        ------
+        ArgumentError
+            For periods that are not whole numbers >= 1 (naming ``t``).
+        """
         tt = check_array(t, "t", low=1.0, whole=True)
         return np.exp(log_likelihood(self._values, tt, np.ones_like(tt)))
 
     def conditional_survival(self, t: npt.ArrayLike, renewals: npt.ArrayLike) -> FloatArray:
         """Probability that a customer who has renewed ``renewals`` times is still active
-        ``t`` periods later: :math:`S(n+t)/S(n)`."""
+        ``t`` periods later: :math:`S(n+t)/S(n)`.
+
+        Parameters
+        ----------
+        t
+            Further periods, whole numbers >= 0.
+        renewals
+            Renewals :math:`n` made so far, whole numbers >= 0: one value, or one per ``t``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The conditional survival probabilities, of the broadcast shape.
+
+        Raises
+        ------
+        ArgumentError
+            For values that are not whole numbers >= 0, or lengths that do not match (naming
+            ``t`` or ``renewals``).
+        """
         tt = check_array(t, "t", whole=True)
         n = check_array(renewals, "renewals", whole=True)
         if n.shape[0] != 1:
@@ -243,11 +476,46 @@ class SBG(CLVModel):
 
     def discounted_expected_lifetime(self, discount_rate: float) -> float:
         """DEL of a new customer at ``discount_rate`` per period (> 0); see
-        :func:`discounted_expected_lifetime`."""
+        :func:`discounted_expected_lifetime`.
+
+        Parameters
+        ----------
+        discount_rate
+            The discount rate per period, a finite number > 0.
+
+        Returns
+        -------
+        float
+            The discounted expected number of payments of a new customer.
+
+        Raises
+        ------
+        ArgumentError
+            For a rate that is not a finite number > 0 (naming ``discount_rate``).
+        """
         return discounted_expected_lifetime(self._values, _check_rate(discount_rate))
 
     def derl(self, discount_rate: float, renewals: npt.ArrayLike) -> FloatArray:
-        """DERL of customers who have renewed ``renewals`` times; see :func:`derl`."""
+        """DERL of customers who have renewed ``renewals`` times; see :func:`derl`.
+
+        Parameters
+        ----------
+        discount_rate
+            The discount rate per period, a finite number > 0.
+        renewals
+            Renewals made so far, whole numbers >= 0 (a number or an array).
+
+        Returns
+        -------
+        numpy.ndarray
+            The discounted expected residual number of payments, one per value of
+            ``renewals``.
+
+        Raises
+        ------
+        ArgumentError
+            For a bad rate or renewals (naming the argument).
+        """
         rate = _check_rate(discount_rate)
         return derl(self._values, rate, check_array(renewals, "renewals", whole=True))
 
@@ -267,7 +535,19 @@ class SBG(CLVModel):
         value_per_period
             Net cash flow of one customer per period.
         discount_rate
-            Discount rate per period.
+            Discount rate per period, a finite number > 0.
+
+        Returns
+        -------
+        float
+            :math:`v \\sum_n \\text{counts}_n\\,\\mathrm{DERL}(d \\mid n)`: the discounted
+            value of the base's future payments, in the unit of ``value_per_period``.
+
+        Raises
+        ------
+        ArgumentError
+            For counts that are not finite numbers >= 0, or a bad value or rate (naming the
+            argument).
         """
         counts = check_array(active_by_renewals, "active_by_renewals")
         value = check_number(value_per_period, "value_per_period")
@@ -277,7 +557,27 @@ class SBG(CLVModel):
     def simulate(
         self, n_customers: int, n_periods: int, *, rng: RngLike = None
     ) -> dict[str, FloatArray]:
-        """Simulate lifetimes; see :func:`simulate`."""
+        """Simulate lifetimes; see :func:`simulate`.
+
+        Parameters
+        ----------
+        n_customers
+            Number of customers, a whole number >= 1.
+        n_periods
+            Periods each customer is followed, a whole number >= 1.
+        rng
+            A ``numpy.random.Generator``, a seed or ``None``, keyword-only.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``lifetime`` and ``churned`` per customer, ready for :meth:`fit`.
+
+        Raises
+        ------
+        ArgumentError
+            For counts that are not whole numbers >= 1 (naming the argument).
+        """
         return simulate(
             self._values,
             check_count(n_customers, "n_customers", minimum=1),
