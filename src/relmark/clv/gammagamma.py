@@ -123,7 +123,28 @@ def _rows(
 def log_likelihood(
     params: FloatArray, frequency: FloatArray, monetary_value: FloatArray
 ) -> FloatArray:
-    """Per-customer log-density of the mean spend (note 025, eq. 4); ``frequency > 0``."""
+    """Per-customer log-density of the mean spend (note 025, eq. 4); ``frequency > 0``.
+
+    .. math:: f(\\bar z \\mid p, q, \\gamma, x) =
+        \\frac{\\Gamma(px+q)}{\\Gamma(px)\\,\\Gamma(q)}
+        \\frac{\\gamma^q\\, \\bar z^{px-1}\\, x^{px}}{(\\gamma + x\\bar z)^{px+q}}
+
+    Parameters
+    ----------
+    params
+        ``[p, q, gamma]`` (``gamma`` in money units), float array ``(3,)``.
+    frequency
+        Repeat transactions :math:`x` of each customer (whole numbers > 0), float array
+        ``(n,)``.
+    monetary_value
+        Each customer's mean value :math:`\\bar z > 0` of their repeat transactions, in money
+        units, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`\\ln f(\\bar z \\mid p, q, \\gamma, x)` of each customer, shape ``(n,)``.
+    """
     return log_likelihood_and_grad(params, frequency, monetary_value, grad=False)[0]
 
 
@@ -142,6 +163,25 @@ def log_likelihood_and_grad(
 
     The terms that depend on the data only through the integer frequency are tabulated once
     per call (:func:`_x_table`); a fit also computes the per-row constants once (:data:`SHARED`).
+
+    Parameters
+    ----------
+    params
+        ``[p, q, gamma]`` (``gamma`` in money units), float array ``(3,)``.
+    frequency
+        Repeat transactions :math:`x` of each customer (whole numbers > 0), float array
+        ``(n,)``.
+    monetary_value
+        Each customer's mean value :math:`\bar z > 0` of their repeat transactions, in money
+        units, float array ``(n,)``.
+    grad
+        Whether to compute the gradient (keyword-only; ``False`` returns an empty ``(0, 3)``
+        array in its place).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The log-density of each customer, shape ``(n,)``, and its gradient, shape ``(n, 3)``.
     """
     (grid,), rows = _prepare(frequency, monetary_value)
     return _rows(params, _x_table(params, grid), *rows, grad=grad)
@@ -154,7 +194,25 @@ SHARED = SharedTerms(_prepare, _x_table, _rows)
 def log_likelihood_grad(
     params: FloatArray, frequency: FloatArray, monetary_value: FloatArray
 ) -> FloatArray:
-    """Analytic gradient of :func:`log_likelihood` in ``[p, q, gamma]``: shape (n, 3)."""
+    """Analytic gradient of :func:`log_likelihood` in ``[p, q, gamma]``: shape (n, 3).
+
+    Parameters
+    ----------
+    params
+        ``[p, q, gamma]`` (``gamma`` in money units), float array ``(3,)``.
+    frequency
+        Repeat transactions :math:`x` of each customer (whole numbers > 0), float array
+        ``(n,)``.
+    monetary_value
+        Each customer's mean value :math:`\\bar z > 0` of their repeat transactions, in money
+        units, float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The derivatives in ``p``, ``q`` and ``gamma`` of each customer's log-density, shape
+        ``(n, 3)`` (formulas in :func:`log_likelihood_and_grad`).
+    """
     return log_likelihood_and_grad(params, frequency, monetary_value)[1]
 
 
@@ -163,7 +221,29 @@ def expected_spend(
 ) -> FloatArray:
     """Expected value of a transaction given ``x`` repeat purchases of mean ``monetary_value``.
 
-    For ``x = 0`` this is the population mean :math:`p\\gamma/(q-1)`.
+    For ``x = 0`` this is the population mean :math:`p\\gamma/(q-1)`. In general (FHL 2005,
+    "RFM and CLV")
+
+    .. math:: E[Z \\mid \\bar z, x] = \\frac{p(\\gamma + x\\bar z)}{px+q-1},
+
+    a weighted average of the population mean and the customer's own mean.
+
+    Parameters
+    ----------
+    params
+        ``[p, q, gamma]`` with ``q > 1``, float array ``(3,)``.
+    frequency
+        Repeat transactions :math:`x` of each customer (whole numbers >= 0), float array
+        ``(n,)``.
+    monetary_value
+        Each customer's mean repeat-transaction value :math:`\\bar z` in money units
+        (ignored where ``x = 0``), float array ``(n,)``.
+
+    Returns
+    -------
+    numpy.ndarray
+        The expected value of each customer's next transaction, in money units, shape
+        ``(n,)``.
 
     Examples
     --------
@@ -186,6 +266,24 @@ def simulate(
     """Simulate mean spend of customers with the given numbers of repeat transactions.
 
     Customers with ``frequency == 0`` get ``monetary_value == 0`` (as in lifetimes' summaries).
+    Each customer draws :math:`\\nu \\sim \\text{Gamma}(q, \\gamma)`; the mean of their
+    :math:`x` transaction values, each :math:`\\text{Gamma}(p, \\nu)`, is
+    :math:`\\text{Gamma}(px, x\\nu)`.
+
+    Parameters
+    ----------
+    params
+        ``[p, q, gamma]``, float array ``(3,)``.
+    frequency
+        Repeat transactions of each customer (whole numbers >= 0).
+    rng
+        A ``numpy.random.Generator``, a seed or ``None``.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``frequency`` and ``monetary_value`` (money units) per customer, ready for
+        :meth:`GammaGamma.fit`.
     """
     p, q, g = params
     gen = as_rng(rng)
@@ -211,6 +309,21 @@ class GammaGamma(CLVModel):
     Traceback (most recent call last):
     ...
     relmark.errors.ParameterError: argument 'q': GammaGamma needs q > 1 (got q=0.9): ...
+
+    The parameters above are Fader, Hardie & Lee's (2005, JMR) estimates on the CDNOW sample.
+
+    Parameters
+    ----------
+    **params
+        ``p``, the shape of the gamma distribution of one transaction's value; ``q`` (> 1)
+        and ``gamma`` (in money units), shape and scale of the gamma distribution of its rate
+        :math:`\\nu` across customers. All three are finite and > 0.
+
+    Raises
+    ------
+    ParameterError
+        For a missing or unknown parameter, a value that is not a number > 0, or ``q <= 1``
+        (an infinite mean spend), naming the parameter.
     """
 
     name: ClassVar[str] = "GammaGamma"
@@ -267,6 +380,46 @@ class GammaGamma(CLVModel):
         counted in ``fit_result.extra["n_excluded"]``. Data whose likelihood peaks at ``q <= 1``
         (spend too heavy-tailed for a finite mean) raise
         :class:`~relmark.errors.ParameterError` rather than return a boundary estimate.
+
+        Parameters
+        ----------
+        data
+            An :class:`relmark.data.RFMSummary`, a DataFrame or a mapping with the columns
+            ``frequency`` and ``monetary_value`` (mean spend per repeat purchase, in money
+            units), or ``None`` with the columns as keywords.
+        weights
+            Integer counts of identical rows (a ``weights`` column of ``data`` is used
+            otherwise).
+        start
+            Start values by name (``p``, ``q``, ``gamma``); method-of-moments start values
+            otherwise.
+        compress
+            Group identical rows into weights: ``None`` (default) when it pays, or
+            always/never.
+        time_unit
+            Unit of the summary's times, stored with the model (spend has no time unit of
+            its own; kept so that a spend model and its purchase model agree).
+        settings
+            Accepted for symmetry with :meth:`CLVModel.fit`; Gamma-Gamma has no fixed
+            settings, so it must be empty or ``None``.
+        **columns
+            ``frequency`` and ``monetary_value`` as arrays, overriding those of ``data``.
+
+        Returns
+        -------
+        GammaGamma
+            The fitted model; ``fit_result.extra["n_excluded"]`` counts the customers set
+            aside.
+
+        Raises
+        ------
+        DataError
+            For missing or invalid columns, repeat buyers with a mean spend of 0, or no
+            repeat buyer at all (naming the column and rows).
+        ParameterError
+            When the likelihood peaks at ``q <= 1``.
+        ArgumentError
+            For an unknown column keyword, a bad ``compress``, ``time_unit`` or setting.
         """
         (x, z), w = cls._coerce(data, weights, columns)
         keep = x > 0
@@ -309,7 +462,27 @@ class GammaGamma(CLVModel):
         return np.array([p, q, max(mean * (q - 1.0) / p, 1e-3)])
 
     def expected_spend(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> FloatArray:
-        """Expected spend per transaction; see :func:`expected_spend`."""
+        """Expected spend per transaction; see :func:`expected_spend`.
+
+        Parameters
+        ----------
+        frequency
+            Repeat purchases of each customer (whole numbers >= 0), a number or an array.
+        monetary_value
+            Each customer's mean spend per repeat purchase, in money units (>= 0; ignored
+            where ``frequency`` is 0). Scalars broadcast against arrays.
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`p(\\gamma + x\\bar z)/(px+q-1)` per customer, in money units.
+
+        Raises
+        ------
+        DataError
+            For negative or fractional frequencies, negative spend, text, booleans or NaN
+            (naming the column).
+        """
         one: tuple[object, object] = (frequency, monetary_value)
         if isinstance(one[0], int | float) and isinstance(one[1], int | float):
             # one customer (a service's request): validate as Python numbers
@@ -329,5 +502,23 @@ class GammaGamma(CLVModel):
 
     def simulate(self, frequency: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
         """Simulate mean spend for customers with given repeat purchases (whole numbers >= 0);
-        see :func:`simulate`."""
+        see :func:`simulate`.
+
+        Parameters
+        ----------
+        frequency
+            Repeat purchases of each simulated customer, whole numbers >= 0.
+        rng
+            A ``numpy.random.Generator``, a seed or ``None``, keyword-only.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``frequency`` and ``monetary_value`` per customer (0 without repeat purchases).
+
+        Raises
+        ------
+        ArgumentError
+            For frequencies that are not whole numbers >= 0 (naming ``frequency``).
+        """
         return simulate(self._values, check_array(frequency, "frequency", whole=True), rng=rng)
