@@ -122,6 +122,26 @@ def clv(
     chunk_size
         Customers processed at a time (bounds memory).
 
+    Returns
+    -------
+    numpy.ndarray
+        The discounted expected value of each customer over the horizon, shape ``(n,)``, in
+        the money unit of ``monetary_value``.
+
+    Raises
+    ------
+    DataError
+        For an invalid history, or a ``monetary_value`` of another length (naming the
+        column).
+    ArgumentError
+        For a model that is not a purchase or spend model (``purchases``, ``spend``), a
+        missing ``monetary_value``, ``periods`` that is not a whole number in
+        ``[1, 100000]``, a ``discount_rate`` that is not a finite number > -1, a bad
+        ``period_length`` or ``chunk_size``, or no ``period_length`` for a model without a
+        time unit.
+    ParameterError
+        When the spend model predicts a negative or infinite spend.
+
     Examples
     --------
     >>> from relmark.clv import BGNBD, GammaGamma
@@ -253,6 +273,53 @@ def score(
     computed once per customer and reused for the horizon and every CLV period; customers go
     through in chunks of ``chunk_size``, so memory stays bounded at any size.
 
+    Parameters
+    ----------
+    purchases
+        A relmark purchase model (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB).
+    spend
+        A spend model with ``expected_spend`` (Gamma-Gamma), or ``None`` for purchases only.
+    frequency
+        Repeat purchases of each customer (whole numbers >= 0), a number or an array.
+    recency
+        Time of each customer's last repeat purchase since their first, in the purchase
+        model's time unit.
+    T
+        Each customer's age, in the purchase model's time unit (``T >= recency``).
+    monetary_value
+        Each customer's mean spend per repeat purchase (money units); required with a spend
+        model, ignored without one.
+    horizon
+        The horizon of ``expected_purchases``, in the purchase model's time unit (>= 0; whole
+        opportunities for BG/BB), keyword-only.
+    periods
+        Number of periods of the CLV horizon (12 months by default).
+    period_length
+        Length of one CLV period in the purchase model's time unit; by default a month in the
+        model's ``time_unit`` (see :data:`PERIOD_LENGTH`).
+    discount_rate
+        Discount rate per CLV period (cash flows discounted at the end of each period).
+    chunk_size
+        Customers processed at a time (bounds memory).
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        ``p_alive`` and ``expected_purchases`` and, with a spend model, ``expected_spend``
+        and ``clv``, each with one value per customer, shape ``(n,)``.
+
+    Raises
+    ------
+    DataError
+        For an invalid history, or a ``monetary_value`` of another length (naming the
+        column).
+    ArgumentError
+        For a ``purchases`` that is not a relmark purchase model, a bad ``horizon``,
+        ``periods``, ``period_length``, ``discount_rate`` or ``chunk_size``, or a missing
+        ``monetary_value`` with a spend model (naming the argument).
+    ParameterError
+        When the spend model predicts a negative or infinite spend.
+
     Examples
     --------
     >>> from relmark.clv import BGNBD, GammaGamma, score
@@ -322,6 +389,60 @@ def clv_from_dert(
     annual rate of 15% in weekly data is ``log(1.15) / 52``). The purchase model must be a
     continuous-time model that provides ``dert`` (BG/NBD, Pareto/NBD); BG/BB discounts per
     opportunity (``BGBB.dert(..., discount_rate_per_opportunity=...)``).
+
+    .. math:: \\mathrm{CLV}_{\\text{residual}} = E[Z \\mid x, \\bar z]\\,
+        \\mathrm{DERT}(\\delta \\mid x, t_x, T)
+
+    (Fader, Hardie & Lee 2005, "RFM and CLV": the expected margin per transaction times the
+    discounted expected residual transactions).
+
+    Parameters
+    ----------
+    purchases
+        A continuous-time relmark purchase model with ``dert`` (BG/NBD, Pareto/NBD).
+    spend
+        A spend model with ``expected_spend`` (Gamma-Gamma).
+    frequency
+        Repeat purchases of each customer (whole numbers >= 0), a number or an array.
+    recency
+        Time of each customer's last repeat purchase since their first, in the purchase
+        model's time unit.
+    T
+        Each customer's age, in the purchase model's time unit (``T >= recency``).
+    monetary_value
+        Each customer's mean spend per repeat purchase, in money units (a number is
+        everyone's).
+    continuous_discount_rate
+        The continuous discount rate per time unit of the purchase model, a finite number
+        > 0, keyword-only.
+
+    Returns
+    -------
+    numpy.ndarray
+        The residual lifetime value of each customer, shape ``(n,)``, in the money unit of
+        ``monetary_value``.
+
+    Raises
+    ------
+    ParameterError
+        For a purchase model without DERT (MBG/NBD), or a spend model that predicts a
+        negative or infinite spend.
+    ArgumentError
+        For a discrete-time model (BG/BB; naming ``purchases``), an object that is not a
+        relmark model, a missing ``monetary_value`` or a rate that is not a finite number > 0.
+    DataError
+        For an invalid history or a ``monetary_value`` of another length (naming the column).
+
+    Examples
+    --------
+    >>> import math
+    >>> from relmark.clv import BGNBD, GammaGamma, clv_from_dert
+    >>> bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> gg = GammaGamma(p=6.25, q=3.74, gamma=15.44)
+    >>> rate = math.log(1.15) / 52  # 15 % a year, weekly data
+    >>> value = clv_from_dert(bg, gg, 2, 30.43, 38.86, 22.35, continuous_discount_rate=rate)
+    >>> round(float(value[0]), 2)  # 24.66 expected per purchase x 5.17 discounted purchases
+    127.5
     """
     if not hasattr(purchases, "dert"):
         raise ParameterError(
