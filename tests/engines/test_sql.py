@@ -256,8 +256,15 @@ def _log(**cols: Any) -> pd.DataFrame:
     [
         (_log(), {"customer_id": "cust"}, "cust", "missing column"),
         (_log(), {"monetary_value": "value"}, "value", "missing column"),
-        (_log(customer_id=["a", None, "b"]), {}, "customer_id", "missing customer ids"),
+        (_log(customer_id=["a", None, "b"]), {}, "customer_id", "missing or blank customer"),
         (_log(customer_id=[1.0, np.nan, 2.0]), {}, "customer_id", "floating-point"),
+        (_log(customer_id=["a", " ", "b"]), {}, "customer_id", "blank customer ids"),
+        (
+            _log(customer_id=pd.Series(["a", 7, "b"], dtype=object)),
+            {},
+            "customer_id",
+            "mix text",
+        ),
         (_log(date=["2024-01-01", None, "2024-01-03"]), {}, "date", "missing dates"),
         (_log(date=["2024-01-01", "soon", "2024-01-03"]), {}, "date", "unparseable"),
         (_log(amount=[1.0, np.nan, 3.0]), {"monetary_value": "amount"}, "amount", "NaN"),

@@ -506,7 +506,12 @@ def _validate(
     """One scan counting every kind of bad row; a DataError naming the column and the first
     offending customers for the first kind found."""
     checks: list[tuple[str, str, str | None, str]] = [
-        (f"{id_col} IS NULL", "missing customer ids", customer_id, "row"),
+        (
+            f"{id_col} IS NULL OR TRIM(CAST({id_col} AS VARCHAR)) = ''",
+            "missing or blank customer ids",
+            customer_id,
+            "row",
+        ),
         (f"{raw_date} IS NULL", "missing dates", datetime, "id"),
         (
             f"{raw_date} IS NOT NULL AND {ts} IS NULL",
@@ -610,6 +615,14 @@ def _execute(
         id_col = _ident(customer_id, "customer_id")
         raw_date = _ident(datetime, "datetime")
         id_type = _column_type(rel, customer_id, name)
+        if isinstance(source, pd.DataFrame) and source[customer_id].dtype == object:
+            kind = pd.api.types.infer_dtype(source[customer_id], skipna=True)
+            if kind not in ("string", "empty"):
+                raise DataError(
+                    f"customer ids in {name} mix text and other values ({kind}); DuckDB would "
+                    "turn 7 into '7': make them all text or all whole numbers",
+                    column=customer_id,
+                )
         if id_type.startswith(("FLOAT", "DOUBLE", "DECIMAL", "REAL")):
             raise DataError(
                 f"customer ids in {name} are floating-point numbers ({id_type}): ids are whole "
