@@ -37,6 +37,20 @@ def calibration_holdout_table(
         A calibration/holdout summary (:func:`relmark.data.calibration_holdout`).
     max_frequency
         Frequencies at or above this are pooled in the last row (``"7+"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per calibration frequency ``"0"``, ..., ``"k+"``: ``customers``, the mean
+        ``actual`` holdout repeat purchases and one column per model with its mean
+        :meth:`~relmark.clv.BGNBD.conditional_expected_purchases` over the holdout duration
+        (NaN for a frequency without customers). ``attrs`` keeps the holdout duration and
+        time unit for :mod:`relmark.plot`.
+
+    Raises
+    ------
+    DataError
+        For a summary without holdout columns.
     """
     if summary.frequency_holdout is None or summary.duration_holdout is None:
         raise DataError("needs a calibration/holdout summary (relmark.data.calibration_holdout)")
@@ -65,6 +79,20 @@ def period_transactions(
     model: Any, summary: RFMSummary, *, max_frequency: int = 7
 ) -> tuple[pd.DataFrame, float, float]:
     """Expected vs actual customers by number of repeat purchases in calibration.
+
+    The expected count of customers with :math:`n` repeat purchases is
+    :math:`\\sum_i P(X(T_i) = n)` over the customers' own ages :math:`T_i`
+    (the model's ``prob_purchases``); the last row pools :math:`n \\ge k`.
+
+    Parameters
+    ----------
+    model
+        A purchase model with ``prob_purchases`` (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB), in the
+        summary's time unit.
+    summary
+        A per-customer summary (:class:`relmark.data.RFMSummary`).
+    max_frequency
+        The number :math:`k` of the pooled last row ``"k+"`` (keyword-only, default 7).
 
     Returns
     -------
@@ -114,8 +142,22 @@ def tracking(
         A purchase model in the time unit of ``unit_days`` days (weeks: 7).
     log
         Transaction log with customer ids and dates.
+    customer_id
+        Name of the customer-id column of ``log``.
+    datetime
+        Name of the date (or timestamp) column of ``log``; times are cut to days.
+    unit_days
+        Length of one period in days: the model's time unit (7 for a weekly model).
     calibration_end
         Marked in the result (column ``calibration``) to tell fit from forecast.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per period since the first purchase in the log: ``actual`` and ``expected``
+        repeat transactions in the period, their cumulative sums ``actual_cumulative`` and
+        ``expected_cumulative``, and ``calibration`` (a flag) when ``calibration_end`` is
+        given.
     """
     dates = pd.to_datetime(log[datetime]).dt.normalize()
     frame = pd.DataFrame({"c": log[customer_id].to_numpy(), "d": dates.to_numpy()})

@@ -30,7 +30,14 @@ class SegmentFits:
     errors: dict[Any, str] = field(default_factory=dict)
 
     def params(self) -> pd.DataFrame:
-        """One row of parameters (and customers, log-likelihood) per fitted segment."""
+        """One row of parameters (and customers, log-likelihood) per fitted segment.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by segment: one column per model parameter, ``customers`` (the fit's
+            ``nobs``) and ``log_likelihood``. Segments in :attr:`errors` have no row.
+        """
         rows = {
             seg: {
                 **m.params,
@@ -52,6 +59,37 @@ def fit_segments(
     **options: Any,
 ) -> SegmentFits:
     """Fit ``model`` separately to each value of column ``by`` of a summary frame.
+
+    A segment that cannot be fitted (fewer than ``min_customers`` rows, or any relmark error
+    from the fit: invalid data, no repeat buyers, no convergence) is recorded in
+    :attr:`SegmentFits.errors` with the reason; the others are fitted.
+
+    Parameters
+    ----------
+    model
+        The model class to fit (``BGNBD``, ``GammaGamma``, ...), not an instance.
+    frame
+        A per-customer summary as a DataFrame (e.g. ``RFMSummary.to_frame()``) with the
+        model's columns and the segment column.
+    by
+        The name of the segment column, keyword-only; it is dropped before fitting.
+    min_customers
+        Segments with fewer rows are not fitted (the error says how many they have).
+    progress
+        Called as ``progress(done, total, segment)`` after each segment; ``None`` (default)
+        is silent.
+    **options
+        Passed to ``model.fit`` (``weights``, ``start``, ``compress``, ``time_unit``, ...).
+
+    Returns
+    -------
+    SegmentFits
+        The fitted models and the errors, each by segment value.
+
+    Raises
+    ------
+    DataError
+        When ``frame`` has no column ``by`` (naming it).
 
     Examples
     --------
