@@ -12,7 +12,6 @@ import pkgutil
 import sys
 from pathlib import Path
 
-import pytest
 from numpydoc.validate import validate
 from pydantic import BaseModel
 
@@ -108,7 +107,6 @@ def _failures(qual: str, skip: set[str]) -> list[str]:
     return [f"{code} {msg}" for code, msg in validate(qual)["errors"] if code in CHECKS - skip]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 16 item 8: docstrings being completed")
 def test_docstrings_document_parameters_and_returns() -> None:
     """numpydoc validation of every public class, function and method (one report of all)."""
     problems = {qual: fails for qual, skip in _targets() if (fails := _failures(qual, skip))}
