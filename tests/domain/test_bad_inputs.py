@@ -9,6 +9,7 @@ relmark.errors) listing the field; methods and functions raise relmark's own err
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -1375,3 +1376,264 @@ def test_extreme_but_valid_windows_give_the_right_answers() -> None:
     assert PointsLedger.model_validate_json(big.model_dump_json()) == big
     with pytest.raises(LedgerError, match=r"2\^53"):
         big.earn(1, key="k2", on=D0)
+
+
+# ------------------------------------------- adversarial review (r1): regressions
+# Each case was accepted silently, or raised a raw exception, before the fix named in its id.
+REVIEW: list[Case] = [
+    # Decimal() reads "1_000", " 10 " and Arabic-Indic digits: money text is plain decimals
+    (
+        "r1-money-underscore",
+        lambda: Money(amount="1_000", currency="EUR"),
+        ValidationError,
+        "amount",
+    ),
+    (
+        "r1-money-padded-text",
+        lambda: Money(amount=" 10 ", currency="EUR"),
+        ValidationError,
+        "amount",
+    ),
+    (
+        "r1-money-arabic-digits",
+        lambda: Money(amount="١٢", currency="EUR"),
+        ValidationError,
+        "amount",
+    ),
+    ("r1-times-underscore", lambda: eur("1").times("1_0"), ArgumentError, "'factor'"),
+    (
+        "r1-frame-underscore-amount",
+        lambda: transactions_from_frame(frame(amount=["1_000", "2"])),
+        DataError,
+        "'amount'",
+    ),
+    # the pydantic pattern let a line separator through inside an id (the methods refused it)
+    (
+        "r1-id-line-separator",
+        lambda: Customer(id="a\u2028b", created_at=T0),
+        ValidationError,
+        "id",
+    ),
+    (
+        "r1-lot-key-paragraph-separator",
+        lambda: Lot(key="a\u2029b", points=1, earned=D0),
+        ValidationError,
+        "key",
+    ),
+    # two "amount" columns: pandas kept one silently (a UserWarning)
+    (
+        "r1-frame-duplicate-column",
+        lambda: transactions_from_frame(pd.concat([GOOD_FRAME, GOOD_FRAME[["amount"]]], axis=1)),
+        DataError,
+        "'amount'",
+    ),
+    # a count no ledger can hold was returned
+    (
+        "r1-points-for-beyond-max",
+        lambda: LoyaltyRules(points_per_unit=10**6, tier_multipliers={"base": 1000}).points_for(
+            eur("900000000000000000")
+        ),
+        ArgumentError,
+        "'spend'",
+    ),
+    (
+        "r1-liability-points-beyond-max",
+        lambda: outstanding_liability(10**30, breakage=0, value_per_point=eur("0")),
+        ArgumentError,
+        "'points'",
+    ),
+    # a lot's date given as a datetime or a timestamp was truncated to a day
+    ("r1-lot-datetime", lambda: Lot(key="k", points=1, earned=T0), ValidationError, "earned"),
+    (
+        "r1-lot-json-datetime-text",
+        lambda: Lot.model_validate_json('{"key":"k","points":1,"earned":"2024-01-01T00:00:00"}'),
+        ValidationError,
+        "earned",
+    ),
+    (
+        "r1-lot-json-timestamp",
+        lambda: Lot.model_validate_json('{"key":"k","points":1,"earned":1704067200}'),
+        ValidationError,
+        "earned",
+    ),
+    # a sub-cent price gave a negative goods part (-0.005 goods, 0.01 points)
+    (
+        "r1-allocate-sub-cent-price",
+        lambda: allocate_revenue(eur("0.005"), eur("0"), eur("1")),
+        ArgumentError,
+        "'price'",
+    ),
+    # the publisher itself in the network with another recruiter was ignored
+    (
+        "r1-statement-self-in-network-differently",
+        lambda: payout_statement(
+            Publisher(id="p1", name="P", email="p@x.com", recruited_by="b"),
+            CommissionPlan(revenue_share=Decimal("0.1"), level_rates=(Decimal("0.1"),)),
+            [order()],
+            as_of=T0,
+            network=[Publisher(id="p1", name="P", email="p@x.com", recruited_by="zz")],
+        ),
+        DataError,
+        "'p1'",
+    ),
+    # numpy's ValueError (ragged), a 2-d list misreported as lengths, the wrong argument named
+    (
+        "r1-crv-ragged-would-have-joined",
+        lambda: customer_referral_value(
+            [1, 2],
+            [[True], [True, False]],
+            [0, 1],
+            acquisition_cost=1,
+            reward_cost=1,
+            discount_rate=0.1,
+        ),
+        ArgumentError,
+        "'would_have_joined'",
+    ),
+    (
+        "r1-crv-2d-would-have-joined",
+        lambda: customer_referral_value(
+            [1, 2], [[True, False]], [0, 1], acquisition_cost=1, reward_cost=1, discount_rate=0.1
+        ),
+        ArgumentError,
+        "'would_have_joined'",
+    ),
+    (
+        "r1-crv-short-would-have-joined",
+        lambda: customer_referral_value(
+            [1, 2], [True], [0, 1], acquisition_cost=1, reward_cost=1, discount_rate=0.1
+        ),
+        ArgumentError,
+        "'would_have_joined'",
+    ),
+    # OverflowError: int too large to convert to float
+    (
+        "r1-engagement-huge-count",
+        lambda: engagement_rate(10**400, denominator="reach", base=1),
+        ArgumentError,
+        "'interactions'",
+    ),
+    # numpy's ValueError on ragged lists
+    (
+        "r1-km-ragged-durations",
+        lambda: kaplan_meier_quantile([[1.0], [1.0, 2.0]], [True, True], 0.5),
+        ArgumentError,
+        "'durations'",
+    ),
+    (
+        "r1-km-ragged-observed",
+        lambda: kaplan_meier_quantile([1.0, 2.0], [[True], [True, False]], 0.5),
+        ArgumentError,
+        "'observed'",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "names"), [c[1:] for c in REVIEW], ids=[c[0] for c in REVIEW]
+)
+def test_review_bad_input_is_refused_naming_it(
+    call: Callable[[], object], error: type[Exception], names: str
+) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert names in str(info.value), str(info.value)
+    if error is not ValidationError:
+        assert not isinstance(info.value, ValidationError)
+
+
+def _statement_json(**changes: object) -> dict[str, object]:
+    good = payout_statement(PUB, PLAN, [order("a"), order("b")], as_of=T0)
+    data: dict[str, object] = good.model_dump(mode="json")
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("changes", "names"),
+    [
+        ({"payable": "1000.00"}, "held"),  # payable above earned: money created
+        ({"held": "5.00"}, "earned"),  # earned no longer held + payable
+        ({"payable": "20.001", "earned": "20.001"}, "20.001"),  # a tenth of a cent
+        ({"currency": "JPY", "held": "0.50", "payable": "19.50"}, "JPY"),  # half a yen
+        ({"upline": {"b": "25.00"}}, "upline['b']"),  # a recruiter paid above the payable
+    ],
+)
+def test_tampered_statement_json_is_refused(changes: dict[str, object], names: str) -> None:
+    """A statement read from JSON obeys what payout_statement guarantees (held + payable =
+    earned, whole minor units, each upline share within the payable); any edit was accepted."""
+    Statement.model_validate(_statement_json())  # the untouched JSON reads back
+    with pytest.raises(ValidationError, match=re.escape(names)):
+        Statement.model_validate(_statement_json(**changes))
+
+
+@pytest.mark.parametrize("mode", ["retroactive", "marginal"])
+def test_tiered_statement_held_plus_payable_is_the_earned_commission(mode: str) -> None:
+    """Tiers by the period's volume: the closed orders' share of the tiered commission is paid,
+    the rest held. Computing the tier on the closed and the open orders separately paid 30 +
+    30 of an earned 120 (retroactive) or 70 (marginal): the publisher lost the difference."""
+    plan = CommissionPlan(
+        tiers=(Tier(threshold=0, rate=Decimal("0.05")), Tier(threshold=1000, rate=Decimal("0.1"))),
+        tier_mode=mode,
+        base="gross",
+    )
+    closed = order("a", gross="600")  # 40 days before T0: its 30-day window has closed
+    still_open = Conversion(
+        order_id="b", customer_id="c1", at=T0 - timedelta(days=1), gross=eur("600")
+    )
+    st_ = payout_statement(PUB, plan, [closed, still_open], as_of=T0)
+    # independent: retroactive 1200 x 10% = 120; marginal 1000 x 5% + 200 x 10% = 70; half each
+    earned = Decimal("120.00") if mode == "retroactive" else Decimal("70.00")
+    assert (st_.earned, st_.payable, st_.held) == (earned, earned / 2, earned / 2)
+
+
+def test_statement_lines_add_up_after_rounding() -> None:
+    """Two orders of 0.05 at 10% earn 0.01 in all, 0.005 each: held and payable were rounded
+    separately (0.00 and 0.00) under an earned 0.01, a cent on no line."""
+    plan = CommissionPlan(revenue_share=Decimal("0.1"), base="gross")
+    tiny = [
+        order("a", gross="0.05"),
+        Conversion(order_id="b", customer_id="c1", at=T0 - timedelta(days=1), gross=eur("0.05")),
+    ]
+    st_ = payout_statement(PUB, plan, tiny, as_of=T0)
+    assert st_.earned == Decimal("0.01")
+    assert st_.held + st_.payable == st_.earned
+    assert st_.payable == Decimal("0.00")  # 0.005 rounds half-even to 0.00
+
+
+def test_ledger_json_last_activity_tampered_to_none_is_refused() -> None:
+    """Without a last activity, expire_inactive takes any date the caller gives: a ledger with
+    earned points must carry one (and one with none must not)."""
+    data = LEDGER.model_dump(mode="json")
+    with pytest.raises(ValidationError, match="last_activity"):
+        PointsLedger.model_validate({**data, "last_activity": None})
+    with pytest.raises(ValidationError, match="last_activity"):
+        PointsLedger.model_validate({"last_activity": "2024-01-01"})
+    assert PointsLedger.model_validate(data) == LEDGER
+
+
+def test_review_extreme_but_valid_inputs_give_the_right_answers() -> None:
+    # a float32 is read from its own shortest text (was 0.100000001490116...)
+    assert Money(amount=np.float32(0.1), currency="EUR").amount == Decimal("0.1")
+    assert eur("1").times(np.float32(0.1)).amount == Decimal("0.1")
+    # negation is exact at any number of digits (70 digits raised a LedgerError)
+    long = "0." + "1" * 70
+    assert (-eur(long)).amount == Decimal("-" + long)
+    # recurring commission beyond timedelta's 999,999,999 days: any time (OverflowError)
+    first = {"c1": T0 - timedelta(days=100)}
+    assert recurring_eligible([order()], first, 10**12) == [order()]
+    # no referees: 0 (an empty list was refused as not boolean)
+    assert (
+        customer_referral_value([], [], [], acquisition_cost=1, reward_cost=1, discount_rate=0.1)
+        == 0.0
+    )
+    # huge whole counts: the exact ratio, rounded once
+    assert engagement_rate(10**20 + 1, denominator="reach", base=10**20 + 1) == 100.0
+    assert engagement_rate(3 * 10**300, denominator="reach", base=10**300) == 300.0
+    # a price on the currency's grid still splits exactly (yen)
+    goods, points = allocate_revenue(
+        Money(amount=1000, currency="JPY"),
+        Money(amount=1000, currency="JPY"),
+        Money(amount=1, currency="JPY"),
+    )
+    assert (goods.amount, points.amount) == (Decimal(999), Decimal(1))

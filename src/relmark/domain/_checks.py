@@ -7,9 +7,10 @@ objects of a given class, dates, aware datetimes, durations, identifiers, exact 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TypeVar
 
 import numpy as np
@@ -17,6 +18,10 @@ import numpy as np
 from relmark.errors import ArgumentError
 
 T = TypeVar("T")
+
+DECIMAL_TEXT = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+"""Plain decimal text: ASCII digits, an optional point and exponent (``Decimal()`` would also
+read ``"1_000"`` and Arabic-Indic digits, and ``"NaN"``, refused separately)."""
 
 
 def instance(value: object, cls: type[T], name: str) -> T:
@@ -120,12 +125,15 @@ def exact(
     elif isinstance(value, float | np.floating):
         if not math.isfinite(float(value)):
             raise ArgumentError(f"must be finite, got {value!r}", argument=name)
-        d = Decimal(repr(float(value)))
+        # the shortest text at the value's own precision: np.float32(0.1) is 0.1, not
+        # 0.100000001490116...
+        d = Decimal(repr(value) if isinstance(value, float) else str(value))
     elif isinstance(value, str):
-        try:
-            d = Decimal(value.strip())
-        except InvalidOperation:
-            raise ArgumentError(f"must be a decimal number, got {value!r}", argument=name) from None
+        if not DECIMAL_TEXT.fullmatch(value.strip()):  # "NaN", "1_000", "١٢" too
+            raise ArgumentError(
+                f"must be a finite decimal number, got {value!r:.80}", argument=name
+            )
+        d = Decimal(value.strip())
     else:
         raise ArgumentError(
             f"must be a number (Decimal, int or float), got {type(value).__name__} {value!r:.80}",

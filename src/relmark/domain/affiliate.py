@@ -386,7 +386,13 @@ def attribute(
 
 
 class Statement(Frozen):
-    """A publisher's payout statement for a period (amounts rounded half-even to the cent)."""
+    """A publisher's payout statement for a period (amounts rounded half-even to the currency's
+    minor unit).
+
+    The earned commission is what is held plus what is payable, exactly; every amount is a
+    whole number of minor units, and no recruiter's share exceeds the payable (checked also
+    when a statement is read from JSON).
+    """
 
     publisher_id: Identifier
     currency: Currency
@@ -404,6 +410,30 @@ class Statement(Frozen):
     def _not_own_upline(self) -> Statement:
         if self.publisher_id in self.upline:
             raise ValueError(f"publisher {self.publisher_id!r} cannot be in its own upline")
+        step = minor_unit_step(self.currency)
+        amounts = [
+            ("earned", self.earned),
+            ("held", self.held),
+            ("payable", self.payable),
+            ("clawed_back", self.clawed_back),
+            *((f"upline[{k!r}]", v) for k, v in sorted(self.upline.items())),
+        ]
+        for name, value in amounts:
+            if value != value.quantize(step):
+                raise ValueError(
+                    f"{name} {value} is not a whole number of {self.currency} minor units ({step})"
+                )
+        if self.held + self.payable != self.earned:
+            raise ValueError(
+                f"held {self.held} + payable {self.payable} != earned {self.earned}: the "
+                "earned commission is what is held plus what is payable"
+            )
+        over = sorted(k for k, v in self.upline.items() if v > self.payable)
+        if over:
+            raise ValueError(
+                f"upline[{over[0]!r}] exceeds the payable {self.payable}: a level's share is a "
+                "share of the payable"
+            )
         return self
 
 
@@ -485,19 +515,27 @@ def payout_statement(
     full_refund = [c for c in orders if c.fully_refunded]
     live = [c for c in orders if not c.fully_refunded]
     closed = [c for c in live if _checks.shifted(c.at, window) <= when]
-    open_ = [c for c in live if _checks.shifted(c.at, window) > when]
     earned_all = commission(plan, live, clicks=clicks)
-    payable = commission(no_clicks, closed) if closed else Decimal(0)
+    # the tier rate is the period's (all live orders' volume): the closed orders' part of the
+    # tiered commission is their share of that volume (a tier computed on the closed orders
+    # alone paid less, and held + payable fell short of the earned commission)
+    linear = no_clicks.model_copy(update={"tiers": ()})
+    payable = commission(linear, closed) if closed else Decimal(0)
+    if plan.tiers and closed:
+        volume = sum((c.base(plan.base).amount for c in live), Decimal(0))
+        if volume > 0:
+            part = sum((c.base(plan.base).amount for c in closed), Decimal(0))
+            payable += _tiered(volume, plan.tiers, plan.tier_mode) * part / volume
     if plan.per_click is not None:
         payable += plan.per_click.amount * clicks
-    held = commission(no_clicks, open_) if open_ else Decimal(0)
+    payable = min(payable, earned_all)  # the last digit of the 60-digit share
     clawed = (
         commission(no_clicks.model_copy(update={"base": "gross"}), full_refund)
         if full_refund
         else Decimal(0)
     )
     by_id: dict[str, Publisher] = {}
-    for p in members:
+    for p in [pub, *members]:
         if p.id in by_id and by_id[p.id] != p:
             raise DataError(
                 f"publisher {p.id!r} appears twice in the network, differently",
@@ -531,20 +569,20 @@ def payout_statement(
                 boss = by_id[boss].recruited_by
     too_big = [
         name
-        for name, value in (("earned", earned_all), ("held", held), ("clawed_back", clawed))
+        for name, value in (("earned", earned_all), ("clawed_back", clawed))
         if abs(value) >= MAX_AMOUNT
     ]
-    if too_big or abs(payable) >= MAX_AMOUNT:
+    if too_big:
         raise LedgerError(
-            f"the statement's {', '.join(too_big) or 'payable'} reaches 10^18: too large to "
-            "hold exactly"
+            f"the statement's {', '.join(too_big)} reaches 10^18: too large to hold exactly"
         )
+    earned, paid = rounded(earned_all), rounded(payable)
     return Statement(
         publisher_id=pub.id,
         currency=found,
-        earned=rounded(earned_all),
-        held=rounded(held),
-        payable=rounded(payable),
+        earned=earned,
+        held=earned - paid,  # the rounding remainder: held + payable = earned, exactly
+        payable=paid,
         clawed_back=rounded(clawed),
         upline=upline,
     )
@@ -698,9 +736,10 @@ def recurring_eligible(
         for k, v in first_attributed.items()
     }
     n = _checks.whole(days, "days", minimum=1)
+    span = timedelta(days=min(n, timedelta.max.days))  # beyond it: any time (it overflowed)
     out = []
     for c in orders:
         start = starts.get(c.customer_id)
-        if start is not None and start <= c.at <= _checks.shifted(start, timedelta(days=n)):
+        if start is not None and start <= c.at <= _checks.shifted(start, span):
             out.append(c)
     return out

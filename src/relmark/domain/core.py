@@ -71,10 +71,13 @@ __all__ = [
     "transactions_to_frame",
 ]
 
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 Identifier = Annotated[
-    str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=f"^\\S(?:[^{_LINE_BREAKS}]*\\S)?$"),
 ]
-"""A non-empty id of at most 200 characters, no leading/trailing whitespace, one line."""
+"""A non-empty id of at most 200 characters, no leading/trailing whitespace, one line (no line
+or paragraph separator either: the rule of :func:`relmark.domain._checks.identifier`)."""
 CustomerId = Identifier
 PartnerId = Identifier
 
@@ -172,6 +175,10 @@ class Money(Frozen):
     def _exact(cls, value: object) -> object:
         if isinstance(value, float | np.floating | np.integer):
             return _checks.exact(value, "amount")
+        if isinstance(value, str) and not _checks.DECIMAL_TEXT.fullmatch(value):
+            # Decimal() would read "1_000", " 10 " and Arabic-Indic digits; JSON money is
+            # plain decimal text
+            raise ValueError(f"must be plain decimal text such as '19.99', got {value!r:.60}")
         return value
 
     @classmethod
@@ -213,7 +220,9 @@ class Money(Frozen):
         return Money._new(_exactly(lambda: self.amount - b, "the difference"), self.currency)
 
     def __neg__(self) -> Money:
-        return Money._new(_exactly(lambda: -self.amount, "the negation"), self.currency)
+        # copy_negate is exact whatever the number of digits (unary minus rounds to the
+        # context's precision)
+        return Money._new(self.amount.copy_negate(), self.currency)
 
     def __lt__(self, other: Money) -> bool:
         return self.amount < self._same(other, "compare").amount
@@ -566,6 +575,12 @@ def transactions_from_frame(
                 else "missing column",
                 column=column,
             )
+    doubled = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if doubled:
+        raise DataError(
+            "the column appears more than once (which one holds the data is ambiguous)",
+            column=doubled[0],
+        )
     labels = list(frame.index)
     records = frame.to_dict("records")
 

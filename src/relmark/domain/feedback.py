@@ -82,7 +82,10 @@ def kaplan_meier_quantile(durations: np.ndarray, observed: np.ndarray, q: float)
         ``observed`` is not boolean or differs in length; ``q`` is not in (0, 1).
     """
     qq = check_number(q, "q", low=0, high=1, low_open=True, high_open=True)
-    raw = np.asarray(durations)
+    try:
+        raw = np.asarray(durations)
+    except (TypeError, ValueError):  # ragged nested lists
+        raise ArgumentError("must be a 1-d array of numbers", argument="durations") from None
     if raw.ndim != 1 or raw.size == 0 or raw.dtype.kind not in "iuf":
         raise ArgumentError("must be a non-empty 1-d array of numbers", argument="durations")
     d0 = raw.astype(np.float64)
@@ -91,7 +94,10 @@ def kaplan_meier_quantile(durations: np.ndarray, observed: np.ndarray, q: float)
         raise ArgumentError(
             f"must be finite and >= 0; positions {bad[:5].tolist()}", argument="durations"
         )
-    obs = np.asarray(observed)
+    try:
+        obs = np.asarray(observed)
+    except (TypeError, ValueError):
+        raise ArgumentError("must be a 1-d array of booleans", argument="observed") from None
     if obs.dtype.kind != "b" or obs.shape != d0.shape:
         raise ArgumentError(f"must be booleans, one per duration ({d0.size})", argument="observed")
     durations, observed, q = d0, obs, qq

@@ -50,7 +50,13 @@ def engagement_rate(
     check_choice(denominator, "denominator", ("followers", "reach", "impressions"))
     n = _checks.whole(interactions, "interactions")
     b = _checks.whole(base, "base", minimum=1)
-    return 100.0 * n / b
+    try:
+        return 100 * n / b  # exact integer ratio, rounded once (100.0 * n overflowed)
+    except OverflowError:
+        raise ArgumentError(
+            f"{n} interactions on a base of {b} is too large a rate for a float",
+            argument="interactions",
+        ) from None
 
 
 @in_decimal_context

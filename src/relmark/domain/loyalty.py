@@ -21,13 +21,20 @@ goods and the points in proportion to their standalone selling prices.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import Field, field_serializer, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
 import relmark.domain._checks as _checks
 from relmark._validation import check_flag
@@ -60,6 +67,22 @@ MAX_POINTS = 2**53 - 1
 holds exactly (RFC 7493); beyond it JavaScript would silently round."""
 
 Multiplier = Annotated[Decimal, Field(gt=0, allow_inf_nan=False, le=1000)]
+
+
+def _day_only(value: object) -> object:
+    if isinstance(value, datetime) or (
+        not isinstance(value, date)
+        and not (isinstance(value, str) and re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value))
+    ):
+        raise ValueError(
+            f"must be a date (YYYY-MM-DD), not a datetime or a timestamp, got {value!r:.60}"
+        )
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day_only)]
+"""A calendar date, exactly: a datetime, date-time text or a number (a timestamp) is refused,
+not truncated to its day (the ledger's methods refuse them too)."""
 
 
 class LoyaltyRules(Frozen):
@@ -139,7 +162,13 @@ class LoyaltyRules(Frozen):
         bonus = self.birthday_bonus if check_flag(birthday, "birthday") else 0
         raw = spend.amount * self.points_per_unit * self.tier_multipliers[tier]
         mode = ROUND_DOWN if self.rounding == "down" else ROUND_HALF_UP
-        return int(raw.quantize(Decimal(1), rounding=mode)) + bonus
+        points = int(raw.quantize(Decimal(1), rounding=mode)) + bonus
+        if points > MAX_POINTS:
+            raise ArgumentError(
+                f"earns {points} points, more than 2^53 - 1 (no ledger can hold them)",
+                argument="spend",
+            )
+        return points
 
 
 class Lot(Frozen):
@@ -147,8 +176,8 @@ class Lot(Frozen):
 
     key: Identifier
     points: int = Field(ge=1, le=MAX_POINTS, strict=True)
-    earned: date
-    expires: date | None = None
+    earned: Day
+    expires: Day | None = None
 
     @model_validator(mode="after")
     def _expiry_after_earning(self) -> Lot:
@@ -202,8 +231,9 @@ class PointsLedger(Frozen):
     expired_total: int = Field(default=0, ge=0, le=MAX_POINTS, strict=True)
     adjusted_total: int = Field(default=0, ge=-MAX_POINTS, le=MAX_POINTS, strict=True)
     """Net points credited (+) or debited (−) by :meth:`adjust`."""
-    last_activity: date | None = None
-    """The date of the member's last earn or redemption."""
+    last_activity: Day | None = None
+    """The date of the member's last earn or redemption (set exactly when something was ever
+    earned or redeemed)."""
 
     @field_validator("keys", mode="before")
     @classmethod
@@ -230,6 +260,13 @@ class PointsLedger(Frozen):
         unknown = sorted(set(lot_keys) - self.keys)
         if unknown:
             raise ValueError(f"lots {unknown[:5]} were never posted (not in keys)")
+        active = self.earned_total > 0 or self.redeemed_total > 0
+        if active != (self.last_activity is not None):
+            raise ValueError(
+                f"last_activity is {self.last_activity}, but earned_total is "
+                f"{self.earned_total} and redeemed_total {self.redeemed_total}: a ledger has a "
+                "last activity exactly when points were earned or redeemed"
+            )
         if not self.balances():
             raise ValueError(
                 f"totals do not reconcile with the lots: earned {self.earned_total} + adjusted "
@@ -562,6 +599,8 @@ def outstanding_liability(points: int, *, breakage: Decimal, value_per_point: Mo
         read from its shortest text), ``value_per_point`` not a non-negative Money.
     """
     n = _checks.whole(points, "points")
+    if n > MAX_POINTS:
+        raise ArgumentError(f"must be at most 2^53 - 1, got {n}", argument="points")
     b = _checks.exact(breakage, "breakage", low=Decimal(0), high=Decimal(1))
     _checks.instance(value_per_point, Money, "value_per_point")
     if value_per_point.amount < 0:
@@ -617,6 +656,13 @@ def allocate_revenue(
             raise ArgumentError(f"cannot be negative, got {money.amount}", argument=name)
     currency = one_currency(list(named))
     assert currency is not None
+    step = minor_unit_step(currency)
+    if price.amount != price.amount.quantize(step):
+        raise ArgumentError(
+            f"{price.amount} {currency} is not a whole number of minor units ({step}): the "
+            "parts are rounded to them and could not add up to it without one going negative",
+            argument="price",
+        )
     total = goods_standalone.amount + points_standalone.amount
     if total <= 0:
         raise ArgumentError(
@@ -624,7 +670,6 @@ def allocate_revenue(
             argument="points_standalone",
         )
     share = points_standalone.amount / total
-    step = minor_unit_step(currency)
     to_points = (price.amount * share).quantize(step, rounding=ROUND_HALF_UP)
     return Money._new(price.amount - to_points, currency), Money._new(to_points, currency)
 

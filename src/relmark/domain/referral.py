@@ -363,11 +363,19 @@ def customer_referral_value(
     522.7272727272727
     """
     clv = _vector(referee_clv, "referee_clv")
-    raw = np.asarray(would_have_joined)
+    try:
+        raw = np.asarray(would_have_joined)
+    except (TypeError, ValueError):  # ragged nested lists
+        raise ArgumentError(
+            "must be a 1-d list of booleans", argument="would_have_joined"
+        ) from None
     if raw.ndim == 0:
         raw = raw.reshape(1)
+    if raw.ndim != 1:
+        raise ArgumentError(f"must be 1-d, got shape {raw.shape}", argument="would_have_joined")
     booleans = (
-        raw.dtype.kind == "b"
+        raw.size == 0  # no referees: [] is read as floats by numpy
+        or raw.dtype.kind == "b"
         or (raw.dtype.kind in "iu" and bool(np.isin(raw, (0, 1)).all()))
         or (raw.dtype.kind == "O" and all(isinstance(v, bool | np.bool_) for v in raw.tolist()))
     )
@@ -376,12 +384,13 @@ def customer_referral_value(
     else:
         raise ArgumentError("must be booleans (or 0/1)", argument="would_have_joined")
     t = _vector(referral_periods, "referral_periods")
-    if not (clv.shape == anyway.shape == t.shape):
-        raise ArgumentError(
-            f"referee_clv, would_have_joined and referral_periods differ in length "
-            f"({clv.size}, {anyway.size}, {t.size})",
-            argument="referral_periods",
-        )
+    for name, other in (("would_have_joined", anyway), ("referral_periods", t)):
+        if other.shape != clv.shape:
+            raise ArgumentError(
+                f"{name} and referee_clv differ in length ({other.size} and {clv.size}): one "
+                "value per referee",
+                argument=name,
+            )
     bad = np.flatnonzero((t < 0) | (t != np.floor(t)))
     if bad.size:
         raise ArgumentError(
