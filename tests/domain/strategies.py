@@ -5,7 +5,8 @@ instances; the strategies follow the models' own constraints (ids without surrou
 whitespace, amounts below 10^18 in a known currency, whole points, aware datetimes, the
 cross-field rules) and build stateful objects (ledgers, statements, referrals) through their
 public operations, so every drawn object is one a caller could have made. ``bad_values`` draws
-values no numeric argument accepts.
+values no numeric argument accepts. ``eur`` and ``usd`` build the amounts the example tests
+write by hand.
 """
 
 from __future__ import annotations
@@ -65,6 +66,16 @@ instants = st.builds(
     zones,
 )
 """Timezone-aware datetimes around ``T0``, in several offsets."""
+
+
+def eur(v: str) -> Money:
+    """``v`` euros, exactly (``eur("19.99")``)."""
+    return Money(amount=Decimal(v), currency="EUR")
+
+
+def usd(v: str) -> Money:
+    """``v`` US dollars, exactly."""
+    return Money(amount=Decimal(v), currency="USD")
 
 
 def amounts(*, max_cents: int = 10**14, signed: bool = False) -> st.SearchStrategy[Decimal]:
