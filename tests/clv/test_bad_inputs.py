@@ -675,7 +675,7 @@ VALUE_CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
     (
         "score spend without spend data",
         lambda: score(given("BGNBD"), given("GammaGamma"), *HISTORY[:3], horizon=4),
-        DataError,
+        ArgumentError,
         "monetary_value",
     ),
     (
