@@ -668,3 +668,118 @@ def test_valid_extremes_give_finite_correct_answers() -> None:
     assert customer_pyramid([1.0]) == ["platinum"]
     # the largest bootstrap allowed does not need n x draws memory
     assert nps([10] * 1000 + [0] * 1000, n_bootstrap=1_000_000, rng=1).bootstrap is not None
+
+
+# --- regressions from the r4 adversarial catalogue -------------------------------------------
+def _alpha_by_formula(x: np.ndarray) -> float:
+    """Cronbach's alpha from its definition, k/(k-1) (1 - sum of item variances / variance of
+    the total), in exact rational arithmetic (an independent computation)."""
+    from fractions import Fraction
+
+    rows = [[Fraction(float(v)) for v in r] for r in x]
+    k, n = len(rows[0]), len(rows)
+
+    def var(values: list[Fraction]) -> Fraction:
+        m = sum(values, Fraction(0)) / n
+        return sum(((v - m) ** 2 for v in values), Fraction(0)) / (n - 1)
+
+    items = sum((var([r[j] for r in rows]) for j in range(k)), Fraction(0))
+    total = var([sum(r, Fraction(0)) for r in rows])
+    return float(Fraction(k, k - 1) * (1 - items / total))
+
+
+R4_CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
+    # all-zero answers divided 0 by 0 (RuntimeWarning, then NaN statistics)
+    ("alpha_all_zero", lambda: cronbach_alpha(np.zeros((6, 3))), DataError, "items"),
+    ("loadings_all_zero", lambda: one_factor_loadings(np.zeros((6, 3))), DataError, "items"),
+    ("htmt_all_zero", lambda: htmt(ITEMS[:, :2], np.zeros((5, 2))), DataError, "items_b"),
+    # a "correlation matrix" without ones on its diagonal was accepted
+    (
+        "fornell_larcker_diagonal",
+        lambda: fornell_larcker([0.6, 0.5], [[0.3, 0.2], [0.2, 0.3]]),
+        DataError,
+        "construct_corr",
+    ),
+    # duplicated construct columns reached pandas
+    (
+        "quality_index_duplicate_column",
+        lambda: quality_index(
+            pd.concat([SCORES, (SCORES.sat + 1).rename("sat").to_frame()], axis=1),
+            outcome=OUTCOME,
+        ),
+        DataError,
+        "sat",
+    ),
+    # update() past MAX_EVIDENCE named the constructor's field, not the argument given
+    (
+        "reputation_update_kept",
+        lambda: Reputation(positive=1e15).update(kept=1e15),
+        ArgumentError,
+        "kept",
+    ),
+    (
+        "reputation_update_broken",
+        lambda: Reputation(negative=1e15).update(broken=1e15),
+        ArgumentError,
+        "broken",
+    ),
+    # the vectorised path summed periods past MAX_EVIDENCE that Reputation refuses
+    (
+        "reputation_scores_sum",
+        lambda: reputation_scores(np.full((1, 10), 1e15), np.zeros((1, 10))),
+        DataError,
+        "kept",
+    ),
+    # n_bins of 10**30 overflowed the int64 cast (RuntimeWarning, garbage scores)
+    ("quantile_bins_huge", lambda: quantile_scores([1.0, 2.0], 10**30), ArgumentError, "n_bins"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "name"), [c[1:] for c in R4_CASES], ids=[c[0] for c in R4_CASES]
+)
+def test_r4_bad_input_is_a_typed_error(
+    call: Callable[[], object], kind: type[RelmarkError], name: str
+) -> None:
+    test_bad_input_is_a_typed_error_naming_what_is_wrong(call, kind, name)
+
+
+def test_r4_reputation_scores_rows_over_max() -> None:
+    kept = np.zeros((3, 4))
+    kept[2] = 1e15
+    with pytest.raises(DataError) as err:
+        reputation_scores(kept, np.zeros((3, 4)))
+    assert err.value.rows == (2,)
+
+
+def test_r4_valid_extremes() -> None:
+    """Valid inputs that used to be refused or to warn, checked against independent numbers."""
+    # weights near the float range: only their proportions count (the sum overflowed)
+    q = quality_index(SCORES, weights={"trust": 1e308, "sat": 1e308})
+    assert q.weights.tolist() == [0.5, 0.5]
+    assert q.scores.tolist() == pytest.approx([7.5, 25.0, 27.5, 42.5, 55.0])
+    # construct columns that are not text: the weights are keyed by the same labels
+    ints = quality_index(SCORES.set_axis([0, 1], axis=1), weights={0: 3, 1: 1})
+    assert ints.scores.iloc[0] == pytest.approx(8.75)
+    # scores of 1e300 or 1e-300 were reported as collinear (the rank test saw the intercept as
+    # negligible): the weights are scale-free, equal to those of the plain scores
+    base = quality_index(SCORES, outcome=OUTCOME)
+    for scale in (1e300, 1e-300):
+        scaled = quality_index(SCORES * scale, outcome=OUTCOME)
+        assert scaled.weights.tolist() == pytest.approx(base.weights.tolist(), rel=1e-9)
+        assert scaled.r_squared == pytest.approx(base.r_squared, rel=1e-9)
+        assert base.ci is not None and scaled.ci is not None
+        assert scaled.ci.to_numpy() == pytest.approx(base.ci.to_numpy(), rel=1e-9)
+    # the OLS weights against numpy's lstsq on the raw design (an independent fit)
+    x = np.column_stack([np.ones(5), SCORES.to_numpy()])
+    coef = np.linalg.lstsq(x, np.asarray(OUTCOME), rcond=None)[0][1:]
+    assert base.weights.tolist() == pytest.approx((coef / coef.sum()).tolist(), rel=1e-12)
+    # an offset of 1e15 on every answer swamped the variance (refused as "items cancel out")
+    rng = np.random.default_rng(0)
+    answers = rng.normal(size=(40, 1)) + rng.normal(scale=0.7, size=(40, 4)) + 1e15
+    assert cronbach_alpha(answers).alpha == pytest.approx(
+        _alpha_by_formula(answers - 1e15), rel=1e-12
+    )
+    # SERVQUAL answers near 1e308: the mean of two of them overflowed the sum
+    assert servqual_gaps([[1e308], [1e308]], [[1e308], [1e308]], {"a": [0]}) == {"a": 0.0}
+    assert servqual_gaps([[1e308], [1e308]], [[5e307], [5e307]], {"a": [0]}) == {"a": -5e307}

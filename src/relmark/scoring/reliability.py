@@ -99,8 +99,16 @@ def _matrix(items: npt.ArrayLike, name: str = "items", *, min_items: int = 2) ->
     # every statistic here is invariant to one shift and scale of all answers: bring them to
     # [-1, 1] so that squares of huge (1e200) or tiny (1e-300) answers neither overflow nor
     # underflow
-    x = x / np.abs(x).max()
-    x = np.asarray(x - x.mean(), dtype=np.float64)
+    # (and centre each item: an offset of 1e15 on every answer must not swamp the variance)
+    scale = float(np.abs(x).max())
+    if scale > 0:  # all-zero answers: no scale to divide by (0/0), refused just below
+        centre = (x / scale).mean(axis=0) * scale
+        with np.errstate(over="ignore", invalid="ignore"):
+            d = x - centre  # exact differences first: 1e15 + small answers keep their digits
+        if not np.isfinite(d).all():  # answers of +-1e308: differences overflow, scale first
+            d = x / scale - centre / scale
+        x = d
+        x = np.asarray(x / np.abs(x).max(), dtype=np.float64) if np.abs(x).max() > 0 else x
     constant = np.flatnonzero(np.ptp(x, axis=0) == 0)
     if constant.size:
         raise DataError(
@@ -380,8 +388,8 @@ def fornell_larcker(ave: npt.ArrayLike, construct_corr: npt.ArrayLike) -> npt.ND
     ------
     DataError
         Naming ``ave`` or ``construct_corr``: text or booleans, NaN, values outside their
-        range, fewer than two constructs, a matrix that is not square, symmetric, or of one row
-        per AVE.
+        range, fewer than two constructs, a matrix that is not square, symmetric, with ones on
+        its diagonal, or of one row per AVE.
 
     Examples
     --------
@@ -411,6 +419,13 @@ def fornell_larcker(ave: npt.ArrayLike, construct_corr: npt.ArrayLike) -> npt.ND
         )
     if not np.allclose(c, c.T):
         raise DataError("a correlation matrix is symmetric", column="construct_corr")
+    off_one = np.flatnonzero(np.abs(np.diag(c) - 1.0) > 1e-9)
+    if off_one.size:
+        raise DataError(
+            "a correlation matrix has ones on its diagonal",
+            column="construct_corr",
+            rows=off_one.tolist(),
+        )
     off = np.abs(c)
     np.fill_diagonal(off, 0.0)
     return np.asarray(np.sqrt(a) > off.max(axis=1))

@@ -73,7 +73,7 @@ def quantile_scores(
     Raises
     ------
     ArgumentError
-        ``n_bins`` not a whole number >= 2, ``higher_is_better`` not True or False.
+        ``n_bins`` not a whole number in 2..MAX_BINS, ``higher_is_better`` not True or False.
     DataError
         Naming ``values``: empty, not 1-d, text or booleans, NaN or infinite (with the rows).
 
@@ -85,8 +85,14 @@ def quantile_scores(
     return _scores(as_finite_vector(values, "values"), n_bins, higher_is_better=higher_is_better)
 
 
+MAX_BINS = 2**53
+"""The most bins :func:`quantile_scores` cuts (scores are exact integers up to it)."""
+
+
 def _scores(x: FloatArray, n_bins: object, *, higher_is_better: object = True) -> IntArray:
     n_bins = check_count(n_bins, "n_bins", minimum=2)
+    if n_bins > MAX_BINS:
+        raise ArgumentError(f"at most 2**53 bins, got {n_bins!r}", argument="n_bins")
     v = x if check_flag(higher_is_better, "higher_is_better") else -x
     s = np.sort(v)
     below = np.searchsorted(s, v, side="left")

@@ -406,7 +406,7 @@ def servqual_gaps(
             )
         idx = [int(c) for c in cols]
         with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
-            gap = float(p[:, idx].mean() - e[:, idx].mean())
+            gap = float(_mean(p[:, idx]) - _mean(e[:, idx]))
         if not np.isfinite(gap):
             raise DataError(
                 f"dimension {name!r}: the answers are too large to subtract (overflow)",
@@ -414,3 +414,9 @@ def servqual_gaps(
             )
         out[name] = gap
     return out
+
+
+def _mean(x: FloatArray) -> float:
+    """The mean without overflow in the sum (answers near 1e308 have a finite mean)."""
+    size = float(np.abs(x).max())
+    return float((x / size).mean() * size) if size > 0 else 0.0

@@ -346,7 +346,10 @@ def quality_index(
             f"no respondents or no constructs (shape {construct_scores.shape})",
             column="construct_scores",
         )
-    columns = [str(c) for c in construct_scores.columns]
+    labels = list(construct_scores.columns)
+    doubled = sorted({str(c) for c in labels if labels.count(c) > 1})
+    if doubled:
+        raise DataError("the construct column appears more than once", column=doubled[0])
     values = {c: as_numbers(construct_scores[c].to_numpy(), str(c)) for c in construct_scores}
     for c, v in values.items():
         bad = ~np.isfinite(v)
@@ -363,7 +366,7 @@ def quality_index(
         if not isinstance(weights, Mapping):
             raise ArgumentError("must map construct names to weights", argument="weights")
         unknown = sorted(map(str, set(weights) - set(scores.columns)))
-        absent = [c for c in columns if c not in weights]
+        absent = [str(c) for c in labels if c not in weights]
         if unknown or absent:
             raise ArgumentError(
                 f"one weight per construct: unknown {unknown}, missing {absent}",
@@ -371,6 +374,8 @@ def quality_index(
             )
         given = [check_number(weights[c], f"weights[{c!r}]", low=0.0) for c in scores.columns]
         w = pd.Series(given, index=scores.columns, dtype=np.float64)
+        if w.max() > 0:  # only the proportions count: 1e308 + 1e308 would overflow the sum
+            w = w / w.max()
         if w.sum() <= 0:
             raise ArgumentError("the weights are all zero", argument="weights")
     else:
@@ -387,7 +392,19 @@ def quality_index(
             )
         if np.ptp(y) == 0:
             raise DataError("the outcome is constant: no weights to estimate", column="outcome")
-        x = np.column_stack([np.ones(len(scores)), scores.to_numpy()])
+        # the regression runs on standardised columns (centred, unit spread) and an outcome
+        # scaled to unit spread: the normalised weights, their intervals and R^2 are the same,
+        # and scores of 1e300 or 1e-300 neither overflow nor look collinear to the rank test
+        raw = scores.to_numpy()
+        size = np.maximum(np.abs(raw).max(axis=0), np.finfo(np.float64).tiny)
+        raw = raw / size
+        raw = raw - raw.mean(axis=0)
+        spread = np.abs(raw).max(axis=0)
+        spread = np.where(spread > 0, spread, 1.0)  # a constant column stays 0: collinear
+        y = y / np.abs(y).max()
+        y = y - y.mean()
+        y = y / np.abs(y).max()
+        x = np.column_stack([np.ones(len(scores)), raw / spread])
         n, p = x.shape
         if n <= p:
             raise DataError(
@@ -403,8 +420,10 @@ def quality_index(
         resid = y - x @ coef
         sigma2 = float(resid @ resid) / (n - p)
         cov = sigma2 * np.linalg.pinv(x.T @ x)
-        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))[1:]
-        b = coef[1:]
+        unscale = 1.0 / (size * spread)  # back to the coefficients of the given scores
+        unscale = unscale / unscale.max()  # (up to one factor, which the weights drop)
+        se = np.sqrt(np.clip(np.diag(cov), 0.0, None))[1:] * unscale
+        b = coef[1:] * unscale
         total = b.sum()
         if not total > 0:
             raise DataError(

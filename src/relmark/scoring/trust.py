@@ -20,7 +20,7 @@ import numpy.typing as npt
 from scipy.stats import beta as beta_dist
 
 from relmark._validation import FloatArray, as_numbers, check_level, check_number
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
 
 __all__ = ["Reputation", "reputation_scores"]
 
@@ -88,11 +88,19 @@ class Reputation:
         Raises
         ------
         ArgumentError
-            Naming ``kept`` or ``broken``: NaN, infinite, negative, text or booleans.
+            Naming ``kept`` or ``broken``: NaN, infinite, negative, text or booleans, or
+            evidence that would exceed :data:`MAX_EVIDENCE` with the discounted past.
         """
         k, b = _evidence(kept, "kept"), _evidence(broken, "broken")
         lam = self.forgetting
-        return Reputation(lam * self.positive + k, lam * self.negative + b, lam)
+        positive, negative = lam * self.positive + k, lam * self.negative + b
+        for total, name in ((positive, "kept"), (negative, "broken")):
+            if total > MAX_EVIDENCE:
+                raise ArgumentError(
+                    f"the evidence would reach {total:g}, above MAX_EVIDENCE ({MAX_EVIDENCE:g})",
+                    argument=name,
+                )
+        return Reputation(positive, negative, lam)
 
     @property
     def score(self) -> float:
@@ -152,7 +160,8 @@ def reputation_scores(
         ``forgetting`` outside (0, 1] or ``level`` outside (0, 1).
     DataError
         Naming ``kept`` or ``broken``: not 2-d, no parties or no periods, different shapes,
-        text or booleans, NaN, infinite or negative evidence (with the parties' rows).
+        text or booleans, NaN, infinite or negative evidence, or discounted evidence above
+        :data:`MAX_EVIDENCE` (with the parties' rows).
 
     Examples
     --------
@@ -186,6 +195,14 @@ def reputation_scores(
     decay = lam ** np.arange(periods - 1, -1, -1, dtype=np.float64)
     r = k @ decay
     s = b @ decay
+    for total, name in ((r, "kept"), (s, "broken")):
+        over = total > MAX_EVIDENCE  # as Reputation.update refuses it, one period at a time
+        if over.any():
+            raise DataError(
+                f"the discounted evidence exceeds MAX_EVIDENCE ({MAX_EVIDENCE:g})",
+                column=name,
+                rows=np.flatnonzero(over).tolist(),
+            )
     score = 1.0 / (1.0 + (s + 1.0) / (r + 1.0))
     lo = beta_dist.ppf((1 - level) / 2, r + 1.0, s + 1.0)
     hi = beta_dist.ppf((1 + level) / 2, r + 1.0, s + 1.0)
