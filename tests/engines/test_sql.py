@@ -165,9 +165,18 @@ def test_generated_calibration_holdout_equal_in_memory(log: pd.DataFrame) -> Non
         return
     for unit in ("D", "W"):
         kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": unit}
+        refused: str | None = None
+        try:
+            want = calibration_holdout(log, calibration_end=cal, observation_end=end, **kw)
+        except DataError as exc:  # e.g. a holdout shorter than one week: refused alike
+            refused = str(exc.column)
+        if refused is not None:
+            with pytest.raises(DataError) as err:
+                sql.calibration_holdout(log, calibration_end=cal, observation_end=end, **kw)
+            assert err.value.column == refused
+            continue
         assert_same(
-            sql.calibration_holdout(log, calibration_end=cal, observation_end=end, **kw),
-            calibration_holdout(log, calibration_end=cal, observation_end=end, **kw),
+            sql.calibration_holdout(log, calibration_end=cal, observation_end=end, **kw), want
         )
 
 
@@ -215,7 +224,14 @@ def test_postgres_form_without_min_by_gives_the_same_rows(cdnow: pd.DataFrame) -
     text = sql.summary_sql(dialect="postgres", **kw)
     assert "MIN_BY" not in text.upper() and "ARG_MIN" not in text.upper()
     joined = con.sql(text).df()
-    assert joined.equals(con.sql(sql.summary_sql(dialect="duckdb", **kw)).df())
+    one_pass = con.sql(sql.summary_sql(dialect="duckdb", **kw)).df()
+    # DuckDB's parallel float sums are not in a fixed order: spend means to the last bits
+    pd.testing.assert_frame_equal(joined, one_pass, check_exact=False, rtol=1e-13)
+    pd.testing.assert_frame_equal(
+        joined.drop(columns="monetary_value"),
+        one_pass.drop(columns="monetary_value"),
+        check_exact=True,
+    )
 
 
 def test_statistics_sql_per_dialect() -> None:
