@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -46,9 +47,9 @@ a multiple is a :class:`relmark.timeunit.TimeUnit`."""
 
 def _is_real(value: object) -> bool:
     """A real number that is not a bool (``True`` is not a rate) nor text."""
-    return isinstance(value, int | float | np.integer | np.floating | Decimal) and not isinstance(
-        value, bool | np.bool_
-    )
+    return isinstance(
+        value, int | float | np.integer | np.floating | Decimal | Fraction
+    ) and not isinstance(value, bool | np.bool_)
 
 
 def check_number(
@@ -72,7 +73,10 @@ def check_number(
         raise ArgumentError(
             f"must be a number, got {value!r} of type {type(value).__name__}", argument=name
         )
-    x = float(value)  # type: ignore[arg-type]
+    try:
+        x = float(value)  # type: ignore[arg-type]
+    except (OverflowError, ValueError):  # 10**400, Decimal("sNaN")
+        x = math.inf
     if not math.isfinite(x):
         raise ArgumentError(f"must be finite, got {value!r}", argument=name)
     if whole and x != math.floor(x):
@@ -94,7 +98,10 @@ def check_count(value: object, name: str, *, minimum: int = 0) -> int:
     >>> check_count(12, "periods", minimum=1)
     12
     """
-    return int(check_number(value, name, low=minimum, whole=True))
+    x = check_number(value, name, low=minimum, whole=True)
+    if isinstance(value, int | np.integer):  # exact: float(10**18 + 1) is 10**18
+        return int(value)
+    return int(x)
 
 
 def check_probability(value: object, name: str, *, open_low: bool = False) -> float:
@@ -143,6 +150,11 @@ def as_numbers(values: npt.ArrayLike, name: str) -> FloatArray:
     except ValueError as exc:  # ragged nested lists: numpy refuses to build an array
         msg = f"values are not a rectangular array of numbers ({exc})"
         raise DataError(msg, column=name) from None
+    if values is None or raw.dtype.kind in "cmM":
+        what = {"c": "complex numbers", "m": "time spans", "M": "dates"}.get(
+            raw.dtype.kind, "missing (None)"
+        )
+        raise DataError(f"values are {what}, not real numbers", column=name)
     if raw.dtype.kind in "USV" or (
         raw.dtype.kind == "O" and any(isinstance(v, str | bytes) for v in raw.flat)
     ):
@@ -241,9 +253,13 @@ def broadcast_columns(columns: Mapping[str, npt.ArrayLike]) -> tuple[FloatArray,
 def check_level(value: object, name: str) -> float:
     """A confidence (or credible) level, or one minus it: strictly between 0 and 1 (NaN and
     1.5 gave NaN intervals). ArgumentError naming the argument otherwise."""
-    if not _is_real(value) or not 0.0 < float(value) < 1.0:  # type: ignore[arg-type]
+    try:
+        x = float(value) if _is_real(value) else math.nan  # type: ignore[arg-type]
+    except (OverflowError, ValueError):  # Decimal("sNaN")
+        x = math.nan
+    if not 0.0 < x < 1.0:
         raise ArgumentError(f"must be strictly between 0 and 1, got {value!r}", argument=name)
-    return float(value)  # type: ignore[arg-type]
+    return x
 
 
 def as_float_array(

@@ -47,9 +47,9 @@ turned into days, weeks or hours (CLV periods, the relationship view)."""
 HOURS: Final[dict[Base, float]] = {"h": 1.0, "D": 24.0, "W": 168.0, "M": MONTH_DAYS * 24.0}
 """Length of one base unit in hours."""
 
-_LABEL = re.compile(
-    r"^(?P<multiple>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)?"
-    r"(?P<base>[DWhM])$"
+_LABEL = re.compile(  # ASCII digits only (\d matches "١٤"), the whole text ($ allows "W\n")
+    r"(?P<multiple>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)?(?P<base>[DWhM])",
+    re.ASCII,
 )
 _UP: Final[dict[Base, tuple[Base, int]]] = {"h": ("D", 24), "D": ("W", 7)}
 
@@ -62,7 +62,10 @@ def _check_multiple(value: object, argument: str) -> float:
             f"the multiple must be a number, got {value!r} of type {type(value).__name__}",
             argument=argument,
         )
-    x = float(value)
+    try:
+        x = float(value)
+    except (OverflowError, ValueError):  # 10**400, Decimal("sNaN")
+        x = math.nan
     if not math.isfinite(x) or x <= 0:
         raise ArgumentError(
             f"the multiple must be finite and > 0, got {value!r}", argument=argument
@@ -88,7 +91,8 @@ class TimeUnit:
     Raises
     ------
     ArgumentError
-        Naming ``time_unit`` for an unknown base or a multiple that is not a finite number > 0.
+        Naming ``time_unit`` for an unknown base or a multiple that is not a finite number > 0,
+        or one whose length in hours is not a finite, positive float (``TimeUnit("W", 1e308)``).
 
     Examples
     --------
@@ -112,6 +116,12 @@ class TimeUnit:
             )
         b: Base = base
         m = _check_multiple(multiple, argument)
+        hours = HOURS[b] * m
+        if not (math.isfinite(hours) and math.isfinite(1.0 / hours) and 1.0 / hours > 0):
+            raise ArgumentError(  # 1e308 weeks are infinite hours; 1e-320 days, no length
+                f"the multiple {m!r} gives a unit of {hours!r} hours: not a usable length",
+                argument=argument,
+            )
         while b in _UP:  # carry up to the largest base the multiple fills exactly
             up, size = _UP[b]
             if m % size != 0:
@@ -160,7 +170,7 @@ class TimeUnit:
                 )
             return cls(value[0], value[1], argument=argument)
         if isinstance(value, str):
-            match = _LABEL.match(value)
+            match = _LABEL.fullmatch(value)
             if match is None:
                 raise ArgumentError(
                     "a time unit label is an optional positive multiple and one of "
@@ -227,11 +237,21 @@ class TimeUnit:
         float
             The ratio of the two lengths.
 
+        Raises
+        ------
+        ArgumentError
+            Naming ``other`` when it is not a :class:`TimeUnit`.
+
         Examples
         --------
         >>> TimeUnit("W").length_in(TimeUnit("D"))
         7.0
         """
+        if not isinstance(other, TimeUnit):
+            raise ArgumentError(
+                f"must be a TimeUnit (TimeUnit.parse reads a label), got {other!r}",
+                argument="other",
+            )
         if self._base == "M" and other._base == "M":
             return self._multiple / other._multiple
         return self.hours / other.hours
@@ -274,12 +294,30 @@ def periods(dates: npt.NDArray[np.datetime64], base: Base) -> npt.NDArray[np.int
     numpy.ndarray of int64
         One ordinal per date (consecutive periods have consecutive ordinals).
 
+    Raises
+    ------
+    ArgumentError
+        Naming ``base`` for an unknown base, ``dates`` for an array that is not ``datetime64``
+        (text is not parsed here) or that holds NaT.
+
     Examples
     --------
     >>> d = np.array(["2024-01-07", "2024-01-08"], dtype="datetime64[ns]")
     >>> periods(d, "W").tolist()  # a Sunday, then a Monday
     [2818, 2819]
     """
+    if base not in BASES:
+        raise ArgumentError(
+            f"must be one of {', '.join(map(repr, BASES))}, got {base!r}", argument="base"
+        )
+    if not isinstance(dates, np.ndarray) or dates.dtype.kind != "M":
+        raise ArgumentError(
+            f"must be a numpy datetime64 array, got {type(dates).__name__}"
+            + (f" of dtype {dates.dtype}" if isinstance(dates, np.ndarray) else ""),
+            argument="dates",
+        )
+    if np.isnat(dates).any():
+        raise ArgumentError("missing dates (NaT) have no period", argument="dates")
     if base == "D":
         return dates.astype("datetime64[D]").astype(np.int64)
     if base == "h":

@@ -221,7 +221,7 @@ CASES: dict[str, Case] = {
         ("value",),
     ),
     "missing currency column": (
-        lambda: summarize(OK, currency="ccy"),
+        lambda: summarize(OK, monetary_value="amount", currency="ccy"),
         DataError,
         {"column": "ccy"},
         ("ccy",),

@@ -11,7 +11,7 @@ from relmark.datasets import (
     load_donations,
     load_retention,
 )
-from relmark.errors import RelmarkError
+from relmark.errors import ArgumentError
 
 
 def test_cdnow_log_matches_its_description() -> None:
@@ -50,5 +50,5 @@ def test_retention_tables_are_the_papers() -> None:
     assert RETENTION_TABLES["high_end"][7] == 49.1
     table = load_retention("high_end", cohort_size=1000)
     assert table["alive"].tolist()[:3] == [1000, 869, 743]
-    with pytest.raises(RelmarkError, match="unknown segment"):
+    with pytest.raises(ArgumentError, match="segment"):
         load_retention("vip")

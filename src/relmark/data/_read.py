@@ -21,6 +21,7 @@ The rules (documented for users in ``docs/data.md`` and in :func:`relmark.data.s
 
 from __future__ import annotations
 
+import re
 import warnings
 import zoneinfo
 from collections.abc import Mapping
@@ -52,6 +53,7 @@ _US_PER = {"excel": 86_400_000_000.0, "s": 1_000_000.0, "ms": 1_000.0}
 _OFFSET = r"(?i)\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)\s*$"
 _DAY_MONTH = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}(?:\D|$)"
 _PLAIN_NUMBER = r"\s*[+-]?\d+(?:\.\d*)?\s*"
+_NUMBER_KINDS = ("string", "empty", "floating", "integer", "decimal", "mixed-integer-float")
 _ISO_OFFSET = r"(?:[Zz]|[+-]\d{2}(?::?\d{2})?)$"  # at the end of an ISO date-time
 
 
@@ -89,6 +91,20 @@ class LogOptions:
             raise ArgumentError(
                 "give date_format or dayfirst, not both (the format already says the order)",
                 argument="dayfirst",
+            )
+        fmt = options["date_format"]
+        if fmt is not None:
+            try:  # a bad directive ("%Q") raises here, not row by row
+                pd.to_datetime(pd.Series(["2000-01-01"]), format=fmt, errors="coerce")
+            except ValueError as exc:
+                raise ArgumentError(
+                    f"not a strftime format ({exc})", argument="date_format"
+                ) from None
+        if options["currency"] is not None and options["monetary_value"] is None:
+            raise ArgumentError(
+                "a currency column is the currency of the amounts: name the amount column "
+                "with monetary_value=",
+                argument="currency",
             )
         unit = options["date_unit"]
         if unit is not None and unit not in DATE_UNITS:
@@ -198,6 +214,14 @@ class ReadLog:
 
 # ------------------------------------------------------------------------------ columns
 def _columns(table: Any, opts: LogOptions) -> dict[str, Any]:
+    kind = type(table).__name__
+    if kind == "LazyFrame" or (kind == "Table" and hasattr(table, "column_names")):
+        hint = ".collect()" if kind == "LazyFrame" else ".to_pandas() (or polars.from_arrow)"
+        raise ArgumentError(
+            f"must be a pandas or polars DataFrame or a mapping of columns, got a {kind}: "
+            f"pass transactions{hint}",
+            argument="transactions",
+        )
     columns = getattr(table, "columns", None)
     if columns is None and isinstance(table, Mapping):
         columns = list(table.keys())
@@ -228,7 +252,10 @@ def _columns(table: Any, opts: LogOptions) -> dict[str, Any]:
         col = table[keys[name]]
         to_numpy = getattr(col, "to_numpy", None)
         if to_numpy is not None and not isinstance(col, pd.Series | pd.Index):
-            col = to_numpy()  # polars
+            zone = getattr(getattr(col, "dtype", None), "time_zone", None)
+            col = to_numpy()  # polars: an aware Datetime gives its UTC instants, naive
+            if zone is not None:
+                col = pd.Series(col).dt.tz_localize("UTC")
         out[role] = col
     return out
 
@@ -361,9 +388,11 @@ def _numeric_dates(
             early,
         )
         ok &= ~early
-        micro = (x + _EXCEL_ORIGIN_DAYS) * _US_PER["excel"]
-    else:
-        micro = x * _US_PER[unit]
+    with np.errstate(over="ignore"):  # 1e300 days overflow to inf: outside the range below
+        if unit == "excel":
+            micro = (x + _EXCEL_ORIGIN_DAYS) * _US_PER["excel"]
+        else:
+            micro = x * _US_PER[unit]
     low = float(_NS_LOW.astype(np.int64))
     high = float(_NS_HIGH.astype(np.int64))
     with np.errstate(invalid="ignore", over="ignore"):
@@ -590,6 +619,9 @@ def _in_range(
     report: _Problems,
 ) -> tuple[npt.NDArray[np.datetime64], npt.NDArray[np.bool_]]:
     us = raw.astype("datetime64[us]")
+    unread = ok & np.isnat(us)  # a date pandas could not convert (NaT) is never a date
+    report.add(column, "unreadable dates", unread)
+    ok = ok & ~unread
     outside = ok & ((us < _NS_LOW) | (us > _NS_HIGH))
     report.add(
         column,
@@ -665,15 +697,22 @@ def _read_dates(
     if kind in ("datetime", "datetime64", "date"):
         report.add(column, "missing dates", missing)
         ok = keep & ~missing
+        # pandas turns a datetime of another zone than the first, or a naive one among aware
+        # ones, into NaT: the zones are looked at first.
+        aware = ok & s.map(lambda v: getattr(v, "tzinfo", None) is not None).to_numpy(dtype=bool)
+        if aware.any() and (ok & ~aware).any():
+            report.add(
+                column,
+                "dates without a time zone while others have one: give every date a zone, or none",
+                ok & ~aware,
+            )
+            ok = ok & aware
         objects = s.where(ok)
         try:
-            parsed = pd.to_datetime(objects, errors="coerce")
-        except (ValueError, TypeError):  # mixed offsets
-            try:
-                parsed = pd.to_datetime(objects, errors="coerce", utc=True)
-            except (ValueError, TypeError) as exc:
-                report.add(column, f"dates mix time zones and naive times ({exc})", None)
-                return np.zeros(n, dtype="datetime64[ns]"), np.zeros(n, dtype=bool)
+            parsed = pd.to_datetime(objects, errors="coerce", utc=bool(aware.any()))
+        except (ValueError, TypeError, OverflowError) as exc:
+            report.add(column, f"unreadable dates ({exc})", None)
+            return np.zeros(n, dtype="datetime64[ns]"), np.zeros(n, dtype=bool)
         local = _local(parsed, opts.timezone)
         return _in_range(local.to_numpy(dtype="datetime64[us]"), ok, column, report)
     if kind in ("integer", "floating", "mixed-integer-float", "decimal"):
@@ -707,6 +746,9 @@ def option_date(value: object, name: str, opts: LogOptions) -> np.datetime64:
         opts = replace(opts, date_unit=None)
     else:
         s = pd.Series([value], dtype=object if not isinstance(value, str) else None)
+        text_date = isinstance(value, str) and re.fullmatch(_PLAIN_NUMBER, value) is None
+        if text_date and opts.date_unit is not None:  # "2024-01-31" with an Excel log
+            opts = replace(opts, date_unit=None)
     report = _Problems(labels=np.array([name], dtype=object))
     dates, ok = _read_dates(s, np.ones(1, dtype=bool), name, opts, report)
     if report.found or not ok[0]:
@@ -728,6 +770,10 @@ def _read_amounts(
         missing = keep & np.isnan(amounts)
         report.add(column, "missing (NaN) amounts", missing)
     else:
+        if pd.api.types.infer_dtype(s, skipna=True) not in _NUMBER_KINDS:
+            flags = s.map(lambda v: isinstance(v, bool | np.bool_)).to_numpy(dtype=bool)
+            report.add(column, "amounts that are booleans (True/False), not numbers", keep & flags)
+            keep = keep & ~flags
         numbers = pd.to_numeric(s, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         absent = s.isna().to_numpy() | (s.astype(str).str.strip() == "").to_numpy(dtype=bool)
         report.add(column, "missing amounts", keep & absent)

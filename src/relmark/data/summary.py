@@ -17,6 +17,7 @@ die" models with lifetimes' names, so that a lifetimes user's summary frame work
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,7 +25,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark._validation import FloatArray, _offending, as_float_array, check_rfm, check_weights
+from relmark._validation import (
+    FloatArray,
+    _offending,
+    as_float_array,
+    as_numbers,
+    check_rfm,
+    check_weights,
+)
 from relmark.errors import ArgumentError, DataError
 from relmark.timeunit import TimeUnit
 
@@ -181,16 +189,17 @@ class RFMSummary:
         }
         unit = None if time_unit is None else TimeUnit.parse(time_unit).label
         if currency is not None and not (
-            isinstance(currency, str)
-            and len(currency) == 3
-            and currency.isalpha()
-            and currency.isupper()
+            isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency) is not None
         ):
             raise ArgumentError(
                 f"must be an ISO 4217 code (three capital letters), got {currency!r}",
                 argument="currency",
             )
-        if isinstance(notes, str) or not all(isinstance(n, str) for n in notes):
+        if (
+            isinstance(notes, str)
+            or not isinstance(notes, Sequence)
+            or not all(isinstance(n, str) for n in notes)
+        ):
             raise ArgumentError("must be a sequence of sentences (text)", argument="notes")
         object.__setattr__(self, "time_unit", unit)
         object.__setattr__(self, "currency", currency)
@@ -208,9 +217,25 @@ class RFMSummary:
         T: npt.ArrayLike,
         raw: dict[str, Any],
     ) -> None:
+        if isinstance(customer_id, list | tuple):  # numpy would make ["a", 1] all text
+            kind = pd.api.types.infer_dtype(customer_id, skipna=True)
+            scalars = all(isinstance(v, str | int | float | np.number) for v in customer_id)
+            if kind in ("mixed", "mixed-integer") and scalars:
+                raise DataError(
+                    f"customer ids must be all text or all numbers (got values of kind {kind!r})",
+                    column="customer_id",
+                )
         ids = np.asarray(customer_id)
         if ids.ndim != 1:
             raise DataError("customer ids must be one-dimensional", column="customer_id")
+        if ids.dtype.kind == "b":
+            raise DataError("customer ids are booleans (True/False), not ids", column="customer_id")
+        if ids.dtype.kind == "U" and ids.shape[0]:
+            blank = np.strings.str_len(np.strings.strip(ids)) == 0
+            if blank.any():
+                raise DataError(
+                    "blank customer ids", column="customer_id", rows=np.flatnonzero(blank).tolist()
+                )
         labels = _Labels(ids)
         x, tx, t = check_rfm(frequency, recency, T, labels=labels)
         if ids.shape[0] != x.shape[0]:
@@ -249,7 +274,28 @@ class RFMSummary:
                 )
             if name != "weights" and np.any(arr < 0):
                 raise DataError("must be >= 0", column=name, rows=_offending(arr < 0, labels))
+            if name == "frequency_holdout" and np.any(arr != np.floor(arr)):
+                bad = arr != np.floor(arr)
+                raise DataError(
+                    "must be a whole number of purchases", column=name, rows=_offending(bad, labels)
+                )
+            if name == "duration_holdout" and np.any(arr == 0):
+                raise DataError(
+                    "must be > 0 (the length of the holdout period)",
+                    column=name,
+                    rows=_offending(arr == 0, labels),
+                )
             values[name] = arr
+        holdout = [n for n in _OPTIONAL[2:] if values[n] is not None]
+        if holdout and (values["frequency_holdout"] is None or values["duration_holdout"] is None):
+            lacking = (
+                "frequency_holdout" if values["frequency_holdout"] is None else ("duration_holdout")
+            )
+            raise DataError(
+                "a holdout needs frequency_holdout and duration_holdout "
+                f"(got {', '.join(holdout)})",
+                column=lacking,
+            )
         for name, arr in values.items():
             if arr is not None:
                 arr = np.array(arr, dtype=np.float64)
@@ -314,7 +360,9 @@ class RFMSummary:
             ``frequency``, ``recency``, ``T`` and the optional columns present.
         """
         data = {name: getattr(self, name) for name in self._columns}
-        return pd.DataFrame(data, index=pd.Index(self.customer_id, name="customer_id"))
+        frame = pd.DataFrame(data, index=pd.Index(self.customer_id, name="customer_id"))
+        frame.attrs.update(time_unit=self.time_unit, currency=self.currency)  # for from_frame
+        return frame
 
     @classmethod
     def from_frame(
@@ -348,6 +396,11 @@ class RFMSummary:
                 column=missing[0],
             )
         if customer_id is not None:
+            if not isinstance(customer_id, str):
+                raise ArgumentError(
+                    f"must be a column name (text) or None, got {customer_id!r}",
+                    argument="customer_id",
+                )
             if customer_id not in frame.columns:
                 raise DataError("no such column", column=customer_id)
             ids = frame[customer_id].to_numpy()
@@ -361,7 +414,8 @@ class RFMSummary:
             frequency=_numbers(frame["frequency"], "frequency"),
             recency=_numbers(frame["recency"], "recency"),
             T=_numbers(frame["T"], "T"),
-            time_unit=time_unit,
+            time_unit=frame.attrs.get("time_unit") if time_unit is None else time_unit,
+            currency=frame.attrs.get("currency") if "monetary_value" in kwargs else None,
             **kwargs,
         )
 
@@ -397,7 +451,15 @@ class RFMSummary:
         missing = [c for c in ("frequency", "recency", "T") if c not in data]
         if missing:
             raise DataError(f"missing column(s) {', '.join(missing)}", column=missing[0])
-        n = len(np.atleast_1d(data["frequency"]))
+        known = {"customer_id", "frequency", "recency", "T", *_OPTIONAL}
+        unknown = [str(k) for k in data if k not in known]
+        if unknown:  # a typo ("monetary") would drop the column silently
+            raise DataError(
+                f"unknown column(s) {', '.join(map(repr, unknown))}; known: "
+                f"{', '.join(sorted(known))}",
+                column=unknown[0],
+            )
+        n = as_numbers(data["frequency"], "frequency").reshape(-1).shape[0]
         return cls(
             customer_id=np.asarray(data.get("customer_id", np.arange(n))),
             frequency=data["frequency"],

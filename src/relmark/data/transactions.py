@@ -87,6 +87,9 @@ def read_transactions(
         raise ArgumentError(f"must be a file path, got {path!r}", argument="path")
     if not os.path.isfile(path):
         raise ArgumentError(f"no such file: {os.fspath(path)!r}", argument="path")
+    for name, value in (("sep", sep), ("encoding", encoding)):
+        if not isinstance(value, str) or value == "":
+            raise ArgumentError(f"must be non-empty text, got {value!r}", argument=name)
     try:
         with warnings.catch_warnings():  # a row longer than the header: pandas drops fields
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -105,8 +108,32 @@ def read_transactions(
         ) from None
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{os.fspath(path)}: not a readable CSV file ({exc})") from None
-    except (ValueError, LookupError) as exc:  # an unknown encoding or a bad separator
-        raise ArgumentError(f"cannot read the file with these options ({exc})") from None
+    except LookupError as exc:  # an unknown encoding
+        raise ArgumentError(f"unknown encoding ({exc})", argument="encoding") from None
+    except ValueError as exc:  # a separator pandas cannot use
+        raise ArgumentError(f"cannot read the file with it ({exc})", argument="sep") from None
+    names = [str(c) for c in frame.columns]
+    try:  # pandas renames a repeated header ("date", "date.1"): read the header as written
+        header = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            header=None,
+            nrows=1,
+            dtype=str,
+            keep_default_na=False,
+            index_col=False,
+        )
+        written = [str(v) for v in header.iloc[0].tolist()] if len(header) else names
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        written = names
+    repeated = sorted({c for c in written if written.count(c) > 1})
+    if repeated:
+        raise DataError(
+            f"{os.fspath(path)}: the header repeats column names (pandas would rename the "
+            "second one)",
+            column=repeated[0],
+        )
     header_breaks = sum(str(c).count("\n") for c in frame.columns)
     breaks = np.zeros(len(frame), dtype=np.int64)
     for name in frame.columns:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
+from relmark._validation import check_choice, check_flag, check_number
 from relmark.data.summary import RFMSummary
 from relmark.errors import RelmarkError
 
@@ -99,7 +102,7 @@ def load_cdnow_summary(*, with_monetary: bool = False) -> RFMSummary:
     ----------
     with_monetary
         Include ``monetary_value``, the mean value of the repeat purchases (the data of the
-        Gamma-Gamma example; 946 repeat buyers).
+        Gamma-Gamma example; 946 repeat buyers). A real boolean (ArgumentError otherwise).
 
     Returns
     -------
@@ -112,7 +115,7 @@ def load_cdnow_summary(*, with_monetary: bool = False) -> RFMSummary:
     >>> len(s), int((s.frequency > 0).sum()), s.time_unit
     (2357, 946, 'W')
     """
-    if with_monetary:
+    if check_flag(with_monetary, "with_monetary"):
         df = pd.read_csv(_lifetimes_file("cdnow_customers_summary_with_transactions.csv"))
         return RFMSummary(
             customer_id=df["ID"].to_numpy(),
@@ -155,16 +158,22 @@ def load_donations() -> pd.DataFrame:
     return df.astype({"frequency": np.int64, "recency": np.int64, "periods": np.int64})
 
 
-RETENTION_TABLES: dict[str, tuple[float, ...]] = {
-    "regular": (100.0, 63.1, 46.8, 38.2, 32.6, 28.9, 26.2, 24.1, 22.3, 20.7, 19.4, 18.3, 17.3),
-    "high_end": (100.0, 86.9, 74.3, 65.3, 59.3, 55.1, 51.7, 49.1, 46.8, 44.5, 42.7, 40.9, 39.4),
-}
+RETENTION_TABLES: Mapping[str, tuple[float, ...]] = MappingProxyType(
+    {
+        "regular": (100.0, 63.1, 46.8, 38.2, 32.6, 28.9, 26.2, 24.1, 22.3, 20.7, 19.4, 18.3, 17.3),
+        "high_end": (100.0, 86.9, 74.3, 65.3, 59.3, 55.1, 51.7, 49.1, 46.8, 44.5, 42.7, 40.9, 39.4),
+    }
+)
 """Percent of a cohort still subscribed at the start of years 0..12.
 
 Fader & Hardie (2007), "How to project customer retention", *Journal of Interactive Marketing*
 21(1), the "regular" and "high end" customer segments. Years 1-7 are the calibration period of
 the paper's sBG fits.
 """
+
+
+_MAX_COHORT = 2**53
+"""The largest cohort whose counts are exact in float64 (and fit in int64)."""
 
 
 def load_retention(segment: str = "regular", *, cohort_size: int = 1000) -> pd.DataFrame:
@@ -175,26 +184,32 @@ def load_retention(segment: str = "regular", *, cohort_size: int = 1000) -> pd.D
     segment
         ``"regular"`` or ``"high_end"``.
     cohort_size
-        Initial cohort (the paper's percentages times ``cohort_size / 100``, rounded).
+        Initial cohort (the paper's percentages times ``cohort_size / 100``, rounded): a
+        whole number from 1 to 2**53.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``year`` (0..12), ``percent_alive`` and ``alive``.
 
+    Raises
+    ------
+    ArgumentError
+        Naming ``segment`` (not one of :data:`RETENTION_TABLES`) or ``cohort_size`` (not a
+        whole number in 1 .. 2**53).
+
     Examples
     --------
     >>> load_retention("regular")["alive"].head(4).tolist()
     [1000, 631, 468, 382]
     """
-    if segment not in RETENTION_TABLES:
-        known = ", ".join(RETENTION_TABLES)
-        raise RelmarkError(f"unknown segment {segment!r}: choose one of {known}")
+    check_choice(segment, "segment", tuple(RETENTION_TABLES))
+    size = check_number(cohort_size, "cohort_size", low=1, high=_MAX_COHORT, whole=True)
     pct = np.array(RETENTION_TABLES[segment])
     return pd.DataFrame(
         {
             "year": np.arange(pct.shape[0]),
             "percent_alive": pct,
-            "alive": np.round(pct * cohort_size / 100.0).astype(np.int64),
+            "alive": np.round(pct * size / 100.0).astype(np.int64),
         }
     )
