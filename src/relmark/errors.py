@@ -84,8 +84,9 @@ class DataError(RelmarkError, ValueError):
         if column is not None:
             text = f"column {column!r}: {text}"
         if self.rows:
-            shown = ", ".join(repr(r) for r in self.rows[:5])
-            more = f" (and {self.count - 5} more)" if self.count > 5 else ""
+            first = self.rows[:5]
+            shown = ", ".join(repr(r) for r in first)
+            more = f" (and {self.count - len(first)} more)" if self.count > len(first) else ""
             text = f"{text} [first offending rows: {shown}{more}]"
         super().__init__(text)
 
