@@ -1637,3 +1637,66 @@ def test_review_extreme_but_valid_inputs_give_the_right_answers() -> None:
         Money(amount=1, currency="JPY"),
     )
     assert (goods.amount, points.amount) == (Decimal(999), Decimal(1))
+
+
+@pytest.mark.parametrize(
+    ("build", "names"),
+    [
+        # 100.00 gross with 99.99 tax + 0.02 shipping: 100.01 was rounded to 100 under prec=3
+        (
+            lambda: order(gross="100.00", tax=eur("99.99"), shipping=eur("0.02")),
+            "exceed the gross",
+        ),
+        # level rates 0.5001 + 0.5001 = 1.0002 was rounded to 1.00
+        (lambda: CommissionPlan(level_rates=(Decimal("0.5001"), Decimal("0.5001"))), "level_rates"),
+        # 0.5001 x 1.9999 = 1.00015 was rounded to 1.00: a plan paying out above the revenue
+        (
+            lambda: CommissionPlan(
+                revenue_share=Decimal("0.5001"), level_rates=(Decimal("0.9999"),)
+            ),
+            "exceeds 1",
+        ),
+    ],
+)
+def test_validators_do_not_round_in_the_callers_decimal_context(
+    build: Callable[[], object], names: str
+) -> None:
+    import decimal
+
+    with decimal.localcontext(prec=3), pytest.raises(ValidationError, match=names):
+        build()
+
+
+def test_statement_json_reads_back_in_a_low_precision_caller_context() -> None:
+    """The Statement checks quantize and add in 60 digits: under prec=3 reading a statement of
+    12,345.67 raised decimal.InvalidOperation (a raw ArithmeticError)."""
+    import decimal
+
+    good = payout_statement(PUB, PLAN, [order("a", gross="123456.70")], as_of=T0)
+    with decimal.localcontext(prec=3):
+        assert Statement.model_validate_json(good.model_dump_json()) == good
+        assert Money(amount="999999999999999999", currency="EUR").amount == Decimal(10**18 - 1)
+
+
+@pytest.mark.parametrize(
+    ("build", "field"),
+    [
+        (lambda: Tier(threshold=0, rate="0_1"), "rate"),  # was read as 1: a 100% tier
+        (lambda: Tier(threshold="1_000", rate="0.1"), "threshold"),
+        (lambda: CommissionPlan(revenue_share=" 0.1 "), "revenue_share"),
+        (lambda: LoyaltyRules(points_per_unit="1_0"), "points_per_unit"),
+        (lambda: LoyaltyRules(points_per_unit=1, tier_multipliers={"base": "٢"}), "base"),
+    ],
+)
+def test_decimal_fields_take_plain_decimal_text_only(
+    build: Callable[[], object], field: str
+) -> None:
+    with pytest.raises(ValidationError, match=field):
+        build()
+
+
+def test_statement_negative_zero_is_zero_in_json() -> None:
+    good = payout_statement(PUB, PLAN, [order("a")], as_of=T0)
+    text = good.model_dump_json().replace('"held":"0.00"', '"held":"-0.00"')
+    assert '"held":"-0.00"' in text
+    assert Statement.model_validate_json(text).model_dump_json() == good.model_dump_json()

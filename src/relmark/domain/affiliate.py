@@ -34,10 +34,12 @@ from relmark.domain.core import (
     MAX_AMOUNT,
     Currency,
     CustomerId,
+    DecimalText,
     Frozen,
     Identifier,
     Money,
     NonNegativeMoney,
+    UnsignedZero,
     in_decimal_context,
     one_currency,
 )
@@ -59,8 +61,10 @@ __all__ = [
     "recurring_eligible",
 ]
 
-Share = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
-Volume = Annotated[Decimal, Field(ge=0, allow_inf_nan=False, lt=Decimal(10) ** 18)]
+Share = Annotated[Decimal, DecimalText, Field(ge=0, le=1, allow_inf_nan=False), UnsignedZero]
+Volume = Annotated[
+    Decimal, DecimalText, Field(ge=0, allow_inf_nan=False, lt=Decimal(10) ** 18), UnsignedZero
+]
 
 
 class Publisher(Frozen):
@@ -107,6 +111,7 @@ class Conversion(Frozen):
     device: str = ""
 
     @model_validator(mode="after")
+    @in_decimal_context  # sums in 60 digits, not the caller's (prec=3 let 99.99 + 0.02 pass)
     def _consistent(self) -> Conversion:
         parts = [("gross", self.gross)] + [
             (name, m)
@@ -203,6 +208,7 @@ class CommissionPlan(Frozen):
     level rates), is at most 1."""
 
     @model_validator(mode="after")
+    @in_decimal_context
     def _payouts_within_revenue(self) -> CommissionPlan:
         if self.tiers:
             thresholds = sorted(t.threshold for t in self.tiers)
@@ -407,6 +413,7 @@ class Statement(Frozen):
         return dict(sorted(upline.items()))
 
     @model_validator(mode="after")
+    @in_decimal_context
     def _not_own_upline(self) -> Statement:
         if self.publisher_id in self.upline:
             raise ValueError(f"publisher {self.publisher_id!r} cannot be in its own upline")

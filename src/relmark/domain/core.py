@@ -36,6 +36,7 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -142,14 +143,33 @@ class Frozen(BaseModel):
 def _bounded(amount: Decimal) -> Decimal:
     if amount.is_zero() and amount.is_signed():
         return amount.copy_abs()  # "-0" is 0: one JSON text per amount
-    if abs(amount) >= MAX_AMOUNT:
+    if amount.copy_abs() >= MAX_AMOUNT:  # copy_abs is exact; abs() rounds to the caller's context
         raise ArgumentError(
             f"must be below 10^18 in absolute value, got {amount}", argument="amount"
         )
     return amount
 
 
-Amount = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_bounded)]
+def _decimal_text(value: object) -> object:
+    """Refuse decimal text that ``Decimal()`` reads but is not plain decimal text (``"0_1"`` is
+    1, ``" 10 "`` is 10, Arabic-Indic digits are digits); other values pass through."""
+    if isinstance(value, str) and not _checks.DECIMAL_TEXT.fullmatch(value):
+        raise ValueError(f"must be plain decimal text such as '19.99', got {value!r:.60}")
+    return value
+
+
+DecimalText = BeforeValidator(_decimal_text)
+"""For every ``Decimal`` field: plain decimal text only (see :func:`_decimal_text`)."""
+
+
+def _unsigned_zero(value: Decimal) -> Decimal:
+    return value.copy_abs() if value.is_zero() else value  # "-0.00" is 0.00: one JSON text
+
+
+UnsignedZero = AfterValidator(_unsigned_zero)
+"""For ``Decimal`` fields >= 0: ``-0`` is read as ``0``."""
+
+Amount = Annotated[Decimal, DecimalText, Field(allow_inf_nan=False), AfterValidator(_bounded)]
 
 _ROUNDING = {"half_even": ROUND_HALF_EVEN, "half_up": ROUND_HALF_UP, "down": ROUND_DOWN}
 
@@ -175,16 +195,12 @@ class Money(Frozen):
     def _exact(cls, value: object) -> object:
         if isinstance(value, float | np.floating | np.integer):
             return _checks.exact(value, "amount")
-        if isinstance(value, str) and not _checks.DECIMAL_TEXT.fullmatch(value):
-            # Decimal() would read "1_000", " 10 " and Arabic-Indic digits; JSON money is
-            # plain decimal text
-            raise ValueError(f"must be plain decimal text such as '19.99', got {value!r:.60}")
         return value
 
     @classmethod
     def _new(cls, amount: Decimal, currency: str) -> Money:
         """A result of arithmetic (both operands already valid): only the size is checked."""
-        if abs(amount) >= MAX_AMOUNT:
+        if amount.copy_abs() >= MAX_AMOUNT:
             raise LedgerError(
                 f"the result {amount} {currency} is 10^18 or more: too large to hold exactly"
             )

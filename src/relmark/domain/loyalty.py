@@ -40,6 +40,7 @@ import relmark.domain._checks as _checks
 from relmark._validation import check_flag
 from relmark.domain.core import (
     Currency,
+    DecimalText,
     Frozen,
     Identifier,
     Money,
@@ -66,7 +67,7 @@ MAX_POINTS = 2**53 - 1
 """The largest point count (an operation or a total): the largest integer every JSON reader
 holds exactly (RFC 7493); beyond it JavaScript would silently round."""
 
-Multiplier = Annotated[Decimal, Field(gt=0, allow_inf_nan=False, le=1000)]
+Multiplier = Annotated[Decimal, DecimalText, Field(gt=0, allow_inf_nan=False, le=1000)]
 
 
 def _day_only(value: object) -> object:
@@ -105,7 +106,7 @@ class LoyaltyRules(Frozen):
         JPY); ``None`` accepts any, a set currency refuses others with a CurrencyError.
     """
 
-    points_per_unit: Annotated[Decimal, Field(gt=0, allow_inf_nan=False, le=10**6)]
+    points_per_unit: Annotated[Decimal, DecimalText, Field(gt=0, allow_inf_nan=False, le=10**6)]
     rounding: Literal["down", "half_up"] = "down"
     tier_multipliers: dict[Identifier, Multiplier] = Field(
         default_factory=lambda: {"base": Decimal(1)}, min_length=1
