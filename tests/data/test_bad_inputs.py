@@ -12,18 +12,26 @@ month-first, 9999-12-31 overflowing, returns and blank ids with no option).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from relmark import _validation as v
 from relmark.data import RFMSummary, calibration_holdout, read_transactions, summarize
+from relmark.datasets import RETENTION_TABLES, load_cdnow_summary, load_retention
 from relmark.errors import ArgumentError, CurrencyError, DataError, RelmarkError
+from relmark.timeunit import TimeUnit, periods
 from tests.data.strategies import junk_logs
 
 IDS = ["a", "a", "b"]
@@ -611,7 +619,11 @@ CASES: dict[str, Case] = {
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_bad_input_is_refused_and_named(name: str) -> None:
-    call, kind, attributes, texts = CASES[name]
+    _refused_and_named(CASES[name])
+
+
+def _refused_and_named(case: Case) -> None:
+    call, kind, attributes, texts = case
     with pytest.raises(kind) as err:
         call()
     assert isinstance(err.value, RelmarkError)
@@ -714,3 +726,292 @@ def test_junk_gives_a_summary_or_a_relmark_error(log: pd.DataFrame, options: Any
         return
     assert np.isfinite(s.frequency).all() and np.isfinite(s.T).all()
     assert s.monetary_value is not None and np.isfinite(s.monetary_value).all()
+
+
+# ------------------------------------------------------------------------------------------
+# Regressions of the adversarial review (r2): each was a raw error, a silent coercion or a
+# wrong result before. (call, error type, attribute checks, texts the message must contain)
+# ------------------------------------------------------------------------------------------
+def _aware_and_other(second: datetime.datetime) -> pd.DataFrame:
+    first = datetime.datetime(2024, 1, 1, 23, tzinfo=datetime.UTC)
+    return pd.DataFrame(
+        {"customer_id": ["a", "a"], "date": pd.Series([first, second], dtype=object)}
+    )
+
+
+def _rfm(**kw: Any) -> RFMSummary:
+    base: dict[str, Any] = {
+        "customer_id": ["a", "b"],
+        "frequency": [1, 0],
+        "recency": [2.0, 0.0],
+        "T": [5.0, 5.0],
+    }
+    base.update(kw)
+    return RFMSummary(**base)
+
+
+REGRESSIONS: dict[str, Case] = {
+    "datetimes aware and naive mixed (were NaT, then a raw OverflowError)": (
+        lambda: summarize(_aware_and_other(datetime.datetime(2024, 1, 2, 1))),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("without a time zone",),
+    ),
+    "bad date_format directive (raw ValueError)": (
+        lambda: summarize(OK, date_format="%Q"),
+        ArgumentError,
+        {"argument": "date_format"},
+        ("strftime",),
+    ),
+    "Excel serial 1e300 (RuntimeWarning overflow)": (
+        lambda: summarize(log(date=[45292.0, 1e300, 45293.0]), date_unit="excel"),
+        DataError,
+        {"column": "date", "rows": (1,)},
+        ("outside",),
+    ),
+    "calibration_end 1e300 with date_unit (RuntimeWarning overflow)": (
+        lambda: calibration_holdout(
+            log(date=[45292, 45312, 45300]), calibration_end=1e300, date_unit="excel"
+        ),
+        ArgumentError,
+        {"argument": "calibration_end"},
+        ("outside",),
+    ),
+    "amounts with a True among numbers (counted as 1)": (
+        lambda: summarize(
+            log(amount=pd.Series([10.0, True, 5.0], dtype=object)), monetary_value="amount"
+        ),
+        DataError,
+        {"column": "amount", "rows": (1,)},
+        ("booleans",),
+    ),
+    "currency column without amounts (ignored)": (
+        lambda: summarize(log(ccy=["EUR"] * 3), currency="ccy"),
+        ArgumentError,
+        {"argument": "currency"},
+        ("monetary_value",),
+    ),
+    "polars LazyFrame (raw PerformanceWarning)": (
+        lambda: summarize(pl.from_pandas(OK).lazy()),
+        ArgumentError,
+        {"argument": "transactions"},
+        ("collect",),
+    ),
+    "pyarrow Table (read as missing columns)": (
+        lambda: summarize(pa.Table.from_pandas(OK)),
+        ArgumentError,
+        {"argument": "transactions"},
+        ("to_pandas",),
+    ),
+    "summary ids mixing text and numbers (made all text)": (
+        lambda: _rfm(customer_id=["a", 1]),
+        DataError,
+        {"column": "customer_id"},
+        ("all text or all numbers",),
+    ),
+    "summary boolean ids (accepted)": (
+        lambda: _rfm(customer_id=[True, False]),
+        DataError,
+        {"column": "customer_id"},
+        ("booleans",),
+    ),
+    "summary blank id (accepted)": (
+        lambda: _rfm(customer_id=["a", "  "]),
+        DataError,
+        {"column": "customer_id", "rows": (1,)},
+        ("blank",),
+    ),
+    "summary fractional frequency_holdout (accepted)": (
+        lambda: _rfm(frequency_holdout=[1.5, 0], duration_holdout=[3.0, 3.0]),
+        DataError,
+        {"column": "frequency_holdout", "rows": ("a",)},
+        ("whole",),
+    ),
+    "summary zero duration_holdout (accepted)": (
+        lambda: _rfm(frequency_holdout=[0, 0], duration_holdout=[0.0, 0.0]),
+        DataError,
+        {"column": "duration_holdout"},
+        ("> 0",),
+    ),
+    "summary holdout without duration (accepted)": (
+        lambda: _rfm(frequency_holdout=[1, 0]),
+        DataError,
+        {"column": "duration_holdout"},
+        ("holdout",),
+    ),
+    "summary non-ASCII currency 'ÉÜR' (accepted)": (
+        lambda: _rfm(currency="ÉÜR"),
+        ArgumentError,
+        {"argument": "currency"},
+        ("ISO 4217",),
+    ),
+    "summary notes=None (raw TypeError)": (
+        lambda: _rfm(notes=None),
+        ArgumentError,
+        {"argument": "notes"},
+        ("sentences",),
+    ),
+    "from_frame customer_id=3 (named a column '3')": (
+        lambda: RFMSummary.from_frame(SUMMARY, customer_id=3),
+        ArgumentError,
+        {"argument": "customer_id"},
+        ("column name",),
+    ),
+    "from_frame datetime T (read as nanoseconds)": (
+        lambda: RFMSummary.from_frame(SUMMARY.assign(T=pd.to_datetime(["2024-01-01"] * 2))),
+        DataError,
+        {"column": "T"},
+        ("dates",),
+    ),
+    "from_frame timedelta T (read as nanoseconds)": (
+        lambda: RFMSummary.from_frame(SUMMARY.assign(T=pd.to_timedelta([5, 5], unit="D"))),
+        DataError,
+        {"column": "T"},
+        ("time spans",),
+    ),
+    "from_mapping ragged frequency (raw ValueError)": (
+        lambda: RFMSummary.from_mapping({"frequency": [[1], [1, 2]], "recency": [2], "T": [5]}),
+        DataError,
+        {"column": "frequency"},
+        ("rectangular",),
+    ),
+    "from_mapping misspelt column (dropped silently)": (
+        lambda: RFMSummary.from_mapping(
+            {"frequency": [1], "recency": [2.0], "T": [5.0], "monetary": [3.0]}
+        ),
+        DataError,
+        {"column": "monetary"},
+        ("unknown column",),
+    ),
+    "read_transactions sep=5 (raw TypeError)": (
+        lambda: read_transactions(Path(__file__), sep=5),
+        ArgumentError,
+        {"argument": "sep"},
+        ("non-empty text",),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REGRESSIONS))
+def test_regression_is_refused_and_named(name: str) -> None:
+    _refused_and_named(REGRESSIONS[name])
+
+
+def test_datetime_objects_of_two_zones_are_one_instant_each() -> None:
+    """pandas 3 makes the second zone NaT (the log then failed with an OverflowError)."""
+    berlin = datetime.timezone(datetime.timedelta(hours=1))
+    both = _aware_and_other(datetime.datetime(2024, 1, 2, 1, tzinfo=berlin))  # 00:00 UTC
+    assert summarize(both).frequency.tolist() == [1.0]  # 1 and 2 January, UTC days
+    assert summarize(both, timezone="Europe/Berlin").frequency.tolist() == [0.0]  # 2 January
+
+
+def test_polars_aware_datetimes_keep_their_zone() -> None:
+    """23:30 and 00:30 UTC are one day (2 January) in Tokyo; the zone was dropped before."""
+    stamps = [datetime.datetime(2024, 1, 1, 23, 30), datetime.datetime(2024, 1, 2, 0, 30)]
+    frame = pl.DataFrame(
+        {"customer_id": ["a", "a"], "date": pl.Series(stamps).dt.replace_time_zone("UTC")}
+    )
+    assert summarize(frame).frequency.tolist() == [1.0]
+    tokyo = summarize(frame, timezone="Asia/Tokyo", observation_end="2024-01-03 12:00")
+    assert tokyo.frequency.tolist() == [0.0] and tokyo.T.tolist() == [1.0]
+
+
+def test_text_end_dates_with_a_numeric_date_unit() -> None:
+    """An Excel log's observation_end may be written as a date (it was refused)."""
+    excel = log(date=[45292, 45302, 45293])  # 2024-01-01, 01-11, 01-02
+    s = summarize(excel, date_unit="excel", observation_end="2024-01-21")
+    assert s.T.tolist() == [20.0, 19.0]
+    assert s == summarize(excel, date_unit="excel", observation_end=45312)
+    c = calibration_holdout(excel, calibration_end="2024-01-05", date_unit="excel")
+    assert c.frequency_holdout is not None and c.duration_holdout is not None
+    assert c.frequency_holdout.tolist() == [1.0, 0.0] and c.duration_holdout.tolist() == [6.0] * 2
+
+
+def test_csv_repeated_header_and_bad_separators(tmp_path: Path) -> None:
+    path = tmp_path / "log.csv"
+    path.write_text("customer_id,date,date\n1,2024-01-01,2024-01-02\n")
+    with pytest.raises(DataError, match="repeats column names") as err:
+        read_transactions(path)  # pandas renamed the second one date.1
+    assert err.value.column == "date"
+    path.write_text("customer_id,date,date.1\n1,2024-01-01,2024-01-02\n")
+    assert list(read_transactions(path).columns) == ["customer_id", "date", "date.1"]
+    for sep in (None, ""):
+        with pytest.raises(ArgumentError) as arg:
+            read_transactions(path, sep=sep)
+        assert arg.value.argument == "sep"
+    with pytest.raises(ArgumentError) as arg:
+        read_transactions(path, encoding="klingon")
+    assert arg.value.argument == "encoding"
+
+
+def test_frame_round_trip_keeps_time_unit_and_currency() -> None:
+    s = _rfm(monetary_value=[3.0, 0.0], time_unit="14D", currency="EUR")
+    back = RFMSummary.from_frame(s.to_frame())
+    assert back == s and back.time_unit == "2W" and back.currency == "EUR"
+    assert RFMSummary.from_frame(s.to_frame(), time_unit="D").time_unit == "D"
+    assert RFMSummary.from_mapping({"frequency": 1, "recency": 2.0, "T": 5.0}).T.tolist() == [5.0]
+
+
+@pytest.mark.parametrize(
+    ("call", "argument"),
+    [
+        (lambda: TimeUnit("D", 10**400), "time_unit"),  # raw OverflowError
+        (lambda: TimeUnit("D", Decimal("sNaN")), "time_unit"),  # raw ValueError
+        (lambda: TimeUnit("W", 1e308), "time_unit"),  # inf hours
+        (lambda: TimeUnit("M", 1e308), "time_unit"),
+        (lambda: TimeUnit("D", 1e-320), "time_unit"),  # a month of inf units
+        (lambda: TimeUnit.parse("W\n"), "time_unit"),  # accepted
+        (lambda: TimeUnit.parse("\u0661\u0664D"), "time_unit"),  # Arabic digits: was '2W'
+        (lambda: TimeUnit.parse("x", argument="unit"), "unit"),
+        (lambda: TimeUnit("W").length_in("D"), "other"),  # raw AttributeError
+        (lambda: periods(np.array(["2024-01-07"], dtype="datetime64[ns]"), "Q"), "base"),
+        (lambda: periods(np.array(["2024-01-07"]), "D"), "dates"),  # text parsed silently
+        (lambda: periods(np.array(["NaT"], dtype="datetime64[ns]"), "D"), "dates"),  # int min
+        (lambda: v.check_number(10**400, "rate"), "rate"),  # raw OverflowError
+        (lambda: v.check_number(-(10**400), "rate"), "rate"),
+        (lambda: v.check_number(Decimal("sNaN"), "rate"), "rate"),  # raw ValueError
+        (lambda: v.check_level(Decimal("sNaN"), "level"), "level"),
+        (lambda: load_retention("vip"), "segment"),  # a bare RelmarkError
+        (lambda: load_retention(None), "segment"),  # type: ignore[arg-type]
+        (lambda: load_retention(cohort_size=0), "cohort_size"),  # a table of zeros
+        (lambda: load_retention(cohort_size=-5), "cohort_size"),  # negative counts
+        (lambda: load_retention(cohort_size=1.5), "cohort_size"),  # type: ignore[arg-type]
+        (lambda: load_retention(cohort_size=True), "cohort_size"),
+        (lambda: load_retention(cohort_size=float("nan")), "cohort_size"),  # RuntimeWarning
+        (lambda: load_retention(cohort_size="1000"), "cohort_size"),  # raw UFuncTypeError
+        (lambda: load_retention(cohort_size=10**18), "cohort_size"),  # int64 overflow
+        (lambda: load_cdnow_summary(with_monetary="yes"), "with_monetary"),  # taken as True
+    ],
+)
+def test_base_layer_and_dataset_arguments_are_named(
+    call: Callable[[], object], argument: str
+) -> None:
+    with pytest.raises(ArgumentError) as err:
+        call()
+    assert err.value.argument == argument
+    assert str(err.value).startswith(f"argument {argument!r}: ")
+
+
+@pytest.mark.parametrize(
+    ("values", "text"),
+    [
+        (None, "None"),  # was NaN
+        ([1 + 2j], "complex"),  # raw ComplexWarning
+        (np.array(["2024-01-01"], dtype="datetime64[D]"), "dates"),  # was 19723.0
+        (np.array([5], dtype="timedelta64[D]"), "time spans"),  # was 5.0
+    ],
+)
+def test_as_numbers_refuses_what_is_not_a_real_number(values: Any, text: str) -> None:
+    with pytest.raises(DataError, match=text) as err:
+        v.as_numbers(values, "spend")
+    assert err.value.column == "spend"
+
+
+def test_exact_counts_and_fractions() -> None:
+    assert v.check_count(10**18 + 1, "n") == 10**18 + 1  # was 10**18 (through a float)
+    assert v.check_count(np.int64(2**63 - 1), "n") == 2**63 - 1
+    assert v.check_number(Fraction(1, 4), "share") == 0.25  # a real number, was refused
+    alive = load_retention(cohort_size=2**53)["alive"].tolist()
+    assert alive[0] == 2**53 and alive == sorted(alive, reverse=True)
+    with pytest.raises(TypeError):
+        RETENTION_TABLES["regular"] = (1.0,)  # type: ignore[index]
