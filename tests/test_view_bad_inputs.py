@@ -373,3 +373,97 @@ def test_extreme_but_valid_settings_give_finite_answers(log: pd.DataFrame) -> No
         assert not proposals["loyalty_offer"].any()
         assert np.isfinite(proposals[["retention_value", "referral_value"]].to_numpy()).all()
     assert (short.table["clv"] >= long.table["clv"] - 1e-9).all()
+
+
+# ---------------------------------------------------------------- adversarial review (r5)
+def _edited(view: RelationshipView, **columns: Any) -> RelationshipView:
+    """The view with some columns replaced, as a caller editing ``view.table`` would."""
+    return RelationshipView(view.table.assign(**columns), {}, {}, view.time_unit, view.options)
+
+
+def test_a_summary_missing_T_names_it(summary: pd.DataFrame) -> None:
+    # it was taken for a transaction log and refused summary_time_unit
+    _raises(
+        DataError,
+        "T",
+        lambda: relationship_view(summary.drop(columns="T"), summary_time_unit="W", n_draws=0),
+    )
+
+
+def test_survey_scores_edge_cases(view: RelationshipView, summary: pd.DataFrame) -> None:
+    ids = summary.index[:2]
+    twice = pd.DataFrame([[1.0, 2.0]], columns=["sat", "sat"], index=ids[:1])
+    # a repeated construct name raised AttributeError ('DataFrame' object has no 'dtype')
+    _raises(
+        DataError,
+        "sat",
+        lambda: relationship_view(summary, summary_time_unit="W", n_draws=0, survey_scores=twice),
+    )
+    # finite but huge scores: the mean overflowed to inf with a RuntimeWarning
+    huge = pd.DataFrame({"a": [1e308, 4.0], "b": [1e308, np.nan]}, index=ids)
+    out = relationship_view(summary, summary_time_unit="W", n_draws=0, survey_scores=huge)
+    assert out.table["quality"].loc[ids[0]] == 1e308
+    assert out.table["quality"].loc[ids[1]] == 4.0  # NaN (not answered) is left out
+
+
+def test_promise_counts_out_of_range_name_the_customer(summary: pd.DataFrame) -> None:
+    ids = summary.index[:2]
+    promises = pd.DataFrame({"kept": [0.0, 1e300], "broken": [0.0, 0.0]}, index=ids)
+    with pytest.raises(DataError) as err:
+        relationship_view(summary, summary_time_unit="W", n_draws=0, promises=promises)
+    assert err.value.column == "kept"
+    assert err.value.rows == (ids[1],)  # it named position 0 among the known customers
+
+
+def test_value_by_edge_cases(view: RelationshipView) -> None:
+    no_clv = _edited(view, clv=np.nan)
+    assert no_clv.value_by("segment")["clv"].isna().all()  # was 0.0 for every segment
+    by_clv = view.value_by("clv")  # raised ValueError: 'clv' is both an index level and a column
+    assert by_clv["customers"].sum() == len(view.table)
+    assert by_clv.index.name == "clv"
+
+
+def test_proposals_refuse_an_edited_view(view: RelationshipView) -> None:
+    first = view.table.index[0]
+    pa = view.table["p_alive"].to_numpy().copy()
+    pa[0] = np.nan
+    with pytest.raises(DataError) as err:  # NaN values and no offers, silently
+        propose_actions(_edited(view, p_alive=pa), unit_margin=0.3)
+    assert err.value.column == "p_alive" and err.value.rows == (first,)
+    _raises(
+        DataError, "p_alive", lambda: propose_actions(_edited(view, p_alive=1.5), unit_margin=0.3)
+    )
+    _raises(DataError, "tier", lambda: propose_actions(_edited(view, tier=None), unit_margin=0.3))
+    no_unit = RelationshipView(view.table, {}, {}, None, view.options)
+    _raises(ArgumentError, "view", lambda: propose_actions(no_unit, unit_margin=0.3))
+    twice = RelationshipView(
+        pd.concat([view.table, view.table.iloc[:1]]), {}, {}, view.time_unit, view.options
+    )
+    _raises(DataError, "index", lambda: propose_actions(twice, unit_margin=0.3))
+
+
+def test_migration_refuses_what_it_would_drop(view: RelationshipView) -> None:
+    # crosstab dropped customers with a missing value: two empty tables came back
+    _raises(DataError, "crv", lambda: migration(view, view, column="crv"))
+    _raises(DataError, "clv_crv_quadrant", lambda: migration(view, view, column="clv_crv_quadrant"))
+    # a later view without CLV summed to 0.0 in every cell
+    _raises(DataError, "clv", lambda: migration(view, _edited(view, clv=np.nan)))
+    twice = RelationshipView(
+        pd.concat([view.table, view.table.iloc[:1]]), {}, {}, view.time_unit, view.options
+    )
+    _raises(DataError, "index", lambda: migration(twice, view))  # raw pandas ValueError
+
+
+def test_fit_spend_checks_its_arrays(summary: pd.DataFrame) -> None:
+    from relmark.view import fit_spend
+
+    f = summary["frequency"].to_numpy()
+    m = summary["monetary_value"].to_numpy()
+    spend, left_out = fit_spend(f.tolist(), m.tolist())  # lists: raw TypeError before
+    assert left_out == 0
+    assert spend.params == fit_spend(f, m)[0].params
+    _raises(DataError, "monetary_value", lambda: fit_spend(f, m[:-1]))  # raw broadcast error
+    # NaN and negative spend were counted as "zero spend" and left out, silently
+    _raises(DataError, "monetary_value", lambda: fit_spend(f, np.where(f > 0, np.nan, 0.0)))
+    _raises(DataError, "monetary_value", lambda: fit_spend(f, np.where(f > 0, -5.0, 0.0)))
+    _raises(DataError, "frequency", lambda: fit_spend(f[None, :], m[None, :]))  # 2-d ran

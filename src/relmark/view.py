@@ -39,6 +39,7 @@ import pandas as pd
 
 from relmark._validation import (
     FloatArray,
+    as_float_array,
     as_numbers,
     check_choice,
     check_count,
@@ -407,14 +408,20 @@ class RelationshipView:
                 f"no such column in the view; it has {', '.join(map(str, self.table.columns))}",
                 argument="column",
             )
-        g = self.table.groupby(column, dropna=False)
-        return pd.DataFrame(
-            {"customers": g.size(), "p_alive": g["p_alive"].mean(), "clv": g["clv"].sum()}
+        g = self.table.groupby(self.table[column].rename(None), dropna=False)
+        out = pd.DataFrame(
+            {
+                "customers": g.size(),
+                "p_alive": g["p_alive"].mean(),
+                "clv": g["clv"].sum(min_count=1),  # a view without CLV: NaN, not 0
+            }
         ).sort_values("clv", ascending=False)
+        out.index.name = column
+        return out
 
 
 def fit_spend(
-    frequency: FloatArray, monetary_value: FloatArray, *, time_unit: str | None = None
+    frequency: npt.ArrayLike, monetary_value: npt.ArrayLike, *, time_unit: str | None = None
 ) -> tuple[GammaGamma, int]:
     """Gamma-Gamma fitted on the customers it has a density for.
 
@@ -435,11 +442,28 @@ def fit_spend(
         The fitted model (``fit_result.extra["n_zero_spend"]`` also holds the count).
     n_zero_spend : int
         The number of repeat buyers left out.
+
+    Raises
+    ------
+    DataError
+        Naming the column: text, booleans, NaN, infinities, not 1-d, lengths that differ,
+        a negative mean spend (and what :meth:`GammaGamma.fit` refuses).
     """
-    priced = (frequency == 0) | (monetary_value > 0)
-    spend = GammaGamma.fit(
-        frequency=frequency[priced], monetary_value=monetary_value[priced], time_unit=time_unit
-    )
+    x = as_float_array(frequency, "frequency")
+    m = as_float_array(monetary_value, "monetary_value")
+    if x.shape != m.shape:
+        raise DataError(
+            f"has {m.shape[0]} values for {x.shape[0]} customers", column="monetary_value"
+        )
+    negative = m < 0
+    if negative.any():
+        raise DataError(
+            "a mean spend cannot be negative",
+            column="monetary_value",
+            rows=np.flatnonzero(negative).tolist(),
+        )
+    priced = (x == 0) | (m > 0)
+    spend = GammaGamma.fit(frequency=x[priced], monetary_value=m[priced], time_unit=time_unit)
     n_zero_spend = int((~priced).sum())
     spend.fit_result.extra["n_zero_spend"] = n_zero_spend
     return spend, n_zero_spend
@@ -464,7 +488,13 @@ def _columns_of(data: object) -> set[str]:
 
 def _summary_of(data: object, opts: ViewOptions) -> RFMSummary:
     """Step 1: the per-customer summary, from a summary (frame or RFMSummary) or a log."""
-    is_summary = isinstance(data, RFMSummary) or {"frequency", "recency", "T"} <= _columns_of(data)
+    present = {"frequency", "recency", "T"} & _columns_of(data)
+    is_summary = isinstance(data, RFMSummary) or len(present) == 3
+    if present and not is_summary:
+        missing = [c for c in ("frequency", "recency", "T") if c not in present]
+        raise DataError(
+            "a summary needs frequency, recency and T (and monetary_value)", column=missing[0]
+        )
     if is_summary:
         defaults = ViewOptions()
         for name in _LOG_SETTINGS:
@@ -793,6 +823,9 @@ def _quality_step(table: pd.DataFrame, survey_scores: object, notes: dict[str, s
     if survey.shape[1] == 0:
         raise DataError("survey scores have no columns (one per construct)", column="survey_scores")
     _unique_index(survey, "survey scores")
+    repeated = survey.columns[survey.columns.duplicated()]
+    if len(repeated):
+        raise DataError("survey scores: two columns have this name", column=str(repeated[0]))
     for column in survey.columns:
         if survey[column].dtype == bool:
             raise DataError("scores are True/False, not numbers", column=str(column))
@@ -803,7 +836,12 @@ def _quality_step(table: pd.DataFrame, survey_scores: object, notes: dict[str, s
                 column=str(column),
                 rows=survey.index[np.isinf(values)].tolist(),
             )
-    quality = survey.astype(np.float64).mean(axis=1).reindex(table.index)
+    scores = survey.astype(np.float64)
+    answers = scores.notna().sum(axis=1)
+    # the mean as a sum of shares: finite for any finite scores (1e308 + 1e308 overflowed)
+    quality = (
+        scores.div(answers.where(answers > 0), axis=0).sum(axis=1, min_count=1).reindex(table.index)
+    )
     answered = int(quality.notna().sum())
     notes["quality"] = f"survey scores for {answered} of {len(table)} customers" + _outsiders(
         survey, table.index, "answers"
@@ -836,7 +874,15 @@ def _trust_step(
     inside = frame.index.isin(table.index)
     out = {name: np.full(n, np.nan) for name in ("trust", "trust_low", "trust_high")}
     if inside.any():
-        scores = reputation_scores(counts["kept"][inside, None], counts["broken"][inside, None])
+        try:
+            scores = reputation_scores(counts["kept"][inside, None], counts["broken"][inside, None])
+        except DataError as exc:  # it names positions among the known customers: name the ids
+            known = frame.index[inside]
+            ids = known.tolist()
+            rows = [ids[i] if isinstance(i, int) else i for i in exc.rows]
+            message = str(exc).split("[first offending rows")[0].strip()
+            message = message.removeprefix(f"column {exc.column!r}: ")
+            raise DataError(message, column=exc.column, rows=rows, count=exc.count) from None
         where = table.index.get_indexer(frame.index[inside])
         for name, values in zip(("trust", "trust_low", "trust_high"), scores, strict=True):
             out[name][where] = values
@@ -1145,12 +1191,44 @@ def _checked_view(view: object, overrides: Mapping[str, str]) -> pd.DataFrame:
             "the view has no CLV (see its notes): propose_actions needs the spend model",
             column="clv",
         )
+    _check_view_table(t)
+    try:
+        TimeUnit.parse(view.time_unit)
+    except RelmarkError:
+        raise ArgumentError(
+            f"the view's time_unit {view.time_unit!r} is not a time unit (build the view with "
+            "relationship_view)",
+            argument="view",
+        ) from None
     unknown = sorted(set(overrides) - set(t["segment"].astype(str)))
     if unknown:
         raise ArgumentError(
             f"segment {unknown[0]!r} is not a segment of this view", argument="level_overrides"
         )
     return t
+
+
+def _check_view_table(t: pd.DataFrame) -> None:
+    """The columns the proposals use, as relationship_view makes them: finite numbers
+    (P(alive) a probability, spend and purchases >= 0), labels present, one row per customer
+    (a view edited by hand gave NaN values and no offers, silently)."""
+    _unique_index(t, "the view")
+    for column in ("p_alive", "clv", "expected_spend", "expected_purchases"):
+        if t[column].dtype == bool:
+            raise DataError("values are True/False, not numbers", column=column)
+        values = as_numbers(t[column].to_numpy(), column)
+        bad = ~np.isfinite(values)
+        if column != "clv":
+            bad |= values < 0
+        if column == "p_alive":
+            bad |= values > 1
+        if bad.any():
+            what = "a probability in [0, 1]" if column == "p_alive" else "finite and >= 0"
+            raise DataError(f"must be {what}", column=column, rows=t.index[bad].tolist())
+    for column in ("segment", "tier", "stage"):
+        missing = t[column].isna().to_numpy()
+        if missing.any():
+            raise DataError("missing labels", column=column, rows=t.index[missing].tolist())
 
 
 def _decide(t: pd.DataFrame, opts: ActionOptions, horizon_months: float) -> _Decisions:
@@ -1375,9 +1453,11 @@ loyalty_uplift, loyalty_min_p_alive, monthly_retention, discount_rate, level_ove
     ------
     ArgumentError
         A bad setting (see :class:`ActionOptions`), a ``view`` that is not a
-        :class:`RelationshipView`, an override for a segment the view does not have.
+        :class:`RelationshipView` (or one without a time unit), an override for a segment the
+        view does not have.
     DataError
-        A view without CLV or without customers.
+        A view without CLV or without customers, or one edited into NaN, out-of-range or
+        missing values or repeated customers.
 
     Examples
     --------
@@ -1459,7 +1539,9 @@ def migration(
     ArgumentError
         If ``before`` or ``after`` is not a view, or ``column`` is not in both.
     DataError
-        If the two views share no customer.
+        If the two views share no customer, a view repeats a customer, ``column`` has missing
+        values for shared customers (they would vanish from the tables), or the later view has
+        no CLV for them.
     """
     for name, v in (("before", before), ("after", after)):
         if not isinstance(v, RelationshipView):
@@ -1468,11 +1550,28 @@ def migration(
             )
         if not isinstance(column, str) or column not in v.table.columns:
             raise ArgumentError(f"not a column of the view {name!r}", argument="column")
+    for name, v in (("before", before), ("after", after)):
+        _unique_index(v.table, f"the view {name!r}")
     common = before.table.index.intersection(after.table.index)
     if common.empty:
         raise DataError("the two views share no customer")
     a = before.table.loc[common, column]
     b = after.table.loc[common, column]
+    for name, values in (("before", a), ("after", b)):
+        missing = values.isna().to_numpy()
+        if missing.any():  # crosstab drops them: customers would vanish from both tables
+            raise DataError(
+                f"missing in the view {name!r} (see its notes): those customers cannot be placed",
+                column=column,
+                rows=common[missing].tolist(),
+            )
+    no_value = after.table.loc[common, "clv"].isna().to_numpy()
+    if no_value.any():  # their value would be summed as 0
+        raise DataError(
+            "the view 'after' has no CLV for these customers (see its notes)",
+            column="clv",
+            rows=common[no_value].tolist(),
+        )
     counts = pd.crosstab(a, b)
     value = pd.crosstab(a, b, values=after.table.loc[common, "clv"], aggfunc="sum").fillna(0.0)
     return counts, value
