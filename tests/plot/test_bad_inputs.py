@@ -4,7 +4,7 @@ figure before)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -209,3 +209,77 @@ def test_any_bad_value_in_any_plotted_column_is_named(kind: str, data: st.DataOb
     assert info.value.column == column
     if value != "7":
         assert info.value.rows == (table.index[row],)
+
+
+# ---------------------------------------------------------------- adversarial review (r5)
+def _column_error(call: Any, column: str) -> None:
+    with pytest.raises(DataError) as err:
+        call()
+    assert err.value.column == column and repr(column) in str(err.value)
+
+
+def _argument_error(call: Any, argument: str) -> None:
+    with pytest.raises(ArgumentError) as err:
+        call()
+    assert err.value.argument == argument and repr(argument) in str(err.value)
+
+
+def test_calibration_tables_that_plotted_nothing_or_nonsense() -> None:
+    plot = relmark.plot.plot_calibration_holdout
+    _column_error(lambda: plot(CAL.iloc[2:]), "customers")  # no customers: a blank figure
+    _column_error(lambda: plot(_with(CAL, "customers", [1.5, 30, 0])), "customers")
+    _column_error(lambda: plot(_with(CAL, "customers", [1e308, 1e308, 0])), "customers")
+    twice = pd.concat([CAL, CAL[["actual"]]], axis=1)
+    _column_error(lambda: plot(twice), "actual")
+    _column_error(
+        lambda: relmark.plot.plot_period_transactions(_with(PERIOD, "actual", [1e308, 1e308, 1])),
+        "actual",
+    )
+
+
+def test_tracking_index_must_be_increasing_periods() -> None:
+    plot = relmark.plot.plot_tracking
+    # dates became nanoseconds on a "weeks" axis; repeated or unsorted periods zigzagged
+    for index in (pd.date_range("2020-01-01", periods=3), [0, 0, 1], [2, 0, 1]):
+        _column_error(lambda index=index: plot(TRACK.set_axis(index)), "period")
+
+
+def test_matrix_and_survival_sizes_are_capped() -> None:
+    # a hang, or MemoryError allocating 231 GiB / 7 TiB / 74 GiB
+    _argument_error(
+        lambda: relmark.plot.plot_p_alive_matrix(BG, T=10, max_frequency=10**9), "max_frequency"
+    )
+    _argument_error(lambda: relmark.plot.plot_p_alive_matrix(BG, T=10, points=10**9), "points")
+    _argument_error(lambda: relmark.plot.plot_p_alive_matrix(BB, T=10**12, max_frequency=3), "T")
+    _argument_error(lambda: relmark.plot.plot_survival(SURV, periods=10**10), "periods")
+
+
+class WrongModel:
+    time_unit = "W"
+    params: ClassVar[dict[str, str]] = {"alpha": "fitted"}
+
+    def p_alive(self, x: Any, tx: Any, T: Any) -> Any:
+        return np.full(np.shape(x), np.nan)
+
+    def conditional_expected_purchases(self, x: Any, tx: Any, T: Any, *, t: float) -> Any:
+        return np.ones(3)
+
+    def survival(self, t: Any) -> Any:
+        return np.ones(np.shape(t))
+
+
+def test_models_that_return_nonsense_or_are_classes() -> None:
+    m = WrongModel()
+    _argument_error(lambda: relmark.plot.plot_p_alive_matrix(m, T=10), "model")  # blank figure
+    _argument_error(  # raw numpy ValueError (shape mismatch)
+        lambda: relmark.plot.plot_expected_purchases_matrix(m, t=1, T=10), "model"
+    )
+    _argument_error(lambda: relmark.plot.plot_p_alive_matrix(BGNBD, T=10), "model")  # TypeError
+    fig = relmark.plot.plot_survival(m)  # a text parameter raised ValueError in the title
+    assert "alpha fitted" in fig.axes[0].get_title()
+
+
+def test_actual_survival_percentages() -> None:
+    # a ragged list raised numpy's ValueError; shares (0..1) drew a flat line at the bottom
+    _column_error(lambda: relmark.plot.plot_survival(SURV, [[100], [60, 50]]), "actual_percent")
+    _column_error(lambda: relmark.plot.plot_survival(SURV, [1.0, 0.63, 0.47]), "actual_percent")

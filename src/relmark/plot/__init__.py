@@ -38,12 +38,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark._validation import as_numbers, check_count, check_number
+from relmark._validation import as_numbers, check_number
 from relmark.errors import ArgumentError, DataError
 from relmark.typing import FloatArray
 
 try:
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("relmark.plot needs matplotlib: pip install 'relmark[plot]'") from exc
 
@@ -126,6 +127,12 @@ def _check_flag(value: object, name: str) -> bool:
 def _method(model: object, name: str, what: str) -> Callable[..., Any]:
     """The model's ``name`` method, or an ArgumentError saying the figure needs one."""
     method: Callable[..., Any] | None = getattr(model, name, None)
+    if isinstance(model, type):
+        raise ArgumentError(
+            f"needs {what}, got the class {model.__name__}: fit it or give its parameters "
+            f"first ({model.__name__}.fit(...) or {model.__name__}(...))",
+            argument="model",
+        )
     if method is None or not callable(method):
         raise ArgumentError(
             f"needs {what} with a {name}() method (e.g. a fitted relmark model), "
@@ -133,6 +140,27 @@ def _method(model: object, name: str, what: str) -> Callable[..., Any]:
             argument="model",
         )
     return method
+
+
+def _values(result: object, shape: tuple[int, ...], name: str) -> FloatArray:
+    """What the model's ``name`` method returned, as finite floats of ``shape`` (a model
+    giving NaN drew an empty figure; a wrong shape raised numpy's ValueError)."""
+    try:
+        values = np.broadcast_to(np.asarray(result, dtype=np.float64), shape)
+    except (TypeError, ValueError):
+        raise ArgumentError(
+            f"its {name}() returned values of shape {getattr(result, 'shape', '?')} for "
+            f"inputs of shape {shape}",
+            argument="model",
+        ) from None
+    if not np.isfinite(values).all():
+        raise ArgumentError(f"its {name}() returned NaN or infinite values", argument="model")
+    return values
+
+
+MAX_CELLS = 10_000
+"""The most frequencies, recency points or periods a figure draws (each one is a pixel at
+most: a larger grid only takes memory and time)."""
 
 
 def _table(
@@ -144,6 +172,7 @@ def _table(
     counts: Sequence[str] = (),
     nan_where_empty: str | None = None,
     every_column: bool = False,
+    whole: Sequence[str] = (),
 ) -> pd.DataFrame:
     """``table`` as a non-empty DataFrame with finite numeric ``columns`` (``counts`` also
     >= 0; with ``every_column``, every column of the table is a count or mean of counts to
@@ -157,6 +186,9 @@ def _table(
         )
     if len(table) == 0:
         raise DataError(f"the {name} has no rows: nothing to plot ({source} of no customers?)")
+    repeated = table.columns[table.columns.duplicated()]
+    if len(repeated):
+        raise DataError(f"two columns of the {name} have this name", column=str(repeated[0]))
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise DataError(
@@ -191,6 +223,16 @@ def _table(
                 column=str(column),
                 rows=[labels[i] for i in np.flatnonzero(values < 0)],
             )
+        if column in whole and (values != np.round(values)).any():
+            raise DataError(
+                "must be whole numbers (a count of customers)",
+                column=str(column),
+                rows=[labels[i] for i in np.flatnonzero(values != np.round(values))],
+            )
+        with np.errstate(over="ignore"):
+            total = float(np.nansum(values))
+        if not np.isfinite(total):
+            raise DataError("values too large: their total is infinite", column=str(column))
     return table
 
 
@@ -260,7 +302,10 @@ def plot_calibration_holdout(table: pd.DataFrame, *, title: str | None = None) -
         counts=("customers",),
         nan_where_empty="customers",
         every_column=True,
+        whole=("customers",),
     )
+    if not (frame["customers"].to_numpy(dtype=np.float64) > 0).any():
+        raise DataError("no row has customers: nothing to plot", column="customers")
     title = _check_title(title)
     models = [c for c in frame.columns if c not in ("customers", "actual")]
     customers = int(frame["customers"].sum())
@@ -388,11 +433,11 @@ def _matrix_args(
 ) -> tuple[float, int, int]:
     age = check_number(T, "T", low=0.0, low_open=True)
     if getattr(model, "discrete", False):
-        age = check_number(T, "T", low=1.0, whole=True)
+        age = check_number(T, "T", low=1.0, high=MAX_CELLS, whole=True)
     return (
         age,
-        check_count(max_frequency, "max_frequency", minimum=1),
-        check_count(points, "points", minimum=2),
+        int(check_number(max_frequency, "max_frequency", low=1, high=MAX_CELLS, whole=True)),
+        int(check_number(points, "points", low=2, high=MAX_CELLS, whole=True)),
     )
 
 
@@ -402,11 +447,12 @@ def _evaluate(
     T: float,
     max_frequency: int,
     points: int,
+    name: str,
 ) -> tuple[np.ma.MaskedArray[Any, Any], FloatArray]:
     ff, rr, impossible = _grid(model, T, max_frequency, points)
     ok = ~impossible
     values = np.full(ff.shape, np.nan)
-    values[ok] = np.asarray(fn(ff[ok], rr[ok], np.full(int(ok.sum()), T)), dtype=np.float64)
+    values[ok] = _values(fn(ff[ok], rr[ok], np.full(int(ok.sum()), T)), (int(ok.sum()),), name)
     return np.ma.masked_array(values, mask=impossible), rr[-1]
 
 
@@ -425,6 +471,7 @@ def _matrix(
     )
     ax.set_xlabel(f"recency: time of the last repeat purchase ({units})")
     ax.set_ylabel("frequency: repeat purchases")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # whole purchases: no 2.5 tick
     ax.set_title(title)
     fig.colorbar(image, ax=ax, label=label)
     return fig
@@ -469,7 +516,7 @@ def plot_p_alive_matrix(
     """
     fn = _method(model, "p_alive", "a purchase model")
     age, max_f, n = _matrix_args(model, T, max_frequency, points)
-    values, recency = _evaluate(fn, model, age, max_f, n)
+    values, recency = _evaluate(fn, model, age, max_f, n, "p_alive")
     units = _unit_names(getattr(model, "time_unit", None))[1]
     title = f"P(alive) by frequency and recency\ncustomers aged {_fmt(age)} {units}"
     return _matrix(values, recency, title, "P(alive)", units)
@@ -518,7 +565,14 @@ def plot_expected_purchases_matrix(
     fn = _method(model, "conditional_expected_purchases", "a purchase model")
     horizon = check_number(t, "t", low=0.0, low_open=True, whole=getattr(model, "discrete", False))
     age, max_f, n = _matrix_args(model, T, max_frequency, points)
-    values, recency = _evaluate(lambda x, tx, a: fn(x, tx, a, t=horizon), model, age, max_f, n)
+    values, recency = _evaluate(
+        lambda x, tx, a: fn(x, tx, a, t=horizon),
+        model,
+        age,
+        max_f,
+        n,
+        "conditional_expected_purchases",
+    )
     units = _unit_names(getattr(model, "time_unit", None))[1]
     title = (
         f"Expected purchases in the next {_fmt(horizon)} {units}\n"
@@ -564,10 +618,10 @@ def plot_survival(
     'alpha 0.704, beta 1.18: 17.0% still customers after 12 periods'
     """
     fn = _method(model, "survival", "a retention model")
-    n = check_count(periods, "periods", minimum=1)
+    n = int(check_number(periods, "periods", low=1, high=MAX_CELLS, whole=True))
     actual: FloatArray | None = None
     if actual_percent is not None:
-        actual = as_numbers(np.asarray(actual_percent), "actual_percent")
+        actual = as_numbers(actual_percent, "actual_percent")
         if actual.ndim != 1 or actual.size == 0:
             raise DataError(
                 f"expected a 1-d list of percentages, got shape {actual.shape}",
@@ -580,11 +634,19 @@ def plot_survival(
                 column="actual_percent",
                 rows=np.flatnonzero(bad).tolist(),
             )
+        if actual.max() <= 1.0:
+            raise DataError(
+                "percentages (0 to 100), not shares: these are all <= 1 (multiply by 100)",
+                column="actual_percent",
+            )
     t = np.arange(0, n + 1, dtype=np.float64)
-    curve = 100 * np.asarray(fn(t), dtype=np.float64)
+    curve = 100 * _values(fn(t), t.shape, "survival")
     one, many = _unit_names(getattr(model, "time_unit", None))
     params = getattr(model, "params", {})
-    shown = ", ".join(f"{k} {_fmt(float(v))}" for k, v in dict(params).items())
+    shown = ", ".join(
+        f"{k} {_fmt(float(v)) if isinstance(v, int | float | np.number) else v}"
+        for k, v in dict(params).items()
+    )
     name = getattr(model, "name", type(model).__name__)
     fig = _figure(7, 4.5)
     ax = fig.add_subplot()
@@ -657,9 +719,16 @@ def plot_tracking(
         raise DataError(
             "must be True (calibration) or False (holdout) in every row", column="calibration"
         )
+    if frame.index.dtype.kind not in "iuf":
+        raise DataError(
+            f"the index must be the period numbers, got {frame.index.dtype} values",
+            column="period",
+        )
     x = as_numbers(frame.index.to_numpy(), "period")
-    if x.ndim != 1 or not np.isfinite(x).all():
-        raise DataError("the index must be the period numbers", column="period")
+    if x.ndim != 1 or not np.isfinite(x).all() or (np.diff(x) <= 0).any():
+        raise DataError(
+            "the index must be the period numbers, increasing, each once", column="period"
+        )
     raw = frame.attrs.get("unit_days")
     unit_days = None if raw is None else check_number(raw, "unit_days", low=0.0, low_open=True)
     one, many = _days_unit(unit_days)
