@@ -371,3 +371,59 @@ def test_any_answer_gives_a_result_with_the_scale(name: str, answer: object) -> 
     assert isinstance(result, CheckResult)
     if not result.passed:
         assert "Expected scale:" in result.message
+
+
+# ---------------------------------------------------------------- adversarial review (r5)
+from relmark.errors import ArgumentError  # noqa: E402
+
+
+@pytest.mark.parametrize("name", sorted(EXERCISES))
+@pytest.mark.parametrize("student", [None, 42, "my_function", 20.0])
+def test_a_student_that_is_not_a_function(name: str, student: Any) -> None:
+    # check_nps(my_nps(scores)) reported "case 1 raised TypeError: 'float' is not callable"
+    with pytest.raises(ArgumentError) as err:
+        EXERCISES[name][0](student)
+    assert err.value.argument == "student" and "'student'" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        True,
+        np.True_,
+        ("1", "2"),
+        ["0.5"],
+        np.array(["1", "2"]),
+        np.datetime64("2020-01-01"),
+        np.timedelta64(3, "D"),
+        1 + 2j,
+    ],
+    ids=repr,
+)
+def test_non_numbers_are_not_answers(answer: Any) -> None:
+    # numpy converted them: True to 1 (passing the x = 0 case of P(alive)), a date to 18262
+    for check in (check_p_alive, check_nps, check_nps_interval):
+        result = check(lambda *args: answer)
+        assert not result.passed
+        assert "case 1" in result.message and "expected numbers" in result.message
+
+
+def test_an_integer_beyond_any_float() -> None:
+    result = check_nps(lambda scores: 10**400)  # OverflowError before
+    assert not result.passed and "too large for a float" in result.message
+
+
+def test_a_student_who_edits_the_inputs_is_still_diagnosed() -> None:
+    def transposed_and_wipes(panel: Any, k: int) -> Any:
+        out = sol.transition_matrix(panel, k).T
+        panel[:] = 0
+        return out
+
+    assert check_transition_matrix(transposed_and_wipes).mistake == "the matrix transposed"
+
+    def percent_and_wipes(items: Any) -> float:
+        out = 100 * sol.cronbach_alpha(items)
+        items[:] = 0  # the diagnosis divided by a zero variance (RuntimeWarning) before
+        return out
+
+    assert check_cronbach_alpha(percent_and_wipes).mistake == "a percent instead of a share"

@@ -25,13 +25,17 @@ check_nps: all 5 cases correct.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
 from scipy.special import betaln, gammaln
+
+from relmark.errors import ArgumentError
 
 __all__ = [
     "EXERCISES",
@@ -114,21 +118,47 @@ def _shown(args: tuple[Any, ...]) -> str:
 
 
 def _round(values: np.ndarray) -> Any:
-    return np.round(values, 6).tolist()
+    """Six decimals for the message; a huge answer (1.8e302) as it is (rounding multiplies it
+    by 1e6, which overflowed with a RuntimeWarning)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        rounded = np.round(values, 6)
+    return np.where(np.isfinite(rounded), rounded, values).tolist()
+
+
+def _is_number(value: object) -> bool:
+    """A real number: not a bool, text, a date or a complex number."""
+    return isinstance(value, int | float | Decimal | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
 
 
 def _answer(student: Callable[..., Any], case: _Case) -> np.ndarray | str:
-    """The student's answer as a float array, or what is wrong with it, in words."""
+    """The student's answer as a float array, or what is wrong with it, in words.
+
+    Only real numbers count: text (``"0.5"``, ``("1", "2")``), booleans, dates and complex
+    numbers are not answers, though numpy would convert them (``True`` to 1, a date to its
+    day count). The student gets a copy of the inputs, so an answer that edits them in place
+    does not change what the checker compares it with."""
     try:
-        got = student(*case.args)
+        got = student(*copy.deepcopy(case.args))
     except Exception as exc:  # a student's function may raise anything: report it
         return f"raised {type(exc).__name__}: {exc}"
+    wrong = f"expected numbers, got {got!r}"
+    if got is None or isinstance(got, str | bytes | dict | bool | np.bool_):
+        return wrong
     try:
-        if got is None or isinstance(got, str | bytes | dict):
-            raise TypeError("not numbers")
-        return np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return f"expected numbers, got {got!r}"
+        raw = np.asarray(got)
+    except (TypeError, ValueError):  # ragged lists
+        return wrong
+    if raw.dtype.kind == "O":
+        if not all(_is_number(v) for v in raw.flat):
+            return wrong
+    elif raw.dtype.kind not in "iuf":
+        return wrong
+    try:
+        return raw.astype(np.float64)
+    except OverflowError:  # an integer beyond any float (10**400)
+        return f"a number too large for a float, got {got!r}"
 
 
 def _diagnose(
@@ -163,6 +193,12 @@ def _run(
     """Run ``student`` on every case and report the first wrong one, with the hint of the
     mistake that explains all the wrong answers (tried in order) or the general ``hint``, and
     the expected scale."""
+    if not callable(student):
+        raise ArgumentError(
+            f"must be the function to check (pass it without calling it: {name}(my_function)), "
+            f"got {student!r} of type {type(student).__name__}",
+            argument="student",
+        )
     answers = [_answer(student, case) for case in cases]
     wrong = [
         (case, got)
@@ -257,6 +293,11 @@ def check_bgnbd_log_likelihood(student: Callable[..., Any]) -> CheckResult:
     CheckResult
         Passed, or the first wrong case with the mistake it looks like and its hint.
 
+    Raises
+    ------
+    ArgumentError
+        ``student`` is not a function (e.g. its result was passed).
+
     Examples
     --------
     >>> from relmark.teaching import solutions
@@ -344,6 +385,11 @@ def check_p_alive(student: Callable[..., Any]) -> CheckResult:
     CheckResult
         Passed, or the first wrong case with the mistake it looks like and its hint.
 
+    Raises
+    ------
+    ArgumentError
+        ``student`` is not a function (e.g. its result was passed).
+
     Examples
     --------
     >>> from relmark.teaching import solutions
@@ -415,6 +461,11 @@ def check_transition_matrix(student: Callable[..., Any]) -> CheckResult:
     -------
     CheckResult
         Passed, or the first wrong case with the mistake it looks like and its hint.
+
+    Raises
+    ------
+    ArgumentError
+        ``student`` is not a function (e.g. its result was passed).
 
     Examples
     --------
@@ -497,6 +548,11 @@ def check_cronbach_alpha(student: Callable[..., Any]) -> CheckResult:
     CheckResult
         Passed, or the first wrong case with the mistake it looks like and its hint.
 
+    Raises
+    ------
+    ArgumentError
+        ``student`` is not a function (e.g. its result was passed).
+
     Examples
     --------
     >>> from relmark.teaching import solutions
@@ -576,6 +632,11 @@ def check_nps(student: Callable[..., Any]) -> CheckResult:
     -------
     CheckResult
         Passed, or the first wrong case with the mistake it looks like and its hint.
+
+    Raises
+    ------
+    ArgumentError
+        ``student`` is not a function (e.g. its result was passed).
 
     Examples
     --------
@@ -680,6 +741,11 @@ def check_nps_interval(student: Callable[..., Any]) -> CheckResult:
     -------
     CheckResult
         Passed, or the first wrong case with the mistake it looks like and its hint.
+
+    Raises
+    ------
+    ArgumentError
+        ``student`` is not a function (e.g. its result was passed).
 
     Examples
     --------
@@ -787,6 +853,11 @@ def check_referral_breakeven(student: Callable[..., Any]) -> CheckResult:
     -------
     CheckResult
         Passed, or the first wrong case with the mistake it looks like and its hint.
+
+    Raises
+    ------
+    ArgumentError
+        ``student`` is not a function (e.g. its result was passed).
 
     Examples
     --------
