@@ -275,6 +275,7 @@ def _log(**cols: Any) -> pd.DataFrame:
         (_log(customer_id=["a", None, "b"]), {}, "customer_id", "missing or blank customer"),
         (_log(customer_id=[1.0, np.nan, 2.0]), {}, "customer_id", "floating-point"),
         (_log(customer_id=["a", " ", "b"]), {}, "customer_id", "blank customer ids"),
+        (_log(customer_id=["b", "a ", "a"]), {}, "customer_id", "differ only by spaces"),
         (
             _log(customer_id=pd.Series(["a", 7, "b"], dtype=object)),
             {},

@@ -564,6 +564,39 @@ def _validate(
         )
 
 
+_SPACE: Final[str] = "' \t\n\r\x0b\x0c'"
+
+
+def _check_padded_ids(
+    rel: duckdb.DuckDBPyRelation, name: str, id_col: str, customer_id: str
+) -> None:
+    """Ids that differ only by white space around them (``" 007"`` and ``"007"``) are refused,
+    as in memory: two customers to the data, most likely one in the export. A cheap count
+    first; the grouping runs only over the ids that have such spaces."""
+    stripped = f"TRIM({id_col}, {_SPACE})"
+    got = _run(rel, f"SELECT COUNT(*) AS k FROM {_SOURCE} WHERE {id_col} <> {stripped}", name)
+    if int(got["k"][0]) == 0:
+        return
+    twins = _run(
+        rel,
+        f"WITH padded AS (SELECT DISTINCT {stripped} AS t FROM {_SOURCE} "
+        f"WHERE {id_col} <> {stripped}) "
+        f"SELECT s.{id_col} AS c FROM {_SOURCE} AS s JOIN padded AS p "
+        f"ON TRIM(s.{id_col}, {_SPACE}) = p.t "
+        f"GROUP BY s.{id_col}, p.t QUALIFY COUNT(*) OVER (PARTITION BY p.t) > 1 "
+        "ORDER BY 1 LIMIT 10",
+        name,
+    )["c"]
+    if len(twins):
+        rows = np.asarray(twins, dtype=object).tolist()
+        raise DataError(
+            f"customer ids in {name} that differ only by spaces around them (such as "
+            f"{rows[0]!r}): strip them, or make them distinct",
+            column=customer_id,
+            rows=rows,
+        )
+
+
 def _connection(memory_limit: str | None, threads: int | None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -668,6 +701,8 @@ def _execute(
             time_unit=unit,
             late=late,
         )
+        if id_type.startswith("VARCHAR"):
+            _check_padded_ids(rel, name, id_col, customer_id)
         if cal is not None:
             got = _run(
                 rel,
