@@ -120,7 +120,7 @@ def _raise_problems(found: pd.DataFrame) -> None:
         raise DataError(problem, column=column, rows=labels, count=count)
     parts = [
         f"column {column!r}: {problem} (rows {', '.join(map(repr, labels[:5]))}"
-        + (f" and {count - 5} more)" if count > 5 else ")")
+        + (f" and {count - len(labels[:5])} more)" if count > len(labels[:5]) else ")")
         for column, problem, labels, count in merged
     ]
     raise DataError(f"{len(merged)} problems in the transaction log: " + "; ".join(parts))
