@@ -1015,3 +1015,42 @@ def test_exact_counts_and_fractions() -> None:
     assert alive[0] == 2**53 and alive == sorted(alive, reverse=True)
     with pytest.raises(TypeError):
         RETENTION_TABLES["regular"] = (1.0,)  # type: ignore[index]
+
+
+def test_split_period_returns_are_netted_on_their_side() -> None:
+    """calibration_end inside a day: a holdout return netted against a calibration purchase
+    of that day gave a negative holdout spend (a DataError about an internal column)."""
+    split = pd.DataFrame(
+        {
+            "customer_id": ["a"] * 4,
+            "date": ["2024-01-01 09:00", "2024-01-05 08:00", "2024-01-05 20:00", "2024-01-15"],
+            "amount": [10.0, 8.0, -8.0, 3.0],
+        }
+    )
+    kw: dict[str, Any] = {"monetary_value": "amount", "returns": "net"}
+    with pytest.raises(DataError, match="other side of calibration_end") as err:
+        calibration_holdout(split, calibration_end="2024-01-05 12:00", **kw)
+    assert err.value.column == "amount" and err.value.rows == (2,)
+    whole = calibration_holdout(split, calibration_end="2024-01-05 23:59", **kw)
+    assert whole.frequency.tolist() == [1.0] and whole.monetary_value is not None
+    assert whole.monetary_value.tolist() == [0.0]  # the repeat purchase was refunded in full
+    assert whole.monetary_value_holdout is not None
+    assert whole.monetary_value_holdout.tolist() == [3.0]
+
+
+def test_full_refund_with_float_rounding_is_not_an_excess() -> None:
+    """0.3 - 0.1 - 0.2 is -2.8e-17 in floats: it was refused as a return above its purchase."""
+    refund = pd.DataFrame(
+        {
+            "customer_id": ["a"] * 4,
+            "date": ["2024-01-01", "2024-01-05", "2024-01-05", "2024-01-05"],
+            "amount": [10.0, 0.3, -0.1, -0.2],
+        }
+    )
+    s = summarize(refund, monetary_value="amount", returns="net")
+    assert s.frequency.tolist() == [1.0] and s.monetary_value is not None
+    assert s.monetary_value.tolist() == [0.0]
+    with pytest.raises(DataError, match="exceed"):
+        summarize(
+            refund.assign(amount=[10.0, 0.3, -0.1, -0.2001]), monetary_value="amount", returns="net"
+        )

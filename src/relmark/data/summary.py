@@ -88,9 +88,11 @@ class RFMSummary:
     """Per-customer (frequency, recency, T[, monetary_value]) with customer ids and time unit.
 
     Validated once at construction: missing or infinite values, negative or non-integer
-    frequency, recency > T, recency != 0 where frequency == 0, negative spend and duplicate
-    customer ids raise :class:`~relmark.errors.DataError` naming the column and the first
-    offending customers; a time unit that is not a :class:`~relmark.timeunit.TimeUnit` label
+    frequency (and ``frequency_holdout``), recency > T, recency != 0 where frequency == 0,
+    negative spend, ``duration_holdout`` 0, holdout columns without ``frequency_holdout`` and
+    ``duration_holdout``, and duplicate, blank, boolean or mixed text-and-number customer ids
+    raise :class:`~relmark.errors.DataError` naming the column and the first offending
+    customers; a time unit that is not a :class:`~relmark.timeunit.TimeUnit` label
     raises :class:`~relmark.errors.ArgumentError`. Arrays are read-only.
 
     ``notes`` (a tuple of sentences) says what :func:`relmark.data.summarize` dropped or
@@ -357,7 +359,8 @@ class RFMSummary:
         Returns
         -------
         pandas.DataFrame
-            ``frequency``, ``recency``, ``T`` and the optional columns present.
+            ``frequency``, ``recency``, ``T`` and the optional columns present; the time unit
+            and the currency in ``frame.attrs``, which :meth:`from_frame` reads back.
         """
         data = {name: getattr(self, name) for name in self._columns}
         frame = pd.DataFrame(data, index=pd.Index(self.customer_id, name="customer_id"))
@@ -382,7 +385,19 @@ class RFMSummary:
         customer_id
             Column holding the customer ids.
         time_unit
-            Unit of ``recency`` and ``T`` (e.g. ``"W"``).
+            Unit of ``recency`` and ``T`` (e.g. ``"W"``); by default the frame's
+            ``attrs["time_unit"]`` (set by :meth:`to_frame`), if any.
+
+        Returns
+        -------
+        RFMSummary
+
+        Raises
+        ------
+        ArgumentError
+            ``frame`` is not a pandas DataFrame, ``customer_id`` is not a column name.
+        DataError
+            A required column is missing, or a column is invalid.
         """
         if not isinstance(frame, pd.DataFrame):
             raise ArgumentError(
@@ -442,7 +457,8 @@ class RFMSummary:
         ArgumentError
             ``data`` is not a mapping.
         DataError
-            A required column is missing, or a column is invalid.
+            A required column is missing, a key is not a known column (a misspelt
+            ``monetary`` would be dropped), or a column is invalid.
         """
         if not isinstance(data, Mapping):
             raise ArgumentError(

@@ -68,9 +68,11 @@ def read_transactions(
     Raises
     ------
     ArgumentError
-        Naming ``path`` when the file does not exist.
+        Naming ``path`` when the file does not exist, ``sep`` or ``encoding`` when it is not
+        non-empty text or cannot be used.
     DataError
-        When the file is not a readable CSV (bad encoding, ragged rows, no header).
+        When the file is not a readable CSV (bad encoding, ragged rows, no header) or its
+        header repeats a column name (naming it; pandas would rename the second).
 
     Examples
     --------
@@ -231,7 +233,7 @@ _OPTIONS_DOC = """
     currency
         Column of the amounts' ISO 4217 currency codes: every row must have the same one
         (:class:`~relmark.errors.CurrencyError` otherwise); it is kept as
-        ``RFMSummary.currency``.
+        ``RFMSummary.currency``. Needs ``monetary_value``.
     time_unit
         Period grid: ``"D"`` (days), ``"W"`` (Monday-to-Sunday weeks), ``"h"`` (hours) or
         ``"M"`` (calendar months). Purchases of a customer in one period are merged.
@@ -267,7 +269,10 @@ _OPTIONS_DOC = """
 _RAISES_DOC = """
     ArgumentError
         An option is invalid (an unknown ``time_unit``, ``freq_multiplier <= 0``, an unknown
-        ``timezone`` or ``returns``, an unreadable ``observation_end``), naming it.
+        ``timezone`` or ``returns``, a ``date_format`` that is not a strftime format,
+        ``currency`` without ``monetary_value``, an unreadable ``observation_end``), naming
+        it; ``transactions`` that are a polars LazyFrame or a pyarrow Table (collect or
+        convert them first).
     DataError
         Every problem of the log at once, each naming its column and its first rows (the
         index labels; CSV line numbers for :func:`read_transactions` frames): missing columns,
@@ -275,7 +280,9 @@ _RAISES_DOC = """
         unparseable dates, dates given as numbers without ``date_unit``, an ambiguous
         day/month order, dates outside 1677-09-22 .. 2262-04-11, dates with and without UTC
         offsets mixed, missing, non-numeric or infinite amounts, returns (per ``returns``),
-        transactions after the end of observation, an empty log.
+        transactions after the end of observation, an empty log; for
+        :func:`calibration_holdout`, netted returns whose purchase is on the other side of
+        ``calibration_end`` (a ``calibration_end`` inside a period).
     CurrencyError
         The ``currency`` column holds two or more currencies (and nothing else is wrong)."""
 
@@ -361,6 +368,39 @@ def summarize(
         currency=log.currency,
         notes=log.notes,
     )
+
+
+def _check_split_returns(
+    log: ReadLog,
+    in_cal: npt.NDArray[np.bool_],
+    grid: Base,
+    column: str | None,
+    cal_end: np.datetime64,
+) -> None:
+    """A netted return must find its purchase on its own side of ``calibration_end``: a period
+    that ``calibration_end`` cuts could otherwise net a holdout return against a calibration
+    purchase (a negative holdout spend) or the other way round."""
+    assert log.purchase is not None
+    assert log.amounts is not None
+    if log.purchase.all():
+        return
+    per = periods(log.dates, grid)
+    span = int(per.max()) - int(per.min()) + 1
+    key = (log.codes.astype(np.int64) * span + (per - per.min())) * 2 + in_cal
+    group = pd.factorize(key)[0]
+    bought = np.bincount(group, weights=log.purchase.astype(float))
+    total = np.bincount(group, weights=log.amounts)
+    spent = np.bincount(group, weights=np.where(log.purchase, log.amounts, 0.0))
+    excess = (bought == 0) | (total < -1e-9 * (1.0 + np.abs(spent)))
+    bad = ~log.purchase & excess[group]
+    if bad.any():
+        raise DataError(
+            f"returns whose purchases fall on the other side of calibration_end "
+            f"{pd.Timestamp(cal_end)} in their period: each part must net its own returns "
+            "(put calibration_end on a period boundary, or returns='drop')",
+            column=column,
+            rows=log.rows[bad].tolist(),
+        )
 
 
 def calibration_holdout(
@@ -458,6 +498,8 @@ def calibration_holdout(
     buys = np.ones(log.codes.shape[0], dtype=bool) if log.purchase is None else log.purchase
     if not (in_cal & buys).any():
         raise DataError(f"no purchases up to calibration_end {pd.Timestamp(cal_end)}")
+    if log.purchase is not None and log.amounts is not None:
+        _check_split_returns(log, in_cal, grid, opts.monetary_value, cal_end)
     codes, x, tx, T, m = _summarize_log(log, in_cal, cal_end, grid, mult)
     # Holdout: distinct (customer, period) pairs of purchases after the calibration end.
     hold = ~in_cal
