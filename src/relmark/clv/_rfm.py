@@ -200,6 +200,22 @@ class RFMModel(CLVModel):
         -------
         numpy.ndarray
             One expectation per horizon.
+
+        Raises
+        ------
+        ArgumentError
+            For horizons that are not finite numbers >= 0 (or not whole in discrete time),
+            naming ``t``.
+
+        Examples
+        --------
+        FHL (2005) BG/NBD estimates for CDNOW (weeks): a new customer's repeat purchases in
+        the first 39 and 78 weeks.
+
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> model.expected_purchases_new_customer(t=[39, 78]).round(3).tolist()
+        [1.197, 1.861]
         """
         return self.predictions.expected_purchases_new_customer(self._values, self._horizon(t))
 
@@ -216,7 +232,24 @@ class RFMModel(CLVModel):
         Returns
         -------
         numpy.ndarray
-            :math:`P(X(t) = n)`.
+            :math:`P(X(t) = n)`, of the broadcast shape of ``n`` and ``t``.
+
+        Raises
+        ------
+        ArgumentError
+            For counts that are not whole numbers >= 0 (``n``), invalid horizons (``t``) or
+            lengths that do not match.
+
+        Examples
+        --------
+        Over every count the probabilities sum to 1:
+
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> model.prob_purchases([0, 1, 2], t=39).round(3).tolist()
+        [0.574, 0.199, 0.085]
+        >>> round(float(model.prob_purchases(list(range(200)), t=39).sum()), 9)
+        1.0
         """
         counts = check_array(n, "n", whole=True)
         h = self._horizon(t)
