@@ -1700,3 +1700,39 @@ def test_statement_negative_zero_is_zero_in_json() -> None:
     text = good.model_dump_json().replace('"held":"0.00"', '"held":"-0.00"')
     assert '"held":"-0.00"' in text
     assert Statement.model_validate_json(text).model_dump_json() == good.model_dump_json()
+
+
+def test_pricing_extreme_rates_and_margins_give_the_limits() -> None:
+    """m (1 + i) overflowed for a huge discount rate, so a finite CLV was refused: as i grows,
+    m (1 + i) / (1 + i - r) tends to m (the margin received now). breakeven_retention
+    multiplied before dividing and returned -inf for a huge margin and rate."""
+    assert simple_clv(100, 0.5, 1e308) == pytest.approx(100.0, rel=1e-12)
+    # independent: 1e300 x (1 + 1e10) / (1 + 1e10 - 0.5) = 1e300 / (1 - 0.5 / (1 + 1e10))
+    assert simple_clv(1e300, 0.5, 1e10) == pytest.approx(1e300 * (1 + 0.5e-10), rel=1e-12)
+    with pytest.raises(ArgumentError, match=r"'discount'.*cannot pay off"):
+        breakeven_retention(1e308, 0.5, 1e308, 1e307)  # r* is about 1e307: never reached
+    assert breakeven_retention(1e300, 0.8, 0.1, 1e299) == pytest.approx(0.83, rel=1e-12)
+
+
+def test_referral_value_overflow_names_its_cause() -> None:
+    """Values summing beyond a float were blamed on the discount rate."""
+    with pytest.raises(ArgumentError, match="'referee_clv'"):
+        customer_referral_value(
+            [1e308, 1e308],
+            [False, False],
+            [0, 0],
+            acquisition_cost=0,
+            reward_cost=0,
+            discount_rate=0,
+        )
+    with pytest.raises(ArgumentError, match="'discount_rate'"):
+        customer_referral_value(
+            [1], [False], [2000], acquisition_cost=0, reward_cost=0, discount_rate=-0.5
+        )
+    # a positive rate over very many periods discounts to nothing, which is the answer
+    assert (
+        customer_referral_value(
+            [1], [False], [1e300], acquisition_cost=0, reward_cost=0, discount_rate=1.0
+        )
+        == 0.0
+    )

@@ -55,6 +55,10 @@ def simple_clv(margin: float, retention: float, discount_rate: float) -> float:
     i = check_number(discount_rate, "discount_rate", low=0)
     out = m * (1 + i) / (1 + i - r)
     if not math.isfinite(out):
+        # m (1 + i) overflowed for a huge rate: the same value as m / (1 - r / (1 + i)), whose
+        # denominator is in (0, 1]
+        out = m / (1 - r / (1 + i))
+    if not math.isfinite(out):
         raise ArgumentError(f"the CLV of margin {m} overflows", argument="margin")
     return out
 
@@ -96,10 +100,12 @@ def breakeven_retention(
     d = check_number(discount, "discount", low=0, low_open=True)
     if d >= m:
         raise ArgumentError(f"must be below the margin {m}, got {d}", argument="discount")
-    r_star = 1 + i - (1 + i - r) * (m - d) / m
+    # (m - d) / m first, in (0, 1): (1 + i - r) (m - d) overflowed to inf for huge margins and
+    # rates, and 1 + i - inf = -inf was returned as a retention
+    r_star = 1 + i - (1 + i - r) * ((m - d) / m)
     if r_star >= 1:
         raise ArgumentError(
-            f"break-even retention {r_star:.4f} >= 1: the discount cannot pay off",
+            f"break-even retention {r_star:.6g} >= 1: the discount cannot pay off",
             argument="discount",
         )
     return r_star

@@ -402,11 +402,17 @@ def customer_referral_value(
     rate = check_number(discount_rate, "discount_rate", low=-1, low_open=True)
     with np.errstate(all="ignore"):  # an overflow is refused below, not warned about
         value = np.where(anyway, acq, clv - reward)
-        out = float(np.sum(value / (1.0 + rate) ** t))
-    if not np.isfinite(out):
+        factor = (1.0 + rate) ** -t  # 0 for a positive rate over very many periods: right
+        out = float(np.sum(value * factor))
+    if not np.isfinite(factor).all():
         raise ArgumentError(
-            "the discounted value overflows (a discount rate near -1 over many periods)",
+            "the discount factor overflows (a discount rate near -1 over many periods)",
             argument="discount_rate",
+        )
+    if not np.isfinite(out):  # the values themselves sum beyond a float
+        raise ArgumentError(
+            "the referees' values (net of rewards) sum beyond the largest float",
+            argument="referee_clv",
         )
     return out
 
