@@ -75,6 +75,15 @@ def test_spark_bad_input(spark: SparkSession, log: pd.DataFrame) -> None:
     with pytest.raises(ArgumentError) as aerr:
         rspark.score("bg", frame, horizon=1)  # type: ignore[arg-type]
     assert aerr.value.argument == "purchases"
+    bad = log.head(20).copy()
+    bad.loc[3, "amount"] = -1.0
+    neg = spark.createDataFrame(pa.Table.from_pandas(bad, preserve_index=False))
+    with pytest.raises(DataError, match="negative amounts") as err:
+        rspark.summarize(neg, monetary_value="amount")
+    assert err.value.column == "amount" and err.value.rows == (bad.loc[3, "customer_id"],)
+    with pytest.raises(DataError, match="after the end") as err:
+        rspark.summarize(frame, observation_end=log.head(20)["date"].min())
+    assert err.value.column == "date"
     spark.conf.set("spark.sql.session.timeZone", "Europe/Paris")
     try:
         with pytest.raises(ArgumentError, match="time zone"):

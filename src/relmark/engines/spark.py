@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import sqlglot
 
 try:
     from pyspark.sql import DataFrame, SparkSession
@@ -136,6 +137,7 @@ def summary_frame(
     freq_multiplier: float = 1,
     observation_end: Any = None,
     calibration_end: Any = None,
+    validate: bool = True,
 ) -> DataFrame:
     """The per-customer summary as a Spark DataFrame, computed by Spark SQL.
 
@@ -149,6 +151,9 @@ def summary_frame(
     calibration_end
         With a date: the calibration/holdout columns, as
         :func:`relmark.data.calibration_holdout`.
+    validate
+        Count bad rows first (one Spark job): missing or blank ids, missing dates, missing,
+        NaN, infinite or negative amounts, transactions after ``observation_end``.
 
     Returns
     -------
@@ -159,7 +164,8 @@ def summary_frame(
     Raises
     ------
     DataError
-        Naming a missing column.
+        Naming a missing column, or (with ``validate``) the column and first customers of bad
+        rows.
     ArgumentError
         Naming the argument, as :func:`relmark.engines.sql.summary_sql`; ``transactions`` not a
         Spark DataFrame or its session not in UTC.
@@ -180,7 +186,90 @@ def summary_frame(
         pretty=False,
     )
     view = _view(frame, [c for c in cols if isinstance(c, str)], "transactions")
+    if validate:
+        unit = sql._unit(time_unit)
+        _validate(
+            spark,
+            view,
+            customer_id,
+            datetime,
+            monetary_value,
+            unit,
+            observation_end,
+            calibration_end,
+        )
     return spark.sql(text.replace("__relmark_view__", view))
+
+
+def _validate(
+    spark: SparkSession,
+    view: str,
+    customer_id: str,
+    datetime: str,
+    monetary_value: str | None,
+    time_unit: str,
+    observation_end: Any,
+    calibration_end: Any,
+) -> None:
+    """One Spark job counting bad rows (the checks of :func:`relmark.engines.sql.summarize`,
+    written in DuckDB's dialect and transpiled); a DataError naming the column and up to ten
+    offending customers for the first kind found."""
+    cid, date = sql._ident(customer_id, "customer_id"), sql._ident(datetime, "datetime")
+    ts = f"CAST({date} AS TIMESTAMP)"
+    checks = [
+        (
+            f"{cid} IS NULL OR TRIM(CAST({cid} AS VARCHAR)) = ''",
+            "missing or blank customer ids",
+            customer_id,
+        ),
+        (f"{date} IS NULL", "missing dates", datetime),
+    ]
+    if monetary_value is not None:
+        amount = f"CAST({sql._ident(monetary_value, 'monetary_value')} AS DOUBLE)"
+        checks += [
+            (
+                f"{amount} IS NULL OR isnan({amount}) OR abs({amount}) = CAST('inf' AS DOUBLE)",
+                "missing, non-numeric, NaN or infinite amounts",
+                monetary_value,
+            ),
+            (
+                f"{amount} < 0",
+                "negative amounts (record returns as a separate adjustment, not a negative sale)",
+                monetary_value,
+            ),
+        ]
+    if observation_end is not None:
+        end = sql._literal(sql._timestamp(observation_end, "observation_end"))
+        late = (
+            f"{ts} > {end}"
+            if calibration_end is not None  # calibration_holdout compares times
+            else f"{sql._period(ts, time_unit)} > {sql._period(end, time_unit)}"  # by periods
+        )
+        checks.append((late, "transactions after the end of observation", datetime))
+    counts = ", ".join(
+        f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}" for i, (cond, _, _) in enumerate(checks)
+    )
+
+    def run(query: str) -> list[Any]:
+        return spark.sql(sqlglot.transpile(query, read="duckdb", write="spark")[0]).collect()
+
+    row = run(f"SELECT COUNT(*) AS n, {counts} FROM {view}")[0]
+    if int(row["n"]) == 0:
+        raise DataError("the transaction log is empty")
+    for i, (cond, message, column) in enumerate(checks):
+        count = int(row[f"c{i}"] or 0)
+        if count:
+            ids = (
+                []
+                if column == customer_id
+                else [r[0] for r in run(f"SELECT {cid} FROM {view} WHERE {cond} LIMIT 10")]
+            )
+            raise DataError(
+                f"{message}: {count} rows (rows are customer ids)",
+                column=column,
+                rows=ids,
+                count=count,
+            )
 
 
 def summarize(
