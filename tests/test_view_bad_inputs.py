@@ -467,3 +467,46 @@ def test_fit_spend_checks_its_arrays(summary: pd.DataFrame) -> None:
     _raises(DataError, "monetary_value", lambda: fit_spend(f, np.where(f > 0, np.nan, 0.0)))
     _raises(DataError, "monetary_value", lambda: fit_spend(f, np.where(f > 0, -5.0, 0.0)))
     _raises(DataError, "frequency", lambda: fit_spend(f[None, :], m[None, :]))  # 2-d ran
+
+
+def test_referrals_without_clv_and_object_flags(summary: pd.DataFrame) -> None:
+    import warnings
+
+    from relmark.errors import ConvergenceWarning
+
+    ids = summary.index
+    refs = pd.DataFrame(
+        {
+            "referrer": [ids[0], ids[0]],
+            "referee": [ids[1], ids[2]],
+            # True/False in an object column (read from JSON): refused as "booleans" before
+            "would_have_joined": pd.Series([True, False], dtype=object),
+            "period": [0, 1],
+        }
+    )
+    out = relationship_view(summary, summary_time_unit="W", n_draws=0, referrals=refs)
+    assert out.table["crv"].loc[ids[0]] > 0
+    # no spend model (only one-time buyers): CRV counted every referee at CLV 0, silently
+    no_spend = summary.assign(frequency=0.0, recency=0.0, monetary_value=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # a purchase model of no repeats
+        out = relationship_view(no_spend, summary_time_unit="W", n_draws=0, referrals=refs)
+    assert out.table["crv"].isna().all()
+    assert "no CLV" in out.notes["crv"]
+    assert out.table.loc[ids[0], "stage_rule"] is not None  # the referral counts still feed rules
+
+
+def test_intervals_that_overflow_are_noted_not_nan_silently(summary: pd.DataFrame) -> None:
+    import warnings
+
+    gone = summary.assign(frequency=10.0, recency=1.0, T=500.0)  # P(alive) ~ 0 for everyone
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the fit's ConvergenceWarning
+        warnings.simplefilter("error", RuntimeWarning)  # overflow leaked from the draws
+        out = relationship_view(gone, summary_time_unit="W", n_draws=20, rng=1)
+    for name in ("p_alive", "expected_purchases"):
+        low, high = out.table[f"{name}_low"], out.table[f"{name}_high"]
+        finite = low.notna()
+        assert (low[finite] <= high[finite]).all()
+        if not finite.all():
+            assert f"{(~finite).sum()} of {len(gone)} customers" in out.notes[f"{name}_low"]

@@ -620,8 +620,18 @@ def _purchase_step(
                 ("p_alive", lambda m: m.p_alive(x, tx, T)),
                 ("expected_purchases", lambda m: m.conditional_expected_purchases(x, tx, T, t=h)),
             ):
-                iv = model.interval(predict, n_draws=opts.n_draws, rng=gen)
-                cols[f"{name}_low"], cols[f"{name}_high"] = iv.lower, iv.upper
+                with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                    iv = model.interval(predict, n_draws=opts.n_draws, rng=gen)
+                low = np.asarray(iv.lower, dtype=np.float64)
+                high = np.asarray(iv.upper, dtype=np.float64)
+                bad = ~(np.isfinite(low) & np.isfinite(high))
+                if bad.any():  # draws far from the estimate overflowed: say so, keep the rest
+                    low, high = np.where(bad, np.nan, low), np.where(bad, np.nan, high)
+                    notes[f"{name}_low"] = (
+                        f"no interval for {int(bad.sum())} of {bad.size} customers: the "
+                        "parameter draws gave NaN or infinite predictions for them"
+                    )
+                cols[f"{name}_low"], cols[f"{name}_high"] = low, high
         except RelmarkError as exc:
             notes["p_alive_low"] = f"no intervals: {exc}"
     return model, cols
@@ -742,7 +752,9 @@ def _referral_step(
             rows=[rows[i] for i in np.flatnonzero(twice)],
         )
     joined_raw = refs["would_have_joined"]
-    if joined_raw.dtype == bool:
+    if joined_raw.dtype == bool or (
+        joined_raw.dtype == object and all(isinstance(v, bool | np.bool_) for v in joined_raw)
+    ):  # object-dtype True/False (e.g. from JSON) are flags too
         joined = joined_raw.to_numpy(dtype=bool)
     else:
         values = as_numbers(joined_raw.to_numpy(), "would_have_joined")
@@ -773,6 +785,14 @@ def _referral_step(
     strangers = int((~refs["referee"].isin(table.index)).sum())
     if strangers:
         said.append(f"{strangers} referees not in this view count with CLV 0")
+    counts = np.bincount(
+        table.index.get_indexer(pd.Index(refs["referrer"]))[known], minlength=n
+    ).astype(np.float64)
+    if table["clv"].isna().all():  # no spend model: every referee would count at CLV 0
+        notes["crv"] = "; ".join(
+            ["no CLV in this view (see the note on clv): CRV needs the referees' CLV", *said]
+        )
+        return {"crv": np.full(n, np.nan), "clv_crv_quadrant": None}, counts
     if said:
         notes["crv"] = "; ".join(said)
     clv_of = table["clv"].fillna(0.0)
@@ -793,7 +813,6 @@ def _referral_step(
             reward_cost=opts.referral_reward,
             discount_rate=opts.discount_rate,
         )
-    counts = np.bincount(codes[known], minlength=n).astype(np.float64)
     return {"crv": crv, "clv_crv_quadrant": clv_crv_quadrant(clv_of.to_numpy(), crv)}, counts
 
 
