@@ -427,3 +427,11 @@ def test_a_student_who_edits_the_inputs_is_still_diagnosed() -> None:
         return out
 
     assert check_cronbach_alpha(percent_and_wipes).mistake == "a percent instead of a share"
+
+
+def test_exact_real_numbers_are_answers() -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    assert check_nps(lambda s: Fraction(round(10 * sol.nps(s)), 10)).passed  # was refused
+    assert check_nps(lambda s: Decimal(str(sol.nps(s)))).passed

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -127,9 +128,7 @@ def _round(values: np.ndarray) -> Any:
 
 def _is_number(value: object) -> bool:
     """A real number: not a bool, text, a date or a complex number."""
-    return isinstance(value, int | float | Decimal | np.integer | np.floating) and not isinstance(
-        value, bool | np.bool_
-    )
+    return isinstance(value, numbers.Real | Decimal) and not isinstance(value, bool | np.bool_)
 
 
 def _answer(student: Callable[..., Any], case: _Case) -> np.ndarray | str:
