@@ -215,6 +215,16 @@ def test_exported_duckdb_text_runs_and_equals(cdnow: pd.DataFrame) -> None:
     )
 
 
+def test_exported_calibration_text_runs_and_equals(cdnow: pd.DataFrame) -> None:
+    con = duckdb.connect()
+    con.register("orders", cdnow)
+    kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": "W"}
+    ends: dict[str, Any] = {"calibration_end": CAL, "observation_end": "1998-06-30"}
+    frame = con.sql(sql.summary_sql(table="orders", **kw, **ends)).df()
+    got = RFMSummary.from_frame(frame, customer_id="customer_id", time_unit="W")
+    assert_same(got, calibration_holdout(cdnow, **kw, **ends), exact_money=False)
+
+
 def test_postgres_form_without_min_by_gives_the_same_rows(cdnow: pd.DataFrame) -> None:
     """Postgres has no MIN_BY: its text joins the first period back instead. DuckDB runs that
     text too (its syntax is Postgres'), and the rows are identical, spend means included."""
