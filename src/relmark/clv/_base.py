@@ -506,6 +506,17 @@ class CLVModel:
         While it runs, the fit limits the process's BLAS libraries to one thread (with
         threadpoolctl) and restores them afterwards: its linear algebra is 4x4, and idle BLAS
         workers woken by the optimiser slow the likelihood about twofold on two cores.
+
+        Examples
+        --------
+        Customers simulated from known parameters; the fit recovers them within their
+        standard errors:
+
+        >>> from relmark.clv import BGNBD
+        >>> true = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> model = BGNBD.fit(true.simulate([39.0] * 2000, rng=7), time_unit="W")
+        >>> model.fit_result.converged, model.time_unit, round(model.params["r"], 2)
+        (True, 'W', 0.27)
         """
         if compress is not None and not isinstance(compress, bool):
             raise ArgumentError(
@@ -571,6 +582,13 @@ class CLVModel:
             For missing, non-numeric or invalid data (naming the column and rows).
         ArgumentError
             For a keyword that is not one of the model's columns.
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> model.log_likelihood(frequency=[2], recency=[30.43], T=[38.86]).round(4).tolist()
+        [-9.4586]
         """
         arrays, _ = self._coerce(data, weights, columns)
         return self.likelihood_for(self._settings).log_likelihood(self._values, *arrays)
@@ -600,6 +618,14 @@ class CLVModel:
             For a bad ``n_draws``.
         ModelNotFittedError
             Without a fit result, or without a finite covariance.
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> true = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> model = BGNBD.fit(true.simulate([39.0] * 2000, rng=7))
+        >>> model.sample_params(3, rng=1).shape
+        (3, 4)
         """
         count = check_count(n_draws, "n_draws", minimum=1)
         if count > _MAX_DRAWS:
@@ -637,6 +663,12 @@ class CLVModel:
         ParameterError
             For the wrong number of values, values that are not numbers, or values outside
             their domain (naming the parameter, or ``values``).
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_params([0.3, 5.0, 0.8, 2.5])
+        BGNBD(r=0.3, alpha=5, a=0.8, b=2.5)
         """
         raw: object = values
         if isinstance(raw, Mapping):
@@ -691,6 +723,18 @@ class CLVModel:
             For a level outside (0, 1) or a bad ``n_draws``.
         ModelNotFittedError
             Without a fit result (or a finite covariance).
+
+        Examples
+        --------
+        P(alive) of one customer with a 95 % interval, from a fit to 2,000 simulated
+        customers:
+
+        >>> from relmark.clv import BGNBD
+        >>> true = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> model = BGNBD.fit(true.simulate([39.0] * 2000, rng=7))
+        >>> iv = model.interval(lambda m: m.p_alive(2, 30.43, 38.86), n_draws=100, rng=1)
+        >>> bool(iv.lower[0] <= iv.estimate[0] <= iv.upper[0])
+        True
         """
         coverage = check_level(level, "level")
         count = check_count(n_draws, "n_draws", minimum=2)
