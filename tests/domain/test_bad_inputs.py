@@ -1736,3 +1736,16 @@ def test_referral_value_overflow_names_its_cause() -> None:
         )
         == 0.0
     )
+
+
+def test_fraud_velocity_at_the_start_of_the_calendar() -> None:
+    """The velocity window (an hour before the order) raised a raw OverflowError for an order
+    in the first hour of year 1."""
+    start = datetime(1, 1, 1, tzinfo=UTC)
+    first = Conversion(order_id="o1", customer_id="c1", at=start, gross=eur("1"))
+    other = Conversion(order_id="o2", customer_id="c1", at=start, gross=eur("1"))
+    click = Click(publisher_id="p1", customer_id="c1", at=start)
+    reasons = fraud_checks(
+        first, click, PUB, seen_orders=[], recent_conversions=[other], max_per_hour=0
+    )
+    assert "velocity" in reasons and "too_fast" in reasons

@@ -694,7 +694,8 @@ def fraud_checks(
         reasons.append(FraudReason.DUPLICATE_ORDER)
     if (conv.at - clk.at).total_seconds() < fastest:
         reasons.append(FraudReason.TOO_FAST)
-    window = [c for c in recent if conv.at - timedelta(hours=1) <= c.at <= conv.at]
+    hour_before = _checks.shifted(conv.at, timedelta(hours=1), back=True)  # year 1: overflowed
+    window = [c for c in recent if hour_before <= c.at <= conv.at]
     if len(window) > cap:
         reasons.append(FraudReason.VELOCITY)
     return reasons
