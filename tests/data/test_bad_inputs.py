@@ -1054,3 +1054,28 @@ def test_full_refund_with_float_rounding_is_not_an_excess() -> None:
         summarize(
             refund.assign(amount=[10.0, 0.3, -0.1, -0.2001]), monetary_value="amount", returns="net"
         )
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["007", "007\u200b"],  # a zero-width space (str.strip keeps it)
+        ["007", "\ufeff007"],  # a byte-order mark
+        ["\u00e9", "e\u0301"],  # é composed and decomposed (NFC and NFD)
+    ],
+)
+def test_ids_differing_by_invisible_characters_are_refused(ids: list[str]) -> None:
+    """They were two customers; to the eye and in the export they are one."""
+    twins = pd.DataFrame({"customer_id": ids, "date": ["2024-01-01", "2024-01-02"]})
+    with pytest.raises(DataError, match="differ only by spaces") as err:
+        summarize(twins)
+    assert err.value.column == "customer_id" and err.value.rows == (0, 1)
+
+
+def test_invisible_only_ids_are_missing_and_accents_are_distinct() -> None:
+    blank = pd.DataFrame({"customer_id": ["a", "\u200b", None], "date": ["2024-01-01"] * 3})
+    with pytest.raises(DataError, match="missing customer ids") as err:
+        summarize(blank)
+    assert err.value.rows == (1, 2)
+    accents = pd.DataFrame({"customer_id": ["\u00e9", "e"], "date": ["2024-01-01"] * 2})
+    assert summarize(accents).customer_id.tolist() == ["e", "\u00e9"]

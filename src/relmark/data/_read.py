@@ -22,6 +22,7 @@ The rules (documented for users in ``docs/data.md`` and in :func:`relmark.data.s
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 import zoneinfo
 from collections.abc import Mapping
@@ -303,7 +304,7 @@ def _read_ids(
     if pd.api.types.is_string_dtype(dtype) or pd.api.types.is_object_dtype(dtype):
         kind = pd.api.types.infer_dtype(s, skipna=True)
         if kind in ("string", "empty"):
-            stripped = s.str.strip()
+            stripped = _canonical(s)
             missing = missing | (stripped == "").fillna(True).to_numpy(dtype=bool)
             _padded_twins(s, stripped, missing, column, report)
             return s, missing
@@ -332,6 +333,26 @@ def _read_ids(
     return s, missing
 
 
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+"""Zero-width characters an export leaves around ids (str.strip keeps them)."""
+
+
+def _canonical(s: pd.Series) -> pd.Series:
+    """Text ids without spaces around them; non-ASCII ones also without zero-width characters
+    around them and in Unicode normal form C (``"e\u0301"`` is ``"é"``). Only the non-ASCII
+    ids pay for the second step (one vectorised test for the rest)."""
+    stripped = s.str.strip()
+    odd = ~s.str.isascii().fillna(True).to_numpy(dtype=bool) & s.notna().to_numpy()
+    if not odd.any():
+        return stripped
+    out = stripped.astype(object)
+    fixed = [
+        unicodedata.normalize("NFC", v).strip().strip(_INVISIBLE).strip() for v in out[odd].tolist()
+    ]
+    out[odd] = fixed
+    return out
+
+
 def _padded_twins(
     s: pd.Series,
     stripped: pd.Series,
@@ -339,8 +360,9 @@ def _padded_twins(
     column: str,
     report: _Problems,
 ) -> None:
-    """Ids that differ only by spaces around them (``" 007"`` and ``"007"``) are refused: two
-    customers to the data, most likely one in the export."""
+    """Ids that differ only by spaces around them (``" 007"`` and ``"007"``), by zero-width
+    characters or by Unicode normal form are refused: two customers to the data, most likely
+    one in the export."""
     padded = ~missing & (s != stripped).fillna(False).to_numpy(dtype=bool)
     if not padded.any():
         return
@@ -350,9 +372,10 @@ def _padded_twins(
     twins[np.flatnonzero(suspects)] = spellings.to_numpy() > 1
     report.add(
         column,
-        "customer ids that differ only by spaces around them (such as "
+        "customer ids that differ only by spaces around them (or zero-width characters, or "
+        "Unicode normal form), such as "
         + (repr(s[twins].iloc[0]) if twins.any() else "''")
-        + "): strip them, or make them distinct",
+        + ": strip them, or make them distinct",
         twins,
     )
 
