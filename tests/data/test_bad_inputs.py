@@ -1079,3 +1079,15 @@ def test_invisible_only_ids_are_missing_and_accents_are_distinct() -> None:
     assert err.value.rows == (1, 2)
     accents = pd.DataFrame({"customer_id": ["\u00e9", "e"], "date": ["2024-01-01"] * 2})
     assert summarize(accents).customer_id.tolist() == ["e", "\u00e9"]
+
+
+def test_amounts_whose_sum_overflows_name_the_amount_column() -> None:
+    """Two finite 1e308 in one period: the error named the internal monetary_value column and
+    said 'missing (NaN) or infinite values'."""
+    huge = log(amount=[1.0, 1e308, 5.0]).assign(date=["2024-01-01", "2024-01-05", "2024-01-05"])
+    huge = pd.concat([huge, huge.iloc[[1]]], ignore_index=True)
+    with pytest.raises(DataError, match="beyond the float range") as err:
+        summarize(huge, monetary_value="amount")
+    assert err.value.column == "amount" and err.value.rows == ("a",)
+    with pytest.raises(DataError, match="beyond the float range"):
+        calibration_holdout(huge, calibration_end="2024-01-02", monetary_value="amount")

@@ -358,6 +358,7 @@ def summarize(
     if end is None:
         end = log.dates.max()
     codes, x, tx, T, m = _summarize_log(log, None, end, grid, mult)
+    _check_finite_spend(m, log.ids[codes], opts.monetary_value)
     return RFMSummary(
         customer_id=log.ids[codes],
         frequency=x,
@@ -367,6 +368,19 @@ def summarize(
         time_unit=unit,
         currency=log.currency,
         notes=log.notes,
+    )
+
+
+def _check_finite_spend(
+    spend: FloatArray | None, ids: npt.NDArray[Any], column: str | None
+) -> None:
+    """Finite amounts whose sum overflows (two of 1e308) give an infinite mean spend."""
+    if spend is None or np.isfinite(spend).all():
+        return
+    raise DataError(
+        "the amounts of these customers add up beyond the float range (about 1.8e308)",
+        column=column,
+        rows=ids[~np.isfinite(spend)].tolist(),
     )
 
 
@@ -501,6 +515,7 @@ def calibration_holdout(
     if log.purchase is not None and log.amounts is not None:
         _check_split_returns(log, in_cal, grid, opts.monetary_value, cal_end)
     codes, x, tx, T, m = _summarize_log(log, in_cal, cal_end, grid, mult)
+    _check_finite_spend(m, log.ids[codes], opts.monetary_value)
     # Holdout: distinct (customer, period) pairs of purchases after the calibration end.
     hold = ~in_cal
     n_codes = log.ids.shape[0]
@@ -518,6 +533,7 @@ def calibration_holdout(
         with np.errstate(invalid="ignore", divide="ignore"):
             money_h = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)[codes]
         money_h = np.where(np.abs(money_h) < 1e-9, 0.0, money_h)
+        _check_finite_spend(money_h, log.ids[codes], opts.monetary_value)
     duration = (
         periods(np.array([obs_end]), grid)[0] - periods(np.array([cal_end]), grid)[0]
     ) / mult
