@@ -1749,3 +1749,32 @@ def test_fraud_velocity_at_the_start_of_the_calendar() -> None:
         first, click, PUB, seen_orders=[], recent_conversions=[other], max_per_hour=0
     )
     assert "velocity" in reasons and "too_fast" in reasons
+
+
+@pytest.mark.parametrize(
+    ("call", "names"),
+    [
+        # OverflowError: int too large to convert to float
+        (lambda: clv_crv_quadrant([10**400], [1]), "'clv'"),
+        (
+            lambda: customer_referral_value(
+                [1], [True], [10**400], acquisition_cost=1, reward_cost=1, discount_rate=0.1
+            ),
+            "'referral_periods'",
+        ),
+        # complex values were cast to their real part with a ComplexWarning
+        (lambda: clv_crv_quadrant(np.array([1 + 2j]), [1]), "'clv'"),
+        (lambda: clv_crv_quadrant([1], [complex(1, 1)]), "'crv'"),
+        (
+            lambda: customer_referral_value(
+                [1 + 1j], [True], [0], acquisition_cost=1, reward_cost=1, discount_rate=0.1
+            ),
+            "'referee_clv'",
+        ),
+    ],
+)
+def test_referral_vectors_refuse_huge_ints_and_complex_numbers(
+    call: Callable[[], object], names: str
+) -> None:
+    with pytest.raises(ArgumentError, match=names):
+        call()

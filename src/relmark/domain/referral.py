@@ -300,15 +300,23 @@ def _vector(values: npt.ArrayLike, name: str) -> npt.NDArray[np.float64]:
         raw = raw.reshape(1)
     if raw.ndim != 1:
         raise ArgumentError(f"must be 1-d, got shape {raw.shape}", argument=name)
-    if raw.dtype.kind in "USVb" or (
+    if raw.dtype.kind in "USVbc" or (
         raw.dtype.kind == "O"
-        and any(isinstance(v, str | bytes | bool | np.bool_) or v is None for v in raw.tolist())
+        and any(
+            isinstance(v, str | bytes | bool | np.bool_ | complex | np.complexfloating) or v is None
+            for v in raw.tolist()
+        )
     ):
-        raise ArgumentError("must hold numbers (not text, booleans or None)", argument=name)
+        # complex values lost their imaginary part in the cast (a ComplexWarning only)
+        raise ArgumentError(
+            "must hold real numbers (not text, booleans, complex numbers or None)", argument=name
+        )
     try:
         arr = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
         raise ArgumentError("must hold numbers", argument=name) from None
+    except OverflowError:  # a Python int beyond a float (10**400)
+        raise ArgumentError("holds a number too large for a float", argument=name) from None
     bad = np.flatnonzero(~np.isfinite(arr))
     if bad.size:
         raise ArgumentError(f"NaN or infinite at positions {bad[:5].tolist()}", argument=name)
