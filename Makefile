@@ -41,6 +41,7 @@ pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest -n $(PYTEST_WORKERS) tests src/relmark
 
 docs: $(VENV)/.installed-dev
+	rm -rf docs/api/generated  # API pages are generated from __all__: no stale ones
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 
 test: lint typecheck pytest docs
