@@ -1778,3 +1778,24 @@ def test_referral_vectors_refuse_huge_ints_and_complex_numbers(
 ) -> None:
     with pytest.raises(ArgumentError, match=names):
         call()
+
+
+def test_a_plan_can_pin_the_currency_of_its_tier_thresholds() -> None:
+    """Tier thresholds carry no currency: a plan written for EUR volumes applied to JPY orders
+    reached its 1,000 tier at 1,000 yen. A plan's currency now refuses the other currency."""
+    tiers = (Tier(threshold=0, rate=Decimal("0.05")), Tier(threshold=1000, rate=Decimal("0.1")))
+    plan = CommissionPlan(tiers=tiers, base="gross", currency="EUR")
+    yen = Conversion(
+        order_id="o1", customer_id="c1", at=T0, gross=Money(amount=2000, currency="JPY")
+    )
+    with pytest.raises(CurrencyError, match=r"plan\.currency"):
+        commission(plan, [yen])
+    with pytest.raises(CurrencyError, match=r"plan\.currency"):
+        payout_statement(PUB, plan, [yen], as_of=T0)
+    assert commission(plan, [order(gross="2000")]) == Decimal("200.0")
+    # an empty period still knows its currency
+    assert payout_statement(PUB, plan, [], as_of=T0).currency == "EUR"
+    with pytest.raises(ValidationError, match="currency"):
+        CommissionPlan(per_action=usd("1"), currency="EUR")
+    with pytest.raises(ValidationError, match="currency"):
+        CommissionPlan(currency="eur")

@@ -206,6 +206,10 @@ class CommissionPlan(Frozen):
     publisher's commission, so each rate is in [0, 1], they sum to at most 1, and the
     percentage of revenue paid in all, (revenue share + highest tier rate) x (1 + sum of
     level rates), is at most 1."""
+    currency: Currency | None = None
+    """The currency of the plan's amounts, tier thresholds included (a tier from 1,000 EUR is not
+    one from 1,000 JPY): conversions in another currency are refused with a CurrencyError.
+    ``None``: the currency of ``per_action``/``per_click`` if set, else the conversions'."""
 
     @model_validator(mode="after")
     @in_decimal_context
@@ -228,9 +232,12 @@ class CommissionPlan(Frozen):
                 f"({1 + levels}) exceeds 1: the plan would pay out more than the revenue"
             )
         currencies = {m.currency for m in (self.per_action, self.per_click) if m is not None}
+        if self.currency is not None:
+            currencies.add(self.currency)
         if len(currencies) > 1:
             raise ParameterError(
-                f"per_action and per_click must share one currency, got {sorted(currencies)}"
+                f"per_action, per_click and currency must share one currency, got "
+                f"{sorted(currencies)}"
             )
         return self
 
@@ -265,6 +272,8 @@ def _check_inputs(
     for name, money in (("per_action", p.per_action), ("per_click", p.per_click)):
         if money is not None:
             sources.append((f"plan.{name}", money))
+    if p.currency is not None:
+        sources.append(("plan.currency", Money.zero(p.currency)))
     if currency is not None:
         sources.insert(0, ("currency", Money.zero(check_currency(currency, "currency"))))
     return p, orders, one_currency(sources)
