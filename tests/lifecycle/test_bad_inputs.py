@@ -388,8 +388,8 @@ CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
     (
         "policies different sizes",
         lambda: compare_policies({"x": (P, REWARD), "y": (np.eye(1), [1.0])}, [1.0, 1.0], 0.1),
-        D,
-        "counts",
+        A,  # was a DataError naming "counts", compared with the second policy's one state
+        "policies",
     ),
     # ---------------------------------------------------------------- stage_panel
     (
@@ -701,3 +701,169 @@ def test_valid_extremes_give_finite_correct_answers() -> None:
     one_state, ll = fit_hmm(np.array([[1.0, 0.0, 1.0, 1.0]]), k=1, rng=1)
     assert one_state.theta[0] == pytest.approx(0.75)
     assert ll == pytest.approx(3 * np.log(0.75) + np.log(0.25))
+
+
+# --- regressions from the r4 adversarial catalogue -------------------------------------------
+from relmark.lifecycle import SEVEN_STAGES, StageModel  # noqa: E402
+
+SEVEN = CustomerStage.start(SEVEN_STAGES, "attract", at=T0).move("establish", at=T0)
+LOST_MODEL = StageModel(name="t", stages=("a", "b", "lost"), terminal=("lost",))
+
+R4_CASES: list[tuple[str, Callable[[], object], type[RelmarkError], str]] = [
+    # Excel serial days were read as nanoseconds since 1970: every event in 1970Q1
+    (
+        "panel numeric dates",
+        lambda: stage_panel(EVENTS.assign(date=[45306, 45414, 45392]), FOUR_STAGES.stages),
+        D,
+        "date",
+    ),
+    (
+        "panel numeric dates in an object column",
+        lambda: stage_panel(
+            EVENTS.assign(date=pd.Series(["2024-01-15", 45414, "2024-04-10"], dtype=object)),
+            FOUR_STAGES.stages,
+        ),
+        D,
+        "date",
+    ),
+    (
+        "panel numeric censoring dates",
+        lambda: stage_panel(EVENTS, FOUR_STAGES.stages, censor=pd.Series({"a": 45352})),
+        D,
+        "censor",
+    ),
+    (
+        "panel naive mixed with aware",
+        lambda: stage_panel(
+            EVENTS.assign(
+                date=pd.Series(
+                    [
+                        datetime(2024, 1, 15),
+                        datetime(2024, 5, 2, tzinfo=UTC),
+                        datetime(2024, 4, 10, tzinfo=UTC),
+                    ],
+                    dtype=object,
+                )
+            ),
+            FOUR_STAGES.stages,
+        ),
+        D,
+        "date",
+    ),
+    # an estimate with a prior of 1e308 overflowed (RuntimeWarning, NaN matrix)
+    (
+        "estimate prior 1e308",
+        lambda: estimate_transitions(PANEL, ["a", "b"], prior=1e308),
+        A,
+        "prior",
+    ),
+    # 2000 states x 10**6 periods: 16 GB and a matrix product per period (a hang)
+    (
+        "forecast too many numbers",
+        lambda: forecast(np.full((2000, 2000), 1 / 2000), np.ones(2000), 10**6),
+        A,
+        "periods",
+    ),
+    # EM with tol=0 and max_iter=10**18 never ended
+    ("fit max_iter 10**18", lambda: fit_hmm(BUYS, 2, max_iter=10**18, tol=0.0), A, "max_iter"),
+    # 2 customers x 10**14 periods named n_customers; 10**10 x 10**10 raised numpy's ValueError
+    ("simulate too many periods", lambda: simulate_hmm(HMM, 2, 10**14), A, "n_periods"),
+    ("simulate beyond intp", lambda: simulate_hmm(HMM, 10**10, 10**11), A, "n_periods"),
+    ("simulate too many customers", lambda: simulate_hmm(HMM, 10**11, 10), A, "n_customers"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "kind", "name"), [c[1:] for c in R4_CASES], ids=[c[0] for c in R4_CASES]
+)
+def test_r4_bad_input_is_a_typed_error(
+    call: Callable[[], object], kind: type[RelmarkError], name: str
+) -> None:
+    test_bad_input_is_a_typed_error_naming_what_is_wrong(call, kind, name)
+
+
+def test_r4_stage_models_refuse_coercion() -> None:
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="allow_skip"):  # "yes" was read as True
+        StageModel(name="x", stages=("a", "b"), allow_skip="yes")
+    with pytest.raises(ValidationError, match="stages"):  # an empty stage name was accepted
+        StageModel(name="x", stages=("", "b"))
+
+
+def test_r4_tampered_histories_are_refused() -> None:
+    """Histories no sequence of ``move`` calls can produce loaded from JSON."""
+    from pydantic import ValidationError
+
+    data = SEVEN.model_dump(mode="json")
+    move = data["history"][0]
+    tampered = [
+        # a skip the seven-stage model forbids (attract -> build)
+        {**data, "stage": "build", "history": [{**move, "target": "build"}]},
+        # a move to the same stage
+        {**data, "stage": "attract", "history": [{**move, "target": "attract"}]},
+        # no recorded move, yet in the stage since later than the start
+        {**data, "history": [], "since": (T0 + timedelta(days=3)).isoformat()},
+    ]
+    lost = CustomerStage.start(LOST_MODEL, "a", at=T0).move("b", at=T0).move("lost", at=T0)
+    out = lost.model_dump(mode="json")
+    # a move out of a terminal stage (move() refuses it even with backward="allow")
+    leave = {"source": "lost", "target": "a", "at": T0.isoformat(), "reason": "", "by": ""}
+    tampered.append({**out, "stage": "a", "history": [*out["history"], leave]})
+    for bad in tampered:
+        with pytest.raises(ValidationError, match=r"history|since"):
+            CustomerStage.model_validate(bad)
+    # what move() can produce still loads, backward moves included
+    back = SEVEN.move("attract", at=T0 + timedelta(days=1), backward="allow")
+    assert CustomerStage.model_validate_json(back.model_dump_json()) == back
+    assert CustomerStage.model_validate_json(lost.model_dump_json()) == lost
+
+
+def test_r4_compare_policies_names_the_state_mismatch_before_counts() -> None:
+    with pytest.raises(ArgumentError) as err:
+        compare_policies({"a": (np.eye(2), [1, 1]), "b": (np.eye(3), [1, 1, 1])}, [1, 1], 0.1)
+    assert err.value.argument == "policies"
+
+
+def test_r4_valid_inputs_that_were_refused_or_imprecise() -> None:
+    # ISO dates with +01:00 in winter and +02:00 in summer: converted to UTC (were refused)
+    offsets = EVENTS.assign(
+        date=["2024-01-15T00:00+01:00", "2024-05-02T00:00+02:00", "2024-04-10T00:00+02:00"]
+    )
+    panel, customers, periods = stage_panel(offsets, FOUR_STAGES.stages)
+    assert customers == ["a", "b"]
+    assert [str(p) for p in periods] == ["2024Q1", "2024Q2"]
+    assert panel.tolist() == [[0, 1], [-1, 0]]
+    # one timezone: its wall clock, without pandas' "drop timezone" UserWarning
+    aware = EVENTS.assign(date=pd.to_datetime(EVENTS.date).dt.tz_localize("Europe/Paris"))
+    assert stage_panel(aware, FOUR_STAGES.stages)[0].tolist() == [[0, 1], [-1, 0]]
+    # end as a datetime or a date (was refused: only text, Timestamp or Period)
+    for end in (datetime(2024, 12, 31), datetime(2024, 12, 31, tzinfo=UTC)):
+        assert stage_panel(EVENTS, FOUR_STAGES.stages, end=end)[0].shape == (2, 4)
+    assert stage_panel(EVENTS, FOUR_STAGES.stages, end=T0.date())[0].shape == (2, 1)
+    # states from an array (events["stage"].unique()) are names, as a list is
+    est = estimate_transitions(PANEL, np.array(["a", "b"]))
+    assert est.states == ("a", "b")
+    # interval ends are exact: 0 for a count of 0, 1 for a count equal to its row's total
+    est = estimate_transitions([[0, 1, 1, 1]], ["a", "b"])
+    assert est.wilson_low[0, 0] == 0.0 and est.goodman_low[0, 0] == 0.0
+    assert est.wilson_high[1, 1] == 1.0 and est.goodman_high[1, 1] == 1.0
+    assert est.wilson_high[0, 1] == 1.0 and est.goodman_high[0, 1] == 1.0
+    # nearly reducible: two states exchanging with probability 1e-12 share the long run equally
+    # by symmetry (least squares gave 0.49998 / 0.50002)
+    eps = 1e-12
+    pi = stationary_distribution([[1 - eps, eps], [eps, 1 - eps]])
+    assert pi.tolist() == pytest.approx([0.5, 0.5], abs=1e-14)
+    # a two-state chain's stationary share is q/(p+q) (closed form)
+    pi = stationary_distribution([[1 - 1e-9, 1e-9], [3e-9, 1 - 3e-9]])
+    assert pi.tolist() == pytest.approx([0.75, 0.25], rel=1e-12)
+    # a tiny discount rate: V = (1+d)/d r for one state that stays (1/(1+d) rounded to 9.0e14)
+    assert chain_value([[1.0]], [1.0], 1e-15)[0] == pytest.approx((1 + 1e-15) / 1e-15, rel=1e-12)
+    # a long horizon over many states: the closed form sum_t (1+d)^-t r for a stochastic P with
+    # the same reward everywhere (the loop of 10**6 matrix products did not finish)
+    many = np.full((300, 300), 1 / 300)
+    value = chain_value(many, np.ones(300), 0.1, horizon=10**6)
+    assert value == pytest.approx(np.full(300, 1.1 / 0.1), rel=1e-12)
+    two = chain_value(P, REWARD, 0.05, horizon=10**6, include_current=False)
+    infinite = chain_value(P, REWARD, 0.05, include_current=False)
+    assert two == pytest.approx(infinite, rel=1e-12)

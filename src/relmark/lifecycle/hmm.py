@@ -30,6 +30,11 @@ MAX_STATES = 20
 """The most hidden states :func:`fit_hmm` estimates (0/1 purchases identify few states)."""
 MAX_STARTS = 1000
 """The most random starts of :func:`fit_hmm`."""
+MAX_ITER = 10_000
+"""The most EM iterations per start of :func:`fit_hmm` (``tol=0`` runs them all; the default
+is 500)."""
+MAX_CELLS = 2**31
+"""The most customers x periods :func:`simulate_hmm` draws (16 GB of states and purchases)."""
 
 __all__ = ["HMMParams", "fit_hmm", "forward_backward", "simulate_hmm", "viterbi"]
 
@@ -273,8 +278,8 @@ def fit_hmm(
     k
         Hidden states, a whole number in 1..MAX_STATES.
     n_starts, max_iter
-        Random starts (at most :data:`MAX_STARTS`) and EM iterations per start, whole numbers
-        >= 1.
+        Random starts (at most :data:`MAX_STARTS`) and EM iterations per start (at most
+        :data:`MAX_ITER`), whole numbers >= 1.
     tol
         Relative change of the log-likelihood that ends a start, a finite number >= 0.
     rng
@@ -301,6 +306,10 @@ def fit_hmm(
     if n_starts > MAX_STARTS:
         raise ArgumentError(f"at most {MAX_STARTS} starts, got {n_starts}", argument="n_starts")
     max_iter = check_count(max_iter, "max_iter", minimum=1)
+    if max_iter > MAX_ITER:
+        raise ArgumentError(
+            f"at most {MAX_ITER:,} iterations per start, got {max_iter:,}", argument="max_iter"
+        )
     tol = check_number(tol, "tol", low=0.0)
     gen = check_rng(rng)
     y, seen = _obs(purchases, min_periods=2)
@@ -381,8 +390,8 @@ def simulate_hmm(
     ------
     ArgumentError
         ``params`` not :class:`HMMParams`; ``n_customers`` or ``n_periods`` not a whole
-        number >= 1 (or too large to hold in memory); ``rng`` not a Generator, a seed >= 0 or
-        None.
+        number >= 1, or more than :data:`MAX_CELLS` together (the larger is named); ``rng``
+        not a Generator, a seed >= 0 or None.
 
     Examples
     --------
@@ -397,13 +406,18 @@ def simulate_hmm(
     n_periods = check_count(n_periods, "n_periods", minimum=1)
     gen = check_rng(rng)
     k = params.pi.shape[0]
+    if n_customers * n_periods > MAX_CELLS:  # name the one that makes it too large
+        raise ArgumentError(
+            f"{n_customers:,} customers x {n_periods:,} periods is more than {MAX_CELLS:,} cells",
+            argument="n_customers" if n_customers >= n_periods else "n_periods",
+        )
     try:
         states = np.empty((n_customers, n_periods), dtype=np.int64)
         states[:, 0] = 0  # touch the memory: lazily allocated arrays fail here, not later
-    except MemoryError:
+    except MemoryError:  # pragma: no cover - a machine with less than MAX_CELLS x 16 bytes
         raise ArgumentError(
             f"{n_customers:,} x {n_periods:,} periods do not fit in memory",
-            argument="n_customers",
+            argument="n_customers" if n_customers >= n_periods else "n_periods",
         ) from None
     states[:, 0] = gen.choice(k, size=n_customers, p=params.pi)
     cum = np.cumsum(params.Q, axis=1)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date as date_type
 
 import numpy as np
 import numpy.typing as npt
@@ -97,9 +98,21 @@ class TransitionEstimate:
 MAX_PERIODS = 1_000_000
 """The longest forecast or finite horizon (use ``horizon=None`` for the infinite one)."""
 
+MAX_FORECAST_CELLS = 10_000_000
+"""The most numbers a :func:`forecast` returns (periods + 1 times states: 80 MB)."""
+
+MAX_PANEL_CELLS = 1_000_000_000
+"""The most cells (customers x periods) :func:`stage_panel` builds (8 GB of int64)."""
+
+MAX_PRIOR = 1e15
+"""The largest Dirichlet pseudo-count (beyond it the counts of k states overflow float64 and
+no data could move the estimate anyway)."""
+
 
 def _states(states: object) -> tuple[str, ...]:
     """Distinct, non-empty state names (a list or tuple of text; one string is refused)."""
+    if isinstance(states, np.ndarray) and states.ndim == 1:
+        states = states.tolist()  # e.g. events["stage"].unique()
     if isinstance(states, str) or not isinstance(states, Sequence):
         raise ArgumentError(
             f"must be a list of state names, got {type(states).__name__}", argument="states"
@@ -121,7 +134,10 @@ def _wilson(k: FloatArray, n: FloatArray, z: float) -> tuple[FloatArray, FloatAr
         denom = 1 + z**2 / n
         centre = (p + z**2 / (2 * n)) / denom
         half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / denom
-    return centre - half, centre + half
+    # the exact ends of the interval (rounding left 5.6e-17 below a count of 0)
+    low = np.where(k == 0, 0.0, centre - half)
+    high = np.where(k == n, 1.0, centre + half)
+    return np.where(n > 0, low, np.nan), np.where(n > 0, high, np.nan)
 
 
 def _goodman(counts: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
@@ -132,7 +148,10 @@ def _goodman(counts: FloatArray, level: float) -> tuple[FloatArray, FloatArray]:
         root = np.sqrt(a * (a + 4 * counts * (n - counts) / n))
         lo = (a + 2 * counts - root) / (2 * (n + a))
         hi = (a + 2 * counts + root) / (2 * (n + a))
-    return lo, hi
+    # the exact ends (rounding gave 1.0000000000000002 for a count equal to its row's total)
+    lo = np.where(counts == 0, 0.0, lo)
+    hi = np.where(counts == n, 1.0, hi)
+    return np.where(n > 0, lo, np.nan), np.where(n > 0, hi, np.nan)
 
 
 def estimate_transitions(
@@ -167,8 +186,8 @@ def estimate_transitions(
     Raises
     ------
     ArgumentError
-        ``states`` not distinct text names; ``prior`` NaN, infinite, negative, text or a
-        boolean; ``level`` outside (0, 1).
+        ``states`` not distinct text names; ``prior`` NaN, infinite, negative, above
+        :data:`MAX_PRIOR`, text or a boolean; ``level`` outside (0, 1).
     DataError
         Naming ``panel`` (not 2-d, no customers, text or booleans, indices that are not whole
         numbers in -1..k-1, with the rows) or ``allowed`` (not k x k booleans, or a move
@@ -183,7 +202,7 @@ def estimate_transitions(
     ('active',)
     """
     check_level(level, "level")
-    pseudo = check_number(prior, "prior", low=0.0)
+    pseudo = check_number(prior, "prior", low=0.0, high=MAX_PRIOR)
     states = _states(states)
     k = len(states)
     x = as_numbers(panel, "panel")
@@ -286,7 +305,8 @@ def forecast(p: npt.ArrayLike, start: npt.ArrayLike, periods: int) -> FloatArray
     Raises
     ------
     ArgumentError
-        ``periods`` negative, fractional, NaN, text, a boolean or above :data:`MAX_PERIODS`.
+        ``periods`` negative, fractional, NaN, text, a boolean, above :data:`MAX_PERIODS`,
+        or more than :data:`MAX_FORECAST_CELLS` numbers in the result.
     DataError
         Naming ``p`` (not square, empty, rows not stochastic, with the rows) or ``start``
         (not one finite non-negative number per state).
@@ -304,6 +324,13 @@ def forecast(p: npt.ArrayLike, start: npt.ArrayLike, periods: int) -> FloatArray
             column="start",
         )
     periods = _check_periods(periods, "periods")
+    if (periods + 1) * m.shape[0] > MAX_FORECAST_CELLS:
+        raise ArgumentError(
+            f"{periods + 1:,} periods x {m.shape[0]:,} states is more than "
+            f"{MAX_FORECAST_CELLS:,} numbers: forecast fewer periods (or use "
+            "stationary_distribution for the long run)",
+            argument="periods",
+        )
     out = np.empty((periods + 1, m.shape[0]))
     out[0] = dist
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
@@ -353,9 +380,33 @@ def stationary_distribution(p: npt.ArrayLike) -> FloatArray:
             "not unique (the long run depends on the start; use forecast())",
             column="p",
         )
+    exact = _gth(m)
+    if exact is not None:
+        return exact
     rhs = np.r_[np.zeros(k), 1.0]
     pi, *_ = np.linalg.lstsq(a, rhs, rcond=None)
     out: FloatArray = np.clip(pi, 0.0, None) / np.clip(pi, 0.0, None).sum()
+    return out
+
+
+def _gth(m: FloatArray) -> FloatArray | None:
+    """The stationary distribution by Grassmann-Taksar-Heyman state reduction: subtraction
+    free, so precise for nearly reducible chains (two states exchanging customers with
+    probability 1e-12, where least squares lost five digits); ``None`` when a reduced state
+    has no way back to the earlier ones (then the least-squares solution is used)."""
+    a = m.copy()
+    k = a.shape[0]
+    for n in range(k - 1, 0, -1):
+        exits = a[n, :n].sum()
+        if not exits > 0:
+            return None
+        a[:n, n] /= exits
+        a[:n, :n] += np.outer(a[:n, n], a[n, :n])
+    pi = np.zeros(k)
+    pi[0] = 1.0
+    for j in range(1, k):
+        pi[j] = pi[:j] @ a[:j, j]
+    out: FloatArray = pi / pi.sum()
     return out
 
 
@@ -483,7 +534,12 @@ def chain_value(
                 argument="discount_rate",
             )
         try:
-            v = np.asarray(np.linalg.solve(np.eye(m.shape[0]) - factor * m, r), dtype=np.float64)
+            # [I - P/(1+d)] v = r as [d I + (I - P)] v = (1 + d) r: 1/(1+d) rounds for tiny d
+            # (d = 1e-15 gave 9.0e14 for 1e15), d itself does not
+            eye = np.eye(m.shape[0])
+            v = np.asarray(
+                np.linalg.solve(rate * eye + (eye - m), (1.0 + rate) * r), dtype=np.float64
+            )
         except np.linalg.LinAlgError:  # pragma: no cover - I - P/(1+d) is regular for d > 0
             raise ArgumentError(
                 "too small to discount the infinite horizon", argument="discount_rate"
@@ -491,15 +547,37 @@ def chain_value(
         out: FloatArray = v if current else v - r
         _finite_value(out)
         return out
-    total = np.zeros_like(r)
-    term = r.copy()
+    k = m.shape[0]
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
-        for t in range(horizon + 1):
-            if t > 0 or current:
-                total += term
-            term = factor * (m @ term)
+        if horizon * k * k <= 10**8 or horizon < 64:
+            total = np.zeros_like(r)
+            term = r.copy()
+            for t in range(horizon + 1):
+                if t > 0 or current:
+                    total += term
+                term = factor * (m @ term)
+        else:  # long horizons, many states: O(k^3 log T) by doubling, not T matrix products
+            total = _discounted_sum(factor * m, r, horizon + 1)
+            if not current:
+                total = total - r
     _finite_value(total)
     return total
+
+
+def _discounted_sum(a: FloatArray, r: FloatArray, n: int) -> FloatArray:
+    """:math:`\\sum_{t=0}^{n-1} A^t r` by binary doubling: with :math:`S_m = \\sum_{t<m} A^t`,
+    :math:`S_{2m} = S_m + A^m S_m` and :math:`S_{m+1} = I + A S_m`."""
+    k = a.shape[0]
+    power = np.eye(k)  # A^m
+    total = np.zeros((k, k))  # S_m
+    for bit in bin(n)[2:]:
+        total = total + power @ total  # m -> 2m
+        power = power @ power
+        if bit == "1":  # 2m -> 2m + 1
+            total = np.eye(k) + a @ total
+            power = a @ power
+    out: FloatArray = total @ r
+    return out
 
 
 def _finite_value(v: FloatArray) -> None:
@@ -515,7 +593,7 @@ def stage_panel(
     date: str = "date",
     stage: str = "stage",
     freq: str = "Q",
-    end: str | None = None,
+    end: str | date_type | pd.Period | None = None,
     censor: pd.Series | None = None,
 ) -> tuple[npt.NDArray[np.int64], list[object], pd.PeriodIndex]:
     """Place an event log of stage changes on a period grid, for :func:`estimate_transitions`.
@@ -536,7 +614,8 @@ def stage_panel(
     freq
         A pandas period frequency (``"Q"``, ``"M"``, ``"W"``, ...).
     end
-        The last period (a date); default: the period of the last event.
+        The last period (a date as text, a ``date``, ``datetime``, Timestamp or Period; its
+        wall-clock date); default: the period of the last event.
     censor
         Per customer id, the date after which they are unobserved.
 
@@ -548,13 +627,20 @@ def stage_panel(
     ------
     ArgumentError
         ``events`` not a DataFrame, ``states`` not distinct names, a column name that is not
-        text, ``freq`` not a pandas
-        period frequency, ``end`` unreadable or before the first event, ``censor`` not a
-        Series.
+        text, ``freq`` not a pandas period frequency, ``end`` unreadable or before the first
+        event, ``censor`` not a Series; more than :data:`MAX_PANEL_CELLS` customers x periods
+        (naming ``end``, or ``freq`` without it).
     DataError
         Naming the column: missing, no events, unknown stages, missing ids or dates (with the
-        rows), unreadable dates; censoring dates that are missing,
-        unreadable or for customers without events.
+        rows), unreadable dates, dates that are numbers or booleans (Excel serial days would
+        be read as nanoseconds since 1970), naive dates mixed with timezone-aware ones (with
+        the rows); censoring dates that are missing, unreadable, numbers or for customers
+        without events.
+
+    Notes
+    -----
+    Dates in one timezone are placed on the grid by their wall clock; dates with several UTC
+    offsets (``+01:00`` in winter, ``+02:00`` in summer) are converted to UTC first.
     """
     if not isinstance(events, pd.DataFrame):
         raise ArgumentError(
@@ -597,17 +683,19 @@ def stage_panel(
         raise DataError(
             "missing customer ids", column=customer_id, rows=events.index[no_id].tolist()
         )
-    try:
-        when = pd.to_datetime(events[date])
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"dates that cannot be read ({exc})", column=date) from None
+    when = _wall_clock(events[date], date)
     if when.isna().any():
         raise DataError("missing dates", column=date, rows=events.index[when.isna()].tolist())
     ev = events.assign(_p=when.dt.to_period(freq), _when=when).sort_values(
         [customer_id, "_p", "_when"], kind="stable"
     )
-    if end is not None and not isinstance(end, str | pd.Timestamp | pd.Period):
-        raise ArgumentError(f"must be a date (text or Timestamp), got {end!r}", argument="end")
+    if end is not None and not isinstance(end, str | date_type | pd.Period):
+        raise ArgumentError(
+            f"must be a date (text, date, datetime or Timestamp), got {end!r}", argument="end"
+        )
+    if isinstance(end, date_type):  # datetime, Timestamp and date: the wall-clock date
+        stamp = pd.Timestamp(end)
+        end = stamp.tz_localize(None) if stamp.tzinfo is not None else stamp
     try:
         last_period = pd.Period(end, freq) if end is not None else ev["_p"].max()
     except (TypeError, ValueError) as exc:
@@ -616,6 +704,12 @@ def stage_panel(
         raise ArgumentError(f"{end!r} is before the first event", argument="end")
     periods = pd.period_range(ev["_p"].min(), last_period, freq=freq)
     customers = list(pd.unique(ev[customer_id]))
+    if len(customers) * len(periods) > MAX_PANEL_CELLS:
+        raise ArgumentError(
+            f"{len(customers):,} customers x {len(periods):,} periods is more than "
+            f"{MAX_PANEL_CELLS:,} cells: use a coarser frequency or an earlier end",
+            argument="end" if end is not None else "freq",
+        )
     row = {c: i for i, c in enumerate(customers)}
     panel = np.full((len(customers), len(periods)), -1, dtype=np.int64)
     pos = {p: j for j, p in enumerate(periods)}
@@ -635,10 +729,7 @@ def stage_panel(
             raise DataError(
                 "censoring dates for customers without events", column="censor", rows=strangers
             )
-        try:
-            stop_dates = pd.to_datetime(censor)
-        except (TypeError, ValueError) as exc:
-            raise DataError(f"dates that cannot be read ({exc})", column="censor") from None
+        stop_dates = _wall_clock(censor, "censor")
         if stop_dates.isna().any():
             raise DataError(
                 "missing censoring dates",
@@ -738,27 +829,83 @@ def compare_policies(
             argument="policies",
         )
     rows = {}
+    values: dict[object, FloatArray] = {}
     for name, pair in policies.items():
         if not isinstance(pair, tuple | list) or len(pair) != 2:
             raise ArgumentError(
                 f"policy {name!r}: must be a (transition matrix, rewards) pair",
                 argument="policies",
             )
-        p, r = pair
         try:
-            v = chain_value(p, r, discount_rate, horizon=horizon)
-            rows[name] = [*v.tolist(), base_value(counts, p, r, discount_rate, horizon=horizon)]
+            values[name] = chain_value(pair[0], pair[1], discount_rate, horizon=horizon)
         except DataError as exc:
-            err = DataError(f"policy {name!r}: {exc}")
-            err.column, err.rows, err.count = exc.column, exc.rows, exc.count
-            raise err from None
-    sizes = {len(v) - 1 for v in rows.values()}
+            raise _for_policy(name, exc) from None
+    # before the counts are compared with each policy's states (which named "counts")
+    sizes = {v.size for v in values.values()}
     if len(sizes) > 1:
         raise ArgumentError(
             f"the policies have different numbers of states ({sorted(sizes)})",
             argument="policies",
         )
+    for name, pair in policies.items():
+        p, r = pair
+        try:
+            total = base_value(counts, p, r, discount_rate, horizon=horizon)
+        except DataError as exc:
+            raise _for_policy(name, exc) from None
+        rows[name] = [*values[name].tolist(), total]
     k = len(next(iter(rows.values()))) - 1
     return pd.DataFrame.from_dict(
         rows, orient="index", columns=[f"state {i}" for i in range(k)] + ["customer base"]
     )
+
+
+def _for_policy(name: object, exc: DataError) -> DataError:
+    """The same DataError, its message naming the policy."""
+    err = DataError(f"policy {name!r}: {exc}")
+    err.column, err.rows, err.count = exc.column, exc.rows, exc.count
+    return err
+
+
+def _wall_clock(values: pd.Series, column: str) -> pd.Series:
+    """Dates as timezone-naive wall-clock timestamps (a period is a span of the calendar).
+
+    One timezone (or none) keeps its local time; several UTC offsets (``+01:00`` in winter,
+    ``+02:00`` in summer) are converted to UTC first. Refused with a DataError naming
+    ``column``: numbers (Excel serial days would be read as nanoseconds since 1970), booleans,
+    unreadable text, and naive dates mixed with timezone-aware ones (whose clock is unknown).
+    """
+    numbers = values.dtype.kind in "biufc"
+    if not numbers and values.dtype == object:
+        numeric = values.map(lambda v: isinstance(v, bool | int | float | np.number))
+        numbers = bool((numeric.to_numpy(dtype=bool) & values.notna().to_numpy()).any())
+    if numbers:
+        raise DataError(
+            "dates are numbers or booleans, not dates (Excel serial days? convert them with "
+            "pd.to_datetime(values, unit='D', origin='1899-12-30'))",
+            column=column,
+        )
+    try:
+        when = pd.to_datetime(values)
+    except (TypeError, ValueError, OverflowError) as exc:
+        if "timezone" not in str(exc).lower() and "tz-" not in str(exc).lower():
+            raise DataError(f"dates that cannot be read ({exc})", column=column) from None
+        try:
+            stamps = [None if pd.isna(v) else pd.Timestamp(v) for v in values]
+        except (TypeError, ValueError, OverflowError) as inner:
+            raise DataError(f"dates that cannot be read ({inner})", column=column) from None
+        naive = [
+            i
+            for i, t in zip(values.index, stamps, strict=True)
+            if t is not None and t.tzinfo is None
+        ]
+        if naive:
+            raise DataError(
+                "naive dates mixed with timezone-aware ones: give every date an offset",
+                column=column,
+                rows=naive,
+            ) from None
+        when = pd.to_datetime(values, utc=True)
+    if isinstance(when.dtype, pd.DatetimeTZDtype):
+        when = when.dt.tz_localize(None)  # the local wall clock, what a calendar period is
+    return when

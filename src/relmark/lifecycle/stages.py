@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from relmark.errors import ArgumentError, IllegalTransitionError
 
@@ -53,8 +54,8 @@ class StageModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    stages: tuple[str, ...] = Field(min_length=2)
-    allow_skip: bool = False
+    stages: tuple[Annotated[str, Field(min_length=1)], ...] = Field(min_length=2)
+    allow_skip: StrictBool = False
     terminal: tuple[str, ...] = ()
     extra_moves: tuple[tuple[str, str], ...] = ()
 
@@ -196,7 +197,18 @@ class Move(BaseModel):
 
 
 class CustomerStage(BaseModel):
-    """A customer's current stage and the history of moves (immutable)."""
+    """A customer's current stage and the history of moves (immutable).
+
+    Raises
+    ------
+    pydantic.ValidationError
+        From the constructor and ``model_validate*`` (JSON), when the state is not one a
+        sequence of :meth:`move` calls can produce: an unknown stage; ``since`` before
+        ``started``; a history out of time order, whose moves do not chain, that contains a
+        move the model forbids (a skip, a move to the same stage, a move out of a terminal
+        stage) or that does not end in ``stage`` at ``since``; no history but ``since`` after
+        ``started``.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -220,10 +232,24 @@ class CustomerStage(BaseModel):
                 raise ValueError(f"history[{i}] starts in {m.source!r}, not in {previous!r}")
             if m.at < when:
                 raise ValueError(f"history[{i}] is dated before the move or start preceding it")
+            backward = self.model.index(m.target) < self.model.index(m.source)
+            if not (
+                self.model.allows(m.source, m.target)
+                or (backward and m.source not in self.model.terminal)
+            ):
+                raise ValueError(
+                    f"history[{i}]: {m.source!r} -> {m.target!r} is a move {self.model.name!r} "
+                    "does not allow"
+                )
             previous, when = m.target, m.at
         if self.history and (self.history[-1].target != self.stage or self.since != when):
             raise ValueError(
                 "the last move of the history must end in the current stage at `since`"
+            )
+        if not self.history and self.since != self.started:
+            raise ValueError(
+                "since must equal started when the history records no move (the customer has "
+                "been in the first stage since the start)"
             )
         return self
 
