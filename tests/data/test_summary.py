@@ -91,3 +91,19 @@ def test_frame_ids_stay_text() -> None:
     assert s.customer_id.tolist() == ["007", "7"]
     assert RFMSummary.from_frame(s.to_frame()).customer_id.tolist() == ["007", "7"]
     assert np.all(s.T >= 0)
+
+
+def test_a_small_repeat_purchase_after_a_large_first_one_keeps_its_digits() -> None:
+    """The repeat spend is summed directly, not as total minus the first period (1e7 + 0.001
+    minus 1e7 is 0.00099999977 in floats), and is never zeroed when returns are refused (a
+    clean-up meant for netted returns turned it into 0.0)."""
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b"],
+            "date": pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-01", "2024-01-09"]),
+            "amount": [1e7, 0.001, 5.0, 2.5],
+        }
+    )
+    s = summarize(log, monetary_value="amount", observation_end="2024-02-01")
+    assert s.monetary_value is not None
+    assert s.monetary_value.tolist() == [0.001, 2.5]

@@ -30,7 +30,15 @@ import numpy.typing as npt
 import pandas as pd
 
 from relmark._validation import FloatArray, check_choice, check_number
-from relmark.data._read import DATE_UNITS, LINE_INDEX, LogOptions, ReadLog, option_date, read_log
+from relmark.data._read import (
+    DATE_UNITS,
+    LINE_INDEX,
+    LogOptions,
+    ReadLog,
+    check_end_zone,
+    option_date,
+    read_log,
+)
 from relmark.data.summary import RFMSummary
 from relmark.errors import ArgumentError, DataError
 from relmark.timeunit import BASES, Base, TimeUnit, periods
@@ -215,15 +223,18 @@ def _summarize_log(
     T = (end_p - first_p[idx]) / multiple
     monetary: FloatArray | None = None
     if amounts is not None:
-        total = np.bincount(codes, weights=amounts, minlength=n_codes)[idx]
         in_first = per == first_p[codes]
-        first_total = np.bincount(
-            codes, weights=np.where(in_first, amounts, 0.0), minlength=n_codes
-        )[idx]
+        repeat = np.where(in_first, 0.0, amounts)
+        # the repeat periods' spend summed directly (total - first period lost the digits of
+        # a small repeat purchase after a large first one: 1e7 then 0.001 gave 0.00099999)
+        repeat_total = np.bincount(codes, weights=repeat, minlength=n_codes)[idx]
         with np.errstate(invalid="ignore", divide="ignore"):
-            monetary = np.where(frequency > 0, (total - first_total) / frequency, 0.0)
-        # Float sums of a netted period can leave -1e-15 where the return equals the purchase.
-        monetary = np.where(np.abs(monetary) < 1e-9 * (1.0 + np.abs(total)), 0.0, monetary)
+            monetary = np.where(frequency > 0, repeat_total / frequency, 0.0)
+        if log.purchase is not None:
+            # A netted period whose return equals its purchase can leave -1e-15 of float
+            # rounding: zero it, relative to the amounts summed (only when returns are netted).
+            scale = np.bincount(codes, weights=np.abs(repeat), minlength=n_codes)[idx]
+            monetary = np.where(np.abs(repeat_total) <= 1e-12 * scale, 0.0, monetary)
     return idx, frequency, recency.astype(np.float64), T.astype(np.float64), monetary
 
 
@@ -353,6 +364,8 @@ def summarize(
         returns=returns,
         missing_ids=missing_ids,
     )
+    if observation_end is not None:
+        check_end_zone(observation_end, "observation_end", transactions, opts)
     end = None if observation_end is None else option_date(observation_end, "observation_end", opts)
     log = read_log(transactions, opts, grid=grid, late=None if end is None else (end, True))
     if end is None:
@@ -488,6 +501,9 @@ def calibration_holdout(
         returns=returns,
         missing_ids=missing_ids,
     )
+    for name, value in (("calibration_end", calibration_end), ("observation_end", observation_end)):
+        if value is not None:
+            check_end_zone(value, name, transactions, opts)
     cal_end = option_date(calibration_end, "calibration_end", opts)
     obs_end = (
         None if observation_end is None else option_date(observation_end, "observation_end", opts)
