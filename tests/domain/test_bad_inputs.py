@@ -1799,3 +1799,13 @@ def test_a_plan_can_pin_the_currency_of_its_tier_thresholds() -> None:
         CommissionPlan(per_action=usd("1"), currency="EUR")
     with pytest.raises(ValidationError, match="currency"):
         CommissionPlan(currency="eur")
+
+
+def test_reward_ledger_json_period_is_one_line() -> None:
+    """The period's pattern let a line separator through inside it (pay() refused it)."""
+    paid = {"amount": "10", "currency": "EUR"}
+    with pytest.raises(ValidationError, match=r"paid\.0\.1"):
+        RewardLedger.model_validate({"paid": [["r1", "2024\u202806", paid]]})
+    with pytest.raises(ValidationError, match=r"paid\.0\.1"):
+        RewardLedger.model_validate({"paid": [["r1", "x" * 51, paid]]})
+    assert RewardLedger.model_validate({"paid": [["r1", "2024-06", paid]]}).paid[0][1] == "2024-06"

@@ -469,7 +469,9 @@ def clv_crv_quadrant(
     return [names.get((bool(x > ca), bool(y > cb)), "misers") for x, y in zip(a, b, strict=True)]
 
 
-Period = Annotated[str, StringConstraints(min_length=1, max_length=50, pattern=r"^\S(?:.*\S)?$")]
+Period = Annotated[Identifier, StringConstraints(max_length=50)]
+"""An identifier of at most 50 characters (one line: a line separator inside it is refused, as
+:meth:`RewardLedger.pay` refuses it)."""
 
 
 class RewardLedger(Frozen):
