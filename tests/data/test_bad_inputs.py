@@ -1091,3 +1091,54 @@ def test_amounts_whose_sum_overflows_name_the_amount_column() -> None:
     assert err.value.column == "amount" and err.value.rows == ("a",)
     with pytest.raises(DataError, match="beyond the float range"):
         calibration_holdout(huge, calibration_end="2024-01-02", monetary_value="amount")
+
+
+@pytest.mark.parametrize(
+    ("amounts", "text"),
+    [
+        (pd.to_timedelta([1, 2, 3], unit="D"), "time spans"),  # were read as nanoseconds
+        (pd.to_datetime(["2024-01-01"] * 3), "dates"),
+        (np.array([1 + 1j, 2, 3]), "complex"),  # raw ComplexWarning
+    ],
+)
+def test_amounts_that_are_not_real_numbers(amounts: Any, text: str) -> None:
+    with pytest.raises(DataError, match=text) as err:
+        summarize(log(amount=amounts), monetary_value="amount")
+    assert err.value.column == "amount"
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        pd.Series(["a", None], dtype="string"),  # raw TypeError (NA is ambiguous)
+        pd.Series(["a", " "]),  # a blank id was accepted
+        np.array(["a", ""], dtype=object),
+    ],
+)
+def test_summary_ids_from_pandas_and_objects(ids: Any) -> None:
+    with pytest.raises(DataError) as err:
+        RFMSummary(customer_id=ids, frequency=[1, 0], recency=[1.0, 0], T=[2.0, 2.0])
+    assert err.value.column == "customer_id" and err.value.rows == (1,)
+
+
+@pytest.mark.parametrize(
+    ("end", "utc_day"),
+    [
+        ("2024-01-10T02:00:00+05:00", 9),  # 9 January 21:00 UTC
+        (pd.Timestamp("2024-01-10", tz="UTC"), 10),
+        (datetime.datetime(2024, 1, 10, tzinfo=datetime.UTC), 10),
+    ],
+)
+def test_an_end_with_an_offset_needs_a_log_with_offsets(end: Any, utc_day: int) -> None:
+    """A log of wall-clock times and an end with an offset are two clocks (it was taken)."""
+    with pytest.raises(ArgumentError) as err:
+        summarize(OK, observation_end=end)
+    assert err.value.argument == "observation_end"
+    with pytest.raises(ArgumentError) as err:
+        calibration_holdout(OK, calibration_end=end)
+    assert err.value.argument == "calibration_end"
+    aware = OK.assign(date=[d + "T00:00:00+01:00" for d in DATES])  # 31 Dec, 4 and 2 Jan UTC
+    assert summarize(aware, observation_end=end).T.tolist() == [utc_day, utc_day - 2]
+    epoch = OK.assign(date=[1704067200, 1704412800, 1704240000])  # 1, 5 and 3 January UTC
+    got = summarize(epoch, date_unit="s", observation_end=end).T.tolist()
+    assert got == [utc_day - 1, utc_day - 3]

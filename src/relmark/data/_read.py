@@ -37,7 +37,15 @@ from relmark.errors import ArgumentError, CurrencyError, DataError
 from relmark.timeunit import Base, periods
 from relmark.typing import FloatArray
 
-__all__ = ["DATE_UNITS", "LINE_INDEX", "LogOptions", "ReadLog", "option_date", "read_log"]
+__all__ = [
+    "DATE_UNITS",
+    "LINE_INDEX",
+    "LogOptions",
+    "ReadLog",
+    "check_end_zone",
+    "option_date",
+    "read_log",
+]
 
 DATE_UNITS = ("excel", "s", "ms")
 """Units of dates given as numbers: Excel serial days (1900 system), Unix epoch seconds and
@@ -781,12 +789,62 @@ def option_date(value: object, name: str, opts: LogOptions) -> np.datetime64:
     return day
 
 
+def _text_is_aware(text: str) -> bool:
+    v = text.strip()
+    if len(v) > 10 and v[4:5] == "-" and v[7:8] == "-":
+        return re.search(_ISO_OFFSET, v) is not None
+    return re.search(_OFFSET, v) is not None
+
+
+def _log_is_aware(s: pd.Series, opts: LogOptions) -> bool:
+    """Whether the log's dates are instants (an offset, a zone or epoch numbers); the log
+    cannot mix (that is refused), so the first date decides."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return getattr(s.dt, "tz", None) is not None
+    if opts.date_unit is not None:
+        return opts.date_unit != "excel"  # epoch numbers are UTC instants
+    present = s.dropna()
+    if len(present) == 0:
+        return False
+    first = present.iloc[0]
+    if isinstance(first, str):
+        return _text_is_aware(first)
+    return getattr(first, "tzinfo", None) is not None
+
+
+def check_end_zone(value: object, name: str, transactions: Any, opts: LogOptions) -> None:
+    """An end date with a UTC offset or a zone against a log of wall-clock times compares two
+    clocks (the log's times are taken as written): ArgumentError naming ``name``."""
+    aware = (
+        _text_is_aware(value)
+        if isinstance(value, str)
+        else getattr(value, "tzinfo", None) is not None
+    )
+    if not aware:
+        return
+    try:
+        column = _columns(transactions, opts)["datetime"]
+        dates = _series(column, opts.datetime)
+    except (ArgumentError, DataError):
+        return  # the log's own error comes from read_log
+    if not _log_is_aware(dates, opts):
+        raise ArgumentError(
+            f"has a UTC offset or time zone ({value!r}) while the log's dates are wall-clock "
+            "times without one: give both an offset, or neither",
+            argument=name,
+        )
+
+
 # ------------------------------------------------------------------------------ amounts
 def _read_amounts(
     s: pd.Series, keep: npt.NDArray[np.bool_], column: str, report: _Problems
 ) -> FloatArray:
     if pd.api.types.is_bool_dtype(s.dtype):
         report.add(column, "amounts are booleans (True/False), not numbers", None)
+        return np.zeros(len(s))
+    if s.dtype.kind in "cmM":  # pandas would read time spans and dates as nanoseconds
+        what = {"c": "complex numbers", "m": "time spans", "M": "dates"}[s.dtype.kind]
+        report.add(column, f"amounts are {what}, not real numbers", None)
         return np.zeros(len(s))
     if pd.api.types.is_numeric_dtype(s.dtype):
         amounts = s.to_numpy(dtype=np.float64, na_value=np.nan)

@@ -232,12 +232,15 @@ class RFMSummary:
             raise DataError("customer ids must be one-dimensional", column="customer_id")
         if ids.dtype.kind == "b":
             raise DataError("customer ids are booleans (True/False), not ids", column="customer_id")
+        blank = np.zeros(ids.shape[0], dtype=bool)
         if ids.dtype.kind == "U" and ids.shape[0]:
             blank = np.strings.str_len(np.strings.strip(ids)) == 0
-            if blank.any():
-                raise DataError(
-                    "blank customer ids", column="customer_id", rows=np.flatnonzero(blank).tolist()
-                )
+        elif ids.dtype == object and ids.shape[0] and isinstance(ids[0], str):
+            blank = (pd.Series(ids).str.strip() == "").fillna(False).to_numpy(dtype=bool)
+        if blank.any():
+            raise DataError(
+                "blank customer ids", column="customer_id", rows=np.flatnonzero(blank).tolist()
+            )
         labels = _Labels(ids)
         x, tx, t = check_rfm(frequency, recency, T, labels=labels)
         if ids.shape[0] != x.shape[0]:
@@ -251,8 +254,7 @@ class RFMSummary:
                     "customer ids must be all text or all numbers, none missing "
                     f"(got values of kind {kind!r})",
                     column="customer_id",
-                    rows=[i for i, v in enumerate(ids.tolist()) if v is None or v != v][:10]
-                    or None,
+                    rows=[i for i, v in enumerate(ids.tolist()) if pd.isna(v)][:10] or None,
                 )
             index = pd.Index(ids)
             if not index.is_unique:

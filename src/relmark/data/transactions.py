@@ -281,7 +281,8 @@ _RAISES_DOC = """
     ArgumentError
         An option is invalid (an unknown ``time_unit``, ``freq_multiplier <= 0``, an unknown
         ``timezone`` or ``returns``, a ``date_format`` that is not a strftime format,
-        ``currency`` without ``monetary_value``, an unreadable ``observation_end``), naming
+        ``currency`` without ``monetary_value``, an unreadable ``observation_end``, an end
+        with a UTC offset or zone while the log's dates are wall-clock times), naming
         it; ``transactions`` that are a polars LazyFrame or a pyarrow Table (collect or
         convert them first).
     DataError
