@@ -867,3 +867,42 @@ def test_r4_valid_inputs_that_were_refused_or_imprecise() -> None:
     two = chain_value(P, REWARD, 0.05, horizon=10**6, include_current=False)
     infinite = chain_value(P, REWARD, 0.05, include_current=False)
     assert two == pytest.approx(infinite, rel=1e-12)
+
+
+def test_r4_hmm_refuses_inputs_too_large_to_hold() -> None:
+    """10**6 customers x 10**3 periods x 20 states needed 160 GB per pass (a MemoryError, or
+    the machine swapping); refused before any array of that size (a broadcast view costs
+    nothing to pass)."""
+    big = np.broadcast_to(0.0, (10**6, 10**3))
+    for call in (
+        lambda: forward_backward(HMM, big),
+        lambda: viterbi(HMM, big),
+        lambda: fit_hmm(big, 20),
+    ):
+        with pytest.raises(DataError) as err:
+            call()
+        assert err.value.column == "purchases"
+
+
+def test_r4_rules_refuse_series_with_different_indexes() -> None:
+    """Two Series from different tables were paired by position: customer "a"'s purchases
+    with customer "b"'s tenure."""
+    two = [
+        Rule(
+            name="r",
+            stage="retain",
+            conditions=(
+                Condition(metric="purchases", op=">", value=0),
+                Condition(metric="tenure", op=">", value=0),
+            ),
+        )
+    ]
+    metrics = {
+        "purchases": pd.Series([1, -1], index=["a", "b"]),
+        "tenure": pd.Series([-1, 1], index=["b", "a"]),
+    }
+    with pytest.raises(DataError) as err:
+        assign_stages(two, metrics)
+    assert err.value.column == "tenure"
+    aligned = {"purchases": metrics["purchases"], "tenure": metrics["tenure"].loc[["a", "b"]]}
+    assert assign_stages(two, aligned)[0] == ["retain", None]

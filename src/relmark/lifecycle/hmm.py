@@ -35,6 +35,9 @@ MAX_ITER = 10_000
 is 500)."""
 MAX_CELLS = 2**31
 """The most customers x periods :func:`simulate_hmm` draws (16 GB of states and purchases)."""
+MAX_HMM_CELLS = 2**27
+"""The most customers x periods x states :func:`forward_backward`, :func:`viterbi` and
+:func:`fit_hmm` take at once (each pass holds a few arrays of that size, 1 GB each)."""
 
 __all__ = ["HMMParams", "fit_hmm", "forward_backward", "simulate_hmm", "viterbi"]
 
@@ -99,8 +102,11 @@ class HMMParams:
         return HMMParams(self.pi[o], self.Q[np.ix_(o, o)], self.theta[o])
 
 
-def _obs(y: npt.ArrayLike, *, min_periods: int = 1) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
-    """0/1 purchases (booleans allowed: bought or not), NaN or -1 where unobserved."""
+def _obs(
+    y: npt.ArrayLike, *, min_periods: int = 1, k: int = 1
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    """0/1 purchases (booleans allowed: bought or not), NaN or -1 where unobserved; at most
+    :data:`MAX_HMM_CELLS` customers x periods x ``k`` states."""
     try:
         raw = y if isinstance(y, np.ndarray) else np.asarray(y)
     except ValueError:  # ragged lists
@@ -113,6 +119,12 @@ def _obs(y: npt.ArrayLike, *, min_periods: int = 1) -> tuple[FloatArray, npt.NDA
         raise DataError(
             f"purchases must be customers x periods (at least one customer and {min_periods} "
             f"period{'s' if min_periods > 1 else ''}), got shape {arr.shape}",
+            column="purchases",
+        )
+    if arr.shape[0] * arr.shape[1] * k > MAX_HMM_CELLS:  # before any array of that size
+        raise DataError(
+            f"{arr.shape[0]:,} customers x {arr.shape[1]:,} periods x {k} states is more than "
+            f"{MAX_HMM_CELLS:,} cells: pass the customers in batches (they are independent)",
             column="purchases",
         )
     seen = ~np.isnan(arr) & (arr != -1)
@@ -188,8 +200,8 @@ def forward_backward(params: HMMParams, purchases: npt.ArrayLike) -> tuple[Float
         ``params`` not :class:`HMMParams`.
     DataError
         Naming ``purchases``: text, not 2-d, no customers or periods, values other than
-        0/1/NaN/-1 (with the rows), or a sequence impossible under the model (e.g. a zero
-        transition it needs).
+        0/1/NaN/-1 (with the rows), more than :data:`MAX_HMM_CELLS` customers x periods x
+        states, or a sequence impossible under the model (e.g. a zero transition it needs).
 
     Examples
     --------
@@ -199,7 +211,7 @@ def forward_backward(params: HMMParams, purchases: npt.ArrayLike) -> tuple[Float
     True
     """
     params = _params(params)
-    y, seen = _obs(purchases)
+    y, seen = _obs(purchases, k=params.pi.shape[0])
     la, lb, _, ll = _passes(params, y, seen)
     impossible = ~np.isfinite(ll)
     if impossible.any():  # pragma: no cover - theta in (0, 1) makes every sequence possible
@@ -240,7 +252,7 @@ def viterbi(params: HMMParams, purchases: npt.ArrayLike) -> npt.NDArray[np.int64
     [[1, 1, 1]]
     """
     params = _params(params)
-    y, seen = _obs(purchases)
+    y, seen = _obs(purchases, k=params.pi.shape[0])
     le = _log_emission(params, y, seen)
     n, t_len, k = le.shape
     lq = _log(params.Q)
@@ -312,7 +324,7 @@ def fit_hmm(
         )
     tol = check_number(tol, "tol", low=0.0)
     gen = check_rng(rng)
-    y, seen = _obs(purchases, min_periods=2)
+    y, seen = _obs(purchases, min_periods=2, k=k)
     if not seen.any():
         raise DataError("no period of any customer is observed", column="purchases")
     block = max(1, 2**25 // (y.shape[0] * k * k))

@@ -82,7 +82,8 @@ def assign_stages(
         ``rules`` not a list of :class:`Rule`; ``default`` not text or None; ``metrics`` not a
         mapping of columns or without any column (no customers to assign).
     DataError
-        Naming the metric: missing, text or booleans, not 1-d; or columns of different lengths.
+        Naming the metric: missing, text or booleans, not 1-d; columns of different lengths;
+        or pandas Series whose indexes differ (their positions are other customers).
 
     Examples
     --------
@@ -116,6 +117,20 @@ def assign_stages(
     missing = [m for m in needed if m not in metrics]
     if missing:
         raise DataError(f"the rules need metric(s) {', '.join(missing)}", column=missing[0])
+    series: dict[str, pd.Index] = {}
+    for m in needed:
+        column: object = metrics[m]
+        if isinstance(column, pd.Series):
+            series[m] = column.index
+    if not isinstance(table, pd.DataFrame) and len(series) > 1:
+        first, *others = series
+        for m in others:  # Series from different tables: positions would pair other customers
+            if not series[m].equals(series[first]):
+                raise DataError(
+                    f"the index differs from {first!r}'s: align the Series (or pass one "
+                    "DataFrame) so that each position is the same customer",
+                    column=m,
+                )
     cols = {m: as_numbers(metrics[m], m) for m in needed}
     if not cols:  # no condition reads a metric: any column tells how many customers there are
         key = next(iter(metrics))
