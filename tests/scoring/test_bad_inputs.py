@@ -783,3 +783,42 @@ def test_r4_valid_extremes() -> None:
     # SERVQUAL answers near 1e308: the mean of two of them overflowed the sum
     assert servqual_gaps([[1e308], [1e308]], [[1e308], [1e308]], {"a": [0]}) == {"a": 0.0}
     assert servqual_gaps([[1e308], [1e308]], [[5e307], [5e307]], {"a": [0]}) == {"a": -5e307}
+
+
+def test_r4_pandas_inputs_with_different_row_labels_are_refused() -> None:
+    """numpy paired the rows of two pandas objects by position: one respondent's outcome with
+    another's scores, one customer's frequency with another's recency."""
+    outcome = pd.Series(OUTCOME, index=SCORES.index)
+    cases: list[tuple[Callable[[], object], str]] = [
+        (lambda: quality_index(SCORES, outcome=outcome[::-1]), "outcome"),
+        (
+            lambda: rfm_scores(
+                pd.Series(R, index=list("xyz")),
+                pd.Series(F, index=list("zyx")),
+                pd.Series(M, index=list("xyz")),
+            ),
+            "frequency",
+        ),
+        (
+            lambda: htmt(
+                pd.DataFrame(ITEMS[:, :2]), pd.DataFrame(ITEMS[:, 1:], index=[4, 3, 2, 1, 0])
+            ),
+            "items_b",
+        ),
+        (
+            lambda: reputation_scores(
+                pd.DataFrame([[1, 2], [3, 4]]), pd.DataFrame([[0, 1], [1, 0]], index=[1, 0])
+            ),
+            "broken",
+        ),
+    ]
+    for call, name in cases:
+        with pytest.raises(DataError) as err:
+            call()
+        assert err.value.column == name
+    # the same labels in the same order are one table: accepted, equal to the plain lists
+    aligned = quality_index(SCORES, outcome=outcome)
+    plain = quality_index(SCORES, outcome=OUTCOME)
+    assert aligned.weights.tolist() == plain.weights.tolist()
+    series = rfm_scores(*(pd.Series(v, index=list("xyz")) for v in (R, F, M)))
+    assert series.cells == rfm_scores(R, F, M).cells

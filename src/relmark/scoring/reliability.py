@@ -24,6 +24,7 @@ from scipy.stats import beta as beta_dist
 
 from relmark._validation import FloatArray, as_numbers, check_count, check_level, check_number
 from relmark.errors import ArgumentError, DataError, NumericalWarning
+from relmark.scoring._align import check_aligned
 
 __all__ = [
     "AlphaResult",
@@ -451,9 +452,10 @@ def htmt(items_a: npt.ArrayLike, items_b: npt.ArrayLike) -> float:
     ------
     DataError
         Naming ``items_a`` or ``items_b``: as :func:`cronbach_alpha`, different numbers of
-        respondents, or a construct whose items correlate negatively on average (the ratio
-        is undefined).
+        respondents, DataFrames whose indexes differ (other respondents in the same rows),
+        or a construct whose items correlate negatively on average (the ratio is undefined).
     """
+    check_aligned({"items_a": items_a, "items_b": items_b})
     a, b = _matrix(items_a, "items_a"), _matrix(items_b, "items_b")
     if a.shape[0] != b.shape[0]:
         raise DataError(

@@ -30,6 +30,7 @@ from relmark._validation import (
 )
 from relmark.data.summary import RFMSummary
 from relmark.errors import ArgumentError, DataError
+from relmark.scoring._align import check_aligned
 
 __all__ = [
     "DEFAULT_SEGMENTS",
@@ -155,8 +156,8 @@ def rfm_scores(
         ``"nested"`` (exactly).
     DataError
         Naming the column: empty, not 1-d, text or booleans, NaN or infinite values, a
-        negative time since the last purchase or frequency (with the rows), or columns of
-        different lengths.
+        negative time since the last purchase or frequency (with the rows), columns of
+        different lengths, or pandas Series whose indexes differ.
 
     Examples
     --------
@@ -170,6 +171,13 @@ def rfm_scores(
             argument="n_bins",
         )
     check_choice(method, "method", ("independent", "nested"))
+    check_aligned(
+        {
+            "time_since_last": time_since_last,
+            "frequency": frequency,
+            "monetary_value": monetary_value,
+        }
+    )
     r = as_finite_vector(time_since_last, "time_since_last")
     f = as_finite_vector(frequency, "frequency")
     m = as_finite_vector(monetary_value, "monetary_value")

@@ -25,6 +25,7 @@ from scipy.stats import t as t_dist
 
 from relmark._validation import as_numbers, check_level, check_number
 from relmark.errors import ArgumentError, DataError
+from relmark.scoring._align import check_aligned
 
 __all__ = [
     "FIVE_FACTORS",
@@ -320,8 +321,9 @@ def quality_index(
     DataError
         Naming the column or ``outcome``: no respondents or constructs, text or booleans,
         missing or infinite scores (with the rows), an outcome of the wrong length, NaN or
-        constant, too few respondents, constructs that are collinear (one is a combination of
-        others, or constant) or estimated weights that do not sum to a positive number.
+        constant, or a Series whose index differs from the scores'; too few respondents,
+        constructs that are collinear (one is a combination of others, or constant) or
+        estimated weights that do not sum to a positive number.
 
     Examples
     --------
@@ -379,6 +381,7 @@ def quality_index(
         if w.sum() <= 0:
             raise ArgumentError("the weights are all zero", argument="weights")
     else:
+        check_aligned({"construct_scores": construct_scores, "outcome": outcome})
         y = as_numbers(outcome, "outcome")  # type: ignore[arg-type]
         if y.shape != (len(scores),):
             raise DataError(

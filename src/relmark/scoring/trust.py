@@ -21,6 +21,7 @@ from scipy.stats import beta as beta_dist
 
 from relmark._validation import FloatArray, as_numbers, check_level, check_number
 from relmark.errors import ArgumentError, DataError
+from relmark.scoring._align import check_aligned
 
 __all__ = ["Reputation", "reputation_scores"]
 
@@ -160,6 +161,7 @@ def reputation_scores(
         ``forgetting`` outside (0, 1] or ``level`` outside (0, 1).
     DataError
         Naming ``kept`` or ``broken``: not 2-d, no parties or no periods, different shapes,
+        DataFrames whose indexes differ,
         text or booleans, NaN, infinite or negative evidence, or discounted evidence above
         :data:`MAX_EVIDENCE` (with the parties' rows).
 
@@ -171,6 +173,7 @@ def reputation_scores(
     """
     lam = _check_lambda(forgetting)
     check_level(level, "level")
+    check_aligned({"kept": kept, "broken": broken})
     k = as_numbers(kept, "kept")
     b = as_numbers(broken, "broken")
     for arr, name in ((k, "kept"), (b, "broken")):
