@@ -822,3 +822,16 @@ def test_r4_pandas_inputs_with_different_row_labels_are_refused() -> None:
     assert aligned.weights.tolist() == plain.weights.tolist()
     series = rfm_scores(*(pd.Series(v, index=list("xyz")) for v in (R, F, M)))
     assert series.cells == rfm_scores(R, F, M).cells
+
+
+def test_r4_nps_difference_refuses_impossible_results() -> None:
+    """An NPSResult built by hand with NaN gave a NaN difference, z and p."""
+    from dataclasses import replace
+
+    for wave in (replace(WAVE, se=NAN), replace(WAVE, score=150.0), replace(WAVE, se=-1.0)):
+        with pytest.raises(ArgumentError) as err:
+            nps_difference(WAVE, wave)
+        assert err.value.argument == "b"
+    # two waves: 10, 9, 3, 7 (NPS 25, se 100 sqrt((0.75 - 0.0625)/4)) against itself
+    d, z, p = nps_difference(WAVE, WAVE)
+    assert (d, z, p) == (0.0, 0.0, 1.0)

@@ -180,7 +180,8 @@ def nps_difference(a: NPSResult, b: NPSResult) -> tuple[float, float, float]:
     Raises
     ------
     ArgumentError
-        ``a`` or ``b`` is not an :class:`NPSResult`.
+        ``a`` or ``b`` is not an :class:`NPSResult`, or holds a score outside [-100, 100] or a
+        standard error outside [0, 100] (NaN included).
     DataError
         Both waves have zero variance (every answer the same category in both): no test.
 
@@ -194,6 +195,18 @@ def nps_difference(a: NPSResult, b: NPSResult) -> tuple[float, float, float]:
         if not isinstance(wave, NPSResult):
             raise ArgumentError(
                 f"must be an NPSResult (from nps()), got {type(wave).__name__}", argument=name
+            )
+        # an NPSResult is a plain record: one built by hand may hold NaN or an impossible score
+        if not (
+            isinstance(wave.score, int | float)
+            and isinstance(wave.se, int | float)
+            and -100.0 <= wave.score <= 100.0
+            and 0.0 <= wave.se <= 100.0
+        ):
+            raise ArgumentError(
+                f"score must be in [-100, 100] and se in [0, 100], got score {wave.score!r} and "
+                f"se {wave.se!r}",
+                argument=name,
             )
     diff = b.score - a.score
     se = float(np.hypot(a.se, b.se))
