@@ -351,3 +351,75 @@ def test_a_grid_with_a_multiple_is_explained() -> None:
     with pytest.raises(ArgumentError, match="freq_multiplier=14") as err:
         summarize(log, time_unit="14D")
     assert err.value.argument == "time_unit"
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    log=transaction_logs(),
+    grid=st.sampled_from([("D", 1.0), ("h", 1.0), ("W", 1.0), ("D", 2.5), ("D", 7.0)]),
+)
+def test_generated_logs_with_times_of_day_equal_lifetimes(
+    log: pd.DataFrame, grid: tuple[str, float]
+) -> None:
+    """Minute-resolution logs (the CDNOW tests have whole days only), hours and fractional
+    multiples: every column equals lifetimes' summary_data_from_transaction_data, and the
+    calibration/holdout columns its calibration_and_holdout_data."""
+    import warnings
+
+    from lifetimes.utils import calibration_and_holdout_data, summary_data_from_transaction_data
+
+    unit, mult = grid
+    end = (log["date"].max() + pd.Timedelta(days=2)).normalize()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = summary_data_from_transaction_data(
+            log,
+            "customer_id",
+            "date",
+            "amount",
+            observation_period_end=end,
+            freq=unit,
+            freq_multiplier=mult,
+        )
+    ours = summarize(
+        log, monetary_value="amount", time_unit=unit, freq_multiplier=mult, observation_end=end
+    ).to_frame()
+    theirs = theirs.loc[ours.index]
+    for col in ("frequency", "recency", "T", "monetary_value"):
+        np.testing.assert_allclose(ours[col], theirs[col], rtol=1e-9, atol=1e-9, err_msg=col)
+    cal = log["date"].min() + (end - log["date"].min()) / 2
+    if not (log["date"] > cal).any():
+        return  # lifetimes refuses an empty holdout
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        split = calibration_and_holdout_data(
+            log,
+            "customer_id",
+            "date",
+            calibration_period_end=cal,
+            observation_period_end=end,
+            monetary_value_col="amount",
+            freq=unit,
+            freq_multiplier=mult,
+        )
+    mine = calibration_holdout(
+        log,
+        calibration_end=cal,
+        observation_end=end,
+        monetary_value="amount",
+        time_unit=unit,
+        freq_multiplier=mult,
+    ).to_frame()
+    assert sorted(mine.index) == sorted(split.index)
+    split = split.loc[mine.index]
+    pairs = {
+        "frequency": "frequency_cal",
+        "recency": "recency_cal",
+        "T": "T_cal",
+        "monetary_value": "monetary_value_cal",
+        "frequency_holdout": "frequency_holdout",
+        "monetary_value_holdout": "monetary_value_holdout",
+        "duration_holdout": "duration_holdout",
+    }
+    for a, b in pairs.items():
+        np.testing.assert_allclose(mine[a], split[b], rtol=1e-9, atol=1e-9, err_msg=a)
