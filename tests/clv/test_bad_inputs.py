@@ -778,3 +778,239 @@ def test_a_frequency_of_1e12_is_finite_not_a_7_tib_table() -> None:
     bg = given("BGNBD")
     ll = bg.log_likelihood(frequency=[1e12, 1.0], recency=[30.0, 3.0], T=[40.0, 40.0])
     assert np.all(np.isfinite(ll))
+
+
+# --------------------------------------------------------------------------- review r3 (issue 15)
+RFM_NAMES = ["BGNBD", "MBGNBD", "ParetoNBD", "BGBB"]
+
+
+@pytest.mark.parametrize("name", RFM_NAMES)
+@pytest.mark.parametrize("rng", ["x", -1, 1.5, True])
+def test_simulate_refuses_a_bad_rng_naming_it(name: str, rng: object) -> None:
+    """numpy's TypeError/ValueError from default_rng reached the caller."""
+    with pytest.raises(ArgumentError, match="'rng'"):
+        given(name).simulate([5.0], rng=rng)
+
+
+@pytest.mark.parametrize("rng", ["x", -1, 1.5])
+def test_sample_params_and_intervals_refuse_a_bad_rng(rng: object) -> None:
+    with pytest.raises(ArgumentError, match="'rng'"):
+        fitted("BGNBD").sample_params(5, rng=rng)
+    with pytest.raises(ArgumentError, match="'rng'"):
+        fitted("BGNBD").interval(lambda m: m.p_alive(1, 2, 3), n_draws=5, rng=rng)
+    with pytest.raises(ArgumentError, match="'rng'"):
+        clv_interval(fitted("BGNBD"), fitted("GammaGamma"), 2, 30, 38, 22.0, n_draws=5, rng=rng)
+    with pytest.raises(ArgumentError, match="'rng'"):
+        given("SBG").simulate(5, 5, rng=rng)
+
+
+@pytest.mark.parametrize("name", RFM_NAMES)
+def test_a_ragged_history_is_a_data_error_naming_the_column(name: str) -> None:
+    """A ragged list raised numpy's ValueError ("inhomogeneous shape")."""
+    with pytest.raises(DataError, match="'recency'"):
+        given(name).p_alive([1, 2], [1, [1]], [2, 2])
+
+
+def test_with_params_refuses_booleans() -> None:
+    """[True, 1, 1, 1] was read as r = 1."""
+    with pytest.raises(ParameterError, match="'values'"):
+        given("BGNBD").with_params([True, 1.0, 1.0, 1.0])
+
+
+def test_fit_start_must_be_a_mapping() -> None:
+    """A list of start values raised a raw TypeError from a string join."""
+    with pytest.raises(ArgumentError, match="'start'"):
+        BGNBD.fit(frequency=[1, 0, 2], recency=[1, 0, 3], T=[4, 4, 4], start=[1, 2, 3, 4])
+
+
+@pytest.mark.parametrize(
+    "prediction",
+    [
+        lambda m: "abc",
+        lambda m: np.array([np.nan]),
+        lambda m: np.ones(int(m.params["r"] * 1e6) % 3 + 1),
+    ],
+    ids=["text", "nan", "shape-changes"],
+)
+def test_interval_checks_what_the_prediction_returns(prediction: Any) -> None:
+    """Text raised numpy's ValueError, NaN gave NaN bounds, a changing shape a raw ValueError."""
+    with pytest.raises(ArgumentError, match="'prediction'"):
+        fitted("BGNBD").interval(prediction, n_draws=20, rng=1)
+
+
+def test_clv_needs_a_spend_model() -> None:
+    """spend=None raised AttributeError in clv and clv_from_dert."""
+    with pytest.raises(ArgumentError, match="'spend'"):
+        clv(given("BGNBD"), None, 2, 30.43, 38.86, 22.35)
+    with pytest.raises(ArgumentError, match="'spend'"):
+        clv_from_dert(given("BGNBD"), None, 2, 30, 38, 22.0, continuous_discount_rate=0.01)
+
+
+def test_clv_from_dert_names_purchases_for_a_non_model() -> None:
+    with pytest.raises(ArgumentError, match="'purchases'"):
+        clv_from_dert(None, given("GammaGamma"), 2, 30, 38, 22.0, continuous_discount_rate=0.01)
+
+
+def test_clv_periods_are_capped_where_the_computation_stays_short() -> None:
+    """periods=100_000 was accepted and ran for minutes (a hang for a service)."""
+    with pytest.raises(ArgumentError, match="'periods'"):
+        clv(given("BGNBD"), given("GammaGamma"), 2, 30.43, 38.86, 22.35, periods=100_000)
+
+
+def test_gamma_gamma_expected_spend_refuses_a_boolean_frequency() -> None:
+    """The one-customer fast path read True as a frequency of 1."""
+    with pytest.raises(DataError, match="'frequency'"):
+        given("GammaGamma").expected_spend(True, 1.0)
+
+
+def test_sbg_simulate_refuses_a_huge_cohort_and_fit_survival_an_empty_one() -> None:
+    """10**12 customers raised MemoryError (7 TiB); [0, 0] a ZeroDivisionError in the fit."""
+    with pytest.raises(ArgumentError, match="'n_customers'"):
+        given("SBG").simulate(10**12, 5)
+    with pytest.raises(DataError, match="'alive'"):
+        SBG.fit_survival([0, 0])
+
+
+def test_bgbb_simulate_caps_the_opportunities() -> None:
+    """T = 10**6 opportunities looped for minutes; the same cap as the predictions now."""
+    with pytest.raises(ArgumentError, match="'T'"):
+        given("BGBB").simulate([10**6])
+
+
+def _segment_frame() -> Any:
+    import pandas as pd
+
+    sim = BGNBD(**PUBLISHED["BGNBD"]).simulate(np.full(120, 39.0), rng=3)
+    frame = pd.DataFrame({k: sim[k] for k in ("frequency", "recency", "T")})
+    return frame.assign(seg=np.where(np.arange(120) % 2 == 0, "a", "b"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name", "error"),
+    [
+        ({"model": None}, "model", ArgumentError),
+        ({"model": "BGNBD"}, "model", ArgumentError),
+        ({"frame": {"seg": [1]}}, "frame", ArgumentError),
+        ({"by": ["seg"]}, "by", ArgumentError),
+        ({"min_customers": -1}, "min_customers", ArgumentError),
+        ({"min_customers": float("nan")}, "min_customers", ArgumentError),
+        ({"min_customers": "5"}, "min_customers", ArgumentError),
+        ({"progress": 5}, "progress", ArgumentError),
+        ({"foo": 1}, "foo", ArgumentError),
+    ],
+)
+def test_fit_segments_checks_its_arguments(kwargs: dict[str, Any], name: str, error: type) -> None:
+    """Raw AttributeError/TypeError before; min_customers=-1 or nan and an unknown option were
+    accepted (the option failed every segment, reported as segment errors)."""
+    from relmark.clv import fit_segments
+
+    args: dict[str, Any] = {"model": BGNBD, "frame": _segment_frame(), "by": "seg"}
+    args.update(kwargs)
+    with pytest.raises(error, match=f"'{name}'"):
+        fit_segments(args.pop("model"), args.pop("frame"), **args)
+
+
+def test_fit_segments_refuses_missing_segments_and_an_empty_frame() -> None:
+    """Rows with a NaN segment were silently in no segment; an empty frame gave no fits."""
+    from relmark.clv import fit_segments
+
+    frame = _segment_frame()
+    frame.loc[3, "seg"] = None
+    with pytest.raises(DataError, match="'seg'") as info:
+        fit_segments(BGNBD, frame, by="seg")
+    assert info.value.rows == (3,)
+    with pytest.raises(DataError, match="'seg'"):
+        fit_segments(BGNBD, frame.iloc[:0], by="seg")
+
+
+class BetaGeoFitter:
+    """Stands in for lifetimes' fitter (recognised by its class name)."""
+
+    def __init__(self, params: object) -> None:
+        self.params_ = params
+
+
+@pytest.mark.parametrize(
+    ("params", "key"),
+    [
+        ({"r": 0.2, "alpha": 4.0, "a": 0.8}, "params_.b"),
+        ({"r": "abc", "alpha": 4.0, "a": 0.8, "b": 2.0}, "params_.r"),
+        ({"r": True, "alpha": 4.0, "a": 0.8, "b": 2.0}, "params_.r"),
+        ({"r": np.array([0.2, 0.3]), "alpha": 4.0, "a": 0.8, "b": 2.0}, "params_.r"),
+        ([0.2, 4.0, 0.8, 2.0], "params_.r"),
+    ],
+    ids=["missing", "text", "bool", "array", "list"],
+)
+def test_from_lifetimes_names_the_bad_fitted_parameter(params: object, key: str) -> None:
+    """KeyError, ValueError and TypeError were raw; True was read as r = 1."""
+    from relmark.clv import from_lifetimes
+
+    with pytest.raises(SchemaError, match=key.replace(".", r"\.")):
+        from_lifetimes(BetaGeoFitter(params))
+
+
+def test_from_lifetimes_agrees_with_lifetimes() -> None:
+    """A real lifetimes fit migrated: P(alive) and the conditional expectation agree with
+    lifetimes' own at its parameters."""
+    lifetimes = pytest.importorskip("lifetimes")
+    import pandas as pd
+
+    from relmark.clv import from_lifetimes
+
+    params = pd.Series(PUBLISHED["BGNBD"])
+    fitter = lifetimes.BetaGeoFitter()
+    fitter.params_ = params
+    model: Any = from_lifetimes(fitter)
+    assert model.p_alive(2, 30.43, 38.86)[0] == pytest.approx(
+        float(np.ravel(fitter.conditional_probability_alive(2, 30.43, 38.86))[0]), rel=1e-10
+    )
+    assert model.conditional_expected_purchases(2, 30.43, 38.86, t=39)[0] == pytest.approx(
+        float(
+            np.ravel(
+                fitter.conditional_expected_number_of_purchases_up_to_time(39, 2, 30.43, 38.86)
+            )[0]
+        ),
+        rel=1e-8,
+    )
+
+
+def _log() -> Any:
+    import pandas as pd
+
+    return pd.DataFrame(
+        {"customer_id": ["a", "a", "b"], "date": ["2024-01-01", "2024-02-01", "2024-01-15"]}
+    )
+
+
+@pytest.mark.parametrize(
+    ("call", "name", "error"),
+    [
+        (lambda d, log: d.tracking(given("BGNBD"), log, unit_days=0), "unit_days", ArgumentError),
+        (
+            lambda d, log: d.tracking(given("BGNBD"), log, unit_days=np.nan),
+            "unit_days",
+            ArgumentError,
+        ),
+        (lambda d, log: d.tracking(None, log), "model", ArgumentError),
+        (lambda d, log: d.tracking(given("BGNBD"), log.drop(columns="date")), "date", DataError),
+        (
+            lambda d, log: d.tracking(given("BGNBD"), log.assign(date=["2024-01-01", "zzz", "x"])),
+            "date",
+            DataError,
+        ),
+        (lambda d, log: d.tracking(given("BGNBD"), log.iloc[:0]), "date", DataError),
+        (
+            lambda d, log: d.calibration_holdout_table({"bg": given("BGNBD")}, None),
+            "summary",
+            ArgumentError,
+        ),
+        (lambda d, log: d.period_transactions(None, None), "model", ArgumentError),
+        (lambda d, log: d.period_transactions(given("BGNBD"), log), "summary", ArgumentError),
+    ],
+)
+def test_diagnostics_check_their_arguments(call: Any, name: str, error: type) -> None:
+    """AttributeError, KeyError, pandas' IntCastingNaNError and ValueError were raw."""
+    from relmark.clv import diagnostics
+
+    with pytest.raises(error, match=f"'{name}'"):
+        call(diagnostics, _log())

@@ -22,6 +22,7 @@ from relmark._validation import (
     as_float_array,
     check_count,
     check_level,
+    check_rng,
     check_weights,
 )
 from relmark.clv._engine import Likelihood, fit_mle, one_blas_thread
@@ -528,6 +529,11 @@ class CLVModel:
             raise ArgumentError(
                 f"{cls.name} has no fixed setting {sorted(unknown)[0]!r}", argument="settings"
             )
+        if start is not None and not isinstance(start, Mapping):
+            raise ArgumentError(
+                f"must map parameter names to start values, got {type(start).__name__}",
+                argument="start",
+            )
         arrays, w = cls._coerce(data, weights, columns)
         with one_blas_thread():
             arrays, w = cls._compress(arrays, w, compress)
@@ -631,7 +637,7 @@ class CLVModel:
         if count > _MAX_DRAWS:
             raise ArgumentError(f"must be at most {_MAX_DRAWS:,}, got {count}", argument="n_draws")
         fit = self.fit_result
-        gen = np.random.default_rng(rng)
+        gen = check_rng(rng, "rng")
         pset = self.param_set
         u = pset.to_unconstrained(self._values)
         if not np.all(np.isfinite(fit.cov_unconstrained)):
@@ -743,9 +749,9 @@ class CLVModel:
                 f"must be a function of a model, got {type(prediction).__name__}",
                 argument="prediction",
             )
-        est = np.asarray(prediction(self), dtype=np.float64)
+        est = _prediction_values(prediction(self), None)
         draws = self.sample_params(count, rng=rng)
-        sims = np.stack([np.asarray(prediction(self.with_params(d))) for d in draws])
+        sims = np.stack([_prediction_values(prediction(self.with_params(d)), est) for d in draws])
         tail = (1.0 - coverage) / 2.0
         lo, hi = np.quantile(sims, [tail, 1.0 - tail], axis=0)
         return Interval((est, np.asarray(lo, dtype=np.float64), np.asarray(hi, np.float64)))
@@ -950,8 +956,32 @@ _MAX_DRAWS = 1_000_000
 """More parameter draws than this is a mistake (and a large allocation)."""
 
 
+def _prediction_values(value: object, estimate: FloatArray | None) -> FloatArray:
+    """What an interval's ``prediction`` returned, as finite numbers of the estimate's shape
+    (ArgumentError naming ``prediction``: text raised numpy's ValueError, NaN gave NaN bounds,
+    a shape that changed with the draw raised numpy's ValueError)."""
+    if not _numeric(value):
+        raise ArgumentError(
+            f"must return numbers, got {type(value).__name__}", argument="prediction"
+        )
+    arr = np.asarray(value, dtype=np.float64)
+    if not np.all(np.isfinite(arr)):
+        raise ArgumentError(
+            "returned NaN or infinite values (at the estimates or at a parameter draw)",
+            argument="prediction",
+        )
+    if estimate is not None and arr.shape != estimate.shape:
+        raise ArgumentError(
+            f"returned shape {arr.shape} at a parameter draw but {estimate.shape} at the estimates",
+            argument="prediction",
+        )
+    return arr
+
+
 def _numeric(values: object) -> bool:
     """Numbers (not text, booleans or objects) that numpy reads as a float array."""
+    if isinstance(values, list | tuple) and any(isinstance(v, bool | np.bool_) for v in values):
+        return False  # numpy reads [True, 1, 1, 1] as integers: True is not a parameter
     try:
         arr = np.asarray(values)
     except (TypeError, ValueError):

@@ -10,17 +10,24 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from relmark._validation import FloatArray, broadcast_columns, check_number, check_rfm
+from relmark._validation import (
+    FloatArray,
+    broadcast_columns,
+    check_number,
+    check_rfm,
+    check_rng,
+)
 from relmark.clv._base import CLVModel, ModelKind, RngLike
 from relmark.clv._checks import check_array, check_matching
-from relmark.errors import ArgumentError, DataError, ParameterError
+from relmark.errors import ArgumentError, ParameterError
 
 __all__ = ["Predictions", "RFMModel", "as_rng", "broadcast_rfm"]
 
 
 def as_rng(rng: RngLike) -> np.random.Generator:
-    """A numpy Generator from a Generator, a seed or None."""
-    return np.random.default_rng(rng)
+    """A numpy Generator from a Generator, a seed or None (ArgumentError naming ``rng``
+    otherwise: numpy raised a raw TypeError for ``"x"`` and ValueError for ``-1``)."""
+    return check_rng(rng, "rng")
 
 
 def broadcast_rfm(
@@ -39,11 +46,9 @@ def broadcast_rfm(
             and (fx == 0) == (ftx == 0)
         ):
             return np.array([fx]), np.array([ftx]), np.array([ft])
-    columns = {"frequency": frequency, "recency": recency, "T": T}
-    for name, values in columns.items():
-        if isinstance(values, bool | np.bool_) or np.asarray(values).dtype.kind == "b":
-            raise DataError("values are booleans, not numbers", column=name)
-    x, tx, t = broadcast_columns(columns)
+    # broadcast_columns refuses text, booleans and ragged lists naming the column (a ragged
+    # list raised numpy's raw ValueError from a check made here before)
+    x, tx, t = broadcast_columns({"frequency": frequency, "recency": recency, "T": T})
     return check_rfm(x, tx, t, discrete=discrete)
 
 
@@ -351,7 +356,8 @@ class RFMModel(CLVModel):
         >>> sorted(sim), bool((sim["recency"] <= sim["T"]).all())
         (['T', 'alive', 'frequency', 'recency'], True)
         """
-        ages = check_array(T, "T", whole=self.discrete)
+        # the model's horizon check: BG/BB's cap on opportunities too (T = 1e6 ran for minutes)
+        ages = self._horizon(T, "T")
         return self.predictions.simulate(self._values, ages, rng=rng)
 
     @classmethod

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2
 
+from relmark._validation import check_count, check_number
 from relmark.data.summary import RFMSummary
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
 
 __all__ = ["calibration_holdout_table", "period_transactions", "tracking"]
 
@@ -52,6 +53,12 @@ def calibration_holdout_table(
     DataError
         For a summary without holdout columns.
     """
+    _check_summary(summary)
+    max_frequency = check_count(max_frequency, "max_frequency", minimum=1)
+    if not isinstance(models, dict):
+        raise ArgumentError("must be a dict of purchase models by name", argument="models")
+    for name, model in models.items():
+        _check_model(model, f"models[{name!r}]", "conditional_expected_purchases")
     if summary.frequency_holdout is None or summary.duration_holdout is None:
         raise DataError("needs a calibration/holdout summary (relmark.data.calibration_holdout)")
     duration = float(summary.duration_holdout[0])
@@ -100,6 +107,9 @@ def period_transactions(
         The table has columns ``actual`` and ``expected`` indexed 0..k-1 and ``k+``; the
         statistic compares them with ``k`` degrees of freedom minus the model's parameters.
     """
+    _check_model(model, "model", "prob_purchases")
+    _check_summary(summary)
+    max_frequency = check_count(max_frequency, "max_frequency", minimum=1)
     ages = summary.T
     expected = np.zeros(max_frequency + 1)
     for n in range(max_frequency):
@@ -159,7 +169,29 @@ def tracking(
         ``expected_cumulative``, and ``calibration`` (a flag) when ``calibration_end`` is
         given.
     """
-    dates = pd.to_datetime(log[datetime]).dt.normalize()
+    _check_model(model, "model", "expected_purchases_new_customer")
+    unit_days = check_number(unit_days, "unit_days", low=0.0, low_open=True)
+    if not isinstance(log, pd.DataFrame):
+        raise ArgumentError(f"must be a pandas DataFrame, got {type(log).__name__}", argument="log")
+    for column in (customer_id, datetime):
+        if not isinstance(column, str) or column not in log.columns:
+            raise DataError("no such column in the log", column=str(column))
+    if len(log) == 0:
+        raise DataError("no transactions: the log is empty", column=datetime)
+    try:
+        parsed = pd.to_datetime(log[datetime])
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise DataError(f"not dates ({exc})", column=datetime) from None
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        raise DataError("missing dates", column=datetime, rows=log.index[bad].tolist())
+    if log[customer_id].isna().any():
+        raise DataError(
+            "missing customer ids",
+            column=customer_id,
+            rows=log.index[log[customer_id].isna().to_numpy()].tolist(),
+        )
+    dates = parsed.dt.normalize()
     frame = pd.DataFrame({"c": log[customer_id].to_numpy(), "d": dates.to_numpy()})
     frame = frame.drop_duplicates()
     first = frame.groupby("c")["d"].transform("min")
@@ -190,3 +222,21 @@ def tracking(
         out["calibration"] = out.index < cut
     out.attrs["unit_days"] = float(unit_days)  # the period length, for relmark.plot
     return out
+
+
+def _check_summary(summary: object) -> None:
+    """An :class:`~relmark.data.RFMSummary` (ArgumentError naming ``summary``: anything else
+    raised AttributeError)."""
+    if not isinstance(summary, RFMSummary):
+        raise ArgumentError(
+            f"must be a relmark.data.RFMSummary, got {type(summary).__name__}", argument="summary"
+        )
+
+
+def _check_model(model: object, name: str, method: str) -> None:
+    """A purchase model with ``method`` (ArgumentError naming it: None raised AttributeError)."""
+    if not callable(getattr(model, method, None)):
+        raise ArgumentError(
+            f"must be a purchase model with {method} (BGNBD, ...), got {type(model).__name__}",
+            argument=name,
+        )

@@ -484,9 +484,9 @@ class GammaGamma(CLVModel):
             (naming the column).
         """
         one: tuple[object, object] = (frequency, monetary_value)
-        if isinstance(one[0], int | float) and isinstance(one[1], int | float):
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in one):
             # one customer (a service's request): validate as Python numbers
-            fx, fz = float(one[0]), float(one[1])
+            fx, fz = float(one[0]), float(one[1])  # type: ignore[arg-type]
             if math.isfinite(fx + fz) and fx >= 0 and fx == int(fx) and fz >= 0:
                 p, q, g = self._values.tolist()
                 return np.array([p * (g + fx * fz) / (p * fx + q - 1.0)])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import numpy as np
+
 from relmark.clv._base import CLVModel
 from relmark.clv._registry import MODELS
 from relmark.errors import SchemaError
@@ -66,5 +68,23 @@ def from_lifetimes(fitter: object, *, time_unit: str | None = None) -> CLVModel:
     if params is None:
         raise SchemaError(f"this {cls_name} has no params_: fit it first")
     model_name, names = LIFETIMES_NAMES[cls_name]
-    values = {ours: float(params[theirs]) for theirs, ours in names.items()}
+    values = {ours: _fitted_value(params, theirs, cls_name) for theirs, ours in names.items()}
     return MODELS[model_name](**values).with_time_unit(time_unit)
+
+
+def _fitted_value(params: object, name: str, fitter: str) -> float:
+    """One fitted parameter of a lifetimes fitter's ``params_`` (a Series, or a mapping), as a
+    number (SchemaError naming ``params_.<name>``: a missing key raised KeyError, text
+    ValueError, a list or a frame TypeError, and ``True`` was read as 1)."""
+    key = f"params_.{name}"
+    try:
+        value = params[name]  # type: ignore[index]
+    except (KeyError, IndexError, TypeError, ValueError):
+        raise SchemaError(f"this {fitter}'s params_ has no parameter {name!r}", key=key) from None
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
+        raise SchemaError(f"must be a number, got {value!r}", key=key)
+    return float(value)

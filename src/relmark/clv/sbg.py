@@ -47,7 +47,7 @@ from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._rfm import as_rng
 from relmark.clv._special import hyp2f1
-from relmark.errors import DataError
+from relmark.errors import ArgumentError, DataError
 
 __all__ = [
     "SBG",
@@ -251,6 +251,8 @@ def survival_to_lifetimes(
     counts = as_float_array(alive, "alive")
     if counts.shape[0] < 2:
         raise DataError("needs the cohort size and at least one later count", column="alive")
+    if counts[0] <= 0:  # an empty cohort: the fit divided by its zero weight
+        raise DataError("the cohort size alive[0] must be > 0", column="alive", rows=[0])
     lost = -np.diff(counts)
     if np.any(lost < 0) or np.any(counts != np.round(counts)) or np.any(counts < 0):
         raise DataError(
@@ -578,12 +580,18 @@ class SBG(CLVModel):
         ArgumentError
             For counts that are not whole numbers >= 1 (naming the argument).
         """
+        count = check_count(n_customers, "n_customers", minimum=1)
+        if count > _MAX_CUSTOMERS:  # 10**12 asked numpy for 7 TiB (a raw MemoryError)
+            raise ArgumentError(
+                f"must be at most {_MAX_CUSTOMERS:,}, got {count:,}", argument="n_customers"
+            )
         return simulate(
-            self._values,
-            check_count(n_customers, "n_customers", minimum=1),
-            check_count(n_periods, "n_periods", minimum=1),
-            rng=rng,
+            self._values, count, check_count(n_periods, "n_periods", minimum=1), rng=rng
         )
+
+
+_MAX_CUSTOMERS = 10_000_000
+"""More simulated customers than this is a mistake (and a large allocation)."""
 
 
 def _check_rate(d: object) -> float:

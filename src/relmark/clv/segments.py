@@ -13,10 +13,14 @@ from typing import Any
 
 import pandas as pd
 
+from relmark._validation import check_count
 from relmark.clv._base import CLVModel
-from relmark.errors import DataError, RelmarkError
+from relmark.errors import ArgumentError, DataError, RelmarkError
 
 __all__ = ["SegmentFits", "fit_segments"]
+
+_FIT_OPTIONS = frozenset({"start", "compress", "time_unit", "settings"})
+"""The options of ``Model.fit`` that apply to every segment."""
 
 Progress = Callable[[int, int, str], None]
 """``progress(done, total, segment)`` after each segment."""
@@ -102,8 +106,36 @@ def fit_segments(
     >>> sorted(fits.models), fits.errors
     (['even', 'odd'], {})
     """
+    if not (isinstance(model, type) and issubclass(model, CLVModel)):
+        raise ArgumentError(
+            f"must be a CLV model class (BGNBD, ...), got {model!r}", argument="model"
+        )
+    if not isinstance(frame, pd.DataFrame):
+        raise ArgumentError(
+            f"must be a pandas DataFrame, got {type(frame).__name__}", argument="frame"
+        )
+    if not isinstance(by, str):
+        raise ArgumentError(f"must be a column name, got {by!r}", argument="by")
+    min_customers = check_count(min_customers, "min_customers", minimum=1)
+    if progress is not None and not callable(progress):
+        raise ArgumentError(f"must be a function or None, got {progress!r}", argument="progress")
+    unknown = sorted(set(options) - _FIT_OPTIONS)
+    if unknown:  # each segment recorded the same error, and nothing was fitted
+        raise ArgumentError(
+            f"is not an option of fit_segments (options: {', '.join(sorted(_FIT_OPTIONS))})",
+            argument=unknown[0],
+        )
     if by not in frame.columns:
         raise DataError("no such column", column=by)
+    if len(frame) == 0:
+        raise DataError("no customers: the frame is empty", column=by)
+    missing = frame[by].isna().to_numpy()
+    if missing.any():  # groupby drops them: those customers would silently be in no segment
+        raise DataError(
+            "missing segment values (NaN/None)",
+            column=by,
+            rows=frame.index[missing].tolist(),
+        )
     models: dict[Any, CLVModel] = {}
     errors: dict[Any, str] = {}
     groups = list(frame.groupby(by, sort=True))

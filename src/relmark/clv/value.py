@@ -39,6 +39,7 @@ from relmark._validation import (
     check_count,
     check_level,
     check_number,
+    check_rng,
 )
 from relmark.clv._base import CLVModel, Interval, RngLike
 from relmark.clv._rfm import RFMModel
@@ -329,7 +330,7 @@ def score(
     >>> [round(float(v), 3) for v in out["expected_purchases"]], sorted(out)
     ([0.195, 1.226], ['clv', 'expected_purchases', 'expected_spend', 'p_alive'])
     """
-    _check_models(purchases, spend, rfm=True)
+    _check_models(purchases, spend, rfm=True, optional_spend=True)
     chunk_size = check_count(chunk_size, "chunk_size", minimum=1)
     x, tx, t = purchases._rfm(frequency, recency, T)
     h = purchases._horizon(check_number(horizon, "horizon", low=0.0), "horizon")
@@ -447,7 +448,8 @@ def clv_from_dert(
     if not hasattr(purchases, "dert"):
         raise ParameterError(
             f"{type(purchases).__name__} has no dert (discounted residual "
-            "transactions); use clv() with a horizon instead"
+            "transactions); use clv() with a horizon instead",
+            argument="purchases",
         )
     _check_models(purchases, spend, rfm=True)
     if purchases.discrete:
@@ -522,7 +524,7 @@ def clv_interval(
             argument=sorted(unknown)[0],
         )
     _check_models(purchases, spend)
-    gen = np.random.default_rng(rng)
+    gen = check_rng(rng, "rng")
     est = clv(purchases, spend, frequency, recency, T, monetary_value, **options)  # type: ignore[arg-type]
     p_draws = purchases.sample_params(n_draws, rng=gen)
     s_draws = spend.sample_params(n_draws, rng=gen)
@@ -545,12 +547,15 @@ def clv_interval(
     return Interval((est, np.asarray(lo, np.float64), np.asarray(hi, np.float64)))
 
 
-_MAX_PERIODS = 100_000
+_MAX_PERIODS = 10_000
 """More periods than this in a CLV horizon is a mistake (and a large allocation)."""
 
 
-def _check_models(purchases: object, spend: object, *, rfm: bool = False) -> None:
-    """The purchase and spend models are models (an ArgumentError naming the one that is not)."""
+def _check_models(
+    purchases: object, spend: object, *, rfm: bool = False, optional_spend: bool = False
+) -> None:
+    """The purchase and spend models are models (an ArgumentError naming the one that is not;
+    ``spend=None`` only where it is optional: clv() raised AttributeError on it)."""
     if rfm and not isinstance(purchases, RFMModel):
         raise ArgumentError(
             f"must be a relmark purchase model (BGNBD, ParetoNBD, ...), got "
@@ -563,7 +568,9 @@ def _check_models(purchases: object, spend: object, *, rfm: bool = False) -> Non
             f"{type(purchases).__name__}",
             argument="purchases",
         )
-    if spend is not None and not callable(getattr(spend, "expected_spend", None)):
+    if (spend is not None or not optional_spend) and not callable(
+        getattr(spend, "expected_spend", None)
+    ):
         raise ArgumentError(
             f"must be a spend model with expected_spend (GammaGamma), got {type(spend).__name__}",
             argument="spend",
