@@ -906,3 +906,19 @@ def test_r4_rules_refuse_series_with_different_indexes() -> None:
     assert err.value.column == "tenure"
     aligned = {"purchases": metrics["purchases"], "tenure": metrics["tenure"].loc[["a", "b"]]}
     assert assign_stages(two, aligned)[0] == ["retain", None]
+
+
+def test_r4_stage_panel_refuses_a_grid_too_large_before_building_it() -> None:
+    """Minutes until 2300 (146 million periods) built a dict of every period and did not end;
+    the size is now known from the ends and refused at once, naming ``end``."""
+    with pytest.raises(ArgumentError) as err:
+        stage_panel(EVENTS, FOUR_STAGES.stages, end="2300-01-01", freq="min")
+    assert err.value.argument == "end"
+    # positions on a grid of multiples ("5D") and censoring before the first period
+    panel, _, periods = stage_panel(
+        EVENTS, FOUR_STAGES.stages, freq="5D", censor=pd.Series({"b": "2023-01-01"})
+    )
+    assert len(periods) == (pd.Timestamp("2024-05-02") - pd.Timestamp("2024-01-15")).days // 5 + 1
+    assert (panel[1] == -1).all()
+    first = pd.Period("2024-01-15", "5D")
+    assert panel[0, (pd.Period("2024-05-02", "5D").ordinal - first.ordinal) // 5] == 1

@@ -101,8 +101,8 @@ MAX_PERIODS = 1_000_000
 MAX_FORECAST_CELLS = 10_000_000
 """The most numbers a :func:`forecast` returns (periods + 1 times states: 80 MB)."""
 
-MAX_PANEL_CELLS = 1_000_000_000
-"""The most cells (customers x periods) :func:`stage_panel` builds (8 GB of int64)."""
+MAX_PANEL_CELLS = 100_000_000
+"""The most cells (customers x periods) :func:`stage_panel` builds (800 MB of int64)."""
 
 MAX_PRIOR = 1e15
 """The largest Dirichlet pseudo-count (beyond it the counts of k states overflow float64 and
@@ -702,22 +702,29 @@ def stage_panel(
         raise ArgumentError(f"cannot read {end!r} as a date ({exc})", argument="end") from None
     if last_period < ev["_p"].min():
         raise ArgumentError(f"{end!r} is before the first event", argument="end")
-    periods = pd.period_range(ev["_p"].min(), last_period, freq=freq)
+    first_period: pd.Period = ev["_p"].min()
+    step = first_period.freq.n  # ordinals count base units: a "5D" period is 5 of them
+
+    def position(period: pd.Period) -> int:
+        return int((period.ordinal - first_period.ordinal) // step)
+
     customers = list(pd.unique(ev[customer_id]))
-    if len(customers) * len(periods) > MAX_PANEL_CELLS:
+    n_periods = position(last_period) + 1
+    if len(customers) * n_periods > MAX_PANEL_CELLS:  # before building the grid
         raise ArgumentError(
-            f"{len(customers):,} customers x {len(periods):,} periods is more than "
+            f"{len(customers):,} customers x {n_periods:,} periods is more than "
             f"{MAX_PANEL_CELLS:,} cells: use a coarser frequency or an earlier end",
             argument="end" if end is not None else "freq",
         )
+    periods = pd.period_range(first_period, last_period, freq=freq)
     row = {c: i for i, c in enumerate(customers)}
     panel = np.full((len(customers), len(periods)), -1, dtype=np.int64)
-    pos = {p: j for j, p in enumerate(periods)}
     last = ev.groupby([customer_id, "_p"], sort=False)[stage].last()
     for key, st in last.items():
         pair: tuple[object, pd.Period] = key  # type: ignore[assignment]
-        if pair[1] in pos:
-            panel[row[pair[0]], pos[pair[1]]] = index[st]
+        j = position(pair[1])
+        if j < n_periods:
+            panel[row[pair[0]], j] = index[st]
     for i in range(panel.shape[0]):  # carry the stage forward until the next event
         seen = np.flatnonzero(panel[i] >= 0)
         if seen.size:
@@ -737,8 +744,8 @@ def stage_panel(
                 rows=censor.index[stop_dates.isna().to_numpy()].tolist(),
             )
         stop = stop_dates.dt.to_period(freq)
-        for cust, per in stop.items():
-            panel[row[cust], [j for j, p in enumerate(periods) if p > per]] = -1
+        for cust, per in stop.items():  # unobserved after the censoring period
+            panel[row[cust], max(position(per) + 1, 0) :] = -1
     return panel, customers, periods
 
 
