@@ -40,7 +40,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
+from scipy import integrate, special
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import (
     betainc,
@@ -354,7 +354,35 @@ def _one_remaining(
         hyp = hyp2f1(c0 - r_x, a - 1.0, c0, z)
     # c0 [(1 - (1-z)^(a-1)) - (1-z)^(a-1) (2F1 - 1)] / (a - 1)
     out = (xp.expm1(y) + xp.exp(y) * (hyp - 1.0)) * (-c0 / (a - 1.0))
+    finite = math.isfinite(out) if xp is math else bool(np.isfinite(out).all())
+    if not finite:  # huge r + x: the array path integrates numerically
+        return None
     return out if xp is np else float(out)
+
+
+def _remaining_by_quadrature(
+    a: float, b_x: FloatArray, r_x: FloatArray, t: FloatArray, alpha_t: FloatArray
+) -> FloatArray:
+    r"""The expected purchases in ``(T, T+t]`` of a customer alive at ``T`` as the integral
+
+    .. math:: \int_0^1 \frac{1 - \bigl(1 + p\,t/\alpha'\bigr)^{-r'}}{p}\,
+        \frac{p^{a-1}(1-p)^{b'-1}}{B(a, b')}\,dp
+
+    (the rate integrated out in closed form; QUADPACK's algebraic-weight rule takes the beta
+    density's end-point singularities), where the hypergeometric closed form fails: its
+    series alternates and cancels when ``r'`` is ~1e5 or more with a small ``alpha``.
+    """
+    out = np.empty(b_x.shape[0])
+    for i, (bx, rx, ti, at) in enumerate(zip(b_x, r_x, t, alpha_t, strict=True)):
+
+        def integrand(p: float, rx: float = rx, ti: float = ti, at: float = at) -> float:
+            return -math.expm1(-rx * math.log1p(p * ti / at)) / p if p > 0 else rx * ti / at
+
+        value, _ = integrate.quad(
+            integrand, 0.0, 1.0, weight="alg", wvar=(a - 1.0, bx - 1.0), limit=200
+        )
+        out[i] = value * math.exp(-float(betaln(a, bx)))
+    return out
 
 
 def _scaled_remaining(
@@ -400,6 +428,11 @@ def _scaled_remaining(
         r_n, z_n, l_n = (np.broadcast_to(v, out.shape)[near] for v in (r_x, z, log1mz))
         values = [n * _h(a, n - r_n, np.full_like(r_n, n), z_n, l_n) for n in steps]
         out[near] = _lagrange(true_cc, steps, values)
+    bad = ~np.isfinite(out)
+    if bad.any():  # the 2F1 fails (r + x ~ 1e5 with a small alpha gave NaN): integrate over p
+        out[bad] = _remaining_by_quadrature(
+            a, *(np.broadcast_to(v, out.shape)[bad] for v in (b_x, r_x, t, alpha_t))
+        )
     warn_nonfinite(out, "the BG/NBD expected purchases")
     return out
 
