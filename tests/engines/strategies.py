@@ -45,3 +45,44 @@ def logs(draw: st.DrawFn, *, zoned: bool = False) -> pd.DataFrame:
     if zoned:
         dates = dates.dt.tz_localize("UTC").dt.tz_convert("Asia/Kolkata")
     return pd.DataFrame({"customer_id": ids, "date": dates, "amount": [a / 4 for a in amounts]})
+
+
+_EXCEL_1970 = 25_569  # 1970-01-01 as an Excel serial day
+
+
+@st.composite
+def option_logs(draw: st.DrawFn) -> tuple[pd.DataFrame, dict[str, object]]:
+    """A log of :func:`logs` and the summary options to apply to it: missing or blank ids to
+    drop, returns (negative amounts) to drop, a currency column, dates given as Unix epoch
+    seconds or milliseconds (with or without a time zone) or Excel serial days (fractions
+    included, so rounding to the microsecond matters at midnight)."""
+    log = draw(logs())
+    n = len(log)
+    kw: dict[str, object] = {"monetary_value": "amount"}
+    if draw(st.booleans()):
+        blank = draw(
+            st.lists(st.sampled_from([None, "", "  ", "\t", "keep"]), min_size=n, max_size=n)
+        )
+        ids = [c if b == "keep" else b for c, b in zip(log["customer_id"], blank, strict=True)]
+        log["customer_id"] = pd.Series(ids, dtype=object)
+        kw["missing_ids"] = "drop"
+    if draw(st.booleans()):
+        negative = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        log["amount"] = [-a if neg else a for a, neg in zip(log["amount"], negative, strict=True)]
+        kw["returns"] = "drop"
+    if draw(st.booleans()):
+        log["currency"] = draw(st.sampled_from(["EUR", "JPY"]))
+        kw["currency"] = "currency"
+    unit = draw(st.sampled_from([None, "s", "ms", "excel"]))
+    if unit is not None:
+        ns = log["date"].astype("int64").to_numpy()
+        if unit == "s":
+            log["date"] = ns / 1e9
+        elif unit == "ms":
+            log["date"] = ns / 1e6
+        else:
+            log["date"] = ns / 86_400e9 + _EXCEL_1970
+        kw["date_unit"] = unit
+        if unit != "excel" and draw(st.booleans()):
+            kw["timezone"] = "Asia/Kolkata"
+    return log, kw

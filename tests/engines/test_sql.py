@@ -19,8 +19,8 @@ from relmark.clv import BGNBD, GammaGamma, ParetoNBD
 from relmark.data import RFMSummary, calibration_holdout, summarize
 from relmark.datasets import load_cdnow_transactions
 from relmark.engines import sql
-from relmark.errors import ArgumentError, DataError
-from tests.engines.strategies import logs
+from relmark.errors import ArgumentError, CurrencyError, DataError
+from tests.engines.strategies import logs, option_logs
 
 CAL = "1997-09-30"
 
@@ -389,3 +389,96 @@ def test_progress_is_reported_when_asked(cdnow: pd.DataFrame) -> None:
     with pytest.raises(ArgumentError) as err:
         sql.summarize(cdnow, progress="yes")  # type: ignore[arg-type]
     assert err.value.argument == "progress"
+
+
+# --------------------------------------------------------------- options of relmark.data.summarize
+@settings(max_examples=60, deadline=None)
+@given(case=option_logs(), unit=st.sampled_from([("D", 1), ("W", 1), ("h", 1), ("D", 7)]))
+def test_options_equal_in_memory(
+    case: tuple[pd.DataFrame, dict[str, Any]], unit: tuple[str, float]
+) -> None:
+    """missing_ids='drop', returns='drop', currency, date_unit (with timezone): the summary of
+    the in-memory path, bit for bit (the currency included), and the same counts dropped; a
+    log that in-memory refuses (everything dropped) is refused too."""
+    log, kw = case
+    kw = {**kw, "time_unit": unit[0], "freq_multiplier": unit[1]}
+    try:
+        want = summarize(log, **kw)
+    except DataError:
+        with pytest.raises(DataError):
+            sql.summarize(log, **kw)
+        return
+    got = sql.summarize(log, **kw)
+    assert_same(got, want)
+    assert got.currency == want.currency
+    # the same notes, without the row labels (the engine does not keep row positions)
+    assert [n.split(" (")[0] for n in got.notes] == [n.split(" (")[0] for n in want.notes]
+
+
+def test_options_on_cdnow_files(cdnow: pd.DataFrame, tmp_path: Path) -> None:
+    """A Parquet file with epoch-millisecond dates, a currency column, blank ids and returns."""
+    log = cdnow.copy()
+    log["customer_id"] = log["customer_id"].astype(str)
+    log.loc[log.index[::97], "customer_id"] = " "
+    log.loc[log.index[5::89], "amount"] *= -1
+    log["date"] = log["date"].astype("int64") // 1_000_000
+    log["currency"] = "USD"
+    log.to_parquet(tmp_path / "log.parquet")
+    kw: dict[str, Any] = {
+        "monetary_value": "amount",
+        "currency": "currency",
+        "date_unit": "ms",
+        "returns": "drop",
+        "missing_ids": "drop",
+        "time_unit": "D",
+        "freq_multiplier": 7,
+    }
+    got = sql.summarize(tmp_path / "log.parquet", **kw)
+    assert_same(got, summarize(log, **kw), exact_money=False)
+    assert got.currency == "USD"
+    assert got.notes[0].startswith(f"dropped {len(log.index[::97]):,} transactions")
+
+
+@pytest.mark.parametrize(
+    ("kw", "argument", "match"),
+    [
+        ({"returns": "net", "monetary_value": "amount"}, "returns", "relmark.data.summarize"),
+        ({"dayfirst": True}, "dayfirst", "date_format"),
+        ({"dayfirst": "yes"}, "dayfirst", "True, False or None"),
+        ({"returns": "keep", "monetary_value": "amount"}, "returns", "'refuse', 'drop'"),
+        ({"returns": "drop"}, "returns", "monetary_value"),
+        ({"missing_ids": "skip"}, "missing_ids", "'refuse' or 'drop'"),
+        ({"currency": "cur"}, "currency", "monetary_value"),
+        ({"date_unit": "days"}, "date_unit", "'excel', 's', 'ms'"),
+        ({"date_unit": "s"}, "date_unit", "holds datetimes"),
+        ({"date_unit": "s", "date_format": "%Y"}, "date_unit", "not both"),
+    ],
+)
+def test_options_refused_name_the_argument(kw: dict[str, Any], argument: str, match: str) -> None:
+    with pytest.raises(ArgumentError, match=match) as err:
+        sql.summarize(_log(), **kw)
+    assert err.value.argument == argument
+
+
+def test_option_data_errors() -> None:
+    euro = {"monetary_value": "amount", "currency": "cur"}
+    with pytest.raises(CurrencyError, match=r"EUR \(2 rows\), USD \(1 rows\)"):
+        sql.summarize(_log(cur=["EUR", "USD", "EUR"]), **euro)
+    for cur, match in (
+        (["EUR", None, "EUR"], "missing currencies"),
+        (["EUR", "eur", "EUR"], "ISO"),
+    ):
+        with pytest.raises(DataError, match=match) as err:
+            sql.summarize(_log(cur=cur), **euro)
+        assert err.value.column == "cur"
+    numbers = _log(date=[1.7e9, 1.7e9 + 86_400, 1.7e9])
+    with pytest.raises(DataError, match="date_unit=") as err:
+        sql.summarize(numbers)
+    assert err.value.column == "date"
+    for good, bad, unit in ((1.7e9, np.inf, "s"), (1.7e12, 1e300, "ms"), (45292, 60.0, "excel")):
+        with pytest.raises(DataError, match=f"date_unit={unit!r}") as err:
+            sql.summarize(_log(date=[good, bad, good]), date_unit=unit)
+        assert err.value.column == "date"
+        assert err.value.rows == ("a",)
+    with pytest.raises(DataError, match="no transactions left") as err:
+        sql.summarize(_log(customer_id=[None, " ", ""]), missing_ids="drop")

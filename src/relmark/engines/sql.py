@@ -33,7 +33,7 @@ import os
 import threading
 import zoneinfo
 from collections.abc import Callable, Sequence
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 import numpy as np
 import pandas as pd
@@ -50,7 +50,8 @@ from relmark._validation import check_choice, check_count, check_number
 from relmark.clv import CLVModel
 from relmark.data import RFMSummary
 from relmark.data import summarize as _summarize_in_memory
-from relmark.errors import ArgumentError, DataError
+from relmark.data._read import DATE_UNITS, LogOptions
+from relmark.errors import ArgumentError, CurrencyError, DataError
 
 __all__ = [
     "DIALECTS",
@@ -417,6 +418,32 @@ def _has_offset(text: str) -> str:
     return f"regexp_matches({text}, '{_OFFSET}')"
 
 
+_US_PER: Final[dict[str, str]] = {"excel": "86400000000.0", "s": "1000000.0", "ms": "1000.0"}
+_US_LOW: Final[float] = float(np.datetime64("1677-09-22", "us").astype(np.int64))
+_US_HIGH: Final[float] = float(np.datetime64("2262-04-11", "us").astype(np.int64))
+
+
+def _numeric_ts(col: str, date_unit: str, zone: str) -> str:
+    """DuckDB SQL for dates given as numbers, computed as :func:`relmark.data.summarize` does:
+    microseconds ``x * per`` (Excel: ``(x - 25569) * 86400e6``) in float64, rounded half to
+    even; NULL for a non-number, an infinite one, one outside 1677-09-22 .. 2262-04-11, or an
+    Excel serial day below 61. Epoch instants are UTC, converted to ``zone``; Excel days are
+    local."""
+    num = f"TRY_CAST({col} AS DOUBLE)"
+    if date_unit == "excel":
+        micro = f"(({num} + CAST(-25569 AS DOUBLE)) * {_US_PER['excel']})"
+    else:
+        micro = f"({num} * {_US_PER[date_unit]})"
+    ok = f"isfinite({num}) AND {micro} >= {_US_LOW!r} AND {micro} <= {_US_HIGH!r}"
+    if date_unit == "excel":
+        ok += f" AND {num} >= 61"
+    ts = f"CASE WHEN {ok} THEN make_timestamp(CAST(round_even({micro}, 0) AS BIGINT)) END"
+    if date_unit == "excel":
+        return ts
+    quoted = zone.replace("'", "''")
+    return f"timezone('{quoted}', CAST({ts} AS TIMESTAMPTZ))"
+
+
 def _ts_expression(col: str, type_name: str, date_format: str | None, zone: str) -> str:
     """DuckDB SQL turning the date column into a naive wall-clock timestamp (NULL when
     unreadable): zoned times and text with a UTC offset converted to ``zone``, naive times and
@@ -502,23 +529,20 @@ def _validate(
     monetary_value: str | None,
     time_unit: str,
     late: str | None,
+    unparseable: str = "unparseable dates (pass the format with date_format=)",
+    dropped: bool = False,
 ) -> None:
     """One scan counting every kind of bad row; a DataError naming the column and the first
     offending customers for the first kind found."""
     checks: list[tuple[str, str, str | None, str]] = [
         (
-            f"{id_col} IS NULL OR TRIM(CAST({id_col} AS VARCHAR)) = ''",
-            "missing or blank customer ids",
+            _blank_id(id_col),
+            "missing or blank customer ids (pass missing_ids='drop' to drop and count them)",
             customer_id,
             "row",
         ),
         (f"{raw_date} IS NULL", "missing dates", datetime, "id"),
-        (
-            f"{raw_date} IS NOT NULL AND {ts} IS NULL",
-            "unparseable dates (pass the format with date_format=)",
-            datetime,
-            "id",
-        ),
+        (f"{raw_date} IS NOT NULL AND {ts} IS NULL", unparseable, datetime, "id"),
     ]
     if amount_col is not None:
         num = f"TRY_CAST({amount_col} AS DOUBLE)"
@@ -537,7 +561,8 @@ def _validate(
             ),
             (
                 f"{num} < 0",
-                "negative amounts (record returns as a separate adjustment, not a negative sale)",
+                "negative amounts (returns): pass returns='drop' to drop them (netting them, "
+                "returns='net', is done by relmark.data.summarize)",
                 monetary_value,
                 "id",
             ),
@@ -549,6 +574,8 @@ def _validate(
     )
     got = _run(rel, f"SELECT COUNT(*) AS n, {counts} FROM {_SOURCE}", name)
     if int(got["n"][0]) == 0:
+        if dropped:
+            raise DataError(f"no transactions left in {name} after dropping (see the notes)")
         raise DataError(f"the transaction log in {name} is empty")
     for i, (cond, message, column, _kind) in enumerate(checks):
         count = got[f"c{i}"][0]
@@ -565,6 +592,55 @@ def _validate(
 
 
 _SPACE: Final[str] = "' \t\n\r\x0b\x0c'"
+
+
+def _blank_id(id_col: str) -> str:
+    """SQL: the customer id is missing or blank (white space only)."""
+    return f"({id_col} IS NULL OR TRIM(CAST({id_col} AS VARCHAR), {_SPACE}) = '')"
+
+
+def _count(rel: duckdb.DuckDBPyRelation, condition: str, name: str) -> int:
+    got = _run(rel, f"SELECT COUNT(*) AS k FROM {_SOURCE} WHERE {condition}", name)["k"][0]
+    return int(got)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
+
+
+def _currency(rel: duckdb.DuckDBPyRelation, name: str, column: str) -> str:
+    """The one ISO 4217 code of the currency column, checked as in memory: missing or
+    malformed codes are a DataError, several codes a CurrencyError."""
+    col = _ident(column, "currency")
+    _column_type(rel, column, name)
+    text = f"TRIM(CAST({col} AS VARCHAR), {_SPACE})"
+    got = _run(
+        rel,
+        f"SELECT SUM(CASE WHEN {col} IS NULL OR {text} = '' THEN 1 ELSE 0 END) AS missing, "
+        f"SUM(CASE WHEN {text} <> '' AND NOT regexp_full_match({text}, '[A-Z]{{3}}') "
+        f"THEN 1 ELSE 0 END) AS bad FROM {_SOURCE}",
+        name,
+    )
+    for key, message in (
+        ("missing", "missing currencies"),
+        ("bad", "currencies must be ISO 4217 codes (three capital letters)"),
+    ):
+        count = got[key][0]
+        if count is not np.ma.masked and int(count) > 0:
+            raise DataError(f"{message} in {name}: {int(count)} rows", column=column)
+    codes = _run(
+        rel,
+        f"SELECT {text} AS c, COUNT(*) AS n FROM {_SOURCE} GROUP BY 1 ORDER BY 2 DESC, 1",
+        name,
+    )
+    found = [(str(c), int(n)) for c, n in zip(codes["c"], codes["n"], strict=True)]
+    if len(found) > 1:
+        listed = ", ".join(f"{c} ({n} rows)" for c, n in found[:10])
+        raise CurrencyError(
+            f"column {column!r}: the log in {name} mixes currencies: {listed}; amounts in "
+            "different currencies cannot be added (summarise each currency separately)"
+        )
+    return found[0][0]
 
 
 def _check_padded_ids(
@@ -630,6 +706,11 @@ def _execute(
     memory_limit: str | None,
     threads: int | None,
     progress: Callable[[float], None] | None,
+    currency: str | None = None,
+    dayfirst: bool | None = None,
+    date_unit: str | None = None,
+    returns: str = "refuse",
+    missing_ids: str = "refuse",
 ) -> RFMSummary:
     if progress is not None and not callable(progress):
         raise ArgumentError("must be a callable(percent)", argument="progress")
@@ -640,14 +721,42 @@ def _execute(
         raise ArgumentError(
             f"must be a strftime format, got {date_format!r}", argument="date_format"
         )
+    _check_options(
+        customer_id=customer_id,
+        datetime=datetime,
+        monetary_value=monetary_value,
+        currency=currency,
+        date_format=date_format,
+        dayfirst=dayfirst,
+        date_unit=date_unit,
+        timezone=timezone,
+        returns=returns,
+        missing_ids=missing_ids,
+    )
     zone = _zone(timezone)
     obs, cal = _ends(observation_end, calibration_end, zone)
     con = _connection(memory_limit, threads)
+    notes: list[str] = []
     try:
         rel, name = _relation(source, con)
         id_col = _ident(customer_id, "customer_id")
         raw_date = _ident(datetime, "datetime")
         id_type = _column_type(rel, customer_id, name)
+        if missing_ids == "drop":
+            n_blank = _count(rel, _blank_id(id_col), name)
+            if n_blank:
+                notes.append(
+                    f"dropped {_plural(n_blank, 'transaction')} with a missing customer id"
+                )
+                rel = rel.filter(f"NOT {_blank_id(id_col)}")
+        if returns == "drop" and monetary_value is not None:
+            money = _ident(monetary_value, "monetary_value")
+            negative = f"COALESCE(TRY_CAST({money} AS DOUBLE) < 0, false)"
+            _column_type(rel, monetary_value, name)
+            n_neg = _count(rel, negative, name)
+            if n_neg:
+                notes.append(f"dropped {_plural(n_neg, 'return')} (negative amounts)")
+                rel = rel.filter(f"NOT {negative}")
         if isinstance(source, pd.DataFrame) and source[customer_id].dtype == object:
             kind = pd.api.types.infer_dtype(source[customer_id], skipna=True)
             if kind not in ("string", "empty"):
@@ -663,8 +772,35 @@ def _execute(
                 column=customer_id,
             )
         date_type = _column_type(rel, datetime, name)
-        ts = _ts_expression(raw_date, date_type, date_format, zone)
-        if date_format is None and not date_type.startswith(("TIMESTAMP", "DATE")):
+        is_time = date_type.startswith(("TIMESTAMP", "DATE"))
+        unparseable = "unparseable dates (pass the format with date_format=)"
+        if date_unit is not None:
+            if is_time:
+                raise ArgumentError(
+                    f"date_unit is for dates given as numbers; column {datetime!r} holds datetimes",
+                    argument="date_unit",
+                )
+            ts = _numeric_ts(raw_date, date_unit, zone)
+            unparseable = (
+                "dates that are not numbers, infinite, or outside 1677-09-22 .. 2262-04-11 "
+                f"when read as date_unit={date_unit!r}"
+                + (
+                    " (or Excel serial days below 61, before 1900-03-01)"
+                    if date_unit == "excel"
+                    else ""
+                )
+            )
+        else:
+            ts = _ts_expression(raw_date, date_type, date_format, zone)
+        if date_format is None and date_unit is None and _is_number(date_type):
+            raise DataError(
+                f"dates in {name} are numbers ({date_type}): name their unit with "
+                "date_unit='excel' (Excel serial days), 's' or 'ms' (Unix epoch seconds or "
+                "milliseconds), or, for numbers such as 20240131, their format with "
+                "date_format='%Y%m%d'",
+                column=datetime,
+            )
+        if date_format is None and date_unit is None and not is_time:
             text = f"CAST({raw_date} AS VARCHAR)"
             got = _run(
                 rel,
@@ -700,9 +836,12 @@ def _execute(
             monetary_value=monetary_value,
             time_unit=unit,
             late=late,
+            unparseable=unparseable,
+            dropped=bool(notes),
         )
         if id_type.startswith("VARCHAR"):
             _check_padded_ids(rel, name, id_col, customer_id)
+        code = None if currency is None else _currency(rel, name, currency)
         if cal is not None:
             got = _run(
                 rel,
@@ -733,10 +872,48 @@ def _execute(
         out = _run_watched(rel, con, query, name, progress)
     finally:
         con.close()
-    return _to_summary(out, unit, fm_value)
+    return _to_summary(out, unit, fm_value, currency=code, notes=notes)
 
 
-def _to_summary(out: dict[str, Any], time_unit: str, freq_multiplier: float) -> RFMSummary:
+_NUMBER_TYPES: Final[tuple[str, ...]] = (
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+    "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL",
+)  # fmt: skip
+
+
+def _is_number(type_name: str) -> bool:
+    return type_name.split("(")[0] in _NUMBER_TYPES
+
+
+def _check_options(**options: Any) -> None:
+    """The log options checked as :func:`relmark.data.summarize` checks them (same messages);
+    those the SQL engine cannot compute exactly are refused, naming the engine that does."""
+    LogOptions.check(**options)
+    if options["returns"] == "net":
+        raise ArgumentError(
+            "returns='net' is not supported by the DuckDB engine (each return is checked "
+            "against its period's purchases and netted in memory): use relmark.data.summarize, "
+            "or returns='drop'",
+            argument="returns",
+        )
+    if options["dayfirst"] is not None:
+        raise ArgumentError(
+            "dayfirst is not supported by the DuckDB engine (pandas infers the format of the "
+            "other dates): give the format with date_format= (e.g. '%d/%m/%Y', exact in SQL), "
+            "or use relmark.data.summarize",
+            argument="dayfirst",
+        )
+    assert options["date_unit"] in (None, *DATE_UNITS)
+
+
+def _to_summary(
+    out: dict[str, Any],
+    time_unit: str,
+    freq_multiplier: float,
+    *,
+    currency: str | None = None,
+    notes: Sequence[str] = (),
+) -> RFMSummary:
     """An RFMSummary from the query's columns (numpy arrays)."""
     ids = np.asarray(out["customer_id"])
     if ids.dtype.kind in "USO":
@@ -757,6 +934,8 @@ def _to_summary(out: dict[str, Any], time_unit: str, freq_multiplier: float) -> 
         recency=np.asarray(out["recency"], dtype=np.float64),
         T=np.asarray(out["T"], dtype=np.float64),
         time_unit=_unit_label(time_unit, freq_multiplier),
+        currency=currency,
+        notes=notes,
         **optional,
     )
 
@@ -772,6 +951,11 @@ def summarize(
     observation_end: Any = None,
     date_format: str | None = None,
     timezone: str | None = None,
+    currency: str | None = None,
+    dayfirst: bool | None = None,
+    date_unit: Literal["excel", "s", "ms"] | None = None,
+    returns: Literal["refuse", "drop", "net"] = "refuse",
+    missing_ids: Literal["refuse", "drop"] = "refuse",
     memory_limit: str | None = None,
     threads: int | None = None,
     progress: Callable[[float], None] | None = None,
@@ -795,6 +979,23 @@ def summarize(
         IANA zone (``"Europe/Berlin"``) in which purchases are binned: zoned timestamps and
         text with a UTC offset are converted to it (default UTC); naive times are taken as
         written. As in :func:`relmark.data.summarize`.
+    currency
+        Column of ISO 4217 codes: every row must have the same one (a
+        :class:`~relmark.errors.CurrencyError` otherwise), kept as ``RFMSummary.currency``.
+        Needs ``monetary_value``. As in :func:`relmark.data.summarize`.
+    dayfirst
+        Refused unless None: this engine reads text dates as ISO or with ``date_format``
+        (``"%d/%m/%Y"`` reads day first, exactly); :func:`relmark.data.summarize` infers the
+        order.
+    date_unit
+        Dates given as numbers: ``"excel"`` (Excel serial days, local), ``"s"`` or ``"ms"``
+        (Unix epoch, UTC, converted to ``timezone``), computed exactly as in memory.
+    returns
+        Negative amounts: ``"refuse"`` (default) or ``"drop"`` (counted in ``notes``);
+        ``"net"`` is refused (:func:`relmark.data.summarize` nets them).
+    missing_ids
+        Rows with a missing or blank customer id: ``"refuse"`` (default) or ``"drop"``
+        (counted in ``notes``).
     memory_limit
         DuckDB's memory limit (e.g. ``"2GB"``); larger work spills to a temporary directory.
     threads
@@ -817,7 +1018,10 @@ def summarize(
         amounts, transactions after ``observation_end``, an empty log, an unreadable file.
     ArgumentError
         Naming the argument: an unknown source type or file kind, time unit, a multiplier
-        that is not a finite number > 0, an unreadable date.
+        that is not a finite number > 0, an unreadable date; an option this engine does not
+        compute (``returns="net"``, ``dayfirst``), naming :func:`relmark.data.summarize`.
+    CurrencyError
+        The ``currency`` column holds two or more currencies.
 
     Examples
     --------
@@ -846,6 +1050,11 @@ def summarize(
         memory_limit=memory_limit,
         threads=threads,
         progress=progress,
+        currency=currency,
+        dayfirst=dayfirst,
+        date_unit=date_unit,
+        returns=returns,
+        missing_ids=missing_ids,
     )
 
 
@@ -861,6 +1070,11 @@ def calibration_holdout(
     freq_multiplier: float = 1,
     date_format: str | None = None,
     timezone: str | None = None,
+    currency: str | None = None,
+    dayfirst: bool | None = None,
+    date_unit: Literal["excel", "s", "ms"] | None = None,
+    returns: Literal["refuse", "drop", "net"] = "refuse",
+    missing_ids: Literal["refuse", "drop"] = "refuse",
     memory_limit: str | None = None,
     threads: int | None = None,
     progress: Callable[[float], None] | None = None,
@@ -876,6 +1090,8 @@ def calibration_holdout(
     observation_end
         End of the holdout period (default: the last transaction time).
     customer_id, datetime, monetary_value, time_unit, freq_multiplier, date_format, timezone
+        As for :func:`summarize`.
+    currency, dayfirst, date_unit, returns, missing_ids
         As for :func:`summarize`.
     memory_limit, threads, progress
         DuckDB settings and the progress callback, as for :func:`summarize`.
@@ -918,6 +1134,11 @@ def calibration_holdout(
         memory_limit=memory_limit,
         threads=threads,
         progress=progress,
+        currency=currency,
+        dayfirst=dayfirst,
+        date_unit=date_unit,
+        returns=returns,
+        missing_ids=missing_ids,
     )
 
 
