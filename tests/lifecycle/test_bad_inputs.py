@@ -922,3 +922,47 @@ def test_r4_stage_panel_refuses_a_grid_too_large_before_building_it() -> None:
     assert (panel[1] == -1).all()
     first = pd.Period("2024-01-15", "5D")
     assert panel[0, (pd.Period("2024-05-02", "5D").ordinal - first.ordinal) // 5] == 1
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.lifecycle.strategies import stochastic  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(stochastic(max_states=6), st.integers(64, 3000), st.floats(0.0, 0.5))
+def test_r4_long_horizon_doubling_equals_the_sum_of_powers(
+    p: np.ndarray, horizon: int, rate: float
+) -> None:
+    """The doubling path of chain_value (long horizons, many states) against the definition
+    sum_t (1+d)^-t P^t R computed term by term with matrix powers."""
+    k = p.shape[0]
+    reward = np.arange(1.0, k + 1.0)
+    from relmark.lifecycle.markov import _discounted_sum
+
+    expected = np.zeros(k)
+    term = reward.copy()
+    for _ in range(horizon + 1):
+        expected += term
+        term = (p @ term) / (1.0 + rate)
+    got = _discounted_sum(p / (1.0 + rate), reward, horizon + 1)
+    np.testing.assert_allclose(got, expected, rtol=1e-10)
+
+
+@settings(max_examples=40, deadline=None)
+@given(stochastic(max_states=6), st.floats(1e-12, 1e-3))
+def test_r4_stationary_distribution_of_nearly_reducible_chains(p: np.ndarray, eps: float) -> None:
+    """Block-diagonal chains joined by a leak of ``eps``: pi P = pi to round-off relative to
+    each share (least squares lost digits as eps shrank)."""
+    k = p.shape[0]
+    big = np.zeros((2 * k, 2 * k))
+    big[:k, :k] = p * (1 - eps)
+    big[k:, k:] = p * (1 - eps)
+    big[:k, k:] = eps / k
+    big[k:, :k] = eps / k
+    pi = stationary_distribution(big)
+    assert pi.sum() == pytest.approx(1.0, abs=1e-12)
+    np.testing.assert_allclose(pi @ big, pi, rtol=1e-9, atol=0)
+    # by symmetry the two blocks share the long run equally
+    assert pi[:k].sum() == pytest.approx(0.5, abs=1e-9)
