@@ -835,3 +835,29 @@ def test_r4_nps_difference_refuses_impossible_results() -> None:
     # two waves: 10, 9, 3, 7 (NPS 25, se 100 sqrt((0.75 - 0.0625)/4)) against itself
     d, z, p = nps_difference(WAVE, WAVE)
     assert (d, z, p) == (0.0, 0.0, 1.0)
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.scoring.strategies import likert_matrices  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(likert_matrices(), st.sampled_from([1e-300, 1e-150, 1e150, 1e300]), st.floats(-1e15, 1e15))
+def test_r4_alpha_is_invariant_to_one_scale_and_offset(
+    x: np.ndarray, scale: float, offset: float
+) -> None:
+    """Alpha of answers times 1e+-300 (or shifted by up to 1e15, to the precision the shifted
+    answers keep) equals alpha from its definition in exact arithmetic."""
+    th = ReliabilityThresholds(min_respondents=1)
+    scaled = cronbach_alpha(x * scale, thresholds=th).alpha
+    assert scaled == pytest.approx(_alpha_by_formula(x), rel=1e-9, abs=1e-9)
+    shifted = x + offset
+    if np.ptp(shifted - offset, axis=0).min() > 0 and np.ptp((shifted - offset).sum(axis=1)) > 0:
+        try:
+            expected = _alpha_by_formula(shifted - offset)
+        except ZeroDivisionError:
+            return
+        got = cronbach_alpha(shifted, thresholds=th).alpha
+        assert got == pytest.approx(expected, rel=1e-6, abs=1e-6)
