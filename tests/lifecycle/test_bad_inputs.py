@@ -966,3 +966,11 @@ def test_r4_stationary_distribution_of_nearly_reducible_chains(p: np.ndarray, ep
     np.testing.assert_allclose(pi @ big, pi, rtol=1e-9, atol=0)
     # by symmetry the two blocks share the long run equally
     assert pi[:k].sum() == pytest.approx(0.5, abs=1e-9)
+
+
+def test_r4_stage_model_refuses_extra_moves_out_of_terminal_stages() -> None:
+    """An extra move out of a terminal stage was accepted and then never allowed."""
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="terminal"):
+        StageModel(name="x", stages=("a", "lost"), terminal=("lost",), extra_moves=(("lost", "a"),))

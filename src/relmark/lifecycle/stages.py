@@ -70,6 +70,9 @@ class StageModel(BaseModel):
         ]
         if unknown:
             raise ValueError(f"unknown stages: {', '.join(sorted(set(unknown)))}")
+        leaving = sorted({a for a, _ in self.extra_moves if a in self.terminal})
+        if leaving:  # a terminal stage is never left: such a move could never be made
+            raise ValueError(f"extra moves out of terminal stages: {', '.join(leaving)}")
         return self
 
     def index(self, stage: str) -> int:
