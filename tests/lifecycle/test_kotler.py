@@ -42,3 +42,16 @@ def test_kotler_level_refuses_nan_and_unknown_overrides() -> None:
         KotlerThresholds(overrides={("few", "high"): "bogus"})
     assert err.value.argument == "overrides"
     assert relationship_level(40, 0.6) == "partnership"  # Kotler's matrix: few, high margin
+
+
+def test_overrides_are_copied_so_later_edits_cannot_bypass_validation() -> None:
+    """Editing the dict passed as ``overrides`` after construction changed the thresholds
+    without the checks (an unknown level could slip in)."""
+    from relmark.lifecycle import KotlerThresholds, relationship_level
+
+    cells = {("many", "low"): "reactive"}
+    th = KotlerThresholds(overrides=cells)
+    cells[("many", "low")] = "no-such-level"
+    assert relationship_level(20_000, 0.05, th) == "reactive"
+    with pytest.raises(TypeError):
+        th.overrides[("few", "high")] = "basic"  # type: ignore[index]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from relmark._validation import check_number
 from relmark.errors import ArgumentError
@@ -73,6 +74,8 @@ class KotlerThresholds:
             )
         if not isinstance(self.overrides, Mapping):
             raise ArgumentError("must map (size, margin) cells to levels", argument="overrides")
+        # a read-only copy: editing the caller's dict later must not bypass these checks
+        object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
         for cell, level in self.overrides.items():
             if cell not in KOTLER_MATRIX:
                 raise ArgumentError(
