@@ -153,6 +153,83 @@ def _model_name(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
+class _NamesOrJSON(list[str]):
+    """Model-name choices that also take a saved model: a path ending in ``.json``."""
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, Path) or super().__contains__(value)
+
+
+def _model_or_json(text: str) -> str | Path:
+    """A model name (``bgnbd``) or a saved model JSON file (``model.json``, which must exist)."""
+    if text.strip().lower().endswith(".json"):
+        return _input_file(text)
+    return _model_name(text)
+
+
+PARQUET = (".parquet", ".pq")
+"""File names the command line reads and writes as Parquet (everything else is CSV)."""
+
+
+def _is_parquet(path: Path | str) -> bool:
+    return str(path).lower().endswith(PARQUET)
+
+
+def _engine(module: str) -> Any:
+    """An optional engine module, or one line saying which extra installs it."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"relmark.engines.{module}")
+    except ImportError as exc:
+        extra = {"sql": "sql (duckdb and sqlglot)", "outofcore": "pyarrow"}[module]
+        raise RelmarkError(
+            f"Parquet files need the {extra}: pip install 'relmark[sql]' ({_one_line(exc)})"
+        ) from None
+
+
+class _TextBar:
+    """A progress bar on stderr: a tqdm bar when tqdm is installed, else a line of text
+    redrawn in place."""
+
+    def __init__(self, total: float, unit: str) -> None:
+        self.total, self.unit, self.shown = total, unit, -1
+        import importlib
+
+        try:
+            tqdm: Any = importlib.import_module("tqdm").tqdm  # optional, never required
+        except ImportError:
+            self.bar: Any = None
+        else:
+            self.bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=True)
+
+    def update(self, done: float, total: float | None = None) -> None:
+        """Show ``done`` of ``total`` (the bar's total by default)."""
+        total = self.total if total is None else total
+        if self.bar is not None:
+            self.bar.total = total
+            self.bar.update(done - self.bar.n)
+            return
+        share = 1.0 if total <= 0 else min(done / total, 1.0)
+        if int(share * 100) == self.shown:
+            return
+        self.shown = int(share * 100)
+        filled = int(share * 30)
+        count = f"{done:,.0f}/{total:,.0f} {self.unit}" if self.unit != "%" else ""
+        print(
+            f"\r[{'#' * filled}{'.' * (30 - filled)}] {share:4.0%} {count}".rstrip(),
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif self.shown >= 0:
+            print(file=sys.stderr, flush=True)
+
+
 def _text(option: str) -> Callable[[str], str]:
     """A non-blank text (a column name, a folder)."""
 
@@ -305,6 +382,18 @@ def _write_csv(frame: pd.DataFrame, path: Path) -> None:
         frame.to_csv(tmp)
 
 
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """``frame`` (with its index as columns) to a Parquet file, atomically (needs pyarrow)."""
+    _engine("outofcore")  # (a clear line when pyarrow is missing)
+    with _atomic(path) as tmp:
+        frame.reset_index().to_parquet(tmp, index=False)
+
+
+def _write_table(frame: pd.DataFrame, path: Path) -> None:
+    """CSV or Parquet by the output's name."""
+    (_write_parquet if _is_parquet(path) else _write_csv)(frame, path)
+
+
 def _write_text(text: str, path: Path) -> None:
     with _atomic(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -339,9 +428,21 @@ class LogOptions:
     drop_missing_ids: bool
 
 
-def _add_log_options(p: argparse.ArgumentParser, *, amount: str | None) -> None:
+def _add_log_options(
+    p: argparse.ArgumentParser, *, amount: str | None, parquet: bool = False
+) -> None:
     """The options of every command that reads a transaction log."""
-    p.add_argument("transactions", type=Path, help="CSV file, one row per transaction")
+    p.add_argument(
+        "transactions",
+        type=Path,
+        help="CSV file, one row per transaction"
+        + (
+            "; or Parquet files (a name ending in .parquet or .pq, a glob such as "
+            "'logs/*.parquet' in quotes), summarised out of core by DuckDB (the sql extra)"
+            if parquet
+            else ""
+        ),
+    )
     cols = p.add_argument_group("columns")
     cols.add_argument(
         "--customer",
@@ -696,15 +797,20 @@ def _option_date(text: str | None) -> object:
     return text
 
 
+def _flag_error(exc: ArgumentError, flags: dict[str, str] = FLAGS) -> RelmarkError:
+    """An argument error of the library as one naming the command-line option."""
+    flag = flags.get(exc.argument or "", exc.argument)
+    message = str(exc).removeprefix(f"argument {exc.argument!r}: ")
+    return RelmarkError(f"{flag}: {_in_cli_words(message)}")
+
+
 def _through_data_layer(func: Callable[..., R], log: _Log, opts: LogOptions, **keywords: Any) -> R:
     """``func(log, **options)`` with its errors as the command line's: an argument error
     names the option, a data error is reported with the file's own problems, in one line."""
     try:
         result = func(log.frame, **_library_options(opts), **keywords)
     except ArgumentError as exc:
-        flag = FLAGS.get(exc.argument or "", exc.argument)
-        message = str(exc).removeprefix(f"argument {exc.argument!r}: ")
-        raise RelmarkError(f"{flag}: {_in_cli_words(message)}") from None
+        raise _flag_error(exc) from None
     except DataError as exc:
         raise _problems(opts.path, [*log.problems, _in_cli_words(str(exc))]) from None
     except RelmarkError as exc:  # a currency error
@@ -754,7 +860,7 @@ def _add_summarize(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "unit is written in a time_unit column, which 'fit' and 'score' read back. Every "
         "problem of the file is reported in one error, with its CSV line numbers.",
     )
-    _add_log_options(p, amount=None)
+    _add_log_options(p, amount=None, parquet=True)
     grid = p.add_argument_group("time unit")
     grid.add_argument("--unit", default="D", choices=UNITS, help="period grid (default: days)")
     grid.add_argument(
@@ -766,7 +872,17 @@ def _add_summarize(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "(default: 1)",
     )
     p.add_argument(
-        "-o", "--output", type=_output, required=True, metavar="FILE", help="summary CSV to write"
+        "--progress",
+        action="store_true",
+        help="show the progress of a Parquet summary on stderr (a tqdm bar if tqdm is installed)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=_output,
+        required=True,
+        metavar="FILE",
+        help="summary to write: Parquet if its name ends in .parquet or .pq, else CSV",
     )
     p.set_defaults(run=_run_summarize)
 
@@ -776,24 +892,57 @@ def _check_paths(opts: LogOptions, output: Path) -> None:
         raise RelmarkError(f"--output {output} is the input file: choose another name")
 
 
+def _summarize_parquet(opts: LogOptions, args: argparse.Namespace) -> RFMSummary:
+    """The summary of Parquet files by DuckDB, out of core (``relmark.engines.sql``)."""
+    for flag, given in (("--delimiter", opts.delimiter != ","), ("--encoding", opts.encoding)):
+        if given:
+            raise RelmarkError(f"{flag}: applies to CSV files, not to Parquet {opts.path}")
+    sql = _engine("sql")
+    bar = _TextBar(100.0, "%") if args.progress else None
+    try:
+        summary: RFMSummary = sql.summarize(
+            str(opts.path),
+            **_library_options(opts),
+            time_unit=args.unit,
+            freq_multiplier=args.multiplier,
+            observation_end=_option_date(opts.end),
+            progress=None if bar is None else bar.update,
+        )
+    except ArgumentError as exc:
+        error = _flag_error(exc)
+        text = str(error).replace("use relmark.data.summarize", "summarize a CSV export")
+        raise RelmarkError(text) from None
+    except RelmarkError as exc:
+        text = _in_cli_words(str(exc))
+        text = text.replace(" (rows are customer ids) [first offending rows: ", " [customers: ")
+        raise RelmarkError(text) from None
+    finally:
+        if bar is not None:
+            bar.close()
+    return summary
+
+
 def _run_summarize(args: argparse.Namespace) -> int:
     from relmark.data import summarize
 
     opts = _log_options(args)
     _check_paths(opts, args.output)
-    log = _read_transactions(opts)
-    summary = _through_data_layer(
-        summarize,
-        log,
-        opts,
-        time_unit=args.unit,
-        freq_multiplier=args.multiplier,
-        observation_end=_option_date(opts.end),
-    )
+    if _is_parquet(opts.path):
+        summary = _summarize_parquet(opts, args)
+    else:
+        log = _read_transactions(opts)
+        summary = _through_data_layer(
+            summarize,
+            log,
+            opts,
+            time_unit=args.unit,
+            freq_multiplier=args.multiplier,
+            observation_end=_option_date(opts.end),
+        )
     frame = summary.to_frame().assign(time_unit=summary.time_unit)
     if summary.currency is not None:
         frame = frame.assign(currency=summary.currency)
-    _write_csv(frame, args.output)
+    _write_table(frame, args.output)
     _print_notes(summary.notes)
     money = f", spend in {summary.currency}" if summary.currency else ""
     print(
@@ -983,14 +1132,20 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "of --periods periods of --period-length, discounted at --discount per period (by "
         "default 12 months at 1% a month, as relmark.clv.clv).",
     )
-    p.add_argument("summary", type=Path, help="summary CSV with monetary_value")
+    p.add_argument(
+        "summary",
+        type=Path,
+        help="summary CSV with monetary_value; or a Parquet summary (.parquet, .pq), scored out "
+        "of core in batches with saved models (--model model.json), without intervals",
+    )
     which = p.add_mutually_exclusive_group()
     which.add_argument(
         "--model",
-        default="bgnbd",
-        type=_model_name,
-        choices=PURCHASE_MODELS,
-        help="purchase model to fit (default: bgnbd)",
+        default=None,
+        type=_model_or_json,
+        choices=_NamesOrJSON(PURCHASE_MODELS),
+        metavar="{" + ",".join(PURCHASE_MODELS) + ",FILE.json}",
+        help="purchase model to fit (default: bgnbd), or a saved one ('relmark fit' output)",
     )
     which.add_argument(
         "--model-json",
@@ -1000,7 +1155,13 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="a saved purchase model ('relmark fit' output)",
     )
     p.add_argument(
-        "--spend", default="gammagamma", type=_model_name, choices=SPEND_MODELS, help="spend model"
+        "--spend",
+        default=None,
+        type=_model_or_json,
+        choices=_NamesOrJSON(SPEND_MODELS),
+        metavar="{" + ",".join(SPEND_MODELS) + ",FILE.json}",
+        help="spend model to fit (default: gammagamma), or a saved one ('relmark fit --model "
+        "gammagamma' output); a Parquet summary without one gets no spend or CLV",
     )
     p.add_argument(
         "--unit",
@@ -1030,14 +1191,27 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p.add_argument(
         "--draws",
         type=_at_least(MIN_DRAWS),
-        default=100,
+        default=None,
         help=f"parameter draws for the 95%% intervals (default: 100; at least {MIN_DRAWS}: "
-        "fewer cannot resolve the 2.5%% and 97.5%% quantiles)",
+        "fewer cannot resolve the 2.5%% and 97.5%% quantiles; CSV summaries only)",
     )
-    p.add_argument("--seed", type=_at_least(0), default=0, help="random seed of the draws (0)")
+    p.add_argument(
+        "--seed", type=_at_least(0), default=None, help="random seed of the draws (default: 0)"
+    )
     p.add_argument("--allow-unconverged", action="store_true", help="score even if a fit failed")
     p.add_argument(
-        "-o", "--output", type=_output, required=True, metavar="FILE", help="scores CSV to write"
+        "--progress",
+        action="store_true",
+        help="show the progress of a Parquet summary's scoring on stderr (a tqdm bar if tqdm "
+        "is installed)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=_output,
+        required=True,
+        metavar="FILE",
+        help="scores to write: CSV, or Parquet for a Parquet summary",
     )
     p.set_defaults(run=_run_score)
 
@@ -1061,11 +1235,166 @@ def _load_purchase_model(path: Path, unit: str | None) -> RFMModel:
     return model.with_time_unit(unit)
 
 
+def _load_spend_model(path: Path) -> GammaGamma:
+    """A saved spend model."""
+    from relmark.clv import GammaGamma, load_model
+
+    try:
+        model = load_model(path.read_bytes())
+    except RelmarkError as exc:
+        raise RelmarkError(f"{path}: {exc}") from None
+    if not isinstance(model, GammaGamma):
+        raise RelmarkError(
+            f"--spend {path} holds a {model.name} model: a spend model is needed "
+            f"({', '.join(SPEND_MODELS)})"
+        )
+    return model
+
+
+def _parquet_constant(reader: Any, column: str) -> str | None:
+    """The one value of a text column of a Parquet file (``time_unit``, ``currency``), from the
+    row groups' statistics (no scan); None without the column."""
+    names = reader.schema_arrow.names
+    if column not in names:
+        return None
+    index = names.index(column)
+    found: set[object] = set()
+    meta = reader.metadata
+    for g in range(meta.num_row_groups):
+        stats = meta.row_group(g).column(index).statistics
+        if stats is None or not stats.has_min_max:
+            found.add(None)
+            continue
+        found.update((stats.min, stats.max))
+    if None in found:  # no statistics: the first value
+        first = next(reader.iter_batches(batch_size=1, columns=[column]), None)
+        found.discard(None)
+        if first is not None and first.num_rows:
+            found.add(first.column(0)[0].as_py())
+    values = sorted(str(v.decode() if isinstance(v, bytes) else v) for v in found if v)
+    if len(values) > 1:
+        raise RelmarkError(f"column {column!r}: several values {values[:5]}")
+    return values[0] if values else None
+
+
+SCORE_FLAGS = {
+    "horizon": "--horizon",
+    "periods": "--periods",
+    "period_length": "--period-length",
+    "discount_rate": "--discount",
+    "purchases": "--model",
+    "spend": "--spend",
+    "destination": "--output",
+}
+"""The command-line option of each keyword of ``relmark.engines.outofcore.score_parquet``."""
+
+
+def _score_parquet(args: argparse.Namespace) -> int:
+    """Score a Parquet summary out of core (``relmark.engines.outofcore.score_parquet``)."""
+    from relmark.timeunit import TimeUnit
+
+    outofcore = _engine("outofcore")
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not _is_parquet(args.output):
+        raise RelmarkError(
+            f"--output {args.output}: a Parquet summary is scored into a Parquet file "
+            f"(a name ending in {' or '.join(PARQUET)})"
+        )
+    if _same_file(args.summary, args.output):
+        raise RelmarkError(f"--output {args.output} is the input file: choose another name")
+    for flag, given in (("--draws", args.draws), ("--seed", args.seed)):
+        if given is not None:
+            raise RelmarkError(
+                f"{flag}: intervals are computed for CSV summaries only (a Parquet summary is "
+                "scored out of core, point estimates)"
+            )
+    if args.allow_unconverged:
+        raise RelmarkError("--allow-unconverged: a Parquet summary is scored with saved models")
+    model_file = args.model_json if args.model_json is not None else args.model
+    if not isinstance(model_file, Path):
+        raise RelmarkError(
+            f"--model: a Parquet summary is scored with a saved model (--model model.json, a "
+            f"'relmark fit' output), not fitted{f' ({model_file})' if model_file else ''}"
+        )
+    if args.spend is not None and not isinstance(args.spend, Path):
+        raise RelmarkError(
+            f"--spend {args.spend}: a Parquet summary is scored with a saved spend model "
+            "(--spend spend.json, a 'relmark fit --model gammagamma' output)"
+        )
+    try:
+        reader = pq.ParquetFile(args.summary)
+    except (OSError, pa.ArrowException) as exc:
+        raise RelmarkError(f"{args.summary}: cannot read it as Parquet: {_one_line(exc)}") from None
+    saved = _parquet_constant(reader, "time_unit")
+    currency = _parquet_constant(reader, "currency")
+    unit = args.unit if args.unit is not None else saved
+    if unit is None:
+        raise RelmarkError(
+            f"{args.summary} has no time_unit column (a 'relmark summarize' output has one): "
+            "pass --unit (e.g. W, D, 2W)"
+        )
+    if saved is not None and TimeUnit.parse(saved) != TimeUnit.parse(unit):
+        raise RelmarkError(f"--unit {unit}, but {args.summary} is in time unit {saved}")
+    unit = TimeUnit.parse(unit).label
+    purchases = _load_purchase_model(model_file, unit)
+    spend = None if args.spend is None else _load_spend_model(args.spend)
+    length = args.period_length
+    if length is None:
+        length = TimeUnit.parse(unit).per_month
+    horizon = args.horizon if args.horizon is not None else args.periods * length
+    bar = _TextBar(float(reader.metadata.num_rows), "customers") if args.progress else None
+    try:
+        with _atomic(args.output) as tmp:
+            n = outofcore.score_parquet(
+                args.summary,
+                tmp,
+                purchases,
+                horizon=horizon,
+                spend=spend,
+                periods=args.periods,
+                period_length=length,
+                discount_rate=args.discount,
+                progress=None if bar is None else bar.update,
+            )
+    except ArgumentError as exc:
+        raise _flag_error(exc, SCORE_FLAGS) from None
+    except RelmarkError as exc:
+        raise RelmarkError(f"{args.summary}: {exc}") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    what = "P(alive) and expected purchases" + (", spend and CLV" if spend else "")
+    print(
+        f"note: expected purchases over {horizon:g} {unit}"
+        + (
+            f"; CLV over {args.periods} periods of {length:g} {unit} at {args.discount:g} per "
+            "period" + (f", in {currency}" if currency else "")
+            if spend
+            else " (no --spend model: no spend or CLV)"
+        )
+    )
+    print(f"{n:,} customers scored out of core ({what}, {purchases.name}) -> {args.output}")
+    return 0
+
+
 def _run_score(args: argparse.Namespace) -> int:
     from relmark.clv import clv_interval, get_model
     from relmark.clv._rfm import RFMModel
     from relmark.timeunit import TimeUnit
 
+    if _is_parquet(args.summary):
+        return _score_parquet(args)
+    if _is_parquet(args.output):
+        raise RelmarkError(
+            f"--output {args.output}: a CSV summary is scored into a CSV file (score a "
+            "Parquet summary for Parquet scores)"
+        )
+    if isinstance(args.model, Path):
+        args.model_json, args.model = args.model, None
+    draws = 100 if args.draws is None else args.draws
+    seed = 0 if args.seed is None else args.seed
     summary, currency = _read_summary(args.summary, args.unit)
     if summary.monetary_value is None:
         raise RelmarkError(f"{args.summary}: needs a monetary_value column (summarize --amount)")
@@ -1077,17 +1406,20 @@ def _run_score(args: argparse.Namespace) -> int:
     if args.model_json is not None:
         purchases = _load_purchase_model(args.model_json, unit)
     else:
-        fitted = get_model(args.model).fit(summary)
+        fitted = get_model(args.model or "bgnbd").fit(summary)
         assert isinstance(fitted, RFMModel)  # (PURCHASE_MODELS are)
         purchases = _converged(fitted, args.allow_unconverged)
-    spend = _fit_spend(summary, args.summary, args.allow_unconverged)
-    assert summary.monetary_value is not None  # (_fit_spend checked)
+    if isinstance(args.spend, Path):
+        spend = _load_spend_model(args.spend)  # (spend per purchase: no time unit to match)
+    else:
+        spend = _fit_spend(summary, args.summary, args.allow_unconverged)
+    assert summary.monetary_value is not None  # (checked above)
     x, tx, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
-    rng = np.random.default_rng(args.seed)
-    p_alive = purchases.interval(lambda mdl: mdl.p_alive(x, tx, T), n_draws=args.draws, rng=rng)
+    rng = np.random.default_rng(seed)
+    p_alive = purchases.interval(lambda mdl: mdl.p_alive(x, tx, T), n_draws=draws, rng=rng)
     expected = purchases.interval(
         lambda mdl: mdl.conditional_expected_purchases(x, tx, T, t=horizon),
-        n_draws=args.draws,
+        n_draws=draws,
         rng=rng,
     )
     value = clv_interval(
@@ -1097,7 +1429,7 @@ def _run_score(args: argparse.Namespace) -> int:
         tx,
         T,
         m,
-        n_draws=args.draws,
+        n_draws=draws,
         rng=rng,
         periods=args.periods,
         period_length=length,

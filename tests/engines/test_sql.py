@@ -461,7 +461,7 @@ def test_options_refused_name_the_argument(kw: dict[str, Any], argument: str, ma
 
 
 def test_option_data_errors() -> None:
-    euro = {"monetary_value": "amount", "currency": "cur"}
+    euro: dict[str, Any] = {"monetary_value": "amount", "currency": "cur"}
     with pytest.raises(CurrencyError, match=r"EUR \(2 rows\), USD \(1 rows\)"):
         sql.summarize(_log(cur=["EUR", "USD", "EUR"]), **euro)
     for cur, match in (
@@ -477,7 +477,7 @@ def test_option_data_errors() -> None:
     assert err.value.column == "date"
     for good, bad, unit in ((1.7e9, np.inf, "s"), (1.7e12, 1e300, "ms"), (45292, 60.0, "excel")):
         with pytest.raises(DataError, match=f"date_unit={unit!r}") as err:
-            sql.summarize(_log(date=[good, bad, good]), date_unit=unit)
+            sql.summarize(_log(date=[good, bad, good]), date_unit=unit)  # type: ignore[arg-type]
         assert err.value.column == "date"
         assert err.value.rows == ("a",)
     with pytest.raises(DataError, match="no transactions left") as err:

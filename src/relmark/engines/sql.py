@@ -512,7 +512,9 @@ def _run_watched(
 
 
 def _sample(rel: duckdb.DuckDBPyRelation, id_col: str, condition: str, name: str) -> list[object]:
-    rows = _run(rel, f"SELECT {id_col} AS c FROM {_SOURCE} WHERE {condition} LIMIT 10", name)["c"]
+    rows = _run(
+        rel, f"SELECT DISTINCT {id_col} AS c FROM {_SOURCE} WHERE {condition} LIMIT 10", name
+    )["c"]
     return [None if v is np.ma.masked else v for v in np.asarray(rows, dtype=object).tolist()]
 
 
