@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bench_engines
 import bench_fit
 import bench_latency
 import bench_score
@@ -18,3 +19,6 @@ if __name__ == "__main__":
     bench_score.main(["--sizes", "100k,1M", "--lifetimes-max", "1M"])
     print("\n== latency ==")
     bench_latency.main()
+    print("\n== engines: Parquet -> DuckDB summary, grouped fit, out-of-core scoring ==")
+    # small: run_all stays quick; the 100M/1B rows of the docs use --rows 100M --skip-in-memory
+    bench_engines.main(["--rows", "200k", "--lifetimes-max", "1M"])
