@@ -1040,3 +1040,35 @@ def test_bgnbd_expectations_are_finite_and_right_at_a_huge_r(r: float) -> None:
     assert one[0] == pytest.approx(expected, rel=1e-8)
     assert many[:2] == pytest.approx([expected, expected], rel=1e-8)
     assert np.all(np.isfinite(many))
+
+
+@pytest.mark.parametrize("r", [1e3, 1e4, 1e6])
+def test_pareto_nbd_p_alive_is_finite_and_right_at_a_huge_r(r: float) -> None:
+    """Homogeneous purchase rates (r large, alpha = 10 r: a mean rate of 0.1) put the
+    hypergeometric argument within 1e-3 of 1, beyond its series: P(alive) and the conditional
+    expectation were NaN (with a NumericalWarning). Now the integral of note 008, eq. 11 is
+    taken by quadrature there, and agrees with its closed form in 40-digit mpmath."""
+    import mpmath as mp
+
+    s, beta = 0.6, 11.7
+    alpha = 10 * r
+
+    def alive(x: float, tx: float, T: float) -> float:
+        with mp.workdps(40):
+            R, A, S, B = (mp.mpf(v) for v in (r, alpha, s, beta))
+            head = (A + T) ** -(R + x) * (B + T) ** -S
+            c = R + S + x  # the integral in closed form (alpha >= beta), note 008 eq. 11
+
+            def term(u: float) -> Any:
+                return mp.hyp2f1(c, S + 1, c + 1, (A - B) / (A + u)) / (A + u) ** c
+
+            tail = S / c * (term(tx) - term(T))
+            return float(head / (head + tail))
+
+    model = ParetoNBD(r=r, alpha=alpha, s=s, beta=beta)
+    got = model.p_alive([0, 2], [0, 30], [39, 39])
+    assert got == pytest.approx([alive(0, 0, 39), alive(2, 30, 39)], rel=1e-8)
+    assert model.p_alive(2, 30, 39)[0] == pytest.approx(alive(2, 30, 39), rel=1e-8)
+    assert np.all(
+        np.isfinite(model.conditional_expected_purchases([0, 2], [0, 30], [39, 39], t=10))
+    )

@@ -51,7 +51,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
+from scipy import integrate, special
 from scipy.special import digamma, exprel, gammaln, hyperu, roots_legendre
 
 from relmark._validation import FloatArray
@@ -135,8 +135,39 @@ def _terms(
     # predictions warn about it and a fit's line search steps back from it
     with np.errstate(divide="ignore", invalid="ignore"):
         log_int = l1 + np.log(-np.expm1(diff)) - np.log(big_r)
+        failed = np.isnan(log_int)
+        if failed.any():  # huge r with alpha >> beta: z near 1, out of the series' reach
+            log_int = np.array(log_int, dtype=np.float64)
+            log_int[failed] = _log_integral_by_quadrature(
+                params, *(np.broadcast_to(v, log_int.shape)[failed] for v in (x, tx, T))
+            )
         log_bracket = np.logaddexp(l_alive, np.log(s) + log_int)
     return l_alive, log_bracket
+
+
+def _log_integral_by_quadrature(
+    params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+) -> FloatArray:
+    r"""``log`` of :math:`\int_{t_x}^{T} (\alpha+\tau)^{-(r+x)}(\beta+\tau)^{-(s+1)}d\tau` by
+    adaptive quadrature, for the customers whose hypergeometric closed form failed (NaN: with
+    r ~ 1e3 or more and alpha >> beta its argument is within 1e-3 of 1, where the series
+    needs more terms than it may sum). The integrand is scaled by its maximum, at
+    :math:`\tau = t_x` (it decreases), so it lies in (0, 1] and nothing overflows."""
+    r, alpha, s, beta = (float(v) for v in params)
+    out = np.empty(x.shape[0])
+    for i, (xi, lo, hi) in enumerate(zip(x.tolist(), tx.tolist(), T.tolist(), strict=True)):
+        rx = r + xi
+
+        def scaled(tau: float, rx: float = rx, lo: float = lo) -> float:
+            return math.exp(
+                -rx * math.log1p((tau - lo) / (alpha + lo))
+                - (s + 1.0) * math.log1p((tau - lo) / (beta + lo))
+            )
+
+        value, _ = integrate.quad(scaled, lo, hi, limit=200)
+        peak = -rx * math.log(alpha + lo) - (s + 1.0) * math.log(beta + lo)
+        out[i] = peak + math.log(value) if value > 0 else -math.inf
+    return out
 
 
 def log_likelihood(
