@@ -1072,3 +1072,19 @@ def test_pareto_nbd_p_alive_is_finite_and_right_at_a_huge_r(r: float) -> None:
     assert np.all(
         np.isfinite(model.conditional_expected_purchases([0, 2], [0, 30], [39, 39], t=10))
     )
+
+
+@pytest.mark.parametrize("value", ["x", -1, 1.5, None, True])
+def test_an_edited_n_excluded_of_a_saved_gamma_gamma_is_refused(value: object) -> None:
+    """fit.extra.n_excluded loaded as whatever the file said ("x", -1, ...)."""
+    d = json.loads(fitted("GammaGamma").to_json())
+    d["fit"]["extra"]["n_excluded"] = value
+    with pytest.raises(SchemaError, match=r"fit\.extra\.n_excluded"):
+        load_model(json.dumps(d))
+
+
+def test_a_saved_fit_with_more_distinct_rows_than_observations_is_refused() -> None:
+    d = json.loads(fitted("BGNBD").to_json())
+    d["fit"]["n_unique"] = d["fit"]["nobs"] + 1
+    with pytest.raises(SchemaError, match=r"fit\.n_unique"):
+        load_model(json.dumps(d))

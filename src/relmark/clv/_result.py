@@ -302,6 +302,11 @@ class FitResult:
                     key=f"params.{name}",
                 )
         k = len(param_set)
+        if _whole(d, "n_unique", minimum=1) > _whole(d, "nobs", minimum=1):
+            raise SchemaError(
+                f"{d['n_unique']} distinct rows cannot exceed the {d['nobs']} observations",
+                key="fit.n_unique",
+            )
         cov = _matrix(d["cov_unconstrained"], k)
         u = param_set.to_unconstrained(params)
         return cls(

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from typing import ClassVar, Self
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -46,7 +46,7 @@ from relmark.clv._checks import check_array, frequency_grid
 from relmark.clv._engine import Likelihood, SharedTerms
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._rfm import as_rng
-from relmark.errors import DataError, ParameterError
+from relmark.errors import DataError, ParameterError, SchemaError
 
 __all__ = [
     "GammaGamma",
@@ -333,6 +333,19 @@ class GammaGamma(CLVModel):
     likelihood: ClassVar[Likelihood] = Likelihood(
         log_likelihood, log_likelihood_grad, log_likelihood_and_grad, shared=SHARED
     )
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Self:
+        """:meth:`CLVModel.from_dict`, and the fit's ``extra.n_excluded`` is a count (an edited
+        ``"x"``, -1 or 1.5 loaded silently)."""
+        model = super().from_dict(d)
+        if model.is_fitted and "n_excluded" in model.fit_result.extra:
+            v = model.fit_result.extra["n_excluded"]
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise SchemaError(
+                    f"must be a whole number >= 0, got {v!r}", key="fit.extra.n_excluded"
+                )
+        return model
 
     def _check_params(self, values: FloatArray) -> None:
         q = float(values[1])
