@@ -1083,7 +1083,12 @@ def _add_fit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "'relmark summarize' (columns customer_id, frequency, recency, T[, monetary_value]"
         "[, time_unit]). A fit that does not converge is not written.",
     )
-    p.add_argument("summary", type=Path, help="summary CSV")
+    p.add_argument(
+        "summary",
+        type=Path,
+        help="summary CSV; or a Parquet summary (.parquet, .pq), fitted out of core from its "
+        "distinct rows grouped by DuckDB (the sql extra)",
+    )
     p.add_argument(
         "--model",
         required=True,
@@ -1107,9 +1112,85 @@ def _add_fit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(run=_run_fit)
 
 
+def _parquet_unit(path: Path, unit: str | None) -> str:
+    """The time unit of a Parquet summary: ``--unit`` or its ``time_unit`` column, which must
+    agree (read from the file's statistics, without a scan)."""
+    from relmark.timeunit import TimeUnit
+
+    _engine("outofcore")  # (a clear line when pyarrow is missing)
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        reader = pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise RelmarkError(f"{path}: cannot read it as Parquet: {_one_line(exc)}") from None
+    saved = _parquet_constant(reader, "time_unit")
+    if unit is None and saved is None:
+        raise RelmarkError(
+            f"{path} has no time_unit column (a 'relmark summarize' output has one): "
+            "pass --unit (e.g. W, D, 2W)"
+        )
+    if unit is not None and saved is not None and TimeUnit.parse(saved) != TimeUnit.parse(unit):
+        raise RelmarkError(f"--unit {unit}, but {path} is in time unit {saved}")
+    return TimeUnit.parse(unit if unit is not None else str(saved)).label
+
+
+def _fit_parquet(args: argparse.Namespace) -> CLVModel:
+    """A model fitted to a Parquet summary from its distinct rows grouped in DuckDB
+    (``relmark.engines.sql.fit``): the in-memory estimate, out of core. Gamma-Gamma leaves out
+    the repeat buyers with a mean spend of 0, as for a CSV summary."""
+    from relmark.clv import get_model
+
+    unit = _parquet_unit(args.summary, args.unit)
+    sql = _engine("sql")
+    import duckdb
+
+    cls = get_model(args.model)
+    path = "'" + str(args.summary).replace("'", "''") + "'"
+    con = duckdb.connect()
+    try:
+        source: Any = str(args.summary)
+        if args.model in SPEND_MODELS:
+            rel = con.sql(f"SELECT * FROM read_parquet({path})")
+            for column in ("frequency", "monetary_value"):
+                if column not in rel.columns:
+                    raise RelmarkError(
+                        f"{args.summary}: column {column!r}: missing (found: "
+                        f"{', '.join(rel.columns)}; 'relmark summarize --amount' writes it)"
+                    )
+            zero = "frequency > 0 AND monetary_value = 0"
+            got = con.execute(f"SELECT COUNT(*) FROM read_parquet({path}) WHERE {zero}")
+            n_zero = int(got.fetchall()[0][0])
+            source = con.sql(f"SELECT * FROM read_parquet({path}) WHERE NOT ({zero})")
+            if n_zero:
+                print(
+                    f"note: {n_zero:,} repeat buyer(s) with a mean spend of 0 left out of the "
+                    "Gamma-Gamma fit (it has no density there); their expected spend is still "
+                    "predicted"
+                )
+        model: CLVModel = sql.fit(cls, source, time_unit=unit)
+    except duckdb.Error as exc:
+        raise RelmarkError(f"{args.summary}: {_one_line(exc)}") from None
+    except RelmarkError as exc:
+        text = _one_line(exc)
+        raise RelmarkError(
+            text if str(args.summary) in text else f"{args.summary}: {text}"
+        ) from None
+    finally:
+        con.close()
+    return _converged(model, args.allow_unconverged)
+
+
 def _run_fit(args: argparse.Namespace) -> int:
     from relmark.clv import get_model
 
+    if _is_parquet(args.summary):
+        fitted = _fit_parquet(args)
+        _write_text(fitted.to_json(), args.output)
+        print(fitted.fit_result.summary())
+        print(f"model written to {args.output}")
+        return 0
     summary, _ = _read_summary(args.summary, args.unit)
     model: CLVModel
     if args.model in SPEND_MODELS:
@@ -1294,7 +1375,6 @@ def _score_parquet(args: argparse.Namespace) -> int:
     from relmark.timeunit import TimeUnit
 
     outofcore = _engine("outofcore")
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     if not _is_parquet(args.output):
@@ -1323,21 +1403,9 @@ def _score_parquet(args: argparse.Namespace) -> int:
             f"--spend {args.spend}: a Parquet summary is scored with a saved spend model "
             "(--spend spend.json, a 'relmark fit --model gammagamma' output)"
         )
-    try:
-        reader = pq.ParquetFile(args.summary)
-    except (OSError, pa.ArrowException) as exc:
-        raise RelmarkError(f"{args.summary}: cannot read it as Parquet: {_one_line(exc)}") from None
-    saved = _parquet_constant(reader, "time_unit")
+    unit = _parquet_unit(args.summary, args.unit)
+    reader = pq.ParquetFile(args.summary)
     currency = _parquet_constant(reader, "currency")
-    unit = args.unit if args.unit is not None else saved
-    if unit is None:
-        raise RelmarkError(
-            f"{args.summary} has no time_unit column (a 'relmark summarize' output has one): "
-            "pass --unit (e.g. W, D, 2W)"
-        )
-    if saved is not None and TimeUnit.parse(saved) != TimeUnit.parse(unit):
-        raise RelmarkError(f"--unit {unit}, but {args.summary} is in time unit {saved}")
-    unit = TimeUnit.parse(unit).label
     purchases = _load_purchase_model(model_file, unit)
     spend = None if args.spend is None else _load_spend_model(args.spend)
     length = args.period_length

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -198,4 +199,42 @@ def test_missing_sql_extra_is_one_line(
     out = files["dir"] / "no-duckdb.parquet"
     code, _, err = run(["summarize", files["glob"], "-o", out], capsys)
     assert "pip install 'relmark[sql]'" in _one_line(code, err)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("name", ["bgnbd", "paretonbd", "gammagamma"])
+def test_fit_of_a_parquet_summary_equals_the_csv_fit(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """Out of core from the distinct rows grouped by DuckDB: the parameters of the CSV fit
+    (Gamma-Gamma leaves out the same zero-spend repeat buyer, with the same note)."""
+    d = files["dir"]
+    code, want_out, _ = run(["fit", files["csv"], "--model", name, "-o", d / "c.json"], capsys)
+    assert code == 0
+    code, got_out, err = run(["fit", files["parquet"], "--model", name, "-o", d / "p.json"], capsys)
+    assert code == 0, err
+    want = json.loads((d / "c.json").read_text())
+    got = json.loads((d / "p.json").read_text())
+    assert got["time_unit"] == want["time_unit"] == "W"
+    for key, value in want["params"].items():
+        assert got["params"][key] == pytest.approx(value, rel=1e-9), key
+    assert ("left out of the Gamma-Gamma fit" in got_out) == ("left out" in want_out)
+
+
+def test_bad_parquet_fits_name_the_column_or_option(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    d = files["dir"]
+    log = d / "logs" / "part-0.parquet"  # a log, not a summary
+    out = d / "bad-fit.json"
+    code, _, err = run(["fit", log, "--model", "bgnbd", "-o", out], capsys)
+    assert "--unit" in _one_line(code, err)
+    code, _, err = run(["fit", log, "--model", "bgnbd", "--unit", "D", "-o", out], capsys)
+    assert "'frequency'" in _one_line(code, err)
+    code, _, err = run(["fit", log, "--model", "gammagamma", "--unit", "D", "-o", out], capsys)
+    assert "'frequency'" in _one_line(code, err)
+    code, _, err = run(
+        ["fit", files["parquet"], "--model", "bgnbd", "--unit", "D", "-o", out], capsys
+    )
+    assert "--unit D" in _one_line(code, err)
     assert not out.exists()
