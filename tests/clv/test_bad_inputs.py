@@ -1088,3 +1088,37 @@ def test_a_saved_fit_with_more_distinct_rows_than_observations_is_refused() -> N
     d["fit"]["n_unique"] = d["fit"]["nobs"] + 1
     with pytest.raises(SchemaError, match=r"fit\.n_unique"):
         load_model(json.dumps(d))
+
+
+def test_gamma_gamma_expected_spend_does_not_overflow_in_x_times_z() -> None:
+    """x * z = 1e12 * 1e300 overflowed to inf; the expectation is a weighted mean of the prior
+    mean p gamma / (q - 1) and z, so it is just below z (checked in 30-digit mpmath)."""
+    import mpmath as mp
+
+    p, q, g = PUBLISHED["GammaGamma"].values()
+    with mp.workdps(30):
+        P, Q, G, X, Z = (mp.mpf(v) for v in (p, q, g, 1e12, 1e300))
+        expected = float(P * (G + X * Z) / (P * X + Q - 1))
+    model = given("GammaGamma")
+    assert model.expected_spend(1e12, 1e300)[0] == pytest.approx(expected, rel=1e-14)
+    assert model.expected_spend([1e12, 2.0], [1e300, 5.0])[0] == pytest.approx(expected, rel=1e-14)
+
+
+@pytest.mark.parametrize(
+    ("frequency", "spend", "column"),
+    [([0.0, 2.0], [5.0, 5.0], "frequency"), ([2.0], [0.0], "monetary_value")],
+)
+def test_gamma_gamma_log_likelihood_refuses_rows_without_a_density(
+    frequency: list[float], spend: list[float], column: str
+) -> None:
+    """x = 0 returned a value for a customer without spend data; a repeat buyer's mean of 0
+    gave -inf with numpy's RuntimeWarning."""
+    with pytest.raises(DataError, match=f"'{column}'"):
+        given("GammaGamma").log_likelihood(frequency=frequency, monetary_value=spend)
+
+
+@pytest.mark.parametrize("indent", ["x", -1, 1.5, True])
+def test_to_json_checks_indent(indent: object) -> None:
+    """json.dumps used "x" as the indent text and -1 as none."""
+    with pytest.raises(ArgumentError, match="'indent'"):
+        given("BGNBD").to_json(indent=indent)

@@ -804,6 +804,8 @@ class CLVModel:
         >>> BGNBD.from_json(model.to_json()) == model
         True
         """
+        if indent is not None:  # json.dumps took "x" as the indent text and -1 as none
+            indent = check_count(indent, "indent")
         return json.dumps(self.to_dict(), indent=indent, allow_nan=True)
 
     @classmethod

@@ -256,7 +256,9 @@ def expected_spend(
     35.22
     """
     p, q, g = params
-    out: FloatArray = p * (g + frequency * monetary_value) / (p * frequency + q - 1.0)
+    # the prior mean and the customer's mean, weighted: x * z of 1e12 * 1e300 overflowed to inf
+    den = p * frequency + q - 1.0
+    out: FloatArray = p * g / den + (p * frequency / den) * monetary_value
     return out
 
 
@@ -333,6 +335,29 @@ class GammaGamma(CLVModel):
     likelihood: ClassVar[Likelihood] = Likelihood(
         log_likelihood, log_likelihood_grad, log_likelihood_and_grad, shared=SHARED
     )
+
+    def log_likelihood(
+        self, data: object = None, *, weights: npt.ArrayLike | None = None, **columns: Any
+    ) -> FloatArray:
+        """:meth:`CLVModel.log_likelihood` of repeat buyers (the rows a fit uses).
+
+        Raises
+        ------
+        DataError
+            For rows with ``frequency == 0`` (no spend observed: a value was returned for
+            them) or a repeat buyer's ``monetary_value == 0`` (no density: the log of 0 with
+            a RuntimeWarning), naming the column and rows; and as :meth:`CLVModel.log_likelihood`.
+        """
+        (x, z), _ = self._coerce(data, weights, columns)
+        labels = customer_labels(data)
+        checks = (
+            (x == 0, "frequency", "customers without repeat purchases have no spend density"),
+            ((x > 0) & (z == 0), "monetary_value", "a mean spend of 0 has no Gamma-Gamma density"),
+        )
+        for bad, column, message in checks:
+            if bad.any():
+                raise DataError(message, column=column, rows=_offending(bad, labels))
+        return self.likelihood.log_likelihood(self._values, x, z)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Self:
@@ -502,7 +527,8 @@ class GammaGamma(CLVModel):
             fx, fz = float(one[0]), float(one[1])  # type: ignore[arg-type]
             if math.isfinite(fx + fz) and fx >= 0 and fx == int(fx) and fz >= 0:
                 p, q, g = self._values.tolist()
-                return np.array([p * (g + fx * fz) / (p * fx + q - 1.0)])
+                den = p * fx + q - 1.0
+                return np.array([p * g / den + (p * fx / den) * fz])
         x, z = broadcast_columns({"frequency": frequency, "monetary_value": monetary_value})
         self._validate_data({"frequency": x, "monetary_value": z}, None)
         return expected_spend(self._values, x, z)
