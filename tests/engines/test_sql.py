@@ -482,3 +482,24 @@ def test_option_data_errors() -> None:
         assert err.value.rows == ("a",)
     with pytest.raises(DataError, match="no transactions left") as err:
         sql.summarize(_log(customer_id=[None, " ", ""]), missing_ids="drop")
+
+
+@settings(max_examples=40, deadline=None)
+@given(case=option_logs(), unit=st.sampled_from([("D", 1), ("W", 1), ("D", 7)]))
+def test_options_in_calibration_holdout_equal_in_memory(
+    case: tuple[pd.DataFrame, dict[str, Any]], unit: tuple[str, float]
+) -> None:
+    """The same options through the calibration/holdout split (cut on a period boundary and
+    inside one): the in-memory split, or the same kind of refusal."""
+    log, kw = case
+    kw = {**kw, "time_unit": unit[0], "freq_multiplier": unit[1]}
+    for cut in ("2024-01-07 23:59:59", "2024-01-20 12:00:00"):
+        try:
+            want = calibration_holdout(log, calibration_end=cut, **kw)
+        except (DataError, ArgumentError) as exc:
+            with pytest.raises(type(exc)):
+                sql.calibration_holdout(log, calibration_end=cut, **kw)
+            continue
+        got = sql.calibration_holdout(log, calibration_end=cut, **kw)
+        assert_same(got, want)
+        assert got.currency == want.currency
