@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -238,3 +239,31 @@ def test_bad_parquet_fits_name_the_column_or_option(
     )
     assert "--unit D" in _one_line(code, err)
     assert not out.exists()
+
+
+def test_progress_uses_tqdm_when_installed(
+    files: dict[str, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With tqdm importable, --progress drives a tqdm bar on stderr up to every customer."""
+    import types
+
+    bars: list[Any] = []
+
+    class FakeBar:
+        def __init__(self, *, total: float, unit: str, file: Any, leave: bool) -> None:
+            self.total, self.n, self.file, self.closed = total, 0.0, file, False
+            bars.append(self)
+
+        def update(self, step: float) -> None:
+            self.n += step
+
+        def close(self) -> None:
+            self.closed = True
+
+    monkeypatch.setitem(sys.modules, "tqdm", types.SimpleNamespace(tqdm=FakeBar))
+    model = ["--model", files["bgnbd"]]
+    out = files["dir"] / "tqdm.parquet"
+    code, _, _ = run(["score", files["parquet"], *model, "--progress", "-o", out], capsys)
+    assert code == 0
+    (bar,) = bars
+    assert bar.n == bar.total == 23_570 and bar.closed and bar.file is sys.stderr
