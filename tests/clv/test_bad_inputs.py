@@ -1122,3 +1122,19 @@ def test_to_json_checks_indent(indent: object) -> None:
     """json.dumps used "x" as the indent text and -1 as none."""
     with pytest.raises(ArgumentError, match="'indent'"):
         given("BGNBD").to_json(indent=indent)
+
+
+def test_pareto_nbd_dert_at_an_age_of_1e300_is_finite() -> None:
+    """scipy's hyperu is NaN beyond ~1e250, so DERT was NaN; there it is (r+x)/(alpha+T)/delta
+    (U(1, 2-s, z) = 1/z to all digits)."""
+    model = given("ParetoNBD")
+    r, alpha = PUBLISHED["ParetoNBD"]["r"], PUBLISHED["ParetoNBD"]["alpha"]
+    got = model.dert([2, 2], [1e300, 30], [1e300, 39], continuous_discount_rate=0.01)
+    assert got[0] == pytest.approx((r + 2) / (alpha + 1e300) / 0.01, rel=1e-12)
+    assert np.all(np.isfinite(got))
+
+
+def test_gamma_gamma_with_a_mean_spend_beyond_float_range_is_refused() -> None:
+    """mean_spend was inf with numpy's RuntimeWarning."""
+    with pytest.raises(ParameterError, match="'gamma'"):
+        GammaGamma(p=1e300, q=2.0, gamma=1e300)

@@ -380,6 +380,13 @@ class GammaGamma(CLVModel):
                 "p*gamma/(q-1) is infinite or negative; refit with the default constraint q > 1",
                 argument="q",
             )
+        p, g = float(values[0]), float(values[2])
+        if not math.isfinite(p * g / (q - 1.0)):  # mean_spend was inf (numpy's RuntimeWarning)
+            raise ParameterError(
+                f"the mean spend p*gamma/(q-1) with p={p:g}, gamma={g:g}, q={q:g} is beyond "
+                "floating point (rescale the amounts)",
+                argument="gamma",
+            )
 
     @classmethod
     def _validate_data(

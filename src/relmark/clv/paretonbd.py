@@ -767,7 +767,10 @@ def dert(
     """
     r, alpha, s, beta = params
     b = beta + T
-    mean_inverse = b * hyperu(1.0, 2.0 - s, discount_rate * b)
+    z = discount_rate * b
+    # scipy's hyperu is NaN beyond z ~ 1e250 (an age of 1e300): there U(1, 2-s, z) is
+    # 1/z (1 - s/z + ...) to every digit
+    mean_inverse = np.where(z > 1e100, (1.0 - s / z) / discount_rate, b * hyperu(1.0, 2.0 - s, z))
     out: FloatArray = (
         p_alive(params, frequency, recency, T) * (r + frequency) / (alpha + T) * (mean_inverse)
     )
