@@ -130,3 +130,35 @@ def test_the_domain_modules_import_each_other_without_cycles() -> None:
         )
 
     assert [m for m in graph if reaches(m, m)] == []
+
+
+@pytest.mark.parametrize(
+    ("twin", "why"),
+    [
+        ("ore\u0301", "normal form C"),  # "oré" as o-r-e + combining acute
+        ("ab\u200b", "invisible"),  # a zero-width space inside
+        ("a\u2060b", "invisible"),  # a word joiner
+        ("\ufeffab", "invisible"),  # a byte-order mark in front
+    ],
+)
+def test_lookalike_ids_are_refused_so_nothing_is_paid_twice(twin: str, why: str) -> None:
+    """Two ids that print the same ("oré" composed and decomposed, "ab" and "ab" with a
+    zero-width space) would be two customers or two orders, so the same order could be paid
+    twice: an id must be in NFC without format characters, built in code or read from JSON."""
+    import json
+
+    from relmark.domain import Conversion
+    from relmark.domain._checks import identifier
+    from relmark.errors import ArgumentError
+
+    with pytest.raises(ValidationError, match=why):
+        Customer(id=twin, created_at=T0)
+    record = json.loads(Customer(id="ab", created_at=T0).model_dump_json())
+    with pytest.raises(ValidationError, match=why):
+        Customer.model_validate_json(json.dumps({**record, "id": twin}))
+    with pytest.raises(ValidationError, match=why):
+        Conversion(order_id=twin, customer_id="c", at=T0, gross=eur("10"))
+    with pytest.raises(ArgumentError, match=why) as err:
+        identifier(twin, "order_id")
+    assert err.value.argument == "order_id"
+    assert Customer(id="oré", created_at=T0).id == "oré"  # composed non-ASCII ids are fine

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -86,9 +87,23 @@ def duration(value: object, name: str, *, positive: bool = False) -> timedelta:
     return value
 
 
+def id_lookalike(value: str) -> str | None:
+    """Why ``value`` could be mistaken for another id, or None: ids must be in Unicode normal
+    form C and free of invisible format characters, so that ``"e\u0301"`` and ``"\u00e9"``, or
+    ``"a"`` and ``"a\u200b"``, cannot be two customers or two orders (paid twice)."""
+    if value.isascii():
+        return None
+    if unicodedata.normalize("NFC", value) != value:
+        return "is not in Unicode normal form C (write it as unicodedata.normalize('NFC', id))"
+    if any(unicodedata.category(c) == "Cf" for c in value):
+        return "contains an invisible format character (zero-width space, joiner, BOM, ...)"
+    return None
+
+
 def identifier(value: object, name: str) -> str:
     """A non-empty identifier of at most 200 characters on one line, without surrounding
-    whitespace (the rule of the models' ``Identifier`` fields)."""
+    whitespace, in Unicode normal form C without invisible characters (the rule of the
+    models' ``Identifier`` fields)."""
     if (
         not isinstance(value, str)
         or not value
@@ -101,6 +116,9 @@ def identifier(value: object, name: str) -> str:
             f"(at most 200 characters), got {value!r:.80}",
             argument=name,
         )
+    problem = id_lookalike(value)
+    if problem is not None:
+        raise ArgumentError(f"{value!r:.80} {problem}", argument=name)
     return value
 
 

@@ -73,12 +73,23 @@ __all__ = [
 ]
 
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+def _no_lookalike(value: str) -> str:
+    problem = _checks.id_lookalike(value)
+    if problem is not None:
+        raise ValueError(f"id {problem}")
+    return value
+
+
 Identifier = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200, pattern=f"^\\S(?:[^{_LINE_BREAKS}]*\\S)?$"),
+    AfterValidator(_no_lookalike),
 ]
 """A non-empty id of at most 200 characters, no leading/trailing whitespace, one line (no line
-or paragraph separator either: the rule of :func:`relmark.domain._checks.identifier`)."""
+or paragraph separator either), in Unicode normal form C without invisible format characters
+(so no two ids look alike): the rule of :func:`relmark.domain._checks.identifier`."""
 CustomerId = Identifier
 PartnerId = Identifier
 
