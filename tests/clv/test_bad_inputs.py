@@ -1138,3 +1138,10 @@ def test_gamma_gamma_with_a_mean_spend_beyond_float_range_is_refused() -> None:
     """mean_spend was inf with numpy's RuntimeWarning."""
     with pytest.raises(ParameterError, match="'gamma'"):
         GammaGamma(p=1e300, q=2.0, gamma=1e300)
+
+
+def test_a_fit_that_is_not_identified_equals_its_reloaded_copy() -> None:
+    """All-zero frequencies: the covariance is NaN, and NaN != NaN made load_model(m.to_json())
+    differ from m."""
+    model = BGNBD.fit(frequency=[0] * 50, recency=[0] * 50, T=[10] * 50)
+    assert load_model(model.to_json()) == model

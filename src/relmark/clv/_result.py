@@ -9,6 +9,7 @@ and summaries need no lookup (they work for a user's own model class too).
 from __future__ import annotations
 
 import html
+import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -334,7 +335,10 @@ class FitResult:
             self.model == other.model
             and self.param_names == other.param_names
             and np.array_equal(self.params_array, other.params_array)
-            and self.to_dict() == other.to_dict()
+            # as JSON text: NaN (the covariance of a fit that is not identified) equals itself
+            # there, so such a fit equals its reloaded copy (NaN != NaN made them differ)
+            and json.dumps(self.to_dict(), sort_keys=True)
+            == json.dumps(other.to_dict(), sort_keys=True)
         )
 
     __hash__ = None  # type: ignore[assignment]
