@@ -336,7 +336,7 @@ def _one_remaining(
     (a monthly CLV: 10 us for twelve horizons instead of 25 one by one); None near the
     removable singularities, which the array path bridges."""
     c0 = a + b_x - 1.0
-    if abs(a - 1.0) <= 2e-3 or abs(c0) <= 2e-3:
+    if abs(a - 1.0) <= 2e-3 or abs(c0) <= 2e-3 or r_x < _TINY_SHAPE:
         return None
     xp: Any = np if isinstance(t, np.ndarray) else math
     # (1 - z)^(a-1) and its difference from 1, each to full precision (|a - 1| > 2e-3 here,
@@ -358,6 +358,10 @@ def _one_remaining(
     if not finite:  # huge r + x: the array path integrates numerically
         return None
     return out if xp is np else float(out)
+
+
+_TINY_SHAPE = 1e-6
+"""Below this ``r + x`` the expected purchases are integrated (see :func:`_scaled_remaining`)."""
 
 
 def _remaining_by_quadrature(
@@ -428,7 +432,9 @@ def _scaled_remaining(
         r_n, z_n, l_n = (np.broadcast_to(v, out.shape)[near] for v in (r_x, z, log1mz))
         values = [n * _h(a, n - r_n, np.full_like(r_n, n), z_n, l_n) for n in steps]
         out[near] = _lagrange(true_cc, steps, values)
-    bad = ~np.isfinite(out)
+    # r + x below 1e-6: the closed form is 1 minus a number within r of 1 (0.1 % off at
+    # r = 1e-12); the integral has no such cancellation
+    bad = ~np.isfinite(out) | (np.broadcast_to(r_x, out.shape) < _TINY_SHAPE)
     if bad.any():  # the 2F1 fails (r + x ~ 1e5 with a small alpha gave NaN): integrate over p
         out[bad] = _remaining_by_quadrature(
             a, *(np.broadcast_to(v, out.shape)[bad] for v in (b_x, r_x, t, alpha_t))
