@@ -439,3 +439,26 @@ def test_simulate_with_a_tiny_purchase_shape(model: type[BGNBD] | type[MBGNBD]) 
     assert np.all(np.isfinite(sim["recency"]))
     se = x.std() / np.sqrt(x.size)
     assert abs(x.mean() - m.expected_purchases_new_customer(t=50.0)[0]) < 5 * se
+
+
+@pytest.mark.parametrize(("a", "b_x"), [(0.8, 2.4), (800.0, 900.0)])
+def test_remaining_by_quadrature_against_mpmath(a: float, b_x: float) -> None:
+    r"""The integral over the dropout probability that replaces the hypergeometric closed form
+    where it fails, including shapes whose beta function underflows (B(800, 900) ~ 1e-509: the
+    weighted integral times 1/B overflowed to OverflowError) against a 40-digit mpmath value of
+    :math:`E[(1 - (1 + p t/\alpha')^{-r'})/p]` under Beta(a, b')."""
+    from relmark.clv.bgnbd import _remaining_by_quadrature
+
+    r_x, t, alpha_t = 1e-8, 52.0, 3.5
+    with mp.workdps(40):
+
+        def f(p: mp.mpf) -> mp.mpf:
+            return (1 - (1 + p * t / alpha_t) ** (-r_x)) / p * p ** (a - 1) * (1 - p) ** (b_x - 1)
+
+        mode = (a - 1) / (a + b_x - 2) if a > 1 else 0.5
+        cuts = [mode + k * 0.01 for k in (-10, -3, 0, 3, 10)] if a > 1 else [mode]
+        exact = mp.quad(f, [0, *cuts, 1]) / mp.beta(a, b_x)
+    got = _remaining_by_quadrature(
+        a, np.array([b_x]), np.array([r_x]), np.array([t]), np.array([alpha_t])
+    )
+    assert got[0] == pytest.approx(float(exact), rel=1e-8)

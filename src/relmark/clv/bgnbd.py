@@ -382,10 +382,29 @@ def _remaining_by_quadrature(
         def integrand(p: float, rx: float = rx, ti: float = ti, at: float = at) -> float:
             return -math.expm1(-rx * math.log1p(p * ti / at)) / p if p > 0 else rx * ti / at
 
-        value, _ = integrate.quad(
-            integrand, 0.0, 1.0, weight="alg", wvar=(a - 1.0, bx - 1.0), limit=200
+        log_beta = float(betaln(a, bx))
+        if log_beta > -700.0:
+            value, _ = integrate.quad(
+                integrand, 0.0, 1.0, weight="alg", wvar=(a - 1.0, bx - 1.0), limit=200
+            )
+            out[i] = value * math.exp(-log_beta)
+            continue
+
+        # B(a, b') below 1e-304: both shapes are large (> 1), so the beta density is bounded
+        # and concentrated; integrate it normalised, in logs, with its mode as a break point
+        # (the weighted integral and 1/B(a, b') would underflow and overflow).
+        def weighted(p: float, bx: float = bx, log_beta: float = log_beta) -> float:
+            if p <= 0.0 or p >= 1.0:
+                return 0.0
+            log_pdf = (a - 1.0) * math.log(p) + (bx - 1.0) * math.log1p(-p) - log_beta
+            return integrand(p) * math.exp(log_pdf)
+
+        mode = (a - 1.0) / (a + bx - 2.0)
+        sd = math.sqrt(a * bx / ((a + bx) ** 2 * (a + bx + 1.0)))
+        points = sorted({min(max(mode + k * sd, 1e-300), 1.0 - 1e-16) for k in (-8, -3, 0, 3, 8)})
+        out[i], _ = integrate.quad(
+            weighted, 0.0, 1.0, points=points, limit=400, epsabs=0.0, epsrel=1e-12
         )
-        out[i] = value * math.exp(-float(betaln(a, bx)))
     return out
 
 

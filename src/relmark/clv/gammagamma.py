@@ -341,6 +341,22 @@ class GammaGamma(CLVModel):
     ) -> FloatArray:
         """:meth:`CLVModel.log_likelihood` of repeat buyers (the rows a fit uses).
 
+        Parameters
+        ----------
+        data
+            A summary, a DataFrame or a mapping with ``frequency`` and ``monetary_value``, or
+            ``None`` with the columns as keywords.
+        weights
+            Counts of identical rows, validated but not applied (one value per row).
+        **columns
+            ``frequency`` and ``monetary_value`` as arrays, overriding those of ``data``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The log-density of each repeat buyer's mean spend given their frequency, shape
+            ``(n,)``.
+
         Raises
         ------
         DataError
@@ -362,7 +378,23 @@ class GammaGamma(CLVModel):
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Self:
         """:meth:`CLVModel.from_dict`, and the fit's ``extra.n_excluded`` is a count (an edited
-        ``"x"``, -1 or 1.5 loaded silently)."""
+        ``"x"``, -1 or 1.5 loaded silently).
+
+        Parameters
+        ----------
+        d
+            The model as :meth:`to_dict` wrote it (parsed JSON).
+
+        Returns
+        -------
+        GammaGamma
+            The model, with its fit result if one was saved.
+
+        Raises
+        ------
+        SchemaError
+            Naming the key that is missing, malformed or inconsistent.
+        """
         model = super().from_dict(d)
         if model.is_fitted and "n_excluded" in model.fit_result.extra:
             v = model.fit_result.extra["n_excluded"]
