@@ -107,3 +107,12 @@ def test_a_small_repeat_purchase_after_a_large_first_one_keeps_its_digits() -> N
     s = summarize(log, monetary_value="amount", observation_end="2024-02-01")
     assert s.monetary_value is not None
     assert s.monetary_value.tolist() == [0.001, 2.5]
+
+
+@pytest.mark.parametrize("ids", [[1.0, 2.0], [1.5, 2.0], np.array([7.0, np.nan])])
+def test_float_customer_ids_are_refused(ids: object) -> None:
+    """An id column read as float (7.0 for "7", NaN for a blank) was accepted by RFMSummary
+    while summarize refuses float ids in a log: 7.0 and 7 would be one customer."""
+    with pytest.raises(DataError, match="floating-point") as err:
+        RFMSummary(customer_id=ids, frequency=[0, 1], recency=[0, 2], T=[3, 4])  # type: ignore[arg-type]
+    assert err.value.column == "customer_id"

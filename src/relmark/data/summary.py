@@ -232,6 +232,12 @@ class RFMSummary:
             raise DataError("customer ids must be one-dimensional", column="customer_id")
         if ids.dtype.kind == "b":
             raise DataError("customer ids are booleans (True/False), not ids", column="customer_id")
+        if ids.dtype.kind in "fc":  # as summarize refuses float ids in a log
+            raise DataError(
+                "customer ids are floating-point numbers (an id column read as float: 7.0 "
+                "and 7 would be one customer, NaN none); pass text or whole numbers",
+                column="customer_id",
+            )
         blank = np.zeros(ids.shape[0], dtype=bool)
         if ids.dtype.kind == "U" and ids.shape[0]:
             blank = np.strings.str_len(np.strings.strip(ids)) == 0
