@@ -276,3 +276,19 @@ def test_linear_shares_add_up_to_exactly_one() -> None:
     assert sum(shares.values()) == 1
     assert shares["a"] == shares["b"] == Decimal("0.333333333333333333")
     assert shares["c"] == Decimal("0.333333333333333334")
+
+
+def test_a_click_listed_twice_is_refused_not_credited_twice() -> None:
+    """Linear attribution counted an exported-twice click twice: p1 got 2/3 of an order that
+    one p1 click and one p2 click share equally (1/2 each, computed by hand)."""
+    from relmark.domain import Click, attribute
+    from relmark.errors import DataError
+
+    o = order("o1", "100")
+    c1 = Click(publisher_id="p1", customer_id="c1", at=T0 - timedelta(days=2))
+    c2 = Click(publisher_id="p2", customer_id="c1", at=T0 - timedelta(days=1))
+    assert attribute([c1, c2], o, model="linear") == {"p1": Decimal("0.5"), "p2": Decimal("0.5")}
+    with pytest.raises(DataError, match="listed twice") as err:
+        attribute([c1, c2, c1], o, model="linear")
+    assert err.value.rows == (0, 2)
+    assert err.value.column == "clicks"

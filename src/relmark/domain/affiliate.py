@@ -367,11 +367,23 @@ def attribute(
     ArgumentError
         ``model`` is not ``"last"``, ``"first"`` or ``"linear"`` (``"Last"`` is refused, not
         defaulted); ``lookback`` is not a timedelta >= 0; wrong types.
+    DataError
+        The same click (publisher, customer, time, device) is listed twice.
     """
     clicks = _checks.instances(clicks, Click, "clicks")
     _checks.instance(conversion, Conversion, "conversion")
     lookback = _checks.duration(lookback, "lookback")
     check_choice(model, "model", ("last", "first", "linear"))
+    seen: dict[Click, int] = {}
+    for i, c in enumerate(clicks):
+        if c in seen:  # the same click exported twice would double its publisher's linear share
+            raise DataError(
+                f"the same click is listed twice (positions {seen[c]} and {i}: publisher "
+                f"{c.publisher_id!r}, customer {c.customer_id!r} at {c.at.isoformat()})",
+                column="clicks",
+                rows=[seen[c], i],
+            )
+        seen[c] = i
     eligible = sorted(
         (
             c
