@@ -312,10 +312,9 @@ def _draw_figures(d: DemoData, out: Path) -> list[Path]:
         return []
     main = d.purchase_models[MAIN_MODEL]
     table = calibration_holdout_table(d.purchase_models, d.summary)
-    period, _, _ = period_transactions(main, d.summary)
-    figures = {
-        "calibration_holdout": plot_calibration_holdout(table, title="Calibration vs holdout"),
-        "period_transactions": plot_period_transactions(period),
+    figures = {  # default titles: the holdout length, customers and chi-square, with units
+        "calibration_holdout": plot_calibration_holdout(table),
+        "period_transactions": plot_period_transactions(period_transactions(main, d.summary)),
         "p_alive_matrix": plot_p_alive_matrix(main, T=float(d.summary.T.max())),
     }
     paths = []
