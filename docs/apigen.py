@@ -28,6 +28,7 @@ PUBLIC_MODULES = (
     "relmark.lifecycle",
     "relmark.domain",
     "relmark.view",
+    "relmark.decide",
     "relmark.plot",
     "relmark.dask",
     "relmark.engines.sql",
