@@ -7,4 +7,16 @@ store as JSON.
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from relmark.decide.attribution import (
+    AttributionComparison,
+    ShapleyAttribution,
+    compare_attribution,
+    shapley_attribution,
+)
+
+__all__: list[str] = [
+    "AttributionComparison",
+    "ShapleyAttribution",
+    "compare_attribution",
+    "shapley_attribution",
+]
