@@ -61,6 +61,7 @@ from relmark.domain.referral import (
     customer_referral_value,
     viral_coefficient,
 )
+from relmark.domain.review import Review, reviews_to_frame
 from relmark.domain.schemas import json_schemas
 
 __all__ = [
@@ -86,6 +87,7 @@ __all__ = [
     "Referral",
     "ReferralProgram",
     "ReferralStatus",
+    "Review",
     "RewardLedger",
     "Role",
     "Statement",
@@ -115,6 +117,7 @@ __all__ = [
     "qualify_tier",
     "recognised_revenue",
     "recurring_eligible",
+    "reviews_to_frame",
     "simple_clv",
     "ticket_metrics",
     "transactions_from_frame",

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from relmark.domain import affiliate, core, feedback, loyalty, referral
+from relmark.domain import affiliate, core, feedback, loyalty, referral, review
 
 __all__ = ["MODELS", "json_schemas"]
 
@@ -34,6 +34,7 @@ MODELS: tuple[type[BaseModel], ...] = (
     affiliate.CommissionPlan,
     affiliate.Statement,
     feedback.Ticket,
+    review.Review,
 )
 """Every public pydantic model of :mod:`relmark.domain`."""
 

@@ -4,6 +4,8 @@
 - :mod:`~relmark.scoring.reliability`: Cronbach's alpha, omega, CR, AVE, Fornell-Larcker, HTMT;
 - :mod:`~relmark.scoring.satisfaction`: NPS with intervals, CSAT, CES, ACSI-style index;
 - :mod:`~relmark.scoring.trust`: beta reputation from kept and broken promises;
+- :mod:`~relmark.scoring.reviews`: Bayesian average, Wilson bound, Dirichlet star posterior,
+  review volume/valence/recency, the review-request response hazard;
 - :mod:`~relmark.scoring.rfm`: tie-safe RFM scores, segments, customer pyramid, Lorenz, Gini.
 """
 
@@ -16,6 +18,15 @@ from relmark.scoring.reliability import (
     fornell_larcker,
     htmt,
     one_factor_loadings,
+)
+from relmark.scoring.reviews import (
+    StarPosterior,
+    bayesian_average,
+    review_aggregates,
+    review_hazard,
+    star_posterior,
+    wilson_interval,
+    wilson_lower_bound,
 )
 from relmark.scoring.rfm import (
     DEFAULT_SEGMENTS,
@@ -61,9 +72,11 @@ __all__ = [
     "RFMScores",
     "ReliabilityThresholds",
     "Reputation",
+    "StarPosterior",
     "SurveyScores",
     "acsi_index",
     "average_variance_extracted",
+    "bayesian_average",
     "composite_reliability",
     "cronbach_alpha",
     "csat",
@@ -79,9 +92,14 @@ __all__ = [
     "quality_index",
     "quantile_scores",
     "reputation_scores",
+    "review_aggregates",
+    "review_hazard",
     "rfm_from_summary",
     "rfm_scores",
     "score_responses",
     "segment",
     "servqual_gaps",
+    "star_posterior",
+    "wilson_interval",
+    "wilson_lower_bound",
 ]
