@@ -13,10 +13,27 @@ from relmark.decide.attribution import (
     compare_attribution,
     shapley_attribution,
 )
+from relmark.decide.churn import (
+    ChurnThresholds,
+    choose_churn_threshold,
+    churn_by_inactivity,
+    churn_by_p_alive,
+    churn_threshold_from_holdout,
+    holdout_churned,
+)
+from relmark.decide.cohorts import CohortTable, cohort_table
 
 __all__: list[str] = [
     "AttributionComparison",
+    "ChurnThresholds",
+    "CohortTable",
     "ShapleyAttribution",
+    "choose_churn_threshold",
+    "churn_by_inactivity",
+    "churn_by_p_alive",
+    "churn_threshold_from_holdout",
+    "cohort_table",
     "compare_attribution",
+    "holdout_churned",
     "shapley_attribution",
 ]
