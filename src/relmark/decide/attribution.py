@@ -295,6 +295,10 @@ def _check_value(value: npt.ArrayLike | None, n: int) -> FloatArray:
             column="value",
             rows=np.flatnonzero(bad).tolist(),
         )
+    with np.errstate(over="ignore"):
+        overflow = not math.isfinite(float(w.sum()))
+    if overflow:
+        raise DataError("the worths add up to more than a float can hold", column="value")
     return w
 
 
@@ -373,7 +377,8 @@ def _sampled(
     touchpoints per ordering.
     """
     starts = np.flatnonzero(np.r_[True, journey_of[1:] != journey_of[:-1]])
-    jworth = worth[journey_of[starts]]
+    scale = float(worth.max()) if worth.size and worth.max() > 0 else 1.0
+    jworth = worth[journey_of[starts]] / scale  # squares of 1e300 would overflow
     total = np.zeros(n)
     total_sq = np.zeros(n)
     for _ in range(m):
@@ -386,7 +391,7 @@ def _sampled(
         total_sq += gain * gain
     mean = total / m
     var = np.maximum(total_sq / m - mean * mean, 0.0) * m / (m - 1)
-    return mean, np.sqrt(var / m)
+    return mean * scale, np.sqrt(var / m) * scale
 
 
 def shapley_attribution(
