@@ -67,6 +67,17 @@ def _whole_nonnegative(x: FloatArray, name: str) -> None:
         )
 
 
+def _pair(first: str, a: npt.ArrayLike, second: str, b: npt.ArrayLike) -> tuple[FloatArray, ...]:
+    """Two per-item columns of one length (a number is broadcast); errors name a column (the
+    second one when the lengths differ)."""
+    try:
+        return broadcast_columns({first: a, second: b})
+    except DataError as exc:
+        if exc.column is not None:
+            raise
+        raise DataError(f"{exc} ({first} and {second})", column=second) from None
+
+
 def bayesian_average(
     mean: npt.ArrayLike,
     count: npt.ArrayLike,
@@ -122,7 +133,7 @@ def bayesian_average(
     """
     m = check_number(prior_mean, "prior_mean")
     c = check_number(prior_weight, "prior_weight", low=0.0, low_open=True)
-    x, n = broadcast_columns({"mean": mean, "count": count})
+    x, n = _pair("mean", mean, "count", count)
     _whole_nonnegative(n, "count")
     share = n / (c + n)  # in [0, 1): no overflow for huge counts
     out: FloatArray = m + share * (x - m)
@@ -133,7 +144,7 @@ def _wilson_inputs(
     positive: npt.ArrayLike, total: npt.ArrayLike, level: float
 ) -> tuple[FloatArray, FloatArray, float]:
     lev = check_level(level, "level")
-    k, n = broadcast_columns({"positive": positive, "total": total})
+    k, n = _pair("positive", positive, "total", total)
     _whole_nonnegative(k, "positive")
     _whole_nonnegative(n, "total")
     over = k > n
