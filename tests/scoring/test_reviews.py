@@ -30,7 +30,6 @@ from relmark.scoring import (
 )
 
 
-
 def day(d: int) -> datetime:
     return datetime(2026, 3, 1, tzinfo=UTC) + timedelta(days=d - 1)
 
