@@ -291,6 +291,17 @@ def test_rules_agree_with_domain_attribute_per_conversion() -> None:
         assert list(getattr(c, rule)) == pytest.approx(expected, abs=1e-15)
 
 
+def test_series_and_arrays_of_journeys() -> None:
+    """A frame column of paths (lists, or arrays as Parquet gives them) is taken as is."""
+    import pandas as pd
+
+    paths = pd.Series([np.array(["search", "email"]), ["search"]])
+    r = shapley_attribution(paths, np.array([1, 1]))
+    assert r.channels == ("email", "search") and r.values == pytest.approx((0.5, 1.5))
+    c = compare_attribution(paths)
+    assert c.last == (1.0, 1.0)
+
+
 def test_explicit_channel_order_is_kept() -> None:
     r = shapley_attribution([["b", "a"]], channels=["b", "a", "z"])
     assert r.channels == ("b", "a", "z") and r.values == pytest.approx((0.5, 0.5, 0.0))

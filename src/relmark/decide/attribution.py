@@ -235,7 +235,10 @@ class AttributionComparison:
 
 def _check_journeys(journeys: object, *, ordered: bool) -> list[list[str]]:
     """Each journey as a list of channel names, refusing what is not one (DataError naming
-    ``journeys`` and the journey's position)."""
+    ``journeys`` and the journey's position); a pandas Series or numpy array of journeys, and
+    journeys as numpy arrays (as read from Parquet), are taken as lists."""
+    if isinstance(journeys, pd.Series | np.ndarray) and np.ndim(journeys) == 1:
+        journeys = list(journeys)
     if isinstance(journeys, str | bytes) or not isinstance(journeys, Sequence):
         raise DataError(
             f"expected a list of journeys (each a list of channel names), got "
@@ -253,6 +256,8 @@ def _check_journeys(journeys: object, *, ordered: bool) -> list[list[str]]:
                 column="journeys",
                 rows=[i],
             )
+        if isinstance(journey, np.ndarray) and journey.ndim == 1:
+            journey = journey.tolist()
         if isinstance(journey, Set):
             if ordered:
                 raise DataError(
@@ -395,7 +400,7 @@ def _sampled(
 
 
 def shapley_attribution(
-    journeys: Sequence[Journey],
+    journeys: Sequence[Journey] | pd.Series[Any] | npt.NDArray[Any],
     value: npt.ArrayLike | None = None,
     *,
     channels: Sequence[str] | None = None,
@@ -426,7 +431,8 @@ def shapley_attribution(
     ----------
     journeys
         One entry per journey: the channel names touched before a conversion or
-        non-conversion (a list, or a set since order does not matter here).
+        non-conversion (a list, or a set since order does not matter here); a pandas Series
+        or numpy array of them (a frame's path column) is taken as a list.
     value
         Each journey's worth (>= 0): 1/0 for converted or not, or the conversion value.
         ``None``: every journey is one conversion.
@@ -520,7 +526,7 @@ def shapley_attribution(
 
 
 def compare_attribution(
-    journeys: Sequence[Sequence[str]],
+    journeys: Sequence[Sequence[str]] | pd.Series[Any] | npt.NDArray[Any],
     value: npt.ArrayLike | None = None,
     *,
     channels: Sequence[str] | None = None,
