@@ -351,11 +351,8 @@ def _exact(masks: IntArray, worth: FloatArray, n: int) -> FloatArray:
     popcount = np.zeros(size, dtype=np.int64)
     for i in range(n):
         popcount += (np.arange(size) >> i) & 1
-    # w(s) = s! (n - s - 1)! / n!, by lgamma to stay finite for n up to EXACT_MAX_CHANNELS
-    s = np.arange(n, dtype=np.float64)
-    weights = np.exp(
-        np.array([math.lgamma(k + 1) + math.lgamma(n - k) - math.lgamma(n + 1) for k in s])
-    )
+    # w(s) = s! (n - s - 1)! / n! = 1 / (n C(n-1, s)): one rounding from exact integers
+    weights = np.array([1.0 / (n * math.comb(n - 1, k)) for k in range(n)])
     phi = np.empty(n, dtype=np.float64)
     for i in range(n):
         v3 = v.reshape(-1, 2, 1 << i)
