@@ -38,6 +38,7 @@ from relmark.domain import (
     Referral,
     ReferralProgram,
     ReferralStatus,
+    Review,
     RewardLedger,
     Role,
     Statement,
@@ -416,6 +417,16 @@ OBJECTS: dict[type[BaseModel], st.SearchStrategy[Any]] = {
     CommissionPlan: plans(),
     Statement: statements(),
     Ticket: tickets(),
+    Review: st.builds(
+        Review,
+        id=ids,
+        item_id=ids,
+        stars=st.integers(1, 5),
+        at=instants,
+        customer_id=st.none() | ids,
+        verified=st.booleans(),
+        text=st.none() | st.text(max_size=20),
+    ),
 }
 
 bad_numbers = st.one_of(
