@@ -318,3 +318,17 @@ def test_extreme_values_stay_finite() -> None:
     assert abs(big.values[0] - 0.5e300) <= big.error_bounds[0]
     tiny = shapley_attribution([["a", "b"]], [1e-300], method="sampled", rng=0)
     assert sum(tiny.values) == pytest.approx(1e-300) and min(tiny.standard_errors) > 0
+
+
+@settings(max_examples=30)
+@given(data_st, st.integers(min_value=0, max_value=2**32))
+def test_sampled_is_efficient_and_nonnegative(data: list[tuple[list[str], int]], seed: int) -> None:
+    """Every ordering's marginal worths add up to v(N), so the sampled values do too; each
+    marginal worth lies in [0, M_i], so the values do and the bound is M_i times a constant."""
+    journeys = [j for j, _ in data]
+    worth = [w for _, w in data]
+    r = shapley_attribution(journeys, worth, method="sampled", n_permutations=20, rng=seed)
+    assert math.isclose(sum(r.values), sum(w for j, w in data if j), rel_tol=1e-12, abs_tol=1e-12)
+    reach = {c: sum(w for j, w in data if c in j) for c in r.channels}
+    for c, x, se in zip(r.channels, r.values, r.standard_errors, strict=True):
+        assert 0.0 <= x <= reach[c] + 1e-12 and se >= 0.0
