@@ -45,6 +45,14 @@ def test_bayesian_average_by_hand() -> None:
     np.testing.assert_allclose(got, [4.0, 1959 / 410, 3.9], rtol=1e-14)
 
 
+def test_extreme_values_stay_finite() -> None:
+    # a convex combination of +-1e308 with equal weights is 0 (m + w(x - m) overflowed)
+    assert bayesian_average(1e308, 1, prior_mean=-1e308, prior_weight=1)[0] == 0.0
+    lo, hi = wilson_interval(1e300, 1e300)
+    assert np.isfinite(lo).all() and hi[0] == 1.0
+    assert lo[0] == pytest.approx(1.0)
+
+
 def test_bayesian_average_huge_counts_are_the_plain_mean() -> None:
     got = bayesian_average(4.2, 1e300, prior_mean=1.0, prior_weight=5)
     assert np.isfinite(got).all()
@@ -453,6 +461,24 @@ BAD: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         DataError,
         "item_id",
     ),
+    (
+        "frame bool items",
+        lambda: review_aggregates(_FRAME.assign(item_id=[True, False]), as_of=day(31)),
+        DataError,
+        "item_id",
+    ),
+    (
+        "frame mixed text and number items",
+        lambda: review_aggregates(
+            pd.concat([_FRAME, _FRAME.assign(item_id=[7, 8])], ignore_index=True), as_of=day(31)
+        ),
+        DataError,
+        "item_id",
+    ),
+    ("prior huge", lambda: star_posterior([1, 2], prior=1e300), ArgumentError, "prior"),
+    ("counts huge", lambda: star_posterior([1, 1e16]), DataError, "counts"),
+    ("max_day huge", lambda: review_hazard([1], [True], max_day=10**12), ArgumentError, "max_day"),
+    ("days huge", lambda: review_hazard([10**9], [True]), DataError, "days"),
     ("days negative", lambda: review_hazard([1, -1], [True, False]), DataError, "days"),
     ("days fractional", lambda: review_hazard([1.5], [True]), DataError, "days"),
     ("days empty", lambda: review_hazard([], []), DataError, "days"),

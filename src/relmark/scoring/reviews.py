@@ -55,6 +55,13 @@ __all__ = [
     "wilson_lower_bound",
 ]
 
+MAX_COUNT = 1e15
+"""The largest star count or Dirichlet pseudo-count :func:`star_posterior` accepts (beyond it
+the posterior's quantiles lose all precision)."""
+
+MAX_DAY = 1_000_000
+"""The last day since purchase :func:`review_hazard` tabulates."""
+
 MAX_DRAWS = 1_000_000
 """The most Monte-Carlo draws :func:`star_posterior` takes per item."""
 
@@ -136,7 +143,7 @@ def bayesian_average(
     x, n = _pair("mean", mean, "count", count)
     _whole_nonnegative(n, "count")
     share = n / (c + n)  # in [0, 1): no overflow for huge counts
-    out: FloatArray = m + share * (x - m)
+    out: FloatArray = (1.0 - share) * m + share * x  # a convex combination: never overflows
     return out
 
 
@@ -211,7 +218,7 @@ def wilson_interval(
     z2 = z * z
     denom = 1.0 + z2 / safe
     centre = (p + z2 / (2 * safe)) / denom
-    half = z * np.sqrt(p * (1 - p) / safe + z2 / (4 * safe * safe)) / denom
+    half = z * np.sqrt(p * (1 - p) / safe + (z / (2 * safe)) ** 2) / denom
     lower = np.where(n > 0, np.clip(centre - half, 0.0, p), 0.0)
     upper = np.where(n > 0, np.clip(centre + half, p, 1.0), 1.0)
     return lower, upper
@@ -301,15 +308,16 @@ class StarPosterior:
 
 def _prior_vector(prior: object, stars: int) -> FloatArray:
     if isinstance(prior, int | float | np.integer | np.floating | np.bool_):
-        a = check_number(prior, "prior", low=0.0, low_open=True)
+        a = check_number(prior, "prior", low=0.0, low_open=True, high=MAX_COUNT)
         return np.full(stars, a)
     try:
         arr = as_numbers(prior, "prior")  # type: ignore[arg-type]
     except DataError as exc:
         raise ArgumentError(str(exc), argument="prior") from None
-    if arr.shape != (stars,) or not (np.isfinite(arr).all() and (arr > 0).all()):
+    if arr.shape != (stars,) or not (np.isfinite(arr) & (arr > 0) & (arr <= MAX_COUNT)).all():
         raise ArgumentError(
-            f"must be a number > 0 or {stars} finite numbers > 0, one per star", argument="prior"
+            f"must be a number in (0, {MAX_COUNT:g}] or {stars} such numbers, one per star",
+            argument="prior",
         )
     return arr
 
@@ -347,10 +355,10 @@ def star_posterior(
     ----------
     counts
         Star counts: a 1-d array of :math:`K \geq 2` counts (one item) or a 2-d array of items
-        by stars, whole numbers >= 0; column ``k`` is ``k + 1`` stars.
+        by stars, whole numbers in 0..:data:`MAX_COUNT`; column ``k`` is ``k + 1`` stars.
     prior
-        Dirichlet pseudo-counts: one number > 0 for every star (1: uniform) or :math:`K`
-        numbers > 0.
+        Dirichlet pseudo-counts: one number in (0, :data:`MAX_COUNT`] for every star (1:
+        uniform) or :math:`K` such numbers.
     level
         Coverage of the equal-tailed credible interval, strictly between 0 and 1.
     method
@@ -400,10 +408,10 @@ def star_posterior(
         raise DataError("no items: the counts are empty", column="counts")
     if c.shape[1] < 2:
         raise DataError(f"needs at least 2 stars, got {c.shape[1]}", column="counts")
-    bad = ~(np.isfinite(c) & (c >= 0) & (c == np.floor(c)) & (c < 1e15)).all(axis=1)
+    bad = ~(np.isfinite(c) & (c >= 0) & (c == np.floor(c)) & (c <= MAX_COUNT)).all(axis=1)
     if bad.any():
         raise DataError(
-            "counts must be whole numbers >= 0 (and below 1e15)",
+            f"counts must be whole numbers in 0..{MAX_COUNT:g}",
             column="counts",
             rows=np.flatnonzero(bad).tolist(),
         )
@@ -461,12 +469,17 @@ def _review_frame(reviews: Sequence[Review] | pd.DataFrame) -> pd.DataFrame:
         raise DataError("no reviews: the frame is empty", column="stars")
     frame = reviews[list(_REVIEW_COLUMNS)].reset_index(drop=True)
     ids = frame["item_id"]
-    bad_id = ids.isna() | ~ids.map(lambda v: isinstance(v, str | int | np.integer) and v != "")
-    if bad_id.any():
+    is_text = ids.map(lambda v: isinstance(v, str) and v.strip() == v != "").to_numpy(dtype=bool)
+    is_int = ids.map(
+        lambda v: isinstance(v, int | np.integer) and not isinstance(v, bool | np.bool_)
+    ).to_numpy(dtype=bool)
+    kind = is_text if is_text.sum() >= is_int.sum() else is_int
+    if not kind.all():  # "7" and 7 would be two items that look alike: one kind of id only
         raise DataError(
-            "item ids must be non-empty text or whole numbers",
+            "item ids must be all non-empty text without surrounding spaces, or all whole "
+            "numbers (not booleans, NaN or a mix of the two)",
             column="item_id",
-            rows=np.flatnonzero(bad_id.to_numpy()).tolist(),
+            rows=np.flatnonzero(~kind).tolist(),
         )
     stars = frame["stars"]
     if stars.dtype.kind not in "iuf":
@@ -625,11 +638,12 @@ def review_hazard(
     Parameters
     ----------
     days
-        Whole days since purchase at the review or at censoring, >= 0, one per request.
+        Whole days since purchase at the review or at censoring, 0..:data:`MAX_DAY`, one per
+        request.
     responded
         True where a review came on that day, False where the request is censored there.
     max_day
-        The last day of the table (default: the largest ``days``).
+        The last day of the table (default: the largest ``days``), at most :data:`MAX_DAY`.
 
     Returns
     -------
@@ -641,7 +655,7 @@ def review_hazard(
     Raises
     ------
     ArgumentError
-        ``max_day`` not a whole number >= 0.
+        ``max_day`` not a whole number in 0..MAX_DAY.
     DataError
         Naming ``days``: empty, not 1-d, text, booleans, NaN, infinite, negative or fractional
         days; naming ``responded``: not booleans or of another length (with the rows).
@@ -657,10 +671,10 @@ def review_hazard(
         raise DataError(f"must be 1-d, got shape {t.shape}", column="days")
     if t.size == 0:
         raise DataError("no requests: the input is empty", column="days")
-    bad = ~np.isfinite(t) | (t < 0) | (t != np.floor(t)) | (t > 1e6)
+    bad = ~np.isfinite(t) | (t < 0) | (t != np.floor(t)) | (t > MAX_DAY)
     if bad.any():
         raise DataError(
-            "must be whole numbers of days in 0..1e6",
+            f"must be whole numbers of days in 0..{MAX_DAY}",
             column="days",
             rows=np.flatnonzero(bad).tolist(),
         )
@@ -675,6 +689,8 @@ def review_hazard(
     if r.shape != t.shape:
         raise DataError(f"has shape {r.shape} for {t.size} requests", column="responded")
     last = int(t.max()) if max_day is None else check_count(max_day, "max_day")
+    if last > MAX_DAY:
+        raise ArgumentError(f"must be <= {MAX_DAY}, got {max_day!r}", argument="max_day")
     grid = np.arange(last + 1)
     ti = t.astype(np.int64)
     counts_all = np.bincount(ti, minlength=max(last, int(ti.max())) + 1)
