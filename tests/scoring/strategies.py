@@ -35,3 +35,13 @@ def values(min_size: int = 1, max_size: int = 60) -> st.SearchStrategy[list[floa
     return st.lists(st.integers(0, 50).map(float), min_size=min_size, max_size=max_size).filter(
         lambda v: sum(v) > 0
     )
+
+
+def star_counts(max_stars: int = 10) -> st.SearchStrategy[list[int]]:
+    """Counts of ratings per star (2..max_stars stars), from none to a million each."""
+    return st.lists(st.integers(0, 10**6), min_size=2, max_size=max_stars)
+
+
+def request_logs(max_size: int = 80) -> st.SearchStrategy[list[tuple[int, bool]]]:
+    """Review-request logs: (days since purchase, whether a review came that day)."""
+    return st.lists(st.tuples(st.integers(0, 60), st.booleans()), min_size=1, max_size=max_size)

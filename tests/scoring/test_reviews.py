@@ -28,6 +28,7 @@ from relmark.scoring import (
     wilson_interval,
     wilson_lower_bound,
 )
+from tests.scoring.strategies import request_logs, star_counts
 
 
 def day(d: int) -> datetime:
@@ -209,7 +210,7 @@ def test_star_posterior_json() -> None:
 
 @settings(max_examples=40, deadline=None)
 @given(
-    counts=st.lists(st.integers(0, 10**6), min_size=2, max_size=10),
+    counts=star_counts(),
     prior=st.floats(0.01, 100),
     level=st.floats(0.05, 0.999),
 )
@@ -251,6 +252,11 @@ def test_review_aggregates_by_hand() -> None:
         0.0,
         21.0,
     )
+
+
+def test_review_aggregates_level() -> None:
+    agg = review_aggregates(REVIEWS, as_of=day(31), level=0.8)
+    assert agg.loc["sku-a", "wilson_lower"] == pytest.approx(wilson_lower_bound(2, 3, level=0.8)[0])
 
 
 def test_review_aggregates_from_a_frame_agree() -> None:
@@ -302,7 +308,7 @@ def test_review_hazard_beyond_the_data_is_zero_not_nan() -> None:
 
 @settings(max_examples=50, deadline=None)
 @given(
-    rows=st.lists(st.tuples(st.integers(0, 60), st.booleans()), min_size=1, max_size=80),
+    rows=request_logs(),
 )
 def test_cumulative_response_is_a_distribution(rows: list[tuple[int, bool]]) -> None:
     days = [d for d, _ in rows]
@@ -474,6 +480,12 @@ BAD: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
         ),
         DataError,
         "item_id",
+    ),
+    (
+        "aggregates level",
+        lambda: review_aggregates(REVIEWS, as_of=day(31), level=95),
+        ArgumentError,
+        "level",
     ),
     ("prior huge", lambda: star_posterior([1, 2], prior=1e300), ArgumentError, "prior"),
     ("counts huge", lambda: star_posterior([1, 1e16]), DataError, "counts"),

@@ -364,7 +364,8 @@ def star_posterior(
     method
         ``"exact"`` (moments and beta approximation) or ``"monte_carlo"``.
     draws
-        Monte-Carlo draws per item (100 to :data:`MAX_DRAWS`); ignored by ``"exact"``.
+        Monte-Carlo draws per item (100 to :data:`MAX_DRAWS`; checked, but unused by
+        ``"exact"``).
     rng
         Random generator or seed for ``"monte_carlo"``.
 
@@ -506,14 +507,15 @@ def review_aggregates(
     as_of: pd.Timestamp | Any,
     positive_from: int = 4,
     window_days: float = 90.0,
+    level: float = 0.95,
 ) -> pd.DataFrame:
     """Volume, valence and recency of reviews per product or partner.
 
     Volume is the number of reviews; valence the mean stars (the two dimensions of
     word-of-mouth whose effects on sales differ, Liu 2006, *J. Marketing* 70(3), 74-89;
     Chevalier & Mayzlin 2006, *JMR* 43(3)); recency the days since the latest review. The
-    share positive and the Wilson 95% lower bound of it (:func:`wilson_lower_bound`) are
-    given beside them.
+    share positive and the lower end of its Wilson interval at ``level``
+    (:func:`wilson_lower_bound`) are given beside them.
 
     Parameters
     ----------
@@ -527,6 +529,8 @@ def review_aggregates(
         The fewest stars that count as positive (4: 4 and 5 stars of 5), >= 1.
     window_days
         The window, in days before ``as_of``, of ``recent_volume`` (> 0).
+    level
+        Coverage of the Wilson interval whose lower end is ``wilson_lower``, in (0, 1).
 
     Returns
     -------
@@ -538,7 +542,7 @@ def review_aggregates(
     ------
     ArgumentError
         ``as_of`` not a timezone-aware time, or earlier than a review; ``positive_from`` not a
-        whole number >= 1; ``window_days`` not > 0.
+        whole number >= 1; ``window_days`` not > 0; ``level`` outside (0, 1).
     DataError
         A missing column, an empty input, bad item ids, stars or timestamps (with the rows);
         a list that holds something other than reviews, or a review id twice.
@@ -558,6 +562,7 @@ def review_aggregates(
     """
     top = check_count(positive_from, "positive_from", minimum=1)
     window = check_number(window_days, "window_days", low=0.0, low_open=True)
+    lev = check_level(level, "level")
     try:
         ref = pd.Timestamp(as_of)
     except (TypeError, ValueError):
@@ -599,7 +604,9 @@ def review_aggregates(
         }
     )
     out["positive_share"] = out["positive"] / out["volume"]
-    out["wilson_lower"] = wilson_lower_bound(out["positive"].to_numpy(), out["volume"].to_numpy())
+    out["wilson_lower"] = wilson_lower_bound(
+        out["positive"].to_numpy(), out["volume"].to_numpy(), level=lev
+    )
     out.index.name = "item_id"
     return out[
         [
