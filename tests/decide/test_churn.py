@@ -22,6 +22,8 @@ from relmark.decide import (
     churn_by_p_alive,
     churn_threshold_from_holdout,
     holdout_churned,
+    next_purchase_probability,
+    next_purchase_time,
 )
 
 P = [0.05, 0.2, 0.3, 0.6, 0.9]
@@ -216,3 +218,92 @@ def test_property_matches_brute_force(
     assert list(r.true_positives) == sorted(r.true_positives)  # monotone in t
     assert r.best == min(j for j, c in enumerate(r.cost) if c == min(r.cost))
     assert all(np.isfinite(v) for v in r.precision + r.recall + r.f1)
+
+
+# ---------------------------------------------------------------- next-purchase timing (BG/NBD)
+CDNOW_BGNBD = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+
+
+def _paths(
+    n: int, T: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """An independent BG/NBD simulator: (x, t_x) at T, alive at T, first purchase after T
+    (inf if none)."""
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    lam = rng.gamma(r, 1.0 / alpha, n)
+    p = rng.beta(a, b, n)
+    x, tx, nxt = np.zeros(n), np.zeros(n), np.full(n, np.inf)
+    alive = np.ones(n, dtype=bool)
+    for i in range(n):
+        now = 0.0
+        while True:
+            now += rng.exponential(1.0 / lam[i])
+            if now > T:
+                nxt[i] = now
+                break
+            x[i] += 1
+            tx[i] = now
+            if rng.random() < p[i]:
+                alive[i] = False
+                break
+    return x, tx, alive, nxt
+
+
+@pytest.fixture(scope="module")
+def paths() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    return _paths(20_000, 30.0, np.random.default_rng(11))
+
+
+def test_next_purchase_is_one_minus_no_purchase_probability() -> None:
+    x, tx, T = [0, 2, 7], [0.0, 30.43, 35.0], [38.86, 38.86, 38.86]
+    got = next_purchase_probability(CDNOW_BGNBD, x, tx, T, t=39)
+    none = CDNOW_BGNBD.conditional_prob_purchases(0, x, tx, T, t=39)
+    np.testing.assert_allclose(got, 1 - none, rtol=1e-12)
+    # by hand for x = 0 (P(alive) = 1): 1 - (43.274 / 82.274)^0.243
+    assert got[0] == pytest.approx(1 - (43.274 / 82.274) ** 0.243, rel=1e-12)
+
+
+def test_new_customer_against_the_model_simulator() -> None:
+    # x = 0, T = 0: P(first repeat purchase within t) = 1 - (alpha / (alpha + t))^r
+    sim = CDNOW_BGNBD.simulate(np.full(40_000, 12.0), rng=5)
+    share = float((np.asarray(sim["frequency"]) >= 1).mean())
+    p = float(next_purchase_probability(CDNOW_BGNBD, [0], [0], [0], t=12)[0])
+    assert p == pytest.approx(1 - (4.414 / 16.414) ** 0.243)
+    assert abs(share - p) < 4 * np.sqrt(p * (1 - p) / 40_000)
+
+
+def test_next_purchase_probability_by_simulation(
+    paths: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    x, tx, _, nxt = paths
+    T, t = 30.0, 10.0
+    p = next_purchase_probability(CDNOW_BGNBD, x, tx, np.full(x.size, T), t=t)
+    bought = nxt <= T + t
+    for group in (x == 0, x == 1, (x >= 2) & (x <= 4), x >= 5, np.ones(x.size, bool)):
+        n = int(group.sum())
+        se = np.sqrt(np.sum(p[group] * (1 - p[group]))) / n
+        assert abs(bought[group].mean() - p[group].mean()) < 4 * se + 1e-3, n
+
+
+def test_next_purchase_time_quantile_by_simulation(
+    paths: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    x, tx, alive, nxt = paths
+    T = 30.0
+    for q in (0.25, 0.5, 0.8):
+        tq = next_purchase_time(CDNOW_BGNBD, x, tx, np.full(x.size, T), quantile=q)
+        # given alive and the history, P(next purchase within t_q) = q exactly
+        hit = (nxt[alive] - T) <= tq[alive]
+        assert abs(hit.mean() - q) < 4 * np.sqrt(q * (1 - q) / alive.sum())
+    # the median by hand for x = 2, T = 38.86: (alpha + T)(2^(1/(r+x)) - 1)
+    m = next_purchase_time(CDNOW_BGNBD, [2], [30.43], [38.86])[0]
+    assert m == pytest.approx((4.414 + 38.86) * (2 ** (1 / 2.243) - 1), rel=1e-12)
+
+
+def test_next_purchase_extremes_are_finite() -> None:
+    big = next_purchase_probability(CDNOW_BGNBD, [1e6], [1e5], [1e5], t=1e-9)
+    assert np.isfinite(big).all() and 0 <= big[0] <= 1
+    assert next_purchase_probability(CDNOW_BGNBD, [3], [5.0], [10.0], t=0)[0] == 0.0
+    far = next_purchase_probability(CDNOW_BGNBD, [3], [5.0], [10.0], t=1e300)[0]
+    assert far == pytest.approx(CDNOW_BGNBD.p_alive([3], [5.0], [10.0])[0])
+    assert np.isfinite(next_purchase_time(CDNOW_BGNBD, [0], [0], [1e6], quantile=0.999))

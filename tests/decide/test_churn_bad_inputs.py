@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 import relmark.decide
+from relmark.clv import BGNBD, ParetoNBD
 from relmark.data import summarize
 from relmark.errors import ArgumentError, DataError
 
@@ -21,6 +22,9 @@ churn_by_p_alive = _D.churn_by_p_alive
 churn_threshold_from_holdout = _D.churn_threshold_from_holdout
 cohort_table = _D.cohort_table
 holdout_churned = _D.holdout_churned
+next_purchase_probability = _D.next_purchase_probability
+next_purchase_time = _D.next_purchase_time
+M = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
 
 P = [0.1, 0.5, 0.9]
 Y = [True, False, False]
@@ -171,6 +175,52 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         DataError,
         "frequency_holdout",
     ),
+    # next_purchase_probability / next_purchase_time
+    (
+        "np_model_pareto",
+        lambda: next_purchase_probability(ParetoNBD(r=1, alpha=1, s=1, beta=1), [0], [0], [1], t=1),
+        ArgumentError,
+        "model",
+    ),
+    ("np_model_none", lambda: next_purchase_time(None, [0], [0], [1]), ArgumentError, "model"),
+    (
+        "np_t_negative",
+        lambda: next_purchase_probability(M, [0], [0], [1], t=-1),
+        ArgumentError,
+        "'t'",
+    ),
+    (
+        "np_t_nan",
+        lambda: next_purchase_probability(M, [0], [0], [1], t=float("nan")),
+        ArgumentError,
+        "'t'",
+    ),
+    (
+        "np_t_array",
+        lambda: next_purchase_probability(M, [0], [0], [1], t=[1, 2]),
+        ArgumentError,
+        "'t'",
+    ),
+    (
+        "np_quantile_one",
+        lambda: next_purchase_time(M, [0], [0], [1], quantile=1),
+        ArgumentError,
+        "quantile",
+    ),
+    (
+        "np_quantile_zero",
+        lambda: next_purchase_time(M, [0], [0], [1], quantile=0.0),
+        ArgumentError,
+        "quantile",
+    ),
+    (
+        "np_frequency_fraction",
+        lambda: next_purchase_probability(M, [1.5], [1], [2], t=1),
+        DataError,
+        "frequency",
+    ),
+    ("np_recency_above_T", lambda: next_purchase_time(M, [1], [3], [2]), DataError, "recency"),
+    ("np_T_nan", lambda: next_purchase_time(M, [1], [1], [np.nan]), DataError, "'T'"),
     # cohort_table
     ("cohort_missing_column", lambda: cohort_table(LOG.drop(columns="date")), DataError, "date"),
     (

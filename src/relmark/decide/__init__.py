@@ -20,6 +20,8 @@ from relmark.decide.churn import (
     churn_by_p_alive,
     churn_threshold_from_holdout,
     holdout_churned,
+    next_purchase_probability,
+    next_purchase_time,
 )
 from relmark.decide.cohorts import CohortTable, cohort_table
 
@@ -35,5 +37,7 @@ __all__: list[str] = [
     "cohort_table",
     "compare_attribution",
     "holdout_churned",
+    "next_purchase_probability",
+    "next_purchase_time",
     "shapley_attribution",
 ]

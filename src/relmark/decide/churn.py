@@ -29,7 +29,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark._validation import as_float_array, as_numbers, check_choice, check_number
+from relmark._validation import (
+    as_float_array,
+    as_numbers,
+    check_choice,
+    check_number,
+    check_rfm,
+)
+from relmark.clv.bgnbd import BGNBD
 from relmark.data.summary import RFMSummary
 from relmark.errors import ArgumentError, DataError
 from relmark.typing import FloatArray
@@ -41,6 +48,8 @@ __all__ = [
     "churn_by_p_alive",
     "churn_threshold_from_holdout",
     "holdout_churned",
+    "next_purchase_probability",
+    "next_purchase_time",
 ]
 
 BoolArray = npt.NDArray[np.bool_]
@@ -476,3 +485,134 @@ def churn_threshold_from_holdout(
         cost_false_negative=cost_false_negative,
         thresholds=thresholds,
     )
+
+
+_NEXT_PURCHASE_DOC = """
+    For a BG/NBD customer with history :math:`(x, t_x, T)`, dropout happens only right after
+    a purchase, so a customer alive at :math:`T` buys next after an exponential time of rate
+    :math:`\\lambda`; given alive, :math:`\\lambda \\sim \\text{Gamma}(r + x, \\alpha + T)`
+    (the likelihood of an alive customer is :math:`\\lambda^x e^{-\\lambda T}(1-p)^x`;
+    Fader, Hardie & Lee 2005, *Marketing Science* 24(2), and 2007, "Computing P(alive) and
+    related expressions for the BG/NBD model", note 019). Averaging
+    :math:`1 - e^{-\\lambda t}` over it,
+
+    .. math:: P(\\text{next purchase} \\le T + t \\mid x, t_x, T)
+        = P(\\text{alive}) \\Bigl(1 - \\bigl(\\tfrac{\\alpha + T}{\\alpha + T + t}
+        \\bigr)^{r+x}\\Bigr),
+
+    a defective distribution: :math:`1 - P(\\text{alive})` is the mass of "never". It is one
+    minus ``BGNBD.conditional_prob_purchases(0, t, ...)``; the quantile ``q`` of the time to the
+    next purchase of a customer alive at :math:`T` is
+    :math:`(\\alpha + T)\\bigl((1 - q)^{-1/(r+x)} - 1\\bigr)`."""
+
+
+def _bgnbd(model: object) -> tuple[float, float]:
+    if not isinstance(model, BGNBD):
+        raise ArgumentError(
+            f"must be a BGNBD model (fitted or built from parameters), got {type(model).__name__}",
+            argument="model",
+        )
+    params = model.params
+    return params["r"], params["alpha"]
+
+
+def next_purchase_probability(
+    model: BGNBD,
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    *,
+    t: float,
+) -> FloatArray:
+    """Probability that each customer buys again within ``t`` after ``T`` (BG/NBD).
+    {doc}
+
+    Parameters
+    ----------
+    model
+        A :class:`~relmark.clv.BGNBD` (fitted or from parameters), in the data's time unit.
+    frequency, recency, T
+        Each customer's history :math:`x, t_x, T` (as for ``BGNBD.p_alive``).
+    t
+        The horizon after ``T`` (>= 0), in the model's time unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        :math:`P(\\text{next purchase within } t)` per customer, in ``[0, P(alive)]``.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``model`` when it is not a BGNBD, ``t`` when it is not a finite number >= 0.
+    DataError
+        Naming ``frequency``, ``recency`` or ``T`` for an invalid history.
+
+    Examples
+    --------
+    >>> from relmark.clv import BGNBD
+    >>> m = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> next_purchase_probability(m, [0, 2], [0, 30.43], [38.86, 38.86], t=39).round(4)
+    array([0.1446, 0.5546])
+    """
+    r, alpha = _bgnbd(model)
+    horizon = check_number(t, "t", low=0.0)
+    x, tx, age = check_rfm(frequency, recency, T)
+    alive = np.asarray(model.p_alive(x, tx, age), dtype=np.float64)
+    out: FloatArray = alive * -np.expm1(-(r + x) * np.log1p(horizon / (alpha + age)))
+    return out
+
+
+def next_purchase_time(
+    model: BGNBD,
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    *,
+    quantile: float = 0.5,
+) -> FloatArray:
+    """The ``quantile`` of the time to the next purchase of a customer alive at ``T`` (BG/NBD).
+    {doc}
+
+    Parameters
+    ----------
+    model
+        A :class:`~relmark.clv.BGNBD` (fitted or from parameters).
+    frequency, recency, T
+        Each customer's history :math:`x, t_x, T`.
+    quantile
+        Strictly between 0 and 1 (0.5: the median).
+
+    Returns
+    -------
+    numpy.ndarray
+        Time after ``T``, in the model's time unit, per customer (given alive: multiply the
+        share who buy by ``p_alive`` for the unconditional distribution). ``inf`` only where
+        the quantile exceeds the float range (:math:`r + x` below about ``q / 700``).
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``model`` or ``quantile``.
+    DataError
+        Naming ``frequency``, ``recency`` or ``T`` for an invalid history.
+
+    Examples
+    --------
+    >>> from relmark.clv import BGNBD
+    >>> m = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    >>> next_purchase_time(m, [2], [30.43], [38.86]).round(2)  # median, weeks
+    array([15.67])
+    """
+    r, alpha = _bgnbd(model)
+    q = check_number(quantile, "quantile", low=0.0, high=1.0, low_open=True, high_open=True)
+    x, _, age = check_rfm(frequency, recency, T)
+    with np.errstate(over="ignore"):
+        out: FloatArray = (alpha + age) * np.expm1(-np.log1p(-q) / (r + x))
+    return out
+
+
+next_purchase_probability.__doc__ = (next_purchase_probability.__doc__ or "").replace(
+    "{doc}", _NEXT_PURCHASE_DOC
+)
+next_purchase_time.__doc__ = (next_purchase_time.__doc__ or "").replace("{doc}", _NEXT_PURCHASE_DOC)
