@@ -492,8 +492,9 @@ _NEXT_PURCHASE_DOC = """
     a purchase, so a customer alive at :math:`T` buys next after an exponential time of rate
     :math:`\\lambda`; given alive, :math:`\\lambda \\sim \\text{Gamma}(r + x, \\alpha + T)`
     (the likelihood of an alive customer is :math:`\\lambda^x e^{-\\lambda T}(1-p)^x`;
-    Fader, Hardie & Lee 2005, *Marketing Science* 24(2), and 2007, "Computing P(alive) and
-    related expressions for the BG/NBD model", note 019). Averaging
+    Fader, Hardie & Lee 2005, *Marketing Science* 24(2): the first of the two terms of the
+    individual likelihood; the same posterior as
+    :func:`relmark.clv.bgnbd.conditional_prob_purchases`). Averaging
     :math:`1 - e^{-\\lambda t}` over it,
 
     .. math:: P(\\text{next purchase} \\le T + t \\mid x, t_x, T)
