@@ -277,6 +277,67 @@ def test_purchase_models_refuse_bad_input(
     assert_refused(lambda: call(given(name)), error, argument)
 
 
+# conditional P(n purchases) and P(alive) ahead (issue 17, item 3)
+AHEAD_CASES: list[tuple[str, Callable[[Any], object], type[RelmarkError], str]] = [
+    ("n negative", lambda m: m.conditional_prob_purchases(-1, 2, 3, 6, t=1), ArgumentError, "n"),
+    ("n fractional", lambda m: m.conditional_prob_purchases(1.5, 2, 3, 6, t=1), ArgumentError, "n"),
+    ("n NaN", lambda m: m.conditional_prob_purchases(NAN, 2, 3, 6, t=1), ArgumentError, "n"),
+    ("n text", lambda m: m.conditional_prob_purchases("2", 2, 3, 6, t=1), ArgumentError, "n"),
+    ("n boolean", lambda m: m.conditional_prob_purchases(True, 2, 3, 6, t=1), ArgumentError, "n"),
+    ("n 2-d", lambda m: m.conditional_prob_purchases([[1]], 2, 3, 6, t=1), ArgumentError, "n"),
+    ("n empty", lambda m: m.conditional_prob_purchases([], 2, 3, 6, t=1), ArgumentError, "n"),
+    (
+        "n length",
+        lambda m: m.conditional_prob_purchases([0, 1, 2], [1, 2], [1, 3], 6, t=1),
+        ArgumentError,
+        "n",
+    ),
+    ("t negative", lambda m: m.conditional_prob_purchases(1, 2, 3, 6, t=-1), ArgumentError, "t"),
+    ("t inf", lambda m: m.conditional_prob_purchases(1, 2, 3, 6, t=np.inf), ArgumentError, "t"),
+    ("t text", lambda m: m.conditional_prob_purchases(1, 2, 3, 6, t="1"), ArgumentError, "t"),
+    (
+        "t length",
+        lambda m: m.conditional_prob_purchases(1, [1, 2], [1, 3], 6, t=[1, 2, 3]),
+        ArgumentError,
+        "t",
+    ),
+    ("recency > T", lambda m: m.conditional_prob_purchases(1, 2, 7, 6, t=1), DataError, "recency"),
+    (
+        "frequency fractional",
+        lambda m: m.conditional_prob_purchases(1, 2.5, 3, 6, t=1),
+        DataError,
+        "frequency",
+    ),
+    ("T NaN", lambda m: m.conditional_prob_purchases(1, 2, 3, NAN, t=1), DataError, "T"),
+    ("ahead t negative", lambda m: m.p_alive(2, 3, 6, t=-0.5), ArgumentError, "t"),
+    ("ahead t NaN", lambda m: m.p_alive(2, 3, 6, t=NAN), ArgumentError, "t"),
+    ("ahead t boolean", lambda m: m.p_alive(2, 3, 6, t=True), ArgumentError, "t"),
+    ("ahead t None", lambda m: m.p_alive(2, 3, 6, t=None), ArgumentError, "t"),
+    ("ahead t length", lambda m: m.p_alive([1, 2], [1, 3], 6, t=[1, 2, 3]), ArgumentError, "t"),
+    ("ahead recency > T", lambda m: m.p_alive(2, 7, 6, t=1), DataError, "recency"),
+    ("ahead frequency text", lambda m: m.p_alive("2", 3, 6, t=1), DataError, "frequency"),
+]
+
+
+@pytest.mark.parametrize("name", ["BGNBD", "MBGNBD", "ParetoNBD"])
+@pytest.mark.parametrize(
+    ("call", "error", "argument"),
+    [pytest.param(c, e, a, id=label) for label, c, e, a in AHEAD_CASES],
+)
+def test_predictions_ahead_refuse_bad_input(
+    name: str, call: Callable[[Any], object], error: type[RelmarkError], argument: str
+) -> None:
+    assert_refused(lambda: call(given(name)), error, argument)
+
+
+def test_bgbb_without_predictions_ahead_says_so() -> None:
+    model = given("BGBB")
+    with pytest.raises(ParameterError, match="P\\(alive\\) ahead"):
+        model.p_alive(2, 3, 6, t=1)
+    with pytest.raises(ParameterError, match="conditional P\\(n purchases\\)"):
+        model.conditional_prob_purchases(1, 2, 3, 6, t=1)
+
+
 def test_mbgnbd_has_no_dert() -> None:
     with pytest.raises(ParameterError, match="no DERT"):
         MBGNBD(**PUBLISHED["MBGNBD"]).dert(2, 3, 38.86, continuous_discount_rate=0.1)

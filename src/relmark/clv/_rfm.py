@@ -67,6 +67,10 @@ class Predictions:
     a customer *alive at T*, shape (customers, horizons), or summed over horizons against
     ``weights``. Models whose expectation factors as ``P(alive) * remaining`` declare it, and
     scoring then computes ``P(alive)`` once for every horizon and the CLV."""
+    conditional_prob_purchases: Callable[..., FloatArray] | None = None
+    """Optional ``(params, n, t, x, t_x, T)``: :math:`P(Y(t) = n \\mid x, t_x, T)`."""
+    p_alive_ahead: Callable[..., FloatArray] | None = None
+    """Optional ``(params, t, x, t_x, T)``: P(alive at ``T + t``) given the history."""
 
     def weighted_purchases(
         self,
@@ -92,6 +96,20 @@ class Predictions:
         return out
 
 
+def _match(values: FloatArray, name: str, *columns: FloatArray) -> tuple[FloatArray, ...]:
+    """An argument and the (equally long) history columns, each of one value or ``m``, all
+    broadcast to ``m`` (an ArgumentError naming ``name`` for other lengths)."""
+    m = columns[0].shape[0]
+    if values.shape[0] != m:
+        if m == 1:
+            columns = tuple(np.repeat(c, values.shape[0]) for c in columns)
+        elif values.shape[0] == 1:
+            values = np.repeat(values, m)
+        else:
+            check_matching(values, name, m)
+    return (values, *columns)
+
+
 class RFMModel(CLVModel):
     """Base of models of per-customer (frequency, recency, T).
 
@@ -115,13 +133,20 @@ class RFMModel(CLVModel):
         return broadcast_rfm(frequency, recency, T, discrete=cls.discrete)
 
     def p_alive(
-        self, frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike
+        self,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        *,
+        t: npt.ArrayLike = 0.0,
     ) -> FloatArray:
-        """Probability that each customer is still active at ``T``, given their history:
-        :math:`P(\\text{alive} \\mid x, t_x, T)`.
+        """Probability that each customer is still active at ``T`` (or, with ``t``, at the
+        future time ``T + t``), given their history: :math:`P(\\text{alive at } T+t \\mid x,
+        t_x, T)`.
 
         The formula is the model's (see the ``p_alive`` function of its module, e.g.
-        :func:`relmark.clv.bgnbd.p_alive`).
+        :func:`relmark.clv.bgnbd.p_alive`, and ``p_alive_ahead`` for ``t > 0``, e.g.
+        :func:`relmark.clv.bgnbd.p_alive_ahead`).
 
         Parameters
         ----------
@@ -134,6 +159,10 @@ class RFMModel(CLVModel):
             Each customer's age: time since their first purchase, in the model's time unit
             (``T >= recency``; the number of opportunities in discrete time). Scalars broadcast
             against arrays.
+        t
+            Keyword-only: how far after ``T`` (in the model's time unit, >= 0): one number, or
+            one per customer. The default 0 is P(alive) at ``T``; ``t > 0`` is available for
+            BG/NBD, MBG/NBD and Pareto/NBD.
 
         Returns
         -------
@@ -145,6 +174,10 @@ class RFMModel(CLVModel):
         DataError
             For an invalid history (text, booleans, NaN, negative or fractional counts,
             ``recency > T``, ``recency > 0`` without repeat purchases, ...), naming the column.
+        ArgumentError
+            For ``t`` that is not finite numbers >= 0, or not one per customer (naming ``t``).
+        ParameterError
+            For ``t > 0`` with a model without P(alive) ahead (BG/BB, sBG).
 
         Examples
         --------
@@ -152,8 +185,23 @@ class RFMModel(CLVModel):
         >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
         >>> [round(float(p), 3) for p in model.p_alive([0, 2], [0, 30.43], [38.86, 38.86])]
         [1.0, 0.727]
+        >>> [round(float(p), 3) for p in model.p_alive(2, 30.43, 38.86, t=[0, 52])]
+        [0.727, 0.532]
         """
-        return self.predictions.p_alive(self._values, *self._rfm(frequency, recency, T))
+        horizon: object = t
+        if (type(horizon) is float or type(horizon) is int) and horizon == 0:  # the default
+            return self.predictions.p_alive(self._values, *self._rfm(frequency, recency, T))
+        h = self._horizon(t)
+        x, tx, age = self._rfm(frequency, recency, T)
+        h, x, tx, age = _match(h, "t", x, tx, age)
+        if not h.any():
+            return self.predictions.p_alive(self._values, x, tx, age)
+        if self.predictions.p_alive_ahead is None:
+            raise ParameterError(
+                f"{self.name} has no P(alive) ahead (t > 0); use t=0, or BG/NBD, MBG/NBD or "
+                "Pareto/NBD"
+            )
+        return self.predictions.p_alive_ahead(self._values, h, x, tx, age)
 
     def conditional_expected_purchases(
         self,
@@ -265,6 +313,69 @@ class RFMModel(CLVModel):
                 argument="n",
             )
         return self.predictions.prob_purchases(self._values, counts, h)
+
+    def conditional_prob_purchases(
+        self,
+        n: npt.ArrayLike,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        *,
+        t: npt.ArrayLike,
+    ) -> FloatArray:
+        """Probability that each customer makes exactly ``n`` purchases in the next ``t``
+        (after ``T``), given their history: :math:`P(Y(t) = n \\mid x, t_x, T)` (lifetimes'
+        ``conditional_probability_of_n_purchases_up_to_time``).
+
+        The formula is the model's (e.g. :func:`relmark.clv.bgnbd.conditional_prob_purchases`):
+        an inactive customer buys nothing more, an active one is a new customer with the
+        posterior mixing distributions. Over ``n`` the probabilities sum to 1 and their mean
+        is :meth:`conditional_expected_purchases`; :meth:`prob_purchases` is the new
+        customer's.
+
+        Parameters
+        ----------
+        n
+            Counts, whole numbers >= 0.
+        frequency, recency, T
+            Each customer's history (numbers or arrays).
+        t
+            The horizon, keyword-only (>= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            One probability per row, shape ``(m,)``: ``n``, ``t`` and the histories each give
+            one value, or ``m`` (a grid of counts for one customer, or one count per
+            customer).
+
+        Raises
+        ------
+        ArgumentError
+            For counts that are not whole numbers >= 0 (``n``), invalid horizons (``t``) or
+            lengths that do not match (naming the argument).
+        DataError
+            For an invalid history (naming the column).
+        ParameterError
+            For a model without it (BG/BB, sBG).
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> model.conditional_prob_purchases([0, 1, 2], 2, 30.43, 38.86, t=39).round(3).tolist()
+        [0.445, 0.239, 0.144]
+        >>> p = model.conditional_prob_purchases(list(range(300)), 2, 30.43, 38.86, t=39)
+        >>> round(float(p.sum()), 9)
+        1.0
+        """
+        counts = check_array(n, "n", whole=True)
+        h = self._horizon(t)
+        x, tx, age = self._rfm(frequency, recency, T)
+        counts, h, x, tx, age = _match(counts, "n", *_match(h, "t", x, tx, age))
+        if self.predictions.conditional_prob_purchases is None:
+            raise ParameterError(f"{self.name} has no conditional P(n purchases)")
+        return self.predictions.conditional_prob_purchases(self._values, counts, h, x, tx, age)
 
     def dert(
         self,

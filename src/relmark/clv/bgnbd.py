@@ -64,12 +64,14 @@ from relmark.clv._tabulate import tabulate
 __all__ = [
     "BGNBD",
     "conditional_expected_purchases",
+    "conditional_prob_purchases",
     "dert",
     "expected_purchases_new_customer",
     "log_likelihood",
     "log_likelihood_and_grad",
     "log_likelihood_grad",
     "p_alive",
+    "p_alive_ahead",
     "prob_purchases",
     "remaining",
     "simulate",
@@ -670,6 +672,174 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
     return out
 
 
+def beta_geometric_survival(
+    params: FloatArray, shift: float, t: FloatArray, x: FloatArray, T: FloatArray
+) -> FloatArray:
+    """``E[exp(-lambda p t)]`` over the posterior of an active customer, ``lambda ~ Gamma(r+x,
+    alpha+T)`` and ``p ~ Beta(a, b+x+shift)`` (the formula in :func:`p_alive_ahead`)."""
+    r, alpha, a, b = params
+    b_x = b + x + shift
+    z = t / (alpha + T + t)
+    out: FloatArray = np.exp(a * np.log1p(-z)) * hyp2f1(a, a + b + shift - r, a + b_x, z)
+    return out
+
+
+def p_alive_ahead(
+    params: FloatArray, t: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
+) -> FloatArray:
+    """Probability that a customer with history (x, t_x, T) is still active at ``T + t``.
+
+    An active customer with rate :math:`\\lambda` and dropout probability :math:`p` survives
+    the Poisson(:math:`\\lambda t`) purchases of the next ``t`` with probability
+    :math:`E[(1-p)^N] = e^{-\\lambda p t}`. Given the history and alive at ``T``,
+    :math:`\\lambda \\sim \\text{Gamma}(r+x, \\alpha+T)` and
+    :math:`p \\sim \\text{Beta}(a, b+x)` independently (FHL 2005, section 4), so
+
+    .. math:: P(\\text{alive at } T+t \\mid x, t_x, T) = P(\\text{alive} \\mid x, t_x, T)
+        \\,(1-z)^{a}\\,{}_2F_1(a, a+b-r; a+b+x; z), \\qquad z = \\frac{t}{\\alpha+T+t},
+
+    the expectation :math:`{}_2F_1(r+x, a; a+b+x; -t/(\\alpha+T))` after Pfaff's
+    transformation (its parameters stay small when :math:`x` is large, and :math:`0 \\le z < 1`).
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    t
+        Horizons after ``T``, in the model's time unit (>= 0), broadcast against the histories.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0).
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, in ``[0, 1]``, of the broadcast shape (``t = 0`` gives
+        :func:`p_alive`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from relmark.clv import bgnbd
+    >>> p = np.array([0.243, 4.414, 0.793, 2.426])
+    >>> one = np.ones(2)
+    >>> bgnbd.p_alive_ahead(p, np.array([0.0, 52.0]), 2 * one, 30.43 * one, 38.86 * one).round(3)
+    array([0.727, 0.532])
+    """
+    return beta_geometric_alive_ahead(params, 0.0, t, frequency, recency, T)
+
+
+def beta_geometric_alive_ahead(
+    params: FloatArray,
+    shift: float,
+    t: FloatArray,
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
+    """:func:`p_alive_ahead` of BG/NBD (``shift = 0``) and MBG/NBD (``shift = 1``)."""
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (t, frequency, recency, T)))
+    t_, x, tx, T_ = (
+        np.ascontiguousarray(np.broadcast_to(v, shape), dtype=np.float64).ravel()
+        for v in (t, frequency, recency, T)
+    )
+    alive = (p_alive if shift == 0 else _mbg_alive)(params, x, tx, T_)
+    out: FloatArray = alive * beta_geometric_survival(params, shift, t_, x, T_)
+    return out.reshape(shape)
+
+
+def conditional_prob_purchases(
+    params: FloatArray,
+    n: FloatArray,
+    t: FloatArray,
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
+    """:math:`P(Y(t) = n \\mid x, t_x, T)`: exactly ``n`` purchases in ``(T, T+t]``.
+
+    A customer inactive at ``T`` buys nothing more. An active one is, from ``T`` on, a new
+    customer whose rate and dropout probability are distributed as the posteriors
+    :math:`\\text{Gamma}(r+x, \\alpha+T)` and :math:`\\text{Beta}(a, b+x)` (memorylessness
+    of the Poisson process; Fader, Hardie & Lee 2007, "Computing P(alive) and related
+    expressions for the BG/NBD model", note 019), so with :func:`prob_purchases`
+
+    .. math:: P(Y(t) = n \\mid x, t_x, T) = P(\\text{alive})\\,
+        P\\bigl(X(t) = n \\mid r+x, \\alpha+T, a, b+x\\bigr)
+        + \\delta_{n=0}\\bigl(1 - P(\\text{alive})\\bigr).
+
+    Its mean over ``n`` is :func:`conditional_expected_purchases`.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    n
+        Counts (whole numbers >= 0), broadcast against the histories.
+    t
+        Horizons after ``T``, in the model's time unit (>= 0), broadcast likewise.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0).
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, of the broadcast shape of ``n``, ``t`` and the histories.
+
+    Examples
+    --------
+    The FHL (2005) customer with x = 2, t_x = 30.43, T = 38.86, over the next 39 weeks:
+
+    >>> import numpy as np
+    >>> from relmark.clv import bgnbd
+    >>> p = np.array([0.243, 4.414, 0.793, 2.426])
+    >>> k = np.arange(3.0)
+    >>> bgnbd.conditional_prob_purchases(p, k, 39.0 + 0 * k, 2 + 0 * k, 30.43 + 0 * k,
+    ...                                  38.86 + 0 * k).round(3)
+    array([0.445, 0.239, 0.144])
+    """
+    return beta_geometric_conditional_prob(params, 0.0, n, t, frequency, recency, T)
+
+
+def beta_geometric_conditional_prob(
+    params: FloatArray,
+    shift: float,
+    n: FloatArray,
+    t: FloatArray,
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
+    """:func:`conditional_prob_purchases` of BG/NBD (``shift = 0``) and MBG/NBD (``shift =
+    1``: the posterior of ``p`` of an active customer is ``Beta(a, b+x+1)``)."""
+    r, alpha, a, b = params
+    shape = np.broadcast_shapes(*(np.shape(v) for v in (n, t, frequency, recency, T)))
+    n_, t_, x, tx, T_ = (
+        np.ascontiguousarray(np.broadcast_to(v, shape), dtype=np.float64).ravel()
+        for v in (n, t, frequency, recency, T)
+    )
+    alive = (p_alive if shift == 0 else _mbg_alive)(params, x, tx, T_)
+    posterior = np.stack([r + x, alpha + T_, np.full_like(x, a), b + x + shift])
+    active = prob_purchases(posterior, n_, t_)
+    out: FloatArray = alive * active + np.where(n_ == 0, 1.0 - alive, 0.0)
+    return out.reshape(shape)
+
+
+def _mbg_alive(params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
+    """MBG/NBD's P(alive) (kept here so that this module needs not import ``mbgnbd``)."""
+    r, alpha, a, b = params
+    log_odds = np.log(a / (b + x)) + (r + x) * np.log((alpha + T) / (alpha + tx))
+    out: FloatArray = expit(-log_odds)
+    return out
+
+
 _DERT_NODES = 48
 
 
@@ -867,6 +1037,8 @@ class BGNBD(RFMModel):
         simulate,
         dert,
         remaining,
+        conditional_prob_purchases,
+        p_alive_ahead,
     )
 
     @classmethod

@@ -36,6 +36,8 @@ from relmark.clv.bgnbd import (
     PARAMS,
     _core,
     alive_scalar,
+    beta_geometric_alive_ahead,
+    beta_geometric_conditional_prob,
     beta_geometric_log_likelihood_and_grad,
     conditional_from_remaining,
     simulate_beta_geometric,
@@ -45,10 +47,12 @@ from relmark.clv.bgnbd import remaining as beta_geometric_remaining
 __all__ = [
     "MBGNBD",
     "conditional_expected_purchases",
+    "conditional_prob_purchases",
     "expected_purchases_new_customer",
     "log_likelihood",
     "log_likelihood_and_grad",
     "p_alive",
+    "p_alive_ahead",
     "prob_purchases",
     "remaining",
     "simulate",
@@ -272,6 +276,102 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
     return out
 
 
+def p_alive_ahead(
+    params: FloatArray, t: FloatArray, frequency: FloatArray, recency: FloatArray, T: FloatArray
+) -> FloatArray:
+    """Probability that a customer with history (x, t_x, T) is still active at ``T + t``.
+
+    As in BG/NBD (:func:`relmark.clv.bgnbd.p_alive_ahead`), an active customer survives the
+    next ``t`` with probability :math:`e^{-\\lambda p t}`; alive at ``T`` they have survived
+    :math:`x + 1` dropout chances, so :math:`p \\sim \\text{Beta}(a, b+x+1)`, and
+
+    .. math:: P(\\text{alive at } T+t \\mid x, t_x, T) = P(\\text{alive} \\mid x, t_x, T)
+        \\,(1-z)^{a}\\,{}_2F_1(a, a+b+1-r; a+b+x+1; z), \\qquad z = \\frac{t}{\\alpha+T+t}.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    t
+        Horizons after ``T``, in the model's time unit (>= 0), broadcast against the histories.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0).
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, in ``[0, 1]``, of the broadcast shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from relmark.clv import mbgnbd
+    >>> p = np.array([0.525, 6.183, 0.891, 1.614])
+    >>> z = np.zeros(2)
+    >>> mbgnbd.p_alive_ahead(p, np.array([0.0, 52.0]), z, z, z + 38.86).round(3)
+    array([0.39 , 0.345])
+    """
+    return beta_geometric_alive_ahead(params, 1.0, t, frequency, recency, T)
+
+
+def conditional_prob_purchases(
+    params: FloatArray,
+    n: FloatArray,
+    t: FloatArray,
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
+) -> FloatArray:
+    """:math:`P(Y(t) = n \\mid x, t_x, T)`: exactly ``n`` purchases in ``(T, T+t]``.
+
+    An active customer at ``T`` has survived :math:`x + 1` dropout chances; from then on they
+    are a BG/NBD new customer (dropout after each further purchase) with the posteriors
+    :math:`\\text{Gamma}(r+x, \\alpha+T)` and :math:`\\text{Beta}(a, b+x+1)`, so with
+    :func:`relmark.clv.bgnbd.prob_purchases`
+
+    .. math:: P(Y(t) = n \\mid x, t_x, T) = P(\\text{alive})\\,
+        P_{\\text{BG/NBD}}\\bigl(X(t) = n \\mid r+x, \\alpha+T, a, b+x+1\\bigr)
+        + \\delta_{n=0}\\bigl(1 - P(\\text{alive})\\bigr)
+
+    (the BG/NBD derivation of Fader, Hardie & Lee 2007, note 019, with Batislam et al.'s
+    extra dropout chance). Its mean over ``n`` is :func:`conditional_expected_purchases`.
+
+    Parameters
+    ----------
+    params
+        ``[r, alpha, a, b]``, float array ``(4,)``.
+    n
+        Counts (whole numbers >= 0), broadcast against the histories.
+    t
+        Horizons after ``T``, in the model's time unit (>= 0), broadcast likewise.
+    frequency
+        Repeat purchases :math:`x` of each customer (whole numbers >= 0).
+    recency
+        Time :math:`t_x` of each customer's last repeat purchase since their first.
+    T
+        Each customer's age :math:`T \\ge t_x`, in the model's time unit.
+
+    Returns
+    -------
+    numpy.ndarray
+        The probabilities, of the broadcast shape of ``n``, ``t`` and the histories.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from relmark.clv import mbgnbd
+    >>> p = np.array([0.525, 6.183, 0.891, 1.614])
+    >>> k = np.arange(3.0)
+    >>> mbgnbd.conditional_prob_purchases(p, k, 39.0, 2.0, 30.43, 38.86).round(3)
+    array([0.44 , 0.234, 0.146])
+    """
+    return beta_geometric_conditional_prob(params, 1.0, n, t, frequency, recency, T)
+
+
 def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
     """Simulate customers observed for ``T`` after their first purchase (dropout possible
     right after the first purchase).
@@ -337,6 +437,8 @@ class MBGNBD(RFMModel):
         prob_purchases,
         simulate,
         remaining=remaining,
+        conditional_prob_purchases=conditional_prob_purchases,
+        p_alive_ahead=p_alive_ahead,
     )
 
     @classmethod
