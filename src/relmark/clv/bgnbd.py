@@ -764,8 +764,8 @@ def conditional_prob_purchases(
     A customer inactive at ``T`` buys nothing more. An active one is, from ``T`` on, a new
     customer whose rate and dropout probability are distributed as the posteriors
     :math:`\\text{Gamma}(r+x, \\alpha+T)` and :math:`\\text{Beta}(a, b+x)` (memorylessness
-    of the Poisson process; Fader, Hardie & Lee 2007, "Computing P(alive) and related
-    expressions for the BG/NBD model", note 019), so with :func:`prob_purchases`
+    of the Poisson process; the alive term of the likelihood, FHL 2005 eq. 6, is
+    :math:`(1-p)^x \\lambda^x e^{-\\lambda T}`), so with :func:`prob_purchases` (FHL 2005, eq. 8)
 
     .. math:: P(Y(t) = n \\mid x, t_x, T) = P(\\text{alive})\\,
         P\\bigl(X(t) = n \\mid r+x, \\alpha+T, a, b+x\\bigr)

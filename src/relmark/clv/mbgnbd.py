@@ -337,8 +337,9 @@ def conditional_prob_purchases(
         P_{\\text{BG/NBD}}\\bigl(X(t) = n \\mid r+x, \\alpha+T, a, b+x+1\\bigr)
         + \\delta_{n=0}\\bigl(1 - P(\\text{alive})\\bigr)
 
-    (the BG/NBD derivation of Fader, Hardie & Lee 2007, note 019, with Batislam et al.'s
-    extra dropout chance). Its mean over ``n`` is :func:`conditional_expected_purchases`.
+    (the posterior update of Fader, Hardie & Lee 2005 with Batislam et al.'s extra dropout
+    chance: the alive term of the likelihood is :math:`(1-p)^{x+1}\\lambda^x e^{-\\lambda T}`).
+    Its mean over ``n`` is :func:`conditional_expected_purchases`.
 
     Parameters
     ----------

@@ -938,9 +938,9 @@ def conditional_prob_purchases(
         P\\bigl(X(t) = n \\mid r+x, \\alpha+T, s, \\beta+T\\bigr)
         + \\delta_{n=0}\\bigl(1 - P(\\text{alive})\\bigr)
 
-    (Fader, Hardie & Lee 2006, "Deriving an expression for P(X(t) = x) under the Pareto/NBD
-    model", note 012, whose closed form in Gauss hypergeometric functions this evaluates by
-    quadrature over the lifetime). Its mean over ``n`` is
+    (Fader & Hardie derive a closed form in Gauss hypergeometric functions; this evaluates
+    the same expectation by 96-point Gauss-Legendre quadrature over the lifetime, as
+    :func:`prob_purchases` does). Its mean over ``n`` is
     :func:`conditional_expected_purchases`.
 
     Parameters
