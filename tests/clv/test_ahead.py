@@ -187,6 +187,25 @@ def test_extreme_histories_stay_finite(name: str) -> None:
     assert np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1))
     a = m.p_alive([0, 1000, 1e5], [0, 60, 77.9], [1e4, 78, 78], t=[1e-9, 39, 1e6])
     assert np.all(np.isfinite(a)) and np.all((a >= 0) & (a <= 1))
+    # horizons where t / (alpha + T + t) rounds to 1 (log1p(-1) warned before): gone by then
+    far = m.p_alive([2, 2, 2], [3, 3, 3], [6, 6, 6], t=[1e15, 1e17, 1e300])
+    assert np.all(np.diff(far) <= 0) and 0 <= far[-1] < 1e-10
+    assert np.isfinite(m.conditional_prob_purchases(0, 2, 3, 6, t=1e300)).all()
+
+
+def test_pareto_conditional_distribution_over_long_horizons() -> None:
+    """The lifetime integral is taken in the lifetime's distribution function: over 1e4 weeks
+    (850 times beta + T) the probabilities still sum to 1 and the mean is the closed-form
+    conditional expectation (a rule uniform in time: off by 2.5e-11 here, measured, and at
+    t = 1e300 it gave P(Y = 0) = 1 instead of the limit 0.2953)."""
+    m = model("ParetoNBD")
+    counts = np.arange(20000)
+    p = m.conditional_prob_purchases(counts, 2, 30.43, 38.86, t=1e4)
+    assert abs(p.sum() - 1.0) < 1e-12
+    expected = float(m.conditional_expected_purchases(2, 30.43, 38.86, t=1e4)[0])
+    assert float(counts @ p) == pytest.approx(expected, rel=1e-8)
+    far = m.conditional_prob_purchases(0, 2, 30.43, 38.86, t=[1e8, 1e300])
+    assert far[1] == pytest.approx(far[0], abs=1e-6) and 0.29 < far[1] < 0.30
 
 
 @settings(max_examples=30, deadline=None)

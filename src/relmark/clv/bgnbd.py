@@ -680,7 +680,12 @@ def beta_geometric_survival(
     r, alpha, a, b = params
     b_x = b + x + shift
     z = t / (alpha + T + t)
-    out: FloatArray = np.exp(a * np.log1p(-z)) * hyp2f1(a, a + b + shift - r, a + b_x, z)
+    # (1 - z)^a from t / (alpha + T) (z rounds to 1 for t in the 1e17s: log1p(-1) = -inf)
+    scale = np.exp(-a * np.log1p(t / (alpha + T)))
+    far = z >= 1.0  # an active customer is surely gone by then (the product tends to 0)
+    with np.errstate(all="ignore"):
+        hyp = hyp2f1(a, a + b + shift - r, a + b_x, np.where(far, 0.0, z))
+    out: FloatArray = np.where(far, 0.0, scale * hyp)
     return out
 
 

@@ -891,8 +891,13 @@ def p_alive_ahead(
 def _prob_active(
     r: FloatArray, alpha: FloatArray, s: float, beta: FloatArray, n: FloatArray, t: FloatArray
 ) -> FloatArray:
-    """:func:`prob_purchases` with one ``(r, alpha, beta)`` per row (1-d arrays of one length):
-    the same formula and 96-point Gauss-Legendre rule."""
+    """:func:`prob_purchases` with one ``(r, alpha, beta)`` per row (1-d arrays of one length).
+
+    The same formula, the integral over the lifetime taken in its distribution function
+    :math:`u = 1 - (\\beta/(\\beta+\\tau))^s` by 96-point Gauss-Legendre on
+    :math:`(0, F(t))`: the rule then stays accurate when ``t`` is many times ``beta`` (the
+    lifetime density lies near 0, where a rule uniform in :math:`\\tau` puts few nodes), and
+    the probabilities sum to 1 over ``n`` for every ``t``."""
 
     def log_nb(k: FloatArray, rr: FloatArray, aa: FloatArray, tau: FloatArray) -> FloatArray:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -905,16 +910,13 @@ def _prob_active(
             )
         return out
 
-    alive = np.exp(log_nb(n, r, alpha, t) + s * np.log(beta / (beta + t)))
-    tau = 0.5 * t[:, None] * (_NODES + 1.0)
-    b = beta[:, None]
-    dens = np.exp(
-        log_nb(n[:, None], r[:, None], alpha[:, None], tau)
-        + math.log(s)
-        + s * np.log(b)
-        - (s + 1.0) * np.log(b + tau)
-    )
-    died = 0.5 * t * (dens @ _WEIGHTS)
+    log_survive = -s * np.log1p(t / beta)  # log P(lifetime > t)
+    alive = np.exp(log_nb(n, r, alpha, t) + log_survive)
+    died_by_t = -np.expm1(log_survive)  # F(t)
+    u = 0.5 * died_by_t[:, None] * (_NODES + 1.0)
+    tau = beta[:, None] * np.expm1(-np.log1p(-u) / s)  # F^-1(u)
+    nb = np.exp(log_nb(n[:, None], r[:, None], alpha[:, None], tau))
+    died = 0.5 * died_by_t * (nb @ _WEIGHTS)
     out: FloatArray = alive + died
     return out
 
