@@ -61,7 +61,13 @@ def test_every_public_random_function_takes_rng_as_rnglike() -> None:
             params = inspect.signature(func).parameters
             wrong += [f"{where}({p})" for p in ("seed", "random_state") if p in params]
             if "rng" in params:
-                hint = typing.get_type_hints(func).get("rng")
+                annotation = params["rng"].annotation  # evaluate only this one annotation
+                namespace = getattr(inspect.unwrap(func), "__globals__", {})
+                hint = (
+                    eval(annotation, namespace)  # the module's own annotation text
+                    if isinstance(annotation, str)
+                    else annotation
+                )
                 if hint != RngLike:
                     wrong.append(f"{where}(rng: {hint})")
                 takes_rng.append(where)
