@@ -49,8 +49,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from relmark._validation import check_choice, check_count, check_number
 from relmark.clv import CLVModel
 from relmark.data import RFMSummary
-from relmark.data import summarize as _summarize_in_memory
 from relmark.data._read import DATE_UNITS, LogOptions
+from relmark.data.transactions import _unit as _summary_unit
 from relmark.errors import ArgumentError, CurrencyError, DataError
 
 __all__ = [
@@ -114,13 +114,10 @@ def _unit(time_unit: object) -> str:
 
 
 def _unit_label(time_unit: str, freq_multiplier: float) -> str | None:
-    """The summary's time-unit label, exactly as :func:`relmark.data.summarize` writes it."""
-    probe = _summarize_in_memory(
-        {"customer_id": [0], "date": [pd.Timestamp("2000-01-03")]},
-        time_unit=time_unit,
-        freq_multiplier=freq_multiplier,
-    )
-    return probe.time_unit
+    """The summary's time-unit label, exactly as :func:`relmark.data.summarize` writes it (the
+    same checks of ``time_unit`` and ``freq_multiplier``, the same
+    :class:`~relmark.timeunit.TimeUnit`)."""
+    return _summary_unit(time_unit, freq_multiplier)[2].label
 
 
 def _period(ts: str, time_unit: str) -> str:
