@@ -45,3 +45,20 @@ def test_top_level_names_are_the_subpackage_objects() -> None:
     assert relmark.BGNBD is BGNBD
     assert relmark.summarize is summarize
     assert {"BGNBD", "summarize"} <= set(dir(relmark))
+
+
+def test_library_code_leaves_the_warning_filters_alone() -> None:
+    """Warning filters are process-wide (and catch_warnings is not thread-safe): only the
+    `relmark` program's main() may set them, to print warnings as one line each."""
+    import re
+    from pathlib import Path
+
+    root = Path(relmark.__file__).parent
+    pattern = re.compile(r"warnings\.(simplefilter|filterwarnings|catch_warnings|resetwarnings)")
+    found = [
+        f"{path.relative_to(root)}:{i}"
+        for path in sorted(root.rglob("*.py"))
+        for i, line in enumerate(path.read_text().splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert [spot.split(":")[0] for spot in found] == ["cli.py", "cli.py"]

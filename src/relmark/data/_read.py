@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import warnings
 import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -487,9 +486,7 @@ def _parse_text(
     ).to_numpy(dtype=bool)
     if opts.date_format is None and ok.any() and not (ok & ~iso_like).any():
         try:  # the common case in one call: raises on mixed offsets and on any bad row
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)
-                fast = pd.to_datetime(stripped[ok], format="ISO8601", errors="raise")
+            fast = pd.to_datetime(stripped[ok], format="ISO8601", errors="raise")
         except (ValueError, TypeError, OverflowError):
             pass
         else:
@@ -597,29 +594,29 @@ def _parse_rows(
     values = stripped[ok]
     parsed_ok = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     if len(values):
-        with warnings.catch_warnings():  # pandas' "could not infer format" advice
-            warnings.simplefilter("ignore", UserWarning)
-            if opts.date_format is not None:
-                parsed = pd.to_datetime(values, format=opts.date_format, errors="coerce", utc=utc)
-            else:
-                parsed = pd.to_datetime(
-                    values,
-                    format=None if other.any() else "ISO8601",
+        # format="mixed": each value parsed on its own (format=None guessed one format from the
+        # first value and warned that it could not infer it)
+        if opts.date_format is not None:
+            parsed = pd.to_datetime(values, format=opts.date_format, errors="coerce", utc=utc)
+        else:
+            parsed = pd.to_datetime(
+                values,
+                format="mixed" if other.any() else "ISO8601",
+                errors="coerce",
+                utc=utc,
+                dayfirst=bool(dayfirst),
+            )
+            failed = parsed.isna()
+            if failed.any():  # e.g. ISO dates with and without times
+                again = pd.to_datetime(
+                    values[failed],
+                    format="mixed",
                     errors="coerce",
                     utc=utc,
                     dayfirst=bool(dayfirst),
                 )
-                failed = parsed.isna()
-                if failed.any():  # e.g. dates with and without times, or several formats
-                    again = pd.to_datetime(
-                        values[failed],
-                        format="mixed",
-                        errors="coerce",
-                        utc=utc,
-                        dayfirst=bool(dayfirst),
-                    )
-                    parsed = parsed.astype(again.dtype) if parsed.dtype != again.dtype else parsed
-                    parsed[failed] = again
+                parsed = parsed.astype(again.dtype) if parsed.dtype != again.dtype else parsed
+                parsed[failed] = again
         if dayfirst is not None and opts.date_format is None and other.any():
             # pandas (dateutil) swaps day and month where the given order is impossible:
             # a date whose day is not the field dayfirst says is unparseable, not swapped.

@@ -22,7 +22,6 @@ or negative amounts and transactions after the end of observation raise
 from __future__ import annotations
 
 import os
-import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -101,27 +100,26 @@ def read_transactions(
         if not isinstance(value, str) or value == "":
             raise ArgumentError(f"must be non-empty text, got {value!r}", argument=name)
     try:
-        with warnings.catch_warnings():  # a row longer than the header: pandas drops fields
-            warnings.simplefilter("error", pd.errors.ParserWarning)
-            frame = pd.read_csv(
-                path,
-                sep=sep,
-                encoding=encoding,
-                dtype=str,
-                keep_default_na=False,
-                skip_blank_lines=False,
-                index_col=False,
-            )
-    except pd.errors.ParserWarning:
-        raise DataError(
-            f"{os.fspath(path)}: not a readable CSV file (a row has more fields than the header)"
-        ) from None
+        frame = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=encoding,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+        )
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise DataError(f"{os.fspath(path)}: not a readable CSV file ({exc})") from None
     except LookupError as exc:  # an unknown encoding
         raise ArgumentError(f"unknown encoding ({exc})", argument="encoding") from None
     except ValueError as exc:  # a separator pandas cannot use
         raise ArgumentError(f"cannot read the file with it ({exc})", argument="sep") from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # every row has more fields than the header: pandas takes the extra ones as the index
+        # (only some rows: the ParserError above)
+        raise DataError(
+            f"{os.fspath(path)}: not a readable CSV file (a row has more fields than the header)"
+        )
     names = [str(c) for c in frame.columns]
     try:  # pandas renames a repeated header ("date", "date.1"): read the header as written
         header = pd.read_csv(
