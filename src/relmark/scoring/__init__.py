@@ -6,9 +6,12 @@
 - :mod:`~relmark.scoring.trust`: beta reputation from kept and broken promises;
 - :mod:`~relmark.scoring.reviews`: Bayesian average, Wilson bound, Dirichlet star posterior,
   review volume/valence/recency, the review-request response hazard;
+- :mod:`~relmark.scoring.communication`: contact cadence, two-way ratio, response latency per
+  channel from interaction records, and a communication score;
 - :mod:`~relmark.scoring.rfm`: tie-safe RFM scores, segments, customer pyramid, Lorenz, Gini.
 """
 
+from relmark.scoring.communication import CommunicationScores, communication_scores
 from relmark.scoring.reliability import (
     AlphaResult,
     ReliabilityThresholds,
@@ -64,6 +67,7 @@ __all__ = [
     "DEFAULT_SEGMENTS",
     "FIVE_FACTORS",
     "AlphaResult",
+    "CommunicationScores",
     "Construct",
     "Instrument",
     "Item",
@@ -77,6 +81,7 @@ __all__ = [
     "acsi_index",
     "average_variance_extracted",
     "bayesian_average",
+    "communication_scores",
     "composite_reliability",
     "cronbach_alpha",
     "csat",
