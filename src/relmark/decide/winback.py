@@ -1,0 +1,510 @@
+"""Win-back: which lapsed customers are worth an offer, and which offer.
+
+A lapsed customer who comes back starts a *second lifetime* with the firm. Stauss & Friege
+(1999) value a regained customer by that second lifetime (the second-lifetime value, SLTV),
+not by the first; Thomas, Blattberg & Fox (2004) model jointly whether a lapsed customer is
+reacquired — which depends on the offer (the price) and on how long ago the customer lapsed —
+and how long the second tenure lasts. Here:
+
+- :func:`fit_reacquisition` fits the reacquisition part: a logistic model of reacquisition on
+  the value of the offer and the time since lapse, from past win-back attempts;
+- :func:`second_lifetime_value` values the second relationship from a margin per period and a
+  retention rate (a geometric second tenure, in place of the paper's hazard model);
+- :func:`plan_winback` chooses per lapsed customer the offer that maximises
+  :math:`P(\\text{reacquired} \\mid \\text{offer}, \\text{lapse}) \\times (\\text{SLTV} -
+  \\text{offer}) - \\text{contact cost}`, and says whether any offer is worth making, and why.
+
+References
+----------
+Stauss, B. & Friege, C. (1999). "Regaining service customers: costs and benefits of regain
+management", *Journal of Service Research* 1(4), 347-361. Thomas, J. S., Blattberg, R. C. &
+Fox, E. J. (2004). "Recapturing lost customers", *Journal of Marketing Research* 41(1),
+31-45.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.special import expit
+
+from relmark._validation import as_float_array, check_count, check_number
+from relmark.decide.campaign import _design, _irls, _responses, _Stored
+from relmark.errors import ArgumentError, DataError, SchemaError
+from relmark.typing import FloatArray
+
+__all__ = [
+    "ReacquisitionModel",
+    "WinbackPlan",
+    "fit_reacquisition",
+    "plan_winback",
+    "second_lifetime_value",
+]
+
+
+def _nonnegative(values: npt.ArrayLike, name: str) -> FloatArray:
+    x = as_float_array(values, name)
+    if x.size == 0:
+        raise DataError("no values: the input is empty", column=name)
+    bad = x < 0
+    if bad.any():
+        raise DataError("must be >= 0", column=name, rows=np.flatnonzero(bad).tolist())
+    return x
+
+
+class ReacquisitionModel(_Stored):
+    """A fitted reacquisition model: P(a lapsed customer comes back | offer, time since lapse).
+
+    .. math:: P(\\text{reacquired} \\mid o, \\ell) =
+        \\frac{1}{1 + e^{-(\\beta_0 + \\beta_o\\, o + \\beta_\\ell\\, \\ell)}}
+
+    Parameters
+    ----------
+    names
+        ``("intercept", "offer", "time_since_lapse")``.
+    coefficients
+        Maximum likelihood estimates, log-odds per unit of offer value and of time.
+    standard_errors
+        From the inverse information at the estimates.
+    log_likelihood
+        The maximised log-likelihood.
+    customers
+        Lapsed customers in the fit (win-back attempts).
+    reacquired
+        Those who came back.
+    iterations
+        Newton-Raphson iterations taken.
+    """
+
+    _kind: ClassVar[str] = "relmark.decide.ReacquisitionModel"
+
+    names: tuple[str, ...]
+    coefficients: tuple[float, ...]
+    standard_errors: tuple[float, ...]
+    log_likelihood: float
+    customers: int
+    reacquired: int
+    iterations: int
+
+    def probability(self, offer: npt.ArrayLike, time_since_lapse: npt.ArrayLike) -> FloatArray:
+        """Reacquisition probabilities for offers and times since lapse (broadcast).
+
+        Parameters
+        ----------
+        offer
+            Value of the offer (the incentive, in the fit's currency), >= 0.
+        time_since_lapse
+            Time since the customer lapsed, in the fit's unit, >= 0.
+
+        Returns
+        -------
+        numpy.ndarray
+            P(reacquired), in (0, 1), of the broadcast shape.
+
+        Raises
+        ------
+        DataError
+            Naming the column: bad values, negative, shapes that do not broadcast.
+        SchemaError
+            A model whose coefficients do not match its names (tampered JSON).
+        """
+        if len(self.coefficients) != 3 or self.names != _NAMES:
+            raise SchemaError(f"must name {_NAMES}", key="names")
+        o = _nonnegative(offer, "offer")
+        t = _nonnegative(time_since_lapse, "time_since_lapse")
+        if o.size != t.size and 1 not in (o.size, t.size):
+            raise DataError(f"has {t.size} values, offer has {o.size}", column="time_since_lapse")
+        b0, bo, bt = self.coefficients
+        out: FloatArray = expit(b0 + bo * o + bt * t)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The coefficient table with standard errors.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``names``; columns ``coefficient``, ``standard_error``.
+        """
+        return pd.DataFrame(
+            {"coefficient": self.coefficients, "standard_error": self.standard_errors},
+            index=pd.Index(self.names, name="term"),
+        )
+
+
+_NAMES = ("intercept", "offer", "time_since_lapse")
+
+
+def fit_reacquisition(
+    offer: npt.ArrayLike,
+    time_since_lapse: npt.ArrayLike,
+    reacquired: npt.ArrayLike,
+    *,
+    max_iter: int = 100,
+) -> ReacquisitionModel:
+    """Fit reacquisition probability by offer and time since lapse from win-back attempts.
+
+    The reacquisition equation of Thomas, Blattberg & Fox (2004) — the probability that a
+    lapsed customer accepts the firm's win-back offer, driven by the offer's price and the
+    customer's history — as a logit (they estimate it jointly with the second tenure's
+    duration; here it is fitted alone, by Newton-Raphson, as
+    :func:`relmark.decide.fit_response_model`):
+
+    .. math:: \\operatorname{logit} P(\\text{reacquired}_i) =
+        \\beta_0 + \\beta_o\\, \\text{offer}_i + \\beta_\\ell\\, \\text{time since lapse}_i
+
+    Fit it on attempts where the offers were varied (ideally at random): offers given only
+    to the customers thought most likely to return confound the offer with the customer.
+
+    Parameters
+    ----------
+    offer
+        Value of the offer made to each lapsed customer (0 for a plain reminder), >= 0.
+    time_since_lapse
+        Time since each customer lapsed when the offer was made, >= 0 (days, months: keep
+        the unit when predicting).
+    reacquired
+        1 (True) if the customer came back, 0 (False) otherwise.
+    max_iter
+        Newton iterations allowed.
+
+    Returns
+    -------
+    ReacquisitionModel
+        The estimates, standard errors and log-likelihood; ``probability`` predicts.
+
+    Raises
+    ------
+    ArgumentError
+        ``max_iter`` not a whole number >= 1.
+    DataError
+        Naming the column: bad or negative values, lengths that differ, outcomes not 0/1,
+        nobody or everybody reacquired, a single offer value or lapse time (not identified),
+        separation (no finite estimates).
+
+    References
+    ----------
+    Thomas, J. S., Blattberg, R. C. & Fox, E. J. (2004). "Recapturing lost customers",
+    *Journal of Marketing Research* 41(1), 31-45.
+
+    Examples
+    --------
+    >>> m = fit_reacquisition([0, 0, 10, 10, 20, 20, 0, 10, 20, 20],
+    ...                       [1, 6, 1, 6, 1, 6, 3, 3, 3, 12],
+    ...                       [0, 0, 1, 0, 1, 1, 1, 0, 0, 1])
+    >>> m.names
+    ('intercept', 'offer', 'time_since_lapse')
+    """
+    max_iter = check_count(max_iter, "max_iter", minimum=1)
+    o = _nonnegative(offer, "offer")
+    t = _nonnegative(time_since_lapse, "time_since_lapse")
+    _, X = _design({"offer": o, "time_since_lapse": t})
+    y = _responses(reacquired, "reacquired", X.shape[0])
+    came = int(y.sum())
+    if came in (0, y.size):
+        what = "nobody" if came == 0 else "everybody"
+        raise DataError(
+            f"{what} was reacquired: the model needs both outcomes", column="reacquired"
+        )
+    for name, col in (("offer", o), ("time_since_lapse", t)):
+        if np.all(col == col[0]):
+            raise DataError(
+                "has a single value: its effect on reacquisition is not identified", column=name
+            )
+    design = np.column_stack([np.ones(y.size), X])
+    beta, cov, ll, it = _irls(design, y, max_iter=max_iter, tol=1e-10, column="offer")
+    return ReacquisitionModel(
+        names=_NAMES,
+        coefficients=tuple(float(b) for b in beta),
+        standard_errors=tuple(float(s) for s in np.sqrt(np.diag(cov))),
+        log_likelihood=ll,
+        customers=int(y.size),
+        reacquired=came,
+        iterations=it,
+    )
+
+
+def second_lifetime_value(
+    margin: npt.ArrayLike,
+    retention: npt.ArrayLike,
+    *,
+    discount_rate: float,
+    periods: int | None = None,
+) -> FloatArray:
+    """The value of a regained customer's second relationship (Stauss & Friege's SLTV).
+
+    A regained customer earns ``margin`` in the period they return and in every later period
+    they stay, staying each period with probability ``retention`` (a geometric second tenure);
+    margins are discounted at ``discount_rate`` per period:
+
+    .. math:: \\text{SLTV} = \\sum_{t=0}^{H-1} m \\left(\\frac{r}{1+d}\\right)^t
+        = m\\, \\frac{1 - q^H}{1 - q},\\quad q = \\frac{r}{1+d};\\qquad
+        H = \\infty:\\ \\frac{m (1 + d)}{1 + d - r}
+
+    Parameters
+    ----------
+    margin
+        Margin per period of the second relationship (per customer, or one number); net of
+        the cost to serve, >= 0.
+    retention
+        Probability of staying another period in the second relationship, in [0, 1] (< 1
+        without ``periods`` when ``discount_rate`` is 0).
+    discount_rate
+        Discount rate per period, >= 0.
+    periods
+        Horizon in periods (``None``: no horizon).
+
+    Returns
+    -------
+    numpy.ndarray
+        SLTV per customer (of the broadcast length).
+
+    Raises
+    ------
+    ArgumentError
+        ``discount_rate`` negative or not finite; ``periods`` not a whole number >= 1.
+    DataError
+        Naming the column: bad values, a negative margin, a retention outside [0, 1], a
+        retention of 1 with no discount nor horizon (an infinite value), lengths that differ.
+
+    References
+    ----------
+    Stauss, B. & Friege, C. (1999). "Regaining service customers: costs and benefits of
+    regain management", *Journal of Service Research* 1(4), 347-361.
+
+    Examples
+    --------
+    >>> second_lifetime_value(100.0, 0.8, discount_rate=0.1)  # 100 * 1.1 / 0.3
+    array([366.66666667])
+    """
+    d = check_number(discount_rate, "discount_rate", low=0.0)
+    h = None if periods is None else check_number(periods, "periods", low=1, whole=True)
+    m = _nonnegative(margin, "margin")
+    r = as_float_array(retention, "retention")
+    bad = (r < 0) | (r > 1)
+    if bad.any():
+        raise DataError("must be in [0, 1]", column="retention", rows=np.flatnonzero(bad).tolist())
+    if m.size != r.size and 1 not in (m.size, r.size):
+        raise DataError(f"has {r.size} values, margin has {m.size}", column="retention")
+    q = r / (1.0 + d)
+    if h is None:
+        if np.any(q == 1.0):
+            raise DataError(
+                "a retention of 1 with no discount and no horizon: the value is infinite "
+                "(pass periods= or a discount_rate > 0)",
+                column="retention",
+                rows=np.flatnonzero(np.broadcast_to(q, np.broadcast(m, q).shape) == 1.0).tolist(),
+            )
+        out: FloatArray = m / (1.0 - q)
+        return out
+    ones = q == 1.0
+    safe = np.where(ones, 0.5, q)
+    finite: FloatArray = np.where(ones, m * h, m * (1.0 - safe**h) / (1.0 - safe))
+    return finite
+
+
+class WinbackPlan(_Stored):
+    """The win-back decision per lapsed customer: the best offer, its expected value, why.
+
+    Parameters
+    ----------
+    customer_ids
+        Customer ids (text or whole numbers), or positions.
+    offer
+        The offer maximising the expected value for each customer.
+    probability
+        P(reacquired) with that offer.
+    second_lifetime_value
+        Each customer's SLTV.
+    expected_value
+        ``probability * (SLTV - offer) - contact_cost`` at the best offer.
+    worth_an_offer
+        ``expected_value > 0``.
+    reasons
+        The arithmetic, in words.
+    offers
+        The offers considered.
+    contact_cost
+        Cost of making an offer (paid whether or not the customer returns).
+    customers_worth, total_expected_value
+        Customers worth an offer, and the expected value of making them their offers.
+    """
+
+    _kind: ClassVar[str] = "relmark.decide.WinbackPlan"
+
+    customer_ids: tuple[str | int, ...]
+    offer: tuple[float, ...]
+    probability: tuple[float, ...]
+    second_lifetime_value: tuple[float, ...]
+    expected_value: tuple[float, ...]
+    worth_an_offer: tuple[bool, ...]
+    reasons: tuple[str, ...]
+    offers: tuple[float, ...]
+    contact_cost: float
+    customers_worth: int
+    total_expected_value: float
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per lapsed customer.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by ``customer_id``.
+        """
+        return pd.DataFrame(
+            {
+                "offer": self.offer,
+                "probability": self.probability,
+                "second_lifetime_value": self.second_lifetime_value,
+                "expected_value": self.expected_value,
+                "worth_an_offer": self.worth_an_offer,
+                "reason": self.reasons,
+            },
+            index=pd.Index(list(self.customer_ids), name="customer_id"),
+        )
+
+
+def plan_winback(
+    model: ReacquisitionModel,
+    *,
+    time_since_lapse: npt.ArrayLike,
+    second_lifetime_value: npt.ArrayLike,
+    offers: Sequence[float],
+    contact_cost: float = 0.0,
+    customer_ids: Sequence[str | int] | None = None,
+) -> WinbackPlan:
+    """Which lapsed customers are worth a win-back offer, and which offer.
+
+    For lapsed customer :math:`i` and offer :math:`o` (an incentive worth :math:`o`, paid only
+    if the customer returns), with contact cost :math:`c` paid for every offer made:
+
+    .. math:: EV_i(o) = P(\\text{reacquired} \\mid o, \\ell_i)\\, (\\text{SLTV}_i - o) - c,
+        \\qquad o_i^* = \\arg\\max_o EV_i(o),
+
+    and customer :math:`i` is worth an offer when :math:`EV_i(o_i^*) > 0` (Stauss & Friege's
+    regain profit per customer; Thomas, Blattberg & Fox's trade-off between a richer offer's
+    higher reacquisition probability and its cost). Ties between offers go to the cheaper.
+    With a single offer ``0`` this is the plain rule SLTV x P(reacquired) - offer cost > 0.
+
+    Parameters
+    ----------
+    model
+        A fitted :class:`ReacquisitionModel`.
+    time_since_lapse
+        Time since each customer lapsed (the model's unit), >= 0.
+    second_lifetime_value
+        Each customer's SLTV (:func:`second_lifetime_value`, or a CLV model's value of a
+        new customer like them), one number or one per customer.
+    offers
+        The offers to consider (values of the incentive), >= 0, at least one.
+    contact_cost
+        Cost of making an offer, >= 0.
+    customer_ids
+        Ids for the plan (default: positions), distinct.
+
+    Returns
+    -------
+    WinbackPlan
+        Per customer the best offer, its probability and expected value, the decision and the
+        reason; the totals.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the argument: ``model`` not a ReacquisitionModel, no offers or a negative one,
+        a bad contact cost, ids that repeat or are not text or whole numbers, or whose count
+        differs from the customers'.
+    DataError
+        Naming the column: bad or negative times since lapse or SLTVs, lengths that differ.
+
+    References
+    ----------
+    Stauss, B. & Friege, C. (1999). *Journal of Service Research* 1(4), 347-361.
+    Thomas, J. S., Blattberg, R. C. & Fox, E. J. (2004). *JMR* 41(1), 31-45.
+
+    Examples
+    --------
+    >>> m = ReacquisitionModel(names=("intercept", "offer", "time_since_lapse"),
+    ...     coefficients=(-1.0, 0.05, -0.2), standard_errors=(0.1, 0.01, 0.05),
+    ...     log_likelihood=-100.0, customers=200, reacquired=60, iterations=5)
+    >>> plan = plan_winback(m, time_since_lapse=[1.0, 24.0], second_lifetime_value=200.0,
+    ...                     offers=[0, 20], contact_cost=5.0)
+    >>> plan.offer, plan.worth_an_offer
+    ((20.0, 20.0), (True, False))
+    >>> plan.reasons[1][:60]
+    'offer 20: P(reacquired) 0.008 x (second-lifetime value 200.0'
+    """
+    if not isinstance(model, ReacquisitionModel):
+        raise ArgumentError(
+            f"must be a ReacquisitionModel (from fit_reacquisition), got {type(model).__name__}",
+            argument="model",
+        )
+    c = check_number(contact_cost, "contact_cost", low=0.0)
+    if isinstance(offers, str | bytes) or not isinstance(offers, Sequence | np.ndarray):
+        raise ArgumentError(f"must be a list of offers, got {offers!r}", argument="offers")
+    offer_list = [check_number(o, "offers", low=0.0) for o in offers]
+    if not offer_list:
+        raise ArgumentError("no offers to consider", argument="offers")
+    grid = np.array(sorted(set(offer_list)))
+    t = _nonnegative(time_since_lapse, "time_since_lapse")
+    v = _nonnegative(second_lifetime_value, "second_lifetime_value")
+    if v.size not in (1, t.size):
+        raise DataError(
+            f"has {v.size} values for {t.size} customers", column="second_lifetime_value"
+        )
+    v = np.broadcast_to(v, t.shape)
+    n = t.size
+    if customer_ids is None:
+        ids: list[str | int] = list(range(n))
+    else:
+        if isinstance(customer_ids, str | bytes) or not isinstance(
+            customer_ids, Sequence | np.ndarray
+        ):
+            raise ArgumentError("must be a list of ids", argument="customer_ids")
+        ids = []
+        for cid in customer_ids:
+            if isinstance(cid, bool | np.bool_) or not isinstance(cid, str | int | np.integer):
+                raise ArgumentError(
+                    f"ids must be text or whole numbers, got {cid!r}", argument="customer_ids"
+                )
+            ids.append(cid if isinstance(cid, str) else int(cid))
+        if len(ids) != n:
+            raise ArgumentError(f"has {len(ids)} ids for {n} customers", argument="customer_ids")
+        if len(set(ids)) != n:
+            raise ArgumentError("ids repeat", argument="customer_ids")
+    p = model.probability(np.repeat(grid, n), np.tile(t, grid.size)).reshape(grid.size, n)
+    ev = p * (v[None, :] - grid[:, None]) - c
+    best = np.argmax(ev, axis=0)  # first maximum: the cheapest of tied offers
+    cols = np.arange(n)
+    ev_best = ev[best, cols]
+    p_best = p[best, cols]
+    o_best = grid[best]
+    worth = ev_best > 0.0
+    reasons = []
+    for i in range(n):
+        said = (
+            f"offer {o_best[i]:g}: P(reacquired) {p_best[i]:.3f} x (second-lifetime value "
+            f"{v[i]:.2f} - offer {o_best[i]:g}) - contact {c:g} = {ev_best[i]:.2f}"
+        )
+        if worth[i]:
+            reasons.append(f"{said} > 0: make the offer")
+        else:
+            reasons.append(f"{said} <= 0 (the best of {grid.size} offers): not worth an offer")
+    return WinbackPlan(
+        customer_ids=tuple(ids),
+        offer=tuple(float(x) for x in o_best),
+        probability=tuple(float(x) for x in p_best),
+        second_lifetime_value=tuple(float(x) for x in v),
+        expected_value=tuple(float(x) for x in ev_best),
+        worth_an_offer=tuple(bool(x) for x in worth),
+        reasons=tuple(reasons),
+        offers=tuple(float(x) for x in grid),
+        contact_cost=c,
+        customers_worth=int(worth.sum()),
+        total_expected_value=float(ev_best[worth].sum()),
+    )
