@@ -13,6 +13,19 @@ from relmark.decide.attribution import (
     compare_attribution,
     shapley_attribution,
 )
+from relmark.decide.campaign import (
+    GainsTable,
+    MailingDepth,
+    ResponseCurve,
+    ResponseModel,
+    RolloutPlan,
+    break_even_response_rate,
+    cumulative_response_curve,
+    fit_response_model,
+    gains_table,
+    mailing_depth,
+    rfm_rollout,
+)
 from relmark.decide.churn import (
     ChurnThresholds,
     choose_churn_threshold,
@@ -24,20 +37,43 @@ from relmark.decide.churn import (
     next_purchase_time,
 )
 from relmark.decide.cohorts import CohortTable, cohort_table
+from relmark.decide.winback import (
+    ReacquisitionModel,
+    WinbackPlan,
+    fit_reacquisition,
+    plan_winback,
+    second_lifetime_value,
+)
 
 __all__: list[str] = [
     "AttributionComparison",
     "ChurnThresholds",
     "CohortTable",
+    "GainsTable",
+    "MailingDepth",
+    "ReacquisitionModel",
+    "ResponseCurve",
+    "ResponseModel",
+    "RolloutPlan",
     "ShapleyAttribution",
+    "WinbackPlan",
+    "break_even_response_rate",
     "choose_churn_threshold",
     "churn_by_inactivity",
     "churn_by_p_alive",
     "churn_threshold_from_holdout",
     "cohort_table",
     "compare_attribution",
+    "cumulative_response_curve",
+    "fit_reacquisition",
+    "fit_response_model",
+    "gains_table",
     "holdout_churned",
+    "mailing_depth",
     "next_purchase_probability",
     "next_purchase_time",
+    "plan_winback",
+    "rfm_rollout",
+    "second_lifetime_value",
     "shapley_attribution",
 ]
