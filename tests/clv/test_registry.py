@@ -13,13 +13,13 @@ from relmark.errors import SchemaError
 
 
 def test_every_model_has_a_kind_and_the_kinds_partition_the_registry() -> None:
-    assert list(MODELS) == ["BGNBD", "MBGNBD", "ParetoNBD", "BGBB", "GammaGamma", "SBG"]
+    # the six classic models first; the wider family (issue 18) follows them
+    assert list(MODELS)[:6] == ["BGNBD", "MBGNBD", "ParetoNBD", "BGBB", "GammaGamma", "SBG"]
     by_kind = {kind: [m.name for m in models_of_kind(kind)] for kind in KINDS}
-    assert by_kind == {
-        "purchase": ["BGNBD", "MBGNBD", "ParetoNBD", "BGBB"],
-        "spend": ["GammaGamma"],
-        "retention": ["SBG"],
-    }
+    assert by_kind["purchase"][:4] == ["BGNBD", "MBGNBD", "ParetoNBD", "BGBB"]
+    assert by_kind["spend"][0] == "GammaGamma"
+    assert by_kind["retention"][0] == "SBG"
+    assert sorted(sum(by_kind.values(), [])) == sorted(MODELS)
     with pytest.raises(TypeError):
         MODELS["X"] = BGNBD  # type: ignore[index]
 

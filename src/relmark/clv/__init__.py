@@ -9,6 +9,7 @@ from relmark.clv._base import CLVModel, Interval, ModelKind
 from relmark.clv._params import Param, ParamSet, Setting
 from relmark.clv._registry import KINDS, MODELS, get_model, load_model, models_of_kind
 from relmark.clv._result import FitResult
+from relmark.clv.bdw import BdW
 from relmark.clv.bgbb import BGBB
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
@@ -26,6 +27,7 @@ __all__ = [
     "MBGNBD",
     "MODELS",
     "SBG",
+    "BdW",
     "CLVModel",
     "FitResult",
     "GammaGamma",

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import TypeVar, overload
 
 from relmark.clv._base import CLVModel, ModelKind, read_json
+from relmark.clv.bdw import BdW
 from relmark.clv.bgbb import BGBB
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
@@ -23,7 +24,7 @@ from relmark.errors import ArgumentError, SchemaError
 __all__ = ["KINDS", "MODELS", "get_model", "load_model", "models_of_kind"]
 
 MODELS: Mapping[str, type[CLVModel]] = MappingProxyType(
-    {cls.name: cls for cls in (BGNBD, MBGNBD, ParetoNBD, BGBB, GammaGamma, SBG)}
+    {cls.name: cls for cls in (BGNBD, MBGNBD, ParetoNBD, BGBB, GammaGamma, SBG, BdW)}
 )
 """Model classes by their canonical name (``"BGNBD"``, ``"ParetoNBD"``, ...), read-only."""
 
