@@ -1,0 +1,25 @@
+"""Hypothesis strategies for relmark.decide tests."""
+
+from __future__ import annotations
+
+from hypothesis import strategies as st
+
+probability = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+"""A probability in [0, 1], ends included."""
+
+
+@st.composite
+def scored_outcomes(draw: st.DrawFn, *, max_size: int = 60) -> tuple[list[float], list[int]]:
+    """Predicted response probabilities (with ties: values from a small grid) and 0/1
+    outcomes with at least one responder."""
+    n = draw(st.integers(min_value=1, max_value=max_size))
+    grid = st.sampled_from([0.0, 0.05, 0.1, 0.25, 0.5, 0.75, 1.0])
+    predicted = draw(st.lists(st.one_of(grid, probability), min_size=n, max_size=n))
+    responded = draw(st.lists(st.integers(0, 1), min_size=n, max_size=n))
+    if sum(responded) == 0:
+        responded[draw(st.integers(0, n - 1))] = 1
+    return predicted, responded
+
+
+money = st.floats(min_value=0.01, max_value=1e4, allow_nan=False)
+"""A positive amount (cost or margin)."""
