@@ -339,8 +339,8 @@ def _exact(masks: IntArray, worth: FloatArray, n: int) -> FloatArray:
     """Shapley values by enumerating the :math:`2^n` coalitions in :math:`O(2^n n)`.
 
     The worth of each exact channel set is summed into its coalition, the zeta transform over
-    subsets gives :math:`v(S)` for every ``S``, then each channel's weighted marginal worths
-    are summed over the coalitions without it.
+    subsets gives :math:`v(S)` for every ``S``, then :func:`game_shapley` sums each channel's
+    weighted marginal worths over the coalitions without it.
     """
     size = 1 << n
     v = np.bincount(masks, weights=worth, minlength=size).astype(np.float64)
@@ -348,10 +348,20 @@ def _exact(masks: IntArray, worth: FloatArray, n: int) -> FloatArray:
         v = v.reshape(-1, 2, 1 << i)
         v[:, 1, :] += v[:, 0, :]
         v = v.reshape(size)
+    return game_shapley(v, n)
+
+
+def game_shapley(v: FloatArray, n: int) -> FloatArray:
+    r"""The Shapley values of a game given the worth ``v[S]`` of every coalition.
+
+    Coalitions are bit masks (player ``i`` is bit ``i``; ``v[0]`` is the empty coalition);
+    the weights :math:`|S|!\,(n-|S|-1)!/n! = 1/(n\binom{n-1}{|S|})` are each one rounding
+    from exact integers.
+    """
+    size = 1 << n
     popcount = np.zeros(size, dtype=np.int64)
     for i in range(n):
         popcount += (np.arange(size) >> i) & 1
-    # w(s) = s! (n - s - 1)! / n! = 1 / (n C(n-1, s)): one rounding from exact integers
     weights = np.array([1.0 / (n * math.comb(n - 1, k)) for k in range(n)])
     phi = np.empty(n, dtype=np.float64)
     for i in range(n):

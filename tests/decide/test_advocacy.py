@@ -1,0 +1,281 @@
+"""Co-marketing splits, employee advocacy and customer engagement value (decide.advocacy).
+
+The Shapley split is checked against brute force over all orderings of the partners, the core
+against a direct enumeration of coalitions, the intervals against statsmodels.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from statsmodels.stats.proportion import proportion_confint
+
+from relmark.decide.advocacy import (
+    co_marketing_split,
+    customer_engagement_value,
+    employee_advocacy,
+    influencer_value,
+    knowledge_value,
+)
+from relmark.errors import ArgumentError, DataError
+
+
+def _brute_shapley(worth: dict[frozenset[str], float], players: list[str]) -> list[float]:
+    """Average marginal worth over all n! orderings (the definition)."""
+    phi = dict.fromkeys(players, 0.0)
+    orders = list(itertools.permutations(players))
+    for order in orders:
+        joined: frozenset[str] = frozenset()
+        for p in order:
+            after = joined | {p}
+            phi[p] += worth.get(after, 0.0) - worth.get(joined, 0.0)
+            joined = after
+    return [phi[p] / len(orders) for p in players]
+
+
+@st.composite
+def games(
+    draw: st.DrawFn,
+) -> tuple[list[str], dict[frozenset[str], float], dict[frozenset[str], float]]:
+    n = draw(st.integers(1, 5))
+    players = [f"p{i}" for i in range(n)]
+    coalitions = [frozenset(c) for k in range(1, n + 1) for c in itertools.combinations(players, k)]
+    value = {c: float(draw(st.integers(0, 100))) for c in coalitions}
+    cost = {c: float(draw(st.integers(0, 50))) for c in coalitions}
+    return players, value, cost
+
+
+@settings(max_examples=60, deadline=None)
+@given(games())
+def test_shapley_split_equals_brute_force(game):
+    players, value, cost = game
+    split = co_marketing_split(value, cost=cost)
+    net = {c: value[c] - cost[c] for c in value}
+    assert split.partners == tuple(players)
+    np.testing.assert_allclose(split.value_share, _brute_shapley(value, players), atol=1e-9)
+    np.testing.assert_allclose(split.cost_share, _brute_shapley(cost, players), atol=1e-9)
+    np.testing.assert_allclose(split.net, _brute_shapley(net, players), atol=1e-9)
+    # efficiency
+    full = frozenset(players)
+    assert sum(split.net) == pytest.approx(net[full])
+    # the core, enumerated directly
+    blocking = [
+        c for c in net if c != full and net[c] > sum(split.net[players.index(p)] for p in c) + 1e-7
+    ]
+    assert split.in_core == (not blocking)
+    assert {frozenset(b) for b in split.blocking} == set(blocking)
+    json.loads(split.to_json())
+
+
+def test_hand_example_and_rules():
+    # Shapley (two players): a = 30/2 + (120 - 10)/2 = 70, b = 10/2 + (120 - 30)/2 = 50
+    value = {"a": 60, "b": 40, ("a", "b"): 160}
+    cost = {"a": 30, "b": 30, ("a", "b"): 40}
+    s = co_marketing_split(value, cost=cost)
+    assert s.net == pytest.approx((70.0, 50.0))
+    assert s.value_share == pytest.approx((90.0, 70.0))
+    assert s.cost_share == pytest.approx((20.0, 20.0))
+    frame = s.to_frame()
+    assert frame.loc["a", "gain"] == pytest.approx(40.0)  # 70 - 30 alone
+    # proportional to stand-alone net 30 : 10 -> 3/4 and 1/4 of 160 and of 40
+    p = co_marketing_split(value, cost=cost, rule="proportional")
+    assert p.value_share == pytest.approx((120.0, 40.0))
+    assert p.cost_share == pytest.approx((30.0, 10.0))
+    e = co_marketing_split(value, cost=cost, rule="equal")
+    assert e.net == pytest.approx((60.0, 60.0))
+
+
+def test_core_violation_is_named():
+    # three partners; a and b earn 100 together, all three only 90: a+b would leave
+    value = {
+        "a": 0,
+        "b": 0,
+        "c": 0,
+        ("a", "b"): 100,
+        ("a", "c"): 0,
+        ("b", "c"): 0,
+        ("a", "b", "c"): 90,
+    }
+    s = co_marketing_split(value)
+    assert not s.in_core
+    assert ("a", "b") in s.blocking
+
+
+def test_employee_advocacy_against_statsmodels():
+    shares = pd.DataFrame(
+        {
+            "employee_id": ["a", "a", "b", "c"],
+            "reach": [1000, 200, 300, 500],
+            "clicks": [40, 10, 20, 30],
+            "conversions": [4, 1, 2, 3],
+        }
+    )
+    k = employee_advocacy(shares, eligible=25, enps_answers=[10, 9, 8, 3, 7], level=0.9)
+    assert (k.advocates, k.shares, k.reach, k.clicks, k.conversions) == (3, 4, 2000, 100, 10)
+    assert k.participation == pytest.approx(3 / 25)
+    lo, hi = proportion_confint(3, 25, alpha=0.1, method="wilson")
+    assert k.participation_interval == pytest.approx((lo, hi))
+    lo, hi = proportion_confint(10, 100, alpha=0.1, method="wilson")
+    assert k.conversion_interval == pytest.approx((lo, hi))
+    assert k.reach_per_advocate == pytest.approx(2000 / 3)
+    assert k.enps is not None and k.enps.score == pytest.approx(20.0)  # (2 - 1) / 5
+    d = json.loads(k.to_json())
+    assert d["enps"]["promoters"] == 2
+
+
+def test_no_clicks_has_no_rate():
+    shares = pd.DataFrame({"employee_id": ["a"], "reach": [10], "clicks": [0], "conversions": [0]})
+    k = employee_advocacy(shares, eligible=1)
+    assert k.conversion_rate is None and k.conversion_interval is None and k.enps is None
+
+
+def test_engagement_value():
+    influence = pd.DataFrame(
+        {"influencer_id": ["a", "a", "b"], "customer_id": ["x", "y", "y"], "share": [1, 0.25, 0.75]}
+    )
+    civ = influencer_value(influence, pd.Series({"x": 40.0, "y": 200.0}))
+    assert civ.to_dict() == pytest.approx({"a": 90.0, "b": 150.0})  # 40 + 50; 150
+    ideas = pd.DataFrame({"customer_id": ["a"], "idea_id": ["k"], "share": [1.0]})
+    ckv = knowledge_value(ideas, pd.Series({"k": 30.0}))
+    cev = customer_engagement_value(
+        pd.Series({"a": 100.0, "b": 10.0, "c": 5.0}), crv=pd.Series({"b": 1.0}), civ=civ, ckv=ckv
+    )
+    assert cev.loc["a", "cev"] == pytest.approx(220.0)  # 100 + 0 + 90 + 30
+    assert cev.loc["b", "cev"] == pytest.approx(161.0)  # 10 + 1 + 150
+    assert cev.index.tolist() == ["a", "b", "c"]
+    assert cev.loc["c", "engagement_share"] == pytest.approx(0.0)
+    assert cev["engagement_share"].iloc[0] == pytest.approx(1 - 100 / 220)
+
+
+_any: Any = __import__("relmark.decide.advocacy", fromlist=["x"])
+
+TWO = {"a": 1, "b": 1, ("a", "b"): 3}
+SHARES = pd.DataFrame({"employee_id": ["a"], "reach": [10], "clicks": [5], "conversions": [1]})
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"),
+    [
+        (lambda: _any.co_marketing_split([1, 2]), ArgumentError, "value"),
+        (lambda: _any.co_marketing_split(TWO, rule="fair"), ArgumentError, "rule"),
+        (lambda: _any.co_marketing_split({"a": 1, "b": 1}), DataError, "coalitions have no worth"),
+        (
+            lambda: _any.co_marketing_split({**TWO, ("a", "z"): 1}, partners=["a", "b"]),
+            DataError,
+            "z",
+        ),
+        (lambda: _any.co_marketing_split({**TWO, ("a", "a"): 1}), DataError, "twice"),
+        (lambda: _any.co_marketing_split({**TWO, (): 1}), DataError, "empty"),
+        (
+            lambda: _any.co_marketing_split({"a": float("nan"), "b": 1, ("a", "b"): 3}),
+            ArgumentError,
+            "value",
+        ),
+        (
+            lambda: _any.co_marketing_split({"a": "1", "b": 1, ("a", "b"): 3}),
+            ArgumentError,
+            "value",
+        ),
+        (lambda: _any.co_marketing_split(TWO, cost={"a": 1}), DataError, "cost"),
+        (lambda: _any.co_marketing_split(TWO, partners="ab"), ArgumentError, "partners"),
+        (lambda: _any.co_marketing_split(TWO, partners=["a", "a"]), ArgumentError, "partners"),
+        (
+            lambda: _any.co_marketing_split({"a": 1, "b": -1, ("a", "b"): 3}, rule="proportional"),
+            DataError,
+            "one sign",
+        ),
+        (lambda: _any.co_marketing_split({}), DataError, "no partners"),
+        (lambda: _any.employee_advocacy([1], eligible=3), ArgumentError, "shares"),
+        (lambda: _any.employee_advocacy(SHARES, eligible=0), ArgumentError, "eligible"),
+        (lambda: _any.employee_advocacy(SHARES, eligible=True), ArgumentError, "eligible"),
+        (lambda: _any.employee_advocacy(SHARES, eligible=3, level=95), ArgumentError, "level"),
+        (
+            lambda: _any.employee_advocacy(SHARES.drop(columns="reach"), eligible=3),
+            DataError,
+            "reach",
+        ),
+        (
+            lambda: _any.employee_advocacy(SHARES.assign(clicks=[0.5]), eligible=3),
+            DataError,
+            "clicks",
+        ),
+        (lambda: _any.employee_advocacy(SHARES.assign(reach=[-1]), eligible=3), DataError, "reach"),
+        (
+            lambda: _any.employee_advocacy(SHARES.assign(reach=["10"]), eligible=3),
+            DataError,
+            "reach",
+        ),
+        (
+            lambda: _any.employee_advocacy(SHARES.assign(conversions=[9]), eligible=3),
+            DataError,
+            "clicks",
+        ),
+        (
+            lambda: _any.employee_advocacy(SHARES.assign(employee_id=[7]), eligible=3),
+            DataError,
+            "employee",
+        ),
+        (
+            lambda: _any.employee_advocacy(SHARES, eligible=3, enps_answers=[11]),
+            DataError,
+            "answers",
+        ),
+        (lambda: _any.customer_engagement_value({"a": 1.0}), ArgumentError, "clv"),
+        (
+            lambda: _any.customer_engagement_value(
+                pd.Series({"a": 1.0}), crv=pd.Series({"z": 1.0})
+            ),
+            DataError,
+            "not in clv",
+        ),
+        (lambda: _any.customer_engagement_value(pd.Series({"a": np.inf})), DataError, "finite"),
+        (
+            lambda: _any.customer_engagement_value(pd.Series([1.0, 2.0], index=["a", "a"])),
+            DataError,
+            "twice",
+        ),
+        (
+            lambda: _any.influencer_value(
+                pd.DataFrame(
+                    {"influencer_id": ["a", "b"], "customer_id": ["x", "x"], "share": [0.6, 0.6]}
+                ),
+                pd.Series({"x": 1.0}),
+            ),
+            DataError,
+            "credited twice",
+        ),
+        (
+            lambda: _any.influencer_value(
+                pd.DataFrame({"influencer_id": ["a"], "customer_id": ["x"], "share": [1.5]}),
+                pd.Series({"x": 1.0}),
+            ),
+            DataError,
+            "share",
+        ),
+        (
+            lambda: _any.influencer_value(
+                pd.DataFrame({"influencer_id": ["a"], "customer_id": ["q"], "share": [1.0]}),
+                pd.Series({"x": 1.0}),
+            ),
+            DataError,
+            "without a value",
+        ),
+        (
+            lambda: _any.knowledge_value(
+                pd.DataFrame({"customer_id": ["a"]}), pd.Series({"k": 1.0})
+            ),
+            DataError,
+            "idea_id",
+        ),
+    ],
+)
+def test_bad_inputs(call, error, name):
+    with pytest.raises(error, match=name):
+        call()
