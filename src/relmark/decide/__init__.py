@@ -7,6 +7,15 @@ store as JSON.
 
 from __future__ import annotations
 
+from relmark.decide.advocacy import (
+    AdvocacyKPIs,
+    CoMarketingSplit,
+    co_marketing_split,
+    customer_engagement_value,
+    employee_advocacy,
+    influencer_value,
+    knowledge_value,
+)
 from relmark.decide.attribution import (
     AttributionComparison,
     ShapleyAttribution,
@@ -46,8 +55,10 @@ from relmark.decide.winback import (
 )
 
 __all__: list[str] = [
+    "AdvocacyKPIs",
     "AttributionComparison",
     "ChurnThresholds",
+    "CoMarketingSplit",
     "CohortTable",
     "GainsTable",
     "MailingDepth",
@@ -62,13 +73,18 @@ __all__: list[str] = [
     "churn_by_inactivity",
     "churn_by_p_alive",
     "churn_threshold_from_holdout",
+    "co_marketing_split",
     "cohort_table",
     "compare_attribution",
     "cumulative_response_curve",
+    "customer_engagement_value",
+    "employee_advocacy",
     "fit_reacquisition",
     "fit_response_model",
     "gains_table",
     "holdout_churned",
+    "influencer_value",
+    "knowledge_value",
     "mailing_depth",
     "next_purchase_probability",
     "next_purchase_time",
