@@ -11,6 +11,7 @@ from relmark.clv._registry import KINDS, MODELS, get_model, load_model, models_o
 from relmark.clv._result import FitResult
 from relmark.clv.bdw import BdW
 from relmark.clv.bgbb import BGBB
+from relmark.clv.bgcnbd import BGCNBD, MBGCNBD
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
 from relmark.clv.mbgnbd import MBGNBD
@@ -22,8 +23,10 @@ from relmark.clv.value import clv, clv_from_dert, clv_interval, score
 
 __all__ = [
     "BGBB",
+    "BGCNBD",
     "BGNBD",
     "KINDS",
+    "MBGCNBD",
     "MBGNBD",
     "MODELS",
     "SBG",

@@ -14,6 +14,7 @@ from typing import TypeVar, overload
 from relmark.clv._base import CLVModel, ModelKind, read_json
 from relmark.clv.bdw import BdW
 from relmark.clv.bgbb import BGBB
+from relmark.clv.bgcnbd import BGCNBD, MBGCNBD
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
 from relmark.clv.mbgnbd import MBGNBD
@@ -24,7 +25,10 @@ from relmark.errors import ArgumentError, SchemaError
 __all__ = ["KINDS", "MODELS", "get_model", "load_model", "models_of_kind"]
 
 MODELS: Mapping[str, type[CLVModel]] = MappingProxyType(
-    {cls.name: cls for cls in (BGNBD, MBGNBD, ParetoNBD, BGBB, GammaGamma, SBG, BdW)}
+    {
+        cls.name: cls
+        for cls in (BGNBD, MBGNBD, ParetoNBD, BGBB, GammaGamma, SBG, BdW, BGCNBD, MBGCNBD)
+    }
 )
 """Model classes by their canonical name (``"BGNBD"``, ``"ParetoNBD"``, ...), read-only."""
 
@@ -54,7 +58,7 @@ def models_of_kind(kind: ModelKind) -> tuple[type[CLVModel], ...]:
     Examples
     --------
     >>> [m.name for m in models_of_kind("purchase")]
-    ['BGNBD', 'MBGNBD', 'ParetoNBD', 'BGBB']
+    ['BGNBD', 'MBGNBD', 'ParetoNBD', 'BGBB', 'BGCNBD', 'MBGCNBD']
     """
     if kind not in KINDS:
         raise ArgumentError(f"must be one of {', '.join(KINDS)}, got {kind!r}", argument="kind")
