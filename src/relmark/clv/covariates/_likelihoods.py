@@ -1,0 +1,194 @@
+r"""Per-customer log-likelihoods with per-customer parameters, and their gradients.
+
+The classic likelihoods of :mod:`relmark.clv.bgnbd`, :mod:`relmark.clv.mbgnbd`,
+:mod:`relmark.clv.paretonbd` and :mod:`relmark.clv.gammagamma` take one parameter vector for
+every customer (and tabulate terms by frequency, which assumes it). With covariates every
+customer has their own scale parameters, so the same formulas are written here over columns of
+per-customer parameters ``theta`` of shape ``(n, K)``. Each function returns the log-likelihood
+of each customer and its gradient in the **logarithms** of the parameters,
+:math:`\partial \ln L_i / \partial \ln\theta_{ik} = \theta_{ik}\,\partial \ln L_i/\partial
+\theta_{ik}`, shape ``(n, K)``: the covariate models are linear in those logarithms.
+
+The formulas are those of the classic modules (cited there); the tests check these functions
+equal the classic ones row by row when all customers share one parameter vector.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import betaln, digamma, gammaln
+
+from relmark._validation import FloatArray
+from relmark.clv import paretonbd
+
+__all__ = ["beta_geometric", "gamma_gamma", "pareto_nbd"]
+
+
+def beta_geometric(
+    theta: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, *, shift: int
+) -> tuple[FloatArray, FloatArray]:
+    r"""BG/NBD (``shift = 0``, FHL 2005 eq. 6) or MBG/NBD (``shift = 1``, Batislam et al.
+    2007) log-likelihood per customer with columns ``theta = [r, alpha, a, b]``.
+
+    .. math:: \ln L = \ln\frac{\Gamma(r+x)\alpha^r}{\Gamma(r)} - (r+x)\ln(\alpha+T)
+        + \ln\frac{B(a, b+x+s)}{B(a,b)} + \ln(1 + \text{odds}),\quad
+        \text{odds} = \delta\,\frac{a}{b+x-1+s}\Bigl(\frac{\alpha+T}{\alpha+t_x}\Bigr)^{r+x}
+
+    with :math:`\delta = 1` for MBG/NBD or :math:`x > 0`, else 0, and :math:`s` the shift.
+    """
+    r, alpha, a, b = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
+    rx = r + x
+    l_t = np.log(alpha + T)
+    l_tx = np.log(alpha + tx)
+    pos = (x > 0) | (shift > 0)
+    b_x1 = np.where(pos, b + x - 1.0 + shift, 1.0)
+    with np.errstate(divide="ignore"):
+        log_odds = np.where(pos, np.log(a) - np.log(b_x1) + rx * (l_t - l_tx), -np.inf)
+    with np.errstate(over="ignore"):
+        odds = np.exp(log_odds)
+    log1p_odds = np.where(np.isinf(odds), log_odds, np.log1p(odds))
+    log_alpha = np.log(alpha)
+    bxs = b + x + shift
+    ll = (
+        gammaln(rx)
+        - gammaln(r)
+        + r * log_alpha
+        - rx * l_t
+        + betaln(a, bxs)
+        - betaln(a, b)
+        + log1p_odds
+    )
+    w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
+    common = digamma(a + b) - digamma(a + bxs)
+    g = np.empty((x.shape[0], 4))
+    g[:, 0] = r * (digamma(rx) - digamma(r) + log_alpha - l_t + w2 * (l_t - l_tx))
+    g[:, 1] = r - alpha * rx * ((1.0 - w2) / (alpha + T) + w2 / (alpha + tx))
+    g[:, 2] = a * common + w2
+    g[:, 3] = b * (common + digamma(bxs) - digamma(b) - np.where(pos, w2 / b_x1, 0.0))
+    return ll, g
+
+
+def _log_g_branch(
+    r: FloatArray,
+    s: FloatArray,
+    alpha: FloatArray,
+    beta: FloatArray,
+    x: FloatArray,
+    tau: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    r"""The Pareto/NBD integral's term at age :math:`\tau`,
+    :math:`\ell_\tau = c_x + \ln s - \ln(r+s+x) + e_\tau + \ln G(z_\tau)` (see
+    :func:`relmark.clv.paretonbd._pair_table`), and its gradient in ``[r, alpha, s, beta]``
+    (natural scale), row by row with each row's own ``alpha, beta`` and branch."""
+    n = x.shape[0]
+    rx = r + x
+    big_r = r + s + x
+    a_tau, b_tau = alpha + tau, beta + tau
+    log_a, log_b = np.log(a_tau), np.log(b_tau)
+    first = alpha >= beta
+    e = np.empty(n)
+    de = np.empty((n, 4))
+    for branch in (True, False):
+        rows = np.flatnonzero(first == branch)
+        if rows.size == 0:
+            continue
+        ra, sa, xa = r[rows], s[rows], x[rows]
+        al, be, at, bt = alpha[rows], beta[rows], a_tau[rows], b_tau[rows]
+        la, lb, rxa = log_a[rows], log_b[rows], rx[rows]
+        d = ra + sa + xa + 1.0
+        if branch:  # G = 2F1(1, r + x; r + s + x + 1; (alpha - beta) / (alpha + tau))
+            lg, lg_c, lg_d, lg_z = paretonbd._log_g_and_grad(rxa, d, (al - be) / at)
+            e[rows] = -rxa * la - sa * lb + lg
+            de[rows, 0] = -la + lg_c + lg_d
+            de[rows, 1] = -rxa / at + lg_z * bt / at**2
+            de[rows, 2] = -lb + lg_d
+            de[rows, 3] = -sa / bt - lg_z / at
+        else:  # G = 2F1(1, s + 1; r + s + x + 1; (beta - alpha) / (beta + tau))
+            lg, lg_c, lg_d, lg_z = paretonbd._log_g_and_grad(sa + 1.0, d, (be - al) / bt)
+            e[rows] = (1.0 - rxa) * la - (sa + 1.0) * lb + lg
+            de[rows, 0] = -la + lg_d
+            de[rows, 1] = (1.0 - rxa) / at - lg_z / bt
+            de[rows, 2] = -lb + lg_c + lg_d
+            de[rows, 3] = -(sa + 1.0) / bt + lg_z * at / bt**2
+    own = gammaln(rx) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    inv_r = 1.0 / big_r
+    ell = e + own + np.log(s) - np.log(big_r)
+    grad = de
+    grad[:, 0] += digamma(rx) - digamma(r) + np.log(alpha) - inv_r
+    grad[:, 1] += r / alpha
+    grad[:, 2] += np.log(beta) + 1.0 / s - inv_r
+    grad[:, 3] += s / beta
+    return ell, grad
+
+
+def pareto_nbd(
+    theta: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    r"""Pareto/NBD log-likelihood per customer with columns ``theta = [r, alpha, s, beta]``
+    (Fader & Hardie 2005, note 008, eq. 2):
+
+    .. math:: L = \frac{\Gamma(r+x)\,\alpha^r\beta^s}{\Gamma(r)} \Bigl[
+        \frac{1}{(\alpha+T)^{r+x}(\beta+T)^s}
+        + s \int_{t_x}^{T} \frac{d\tau}{(\alpha+\tau)^{r+x}(\beta+\tau)^{s+1}} \Bigr],
+
+    the integral as the difference of the hypergeometric terms at :math:`t_x` and :math:`T`
+    (the positive series of :mod:`relmark.clv.paretonbd`), each row with its own
+    :math:`\alpha, \beta` (and so its own branch :math:`\alpha \ge \beta` or not).
+
+    Rows are best sorted by ``x``: the series is then evaluated as one polynomial per run of
+    equal frequency.
+    """
+    r, alpha, s, beta = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
+    one, g_one = _log_g_branch(r, s, alpha, beta, x, tx)
+    two, g_two = _log_g_branch(r, s, alpha, beta, x, T)
+    rx = r + x
+    own = gammaln(rx) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    a_T = own - rx * np.log(alpha + T) - s * np.log(beta + T)
+    diff = np.minimum(two - one, 0.0)
+    one_minus_q = -np.expm1(diff)
+    with np.errstate(divide="ignore"):
+        dead = one + np.log(one_minus_q)
+    ll = np.logaddexp(a_T, dead)
+    p_live = np.exp(a_T - ll)
+    w_dead = np.exp(dead - ll) / np.where(one_minus_q > 0, one_minus_q, 1.0)
+    g_alive = np.empty((x.shape[0], 4))
+    g_alive[:, 0] = digamma(rx) - digamma(r) + np.log(alpha) - np.log(alpha + T)
+    g_alive[:, 1] = r / alpha - rx / (alpha + T)
+    g_alive[:, 2] = np.log(beta) - np.log(beta + T)
+    g_alive[:, 3] = s / beta - s / (beta + T)
+    grad = p_live[:, None] * g_alive
+    grad += w_dead[:, None] * (g_one - np.exp(diff)[:, None] * g_two)
+    grad *= theta
+    return ll, grad
+
+
+def gamma_gamma(
+    theta: FloatArray, x: FloatArray, monetary_value: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    r"""Gamma-Gamma log-density of the mean spend per customer with columns
+    ``theta = [p, q, gamma]`` (Fader & Hardie 2013, note 025, eq. 4), ``x > 0``:
+
+    .. math:: \ln f = \ln\frac{\Gamma(px+q)}{\Gamma(px)\Gamma(q)} + q\ln\gamma
+        + (px-1)\ln\bar z + px\ln x - (px+q)\ln(\gamma + x\bar z).
+    """
+    p, q, g = theta[:, 0], theta[:, 1], theta[:, 2]
+    px = p * x
+    log_z = np.log(monetary_value)
+    g_xz = g + x * monetary_value
+    log_gxz = np.log(g_xz)
+    log_g = np.log(g)
+    ll = (
+        gammaln(px + q)
+        - gammaln(px)
+        - gammaln(q)
+        + q * log_g
+        + (px - 1.0) * log_z
+        + px * np.log(x)
+        - (px + q) * log_gxz
+    )
+    psi_pq = digamma(px + q)
+    out = np.empty((x.shape[0], 3))
+    out[:, 0] = p * x * (psi_pq - digamma(px) + log_z + np.log(x) - log_gxz)
+    out[:, 1] = q * (psi_pq - digamma(q) + log_g - log_gxz)
+    out[:, 2] = q - g * (px + q) / g_xz
+    return ll, out

@@ -1,0 +1,1757 @@
+r"""Static (time-invariant) covariates for BG/NBD, MBG/NBD, Pareto/NBD and Gamma-Gamma.
+
+Each customer :math:`i` has covariates :math:`z_i` (columns of the summary: channel, age,
+first-purchase spend, ...) that scale the parameters of the classic model. The forms are those
+of CLVTools (Bachmann, Meierer & Näf; ``pnbd``/``bgnbd`` with static covariates) and of
+PyMC-Marketing's ``BetaGeoModel`` (``purchase_coefficient_alpha``, ``dropout_coefficient_a``,
+``dropout_coefficient_b``), after Fader & Hardie (2007), "Incorporating time-invariant
+covariates into the Pareto/NBD and BG/NBD models" (note 019):
+
+Pareto/NBD (:class:`CovariateParetoNBD`)
+    .. math:: \alpha_i = \alpha\,e^{-\gamma_{p}^\top z_i}, \qquad
+        \beta_i = \beta\,e^{-\gamma_{d}^\top z_i}
+
+    (``r`` and ``s`` are common): a positive purchase coefficient raises the purchase rate
+    :math:`E[\lambda_i] = r/\alpha_i`, a positive dropout coefficient raises the dropout rate
+    :math:`E[\mu_i] = s/\beta_i`. Labels ``purchase:<name>`` and ``dropout:<name>``.
+BG/NBD and MBG/NBD (:class:`CovariateBGNBD`, :class:`CovariateMBGNBD`)
+    .. math:: \alpha_i = \alpha\,e^{-\gamma_{p}^\top z_i}, \qquad
+        a_i = a\,e^{\gamma_{a}^\top z_i}, \qquad b_i = b\,e^{\gamma_{b}^\top z_i}
+
+    with **separate** effects on ``a`` and ``b`` for every dropout covariate (as CLVTools and
+    PyMC-Marketing): one shared effect would scale ``a`` and ``b`` alike and leave the mean
+    dropout probability :math:`a/(a+b)` unchanged. Labels ``purchase:<name>``,
+    ``dropout_a:<name>`` and ``dropout_b:<name>``; a positive ``dropout_a`` (or negative
+    ``dropout_b``) coefficient raises the mean dropout probability.
+Gamma-Gamma (:class:`CovariateGammaGamma`)
+    .. math:: \gamma_i = \gamma\,e^{\gamma_{s}^\top z_i},
+
+    the scale of the spend heterogeneity: the mean spend :math:`p\gamma_i/(q-1)` is multiplied
+    by :math:`e^{\gamma_s^\top z_i}`. Labels ``spend:<name>``.
+
+Options
+-------
+``shared_covariates``
+    A covariate constrained to **one** coefficient on every scaled parameter of both processes,
+    with each parameter's sign above (Pareto/NBD: :math:`\alpha_i = \alpha e^{-\gamma z}`,
+    :math:`\beta_i = \beta e^{-\gamma z}`; BG family: :math:`\alpha e^{-\gamma z}`,
+    :math:`a e^{\gamma z}`, :math:`b e^{\gamma z}`), as CLVTools' ``names.cov.constr``. Label
+    ``both:<name>``.
+``penalty``
+    An L2 penalty :math:`\lambda \ge 0` on every covariate coefficient: the fit maximises
+    :math:`\ell(\theta, \gamma) - \lambda \sum_j \gamma_j^2` (CLVTools' ``reg.lambdas``, one
+    :math:`\lambda` for all). The reported log-likelihood is the unpenalised :math:`\ell`; the
+    standard errors come from the penalised Hessian (the curvature of what was maximised).
+
+Input rule
+----------
+Covariates are real-valued columns, read by name from the summary (pandas or polars) or from
+``covariates=`` (a frame, a mapping of arrays, or a 2-d array whose columns are the listed
+names in order). Categorical, text and boolean columns are **refused** (a ``DataError`` saying
+how to encode them: ``pandas.get_dummies(..., drop_first=True, dtype=float)``), as are NaN and
+infinite values (naming the rows), constant columns and collinear designs (naming the columns).
+
+Fitting
+-------
+Maximum likelihood (or penalised likelihood) over :math:`(\ln\theta, \gamma)`: the
+per-customer log-parameters are linear in them, so the gradient is the covariate-weighted sum
+of each customer's analytic gradient in their own log-parameters, and the Hessian is
+:math:`\sum_i X_i^\top H_i X_i` with :math:`H_i` the customer's ``K x K`` Hessian in their
+log-parameters (central differences of the analytic gradient: ``2K`` evaluations, whatever the
+number of covariates). Newton's method with a line search starts from the classic model's fit
+(all effects 0); large data are first fitted on a systematic subsample of 50,000 customers.
+Standard errors are the square roots of the diagonal of the inverse Hessian at the optimum
+(the scale parameters' by the delta method, their intervals mapped from the log scale).
+
+Predictions take each customer's covariates, compute their parameters and evaluate the classic
+formulas of :mod:`relmark.clv.bgnbd`, :mod:`relmark.clv.mbgnbd`, :mod:`relmark.clv.paretonbd`
+and :mod:`relmark.clv.gammagamma` once per distinct parameter row: with all effects 0 every
+prediction is the classic model's.
+
+References
+----------
+Fader, P. S. & Hardie, B. G. S. (2007). Incorporating time-invariant covariates into the
+Pareto/NBD and BG/NBD models. Note 019, brucehardie.com.
+Bachmann, P., Meierer, M. & Näf, J. (2021). The role of time-varying contextual factors in
+latent attrition models for customer base analysis. *Marketing Science* 40(4), 783-809.
+Meierer, M., Bachmann, P., Näf, J. et al. CLVTools: Tools for customer lifetime value
+estimation (R package; ``pnbd``, ``bgnbd`` with static covariates).
+PyMC Labs. PyMC-Marketing, ``pymc_marketing.clv.BetaGeoModel`` (covariates since 0.11).
+Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the easy way.
+*Marketing Science* 24(2), 275-284; RFM and CLV. *JMR* 42(4), 415-430.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from scipy.stats import norm
+
+from relmark._validation import (
+    FloatArray,
+    as_float_array,
+    check_level,
+    check_number,
+    check_rfm,
+    check_rng,
+)
+from relmark.clv import bgnbd, gammagamma, mbgnbd, paretonbd
+from relmark.clv._base import _column, customer_labels
+from relmark.clv._engine import one_blas_thread
+from relmark.clv.covariates import _likelihoods
+from relmark.clv.covariates._design import (
+    check_design,
+    check_names,
+    coefficient_table,
+    format_table,
+    names_from_json,
+    read_covariates,
+)
+from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
+from relmark.typing import RngLike
+
+__all__ = [
+    "CovariateBGNBD",
+    "CovariateFit",
+    "CovariateGammaGamma",
+    "CovariateMBGNBD",
+    "CovariateParetoNBD",
+    "clv",
+    "load_model",
+]
+
+SCHEMA = "relmark.clv.covariates.static/1"
+"""The ``schema`` key of a saved covariate model."""
+
+
+# --------------------------------------------------------------------------- model structure
+@dataclass(frozen=True)
+class _Slot:
+    """One scaled parameter: ``theta_k * exp(sign * gamma' z)`` for the covariates of
+    ``source`` (``"purchase"``, ``"dropout"`` or ``"spend"``)."""
+
+    label: str
+    index: int
+    sign: float
+    source: str
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each coefficient goes: for every base parameter ``k`` the indices into the
+    unconstrained vector ``u = [log theta, gammas]`` and the signed covariate columns."""
+
+    k_base: int
+    labels: tuple[str, ...]
+    names: tuple[str, ...]  # the union of covariate names, the columns of Z
+    per_param: tuple[tuple[tuple[int, ...], tuple[tuple[int, float], ...]], ...]
+
+    @property
+    def size(self) -> int:
+        return self.k_base + len(self.labels)
+
+
+def _layout(
+    params: tuple[str, ...], slots: tuple[_Slot, ...], lists: Mapping[str, tuple[str, ...]]
+) -> _Layout:
+    """The coefficient layout for covariate lists by source (``"shared"`` for ``both:``)."""
+    names: list[str] = []
+    for group in lists.values():
+        for name in group:
+            if name not in names:
+                names.append(name)
+    labels: list[str] = []
+    idx: list[list[int]] = [[k] for k in range(len(params))]
+    cols: list[list[tuple[int, float]]] = [[] for _ in params]
+    k_base = len(params)
+    for slot in slots:
+        for name in lists.get(slot.source, ()):
+            labels.append(f"{slot.label}:{name}")
+            idx[slot.index].append(k_base + len(labels) - 1)
+            cols[slot.index].append((names.index(name), slot.sign))
+    for name in lists.get("shared", ()):
+        labels.append(f"both:{name}")
+        for slot in slots:
+            idx[slot.index].append(k_base + len(labels) - 1)
+            cols[slot.index].append((names.index(name), slot.sign))
+    per = tuple((tuple(i), tuple(c)) for i, c in zip(idx, cols, strict=True))
+    return _Layout(k_base, tuple(labels), tuple(names), per)
+
+
+def _design_block(lay: _Layout, z: FloatArray, k: int) -> FloatArray:
+    """``X_k``: a column of ones and the signed covariate columns of base parameter ``k``."""
+    _, cols = lay.per_param[k]
+    out = np.empty((z.shape[0], 1 + len(cols)))
+    out[:, 0] = 1.0
+    for j, (c, sign) in enumerate(cols):
+        out[:, 1 + j] = sign * z[:, c]
+    return out
+
+
+def _theta(lay: _Layout, u: FloatArray, z: FloatArray) -> FloatArray:
+    """Per-customer parameters ``exp(X_k u[idx_k])``, shape ``(n, K)``."""
+    eta = np.empty((z.shape[0], lay.k_base))
+    for k, (idx, _) in enumerate(lay.per_param):
+        eta[:, k] = _design_block(lay, z, k) @ u[list(idx)]
+    with np.errstate(over="ignore"):
+        return np.exp(eta)
+
+
+LogLik = Callable[..., tuple[FloatArray, FloatArray]]
+
+_BLOCK = 65_536
+"""Rows per block of a likelihood evaluation (two blocks run at once on two cores)."""
+
+_SUBSAMPLE = 50_000
+"""Customers of the systematic subsample a large fit starts on."""
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """The data of one fit: covariates, the model's data columns and the likelihood."""
+
+    lay: _Layout
+    lik: LogLik
+    z: FloatArray
+    data: tuple[FloatArray, ...]
+    penalty: float
+
+    @property
+    def n(self) -> int:
+        return int(self.z.shape[0])
+
+    def subset(self, rows: npt.NDArray[np.intp]) -> _Problem:
+        return _Problem(
+            self.lay, self.lik, self.z[rows], tuple(d[rows] for d in self.data), self.penalty
+        )
+
+
+def _block_terms(
+    prob: _Problem, u: FloatArray, lo: int, hi: int, hess: bool
+) -> tuple[float, FloatArray, FloatArray | None]:
+    """Log-likelihood sum, gradient in ``u`` and (optionally) Hessian of rows ``lo:hi``."""
+    lay = prob.lay
+    z = prob.z[lo:hi]
+    data = tuple(d[lo:hi] for d in prob.data)
+    theta = _theta(lay, u, z)
+    with np.errstate(all="ignore"):
+        ll, g = prob.lik(theta, *data)
+    blocks = [_design_block(lay, z, k) for k in range(lay.k_base)]
+    grad = np.zeros(lay.size)
+    for k, (idx, _) in enumerate(lay.per_param):
+        grad[list(idx)] += blocks[k].T @ g[:, k]
+    total = float(ll.sum())
+    if not hess:
+        return total, grad, None
+    h = 1e-4
+    kb = lay.k_base
+    hi_rows = np.empty((theta.shape[0], kb, kb))
+    for k in range(kb):
+        up, down = theta.copy(), theta.copy()
+        up[:, k] *= math.exp(h)
+        down[:, k] *= math.exp(-h)
+        with np.errstate(all="ignore"):
+            g_up = prob.lik(up, *data)[1]
+            g_down = prob.lik(down, *data)[1]
+        hi_rows[:, :, k] = (g_up - g_down) / (2.0 * h)
+    hi_rows = 0.5 * (hi_rows + hi_rows.transpose(0, 2, 1))
+    out = np.zeros((lay.size, lay.size))
+    for k, (idx_k, _) in enumerate(lay.per_param):
+        for m, (idx_m, _) in enumerate(lay.per_param):
+            block = blocks[k].T @ (hi_rows[:, k, m][:, None] * blocks[m])
+            out[np.ix_(list(idx_k), list(idx_m))] += block
+    return total, grad, out
+
+
+def _evaluate(
+    prob: _Problem, u: FloatArray, hess: bool, pool: ThreadPoolExecutor | None
+) -> tuple[float, FloatArray, FloatArray | None]:
+    """The penalised log-likelihood, its gradient and (optionally) Hessian in ``u``."""
+    spans = [(lo, min(lo + _BLOCK, prob.n)) for lo in range(0, prob.n, _BLOCK)]
+    if pool is not None and len(spans) > 1:
+        parts = list(pool.map(lambda s: _block_terms(prob, u, s[0], s[1], hess), spans))
+    else:
+        parts = [_block_terms(prob, u, lo, hi, hess) for lo, hi in spans]
+    total = 0.0
+    grad = np.zeros(prob.lay.size)
+    h_mat = np.zeros((prob.lay.size, prob.lay.size)) if hess else None
+    for value, g, h in parts:  # in block order: the same sums with or without threads
+        total += value
+        grad += g
+        if h_mat is not None and h is not None:
+            h_mat += h
+    kb = prob.lay.k_base
+    gam = u[kb:]
+    total -= prob.penalty * float(gam @ gam)
+    grad[kb:] -= 2.0 * prob.penalty * gam
+    if h_mat is not None:
+        h_mat[kb:, kb:] -= 2.0 * prob.penalty * np.eye(gam.size)
+    return total, grad, h_mat
+
+
+@dataclass(frozen=True)
+class _Optimum:
+    u: FloatArray
+    value: float
+    grad: FloatArray
+    hess: FloatArray
+    n_iter: int
+    converged: bool
+
+
+def _newton(
+    prob: _Problem, u: FloatArray, pool: ThreadPoolExecutor | None, max_iter: int = 60
+) -> _Optimum:
+    """Damped Newton ascent with a backtracking line search; converged when the Newton
+    decrement (the log-likelihood still to gain) is below 1e-9 per customer and 1e-6 in all."""
+    f, g, h = _evaluate(prob, u, True, pool)
+    assert h is not None
+    if not math.isfinite(f):
+        raise ArgumentError(
+            "the log-likelihood is not finite at the start values (the classic model's fit "
+            "with all effects 0)",
+            argument="data",
+        )
+    n_iter = 0
+    for n_iter in range(1, max_iter + 1):
+        neg = -h
+        step = _solve_pd(neg, g)
+        decrement = 0.5 * float(g @ step)
+        if decrement < min(1e-6, 1e-9 * prob.n) and float(np.max(np.abs(g))) < 1e-4 * max(
+            1.0, math.sqrt(prob.n)
+        ):
+            return _Optimum(u, f, g, h, n_iter, True)
+        t = 1.0
+        accepted = False
+        for _ in range(40):
+            trial = u + t * step
+            f_new, g_new, h_new = _evaluate(prob, trial, True, pool)
+            if math.isfinite(f_new) and f_new >= f + 1e-4 * t * float(g @ step):
+                accepted = True
+                break
+            t *= 0.5
+        if not accepted:
+            return _Optimum(u, f, g, h, n_iter, decrement < 1e-3)
+        assert h_new is not None
+        u, f, g, h = trial, f_new, g_new, h_new
+    return _Optimum(u, f, g, h, n_iter, False)
+
+
+def _solve_pd(neg_hess: FloatArray, g: FloatArray) -> FloatArray:
+    """Solve ``neg_hess step = g``, adding a ridge until ``neg_hess`` is positive definite
+    (Levenberg): an ascent direction far from the optimum."""
+    scale = max(float(np.max(np.abs(np.diag(neg_hess)))), 1e-12)
+    ridge = 0.0
+    eye = np.eye(g.size)
+    for _ in range(60):
+        try:
+            chol = np.linalg.cholesky(neg_hess + ridge * eye)
+        except np.linalg.LinAlgError:
+            ridge = max(2.0 * ridge, 1e-10 * scale)
+            continue
+        y = np.linalg.solve(chol, g)
+        out: FloatArray = np.linalg.solve(chol.T, y)
+        return out
+    return g / scale
+
+
+def _fit(prob: _Problem, start: FloatArray) -> _Optimum:
+    """Newton from ``start``; on large data first on a systematic subsample."""
+    workers = 2 if prob.n >= 2 * _BLOCK else 1
+    with one_blas_thread(), ThreadPoolExecutor(max_workers=workers) as pool:
+        u = start
+        if prob.n > 2 * _SUBSAMPLE:
+            step = prob.n // _SUBSAMPLE
+            rows = np.arange(0, prob.n, step, dtype=np.intp)
+            u = _newton(prob.subset(rows), u, None).u
+        return _newton(prob, u, pool if workers > 1 else None)
+
+
+# --------------------------------------------------------------------------- fit result
+@dataclass(frozen=True, eq=False)
+class CovariateFit:
+    """The fit of a covariate model: covariance, log-likelihood and convergence.
+
+    Parameters
+    ----------
+    names
+        Parameter and coefficient labels, in the order of ``cov``: the base parameters
+        (``r``, ``alpha``, ...) then the coefficients (``purchase:age``, ...).
+    cov
+        Covariance of the estimates on the fitting scale: logarithms of the base parameters,
+        the coefficients themselves; shape ``(k, k)`` (all NaN when the Hessian was not
+        negative definite).
+    log_likelihood
+        The (unpenalised) log-likelihood at the estimates.
+    nobs
+        Customers fitted.
+    penalty
+        The L2 penalty :math:`\\lambda` on the coefficients (0 for maximum likelihood).
+    converged
+        Whether the Newton decrement and gradient met the tolerance.
+    grad_norm
+        Largest absolute gradient component of the (penalised) log-likelihood at the end.
+    n_iter
+        Newton iterations on the full data.
+    n_excluded
+        Customers set aside (Gamma-Gamma: those without repeat purchases).
+    """
+
+    names: tuple[str, ...]
+    cov: FloatArray = field(repr=False)
+    log_likelihood: float
+    nobs: int
+    penalty: float
+    converged: bool
+    grad_norm: float
+    n_iter: int
+    n_excluded: int = 0
+
+    @property
+    def k(self) -> int:
+        """Number of estimated quantities (base parameters and coefficients)."""
+        return len(self.names)
+
+    @property
+    def aic(self) -> float:
+        """Akaike information criterion, :math:`2k - 2\\ell`."""
+        return 2.0 * self.k - 2.0 * self.log_likelihood
+
+    @property
+    def bic(self) -> float:
+        """Bayesian information criterion, :math:`k \\ln n - 2\\ell`."""
+        return self.k * math.log(self.nobs) - 2.0 * self.log_likelihood
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fit as JSON-ready data.
+
+        Returns
+        -------
+        dict
+            ``cov`` as nested lists and the scalars.
+        """
+        return {
+            "cov": self.cov.tolist(),
+            "log_likelihood": self.log_likelihood,
+            "nobs": self.nobs,
+            "penalty": self.penalty,
+            "converged": self.converged,
+            "grad_norm": self.grad_norm,
+            "n_iter": self.n_iter,
+            "n_excluded": self.n_excluded,
+        }
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CovariateFit):
+            return NotImplemented
+        return json.dumps(self.to_dict(), sort_keys=True) == json.dumps(
+            other.to_dict(), sort_keys=True
+        ) and (self.names == other.names)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+_FIT_KEYS = (
+    "cov",
+    "log_likelihood",
+    "nobs",
+    "penalty",
+    "converged",
+    "grad_norm",
+    "n_iter",
+    "n_excluded",
+)
+
+
+def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
+    if not isinstance(value, dict):
+        raise SchemaError(f"must be a JSON object or null, got {value!r}", key="fit")
+    missing = [key for key in _FIT_KEYS if key not in value]
+    unknown = [key for key in value if key not in _FIT_KEYS]
+    if missing or unknown:
+        bad = (missing or unknown)[0]
+        what = "missing" if missing else "unknown"
+        raise SchemaError(f"{what} key", key=f"fit.{bad}")
+    k = len(names)
+    raw = value["cov"]
+    if not (
+        isinstance(raw, list)
+        and len(raw) == k
+        and all(isinstance(row, list) and len(row) == k for row in raw)
+        and all(isinstance(v, int | float) and not isinstance(v, bool) for row in raw for v in row)
+    ):
+        raise SchemaError(f"must be a {k} x {k} list of lists of numbers", key="fit.cov")
+    cov = np.array(raw, dtype=np.float64)
+    if not np.all(np.isnan(cov)) and (
+        not np.all(np.isfinite(cov))
+        or not np.allclose(cov, cov.T, rtol=1e-9, atol=0.0)
+        or np.any(np.diag(cov) < 0)
+    ):
+        raise SchemaError(
+            "must be symmetric with a non-negative diagonal, all finite or all NaN",
+            key="fit.cov",
+        )
+
+    def real(key: str, low: float | None = None) -> float:
+        v = value[key]
+        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            raise SchemaError(f"must be a finite number, got {v!r}", key=f"fit.{key}")
+        if low is not None and v < low:
+            raise SchemaError(f"must be >= {low:g}, got {v!r}", key=f"fit.{key}")
+        return float(v)
+
+    def whole(key: str, low: int) -> int:
+        v = value[key]
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise SchemaError(f"must be a whole number >= {low}, got {v!r}", key=f"fit.{key}")
+        return v
+
+    if not isinstance(value["converged"], bool):
+        raise SchemaError("must be true or false", key="fit.converged")
+    return CovariateFit(
+        names=names,
+        cov=cov,
+        log_likelihood=real("log_likelihood"),
+        nobs=whole("nobs", 1),
+        penalty=real("penalty", 0.0),
+        converged=value["converged"],
+        grad_norm=real("grad_norm", 0.0),
+        n_iter=whole("n_iter", 0),
+        n_excluded=whole("n_excluded", 0),
+    )
+
+
+# --------------------------------------------------------------------------- models
+def _group_apply(
+    fn: Callable[..., FloatArray], theta: FloatArray, *columns: FloatArray
+) -> FloatArray:
+    """``fn(params, *columns)`` with each customer's own parameter row, evaluated once per
+    distinct row of ``theta`` on the customers who share it (the classic formulas, exactly)."""
+    n = theta.shape[0]
+    out = np.empty(n)
+    if n == 0:
+        return out
+    uniq, inverse = np.unique(theta, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    if uniq.shape[0] == 1:
+        out[:] = fn(uniq[0], *columns)
+        return out
+    order = np.argsort(inverse, kind="stable")
+    bounds = np.searchsorted(inverse[order], np.arange(uniq.shape[0] + 1))
+    for g in range(uniq.shape[0]):
+        rows = order[bounds[g] : bounds[g + 1]]
+        out[rows] = fn(uniq[g], *(c[rows] for c in columns))
+    return out
+
+
+class _CovariateModel:
+    """Shared machinery of the covariate models (see the concrete classes)."""
+
+    name: ClassVar[str]
+    param_names: ClassVar[tuple[str, ...]]
+    slots: ClassVar[tuple[_Slot, ...]]
+    sources: ClassVar[tuple[str, ...]]
+    classic: ClassVar[Any]
+
+    def __init__(
+        self,
+        *,
+        params: Mapping[str, float],
+        coefficients: Mapping[str, float] | None = None,
+        covariates: Mapping[str, Sequence[str]] | None = None,
+        time_unit: str | None = None,
+        fit: CovariateFit | None = None,
+    ) -> None:
+        lists: dict[str, tuple[str, ...]] = {}
+        given = dict(covariates or {})
+        for key in given:
+            if key not in self.sources:
+                raise ArgumentError(
+                    f"{self.name} takes covariates for {', '.join(self.sources)}",
+                    argument=f"covariates[{key!r}]",
+                )
+        for source in self.sources:
+            lists[source] = check_names(given.get(source), f"{source}_covariates")
+        self._lists = lists
+        self._layout = _layout(self.param_names, self.slots, lists)
+        base = self.classic.param_set.validate(dict(params), model=self.name)
+        self.classic(**dict(zip(self.param_names, base.tolist(), strict=True)))  # domain
+        coefs = dict(coefficients or {})
+        labels = self._layout.labels
+        extra = [c for c in coefs if c not in labels]
+        if extra:
+            raise ParameterError(
+                f"{self.name} has the coefficients {', '.join(labels) or '(none)'}; "
+                f"{extra[0]!r} is not one",
+                argument=extra[0],
+            )
+        values = []
+        for label in labels:
+            v = coefs.get(label, 0.0)
+            try:
+                values.append(check_number(v, label))
+            except ArgumentError:
+                raise ParameterError(
+                    f"coefficient {label}={v!r} is not a finite number", argument=label
+                ) from None
+        self._base = base
+        self._coef = np.array(values, dtype=np.float64)
+        self.time_unit = time_unit
+        self._fit = fit
+
+    # ------------------------------------------------------------------ state
+    @property
+    def params(self) -> dict[str, float]:
+        """The base parameters by name (the scales at :math:`z = 0`)."""
+        return dict(zip(self.param_names, self._base.tolist(), strict=True))
+
+    @property
+    def coefficients(self) -> dict[str, float]:
+        """The covariate coefficients by label (``purchase:age``, ...)."""
+        return dict(zip(self._layout.labels, self._coef.tolist(), strict=True))
+
+    @property
+    def covariate_names(self) -> dict[str, tuple[str, ...]]:
+        """The covariates of each process (``purchase``, ``dropout``, ``shared``, ``spend``)."""
+        return dict(self._lists)
+
+    @property
+    def fit_result(self) -> CovariateFit:
+        """The fit (covariance, log-likelihood, ...); an ``ArgumentError`` for a model built
+        from values."""
+        if self._fit is None:
+            raise ArgumentError(
+                f"this {self.name} was built from given values, not fitted", argument="fit"
+            )
+        return self._fit
+
+    @property
+    def is_fitted(self) -> bool:
+        """Whether the model carries a fit result."""
+        return self._fit is not None
+
+    def _u(self) -> FloatArray:
+        return np.concatenate([np.log(self._base), self._coef])
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, _CovariateModel)
+        return self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v:.6g}" for k, v in {**self.params, **self.coefficients}.items())
+        return f"{type(self).__name__}({inner})"
+
+    # ------------------------------------------------------------------ inference
+    def std_errors(self) -> dict[str, float]:
+        """Standard errors of the base parameters (delta method) and of the coefficients.
+
+        Returns
+        -------
+        dict
+            By name and label (NaN when the Hessian was not negative definite).
+
+        Raises
+        ------
+        ArgumentError
+            For a model that was not fitted.
+        """
+        fit = self.fit_result
+        se = np.sqrt(np.diag(fit.cov))
+        kb = len(self.param_names)
+        se = np.concatenate([se[:kb] * self._base, se[kb:]])
+        return dict(zip(fit.names, se.tolist(), strict=True))
+
+    def conf_int(self, level: float = 0.95) -> dict[str, tuple[float, float]]:
+        """Intervals of coverage ``level``: Wald on the log scale for the base parameters
+        (mapped back, so they stay positive), Wald for the coefficients.
+
+        Parameters
+        ----------
+        level
+            Coverage, strictly between 0 and 1.
+
+        Returns
+        -------
+        dict
+            ``(lower, upper)`` by name and label.
+
+        Raises
+        ------
+        ArgumentError
+            For a level outside (0, 1) or a model that was not fitted.
+        """
+        coverage = check_level(level, "level")
+        fit = self.fit_result
+        q = float(norm.ppf(0.5 + coverage / 2.0))
+        se = np.sqrt(np.diag(fit.cov))
+        u = self._u()
+        lo, hi = u - q * se, u + q * se
+        kb = len(self.param_names)
+        lo[:kb], hi[:kb] = np.exp(lo[:kb]), np.exp(hi[:kb])
+        return {n: (float(a), float(b)) for n, a, b in zip(fit.names, lo, hi, strict=True)}
+
+    def table(self, level: float = 0.95) -> pd.DataFrame:
+        """Estimates, standard errors, intervals, z and p-values of every parameter and
+        coefficient (a pandas DataFrame indexed by name; z and p for the coefficients only).
+
+        Parameters
+        ----------
+        level
+            Coverage of the intervals.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``estimate, std_error, lower, upper, z, p_value``.
+
+        Raises
+        ------
+        ArgumentError
+            For a level outside (0, 1) or a model that was not fitted.
+        """
+        se = self.std_errors()
+        ci = self.conf_int(level)
+        labels = self._layout.labels
+        coefs = coefficient_table(
+            labels, self._coef, np.array([se[c] for c in labels]), level=level
+        )
+        base = pd.DataFrame(
+            {
+                "estimate": self._base,
+                "std_error": [se[p] for p in self.param_names],
+                "lower": [ci[p][0] for p in self.param_names],
+                "upper": [ci[p][1] for p in self.param_names],
+                "z": np.nan,
+                "p_value": np.nan,
+            },
+            index=pd.Index(list(self.param_names), name="coefficient"),
+        )
+        return pd.concat([base, coefs]) if len(labels) else base
+
+    def summary(self, level: float = 0.95) -> str:
+        """A text table of the fit: parameters, coefficients by label, log-likelihood, AIC,
+        BIC.
+
+        Parameters
+        ----------
+        level
+            Coverage of the intervals.
+
+        Returns
+        -------
+        str
+            The table.
+
+        Raises
+        ------
+        ArgumentError
+            For a level outside (0, 1) or a model that was not fitted.
+        """
+        fit = self.fit_result
+        head = [
+            f"{self.name} maximum-likelihood fit"
+            + (f" (L2 penalty {fit.penalty:g})" if fit.penalty > 0 else ""),
+            f"  customers: {fit.nobs:,}"
+            + (f"   set aside: {fit.n_excluded:,}" if fit.n_excluded else ""),
+            f"  log-likelihood: {fit.log_likelihood:,.4f}   AIC: {fit.aic:,.2f}   "
+            f"BIC: {fit.bic:,.2f}",
+            f"  converged: {'yes' if fit.converged else 'NO'}   |gradient|: "
+            f"{fit.grad_norm:.2e}   Newton iterations: {fit.n_iter}",
+            "",
+        ]
+        tail = [
+            "",
+            "  Parameters: intervals Wald on the log scale; coefficients: Wald, z, two-sided p.",
+        ]
+        return "\n".join([*head, format_table(self.table(level), level=level), *tail])
+
+    # ------------------------------------------------------------------ JSON
+    def to_dict(self) -> dict[str, Any]:
+        """The model as JSON-ready data (schema, parameters, covariate names, coefficients,
+        fit).
+
+        Returns
+        -------
+        dict
+            Plain data; :func:`load_model` reads it back.
+        """
+        return {
+            "schema": SCHEMA,
+            "model": self.name,
+            "time_unit": self.time_unit,
+            "params": self.params,
+            "covariates": {k: list(v) for k, v in self._lists.items()},
+            "coefficients": self.coefficients,
+            "fit": None if self._fit is None else self._fit.to_dict(),
+        }
+
+    def to_json(self) -> str:
+        """The model as a JSON text (exact: floats are written with full precision).
+
+        Returns
+        -------
+        str
+            JSON.
+        """
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Self:
+        """Rebuild a model saved by :meth:`to_dict`.
+
+        Parameters
+        ----------
+        d
+            The saved data.
+
+        Returns
+        -------
+        model
+            The same model (equal to the saved one).
+
+        Raises
+        ------
+        SchemaError
+            For a missing, unknown or invalid key, another model, or coefficients that do not
+            match the covariate names (naming the key).
+        """
+        if not isinstance(d, Mapping):
+            raise SchemaError(f"must be a JSON object, got {type(d).__name__}")
+        keys = ("schema", "model", "time_unit", "params", "covariates", "coefficients", "fit")
+        for key in keys:
+            if key not in d:
+                raise SchemaError("missing key", key=key)
+        for key in d:
+            if key not in keys:
+                raise SchemaError("unknown key", key=key)
+        if d["schema"] != SCHEMA:
+            raise SchemaError(
+                f"unsupported schema {d['schema']!r} (expected {SCHEMA!r})", key="schema"
+            )
+        if d["model"] != cls.name:
+            raise SchemaError(f"is {d['model']!r}, not {cls.name!r}", key="model")
+        if d["time_unit"] is not None and not isinstance(d["time_unit"], str):
+            raise SchemaError("must be text or null", key="time_unit")
+        cov_names = d["covariates"]
+        if not isinstance(cov_names, dict) or sorted(cov_names) != sorted(cls.sources):
+            raise SchemaError(
+                f"must be an object with the keys {', '.join(cls.sources)}", key="covariates"
+            )
+        lists = {s: names_from_json(cov_names[s], f"covariates.{s}") for s in cls.sources}
+        params = d["params"]
+        if not isinstance(params, dict):
+            raise SchemaError("must be a JSON object", key="params")
+        for name in params:
+            if name not in cls.param_names:
+                raise SchemaError("unknown parameter", key=f"params.{name}")
+        for name in cls.param_names:
+            v = params.get(name)
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise SchemaError(f"must be a number, got {v!r}", key=f"params.{name}")
+        coefs = d["coefficients"]
+        if not isinstance(coefs, dict):
+            raise SchemaError("must be a JSON object", key="coefficients")
+        expected = _layout(cls.param_names, cls.slots, lists).labels
+        if list(coefs) != list(expected):
+            bad = next(
+                (c for c in [*coefs, *expected] if (c in coefs) != (c in expected)),
+                next(iter(coefs), "coefficients"),
+            )
+            raise SchemaError(
+                f"the coefficients must be {', '.join(expected) or '(none)'} in that order, "
+                "as the covariate names give them",
+                key=f"coefficients.{bad}",
+            )
+        for label, v in coefs.items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise SchemaError(
+                    f"must be a finite number, got {v!r}", key=f"coefficients.{label}"
+                )
+        names = (*cls.param_names, *expected)
+        fit = None if d["fit"] is None else _fit_from_dict(d["fit"], names)
+        try:
+            return cls(
+                params=params,
+                coefficients=coefs,
+                covariates=lists,
+                time_unit=d["time_unit"],
+                fit=fit,
+            )
+        except ParameterError as exc:
+            raise SchemaError(str(exc), key=f"params.{exc.argument}") from None
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Self:
+        """Rebuild a model from :meth:`to_json`'s text.
+
+        Parameters
+        ----------
+        text
+            The JSON text.
+
+        Returns
+        -------
+        model
+            The same model.
+
+        Raises
+        ------
+        SchemaError
+            For text that is not JSON or not a saved model of this class (naming the key).
+        """
+        try:
+            d = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(f"not JSON: {exc}") from None
+        return cls.from_dict(d)
+
+    # ------------------------------------------------------------------ covariates
+    def _z(self, data: object, covariates: object, n_rows: int | None) -> FloatArray:
+        names = self._layout.names
+        source = covariates if covariates is not None else data
+        if not names:
+            return np.zeros((n_rows or 0, 0))
+        if source is None:
+            raise ArgumentError(
+                f"the model needs the covariates {', '.join(names)}: pass a frame with them "
+                "(data=...) or covariates=...",
+                argument="covariates",
+            )
+        return read_covariates(source, names, labels=customer_labels(data), n_rows=n_rows)
+
+    def customer_params(self, data: object = None, *, covariates: object = None) -> pd.DataFrame:
+        """Each customer's parameters given their covariates.
+
+        Parameters
+        ----------
+        data
+            A frame (pandas or polars) or mapping holding the covariate columns.
+        covariates
+            The covariates instead (a frame, mapping or 2-d array in the order of
+            ``covariate_names``), if not in ``data``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One column per base parameter, one row per customer.
+
+        Raises
+        ------
+        DataError
+            For missing or invalid covariate columns (naming them).
+        """
+        z = self._z(data, covariates, None)
+        theta = _theta(self._layout, self._u(), z)
+        return pd.DataFrame(theta, columns=list(self.param_names))
+
+    @classmethod
+    def _from_optimum(
+        cls,
+        opt: _Optimum,
+        prob: _Problem,
+        lists: dict[str, tuple[str, ...]],
+        unit: str | None,
+        n_excluded: int,
+    ) -> Self:
+        kb = len(cls.param_names)
+        u = opt.u
+        try:
+            chol = np.linalg.cholesky(-opt.hess)
+            inv = np.linalg.inv(chol)
+            cov = inv.T @ inv
+            cov = 0.5 * (cov + cov.T)
+        except np.linalg.LinAlgError:
+            cov = np.full((u.size, u.size), np.nan)
+        gam = u[kb:]
+        ll = opt.value + prob.penalty * float(gam @ gam)
+        fit = CovariateFit(
+            names=(*cls.param_names, *prob.lay.labels),
+            cov=cov,
+            log_likelihood=ll,
+            nobs=prob.n,
+            penalty=prob.penalty,
+            converged=opt.converged,
+            grad_norm=float(np.max(np.abs(opt.grad), initial=0.0)),
+            n_iter=opt.n_iter,
+            n_excluded=n_excluded,
+        )
+        return cls(
+            params=dict(zip(cls.param_names, np.exp(u[:kb]).tolist(), strict=True)),
+            coefficients=dict(zip(prob.lay.labels, gam.tolist(), strict=True)),
+            covariates=lists,
+            time_unit=unit,
+            fit=fit,
+        )
+
+    def _check_theta(self, theta: FloatArray) -> None:
+        bad = ~np.all(np.isfinite(theta) & (theta > 0), axis=1)
+        if bad.any():
+            raise DataError(
+                "the covariates give parameters that overflow (exp of a huge effect): check "
+                "the covariates' scale",
+                column="covariates",
+                rows=np.flatnonzero(bad).tolist(),
+            )
+
+
+def _lists_from_fit_args(
+    cls: type[_CovariateModel], args: Mapping[str, object]
+) -> dict[str, tuple[str, ...]]:
+    return {s: check_names(args.get(s), f"{s}_covariates") for s in cls.sources}
+
+
+def _check_designs(model_cls: type[_CovariateModel], lay: _Layout, z: FloatArray) -> None:
+    """Every scaled parameter's covariates must identify their effects."""
+    for k, (_, cols) in enumerate(lay.per_param):
+        if not cols:
+            continue
+        idx = [c for c, _ in cols]
+        check_design(
+            z[:, idx],
+            [lay.names[c] for c in idx],
+            process=f"{model_cls.name} {model_cls.param_names[k]}",
+        )
+
+
+class _RFMCovariateModel(_CovariateModel):
+    """A purchase model (BG/NBD, MBG/NBD, Pareto/NBD) with static covariates."""
+
+    sources: ClassVar[tuple[str, ...]] = ("purchase", "dropout", "shared")
+    module: ClassVar[Any]
+
+    @classmethod
+    def _lik(cls) -> LogLik:
+        raise NotImplementedError
+
+    @classmethod
+    def fit(
+        cls,
+        data: object = None,
+        *,
+        purchase_covariates: Sequence[str] | None = None,
+        dropout_covariates: Sequence[str] | None = None,
+        shared_covariates: Sequence[str] | None = None,
+        covariates: object = None,
+        penalty: float = 0.0,
+        frequency: npt.ArrayLike | None = None,
+        recency: npt.ArrayLike | None = None,
+        T: npt.ArrayLike | None = None,
+        time_unit: str | None = None,
+    ) -> Self:
+        """Fit by (penalised) maximum likelihood with each customer's covariates.
+
+        Parameters
+        ----------
+        data
+            A summary: an :class:`relmark.data.RFMSummary`, a pandas or polars DataFrame or a
+            mapping with ``frequency``, ``recency``, ``T`` and the covariate columns.
+        purchase_covariates
+            Covariates of the purchase process (scale ``alpha``).
+        dropout_covariates
+            Covariates of the dropout process (``beta`` for Pareto/NBD; ``a`` and ``b``,
+            separately, for the BG family).
+        shared_covariates
+            Covariates with one coefficient on both processes (label ``both:<name>``).
+        covariates
+            Where to read the covariate columns if not from ``data``: a frame, a mapping of
+            arrays, or a 2-d array whose columns are the covariates in the order purchase,
+            dropout, shared (each name once).
+        penalty
+            L2 penalty :math:`\\lambda \\ge 0` on the coefficients (0: maximum likelihood).
+        frequency, recency, T
+            The summary's columns as arrays, instead of ``data``.
+        time_unit
+            The summary's time unit (taken from ``data.time_unit`` when present).
+
+        Returns
+        -------
+        model
+            The fitted model; :meth:`summary`, :meth:`table`, :attr:`fit_result`.
+
+        Raises
+        ------
+        ArgumentError
+            For bad covariate name lists or a bad penalty.
+        DataError
+            For missing or invalid summary or covariate columns: non-numeric, NaN or infinite
+            values, constant or collinear covariates (naming the column and rows).
+        """
+        lists = _lists_from_fit_args(
+            cls,
+            {
+                "purchase": purchase_covariates,
+                "dropout": dropout_covariates,
+                "shared": shared_covariates,
+            },
+        )
+        overlap = set(lists["shared"]) & (set(lists["purchase"]) | set(lists["dropout"]))
+        if overlap:
+            name = sorted(overlap)[0]
+            raise ArgumentError(
+                f"covariate {name!r} is both shared and process-specific: list it once",
+                argument="shared_covariates",
+            )
+        lam = check_number(penalty, "penalty", low=0.0)
+        labels = customer_labels(data)
+        cols = {}
+        for key, given in (("frequency", frequency), ("recency", recency), ("T", T)):
+            value = given if given is not None else _column(data, key)
+            if value is None:
+                raise DataError(f"{cls.name} needs the column {key!r}", column=key)
+            cols[key] = as_float_array(value, key, labels=labels)  # type: ignore[arg-type]
+        x, tx, T_ = check_rfm(cols["frequency"], cols["recency"], cols["T"], labels=labels)
+        lay = _layout(cls.param_names, cls.slots, lists)
+        source = covariates if covariates is not None else data
+        if lay.names and source is None:
+            raise ArgumentError("no data to read the covariates from", argument="covariates")
+        z = (
+            read_covariates(source, lay.names, labels=labels, n_rows=x.shape[0])
+            if lay.names
+            else np.zeros((x.shape[0], 0))
+        )
+        _check_designs(cls, lay, z)
+        unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
+        unit_text = None if unit is None else str(getattr(unit, "label", unit))
+        base = cls.classic.fit(frequency=x, recency=tx, T=T_)
+        start = np.concatenate(
+            [np.log(np.array(list(base.params.values()))), np.zeros(len(lay.labels))]
+        )
+        order = np.argsort(x, kind="stable")  # runs of equal frequency (Pareto/NBD's series)
+        prob = _Problem(lay, cls._lik(), z[order], (x[order], tx[order], T_[order]), lam)
+        opt = _fit(prob, start)
+        return cls._from_optimum(opt, prob, lists, unit_text, 0)
+
+    # ------------------------------------------------------------------ predictions
+    def _rfm(
+        self,
+        data: object,
+        covariates: object,
+        frequency: npt.ArrayLike | None,
+        recency: npt.ArrayLike | None,
+        T: npt.ArrayLike | None,
+    ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        labels = customer_labels(data)
+        cols = {}
+        for key, given in (("frequency", frequency), ("recency", recency), ("T", T)):
+            value = given if given is not None else _column(data, key)
+            if value is None:
+                raise DataError(f"{self.name} needs the column {key!r}", column=key)
+            cols[key] = as_float_array(value, key, labels=labels)  # type: ignore[arg-type]
+        x, tx, T_ = check_rfm(cols["frequency"], cols["recency"], cols["T"], labels=labels)
+        z = self._z(data, covariates, x.shape[0])
+        theta = _theta(self._layout, self._u(), z)
+        self._check_theta(theta)
+        return theta, x, tx, T_
+
+    def p_alive(
+        self,
+        data: object = None,
+        *,
+        covariates: object = None,
+        frequency: npt.ArrayLike | None = None,
+        recency: npt.ArrayLike | None = None,
+        T: npt.ArrayLike | None = None,
+    ) -> FloatArray:
+        """Probability that each customer is still active, with their own parameters.
+
+        Parameters
+        ----------
+        data
+            A summary with ``frequency``, ``recency``, ``T`` and the covariate columns.
+        covariates
+            The covariates, if not in ``data`` (see :meth:`customer_params`).
+        frequency, recency, T
+            The summary's columns as arrays, instead of ``data``.
+
+        Returns
+        -------
+        numpy.ndarray
+            :math:`P(\\text{alive})` of each customer, shape ``(n,)``.
+
+        Raises
+        ------
+        DataError
+            For missing or invalid columns (naming them).
+        """
+        theta, x, tx, T_ = self._rfm(data, covariates, frequency, recency, T)
+        return _group_apply(self.module.p_alive, theta, x, tx, T_)
+
+    def conditional_expected_purchases(
+        self,
+        data: object = None,
+        *,
+        t: float,
+        covariates: object = None,
+        frequency: npt.ArrayLike | None = None,
+        recency: npt.ArrayLike | None = None,
+        T: npt.ArrayLike | None = None,
+    ) -> FloatArray:
+        """Expected purchases of each customer in ``(T, T+t]`` given their history and
+        covariates.
+
+        Parameters
+        ----------
+        data
+            A summary with ``frequency``, ``recency``, ``T`` and the covariate columns.
+        t
+            The horizon, in the summary's time unit (>= 0).
+        covariates
+            The covariates, if not in ``data``.
+        frequency, recency, T
+            The summary's columns as arrays, instead of ``data``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n,)``.
+
+        Raises
+        ------
+        ArgumentError
+            For a bad horizon.
+        DataError
+            For missing or invalid columns.
+        """
+        horizon = check_number(t, "t", low=0.0)
+        theta, x, tx, T_ = self._rfm(data, covariates, frequency, recency, T)
+        return _group_apply(
+            self.module.conditional_expected_purchases, theta, np.full_like(x, horizon), x, tx, T_
+        )
+
+    def expected_purchases_new_customer(self, covariates: object = None, *, t: float) -> FloatArray:
+        """Expected purchases in ``(0, t]`` of new customers with covariates ``covariates``.
+
+        Parameters
+        ----------
+        covariates
+            A frame, mapping or 2-d array with the model's covariates, one row per customer
+            (``None`` for a model without covariates: one customer).
+        t
+            The horizon since the first purchase (>= 0).
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n,)``.
+
+        Raises
+        ------
+        ArgumentError
+            For a bad horizon or missing covariates.
+        DataError
+            For invalid covariate columns.
+        """
+        horizon = check_number(t, "t", low=0.0)
+        z = self._z(None, covariates, None if self._layout.names else 1)
+        theta = _theta(self._layout, self._u(), z)
+        self._check_theta(theta)
+        return _group_apply(
+            self.module.expected_purchases_new_customer, theta, np.full(theta.shape[0], horizon)
+        )
+
+    def dert(
+        self,
+        data: object = None,
+        *,
+        continuous_discount_rate: float,
+        covariates: object = None,
+        frequency: npt.ArrayLike | None = None,
+        recency: npt.ArrayLike | None = None,
+        T: npt.ArrayLike | None = None,
+    ) -> FloatArray:
+        """Discounted expected residual transactions of each customer (FHL 2005, "RFM and
+        CLV"), with their own parameters; BG/NBD and Pareto/NBD.
+
+        Parameters
+        ----------
+        data
+            A summary with ``frequency``, ``recency``, ``T`` and the covariate columns.
+        continuous_discount_rate
+            The continuous discount rate per time unit (> 0).
+        covariates
+            The covariates, if not in ``data``.
+        frequency, recency, T
+            The summary's columns as arrays, instead of ``data``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n,)``.
+
+        Raises
+        ------
+        ArgumentError
+            For a bad rate, or a model without a DERT (MBG/NBD).
+        DataError
+            For missing or invalid columns.
+        """
+        rate = check_number(continuous_discount_rate, "continuous_discount_rate", low=0.0)
+        if rate <= 0:
+            raise ArgumentError("must be > 0", argument="continuous_discount_rate")
+        fn = getattr(self.module, "dert", None)
+        if fn is None:
+            raise ArgumentError(
+                f"{self.name} has no closed-form DERT (BG/NBD and Pareto/NBD do)",
+                argument="continuous_discount_rate",
+            )
+        theta, x, tx, T_ = self._rfm(data, covariates, frequency, recency, T)
+        return _group_apply(lambda p, *c: fn(p, rate, *c), theta, x, tx, T_)
+
+    def simulate(
+        self, covariates: object = None, *, T: npt.ArrayLike, rng: RngLike = None
+    ) -> dict[str, FloatArray]:
+        """Simulate customers with the given covariates, observed for ``T``.
+
+        Parameters
+        ----------
+        covariates
+            The covariates, one row per customer.
+        T
+            Each customer's observation length (one value per customer).
+        rng
+            A ``numpy.random.Generator``, a seed or ``None``.
+
+        Returns
+        -------
+        dict of str to numpy.ndarray
+            ``frequency``, ``recency``, ``T`` and ``alive``, as the classic ``simulate``.
+
+        Raises
+        ------
+        ArgumentError
+            For a bad ``rng`` or missing covariates.
+        DataError
+            For invalid covariates or ``T``.
+        """
+        gen = check_rng(rng)
+        T_arr = as_float_array(T, "T")
+        z = self._z(None, covariates, T_arr.shape[0] if self._layout.names else None)
+        theta = _theta(self._layout, self._u(), z)
+        if theta.shape[0] == 0:
+            theta = np.tile(self._base, (T_arr.shape[0], 1))
+        self._check_theta(theta)
+        # the classic simulators draw elementwise: per-customer parameter columns broadcast
+        out: dict[str, FloatArray] = self.module.simulate(theta.T, T_arr, rng=gen)
+        return out
+
+
+class CovariateBGNBD(_RFMCovariateModel):
+    """BG/NBD with static covariates: :math:`\\alpha_i = \\alpha e^{-\\gamma_p^\\top z_i}`,
+    :math:`a_i = a e^{\\gamma_a^\\top z_i}`, :math:`b_i = b e^{\\gamma_b^\\top z_i}`.
+
+    Build from values or :meth:`fit`; see :mod:`relmark.clv.covariates.static`.
+
+    Parameters
+    ----------
+    params
+        ``r, alpha, a, b`` (the parameters at :math:`z = 0`).
+    coefficients
+        By label (``purchase:<name>``, ``dropout_a:<name>``, ``dropout_b:<name>``,
+        ``both:<name>``); omitted ones are 0.
+    covariates
+        Covariate names by process: ``{"purchase": [...], "dropout": [...], "shared": [...]}``.
+    time_unit
+        The data's time unit label.
+    fit
+        The fit result (set by :meth:`fit`).
+
+    Raises
+    ------
+    ParameterError
+        For parameters outside their domain or unknown coefficient labels.
+    ArgumentError
+        For bad covariate names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from relmark.clv.covariates import CovariateBGNBD
+    >>> m = CovariateBGNBD(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+    ...                    coefficients={"purchase:web": 0.5},
+    ...                    covariates={"purchase": ["web"]})
+    >>> m.customer_params({"web": [0.0, 1.0]})["alpha"].round(3).tolist()
+    [4.414, 2.677]
+    """
+
+    name: ClassVar[str] = "CovariateBGNBD"
+    param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+    slots: ClassVar[tuple[_Slot, ...]] = (
+        _Slot("purchase", 1, -1.0, "purchase"),
+        _Slot("dropout_a", 2, 1.0, "dropout"),
+        _Slot("dropout_b", 3, 1.0, "dropout"),
+    )
+    classic: ClassVar[Any] = bgnbd.BGNBD
+    module: ClassVar[Any] = bgnbd
+
+    @classmethod
+    def _lik(cls) -> LogLik:
+        def lik(theta: FloatArray, *d: FloatArray) -> tuple[FloatArray, FloatArray]:
+            return _likelihoods.beta_geometric(theta, *d, shift=0)
+
+        return lik
+
+
+class CovariateMBGNBD(_RFMCovariateModel):
+    """MBG/NBD (Batislam, Denizel & Filiztekin 2007) with static covariates, parameterised as
+    :class:`CovariateBGNBD`.
+
+    Parameters
+    ----------
+    params
+        ``r, alpha, a, b`` (the parameters at :math:`z = 0`).
+    coefficients
+        By label (``purchase:<name>``, ``dropout_a:<name>``, ``dropout_b:<name>``,
+        ``both:<name>``); omitted ones are 0.
+    covariates
+        Covariate names by process: ``{"purchase": [...], "dropout": [...], "shared": [...]}``.
+    time_unit
+        The data's time unit label.
+    fit
+        The fit result (set by :meth:`fit`).
+
+    Raises
+    ------
+    ParameterError
+        For parameters outside their domain or unknown coefficient labels.
+    ArgumentError
+        For bad covariate names.
+    """
+
+    name: ClassVar[str] = "CovariateMBGNBD"
+    param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "a", "b")
+    slots: ClassVar[tuple[_Slot, ...]] = CovariateBGNBD.slots
+    classic: ClassVar[Any] = mbgnbd.MBGNBD
+    module: ClassVar[Any] = mbgnbd
+
+    @classmethod
+    def _lik(cls) -> LogLik:
+        def lik(theta: FloatArray, *d: FloatArray) -> tuple[FloatArray, FloatArray]:
+            return _likelihoods.beta_geometric(theta, *d, shift=1)
+
+        return lik
+
+
+class CovariateParetoNBD(_RFMCovariateModel):
+    """Pareto/NBD with static covariates: :math:`\\alpha_i = \\alpha e^{-\\gamma_p^\\top z_i}`,
+    :math:`\\beta_i = \\beta e^{-\\gamma_d^\\top z_i}` (CLVTools' ``pnbd`` form).
+
+    Parameters
+    ----------
+    params
+        ``r, alpha, s, beta`` (the parameters at :math:`z = 0`).
+    coefficients
+        By label (``purchase:<name>``, ``dropout:<name>``, ``both:<name>``); omitted ones are 0.
+    covariates
+        Covariate names by process: ``{"purchase": [...], "dropout": [...], "shared": [...]}``.
+    time_unit
+        The data's time unit label.
+    fit
+        The fit result (set by :meth:`fit`).
+
+    Raises
+    ------
+    ParameterError
+        For parameters outside their domain or unknown coefficient labels.
+    ArgumentError
+        For bad covariate names.
+    """
+
+    name: ClassVar[str] = "CovariateParetoNBD"
+    param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
+    slots: ClassVar[tuple[_Slot, ...]] = (
+        _Slot("purchase", 1, -1.0, "purchase"),
+        _Slot("dropout", 3, -1.0, "dropout"),
+    )
+    classic: ClassVar[Any] = paretonbd.ParetoNBD
+    module: ClassVar[Any] = paretonbd
+
+    @classmethod
+    def _lik(cls) -> LogLik:
+        return _likelihoods.pareto_nbd
+
+
+class CovariateGammaGamma(_CovariateModel):
+    """Gamma-Gamma spend model with static covariates on the scale of the spend
+    heterogeneity: :math:`\\gamma_i = \\gamma e^{\\gamma_s^\\top z_i}`, so the mean spend
+    :math:`p\\gamma_i/(q-1)` scales by :math:`e^{\\gamma_s^\\top z_i}`.
+
+    Parameters
+    ----------
+    params
+        ``p, q, gamma`` (the parameters at :math:`z = 0`; ``q > 1``).
+    coefficients
+        By label (``spend:<name>``); omitted ones are 0.
+    covariates
+        ``{"spend": [...]}``.
+    time_unit
+        The data's time unit label.
+    fit
+        The fit result (set by :meth:`fit`).
+
+    Raises
+    ------
+    ParameterError
+        For parameters outside their domain or unknown coefficient labels.
+    ArgumentError
+        For bad covariate names.
+    """
+
+    name: ClassVar[str] = "CovariateGammaGamma"
+    param_names: ClassVar[tuple[str, ...]] = ("p", "q", "gamma")
+    slots: ClassVar[tuple[_Slot, ...]] = (_Slot("spend", 2, 1.0, "spend"),)
+    sources: ClassVar[tuple[str, ...]] = ("spend",)
+    classic: ClassVar[Any] = gammagamma.GammaGamma
+
+    @classmethod
+    def fit(
+        cls,
+        data: object = None,
+        *,
+        spend_covariates: Sequence[str] | None = None,
+        covariates: object = None,
+        penalty: float = 0.0,
+        frequency: npt.ArrayLike | None = None,
+        monetary_value: npt.ArrayLike | None = None,
+    ) -> Self:
+        """Fit on the repeat buyers (``frequency > 0``) with their covariates.
+
+        Parameters
+        ----------
+        data
+            A summary with ``frequency``, ``monetary_value`` and the covariate columns.
+        spend_covariates
+            The covariates of the spend scale.
+        covariates
+            Where to read the covariates if not from ``data``.
+        penalty
+            L2 penalty :math:`\\lambda \\ge 0` on the coefficients.
+        frequency, monetary_value
+            The summary's columns as arrays, instead of ``data``.
+
+        Returns
+        -------
+        CovariateGammaGamma
+            The fitted model; customers without repeat purchases are set aside and counted
+            (``fit_result.n_excluded``).
+
+        Raises
+        ------
+        ArgumentError
+            For bad covariate names or penalty.
+        DataError
+            For missing or invalid columns, a non-positive ``monetary_value`` of a repeat
+            buyer, constant or collinear covariates.
+        """
+        lists = _lists_from_fit_args(cls, {"spend": spend_covariates})
+        lam = check_number(penalty, "penalty", low=0.0)
+        labels = customer_labels(data)
+        x, m = cls._spend_columns(data, frequency, monetary_value, labels)
+        lay = _layout(cls.param_names, cls.slots, lists)
+        source = covariates if covariates is not None else data
+        if lay.names and source is None:
+            raise ArgumentError("no data to read the covariates from", argument="covariates")
+        z = (
+            read_covariates(source, lay.names, labels=labels, n_rows=x.shape[0])
+            if lay.names
+            else np.zeros((x.shape[0], 0))
+        )
+        buyers = x > 0
+        if not buyers.any():
+            raise DataError("no customer has repeat purchases", column="frequency")
+        x_b, m_b, z_b = x[buyers], m[buyers], z[buyers]
+        _check_designs(cls, lay, z_b)
+        base = gammagamma.GammaGamma.fit(frequency=x_b, monetary_value=m_b)
+        start = np.concatenate(
+            [np.log(np.array(list(base.params.values()))), np.zeros(len(lay.labels))]
+        )
+        prob = _Problem(lay, _likelihoods.gamma_gamma, z_b, (x_b, m_b), lam)
+        opt = _fit(prob, start)
+        return cls._from_optimum(opt, prob, lists, None, int((~buyers).sum()))
+
+    @staticmethod
+    def _spend_columns(
+        data: object,
+        frequency: npt.ArrayLike | None,
+        monetary_value: npt.ArrayLike | None,
+        labels: Sequence[object] | None,
+    ) -> tuple[FloatArray, FloatArray]:
+        cols = {}
+        for key, given in (("frequency", frequency), ("monetary_value", monetary_value)):
+            value = given if given is not None else _column(data, key)
+            if value is None:
+                raise DataError(f"CovariateGammaGamma needs the column {key!r}", column=key)
+            cols[key] = as_float_array(value, key, labels=labels)  # type: ignore[arg-type]
+        x, m = cols["frequency"], cols["monetary_value"]
+        if x.shape != m.shape:
+            raise DataError(
+                f"has {m.shape[0]} values for {x.shape[0]} customers", column="monetary_value"
+            )
+        bad = (x < 0) | (x != np.floor(x))
+        if bad.any():
+            raise DataError(
+                "must be whole numbers >= 0", column="frequency", rows=np.flatnonzero(bad).tolist()
+            )
+        bad = (x > 0) & (m <= 0)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            shown = rows.tolist() if labels is None else [labels[i] for i in rows[:10]]
+            raise DataError(
+                "repeat buyers need a mean spend > 0", column="monetary_value", rows=shown
+            )
+        return x, m
+
+    def expected_spend(
+        self,
+        data: object = None,
+        *,
+        covariates: object = None,
+        frequency: npt.ArrayLike | None = None,
+        monetary_value: npt.ArrayLike | None = None,
+    ) -> FloatArray:
+        """Each customer's expected spend per transaction given their history and covariates,
+        :math:`p(\\gamma_i + x\\bar z)/(px+q-1)`.
+
+        Parameters
+        ----------
+        data
+            A summary with ``frequency``, ``monetary_value`` and the covariate columns.
+        covariates
+            The covariates, if not in ``data``.
+        frequency, monetary_value
+            The summary's columns as arrays, instead of ``data``.
+
+        Returns
+        -------
+        numpy.ndarray
+            Shape ``(n,)``, money units.
+
+        Raises
+        ------
+        DataError
+            For missing or invalid columns.
+        """
+        labels = customer_labels(data)
+        x, m = self._spend_columns(data, frequency, monetary_value, labels)
+        z = self._z(data, covariates, x.shape[0])
+        theta = _theta(self._layout, self._u(), z)
+        self._check_theta(theta)
+        return _group_apply(gammagamma.expected_spend, theta, x, m)
+
+
+_MODELS: dict[str, type[_CovariateModel]] = {
+    cls.name: cls
+    for cls in (CovariateBGNBD, CovariateMBGNBD, CovariateParetoNBD, CovariateGammaGamma)
+}
+
+
+def load_model(text: str | bytes | Mapping[str, Any]) -> _CovariateModel:
+    """Rebuild any saved static covariate model from its JSON (text or parsed data).
+
+    Parameters
+    ----------
+    text
+        What :meth:`to_json` wrote, or the dict of :meth:`to_dict`.
+
+    Returns
+    -------
+    model
+        A :class:`CovariateBGNBD`, :class:`CovariateMBGNBD`, :class:`CovariateParetoNBD` or
+        :class:`CovariateGammaGamma`, equal to the saved one.
+
+    Raises
+    ------
+    SchemaError
+        For text that is not JSON, an unknown model, or an invalid saved model (naming the key).
+
+    Examples
+    --------
+    >>> from relmark.clv.covariates import CovariateParetoNBD, load_model
+    >>> m = CovariateParetoNBD(params={"r": 0.55, "alpha": 10.6, "s": 0.61, "beta": 11.7})
+    >>> load_model(m.to_json()) == m
+    True
+    """
+    if isinstance(text, Mapping):
+        d: object = text
+    else:
+        try:
+            d = json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(f"not JSON: {exc}") from None
+    if not isinstance(d, dict):
+        raise SchemaError("must be a JSON object")
+    name = d.get("model")
+    cls = _MODELS.get(name) if isinstance(name, str) else None
+    if cls is None:
+        raise SchemaError(
+            f"unknown model {name!r} (one of {', '.join(sorted(_MODELS))})", key="model"
+        )
+    return cls.from_dict(d)
+
+
+def clv(
+    purchases: _RFMCovariateModel,
+    spend: CovariateGammaGamma | gammagamma.GammaGamma,
+    data: object = None,
+    *,
+    continuous_discount_rate: float,
+    covariates: object = None,
+    margin: float = 1.0,
+) -> FloatArray:
+    """Residual customer lifetime value with each customer's covariates: expected spend times
+    DERT (Fader, Hardie & Lee 2005, "RFM and CLV", JMR 42(4)).
+
+    .. math:: \\mathrm{CLV}_i = m\\,E[Z_i \\mid x_i, \\bar z_i, z_i]\\,
+        \\mathrm{DERT}(\\delta \\mid x_i, t_{x,i}, T_i, z_i)
+
+    Parameters
+    ----------
+    purchases
+        A :class:`CovariateBGNBD` or :class:`CovariateParetoNBD`.
+    spend
+        A :class:`CovariateGammaGamma` (or a classic :class:`relmark.clv.GammaGamma`).
+    data
+        A summary with ``frequency``, ``recency``, ``T``, ``monetary_value`` and every
+        covariate column both models need.
+    continuous_discount_rate
+        The continuous discount rate per time unit (> 0).
+    covariates
+        The covariate columns, if not in ``data``.
+    margin
+        The margin on spend, in (0, 1] (default 1: revenue).
+
+    Returns
+    -------
+    numpy.ndarray
+        Each customer's residual value in money units, shape ``(n,)``.
+
+    Raises
+    ------
+    ArgumentError
+        For a bad rate or margin, or a purchase model without a DERT.
+    DataError
+        For missing or invalid columns.
+    """
+    share = check_number(margin, "margin", low=0.0, high=1.0, low_open=True)
+    dert = purchases.dert(
+        data, continuous_discount_rate=continuous_discount_rate, covariates=covariates
+    )
+    if isinstance(spend, CovariateGammaGamma):
+        value = spend.expected_spend(data, covariates=covariates)
+    else:
+        labels = customer_labels(data)
+        x, m = CovariateGammaGamma._spend_columns(data, None, None, labels)
+        value = spend.expected_spend(x, m)
+    out: FloatArray = share * value * dert
+    return out
