@@ -1,0 +1,269 @@
+"""Item-level purchases: which products each basket and each customer bought.
+
+A transaction log with a product column (and optionally a category column) is read into an
+:class:`ItemLog`: one row per purchased line, coded to customers, items and baskets. A *basket*
+is one shopping trip: the rows sharing a ``basket`` id when the log has one; else the rows of
+one customer on one calendar day when a ``datetime`` column is given; else all the rows of a
+customer. Market-basket analysis (:mod:`relmark.decide.association`) works on the baskets ×
+items matrix, item-to-item recommendations (:mod:`relmark.decide.recommend`) on the customers ×
+items matrix.
+
+Nothing is dropped or coerced: a missing customer, item or basket id, an item filed under two
+categories or a basket shared by two customers raises :class:`~relmark.errors.DataError` naming
+the column and the first rows. Dates are read by the same reader as
+:func:`relmark.data.summarize` (with its messages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from relmark.data._read import LogOptions, read_log
+from relmark.errors import ArgumentError, DataError
+from relmark.typing import IntArray
+
+__all__ = ["ItemLog", "read_items"]
+
+
+@dataclass(frozen=True)
+class ItemLog:
+    """Purchased lines coded to customers, items and baskets.
+
+    Attributes
+    ----------
+    customers, items
+        The distinct customer and item ids, sorted.
+    categories
+        The category of each item (aligned with ``items``), or ``None``.
+    customer, item, basket
+        Per line: the code (position) of its customer in ``customers``, of its item in
+        ``items`` and of its basket (0 .. ``n_baskets`` − 1).
+    basket_customer
+        Per basket: the code of its customer.
+    """
+
+    customers: npt.NDArray[Any]
+    items: npt.NDArray[Any]
+    categories: npt.NDArray[Any] | None
+    customer: IntArray
+    item: IntArray
+    basket: IntArray
+    basket_customer: IntArray
+
+    @property
+    def n_baskets(self) -> int:
+        """The number of baskets."""
+        return int(self.basket_customer.shape[0])
+
+    def basket_matrix(self) -> sp.csr_matrix:
+        """Baskets × items, 1 where the basket holds the item (repeated lines count once).
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            ``int8``, shape ``(n_baskets, len(items))``.
+        """
+        return _binary(self.basket, self.item, (self.n_baskets, self.items.shape[0]))
+
+    def customer_matrix(self) -> sp.csr_matrix:
+        """Customers × items, 1 where the customer bought the item at least once.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+            ``int8``, shape ``(len(customers), len(items))``.
+        """
+        return _binary(self.customer, self.item, (self.customers.shape[0], self.items.shape[0]))
+
+
+def _binary(rows: IntArray, cols: IntArray, shape: tuple[int, int]) -> sp.csr_matrix:
+    m = sp.csr_matrix(
+        (np.ones(rows.shape[0], dtype=np.int8), (rows, cols)), shape=shape, dtype=np.int8
+    )
+    m.sum_duplicates()
+    m.data[:] = 1
+    return m
+
+
+def _column(table: Any, name: str, role: str) -> pd.Series:
+    if not isinstance(name, str):
+        raise ArgumentError(f"must be a column name (text), got {name!r}", argument=role)
+    columns = [str(c) for c in getattr(table, "columns", table.keys())]
+    if name not in columns:
+        raise DataError(f"missing column {name!r} (found: {', '.join(columns)})", column=name)
+    raw = table[name]
+    s = raw.reset_index(drop=True) if isinstance(raw, pd.Series) else pd.Series(np.asarray(raw))
+    if s.ndim != 1:
+        raise DataError("must be one-dimensional", column=name)
+    return s
+
+
+def _codes(
+    s: pd.Series, column: str, labels: npt.NDArray[Any]
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[Any]]:
+    """Sorted distinct ids and each row's code; missing, empty or boolean ids refused."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        raise DataError("ids are booleans (True/False), not ids", column=column)
+    missing = s.isna().to_numpy(dtype=bool, copy=True)
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+        missing |= (s.astype(object) == "").to_numpy(dtype=bool)
+    if missing.any():
+        rows = labels[missing].tolist()
+        raise DataError("missing (empty) ids", column=column, rows=rows, count=len(rows))
+    try:
+        codes, uniques = pd.factorize(s, sort=True)
+    except TypeError:
+        raise DataError(
+            "ids mix kinds (numbers and text) and cannot be ordered: give them one type",
+            column=column,
+        ) from None
+    return codes.astype(np.intp), np.asarray(uniques)
+
+
+def read_items(
+    transactions: Any,
+    *,
+    customer_id: str = "customer_id",
+    item: str = "item",
+    basket: str | None = None,
+    datetime: str | None = None,
+    category: str | None = None,
+    date_format: str | None = None,
+) -> ItemLog:
+    """Read a transaction log with a product column into an :class:`ItemLog`.
+
+    Parameters
+    ----------
+    transactions
+        A pandas DataFrame (e.g. from :func:`relmark.data.read_transactions`) or a mapping of
+        columns, one row per purchased line.
+    customer_id, item
+        The customer and product columns.
+    basket
+        The basket (order, receipt) column; without it a basket is a customer's purchases on
+        one calendar day of ``datetime``, or all of a customer's purchases without dates.
+    datetime
+        The date column (read like :func:`relmark.data.summarize` reads it); optional.
+    category
+        The product-category column; each item must have one category.
+    date_format
+        A strftime format for the dates, as in :func:`relmark.data.summarize`.
+
+    Returns
+    -------
+    ItemLog
+
+    Raises
+    ------
+    ArgumentError
+        Naming the argument: ``transactions`` not a table, a column name that is not text.
+    DataError
+        Naming the column: a missing column, an empty log, missing or boolean ids, ids mixing
+        numbers and text, bad dates, an item under two categories, a basket of two customers.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"customer_id": ["a", "a", "b"], "item": ["milk", "bread", "milk"],
+    ...                     "order": [1, 1, 2]})
+    >>> items = read_items(log, basket="order")
+    >>> items.items.tolist(), items.n_baskets
+    (['bread', 'milk'], 2)
+    >>> items.basket_matrix().toarray().tolist()
+    [[1, 1], [0, 1]]
+    """
+    if not isinstance(transactions, pd.DataFrame | Mapping):
+        raise ArgumentError(
+            f"must be a pandas DataFrame or a mapping of columns, got "
+            f"{type(transactions).__name__}",
+            argument="transactions",
+        )
+    ids = _column(transactions, customer_id, "customer_id")
+    products = _column(transactions, item, "item")
+    n = len(ids)
+    if n == 0:
+        raise DataError("the transaction log is empty", column=customer_id)
+    first = transactions[customer_id]
+    labels = np.asarray(first.index if isinstance(first, pd.Series) else np.arange(n), dtype=object)
+    if len(products) != n:
+        raise DataError(f"has {len(products)} values for {n} transactions", column=item)
+    customer, customers = _codes(ids, customer_id, labels)
+    item_code, items = _codes(products, item, labels)
+    if basket is not None:
+        b = _column(transactions, basket, "basket")
+        if len(b) != n:
+            raise DataError(f"has {len(b)} values for {n} transactions", column=basket)
+        key, _ = _codes(b, basket, labels)
+    elif datetime is not None:
+        if not isinstance(datetime, str):
+            raise ArgumentError(
+                f"must be a column name (text) or None, got {datetime!r}", argument="datetime"
+            )
+        opts = LogOptions.check(
+            customer_id=customer_id,
+            datetime=datetime,
+            monetary_value=None,
+            currency=None,
+            date_format=date_format,
+            dayfirst=None,
+            date_unit=None,
+            timezone=None,
+            returns="refuse",
+            missing_ids="refuse",
+        )
+        dates = read_log(transactions, opts, grid="D").dates
+        days = dates.astype("datetime64[D]").astype(np.int64)
+        key = pd.factorize(customer.astype(np.int64) * (1 << 32) + (days - days.min()))[0]
+    else:
+        key = customer
+    basket_code, first_row = _first(key)
+    basket_customer = customer[first_row]
+    shared = basket_customer[basket_code] != customer
+    if shared.any():
+        raise DataError(
+            "a basket holds purchases of two customers",
+            column=basket,
+            rows=labels[shared].tolist(),
+            count=int(shared.sum()),
+        )
+    categories = None
+    if category is not None:
+        c = _column(transactions, category, "category")
+        if len(c) != n:
+            raise DataError(f"has {len(c)} values for {n} transactions", column=category)
+        cat_code, cat_values = _codes(c, category, labels)
+        per_item = np.full(items.shape[0], -1, dtype=np.intp)
+        per_item[item_code] = cat_code
+        twice = per_item[item_code] != cat_code
+        if twice.any():
+            raise DataError(
+                "an item is filed under two categories",
+                column=category,
+                rows=labels[twice].tolist(),
+                count=int(twice.sum()),
+            )
+        categories = cat_values[per_item]
+    return ItemLog(
+        customers=customers,
+        items=items,
+        categories=categories,
+        customer=customer.astype(np.int64),
+        item=item_code.astype(np.int64),
+        basket=basket_code.astype(np.int64),
+        basket_customer=basket_customer.astype(np.int64),
+    )
+
+
+def _first(key: npt.NDArray[Any]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """Basket codes in order of first appearance, and each basket's first row."""
+    codes, _ = pd.factorize(key)
+    first = np.full(int(codes.max()) + 1, key.shape[0], dtype=np.intp)
+    np.minimum.at(first, codes, np.arange(key.shape[0]))
+    return codes.astype(np.intp), first

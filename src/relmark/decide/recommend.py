@@ -1,0 +1,431 @@
+r"""Item-to-item recommendations from co-purchase ("customers who bought this also bought").
+
+From the binary customers × items matrix :math:`X` (:math:`x_{ci} = 1` if customer :math:`c`
+bought item :math:`i`), the co-purchase counts are :math:`C = X^\top X` (:math:`C_{ij}`
+customers who bought both, :math:`n_i = C_{ii}` who bought :math:`i`, :math:`N` customers).
+The similarity of item :math:`j` to item :math:`i` is one of
+
+.. math:: \text{cosine}_{ij} = \frac{C_{ij}}{\sqrt{n_i n_j}}, \quad
+    \text{lift}_{ij} = \frac{N\,C_{ij}}{n_i n_j}, \quad
+    \text{confidence}_{ij} = \frac{C_{ij}}{n_i} = \hat P(j \mid i)
+
+(Linden, Smith & York 2003 for cosine item-to-item filtering; lift and confidence as in
+:mod:`relmark.decide.association`, over customers instead of baskets). Each item keeps its
+``top_k`` most similar items. A customer's score of an item they have not bought aggregates the
+similarities from the items they bought, by sum (the classic item-based score) or by max (for
+confidence: the best single rule :math:`i \to j`, a co-purchase estimate of
+:math:`P(\text{buys } j)`); ``because`` is the bought item that contributed most.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from relmark._validation import check_choice, check_count
+from relmark.data.items import ItemLog
+from relmark.decide.association import _json_label, _load, item_matrix
+from relmark.errors import ArgumentError, DataError, SchemaError
+from relmark.typing import FloatArray, IntArray
+
+__all__ = ["ItemSimilarity", "item_similarity", "recommend_items"]
+
+_MEASURES = ("cosine", "lift", "confidence")
+
+
+@dataclass(frozen=True)
+class ItemSimilarity:
+    """Each item's ``top_k`` most similar items, in CSR layout.
+
+    Attributes
+    ----------
+    items
+        Item labels.
+    indptr
+        Item :math:`i`'s neighbours are positions ``indptr[i]:indptr[i+1]`` of the arrays.
+    neighbor, score, count
+        The neighbour's position, its similarity and the co-purchase count :math:`C_{ij}`, by
+        descending score.
+    measure, top_k, min_count, n_customers
+        The settings and :math:`N`.
+    """
+
+    items: tuple[object, ...]
+    indptr: IntArray
+    neighbor: IntArray
+    score: FloatArray
+    count: IntArray
+    measure: str
+    top_k: int
+    min_count: int
+    n_customers: int
+
+    def matrix(self) -> sp.csr_matrix:
+        """Items × items, the kept similarities.
+
+        Returns
+        -------
+        scipy.sparse.csr_matrix
+        """
+        m = len(self.items)
+        return sp.csr_matrix((self.score, self.neighbor, self.indptr), shape=(m, m))
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per (item, neighbour): ``item``, ``rank`` (1 = most similar),
+        ``neighbor``, ``score``, ``count``.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
+        labels = np.asarray(self.items, dtype=object)
+        deg = np.diff(self.indptr)
+        src = np.repeat(np.arange(len(self.items)), deg)
+        rank = np.arange(self.neighbor.shape[0]) - np.repeat(self.indptr[:-1], deg) + 1
+        return pd.DataFrame(
+            {
+                "item": labels[src],
+                "rank": rank,
+                "neighbor": labels[self.neighbor],
+                "score": self.score,
+                "count": self.count,
+            }
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain lists and numbers for JSON.
+
+        Returns
+        -------
+        dict
+        """
+        return {
+            "schema": 1,
+            "items": [_json_label(i) for i in self.items],
+            "indptr": self.indptr.tolist(),
+            "neighbor": self.neighbor.tolist(),
+            "score": self.score.tolist(),
+            "count": self.count.tolist(),
+            "measure": self.measure,
+            "top_k": self.top_k,
+            "min_count": self.min_count,
+            "n_customers": self.n_customers,
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as JSON text.
+
+        Returns
+        -------
+        str
+        """
+        return json.dumps(self.to_dict(), allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ItemSimilarity:
+        """Rebuild from :meth:`to_json`.
+
+        Parameters
+        ----------
+        text
+            JSON text.
+
+        Returns
+        -------
+        ItemSimilarity
+
+        Raises
+        ------
+        SchemaError
+            Naming the key that is missing or inconsistent.
+        """
+        d = _load(text)
+        try:
+            out = cls(
+                items=tuple(d["items"]),
+                indptr=np.asarray(d["indptr"], dtype=np.int64),
+                neighbor=np.asarray(d["neighbor"], dtype=np.int64),
+                score=np.asarray(d["score"], dtype=np.float64),
+                count=np.asarray(d["count"], dtype=np.int64),
+                measure=check_choice(d["measure"], "measure", _MEASURES),
+                top_k=int(d["top_k"]),
+                min_count=int(d["min_count"]),
+                n_customers=int(d["n_customers"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise SchemaError(f"not an ItemSimilarity document ({exc!r})", key=str(exc)) from None
+        m, nnz = len(out.items), out.neighbor.shape[0]
+        if (
+            out.indptr.shape != (m + 1,)
+            or out.score.shape != (nnz,)
+            or out.count.shape != (nnz,)
+            or (nnz and (out.neighbor.min() < 0 or out.neighbor.max() >= m))
+            or out.indptr[-1] != nnz
+        ):
+            raise SchemaError("indptr, neighbor, score and count disagree", key="indptr")
+        return out
+
+
+def _customer_matrix(
+    data: object, items: Sequence[object] | None
+) -> tuple[sp.csr_matrix, npt.NDArray[Any], npt.NDArray[Any] | None]:
+    if isinstance(data, ItemLog):
+        if items is not None:
+            raise ArgumentError("an ItemLog has its own item labels", argument="items")
+        return data.customer_matrix(), data.items, data.customers
+    if not sp.issparse(data):
+        raise ArgumentError(
+            f"must be an ItemLog or a scipy sparse customers x items matrix, got "
+            f"{type(data).__name__}",
+            argument="purchases",
+        )
+    m, labels = item_matrix(data, items, name="purchases")
+    return m, labels, None
+
+
+def _top_per_row(rows: IntArray, cols: IntArray, score: FloatArray, k: int) -> npt.NDArray[np.intp]:
+    """Positions of the ``k`` best (highest score, then lowest column) entries of each row, in
+    row order then rank order."""
+    order = np.lexsort((cols, -score, rows))
+    r = rows[order]
+    first = np.r_[0, np.flatnonzero(np.diff(r)) + 1] if r.shape[0] else np.zeros(0, np.int64)
+    rank = np.arange(r.shape[0]) - np.repeat(first, np.diff(np.r_[first, r.shape[0]]))
+    out: npt.NDArray[np.intp] = order[rank < k]
+    return out
+
+
+def item_similarity(
+    purchases: object,
+    *,
+    measure: str = "cosine",
+    top_k: int = 20,
+    min_count: int = 1,
+    items: Sequence[object] | None = None,
+) -> ItemSimilarity:
+    """The ``top_k`` most similar items of every item, from co-purchases.
+
+    Parameters
+    ----------
+    purchases
+        An :class:`relmark.data.ItemLog` (its customers × items matrix) or a scipy sparse
+        customers × items matrix (nonzero = bought).
+    measure
+        ``"cosine"``, ``"lift"`` or ``"confidence"`` (formulas in the module docstring).
+    top_k
+        Neighbours kept per item, >= 1.
+    min_count
+        Pairs bought together by fewer customers are not neighbours (lift on one co-purchase
+        is noise), >= 1.
+    items
+        Labels of the matrix columns (a sparse matrix only).
+
+    Returns
+    -------
+    ItemSimilarity
+
+    Raises
+    ------
+    ArgumentError
+        An unknown ``measure``, ``top_k`` or ``min_count`` not a whole number >= 1, a
+        ``purchases`` of another kind, ``items`` of the wrong length.
+    DataError
+        Negative, NaN or non-numeric matrix entries; no customers.
+
+    References
+    ----------
+    Linden, G., Smith, B. & York, J. (2003). Amazon.com recommendations: item-to-item
+    collaborative filtering. *IEEE Internet Computing* 7(1), 76-80. Sarwar, B., Karypis, G.,
+    Konstan, J. & Riedl, J. (2001). Item-based collaborative filtering recommendation
+    algorithms. *WWW 10*, 285-295.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> bought = sp.csr_matrix([[1, 1, 0], [1, 1, 1], [0, 0, 1], [1, 0, 0]])
+    >>> sim = item_similarity(bought, items=["tea", "cups", "jam"], top_k=1)
+    >>> sim.to_frame()
+       item  rank neighbor     score  count
+    0   tea     1     cups  0.816497      2
+    1  cups     1      tea  0.816497      2
+    2   jam     1     cups  0.500000      1
+    """
+    how = check_choice(measure, "measure", _MEASURES)
+    k = check_count(top_k, "top_k", minimum=1)
+    least = check_count(min_count, "min_count", minimum=1)
+    x, labels, _ = _customer_matrix(purchases, items)
+    n = x.shape[0]
+    if n == 0:
+        raise DataError("no customers", column="purchases")
+    xc = sp.csr_matrix(x, dtype=np.int32)
+    n_i = np.bincount(xc.indices, minlength=x.shape[1]).astype(np.float64)
+    co = sp.coo_matrix(xc.T @ xc)
+    off = (co.row != co.col) & (co.data >= least)
+    r, c, cnt = co.row[off].astype(np.int64), co.col[off].astype(np.int64), co.data[off]
+    both = cnt.astype(np.float64)
+    if how == "cosine":
+        score = both / np.sqrt(n_i[r] * n_i[c])
+    elif how == "lift":
+        score = n * both / (n_i[r] * n_i[c])
+    else:
+        score = both / n_i[r]
+    keep = _top_per_row(r, c, score, k)
+    indptr = np.zeros(x.shape[1] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r[keep], minlength=x.shape[1]), out=indptr[1:])
+    return ItemSimilarity(
+        items=tuple(_json_label(v) for v in labels),
+        indptr=indptr,
+        neighbor=c[keep],
+        score=score[keep],
+        count=cnt[keep].astype(np.int64),
+        measure=how,
+        top_k=k,
+        min_count=least,
+        n_customers=int(n),
+    )
+
+
+def recommend_items(
+    similarity: ItemSimilarity,
+    purchases: object,
+    *,
+    top_k: int = 10,
+    aggregate: str = "sum",
+    customer_ids: Sequence[object] | None = None,
+    block: int = 100_000,
+) -> pd.DataFrame:
+    """Each customer's ``top_k`` items not bought yet, by the similarity to what they bought.
+
+    Parameters
+    ----------
+    similarity
+        From :func:`item_similarity` (on the same items).
+    purchases
+        The customers to score: an :class:`relmark.data.ItemLog` or a scipy sparse customers
+        × items matrix with the similarity's items as columns.
+    top_k
+        Items per customer, >= 1.
+    aggregate
+        ``"sum"`` or ``"max"`` of the similarities from the bought items.
+    customer_ids
+        Labels of the matrix rows (an ItemLog has its own; positions by default).
+    block
+        Customers scored at a time (memory), >= 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per recommendation: ``customer_id``, ``rank`` (1 = best), ``item``,
+        ``score``, ``because`` (the bought item contributing most); customers with no scored
+        item have no rows.
+
+    Raises
+    ------
+    ArgumentError
+        ``similarity`` not an :class:`ItemSimilarity`, counts not whole numbers >= 1, an
+        unknown ``aggregate``, a matrix whose columns or ``customer_ids`` do not match.
+    DataError
+        Negative, NaN or non-numeric matrix entries.
+
+    Examples
+    --------
+    >>> import scipy.sparse as sp
+    >>> bought = sp.csr_matrix([[1, 1, 0], [1, 1, 1], [0, 0, 1], [1, 0, 0]])
+    >>> sim = item_similarity(bought, items=["tea", "cups", "jam"])
+    >>> recommend_items(sim, bought, top_k=1, customer_ids=["ann", "bob", "cy", "dee"])
+      customer_id  rank  item     score because
+    0         ann     1   jam  0.908248    cups
+    1          cy     1  cups  0.500000     jam
+    2         dee     1  cups  0.816497     tea
+    """
+    if not isinstance(similarity, ItemSimilarity):
+        raise ArgumentError(
+            f"must be an ItemSimilarity (from item_similarity), got {type(similarity).__name__}",
+            argument="similarity",
+        )
+    k = check_count(top_k, "top_k", minimum=1)
+    how = check_choice(aggregate, "aggregate", ("sum", "max"))
+    size = check_count(block, "block", minimum=1)
+    if isinstance(purchases, ItemLog):
+        if customer_ids is not None:
+            raise ArgumentError("an ItemLog has its own customer ids", argument="customer_ids")
+        if tuple(_json_label(v) for v in purchases.items) != similarity.items:
+            raise ArgumentError(
+                "the log's items differ from the similarity's", argument="purchases"
+            )
+    x, _, ids = _customer_matrix(
+        purchases, None if isinstance(purchases, ItemLog) else similarity.items
+    )
+    m = len(similarity.items)
+    if x.shape[1] != m:
+        raise ArgumentError(f"has {x.shape[1]} columns for {m} items", argument="purchases")
+    if ids is None:
+        ids = np.arange(x.shape[0]) if customer_ids is None else np.asarray(customer_ids)
+        if ids.shape != (x.shape[0],):
+            raise ArgumentError(
+                f"has {ids.shape[0] if ids.ndim else 0} ids for {x.shape[0]} customers",
+                argument="customer_ids",
+            )
+    deg = np.diff(similarity.indptr)
+    parts: list[tuple[IntArray, IntArray, FloatArray, IntArray]] = []
+    for start in range(0, x.shape[0], size):
+        sub = x[start : start + size]
+        bought_row = np.repeat(np.arange(sub.shape[0], dtype=np.int64), np.diff(sub.indptr))
+        bought = sub.indices.astype(np.int64)
+        d = deg[bought]
+        total = int(d.sum())
+        if total == 0:
+            continue
+        cust = np.repeat(bought_row, d)
+        src = np.repeat(bought, d)
+        offset = np.arange(total) - np.repeat(np.cumsum(d) - d, d)
+        pos = similarity.indptr[src] + offset
+        cand = similarity.neighbor[pos]
+        score = similarity.score[pos]
+        key = cust * m + cand
+        owned = bought_row * m + bought  # sorted: CSR rows in order, columns sorted
+        at = np.minimum(np.searchsorted(owned, key), owned.shape[0] - 1)
+        new = owned[at] != key
+        key, score, src = key[new], score[new], src[new]
+        order = np.lexsort((src, -score, key))
+        key, score, src = key[order], score[order], src[order]
+        first = np.r_[0, np.flatnonzero(np.diff(key)) + 1] if key.shape[0] else key[:0]
+        if first.shape[0] == 0:
+            continue
+        agg = np.add.reduceat(score, first) if how == "sum" else score[first]
+        g_key = key[first]
+        g_cust, g_item = g_key // m, g_key % m
+        top = _top_per_row(g_cust, g_item, agg, k)
+        parts.append((g_cust[top] + start, g_item[top], agg[top], src[first][top]))
+    labels = np.asarray(similarity.items, dtype=object)
+    if not parts:
+        return pd.DataFrame(
+            {
+                "customer_id": ids[:0],
+                "rank": np.zeros(0, np.int64),
+                "item": labels[:0],
+                "score": np.zeros(0),
+                "because": labels[:0],
+            }
+        )
+    cust = np.concatenate([p[0] for p in parts])
+    item = np.concatenate([p[1] for p in parts])
+    score = np.concatenate([p[2] for p in parts])
+    because = np.concatenate([p[3] for p in parts])
+    first = np.r_[0, np.flatnonzero(np.diff(cust)) + 1]
+    rank = np.arange(cust.shape[0]) - np.repeat(first, np.diff(np.r_[first, cust.shape[0]])) + 1
+    return pd.DataFrame(
+        {
+            "customer_id": ids[cust],
+            "rank": rank,
+            "item": labels[item],
+            "score": score,
+            "because": labels[because],
+        }
+    )
