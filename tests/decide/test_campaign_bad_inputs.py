@@ -1,0 +1,241 @@
+"""Bad inputs to the campaign functions: each raises a relmark error of the right kind whose
+message (and ``argument``/``column``) names what is wrong; no raw numpy, scipy or pydantic
+error, no NaN out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import relmark.decide
+from relmark.errors import ArgumentError, DataError
+
+_D: Any = relmark.decide  # untyped: the cases pass what the signatures forbid
+NAN = float("nan")
+S = {"recency_score": [1, 2, 3, 4, 5, 1, 2, 3], "clv": [5.0, 1, 3, 8, 2, 9, 4, 6]}
+Y = [0, 1, 0, 1, 1, 0, 0, 1]
+P = [0.9, 0.5, 0.2, 0.1]
+R = [1, 0, 1, 0]
+MONEY = {"cost_per_contact": 0.5, "margin_per_response": 25.0}
+CELL = (["555", "111"], [100, 100], [5, 1])
+
+
+def _model() -> Any:
+    return _D.fit_response_model(S, Y)
+
+
+def _roll(**kw: Any) -> Any:
+    args = {"remaining": [10, 10], **MONEY, **kw}
+    return _D.rfm_rollout(*CELL, **args)
+
+
+CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
+    # break-even
+    (
+        "be_cost_negative",
+        lambda: _D.break_even_response_rate(-1, 10),
+        ArgumentError,
+        "cost_per_contact",
+    ),
+    (
+        "be_margin_zero",
+        lambda: _D.break_even_response_rate(1, 0),
+        ArgumentError,
+        "margin_per_response",
+    ),
+    (
+        "be_margin_nan",
+        lambda: _D.break_even_response_rate(1, NAN),
+        ArgumentError,
+        "margin_per_response",
+    ),
+    (
+        "be_cost_text",
+        lambda: _D.break_even_response_rate("1", 10),
+        ArgumentError,
+        "cost_per_contact",
+    ),
+    (
+        "be_cost_bool",
+        lambda: _D.break_even_response_rate(True, 10),
+        ArgumentError,
+        "cost_per_contact",
+    ),
+    # response model
+    ("fit_scores_list", lambda: _D.fit_response_model([[1, 2]], [0, 1]), ArgumentError, "scores"),
+    ("fit_scores_empty", lambda: _D.fit_response_model({}, Y), ArgumentError, "scores"),
+    (
+        "fit_intercept_name",
+        lambda: _D.fit_response_model({"intercept": [1, 2]}, [0, 1]),
+        ArgumentError,
+        "scores",
+    ),
+    (
+        "fit_score_nan",
+        lambda: _D.fit_response_model({"clv": [1, NAN, 3]}, [0, 1, 0]),
+        DataError,
+        "clv",
+    ),
+    (
+        "fit_score_text",
+        lambda: _D.fit_response_model({"clv": ["1", "2", "3"]}, [0, 1, 0]),
+        DataError,
+        "clv",
+    ),
+    (
+        "fit_lengths",
+        lambda: _D.fit_response_model({"a": [1, 2, 3], "b": [1, 2]}, [0, 1, 0]),
+        DataError,
+        "b",
+    ),
+    (
+        "fit_outcomes_not_01",
+        lambda: _D.fit_response_model({"a": [1, 2, 3]}, [0, 2, 1]),
+        DataError,
+        "responded",
+    ),
+    (
+        "fit_outcomes_length",
+        lambda: _D.fit_response_model({"a": [1, 2, 3]}, [0, 1]),
+        DataError,
+        "responded",
+    ),
+    (
+        "fit_nobody",
+        lambda: _D.fit_response_model({"a": [1, 2, 3]}, [0, 0, 0]),
+        DataError,
+        "responded",
+    ),
+    (
+        "fit_everybody",
+        lambda: _D.fit_response_model({"a": [1, 2, 3]}, [1, 1, 1]),
+        DataError,
+        "responded",
+    ),
+    (
+        "fit_separated",
+        lambda: _D.fit_response_model({"a": [1, 2, 3, 4]}, [0, 0, 1, 1]),
+        DataError,
+        "separate",
+    ),
+    (
+        "fit_constant_score",
+        lambda: _D.fit_response_model({"a": [2, 2, 2, 2]}, [0, 1, 0, 1]),
+        DataError,
+        "collinear",
+    ),
+    (
+        "fit_collinear",
+        lambda: _D.fit_response_model({"a": [1, 2, 3, 4], "b": [2, 4, 6, 8]}, [0, 1, 1, 0]),
+        DataError,
+        "collinear",
+    ),
+    ("fit_max_iter", lambda: _D.fit_response_model(S, Y, max_iter=0), ArgumentError, "max_iter"),
+    ("fit_tol", lambda: _D.fit_response_model(S, Y, tol=-1), ArgumentError, "tol"),
+    ("predict_missing_score", lambda: _model().predict({"clv": [1.0]}), DataError, "recency_score"),
+    ("predict_extra_score", lambda: _model().predict({**S, "age": [1] * 8}), DataError, "age"),
+    (
+        "predict_frame_nan",
+        lambda: _model().predict(pd.DataFrame({"recency_score": [1.0], "clv": [NAN]})),
+        DataError,
+        "clv",
+    ),
+    # gains and the curve
+    ("gains_groups_zero", lambda: _D.gains_table(P, R, groups=0), ArgumentError, "groups"),
+    ("gains_groups_too_many", lambda: _D.gains_table(P, R, groups=5), ArgumentError, "groups"),
+    ("gains_groups_float", lambda: _D.gains_table(P, R, groups=2.5), ArgumentError, "groups"),
+    (
+        "gains_not_probability",
+        lambda: _D.gains_table([0.5, 1.5], [1, 0], groups=1),
+        DataError,
+        "predicted",
+    ),
+    ("gains_no_responder", lambda: _D.gains_table(P, [0, 0, 0, 0]), DataError, "responded"),
+    ("gains_lengths", lambda: _D.gains_table(P, [1, 0]), DataError, "responded"),
+    ("gains_empty", lambda: _D.gains_table([], []), DataError, "predicted"),
+    ("curve_nan", lambda: _D.cumulative_response_curve([NAN, 0.5], [1, 0]), DataError, "predicted"),
+    (
+        "curve_2d",
+        lambda: _D.cumulative_response_curve([0.5, 0.2], [[1, 0]]),
+        DataError,
+        "responded",
+    ),
+    # depth
+    (
+        "depth_cost_missing_sign",
+        lambda: _D.mailing_depth(P, cost_per_contact=-0.1, margin_per_response=2),
+        ArgumentError,
+        "cost_per_contact",
+    ),
+    ("depth_groups", lambda: _D.mailing_depth(P, groups=9, **MONEY), ArgumentError, "groups"),
+    ("depth_text", lambda: _D.mailing_depth(["0.1"], **MONEY), DataError, "predicted"),
+    # roll-out
+    ("roll_level", lambda: _roll(level=1.0), ArgumentError, "level"),
+    ("roll_level_percent", lambda: _roll(level=95), ArgumentError, "level"),
+    (
+        "roll_cells_text",
+        lambda: _D.rfm_rollout("555", [1], [0], remaining=[1], **MONEY),
+        ArgumentError,
+        "cells",
+    ),
+    (
+        "roll_cells_repeat",
+        lambda: _D.rfm_rollout(["5", "5"], [1, 1], [0, 0], remaining=[1, 1], **MONEY),
+        DataError,
+        "cells",
+    ),
+    (
+        "roll_cells_number",
+        lambda: _D.rfm_rollout([555], [1], [0], remaining=[1], **MONEY),
+        DataError,
+        "cells",
+    ),
+    (
+        "roll_more_responses",
+        lambda: _D.rfm_rollout(["5"], [10], [11], remaining=[1], **MONEY),
+        DataError,
+        "responses",
+    ),
+    (
+        "roll_tested_zero",
+        lambda: _D.rfm_rollout(["5"], [0], [0], remaining=[1], **MONEY),
+        DataError,
+        "tested",
+    ),
+    (
+        "roll_fraction",
+        lambda: _D.rfm_rollout(["5"], [10.5], [1], remaining=[1], **MONEY),
+        DataError,
+        "tested",
+    ),
+    ("roll_remaining_negative", lambda: _roll(remaining=[-1, 10]), DataError, "remaining"),
+    ("roll_remaining_length", lambda: _roll(remaining=[1]), DataError, "remaining"),
+    ("roll_margin", lambda: _roll(margin_per_response=0), ArgumentError, "margin_per_response"),
+]
+
+
+@pytest.mark.parametrize(("label", "call", "error", "name"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input(
+    label: str, call: Callable[[], object], error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert name in str(info.value), (label, str(info.value))
+    if error is ArgumentError:
+        assert not isinstance(info.value, DataError)
+        assert info.value.argument == name  # type: ignore[attr-defined]
+
+
+def test_case_count() -> None:
+    assert len(CASES) >= 15
+
+
+def test_no_nan_for_extreme_scores() -> None:
+    """Huge scores give probabilities in [0, 1], no overflow warning (warnings are errors)."""
+    model = _model()
+    p = model.predict({"recency_score": [1e6, -1e6], "clv": [0.0, 0.0]})
+    assert np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1))
