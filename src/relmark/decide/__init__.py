@@ -16,6 +16,12 @@ from relmark.decide.advocacy import (
     influencer_value,
     knowledge_value,
 )
+from relmark.decide.association import (
+    AssociationRules,
+    FrequentItemsets,
+    association_rules,
+    frequent_itemsets,
+)
 from relmark.decide.attribution import (
     AttributionComparison,
     ShapleyAttribution,
@@ -46,6 +52,8 @@ from relmark.decide.churn import (
     next_purchase_time,
 )
 from relmark.decide.cohorts import CohortTable, cohort_table
+from relmark.decide.offers import DEFAULT_CHANNELS, ContactPolicy, OfferPlan, choose_offers
+from relmark.decide.recommend import ItemSimilarity, item_similarity, recommend_items
 from relmark.decide.winback import (
     ReacquisitionModel,
     WinbackPlan,
@@ -55,21 +63,29 @@ from relmark.decide.winback import (
 )
 
 __all__: list[str] = [
+    "DEFAULT_CHANNELS",
     "AdvocacyKPIs",
+    "AssociationRules",
     "AttributionComparison",
     "ChurnThresholds",
     "CoMarketingSplit",
     "CohortTable",
+    "ContactPolicy",
+    "FrequentItemsets",
     "GainsTable",
+    "ItemSimilarity",
     "MailingDepth",
+    "OfferPlan",
     "ReacquisitionModel",
     "ResponseCurve",
     "ResponseModel",
     "RolloutPlan",
     "ShapleyAttribution",
     "WinbackPlan",
+    "association_rules",
     "break_even_response_rate",
     "choose_churn_threshold",
+    "choose_offers",
     "churn_by_inactivity",
     "churn_by_p_alive",
     "churn_threshold_from_holdout",
@@ -81,14 +97,17 @@ __all__: list[str] = [
     "employee_advocacy",
     "fit_reacquisition",
     "fit_response_model",
+    "frequent_itemsets",
     "gains_table",
     "holdout_churned",
     "influencer_value",
+    "item_similarity",
     "knowledge_value",
     "mailing_depth",
     "next_purchase_probability",
     "next_purchase_time",
     "plan_winback",
+    "recommend_items",
     "rfm_rollout",
     "second_lifetime_value",
     "shapley_attribution",
