@@ -13,12 +13,15 @@ from relmark.datasets._loaders import (
     load_donations,
     load_retention,
 )
+from relmark.datasets.items import ItemData, make_item_transactions
 
 __all__ = [
     "RETENTION_TABLES",
+    "ItemData",
     "load_cdnow_sample_transactions",
     "load_cdnow_summary",
     "load_cdnow_transactions",
     "load_donations",
     "load_retention",
+    "make_item_transactions",
 ]
