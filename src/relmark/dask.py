@@ -27,6 +27,7 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("relmark.dask needs dask: pip install 'relmark[dask]'") from exc
 
+from relmark._validation import check_flag
 from relmark.clv import CLVModel, load_model
 from relmark.clv import score as score_arrays
 from relmark.data import RFMSummary
@@ -150,6 +151,7 @@ def summarize(
     time_unit: str = "D",
     freq_multiplier: float = 1,
     observation_end: Any = None,
+    sum_log_interpurchase: bool = False,
 ) -> RFMSummary:
     """Per-customer summary of a Dask DataFrame of transactions (the definitions of
     :func:`relmark.data.summarize`, computed on the cluster).
@@ -167,6 +169,10 @@ def summarize(
         ``("W", 7)`` is ``"7W"``), as in memory.
     observation_end
         End of observation (default: the last transaction's period).
+    sum_log_interpurchase
+        Also compute ``sum_log_interpurchase`` (the sum of the logs of the gaps between
+        consecutive purchase periods, in the summary's time unit), as
+        :func:`relmark.data.summarize` does.
 
     Returns
     -------
@@ -183,6 +189,7 @@ def summarize(
         the first offending rows: missing ids or dates, NaN, infinite or negative amounts, and
         transactions after ``observation_end``.
     """
+    with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
     base = TimeUnit(time_unit, argument="time_unit").base
     unit = TimeUnit(base, freq_multiplier, argument="freq_multiplier")
     _check_columns(transactions, customer_id, datetime, monetary_value)
@@ -227,8 +234,25 @@ def summarize(
     stats.columns = ["first", "last", "count", "total"]
     firsts = per_period.merge(stats[["first"]].reset_index(), on="customer")
     first_amount = firsts[firsts["period"] == firsts["first"]].groupby("customer").amount.sum()
+    joined = stats.join(first_amount.rename("first_total"))
+    if with_litt:
+        multiple = float(freq_multiplier)
+
+        def log_gaps(part: pd.DataFrame) -> pd.DataFrame:
+            # every period of a customer is in one partition after the shuffle by customer
+            part = part.sort_values(["customer", "period"])
+            cust = part["customer"].to_numpy()
+            when = part["period"].to_numpy(dtype=np.int64)
+            same = cust[1:] == cust[:-1]
+            gaps = np.log((when[1:] - when[:-1])[same] / multiple)
+            return pd.DataFrame({"customer": cust[1:][same], "gap": gaps})
+
+        gap_meta = pd.DataFrame({"customer": meta["customer"], "gap": pd.Series(dtype=np.float64)})
+        shuffled = per_period[["customer", "period"]].shuffle(on="customer")
+        litt = shuffled.map_partitions(log_gaps, meta=gap_meta).groupby("customer").gap.sum()
+        joined = joined.join(litt.rename("litt"))
     found, summary = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
-        problems, stats.join(first_amount.rename("first_total"))
+        problems, joined
     )
     _raise_problems(found)
     summary = summary.sort_index()
@@ -260,6 +284,9 @@ def summarize(
         T=(end_p - summary["first"]).to_numpy() / freq_multiplier,
         monetary_value=monetary,
         time_unit=unit.label,
+        sum_log_interpurchase=(
+            summary["litt"].fillna(0.0).to_numpy(dtype=np.float64) if with_litt else None
+        ),
     )
 
 

@@ -69,6 +69,7 @@ def test_calibration_holdout_equals_lifetimes(cdnow: pd.DataFrame) -> None:
         observation_end="1998-06-30",
         monetary_value="amount",
         freq_multiplier=7,
+        holdout_spend="transaction",  # lifetimes' rule for the holdout mean spend
     ).to_frame()
     pairs = {
         "frequency": "frequency_cal",
@@ -409,6 +410,7 @@ def test_generated_logs_with_times_of_day_equal_lifetimes(
         monetary_value="amount",
         time_unit=unit,
         freq_multiplier=mult,
+        holdout_spend="transaction",  # lifetimes' rule for the holdout mean spend
     ).to_frame()
     assert sorted(mine.index) == sorted(split.index)
     split = split.loc[mine.index]

@@ -8,6 +8,9 @@ die" models with lifetimes' names, so that a lifetimes user's summary frame work
 - ``T``: age, the time from the first purchase to the end of observation;
 - ``monetary_value``: mean value of the repeat purchases (0 without repeats), optional;
 - ``weights``: counts of identical rows, when rows are grouped (see :meth:`RFMSummary.group`);
+- ``sum_log_interpurchase``: the sum of the logs of the customer's inter-purchase times (in the
+  summary's time unit; 0 without repeats), optional: the statistic of the Erlang-k models
+  (:mod:`relmark.clv.bgcnbd`; BTYDplus' ``litt``);
 - for a calibration/holdout split, ``frequency_holdout``, ``monetary_value_holdout`` and
   ``duration_holdout``;
 - ``time_unit``: the label of a :class:`relmark.timeunit.TimeUnit` (``"W"``, ``"2W"``,
@@ -44,7 +47,9 @@ _OPTIONAL = (
     "frequency_holdout",
     "monetary_value_holdout",
     "duration_holdout",
+    "sum_log_interpurchase",
 )
+_HOLDOUT = ("frequency_holdout", "monetary_value_holdout", "duration_holdout")
 
 
 def _numbers(column: pd.Series, name: str) -> npt.NDArray[Any]:
@@ -138,6 +143,10 @@ class RFMSummary:
         ISO 4217 code of ``monetary_value``, optional.
     notes
         Sentences on what was dropped or netted to build the summary.
+    sum_log_interpurchase
+        Sum of the logs of each customer's inter-purchase times (any real number; 0 without
+        repeat purchases), optional: :math:`\\sum_{i=1}^{x} \\ln(t_i - t_{i-1})` with
+        :math:`t_0` the first purchase, in the summary's time unit.
 
     Raises
     ------
@@ -167,6 +176,7 @@ class RFMSummary:
     frequency_holdout: FloatArray | None
     monetary_value_holdout: FloatArray | None
     duration_holdout: FloatArray | None
+    sum_log_interpurchase: FloatArray | None
     currency: str | None
     notes: tuple[str, ...]
     _columns: tuple[str, ...]
@@ -183,6 +193,7 @@ class RFMSummary:
         "monetary_value_holdout",
         "notes",
         "recency",
+        "sum_log_interpurchase",
         "time_unit",
         "weights",
     )
@@ -202,6 +213,7 @@ class RFMSummary:
         duration_holdout: npt.ArrayLike | None = None,
         currency: str | None = None,
         notes: Sequence[str] = (),
+        sum_log_interpurchase: npt.ArrayLike | None = None,
     ) -> None:
         raw: dict[str, Any] = {
             "monetary_value": monetary_value,
@@ -209,6 +221,7 @@ class RFMSummary:
             "frequency_holdout": frequency_holdout,
             "monetary_value_holdout": monetary_value_holdout,
             "duration_holdout": duration_holdout,
+            "sum_log_interpurchase": sum_log_interpurchase,
         }
         unit = None if time_unit is None else TimeUnit.parse(time_unit).label
         if currency is not None and not (
@@ -304,7 +317,14 @@ class RFMSummary:
                 raise DataError(
                     f"has {arr.shape[0]} values for {x.shape[0]} customers", column=name
                 )
-            if name != "weights" and np.any(arr < 0):
+            if name == "sum_log_interpurchase" and np.any((x == 0) & (arr != 0)):
+                bad = (x == 0) & (arr != 0)
+                raise DataError(
+                    "must be 0 for customers without repeat purchases (no inter-purchase time)",
+                    column=name,
+                    rows=_offending(bad, labels),
+                )
+            if name not in ("weights", "sum_log_interpurchase") and np.any(arr < 0):
                 raise DataError("must be >= 0", column=name, rows=_offending(arr < 0, labels))
             if name == "frequency_holdout" and np.any(arr != np.floor(arr)):
                 bad = arr != np.floor(arr)
@@ -318,7 +338,7 @@ class RFMSummary:
                     rows=_offending(arr == 0, labels),
                 )
             values[name] = arr
-        holdout = [n for n in _OPTIONAL[2:] if values[n] is not None]
+        holdout = [n for n in _HOLDOUT if values[n] is not None]
         if holdout and (values["frequency_holdout"] is None or values["duration_holdout"] is None):
             lacking = (
                 "frequency_holdout" if values["frequency_holdout"] is None else ("duration_holdout")

@@ -10,7 +10,9 @@ pipeline (factorise ids, one lexsort, ``reduceat``) instead of pandas group-bys:
 3. ``frequency`` = number of periods with a purchase minus one (the first purchase is not a
    repeat purchase); ``recency`` = last period minus first; ``T`` = end of observation minus
    first period; both divided by ``freq_multiplier``;
-4. ``monetary_value`` = mean of the merged repeat purchases (0 for customers without any).
+4. ``monetary_value`` = mean of the merged repeat purchases (0 for customers without any);
+5. optionally ``sum_log_interpurchase`` = the sum of the logs of the gaps between consecutive
+   purchase periods (in the summary's time unit), the statistic of the Erlang-k models.
 
 CDNOW in weeks, as in Fader, Hardie & Lee (2005): ``time_unit="D", freq_multiplier=7``.
 
@@ -28,7 +30,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark._validation import FloatArray, check_choice, check_number
+from relmark._validation import FloatArray, check_choice, check_flag, check_number
 from relmark.data._read import (
     DATE_UNITS,
     LINE_INDEX,
@@ -236,6 +238,32 @@ def _summarize_log(
     return idx, frequency, recency.astype(np.float64), T.astype(np.float64), monetary
 
 
+def _sum_log_interpurchase(
+    log: ReadLog,
+    mask: npt.NDArray[np.bool_] | None,
+    grid: Base,
+    multiple: float,
+    idx: npt.NDArray[np.intp],
+) -> FloatArray:
+    """Each present customer's sum of ``ln((p_i - p_{i-1}) / multiple)`` over consecutive
+    distinct purchase periods ``p`` (0 without repeats), in the order of ``idx``."""
+    codes, dates = log.codes, log.dates
+    bought = np.ones(codes.shape[0], dtype=bool) if log.purchase is None else log.purchase
+    if mask is not None:
+        bought = bought & mask
+    codes = codes[bought]
+    per = periods(dates[bought], grid)
+    pmin = int(per.min())
+    span = int(per.max()) - pmin + 1
+    key = np.unique(codes.astype(np.int64) * span + (per - pmin))  # sorted distinct pairs
+    cust, when = key // span, key % span
+    same = cust[1:] == cust[:-1]
+    gaps = (when[1:] - when[:-1])[same] / multiple
+    total = np.bincount(cust[1:][same], weights=np.log(gaps), minlength=log.ids.shape[0])
+    out: FloatArray = total[idx].astype(np.float64)
+    return out
+
+
 _OPTIONS_DOC = """
     customer_id, datetime, monetary_value
         Column names of the customer id, the transaction time and (optionally) its amount.
@@ -273,7 +301,13 @@ _OPTIONS_DOC = """
         purchase of its customer in its period and may not exceed it.
     missing_ids
         Rows with a blank or missing customer id: ``"refuse"`` (default) reports them;
-        ``"drop"`` drops them and counts them in ``notes``."""
+        ``"drop"`` drops them and counts them in ``notes``.
+    sum_log_interpurchase
+        Also compute the column ``sum_log_interpurchase``: for each customer the sum of the
+        logs of the times between consecutive purchase periods, in the summary's time unit
+        (0 without repeat purchases; of the calibration period in a split); BG/CNBD-k and
+        MBG/CNBD-k need it to compare ``k`` (:func:`relmark.clv.bgcnbd.profile_k`).
+        Default ``False``."""
 
 _RAISES_DOC = """
     ArgumentError
@@ -313,6 +347,7 @@ def summarize(
     timezone: str | None = None,
     returns: Literal["refuse", "drop", "net"] = "refuse",
     missing_ids: Literal["refuse", "drop"] = "refuse",
+    sum_log_interpurchase: bool = False,
 ) -> RFMSummary:
     """Summarise a transaction log into one row per customer.
 
@@ -351,6 +386,7 @@ def summarize(
     '2W'
     """
     grid, mult, unit = _unit(time_unit, freq_multiplier)
+    with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
     opts = _options(
         customer_id=customer_id,
         datetime=datetime,
@@ -380,6 +416,9 @@ def summarize(
         time_unit=unit,
         currency=log.currency,
         notes=log.notes,
+        sum_log_interpurchase=(
+            _sum_log_interpurchase(log, None, grid, mult, codes) if with_litt else None
+        ),
     )
 
 
@@ -446,15 +485,17 @@ def calibration_holdout(
     timezone: str | None = None,
     returns: Literal["refuse", "drop", "net"] = "refuse",
     missing_ids: Literal["refuse", "drop"] = "refuse",
+    sum_log_interpurchase: bool = False,
+    holdout_spend: Literal["period", "transaction"] = "period",
 ) -> RFMSummary:
     """Summary of a calibration period with the customers' purchases in a holdout period.
 
     The calibration summary is :func:`summarize` of the transactions up to ``calibration_end``
     (inclusive). For the customers seen in calibration, the holdout columns count what happened
     in ``(calibration_end, observation_end]``: ``frequency_holdout`` is the number of periods
-    with a purchase, ``monetary_value_holdout`` the mean value of the holdout transactions (as
-    lifetimes computes it: per transaction, not per merged period; netted returns reduce the
-    sum and are not counted as transactions), and ``duration_holdout`` the holdout length.
+    with a purchase, ``monetary_value_holdout`` the mean spend per holdout purchase period (the
+    calibration's rule: purchases of one period are merged, their amounts summed; netted
+    returns reduce the sum), and ``duration_holdout`` the holdout length.
     Customers whose first purchase falls in the holdout are not part of the calibration cohort
     and do not appear (lifetimes' definition).
 
@@ -468,6 +509,11 @@ def calibration_holdout(
         End of the holdout period (default: the last transaction's date). Later transactions
         are an error.
     {options}
+    holdout_spend
+        How ``monetary_value_holdout`` averages: ``"period"`` (default), per holdout purchase
+        period, as ``monetary_value`` and ``frequency_holdout`` count; ``"transaction"``, per
+        holdout transaction (lifetimes' ``calibration_and_holdout_data``; netted returns
+        reduce the sum and are not counted as transactions).
 
     Returns
     -------
@@ -488,6 +534,8 @@ def calibration_holdout(
     ([1.0, 0.0], [1.0, 0.0], [21.0, 21.0])
     """
     grid, mult, unit = _unit(time_unit, freq_multiplier)
+    spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
+    with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
     opts = _options(
         customer_id=customer_id,
         datetime=datetime,
@@ -544,7 +592,7 @@ def calibration_holdout(
     money_h: FloatArray | None = None
     if log.amounts is not None:
         sums = np.bincount(log.codes[hold], weights=log.amounts[hold], minlength=n_codes)
-        counts = np.bincount(h_codes, minlength=n_codes)
+        counts = freq_h if spend_rule == "period" else np.bincount(h_codes, minlength=n_codes)
         with np.errstate(invalid="ignore", divide="ignore"):
             money_h = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)[codes]
         money_h = np.where(np.abs(money_h) < 1e-9, 0.0, money_h)
@@ -564,6 +612,9 @@ def calibration_holdout(
         duration_holdout=np.full(codes.shape[0], float(duration)),
         currency=log.currency,
         notes=log.notes,
+        sum_log_interpurchase=(
+            _sum_log_interpurchase(log, in_cal, grid, mult, codes) if with_litt else None
+        ),
     )
 
 

@@ -23,7 +23,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
@@ -137,6 +137,8 @@ def summary_frame(
     observation_end: Any = None,
     calibration_end: Any = None,
     validate: bool = True,
+    sum_log_interpurchase: bool = False,
+    holdout_spend: Literal["period", "transaction"] = "period",
 ) -> DataFrame:
     """The per-customer summary as a Spark DataFrame, computed by Spark SQL.
 
@@ -153,6 +155,9 @@ def summary_frame(
     validate
         Count bad rows first (one Spark job): missing or blank ids, missing dates, missing,
         NaN, infinite or negative amounts, transactions after ``observation_end``.
+    sum_log_interpurchase, holdout_spend
+        As for :func:`relmark.data.calibration_holdout` (the column ``sum_log_interpurchase``;
+        the holdout mean spend per purchase period or per transaction).
 
     Returns
     -------
@@ -183,6 +188,8 @@ def summary_frame(
         calibration_end=calibration_end,
         dialect="spark",
         pretty=False,
+        sum_log_interpurchase=sum_log_interpurchase,
+        holdout_spend=holdout_spend,
     )
     view = _view(frame, [c for c in cols if isinstance(c, str)], "transactions")
     if validate:
@@ -281,6 +288,8 @@ def summarize(
     freq_multiplier: float = 1,
     observation_end: Any = None,
     calibration_end: Any = None,
+    sum_log_interpurchase: bool = False,
+    holdout_spend: Literal["period", "transaction"] = "period",
 ) -> RFMSummary:
     """:func:`summary_frame` collected on the driver as an :class:`~relmark.data.RFMSummary`.
 
@@ -288,7 +297,7 @@ def summarize(
     ----------
     transactions, customer_id, datetime, monetary_value, time_unit, freq_multiplier
         As for :func:`summary_frame`.
-    observation_end, calibration_end
+    observation_end, calibration_end, sum_log_interpurchase, holdout_spend
         As for :func:`summary_frame`.
 
     Returns
@@ -313,6 +322,8 @@ def summarize(
             freq_multiplier=freq_multiplier,
             observation_end=observation_end,
             calibration_end=calibration_end,
+            sum_log_interpurchase=sum_log_interpurchase,
+            holdout_spend=holdout_spend,
         )
     )
     if out["frequency"].shape[0] == 0:

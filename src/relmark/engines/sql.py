@@ -46,7 +46,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "relmark.engines.sql needs duckdb and sqlglot: pip install 'relmark[sql]'"
     ) from exc
 
-from relmark._validation import check_choice, check_count, check_number
+from relmark._validation import check_choice, check_count, check_flag, check_number
 from relmark.clv import CLVModel
 from relmark.data import RFMSummary
 from relmark.data._read import DATE_UNITS, LogOptions
@@ -144,13 +144,17 @@ def _query(
     observation_end: pd.Timestamp | None,
     calibration_end: pd.Timestamp | None,
     min_by: bool = True,
+    litt: bool = False,
+    holdout_spend: str = "period",
 ) -> str:
     """The summary query in DuckDB's dialect (the one sqlglot transpiles from).
 
     With ``min_by`` the first period's amount is taken in the per-customer aggregate
     (``ARG_MIN``/``MIN_BY``: one pass, no join); without it (Postgres has neither) by joining
     the merged periods back on the first period. Both give the same value: periods are
-    distinct per customer after merging.
+    distinct per customer after merging. With ``litt`` the sum of the logs of the gaps between
+    consecutive merged periods (``LAG`` over each customer's periods); ``holdout_spend``
+    divides the holdout amounts by the holdout purchase periods (``"period"``) or rows.
     """
     money = amount_expr is not None
     amount_col = f", {amount_expr} AS amount" if money else ""
@@ -182,8 +186,9 @@ def _query(
     if cal:
         cols.append("CAST(COALESCE(h.n_periods, 0) AS DOUBLE) AS frequency_holdout")
         if money:
+            per = "h.n_periods" if holdout_spend == "period" else "h.n_rows"
             cols.append(
-                "CASE WHEN h.n_rows > 0 THEN h.total / CAST(h.n_rows AS DOUBLE) "
+                f"CASE WHEN {per} > 0 THEN h.total / CAST({per} AS DOUBLE) "
                 "ELSE CAST(0 AS DOUBLE) END AS monetary_value_holdout"
             )
         cols.append(f"CAST(e.end_p - e.cal_p AS DOUBLE) / {fm} AS duration_holdout")
@@ -214,6 +219,17 @@ def _query(
             "GROUP BY customer_id)"
         )
         joins += " LEFT JOIN holdout AS h ON h.customer_id = c.customer_id"
+    if litt:
+        ctes.append(
+            "gaps AS (SELECT customer_id, p - LAG(p) OVER (PARTITION BY customer_id ORDER BY p) "
+            "AS gap FROM merged)"
+        )
+        ctes.append(
+            f"litt AS (SELECT customer_id, SUM(LN(CAST(gap AS DOUBLE) / {fm})) AS s "
+            "FROM gaps WHERE gap IS NOT NULL GROUP BY customer_id)"
+        )
+        joins += " LEFT JOIN litt AS l ON l.customer_id = c.customer_id"
+        cols.append("COALESCE(l.s, CAST(0 AS DOUBLE)) AS sum_log_interpurchase")
     return (
         "WITH "
         + ", ".join(ctes)
@@ -234,6 +250,8 @@ def summary_sql(
     calibration_end: Any = None,
     dialect: str = "duckdb",
     pretty: bool = True,
+    sum_log_interpurchase: bool = False,
+    holdout_spend: Literal["period", "transaction"] = "period",
 ) -> str:
     """The summary query as SQL text for a warehouse.
 
@@ -263,6 +281,11 @@ def summary_sql(
         One of :data:`DIALECTS`.
     pretty
         Format the query over several lines.
+    sum_log_interpurchase
+        Also return ``sum_log_interpurchase`` (as :func:`relmark.data.summarize`).
+    holdout_spend
+        ``"period"`` (default) or ``"transaction"``: the holdout mean spend per purchase
+        period or per transaction (as :func:`relmark.data.calibration_holdout`).
 
     Returns
     -------
@@ -288,6 +311,8 @@ def summary_sql(
     unit = _unit(time_unit)
     fm = _multiplier(freq_multiplier)
     obs, cal = _ends(observation_end, calibration_end)
+    with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
+    spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
     query = _query(
         table=table,
         id_expr=_ident(customer_id, "customer_id"),
@@ -300,6 +325,8 @@ def summary_sql(
         observation_end=obs,
         calibration_end=cal,
         min_by=dialect != "postgres",
+        litt=with_litt,
+        holdout_spend=spend_rule,
     )
     return sqlglot.transpile(query, read="duckdb", write=dialect, pretty=bool(pretty))[0]
 
@@ -710,7 +737,11 @@ def _execute(
     date_unit: str | None = None,
     returns: str = "refuse",
     missing_ids: str = "refuse",
+    sum_log_interpurchase: bool = False,
+    holdout_spend: str = "period",
 ) -> RFMSummary:
+    with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
+    spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
     if progress is not None and not callable(progress):
         raise ArgumentError("must be a callable(percent)", argument="progress")
     unit = _unit(time_unit)
@@ -867,6 +898,8 @@ def _execute(
             fm=fm,
             observation_end=obs,
             calibration_end=cal,
+            litt=with_litt,
+            holdout_spend=spend_rule,
         )
         out = _run_watched(rel, con, query, name, progress)
     finally:
@@ -924,6 +957,7 @@ def _to_summary(
             "frequency_holdout",
             "monetary_value_holdout",
             "duration_holdout",
+            "sum_log_interpurchase",
         )
         if k in out
     }
@@ -958,6 +992,7 @@ def summarize(
     memory_limit: str | None = None,
     threads: int | None = None,
     progress: Callable[[float], None] | None = None,
+    sum_log_interpurchase: bool = False,
 ) -> RFMSummary:
     """:func:`relmark.data.summarize` run by DuckDB, out of core, over files or frames.
 
@@ -1003,6 +1038,8 @@ def summarize(
         Called with the percentage done (0-100) every 0.2 s while the summary query runs and
         with 100 at the end (e.g. ``lambda pct: bar.update(pct - bar.n)`` with a tqdm bar);
         nothing is shown otherwise.
+    sum_log_interpurchase
+        Also compute ``sum_log_interpurchase``, as :func:`relmark.data.summarize` does.
 
     Returns
     -------
@@ -1054,6 +1091,7 @@ def summarize(
         date_unit=date_unit,
         returns=returns,
         missing_ids=missing_ids,
+        sum_log_interpurchase=sum_log_interpurchase,
     )
 
 
@@ -1077,6 +1115,8 @@ def calibration_holdout(
     memory_limit: str | None = None,
     threads: int | None = None,
     progress: Callable[[float], None] | None = None,
+    sum_log_interpurchase: bool = False,
+    holdout_spend: Literal["period", "transaction"] = "period",
 ) -> RFMSummary:
     """:func:`relmark.data.calibration_holdout` run by DuckDB, out of core.
 
@@ -1094,6 +1134,8 @@ def calibration_holdout(
         As for :func:`summarize`.
     memory_limit, threads, progress
         DuckDB settings and the progress callback, as for :func:`summarize`.
+    sum_log_interpurchase, holdout_spend
+        As for :func:`relmark.data.calibration_holdout`.
 
     Returns
     -------
@@ -1138,6 +1180,8 @@ def calibration_holdout(
         date_unit=date_unit,
         returns=returns,
         missing_ids=missing_ids,
+        sum_log_interpurchase=sum_log_interpurchase,
+        holdout_spend=holdout_spend,
     )
 
 
