@@ -25,8 +25,8 @@ from relmark._validation import (
     check_rng,
     check_weights,
 )
-from relmark.clv._engine import Likelihood, fit_mle, one_blas_thread
-from relmark.clv._params import ParamSet, Setting
+from relmark.clv._engine import Likelihood, LogPrior, fit_mle, one_blas_thread, restrict
+from relmark.clv._params import Param, ParamSet, Prior, Setting
 from relmark.clv._result import FitResult
 from relmark.errors import (
     ArgumentError,
@@ -464,9 +464,12 @@ class CLVModel:
         compress: bool | None = None,
         time_unit: str | None = None,
         settings: Mapping[str, float] | None = None,
+        priors: Mapping[str, Prior] | None = None,
+        fixed: Mapping[str, float] | None = None,
         **columns: npt.ArrayLike | None,
     ) -> Self:
-        """Fit by maximum likelihood and return the fitted model.
+        """Fit by maximum likelihood (or, with ``priors``, maximum a posteriori) and return the
+        fitted model.
 
         Parameters
         ----------
@@ -484,6 +487,17 @@ class CLVModel:
         settings
             The model's fixed settings (see :attr:`settings_spec`), not estimated; defaults
             otherwise.
+        priors
+            A :class:`Prior` per parameter by name (any subset): the fit maximises the
+            log-likelihood plus the priors' log densities (a MAP fit, or a penalised one);
+            ``fit_result.estimator`` is then ``"MAP"``, ``fit_result.extra`` records the
+            priors (in JSON too) and the log prior at the estimates, and the standard errors
+            are the posterior's curvature at its mode (Laplace).
+        fixed
+            Parameters held at given values by name (a restricted fit, e.g. for
+            :func:`relmark.clv.likelihood_ratio_test`): they are not estimated, their standard
+            errors are 0, ``fit_result.k`` counts only the free ones and
+            ``fit_result.extra["fixed"]`` records them.
         **columns
             The model's data columns as arrays, overriding those of ``data``.
 
@@ -498,7 +512,12 @@ class CLVModel:
         DataError
             For missing, non-numeric or invalid data (naming the column and rows).
         ArgumentError
-            For an unknown column keyword, a bad ``compress``, ``time_unit`` or setting.
+            For an unknown column keyword, a bad ``compress``, ``time_unit`` or setting; for
+            ``priors`` or ``fixed`` that name no parameter of the model, hold something else
+            than a :class:`Prior` (a number), a prior whose support is not the parameter's
+            domain, or a prior on a fixed parameter (naming ``priors`` or ``fixed``).
+        ParameterError
+            For a fixed value outside the parameter's domain (naming the parameter).
         ConvergenceError
             When the log-likelihood is not finite at the start values.
 
@@ -523,8 +542,8 @@ class CLVModel:
             raise ArgumentError(
                 f"must be True, False or None, got {compress!r}", argument="compress"
             )
-        fixed = cls._check_settings(settings or {})
-        unknown = set(settings or {}) - set(fixed)
+        chosen = cls._check_settings(settings or {})
+        unknown = set(settings or {}) - set(chosen)
         if unknown:
             raise ArgumentError(
                 f"{cls.name} has no fixed setting {sorted(unknown)[0]!r}", argument="settings"
@@ -534,6 +553,8 @@ class CLVModel:
                 f"must map parameter names to start values, got {type(start).__name__}",
                 argument="start",
             )
+        held = check_fixed(cls.param_set, fixed)
+        prior_map = check_priors(cls.param_set, priors, held)
         arrays, w = cls._coerce(data, weights, columns)
         with one_blas_thread():
             arrays, w = cls._compress(arrays, w, compress)
@@ -542,20 +563,22 @@ class CLVModel:
                 if start is not None
                 else cls._start(arrays, w)
             )
-            result = fit_mle(
+            result = fit_restricted(
                 model=cls.name,
                 pset=cls.param_set,
-                lik=cls.likelihood_for(fixed),
+                lik=cls.likelihood_for(chosen),
                 data=arrays,
                 weights=w,
                 start=start_values,
+                priors=prior_map,
+                fixed=held,
             )
         unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         return cls._make(
             result.params,
             time_unit=None if unit is None else str(unit),
             fit=result,
-            settings=fixed,
+            settings=chosen,
         )
 
     def log_likelihood(
@@ -1021,3 +1044,136 @@ def _upgrade_fit_v1(fit: object, pset: ParamSet) -> object:
     for gone in ("model", "param_names", "jacobian"):
         d.pop(gone, None)
     return d
+
+
+def check_fixed(pset: ParamSet, fixed: object) -> dict[str, float]:
+    """The parameters a restricted fit holds fixed, each checked against its domain."""
+    if fixed is None:
+        return {}
+    if not isinstance(fixed, Mapping):
+        raise ArgumentError(
+            f"must map parameter names to values, got {type(fixed).__name__}", argument="fixed"
+        )
+    out: dict[str, float] = {}
+    for name, value in fixed.items():
+        if name not in pset.names:
+            raise ArgumentError(
+                f"{name!r} is not a parameter ({', '.join(pset.names)})", argument="fixed"
+            )
+        out[name] = pset.params[pset.names.index(name)].check(value)
+    if len(out) == len(pset):
+        raise ArgumentError("fixes every parameter: nothing is left to fit", argument="fixed")
+    return out
+
+
+def check_priors(pset: ParamSet, priors: object, fixed: Mapping[str, float]) -> dict[str, Prior]:
+    """The priors of a MAP fit by parameter name, each checked against its parameter."""
+    if priors is None:
+        return {}
+    if not isinstance(priors, Mapping):
+        raise ArgumentError(
+            f"must map parameter names to Prior objects, got {type(priors).__name__}",
+            argument="priors",
+        )
+    out: dict[str, Prior] = {}
+    for name, prior in priors.items():
+        if name not in pset.names:
+            raise ArgumentError(
+                f"{name!r} is not a parameter ({', '.join(pset.names)})", argument="priors"
+            )
+        if not isinstance(prior, Prior):
+            raise ArgumentError(
+                f"the prior of {name} must be a relmark.clv.Prior, got {type(prior).__name__}",
+                argument="priors",
+            )
+        param: Param = pset.params[pset.names.index(name)]
+        if not prior.supports(param):
+            raise ArgumentError(
+                f"a {prior.distribution} prior does not fit {name}'s domain "
+                f"({param.lower:g}, {param.upper:g})",
+                argument="priors",
+            )
+        if name in fixed:
+            raise ArgumentError(f"{name} is fixed: it cannot also have a prior", argument="priors")
+        out[name] = prior
+    return out
+
+
+def fit_restricted(
+    *,
+    model: str,
+    pset: ParamSet,
+    lik: Likelihood,
+    data: tuple[FloatArray, ...],
+    weights: FloatArray,
+    start: FloatArray,
+    priors: Mapping[str, Prior],
+    fixed: Mapping[str, float],
+    quiet: bool = False,
+) -> FitResult:
+    """:func:`fit_mle` with priors on some parameters and others held fixed: the free
+    parameters are fitted, and the result is stated in all of them (the fixed ones with zero
+    variance), with the priors and fixed values recorded in ``extra``."""
+    index = {n: i for i, n in enumerate(pset.names)}
+    free = [i for i, n in enumerate(pset.names) if n not in fixed]
+    sub = pset if not fixed else ParamSet(tuple(pset.params[i] for i in free))
+    sub_lik = (
+        lik if not fixed else restrict(lik, len(pset), {index[n]: v for n, v in fixed.items()})
+    )
+    at = {sub.names.index(n): p for n, p in priors.items()}
+
+    log_prior: LogPrior | None = None
+    if at:
+
+        def log_prior(theta: FloatArray) -> tuple[float, FloatArray]:
+            grad = np.zeros(theta.shape[0])
+            total = 0.0
+            for i, prior in at.items():
+                v, g = prior.log_density_and_grad(float(theta[i]))
+                total += v
+                grad[i] = g
+            return total, grad
+
+    extra: dict[str, Any] = {}
+    if priors:
+        extra["estimator"] = "MAP"
+        extra["priors"] = {n: p.to_dict() for n, p in priors.items()}
+    if fixed:
+        extra["fixed"] = dict(fixed)
+    result = fit_mle(
+        model=model,
+        pset=sub,
+        lik=sub_lik,
+        data=data,
+        weights=weights,
+        start=np.asarray(start, dtype=np.float64)[free],
+        extra=extra,
+        quiet=quiet,
+        log_prior=log_prior,
+    )
+    if not fixed:
+        return result
+    k = len(pset)
+    theta = np.empty(k)
+    theta[free] = result.params_array
+    for n, v in fixed.items():
+        theta[index[n]] = v
+    cov = np.zeros((k, k))
+    cov[np.ix_(free, free)] = result.cov_unconstrained
+    return FitResult(
+        model=model,
+        param_set=pset,
+        params_array=theta,
+        cov_unconstrained=cov,
+        jacobian=pset.jacobian(pset.to_unconstrained(theta)),
+        log_likelihood=result.log_likelihood,
+        nobs=result.nobs,
+        n_unique=result.n_unique,
+        converged=result.converged,
+        grad_norm=result.grad_norm,
+        log_likelihood_change=result.log_likelihood_change,
+        n_iter=result.n_iter,
+        n_fev=result.n_fev,
+        message=result.message,
+        extra=result.extra,
+    )

@@ -94,8 +94,14 @@ class FitResult:
 
     @property
     def k(self) -> int:
-        """Number of estimated parameters."""
-        return len(self.param_names)
+        """Number of estimated parameters (those held fixed in a restricted fit excluded)."""
+        fixed = self.extra.get("fixed")
+        return len(self.param_names) - (len(fixed) if isinstance(fixed, Mapping) else 0)
+
+    @property
+    def estimator(self) -> str:
+        """``"MAP"`` for a fit with priors (maximum a posteriori), ``"MLE"`` otherwise."""
+        return "MAP" if self.extra.get("estimator") == "MAP" else "MLE"
 
     @property
     def cov_params(self) -> FloatArray:
@@ -184,7 +190,12 @@ class FitResult:
         rows = self._rows(level)
         label = f"{100 * level:g}%"
         head = [
-            f"{self.model} maximum-likelihood fit",
+            f"{self.model} "
+            + (
+                "maximum a posteriori (MAP) fit"
+                if self.estimator == "MAP"
+                else "maximum-likelihood fit"
+            ),
             f"  customers: {self.nobs:,}   distinct rows: {self.n_unique:,}",
             f"  log-likelihood: {self.log_likelihood:,.4f}   AIC: {self.aic:,.2f}   "
             f"BIC: {self.bic:,.2f}",

@@ -366,8 +366,12 @@ def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> di
     Returns
     -------
     dict of str to numpy.ndarray
-        ``frequency``, ``recency``, ``T`` and the latent ``alive`` flag after the last
-        opportunity, each of shape ``(n_customers,)``, ready for :meth:`BGBB.fit`.
+        ``frequency``, ``recency``, ``T`` and the latent ``alive`` flag, each of shape
+        ``(n_customers,)``, ready for :meth:`BGBB.fit`. ``alive`` is the state at opportunity
+        :math:`n + 1` (after its dropout draw), the state :func:`p_alive` gives the probability
+        of: among customers of one history its mean is their P(alive) (Fader, Hardie & Shang
+        2010, eq. 11). Until relmark 0.1 it was the state after the batch's last
+        opportunity.
     """
     a, b, g, d = params
     gen = as_rng(rng)
@@ -376,6 +380,7 @@ def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> di
     p = gen.beta(a, b, size=size)
     theta = gen.beta(g, d, size=size)
     alive = np.ones(size, dtype=bool)
+    alive_at_n = np.ones(size, dtype=bool)  # the state after each customer's own n-th
     x = np.zeros(size)
     tx = np.zeros(size)
     for j in range(1, int(n.max(initial=0)) + 1):
@@ -383,7 +388,11 @@ def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> di
         buy = alive & (j <= n) & (gen.random(size) < p)
         x[buy] += 1
         tx[buy] = j
-    return {"frequency": x, "recency": tx, "T": n, "alive": alive.astype(np.float64)}
+        alive_at_n[n == j] = alive[n == j]
+    # the state at opportunity n + 1, where p_alive reports it: one more dropout draw (drawn
+    # after the history, which keeps the histories of a seed as before)
+    alive_next = alive_at_n & (gen.random(size) >= theta)
+    return {"frequency": x, "recency": tx, "T": n, "alive": alive_next.astype(np.float64)}
 
 
 class BGBB(RFMModel):

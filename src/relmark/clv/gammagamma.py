@@ -41,10 +41,17 @@ import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
 from relmark._validation import FloatArray, _offending, broadcast_columns
-from relmark.clv._base import CLVModel, ModelKind, RngLike, customer_labels
+from relmark.clv._base import (
+    CLVModel,
+    ModelKind,
+    RngLike,
+    check_fixed,
+    check_priors,
+    customer_labels,
+)
 from relmark.clv._checks import check_array, frequency_grid
 from relmark.clv._engine import Likelihood, SharedTerms
-from relmark.clv._params import Param, ParamSet
+from relmark.clv._params import Param, ParamSet, Prior
 from relmark.clv._rfm import as_rng
 from relmark.errors import DataError, ParameterError, SchemaError
 
@@ -449,6 +456,8 @@ class GammaGamma(CLVModel):
         compress: bool | None = None,
         time_unit: str | None = None,
         settings: Mapping[str, float] | None = None,
+        priors: Mapping[str, Prior] | None = None,
+        fixed: Mapping[str, float] | None = None,
         **columns: npt.ArrayLike | None,
     ) -> Self:
         """Fit on the repeat buyers (``frequency > 0``) of ``data``; see :meth:`CLVModel.fit`.
@@ -479,6 +488,10 @@ class GammaGamma(CLVModel):
         settings
             Accepted for symmetry with :meth:`CLVModel.fit`; Gamma-Gamma has no fixed
             settings, so it must be empty or ``None``.
+        priors
+            A :class:`~relmark.clv.Prior` per parameter (a MAP fit); see :meth:`CLVModel.fit`.
+        fixed
+            Parameters held at given values (a restricted fit); see :meth:`CLVModel.fit`.
         **columns
             ``frequency`` and ``monetary_value`` as arrays, overriding those of ``data``.
 
@@ -498,6 +511,7 @@ class GammaGamma(CLVModel):
         ArgumentError
             For an unknown column keyword, a bad ``compress``, ``time_unit`` or setting.
         """
+        check_priors(cls.param_set, priors, check_fixed(cls.param_set, fixed))
         (x, z), w = cls._coerce(data, weights, columns)
         keep = x > 0
         zero = keep & (z == 0)
@@ -520,6 +534,8 @@ class GammaGamma(CLVModel):
                 compress=compress,
                 time_unit=time_unit if time_unit is not None else getattr(data, "time_unit", None),
                 settings=settings,
+                priors=priors,
+                fixed=fixed,
             )
         except ParameterError as exc:
             raise ParameterError(
