@@ -6,7 +6,7 @@ functions, and a thin class listed in :data:`MODELS` (with its kind) that holds 
 """
 
 from relmark.clv._base import CLVModel, Interval, ModelKind
-from relmark.clv._params import Param, ParamSet, Setting
+from relmark.clv._params import Param, ParamSet, Prior, Setting
 from relmark.clv._registry import KINDS, MODELS, get_model, load_model, models_of_kind
 from relmark.clv._result import FitResult
 from relmark.clv.bdw import BdW
@@ -14,6 +14,8 @@ from relmark.clv.bgbb import BGBB
 from relmark.clv.bgcnbd import BGCNBD, MBGCNBD
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
+from relmark.clv.ggompertz import GGompertzNBD
+from relmark.clv.inference import Bootstrap, LikelihoodRatioTest, bootstrap, likelihood_ratio_test
 from relmark.clv.mbgnbd import MBGNBD
 from relmark.clv.migrate import from_lifetimes
 from relmark.clv.paretonbd import ParetoNBD
@@ -31,22 +33,28 @@ __all__ = [
     "MODELS",
     "SBG",
     "BdW",
+    "Bootstrap",
     "CLVModel",
     "FitResult",
+    "GGompertzNBD",
     "GammaGamma",
     "Interval",
+    "LikelihoodRatioTest",
     "ModelKind",
     "Param",
     "ParamSet",
     "ParetoNBD",
+    "Prior",
     "SegmentFits",
     "Setting",
+    "bootstrap",
     "clv",
     "clv_from_dert",
     "clv_interval",
     "fit_segments",
     "from_lifetimes",
     "get_model",
+    "likelihood_ratio_test",
     "load_model",
     "models_of_kind",
     "score",

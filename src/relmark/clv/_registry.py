@@ -17,6 +17,7 @@ from relmark.clv.bgbb import BGBB
 from relmark.clv.bgcnbd import BGCNBD, MBGCNBD
 from relmark.clv.bgnbd import BGNBD
 from relmark.clv.gammagamma import GammaGamma
+from relmark.clv.ggompertz import GGompertzNBD
 from relmark.clv.mbgnbd import MBGNBD
 from relmark.clv.paretonbd import ParetoNBD
 from relmark.clv.sbg import SBG
@@ -27,7 +28,18 @@ __all__ = ["KINDS", "MODELS", "get_model", "load_model", "models_of_kind"]
 MODELS: Mapping[str, type[CLVModel]] = MappingProxyType(
     {
         cls.name: cls
-        for cls in (BGNBD, MBGNBD, ParetoNBD, BGBB, GammaGamma, SBG, BdW, BGCNBD, MBGCNBD)
+        for cls in (
+            BGNBD,
+            MBGNBD,
+            ParetoNBD,
+            BGBB,
+            GammaGamma,
+            SBG,
+            BdW,
+            BGCNBD,
+            MBGCNBD,
+            GGompertzNBD,
+        )
     }
 )
 """Model classes by their canonical name (``"BGNBD"``, ``"ParetoNBD"``, ...), read-only."""
