@@ -17,7 +17,9 @@ from relmark.teaching import (
     EXERCISES,
     CheckResult,
     check_bgnbd_log_likelihood,
+    check_break_even_response_rate,
     check_cronbach_alpha,
+    check_lift,
     check_nps,
     check_nps_interval,
     check_p_alive,
@@ -46,6 +48,12 @@ def test_the_textbook_z_is_accepted_where_the_exercise_says_so() -> None:
 
 
 # ---------------------------------------------------------------------- wrong answers, by kind
+def _top(p: Any, y: Any, share: float) -> Any:
+    """Outcomes of the top ``share`` ranked by ``p`` (for the lift mistakes)."""
+    order = np.argsort(-np.asarray(p, dtype=float), kind="stable")
+    return np.asarray(y, dtype=float)[order][: round(share * len(order))]
+
+
 def _naive_ll(r: float, alpha: float, a: float, b: float, x: int, t_x: float, T: float) -> float:
     """The dropout term also at x = 0 (the classic slip)."""
     base = gammaln(r + x) - gammaln(r) + r * np.log(alpha)
@@ -281,7 +289,69 @@ WRONG: list[tuple[Callable[[Callable[..., Any]], CheckResult], Callable[..., Any
         "a percent instead of a share",
         "share between 0 and 1",
     ),
+    (
+        check_lift,
+        lambda p, y, s: _top(p, y, s).mean(),
+        "the response rate instead of the lift",
+        "overall response rate",
+    ),
+    (
+        check_lift,
+        lambda p, y, s: _top(p, y, s).sum() / np.sum(y),
+        "the gain instead of the lift",
+        "the gain",
+    ),
+    (
+        check_lift,
+        lambda p, y, s: _top(-np.asarray(p), y, s).mean() / np.mean(y),
+        "the lowest-ranked customers",
+        "highest predicted",
+    ),
+    (check_lift, lambda p, y, s: 1 / sol.lift(p, y, s), "the ratio upside down", "overall rate"),
+    (
+        check_lift,
+        lambda p, y, s: 100 * sol.lift(p, y, s),
+        "an index (x 100) instead of a ratio",
+        "do not multiply",
+    ),
+    (
+        check_break_even_response_rate,
+        lambda c, v, g, f: c / v,
+        "the order value instead of the margin",
+        "not its revenue",
+    ),
+    (
+        check_break_even_response_rate,
+        lambda c, v, g, f: c / (v - g),
+        "the fulfilment cost left out",
+        "net of fulfilment",
+    ),
+    (
+        check_break_even_response_rate,
+        lambda c, v, g, f: (v - g - f) / c,
+        "the ratio upside down",
+        "cost / margin",
+    ),
+    (
+        check_break_even_response_rate,
+        lambda c, v, g, f: 100 * c / (v - g - f),
+        "a percent instead of a share",
+        "not the percent",
+    ),
 ]
+
+
+def test_campaign_exercises_by_hand() -> None:
+    """Lift, by hand: 20 customers, 5 responders (overall 0.25); the top 2 by prediction (0.31,
+    0.27) both responded: (2/2) / 0.25 = 4; the top 5 hold 3: 0.6 / 0.25 = 2.4. Break-even:
+    0.50 / (60 - 30 - 5) = 0.02, 1.20 / (80 - 35 - 5) = 0.03."""
+    p = [0.31, 0.05, 0.22, 0.12, 0.08, 0.27, 0.02, 0.15, 0.11, 0.04]
+    p += [0.19, 0.07, 0.03, 0.25, 0.09, 0.13, 0.06, 0.17, 0.01, 0.10]
+    y = [1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0]
+    assert sol.lift(p, y, 0.1) == pytest.approx(4.0)
+    assert sol.lift(p, y, 0.25) == pytest.approx(2.4)
+    assert sol.break_even_response_rate(0.5, 60, 30, 5) == pytest.approx(0.02)
+    assert sol.break_even_response_rate(1.2, 80, 35, 5) == pytest.approx(0.03)
 
 
 @pytest.mark.parametrize(
@@ -313,6 +383,8 @@ def test_each_checker_says_the_expected_scale() -> None:
         check_nps: "between -100 and 100",
         check_nps_interval: "between -100 and 100",
         check_referral_breakeven: "between the current retention r and 1",
+        check_lift: "a ratio around 1",
+        check_break_even_response_rate: "a share between 0 and 1",
     }
     assert set(scales) == {c for c, *_ in EXERCISES.values()}
     for checker, scale in scales.items():

@@ -42,7 +42,9 @@ __all__ = [
     "EXERCISES",
     "CheckResult",
     "check_bgnbd_log_likelihood",
+    "check_break_even_response_rate",
     "check_cronbach_alpha",
+    "check_lift",
     "check_nps",
     "check_nps_interval",
     "check_p_alive",
@@ -922,6 +924,240 @@ def check_referral_breakeven(student: Callable[..., Any]) -> CheckResult:
     )
 
 
+# ---------------------------------------------------------------------- campaign economics
+_LIFT_CASES: list[tuple[list[float], list[int], float]] = [
+    (
+        [
+            0.31,
+            0.05,
+            0.22,
+            0.12,
+            0.08,
+            0.27,
+            0.02,
+            0.15,
+            0.11,
+            0.04,
+            0.19,
+            0.07,
+            0.03,
+            0.25,
+            0.09,
+            0.13,
+            0.06,
+            0.17,
+            0.01,
+            0.10,
+        ],
+        [1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+        0.1,
+    ),
+    (
+        [
+            0.31,
+            0.05,
+            0.22,
+            0.12,
+            0.08,
+            0.27,
+            0.02,
+            0.15,
+            0.11,
+            0.04,
+            0.19,
+            0.07,
+            0.03,
+            0.25,
+            0.09,
+            0.13,
+            0.06,
+            0.17,
+            0.01,
+            0.10,
+        ],
+        [1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0],
+        0.25,
+    ),
+    (
+        [0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4, 0.55, 0.45, 0.35, 0.65],
+        [1, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 1],
+        0.5,
+    ),
+]
+"""(predicted, responded, share): no ties at the cut, share x customers a whole number."""
+
+
+def _lift_parts(args: tuple[Any, ...], top: bool = True) -> tuple[float, float, float, float]:
+    """Responders and customers in the top (or bottom) share, and in total."""
+    predicted, responded, share = args
+    order = np.argsort(-np.asarray(predicted, dtype=np.float64), kind="stable")
+    y = np.asarray(responded, dtype=np.float64)[order]
+    k = round(share * y.size)
+    group = y[:k] if top else y[-k:]
+    return float(group.sum()), float(k), float(y.sum()), float(y.size)
+
+
+def check_lift(student: Callable[..., Any]) -> CheckResult:
+    """Check ``student(predicted, responded, share)``: the lift of the top ``share`` of
+    customers ranked by predicted response (the first row of a gains table).
+
+    .. math:: \\text{lift} = \\frac{r_{\\text{top}} / n_{\\text{top}}}{R / N}
+
+    Parameters
+    ----------
+    student
+        The student's function.
+
+    Returns
+    -------
+    CheckResult
+        Passed, or the first wrong case with the mistake it looks like and its hint.
+
+    Raises
+    ------
+    ArgumentError
+        ``student`` is not a function (e.g. its result was passed).
+
+    Examples
+    --------
+    >>> from relmark.teaching import solutions
+    >>> check_lift(solutions.lift).passed
+    True
+    >>> check_lift(lambda p, y, s: 100 * solutions.lift(p, y, s)).mistake
+    'an index (x 100) instead of a ratio'
+    """
+    from relmark.decide import gains_table
+
+    cases = [
+        _Case((np.array(p), np.array(y), s), gains_table(p, y, groups=round(1 / s)).lift[0])
+        for p, y, s in _LIFT_CASES
+    ]
+
+    def rate(a: tuple[Any, ...], _: Answer) -> Answer:
+        r, n, _r, _n = _lift_parts(a)
+        return r / n
+
+    def gain(a: tuple[Any, ...], _: Answer) -> Answer:
+        r, _k, total, _n = _lift_parts(a)
+        return r / total
+
+    def bottom(a: tuple[Any, ...], _: Answer) -> Answer:
+        r, n, total, size = _lift_parts(a, top=False)
+        return (r / n) / (total / size)
+
+    def upside_down(a: tuple[Any, ...], want: Answer) -> Answer | None:
+        return None if want == 0 else 1.0 / want
+
+    return _run(
+        "check_lift",
+        student,
+        cases,
+        rtol=1e-9,
+        hint="sort the customers by predicted response, highest first; take the first "
+        "share x N; lift = (their responders / their number) / (all responders / N).",
+        scale="a ratio around 1 (1 = no better than mailing at random; the best groups of a "
+        "good model 2 to 4)",
+        mistakes=[
+            _Mistake(
+                "the response rate instead of the lift",
+                "divide the group's response rate by the overall response rate R / N.",
+                rate,
+            ),
+            _Mistake(
+                "the gain instead of the lift",
+                "responders in the group / all responders is the gain (the cumulative response "
+                "curve); the lift compares response rates: (r / n) / (R / N).",
+                gain,
+            ),
+            _Mistake(
+                "the lowest-ranked customers",
+                "sort from the highest predicted response down (np.argsort(-predicted)).",
+                bottom,
+            ),
+            _Mistake(
+                "the ratio upside down",
+                "lift is the group's rate over the overall rate, not the other way round.",
+                upside_down,
+            ),
+            _Mistake(
+                "an index (x 100) instead of a ratio",
+                "the exercise asks for the ratio (2.5), not the index (250): do not multiply "
+                "by 100.",
+                _times(100.0),
+            ),
+        ],
+    )
+
+
+def check_break_even_response_rate(student: Callable[..., Any]) -> CheckResult:
+    """Check ``student(cost_per_contact, order_value, cost_of_goods, fulfilment_cost)``: the
+    response rate at which a mailing breaks even.
+
+    .. math:: r^{*} = \\frac{c}{\\text{order value} - \\text{cost of goods} -
+        \\text{fulfilment}}
+
+    Parameters
+    ----------
+    student
+        The student's function.
+
+    Returns
+    -------
+    CheckResult
+        Passed, or the first wrong case with the mistake it looks like and its hint.
+
+    Raises
+    ------
+    ArgumentError
+        ``student`` is not a function (e.g. its result was passed).
+
+    Examples
+    --------
+    >>> from relmark.teaching import solutions
+    >>> check_break_even_response_rate(solutions.break_even_response_rate).passed
+    True
+    >>> check_break_even_response_rate(lambda c, v, g, f: c / v).mistake
+    'the order value instead of the margin'
+    """
+    from relmark.decide import break_even_response_rate
+
+    args = [(0.5, 60.0, 30.0, 5.0), (1.2, 80.0, 35.0, 5.0), (0.75, 100.0, 55.0, 20.0)]
+    cases = [_Case(a, break_even_response_rate(a[0], a[1] - a[2] - a[3])) for a in args]
+    return _run(
+        "check_break_even_response_rate",
+        student,
+        cases,
+        rtol=1e-9,
+        hint="a response earns the margin m = order value - cost of goods - fulfilment; a "
+        "contact costs c; break-even is where r m = c.",
+        scale="a share between 0 and 1, here a few percent (0.02 for 2%)",
+        mistakes=[
+            _Mistake(
+                "the order value instead of the margin",
+                "a response is worth its margin, not its revenue: subtract the cost of the "
+                "goods and of fulfilment from the order value.",
+                lambda a, _: a[0] / a[1],
+            ),
+            _Mistake(
+                "the fulfilment cost left out",
+                "the margin per response is net of fulfilment (picking, packing, shipping): "
+                "m = order value - cost of goods - fulfilment.",
+                lambda a, _: a[0] / (a[1] - a[2]),
+            ),
+            _Mistake(
+                "the ratio upside down",
+                "break-even is cost / margin (a small share), not margin / cost.",
+                lambda a, want: 1.0 / want,
+            ),
+            _Mistake(
+                "a percent instead of a share",
+                "return the share (0.02), not the percent (2).",
+                _times(100.0),
+            ),
+        ],
+    )
+
+
 EXERCISES: dict[str, tuple[Callable[[Callable[..., Any]], CheckResult], str, int]] = {
     "bgnbd_log_likelihood": (check_bgnbd_log_likelihood, "BG/NBD likelihood, log space", 40),
     "p_alive": (check_p_alive, "probability of being alive", 20),
@@ -930,5 +1166,7 @@ EXERCISES: dict[str, tuple[Callable[[Callable[..., Any]], CheckResult], str, int
     "nps": (check_nps, "Net Promoter Score", 10),
     "nps_interval": (check_nps_interval, "sampling error of NPS", 20),
     "referral_breakeven": (check_referral_breakeven, "relationship pricing algebra", 20),
+    "lift": (check_lift, "gains tables, lift of a response model", 15),
+    "break_even_response_rate": (check_break_even_response_rate, "campaign economics", 10),
 }
 """Exercise -> (checker, concept trained, minutes it takes)."""

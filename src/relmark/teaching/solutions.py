@@ -11,7 +11,9 @@ from scipy.special import betaln, gammaln
 
 __all__ = [
     "bgnbd_log_likelihood",
+    "break_even_response_rate",
     "cronbach_alpha",
+    "lift",
     "nps",
     "nps_interval",
     "nps_interval_textbook",
@@ -179,3 +181,42 @@ def referral_breakeven(
     """
     i = discount_rate
     return 1 + i - (1 + i - retention) * (margin - discount) / margin
+
+
+def lift(predicted: Any, responded: Any, share: float) -> float:
+    """Lift of the top ``share`` of customers ranked by predicted response.
+
+    Parameters
+    ----------
+    predicted, responded
+        Predicted response probabilities and 0/1 outcomes.
+    share
+        Share of the customers at the top of the ranking (0.1: the top decile).
+
+    Returns
+    -------
+    float
+        (responders / customers in the top share) / (responders / customers overall).
+    """
+    order = np.argsort(-np.asarray(predicted, dtype=float), kind="stable")
+    y = np.asarray(responded, dtype=float)[order]
+    k = round(share * y.size)
+    return float(y[:k].mean() / y.mean())
+
+
+def break_even_response_rate(
+    cost_per_contact: float, order_value: float, cost_of_goods: float, fulfilment_cost: float
+) -> float:
+    """Response rate at which a mailing breaks even.
+
+    Parameters
+    ----------
+    cost_per_contact, order_value, cost_of_goods, fulfilment_cost
+        Cost of one piece, and the value, cost of goods and fulfilment cost of one order.
+
+    Returns
+    -------
+    float
+        ``cost_per_contact / (order_value - cost_of_goods - fulfilment_cost)``.
+    """
+    return cost_per_contact / (order_value - cost_of_goods - fulfilment_cost)
