@@ -1,0 +1,210 @@
+"""GGompertz/NBD against mpmath's adaptive quadrature, the Pareto/NBD at the nesting limit and
+simulation with known truth.
+
+Bemmaor & Glady (2012) fit CDNOW-like data that are not shipped here, so the likelihood is
+checked against an independent integration of the individual-level model (mpmath, 30 digits)
+and the predictions against the model's own simulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import mpmath
+import numpy as np
+import pytest
+
+from relmark.clv import GGompertzNBD, ParetoNBD, load_model
+from relmark.clv import ggompertz as gg
+from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
+
+PARAMS = [
+    (0.55, 10.6, 0.01, 0.6, 0.12),
+    (0.3, 2.0, 0.1, 2.0, 1.0),
+    (2.0, 40.0, 0.001, 0.2, 0.02),
+    (0.1, 0.5, 0.2, 5.0, 5.0),
+]
+HISTORIES = [
+    (0, 0.0, 5.0),
+    (0, 0.0, 78.0),
+    (2, 30.43, 38.86),
+    (30, 20.0, 78.0),
+    (100, 2.0, 300.0),  # long histories: many purchases, long since the last one
+    (500, 499.0, 520.0),
+    (50, 1.0, 1000.0),
+]
+
+
+def _mp_log_likelihood(p: tuple[float, ...], x: float, tx: float, T: float) -> float:
+    """Bemmaor & Glady (2012) eq. 6 by mpmath: tanh-sinh quadrature over tau on panels that
+    halve towards t_x (where the power term peaks), 30 digits."""
+    mpmath.mp.dps = 30
+    r, a, b, s, be = (mpmath.mpf(v) for v in p)
+    x_, tx_, T_ = mpmath.mpf(x), mpmath.mpf(tx), mpmath.mpf(T)
+
+    def surv(t: Any) -> Any:
+        return (be / (be + mpmath.exp(b * t) - 1)) ** s
+
+    def dens(t: Any) -> Any:
+        return s * b * mpmath.exp(b * t) * be**s / (be + mpmath.exp(b * t) - 1) ** (s + 1)
+
+    alive = a**r / (a + T_) ** (r + x_) * surv(T_)
+    points = [tx_] + [tx_ + (T_ - tx_) * mpmath.mpf(2) ** (-k) for k in range(40, -1, -1)]
+    dead = mpmath.quad(lambda t: a**r / (a + t) ** (r + x_) * dens(t), points)
+    return float(mpmath.loggamma(r + x_) - mpmath.loggamma(r) + mpmath.log(alive + dead))
+
+
+@pytest.mark.parametrize("p", PARAMS)
+def test_log_likelihood_equals_mpmath_quadrature(p: tuple[float, ...]) -> None:
+    """|log L - log L_mpmath| < 1e-9 (a relative error of L below 1e-9), long histories
+    included."""
+    x, tx, T = (np.array(c, dtype=float) for c in zip(*HISTORIES, strict=True))
+    got = gg.log_likelihood(np.array(p), x, tx, T)
+    want = np.array([_mp_log_likelihood(p, *h) for h in HISTORIES])
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+
+
+def test_p_alive_and_conditional_expectation_equal_mpmath() -> None:
+    """P(alive) = alive term / L; E[Y(t)] = P(alive) (r+x)/(a+T) int_0^t R(u) du with
+    R(u) = ((beta+e^{bT}-1)/(beta+e^{b(T+u)}-1))^s, both by mpmath."""
+    p = (0.55, 10.6, 0.05, 0.6, 0.12)
+    r, a, b, s, be = p
+    model = GGompertzNBD(r=r, alpha=a, b=b, s=s, beta=be)
+    for x, tx, T in [(0, 0.0, 40.0), (2, 30.43, 38.86), (12, 70.0, 78.0)]:
+        mpmath.mp.dps = 30
+        log_alive = (
+            mpmath.loggamma(r + x)
+            - mpmath.loggamma(r)
+            + r * mpmath.log(a)
+            - (r + x) * mpmath.log(a + T)
+            + s * mpmath.log(be / (be + mpmath.exp(b * T) - 1))
+        )
+        pa = float(mpmath.exp(log_alive - _mp_log_likelihood(p, x, tx, T)))
+        assert float(model.p_alive(x, tx, T)[0]) == pytest.approx(pa, rel=1e-9)
+        for t in (1.0, 10.0, 52.0, 200.0):
+            base = be + mpmath.exp(b * T) - 1
+            inner = mpmath.quad(
+                lambda u, base=base, T=T: (base / (be + mpmath.exp(b * (T + u)) - 1)) ** s,
+                [0, t],
+            )
+            want = pa * (r + x) / (a + T) * float(inner)
+            got = float(model.conditional_expected_purchases(x, tx, T, t=t)[0])
+            assert got == pytest.approx(want, rel=1e-9)
+
+
+def test_nesting_limit_is_the_pareto_nbd() -> None:
+    """b -> 0 with beta / b fixed: S(t) -> (1 + t b/beta)^-s, the Pareto/NBD with
+    beta_PNBD = beta / b. The distance in log L, P(alive), E[Y(t)] and P(X(t)=n) shrinks in
+    proportion to b (first order), below 1e-5 at b = 1e-7."""
+    pn = ParetoNBD(r=0.55, alpha=10.6, s=0.6, beta=12.0)
+    x = np.array([0.0, 1, 2, 10, 30])
+    tx = np.array([0.0, 0.5, 30.43, 50, 20])
+    T = np.array([5.0, 78, 38.86, 78, 78])
+    gaps = []
+    for b in (1e-5, 1e-7):
+        m = GGompertzNBD(r=0.55, alpha=10.6, b=b, s=0.6, beta=12.0 * b)
+        gap = max(
+            np.abs(
+                m.log_likelihood(frequency=x, recency=tx, T=T)
+                - pn.log_likelihood(frequency=x, recency=tx, T=T)
+            ).max(),
+            np.abs(m.p_alive(x, tx, T) - pn.p_alive(x, tx, T)).max(),
+            np.abs(
+                m.conditional_expected_purchases(x, tx, T, t=10)
+                - pn.conditional_expected_purchases(x, tx, T, t=10)
+            ).max(),
+            np.abs(m.prob_purchases([0, 1, 3], t=10) - pn.prob_purchases([0, 1, 3], t=10)).max(),
+            np.abs(
+                m.expected_purchases_new_customer(t=[1, 10, 50])
+                - pn.expected_purchases_new_customer(t=[1, 10, 50])
+            ).max(),
+        )
+        gaps.append(gap)
+    assert gaps[1] < 1e-5
+    assert gaps[0] / gaps[1] == pytest.approx(100.0, rel=0.05)
+
+
+def test_gradient_matches_central_differences() -> None:
+    p = np.array([0.55, 10.6, 0.05, 0.6, 0.12])
+    x = np.array([0.0, 1, 2, 10, 30, 100])
+    tx = np.array([0.0, 0.5, 30.43, 50, 20, 2])
+    T = np.array([5.0, 78, 38.86, 78, 78, 300])
+    _, grad = gg.log_likelihood_and_grad(p, x, tx, T)
+    for k in range(5):
+        h = np.zeros(5)
+        h[k] = 1e-5 * p[k]
+        up, down = gg.log_likelihood(p + h, x, tx, T), gg.log_likelihood(p - h, x, tx, T)
+        np.testing.assert_allclose(grad[:, k], (up - down) / (2 * h[k]), rtol=1e-6, atol=1e-7)
+
+
+def test_predictions_agree_with_simulation() -> None:
+    """200,000 customers simulated from known parameters: the mean P(alive) equals the share
+    alive at T, E[X(t)] the mean frequency, P(X(t)=n) the frequencies of n, each within 4
+    standard errors."""
+    model = GGompertzNBD(r=0.8, alpha=6.0, b=0.05, s=0.7, beta=0.5)
+    n = 200_000
+    sim = model.simulate(np.full(n, 30.0), rng=5)
+    pa = model.p_alive(sim["frequency"], sim["recency"], sim["T"])
+    assert abs(pa.mean() - sim["alive"].mean()) < 4 * np.sqrt(0.25 / n)
+    freq = sim["frequency"]
+    expected = float(model.expected_purchases_new_customer(t=30.0)[0])
+    assert abs(freq.mean() - expected) < 4 * freq.std() / np.sqrt(n)
+    probs = model.prob_purchases([0, 1, 2, 5], t=30.0)
+    for k, prob in zip([0, 1, 2, 5], probs, strict=True):
+        share = float(np.mean(freq == k))
+        assert abs(share - prob) < 4 * np.sqrt(prob * (1 - prob) / n)
+    total = model.prob_purchases(np.arange(0, 400), t=30.0).sum()
+    assert total == pytest.approx(1.0, abs=1e-8)
+
+
+def test_fit_recovers_known_parameters_with_standard_errors() -> None:
+    truth = GGompertzNBD(r=0.5, alpha=5.0, b=0.07, s=0.7, beta=0.5)
+    rng = np.random.default_rng(2026)
+    sim = truth.simulate(rng.uniform(5.0, 60.0, 20_000), rng=rng)
+    fitted = GGompertzNBD.fit(sim)
+    assert fitted.fit_result.converged
+    for name, value in truth.params.items():
+        assert abs(fitted.params[name] - value) < 4 * fitted.fit_result.bse[name], name
+    assert load_model(fitted.to_json()) == fitted
+
+
+M = GGompertzNBD(r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.12)
+BAD: list[tuple[Callable[[], object], type[Exception], str]] = [
+    (lambda: GGompertzNBD(r=0.5, alpha=5.0, s=0.7, beta=0.5), ParameterError, "b"),
+    (lambda: GGompertzNBD(r=0.5, alpha=5.0, b=0.0, s=0.7, beta=0.5), ParameterError, "b"),
+    (lambda: GGompertzNBD(r=0.5, alpha=5.0, b=-1.0, s=0.7, beta=0.5), ParameterError, "b"),
+    (lambda: GGompertzNBD(r=0.5, alpha=np.nan, b=0.1, s=0.7, beta=0.5), ParameterError, "alpha"),
+    (lambda: GGompertzNBD(r=True, alpha=5.0, b=0.1, s=0.7, beta=0.5), ParameterError, "r"),
+    (lambda: GGompertzNBD(r=0.5, alpha=5.0, b=0.1, s=0.7, beta=0.5, k=1), ParameterError, "k"),
+    (lambda: M.p_alive([1], [5.0], [4.0]), DataError, "recency"),
+    (lambda: M.p_alive([-1], [0.0], [4.0]), DataError, "frequency"),
+    (lambda: M.p_alive([1.5], [1.0], [4.0]), DataError, "frequency"),
+    (lambda: M.p_alive(["a"], [1.0], [4.0]), DataError, "frequency"),
+    (lambda: M.conditional_expected_purchases(1, 1.0, 4.0, t=-1), ArgumentError, "t"),
+    (lambda: M.expected_purchases_new_customer(t=[np.inf]), ArgumentError, "t"),
+    (lambda: M.prob_purchases([-1], t=4), ArgumentError, "n"),
+    (lambda: M.prob_purchases([0.5], t=4), ArgumentError, "n"),
+    (lambda: M.simulate([10.0], rng="x"), ArgumentError, "rng"),  # type: ignore[arg-type]
+    (lambda: M.dert(1, 1.0, 4.0, continuous_discount_rate=0.1), ArgumentError, "DERT"),
+    (lambda: GGompertzNBD.fit({"frequency": [1, 2], "recency": [1.0, 2.0]}), DataError, "T"),
+    (lambda: GGompertzNBD.fit(frequency=[1], recency=[3.0], T=[2.0]), DataError, "recency"),
+    (
+        lambda: GGompertzNBD.from_json(ParetoNBD(r=1, alpha=1, s=1, beta=1).to_json()),
+        SchemaError,
+        "model",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "name"), BAD)
+def test_bad_inputs_are_refused_naming_the_argument(
+    call: Callable[[], object], error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error) as info:
+        call()
+    exc = info.value
+    named = (
+        getattr(exc, "argument", None) or getattr(exc, "column", None) or getattr(exc, "key", None)
+    )
+    assert named == name or name in str(exc)
