@@ -57,6 +57,12 @@ _NODES, _WEIGHTS = roots_legendre(6)
 _NODES01 = (_NODES + 1.0) / 2.0  # on [0, 1]
 _WEIGHTS01 = _WEIGHTS / 2.0
 _MAX_PANELS = 4096
+_NODES4, _WEIGHTS4 = roots_legendre(4)
+_NODES4 = (_NODES4 + 1.0) / 2.0
+_WEIGHTS4 = _WEIGHTS4 / 2.0
+_LOW_DELTA = 0.375
+"""Cells whose integrand's log changes by at most this (and whose singularities lie 8 cell
+lengths away) take 4 nodes, the others 6 per panel (errors below 1e-12 relative)."""
 
 
 class Prepared:
@@ -197,8 +203,9 @@ def log_likelihood_and_grad(
     Q0 = beta + b_tx[ci] + cum_b
     pc = p[ci]
     ya, yb = ad / P0, bd / Q0
-    m = np.ceil(np.maximum.reduce([pc * ya + q * yb, 2.0 * ya, 2.0 * yb, np.full_like(ya, 1e-300)]))
-    m = np.minimum(m, _MAX_PANELS).astype(np.intp)
+    # the panels' budget: log-change of the integrand <= 1, singularities >= 3 panels away
+    delta = np.maximum.reduce([pc * ya + q * yb, 3.0 * ya, 3.0 * yb])
+    m = np.clip(np.ceil(delta), 1.0, _MAX_PANELS).astype(np.intp)
     # reference for log-sum-exp: the integrand at the start of the first active cell
     ref = l_alive.copy()
     has = data.act_count > 0
@@ -207,23 +214,25 @@ def log_likelihood_and_grad(
         start_val[has] = (math.log(s) - pc * np.log(P0) - q * np.log(Q0))[data.act_start[has]]
     ref = np.maximum(ref, start_val)
 
-    # panels
-    cell_of = np.repeat(np.arange(ci.shape[0]), m)
-    panel_no = np.arange(cell_of.shape[0]) - np.repeat(np.cumsum(m) - m, m)
-    width = cd[cell_of] / m[cell_of]
-    u = (panel_no[:, None] + _NODES01[None, :]) * width[:, None]  # (panels, nodes)
-    Pn = P0[cell_of][:, None] + a_c[cell_of][:, None] * u
-    Qn = Q0[cell_of][:, None] + b_c[cell_of][:, None] * u
-    lP, lQ = np.log(Pn), np.log(Qn)
-    pp = pc[cell_of][:, None]
-    f = np.exp(math.log(s) - pp * lP - q * lQ - ref[ci[cell_of]][:, None])
-    wf = f * (_WEIGHTS01[None, :] * width[:, None])
-    nc = ci.shape[0]
-
-    def per_cell(v: FloatArray) -> FloatArray:
-        return np.bincount(cell_of, weights=v.sum(axis=1), minlength=nc)
-
-    F0 = per_cell(wf)
+    sums = np.empty((7, ci.shape[0]))
+    low = delta <= _LOW_DELTA
+    for group, nodes, weights in ((low, _NODES4, _WEIGHTS4), (~low, _NODES01, _WEIGHTS01)):
+        rows = np.flatnonzero(group)
+        if rows.size:
+            sums[:, rows] = _cell_sums(
+                P0[rows],
+                Q0[rows],
+                a_c[rows],
+                b_c[rows],
+                cd[rows],
+                pc[rows],
+                q,
+                math.log(s) - ref[ci[rows]],
+                m[rows] if nodes is _NODES01 else None,
+                nodes,
+                weights,
+            )
+    F0, FlP, FlQ, F1, F2, G1, G2 = sums
     I_c = b_c * F0  # s * integral over the cell, scaled by exp(-ref)
     S_int = np.bincount(ci, weights=I_c, minlength=n)
     E = np.exp(l_alive - ref)
@@ -244,14 +253,6 @@ def log_likelihood_and_grad(
 
     k = 4 + kp + kl
     g = np.zeros((n, k))
-    FlP = per_cell(wf * lP)
-    FlQ = per_cell(wf * lQ)
-    inv_P = wf / Pn
-    inv_Q = wf / Qn
-    F1 = per_cell(inv_P)
-    F2 = per_cell(inv_P * u)
-    G1 = per_cell(inv_Q)
-    G2 = per_cell(inv_Q * u)
 
     def per_cust(v: FloatArray) -> FloatArray:
         return np.bincount(ci, weights=v, minlength=n)
@@ -301,6 +302,48 @@ def log_likelihood_and_grad(
     g[:, 2] += math.log(beta)
     g[:, 3] += s / beta
     return ll, g
+
+
+def _cell_sums(
+    P0: FloatArray,
+    Q0: FloatArray,
+    a_c: FloatArray,
+    b_c: FloatArray,
+    cd: FloatArray,
+    pc: FloatArray,
+    q: float,
+    shift: FloatArray,
+    m: IntArray | None,
+    nodes: FloatArray,
+    weights: FloatArray,
+) -> FloatArray:
+    r"""Gauss-Legendre sums over the cells' panels: rows :math:`\int f`,
+    :math:`\int f\ln P`, :math:`\int f\ln Q`, :math:`\int f/P`, :math:`\int f u/P`,
+    :math:`\int f/Q`, :math:`\int f u/Q` with :math:`f = e^{shift}P^{-p}Q^{-q}`,
+    :math:`P = P_0 + a u`, :math:`Q = Q_0 + b u` over each cell (``m`` panels each, or one)."""
+    nc = P0.shape[0]
+    if m is None:
+        cell_of = np.arange(nc)
+        width = cd
+        u = nodes[None, :] * width[:, None]
+    else:
+        cell_of = np.repeat(np.arange(nc), m)
+        panel_no = np.arange(cell_of.shape[0]) - np.repeat(np.cumsum(m) - m, m)
+        width = cd[cell_of] / m[cell_of]
+        u = (panel_no[:, None] + nodes[None, :]) * width[:, None]
+    Pn = P0[cell_of][:, None] + a_c[cell_of][:, None] * u
+    Qn = Q0[cell_of][:, None] + b_c[cell_of][:, None] * u
+    lP, lQ = np.log(Pn), np.log(Qn)
+    wf = np.exp(shift[cell_of][:, None] - pc[cell_of][:, None] * lP - q * lQ)
+    wf *= weights[None, :] * width[:, None]
+    inv_P = wf / Pn
+    inv_Q = wf / Qn
+    cols = [wf, wf * lP, wf * lQ, inv_P, inv_P * u, inv_Q, inv_Q * u]
+    out = np.empty((7, nc))
+    for j, v in enumerate(cols):
+        row = v.sum(axis=1)
+        out[j] = row if m is None else np.bincount(cell_of, weights=row, minlength=nc)
+    return out
 
 
 def _log_alive_odds(theta: FloatArray, data: Prepared, kp: int) -> tuple[FloatArray, FloatArray]:
