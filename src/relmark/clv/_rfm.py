@@ -9,6 +9,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 from relmark._validation import (
     FloatArray,
@@ -20,6 +21,7 @@ from relmark._validation import (
 from relmark.clv._base import CLVModel, ModelKind, RngLike
 from relmark.clv._checks import check_array, check_matching
 from relmark.errors import ArgumentError, ParameterError
+from relmark.timeunit import TimeUnit
 
 __all__ = ["Predictions", "RFMModel", "as_rng", "broadcast_rfm"]
 
@@ -94,6 +96,104 @@ class Predictions:
         )
         out: FloatArray = cumulative @ weights
         return out
+
+
+MAX_CELLS = 10_000
+"""The largest ``max_frequency``, ``points`` or discrete ``T`` of a (frequency, recency) grid."""
+
+
+def rfm_grid(
+    *, T: object, max_frequency: object, points: object, discrete: bool
+) -> tuple[float, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """The (frequency, recency) grid of customers aged ``T`` (checked): frequencies
+    ``0..max_frequency`` by recencies in ``[0, T]`` (``points`` of them; every period in
+    discrete time), as ``(T, frequency, recency, impossible)`` with 2-d arrays of shape
+    ``(max_frequency + 1, recencies)``; ``impossible`` marks cells no customer can be in
+    (repeat purchases at recency 0, no purchase at recency > 0; in discrete time more
+    purchases than opportunities). Frequency 0 sits at recency 0 in every column.
+    """
+    if discrete:
+        age = check_number(T, "T", low=1.0, high=MAX_CELLS, whole=True)
+    else:
+        age = check_number(T, "T", low=0.0, low_open=True)
+    max_f = int(check_number(max_frequency, "max_frequency", low=1, high=MAX_CELLS, whole=True))
+    n = int(check_number(points, "points", low=2, high=MAX_CELLS, whole=True))
+    f = np.arange(0, max_f + 1, dtype=np.float64)
+    if discrete:
+        r = np.arange(0.0, age + 1.0)
+        ff, rr = np.meshgrid(f, r, indexing="ij")
+        return age, ff, rr, (ff > rr) | ((ff == 0) & (rr > 0))
+    r = np.linspace(0.0, age, n)
+    ff, rr = np.meshgrid(f, r, indexing="ij")
+    rr = np.where(ff == 0, 0.0, np.maximum(rr, min(1e-9, age)))  # x = 0 means t_x = 0
+    return age, ff, rr, np.zeros(ff.shape, dtype=bool)
+
+
+def history_matrix(
+    fn: Callable[[FloatArray, FloatArray, FloatArray], FloatArray],
+    *,
+    T: object,
+    max_frequency: object,
+    points: object,
+    discrete: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+    """``fn(frequency, recency, T)`` over the grid of :func:`rfm_grid`: ``(frequency,
+    recency, values, impossible)``, ``values`` NaN in the impossible cells (2-d arrays; the
+    figures of :mod:`relmark.plot` mask them, the frames leave them out)."""
+    age, ff, rr, impossible = rfm_grid(
+        T=T, max_frequency=max_frequency, points=points, discrete=discrete
+    )
+    ok = ~impossible
+    values = np.full(ff.shape, np.nan)
+    values[ok] = fn(ff[ok], rr[ok], np.full(int(ok.sum()), age))
+    return ff, rr, values, impossible
+
+
+def _grid_frame(
+    ff: FloatArray,
+    rr: FloatArray,
+    values: FloatArray,
+    impossible: npt.NDArray[np.bool_],
+    age: float,
+    name: str,
+) -> pd.DataFrame:
+    """The possible cells of a grid as a tidy frame (frequency 0 once, at recency 0)."""
+    ok = ~impossible
+    ok[0, 1:] = False  # frequency 0 is one history (recency 0), repeated in every column
+    return pd.DataFrame(
+        {"frequency": ff[ok], "recency": rr[ok], "T": np.full(int(ok.sum()), age), name: values[ok]}
+    )
+
+
+def _purchase_times(purchases: object, time_unit: str | None) -> FloatArray:
+    """A customer's purchase times as numbers in the model's time unit (dates converted with
+    ``time_unit``), at least one, finite."""
+    raw = np.asarray(purchases)
+    if raw.ndim != 1 or raw.shape[0] == 0:
+        raise ArgumentError("must be a list of purchase times (at least one)", argument="purchases")
+    if raw.dtype.kind in "iuf":
+        times = raw.astype(np.float64)
+        if not np.all(np.isfinite(times)):
+            raise ArgumentError("must be finite numbers", argument="purchases")
+        return times
+    if raw.dtype.kind == "b":
+        raise ArgumentError("must be numbers or dates, not booleans", argument="purchases")
+    try:
+        dates = pd.to_datetime(pd.Series(raw), format="ISO8601")
+    except (ValueError, TypeError):
+        raise ArgumentError("must be numbers or dates", argument="purchases") from None
+    if dates.isna().any():
+        raise ArgumentError("holds a missing date", argument="purchases")
+    if time_unit is None:
+        raise ArgumentError(
+            "are dates, but the model has no time unit to convert them (fit it on a summary, "
+            "or model.with_time_unit('W'))",
+            argument="purchases",
+        )
+    days = TimeUnit.parse(time_unit).days
+    elapsed = (dates - dates.min()).dt.total_seconds().to_numpy() / 86_400.0
+    out: FloatArray = elapsed / days
+    return out
 
 
 def _match(values: FloatArray, name: str, *columns: FloatArray) -> tuple[FloatArray, ...]:
@@ -470,6 +570,194 @@ class RFMModel(CLVModel):
         # the model's horizon check: BG/BB's cap on opportunities too (T = 1e6 ran for minutes)
         ages = self._horizon(T, "T")
         return self.predictions.simulate(self._values, ages, rng=rng)
+
+    def p_alive_matrix(
+        self, *, T: float, max_frequency: int = 30, points: int = 60, t: float = 0.0
+    ) -> pd.DataFrame:
+        """P(alive) over a grid of (frequency, recency) for customers aged ``T``, as data.
+
+        The values :func:`relmark.plot.plot_p_alive_matrix` draws: :meth:`p_alive` at each
+        possible cell (lifetimes' ``plot_probability_alive_matrix``, as a tidy frame).
+
+        Parameters
+        ----------
+        T
+            The customers' age, > 0 (a whole number of opportunities in discrete time).
+        max_frequency
+            The largest frequency, a whole number >= 1.
+        points
+            Recencies from 0 to ``T``, a whole number >= 2 (discrete time uses every
+            opportunity).
+        t
+            P(alive) at ``T + t`` instead of ``T`` (>= 0; continuous-time models with P(alive)
+            ahead).
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per possible cell, columns ``frequency``, ``recency``, ``T`` and
+            ``p_alive``, sorted by frequency then recency (frequency 0 once, at recency 0).
+
+        Raises
+        ------
+        ArgumentError
+            For ``T``, ``max_frequency``, ``points`` or ``t`` that is not a number in range
+            (naming it).
+        ParameterError
+            For ``t > 0`` with a model without P(alive) ahead.
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> grid = model.p_alive_matrix(T=38.86, max_frequency=2, points=3)
+        >>> grid.round(3)["p_alive"].tolist()
+        [1.0, 0.152, 0.593, 0.754, 0.025, 0.532, 0.812]
+        """
+        ahead = check_number(t, "t", low=0.0)
+        ff, rr, values, impossible = history_matrix(
+            lambda x, tx, age: self.p_alive(x, tx, age, t=ahead),
+            T=T,
+            max_frequency=max_frequency,
+            points=points,
+            discrete=self.discrete,
+        )
+        return _grid_frame(ff, rr, values, impossible, float(T), "p_alive")
+
+    def expected_purchases_matrix(
+        self, *, t: float, T: float, max_frequency: int = 30, points: int = 60
+    ) -> pd.DataFrame:
+        """Expected purchases in the next ``t`` over a grid of (frequency, recency), as data.
+
+        The values :func:`relmark.plot.plot_expected_purchases_matrix` draws:
+        :meth:`conditional_expected_purchases` at each possible cell for customers aged ``T``
+        (lifetimes' ``plot_frequency_recency_matrix``, as a tidy frame).
+
+        Parameters
+        ----------
+        t
+            The horizon, > 0 (whole in discrete time).
+        T
+            The customers' age, > 0 (whole in discrete time).
+        max_frequency
+            The largest frequency, a whole number >= 1.
+        points
+            Recencies from 0 to ``T``, a whole number >= 2.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per possible cell, columns ``frequency``, ``recency``, ``T``, ``t`` and
+            ``expected_purchases``.
+
+        Raises
+        ------
+        ArgumentError
+            For ``t``, ``T``, ``max_frequency`` or ``points`` out of range (naming it).
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> grid = model.expected_purchases_matrix(t=52, T=38.86, max_frequency=1, points=2)
+        >>> grid.round(3)["expected_purchases"].tolist()
+        [0.252, 0.186, 0.923]
+        """
+        horizon = check_number(t, "t", low=0.0, low_open=True, whole=self.discrete)
+        ff, rr, values, impossible = history_matrix(
+            lambda x, tx, age: self.conditional_expected_purchases(x, tx, age, t=horizon),
+            T=T,
+            max_frequency=max_frequency,
+            points=points,
+            discrete=self.discrete,
+        )
+        frame = _grid_frame(ff, rr, values, impossible, float(T), "expected_purchases")
+        frame.insert(3, "t", horizon)
+        return frame
+
+    def p_alive_path(
+        self,
+        purchases: npt.ArrayLike,
+        *,
+        end: float | None = None,
+        points: int = 100,
+    ) -> pd.DataFrame:
+        """P(alive) along one customer's history: at each time, given the purchases so far.
+
+        With the purchases at times :math:`0 = \\tau_0 < \\tau_1 < \\dots` since the first,
+        the value at time :math:`u` is :meth:`p_alive` of the history up to :math:`u`:
+        :math:`x(u) = \\#\\{i \\ge 1: \\tau_i \\le u\\}`, :math:`t_x(u)` the last
+        :math:`\\tau_i \\le u` (0 before the first repeat purchase) and age :math:`T = u`.
+        It decays between purchases and jumps at each one (the frame holds the value just
+        before and at every purchase); lifetimes' ``plot_history_alive``, as data.
+
+        Parameters
+        ----------
+        purchases
+            The customer's purchase times: numbers in the model's time unit (counted from any
+            origin; the first purchase starts the clock; whole opportunities in discrete
+            time), or dates (``datetime64``, pandas timestamps or ISO text), converted with
+            the model's :attr:`time_unit` (required then). Same-time purchases count once
+            (as the summaries merge them).
+        end
+            The last time shown, since the first purchase (default: the last purchase);
+            >= the last purchase.
+        points
+            Evenly spaced times from 0 to ``end`` besides the purchases, a whole number >= 2.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``time`` (since the first purchase), ``frequency``, ``recency``, ``T``
+            (= ``time``) and ``p_alive``, by time; at a purchase time two rows, the first
+            before the purchase counts.
+
+        Raises
+        ------
+        ArgumentError
+            For purchases that are not finite numbers or dates, dates without the model's
+            time unit, fractional times in discrete time, ``end`` before the last purchase,
+            or a bad ``points`` (naming the argument).
+
+        Examples
+        --------
+        >>> from relmark.clv import BGNBD
+        >>> model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> path = model.p_alive_path([0.0, 10.0], end=30.0, points=4)
+        >>> path["p_alive"].round(3).tolist()
+        [1.0, 1.0, 0.754, 0.614, 0.509]
+        """
+        times = _purchase_times(purchases, self.time_unit)
+        times = np.unique(times - times.min())
+        if self.discrete and not np.array_equal(times, np.floor(times)):
+            raise ArgumentError(
+                "must be whole opportunities in discrete time", argument="purchases"
+            )
+        last = float(times[-1])
+        stop = last if end is None else check_number(end, "end", low=last)
+        n = int(check_number(points, "points", low=2, high=MAX_CELLS, whole=True))
+        grid = np.linspace(0.0, stop, n)
+        if self.discrete:
+            grid = np.unique(np.floor(grid))
+        buys = times[1:]
+        # every grid time, and each purchase time twice: just before and at the purchase
+        at = np.concatenate([grid, buys, buys])
+        before = np.concatenate(
+            [np.zeros(grid.shape[0] + buys.shape[0], bool), np.ones(buys.shape[0], bool)]
+        )
+        order = np.lexsort((~before, at))  # by time, "before" first
+        at, before = at[order], before[order]
+        count = np.where(
+            before, np.searchsorted(buys, at, side="left"), np.searchsorted(buys, at, "right")
+        )
+        x = count.astype(np.float64)
+        tx = np.zeros(at.shape[0])
+        tx[count > 0] = buys[count[count > 0] - 1]
+        keep = np.ones(at.shape[0], dtype=bool)
+        keep[1:] = (at[1:] != at[:-1]) | (x[1:] != x[:-1])
+        at, x, tx = at[keep], x[keep], tx[keep]
+        alive = self.p_alive(x, tx, at)
+        return pd.DataFrame({"time": at, "frequency": x, "recency": tx, "T": at, "p_alive": alive})
 
     @classmethod
     def _validate_data(

@@ -411,23 +411,6 @@ def plot_period_transactions(
     return fig
 
 
-def _grid(
-    model: Any, T: float, max_frequency: int, points: int
-) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
-    """Frequencies 0..max_frequency, recencies in [0, T] and the cells no customer can be in
-    (repeat purchases at recency 0; in a discrete model, more purchases than opportunities)."""
-    f = np.arange(0, max_frequency + 1, dtype=np.float64)
-    if getattr(model, "discrete", False):
-        r = np.arange(0.0, T + 1.0)
-        ff, rr = np.meshgrid(f, r, indexing="ij")
-        impossible = (ff > rr) | ((ff == 0) & (rr > 0))
-        return ff, rr, impossible
-    r = np.linspace(0.0, T, points)
-    ff, rr = np.meshgrid(f, r, indexing="ij")
-    rr = np.where(ff == 0, 0.0, np.maximum(rr, min(1e-9, T)))  # x = 0 means t_x = 0
-    return ff, rr, np.zeros(ff.shape, dtype=bool)
-
-
 def _matrix_args(
     model: Any, T: object, max_frequency: object, points: object
 ) -> tuple[float, int, int]:
@@ -449,10 +432,17 @@ def _evaluate(
     points: int,
     name: str,
 ) -> tuple[np.ma.MaskedArray[Any, Any], FloatArray]:
-    ff, rr, impossible = _grid(model, T, max_frequency, points)
-    ok = ~impossible
-    values = np.full(ff.shape, np.nan)
-    values[ok] = _values(fn(ff[ok], rr[ok], np.full(int(ok.sum()), T)), (int(ok.sum()),), name)
+    # the grid and its impossible cells are the model's own (p_alive_matrix and
+    # expected_purchases_matrix give the same values as data)
+    from relmark.clv._rfm import history_matrix
+
+    _, rr, values, impossible = history_matrix(
+        lambda x, tx, a: _values(fn(x, tx, a), (x.shape[0],), name),
+        T=T,
+        max_frequency=max_frequency,
+        points=points,
+        discrete=bool(getattr(model, "discrete", False)),
+    )
     return np.ma.masked_array(values, mask=impossible), rr[-1]
 
 
