@@ -23,3 +23,13 @@ def scored_outcomes(draw: st.DrawFn, *, max_size: int = 60) -> tuple[list[float]
 
 money = st.floats(min_value=0.01, max_value=1e4, allow_nan=False)
 """A positive amount (cost or margin)."""
+
+
+@st.composite
+def baskets(draw: st.DrawFn, *, max_baskets: int = 30, max_items: int = 7) -> list[list[str]]:
+    """1-``max_baskets`` non-empty baskets over up to ``max_items`` items ``i0`` ... (small
+    enough that every itemset can be enumerated by brute force)."""
+    m = draw(st.integers(min_value=1, max_value=max_items))
+    names = [f"i{j}" for j in range(m)]
+    one = st.lists(st.sampled_from(names), min_size=1, max_size=m, unique=True)
+    return draw(st.lists(one, min_size=1, max_size=max_baskets))
