@@ -190,15 +190,63 @@ def _customer_matrix(
     return m, labels, None
 
 
-def _top_per_row(rows: IntArray, cols: IntArray, score: FloatArray, k: int) -> npt.NDArray[np.intp]:
-    """Positions of the ``k`` best (highest score, then lowest column) entries of each row, in
-    row order then rank order."""
-    order = np.lexsort((cols, -score, rows))
-    r = rows[order]
-    first = np.r_[0, np.flatnonzero(np.diff(r)) + 1] if r.shape[0] else np.zeros(0, np.int64)
-    rank = np.arange(r.shape[0]) - np.repeat(first, np.diff(np.r_[first, r.shape[0]]))
-    out: npt.NDArray[np.intp] = order[rank < k]
-    return out
+def _csr_top_k(
+    indptr: IntArray, data: FloatArray, cols: IntArray, k: int, *, budget: int = 4_000_000
+) -> tuple[IntArray, npt.NDArray[np.intp]]:
+    """The ``k`` best entries of each CSR row (highest score, then lowest column), without a
+    global sort: rows are padded into blocks of at most ``budget`` cells, partitioned
+    (``argpartition``), ties at the cut go to the lowest columns (``cols`` ascending within
+    each row), and the ``k`` kept are sorted per row. Returns the row of each kept entry and
+    its position in ``data``, in row then rank order."""
+    n_rows = indptr.shape[0] - 1
+    lengths = np.diff(indptr)
+    rows_out: list[IntArray] = []
+    pos_out: list[npt.NDArray[np.intp]] = []
+    start = 0
+    while start < n_rows:
+        end = min(n_rows, start + 65_536)
+        width = int(lengths[start:end].max(initial=0))
+        while (end - start) * width > budget and end - start > 1:
+            end = start + max(1, (end - start) // 2)
+            width = int(lengths[start:end].max(initial=0))
+        a, b = int(indptr[start]), int(indptr[end])
+        r = end - start
+        if b > a:
+            local = np.repeat(np.arange(r), lengths[start:end])
+            within = np.arange(b - a) - np.repeat(indptr[start:end] - a, lengths[start:end])
+            score = np.full((r, width), -np.inf)
+            score[local, within] = data[a:b]
+            where = np.full((r, width), -1, dtype=np.intp)
+            where[local, within] = np.arange(a, b)
+            if width > k:
+                cut = -np.partition(-score, k - 1, axis=1)[:, k - 1 : k]
+                valid = where >= 0
+                above = valid & (score > cut)
+                tie = valid & (score == cut)
+                need = k - above.sum(axis=1, keepdims=True)
+                keep = above | (tie & (np.cumsum(tie, axis=1) <= need))
+                n_keep = keep.sum(axis=1)
+                # the kept cells of each row, left-aligned in an r x k block
+                slot = np.cumsum(keep, axis=1) - 1
+                kr, kc = np.nonzero(keep)
+                block_pos = np.full((r, k), -1, dtype=np.intp)
+                block_pos[kr, slot[kr, kc]] = where[kr, kc]
+            else:
+                block_pos = where
+                n_keep = lengths[start:end]
+            filled = block_pos >= 0
+            s2 = np.where(filled, data[np.where(filled, block_pos, 0)], -np.inf)
+            c2 = np.where(filled, cols[np.where(filled, block_pos, 0)], np.iinfo(np.int64).max)
+            order = np.lexsort((c2, -s2), axis=1)
+            block_pos = np.take_along_axis(block_pos, order, axis=1)
+            rank_ok = np.arange(block_pos.shape[1])[None, :] < n_keep[:, None]
+            rr, _ = np.nonzero(rank_ok)
+            rows_out.append((rr + start).astype(np.int64))
+            pos_out.append(block_pos[rank_ok])
+        start = end
+    if not rows_out:
+        return np.zeros(0, np.int64), np.zeros(0, np.intp)
+    return np.concatenate(rows_out), np.concatenate(pos_out)
 
 
 def item_similarity(
@@ -265,9 +313,11 @@ def item_similarity(
         raise DataError("no customers", column="purchases")
     xc = sp.csr_matrix(x, dtype=np.int32)
     n_i = np.bincount(xc.indices, minlength=x.shape[1]).astype(np.float64)
-    co = sp.coo_matrix(xc.T @ xc)
-    off = (co.row != co.col) & (co.data >= least)
-    r, c, cnt = co.row[off].astype(np.int64), co.col[off].astype(np.int64), co.data[off]
+    co = sp.csr_matrix(xc.T @ xc)
+    co.sort_indices()
+    r_all = np.repeat(np.arange(co.shape[0], dtype=np.int64), np.diff(co.indptr))
+    off = (r_all != co.indices) & (co.data >= least)
+    r, c, cnt = r_all[off], co.indices[off].astype(np.int64), co.data[off]
     both = cnt.astype(np.float64)
     if how == "cosine":
         score = both / np.sqrt(n_i[r] * n_i[c])
@@ -275,9 +325,11 @@ def item_similarity(
         score = n * both / (n_i[r] * n_i[c])
     else:
         score = both / n_i[r]
-    keep = _top_per_row(r, c, score, k)
+    row_ptr = np.zeros(x.shape[1] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(r, minlength=x.shape[1]), out=row_ptr[1:])
+    kept_rows, keep = _csr_top_k(row_ptr, score, c, k)
     indptr = np.zeros(x.shape[1] + 1, dtype=np.int64)
-    np.cumsum(np.bincount(r[keep], minlength=x.shape[1]), out=indptr[1:])
+    np.cumsum(np.bincount(kept_rows, minlength=x.shape[1]), out=indptr[1:])
     return ItemSimilarity(
         items=tuple(_json_label(v) for v in labels),
         indptr=indptr,
@@ -373,36 +425,49 @@ def recommend_items(
                 argument="customer_ids",
             )
     deg = np.diff(similarity.indptr)
+    rows_per_block = max(1, min(size, 65_535, 4_000_000 // max(m, 1)))
+    cells = rows_per_block * m
+    acc = np.zeros(cells)  # per (customer in block, item): the aggregated score
+    best = np.zeros(cells)  # the largest single similarity (scores are > 0)
+    because_of = np.full(cells, np.iinfo(np.int64).max, dtype=np.int64)
+    owned = np.zeros(cells, dtype=bool)
+    stamp = np.zeros(cells, dtype=np.int64)
     parts: list[tuple[IntArray, IntArray, FloatArray, IntArray]] = []
-    for start in range(0, x.shape[0], size):
-        sub = x[start : start + size]
+    for start in range(0, x.shape[0], rows_per_block):
+        sub = x[start : start + rows_per_block]
         bought_row = np.repeat(np.arange(sub.shape[0], dtype=np.int64), np.diff(sub.indptr))
         bought = sub.indices.astype(np.int64)
         d = deg[bought]
         total = int(d.sum())
         if total == 0:
             continue
-        cust = np.repeat(bought_row, d)
         src = np.repeat(bought, d)
         offset = np.arange(total) - np.repeat(np.cumsum(d) - d, d)
         pos = similarity.indptr[src] + offset
-        cand = similarity.neighbor[pos]
+        key = np.repeat(bought_row, d) * m + similarity.neighbor[pos]
         score = similarity.score[pos]
-        key = cust * m + cand
-        owned = bought_row * m + bought  # sorted: CSR rows in order, columns sorted
-        at = np.minimum(np.searchsorted(owned, key), owned.shape[0] - 1)
-        new = owned[at] != key
+        own = bought_row * m + bought
+        owned[own] = True
+        new = ~owned[key]
+        owned[own] = False
         key, score, src = key[new], score[new], src[new]
-        order = np.lexsort((src, -score, key))
-        key, score, src = key[order], score[order], src[order]
-        first = np.r_[0, np.flatnonzero(np.diff(key)) + 1] if key.shape[0] else key[:0]
-        if first.shape[0] == 0:
+        if key.shape[0] == 0:
             continue
-        agg = np.add.reduceat(score, first) if how == "sum" else score[first]
-        g_key = key[first]
-        g_cust, g_item = g_key // m, g_key % m
-        top = _top_per_row(g_cust, g_item, agg, k)
-        parts.append((g_cust[top] + start, g_item[top], agg[top], src[first][top]))
+        np.maximum.at(best, key, score)
+        top = score == best[key]
+        np.minimum.at(because_of, key[top], src[top])
+        if how == "sum":
+            np.add.at(acc, key, score)
+        stamp[key] = np.arange(key.shape[0])
+        distinct = np.sort(key[stamp[key] == np.arange(key.shape[0])])
+        agg = acc[distinct] if how == "sum" else best[distinct]
+        reason = because_of[distinct]
+        acc[key], best[key], because_of[key] = 0.0, 0.0, np.iinfo(np.int64).max
+        g_cust, g_item = distinct // m, distinct % m
+        indptr = np.zeros(sub.shape[0] + 1, dtype=np.int64)
+        np.cumsum(np.bincount(g_cust, minlength=sub.shape[0]), out=indptr[1:])
+        _, kept = _csr_top_k(indptr, agg, g_item, k)
+        parts.append((g_cust[kept] + start, g_item[kept], agg[kept], reason[kept]))
     labels = np.asarray(similarity.items, dtype=object)
     if not parts:
         return pd.DataFrame(
