@@ -83,10 +83,12 @@ __all__ = [
 
 
 # ------------------------------------------------------------------ panel input
-def _frame(panel: object, columns: Sequence[tuple[str, str]]) -> pd.DataFrame:
+def _frame(
+    panel: object, columns: Sequence[tuple[str, str]], argument: str = "panel"
+) -> pd.DataFrame:
     if not isinstance(panel, pd.DataFrame):
         raise ArgumentError(
-            f"must be a pandas DataFrame, got {type(panel).__name__}", argument="panel"
+            f"must be a pandas DataFrame, got {type(panel).__name__}", argument=argument
         )
     for argument, name in columns:
         if not isinstance(name, str):
@@ -598,7 +600,7 @@ def breakage_curve(
     >>> est.breakage  # 1 - (1/4 + 3/4 * 1/2): the open lot counts as at risk until day 20
     0.375
     """
-    frame = _frame(lots, (("days", days), ("outcome", outcome), ("points", points)))
+    frame = _frame(lots, (("days", days), ("outcome", outcome), ("points", points)), "lots")
     horizon = (
         None if validity_days is None else check_count(validity_days, "validity_days", minimum=1)
     )
@@ -761,7 +763,7 @@ def tier_migration(
 
     check_level(level, "level")
     names = _states(list(tiers) if isinstance(tiers, tuple) else tiers)
-    frame = _frame(history, (("customer", customer), ("period", period), ("tier", tier)))
+    frame = _frame(history, (("customer", customer), ("period", period), ("tier", tier)), "history")
     known = frame[tier].isin(names).to_numpy()
     if not known.all():
         raise DataError(

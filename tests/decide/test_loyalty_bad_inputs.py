@@ -1,0 +1,324 @@
+# mypy: disable-error-code="arg-type"
+"""Bad inputs to the loyalty-programme impact functions: each raises relmark's error naming the
+argument or column at fault (and the rows where there are some)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmark.decide.loyalty import (
+    BreakageEstimate,
+    MembershipEffect,
+    breakage_curve,
+    event_study,
+    membership_effect,
+    programme_profit,
+    tier_migration,
+)
+from relmark.domain import Money
+from relmark.errors import ArgumentError, CurrencyError, DataError, SchemaError
+
+
+def _panel(**changes: Any) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "customer_id": list("aaabbbcccddd"),
+            "period": [1, 2, 3] * 4,
+            "spend": [10.0, 11, 16, 12, 12, 18, 10, 11, 12, 9, 11, 12],
+            "member": [0, 0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0],
+        }
+    )
+    for column, (row, value) in changes.items():
+        frame[column] = frame[column].astype(object)
+        frame.loc[row, column] = value
+    return frame
+
+
+def _lots(**changes: Any) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {"days": [1, 5, 9], "points": [10, 20, 30], "outcome": ["redeemed", "open", "expired"]}
+    )
+    for column, (row, value) in changes.items():
+        frame[column] = frame[column].astype(object)
+        frame.loc[row, column] = value
+    return frame
+
+
+def _history() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"customer_id": ["a", "a", "b", "b"], "period": [1, 2, 1, 2], "tier": ["x", "y", "x", "x"]}
+    )
+
+
+EFFECT = MembershipEffect(
+    design="2x2",
+    effect=1.0,
+    standard_error=0.1,
+    low=0.8,
+    high=1.2,
+    level=0.95,
+    p_value=0.01,
+    customers=10,
+    members=5,
+    observations=20,
+    periods=2,
+    member_periods=5,
+)
+EUR = Money(amount=Decimal("0.01"), currency="EUR")
+PROFIT_OK: dict[str, Any] = {
+    "margin_rate": 0.3,
+    "points_redeemed": 10,
+    "cost_per_point": EUR,
+    "outstanding_points": 10,
+    "breakage": 0.1,
+    "running_cost": Money(amount=Decimal("1"), currency="EUR"),
+}
+
+CASES: list[tuple[str, Callable[[], object], type[Exception], str, tuple[object, ...]]] = [
+    ("panel not a frame", lambda: membership_effect([[1, 2]]), ArgumentError, "panel", ()),
+    (
+        "outcome column missing",
+        lambda: membership_effect(_panel(), outcome="revenue"),
+        DataError,
+        "revenue",
+        (),
+    ),
+    (
+        "column name a number",
+        lambda: membership_effect(_panel(), member=3),
+        ArgumentError,
+        "member",
+        (),
+    ),
+    ("empty panel", lambda: membership_effect(_panel().iloc[:0]), DataError, "customer_id", ()),
+    ("spend NaN", lambda: membership_effect(_panel(spend=(4, np.nan))), DataError, "spend", (4,)),
+    ("spend text", lambda: membership_effect(_panel(spend=(2, "12"))), DataError, "spend", ()),
+    (
+        "spend infinite",
+        lambda: membership_effect(_panel(spend=(1, np.inf))),
+        DataError,
+        "spend",
+        (1,),
+    ),
+    ("member 2", lambda: membership_effect(_panel(member=(5, 2))), DataError, "member", (5,)),
+    (
+        "member missing",
+        lambda: membership_effect(_panel(member=(0, None))),
+        DataError,
+        "member",
+        (0,),
+    ),
+    (
+        "customer id missing",
+        lambda: membership_effect(_panel(customer_id=(3, None))),
+        DataError,
+        "customer_id",
+        (3,),
+    ),
+    (
+        "customer twice in a period",
+        lambda: membership_effect(_panel(period=(1, 1))),
+        DataError,
+        "period",
+        (0, 1),
+    ),
+    (
+        "no comparison group",
+        lambda: membership_effect(_panel().assign(member=[0, 0, 1] * 4)),
+        DataError,
+        "member",
+        (),
+    ),
+    (
+        "nobody is a member",
+        lambda: membership_effect(_panel().assign(member=0)),
+        DataError,
+        "member",
+        (),
+    ),
+    (
+        "2x2 with staggered joining",
+        lambda: membership_effect(_panel(member=(4, 1))),
+        DataError,
+        "member",
+        (1,),  # b joins at 2, so a (joining at 3) is not a member at 2
+    ),
+    (
+        "a member leaves (event study)",
+        lambda: event_study(_panel().assign(member=[0, 1, 0] + [0, 0, 1] + [0] * 6)),
+        DataError,
+        "member",
+        (2,),
+    ),
+    (
+        "one period only",
+        lambda: membership_effect(_panel().query("period == 1")),
+        DataError,
+        "period",
+        (),
+    ),
+    (
+        "unknown design",
+        lambda: membership_effect(_panel(), design="did"),
+        ArgumentError,
+        "design",
+        (),
+    ),
+    ("level 95", lambda: membership_effect(_panel(), level=95), ArgumentError, "level", ()),
+    (
+        "no lead to test",
+        lambda: event_study(_panel().query("period >= 2")),
+        DataError,
+        "period",
+        (),
+    ),
+    ("lots not a frame", lambda: breakage_curve({"days": [1]}), ArgumentError, "lots", ()),
+    ("negative days", lambda: breakage_curve(_lots(days=(1, -1))), DataError, "days", (1,)),
+    (
+        "days beyond validity",
+        lambda: breakage_curve(_lots(days=(2, 400)), validity_days=365),
+        DataError,
+        "days",
+        (2,),
+    ),
+    (
+        "unknown outcome",
+        lambda: breakage_curve(_lots(outcome=(0, "used"))),
+        DataError,
+        "outcome",
+        (0,),
+    ),
+    ("zero points", lambda: breakage_curve(_lots(points=(2, 0))), DataError, "points", (2,)),
+    (
+        "validity 0",
+        lambda: breakage_curve(_lots(), validity_days=0),
+        ArgumentError,
+        "validity_days",
+        (),
+    ),
+    (
+        "validity 1.5",
+        lambda: breakage_curve(_lots(), validity_days=1.5),
+        ArgumentError,
+        "validity_days",
+        (),
+    ),
+    (
+        "unknown tier",
+        lambda: tier_migration(_history(), ["x"]),
+        DataError,
+        "tier",
+        (1,),
+    ),
+    (
+        "tiers repeated",
+        lambda: tier_migration(_history(), ["x", "x", "y"]),
+        ArgumentError,
+        "states",
+        (),
+    ),
+    (
+        "no transition",
+        lambda: tier_migration(_history().query("period == 1"), ["x", "y"]),
+        DataError,
+        "period",
+        (),
+    ),
+    (
+        "effect not an effect",
+        lambda: programme_profit(1.0, **PROFIT_OK),
+        ArgumentError,
+        "effect",
+        (),
+    ),
+    (
+        "margin rate 30",
+        lambda: programme_profit(EFFECT, **{**PROFIT_OK, "margin_rate": 30}),
+        ArgumentError,
+        "margin_rate",
+        (),
+    ),
+    (
+        "fractional points",
+        lambda: programme_profit(EFFECT, **{**PROFIT_OK, "points_redeemed": 1.5}),
+        ArgumentError,
+        "points_redeemed",
+        (),
+    ),
+    (
+        "running cost a float",
+        lambda: programme_profit(EFFECT, **{**PROFIT_OK, "running_cost": 100.0}),
+        ArgumentError,
+        "running_cost",
+        (),
+    ),
+    (
+        "breakage above 1",
+        lambda: programme_profit(EFFECT, **{**PROFIT_OK, "breakage": 1.5}),
+        ArgumentError,
+        "breakage",
+        (),
+    ),
+    (
+        "breakage not identified",
+        lambda: programme_profit(
+            EFFECT,
+            **{**PROFIT_OK, "breakage": breakage_curve(_lots(outcome=(2, "open")))},
+        ),
+        ArgumentError,
+        "breakage",
+        (),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name", "rows"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
+)
+def test_bad_input(
+    call: Callable[[], object], error: type[Exception], name: str, rows: tuple[object, ...]
+) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert name in str(info.value)
+    if rows:
+        assert isinstance(info.value, DataError)
+        assert info.value.rows[: len(rows)] == rows
+
+
+def test_currencies_are_not_mixed() -> None:
+    usd = Money(amount=Decimal("5"), currency="USD")
+    with pytest.raises(CurrencyError, match="running_cost"):
+        programme_profit(EFFECT, **{**PROFIT_OK, "running_cost": usd})
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("[]", None),
+        ('{"kind": "tier_migration", "schema_version": 1}', "kind"),
+        ("not json", None),
+    ],
+)
+def test_tampered_json(text: str, key: str | None) -> None:
+    with pytest.raises(SchemaError) as info:
+        BreakageEstimate.from_json(text)
+    if key:
+        assert key in str(info.value)
+
+
+def test_tampered_field() -> None:
+    data = EFFECT.to_dict()
+    data["customers"] = "ten"
+    import json
+
+    with pytest.raises(SchemaError, match="customers"):
+        MembershipEffect.from_json(json.dumps(data))
