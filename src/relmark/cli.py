@@ -58,6 +58,7 @@ examples:
   relmark view orders.csv --customer user_id --date ordered_at --amount total \\
       --margin 0.3 -o view.csv               # the relationship view with IDIC proposals
   relmark diagnostics orders.csv --calibration-end 1997-09-30 -o holdout.csv
+  relmark cohorts orders.csv --amount total --kind revenue_per_customer -o cohorts.csv
 
 Run 'relmark COMMAND --help' for the options of a command.
 """
@@ -1661,9 +1662,79 @@ def _run_diagnostics(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- cohorts
+COHORT_KINDS = ("retention", "active", "revenue", "revenue_per_customer")
+"""The matrices 'relmark cohorts' writes (``relmark.decide.CohortTable.to_frame`` kinds)."""
+
+
+def _add_cohorts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "cohorts",
+        help="transaction log (CSV) -> cohort retention or revenue table",
+        description="The cohort table of a transaction log: one row per acquisition month "
+        "(the month of a customer's first purchase), one column per age in months (0 = the "
+        "acquisition month). Cells are the share of the cohort that bought at that age "
+        "(retention), the count (active) or, with --amount, the cohort's spend (revenue) or "
+        "spend per customer acquired (revenue_per_customer). Months after the end of "
+        "observation are empty, not 0. The log is read as by 'summarize'.",
+    )
+    _add_log_options(p, amount=None)
+    p.add_argument(
+        "--kind",
+        choices=COHORT_KINDS,
+        default="retention",
+        help="the matrix to write (default: retention); revenue kinds need --amount",
+    )
+    p.add_argument(
+        "--json",
+        type=_output,
+        default=None,
+        metavar="FILE",
+        help="also write the whole table (sizes, counts, revenue) as JSON, for a service",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=_output,
+        required=True,
+        metavar="FILE",
+        help="table to write: Parquet if its name ends in .parquet or .pq, else CSV",
+    )
+    p.set_defaults(run=_run_cohorts)
+
+
+def _run_cohorts(args: argparse.Namespace) -> int:
+    from relmark.decide import cohort_table
+
+    opts = _log_options(args)
+    _check_paths(opts, args.output)
+    if args.json is not None and (
+        _same_file(opts.path, args.json) or _same_file(args.output, args.json)
+    ):
+        raise RelmarkError(f"--json {args.json} is the input or the --output file")
+    if args.kind.startswith("revenue") and opts.amount is None:
+        raise RelmarkError(f"--kind {args.kind}: needs --amount (the transaction value column)")
+    log = _read_transactions(opts)
+    table = _through_data_layer(cohort_table, log, opts, observation_end=_option_date(opts.end))
+    frame = table.to_frame(args.kind)
+    frame.columns = pd.Index([str(a) for a in frame.columns], name="age")
+    frame.insert(0, "customers", pd.Series(table.sizes, index=frame.index, dtype="Int64"))
+    _write_table(frame, args.output)
+    if args.json is not None:
+        _write_text(table.to_json(), args.json)
+    also = f" and {args.json}" if args.json is not None else ""
+    print(
+        f"{len(table.cohorts)} cohorts ({table.cohorts[0]} to {table.cohorts[-1]}), "
+        f"{sum(table.sizes):,} customers, ages 0-{table.ages[-1]} months, {args.kind} -> "
+        f"{args.output}{also}"
+    )
+    return 0
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_summarize,
+    _add_cohorts,
     _add_fit,
     _add_score,
     _add_view,
