@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relmark._validation import as_float_array, check_count, check_number
+from relmark._validation import as_float_array, as_numbers, check_count, check_number
 from relmark.errors import ArgumentError, DataError, SchemaError
 from relmark.lifecycle.stages import KOTLER_LEVELS
 
@@ -342,9 +342,16 @@ def choose_offers(
     rows = candidates.index
     values = {}
     for name in ("p_response", "margin", "cost"):
-        values[name] = as_float_array(
-            _column(candidates, name, "candidates").to_numpy(), name, labels=list(rows)
-        )
+        raw = as_numbers(_column(candidates, name, "candidates").to_numpy(), name)
+        bad = ~np.isfinite(raw)
+        if bad.any():
+            raise DataError(
+                "missing (NaN) or infinite values",
+                column=name,
+                rows=list(rows[bad]),
+                count=int(bad.sum()),
+            )
+        values[name] = raw
     p, margin, cost = values["p_response"], values["margin"], values["cost"]
     for bad, name, what in (
         ((p < 0) | (p > 1), "p_response", "must be in [0, 1]"),
