@@ -21,6 +21,7 @@ from relmark.clv.migrate import from_lifetimes
 from relmark.clv.paretonbd import ParetoNBD
 from relmark.clv.sbg import SBG
 from relmark.clv.segments import SegmentFits, fit_segments
+from relmark.clv.spend_dependence import FrequencyGammaGamma
 from relmark.clv.value import clv, clv_from_dert, clv_interval, score
 
 __all__ = [
@@ -36,6 +37,7 @@ __all__ = [
     "Bootstrap",
     "CLVModel",
     "FitResult",
+    "FrequencyGammaGamma",
     "GGompertzNBD",
     "GammaGamma",
     "Interval",

@@ -21,6 +21,7 @@ from relmark.clv.ggompertz import GGompertzNBD
 from relmark.clv.mbgnbd import MBGNBD
 from relmark.clv.paretonbd import ParetoNBD
 from relmark.clv.sbg import SBG
+from relmark.clv.spend_dependence import FrequencyGammaGamma
 from relmark.errors import ArgumentError, SchemaError
 
 __all__ = ["KINDS", "MODELS", "get_model", "load_model", "models_of_kind"]
@@ -39,6 +40,7 @@ MODELS: Mapping[str, type[CLVModel]] = MappingProxyType(
             BGCNBD,
             MBGCNBD,
             GGompertzNBD,
+            FrequencyGammaGamma,
         )
     }
 )
