@@ -13,6 +13,7 @@ from relmark.clv.bdw import BdW
 from relmark.clv.bgbb import BGBB
 from relmark.clv.bgcnbd import BGCNBD, MBGCNBD
 from relmark.clv.bgnbd import BGNBD
+from relmark.clv.compare import ModelComparison, compare_models
 from relmark.clv.gammagamma import GammaGamma
 from relmark.clv.ggompertz import GGompertzNBD
 from relmark.clv.inference import Bootstrap, LikelihoodRatioTest, bootstrap, likelihood_ratio_test
@@ -21,6 +22,7 @@ from relmark.clv.migrate import from_lifetimes
 from relmark.clv.paretonbd import ParetoNBD
 from relmark.clv.sbg import SBG
 from relmark.clv.segments import SegmentFits, fit_segments
+from relmark.clv.simulate import simulate_transactions
 from relmark.clv.spend_dependence import FrequencyGammaGamma
 from relmark.clv.value import clv, clv_from_dert, clv_interval, score
 
@@ -42,6 +44,7 @@ __all__ = [
     "GammaGamma",
     "Interval",
     "LikelihoodRatioTest",
+    "ModelComparison",
     "ModelKind",
     "Param",
     "ParamSet",
@@ -53,6 +56,7 @@ __all__ = [
     "clv",
     "clv_from_dert",
     "clv_interval",
+    "compare_models",
     "fit_segments",
     "from_lifetimes",
     "get_model",
@@ -60,4 +64,5 @@ __all__ = [
     "load_model",
     "models_of_kind",
     "score",
+    "simulate_transactions",
 ]
