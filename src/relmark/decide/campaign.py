@@ -646,7 +646,8 @@ class ResponseCurve(_Stored):
         Share of all responders among them, non-decreasing from 0 to 1.
     area
         Area under the curve (trapezoids); 0.5 for a random ranking. Equal to
-        ``(1 - overall rate / 2) * AUC + overall rate / 2`` in terms of the ROC AUC.
+        ``overall rate / 2 + (1 - overall rate) * AUC`` in terms of the ROC AUC (ties count
+        one half).
     """
 
     _kind: ClassVar[str] = "relmark.decide.ResponseCurve"
