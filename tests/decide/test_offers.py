@@ -112,7 +112,7 @@ def test_equals_brute_force(problem: tuple[pd.DataFrame, pd.DataFrame, ContactPo
     candidates, customers, policy = problem
     plan = choose_offers(candidates, customers=customers, policy=policy)
     for c, group in candidates.groupby("customer_id"):
-        info: dict[str, Any] = customers.loc[c].to_dict()
+        info: dict[Any, Any] = customers.loc[c].to_dict()
         allowed = max(policy.max_contacts - int(info["contacts"]), 0)
         channel = policy.channel_by_level[info["level"]]
         values = (
