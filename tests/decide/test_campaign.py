@@ -184,6 +184,28 @@ def test_response_curve_monotone_and_area_from_auc(data):
         assert c.area == pytest.approx(pi / 2 + (1 - pi) * auc, abs=1e-12)
 
 
+@settings(max_examples=60, deadline=None)
+@given(scored_outcomes(), st.integers(1, 30))
+def test_thinned_curve_is_part_of_the_curve(data, points):
+    """points=k keeps at most k points after (0, 0), each a point of the whole curve, the
+    first at or beyond each share j/k (brute force), ending at (1, 1); the area is unchanged."""
+    pred, resp = data
+    full = cumulative_response_curve(pred, resp)
+    thin = cumulative_response_curve(pred, resp, points=points)
+    pairs = set(zip(full.share_contacted, full.share_of_responders, strict=True))
+    kept = list(zip(thin.share_contacted, thin.share_of_responders, strict=True))
+    assert set(kept) <= pairs and len(kept) <= points + 1
+    assert kept[0] == (0.0, 0.0) and kept[-1] == (full.share_contacted[-1], 1.0)
+    assert thin.area == full.area
+    want = sorted(
+        {
+            min(x for x in full.share_contacted if x >= j / points - 1e-12)
+            for j in range(1, points + 1)
+        }
+    )
+    assert [x for x, _ in kept[1:]] == want
+
+
 def test_mailing_depth_by_hand():
     """Break-even 0.5 / 25 = 2%: of 5%, 3%, 2%, 1% only 5% and 3% pay, 0.75 + 0.25 = 1.00;
     the customer at exactly 2% adds 0 and is not mailed."""

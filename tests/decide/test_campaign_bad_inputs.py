@@ -164,6 +164,7 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         DataError,
         "responded",
     ),
+    ("curve_points", lambda: _D.cumulative_response_curve(P, R, points=0), ArgumentError, "points"),
     # depth
     (
         "depth_cost_missing_sign",

@@ -657,11 +657,16 @@ class ResponseCurve(_Stored):
     area: float
 
 
-def cumulative_response_curve(predicted: npt.ArrayLike, responded: npt.ArrayLike) -> ResponseCurve:
+def cumulative_response_curve(
+    predicted: npt.ArrayLike, responded: npt.ArrayLike, *, points: int | None = None
+) -> ResponseCurve:
     """The cumulative response curve of held-out customers ranked by predicted response.
 
     Customers with the same prediction are contacted together (one point per distinct
-    value), so the curve does not depend on the order of ties.
+    value), so the curve does not depend on the order of ties. A million customers with
+    continuous scores make a million points: ``points=100`` keeps, for each of the shares
+    1/100, 2/100, ..., 1, the first point of the curve at or beyond it (points of the curve
+    itself, not interpolated; the area is still that of the whole curve).
 
     .. math:: x_k = \\frac{\\#\\{i: p_i \\ge p_{(k)}\\}}{N}, \\qquad
         y_k = \\frac{\\#\\{i: p_i \\ge p_{(k)},\\ y_i = 1\\}}{R}
@@ -672,6 +677,8 @@ def cumulative_response_curve(predicted: npt.ArrayLike, responded: npt.ArrayLike
         Predicted response probabilities, in [0, 1].
     responded
         Actual outcomes, 0/1 (or booleans), at least one responder.
+    points
+        ``None``: every point; a whole number >= 1: at most that many points after (0, 0).
 
     Returns
     -------
@@ -680,6 +687,8 @@ def cumulative_response_curve(predicted: npt.ArrayLike, responded: npt.ArrayLike
 
     Raises
     ------
+    ArgumentError
+        ``points`` not a whole number >= 1.
     DataError
         Naming the column: not probabilities, outcomes not 0/1, lengths that differ, no
         responder.
@@ -694,12 +703,19 @@ def cumulative_response_curve(predicted: npt.ArrayLike, responded: npt.ArrayLike
     >>> c.share_contacted, c.share_of_responders
     ((0.0, 0.25, 0.75, 1.0), (0.0, 0.5, 1.0, 1.0))
     """
+    k = None if points is None else check_count(points, "points", minimum=1)
     p, y = _ranked(predicted, responded)
     last = np.flatnonzero(np.r_[p[1:] != p[:-1], True])  # last customer of each tie block
     x = np.r_[0.0, (last + 1) / p.size]
     cum = np.cumsum(y)
     g = np.r_[0.0, cum[last] / cum[-1]]
     area = float(np.sum(np.diff(x) * (g[1:] + g[:-1]) / 2.0))
+    if k is not None:
+        ends = last + 1  # customers contacted at each point
+        wanted = np.ceil(np.arange(1, k + 1) * (p.size / k) - 1e-9 * p.size)
+        keep = np.unique(np.searchsorted(ends, wanted, side="left"))
+        x = np.r_[0.0, x[1:][keep]]
+        g = np.r_[0.0, g[1:][keep]]
     return ResponseCurve(
         share_contacted=tuple(float(v) for v in x),
         share_of_responders=tuple(float(v) for v in g),
