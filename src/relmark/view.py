@@ -49,6 +49,7 @@ from relmark._validation import (
 from relmark.clv import MBGNBD, CLVModel, GammaGamma, clv
 from relmark.clv._rfm import RFMModel
 from relmark.data import RFMSummary, summarize
+from relmark.decide.offers import ContactPolicy, choose_offers
 from relmark.domain.pricing import breakeven_retention, simple_clv
 from relmark.domain.referral import clv_crv_quadrant, customer_referral_value
 from relmark.errors import ArgumentError, DataError, RelmarkError
@@ -1423,6 +1424,9 @@ def propose_actions(
     monthly_retention: float = 0.9,
     discount_rate: float = 0.01,
     level_overrides: Mapping[str, str] | None = None,
+    offers: pd.DataFrame | None = None,
+    contact_policy: ContactPolicy | None = None,
+    customer_status: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """IDIC proposals per customer: decisions, the numbers behind them, and the reason.
 
@@ -1460,13 +1464,26 @@ def propose_actions(
 referral_conversion, referral_offer_cost, referral_min_p_alive, loyalty_discount, \
 loyalty_uplift, loyalty_min_p_alive, monthly_retention, discount_rate, level_overrides
         The fields of :class:`ActionOptions`.
+    offers
+        Candidate offers, one row per (customer, offer) as :func:`relmark.decide.choose_offers`
+        takes them (``customer_id``, ``offer``, ``p_response``, ``margin``, ``cost``). With
+        them the chooser picks each customer's next-best offer under ``contact_policy``, on
+        the channel of the customer's Kotler level; without them the contact stays a label.
+    contact_policy
+        A :class:`relmark.decide.ContactPolicy` (with ``offers``; its default otherwise).
+    customer_status
+        With ``offers``: per customer (indexed like the view) ``open_complaint`` and/or
+        ``contacts`` already made this period.
 
     Returns
     -------
     pandas.DataFrame
         Indexed like the view: ``level``, ``next_contact``, ``channel``, ``retention_offer``,
         ``retention_value``, ``referral_offer``, ``referral_value``, ``loyalty_offer``,
-        ``loyalty_gain`` and ``reason`` (the decisions in words).
+        ``loyalty_gain`` and ``reason`` (the decisions in words). With ``offers``, also
+        ``offer`` (the best offer or ``None``), ``offer_channel``, ``offer_expected_margin``
+        (0 without an offer) and ``offer_reason`` (the numbers behind it, or why none), and
+        ``next_contact`` names the offer.
 
     Raises
     ------
@@ -1516,7 +1533,7 @@ loyalty_uplift, loyalty_min_p_alive, monthly_retention, discount_rate, level_ove
     t = _checked_view(view, opts.overrides)
     horizon_months = view.options.horizon / _month_length(str(view.time_unit))
     decisions = _decide(t, opts, horizon_months)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
             "level": decisions.level,
             "next_contact": decisions.contact,
@@ -1531,6 +1548,44 @@ loyalty_uplift, loyalty_min_p_alive, monthly_retention, discount_rate, level_ove
         },
         index=t.index,
     )
+    if offers is None:
+        if contact_policy is not None or customer_status is not None:
+            raise ArgumentError("applies only with offers=", argument="contact_policy")
+        return out
+    return _with_offers(out, offers, contact_policy, customer_status)
+
+
+def _with_offers(
+    out: pd.DataFrame,
+    offers: pd.DataFrame,
+    policy: ContactPolicy | None,
+    status: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """The chooser's best offer per customer of the view, on the channel of their level."""
+    customers = pd.DataFrame({"level": out["level"]}, index=out.index)
+    if status is not None:
+        if not isinstance(status, pd.DataFrame):
+            raise ArgumentError("must be a pandas DataFrame", argument="customer_status")
+        missing = out.index.difference(status.index)
+        if len(missing):
+            raise DataError(
+                "customers of the view missing", column="customer_status", rows=list(missing)
+            )
+        for col in ("open_complaint", "contacts"):
+            if col in status.columns:
+                customers[col] = status[col].reindex(out.index)
+    plan = choose_offers(offers, customers=customers, policy=policy)
+    best = plan.best()
+    why = plan.skipped.set_index("customer_id")["reason"]
+    has = out.index.isin(best.index)
+    out["offer"] = best["offer"].reindex(out.index).astype(object).where(has, None)
+    out["offer_channel"] = best["channel"].reindex(out.index).astype(object).where(has, None)
+    out["offer_expected_margin"] = best["expected_margin"].reindex(out.index).fillna(0.0)
+    reason = best["reason"].reindex(out.index).astype(object)
+    reason = reason.where(has, why.reindex(out.index).astype(object))
+    out["offer_reason"] = reason.where(reason.notna(), "no candidate offers")
+    out["next_contact"] = out["next_contact"].where(~has, "offer: " + out["offer"].astype(str))
+    return out
 
 
 def migration(
