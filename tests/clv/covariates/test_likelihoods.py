@@ -20,7 +20,7 @@ M = RNG.gamma(3.0, 10.0, N)
 XP = np.maximum(X, 1.0)
 
 
-def _bg(shift: int):  # type: ignore[no-untyped-def]
+def _bg(shift: int):
     return lambda th: lik.beta_geometric(th, X, TX, T, shift=shift)
 
 
@@ -33,7 +33,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("label", "module", "fn", "params"), CASES)
-def test_equals_classic_with_one_parameter_vector(label, module, fn, params) -> None:  # type: ignore[no-untyped-def]
+def test_equals_classic_with_one_parameter_vector(label, module, fn, params) -> None:
     """With every customer on the same parameters the rows are the classic module's (its own
     tests check it against the published numbers) and the gradient is theta times its
     gradient."""
@@ -60,7 +60,7 @@ def _heterogeneous(params: list[float], k_scaled: tuple[int, ...]) -> np.ndarray
 
 
 @pytest.mark.parametrize(("label", "module", "fn", "params"), CASES)
-def test_gradient_matches_finite_differences(label, module, fn, params) -> None:  # type: ignore[no-untyped-def]
+def test_gradient_matches_finite_differences(label, module, fn, params) -> None:
     """Per-customer parameters (Pareto/NBD rows on both sides of alpha = beta in one batch):
     the analytic gradient in log-parameters against central differences (step 1e-6)."""
     th = _heterogeneous(params, (1, 2, 3))
