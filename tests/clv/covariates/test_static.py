@@ -322,7 +322,7 @@ def test_table_aic_bic_and_json_round_trip() -> None:
         "dropout:age",
     ]
     # a 90% Wald interval is the estimate +- 1.6448536 se (by hand)
-    up, est, se = (float(table.at["purchase:web", c]) for c in ("upper", "estimate", "std_error"))
+    up, est, se = table.loc["purchase:web", ["upper", "estimate", "std_error"]].to_numpy(float)
     assert math.isclose(up - est, 1.6448536269514722 * se)
     text = fitted.to_json()
     back = load_model(text)
