@@ -117,13 +117,12 @@ def _codes(
     if missing.any():
         rows = labels[missing].tolist()
         raise DataError("missing (empty) ids", column=column, rows=rows, count=len(rows))
-    try:
-        codes, uniques = pd.factorize(s, sort=True)
-    except TypeError:
+    kind = pd.api.types.infer_dtype(s, skipna=False)
+    if kind in ("mixed", "mixed-integer"):  # 1 and "1" would be two ids
         raise DataError(
-            "ids mix kinds (numbers and text) and cannot be ordered: give them one type",
-            column=column,
-        ) from None
+            f"ids mix kinds ({kind}: numbers and text): give them one type", column=column
+        )
+    codes, uniques = pd.factorize(s, sort=True)
     return codes.astype(np.intp), np.asarray(uniques)
 
 

@@ -109,12 +109,11 @@ def item_matrix(
             cols.append(it)
     if not baskets:
         raise DataError("no baskets", column=name)
-    try:
-        codes, uniques = pd.factorize(pd.Series(cols, dtype=object), sort=True)
-    except TypeError:
-        raise DataError(
-            "items mix kinds (numbers and text): give them one type", column=name
-        ) from None
+    values = pd.Series(cols, dtype=object)
+    kind = pd.api.types.infer_dtype(values, skipna=False)
+    if kind in ("mixed", "mixed-integer"):  # 1 and "1" would be two items
+        raise DataError(f"items mix kinds ({kind}): give them one type", column=name)
+    codes, uniques = pd.factorize(values, sort=True)
     m = sp.csr_matrix(
         (np.ones(len(rows), dtype=np.int8), (np.asarray(rows, dtype=np.int64), codes)),
         shape=(len(baskets), len(uniques)),
