@@ -280,7 +280,8 @@ def choose_offers(
     candidates
         One row per (customer, candidate offer): ``customer_id``, ``offer``, ``p_response``
         (in [0, 1]), ``margin`` (money earned if they respond) and ``cost`` (money spent on
-        the offer whether or not they respond, >= 0).
+        the offer whether or not they respond, >= 0); optionally ``note``, text appended to
+        the reason (where the candidate came from, e.g. "bought P007").
     customers
         Optional, indexed by customer id (or with a ``customer_id`` column): ``level``
         (Kotler level; the policy's default without it), ``open_complaint`` (bool; False
@@ -410,6 +411,12 @@ def choose_offers(
             strict=True,
         )
     ]
+    if "note" in candidates.columns:
+        notes = candidates["note"].to_numpy(dtype=object)[pick].tolist()
+        reasons = [
+            f"{r}; {n}" if isinstance(n, str) and n else r
+            for r, n in zip(reasons, notes, strict=True)
+        ]
     offers = pd.DataFrame(
         {
             "customer_id": uniq[code[pick]],
