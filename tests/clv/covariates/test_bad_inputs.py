@@ -1,0 +1,249 @@
+"""Bad inputs to the static covariate models: each case asserts the error type and that the
+message names the argument, column, row or JSON key."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import polars as pl
+import pytest
+
+from relmark.clv.covariates import (
+    CovariateBGNBD,
+    CovariateGammaGamma,
+    CovariateParetoNBD,
+    load_model,
+)
+from relmark.clv.covariates._design import check_names, coefficient_table, read_covariates
+from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
+
+BG = {"r": 0.8, "alpha": 5.0, "a": 0.8, "b": 2.5}
+
+
+def _summary(n: int = 200) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    sim = CovariateBGNBD(params=BG).simulate(T=rng.uniform(20, 50, n), rng=rng)
+    df = pd.DataFrame(sim).drop(columns="alive")
+    df["age"] = rng.normal(size=n)
+    df["web"] = rng.integers(0, 2, n).astype(float)
+    return df
+
+
+def _fit(df: object, **kw: object) -> None:
+    CovariateBGNBD.fit(df, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("mutate", "column", "needle"),
+    [
+        (lambda d: d.assign(channel=["web", "shop"] * (len(d) // 2)), "channel", "get_dummies"),
+        (lambda d: d.assign(channel=pd.Categorical([1, 2] * (len(d) // 2))), "channel", "categ"),
+        (lambda d: d.assign(channel=d["web"] > 0), "channel", "astype(float)"),
+        (lambda d: d.assign(channel=pd.Series(["a"] * len(d), dtype="string")), "channel", "str"),
+        (
+            lambda d: d.assign(channel=pd.to_datetime(["2020-01-01"] * len(d))),
+            "channel",
+            "datetime",
+        ),
+        (lambda d: d.assign(channel=np.where(np.arange(len(d)) == 7, np.nan, 1.0)), "channel", "7"),
+        (lambda d: d.assign(channel=np.where(np.arange(len(d)) == 3, np.inf, 1.0)), "channel", "3"),
+        (lambda d: d.assign(channel=2.0), "channel", "constant"),
+        (lambda d: d.assign(channel=2 * d["age"] + 1), "channel", "linear combination"),
+        (lambda d: d.assign(channel=[None, *([1.0] * (len(d) - 1))]), "channel", "0"),
+        (lambda d: d, "channel", "missing"),
+    ],
+)
+def test_bad_covariate_columns(mutate, column: str, needle: str) -> None:
+    df = mutate(_summary())
+    with pytest.raises(DataError) as info:
+        _fit(df, purchase_covariates=["age", "channel"])
+    assert info.value.column == column
+    assert needle in str(info.value)
+
+
+def test_collinear_across_indicators_names_the_columns() -> None:
+    df = _summary()
+    df["shop"] = 1.0 - df["web"]  # web + shop = 1: collinear with the intercept
+    with pytest.raises(DataError) as info:
+        _fit(df, dropout_covariates=["web", "shop"])
+    assert info.value.column == "shop"
+    assert "'web'" in str(info.value)
+
+
+def test_polars_categorical_and_bool_refused() -> None:
+    df = pl.from_pandas(_summary()).with_columns(
+        pl.Series("tier", ["a", "b"] * 100).cast(pl.Categorical), flag=pl.col("web") > 0
+    )
+    for name in ("tier", "flag"):
+        with pytest.raises(DataError) as info:
+            _fit(df, purchase_covariates=[name])
+        assert info.value.column == name
+
+
+@pytest.mark.parametrize(
+    ("kw", "argument"),
+    [
+        ({"purchase_covariates": "age"}, "purchase_covariates"),
+        ({"purchase_covariates": ["age", "age"]}, "purchase_covariates"),
+        ({"dropout_covariates": [""]}, "dropout_covariates"),
+        ({"dropout_covariates": [3]}, "dropout_covariates"),
+        ({"shared_covariates": ["a:b"]}, "shared_covariates"),
+        ({"shared_covariates": ["age"], "purchase_covariates": ["age"]}, "shared_covariates"),
+        ({"penalty": -1.0}, "penalty"),
+        ({"penalty": float("nan")}, "penalty"),
+        ({"purchase_covariates": 5}, "purchase_covariates"),
+    ],
+)
+def test_bad_arguments(kw: dict[str, object], argument: str) -> None:
+    with pytest.raises(ArgumentError) as info:
+        _fit(_summary(), **kw)
+    assert info.value.argument == argument
+
+
+def test_bad_summary_columns() -> None:
+    df = _summary().drop(columns="T")
+    with pytest.raises(DataError) as info:
+        _fit(df, purchase_covariates=["age"])
+    assert info.value.column == "T"
+    df = _summary()
+    df.loc[4, "recency"] = -1.0
+    with pytest.raises(DataError) as info:
+        _fit(df, purchase_covariates=["age"])
+    assert info.value.column == "recency"
+
+
+def test_covariate_array_of_the_wrong_shape() -> None:
+    df = _summary()
+    with pytest.raises(DataError) as info:
+        _fit(df, purchase_covariates=["age", "web"], covariates=np.ones((len(df), 3)))
+    assert info.value.column == "covariates"
+    with pytest.raises(DataError) as info:
+        _fit(df, purchase_covariates=["age"], covariates={"age": np.ones(len(df) - 1)})
+    assert info.value.column == "age"
+
+
+def test_bad_parameters_and_coefficients() -> None:
+    with pytest.raises(ParameterError) as info:
+        CovariateBGNBD(params={**BG, "r": -1.0})
+    assert info.value.argument == "r"
+    with pytest.raises(ParameterError) as info:
+        CovariateBGNBD(params=BG, coefficients={"purchase:age": 0.1})
+    assert info.value.argument == "purchase:age"
+    with pytest.raises(ParameterError) as info:
+        CovariateBGNBD(
+            params=BG, coefficients={"purchase:age": float("inf")}, covariates={"purchase": ["age"]}
+        )
+    assert info.value.argument == "purchase:age"
+    with pytest.raises(ArgumentError) as info2:
+        CovariateBGNBD(params=BG, covariates={"spend": ["age"]})
+    assert "spend" in str(info2.value)
+
+
+def test_bad_prediction_inputs() -> None:
+    model = CovariateBGNBD(
+        params=BG, coefficients={"purchase:age": 0.3}, covariates={"purchase": ["age"]}
+    )
+    df = _summary()
+    with pytest.raises(ArgumentError) as info:
+        model.conditional_expected_purchases(df, t=-1.0)
+    assert info.value.argument == "t"
+    with pytest.raises(DataError) as info2:
+        model.p_alive(df.drop(columns="age"))
+    assert info2.value.column == "age"
+    with pytest.raises(ArgumentError) as info:
+        model.expected_purchases_new_customer(t=5.0)
+    assert info.value.argument == "covariates"
+    with pytest.raises(ArgumentError) as info:
+        model.dert(df, continuous_discount_rate=0.0)
+    assert info.value.argument == "continuous_discount_rate"
+    with pytest.raises(DataError) as info2:
+        model.p_alive(df.assign(age=1e6))  # exp(-0.3e6): the scale underflows to 0
+    assert info2.value.column == "covariates"
+    with pytest.raises(ArgumentError) as info:
+        model.simulate({"age": [0.0]}, T=[10.0], rng="seed")  # type: ignore[arg-type]
+    assert info.value.argument == "rng"
+    with pytest.raises(ArgumentError):
+        model.summary()  # built from values: no fit
+
+
+def test_gamma_gamma_bad_spend() -> None:
+    df = pd.DataFrame({"frequency": [1.0, 2.0, 0.0], "monetary_value": [10.0, -1.0, 0.0]})
+    df["web"] = [0.0, 1.0, 1.0]
+    with pytest.raises(DataError) as info:
+        CovariateGammaGamma.fit(df, spend_covariates=["web"])
+    assert info.value.column == "monetary_value"
+    assert "1" in str(info.value)
+
+
+def _saved() -> dict[str, object]:
+    model = CovariateParetoNBD.fit(
+        CovariateParetoNBD(params={"r": 0.8, "alpha": 5.0, "s": 0.6, "beta": 9.0}).simulate(
+            T=np.full(500, 40.0), rng=3
+        )
+        | {"age": np.random.default_rng(1).normal(size=500)},
+        purchase_covariates=["age"],
+    )
+    out: dict[str, object] = json.loads(model.to_json())
+    return out
+
+
+SAVED = _saved()
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (lambda d: d.pop("params"), "params"),
+        (lambda d: d.update(extra=1), "extra"),
+        (lambda d: d.update(schema="v0"), "schema"),
+        (lambda d: d.update(model="CovariateNBD"), "model"),
+        (lambda d: d.update(model="CovariateBGNBD"), "params.s"),
+        (lambda d: d["params"].update(r=-1.0), "params.r"),
+        (lambda d: d["params"].update(r="0.5"), "params.r"),
+        (lambda d: d["params"].update(zeta=1.0), "params.zeta"),
+        (lambda d: d["coefficients"].update({"purchase:age": "x"}), "coefficients.purchase:age"),
+        (lambda d: d["coefficients"].pop("purchase:age"), "coefficients.purchase:age"),
+        (lambda d: d["covariates"].update(purchase="age"), "covariates.purchase"),
+        (lambda d: d["covariates"].update(purchase=["age", "age"]), "covariates.purchase"),
+        (lambda d: d["covariates"].pop("shared"), "covariates"),
+        (lambda d: d["fit"].update(nobs=0), "fit.nobs"),
+        (lambda d: d["fit"].update(converged="yes"), "fit.converged"),
+        (lambda d: d["fit"].update(cov=[[1.0]]), "fit.cov"),
+        (lambda d: d["fit"].pop("log_likelihood"), "fit.log_likelihood"),
+        (lambda d: d["fit"].update(penalty=-2.0), "fit.penalty"),
+        (lambda d: d.update(time_unit=7), "time_unit"),
+    ],
+)
+def test_tampered_json(edit, key: str) -> None:
+    d = json.loads(json.dumps(SAVED))
+    edit(d)
+    with pytest.raises(SchemaError) as info:
+        load_model(json.dumps(d))
+    assert info.value.key == key
+
+
+def test_not_json_or_unknown_model() -> None:
+    with pytest.raises(SchemaError):
+        load_model("{not json")
+    with pytest.raises(SchemaError) as info:
+        load_model(json.dumps({"model": "Nope"}))
+    assert info.value.key == "model"
+    with pytest.raises(SchemaError):
+        CovariateParetoNBD.from_json("[1, 2]")
+    with pytest.raises(SchemaError) as info:
+        CovariateBGNBD.from_json(json.dumps(SAVED))  # a Pareto/NBD read as a BG/NBD
+    assert info.value.key == "model"
+
+
+def test_design_helpers() -> None:
+    with pytest.raises(ArgumentError) as info:
+        check_names(("a", None), "names")
+    assert info.value.argument == "names"
+    with pytest.raises(ArgumentError) as info:
+        coefficient_table(["x"], np.array([1.0]), np.array([0.1]), level=1.5)
+    assert info.value.argument == "level"
+    with pytest.raises(DataError) as info2:
+        read_covariates(np.ones((3, 2, 1)), ["a", "b"])
+    assert info2.value.column == "covariates"
