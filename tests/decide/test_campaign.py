@@ -20,6 +20,7 @@ from relmark.decide import (
     MailingDepth,
     ResponseCurve,
     ResponseModel,
+    RFMTestSample,
     RolloutPlan,
     break_even_response_rate,
     cumulative_response_curve,
@@ -27,6 +28,7 @@ from relmark.decide import (
     gains_table,
     mailing_depth,
     rfm_rollout,
+    rfm_test_sample,
 )
 from relmark.errors import SchemaError
 from relmark.scoring import rfm_scores
@@ -348,3 +350,46 @@ def test_tampered_json_is_a_schema_error():
         RolloutPlan.from_json("not json")
     with pytest.raises(SchemaError, match="schema_version"):
         RolloutPlan.from_json(json.dumps(dict(d, schema_version=9)))
+
+
+def test_test_sample_draws_per_cell_and_counts_responses():
+    """12 customers in cells 555 (5), 311 (4), 111 (3), 2 test customers a cell: tested
+    (2, 2, 2) in sorted order 111, 311, 555, remaining (1, 2, 3); the responders counted are
+    the test customers' only (brute force over the flags). The same seed draws the same
+    sample; the plan follows from the counts."""
+    codes = ["555"] * 5 + ["311"] * 4 + ["111"] * 3
+    codes = codes[::2] + codes[1::2]  # interleave
+    s = rfm_test_sample(codes, per_cell=2, rng=3)
+    assert s.cells == ("111", "311", "555")
+    assert s.tested == (2, 2, 2) and s.remaining == (1, 2, 3)
+    for cell in s.cells:
+        assert sum(t for t, c in zip(s.test, codes, strict=True) if c == cell) == 2
+    responded = [i % 2 for i in range(12)]
+    want = tuple(
+        sum(y for t, c, y in zip(s.test, codes, responded, strict=True) if t and c == cell)
+        for cell in s.cells
+    )
+    assert s.responses(responded) == want
+    assert rfm_test_sample(codes, per_cell=2, rng=3) == s
+    assert RFMTestSample.from_json(s.to_json()) == s
+    small = rfm_test_sample(["9", "9"], per_cell=5, rng=0)
+    assert small.tested == (2,) and small.remaining == (0,) and all(small.test)
+    plan = rfm_rollout(
+        s.cells,
+        s.tested,
+        s.responses(responded),
+        remaining=s.remaining,
+        cost_per_contact=1,
+        margin_per_response=10,
+    )
+    assert plan.cells == s.cells
+
+
+def test_test_sample_is_uniform_within_a_cell():
+    """Simulation: over 4000 draws of 3 from a cell of 10, each customer is drawn with
+    probability 0.3 (binomial sd sqrt(4000 x 0.3 x 0.7) = 29: within 4 sd of 1200)."""
+    rng = np.random.default_rng(5)
+    hits = np.zeros(10)
+    for _ in range(4000):
+        hits += rfm_test_sample(["c"] * 10, per_cell=3, rng=rng).test
+    assert np.all(np.abs(hits - 1200) < 4 * 29)

@@ -215,6 +215,17 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
     ),
     ("roll_remaining_negative", lambda: _roll(remaining=[-1, 10]), DataError, "remaining"),
     ("roll_remaining_length", lambda: _roll(remaining=[1]), DataError, "remaining"),
+    ("sample_per_cell", lambda: _D.rfm_test_sample(["5"], per_cell=0), ArgumentError, "per_cell"),
+    ("sample_rng", lambda: _D.rfm_test_sample(["5"], per_cell=1, rng=-1), ArgumentError, "rng"),
+    ("sample_cells_text", lambda: _D.rfm_test_sample("555", per_cell=1), ArgumentError, "cells"),
+    ("sample_empty", lambda: _D.rfm_test_sample([], per_cell=1), DataError, "cells"),
+    ("sample_code_none", lambda: _D.rfm_test_sample(["5", None], per_cell=1), DataError, "cells"),
+    (
+        "sample_responses_length",
+        lambda: _D.rfm_test_sample(["5", "4"], per_cell=1).responses([1]),
+        DataError,
+        "responded",
+    ),
     ("roll_margin", lambda: _roll(margin_per_response=0), ArgumentError, "margin_per_response"),
 ]
 

@@ -33,6 +33,7 @@ from relmark.decide.campaign import (
     MailingDepth,
     ResponseCurve,
     ResponseModel,
+    RFMTestSample,
     RolloutPlan,
     break_even_response_rate,
     cumulative_response_curve,
@@ -40,6 +41,7 @@ from relmark.decide.campaign import (
     gains_table,
     mailing_depth,
     rfm_rollout,
+    rfm_test_sample,
 )
 from relmark.decide.churn import (
     ChurnThresholds,
@@ -109,6 +111,7 @@ __all__: list[str] = [
     "MembershipEffect",
     "OfferPlan",
     "ProgrammeProfit",
+    "RFMTestSample",
     "ReacquisitionModel",
     "ResponseCurve",
     "ResponseModel",
@@ -153,6 +156,7 @@ __all__: list[str] = [
     "programme_profit",
     "recommend_items",
     "rfm_rollout",
+    "rfm_test_sample",
     "second_lifetime_value",
     "shapley_attribution",
     "tier_migration",

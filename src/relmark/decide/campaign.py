@@ -44,13 +44,15 @@ from relmark._validation import (
     check_count,
     check_level,
     check_number,
+    check_rng,
 )
 from relmark.errors import ArgumentError, DataError, SchemaError
-from relmark.typing import FloatArray
+from relmark.typing import FloatArray, RngLike
 
 __all__ = [
     "GainsTable",
     "MailingDepth",
+    "RFMTestSample",
     "ResponseCurve",
     "ResponseModel",
     "RolloutPlan",
@@ -60,6 +62,7 @@ __all__ = [
     "gains_table",
     "mailing_depth",
     "rfm_rollout",
+    "rfm_test_sample",
 ]
 
 
@@ -859,6 +862,135 @@ def mailing_depth(
 
 
 # ---------------------------------------------------------------------- Hughes
+class RFMTestSample(_Stored):
+    """Which customers to mail in the test of each RFM cell (:func:`rfm_test_sample`).
+
+    Parameters
+    ----------
+    test
+        Per customer (in the input order), whether they are in the test mailing.
+    codes
+        Per customer, the cell code (as given).
+    cells
+        The distinct cell codes, sorted.
+    tested
+        Customers drawn for the test in each cell: ``min(per_cell, cell size)``.
+    remaining
+        Customers of each cell left for the roll-out.
+    """
+
+    _kind: ClassVar[str] = "relmark.decide.RFMTestSample"
+
+    test: tuple[bool, ...]
+    codes: tuple[str, ...]
+    cells: tuple[str, ...]
+    tested: tuple[int, ...]
+    remaining: tuple[int, ...]
+
+    def responses(self, responded: npt.ArrayLike) -> tuple[int, ...]:
+        """Count the test responders of each cell.
+
+        Parameters
+        ----------
+        responded
+            Per customer (the sample's order), 1/True for a response; only the test
+            customers are counted (the others were not mailed: their values are ignored).
+
+        Returns
+        -------
+        tuple of int
+            Responders per cell, in the order of :attr:`cells`.
+
+        Raises
+        ------
+        DataError
+            ``responded`` not 0/1, or not one value per customer (naming it).
+        SchemaError
+            A sample whose codes do not match its cells (tampered JSON).
+        """
+        index = {c: j for j, c in enumerate(self.cells)}
+        if len(self.codes) != len(self.test) or any(c not in index for c in self.codes):
+            raise SchemaError("the codes do not match the test flags and cells", key="codes")
+        y = _responses(responded, "responded", len(self.test))
+        mask = np.asarray(self.test, dtype=bool) & (y == 1)
+        pos = np.fromiter((index[c] for c in self.codes), dtype=np.int64, count=len(self.codes))
+        return tuple(int(v) for v in np.bincount(pos[mask], minlength=len(self.cells)))
+
+
+def rfm_test_sample(cells: Sequence[str], *, per_cell: int, rng: RngLike = None) -> RFMTestSample:
+    """Draw the test mailing of Hughes's test-and-roll-out: ``per_cell`` customers at random
+    from every RFM cell (all of a smaller cell).
+
+    Each cell's test is a simple random sample without replacement, so its response rate is an
+    unbiased estimate of the cell's; the customers not drawn are the cell's roll-out universe.
+    After the test, :meth:`RFMTestSample.responses` counts each cell's responders for
+    :func:`rfm_rollout`.
+
+    Parameters
+    ----------
+    cells
+        Per customer, the RFM cell code (``"545"``, e.g. from
+        :attr:`relmark.scoring.RFMScores.cells`).
+    per_cell
+        Test customers per cell, >= 1 (Hughes suggests enough for a few dozen responses at
+        break-even: about ``30 / break-even`` pieces).
+    rng
+        A numpy Generator, a seed, or None.
+
+    Returns
+    -------
+    RFMTestSample
+        The test flag per customer, and per cell the test and roll-out counts.
+
+    Raises
+    ------
+    ArgumentError
+        ``per_cell`` not a whole number >= 1, a bad ``rng``, ``cells`` not a list.
+    DataError
+        No customers, or a cell code that is not non-empty text (naming the rows).
+
+    References
+    ----------
+    Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed., ch. 5.
+
+    Examples
+    --------
+    >>> s = rfm_test_sample(["555", "111", "555", "555", "111"], per_cell=2, rng=1)
+    >>> s.cells, s.tested, s.remaining
+    (('111', '555'), (2, 2), (0, 1))
+    >>> sum(s.test)
+    4
+    """
+    k = check_count(per_cell, "per_cell", minimum=1)
+    gen = check_rng(rng)
+    if isinstance(cells, str | bytes) or not isinstance(cells, Sequence | np.ndarray):
+        raise ArgumentError(
+            f"must be a list of cell codes, got {type(cells).__name__}", argument="cells"
+        )
+    codes = list(cells)
+    if not codes:
+        raise DataError("no customers", column="cells")
+    bad = [i for i, c in enumerate(codes) if not isinstance(c, str) or not c]
+    if bad:
+        raise DataError("cell codes must be non-empty text", column="cells", rows=bad)
+    labels, pos = np.unique(np.asarray(codes, dtype=object).astype(str), return_inverse=True)
+    test = np.zeros(len(codes), dtype=bool)
+    tested, remaining = [], []
+    for j in range(labels.size):
+        members = np.flatnonzero(pos == j)
+        take = min(k, members.size)
+        test[gen.choice(members, size=take, replace=False)] = True
+        tested.append(take)
+        remaining.append(int(members.size - take))
+    return RFMTestSample(
+        test=tuple(bool(v) for v in test),
+        codes=tuple(codes),
+        cells=tuple(str(c) for c in labels),
+        tested=tuple(tested),
+        remaining=tuple(remaining),
+    )
+
+
 class RolloutPlan(_Stored):
     """The test-and-roll-out decision per RFM cell.
 
