@@ -33,7 +33,7 @@ def bgnbd_p_alive(x: float, tx: float, T: float) -> float:
     r, alpha, a, b = FHL.values()
     if x == 0:
         return 1.0
-    return 1.0 / (1.0 + a / (b + x - 1.0) * ((alpha + T) / (alpha + tx)) ** (r + x))
+    return float(1.0 / (1.0 + a / (b + x - 1.0) * ((alpha + T) / (alpha + tx)) ** (r + x)))
 
 
 def bgnbd_expected(x: float, tx: float, T: float, t: float) -> float:
@@ -62,9 +62,8 @@ def test_p_alive_matrix_is_fhl_p_alive_on_the_grid() -> None:
     assert list(grid.columns) == ["frequency", "recency", "T", "p_alive"]
     assert len(grid) == 1 + 12 * 9  # frequency 0 once, at recency 0
     for row in grid.itertuples():
-        assert row.p_alive == pytest.approx(
-            bgnbd_p_alive(row.frequency, row.recency, row.T), rel=1e-12
-        )
+        ref = bgnbd_p_alive(float(row.frequency), float(row.recency), float(row.T))  # type: ignore[arg-type]
+        assert row.p_alive == pytest.approx(ref, rel=1e-12)
 
 
 def test_p_alive_matrix_ahead_is_p_alive_at_t() -> None:
@@ -84,7 +83,7 @@ def test_expected_purchases_matrix_is_fhl_eq_10() -> None:
     grid = m.expected_purchases_matrix(t=52.0, T=38.86, max_frequency=6, points=4)
     assert list(grid.columns) == ["frequency", "recency", "T", "t", "expected_purchases"]
     for row in grid.itertuples():
-        ref = bgnbd_expected(row.frequency, row.recency, row.T, row.t)
+        ref = bgnbd_expected(*(float(v) for v in row[1:5]))
         assert row.expected_purchases == pytest.approx(ref, rel=1e-10)
 
 
@@ -102,7 +101,9 @@ def test_plot_draws_the_frame_values() -> None:
     """The heat map's image holds exactly the matrix frame's values (one formula)."""
     m = BGNBD(**FHL).with_time_unit("W")
     fig = plot_p_alive_matrix(m, T=38.86, max_frequency=5, points=7)
-    image = np.ma.getdata(fig.axes[0].images[0].get_array())
+    drawn = fig.axes[0].images[0].get_array()
+    assert drawn is not None
+    image = np.ma.getdata(drawn)
     grid = m.p_alive_matrix(T=38.86, max_frequency=5, points=7)
     assert image[0, 0] == grid["p_alive"].iloc[0]
     np.testing.assert_array_equal(image[1:].ravel(), grid["p_alive"].iloc[1:])

@@ -57,7 +57,7 @@ CASES = [
     (lambda: bootstrap(FIT, DATA, n_boot=1), ArgumentError, "n_boot"),
     (lambda: bootstrap(FIT, DATA, n_boot=10**6), ArgumentError, "n_boot"),
     (lambda: bootstrap(FIT, DATA, n_jobs=0), ArgumentError, "n_jobs"),
-    (lambda: bootstrap(FIT, DATA, rng="x"), ArgumentError, "rng"),
+    (lambda: bootstrap(FIT, DATA, rng="x"), ArgumentError, "rng"),  # type: ignore[arg-type]
     (lambda: bootstrap(FIT, {k: v[:100] for k, v in DATA.items()}), DataError, "nobs"),
     (lambda: bootstrap(FIT, {"frequency": DATA["frequency"]}), DataError, "recency"),
     (lambda: Bootstrap.from_dict({"schema": "x"}), SchemaError, "draws"),
@@ -126,7 +126,7 @@ CASES = [
     # history predictions
     (lambda: TRUE.p_alive_matrix(T=0.0), ArgumentError, "T"),
     (lambda: TRUE.p_alive_matrix(T=10.0, max_frequency=0), ArgumentError, "max_frequency"),
-    (lambda: TRUE.p_alive_matrix(T=10.0, points=1.5), ArgumentError, "points"),
+    (lambda: TRUE.p_alive_matrix(T=10.0, points=1.5), ArgumentError, "points"),  # type: ignore[arg-type]
     (lambda: TRUE.p_alive_matrix(T=10.0, t=-1.0), ArgumentError, "t"),
     (lambda: TRUE.expected_purchases_matrix(t=0.0, T=10.0), ArgumentError, "t"),
     (lambda: TRUE.p_alive_path([]), ArgumentError, "purchases"),

@@ -192,7 +192,7 @@ def _purchase_times(purchases: object, time_unit: str | None) -> FloatArray:
         )
     days = TimeUnit.parse(time_unit).days
     elapsed = (dates - dates.min()).dt.total_seconds().to_numpy() / 86_400.0
-    out: FloatArray = elapsed / days
+    out: FloatArray = np.asarray(elapsed, dtype=np.float64) / days
     return out
 
 

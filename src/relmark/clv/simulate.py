@@ -203,7 +203,7 @@ def simulate_transactions(
         origin = pd.Timestamp(start)
     except (ValueError, TypeError):
         raise ArgumentError(f"is not a date: {start!r}", argument="start") from None
-    if origin is pd.NaT:
+    if pd.isna(origin):
         raise ArgumentError("is not a date", argument="start")
     params = model.params_array
     if discrete:
