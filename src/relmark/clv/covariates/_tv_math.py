@@ -255,7 +255,7 @@ def log_likelihood_and_grad(
     g = np.zeros((n, k))
 
     def per_cust(v: FloatArray) -> FloatArray:
-        return np.bincount(ci, weights=v, minlength=n)
+        return np.asarray(np.bincount(ci, weights=v, minlength=n), dtype=np.float64)
 
     # d S / d theta (scaled by exp(-ref))
     dS = np.zeros((n, k))
@@ -451,10 +451,10 @@ def simulate_rfm(
     a, _ = _rates(gp, zp)
     b, _ = _rates(gl, zl)
     n = zp.shape[0]
-    lam = rng.gamma(r, 1.0 / alpha, size=n)
-    mu = rng.gamma(s, 1.0 / beta, size=n)
+    lam = np.asarray(rng.gamma(r, 1.0 / alpha, size=n), dtype=np.float64)
+    mu = np.asarray(rng.gamma(s, 1.0 / beta, size=n), dtype=np.float64)
     cum_b = np.cumsum(b * h, axis=1)
-    life = _invert(cum_b, b, starts, rng.exponential(size=n) / mu)
+    life = _invert(cum_b, b, starts, np.asarray(rng.exponential(size=n), np.float64) / mu)
     T = h.sum(axis=1)
     end = np.minimum(life, T)
     cum_a = np.cumsum(a * h, axis=1)
@@ -465,5 +465,5 @@ def simulate_rfm(
     with np.errstate(divide="ignore"):
         top = a_end * rng.uniform(size=n) ** (1.0 / np.maximum(x, 1.0))
     tx = np.where(x > 0, _invert(cum_a, a, starts, top), 0.0)
-    tx = np.minimum(tx, end)
-    return x, tx, lam, mu, life
+    tx = np.asarray(np.minimum(tx, end), dtype=np.float64)
+    return np.asarray(x, dtype=np.float64), tx, lam, mu, life

@@ -122,8 +122,9 @@ class TimeVaryingCovariates:
     @property
     def period_starts(self) -> FloatArray:
         """Start of every period of the grid."""
-        out: FloatArray = self.grid_start + self.period_length * np.arange(self.n_periods)
-        return out
+        return np.asarray(
+            self.grid_start + self.period_length * np.arange(self.n_periods), dtype=np.float64
+        )
 
     @classmethod
     def from_frame(
@@ -251,15 +252,15 @@ class TimeVaryingCovariates:
             )
         dense = np.full((n, n_periods, len(names)), np.nan)
         dense[codes, k_index] = values
-        col = {name: j for j, name in enumerate(names)}
+        position = {name: j for j, name in enumerate(names)}
         return cls(
             customer_ids=tuple(uniques.tolist()),
             purchase_names=p_names,
             dropout_names=l_names,
             grid_start=g0,
             period_length=length,
-            purchase=dense[:, :, [col[v] for v in p_names]],
-            dropout=dense[:, :, [col[v] for v in l_names]],
+            purchase=dense[:, :, np.array([position[v] for v in p_names], dtype=np.intp)],
+            dropout=dense[:, :, np.array([position[v] for v in l_names], dtype=np.intp)],
         )
 
 
@@ -451,10 +452,11 @@ def log_likelihood(
     >>> import pandas as pd
     >>> t = pd.DataFrame({"customer_id": [1, 1], "period_start": [0.0, 1.0], "z": [0.0, 0.0]})
     >>> cov = TimeVaryingCovariates.from_frame(t, purchase=["z"])
-    >>> p = {"r": 1.0, "alpha": 2.0, "s": 1.0, "beta": 3.0}
+    >>> p = {"r": 1.0, "alpha": 2.0, "s": 1.0, "beta": 2.0}
     >>> ll = log_likelihood(p, [0], [0.0], [2.0], cov, observation_end=2.0,
     ...                     purchase_effects={"z": 0.5})
-    >>> round(float(ll[0]), 10) == round(1 * math.log(2 / 4) + math.log(0.5), 10)
+    >>> # z = 0: the classic value 4 [1/16 + (1/4 - 1/16)/2] = 0.625 (alpha = beta, r = s = 1)
+    >>> round(math.exp(float(ll[0])), 12) == 0.625
     True
     """
     data, *_ = _prepared(covariates, frequency, recency, T, customer_ids, observation_end)
@@ -780,6 +782,7 @@ class TimeVaryingParetoNBD:
         try:
             eig = np.linalg.eigvalsh(-hess)
             cov = np.linalg.inv(-hess) if np.all(eig > 0) else np.full((k, k), np.nan)
+            cov = (cov + cov.T) / 2.0
         except np.linalg.LinAlgError:
             cov = np.full((k, k), np.nan)
         return cls(
