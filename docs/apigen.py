@@ -24,6 +24,7 @@ PUBLIC_MODULES = (
     "relmark.clv.bgbb",
     "relmark.clv.sbg",
     "relmark.clv.gammagamma",
+    "relmark.clv.covariates",
     "relmark.clv.inference",
     "relmark.clv.compare",
     "relmark.clv.simulate",
