@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, cast
 
 import mpmath
 import numpy as np
@@ -37,7 +37,7 @@ def test_k1_equals_bgnbd_and_mbgnbd_in_every_function(modified: bool, ref: Any) 
     series/phase code agrees with the classic closed forms (FHL 2005 eq. 6-11)."""
     x, tx, T = _histories()
     zero = np.zeros_like(x)
-    kw = {"k": 1, "modified": modified}
+    kw: dict[str, Any] = {"k": 1, "modified": modified}
     np.testing.assert_allclose(
         bgcnbd.log_likelihood(FHL, x, tx, T, zero, **kw),
         ref.log_likelihood(FHL, x, tx, T),
@@ -240,7 +240,7 @@ def test_conditional_predictions_match_monte_carlo(k: int, modified: bool) -> No
     x, tx = sim["x"], sim["tx"]
     age = np.full_like(x, T)
     h = np.full_like(x, t)
-    kw = {"k": k, "modified": modified}
+    kw: dict[str, Any] = {"k": k, "modified": modified}
     alive = bgcnbd.p_alive(params, x, tx, age, **kw)
     cond = bgcnbd.conditional_expected_purchases(params, h, x, tx, age, **kw)
     ahead = bgcnbd.p_alive_ahead(params, h, x, tx, age, **kw)
@@ -273,7 +273,10 @@ def test_conditional_pmf_sums_to_one_and_has_the_expectation_as_mean(modified: b
     params = np.array([1.5, 6.0, 0.9, 2.5])
     n = np.arange(400.0)
     for hist in [(0.0, 0.0, 30.0), (3.0, 12.0, 30.0), (12.0, 29.0, 30.0)]:
-        p = bgcnbd.conditional_prob_purchases(params, n, 40.0, *hist, k=3, modified=modified)
+        one = [np.array([v]) for v in hist]
+        p = bgcnbd.conditional_prob_purchases(
+            params, n, np.array([40.0]), *one, k=3, modified=modified
+        )
         assert p.sum() == pytest.approx(1.0, abs=1e-10)
         mean = bgcnbd.conditional_expected_purchases(
             params, np.array([40.0]), *(np.array([v]) for v in hist), k=3, modified=modified
@@ -339,7 +342,7 @@ def test_fit_log_likelihood_includes_the_erlang_term() -> None:
 def test_json_round_trip_keeps_k_and_profile() -> None:
     model = MBGCNBD(r=1.2, alpha=5.0, a=0.8, b=2.5, k=4)
     again = load_model(model.to_json())
-    assert again == model and again.k == 4 and isinstance(again, MBGCNBD)
+    assert isinstance(again, MBGCNBD) and again == model and again.k == 4
     assert json.loads(model.to_json())["settings"] == {"k": 4.0}
     s = BGCNBD(r=1.2, alpha=5.0, a=0.8, b=2.5, k=2).simulate(np.full(1500, 40.0), rng=3)
     prof = profile_k(s, k=[1, 2, 3])
@@ -403,7 +406,7 @@ def _nan_litt() -> dict[str, np.ndarray]:
 BAD: list[tuple[str, Any, type[Exception], str]] = [
     ("k zero", lambda: BGCNBD(r=1, alpha=1, a=1, b=1, k=0), ParameterError, "k"),
     ("k fraction", lambda: BGCNBD(r=1, alpha=1, a=1, b=1, k=1.5), ParameterError, "k"),
-    ("k text", lambda: BGCNBD(r=1, alpha=1, a=1, b=1, k="2"), ParameterError, "k"),
+    ("k text", lambda: BGCNBD(r=1, alpha=1, a=1, b=1, k=cast(Any, "2")), ParameterError, "k"),
     ("k bool", lambda: MBGCNBD(r=1, alpha=1, a=1, b=1, k=True), ParameterError, "k"),
     ("k huge", lambda: BGCNBD(r=1, alpha=1, a=1, b=1, k=10**6), ArgumentError, "k"),
     ("r negative", lambda: BGCNBD(r=-1, alpha=1, a=1, b=1, k=2), ParameterError, "r"),
@@ -427,8 +430,8 @@ BAD: list[tuple[str, Any, type[Exception], str]] = [
     ("profile empty", lambda: profile_k(_sim(), k=[]), ArgumentError, "k"),
     ("profile zero", lambda: profile_k(_sim(), k=[0, 1]), ArgumentError, "k"),
     ("profile repeat", lambda: profile_k(_sim(), k=[1, 1]), ArgumentError, "k"),
-    ("profile text", lambda: profile_k(_sim(), k="12"), ArgumentError, "k"),
-    ("profile float", lambda: profile_k(_sim(), k=[1.5]), ArgumentError, "k"),
+    ("profile text", lambda: profile_k(_sim(), k=cast(Any, "12")), ArgumentError, "k"),
+    ("profile float", lambda: profile_k(_sim(), k=cast(Any, [1.5])), ArgumentError, "k"),
     (
         "p_alive recency > T",
         lambda: BGCNBD(r=1, alpha=1, a=1, b=1, k=2).p_alive(1, 5, 3),

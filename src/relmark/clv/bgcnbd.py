@@ -64,7 +64,7 @@ from relmark._validation import FloatArray, check_rfm
 from relmark.clv._base import RngLike, _column, read_json
 from relmark.clv._checks import frequency_grid
 from relmark.clv._engine import Likelihood
-from relmark.clv._params import ParamSet, Setting
+from relmark.clv._params import ParamSet, Prior, Setting
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv.bgnbd import PARAMS
 from relmark.errors import ArgumentError, DataError, SchemaError
@@ -938,6 +938,8 @@ class BGCNBD(RFMModel):
         compress: bool | None = None,
         time_unit: str | None = None,
         settings: Mapping[str, float] | None = None,
+        priors: Mapping[str, Prior] | None = None,
+        fixed: Mapping[str, float] | None = None,
         **columns: npt.ArrayLike | None,
     ) -> Self:
         """Fit ``r, alpha, a, b`` by maximum likelihood at the fixed ``k`` (see
@@ -962,6 +964,8 @@ class BGCNBD(RFMModel):
             Unit of the times (from ``data.time_unit`` otherwise).
         settings
             ``{"k": k}`` (default 1).
+        priors, fixed
+            Priors on, and fixed values of, parameters (see :meth:`relmark.clv.CLVModel.fit`).
         **columns
             The data columns as arrays.
 
@@ -1002,19 +1006,21 @@ class BGCNBD(RFMModel):
             compress=compress,
             time_unit=None if unit is None else str(unit),
             settings=settings,
+            priors=priors,
+            fixed=fixed,
             frequency=x,
             recency=tx,
             T=T,
-            **{LITT: np.zeros(x.shape[0])},
+            sum_log_interpurchase=np.zeros(x.shape[0]),
         )
         result = model.fit_result
-        fixed = replace(
+        adjusted = replace(
             result,
             log_likelihood=result.log_likelihood + const,
             extra={**result.extra, "k": k},
         )
         return cls._make(
-            model.params, time_unit=model.time_unit, fit=fixed, settings=model.settings
+            model.params, time_unit=model.time_unit, fit=adjusted, settings=model.settings
         )
 
     def log_likelihood(
