@@ -1,0 +1,318 @@
+"""Bad inputs to the time-varying covariate Pareto/NBD: each raises the documented error type
+and names the argument, column, customer or period at fault."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from relmark.clv.covariates.timevarying import (
+    TimeVaryingCovariates,
+    TimeVaryingParetoNBD,
+    log_likelihood,
+    simulate,
+)
+from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
+
+P = {"r": 1.0, "alpha": 2.0, "s": 1.0, "beta": 3.0}
+
+
+def _table(**changes: object) -> pd.DataFrame:
+    t = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b", "b"],
+            "period_start": [0.0, 1.0, 2.0, 0.0, 1.0, 2.0],
+            "price": [1.0, 1.1, 0.9, 1.0, 1.2, 0.8],
+            "promo": [0.0, 1.0, 0.0, 1.0, 0.0, 0.0],
+        }
+    )
+    for k, v in changes.items():
+        t[k] = v
+    return t
+
+
+def _cov(table: pd.DataFrame | None = None) -> TimeVaryingCovariates:
+    return TimeVaryingCovariates.from_frame(
+        _table() if table is None else table, purchase=["price"], dropout=["promo"]
+    )
+
+
+def _ll(**kw: object) -> object:
+    args: dict[str, object] = {
+        "params": P,
+        "frequency": [1, 0],
+        "recency": [1.0, 0.0],
+        "T": [2.5, 2.0],
+        "covariates": _cov(),
+        "observation_end": 3.0,
+        "purchase_effects": {"price": 0.1},
+        "dropout_effects": {"promo": 0.2},
+        "customer_ids": ["a", "b"],
+    }
+    args.update(kw)
+    return log_likelihood(**args)  # type: ignore[arg-type]
+
+
+def _check(exc: pytest.ExceptionInfo[Exception], *words: str) -> None:
+    text = str(exc.value)
+    for w in words:
+        assert w in text, (w, text)
+
+
+def test_text_covariate_column_refused() -> None:
+    with pytest.raises(DataError) as e:
+        _cov(_table(price=["x", "y", "z", "x", "y", "z"]))
+    assert e.value.column == "price"
+
+
+def test_nan_covariate_names_the_customer() -> None:
+    with pytest.raises(DataError) as e:
+        _cov(_table(promo=[0.0, np.nan, 0.0, 1.0, 0.0, 0.0]))
+    assert e.value.column == "promo"
+    assert "a" in e.value.rows
+
+
+def test_boolean_covariate_refused() -> None:
+    with pytest.raises(DataError) as e:
+        _cov(_table(promo=[True, False, True, False, True, False]))
+    assert e.value.column == "promo"
+
+
+def test_missing_covariate_column() -> None:
+    with pytest.raises(DataError) as e:
+        TimeVaryingCovariates.from_frame(_table(), purchase=["discount"])
+    assert e.value.column == "discount"
+
+
+def test_missing_period_column() -> None:
+    with pytest.raises(DataError) as e:
+        TimeVaryingCovariates.from_frame(_table(), purchase=["price"], period_column="week")
+    assert e.value.column == "week"
+
+
+def test_text_period_starts_refused() -> None:
+    with pytest.raises(DataError) as e:
+        _cov(_table(period_start=["0", "1", "2", "0", "1", "2"]))
+    assert e.value.column == "period_start"
+
+
+def test_duplicate_period_names_customer_and_period() -> None:
+    with pytest.raises(DataError) as e:
+        _cov(_table(period_start=[0.0, 1.0, 1.0, 0.0, 1.0, 2.0]))
+    _check(e, "'a'", "1")
+    assert e.value.column == "period_start"
+
+
+def test_gap_in_periods_names_customer_and_period() -> None:
+    with pytest.raises(DataError) as e:
+        _cov(_table(period_start=[0.0, 1.0, 2.0, 0.0, 2.0, 3.0]))
+    _check(e, "'b'", "starting at 1")
+
+
+def test_period_start_off_the_grid() -> None:
+    with pytest.raises(DataError) as e:
+        _cov(_table(period_start=[0.0, 1.0, 2.0, 0.0, 1.5, 2.0]))
+    _check(e, "grid", "period_length")
+
+
+def test_period_length_must_be_positive() -> None:
+    with pytest.raises(ArgumentError) as e:
+        TimeVaryingCovariates.from_frame(_table(), purchase=["price"], period_length=0.0)
+    assert e.value.argument == "period_length"
+
+
+def test_no_covariates_named() -> None:
+    with pytest.raises(ArgumentError) as e:
+        TimeVaryingCovariates.from_frame(_table())
+    assert e.value.argument == "purchase"
+
+
+def test_single_string_instead_of_list() -> None:
+    with pytest.raises(ArgumentError) as e:
+        TimeVaryingCovariates.from_frame(_table(), purchase="price")  # type: ignore[arg-type]
+    assert e.value.argument == "purchase"
+
+
+def test_table_not_a_frame() -> None:
+    with pytest.raises(ArgumentError) as e:
+        TimeVaryingCovariates.from_frame([[1, 2]], purchase=["price"])
+    assert e.value.argument == "table"
+
+
+def test_window_starts_before_the_grid_names_customer() -> None:
+    # customer 'a' of age 3.5 at 3.0 first bought at -0.5, before the grid's first period
+    with pytest.raises(DataError) as e:
+        _ll(T=[3.5, 2.0])
+    _check(e, "'a'", "-0.5")
+    assert e.value.column == "T"
+
+
+def test_window_ends_after_the_grid() -> None:
+    with pytest.raises(DataError) as e:
+        _ll(observation_end=3.5, T=[2.5, 2.0])
+    _check(e, "3.5", "ends at 3")
+
+
+def test_missing_period_inside_a_window_names_customer_and_period() -> None:
+    t = _table().iloc[[1, 2, 3, 4, 5]]  # customer a has no row for period 0
+    with pytest.raises(DataError) as e:
+        _ll(covariates=_cov(t), T=[2.5, 2.0])
+    _check(e, "'a'", "starting at 0")
+    assert list(e.value.rows) == ["a"]
+
+
+def test_unknown_customer_in_the_summary() -> None:
+    with pytest.raises(DataError) as e:
+        _ll(customer_ids=["a", "zz"])
+    assert list(e.value.rows) == ["zz"]
+
+
+def test_customer_ids_of_wrong_length() -> None:
+    with pytest.raises(DataError) as e:
+        _ll(customer_ids=["a"])
+    assert e.value.column == "customer_ids"
+
+
+def test_bad_summary_recency_above_T() -> None:
+    with pytest.raises(DataError) as e:
+        _ll(recency=[3.0, 0.0])
+    assert e.value.column == "recency"
+
+
+def test_negative_parameter() -> None:
+    with pytest.raises(ArgumentError) as e:
+        _ll(params={**P, "alpha": -1.0})
+    assert e.value.argument == "alpha"
+
+
+def test_missing_parameter() -> None:
+    with pytest.raises(ParameterError) as e:
+        _ll(params={"r": 1.0, "alpha": 2.0, "s": 1.0})
+    assert e.value.argument == "params.beta"
+
+
+def test_effects_not_matching_the_covariates() -> None:
+    with pytest.raises(ArgumentError) as e:
+        _ll(purchase_effects={"promo": 0.1})
+    assert e.value.argument == "purchase_effects"
+
+
+def test_effect_not_a_number() -> None:
+    with pytest.raises(ArgumentError) as e:
+        _ll(dropout_effects={"promo": "high"})
+    assert e.value.argument == "dropout_effects.promo"
+
+
+def test_covariates_of_wrong_type() -> None:
+    with pytest.raises(ArgumentError) as e:
+        _ll(covariates=_table())
+    assert e.value.argument == "covariates"
+
+
+def test_observation_end_not_a_number() -> None:
+    with pytest.raises(ArgumentError) as e:
+        _ll(observation_end="2026-01-01")
+    assert e.value.argument == "observation_end"
+
+
+def _model() -> TimeVaryingParetoNBD:
+    return TimeVaryingParetoNBD(
+        params=dict(P),
+        purchase_effects={"price": 0.1},
+        dropout_effects={"promo": 0.2},
+        covariance=np.eye(6) * 0.01,
+        log_likelihood=-1.0,
+        nobs=2,
+        converged=True,
+        grid_start=0.0,
+        period_length=1.0,
+    )
+
+
+def test_prediction_horizon_beyond_the_grid() -> None:
+    with pytest.raises(DataError) as e:
+        _model().conditional_expected_purchases(
+            2.0,
+            [1, 0],
+            [1.0, 0.0],
+            [2.5, 2.0],
+            _cov(),
+            observation_end=2.5,
+            customer_ids=["a", "b"],
+        )
+    _check(e, "observation_end + t")
+
+
+def test_prediction_negative_horizon() -> None:
+    with pytest.raises(ArgumentError) as e:
+        _model().conditional_expected_purchases(
+            -1.0, [1, 0], [1.0, 0.0], [2.5, 2.0], _cov(), observation_end=2.5
+        )
+    assert e.value.argument == "t"
+
+
+def test_prediction_with_other_covariates() -> None:
+    other = TimeVaryingCovariates.from_frame(_table(), purchase=["promo"])
+    with pytest.raises(DataError) as e:
+        _model().p_alive([1, 0], [1.0, 0.0], [2.5, 2.0], other, observation_end=3.0)
+    _check(e, "price", "promo")
+
+
+def test_level_out_of_range() -> None:
+    with pytest.raises(ArgumentError) as e:
+        _model().conf_int(level=1.5)
+    assert e.value.argument == "level"
+
+
+def test_simulate_bad_rng() -> None:
+    with pytest.raises(ArgumentError) as e:
+        simulate(
+            P,
+            _cov(),
+            T=[2.0, 2.0],
+            observation_end=3.0,
+            purchase_effects={"price": 0.1},
+            dropout_effects={"promo": 0.2},
+            rng="seed",
+        )
+    assert e.value.argument == "rng"
+
+
+def test_fit_bad_n_jobs() -> None:
+    with pytest.raises(ArgumentError) as e:
+        TimeVaryingParetoNBD.fit(
+            [1, 0],
+            [1.0, 0.0],
+            [2.5, 2.0],
+            _cov(),
+            observation_end=3.0,
+            customer_ids=["a", "b"],
+            n_jobs=0,
+        )
+    assert e.value.argument == "n_jobs"
+
+
+def test_from_json_not_json() -> None:
+    with pytest.raises(SchemaError):
+        TimeVaryingParetoNBD.from_json("{not json")
+
+
+def test_from_json_unknown_key() -> None:
+    import json
+
+    d = json.loads(_model().to_json())
+    d["colour"] = "red"
+    with pytest.raises(SchemaError) as e:
+        TimeVaryingParetoNBD.from_json(json.dumps(d))
+    assert e.value.key == "colour"
+
+
+def test_from_json_nonfinite_effect() -> None:
+    import json
+
+    d = json.loads(_model().to_json())
+    d["dropout_effects"]["promo"] = "0.2"
+    with pytest.raises(SchemaError) as e:
+        TimeVaryingParetoNBD.from_json(json.dumps(d))
+    assert e.value.key == "dropout_effects.promo"
