@@ -25,6 +25,7 @@ PUBLIC_MODULES = (
     "relmark.clv.sbg",
     "relmark.clv.gammagamma",
     "relmark.clv.covariates",
+    "relmark.clv.covariates.timevarying",
     "relmark.clv.inference",
     "relmark.clv.compare",
     "relmark.clv.simulate",
