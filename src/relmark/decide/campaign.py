@@ -932,8 +932,9 @@ def rfm_test_sample(cells: Sequence[str], *, per_cell: int, rng: RngLike = None)
         Per customer, the RFM cell code (``"545"``, e.g. from
         :attr:`relmark.scoring.RFMScores.cells`).
     per_cell
-        Test customers per cell, >= 1 (Hughes suggests enough for a few dozen responses at
-        break-even: about ``30 / break-even`` pieces).
+        Test customers per cell, >= 1 (a rule of thumb: enough pieces for a few dozen
+        responses at break-even, about ``30 / break-even``; see the bound of
+        :func:`rfm_rollout` for what a small test can tell).
     rng
         A numpy Generator, a seed, or None.
 
@@ -1206,7 +1207,12 @@ def rfm_rollout(
         said = f"test response {_pct(rate[j])} ({k[j]}/{nt[j]})"
         if lv is not None:
             said += f", lower {lv:.0%} bound {_pct(lower[j])}"
-        if go[j]:
+        if go[j] and rest[j] == 0:
+            reasons.append(
+                f"{said} > break-even {_pct(be)}: the cell pays, but the test mailed all of it "
+                "(nothing left to roll out)"
+            )
+        elif go[j]:
             reasons.append(
                 f"{said} > break-even {_pct(be)}: roll out to {rest[j]} customers, expected "
                 f"profit {profit[j]:.2f}"
