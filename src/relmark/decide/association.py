@@ -219,10 +219,15 @@ class FrequentItemsets:
             n = int(d["n_baskets"])
             out = cls(items, sets, counts, n, float(d["min_support"]), d["max_len"])
         except (KeyError, TypeError, ValueError) as exc:
-            raise SchemaError(f"not a FrequentItemsets document ({exc!r})", key=str(exc)) from None
+            raise SchemaError(f"not a FrequentItemsets document ({exc!r})", key=_key(exc)) from None
         if len(sets) != len(counts) or any(i < 0 or i >= len(items) for s in sets for i in s):
             raise SchemaError("itemsets and counts disagree with the items", key="itemsets")
         return out
+
+
+def _key(exc: Exception) -> str:
+    """The JSON key a KeyError names (empty for other errors)."""
+    return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else ""
 
 
 def _load(text: object) -> dict[str, Any]:
@@ -471,8 +476,12 @@ class AssociationRules:
                 min_lift=None if d["min_lift"] is None else float(d["min_lift"]),
                 **metrics,
             )
+        except SchemaError:
+            raise
         except (KeyError, TypeError, ValueError) as exc:
-            raise SchemaError(f"not an AssociationRules document ({exc!r})", key=str(exc)) from None
+            raise SchemaError(
+                f"not an AssociationRules document ({exc!r})", key=_key(exc)
+            ) from None
 
 
 def association_rules(

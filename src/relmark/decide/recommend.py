@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from relmark._validation import check_choice, check_count
 from relmark.data.items import ItemLog
-from relmark.decide.association import _json_label, _load, item_matrix
+from relmark.decide.association import _json_label, _key, _load, item_matrix
 from relmark.errors import ArgumentError, DataError, SchemaError
 from relmark.typing import FloatArray, IntArray
 
@@ -154,20 +154,24 @@ class ItemSimilarity:
                 neighbor=np.asarray(d["neighbor"], dtype=np.int64),
                 score=np.asarray(d["score"], dtype=np.float64),
                 count=np.asarray(d["count"], dtype=np.int64),
-                measure=check_choice(d["measure"], "measure", _MEASURES),
+                measure=str(d["measure"]),
                 top_k=int(d["top_k"]),
                 min_count=int(d["min_count"]),
                 n_customers=int(d["n_customers"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
-            raise SchemaError(f"not an ItemSimilarity document ({exc!r})", key=str(exc)) from None
+            raise SchemaError(f"not an ItemSimilarity document ({exc!r})", key=_key(exc)) from None
+        if out.measure not in _MEASURES:
+            raise SchemaError(f"unknown measure {out.measure!r}", key="measure")
         m, nnz = len(out.items), out.neighbor.shape[0]
         if (
             out.indptr.shape != (m + 1,)
             or out.score.shape != (nnz,)
             or out.count.shape != (nnz,)
             or (nnz and (out.neighbor.min() < 0 or out.neighbor.max() >= m))
+            or out.indptr[0] != 0
             or out.indptr[-1] != nnz
+            or (np.diff(out.indptr) < 0).any()
         ):
             raise SchemaError("indptr, neighbor, score and count disagree", key="indptr")
         return out
