@@ -16,15 +16,18 @@ from scipy.special import betaln, gammaln
 from relmark.teaching import (
     EXERCISES,
     CheckResult,
+    check_bayesian_average,
     check_bgnbd_log_likelihood,
     check_break_even_response_rate,
     check_cronbach_alpha,
+    check_did,
     check_lift,
     check_nps,
     check_nps_interval,
     check_p_alive,
     check_referral_breakeven,
     check_transition_matrix,
+    check_wilson_lower_bound,
 )
 from relmark.teaching import solutions as sol
 
@@ -385,6 +388,9 @@ def test_each_checker_says_the_expected_scale() -> None:
         check_referral_breakeven: "between the current retention r and 1",
         check_lift: "a ratio around 1",
         check_break_even_response_rate: "a share between 0 and 1",
+        check_did: "extra spend per member and period",
+        check_bayesian_average: "between the item's mean and the prior mean",
+        check_wilson_lower_bound: "a share in [0, 1]",
     }
     assert set(scales) == {c for c, *_ in EXERCISES.values()}
     for checker, scale in scales.items():

@@ -41,15 +41,18 @@ from relmark.errors import ArgumentError
 __all__ = [
     "EXERCISES",
     "CheckResult",
+    "check_bayesian_average",
     "check_bgnbd_log_likelihood",
     "check_break_even_response_rate",
     "check_cronbach_alpha",
+    "check_did",
     "check_lift",
     "check_nps",
     "check_nps_interval",
     "check_p_alive",
     "check_referral_breakeven",
     "check_transition_matrix",
+    "check_wilson_lower_bound",
 ]
 
 Answer = Any
@@ -1170,3 +1173,13 @@ EXERCISES: dict[str, tuple[Callable[[Callable[..., Any]], CheckResult], str, int
     "break_even_response_rate": (check_break_even_response_rate, "campaign economics", 10),
 }
 """Exercise -> (checker, concept trained, minutes it takes)."""
+
+from relmark.teaching.programme import (  # noqa: E402 (they build on the helpers above)
+    check_bayesian_average,
+    check_did,
+    check_wilson_lower_bound,
+)
+
+EXERCISES["did"] = (check_did, "difference-in-differences, loyalty-programme effect", 15)
+EXERCISES["bayesian_average"] = (check_bayesian_average, "ratings on few reviews", 10)
+EXERCISES["wilson_lower_bound"] = (check_wilson_lower_bound, "ranking by positive share", 15)

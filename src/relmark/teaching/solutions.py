@@ -10,9 +10,11 @@ import numpy as np
 from scipy.special import betaln, gammaln
 
 __all__ = [
+    "bayesian_average",
     "bgnbd_log_likelihood",
     "break_even_response_rate",
     "cronbach_alpha",
+    "did",
     "lift",
     "nps",
     "nps_interval",
@@ -20,6 +22,7 @@ __all__ = [
     "p_alive",
     "referral_breakeven",
     "transition_matrix",
+    "wilson_lower_bound",
 ]
 
 
@@ -220,3 +223,61 @@ def break_even_response_rate(
         ``cost_per_contact / (order_value - cost_of_goods - fulfilment_cost)``.
     """
     return cost_per_contact / (order_value - cost_of_goods - fulfilment_cost)
+
+
+def did(members_before: Any, members_after: Any, others_before: Any, others_after: Any) -> float:
+    """Difference-in-differences: the members' change in mean spend minus the non-members'.
+
+    Parameters
+    ----------
+    members_before, members_after
+        Spend of the same members before and after the launch.
+    others_before, others_after
+        Spend of the same non-members before and after.
+
+    Returns
+    -------
+    float
+        The estimated effect of membership on spend.
+    """
+    members = np.mean(members_after) - np.mean(members_before)
+    others = np.mean(others_after) - np.mean(others_before)
+    return float(members - others)
+
+
+def bayesian_average(mean: float, count: int, prior_mean: float, prior_weight: float) -> float:
+    """The mean rating shrunk toward the prior: (C m + n x) / (C + n).
+
+    Parameters
+    ----------
+    mean, count
+        The item's mean rating and its number of reviews.
+    prior_mean, prior_weight
+        The prior mean and its weight in reviews.
+
+    Returns
+    -------
+    float
+        The Bayesian average.
+    """
+    return (prior_weight * prior_mean + count * mean) / (prior_weight + count)
+
+
+def wilson_lower_bound(positive: int, total: int) -> float:
+    """Lower end of the 95% Wilson score interval of positive / total.
+
+    Parameters
+    ----------
+    positive, total
+        Positive ratings and all ratings.
+
+    Returns
+    -------
+    float
+        The lower bound.
+    """
+    z = 1.96
+    p = positive / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return float(centre - half)
