@@ -263,3 +263,18 @@ def test_fit_refuses_what_is_not_a_model_or_not_numbers() -> None:
     with pytest.raises(DataError) as data_err:
         rdask.fit(BGNBD, dd.from_pandas(frame.drop(columns="T"), npartitions=1))
     assert data_err.value.column == "T"
+
+
+def test_sum_log_interpurchase_equals_in_memory(client: object) -> None:
+    """The Dask path computes the Erlang-k statistic as relmark.data.summarize does (the
+    logs of the gaps summed per customer after a shuffle by customer: to 1e-13)."""
+    log = load_cdnow_transactions()
+    ours = rdask.summarize(
+        dd.from_pandas(log, npartitions=5), freq_multiplier=7, sum_log_interpurchase=True
+    )
+    local = summarize(log, freq_multiplier=7, sum_log_interpurchase=True)
+    np.testing.assert_array_equal(ours.customer_id, local.customer_id)
+    assert ours.sum_log_interpurchase is not None and local.sum_log_interpurchase is not None
+    np.testing.assert_allclose(
+        ours.sum_log_interpurchase, local.sum_log_interpurchase, rtol=1e-13, atol=1e-12
+    )

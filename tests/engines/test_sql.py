@@ -503,3 +503,47 @@ def test_options_in_calibration_holdout_equal_in_memory(
         got = sql.calibration_holdout(log, calibration_end=cut, **kw)
         assert_same(got, want)
         assert got.currency == want.currency
+
+
+# ---------------------------------------------------------------------- sum_log_interpurchase
+def _litt_close(a: RFMSummary, b: RFMSummary) -> None:
+    """Same customers and the same statistic (summed in another order: to 1e-13)."""
+    np.testing.assert_array_equal(a.customer_id, b.customer_id)
+    assert a.sum_log_interpurchase is not None and b.sum_log_interpurchase is not None
+    np.testing.assert_allclose(
+        a.sum_log_interpurchase, b.sum_log_interpurchase, rtol=1e-13, atol=1e-13
+    )
+
+
+@settings(max_examples=25)
+@given(log=logs(), unit=st.sampled_from([("D", 1), ("W", 1), ("h", 1), ("D", 7)]))
+def test_generated_logs_sum_log_interpurchase_equals_in_memory(
+    log: pd.DataFrame, unit: tuple[str, float]
+) -> None:
+    kw: dict[str, Any] = {
+        "time_unit": unit[0],
+        "freq_multiplier": unit[1],
+        "sum_log_interpurchase": True,
+    }
+    _litt_close(sql.summarize(log, **kw), summarize(log, **kw))
+
+
+@pytest.mark.parametrize("spend", ["period", "transaction"])
+def test_cdnow_split_statistic_and_holdout_spend_equal_in_memory(
+    cdnow: pd.DataFrame, spend: str
+) -> None:
+    kw: dict[str, Any] = {
+        "calibration_end": CAL,
+        "monetary_value": "amount",
+        "freq_multiplier": 7,
+        "sum_log_interpurchase": True,
+        "holdout_spend": spend,
+    }
+    ours, mem = sql.calibration_holdout(cdnow, **kw), calibration_holdout(cdnow, **kw)
+    _litt_close(ours, mem)
+    assert ours.monetary_value_holdout is not None and mem.monetary_value_holdout is not None
+    np.testing.assert_allclose(ours.monetary_value_holdout, mem.monetary_value_holdout, rtol=1e-12)
+    text = sql.summary_sql(
+        table="t", calibration_end=CAL, sum_log_interpurchase=True, dialect="spark"
+    )
+    assert "LAG(" in text.upper() and "LN(" in text.upper()
