@@ -299,6 +299,10 @@ def test_rollout_lower_bounds_match_statsmodels_clopper_pearson():
     assert "do not roll out" in plan.reasons[3]
     frame = plan.to_frame()
     assert list(frame.index) == CELLS and "lower_bound" in frame
+    whole = rfm_rollout(
+        ["5"], [100], [10], remaining=[0], cost_per_contact=0.5, margin_per_response=25
+    )
+    assert whole.roll_out == (True,) and "nothing left to roll out" in whole.reasons[0]
     zero = rfm_rollout(
         ["1"], [50], [0], remaining=[10], cost_per_contact=1, margin_per_response=10, level=0.95
     )

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import relmark.decide
-from relmark.errors import ArgumentError, DataError
+from relmark.errors import ArgumentError, ConvergenceError, DataError
 
 _D: Any = relmark.decide  # untyped: the cases pass what the signatures forbid
 NAN = float("nan")
@@ -135,6 +135,12 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         "collinear",
     ),
     ("fit_max_iter", lambda: _D.fit_response_model(S, Y, max_iter=0), ArgumentError, "max_iter"),
+    (
+        "fit_not_converged",
+        lambda: _D.fit_response_model(S, Y, max_iter=1),
+        ConvergenceError,
+        "max_iter",
+    ),
     ("fit_tol", lambda: _D.fit_response_model(S, Y, tol=-1), ArgumentError, "tol"),
     ("predict_missing_score", lambda: _model().predict({"clv": [1.0]}), DataError, "recency_score"),
     ("predict_extra_score", lambda: _model().predict({**S, "age": [1] * 8}), DataError, "age"),

@@ -46,7 +46,7 @@ from relmark._validation import (
     check_number,
     check_rng,
 )
-from relmark.errors import ArgumentError, DataError, SchemaError
+from relmark.errors import ArgumentError, ConvergenceError, DataError, SchemaError
 from relmark.typing import FloatArray, RngLike
 
 __all__ = [
@@ -308,7 +308,12 @@ def _irls(
         if float(np.max(np.abs(t * step))) <= tol * (1.0 + float(np.max(np.abs(beta)))):
             break
     else:
-        raise separated
+        if float(np.max(np.abs(X @ beta))) > 30.0:
+            raise separated
+        raise ConvergenceError(
+            f"the Newton iterations did not converge in max_iter={max_iter} steps (the last "
+            f"step was {float(np.max(np.abs(t * step))):.3g}); raise max_iter"
+        )
     eta = X @ beta
     p = expit(eta)
     if float(np.max(np.abs(eta))) > 30.0:
@@ -456,6 +461,8 @@ def fit_response_model(
         Naming the column: bad values (NaN, text, ...), lengths that differ, outcomes other
         than 0/1, nobody or everybody responded, collinear scores, or scores that separate
         responders from non-responders (no finite estimates exist).
+    ConvergenceError
+        No convergence within ``max_iter`` Newton steps (without separation).
 
     References
     ----------

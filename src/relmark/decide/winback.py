@@ -185,6 +185,8 @@ def fit_reacquisition(
         Naming the column: bad or negative values, lengths that differ, outcomes not 0/1,
         nobody or everybody reacquired, a single offer value or lapse time (not identified),
         separation (no finite estimates).
+    ConvergenceError
+        No convergence within ``max_iter`` Newton steps (without separation).
 
     References
     ----------
