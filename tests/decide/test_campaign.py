@@ -354,6 +354,14 @@ def test_tampered_json_is_a_schema_error():
         RolloutPlan.from_json("not json")
     with pytest.raises(SchemaError, match="schema_version"):
         RolloutPlan.from_json(json.dumps(dict(d, schema_version=9)))
+    short = dict(d, reasons=d["reasons"][:2])  # rows that no longer line up
+    with pytest.raises(SchemaError) as err:
+        RolloutPlan.from_json(json.dumps(short))
+    assert err.value.key == "reasons"
+    gains = gains_table([0.9, 0.8, 0.3, 0.2], [1, 0, 1, 0], groups=2).to_dict()
+    with pytest.raises(SchemaError) as err:
+        GainsTable.from_json(json.dumps(dict(gains, lift=[1.0])))
+    assert err.value.key == "lift"
 
 
 def test_test_sample_draws_per_cell_and_counts_responses():

@@ -146,6 +146,9 @@ def test_tampered_model_json() -> None:
     with pytest.raises(SchemaError) as err:
         _D.ReacquisitionModel.from_json(json.dumps({k: v for k, v in d.items() if k != "names"}))
     assert err.value.key == "names"
+    with pytest.raises(SchemaError) as err:
+        _D.ReacquisitionModel.from_json(json.dumps(dict(d, coefficients=[1.0, 2.0])))
+    assert err.value.key == "coefficients"
     bad = _D.ReacquisitionModel.from_json(json.dumps(dict(d, names=["a", "b", "c"])))
     with pytest.raises(SchemaError):
         bad.probability([1.0], [1.0])

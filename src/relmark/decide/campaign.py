@@ -35,7 +35,7 @@ from typing import Any, ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 from scipy import stats
 from scipy.special import expit
 
@@ -66,6 +66,10 @@ __all__ = [
 ]
 
 
+_OPTIONAL_ROWS = frozenset({"lower_bound"})
+"""Per-row fields that are empty when not computed."""
+
+
 class _Stored(BaseModel):
     """A frozen result that a service stores as JSON and loads back, checked.
 
@@ -76,6 +80,32 @@ class _Stored(BaseModel):
     model_config = ConfigDict(frozen=True, strict=True, extra="forbid", allow_inf_nan=False)
     _kind: ClassVar[str] = "result"
     _version: ClassVar[int] = 1
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = ()
+    """Groups of per-row fields that must have one length (``lower_bound`` may be empty)."""
+
+    @classmethod
+    def _misaligned(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The first per-row field whose length differs from its group's, and why."""
+        for group in cls._aligned:
+            sizes = {
+                name: len(values[name])
+                for name in group
+                if isinstance(values.get(name), list | tuple)
+            }
+            if group[0] not in sizes:
+                continue
+            n = sizes[group[0]]
+            for name, size in sizes.items():
+                if size != n and not (size == 0 and name in _OPTIONAL_ROWS):
+                    return name, f"has {size} values, {group[0]} has {n}"
+        return None
+
+    @model_validator(mode="after")
+    def _check_aligned(self) -> Self:
+        bad = self._misaligned({name: getattr(self, name) for name in type(self).model_fields})
+        if bad is not None:
+            raise ValueError(f"{bad[0]} {bad[1]}")
+        return self
 
     def to_dict(self) -> dict[str, Any]:
         """Plain lists, numbers and text, tagged with the kind of result and its version.
@@ -130,6 +160,9 @@ class _Stored(BaseModel):
             raise SchemaError(f"is not {cls._kind!r}", key="kind")
         if d.pop("schema_version", None) != cls._version:
             raise SchemaError(f"must be {cls._version}", key="schema_version")
+        bad = cls._misaligned(d)
+        if bad is not None:
+            raise SchemaError(bad[1], key=bad[0])
         try:
             return cls.model_validate_json(json.dumps(d))
         except ValidationError as exc:
@@ -353,6 +386,9 @@ class ResponseModel(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.ResponseModel"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("names", "coefficients", "standard_errors"),
+    )
 
     names: tuple[str, ...]
     coefficients: tuple[float, ...]
@@ -531,6 +567,21 @@ class GainsTable(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.GainsTable"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        (
+            "group",
+            "customers",
+            "responders",
+            "predicted_rate",
+            "response_rate",
+            "cumulative_customers",
+            "cumulative_responders",
+            "cumulative_response_rate",
+            "lift",
+            "cumulative_lift",
+            "gain",
+        ),
+    )
 
     group: tuple[int, ...]
     customers: tuple[int, ...]
@@ -661,6 +712,7 @@ class ResponseCurve(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.ResponseCurve"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (("share_contacted", "share_of_responders"),)
 
     share_contacted: tuple[float, ...]
     share_of_responders: tuple[float, ...]
@@ -760,6 +812,9 @@ class MailingDepth(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.MailingDepth"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("groups", "group_profit", "cumulative_profit"),
+    )
 
     customers: int
     share: float
@@ -887,6 +942,10 @@ class RFMTestSample(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.RFMTestSample"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("test", "codes"),
+        ("cells", "tested", "remaining"),
+    )
 
     test: tuple[bool, ...]
     codes: tuple[str, ...]
@@ -1036,6 +1095,19 @@ class RolloutPlan(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.RolloutPlan"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        (
+            "cells",
+            "tested",
+            "responses",
+            "response_rate",
+            "lower_bound",
+            "remaining",
+            "roll_out",
+            "expected_profit",
+            "reasons",
+        ),
+    )
 
     cells: tuple[str, ...]
     tested: tuple[int, ...]

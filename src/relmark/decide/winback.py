@@ -81,6 +81,9 @@ class ReacquisitionModel(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.ReacquisitionModel"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("names", "coefficients", "standard_errors"),
+    )
 
     names: tuple[str, ...]
     coefficients: tuple[float, ...]
@@ -337,6 +340,17 @@ class WinbackPlan(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.WinbackPlan"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        (
+            "customer_ids",
+            "offer",
+            "probability",
+            "second_lifetime_value",
+            "expected_value",
+            "worth_an_offer",
+            "reasons",
+        ),
+    )
 
     customer_ids: tuple[str | int, ...]
     offer: tuple[float, ...]
