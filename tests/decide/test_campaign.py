@@ -405,3 +405,22 @@ def test_test_sample_is_uniform_within_a_cell():
     for _ in range(4000):
         hits += rfm_test_sample(["c"] * 10, per_cell=3, rng=rng).test
     assert np.all(np.abs(hits - 1200) < 4 * 29)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 300), st.floats(0, 1)), min_size=1, max_size=6),
+    st.floats(0.5, 0.9),
+    st.floats(0.01, 0.09),
+)
+def test_a_higher_level_rolls_out_fewer_cells(cells, low, extra):
+    """A cell rolled out at a level is rolled out at every lower level (the bound falls as the
+    level rises)."""
+    tested = [n for n, _ in cells]
+    responses = [round(n * share) for n, share in cells]
+    kw = {"remaining": [100] * len(cells), "cost_per_contact": 0.5, "margin_per_response": 10.0}
+    codes = [str(i) for i in range(len(cells))]
+    a = rfm_rollout(codes, tested, responses, level=low, **kw)  # type: ignore[arg-type]
+    b = rfm_rollout(codes, tested, responses, level=low + extra, **kw)  # type: ignore[arg-type]
+    assert all(x or not y for x, y in zip(a.roll_out, b.roll_out, strict=True))
+    assert all(lb <= la + 1e-15 for la, lb in zip(a.lower_bound, b.lower_bound, strict=True))

@@ -171,3 +171,27 @@ def test_plan_is_best_of_every_offer(lapse, sltv, offers, cost):
         best = max(_p(o, t) * (sltv - o) - cost for o in offers)
         assert plan.expected_value[i] == pytest.approx(best, rel=1e-9, abs=1e-9)
         assert plan.worth_an_offer[i] == (plan.expected_value[i] > 0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.floats(0, 36), min_size=1, max_size=6),
+    st.floats(0, 500),
+    st.lists(st.sampled_from([5.0, 10.0, 25.0, 50.0]), min_size=1, max_size=4),
+    st.floats(0, 20),
+)
+def test_more_offers_never_lower_the_value(lapse, sltv, offers, cost):
+    """Adding offers to the menu can only raise each customer's best expected value, and the
+    customers worth an offer can only grow."""
+    few = plan_winback(
+        MODEL, time_since_lapse=lapse, second_lifetime_value=sltv, offers=[0.0], contact_cost=cost
+    )
+    many = plan_winback(
+        MODEL,
+        time_since_lapse=lapse,
+        second_lifetime_value=sltv,
+        offers=[0.0, *offers],
+        contact_cost=cost,
+    )
+    assert all(b >= a - 1e-12 for a, b in zip(few.expected_value, many.expected_value, strict=True))
+    assert many.customers_worth >= few.customers_worth
