@@ -14,10 +14,12 @@ bring covariates into a gamma mixing distribution: through its scale. With frequ
 
     z_j \mid \nu \sim \text{Gamma}(p, \nu), \qquad
     \nu \mid x \sim \text{Gamma}(q, \gamma_x), \qquad
-    \gamma_x = \gamma\,(1 + x)^{\delta},
+    \gamma_x = \gamma\,\Bigl(\frac{1 + x}{2}\Bigr)^{\delta},
 
 so that a customer's mean spend per transaction :math:`E[z \mid x] = p\gamma_x/(q-1)` grows
-like :math:`(1+x)^\delta`: :math:`\delta > 0` when frequent buyers spend more per transaction,
+like :math:`(1+x)^\delta` (:math:`\gamma` is the scale at one repeat purchase, which keeps
+its estimate nearly uncorrelated with :math:`\delta`'s): :math:`\delta > 0` when frequent
+buyers spend more per transaction,
 :math:`\delta < 0` when they spend less, and :math:`\delta = 0` is the Gamma-Gamma exactly. The
 density of a customer's mean spend :math:`\bar z` over :math:`x` repeat transactions is the
 Gamma-Gamma's with :math:`\gamma_x` in place of :math:`\gamma`,
@@ -60,7 +62,7 @@ PARAMS = ParamSet(
     (
         Param("p", "shape of the gamma distribution of one transaction's value", (0.5, 20.0)),
         Param("q", "shape of the gamma distribution of the scale nu across customers", (1.5, 20.0)),
-        Param("gamma", "scale of nu at frequency 0 (in money units)", (1.0, 200.0)),
+        Param("gamma", "scale of nu at one repeat purchase (in money units)", (1.0, 200.0)),
         Param(
             "delta",
             "elasticity of the scale of nu in (1 + frequency): 0 is the Gamma-Gamma",
@@ -72,9 +74,15 @@ PARAMS = ParamSet(
 )
 
 
+def _log_covariate(frequency: FloatArray) -> FloatArray:
+    """:math:`\\ln((1+x)/2)`, 0 at one repeat purchase."""
+    out: FloatArray = np.log1p(frequency) - np.log(2.0)
+    return out
+
+
 def _log_scale(params: FloatArray, frequency: FloatArray) -> FloatArray:
-    """:math:`\\ln\\gamma_x = \\ln\\gamma + \\delta\\ln(1+x)`."""
-    out: FloatArray = np.log(params[2]) + params[3] * np.log1p(frequency)
+    """:math:`\\ln\\gamma_x = \\ln\\gamma + \\delta\\ln((1+x)/2)`."""
+    out: FloatArray = np.log(params[2]) + params[3] * _log_covariate(frequency)
     return out
 
 
@@ -86,7 +94,7 @@ def log_likelihood_and_grad(
     With :math:`A = q/\gamma_x - (px+q)/(\gamma_x + x\bar z)`:
     :math:`\partial_p = x[\psi(px+q) - \psi(px) + \ln\bar z + \ln x - \ln(\gamma_x + x\bar z)]`,
     :math:`\partial_q = \psi(px+q) - \psi(q) + \ln\gamma_x - \ln(\gamma_x + x\bar z)`,
-    :math:`\partial_\gamma = A\gamma_x/\gamma`, :math:`\partial_\delta = A\gamma_x\ln(1+x)`.
+    :math:`\partial_\gamma = A\gamma_x/\gamma`, :math:`\partial_\delta = A\gamma_x\ln((1+x)/2)`.
 
     Parameters
     ----------
@@ -124,7 +132,7 @@ def log_likelihood_and_grad(
             x * (digamma(px + q) - digamma(px) + np.log(z) + np.log(x) - log_den),
             digamma(px + q) - digamma(q) + log_gx - log_den,
             a * gx / g,
-            a * gx * np.log1p(x),
+            a * gx * _log_covariate(x),
         ]
     )
     out: FloatArray = ll
@@ -138,7 +146,7 @@ def log_likelihood(
 
     .. math:: f(\bar z \mid x) = \frac{\Gamma(px+q)}{\Gamma(px)\,\Gamma(q)}
         \frac{\gamma_x^q\, \bar z^{px-1}\, x^{px}}{(\gamma_x + x\bar z)^{px+q}},
-        \quad \gamma_x = \gamma(1+x)^\delta
+        \quad \gamma_x = \gamma((1+x)/2)^\delta
 
     Parameters
     ----------
@@ -163,7 +171,7 @@ def expected_spend(
 ) -> FloatArray:
     """Expected value of a customer's next transaction, :math:`p(\\gamma_x + x\\bar z)/(px+q-1)`.
 
-    For ``x = 0`` it is the mean :math:`p\\gamma/(q-1)` of customers without repeat purchases.
+    For ``x = 0`` it is the mean :math:`p\\gamma_0/(q-1)` of customers without repeat purchases.
 
     Parameters
     ----------
@@ -234,9 +242,9 @@ class FrequencyGammaGamma(GammaGamma):
     ----------
     **params
         ``p``, the shape of the gamma distribution of one transaction's value; ``q`` (> 1)
-        and ``gamma`` (money units), shape and scale (at frequency 0) of the gamma distribution
-        of its rate :math:`\\nu`; ``delta`` (between -10 and 10), the elasticity of that scale
-        in :math:`1 + x`.
+        and ``gamma`` (money units), shape and scale (at one repeat purchase) of the gamma
+        distribution of its rate :math:`\\nu`; ``delta`` (between -10 and 10), the elasticity
+        of that scale in :math:`1 + x`.
 
     Raises
     ------
@@ -286,7 +294,7 @@ class FrequencyGammaGamma(GammaGamma):
 
     def mean_spend_at(self, frequency: npt.ArrayLike) -> FloatArray:
         """Mean spend per transaction of customers with ``frequency`` repeat purchases,
-        :math:`p\\gamma(1+x)^\\delta/(q-1)`, before their own spend is seen.
+        :math:`p\\gamma((1+x)/2)^\\delta/(q-1)`, before their own spend is seen.
 
         Parameters
         ----------
