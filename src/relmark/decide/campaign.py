@@ -16,13 +16,13 @@ optionally on a lower confidence bound, since small test cells are noisy.
 
 References
 ----------
-Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed., McGraw-Hill, ch. 5-6 (RFM
-cells, break-even, test and roll out). Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008).
-*Database Marketing*, Springer, ch. 10 (gains and lift tables) and ch. 15 (logistic response
-models, depth of mailing). McCullagh, P. & Nelder, J. A. (1989). *Generalized Linear Models*,
-2nd ed., section 4.4 (iteratively reweighted least squares). Clopper, C. J. & Pearson, E. S.
-(1934). "The use of confidence or fiducial limits illustrated in the case of the binomial",
-*Biometrika* 26(4), 404-413.
+Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed., McGraw-Hill (RFM cells,
+break-even, test and roll out). Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008).
+*Database Marketing: Analyzing and Managing Customers*, Springer (gains and lift tables,
+logistic response models, depth of mailing). McCullagh, P. & Nelder, J. A. (1989).
+*Generalized Linear Models*, 2nd ed., Chapman & Hall (iteratively reweighted least squares).
+Clopper, C. J. & Pearson, E. S. (1934). "The use of confidence or fiducial limits illustrated
+in the case of the binomial", *Biometrika* 26(4), 404-413.
 """
 
 from __future__ import annotations
@@ -235,7 +235,7 @@ def break_even_response_rate(cost_per_contact: float, margin_per_response: float
 
     References
     ----------
-    Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed., ch. 5.
+    Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed.
 
     Examples
     --------
@@ -502,8 +502,8 @@ def fit_response_model(
 
     References
     ----------
-    McCullagh, P. & Nelder, J. A. (1989). *Generalized Linear Models*, 2nd ed., section 4.4.
-    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). *Database Marketing*, ch. 15.
+    McCullagh, P. & Nelder, J. A. (1989). *Generalized Linear Models*, 2nd ed.
+    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). *Database Marketing*.
 
     Examples
     --------
@@ -656,7 +656,7 @@ def gains_table(
 
     References
     ----------
-    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). *Database Marketing*, section 10.3.
+    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). *Database Marketing*.
 
     Examples
     --------
@@ -757,7 +757,7 @@ def cumulative_response_curve(
 
     References
     ----------
-    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). *Database Marketing*, section 10.3.
+    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). *Database Marketing*.
 
     Examples
     --------
@@ -872,8 +872,8 @@ def mailing_depth(
 
     References
     ----------
-    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). *Database Marketing*, section 10.3.3
-    (marginal profit by decile). Hughes, A. M. (2005). *Strategic Database Marketing*, ch. 5.
+    Blattberg, R. C., Kim, B.-D. & Neslin, S. A. (2008). *Database Marketing* (marginal
+    profit by decile). Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed.
 
     Examples
     --------
@@ -1018,7 +1018,7 @@ def rfm_test_sample(cells: Sequence[str], *, per_cell: int, rng: RngLike = None)
 
     References
     ----------
-    Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed., ch. 5.
+    Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed.
 
     Examples
     --------
@@ -1225,8 +1225,8 @@ def rfm_rollout(
 
     References
     ----------
-    Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed., ch. 5 ("test and roll
-    out" on RFM cells). Clopper, C. J. & Pearson, E. S. (1934). *Biometrika* 26(4), 404-413.
+    Hughes, A. M. (2005). *Strategic Database Marketing*, 3rd ed. ("test and roll out" on
+    RFM cells). Clopper, C. J. & Pearson, E. S. (1934). *Biometrika* 26(4), 404-413.
 
     Examples
     --------
