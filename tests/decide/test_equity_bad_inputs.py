@@ -48,6 +48,21 @@ def _acts(**changes: Any) -> pd.DataFrame:
 
 CASES: list[tuple[str, Callable[[], object], type[Exception], str, tuple[object, ...]]] = [
     (
+        "base overflows",
+        lambda: customer_equity([1e308, 1e308], **EQ_OK),
+        DataError,
+        "current_values",
+        (),
+    ),
+    (
+        "costs overflow",
+        lambda: customer_profitability(_acts(orders=(0, 1e308)), {"orders": 10.0}),
+        DataError,
+        "margin",
+        (),
+    ),
+    ("whale overflows", lambda: whale_curve([1e308, 1e308]), DataError, "profit", ()),
+    (
         "margin 0",
         lambda: optimal_budget(ACQ, RET, margin=0.0, discount_rate=0.1),
         ArgumentError,

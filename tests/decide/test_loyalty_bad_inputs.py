@@ -99,6 +99,8 @@ CASES: list[tuple[str, Callable[[], object], type[Exception], str, tuple[object,
     ("empty panel", lambda: membership_effect(_panel().iloc[:0]), DataError, "customer_id", ()),
     ("spend NaN", lambda: membership_effect(_panel(spend=(4, np.nan))), DataError, "spend", (4,)),
     ("spend text", lambda: membership_effect(_panel(spend=(2, "12"))), DataError, "spend", ()),
+    ("spend huge", lambda: membership_effect(_panel(spend=(3, 1e300))), DataError, "spend", (3,)),
+    ("points huge", lambda: breakage_curve(_lots(points=(0, 1e300))), DataError, "points", (0,)),
     (
         "spend infinite",
         lambda: membership_effect(_panel(spend=(1, np.inf))),

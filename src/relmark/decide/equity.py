@@ -470,9 +470,11 @@ def customer_equity(
     cost = check_number(acquisition_cost, "acquisition_cost", low=0.0, high=MAX_SPEND)
     d = check_number(discount_rate, "discount_rate", low=0.0, high=10.0)
     t = np.arange(1, n.size + 1, dtype=np.float64)
-    cohorts = n * (v - cost) / (1 + d) ** t
-    current = float(base.sum())
-    future = float(cohorts.sum())
+    with np.errstate(over="ignore"):  # (1 + d)^t beyond float64: the cohort is worth 0 today
+        cohorts = n * (v - cost) / (1 + d) ** t
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        current = float(base.sum())
+        future = float(cohorts.sum())
     if not math.isfinite(current + future):
         raise DataError("the sum overflows", column="current_values")
     return CustomerEquity(

@@ -82,6 +82,13 @@ __all__ = [
 ]
 
 
+MAX_OUTCOME = 1e100
+"""The largest outcome (spend, purchases) a panel may hold: the regressions square it."""
+
+MAX_LOT_POINTS = 2**53 - 1
+"""The most points one lot may hold (as :data:`relmark.domain.loyalty.MAX_POINTS`)."""
+
+
 # ------------------------------------------------------------------ panel input
 def _frame(
     panel: object, columns: Sequence[tuple[str, str]], argument: str = "panel"
@@ -138,6 +145,13 @@ class _Panel:
         self.customer, self.customers = _codes(frame[customer], customer)
         self.period, self.periods = _codes(frame[period], period)
         self.y = as_float_array(frame[outcome].to_numpy(), outcome, labels=frame.index.tolist())
+        huge = np.abs(self.y) > MAX_OUTCOME
+        if huge.any():
+            raise DataError(
+                f"values beyond {MAX_OUTCOME:g} (not a spend or a count; squares would overflow)",
+                column=outcome,
+                rows=frame.index[huge].tolist(),
+            )
         self.d = _flags(frame[member], member)
         key = self.customer * len(self.periods) + self.period
         dup = pd.Series(key).duplicated(keep=False).to_numpy()
@@ -149,6 +163,7 @@ class _Panel:
             )
         self.labels = frame.index
         self.member_name = member
+        self.outcome_name = outcome
         self.n = len(self.y)
         self.g = len(self.customers)
         if self.g < 2:
@@ -190,7 +205,13 @@ class _Panel:
 
 
 def _cluster_ols(
-    x: FloatArray, y: FloatArray, groups: np.ndarray, n_groups: int, k: int, names: list[str]
+    x: FloatArray,
+    y: FloatArray,
+    groups: np.ndarray,
+    n_groups: int,
+    k: int,
+    names: list[str],
+    outcome: str = "outcome",
 ) -> tuple[FloatArray, FloatArray]:
     """OLS estimates and their cluster-robust covariance (correction with ``k`` regressors)."""
     n = x.shape[0]
@@ -203,15 +224,23 @@ def _cluster_ols(
             column="member",
         )
     if n <= k:
-        raise DataError(f"{n} observations for {k} coefficients: too few", column="outcome")
-    xtx_inv = np.linalg.inv(x.T @ x)
-    beta = xtx_inv @ (x.T @ y)
-    u = y - x @ beta
-    scores = np.zeros((n_groups, x.shape[1]))
-    np.add.at(scores, groups, x * u[:, None])
-    meat = scores.T @ scores
-    c = n_groups / (n_groups - 1) * (n - 1) / (n - k)
-    cov = c * xtx_inv @ meat @ xtx_inv
+        raise DataError(f"{n} observations for {k} coefficients: too few", column=outcome)
+    try:
+        with np.errstate(over="raise", invalid="raise", divide="raise"):
+            xtx_inv = np.linalg.inv(x.T @ x)
+            beta = xtx_inv @ (x.T @ y)
+            u = y - x @ beta
+            scores = np.zeros((n_groups, x.shape[1]))
+            np.add.at(scores, groups, x * u[:, None])
+            meat = scores.T @ scores
+            c = n_groups / (n_groups - 1) * (n - 1) / (n - k)
+            cov = c * xtx_inv @ meat @ xtx_inv
+    except (FloatingPointError, np.linalg.LinAlgError):
+        raise DataError(
+            "the regression overflows or is singular (outcome values too large to square "
+            "in float64, or a degenerate design)",
+            column=outcome,
+        ) from None
     return beta, (cov + cov.T) / 2
 
 
@@ -343,14 +372,16 @@ def membership_effect(
         if post.all():
             raise DataError("members are members from the first period: no before", column=member)
         x = np.column_stack([np.ones(p.n), g, post, g * post])
-        beta, cov = _cluster_ols(x, p.y, p.customer, p.g, 4, ["const", "group", "post", "did"])
+        beta, cov = _cluster_ols(
+            x, p.y, p.customer, p.g, 4, ["const", "group", "post", "did"], outcome
+        )
         est, se = float(beta[3]), float(np.sqrt(cov[3, 3]))
     else:
         dummies = (p.period[:, None] == np.arange(1, len(p.periods))[None, :]).astype(float)
         x = p.demean(np.column_stack([p.d, dummies]))
         names = ["member", *(f"period {v}" for v in p.periods[1:])]
         beta, cov = _cluster_ols(
-            x, p.demean(p.y[:, None])[:, 0], p.customer, p.g, x.shape[1], names
+            x, p.demean(p.y[:, None])[:, 0], p.customer, p.g, x.shape[1], names, outcome
         )
         est, se = float(beta[0]), float(np.sqrt(cov[0, 0]))
     low, high, pv = _interval(est, se, p.g - 1, level)
@@ -474,7 +505,7 @@ def event_study(
     x = p.demean(np.column_stack([events, dummies]))
     names = [f"k={k}" for k in ks] + [f"period {v}" for v in p.periods[1:]]
     y = p.demean(p.y[:, None])[:, 0]
-    beta, cov = _cluster_ols(x, y, p.customer, p.g, x.shape[1], names)
+    beta, cov = _cluster_ols(x, y, p.customer, p.g, x.shape[1], names, outcome)
     idx = [ks.index(k) for k in leads]
     b = beta[idx]
     v = cov[np.ix_(idx, idx)]
@@ -611,8 +642,11 @@ def breakage_curve(
         what = "must be >= 0" if horizon is None else f"must be in [0, validity_days={horizon}]"
         raise DataError(what, column=days, rows=frame.index[bad].tolist())
     w = as_float_array(frame[points].to_numpy(), points, labels=labels)
-    if (w <= 0).any():
-        raise DataError("must be > 0", column=points, rows=frame.index[w <= 0].tolist())
+    bad = (w <= 0) | (w > MAX_LOT_POINTS)
+    if bad.any():
+        raise DataError(
+            "must be > 0 and at most 2^53 - 1", column=points, rows=frame.index[bad].tolist()
+        )
     kind = frame[outcome].to_numpy(dtype=object)
     unknown = ~np.isin(kind, np.asarray(_OUTCOMES, dtype=object))
     if unknown.any():

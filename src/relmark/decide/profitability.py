@@ -239,9 +239,10 @@ def customer_profitability(
         bad = q[:, j] < 0
         if bad.any():
             raise DataError("quantities must be >= 0", column=d, rows=ids[bad].tolist())
-    costs = q * rate[None, :]
-    total = costs.sum(axis=1)
-    profit = m - total
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        costs = q * rate[None, :]
+        total = costs.sum(axis=1)
+        profit = m - total
     if not (np.isfinite(total).all() and np.isfinite(profit).all()):
         raise DataError("the costs overflow", column=margin)
     losing = profit < 0
@@ -359,7 +360,8 @@ def whale_curve(
     if p.size == 0:
         raise DataError("no customers: the input is empty", column="profit")
     ranked = np.sort(p)[::-1]
-    cum = np.concatenate([[0.0], np.cumsum(ranked)])
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        cum = np.concatenate([[0.0], np.cumsum(ranked)])
     total = float(cum[-1])
     if not np.isfinite(cum).all():
         raise DataError("the sum overflows", column="profit")
