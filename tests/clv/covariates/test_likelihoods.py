@@ -93,7 +93,7 @@ def _problem(model: str, penalty: float) -> tuple[static._Problem, np.ndarray]:
     z = np.column_stack(
         [RNG.integers(0, 2, N).astype(float), RNG.normal(size=N), RNG.normal(size=N)]
     )
-    prob = static._Problem(lay, cls._lik(), z, (X, TX, T), penalty)
+    prob = static._Problem(lay, cls._lik(), z, (X, TX, T), penalty, cls._lik_hess())
     base = [0.6, 4.0, 0.8, 2.5] if model == "bg" else [0.6, 4.0, 0.8, 9.0]
     u = np.concatenate([np.log(base), RNG.normal(0.0, 0.3, len(lay.labels))])
     return prob, u
@@ -120,10 +120,39 @@ def test_objective_gradient_and_hessian(model: str, penalty: float) -> None:
         num_h[:, i] = (gp - gm) / (2 * step)
     np.testing.assert_allclose(g, num_g, rtol=1e-6, atol=1e-4)
     np.testing.assert_allclose(h, num_h, rtol=1e-4, atol=1e-2)
-    # the forward-difference Hessian used on large data agrees too
-    h1 = static._evaluate(prob, u, 1, None)[2]
+    # the forward-difference Hessian (used on large data without a closed form) agrees too
+    forward = static._Problem(prob.lay, prob.lik, prob.z, prob.data, penalty)
+    h1 = static._evaluate(forward, u, 1, None)[2]
     assert h1 is not None
     np.testing.assert_allclose(h1, num_h, rtol=1e-3, atol=5e-2)
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+def test_closed_form_hessian_matches_finite_differences(shift: int) -> None:
+    """The BG/NBD and MBG/NBD per-customer Hessians in the log-parameters against central
+    differences (step 1e-5) of the analytic gradient, with per-customer parameters."""
+    th = _heterogeneous([0.6, 4.0, 0.8, 2.5], (0, 1, 2, 3))
+    ll, g, hess = lik.beta_geometric_hessian(th, X, TX, T, shift=shift)
+    ll0, g0 = lik.beta_geometric(th, X, TX, T, shift=shift)
+    np.testing.assert_array_equal(ll, ll0)
+    np.testing.assert_array_equal(g, g0)
+    step = 1e-5
+    for k in range(4):
+        up, down = th.copy(), th.copy()
+        up[:, k] *= np.exp(step)
+        down[:, k] *= np.exp(-step)
+        numeric = (
+            lik.beta_geometric(up, X, TX, T, shift=shift)[1]
+            - lik.beta_geometric(down, X, TX, T, shift=shift)[1]
+        ) / (2 * step)
+        np.testing.assert_allclose(hess[:, :, k], numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_trigamma_against_scipy() -> None:
+    from scipy.special import polygamma
+
+    v = np.geomspace(1e-3, 1e5, 20_000)
+    np.testing.assert_allclose(lik._trigamma(v), polygamma(1, v), rtol=1e-12)
 
 
 @settings(max_examples=25, deadline=None)

@@ -221,7 +221,10 @@ def read_covariates(
                 if any(v is None for v in raw.flat):
                     missing = np.array([v is None for v in raw.flat])
                     raise DataError(
-                        "missing values (None)", column=name, rows=_rows(missing, labels)
+                        "missing values (None)",
+                        column=name,
+                        rows=_rows(missing, labels),
+                        count=int(missing.sum()),
                     )
             col = as_numbers(raw, name)  # type: ignore[arg-type]
             if col.ndim != 1:
@@ -234,7 +237,10 @@ def read_covariates(
         bad = ~np.isfinite(col)
         if bad.any():
             raise DataError(
-                "missing (NaN) or infinite covariate values", column=name, rows=_rows(bad, labels)
+                "missing (NaN) or infinite covariate values",
+                column=name,
+                rows=_rows(bad, labels),
+                count=int(bad.sum()),
             )
     if n_rows is not None and n != n_rows:
         raise DataError(
@@ -250,8 +256,9 @@ def read_covariates(
 def _rows(
     mask: np.ndarray[Any, np.dtype[np.bool_]], labels: Sequence[object] | None
 ) -> list[object]:
-    positions: list[int] = np.flatnonzero(mask).tolist()
-    return list(positions) if labels is None else [labels[i] for i in positions[:10]]
+    """The first ten offending rows: customer ids, or positions without them."""
+    positions: list[int] = np.flatnonzero(mask)[:10].tolist()
+    return list(positions) if labels is None else [labels[i] for i in positions]
 
 
 def check_design(matrix: FloatArray, names: Sequence[str], *, process: str) -> None:

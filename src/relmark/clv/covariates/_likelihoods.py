@@ -21,7 +21,7 @@ from scipy.special import betaln, digamma, gammaln
 from relmark._validation import FloatArray
 from relmark.clv import paretonbd
 
-__all__ = ["beta_geometric", "gamma_gamma", "pareto_nbd"]
+__all__ = ["beta_geometric", "beta_geometric_hessian", "gamma_gamma", "pareto_nbd"]
 
 
 def beta_geometric(
@@ -192,3 +192,91 @@ def gamma_gamma(
     out[:, 1] = q * (psi_pq - digamma(q) + log_g - log_gxz)
     out[:, 2] = q - g * (px + q) / g_xz
     return ll, out
+
+
+def _trigamma(v: FloatArray) -> FloatArray:
+    r"""The trigamma function :math:`\psi_1(v)`, :math:`v > 0`: the recurrence
+    :math:`\psi_1(v) = \psi_1(v+1) + 1/v^2` up to :math:`v \ge 10`, then the asymptotic
+    series :math:`\frac1v + \frac1{2v^2} + \sum_k B_{2k}/v^{2k+1}` to :math:`B_{10}` (relative
+    error below 1e-12; ten times cheaper than ``scipy.special.polygamma(1, v)``)."""
+    acc = np.zeros_like(v)
+    w = np.array(v, dtype=np.float64)
+    for _ in range(10):
+        small = w < 10.0
+        if not small.any():
+            break
+        acc += np.where(small, 1.0 / (w * w), 0.0)
+        w = np.where(small, w + 1.0, w)
+    inv = 1.0 / w
+    i2 = inv * inv
+    series = inv * (
+        1.0
+        + inv / 2.0
+        + i2
+        * (
+            1.0 / 6.0
+            + i2 * (-1.0 / 30.0 + i2 * (1.0 / 42.0 + i2 * (-1.0 / 30.0 + i2 * 5.0 / 66.0)))
+        )
+    )
+    out: FloatArray = acc + series
+    return out
+
+
+def beta_geometric_hessian(
+    theta: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, *, shift: int
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r""":func:`beta_geometric` with each customer's Hessian in the log-parameters,
+    shape ``(n, 4, 4)``.
+
+    With :math:`\ln L = B + \ln(1 + e^{o})`, :math:`o` the log-odds of having dropped out and
+    :math:`w = e^{o}/(1+e^{o})`: :math:`\nabla^2 \ln L = \nabla^2 B + w(1-w)\,\nabla o\,
+    \nabla o^\top + w\,\nabla^2 o`, where in :math:`(\ln r, \ln\alpha, \ln a, \ln b)`
+
+    .. math::
+
+        \nabla o &= \bigl(r(l_T - l_{t_x}),\ (r+x)\alpha(\tfrac{1}{\alpha+T}
+            - \tfrac{1}{\alpha+t_x}),\ 1,\ -\tfrac{b}{b+x-1+s}\bigr), \\
+        \partial^2_{\ln r} B &= \partial_{\ln r} B + r^2(\psi_1(r+x) - \psi_1(r)), \quad
+        \partial^2_{\ln r, \ln\alpha} B = \tfrac{rT}{\alpha+T}, \quad
+        \partial^2_{\ln\alpha} B = -\tfrac{(r+x)\alpha T}{(\alpha+T)^2},
+
+    and the beta terms' second derivatives are trigamma differences.
+    """
+    ll, g = beta_geometric(theta, x, tx, T, shift=shift)
+    r, alpha, a, b = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
+    rx = r + x
+    pos = (x > 0) | (shift > 0)
+    b_x1 = np.where(pos, b + x - 1.0 + shift, 1.0)
+    bxs = b + x + shift
+    l_t = np.log(alpha + T)
+    l_tx = np.log(alpha + tx)
+    inv_t, inv_tx = 1.0 / (alpha + T), 1.0 / (alpha + tx)
+    # the log-odds o and w = P(dead term); o's gradient and Hessian in the log-parameters
+    with np.errstate(divide="ignore", over="ignore"):
+        log_odds = np.where(pos, np.log(a) - np.log(b_x1) + rx * (l_t - l_tx), -np.inf)
+        w = np.where(pos, 1.0 / (1.0 + np.exp(-log_odds)), 0.0)
+    n = x.shape[0]
+    do = np.zeros((n, 4))
+    do[:, 0] = r * (l_t - l_tx)
+    do[:, 1] = rx * alpha * (inv_t - inv_tx)
+    do[:, 2] = 1.0
+    do[:, 3] = -b / b_x1
+    d2o = np.zeros((n, 4, 4))
+    d2o[:, 0, 0] = do[:, 0]
+    d2o[:, 0, 1] = d2o[:, 1, 0] = r * alpha * (inv_t - inv_tx)
+    d2o[:, 1, 1] = do[:, 1] - rx * alpha**2 * (inv_t**2 - inv_tx**2)
+    d2o[:, 3, 3] = -b / b_x1 + (b / b_x1) ** 2
+    h = np.zeros((n, 4, 4))
+    tri = _trigamma
+    g_r_b = r * (digamma(rx) - digamma(r) + np.log(alpha) - l_t)
+    h[:, 0, 0] = g_r_b + r**2 * (tri(rx) - tri(r))
+    h[:, 0, 1] = h[:, 1, 0] = r * T * inv_t
+    h[:, 1, 1] = -rx * alpha * T * inv_t**2
+    d_ab = digamma(a + b) - digamma(a + bxs)
+    t_ab = tri(a + b) - tri(a + bxs)
+    h[:, 2, 2] = a * d_ab + a**2 * t_ab
+    h[:, 2, 3] = h[:, 3, 2] = a * b * t_ab
+    h[:, 3, 3] = b * (digamma(bxs) - digamma(b) + d_ab) + b**2 * (tri(bxs) - tri(b) + t_ab)
+    ww = (w * (1.0 - w))[:, None, None]
+    h += ww * do[:, :, None] * do[:, None, :] + w[:, None, None] * d2o
+    return ll, g, h

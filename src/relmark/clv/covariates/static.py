@@ -223,6 +223,9 @@ class _Problem:
     z: FloatArray
     data: tuple[FloatArray, ...]
     penalty: float
+    lik_hess: Callable[..., tuple[FloatArray, FloatArray, FloatArray]] | None = None
+    """Per-customer log-likelihood, gradient and ``(n, K, K)`` Hessian in the
+    log-parameters, when the model has it in closed form (the BG family)."""
 
     @property
     def n(self) -> int:
@@ -230,7 +233,12 @@ class _Problem:
 
     def subset(self, rows: npt.NDArray[np.intp]) -> _Problem:
         return _Problem(
-            self.lay, self.lik, self.z[rows], tuple(d[rows] for d in self.data), self.penalty
+            self.lay,
+            self.lik,
+            self.z[rows],
+            tuple(d[rows] for d in self.data),
+            self.penalty,
+            self.lik_hess,
         )
 
 
@@ -243,8 +251,13 @@ def _block_terms(
     z = prob.z[lo:hi]
     data = tuple(d[lo:hi] for d in prob.data)
     theta = _theta(lay, u, z)
+    analytic = hess > 0 and prob.lik_hess is not None
     with np.errstate(all="ignore"):
-        ll, g = prob.lik(theta, *data)
+        if analytic:
+            assert prob.lik_hess is not None
+            ll, g, h_closed = prob.lik_hess(theta, *data)
+        else:
+            ll, g = prob.lik(theta, *data)
     blocks = [_design_block(lay, z, k) for k in range(lay.k_base)]
     grad = np.zeros(lay.size)
     for k, (idx, _) in enumerate(lay.per_param):
@@ -253,8 +266,8 @@ def _block_terms(
     if not hess:
         return total, grad, None
     kb = lay.k_base
-    h_rows = np.empty((theta.shape[0], kb, kb))
-    for k in range(kb):
+    h_rows = h_closed if analytic else np.empty((theta.shape[0], kb, kb))
+    for k in range(0 if analytic else kb):
         h = 1e-4 if hess == 2 else 1e-6
         up = theta.copy()
         up[:, k] *= math.exp(h)
@@ -1090,6 +1103,11 @@ class _RFMCovariateModel(_CovariateModel):
         raise NotImplementedError
 
     @classmethod
+    def _lik_hess(cls) -> Callable[..., tuple[FloatArray, FloatArray, FloatArray]] | None:
+        """The closed-form per-customer Hessian, if the model has one."""
+        return None
+
+    @classmethod
     def fit(
         cls,
         data: object = None,
@@ -1186,7 +1204,9 @@ class _RFMCovariateModel(_CovariateModel):
             [np.log(np.array(list(base.params.values()))), np.zeros(len(lay.labels))]
         )
         order = np.argsort(x, kind="stable")  # runs of equal frequency (Pareto/NBD's series)
-        prob = _Problem(lay, cls._lik(), z[order], (x[order], tx[order], T_[order]), lam)
+        prob = _Problem(
+            lay, cls._lik(), z[order], (x[order], tx[order], T_[order]), lam, cls._lik_hess()
+        )
         opt = _fit(prob, start)
         return cls._from_optimum(opt, prob, lists, unit_text, 0)
 
@@ -1459,6 +1479,15 @@ class CovariateBGNBD(_RFMCovariateModel):
 
         return lik
 
+    @classmethod
+    def _lik_hess(cls) -> Callable[..., tuple[FloatArray, FloatArray, FloatArray]] | None:
+        def lik_hess(
+            theta: FloatArray, *d: FloatArray
+        ) -> tuple[FloatArray, FloatArray, FloatArray]:
+            return _likelihoods.beta_geometric_hessian(theta, *d, shift=0)
+
+        return lik_hess
+
 
 class CovariateMBGNBD(_RFMCovariateModel):
     """MBG/NBD (Batislam, Denizel & Filiztekin 2007) with static covariates, parameterised as
@@ -1498,6 +1527,15 @@ class CovariateMBGNBD(_RFMCovariateModel):
             return _likelihoods.beta_geometric(theta, *d, shift=1)
 
         return lik
+
+    @classmethod
+    def _lik_hess(cls) -> Callable[..., tuple[FloatArray, FloatArray, FloatArray]] | None:
+        def lik_hess(
+            theta: FloatArray, *d: FloatArray
+        ) -> tuple[FloatArray, FloatArray, FloatArray]:
+            return _likelihoods.beta_geometric_hessian(theta, *d, shift=1)
+
+        return lik_hess
 
 
 class CovariateParetoNBD(_RFMCovariateModel):
