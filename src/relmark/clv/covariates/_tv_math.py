@@ -101,6 +101,9 @@ class Prepared:
         post[post < 1e-12 * np.maximum(h, 1.0)] = 0.0
         self.act_i, self.act_k = np.nonzero(post > 0)
         self.act_d = post[self.act_i, self.act_k]
+        self.act_flat = self.act_i * h.shape[1] + self.act_k
+        self.act_zp = zp[self.act_i, self.act_k]
+        self.act_zl = zl[self.act_i, self.act_k]
         n = x.shape[0]
         counts = np.bincount(self.act_i, minlength=n)
         self.act_start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.intp)
@@ -187,8 +190,8 @@ def log_likelihood_and_grad(
     l_alive = -p * lA_T - s * lB_T
 
     # --- active cells: the integral over (t_x, T]
-    ci, ck, cd = data.act_i, data.act_k, data.act_d
-    a_c, b_c = a[ci, ck], b[ci, ck]
+    ci, cd = data.act_i, data.act_d
+    a_c, b_c = a.ravel()[data.act_flat], b.ravel()[data.act_flat]
     ad, bd = a_c * cd, b_c * cd
     cum_a = np.cumsum(ad) - ad  # exclusive cumulative sums, per customer below
     cum_b = np.cumsum(bd) - bd
@@ -197,14 +200,13 @@ def log_likelihood_and_grad(
     cum_b -= cum_b[first_of]
     P0 = alpha + a_tx[ci] + cum_a
     # B at t_x: B(T) minus what accrues after t_x
-    b_post = np.zeros(n)
-    np.add.at(b_post, ci, bd)
+    b_post = np.bincount(ci, weights=bd, minlength=n)
     b_tx = b_T - b_post
     Q0 = beta + b_tx[ci] + cum_b
     pc = p[ci]
     ya, yb = ad / P0, bd / Q0
     # the panels' budget: log-change of the integrand <= 1, singularities >= 3 panels away
-    delta = np.maximum.reduce([pc * ya + q * yb, 3.0 * ya, 3.0 * yb])
+    delta = np.maximum(pc * ya + q * yb, 3.0 * np.maximum(ya, yb))
     m = np.clip(np.ceil(delta), 1.0, _MAX_PANELS).astype(np.intp)
     # reference for log-sum-exp: the integrand at the start of the first active cell
     ref = l_alive.copy()
@@ -266,7 +268,7 @@ def log_likelihood_and_grad(
     if kp:
         dA_T = np.einsum("ik,ikj->ij", ah, data.zp)
         dA_tx = np.einsum("ik,ikj->ij", ap, data.zp)
-        zc = data.zp[ci, ck]  # (nc, kp)
+        zc = data.act_zp  # (nc, kp)
         adz = ad[:, None] * zc
         cum_dz = np.cumsum(adz, axis=0) - adz
         cum_dz -= cum_dz[first_of]
@@ -284,12 +286,13 @@ def log_likelihood_and_grad(
         )
     if kl:
         dB_T = np.einsum("ik,ikj->ij", bh, data.zl)
-        zc = data.zl[ci, ck]
+        zc = data.act_zl
         bdz = bd[:, None] * zc
         cum_dz = np.cumsum(bdz, axis=0) - bdz
         cum_dz -= cum_dz[first_of]
-        dB_post = np.zeros((n, kl))
-        np.add.at(dB_post, ci, bdz)
+        dB_post = np.stack(
+            [np.bincount(ci, weights=bdz[:, j], minlength=n) for j in range(kl)], axis=1
+        )
         DB = (dB_T - dB_post)[ci] + cum_dz
         w1 = -b_c * q * G1
         w2 = -b_c * q * b_c * G2

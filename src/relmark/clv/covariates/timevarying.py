@@ -39,6 +39,7 @@ Schmittlein, D. C., Morrison, D. G. & Colombo, R. (1987). Counting your customer
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -82,7 +83,10 @@ _MODEL = "TimeVaryingParetoNBD"
 _SCHEMA = 1
 _BASE = ("r", "alpha", "s", "beta")
 _BLOCK = 1000
-_SUBSAMPLE = 20_000
+_STAGES = (1_000, 5_000)
+"""Systematic subsamples (customers sorted by frequency and age) that large fits start
+from: L-BFGS-B on the first, Newton steps on the next ones and on all customers."""
+_GTOL = 1e-6
 _TOL = 1e-9
 
 
@@ -605,6 +609,34 @@ def _optimise(
     return np.asarray(res.x, dtype=np.float64), -f * nobs, -g * nobs, int(res.nit)
 
 
+def _newton(
+    blocks: list[_tv_math.Prepared],
+    kp: int,
+    u: FloatArray,
+    hess: FloatArray,
+    pool: ThreadPoolExecutor | None,
+    max_steps: int = 6,
+) -> tuple[FloatArray, float, FloatArray]:
+    """Newton steps with step halving from ``u`` with a fixed Hessian."""
+    n = float(sum(b.n for b in blocks))
+    ll, g = _total(blocks, kp, u, pool)
+    for _ in range(max_steps):
+        if float(np.max(np.abs(g))) / n < _GTOL / 10.0:
+            break
+        step = _solve(hess, g)
+        if step is None:
+            break
+        for _half in range(30):
+            ll_new, g_new = _total(blocks, kp, u + step, pool)
+            if math.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
+                break
+            step = step / 2.0
+        else:
+            break
+        u, ll, g = u + step, ll_new, g_new
+    return u, ll, g
+
+
 def _total(
     blocks: list[_tv_math.Prepared], kp: int, u: FloatArray, pool: ThreadPoolExecutor | None
 ) -> tuple[float, FloatArray]:
@@ -749,36 +781,32 @@ class TimeVaryingParetoNBD:
         nobs = float(data.n)
         try:
             full = _blocks(data)
-            if data.n > _SUBSAMPLE:
-                order = np.lexsort((t, x))
-                rows = np.sort(order[:: data.n // (_SUBSAMPLE // 4)])
-                sub = _blocks(data.subset(rows))
-                u, *_ = _optimise(sub, kp, u0, pool)
-                hess = _hessian(sub, kp, u, pool) * (nobs / rows.shape[0])
-            else:
-                u, *_ = _optimise(full, kp, u0, pool)
-                hess = _hessian(full, kp, u, pool)
+            order = np.lexsort((t, x))
+            stages = [
+                _blocks(data.subset(np.sort(order[:: data.n // size])))
+                for size in _STAGES
+                if size * 4 <= data.n
+            ] + [full]
+            u, *_ = _optimise(stages[0], kp, u0, pool)
+            for previous, blocks in itertools.pairwise(stages):
+                # the previous stage's Hessian per customer steers Newton steps on this one
+                n_prev = float(sum(b.n for b in previous))
+                n_here = float(sum(b.n for b in blocks))
+                g_prev = _total(previous, kp, u, pool)[1]
+                hess = _hessian(previous, kp, u, pool, g0=g_prev) * (n_here / n_prev)
+                u, ll, g = _newton(blocks, kp, u, hess, pool)
             ll, g = _total(full, kp, u, pool)
-            for _ in range(8):  # Newton steps with step halving
-                if float(np.max(np.abs(g))) / nobs < 1e-8:
-                    break
-                step = _solve(hess, g)
-                if step is None:
-                    break
-                for _half in range(30):
-                    ll_new, g_new = _total(full, kp, u + step, pool)
-                    if math.isfinite(ll_new) and ll_new >= ll - 1e-9 * abs(ll):
-                        break
-                    step = step / 2.0
-                else:
-                    break
-                u, ll, g = u + step, ll_new, g_new
             hess = _hessian(full, kp, u, pool, g0=g)
+            if float(np.max(np.abs(g))) / nobs > _GTOL / 10.0:
+                u_new, ll, g = _newton(full, kp, u, hess, pool)
+                if float(np.max(np.abs(u_new - u))) > 1e-4:
+                    hess = _hessian(full, kp, u_new, pool, g0=g)
+                u = u_new
         finally:
             if pool is not None:
                 pool.shutdown()
         theta = _from_u(u)
-        converged = bool(float(np.max(np.abs(g))) / nobs < 1e-6)
+        converged = bool(float(np.max(np.abs(g))) / nobs < _GTOL)
         try:
             eig = np.linalg.eigvalsh(-hess)
             cov = np.linalg.inv(-hess) if np.all(eig > 0) else np.full((k, k), np.nan)
@@ -967,7 +995,8 @@ class TimeVaryingParetoNBD:
         """
         theta = self._theta_for(covariates)
         data, *_ = _prepared(covariates, frequency, recency, T, customer_ids, observation_end)
-        return _tv_math.p_alive(theta, data, len(self.purchase_effects))
+        kp = len(self.purchase_effects)
+        return np.concatenate([_tv_math.p_alive(theta, b, kp) for b in _blocks(data)])
 
     def conditional_expected_purchases(
         self,
@@ -1025,7 +1054,13 @@ class TimeVaryingParetoNBD:
         )
         fa = np.exp(zp @ theta[4 : 4 + kp]) if kp else np.ones(lens.shape)
         fb = np.exp(zl @ theta[4 + kp :]) if zl.shape[2] else np.ones(lens.shape)
-        return _tv_math.expected_purchases(theta, data, kp, fa, fb, lens)
+        parts = [
+            _tv_math.expected_purchases(
+                theta, data.subset(rows), kp, fa[rows], fb[rows], lens[rows]
+            )
+            for rows in (np.arange(lo, min(lo + _BLOCK, data.n)) for lo in range(0, data.n, _BLOCK))
+        ]
+        return np.concatenate(parts)
 
     # ---------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
