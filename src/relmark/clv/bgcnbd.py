@@ -108,11 +108,74 @@ def _phase_log_weights(s: FloatArray, u: FloatArray, beta: FloatArray, k: int) -
     return out
 
 
-def _ll_parts(
-    params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, k: int, shift: int
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.intp]]:
-    """Per-row log-likelihood without the ``ell`` term, the dead weight ``w``, the phase
-    weights ``pi`` (n, k), ``s`` and the gather index / grid of the frequencies."""
+def _phase_sums(
+    s: FloatArray, u: FloatArray, beta: FloatArray, k: int, *, moments: bool
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""``ln S_2`` and, with ``moments``, :math:`\sum_j \pi_j H_j` and :math:`\sum_j \pi_j j`
+    (:math:`\pi_j = c_j / S_2`, :math:`H_j = \sum_{i<j} 1/(s+i)`), from the recursion
+    :math:`c_j = c_{j-1}(s+j-1)z/j` in plain floats (ten times cheaper than ``logsumexp``);
+    the rare rows whose terms overflow (orders of magnitude beyond 1e300) take the log-space
+    sum."""
+    n = s.shape[0]
+    zeros = np.zeros(n)
+    if k == 1:
+        return zeros, zeros, zeros
+    z = u / beta
+    c = np.ones(n)
+    total = np.ones(n)
+    harmonic = np.zeros(n)
+    mean_h = np.zeros(n)
+    mean_j = np.zeros(n)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for j in range(1, k):
+            c = c * (s + (j - 1.0)) * z / j
+            total += c
+            if moments:
+                harmonic = harmonic + 1.0 / (s + (j - 1.0))
+                mean_h += c * harmonic
+                mean_j += j * c
+    bad = ~np.isfinite(total)
+    if bad.any():  # huge s * z: the weights in logs
+        cj = _phase_log_weights(s[bad], u[bad], beta[bad], k)
+        top = cj.max(axis=1)
+        pi = np.exp(cj - top[:, None])
+        norm = pi.sum(axis=1)
+        pi /= norm[:, None]
+        h = np.concatenate(
+            [
+                np.zeros((cj.shape[0], 1)),
+                np.cumsum(1.0 / (s[bad][:, None] + np.arange(k - 1.0)), 1),
+            ],
+            axis=1,
+        )
+        log_s2_bad = top + np.log(norm)
+        mh_bad = (pi * h).sum(axis=1)
+        mj_bad = pi @ np.arange(k, dtype=np.float64)
+        total[bad] = 1.0
+        mean_h[bad] = 0.0
+        mean_j[bad] = 0.0
+    log_s2 = np.log(total)
+    if moments:
+        mean_h /= total
+        mean_j /= total
+    if bad.any():
+        log_s2[bad] = log_s2_bad
+        mean_h[bad] = mh_bad
+        mean_j[bad] = mj_bad
+    return log_s2, mean_h, mean_j
+
+
+def _ll_core(
+    params: FloatArray,
+    x: FloatArray,
+    tx: FloatArray,
+    T: FloatArray,
+    k: int,
+    shift: int,
+    *,
+    grad: bool,
+) -> tuple[FloatArray, FloatArray | None]:
+    """Per-row log-likelihood without the ``ell`` term and, with ``grad``, its gradient."""
     r, alpha, a, b = params
     xi, grid = frequency_grid(x)
     pos = (grid > 0) | (shift > 0)
@@ -125,15 +188,32 @@ def _ll_parts(
     s = s_grid[xi]
     beta = alpha + T
     lbeta = np.log(beta)
-    cj = _phase_log_weights(s, T - tx, beta, k)
-    log_s2 = logsumexp(cj, axis=1) if k > 1 else np.zeros(x.shape[0])
+    l_tx = np.log(alpha + tx)
+    log_s2, mean_h, mean_j = _phase_sums(s, T - tx, beta, k, moments=grad)
     alive_term = log_s2 - s * lbeta
-    dead_term = log_ab[xi] - s * np.log(alpha + tx)
-    both = np.logaddexp(alive_term, dead_term)
-    ll = base[xi] + r * math.log(alpha) + both
-    w = np.exp(dead_term - both)
-    pi = np.exp(cj - log_s2[:, None])
-    return ll, w, pi, s, lbeta, xi
+    log_odds = log_ab[xi] - s * l_tx - alive_term  # dead over alive
+    with np.errstate(over="ignore"):
+        odds = np.exp(log_odds)
+    ll = base[xi] + r * math.log(alpha) + alive_term + np.log1p(odds)
+    huge = np.isinf(odds)
+    if huge.any():
+        ll[huge] = (base[xi] + r * math.log(alpha) + alive_term + log_odds)[huge]
+    if not grad:
+        return ll, None
+    w = np.where(huge, 1.0, odds / (1.0 + odds))
+    common = digamma(a + b) - digamma(a + b + grid + shift)
+    inv = np.where(pos, 1.0 / b_dead, 0.0)
+    g = np.empty((x.shape[0], 4))
+    g[:, 0] = (
+        (digamma(s_grid) - digamma(r))[xi]
+        + math.log(alpha)
+        + (1.0 - w) * (mean_h - lbeta)
+        - w * l_tx
+    )
+    g[:, 1] = r / alpha - (1.0 - w) * (mean_j + s) / beta - w * s / (alpha + tx)
+    g[:, 2] = common[xi] + w / a
+    g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w * inv[xi]
+    return ll, g
 
 
 def log_likelihood(
@@ -186,7 +266,7 @@ def log_likelihood(
     >>> round(float(bgcnbd.log_likelihood(p, 2 * one, 30.43 * one, 38.86 * one, 0 * one)[0]), 4)
     -9.4586
     """
-    ll = _ll_parts(params, frequency, recency, T, k, int(modified))[0]
+    ll = _ll_core(params, frequency, recency, T, k, int(modified), grad=False)[0]
     out: FloatArray = ll + (k - 1) * sum_log_interpurchase
     return out
 
@@ -228,38 +308,10 @@ def log_likelihood_and_grad(
     tuple of numpy.ndarray
         The log-likelihood of each customer, shape ``(n,)``, and its gradient, ``(n, 4)``.
     """
-    r, alpha, a, b = params
-    shift = int(modified)
-    x = frequency
-    ll, w, pi, s, lbeta, xi = _ll_parts(params, x, recency, T, k, shift)
-    ll = ll + (k - 1) * sum_log_interpurchase
-    beta = alpha + T
-    if k > 1:
-        harmonic = np.zeros((x.shape[0], k))
-        for j in range(1, k):
-            harmonic[:, j] = harmonic[:, j - 1] + 1.0 / (s + j - 1.0)
-        mean_h = np.einsum("ij,ij->i", pi, harmonic)
-        mean_j = pi @ np.arange(k, dtype=np.float64)
-    else:
-        mean_h = np.zeros(x.shape[0])
-        mean_j = np.zeros(x.shape[0])
-    bp = b + x + shift
-    common = digamma(a + b) - digamma(a + bp)
-    pos = (x > 0) | (shift > 0)
-    inv = np.where(pos, 1.0 / np.where(pos, bp - 1.0, 1.0), 0.0)
-    g = np.empty((x.shape[0], 4))
-    g[:, 0] = (
-        digamma(s)
-        - digamma(r)
-        + math.log(alpha)
-        + (1.0 - w) * (mean_h - lbeta)
-        - w * np.log(alpha + recency)
-    )
-    g[:, 1] = r / alpha - (1.0 - w) * (mean_j + s) / beta - w * s / (alpha + recency)
-    g[:, 2] = common + w / a
-    g[:, 3] = common + digamma(bp) - digamma(b) - w * inv
-    del xi
-    return ll, g
+    ll, g = _ll_core(params, frequency, recency, T, k, int(modified), grad=True)
+    assert g is not None
+    out: FloatArray = ll + (k - 1) * sum_log_interpurchase
+    return out, g
 
 
 # ---------------------------------------------------------------------------------- posterior
@@ -999,6 +1051,9 @@ class BGCNBD(RFMModel):
         total_w = np.ones(x.shape[0]) if w is None else w
         const = float((k - 1) * (total_w @ litt))
         unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
+        if start is None:  # BG/NBD's start, with the event rate k times the purchase rate
+            rate = float(total_w @ x) / max(float(total_w @ T), 1e-9)
+            start = {"r": 1.0, "alpha": min(1.0 / max(k * rate, 1e-6), 1e6), "a": 1.0, "b": 3.0}
         model = super().fit(
             None,
             weights=w,
