@@ -38,6 +38,7 @@ from relmark.typing import FloatArray, IntArray
 __all__ = ["ItemSimilarity", "item_similarity", "recommend_items"]
 
 _MEASURES = ("cosine", "lift", "confidence")
+_CELLS = 1_000_000  # customers x items cells scored at a time (the accumulators stay in cache)
 
 
 @dataclass(frozen=True)
@@ -429,7 +430,7 @@ def recommend_items(
                 argument="customer_ids",
             )
     deg = np.diff(similarity.indptr)
-    rows_per_block = max(1, min(size, 65_535, 4_000_000 // max(m, 1)))
+    rows_per_block = max(1, min(size, 65_535, _CELLS // max(m, 1)))
     cells = rows_per_block * m
     acc = np.zeros(cells)  # per (customer in block, item): the aggregated score
     best = np.zeros(cells)  # the largest single similarity (scores are > 0)
