@@ -14,6 +14,7 @@ Numbers are printed; nothing is asserted (tests never assert timings).
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 
@@ -80,14 +81,23 @@ def fit(model: CovariateBGNBD | CovariateParetoNBD, df: pd.DataFrame) -> tuple[f
     return time.perf_counter() - t0, fitted
 
 
+def load() -> str:
+    """The machine's load (the development machine is shared: wall times inflate with it)."""
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+
+
 def speed() -> None:
     for model in (truth_bg(), truth_pnbd()):
         df = simulate(model, 1_000_000, 1)
+        before = load()
+        cpu = time.process_time()
         seconds, fitted = fit(model, df)
+        cpu = time.process_time() - cpu
         res = fitted.fit_result  # type: ignore[attr-defined]
         print(
-            f"{model.name}: 1,000,000 customers, {res.k} estimates: fit {seconds:.2f} s "
-            f"(converged {res.converged}, {res.n_iter} iterations)"
+            f"{model.name}: 1,000,000 customers, {res.k} estimates: fit {seconds:.2f} s wall, "
+            f"{cpu:.2f} s CPU (converged {res.converged}, {res.n_iter} iterations; "
+            f"{before} before, {load()} after)"
         )
 
 

@@ -256,27 +256,30 @@ def beta_geometric_hessian(
         log_odds = np.where(pos, np.log(a) - np.log(b_x1) + rx * (l_t - l_tx), -np.inf)
         w = np.where(pos, 1.0 / (1.0 + np.exp(-log_odds)), 0.0)
     n = x.shape[0]
-    do = np.zeros((n, 4))
-    do[:, 0] = r * (l_t - l_tx)
-    do[:, 1] = rx * alpha * (inv_t - inv_tx)
-    do[:, 2] = 1.0
-    do[:, 3] = -b / b_x1
-    d2o = np.zeros((n, 4, 4))
-    d2o[:, 0, 0] = do[:, 0]
-    d2o[:, 0, 1] = d2o[:, 1, 0] = r * alpha * (inv_t - inv_tx)
-    d2o[:, 1, 1] = do[:, 1] - rx * alpha**2 * (inv_t**2 - inv_tx**2)
-    d2o[:, 3, 3] = -b / b_x1 + (b / b_x1) ** 2
-    h = np.zeros((n, 4, 4))
+    do = (r * (l_t - l_tx), rx * alpha * (inv_t - inv_tx), np.ones(n), -b / b_x1)
+    h = np.empty((n, 4, 4))
     tri = _trigamma
     g_r_b = r * (digamma(rx) - digamma(r) + np.log(alpha) - l_t)
-    h[:, 0, 0] = g_r_b + r**2 * (tri(rx) - tri(r))
-    h[:, 0, 1] = h[:, 1, 0] = r * T * inv_t
-    h[:, 1, 1] = -rx * alpha * T * inv_t**2
     d_ab = digamma(a + b) - digamma(a + bxs)
     t_ab = tri(a + b) - tri(a + bxs)
-    h[:, 2, 2] = a * d_ab + a**2 * t_ab
-    h[:, 2, 3] = h[:, 3, 2] = a * b * t_ab
-    h[:, 3, 3] = b * (digamma(bxs) - digamma(b) + d_ab) + b**2 * (tri(bxs) - tri(b) + t_ab)
-    ww = (w * (1.0 - w))[:, None, None]
-    h += ww * do[:, :, None] * do[:, None, :] + w[:, None, None] * d2o
+    ww = w * (1.0 - w)
+    # the terms of B, of w (1 - w) grad(o) grad(o)' and of w hess(o), entry by entry
+    upper = {
+        (0, 0): g_r_b + r**2 * (tri(rx) - tri(r)) + w * do[0],
+        (0, 1): r * T * inv_t + w * r * alpha * (inv_t - inv_tx),
+        (1, 1): -rx * alpha * T * inv_t**2 + w * (do[1] - rx * alpha**2 * (inv_t**2 - inv_tx**2)),
+        (0, 2): np.zeros(n),
+        (0, 3): np.zeros(n),
+        (1, 2): np.zeros(n),
+        (1, 3): np.zeros(n),
+        (2, 2): a * d_ab + a**2 * t_ab,
+        (2, 3): a * b * t_ab,
+        (3, 3): b * (digamma(bxs) - digamma(b) + d_ab)
+        + b**2 * (tri(bxs) - tri(b) + t_ab)
+        + w * (-b / b_x1 + (b / b_x1) ** 2),
+    }
+    for (i, j), value in upper.items():
+        value += ww * do[i] * do[j]
+        h[:, i, j] = value
+        h[:, j, i] = value
     return ll, g, h

@@ -57,9 +57,12 @@ Maximum likelihood (or penalised likelihood) over :math:`(\ln\theta, \gamma)`: t
 per-customer log-parameters are linear in them, so the gradient is the covariate-weighted sum
 of each customer's analytic gradient in their own log-parameters, and the Hessian is
 :math:`\sum_i X_i^\top H_i X_i` with :math:`H_i` the customer's ``K x K`` Hessian in their
-log-parameters (central differences of the analytic gradient: ``2K`` evaluations, whatever the
-number of covariates). Newton's method with a line search starts from the classic model's fit
-(all effects 0); large data are first fitted on a systematic subsample of 50,000 customers.
+log-parameters: in closed form for the BG family, by differences of the analytic gradient for
+Pareto/NBD and Gamma-Gamma (``2K`` evaluations, or ``K`` on large data, whatever the number of
+covariates). Newton's method with a line search starts from the classic model's fit (all
+effects 0); large data are first fitted on a systematic subsample of 50,000 customers, whose
+Hessian scaled to the full data drives chord steps there (one evaluation each), and the
+full-data Hessian is computed once at the optimum.
 Standard errors are the square roots of the diagonal of the inverse Hessian at the optimum
 (the scale parameters' by the delta method, their intervals mapped from the log scale).
 
