@@ -1150,6 +1150,7 @@ def fit_restricted(
         extra=extra,
         quiet=quiet,
         log_prior=log_prior,
+        stacklevel=4,  # the caller of CLVModel.fit
     )
     if not fixed:
         return result

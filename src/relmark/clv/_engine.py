@@ -376,6 +376,7 @@ def fit_mle(
     extra: dict[str, Any] | None = None,
     quiet: bool = False,
     log_prior: LogPrior | None = None,
+    stacklevel: int = 3,
 ) -> FitResult:
     """Maximise the weighted log-likelihood and return a :class:`FitResult`.
 
@@ -406,6 +407,8 @@ def fit_mle(
         The log prior density and its gradient (natural scale): the fit then maximises the
         log posterior (a MAP fit); the result's ``log_likelihood`` is the log-likelihood alone
         at the estimates and ``extra["log_prior"]`` the log prior there.
+    stacklevel
+        Where a ConvergenceWarning points: 3 is the caller of the function calling this one.
     """
     with _thread_pool(lik, weights.shape[0]) as pool:
         nobs = float(weights.sum())
@@ -514,7 +517,7 @@ def fit_mle(
                     "definite; the parameters are not identified by these data and standard "
                     "errors are NaN",
                     ConvergenceWarning,
-                    stacklevel=3,
+                    stacklevel=stacklevel,
                 )
         converged = bool(grad_norm <= gtol and 0 <= decrement <= lltol)
         theta = pset.from_unconstrained(u)
@@ -529,7 +532,7 @@ def fit_mle(
                 f"{model}: the fit did not converge (per-customer |gradient| {grad_norm:.2e}, "
                 f"log-likelihood still to gain {decrement:.2e}); estimates {theta.tolist()}",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
         return FitResult(
             model=model,
