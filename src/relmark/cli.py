@@ -1731,6 +1731,109 @@ def _run_cohorts(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---------------------------------------------------------------------------- offers
+def _add_offers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "offers",
+        help="candidate offers (CSV) -> each customer's next-best offers, with reasons",
+        description="Choose each customer's offers by expected margin, P(response) x margin - "
+        "cost - the contact cost of their channel, under a contact policy: at most "
+        "--max-contacts offers a period (minus the contacts already made), none to a customer "
+        "with an open complaint, the channel by Kotler relationship level "
+        "(relmark.decide.choose_offers). Errors name the CSV line.",
+    )
+    p.add_argument(
+        "candidates",
+        type=_input_file,
+        help="CSV, one row per (customer, offer): customer_id, offer, p_response, margin, cost "
+        "(and optionally note, appended to the reason)",
+    )
+    p.add_argument(
+        "--customers",
+        type=_input_file,
+        default=None,
+        metavar="FILE",
+        help="CSV: customer_id and any of level (basic, reactive, accountable, proactive, "
+        "partnership), open_complaint (true/false), contacts (made this period)",
+    )
+    p.add_argument(
+        "--max-contacts", type=int, default=1, metavar="N", help="contacts a period (default 1)"
+    )
+    p.add_argument(
+        "--contact-cost",
+        action="append",
+        default=[],
+        metavar="CHANNEL=COST",
+        help="cost of one contact on a channel (web, email, phone, 'account manager'); repeat",
+    )
+    p.add_argument(
+        "--json", type=_output, default=None, metavar="FILE", help="also write the plan as JSON"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=_output,
+        required=True,
+        metavar="FILE",
+        help="the chosen offers: Parquet if its name ends in .parquet or .pq, else CSV",
+    )
+    p.set_defaults(run=_run_offers)
+
+
+def _offer_csv(path: Path, text_columns: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV with ids as text, indexed by line number (the header is line 1)."""
+    try:
+        frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str), keep_default_na=True)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not a readable CSV file ({_one_line(exc)})") from None
+    frame.index = pd.Index(np.arange(len(frame)) + 2, name="csv_line")
+    return frame
+
+
+def _run_offers(args: argparse.Namespace) -> int:
+    from relmark.decide import ContactPolicy, choose_offers
+
+    costs: dict[str, float] = {}
+    for text in args.contact_cost:
+        channel, sep, value = str(text).partition("=")
+        try:
+            costs[channel.strip()] = float(value) if sep and channel.strip() else math.nan
+        except ValueError:
+            costs[channel.strip()] = math.nan
+        if math.isnan(costs[channel.strip()]):
+            raise RelmarkError(f"--contact-cost {text!r}: expected CHANNEL=COST, e.g. phone=1.5")
+    policy = ContactPolicy(max_contacts=args.max_contacts, contact_cost=costs)
+    for out in (args.output, args.json):
+        if out is not None and any(
+            _same_file(out, src) for src in (args.candidates, args.customers) if src is not None
+        ):
+            raise RelmarkError(f"{out} is an input file")
+    candidates = _offer_csv(args.candidates, ("customer_id", "offer", "note"))
+    customers = None
+    if args.customers is not None:
+        customers = _offer_csv(args.customers, ("customer_id", "level"))
+        if "open_complaint" in customers.columns:
+            flags = customers["open_complaint"].astype(str).str.strip().str.lower()
+            bad = ~flags.isin(["true", "false"])
+            if bad.any():
+                raise DataError(
+                    f"{args.customers}: open_complaint must be true or false",
+                    column="open_complaint",
+                    rows=list(customers.index[bad.to_numpy()]),
+                )
+            customers["open_complaint"] = (flags == "true").to_numpy()
+    plan = choose_offers(candidates, customers=customers, policy=policy)
+    _write_table(plan.offers.set_index("customer_id"), args.output)
+    if args.json is not None:
+        _write_text(plan.to_json(), args.json)
+    print(
+        f"{len(plan.offers):,} offers to {plan.offers['customer_id'].nunique():,} customers, "
+        f"expected margin {plan.expected_margin:,.2f}; {len(plan.skipped):,} customers "
+        f"without an offer -> {args.output}"
+    )
+    return 0
+
+
 COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]] = [
     _add_demo,
     _add_summarize,
@@ -1739,6 +1842,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], N
     _add_score,
     _add_view,
     _add_diagnostics,
+    _add_offers,
 ]
 """One function per command; adding a command is adding one here."""
 
