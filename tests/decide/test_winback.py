@@ -158,7 +158,7 @@ def test_plan_single_free_offer_is_the_plain_rule():
 @given(
     st.lists(st.floats(0, 36), min_size=1, max_size=8),
     st.floats(0, 500),
-    st.lists(st.sampled_from([0.0, 5.0, 10.0, 25.0, 50.0]), min_size=1, max_size=5),
+    st.lists(st.sampled_from([0.0, 5.0, 10.0, 25.0, 50.0]), min_size=1, max_size=5, unique=True),
     st.floats(0, 20),
 )
 def test_plan_is_best_of_every_offer(lapse, sltv, offers, cost):
@@ -177,7 +177,7 @@ def test_plan_is_best_of_every_offer(lapse, sltv, offers, cost):
 @given(
     st.lists(st.floats(0, 36), min_size=1, max_size=6),
     st.floats(0, 500),
-    st.lists(st.sampled_from([5.0, 10.0, 25.0, 50.0]), min_size=1, max_size=4),
+    st.lists(st.sampled_from([5.0, 10.0, 25.0, 50.0]), min_size=1, max_size=4, unique=True),
     st.floats(0, 20),
 )
 def test_more_offers_never_lower_the_value(lapse, sltv, offers, cost):
@@ -195,3 +195,22 @@ def test_more_offers_never_lower_the_value(lapse, sltv, offers, cost):
     )
     assert all(b >= a - 1e-12 for a, b in zip(few.expected_value, many.expected_value, strict=True))
     assert many.customers_worth >= few.customers_worth
+
+
+def test_plan_with_sltv_by_offer_by_hand():
+    """A deep discount that brings back bargain hunters who leave soon: SLTV 200 after no
+    offer, 60 after the 20 offer. Lapsed 1 month: offer 0: 0.2315 x 200 - 5 = 41.30; offer 20:
+    0.4502 x (60 - 20) - 5 = 13.01: offer 0 now wins (with one SLTV of 200 it was offer 20).
+    Rows follow the offers as given ([20, 0]: the 20 row first)."""
+    plan = plan_winback(
+        MODEL,
+        time_since_lapse=[1.0],
+        second_lifetime_value=[[60.0], [200.0]],
+        offers=[20, 0],
+        contact_cost=5,
+    )
+    assert plan.offer == (0.0,)
+    assert plan.expected_value[0] == pytest.approx(_p(0, 1) * 200 - 5)
+    assert plan.expected_value[0] == pytest.approx(41.30, abs=0.01)
+    assert _p(20, 1) * 40 - 5 == pytest.approx(13.01, abs=0.01)
+    assert plan.second_lifetime_value == (200.0,)

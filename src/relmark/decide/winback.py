@@ -32,7 +32,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy.special import expit
 
-from relmark._validation import as_float_array, check_count, check_number
+from relmark._validation import as_float_array, as_numbers, check_count, check_number
 from relmark.decide.campaign import _design, _irls, _responses, _Stored
 from relmark.errors import ArgumentError, DataError, SchemaError
 from relmark.typing import FloatArray
@@ -312,6 +312,27 @@ def second_lifetime_value(
     return finite
 
 
+def _sltv_by_offer(values: npt.ArrayLike, offers: int, n: int) -> FloatArray:
+    """The SLTV as an (offers, customers) array: one number, one per customer (the same for
+    every offer), or one per offer and customer; finite and >= 0 (DataError naming it)."""
+    name = "second_lifetime_value"
+    raw = as_numbers(values, name)
+    if raw.ndim == 2:
+        if raw.shape != (offers, n):
+            raise DataError(
+                f"has shape {raw.shape}: expected ({offers} offers, {n} customers)", column=name
+            )
+        bad = ~np.isfinite(raw) | (raw < 0)
+        if bad.any():
+            cols = sorted(set(np.flatnonzero(bad.any(axis=0)).tolist()))
+            raise DataError("must be finite numbers >= 0", column=name, rows=cols)
+        return raw
+    flat = _nonnegative(raw, name)
+    if flat.size not in (1, n):
+        raise DataError(f"has {flat.size} values for {n} customers", column=name)
+    return np.broadcast_to(flat, (offers, n)).astype(np.float64)
+
+
 class WinbackPlan(_Stored):
     """The win-back decision per lapsed customer: the best offer, its expected value, why.
 
@@ -415,9 +436,12 @@ def plan_winback(
         Time since each customer lapsed (the model's unit), >= 0.
     second_lifetime_value
         Each customer's SLTV (:func:`second_lifetime_value`, or a CLV model's value of a
-        new customer like them), one number or one per customer.
+        new customer like them), one number or one per customer; or, when the offer changes
+        the second relationship (Thomas, Blattberg & Fox find that the reacquisition price
+        also changes the second tenure), an array of shape ``(len(offers), customers)``:
+        row ``j`` the SLTV after accepting ``offers[j]``.
     offers
-        The offers to consider (values of the incentive), >= 0, at least one.
+        The offers to consider (values of the incentive), >= 0, distinct, at least one.
     contact_cost
         Cost of making an offer, >= 0.
     customer_ids
@@ -466,15 +490,13 @@ def plan_winback(
     offer_list = [check_number(o, "offers", low=0.0) for o in offers]
     if not offer_list:
         raise ArgumentError("no offers to consider", argument="offers")
-    grid = np.array(sorted(set(offer_list)))
+    if len(set(offer_list)) != len(offer_list):
+        raise ArgumentError(f"offers repeat: {offer_list}", argument="offers")
+    order = np.argsort(offer_list, kind="stable")
+    grid = np.asarray(offer_list)[order]
     t = _nonnegative(time_since_lapse, "time_since_lapse")
-    v = _nonnegative(second_lifetime_value, "second_lifetime_value")
-    if v.size not in (1, t.size):
-        raise DataError(
-            f"has {v.size} values for {t.size} customers", column="second_lifetime_value"
-        )
-    v = np.broadcast_to(v, t.shape)
     n = t.size
+    value = _sltv_by_offer(second_lifetime_value, len(offer_list), n)[order]
     if customer_ids is None:
         ids: list[str | int] = list(range(n))
     else:
@@ -494,12 +516,13 @@ def plan_winback(
         if len(set(ids)) != n:
             raise ArgumentError("ids repeat", argument="customer_ids")
     p = model.probability(np.repeat(grid, n), np.tile(t, grid.size)).reshape(grid.size, n)
-    ev = p * (v[None, :] - grid[:, None]) - c
+    ev = p * (value - grid[:, None]) - c
     best = np.argmax(ev, axis=0)  # first maximum: the cheapest of tied offers
     cols = np.arange(n)
     ev_best = ev[best, cols]
     p_best = p[best, cols]
     o_best = grid[best]
+    v = value[best, cols]
     worth = ev_best > 0.0
     reasons = []
     for i in range(n):
