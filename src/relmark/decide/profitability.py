@@ -247,14 +247,13 @@ def customer_profitability(
         raise DataError("the costs overflow", column=margin)
     losing = profit < 0
     typical = costs[~losing].mean(axis=0) if (~losing).any() else costs.mean(axis=0)
-    reasons: list[str | None] = []
-    for i in range(len(m)):
-        if not losing[i]:
-            reasons.append(None)
-            continue
-        excess = costs[i] - typical
-        j = int(np.argmax(excess))
-        reasons.append(drivers[j] if excess[j] > 0 else LOW_MARGIN)
+    excess = costs - typical[None, :]
+    worst = np.argmax(excess, axis=1)
+    above = excess[np.arange(len(m)), worst] > 0
+    names = np.asarray(drivers, dtype=object)[worst]
+    reasons: list[str | None] = [
+        (str(names[i]) if above[i] else LOW_MARGIN) if losing[i] else None for i in range(len(m))
+    ]
     return CustomerProfitability(
         currency=cur,
         customers=tuple(str(v) for v in labels),
