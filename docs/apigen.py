@@ -20,6 +20,7 @@ PUBLIC_MODULES = (
     "relmark.clv.diagnostics",
     "relmark.clv.bgnbd",
     "relmark.clv.mbgnbd",
+    "relmark.clv.bgcnbd",
     "relmark.clv.paretonbd",
     "relmark.clv.bgbb",
     "relmark.clv.sbg",
