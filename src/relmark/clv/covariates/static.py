@@ -434,10 +434,9 @@ def _fit(prob: _Problem, start: FloatArray) -> _Optimum:
     workers = 2 if prob.n >= 2 * _BLOCK else 1
     with one_blas_thread(), ThreadPoolExecutor(max_workers=workers) as pool:
         use = pool if workers > 1 else None
-        if prob.n <= 2 * _SUBSAMPLE:
+        if prob.n <= _SUBSAMPLE * 6 // 5:
             return _newton(prob, start, use)
-        step = prob.n // _SUBSAMPLE
-        rows = np.arange(0, prob.n, step, dtype=np.intp)
+        rows = np.linspace(0, prob.n - 1, _SUBSAMPLE).round().astype(np.intp)
         sub = _newton(prob.subset(rows), start, None)
         scaled = sub.hess * (prob.n / rows.size)
         return _newton(prob, sub.u, use, hess0=scaled, kind=1)
