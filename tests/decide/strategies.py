@@ -33,3 +33,28 @@ def baskets(draw: st.DrawFn, *, max_baskets: int = 30, max_items: int = 7) -> li
     names = [f"i{j}" for j in range(m)]
     one = st.lists(st.sampled_from(names), min_size=1, max_size=m, unique=True)
     return draw(st.lists(one, min_size=1, max_size=max_baskets))
+
+
+@st.composite
+def member_panels(draw: st.DrawFn) -> dict[str, list[float] | list[int] | list[str]]:
+    """A balanced member/non-member panel (3-8 customers, 2-5 periods, one launch period,
+    at least one member and one non-member) with spends from a small range."""
+    customers = draw(st.integers(min_value=3, max_value=8))
+    periods = draw(st.integers(min_value=2, max_value=5))
+    launch = draw(st.integers(min_value=1, max_value=periods - 1))
+    members = draw(st.integers(min_value=1, max_value=customers - 1))
+    spend = draw(
+        st.lists(
+            st.floats(min_value=0.0, max_value=500.0, allow_nan=False),
+            min_size=customers * periods,
+            max_size=customers * periods,
+        )
+    )
+    return {
+        "customer_id": [f"c{i}" for i in range(customers) for _ in range(periods)],
+        "period": [t for _ in range(customers) for t in range(periods)],
+        "spend": spend,
+        "member": [
+            int(i < members and t >= launch) for i in range(customers) for t in range(periods)
+        ],
+    }

@@ -5,6 +5,7 @@ migration counted by hand, programme profit in exact money."""
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,8 @@ from relmark.decide.loyalty import (
     tier_migration,
 )
 from relmark.domain import Money
+
+from .strategies import member_panels
 
 
 def _panel(
@@ -326,3 +329,30 @@ def test_results_round_trip_json() -> None:
     h = pd.DataFrame({"customer_id": ["a", "a"], "period": [1, 2], "tier": ["x", "y"]})
     tm = tier_migration(h, ["x", "y"])
     assert TierMigration.from_json(tm.to_json()) == tm
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    member_panels(),
+    st.lists(st.floats(-100, 100), min_size=8, max_size=8),
+    st.lists(st.floats(-100, 100), min_size=5, max_size=5),
+    st.floats(-50, 50),
+)
+def test_did_ignores_customer_and_period_effects_and_shifts_with_the_effect(
+    data: dict[str, Any], alpha: list[float], gamma: list[float], shift: float
+) -> None:
+    """Adding any customer constant and any period constant leaves the DiD unchanged (both
+    designs); adding ``shift`` to every member-period raises it by exactly ``shift``."""
+    panel = pd.DataFrame(data)
+    cust = panel["customer_id"].str[1:].astype(int).to_numpy()
+    per = panel["period"].to_numpy()
+    moved = panel.assign(
+        spend=panel["spend"]
+        + np.asarray(alpha)[cust]
+        + np.asarray(gamma)[per]
+        + shift * panel["member"]
+    )
+    for design in ("2x2", "twfe"):
+        base = membership_effect(panel, design=design).effect
+        got = membership_effect(moved, design=design).effect
+        assert got == pytest.approx(base + shift, abs=1e-7)
