@@ -19,7 +19,10 @@ by the root of :math:`W'`), then :math:`A^* = \ln(\bar a k_a V^*)/k_a` (or 0) wi
 :math:`V^* = m + W(R^*)` from :math:`a'(A^*)\,V^* = 1`. :func:`optimal_budget` returns it, with
 what a customer costs at the optimum: :math:`A^*/a(A^*)` per acquired customer and
 :math:`R^*/r(R^*)` per retained one, the ratio behind the rule of thumb that acquiring costs
-five to six times retaining, computed on the user's own curves.
+five to six times retaining, computed on the user's own curves. At an interior optimum the
+*marginal* costs of an acquired and a retained customer are equal (both are :math:`V^*`,
+Pfeifer 2005), so a large ratio of *average* costs says nothing by itself about shifting money
+to retention.
 
 **Customer equity of a firm** (Rust, Lemon & Zeithaml 2004; Gupta, Lehmann & Stuart 2004): the
 value of the current base plus the discounted value of the cohorts still to be acquired,
@@ -37,7 +40,9 @@ Blattberg, R. C. & Deighton, J. (1996). "Manage marketing by the customer equity
 *Harvard Business Review* 74(4), 136-144. Rust, R. T., Lemon, K. N. & Zeithaml, V. A. (2004).
 "Return on marketing: using customer equity to focus marketing strategy", *Journal of
 Marketing* 68(1), 109-127. Gupta, S., Lehmann, D. R. & Stuart, J. A. (2004). "Valuing
-customers", *Journal of Marketing Research* 41(1), 7-18.
+customers", *Journal of Marketing Research* 41(1), 7-18. Pfeifer, P. E. (2005). "The optimal
+ratio of acquisition and retention costs", *Journal of Targeting, Measurement and Analysis for
+Marketing* 13(2), 179-188.
 """
 
 from __future__ import annotations
