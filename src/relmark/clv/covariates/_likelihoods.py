@@ -15,13 +15,29 @@ equal the classic ones row by row when all customers share one parameter vector.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy.special import betaln, digamma, gammaln
 
 from relmark._validation import FloatArray
 from relmark.clv import paretonbd
+from relmark.clv._checks import frequency_grid
 
 __all__ = ["beta_geometric", "beta_geometric_hessian", "gamma_gamma", "pareto_nbd"]
+
+
+def _of_shape_plus_x(
+    fn: Callable[[FloatArray], FloatArray], shape: FloatArray, x: FloatArray
+) -> FloatArray:
+    """``fn(shape + x)`` row by row; once per distinct frequency when every row has the same
+    ``shape`` (no covariate acts on ``r``: the classic modules' tabulation)."""
+    first = shape[:1]
+    if shape.size > 64 and bool(np.all(shape == first)):
+        xi, grid = frequency_grid(x)
+        out: FloatArray = fn(first[0] + grid)[xi]
+        return out
+    return fn(shape + x)
 
 
 def beta_geometric(
@@ -50,7 +66,7 @@ def beta_geometric(
     log_alpha = np.log(alpha)
     bxs = b + x + shift
     ll = (
-        gammaln(rx)
+        _of_shape_plus_x(gammaln, r, x)
         - gammaln(r)
         + r * log_alpha
         - rx * l_t
@@ -61,7 +77,9 @@ def beta_geometric(
     w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
     common = digamma(a + b) - digamma(a + bxs)
     g = np.empty((x.shape[0], 4))
-    g[:, 0] = r * (digamma(rx) - digamma(r) + log_alpha - l_t + w2 * (l_t - l_tx))
+    g[:, 0] = r * (
+        _of_shape_plus_x(digamma, r, x) - digamma(r) + log_alpha - l_t + w2 * (l_t - l_tx)
+    )
     g[:, 1] = r - alpha * rx * ((1.0 - w2) / (alpha + T) + w2 / (alpha + tx))
     g[:, 2] = a * common + w2
     g[:, 3] = b * (common + digamma(bxs) - digamma(b) - np.where(pos, w2 / b_x1, 0.0))
@@ -110,11 +128,11 @@ def _log_g_branch(
             de[rows, 1] = (1.0 - rxa) / at - lg_z / bt
             de[rows, 2] = -lb + lg_c + lg_d
             de[rows, 3] = -(sa + 1.0) / bt + lg_z * at / bt**2
-    own = gammaln(rx) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    own = _of_shape_plus_x(gammaln, r, x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     inv_r = 1.0 / big_r
     ell = e + own + np.log(s) - np.log(big_r)
     grad = de
-    grad[:, 0] += digamma(rx) - digamma(r) + np.log(alpha) - inv_r
+    grad[:, 0] += _of_shape_plus_x(digamma, r, x) - digamma(r) + np.log(alpha) - inv_r
     grad[:, 1] += r / alpha
     grad[:, 2] += np.log(beta) + 1.0 / s - inv_r
     grad[:, 3] += s / beta
@@ -142,7 +160,7 @@ def pareto_nbd(
     one, g_one = _log_g_branch(r, s, alpha, beta, x, tx)
     two, g_two = _log_g_branch(r, s, alpha, beta, x, T)
     rx = r + x
-    own = gammaln(rx) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    own = _of_shape_plus_x(gammaln, r, x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     a_T = own - rx * np.log(alpha + T) - s * np.log(beta + T)
     diff = np.minimum(two - one, 0.0)
     one_minus_q = -np.expm1(diff)
@@ -152,7 +170,7 @@ def pareto_nbd(
     p_live = np.exp(a_T - ll)
     w_dead = np.exp(dead - ll) / np.where(one_minus_q > 0, one_minus_q, 1.0)
     g_alive = np.empty((x.shape[0], 4))
-    g_alive[:, 0] = digamma(rx) - digamma(r) + np.log(alpha) - np.log(alpha + T)
+    g_alive[:, 0] = _of_shape_plus_x(digamma, r, x) - digamma(r) + np.log(alpha) - np.log(alpha + T)
     g_alive[:, 1] = r / alpha - rx / (alpha + T)
     g_alive[:, 2] = np.log(beta) - np.log(beta + T)
     g_alive[:, 3] = s / beta - s / (beta + T)
@@ -259,13 +277,13 @@ def beta_geometric_hessian(
     do = (r * (l_t - l_tx), rx * alpha * (inv_t - inv_tx), np.ones(n), -b / b_x1)
     h = np.empty((n, 4, 4))
     tri = _trigamma
-    g_r_b = r * (digamma(rx) - digamma(r) + np.log(alpha) - l_t)
+    g_r_b = r * (_of_shape_plus_x(digamma, r, x) - digamma(r) + np.log(alpha) - l_t)
     d_ab = digamma(a + b) - digamma(a + bxs)
     t_ab = tri(a + b) - tri(a + bxs)
     ww = w * (1.0 - w)
     # the terms of B, of w (1 - w) grad(o) grad(o)' and of w hess(o), entry by entry
     upper = {
-        (0, 0): g_r_b + r**2 * (tri(rx) - tri(r)) + w * do[0],
+        (0, 0): g_r_b + r**2 * (_of_shape_plus_x(tri, r, x) - tri(r)) + w * do[0],
         (0, 1): r * T * inv_t + w * r * alpha * (inv_t - inv_tx),
         (1, 1): -rx * alpha * T * inv_t**2 + w * (do[1] - rx * alpha**2 * (inv_t**2 - inv_tx**2)),
         (0, 2): np.zeros(n),
