@@ -305,8 +305,9 @@ def test_predictions_with_constant_covariates_equal_classic() -> None:
 
 
 def test_predictions_with_time_varying_future_against_double_quadrature() -> None:
-    """P(alive) and E[Y(t)] over (T, T+t] with covariates changing in the future: against the
-    individual-level model integrated over the rates by scipy's double quadrature.
+    """P(alive), E[Y(t)] over (T, T+t] and its discounted value, with covariates changing in
+    the future: against the individual-level model integrated over the rates by scipy's
+    double quadrature.
 
     E[Y | data] = int int lam^x e^{-lam A_T - mu B_T} lam sum_k a_k e^{-mu (B_k - B_T)}
     (1 - e^{-mu b_k l_k}) / (mu b_k) dG / int int L dG."""
@@ -343,12 +344,14 @@ def test_predictions_with_time_varying_future_against_double_quadrature() -> Non
     )
     r, alpha, s, beta = P.values()
 
-    def f(v, w):
+    def f(v, w, delta=0.0):
         lam, mu = math.exp(w), math.exp(v)
-        acc, bsum = 0.0, 0.0
-        for a, b, d in fut:
-            acc += a * math.exp(-mu * bsum) * -math.expm1(-mu * b * d) / (mu * b)
+        acc, bsum, when = 0.0, 0.0, 0.0
+        for a, b, d in fut:  # int_0^d a e^{-delta (when + u)} e^{-mu (bsum + b u)} du
+            rate = mu * b + delta
+            acc += a * math.exp(-mu * bsum - delta * when) * -math.expm1(-rate * d) / rate
             bsum += b * d
+            when += d
         log_dens = (
             r * math.log(alpha)
             + r * w
@@ -366,6 +369,18 @@ def test_predictions_with_time_varying_future_against_double_quadrature() -> Non
     # divided by it, so take the ratio with the same factor removed from both
     factor = log_alive - _rates_alive_without_factor(P, x, A_T, B_T)
     assert ey == pytest.approx(num / math.exp(log_all - factor), rel=1e-8)
+    # discounted at 3% per period, and undiscounted (the closed form)
+    disc = model.discounted_expected_purchases(
+        t, [x], [tx], [T], cov, observation_end=end, discount_rate=0.03
+    )[0]
+    num_d, _ = integrate.dblquad(
+        lambda v, w: f(v, w, 0.03), -40.0, 6.0, -40.0, 6.0, epsabs=0, epsrel=1e-12
+    )
+    assert disc == pytest.approx(num_d / math.exp(log_all - factor), rel=1e-8)
+    zero = model.discounted_expected_purchases(
+        t, [x], [tx], [T], cov, observation_end=end, discount_rate=0.0
+    )[0]
+    assert zero == pytest.approx(ey, rel=1e-12)
 
 
 def _rates_alive_without_factor(params, x, A_T, B_T):

@@ -316,3 +316,18 @@ def test_from_json_nonfinite_effect() -> None:
     with pytest.raises(SchemaError) as e:
         TimeVaryingParetoNBD.from_json(json.dumps(d))
     assert e.value.key == "dropout_effects.promo"
+
+
+def test_negative_discount_rate() -> None:
+    with pytest.raises(ArgumentError) as e:
+        _model().discounted_expected_purchases(
+            0.5,
+            [1, 0],
+            [1.0, 0.0],
+            [2.5, 2.0],
+            _cov(),
+            observation_end=2.5,
+            discount_rate=-0.1,
+            customer_ids=["a", "b"],
+        )
+    assert e.value.argument == "discount_rate"

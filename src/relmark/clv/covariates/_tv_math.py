@@ -420,6 +420,46 @@ def expected_purchases(
     return out
 
 
+_NODES16, _WEIGHTS16 = roots_legendre(16)
+_NODES16 = (_NODES16 + 1.0) / 2.0
+_WEIGHTS16 = _WEIGHTS16 / 2.0
+
+
+def discounted_purchases(
+    theta: FloatArray,
+    data: Prepared,
+    kp: int,
+    future_a: FloatArray,
+    future_b: FloatArray,
+    future_len: FloatArray,
+    discount_rate: float,
+) -> FloatArray:
+    r"""Expected purchases in :math:`(T, T+t]` discounted continuously at rate :math:`\delta`:
+
+    .. math:: P(\text{alive})\,\frac{r+x}{\alpha+A_T}\int_T^{T+t} e^{-\delta(u-T)}\,a(u)
+        \Bigl(\frac{\beta+B_T}{\beta+B(u)}\Bigr)^{s}du,
+
+    each future period's integral by 16-point Gauss-Legendre quadrature (the integrand is a
+    smooth product of an exponential and a power of a linear function within a period).
+    """
+    r, alpha, s, beta = (float(v) for v in theta[:4])
+    gp = np.asarray(theta[4 : 4 + kp], dtype=np.float64)
+    gl = np.asarray(theta[4 + kp :], dtype=np.float64)
+    a, _ = _rates(gp, data.zp)
+    b, _ = _rates(gl, data.zl)
+    a_T, b_T = (a * data.h).sum(axis=1), (b * data.h).sum(axis=1)
+    q0 = beta + b_T
+    q_lo = q0[:, None] + np.cumsum(future_b * future_len, axis=1) - future_b * future_len
+    offset = np.cumsum(future_len, axis=1) - future_len
+    v = future_len[:, :, None] * _NODES16[None, None, :]
+    ratio = np.log(q0[:, None, None]) - np.log(q_lo[:, :, None] + future_b[:, :, None] * v)
+    f = np.exp(s * ratio - discount_rate * (offset[:, :, None] + v))
+    seg = (f * _WEIGHTS16[None, None, :]).sum(axis=2) * future_len
+    total = (future_a * seg).sum(axis=1)
+    out: FloatArray = p_alive(theta, data, kp) * (r + data.x) / (alpha + a_T) * total
+    return out
+
+
 def _invert(cum: FloatArray, rate: FloatArray, lo: FloatArray, target: FloatArray) -> FloatArray:
     """The time at which a piecewise-linear clock (``cum`` at each period's end, slope
     ``rate``, period starts ``lo``) reaches ``target`` (one per row; inf beyond the end)."""

@@ -1044,6 +1044,94 @@ class TimeVaryingParetoNBD:
         """
         horizon = check_number(t, "t", low=0.0)
         theta = self._theta_for(covariates)
+        data, fa, fb, lens = self._future(
+            covariates, frequency, recency, T, customer_ids, observation_end, horizon, theta
+        )
+        kp = len(self.purchase_effects)
+        parts = [
+            _tv_math.expected_purchases(
+                theta, data.subset(rows), kp, fa[rows], fb[rows], lens[rows]
+            )
+            for rows in (np.arange(lo, min(lo + _BLOCK, data.n)) for lo in range(0, data.n, _BLOCK))
+        ]
+        return np.concatenate(parts)
+
+    def discounted_expected_purchases(
+        self,
+        t: float,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        covariates: TimeVaryingCovariates,
+        *,
+        observation_end: float,
+        discount_rate: float,
+        customer_ids: Sequence[object] | None = None,
+    ) -> FloatArray:
+        r"""Expected purchases in :math:`(T, T+t]` discounted continuously at rate
+        :math:`\delta`; times a margin per purchase, the customer's residual value (CLV) over
+        the horizon of the covariate table:
+
+        .. math:: P(\text{alive})\,\frac{r+x}{\alpha+A(T)}\int_T^{T+t}
+            e^{-\delta(u-T)}\,a(u)\Bigl(\frac{\beta+B(T)}{\beta+B(u)}\Bigr)^{s}du
+
+        (16-point Gauss-Legendre per future period; :math:`\delta = 0` gives
+        :meth:`conditional_expected_purchases`).
+
+        Parameters
+        ----------
+        t
+            The horizon (>= 0), in the grid's time unit.
+        frequency, recency, T
+            The summary.
+        covariates
+            Covariates covering each customer's window up to ``observation_end + t``.
+        observation_end
+            The end of the observation period on the grid's axis.
+        discount_rate
+            The continuous discount rate per time unit (>= 0).
+        customer_ids
+            The summary's ids (default: the covariates' order).
+
+        Returns
+        -------
+        numpy.ndarray
+            Discounted expected purchases per customer.
+
+        Raises
+        ------
+        ArgumentError
+            For a negative ``t`` or ``discount_rate``.
+        DataError
+            For covariates that do not reach ``observation_end + t``.
+        """
+        delta = check_number(discount_rate, "discount_rate", low=0.0)
+        horizon = check_number(t, "t", low=0.0)
+        theta = self._theta_for(covariates)
+        data, fa, fb, lens = self._future(
+            covariates, frequency, recency, T, customer_ids, observation_end, horizon, theta
+        )
+        kp = len(self.purchase_effects)
+        parts = [
+            _tv_math.discounted_purchases(
+                theta, data.subset(rows), kp, fa[rows], fb[rows], lens[rows], delta
+            )
+            for rows in (np.arange(lo, min(lo + _BLOCK, data.n)) for lo in range(0, data.n, _BLOCK))
+        ]
+        return np.concatenate(parts)
+
+    def _future(
+        self,
+        covariates: TimeVaryingCovariates,
+        frequency: npt.ArrayLike,
+        recency: npt.ArrayLike,
+        T: npt.ArrayLike,
+        customer_ids: Sequence[object] | None,
+        observation_end: float,
+        horizon: float,
+        theta: FloatArray,
+    ) -> tuple[_tv_math.Prepared, FloatArray, FloatArray, FloatArray]:
+        """The prepared data and the future periods' multipliers and exposures."""
         data, zp, zl, first = _prepared(
             covariates, frequency, recency, T, customer_ids, observation_end, horizon
         )
@@ -1054,13 +1142,7 @@ class TimeVaryingParetoNBD:
         )
         fa = np.exp(zp @ theta[4 : 4 + kp]) if kp else np.ones(lens.shape)
         fb = np.exp(zl @ theta[4 + kp :]) if zl.shape[2] else np.ones(lens.shape)
-        parts = [
-            _tv_math.expected_purchases(
-                theta, data.subset(rows), kp, fa[rows], fb[rows], lens[rows]
-            )
-            for rows in (np.arange(lo, min(lo + _BLOCK, data.n)) for lo in range(0, data.n, _BLOCK))
-        ]
-        return np.concatenate(parts)
+        return data, fa, fb, lens
 
     # ---------------------------------------------------------------- persistence
     def to_dict(self) -> dict[str, Any]:
