@@ -524,25 +524,24 @@ def plan_winback(
     o_best = grid[best]
     v = value[best, cols]
     worth = ev_best > 0.0
-    reasons = []
-    for i in range(n):
-        said = (
-            f"offer {o_best[i]:g}: P(reacquired) {p_best[i]:.3f} x (second-lifetime value "
-            f"{v[i]:.2f} - offer {o_best[i]:g}) - contact {c:g} = {ev_best[i]:.2f}"
-        )
-        if worth[i]:
-            reasons.append(f"{said} > 0: make the offer")
-        else:
-            reasons.append(f"{said} <= 0 (the best of {grid.size} offers): not worth an offer")
+    offer_l, p_l, v_l = o_best.tolist(), p_best.tolist(), v.tolist()
+    ev_l, worth_l = ev_best.tolist(), worth.tolist()
+    yes = " > 0: make the offer"
+    no = f" <= 0 (the best of {grid.size} offers): not worth an offer"
+    reasons = tuple(
+        f"offer {o:g}: P(reacquired) {pr:.3f} x (second-lifetime value {sv:.2f} - offer {o:g}) "
+        f"- contact {c:g} = {e:.2f}{yes if w else no}"
+        for o, pr, sv, e, w in zip(offer_l, p_l, v_l, ev_l, worth_l, strict=True)
+    )
     return WinbackPlan(
         customer_ids=tuple(ids),
-        offer=tuple(float(x) for x in o_best),
-        probability=tuple(float(x) for x in p_best),
-        second_lifetime_value=tuple(float(x) for x in v),
-        expected_value=tuple(float(x) for x in ev_best),
-        worth_an_offer=tuple(bool(x) for x in worth),
-        reasons=tuple(reasons),
-        offers=tuple(float(x) for x in grid),
+        offer=tuple(offer_l),
+        probability=tuple(p_l),
+        second_lifetime_value=tuple(v_l),
+        expected_value=tuple(ev_l),
+        worth_an_offer=tuple(worth_l),
+        reasons=reasons,
+        offers=tuple(grid.tolist()),
         contact_cost=c,
         customers_worth=int(worth.sum()),
         total_expected_value=float(ev_best[worth].sum()),
