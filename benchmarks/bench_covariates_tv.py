@@ -27,7 +27,17 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--periods", type=int, default=104)
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument(
+        "--coverage",
+        type=int,
+        default=0,
+        help="instead: this many replications of 2,000 customers x 30 periods, and the share "
+        "of 95%% intervals covering the truth",
+    )
     args = parser.parse_args()
+    if args.coverage:
+        coverage(args.coverage)
+        return
     n, k = args.customers, args.periods
     rng = np.random.default_rng(2021)
     season = np.sin(np.arange(k) * 2 * np.pi / 52)
@@ -83,6 +93,46 @@ def main() -> None:
             f"  {label:<18} truth {truth[label]:>7.3f}  estimate {value:>8.4f}  se {se[label]:.4f}"
         )
     print(f"converged: {model.converged}")
+
+
+def coverage(replications: int) -> None:
+    """Share of 95% intervals that cover the truth over repeated simulations."""
+    n, k = 2000, 30
+    rng = np.random.default_rng(17)
+    season = np.sin(np.arange(k) * 2 * np.pi / 26)
+    hits: dict[str, int] = {}
+    for _ in range(replications):
+        table = pd.DataFrame(
+            {
+                "customer_id": np.repeat(np.arange(n), k),
+                "period_start": np.tile(np.arange(k, dtype=float), n),
+                "season": np.tile(season, n),
+                "promo": (rng.uniform(size=n * k) < 0.25).astype(float),
+            }
+        )
+        cov = TimeVaryingCovariates.from_frame(
+            table, purchase=["season", "promo"], dropout=["season"]
+        )
+        truth = {"r": 0.8, "alpha": 6.0, "s": 0.7, "beta": 12.0}
+        effects = {"purchase:season": 0.4, "purchase:promo": 0.7, "dropout:season": -0.5}
+        sim = simulate(
+            truth,
+            cov,
+            T=rng.uniform(0.4 * k, k, n),
+            observation_end=float(k),
+            purchase_effects={"season": 0.4, "promo": 0.7},
+            dropout_effects={"season": -0.5},
+            rng=rng,
+        )
+        model = TimeVaryingParetoNBD.fit(
+            sim["frequency"], sim["recency"], sim["T"], cov, observation_end=float(k)
+        )
+        for label, (lo, hi) in model.conf_int(0.95).items():
+            value = {**truth, **effects}[label]
+            hits[label] = hits.get(label, 0) + int(lo <= value <= hi)
+    print(f"coverage of 95% intervals over {replications} replications (n={n}, {k} periods):")
+    for label, count in hits.items():
+        print(f"  {label:<18} {count / replications:.3f}")
 
 
 if __name__ == "__main__":

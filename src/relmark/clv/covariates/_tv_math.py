@@ -156,7 +156,8 @@ def prepare(
     n_periods = zp.shape[1]
     h = exposures(first, first + T, grid_start, period_length, n_periods)
     pre = exposures(first, first + tx, grid_start, period_length, n_periods)
-    cell = np.floor((first + tx - grid_start) / period_length).astype(np.intp)
+    # left-closed periods; a purchase within 1e-9 periods of a boundary belongs to the next
+    cell = np.floor((first + tx - grid_start) / period_length + 1e-9).astype(np.intp)
     last = np.floor((first + T - grid_start) / period_length - 1e-12).astype(np.intp)
     cell = np.clip(np.minimum(cell, last), 0, n_periods - 1)
     return Prepared(x, tx, T, zp, zl, h, pre, cell)
