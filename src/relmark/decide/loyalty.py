@@ -593,8 +593,9 @@ def breakage_curve(
 
     Each row is a lot of points (or one point) followed from the day it was earned until it was
     redeemed, expired, or the end of observation (``"open"``: censored); a lot partly redeemed
-    (or redeemed in several goes) is one row per part, with that part's points and day. With :math:`n_j` the
-    points at risk at time :math:`t_j` and :math:`r_j, e_j` those redeemed and expired then,
+    (or redeemed in several goes) is one row per part, with that part's points and day. With
+    :math:`n_j` the points at risk at time :math:`t_j` and :math:`r_j, e_j` those redeemed and
+    expired then,
 
     .. math:: S(t) = \prod_{t_j \le t} \Bigl(1 - \frac{r_j + e_j}{n_j}\Bigr), \qquad
         F_r(t) = \sum_{t_j \le t} S(t_{j-1}) \frac{r_j}{n_j},
