@@ -140,8 +140,8 @@ def test_event_study_leads_flat_without_pretrend_and_flag_one() -> None:
 
 
 def test_event_study_equals_statsmodels_dummies() -> None:
-    """The event-study coefficients equal OLS with relative-period, period and customer
-    dummies (reference k = -1)."""
+    """The event-study coefficients, cluster-robust errors and lead Wald statistic equal OLS
+    with relative-period, period and customer dummies (reference k = -1) in statsmodels."""
     panel = _panel(np.random.default_rng(5), customers=30, launch=3)
     got = event_study(panel)
     start = 3
@@ -151,8 +151,18 @@ def test_event_study_equals_statsmodels_dummies() -> None:
     cust = pd.get_dummies(panel["customer_id"], drop_first=True, dtype=float).to_numpy()
     per = pd.get_dummies(panel["period"], drop_first=True, dtype=float).to_numpy()
     x = sm.add_constant(np.column_stack([ev, per, cust]))
-    fit = sm.OLS(panel["spend"].to_numpy(), x).fit()
-    np.testing.assert_allclose(got.estimates, fit.params[1 : 1 + ev.shape[1]], rtol=1e-9)
+    groups = pd.factorize(panel["customer_id"])[0]
+    fit = sm.OLS(panel["spend"].to_numpy(), x).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    k = ev.shape[1]
+    np.testing.assert_allclose(got.estimates, fit.params[1 : 1 + k], rtol=1e-9)
+    # cluster covariance: statsmodels counts the customer dummies in K, relmark does not
+    n, k_rm = len(panel), k + per.shape[1]
+    cov = fit.cov_params()[1 : 1 + k, 1 : 1 + k] * (n - x.shape[1]) / (n - k_rm)
+    np.testing.assert_allclose(got.standard_errors, np.sqrt(np.diag(cov)), rtol=1e-8)
+    lead = [got.relative_periods.index(j) for j in got.leads]
+    b = fit.params[1 : 1 + k][lead]
+    wald = float(b @ np.linalg.solve(cov[np.ix_(lead, lead)], b))
+    assert got.pretrend_statistic == pytest.approx(wald, rel=1e-8)
 
 
 def test_breakage_hand_example() -> None:
