@@ -109,8 +109,9 @@ def main() -> None:
                 model, t_new = fit_once(new, data_for(truth_new, n, variant, rng))
                 _, t_old = fit_once(old, data_for(truth_old, n, variant, rng))
                 est = ", ".join(f"{k}={v:.3g}" for k, v in model.params.items())
+                label = variant if new.kind == "purchase" else "(one kind)"
                 print(
-                    f"| {new.name} | {old.name} | {n:,} | {variant} | {t_new:.2f} | "
+                    f"| {new.name} | {old.name} | {n:,} | {label} | {t_new:.2f} | "
                     f"{t_old:.2f} | {t_new / t_old:.1f} | {est} |",
                     flush=True,
                 )

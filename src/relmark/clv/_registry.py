@@ -72,7 +72,7 @@ def models_of_kind(kind: ModelKind) -> tuple[type[CLVModel], ...]:
     Examples
     --------
     >>> [m.name for m in models_of_kind("purchase")]
-    ['BGNBD', 'MBGNBD', 'ParetoNBD', 'BGBB', 'BGCNBD', 'MBGCNBD']
+    ['BGNBD', 'MBGNBD', 'ParetoNBD', 'BGBB', 'BGCNBD', 'MBGCNBD', 'GGompertzNBD']
     """
     if kind not in KINDS:
         raise ArgumentError(f"must be one of {', '.join(KINDS)}, got {kind!r}", argument="kind")

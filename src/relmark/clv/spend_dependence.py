@@ -117,20 +117,19 @@ def log_likelihood_and_grad(
     gx = np.exp(log_gx)
     px = p * x
     log_den = np.log(gx + x * z)
-    ll = (
-        gammaln(px + q)
-        - gammaln(px)
-        - gammaln(q)
-        + q * log_gx
-        + (px - 1.0) * np.log(z)
-        + px * np.log(x)
-        - (px + q) * log_den
-    )
+    # the gamma functions depend on the data through the (few distinct) frequencies only
+    grid, inverse = np.unique(x, return_inverse=True)
+    inverse = inverse.ravel()
+    lg = (gammaln(p * grid + q) - gammaln(p * grid))[inverse]
+    dg_pq = digamma(p * grid + q)[inverse]
+    dg_p = digamma(p * grid)[inverse]
+    log_x, log_z = np.log(x), np.log(z)
+    ll = lg - gammaln(q) + q * log_gx + (px - 1.0) * log_z + px * log_x - (px + q) * log_den
     a = q / gx - (px + q) / (gx + x * z)
     grad = np.column_stack(
         [
-            x * (digamma(px + q) - digamma(px) + np.log(z) + np.log(x) - log_den),
-            digamma(px + q) - digamma(q) + log_gx - log_den,
+            x * (dg_pq - dg_p + log_z + log_x - log_den),
+            dg_pq - digamma(q) + log_gx - log_den,
             a * gx / g,
             a * gx * _log_covariate(x),
         ]
