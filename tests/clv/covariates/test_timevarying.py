@@ -225,11 +225,12 @@ def _rates_integral(params, x, A_T, B_T, segs, *, alive):
     return math.log(val)
 
 
-CASES = [  # (x, t_x, T): no repeat purchase, a few, many and recent, one at a period boundary
+CASES = [  # (x, t_x, T): no repeat purchase, a few, many and recent, one at a period boundary,
     (0.0, 0.0, 7.3),
     (3.0, 4.6, 9.2),
     (9.0, 8.7, 9.5),
     (2.0, 3.0, 6.0),
+    (40.0, 5.0, 9.9),  # a heavy buyer who stopped: several quadrature panels per period
 ]
 
 
@@ -394,6 +395,8 @@ def test_gradient_against_finite_differences() -> None:
     zp = rng.normal(size=(n, k, 2))
     zl = rng.normal(size=(n, k, 1))
     x, tx, T = _random_summary(rng, n, float(k))
+    x[:10] = 60.0  # heavy buyers who stopped early: several panels per period
+    tx[:10] = 0.3 * T[:10]
     first = k - T
     data = _tv_math.prepare(x, tx, T, zp, zl, first=first, grid_start=0.0, period_length=1.0)
     theta = np.array([0.8, 5.0, 0.6, 9.0, 0.3, -0.4, 0.5])
