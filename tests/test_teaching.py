@@ -26,6 +26,7 @@ from relmark.teaching import (
     check_nps_interval,
     check_p_alive,
     check_referral_breakeven,
+    check_shapley,
     check_transition_matrix,
     check_wilson_lower_bound,
 )
@@ -391,6 +392,7 @@ def test_each_checker_says_the_expected_scale() -> None:
         check_did: "extra spend per member and period",
         check_bayesian_average: "between the item's mean and the prior mean",
         check_wilson_lower_bound: "a share in [0, 1]",
+        check_shapley: "one value per channel",
     }
     assert set(scales) == {c for c, *_ in EXERCISES.values()}
     for checker, scale in scales.items():
@@ -513,3 +515,100 @@ def test_exact_real_numbers_are_answers() -> None:
 
     assert check_nps(lambda s: Fraction(round(10 * sol.nps(s)), 10)).passed  # was refused
     assert check_nps(lambda s: Decimal(str(sol.nps(s)))).passed
+
+
+# ---------------------------------------------------------------------- Shapley attribution
+def test_shapley_hand_case() -> None:
+    """Worth split over each journey's distinct channels (the path-based game is a sum of
+    unanimity games, Shapley 1953): journeys (search, display, search) 120, (email) 40,
+    (display, email) 60, (search, email, display) 90, (display) 0 give display
+    120/2 + 60/2 + 90/3 = 120, email 40 + 30 + 30 = 100, search 60 + 30 = 90."""
+    journeys = [
+        ["search", "display", "search"],
+        ["email"],
+        ["display", "email"],
+        ["search", "email", "display"],
+        ["display"],
+    ]
+    value = [120.0, 40.0, 60.0, 90.0, 0.0]
+    assert sol.shapley(journeys, value, ["display", "email", "search"]) == pytest.approx(
+        [120.0, 100.0, 90.0]
+    )
+    assert check_shapley(lambda j, v, c: [120.0, 100.0, 90.0]).message.startswith(
+        "case 1"
+    )  # case 1 is the two-channel example, not this one
+
+
+def test_shapley_reference_is_independent_of_the_library() -> None:
+    """The reference solution (brute force over the n! orders) and relmark's coalition
+    enumeration (zeta transform) agree on random journeys of 5 channels."""
+    from relmark.decide import shapley_attribution
+
+    rng = np.random.default_rng(7)
+    names = list("abcde")
+    journeys = [[names[k] for k in rng.integers(0, 5, rng.integers(1, 4))] for _ in range(40)]
+    value = list(rng.gamma(2.0, 10.0, 40))
+    exact = shapley_attribution(journeys, value, channels=names, method="exact").values
+    assert sol.shapley(journeys, value, names) == pytest.approx(list(exact), rel=1e-12)
+
+
+def _last_touch(journeys: Any, value: Any, channels: Any) -> list[float]:
+    return [sum(w for j, w in zip(journeys, value, strict=True) if j[-1] == c) for c in channels]
+
+
+def _first_touch(journeys: Any, value: Any, channels: Any) -> list[float]:
+    return [sum(w for j, w in zip(journeys, value, strict=True) if j[0] == c) for c in channels]
+
+
+def _linear(journeys: Any, value: Any, channels: Any) -> list[float]:
+    return [
+        sum(w * j.count(c) / len(j) for j, w in zip(journeys, value, strict=True)) for c in channels
+    ]
+
+
+def _exact_set(journeys: Any, value: Any, channels: Any) -> list[float]:
+    """The Shapley value of v(S) = worth of journeys whose channel set is exactly S."""
+    from itertools import permutations
+
+    def v(s: set[str]) -> float:
+        return float(sum(w for j, w in zip(journeys, value, strict=True) if set(j) == s))
+
+    out = dict.fromkeys(channels, 0.0)
+    orders = list(permutations(channels))
+    for order in orders:
+        joined: set[str] = set()
+        for c in order:
+            before = v(joined)
+            joined.add(c)
+            out[c] += v(joined) - before
+    return [out[c] / len(orders) for c in channels]
+
+
+@pytest.mark.parametrize(
+    ("student", "kind"),
+    [
+        (_last_touch, "last-touch attribution"),
+        (_first_touch, "first-touch attribution"),
+        (_linear, "a split over touches instead of channels"),
+        (_exact_set, "the worth of the exact channel set only"),
+        (
+            lambda j, v, c: [math.factorial(len(c)) * x for x in sol.shapley(j, v, c)],
+            "the marginal worths summed over the orders, not averaged",
+        ),
+        (
+            lambda j, v, c: list(np.array(sol.shapley(j, v, c)) / sum(sol.shapley(j, v, c))),
+            "shares of the total instead of worth",
+        ),
+    ],
+)
+def test_shapley_mistakes_are_named(student: Callable[..., Any], kind: str) -> None:
+    result = check_shapley(student)
+    assert not result.passed
+    assert result.mistake == kind, result.message
+    assert "Expected scale: one value per channel" in result.message
+
+
+def test_shapley_wrong_length_is_a_shape_error() -> None:
+    result = check_shapley(lambda j, v, c: [1.0])
+    assert result.mistake == "wrong shape"
+    assert "expected shape (2,)" in result.message

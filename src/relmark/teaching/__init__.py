@@ -51,6 +51,7 @@ __all__ = [
     "check_nps_interval",
     "check_p_alive",
     "check_referral_breakeven",
+    "check_shapley",
     "check_transition_matrix",
     "check_wilson_lower_bound",
 ]
@@ -1183,3 +1184,7 @@ from relmark.teaching.programme import (  # noqa: E402 (they build on the helper
 EXERCISES["did"] = (check_did, "difference-in-differences, loyalty-programme effect", 15)
 EXERCISES["bayesian_average"] = (check_bayesian_average, "ratings on few reviews", 10)
 EXERCISES["wilson_lower_bound"] = (check_wilson_lower_bound, "ranking by positive share", 15)
+
+from relmark.teaching.attribution import check_shapley  # noqa: E402
+
+EXERCISES["shapley"] = (check_shapley, "Shapley attribution of conversions to channels", 30)

@@ -21,6 +21,7 @@ __all__ = [
     "nps_interval_textbook",
     "p_alive",
     "referral_breakeven",
+    "shapley",
     "transition_matrix",
     "wilson_lower_bound",
 ]
@@ -281,3 +282,38 @@ def wilson_lower_bound(positive: int, total: int) -> float:
     centre = (p + z * z / (2 * total)) / (1 + z * z / total)
     half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
     return float(centre - half)
+
+
+def shapley(journeys: Any, value: Any, channels: Any) -> list[float]:
+    """Shapley value of each channel by brute force over every order of the channels.
+
+    Parameters
+    ----------
+    journeys
+        The channels each journey touched (lists of names).
+    value
+        Each journey's worth (1/0 for converted or not, or the conversion value).
+    channels
+        The channels, in the order of the result.
+
+    Returns
+    -------
+    list of float
+        Each channel's marginal worth averaged over the n! orders, where a coalition is worth
+        the journeys whose channels all lie in it.
+    """
+    from itertools import permutations
+
+    def worth(coalition: set[str]) -> float:
+        kept = [w for j, w in zip(journeys, value, strict=True) if j and set(j) <= coalition]
+        return float(sum(kept))
+
+    total = dict.fromkeys(channels, 0.0)
+    orders = list(permutations(channels))
+    for order in orders:
+        joined: set[str] = set()
+        for channel in order:
+            before = worth(joined)
+            joined.add(channel)
+            total[channel] += worth(joined) - before
+    return [total[c] / len(orders) for c in channels]
