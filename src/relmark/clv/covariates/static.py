@@ -356,8 +356,9 @@ def _newton(
     (chord steps: one likelihood evaluation per step) and recomputing it when the steps slow
     down or fail. Converged when the Newton decrement (the log-likelihood still to gain) is
     below :math:`\\max(10^{-6}, 10^{-8} n)` and every gradient component below
-    :math:`10^{-3}\\sqrt{|H_{jj}|}` (a thousandth of its standard error's scale); the Hessian returned (for the covariance) is always one computed
-    on ``prob`` at the returned point or within 0.02 standard errors of it."""
+    :math:`10^{-3}\\sqrt{|H_{jj}|}` (a thousandth of its standard error's scale); the
+    Hessian returned (for the covariance) is always one computed on ``prob`` at the returned
+    point or within 0.02 standard errors of it."""
     if hess0 is None:
         f, g, h = _fresh(prob, u, kind, pool)
         at: FloatArray | None = u
