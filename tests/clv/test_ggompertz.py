@@ -1,9 +1,9 @@
 """GGompertz/NBD against mpmath's adaptive quadrature, the Pareto/NBD at the nesting limit and
 simulation with known truth.
 
-Bemmaor & Glady (2012) fit CDNOW-like data that are not shipped here, so the likelihood is
-checked against an independent integration of the individual-level model (mpmath, 30 digits)
-and the predictions against the model's own simulator.
+Bemmaor & Glady's (2012) printed estimates are not available to this project, so the
+likelihood is checked against an independent integration of the individual-level model
+(mpmath, 30 digits) and the predictions against the model's own simulator.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ HISTORIES = [
 
 
 def _mp_log_likelihood(p: tuple[float, ...], x: float, tx: float, T: float) -> float:
-    """Bemmaor & Glady (2012) eq. 6 by mpmath: tanh-sinh quadrature over tau on panels that
-    halve towards t_x (where the power term peaks), 30 digits."""
+    """The likelihood of Bemmaor & Glady (2012) by mpmath: tanh-sinh quadrature over tau on
+    panels that halve towards t_x (where the power term peaks), 30 digits."""
     mpmath.mp.dps = 30
     r, a, b, s, be = (mpmath.mpf(v) for v in p)
     x_, tx_, T_ = mpmath.mpf(x), mpmath.mpf(tx), mpmath.mpf(T)
