@@ -1192,7 +1192,7 @@ def _run_fit(args: argparse.Namespace) -> int:
         return 0
     summary, _ = _read_summary(args.summary, args.unit)
     model: CLVModel
-    if args.model in SPEND_MODELS:
+    if args.model == "gammagamma":  # the other spend models fit as any model
         model = _fit_spend(summary, args.summary, args.allow_unconverged)
     else:
         model = _converged(get_model(args.model).fit(summary), args.allow_unconverged)
