@@ -2,18 +2,23 @@ r"""The relationship view: one row per customer across every model, and the IDIC
 
 :func:`relationship_view` turns a transaction log, or a lifetimes-style summary (``frequency``,
 ``recency``, ``T``, ``monetary_value`` indexed by customer id), plus, optionally, survey scores,
-kept and broken promises, and referrals, into one typed result with, per customer: the purchase
-summary, P(alive) and expected purchases with intervals, expected spend and CLV, RFM scores and
-segment, customer-pyramid tier, lifecycle stage with the rule that fired, relationship quality and
-trust where those data exist, and referral value (CRV) with the CLV × CRV quadrant where referral
-data exist. A missing side input leaves its columns empty and :attr:`RelationshipView.notes`
-says why; it never fails the whole view. The settings are one frozen, validated
-:class:`ViewOptions`.
+kept and broken promises, referrals, contact records, cost to serve and influencer/knowledge
+values, into one typed result with, per customer: the purchase summary, P(alive) and expected
+purchases with intervals, expected spend and CLV, RFM scores and segment, customer-pyramid tier,
+lifecycle stage with the rule that fired, relationship quality and trust where those data exist,
+referral value (CRV) with the CLV × CRV quadrant where referral data exist, the communication
+score and its components, profit after cost to serve with the driver of a loss, and the customer
+engagement value (CLV + CRV + CIV + CKV). A missing side input leaves its columns empty and
+:attr:`RelationshipView.notes` says why; it never fails the whole view. The settings are one
+frozen, validated :class:`ViewOptions`.
 
 Every formula is the library's own: trust is :func:`relmark.scoring.reputation_scores` (beta
 reputation), CRV is :func:`relmark.domain.customer_referral_value` (Kumar, Petersen & Leone),
-CLV is :func:`relmark.clv.clv`, and the loyalty break-even is
-:func:`relmark.domain.breakeven_retention`.
+CLV is :func:`relmark.clv.clv`, the communication score is
+:func:`relmark.scoring.communication_scores`, profit is
+:func:`relmark.decide.customer_profitability` (Kaplan & Narayanan), the engagement value is
+:func:`relmark.decide.customer_engagement_value` (Kumar et al. 2010), and the loyalty
+break-even is :func:`relmark.domain.breakeven_retention`.
 
 :func:`propose_actions` makes Peppers & Rogers' IDIC operational (identify → differentiate →
 interact → customize): per customer, Kotler's relationship level (from the number of customers
@@ -43,13 +48,17 @@ from relmark._validation import (
     as_numbers,
     check_choice,
     check_count,
+    check_flag,
     check_number,
     check_probability,
 )
 from relmark.clv import MBGNBD, CLVModel, GammaGamma, clv
 from relmark.clv._rfm import RFMModel
 from relmark.data import RFMSummary, summarize
+from relmark.decide.advocacy import _values_by_id, customer_engagement_value
 from relmark.decide.offers import ContactPolicy, choose_offers
+from relmark.decide.profitability import CustomerProfitability
+from relmark.domain.core import Interaction
 from relmark.domain.pricing import breakeven_retention, simple_clv
 from relmark.domain.referral import clv_crv_quadrant, customer_referral_value
 from relmark.errors import ArgumentError, DataError, RelmarkError
@@ -64,6 +73,7 @@ from relmark.lifecycle import (
     relationship_level,
 )
 from relmark.scoring import customer_pyramid, reputation_scores, rfm_from_summary, segment
+from relmark.scoring.communication import CommunicationScores, communication_scores
 from relmark.timeunit import TimeUnit
 from relmark.typing import RngLike
 
@@ -194,6 +204,12 @@ class ViewOptions:
     n_draws
         Parameter draws for the 95% intervals of P(alive) and expected purchases (0: none, or
         2 to :data:`MAX_DRAWS`).
+    communication_in_quality
+        Whether the communication score (0-100, from ``interactions``) enters ``quality`` as
+        one more construct beside the survey's (0-100 scaled) construct scores: the quality of
+        a customer is then the mean of their answered constructs and their communication
+        score (Palmatier et al. 2006: communication is an antecedent of relationship
+        quality). Without contact records it changes nothing (the notes say so).
 
     Raises
     ------
@@ -228,6 +244,7 @@ class ViewOptions:
     acquisition_cost: float = 0.0
     referral_reward: float = 0.0
     n_draws: int = 100
+    communication_in_quality: bool = False
 
     def __post_init__(self) -> None:
         def put(name: str, value: object) -> None:
@@ -270,6 +287,10 @@ class ViewOptions:
                 argument="n_draws",
             )
         put("n_draws", n_draws)
+        put(
+            "communication_in_quality",
+            check_flag(self.communication_in_quality, "communication_in_quality"),
+        )
 
     @staticmethod
     def _checked_rules(rules: object, model: StageModel) -> tuple[Rule, ...]:
@@ -834,11 +855,48 @@ def _stage_step(
     return {"stage": stages, "stage_rule": fired}
 
 
-def _quality_step(table: pd.DataFrame, survey_scores: object, notes: dict[str, str]) -> FloatArray:
-    """Step 7a: relationship quality, the mean of the survey's construct scores."""
+def _quality_step(
+    table: pd.DataFrame,
+    survey_scores: object,
+    opts: ViewOptions,
+    communication: FloatArray,
+    notes: dict[str, str],
+) -> FloatArray:
+    """Step 7a: relationship quality, the mean of the survey's construct scores (and of the
+    communication score, as one more construct, with ``communication_in_quality``)."""
     if survey_scores is None:
+        quality, answers = np.full(len(table), np.nan), np.zeros(len(table))
         notes["quality"] = "no survey data given"
-        return np.full(len(table), np.nan)
+    else:
+        quality, answers = _survey_quality(table, survey_scores, notes)
+    if not opts.communication_in_quality:
+        return quality
+    scored = ~np.isnan(communication)
+    if not scored.any():
+        notes["quality"] += (
+            "; communication_in_quality: no communication score for any customer of this view "
+            "(see the note on communication)"
+        )
+        return quality
+    # one more construct: (sum of the answered ones + communication) / (answers + 1), as shares
+    # of the total so that huge finite scores cannot overflow
+    with np.errstate(invalid="ignore"):
+        combined = np.where(
+            answers > 0,
+            quality * (answers / (answers + 1.0)) + communication / (answers + 1.0),
+            communication,
+        )
+    quality = np.where(scored, combined, quality)
+    notes["quality"] += (
+        f"; the communication score enters as one more construct for {int(scored.sum())} customers"
+    )
+    return quality
+
+
+def _survey_quality(
+    table: pd.DataFrame, survey_scores: object, notes: dict[str, str]
+) -> tuple[FloatArray, FloatArray]:
+    """The mean of the answered survey constructs per customer, and how many were answered."""
     survey = _table_frame(survey_scores, "survey_scores")
     if survey.shape[1] == 0:
         raise DataError("survey scores have no columns (one per construct)", column="survey_scores")
@@ -866,7 +924,8 @@ def _quality_step(table: pd.DataFrame, survey_scores: object, notes: dict[str, s
     notes["quality"] = f"survey scores for {answered} of {len(table)} customers" + _outsiders(
         survey, table.index, "answers"
     )
-    return quality.to_numpy(dtype=np.float64)
+    counts = answers.reindex(table.index).fillna(0).to_numpy(dtype=np.float64)
+    return quality.to_numpy(dtype=np.float64), counts
 
 
 def _trust_step(
@@ -912,6 +971,211 @@ def _trust_step(
     return out
 
 
+_COMMUNICATION_COLUMNS = {
+    "communication": "score",
+    "dialogue": "dialogue",
+    "responsiveness": "responsiveness",
+    "cadence": "cadence",
+}
+"""View column -> column of :attr:`CommunicationScores.by_customer`."""
+
+
+def _text_positions(index: pd.Index, ids: Sequence[object], what: str) -> npt.NDArray[np.intp]:
+    """Position in the view of each id, matched as text (-1: not in the view).
+
+    The communication, profitability and engagement results keep customer ids as text (they
+    survive JSON that way); the view keeps its input's ids (whole numbers for CDNOW)."""
+    keys = pd.Index([str(v) for v in index])
+    if keys.has_duplicates:
+        dup = keys[keys.duplicated()].unique().tolist()
+        raise DataError(
+            f"the view's customer ids are not distinct as text, so {what} cannot be matched "
+            "to them",
+            column="index",
+            rows=dup,
+        )
+    return np.asarray(keys.get_indexer(pd.Index([str(v) for v in ids])), dtype=np.intp)
+
+
+def _not_in_view(positions: npt.NDArray[np.intp], what: str) -> str:
+    n = int((positions < 0).sum())
+    return f"; {n} {what} not in this view left out" if n else ""
+
+
+def _communication_step(
+    table: pd.DataFrame, interactions: object, notes: dict[str, str]
+) -> dict[str, FloatArray]:
+    """Step 8: the communication score and its components
+    (:func:`relmark.scoring.communication_scores`)."""
+    n = len(table)
+    out = {name: np.full(n, np.nan) for name in _COMMUNICATION_COLUMNS}
+    if interactions is None:
+        notes["communication"] = "no contact records given"
+        return out
+    scores = (
+        interactions
+        if isinstance(interactions, CommunicationScores)
+        else communication_scores(interactions)  # type: ignore[arg-type]
+    )
+    by = scores.by_customer
+    ids = by.index.tolist()
+    if len(set(ids)) != len(ids):
+        raise DataError(
+            "the communication scores repeat a customer", column="interactions", rows=ids
+        )
+    where = _text_positions(table.index, ids, "the communication scores")
+    inside = where >= 0
+    for name, column in _COMMUNICATION_COLUMNS.items():
+        values = by[column].to_numpy(dtype=np.float64, na_value=np.nan)
+        out[name][where[inside]] = values[inside]
+    said = [f"contact records for {int(inside.sum())} of {n} customers"]
+    no_reply = int(
+        (inside & np.isnan(by["responsiveness"].to_numpy(np.float64, na_value=np.nan))).sum()
+    )
+    if no_reply:
+        said.append(
+            f"responsiveness empty for {no_reply} customers with no inbound contact decided "
+            "yet (the score averages their other components)"
+        )
+    notes["communication"] = "; ".join(said) + _not_in_view(where, "customers with contacts")
+    return out
+
+
+_PROFIT_COLUMNS = ("cost_to_serve", "profit", "unprofitable", "loss_driver")
+
+
+def _profitability_step(
+    table: pd.DataFrame, profitability: object, notes: dict[str, str]
+) -> dict[str, Any]:
+    """Step 9: cost to serve, profit, the unprofitable flag and the driver of the loss
+    (:func:`relmark.decide.customer_profitability`)."""
+    n = len(table)
+    out: dict[str, Any] = {
+        "cost_to_serve": np.full(n, np.nan),
+        "profit": np.full(n, np.nan),
+        "unprofitable": np.full(n, None, dtype=object),
+        "loss_driver": np.full(n, None, dtype=object),
+    }
+    if profitability is None:
+        notes["profit"] = "no cost-to-serve data given (see relmark.decide.customer_profitability)"
+        return out
+    if not isinstance(profitability, CustomerProfitability):
+        raise ArgumentError(
+            "must be a CustomerProfitability (from relmark.decide.customer_profitability) or "
+            f"None, got {type(profitability).__name__}",
+            argument="profitability",
+        )
+    p = profitability
+    ids = list(p.customers)
+    for name in ("cost_to_serve", "profit", "reasons"):
+        if len(getattr(p, name)) != len(ids):
+            raise DataError(
+                f"has {len(getattr(p, name))} values for {len(ids)} customers",
+                column=name,
+            )
+    seen = pd.Index(ids)
+    if seen.has_duplicates:
+        raise DataError(
+            "the profitability repeats a customer",
+            column="customers",
+            rows=seen[seen.duplicated()].unique().tolist(),
+        )
+    where = _text_positions(table.index, ids, "the profitability")
+    inside = where >= 0
+    at = where[inside]
+    profit = np.asarray(p.profit, dtype=np.float64)
+    out["cost_to_serve"][at] = np.asarray(p.cost_to_serve, dtype=np.float64)[inside]
+    out["profit"][at] = profit[inside]
+    losing = profit < 0
+    flags = np.asarray([bool(v) for v in losing], dtype=object)
+    out["unprofitable"][at] = flags[inside]
+    reasons = np.asarray(list(p.reasons), dtype=object)
+    out["loss_driver"][at] = reasons[inside]
+    currency = f" ({p.currency})" if p.currency else ""
+    notes["profit"] = (
+        f"cost to serve for {int(inside.sum())} of {n} customers{currency}, "
+        f"{int((losing & inside).sum())} unprofitable"
+        + _not_in_view(where, "customers of the profitability")
+    )
+    return out
+
+
+_ENGAGEMENT_COLUMNS = ("civ", "ckv", "cev", "engagement_share")
+
+
+def _engagement_part(
+    table: pd.DataFrame, part: object, name: str, what: str, notes: dict[str, str]
+) -> pd.Series[float] | None:
+    """A CIV or CKV Series, its ids matched to the view's as text; outsiders noted."""
+    if part is None:
+        notes[name] = f"no {what} data given"
+        return None
+    values = _values_by_id(part, name)  # ArgumentError / DataError naming it
+    ids = values.index.tolist()
+    keys = pd.Index([str(v) for v in ids])
+    if keys.has_duplicates:
+        raise DataError(
+            "customer ids repeat (as text)", column=name, rows=keys[keys.duplicated()].tolist()
+        )
+    where = _text_positions(table.index, ids, name)
+    inside = where >= 0
+    notes[name] = f"{what} values for {int(inside.sum())} of {len(table)} customers" + (
+        _not_in_view(where, "customers")
+    )
+    return pd.Series(values.to_numpy()[inside], index=keys[inside], name=name)
+
+
+def _engagement_step(
+    table: pd.DataFrame,
+    civ: object,
+    ckv: object,
+    referrals_given: bool,
+    notes: dict[str, str],
+) -> dict[str, FloatArray]:
+    """Step 10: customer engagement value CLV + CRV + CIV + CKV
+    (:func:`relmark.decide.customer_engagement_value`)."""
+    n = len(table)
+    out = {name: np.full(n, np.nan) for name in _ENGAGEMENT_COLUMNS}
+    parts = {
+        "civ": _engagement_part(table, civ, "civ", "influencer", notes),
+        "ckv": _engagement_part(table, ckv, "ckv", "knowledge", notes),
+    }
+    if not referrals_given and all(v is None for v in parts.values()):
+        notes["cev"] = "no referral, influencer or knowledge data given (CEV would be CLV)"
+        return out
+    value = table["clv"].to_numpy(dtype=np.float64)
+    if np.isnan(value).any():
+        notes["cev"] = "no CLV in this view (see the note on clv): CEV needs it"
+        return out
+    keys = pd.Index([str(v) for v in table.index])
+    crv = table["crv"].to_numpy(dtype=np.float64)
+    has_crv = not np.isnan(crv).all()
+    cev = customer_engagement_value(
+        pd.Series(value, index=keys),
+        crv=pd.Series(crv, index=keys) if has_crv else None,
+        civ=parts["civ"],
+        ckv=parts["ckv"],
+    ).reindex(keys)
+    for name in ("civ", "ckv"):
+        if parts[name] is not None:
+            out[name] = cev[name].to_numpy(dtype=np.float64)
+    out["cev"] = cev["cev"].to_numpy(dtype=np.float64)
+    out["engagement_share"] = cev["engagement_share"].to_numpy(dtype=np.float64, na_value=np.nan)
+    zero = [
+        label
+        for label, missing in (
+            ("CRV", not has_crv),
+            ("CIV", parts["civ"] is None),
+            ("CKV", parts["ckv"] is None),
+        )
+        if missing
+    ]
+    notes["cev"] = "CLV + CRV + CIV + CKV" + (
+        f"; no data for {', '.join(zero)}: counted as 0" if zero else ""
+    )
+    return out
+
+
 def relationship_view(
     data: Any,
     *,
@@ -919,6 +1183,10 @@ def relationship_view(
     survey_scores: pd.DataFrame | None = None,
     promises: pd.DataFrame | None = None,
     referrals: pd.DataFrame | None = None,
+    interactions: Sequence[Interaction] | pd.DataFrame | CommunicationScores | None = None,
+    profitability: CustomerProfitability | None = None,
+    civ: pd.Series[float] | None = None,
+    ckv: pd.Series[float] | None = None,
     rng: RngLike = None,
     customer_id: str = "customer_id",
     datetime: str = "date",
@@ -936,6 +1204,7 @@ def relationship_view(
     acquisition_cost: float = 0.0,
     referral_reward: float = 0.0,
     n_draws: int = 100,
+    communication_in_quality: bool = False,
 ) -> RelationshipView:
     """Build the relationship view from a transaction log or a customer summary.
 
@@ -959,11 +1228,29 @@ def relationship_view(
     referrals
         One row per referral: ``referrer``, ``referee``, ``would_have_joined`` (bool) and
         ``period`` (0 = now); referees' CLV comes from this view (0 if they are not in it).
+    interactions
+        Contact records: :class:`relmark.domain.Interaction` objects or a frame as
+        :func:`relmark.scoring.communication_scores` takes them (scored with its defaults), or
+        its result (a :class:`~relmark.scoring.CommunicationScores`, for other settings). The
+        columns ``communication`` (the score), ``dialogue``, ``responsiveness`` and
+        ``cadence``, each in [0, 100].
+    profitability
+        A :class:`~relmark.decide.CustomerProfitability` (from
+        :func:`relmark.decide.customer_profitability`): the columns ``cost_to_serve``,
+        ``profit``, ``unprofitable`` (True/False) and ``loss_driver`` (the cost driver behind
+        a loss, or ``"low margin"``; ``None`` for a profitable customer).
+    civ, ckv
+        Customer influencer and knowledge value per customer id (from
+        :func:`relmark.decide.influencer_value` and :func:`relmark.decide.knowledge_value`).
+        With them, or with ``referrals``, the columns ``cev`` (CLV + CRV + CIV + CKV,
+        :func:`relmark.decide.customer_engagement_value`: a part without data counts as 0, as
+        a customer absent from a part does) and ``engagement_share`` (the share of CEV beyond
+        CLV); ``civ``/``ckv`` are empty when not given.
     rng
         Random generator or seed for the intervals' parameter draws.
     customer_id, datetime, monetary_value, time_unit, freq_multiplier, observation_end, \
 summary_time_unit, purchase_model, horizon, periods, discount_rate, stage_model, stage_rules, \
-acquisition_cost, referral_reward, n_draws
+acquisition_cost, referral_reward, n_draws, communication_in_quality
         The fields of :class:`ViewOptions`.
 
     Returns
@@ -975,12 +1262,36 @@ acquisition_cost, referral_reward, n_draws
     Raises
     ------
     ArgumentError
-        A bad setting (see :class:`ViewOptions`), a side input that is not a DataFrame, data
-        that is neither a log nor a summary, a bad ``rng``.
+        A bad setting (see :class:`ViewOptions`), a side input of the wrong type (a
+        DataFrame, Interaction records, a CustomerProfitability, a Series), data that is
+        neither a log nor a summary, a bad ``rng``.
     DataError
         Bad data, naming the column and rows: a summary or log that does not validate, side
         inputs with missing or unknown columns, repeated or missing customer ids, text, NaN or
-        negative counts, a referee credited twice or a self-referral.
+        negative counts, a referee credited twice or a self-referral, contact records that
+        :func:`~relmark.scoring.communication_scores` refuses, CIV/CKV values that are not
+        finite numbers.
+
+    Notes
+    -----
+    The communication, profitability and engagement inputs keep customer ids as text (as their
+    JSON does): they are matched to the view's ids as text, ``str(id)``. Their customers outside
+    the view are counted in the notes and left out, as for the other side inputs.
+
+    .. math::
+
+        \\mathrm{CEV}_i = \\mathrm{CLV}_i + \\mathrm{CRV}_i + \\mathrm{CIV}_i + \\mathrm{CKV}_i,
+        \\qquad \\pi_i = \\text{margin}_i - \\sum_d \\text{rate}_d\\, q_{id}
+
+    References
+    ----------
+    Kumar, V., Aksoy, L., Donkers, B., Venkatesan, R., Wiesel, T. & Tillmanns, S. (2010).
+    Undervalued or overvalued customers: capturing total customer engagement value. *Journal
+    of Service Research*, 13(3), 297-310. Kaplan, R. S. & Narayanan, V. G. (2001). Measuring
+    and managing customer profitability. *Journal of Cost Management*, 15(5), 5-15.
+    Palmatier, R. W., Dant, R. P., Grewal, D. & Evans, K. R. (2006). Factors influencing the
+    effectiveness of relationship marketing: a meta-analysis. *Journal of Marketing*, 70(4),
+    136-153.
 
     Examples
     --------
@@ -1013,6 +1324,7 @@ acquisition_cost, referral_reward, n_draws
             "acquisition_cost": acquisition_cost,
             "referral_reward": referral_reward,
             "n_draws": n_draws,
+            "communication_in_quality": communication_in_quality,
         },
     )
     gen = _check_rng(rng)
@@ -1034,8 +1346,14 @@ acquisition_cost, referral_reward, n_draws
     referral_cols, referrals_made = _referral_step(table, referrals, opts, notes)
     table = table.assign(**referral_cols)
     table = table.assign(**_stage_step(table, opts, referrals_made))
-    table = table.assign(quality=_quality_step(table, survey_scores, notes))
+    communication = _communication_step(table, interactions, notes)
+    table = table.assign(
+        quality=_quality_step(table, survey_scores, opts, communication["communication"], notes)
+    )
     table = table.assign(**_trust_step(table, promises, notes))
+    table = table.assign(**communication)
+    table = table.assign(**_profitability_step(table, profitability, notes))
+    table = table.assign(**_engagement_step(table, civ, ckv, referrals is not None, notes))
     models: dict[str, CLVModel] = {"purchases": purchases}
     if spend is not None:
         models["spend"] = spend
@@ -1192,6 +1510,45 @@ class _Decisions:
     loyalty_pays: bool
     break_even: float
     new_retention: float
+    unprofitable: npt.NDArray[np.bool_]
+    profit: FloatArray
+    loss_driver: npt.NDArray[np.object_]
+
+
+def _missing(value: object) -> bool:
+    """None, NaN or pandas' NA (not a list or other non-scalar)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def _profit_columns(t: pd.DataFrame) -> tuple[npt.NDArray[np.bool_], FloatArray, list[object]]:
+    """The ``unprofitable`` flags (False where unknown), profits (NaN where unknown) and loss
+    drivers of a view with cost to serve; all unknown without those columns."""
+    n = len(t)
+    if "unprofitable" not in t.columns:
+        return np.zeros(n, dtype=bool), np.full(n, np.nan), [None] * n
+    flags = t["unprofitable"].tolist()
+    bad = [i for i, v in enumerate(flags) if not (isinstance(v, bool | np.bool_) or _missing(v))]
+    if bad:
+        raise DataError(
+            "must be True, False or missing (no cost-to-serve data)",
+            column="unprofitable",
+            rows=t.index[bad].tolist(),
+        )
+    losing = np.asarray([v is True or v is np.True_ for v in flags], dtype=bool)
+    profit = np.full(n, np.nan)
+    if "profit" in t.columns:
+        if t["profit"].dtype == bool:
+            raise DataError("values are True/False, not numbers", column="profit")
+        profit = as_numbers(t["profit"].to_numpy(), "profit")
+    wrong = losing & ~(profit < 0)
+    if wrong.any():
+        raise DataError(
+            "an unprofitable customer needs a negative profit",
+            column="profit",
+            rows=t.index[wrong].tolist(),
+        )
+    drivers = t["loss_driver"].tolist() if "loss_driver" in t.columns else [None] * n
+    return losing, profit, drivers
 
 
 def _checked_view(view: object, overrides: Mapping[str, str]) -> pd.DataFrame:
@@ -1268,6 +1625,10 @@ def _decide(t: pd.DataFrame, opts: ActionOptions, horizon_months: float) -> _Dec
     # retention: the CLV an offer is expected to save against its cost
     saved = opts.retention_uplift * (1.0 - pa) * value
     retention = saved > opts.retention_offer_cost
+    # cost to serve: a costly offer to a customer who already loses money deepens the loss
+    unprofitable, profit, drivers = _profit_columns(t)
+    if opts.retention_offer_cost > 0:
+        retention &= ~unprofitable
     # referral: the value of one referee who would not have joined otherwise (Kumar et al.'s
     # CRV of one type-one referral now, worth the base's mean CLV net of the reward), times the
     # chance the offer brings one and that the customer is still active to make it
@@ -1306,7 +1667,8 @@ def _decide(t: pd.DataFrame, opts: ActionOptions, horizon_months: float) -> _Dec
     kept = 1.0 - delta / m  # share of the margin left after the discount
     per_margin = simple_clv(kept, new_r, i) - simple_clv(1.0, r, i) if delta > 0 else 0.0
     gain = pa * m * revenue_per_month * per_margin
-    loyalty = pays & (pa >= opts.loyalty_min_p_alive) & (gain > 0)
+    # the discount is given up margin on every purchase of a customer who already loses money
+    loyalty = pays & (pa >= opts.loyalty_min_p_alive) & (gain > 0) & ~unprofitable
     # contact and channel
     personal = (level == "partnership") | (t["tier"].to_numpy() == "platinum")
     lapsing = ~personal & (pa < 0.3)
@@ -1335,6 +1697,9 @@ def _decide(t: pd.DataFrame, opts: ActionOptions, horizon_months: float) -> _Dec
         loyalty_pays=bool(pays),
         break_even=float(r_star),
         new_retention=float(new_r),
+        unprofitable=unprofitable,
+        profit=profit,
+        loss_driver=np.asarray(drivers, dtype=object),
     )
 
 
@@ -1367,19 +1732,30 @@ def _explain(t: pd.DataFrame, d: _Decisions, opts: ActionOptions) -> list[str]:
         d.referral_value,
         d.loyalty,
         d.loyalty_gain,
+        d.unprofitable,
+        d.profit,
+        d.loss_driver,
         strict=True,
     )
-    for seg, level, size, pa, value, ret, saved, ref, ref_value, loy, gain in rows:
+    cost = opts.retention_offer_cost
+    for row in rows:
+        seg, level, size, pa, value, ret, saved, ref, ref_value, loy, gain = row[:11]
+        losing, profit, driver = row[11:]
         parts = [
             f"{seg} in '{level}' relationship (Kotler: {size} customers in the segment, margin "
-            f"{opts.unit_margin:g}); P(alive) {pa:.2f}, CLV {value:,.2f}",
-            (
-                f"retention offer saves {saved:,.2f} > cost {opts.retention_offer_cost:g}"
-                if ret
-                else f"retention offer would save {saved:,.2f} <= cost "
-                f"{opts.retention_offer_cost:g}"
-            ),
+            f"{opts.unit_margin:g}); P(alive) {pa:.2f}, CLV {value:,.2f}"
         ]
+        if losing:
+            parts.append(f"unprofitable: profit {profit:,.2f} after cost to serve ({driver})")
+        if ret:
+            parts.append(f"retention offer saves {saved:,.2f} > cost {cost:g}")
+        elif losing and cost > 0 and saved > cost:
+            parts.append(
+                f"no retention offer: it would save {saved:,.2f} > cost {cost:g}, but the "
+                "customer is unprofitable and the offer would deepen the loss"
+            )
+        else:
+            parts.append(f"retention offer would save {saved:,.2f} <= cost {cost:g}")
         if ref:
             parts.append(
                 f"referral offer: expected referee value {ref_value:,.2f} > cost "
@@ -1394,6 +1770,11 @@ def _explain(t: pd.DataFrame, d: _Decisions, opts: ActionOptions) -> list[str]:
             )
         if loy:
             parts.append(f"{programme}; loyalty offer gains {gain:,.2f}")
+        elif d.loyalty_pays and losing and pa >= opts.loyalty_min_p_alive and gain > 0:
+            parts.append(
+                f"{programme}; no loyalty offer: it would gain {gain:,.2f}, but the customer is "
+                "unprofitable and the discount gives up margin on every purchase"
+            )
         elif d.loyalty_pays and pa < opts.loyalty_min_p_alive:
             parts.append(
                 f"{programme}; no loyalty offer: P(alive) below {opts.loyalty_min_p_alive:g}"
@@ -1452,6 +1833,12 @@ def propose_actions(
       The offer goes to a customer when the discount pays, their P(alive) is at least
       ``loyalty_min_p_alive`` and their gain is positive: a customer who has almost certainly
       left (P(alive) 2e-7) gets none.
+    - **cost to serve**: in a view built with ``profitability=``, an unprofitable customer
+      (profit < 0 after cost to serve, :func:`relmark.decide.customer_profitability`) gets no
+      retention offer that costs anything and no loyalty discount (it gives up margin on every
+      purchase of a customer who already loses money); the reason says so, with the profit
+      and the driver of the loss. The referral offer is unchanged: its value is that of the
+      referee.
 
     Parameters
     ----------
