@@ -347,3 +347,22 @@ def test_simulated_customers_follow_their_parameters() -> None:
     means = [sim["frequency"][web == v].mean() for v in (0.0, 1.0)]
     assert math.isclose(means[0], 2.0 * 10.0 / 4.0, rel_tol=0.03)
     assert math.isclose(means[1], 2.0 * 10.0 / 2.0, rel_tol=0.03)
+
+
+def test_pareto_predictions_use_each_customers_parameters() -> None:
+    """Pareto/NBD's vectorised P(alive) and conditional expectation equal the classic model
+    built by hand with alpha e^{-g_p z} and beta e^{-g_d z} for each customer."""
+    coefs = {"purchase:web": 0.5, "purchase:age": -0.2, "dropout:web": 1.5, "dropout:age": 0.4}
+    model = CovariateParetoNBD(params=PNBD, coefficients=coefs, covariates=BOTH)
+    df = _simulated(model, 8, 13)
+    pa = model.p_alive(df)
+    ce = model.conditional_expected_purchases(df, t=26.0)
+    for i, (_, row) in enumerate(df.iterrows()):
+        alpha = PNBD["alpha"] * math.exp(-(0.5 * row["web"] - 0.2 * row["age"]))
+        beta = PNBD["beta"] * math.exp(-(1.5 * row["web"] + 0.4 * row["age"]))
+        one = ParetoNBD(r=PNBD["r"], alpha=alpha, s=PNBD["s"], beta=beta)
+        args = (row["frequency"], row["recency"], row["T"])
+        assert math.isclose(pa[i], float(one.p_alive(*args)[0]), rel_tol=1e-11)
+        assert math.isclose(
+            ce[i], float(one.conditional_expected_purchases(*args, t=26.0)[0]), rel_tol=1e-11
+        )

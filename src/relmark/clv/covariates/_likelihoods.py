@@ -18,13 +18,20 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.special import betaln, digamma, gammaln
+from scipy.special import betaln, digamma, exprel, gammaln
 
 from relmark._validation import FloatArray
 from relmark.clv import paretonbd
 from relmark.clv._checks import frequency_grid
 
-__all__ = ["beta_geometric", "beta_geometric_hessian", "gamma_gamma", "pareto_nbd"]
+__all__ = [
+    "beta_geometric",
+    "beta_geometric_hessian",
+    "gamma_gamma",
+    "pareto_nbd",
+    "pareto_nbd_conditional_expected_purchases",
+    "pareto_nbd_p_alive",
+]
 
 
 def _of_shape_plus_x(
@@ -301,3 +308,36 @@ def beta_geometric_hessian(
         h[:, i, j] = value
         h[:, j, i] = value
     return ll, g, h
+
+
+def pareto_nbd_p_alive(
+    theta: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+) -> FloatArray:
+    r"""Pareto/NBD :math:`P(\text{alive})` per customer with columns ``theta = [r, alpha, s,
+    beta]``: the alive term of the likelihood over the likelihood (note 008, eq. 2),
+    :math:`\frac{\Gamma(r+x)\alpha^r\beta^s}{\Gamma(r)(\alpha+T)^{r+x}(\beta+T)^s} / L`."""
+    r, alpha, s, beta = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
+    ll, _ = pareto_nbd(theta, x, tx, T)
+    own = _of_shape_plus_x(gammaln, r, x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    a_T = own - (r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    out: FloatArray = np.minimum(np.exp(a_T - ll), 1.0)
+    return out
+
+
+def pareto_nbd_conditional_expected_purchases(
+    theta: FloatArray, t: float, x: FloatArray, tx: FloatArray, T: FloatArray
+) -> FloatArray:
+    r"""Pareto/NBD expected purchases in :math:`(T, T+t]` per customer (Fader, Hardie & Lee
+    2005):
+
+    .. math:: P(\text{alive})\,\frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}
+        \Bigl[1 - \Bigl(\frac{\beta+T}{\beta+T+t}\Bigr)^{s-1}\Bigr]
+
+    with its :math:`s = 1` limit, through ``exprel`` as :mod:`relmark.clv.paretonbd` does."""
+    r, alpha, s, beta = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
+    alive = pareto_nbd_p_alive(theta, x, tx, T)
+    beta_t = beta + T
+    log_ratio = -np.log1p(t / beta_t)
+    rate = (r + x) / (alpha + T)
+    out: FloatArray = rate * beta_t * (-log_ratio) * exprel((s - 1.0) * log_ratio) * alive
+    return out

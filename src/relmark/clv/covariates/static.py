@@ -1267,7 +1267,15 @@ class _RFMCovariateModel(_CovariateModel):
             For missing or invalid columns (naming them).
         """
         theta, x, tx, T_ = self._rfm(data, covariates, frequency, recency, T)
-        return _group_apply(self.module.p_alive, theta, x, tx, T_)
+        return self._p_alive(theta, x, tx, T_)
+
+    def _p_alive(
+        self, theta: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """P(alive) for rows of per-customer parameters: the classic closed forms broadcast
+        over the parameter columns (BG family) in one pass."""
+        out: FloatArray = self.module.p_alive(np.ascontiguousarray(theta.T), x, tx, T)
+        return out
 
     def conditional_expected_purchases(
         self,
@@ -1307,8 +1315,15 @@ class _RFMCovariateModel(_CovariateModel):
         """
         horizon = check_number(t, "t", low=0.0)
         theta, x, tx, T_ = self._rfm(data, covariates, frequency, recency, T)
+        return self._conditional(theta, horizon, x, tx, T_)
+
+    def _conditional(
+        self, theta: FloatArray, horizon: float, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """Conditional expected purchases for rows of per-customer parameters (the classic
+        function once per distinct parameter row)."""
         return _group_apply(
-            self.module.conditional_expected_purchases, theta, np.full_like(x, horizon), x, tx, T_
+            self.module.conditional_expected_purchases, theta, np.full_like(x, horizon), x, tx, T
         )
 
     def expected_purchases_new_customer(self, covariates: object = None, *, t: float) -> FloatArray:
@@ -1579,6 +1594,19 @@ class CovariateParetoNBD(_RFMCovariateModel):
     @classmethod
     def _lik(cls) -> LogLik:
         return _likelihoods.pareto_nbd
+
+    def _p_alive(
+        self, theta: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """Pareto/NBD's P(alive): the alive term of each customer's likelihood over the
+        likelihood, in one vectorised pass."""
+        return _likelihoods.pareto_nbd_p_alive(theta, x, tx, T)
+
+    def _conditional(
+        self, theta: FloatArray, horizon: float, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """Pareto/NBD's closed-form conditional expectation, vectorised over customers."""
+        return _likelihoods.pareto_nbd_conditional_expected_purchases(theta, horizon, x, tx, T)
 
 
 class CovariateGammaGamma(_CovariateModel):
