@@ -510,3 +510,146 @@ def test_intervals_that_overflow_are_noted_not_nan_silently(summary: pd.DataFram
         assert (low[finite] <= high[finite]).all()
         if not finite.all():
             assert f"{(~finite).sum()} of {len(gone)} customers" in out.notes[f"{name}_low"]
+
+
+# ---------------------------------------------------------------------- decision columns
+def _contacts_frame(**changes: Any) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c1"],
+            "at": pd.to_datetime(["2023-02-01 09:00", "2023-02-01 11:00"], utc=True),
+            "channel": ["email", "email"],
+            "direction": ["inbound", "outbound"],
+        }
+    )
+    return frame.assign(**changes)
+
+
+def _profit(**changes: Any) -> Any:
+    from relmark.decide import customer_profitability
+
+    acts = pd.DataFrame({"customer_id": ["c1", "c2"], "margin": [10.0, 50.0], "orders": [4, 1]})
+    good = customer_profitability(acts, {"orders": 5.0})
+    return good.model_construct(**{**dict(good), **changes})
+
+
+DECISION_ARGUMENTS: list[tuple[str, dict[str, Any], str]] = [
+    ("interactions-text", {"interactions": "contacts.csv"}, "interactions"),
+    ("interactions-number", {"interactions": 3}, "interactions"),
+    ("profitability-frame", {"profitability": pd.DataFrame({"profit": [1.0]})}, "profitability"),
+    ("profitability-dict", {"profitability": {"c1": -3.0}}, "profitability"),
+    ("civ-dict", {"civ": {"c1": 3.0}}, "civ"),
+    ("ckv-frame", {"ckv": pd.DataFrame({"ckv": [3.0]}, index=["c1"])}, "ckv"),
+    (
+        "communication_in_quality-text",
+        {"communication_in_quality": "yes"},
+        "communication_in_quality",
+    ),
+    ("communication_in_quality-one", {"communication_in_quality": 1}, "communication_in_quality"),
+    (
+        "communication_in_quality-none",
+        {"communication_in_quality": None},
+        "communication_in_quality",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "kwargs", "name"), DECISION_ARGUMENTS, ids=[c for c, *_ in DECISION_ARGUMENTS]
+)
+def test_decision_inputs_of_the_wrong_type(
+    log: pd.DataFrame, case: str, kwargs: dict[str, Any], name: str
+) -> None:
+    _raises(ArgumentError, name, lambda: relationship_view(log, n_draws=0, **kwargs))
+
+
+DECISION_DATA: list[tuple[str, Callable[[], dict[str, Any]], str]] = [
+    (
+        "contacts-missing-column",
+        lambda: {"interactions": _contacts_frame().drop(columns="direction")},
+        "direction",
+    ),
+    ("contacts-not-interactions", lambda: {"interactions": [1, 2]}, "interactions"),
+    ("contacts-empty", lambda: {"interactions": _contacts_frame().iloc[:0]}, "interactions"),
+    (
+        "contacts-naive-time",
+        lambda: {"interactions": _contacts_frame(at=pd.Timestamp("2023-02-01"))},
+        "at",
+    ),
+    (
+        "contacts-unknown-channel",
+        lambda: {"interactions": _contacts_frame(channel="pigeon")},
+        "channel",
+    ),
+    (
+        "contacts-unknown-direction",
+        lambda: {"interactions": _contacts_frame(direction="sideways")},
+        "direction",
+    ),
+    (
+        "contacts-numeric-ids",
+        lambda: {"interactions": _contacts_frame(customer_id=[1, 1])},
+        "customer_id",
+    ),
+    (
+        "profit-repeats-a-customer",
+        lambda: {"profitability": _profit(customers=("c1", "c1"))},
+        "customers",
+    ),
+    ("profit-lengths-differ", lambda: {"profitability": _profit(profit=(-10.0,))}, "profit"),
+    ("civ-repeats-a-customer", lambda: {"civ": pd.Series([1.0, 2.0], index=["c1", "c1"])}, "civ"),
+    (
+        "civ-repeats-as-text",  # customer 1 and customer "1" are both "1" as text
+        lambda: {"civ": pd.Series([1.0, 2.0], index=pd.Index([1, "1"], dtype=object))},
+        "civ",
+    ),
+    ("civ-nan", lambda: {"civ": pd.Series({"c1": np.nan})}, "civ"),
+    ("civ-infinite", lambda: {"civ": pd.Series({"c1": np.inf})}, "civ"),
+    ("ckv-text", lambda: {"ckv": pd.Series({"c1": "lots"})}, "ckv"),
+    ("ckv-bool", lambda: {"ckv": pd.Series({"c1": True})}, "ckv"),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "make", "column"), DECISION_DATA, ids=[c for c, *_ in DECISION_DATA]
+)
+def test_decision_inputs_with_bad_data(
+    log: pd.DataFrame, case: str, make: Callable[[], dict[str, Any]], column: str
+) -> None:
+    _raises(DataError, column, lambda: relationship_view(log, n_draws=0, **make()))
+
+
+def test_customers_outside_the_view_are_counted_not_errors(log: pd.DataFrame) -> None:
+    from relmark.decide import customer_profitability
+
+    acts = pd.DataFrame({"customer_id": ["zz"], "margin": [1.0], "orders": [1]})
+    view = relationship_view(
+        log,
+        n_draws=0,
+        interactions=_contacts_frame(customer_id=["zz", "zz"]),
+        profitability=customer_profitability(acts, {"orders": 2.0}),
+        civ=pd.Series({"zz": 4.0}),
+    )
+    for column in ("communication", "profit", "civ"):
+        assert view.table[column].isna().all() or column == "civ"
+    assert (view.table["civ"] == 0.0).all()  # given, but for nobody of this view
+    assert "1 customers with contacts not in this view left out" in view.notes["communication"]
+    assert "1 customers of the profitability not in this view left out" in view.notes["profit"]
+    assert "1 customers not in this view left out" in view.notes["civ"]
+
+
+def test_proposals_refuse_edited_profit_columns(view: RelationshipView) -> None:
+    base = view.table
+    cases = [
+        (base.assign(unprofitable="yes"), "unprofitable"),
+        (base.assign(unprofitable=1.0), "unprofitable"),
+        (base.assign(unprofitable=True, profit=5.0), "profit"),  # a loss needs profit < 0
+        (base.assign(unprofitable=True), "profit"),  # no profit at all
+        (base.assign(unprofitable=False, profit="lots"), "profit"),
+        (base.assign(unprofitable=False, profit=True), "profit"),
+    ]
+    for table, column in cases:
+        edited = RelationshipView(table, view.notes, view.models, view.time_unit, view.options)
+        with pytest.raises(DataError) as err:
+            propose_actions(edited, unit_margin=0.3)
+        assert err.value.column == column and repr(column) in str(err.value)
