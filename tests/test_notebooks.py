@@ -43,6 +43,8 @@ def test_paired_and_without_outputs(script: Path) -> None:
 DRAWS = re.compile(r"\bplot_[a-z_]+\(|\bplt\.(?:subplots|figure|show)\(|\bFigure\(")
 FIGURES = {"cdnow_clv": 3, "sbg_retention": 1, "lifecycle": 1, "relationship_view": 1}
 FIGURES["survey_nps_rfm"] = 1
+FIGURES["idic_end_to_end"] = 2
+FIGURES["model_comparison"] = 1
 """Drawing cells each notebook has at least (so the image check below cannot pass vacuously)."""
 
 
