@@ -21,13 +21,19 @@ import numpy as np
 from scipy.special import betaln, gammaln  # noqa: F401  (you will need them)
 
 from relmark.teaching import (
+    check_bayesian_average,
     check_bgnbd_log_likelihood,
+    check_break_even_response_rate,
     check_cronbach_alpha,
+    check_did,
+    check_lift,
     check_nps,
     check_nps_interval,
     check_p_alive,
     check_referral_breakeven,
+    check_shapley,
     check_transition_matrix,
+    check_wilson_lower_bound,
 )
 
 # %% [markdown]
@@ -116,6 +122,106 @@ def referral_breakeven(margin, retention, discount_rate, discount):
 
 
 print(check_referral_breakeven(referral_breakeven))
+
+# %% [markdown]
+# ## 7. The lift of a response model (15 min)
+#
+# `predicted` are the response probabilities a model gives `N` customers, `responded` (0/1)
+# who answered the mailing. Rank the customers by `predicted`, highest first, and take the
+# top `share` of them: their lift is their response rate over the overall one,
+# $\text{lift} = (r_\text{top}/n_\text{top}) / (R/N)$.
+
+
+# %%
+def lift(predicted, responded, share):
+    raise NotImplementedError
+
+
+print(check_lift(lift))
+
+
+# %% [markdown]
+# ## 8. The break-even response rate (10 min)
+#
+# A piece costs `cost_per_contact` to send; an order brings `order_value`, of which the goods
+# cost `cost_of_goods` and picking, packing and shipping `fulfilment_cost`. Above which
+# response rate does the mailing pay?
+
+
+# %%
+def break_even_response_rate(cost_per_contact, order_value, cost_of_goods, fulfilment_cost):
+    raise NotImplementedError
+
+
+print(check_break_even_response_rate(break_even_response_rate))
+
+
+# %% [markdown]
+# ## 9. Does the loyalty programme raise spend? Difference-in-differences (15 min)
+#
+# The spend of the same members before and after the programme's launch, and of the same
+# non-members over the same periods. Members were heavy buyers already: estimate the effect
+# of membership, not the gap between the groups.
+
+
+# %%
+def did(members_before, members_after, others_before, others_after):
+    raise NotImplementedError
+
+
+print(check_did(did))
+
+
+# %% [markdown]
+# ## 10. Ratings on few reviews: the Bayesian average (10 min)
+#
+# An item has `count` reviews with mean `mean`. Shrink it toward the catalogue's
+# `prior_mean`, which counts as `prior_weight` reviews:
+# $\bar x_B = (C m + n \bar x) / (C + n)$.
+
+
+# %%
+def bayesian_average(mean, count, prior_mean, prior_weight):
+    raise NotImplementedError
+
+
+print(check_bayesian_average(bayesian_average))
+
+
+# %% [markdown]
+# ## 11. Ranking by the share of positive ratings: the Wilson lower bound (15 min)
+#
+# `positive` of `total` ratings are positive. Return the lower end of the 95 % Wilson score
+# interval of the share ($z = 1.96$), a pessimistic share that does not rank one positive
+# rating of one above 95 of 100.
+
+
+# %%
+def wilson_lower_bound(positive, total):
+    raise NotImplementedError
+
+
+print(check_wilson_lower_bound(wilson_lower_bound))
+
+
+# %% [markdown]
+# ## 12. Which channel earned the conversions? Shapley attribution (30 min)
+#
+# `journeys` lists the channels each customer met (`[["search", "email"], ["search"], ...]`),
+# `value` what each journey brought (1/0 for converted or not, or the order's value),
+# `channels` the channels in the order of your answer. A coalition $S$ of channels is worth
+# the value of the journeys whose channels all lie in $S$; a channel's Shapley value is its
+# marginal worth $v(\text{before} \cup \{i\}) - v(\text{before})$ averaged over the $n!$
+# orders in which the channels could join (`itertools.permutations`). Return one value per
+# channel.
+
+
+# %%
+def shapley(journeys, value, channels):
+    raise NotImplementedError
+
+
+print(check_shapley(shapley))
 
 # %%
 _ = np
