@@ -1447,7 +1447,7 @@ def _score_parquet(args: argparse.Namespace) -> int:
 
 
 def _run_score(args: argparse.Namespace) -> int:
-    from relmark.clv import clv_interval, get_model
+    from relmark.clv import GammaGamma, clv_interval, get_model
     from relmark.clv._rfm import RFMModel
     from relmark.timeunit import TimeUnit
 
@@ -1478,8 +1478,12 @@ def _run_score(args: argparse.Namespace) -> int:
         purchases = _converged(fitted, args.allow_unconverged)
     if isinstance(args.spend, Path):
         spend = _load_spend_model(args.spend)  # (spend per purchase: no time unit to match)
-    else:
+    elif args.spend in (None, "gammagamma"):
         spend = _fit_spend(summary, args.summary, args.allow_unconverged)
+    else:  # another registered spend model (frequencygammagamma), fitted as itself
+        other = _converged(get_model(args.spend).fit(summary), args.allow_unconverged)
+        assert isinstance(other, GammaGamma)  # (the registered spend models are)
+        spend = other
     assert summary.monetary_value is not None  # (checked above)
     x, tx, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
     rng = np.random.default_rng(seed)
