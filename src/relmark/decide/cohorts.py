@@ -19,7 +19,10 @@ customers", *JMR* 41(1)). The log is read exactly as :func:`relmark.data.summari
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import asdict, dataclass
+from dataclasses import fields as dataclass_fields
 from typing import Any, Literal
 
 import numpy as np
@@ -27,6 +30,7 @@ import pandas as pd
 
 from relmark._validation import check_choice
 from relmark.data._read import LogOptions, check_end_zone, option_date, read_log
+from relmark.errors import SchemaError
 
 __all__ = ["CohortTable", "cohort_table"]
 
@@ -159,6 +163,156 @@ class CohortTable:
             Strict JSON (no NaN).
         """
         return json.dumps(self.to_dict(), allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> CohortTable:
+        """Load a table saved by :meth:`to_json`, checked.
+
+        Parameters
+        ----------
+        text
+            The JSON text (``str`` or UTF-8 ``bytes``).
+
+        Returns
+        -------
+        CohortTable
+            Equal to the table saved.
+
+        Raises
+        ------
+        SchemaError
+            Not JSON, not an object, a missing or extra key, a value of the wrong type
+            (``"3"`` is not a count), matrices whose shape is not cohorts x ages, counts that
+            are negative or above the cohort's size, an age-0 count other than the size, an
+            observed cell where another matrix has none (or the reverse), a month that is
+            not ``YYYY-MM`` or out of order, an unreadable ``observation_end``; naming the key
+            (``active.1.2`` for a cell).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> log = pd.DataFrame({"customer_id": ["a", "a", "b"],
+        ...                     "date": ["2024-01-05", "2024-02-07", "2024-02-01"]})
+        >>> t = cohort_table(log)
+        >>> CohortTable.from_json(t.to_json()) == t
+        True
+        """
+        if not isinstance(text, str | bytes | bytearray):
+            raise SchemaError(f"expected JSON text, got {type(text).__name__}")
+        try:
+            d = json.loads(text)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise SchemaError(f"not valid JSON: {exc}") from None
+        if not isinstance(d, dict):
+            raise SchemaError("expected a JSON object")
+        fields = [f.name for f in dataclass_fields(cls)]
+        for key in fields:
+            if key not in d:
+                raise SchemaError("missing", key=key)
+        for key in d:
+            if key not in fields:
+                raise SchemaError(f"unknown key (expected {', '.join(fields)})", key=str(key))
+        cohorts = _text_list(d["cohorts"], "cohorts")
+        for i, month in enumerate(cohorts):
+            if re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month) is None:
+                raise SchemaError(f"must be a month 'YYYY-MM', got {month!r}", key=f"cohorts.{i}")
+            if i and month <= cohorts[i - 1]:
+                raise SchemaError("months must be distinct and in order", key=f"cohorts.{i}")
+        ages = _int_list(d["ages"], "ages")
+        if ages != list(range(len(ages))) or not ages:
+            raise SchemaError("must be 0, 1, ..., n - 1 (ages in months)", key="ages")
+        sizes = _int_list(d["sizes"], "sizes")
+        if len(sizes) != len(cohorts):
+            raise SchemaError(f"has {len(sizes)} values for {len(cohorts)} cohorts", key="sizes")
+        for i, n in enumerate(sizes):
+            if n < 1:
+                raise SchemaError(f"a cohort has at least one customer, got {n}", key=f"sizes.{i}")
+        active = _matrix(d["active"], "active", len(cohorts), len(ages), whole=True)
+        for c, row in enumerate(active):
+            if row[0] != sizes[c]:
+                raise SchemaError(
+                    f"age 0 counts the whole cohort ({sizes[c]}), got {row[0]}",
+                    key=f"active.{c}.0",
+                )
+            for a, v in enumerate(row):
+                if v is not None and not 0 <= v <= sizes[c]:
+                    raise SchemaError(
+                        f"must be a count in [0, {sizes[c]}] (the cohort's size), got {v}",
+                        key=f"active.{c}.{a}",
+                    )
+        revenue = None
+        if d["revenue"] is not None:
+            revenue = _matrix(d["revenue"], "revenue", len(cohorts), len(ages), whole=False)
+            for c, (r_row, a_row) in enumerate(zip(revenue, active, strict=True)):
+                for a, (r, n) in enumerate(zip(r_row, a_row, strict=True)):
+                    if (r is None) != (n is None):
+                        raise SchemaError(
+                            "observed here but not in active (or the reverse)",
+                            key=f"revenue.{c}.{a}",
+                        )
+        end = d["observation_end"]
+        if not isinstance(end, str):
+            raise SchemaError(f"must be an ISO date, got {end!r}", key="observation_end")
+        try:
+            pd.Timestamp(end)
+        except (ValueError, TypeError):
+            raise SchemaError(f"must be an ISO date, got {end!r}", key="observation_end") from None
+        currency = d["currency"]
+        if currency is not None and (
+            not isinstance(currency, str) or re.fullmatch(r"[A-Z]{3}", currency) is None
+        ):
+            raise SchemaError(f"must be an ISO 4217 code or null, got {currency!r}", key="currency")
+        return cls(
+            cohorts=tuple(cohorts),
+            ages=tuple(ages),
+            sizes=tuple(sizes),
+            active=tuple(tuple(row) for row in active),
+            revenue=None if revenue is None else tuple(tuple(row) for row in revenue),
+            observation_end=end,
+            currency=currency,
+        )
+
+
+def _text_list(value: object, key: str) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise SchemaError("must be a non-empty list", key=key)
+    for i, v in enumerate(value):
+        if not isinstance(v, str):
+            raise SchemaError(f"must be text, got {v!r}", key=f"{key}.{i}")
+    return value
+
+
+def _int_list(value: object, key: str) -> list[int]:
+    if not isinstance(value, list):
+        raise SchemaError("must be a list", key=key)
+    for i, v in enumerate(value):
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise SchemaError(f"must be a whole number, got {v!r}", key=f"{key}.{i}")
+    return value
+
+
+def _matrix(value: object, key: str, rows: int, columns: int, *, whole: bool) -> list[list[Any]]:
+    """A cohorts x ages list of lists of numbers or null; SchemaError naming the cell."""
+    if not isinstance(value, list) or len(value) != rows:
+        raise SchemaError(f"must be a list of {rows} rows (one per cohort)", key=key)
+    for c, row in enumerate(value):
+        if not isinstance(row, list) or len(row) != columns:
+            raise SchemaError(f"must be a list of {columns} cells (one per age)", key=f"{key}.{c}")
+        seen_none = False
+        for a, v in enumerate(row):
+            where = f"{key}.{c}.{a}"
+            if v is None:
+                seen_none = True
+                continue
+            if seen_none:
+                raise SchemaError("an observed cell after an unobserved one", key=where)
+            kinds = (int,) if whole else (int, float)
+            if isinstance(v, bool) or not isinstance(v, kinds):
+                what = "a whole number" if whole else "a number"
+                raise SchemaError(f"must be {what} or null, got {v!r}", key=where)
+            if not whole and not math.isfinite(v):
+                raise SchemaError(f"must be finite, got {v!r}", key=where)
+    return value
 
 
 def cohort_table(
