@@ -191,3 +191,18 @@ def test_bad_inputs_are_refused_naming_the_argument(
         getattr(exc, "argument", None) or getattr(exc, "column", None) or getattr(exc, "key", None)
     )
     assert named == name or name in str(exc)
+
+
+def test_matches_the_foretell_and_retenmod_packages_on_the_high_end_segment() -> None:
+    """The R package foretell (``BdW``) and its Python port retenmod document the BdW fitted to
+    the high-end segment's first four years, ``surv = [100, 86.9, 74.3, 65.3, 59.3]``
+    (retenmod README): a, b, c = 0.25936956, 1.72276277, 1.58428486, negative log-likelihood
+    122.27493183 on the percentages (x 10 on a cohort of 1000), projections through year 10
+    ending 45.66783454, 43.60259479, 41.82202357. The optimisers stop at slightly different
+    points of a flat maximum: the log-likelihoods agree to 1e-9, the estimates to 1e-3."""
+    m = BdW.fit_survival([1000, 869, 743, 653, 593])
+    assert m.fit_result.log_likelihood == pytest.approx(-1222.7493183193245, rel=1e-9)
+    got = [m.params["alpha"], m.params["beta"], m.params["c"]]
+    np.testing.assert_allclose(got, [0.25936956, 1.72276277, 1.58428486], atol=1e-3)
+    projected = 100 * m.survival([8, 9, 10])
+    np.testing.assert_allclose(projected, [45.66783454, 43.60259479, 41.82202357], atol=5e-3)
