@@ -361,9 +361,10 @@ def _series(
     events; one ``betainc`` per row gives it at the first threshold :math:`k - j`, and the
     next thresholds subtract the probabilities :math:`P(N = n)` on the way (a positive
     recursion in logs, :math:`P(N=n+1) = P(N=n)\,q(s+n)/(n+1)`): several times faster than one
-    ``betainc`` per term, with an error of a few ``1e-16`` of the first tail. A row stops
-    when its term falls below ``1e-17`` of its sum, or its tail below ``1e-13`` of the first
-    one (past the bulk the tail falls geometrically: the rest is of that order).
+    ``betainc`` per term, with an error of a few ``1e-16`` of the first tail per term. A row
+    stops past the mode of :math:`N` once the rest, at most
+    :math:`P(N=n)/(1-\rho)^2` with :math:`\rho = q(s+n)/(n+1)`, is below ``1e-16`` of its
+    sum.
     """
     n_rows = shape.shape[0]
     total = np.zeros(n_rows)
@@ -404,8 +405,13 @@ def _series(
         t_l = np.maximum(t_l, 0.0)
         tail[live], log_pmf[live], n[live] = t_l, p_l, n_l
         weight[live] *= (b_r[live] + m - 1.0) / (a + b_r[live] + m - 1.0)
-        # the subtractions leave a noise of a few 1e-16 of the first tail: stop above it
-        going = (term > 1e-17 * acc[live]) & (t_l > 1e-13 * tail0[live])
+        # stop past the mode of N, once the rest is provably negligible: there the pmf falls
+        # by ratio < 1 per event, so the remaining terms sum to at most
+        # E[(N - n + 1)^+] <= P(N = n) / (1 - ratio)^2 (the weights are <= 1)
+        ratio = qq[live] * (s_l + n_l) / (n_l + 1.0)
+        with np.errstate(divide="ignore", over="ignore"):
+            rest = np.exp(p_l) / (1.0 - np.minimum(ratio, 1.0)) ** 2
+        going = ~((ratio < 1.0) & (rest <= 1e-16 * acc[live]))
         live = live[going]
         m += 1
     total[rows] = acc
