@@ -331,3 +331,24 @@ def test_negative_discount_rate() -> None:
             customer_ids=["a", "b"],
         )
     assert e.value.argument == "discount_rate"
+
+
+def test_fit_constant_covariate_refused() -> None:
+    table = _table(price=[1.0] * 6)
+    cov = TimeVaryingCovariates.from_frame(table, purchase=["price"], dropout=["promo"])
+    with pytest.raises(DataError) as e:
+        TimeVaryingParetoNBD.fit(
+            [1, 0], [1.0, 0.0], [2.5, 2.0], cov, observation_end=3.0, customer_ids=["a", "b"]
+        )
+    assert e.value.column == "price"
+
+
+def test_fit_collinear_covariates_refused() -> None:
+    table = _table()
+    table["double"] = 2.0 * table["price"] + 1.0
+    cov = TimeVaryingCovariates.from_frame(table, purchase=["price", "double"])
+    with pytest.raises(DataError) as e:
+        TimeVaryingParetoNBD.fit(
+            [1, 0], [1.0, 0.0], [2.5, 2.0], cov, observation_end=3.0, customer_ids=["a", "b"]
+        )
+    assert e.value.column == "double"

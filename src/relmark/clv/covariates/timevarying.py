@@ -63,6 +63,7 @@ from relmark._validation import (
 )
 from relmark.clv.covariates import _tv_math
 from relmark.clv.covariates._design import (
+    check_design,
     check_names,
     coefficient_labels,
     coefficient_table,
@@ -762,8 +763,9 @@ class TimeVaryingParetoNBD:
         ArgumentError
             For a bad ``n_jobs``.
         DataError
-            For a bad summary, or covariates missing inside a customer's window (naming the
-            customer and the period).
+            For a bad summary, covariates missing inside a customer's window (naming the
+            customer and the period), or a covariate that is constant over all customers and
+            periods or a linear combination of the others (naming it).
 
         Examples
         --------
@@ -771,6 +773,13 @@ class TimeVaryingParetoNBD:
         """
         jobs = int(check_number(n_jobs, "n_jobs", low=1, whole=True))
         data, *_ = _prepared(covariates, frequency, recency, T, customer_ids, observation_end)
+        inside = data.h > 0
+        for z, names, process in (
+            (data.zp, covariates.purchase_names, "purchase"),
+            (data.zl, covariates.dropout_names, "dropout"),
+        ):
+            if names:  # constant or collinear covariates do not identify their effects
+                check_design(z[inside], names, process=process)
         kp = len(covariates.purchase_names)
         k = 4 + kp + len(covariates.dropout_names)
         x, t = data.x, data.T
