@@ -471,3 +471,23 @@ def test_bad_inputs_name_the_argument(
         getattr(exc, "argument", None) or getattr(exc, "column", None) or getattr(exc, "key", None)
     )
     assert named == name or name in str(exc), (case, named, str(exc))
+
+
+@pytest.mark.parametrize("modified", [False, True])
+def test_small_a_series_terminates_and_matches_bgnbd(modified: bool) -> None:
+    """With a small a the weights B(a, b'+m-1)/B(a, b') decay like m^-a; the series must
+    stop on the negative binomial's tail, not on the weights (it once ran to a million
+    terms for a = 0.114, a contract-test draw), and still equal BG/NBD at k = 1."""
+    params = np.array([1.8394, 1.0, 0.114064, 1.0])
+    ref = mbgnbd if modified else bgnbd
+    sim = BGNBD(r=1.8394, alpha=1.0, a=0.114064, b=1.0).simulate(
+        np.random.default_rng(3).uniform(5, 60, 300), rng=3
+    )
+    x, tx, T = sim["frequency"], sim["recency"], sim["T"]
+    for t in (4.0, 100.0):
+        h = np.full_like(x, t)
+        np.testing.assert_allclose(
+            bgcnbd.conditional_expected_purchases(params, h, x, tx, T, modified=modified),
+            ref.conditional_expected_purchases(params, h, x, tx, T),
+            rtol=1e-9,
+        )
