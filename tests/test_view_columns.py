@@ -268,3 +268,32 @@ def test_proposals_spare_unprofitable_customers_costly_offers(
     # a free retention offer is still made: it costs nothing
     free = propose_actions(view, **{**SETTINGS, "retention_offer_cost": 0.0})  # type: ignore[arg-type]
     assert _cell(free, losing, "retention_offer") == (_cell(before, losing, "retention_value") > 0)
+
+
+def test_chosen_offers_for_unprofitable_customers_say_what_the_margin_must_cover(
+    log: pd.DataFrame,
+) -> None:
+    """c2 loses 10 - 4 x 6 = -14; c1 earns 500 - 6 = 494. Both get the jazz box, 0.2 x 12 - 0.5
+    = 1.90 > 0: it pays on its own expected margin, and c2's reason says it must be net of the
+    cost to serve."""
+    acts = pd.DataFrame({"customer_id": ["c1", "c2"], "margin": [500.0, 10.0], "tickets": [1, 4]})
+    view = relationship_view(
+        log, n_draws=0, profitability=customer_profitability(acts, {"tickets": 6.0})
+    )
+    candidates = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2"],
+            "offer": ["jazz box", "jazz box"],
+            "p_response": [0.2, 0.2],
+            "margin": [12.0, 12.0],
+            "cost": [0.5, 0.5],
+        }
+    )
+    got = propose_actions(view, unit_margin=0.3, offers=candidates)
+    assert _cell(got, "c1", "offer") == "jazz box" and _cell(got, "c2", "offer") == "jazz box"
+    assert _cell(got, "c2", "offer_expected_margin") == pytest.approx(1.9)
+    assert str(_cell(got, "c2", "offer_reason")).endswith(
+        "the customer is unprofitable (profit -14.00): the offer pays only if its margin is net "
+        "of the cost to serve the order"
+    )
+    assert "unprofitable" not in str(_cell(got, "c1", "offer_reason"))

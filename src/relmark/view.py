@@ -1838,7 +1838,9 @@ def propose_actions(
       retention offer that costs anything and no loyalty discount (it gives up margin on every
       purchase of a customer who already loses money); the reason says so, with the profit
       and the driver of the loss. The referral offer is unchanged: its value is that of the
-      referee.
+      referee. A candidate offer the chooser picks for an unprofitable customer is still made
+      (it pays on its own expected margin), and ``offer_reason`` says that its margin must be
+      net of the cost to serve the order.
 
     Parameters
     ----------
@@ -1939,7 +1941,7 @@ loyalty_uplift, loyalty_min_p_alive, monthly_retention, discount_rate, level_ove
         if contact_policy is not None or customer_status is not None:
             raise ArgumentError("applies only with offers=", argument="contact_policy")
         return out
-    return _with_offers(out, offers, contact_policy, customer_status)
+    return _with_offers(out, offers, contact_policy, customer_status, decisions)
 
 
 def _with_offers(
@@ -1947,6 +1949,7 @@ def _with_offers(
     offers: pd.DataFrame,
     policy: ContactPolicy | None,
     status: pd.DataFrame | None,
+    decisions: _Decisions,
 ) -> pd.DataFrame:
     """The chooser's best offer per customer of the view, on the channel of their level."""
     customers = pd.DataFrame({"level": out["level"]}, index=out.index)
@@ -1971,6 +1974,14 @@ def _with_offers(
     reason = best["reason"].reindex(out.index).astype(object)
     reason = reason.where(has, why.reindex(out.index).astype(object))
     out["offer_reason"] = reason.where(reason.notna(), "no candidate offers")
+    losing = has & decisions.unprofitable
+    if losing.any():  # the chooser's margins are the user's: say what they must be net of
+        warn = [
+            f"; the customer is unprofitable (profit {p:,.2f}): the offer pays only if its margin "
+            "is net of the cost to serve the order"
+            for p in decisions.profit[losing]
+        ]
+        out.loc[losing, "offer_reason"] = out.loc[losing, "offer_reason"].astype(str) + warn
     out["next_contact"] = out["next_contact"].where(~has, "offer: " + out["offer"].astype(str))
     return out
 
