@@ -146,6 +146,7 @@ def _query(
     min_by: bool = True,
     litt: bool = False,
     holdout_spend: str = "period",
+    net: bool = False,
 ) -> str:
     """The summary query in DuckDB's dialect (the one sqlglot transpiles from).
 
@@ -154,7 +155,10 @@ def _query(
     the merged periods back on the first period. Both give the same value: periods are
     distinct per customer after merging. With ``litt`` the sum of the logs of the gaps between
     consecutive merged periods (``LAG`` over each customer's periods); ``holdout_spend``
-    divides the holdout amounts by the holdout purchase periods (``"period"``) or rows.
+    divides the holdout amounts by the holdout purchase periods (``"period"``) or rows. With
+    ``net`` negative amounts are netted returns (checked first: each in a period with a
+    purchase of its customer, so the merged periods are purchase periods): they are not
+    counted as holdout transactions.
     """
     money = amount_expr is not None
     amount_col = f", {amount_expr} AS amount" if money else ""
@@ -212,7 +216,8 @@ def _query(
         )
         joins += " JOIN firsts AS f ON f.customer_id = c.customer_id"
     if cal:
-        h_money = ", SUM(amount) AS total, COUNT(*) AS n_rows" if money else ""
+        rows = "SUM(CASE WHEN amount >= 0 THEN 1 ELSE 0 END)" if net else "COUNT(*)"
+        h_money = f", SUM(amount) AS total, {rows} AS n_rows" if money else ""
         ctes.append(
             "holdout AS (SELECT customer_id, COUNT(DISTINCT p) AS n_periods"
             f"{h_money} FROM periods WHERE ts > (SELECT cal_end FROM bounds) "
