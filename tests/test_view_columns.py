@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relmark.decide import customer_profitability
 from relmark.domain import Channel, Direction, Interaction
@@ -297,3 +299,33 @@ def test_chosen_offers_for_unprofitable_customers_say_what_the_margin_must_cover
         "of the cost to serve the order"
     )
     assert "unprofitable" not in str(_cell(got, "c1", "offer_reason"))
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    losses=st.lists(st.booleans(), min_size=300, max_size=300),
+    cost=st.sampled_from([0.0, 0.01, 1.0]),
+)
+def test_property_unprofitable_customers_get_no_costly_offer(
+    plain: RelationshipView, losses: list[bool], cost: float
+) -> None:
+    """For any set of unprofitable customers: none gets a loyalty discount nor (when it costs
+    anything) a retention offer; every other decision is the one without cost to serve."""
+    flags = np.asarray(losses)
+    table = plain.table.assign(
+        unprofitable=flags.astype(object),
+        profit=np.where(flags, -1.0, 1.0),
+        loss_driver=pd.Series(["orders" if f else None for f in losses], index=plain.table.index),
+    )
+    edited = RelationshipView(table, plain.notes, plain.models, plain.time_unit, plain.options)
+    kwargs = {**SETTINGS, "retention_offer_cost": cost}
+    before = propose_actions(plain, **kwargs)  # type: ignore[arg-type]
+    after = propose_actions(edited, **kwargs)  # type: ignore[arg-type]
+    assert not after.loc[flags, "loyalty_offer"].any()
+    if cost > 0:
+        assert not after.loc[flags, "retention_offer"].any()
+    else:
+        assert after["retention_offer"].equals(before["retention_offer"])
+    pd.testing.assert_frame_equal(after[~flags], before[~flags])
+    blocked = flags & (before["loyalty_offer"] | (before["retention_offer"] & (cost > 0)))
+    assert after.loc[blocked, "reason"].str.contains("but the customer is unprofitable").all()
