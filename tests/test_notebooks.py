@@ -45,6 +45,7 @@ FIGURES = {"cdnow_clv": 3, "sbg_retention": 1, "lifecycle": 1, "relationship_vie
 FIGURES["survey_nps_rfm"] = 1
 FIGURES["idic_end_to_end"] = 2
 FIGURES["model_comparison"] = 1
+FIGURES["loyalty_and_equity"] = 1
 """Drawing cells each notebook has at least (so the image check below cannot pass vacuously)."""
 
 
