@@ -490,9 +490,18 @@ def test_referrals_without_clv_and_object_flags(summary: pd.DataFrame) -> None:
     no_spend = summary.assign(frequency=0.0, recency=0.0, monetary_value=0.0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # a purchase model of no repeats
-        out = relationship_view(no_spend, summary_time_unit="W", n_draws=0, referrals=refs)
+        out = relationship_view(
+            no_spend,
+            summary_time_unit="W",
+            n_draws=0,
+            referrals=refs,
+            ckv=pd.Series({str(ids[0]): 5.0}),
+        )
     assert out.table["crv"].isna().all()
     assert "no CLV" in out.notes["crv"]
+    # nor is a CEV without CLV a sum of the other parts
+    assert out.table["cev"].isna().all() and out.table["ckv"].isna().all()
+    assert "no CLV" in out.notes["cev"]
     assert out.table.loc[ids[0], "stage_rule"] is not None  # the referral counts still feed rules
 
 
