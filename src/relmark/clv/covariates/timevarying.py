@@ -72,6 +72,7 @@ from relmark.clv.covariates._design import (
     read_covariates,
 )
 from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
+from relmark.typing import RngLike
 
 __all__ = [
     "TimeVaryingCovariates",
@@ -481,7 +482,7 @@ def simulate(
     purchase_effects: Mapping[str, float] | None = None,
     dropout_effects: Mapping[str, float] | None = None,
     customer_ids: Sequence[object] | None = None,
-    rng: object = None,
+    rng: RngLike = None,
 ) -> pd.DataFrame:
     r"""Simulate customers of the individual-level model with time-varying covariates.
 
