@@ -427,18 +427,24 @@ class LogOptions:
     drop_missing_ids: bool
 
 
+PARQUET_SUMMARY = "summarised out of core by DuckDB (the sql extra)"
+"""How 'summarize', 'view' and 'diagnostics' read Parquet logs."""
+
+
 def _add_log_options(
-    p: argparse.ArgumentParser, *, amount: str | None, parquet: bool = False
+    p: argparse.ArgumentParser, *, amount: str | None, parquet: bool | str = False
 ) -> None:
-    """The options of every command that reads a transaction log."""
+    """The options of every command that reads a transaction log (``parquet``: the log may be
+    Parquet files, read as this text says; ``True`` for :data:`PARQUET_SUMMARY`)."""
+    how = PARQUET_SUMMARY if parquet is True else parquet
     p.add_argument(
         "transactions",
         type=Path,
         help="CSV file, one row per transaction"
         + (
             "; or Parquet files (a name ending in .parquet or .pq, a glob such as "
-            "'logs/*.parquet' in quotes), summarised out of core by DuckDB (the sql extra)"
-            if parquet
+            f"'logs/*.parquet' in quotes), {how}"
+            if how
             else ""
         ),
     )
@@ -736,6 +742,65 @@ def _read_transactions(opts: LogOptions) -> _Log:
     return _Log(frame, problems)
 
 
+PARQUET_ROW = "parquet_row"
+"""Name of the index of a Parquet log read into memory: 1-based row numbers, which errors
+show."""
+
+
+def _parquet_files(path: Path) -> list[str]:
+    """The files of a Parquet path or glob (``'logs/*.parquet'``), sorted."""
+    import glob
+
+    text = str(path)
+    files = sorted(glob.glob(text)) if glob.has_magic(text) else [text]
+    if not files:
+        raise RelmarkError(f"{path}: no file matches")
+    for name in files:
+        if not Path(name).is_file():
+            what = "is a folder, not a file" if Path(name).is_dir() else "no such file"
+            raise RelmarkError(f"{name}: {what}")
+    return files
+
+
+def _read_parquet_frame(path: Path, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Parquet file(s) into memory (only ``columns``, which must all be there), indexed by
+    1-based row number (:data:`PARQUET_ROW`)."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - pyarrow is a dependency of the extras
+        raise RelmarkError(f"Parquet files need pyarrow ({_one_line(exc)})") from None
+    files = _parquet_files(path)
+    try:
+        found = list(pq.read_schema(files[0]).names)
+        missing = [c for c in columns or () if c not in found]
+        if missing:
+            raise RelmarkError(
+                f"{path}: missing column(s) {', '.join(map(repr, missing))} (found: "
+                f"{', '.join(map(repr, found))})"
+            )
+        table = pq.read_table(files if len(files) > 1 else files[0], columns=columns)
+    except RelmarkError:
+        raise
+    except Exception as exc:  # pyarrow's errors: not Parquet, schemas that differ, ...
+        raise RelmarkError(f"{path}: cannot read it as Parquet: {_one_line(exc)}") from None
+    frame: pd.DataFrame = table.to_pandas()
+    frame.index = pd.Index(np.arange(1, len(frame) + 1), name=PARQUET_ROW)
+    return frame
+
+
+def _read_parquet_log(opts: LogOptions) -> _Log:
+    """A Parquet transaction log read into memory, for the data layer's checks (the rows of
+    its errors are 1-based row numbers)."""
+    _csv_only_options(opts)
+    wanted = list(
+        dict.fromkeys(c for c in (opts.customer, opts.date, opts.amount, opts.currency) if c)
+    )
+    frame = _read_parquet_frame(opts.path, wanted)
+    if frame.empty:
+        raise RelmarkError(f"{opts.path}: no transactions (no rows)")
+    return _Log(frame, [])
+
+
 def _problems(path: Path, problems: Sequence[str]) -> RelmarkError:
     """One error for every problem of a file."""
     if len(problems) == 1:
@@ -891,21 +956,34 @@ def _check_paths(opts: LogOptions, output: Path) -> None:
         raise RelmarkError(f"--output {output} is the input file: choose another name")
 
 
-def _summarize_parquet(opts: LogOptions, args: argparse.Namespace) -> RFMSummary:
-    """The summary of Parquet files by DuckDB, out of core (``relmark.engines.sql``)."""
+def _csv_only_options(opts: LogOptions) -> None:
     for flag, given in (("--delimiter", opts.delimiter != ","), ("--encoding", opts.encoding)):
         if given:
             raise RelmarkError(f"{flag}: applies to CSV files, not to Parquet {opts.path}")
+
+
+def _summarize_parquet(opts: LogOptions, args: argparse.Namespace) -> RFMSummary:
+    """The summary of Parquet files by DuckDB, out of core (``relmark.engines.sql``)."""
+    return _parquet_summary(
+        opts, progress=args.progress, time_unit=args.unit, freq_multiplier=args.multiplier
+    )
+
+
+def _parquet_summary(opts: LogOptions, *, progress: bool = False, **keywords: Any) -> RFMSummary:
+    """The summary of Parquet files by DuckDB, out of core (``relmark.engines.sql``):
+    ``calibration_holdout`` when ``keywords`` name a ``calibration_end``, else ``summarize``;
+    errors in the command line's words."""
+    _csv_only_options(opts)
     sql = _engine("sql")
-    bar = _TextBar(100.0, "%") if args.progress else None
+    func = sql.calibration_holdout if "calibration_end" in keywords else sql.summarize
+    bar = _TextBar(100.0, "%") if progress else None
     try:
-        summary: RFMSummary = sql.summarize(
+        summary: RFMSummary = func(
             str(opts.path),
             **_library_options(opts),
-            time_unit=args.unit,
-            freq_multiplier=args.multiplier,
             observation_end=_option_date(opts.end),
             progress=None if bar is None else bar.update,
+            **keywords,
         )
     except ArgumentError as exc:
         error = _flag_error(exc)
@@ -914,6 +992,10 @@ def _summarize_parquet(opts: LogOptions, args: argparse.Namespace) -> RFMSummary
     except RelmarkError as exc:
         text = _in_cli_words(str(exc))
         text = text.replace(" (rows are customer ids) [first offending rows: ", " [customers: ")
+        if "after the end of observation" in text and "--end" not in text:
+            text = text.replace(
+                "after the end of observation", "after the end of observation (--end)", 1
+            )
         raise RelmarkError(text) from None
     finally:
         if bar is not None:
@@ -1541,7 +1623,7 @@ def _add_view(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "purchases, spend, CLV, RFM segment, pyramid tier, lifecycle stage and, with "
         "--margin, the proposed relationship level, next contact and offers.",
     )
-    _add_log_options(p, amount="amount")
+    _add_log_options(p, amount="amount", parquet=True)
     p.add_argument(
         "--margin",
         type=_share,
@@ -1552,7 +1634,12 @@ def _add_view(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--allow-unconverged", action="store_true", help="write the view even if a fit failed"
     )
     p.add_argument(
-        "-o", "--output", type=_output, required=True, metavar="FILE", help="view CSV to write"
+        "-o",
+        "--output",
+        type=_output,
+        required=True,
+        metavar="FILE",
+        help="view to write: Parquet if its name ends in .parquet or .pq, else CSV",
     )
     p.set_defaults(run=_run_view)
 
@@ -1562,15 +1649,17 @@ def _run_view(args: argparse.Namespace) -> int:
 
     opts = _log_options(args)
     _check_paths(opts, args.output)
-    log = _read_transactions(opts)
-    summary = _through_data_layer(
-        summarize,
-        log,
-        opts,
-        time_unit="D",
-        freq_multiplier=7,
-        observation_end=_option_date(opts.end),
-    )
+    if _is_parquet(opts.path):
+        summary = _parquet_summary(opts, time_unit="D", freq_multiplier=7)
+    else:
+        summary = _through_data_layer(
+            summarize,
+            _read_transactions(opts),
+            opts,
+            time_unit="D",
+            freq_multiplier=7,
+            observation_end=_option_date(opts.end),
+        )
     from relmark.view import propose_actions, relationship_view  # (after the checks: slow)
 
     view = relationship_view(summary, n_draws=100, rng=0)
@@ -1579,7 +1668,7 @@ def _run_view(args: argparse.Namespace) -> int:
     table = view.table
     if args.margin is not None:
         table = table.join(propose_actions(view, unit_margin=args.margin))
-    _write_csv(table, args.output)
+    _write_table(table, args.output)
     _print_notes(summary.notes)
     for column, why in view.notes.items():
         print(f"note: {column}: {why}")
@@ -1596,7 +1685,7 @@ def _add_diagnostics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "on the calibration period and write, by number of calibration repeat purchases, the "
         "mean actual and predicted repeat purchases in the holdout period (up to --end).",
     )
-    _add_log_options(p, amount=None)
+    _add_log_options(p, amount=None, parquet=True)
     p.add_argument(
         "--calibration-end",
         metavar="DATE",
@@ -1631,7 +1720,12 @@ def _add_diagnostics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     p.add_argument("--allow-unconverged", action="store_true", help="check even if a fit failed")
     p.add_argument(
-        "-o", "--output", type=_output, required=True, metavar="FILE", help="table CSV to write"
+        "-o",
+        "--output",
+        type=_output,
+        required=True,
+        metavar="FILE",
+        help="table to write: Parquet if its name ends in .parquet or .pq, else CSV",
     )
     p.set_defaults(run=_run_diagnostics)
 
@@ -1643,22 +1737,29 @@ def _run_diagnostics(args: argparse.Namespace) -> int:
 
     opts = _log_options(args)
     _check_paths(opts, args.output)
-    log = _read_transactions(opts)
-    summary = _through_data_layer(
-        calibration_holdout,
-        log,
-        opts,
-        calibration_end=_option_date(args.calibration_end),
-        observation_end=_option_date(opts.end),
-        time_unit=args.unit,
-        freq_multiplier=args.multiplier,
-    )
+    if _is_parquet(opts.path):
+        summary = _parquet_summary(
+            opts,
+            calibration_end=_option_date(args.calibration_end),
+            time_unit=args.unit,
+            freq_multiplier=args.multiplier,
+        )
+    else:
+        summary = _through_data_layer(
+            calibration_holdout,
+            _read_transactions(opts),
+            opts,
+            calibration_end=_option_date(args.calibration_end),
+            observation_end=_option_date(opts.end),
+            time_unit=args.unit,
+            freq_multiplier=args.multiplier,
+        )
     models = {
         get_model(name).name: _converged(get_model(name).fit(summary), args.allow_unconverged)
         for name in dict.fromkeys(args.model)
     }
     table = calibration_holdout_table(models, summary, max_frequency=args.max_frequency)
-    _write_csv(table, args.output)
+    _write_table(table, args.output)
     _print_notes(summary.notes)
     duration = float(np.asarray(summary.duration_holdout)[0])
     print(
@@ -1678,7 +1779,7 @@ COHORT_KINDS = ("retention", "active", "revenue", "revenue_per_customer")
 def _add_cohorts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "cohorts",
-        help="transaction log (CSV) -> cohort retention or revenue table",
+        help="transaction log (CSV or Parquet) -> cohort retention or revenue table",
         description="The cohort table of a transaction log: one row per acquisition month "
         "(the month of a customer's first purchase), one column per age in months (0 = the "
         "acquisition month). Cells are the share of the cohort that bought at that age "
@@ -1686,7 +1787,7 @@ def _add_cohorts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "spend per customer acquired (revenue_per_customer). Months after the end of "
         "observation are empty, not 0. The log is read as by 'summarize'.",
     )
-    _add_log_options(p, amount=None)
+    _add_log_options(p, amount=None, parquet="read into memory (pyarrow)")
     p.add_argument(
         "--kind",
         choices=COHORT_KINDS,
@@ -1722,7 +1823,7 @@ def _run_cohorts(args: argparse.Namespace) -> int:
         raise RelmarkError(f"--json {args.json} is the input or the --output file")
     if args.kind.startswith("revenue") and opts.amount is None:
         raise RelmarkError(f"--kind {args.kind}: needs --amount (the transaction value column)")
-    log = _read_transactions(opts)
+    log = _read_parquet_log(opts) if _is_parquet(opts.path) else _read_transactions(opts)
     table = _through_data_layer(cohort_table, log, opts, observation_end=_option_date(opts.end))
     frame = table.to_frame(args.kind)
     frame.columns = pd.Index([str(a) for a in frame.columns], name="age")
@@ -1743,7 +1844,7 @@ def _run_cohorts(args: argparse.Namespace) -> int:
 def _add_offers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "offers",
-        help="candidate offers (CSV) -> each customer's next-best offers, with reasons",
+        help="candidate offers (CSV or Parquet) -> each customer's next-best offers, with reasons",
         description="Choose each customer's offers by expected margin, P(response) x margin - "
         "cost - the contact cost of their channel, under a contact policy: at most "
         "--max-contacts offers a period (minus the contacts already made), none to a customer "
@@ -1753,16 +1854,16 @@ def _add_offers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.add_argument(
         "candidates",
         type=_input_file,
-        help="CSV, one row per (customer, offer): customer_id, offer, p_response, margin, cost "
-        "(and optionally note, appended to the reason)",
+        help="CSV, or Parquet (.parquet, .pq), one row per (customer, offer): customer_id, "
+        "offer, p_response, margin, cost (and optionally note, appended to the reason)",
     )
     p.add_argument(
         "--customers",
         type=_input_file,
         default=None,
         metavar="FILE",
-        help="CSV: customer_id and any of level (basic, reactive, accountable, proactive, "
-        "partnership), open_complaint (true/false), contacts (made this period)",
+        help="CSV or Parquet: customer_id and any of level (basic, reactive, accountable, "
+        "proactive, partnership), open_complaint (true/false), contacts (made this period)",
     )
     p.add_argument(
         "--max-contacts", type=int, default=1, metavar="N", help="contacts a period (default 1)"
@@ -1789,7 +1890,14 @@ def _add_offers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 
 
 def _offer_csv(path: Path, text_columns: tuple[str, ...]) -> pd.DataFrame:
-    """A CSV with ids as text, indexed by line number (the header is line 1)."""
+    """A CSV with ids as text, indexed by line number (the header is line 1); or a Parquet
+    file, indexed by 1-based row number, its whole-number ids as text (as a CSV's are)."""
+    if _is_parquet(path):
+        frame = _read_parquet_frame(path)
+        for name in text_columns:
+            if name in frame.columns and pd.api.types.is_integer_dtype(frame[name].dtype):
+                frame[name] = frame[name].astype(str)
+        return frame
     try:
         frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str), keep_default_na=True)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
