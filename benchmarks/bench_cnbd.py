@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     for variant in args.variants.split(","):
         print(f"\n## {variant}\n")
         print(
-            "| customers | model | BG/NBD-type fit s | k=3 fit s | ratio | profile k=1..5 s | ratio |"
+            "| customers | model | classic fit s | k=3 fit s | ratio | profile k=1..5 s | ratio |"
         )
         print("|---|---|---|---|---|---|---|")
         for size in args.sizes.split(","):
