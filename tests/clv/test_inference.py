@@ -235,3 +235,20 @@ def test_compare_models_on_a_split_prefers_the_true_model() -> None:
     errors = table["mae"].to_numpy(dtype=float)
     assert scores[0] > scores[1]
     assert errors[0] < errors[1]
+
+
+def test_compare_models_takes_a_dataframe_with_a_T_column() -> None:
+    """A DataFrame summary (as the docstring allows) gives the dict's table: getattr(frame,
+    "T") is the transpose, which was taken for the T column (a DataError on shape (5, n))."""
+    import pandas as pd
+
+    holdout = {
+        "frequency": [0, 2, 5],
+        "recency": [0, 20.0, 35.0],
+        "T": [39.0] * 3,
+        "frequency_holdout": [0, 1, 3],
+        "duration_holdout": [39.0] * 3,
+    }
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    from_frame = compare_models({"bg": bg}, pd.DataFrame(holdout))
+    assert from_frame == compare_models({"bg": bg}, holdout)

@@ -177,11 +177,13 @@ class ModelComparison:
 
 
 def _column(summary: object, name: str) -> FloatArray | None:
-    value = getattr(summary, name, None)
-    if value is None and isinstance(summary, pd.DataFrame) and name in summary.columns:
-        value = summary[name].to_numpy()
-    if value is None and isinstance(summary, Mapping):
+    # a DataFrame's columns first: getattr(frame, "T") is the transposed frame, not column T
+    if isinstance(summary, pd.DataFrame):
+        value = summary[name].to_numpy() if name in summary.columns else None
+    elif isinstance(summary, Mapping):
         value = summary.get(name)
+    else:
+        value = getattr(summary, name, None)
     return None if value is None else np.asarray(value, dtype=np.float64)
 
 
