@@ -56,6 +56,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from relmark._validation import check_number
@@ -225,20 +226,6 @@ def _window_end(value: datetime | None, name: str, default: pd.Timestamp) -> pd.
     return pd.Timestamp(value).tz_convert("UTC")
 
 
-def _latencies(group: pd.DataFrame, end: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
-    """Hours from each inbound contact to the next outbound one (or to ``end``: censored)."""
-    times = group["at"].to_numpy(dtype="datetime64[ns]")
-    inbound = (group["direction"] == Direction.INBOUND.value).to_numpy()
-    out_times = np.sort(times[~inbound])
-    in_times = times[inbound]
-    nxt = np.searchsorted(out_times, in_times, side="right")  # strictly after the question
-    observed = nxt < out_times.size
-    stop = np.full(in_times.shape, end.to_datetime64().astype("datetime64[ns]"))
-    stop[observed] = out_times[nxt[observed]]
-    hours = (stop - in_times).astype("timedelta64[ns]").astype(np.float64) / 3.6e12
-    return hours, observed
-
-
 def communication_scores(
     interactions: Sequence[Interaction] | pd.DataFrame,
     *,
@@ -332,54 +319,79 @@ def communication_scores(
             rows=outside.tolist(),
         )
     window_days = (hi - lo).total_seconds() / 86_400.0
-    frame = frame.sort_values(["customer_id", "channel", "at"], kind="stable")
+    frame = frame.assign(_in=frame["direction"] == Direction.INBOUND.value)
+    # outbound before inbound at one instant: a reply must come strictly after the question
+    frame = frame.sort_values(["customer_id", "channel", "at", "_in"], kind="stable")
+    keys = pd.MultiIndex.from_frame(frame[["customer_id", "channel"]])
+    codes, groups = pd.factorize(keys)  # sorted rows: codes are non-decreasing
+    n_groups = len(groups)
+    inbound = frame["_in"].to_numpy(dtype=bool)
+    times = frame["at"].dt.tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64)
+    n = times.shape[0]
+    # the first outbound row at or after each row (n: none); it answers an inbound row of the
+    # same customer and channel
+    out_pos = np.where(inbound, n, np.arange(n))
+    nxt = np.minimum.accumulate(out_pos[::-1])[::-1]
+    q = np.flatnonzero(inbound)
+    q_codes = codes[q]
+    q_next = nxt[q]
+    observed = q_next < n
+    observed[observed] = codes[q_next[observed]] == q_codes[observed]
+    stop = np.full(
+        q.shape[0], np.int64(hi.to_datetime64().astype("datetime64[ns]").astype(np.int64))
+    )
+    stop[observed] = times[q_next[observed]]
+    hours = (stop - times[q]).astype(np.float64) / 3.6e12
+    on_time_q = observed & (hours <= tau)
+    late_q = hours > tau  # answered late, or open longer than tau
 
-    rows: list[dict[str, Any]] = []
-    per_channel: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {}
-    decided: dict[str, list[int]] = {}
-    for (cid, channel), group in frame.groupby(["customer_id", "channel"], sort=True):
-        n = len(group)
-        n_in = int((group["direction"] == Direction.INBOUND.value).sum())
-        hours, observed = _latencies(group, hi)
-        on_time = int(np.count_nonzero(observed & (hours <= tau)))
-        late = int(np.count_nonzero(hours > tau))  # answered late, or open longer than tau
-        median = kaplan_meier_quantile(hours, observed, 0.5) if hours.size else float("inf")
-        rows.append(
-            {
-                "customer_id": cid,
-                "channel": channel,
-                "contacts": n,
-                "inbound": n_in,
-                "outbound": n - n_in,
-                "contacts_per_period": n * d / window_days,
-                "two_way_ratio": n_in / n,
-                "answered": int(observed.sum()),
-                "unanswered": int((~observed).sum()),
-                "median_latency_hours": median if np.isfinite(median) else None,
-                "on_time": on_time,
-                "late": late,
-            }
-        )
-        per_channel.setdefault(str(channel), []).append((hours, observed))
-        decided.setdefault(str(channel), [0, 0])
-        decided[str(channel)][0] += on_time
-        decided[str(channel)][1] += late
-    table = pd.DataFrame(rows).set_index(["customer_id", "channel"])
-    table["median_latency_hours"] = table["median_latency_hours"].astype("Float64")
+    def per_group(idx: npt.NDArray[np.intp], weights: npt.NDArray[Any] | None = None) -> Any:
+        return np.bincount(idx, weights=weights, minlength=n_groups)
 
-    chan = table.groupby(level="channel")[["contacts", "inbound", "outbound", "answered"]].sum()
-    chan["unanswered"] = table.groupby(level="channel")["unanswered"].sum()
+    contacts = per_group(codes).astype(np.int64)
+    n_in = per_group(q_codes).astype(np.int64)
+    answered = per_group(q_codes, observed.astype(np.float64)).astype(np.int64)
+    on_time = per_group(q_codes, on_time_q.astype(np.float64)).astype(np.int64)
+    late = per_group(q_codes, late_q.astype(np.float64)).astype(np.int64)
+    medians = np.full(n_groups, np.inf)
+    cuts = np.flatnonzero(np.diff(q_codes)) + 1
+    for lo_i, hi_i in zip(np.r_[0, cuts], np.r_[cuts, q.shape[0]], strict=True):
+        if hi_i > lo_i:
+            medians[q_codes[lo_i]] = kaplan_meier_quantile(
+                hours[lo_i:hi_i], observed[lo_i:hi_i], 0.5
+            )
+    table = pd.DataFrame(
+        {
+            "contacts": contacts,
+            "inbound": n_in,
+            "outbound": contacts - n_in,
+            "contacts_per_period": contacts * d / window_days,
+            "two_way_ratio": n_in / contacts,
+            "answered": answered,
+            "unanswered": n_in - answered,
+            "median_latency_hours": pd.array(
+                [m if np.isfinite(m) else None for m in medians], dtype="Float64"
+            ),
+            "on_time": on_time,
+            "late": late,
+        },
+        index=pd.MultiIndex.from_tuples(list(groups), names=["customer_id", "channel"]),
+    )
+
+    chan = table.groupby(level="channel")[
+        ["contacts", "inbound", "outbound", "answered", "unanswered"]
+    ].sum()
     chan["two_way_ratio"] = chan["inbound"] / chan["contacts"]
-    medians: list[float | None] = []
+    q_channel = frame["channel"].to_numpy()[q]
+    chan_medians: list[float | None] = []
     shares: list[float | None] = []
     for channel in chan.index:
-        hrs = np.concatenate([h for h, _ in per_channel[str(channel)]])
-        obs = np.concatenate([o for _, o in per_channel[str(channel)]])
-        m = kaplan_meier_quantile(hrs, obs, 0.5) if hrs.size else float("inf")
-        medians.append(m if np.isfinite(m) else None)
-        on, late = decided[str(channel)]
-        shares.append(on / (on + late) if on + late else None)
-    chan["median_latency_hours"] = pd.array(medians, dtype="Float64")
+        mine = q_channel == channel
+        m = kaplan_meier_quantile(hours[mine], observed[mine], 0.5) if mine.any() else np.inf
+        chan_medians.append(m if np.isfinite(m) else None)
+        on, lt = int(on_time_q[mine].sum()), int(late_q[mine].sum())
+        shares.append(on / (on + lt) if on + lt else None)
+    chan["median_latency_hours"] = pd.array(chan_medians, dtype="Float64")
     chan["answered_within_target"] = pd.array(shares, dtype="Float64")
 
     cust = table.groupby(level="customer_id")[["contacts", "inbound", "on_time", "late"]].sum()
@@ -406,7 +418,7 @@ def communication_scores(
         by_customer_channel=table,
         by_channel=chan,
         by_customer=parts,
-        window=(lo.to_pydatetime(), hi.to_pydatetime()),
+        window=(lo.to_pydatetime(warn=False), hi.to_pydatetime(warn=False)),
         period_days=d,
         target_contacts_per_period=target_rate,
         target_response_hours=tau,
