@@ -24,12 +24,14 @@
 # | GGompertz/NBD | Poisson | Gompertz: a hazard that changes with age |
 #
 # Two questions beyond "which is best": are CDNOW's buyers **regular** (k > 1), and does their
-# dropout **depend on age** (Gompertz b > 0)?
+# dropout **depend on age** (Gompertz b > 0)? Section 6 runs the same comparison on simulated
+# regular buyers, where the answer to the first is yes.
 
 # %%
 import warnings
 
 import numpy as np
+import pandas as pd
 
 from relmark.clv import (
     BGCNBD,
@@ -155,3 +157,65 @@ by_frequency = calibration_holdout_table(
     {k: models[k] for k in ("BGNBD", "MBGNBD", "ParetoNBD", "BGCNBD-2")}, split
 )
 plot_calibration_holdout(by_frequency)
+
+# %% [markdown]
+# ## 6. Where regularity pays: simulated regular buyers
+#
+# The same comparison on customers who *are* regular: 3000 customers observed for 52 weeks
+# and a 26-week holdout, simulated here (independently of relmark) from BG/CNBD-3 with
+# r = 3, alpha = 5, a = 1, b = 6: Erlang-3 gaps between purchases (a mean gap of 3 / lambda,
+# about 5 weeks), and after each repeat purchase a chance p to leave.
+
+# %%
+sim = np.random.default_rng(5)
+n, k, weeks, holdout_weeks = 3000, 3, 52.0, 26.0
+lam = sim.gamma(3.0, 1 / 5.0, n)  # r = 3, alpha = 5
+p = sim.beta(1.0, 6.0, n)  # a = 1, b = 6
+t = np.zeros(n)
+active = np.ones(n, dtype=bool)
+x, t_x, log_gaps, y = np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)
+while active.any():
+    gap = sim.gamma(k, 1 / lam)
+    t += gap
+    active &= t <= weeks + holdout_weeks
+    seen = active & (t <= weeks)
+    x += seen
+    t_x = np.where(seen, t, t_x)
+    log_gaps += np.where(seen, np.log(gap), 0.0)
+    y += active & (t > weeks)
+    active &= sim.random(n) >= p  # leaves after this repeat purchase with probability p
+regular = pd.DataFrame(
+    {
+        "frequency": x,
+        "recency": t_x,
+        "T": weeks,
+        "sum_log_interpurchase": log_gaps,
+        "frequency_holdout": y,
+        "duration_holdout": holdout_weeks,
+    }
+)
+regular_profile = bgcnbd.profile_k(regular, k=range(1, 6))
+print("best k:", regular_profile.best_k)
+print("log-likelihood by k:", [round(v, 1) for v in regular_profile.log_likelihood])
+print({name: round(v, 2) for name, v in regular_profile.model.params.items()})
+regular_models = {
+    "BGNBD": BGNBD.fit(regular),
+    "MBGNBD": MBGNBD.fit(regular),
+    f"BGCNBD-{regular_profile.best_k}": regular_profile.model,
+}
+regular_table = compare_models(regular_models, regular).to_frame()
+regular_table.round(4)
+
+# %% [markdown]
+# Here the profile finds k = 3 (log-likelihood -47,852 against -51,670 at k = 1) with
+# estimates near the truth (r 3.17, alpha 5.23, a 0.96, b 5.62), and BG/CNBD-3 wins on every
+# measure: MAE 0.821 against BG/NBD's 0.967, RMSE 1.505 against 1.583, an aggregate error of
+# -0.7 % against +9.2 %, a log score of -0.979 against -1.063. Regularity matters where it
+# exists; on CDNOW it does not.
+
+# %%
+assert regular_profile.best_k == 3
+assert (
+    regular_table.loc["BGCNBD-3", ["mae", "rmse"]] < regular_table.loc["BGNBD", ["mae", "rmse"]]
+).all()
+assert regular_table["log_score"].idxmax() == "BGCNBD-3"
