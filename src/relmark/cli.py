@@ -1889,6 +1889,10 @@ def _add_offers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.set_defaults(run=_run_offers)
 
 
+OFFER_FLAGS = {"max_contacts": "--max-contacts", "contact_cost": "--contact-cost"}
+"""The command-line option of each keyword of ``relmark.decide.ContactPolicy``."""
+
+
 def _offer_csv(path: Path, text_columns: tuple[str, ...]) -> pd.DataFrame:
     """A CSV with ids as text, indexed by line number (the header is line 1); or a Parquet
     file, indexed by 1-based row number, its whole-number ids as text (as a CSV's are)."""
@@ -1897,17 +1901,25 @@ def _offer_csv(path: Path, text_columns: tuple[str, ...]) -> pd.DataFrame:
         for name in text_columns:
             if name in frame.columns and pd.api.types.is_integer_dtype(frame[name].dtype):
                 frame[name] = frame[name].astype(str)
-        return frame
-    try:
-        frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str), keep_default_na=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({_one_line(exc)})") from None
-    frame.index = pd.Index(np.arange(len(frame)) + 2, name="csv_line")
+    else:
+        try:
+            frame = pd.read_csv(path, dtype=dict.fromkeys(text_columns, str), keep_default_na=True)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+            raise DataError(f"{path}: not a readable CSV file ({_one_line(exc)})") from None
+        frame.index = pd.Index(np.arange(len(frame)) + 2, name="csv_line")
+    for name in ("customer_id", "offer", "level"):  # " " is no id (nor offer, nor level)
+        if name in text_columns and name in frame.columns:
+            blank = frame[name].map(lambda v: isinstance(v, str) and not v.strip())
+            if blank.any():
+                where = "rows" if _is_parquet(path) else "CSV lines"
+                shown = ", ".join(str(n) for n in frame.index[blank.to_numpy(dtype=bool)][:5])
+                raise RelmarkError(f"{path}: column {name!r}: blank values [{where}: {shown}]")
     return frame
 
 
 def _run_offers(args: argparse.Namespace) -> int:
     from relmark.decide import ContactPolicy, choose_offers
+    from relmark.decide.offers import DEFAULT_CHANNELS
 
     costs: dict[str, float] = {}
     for text in args.contact_cost:
@@ -1918,7 +1930,16 @@ def _run_offers(args: argparse.Namespace) -> int:
             costs[channel.strip()] = math.nan
         if math.isnan(costs[channel.strip()]):
             raise RelmarkError(f"--contact-cost {text!r}: expected CHANNEL=COST, e.g. phone=1.5")
-    policy = ContactPolicy(max_contacts=args.max_contacts, contact_cost=costs)
+        channels = dict.fromkeys(DEFAULT_CHANNELS.values())
+        if channel.strip() not in channels:  # (a typo would cost nothing, silently)
+            raise RelmarkError(
+                f"--contact-cost {text!r}: unknown channel {channel.strip()!r} (channels: "
+                f"{', '.join(channels)})"
+            )
+    try:
+        policy = ContactPolicy(max_contacts=args.max_contacts, contact_cost=costs)
+    except ArgumentError as exc:
+        raise _flag_error(exc, OFFER_FLAGS) from None
     for out in (args.output, args.json):
         if out is not None and any(
             _same_file(out, src) for src in (args.candidates, args.customers) if src is not None
@@ -1932,13 +1953,24 @@ def _run_offers(args: argparse.Namespace) -> int:
             flags = customers["open_complaint"].astype(str).str.strip().str.lower()
             bad = ~flags.isin(["true", "false"])
             if bad.any():
-                raise DataError(
-                    f"{args.customers}: open_complaint must be true or false",
-                    column="open_complaint",
-                    rows=list(customers.index[bad.to_numpy()]),
+                where = "CSV lines" if not _is_parquet(args.customers) else "rows"
+                shown = ", ".join(str(n) for n in customers.index[bad.to_numpy()][:5])
+                raise RelmarkError(
+                    f"{args.customers}: column 'open_complaint': must be true or false "
+                    f"[{where}: {shown}]"
                 )
             customers["open_complaint"] = (flags == "true").to_numpy()
-    plan = choose_offers(candidates, customers=customers, policy=policy)
+    try:
+        plan = choose_offers(candidates, customers=customers, policy=policy)
+    except DataError as exc:  # name the file, and its rows as the file counts them
+        path = args.candidates
+        if customers is not None and exc.column in set(customers.columns) - {"customer_id"}:
+            path = args.customers
+        rows = "CSV lines" if not _is_parquet(path) else "rows"
+        if path is args.customers or not all(isinstance(r, int | np.integer) for r in exc.rows):
+            rows = "customers"  # (rows given by customer id, not by line)
+        text = str(exc).replace("[first offending rows: ", f"[{rows}: ")
+        raise RelmarkError(f"{path}: {text}") from None
     _write_table(plan.offers.set_index("customer_id"), args.output)
     if args.json is not None:
         _write_text(plan.to_json(), args.json)

@@ -136,3 +136,62 @@ def malformed_logs(draw: st.DrawFn) -> Log:
         rows = [r[:1] for r in log.rows]
         log = Log(rows, ("missing column",), log.delimiter, log.bom, log.empty, log.junk)
     return Log(log.rows, log.broken, log.delimiter, draw(st.booleans()), log.empty, log.junk)
+
+
+OFFER_COLUMNS = ("customer_id", "offer", "p_response", "margin", "cost")
+
+OFFER_BREAKS = (
+    "missing column",
+    "text number",
+    "probability above 1",
+    "blank id",
+    "duplicate offer",
+    "empty file",
+    "huge number",
+    "bad bytes",
+    "wrong delimiter",
+)
+"""Ways to break a candidate offers file; each makes it invalid."""
+
+
+@st.composite
+def offer_files(draw: st.DrawFn) -> tuple[bytes, tuple[str, ...]]:
+    """A candidate offers CSV (1 to 6 rows), valid (no breaks) or broken in one or two ways."""
+    n = draw(st.integers(1, 6))
+    rows = [
+        [
+            draw(ids),
+            draw(st.sampled_from(["jam", "tea", "mug"])) + str(i),
+            str(draw(st.floats(0, 1).map(lambda v: round(v, 3)))),
+            draw(amounts),
+            draw(st.decimals(min_value=0, max_value=5, places=2).map(str)),
+        ]
+        for i in range(n)
+    ]
+    broken = tuple(draw(st.lists(st.sampled_from(OFFER_BREAKS), max_size=2, unique=True)))
+    header = list(OFFER_COLUMNS)
+    delimiter, junk = ",", b""
+    row = draw(st.integers(0, n - 1))
+    for kind in broken:
+        if kind == "missing column":
+            drop = draw(st.integers(0, 4))
+            header = [h for i, h in enumerate(header) if i != drop]
+            rows = [[v for i, v in enumerate(r) if i != drop] for r in rows]
+        elif kind == "text number" and "p_response" in header:
+            rows[row][header.index("p_response")] = draw(st.sampled_from(["high", "", "1,5"]))
+        elif kind == "probability above 1" and "p_response" in header:
+            rows[row][header.index("p_response")] = draw(st.sampled_from(["1.5", "-0.1", "inf"]))
+        elif kind == "blank id" and "customer_id" in header:
+            rows[row][0] = draw(st.sampled_from(["", " "]))
+        elif kind == "duplicate offer":
+            rows.append(list(rows[row]))
+        elif kind == "huge number" and "margin" in header:
+            rows[row][header.index("margin")] = draw(st.sampled_from(["1e400", "nan"]))
+        elif kind == "bad bytes":
+            junk = draw(st.sampled_from([b"\xff\xfe,\x00\n", b"z,jam,0.1,\xe9,1\n"]))
+        elif kind == "wrong delimiter":
+            delimiter = draw(st.sampled_from([";", "\t"]))
+    if "empty file" in broken:
+        return b"", broken
+    lines = [delimiter.join(header), *(delimiter.join(r) for r in rows)]
+    return ("\n".join(lines) + "\n").encode() + junk, broken

@@ -13,12 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relmark.cli import main
-from tests.cli.strategies import Log, malformed_logs, valid_logs
+from tests.cli.strategies import Log, malformed_logs, offer_files, valid_logs
 
 COMMANDS = {
     "summarize": ["--amount", "amount"],
     "view": [],
     "diagnostics": ["--calibration-end", "2000-01-01"],
+    "cohorts": ["--amount", "amount"],
 }
 
 
@@ -95,3 +96,33 @@ def test_any_option_value_is_accepted_or_refused_on_one_line(option: str, value:
             assert err.getvalue().count("\n") == 1, err.getvalue()
             assert "Traceback" not in err.getvalue()
             assert not out.exists()
+
+
+@settings(max_examples=60)
+@given(candidates=offer_files(), parquet_out=st.booleans())
+def test_offer_files_are_chosen_or_refused_on_one_line(
+    candidates: tuple[bytes, tuple[str, ...]], parquet_out: bool
+) -> None:
+    """'relmark offers' on generated candidate files: a valid file gives exit 0 and an offer
+    file; a broken one (a missing column, text or a probability outside [0, 1], a blank id,
+    the same offer twice, an empty file, NaN or overflow, bad bytes, another delimiter) gives
+    exit 2, one line on stderr, no traceback and no file written."""
+    text, broken = candidates
+    with tempfile.TemporaryDirectory() as folder:
+        src = Path(folder) / "candidates.csv"
+        out = Path(folder) / ("offers.parquet" if parquet_out else "offers.csv")
+        src.write_bytes(text)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            code = main(
+                ["offers", str(src), "--json", str(Path(folder) / "plan.json"), "-o", str(out)]
+            )
+        files = sorted(p.name for p in Path(folder).iterdir())
+    if not broken:
+        assert code == 0, err.getvalue()
+        assert out.name in files and "plan.json" in files
+        return
+    assert code == 2, (broken, err.getvalue())
+    assert err.getvalue().startswith("relmark: error: "), err.getvalue()
+    assert err.getvalue().count("\n") == 1 and "Traceback" not in err.getvalue()
+    assert files == ["candidates.csv"], files

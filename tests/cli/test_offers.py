@@ -56,7 +56,10 @@ def test_offers_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     [
         (CANDIDATES.replace("0.30", "1.30"), [], "p_response"),
         (CANDIDATES, ["--contact-cost", "phone"], "--contact-cost"),
-        (CANDIDATES, ["--max-contacts", "-1"], "max_contacts"),
+        (CANDIDATES, ["--max-contacts", "-1"], "--max-contacts"),
+        (CANDIDATES, ["--contact-cost", "phone=-1"], "--contact-cost"),
+        (CANDIDATES, ["--contact-cost", "mail=1"], "unknown channel 'mail'"),
+        (CANDIDATES.replace("0.30", "high"), [], "c.csv: column 'p_response'"),
         (CANDIDATES.replace("margin", "profit"), [], "margin"),
     ],
 )
@@ -68,4 +71,25 @@ def test_bad_input_is_one_line(
     assert code == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1
+    assert not (tmp_path / "o.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("customers", "words"),
+    [
+        ("customer_id,level\n007,vip\n7,basic\n", "s.csv: column 'level'"),
+        ("customer_id,open_complaint\n007,maybe\n7,true\n", "s.csv: column 'open_complaint'"),
+        ("customer_id,contacts\n007,-1\n7,0\n", "s.csv: column 'contacts'"),
+        ("customer_id,contacts\n007,0\n", "missing from customers [customers: '7']"),
+    ],
+)
+def test_bad_customers_file_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], customers: str, words: str
+) -> None:
+    (tmp_path / "c.csv").write_text(CANDIDATES)
+    (tmp_path / "s.csv").write_text(customers)
+    args = ["offers", str(tmp_path / "c.csv"), "--customers", str(tmp_path / "s.csv")]
+    code = main([*args, "-o", str(tmp_path / "o.csv")])
+    err = capsys.readouterr().err
+    assert code == 2 and words in err and err.count("\n") == 1, err
     assert not (tmp_path / "o.csv").exists()
