@@ -324,3 +324,125 @@ def test_tampered_field() -> None:
 
     with pytest.raises(SchemaError, match="customers"):
         MembershipEffect.from_json(json.dumps(data))
+
+
+# ---------------------------------------------------------------- adversarial review findings
+def _two_by_two(**columns: list[Any]) -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "b", "c", "c", "d", "d"],
+            "period": [1, 2] * 4,
+            "spend": [10.0, 15, 12, 16, 10, 11, 9, 11],
+            "member": [0, 1, 0, 1, 0, 0, 0, 0],
+        }
+    )
+    for name, values in columns.items():
+        frame[name] = values
+    return frame
+
+
+REVIEW_CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
+    (
+        "ids mixing 1 and '1' (two customers that look alike)",
+        lambda: membership_effect(_two_by_two(customer_id=[1, 1, "1", "1", "c", "c", "d", "d"])),
+        DataError,
+        "customer_id",
+    ),
+    (
+        "periods mixing numbers and text (no order)",
+        lambda: membership_effect(_two_by_two(period=[1, "2"] * 4)),
+        DataError,
+        "period",
+    ),
+    ("tiers repeated", lambda: tier_migration(_history(), ["x", "x"]), ArgumentError, "tiers"),
+    ("tiers one text", lambda: tier_migration(_history(), "x"), ArgumentError, "tiers"),
+    (
+        "outstanding points beyond 2^53",
+        lambda: programme_profit(EFFECT, **{**PROFIT_OK, "outstanding_points": 10**30}),
+        ArgumentError,
+        "outstanding_points",
+    ),
+    (
+        "points redeemed beyond 2^53 (was a raw decimal.InvalidOperation)",
+        lambda: programme_profit(EFFECT, **{**PROFIT_OK, "points_redeemed": 10**30}),
+        ArgumentError,
+        "points_redeemed",
+    ),
+    (
+        "member periods beyond 2^53 (was a raw decimal.InvalidOperation)",
+        lambda: programme_profit(EFFECT, **{**PROFIT_OK, "member_periods": 10**30}),
+        ArgumentError,
+        "member_periods",
+    ),
+    (
+        "an effect too large for exact money (was a raw decimal.InvalidOperation)",
+        lambda: programme_profit(
+            EFFECT.model_copy(update={"effect": 1e99, "high": 1e99}), **PROFIT_OK
+        ),
+        ArgumentError,
+        "effect",
+    ),
+    (
+        "an effect that is NaN (built without validation)",
+        lambda: programme_profit(
+            MembershipEffect.model_construct(**{**EFFECT.model_dump(), "effect": float("nan")}),
+            **PROFIT_OK,
+        ),
+        ArgumentError,
+        "effect",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"), [c[1:] for c in REVIEW_CASES], ids=[c[0] for c in REVIEW_CASES]
+)
+def test_review_bad_input(call: Callable[[], object], error: type[Exception], name: str) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert name in str(info.value)
+
+
+def _tampered(result: Any, key: str, value: object) -> str:
+    import json
+
+    return json.dumps({**result.to_dict(), key: value})
+
+
+def test_tampered_results_are_refused() -> None:
+    """Edited values that the types allow but the result cannot hold (each was loaded)."""
+    effect = membership_effect(_two_by_two())
+    for key, value in [
+        ("standard_error", -1.0),
+        ("level", 2.0),
+        ("p_value", 5.0),
+        ("customers", -4),
+        ("low", 10.0),  # above the effect
+    ]:
+        with pytest.raises(SchemaError) as info:
+            MembershipEffect.from_json(_tampered(effect, key, value))
+        assert key in str(info.value)
+    study = event_study(_panel())
+    for key, value in [("estimates", [1.0]), ("pretrend_df", 0)]:
+        with pytest.raises(SchemaError) as info:
+            type(study).from_json(_tampered(study, key, value))
+        assert key in str(info.value)
+    lots = breakage_curve(_lots(), validity_days=9)
+    for key, value in [("breakage", 2.0), ("redeemed", [0.1]), ("points", -5.0)]:
+        with pytest.raises(SchemaError) as info:
+            BreakageEstimate.from_json(_tampered(lots, key, value))
+        assert key in str(info.value)
+    tiers = tier_migration(_history(), ["x", "y"])
+    for key, value in [("counts", [[-1, 1], [0, 0]]), ("matrix", [[0.5], [None, None]])]:
+        with pytest.raises(SchemaError) as info:
+            type(tiers).from_json(_tampered(tiers, key, value))
+        assert key in str(info.value)
+
+
+def test_tampered_profit_is_refused() -> None:
+    """A stored profit whose parts do not add up (or in no currency) is not loaded."""
+    profit = programme_profit(EFFECT, **PROFIT_OK)
+    for key, value in [("profit", "9999.00"), ("pays", not profit.pays), ("currency", "XXX1")]:
+        with pytest.raises(SchemaError) as info:
+            type(profit).from_json(_tampered(profit, key, value))
+        assert key in str(info.value)

@@ -46,11 +46,12 @@ options, breakage).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
-from typing import ClassVar, Literal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Annotated, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 from scipy.stats import chi2
 from scipy.stats import t as student_t
 
@@ -63,7 +64,7 @@ from relmark._validation import (
 )
 from relmark.decide.campaign import _Stored
 from relmark.domain.core import Money
-from relmark.domain.currency import minor_unit_step
+from relmark.domain.currency import check_currency, minor_unit_step
 from relmark.domain.loyalty import outstanding_liability
 from relmark.errors import ArgumentError, CurrencyError, DataError
 from relmark.typing import FloatArray
@@ -87,6 +88,10 @@ MAX_OUTCOME = 1e100
 
 MAX_LOT_POINTS = 2**53 - 1
 """The most points one lot may hold (as :data:`relmark.domain.loyalty.MAX_POINTS`)."""
+
+_Count = Annotated[int, Field(ge=0)]
+_Share = Annotated[float, Field(ge=0.0, le=1.0)]
+_Level = Annotated[float, Field(gt=0.0, lt=1.0)]
 
 
 # ------------------------------------------------------------------ panel input
@@ -127,6 +132,16 @@ def _flags(values: pd.Series, name: str) -> FloatArray:
 
 
 def _codes(values: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
+    if values.dtype == object:
+        text = values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if text.any() and not text.all():  # 1 and "1" would be two customers (or periods)
+            minority = ~text if text.sum() >= (~text).sum() else text
+            raise DataError(
+                'mixes text and non-text values (1 and "1" would be two different ids, and '
+                "periods could not be ordered): use one kind",
+                column=name,
+                rows=values.index[minority].tolist(),
+            )
     try:
         codes, uniques = pd.factorize(values, sort=True)
     except TypeError:
@@ -286,16 +301,24 @@ class MembershipEffect(_Stored):
 
     design: Literal["2x2", "twfe"]
     effect: float
-    standard_error: float
+    standard_error: Annotated[float, Field(ge=0.0)]
     low: float
     high: float
-    level: float
-    p_value: float
-    customers: int
-    members: int
-    observations: int
-    periods: int
-    member_periods: int
+    level: _Level
+    p_value: _Share
+    customers: _Count
+    members: _Count
+    observations: _Count
+    periods: _Count
+    member_periods: _Count
+
+    @model_validator(mode="after")
+    def _check_interval(self) -> MembershipEffect:
+        if not self.low <= self.effect <= self.high:
+            raise ValueError(
+                f"low, effect, high must be in order, got {self.low}, {self.effect}, {self.high}"
+            )
+        return self
 
 
 def membership_effect(
@@ -434,15 +457,27 @@ class EventStudy(_Stored):
     """
 
     _kind: ClassVar[str] = "event_study"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("relative_periods", "estimates", "standard_errors"),
+    )
 
     relative_periods: tuple[int, ...]
     estimates: tuple[float, ...]
-    standard_errors: tuple[float, ...]
+    standard_errors: tuple[Annotated[float, Field(ge=0.0)], ...]
     leads: tuple[int, ...]
-    pretrend_statistic: float
-    pretrend_df: int
-    pretrend_p_value: float
-    customers: int
+    pretrend_statistic: Annotated[float, Field(ge=0.0)]
+    pretrend_df: _Count
+    pretrend_p_value: _Share
+    customers: _Count
+
+    @model_validator(mode="after")
+    def _check_leads(self) -> EventStudy:
+        if self.pretrend_df != len(self.leads) or not set(self.leads) <= set(self.relative_periods):
+            raise ValueError(
+                f"pretrend_df {self.pretrend_df} must be the number of leads {self.leads}, "
+                "each one of the relative_periods"
+            )
+        return self
 
 
 def event_study(
@@ -569,16 +604,19 @@ class BreakageEstimate(_Stored):
     """
 
     _kind: ClassVar[str] = "breakage_estimate"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("days", "redeemed", "expired", "outstanding"),
+    )
 
-    days: tuple[float, ...]
-    redeemed: tuple[float, ...]
-    expired: tuple[float, ...]
-    outstanding: tuple[float, ...]
-    horizon: float
-    breakage: float | None
-    breakage_upper_bound: float
-    naive_breakage: float
-    points: float
+    days: tuple[Annotated[float, Field(ge=0.0)], ...]
+    redeemed: tuple[_Share, ...]
+    expired: tuple[_Share, ...]
+    outstanding: tuple[_Share, ...]
+    horizon: Annotated[float, Field(ge=0.0)]
+    breakage: _Share | None
+    breakage_upper_bound: _Share
+    naive_breakage: _Share
+    points: Annotated[float, Field(gt=0.0)]
 
 
 def breakage_curve(
@@ -720,16 +758,27 @@ class TierMigration(_Stored):
     _kind: ClassVar[str] = "tier_migration"
 
     tiers: tuple[str, ...]
-    counts: tuple[tuple[int, ...], ...]
-    matrix: tuple[tuple[float | None, ...], ...]
-    low: tuple[tuple[float | None, ...], ...]
-    high: tuple[tuple[float | None, ...], ...]
-    level: float
+    counts: tuple[tuple[_Count, ...], ...]
+    matrix: tuple[tuple[_Share | None, ...], ...]
+    low: tuple[tuple[_Share | None, ...], ...]
+    high: tuple[tuple[_Share | None, ...], ...]
+    level: _Level
     empty_rows: tuple[str, ...]
-    upgrade_share: float
-    downgrade_share: float
-    stay_share: float
-    transitions: int
+    upgrade_share: _Share
+    downgrade_share: _Share
+    stay_share: _Share
+    transitions: _Count
+
+    @model_validator(mode="after")
+    def _check_square(self) -> TierMigration:
+        n = len(self.tiers)
+        for name in ("counts", "matrix", "low", "high"):
+            rows = getattr(self, name)
+            if len(rows) != n or any(len(row) != n for row in rows):
+                raise ValueError(f"{name} must be {n} x {n} (one row and column per tier)")
+        if sum(map(sum, self.counts)) != self.transitions:
+            raise ValueError(f"transitions {self.transitions} is not the sum of the counts")
+        return self
 
     def to_frame(self) -> pd.DataFrame:
         """The matrix as a frame (rows: from, columns: to; NaN for an empty row).
@@ -807,7 +856,10 @@ def tier_migration(
     from relmark.lifecycle.markov import _states, estimate_transitions
 
     check_level(level, "level")
-    names = _states(list(tiers) if isinstance(tiers, tuple) else tiers)
+    try:
+        names = _states(list(tiers) if isinstance(tiers, tuple) else tiers)
+    except ArgumentError as exc:
+        raise ArgumentError(str(exc).split(": ", 1)[-1], argument="tiers") from None
     frame = _frame(history, (("customer", customer), ("period", period), ("tier", tier)), "history")
     known = frame[tier].isin(names).to_numpy()
     if not known.all():
@@ -891,6 +943,33 @@ class ProgrammeProfit(_Stored):
     profit_high: Decimal
     pays: bool
     pays_for_sure: bool
+
+    @model_validator(mode="after")
+    def _check_sums(self) -> ProgrammeProfit:
+        check_currency(self.currency, "currency")
+        r = self.running_cost
+        sums = {
+            "reward_cost": (self.reward_cost, self.redemption_cost + self.liability_change),
+            "profit": (self.profit, self.incremental_margin - self.reward_cost - r),
+            "profit_low": (self.profit_low, self.incremental_margin_low - self.reward_cost - r),
+            "profit_high": (
+                self.profit_high,
+                self.incremental_margin_high - self.reward_cost - r,
+            ),
+            "pays": (self.pays, self.profit > 0),
+            "pays_for_sure": (self.pays_for_sure, self.profit_low > 0),
+        }
+        for name, (got, want) in sums.items():
+            if got != want:
+                raise ValueError(f"{name} is {got}, but its parts give {want}")
+        return self
+
+
+def _points(value: object, name: str) -> int:
+    n = check_count(value, name)
+    if n > MAX_LOT_POINTS:
+        raise ArgumentError(f"must be at most 2^53 - 1, got {n}", argument=name)
+    return n
 
 
 def _money_arg(value: object, name: str, currency: str | None) -> Money:
@@ -983,8 +1062,10 @@ def programme_profit(
             f"must be a MembershipEffect, got {type(effect).__name__}", argument="effect"
         )
     rate = check_number(margin_rate, "margin_rate", low=0.0, high=1.0)
-    redeemed = check_count(points_redeemed, "points_redeemed")
-    outstanding = check_count(outstanding_points, "outstanding_points")
+    redeemed = _points(points_redeemed, "points_redeemed")
+    outstanding = _points(outstanding_points, "outstanding_points")
+    for name in ("effect", "low", "high"):
+        check_number(getattr(effect, name), f"effect.{name}", low=-MAX_OUTCOME, high=MAX_OUTCOME)
     cpp = _money_arg(cost_per_point, "cost_per_point", None)
     cur = cpp.currency
     run = _money_arg(running_cost, "running_cost", cur)
@@ -996,7 +1077,7 @@ def programme_profit(
     exposure = (
         effect.member_periods
         if member_periods is None
-        else check_count(member_periods, "member_periods")
+        else _points(member_periods, "member_periods")
     )
     if isinstance(breakage, BreakageEstimate):
         if breakage.breakage is None:
@@ -1011,9 +1092,16 @@ def programme_profit(
     step = minor_unit_step(cur)
 
     def margin(x: float) -> Decimal:
-        return (Decimal(repr(x)) * Decimal(exposure) * Decimal(repr(rate))).quantize(
-            step, rounding=ROUND_HALF_UP
-        )
+        try:
+            return (Decimal(repr(x)) * Decimal(exposure) * Decimal(repr(rate))).quantize(
+                step, rounding=ROUND_HALF_UP
+            )
+        except InvalidOperation:  # beyond the 28 digits of exact money
+            raise ArgumentError(
+                f"effect x member periods x margin rate ({x!r} x {exposure} x {rate!r}) is "
+                "too large for exact money",
+                argument="effect",
+            ) from None
 
     closing = outstanding_liability(
         outstanding, breakage=Decimal(repr(b)), value_per_point=cpp
