@@ -4,9 +4,13 @@ Each command is one function that adds its parser and one that runs it. Every er
 line (``relmark: error: ...`` or ``relmark COMMAND: error: ...`` for a bad option) and exits
 with status 2, never a traceback; an output file is written whole or not at all.
 
-Transaction logs (``summarize``, ``view``, ``diagnostics``) are read as text, so customer ids
-stay text (``007`` and ``7`` are two customers), and every problem of the file is reported in
-one error, with 1-based CSV line numbers (the header is line 1).
+Transaction logs (``summarize``, ``view``, ``diagnostics``, ``cohorts``) in CSV are read as
+text, so customer ids stay text (``007`` and ``7`` are two customers), and every problem of the
+file is reported in one error, with 1-based CSV line numbers (the header is line 1). Parquet
+logs (a name ending in ``.parquet`` or ``.pq``, or a glob of them) keep their column types:
+``summarize``, ``view`` and ``diagnostics`` summarise them out of core with DuckDB
+(:mod:`relmark.engines.sql`), ``cohorts`` reads them into memory; ``offers`` reads its
+candidate and customer tables from CSV or Parquet.
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ examples:
       --margin 0.3 -o view.csv               # the relationship view with IDIC proposals
   relmark diagnostics orders.csv --calibration-end 1997-09-30 -o holdout.csv
   relmark cohorts orders.csv --amount total --kind revenue_per_customer -o cohorts.csv
+  relmark diagnostics 'logs/*.parquet' --calibration-end 1997-09-30 -o holdout.parquet
+  relmark offers candidates.parquet --customers customers.csv -o offers.csv
 
 Run 'relmark COMMAND --help' for the options of a command.
 """
@@ -427,7 +433,10 @@ class LogOptions:
     drop_missing_ids: bool
 
 
-PARQUET_SUMMARY = "summarised out of core by DuckDB (the sql extra)"
+PARQUET_SUMMARY = (
+    "summarised out of core by DuckDB (the sql extra; --returns net, --dayfirst and "
+    "--monthfirst are for CSV files: give Parquet dates as timestamps or use --date-format)"
+)
 """How 'summarize', 'view' and 'diagnostics' read Parquet logs."""
 
 
@@ -917,7 +926,7 @@ def _print_notes(notes: Sequence[str]) -> None:
 def _add_summarize(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "summarize",
-        help="transaction log (CSV) -> one row per customer",
+        help="transaction log (CSV or Parquet) -> one row per customer",
         description="Turn a transaction log into the per-customer summary the models take: "
         "frequency (repeat purchases), recency (time of the last purchase since the first), "
         "T (age) and, with --amount, monetary_value (mean repeat purchase). The summary's time "
@@ -1159,7 +1168,7 @@ def _fit_spend(summary: RFMSummary, path: Path, allow: bool) -> GammaGamma:
 def _add_fit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "fit",
-        help="fit a model to a summary CSV and save it as JSON",
+        help="fit a model to a summary (CSV or Parquet) and save it as JSON",
         description="Fit a CLV model by maximum likelihood to a summary written by "
         "'relmark summarize' (columns customer_id, frequency, recency, T[, monetary_value]"
         "[, time_unit]). A fit that does not converge is not written.",

@@ -126,3 +126,25 @@ def test_offer_files_are_chosen_or_refused_on_one_line(
     assert err.getvalue().startswith("relmark: error: "), err.getvalue()
     assert err.getvalue().count("\n") == 1 and "Traceback" not in err.getvalue()
     assert files == ["candidates.csv"], files
+
+
+@settings(max_examples=40)
+@given(option=st.sampled_from(["--max-contacts", "--contact-cost"]), value=text_values)
+def test_any_offers_option_value_is_accepted_or_refused_on_one_line(
+    option: str, value: str
+) -> None:
+    """Random values of the contact-policy options of 'relmark offers'."""
+    with tempfile.TemporaryDirectory() as folder:
+        src, out = Path(folder) / "candidates.csv", Path(folder) / "out.csv"
+        src.write_text("customer_id,offer,p_response,margin,cost\na,jam,0.3,8,0.5\n")
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                code = main(["offers", str(src), option, value, "-o", str(out)])
+            except SystemExit as stop:  # argparse's refusal
+                code = stop.code  # type: ignore[assignment]
+        assert code in (0, 2), err.getvalue()
+        if code == 2:
+            assert err.getvalue().count("\n") == 1, err.getvalue()
+            assert option in err.getvalue() and "Traceback" not in err.getvalue()
+            assert not out.exists()

@@ -203,3 +203,12 @@ def test_unreadable_parquet_files(tmp_path: Path, capsys: pytest.CaptureFixture[
         assert code == 2, (args, err)
         assert err.count("\n") == 1 and named in err, (args, err)
         assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["summarize", "view", "diagnostics", "cohorts", "offers"])
+def test_help_says_parquet_is_read(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run([command, "--help"], capsys)
+    assert code == 0
+    assert "Parquet" in out and "--output" in out
+    if command in ("view", "diagnostics", "summarize"):
+        assert "--returns net" in " ".join(out.split())  # what a Parquet log cannot do
