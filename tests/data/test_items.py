@@ -103,3 +103,40 @@ def test_bad_tables() -> None:
         read_items(LOG.assign(item=pd.Series([None, "a", "b", "c", "d"], dtype=object)))
     assert err.value.column == "item" and err.value.rows == (0,)
     assert np.array_equal(read_items(LOG).item, [1, 0, 1, 1, 1])
+
+
+# ---------------------------------------------------------------- adversarial review (round 3)
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        # ids read as floats (a blank in the column, 007 read as 7.0) were taken as ids
+        (pd.DataFrame({"customer_id": [1.0, 2.5], "item": ["x", "y"]}), "customer_id"),
+        (pd.DataFrame({"customer_id": [1, 1], "item": [1, 1.0]}), "item"),
+        # a blank id (spaces only) was an item of its own
+        (pd.DataFrame({"customer_id": ["a", "b"], "item": ["x", "  "]}), "item"),
+        # "x" and " x", "é" and "e" + combining accent were two items / customers
+        (pd.DataFrame({"customer_id": ["a", "a"], "item": ["x", " x"]}), "item"),
+        (pd.DataFrame({"customer_id": ["\u00e9", "e\u0301"], "item": ["x", "y"]}), "customer_id"),
+    ],
+)
+def test_ids_read_like_summarize(table: pd.DataFrame, column: str) -> None:
+    with pytest.raises(DataError) as err:
+        read_items(table)
+    assert err.value.column == column and column in str(err.value)
+
+
+def test_two_dimensional_mapping_column() -> None:
+    """A 2-d column of a mapping raised pyarrow's ArrowInvalid."""
+    with pytest.raises(DataError) as err:
+        read_items({"customer_id": [["a", "b"]], "item": [["x", "y"]]})
+    assert err.value.column == "customer_id"
+
+
+def test_padded_id_alone_is_kept() -> None:
+    """Spaces are refused only when they make twins: a lone ' x' is an id as given."""
+    assert read_items(
+        pd.DataFrame({"customer_id": ["a", "a"], "item": [" x", "y"]})
+    ).items.tolist() == [
+        " x",
+        "y",
+    ]

@@ -164,7 +164,7 @@ CASES: list[tuple[str, type[Exception], str, Callable[[], object]]] = [
     (
         "columns",
         ArgumentError,
-        "items",
+        "purchases",  # recommend_items has no argument ``items``: the matrix is at fault
         lambda: _D.recommend_items(SIM, sp.csr_matrix(np.ones((2, 4)))),
     ),
     (
@@ -200,3 +200,280 @@ def test_tampered_rules_json_names_the_key() -> None:
     with pytest.raises(SchemaError) as err:
         _D.ItemSimilarity.from_json(SIM.to_json().replace('"cosine"', '"jaccard"'))
     assert err.value.key == "measure"
+
+
+# ---------------------------------------------------------------- adversarial review (round 3)
+def _itemsets_json(**changes: object) -> str:
+    import json
+
+    d = json.loads(SETS.to_json())
+    d.update(changes)
+    return json.dumps(d)
+
+
+def _rules_json(**changes: object) -> str:
+    import json
+
+    d = json.loads(_D.association_rules(SETS, min_confidence=0.0).to_json())
+    d.update(changes)
+    return json.dumps(d)
+
+
+def _sim_json(**changes: object) -> str:
+    import json
+
+    d = json.loads(SIM.to_json())
+    d.update(changes)
+    return json.dumps(d)
+
+
+_N_SETS = len(SETS.itemsets)
+_N_RULES = len(_D.association_rules(SETS, min_confidence=0.0).antecedents)
+_N_SIM = SIM.neighbor.shape[0]
+
+REVIEW: list[tuple[str, type[Exception], str, Callable[[], object]]] = [
+    # a dense 0/1 array was read as baskets of the labels 0 and 1
+    (
+        "dense array",
+        ArgumentError,
+        "baskets",
+        lambda: _D.frequent_itemsets(X.toarray(), min_support=0.5),
+    ),
+    # a float32 NaN item reached the sparse constructor (negative index)
+    (
+        "float32 nan item",
+        DataError,
+        "baskets",
+        lambda: _D.frequent_itemsets([[1.0, np.float32("nan")]], min_support=0.5),
+    ),
+    (
+        "unhashable item",
+        DataError,
+        "baskets",
+        lambda: _D.frequent_itemsets([["a", ["b"]]], min_support=0.5),
+    ),
+    # items="ab" was split into the labels "a" and "b"
+    (
+        "items text",
+        ArgumentError,
+        "items",
+        lambda: _D.frequent_itemsets(X, min_support=0.5, items="abc"),
+    ),
+    (
+        "items unhashable",
+        ArgumentError,
+        "items",
+        lambda: _D.frequent_itemsets(X, min_support=0.5, items=[["a"], ["b"], ["c"]]),
+    ),
+    # tampered FrequentItemsets JSON was accepted, then broke association_rules
+    (
+        "itemsets n 0",
+        SchemaError,
+        "n_baskets",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(n_baskets=0)),
+    ),
+    (
+        "itemsets n bool",
+        SchemaError,
+        "n_baskets",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(n_baskets=True)),
+    ),
+    (
+        "itemsets n text",
+        SchemaError,
+        "n_baskets",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(n_baskets="3")),
+    ),
+    (
+        "itemsets counts negative",
+        SchemaError,
+        "counts",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(counts=[-1] * _N_SETS)),
+    ),
+    (
+        "itemsets counts > n",
+        SchemaError,
+        "counts",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(counts=[99] * _N_SETS)),
+    ),
+    (
+        "itemsets min_support",
+        SchemaError,
+        "min_support",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(min_support=5)),
+    ),
+    (
+        "itemsets max_len",
+        SchemaError,
+        "max_len",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(max_len="x")),
+    ),
+    (
+        "itemsets items text",
+        SchemaError,
+        "items",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(items="abc")),
+    ),
+    (
+        "itemsets items repeat",
+        SchemaError,
+        "items",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(items=["a", "a", "b"])),
+    ),
+    (
+        "itemsets not a list",
+        SchemaError,
+        "itemsets",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(itemsets=5)),
+    ),
+    (
+        "itemsets subset missing",
+        SchemaError,
+        "itemsets",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(itemsets=[[0, 1]], counts=[1])),
+    ),
+    (
+        "itemsets extra key",
+        SchemaError,
+        "extra",
+        lambda: _D.FrequentItemsets.from_json(_itemsets_json(extra=1)),
+    ),
+    (
+        "rules from hand-built itemsets",
+        ArgumentError,
+        "itemsets",
+        lambda: _D.association_rules(
+            _D.FrequentItemsets(("a", "b"), ((0, 1),), (1,), 3, 0.3, None)
+        ),
+    ),
+    (
+        "rules with no baskets",
+        ArgumentError,
+        "itemsets",
+        lambda: _D.association_rules(_D.FrequentItemsets(("a",), ((0,),), (1,), 0, 0.3, None)),
+    ),
+    # tampered AssociationRules JSON was accepted (NaN, text, out-of-range positions)
+    (
+        "rules NaN lift",
+        SchemaError,
+        "lift",
+        lambda: _D.AssociationRules.from_json(_rules_json(lift=[float("nan")] * _N_RULES)),
+    ),
+    (
+        "rules text lift",
+        SchemaError,
+        "lift",
+        lambda: _D.AssociationRules.from_json(_rules_json(lift=["1"] * _N_RULES)),
+    ),
+    (
+        "rules null lift",
+        SchemaError,
+        "lift",
+        lambda: _D.AssociationRules.from_json(_rules_json(lift=[None] * _N_RULES)),
+    ),
+    (
+        "rules position out of range",
+        SchemaError,
+        "antecedents",
+        lambda: _D.AssociationRules.from_json(_rules_json(antecedents=[[99]] * _N_RULES)),
+    ),
+    (
+        "rules negative support",
+        SchemaError,
+        "support",
+        lambda: _D.AssociationRules.from_json(_rules_json(support=[-0.5] * _N_RULES)),
+    ),
+    (
+        "rules min_confidence",
+        SchemaError,
+        "min_confidence",
+        lambda: _D.AssociationRules.from_json(_rules_json(min_confidence=2)),
+    ),
+    (
+        "rules n_baskets",
+        SchemaError,
+        "n_baskets",
+        lambda: _D.AssociationRules.from_json(_rules_json(n_baskets=-1)),
+    ),
+    # tampered ItemSimilarity JSON was accepted (NaN or negative scores made NaN recommendations)
+    (
+        "similarity NaN score",
+        SchemaError,
+        "score",
+        lambda: _D.ItemSimilarity.from_json(_sim_json(score=[float("nan")] * _N_SIM)),
+    ),
+    (
+        "similarity negative score",
+        SchemaError,
+        "score",
+        lambda: _D.ItemSimilarity.from_json(_sim_json(score=[-1.0] * _N_SIM)),
+    ),
+    (
+        "similarity text score",
+        SchemaError,
+        "score",
+        lambda: _D.ItemSimilarity.from_json(_sim_json(score=["a"] * _N_SIM)),
+    ),
+    (
+        "similarity negative count",
+        SchemaError,
+        "count",
+        lambda: _D.ItemSimilarity.from_json(_sim_json(count=[-1] * _N_SIM)),
+    ),
+    (
+        "similarity top_k",
+        SchemaError,
+        "top_k",
+        lambda: _D.ItemSimilarity.from_json(_sim_json(top_k=0)),
+    ),
+    (
+        "similarity n_customers",
+        SchemaError,
+        "n_customers",
+        lambda: _D.ItemSimilarity.from_json(_sim_json(n_customers=-1)),
+    ),
+    (
+        "similarity items text",
+        SchemaError,
+        "items",
+        lambda: _D.ItemSimilarity.from_json(_sim_json(items="abc")),
+    ),
+    (
+        "similarity self",
+        SchemaError,
+        "neighbor",
+        lambda: _D.ItemSimilarity.from_json(_sim_json(neighbor=[0] * _N_SIM)),
+    ),
+    # repeated customer ids made two customers' recommendations indistinguishable
+    (
+        "customer ids repeat",
+        ArgumentError,
+        "customer_ids",
+        lambda: _D.recommend_items(SIM, X, customer_ids=["a", "a", "b"]),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "error", "name", "call"), REVIEW, ids=[c[0] for c in REVIEW])
+def test_review_bad_input(
+    case: str, error: type[Exception], name: str, call: Callable[[], object]
+) -> None:
+    with pytest.raises(error) as err:
+        call()
+    assert _name(err.value) == name, (case, err.value)
+    assert name in str(err.value)
+
+
+def test_nonzero_entries_are_purchases() -> None:
+    """0.3, 256 (which wrapped to 0 in int8) and 1e300 are purchases: counts by hand 3, 1."""
+    m = sp.csr_matrix(np.array([[0.3, 0.0], [256.0, 1.0], [1e300, 0.0]]))
+    sets = _D.frequent_itemsets(m, min_support=0.5)  # 2 of 3 baskets
+    assert dict(zip(sets.itemsets, sets.counts, strict=True)) == {(0,): 3}
+    assert _D.item_similarity(m, measure="confidence").count.tolist() == [1, 1]
+
+
+def test_tampered_json_round_trips_when_untouched() -> None:
+    rules = _D.association_rules(SETS, min_confidence=0.0)
+    assert _D.FrequentItemsets.from_json(SETS.to_json()) == SETS
+    assert _D.AssociationRules.from_json(rules.to_json()).to_frame().equals(rules.to_frame())
+    assert _D.ItemSimilarity.from_json(SIM.to_json()).to_frame().equals(SIM.to_frame())

@@ -199,3 +199,115 @@ def test_error_rows_name_the_candidate() -> None:
     with pytest.raises(DataError) as err:
         _D.choose_offers(_with(p_response=[0.1, 1.2, 0.3]))
     assert err.value.rows == (1,)
+
+
+# ---------------------------------------------------------------- adversarial review (round 3)
+def _plan_json(section: str, column: str, value: object) -> str:
+    import json
+
+    d = json.loads(_D.choose_offers(C).to_json())
+    d[section][column] = value
+    return json.dumps(d)
+
+
+REVIEW: list[tuple[str, type[Exception], str, Callable[[], object]]] = [
+    # 1 and "1" were two customers
+    (
+        "ids mix kinds",
+        DataError,
+        "customer_id",
+        lambda: _D.choose_offers(_with(customer_id=[1, "1", 2])),
+    ),
+    ("offers mix kinds", DataError, "offer", lambda: _D.choose_offers(_with(offer=[1, "1", 2]))),
+    # a non-text channel key was turned into text
+    (
+        "cost channel not text",
+        ArgumentError,
+        "contact_cost",
+        lambda: _D.ContactPolicy(contact_cost={1: 1.0}),
+    ),
+    # the plan's total overflowed to inf (and a RuntimeWarning)
+    (
+        "margins overflow",
+        DataError,
+        "margin",
+        lambda: _D.choose_offers(_with(margin=[1e308] * 3, p_response=[1.0] * 3, cost=[0.0] * 3)),
+    ),
+    # tampered OfferPlan JSON: raw ValueError/TypeError, or accepted
+    (
+        "plan text p",
+        SchemaError,
+        "offers",
+        lambda: _D.OfferPlan.from_json(_plan_json("offers", "p_response", ["x"] * 2)),
+    ),
+    (
+        "plan null rank",
+        SchemaError,
+        "offers",
+        lambda: _D.OfferPlan.from_json(_plan_json("offers", "rank", [None] * 2)),
+    ),
+    (
+        "plan ragged",
+        SchemaError,
+        "offers",
+        lambda: _D.OfferPlan.from_json(_plan_json("offers", "rank", [1])),
+    ),
+    (
+        "plan p 7",
+        SchemaError,
+        "offers",
+        lambda: _D.OfferPlan.from_json(_plan_json("offers", "p_response", [7.0] * 2)),
+    ),
+    (
+        "plan skipped ragged",
+        SchemaError,
+        "skipped",
+        lambda: _D.OfferPlan.from_json(_plan_json("skipped", "reason", ["a", "b"])),
+    ),
+    (
+        "plan skipped extra",
+        SchemaError,
+        "skipped",
+        lambda: _D.OfferPlan.from_json(_plan_json("skipped", "zz", [])),
+    ),
+    (
+        "plan margin edited",
+        SchemaError,
+        "offers",
+        lambda: _D.OfferPlan.from_json(_plan_json("offers", "margin", [1.0, 1.0])),
+    ),
+]
+
+
+@pytest.mark.parametrize(("case", "error", "name", "call"), REVIEW, ids=[c[0] for c in REVIEW])
+def test_review_bad_input(
+    case: str, error: type[Exception], name: str, call: Callable[[], object]
+) -> None:
+    with pytest.raises(error) as err:
+        call()
+    assert _name(err.value) == name, (case, err.value)
+    assert name in str(err.value)
+
+
+def test_huge_contact_counts_do_not_wrap() -> None:
+    """1e300 contacts made (int64 cast: RuntimeWarning, wrap-around) and max_contacts 10**19
+    (OverflowError): by hand, a gets none (limit reached) and b gets one offer; with 10**19
+    contacts allowed every paying candidate is made (x and y for a, x for b)."""
+    plan = _D.choose_offers(C, customers=S.assign(contacts=[1e300, 0.0]))
+    assert plan.offers["customer_id"].tolist() == ["b"]
+    assert "contact limit reached" in plan.skipped.set_index("customer_id").loc["a", "reason"]
+    many = _D.choose_offers(C, policy=_D.ContactPolicy(max_contacts=10**19))
+    assert sorted(zip(many.offers["customer_id"], many.offers["offer"], strict=True)) == [
+        ("a", "x"),
+        ("a", "y"),
+        ("b", "x"),
+    ]
+
+
+def test_plan_round_trips() -> None:
+    plan = _D.choose_offers(C, customers=S)
+    back = _D.OfferPlan.from_json(plan.to_json())
+    assert back.offers.equals(plan.offers)
+    pd.testing.assert_frame_equal(  # no one skipped: an empty table, dtypes aside
+        back.skipped, plan.skipped, check_dtype=False, check_index_type=False
+    )

@@ -25,7 +25,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from relmark.data._read import LogOptions, read_log
+from relmark.data._read import LogOptions, _canonical, read_log
 from relmark.errors import ArgumentError, DataError
 from relmark.typing import IntArray
 
@@ -99,21 +99,41 @@ def _column(table: Any, name: str, role: str) -> pd.Series:
     if name not in columns:
         raise DataError(f"missing column {name!r} (found: {', '.join(columns)})", column=name)
     raw = table[name]
-    s = raw.reset_index(drop=True) if isinstance(raw, pd.Series) else pd.Series(np.asarray(raw))
-    if s.ndim != 1:
-        raise DataError("must be one-dimensional", column=name)
-    return s
+    if isinstance(raw, pd.Series):
+        return raw.reset_index(drop=True)
+    values = np.asarray(raw, dtype=object) if isinstance(raw, list | tuple) else np.asarray(raw)
+    if values.ndim != 1:
+        raise DataError(f"must be one-dimensional, got shape {values.shape}", column=name)
+    return pd.Series(values)
 
 
 def _codes(
     s: pd.Series, column: str, labels: npt.NDArray[Any]
 ) -> tuple[npt.NDArray[np.intp], npt.NDArray[Any]]:
-    """Sorted distinct ids and each row's code; missing, empty or boolean ids refused."""
+    """Sorted distinct ids and each row's code; missing, blank, boolean or floating-point ids
+    refused, and text ids that differ only by spaces around them or Unicode normal form (as
+    :func:`relmark.data.summarize` reads customer ids)."""
     if pd.api.types.is_bool_dtype(s.dtype):
         raise DataError("ids are booleans (True/False), not ids", column=column)
+    if pd.api.types.is_float_dtype(s.dtype):
+        raise DataError(
+            "ids are floating-point numbers (pandas reads an id column with blanks as floats, "
+            "and 007 as 7.0): read the ids as text",
+            column=column,
+        )
     missing = s.isna().to_numpy(dtype=bool, copy=True)
     if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
-        missing |= (s.astype(object) == "").to_numpy(dtype=bool)
+        text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if text.any():
+            raw = s[text].astype(str)
+            canon = _canonical(raw)
+            missing[text] |= (canon == "").to_numpy(dtype=bool)
+            if raw[canon != ""].nunique() != canon[canon != ""].nunique():
+                raise DataError(
+                    "ids that differ only by spaces around them (or zero-width characters, or "
+                    "Unicode normal form): strip them, or make them distinct",
+                    column=column,
+                )
     if missing.any():
         rows = labels[missing].tolist()
         raise DataError("missing (empty) ids", column=column, rows=rows, count=len(rows))

@@ -70,22 +70,41 @@ def item_matrix(
             raise DataError("holds NaN or infinite values", column=name)
         if (m.data < 0).any():
             raise DataError("holds negative values (use 1 for a purchase)", column=name)
-        m = sp.csr_matrix(m, dtype=np.int8, copy=True)
-        m.eliminate_zeros()
         m.sum_duplicates()
-        m.data[:] = 1
+        m = sp.csr_matrix(m != 0, dtype=np.int8)  # nonzero = bought (0.3, 256 and 1e300 too)
+        m.eliminate_zeros()
         m.sort_indices()
         if items is None:
             labels = np.arange(m.shape[1])
         else:
-            labels = np.asarray(list(items), dtype=object)
+            if isinstance(items, str | bytes) or not isinstance(items, Iterable):
+                raise ArgumentError(
+                    f"must be a sequence of column labels, got {type(items).__name__}",
+                    argument="items",
+                )
+            given = list(items)
+            labels = np.empty(len(given), dtype=object)  # 1-d even for tuple labels
+            for i, v in enumerate(given):
+                labels[i] = v  # type: ignore[call-overload]
             if labels.shape != (m.shape[1],):
                 raise ArgumentError(
                     f"has {labels.shape[0]} labels for {m.shape[1]} columns", argument="items"
                 )
-            if len(set(labels.tolist())) != labels.shape[0]:
+            try:
+                distinct = len(set(labels.tolist()))
+            except TypeError:
+                raise ArgumentError(
+                    "labels must be hashable (text or numbers)", argument="items"
+                ) from None
+            if distinct != labels.shape[0]:
                 raise ArgumentError("repeats a label", argument="items")
         return m, labels
+    if isinstance(data, np.ndarray | pd.DataFrame):
+        raise ArgumentError(
+            f"a dense {type(data).__name__} is ambiguous (rows of item labels, or a 0/1 "
+            "matrix?): pass a 0/1 matrix as scipy.sparse.csr_matrix(...), or a list of baskets",
+            argument=name,
+        )
     if isinstance(data, str | bytes) or not isinstance(data, Iterable):
         raise ArgumentError(
             "must be an ItemLog, a scipy sparse matrix or a sequence of baskets, got "
@@ -103,7 +122,7 @@ def item_matrix(
                 f"basket {r} is not a collection of items: {basket!r}", column=name, rows=[r]
             )
         for it in basket:
-            if it is None or (isinstance(it, float) and math.isnan(it)):
+            if _missing(it):
                 raise DataError(f"basket {r} holds a missing item", column=name, rows=[r])
             rows.append(r)
             cols.append(it)
@@ -113,7 +132,10 @@ def item_matrix(
     kind = pd.api.types.infer_dtype(values, skipna=False)
     if kind in ("mixed", "mixed-integer"):  # 1 and "1" would be two items
         raise DataError(f"items mix kinds ({kind}): give them one type", column=name)
-    codes, uniques = pd.factorize(values, sort=True)
+    try:
+        codes, uniques = pd.factorize(values, sort=True)
+    except TypeError as exc:  # lists or dicts as items
+        raise DataError(f"items must be hashable (text or numbers): {exc}", column=name) from None
     m = sp.csr_matrix(
         (np.ones(len(rows), dtype=np.int8), (np.asarray(rows, dtype=np.int64), codes)),
         shape=(len(baskets), len(uniques)),
@@ -121,6 +143,67 @@ def item_matrix(
     m.sum_duplicates()
     m.data[:] = 1
     return m, np.asarray(uniques, dtype=object)
+
+
+def _missing(value: object) -> bool:
+    """None, NaN of any float type, pd.NA or NaT (not a collection)."""
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):  # an array-like: not a missing scalar
+        return False
+
+
+def _keys(d: dict[str, Any], keys: tuple[str, ...]) -> None:
+    """SchemaError naming the first missing key (in ``keys`` order), then any unknown one."""
+    for key in keys:
+        if key not in d:
+            raise SchemaError("missing", key=key)
+    for key in d:
+        if key not in keys:
+            raise SchemaError("unknown key", key=key)
+
+
+def _whole(value: object, key: str, *, low: int = 0) -> int:
+    """A JSON whole number >= ``low`` (not a boolean, not text), else SchemaError naming it."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise SchemaError(f"must be a whole number >= {low}, got {value!r}", key=key)
+    return value
+
+
+def _labels(value: object) -> tuple[object, ...]:
+    """JSON item labels: a list of distinct text or whole numbers."""
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in value
+    ):
+        raise SchemaError("must be a list of text or whole-number labels", key="items")
+    if len(set(value)) != len(value):
+        raise SchemaError("repeats a label", key="items")
+    return tuple(value)
+
+
+def _positions(value: object, key: str, m: int) -> tuple[tuple[int, ...], ...]:
+    """JSON itemsets: lists of strictly increasing item positions below ``m``."""
+    if not isinstance(value, list):
+        raise SchemaError("must be a list of itemsets", key=key)
+    out = []
+    for s in value:
+        if not isinstance(s, list) or not s:
+            raise SchemaError(f"an itemset must be a non-empty list, got {s!r}", key=key)
+        t = tuple(_whole(i, key) for i in s)
+        if any(b <= a for a, b in itertools.pairwise(t)) or t[-1] >= m:
+            raise SchemaError(
+                f"an itemset must hold increasing positions below {m}, got {s!r}", key=key
+            )
+        out.append(t)
+    return tuple(out)
+
+
+def _fraction(value: object, key: str, *, low: float, high: float, open_low: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise SchemaError(f"must be a finite number, got {value!r}", key=key)
+    if value < low or value > high or (open_low and value == low):
+        raise SchemaError(f"must be in {'(' if open_low else '['}{low}, {high}]", key=key)
+    return float(value)
 
 
 @dataclass(frozen=True)
@@ -212,17 +295,37 @@ class FrequentItemsets:
             Naming the key that is missing or inconsistent.
         """
         d = _load(text)
-        try:
-            items = tuple(d["items"])
-            sets = tuple(tuple(int(i) for i in s) for s in d["itemsets"])
-            counts = tuple(int(c) for c in d["counts"])
-            n = int(d["n_baskets"])
-            out = cls(items, sets, counts, n, float(d["min_support"]), d["max_len"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SchemaError(f"not a FrequentItemsets document ({exc!r})", key=_key(exc)) from None
-        if len(sets) != len(counts) or any(i < 0 or i >= len(items) for s in sets for i in s):
-            raise SchemaError("itemsets and counts disagree with the items", key="itemsets")
-        return out
+        keys = ("schema", "items", "itemsets", "counts", "n_baskets", "min_support", "max_len")
+        _keys(d, keys)
+        items = _labels(d["items"])
+        sets = _positions(d["itemsets"], "itemsets", len(items))
+        n = _whole(d["n_baskets"], "n_baskets", low=1)
+        if not isinstance(d["counts"], list) or len(d["counts"]) != len(sets):
+            raise SchemaError(f"must be a list of {len(sets)} counts", key="counts")
+        counts = tuple(_whole(c, "counts") for c in d["counts"])
+        support = _fraction(d["min_support"], "min_support", low=0.0, high=1.0, open_low=True)
+        longest = None if d["max_len"] is None else _whole(d["max_len"], "max_len", low=1)
+        need = max(1, math.ceil(support * n - 1e-9 * n))
+        count = dict(zip(sets, counts, strict=True))
+        if len(count) != len(sets):
+            raise SchemaError("repeats an itemset", key="itemsets")
+        for s, c in count.items():
+            if c < need or c > n:
+                raise SchemaError(
+                    f"itemset {list(s)}: count {c} outside [{need}, {n}] (min_support x "
+                    "n_baskets .. n_baskets)",
+                    key="counts",
+                )
+            if longest is not None and len(s) > longest:
+                raise SchemaError(f"itemset {list(s)} is longer than max_len", key="itemsets")
+            for sub in itertools.combinations(s, len(s) - 1) if len(s) > 1 else ():
+                if sub not in count or count[sub] < c:
+                    raise SchemaError(
+                        f"itemset {list(s)}: its subset {list(sub)} is missing or has a smaller "
+                        "count (subsets of frequent itemsets are frequent)",
+                        key="itemsets",
+                    )
+        return cls(items, sets, counts, n, support, longest)
 
 
 def _key(exc: Exception) -> str:
@@ -458,30 +561,61 @@ class AssociationRules:
             Naming the key that is missing or inconsistent.
         """
         d = _load(text)
-        try:
-            n_rules = len(d["antecedents"])
-            metrics = {}
-            for k in cls._METRICS:
-                values = [math.inf if v is None and k == "conviction" else v for v in d[k]]
-                arr = np.asarray(values, dtype=np.float64)
-                if arr.shape != (n_rules,):
-                    raise SchemaError(f"has {arr.shape} values for {n_rules} rules", key=k)
-                metrics[k] = arr
-            return cls(
-                items=tuple(d["items"]),
-                antecedents=tuple(tuple(int(i) for i in s) for s in d["antecedents"]),
-                consequents=tuple(tuple(int(i) for i in s) for s in d["consequents"]),
-                n_baskets=int(d["n_baskets"]),
-                min_confidence=float(d["min_confidence"]),
-                min_lift=None if d["min_lift"] is None else float(d["min_lift"]),
-                **metrics,
-            )
-        except SchemaError:
-            raise
-        except (KeyError, TypeError, ValueError) as exc:
+        keys: tuple[str, ...] = ("schema", "items", "antecedents", "consequents", *cls._METRICS)
+        keys += ("n_baskets", "min_confidence", "min_lift")
+        _keys(d, keys)
+        items = _labels(d["items"])
+        ante = _positions(d["antecedents"], "antecedents", len(items))
+        cons = _positions(d["consequents"], "consequents", len(items))
+        n_rules = len(ante)
+        if len(cons) != n_rules:
             raise SchemaError(
-                f"not an AssociationRules document ({exc!r})", key=_key(exc)
-            ) from None
+                f"has {len(cons)} rules, antecedents has {n_rules}", key="consequents"
+            )
+        if any(set(x) & set(y) for x, y in zip(ante, cons, strict=True)):
+            raise SchemaError("a rule has an item on both sides", key="consequents")
+        metrics: dict[str, FloatArray] = {}
+        for k in cls._METRICS:
+            values = d[k]
+            if not isinstance(values, list) or len(values) != n_rules:
+                raise SchemaError(f"must be a list of {n_rules} numbers", key=k)
+            if k == "conviction":
+                values = [math.inf if v is None else v for v in values]
+            bad = [
+                v
+                for v in values
+                if isinstance(v, bool)
+                or not isinstance(v, int | float)
+                or math.isnan(v)
+                or (math.isinf(v) and k != "conviction")
+            ]
+            if bad:
+                raise SchemaError(f"must hold finite numbers, got {bad[0]!r}", key=k)
+            metrics[k] = np.asarray(values, dtype=np.float64)
+        for k in ("antecedent_support", "consequent_support", "support", "confidence"):
+            a = metrics[k]
+            if ((a < 0) | (a > 1) | ((a == 0) & (k != "confidence"))).any():
+                raise SchemaError("must be in (0, 1]", key=k)
+        if (metrics["lift"] < 0).any() or (metrics["conviction"] < 0).any():
+            raise SchemaError("must be >= 0", key="lift")
+        m = metrics
+        if not np.allclose(m["confidence"], m["support"] / m["antecedent_support"], rtol=1e-9):
+            raise SchemaError("differs from support / antecedent_support", key="confidence")
+        if not np.allclose(m["lift"], m["confidence"] / m["consequent_support"], rtol=1e-9):
+            raise SchemaError("differs from confidence / consequent_support", key="lift")
+        confidence = _fraction(d["min_confidence"], "min_confidence", low=0, high=1, open_low=False)
+        lift = d["min_lift"]
+        if lift is not None:
+            lift = _fraction(lift, "min_lift", low=0.0, high=math.inf, open_low=False)
+        return cls(
+            items=items,
+            antecedents=ante,
+            consequents=cons,
+            n_baskets=_whole(d["n_baskets"], "n_baskets", low=1),
+            min_confidence=confidence,
+            min_lift=lift,
+            **metrics,
+        )
 
 
 def association_rules(
@@ -540,6 +674,17 @@ def association_rules(
     lift_min = None if min_lift is None else check_number(min_lift, "min_lift", low=0.0)
     count = dict(zip(itemsets.itemsets, itemsets.counts, strict=True))
     n = float(itemsets.n_baskets)
+    if not n >= 1:
+        raise ArgumentError(f"has n_baskets {itemsets.n_baskets}, not >= 1", argument="itemsets")
+    closed = all(
+        sub in count for s in count if len(s) > 1 for sub in itertools.combinations(s, len(s) - 1)
+    )
+    if not closed:
+        raise ArgumentError(
+            "an itemset's subset is missing (subsets of frequent itemsets are frequent): not "
+            "from frequent_itemsets",
+            argument="itemsets",
+        )
     ante: list[tuple[int, ...]] = []
     cons: list[tuple[int, ...]] = []
     rows: list[tuple[float, float, float]] = []

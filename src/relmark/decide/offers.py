@@ -121,8 +121,13 @@ class ContactPolicy:
             )
         if not isinstance(self.contact_cost, Mapping):
             raise ArgumentError("must map channels to costs", argument="contact_cost")
+        for ch in self.contact_cost:
+            if not isinstance(ch, str) or not ch:
+                raise ArgumentError(
+                    f"channels are non-empty text, got {ch!r}", argument="contact_cost"
+                )
         costs = {
-            str(ch): check_number(v, "contact_cost", low=0.0) for ch, v in self.contact_cost.items()
+            ch: check_number(v, "contact_cost", low=0.0) for ch, v in self.contact_cost.items()
         }
         if self.default_level not in _LEVELS:
             raise ArgumentError(
@@ -241,15 +246,48 @@ class OfferPlan:
             policy = ContactPolicy(**d["policy"])
         except (ArgumentError, TypeError) as exc:
             raise SchemaError(f"not a contact policy ({exc})", key="policy") from None
-        offers = pd.DataFrame(d["offers"])
-        if list(offers.columns) != list(_OFFER_COLUMNS) and len(offers.columns):
-            raise SchemaError(f"columns must be {', '.join(_OFFER_COLUMNS)}", key="offers")
-        offers = offers.reindex(columns=list(_OFFER_COLUMNS))
+        offers = _table(d["offers"], _OFFER_COLUMNS, "offers")
         for col in ("p_response", "margin", "cost", "contact_cost", "expected_margin"):
-            offers[col] = offers[col].astype(np.float64)
-        offers["rank"] = offers["rank"].astype(np.int64)
-        skipped = pd.DataFrame(d["skipped"]).reindex(columns=["customer_id", "reason"])
+            values = offers[col].tolist()
+            if not all(_finite(v) for v in values):
+                raise SchemaError(f"column {col!r} must hold finite numbers", key="offers")
+            offers[col] = np.asarray(values, dtype=np.float64)
+        ranks = offers["rank"].tolist()
+        if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in ranks):
+            raise SchemaError("column 'rank' must hold whole numbers >= 1", key="offers")
+        offers["rank"] = np.asarray(ranks, dtype=np.int64)
+        p = offers["p_response"].to_numpy()
+        if ((p < 0) | (p > 1)).any() or (offers[["cost", "contact_cost"]].to_numpy() < 0).any():
+            raise SchemaError("p_response outside [0, 1] or a negative cost", key="offers")
+        expected = p * offers["margin"] - offers["cost"] - offers["contact_cost"]
+        if not np.allclose(expected, offers["expected_margin"], rtol=1e-9, atol=1e-9):
+            raise SchemaError(
+                "expected_margin differs from p_response x margin - cost - contact_cost",
+                key="offers",
+            )
+        skipped = _table(d["skipped"], ("customer_id", "reason"), "skipped")
         return cls(offers=offers, skipped=skipped, policy=policy)
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def _table(columns: dict[str, Any], names: tuple[str, ...], key: str) -> pd.DataFrame:
+    """A stored table: exactly ``names`` as lists of one length (or no columns at all)."""
+    if columns and list(columns) != list(names):
+        raise SchemaError(f"columns must be {', '.join(names)}", key=key)
+    lengths = {len(v) if isinstance(v, list) else -1 for v in columns.values()}
+    if -1 in lengths or len(lengths) > 1:
+        raise SchemaError("columns must be lists of one length", key=key)
+    frame = pd.DataFrame({n: columns.get(n, []) for n in names})
+    for col in ("customer_id", "offer", "channel", "reason"):
+        if col in frame.columns and not all(
+            isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool))
+            for v in frame[col].tolist()
+        ):
+            raise SchemaError(f"column {col!r} must hold text or whole numbers", key=key)
+    return frame
 
 
 def _plain(value: object) -> object:
@@ -364,6 +402,11 @@ def choose_offers(
         missing = s.isna().to_numpy()
         if missing.any():
             raise DataError("missing ids", column=name, rows=list(rows[missing]))
+        kind = pd.api.types.infer_dtype(s, skipna=False)
+        if kind in ("mixed", "mixed-integer"):  # 1 and "1" would be two customers
+            raise DataError(
+                f"ids mix kinds ({kind}: numbers and text): give them one type", column=name
+            )
     twice = pd.DataFrame({"c": ids.to_numpy(), "o": offer.to_numpy()}).duplicated().to_numpy()
     if twice.any():
         raise DataError(
@@ -374,9 +417,15 @@ def choose_offers(
     level, complaint, used = _customer_columns(customers, uniq, policy)
     channel_of = np.asarray([policy.channel_by_level[lv] for lv in level], dtype=object)
     channel_cost = np.asarray([policy.contact_cost.get(ch, 0.0) for ch in channel_of])
-    allowance = np.maximum(policy.max_contacts - used, 0)
+    allowance = np.maximum(float(policy.max_contacts) - used, 0.0)
     k_ch = channel_cost[code]
     expected = p * margin - cost - k_ch
+    with np.errstate(over="ignore"):
+        total = np.sum(np.abs(expected))
+    if not np.isfinite(total):
+        raise DataError(
+            "the expected margins are too large to add up (they overflow)", column="margin"
+        )
     pays = expected > policy.min_expected_margin
     eligible = pays & ~complaint[code]
     order = np.lexsort((np.arange(code.shape[0]), -expected, code))
@@ -407,7 +456,7 @@ def choose_offers(
             n_pays[code[pick]].tolist(),
             channel_of[code[pick]].tolist(),
             level[code[pick]].tolist(),
-            used[code[pick]].tolist(),
+            [int(u) for u in used[code[pick]].tolist()],
             strict=True,
         )
     ]
@@ -463,7 +512,7 @@ def _customer_columns(
     n = len(uniq)
     level = np.full(n, policy.default_level, dtype=object)
     complaint = np.zeros(n, dtype=bool)
-    used = np.zeros(n, dtype=np.int64)
+    used = np.zeros(n, dtype=np.float64)  # float: 1e300 contacts must not wrap around
     if customers is None:
         return level, complaint, used
     if not isinstance(customers, pd.DataFrame):
@@ -507,5 +556,5 @@ def _customer_columns(
                 column="contacts",
                 rows=list(np.asarray(uniq, dtype=object)[bad]),
             )
-        used = made.astype(np.int64)
+        used = made
     return level, complaint, used

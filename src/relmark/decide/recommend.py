@@ -31,7 +31,7 @@ import scipy.sparse as sp
 
 from relmark._validation import check_choice, check_count
 from relmark.data.items import ItemLog
-from relmark.decide.association import _json_label, _key, _load, item_matrix
+from relmark.decide.association import _json_label, _keys, _labels, _load, _whole, item_matrix
 from relmark.errors import ArgumentError, DataError, SchemaError
 from relmark.typing import FloatArray, IntArray
 
@@ -148,34 +148,63 @@ class ItemSimilarity:
             Naming the key that is missing or inconsistent.
         """
         d = _load(text)
-        try:
-            out = cls(
-                items=tuple(d["items"]),
-                indptr=np.asarray(d["indptr"], dtype=np.int64),
-                neighbor=np.asarray(d["neighbor"], dtype=np.int64),
-                score=np.asarray(d["score"], dtype=np.float64),
-                count=np.asarray(d["count"], dtype=np.int64),
-                measure=str(d["measure"]),
-                top_k=int(d["top_k"]),
-                min_count=int(d["min_count"]),
-                n_customers=int(d["n_customers"]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SchemaError(f"not an ItemSimilarity document ({exc!r})", key=_key(exc)) from None
-        if out.measure not in _MEASURES:
-            raise SchemaError(f"unknown measure {out.measure!r}", key="measure")
-        m, nnz = len(out.items), out.neighbor.shape[0]
+        keys: tuple[str, ...] = ("schema", "items", "indptr", "neighbor", "score", "count")
+        keys += ("measure", "top_k", "min_count", "n_customers")
+        _keys(d, keys)
+        items = _labels(d["items"])
+        m = len(items)
+        measure = d["measure"]
+        if measure not in _MEASURES:
+            raise SchemaError(f"unknown measure {measure!r}", key="measure")
+        top_k = _whole(d["top_k"], "top_k", low=1)
+        min_count = _whole(d["min_count"], "min_count", low=1)
+        n_customers = _whole(d["n_customers"], "n_customers", low=1)
+        arrays: dict[str, npt.NDArray[Any]] = {}
+        for key in ("indptr", "neighbor", "count", "score"):
+            values = d[key]
+            whole = key != "score"
+            if not isinstance(values, list) or not all(
+                not isinstance(v, bool)
+                and (isinstance(v, int) if whole else isinstance(v, int | float))
+                for v in values
+            ):
+                raise SchemaError(f"must be a list of {'whole ' if whole else ''}numbers", key=key)
+            arrays[key] = np.asarray(values, dtype=np.int64 if whole else np.float64)
+        indptr, neighbor, count, score = (
+            arrays[k] for k in ("indptr", "neighbor", "count", "score")
+        )
+        nnz = neighbor.shape[0]
         if (
-            out.indptr.shape != (m + 1,)
-            or out.score.shape != (nnz,)
-            or out.count.shape != (nnz,)
-            or (nnz and (out.neighbor.min() < 0 or out.neighbor.max() >= m))
-            or out.indptr[0] != 0
-            or out.indptr[-1] != nnz
-            or (np.diff(out.indptr) < 0).any()
+            indptr.shape != (m + 1,)
+            or indptr[0] != 0
+            or indptr[-1] != nnz
+            or (np.diff(indptr) < 0).any()
+            or (np.diff(indptr) > top_k).any()
         ):
-            raise SchemaError("indptr, neighbor, score and count disagree", key="indptr")
-        return out
+            raise SchemaError(
+                f"must rise from 0 to the {nnz} neighbours, at most top_k per item", key="indptr"
+            )
+        own = np.repeat(np.arange(m), np.diff(indptr))
+        if nnz and (neighbor.min() < 0 or neighbor.max() >= m or (neighbor == own).any()):
+            raise SchemaError("must be positions of other items", key="neighbor")
+        for key, a in (("score", score), ("count", count)):
+            if a.shape != (nnz,):
+                raise SchemaError(f"has {a.shape[0]} values for {nnz} neighbours", key=key)
+        if not np.isfinite(score).all() or (score <= 0).any():
+            raise SchemaError("must be finite similarities > 0", key="score")
+        if ((count < min_count) | (count > n_customers)).any():
+            raise SchemaError("must be within [min_count, n_customers]", key="count")
+        return cls(
+            items=items,
+            indptr=indptr,
+            neighbor=neighbor,
+            score=score,
+            count=count,
+            measure=measure,
+            top_k=top_k,
+            min_count=min_count,
+            n_customers=n_customers,
+        )
 
 
 def _customer_matrix(
@@ -416,10 +445,13 @@ def recommend_items(
             raise ArgumentError(
                 "the log's items differ from the similarity's", argument="purchases"
             )
+    m = len(similarity.items)
+    shape = tuple(getattr(purchases, "shape", ())) if sp.issparse(purchases) else None
+    if shape is not None and (len(shape) != 2 or shape[1] != m):
+        raise ArgumentError(f"has shape {shape} for {m} items", argument="purchases")
     x, _, ids = _customer_matrix(
         purchases, None if isinstance(purchases, ItemLog) else similarity.items
     )
-    m = len(similarity.items)
     if x.shape[1] != m:
         raise ArgumentError(f"has {x.shape[1]} columns for {m} items", argument="purchases")
     if ids is None:
@@ -429,6 +461,8 @@ def recommend_items(
                 f"has {ids.shape[0] if ids.ndim else 0} ids for {x.shape[0]} customers",
                 argument="customer_ids",
             )
+        if pd.Index(ids).has_duplicates:
+            raise ArgumentError("ids repeat", argument="customer_ids")
     deg = np.diff(similarity.indptr)
     rows_per_block = max(1, min(size, 65_535, _CELLS // max(m, 1)))
     cells = rows_per_block * m
