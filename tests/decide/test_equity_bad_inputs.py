@@ -198,3 +198,57 @@ def test_tampered_curve_json() -> None:
     text = ACQ.to_json().replace("0.4", "1.4")
     with pytest.raises(SchemaError, match="ceiling"):
         SpendResponse.from_json(text)
+
+
+# ---------------------------------------------------------------- adversarial review findings
+def test_extreme_curves_are_refused_not_divided_by_zero() -> None:
+    """A retention ceiling of 1 with a discount rate of 1e-300 (1 + d - r = 0) and curves whose
+    ceiling x efficiency underflows raised a raw ZeroDivisionError."""
+    acq = SpendResponse(ceiling=0.4, efficiency=0.02)
+    with pytest.raises(ArgumentError, match="retention"):
+        optimal_budget(
+            acq, SpendResponse(ceiling=1.0, efficiency=1.0), margin=1e12, discount_rate=1e-300
+        )
+    with pytest.raises(ArgumentError, match=r"acquisition|retention"):
+        optimal_budget(
+            SpendResponse(ceiling=1e-300, efficiency=1e-300),
+            SpendResponse(ceiling=1.0, efficiency=1e12),
+            margin=1e12,
+            discount_rate=1e-300,
+        )
+
+
+def test_future_overflow_names_new_customers() -> None:
+    with pytest.raises(DataError, match="new_customers"):
+        customer_equity(
+            [1.0],
+            new_customers=[1e300],
+            new_customer_value=1e12,
+            acquisition_cost=0.0,
+            discount_rate=0.0,
+        )
+
+
+def test_tampered_results_are_refused() -> None:
+    import json
+
+    from relmark.decide.equity import BudgetOptimum, CustomerEquity
+
+    ce = customer_equity(
+        [100.0, 50.0],
+        new_customers=[10, 10],
+        new_customer_value=80.0,
+        acquisition_cost=30.0,
+        discount_rate=0.25,
+    ).to_dict()
+    for key, value in [("total", 1e9), ("future_total", 5.0), ("customers", -1)]:
+        with pytest.raises(SchemaError) as info:
+            CustomerEquity.from_json(json.dumps({**ce, key: value}))
+        assert key in str(info.value)
+    acq = SpendResponse(ceiling=0.4, efficiency=0.02)
+    ret = SpendResponse(ceiling=0.8, efficiency=0.05)
+    best = optimal_budget(acq, ret, margin=100.0, discount_rate=0.1).to_dict()
+    for key, value in [("acquisition_rate", 5.0), ("acquisition_spend", -5.0)]:
+        with pytest.raises(SchemaError) as info:
+            BudgetOptimum.from_json(json.dumps({**best, key: value}))
+        assert key in str(info.value)

@@ -131,3 +131,100 @@ def test_currencies_are_not_mixed() -> None:
     eur = customer_profitability(_acts(), {"orders": 1.0}, currency="EUR")
     with pytest.raises(CurrencyError, match="EUR"):
         whale_curve(eur, currency="USD")
+
+
+# ---------------------------------------------------------------- adversarial review findings
+REVIEW_CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
+    (
+        "ids 1 and '1' (one id in the result)",
+        lambda: customer_profitability(_acts().assign(customer_id=[1, "1", "c"]), {"orders": 1.0}),
+        DataError,
+        "customer_id",
+    ),
+    (
+        "an empty id",
+        lambda: customer_profitability(_acts(customer_id=(1, "")), {"orders": 1.0}),
+        DataError,
+        "customer_id",
+    ),
+    (
+        "an id with surrounding spaces",
+        lambda: customer_profitability(_acts(customer_id=(0, "b ")), {"orders": 1.0}),
+        DataError,
+        "customer_id",
+    ),
+    (
+        "the margin column as a cost driver",
+        lambda: customer_profitability(_acts(), {"margin": 1.0}),
+        ArgumentError,
+        "rates",
+    ),
+    (
+        "a currency that is no ISO code",
+        lambda: customer_profitability(_acts(), {"orders": 1.0}, currency="EURO"),
+        CurrencyError,
+        "currency",
+    ),
+    (
+        "a lower-case currency",
+        lambda: customer_profitability(_acts(), {"orders": 1.0}, currency="eur"),
+        CurrencyError,
+        "currency",
+    ),
+    (
+        "a currency column of junk",
+        lambda: customer_profitability(
+            _acts().assign(cur="XX1"), {"orders": 1.0}, currency_column="cur"
+        ),
+        CurrencyError,
+        "cur",
+    ),
+    (
+        "a whale curve in 'dollars'",
+        lambda: whale_curve([1.0], currency="dollars"),
+        CurrencyError,
+        "currency",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "name"), [c[1:] for c in REVIEW_CASES], ids=[c[0] for c in REVIEW_CASES]
+)
+def test_review_bad_input(call: Callable[[], object], error: type[Exception], name: str) -> None:
+    with pytest.raises(error) as info:
+        call()
+    assert name in str(info.value)
+
+
+def test_whale_total_does_not_cancel() -> None:
+    """1e16 + 1 - 1e16 is 1 (the running float sum gave 0)."""
+    curve = whale_curve([1e16, 1.0, -1e16])
+    assert curve.total_profit == 1.0
+    assert curve.cumulative_share is not None
+
+
+def test_tampered_results_are_refused() -> None:
+    import json
+
+    from relmark.decide.profitability import CustomerProfitability, WhaleCurve
+    from relmark.errors import SchemaError
+
+    result = customer_profitability(_acts(), {"orders": 8.0}, currency="EUR")
+    data = result.to_dict()
+    for key, value in [
+        ("profit", [1000.0, 4.0, -19.0]),  # 10 - 8 is 2, not 1000
+        ("profit", [2.0]),
+        ("costs", [[8.0], [16.0, 1.0], [24.0]]),
+        ("currency", "EURO"),
+        ("customers", ["a", "a", "c"]),
+        ("reasons", [None, None, "zzz"]),
+    ]:
+        with pytest.raises(SchemaError) as info:
+            CustomerProfitability.from_json(json.dumps({**data, key: value}))
+        assert key in str(info.value)
+    curve = whale_curve([50.0, -20.0, 30.0, -10.0]).to_dict()
+    for key, value in [("cumulative_profit", [0.0]), ("loss", -5.0), ("peak_profit", 1e9)]:
+        with pytest.raises(SchemaError) as info:
+            WhaleCurve.from_json(json.dumps({**curve, key: value}))
+        assert key in str(info.value)

@@ -48,11 +48,11 @@ Marketing* 13(2), 179-188.
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import Field
+from pydantic import Field, ValidationError, model_validator
 from scipy.optimize import brentq
 
 from relmark._validation import as_float_array, as_numbers, check_number
@@ -276,19 +276,19 @@ class BudgetOptimum(_Stored):
 
     _kind: ClassVar[str] = "budget_optimum"
 
-    acquisition_spend: float
-    retention_spend: float
-    acquisition_rate: float
-    retention_rate: float
+    acquisition_spend: Annotated[float, Field(ge=0.0)]
+    retention_spend: Annotated[float, Field(ge=0.0)]
+    acquisition_rate: Annotated[float, Field(ge=0.0, le=1.0)]
+    retention_rate: Annotated[float, Field(ge=0.0, le=1.0)]
     customer_equity: float
     value_of_a_customer: float
-    cost_per_acquired_customer: float | None
-    cost_per_retained_customer: float | None
-    acquisition_to_retention_cost: float | None
-    marginal_cost_acquired: float
-    marginal_cost_retained: float
-    margin: float
-    discount_rate: float
+    cost_per_acquired_customer: Annotated[float, Field(gt=0.0)] | None
+    cost_per_retained_customer: Annotated[float, Field(gt=0.0)] | None
+    acquisition_to_retention_cost: Annotated[float, Field(gt=0.0)] | None
+    marginal_cost_acquired: Annotated[float, Field(gt=0.0)]
+    marginal_cost_retained: Annotated[float, Field(gt=0.0)]
+    margin: Annotated[float, Field(gt=0.0)]
+    discount_rate: Annotated[float, Field(gt=0.0)]
 
 
 def optimal_budget(
@@ -338,6 +338,20 @@ def optimal_budget(
     """
     acq, ret = _curves(acquisition, retention)
     m, d = _economics(margin, discount_rate)
+    try:
+        return _optimum(acq, ret, m, d)
+    except (ZeroDivisionError, OverflowError, ValidationError):
+        raise ArgumentError(
+            "the curves and economics are too extreme for float64 (an efficiency, ceiling or "
+            "rate whose product underflows, or a retention ceiling of 1 with a discount rate "
+            "below 1e-16): rescale the spend unit",
+            argument="retention"
+            if 1.0 + d - ret.ceiling <= 1e-12 or ret.ceiling * ret.efficiency == 0
+            else "acquisition",
+        ) from None
+
+
+def _optimum(acq: SpendResponse, ret: SpendResponse, m: float, d: float) -> BudgetOptimum:
     c, k = ret.ceiling, ret.efficiency
 
     def slope(r_s: float) -> float:
@@ -407,8 +421,21 @@ class CustomerEquity(_Stored):
     future_cohorts: tuple[float, ...]
     future_total: float
     total: float
-    customers: int
-    new_customers: float
+    customers: Annotated[int, Field(ge=1)]
+    new_customers: Annotated[float, Field(ge=0.0)]
+
+    @model_validator(mode="after")
+    def _check_sums(self) -> CustomerEquity:
+        scale = max(1.0, abs(self.current_base), *(abs(x) for x in self.future_cohorts))
+        if not math.isclose(
+            self.future_total, math.fsum(self.future_cohorts), rel_tol=1e-9, abs_tol=1e-12 * scale
+        ):
+            raise ValueError("future_total is not the sum of future_cohorts")
+        if not math.isclose(
+            self.total, self.current_base + self.future_total, rel_tol=1e-9, abs_tol=1e-12 * scale
+        ):
+            raise ValueError("total is not current_base + future_total")
+        return self
 
 
 def customer_equity(
@@ -480,6 +507,10 @@ def customer_equity(
     with np.errstate(over="ignore", invalid="ignore"):  # checked just below
         current = float(base.sum())
         future = float(cohorts.sum())
+    if not math.isfinite(current):
+        raise DataError("the sum overflows", column="current_values")
+    if not (np.isfinite(cohorts).all() and math.isfinite(future)):
+        raise DataError("the future cohorts' worth overflows", column="new_customers")
     if not math.isfinite(current + future):
         raise DataError("the sum overflows", column="current_values")
     return CustomerEquity(

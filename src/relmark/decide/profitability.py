@@ -33,14 +33,17 @@ from activity-based costing", *Harvard Business Review* 69(3), 130-135.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 import numpy as np
 import pandas as pd
+from pydantic import Field, model_validator
 
 from relmark._validation import as_float_array, check_number
 from relmark.decide.campaign import _Stored
+from relmark.domain.currency import check_currency
 from relmark.errors import ArgumentError, CurrencyError, DataError
 
 __all__ = [
@@ -82,16 +85,42 @@ class CustomerProfitability(_Stored):
     """
 
     _kind: ClassVar[str] = "customer_profitability"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("customers", "margin", "costs", "cost_to_serve", "profit", "reasons"),
+        ("drivers", "rates"),
+    )
 
     currency: str | None
     customers: tuple[str, ...]
     drivers: tuple[str, ...]
-    rates: tuple[float, ...]
+    rates: tuple[Annotated[float, Field(ge=0.0)], ...]
     margin: tuple[float, ...]
-    costs: tuple[tuple[float, ...], ...]
+    costs: tuple[tuple[Annotated[float, Field(ge=0.0)], ...], ...]
     cost_to_serve: tuple[float, ...]
     profit: tuple[float, ...]
     reasons: tuple[str | None, ...]
+
+    @model_validator(mode="after")
+    def _check_sums(self) -> CustomerProfitability:
+        if self.currency is not None:
+            check_currency(self.currency, "currency")
+        if len(set(self.customers)) != len(self.customers):
+            raise ValueError("customers: an id appears twice")
+        n = len(self.drivers)
+        for i, row in enumerate(self.costs):
+            if len(row) != n:
+                raise ValueError(f"costs: row {i} has {len(row)} costs for {n} drivers")
+            if not math.isclose(math.fsum(row), self.cost_to_serve[i], rel_tol=1e-9, abs_tol=1e-9):
+                raise ValueError(f"cost_to_serve: row {i} is not the sum of its costs")
+            want = self.margin[i] - self.cost_to_serve[i]
+            if not math.isclose(self.profit[i], want, rel_tol=1e-9, abs_tol=1e-9):
+                raise ValueError(f"profit: row {i} is not margin - cost_to_serve")
+            reason = self.reasons[i]
+            if (reason is None) != (self.profit[i] >= 0) or (
+                reason is not None and reason not in (*self.drivers, LOW_MARGIN)
+            ):
+                raise ValueError(f"reasons: row {i} ({reason!r}) does not fit its profit")
+        return self
 
     @property
     def unprofitable(self) -> tuple[str, ...]:
@@ -132,6 +161,8 @@ def _currency(frame: pd.DataFrame, column: str | None, argument: str | None) -> 
             "missing values", column=column, rows=frame.index[values.isna().to_numpy()].tolist()
         )
     found = sorted({str(v) for v in values})
+    if len(found) == 1:
+        check_currency(found[0], f"column {column!r}")
     if len(found) > 1:
         first = frame.index[(values.astype(str) != found[0]).to_numpy()].tolist()[:5]
         raise CurrencyError(
@@ -208,6 +239,8 @@ def customer_profitability(
         raise ArgumentError("must map at least one driver column to its rate", argument="rates")
     if currency is not None and not isinstance(currency, str):
         raise ArgumentError(f"must be a currency code, got {currency!r}", argument="currency")
+    if currency is not None:
+        check_currency(currency, "currency")
     drivers = tuple(rates)
     rate = np.array([check_number(rates[d], f"rates[{d!r}]", low=0.0) for d in drivers])
     for name in (customer, margin, *drivers):
@@ -215,6 +248,12 @@ def customer_profitability(
             raise ArgumentError(f"column names are text, got {name!r}", argument="rates")
         if name not in activities.columns:
             raise DataError(f"missing (have {list(activities.columns)[:10]})", column=name)
+    taken = [d for d in drivers if d in (customer, margin, currency_column)]
+    if taken:
+        raise ArgumentError(
+            f"the driver {taken[0]!r} is the id, margin or currency column, not a quantity",
+            argument="rates",
+        )
     if len(activities) == 0:
         raise DataError("no customers: the frame is empty", column=customer)
     cur = _currency(activities, currency_column, currency)
@@ -223,10 +262,18 @@ def customer_profitability(
         raise DataError(
             "missing ids", column=customer, rows=activities.index[ids.isna().to_numpy()].tolist()
         )
-    dup = ids.duplicated(keep=False).to_numpy()
+    text = ids.map(str)
+    blank = (text.str.strip() != text).to_numpy() | (text == "").to_numpy()
+    if blank.any():
+        raise DataError(
+            "ids must be non-empty without surrounding spaces",
+            column=customer,
+            rows=ids[blank].tolist(),
+        )
+    dup = text.duplicated(keep=False).to_numpy()  # 1 and "1" are one id in the result
     if dup.any():
         raise DataError(
-            "a customer appears twice (one row per customer)",
+            "a customer appears twice (one row per customer; 1 and '1' are the same id)",
             column=customer,
             rows=ids[dup].tolist(),
         )
@@ -295,17 +342,30 @@ class WhaleCurve(_Stored):
     """
 
     _kind: ClassVar[str] = "whale_curve"
+    _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("customer_share", "cumulative_profit", "cumulative_share"),
+    )
 
     currency: str | None
-    customer_share: tuple[float, ...]
+    customer_share: tuple[Annotated[float, Field(ge=0.0, le=1.0)], ...]
     cumulative_profit: tuple[float, ...]
     cumulative_share: tuple[float, ...] | None
     total_profit: float
     peak_profit: float
     peak_share: float | None
-    peak_customer_share: float
-    unprofitable_customers: int
-    loss: float
+    peak_customer_share: Annotated[float, Field(ge=0.0, le=1.0)]
+    unprofitable_customers: Annotated[int, Field(ge=0)]
+    loss: Annotated[float, Field(ge=0.0)]
+
+    @model_validator(mode="after")
+    def _check_curve(self) -> WhaleCurve:
+        if self.currency is not None:
+            check_currency(self.currency, "currency")
+        if self.peak_profit < max(self.total_profit, 0.0) or (
+            self.cumulative_profit and self.peak_profit != max(self.cumulative_profit)
+        ):
+            raise ValueError("peak_profit is not the maximum of the cumulative profit")
+        return self
 
 
 def whale_curve(
@@ -348,6 +408,8 @@ def whale_curve(
     """
     if currency is not None and not isinstance(currency, str):
         raise ArgumentError(f"must be a currency code, got {currency!r}", argument="currency")
+    if currency is not None:
+        check_currency(currency, "currency")
     if isinstance(profit, CustomerProfitability):
         if currency is not None and profit.currency not in (None, currency):
             raise CurrencyError(f"the profits are in {profit.currency}, not {currency}")
@@ -361,9 +423,10 @@ def whale_curve(
     ranked = np.sort(p)[::-1]
     with np.errstate(over="ignore", invalid="ignore"):  # checked just below
         cum = np.concatenate([[0.0], np.cumsum(ranked)])
-    total = float(cum[-1])
     if not np.isfinite(cum).all():
         raise DataError("the sum overflows", column="profit")
+    total = math.fsum(p)  # exact: the running sum may cancel (1e16 + 1 - 1e16)
+    cum[-1] = total
     k = int(np.argmax(cum))
     positive = total > 0
     return WhaleCurve(
