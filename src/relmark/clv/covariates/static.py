@@ -88,6 +88,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -107,7 +108,7 @@ from relmark._validation import (
     check_rng,
 )
 from relmark.clv import bgnbd, gammagamma, mbgnbd, paretonbd
-from relmark.clv._base import _column, customer_labels
+from relmark.clv._base import _column, customer_labels, fit_restricted
 from relmark.clv._engine import one_blas_thread
 from relmark.clv.covariates import _likelihoods
 from relmark.clv.covariates._design import (
@@ -118,7 +119,13 @@ from relmark.clv.covariates._design import (
     names_from_json,
     read_covariates,
 )
-from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
+from relmark.errors import (
+    ArgumentError,
+    ConvergenceWarning,
+    DataError,
+    ParameterError,
+    SchemaError,
+)
 from relmark.typing import RngLike
 
 __all__ = [
@@ -202,9 +209,9 @@ def _design_block(lay: _Layout, z: FloatArray, k: int) -> FloatArray:
 def _theta(lay: _Layout, u: FloatArray, z: FloatArray) -> FloatArray:
     """Per-customer parameters ``exp(X_k u[idx_k])``, shape ``(n, K)``."""
     eta = np.empty((z.shape[0], lay.k_base))
-    for k, (idx, _) in enumerate(lay.per_param):
-        eta[:, k] = _design_block(lay, z, k) @ u[list(idx)]
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):  # trial steps; callers check theta
+        for k, (idx, _) in enumerate(lay.per_param):
+            eta[:, k] = _design_block(lay, z, k) @ u[list(idx)]
         return np.exp(eta)
 
 
@@ -249,7 +256,15 @@ def _block_terms(
     prob: _Problem, u: FloatArray, lo: int, hi: int, hess: int
 ) -> tuple[float, FloatArray, FloatArray | None]:
     """Log-likelihood sum, gradient in ``u`` and Hessian of rows ``lo:hi``: no Hessian for
-    ``hess = 0``, central differences of the analytic gradient for 2, forward for 1."""
+    ``hess = 0``, central differences of the analytic gradient for 2, forward for 1 (trial
+    steps may overflow: the line search rejects non-finite values)."""
+    with np.errstate(all="ignore"):
+        return _block_terms_raw(prob, u, lo, hi, hess)
+
+
+def _block_terms_raw(
+    prob: _Problem, u: FloatArray, lo: int, hi: int, hess: int
+) -> tuple[float, FloatArray, FloatArray | None]:
     lay = prob.lay
     z = prob.z[lo:hi]
     data = tuple(d[lo:hi] for d in prob.data)
@@ -568,6 +583,13 @@ def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
             "must be symmetric with a non-negative diagonal, all finite or all NaN",
             key="fit.cov",
         )
+    if k and np.all(np.isfinite(cov)):
+        eig = np.linalg.eigvalsh(cov)
+        if eig[0] < -1e-9 * max(float(eig[-1]), 0.0):
+            raise SchemaError(
+                f"must be positive semi-definite (a covariance), has the eigenvalue {eig[0]:g}",
+                key="fit.cov",
+            )
 
     def real(key: str, low: float | None = None) -> float:
         v = value[key]
@@ -640,6 +662,22 @@ class _CovariateModel:
         fit: CovariateFit | None = None,
     ) -> None:
         lists: dict[str, tuple[str, ...]] = {}
+        for value, argument in ((params, "params"), (coefficients, "coefficients")):
+            if not isinstance(value, Mapping) and not (value is None and argument != "params"):
+                raise ArgumentError(
+                    f"must be a mapping of name to number, got {type(value).__name__}",
+                    argument=argument,
+                )
+        if covariates is not None and not isinstance(covariates, Mapping):
+            raise ArgumentError(
+                f"must map {', '.join(self.sources)} to lists of column names, got "
+                f"{type(covariates).__name__}",
+                argument="covariates",
+            )
+        if time_unit is not None and not isinstance(time_unit, str):
+            raise ArgumentError(
+                f"must be text or None, got {type(time_unit).__name__}", argument="time_unit"
+            )
         given = dict(covariates or {})
         for key in given:
             if key not in self.sources:
@@ -649,8 +687,24 @@ class _CovariateModel:
                 )
         for source in self.sources:
             lists[source] = check_names(given.get(source), f"{source}_covariates")
+        shared = set(lists.get("shared", ()))
+        overlap = sorted(shared & {n for k, v in lists.items() if k != "shared" for n in v})
+        if overlap:
+            raise ArgumentError(
+                f"covariate {overlap[0]!r} is both shared and process-specific: list it once",
+                argument="covariates['shared']",
+            )
         self._lists = lists
         self._layout = _layout(self.param_names, self.slots, lists)
+        if fit is not None and (
+            not isinstance(fit, CovariateFit)
+            or fit.names != (*self.param_names, *self._layout.labels)
+        ):
+            raise ArgumentError(
+                "must be the CovariateFit of a model with these parameters and coefficients "
+                f"({', '.join((*self.param_names, *self._layout.labels))})",
+                argument="fit",
+            )
         base = self.classic.param_set.validate(dict(params), model=self.name)
         self.classic(**dict(zip(self.param_names, base.tolist(), strict=True)))  # domain
         coefs = dict(coefficients or {})
@@ -960,6 +1014,9 @@ class _CovariateModel:
             )
         except ParameterError as exc:
             raise SchemaError(str(exc), key=f"params.{exc.argument}") from None
+        except ArgumentError as exc:  # e.g. a covariate both shared and process-specific
+            key = str(exc.argument).replace("['", ".").replace("']", "")
+            raise SchemaError(str(exc), key=key) from None
 
     @classmethod
     def from_json(cls, text: str | bytes) -> Self:
@@ -1023,6 +1080,7 @@ class _CovariateModel:
         """
         z = self._z(data, covariates, None)
         theta = _theta(self._layout, self._u(), z)
+        self._check_theta(theta)
         return pd.DataFrame(theta, columns=list(self.param_names))
 
     @classmethod
@@ -1036,6 +1094,21 @@ class _CovariateModel:
     ) -> Self:
         kb = len(cls.param_names)
         u = opt.u
+        if not np.all(np.abs(u[:kb]) < 700.0):
+            # the parameters at z = 0 are out of floating-point range: z = 0 lies far from the
+            # data (e.g. a covariate around 1e9); name the covariate that moved them furthest
+            means = prob.z.mean(axis=0) if prob.z.shape[1] else np.zeros(0)
+            shift = np.zeros(len(prob.lay.names))
+            for idx, cols in prob.lay.per_param:
+                for i, (c, _) in zip(idx[1:], cols, strict=True):
+                    shift[c] = max(shift[c], abs(float(u[i]) * float(means[c])))
+            worst = prob.lay.names[int(np.argmax(shift))] if shift.size else "covariates"
+            raise DataError(
+                "the parameters at covariates 0 overflow (exp of "
+                f"{float(np.max(np.abs(u[:kb]))):.3g}): zero lies far from the covariate's "
+                "values; centre it (subtract its mean) and fit again",
+                column=worst,
+            )
         try:
             chol = np.linalg.cholesky(-opt.hess)
             inv = np.linalg.inv(chol)
@@ -1043,6 +1116,21 @@ class _CovariateModel:
             cov = 0.5 * (cov + cov.T)
         except np.linalg.LinAlgError:
             cov = np.full((u.size, u.size), np.nan)
+            warnings.warn(
+                f"{cls.name}: the Hessian at the estimates is not negative definite; the "
+                "parameters and effects are not identified by these data and standard errors "
+                "are NaN",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
+        if not opt.converged:
+            warnings.warn(
+                f"{cls.name}: the fit did not converge (largest gradient "
+                f"{float(np.max(np.abs(opt.grad), initial=0.0)):.3g}); the estimates may not "
+                "be the maximum-likelihood ones",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         gam = u[kb:]
         ll = opt.value + prob.penalty * float(gam @ gam)
         fit = CovariateFit(
@@ -1064,6 +1152,19 @@ class _CovariateModel:
             fit=fit,
         )
 
+    def _unused_rows(self, covariates: object) -> int | None:
+        """The number of customers that covariates given to a model *without* covariates
+        describe (their values are not used, their count is), or None."""
+        if covariates is None or self._layout.names:
+            return None
+        if isinstance(covariates, Mapping):
+            first = next(iter(covariates.values()), None)
+            return None if first is None else int(np.shape(first)[0]) if np.ndim(first) else 1
+        shape = getattr(covariates, "shape", None)
+        if shape is not None and len(shape) >= 1:
+            return int(shape[0])
+        return len(covariates) if isinstance(covariates, list | tuple) else None
+
     def _check_theta(self, theta: FloatArray) -> None:
         bad = ~np.all(np.isfinite(theta) & (theta > 0), axis=1)
         if bad.any():
@@ -1073,6 +1174,27 @@ class _CovariateModel:
                 column="covariates",
                 rows=np.flatnonzero(bad).tolist(),
             )
+
+
+def _classic_start(classic: Any, columns: dict[str, FloatArray]) -> FloatArray:
+    """The classic model's estimates (all effects 0): only the start of the covariate fit,
+    so fitted quietly (the covariate model reports on its own fit, under its own name)."""
+    arrays, w = classic._coerce(None, None, columns)
+    with one_blas_thread():
+        arrays, w = classic._compress(arrays, w, None)
+        result = fit_restricted(
+            model=classic.name,
+            pset=classic.param_set,
+            lik=classic.likelihood_for(classic._check_settings({})),
+            data=arrays,
+            weights=w,
+            start=classic._start(arrays, w),
+            priors={},
+            fixed={},
+            quiet=True,
+        )
+    out: FloatArray = np.asarray(result.params_array, dtype=np.float64)
+    return out
 
 
 def _lists_from_fit_args(
@@ -1203,10 +1325,10 @@ class _RFMCovariateModel(_CovariateModel):
         # start values: the classic model (all effects 0), on a systematic subsample of
         # large data (only a start: the Newton steps on the full data do the rest)
         every = max(1, x.shape[0] // _SUBSAMPLE)
-        base = cls.classic.fit(frequency=x[::every], recency=tx[::every], T=T_[::every])
-        start = np.concatenate(
-            [np.log(np.array(list(base.params.values()))), np.zeros(len(lay.labels))]
+        base = _classic_start(
+            cls.classic, {"frequency": x[::every], "recency": tx[::every], "T": T_[::every]}
         )
+        start = np.concatenate([np.log(base), np.zeros(len(lay.labels))])
         order = np.argsort(x, kind="stable")  # runs of equal frequency (Pareto/NBD's series)
         prob = _Problem(
             lay, cls._lik(), z[order], (x[order], tx[order], T_[order]), lam, cls._lik_hess()
@@ -1274,7 +1396,9 @@ class _RFMCovariateModel(_CovariateModel):
     ) -> FloatArray:
         """P(alive) for rows of per-customer parameters: the classic closed forms broadcast
         over the parameter columns (BG family) in one pass."""
-        out: FloatArray = self.module.p_alive(np.ascontiguousarray(theta.T), x, tx, T)
+        # one customer: the classic one-customer fast path takes a flat parameter vector
+        params = theta[0] if theta.shape[0] == 1 else np.ascontiguousarray(theta.T)
+        out: FloatArray = self.module.p_alive(params, x, tx, T)
         return out
 
     def conditional_expected_purchases(
@@ -1351,6 +1475,8 @@ class _RFMCovariateModel(_CovariateModel):
         """
         horizon = check_number(t, "t", low=0.0)
         z = self._z(None, covariates, None if self._layout.names else 1)
+        if (rows := self._unused_rows(covariates)) is not None:
+            z = np.zeros((rows, 0))  # one customer per row of the (unused) covariates
         theta = _theta(self._layout, self._u(), z)
         self._check_theta(theta)
         return _group_apply(
@@ -1433,6 +1559,18 @@ class _RFMCovariateModel(_CovariateModel):
         """
         gen = check_rng(rng)
         T_arr = as_float_array(T, "T")
+        if T_arr.ndim != 1:
+            raise DataError(
+                f"must be 1-d, one value per customer, got shape {T_arr.shape}", column="T"
+            )
+        if (T_arr < 0).any():
+            raise DataError("must be >= 0", column="T", rows=np.flatnonzero(T_arr < 0).tolist())
+        rows = self._unused_rows(covariates)
+        if rows is not None and rows != T_arr.shape[0]:
+            raise DataError(
+                f"has {T_arr.shape[0]} values for the {rows} customers of the covariates",
+                column="T",
+            )
         z = self._z(None, covariates, T_arr.shape[0] if self._layout.names else None)
         theta = _theta(self._layout, self._u(), z)
         if theta.shape[0] == 0:
@@ -1699,10 +1837,8 @@ class CovariateGammaGamma(_CovariateModel):
             raise DataError("no customer has repeat purchases", column="frequency")
         x_b, m_b, z_b = x[buyers], m[buyers], z[buyers]
         _check_designs(cls, lay, z_b)
-        base = gammagamma.GammaGamma.fit(frequency=x_b, monetary_value=m_b)
-        start = np.concatenate(
-            [np.log(np.array(list(base.params.values()))), np.zeros(len(lay.labels))]
-        )
+        base = _classic_start(gammagamma.GammaGamma, {"frequency": x_b, "monetary_value": m_b})
+        start = np.concatenate([np.log(base), np.zeros(len(lay.labels))])
         prob = _Problem(lay, _likelihoods.gamma_gamma, z_b, (x_b, m_b), lam)
         opt = _fit(prob, start)
         return cls._from_optimum(opt, prob, lists, None, int((~buyers).sum()))
@@ -1871,6 +2007,22 @@ def clv(
         For missing or invalid columns.
     """
     share = check_number(margin, "margin", low=0.0, high=1.0, low_open=True)
+    if not isinstance(purchases, _RFMCovariateModel):
+        raise ArgumentError(
+            "must be a CovariateBGNBD or CovariateParetoNBD (a classic model has no "
+            f"covariates: use relmark.clv.clv), got {type(purchases).__name__}",
+            argument="purchases",
+        )
+    if not isinstance(spend, CovariateGammaGamma | gammagamma.GammaGamma):
+        raise ArgumentError(
+            f"must be a CovariateGammaGamma or a GammaGamma, got {type(spend).__name__}",
+            argument="spend",
+        )
+    if getattr(purchases.module, "dert", None) is None:
+        raise ArgumentError(
+            f"{purchases.name} has no closed-form DERT (CovariateBGNBD and CovariateParetoNBD do)",
+            argument="purchases",
+        )
     dert = purchases.dert(
         data, continuous_discount_rate=continuous_discount_rate, covariates=covariates
     )
