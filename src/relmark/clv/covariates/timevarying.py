@@ -42,6 +42,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -71,7 +72,13 @@ from relmark.clv.covariates._design import (
     names_from_json,
     read_covariates,
 )
-from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
+from relmark.errors import (
+    ArgumentError,
+    ConvergenceWarning,
+    DataError,
+    ParameterError,
+    SchemaError,
+)
 from relmark.typing import RngLike
 
 __all__ = [
@@ -90,6 +97,10 @@ _STAGES = (1_000, 5_000)
 from: L-BFGS-B on the first, Newton steps on the next ones and on all customers."""
 _GTOL = 1e-6
 _TOL = 1e-9
+_MAX_CELLS = 200_000_000
+"""Most customer-period-covariate cells a covariate table may expand to (1.6 GB of floats)."""
+_MAX_ETA = 700.0
+"""Largest effect times covariate whose exponential is a float (e^709 overflows)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -119,6 +130,39 @@ class TimeVaryingCovariates:
     period_length: float
     purchase: FloatArray
     dropout: FloatArray
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.customer_ids, tuple):
+            raise ArgumentError("must be a tuple of customer ids", argument="customer_ids")
+        for field_name in ("purchase_names", "dropout_names"):
+            if check_names(getattr(self, field_name), field_name) != getattr(self, field_name):
+                raise ArgumentError("must be a tuple of names", argument=field_name)
+        check_number(self.grid_start, "grid_start")
+        check_number(self.period_length, "period_length", low=0.0, low_open=True)
+        n = len(self.customer_ids)
+        shapes = []
+        for field_name, names in (
+            ("purchase", self.purchase_names),
+            ("dropout", self.dropout_names),
+        ):
+            arr = getattr(self, field_name)
+            if (
+                not isinstance(arr, np.ndarray)
+                or arr.dtype != np.float64
+                or arr.ndim != 3
+                or arr.shape[0] != n
+                or arr.shape[2] != len(names)
+            ):
+                raise ArgumentError(
+                    f"must be a float64 array of shape (customers {n}, periods, covariates "
+                    f"{len(names)}), got {getattr(arr, 'shape', type(arr).__name__)}",
+                    argument=field_name,
+                )
+            shapes.append(arr.shape[1])
+        if shapes[0] != shapes[1]:
+            raise ArgumentError(
+                f"has {shapes[1]} periods, purchase {shapes[0]}", argument="dropout"
+            )
 
     @property
     def n_periods(self) -> int:
@@ -216,7 +260,15 @@ class TimeVaryingCovariates:
             )
         start = as_finite_vector(starts.to_numpy(dtype=np.float64), period_column)
         g0 = float(start.min())
-        pos = (start - g0) / length
+        with np.errstate(over="ignore", invalid="ignore"):
+            pos = (start - g0) / length
+        if not np.all(np.isfinite(pos)) or float(pos.max()) > _MAX_CELLS:
+            raise DataError(
+                f"the period starts span {float(start.max()) - g0:g}, more than "
+                f"{_MAX_CELLS:,} periods of length {length:g} (period_length): check the unit "
+                "of the period starts",
+                column=period_column,
+            )
         index = np.rint(pos)
         off = np.abs(pos - index) > _TOL * np.maximum(1.0, np.abs(pos))
         if off.any():
@@ -240,6 +292,14 @@ class TimeVaryingCovariates:
                 rows=[ids[i]],
             )
         n, n_periods = len(uniques), int(k_index.max()) + 1
+        if n * n_periods * max(len(names), 1) > _MAX_CELLS:
+            raise DataError(
+                f"{n:,} customers over {n_periods:,} periods would need "
+                f"{n * n_periods * max(len(names), 1):,} covariate cells (at most "
+                f"{_MAX_CELLS:,}): the customers' periods lie far apart on the grid; check the "
+                "period starts and period_length",
+                column=period_column,
+            )
         lo = np.full(n, n_periods)
         hi = np.full(n, -1)
         np.minimum.at(lo, codes, k_index)
@@ -289,7 +349,20 @@ def _windows(
         rows = np.arange(T.shape[0])
         ids: list[object] = list(cov.customer_ids)
     else:
+        if isinstance(customer_ids, str | bytes) or not hasattr(customer_ids, "__len__"):
+            raise ArgumentError(
+                f"must be a list of customer ids, got {type(customer_ids).__name__}",
+                argument="customer_ids",
+            )
         ids = list(customer_ids)
+        dup = pd.Series(ids, dtype=object).duplicated().to_numpy()
+        if dup.any():
+            raise DataError(
+                "a customer is listed twice",
+                column="customer_ids",
+                rows=[ids[i] for i in np.flatnonzero(dup)[:10]],
+                count=int(dup.sum()),
+            )
         if len(ids) != T.shape[0]:
             raise DataError(
                 f"{len(ids)} customer ids for {T.shape[0]} customers", column="customer_ids"
@@ -357,9 +430,20 @@ def _theta(
     cov: TimeVaryingCovariates,
 ) -> FloatArray:
     """The parameter vector ``[r, alpha, s, beta, gamma_P..., gamma_L...]`` from dicts."""
+    if not isinstance(cov, TimeVaryingCovariates):
+        raise ArgumentError(
+            "must be a TimeVaryingCovariates (see TimeVaryingCovariates.from_frame)",
+            argument="covariates",
+        )
     if not isinstance(params, Mapping):
         raise ArgumentError("must map r, alpha, s, beta to numbers", argument="params")
     vals = []
+    unknown = [k for k in params if k not in _BASE]
+    if unknown:
+        raise ParameterError(
+            f"the parameters are r, alpha, s, beta; {unknown[0]!r} is not one",
+            argument=f"params.{unknown[0]}",
+        )
     for name in _BASE:
         if name not in params:
             raise ParameterError("is missing", argument=f"params.{name}")
@@ -379,6 +463,39 @@ def _theta(
     return np.array(vals, dtype=np.float64)
 
 
+def _check_overflow(
+    theta: FloatArray,
+    cov: TimeVaryingCovariates,
+    zp: FloatArray,
+    zl: FloatArray,
+    customer_ids: Sequence[object] | None,
+) -> None:
+    """Refuse effects times covariates whose exponential (the rate multiplier) overflows, naming
+    the covariate and the customer."""
+    kp = len(cov.purchase_names)
+    ids = list(cov.customer_ids) if customer_ids is None else list(customer_ids)
+    for z, gamma, names in (
+        (zp, theta[4 : 4 + kp], cov.purchase_names),
+        (zl, theta[4 + kp :], cov.dropout_names),
+    ):
+        if not names:
+            continue
+        with np.errstate(over="ignore", invalid="ignore"):
+            eta = np.abs(z @ gamma)
+        bad = ~(eta <= _MAX_ETA)
+        if bad.any():
+            i, k = (int(v[0]) for v in np.nonzero(bad))
+            with np.errstate(over="ignore", invalid="ignore"):
+                j = int(np.argmax(np.abs(z[i, k] * gamma)))
+            raise DataError(
+                f"effects times covariates reach {float(eta[i, k]):.3g} in the period starting "
+                f"at {cov.grid_start + k * cov.period_length:g}: their exponential overflows "
+                "(check the covariate's scale, or the effects)",
+                column=names[j],
+                rows=[ids[i]],
+            )
+
+
 def _prepared(
     cov: TimeVaryingCovariates,
     frequency: npt.ArrayLike,
@@ -387,6 +504,7 @@ def _prepared(
     customer_ids: Sequence[object] | None,
     observation_end: object,
     horizon: float = 0.0,
+    theta: FloatArray | None = None,
 ) -> tuple[_tv_math.Prepared, FloatArray, FloatArray, FloatArray]:
     if not isinstance(cov, TimeVaryingCovariates):
         raise ArgumentError(
@@ -396,6 +514,8 @@ def _prepared(
     x, tx, t = _summary(frequency, recency, T)
     end = check_number(observation_end, "observation_end")
     zp, zl, first = _windows(cov, customer_ids, t, end, horizon)
+    if theta is not None:
+        _check_overflow(theta, cov, zp, zl, customer_ids)
     data = _tv_math.prepare(
         x, tx, t, zp, zl, first=first, grid_start=cov.grid_start, period_length=cov.period_length
     )
@@ -465,8 +585,15 @@ def log_likelihood(
     >>> round(math.exp(float(ll[0])), 12) == 0.625
     True
     """
-    data, *_ = _prepared(covariates, frequency, recency, T, customer_ids, observation_end)
+    if not isinstance(covariates, TimeVaryingCovariates):
+        raise ArgumentError(
+            "must be a TimeVaryingCovariates (see TimeVaryingCovariates.from_frame)",
+            argument="covariates",
+        )
     theta = _theta(params, purchase_effects, dropout_effects, covariates)
+    data, *_ = _prepared(
+        covariates, frequency, recency, T, customer_ids, observation_end, theta=theta
+    )
     ll, _ = _tv_math.log_likelihood_and_grad(
         theta, data, len(covariates.purchase_names), grad=False
     )
@@ -539,6 +666,7 @@ def simulate(
     end = check_number(observation_end, "observation_end")
     theta = _theta(params, purchase_effects, dropout_effects, covariates)
     zp, zl, first = _windows(covariates, customer_ids, t, end, 0.0)
+    _check_overflow(theta, covariates, zp, zl, customer_ids)
     g0, length, n_periods = covariates.grid_start, covariates.period_length, covariates.n_periods
     h = _tv_math.exposures(first, first + t, g0, length, n_periods)
     lo = g0 + length * np.arange(n_periods)
@@ -569,10 +697,10 @@ def _evaluate(
     """Total log-likelihood, total gradient and per-customer gradients over blocks."""
 
     def one(b: _tv_math.Prepared) -> tuple[FloatArray, FloatArray]:
-        return _tv_math.log_likelihood_and_grad(theta, b, kp)
+        with np.errstate(all="ignore"):  # per thread: trial steps may overflow
+            return _tv_math.log_likelihood_and_grad(theta, b, kp)
 
-    with np.errstate(all="ignore"):
-        parts = list(pool.map(one, blocks)) if pool is not None else [one(b) for b in blocks]
+    parts = list(pool.map(one, blocks)) if pool is not None else [one(b) for b in blocks]
     ll = float(sum(float(p[0].sum()) for p in parts))
     g = np.concatenate([p[1] for p in parts])
     return ll, g.sum(axis=0), g
@@ -721,6 +849,39 @@ class TimeVaryingParetoNBD:
     grid_start: float
     period_length: float
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.params, Mapping) or set(self.params) != set(_BASE):
+            raise ParameterError("must map exactly r, alpha, s, beta to numbers", argument="params")
+        for name in _BASE:
+            try:
+                check_number(self.params[name], name, low=0.0, low_open=True)
+            except ArgumentError:
+                raise ParameterError(
+                    f"must be a finite number > 0, got {self.params[name]!r}",
+                    argument=f"params.{name}",
+                ) from None
+        for field_name in ("purchase_effects", "dropout_effects"):
+            effects = getattr(self, field_name)
+            if not isinstance(effects, Mapping):
+                raise ArgumentError("must map covariate names to numbers", argument=field_name)
+            check_names(list(effects), field_name)
+            for name, v in effects.items():
+                check_number(v, f"{field_name}.{name}")
+        k = 4 + len(self.purchase_effects) + len(self.dropout_effects)
+        cov = self.covariance
+        if not isinstance(cov, np.ndarray) or cov.shape != (k, k):
+            raise ArgumentError(
+                f"must be a {k} x {k} array, got {getattr(cov, 'shape', type(cov).__name__)}",
+                argument="covariance",
+            )
+        check_number(self.log_likelihood, "log_likelihood")
+        if isinstance(self.nobs, bool) or not isinstance(self.nobs, int) or self.nobs < 1:
+            raise ArgumentError(f"must be a whole number >= 1, got {self.nobs!r}", argument="nobs")
+        if not isinstance(self.converged, bool):
+            raise ArgumentError("must be True or False", argument="converged")
+        check_number(self.grid_start, "grid_start")
+        check_number(self.period_length, "period_length", low=0.0, low_open=True)
+
     # ---------------------------------------------------------------- fitting
     @classmethod
     def fit(
@@ -783,6 +944,23 @@ class TimeVaryingParetoNBD:
                 check_design(z[inside], names, process=process)
         kp = len(covariates.purchase_names)
         k = 4 + kp + len(covariates.dropout_names)
+        # fit on covariates divided by their root mean square inside the windows (effects of
+        # covariates of any scale, 1e-6 or 1e6, are then of order 1 for the optimiser), and
+        # map the effects and their covariance back at the end
+        scale = np.ones(k)
+        for offset, z in ((4, data.zp), (4 + kp, data.zl)):
+            for j in range(z.shape[2]):
+                scale[offset + j] = float(np.sqrt(np.mean(np.square(z[:, :, j][inside]))))
+        data = _tv_math.Prepared(
+            data.x,
+            data.tx,
+            data.T,
+            data.zp / scale[4 : 4 + kp],
+            data.zl / scale[4 + kp :],
+            data.h,
+            data.pre.copy(),
+            data.cell_tx,
+        )
         x, t = data.x, data.T
         u0 = np.zeros(k)
         mean_t = max(float(t.mean()), 1e-3)
@@ -815,14 +993,27 @@ class TimeVaryingParetoNBD:
         finally:
             if pool is not None:
                 pool.shutdown()
-        theta = _from_u(u)
+        theta = _from_u(u) / scale
         converged = bool(float(np.max(np.abs(g))) / nobs < _GTOL)
         try:
             eig = np.linalg.eigvalsh(-hess)
             cov = np.linalg.inv(-hess) if np.all(eig > 0) else np.full((k, k), np.nan)
-            cov = (cov + cov.T) / 2.0
+            cov = (cov + cov.T) / 2.0 / np.outer(scale, scale)
         except np.linalg.LinAlgError:
             cov = np.full((k, k), np.nan)
+        if not converged or np.isnan(cov).any():
+            warnings.warn(
+                f"{_MODEL}: "
+                + (
+                    "the Hessian at the estimates is not negative definite (standard errors "
+                    "are NaN)"
+                    if np.isnan(cov).any()
+                    else "the fit did not converge"
+                )
+                + "; the parameters and effects are not identified by these data",
+                ConvergenceWarning,
+                stacklevel=2,
+            )
         return cls(
             params=dict(zip(_BASE, (float(v) for v in theta[:4]), strict=True)),
             purchase_effects=dict(
@@ -1004,7 +1195,9 @@ class TimeVaryingParetoNBD:
             For a bad summary or covariates that do not cover the windows.
         """
         theta = self._theta_for(covariates)
-        data, *_ = _prepared(covariates, frequency, recency, T, customer_ids, observation_end)
+        data, *_ = _prepared(
+            covariates, frequency, recency, T, customer_ids, observation_end, theta=theta
+        )
         kp = len(self.purchase_effects)
         return np.concatenate([_tv_math.p_alive(theta, b, kp) for b in _blocks(data)])
 
@@ -1143,7 +1336,7 @@ class TimeVaryingParetoNBD:
     ) -> tuple[_tv_math.Prepared, FloatArray, FloatArray, FloatArray]:
         """The prepared data and the future periods' multipliers and exposures."""
         data, zp, zl, first = _prepared(
-            covariates, frequency, recency, T, customer_ids, observation_end, horizon
+            covariates, frequency, recency, T, customer_ids, observation_end, horizon, theta
         )
         kp = len(self.purchase_effects)
         end = first + data.T
@@ -1254,6 +1447,17 @@ class TimeVaryingParetoNBD:
                 cov[i, j] = math.nan if v is None else _real(v, f"covariance[{i}][{j}]")
         if not np.array_equal(cov, cov.T, equal_nan=True):
             raise SchemaError("must be symmetric", key="covariance")
+        nan = np.isnan(cov)
+        if nan.any() and not nan.all():
+            raise SchemaError("must be all numbers or all null", key="covariance")
+        if not nan.any():
+            eig = np.linalg.eigvalsh(cov)
+            if np.any(np.diag(cov) < 0) or eig[0] < -1e-9 * max(float(eig[-1]), 0.0):
+                raise SchemaError(
+                    "must be positive semi-definite (a covariance): a non-negative diagonal "
+                    f"and eigenvalues, has {float(min(eig[0], np.diag(cov).min())):g}",
+                    key="covariance",
+                )
         nobs = d["nobs"]
         if isinstance(nobs, bool) or not isinstance(nobs, int) or nobs < 1:
             raise SchemaError(f"must be a whole number >= 1, got {nobs!r}", key="nobs")
