@@ -279,3 +279,114 @@ SHARES = pd.DataFrame({"employee_id": ["a"], "reach": [10], "clicks": [5], "conv
 def test_bad_inputs(call, error, name):
     with pytest.raises(error, match=name):
         call()
+
+
+# ---------------------------------------------------------------- adversarial review findings
+_SHARES = pd.DataFrame(
+    {
+        "employee_id": ["ann", "ann", "bo"],
+        "reach": [500, 300, 200],
+        "clicks": [20, 10, 10],
+        "conversions": [2, 1, 1],
+    }
+)
+_INFLUENCE = pd.DataFrame(
+    {
+        "influencer_id": ["ann", "ann", "bo"],
+        "customer_id": ["c1", "c2", "c2"],
+        "share": [1.0, 0.5, 0.5],
+    }
+)
+_WORTH = pd.Series({"c1": 100.0, "c2": 80.0})
+
+REVIEW_CASES = [
+    # worths of 1e308 overflowed in the Shapley sums (raw RuntimeWarning)
+    (
+        lambda: co_marketing_split({"a": 1e308, "b": 1e308, ("a", "b"): -1e308}),
+        ArgumentError,
+        "value",
+    ),
+    (
+        lambda: co_marketing_split(
+            {"a": 1, "b": 1, ("a", "b"): 1}, cost={"a": -1e308, "b": 1e308, ("a", "b"): 1e308}
+        ),
+        ArgumentError,
+        "cost",
+    ),
+    (lambda: co_marketing_split({" ": 1.0}), DataError, "value"),  # a blank partner
+    (lambda: co_marketing_split({"a": 1.0}, partners=["a "]), ArgumentError, "partners"),
+    # a reach of 10**30 raised a raw TypeError, 1e300 a raw OverflowError
+    (
+        lambda: employee_advocacy(
+            _SHARES.assign(reach=pd.Series([10**30, 1, 1], dtype=object)), eligible=10
+        ),
+        DataError,
+        "reach",
+    ),
+    (
+        lambda: employee_advocacy(_SHARES.assign(reach=[1e300, 1, 1]), eligible=10),
+        DataError,
+        "reach",
+    ),
+    (
+        lambda: employee_advocacy(_SHARES.assign(employee_id=["ann", "ann ", "bo"]), eligible=10),
+        DataError,
+        "employee_id",
+    ),  # "ann " would be a third advocate
+    (lambda: employee_advocacy(_SHARES, eligible=10, enps_answers=[11]), DataError, "enps_answers"),
+    # a missing influencer (or author) id was dropped with its credit
+    (
+        lambda: influencer_value(_INFLUENCE.assign(influencer_id=[None, "ann", "bo"]), _WORTH),
+        DataError,
+        "influencer_id",
+    ),
+    (
+        lambda: knowledge_value(
+            pd.DataFrame(
+                {"customer_id": [np.nan, "c2"], "idea_id": ["i", "i"], "share": [0.5, 0.5]}
+            ),
+            pd.Series({"i": 10.0}),
+        ),
+        DataError,
+        "customer_id",
+    ),
+    (
+        lambda: influencer_value(_INFLUENCE.assign(influencer_id=[1, "1", "bo"]), _WORTH),
+        DataError,
+        "influencer_id",
+    ),
+    (
+        lambda: influencer_value(
+            _INFLUENCE.assign(share=[1.0, 1.0, 0.0]), pd.Series({"c1": 1e308, "c2": 1e308})
+        ),
+        DataError,
+        "civ",
+    ),
+    (
+        lambda: customer_engagement_value(pd.Series({"a": 1e308}), crv=pd.Series({"a": 1e308})),
+        DataError,
+        "clv",
+    ),
+    (lambda: customer_engagement_value(pd.Series([], dtype=float)), DataError, "clv"),
+    (lambda: customer_engagement_value(pd.Series([1.0], index=[np.nan])), DataError, "clv"),
+    (
+        lambda: customer_engagement_value(
+            pd.Series([1.0, 2.0], index=pd.Index([1, "1"], dtype=object))
+        ),
+        DataError,
+        "clv",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "name"), REVIEW_CASES)
+def test_review_bad_inputs(call, error, name):
+    with pytest.raises(error) as info:
+        call()
+    assert name in str(info.value)
+
+
+def test_reach_sums_do_not_wrap_around():
+    """Three shares of 2^52 reach 3 * 2^52 (an int64 sum of 2^62 each wrapped negative)."""
+    k = employee_advocacy(_SHARES.assign(reach=[2**52, 2**52, 2**52]), eligible=10)
+    assert k.reach == 3 * 2**52

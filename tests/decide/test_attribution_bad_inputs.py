@@ -102,3 +102,11 @@ def test_compare_refuses_set_journeys() -> None:
         compare_attribution([["a", "b"], {"a", "b"}])  # type: ignore[list-item]
     assert info.value.column == "journeys" and info.value.rows == (1,)
     assert "order" in str(info.value)
+
+
+def test_a_huge_number_of_orderings_is_refused_not_run() -> None:
+    """n_permutations=10**18 ran (for ever) before this review."""
+    with pytest.raises(ArgumentError, match="n_permutations"):
+        shapley_attribution([["a", "b"]], method="sampled", n_permutations=10**18)
+    with pytest.raises(ArgumentError, match="n_permutations"):
+        compare_attribution([["a", "b"]], method="sampled", n_permutations=10**7)

@@ -53,6 +53,12 @@ __all__ = [
     "knowledge_value",
 ]
 
+MAX_WORTH = 1e300
+"""The largest worth (value or cost) of a coalition: sums of 2^16 of them stay finite."""
+
+MAX_COUNT = 2**53 - 1
+"""The largest reach, click or conversion count of one share (exact in float64)."""
+
 MAX_PARTNERS = 16
 """The most partners :func:`co_marketing_split` takes: every one of the :math:`2^n - 1`
 coalitions needs a stated worth."""
@@ -181,7 +187,7 @@ def _game(worths: Mapping[Any, float], partners: Sequence[str], name: str) -> Fl
         mask = sum(1 << index[m] for m in members)
         if not np.isnan(v[mask]):
             raise DataError(f"coalition {sorted(members)} is given twice", column=name)
-        v[mask] = check_number(worth, f"{name}[{sorted(members)}]")
+        v[mask] = check_number(worth, f"{name}[{sorted(members)}]", low=-MAX_WORTH, high=MAX_WORTH)
     missing = np.flatnonzero(np.isnan(v))
     if missing.size:
         first = [partners[i] for i in range(n) if missing[0] >> i & 1]
@@ -268,11 +274,19 @@ def co_marketing_split(
             if isinstance(members, Iterable):
                 names.update(m for m in members if isinstance(m, str))
         players = sorted(names)
+        blank = [p for p in players if not p or p.strip() != p]
+        if blank:
+            raise DataError(
+                f"partner names must be non-empty without surrounding spaces, got {blank[0]!r}",
+                column="value",
+            )
     else:
         if isinstance(partners, str) or not isinstance(partners, Sequence):
             raise ArgumentError("must be a sequence of partner names", argument="partners")
         players = list(partners)
-        if not all(isinstance(p, str) and p for p in players) or len(set(players)) != len(players):
+        if not all(isinstance(p, str) and p and p.strip() == p for p in players) or len(
+            set(players)
+        ) != len(players):
             raise ArgumentError("must be distinct non-empty names", argument="partners")
     n = len(players)
     if n == 0:
@@ -482,9 +496,13 @@ def employee_advocacy(
         )
     level = check_level(level, "level")
     ids = shares["employee_id"].tolist()
-    bad = [i for i, x in enumerate(ids) if not isinstance(x, str) or not x.strip()]
+    bad = [i for i, x in enumerate(ids) if not isinstance(x, str) or not x or x.strip() != x]
     if bad:
-        raise DataError("employee ids must be non-empty text", column="employee_id", rows=bad)
+        raise DataError(
+            "employee ids must be non-empty text without surrounding spaces",
+            column="employee_id",
+            rows=bad,
+        )
     counts: dict[str, npt.NDArray[np.int64]] = {}
     for col in ("reach", "clicks", "conversions"):
         counts[col] = _whole_column(shares[col], col)
@@ -500,9 +518,9 @@ def employee_advocacy(
             f"{advocates} employees shared, more than the {e} eligible", argument="eligible"
         )
     lo, hi = wilson_interval([advocates], [e], level=level)
-    clicks = int(counts["clicks"].sum())
-    conversions = int(counts["conversions"].sum())
-    reach = int(counts["reach"].sum())
+    clicks = sum(int(x) for x in counts["clicks"])  # Python ints: no int64 wrap-around
+    conversions = sum(int(x) for x in counts["conversions"])
+    reach = sum(int(x) for x in counts["reach"])
     if clicks:
         c_lo, c_hi = wilson_interval([conversions], [clicks], level=level)
         conv_iv: tuple[float, float] | None = (float(c_lo[0]), float(c_hi[0]))
@@ -520,29 +538,53 @@ def employee_advocacy(
         conversion_rate=conversions / clicks if clicks else None,
         conversion_interval=conv_iv,
         reach_per_advocate=reach / advocates if advocates else None,
-        enps=nps(enps_answers, level=level) if enps_answers is not None else None,
+        enps=_enps(enps_answers, level) if enps_answers is not None else None,
         level=level,
     )
 
 
+def _enps(answers: npt.ArrayLike, level: float) -> NPSResult:
+    try:
+        return nps(answers, level=level)
+    except DataError as exc:
+        raise DataError(f"eNPS answers: {exc}", column="enps_answers", rows=exc.rows) from None
+
+
+def _whole(x: object) -> bool:
+    if isinstance(x, bool | np.bool_):
+        return False
+    if isinstance(x, int | np.integer):
+        return bool(0 <= x <= MAX_COUNT)
+    if isinstance(x, float | np.floating):
+        return bool(np.isfinite(x) and 0 <= x <= MAX_COUNT and float(x) == int(x))
+    return False
+
+
 def _whole_column(column: pd.Series[Any], name: str) -> npt.NDArray[np.int64]:
-    """Whole numbers >= 0 (DataError naming the column and rows otherwise)."""
+    """Whole numbers in 0..2^53 - 1 (DataError naming the column and rows otherwise)."""
     values = column.tolist()
-    bad = [
-        i
-        for i, x in enumerate(values)
-        if isinstance(x, bool | np.bool_)
-        or not isinstance(x, int | float | np.integer | np.floating)
-        or not np.isfinite(x)
-        or x < 0
-        or float(x) != int(x)
-    ]
+    bad = [i for i, x in enumerate(values) if not _whole(x)]
     if bad:
-        raise DataError("must be whole numbers >= 0", column=name, rows=bad)
+        raise DataError(f"must be whole numbers in 0..{MAX_COUNT}", column=name, rows=bad)
     return np.array([int(x) for x in values], dtype=np.int64)
 
 
 # ---------------------------------------------------------------------------- engagement value
+def _check_ids(ids: Sequence[Any], name: str) -> None:
+    """Ids present (no NaN/None) and of one kind: 1 and "1" would be two customers."""
+    missing = [i for i, v in enumerate(ids) if v is None or (isinstance(v, float) and v != v)]
+    if missing:
+        raise DataError("missing ids", column=name, rows=missing)
+    text = [isinstance(v, str) for v in ids]
+    if any(text) and not all(text):
+        odd = [i for i, t in enumerate(text) if t != (sum(text) * 2 >= len(text))]
+        raise DataError(
+            "ids mix text and numbers (1 and '1' would be two customers): use one kind",
+            column=name,
+            rows=odd,
+        )
+
+
 def _values_by_id(values: object, name: str) -> pd.Series[float]:
     """A Series of finite numbers indexed by unique text ids."""
     if not isinstance(values, pd.Series):
@@ -553,6 +595,7 @@ def _values_by_id(values: object, name: str) -> pd.Series[float]:
     if values.index.has_duplicates:
         dup = values.index[values.index.duplicated()].unique().tolist()
         raise DataError(f"customer ids appear twice: {dup[:5]}", column=name)
+    _check_ids(values.index.tolist(), name)
     raw = values.tolist()
     bad = [
         i
@@ -589,6 +632,8 @@ def _shared_credit(
     if bad:
         raise DataError("shares must be numbers in [0, 1]", column="share", rows=bad)
     s = np.asarray(share, dtype=np.float64)
+    _check_ids(records[who].tolist(), who)
+    _check_ids(records[what].tolist(), what)
     targets = records[what]
     unknown = np.flatnonzero(~targets.isin(worth.index).to_numpy())
     if unknown.size:
@@ -606,7 +651,11 @@ def _shared_credit(
             column="share",
         )
     credit = s * worth.reindex(targets.to_numpy()).to_numpy()
-    return pd.Series(credit).groupby(records[who].to_numpy()).sum().rename(name)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        out = pd.Series(credit).groupby(records[who].to_numpy()).sum().rename(name)
+    if not np.isfinite(out.to_numpy()).all():
+        raise DataError(f"the credit of one {who} overflows", column=name)
+    return out
 
 
 def influencer_value(
@@ -757,6 +806,8 @@ def customer_engagement_value(
     {'a': 350.0, 'b': 320.0}
     """
     base = _values_by_id(clv, "clv")
+    if base.empty:
+        raise DataError("no customers: clv is empty", column="clv")
     out = pd.DataFrame({"clv": base})
     for name, part in (("crv", crv), ("civ", civ), ("ckv", ckv)):
         if part is None:
@@ -769,7 +820,10 @@ def customer_engagement_value(
                 f"customers not in clv: {extra.tolist()[:5]}", column=name, rows=extra.tolist()
             )
         out[name] = values.reindex(base.index, fill_value=0.0)
-    out["cev"] = out[["clv", "crv", "civ", "ckv"]].sum(axis=1)
+    with np.errstate(over="ignore", invalid="ignore"):  # checked just below
+        out["cev"] = out[["clv", "crv", "civ", "ckv"]].sum(axis=1)
+    if not np.isfinite(out["cev"].to_numpy()).all():
+        raise DataError("the engagement value of a customer overflows", column="clv")
     share = pd.array(
         [1.0 - c / t if t != 0 else None for c, t in zip(out["clv"], out["cev"], strict=True)],
         dtype="Float64",

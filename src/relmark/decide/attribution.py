@@ -66,6 +66,10 @@ __all__ = [
 EXACT_MAX_CHANNELS = 20
 """The most channels ``method="exact"`` accepts: :math:`2^{20}` coalitions (8 MB of worths)."""
 
+MAX_PERMUTATIONS = 1_000_000
+"""The most orderings ``method="sampled"`` draws (its error bound shrinks as one over the root:
+a million give a thousandth of the worth)."""
+
 AUTO_EXACT_CHANNELS = 15
 """``method="auto"`` enumerates coalitions up to this many channels and samples beyond."""
 
@@ -484,6 +488,8 @@ def shapley_attribution(
     names = _check_channels(channels, seen, touches)
     method = check_choice(method, "method", ("auto", "exact", "sampled"))  # type: ignore[assignment]
     m = check_count(n_permutations, "n_permutations", minimum=2)
+    if m > MAX_PERMUTATIONS:
+        raise ArgumentError(f"must be <= {MAX_PERMUTATIONS}, got {m}", argument="n_permutations")
     level = check_level(level, "level")
     gen = check_rng(rng)
     n = len(names)
