@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 import relmark.decide
-from relmark.errors import ArgumentError, ConvergenceError, DataError
+from relmark.errors import ArgumentError, ConvergenceError, DataError, SchemaError
 
 _D: Any = relmark.decide  # untyped: the cases pass what the signatures forbid
 NAN = float("nan")
@@ -257,3 +257,191 @@ def test_no_nan_for_extreme_scores() -> None:
     model = _model()
     p = model.predict({"recency_score": [1e6, -1e6], "clv": [0.0, 0.0]})
     assert np.all(np.isfinite(p)) and np.all((p >= 0) & (p <= 1))
+
+
+# ---------------------------------------------------------------- adversarial review (round 3)
+def _tampered(result: Any, **changes: object) -> str:
+    import json
+
+    d = result.to_dict()
+    d.update(changes)
+    return json.dumps(d)
+
+
+_RM = _D.fit_response_model(S, Y)
+_SAMPLE = _D.rfm_test_sample(["555", "111", "555", "555", "111"], per_cell=2, rng=1)
+_PLAN = _roll()
+_GAINS = _D.gains_table(P, R, groups=2)
+_DEPTH = _D.mailing_depth(P, **MONEY)
+_CURVE = _D.cumulative_response_curve(P, R)
+
+REVIEW: list[tuple[str, Callable[[], object], type[Exception], str]] = [
+    # c / m overflowed to a break-even rate of inf (pydantic ValidationError in mailing_depth)
+    (
+        "be_overflow",
+        lambda: _D.break_even_response_rate(1e300, 1e-300),
+        ArgumentError,
+        "margin_per_response",
+    ),
+    (
+        "depth_be_overflow",
+        lambda: _D.mailing_depth(P, cost_per_contact=1e300, margin_per_response=1e-300),
+        ArgumentError,
+        "margin_per_response",
+    ),
+    # expected profits overflowed (ValidationError, RuntimeWarning)
+    (
+        "depth_profit_overflow",
+        lambda: _D.mailing_depth([0.5] * 4, cost_per_contact=0, margin_per_response=1e308),
+        ArgumentError,
+        "margin_per_response",
+    ),
+    (
+        "depth_groups_overflow",
+        lambda: _D.mailing_depth(
+            [0.5] * 4, cost_per_contact=0, margin_per_response=1e308, groups=2
+        ),
+        ArgumentError,
+        "margin_per_response",
+    ),
+    (
+        "rollout_profit_overflow",
+        lambda: _roll(margin_per_response=1e308, remaining=[10**15, 1]),
+        ArgumentError,
+        "margin_per_response",
+    ),
+    # 1e300 remaining customers: an invalid int64 cast (RuntimeWarning)
+    ("rollout_remaining_huge", lambda: _roll(remaining=[1e300, 1]), DataError, "remaining"),
+    # a second score that is constant was blamed on the first
+    (
+        "constant_second_score",
+        lambda: _D.fit_response_model({"a": [1, 2, 3, 4], "b": [7, 7, 7, 7]}, [0, 1, 1, 0]),
+        DataError,
+        "b",
+    ),
+    # tampered results loaded: negative standard errors (to_frame divided by zero), ...
+    (
+        "model_se_zero",
+        lambda: _D.ResponseModel.from_json(_tampered(_RM, standard_errors=[0.0, 0.0, 0.0])),
+        SchemaError,
+        "standard_errors",
+    ),
+    (
+        "model_responders",
+        lambda: _D.ResponseModel.from_json(_tampered(_RM, responders=10**6)),
+        SchemaError,
+        "responders",
+    ),
+    (
+        "model_names",
+        lambda: _D.ResponseModel.from_json(_tampered(_RM, names=["a", "recency_score", "clv"])),
+        SchemaError,
+        "names",
+    ),
+    (
+        "model_ll_positive",
+        lambda: _D.ResponseModel.from_json(_tampered(_RM, log_likelihood=5.0)),
+        SchemaError,
+        "log_likelihood",
+    ),
+    (
+        "sample_tested",
+        lambda: _D.RFMTestSample.from_json(_tampered(_SAMPLE, tested=[50, 50])),
+        SchemaError,
+        "tested",
+    ),
+    (
+        "sample_cells_repeat",
+        lambda: _D.RFMTestSample.from_json(_tampered(_SAMPLE, cells=["111", "111"])),
+        SchemaError,
+        "cells",
+    ),
+    (
+        "plan_responses",
+        lambda: _D.RolloutPlan.from_json(_tampered(_PLAN, responses=[999, 1])),
+        SchemaError,
+        "responses",
+    ),
+    (
+        "plan_rate",
+        lambda: _D.RolloutPlan.from_json(_tampered(_PLAN, response_rate=[0.9, 0.01])),
+        SchemaError,
+        "response_rate",
+    ),
+    (
+        "plan_level",
+        lambda: _D.RolloutPlan.from_json(_tampered(_PLAN, level=5.0)),
+        SchemaError,
+        "level",
+    ),
+    (
+        "gains_customers",
+        lambda: _D.GainsTable.from_json(_tampered(_GAINS, customers=[-1, -1])),
+        SchemaError,
+        "customers",
+    ),
+    (
+        "gains_rate",
+        lambda: _D.GainsTable.from_json(_tampered(_GAINS, response_rate=[5.0, 5.0])),
+        SchemaError,
+        "response_rate",
+    ),
+    (
+        "curve_area",
+        lambda: _D.ResponseCurve.from_json(_tampered(_CURVE, area=-1.0)),
+        SchemaError,
+        "area",
+    ),
+    (
+        "depth_share",
+        lambda: _D.MailingDepth.from_json(_tampered(_DEPTH, share=3.0)),
+        SchemaError,
+        "share",
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "call", "error", "name"), REVIEW, ids=[c[0] for c in REVIEW])
+def test_review_bad_input(
+    label: str, call: Callable[[], object], error: type[Exception], name: str
+) -> None:
+    test_bad_input(label, call, error, name)
+    if error is SchemaError:
+        with pytest.raises(SchemaError) as info:
+            call()
+        assert info.value.key == name
+
+
+def test_points_beyond_the_customers() -> None:
+    """points=10**18 allocated 10**18 cells (MemoryError): the curve has one point per
+    distinct prediction, here 4 (shares 1/4 .. 1 by hand)."""
+    c = _D.cumulative_response_curve(P, R, points=10**18)
+    assert c.share_contacted == (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+@pytest.mark.parametrize("scale", [1e-200, 1e200, 1e300])
+def test_response_model_scale_invariant(scale: float) -> None:
+    """Scores times 1e200 were refused as collinear (1e-200 overflowed): the fit of scaled
+    scores is the fit of the originals with the coefficient and its standard error divided
+    by the scale (the likelihood depends on beta x only); the intercept and log-likelihood are
+    unchanged. The reference is statsmodels' Logit on the unscaled scores."""
+    sm = pytest.importorskip("statsmodels.api")
+    rng = np.random.default_rng(5)
+    r = rng.integers(1, 6, 400).astype(float)
+    y = (rng.random(400) < 1 / (1 + np.exp(3 - 0.5 * r))).astype(int)
+    ref = sm.Logit(y, sm.add_constant(r)).fit(disp=0)
+    m = _D.fit_response_model({"r": r * scale}, y)
+    assert np.allclose(np.array(m.coefficients) * [1, scale], ref.params, rtol=1e-7)
+    assert np.allclose(np.array(m.standard_errors) * [1, scale], ref.bse, rtol=1e-6)
+    assert m.log_likelihood == pytest.approx(ref.llf, rel=1e-10)
+
+
+def test_response_model_offset_scores() -> None:
+    """Scores of 1e6 + 1..5 fit like 1..5: same slope, intercept shifted by 1e6 x slope."""
+    rng = np.random.default_rng(6)
+    r = rng.integers(1, 6, 400).astype(float)
+    y = (rng.random(400) < 1 / (1 + np.exp(3 - 0.5 * r))).astype(int)
+    a = _D.fit_response_model({"r": r}, y)
+    b = _D.fit_response_model({"r": r + 1e6}, y)
+    assert b.coefficients[1] == pytest.approx(a.coefficients[1], rel=1e-6)
+    assert b.coefficients[0] + 1e6 * b.coefficients[1] == pytest.approx(a.coefficients[0], rel=1e-6)

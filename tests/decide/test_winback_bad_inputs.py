@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 
 import relmark.decide
@@ -168,8 +169,111 @@ def test_tampered_model_json() -> None:
     with pytest.raises(SchemaError) as err:
         _D.ReacquisitionModel.from_json(json.dumps(dict(d, coefficients=[1.0, 2.0])))
     assert err.value.key == "coefficients"
-    bad = _D.ReacquisitionModel.from_json(json.dumps(dict(d, names=["a", "b", "c"])))
-    with pytest.raises(SchemaError):
-        bad.probability([1.0], [1.0])
+    with pytest.raises(SchemaError) as err:  # refused on loading, not at the first use
+        _D.ReacquisitionModel.from_json(json.dumps(dict(d, names=["a", "b", "c"])))
+    assert err.value.key == "names"
     with pytest.raises(SchemaError) as err:
         _D.WinbackPlan.from_json(json.dumps(dict(d, kind="relmark.decide.WinbackPlan")))
+
+
+# ---------------------------------------------------------------- adversarial review (round 3)
+def _tampered(result: Any, **changes: object) -> str:
+    d = result.to_dict()
+    d.update(changes)
+    return json.dumps(d)
+
+
+_WP = _plan(customer_ids=["a", "b"])
+
+REVIEW: list[tuple[str, Callable[[], object], type[Exception], str]] = [
+    # an empty retention broadcast against one margin returned an empty array
+    (
+        "sltv_retention_empty",
+        lambda: _D.second_lifetime_value(1.0, [], discount_rate=0.1),
+        DataError,
+        "retention",
+    ),
+    # 1e308 / (1 - 0.99) overflowed to inf (RuntimeWarning)
+    (
+        "sltv_overflow",
+        lambda: _D.second_lifetime_value(1e308, 0.99, discount_rate=0.0),
+        DataError,
+        "margin",
+    ),
+    (
+        "sltv_overflow_horizon",
+        lambda: _D.second_lifetime_value(1e308, 0.99, discount_rate=0.0, periods=1000),
+        DataError,
+        "margin",
+    ),
+    # the plan's total overflowed to inf (RuntimeWarning)
+    (
+        "plan_overflow",
+        lambda: _plan(second_lifetime_value=1e308, time_since_lapse=[0.0] * 5),
+        DataError,
+        "second_lifetime_value",
+    ),
+    # 1 and "1" were two customers
+    ("plan_ids_mix", lambda: _plan(customer_ids=[1, "1"]), ArgumentError, "customer_ids"),
+    # tampered results loaded
+    (
+        "model_se_negative",
+        lambda: _D.ReacquisitionModel.from_json(_tampered(M, standard_errors=[-1, -1, -1])),
+        SchemaError,
+        "standard_errors",
+    ),
+    (
+        "model_reacquired",
+        lambda: _D.ReacquisitionModel.from_json(_tampered(M, reacquired=10**9)),
+        SchemaError,
+        "reacquired",
+    ),
+    (
+        "plan_ids_repeat",
+        lambda: _D.WinbackPlan.from_json(_tampered(_WP, customer_ids=["a", "a"])),
+        SchemaError,
+        "customer_ids",
+    ),
+    (
+        "plan_probability",
+        lambda: _D.WinbackPlan.from_json(_tampered(_WP, probability=[5.0, 5.0])),
+        SchemaError,
+        "probability",
+    ),
+    (
+        "plan_worth",
+        lambda: _D.WinbackPlan.from_json(
+            _tampered(_WP, worth_an_offer=[True, True], expected_value=[-5.0, -5.0])
+        ),
+        SchemaError,
+        "worth_an_offer",
+    ),
+    (
+        "plan_customers_worth",
+        lambda: _D.WinbackPlan.from_json(_tampered(_WP, customers_worth=99)),
+        SchemaError,
+        "customers_worth",
+    ),
+]
+
+
+@pytest.mark.parametrize(("label", "call", "error", "name"), REVIEW, ids=[c[0] for c in REVIEW])
+def test_review_bad_input(
+    label: str, call: Callable[[], object], error: type[Exception], name: str
+) -> None:
+    test_bad_input(label, call, error, name)
+
+
+def test_reacquisition_scale_invariant() -> None:
+    """Offers times 1e200 were refused as collinear: the fit equals the one in plain
+    units with the offer's coefficient and standard error scaled (statsmodels' Logit as the
+    reference)."""
+    sm = pytest.importorskip("statsmodels.api")
+    o = np.tile([0.0, 10, 20, 40], 300)
+    t = np.tile(np.arange(1.0, 13.0), 100)
+    rng = np.random.default_rng(2)
+    y = (rng.random(1200) < 1 / (1 + np.exp(1.5 - 0.04 * o + 0.1 * t))).astype(int)
+    ref = sm.Logit(y, sm.add_constant(np.column_stack([o, t]))).fit(disp=0)
+    m = _D.fit_reacquisition(o * 1e200, t, y)
+    assert np.allclose(np.array(m.coefficients) * [1, 1e200, 1], ref.params, rtol=1e-7)
+    assert np.allclose(np.array(m.standard_errors) * [1, 1e200, 1], ref.bse, rtol=1e-6)

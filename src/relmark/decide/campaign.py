@@ -82,6 +82,30 @@ class _Stored(BaseModel):
     _version: ClassVar[int] = 1
     _aligned: ClassVar[tuple[tuple[str, ...], ...]] = ()
     """Groups of per-row fields that must have one length (``lower_bound`` may be empty)."""
+    _bounds: ClassVar[Mapping[str, tuple[float, float, bool]]] = {}
+    """Field (a number or a tuple of numbers) -> ``(low, high, low_open)``: its domain."""
+
+    @classmethod
+    def _inconsistent(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The first field that contradicts the others (a subclass's checks), and why."""
+        return None
+
+    @classmethod
+    def _problem(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        """The first misaligned, out-of-domain or inconsistent field, and why."""
+        bad = cls._misaligned(values)
+        if bad is not None:
+            return bad
+        for name, (low, high, low_open) in cls._bounds.items():
+            value = values.get(name)
+            items = value if isinstance(value, list | tuple) else [value]
+            for v in items:
+                if isinstance(v, int | float) and not (
+                    (low < v or (v == low and not low_open)) and v <= high
+                ):
+                    side = "(" if low_open else "["
+                    return name, f"must be in {side}{low:g}, {high:g}], got {v!r}"
+        return cls._inconsistent(values)
 
     @classmethod
     def _misaligned(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
@@ -102,7 +126,7 @@ class _Stored(BaseModel):
 
     @model_validator(mode="after")
     def _check_aligned(self) -> Self:
-        bad = self._misaligned({name: getattr(self, name) for name in type(self).model_fields})
+        bad = self._problem({name: getattr(self, name) for name in type(self).model_fields})
         if bad is not None:
             raise ValueError(f"{bad[0]} {bad[1]}")
         return self
@@ -168,6 +192,9 @@ class _Stored(BaseModel):
         except ValidationError as exc:
             err = exc.errors()[0]
             key = ".".join(str(p) for p in err["loc"]) or None
+            found = cls._problem(d) if key is None else None  # the types are right: which field
+            if found is not None:
+                raise SchemaError(found[1], key=found[0]) from None
             raise SchemaError(str(err["msg"]), key=key) from None
 
 
@@ -205,7 +232,20 @@ def _probabilities(values: npt.ArrayLike, name: str) -> FloatArray:
 def _money(cost_per_contact: object, margin_per_response: object) -> tuple[float, float]:
     c = check_number(cost_per_contact, "cost_per_contact", low=0.0)
     m = check_number(margin_per_response, "margin_per_response", low=0.0, low_open=True)
+    if not math.isfinite(c / m):
+        raise ArgumentError(
+            f"is too small for a cost of {c:g}: the break-even rate overflows",
+            argument="margin_per_response",
+        )
     return c, m
+
+
+def _finite_profit(*values: float) -> None:
+    """ArgumentError naming the margin when money amounts overflow to infinity."""
+    if not all(math.isfinite(v) for v in values):
+        raise ArgumentError(
+            "is too large: the expected profits overflow", argument="margin_per_response"
+        )
 
 
 def break_even_response_rate(cost_per_contact: float, margin_per_response: float) -> float:
@@ -293,19 +333,59 @@ def _log_likelihood(y: FloatArray, eta: FloatArray) -> float:
 
 
 def _irls(
-    X: FloatArray, y: FloatArray, *, max_iter: int, tol: float, column: str
+    X: FloatArray,
+    y: FloatArray,
+    *,
+    max_iter: int,
+    tol: float,
+    column: str,
+    names: Sequence[str] | None = None,
 ) -> tuple[FloatArray, FloatArray, float, int]:
     """Newton-Raphson (= IRLS for the canonical logit link) with step halving.
 
-    Returns the estimates, their covariance (the inverse information), the log-likelihood and
-    the iterations; DataError naming ``column`` on (quasi-)separation or a singular design."""
+    Returns the estimates, their standard errors (from the inverse information), the
+    log-likelihood and the iterations; DataError naming ``column`` on (quasi-)separation or a
+    singular design."""
     k = X.shape[1]
-    if np.linalg.matrix_rank(X) < k:
+    collinear = DataError(
+        "the scores are collinear (a column is constant or a combination of the others): "
+        "the coefficients are not identified",
+        column=column,
+    )
+    # Newton's method is affine invariant: fit on centred and scaled scores (1e200 or 1e-200
+    # scores, or scores of 1e12 + a few, would overflow or look collinear), then map back.
+    size = np.max(np.abs(X[:, 1:]), axis=0)
+    unit = X[:, 1:] / np.where(size > 0, size, 1.0)
+    centre = unit.mean(axis=0)
+    spread = unit.std(axis=0)
+    if np.any(spread == 0):
+        j = int(np.flatnonzero(spread == 0)[0])
         raise DataError(
-            "the scores are collinear (a column is constant or a combination of the others): "
-            "the coefficients are not identified",
-            column=column,
+            "is constant (collinear with the intercept): its coefficient is not identified",
+            column=column if names is None else names[j],
         )
+    Z = np.column_stack([X[:, 0], (unit - centre) / spread])
+    if np.linalg.matrix_rank(Z) < k:
+        raise collinear
+    back = np.eye(k)  # beta = back @ gamma
+    back[0, 1:] = -centre / spread
+    back[np.arange(1, k), np.arange(1, k)] = 1.0 / (spread * size)
+    gamma, cov_g, ll, it = _newton(Z, y, max_iter=max_iter, tol=tol, column=column)
+    beta = back @ gamma
+    # standard errors mapped back row by row: the variances of 1e200 scores underflow
+    se = np.sqrt(np.diag(cov_g)) / np.r_[1.0, spread * size]
+    var0 = float(back[0] @ cov_g @ back[0])
+    se[0] = math.sqrt(var0) if var0 > 0 else 0.0
+    if not (np.all(np.isfinite(beta)) and np.all(np.isfinite(se)) and np.all(se > 0)):
+        raise collinear
+    return beta, se, ll, it
+
+
+def _newton(
+    X: FloatArray, y: FloatArray, *, max_iter: int, tol: float, column: str
+) -> tuple[FloatArray, FloatArray, float, int]:
+    """Newton-Raphson on a well-scaled design (see :func:`_irls`)."""
+    k = X.shape[1]
     ybar = float(y.mean())
     beta = np.zeros(k)
     beta[0] = math.log(ybar / (1.0 - ybar))  # start at the base rate
@@ -389,6 +469,25 @@ class ResponseModel(_Stored):
     _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
         ("names", "coefficients", "standard_errors"),
     )
+    _bounds: ClassVar[Mapping[str, tuple[float, float, bool]]] = {
+        "standard_errors": (0.0, math.inf, True),
+        "log_likelihood": (-math.inf, 0.0, False),
+        "customers": (2, math.inf, False),
+        "responders": (1, math.inf, False),
+        "iterations": (1, math.inf, False),
+    }
+    _outcome: ClassVar[str] = "responders"
+
+    @classmethod
+    def _inconsistent(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        names = list(values["names"])
+        if len(names) < 2 or names[0] != "intercept" or "intercept" in names[1:]:
+            return "names", "must be 'intercept' then the score names"
+        if len(set(names)) != len(names):
+            return "names", "repeat a score"
+        if values[cls._outcome] >= values["customers"]:
+            return cls._outcome, "must be fewer than the customers (both outcomes are needed)"
+        return None
 
     names: tuple[str, ...]
     coefficients: tuple[float, ...]
@@ -481,7 +580,9 @@ def fit_response_model(
     max_iter
         Newton iterations allowed (>= 1).
     tol
-        Convergence: the largest step is at most ``tol * (1 + max |beta|)``.
+        Convergence: the largest step is at most ``tol * (1 + max |beta|)``, for the
+        coefficients of the standardised scores (the fit is run on centred and scaled scores,
+        so 1e200 or 1e12 + a few fit as well as 1..5, and mapped back).
 
     Returns
     -------
@@ -526,11 +627,11 @@ def fit_response_model(
             column="responded",
         )
     design = np.column_stack([np.ones(X.shape[0]), X])
-    beta, cov, ll, it = _irls(design, y, max_iter=max_iter, tol=tol, column=names[0])
+    beta, se, ll, it = _irls(design, y, max_iter=max_iter, tol=tol, column=names[0], names=names)
     return ResponseModel(
         names=("intercept", *names),
         coefficients=tuple(float(b) for b in beta),
-        standard_errors=tuple(float(s) for s in np.sqrt(np.diag(cov))),
+        standard_errors=tuple(float(v) for v in se),
         log_likelihood=ll,
         customers=int(y.size),
         responders=responders,
@@ -567,6 +668,32 @@ class GainsTable(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.GainsTable"
+    _bounds: ClassVar[Mapping[str, tuple[float, float, bool]]] = {
+        "group": (1, math.inf, False),
+        "customers": (1, math.inf, False),
+        "responders": (0, math.inf, False),
+        "cumulative_customers": (1, math.inf, False),
+        "cumulative_responders": (0, math.inf, False),
+        "predicted_rate": (0.0, 1.0, False),
+        "response_rate": (0.0, 1.0, False),
+        "cumulative_response_rate": (0.0, 1.0, False),
+        "lift": (0.0, math.inf, False),
+        "cumulative_lift": (0.0, math.inf, False),
+        "gain": (0.0, 1.0, False),
+        "overall_rate": (0.0, 1.0, True),
+    }
+
+    @classmethod
+    def _inconsistent(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        n, r = np.asarray(values["customers"]), np.asarray(values["responders"])
+        if (r > n).any():
+            return "responders", "more responders than customers in a group"
+        if not np.allclose(values["response_rate"], r / n, rtol=1e-9):
+            return "response_rate", "differs from responders / customers"
+        if not np.array_equal(values["cumulative_customers"], np.cumsum(n)):
+            return "cumulative_customers", "is not the running total of customers"
+        return None
+
     _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
         (
             "group",
@@ -713,6 +840,11 @@ class ResponseCurve(_Stored):
 
     _kind: ClassVar[str] = "relmark.decide.ResponseCurve"
     _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (("share_contacted", "share_of_responders"),)
+    _bounds: ClassVar[Mapping[str, tuple[float, float, bool]]] = {
+        "share_contacted": (0.0, 1.0, False),
+        "share_of_responders": (0.0, 1.0, False),
+        "area": (0.0, 1.0, False),
+    }
 
     share_contacted: tuple[float, ...]
     share_of_responders: tuple[float, ...]
@@ -767,6 +899,8 @@ def cumulative_response_curve(
     """
     k = None if points is None else check_count(points, "points", minimum=1)
     p, y = _ranked(predicted, responded)
+    if k is not None:
+        k = min(k, p.size)  # the curve has at most one point per customer
     last = np.flatnonzero(np.r_[p[1:] != p[:-1], True])  # last customer of each tie block
     x = np.r_[0.0, (last + 1) / p.size]
     cum = np.cumsum(y)
@@ -815,6 +949,15 @@ class MailingDepth(_Stored):
     _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
         ("groups", "group_profit", "cumulative_profit"),
     )
+    _bounds: ClassVar[Mapping[str, tuple[float, float, bool]]] = {
+        "customers": (0, math.inf, False),
+        "share": (0.0, 1.0, False),
+        "expected_responses": (0.0, math.inf, False),
+        "break_even": (0.0, math.inf, False),
+        "cost_per_contact": (0.0, math.inf, False),
+        "margin_per_response": (0.0, math.inf, True),
+        "groups": (1, math.inf, False),
+    }
 
     customers: int
     share: float
@@ -889,6 +1032,8 @@ def mailing_depth(
     if groups is None:
         k = int(np.count_nonzero(p * m - c > 0.0))
         resp = float(p[:k].sum())
+        with np.errstate(over="ignore"):
+            _finite_profit(resp * m - k * c)
         return MailingDepth(
             customers=k,
             share=k / n,
@@ -904,8 +1049,10 @@ def mailing_depth(
     parts = np.array_split(p, g)
     sizes = np.array([len(a) for a in parts], dtype=np.int64)
     resp_g = np.array([float(a.sum()) for a in parts])
-    profit = resp_g * m - sizes * c
-    cum = np.cumsum(profit)
+    with np.errstate(over="ignore", invalid="ignore"):
+        profit = resp_g * m - sizes * c
+        cum = np.cumsum(profit)
+    _finite_profit(*profit.tolist(), *cum.tolist())
     best = int(np.argmax(np.r_[0.0, cum]))  # 0 groups when no prefix pays; first maximum
     k = int(sizes[:best].sum())
     resp = float(resp_g[:best].sum())
@@ -946,6 +1093,27 @@ class RFMTestSample(_Stored):
         ("test", "codes"),
         ("cells", "tested", "remaining"),
     )
+    _bounds: ClassVar[Mapping[str, tuple[float, float, bool]]] = {
+        "tested": (0, math.inf, False),
+        "remaining": (0, math.inf, False),
+    }
+
+    @classmethod
+    def _inconsistent(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        cells = list(values["cells"])
+        if cells != sorted(set(cells)):
+            return "cells", "must be distinct and sorted"
+        index = {c: j for j, c in enumerate(cells)}
+        if any(c not in index for c in values["codes"]):
+            return "codes", "holds a code that is not one of the cells"
+        pos = np.asarray([index[c] for c in values["codes"]], dtype=np.int64)
+        size = np.bincount(pos, minlength=len(cells))
+        drawn = np.bincount(pos[np.asarray(values["test"], dtype=bool)], minlength=len(cells))
+        if not np.array_equal(drawn, values["tested"]):
+            return "tested", "differs from the test flags of each cell"
+        if not np.array_equal(size - drawn, values["remaining"]):
+            return "remaining", "differs from the customers of each cell not in the test"
+        return None
 
     test: tuple[bool, ...]
     codes: tuple[str, ...]
@@ -1095,6 +1263,32 @@ class RolloutPlan(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.RolloutPlan"
+    _bounds: ClassVar[Mapping[str, tuple[float, float, bool]]] = {
+        "tested": (1, math.inf, False),
+        "responses": (0, math.inf, False),
+        "response_rate": (0.0, 1.0, False),
+        "lower_bound": (0.0, 1.0, False),
+        "level": (0.0, 1.0, True),
+        "remaining": (0, math.inf, False),
+        "break_even": (0.0, math.inf, False),
+        "cost_per_contact": (0.0, math.inf, False),
+        "margin_per_response": (0.0, math.inf, True),
+        "rollout_customers": (0, math.inf, False),
+    }
+
+    @classmethod
+    def _inconsistent(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        n, k = np.asarray(values["tested"]), np.asarray(values["responses"])
+        if (k > n).any():
+            return "responses", "more responses than pieces mailed"
+        if not np.allclose(values["response_rate"], k / n, rtol=1e-9):
+            return "response_rate", "differs from responses / tested"
+        if values["level"] == 1.0 or (values["level"] is None) != (not values["lower_bound"]):
+            return "lower_bound", "must be given exactly when a level < 1 is"
+        if len(set(values["cells"])) != len(values["cells"]):
+            return "cells", "repeat"
+        return None
+
     _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
         (
             "cells",
@@ -1154,10 +1348,12 @@ def _counts(values: npt.ArrayLike, name: str, n: int) -> npt.NDArray[np.int64]:
     x = as_float_array(values, name)
     if x.size != n:
         raise DataError(f"has {x.size} values for {n} cells", column=name)
-    bad = (x < 0) | (x != np.round(x))
+    bad = (x < 0) | (x != np.round(x)) | (x > 2.0**53)  # above 2**53 floats skip integers
     if bad.any():
         raise DataError(
-            "must be whole numbers >= 0", column=name, rows=np.flatnonzero(bad).tolist()
+            "must be whole numbers >= 0 (at most 2**53)",
+            column=name,
+            rows=np.flatnonzero(bad).tolist(),
         )
     return x.astype(np.int64)
 
@@ -1280,7 +1476,10 @@ def rfm_rollout(
         lower = np.where(k > 0, stats.beta.ppf(1.0 - lv, np.maximum(k, 1), nt - k + 1), 0.0)
         decide = lower
     go = decide > be
-    profit = rest * (rate * m - c)
+    with np.errstate(over="ignore", invalid="ignore"):
+        profit = rest * (rate * m - c)
+        totals = [float(k.sum() * m - nt.sum() * c), float(profit[go].sum())]
+    _finite_profit(*profit.tolist(), *totals)
     reasons = []
     for j in range(n):
         said = f"test response {_pct(rate[j])} ({k[j]}/{nt[j]})"

@@ -24,8 +24,9 @@ Fox, E. J. (2004). "Recapturing lost customers", *Journal of Marketing Research*
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import ClassVar
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -84,6 +85,21 @@ class ReacquisitionModel(_Stored):
     _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
         ("names", "coefficients", "standard_errors"),
     )
+    _bounds: ClassVar[Mapping[str, tuple[float, float, bool]]] = {
+        "standard_errors": (0.0, math.inf, True),
+        "log_likelihood": (-math.inf, 0.0, False),
+        "customers": (2, math.inf, False),
+        "reacquired": (1, math.inf, False),
+        "iterations": (1, math.inf, False),
+    }
+
+    @classmethod
+    def _inconsistent(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        if tuple(values["names"]) != _NAMES:
+            return "names", f"must be {_NAMES}"
+        if values["reacquired"] >= values["customers"]:
+            return "reacquired", "must be fewer than the customers (both outcomes are needed)"
+        return None
 
     names: tuple[str, ...]
     coefficients: tuple[float, ...]
@@ -94,19 +110,22 @@ class ReacquisitionModel(_Stored):
     iterations: int
 
     def probability(self, offer: npt.ArrayLike, time_since_lapse: npt.ArrayLike) -> FloatArray:
-        """Reacquisition probabilities for offers and times since lapse (broadcast).
+        """Reacquisition probabilities for offers and times since lapse (a single value is
+        repeated).
 
         Parameters
         ----------
         offer
-            Value of the offer (the incentive, in the fit's currency), >= 0.
+            Value of the offer (the incentive, in the fit's currency), >= 0: one number or a
+            1-d array.
         time_since_lapse
-            Time since the customer lapsed, in the fit's unit, >= 0.
+            Time since the customer lapsed, in the fit's unit, >= 0: one number or a 1-d
+            array (of the length of ``offer`` when both have more than one value).
 
         Returns
         -------
         numpy.ndarray
-            P(reacquired), in (0, 1), of the broadcast shape.
+            P(reacquired), in (0, 1), 1-d.
 
         Raises
         ------
@@ -221,11 +240,11 @@ def fit_reacquisition(
                 "has a single value: its effect on reacquisition is not identified", column=name
             )
     design = np.column_stack([np.ones(y.size), X])
-    beta, cov, ll, it = _irls(design, y, max_iter=max_iter, tol=1e-10, column="offer")
+    beta, se, ll, it = _irls(design, y, max_iter=max_iter, tol=1e-10, column="offer")
     return ReacquisitionModel(
         names=_NAMES,
         coefficients=tuple(float(b) for b in beta),
-        standard_errors=tuple(float(s) for s in np.sqrt(np.diag(cov))),
+        standard_errors=tuple(float(v) for v in se),
         log_likelihood=ll,
         customers=int(y.size),
         reacquired=came,
@@ -290,6 +309,8 @@ def second_lifetime_value(
     h = None if periods is None else check_number(periods, "periods", low=1, whole=True)
     m = _nonnegative(margin, "margin")
     r = as_float_array(retention, "retention")
+    if r.size == 0:
+        raise DataError("no values: the input is empty", column="retention")
     bad = (r < 0) | (r > 1)
     if bad.any():
         raise DataError("must be in [0, 1]", column="retention", rows=np.flatnonzero(bad).tolist())
@@ -304,12 +325,26 @@ def second_lifetime_value(
                 column="retention",
                 rows=np.flatnonzero(np.broadcast_to(q, np.broadcast(m, q).shape) == 1.0).tolist(),
             )
-        out: FloatArray = m / (1.0 - q)
-        return out
+        with np.errstate(over="ignore"):
+            out: FloatArray = m / (1.0 - q)
+        return _finite_value(out)
     ones = q == 1.0
     safe = np.where(ones, 0.5, q)
-    finite: FloatArray = np.where(ones, m * h, m * (1.0 - safe**h) / (1.0 - safe))
-    return finite
+    with np.errstate(over="ignore", invalid="ignore"):
+        finite: FloatArray = np.where(ones, m * h, m * (1.0 - safe**h) / (1.0 - safe))
+    return _finite_value(finite)
+
+
+def _finite_value(values: FloatArray) -> FloatArray:
+    """The values, or DataError naming the margin when they overflowed."""
+    bad = ~np.isfinite(values)
+    if bad.any():
+        raise DataError(
+            "is too large: the second-lifetime value overflows",
+            column="margin",
+            rows=np.flatnonzero(bad).tolist(),
+        )
+    return values
 
 
 def _sltv_by_offer(values: npt.ArrayLike, offers: int, n: int) -> FloatArray:
@@ -361,6 +396,32 @@ class WinbackPlan(_Stored):
     """
 
     _kind: ClassVar[str] = "relmark.decide.WinbackPlan"
+    _bounds: ClassVar[Mapping[str, tuple[float, float, bool]]] = {
+        "offer": (0.0, math.inf, False),
+        "probability": (0.0, 1.0, False),
+        "second_lifetime_value": (0.0, math.inf, False),
+        "offers": (0.0, math.inf, False),
+        "contact_cost": (0.0, math.inf, False),
+        "customers_worth": (0, math.inf, False),
+    }
+
+    @classmethod
+    def _inconsistent(cls, values: Mapping[str, Any]) -> tuple[str, str] | None:
+        ids = list(values["customer_ids"])
+        if len(set(ids)) != len(ids):
+            return "customer_ids", "repeat"
+        offers = list(values["offers"])
+        if not offers or len(set(offers)) != len(offers):
+            return "offers", "must be distinct, at least one"
+        if any(o not in offers for o in values["offer"]):
+            return "offer", "holds an offer that is not one of the offers"
+        worth = [e > 0 for e in values["expected_value"]]
+        if list(values["worth_an_offer"]) != worth:
+            return "worth_an_offer", "must be expected_value > 0"
+        if values["customers_worth"] != sum(worth):
+            return "customers_worth", "must count the customers worth an offer"
+        return None
+
     _aligned: ClassVar[tuple[tuple[str, ...], ...]] = (
         (
             "customer_ids",
@@ -515,8 +576,18 @@ def plan_winback(
             raise ArgumentError(f"has {len(ids)} ids for {n} customers", argument="customer_ids")
         if len(set(ids)) != n:
             raise ArgumentError("ids repeat", argument="customer_ids")
+        if len({isinstance(i, str) for i in ids}) > 1:  # 1 and "1" would be two customers
+            raise ArgumentError(
+                "ids mix text and numbers: give them one type", argument="customer_ids"
+            )
     p = model.probability(np.repeat(grid, n), np.tile(t, grid.size)).reshape(grid.size, n)
-    ev = p * (value - grid[:, None]) - c
+    with np.errstate(over="ignore", invalid="ignore"):
+        ev = p * (value - grid[:, None]) - c
+        total = float(np.sum(np.abs(ev)))
+    if not math.isfinite(total):
+        raise DataError(
+            "is too large: the expected values overflow", column="second_lifetime_value"
+        )
     best = np.argmax(ev, axis=0)  # first maximum: the cheapest of tied offers
     cols = np.arange(n)
     ev_best = ev[best, cols]
