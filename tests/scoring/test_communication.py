@@ -232,3 +232,44 @@ def test_bad_container():
         communication_scores("a,b,c")  # type: ignore[arg-type]
     with pytest.raises(DataError, match="rows"):
         communication_scores([1, 2])  # type: ignore[list-item]
+
+
+# ---------------------------------------------------------------- adversarial review findings
+_LOG = [("c1", 0, "email", "inbound"), ("c1", 2, "email", "outbound")]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "name"),
+    [
+        ({"period_days": 1e308}, "period_days"),  # cadence overflowed (raw RuntimeWarning)
+        ({"target_contacts_per_period": 1e300}, "target_contacts_per_period"),
+        ({"target_response_hours": 1e300}, "target_response_hours"),
+    ],
+)
+def test_settings_beyond_range_are_refused(kwargs: dict[str, float], name: str) -> None:
+    with pytest.raises(ArgumentError, match=name):
+        communication_scores(_frame(_LOG), end=T0 + timedelta(days=1), **kwargs)
+
+
+def test_huge_weights_are_normalised_not_zeroed() -> None:
+    """Three weights of 1e308 summed to inf: every weight became 0 and every score missing."""
+    r = communication_scores(
+        _frame(_LOG),
+        end=T0 + timedelta(days=1),
+        weights={"dialogue": 1e308, "responsiveness": 1e308, "cadence": 1e308},
+    )
+    assert r.weights == pytest.approx((1 / 3, 1 / 3, 1 / 3))
+    assert not r.by_customer["score"].isna().any()
+
+
+def test_a_contact_given_twice_is_refused() -> None:
+    contact = Interaction(id="i1", customer_id="c1", at=T0, channel="email", direction="inbound")
+    with pytest.raises(DataError, match="interactions"):
+        communication_scores([contact, contact], end=T0 + timedelta(days=1))
+
+
+def test_space_padded_ids_are_refused() -> None:
+    """'c1 ' and 'c1' were two customers."""
+    rows = [("c1", 0, "email", "inbound"), ("c1 ", 2, "email", "outbound")]
+    with pytest.raises(DataError, match="customer_id"):
+        communication_scores(_frame(rows), end=T0 + timedelta(days=1))

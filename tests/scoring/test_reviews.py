@@ -510,3 +510,41 @@ def test_bad_inputs_name_the_culprit(
     assert repr(name) in str(info.value)
     where = getattr(info.value, "argument", None) or getattr(info.value, "column", None)
     assert where == name
+
+
+# ---------------------------------------------------------------- adversarial review findings
+def test_wilson_near_level_one_and_huge_counts_stay_finite() -> None:
+    """level = 1 - 1e-16 made z infinite (0.5 + level/2 rounds to 1) and n = 1e308 overflowed
+    2n: both raised a RuntimeWarning. z is now Phi^-1 of the upper tail, norm.isf(5e-17)."""
+    from scipy.stats import norm
+
+    lo, hi = wilson_interval(1, 4, level=1 - 1e-16)
+    assert np.isfinite(lo).all() and np.isfinite(hi).all()
+    z = norm.isf((1 - (1 - 1e-16)) / 2)  # the level as stored: 1 - 1.11e-16; z about 8.27
+    p, n = 0.25, 4.0
+    want = (p + z * z / (2 * n) - z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))) / (
+        1 + z * z / n
+    )
+    assert lo[0] == pytest.approx(max(want, 0.0), abs=1e-12)
+    lo, _ = wilson_interval(5e307, 1e308)
+    assert lo[0] == pytest.approx(0.5, abs=1e-9)
+
+
+def test_a_tiny_prior_gives_a_finite_interval() -> None:
+    """A prior of 1e-300 and no ratings gave NaN ends (the beta's nu rounded to 0)."""
+    post = star_posterior([0, 0], prior=1e-300)
+    assert all(math.isfinite(v) for v in (*post.lower, *post.upper))
+    assert 1.0 <= post.lower[0] <= post.upper[0] <= 2.0
+    post.to_json()  # no NaN to write
+
+
+_T = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def test_stars_beyond_the_scale_are_refused() -> None:
+    """A Review refuses 6 stars; a frame took 1e300 and gave a valence of 5e299."""
+    frame = pd.DataFrame(
+        {"item_id": ["a", "b"], "stars": [1e300, 4], "at": pd.to_datetime([_T, _T], utc=True)}
+    )
+    with pytest.raises(DataError, match="stars"):
+        review_aggregates(frame, as_of=_T + timedelta(days=1))

@@ -66,6 +66,10 @@ from relmark.errors import ArgumentError, DataError
 
 __all__ = ["COMPONENTS", "CommunicationScores", "communication_scores"]
 
+MAX_SETTING = 1e9
+"""The largest ``period_days``, ``target_contacts_per_period`` and ``target_response_hours``
+(beyond it a cadence of one contact per period overflows)."""
+
 COMPONENTS = ("dialogue", "responsiveness", "cadence")
 """The components of the communication score, in the order of the weights."""
 
@@ -175,6 +179,14 @@ def _frame_of(interactions: object) -> pd.DataFrame:
                 column="interactions",
                 rows=bad,
             )
+        ids = pd.Series([x.id for x in interactions])
+        twice = np.flatnonzero(ids.duplicated().to_numpy()).tolist()
+        if twice:
+            raise DataError(
+                "an interaction id appears twice (the contact would count twice)",
+                column="interactions",
+                rows=twice,
+            )
         frame = pd.DataFrame(
             {
                 "customer_id": [x.customer_id for x in interactions],
@@ -192,9 +204,15 @@ def _frame_of(interactions: object) -> pd.DataFrame:
     if frame.empty:
         raise DataError("no contacts: the interactions are empty", column="interactions")
     ids = frame["customer_id"]
-    bad_ids = [i for i, v in enumerate(ids.tolist()) if not isinstance(v, str) or not v.strip()]
+    bad_ids = [
+        i for i, v in enumerate(ids.tolist()) if not isinstance(v, str) or not v or v.strip() != v
+    ]
     if bad_ids:
-        raise DataError("customer ids must be non-empty text", column="customer_id", rows=bad_ids)
+        raise DataError(
+            "customer ids must be non-empty text without surrounding spaces",
+            column="customer_id",
+            rows=bad_ids,
+        )
     at = frame["at"]
     if not isinstance(at.dtype, pd.DatetimeTZDtype):
         raise DataError(
@@ -297,11 +315,17 @@ def communication_scores(
     (100.0, 50.0, 50.0)
     """
     frame = _frame_of(interactions)
-    d = check_number(period_days, "period_days", low=0, low_open=True)
+    d = check_number(period_days, "period_days", low=0, low_open=True, high=MAX_SETTING)
     target_rate = check_number(
-        target_contacts_per_period, "target_contacts_per_period", low=0, low_open=True
+        target_contacts_per_period,
+        "target_contacts_per_period",
+        low=0,
+        low_open=True,
+        high=MAX_SETTING,
     )
-    tau = check_number(target_response_hours, "target_response_hours", low=0, low_open=True)
+    tau = check_number(
+        target_response_hours, "target_response_hours", low=0, low_open=True, high=MAX_SETTING
+    )
     w = _weights(weights)
     lo = _window_end(start, "start", frame["at"].min())
     hi = _window_end(end, "end", frame["at"].max())
@@ -441,7 +465,9 @@ def _weights(weights: Mapping[str, float] | None) -> tuple[float, float, float]:
             argument="weights",
         )
     raw = [check_number(weights.get(k, 0.0), f"weights[{k!r}]", low=0) for k in COMPONENTS]
-    total = sum(raw)
-    if total <= 0:
+    top = max(raw)
+    if top <= 0:
         raise ArgumentError("at least one weight must be positive", argument="weights")
-    return (raw[0] / total, raw[1] / total, raw[2] / total)
+    scaled = [x / top for x in raw]  # three weights of 1e308 would sum to inf
+    total = sum(scaled)
+    return (scaled[0] / total, scaled[1] / total, scaled[2] / total)

@@ -41,7 +41,7 @@ from relmark._validation import (
     check_number,
     check_rng,
 )
-from relmark.domain.review import Review, reviews_to_frame
+from relmark.domain.review import MAX_STARS, Review, reviews_to_frame
 from relmark.errors import ArgumentError, DataError
 from relmark.typing import RngLike
 
@@ -161,7 +161,7 @@ def _wilson_inputs(
             column="positive",
             rows=np.flatnonzero(over).tolist(),
         )
-    return k, n, float(norm.ppf(0.5 + lev / 2))
+    return k, n, float(norm.isf((1.0 - lev) / 2))  # 0.5 + lev/2 rounds to 1 near lev = 1
 
 
 def wilson_interval(
@@ -217,8 +217,8 @@ def wilson_interval(
     p = k / safe
     z2 = z * z
     denom = 1.0 + z2 / safe
-    centre = (p + z2 / (2 * safe)) / denom
-    half = z * np.sqrt(p * (1 - p) / safe + (z / (2 * safe)) ** 2) / denom
+    centre = (p + z2 / 2 / safe) / denom  # 2 * n overflows for n near 1e308
+    half = z * np.sqrt(p * (1 - p) / safe + (z / 2 / safe) ** 2) / denom
     lower = np.where(n > 0, np.clip(centre - half, 0.0, p), 0.0)
     upper = np.where(n > 0, np.clip(centre + half, p, 1.0), 1.0)
     return lower, upper
@@ -303,7 +303,7 @@ class StarPosterior:
         str
             :meth:`to_dict` as JSON.
         """
-        return json.dumps(self.to_dict())
+        return json.dumps(self.to_dict(), allow_nan=False)
 
 
 def _prior_vector(prior: object, stars: int) -> FloatArray:
@@ -429,7 +429,8 @@ def star_posterior(
         span = stars - 1.0
         m = np.clip((mean - 1.0) / span, 1e-300, 1 - 1e-16)
         v = var / span**2
-        nu = m * (1 - m) / np.maximum(v, 1e-300) - 1.0  # >= a0 > 0: Var(mu) <= m(1-m)/(a0+1)
+        # >= a0 > 0 as Var(mu) <= m(1-m)/(a0+1); rounding can lose a tiny a0 (prior 1e-300)
+        nu = np.maximum(m * (1 - m) / np.maximum(v, 1e-300) - 1.0, a0)
         a, b = m * nu, (1 - m) * nu
         lower = 1.0 + span * beta_dist.ppf(lo_q, a, b)
         upper = 1.0 + span * beta_dist.ppf(hi_q, a, b)
@@ -486,10 +487,12 @@ def _review_frame(reviews: Sequence[Review] | pd.DataFrame) -> pd.DataFrame:
     if stars.dtype.kind not in "iuf":
         raise DataError("stars must be numbers (not text or booleans)", column="stars")
     s = stars.to_numpy(dtype=np.float64, na_value=np.nan)
-    bad = ~np.isfinite(s) | (s < 1) | (s != np.floor(s))
+    bad = ~np.isfinite(s) | (s < 1) | (s != np.floor(s)) | (s > MAX_STARS)
     if bad.any():
         raise DataError(
-            "stars must be whole numbers >= 1", column="stars", rows=np.flatnonzero(bad).tolist()
+            f"stars must be whole numbers in 1..{MAX_STARS}",
+            column="stars",
+            rows=np.flatnonzero(bad).tolist(),
         )
     at = frame["at"]
     if not isinstance(at.dtype, pd.DatetimeTZDtype):
