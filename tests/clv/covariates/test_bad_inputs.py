@@ -13,11 +13,19 @@ import pytest
 from relmark.clv.covariates import (
     CovariateBGNBD,
     CovariateGammaGamma,
+    CovariateMBGNBD,
     CovariateParetoNBD,
+    clv,
     load_model,
 )
 from relmark.clv.covariates._design import check_names, coefficient_table, read_covariates
-from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
+from relmark.errors import (
+    ArgumentError,
+    ConvergenceWarning,
+    DataError,
+    ParameterError,
+    SchemaError,
+)
 
 BG = {"r": 0.8, "alpha": 5.0, "a": 0.8, "b": 2.5}
 
@@ -247,3 +255,179 @@ def test_design_helpers() -> None:
     with pytest.raises(DataError) as info2:
         read_covariates(np.ones((3, 2, 1)), ["a", "b"])
     assert info2.value.column == "covariates"
+
+
+# ----------------------------------------------------------------------------- adversarial review
+# Regression tests of the findings of the adversarial review (each was a raw error, a silent
+# wrong result or a warning before the fix).
+WEB = {"purchase": ["web"], "dropout": ["web"]}
+
+
+def _web_model() -> CovariateBGNBD:
+    return CovariateBGNBD(
+        params=BG, coefficients={"purchase:web": 0.5, "dropout_a:web": -0.3}, covariates=WEB
+    )
+
+
+@pytest.mark.parametrize("cls", [CovariateBGNBD, CovariateMBGNBD])
+def test_one_customer_p_alive_is_the_classic_value(cls: type) -> None:
+    """One customer used to raise a raw TypeError (the classic one-customer fast path got a
+    (4, 1) parameter column). By hand for BG/NBD at z = 0, x = 2, t_x = 30, T = 40:
+    1 / (1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^(r+x)); MBG/NBD uses b + x."""
+    m = cls(params=BG, coefficients={"purchase:web": 0.5}, covariates={"purchase": ["web"]})
+    out = m.p_alive(frequency=[2], recency=[30.0], T=[40.0], covariates={"web": [0.0]})
+    r, alpha, a, b = BG.values()
+    shift = 1.0 if cls is CovariateBGNBD else 0.0
+    odds = a / (b + 2 - shift) * ((alpha + 40.0) / (alpha + 30.0)) ** (r + 2)
+    assert out.shape == (1,)
+    assert out[0] == pytest.approx(1.0 / (1.0 + odds), rel=1e-12)
+
+
+def test_customer_params_refuse_overflow() -> None:
+    """exp(0.5 * 1e6) overflows: customer_params used to return inf."""
+    with pytest.raises(DataError) as info:
+        _web_model().customer_params({"web": [0.0, 1e6]})
+    assert info.value.column == "covariates"
+    assert 1 in info.value.rows
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "argument"),
+    [
+        ({"params": None}, "params"),
+        ({"params": BG, "coefficients": [("purchase:web", 1.0)]}, "coefficients"),
+        ({"params": BG, "covariates": ["web"]}, "covariates"),
+        ({"params": BG, "time_unit": 7}, "time_unit"),
+        ({"params": BG, "fit": {"cov": []}}, "fit"),
+        ({"params": BG, "covariates": {"purchase": ["web"], "shared": ["web"]}}, "shared"),
+    ],
+)
+def test_constructor_refuses_bad_containers(kwargs: dict[str, object], argument: str) -> None:
+    """These were raw TypeErrors/ValueErrors, or accepted (a time_unit of 7 was written to JSON
+    that from_json then refused)."""
+    with pytest.raises(ArgumentError) as info:
+        CovariateBGNBD(**kwargs)  # type: ignore[arg-type]
+    assert argument in str(info.value.argument)
+
+
+def test_constructor_refuses_a_fit_of_other_coefficients() -> None:
+    fitted = CovariateBGNBD.fit(_summary(), purchase_covariates=["web"])
+    with pytest.raises(ArgumentError) as info:
+        CovariateBGNBD(params=BG, covariates={"purchase": ["age"]}, fit=fitted.fit_result)
+    assert info.value.argument == "fit"
+
+
+def test_json_refuses_a_covariate_both_shared_and_specific() -> None:
+    d = _web_model().to_dict()
+    d["covariates"]["shared"] = ["web"]
+    d["coefficients"]["both:web"] = 0.0
+    with pytest.raises(SchemaError) as info:
+        load_model(json.dumps(d))
+    assert info.value.key == "covariates.shared"
+
+
+def test_json_refuses_a_covariance_that_is_not_positive_semidefinite() -> None:
+    """Symmetric with a positive diagonal, but the 2 x 2 minor [[v0, 1e3], [1e3, v1]] has a
+    negative determinant: not a covariance."""
+    d = CovariateBGNBD.fit(_summary(), purchase_covariates=["web"]).to_dict()
+    d["fit"]["cov"][0][1] = d["fit"]["cov"][1][0] = 1e3
+    with pytest.raises(SchemaError) as info:
+        load_model(json.dumps(d))
+    assert info.value.key == "fit.cov"
+
+
+def test_simulate_refuses_negative_ages_and_mismatched_rows() -> None:
+    with pytest.raises(DataError) as info:
+        _web_model().simulate({"web": [1.0]}, T=[-1.0], rng=1)
+    assert info.value.column == "T"
+    # a model without covariates: the covariates' rows must still match T (they were ignored)
+    with pytest.raises(DataError) as info:
+        CovariateBGNBD(params=BG).simulate({"web": [0.0, 1.0, 2.0]}, T=[1.0, 2.0], rng=1)
+    assert info.value.column == "T"
+
+
+def test_new_customers_of_a_model_without_covariates_follow_the_rows() -> None:
+    """Three rows of covariates gave one value; now one per row, each the classic
+    E[X(t)] of BG/NBD (its own expected_purchases_new_customer)."""
+    from relmark.clv import BGNBD
+
+    out = CovariateBGNBD(params=BG).expected_purchases_new_customer(
+        {"web": [0.0, 1.0, 2.0]}, t=10.0
+    )
+    assert out.shape == (3,)
+    expected = float(BGNBD(**BG).expected_purchases_new_customer(t=10.0)[0])
+    np.testing.assert_allclose(out, np.full(3, expected), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("purchases", "spend", "argument"),
+    [
+        ("classic", "covariate", "purchases"),
+        ("spend", "covariate", "purchases"),
+        ("mbg", "covariate", "purchases"),
+        ("bg", "classic_bg", "spend"),
+        ("bg", None, "spend"),
+    ],
+)
+def test_clv_refuses_the_wrong_models(purchases: str, spend: str | None, argument: str) -> None:
+    """These raised raw AttributeErrors/TypeErrors."""
+    from relmark.clv import BGNBD
+
+    gg = CovariateGammaGamma(params={"p": 6.0, "q": 4.0, "gamma": 15.0})
+    models: dict[str | None, object] = {
+        "classic": BGNBD(**BG),
+        "spend": gg,
+        "mbg": CovariateMBGNBD(params=BG),
+        "bg": CovariateBGNBD(params=BG),
+        "covariate": gg,
+        "classic_bg": BGNBD(**BG),
+        None: None,
+    }
+    df = _summary().assign(monetary_value=10.0)
+    with pytest.raises(ArgumentError) as info:
+        clv(models[purchases], models[spend], df, continuous_discount_rate=0.01)  # type: ignore[arg-type]
+    assert info.value.argument == argument
+
+
+def test_fit_far_from_zero_names_the_covariate() -> None:
+    """age + 1e9: the parameters at age = 0 are exp(gamma * 1e9): overflowed with a
+    RuntimeWarning; now a DataError naming age and saying to centre it."""
+    df = _summary(400)
+    with pytest.raises(DataError) as info:
+        CovariateBGNBD.fit(df.assign(age=df["age"] + 1e9), dropout_covariates=["age"])
+    assert info.value.column == "age"
+    assert "centre" in str(info.value)
+
+
+def test_fit_is_equivariant_in_the_covariate_scale() -> None:
+    """age * 1e6 and age * 1e-6: the same log-likelihood and coefficients / 1e6 and * 1e6."""
+    df = _summary(1000)
+    plain = CovariateBGNBD.fit(df, purchase_covariates=["age"])
+    for f in (1e6, 1e-6):
+        m = CovariateBGNBD.fit(df.assign(age=df["age"] * f), purchase_covariates=["age"])
+        assert m.fit_result.log_likelihood == pytest.approx(plain.fit_result.log_likelihood)
+        assert m.coefficients["purchase:age"] * f == pytest.approx(
+            plain.coefficients["purchase:age"], rel=1e-5
+        )
+
+
+def test_unidentified_fits_warn_under_the_covariate_models_name(
+    recwarn: pytest.WarningsRecorder,
+) -> None:
+    """One or two customers: the classic start fit used to warn as 'BGNBD' (or raise a raw
+    OverflowError, or leak RuntimeWarnings); now only the covariate model reports, under its own
+    name, and the estimates are finite."""
+    m = CovariateBGNBD.fit(frequency=[2], recency=[5.0], T=[10.0])
+    assert all(np.isfinite(v) and v > 0 for v in m.params.values())
+    CovariateBGNBD.fit(frequency=[1, 3], recency=[2.0, 8.0], T=[10.0, 10.0])
+    with pytest.warns(ConvergenceWarning, match="CovariateGammaGamma"):
+        CovariateGammaGamma.fit(frequency=[0, 3], monetary_value=[0.0, 10.0])
+    for w in recwarn.list:
+        assert issubclass(w.category, ConvergenceWarning), w
+        assert str(w.message).startswith("Covariate"), w
+
+
+def test_polars_and_pandas_give_the_same_predictions() -> None:
+    df = _summary()
+    m = _web_model()
+    np.testing.assert_allclose(m.p_alive(pl.from_pandas(df)), m.p_alive(df), rtol=1e-14)

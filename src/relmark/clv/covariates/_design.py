@@ -261,11 +261,17 @@ def _rows(
     return list(positions) if labels is None else [labels[i] for i in positions]
 
 
+_RELATIVE_SPREAD = 1e-8
+"""Smallest standard deviation of a covariate relative to its mean (below it, half of the
+digits of a float are lost separating the effect from the intercept)."""
+
+
 def check_design(matrix: FloatArray, names: Sequence[str], *, process: str) -> None:
     """Refuse a design that does not identify its effects.
 
-    Column :math:`j` is refused when it is constant, or when its variance left after regressing
-    it on the intercept and the columns before it is below :math:`10^{-10}` of its own
+    Column :math:`j` is refused when it is constant, when its standard deviation is below
+    :math:`10^{-8}` of its mean's magnitude (centre it first), or when its variance left after
+    regressing it on the intercept and the columns before it is below :math:`10^{-10}` of its own
     variance (:math:`R^2 > 1 - 10^{-10}`): then the effects are not identified and the
     Hessian of the log-likelihood is singular.
 
@@ -300,6 +306,14 @@ def check_design(matrix: FloatArray, names: Sequence[str], *, process: str) -> N
             raise DataError(
                 f"the {process} covariate is constant (value {float(matrix[0, j]):g} for every "
                 "customer): its effect is confounded with the model's scale parameter",
+                column=name,
+            )
+        spread = float(scale[j]) / math.sqrt(max(n, 1))
+        if spread < _RELATIVE_SPREAD * abs(float(mean[j])):
+            raise DataError(
+                f"the {process} covariate varies by {spread:.3g} around {float(mean[j]):.6g}: "
+                "too little relative variation to separate its effect from the scale "
+                "parameter in floating point; centre it (subtract its mean) first",
                 column=name,
             )
     unit = centred / scale

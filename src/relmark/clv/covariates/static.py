@@ -121,6 +121,7 @@ from relmark.clv.covariates._design import (
 )
 from relmark.errors import (
     ArgumentError,
+    ConvergenceError,
     ConvergenceWarning,
     DataError,
     ParameterError,
@@ -222,6 +223,9 @@ _BLOCK = 65_536
 
 _SUBSAMPLE = 25_000
 """Customers of the systematic subsample a large fit starts on."""
+
+_MIN_CLASSIC_START = 20
+"""Fewest customers whose classic fit gives the start values (fewer: its data-based start)."""
 
 
 @dataclass(frozen=True)
@@ -1182,19 +1186,27 @@ def _classic_start(classic: Any, columns: dict[str, FloatArray]) -> FloatArray:
     arrays, w = classic._coerce(None, None, columns)
     with one_blas_thread():
         arrays, w = classic._compress(arrays, w, None)
-        result = fit_restricted(
-            model=classic.name,
-            pset=classic.param_set,
-            lik=classic.likelihood_for(classic._check_settings({})),
-            data=arrays,
-            weights=w,
-            start=classic._start(arrays, w),
-            priors={},
-            fixed={},
-            quiet=True,
-        )
+        start: FloatArray = np.asarray(classic._start(arrays, w), dtype=np.float64)
+        if float(np.sum(w)) < _MIN_CLASSIC_START:
+            return start  # too few customers for the classic fit to be worth (or safe) running
+        try:
+            result = fit_restricted(
+                model=classic.name,
+                pset=classic.param_set,
+                lik=classic.likelihood_for(classic._check_settings({})),
+                data=arrays,
+                weights=w,
+                start=start,
+                priors={},
+                fixed={},
+                quiet=True,
+            )
+        except (ArithmeticError, ConvergenceError):
+            # unidentified data (e.g. one customer) may run the classic fit off to overflow:
+            # start from its data-based start values instead
+            return start
     out: FloatArray = np.asarray(result.params_array, dtype=np.float64)
-    return out
+    return out if np.all(np.isfinite(out) & (out > 0)) else start
 
 
 def _lists_from_fit_args(
