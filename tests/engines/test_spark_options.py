@@ -66,8 +66,9 @@ def _frame(spark: SparkSession, log: pd.DataFrame) -> DataFrame:
 
 @pytest.mark.parametrize("returns", ["drop", "net"])
 def test_log_options_equal_in_memory(spark: SparkSession, returns: str) -> None:
-    got = rspark.summarize(_frame(spark, LOG), returns=returns, **KW)
-    want = summarize(LOG, returns=returns, **KW)
+    kw: dict[str, Any] = {**KW, "returns": returns}
+    got = rspark.summarize(_frame(spark, LOG), **kw)
+    want = summarize(LOG, **kw)
     assert_same(got, want, exact_money=False)
     np.testing.assert_array_equal(got.monetary_value, want.monetary_value)  # binary fractions
     assert got.currency == want.currency == "EUR"
@@ -79,18 +80,19 @@ def test_log_options_equal_in_memory(spark: SparkSession, returns: str) -> None:
             == want.notes[1]
             == "netted 2 returns against the purchases of their period"
         )
-        assert got.monetary_value.tolist()[0] == 4.75
+        assert got.monetary_value is not None and got.monetary_value.tolist()[0] == 4.75
 
 
 def test_netted_holdout_per_transaction_equals_in_memory(spark: SparkSession) -> None:
     """Returns in the holdout reduce its spend and are not holdout transactions."""
-    kw = {**KW, "returns": "net", "holdout_spend": "transaction"}
-    cal = {"calibration_end": "2024-01-08", "observation_end": "2024-01-31"}
+    kw: dict[str, Any] = {**KW, "returns": "net", "holdout_spend": "transaction"}
+    cal: dict[str, Any] = {"calibration_end": "2024-01-08", "observation_end": "2024-01-31"}
     got = rspark.summarize(_frame(spark, LOG), **kw, **cal)
     want = calibration_holdout(LOG, **kw, **cal)
     assert_same(got, want, exact_money=False)
     np.testing.assert_array_equal(got.monetary_value_holdout, want.monetary_value_holdout)
     # a's holdout: 8 and -3 on 9 January, one purchase transaction: 5 by hand
+    assert got.monetary_value_holdout is not None
     assert got.monetary_value_holdout.tolist()[0] == 5.0
 
 
@@ -132,6 +134,12 @@ def test_bad_logs_are_refused_naming_the_column(spark: SparkSession) -> None:
         CurrencyError, rspark.summarize, transactions=_frame(spark, mixed), returns="drop", **KW
     )
     assert "EUR (6 rows), USD (1 rows)" in str(err)
+    # a code that is not ISO 4217, naming its customer
+    lower = LOG.assign(cur=["EUR"] * 9 + ["eur"])
+    err = _raises(
+        DataError, rspark.summarize, transactions=_frame(spark, lower), returns="drop", **KW
+    )
+    assert err.column == "cur" and err.rows == ("c",) and "ISO 4217" in str(err)
     # a return without a purchase in its period: nothing to net it against
     orphan = LOG.assign(when=LOG["when"].where(LOG.index != 7, "2024-01-10T09:00:00Z"))
     err = _raises(

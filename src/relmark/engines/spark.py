@@ -4,7 +4,12 @@ the cluster, scoring with the model's JSON sent to the executors.
 - :func:`summary_frame` runs the query of :func:`relmark.engines.sql.summary_sql` (transpiled
   to Spark SQL) over a Spark DataFrame or table of transactions and returns the per-customer
   summary as a Spark DataFrame (nothing collected); :func:`summarize` collects it as an
-  :class:`~relmark.data.RFMSummary`, equal to :func:`relmark.data.summarize`.
+  :class:`~relmark.data.RFMSummary`, equal to :func:`relmark.data.summarize`. The log is read
+  with the in-memory rules and options: one currency or a
+  :class:`~relmark.errors.CurrencyError`, returns refused, dropped or netted, blank ids refused
+  or dropped (counted in the notes), dates as timestamps, text (ISO with or without a UTC
+  offset, or a ``strftime`` format) or numbers (Excel days, epoch seconds or milliseconds),
+  binned in a time zone.
 - :func:`fit` groups a summary by the model's data fields on the cluster and maximises the
   likelihood on the driver over the distinct rows and their counts: exactly the in-memory
   estimate, and small (whole-period data has few distinct rows).
@@ -490,11 +495,25 @@ def _check(
         extra.append(count(cid != sf.regexp_replace(cid, _SPACE_RE, "")).alias("padded"))
     if monetary_value is not None and returns == "net":
         extra.append(count(sf.col("__amount") < 0).alias("returns"))
+    if currency is not None:
+        code = _trimmed(sf.col("__currency"))
+        checks += [
+            (sf.col("__currency").isNull() | (code == ""), "missing currencies", currency, True),
+            (
+                (code != "") & ~code.rlike("^[A-Z]{3}$"),
+                "currencies must be ISO 4217 codes (three capital letters)",
+                currency,
+                True,
+            ),
+        ]
     if cal is not None:
         bought = sf.lit(True)
         if monetary_value is not None and returns == "net":
             bought = sf.col("__amount") >= 0
-        extra += [count((ts <= _literal_ts(cal)) & bought).alias("cal"), sf.max(ts).alias("last")]
+        extra += [
+            count((ts <= _literal_ts(cal)) & bought).alias("cal"),
+            sf.max(sf.when(keep, ts)).alias("last"),
+        ]
     got = prepared.agg(
         *extra, *(count(c).alias(f"c{i}") for i, (c, *_) in enumerate(checks))
     ).collect()[0]
@@ -634,19 +653,9 @@ def _check_net(
 
 
 def _currency(rows: DataFrame, column: str) -> str:
-    """The one ISO 4217 code of the currency column: missing or malformed codes are a
-    DataError, several codes a CurrencyError (as in memory)."""
+    """The one ISO 4217 code of the currency column (missing or malformed codes are refused
+    by :func:`_check`): several codes are a CurrencyError, as in memory."""
     text = _trimmed(sf.col("__currency"))
-    got = rows.agg(
-        sf.sum(sf.when(sf.col("__currency").isNull() | (text == ""), 1).otherwise(0)).alias("m"),
-        sf.sum(sf.when((text != "") & ~text.rlike("^[A-Z]{3}$"), 1).otherwise(0)).alias("b"),
-    ).collect()[0]
-    for key, message in (
-        ("m", "missing currencies"),
-        ("b", "currencies must be ISO 4217 codes (three capital letters)"),
-    ):
-        if int(got[key] or 0):
-            raise DataError(f"{message} in {_NAME}: {int(got[key])} rows", column=column)
     codes = rows.groupBy(text.alias("c")).count().orderBy(sf.desc("count"), "c").limit(11).collect()
     if len(codes) > 1:
         listed = ", ".join(f"{r['c']} ({r['count']} rows)" for r in codes[:10])
