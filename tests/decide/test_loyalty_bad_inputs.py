@@ -446,3 +446,32 @@ def test_tampered_profit_is_refused() -> None:
         with pytest.raises(SchemaError) as info:
             type(profit).from_json(_tampered(profit, key, value))
         assert key in str(info.value)
+
+
+def test_too_many_periods_are_refused_before_memory_runs_out() -> None:
+    """Two customers over 15,000 daily periods: the two-way design would hold 30,000 x 15,000
+    floats (3.6 GB per copy); it is refused naming the period column."""
+    days = np.arange(15_000)
+    panel = pd.DataFrame(
+        {
+            "customer_id": np.repeat(["a", "b"], days.size),
+            "period": np.tile(days, 2),
+            "spend": 1.0,
+            "member": np.r_[(days >= 5).astype(int), np.zeros(days.size, dtype=int)],
+        }
+    )
+    for call in (
+        lambda: membership_effect(panel, design="twfe"),
+        lambda: event_study(panel),
+    ):
+        with pytest.raises(DataError, match=r"column .period.*cells"):
+            call()
+    history = pd.DataFrame(
+        {
+            "customer_id": [f"c{i}" for i in range(6_000)] * 2,
+            "period": np.arange(12_000),
+            "tier": "x",
+        }
+    )
+    with pytest.raises(DataError, match=r"column .period.*cells"):
+        tier_migration(history, ["x"])

@@ -89,6 +89,11 @@ MAX_OUTCOME = 1e100
 MAX_LOT_POINTS = 2**53 - 1
 """The most points one lot may hold (as :data:`relmark.domain.loyalty.MAX_POINTS`)."""
 
+MAX_DESIGN_CELLS = 25_000_000
+"""The most cells (rows x period columns) of a two-way or event-study design, and of a tier
+panel (customers x periods): 200 MB of float64 per copy. Daily periods over years of a large
+panel would exhaust memory; aggregate them (weeks, months)."""
+
 _Count = Annotated[int, Field(ge=0)]
 _Share = Annotated[float, Field(ge=0.0, le=1.0)]
 _Level = Annotated[float, Field(gt=0.0, lt=1.0)]
@@ -216,6 +221,15 @@ class _Panel:
         counts = np.bincount(self.customer, minlength=self.g).astype(np.float64)
         out: FloatArray = x - (sums / counts[:, None])[self.customer]
         return out
+
+
+def _check_cells(rows: int, columns: int, name: str, what: str) -> None:
+    if rows * columns > MAX_DESIGN_CELLS:
+        raise DataError(
+            f"{rows} x {columns} {what} is more than {MAX_DESIGN_CELLS:,} cells: aggregate the "
+            "periods (weeks or months rather than days)",
+            column=name,
+        )
 
 
 def _group_sums(groups: np.ndarray, x: FloatArray, n_groups: int) -> FloatArray:
@@ -409,6 +423,7 @@ def membership_effect(
         )
         est, se = float(beta[3]), float(np.sqrt(cov[3, 3]))
     else:
+        _check_cells(p.n, len(p.periods), period, "rows x periods of the two-way design")
         dummies = (p.period[:, None] == np.arange(1, len(p.periods))[None, :]).astype(float)
         x = p.demean(np.column_stack([p.d, dummies]))
         names = ["member", *(f"period {v}" for v in p.periods[1:])]
@@ -544,6 +559,7 @@ def event_study(
             "test (the pre-trend check needs at least two periods before joining)",
             column=period,
         )
+    _check_cells(p.n, len(ks) + len(p.periods), period, "rows x (events + periods)")
     events = (rel[:, None] == np.asarray(ks)[None, :]).astype(float)
     dummies = (p.period[:, None] == np.arange(1, len(p.periods))[None, :]).astype(float)
     x = p.demean(np.column_stack([events, dummies]))
@@ -874,6 +890,7 @@ def tier_migration(
         raise DataError(
             "a member appears twice in one period", column=period, rows=frame.index[dup].tolist()
         )
+    _check_cells(len(customers), len(periods), period, "customers x periods of tier history")
     panel = np.full((len(customers), len(periods)), -1, dtype=np.int64)
     panel[cust, per] = frame[tier].map({n: i for i, n in enumerate(names)}).to_numpy()
     est = estimate_transitions(panel, list(names), level=level)
