@@ -453,7 +453,7 @@ def employee_advocacy(
     ----------
     shares
         One row per share: ``employee_id`` (text), ``reach``, ``clicks``, ``conversions``
-        (whole numbers >= 0, ``conversions <= clicks``).
+        (whole numbers in 0..2^53 - 1, ``conversions <= clicks``).
     eligible
         Employees invited to advocate (whole, >= the number of distinct advocates, >= 1).
     enps_answers

@@ -453,7 +453,7 @@ def shapley_attribution(
     method
         ``"auto"``, ``"exact"`` or ``"sampled"``.
     n_permutations
-        Orderings sampled by ``"sampled"`` (>= 2).
+        Orderings sampled by ``"sampled"`` (2 to :data:`MAX_PERMUTATIONS`).
     level
         The coverage of each channel's error bound, strictly between 0 and 1.
     rng
@@ -567,7 +567,7 @@ def compare_attribution(
     method
         The Shapley method: ``"auto"``, ``"exact"`` or ``"sampled"``.
     n_permutations
-        Orderings sampled by the ``"sampled"`` method (>= 2).
+        Orderings sampled by the ``"sampled"`` method (2 to :data:`MAX_PERMUTATIONS`).
     level
         The coverage of the Shapley error bounds.
     rng

@@ -211,12 +211,15 @@ def customer_profitability(
     ------
     ArgumentError
         ``activities`` not a DataFrame; ``rates`` empty, not a mapping, a rate negative or not
-        a finite number; ``currency`` not text.
+        a finite number, a driver that is the id, margin or currency column; ``currency`` not
+        text.
     DataError
         Naming the column: missing, missing values, a quantity negative or not a finite number,
-        a margin not a finite number, a customer id repeated.
+        a margin not a finite number, a customer id repeated (``1`` and ``"1"`` are one id), empty
+        or with surrounding spaces.
     CurrencyError
-        Rows in different currencies, or a currency column contradicting ``currency``.
+        Rows in different currencies, a currency column contradicting ``currency``, or a
+        currency that is not an ISO 4217 code.
 
     References
     ----------

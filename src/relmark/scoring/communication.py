@@ -271,11 +271,12 @@ def communication_scores(
         The observation window (timezone-aware); default: the first and the last contact.
         Every contact must lie inside it (none is silently left out).
     period_days
-        Length of the cadence period in days (> 0).
+        Length of the cadence period in days (> 0, at most :data:`MAX_SETTING`).
     target_contacts_per_period
-        The cadence that scores 100 (> 0).
+        The cadence that scores 100 (> 0, at most :data:`MAX_SETTING`).
     target_response_hours
-        The response time within which an inbound contact counts as answered (> 0).
+        The response time within which an inbound contact counts as answered (> 0, at most
+        :data:`MAX_SETTING`).
     weights
         Weight per component name (``dialogue``, ``responsiveness``, ``cadence``; >= 0, not all
         0); default equal. Normalised to sum to one.
@@ -294,7 +295,7 @@ def communication_scores(
     DataError
         A missing column; empty input; ids that are not non-empty text, naive or missing
         timestamps, unknown channels or directions (with the rows); contacts outside the
-        window (with the rows).
+        window, or an Interaction id given twice (with the rows).
 
     Examples
     --------

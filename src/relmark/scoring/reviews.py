@@ -524,7 +524,7 @@ def review_aggregates(
     ----------
     reviews
         :class:`~relmark.domain.review.Review` objects, or a frame with columns ``item_id``
-        (product or partner id), ``stars`` (whole numbers >= 1) and ``at`` (timezone-aware
+        (product or partner id), ``stars`` (whole numbers in 1..5) and ``at`` (timezone-aware
         timestamps).
     as_of
         The reference time (timezone-aware), not before any review.
