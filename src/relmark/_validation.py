@@ -165,7 +165,7 @@ def as_numbers(values: npt.ArrayLike, name: str) -> FloatArray:
         raise DataError("values are booleans (True/False), not numbers", column=name)
     try:
         return np.asarray(raw, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:  # OverflowError: an int of 10**400
         raise DataError(f"values are not numbers ({exc})", column=name) from None
 
 

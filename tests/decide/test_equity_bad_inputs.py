@@ -252,3 +252,15 @@ def test_tampered_results_are_refused() -> None:
         with pytest.raises(SchemaError) as info:
             BudgetOptimum.from_json(json.dumps({**best, key: value}))
         assert key in str(info.value)
+
+
+def test_an_int_beyond_float_is_refused() -> None:
+    """A Python int of 10**400 raised a raw OverflowError converting to float64."""
+    with pytest.raises(DataError, match="current_values"):
+        customer_equity(
+            [10**400],
+            new_customers=[1],
+            new_customer_value=1.0,
+            acquisition_cost=0.0,
+            discount_rate=0.1,
+        )

@@ -548,3 +548,18 @@ def test_stars_beyond_the_scale_are_refused() -> None:
     )
     with pytest.raises(DataError, match="stars"):
         review_aggregates(frame, as_of=_T + timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("call", "name"),
+    [
+        (lambda: bayesian_average([5.0], [10**400], prior_mean=3, prior_weight=1), "count"),
+        (lambda: wilson_interval([1], [10**400]), "total"),
+        (lambda: star_posterior([10**400, 1]), "counts"),
+        (lambda: review_hazard([10**400], [True]), "days"),
+    ],
+)
+def test_an_int_beyond_float_is_refused(call: Callable[[], object], name: str) -> None:
+    """A Python int of 10**400 raised a raw OverflowError converting to float64."""
+    with pytest.raises(DataError, match=name):
+        call()
