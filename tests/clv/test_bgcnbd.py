@@ -5,6 +5,7 @@ CDNOW (published values), JSON and bad inputs."""
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from typing import Any, cast
@@ -491,3 +492,180 @@ def test_small_a_series_terminates_and_matches_bgnbd(modified: bool) -> None:
             ref.conditional_expected_purchases(params, h, x, tx, T),
             rtol=1e-9,
         )
+
+
+# ------------------------------------------------------------- adversarial review regressions
+def _fitted_k3() -> BGCNBD:
+    sim = BGCNBD(r=2.0, alpha=8.0, a=0.8, b=2.5, k=3).simulate(np.full(400, 52.0), rng=4)
+    return BGCNBD.fit(sim, settings={"k": 3})
+
+
+def _json_with(model: BGCNBD, **edit: Any) -> str:
+    d = json.loads(model.to_json())
+    d["settings"].update(edit)
+    return json.dumps(d)
+
+
+@functools.cache
+def _profile_text() -> str:
+    sim = BGCNBD(r=2.0, alpha=8.0, a=0.8, b=2.5, k=3).simulate(np.full(400, 52.0), rng=4)
+    return profile_k(sim, k=[1, 2, 3]).to_json()
+
+
+def _profile_json(edit: Any) -> str:
+    d = json.loads(_profile_text())
+    edit(d)
+    return json.dumps(d)
+
+
+def _impossible_litt() -> dict[str, np.ndarray]:
+    s = _sim()
+    litt = s["sum_log_interpurchase"].copy()
+    i = int(np.flatnonzero(s["frequency"] > 0)[0])
+    litt[i] = 1e3  # x gaps adding up to t_x have sum(ln gap) <= x ln(t_x / x)
+    return {**s, "sum_log_interpurchase": litt}
+
+
+REVIEW_BAD: list[tuple[str, Any, type[Exception], str]] = [
+    # the series looped a minute before refusing; t = 1e300 gave a RuntimeWarning (q = 1)
+    (
+        "horizon 1e300",
+        lambda: BGCNBD(
+            **dict(zip(["r", "alpha", "a", "b"], FHL, strict=True)), k=3
+        ).conditional_expected_purchases(1, 1, 5, t=1e300),
+        ArgumentError,
+        "t",
+    ),
+    (
+        "new customer horizon 1e300",
+        lambda: MBGCNBD(r=1, alpha=1, a=1, b=1, k=2).expected_purchases_new_customer(t=1e300),
+        ArgumentError,
+        "t",
+    ),
+    (
+        "p_alive ahead 1e300",
+        lambda: BGCNBD(r=1, alpha=1, a=1, b=1, k=2).p_alive(1, 1, 5, t=1e300),
+        ArgumentError,
+        "t",
+    ),
+    # k beyond 1000 in JSON was an ArgumentError, not a SchemaError naming settings.k
+    (
+        "json k 5000",
+        lambda: load_model(_json_with(_fitted_k3(), k=5000)),
+        SchemaError,
+        "settings.k",
+    ),
+    (
+        "json k 1e308",
+        lambda: load_model(_json_with(_fitted_k3(), k=1e308)),
+        SchemaError,
+        "settings.k",
+    ),
+    # a k edited in JSON against the saved fit (made at k = 3) loaded silently
+    ("json k edited", lambda: load_model(_json_with(_fitted_k3(), k=2)), SchemaError, "settings.k"),
+    ("constructor k 1001", lambda: BGCNBD(r=1, alpha=1, a=1, b=1, k=1001), ParameterError, "k"),
+    # settings="x" was a raw AttributeError
+    (
+        "fit settings text",
+        lambda: BGCNBD.fit(_sim(), settings=cast(Any, "x")),
+        ArgumentError,
+        "settings",
+    ),
+    # an impossible sum of log gaps was accepted
+    (
+        "litt impossible",
+        lambda: BGCNBD.fit(_impossible_litt(), settings={"k": 2}),
+        DataError,
+        "sum_log_interpurchase",
+    ),
+    # modified="yes" was taken as True
+    (
+        "profile modified text",
+        lambda: profile_k(_sim(), k=[1, 2], modified=cast(Any, "yes")),
+        ArgumentError,
+        "modified",
+    ),
+    # KProfile.from_json accepted any k list and log-likelihoods, NaN included
+    (
+        "profile json k 0",
+        lambda: KProfile.from_json(_profile_json(lambda d: d.__setitem__("k", [0, 2, 3]))),
+        SchemaError,
+        "k",
+    ),
+    (
+        "profile json k repeated",
+        lambda: KProfile.from_json(_profile_json(lambda d: d.__setitem__("k", [1, 1, 3]))),
+        SchemaError,
+        "k",
+    ),
+    (
+        "profile json k without the model's",
+        lambda: KProfile.from_json(_profile_json(lambda d: d.__setitem__("k", [4, 5, 6]))),
+        SchemaError,
+        "k",
+    ),
+    (
+        "profile json NaN",
+        lambda: KProfile.from_json(
+            _profile_json(lambda d: d["log_likelihood"].__setitem__(0, float("nan")))
+        ),
+        SchemaError,
+        "log_likelihood",
+    ),
+    (
+        "profile json not the best",
+        lambda: KProfile.from_json(
+            _profile_json(lambda d: d["log_likelihood"].__setitem__(0, 1e9))
+        ),
+        SchemaError,
+        "log_likelihood",
+    ),
+    (
+        "profile json extra key",
+        lambda: KProfile.from_json(_profile_json(lambda d: d.__setitem__("extra", 1))),
+        SchemaError,
+        "extra",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "call", "error", "name"), REVIEW_BAD, ids=[b[0] for b in REVIEW_BAD]
+)
+def test_review_bad_inputs_name_the_argument(
+    case: str, call: Any, error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error) as info:
+        call()
+    exc: Any = info.value
+    named = (
+        getattr(exc, "argument", None) or getattr(exc, "column", None) or getattr(exc, "key", None)
+    )
+    assert named == name, (case, named, str(exc))
+
+
+@pytest.mark.parametrize("cls", [BGCNBD, MBGCNBD])
+def test_extreme_histories_give_finite_predictions(cls: Any) -> None:
+    """frequency 500 with recency = T (u = 0: the phase sums are 1) raised a RuntimeWarning
+    (0/0 in the stopping rule left of the mode); every prediction is finite and in range at
+    frequency 500, T = 1e4, recency near 0 and recency = T."""
+    model = cls(r=2.0, alpha=8.0, a=0.8, b=2.5, k=3)
+    for x, tx, T in [(500, 52.0, 52.0), (500, 1e4, 1e4), (500, 1e-6, 1e4), (0, 0.0, 1e4)]:
+        alive = model.p_alive(x, tx, T)
+        mean = model.conditional_expected_purchases(x, tx, T, t=52.0)
+        ahead = model.p_alive(x, tx, T, t=52.0)
+        pmf = model.conditional_prob_purchases(3, x, tx, T, t=52.0)
+        for v in (alive, mean, ahead, pmf):
+            assert np.all(np.isfinite(v))
+        assert 0 <= alive[0] <= 1 and 0 <= ahead[0] <= alive[0] + 1e-12 and 0 <= pmf[0] <= 1
+
+
+def test_extreme_history_expectation_matches_monte_carlo() -> None:
+    """BG/CNBD-3 at x = 500, t_x = T = 52 against an independent computation (run once,
+    200,000 draws): P(alive) = 1/(1 + a/(b+x-1) ((alpha+T)/(alpha+t_x))^s) = 0.99841; given
+    alive, lambda ~ Gamma(s = r + 3x, alpha + T), p ~ Beta(a, b + x) and
+    E[Y | lambda, p] = sum_m (1-p)^(m-1) P(Poisson(52 lambda) >= 3m), whose mean times
+    P(alive) is 332.21 (standard error 0.18)."""
+    model = BGCNBD(r=2.0, alpha=8.0, a=0.8, b=2.5, k=3)
+    mean = float(model.conditional_expected_purchases(500, 52.0, 52.0, t=52.0)[0])
+    assert abs(mean - 332.21) < 0.9

@@ -51,6 +51,7 @@ and the new customer's predictions are sums of the same kind.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -60,14 +61,14 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betainc, betaln, digamma, expit, gammaln, logsumexp
 
-from relmark._validation import FloatArray, check_rfm
+from relmark._validation import FloatArray, _offending, check_flag, check_rfm
 from relmark.clv._base import RngLike, _column, read_json
 from relmark.clv._checks import frequency_grid
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import ParamSet, Prior, Setting
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv.bgnbd import PARAMS
-from relmark.errors import ArgumentError, DataError, SchemaError
+from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
 
 __all__ = [
     "BGCNBD",
@@ -372,6 +373,18 @@ def _series(
     if not rows.size:
         return total
     s, qq, b_r = shape[rows], q[rows], bp[rows]
+    # the series runs at least past the mode of N, (s q - 1)/(1 - q) events (k per term):
+    # refuse at once a horizon that needs more terms than the cap (q = 1 when t >> alpha + T)
+    # instead of looping for a minute first
+    below = qq < 1.0
+    need = np.full(qq.shape[0], np.inf)
+    need[below] = (s[below] * qq[below] - 1.0) / ((1.0 - qq[below]) * k)
+    if np.any(need > _MAX_TERMS):
+        raise ArgumentError(
+            f"the horizon is too long for the series of this model (more than {_MAX_TERMS:,} "
+            "purchases per customer would be needed); use a shorter t",
+            argument="t",
+        )
     n = k - offset[rows]  # the first threshold, >= 1
     tail0 = betainc(n, s, qq)
     tail = tail0.copy()
@@ -409,7 +422,8 @@ def _series(
         # by ratio < 1 per event, so the remaining terms sum to at most
         # E[(N - n + 1)^+] <= P(N = n) / (1 - ratio)^2 (the weights are <= 1)
         ratio = qq[live] * (s_l + n_l) / (n_l + 1.0)
-        with np.errstate(divide="ignore", over="ignore"):
+        # (0/0 left of the mode, where the pmf underflows and ratio >= 1: not stopping there)
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             rest = np.exp(p_l) / (1.0 - np.minimum(ratio, 1.0)) ** 2
         going = ~((ratio < 1.0) & (rest <= 1e-16 * acc[live]))
         live = live[going]
@@ -838,11 +852,19 @@ def simulate(
 
 
 # ------------------------------------------------------------------------------- the classes
+def _litt_bound(x: FloatArray, tx: FloatArray) -> FloatArray:
+    r"""The largest possible sum of the logs of ``x`` gaps adding up to ``t_x``,
+    :math:`x \ln(t_x / x)` (the AM-GM inequality; 0 where ``x = 0``)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out: FloatArray = np.where(x > 0, x * np.log(tx / np.maximum(x, 1.0)), 0.0)
+    return out
+
+
 def _k_of(settings: Mapping[str, float]) -> int:
-    k = int(settings.get("k", 1.0))
+    k = settings.get("k", 1.0)
     if k > _MAX_K:
-        raise ArgumentError(f"k must be at most {_MAX_K}, got {k}", argument="k")
-    return k
+        raise ParameterError(f"setting k={k:g} must be at most {_MAX_K}", argument="k")
+    return int(k)
 
 
 def _bind(k: int, modified: bool) -> tuple[Likelihood, Predictions]:
@@ -963,7 +985,57 @@ class BGCNBD(RFMModel):
                 column=LITT,
                 rows=named,
             )
+        # x gaps summing to t_x: sum(ln gap) <= x ln(t_x / x) (the AM-GM inequality); 0 is
+        # the stand-in of a k = 1 fit without the column
+        bound = _litt_bound(x, tx)
+        bad = (x > 0) & (litt != 0) & (litt > bound + 1e-9 * (x + np.abs(bound)))
+        if bad.any():
+            raise DataError(
+                "is larger than frequency * ln(recency / frequency), impossible for "
+                "inter-purchase times that add up to recency",
+                column=LITT,
+                rows=_offending(bad, labels),
+            )
         return x, tx, T, litt
+
+    @classmethod
+    def _settings_from_json(cls, given: object) -> dict[str, float]:
+        """The saved settings, with ``k`` at most 1000 (SchemaError naming ``settings.k``)."""
+        out = super()._settings_from_json(given)
+        if out["k"] > _MAX_K:
+            raise SchemaError(f"must be at most {_MAX_K}, got {out['k']:g}", key="settings.k")
+        return out
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Self:
+        """Inverse of :meth:`to_dict` (see :meth:`relmark.clv.CLVModel.from_dict`); a fit
+        result saved at another ``k`` than the settings' is refused.
+
+        Parameters
+        ----------
+        d
+            A saved model's dict.
+
+        Returns
+        -------
+        BGCNBD
+            An equal model.
+
+        Raises
+        ------
+        SchemaError
+            Naming the key, as :meth:`relmark.clv.CLVModel.from_dict`, and ``settings.k``
+            when it differs from the ``k`` the fit was made at (the file was edited).
+        """
+        model = super().from_dict(d)
+        if model.is_fitted:
+            fitted_k = model.fit_result.extra.get("k")
+            if fitted_k is not None and fitted_k != model.k:
+                raise SchemaError(
+                    f"is {model.k} but the saved fit was made at k={fitted_k!r} (edited?)",
+                    key="settings.k",
+                )
+        return model
 
     @classmethod
     def _with_litt(
@@ -1049,6 +1121,11 @@ class BGCNBD(RFMModel):
         >>> fitted.k, round(fitted.params["r"], 1)
         (3, 2.0)
         """
+        if settings is not None and not isinstance(settings, Mapping):
+            raise ArgumentError(
+                f"must be a mapping of settings such as {{'k': 3}}, got {settings!r}",
+                argument="settings",
+            )
         k = _k_of(cls._check_settings(settings or {}))
         cols: dict[str, Any] = dict(columns)
         data, cols = cls._with_litt(data, cols, k)
@@ -1211,18 +1288,35 @@ class KProfile:
         for key in ("model", "k", "log_likelihood"):
             if key not in d:
                 raise SchemaError("is missing", key=key)
+        unknown = sorted(str(key) for key in d if key not in ("model", "k", "log_likelihood"))
+        if unknown:
+            raise SchemaError("is not a key of a saved k profile", key=unknown[0])
         ks, lls = d["k"], d["log_likelihood"]
         if not (isinstance(ks, list) and isinstance(lls, list) and len(ks) == len(lls) and ks):
             raise SchemaError("k and log_likelihood must be equally long lists", key="k")
-        if not all(isinstance(v, int) and not isinstance(v, bool) for v in ks):
-            raise SchemaError("must be whole numbers", key="k")
-        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in lls):
-            raise SchemaError("must be numbers", key="log_likelihood")
+        if not all(isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= _MAX_K for v in ks):
+            raise SchemaError(f"must be whole numbers from 1 to {_MAX_K}", key="k")
+        if any(b <= a for a, b in itertools.pairwise(ks)):
+            raise SchemaError("must be distinct orders, increasing", key="k")
+        if not all(
+            isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in lls
+        ):
+            raise SchemaError("must be finite numbers", key="log_likelihood")
         name = d["model"].get("model") if isinstance(d["model"], dict) else None
         model_cls = {"BGCNBD": BGCNBD, "MBGCNBD": MBGCNBD}.get(str(name))
         if model_cls is None:
             raise SchemaError(f"must be a BGCNBD or MBGCNBD model, got {name!r}", key="model")
-        return cls(model_cls.from_dict(d["model"]), tuple(ks), tuple(float(v) for v in lls))
+        model = model_cls.from_dict(d["model"])
+        if model.k not in ks:
+            raise SchemaError(f"does not hold the chosen model's k={model.k}", key="k")
+        best = float(lls[ks.index(model.k)])
+        fitted = model.fit_result.log_likelihood if model.is_fitted else best
+        if max(lls) > best or not math.isclose(best, fitted, rel_tol=1e-9):
+            raise SchemaError(
+                f"the chosen model (k={model.k}) must have the largest log-likelihood, its fit's",
+                key="log_likelihood",
+            )
+        return cls(model, tuple(ks), tuple(float(v) for v in lls))
 
 
 def profile_k(
@@ -1285,7 +1379,7 @@ def profile_k(
         raise ArgumentError(f"must be whole numbers from 1 to {_MAX_K}, got {ks!r}", argument="k")
     if len(set(ks)) != len(ks):
         raise ArgumentError(f"has repeated orders: {ks!r}", argument="k")
-    model_cls: type[BGCNBD] = MBGCNBD if modified else BGCNBD
+    model_cls: type[BGCNBD] = MBGCNBD if check_flag(modified, "modified") else BGCNBD
     if columns.get(LITT) is None and _column(data, LITT) is None:
         raise DataError(
             f"the profile over k needs the column {LITT!r} (the sum of the log inter-purchase "
