@@ -206,3 +206,69 @@ def test_matches_the_foretell_and_retenmod_packages_on_the_high_end_segment() ->
     np.testing.assert_allclose(got, [0.25936956, 1.72276277, 1.58428486], atol=1e-3)
     projected = 100 * m.survival([8, 9, 10])
     np.testing.assert_allclose(projected, [45.66783454, 43.60259479, 41.82202357], atol=5e-3)
+
+
+# ------------------------------------------------------------- adversarial review regressions
+REVIEW_BAD: list[tuple[Callable[[], object], type[Exception], str]] = [
+    # an empty fit was a raw ZeroDivisionError in the engine
+    (lambda: BdW.fit({"lifetime": [], "churned": []}), DataError, "lifetime"),
+    # lifetimes beyond 2**53: t - 1 == t, the likelihood of a churn was 0/0 (ConvergenceError
+    # naming nothing)
+    (lambda: BdW.fit({"lifetime": [1e18, 2, 3], "churned": [1, 0, 1]}), DataError, "lifetime"),
+    # the module's derl divided by zero (RuntimeWarning) at a rate of 0
+    (
+        lambda: bdw_module.derl(np.array([0.7, 1.2, 1.3]), 0.0, np.zeros(1)),
+        ArgumentError,
+        "discount_rate",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "name"), REVIEW_BAD)
+def test_review_bad_inputs_are_refused_naming_the_argument(
+    call: Callable[[], object], error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error) as info:
+        call()
+    exc = info.value
+    named = (
+        getattr(exc, "argument", None) or getattr(exc, "column", None) or getattr(exc, "key", None)
+    )
+    assert named == name
+
+
+def test_huge_t_or_c_is_finite_and_follows_the_beta_limit() -> None:
+    """t^c beyond floats (t = 1e300, or c = 400 at t = 7) raised an overflow RuntimeWarning and
+    gave NaN retention (0/0). For x = beta + t^c -> inf, B(alpha, x) ~ Gamma(alpha) x^-alpha,
+    so r_t = S(t)/S(t-1) -> ((t-1)/t)^(alpha c), by hand: c = 400, t = 5 and 6 give
+    (4/5)^280 and (5/6)^280."""
+    m = BdW(alpha=0.7, beta=1.2, c=400.0)
+    r = m.retention([5, 6])
+    assert np.allclose(r, [(4 / 5) ** 280, (5 / 6) ** 280], rtol=1e-9)
+    big = BdW(alpha=0.7, beta=1.2, c=1.3)
+    for v in (big.survival([1e300]), big.retention([1e300]), big.prob_churn_at([1e300])):
+        assert np.all(np.isfinite(v)) and np.all((v >= 0) & (v <= 1))
+    assert np.isfinite(big.derl(0.1, [1e300])).all()
+    assert np.isfinite(big.conditional_survival([1e300], [1e300])).all()
+
+
+def test_gradient_at_a_large_c_matches_central_differences() -> None:
+    """At c = 400, t^c is 4e279 at t = 5 (psi(b+u) - psi(a+b+u) cancelled to 0: the c
+    derivative of a survivor was 0) and infinite at t = 7 (NaN): the analytic gradient
+    matches central differences of the log-likelihood."""
+    p = np.array([0.7, 1.2, 400.0])
+    t = np.array([1.0, 2.0, 5.0, 7.0])
+    churned = np.array([1.0, 1.0, 0.0, 1.0])
+    g = bdw_module.log_likelihood_grad(p, t, churned)
+    eps = 1e-5
+    num = np.column_stack(
+        [
+            (
+                bdw_module.log_likelihood(p + e, t, churned)
+                - bdw_module.log_likelihood(p - e, t, churned)
+            )
+            / (2 * eps)
+            for e in np.eye(3) * eps
+        ]
+    )
+    assert np.allclose(g, num, rtol=1e-5, atol=1e-7)

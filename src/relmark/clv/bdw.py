@@ -36,7 +36,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, digamma
+from scipy.special import betaln, digamma, gammaln
 
 from relmark._validation import FloatArray, _offending, check_count, check_number
 from relmark.clv._base import CLVModel, ModelKind, RngLike
@@ -75,11 +75,22 @@ _TAIL = 1e-14
 _MAX_TERMS = 2_000_000
 """A DERL sum that needs more terms than this (a discount rate near 0) is refused."""
 
+_MAX_LIFETIME = 2.0**53
+"""Whole numbers of periods beyond this are not distinct from their predecessor in floats."""
+
 
 def _log_survival(params: FloatArray, t: FloatArray) -> FloatArray:
-    """:math:`\\ln S(t) = \\ln B(\\alpha, \\beta + t^c) - \\ln B(\\alpha, \\beta)`."""
+    """:math:`\\ln S(t) = \\ln B(\\alpha, \\beta + t^c) - \\ln B(\\alpha, \\beta)`; where
+    :math:`t^c` overflows, :math:`\\ln B(\\alpha, x) = \\ln\\Gamma(\\alpha) - \\alpha \\ln x`
+    (its limit, exact to :math:`O(1/x)`, :math:`x > 10^{308}`) with :math:`\\ln x = c \\ln t`."""
     a, b, c = params
-    out: FloatArray = betaln(a, b + t**c) - betaln(a, b)
+    with np.errstate(over="ignore"):
+        u = np.power(t, c)
+    out: FloatArray = betaln(a, b + u) - betaln(a, b)
+    huge = np.isinf(u)
+    if np.any(huge):
+        log_u = c * np.log(np.where(huge, t, 1.0))
+        out = np.where(huge, gammaln(a) - a * log_u - betaln(a, b), out)
     return out
 
 
@@ -155,13 +166,28 @@ def log_likelihood(params: FloatArray, lifetime: FloatArray, churned: FloatArray
 def _log_survival_grad(params: FloatArray, t: FloatArray) -> FloatArray:
     """Gradient of :math:`\\ln S(t)` in ``[alpha, beta, c]``: shape (n, 3)."""
     a, b, c = params
-    u = t**c
+    with np.errstate(over="ignore"):
+        u = np.power(t, c)
+    huge = np.isinf(u)  # t^c beyond floats: the limits of ln B(a, x) = lnG(a) - a ln x
+    u_f = np.where(huge, 1.0, u)
     ab = digamma(a + b)
-    abu = digamma(a + b + u)
-    bu = digamma(b + u)
-    # d/du lnB(a, b+u) = psi(b+u) - psi(a+b+u); du/dc = u ln t (0 at t = 0)
+    abu = digamma(a + b + u_f)
+    # d/du lnB(a, b+u) = psi(b+u) - psi(a+b+u), by its expansion -a/x + a(a-1)/(2x^2) for
+    # x = b + u > 1e8, where the difference of the two digammas cancels to 0 (to 1e-16)
+    x = b + u_f
+    big = x > 1e8
+    x_big = np.where(big, x, 1.0)
+    dd = np.where(
+        big,
+        -a / x_big + (a / x_big) * ((a - 1.0) / (2.0 * x_big)),
+        digamma(np.where(big, 1.0, x)) - digamma(np.where(big, 1.0, x) + a),
+    )
+    # du/dc = u ln t (0 at t = 0)
     logt = np.log(np.where(t > 0, t, 1.0))
-    return np.column_stack([ab - abu, bu - abu - digamma(b) + ab, (bu - abu) * u * logt])
+    d_alpha = np.where(huge, ab - c * logt, ab - abu)
+    d_beta = np.where(huge, ab - digamma(b), dd - digamma(b) + ab)
+    d_c = np.where(huge, -a * logt, dd * u_f * logt)
+    return np.column_stack([d_alpha, d_beta, d_c])
 
 
 def log_likelihood_grad(
@@ -173,8 +199,9 @@ def log_likelihood_grad(
     now = _log_survival(params, lifetime)
     before = _log_survival(params, lifetime - 1.0)
     # d ln(S1 - S2) = (S1 dlnS1 - S2 dlnS2)/(S1 - S2), with q = S2/S1
-    q = np.exp(now - before)[:, None]
-    dead = (g_before - q * g_now) / (1.0 - q)
+    step = np.minimum(now - before, -1e-300)
+    q = np.exp(step)[:, None]
+    dead = (g_before - q * g_now) / (-np.expm1(step))[:, None]
     out: FloatArray = np.where(churned[:, None] > 0, dead, g_now)
     return out
 
@@ -208,7 +235,7 @@ def derl(params: FloatArray, discount_rate: float, renewals: FloatArray) -> Floa
         ``discount_rate``).
     """
     n = np.asarray(renewals, dtype=np.float64).ravel()
-    delta = 1.0 / (1.0 + discount_rate)
+    delta = 1.0 / (1.0 + _check_rate(discount_rate))
     log_delta = np.log(delta)
     base = _log_survival(params, n)
     total = np.zeros(n.shape[0])
@@ -328,6 +355,16 @@ class BdW(CLVModel):
         cls, arrays: dict[str, FloatArray], labels: Sequence[object] | None
     ) -> tuple[FloatArray, ...]:
         t, c = arrays["lifetime"], arrays["churned"]
+        if t.shape[0] == 0:
+            raise DataError("no customers: the data are empty", column="lifetime")
+        bad = t > _MAX_LIFETIME
+        if bad.any():
+            raise DataError(
+                f"lifetimes beyond {_MAX_LIFETIME:g} periods cannot be told from the period "
+                "before in floating point",
+                column="lifetime",
+                rows=_offending(bad, labels),
+            )
         bad = (t < 1) | (t != np.round(t))
         if bad.any():
             raise DataError(
