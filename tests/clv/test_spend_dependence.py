@@ -174,3 +174,35 @@ def test_bad_inputs_are_refused_naming_the_argument(
         getattr(exc, "argument", None) or getattr(exc, "column", None) or getattr(exc, "key", None)
     )
     assert named == name or name in str(exc)
+
+
+# ------------------------------------------------------------- adversarial review regressions
+HUGE = FrequencyGammaGamma(p=1.0, q=2.0, gamma=1.0, delta=9.9)
+REVIEW_BAD: list[tuple[Callable[[], object], type[Exception], str]] = [
+    # gamma_x = gamma ((1+x)/2)^delta overflowed: a RuntimeWarning and inf out
+    (lambda: HUGE.mean_spend_at(1e300), DataError, "frequency"),
+    (lambda: HUGE.expected_spend(1e300, 5.0), DataError, "frequency"),
+    (lambda: HUGE.simulate([1e300], rng=1), DataError, "frequency"),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "name"), REVIEW_BAD)
+def test_review_bad_inputs_are_refused_naming_the_argument(
+    call: Callable[[], object], error: type[Exception], name: str
+) -> None:
+    with pytest.raises(error) as info:
+        call()
+    exc = info.value
+    named = (
+        getattr(exc, "argument", None) or getattr(exc, "column", None) or getattr(exc, "key", None)
+    )
+    assert named == name
+
+
+def test_mean_spend_is_the_mean_at_one_repeat_purchase() -> None:
+    """The inherited GammaGamma.mean_spend unpacked three parameters from four (a raw
+    ValueError); it is p gamma / (q - 1), by hand 6.25 * 15.44 / 2.74 = 35.2190..., the
+    mean_spend_at(1)."""
+    m = FrequencyGammaGamma(p=6.25, q=3.74, gamma=15.44, delta=0.3)
+    assert m.mean_spend == pytest.approx(6.25 * 15.44 / 2.74, rel=1e-12)
+    assert m.mean_spend == pytest.approx(float(m.mean_spend_at(1)[0]), rel=1e-12)

@@ -49,6 +49,7 @@ from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._rfm import as_rng
 from relmark.clv.gammagamma import GammaGamma
+from relmark.errors import DataError
 
 __all__ = [
     "FrequencyGammaGamma",
@@ -83,6 +84,22 @@ def _log_covariate(frequency: FloatArray) -> FloatArray:
 def _log_scale(params: FloatArray, frequency: FloatArray) -> FloatArray:
     """:math:`\\ln\\gamma_x = \\ln\\gamma + \\delta\\ln((1+x)/2)`."""
     out: FloatArray = np.log(params[2]) + params[3] * _log_covariate(frequency)
+    return out
+
+
+def _finite_scale(params: FloatArray, frequency: FloatArray) -> FloatArray:
+    """:math:`\\gamma_x`, or a DataError naming the frequencies where it overflows (a large
+    ``delta`` at an enormous frequency)."""
+    with np.errstate(over="ignore"):
+        out: FloatArray = np.exp(_log_scale(params, frequency))
+    bad = ~np.isfinite(out)
+    if bad.any():
+        raise DataError(
+            f"the scale gamma*((1+x)/2)^delta with delta={float(params[3]):g} is beyond floating "
+            "point at these frequencies",
+            column="frequency",
+            rows=np.flatnonzero(bad).tolist(),
+        )
     return out
 
 
@@ -284,11 +301,12 @@ class FrequencyGammaGamma(GammaGamma):
         Raises
         ------
         DataError
-            For negative or fractional frequencies, negative spend, text, booleans or NaN
-            (naming the column).
+            For negative or fractional frequencies, negative spend, text, booleans or NaN,
+            or frequencies at which the scale overflows (naming the column).
         """
         x, z = broadcast_columns({"frequency": frequency, "monetary_value": monetary_value})
         self._validate_data({"frequency": x, "monetary_value": z}, None)
+        _finite_scale(self._values, x)
         return expected_spend(self._values, x, z)
 
     def mean_spend_at(self, frequency: npt.ArrayLike) -> FloatArray:
@@ -308,14 +326,27 @@ class FrequencyGammaGamma(GammaGamma):
         Raises
         ------
         DataError
-            For negative or fractional frequencies, text, booleans or NaN (naming
-            ``frequency``).
+            For negative or fractional frequencies, text, booleans, NaN or frequencies at
+            which the scale overflows (naming ``frequency``).
         """
         (x,) = broadcast_columns({"frequency": frequency})
         self._validate_data({"frequency": x, "monetary_value": np.zeros_like(x)}, None)
         p, q = float(self._values[0]), float(self._values[1])
-        out: FloatArray = p * np.exp(_log_scale(self._values, x)) / (q - 1.0)
+        out: FloatArray = p * _finite_scale(self._values, x) / (q - 1.0)
         return out
+
+    @property
+    def mean_spend(self) -> float:
+        """Mean spend per transaction of customers with one repeat purchase,
+        :math:`p\\gamma/(q-1)` (:meth:`mean_spend_at` gives it at any frequency).
+
+        Returns
+        -------
+        float
+            In money units.
+        """
+        p, q, g = (float(v) for v in self._values[:3])
+        return p * g / (q - 1.0)
 
     def simulate(self, frequency: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
         """Simulate mean spend for customers with given repeat purchases; see :func:`simulate`.
@@ -335,10 +366,12 @@ class FrequencyGammaGamma(GammaGamma):
         Raises
         ------
         DataError
-            For frequencies that are not whole numbers >= 0 (naming ``frequency``).
+            For frequencies that are not whole numbers >= 0, or at which the scale
+            overflows (naming ``frequency``).
         ArgumentError
             For a bad ``rng``.
         """
         (x,) = broadcast_columns({"frequency": frequency})
         self._validate_data({"frequency": x, "monetary_value": np.zeros_like(x)}, None)
+        _finite_scale(self._values, x)
         return simulate(self._values, x, rng=rng)
