@@ -118,6 +118,21 @@ def test_numeric_and_formatted_dates_equal_in_memory(spark: SparkSession) -> Non
     ]
     for kw in cases:
         assert_same(rspark.summarize(frame, **kw), summarize(log, **kw))
+    # A TIMESTAMP is an instant (converted to the zone, as an aware pandas datetime); a
+    # TIMESTAMP_NTZ a wall-clock time (taken as written, as a naive one)
+    stamps = frame.selectExpr(
+        "customer_id",
+        "timestamp_millis(ms) AS ltz",
+        "CAST(timestamp_millis(ms) AS TIMESTAMP_NTZ) AS ntz",
+    )
+    local = log.assign(ltz=days.tz_localize("UTC"), ntz=days)
+    for column in ("ltz", "ntz"):
+        kw = {"datetime": column, "timezone": "Asia/Tokyo"}
+        got = rspark.summarize(stamps, **kw)
+        assert_same(got, summarize(local, **kw))
+        # by hand: in Tokyo x's first two instants fall on 1 January (one period, frequency
+        # 1); as wall-clock times they are two days (frequency 2)
+        assert got.frequency.tolist()[0] == (1.0 if column == "ltz" else 2.0)
 
 
 def _raises(kind: type[Exception], call: Any, **kw: Any) -> Any:
