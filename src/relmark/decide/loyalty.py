@@ -381,7 +381,8 @@ def membership_effect(
         Naming the column: missing, missing values, an outcome that is not a finite number, a
         flag not 0/1, a customer twice in a period, fewer than two customers or periods, no
         comparison group (everyone or no one a member), members joining at different periods or
-        leaving (``"2x2"``), a collinear design.
+        leaving (``"2x2"``), a collinear design; ids or periods mixing text and numbers; a
+        two-way design beyond :data:`MAX_DESIGN_CELLS` cells.
 
     References
     ----------
@@ -530,7 +531,8 @@ def event_study(
         ``panel`` not a DataFrame or a column name not text.
     DataError
         As :func:`membership_effect`, and when no member is seen two or more periods before
-        joining (no lead to test) or the design is collinear.
+        joining (no lead to test) or the design is collinear or beyond
+        :data:`MAX_DESIGN_CELLS` cells.
 
     References
     ----------
@@ -854,7 +856,8 @@ def tier_migration(
         ``history`` not a DataFrame, ``tiers`` not distinct names, ``level`` outside (0, 1).
     DataError
         Naming the column: missing, missing values, a tier not in ``tiers``, a member twice in
-        one period, no transition observed.
+        one period, no transition observed, more than :data:`MAX_DESIGN_CELLS` customers x
+        periods.
 
     References
     ----------
@@ -1029,11 +1032,11 @@ def programme_profit(
     margin_rate
         Gross margin per unit of incremental spend, in [0, 1].
     points_redeemed
-        Points redeemed in the period (whole, >= 0).
+        Points redeemed in the period (whole, 0 to 2^53 - 1).
     cost_per_point
         What a redeemed point costs the firm (Money >= 0); fixes the currency.
     outstanding_points
-        Points outstanding at the end of the period (whole, >= 0).
+        Points outstanding at the end of the period (whole, 0 to 2^53 - 1).
     breakage
         The share of outstanding points expected never to be redeemed, or a
         :class:`BreakageEstimate` (its ``breakage``, which must be identified).
