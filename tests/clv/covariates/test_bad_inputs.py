@@ -431,3 +431,24 @@ def test_polars_and_pandas_give_the_same_predictions() -> None:
     df = _summary()
     m = _web_model()
     np.testing.assert_allclose(m.p_alive(pl.from_pandas(df)), m.p_alive(df), rtol=1e-14)
+
+
+def test_covariates_indexed_by_other_customers_or_order_are_refused() -> None:
+    """A covariates frame indexed by customer id in another order was read by position: each
+    customer silently got someone else's covariates."""
+    m = CovariateBGNBD(
+        params=BG, coefficients={"purchase:web": 0.5}, covariates={"purchase": ["web"]}
+    )
+    ids = pd.Index(["a", "b", "c"], name="customer_id")
+    data = pd.DataFrame(
+        {"frequency": [2.0, 0.0, 5.0], "recency": [30.0, 0.0, 35.0], "T": [38.0] * 3}, index=ids
+    )
+    cov = pd.DataFrame({"web": [0.0, 1.0, 1.0]}, index=ids)
+    expected = m.p_alive(data.assign(web=cov["web"]))
+    np.testing.assert_allclose(m.p_alive(data, covariates=cov), expected, rtol=1e-15)
+    np.testing.assert_allclose(m.p_alive(data, covariates=cov.reset_index(drop=True)), expected)
+    for bad in (cov.loc[["c", "a", "b"]], cov.set_axis(["x", "y", "z"])):
+        with pytest.raises(DataError) as info:
+            m.p_alive(data, covariates=bad)
+        assert info.value.column == "covariates"
+        assert "reindex" in str(info.value)

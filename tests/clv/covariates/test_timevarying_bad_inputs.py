@@ -563,3 +563,20 @@ def test_one_customer_fit_warns_instead_of_leaking_runtime_warnings() -> None:
     cov = TimeVaryingCovariates.from_frame(table, purchase=["price"], dropout=["promo"])
     with pytest.warns(ConvergenceWarning, match="TimeVaryingParetoNBD"):
         TimeVaryingParetoNBD.fit([1], [1.0], [3.0], cov, observation_end=3.0)
+
+
+def test_customer_ids_as_a_set_are_refused() -> None:
+    """A set has no order: it was accepted and paired customers arbitrarily."""
+    with pytest.raises(ArgumentError) as e:
+        log_likelihood(
+            P,
+            [1, 0],
+            [1.0, 0.0],
+            [2.5, 2.5],
+            _cov(),
+            observation_end=2.5,
+            purchase_effects={"price": 0.1},
+            dropout_effects={"promo": 0.0},
+            customer_ids={"a", "b"},  # type: ignore[arg-type]
+        )
+    assert e.value.argument == "customer_ids"

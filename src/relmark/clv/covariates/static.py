@@ -1059,6 +1059,7 @@ class _CovariateModel:
                 "(data=...) or covariates=...",
                 argument="covariates",
             )
+        _check_aligned(data, covariates)
         return read_covariates(source, names, labels=customer_labels(data), n_rows=n_rows)
 
     def customer_params(self, data: object = None, *, covariates: object = None) -> pd.DataFrame:
@@ -1178,6 +1179,33 @@ class _CovariateModel:
                 column="covariates",
                 rows=np.flatnonzero(bad).tolist(),
             )
+
+
+def _check_aligned(data: object, covariates: object) -> None:
+    """A pandas frame of covariates indexed by customer id must list the customers of ``data``
+    in its order (its rows are read by position: another order would pair each customer with
+    someone else's covariates)."""
+    index = getattr(covariates, "index", None)
+    if data is None or not isinstance(covariates, pd.DataFrame) or isinstance(index, pd.RangeIndex):
+        return
+    ids = _column(data, "customer_id")
+    if ids is None:
+        own = getattr(data, "index", None)
+        if not isinstance(own, pd.Index) or isinstance(own, pd.RangeIndex):
+            return  # no customer ids to compare with: positions it is
+        ids = own
+    given = pd.Index(list(np.asarray(ids, dtype=object)))
+    theirs = pd.Index(list(np.asarray(covariates.index, dtype=object)))
+    if not given.equals(theirs):
+        n = min(len(given), len(theirs))
+        bad = [theirs[i] for i in range(n) if given[i] != theirs[i]][:10]
+        raise DataError(
+            "the covariates are indexed by other customers, or by the same in another order, "
+            "than the data (rows are read by position): use covariates.reindex(<the data's "
+            "customer ids>)",
+            column="covariates",
+            rows=bad,
+        )
 
 
 def _classic_start(classic: Any, columns: dict[str, FloatArray]) -> FloatArray:
@@ -1326,6 +1354,7 @@ class _RFMCovariateModel(_CovariateModel):
         source = covariates if covariates is not None else data
         if lay.names and source is None:
             raise ArgumentError("no data to read the covariates from", argument="covariates")
+        _check_aligned(data, covariates)
         z = (
             read_covariates(source, lay.names, labels=labels, n_rows=x.shape[0])
             if lay.names
@@ -1839,6 +1868,7 @@ class CovariateGammaGamma(_CovariateModel):
         source = covariates if covariates is not None else data
         if lay.names and source is None:
             raise ArgumentError("no data to read the covariates from", argument="covariates")
+        _check_aligned(data, covariates)
         z = (
             read_covariates(source, lay.names, labels=labels, n_rows=x.shape[0])
             if lay.names

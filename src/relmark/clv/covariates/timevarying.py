@@ -349,9 +349,12 @@ def _windows(
         rows = np.arange(T.shape[0])
         ids: list[object] = list(cov.customer_ids)
     else:
-        if isinstance(customer_ids, str | bytes) or not hasattr(customer_ids, "__len__"):
+        if isinstance(customer_ids, str | bytes | set | frozenset | Mapping) or not hasattr(
+            customer_ids, "__len__"
+        ):
             raise ArgumentError(
-                f"must be a list of customer ids, got {type(customer_ids).__name__}",
+                f"must be a list of customer ids in the summary's order, got "
+                f"{type(customer_ids).__name__}",
                 argument="customer_ids",
             )
         ids = list(customer_ids)
