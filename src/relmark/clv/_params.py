@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 from scipy.special import betaln, expit, gammaln, logit
 
-from relmark._validation import FloatArray
+from relmark._validation import FloatArray, check_number
 from relmark.errors import ParameterError, SchemaError
 
 __all__ = ["Param", "ParamSet", "Prior", "PriorKind", "Setting"]
@@ -230,7 +230,7 @@ class Prior:
     second: float
 
     def __post_init__(self) -> None:
-        if self.distribution not in _PRIOR_ARGS:
+        if not isinstance(self.distribution, str) or self.distribution not in _PRIOR_ARGS:
             raise ParameterError(
                 f"must be one of {', '.join(_PRIOR_ARGS)}, got {self.distribution!r}",
                 argument="distribution",
@@ -289,6 +289,11 @@ class Prior:
         -------
         float
             :math:`\log \pi(\theta)`, see the class's formulas.
+
+        Raises
+        ------
+        ArgumentError
+            For a value that is not a number inside the support (naming ``value``).
         """
         return float(self.log_density_and_grad(value)[0])
 
@@ -304,8 +309,19 @@ class Prior:
         -------
         tuple of float
             :math:`(\log\pi(\theta), d\log\pi/d\theta)`.
+
+        Raises
+        ------
+        ArgumentError
+            For a value that is not a number inside the support (naming ``value``).
         """
-        a, b, t = self.first, self.second, float(value)
+        a, b = self.first, self.second
+        if self.distribution == "normal":
+            t = check_number(value, "value")
+        elif self.distribution == "beta":
+            t = check_number(value, "value", low=0.0, high=1.0, low_open=True, high_open=True)
+        else:
+            t = check_number(value, "value", low=0.0, low_open=True)
         if self.distribution == "gamma":
             return (
                 a * math.log(b) - float(gammaln(a)) + (a - 1.0) * math.log(t) - b * t,

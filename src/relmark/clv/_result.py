@@ -19,7 +19,7 @@ import numpy as np
 from scipy.stats import norm
 
 from relmark._validation import FloatArray, check_choice, check_level
-from relmark.clv._params import ParamSet
+from relmark.clv._params import ParamSet, Prior
 from relmark.errors import SchemaError
 
 __all__ = ["FitResult"]
@@ -336,7 +336,7 @@ class FitResult:
             n_iter=_whole(d, "n_iter", minimum=0),
             n_fev=_whole(d, "n_fev", minimum=0),
             message=_text(d, "message"),
-            extra=_object(d, "extra"),
+            extra=_check_extra(_object(d, "extra"), param_set, params),
         )
 
     def __eq__(self, other: object) -> bool:
@@ -411,6 +411,54 @@ def _object(d: Mapping[str, Any], key: str) -> dict[str, Any]:
     if not isinstance(v, dict) or not all(isinstance(name, str) for name in v):
         raise SchemaError(f"must be a JSON object, got {v!r}", key=f"fit.{key}")
     return dict(v)
+
+
+def _check_extra(extra: dict[str, Any], pset: ParamSet, params: FloatArray) -> dict[str, Any]:
+    """The saved MAP priors and restricted fit's fixed values, checked against the model:
+    known parameters, valid priors, fixed values equal to the estimates, and a log prior that
+    is the priors' at the estimates (an edited file changed what the fit claims it did)."""
+    value = dict(zip(pset.names, params.tolist(), strict=True))
+    fixed = extra.get("fixed")
+    if fixed is not None:
+        if not isinstance(fixed, Mapping) or len(fixed) >= len(pset):
+            raise SchemaError("must map some (not all) parameters to values", key="fit.extra.fixed")
+        for name, v in fixed.items():
+            if name not in value or isinstance(v, bool) or v != value[name]:
+                raise SchemaError(
+                    f"is {v!r}, not the model's estimate {value.get(name)!r}",
+                    key=f"fit.extra.fixed.{name}",
+                )
+    priors = extra.get("priors")
+    is_map = extra.get("estimator") == "MAP"
+    if ("estimator" in extra and not is_map) or is_map != (priors is not None):
+        raise SchemaError("a MAP fit records 'estimator': 'MAP' with its priors", key="fit.extra")
+    if priors is not None:
+        if not isinstance(priors, Mapping) or not priors:
+            raise SchemaError("must map parameters to priors", key="fit.extra.priors")
+        total = 0.0
+        for name, saved in priors.items():
+            if name not in value or (isinstance(fixed, Mapping) and name in fixed):
+                raise SchemaError("is not a free parameter", key=f"fit.extra.priors.{name}")
+            try:
+                prior = Prior.from_dict(saved)
+            except SchemaError as exc:
+                raise SchemaError(str(exc), key=f"fit.extra.priors.{name}") from None
+            if not prior.supports(pset.params[pset.names.index(name)]):
+                raise SchemaError(
+                    "does not fit the parameter's domain", key=f"fit.extra.priors.{name}"
+                )
+            total += prior.log_density(value[name])
+        lp = extra.get("log_prior")
+        if (
+            isinstance(lp, bool)
+            or not isinstance(lp, int | float)
+            or not math.isclose(lp, total, rel_tol=1e-9, abs_tol=1e-9)
+        ):
+            raise SchemaError(
+                f"is {lp!r}, but the priors give {total!r} at the estimates",
+                key="fit.extra.log_prior",
+            )
+    return extra
 
 
 def _matrix(v: object, k: int) -> FloatArray:

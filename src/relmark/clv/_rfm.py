@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -173,15 +174,26 @@ def _purchase_times(purchases: object, time_unit: str | None) -> FloatArray:
         raise ArgumentError("must be a list of purchase times (at least one)", argument="purchases")
     if raw.dtype.kind in "iuf":
         times = raw.astype(np.float64)
-        if not np.all(np.isfinite(times)):
-            raise ArgumentError("must be finite numbers", argument="purchases")
+        # times since the first: a span beyond the floats (-1e308 to 1e308) overflowed to inf
+        with np.errstate(over="ignore", invalid="ignore"):
+            span = float(times.max() - times.min())
+        if not np.all(np.isfinite(times)) or not math.isfinite(span):
+            raise ArgumentError("must be finite numbers (and a finite span)", argument="purchases")
         return times
     if raw.dtype.kind == "b":
         raise ArgumentError("must be numbers or dates, not booleans", argument="purchases")
+    if raw.dtype.kind == "O" and not all(
+        isinstance(v, str | np.datetime64 | datetime.date) for v in raw
+    ):  # None, numbers among dates: pandas read numbers as epochs (with a warning)
+        raise ArgumentError(
+            "must be all numbers or all dates (text, datetime or pandas timestamps)",
+            argument="purchases",
+        )
     try:
         dates = pd.to_datetime(pd.Series(raw), format="ISO8601")
-    except (ValueError, TypeError):
-        raise ArgumentError("must be numbers or dates", argument="purchases") from None
+    except (ValueError, TypeError, OverflowError):
+        # pandas refuses dates in several offsets without utc=True
+        dates = _aware_dates(raw)
     if dates.isna().any():
         raise ArgumentError("holds a missing date", argument="purchases")
     if time_unit is None:
@@ -194,6 +206,21 @@ def _purchase_times(purchases: object, time_unit: str | None) -> FloatArray:
     elapsed = (dates - dates.min()).dt.total_seconds().to_numpy() / 86_400.0
     out: FloatArray = np.asarray(elapsed, dtype=np.float64) / days
     return out
+
+
+def _aware_dates(raw: npt.NDArray[np.generic]) -> pd.Series:
+    """Dates that are all timezone-aware (in different offsets) as UTC; an ArgumentError
+    naming ``purchases`` for naive and aware dates mixed, or anything else."""
+    try:
+        each = [pd.Timestamp(v) for v in raw]
+    except (ValueError, TypeError, OverflowError):
+        raise ArgumentError("must be numbers or dates", argument="purchases") from None
+    aware = [v.tzinfo is not None for v in each if not pd.isna(v)]
+    if any(aware) and not all(aware):
+        raise ArgumentError("mixes timezone-aware and naive dates", argument="purchases")
+    if not aware or not all(aware):
+        raise ArgumentError("must be numbers or dates", argument="purchases")
+    return pd.Series(pd.to_datetime(each, utc=True))
 
 
 def _match(values: FloatArray, name: str, *columns: FloatArray) -> tuple[FloatArray, ...]:
@@ -734,7 +761,7 @@ class RFMModel(CLVModel):
                 "must be whole opportunities in discrete time", argument="purchases"
             )
         last = float(times[-1])
-        stop = last if end is None else check_number(end, "end", low=last)
+        stop = last if end is None else check_number(end, "end", low=last, whole=self.discrete)
         n = int(check_number(points, "points", low=2, high=MAX_CELLS, whole=True))
         grid = np.linspace(0.0, stop, n)
         if self.discrete:

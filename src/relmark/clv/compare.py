@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relmark._validation import FloatArray
+from relmark._validation import FloatArray, as_numbers
 from relmark.errors import ArgumentError, DataError, SchemaError
 
 __all__ = ["ModelComparison", "compare_models"]
@@ -127,6 +127,8 @@ class ModelComparison:
         """
         if not isinstance(d, Mapping):
             raise SchemaError(f"expected a JSON object, got {type(d).__name__}")
+        for key in sorted(set(d) - {"schema", "customers", "rows"}):
+            raise SchemaError("is not a key of a saved comparison", key=str(key))
         if d.get("schema") != "relmark.clv.comparison":
             raise SchemaError("must be 'relmark.clv.comparison'", key="schema")
         n = d.get("customers")
@@ -135,7 +137,7 @@ class ModelComparison:
         rows = d.get("rows")
         if not isinstance(rows, list) or not rows:
             raise SchemaError("must be a list of rows", key="rows")
-        out = []
+        out: list[dict[str, Any]] = []
         for i, row in enumerate(rows):
             if not isinstance(row, Mapping) or set(row) != set(_COLUMNS):
                 raise SchemaError(f"must have the keys {', '.join(_COLUMNS)}", key=f"rows.{i}")
@@ -144,11 +146,21 @@ class ModelComparison:
             for key in _COLUMNS[1:]:
                 v = row[key]
                 optional = key in ("log_score", "aic")
-                if (v is None and optional) or (
-                    not isinstance(v, bool) and isinstance(v, int | float)
-                ):
+                if v is None and optional:
                     continue
-                raise SchemaError("must be a number", key=f"rows.{i}.{key}")
+                if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                    raise SchemaError(f"must be a finite number, got {v!r}", key=f"rows.{i}.{key}")
+                negative = key in ("mae", "rmse", "predicted_total", "actual_total") and v < 0
+                if negative or (key == "log_score" and v > 0):  # a mean log probability
+                    raise SchemaError(f"is out of range: {v!r}", key=f"rows.{i}.{key}")
+            if row["rmse"] < row["mae"] * (1 - 1e-12):  # the RMSE is at least the MAE
+                raise SchemaError("is smaller than the MAE: edited", key=f"rows.{i}.rmse")
+            if any(r["model"] == row["model"] for r in out):
+                raise SchemaError("names a model twice", key=f"rows.{i}.model")
+            if out and row["actual_total"] != out[0]["actual_total"]:
+                raise SchemaError(
+                    "differs between rows of one comparison", key=f"rows.{i}.actual_total"
+                )
             out.append(dict(row))
         return cls(rows=tuple(out), customers=n)
 
@@ -184,7 +196,8 @@ def _column(summary: object, name: str) -> FloatArray | None:
         value = summary.get(name)
     else:
         value = getattr(summary, name, None)
-    return None if value is None else np.asarray(value, dtype=np.float64)
+    # as_numbers refuses text and booleans, which numpy converted ("1" to 1.0, True to 1.0)
+    return None if value is None else as_numbers(value, name)
 
 
 def compare_models(models: Mapping[str, Any], summary: object) -> ModelComparison:
@@ -241,12 +254,19 @@ def compare_models(models: Mapping[str, Any], summary: object) -> ModelCompariso
         raise ArgumentError(
             "must be a non-empty dict of purchase models by name", argument="models"
         )
+    seen: dict[str, object] = {}
     for name, model in models.items():
         if not callable(getattr(model, "conditional_expected_purchases", None)):
             raise ArgumentError(
                 f"models[{name!r}] is not a purchase model (no conditional_expected_purchases)",
                 argument="models",
             )
+        if str(name) in seen:  # 1 and "1" are one row name in the table
+            raise ArgumentError(
+                f"models[{name!r}] and models[{seen[str(name)]!r}] have one display name",
+                argument="models",
+            )
+        seen[str(name)] = name
     cols = {}
     for name in ("frequency", "recency", "T", "frequency_holdout", "duration_holdout"):
         value = _column(summary, name)
@@ -262,6 +282,13 @@ def compare_models(models: Mapping[str, Any], summary: object) -> ModelCompariso
         raise DataError("must be whole numbers >= 0", column="frequency_holdout")
     if not np.all(np.isfinite(t)) or np.any(t <= 0):
         raise DataError("must be finite numbers > 0", column="duration_holdout")
+    n = cols["frequency"].reshape(-1).shape[0]
+    for name in ("frequency_holdout", "duration_holdout"):
+        if cols[name].ndim != 1 or cols[name].shape[0] != n:
+            raise DataError(
+                f"has shape {cols[name].shape}: one value per customer ({n}) expected",
+                column=name,
+            )
     actual_total = float(y.sum())
     rows = []
     for name, model in models.items():

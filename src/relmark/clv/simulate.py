@@ -32,7 +32,6 @@ import pandas as pd
 
 from relmark._validation import FloatArray, check_rng
 from relmark.clv._base import CLVModel
-from relmark.clv._checks import check_array
 from relmark.errors import ArgumentError, ParameterError
 from relmark.timeunit import TimeUnit
 from relmark.typing import RngLike
@@ -45,6 +44,10 @@ _MODELS = ("BGNBD", "MBGNBD", "ParetoNBD", "BGBB")
 _MAX_ROWS = 50_000_000
 """More simulated transactions than this is a mistake (and a large allocation)."""
 
+_MAX_PER_CUSTOMER = 200_000
+"""More repeat purchases of one customer than this is a mistake (the loop runs once per
+purchase: a customer buying a billion times hung the simulation)."""
+
 
 def _continuous_times(
     name: str, params: FloatArray, T: FloatArray, gen: np.random.Generator
@@ -55,7 +58,8 @@ def _continuous_times(
         r, alpha, s, beta = params
         lam = gen.gamma(r, 1.0 / alpha, size=n)
         mu = gen.gamma(s, 1.0 / beta, size=n)
-        end = np.minimum(gen.exponential(size=n) / mu, T)
+        with np.errstate(divide="ignore"):  # a rate drawn as 0 (tiny s): an endless lifetime
+            end = np.minimum(gen.exponential(size=n) / mu, T)
         drop = np.zeros(n)
     else:
         r, alpha, a, b = params
@@ -69,8 +73,17 @@ def _continuous_times(
     now = np.zeros(n)
     active = np.flatnonzero(end > 0)
     total = 0
+    rounds = 0
     while active.size:
-        now[active] += gen.exponential(size=active.size) / lam[active]
+        rounds += 1
+        if rounds > _MAX_PER_CUSTOMER:
+            raise ArgumentError(
+                f"a customer would make more than {_MAX_PER_CUSTOMER:,} repeat purchases in T "
+                "(purchase rates this high are not a customer base)",
+                argument="T",
+            )
+        with np.errstate(divide="ignore"):  # a rate drawn as 0 (tiny r): never buys again
+            now[active] += gen.exponential(size=active.size) / lam[active]
         bought = active[now[active] <= end[active]]
         who.append(bought)
         when.append(now[bought].copy())
@@ -160,8 +173,11 @@ def simulate_transactions(
         For a model without an individual-level simulation here (naming ``model``) or a
         ``spend`` that is not a Gamma-Gamma model (naming ``spend``).
     ArgumentError
-        For ``T`` that is not finite numbers >= 0 (whole in discrete time), a bad ``start``,
-        ``time_unit`` or ``rng``, no time unit at all, or a log of more than 50 million rows.
+        For ``T`` that is not finite numbers >= 0 (whole in discrete time, at most 10,000
+        BG/BB opportunities), a bad ``start`` (a number, or outside pandas' timestamps),
+        ``time_unit`` or ``rng``, no time unit at all, a ``start + max(T)`` past the last
+        timestamp pandas holds (naming ``T``), a log of more than 50 million rows, or a
+        customer with more than 200,000 repeat purchases.
 
     References
     ----------
@@ -190,7 +206,9 @@ def simulate_transactions(
     if spend is not None and (not isinstance(spend, CLVModel) or spend.name != "GammaGamma"):
         raise ParameterError("must be a GammaGamma model (or None)", argument="spend")
     discrete = model.name == "BGBB"
-    ages = check_array(T, "T", whole=discrete)
+    # the model's own check of ages: whole in discrete time, and BG/BB's cap on opportunities
+    # (a BG/BB T of 10**9 ran one loop round per opportunity)
+    ages = model._horizon(T, "T")  # type: ignore[attr-defined]
     gen = check_rng(rng, "rng")
     unit_label = time_unit if time_unit is not None else model.time_unit
     if unit_label is None:
@@ -199,12 +217,34 @@ def simulate_transactions(
             argument="time_unit",
         )
     unit = TimeUnit.parse(unit_label)
+    if isinstance(start, bool | int | float | np.number):  # pd.Timestamp(5): 5 ns after 1970
+        raise ArgumentError(f"must be a date, not the number {start!r}", argument="start")
     try:
         origin = pd.Timestamp(start)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError):
         raise ArgumentError(f"is not a date: {start!r}", argument="start") from None
     if pd.isna(origin):
         raise ArgumentError("is not a date", argument="start")
+    try:
+        origin = origin.as_unit("ns")
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        raise ArgumentError(
+            f"{origin} is outside the dates pandas holds ({pd.Timestamp.min} to "
+            f"{pd.Timestamp.max})",
+            argument="start",
+        ) from None
+    span = float(ages.max(initial=0.0)) * unit.days
+    try:  # the observation end must be a representable timestamp (overflow wrapped around)
+        if not span < 106_000:  # days: about 290 years, the nanosecond timestamps' range
+            raise OverflowError
+        last = origin + pd.Timedelta(round(span * 86_400e9), unit="ns")
+    except (OverflowError, ValueError, pd.errors.OutOfBoundsDatetime):
+        raise ArgumentError(
+            f"start {origin} plus the largest T ({span:g} days) is not a date pandas can hold "
+            f"(up to {pd.Timestamp.max})",
+            argument="T",
+        ) from None
+    del last
     params = model.params_array
     if discrete:
         who, when = _discrete_times(params, ages, gen)
@@ -215,8 +255,10 @@ def simulate_transactions(
     times = np.concatenate([np.zeros(n), when]) + (ages.max(initial=0.0) - ages)[customers]
     order = np.lexsort((times, customers))
     customers, times = customers[order], times[order]
-    days = pd.to_timedelta(times * unit.days, unit="D")
-    out = pd.DataFrame({"customer_id": customers.astype(np.int64), "date": origin + days})
+    # whole nanoseconds, rounded (not truncated: 38 h as 38 * (1/24) days was 3 ns short, and
+    # summarize then counted one more hour of age)
+    offsets = pd.to_timedelta(np.round(times * (unit.days * 86_400e9)).astype(np.int64), unit="ns")
+    out = pd.DataFrame({"customer_id": customers.astype(np.int64), "date": origin + offsets})
     if spend is not None:
         p, q, gamma = spend.params_array
         nu = gen.gamma(q, 1.0 / gamma, size=n)
