@@ -25,7 +25,15 @@ from relmark._validation import (
     check_rng,
     check_weights,
 )
-from relmark.clv._engine import Likelihood, LogPrior, fit_mle, one_blas_thread, restrict
+from relmark.clv._engine import (
+    Likelihood,
+    LogPrior,
+    Progress,
+    fit_mle,
+    one_blas_thread,
+    progress_callback,
+    restrict,
+)
 from relmark.clv._params import Param, ParamSet, Prior, Setting
 from relmark.clv._result import FitResult
 from relmark.errors import (
@@ -466,6 +474,7 @@ class CLVModel:
         settings: Mapping[str, float] | None = None,
         priors: Mapping[str, Prior] | None = None,
         fixed: Mapping[str, float] | None = None,
+        progress: Progress | str | None = None,
         **columns: npt.ArrayLike | None,
     ) -> Self:
         """Fit by maximum likelihood (or, with ``priors``, maximum a posteriori) and return the
@@ -498,6 +507,10 @@ class CLVModel:
             :func:`relmark.clv.likelihood_ratio_test`): they are not estimated, their standard
             errors are 0, ``fit_result.k`` counts only the free ones and
             ``fit_result.extra["fixed"]`` records them.
+        progress
+            Off (``None``, the default: no output); a callable ``progress(stage, fraction)``
+            called as the fit advances (fractions rise monotonically from 0, the last call is
+            ``("done", 1.0)``); or ``"tqdm"`` for a progress bar (the ``progress`` extra).
         **columns
             The model's data columns as arrays, overriding those of ``data``.
 
@@ -515,7 +528,9 @@ class CLVModel:
             For an unknown column keyword, a bad ``compress``, ``time_unit`` or setting; for
             ``priors`` or ``fixed`` that name no parameter of the model, hold something else
             than a :class:`Prior` (a number), a prior whose support is not the parameter's
-            domain, or a prior on a fixed parameter (naming ``priors`` or ``fixed``).
+            domain, or a prior on a fixed parameter (naming ``priors`` or ``fixed``); for a
+            ``progress`` that is not None, a callable or ``"tqdm"``, or ``"tqdm"`` without
+            tqdm installed.
         ParameterError
             For a fixed value outside the parameter's domain (naming the parameter).
         ConvergenceError
@@ -555,6 +570,7 @@ class CLVModel:
             )
         held = check_fixed(cls.param_set, fixed)
         prior_map = check_priors(cls.param_set, priors, held)
+        report = progress_callback(progress, desc=f"{cls.name} fit")
         arrays, w = cls._coerce(data, weights, columns)
         with one_blas_thread():
             arrays, w = cls._compress(arrays, w, compress)
@@ -572,6 +588,7 @@ class CLVModel:
                 start=start_values,
                 priors=prior_map,
                 fixed=held,
+                progress=report,
             )
         unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         return cls._make(
@@ -1110,6 +1127,7 @@ def fit_restricted(
     priors: Mapping[str, Prior],
     fixed: Mapping[str, float],
     quiet: bool = False,
+    progress: Progress | None = None,
 ) -> FitResult:
     """:func:`fit_mle` with priors on some parameters and others held fixed: the free
     parameters are fitted, and the result is stated in all of them (the fixed ones with zero
@@ -1121,6 +1139,15 @@ def fit_restricted(
         lik if not fixed else restrict(lik, len(pset), {index[n]: v for n, v in fixed.items()})
     )
     at = {sub.names.index(n): p for n, p in priors.items()}
+    for n, p in priors.items():  # else the optimiser blamed "the log-likelihood" at the start
+        x0 = float(np.asarray(start, dtype=np.float64)[index[n]])
+        if not np.isfinite(p.log_density(x0)):
+            raise ArgumentError(
+                f"the {p.distribution}({p.first:g}, {p.second:g}) prior of {n} has no finite "
+                f"log density at the start value {x0:g}: its hyperparameters put no mass "
+                "near plausible values",
+                argument="priors",
+            )
 
     log_prior: LogPrior | None = None
     if at:
@@ -1151,6 +1178,7 @@ def fit_restricted(
         quiet=quiet,
         log_prior=log_prior,
         stacklevel=4,  # the caller of CLVModel.fit
+        progress=progress,
     )
     if not fixed:
         return result

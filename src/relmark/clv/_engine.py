@@ -16,6 +16,17 @@ by frequency and recency (or spend); each level's optimum and Hessian steer Newt
 next, and the full-data Hessian used for the covariance is computed within 0.02 standard errors
 of the estimates. Likelihoods whose rows share costly terms declare them (:class:`SharedTerms`)
 and the engine computes them once per distinct key.
+
+A likelihood with an analytic Hessian (``Likelihood.value_grad_hess``) is finished on large data
+in two full-data passes: the gradient at the last subsample's optimum (one Newton step with the
+subsample's Hessian), then value, gradient and Hessian together at the new point. The last
+Newton step from there is taken without a further pass when the change of the Hessian between
+the two points bounds its error far below the tolerance (see :func:`_predicted_finish`): the
+decrement then proves the optimum, and the covariance comes from the Hessian of that pass.
+
+A fit reports its progress to an optional callback ``progress(stage, fraction)`` (monotone
+fractions, the last call ``("done", 1.0)``); :func:`progress_callback` turns ``"tqdm"`` into a
+progress bar.
 """
 
 from __future__ import annotations
@@ -33,14 +44,24 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
+from scipy.special import expit
 from threadpoolctl import ThreadpoolController
 
 from relmark._validation import FloatArray
 from relmark.clv._params import ParamSet
 from relmark.clv._result import FitResult
-from relmark.errors import ConvergenceError, ConvergenceWarning
+from relmark.errors import ArgumentError, ConvergenceError, ConvergenceWarning
 
-__all__ = ["Likelihood", "LogPrior", "SharedTerms", "fit_mle", "one_blas_thread", "restrict"]
+__all__ = [
+    "Likelihood",
+    "LogPrior",
+    "Progress",
+    "SharedTerms",
+    "fit_mle",
+    "one_blas_thread",
+    "progress_callback",
+    "restrict",
+]
 
 LogLik = Callable[..., FloatArray]
 """``log_likelihood(params, *data) -> per-row log-likelihood``."""
@@ -51,6 +72,15 @@ LogLikGrad = Callable[..., FloatArray]
 LogLikAndGrad = Callable[..., tuple[FloatArray, FloatArray]]
 """``value_and_grad(params, *data) -> (rows, (n_rows, k) gradients)``, sharing work."""
 
+
+LogLikGradHess = Callable[..., tuple[float, FloatArray, FloatArray]]
+"""``value_grad_hess(params, weights, *data) -> (sum, (k,) gradient, (k, k) Hessian)``: the
+weighted sums over the rows of the log-likelihood and its first and second derivatives on the
+natural scale, in one pass."""
+
+Progress = Callable[[str, float], None]
+"""``progress(stage, fraction)``: called as a fit (or a bootstrap) advances; ``fraction`` rises
+monotonically from 0 to 1 and the last call is ``("done", 1.0)``."""
 
 LogPrior = Callable[[FloatArray], tuple[float, FloatArray]]
 """``log_prior(params) -> (sum of the log prior densities, gradient on the natural scale)``."""
@@ -79,6 +109,9 @@ class SharedTerms:
     prepare: Callable[..., tuple[Columns, Columns]]
     table: Callable[..., FloatArray]
     rows: Callable[..., tuple[FloatArray, FloatArray]]
+    hessian: Callable[..., tuple[float, FloatArray, FloatArray]] | None = None
+    """``hessian(params, table, weights, *rows) -> (sum, (k,) gradient, (k, k) Hessian)``:
+    the weighted sums of :data:`LogLikGradHess` from the prepared rows (optional)."""
 
 
 @dataclass(frozen=True)
@@ -99,90 +132,112 @@ class Likelihood:
     shared: SharedTerms | None = None
     """The fast path of a likelihood whose rows share costly terms (used for fitting instead of
     ``value_and_grad``, which must compute the same values)."""
+    value_grad_hess: LogLikGradHess | None = None
+    """Weighted sums of the log-likelihood, its gradient and its analytic Hessian in one pass
+    (optional; ``shared.hessian`` is used instead when the shared path has one). With it the
+    engine needs no finite-difference Hessian and finishes large fits in two full-data passes."""
 
 
-def _objective(
-    lik: Likelihood,
-    pset: ParamSet,
-    data: tuple[FloatArray, ...],
-    weights: FloatArray,
-    scale: float,
-    pool: ThreadPoolExecutor | None = None,
-    log_prior: LogPrior | None = None,
-    prior_weight: float = 1.0,
-) -> Callable[[FloatArray], tuple[float, FloatArray]]:
+class _Objective:
     """Negative weighted log-likelihood (plus ``prior_weight`` times the log prior, when there
-    is one; divided by ``scale``) and its gradient in ``u``.
+    is one; divided by ``scale``) and its gradient in ``u``: ``objective(u) -> (f, g)``.
 
     Rows are evaluated in blocks of :data:`_BLOCK_ROWS`, so the likelihood's temporaries stay
     in cache (about twice as fast at a million rows as one pass over whole columns).
+    :meth:`hessian` adds the Hessian in ``u`` in the same pass when the likelihood has one
+    (:attr:`analytic`).
     """
-    n_rows = weights.shape[0]
-    shared = lik.shared
-    keys: Columns = ()
-    row_data: Columns = data
-    if shared is not None:
-        keys, row_data = shared.prepare(*data)
-    key_blocks = [
-        tuple(k[lo : lo + _BLOCK_ROWS] for k in keys)
-        for lo in range(0, keys[0].shape[0] if keys else 0, _BLOCK_ROWS)
-    ]
-    blocks = [
-        (tuple(d[lo : lo + _BLOCK_ROWS] for d in row_data), weights[lo : lo + _BLOCK_ROWS])
-        for lo in range(0, n_rows, _BLOCK_ROWS)
-    ]
 
-    def run(fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
-        if pool is not None and len(items) > 1:
-            return list(pool.map(fn, items))
-        return [fn(item) for item in items]
-
-    def value(u: FloatArray) -> float:
-        theta = pset.from_unconstrained(u)
-        if not pset.contains(theta):
-            return math.inf
-        prior = 0.0 if log_prior is None else prior_weight * log_prior(theta)[0]
-        return (
-            -(
-                sum(
-                    float(np.einsum("i,i->", w, lik.log_likelihood(theta, *block)))
-                    for block, w in blocks
-                )
-                + prior
-            )
-            / scale
+    def __init__(
+        self,
+        lik: Likelihood,
+        pset: ParamSet,
+        data: tuple[FloatArray, ...],
+        weights: FloatArray,
+        scale: float,
+        pool: ThreadPoolExecutor | None = None,
+        log_prior: LogPrior | None = None,
+        prior_weight: float = 1.0,
+    ) -> None:
+        self.lik, self.pset, self.scale, self.pool = lik, pset, scale, pool
+        self.log_prior, self.prior_weight = log_prior, prior_weight
+        n_rows = weights.shape[0]
+        shared = lik.shared
+        keys: Columns = ()
+        row_data: Columns = data
+        if shared is not None:
+            keys, row_data = shared.prepare(*data)
+        self.key_blocks = [
+            tuple(k[lo : lo + _BLOCK_ROWS] for k in keys)
+            for lo in range(0, keys[0].shape[0] if keys else 0, _BLOCK_ROWS)
+        ]
+        self.blocks = [
+            (tuple(d[lo : lo + _BLOCK_ROWS] for d in row_data), weights[lo : lo + _BLOCK_ROWS])
+            for lo in range(0, n_rows, _BLOCK_ROWS)
+        ]
+        self.raw_blocks = self.blocks
+        if shared is not None:
+            self.raw_blocks = [
+                (tuple(d[lo : lo + _BLOCK_ROWS] for d in data), weights[lo : lo + _BLOCK_ROWS])
+                for lo in range(0, n_rows, _BLOCK_ROWS)
+            ]
+        self.analytic = (shared is not None and shared.hessian is not None) or (
+            lik.value_grad_hess is not None
         )
 
-    def fun(u: FloatArray) -> tuple[float, FloatArray]:
+    def _run(self, fn: Callable[[Any], Any], items: list[Any]) -> list[Any]:
+        if self.pool is not None and len(items) > 1:
+            return list(self.pool.map(fn, items))
+        return [fn(item) for item in items]
+
+    def _value(self, u: FloatArray) -> float:
+        theta = self.pset.from_unconstrained(u)
+        if not self.pset.contains(theta):
+            return math.inf
+        lik = self.lik
+        prior = 0.0 if self.log_prior is None else self.prior_weight * self.log_prior(theta)[0]
+        total = sum(
+            float(np.einsum("i,i->", w, lik.log_likelihood(theta, *block)))
+            for block, w in self.blocks
+        )
+        return -(total + prior) / self.scale
+
+    def __call__(self, u: FloatArray) -> tuple[float, FloatArray]:
         """The objective, or (+inf, NaN) where it is not a finite number: parameters rounded
         onto a bound by a far step, or data that the model fits ever better towards the edge
         of its domain (an unbounded likelihood). Line searches refuse such points; a Hessian
         that touches one is not finite, so no standard errors are reported from it."""
-        theta = pset.from_unconstrained(u)
+        theta = self.pset.from_unconstrained(u)
         refused = math.inf, np.full_like(u, np.nan)
-        if not pset.contains(theta):
+        if not self.pset.contains(theta):
             return refused
         with np.errstate(all="ignore"):  # overflow at a refused trial point is not news
-            f, g = evaluate(u, theta)
+            f, g = self._evaluate(u, theta)
         if not (math.isfinite(f) and np.all(np.isfinite(g))):
             return refused
         return f, g
 
-    def evaluate(u: FloatArray, theta: FloatArray) -> tuple[float, FloatArray]:
+    def _table(self, theta: FloatArray) -> FloatArray | None:
+        shared = self.lik.shared
+        if shared is None:
+            return None
+        parts_k = self._run(lambda block: shared.table(theta, *block), self.key_blocks)
+        out: FloatArray = parts_k[0] if len(parts_k) == 1 else np.concatenate(parts_k)
+        return out
+
+    def _evaluate(self, u: FloatArray, theta: FloatArray) -> tuple[float, FloatArray]:
+        lik, shared = self.lik, self.lik.shared
         if lik.grad is None and lik.value_and_grad is None and shared is None:
-            f = value(u)
+            f = self._value(u)
             g = np.empty_like(u)
             for i in range(u.size):
                 h = 1e-6 * max(1.0, abs(u[i]))
                 e = np.zeros_like(u)
                 e[i] = h
-                g[i] = (value(u + e) - value(u - e)) / (2 * h)
+                g[i] = (self._value(u + e) - self._value(u - e)) / (2 * h)
             return f, g
 
-        table: FloatArray | None = None
-        if shared is not None:
-            parts_k = run(lambda block: shared.table(theta, *block), key_blocks)
-            table = parts_k[0] if len(parts_k) == 1 else np.concatenate(parts_k)
+        table = self._table(theta)
 
         def one(part: tuple[Columns, FloatArray]) -> tuple[float, FloatArray]:
             block, w = part
@@ -196,20 +251,111 @@ def _objective(
             # einsum, not BLAS: its threads cost more than they give here
             return float(np.einsum("i,i->", w, ll)), np.einsum("i,ij->j", w, grads)
 
-        parts = run(one, blocks)
+        parts = self._run(one, self.blocks)
         total = 0.0
         g_theta = np.zeros_like(u)
         # summed in block order: the same result with or without threads
         for block_value, block_grad in parts:
             total += block_value
             g_theta += block_grad
-        if log_prior is not None:
-            lp, lp_grad = log_prior(theta)
-            total += prior_weight * lp
-            g_theta = g_theta + prior_weight * lp_grad
-        return -total / scale, -g_theta / scale * pset.jacobian(u)
+        if self.log_prior is not None:
+            lp, lp_grad = self.log_prior(theta)
+            total += self.prior_weight * lp
+            g_theta = g_theta + self.prior_weight * lp_grad
+        return -total / self.scale, -g_theta / self.scale * self.pset.jacobian(u)
 
-    return fun
+    def hessian(self, u: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        r"""Objective, gradient and Hessian in ``u`` from one pass over the rows (the likelihood's
+        analytic Hessian; the log prior's by central differences of its gradient).
+
+        The chain rule for :math:`\theta_i = \theta_i(u_i)`:
+        :math:`H_u = J H_\theta J + \operatorname{diag}(g_\theta\, \theta''(u))`.
+        Non-finite values give (+inf, NaN, NaN), as :meth:`__call__` does.
+        """
+        lik, shared = self.lik, self.lik.shared
+        k = u.size
+        theta = self.pset.from_unconstrained(u)
+        refused = math.inf, np.full(k, np.nan), np.full((k, k), np.nan)
+        if not self.analytic or not self.pset.contains(theta):
+            return refused
+        with np.errstate(all="ignore"):
+            table = self._table(theta)
+            use_shared = shared is not None and shared.hessian is not None
+
+            def one(part: tuple[Columns, FloatArray]) -> tuple[float, FloatArray, FloatArray]:
+                block, w = part
+                if use_shared:
+                    assert shared is not None
+                    assert shared.hessian is not None
+                    return shared.hessian(theta, table, w, *block)
+                assert lik.value_grad_hess is not None
+                return lik.value_grad_hess(theta, w, *block)
+
+            parts = self._run(one, self.blocks if use_shared else self.raw_blocks)
+            total = 0.0
+            g_theta = np.zeros(k)
+            h_theta = np.zeros((k, k))
+            for v, g, h in parts:
+                total += v
+                g_theta += g
+                h_theta += h
+            if self.log_prior is not None:
+                lp, lp_grad = self.log_prior(theta)
+                total += self.prior_weight * lp
+                g_theta = g_theta + self.prior_weight * lp_grad
+                h_theta = h_theta + self.prior_weight * _prior_hessian(self.log_prior, theta)
+            jac = self.pset.jacobian(u)
+            h_u = jac[:, None] * h_theta * jac[None, :] + np.diag(
+                g_theta * _second_derivative(self.pset, u)
+            )
+            f = -total / self.scale
+            g_u = -g_theta / self.scale * jac
+            h_out: FloatArray = -0.5 * (h_u + h_u.T) / self.scale
+        if not (math.isfinite(f) and np.all(np.isfinite(g_u)) and np.all(np.isfinite(h_out))):
+            return refused
+        return f, g_u, h_out
+
+
+def _second_derivative(pset: ParamSet, u: FloatArray) -> FloatArray:
+    r""":math:`d^2\theta_i/du_i^2` of each parameter's transform (:mod:`relmark.clv._params`):
+    :math:`e^u` for :math:`\theta = \text{lower} + e^u`, and
+    :math:`(\text{upper}-\text{lower})\,s(1-s)(1-2s)` for the scaled logistic."""
+    jac = pset.jacobian(u)
+    out = np.empty_like(jac)
+    for i, p in enumerate(pset.params):
+        if p.bounded:
+            s = float(expit(u[i]))
+            out[i] = jac[i] * (1.0 - 2.0 * s)
+        else:
+            out[i] = jac[i]
+    return out
+
+
+def _prior_hessian(log_prior: LogPrior, theta: FloatArray) -> FloatArray:
+    """Hessian of the (cheap) log prior by central differences of its gradient."""
+    k = theta.size
+    out = np.empty((k, k))
+    for i in range(k):
+        h = 1e-6 * max(1.0, abs(float(theta[i])))
+        e = np.zeros(k)
+        e[i] = h
+        out[:, i] = (log_prior(theta + e)[1] - log_prior(theta - e)[1]) / (2 * h)
+    sym: FloatArray = 0.5 * (out + out.T)
+    return sym
+
+
+def _objective(
+    lik: Likelihood,
+    pset: ParamSet,
+    data: tuple[FloatArray, ...],
+    weights: FloatArray,
+    scale: float,
+    pool: ThreadPoolExecutor | None = None,
+    log_prior: LogPrior | None = None,
+    prior_weight: float = 1.0,
+) -> _Objective:
+    """The objective of ``lik`` on ``data`` (see :class:`_Objective`)."""
+    return _Objective(lik, pset, data, weights, scale, pool, log_prior, prior_weight)
 
 
 def _hessian(
@@ -218,11 +364,15 @@ def _hessian(
     *,
     g0: FloatArray | None = None,
 ) -> FloatArray:
-    """Finite-difference Hessian of ``fun`` from its gradient, symmetrised.
+    """Finite-difference Hessian of ``fun`` from its gradient, symmetrised (the analytic
+    Hessian of an :class:`_Objective` that has one).
 
     Central differences (2k gradients) by default; forward differences from the gradient
     ``g0`` at ``u`` (k gradients) when it is given.
     """
+    if isinstance(fun, _Objective) and fun.analytic:
+        _, _, h_an = fun.hessian(u)
+        return h_an
     k = u.size
     h_mat = np.empty((k, k))
     for i in range(k):
@@ -265,7 +415,9 @@ def _newton(
         step = _solve(hess, g)
         accepted = False
         t = 1.0
-        if step is not None and float(g @ step) > 0:  # a descent direction
+        with np.errstate(over="ignore", invalid="ignore"):
+            slope = float(g @ step) if step is not None else math.nan
+        if step is not None and slope > 0:  # a descent direction
             for _ls in range(30):
                 f_new, g_new = fun(u - t * step)
                 if np.isfinite(f_new) and f_new <= f - 1e-4 * t * float(g @ step):
@@ -307,7 +459,8 @@ _WARM_ROWS = 10_000
 
 def _solve(hess: FloatArray, g: FloatArray) -> FloatArray | None:
     try:
-        step: FloatArray = np.asarray(np.linalg.solve(hess, g), dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            step: FloatArray = np.asarray(np.linalg.solve(hess, g), dtype=np.float64)
     except np.linalg.LinAlgError:
         return None
     return step if np.all(np.isfinite(step)) else None
@@ -320,13 +473,18 @@ at the optimum (0.02 SE: the Hessian changes by ~1e-3 of itself or less)."""
 
 def _moved(hess: FloatArray, step: FloatArray, nobs: float) -> float:
     """Squared length of ``step`` in standard errors of the estimates (``hess`` per customer)."""
-    return float(step @ hess @ step) * nobs
+    with np.errstate(over="ignore", invalid="ignore"):  # far steps of unidentified fits
+        return float(step @ hess @ step) * nobs
 
 
 def _decrement(hess: FloatArray, g: FloatArray, nobs: float) -> float:
     """Newton decrement g'H^-1 g / 2 of the total log-likelihood (inf if H is singular)."""
     step = _solve(hess, g)
-    return np.inf if step is None else 0.5 * float(g @ step) * nobs
+    if step is None:
+        return np.inf
+    with np.errstate(over="ignore", invalid="ignore"):
+        out = 0.5 * float(g @ step) * nobs
+    return out if math.isfinite(out) else np.inf
 
 
 def _stratified(data: tuple[FloatArray, ...]) -> npt.NDArray[np.intp]:
@@ -362,6 +520,159 @@ def _thread_pool(lik: Likelihood, n_rows: int) -> Iterator[ThreadPoolExecutor | 
         yield pool
 
 
+_SAFETY = 10.0
+"""Factor on the error bound of the last Newton step taken without a further pass."""
+
+
+@dataclass(frozen=True)
+class _Finish:
+    """The end of a two-pass finish: point, objective, gradient, Hessian, decrement."""
+
+    u: FloatArray
+    f: float
+    g: FloatArray
+    hess: FloatArray
+    decrement: float
+    grad_norm: float
+
+
+def _predicted_finish(
+    u1: FloatArray,
+    f1: float,
+    g1: FloatArray,
+    h1: FloatArray,
+    h0: FloatArray,
+    s1: FloatArray,
+    nobs: float,
+    gtol: float,
+    lltol: float,
+) -> _Finish | None:
+    r"""The Newton step from ``u1`` taken without evaluating its end point, when its error is
+    provably negligible; None otherwise.
+
+    With the Hessian ``h1`` at ``u1`` and ``h0`` at the previous point ``u1 + s1``, the third
+    derivative along ``s1`` is bounded by :math:`\rho = \lVert H_1^{-1/2}(H_0 - H_1)
+    H_1^{-1/2}\rVert_2 / \lVert s_1\rVert` (in standard errors; a ``h0`` from a subsample
+    adds its sampling noise, which only enlarges the bound). The Newton step
+    :math:`s_2 = H_1^{-1} g_1` then lands within
+    :math:`\epsilon = \text{safety}\cdot\tfrac12 \rho \lVert s_2\rVert^2` standard errors
+    of the optimum, whose decrement is :math:`\epsilon^2/2`. The step is taken when that is
+    below ``lltol / 10`` and the step is short (under 0.1 standard errors: the quadratic
+    regime); the log-likelihood there is the quadratic model's, :math:`f_1 - g_1^\top s_2/2`
+    (its error is of third order, ~:math:`\rho\lVert s_2\rVert^3`), and the gradient the
+    bound :math:`\sqrt{\lambda_{\max}(H_1)}\,\epsilon/\sqrt{n}`.
+    """
+    try:
+        chol = np.linalg.cholesky(h1)
+        inv_chol = np.linalg.inv(chol)
+    except np.linalg.LinAlgError:
+        return None
+    s2 = _solve(h1, g1)
+    if s2 is None:
+        return None
+    len1 = math.sqrt(max(_moved(h1, s1, nobs), 0.0))
+    len2 = math.sqrt(max(_moved(h1, s2, nobs), 0.0))
+    if not (len1 > 0 and len2 <= 0.1):
+        return None
+    change = inv_chol @ (h0 - h1) @ inv_chol.T
+    rho = float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (change + change.T))))) / len1
+    error = _SAFETY * 0.5 * rho * len2**2
+    predicted = 0.5 * error**2
+    grad_bound = math.sqrt(float(np.max(np.linalg.eigvalsh(h1)))) * error / math.sqrt(nobs)
+    if not (predicted <= 0.1 * lltol and grad_bound <= gtol):
+        return None
+    f2 = f1 - 0.5 * float(g1 @ s2)
+    return _Finish(u1 - s2, f2, np.zeros_like(g1), h1, predicted, grad_bound)
+
+
+def _exact_step(fun: _Objective, u: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+    """One Newton step with the analytic Hessian at ``u``, accepted if it descends: the new
+    point and the Hessian at ``u`` (None when the step fails)."""
+    f, g, h = fun.hessian(u)
+    if not (math.isfinite(f) and np.all(np.isfinite(h))):
+        return None
+    step = _solve(h, g)
+    if step is None or float(g @ step) <= 0:
+        return None
+    f_new, _ = fun(u - step)
+    if not (math.isfinite(f_new) and f_new <= f - 1e-4 * float(g @ step)):
+        return None
+    return u - step, h
+
+
+def _moved_hessian(
+    fun: _Objective, sub: _Objective | None, u1: FloatArray, u2: FloatArray, h1: FloatArray
+) -> FloatArray | None:
+    """The full-data Hessian at ``u2`` from the one at ``u1`` plus the change measured on the
+    subsample ``sub``; a full pass at ``u2`` when there is no subsample or the change exceeds
+    1e-3 of the Hessian (None if that pass is not finite)."""
+    if sub is not None and sub.analytic:
+        _, _, hs1 = sub.hessian(u1)
+        _, _, hs2 = sub.hessian(u2)
+        change = hs2 - hs1
+        try:
+            inv_chol = np.linalg.inv(np.linalg.cholesky(h1))
+        except np.linalg.LinAlgError:
+            inv_chol = None
+        if inv_chol is not None and np.all(np.isfinite(change)):
+            rel = inv_chol @ change @ inv_chol.T
+            if float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (rel + rel.T))))) <= 1e-3:
+                out: FloatArray = h1 + change
+                return out
+    f2, _, h2 = fun.hessian(u2)
+    return h2 if math.isfinite(f2) else None
+
+
+def _two_pass_finish(
+    fun: _Objective,
+    u: FloatArray,
+    f: float,
+    g: FloatArray,
+    hess: FloatArray,
+    nobs: float,
+    gtol: float,
+    lltol: float,
+    max_passes: int = 4,
+    sub: _Objective | None = None,
+) -> tuple[_Finish | None, tuple[FloatArray, float, FloatArray, FloatArray] | None]:
+    """One Newton step on the full data with the subsample's Hessian, then value, gradient and
+    Hessian in one pass at its end; done when that point's decrement (or the predicted last
+    step, :func:`_predicted_finish`) proves the optimum. Otherwise further exact Newton steps,
+    each one pass with the Hessian (at most ``max_passes`` in all).
+
+    A predicted last step ends at ``u2`` while the Hessian was computed at ``u1`` (some
+    hundredths of a standard error away: up to ~1e-4 relative in the standard errors). Its
+    change from ``u1`` to ``u2`` is then measured on the last subsample ``sub`` (two passes
+    over its rows) and added: the sampling error of a *change* is a few percent of it, so the
+    covariance is that at ``u2`` to ~1e-6. Without ``sub`` (or when the change is large), one
+    more full pass computes it.
+
+    Returns the finish, or None and the state to continue from (the last accepted point with
+    its Hessian; None when the first step did not descend).
+    """
+    state: tuple[FloatArray, float, FloatArray, FloatArray] | None = None
+    for _pass in range(max_passes):
+        step = _solve(hess, g)
+        if step is None or float(g @ step) <= 0:
+            return None, state
+        u1 = u - step
+        f1, g1, h1 = fun.hessian(u1)
+        if not (math.isfinite(f1) and f1 <= f - 1e-4 * float(g @ step)):
+            return None, state
+        decrement = _decrement(h1, g1, nobs)
+        grad_norm = float(np.max(np.abs(g1)))
+        if 0 <= decrement <= lltol and grad_norm <= gtol:
+            return _Finish(u1, f1, g1, h1, decrement, grad_norm), None
+        done = _predicted_finish(u1, f1, g1, h1, hess, step, nobs, gtol, lltol)
+        if done is not None:
+            h2 = _moved_hessian(fun, sub, u1, done.u, h1)
+            if h2 is not None:
+                return _Finish(done.u, done.f, done.g, h2, done.decrement, done.grad_norm), None
+        u, f, g, hess = u1, f1, g1, h1
+        state = (u, f, g, hess)
+    return None, state
+
+
 def fit_mle(
     *,
     model: str,
@@ -377,6 +688,7 @@ def fit_mle(
     quiet: bool = False,
     log_prior: LogPrior | None = None,
     stacklevel: int = 3,
+    progress: Progress | None = None,
 ) -> FitResult:
     """Maximise the weighted log-likelihood and return a :class:`FitResult`.
 
@@ -387,7 +699,7 @@ def fit_mle(
     pset
         The model's parameters (domains and transforms).
     lik
-        Per-row log-likelihood and, optionally, its gradient.
+        Per-row log-likelihood and, optionally, its gradient and Hessian.
     data
         Data arrays passed to the likelihood after the parameters.
     weights
@@ -409,7 +721,13 @@ def fit_mle(
         at the estimates and ``extra["log_prior"]`` the log prior there.
     stacklevel
         Where a ConvergenceWarning points: 3 is the caller of the function calling this one.
+    progress
+        Called as ``progress(stage, fraction)`` while the fit runs (stages ``"start"``,
+        ``"subsample"``, ``"optimise"``, ``"full data"``, ``"done"``; fractions rise
+        monotonically, the last call is ``("done", 1.0)``).
     """
+    report = _Reporter(progress)
+    report("start", 0.0)
     with _thread_pool(lik, weights.shape[0]) as pool:
         nobs = float(weights.sum())
         u0 = pset.to_unconstrained(np.asarray(start, dtype=np.float64))
@@ -424,6 +742,8 @@ def fit_mle(
         if not large:
             check_finite(*fun(u0), f"at the start values {start!r}")
         hess: FloatArray | None = None
+        finish: _Finish | None = None
+        fresh_full = False  # whether ``hess`` is the full data's at ``u``
         if large:
             # Large data: systematic subsamples of 10k, 100k, ... rows find the optimum's
             # neighbourhood and a Hessian good enough to steer Newton steps on the full data, at a
@@ -431,10 +751,16 @@ def fit_mle(
             sizes = [2_000, _WARM_ROWS] if lik.expensive else [_WARM_ROWS]
             while sizes[-1] * 30 <= n_rows:
                 sizes.append(sizes[-1] * 10)
+            # progress by rows evaluated: each level ~5 passes, the full data ~3
+            work = [5.0 * size for size in sizes] + [3.0 * n_rows]
+            done_work = 0.0
             u = u0
-            order = _stratified(data)
+            # stratify a systematic sample of 3x the largest level's rows (sorting all rows
+            # costs a third of a full-data evaluation)
+            pre = np.arange(0, n_rows, max(n_rows // (3 * sizes[-1]), 1))
+            order = pre[_stratified(tuple(d[pre] for d in data))]
             for level, size in enumerate(sizes):
-                rows = order[:: n_rows // size]
+                rows = order[:: max(order.shape[0] // size, 1)]
                 sub = tuple(d[rows] for d in data)
                 w_sub = weights[rows]
                 warm = _objective(
@@ -450,63 +776,102 @@ def fit_mle(
                 if level == 0:
                     check_finite(*warm(u), f"at the start values {start!r}")
                     res = minimize(
-                        warm, u, jac=True, method="L-BFGS-B", options={"maxiter": maxiter}
+                        warm,
+                        u,
+                        jac=True,
+                        method="L-BFGS-B",
+                        options={"maxiter": maxiter},
+                        callback=report.iterations("subsample", 0.0, work[0] / sum(work)),
                     )
                     u = np.asarray(res.x, dtype=np.float64)
                     hess = _hessian(warm, u)
                 else:
                     assert hess is not None
-                    f_sub, g_sub = warm(u)
-                    u, _, g_sub, hess, fresh_sub, _, _ = _newton(
-                        warm, u, f_sub, g_sub, hess, False, float(w_sub.sum()), gtol, lltol, 4
-                    )
-                    if not fresh_sub:
-                        hess = _hessian(warm, u, g0=g_sub)
+                    stepped = _exact_step(warm, u) if warm.analytic else None
+                    if stepped is not None:
+                        # one exact Newton step: the full data take it from there
+                        u, hess = stepped
+                    else:
+                        f_sub, g_sub = warm(u)
+                        u, _, g_sub, hess, fresh_sub, _, _ = _newton(
+                            warm, u, f_sub, g_sub, hess, False, float(w_sub.sum()), gtol, lltol, 4
+                        )
+                        if not fresh_sub:
+                            hess = _hessian(warm, u, g0=g_sub)
+                done_work += work[level]
+                report("subsample", done_work / sum(work))
             f, g = fun(u)
             check_finite(
                 f,
                 g,
                 f"on the full data at the subsample's estimates {pset.from_unconstrained(u)!r}",
             )
+            report("full data", (done_work + n_rows) / sum(work))
+            if fun.analytic and hess is not None:
+                finish, state = _two_pass_finish(
+                    fun, u, f, g, hess, nobs, gtol, lltol, sub=warm if sizes else None
+                )
+                if state is not None:
+                    u, f, g, hess = state
+                    fresh_full = True
+                report("full data", (done_work + 2.0 * n_rows) / sum(work))
         else:
             res = minimize(
-                fun, u0, jac=True, method="L-BFGS-B", options={"maxiter": maxiter, "gtol": 1e-12}
+                fun,
+                u0,
+                jac=True,
+                method="L-BFGS-B",
+                options={"maxiter": maxiter, "gtol": 1e-12},
+                callback=report.iterations("optimise", 0.0, 0.8),
             )
             u = np.asarray(res.x, dtype=np.float64)
             f, g = fun(u)
+            report("optimise", 0.8)
         n_iter, n_fev = int(res.nit), int(res.nfev)
-        fresh = hess is None
-        at: FloatArray | None = None  # where the full-data Hessian was computed
-        if hess is None:
-            hess, at = _hessian(fun, u), u
-        for _round in range(4):
-            # A subsample's Hessian steers only the first few steps: when the parameters are weakly
-            # identified it is too rough for fast convergence, and a full-data Hessian pays.
-            u, f, g, hess, fresh, steps, at = _newton(
-                fun,
-                u,
-                f,
-                g,
-                hess,
-                fresh,
-                nobs,
-                gtol,
-                lltol,
-                max_steps=4 if _round == 0 else 12,
-                at=at,
-            )
-            n_iter += steps
-            if not large or fresh:
-                break
-            if at is not None and 0 <= _moved(hess, u - at, nobs) <= _NEAR_OPTIMUM:
-                break  # a full-data Hessian from this close: good for the covariance too
-            # The covariance needs the full-data Hessian at the optimum: forward differences of
-            # the gradient (k evaluations) are accurate to ~1e-5 relative there.
-            hess, fresh, at = _hessian(fun, u, g0=g), True, u
-            if 0 <= _decrement(hess, g, nobs) <= lltol:
-                break
-        decrement = _decrement(hess, g, nobs)
-        grad_norm = float(np.max(np.abs(g)))
+        if finish is not None:
+            u, f, g, hess = finish.u, finish.f, finish.g, finish.hess
+            decrement, grad_norm = finish.decrement, finish.grad_norm
+            n_iter += 2
+        else:
+            fresh = hess is None or fun.analytic or fresh_full
+            at: FloatArray | None = u if fresh else None  # where the full-data Hessian is
+            if (hess is None or fun.analytic) and not fresh_full:
+                hess, at = _hessian(fun, u), u
+            assert hess is not None
+            for _round in range(4):
+                # A subsample's Hessian steers only the first few steps: when the parameters are
+                # weakly identified it is too rough for fast convergence, and a full-data Hessian
+                # pays.
+                u, f, g, hess, fresh, steps, at = _newton(
+                    fun,
+                    u,
+                    f,
+                    g,
+                    hess,
+                    fresh,
+                    nobs,
+                    gtol,
+                    lltol,
+                    max_steps=4 if _round == 0 else 12,
+                    at=at,
+                )
+                n_iter += steps
+                if not large or fresh:
+                    break
+                if at is not None and 0 <= _moved(hess, u - at, nobs) <= _NEAR_OPTIMUM:
+                    break  # a full-data Hessian from this close: good for the covariance too
+                # The covariance needs the full-data Hessian at the optimum: forward differences
+                # of the gradient (k evaluations) are accurate to ~1e-5 relative there.
+                hess, fresh, at = _hessian(fun, u, g0=g), True, u
+                if 0 <= _decrement(hess, g, nobs) <= lltol:
+                    break
+            if fun.analytic and (at is None or not np.array_equal(at, u)):
+                # the covariance from the Hessian at the estimates themselves (one pass)
+                f_at, g_at, h_at = fun.hessian(u)
+                if math.isfinite(f_at):
+                    f, g, hess = f_at, g_at, h_at
+            decrement = _decrement(hess, g, nobs)
+            grad_norm = float(np.max(np.abs(g)))
         if np.all(np.isfinite(hess)) and np.all(np.linalg.eigvalsh(hess) > 0):
             cov_u: FloatArray = np.linalg.inv(hess * nobs).astype(np.float64)
         else:
@@ -534,6 +899,7 @@ def fit_mle(
                 ConvergenceWarning,
                 stacklevel=stacklevel,
             )
+        report("done", 1.0)
         return FitResult(
             model=model,
             param_set=pset,
@@ -551,6 +917,94 @@ def fit_mle(
             message=str(res.message),
             extra=info,
         )
+
+
+class _Reporter:
+    """Calls a progress callback with monotone fractions (nothing without a callback)."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.last = 0.0
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if self.progress is None:
+            return
+        self.last = max(self.last, min(fraction, 1.0))
+        self.progress(stage, self.last)
+
+    def iterations(self, stage: str, low: float, high: float) -> Callable[..., None] | None:
+        """An optimiser callback moving from ``low`` towards ``high`` (never reaching it: the
+        number of iterations is not known in advance)."""
+        if self.progress is None:
+            return None
+        count = [0]
+
+        def step(xk: Any) -> None:
+            count[0] += 1
+            self(stage, low + (high - low) * (1.0 - 0.9 ** count[0]))
+
+        return step
+
+
+def progress_callback(
+    progress: object, *, desc: str, argument: str = "progress"
+) -> Progress | None:
+    """The callback for a ``progress=`` argument: None (off, the default), a callable
+    ``(stage, fraction)``, or ``"tqdm"`` for a progress bar (needs the ``progress`` extra).
+
+    Parameters
+    ----------
+    progress
+        None, a callable or ``"tqdm"``.
+    desc
+        The bar's label.
+    argument
+        The argument's name in error messages.
+
+    Returns
+    -------
+    callable or None
+        ``progress(stage, fraction)``.
+
+    Raises
+    ------
+    ArgumentError
+        For anything else, or ``"tqdm"`` without tqdm installed.
+    """
+    if progress is None:
+        return None
+    if isinstance(progress, str):
+        if progress != "tqdm":
+            raise ArgumentError(
+                f"must be None, a callable (stage, fraction) or 'tqdm', got {progress!r}",
+                argument=argument,
+            )
+        try:
+            from tqdm.auto import tqdm  # type: ignore[import-untyped,unused-ignore]
+        except ImportError:
+            raise ArgumentError(
+                "progress='tqdm' needs tqdm: pip install 'relmark[progress]'",
+                argument=argument,
+            ) from None
+        bars: list[Any] = []  # the bar is opened at the first call (checking opens none)
+
+        def show(stage: str, fraction: float) -> None:
+            if not bars:
+                bars.append(tqdm(total=1000, desc=desc, leave=False))
+            bar = bars[0]
+            bar.set_postfix_str(stage, refresh=False)
+            bar.update(round(1000 * fraction) - bar.n)
+            if stage == "done":
+                bar.close()
+
+        return show
+    if not callable(progress) or isinstance(progress, type):
+        raise ArgumentError(
+            f"must be None, a callable (stage, fraction) or 'tqdm', got {progress!r}",
+            argument=argument,
+        )
+    out: Progress = progress
+    return out
 
 
 def restrict(lik: Likelihood, k: int, fixed: dict[int, float]) -> Likelihood:
@@ -600,6 +1054,17 @@ def restrict(lik: Likelihood, k: int, fixed: dict[int, float]) -> Likelihood:
             v, g = vg_full(full(theta), *data)
             return v, g[:, free]
 
+    sub = np.ix_(free, free)
+    vgh: LogLikGradHess | None = None
+    if lik.value_grad_hess is not None:
+        vgh_full = lik.value_grad_hess
+
+        def vgh(
+            theta: FloatArray, weights: FloatArray, *data: Any
+        ) -> tuple[float, FloatArray, FloatArray]:
+            v, g, h = vgh_full(full(theta), weights, *data)
+            return v, g[free], h[sub]
+
     shared: SharedTerms | None = None
     if lik.shared is not None:
         base = lik.shared
@@ -611,5 +1076,15 @@ def restrict(lik: Likelihood, k: int, fixed: dict[int, float]) -> Likelihood:
             v, g = base.rows(full(theta), tab, *cols)
             return v, g[:, free]
 
-        shared = SharedTerms(base.prepare, table, rows)
-    return Likelihood(log_likelihood, grad, value_and_grad, lik.expensive, shared)
+        hessian: Callable[..., tuple[float, FloatArray, FloatArray]] | None = None
+        if base.hessian is not None:
+            base_hessian = base.hessian
+
+            def hessian(
+                theta: FloatArray, tab: FloatArray, weights: FloatArray, *cols: Any
+            ) -> tuple[float, FloatArray, FloatArray]:
+                v, g, h = base_hessian(full(theta), tab, weights, *cols)
+                return v, g[free], h[sub]
+
+        shared = SharedTerms(base.prepare, table, rows, hessian)
+    return Likelihood(log_likelihood, grad, value_and_grad, lik.expensive, shared, vgh)

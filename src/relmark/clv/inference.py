@@ -18,6 +18,7 @@ priors=...)``; a bootstrap of a MAP fit refits with the same priors.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -37,7 +38,7 @@ from relmark.clv._base import (
     fit_restricted,
     read_json,
 )
-from relmark.clv._engine import one_blas_thread
+from relmark.clv._engine import Progress, one_blas_thread, progress_callback
 from relmark.clv._params import Prior
 from relmark.errors import ArgumentError, ConvergenceError, DataError, SchemaError
 from relmark.typing import RngLike
@@ -272,18 +273,38 @@ class Bootstrap:
             raise SchemaError("must be a list of parameter names", key="param_names")
         if not isinstance(d["model"], str):
             raise SchemaError("must be text", key="model")
+        from relmark.clv._registry import MODELS
+
+        if d["model"] not in MODELS:
+            raise SchemaError(f"{d['model']!r} is not a relmark model", key="model")
+        pset = MODELS[d["model"]].param_set
+        if tuple(names) != pset.names:
+            raise SchemaError(
+                f"must be {list(pset.names)}, the parameters of {d['model']}", key="param_names"
+            )
         est = _numbers(d["estimate"], "estimate", (len(names),))
         draws = d["draws"]
         if not isinstance(draws, list):
             raise SchemaError("must be a list of rows", key="draws")
         arr = _numbers(draws, "draws", (len(draws), len(names))) if draws else np.zeros((0, 0))
         arr = arr.reshape(len(draws), len(names))
+        if not pset.contains(est):
+            raise SchemaError(
+                f"must lie in the domains of {d['model']}'s parameters", key="estimate"
+            )
+        for i, row in enumerate(arr):
+            if not pset.contains(row):
+                raise SchemaError(
+                    f"must lie in the domains of {d['model']}'s parameters", key=f"draws.{i}"
+                )
         counts = []
         for key in ("n_boot", "n_failed"):
             v = d[key]
             if isinstance(v, bool) or not isinstance(v, int) or v < 0:
                 raise SchemaError(f"must be a whole number >= 0, got {v!r}", key=key)
             counts.append(v)
+        if not 2 <= counts[0] <= _MAX_BOOT:
+            raise SchemaError(f"must be between 2 and {_MAX_BOOT:,}", key="n_boot")
         if counts[0] != arr.shape[0] + counts[1]:
             raise SchemaError("must equal the draws plus the failed resamples", key="n_boot")
         return cls(d["model"], tuple(names), est, arr, counts[0], counts[1])
@@ -311,6 +332,11 @@ class Bootstrap:
 
 
 def _numbers(value: object, key: str, shape: tuple[int, ...]) -> FloatArray:
+    flat = value if isinstance(value, list) else [value]
+    flat = [v for row in flat for v in (row if isinstance(row, list) else [row])]
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in flat):
+        # numpy reads "1" as 1.0 and true as 1.0: a JSON number only
+        raise SchemaError("must hold numbers (not text, booleans or null)", key=key)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -328,6 +354,7 @@ def bootstrap(
     rng: RngLike = None,
     n_jobs: int = 1,
     weights: npt.ArrayLike | None = None,
+    progress: Progress | str | None = None,
     **columns: npt.ArrayLike | None,
 ) -> Bootstrap:
     """Refit a fitted model on ``n_boot`` nonparametric bootstrap resamples of its customers.
@@ -358,6 +385,11 @@ def bootstrap(
         Threads fitting resamples at once (concurrent.futures), a whole number >= 1.
     weights
         Counts of identical rows of ``data``, as for ``fit``.
+    progress
+        Off (``None``, the default: no output); a callable ``progress(stage, fraction)``
+        called once per finished replicate with stage ``"replicate"`` and the fraction of
+        replicates done (monotone; the last call is ``("done", 1.0)``); or ``"tqdm"`` for a
+        progress bar (the ``progress`` extra).
     **columns
         The model's data columns as arrays, overriding those of ``data``.
 
@@ -370,7 +402,8 @@ def bootstrap(
     Raises
     ------
     ArgumentError
-        For a model that is not fitted, a bad ``n_boot``, ``n_jobs`` or ``rng`` (naming it).
+        For a model that is not fitted, a bad ``n_boot``, ``n_jobs``, ``rng`` or ``progress``
+        (naming it; ``"tqdm"`` without tqdm installed).
     DataError
         For data that is not the model's (naming the column), or data of another size than
         the fit's (``nobs``).
@@ -403,6 +436,7 @@ def bootstrap(
         raise ArgumentError(f"must be at most {_MAX_BOOT:,}, got {count}", argument="n_boot")
     jobs = check_count(n_jobs, "n_jobs", minimum=1)
     gen = check_rng(rng, "rng")
+    report = progress_callback(progress, desc=f"{model.name} bootstrap")
     fit = model.fit_result
     cls = type(model)
     arrays, w = cls._coerce(data, weights, columns)
@@ -426,8 +460,18 @@ def bootstrap(
     n_customers = round(total)
     probs = counts / total
     resamples = [gen.multinomial(n_customers, probs).astype(np.float64) for _ in range(count)]
+    finished = [0]
+    lock = threading.Lock()
 
     def one(c: FloatArray) -> FloatArray | None:
+        out = refit(c)
+        if report is not None:
+            with lock:  # replicates finish in any order on threads: count them in one place
+                finished[0] += 1
+                report("replicate", finished[0] / count)
+        return out
+
+    def refit(c: FloatArray) -> FloatArray | None:
         use = c > 0
         try:
             res = fit_restricted(
@@ -453,6 +497,8 @@ def bootstrap(
         else:
             with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="relmark-boot") as pool:
                 results = list(pool.map(one, resamples))
+    if report is not None:
+        report("done", 1.0)
     good = [r for r in results if r is not None]
     k = len(cls.param_set)
     draws = np.array(good, dtype=np.float64).reshape(len(good), k)
@@ -542,24 +588,73 @@ class LikelihoodRatioTest:
         for key in keys:
             if key not in d:
                 raise SchemaError("is missing", key=key)
+        for key in sorted(set(d) - set(keys)):
+            raise SchemaError("is not a key of a saved likelihood-ratio test", key=str(key))
         for key in ("restricted", "full"):
             if not isinstance(d[key], str):
                 raise SchemaError("must be text", key=key)
         for key in ("statistic", "p_value"):
-            if isinstance(d[key], bool) or not isinstance(d[key], int | float):
-                raise SchemaError("must be a number", key=key)
+            v = d[key]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise SchemaError(f"must be a finite number, got {v!r}", key=key)
         if isinstance(d["df"], bool) or not isinstance(d["df"], int) or d["df"] < 1:
             raise SchemaError("must be a whole number >= 1", key="df")
-        if not isinstance(d["restrictions"], Mapping):
+        held = d["restrictions"]
+        if not isinstance(held, Mapping):
             raise SchemaError("must be an object", key="restrictions")
+        for name, v in held.items():
+            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                raise SchemaError(f"must be a finite number, got {v!r}", key=f"restrictions.{name}")
+        if len(held) != d["df"]:
+            raise SchemaError(f"must be one per restriction: {len(held)} restrictions", key="df")
+        statistic, df = float(d["statistic"]), d["df"]
+        expected = float(chi2.sf(max(statistic, 0.0), df))
+        if not math.isclose(float(d["p_value"]), expected, rel_tol=1e-9, abs_tol=1e-300):
+            raise SchemaError(
+                f"is {d['p_value']!r}, but the statistic and df give {expected!r}: edited",
+                key="p_value",
+            )
         return cls(
             d["restricted"],
             d["full"],
-            float(d["statistic"]),
-            d["df"],
+            statistic,
+            df,
             float(d["p_value"]),
-            {str(k): float(v) for k, v in d["restrictions"].items()},
+            {str(k): float(v) for k, v in held.items()},
         )
+
+    def to_json(self) -> str:
+        """The JSON text of :meth:`to_dict`.
+
+        Returns
+        -------
+        str
+            JSON; :meth:`from_json` reads it back.
+        """
+        import json
+
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> LikelihoodRatioTest:
+        """Load a test saved by :meth:`to_json`.
+
+        Parameters
+        ----------
+        text
+            The JSON text.
+
+        Returns
+        -------
+        LikelihoodRatioTest
+            An equal result.
+
+        Raises
+        ------
+        SchemaError
+            For text that is not a saved test (naming the key).
+        """
+        return cls.from_dict(read_json(text))
 
 
 def _restrictions(restricted: CLVModel, full: CLVModel) -> dict[str, float]:
@@ -691,9 +786,11 @@ def likelihood_ratio_test(
         sums = []
         for m, fitted in ((restricted, ll_r), (full, ll_f)):
             arrays, w = type(m)._coerce(data, weights, columns)
+            if m.kind == "spend":  # Gamma-Gamma: only the repeat buyers enter (log 0 otherwise)
+                keep = arrays[0] > 0
+                arrays = tuple(a[keep] for a in arrays)
+                w = None if w is None else w[keep]
             per_row = type(m).likelihood_for(m.settings).log_likelihood(m.params_array, *arrays)
-            if m.kind == "spend":
-                per_row = np.where(arrays[0] > 0, per_row, 0.0)
             total = float(per_row @ (np.ones(per_row.shape[0]) if w is None else w))
             if not math.isclose(total, fitted, rel_tol=1e-8, abs_tol=1e-6):
                 raise DataError(

@@ -1,0 +1,191 @@
+"""Fit cost in units of one full-data evaluation, for every registered model (issue 21 item 5).
+
+Usage::
+
+    python benchmarks/bench_fit_cost.py --size 1M --models BGNBD,MBGNBD,ParetoNBD,GammaGamma
+
+A fit costs at least the full-data log-likelihood and gradient evaluations that confirm its
+optimum and give its standard errors. This script instruments the engine's objective
+(``relmark.clv._engine._objective``): every call of the objective is counted with the number of
+rows it evaluated, so a fit's work is reported as
+
+- ``full evals``: objective calls on the full data (value and gradient; ``+H`` those that also
+  built the Hessian in the same pass);
+- ``row units``: all rows evaluated (subsamples included) divided by the full data's rows;
+- ``time units``: the fit's wall time divided by the time of one full-data value-and-gradient
+  evaluation at the estimates (median of 5), the measure the issue's targets are stated in.
+
+Data: those of ``bench_fit.py`` for the models it covers; for the others, each model's own
+simulator at parameters fitted to 20,000 customers drawn from BG/NBD at its published CDNOW
+parameters (spend from the published Gamma-Gamma; SBG/BdW: 12 periods), in
+two variants: continuous weekly times (every row distinct) and whole days over two years (rows
+repeat; relmark groups them). Timings are measurements of this machine, never assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import time
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import bench_fit
+import numpy as np
+
+import relmark.clv._engine as engine
+from relmark.clv import BGNBD, MODELS, GammaGamma, get_model
+
+Counter = dict[str, Any]
+
+
+def parse_size(text: str) -> int:
+    """'10k' -> 10_000, '1M' -> 1_000_000."""
+    text = text.strip().lower()
+    mult = {"k": 1_000, "m": 1_000_000}.get(text[-1], 1)
+    return int(float(text.rstrip("km")) * mult)
+
+
+def instrument(counter: Counter) -> Callable[..., Any]:
+    """Wrap ``_engine._objective`` so every evaluation is counted (calls and rows; those that
+    also build the Hessian apart)."""
+    original = engine._objective
+
+    def wrapped(lik: Any, pset: Any, data: Any, weights: Any, *args: Any, **kw: Any) -> Any:
+        obj = original(lik, pset, data, weights, *args, **kw)
+        rows = int(weights.shape[0])
+        evaluate, hessian = obj._evaluate, obj.hessian
+
+        def counted_evaluate(*a: Any) -> Any:
+            counter["calls"].append((rows, False))
+            return evaluate(*a)
+
+        def counted_hessian(*a: Any) -> Any:
+            counter["calls"].append((rows, True))
+            return hessian(*a)
+
+        obj._evaluate = counted_evaluate  # type: ignore[method-assign]
+        obj.hessian = counted_hessian  # type: ignore[method-assign]
+        counter["objectives"].append((rows, (lik, pset, data, weights, args)))
+        return obj
+
+    engine._objective = wrapped  # type: ignore[assignment]
+    return original
+
+
+def simulate(name: str, n: int, variant: str, rng: np.random.Generator) -> dict[str, Any]:
+    """``n`` customers from model ``name`` at parameters fitted to BG/NBD-drawn customers."""
+    base = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    cls = get_model(name)
+
+    def rfm(m: int) -> dict[str, np.ndarray]:
+        if variant == "weeks":
+            return base.simulate(rng.uniform(27.0, 39.0, size=m), rng=rng)
+        t_days = rng.integers(1, 730, size=m).astype(float)
+        d = base.simulate(t_days / 7.0, rng=rng)
+        rec = np.where(d["frequency"] > 0, np.minimum(np.ceil(d["recency"] * 7.0), t_days), 0.0)
+        return {"frequency": d["frequency"], "recency": rec, "T": t_days}
+
+    fields = cls.data_fields
+    if name in bench_fit.PUBLISHED or name == "GammaGamma":  # the data of bench_fit.py
+        d = bench_fit.simulate(n, variant, rng, name)
+        return {f: d[f] for f in fields}
+    if "lifetime" in fields:
+        periods = 12
+        seed_truth = get_model("SBG")(alpha=0.704, beta=1.182)
+        small = seed_truth.simulate(20_000, periods, rng=rng)
+        truth = cls.fit({f: small[f] for f in fields})
+        out = truth.simulate(n, periods, rng=rng)
+        return {f: out[f] for f in fields}
+    if "monetary_value" in fields:
+        d = rfm(20_000)
+        small = GammaGamma(p=6.25, q=3.74, gamma=15.44).simulate(d["frequency"], rng=rng)
+        small["frequency"] = d["frequency"]
+        truth = cls.fit({f: small[f] for f in fields})
+        freq = rfm(n)["frequency"]
+        out = truth.simulate(freq, rng=rng)
+        out["frequency"] = freq
+        return {f: out[f] for f in fields}
+    small = rfm(20_000)
+    if "sum_log_interpurchase" in fields:
+        small = get_model(name)(r=1.2, alpha=5.0, a=0.8, b=2.5, k=3).simulate(small["T"], rng=rng)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        truth = cls.fit({f: small[f] for f in fields})
+    T = rfm(n)["T"]
+    out = truth.simulate(T, rng=rng)
+    if variant == "days" and "sum_log_interpurchase" not in fields:
+        rec = np.where(out["frequency"] > 0, np.minimum(np.ceil(out["recency"]), T), 0.0)
+        out["recency"] = rec
+    return {f: out[f] for f in fields}
+
+
+def one_fit(cls: Any, cols: dict[str, Any]) -> tuple[Any, float, Counter]:
+    counter: Counter = {"calls": [], "objectives": []}
+    original = instrument(counter)
+    try:
+        gc.collect()
+        t0 = time.perf_counter()
+        model = cls.fit(cols)
+        wall = time.perf_counter() - t0
+    finally:
+        engine._objective = original  # type: ignore[assignment]
+    return model, wall, counter
+
+
+def evaluation_time(counter: Counter, full_rows: int, res: Any) -> float:
+    """Median time of one full-data value-and-gradient evaluation at the estimates (the
+    objective rebuilt as the fit built it, with its own thread pool)."""
+    lik, pset, data, weights, args = next(o for r, o in counter["objectives"] if r == full_rows)
+    u = res.param_set.to_unconstrained(res.params_array)
+    times = []
+    with engine._thread_pool(lik, full_rows) as pool, engine.one_blas_thread():
+        fun = engine._objective(lik, pset, data, weights, args[0], pool, *args[2:])
+        for _ in range(5):
+            t0 = time.perf_counter()
+            fun(u)
+            times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1M")
+    parser.add_argument("--variants", default="weeks,days")
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--repeat", type=int, default=3, help="fits timed (median reported)")
+    args = parser.parse_args(argv)
+    n = parse_size(args.size)
+    rows: list[str] = []
+    header = (
+        "| data | model | distinct rows | fit s | one evaluation ms | full evals (+H) "
+        "| row units | time units |"
+    )
+    print(header)
+    print("|---|---|---|---|---|---|---|---|")
+    for variant in args.variants.split(","):
+        for name in args.models.split(","):
+            cls = get_model(name)
+            if "lifetime" in cls.data_fields and variant == "days":
+                continue
+            data = simulate(name, n, variant, np.random.default_rng(7))
+            fits = [one_fit(cls, data) for _ in range(args.repeat)]
+            wall = float(np.median([f[1] for f in fits]))
+            model, _, counter = fits[-1]
+            res = model.fit_result
+            full_rows = max(r for r, _ in counter["objectives"])
+            full = [c for c in counter["calls"] if c[0] == full_rows]
+            n_hess = sum(1 for c in full if c[1])
+            units_rows = sum(r for r, _ in counter["calls"]) / full_rows
+            one = evaluation_time(counter, full_rows, res)
+            line = (
+                f"| {variant} | {name} | {res.n_unique:,} | {wall:.3f} | {one * 1e3:.1f} "
+                f"| {len(full)} ({n_hess}) | {units_rows:.2f} | {wall / one:.1f} |"
+            )
+            rows.append(line)
+            print(line, flush=True)
+
+
+if __name__ == "__main__":
+    main()
