@@ -452,3 +452,21 @@ def test_covariates_indexed_by_other_customers_or_order_are_refused() -> None:
             m.p_alive(data, covariates=bad)
         assert info.value.column == "covariates"
         assert "reindex" in str(info.value)
+
+
+def test_a_fit_result_of_the_wrong_shape_is_refused() -> None:
+    """A covariance of another size reached std_errors, which raised a raw ValueError."""
+    from relmark.clv.covariates import CovariateFit
+
+    with pytest.raises(ArgumentError) as info:
+        CovariateFit(
+            names=("r", "alpha", "a", "b"),
+            cov=np.zeros((2, 2)),
+            log_likelihood=-1.0,
+            nobs=10,
+            penalty=0.0,
+            converged=True,
+            grad_norm=0.0,
+            n_iter=3,
+        )
+    assert info.value.argument == "cov"

@@ -503,6 +503,21 @@ class CovariateFit:
     n_iter: int
     n_excluded: int = 0
 
+    def __post_init__(self) -> None:
+        k = len(self.names)
+        if not isinstance(self.cov, np.ndarray) or self.cov.shape != (k, k):
+            raise ArgumentError(
+                f"must be a {k} x {k} array (one row per name), got "
+                f"{getattr(self.cov, 'shape', type(self.cov).__name__)}",
+                argument="cov",
+            )
+        for name in ("nobs", "n_iter", "n_excluded"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "nobs" else 0):
+                raise ArgumentError(f"must be a whole number, got {v!r}", argument=name)
+        check_number(self.log_likelihood, "log_likelihood")
+        check_number(self.penalty, "penalty", low=0.0)
+
     @property
     def k(self) -> int:
         """Number of estimated quantities (base parameters and coefficients)."""
