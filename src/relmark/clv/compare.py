@@ -151,7 +151,8 @@ class ModelComparison:
                 if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
                     raise SchemaError(f"must be a finite number, got {v!r}", key=f"rows.{i}.{key}")
                 negative = key in ("mae", "rmse", "predicted_total", "actual_total") and v < 0
-                if negative or (key == "log_score" and v > 0):  # a mean log probability
+                # a mean log probability is <= 0 (up to rounding of probabilities near 1)
+                if negative or (key == "log_score" and v > 1e-9):
                     raise SchemaError(f"is out of range: {v!r}", key=f"rows.{i}.{key}")
             if row["rmse"] < row["mae"] * (1 - 1e-12):  # the RMSE is at least the MAE
                 raise SchemaError("is smaller than the MAE: edited", key=f"rows.{i}.rmse")
