@@ -1142,3 +1142,58 @@ def test_an_end_with_an_offset_needs_a_log_with_offsets(end: Any, utc_day: int) 
     epoch = OK.assign(date=[1704067200, 1704412800, 1704240000])  # 1, 5 and 3 January UTC
     got = summarize(epoch, date_unit="s", observation_end=end).T.tolist()
     assert got == [utc_day - 1, utc_day - 3]
+
+
+# ------------------------------------------------------------- adversarial review regressions
+REVIEW: dict[str, Case] = {
+    # 5 > 1 * ln(2 / 1) = 0.69: one gap adding up to recency 2 has ln(gap) = ln 2; accepted
+    "sum_log_interpurchase above x ln(recency/x)": (
+        lambda: RFMSummary(
+            customer_id=[1, 2],
+            frequency=[0, 1],
+            recency=[0, 2.0],
+            T=[5, 5.0],
+            sum_log_interpurchase=[0, 5.0],
+        ),
+        DataError,
+        {"column": "sum_log_interpurchase", "rows": (2,)},  # customer 2
+        ("impossible",),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(REVIEW))
+def test_review_regression_is_refused_and_named(name: str) -> None:
+    _refused_and_named(REVIEW[name])
+
+
+def test_sum_log_interpurchase_at_its_bound_and_below_is_accepted() -> None:
+    """Two gaps of 1.5 (recency 3): sum ln = 2 ln 1.5 = x ln(t_x / x), the largest possible;
+    gaps of 0.5 and 2.5 give ln 0.5 + ln 2.5 = 0.223 < 0.811."""
+    s = RFMSummary(
+        customer_id=[1, 2],
+        frequency=[2, 2],
+        recency=[3.0, 3.0],
+        T=[5.0, 5.0],
+        sum_log_interpurchase=[2 * np.log(1.5), np.log(0.5) + np.log(2.5)],
+    )
+    assert s.sum_log_interpurchase is not None
+
+
+def test_tiny_holdout_amounts_are_kept() -> None:
+    """Holdout spend below 1e-9 was zeroed (an absolute threshold; the calibration spend and
+    the DuckDB engine kept it): 3e-10 in one holdout purchase is a mean of 3e-10."""
+    tiny = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a"],
+            "date": ["2024-01-01", "2024-01-05", "2024-02-01"],
+            "amount": [1e-10, 2e-10, 3e-10],
+        }
+    )
+    for rule in ("period", "transaction"):
+        s = calibration_holdout(
+            tiny, calibration_end="2024-01-10", monetary_value="amount", holdout_spend=rule
+        )
+        assert s.monetary_value_holdout is not None and s.monetary_value is not None
+        assert s.monetary_value_holdout[0] == pytest.approx(3e-10, rel=1e-12)
+        assert s.monetary_value[0] == pytest.approx(2e-10, rel=1e-12)

@@ -324,6 +324,18 @@ class RFMSummary:
                     column=name,
                     rows=_offending(bad, labels),
                 )
+            if name == "sum_log_interpurchase":
+                # x gaps adding up to recency: sum(ln gap) <= x ln(recency / x) (AM-GM)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    bound = np.where(x > 0, x * np.log(tx / np.maximum(x, 1.0)), 0.0)
+                bad = (x > 0) & (arr != 0) & (arr > bound + 1e-9 * (x + np.abs(bound)))
+                if bad.any():
+                    raise DataError(
+                        "is larger than frequency * ln(recency / frequency), impossible for "
+                        "inter-purchase times that add up to recency",
+                        column=name,
+                        rows=_offending(bad, labels),
+                    )
             if name not in ("weights", "sum_log_interpurchase") and np.any(arr < 0):
                 raise DataError("must be >= 0", column=name, rows=_offending(arr < 0, labels))
             if name == "frequency_holdout" and np.any(arr != np.floor(arr)):

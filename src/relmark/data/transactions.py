@@ -592,10 +592,13 @@ def calibration_holdout(
     money_h: FloatArray | None = None
     if log.amounts is not None:
         sums = np.bincount(log.codes[hold], weights=log.amounts[hold], minlength=n_codes)
+        # netted returns can leave -1e-15 of float rounding: zero it relative to the amounts
+        # summed, as for monetary_value (an absolute 1e-9 zeroed amounts of 1e-10)
+        scale = np.bincount(log.codes[hold], weights=np.abs(log.amounts[hold]), minlength=n_codes)
+        sums = np.where(np.isfinite(sums) & (np.abs(sums) <= 1e-12 * scale), 0.0, sums)
         counts = freq_h if spend_rule == "period" else np.bincount(h_codes, minlength=n_codes)
         with np.errstate(invalid="ignore", divide="ignore"):
             money_h = np.where(counts > 0, sums / np.maximum(counts, 1), 0.0)[codes]
-        money_h = np.where(np.abs(money_h) < 1e-9, 0.0, money_h)
         _check_finite_spend(money_h, log.ids[codes], opts.monetary_value)
     duration = (
         periods(np.array([obs_end]), grid)[0] - periods(np.array([cal_end]), grid)[0]
