@@ -451,3 +451,12 @@ def chi2_sf(x: float, df: int) -> float:
     from scipy.stats import chi2
 
     return float(chi2.sf(x, df))
+
+
+def test_review_compare_models_reads_a_polars_frame() -> None:
+    """A polars frame was read as an object without the columns ("needs the column
+    'frequency'"); it gives the pandas frame's table."""
+    pl = pytest.importorskip("polars")
+    frame = pl.DataFrame({k: np.asarray(v) for k, v in _HOLD.items()})
+    models = {"bg": TRUE}
+    assert compare_models(models, frame) == compare_models(models, pd.DataFrame(_HOLD))

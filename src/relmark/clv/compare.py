@@ -195,6 +195,8 @@ def _column(summary: object, name: str) -> FloatArray | None:
         value = summary[name].to_numpy() if name in summary.columns else None
     elif isinstance(summary, Mapping):
         value = summary.get(name)
+    elif type(summary).__module__.startswith("polars"):  # a polars DataFrame: its columns
+        value = summary[name].to_numpy() if name in summary.columns else None  # type: ignore[attr-defined, index]
     else:
         value = getattr(summary, name, None)
     # as_numbers refuses text and booleans, which numpy converted ("1" to 1.0, True to 1.0)
@@ -215,8 +217,8 @@ def compare_models(models: Mapping[str, Any], summary: object) -> ModelCompariso
         values), each in the summary's time unit.
     summary
         A calibration/holdout summary (:func:`relmark.data.calibration_holdout`), or a
-        DataFrame / mapping with ``frequency``, ``recency``, ``T``, ``frequency_holdout`` and
-        ``duration_holdout``.
+        pandas or polars DataFrame / mapping with ``frequency``, ``recency``, ``T``,
+        ``frequency_holdout`` and ``duration_holdout``.
 
     Returns
     -------
