@@ -470,3 +470,31 @@ def test_a_fit_result_of_the_wrong_shape_is_refused() -> None:
             n_iter=3,
         )
     assert info.value.argument == "cov"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("4.414", "1" + "0" * 400, "params.alpha"),  # float() of a 401-digit int overflows
+        ("0.5", "1" + "0" * 400, "coefficients.purchase:web"),
+    ],
+)
+def test_json_integers_too_large_for_a_float_are_refused(old: str, new: str, key: str) -> None:
+    """These raised a raw OverflowError."""
+    m = CovariateBGNBD(
+        params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+        coefficients={"purchase:web": 0.5},
+        covariates={"purchase": ["web"]},
+    )
+    with pytest.raises(SchemaError) as info:
+        load_model(m.to_json().replace(old, new))
+    assert info.value.key == key
+
+
+def test_deeply_nested_json_is_refused() -> None:
+    """json.loads raises RecursionError (not a ValueError) past Python's recursion limit."""
+    text = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(SchemaError, match="JSON"):
+        load_model(text)
+    with pytest.raises(SchemaError, match="JSON"):
+        CovariateBGNBD.from_json(text)

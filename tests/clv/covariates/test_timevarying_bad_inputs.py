@@ -580,3 +580,13 @@ def test_customer_ids_as_a_set_are_refused() -> None:
             customer_ids={"a", "b"},  # type: ignore[arg-type]
         )
     assert e.value.argument == "customer_ids"
+
+
+def test_json_integers_too_large_and_deep_nesting_are_refused() -> None:
+    """A 401-digit integer overflowed float() and deep nesting raised RecursionError, raw."""
+    text = json.dumps(_model_dict())
+    with pytest.raises(SchemaError) as e:
+        TimeVaryingParetoNBD.from_json(text.replace('"alpha": 2.0', '"alpha": 1' + "0" * 400))
+    assert e.value.key == "params.alpha"
+    with pytest.raises(SchemaError, match="JSON"):
+        TimeVaryingParetoNBD.from_json("[" * 100_000 + "]" * 100_000)

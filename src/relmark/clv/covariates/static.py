@@ -574,6 +574,18 @@ _FIT_KEYS = (
 )
 
 
+def _json_real(v: object, *, finite: bool = True) -> bool:
+    """Whether a JSON value is a number a float can hold (an integer literal of 400 digits is
+    not: ``float()`` overflows), and finite when ``finite``."""
+    if isinstance(v, bool) or not isinstance(v, int | float):
+        return False
+    try:
+        x = float(v)
+    except OverflowError:
+        return False
+    return math.isfinite(x) or (not finite and math.isnan(x))
+
+
 def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
     if not isinstance(value, dict):
         raise SchemaError(f"must be a JSON object or null, got {value!r}", key="fit")
@@ -589,7 +601,7 @@ def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
         isinstance(raw, list)
         and len(raw) == k
         and all(isinstance(row, list) and len(row) == k for row in raw)
-        and all(isinstance(v, int | float) and not isinstance(v, bool) for row in raw for v in row)
+        and all(_json_real(v, finite=False) for row in raw for v in row)
     ):
         raise SchemaError(f"must be a {k} x {k} list of lists of numbers", key="fit.cov")
     cov = np.array(raw, dtype=np.float64)
@@ -612,7 +624,7 @@ def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
 
     def real(key: str, low: float | None = None) -> float:
         v = value[key]
-        if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+        if not _json_real(v):
             raise SchemaError(f"must be a finite number, got {v!r}", key=f"fit.{key}")
         if low is not None and v < low:
             raise SchemaError(f"must be >= {low:g}, got {v!r}", key=f"fit.{key}")
@@ -1000,7 +1012,7 @@ class _CovariateModel:
                 raise SchemaError("unknown parameter", key=f"params.{name}")
         for name in cls.param_names:
             v = params.get(name)
-            if isinstance(v, bool) or not isinstance(v, int | float):
+            if not _json_real(v, finite=False):
                 raise SchemaError(f"must be a number, got {v!r}", key=f"params.{name}")
         coefs = d["coefficients"]
         if not isinstance(coefs, dict):
@@ -1017,7 +1029,7 @@ class _CovariateModel:
                 key=f"coefficients.{bad}",
             )
         for label, v in coefs.items():
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            if not _json_real(v):
                 raise SchemaError(
                     f"must be a finite number, got {v!r}", key=f"coefficients.{label}"
                 )
@@ -1058,7 +1070,7 @@ class _CovariateModel:
         """
         try:
             d = json.loads(text)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise SchemaError(f"not JSON: {exc}") from None
         return cls.from_dict(d)
 
@@ -2007,7 +2019,7 @@ def load_model(text: str | bytes | Mapping[str, Any]) -> _CovariateModel:
     else:
         try:
             d = json.loads(text)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise SchemaError(f"not JSON: {exc}") from None
     if not isinstance(d, dict):
         raise SchemaError("must be a JSON object")

@@ -1405,7 +1405,7 @@ class TimeVaryingParetoNBD:
         """
         try:
             d = json.loads(text)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise SchemaError(f"not valid JSON: {exc}") from None
         if not isinstance(d, dict):
             raise SchemaError("must be a JSON object")
@@ -1480,9 +1480,13 @@ class TimeVaryingParetoNBD:
 
 
 def _real(v: object, key: str) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(float(v)):
+    try:  # an integer literal of 400 digits overflows float()
+        ok = not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(float(v))
+    except OverflowError:
+        ok = False
+    if not ok:
         raise SchemaError(f"must be a finite number, got {v!r}", key=key)
-    return float(v)
+    return float(v)  # type: ignore[arg-type]
 
 
 def _real_map(v: object, key: str, names: Sequence[str], *, positive: bool) -> dict[str, float]:
