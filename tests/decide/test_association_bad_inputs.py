@@ -477,3 +477,25 @@ def test_tampered_json_round_trips_when_untouched() -> None:
     assert _D.FrequentItemsets.from_json(SETS.to_json()) == SETS
     assert _D.AssociationRules.from_json(rules.to_json()).to_frame().equals(rules.to_frame())
     assert _D.ItemSimilarity.from_json(SIM.to_json()).to_frame().equals(SIM.to_frame())
+
+
+def test_labels_json() -> None:
+    """Float labels round-trip; labels JSON cannot hold (Timestamps) raised a raw TypeError."""
+    import pandas as pd
+
+    sets = _D.frequent_itemsets([[1.5, 2.5], [1.5, 2.5]], min_support=0.5)
+    assert _D.FrequentItemsets.from_json(sets.to_json()) == sets
+    rules = _D.association_rules(sets)
+    assert _D.AssociationRules.from_json(rules.to_json()).items == (1.5, 2.5)
+    dated = _D.frequent_itemsets([[pd.Timestamp("2024-01-01")]], min_support=0.5)
+    with pytest.raises(DataError) as err:
+        dated.to_json()
+    assert err.value.column == "items"
+    log = read_items(
+        pd.DataFrame(
+            {"customer_id": ["a", "a"], "item": pd.to_datetime(["2024-01-01", "2024-01-02"])}
+        )
+    )
+    with pytest.raises(DataError) as err:
+        _D.item_similarity(log).to_json()
+    assert err.value.column == "items"

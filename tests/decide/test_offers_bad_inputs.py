@@ -311,3 +311,28 @@ def test_plan_round_trips() -> None:
     pd.testing.assert_frame_equal(  # no one skipped: an empty table, dtypes aside
         back.skipped, plan.skipped, check_dtype=False, check_index_type=False
     )
+
+
+@pytest.mark.parametrize(
+    ("candidates", "column"),
+    [
+        # blank ids were customers and offers of their own
+        (_with(offer=["x", "", "x"]), "offer"),
+        (_with(customer_id=["a", "a", "  "]), "customer_id"),
+        # a repeated column made a 2-d value array (raw ValueError)
+        (pd.concat([C, C[["p_response"]]], axis=1), "p_response"),
+    ],
+)
+def test_review_candidates(candidates: pd.DataFrame, column: str) -> None:
+    with pytest.raises(DataError) as err:
+        _D.choose_offers(candidates)
+    assert err.value.column == column and column in str(err.value)
+
+
+def test_plan_with_unstorable_ids() -> None:
+    """Timestamp ids: to_json raised a raw TypeError."""
+    day = pd.Timestamp("2024-01-01")
+    plan = _D.choose_offers(_with(customer_id=[day, day, day + pd.Timedelta(days=1)]))
+    with pytest.raises(DataError) as err:
+        plan.to_json()
+    assert err.value.column == "customer_id"

@@ -51,6 +51,19 @@ def _json_label(value: object) -> object:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _json_items(items: Sequence[object]) -> list[object]:
+    """The item labels for JSON: text or numbers, else DataError naming ``items``."""
+    out = [_json_label(i) for i in items]
+    for v in out:
+        if isinstance(v, bool) or not isinstance(v, str | int | float):
+            raise DataError(
+                f"cannot store the item label {v!r} ({type(v).__name__}) as JSON: give text or "
+                "numbers",
+                column="items",
+            )
+    return out
+
+
 def item_matrix(
     data: object, items: Sequence[object] | None, *, name: str
 ) -> tuple[sp.csr_matrix, npt.NDArray[Any]]:
@@ -171,11 +184,13 @@ def _whole(value: object, key: str, *, low: int = 0) -> int:
 
 
 def _labels(value: object) -> tuple[object, ...]:
-    """JSON item labels: a list of distinct text or whole numbers."""
+    """JSON item labels: a list of distinct text or finite numbers."""
     if not isinstance(value, list) or not all(
-        isinstance(v, str) or (isinstance(v, int) and not isinstance(v, bool)) for v in value
+        isinstance(v, str)
+        or (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v))
+        for v in value
     ):
-        raise SchemaError("must be a list of text or whole-number labels", key="items")
+        raise SchemaError("must be a list of text or number labels", key="items")
     if len(set(value)) != len(value):
         raise SchemaError("repeats a label", key="items")
     return tuple(value)
@@ -259,7 +274,7 @@ class FrequentItemsets:
         """
         return {
             "schema": _SCHEMA,
-            "items": [_json_label(i) for i in self.items],
+            "items": _json_items(self.items),
             "itemsets": [list(s) for s in self.itemsets],
             "counts": list(self.counts),
             "n_baskets": self.n_baskets,
@@ -522,7 +537,7 @@ class AssociationRules:
         """
         out: dict[str, Any] = {
             "schema": _SCHEMA,
-            "items": [_json_label(i) for i in self.items],
+            "items": _json_items(self.items),
             "antecedents": [list(s) for s in self.antecedents],
             "consequents": [list(s) for s in self.consequents],
             "n_baskets": self.n_baskets,

@@ -199,6 +199,15 @@ class OfferPlan:
         -------
         dict
         """
+        for table, name in ((self.offers, "offers"), (self.skipped, "skipped")):
+            for col in ("customer_id", "offer"):
+                for v in table[col].tolist() if col in table.columns else []:
+                    if isinstance(v, bool) or not isinstance(v, str | int | float):
+                        raise DataError(
+                            f"cannot store {v!r} ({type(v).__name__}) of the {name} as JSON: "
+                            "give ids and offers as text or numbers",
+                            column=col,
+                        )
         offers = self.offers.astype(object).to_dict(orient="list")
         skipped = self.skipped.astype(object).to_dict(orient="list")
         out = {"schema": 1, "policy": self.policy.to_dict(), "offers": offers, "skipped": skipped}
@@ -376,6 +385,9 @@ def choose_offers(
         )
     if len(candidates) == 0:
         raise DataError("no candidate offers", column="customer_id")
+    if candidates.columns.has_duplicates:
+        repeated = candidates.columns[candidates.columns.duplicated()]
+        raise DataError("the column appears twice in candidates", column=str(repeated[0]))
     ids = _column(candidates, "customer_id", "candidates")
     offer = _column(candidates, "offer", "candidates")
     rows = candidates.index
@@ -399,9 +411,11 @@ def choose_offers(
         if bad.any():
             raise DataError(what, column=name, rows=list(rows[bad]), count=int(bad.sum()))
     for name, s in (("customer_id", ids), ("offer", offer)):
-        missing = s.isna().to_numpy()
+        missing = s.isna().to_numpy(dtype=bool, copy=True)
+        text = s.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        missing[text] |= (s[text].astype(str).str.strip() == "").to_numpy(dtype=bool)
         if missing.any():
-            raise DataError("missing ids", column=name, rows=list(rows[missing]))
+            raise DataError("missing (empty) ids", column=name, rows=list(rows[missing]))
         kind = pd.api.types.infer_dtype(s, skipna=False)
         if kind in ("mixed", "mixed-integer"):  # 1 and "1" would be two customers
             raise DataError(

@@ -31,7 +31,15 @@ import scipy.sparse as sp
 
 from relmark._validation import check_choice, check_count
 from relmark.data.items import ItemLog
-from relmark.decide.association import _json_label, _keys, _labels, _load, _whole, item_matrix
+from relmark.decide.association import (
+    _json_items,
+    _json_label,
+    _keys,
+    _labels,
+    _load,
+    _whole,
+    item_matrix,
+)
 from relmark.errors import ArgumentError, DataError, SchemaError
 from relmark.typing import FloatArray, IntArray
 
@@ -109,7 +117,7 @@ class ItemSimilarity:
         """
         return {
             "schema": 1,
-            "items": [_json_label(i) for i in self.items],
+            "items": _json_items(self.items),
             "indptr": self.indptr.tolist(),
             "neighbor": self.neighbor.tolist(),
             "score": self.score.tolist(),
