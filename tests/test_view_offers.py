@@ -73,3 +73,11 @@ def test_offer_arguments_need_offers(view: RelationshipView) -> None:
     with pytest.raises(DataError) as err:
         propose_actions(view, unit_margin=0.25, offers=unknown)
     assert err.value.column == "customer_id"
+
+
+def test_status_without_offers_names_customer_status(view: RelationshipView) -> None:
+    """customer_status= without offers= was blamed on contact_policy (adversarial review)."""
+    status = pd.DataFrame({"contacts": 0}, index=view.table.index)
+    with pytest.raises(ArgumentError) as err:
+        propose_actions(view, unit_margin=0.25, customer_status=status)
+    assert err.value.argument == "customer_status"

@@ -1939,7 +1939,10 @@ loyalty_uplift, loyalty_min_p_alive, monthly_retention, discount_rate, level_ove
     )
     if offers is None:
         if contact_policy is not None or customer_status is not None:
-            raise ArgumentError("applies only with offers=", argument="contact_policy")
+            raise ArgumentError(
+                "applies only with offers=",
+                argument="contact_policy" if contact_policy is not None else "customer_status",
+            )
         return out
     return _with_offers(out, offers, contact_policy, customer_status, decisions)
 
