@@ -178,6 +178,11 @@ _PRIOR_ARGS: dict[str, tuple[str, str]] = {
 }
 
 
+_MAX_SHAPE = 1e10
+"""The largest gamma shape or beta argument of a :class:`Prior` (its log density keeps five
+digits or so there)."""
+
+
 @dataclass(frozen=True)
 class Prior:
     r"""A prior density (or penalty) on one model parameter, for maximum a posteriori fits.
@@ -206,7 +211,8 @@ class Prior:
         deviation) or ``"beta"`` (:math:`a`, :math:`b`; for parameters in (0, 1)).
     first, second
         The distribution's two arguments: finite; ``second`` > 0, and ``first`` > 0 for gamma
-        and beta.
+        and beta; a gamma shape and the beta arguments at most 1e10 (a prior that concentrated
+        is a fixed value: ``fit(..., fixed=...)``).
 
     Raises
     ------
@@ -253,6 +259,18 @@ class Prior:
                 raise ParameterError(
                     f"{self.distribution} {names[name == 'second']} must be a finite number"
                     f"{' > 0' if positive else ''}, got {value!r}",
+                    argument=name,
+                )
+            shape = self.distribution == "beta" or (
+                name == "first" and self.distribution == "gamma"
+            )
+            if shape and v > _MAX_SHAPE:
+                # log Gamma(k) and k log(rate) cancel: a shape of 1e200 left no digit of the
+                # log density (the fit wandered and warned); such a prior is a fixed value
+                raise ParameterError(
+                    f"{self.distribution} {names[name == 'second']} must be at most "
+                    f"{_MAX_SHAPE:g} (its log density loses every digit); hold the parameter "
+                    f"with fit(..., fixed=...) instead, got {value!r}",
                     argument=name,
                 )
             object.__setattr__(self, name, v)
