@@ -118,6 +118,21 @@ def _column(data: object, name: str) -> object | None:
     return getattr(data, name, None)
 
 
+def refuse_first_purchase(data: object) -> None:
+    """Refuse a summary that counts the first purchase (an RFMSummary or its frame built with
+    ``include_first_purchase=True``): every model's likelihood counts repeat purchases."""
+    attrs = getattr(data, "attrs", None)
+    if getattr(data, "include_first_purchase", None) is True or (
+        isinstance(attrs, Mapping) and attrs.get("include_first_purchase") is True
+    ):
+        raise DataError(
+            "the summary counts the first purchase (include_first_purchase=True): the CLV "
+            "models need repeat purchases only; summarize again with "
+            "include_first_purchase=False (the default)",
+            column="frequency",
+        )
+
+
 def integer_key(arrays: tuple[FloatArray, ...]) -> tuple[npt.NDArray[np.int64], list[int]] | None:
     """One int64 key per row when every column holds small non-negative integers (whole days,
     counts), with the base of each column; None otherwise."""
@@ -417,6 +432,7 @@ class CLVModel:
                 f"{cls.name} reads the columns {', '.join(cls.data_fields)}; this is not one",
                 argument=sorted(unknown)[0],
             )
+        refuse_first_purchase(data)
         labels = customer_labels(data)
         arrays: dict[str, FloatArray] = {}
         for f in cls.data_fields:

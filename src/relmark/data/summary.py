@@ -15,7 +15,11 @@ die" models with lifetimes' names, so that a lifetimes user's summary frame work
   ``duration_holdout``;
 - ``time_unit``: the label of a :class:`relmark.timeunit.TimeUnit` (``"W"``, ``"2W"``,
   ``"2.5D"``), ``currency`` (the one currency of the spend) and ``notes`` (what
-  :func:`relmark.data.summarize` dropped or netted, counted).
+  :func:`relmark.data.summarize` dropped or netted, counted);
+- ``include_first_purchase``: ``True`` for a summary whose ``frequency`` counts the first
+  purchase period too and whose ``monetary_value`` is the mean over all purchase periods
+  (lifetimes' ``include_first_transaction=True``, for reporting and marketing RFM). The CLV
+  models refuse such a summary: their likelihoods need repeat purchases.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from relmark._validation import (
     _offending,
     as_float_array,
     as_numbers,
+    check_flag,
     check_rfm,
     check_weights,
 )
@@ -110,6 +115,33 @@ def _surely_unique(ids: npt.NDArray[Any]) -> bool:
     return not bool((hashed[1:] == hashed[:-1]).any())
 
 
+def _check_counted(
+    frequency: npt.ArrayLike, recency: npt.ArrayLike, T: npt.ArrayLike, labels: Sequence[object]
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(frequency, recency, T) of a summary that counts the first purchase: every customer has
+    at least one purchase period, recency is 0 exactly for those with one; the rest as
+    :func:`~relmark._validation.check_rfm` checks the repeat purchases ``frequency - 1``."""
+    x = as_float_array(frequency, "frequency", labels=labels)
+    tx = as_float_array(recency, "recency", labels=labels)
+    if x.shape == tx.shape:
+        bad = (x < 1) | (x != np.floor(x))
+        if bad.any():
+            raise DataError(
+                "must be a whole number >= 1 in a summary that counts the first purchase "
+                "(include_first_purchase=True)",
+                column="frequency",
+                rows=_offending(bad, labels),
+            )
+        for bad, message in (
+            ((x == 1) & (tx != 0), "must be 0 where frequency is 1 (the first purchase only)"),
+            ((x > 1) & (tx == 0), "must be > 0 where frequency > 1 (repeat purchases)"),
+        ):
+            if bad.any():
+                raise DataError(message, column="recency", rows=_offending(bad, labels))
+    repeats, tx, t = check_rfm(x - 1.0, tx, T, labels=labels)
+    return repeats + 1.0, tx, t
+
+
 class RFMSummary:
     """Per-customer (frequency, recency, T[, monetary_value]) with customer ids and time unit.
 
@@ -123,6 +155,20 @@ class RFMSummary:
 
     ``notes`` (a tuple of sentences) says what :func:`relmark.data.summarize` dropped or
     netted (rows with a missing id, returns), with counts; it is not part of equality.
+
+    With ``include_first_purchase=True`` the summary counts the first purchase:
+    ``frequency`` is the number of purchase periods (>= 1; 1 with recency 0 for a one-time
+    buyer) and ``monetary_value`` the mean spend over all of them,
+
+    .. math::
+
+        x' = x + 1, \\qquad m' = \\frac{s_0 + x\\,m}{x + 1},
+
+    with :math:`s_0` the spend of the first purchase period (Fader, Hardie & Lee 2005 define
+    :math:`x` and :math:`m` over repeat purchases; lifetimes' ``include_first_transaction``
+    is this option). The flag is part of equality and is kept by :meth:`to_frame`
+    (``frame.attrs``), :meth:`from_frame` and :meth:`group`; every CLV model refuses such a
+    summary (:class:`~relmark.errors.DataError` on ``frequency``).
 
     Parameters
     ----------
@@ -143,6 +189,9 @@ class RFMSummary:
         ISO 4217 code of ``monetary_value``, optional.
     notes
         Sentences on what was dropped or netted to build the summary.
+    include_first_purchase
+        Whether ``frequency`` and ``monetary_value`` count the first purchase period
+        (default ``False``: repeat purchases, what the CLV models need).
     sum_log_interpurchase
         Sum of the logs of each customer's inter-purchase times (any real number; 0 without
         repeat purchases), optional: :math:`\\sum_{i=1}^{x} \\ln(t_i - t_{i-1})` with
@@ -153,7 +202,12 @@ class RFMSummary:
     DataError
         A column or customer id is invalid (named, with the first offending customers).
     ArgumentError
-        ``time_unit``, ``currency`` or ``notes`` is invalid.
+        ``time_unit``, ``currency``, ``notes`` or ``include_first_purchase`` is invalid.
+
+    References
+    ----------
+    Fader, P. S., Hardie, B. G. S. & Lee, K. L. (2005). "Counting your customers" the easy
+    way: an alternative to the Pareto/NBD model. *Marketing Science* 24(2), 275-284.
 
     Examples
     --------
@@ -179,6 +233,7 @@ class RFMSummary:
     sum_log_interpurchase: FloatArray | None
     currency: str | None
     notes: tuple[str, ...]
+    include_first_purchase: bool
     _columns: tuple[str, ...]
 
     __slots__ = (
@@ -189,6 +244,7 @@ class RFMSummary:
         "duration_holdout",
         "frequency",
         "frequency_holdout",
+        "include_first_purchase",
         "monetary_value",
         "monetary_value_holdout",
         "notes",
@@ -214,7 +270,9 @@ class RFMSummary:
         currency: str | None = None,
         notes: Sequence[str] = (),
         sum_log_interpurchase: npt.ArrayLike | None = None,
+        include_first_purchase: bool = False,
     ) -> None:
+        counted = check_flag(include_first_purchase, "include_first_purchase")
         raw: dict[str, Any] = {
             "monetary_value": monetary_value,
             "weights": weights,
@@ -240,6 +298,7 @@ class RFMSummary:
         object.__setattr__(self, "time_unit", unit)
         object.__setattr__(self, "currency", currency)
         object.__setattr__(self, "notes", tuple(notes))
+        object.__setattr__(self, "include_first_purchase", counted)
         self._validate(customer_id, frequency, recency, T, raw)
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -282,7 +341,12 @@ class RFMSummary:
                 "blank customer ids", column="customer_id", rows=np.flatnonzero(blank).tolist()
             )
         labels = _Labels(ids)
-        x, tx, t = check_rfm(frequency, recency, T, labels=labels)
+        if self.include_first_purchase:
+            x, tx, t = _check_counted(frequency, recency, T, labels)
+        else:
+            x, tx, t = check_rfm(frequency, recency, T, labels=labels)
+        # repeat purchases, for the checks of sum_log_interpurchase
+        repeats = x - 1.0 if self.include_first_purchase else x
         if ids.shape[0] != x.shape[0]:
             raise DataError(f"{ids.shape[0]} ids for {x.shape[0]} customers", column="customer_id")
         if not _strictly_increasing(ids):  # sorted ids (summarize, to_frame) are unique
@@ -317,8 +381,8 @@ class RFMSummary:
                 raise DataError(
                     f"has {arr.shape[0]} values for {x.shape[0]} customers", column=name
                 )
-            if name == "sum_log_interpurchase" and np.any((x == 0) & (arr != 0)):
-                bad = (x == 0) & (arr != 0)
+            if name == "sum_log_interpurchase" and np.any((repeats == 0) & (arr != 0)):
+                bad = (repeats == 0) & (arr != 0)
                 raise DataError(
                     "must be 0 for customers without repeat purchases (no inter-purchase time)",
                     column=name,
@@ -327,12 +391,16 @@ class RFMSummary:
             if name == "sum_log_interpurchase":
                 # x gaps adding up to recency: sum(ln gap) <= x ln(recency / x) (AM-GM)
                 with np.errstate(divide="ignore", invalid="ignore"):
-                    bound = np.where(x > 0, x * np.log(tx / np.maximum(x, 1.0)), 0.0)
-                bad = (x > 0) & (arr != 0) & (arr > bound + 1e-9 * (x + np.abs(bound)))
+                    bound = np.where(
+                        repeats > 0, repeats * np.log(tx / np.maximum(repeats, 1.0)), 0.0
+                    )
+                bad = (
+                    (repeats > 0) & (arr != 0) & (arr > bound + 1e-9 * (repeats + np.abs(bound)))
+                )
                 if bad.any():
                     raise DataError(
-                        "is larger than frequency * ln(recency / frequency), impossible for "
-                        "inter-purchase times that add up to recency",
+                        "is larger than x * ln(recency / x) with x the repeat purchases, "
+                        "impossible for inter-purchase times that add up to recency",
                         column=name,
                         rows=_offending(bad, labels),
                     )
@@ -392,10 +460,11 @@ class RFMSummary:
         return len(self) if self.weights is None else round(float(self.weights.sum()))
 
     def __repr__(self) -> str:
-        repeat = int(np.count_nonzero(self.frequency > 0))
+        repeat = int(np.count_nonzero(self.frequency > (1 if self.include_first_purchase else 0)))
+        counted = ", counts the first purchase" if self.include_first_purchase else ""
         return (
             f"RFMSummary({len(self):,} customers, time unit {self.time_unit!r}, "
-            f"{repeat:,} repeat buyers, columns: {', '.join(self._columns)})"
+            f"{repeat:,} repeat buyers, columns: {', '.join(self._columns)}{counted})"
         )
 
     def __eq__(self, other: object) -> bool:
@@ -421,12 +490,17 @@ class RFMSummary:
         Returns
         -------
         pandas.DataFrame
-            ``frequency``, ``recency``, ``T`` and the optional columns present; the time unit
-            and the currency in ``frame.attrs``, which :meth:`from_frame` reads back.
+            ``frequency``, ``recency``, ``T`` and the optional columns present; the time unit,
+            the currency and ``include_first_purchase`` in ``frame.attrs``, which
+            :meth:`from_frame` reads back (and the CLV models check).
         """
         data = {name: getattr(self, name) for name in self._columns}
         frame = pd.DataFrame(data, index=pd.Index(self.customer_id, name="customer_id"))
-        frame.attrs.update(time_unit=self.time_unit, currency=self.currency)  # for from_frame
+        frame.attrs.update(  # for from_frame
+            time_unit=self.time_unit,
+            currency=self.currency,
+            include_first_purchase=self.include_first_purchase,
+        )
         return frame
 
     @classmethod
@@ -436,6 +510,7 @@ class RFMSummary:
         *,
         customer_id: str | None = None,
         time_unit: str | TimeUnit | tuple[str, float] | None = None,
+        include_first_purchase: bool | None = None,
     ) -> RFMSummary:
         """Build from a lifetimes-style summary frame (columns ``frequency``, ``recency``, ``T``,
         optionally ``monetary_value``, ``weights`` and the holdout columns).
@@ -449,6 +524,10 @@ class RFMSummary:
         time_unit
             Unit of ``recency`` and ``T`` (e.g. ``"W"``); by default the frame's
             ``attrs["time_unit"]`` (set by :meth:`to_frame`), if any.
+        include_first_purchase
+            Whether ``frequency`` counts the first purchase (a lifetimes frame built with
+            ``include_first_transaction=True``); by default the frame's
+            ``attrs["include_first_purchase"]`` (set by :meth:`to_frame`), else ``False``.
 
         Returns
         -------
@@ -493,12 +572,21 @@ class RFMSummary:
             T=_numbers(frame["T"], "T"),
             time_unit=frame.attrs.get("time_unit") if time_unit is None else time_unit,
             currency=frame.attrs.get("currency") if "monetary_value" in kwargs else None,
+            include_first_purchase=(
+                frame.attrs.get("include_first_purchase", False)
+                if include_first_purchase is None
+                else include_first_purchase
+            ),
             **kwargs,
         )
 
     @classmethod
     def from_mapping(
-        cls, data: Mapping[str, Any], *, time_unit: str | TimeUnit | tuple[str, float] | None = None
+        cls,
+        data: Mapping[str, Any],
+        *,
+        time_unit: str | TimeUnit | tuple[str, float] | None = None,
+        include_first_purchase: bool = False,
     ) -> RFMSummary:
         """Build from a mapping of arrays (ids default to positions).
 
@@ -509,6 +597,8 @@ class RFMSummary:
             columns, as arrays.
         time_unit
             Unit of ``recency`` and ``T``.
+        include_first_purchase
+            Whether ``frequency`` counts the first purchase (see :class:`RFMSummary`).
 
         Returns
         -------
@@ -544,6 +634,7 @@ class RFMSummary:
             recency=data["recency"],
             T=data["T"],
             time_unit=time_unit,
+            include_first_purchase=include_first_purchase,
             **{k: data[k] for k in _OPTIONAL if k in data},
         )
 
@@ -580,4 +671,5 @@ class RFMSummary:
             weights=counts,
             time_unit=self.time_unit,
             notes=self.notes,
+            include_first_purchase=self.include_first_purchase,
         )

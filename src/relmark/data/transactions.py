@@ -12,7 +12,10 @@ pipeline (factorise ids, one lexsort, ``reduceat``) instead of pandas group-bys:
    first period; both divided by ``freq_multiplier``;
 4. ``monetary_value`` = mean of the merged repeat purchases (0 for customers without any);
 5. optionally ``sum_log_interpurchase`` = the sum of the logs of the gaps between consecutive
-   purchase periods (in the summary's time unit), the statistic of the Erlang-k models.
+   purchase periods (in the summary's time unit), the statistic of the Erlang-k models;
+6. with ``include_first_purchase=True`` (lifetimes' ``include_first_transaction=True``, for
+   reports and marketing RFM, never for the CLV models) ``frequency`` = number of purchase
+   periods and ``monetary_value`` = mean spend over all of them, first included.
 
 CDNOW in weeks, as in Fader, Hardie & Lee (2005): ``time_unit="D", freq_multiplier=7``.
 
@@ -187,11 +190,13 @@ def _summarize_log(
     end: np.datetime64,
     grid: Base,
     multiple: float,
+    first: bool = False,
 ) -> tuple[npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray, FloatArray | None]:
     """Core: (customer codes present, frequency, recency, T, monetary_value).
 
     Returns netted (``log.purchase`` False) are not purchases: they do not make a period a
-    purchase period, but their amounts count in the spend of their period."""
+    purchase period, but their amounts count in the spend of their period. With ``first``
+    frequency counts every purchase period and the spend is their mean (first included)."""
     codes, dates, amounts = log.codes, log.dates, log.amounts
     if mask is not None:
         codes, dates = codes[mask], dates[mask]
@@ -218,13 +223,13 @@ def _summarize_log(
     np.not_equal(key[1:], key[:-1], out=distinct[1:])
     idx = np.flatnonzero(present)
     count = np.bincount(key[distinct] // span, minlength=n_codes)[idx].astype(np.float64)
-    frequency = count - 1.0
+    frequency = count if first else count - 1.0
     recency = (last_p[idx] - first_p[idx]) / multiple
     T = (end_p - first_p[idx]) / multiple
     monetary: FloatArray | None = None
     if amounts is not None:
         in_first = per == first_p[codes]
-        repeat = np.where(in_first, 0.0, amounts)
+        repeat = amounts if first else np.where(in_first, 0.0, amounts)
         # the repeat periods' spend summed directly (total - first period lost the digits of
         # a small repeat purchase after a large first one: 1e7 then 0.001 gave 0.00099999)
         repeat_total = np.bincount(codes, weights=repeat, minlength=n_codes)[idx]
@@ -307,7 +312,15 @@ _OPTIONS_DOC = """
         logs of the times between consecutive purchase periods, in the summary's time unit
         (0 without repeat purchases; of the calibration period in a split); BG/CNBD-k and
         MBG/CNBD-k need it to compare ``k`` (:func:`relmark.clv.bgcnbd.profile_k`).
-        Default ``False``."""
+        Default ``False``.
+    include_first_purchase
+        Count the first purchase period too (lifetimes' ``include_first_transaction=True``):
+        ``frequency`` is then the number of purchase periods (1, with ``recency`` 0, for a
+        one-time buyer) and ``monetary_value`` the mean spend over all of them. ``recency``,
+        ``T``, ``sum_log_interpurchase`` and, in a split, the holdout columns (the holdout has
+        no first purchase) do not change. The summary records it
+        (``RFMSummary.include_first_purchase``) and every CLV model refuses it: use it for
+        reports and :func:`relmark.scoring.rfm_from_summary`. Default ``False``."""
 
 _RAISES_DOC = """
     ArgumentError
@@ -348,6 +361,7 @@ def summarize(
     returns: Literal["refuse", "drop", "net"] = "refuse",
     missing_ids: Literal["refuse", "drop"] = "refuse",
     sum_log_interpurchase: bool = False,
+    include_first_purchase: bool = False,
 ) -> RFMSummary:
     """Summarise a transaction log into one row per customer.
 
@@ -384,9 +398,16 @@ def summarize(
     b                  0.0      0.0  12.0             0.0
     >>> summarize(log, freq_multiplier=14).time_unit
     '2W'
+
+    Counting the first purchase (a: periods of 15 and 20; b: one period of 7):
+
+    >>> c = summarize(log, monetary_value="amount", include_first_purchase=True)
+    >>> c.frequency.tolist(), c.monetary_value.tolist()
+    ([2.0, 1.0], [17.5, 7.0])
     """
     grid, mult, unit = _unit(time_unit, freq_multiplier)
     with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
+    first = check_flag(include_first_purchase, "include_first_purchase")
     opts = _options(
         customer_id=customer_id,
         datetime=datetime,
@@ -405,7 +426,7 @@ def summarize(
     log = read_log(transactions, opts, grid=grid, late=None if end is None else (end, True))
     if end is None:
         end = log.dates.max()
-    codes, x, tx, T, m = _summarize_log(log, None, end, grid, mult)
+    codes, x, tx, T, m = _summarize_log(log, None, end, grid, mult, first)
     _check_finite_spend(m, log.ids[codes], opts.monetary_value)
     return RFMSummary(
         customer_id=log.ids[codes],
@@ -419,6 +440,7 @@ def summarize(
         sum_log_interpurchase=(
             _sum_log_interpurchase(log, None, grid, mult, codes) if with_litt else None
         ),
+        include_first_purchase=first,
     )
 
 
@@ -487,6 +509,7 @@ def calibration_holdout(
     missing_ids: Literal["refuse", "drop"] = "refuse",
     sum_log_interpurchase: bool = False,
     holdout_spend: Literal["period", "transaction"] = "period",
+    include_first_purchase: bool = False,
 ) -> RFMSummary:
     """Summary of a calibration period with the customers' purchases in a holdout period.
 
@@ -497,7 +520,8 @@ def calibration_holdout(
     calibration's rule: purchases of one period are merged, their amounts summed; netted
     returns reduce the sum), and ``duration_holdout`` the holdout length.
     Customers whose first purchase falls in the holdout are not part of the calibration cohort
-    and do not appear (lifetimes' definition).
+    and do not appear (lifetimes' definition). ``include_first_purchase`` changes the
+    calibration columns only: the holdout never holds a customer's first purchase.
 
     Parameters
     ----------
@@ -536,6 +560,7 @@ def calibration_holdout(
     grid, mult, unit = _unit(time_unit, freq_multiplier)
     spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
     with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
+    first = check_flag(include_first_purchase, "include_first_purchase")
     opts = _options(
         customer_id=customer_id,
         datetime=datetime,
@@ -577,7 +602,7 @@ def calibration_holdout(
         raise DataError(f"no purchases up to calibration_end {pd.Timestamp(cal_end)}")
     if log.purchase is not None and log.amounts is not None:
         _check_split_returns(log, in_cal, grid, opts.monetary_value, cal_end)
-    codes, x, tx, T, m = _summarize_log(log, in_cal, cal_end, grid, mult)
+    codes, x, tx, T, m = _summarize_log(log, in_cal, cal_end, grid, mult, first)
     _check_finite_spend(m, log.ids[codes], opts.monetary_value)
     # Holdout: distinct (customer, period) pairs of purchases after the calibration end.
     hold = ~in_cal
@@ -618,6 +643,7 @@ def calibration_holdout(
         sum_log_interpurchase=(
             _sum_log_interpurchase(log, in_cal, grid, mult, codes) if with_litt else None
         ),
+        include_first_purchase=first,
     )
 
 
