@@ -1352,6 +1352,12 @@ class _RFMCovariateModel(_CovariateModel):
         DataError
             For missing or invalid summary or covariate columns: non-numeric, NaN or infinite
             values, constant or collinear covariates (naming the column and rows).
+
+        Warns
+        -----
+        ConvergenceWarning
+            When Newton's method did not converge or the Hessian is not negative definite (the
+            data do not identify the estimates; the covariance is then NaN).
         """
         lists = _lists_from_fit_args(
             cls,
@@ -1886,6 +1892,11 @@ class CovariateGammaGamma(_CovariateModel):
         DataError
             For missing or invalid columns, a non-positive ``monetary_value`` of a repeat
             buyer, constant or collinear covariates.
+
+        Warns
+        -----
+        ConvergenceWarning
+            When Newton's method did not converge or the Hessian is not negative definite.
         """
         lists = _lists_from_fit_args(cls, {"spend": spend_covariates})
         lam = check_number(penalty, "penalty", low=0.0)

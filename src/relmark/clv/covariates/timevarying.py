@@ -932,6 +932,12 @@ class TimeVaryingParetoNBD:
             customer and the period), or a covariate that is constant over all customers and
             periods or a linear combination of the others (naming it).
 
+        Warns
+        -----
+        ConvergenceWarning
+            When the fit did not converge or the Hessian is not negative definite (the data do
+            not identify the parameters and effects; the covariance is then NaN).
+
         Examples
         --------
         See the how-to ``docs/howto/covariates-time-varying.md``.
