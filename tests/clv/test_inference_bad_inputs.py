@@ -13,6 +13,7 @@ from relmark.clv import (
     BGBB,
     BGNBD,
     Bootstrap,
+    GammaGamma,
     LikelihoodRatioTest,
     ModelComparison,
     ParetoNBD,
@@ -432,8 +433,6 @@ def test_review_aware_dates_in_several_offsets() -> None:
 def test_review_gamma_gamma_lr_test_without_warnings() -> None:
     """The LR test of a Gamma-Gamma fit took log 0 on the non-repeat buyers (RuntimeWarning);
     the statistic is 2 (l_full - l_restricted) of the fits, recomputed on the repeat buyers."""
-    from relmark.clv import GammaGamma
-
     freq = DATA["frequency"]
     rng = np.random.default_rng(5)  # spends from FHL's Gamma-Gamma (p, q, gamma) = (6.25,
     nu = rng.gamma(3.74, 1 / 15.44, size=freq.shape[0])  # 3.74, 15.44): a mean of x amounts
@@ -473,3 +472,16 @@ def test_review_prior_too_concentrated_is_refused(args: Any, name: str) -> None:
         Prior(*args)
     assert info.value.argument == name and "fixed" in str(info.value)
     assert Prior("gamma", 1e10, 1e10).log_density(1.0) == pytest.approx(10.5939967, abs=1e-5)
+
+
+def test_review_spend_beyond_the_floats_is_refused() -> None:
+    """Gamma-Gamma p = 0.001 drew amounts that underflowed to exactly 0 (a 'transaction' of
+    0, which summarize and Gamma-Gamma then refuse); q = 1e300 with gamma = 1e-300 warned
+    "divide by zero" and gave 0 too. Now an ArgumentError naming spend."""
+    for spend in (
+        GammaGamma(p=1e-3, q=1.01, gamma=1e-3),
+        GammaGamma(p=6.25, q=1e300, gamma=1e-300),
+    ):
+        with pytest.raises(ArgumentError) as info:
+            simulate_transactions(_WEEKLY, [39.0] * 50, spend=spend, rng=1)
+        assert info.value.argument == "spend"

@@ -177,7 +177,8 @@ def simulate_transactions(
         BG/BB opportunities), a bad ``start`` (a number, or outside pandas' timestamps),
         ``time_unit`` or ``rng``, no time unit at all, a ``start + max(T)`` past the last
         timestamp pandas holds (naming ``T``), a log of more than 50 million rows, or a
-        customer with more than 200,000 repeat purchases.
+        customer with more than 200,000 repeat purchases; a ``spend`` whose amounts are 0 or
+        infinite in floating point (naming ``spend``).
 
     References
     ----------
@@ -261,6 +262,14 @@ def simulate_transactions(
     out = pd.DataFrame({"customer_id": customers.astype(np.int64), "date": origin + offsets})
     if spend is not None:
         p, q, gamma = spend.params_array
-        nu = gen.gamma(q, 1.0 / gamma, size=n)
-        out["amount"] = gen.gamma(p, 1.0 / nu[customers])
+        with np.errstate(all="ignore"):  # extreme parameters: checked just below
+            nu = gen.gamma(q, 1.0 / gamma, size=n)
+            amount = gen.gamma(p, 1.0 / nu[customers])
+        if not np.all(np.isfinite(amount) & (amount > 0)):
+            raise ArgumentError(
+                f"Gamma-Gamma (p, q, gamma) = ({p:g}, {q:g}, {gamma:g}) draws amounts beyond "
+                "the floats (0 or infinite)",
+                argument="spend",
+            )
+        out["amount"] = amount
     return out
