@@ -81,3 +81,15 @@ def test_status_without_offers_names_customer_status(view: RelationshipView) -> 
     with pytest.raises(ArgumentError) as err:
         propose_actions(view, unit_margin=0.25, customer_status=status)
     assert err.value.argument == "customer_status"
+
+
+def test_repeated_status_rows(view: RelationshipView) -> None:
+    """A customer_status repeating a customer raised pandas' raw reindex ValueError."""
+    first = view.table.index[0]
+    candidates = pd.DataFrame(
+        {"customer_id": [first], "offer": ["x"], "p_response": [0.5], "margin": [10.0]}
+    ).assign(cost=0.5)
+    status = pd.DataFrame({"contacts": 0}, index=[*view.table.index, first])
+    with pytest.raises(DataError) as err:
+        propose_actions(view, unit_margin=0.25, offers=candidates, customer_status=status)
+    assert "customer_status" in str(err.value) and first in err.value.rows

@@ -1959,6 +1959,7 @@ def _with_offers(
     if status is not None:
         if not isinstance(status, pd.DataFrame):
             raise ArgumentError("must be a pandas DataFrame", argument="customer_status")
+        _unique_index(status, "customer_status")  # reindex raised a raw ValueError on repeats
         missing = out.index.difference(status.index)
         if len(missing):
             raise DataError(
