@@ -546,6 +546,7 @@ def _predicted_finish(
     nobs: float,
     gtol: float,
     lltol: float,
+    measured: float | None = None,
 ) -> _Finish | None:
     r"""The Newton step from ``u1`` taken without evaluating its end point, when its error is
     provably negligible; None otherwise.
@@ -557,10 +558,16 @@ def _predicted_finish(
     :math:`s_2 = H_1^{-1} g_1` then lands within
     :math:`\epsilon = \text{safety}\cdot\tfrac12 \rho \lVert s_2\rVert^2` standard errors
     of the optimum, whose decrement is :math:`\epsilon^2/2`. The step is taken when that is
-    below ``lltol / 10`` and the step is short (under 0.1 standard errors: the quadratic
-    regime); the log-likelihood there is the quadratic model's, :math:`f_1 - g_1^\top s_2/2`
-    (its error is of third order, ~:math:`\rho\lVert s_2\rVert^3`), and the gradient the
-    bound :math:`\sqrt{\lambda_{\max}(H_1)}\,\epsilon/\sqrt{n}`.
+    within ``lltol`` (the convergence criterion; the safety factor 10 on the error is a
+    factor 100 on the decrement) and the step is short (under 0.1 standard errors: the
+    quadratic regime); the log-likelihood there is the quadratic model's,
+    :math:`f_1 - g_1^\top s_2/2` (its error is of third order,
+    ~:math:`\rho\lVert s_2\rVert^3`), and the gradient the bound
+    :math:`\sqrt{\lambda_{\max}(H_1)}\,\epsilon/\sqrt{n}`.
+
+    ``measured``, when given, is the relative change of the Hessian along ``s2`` itself,
+    :math:`\lVert H_1^{-1/2}(H(u_1 - s_2) - H_1)H_1^{-1/2}\rVert_2` measured on a subsample:
+    then :math:`\epsilon = \text{safety}\cdot\tfrac12\,\text{measured}\,\lVert s_2\rVert`.
     """
     try:
         chol = np.linalg.cholesky(h1)
@@ -574,12 +581,15 @@ def _predicted_finish(
     len2 = math.sqrt(max(_moved(h1, s2, nobs), 0.0))
     if not (len1 > 0 and len2 <= 0.1):
         return None
-    change = inv_chol @ (h0 - h1) @ inv_chol.T
-    rho = float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (change + change.T))))) / len1
-    error = _SAFETY * 0.5 * rho * len2**2
+    if measured is not None:
+        error = _SAFETY * 0.5 * measured * len2
+    else:
+        change = inv_chol @ (h0 - h1) @ inv_chol.T
+        rho = float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (change + change.T))))) / len1
+        error = _SAFETY * 0.5 * rho * len2**2
     predicted = 0.5 * error**2
     grad_bound = math.sqrt(float(np.max(np.linalg.eigvalsh(h1)))) * error / math.sqrt(nobs)
-    if not (predicted <= 0.1 * lltol and grad_bound <= gtol):
+    if not (predicted <= lltol and grad_bound <= gtol):
         return None
     f2 = f1 - 0.5 * float(g1 @ s2)
     return _Finish(u1 - s2, f2, np.zeros_like(g1), h1, predicted, grad_bound)
@@ -600,27 +610,25 @@ def _exact_step(fun: _Objective, u: FloatArray) -> tuple[FloatArray, FloatArray]
     return u - step, h
 
 
-def _moved_hessian(
-    fun: _Objective, sub: _Objective | None, u1: FloatArray, u2: FloatArray, h1: FloatArray
-) -> FloatArray | None:
-    """The full-data Hessian at ``u2`` from the one at ``u1`` plus the change measured on the
-    subsample ``sub``; a full pass at ``u2`` when there is no subsample or the change exceeds
-    1e-3 of the Hessian (None if that pass is not finite)."""
-    if sub is not None and sub.analytic:
-        _, _, hs1 = sub.hessian(u1)
-        _, _, hs2 = sub.hessian(u2)
-        change = hs2 - hs1
-        try:
-            inv_chol = np.linalg.inv(np.linalg.cholesky(h1))
-        except np.linalg.LinAlgError:
-            inv_chol = None
-        if inv_chol is not None and np.all(np.isfinite(change)):
-            rel = inv_chol @ change @ inv_chol.T
-            if float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (rel + rel.T))))) <= 1e-3:
-                out: FloatArray = h1 + change
-                return out
-    f2, _, h2 = fun.hessian(u2)
-    return h2 if math.isfinite(f2) else None
+def _subsample_change(
+    sub: _Objective | None, u1: FloatArray, u2: FloatArray, h1: FloatArray
+) -> tuple[FloatArray, float] | None:
+    r"""The change of the (per-customer) Hessian from ``u1`` to ``u2`` measured on the
+    subsample ``sub``, and its size relative to ``h1`` (spectral norm of
+    :math:`H_1^{-1/2}\Delta H_1^{-1/2}`); None without a subsample or when it fails."""
+    if sub is None or not sub.analytic:
+        return None
+    f1, _, hs1 = sub.hessian(u1)
+    f2, _, hs2 = sub.hessian(u2)
+    change = hs2 - hs1
+    if not (math.isfinite(f1) and math.isfinite(f2) and np.all(np.isfinite(change))):
+        return None
+    try:
+        inv_chol = np.linalg.inv(np.linalg.cholesky(h1))
+    except np.linalg.LinAlgError:
+        return None
+    rel = inv_chol @ change @ inv_chol.T
+    return change, float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (rel + rel.T)))))
 
 
 def _two_pass_finish(
@@ -643,9 +651,10 @@ def _two_pass_finish(
     A predicted last step ends at ``u2`` while the Hessian was computed at ``u1`` (some
     hundredths of a standard error away: up to ~1e-4 relative in the standard errors). Its
     change from ``u1`` to ``u2`` is then measured on the last subsample ``sub`` (two passes
-    over its rows) and added: the sampling error of a *change* is a few percent of it, so the
-    covariance is that at ``u2`` to ~1e-6. Without ``sub`` (or when the change is large), one
-    more full pass computes it.
+    over its rows; it also bounds the step's error, see :func:`_predicted_finish`) and added:
+    the sampling error of a *change* is a few percent of it, so the covariance is that at
+    ``u2`` to ~1e-6. Without ``sub`` (or when the change exceeds 1e-3), one more full pass
+    computes it.
 
     Returns the finish, or None and the state to continue from (the last accepted point with
     its Hessian; None when the first step did not descend).
@@ -663,9 +672,20 @@ def _two_pass_finish(
         grad_norm = float(np.max(np.abs(g1)))
         if 0 <= decrement <= lltol and grad_norm <= gtol:
             return _Finish(u1, f1, g1, h1, decrement, grad_norm), None
-        done = _predicted_finish(u1, f1, g1, h1, hess, step, nobs, gtol, lltol)
+        s2 = _solve(h1, g1)
+        moved = None
+        if s2 is not None and _moved(h1, s2, nobs) <= 0.01:  # within 0.1 standard errors
+            moved = _subsample_change(sub, u1, u1 - s2, h1)
+        measured = None if moved is None else moved[1]
+        done = _predicted_finish(u1, f1, g1, h1, hess, step, nobs, gtol, lltol, measured)
         if done is not None:
-            h2 = _moved_hessian(fun, sub, u1, done.u, h1)
+            if moved is not None and moved[1] <= 1e-3:
+                # the Hessian at the estimates: the full data's at u1 plus the subsample's
+                # change (a few percent of a change of at most 1e-3)
+                h2: FloatArray | None = h1 + moved[0]
+            else:
+                f2, _, h_full = fun.hessian(done.u)
+                h2 = h_full if math.isfinite(f2) else None
             if h2 is not None:
                 return _Finish(done.u, done.f, done.g, h2, done.decrement, done.grad_norm), None
         u, f, g, hess = u1, f1, g1, h1
