@@ -384,6 +384,93 @@ def test_predictions_with_time_varying_future_against_double_quadrature() -> Non
     assert zero == pytest.approx(ey, rel=1e-12)
 
 
+def test_p_alive_ahead_with_constant_covariates_equals_classic() -> None:
+    """P(alive at T + t) with covariates constant over time: the classic Pareto/NBD's
+    ``ParetoNBD.p_alive(..., t=)`` (note 008: P(alive) ((beta+T)/(beta+T+t))^s) at
+    alpha e^{-g_P z}, beta e^{-g_L z}; t = 0 is today's P(alive)."""
+    from relmark.clv import ParetoNBD
+
+    rng = np.random.default_rng(11)
+    n, k = 25, 20
+    zc = rng.normal(size=(n, 1))
+    cov = TimeVaryingCovariates.from_frame(
+        _table(np.repeat(zc, k, 1), np.repeat(zc * 0.5, k, 1)), purchase=["zp"], dropout=["zl"]
+    )
+    x, tx, T = _random_summary(rng, n, 12.0)
+    model = _fitted(P, 0.3, 0.8)
+    today = model.p_alive(x, tx, T, cov, observation_end=12.0)
+    assert np.array_equal(model.p_alive(x, tx, T, cov, observation_end=12.0, t=0.0), today)
+    for t in (0.7, 3.0, 8.0):
+        ahead = model.p_alive(x, tx, T, cov, observation_end=12.0, t=t)
+        for i in range(n):
+            classic = ParetoNBD(
+                r=P["r"],
+                alpha=P["alpha"] * math.exp(-0.3 * zc[i, 0]),
+                s=P["s"],
+                beta=P["beta"] * math.exp(-0.8 * 0.5 * zc[i, 0]),
+            )
+            ref = classic.p_alive(x[i], tx[i], T[i], t=t)[0]
+            assert ahead[i] == pytest.approx(ref, rel=1e-10)
+
+
+@pytest.mark.parametrize("t", [0.6, 3.5])
+def test_p_alive_ahead_with_time_varying_future_against_double_quadrature(t: float) -> None:
+    """P(alive at T + t) with covariates changing in the future (and a future period cut at
+    T + t = 8.6): the individual-level model integrated over the rates by scipy's double
+    quadrature,
+
+    P = int int lam^x e^{-lam A(T)} e^{-mu B(T+t)} dG(lam) dG(mu) / int int L dG,
+
+    the numerator being P(data and alive at T + t | lam, mu) without the last-purchase factor
+    (which cancels with the one of the denominator)."""
+    zp = np.array([0.3, -1.2, 0.8, 1.5, -0.4, 0.0, 2.0, -0.9, 0.6, 1.1, -0.5, 0.7])
+    zl = np.array([1.0, 0.5, -0.5, -1.5, 0.2, 0.9, -1.0, 0.4, 0.0, 1.3, 0.6, -0.8])
+    cov = TimeVaryingCovariates.from_frame(
+        _table(zp[None, :], zl[None, :]), purchase=["zp"], dropout=["zl"]
+    )
+    gp, gl = 0.5, -0.6
+    x, tx, T, end = 3.0, 4.6, 7.5, 8.0
+    model = _fitted(P, gp, gl)
+    pa = model.p_alive([x], [tx], [T], cov, observation_end=end, t=t)[0]
+    first = end - T
+
+    def clock(g: float, z: np.ndarray, stop: float) -> float:
+        return sum(
+            math.exp(g * z[k]) * max(0.0, min(k + 1.0, stop) - max(float(k), first))
+            for k in range(len(z))
+        )
+
+    A_T, B_T, B_Tt = clock(gp, zp, end), clock(gl, zl, end), clock(gl, zl, end + t)
+    log_all = _mp_individual(P, gp, gl, zp, zl, x, tx, T, end, rates=True)
+    log_alive = _mp_individual(P, gp, gl, zp, zl, x, tx, T, end, rates=True, alive=True)
+    factor = log_alive - _rates_alive_without_factor(P, x, A_T, B_T)
+    log_ahead = _rates_integral(P, x, A_T, B_Tt, [], alive=True)
+    assert pa == pytest.approx(math.exp(log_ahead + factor - log_all), rel=1e-8)
+    # and below today's P(alive) (the dropout clock only advances)
+    assert pa < model.p_alive([x], [tx], [T], cov, observation_end=end)[0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    t1=st.floats(0.0, 4.0),
+    dt=st.floats(0.01, 4.0),
+    gl=st.floats(-1.5, 1.5),
+)
+def test_property_p_alive_ahead_decreases_with_t(t1: float, dt: float, gl: float) -> None:
+    """P(alive at T + t) is in (0, 1] and decreases as t grows, for any dropout effect."""
+    zp = np.array([0.3, -1.2, 0.8, 1.5, -0.4, 0.0, 2.0, -0.9, 0.6, 1.1, -0.5, 0.7])
+    zl = np.array([1.0, 0.5, -0.5, -1.5, 0.2, 0.9, -1.0, 0.4, 0.0, 1.3, 0.6, -0.8])
+    cov = TimeVaryingCovariates.from_frame(
+        _table(np.vstack([zp, zl]), np.vstack([zl, zp])), purchase=["zp"], dropout=["zl"]
+    )
+    model = _fitted(P, 0.4, gl)
+    args = ([2.0, 0.0], [2.5, 0.0], [4.0, 3.0], cov)
+    p1 = model.p_alive(*args, observation_end=4.0, t=t1)
+    p2 = model.p_alive(*args, observation_end=4.0, t=t1 + dt)
+    assert np.all(p2 > 0) and np.all(p1 <= 1)
+    assert np.all(p2 < p1)
+
+
 def _rates_alive_without_factor(params, x, A_T, B_T):
     return _rates_integral(params, x, A_T, B_T, [], alive=True)
 

@@ -590,3 +590,33 @@ def test_json_integers_too_large_and_deep_nesting_are_refused() -> None:
     assert e.value.key == "params.alpha"
     with pytest.raises(SchemaError, match="JSON"):
         TimeVaryingParetoNBD.from_json("[" * 100_000 + "]" * 100_000)
+
+
+def test_p_alive_ahead_beyond_the_grid() -> None:
+    """P(alive) at T + t needs covariates up to observation_end + t (the grid ends at 3)."""
+    with pytest.raises(DataError) as e:
+        _model().p_alive(
+            [1, 0],
+            [1.0, 0.0],
+            [2.5, 2.0],
+            _cov(),
+            observation_end=2.5,
+            t=1.0,
+            customer_ids=["a", "b"],
+        )
+    assert e.value.column == "period_start"
+    _check(e, "observation_end + t")
+
+
+@pytest.mark.parametrize("t", [-0.5, float("nan"), float("inf"), "1", True, [1.0, 2.0]])
+def test_p_alive_ahead_bad_horizon(t: object) -> None:
+    with pytest.raises(ArgumentError) as e:
+        _model().p_alive(
+            [1, 0],
+            [1.0, 0.0],
+            [2.5, 2.0],
+            _cov(),
+            observation_end=2.5,
+            t=t,  # type: ignore[arg-type]
+        )
+    assert e.value.argument == "t"

@@ -47,6 +47,7 @@ __all__ = [
     "expected_purchases",
     "log_likelihood_and_grad",
     "p_alive",
+    "p_alive_ahead",
     "prepare",
     "simulate_rfm",
 ]
@@ -446,6 +447,32 @@ def p_alive(theta: FloatArray, data: Prepared, kp: int) -> FloatArray:
     r"""P(alive at T): :math:`(\alpha+A_T)^{-(r+x)}(\beta+B_T)^{-s} / [\cdot]`."""
     l_alive, l_bracket = _log_alive_odds(theta, data, kp)
     out: FloatArray = np.exp(np.minimum(l_alive - l_bracket, 0.0))
+    return out
+
+
+def p_alive_ahead(
+    theta: FloatArray,
+    data: Prepared,
+    kp: int,
+    future_b: FloatArray,
+    future_len: FloatArray,
+) -> FloatArray:
+    r"""P(alive at :math:`T+t`) with the future periods' dropout multipliers ``future_b`` and
+    exposures ``future_len`` (``(n, J)`` each). Alive at :math:`T`, the dropout rate given the
+    data is :math:`\mu \sim \text{Gamma}(s, \beta+B(T))` (the alive term of the likelihood
+    factorises in :math:`\lambda` and :math:`\mu`), and the lifetime has hazard
+    :math:`\mu\,b(u)`, so
+
+    .. math:: P(\text{alive at } T+t) = P(\text{alive at } T)
+        \Bigl(\frac{\beta+B(T)}{\beta+B(T+t)}\Bigr)^{s},
+        \qquad B(T+t) = B(T) + \textstyle\sum_j b_j \ell_j .
+    """
+    s, beta = float(theta[2]), float(theta[3])
+    gl = np.asarray(theta[4 + kp :], dtype=np.float64)
+    b, _ = _rates(gl, data.zl)
+    q0 = beta + (b * data.h).sum(axis=1)
+    extra = (future_b * future_len).sum(axis=1)
+    out: FloatArray = p_alive(theta, data, kp) * np.exp(-s * np.log1p(extra / q0))
     return out
 
 

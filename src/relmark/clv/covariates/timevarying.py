@@ -1175,12 +1175,20 @@ class TimeVaryingParetoNBD:
         *,
         observation_end: float,
         customer_ids: Sequence[object] | None = None,
+        t: float = 0.0,
     ) -> FloatArray:
-        r"""Probability that each customer is alive at ``T``:
+        r"""Probability that each customer is alive at ``T`` (with ``t``, at ``T + t``, using
+        the future covariate values of the table):
 
-        .. math:: \frac{(\alpha+A(T))^{-(r+x)}(\beta+B(T))^{-s}}{[\cdot]}
+        .. math:: P(\text{alive at } T) =
+            \frac{(\alpha+A(T))^{-(r+x)}(\beta+B(T))^{-s}}{[\cdot]}, \qquad
+            P(\text{alive at } T+t) = P(\text{alive at } T)
+            \Bigl(\frac{\beta+B(T)}{\beta+B(T+t)}\Bigr)^{s}
 
-        with :math:`[\cdot]` the likelihood's bracket.
+        with :math:`[\cdot]` the likelihood's bracket and :math:`B` the dropout clock
+        :math:`\int b` (alive at :math:`T`, the dropout rate given the data is
+        :math:`\text{Gamma}(s, \beta+B(T))`; with constant covariates this is the classic
+        :meth:`relmark.clv.ParetoNBD.p_alive` with ``t``, Fader, Hardie & Lee 2005, note 008).
 
         Parameters
         ----------
@@ -1192,6 +1200,10 @@ class TimeVaryingParetoNBD:
             The end of the observation period on the grid's axis.
         customer_ids
             The summary's ids (default: the covariates' order).
+        t
+            Keyword-only: how far after ``observation_end`` (>= 0, one number: every customer's
+            ``T`` ends at ``observation_end``), in the grid's time unit. The default 0 is
+            today's P(alive); ``t > 0`` needs covariates up to ``observation_end + t``.
 
         Returns
         -------
@@ -1200,15 +1212,52 @@ class TimeVaryingParetoNBD:
 
         Raises
         ------
+        ArgumentError
+            For a negative or non-numeric ``t``.
         DataError
-            For a bad summary or covariates that do not cover the windows.
+            For a bad summary or covariates that do not cover the windows (up to
+            ``observation_end + t``).
+
+        References
+        ----------
+        Bachmann, P., Meierer, M. & Näf, J. (2021). The role of time-varying contextual factors
+        in latent attrition models for customer base analysis. *Marketing Science* 40(4),
+        783-809.
+
+        Examples
+        --------
+        >>> import math
+        >>> import numpy as np
+        >>> import pandas as pd
+        >>> table = pd.DataFrame({"customer_id": [1] * 4, "period_start": [0.0, 1.0, 2.0, 3.0],
+        ...                       "price": [0.0, 0.0, 1.0, 1.0]})
+        >>> cov = TimeVaryingCovariates.from_frame(table, dropout=["price"])
+        >>> model = TimeVaryingParetoNBD(
+        ...     params={"r": 0.8, "alpha": 5.0, "s": 0.6, "beta": 9.0}, purchase_effects={},
+        ...     dropout_effects={"price": 0.5}, covariance=np.eye(5) * 0.01,
+        ...     log_likelihood=-1.0, nobs=1, converged=True, grid_start=0.0, period_length=1.0)
+        >>> now = model.p_alive([2], [1.5], [2.0], cov, observation_end=2.0)
+        >>> later = model.p_alive([2], [1.5], [2.0], cov, observation_end=2.0, t=2.0)
+        >>> # B(T) = 2 (price 0), B(T + 2) = 2 + 2 e^0.5: the ratio is (11 / (11 + 2 e^0.5))^0.6
+        >>> bool(abs(later[0] / now[0] - (11 / (11 + 2 * math.exp(0.5))) ** 0.6) < 1e-12)
+        True
         """
+        horizon = check_number(t, "t", low=0.0)
         theta = self._theta_for(covariates)
-        data, *_ = _prepared(
-            covariates, frequency, recency, T, customer_ids, observation_end, theta=theta
-        )
         kp = len(self.purchase_effects)
-        return np.concatenate([_tv_math.p_alive(theta, b, kp) for b in _blocks(data)])
+        if horizon == 0.0:
+            data, *_ = _prepared(
+                covariates, frequency, recency, T, customer_ids, observation_end, theta=theta
+            )
+            return np.concatenate([_tv_math.p_alive(theta, b, kp) for b in _blocks(data)])
+        data, _, fb, lens = self._future(
+            covariates, frequency, recency, T, customer_ids, observation_end, horizon, theta
+        )
+        parts = [
+            _tv_math.p_alive_ahead(theta, data.subset(rows), kp, fb[rows], lens[rows])
+            for rows in (np.arange(lo, min(lo + _BLOCK, data.n)) for lo in range(0, data.n, _BLOCK))
+        ]
+        return np.concatenate(parts)
 
     def conditional_expected_purchases(
         self,
