@@ -650,8 +650,8 @@ def _two_pass_finish(
 
     A predicted last step ends at ``u2`` while the Hessian was computed at ``u1`` (some
     hundredths of a standard error away: up to ~1e-4 relative in the standard errors). Its
-    change from ``u1`` to ``u2`` is then measured on the last subsample ``sub`` (two passes
-    over its rows; it also bounds the step's error, see :func:`_predicted_finish`) and added:
+    change from ``u1`` to ``u2`` is then measured on the 10,000-row subsample ``sub`` (two
+    passes over its rows; it also bounds the step's error, see :func:`_predicted_finish`) and added:
     the sampling error of a *change* is a few percent of it, so the covariance is that at
     ``u2`` to ~1e-6. Without ``sub`` (or when the change exceeds 1e-3), one more full pass
     computes it.
@@ -775,6 +775,7 @@ def fit_mle(
             work = [5.0 * size for size in sizes] + [3.0 * n_rows]
             done_work = 0.0
             u = u0
+            probe: _Objective | None = None
             # stratify a systematic sample of 3x the largest level's rows (sorting all rows
             # costs a third of a full-data evaluation)
             pre = np.arange(0, n_rows, max(n_rows // (3 * sizes[-1]), 1))
@@ -818,6 +819,8 @@ def fit_mle(
                         )
                         if not fresh_sub:
                             hess = _hessian(warm, u, g0=g_sub)
+                if size == _WARM_ROWS:
+                    probe = warm  # measures the Hessian's change near the optimum (cheaply)
                 done_work += work[level]
                 report("subsample", done_work / sum(work))
             f, g = fun(u)
@@ -828,9 +831,7 @@ def fit_mle(
             )
             report("full data", (done_work + n_rows) / sum(work))
             if fun.analytic and hess is not None:
-                finish, state = _two_pass_finish(
-                    fun, u, f, g, hess, nobs, gtol, lltol, sub=warm if sizes else None
-                )
+                finish, state = _two_pass_finish(fun, u, f, g, hess, nobs, gtol, lltol, sub=probe)
                 if state is not None:
                     u, f, g, hess = state
                     fresh_full = True
