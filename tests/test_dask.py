@@ -278,3 +278,33 @@ def test_sum_log_interpurchase_equals_in_memory(client: object) -> None:
     np.testing.assert_allclose(
         ours.sum_log_interpurchase, local.sum_log_interpurchase, rtol=1e-13, atol=1e-12
     )
+
+
+def test_include_first_purchase_equals_in_memory(client: object) -> None:
+    """The Dask path counts the first purchase as relmark.data.summarize does: frequency one
+    more than without the option, spend the mean over all purchase periods (to 1e-13)."""
+    log = load_cdnow_transactions()
+    ours = rdask.summarize(
+        dd.from_pandas(log, npartitions=4),
+        monetary_value="amount",
+        freq_multiplier=7,
+        include_first_purchase=True,
+    )
+    local = summarize(log, monetary_value="amount", freq_multiplier=7, include_first_purchase=True)
+    plain = summarize(log, monetary_value="amount", freq_multiplier=7)
+    assert ours.include_first_purchase is True
+    np.testing.assert_array_equal(ours.customer_id, local.customer_id)
+    np.testing.assert_array_equal(ours.frequency, local.frequency)
+    np.testing.assert_array_equal(ours.frequency, plain.frequency + 1.0)
+    np.testing.assert_array_equal(ours.recency, local.recency)
+    np.testing.assert_array_equal(ours.T, local.T)
+    assert ours.monetary_value is not None and local.monetary_value is not None
+    np.testing.assert_allclose(ours.monetary_value, local.monetary_value, rtol=1e-13)
+    from relmark.errors import ArgumentError
+
+    with pytest.raises(ArgumentError) as err:
+        rdask.summarize(
+            dd.from_pandas(log, npartitions=1),
+            include_first_purchase="yes",  # type: ignore[arg-type]
+        )
+    assert err.value.argument == "include_first_purchase"

@@ -152,6 +152,7 @@ def summarize(
     freq_multiplier: float = 1,
     observation_end: Any = None,
     sum_log_interpurchase: bool = False,
+    include_first_purchase: bool = False,
 ) -> RFMSummary:
     """Per-customer summary of a Dask DataFrame of transactions (the definitions of
     :func:`relmark.data.summarize`, computed on the cluster).
@@ -173,6 +174,10 @@ def summarize(
         Also compute ``sum_log_interpurchase`` (the sum of the logs of the gaps between
         consecutive purchase periods, in the summary's time unit), as
         :func:`relmark.data.summarize` does.
+    include_first_purchase
+        Count the first purchase period in ``frequency`` and ``monetary_value`` (the mean over
+        all purchase periods), as :func:`relmark.data.summarize` does; the CLV models refuse
+        such a summary.
 
     Returns
     -------
@@ -182,7 +187,8 @@ def summarize(
     Raises
     ------
     ArgumentError
-        Naming ``time_unit``, ``freq_multiplier`` or ``observation_end`` when they are invalid.
+        Naming ``time_unit``, ``freq_multiplier``, ``observation_end`` or
+        ``include_first_purchase`` when they are invalid.
     DataError
         For a missing column, float or boolean ids, dates that are not datetimes, amounts that
         are not numbers (checked before any work), and, in one error naming every problem and
@@ -190,6 +196,7 @@ def summarize(
         transactions after ``observation_end``.
     """
     with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
+    first = check_flag(include_first_purchase, "include_first_purchase")
     base = TimeUnit(time_unit, argument="time_unit").base
     unit = TimeUnit(base, freq_multiplier, argument="freq_multiplier")
     _check_columns(transactions, customer_id, datetime, monetary_value)
@@ -268,9 +275,11 @@ def summarize(
             column=datetime,
             rows=summary.index[late.to_numpy()].tolist(),
         )
-    frequency = summary["count"].to_numpy(dtype=np.float64) - 1.0
+    frequency = summary["count"].to_numpy(dtype=np.float64) - (0.0 if first else 1.0)
     monetary = None
-    if monetary_value:
+    if monetary_value and first:  # the mean over every purchase period
+        monetary = summary["total"].to_numpy(dtype=np.float64) / frequency
+    elif monetary_value:
         with np.errstate(invalid="ignore", divide="ignore"):
             monetary = np.where(
                 frequency > 0,
@@ -287,6 +296,7 @@ def summarize(
         sum_log_interpurchase=(
             summary["litt"].fillna(0.0).to_numpy(dtype=np.float64) if with_litt else None
         ),
+        include_first_purchase=first,
     )
 
 

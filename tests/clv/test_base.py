@@ -129,3 +129,30 @@ def test_fit_result_is_self_contained() -> None:
     assert isinstance(result, FitResult)
     assert result.param_set is ErlangGaps.param_set
     assert result.param_names == ("rate",)
+
+
+def test_a_summary_counting_the_first_purchase_is_refused_and_a_hand_one_is_not() -> None:
+    """``include_first_purchase=True`` summaries (the object or its pandas frame) are refused by
+    fit and log_likelihood; the same numbers built by hand (a mapping, a frame without the
+    flag, an RFMSummary without it) are read as repeat purchases: hand data is unaffected.
+    The hand values: x = 2, t_x = 30.43, T = 38.86 gives -9.4586 (the BG/NBD doctest)."""
+    from relmark.clv import BGNBD
+    from relmark.data import RFMSummary
+
+    counted = RFMSummary(
+        customer_id=["a"], frequency=[3], recency=[30.43], T=[38.86], include_first_purchase=True
+    )
+    model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    for data in (counted, counted.to_frame()):
+        with pytest.raises(DataError, match="include_first_purchase=False") as err:
+            model.log_likelihood(data)
+        assert err.value.column == "frequency"
+        with pytest.raises(DataError, match="repeat purchases only"):
+            BGNBD.fit(data)
+    hand = {"frequency": [2.0], "recency": [30.43], "T": [38.86]}
+    plain = RFMSummary.from_mapping(hand)
+    frame = pd.DataFrame(hand)
+    frame.attrs["include_first_purchase"] = False
+    unaffected: list[object] = [hand, plain, plain.to_frame(), frame]
+    for given in unaffected:
+        assert model.log_likelihood(given).round(4).tolist() == [-9.4586]

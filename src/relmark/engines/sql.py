@@ -48,6 +48,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 
 from relmark._validation import check_choice, check_count, check_flag, check_number
 from relmark.clv import CLVModel
+from relmark.clv._base import refuse_first_purchase
 from relmark.data import RFMSummary
 from relmark.data._read import DATE_UNITS, LogOptions
 from relmark.data.transactions import _unit as _summary_unit
@@ -147,6 +148,7 @@ def _query(
     litt: bool = False,
     holdout_spend: str = "period",
     net: bool = False,
+    first: bool = False,
 ) -> str:
     """The summary query in DuckDB's dialect (the one sqlglot transpiles from).
 
@@ -158,7 +160,8 @@ def _query(
     divides the holdout amounts by the holdout purchase periods (``"period"``) or rows. With
     ``net`` negative amounts are netted returns (checked first: each in a period with a
     purchase of its customer, so the merged periods are purchase periods): they are not
-    counted as holdout transactions.
+    counted as holdout transactions. With ``first`` the first purchase period counts in
+    ``frequency`` and in the mean spend (``include_first_purchase``).
     """
     money = amount_expr is not None
     amount_col = f", {amount_expr} AS amount" if money else ""
@@ -177,11 +180,13 @@ def _query(
     t_end = "e.cal_p" if cal else "e.end_p"
     cols = [
         "c.customer_id AS customer_id",
-        "CAST(c.n - 1 AS DOUBLE) AS frequency",
+        f"CAST(c.n{'' if first else ' - 1'} AS DOUBLE) AS frequency",
         f"CAST(c.last_p - c.first_p AS DOUBLE) / {fm} AS recency",
         f"CAST({t_end} - c.first_p AS DOUBLE) / {fm} AS T",
     ]
-    if money:
+    if money and first:
+        cols.append("c.total / CAST(c.n AS DOUBLE) AS monetary_value")
+    elif money:
         cols.append(
             f"CASE WHEN c.n > 1 THEN (c.total - {'c' if min_by else 'f'}.first_amount) / "
             "CAST(c.n - 1 AS DOUBLE) "
@@ -208,7 +213,7 @@ def _query(
         "FROM merged GROUP BY customer_id)",
     ]
     joins = ""
-    if money and not min_by:
+    if money and not min_by and not first:
         ctes.append(
             "firsts AS (SELECT m.customer_id AS customer_id, m.amount AS first_amount "
             "FROM merged AS m JOIN customers AS c "
@@ -257,6 +262,7 @@ def summary_sql(
     pretty: bool = True,
     sum_log_interpurchase: bool = False,
     holdout_spend: Literal["period", "transaction"] = "period",
+    include_first_purchase: bool = False,
 ) -> str:
     """The summary query as SQL text for a warehouse.
 
@@ -291,6 +297,9 @@ def summary_sql(
     holdout_spend
         ``"period"`` (default) or ``"transaction"``: the holdout mean spend per purchase
         period or per transaction (as :func:`relmark.data.calibration_holdout`).
+    include_first_purchase
+        Count the first purchase period in ``frequency`` and ``monetary_value`` (as
+        :func:`relmark.data.summarize`; such a summary is for reports, not the CLV models).
 
     Returns
     -------
@@ -318,6 +327,7 @@ def summary_sql(
     obs, cal = _ends(observation_end, calibration_end)
     with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
     spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
+    first = check_flag(include_first_purchase, "include_first_purchase")
     query = _query(
         table=table,
         id_expr=_ident(customer_id, "customer_id"),
@@ -332,6 +342,7 @@ def summary_sql(
         min_by=dialect != "postgres",
         litt=with_litt,
         holdout_spend=spend_rule,
+        first=first,
     )
     return sqlglot.transpile(query, read="duckdb", write=dialect, pretty=bool(pretty))[0]
 
@@ -744,8 +755,10 @@ def _execute(
     missing_ids: str = "refuse",
     sum_log_interpurchase: bool = False,
     holdout_spend: str = "period",
+    include_first_purchase: bool = False,
 ) -> RFMSummary:
     with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
+    first = check_flag(include_first_purchase, "include_first_purchase")
     spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
     if progress is not None and not callable(progress):
         raise ArgumentError("must be a callable(percent)", argument="progress")
@@ -905,11 +918,12 @@ def _execute(
             calibration_end=cal,
             litt=with_litt,
             holdout_spend=spend_rule,
+            first=first,
         )
         out = _run_watched(rel, con, query, name, progress)
     finally:
         con.close()
-    return _to_summary(out, unit, fm_value, currency=code, notes=notes)
+    return _to_summary(out, unit, fm_value, currency=code, notes=notes, first=first)
 
 
 _NUMBER_TYPES: Final[tuple[str, ...]] = (
@@ -950,6 +964,7 @@ def _to_summary(
     *,
     currency: str | None = None,
     notes: Sequence[str] = (),
+    first: bool = False,
 ) -> RFMSummary:
     """An RFMSummary from the query's columns (numpy arrays)."""
     ids = np.asarray(out["customer_id"])
@@ -974,6 +989,7 @@ def _to_summary(
         time_unit=_unit_label(time_unit, freq_multiplier),
         currency=currency,
         notes=notes,
+        include_first_purchase=first,
         **optional,
     )
 
@@ -998,6 +1014,7 @@ def summarize(
     threads: int | None = None,
     progress: Callable[[float], None] | None = None,
     sum_log_interpurchase: bool = False,
+    include_first_purchase: bool = False,
 ) -> RFMSummary:
     """:func:`relmark.data.summarize` run by DuckDB, out of core, over files or frames.
 
@@ -1045,6 +1062,9 @@ def summarize(
         nothing is shown otherwise.
     sum_log_interpurchase
         Also compute ``sum_log_interpurchase``, as :func:`relmark.data.summarize` does.
+    include_first_purchase
+        Count the first purchase period in ``frequency`` and ``monetary_value``, as
+        :func:`relmark.data.summarize` does (a summary for reports; the CLV models refuse it).
 
     Returns
     -------
@@ -1097,6 +1117,7 @@ def summarize(
         returns=returns,
         missing_ids=missing_ids,
         sum_log_interpurchase=sum_log_interpurchase,
+        include_first_purchase=include_first_purchase,
     )
 
 
@@ -1122,6 +1143,7 @@ def calibration_holdout(
     progress: Callable[[float], None] | None = None,
     sum_log_interpurchase: bool = False,
     holdout_spend: Literal["period", "transaction"] = "period",
+    include_first_purchase: bool = False,
 ) -> RFMSummary:
     """:func:`relmark.data.calibration_holdout` run by DuckDB, out of core.
 
@@ -1139,8 +1161,9 @@ def calibration_holdout(
         As for :func:`summarize`.
     memory_limit, threads, progress
         DuckDB settings and the progress callback, as for :func:`summarize`.
-    sum_log_interpurchase, holdout_spend
-        As for :func:`relmark.data.calibration_holdout`.
+    sum_log_interpurchase, holdout_spend, include_first_purchase
+        As for :func:`relmark.data.calibration_holdout` (the first purchase counts in the
+        calibration columns only).
 
     Returns
     -------
@@ -1187,6 +1210,7 @@ def calibration_holdout(
         missing_ids=missing_ids,
         sum_log_interpurchase=sum_log_interpurchase,
         holdout_spend=holdout_spend,
+        include_first_purchase=include_first_purchase,
     )
 
 
@@ -1279,7 +1303,8 @@ def fit(
     ------
     DataError
         A missing data column, or the model's own checks of the grouped rows (negative
-        frequency, recency > T, ...), naming the column.
+        frequency, recency > T, ...), naming the column; a summary that counts the first
+        purchase (``include_first_purchase=True``).
     ArgumentError
         Naming ``model``, ``source`` or a DuckDB setting.
 
@@ -1296,6 +1321,7 @@ def fit(
         name = "compress" if "compress" in options else "weights"
         raise ArgumentError("is set by the grouping itself", argument=name)
     unit = time_unit
+    refuse_first_purchase(source)
     if isinstance(source, RFMSummary):
         unit = unit if unit is not None else source.time_unit
         source = source.to_frame().reset_index()

@@ -212,7 +212,14 @@ def rfm_from_summary(
 ) -> RFMScores:
     """RFM scores from the data layer's summary: time since the last purchase is
     ``T - recency``, frequency counts all purchases (repeat + first) and monetary is the
-    summary's ``monetary_value`` (mean repeat spend; 0 without repeats).
+    summary's ``monetary_value``.
+
+    Marketing RFM counts every purchase, so a summary built with
+    ``include_first_purchase=True`` is the natural input: its ``frequency`` is taken as it is
+    and its ``monetary_value`` is the mean spend over all purchase periods (one-time buyers
+    get their one purchase's spend). A default summary (repeat purchases) gets
+    ``frequency + 1`` and its mean *repeat* spend (0 without repeats): the same F scores, but
+    M scores that rank one-time buyers lowest.
 
     Parameters
     ----------
@@ -245,7 +252,7 @@ def rfm_from_summary(
         )
     return rfm_scores(
         summary.T - summary.recency,
-        summary.frequency + 1.0,
+        summary.frequency if summary.include_first_purchase else summary.frequency + 1.0,
         summary.monetary_value,
         n_bins=n_bins,
         method=method,
