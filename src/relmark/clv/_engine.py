@@ -776,10 +776,13 @@ def fit_mle(
             done_work = 0.0
             u = u0
             probe: _Objective | None = None
-            # stratify a systematic sample of 3x the largest level's rows (sorting all rows
-            # costs a third of a full-data evaluation)
-            pre = np.arange(0, n_rows, max(n_rows // (3 * sizes[-1]), 1))
-            order = pre[_stratified(tuple(d[pre] for d in data))]
+            if fun.analytic:
+                # stratify a systematic sample of 3x the largest level's rows (sorting all
+                # rows costs a third of a full-data evaluation of a fit that needs two)
+                pre = np.arange(0, n_rows, max(n_rows // (3 * sizes[-1]), 1))
+                order = pre[_stratified(tuple(d[pre] for d in data))]
+            else:
+                order = _stratified(data)
             for level, size in enumerate(sizes):
                 rows = order[:: max(order.shape[0] // size, 1)]
                 sub = tuple(d[rows] for d in data)
