@@ -53,6 +53,7 @@ from relmark._validation import (
     check_probability,
 )
 from relmark.clv import MBGNBD, CLVModel, GammaGamma, clv
+from relmark.clv._base import refuse_first_purchase
 from relmark.clv._rfm import RFMModel
 from relmark.data import RFMSummary, summarize
 from relmark.decide.advocacy import _values_by_id, customer_engagement_value
@@ -510,6 +511,7 @@ def _columns_of(data: object) -> set[str]:
 
 def _summary_of(data: object, opts: ViewOptions) -> RFMSummary:
     """Step 1: the per-customer summary, from a summary (frame or RFMSummary) or a log."""
+    refuse_first_purchase(data)  # the CLV models need repeat purchases
     present = {"frequency", "recency", "T"} & _columns_of(data)
     is_summary = isinstance(data, RFMSummary) or len(present) == 3
     if present and not is_summary:
@@ -1964,6 +1966,13 @@ def _with_offers(
         if len(missing):
             raise DataError(
                 "customers of the view missing", column="customer_status", rows=list(missing)
+            )
+        unknown = [c for c in status.columns if c not in ("open_complaint", "contacts")]
+        if unknown:  # a "level" column would be ignored: the level is the view's
+            raise DataError(
+                f"customer_status reads open_complaint and contacts only; {unknown[0]!r} would "
+                "be ignored (the relationship level comes from the view)",
+                column=str(unknown[0]),
             )
         for col in ("open_complaint", "contacts"):
             if col in status.columns:

@@ -307,3 +307,30 @@ def test_sum_log_interpurchase_of_a_one_time_buyer_must_be_zero() -> None:
             include_first_purchase=True,
         )
     assert err.value.column == "sum_log_interpurchase"
+
+
+def test_summary_readers_of_the_clv_package_refuse_it_too(cdnow: pd.DataFrame) -> None:
+    """compare_models, the calibration/holdout diagnostics and the relationship view predict
+    repeat purchases from a summary: they refuse one that counts the first purchase."""
+    from relmark.clv import compare_models
+    from relmark.clv.diagnostics import calibration_holdout_table
+    from relmark.view import relationship_view
+
+    s = calibration_holdout(
+        cdnow.head(2_000),
+        calibration_end="1997-09-30",
+        freq_multiplier=7,
+        monetary_value="amount",
+        include_first_purchase=True,
+    )
+    model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    calls: list[Any] = [
+        lambda: compare_models({"bg": model}, s),
+        lambda: calibration_holdout_table(model, s),
+        lambda: relationship_view(s),
+        lambda: relationship_view(s.to_frame()),
+    ]
+    for call in calls:
+        with pytest.raises(DataError, match="include_first_purchase=False") as err:
+            call()
+        assert err.value.column == "frequency"

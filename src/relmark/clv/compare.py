@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from relmark._validation import FloatArray, as_numbers
+from relmark.clv._base import refuse_first_purchase
 from relmark.errors import ArgumentError, DataError, SchemaError
 
 __all__ = ["ModelComparison", "compare_models"]
@@ -253,6 +254,7 @@ def compare_models(models: Mapping[str, Any], summary: object) -> ModelCompariso
     bgnbd   0.144  0.151
     pareto  0.173  0.245
     """
+    refuse_first_purchase(summary)  # the models predict repeat purchases
     if not isinstance(models, Mapping) or not models:
         raise ArgumentError(
             "must be a non-empty dict of purchase models by name", argument="models"

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy.stats import chi2
 
 from relmark._validation import check_count, check_number
+from relmark.clv._base import refuse_first_purchase
 from relmark.data.summary import RFMSummary
 from relmark.errors import ArgumentError, DataError
 
@@ -231,6 +232,7 @@ def _check_summary(summary: object) -> None:
         raise ArgumentError(
             f"must be a relmark.data.RFMSummary, got {type(summary).__name__}", argument="summary"
         )
+    refuse_first_purchase(summary)  # the models predict repeat purchases
 
 
 def _check_model(model: object, name: str, method: str) -> None:

@@ -394,9 +394,7 @@ class RFMSummary:
                     bound = np.where(
                         repeats > 0, repeats * np.log(tx / np.maximum(repeats, 1.0)), 0.0
                     )
-                bad = (
-                    (repeats > 0) & (arr != 0) & (arr > bound + 1e-9 * (repeats + np.abs(bound)))
-                )
+                bad = (repeats > 0) & (arr != 0) & (arr > bound + 1e-9 * (repeats + np.abs(bound)))
                 if bad.any():
                     raise DataError(
                         "is larger than x * ln(recency / x) with x the repeat purchases, "
