@@ -93,3 +93,15 @@ def test_repeated_status_rows(view: RelationshipView) -> None:
     with pytest.raises(DataError) as err:
         propose_actions(view, unit_margin=0.25, offers=candidates, customer_status=status)
     assert "customer_status" in str(err.value) and first in err.value.rows
+
+
+def test_status_column_the_view_would_ignore(view: RelationshipView) -> None:
+    """A ``level`` column in customer_status was silently ignored (adversarial review)."""
+    first = view.table.index[0]
+    candidates = pd.DataFrame(
+        {"customer_id": [first], "offer": ["x"], "p_response": [0.5], "margin": [10.0]}
+    ).assign(cost=0.5)
+    status = pd.DataFrame({"contacts": 0, "level": "partnership"}, index=view.table.index)
+    with pytest.raises(DataError) as err:
+        propose_actions(view, unit_margin=0.25, offers=candidates, customer_status=status)
+    assert err.value.column == "level" and "ignored" in str(err.value)
