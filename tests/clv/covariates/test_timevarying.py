@@ -413,6 +413,22 @@ def test_p_alive_ahead_with_constant_covariates_equals_classic() -> None:
             assert ahead[i] == pytest.approx(ref, rel=1e-10)
 
 
+def test_p_alive_ahead_over_several_blocks_equals_classic_row_by_row() -> None:
+    """2,500 customers (three blocks of the prediction) with all effects 0: the classic
+    ``ParetoNBD.p_alive(..., t=)`` on the same rows, in the same order."""
+    from relmark.clv import ParetoNBD
+
+    rng = np.random.default_rng(3)
+    n, k = 2500, 16
+    cov = TimeVaryingCovariates.from_frame(
+        _table(rng.normal(size=(n, k)), rng.normal(size=(n, k))), purchase=["zp"], dropout=["zl"]
+    )
+    x, tx, T = _random_summary(rng, n, 12.0)
+    ahead = _fitted(P, 0.0, 0.0).p_alive(x, tx, T, cov, observation_end=12.0, t=2.5)
+    ref = ParetoNBD(**P).p_alive(x, tx, T, t=2.5)
+    np.testing.assert_allclose(ahead, ref, rtol=1e-10, atol=0)
+
+
 @pytest.mark.parametrize("t", [0.6, 3.5])
 def test_p_alive_ahead_with_time_varying_future_against_double_quadrature(t: float) -> None:
     """P(alive at T + t) with covariates changing in the future (and a future period cut at
