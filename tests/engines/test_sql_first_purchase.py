@@ -133,3 +133,28 @@ def test_the_option_must_be_a_flag(bad: Any) -> None:
         with pytest.raises(ArgumentError) as err:
             call()
         assert err.value.argument == "include_first_purchase"
+
+
+def test_spark_summarize_equals_in_memory(spark: Any, cdnow: pd.DataFrame) -> None:
+    """Spark runs the same query (relmark.engines.sql._query with the option): the CDNOW
+    sample's summary and split equal the in-memory ones, the flag included."""
+    import pyarrow as pa
+
+    from relmark.engines import spark as rspark
+
+    log = cdnow[cdnow["customer_id"] % 10 == 0]  # 2,357 customers
+    frame = spark.createDataFrame(pa.Table.from_pandas(log, preserve_index=False))
+    kw: dict[str, Any] = {
+        "monetary_value": "amount",
+        "time_unit": "D",
+        "freq_multiplier": 7,
+        "include_first_purchase": True,
+    }
+    got = rspark.summarize(frame, **kw)
+    assert got.include_first_purchase
+    assert_same(got, summarize(log, **kw), exact_money=False)
+    split = rspark.summarize(frame, calibration_end=CAL, **kw)
+    assert_same(split, calibration_holdout(log, calibration_end=CAL, **kw), exact_money=False)
+    with pytest.raises(ArgumentError) as err:
+        rspark.summarize(frame, include_first_purchase="yes")  # type: ignore[arg-type]
+    assert err.value.argument == "include_first_purchase"

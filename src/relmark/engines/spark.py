@@ -697,6 +697,7 @@ def _plan(
     validate: bool,
     sum_log_interpurchase: bool,
     holdout_spend: str,
+    include_first_purchase: bool = False,
 ) -> tuple[DataFrame, _Log]:
     frame = _frame(transactions, "transactions")
     spark = _session(frame)
@@ -704,6 +705,7 @@ def _plan(
     fm = sql._multiplier(freq_multiplier)
     with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
     spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
+    first = check_flag(include_first_purchase, "include_first_purchase")
     check_flag(validate, "validate")
     _ensure_options(
         customer_id=customer_id,
@@ -752,6 +754,7 @@ def _plan(
         litt=with_litt,
         holdout_spend=spend_rule,
         net=returns == "net",
+        first=first,
     )
     text = sqlglot.transpile(query, read="duckdb", write="spark")[0]
     return spark.sql(text), log
@@ -888,6 +891,7 @@ def summarize(
     missing_ids: Literal["refuse", "drop"] = "refuse",
     sum_log_interpurchase: bool = False,
     holdout_spend: Literal["period", "transaction"] = "period",
+    include_first_purchase: bool = False,
 ) -> RFMSummary:
     """:func:`summary_frame` collected on the driver as an :class:`~relmark.data.RFMSummary`.
 
@@ -899,6 +903,11 @@ def summarize(
         As for :func:`summary_frame`.
     returns, missing_ids, sum_log_interpurchase, holdout_spend
         As for :func:`summary_frame`.
+    include_first_purchase
+        Count the first purchase period in ``frequency`` and ``monetary_value``, as
+        :func:`relmark.data.summarize` does; the summary records it and the CLV models refuse
+        it (:func:`summary_frame`, whose Spark DataFrame could not carry the flag, has no
+        such option).
 
     Returns
     -------
@@ -934,12 +943,18 @@ def summarize(
         validate=True,
         sum_log_interpurchase=sum_log_interpurchase,
         holdout_spend=holdout_spend,
+        include_first_purchase=include_first_purchase,
     )
     out = _collect(frame)
     if out["frequency"].shape[0] == 0:
         raise DataError("the transaction log is empty")
     return sql._to_summary(
-        out, sql._unit(time_unit), float(freq_multiplier), currency=log.currency, notes=log.notes
+        out,
+        sql._unit(time_unit),
+        float(freq_multiplier),
+        currency=log.currency,
+        notes=log.notes,
+        first=check_flag(include_first_purchase, "include_first_purchase"),
     )
 
 
