@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import functools
+import operator
 import pathlib
 
 import pytest
@@ -19,7 +21,7 @@ def test_every_model_has_a_kind_and_the_kinds_partition_the_registry() -> None:
     assert by_kind["purchase"][:4] == ["BGNBD", "MBGNBD", "ParetoNBD", "BGBB"]
     assert by_kind["spend"][0] == "GammaGamma"
     assert by_kind["retention"][0] == "SBG"
-    assert sorted(sum(by_kind.values(), [])) == sorted(MODELS)
+    assert sorted(functools.reduce(operator.iadd, by_kind.values(), [])) == sorted(MODELS)
     with pytest.raises(TypeError):
         MODELS["X"] = BGNBD  # type: ignore[index]
 

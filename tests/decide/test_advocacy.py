@@ -336,7 +336,7 @@ REVIEW_CASES = [
     (lambda: employee_advocacy(_SHARES, eligible=10, enps_answers=[11]), DataError, "enps_answers"),
     # a missing influencer (or author) id was dropped with its credit
     (
-        lambda: influencer_value(_INFLUENCE.assign(influencer_id=[None, "ann", "bo"]), _WORTH),
+        lambda: influencer_value(_INFLUENCE.assign(influencer_id=[None, "ann", "bo"]), _WORTH),  # type: ignore[list-item]
         DataError,
         "influencer_id",
     ),
@@ -367,7 +367,7 @@ REVIEW_CASES = [
         DataError,
         "clv",
     ),
-    (lambda: customer_engagement_value(pd.Series([], dtype=float)), DataError, "clv"),
+    (lambda: customer_engagement_value(pd.Series([], dtype=float)), DataError, "clv"),  # type: ignore[arg-type]
     (lambda: customer_engagement_value(pd.Series([1.0], index=[np.nan])), DataError, "clv"),
     (
         lambda: customer_engagement_value(

@@ -423,17 +423,17 @@ def test_tampered_results_are_refused() -> None:
             MembershipEffect.from_json(_tampered(effect, key, value))
         assert key in str(info.value)
     study = event_study(_panel())
-    for key, value in [("estimates", [1.0]), ("pretrend_df", 0)]:
+    for key, value in [("estimates", [1.0]), ("pretrend_df", 0)]:  # type: ignore[assignment]
         with pytest.raises(SchemaError) as info:
             type(study).from_json(_tampered(study, key, value))
         assert key in str(info.value)
     lots = breakage_curve(_lots(), validity_days=9)
-    for key, value in [("breakage", 2.0), ("redeemed", [0.1]), ("points", -5.0)]:
+    for key, value in [("breakage", 2.0), ("redeemed", [0.1]), ("points", -5.0)]:  # type: ignore[assignment]
         with pytest.raises(SchemaError) as info:
             BreakageEstimate.from_json(_tampered(lots, key, value))
         assert key in str(info.value)
     tiers = tier_migration(_history(), ["x", "y"])
-    for key, value in [("counts", [[-1, 1], [0, 0]]), ("matrix", [[0.5], [None, None]])]:
+    for key, value in [("counts", [[-1, 1], [0, 0]]), ("matrix", [[0.5], [None, None]])]:  # type: ignore[assignment]
         with pytest.raises(SchemaError) as info:
             type(tiers).from_json(_tampered(tiers, key, value))
         assert key in str(info.value)

@@ -248,7 +248,7 @@ _LOG = [("c1", 0, "email", "inbound"), ("c1", 2, "email", "outbound")]
 )
 def test_settings_beyond_range_are_refused(kwargs: dict[str, float], name: str) -> None:
     with pytest.raises(ArgumentError, match=name):
-        communication_scores(_frame(_LOG), end=T0 + timedelta(days=1), **kwargs)
+        communication_scores(_frame(_LOG), end=T0 + timedelta(days=1), **kwargs)  # type: ignore[arg-type]
 
 
 def test_huge_weights_are_normalised_not_zeroed() -> None:
@@ -263,7 +263,7 @@ def test_huge_weights_are_normalised_not_zeroed() -> None:
 
 
 def test_a_contact_given_twice_is_refused() -> None:
-    contact = Interaction(id="i1", customer_id="c1", at=T0, channel="email", direction="inbound")
+    contact = Interaction(id="i1", customer_id="c1", at=T0, channel="email", direction="inbound")  # type: ignore[arg-type]
     with pytest.raises(DataError, match="interactions"):
         communication_scores([contact, contact], end=T0 + timedelta(days=1))
 

@@ -36,7 +36,7 @@ def _table(**changes: object) -> pd.DataFrame:
         }
     )
     for k, v in changes.items():
-        t[k] = v
+        t[k] = v  # type: ignore[call-overload]
     return t
 
 
@@ -138,7 +138,7 @@ def test_no_covariates_named() -> None:
 
 def test_single_string_instead_of_list() -> None:
     with pytest.raises(ArgumentError) as e:
-        TimeVaryingCovariates.from_frame(_table(), purchase="price")  # type: ignore[arg-type]
+        TimeVaryingCovariates.from_frame(_table(), purchase="price")
     assert e.value.argument == "purchase"
 
 
@@ -282,7 +282,7 @@ def test_simulate_bad_rng() -> None:
             observation_end=3.0,
             purchase_effects={"price": 0.1},
             dropout_effects={"promo": 0.2},
-            rng="seed",
+            rng="seed",  # type: ignore[arg-type]
         )
     assert e.value.argument == "rng"
 
