@@ -779,7 +779,6 @@ def dert(
     return out
 
 
-
 def _hyperu_1(b: float, z: FloatArray) -> FloatArray:
     """Tricomi's :math:`U(1, b, z)` from scipy's ``hyperu``, except within 1e-3 of a
     non-positive integer :math:`b = n` (a dropout shape ``s`` near 2, 3, ...), where
