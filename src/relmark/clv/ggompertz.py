@@ -263,7 +263,12 @@ def _dead(
     # 1/I at imaginary distance pi/b), geometric away from the singularity of ln I at
     # tau_s = ln(1 - beta)/b < 0 for beta < 1 (each panel at most 3 times its distance from it)
     v_pow = np.abs(1.0 - m_l) / pm * W
-    p_w = np.maximum(np.ceil(v_pow / _VARIATION), 1.0)
+    # the Gompertz part's slope in w grows with a + tau (tau is exponential in w): bounded at
+    # the end by its most per unit of tau times (a + T_end)/pm; equal steps in w keep that
+    # slope times the step within _VARIATION too
+    f_rate = s * b + (s + 1.0) * b * abs(beta - 1.0) * np.exp(-b * tx_l) / inner_tx
+    f_w = np.minimum(f_rate * (a + T_end) / pm * W, 1e6)
+    p_w = np.maximum(np.ceil(np.maximum(v_pow, f_w) / _VARIATION), 1.0)
     p_u = np.maximum(np.ceil(s * b * span / _VARIATION), 1.0)
     if beta > 1.0:
         p_u = np.maximum(p_u, np.ceil(span * b / np.pi))
@@ -273,12 +278,17 @@ def _dead(
         p_g = np.maximum(np.ceil(np.log(ratio) / np.log(_GRADING)), 1.0)
         # 8 nodes on [1, 1.5], 12 on [1, 2], 16 on [1, 3] integrate t^-6 (a pole of order
         # s + 1 = 6) to 3e-12, 1e-13 and 1e-13 relative
-        n_sing = np.select([ratio <= 1.5, ratio <= 2.0], [8, 12], 16)
+        # s + 1 = 2 (and weaker poles): 8 nodes on [1, 1.5], 12 on [1, 3]: 3e-15, 7e-13
+        n_sing = (
+            np.where(ratio <= 1.5, 8, 12)
+            if s <= 1.0
+            else np.select([ratio <= 1.5, ratio <= 2.0], [8, 12], 16)
+        )
     else:
         gap = np.ones_like(span)
         p_g = np.ones_like(span)
         n_sing = np.full(span.shape, 8)
-    bound = v_pow / p_w + s * b * span / p_u + np.minimum(rise, (s + 1.0) * np.log(_GRADING))
+    bound = (v_pow + f_w) / p_w  # at least each panel's variation (its slope times width)
     n_var = np.select([bound <= _NODES_FOR[0][0], bound <= _NODES_FOR[1][0]], [8, 12], 16)
     nodes = np.maximum(n_var, n_sing)
     const = r * log_a + np.log(s * b) + s * log_beta
