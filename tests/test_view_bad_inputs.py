@@ -513,6 +513,11 @@ def test_intervals_that_overflow_are_noted_not_nan_silently(summary: pd.DataFram
         warnings.simplefilter("ignore", UserWarning)  # the fit's ConvergenceWarning
         warnings.simplefilter("error", RuntimeWarning)  # overflow leaked from the draws
         out = relationship_view(gone, summary_time_unit="W", n_draws=20, rng=1)
+    if "p_alive_low" not in out.table.columns:
+        # every customer identical: the fit runs to the edge of the domain, its Hessian is not
+        # positive definite and no draws are possible; the view says so instead of NaN columns
+        assert "no intervals" in out.notes["p_alive_low"]
+        return
     for name in ("p_alive", "expected_purchases"):
         low, high = out.table[f"{name}_low"], out.table[f"{name}_high"]
         finite = low.notna()
