@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Callable
 from typing import Any, cast
 
 import mpmath
@@ -669,3 +670,22 @@ def test_extreme_history_expectation_matches_monte_carlo() -> None:
     model = BGCNBD(r=2.0, alpha=8.0, a=0.8, b=2.5, k=3)
     mean = float(model.conditional_expected_purchases(500, 52.0, 52.0, t=52.0)[0])
     assert abs(mean - 332.21) < 0.9
+
+
+def calls_to(calls: list[tuple[str, float]]) -> Callable[[str, float], None]:
+    """A progress callback that records its calls."""
+
+    def record(stage: str, done: float) -> None:
+        calls.append((stage, done))
+
+    return record
+
+
+def test_fit_reports_progress() -> None:
+    """BGCNBD.fit passes progress= to the engine (it was refused as an unknown column)."""
+    for cls in (BGCNBD, MBGCNBD):
+        truth = cls(r=2.0, alpha=8.0, a=0.8, b=2.5, k=2)
+        calls: list[tuple[str, float]] = []
+        cls.fit(truth.simulate([52.0] * 500, rng=3), settings={"k": 2}, progress=calls_to(calls))
+        fractions = [f for _, f in calls]
+        assert calls[-1] == ("done", 1.0) and fractions == sorted(fractions)

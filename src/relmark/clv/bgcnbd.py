@@ -64,7 +64,7 @@ from scipy.special import betainc, betaln, digamma, expit, gammaln, logsumexp
 from relmark._validation import FloatArray, _offending, check_flag, check_rfm
 from relmark.clv._base import RngLike, _column, read_json
 from relmark.clv._checks import frequency_grid
-from relmark.clv._engine import Likelihood
+from relmark.clv._engine import Likelihood, Progress
 from relmark.clv._params import ParamSet, Prior, Setting
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv.bgnbd import PARAMS
@@ -1070,6 +1070,7 @@ class BGCNBD(RFMModel):
         settings: Mapping[str, float] | None = None,
         priors: Mapping[str, Prior] | None = None,
         fixed: Mapping[str, float] | None = None,
+        progress: Progress | str | None = None,
         **columns: npt.ArrayLike | None,
     ) -> Self:
         """Fit ``r, alpha, a, b`` by maximum likelihood at the fixed ``k`` (see
@@ -1096,6 +1097,9 @@ class BGCNBD(RFMModel):
             ``{"k": k}`` (default 1).
         priors, fixed
             Priors on, and fixed values of, parameters (see :meth:`relmark.clv.CLVModel.fit`).
+        progress
+            A callback ``(stage, fraction)``, ``"tqdm"`` or ``None`` (see
+            :meth:`relmark.clv.CLVModel.fit`).
         **columns
             The data columns as arrays.
 
@@ -1146,6 +1150,7 @@ class BGCNBD(RFMModel):
             settings=settings,
             priors=priors,
             fixed=fixed,
+            progress=progress,
             frequency=x,
             recency=tx,
             T=T,
