@@ -55,7 +55,7 @@ def instrument(counter: Counter) -> Callable[..., Any]:
     original = engine._objective
 
     def wrapped(lik: Any, pset: Any, data: Any, weights: Any, *args: Any, **kw: Any) -> Any:
-        obj = original(lik, pset, data, weights, *args, **kw)
+        obj: Any = original(lik, pset, data, weights, *args, **kw)
         rows = int(weights.shape[0])
         counter["objectives"].append((rows, (lik, pset, data, weights, args)))
         if not hasattr(obj, "_evaluate"):  # an engine whose objective is a plain function
@@ -75,18 +75,18 @@ def instrument(counter: Counter) -> Callable[..., Any]:
             counter["calls"].append((rows, True))
             return hessian(*a)
 
-        obj._evaluate = counted_evaluate  # type: ignore[method-assign]
-        obj.hessian = counted_hessian  # type: ignore[method-assign]
+        obj._evaluate = counted_evaluate
+        obj.hessian = counted_hessian
         return obj
 
-    engine._objective = wrapped  # type: ignore[assignment]
+    engine._objective = wrapped
     return original
 
 
 def simulate(name: str, n: int, variant: str, rng: np.random.Generator) -> dict[str, Any]:
     """``n`` customers from model ``name`` at parameters fitted to BG/NBD-drawn customers."""
     base = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
-    cls = get_model(name)
+    cls: Any = get_model(name)
 
     def rfm(m: int) -> dict[str, np.ndarray]:
         if variant == "weeks":
@@ -102,7 +102,7 @@ def simulate(name: str, n: int, variant: str, rng: np.random.Generator) -> dict[
         return {f: d[f] for f in fields}
     if "lifetime" in fields:
         periods = 12
-        seed_truth = get_model("SBG")(alpha=0.704, beta=1.182)
+        seed_truth: Any = get_model("SBG")(alpha=0.704, beta=1.182)
         small = seed_truth.simulate(20_000, periods, rng=rng)
         truth = cls.fit({f: small[f] for f in fields})
         out = truth.simulate(n, periods, rng=rng)
@@ -118,7 +118,7 @@ def simulate(name: str, n: int, variant: str, rng: np.random.Generator) -> dict[
         return {f: out[f] for f in fields}
     small = rfm(20_000)
     if "sum_log_interpurchase" in fields:
-        small = get_model(name)(r=1.2, alpha=5.0, a=0.8, b=2.5, k=3).simulate(small["T"], rng=rng)
+        small = cls(r=1.2, alpha=5.0, a=0.8, b=2.5, k=3).simulate(small["T"], rng=rng)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         truth = cls.fit({f: small[f] for f in fields})
@@ -140,7 +140,7 @@ def one_fit(cls: Any, cols: dict[str, Any]) -> tuple[Any, float, Counter]:
         wall = time.perf_counter() - t0
         counter["cpu"] = time.process_time() - c0
     finally:
-        engine._objective = original  # type: ignore[assignment]
+        engine._objective = original
     return model, wall, counter
 
 

@@ -326,7 +326,7 @@ def test_summary_readers_of_the_clv_package_refuse_it_too(cdnow: pd.DataFrame) -
     model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
     calls: list[Any] = [
         lambda: compare_models({"bg": model}, s),
-        lambda: calibration_holdout_table(model, s),
+        lambda: calibration_holdout_table({"bg": model}, s),
         lambda: relationship_view(s),
         lambda: relationship_view(s.to_frame()),
     ]
