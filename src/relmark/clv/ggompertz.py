@@ -266,8 +266,9 @@ def _dead(
     # the Gompertz part's slope in w grows with a + tau (tau is exponential in w): bounded at
     # the end by its most per unit of tau times (a + T_end)/pm; equal steps in w keep that
     # slope times the step within _VARIATION too
-    f_rate = s * b + (s + 1.0) * b * abs(beta - 1.0) * np.exp(-b * tx_l) / inner_tx
-    f_w = np.minimum(f_rate * (a + T_end) / pm * W, 1e6)
+    # (for beta < 1 the slope of ln I near its pole is left to the graded panels below)
+    f_rate = s * b + (s + 1.0) * b * max(beta - 1.0, 0.0) * np.exp(-b * tx_l) / inner_tx
+    f_w = f_rate * (a + T_end) / pm * W
     p_w = np.maximum(np.ceil(np.maximum(v_pow, f_w) / _VARIATION), 1.0)
     p_u = np.maximum(np.ceil(s * b * span / _VARIATION), 1.0)
     if beta > 1.0:
