@@ -133,3 +133,38 @@ def test_bad_progress_values_name_the_argument(bad: object) -> None:
     with pytest.raises(ArgumentError) as err:
         GammaGamma.fit(frequency=x, monetary_value=x * 10, progress=bad)  # type: ignore[arg-type]
     assert err.value.argument == "progress"
+
+
+@pytest.mark.parametrize(
+    "bad", [lambda stage: None, lambda: None, lambda *, stage, fraction: None, lambda a, b, c: None]
+)
+def test_a_callback_that_cannot_take_stage_and_fraction_is_refused_up_front(bad: Any) -> None:
+    """A callable of the wrong arity raised a raw TypeError from inside the fit; now the
+    progress argument is checked before any work (fit and bootstrap)."""
+    data = TRUE.simulate(np.linspace(20.0, 40.0, 500), rng=1)
+    with pytest.raises(ArgumentError) as err:
+        BGNBD.fit(data, progress=bad)
+    assert err.value.argument == "progress"
+    assert "(stage, fraction)" in str(err.value)
+    fitted = BGNBD.fit(data)
+    with pytest.raises(ArgumentError) as err:
+        bootstrap(fitted, data, n_boot=2, progress=bad)
+    assert err.value.argument == "progress"
+
+
+def test_callable_objects_and_partials_are_accepted() -> None:
+    """An object with __call__(stage, fraction) and a functools.partial pass the check."""
+    import functools
+
+    data = TRUE.simulate(np.linspace(20.0, 40.0, 500), rng=1)
+    seen: list[str] = []
+
+    class Recorder:
+        def __call__(self, stage: str, fraction: float) -> None:
+            seen.append(stage)
+
+    BGNBD.fit(data, progress=Recorder())
+    assert seen[-1] == "done"
+    tagged: list[str] = []
+    BGNBD.fit(data, progress=functools.partial(lambda tag, s, f: tagged.append(tag + s), "x:"))
+    assert tagged[-1] == "x:done"

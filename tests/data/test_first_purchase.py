@@ -334,3 +334,28 @@ def test_summary_readers_of_the_clv_package_refuse_it_too(cdnow: pd.DataFrame) -
         with pytest.raises(DataError, match="include_first_purchase=False") as err:
             call()
         assert err.value.column == "frequency"
+
+
+@pytest.mark.parametrize("flag", [np.True_, "true", 1, "yes"])
+def test_a_frame_whose_attrs_flag_is_numpy_true_or_tampered_is_refused_too(flag: Any) -> None:
+    """attrs["include_first_purchase"] holding numpy's True (a round trip) or a tampered value
+    was taken for False: the fit then failed on recency (a misleading message) or ran on the
+    counted frequencies. Only False or no entry reads as a summary of repeat purchases."""
+    frame = _counted().to_frame()
+    frame.attrs["include_first_purchase"] = flag
+    for call in _model_calls(frame):
+        with pytest.raises(DataError) as err:
+            call()
+        assert err.value.column == "frequency"
+        assert "include_first_purchase" in str(err.value)
+
+
+def test_a_frame_whose_attrs_flag_is_numpy_false_is_a_repeat_summary() -> None:
+    """numpy's False (or no entry) is the default: the fit runs."""
+    s = _counted()
+    repeats = RFMSummary(
+        customer_id=s.customer_id, frequency=s.frequency - 1, recency=s.recency, T=s.T
+    ).to_frame()
+    repeats.attrs["include_first_purchase"] = np.False_
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    assert np.isfinite(bg.log_likelihood(repeats)).all()

@@ -122,8 +122,11 @@ def refuse_first_purchase(data: object) -> None:
     """Refuse a summary that counts the first purchase (an RFMSummary or its frame built with
     ``include_first_purchase=True``): every model's likelihood counts repeat purchases."""
     attrs = getattr(data, "attrs", None)
-    if getattr(data, "include_first_purchase", None) is True or (
-        isinstance(attrs, Mapping) and attrs.get("include_first_purchase") is True
+    flag = attrs.get("include_first_purchase") if isinstance(attrs, Mapping) else None
+    # a frame's attrs may hold numpy's True (after a round trip) or a tampered value: only
+    # False (or no entry) is a summary of repeat purchases
+    if getattr(data, "include_first_purchase", None) is True or not (
+        flag is None or (isinstance(flag, bool | np.bool_) and not flag)
     ):
         raise DataError(
             "the summary counts the first purchase (include_first_purchase=True): the CLV "

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import math
 import os
 import warnings
@@ -1027,6 +1028,14 @@ def progress_callback(
             f"must be None, a callable (stage, fraction) or 'tqdm', got {progress!r}",
             argument=argument,
         )
+    try:
+        inspect.signature(progress).bind("start", 0.0)
+    except TypeError:
+        raise ArgumentError(
+            f"must accept two arguments (stage, fraction), got {progress!r}", argument=argument
+        ) from None
+    except ValueError:  # no signature to read (some builtins): accepted as given
+        pass
     out: Progress = progress
     return out
 
