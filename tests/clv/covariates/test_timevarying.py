@@ -680,3 +680,42 @@ def test_json_round_trip_and_tampering() -> None:
         with pytest.raises(SchemaError) as info:
             TimeVaryingParetoNBD.from_json(json.dumps(bad))
         assert info.value.key == key
+
+
+def test_p_alive_ahead_by_hand_across_blocks_with_purchase_effects() -> None:
+    """2,500 customers (three blocks of 1,000), random dropout and purchase covariates, a
+    fractional horizon: P(alive at T+t) / P(alive at T) = ((beta+B(T)) / (beta+B(T+t)))^s with
+    B the dropout clock summed by hand (whole periods, then half of period 10), whatever the
+    purchase effects (they do not enter the ratio)."""
+    rng = np.random.default_rng(0)
+    n, periods = 2500, 12
+    price = rng.normal(size=n * periods)
+    table = pd.DataFrame(
+        {
+            "customer_id": np.repeat(np.arange(n), periods),
+            "period_start": np.tile(np.arange(periods, dtype=float), n),
+            "price": price,
+            "promo": rng.normal(size=n * periods),
+        }
+    )
+    cov = TimeVaryingCovariates.from_frame(table, dropout=["price"], purchase=["promo"])
+    model = TimeVaryingParetoNBD(
+        params={"r": 0.8, "alpha": 5.0, "s": 0.6, "beta": 9.0},
+        purchase_effects={"promo": 0.3},
+        dropout_effects={"price": 0.5},
+        covariance=np.eye(6) * 0.01,
+        log_likelihood=-1.0,
+        nobs=n,
+        converged=True,
+        grid_start=0.0,
+        period_length=1.0,
+    )
+    x = rng.poisson(2, n).astype(float)
+    T = np.full(n, 7.0)
+    tx = np.where(x > 0, rng.uniform(0.1, 7.0, n), 0.0)
+    now = model.p_alive(x, tx, T, cov, observation_end=7.0)
+    later = model.p_alive(x, tx, T, cov, observation_end=7.0, t=3.5)
+    e = np.exp(0.5 * price.reshape(n, periods))
+    b_now = e[:, :7].sum(axis=1)
+    b_later = b_now + e[:, 7:10].sum(axis=1) + 0.5 * e[:, 10]
+    np.testing.assert_allclose(later / now, ((9.0 + b_now) / (9.0 + b_later)) ** 0.6, rtol=1e-12)
