@@ -2040,8 +2040,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "run", None) is None:
         parser.print_help()
         return 0
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    # every warning of this run is recorded and printed once as a line of its own; the
+    # filter lives only inside this block (catch_warnings restores the caller's on exit)
+    with warnings.catch_warnings(record=True, action="always") as caught:
         try:
             status: int = args.run(args)
         except (RelmarkError, OSError) as exc:
