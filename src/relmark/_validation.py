@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -38,6 +39,8 @@ __all__ = [
     "check_rfm",
     "check_rng",
     "check_weights",
+    "is_json_number",
+    "reals_or_nan",
 ]
 
 TIME_UNITS = BASES
@@ -362,3 +365,51 @@ def check_rfm(
         if bad.any():
             raise DataError(message, column=column, rows=_offending(bad, labels))
     return x, tx, t
+
+
+def reals_or_nan(values: npt.NDArray[Any]) -> FloatArray:
+    """A 1-d array of values read one by one, for columns of Python objects (pandas object
+    columns, ids' values): each value as float64 where it is a real number (a Python or numpy
+    int or float), NaN where it is not (booleans, text, ``None``, ``pd.NA``, ``Decimal``).
+
+    An integer too large for a float (``10**400``) becomes an infinity. The caller refuses
+    the non-finite values with its own message, naming its rows; numeric arrays take one
+    vectorised pass.
+
+    >>> reals_or_nan(np.array([1, 2.5, True, "3", None, 10**400], dtype=object)).tolist()
+    [1.0, 2.5, nan, nan, nan, inf]
+    """
+    kind = values.dtype.kind
+    if kind in "iuf":
+        return np.asarray(values, dtype=np.float64).reshape(-1)
+    if kind != "O":  # booleans, text, dates, complex numbers: no value is a real number
+        return np.full(values.size, math.nan)
+    return np.fromiter((_real_or_nan(v) for v in values.flat), dtype=np.float64, count=values.size)
+
+
+def _real_or_nan(value: object) -> float:
+    if isinstance(value, bool | np.bool_) or not isinstance(
+        value, int | float | np.integer | np.floating
+    ):
+        return math.nan
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float64
+        return math.inf if value > 0 else -math.inf
+
+
+def is_json_number(value: object, *, allow_nan: bool = False) -> bool:
+    """Whether a value read from JSON is a finite number a float holds (or NaN, with
+    ``allow_nan``): not a boolean, not text or null, not an infinity, not an integer too large
+    for a float (``float()`` overflows and ``math.isfinite`` raises on ``10**400``).
+
+    >>> is_json_number(1.5), is_json_number(True), is_json_number(10**400)
+    (True, False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        x = float(value)
+    except OverflowError:
+        return False
+    return math.isfinite(x) or (allow_nan and math.isnan(x))

@@ -390,3 +390,37 @@ def test_reach_sums_do_not_wrap_around():
     """Three shares of 2^52 reach 3 * 2^52 (an int64 sum of 2^62 each wrapped negative)."""
     k = employee_advocacy(_SHARES.assign(reach=[2**52, 2**52, 2**52]), eligible=10)
     assert k.reach == 3 * 2**52
+
+
+def test_values_an_int64_series_is_read_and_beyond_float_is_refused_by_row():
+    # an object column holding 10**20 (a Python int) raised a raw TypeError from np.isfinite,
+    # and 10**400 among the shares a raw OverflowError: now the first is a number, the second
+    # a DataError naming the row
+    out = customer_engagement_value(pd.Series([10**20, 5], index=["a", "b"], dtype=object))
+    assert out.loc["a", "cev"] == 1e20
+    with pytest.raises(DataError) as err:
+        customer_engagement_value(pd.Series([1.0, 10**400], index=["a", "b"]))
+    assert err.value.column == "clv" and err.value.rows == ("b",)
+    influence = pd.DataFrame(
+        {"influencer_id": ["ann", "bo"], "customer_id": ["c1", "c2"], "share": [1, 10**400]}
+    )
+    with pytest.raises(DataError) as err:
+        influencer_value(influence, pd.Series({"c1": 1.0, "c2": 2.0}))
+    assert err.value.column == "share" and err.value.rows == (1,)
+
+
+@pytest.mark.parametrize(
+    "bad", [True, "3", None, pd.NA, 2.5, -1, 2**53, float("nan"), np.float64("inf")]
+)
+def test_counts_refuse_each_kind_of_non_count_by_row(bad: object):
+    shares = pd.DataFrame(
+        {
+            "employee_id": ["ann", "bo"],
+            "reach": pd.Series([5, bad], dtype=object),
+            "clicks": [1, 1],
+            "conversions": [0, 0],
+        }
+    )
+    with pytest.raises(DataError) as err:
+        employee_advocacy(shares, eligible=2)
+    assert err.value.column == "reach" and err.value.rows == (1,)

@@ -36,7 +36,13 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from relmark._validation import check_choice, check_count, check_level, check_number
+from relmark._validation import (
+    check_choice,
+    check_count,
+    check_level,
+    check_number,
+    reals_or_nan,
+)
 from relmark.decide.attribution import game_shapley
 from relmark.errors import ArgumentError, DataError
 from relmark.scoring.reviews import wilson_interval
@@ -550,23 +556,18 @@ def _enps(answers: npt.ArrayLike, level: float) -> NPSResult:
         raise DataError(f"eNPS answers: {exc}", column="enps_answers", rows=exc.rows) from None
 
 
-def _whole(x: object) -> bool:
-    if isinstance(x, bool | np.bool_):
-        return False
-    if isinstance(x, int | np.integer):
-        return bool(0 <= x <= MAX_COUNT)
-    if isinstance(x, float | np.floating):
-        return bool(np.isfinite(x) and 0 <= x <= MAX_COUNT and float(x) == int(x))
-    return False
-
-
 def _whole_column(column: pd.Series[Any], name: str) -> npt.NDArray[np.int64]:
     """Whole numbers in 0..2^53 - 1 (DataError naming the column and rows otherwise)."""
-    values = column.tolist()
-    bad = [i for i, x in enumerate(values) if not _whole(x)]
-    if bad:
-        raise DataError(f"must be whole numbers in 0..{MAX_COUNT}", column=name, rows=bad)
-    return np.array([int(x) for x in values], dtype=np.int64)
+    x = reals_or_nan(column.to_numpy())
+    with np.errstate(invalid="ignore"):  # NaN marks a value that is not a number: bad
+        bad = ~((x >= 0) & (x <= MAX_COUNT) & (x == np.floor(x)))
+    if bad.any():
+        raise DataError(
+            f"must be whole numbers in 0..{MAX_COUNT}",
+            column=name,
+            rows=np.flatnonzero(bad).tolist(),
+        )
+    return x.astype(np.int64)
 
 
 # ---------------------------------------------------------------------------- engagement value
@@ -596,17 +597,11 @@ def _values_by_id(values: object, name: str) -> pd.Series[float]:
         dup = values.index[values.index.duplicated()].unique().tolist()
         raise DataError(f"customer ids appear twice: {dup[:5]}", column=name)
     _check_ids(values.index.tolist(), name)
-    raw = values.tolist()
-    bad = [
-        i
-        for i, x in enumerate(raw)
-        if isinstance(x, bool | np.bool_)
-        or not isinstance(x, int | float | np.integer | np.floating)
-        or not np.isfinite(x)
-    ]
-    if bad:
-        raise DataError("must be finite numbers", column=name, rows=[values.index[i] for i in bad])
-    return pd.Series(np.asarray(raw, dtype=np.float64), index=values.index, name=name)
+    x = reals_or_nan(values.to_numpy())
+    bad = ~np.isfinite(x)
+    if bad.any():
+        raise DataError("must be finite numbers", column=name, rows=values.index[bad].tolist())
+    return pd.Series(x, index=values.index, name=name)
 
 
 def _shared_credit(
@@ -621,17 +616,13 @@ def _shared_credit(
     for col in (who, what, "share"):
         if col not in records.columns:
             raise DataError(f"{name} needs the column {col!r}", column=col)
-    share = records["share"].tolist()
-    bad = [
-        i
-        for i, x in enumerate(share)
-        if isinstance(x, bool | np.bool_)
-        or not isinstance(x, int | float | np.integer | np.floating)
-        or not (0.0 <= float(x) <= 1.0)
-    ]
-    if bad:
-        raise DataError("shares must be numbers in [0, 1]", column="share", rows=bad)
-    s = np.asarray(share, dtype=np.float64)
+    s = reals_or_nan(records["share"].to_numpy())
+    with np.errstate(invalid="ignore"):  # NaN marks a value that is not a number: bad
+        bad = ~((s >= 0.0) & (s <= 1.0))
+    if bad.any():
+        raise DataError(
+            "shares must be numbers in [0, 1]", column="share", rows=np.flatnonzero(bad).tolist()
+        )
     _check_ids(records[who].tolist(), who)
     _check_ids(records[what].tolist(), what)
     targets = records[what]
