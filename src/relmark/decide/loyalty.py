@@ -215,6 +215,12 @@ class _Panel:
                 rows=self.labels[left].tolist(),
             )
 
+    def period_dummies(self) -> tuple[FloatArray, list[str]]:
+        """Indicators of every period but the first (the two-way designs' period effects)
+        and their names."""
+        dummies = (self.period[:, None] == np.arange(1, len(self.periods))[None, :]).astype(float)
+        return dummies, [f"period {v}" for v in self.periods[1:]]
+
     def demean(self, x: FloatArray) -> FloatArray:
         """Columns of ``x`` minus their customer means (absorbing customer effects)."""
         sums = _group_sums(self.customer, x, self.g)
@@ -425,9 +431,9 @@ def membership_effect(
         est, se = float(beta[3]), float(np.sqrt(cov[3, 3]))
     else:
         _check_cells(p.n, len(p.periods), period, "rows x periods of the two-way design")
-        dummies = (p.period[:, None] == np.arange(1, len(p.periods))[None, :]).astype(float)
+        dummies, period_names = p.period_dummies()
         x = p.demean(np.column_stack([p.d, dummies]))
-        names = ["member", *(f"period {v}" for v in p.periods[1:])]
+        names = ["member", *period_names]
         beta, cov = _cluster_ols(
             x, p.demean(p.y[:, None])[:, 0], p.customer, p.g, x.shape[1], names, outcome
         )
@@ -563,9 +569,9 @@ def event_study(
         )
     _check_cells(p.n, len(ks) + len(p.periods), period, "rows x (events + periods)")
     events = (rel[:, None] == np.asarray(ks)[None, :]).astype(float)
-    dummies = (p.period[:, None] == np.arange(1, len(p.periods))[None, :]).astype(float)
+    dummies, period_names = p.period_dummies()
     x = p.demean(np.column_stack([events, dummies]))
-    names = [f"k={k}" for k in ks] + [f"period {v}" for v in p.periods[1:]]
+    names = [f"k={k}" for k in ks] + period_names
     y = p.demean(p.y[:, None])[:, 0]
     beta, cov = _cluster_ols(x, y, p.customer, p.g, x.shape[1], names, outcome)
     idx = [ks.index(k) for k in leads]
