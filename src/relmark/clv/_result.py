@@ -463,7 +463,9 @@ def _check_extra(extra: dict[str, Any], pset: ParamSet, params: FloatArray) -> d
 
 def _matrix(v: object, k: int) -> FloatArray:
     """A symmetric k x k covariance of numbers: all finite and positive semi-definite
-    on the diagonal, or all NaN (a fit whose Hessian was not positive definite)."""
+    on the diagonal, or all NaN (a fit whose Hessian was not positive definite), or NaN in
+    the whole rows and columns of some parameters and finite elsewhere (an estimate on a
+    boundary of the domain, whose parameters there have no standard errors)."""
     key = "fit.cov_unconstrained"
     if not (
         isinstance(v, list)
@@ -477,8 +479,16 @@ def _matrix(v: object, k: int) -> FloatArray:
     cov = np.array(v, dtype=np.float64)
     if np.all(np.isnan(cov)):
         return cov
-    if not np.all(np.isfinite(cov)):
-        raise SchemaError("must be all finite, or all NaN (no standard errors)", key=key)
-    if not np.allclose(cov, cov.T, rtol=1e-9, atol=0.0) or np.any(np.diag(cov) < 0):
+    none = np.isnan(np.diag(cov))  # parameters without standard errors
+    rest = cov[np.ix_(~none, ~none)]
+    if not (
+        np.all(np.isnan(cov[none])) and np.all(np.isnan(cov[:, none])) and np.all(np.isfinite(rest))
+    ):
+        raise SchemaError(
+            "must be all finite, all NaN (no standard errors) or NaN in the whole rows and "
+            "columns of some parameters",
+            key=key,
+        )
+    if not np.allclose(rest, rest.T, rtol=1e-9, atol=0.0) or np.any(np.diag(rest) < 0):
         raise SchemaError("must be symmetric with a non-negative diagonal", key=key)
     return cov

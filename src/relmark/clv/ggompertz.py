@@ -53,19 +53,31 @@ and :math:`\eta \sim \text{Gamma}(s, \beta + e^{bT} - 1)`, so that
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+import math
+import warnings
+from collections.abc import Callable, Mapping
 from functools import cache
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, gammaln
+from scipy.stats import chi2
 
 from relmark._validation import FloatArray
-from relmark.clv._base import RngLike
-from relmark.clv._engine import Likelihood, SharedTerms
+from relmark.clv._base import RngLike, fit_restricted
+from relmark.clv._engine import (
+    Likelihood,
+    Progress,
+    SharedTerms,
+    one_blas_thread,
+    progress_callback,
+)
 from relmark.clv._params import Param, ParamSet
+from relmark.clv._result import FitResult
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
+from relmark.clv.paretonbd import ParetoNBD
+from relmark.errors import ArgumentError, ConvergenceWarning
 
 __all__ = [
     "GGompertzNBD",
@@ -73,6 +85,7 @@ __all__ = [
     "expected_purchases_new_customer",
     "log_likelihood",
     "p_alive",
+    "pareto_nbd_lr_test",
     "prob_purchases",
     "simulate",
     "survival",
@@ -775,3 +788,281 @@ class GGompertzNBD(RFMModel):
         mean_T = max(float(weights @ T) / float(weights.sum()), 1e-3)
         b = 1.0 / mean_T
         return np.array([1.0, min(1.0 / max(mean_rate, 1e-6), 1e6), b, 1.0, 1.0])
+
+    @classmethod
+    def fit(
+        cls,
+        data: object = None,
+        *,
+        weights: npt.ArrayLike | None = None,
+        start: Mapping[str, float] | None = None,
+        compress: bool | None = None,
+        time_unit: str | None = None,
+        settings: Mapping[str, float] | None = None,
+        priors: Mapping[str, Any] | None = None,
+        fixed: Mapping[str, float] | None = None,
+        progress: Progress | str | None = None,
+        **columns: npt.ArrayLike | None,
+    ) -> Self:
+        """Fit by maximum likelihood, reporting an estimate on the Pareto/NBD boundary as such.
+
+        As :meth:`relmark.clv.CLVModel.fit`. When the likelihood rises towards ``b -> 0``
+        (no evidence that the dropout hazard grows with age; CDNOW is such a case), the
+        maximum lies on the boundary of the domain, where the model is the Pareto/NBD with
+        dropout scale :math:`\\beta/b`. The fit then checks that the Pareto/NBD attains the
+        GGompertz/NBD's likelihood, at its estimates and at a small :math:`b` (within
+        :data:`BOUNDARY_TOLERANCE`), and returns the boundary estimate without a
+        convergence warning: ``fit_result.converged`` is true, ``fit_result.message`` says
+        so, and ``fit_result.extra["boundary"]`` records the Pareto/NBD fit, the one-sided
+        score and the likelihood-ratio test of the Pareto/NBD against the GGompertz/NBD, a
+        boundary test whose statistic follows the 50:50 mixture of :math:`\\chi^2_0` and
+        :math:`\\chi^2_1` (Self & Liang 1987). The estimates are the Pareto/NBD's
+        :math:`r, \\alpha, s`, with :math:`b` at :data:`BOUNDARY_B` over the longest age
+        (predictions there equal the Pareto/NBD's to about 1e-7 relative) and
+        :math:`\\beta = b\\,\\beta_\\text{PNBD}`; :math:`r, \\alpha, s` have the Pareto/NBD's
+        standard errors, :math:`b` and :math:`\\beta` none (NaN: at the boundary only their
+        ratio is identified, and ``extra["boundary"]["nested_bse"]["beta"]`` is its standard
+        error).
+
+        Fits with ``start``, ``priors``, ``fixed`` or ``settings`` run as asked, without the
+        boundary check.
+
+        References
+        ----------
+        Self, S. G. & Liang, K.-Y. (1987), "Asymptotic properties of maximum likelihood
+        estimators and likelihood ratio tests under nonstandard conditions", *Journal of the
+        American Statistical Association* 82(398), 605-610.
+        """
+        if (
+            start is not None
+            or priors is not None
+            or fixed is not None
+            or settings is not None
+            or not (compress is None or isinstance(compress, bool))
+        ):
+            return super().fit(
+                data,
+                weights=weights,
+                start=start,
+                compress=compress,
+                time_unit=time_unit,
+                settings=settings,
+                priors=priors,
+                fixed=fixed,
+                progress=progress,
+                **columns,
+            )
+        report = progress_callback(progress, desc=f"{cls.name} fit")
+        arrays, w = cls._coerce(data, weights, columns)
+        with one_blas_thread():
+            arrays, w_all = cls._compress(arrays, w, compress)
+            result = fit_restricted(
+                model=cls.name,
+                pset=cls.param_set,
+                lik=cls.likelihood,
+                data=arrays,
+                weights=w_all,
+                start=cls._start(arrays, w_all),
+                priors={},
+                fixed={},
+                quiet=True,
+                progress=report,
+            )
+            identified = bool(np.all(np.isfinite(result.cov_unconstrained)))
+            if not (result.converged and identified):
+                result = _boundary_result(result, arrays, w_all) or result
+        if "boundary" not in result.extra:
+            if not identified:
+                warnings.warn(
+                    f"{cls.name}: the Hessian at the estimates is not finite or not positive "
+                    "definite; the parameters are not identified by these data and standard "
+                    "errors are NaN",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+            if not result.converged:
+                warnings.warn(
+                    f"{cls.name}: the fit did not converge (per-customer |gradient| "
+                    f"{result.grad_norm:.2e}, log-likelihood still to gain "
+                    f"{result.log_likelihood_change:.2e}); estimates "
+                    f"{result.params_array.tolist()}",
+                    ConvergenceWarning,
+                    stacklevel=2,
+                )
+        unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
+        return cls._make(result.params, time_unit=None if unit is None else str(unit), fit=result)
+
+
+BOUNDARY_B = 1e-7
+"""A fit on the Pareto/NBD boundary reports :math:`b` = this over the longest age :math:`T`
+(so :math:`bT \\le 10^{-7}`: the GGompertz/NBD's likelihood and predictions there differ from
+the Pareto/NBD's by about that, relative)."""
+
+BOUNDARY_TOLERANCE = 1e-3
+"""Log-likelihood within which the Pareto/NBD attains the GGompertz/NBD's fit for a fit that
+did not converge to be reported on the boundary: a likelihood-ratio statistic below 0.002
+(p-value above 0.48), no evidence against the Pareto/NBD."""
+
+_SCORE_STEP = 1e-4
+"""The one-sided score in :math:`b` at 0 is a difference quotient over :math:`bT` = this."""
+
+
+def _chi_bar_squared(statistic: float) -> float:
+    """P-value of a likelihood-ratio statistic for one parameter on the boundary of its
+    domain: under the null the statistic is :math:`\\chi^2_0` (0) or :math:`\\chi^2_1`
+    with probability 1/2 each (Self & Liang 1987), so :math:`p = \\tfrac12 P(\\chi^2_1 \\ge
+    \\Lambda)` for :math:`\\Lambda > 0` and 1 at :math:`\\Lambda = 0`."""
+    return 1.0 if statistic <= 0.0 else 0.5 * float(chi2.sf(statistic, 1))
+
+
+def _boundary_result(
+    result: FitResult, data: tuple[FloatArray, ...], weights: FloatArray
+) -> FitResult | None:
+    """The boundary estimate when an unconverged (or unidentified) fit ran to the Pareto/NBD
+    limit :math:`b \\to 0`, else None.
+
+    The Pareto/NBD is fitted on the same rows; the boundary holds when it converged and
+    neither the GGompertz/NBD's fit nor the log-likelihood at :math:`b = h`
+    (:math:`hT` = :data:`_SCORE_STEP`, :math:`\\beta = h\\beta_\\text{PNBD}`, the other
+    parameters the Pareto/NBD's) is above the Pareto/NBD's by more than
+    :data:`BOUNDARY_TOLERANCE`. The one-sided score :math:`(\\ell(h) - \\ell_\\text{PNBD})/h`
+    is recorded (the Pareto/NBD's gradient in the other parameters is 0, so this is the
+    profile likelihood's slope at 0; on CDNOW it is negative: the maximum is the boundary
+    itself; on a flat profile it can be slightly positive with an interior maximum that
+    gains less than the tolerance).
+    """
+    x, tx, T = data
+    pareto = fit_restricted(
+        model=ParetoNBD.name,
+        pset=ParetoNBD.param_set,
+        lik=ParetoNBD.likelihood,
+        data=data,
+        weights=weights,
+        start=ParetoNBD._start(data, weights),
+        priors={},
+        fixed={},
+        quiet=True,
+    )
+    ll_p = pareto.log_likelihood
+    if not pareto.converged or result.log_likelihood > ll_p + BOUNDARY_TOLERANCE:
+        return None
+    r, a, s, beta_p = pareto.params_array.tolist()
+    top = max(float(T.max(initial=0.0)), 1e-12)
+    h = _SCORE_STEP / top
+    ll_h = float(log_likelihood(np.array([r, a, h, s, h * beta_p]), x, tx, T) @ weights)
+    score = (ll_h - ll_p) / h
+    if not math.isfinite(score) or ll_h > ll_p + BOUNDARY_TOLERANCE:
+        return None
+    b = BOUNDARY_B / top
+    theta = np.array([r, a, b, s, b * beta_p])
+    ll = float(log_likelihood(theta, x, tx, T) @ weights)
+    cov = np.full((5, 5), np.nan)
+    keep = [0, 1, 3]  # r, alpha, s: the Pareto/NBD's (its indices 0, 1, 2)
+    cov[np.ix_(keep, keep)] = pareto.cov_unconstrained[:3, :3]
+    gain = max(result.log_likelihood, ll_h) - ll_p
+    statistic = max(2.0 * gain, 0.0)
+    message = (
+        "b at its lower bound 0: the estimate lies on the boundary, where the GGompertz/NBD is "
+        f"the Pareto/NBD with dropout scale beta/b = {beta_p:.6g} (its fit: log-likelihood "
+        f"{ll_p:.4f}; b > 0 gains {gain:.2g}, within the tolerance {BOUNDARY_TOLERANCE:g}; "
+        f"the one-sided score in b at 0 is {score:.4g}). b and beta have no standard errors "
+        "(only beta/b is identified); the likelihood-ratio test against the Pareto/NBD is a "
+        "boundary test (50:50 mixture of chi2_0 and chi2_1)"
+    )
+    boundary = {
+        "parameter": "b",
+        "bound": 0.0,
+        "nested": ParetoNBD.name,
+        "nested_params": pareto.params,
+        "nested_bse": pareto.bse,
+        "nested_log_likelihood": ll_p,
+        "score": score,
+        "gain": gain,
+        "statistic": statistic,
+        "p_value": _chi_bar_squared(statistic),
+        "unconstrained_fit": {
+            "params": result.params,
+            "log_likelihood": result.log_likelihood,
+        },
+    }
+    return FitResult(
+        model=result.model,
+        param_set=result.param_set,
+        params_array=theta,
+        cov_unconstrained=cov,
+        jacobian=result.param_set.jacobian(result.param_set.to_unconstrained(theta)),
+        log_likelihood=ll,
+        nobs=result.nobs,
+        n_unique=result.n_unique,
+        converged=True,
+        grad_norm=pareto.grad_norm,
+        log_likelihood_change=pareto.log_likelihood_change,
+        n_iter=result.n_iter + pareto.n_iter,
+        n_fev=result.n_fev + pareto.n_fev,
+        message=message,
+        extra={"boundary": boundary},
+    )
+
+
+def pareto_nbd_lr_test(restricted: ParetoNBD, full: GGompertzNBD) -> tuple[float, float]:
+    """Likelihood-ratio test of the Pareto/NBD against the GGompertz/NBD that nests it.
+
+    The Pareto/NBD is the GGompertz/NBD's limit :math:`b \\to 0` (with :math:`\\beta/b`
+    held), a point on the boundary of :math:`b`'s domain, so the statistic
+    :math:`\\Lambda = 2(\\ell_\\text{GG} - \\ell_\\text{PNBD})` is not :math:`\\chi^2_1`
+    under the null but the 50:50 mixture of :math:`\\chi^2_0` and :math:`\\chi^2_1`
+    (Self & Liang 1987): :math:`p = \\tfrac12 P(\\chi^2_1 \\ge \\Lambda)`, half the naive
+    p-value (the 5% critical value is 2.71, not 3.84). A GGompertz/NBD fit on the boundary
+    has :math:`\\Lambda = 0` and :math:`p = 1`.
+
+    Parameters
+    ----------
+    restricted
+        A Pareto/NBD fitted by maximum likelihood.
+    full
+        A GGompertz/NBD fitted by maximum likelihood on the same data.
+
+    Returns
+    -------
+    tuple of float
+        The statistic :math:`\\Lambda` and its p-value. The GGompertz/NBD's supremum is at
+        least the Pareto/NBD's maximum, so a negative difference (the fits' tolerance, of the
+        order of 1e-6) is reported as 0.
+
+    Raises
+    ------
+    ArgumentError
+        For models that are not fitted, MAP or restricted fits, or fits on different numbers
+        of customers (naming ``restricted`` or ``full``).
+
+    References
+    ----------
+    Self, S. G. & Liang, K.-Y. (1987), *JASA* 82(398), 605-610.
+
+    Examples
+    --------
+    >>> from relmark.clv import GGompertzNBD, ParetoNBD
+    >>> from relmark.clv.ggompertz import pareto_nbd_lr_test
+    >>> data = ParetoNBD(r=0.55, alpha=10.6, s=0.6, beta=12.0).simulate([60.0] * 2000, rng=3)
+    >>> statistic, p = pareto_nbd_lr_test(ParetoNBD.fit(data), GGompertzNBD.fit(data))
+    >>> bool(p > 0.05)
+    True
+    """
+    for name, m, kind in (("restricted", restricted, ParetoNBD), ("full", full, GGompertzNBD)):
+        if not isinstance(m, kind) or not m.is_fitted:
+            raise ArgumentError(f"must be a fitted {kind.name}", argument=name)
+        extra = m.fit_result.extra
+        if extra.get("estimator") == "MAP" or extra.get("fixed"):
+            raise ArgumentError(
+                "is a MAP or restricted fit: the test compares maximum-likelihood fits",
+                argument=name,
+            )
+    if restricted.fit_result.nobs != full.fit_result.nobs:
+        raise ArgumentError(
+            f"the fits saw {restricted.fit_result.nobs:,} and {full.fit_result.nobs:,} "
+            "customers: not the same data",
+            argument="full",
+        )
+    gap = full.fit_result.log_likelihood - restricted.fit_result.log_likelihood
+    statistic = max(2.0 * gap, 0.0)  # sup over the nesting model >= the nested fit's
+    return statistic, _chi_bar_squared(statistic)
