@@ -3,6 +3,7 @@ error naming the argument or column (no raw numpy, scipy or pandas errors)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -499,3 +500,32 @@ def test_labels_json() -> None:
     with pytest.raises(DataError) as err:
         _D.item_similarity(log).to_json()
     assert err.value.column == "items"
+
+
+# an integer literal beyond float64 (400 digits) in saved JSON raised a raw OverflowError from
+# math.isfinite / math.isnan / numpy: now the SchemaError naming the key
+_HUGE = 10**400
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("min_support", lambda: _itemsets_json(min_support=_HUGE)),
+        ("items", lambda: _itemsets_json(items=["a", _HUGE, "c"])),
+        ("lift", lambda: _rules_json(lift=[_HUGE] * len(json.loads(_rules_json())["lift"]))),
+        ("min_lift", lambda: _rules_json(min_lift=_HUGE)),
+    ],
+)
+def test_json_integer_beyond_float_names_the_key(key: str, text: Callable[[], str]) -> None:
+    cls = _D.FrequentItemsets if key in ("min_support", "items") else _D.AssociationRules
+    with pytest.raises(SchemaError) as err:
+        cls.from_json(text())
+    assert err.value.key == key
+
+
+def test_similarity_json_score_beyond_float_names_the_key() -> None:
+    d = json.loads(SIM.to_json())
+    d["score"] = [_HUGE] * len(d["score"])
+    with pytest.raises(SchemaError) as err:
+        _D.ItemSimilarity.from_json(json.dumps(d))
+    assert err.value.key == "score"

@@ -37,7 +37,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from relmark._validation import check_count, check_number
+from relmark._validation import check_count, check_number, is_json_number
 from relmark.data.items import ItemLog
 from relmark.errors import ArgumentError, DataError, SchemaError
 from relmark.typing import FloatArray, IntArray
@@ -186,9 +186,7 @@ def _whole(value: object, key: str, *, low: int = 0) -> int:
 def _labels(value: object) -> tuple[object, ...]:
     """JSON item labels: a list of distinct text or finite numbers."""
     if not isinstance(value, list) or not all(
-        isinstance(v, str)
-        or (isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v))
-        for v in value
+        isinstance(v, str) or is_json_number(v) for v in value
     ):
         raise SchemaError("must be a list of text or number labels", key="items")
     if len(set(value)) != len(value):
@@ -214,7 +212,7 @@ def _positions(value: object, key: str, m: int) -> tuple[tuple[int, ...], ...]:
 
 
 def _fraction(value: object, key: str, *, low: float, high: float, open_low: bool) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if not isinstance(value, int | float) or not is_json_number(value):
         raise SchemaError(f"must be a finite number, got {value!r}", key=key)
     if value < low or value > high or (open_low and value == low):
         raise SchemaError(f"must be in {'(' if open_low else '['}{low}, {high}]", key=key)
@@ -309,10 +307,8 @@ class FrequentItemsets:
         SchemaError
             Naming the key that is missing or inconsistent.
         """
-        d = _load(text)
         keys = ("schema", "items", "itemsets", "counts", "n_baskets", "min_support", "max_len")
-        _keys(d, keys)
-        items = _labels(d["items"])
+        d, items = _read(text, keys)
         sets = _positions(d["itemsets"], "itemsets", len(items))
         n = _whole(d["n_baskets"], "n_baskets", low=1)
         if not isinstance(d["counts"], list) or len(d["counts"]) != len(sets):
@@ -346,6 +342,14 @@ class FrequentItemsets:
 def _key(exc: Exception) -> str:
     """The JSON key a KeyError names (empty for other errors)."""
     return str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else ""
+
+
+def _read(text: object, keys: tuple[str, ...]) -> tuple[dict[str, Any], tuple[object, ...]]:
+    """The JSON object of a saved result with exactly ``keys`` and its item labels: the
+    opening of every ``from_json`` here and in :mod:`relmark.decide.recommend`."""
+    d = _load(text)
+    _keys(d, keys)
+    return d, _labels(d["items"])
 
 
 def _load(text: object) -> dict[str, Any]:
@@ -575,11 +579,9 @@ class AssociationRules:
         SchemaError
             Naming the key that is missing or inconsistent.
         """
-        d = _load(text)
         keys: tuple[str, ...] = ("schema", "items", "antecedents", "consequents", *cls._METRICS)
         keys += ("n_baskets", "min_confidence", "min_lift")
-        _keys(d, keys)
-        items = _labels(d["items"])
+        d, items = _read(text, keys)
         ante = _positions(d["antecedents"], "antecedents", len(items))
         cons = _positions(d["consequents"], "consequents", len(items))
         n_rules = len(ante)
@@ -599,10 +601,7 @@ class AssociationRules:
             bad = [
                 v
                 for v in values
-                if isinstance(v, bool)
-                or not isinstance(v, int | float)
-                or math.isnan(v)
-                or (math.isinf(v) and k != "conviction")
+                if not (is_json_number(v) or (k == "conviction" and v == math.inf))
             ]
             if bad:
                 raise SchemaError(f"must hold finite numbers, got {bad[0]!r}", key=k)

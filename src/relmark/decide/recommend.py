@@ -29,14 +29,12 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from relmark._validation import check_choice, check_count
+from relmark._validation import check_choice, check_count, is_json_number
 from relmark.data.items import ItemLog
 from relmark.decide.association import (
     _json_items,
     _json_label,
-    _keys,
-    _labels,
-    _load,
+    _read,
     _whole,
     item_matrix,
 )
@@ -155,11 +153,9 @@ class ItemSimilarity:
         SchemaError
             Naming the key that is missing or inconsistent.
         """
-        d = _load(text)
         keys: tuple[str, ...] = ("schema", "items", "indptr", "neighbor", "score", "count")
         keys += ("measure", "top_k", "min_count", "n_customers")
-        _keys(d, keys)
-        items = _labels(d["items"])
+        d, items = _read(text, keys)
         m = len(items)
         measure = d["measure"]
         if measure not in _MEASURES:
@@ -172,8 +168,9 @@ class ItemSimilarity:
             values = d[key]
             whole = key != "score"
             if not isinstance(values, list) or not all(
-                not isinstance(v, bool)
-                and (isinstance(v, int) if whole else isinstance(v, int | float))
+                (not isinstance(v, bool) and isinstance(v, int))
+                if whole
+                else is_json_number(v, allow_nan=True)  # NaN: the message below
                 for v in values
             ):
                 raise SchemaError(f"must be a list of {'whole ' if whole else ''}numbers", key=key)
