@@ -196,11 +196,11 @@ def _engine(module: str) -> Any:
 
 
 class _TextBar:
-    """A progress bar on stderr: a tqdm bar when tqdm is installed, else a line of text
-    redrawn in place."""
+    """A progress bar on stderr: a tqdm bar when tqdm is installed (the ``progress`` extra),
+    else a line of text redrawn in place (``desc: [#####.....]  50% 5/10 unit``)."""
 
-    def __init__(self, total: float, unit: str) -> None:
-        self.total, self.unit, self.shown = total, unit, -1
+    def __init__(self, total: float, unit: str, desc: str | None = None) -> None:
+        self.total, self.unit, self.desc, self.shown = total, unit, desc, -1
         import importlib
 
         try:
@@ -208,7 +208,8 @@ class _TextBar:
         except ImportError:
             self.bar: Any = None
         else:
-            self.bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=True)
+            named = {} if desc is None else {"desc": desc}
+            self.bar = tqdm(total=total, unit=unit, file=sys.stderr, leave=True, **named)
 
     def update(self, done: float, total: float | None = None) -> None:
         """Show ``done`` of ``total`` (the bar's total by default)."""
@@ -223,8 +224,9 @@ class _TextBar:
         self.shown = int(share * 100)
         filled = int(share * 30)
         count = f"{done:,.0f}/{total:,.0f} {self.unit}" if self.unit != "%" else ""
+        label = "" if self.desc is None else f"{self.desc}: "
         print(
-            f"\r[{'#' * filled}{'.' * (30 - filled)}] {share:4.0%} {count}".rstrip(),
+            f"\r{label}[{'#' * filled}{'.' * (30 - filled)}] {share:4.0%} {count}".rstrip(),
             end="",
             file=sys.stderr,
             flush=True,
@@ -235,6 +237,59 @@ class _TextBar:
             self.bar.close()
         elif self.shown >= 0:
             print(file=sys.stderr, flush=True)
+
+
+class _Progress:
+    """``--progress``: one bar on stderr per step of a command (reading the log, the summary,
+    each fit, the scoring), off by default; stdout keeps only the results.
+
+    A step with a progress hook in the library (DuckDB's percentage for a Parquet summary, a
+    fit's ``progress(stage, fraction)``, the out-of-core scoring's customers) moves its bar as
+    it runs; a step without one (reading a CSV log, a summary in memory, the intervals) shows
+    its bar at 0% when it starts and at 100% when it ends. The bar is tqdm's when tqdm is
+    installed (``pip install 'relmark[progress]'``), else a line of text redrawn in place.
+    """
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    @contextmanager
+    def step(self, desc: str, total: float = 100.0, unit: str = "%") -> Iterator[_TextBar | None]:
+        """A bar for one step (None when progress is off), completed when the step succeeds
+        and closed in any case."""
+        if not self.enabled:
+            yield None
+            return
+        bar = _TextBar(total, unit, desc)
+        bar.update(0.0)
+        try:
+            yield bar
+            bar.update(bar.total)
+        finally:
+            bar.close()
+
+    @contextmanager
+    def fit(self, name: str) -> Iterator[Callable[[str, float], None] | None]:
+        """A bar for a fit: yields the ``progress(stage, fraction)`` of ``CLVModel.fit``."""
+        with self.step(f"{name} fit") as bar:
+            if bar is None:
+                yield None
+                return
+
+            def report(stage: str, fraction: float) -> None:
+                bar.update(100.0 * fraction)
+
+            yield report
+
+
+def _add_progress(p: argparse.ArgumentParser) -> None:
+    """``--progress``, the same for every command that does long work."""
+    p.add_argument(
+        "--progress",
+        action="store_true",
+        help="show the progress of each step on stderr (a tqdm bar if tqdm is installed, "
+        "else a line of text; off by default)",
+    )
 
 
 def _text(option: str) -> Callable[[str], str]:
@@ -944,11 +999,7 @@ def _add_summarize(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="divide times by this: --unit D --multiplier 7 is weeks with day resolution "
         "(default: 1)",
     )
-    p.add_argument(
-        "--progress",
-        action="store_true",
-        help="show the progress of a Parquet summary on stderr (a tqdm bar if tqdm is installed)",
-    )
+    _add_progress(p)
     p.add_argument(
         "-o",
         "--output",
@@ -974,24 +1025,34 @@ def _csv_only_options(opts: LogOptions) -> None:
 def _summarize_parquet(opts: LogOptions, args: argparse.Namespace) -> RFMSummary:
     """The summary of Parquet files by DuckDB, out of core (``relmark.engines.sql``)."""
     return _parquet_summary(
-        opts, progress=args.progress, time_unit=args.unit, freq_multiplier=args.multiplier
+        opts, _Progress(args.progress), time_unit=args.unit, freq_multiplier=args.multiplier
     )
 
 
-def _parquet_summary(opts: LogOptions, *, progress: bool = False, **keywords: Any) -> RFMSummary:
+def _parquet_summary(opts: LogOptions, progress: _Progress, **keywords: Any) -> RFMSummary:
     """The summary of Parquet files by DuckDB, out of core (``relmark.engines.sql``):
     ``calibration_holdout`` when ``keywords`` name a ``calibration_end``, else ``summarize``;
     errors in the command line's words."""
     _csv_only_options(opts)
     sql = _engine("sql")
-    func = sql.calibration_holdout if "calibration_end" in keywords else sql.summarize
-    bar = _TextBar(100.0, "%") if progress else None
+    split = "calibration_end" in keywords
+    func = sql.calibration_holdout if split else sql.summarize
+    with progress.step("calibration/holdout (DuckDB)" if split else "summary (DuckDB)") as bar:
+        return _in_duckdb(func, opts, None if bar is None else bar.update, **keywords)
+
+
+def _in_duckdb(
+    func: Callable[..., RFMSummary],
+    opts: LogOptions,
+    progress: Callable[[float], None] | None,
+    **keywords: Any,
+) -> RFMSummary:
     try:
         summary: RFMSummary = func(
             str(opts.path),
             **_library_options(opts),
             observation_end=_option_date(opts.end),
-            progress=None if bar is None else bar.update,
+            progress=progress,
             **keywords,
         )
     except ArgumentError as exc:
@@ -1006,10 +1067,13 @@ def _parquet_summary(opts: LogOptions, *, progress: bool = False, **keywords: An
                 "after the end of observation", "after the end of observation (--end)", 1
             )
         raise RelmarkError(text) from None
-    finally:
-        if bar is not None:
-            bar.close()
     return summary
+
+
+def _read_log(opts: LogOptions, progress: _Progress, *, parquet: bool = False) -> _Log:
+    """The transaction log read into memory (a CSV file, or with ``parquet`` a Parquet one)."""
+    with progress.step(f"read {opts.path.name}"):
+        return _read_parquet_log(opts) if parquet else _read_transactions(opts)
 
 
 def _run_summarize(args: argparse.Namespace) -> int:
@@ -1017,18 +1081,20 @@ def _run_summarize(args: argparse.Namespace) -> int:
 
     opts = _log_options(args)
     _check_paths(opts, args.output)
+    progress = _Progress(args.progress)
     if _is_parquet(opts.path):
         summary = _summarize_parquet(opts, args)
     else:
-        log = _read_transactions(opts)
-        summary = _through_data_layer(
-            summarize,
-            log,
-            opts,
-            time_unit=args.unit,
-            freq_multiplier=args.multiplier,
-            observation_end=_option_date(opts.end),
-        )
+        log = _read_log(opts, progress)
+        with progress.step("summary"):
+            summary = _through_data_layer(
+                summarize,
+                log,
+                opts,
+                time_unit=args.unit,
+                freq_multiplier=args.multiplier,
+                observation_end=_option_date(opts.end),
+            )
     frame = summary.to_frame().assign(time_unit=summary.time_unit)
     if summary.currency is not None:
         frame = frame.assign(currency=summary.currency)
@@ -1150,13 +1216,18 @@ def _converged(model: M, allow: bool) -> M:
     return model
 
 
-def _fit_spend(summary: RFMSummary, path: Path, allow: bool) -> GammaGamma:
+def _fit_spend(
+    summary: RFMSummary, path: Path, allow: bool, progress: _Progress | None = None
+) -> GammaGamma:
     """Gamma-Gamma on the customers it has a density for, with a note on those left out."""
     from relmark.view import fit_spend
 
     if summary.monetary_value is None:
         raise RelmarkError(f"{path}: needs a monetary_value column (summarize --amount)")
-    spend, zero = fit_spend(summary.frequency, summary.monetary_value, time_unit=summary.time_unit)
+    with (progress or _Progress(False)).step("GammaGamma fit"):
+        spend, zero = fit_spend(
+            summary.frequency, summary.monetary_value, time_unit=summary.time_unit
+        )
     if zero:
         print(
             f"note: {zero:,} repeat buyer(s) with a mean spend of 0 left out of the Gamma-Gamma "
@@ -1196,6 +1267,7 @@ def _add_fit(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--allow-unconverged", action="store_true", help="write the model even if the fit failed"
     )
+    _add_progress(p)
     p.add_argument(
         "-o", "--output", type=_output, required=True, metavar="FILE", help="model JSON to write"
     )
@@ -1259,7 +1331,8 @@ def _fit_parquet(args: argparse.Namespace) -> CLVModel:
                     "Gamma-Gamma fit (it has no density there); their expected spend is still "
                     "predicted"
                 )
-        model: CLVModel = sql.fit(cls, source, time_unit=unit)
+        with _Progress(args.progress).fit(cls.name) as report:
+            model: CLVModel = sql.fit(cls, source, time_unit=unit, progress=report)
     except duckdb.Error as exc:
         raise RelmarkError(f"{args.summary}: {_one_line(exc)}") from None
     except RelmarkError as exc:
@@ -1281,12 +1354,17 @@ def _run_fit(args: argparse.Namespace) -> int:
         print(fitted.fit_result.summary())
         print(f"model written to {args.output}")
         return 0
-    summary, _ = _read_summary(args.summary, args.unit)
+    progress = _Progress(args.progress)
+    with progress.step(f"read {args.summary.name}"):
+        summary, _ = _read_summary(args.summary, args.unit)
     model: CLVModel
     if args.model == "gammagamma":  # the other spend models fit as any model
-        model = _fit_spend(summary, args.summary, args.allow_unconverged)
+        model = _fit_spend(summary, args.summary, args.allow_unconverged, progress)
     else:
-        model = _converged(get_model(args.model).fit(summary), args.allow_unconverged)
+        cls = get_model(args.model)
+        with progress.fit(cls.name) as report:
+            fitted = cls.fit(summary, progress=report)
+        model = _converged(fitted, args.allow_unconverged)
     _write_text(model.to_json(), args.output)
     print(model.fit_result.summary())
     print(f"model written to {args.output}")
@@ -1370,12 +1448,7 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         "--seed", type=_at_least(0), default=None, help="random seed of the draws (default: 0)"
     )
     p.add_argument("--allow-unconverged", action="store_true", help="score even if a fit failed")
-    p.add_argument(
-        "--progress",
-        action="store_true",
-        help="show the progress of a Parquet summary's scoring on stderr (a tqdm bar if tqdm "
-        "is installed)",
-    )
+    _add_progress(p)
     p.add_argument(
         "-o",
         "--output",
@@ -1502,9 +1575,12 @@ def _score_parquet(args: argparse.Namespace) -> int:
     if length is None:
         length = TimeUnit.parse(unit).per_month
     horizon = args.horizon if args.horizon is not None else args.periods * length
-    bar = _TextBar(float(reader.metadata.num_rows), "customers") if args.progress else None
+    progress = _Progress(args.progress)
     try:
-        with _atomic(args.output) as tmp:
+        with (
+            progress.step("score", float(reader.metadata.num_rows), "customers") as bar,
+            _atomic(args.output) as tmp,
+        ):
             n = outofcore.score_parquet(
                 args.summary,
                 tmp,
@@ -1520,9 +1596,6 @@ def _score_parquet(args: argparse.Namespace) -> int:
         raise _flag_error(exc, SCORE_FLAGS) from None
     except RelmarkError as exc:
         raise RelmarkError(f"{args.summary}: {exc}") from None
-    finally:
-        if bar is not None:
-            bar.close()
     what = "P(alive) and expected purchases" + (", spend and CLV" if spend else "")
     print(
         f"note: expected purchases over {horizon:g} {unit}"
@@ -1553,7 +1626,9 @@ def _run_score(args: argparse.Namespace) -> int:
         args.model_json, args.model = args.model, None
     draws = 100 if args.draws is None else args.draws
     seed = 0 if args.seed is None else args.seed
-    summary, currency = _read_summary(args.summary, args.unit)
+    progress = _Progress(args.progress)
+    with progress.step(f"read {args.summary.name}"):
+        summary, currency = _read_summary(args.summary, args.unit)
     if summary.monetary_value is None:
         raise RelmarkError(f"{args.summary}: needs a monetary_value column (summarize --amount)")
     unit = summary.time_unit
@@ -1564,39 +1639,48 @@ def _run_score(args: argparse.Namespace) -> int:
     if args.model_json is not None:
         purchases = _load_purchase_model(args.model_json, unit)
     else:
-        fitted = get_model(args.model or "bgnbd").fit(summary)
+        cls = get_model(args.model or "bgnbd")
+        with progress.fit(cls.name) as report:
+            fitted = cls.fit(summary, progress=report)
         assert isinstance(fitted, RFMModel)  # (PURCHASE_MODELS are)
         purchases = _converged(fitted, args.allow_unconverged)
     if isinstance(args.spend, Path):
         spend = _load_spend_model(args.spend)  # (spend per purchase: no time unit to match)
     elif args.spend in (None, "gammagamma"):
-        spend = _fit_spend(summary, args.summary, args.allow_unconverged)
+        spend = _fit_spend(summary, args.summary, args.allow_unconverged, progress)
     else:  # another registered spend model (frequencygammagamma), fitted as itself
-        other = _converged(get_model(args.spend).fit(summary), args.allow_unconverged)
+        spend_cls = get_model(args.spend)
+        with progress.fit(spend_cls.name) as report:
+            other = _converged(spend_cls.fit(summary, progress=report), args.allow_unconverged)
         assert isinstance(other, GammaGamma)  # (the registered spend models are)
         spend = other
     assert summary.monetary_value is not None  # (checked above)
     x, tx, T, m = summary.frequency, summary.recency, summary.T, summary.monetary_value
     rng = np.random.default_rng(seed)
-    p_alive = purchases.interval(lambda mdl: mdl.p_alive(x, tx, T), n_draws=draws, rng=rng)
-    expected = purchases.interval(
-        lambda mdl: mdl.conditional_expected_purchases(x, tx, T, t=horizon),
-        n_draws=draws,
-        rng=rng,
-    )
-    value = clv_interval(
-        purchases,
-        spend,
-        x,
-        tx,
-        T,
-        m,
-        n_draws=draws,
-        rng=rng,
-        periods=args.periods,
-        period_length=length,
-        discount_rate=args.discount,
-    )
+    with progress.step(f"intervals ({draws} parameter draws)") as bar:
+        p_alive = purchases.interval(lambda mdl: mdl.p_alive(x, tx, T), n_draws=draws, rng=rng)
+        if bar is not None:
+            bar.update(100 / 3)
+        expected = purchases.interval(
+            lambda mdl: mdl.conditional_expected_purchases(x, tx, T, t=horizon),
+            n_draws=draws,
+            rng=rng,
+        )
+        if bar is not None:
+            bar.update(200 / 3)
+        value = clv_interval(
+            purchases,
+            spend,
+            x,
+            tx,
+            T,
+            m,
+            n_draws=draws,
+            rng=rng,
+            periods=args.periods,
+            period_length=length,
+            discount_rate=args.discount,
+        )
     out = pd.DataFrame(
         {
             "p_alive": p_alive.estimate,
@@ -1642,6 +1726,7 @@ def _add_view(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--allow-unconverged", action="store_true", help="write the view even if a fit failed"
     )
+    _add_progress(p)
     p.add_argument(
         "-o",
         "--output",
@@ -1658,20 +1743,24 @@ def _run_view(args: argparse.Namespace) -> int:
 
     opts = _log_options(args)
     _check_paths(opts, args.output)
+    progress = _Progress(args.progress)
     if _is_parquet(opts.path):
-        summary = _parquet_summary(opts, time_unit="D", freq_multiplier=7)
+        summary = _parquet_summary(opts, progress, time_unit="D", freq_multiplier=7)
     else:
-        summary = _through_data_layer(
-            summarize,
-            _read_transactions(opts),
-            opts,
-            time_unit="D",
-            freq_multiplier=7,
-            observation_end=_option_date(opts.end),
-        )
+        log = _read_log(opts, progress)
+        with progress.step("summary"):
+            summary = _through_data_layer(
+                summarize,
+                log,
+                opts,
+                time_unit="D",
+                freq_multiplier=7,
+                observation_end=_option_date(opts.end),
+            )
     from relmark.view import propose_actions, relationship_view  # (after the checks: slow)
 
-    view = relationship_view(summary, n_draws=100, rng=0)
+    with progress.step("relationship view (MBG/NBD and Gamma-Gamma fits, 100 draws)"):
+        view = relationship_view(summary, n_draws=100, rng=0)
     for model in view.models.values():
         _converged(model, args.allow_unconverged)
     table = view.table
@@ -1728,6 +1817,7 @@ def _add_diagnostics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         help="pool calibration frequencies at or above this in one row (default: 7)",
     )
     p.add_argument("--allow-unconverged", action="store_true", help="check even if a fit failed")
+    _add_progress(p)
     p.add_argument(
         "-o",
         "--output",
@@ -1746,28 +1836,35 @@ def _run_diagnostics(args: argparse.Namespace) -> int:
 
     opts = _log_options(args)
     _check_paths(opts, args.output)
+    progress = _Progress(args.progress)
     if _is_parquet(opts.path):
         summary = _parquet_summary(
             opts,
+            progress,
             calibration_end=_option_date(args.calibration_end),
             time_unit=args.unit,
             freq_multiplier=args.multiplier,
         )
     else:
-        summary = _through_data_layer(
-            calibration_holdout,
-            _read_transactions(opts),
-            opts,
-            calibration_end=_option_date(args.calibration_end),
-            observation_end=_option_date(opts.end),
-            time_unit=args.unit,
-            freq_multiplier=args.multiplier,
-        )
-    models = {
-        get_model(name).name: _converged(get_model(name).fit(summary), args.allow_unconverged)
-        for name in dict.fromkeys(args.model)
-    }
-    table = calibration_holdout_table(models, summary, max_frequency=args.max_frequency)
+        log = _read_log(opts, progress)
+        with progress.step("calibration/holdout"):
+            summary = _through_data_layer(
+                calibration_holdout,
+                log,
+                opts,
+                calibration_end=_option_date(args.calibration_end),
+                observation_end=_option_date(opts.end),
+                time_unit=args.unit,
+                freq_multiplier=args.multiplier,
+            )
+    models = {}
+    for name in dict.fromkeys(args.model):
+        cls = get_model(name)
+        with progress.fit(cls.name) as report:
+            fitted = cls.fit(summary, progress=report)
+        models[cls.name] = _converged(fitted, args.allow_unconverged)
+    with progress.step("holdout table"):
+        table = calibration_holdout_table(models, summary, max_frequency=args.max_frequency)
     _write_table(table, args.output)
     _print_notes(summary.notes)
     duration = float(np.asarray(summary.duration_holdout)[0])
@@ -1803,6 +1900,7 @@ def _add_cohorts(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         default="retention",
         help="the matrix to write (default: retention); revenue kinds need --amount",
     )
+    _add_progress(p)
     p.add_argument(
         "--json",
         type=_output,
@@ -1832,8 +1930,10 @@ def _run_cohorts(args: argparse.Namespace) -> int:
         raise RelmarkError(f"--json {args.json} is the input or the --output file")
     if args.kind.startswith("revenue") and opts.amount is None:
         raise RelmarkError(f"--kind {args.kind}: needs --amount (the transaction value column)")
-    log = _read_parquet_log(opts) if _is_parquet(opts.path) else _read_transactions(opts)
-    table = _through_data_layer(cohort_table, log, opts, observation_end=_option_date(opts.end))
+    progress = _Progress(args.progress)
+    log = _read_log(opts, progress, parquet=_is_parquet(opts.path))
+    with progress.step("cohort table"):
+        table = _through_data_layer(cohort_table, log, opts, observation_end=_option_date(opts.end))
     frame = table.to_frame(args.kind)
     frame.columns = pd.Index([str(a) for a in frame.columns], name="age")
     frame.insert(0, "customers", pd.Series(table.sizes, index=frame.index, dtype="Int64"))

@@ -108,7 +108,7 @@ def test_summarize_writes_parquet_from_csv_and_csv_from_parquet(
     d = files["dir"]
     common = ["--amount", "amount", "--unit", "D", "--multiplier", "7", "--progress"]
     code, _, err = run(["summarize", d / "log.csv", *common, "-o", d / "from-csv.pq"], capsys)
-    assert code == 0 and err == ""  # the in-memory path has no bar
+    assert code == 0 and "read log.csv:" in err and "summary: [" in err  # its steps' bars
     code, _, err = run(["summarize", files["glob"], *common, "-o", d / "from-pq.csv"], capsys)
     assert code == 0 and "100%" in err
     a = _by_id(pd.read_parquet(d / "from-csv.pq"))
@@ -250,8 +250,9 @@ def test_progress_uses_tqdm_when_installed(
     bars: list[Any] = []
 
     class FakeBar:
-        def __init__(self, *, total: float, unit: str, file: Any, leave: bool) -> None:
+        def __init__(self, *, total: float, unit: str, file: Any, leave: bool, desc: str) -> None:
             self.total, self.n, self.file, self.closed = total, 0.0, file, False
+            self.desc = desc
             bars.append(self)
 
         def update(self, step: float) -> None:
@@ -267,3 +268,4 @@ def test_progress_uses_tqdm_when_installed(
     assert code == 0
     (bar,) = bars
     assert bar.n == bar.total == 23_570 and bar.closed and bar.file is sys.stderr
+    assert bar.desc == "score"

@@ -46,6 +46,7 @@ from relmark.domain import (
     Tier,
     TierRule,
     Transaction,
+    minor_unit_step,
     payout_statement,
 )
 from relmark.errors import LedgerError
@@ -90,9 +91,17 @@ def amounts(*, max_cents: int = 10**14, signed: bool = False) -> st.SearchStrate
 
 
 def money(currency: str = "EUR", *, max_cents: int = 100_000) -> st.SearchStrategy[Money]:
-    """Amounts in whole cents, zero to ``max_cents``."""
-    return st.integers(0, max_cents).map(
-        lambda c: Money(amount=Decimal(c) / 100, currency=currency)
+    """Amounts in whole minor units (cents for EUR), zero to ``max_cents`` of them."""
+    step = minor_unit_step(currency)
+    return st.integers(0, max_cents).map(lambda c: Money(amount=c * step, currency=currency))
+
+
+def settled_money() -> st.SearchStrategy[Money]:
+    """Money that changes hands: >= 0, whole minor units of any known currency."""
+    return st.builds(
+        lambda c, code: Money(amount=c * minor_unit_step(code), currency=code),
+        st.integers(0, 10**14),
+        currencies,
     )
 
 
@@ -170,10 +179,11 @@ def conversions(currency: str = "EUR") -> st.SearchStrategy[list[Conversion]]:
     """One publisher's orders over 60 days before ``T0``, some refunded in part or in full."""
 
     def build(i: int, cents: int, days: int, refund: str) -> Conversion:
-        gross = Money(amount=Decimal(cents) / 100, currency=currency)
+        step = minor_unit_step(currency)
+        gross = Money(amount=cents * step, currency=currency)
         refunded = {
             "none": None,
-            "part": Money(amount=Decimal(cents // 2) / 100, currency=currency),
+            "part": Money(amount=(cents // 2) * step, currency=currency),
             "full": gross,
         }[refund]
         return Conversion(
@@ -204,7 +214,7 @@ def conversion(draw: st.DrawFn) -> Conversion:
     at = draw(instants)
 
     def m(c: int) -> Money:
-        return Money(amount=Decimal(c) / 100, currency=cur)
+        return Money(amount=c * minor_unit_step(cur), currency=cur)
 
     return Conversion(
         order_id=draw(ids),
@@ -348,14 +358,16 @@ OBJECTS: dict[type[BaseModel], st.SearchStrategy[Any]] = {
             refunded=None
             if share is None
             else Money(
-                amount=(m.amount * share).quantize(Decimal("0.01"), rounding="ROUND_DOWN"),
+                amount=(m.amount * share).quantize(
+                    minor_unit_step(m.currency), rounding="ROUND_DOWN"
+                ),
                 currency=m.currency,
             ),
         ),
         ids,
         ids,
         instants,
-        any_money(signed=False),
+        settled_money(),
         st.none() | shares,
     ),
     Interaction: st.builds(

@@ -39,6 +39,7 @@ from relmark.domain.core import (
     Identifier,
     Money,
     NonNegativeMoney,
+    NonNegativeSettledMoney,
     UnsignedZero,
     in_decimal_context,
     one_currency,
@@ -94,17 +95,18 @@ class Click(Frozen):
 class Conversion(Frozen):
     """An order, with the parts a revenue share may exclude.
 
-    Every amount is >= 0 and in the currency of ``gross``; tax plus shipping and the refund
-    each are at most the gross; ``refunded_at`` needs ``refunded`` and is not before the order.
+    Every amount is >= 0, a whole number of minor units (:data:`SettledMoney`: ``0.005 EUR``
+    is refused) and in the currency of ``gross``; tax plus shipping and the refund each are at
+    most the gross; ``refunded_at`` needs ``refunded`` and is not before the order.
     """
 
     order_id: Identifier
     customer_id: CustomerId
     at: AwareDatetime
-    gross: NonNegativeMoney
-    tax: NonNegativeMoney | None = None
-    shipping: NonNegativeMoney | None = None
-    refunded: NonNegativeMoney | None = None
+    gross: NonNegativeSettledMoney
+    tax: NonNegativeSettledMoney | None = None
+    shipping: NonNegativeSettledMoney | None = None
+    refunded: NonNegativeSettledMoney | None = None
     refunded_at: AwareDatetime | None = None
     email: str = ""
     payment_fingerprint: str = ""
@@ -188,7 +190,11 @@ class Tier(Frozen):
 
 
 class CommissionPlan(Frozen):
-    """A commission plan; every component set is added (hybrid plans)."""
+    """A commission plan; every component set is added (hybrid plans).
+
+    ``per_action`` and ``per_click`` are rates and may be below the minor unit (0.004 EUR a
+    click); the statement rounds the commission once.
+    """
 
     revenue_share: Share | None = None
     base: Literal["gross", "net"] = "net"

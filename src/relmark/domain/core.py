@@ -15,6 +15,12 @@ The rules (see ``docs/domain.md``):
   currencies is ``False`` (not an error, so money can sit in sets and dicts).
 - **Signs**: a :class:`Money` may be negative (an adjustment, a clawback); prices, fees,
   rewards, refunds and thresholds are :data:`NonNegativeMoney` and refuse a negative amount.
+- **Minor units**: a :class:`Money` is exact and may hold less than the currency's minor unit
+  (a rate per click or per point of 0.005 EUR, an unrounded commission from
+  :meth:`Money.times`); money that changes hands (transaction, order and refund amounts,
+  referral rewards and rewards paid) is :data:`SettledMoney` and refuses ``0.005 EUR`` or
+  ``0.5 JPY``, in code and from JSON alike. Statements and allocations round to the minor
+  unit once (:meth:`Money.rounded`).
 - **Time**: timestamps are timezone-aware datetimes; a naive one is refused.
 - **Identifiers** are non-empty strings without surrounding whitespace (``" 7"`` is not
   silently turned into ``"7"``: it is refused).
@@ -64,9 +70,11 @@ __all__ = [
     "Interaction",
     "Money",
     "NonNegativeMoney",
+    "NonNegativeSettledMoney",
     "Partner",
     "PartnerId",
     "Role",
+    "SettledMoney",
     "Transaction",
     "transactions_from_frame",
     "transactions_to_frame",
@@ -187,6 +195,11 @@ _ROUNDING = {"half_even": ROUND_HALF_EVEN, "half_up": ROUND_HALF_UP, "down": ROU
 
 class Money(Frozen):
     """An exact amount in a currency. Arithmetic refuses to mix currencies.
+
+    A ``Money`` is exact and may hold amounts below the currency's minor unit (a rate of
+    0.005 EUR per click or per point, an unrounded result of :meth:`times`); fields of money
+    that changes hands are :data:`SettledMoney` (transaction, order and refund amounts,
+    rewards) and refuse them; :meth:`rounded` rounds to the minor unit.
 
     >>> Money(amount="19.99", currency="EUR") + Money(amount="0.01", currency="EUR")
     Money(amount=Decimal('20.00'), currency='EUR')
@@ -343,6 +356,28 @@ NonNegativeMoney = Annotated[Money, AfterValidator(_non_negative)]
 """A :class:`Money` field that refuses negative amounts."""
 
 
+def _whole_minor_units(money: Money) -> Money:
+    step = minor_unit_step(money.currency)
+    if money.amount != money.amount.quantize(step, rounding=ROUND_DOWN, context=DECIMAL_CONTEXT):
+        raise ValueError(
+            f"must be a whole number of {money.currency} minor units ({step}), got "
+            f"{money.amount} {money.currency} (money that changes hands cannot hold less than "
+            "the minor unit; round it with Money.rounded() first)"
+        )
+    return money
+
+
+SettledMoney = Annotated[Money, AfterValidator(_whole_minor_units)]
+"""A :class:`Money` field for money that changes hands: a whole number of the currency's
+minor units (``0.005 EUR`` and ``0.5 JPY`` are refused, ``2.50 EUR`` and ``3 JPY`` are not)."""
+
+NonNegativeSettledMoney = Annotated[
+    Money, AfterValidator(_non_negative), AfterValidator(_whole_minor_units)
+]
+"""A :class:`SettledMoney` field that also refuses negative amounts (order amounts, refunds,
+rewards paid)."""
+
+
 def one_currency(amounts: Sequence[tuple[str, Money]]) -> str | None:
     """The one currency of named amounts (None if there are none); a CurrencyError naming
     the first two that differ otherwise."""
@@ -387,8 +422,8 @@ class Transaction(Frozen):
     id: Identifier
     customer_id: CustomerId
     at: AwareDatetime
-    amount: NonNegativeMoney
-    refunded: NonNegativeMoney | None = None
+    amount: NonNegativeSettledMoney
+    refunded: NonNegativeSettledMoney | None = None
 
     @model_validator(mode="after")
     def _refund(self) -> Transaction:
@@ -582,8 +617,9 @@ def transactions_from_frame(
         the column disagrees with the argument.
     DataError
         A required column is missing; an id is missing (never read as ``"nan"``), a float or
-        duplicated; a date is missing or naive; an amount is missing, negative or not a
-        number. It names the column and every offending row label.
+        duplicated; a date is missing or naive; an amount is missing, negative, not a
+        number or below its currency's minor unit (``0.005`` EUR). It names the column and
+        every offending row label.
     """
     if not isinstance(frame, pd.DataFrame):
         raise ArgumentError(
@@ -648,6 +684,7 @@ def transactions_from_frame(
     rows: list[Transaction] = []
     dates_bad: list[object] = []
     amounts_bad: list[object] = []
+    sub_unit: list[object] = []
     for label, rec in zip(labels, records, strict=True):
         at = rec["date"]
         when: datetime | None = None
@@ -662,13 +699,16 @@ def transactions_from_frame(
             dates_bad.append(label)
             continue
         raw = rec["amount"]
+        cur = str(rec["currency"]) if "currency" in rec else str(currency)
         try:
             amount = _checks.exact(raw, "amount", low=Decimal(0))
             _bounded(amount)
         except ArgumentError:
             amounts_bad.append(label)
             continue
-        cur = str(rec["currency"]) if "currency" in rec else str(currency)
+        if amount != amount.quantize(minor_unit_step(cur), context=DECIMAL_CONTEXT):
+            sub_unit.append(label)
+            continue
         try:
             rows.append(
                 Transaction(
@@ -690,6 +730,13 @@ def transactions_from_frame(
     if amounts_bad:
         raise DataError(
             "amounts must be finite numbers >= 0 (below 10^18)", column="amount", rows=amounts_bad
+        )
+    if sub_unit:
+        raise DataError(
+            "amounts must be whole numbers of their currency's minor units (0.01 EUR, 1 JPY): "
+            "a transaction cannot hold less (0.005 EUR)",
+            column="amount",
+            rows=sub_unit,
         )
     ids = [t.id for t in rows]
     seen: dict[str, int] = {}

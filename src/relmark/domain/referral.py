@@ -32,7 +32,7 @@ from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
 import relmark.domain._checks as _checks
 from relmark._validation import check_number
-from relmark.domain.core import CustomerId, Frozen, Identifier, Money, NonNegativeMoney
+from relmark.domain.core import CustomerId, Frozen, Identifier, Money, NonNegativeSettledMoney
 from relmark.domain.currency import check_currency
 from relmark.errors import ArgumentError, CurrencyError, IllegalTransitionError, LedgerError
 
@@ -162,10 +162,11 @@ class Referral(Frozen):
 
 
 class ReferralProgram(Frozen):
-    """Reward rules of a referral programme (rewards >= 0, both in one currency)."""
+    """Reward rules of a referral programme (rewards >= 0, whole numbers of minor units as
+    they are paid, both in one currency)."""
 
-    referrer_reward: NonNegativeMoney
-    referee_reward: NonNegativeMoney | None = None
+    referrer_reward: NonNegativeSettledMoney
+    referee_reward: NonNegativeSettledMoney | None = None
     """``None`` for a one-sided programme."""
     max_rewards_per_period: int | None = Field(default=None, ge=1, strict=True)
 
@@ -481,7 +482,7 @@ class RewardLedger(Frozen):
     ledger read from JSON is checked the same way (a referral paid twice, two currencies or
     a negative amount are refused)."""
 
-    paid: tuple[tuple[Identifier, Period, NonNegativeMoney], ...] = ()
+    paid: tuple[tuple[Identifier, Period, NonNegativeSettledMoney], ...] = ()
     """(referral id, period, amount) of every reward paid."""
 
     @model_validator(mode="after")
