@@ -563,6 +563,7 @@ def _validate(
     name: str,
     *,
     id_col: str,
+    id_type: str,
     customer_id: str,
     raw_date: str,
     ts: str,
@@ -578,7 +579,7 @@ def _validate(
     offending customers for the first kind found."""
     checks: list[tuple[str, str, str | None, str]] = [
         (
-            _blank_id(id_col),
+            _blank_id(id_col, id_type),
             "missing or blank customer ids (pass missing_ids='drop' to drop and count them)",
             customer_id,
             "row",
@@ -636,8 +637,18 @@ def _validate(
 _SPACE: Final[str] = "' \t\n\r\x0b\x0c'"
 
 
-def _blank_id(id_col: str) -> str:
-    """SQL: the customer id is missing or blank (white space only)."""
+_WHOLE_TYPES: Final[tuple[str, ...]] = (
+    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+    "UBIGINT", "UHUGEINT",
+)  # fmt: skip
+
+
+def _blank_id(id_col: str, id_type: str = "VARCHAR") -> str:
+    """SQL: the customer id is missing or blank (white space only). A whole-number id cannot
+    be blank: only NULL is tested (casting every id to text cost a third of the summary's time
+    on integer ids)."""
+    if id_type.split("(")[0] in _WHOLE_TYPES:
+        return f"({id_col} IS NULL)"
     return f"({id_col} IS NULL OR TRIM(CAST({id_col} AS VARCHAR), {_SPACE}) = '')"
 
 
@@ -791,12 +802,12 @@ def _execute(
         raw_date = _ident(datetime, "datetime")
         id_type = _column_type(rel, customer_id, name)
         if missing_ids == "drop":
-            n_blank = _count(rel, _blank_id(id_col), name)
+            n_blank = _count(rel, _blank_id(id_col, id_type), name)
             if n_blank:
                 notes.append(
                     f"dropped {_plural(n_blank, 'transaction')} with a missing customer id"
                 )
-                rel = rel.filter(f"NOT {_blank_id(id_col)}")
+                rel = rel.filter(f"NOT {_blank_id(id_col, id_type)}")
         if returns == "drop" and monetary_value is not None:
             money = _ident(monetary_value, "monetary_value")
             negative = f"COALESCE(TRY_CAST({money} AS DOUBLE) < 0, false)"
@@ -876,6 +887,7 @@ def _execute(
             rel,
             name,
             id_col=id_col,
+            id_type=id_type,
             customer_id=customer_id,
             raw_date=raw_date,
             ts=ts,
@@ -926,10 +938,7 @@ def _execute(
     return _to_summary(out, unit, fm_value, currency=code, notes=notes, first=first)
 
 
-_NUMBER_TYPES: Final[tuple[str, ...]] = (
-    "TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
-    "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL",
-)  # fmt: skip
+_NUMBER_TYPES: Final[tuple[str, ...]] = (*_WHOLE_TYPES, "FLOAT", "DOUBLE", "DECIMAL", "REAL")
 
 
 def _is_number(type_name: str) -> bool:
