@@ -252,7 +252,7 @@ def _rows(
     huge = np.isinf(odds)
     if huge.any():
         ll[huge] = (head + log_odds)[huge]
-    w = np.where(huge, 1.0, odds / (1.0 + odds)) if order else odds
+    w = expit(log_odds) if order else odds
     return _Rows(ll, w, xi, grid, pos, s_grid, s, beta, lbeta, l_tx, m)
 
 
