@@ -273,3 +273,48 @@ def test_space_padded_ids_are_refused() -> None:
     rows = [("c1", 0, "email", "inbound"), ("c1 ", 2, "email", "outbound")]
     with pytest.raises(DataError, match="customer_id"):
         communication_scores(_frame(rows), end=T0 + timedelta(days=1))
+
+
+def test_mixed_utc_offsets_as_python_datetimes_are_each_converted_to_utc() -> None:
+    """pandas keeps aware datetimes of several offsets as objects; each is its own instant.
+    By hand: asked at 09:00+02:00 (07:00 UTC), answered at 03:00-05:00 (08:00 UTC): 1 hour."""
+    asked = datetime(2026, 3, 2, 9, tzinfo=timezone(timedelta(hours=2)))
+    answered = datetime(2026, 3, 2, 3, tzinfo=timezone(timedelta(hours=-5)))
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "a"],
+            "at": [asked, answered],
+            "channel": ["email", "email"],
+            "direction": ["inbound", "outbound"],
+        }
+    )
+    assert frame["at"].dtype == object  # the form of the reported bug
+    r = communication_scores(frame)
+    assert r.by_customer_channel.iloc[0]["median_latency_hours"] == pytest.approx(1.0)
+    # the same contacts as a UTC column give the same scores
+    utc = frame.assign(at=pd.to_datetime([asked, answered], utc=True))
+    pd.testing.assert_frame_equal(r.by_customer, communication_scores(utc).by_customer)
+
+
+@pytest.mark.parametrize(
+    ("values", "message", "rows"),
+    [
+        ([datetime(2026, 3, 2, 9), T0], "naive", [0]),  # naive beside aware
+        ([T0, "2026-03-02T10:00:00+00:00"], "got str", [1]),  # text is not a timestamp
+        ([T0, 1_700_000_000], "got int", [1]),
+        ([T0, None], "missing timestamps", [1]),
+    ],
+)
+def test_an_object_at_column_names_the_right_reason_and_rows(
+    values: list[object], message: str, rows: list[int]
+) -> None:
+    frame = GOOD.copy().assign(at=pd.Series(values, dtype=object))
+    with pytest.raises(DataError, match=message) as info:
+        communication_scores(frame)
+    assert info.value.column == "at" and list(info.value.rows) == rows
+
+
+def test_a_naive_column_says_naive() -> None:
+    with pytest.raises(DataError, match="naive") as info:
+        communication_scores(GOOD.assign(at=GOOD["at"].dt.tz_localize(None)))
+    assert info.value.column == "at" and list(info.value.rows) == [0, 1]

@@ -213,12 +213,7 @@ def _frame_of(interactions: object) -> pd.DataFrame:
             column="customer_id",
             rows=bad_ids,
         )
-    at = frame["at"]
-    if not isinstance(at.dtype, pd.DatetimeTZDtype):
-        raise DataError(
-            "must be timezone-aware timestamps (a naive time is ambiguous across zones)",
-            column="at",
-        )
+    at = _aware_times(frame["at"])
     if at.isna().any():
         raise DataError(
             "missing timestamps", column="at", rows=np.flatnonzero(at.isna().to_numpy()).tolist()
@@ -232,6 +227,43 @@ def _frame_of(interactions: object) -> pd.DataFrame:
         frame[name] = [getattr(v, "value", v) for v in values]
     frame["at"] = at.dt.tz_convert("UTC")
     return frame
+
+
+def _aware_times(at: pd.Series[Any]) -> pd.Series[Any]:
+    """The ``at`` column as UTC timestamps: a timezone-aware column as it is, or a column of
+    Python datetimes / pandas Timestamps, each aware and converted to UTC by its own offset
+    (a column mixing offsets is such a column); naive times and values that are no
+    timestamps are refused with their rows."""
+    if isinstance(at.dtype, pd.DatetimeTZDtype):
+        return at
+    if pd.api.types.is_datetime64_dtype(at.dtype):
+        raise DataError(
+            "must be timezone-aware timestamps; these are naive (a naive time is ambiguous "
+            "across zones: localize them, e.g. .dt.tz_localize('Europe/Paris'))",
+            column="at",
+            rows=np.flatnonzero(at.notna().to_numpy()).tolist(),
+        )
+    values = at.tolist()
+    missing = [i for i, v in enumerate(values) if v is None or v is pd.NaT or v != v]
+    if missing:
+        raise DataError("missing timestamps", column="at", rows=missing)
+    not_times = [i for i, v in enumerate(values) if not isinstance(v, datetime)]
+    if not_times:
+        shown = ", ".join(f"{type(values[i]).__name__} {values[i]!r:.40}" for i in not_times[:3])
+        raise DataError(
+            f"must be timezone-aware timestamps (datetime or pandas Timestamp), got {shown}",
+            column="at",
+            rows=not_times,
+        )
+    naive = [i for i, v in enumerate(values) if v.tzinfo is None or v.utcoffset() is None]
+    if naive:
+        raise DataError(
+            "must be timezone-aware timestamps; these are naive (a naive time is ambiguous "
+            "across zones)",
+            column="at",
+            rows=naive,
+        )
+    return pd.Series(pd.to_datetime(values, utc=True), index=at.index, name=at.name)
 
 
 def _window_end(value: datetime | None, name: str, default: pd.Timestamp) -> pd.Timestamp:
@@ -264,9 +296,11 @@ def communication_scores(
     ----------
     interactions
         :class:`relmark.domain.Interaction` objects, or a DataFrame with the columns
-        ``customer_id`` (text), ``at`` (timezone-aware timestamps), ``channel`` and
-        ``direction`` (the values of :class:`relmark.domain.Channel` and
-        :class:`relmark.domain.Direction`).
+        ``customer_id`` (text), ``at`` (timezone-aware timestamps: a ``datetime64[ns, tz]``
+        column, or Python datetimes / pandas Timestamps that may mix UTC offsets, each
+        converted to UTC by its own offset; naive times and text are refused with their
+        rows), ``channel`` and ``direction`` (the values of :class:`relmark.domain.Channel`
+        and :class:`relmark.domain.Direction`).
     start, end
         The observation window (timezone-aware); default: the first and the last contact.
         Every contact must lie inside it (none is silently left out).
