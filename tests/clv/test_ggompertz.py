@@ -1,9 +1,10 @@
 """GGompertz/NBD against mpmath's adaptive quadrature, the Pareto/NBD at the nesting limit and
 simulation with known truth.
 
-Bemmaor & Glady's (2012) printed estimates are not available to this project, so the
-likelihood is checked against an independent integration of the individual-level model
-(mpmath, 30 digits) and the predictions against the model's own simulator.
+The likelihood is checked against an independent integration of the individual-level model
+(mpmath, 30 digits), the predictions against the model's own simulator, and the CDNOW fit
+against Bemmaor & Glady's (2012) Table 2 (which lies near the Pareto/NBD boundary b -> 0, where
+relmark reports the boundary itself).
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from typing import Any
 import mpmath
 import numpy as np
 import pytest
+from scipy.stats import chi2
 
 from relmark.clv import GGompertzNBD, ParetoNBD, load_model
 from relmark.clv import ggompertz as gg
+from relmark.datasets import load_cdnow_summary
 from relmark.errors import (
     ArgumentError,
     ConvergenceWarning,
     DataError,
+    ModelNotFittedError,
     ParameterError,
     SchemaError,
 )
@@ -284,3 +288,118 @@ def test_fit_through_the_shared_path_equals_the_fit_row_by_row() -> None:
     assert shared.fit_result.log_likelihood == pytest.approx(
         plain.fit_result.log_likelihood, abs=1e-5
     )
+
+
+# Bemmaor & Glady (2012), Table 2 (p. 1018): GGompertz/NBD on the CDNOW 1/10 sample (2,357
+# customers, weeks), as printed (and quoted by CLVTools' tests/testthat/test_correctness_ggomnbd):
+# r = 0.553, alpha = 10.578, b = 0.0002, s = 0.603, beta = 0.0026, log-likelihood -9594.98.
+PAPER_TABLE2 = {"r": 0.553, "alpha": 10.578, "b": 0.0002, "s": 0.603, "beta": 0.0026}
+PAPER_LL = -9594.98
+
+
+def _no_warnings_fit(data: Any, **kw: Any) -> GGompertzNBD:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return GGompertzNBD.fit(data, **kw)
+
+
+def test_cdnow_fit_is_the_pareto_nbd_boundary_of_bemmaor_glady_table2() -> None:
+    """On CDNOW the likelihood rises all the way to b -> 0: the fit reports the boundary (no
+    warning, converged, the flag and message), at the Pareto/NBD's estimates (r 0.553,
+    alpha 10.578 as printed in Table 2; beta/b 11.668 is the Pareto/NBD's beta, 11.669 in
+    Fader & Hardie's note 008) and a log-likelihood of -9594.974, 0.006 above the printed
+    -9594.98 (the paper's estimate is a point on the flat ridge near the boundary, see the
+    next test)."""
+    data = load_cdnow_summary()
+    model = _no_warnings_fit(data)
+    fit = model.fit_result
+    assert fit.converged
+    boundary = fit.extra["boundary"]
+    assert boundary["parameter"] == "b" and boundary["nested"] == "ParetoNBD"
+    assert "boundary" in fit.message
+    assert boundary["score"] < 0  # the profile falls as b leaves 0: the maximum is b = 0
+    assert boundary["statistic"] == 0.0 and boundary["p_value"] == 1.0
+    assert round(model.params["r"], 3) == PAPER_TABLE2["r"]
+    assert round(model.params["alpha"], 3) == PAPER_TABLE2["alpha"]
+    assert model.params["beta"] / model.params["b"] == pytest.approx(11.669, abs=2e-3)
+    assert round(fit.log_likelihood, 3) == -9594.974
+    assert fit.log_likelihood > PAPER_LL
+    assert model.params["b"] * data.T.max() <= gg.BOUNDARY_B * (1 + 1e-12)
+    # standard errors: r, alpha, s the Pareto/NBD's; b and beta none (only beta/b identified)
+    pareto = ParetoNBD.fit(data)
+    for name in ("r", "alpha", "s"):
+        assert fit.bse[name] == pytest.approx(pareto.fit_result.bse[name], rel=1e-9)
+    assert np.isnan(fit.bse["b"]) and np.isnan(fit.bse["beta"])
+    # predictions are the Pareto/NBD's (Fader & Hardie's customer x=26, t_x=30.86, T=31)
+    assert float(model.p_alive(26, 30.86, 31)[0]) == pytest.approx(0.9979, abs=5e-5)
+    assert float(model.conditional_expected_purchases(26, 30.86, 31, t=52)[0]) == pytest.approx(
+        25.46, abs=5e-3
+    )
+    # saved and loaded: the flag, the partly missing covariance and equality survive
+    loaded = load_model(model.to_json())
+    assert loaded == model
+    assert loaded.fit_result.extra["boundary"] == boundary
+    # no standard errors for b and beta: no parameter draws either (a typed error)
+    with pytest.raises(ModelNotFittedError):
+        model.sample_params(3, rng=1)
+
+
+def test_bemmaor_glady_table2_is_on_the_profile_near_the_boundary() -> None:
+    """Table 2's estimates are reproduced on the profile likelihood at b = 0.000224 (inside
+    the printed b = 0.0002's rounding): r, alpha, s and beta and the log-likelihood equal the
+    printed digits. The profile is flat there: 0.0016 below its supremum at b -> 0 (a
+    likelihood-ratio statistic 0.003), so the paper's optimiser stopped on the ridge towards the
+    Pareto/NBD limit; its reported standard error of b is 0.0000."""
+    data = load_cdnow_summary()
+    b = 0.000224
+    start = {"r": 0.55, "alpha": 10.6, "b": b, "s": 0.6, "beta": 11.6 * b}
+    profile = _no_warnings_fit(data, fixed={"b": b}, start=start)
+    assert profile.fit_result.converged
+    assert round(profile.params["b"], 4) == PAPER_TABLE2["b"]
+    for name in ("r", "alpha", "s", "beta"):
+        digits = len(str(PAPER_TABLE2[name]).split(".")[1])
+        assert round(profile.params[name], digits) == PAPER_TABLE2[name], name
+    assert round(profile.fit_result.log_likelihood, 2) == PAPER_LL
+    boundary = _no_warnings_fit(data)
+    gap = boundary.fit_result.log_likelihood - profile.fit_result.log_likelihood
+    assert 0 < gap < 0.002
+
+
+def test_boundary_lr_test_is_the_chi_bar_squared_mixture() -> None:
+    """The boundary test's p-value is half the chi2_1 tail (the 5% critical value is
+    chi2_1's 10% quantile, 2.706); an interior fit on data with age-dependent dropout is
+    tested against the Pareto/NBD with it."""
+    critical = float(chi2.ppf(0.90, 1))
+    assert gg._chi_bar_squared(critical) == pytest.approx(0.05, rel=1e-12)
+    assert gg._chi_bar_squared(0.0) == 1.0
+    truth = GGompertzNBD(r=0.5, alpha=5.0, b=0.07, s=0.7, beta=0.5)
+    rng = np.random.default_rng(7)
+    sim = truth.simulate(rng.uniform(5.0, 60.0, 5_000), rng=rng)
+    full, restricted = _no_warnings_fit(sim), ParetoNBD.fit(sim)
+    assert "boundary" not in full.fit_result.extra
+    statistic, p = gg.pareto_nbd_lr_test(restricted, full)
+    want = 2 * (full.fit_result.log_likelihood - restricted.fit_result.log_likelihood)
+    assert statistic == pytest.approx(want, rel=1e-12)
+    assert statistic > 0
+    assert p == pytest.approx(0.5 * float(chi2.sf(want, 1)), rel=1e-9)
+    with pytest.raises(ArgumentError) as info:
+        gg.pareto_nbd_lr_test(full, restricted)  # type: ignore[arg-type]
+    assert info.value.argument == "restricted"
+
+
+def test_boundary_test_under_the_null_is_at_zero_about_half_the_time() -> None:
+    """Under the Pareto/NBD (b = 0), the GGompertz/NBD fit lands on the boundary with
+    probability about 1/2 (the chi-bar-squared mixture's chi2_0 half): 40 simulated data sets
+    of 600 customers, between 10 and 30 on the boundary (a binomial(40, 1/2) within 3.2
+    standard deviations)."""
+    truth = ParetoNBD(r=0.55, alpha=10.6, s=0.6, beta=12.0)
+    rng = np.random.default_rng(2027)
+    on_boundary = 0
+    for _ in range(40):
+        sim = truth.simulate(rng.uniform(30.0, 80.0, 600), rng=rng)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            fit = GGompertzNBD.fit(sim)
+        statistic, _ = gg.pareto_nbd_lr_test(ParetoNBD.fit(sim), fit)
+        on_boundary += statistic < 2 * gg.BOUNDARY_TOLERANCE
+    assert 10 <= on_boundary <= 30
