@@ -485,3 +485,33 @@ def test_review_spend_beyond_the_floats_is_refused() -> None:
         with pytest.raises(ArgumentError) as info:
             simulate_transactions(_WEEKLY, [39.0] * 50, spend=spend, rng=1)
         assert info.value.argument == "spend"
+
+
+# a 400-digit integer in saved JSON raised a raw OverflowError from math.isfinite: now the
+# SchemaError naming the key (one check, _validation.is_json_number, for every saved result)
+@pytest.mark.parametrize(
+    ("load", "path", "key"),
+    [
+        (_load_lrt, ("statistic",), "statistic"),
+        (_load_lrt, ("restrictions", "r"), "restrictions.r"),
+        (_load_table, ("rows", 0, "mae"), "rows.0.mae"),
+    ],
+)
+def test_json_integer_beyond_float_names_the_key(load: Any, path: Any, key: str) -> None:
+    with pytest.raises(SchemaError) as info:
+        load(path, 10**400)
+    assert info.value.key == key
+
+
+_D_ANY: Any = "BGNBD"  # not a model
+
+
+def test_lr_test_and_bootstrap_name_the_unfitted_model() -> None:
+    for call, name in (
+        (lambda: likelihood_ratio_test(TRUE, FIT), "restricted"),
+        (lambda: likelihood_ratio_test(_RESTRICTED, _D_ANY), "full"),
+        (lambda: bootstrap(TRUE, DATA, n_boot=2), "model"),
+    ):
+        with pytest.raises(ArgumentError) as info:
+            call()
+        assert info.value.argument == name

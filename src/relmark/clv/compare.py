@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from relmark._validation import FloatArray, as_numbers
+from relmark._validation import FloatArray, as_numbers, is_json_number
 from relmark.clv._base import refuse_first_purchase
 from relmark.errors import ArgumentError, DataError, SchemaError
 
@@ -149,7 +149,7 @@ class ModelComparison:
                 optional = key in ("log_score", "aic")
                 if v is None and optional:
                     continue
-                if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+                if not is_json_number(v):
                     raise SchemaError(f"must be a finite number, got {v!r}", key=f"rows.{i}.{key}")
                 negative = key in ("mae", "rmse", "predicted_total", "actual_total") and v < 0
                 # a mean log probability is <= 0 (up to rounding of probabilities near 1)

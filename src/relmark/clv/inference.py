@@ -28,7 +28,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy.stats import chi2
 
-from relmark._validation import FloatArray, check_count, check_level, check_rng
+from relmark._validation import (
+    FloatArray,
+    check_count,
+    check_level,
+    check_rng,
+    is_json_number,
+)
 from relmark.clv._base import (
     CLVModel,
     Interval,
@@ -331,6 +337,32 @@ class Bootstrap:
         return cls.from_dict(read_json(text))
 
 
+def _check_fitted(model: object, argument: str) -> None:
+    """An ArgumentError naming ``argument`` unless ``model`` is a fitted relmark CLV model."""
+    if not isinstance(model, CLVModel):
+        raise ArgumentError(
+            f"must be a fitted relmark CLV model, got {type(model).__name__}", argument=argument
+        )
+    if not model.is_fitted:
+        raise ArgumentError(f"this {model.name} is not fitted", argument=argument)
+
+
+def _likelihood_data(
+    model: CLVModel,
+    data: object,
+    weights: npt.ArrayLike | None,
+    columns: Mapping[str, npt.ArrayLike | None],
+) -> tuple[tuple[FloatArray, ...], FloatArray | None]:
+    """The model's data columns and weights as its likelihood reads them: for Gamma-Gamma
+    the repeat buyers only (the others do not enter its likelihood: log 0)."""
+    arrays, w = type(model)._coerce(data, weights, columns)
+    if model.kind == "spend":
+        keep = arrays[0] > 0
+        arrays = tuple(a[keep] for a in arrays)
+        w = None if w is None else w[keep]
+    return arrays, w
+
+
 def _numbers(value: object, key: str, shape: tuple[int, ...]) -> FloatArray:
     flat = value if isinstance(value, list) else [value]
     flat = [v for row in flat for v in (row if isinstance(row, list) else [row])]
@@ -425,12 +457,7 @@ def bootstrap(
     >>> bool(lo[0] < est[0] < hi[0])
     True
     """
-    if not isinstance(model, CLVModel):
-        raise ArgumentError(
-            f"must be a fitted relmark CLV model, got {type(model).__name__}", argument="model"
-        )
-    if not model.is_fitted:
-        raise ArgumentError(f"this {model.name} is not fitted", argument="model")
+    _check_fitted(model, "model")
     count = check_count(n_boot, "n_boot", minimum=2)
     if count > _MAX_BOOT:
         raise ArgumentError(f"must be at most {_MAX_BOOT:,}, got {count}", argument="n_boot")
@@ -439,11 +466,7 @@ def bootstrap(
     report = progress_callback(progress, desc=f"{model.name} bootstrap")
     fit = model.fit_result
     cls = type(model)
-    arrays, w = cls._coerce(data, weights, columns)
-    if model.kind == "spend":  # Gamma-Gamma: its likelihood reads the repeat buyers only
-        keep = arrays[0] > 0
-        arrays = tuple(a[keep] for a in arrays)
-        w = None if w is None else w[keep]
+    arrays, w = _likelihood_data(model, data, weights, columns)
     rows, counts = cls._compress(arrays, w, True)
     total = float(counts.sum())
     if round(total) != fit.nobs:
@@ -595,7 +618,7 @@ class LikelihoodRatioTest:
                 raise SchemaError("must be text", key=key)
         for key in ("statistic", "p_value"):
             v = d[key]
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            if not is_json_number(v):
                 raise SchemaError(f"must be a finite number, got {v!r}", key=key)
         if isinstance(d["df"], bool) or not isinstance(d["df"], int) or d["df"] < 1:
             raise SchemaError("must be a whole number >= 1", key="df")
@@ -603,7 +626,7 @@ class LikelihoodRatioTest:
         if not isinstance(held, Mapping):
             raise SchemaError("must be an object", key="restrictions")
         for name, v in held.items():
-            if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+            if not is_json_number(v):
                 raise SchemaError(f"must be a finite number, got {v!r}", key=f"restrictions.{name}")
         if len(held) != d["df"]:
             raise SchemaError(f"must be one per restriction: {len(held)} restrictions", key="df")
@@ -767,8 +790,7 @@ def likelihood_ratio_test(
     (1, True)
     """
     for name, m in (("restricted", restricted), ("full", full)):
-        if not isinstance(m, CLVModel) or not m.is_fitted:
-            raise ArgumentError("must be a fitted relmark CLV model", argument=name)
+        _check_fitted(m, name)
         if m.fit_result.estimator == "MAP":
             raise ArgumentError(
                 "is a MAP fit: a likelihood-ratio test compares maximum-likelihood fits",
@@ -785,11 +807,7 @@ def likelihood_ratio_test(
     if data is not None or columns:
         sums = []
         for m, fitted in ((restricted, ll_r), (full, ll_f)):
-            arrays, w = type(m)._coerce(data, weights, columns)
-            if m.kind == "spend":  # Gamma-Gamma: only the repeat buyers enter (log 0 otherwise)
-                keep = arrays[0] > 0
-                arrays = tuple(a[keep] for a in arrays)
-                w = None if w is None else w[keep]
+            arrays, w = _likelihood_data(m, data, weights, columns)
             per_row = type(m).likelihood_for(m.settings).log_likelihood(m.params_array, *arrays)
             total = float(per_row @ (np.ones(per_row.shape[0]) if w is None else w))
             if not math.isclose(total, fitted, rel_tol=1e-8, abs_tol=1e-6):

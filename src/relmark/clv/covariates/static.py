@@ -106,6 +106,7 @@ from relmark._validation import (
     check_number,
     check_rfm,
     check_rng,
+    is_json_number,
 )
 from relmark.clv import bgnbd, gammagamma, mbgnbd, paretonbd
 from relmark.clv._base import _column, customer_labels, fit_restricted
@@ -574,18 +575,6 @@ _FIT_KEYS = (
 )
 
 
-def _json_real(v: object, *, finite: bool = True) -> bool:
-    """Whether a JSON value is a number a float can hold (an integer literal of 400 digits is
-    not: ``float()`` overflows), and finite when ``finite``."""
-    if isinstance(v, bool) or not isinstance(v, int | float):
-        return False
-    try:
-        x = float(v)
-    except OverflowError:
-        return False
-    return math.isfinite(x) or (not finite and math.isnan(x))
-
-
 def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
     if not isinstance(value, dict):
         raise SchemaError(f"must be a JSON object or null, got {value!r}", key="fit")
@@ -601,7 +590,7 @@ def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
         isinstance(raw, list)
         and len(raw) == k
         and all(isinstance(row, list) and len(row) == k for row in raw)
-        and all(_json_real(v, finite=False) for row in raw for v in row)
+        and all(is_json_number(v, allow_nan=True) for row in raw for v in row)
     ):
         raise SchemaError(f"must be a {k} x {k} list of lists of numbers", key="fit.cov")
     cov = np.array(raw, dtype=np.float64)
@@ -624,7 +613,7 @@ def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
 
     def real(key: str, low: float | None = None) -> float:
         v = value[key]
-        if not _json_real(v):
+        if not is_json_number(v):
             raise SchemaError(f"must be a finite number, got {v!r}", key=f"fit.{key}")
         if low is not None and v < low:
             raise SchemaError(f"must be >= {low:g}, got {v!r}", key=f"fit.{key}")
@@ -1012,7 +1001,7 @@ class _CovariateModel:
                 raise SchemaError("unknown parameter", key=f"params.{name}")
         for name in cls.param_names:
             v = params.get(name)
-            if not _json_real(v, finite=False):
+            if not is_json_number(v, allow_nan=True):
                 raise SchemaError(f"must be a number, got {v!r}", key=f"params.{name}")
         coefs = d["coefficients"]
         if not isinstance(coefs, dict):
@@ -1029,7 +1018,7 @@ class _CovariateModel:
                 key=f"coefficients.{bad}",
             )
         for label, v in coefs.items():
-            if not _json_real(v):
+            if not is_json_number(v):
                 raise SchemaError(
                     f"must be a finite number, got {v!r}", key=f"coefficients.{label}"
                 )

@@ -61,6 +61,7 @@ from relmark._validation import (
     check_number,
     check_rfm,
     check_rng,
+    is_json_number,
 )
 from relmark.clv.covariates import _tv_math
 from relmark.clv.covariates._design import (
@@ -1535,13 +1536,9 @@ class TimeVaryingParetoNBD:
 
 
 def _real(v: object, key: str) -> float:
-    try:  # an integer literal of 400 digits overflows float()
-        ok = not isinstance(v, bool) and isinstance(v, int | float) and math.isfinite(float(v))
-    except OverflowError:
-        ok = False
-    if not ok:
+    if not isinstance(v, int | float) or not is_json_number(v):
         raise SchemaError(f"must be a finite number, got {v!r}", key=key)
-    return float(v)  # type: ignore[arg-type]
+    return float(v)
 
 
 def _real_map(v: object, key: str, names: Sequence[str], *, positive: bool) -> dict[str, float]:
