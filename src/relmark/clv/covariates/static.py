@@ -1644,7 +1644,34 @@ class _RFMCovariateModel(_CovariateModel):
         return out
 
 
-class CovariateBGNBD(_RFMCovariateModel):
+class _BetaGeometricModel(_RFMCovariateModel):
+    """BG/NBD and MBG/NBD: one likelihood, whose ``shift`` is 1 for MBG/NBD (a dropout chance
+    at the first purchase too) and 0 for BG/NBD."""
+
+    shift: ClassVar[int]
+
+    @classmethod
+    def _lik(cls) -> LogLik:
+        shift = cls.shift
+
+        def lik(theta: FloatArray, *d: FloatArray) -> tuple[FloatArray, FloatArray]:
+            return _likelihoods.beta_geometric(theta, *d, shift=shift)
+
+        return lik
+
+    @classmethod
+    def _lik_hess(cls) -> Callable[..., tuple[FloatArray, FloatArray, FloatArray]] | None:
+        shift = cls.shift
+
+        def lik_hess(
+            theta: FloatArray, *d: FloatArray
+        ) -> tuple[FloatArray, FloatArray, FloatArray]:
+            return _likelihoods.beta_geometric_hessian(theta, *d, shift=shift)
+
+        return lik_hess
+
+
+class CovariateBGNBD(_BetaGeometricModel):
     """BG/NBD with static covariates: :math:`\\alpha_i = \\alpha e^{-\\gamma_p^\\top z_i}`,
     :math:`a_i = a e^{\\gamma_a^\\top z_i}`, :math:`b_i = b e^{\\gamma_b^\\top z_i}`.
 
@@ -1691,25 +1718,10 @@ class CovariateBGNBD(_RFMCovariateModel):
     )
     classic: ClassVar[Any] = bgnbd.BGNBD
     module: ClassVar[Any] = bgnbd
-
-    @classmethod
-    def _lik(cls) -> LogLik:
-        def lik(theta: FloatArray, *d: FloatArray) -> tuple[FloatArray, FloatArray]:
-            return _likelihoods.beta_geometric(theta, *d, shift=0)
-
-        return lik
-
-    @classmethod
-    def _lik_hess(cls) -> Callable[..., tuple[FloatArray, FloatArray, FloatArray]] | None:
-        def lik_hess(
-            theta: FloatArray, *d: FloatArray
-        ) -> tuple[FloatArray, FloatArray, FloatArray]:
-            return _likelihoods.beta_geometric_hessian(theta, *d, shift=0)
-
-        return lik_hess
+    shift: ClassVar[int] = 0
 
 
-class CovariateMBGNBD(_RFMCovariateModel):
+class CovariateMBGNBD(_BetaGeometricModel):
     """MBG/NBD (Batislam, Denizel & Filiztekin 2007) with static covariates, parameterised as
     :class:`CovariateBGNBD`.
 
@@ -1740,22 +1752,7 @@ class CovariateMBGNBD(_RFMCovariateModel):
     slots: ClassVar[tuple[_Slot, ...]] = CovariateBGNBD.slots
     classic: ClassVar[Any] = mbgnbd.MBGNBD
     module: ClassVar[Any] = mbgnbd
-
-    @classmethod
-    def _lik(cls) -> LogLik:
-        def lik(theta: FloatArray, *d: FloatArray) -> tuple[FloatArray, FloatArray]:
-            return _likelihoods.beta_geometric(theta, *d, shift=1)
-
-        return lik
-
-    @classmethod
-    def _lik_hess(cls) -> Callable[..., tuple[FloatArray, FloatArray, FloatArray]] | None:
-        def lik_hess(
-            theta: FloatArray, *d: FloatArray
-        ) -> tuple[FloatArray, FloatArray, FloatArray]:
-            return _likelihoods.beta_geometric_hessian(theta, *d, shift=1)
-
-        return lik_hess
+    shift: ClassVar[int] = 1
 
 
 class CovariateParetoNBD(_RFMCovariateModel):
