@@ -82,9 +82,9 @@ def prepare(*, sample: bool = False) -> DemoData:
     )
     models: dict[str, Any] = {}
     for cls in sorted(models_of_kind("purchase"), key=lambda c: c.name):
-        # continuous-time models fit a weekly summary; GGompertz/NBD is left out as in
-        # `relmark diagnostics`: on CDNOW it runs to its Pareto/NBD boundary (b -> 0) and warns
-        if not getattr(cls, "discrete", False) and cls.name != "GGompertzNBD":
+        # continuous-time models fit a weekly summary (GGompertz/NBD reports its Pareto/NBD
+        # boundary b -> 0 on CDNOW, without a warning: the models section says so)
+        if not getattr(cls, "discrete", False):
             models[cls.name] = cls.fit(summary)
     # Repeat buyers with a mean spend of 0 are left out of the spend fit; the report says how many.
     assert summary.monetary_value is not None
@@ -173,10 +173,22 @@ def section_models(d: DemoData) -> str:
             frame["published"] = [PUBLISHED[name][p] for p in fit.param_names]
         zero = fit.extra.get("n_zero_spend", 0)
         note = f" ({zero} repeat buyers with zero mean spend left out)" if zero else ""
+        boundary = fit.extra.get("boundary")
+        after = (
+            ""
+            if boundary is None
+            else (
+                f". The estimate is on the boundary {boundary['parameter']} -> 0, where the "
+                f"model is the {boundary['nested']} with beta/b = "
+                f"{boundary['nested_params']['beta']:.3f} (boundary likelihood-ratio test "
+                f"against it: statistic {boundary['statistic']:.3f}, p = "
+                f"{boundary['p_value']:.3f}); b and beta have no standard errors"
+            )
+        )
         parts.append(
             f"### {name}\n\n{fit.nobs:,} customers{note}, "
             f"log-likelihood {fit.log_likelihood:,.1f}, AIC {fit.aic:,.1f}, "
-            f"converged: {'yes' if fit.converged else 'NO'}\n\n" + _table(frame)
+            f"converged: {'yes' if fit.converged else 'NO'}{after}\n\n" + _table(frame)
         )
     return "\n\n".join(parts)
 
