@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any
 
 import numpy as np
@@ -155,49 +156,73 @@ def score_parquet(
     }
     writer: pq.ParquetWriter | None = None
     done = 0
-    try:
-        for batch in reader.iter_batches(batch_size=batch_size, columns=needed):
-            cols = {c: batch.column(c) for c in needed}
-            arrays = {
-                c: np.asarray(cols[c].to_numpy(zero_copy_only=False), dtype=np.float64)
-                for c in needed[1:]
-            }
-            for c in arrays:
-                if cols[c].null_count:
-                    raise DataError(f"missing values in {src}", column=c)
-            try:
-                scores = score_arrays(
-                    model,  # type: ignore[arg-type]
-                    spend_model,  # type: ignore[arg-type]
-                    arrays["frequency"],
-                    arrays["recency"],
-                    arrays["T"],
-                    arrays.get("monetary_value"),
-                    **options,
-                )
-            except DataError as exc:
-                # name the file and its rows: positions in the batch shifted to the file
-                err = DataError(f"{src}, rows from {done} (row positions in the file): {exc}")
-                err.column = exc.column
-                err.rows = tuple(r + done if isinstance(r, int) else r for r in exc.rows)
-                err.count = exc.count
-                raise err from None
-            table = pa.table(
-                {customer_id: cols[customer_id], **{k: pa.array(v) for k, v in scores.items()}}
-            )
-            if writer is None:
-                writer = pq.ParquetWriter(dst, table.schema)
-            writer.write_table(table)
-            done += batch.num_rows
-            if progress is not None:
-                progress(done, total)
-        if writer is None:  # an empty file: write the empty result with its schema
-            empty = {customer_id: pa.array([], type=reader.schema_arrow.field(customer_id).type)}
-            result = ["p_alive", "expected_purchases"]
-            result += ["expected_spend", "clv"] if spend_model is not None else []
-            empty.update({k: pa.array([], type=pa.float64()) for k in result})
-            pq.write_table(pa.table(empty), dst)
-    finally:
-        if writer is not None:
-            writer.close()
+    batches = reader.iter_batches(batch_size=batch_size, columns=needed)
+    # two helper threads overlap the file work with the scoring: one reads the next batch, one
+    # writes the previous scores (pyarrow releases the GIL); at most three batches are alive
+    with ThreadPoolExecutor(1) as reading, ThreadPoolExecutor(1) as writing:
+        ahead = reading.submit(next, batches, None)
+        written: Future[None] | None = None
+        try:
+            while (batch := ahead.result()) is not None:
+                ahead = reading.submit(next, batches, None)
+                table = _score_batch(batch, needed, model, spend_model, options, src, done)
+                if writer is None:
+                    writer = pq.ParquetWriter(dst, table.schema, use_dictionary=False)
+                if written is not None:
+                    written.result()
+                written = writing.submit(writer.write_table, table)
+                done += batch.num_rows
+                if progress is not None:
+                    progress(done, total)
+            if written is not None:
+                written.result()
+            if writer is None:  # an empty file: write the empty result with its schema
+                empty = {
+                    customer_id: pa.array([], type=reader.schema_arrow.field(customer_id).type)
+                }
+                result = ["p_alive", "expected_purchases"]
+                result += ["expected_spend", "clv"] if spend_model is not None else []
+                empty.update({k: pa.array([], type=pa.float64()) for k in result})
+                pq.write_table(pa.table(empty), dst)
+        finally:  # on an error too: no thread still uses the file when it is closed
+            wait([f for f in (ahead, written) if f is not None])
+            if writer is not None:
+                writer.close()
     return done
+
+
+def _score_batch(
+    batch: pa.RecordBatch,
+    needed: list[str],
+    model: CLVModel,
+    spend_model: CLVModel | None,
+    options: dict[str, Any],
+    src: str,
+    done: int,
+) -> pa.Table:
+    """One batch's scores as a table (the id column first), errors naming the file's rows."""
+    cols = {c: batch.column(c) for c in needed}
+    arrays = {
+        c: np.asarray(cols[c].to_numpy(zero_copy_only=False), dtype=np.float64) for c in needed[1:]
+    }
+    for c in arrays:
+        if cols[c].null_count:
+            raise DataError(f"missing values in {src}", column=c)
+    try:
+        scores = score_arrays(
+            model,  # type: ignore[arg-type]
+            spend_model,  # type: ignore[arg-type]
+            arrays["frequency"],
+            arrays["recency"],
+            arrays["T"],
+            arrays.get("monetary_value"),
+            **options,
+        )
+    except DataError as exc:
+        # name the file and its rows: positions in the batch shifted to the file
+        err = DataError(f"{src}, rows from {done} (row positions in the file): {exc}")
+        err.column = exc.column
+        err.rows = tuple(r + done if isinstance(r, int) else r for r in exc.rows)
+        err.count = exc.count
+        raise err from None
+    return pa.table({needed[0]: cols[needed[0]], **{k: pa.array(v) for k, v in scores.items()}})
