@@ -346,7 +346,11 @@ def test_a_frame_whose_attrs_flag_is_numpy_true_or_tampered_is_refused_too(flag:
     for call in _model_calls(frame):
         with pytest.raises(DataError) as err:
             call()
-        assert err.value.column == "frequency"
+        if flag is np.True_:  # a summary that counts the first purchase
+            assert err.value.column == "frequency"
+        else:  # a flag that is no flag, named as such
+            assert err.value.column == "include_first_purchase"
+            assert "must be True or False" in str(err.value)
         assert "include_first_purchase" in str(err.value)
 
 
@@ -359,3 +363,106 @@ def test_a_frame_whose_attrs_flag_is_numpy_false_is_a_repeat_summary() -> None:
     repeats.attrs["include_first_purchase"] = np.False_
     bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
     assert np.isfinite(bg.log_likelihood(repeats)).all()
+
+
+# --------------------------------------------------------------- every form carries the flag
+def _columns(s: RFMSummary) -> dict[str, Any]:
+    assert s.monetary_value is not None
+    return {
+        "frequency": s.frequency,
+        "recency": s.recency,
+        "T": s.T,
+        "monetary_value": s.monetary_value,
+    }
+
+
+def _forms(flag: object, cols: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The counted hand summary (or ``cols``) in every container a model reads, carrying
+    ``flag``."""
+    pl = pytest.importorskip("polars")
+    cols = _columns(_counted()) if cols is None else cols
+    n = len(cols["frequency"])
+    return {
+        "dict": {**cols, "include_first_purchase": flag},
+        "dict of a column": {**cols, "include_first_purchase": [flag] * n},
+        "pandas column": pd.DataFrame({**cols, "include_first_purchase": [flag] * n}),
+        "polars column": pl.DataFrame({**cols, "include_first_purchase": [flag] * n}),
+    }
+
+
+@pytest.mark.parametrize("form", ["dict", "dict of a column", "pandas column", "polars column"])
+@pytest.mark.parametrize("index", range(5))
+def test_every_form_that_says_true_is_refused(form: str, index: int) -> None:
+    """A plain dict with the key (was silently ignored), a polars frame (no attrs: the flag
+    is a column) and a pandas column all carry the flag; every model refuses it."""
+    data = _forms(True)[form]
+    with pytest.raises(DataError, match="include_first_purchase=False") as err:
+        _model_calls(data)[index]()
+    assert err.value.column == "frequency"
+
+
+@pytest.mark.parametrize("form", ["dict", "dict of a column", "pandas column", "polars column"])
+def test_every_form_that_says_false_fits_like_the_summary(form: str) -> None:
+    """False in any form is a summary of repeat purchases: the log-likelihood equals that of
+    the same numbers in an RFMSummary (the flag column is not read as data)."""
+    s = _counted()
+    repeats = RFMSummary(
+        customer_id=s.customer_id, frequency=s.frequency - 1, recency=s.recency, T=s.T
+    )
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    data = _forms(False, {**_columns(s), "frequency": repeats.frequency})[form]
+    want = bg.log_likelihood(repeats)
+    assert bg.log_likelihood(data) == pytest.approx(want, rel=1e-15)
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [("yes", "must be True or False"), (1, "must be True or False"), (None, "True or False")],
+)
+@pytest.mark.parametrize("form", ["dict", "pandas column", "polars column"])
+def test_a_flag_that_is_not_a_bool_is_refused_by_name(
+    form: str, flag: object, message: str
+) -> None:
+    with pytest.raises(DataError, match=message) as err:
+        BGNBD.fit(_forms(flag)[form])
+    assert err.value.column == "include_first_purchase"
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars", "dict"])
+def test_a_column_mixing_true_and_false_is_refused(kind: str) -> None:
+    pl = pytest.importorskip("polars")
+    cols = {**_columns(_counted()), "include_first_purchase": [True, False]}
+    data: Any = {"pandas": pd.DataFrame, "polars": pl.DataFrame, "dict": dict}[kind](cols)
+    with pytest.raises(DataError, match="one value for the whole summary") as err:
+        BGNBD.fit(data)
+    assert err.value.column == "include_first_purchase"
+
+
+def test_pandas_attrs_and_column_that_disagree_are_refused() -> None:
+    frame = pd.DataFrame({**_columns(_counted()), "include_first_purchase": [True, True]})
+    frame.attrs["include_first_purchase"] = False
+    with pytest.raises(DataError, match="disagree") as err:
+        BGNBD.fit(frame)
+    assert err.value.column == "include_first_purchase"
+
+
+def test_from_mapping_and_from_frame_read_the_flag_of_their_input() -> None:
+    cols = _columns(_counted())
+    assert RFMSummary.from_mapping({**cols, "include_first_purchase": True}).include_first_purchase
+    assert not RFMSummary.from_mapping(
+        {**cols, "frequency": cols["frequency"] - 1}
+    ).include_first_purchase
+    framed = pd.DataFrame({**cols, "include_first_purchase": [True, True]})
+    assert RFMSummary.from_frame(framed).include_first_purchase is True
+    # a keyword that contradicts the data is refused, one that agrees is fine
+    with pytest.raises(ArgumentError, match="include_first_purchase"):
+        RFMSummary.from_mapping(
+            {**cols, "include_first_purchase": True}, include_first_purchase=False
+        )
+    with pytest.raises(ArgumentError, match="include_first_purchase"):
+        RFMSummary.from_frame(framed, include_first_purchase=False)
+    assert RFMSummary.from_frame(framed, include_first_purchase=True).include_first_purchase
+    # a frame without the flag takes the keyword (a lifetimes frame)
+    assert RFMSummary.from_frame(
+        pd.DataFrame(cols), include_first_purchase=True
+    ).include_first_purchase

@@ -119,15 +119,12 @@ def _column(data: object, name: str) -> object | None:
 
 
 def refuse_first_purchase(data: object) -> None:
-    """Refuse a summary that counts the first purchase (an RFMSummary or its frame built with
-    ``include_first_purchase=True``): every model's likelihood counts repeat purchases."""
-    attrs = getattr(data, "attrs", None)
-    flag = attrs.get("include_first_purchase") if isinstance(attrs, Mapping) else None
-    # a frame's attrs may hold numpy's True (after a round trip) or a tampered value: only
-    # False (or no entry) is a summary of repeat purchases
-    if getattr(data, "include_first_purchase", None) is True or not (
-        flag is None or (isinstance(flag, bool | np.bool_) and not flag)
-    ):
+    """Refuse a summary that counts the first purchase (``include_first_purchase=True``, in
+    any form a summary carries it: :func:`relmark.data.summary.first_purchase_flag`): every
+    model's likelihood counts repeat purchases."""
+    from relmark.data.summary import first_purchase_flag
+
+    if first_purchase_flag(data):  # (a flag that is not a bool is a DataError there)
         raise DataError(
             "the summary counts the first purchase (include_first_purchase=True): the CLV "
             "models need repeat purchases only; summarize again with "

@@ -44,7 +44,102 @@ from relmark._validation import (
 from relmark.errors import ArgumentError, DataError
 from relmark.timeunit import TimeUnit
 
-__all__ = ["RFMSummary"]
+__all__ = ["FIRST_PURCHASE", "RFMSummary", "first_purchase_flag"]
+
+FIRST_PURCHASE = "include_first_purchase"
+"""The name of the flag in every form a summary takes: the :class:`RFMSummary` attribute, a
+pandas frame's ``attrs`` key, a mapping's key, a (pandas or polars) frame's column."""
+
+
+def _one_flag(values: Sequence[object], where: str) -> bool:
+    """The one boolean of ``values`` (a column repeats it on every row)."""
+    found = {bool(v) for v in values if isinstance(v, bool | np.bool_)}
+    others = [v for v in values if not isinstance(v, bool | np.bool_)]
+    if others:
+        raise DataError(
+            f"{where} must be True or False (whether frequency counts the first purchase), "
+            f"got {others[0]!r:.40}",
+            column=FIRST_PURCHASE,
+        )
+    if len(found) > 1:
+        raise DataError(
+            f"{where} must be one value for the whole summary, got both True and False",
+            column=FIRST_PURCHASE,
+        )
+    return found.pop() if found else False
+
+
+def first_purchase_flag(data: object) -> bool:
+    """Whether the summary ``data`` counts the first purchase (``include_first_purchase``),
+    read from every form a summary takes.
+
+    - an :class:`RFMSummary`: its ``include_first_purchase``;
+    - a pandas DataFrame: ``attrs["include_first_purchase"]`` (set by
+      :meth:`RFMSummary.to_frame`) or a column of that name (one value on every row);
+    - a polars DataFrame (which has no ``attrs``): a column of that name;
+    - a mapping of columns: a key of that name (a bool, or one bool per row).
+
+    Anything else (arrays given as keywords) carries no flag: ``False``.
+
+    Parameters
+    ----------
+    data
+        The summary container.
+
+    Returns
+    -------
+    bool
+        ``True`` when the container says its ``frequency`` counts the first purchase.
+
+    Raises
+    ------
+    DataError
+        The flag is not a bool (``1``, ``"True"``, ``None``), a column mixes True and False,
+        or a pandas frame's ``attrs`` and its column disagree; it names
+        ``include_first_purchase``.
+
+    Examples
+    --------
+    >>> first_purchase_flag({"frequency": [1], "include_first_purchase": True})
+    True
+    >>> first_purchase_flag(pd.DataFrame({"frequency": [1]}))
+    False
+    """
+    if isinstance(data, RFMSummary):
+        return data.include_first_purchase
+    if isinstance(data, Mapping):
+        if FIRST_PURCHASE not in data:
+            return False
+        value = data[FIRST_PURCHASE]
+        values = [value] if isinstance(value, bool | np.bool_) else _as_list(value)
+        return _one_flag(values, f"the key {FIRST_PURCHASE!r}")
+    flags: list[bool] = []
+    attrs = getattr(data, "attrs", None)
+    if isinstance(data, pd.DataFrame) and isinstance(attrs, Mapping) and FIRST_PURCHASE in attrs:
+        flags.append(_one_flag([attrs[FIRST_PURCHASE]], f"attrs[{FIRST_PURCHASE!r}]"))
+    columns = getattr(data, "columns", None)
+    is_polars = type(data).__module__.split(".")[0] == "polars"
+    framed = isinstance(data, pd.DataFrame) or is_polars
+    if framed and columns is not None and FIRST_PURCHASE in list(columns):
+        column: Any = data[FIRST_PURCHASE]  # type: ignore[index]
+        flags.append(_one_flag(_as_list(column), f"the column {FIRST_PURCHASE!r}"))
+    if len(set(flags)) > 1:
+        raise DataError(
+            f"attrs[{FIRST_PURCHASE!r}] and the column {FIRST_PURCHASE!r} disagree",
+            column=FIRST_PURCHASE,
+        )
+    return flags[0] if flags else False
+
+
+def _as_list(value: object) -> list[object]:
+    """The values of a column (pandas, polars, numpy, a list) as Python objects."""
+    to_list = getattr(value, "to_list", None) or getattr(value, "tolist", None)
+    if callable(to_list):
+        out = to_list()
+        return list(out) if isinstance(out, list) else [out]
+    if isinstance(value, list | tuple):
+        return list(value)
+    return [value]
 
 _OPTIONAL = (
     "monetary_value",
@@ -525,7 +620,9 @@ class RFMSummary:
         include_first_purchase
             Whether ``frequency`` counts the first purchase (a lifetimes frame built with
             ``include_first_transaction=True``); by default the frame's
-            ``attrs["include_first_purchase"]`` (set by :meth:`to_frame`), else ``False``.
+            ``attrs["include_first_purchase"]`` (set by :meth:`to_frame`) or its
+            ``include_first_purchase`` column (see :func:`first_purchase_flag`), else
+            ``False``. Given, it must agree with what the frame says.
 
         Returns
         -------
@@ -570,11 +667,7 @@ class RFMSummary:
             T=_numbers(frame["T"], "T"),
             time_unit=frame.attrs.get("time_unit") if time_unit is None else time_unit,
             currency=frame.attrs.get("currency") if "monetary_value" in kwargs else None,
-            include_first_purchase=(
-                frame.attrs.get("include_first_purchase", False)
-                if include_first_purchase is None
-                else include_first_purchase
-            ),
+            include_first_purchase=_agreeing_flag(frame, include_first_purchase),
             **kwargs,
         )
 
@@ -584,7 +677,7 @@ class RFMSummary:
         data: Mapping[str, Any],
         *,
         time_unit: str | TimeUnit | tuple[str, float] | None = None,
-        include_first_purchase: bool = False,
+        include_first_purchase: bool | None = None,
     ) -> RFMSummary:
         """Build from a mapping of arrays (ids default to positions).
 
@@ -596,7 +689,9 @@ class RFMSummary:
         time_unit
             Unit of ``recency`` and ``T``.
         include_first_purchase
-            Whether ``frequency`` counts the first purchase (see :class:`RFMSummary`).
+            Whether ``frequency`` counts the first purchase (see :class:`RFMSummary`); by
+            default the mapping's ``include_first_purchase`` key, else ``False``. Given, it
+            must agree with the key.
 
         Returns
         -------
@@ -605,7 +700,7 @@ class RFMSummary:
         Raises
         ------
         ArgumentError
-            ``data`` is not a mapping.
+            ``data`` is not a mapping; ``include_first_purchase`` disagrees with the key.
         DataError
             A required column is missing, a key is not a known column (a misspelt
             ``monetary`` would be dropped), or a column is invalid.
@@ -617,7 +712,7 @@ class RFMSummary:
         missing = [c for c in ("frequency", "recency", "T") if c not in data]
         if missing:
             raise DataError(f"missing column(s) {', '.join(missing)}", column=missing[0])
-        known = {"customer_id", "frequency", "recency", "T", *_OPTIONAL}
+        known = {"customer_id", "frequency", "recency", "T", FIRST_PURCHASE, *_OPTIONAL}
         unknown = [str(k) for k in data if k not in known]
         if unknown:  # a typo ("monetary") would drop the column silently
             raise DataError(
@@ -632,7 +727,7 @@ class RFMSummary:
             recency=data["recency"],
             T=data["T"],
             time_unit=time_unit,
-            include_first_purchase=include_first_purchase,
+            include_first_purchase=_agreeing_flag(data, include_first_purchase),
             **{k: data[k] for k in _OPTIONAL if k in data},
         )
 
@@ -671,3 +766,26 @@ class RFMSummary:
             notes=self.notes,
             include_first_purchase=self.include_first_purchase,
         )
+
+
+def _agreeing_flag(data: object, given: bool | None) -> bool:
+    """``include_first_purchase`` of a summary read from ``data``: the keyword when given (it
+    must agree with a flag the data carries), else the data's own flag."""
+    carried = first_purchase_flag(data)
+    if given is None:
+        return carried
+    flag = check_flag(given, FIRST_PURCHASE)
+    says = f"attrs, column or key {FIRST_PURCHASE!r}"
+    if flag != carried and _carries_flag(data):
+        raise ArgumentError(
+            f"is {flag}, but the data's {says} says {carried}", argument=FIRST_PURCHASE
+        )
+    return flag
+
+
+def _carries_flag(data: object) -> bool:
+    if isinstance(data, Mapping):
+        return FIRST_PURCHASE in data
+    attrs = getattr(data, "attrs", None)
+    in_attrs = isinstance(attrs, Mapping) and FIRST_PURCHASE in attrs
+    return in_attrs or FIRST_PURCHASE in list(getattr(data, "columns", []))
