@@ -269,7 +269,17 @@ def score(
     """Everything a scoring job needs per customer, each quantity computed once.
 
     Returns ``p_alive``, ``expected_purchases`` over ``horizon`` and, with a spend model,
-    ``expected_spend`` and ``clv`` (as :func:`clv`, over ``periods`` periods). For models whose
+    ``expected_spend`` and ``clv`` (as :func:`clv`, over ``periods`` periods).
+    ``expected_purchases`` is the *conditional* expectation given each customer's history,
+    the value of ``purchases.conditional_expected_purchases(frequency, recency, T,
+    t=horizon)``,
+
+    .. math:: E[X(T, T + t) \\mid x, t_x, T],
+
+    under the column name every score table of relmark uses for it
+    (:func:`relmark.view.relationship_view`, ``relmark score``, the out-of-core, Spark and
+    Dask scoring); the expectation for a new customer is ``expected_purchases_new_customer``.
+    For models whose
     expectation factors as ``P(alive) x remaining`` (BG/NBD, MBG/NBD, Pareto/NBD) P(alive) is
     computed once per customer and reused for the horizon and every CLV period; customers go
     through in chunks of ``chunk_size``, so memory stays bounded at any size.
@@ -306,8 +316,9 @@ def score(
     Returns
     -------
     dict of str to numpy.ndarray
-        ``p_alive`` and ``expected_purchases`` and, with a spend model, ``expected_spend``
-        and ``clv``, each with one value per customer, shape ``(n,)``.
+        ``p_alive`` and ``expected_purchases`` (the conditional expectation over
+        ``horizon``) and, with a spend model, ``expected_spend`` and ``clv``, each with one
+        value per customer, shape ``(n,)``.
 
     Raises
     ------
