@@ -279,10 +279,11 @@ def score(
     under the column name every score table of relmark uses for it
     (:func:`relmark.view.relationship_view`, ``relmark score``, the out-of-core, Spark and
     Dask scoring); the expectation for a new customer is ``expected_purchases_new_customer``.
-    For models whose
-    expectation factors as ``P(alive) x remaining`` (BG/NBD, MBG/NBD, Pareto/NBD) P(alive) is
-    computed once per customer and reused for the horizon and every CLV period; customers go
-    through in chunks of ``chunk_size``, so memory stays bounded at any size.
+
+    For models whose expectation factors as ``P(alive) x remaining`` (BG/NBD, MBG/NBD,
+    Pareto/NBD) P(alive) is computed once per customer and reused for the horizon and every
+    CLV period; customers go through in chunks of ``chunk_size``, so memory stays bounded at
+    any size.
 
     Parameters
     ----------
