@@ -4,6 +4,7 @@ over nu, simulation with known dependence, and the CDNOW sample."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -206,3 +207,29 @@ def test_mean_spend_is_the_mean_at_one_repeat_purchase() -> None:
     m = FrequencyGammaGamma(p=6.25, q=3.74, gamma=15.44, delta=0.3)
     assert m.mean_spend == pytest.approx(6.25 * 15.44 / 2.74, rel=1e-12)
     assert m.mean_spend == pytest.approx(float(m.mean_spend_at(1)[0]), rel=1e-12)
+
+
+def test_clv_uses_the_frequency_dependent_spend() -> None:
+    """CLV = (discounted expected purchases) x (expected spend per transaction): with the same
+    purchase model, the CLV with a FrequencyGammaGamma divided by its expected spend, computed
+    here by hand, p (gamma_x + x zbar) / (p x + q - 1) with gamma_x = gamma ((1+x)/2)^delta,
+    equals the CLV with the Gamma-Gamma divided by the Gamma-Gamma's (delta = 0.225, CDNOW's
+    estimate); the two CLVs agree at x = 1 (gamma_1 = gamma) and differ elsewhere by the
+    factor (1+x)^delta brings."""
+    p, q, g, delta = 6.25, 3.74, 15.44, 0.225
+    dep = FrequencyGammaGamma(p=p, q=q, gamma=g, delta=delta)
+    gg = GammaGamma(p=p, q=q, gamma=g)
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    x = np.array([0.0, 1, 2, 5, 14])
+    tx = np.array([0.0, 20.0, 30.43, 35.0, 38.0])
+    T = np.full(5, 38.86)
+    z = np.array([0.0, 30.0, 22.35, 40.0, 15.0])
+    kw: dict[str, Any] = {"periods": 12, "period_length": 4.0, "discount_rate": 0.01}
+    with_dep = clv(bg, dep, x, tx, T, z, **kw)
+    with_gg = clv(bg, gg, x, tx, T, z, **kw)
+    g_x = g * ((1 + x) / 2) ** delta
+    spend_dep = p * (g_x + x * z) / (p * x + q - 1)
+    spend_gg = p * (g + x * z) / (p * x + q - 1)
+    np.testing.assert_allclose(with_dep / spend_dep, with_gg / spend_gg, rtol=1e-12)
+    assert with_dep[1] == pytest.approx(with_gg[1], rel=1e-12)
+    assert np.all(np.abs(with_dep[[0, 2, 3, 4]] / with_gg[[0, 2, 3, 4]] - 1) > 1e-3)
