@@ -324,6 +324,20 @@ def pareto_nbd_p_alive(
     return out
 
 
+def pareto_nbd_p_alive_ahead(
+    theta: FloatArray, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+) -> FloatArray:
+    r"""Pareto/NBD :math:`P(\text{alive at } T+t)` per customer with columns ``theta``:
+    :func:`pareto_nbd_p_alive` times the survival of the next ``t`` of a customer alive at
+    ``T``, whose dropout rate is then :math:`\text{Gamma}(s, \beta+T)`:
+    :math:`\bigl(\frac{\beta+T}{\beta+T+t}\bigr)^{s}` (note 008; the per-customer
+    columns of :func:`relmark.clv.paretonbd.p_alive_ahead`)."""
+    s, beta = theta[:, 2], theta[:, 3]
+    alive = pareto_nbd_p_alive(theta, x, tx, T)
+    out: FloatArray = alive * np.exp(-s * np.log1p(t / (beta + T)))
+    return out
+
+
 def pareto_nbd_conditional_expected_purchases(
     theta: FloatArray, t: float, x: FloatArray, tx: FloatArray, T: FloatArray
 ) -> FloatArray:

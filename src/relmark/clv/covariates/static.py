@@ -110,6 +110,7 @@ from relmark._validation import (
 )
 from relmark.clv import bgnbd, gammagamma, mbgnbd, paretonbd
 from relmark.clv._base import _column, customer_labels, fit_restricted
+from relmark.clv._checks import check_array, check_matching
 from relmark.clv._engine import one_blas_thread
 from relmark.clv.covariates import _likelihoods
 from relmark.clv.covariates._design import (
@@ -1425,17 +1426,29 @@ class _RFMCovariateModel(_CovariateModel):
         self,
         data: object = None,
         *,
+        t: npt.ArrayLike = 0.0,
         covariates: object = None,
         frequency: npt.ArrayLike | None = None,
         recency: npt.ArrayLike | None = None,
         T: npt.ArrayLike | None = None,
     ) -> FloatArray:
-        """Probability that each customer is still active, with their own parameters.
+        """Probability that each customer is still active at ``T`` (or, with ``t``, at the
+        future time ``T + t``), with their own parameters: :math:`P(\\text{alive at } T+t
+        \\mid x, t_x, T, z)`.
+
+        Each customer's parameters (:meth:`customer_params`) go into the classic model's
+        formula: ``p_alive`` of :mod:`relmark.clv.bgnbd`, :mod:`relmark.clv.mbgnbd` or
+        :mod:`relmark.clv.paretonbd`, and ``p_alive_ahead`` for ``t > 0`` (e.g.
+        :func:`relmark.clv.bgnbd.p_alive_ahead`), as :meth:`relmark.clv.BGNBD.p_alive` with
+        ``t``.
 
         Parameters
         ----------
         data
             A summary with ``frequency``, ``recency``, ``T`` and the covariate columns.
+        t
+            Keyword-only: how far after ``T`` (in the summary's time unit, >= 0): one number,
+            or one per customer. The default 0 is P(alive) at ``T``.
         covariates
             The covariates, if not in ``data`` (see :meth:`customer_params`).
         frequency, recency, T
@@ -1444,15 +1457,32 @@ class _RFMCovariateModel(_CovariateModel):
         Returns
         -------
         numpy.ndarray
-            :math:`P(\\text{alive})` of each customer, shape ``(n,)``.
+            :math:`P(\\text{alive at } T+t)` of each customer, in ``[0, 1]``, shape ``(n,)``.
 
         Raises
         ------
+        ArgumentError
+            For ``t`` that is not finite numbers >= 0, or not one per customer (naming ``t``).
         DataError
             For missing or invalid columns (naming them).
+
+        Examples
+        --------
+        >>> from relmark.clv.covariates import CovariateBGNBD
+        >>> m = CovariateBGNBD(params={"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426},
+        ...                    coefficients={"purchase:web": 0.5},
+        ...                    covariates={"purchase": ["web"]})
+        >>> data = {"frequency": [2, 2], "recency": [30.43] * 2, "T": [38.86] * 2,
+        ...         "web": [0.0, 0.0]}
+        >>> m.p_alive(data, t=[0, 52]).round(3).tolist()  # BGNBD(...).p_alive(2, 30.43, 38.86)
+        [0.727, 0.532]
         """
+        horizon = check_array(t, "t")
         theta, x, tx, T_ = self._rfm(data, covariates, frequency, recency, T)
-        return self._p_alive(theta, x, tx, T_)
+        check_matching(horizon, "t", x.shape[0])
+        if not horizon.any():
+            return self._p_alive(theta, x, tx, T_)
+        return self._p_alive_ahead(theta, np.broadcast_to(horizon, x.shape), x, tx, T_)
 
     def _p_alive(
         self, theta: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
@@ -1462,6 +1492,15 @@ class _RFMCovariateModel(_CovariateModel):
         # one customer: the classic one-customer fast path takes a flat parameter vector
         params = theta[0] if theta.shape[0] == 1 else np.ascontiguousarray(theta.T)
         out: FloatArray = self.module.p_alive(params, x, tx, T)
+        return out
+
+    def _p_alive_ahead(
+        self, theta: FloatArray, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """P(alive at T + t) for rows of per-customer parameters: the classic
+        ``p_alive_ahead`` broadcast over the parameter columns (BG family) in one pass."""
+        params = theta[0] if theta.shape[0] == 1 else np.ascontiguousarray(theta.T)
+        out: FloatArray = self.module.p_alive_ahead(params, t, x, tx, T)
         return out
 
     def conditional_expected_purchases(
@@ -1799,6 +1838,12 @@ class CovariateParetoNBD(_RFMCovariateModel):
         """Pareto/NBD's P(alive): the alive term of each customer's likelihood over the
         likelihood, in one vectorised pass."""
         return _likelihoods.pareto_nbd_p_alive(theta, x, tx, T)
+
+    def _p_alive_ahead(
+        self, theta: FloatArray, t: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
+    ) -> FloatArray:
+        """Pareto/NBD's P(alive at T + t), vectorised over customers."""
+        return _likelihoods.pareto_nbd_p_alive_ahead(theta, t, x, tx, T)
 
     def _conditional(
         self, theta: FloatArray, horizon: float, x: FloatArray, tx: FloatArray, T: FloatArray
