@@ -10,6 +10,7 @@ relmark reports the boundary itself).
 from __future__ import annotations
 
 import dataclasses
+import json
 import warnings
 from collections.abc import Callable
 from typing import Any
@@ -403,3 +404,18 @@ def test_boundary_test_under_the_null_is_at_zero_about_half_the_time() -> None:
         statistic, _ = gg.pareto_nbd_lr_test(ParetoNBD.fit(sim), fit)
         on_boundary += statistic < 2 * gg.BOUNDARY_TOLERANCE
     assert 10 <= on_boundary <= 30
+
+
+def test_a_saved_boundary_covariance_is_checked() -> None:
+    """A saved covariance may lack whole rows and columns (the boundary's b and beta), not
+    single cells: NaN in one cell, or a missing row with finite cells in its column, is
+    refused naming the key."""
+    fitted = _no_warnings_fit(load_cdnow_summary())
+    saved = json.loads(fitted.to_json())
+    for i, j in ((0, 1), (2, 0)):
+        edited = json.loads(json.dumps(saved))
+        cov = edited["fit"]["cov_unconstrained"]
+        cov[i][j] = float("nan") if i == 0 else 1.0
+        with pytest.raises(SchemaError) as info:
+            load_model(json.dumps(edited))
+        assert "cov_unconstrained" in str(info.value)

@@ -833,6 +833,45 @@ class GGompertzNBD(RFMModel):
         Fits with ``start``, ``priors``, ``fixed`` or ``settings`` run as asked, without the
         boundary check.
 
+        Parameters
+        ----------
+        data
+            An :class:`relmark.data.RFMSummary`, a lifetimes-style DataFrame or a mapping with
+            ``frequency``, ``recency`` and ``T``; or ``None`` with the columns as keywords.
+        weights
+            Integer counts of identical rows.
+        start
+            Start values by name (the fit then runs as asked, without the boundary check).
+        compress
+            Group identical rows into weights: ``None`` (when it pays), True or False.
+        time_unit
+            Unit of the times in the data (taken from ``data.time_unit`` when present).
+        settings
+            Fixed settings (GGompertz/NBD has none).
+        priors, fixed
+            As in :meth:`relmark.clv.CLVModel.fit` (a MAP or restricted fit, run as asked).
+        progress
+            None, a callable ``progress(stage, fraction)`` or ``"tqdm"``.
+        **columns
+            The data columns as arrays, overriding those of ``data``.
+
+        Returns
+        -------
+        GGompertzNBD
+            The fitted model; ``fit_result.extra["boundary"]`` is present for an estimate on
+            the Pareto/NBD boundary.
+
+        Raises
+        ------
+        DataError, ArgumentError, ParameterError, ConvergenceError
+            As :meth:`relmark.clv.CLVModel.fit`.
+
+        Warns
+        -----
+        ConvergenceWarning
+            For a fit that did not converge (or whose Hessian is not positive definite) and is
+            not on the boundary.
+
         References
         ----------
         Self, S. G. & Liang, K.-Y. (1987), "Asymptotic properties of maximum likelihood
