@@ -168,9 +168,15 @@ class _NamesOrJSON(list[str]):
 
 
 def _model_or_json(text: str) -> str | Path:
-    """A model name (``bgnbd``) or a saved model JSON file (``model.json``, which must exist)."""
+    """A model name (``bgnbd``) or a saved model JSON file (``model.json``, which must exist);
+    another file (``summary.csv``) is refused as such, not as an unknown model ``summarycsv``."""
     if text.strip().lower().endswith(".json"):
         return _input_file(text)
+    suffix = Path(text).suffix.lower()
+    if suffix and (Path(text).is_file() or suffix in (".csv", ".tsv", ".txt", *PARQUET)):
+        raise argparse.ArgumentTypeError(
+            f"{text}: not a model name nor a saved model (a .json file written by 'relmark fit')"
+        )
     return _model_name(text)
 
 
@@ -1188,8 +1194,9 @@ def _read_summary(path: Path, unit: str | None) -> tuple[RFMSummary, str | None]
             time_unit=TimeUnit.parse(unit if unit is not None else saved[0]).label,
         )
         return summary, currency
-    except DataError as exc:
-        raise RelmarkError(f"{path}: {exc}") from None
+    except DataError as exc:  # its rows are the customer ids of the summary
+        why = str(exc).replace("[first offending rows: ", "[customers: ")
+        raise RelmarkError(f"{path}: {why}") from None
 
 
 def _time_unit(text: str) -> str:
@@ -1203,6 +1210,19 @@ def _time_unit(text: str) -> str:
         raise argparse.ArgumentTypeError(
             f"not a time unit: {text!r} (D, W, h or M, with an optional multiple: 2W, 14D, 24h)"
         ) from None
+
+
+def _has_repeat_buyers(summary: RFMSummary, where: object, allow: bool) -> None:
+    """Refuse a summary without a single repeat purchase before fitting a purchase model to
+    it: the likelihood then has no interior maximum (the fit runs to a boundary and was
+    reported as not converged, which hid the reason); ``--allow-unconverged`` fits it
+    anyway."""
+    if not allow and len(summary) and not np.any(np.asarray(summary.frequency) > 0):
+        raise RelmarkError(
+            f"{where}: no customer made a repeat purchase (frequency is 0 for all "
+            f"{len(summary):,} customers): a purchase model has no estimate to find (pass "
+            "--allow-unconverged to write its boundary fit anyway)"
+        )
 
 
 def _converged(model: M, allow: bool) -> M:
@@ -1361,6 +1381,7 @@ def _run_fit(args: argparse.Namespace) -> int:
     if args.model == "gammagamma":  # the other spend models fit as any model
         model = _fit_spend(summary, args.summary, args.allow_unconverged, progress)
     else:
+        _has_repeat_buyers(summary, args.summary, args.allow_unconverged)
         cls = get_model(args.model)
         with progress.fit(cls.name) as report:
             fitted = cls.fit(summary, progress=report)
@@ -1458,6 +1479,17 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="scores to write: CSV, or Parquet for a Parquet summary",
     )
     p.set_defaults(run=_run_score)
+
+
+def _clv_horizon(args: argparse.Namespace, length: float) -> float:
+    """The horizon of the expected purchases: ``--horizon``, else the CLV horizon (periods x
+    period length), which must be a finite number of time units."""
+    if not math.isfinite(args.periods * length):
+        raise RelmarkError(
+            f"--periods {args.periods} x --period-length {length:g}: the CLV horizon is not a "
+            "finite number of time units"
+        )
+    return float(args.horizon if args.horizon is not None else args.periods * length)
 
 
 def _load_purchase_model(path: Path, unit: str | None) -> RFMModel:
@@ -1574,7 +1606,7 @@ def _score_parquet(args: argparse.Namespace) -> int:
     length = args.period_length
     if length is None:
         length = TimeUnit.parse(unit).per_month
-    horizon = args.horizon if args.horizon is not None else args.periods * length
+    horizon = _clv_horizon(args, length)
     progress = _Progress(args.progress)
     try:
         with (
@@ -1635,10 +1667,11 @@ def _run_score(args: argparse.Namespace) -> int:
     length = args.period_length
     if length is None:
         length = TimeUnit.parse(unit).per_month
-    horizon = args.horizon if args.horizon is not None else args.periods * length
+    horizon = _clv_horizon(args, length)
     if args.model_json is not None:
         purchases = _load_purchase_model(args.model_json, unit)
     else:
+        _has_repeat_buyers(summary, args.summary, args.allow_unconverged)
         cls = get_model(args.model or "bgnbd")
         with progress.fit(cls.name) as report:
             fitted = cls.fit(summary, progress=report)
@@ -1759,6 +1792,7 @@ def _run_view(args: argparse.Namespace) -> int:
             )
     from relmark.view import propose_actions, relationship_view  # (after the checks: slow)
 
+    _has_repeat_buyers(summary, opts.path, args.allow_unconverged)
     with progress.step("relationship view (MBG/NBD and Gamma-Gamma fits, 100 draws)"):
         view = relationship_view(summary, n_draws=100, rng=0)
     for model in view.models.values():
@@ -1857,6 +1891,11 @@ def _run_diagnostics(args: argparse.Namespace) -> int:
                 time_unit=args.unit,
                 freq_multiplier=args.multiplier,
             )
+    _has_repeat_buyers(
+        summary,
+        f"{opts.path} up to --calibration-end {args.calibration_end}",
+        args.allow_unconverged,
+    )
     models = {}
     for name in dict.fromkeys(args.model):
         cls = get_model(name)
@@ -2002,9 +2041,14 @@ OFFER_FLAGS = {"max_contacts": "--max-contacts", "contact_cost": "--contact-cost
 """The command-line option of each keyword of ``relmark.decide.ContactPolicy``."""
 
 
+OFFER_NUMBERS = ("p_response", "margin", "cost", "contacts")
+"""The numeric columns of the candidate and customer tables of 'relmark offers'."""
+
+
 def _offer_csv(path: Path, text_columns: tuple[str, ...]) -> pd.DataFrame:
     """A CSV with ids as text, indexed by line number (the header is line 1); or a Parquet
-    file, indexed by 1-based row number, its whole-number ids as text (as a CSV's are)."""
+    file, indexed by 1-based row number, its whole-number ids as text (as a CSV's are). Text
+    in a numeric column is refused with its lines (rows)."""
     if _is_parquet(path):
         frame = _read_parquet_frame(path)
         for name in text_columns:
@@ -2023,7 +2067,28 @@ def _offer_csv(path: Path, text_columns: tuple[str, ...]) -> pd.DataFrame:
                 where = "rows" if _is_parquet(path) else "CSV lines"
                 shown = ", ".join(str(n) for n in frame.index[blank.to_numpy(dtype=bool)][:5])
                 raise RelmarkError(f"{path}: column {name!r}: blank values [{where}: {shown}]")
+    for name in OFFER_NUMBERS:
+        if name in frame.columns and pd.api.types.is_string_dtype(frame[name].dtype):
+            values = frame[name]
+            text = values.map(lambda v: isinstance(v, str) and not _is_number_text(v))
+            if text.any():
+                where = "rows" if _is_parquet(path) else "CSV lines"
+                bad = values[text.to_numpy(dtype=bool)]
+                shown = ", ".join(str(n) for n in bad.index[:5])
+                more = f" (and {len(bad) - 5:,} more)" if len(bad) > 5 else ""
+                raise RelmarkError(
+                    f"{path}: column {name!r}: values that are not numbers, such as "
+                    f"{bad.head(3).tolist()!r} [{where}: {shown}{more}]"
+                )
     return frame
+
+
+def _is_number_text(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _run_offers(args: argparse.Namespace) -> int:

@@ -416,3 +416,110 @@ def test_an_output_in_a_missing_folder_is_refused_before_any_work(
         main(["summarize", str(src), "-o", str(tmp_path / "no" / "out.csv")])
     assert stop.value.code == 2
     assert "argument -o/--output: no such folder" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------ adversarial review (brief D, item 6)
+NO_REPEATS_LOG = HEADER + "a,2024-01-01,10\nb,2024-01-03,5\n"
+NO_REPEATS = "customer_id,frequency,recency,T,monetary_value,time_unit\na,0,0,14,0,D\nb,0,0,9,0,D\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "argv"),
+    [
+        (NO_REPEATS, ["fit", "--model", "bgnbd"]),
+        (NO_REPEATS, ["score"]),
+        (NO_REPEATS_LOG, ["view"]),
+        (NO_REPEATS_LOG + "a,2024-02-01,3\n", ["diagnostics", "--calibration-end", "2024-01-15"]),
+    ],
+    ids=["fit", "score", "view", "diagnostics"],
+)
+def test_no_repeat_buyer_is_named_not_reported_as_an_unconverged_fit(
+    text: str, argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without a single repeat purchase the likelihood has no maximum: the error said 'the fit
+    did not converge ... pass --allow-unconverged', which hid the reason."""
+    err = _run(tmp_path, text, argv, capsys)
+    assert "no customer made a repeat purchase" in err and "orders.csv" in err
+    assert "did not converge" not in err
+
+
+def test_summary_errors_name_customers_not_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The summary's rows are its customers: '[customers: 'b']', not '[first offending rows:
+    'b']' (which read as line numbers)."""
+    text = "customer_id,frequency,recency,T,time_unit\na,1,7,14,D\nb,1,20,14,D\n"
+    err = _run(tmp_path, text, ["fit", "--model", "bgnbd"], capsys)
+    assert "column 'recency'" in err and "[customers: 'b']" in err and "rows" not in err
+
+
+@pytest.mark.parametrize("flag", ["--model", "--spend"])
+def test_a_data_file_given_as_a_model_is_named_as_such(
+    flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'--spend summary.csv' read as the model name 'summarycsv' ('invalid choice')."""
+    src = tmp_path / "s.csv"
+    src.write_text(SUMMARY)
+    with pytest.raises(SystemExit) as stop:
+        main(["score", str(src), flag, str(src), "-o", str(tmp_path / "o.csv")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {flag}: {src}: not a model name nor a saved model" in err
+    assert "invalid choice" not in err and err.count("\n") == 1
+
+
+def test_model_names_still_ignore_punctuation(tmp_path: Path) -> None:
+    """A name with a dot is a name (``BG.NBD`` is ``bgnbd``) unless it names a data file."""
+    from relmark.cli import build_parser
+
+    src = tmp_path / "s.csv"
+    src.write_text(SUMMARY)
+    args = build_parser().parse_args(["score", str(src), "--model", "BG.NBD", "-o", "o.csv"])
+    assert args.model == "bgnbd"
+
+
+def test_a_clv_horizon_that_overflows_names_the_options(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """12 periods of 1e308 overflow to inf: the error named the library's argument 't'."""
+    err = _run(tmp_path, SUMMARY, ["score", "--period-length", "1e308"], capsys)
+    assert "--periods 12 x --period-length 1e+308" in err and "'t'" not in err
+
+
+@pytest.mark.parametrize(
+    ("table", "text", "column", "line"),
+    [
+        (
+            "candidates",
+            "customer_id,offer,p_response,margin,cost\na,x,0.5,3,1\nb,y,high,3,1\n",
+            "p_response",
+            "3",
+        ),
+        (
+            "candidates",
+            "customer_id,offer,p_response,margin,cost\na,x,0.5,three,1\n",
+            "margin",
+            "2",
+        ),
+        ("customers", "customer_id,level,contacts\na,basic,two\n", "contacts", "2"),
+    ],
+)
+def test_text_in_a_numeric_offer_column_names_its_lines(
+    table: str,
+    text: str,
+    column: str,
+    line: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """'values are text, not numbers' named no line (the docs promise CSV lines)."""
+    good = "customer_id,offer,p_response,margin,cost\na,x,0.5,3,1\n"
+    candidates, customers = tmp_path / "c.csv", tmp_path / "k.csv"
+    candidates.write_text(text if table == "candidates" else good)
+    customers.write_text(text if table == "customers" else "customer_id,level\na,basic\n")
+    out = tmp_path / "o.csv"
+    code = main(["offers", str(candidates), "--customers", str(customers), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert f"column {column!r}: values that are not numbers" in err
+    assert f"[CSV lines: {line}]" in err and not out.exists()
