@@ -113,6 +113,11 @@ class SharedTerms:
     hessian: Callable[..., tuple[float, FloatArray, FloatArray]] | None = None
     """``hessian(params, table, weights, *rows) -> (sum, (k,) gradient, (k, k) Hessian)``:
     the weighted sums of :data:`LogLikGradHess` from the prepared rows (optional)."""
+    hessian_table: Callable[..., FloatArray] | None = None
+    """``hessian_table(params, *keys) -> (n_keys, m')``: the table ``hessian`` reads, when it
+    needs more of each key than ``rows`` does (second derivatives; optional, ``table``
+    otherwise). With it the prepared rows must be index arrays into the keys: the engine then
+    computes it per block of rows, for the keys that block indexes (never all at once)."""
 
 
 @dataclass(frozen=True)
@@ -168,6 +173,7 @@ class _Objective:
         row_data: Columns = data
         if shared is not None:
             keys, row_data = shared.prepare(*data)
+        self.keys = keys
         self.key_blocks = [
             tuple(k[lo : lo + _BLOCK_ROWS] for k in keys)
             for lo in range(0, keys[0].shape[0] if keys else 0, _BLOCK_ROWS)
@@ -182,7 +188,7 @@ class _Objective:
                 (tuple(d[lo : lo + _BLOCK_ROWS] for d in data), weights[lo : lo + _BLOCK_ROWS])
                 for lo in range(0, n_rows, _BLOCK_ROWS)
             ]
-        self._buffer: FloatArray | None = None
+        self._buffers: dict[Callable[..., FloatArray], FloatArray] = {}
         self.analytic = (shared is not None and shared.hessian is not None) or (
             lik.value_grad_hess is not None
         )
@@ -219,21 +225,24 @@ class _Objective:
             return refused
         return f, g
 
-    def _table(self, theta: FloatArray) -> FloatArray | None:
+    def _table(self, theta: FloatArray, *, second: bool = False) -> FloatArray | None:
         """The shared terms of every key, block by block, into one buffer kept for the
         objective's lifetime: a fresh table of a million keys is ~100 MB, and faulting in its
         pages on every evaluation cost more than computing it (0.37 s of 0.6 s at 1M rows)."""
         shared = self.lik.shared
         if shared is None:
             return None
+        fn = shared.table
+        if second and shared.hessian_table is not None:
+            fn = shared.hessian_table
         if len(self.key_blocks) == 1:
-            only: FloatArray = shared.table(theta, *self.key_blocks[0])
+            only: FloatArray = fn(theta, *self.key_blocks[0])
             return only
-        buffer = self._buffer
+        buffer = self._buffers.get(fn)
 
         def one(item: tuple[int, Columns]) -> FloatArray | None:
             lo, block = item
-            part: FloatArray = shared.table(theta, *block)
+            part: FloatArray = fn(theta, *block)
             if buffer is None:
                 return part
             buffer[lo : lo + part.shape[0]] = part
@@ -250,7 +259,7 @@ class _Objective:
         if buffer is not None:
             return buffer
         out: FloatArray = np.concatenate(parts_k)
-        self._buffer = out  # the first table becomes the buffer of the next ones
+        self._buffers[fn] = out  # the first table becomes the buffer of the next ones
         return out
 
     def _evaluate(self, u: FloatArray, theta: FloatArray) -> tuple[float, FloatArray]:
@@ -307,11 +316,14 @@ class _Objective:
         if not self.analytic or not self.pset.contains(theta):
             return refused
         with np.errstate(all="ignore"):
-            table = self._table(theta)
             use_shared = shared is not None and shared.hessian is not None
+            local = use_shared and shared is not None and shared.hessian_table is not None
+            table = self._table(theta) if use_shared and not local else None
 
             def one(part: tuple[Columns, FloatArray]) -> tuple[float, FloatArray, FloatArray]:
                 block, w = part
+                if local:
+                    return self._local_hessian(theta, w, block)
                 if use_shared:
                     assert shared is not None
                     assert shared.hessian is not None
@@ -342,6 +354,27 @@ class _Objective:
         if not (math.isfinite(f) and np.all(np.isfinite(g_u)) and np.all(np.isfinite(h_out))):
             return refused
         return f, g_u, h_out
+
+    def _local_hessian(
+        self, theta: FloatArray, w: FloatArray, block: Columns
+    ) -> tuple[float, FloatArray, FloatArray]:
+        """``shared.hessian`` on one block of rows with the ``hessian_table`` of only the keys
+        that block's rows index (its rows are index arrays into the keys): the wide table of
+        second derivatives is never built for all keys at once (at a million continuous-time
+        customers it is ~330 MB, whose first touch cost more than computing it)."""
+        shared = self.lik.shared
+        assert shared is not None
+        assert shared.hessian is not None
+        assert shared.hessian_table is not None
+        flat = np.concatenate(block)
+        used = np.unique(flat)  # sorted: the keys keep their order
+        keys = tuple(k[used] for k in self.keys)
+        table = shared.hessian_table(theta, *keys)
+        at = np.searchsorted(used, flat)
+        cuts = np.cumsum([b.shape[0] for b in block])[:-1]
+        rows = tuple(np.split(at, cuts))
+        out: tuple[float, FloatArray, FloatArray] = shared.hessian(theta, table, w, *rows)
+        return out
 
 
 def _second_derivative(pset: ParamSet, u: FloatArray) -> FloatArray:
@@ -1146,5 +1179,12 @@ def restrict(lik: Likelihood, k: int, fixed: dict[int, float]) -> Likelihood:
                 v, g, h = base_hessian(full(theta), tab, weights, *cols)
                 return v, g[free], h[sub]
 
-        shared = SharedTerms(base.prepare, table, rows, hessian)
+        hessian_table: Callable[..., FloatArray] | None = None
+        if base.hessian_table is not None:
+            base_hessian_table = base.hessian_table
+
+            def hessian_table(theta: FloatArray, *keys: Any) -> FloatArray:
+                return base_hessian_table(full(theta), *keys)
+
+        shared = SharedTerms(base.prepare, table, rows, hessian, hessian_table)
     return Likelihood(log_likelihood, grad, value_and_grad, lik.expensive, shared, vgh)
