@@ -1307,6 +1307,15 @@ def _parquet_unit(path: Path, unit: str | None) -> str:
         reader = pq.ParquetFile(path)
     except (OSError, pa.ArrowException) as exc:
         raise RelmarkError(f"{path}: cannot read it as Parquet: {_one_line(exc)}") from None
+    schema = reader.schema_arrow
+    for name in SUMMARY_NUMBERS:  # (text in a number column was an internal error)
+        if name in schema.names:
+            kind = schema.field(name).type
+            if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+                raise RelmarkError(
+                    f"{path}: column {name!r}: must hold numbers, but its Parquet type is "
+                    f"{kind} (a 'relmark summarize' output holds doubles)"
+                )
     saved = _parquet_constant(reader, "time_unit")
     if unit is None and saved is None:
         raise RelmarkError(

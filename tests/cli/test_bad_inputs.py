@@ -523,3 +523,27 @@ def test_text_in_a_numeric_offer_column_names_its_lines(
     assert code == 2 and err.count("\n") == 1
     assert f"column {column!r}: values that are not numbers" in err
     assert f"[CSV lines: {line}]" in err and not out.exists()
+
+
+@pytest.mark.parametrize("command", ["fit", "score"])
+def test_a_parquet_summary_with_text_numbers_is_named(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Text in a number column of a Parquet summary was 'internal error: ValueError'."""
+    pytest.importorskip("duckdb")
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    src = tmp_path / "s.parquet"
+    pd.DataFrame(
+        {"customer_id": ["a", "b"], "frequency": ["1", "x"], "recency": [1.0, 0.0], "T": [3.0, 2]}
+    ).assign(time_unit="W").to_parquet(src)
+    model = tmp_path / "m.json"
+    model.write_text('{"not": "read"}')  # (the summary is checked first)
+    options = ["--model", "bgnbd"] if command == "fit" else ["--model", str(model)]
+    out = tmp_path / ("m2.json" if command == "fit" else "o.parquet")
+    code = main([command, str(src), *options, "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1, err
+    assert "column 'frequency': must hold numbers" in err and "internal error" not in err
+    assert not out.exists()
