@@ -30,7 +30,9 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from relmark._validation import check_flag
 from relmark.clv import CLVModel, load_model
 from relmark.clv import score as score_arrays
+from relmark.clv._base import refuse_first_purchase
 from relmark.data import RFMSummary
+from relmark.data.summary import FIRST_PURCHASE
 from relmark.errors import ArgumentError, DataError
 from relmark.timeunit import TimeUnit, periods
 
@@ -324,8 +326,9 @@ def fit(model: type[CLVModel], summary: dd.DataFrame, **options: Any) -> CLVMode
     ArgumentError
         When ``model`` is not a relmark model class.
     DataError
-        For a missing column, a column that is not numbers (checked before any work), or rows
-        the in-memory fit refuses.
+        For a missing column, a column that is not numbers (checked before any work), rows
+        the in-memory fit refuses, or a summary that counts the first purchase (a column
+        ``include_first_purchase`` holding True).
     """
     if not (isinstance(model, type) and issubclass(model, CLVModel)):
         raise ArgumentError(
@@ -342,6 +345,8 @@ def fit(model: type[CLVModel], summary: dd.DataFrame, **options: Any) -> CLVMode
         dtype = summary[name].dtype
         if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
             raise DataError(f"values are {dtype}, not numbers (text is not converted)", column=name)
+    if FIRST_PURCHASE in summary.columns:  # a flag column, as the Spark engine writes it
+        refuse_first_purchase({FIRST_PURCHASE: summary[FIRST_PURCHASE].unique().compute().tolist()})
     counts = summary[fields].groupby(fields).size().compute().rename("weights").reset_index()
     data = {f: counts[f].to_numpy(dtype=np.float64) for f in fields}
     return model.fit(data, weights=counts["weights"].to_numpy(), compress=False, **options)

@@ -121,3 +121,187 @@ def test_same_summary_params_and_scores(
     # Published BG/NBD estimates on this sample (Fader, Hardie & Lee 2005, section 5).
     assert got.model.params["r"] == pytest.approx(0.243, abs=1e-3)
     assert got.model.params["alpha"] == pytest.approx(4.414, abs=1e-3)
+
+
+# ---------------------------------------------------------------------- the summary options
+CALIBRATION = "1997-09-30"
+END = "1998-06-30"
+OPTION_KW: dict[str, Any] = {
+    "monetary_value": "amount",
+    "time_unit": "D",
+    "freq_multiplier": 7,
+    "sum_log_interpurchase": True,
+}
+HOLDOUT_KW: dict[str, Any] = {
+    **OPTION_KW,
+    "calibration_end": CALIBRATION,
+    "observation_end": END,
+    "holdout_spend": "transaction",
+}
+# Customers whose netted spend is a float residue: 0.1 + 0.2 - 0.3 is 5.6e-17, not 0, in any
+# summation order; relmark.data zeroes it relative to the amounts summed (1e-12).
+RESIDUES = [
+    (90_000_001, "1997-01-02", 10.0),  # the only repeat period nets to a residue
+    (90_000_001, "1997-03-01", 0.1),
+    (90_000_001, "1997-03-01", 0.2),
+    (90_000_001, "1997-03-01", -0.3),
+    (90_000_002, "1997-01-05", 5.0),  # the holdout nets to a residue
+    (90_000_002, "1998-01-10", 0.1),
+    (90_000_002, "1998-01-10", 0.2),
+    (90_000_002, "1998-01-10", -0.3),
+    (90_000_003, "1997-02-01", 10.1),  # a first period refunded in full, a partial return
+    (90_000_003, "1997-02-01", -10.1),
+    (90_000_003, "1997-05-01", 7.3),
+    (90_000_003, "1997-05-01", -2.1),
+    (90_000_003, "1997-05-03", 1.7),
+]
+
+
+@pytest.fixture(scope="module")
+def returns_log() -> pd.DataFrame:
+    """The CDNOW sample over both periods with returns: a 30% return (to the cent) in the
+    period of every 11th row, and the residue customers."""
+    log = load_cdnow_sample_transactions()[["customer_id", "date", "amount"]]
+    part = log.iloc[::11]
+    back = part.assign(amount=-(part["amount"] * 0.3).round(2))
+    extra = pd.DataFrame(RESIDUES, columns=["customer_id", "date", "amount"])
+    extra["date"] = pd.to_datetime(extra["date"]).astype(log["date"].dtype)
+    return pd.concat([log, back, extra], ignore_index=True)
+
+
+def _fit_and_score(summary: RFMSummary) -> tuple[dict[str, float], np.ndarray[Any, Any]]:
+    bg = BGNBD.fit(summary, compress=True)
+    got = score(bg, None, summary.frequency, summary.recency, summary.T, horizon=HORIZON)
+    return dict(bg.params), got["p_alive"]
+
+
+def _counted(notes: tuple[str, ...]) -> list[str]:
+    """The notes' counts ("dropped 632 returns"); in memory they also list the first rows."""
+    return [n.split(" (")[0] for n in notes]
+
+
+def _zeros_kept(got: RFMSummary, want: RFMSummary) -> None:
+    """Spend that is zero in memory (residues zeroed) is exactly zero in the engine."""
+    for name in ("monetary_value", "monetary_value_holdout"):
+        if name in want.columns:
+            zero = getattr(want, name) == 0.0
+            assert np.all(getattr(got, name)[zero] == 0.0), name
+
+
+def test_duckdb_options_equal_in_memory(returns_log: pd.DataFrame, tmp_path: Path) -> None:
+    """DuckDB (returns dropped: it refuses to net them), calibration/holdout with
+    sum_log_interpurchase and the holdout spend per transaction: same summary, same fit from
+    the grouped Parquet summary, same scores from score_parquet."""
+    from relmark.data import calibration_holdout
+    from relmark.engines import sql
+    from relmark.engines.outofcore import score_parquet
+    from relmark.errors import ArgumentError
+
+    for i in range(3):
+        returns_log.iloc[i::3].to_parquet(tmp_path / f"log-{i}.parquet")
+    files = str(tmp_path / "log-*.parquet")
+    want = calibration_holdout(returns_log, returns="drop", **HOLDOUT_KW)
+    got = sql.calibration_holdout(files, returns="drop", **HOLDOUT_KW)
+    assert_same(got, want, exact_money=False)
+    assert _counted(got.notes) == _counted(want.notes)
+    with pytest.raises(ArgumentError) as err:
+        sql.calibration_holdout(files, returns="net", **HOLDOUT_KW)
+    assert err.value.argument == "returns"
+    got.to_frame().reset_index().to_parquet(tmp_path / "summary.parquet")
+    params, p_alive = _fit_and_score(want)
+    bg = sql.fit(BGNBD, tmp_path / "summary.parquet", time_unit="W")
+    assert bg.params == params
+    score_parquet(tmp_path / "summary.parquet", tmp_path / "scores.parquet", bg, horizon=HORIZON)
+    scores = pd.read_parquet(tmp_path / "scores.parquet")
+    np.testing.assert_allclose(scores["p_alive"], p_alive, rtol=1e-12)
+
+
+def test_spark_options_equal_in_memory(
+    returns_log: pd.DataFrame, spark: Any, tmp_path: Path
+) -> None:
+    """Spark with returns netted (the residues zeroed as in memory), calibration/holdout with
+    sum_log_interpurchase and the holdout spend per transaction: same summary, same fit from
+    the summary frame, same scores."""
+    from relmark.data import calibration_holdout
+    from relmark.engines import spark as rspark
+
+    frame = spark.createDataFrame(pa.Table.from_pandas(returns_log, preserve_index=False))
+    want = calibration_holdout(returns_log, returns="net", **HOLDOUT_KW)
+    assert _counted(want.notes) == ["netted 632 returns against the purchases of their period"]
+    got = rspark.summarize(frame, returns="net", **HOLDOUT_KW)
+    assert_same(got, want, exact_money=False)
+    _zeros_kept(got, want)
+    assert _counted(got.notes) == _counted(want.notes)
+    summary = rspark.summary_frame(frame, returns="net", **HOLDOUT_KW).cache()
+    params, p_alive = _fit_and_score(want)
+    bg = rspark.fit(BGNBD, summary, time_unit="W")
+    assert bg.params == params
+    scores = rspark.score(bg, summary, horizon=HORIZON).toArrow().to_pandas()
+    np.testing.assert_allclose(scores["p_alive"], p_alive, rtol=1e-12)
+    summary.unpersist()
+
+
+def test_residues_zeroed_in_memory(returns_log: pd.DataFrame) -> None:
+    """The reference itself: the residue customers' netted spend is exactly zero (by hand:
+    0.1 + 0.2 - 0.3 is a residue of the float sums, the spend is nothing)."""
+    from relmark.data import calibration_holdout
+
+    s = calibration_holdout(returns_log, returns="net", **HOLDOUT_KW).to_frame()
+    assert s.loc[90_000_001, "monetary_value"] == 0.0
+    assert s.loc[90_000_002, "monetary_value_holdout"] == 0.0
+    # 90000003: first day 10.1 - 10.1; repeat days 1997-05-01 (7.3 - 2.1) and -03 (1.7)
+    assert s.loc[90_000_003, "frequency"] == 2.0
+    assert s.loc[90_000_003, "monetary_value"] == pytest.approx((5.2 + 1.7) / 2, abs=1e-12)
+
+
+def test_include_first_purchase_same_and_refused_everywhere(
+    log: pd.DataFrame, spark: Any, tmp_path: Path
+) -> None:
+    """include_first_purchase: the same summary from every engine, and every engine's fit (and
+    scoring, where it reads a file or frame) refuses it, as the in-memory fit does; the Spark
+    frame carries the flag as a column, kept in Parquet."""
+    from relmark import dask as rdask
+    from relmark.engines import spark as rspark
+    from relmark.engines import sql
+    from relmark.engines.outofcore import score_parquet
+    from relmark.errors import DataError
+
+    dd = pytest.importorskip("dask.dataframe", reason="dask is not installed (the dask extra)")
+    kw = {**OPTION_KW, "include_first_purchase": True}
+    want = summarize(log, **kw)
+    assert want.include_first_purchase
+    frame = spark.createDataFrame(pa.Table.from_pandas(log, preserve_index=False))
+    log.to_parquet(tmp_path / "log.parquet")
+    engines = {
+        "duckdb": sql.summarize(str(tmp_path / "log.parquet"), **kw),
+        "spark": rspark.summarize(frame, **kw),
+        "dask": rdask.summarize(dd.from_pandas(log, npartitions=3), **kw),
+    }
+    for name, got in engines.items():
+        assert got.include_first_purchase, name
+        assert_same(got, want, exact_money=False)
+    with pytest.raises(DataError):
+        BGNBD.fit(want)
+    with pytest.raises(DataError):
+        sql.fit(BGNBD, engines["duckdb"], time_unit="W")
+    summary = rspark.summary_frame(frame, **kw)
+    assert summary.select("include_first_purchase").distinct().collect()[0][0] is True
+    bg = BGNBD.fit(summarize(log, **OPTION_KW))
+    for call in (
+        lambda: rspark.fit(BGNBD, summary, time_unit="W"),
+        lambda: rspark.score(bg, summary, horizon=HORIZON),
+    ):
+        with pytest.raises(DataError) as err:
+            call()
+        assert "include_first_purchase" in str(err.value)
+    summary.write.parquet(str(tmp_path / "spark-summary"))
+    written = sorted((tmp_path / "spark-summary").glob("*.parquet"))
+    with pytest.raises(DataError):
+        sql.fit(BGNBD, [str(p) for p in written], time_unit="W")
+    with pytest.raises(DataError):
+        score_parquet(written[0], tmp_path / "s.parquet", bg, horizon=HORIZON)
+    back = pd.read_parquet(tmp_path / "spark-summary")
+    with pytest.raises(DataError):  # read back into pandas: the column still says so
+        BGNBD.fit(back)
+    with pytest.raises(DataError):
+        rdask.fit(BGNBD, dd.from_pandas(back, npartitions=2))

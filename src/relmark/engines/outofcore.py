@@ -17,6 +17,7 @@ import numpy as np
 
 try:
     import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("relmark.engines.outofcore needs pyarrow: pip install pyarrow") from exc
@@ -24,6 +25,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from relmark._validation import check_count
 from relmark.clv import CLVModel, load_model
 from relmark.clv import score as score_arrays
+from relmark.data.summary import FIRST_PURCHASE
+from relmark.engines._options import refuse_counted_first
 from relmark.errors import ArgumentError, DataError
 
 __all__ = ["score_parquet"]
@@ -105,7 +108,9 @@ def score_parquet(
     ------
     DataError
         Naming the file and the column: a missing column, an unreadable file, and every check
-        of :func:`relmark.clv.score` (NaN, recency > T, ...), which names the customers.
+        of :func:`relmark.clv.score` (NaN, recency > T, ...), which names the customers; a
+        summary that counts the first purchase (a column ``include_first_purchase`` holding
+        True, as :func:`relmark.engines.spark.summary_frame` writes it).
     ArgumentError
         Naming the argument: a bad model, horizon, batch size, or the same path for input and
         output.
@@ -146,6 +151,9 @@ def score_parquet(
     for col in needed:
         if col not in names:
             raise DataError(f"missing column in {src} (found: {', '.join(names)})", column=col)
+    if FIRST_PURCHASE in names:  # a flag column, as the Spark engine writes it
+        flags = pc.unique(reader.read(columns=[FIRST_PURCHASE]).column(0)).to_pylist()
+        refuse_counted_first(flags)
     total = reader.metadata.num_rows
     options: dict[str, Any] = {
         "horizon": horizon,

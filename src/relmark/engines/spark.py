@@ -43,12 +43,13 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("relmark.engines.spark needs pyspark: pip install 'relmark[spark]'") from exc
 
-from relmark._validation import check_choice, check_flag
+from relmark._validation import check_flag
 from relmark.clv import CLVModel, load_model
 from relmark.clv import score as score_arrays
 from relmark.data import RFMSummary
-from relmark.data._read import LogOptions
+from relmark.data.summary import FIRST_PURCHASE
 from relmark.engines import sql
+from relmark.engines._options import log_options, refuse_counted_first, summary_options
 from relmark.errors import ArgumentError, CurrencyError, DataError
 from relmark.typing import FloatArray
 
@@ -666,17 +667,6 @@ def _currency(rows: DataFrame, column: str) -> str:
     return str(codes[0]["c"])
 
 
-def _ensure_options(**options: Any) -> None:
-    LogOptions.check(**options)
-    if options["dayfirst"] is not None:
-        raise ArgumentError(
-            "dayfirst is not supported by the Spark engine (pandas infers the format of the "
-            "other dates): give the format with date_format= (e.g. '%d/%m/%Y'), or use "
-            "relmark.data.summarize",
-            argument="dayfirst",
-        )
-
-
 def _plan(
     transactions: DataFrame,
     *,
@@ -703,11 +693,15 @@ def _plan(
     spark = _session(frame)
     unit = sql._unit(time_unit)
     fm = sql._multiplier(freq_multiplier)
-    with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
-    spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
-    first = check_flag(include_first_purchase, "include_first_purchase")
+    chosen = summary_options(
+        sum_log_interpurchase=sum_log_interpurchase,
+        holdout_spend=holdout_spend,
+        include_first_purchase=include_first_purchase,
+    )
     check_flag(validate, "validate")
-    _ensure_options(
+    log_options(
+        "Spark",
+        nets_returns=True,
         customer_id=customer_id,
         datetime=datetime,
         monetary_value=monetary_value,
@@ -751,13 +745,16 @@ def _plan(
         fm=fm,
         observation_end=obs,
         calibration_end=cal,
-        litt=with_litt,
-        holdout_spend=spend_rule,
+        litt=chosen.litt,
+        holdout_spend=chosen.holdout_spend,
         net=returns == "net",
-        first=first,
+        first=chosen.first,
     )
     text = sqlglot.transpile(query, read="duckdb", write="spark")[0]
-    return spark.sql(text), log
+    result = spark.sql(text)
+    if chosen.first:  # the flag travels with the rows, as a polars summary carries it
+        result = result.withColumn(FIRST_PURCHASE, sf.lit(True))
+    return result, log
 
 
 def summary_frame(
@@ -780,6 +777,7 @@ def summary_frame(
     validate: bool = True,
     sum_log_interpurchase: bool = False,
     holdout_spend: Literal["period", "transaction"] = "period",
+    include_first_purchase: bool = False,
 ) -> DataFrame:
     """The per-customer summary as a Spark DataFrame, computed by Spark SQL.
 
@@ -830,13 +828,20 @@ def summary_frame(
     sum_log_interpurchase, holdout_spend
         As for :func:`relmark.data.calibration_holdout` (the column ``sum_log_interpurchase``;
         the holdout mean spend per purchase period or per transaction).
+    include_first_purchase
+        Count the first purchase period in ``frequency`` and ``monetary_value``, as
+        :func:`relmark.data.summarize` does. The frame then carries the flag as a column
+        ``include_first_purchase`` (``True`` on every row, kept when written to Parquet), so
+        that :func:`fit`, :func:`score`, :func:`relmark.engines.sql.fit`,
+        :func:`relmark.engines.outofcore.score_parquet` and the models (on the frame
+        collected to pandas or polars) refuse it, as they refuse the in-memory summary.
 
     Returns
     -------
     pyspark.sql.DataFrame
         Columns ``customer_id``, ``frequency``, ``recency``, ``T`` (``monetary_value``, holdout
-        columns), sorted by customer id; lazy. The notes (rows dropped) and the currency are
-        kept by :func:`summarize`.
+        columns, ``sum_log_interpurchase``, ``include_first_purchase``), sorted by customer id;
+        lazy. The notes (rows dropped) and the currency are kept by :func:`summarize`.
 
     Raises
     ------
@@ -868,6 +873,7 @@ def summary_frame(
         validate=validate,
         sum_log_interpurchase=sum_log_interpurchase,
         holdout_spend=holdout_spend,
+        include_first_purchase=include_first_purchase,
     )
     return frame
 
@@ -906,8 +912,7 @@ def summarize(
     include_first_purchase
         Count the first purchase period in ``frequency`` and ``monetary_value``, as
         :func:`relmark.data.summarize` does; the summary records it and the CLV models refuse
-        it (:func:`summary_frame`, whose Spark DataFrame could not carry the flag, has no
-        such option).
+        it.
 
     Returns
     -------
@@ -946,6 +951,7 @@ def summarize(
         include_first_purchase=include_first_purchase,
     )
     out = _collect(frame)
+    out.pop(FIRST_PURCHASE, None)  # the flag column: the RFMSummary holds it
     if out["frequency"].shape[0] == 0:
         raise DataError("the transaction log is empty")
     return sql._to_summary(
@@ -984,7 +990,8 @@ def fit(
     Raises
     ------
     DataError
-        A missing column, NaN values, or the model's checks of the grouped rows.
+        A missing column, NaN values, or the model's checks of the grouped rows; a summary
+        that counts the first purchase (a column ``include_first_purchase`` holding True).
     ArgumentError
         Naming ``model`` or ``summary``.
     """
@@ -993,6 +1000,7 @@ def fit(
     if "compress" in options or "weights" in options:
         name = "compress" if "compress" in options else "weights"
         raise ArgumentError("is set by the grouping itself", argument=name)
+    _refuse_counted_first(frame)
     view = _view(frame, list(fields), "summary")
     text = sql.statistics_sql(model, table=view, dialect="spark")
     out = _collect(frame.sparkSession.sql(text))
@@ -1004,6 +1012,14 @@ def fit(
             raise DataError("missing, NaN or infinite values", column=f)
     weights = np.asarray(out["weights"], dtype=np.float64)
     return model.fit(data, weights=weights, compress=False, time_unit=time_unit, **options)
+
+
+def _refuse_counted_first(frame: DataFrame) -> None:
+    """Refuse a frame whose ``include_first_purchase`` column holds True (its distinct values,
+    at most three, are collected: a small job over that one column)."""
+    if FIRST_PURCHASE in frame.columns:
+        rows = frame.select(_col(FIRST_PURCHASE)).distinct().limit(3).collect()
+        refuse_counted_first([r[0] for r in rows])
 
 
 def score(
@@ -1045,8 +1061,9 @@ def score(
     Raises
     ------
     DataError
-        A missing column (per-row checks run on the executors and fail the Spark job with the
-        DataError's message).
+        A missing column; a summary that counts the first purchase (a column
+        ``include_first_purchase`` holding True, checked by a small job); per-row checks run
+        on the executors and fail the Spark job with the DataError's message.
     ArgumentError
         Naming the argument: models that are not fitted relmark models, a bad horizon.
     """
@@ -1062,6 +1079,7 @@ def score(
             raise DataError(
                 f"missing column in the customers (found: {', '.join(frame.columns)})", column=col
             )
+    _refuse_counted_first(frame)
     options: dict[str, Any] = {
         "horizon": horizon,
         "periods": periods,

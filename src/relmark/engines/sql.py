@@ -46,12 +46,13 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
         "relmark.engines.sql needs duckdb and sqlglot: pip install 'relmark[sql]'"
     ) from exc
 
-from relmark._validation import check_choice, check_count, check_flag, check_number
+from relmark._validation import check_choice, check_count, check_number
 from relmark.clv import CLVModel
 from relmark.clv._base import refuse_first_purchase
 from relmark.data import RFMSummary
-from relmark.data._read import DATE_UNITS, LogOptions
+from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _unit as _summary_unit
+from relmark.engines._options import log_options, refuse_counted_first, summary_options
 from relmark.errors import ArgumentError, CurrencyError, DataError
 
 __all__ = [
@@ -67,6 +68,9 @@ DIALECTS: Final[tuple[str, ...]] = ("duckdb", "postgres", "bigquery", "snowflake
 """The SQL dialects :func:`summary_sql` writes."""
 
 _UNITS: Final[tuple[str, ...]] = ("D", "W", "h", "M")
+_RESIDUE: Final[str] = "CAST('1e-12' AS DOUBLE)"
+"""Netted spend within this fraction of the amounts summed is zero (relmark.data's rule: a full
+refund in float sums can leave -1e-15)."""
 _SOURCE: Final[str] = "relmark_source"
 _PARQUET: Final[tuple[str, ...]] = (".parquet", ".pq", ".parquet.gz")
 _CSV: Final[tuple[str, ...]] = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
@@ -175,8 +179,13 @@ def _query(
     )
     amt = ", amount" if money else ""
     where = " WHERE ts <= (SELECT cal_end FROM bounds)" if cal else ""
+    net = net and money
     merged_amt = ", SUM(amount) AS amount" if money else ""
+    merged_amt += ", SUM(ABS(amount)) AS scale" if net else ""
     total = ", SUM(amount) AS total" if money else ""
+    total += ", SUM(scale) AS scale" if net else ""
+    if net and min_by and not first:
+        total += ", ARG_MIN(scale, p) AS first_scale"
     t_end = "e.cal_p" if cal else "e.end_p"
     cols = [
         "c.customer_id AS customer_id",
@@ -184,20 +193,32 @@ def _query(
         f"CAST(c.last_p - c.first_p AS DOUBLE) / {fm} AS recency",
         f"CAST({t_end} - c.first_p AS DOUBLE) / {fm} AS T",
     ]
+    f_alias = "c" if min_by else "f"
+    repeat = "c.total" if first else f"(c.total - {f_alias}.first_amount)"
+    if net:  # a netted period can leave -1e-15: zeroed relative to the amounts, as in memory
+        scale = "c.scale" if first else f"(c.scale - {f_alias}.first_scale)"
+        repeat = (
+            f"(CASE WHEN ABS({repeat}) <= {_RESIDUE} * {scale} "
+            f"THEN CAST(0 AS DOUBLE) ELSE {repeat} END)"
+        )
     if money and first:
-        cols.append("c.total / CAST(c.n AS DOUBLE) AS monetary_value")
+        cols.append(f"{repeat} / CAST(c.n AS DOUBLE) AS monetary_value")
     elif money:
         cols.append(
-            f"CASE WHEN c.n > 1 THEN (c.total - {'c' if min_by else 'f'}.first_amount) / "
-            "CAST(c.n - 1 AS DOUBLE) "
+            f"CASE WHEN c.n > 1 THEN {repeat} / CAST(c.n - 1 AS DOUBLE) "
             "ELSE CAST(0 AS DOUBLE) END AS monetary_value"
         )
     if cal:
         cols.append("CAST(COALESCE(h.n_periods, 0) AS DOUBLE) AS frequency_holdout")
         if money:
             per = "h.n_periods" if holdout_spend == "period" else "h.n_rows"
+            h_total = "h.total"
+            if net:
+                h_total = (
+                    f"(CASE WHEN ABS(h.total) <= {_RESIDUE} * h.scale THEN 0 ELSE h.total END)"
+                )
             cols.append(
-                f"CASE WHEN {per} > 0 THEN h.total / CAST({per} AS DOUBLE) "
+                f"CASE WHEN {per} > 0 THEN {h_total} / CAST({per} AS DOUBLE) "
                 "ELSE CAST(0 AS DOUBLE) END AS monetary_value_holdout"
             )
         cols.append(f"CAST(e.end_p - e.cal_p AS DOUBLE) / {fm} AS duration_holdout")
@@ -215,7 +236,8 @@ def _query(
     joins = ""
     if money and not min_by and not first:
         ctes.append(
-            "firsts AS (SELECT m.customer_id AS customer_id, m.amount AS first_amount "
+            "firsts AS (SELECT m.customer_id AS customer_id, m.amount AS first_amount"
+            f"{', m.scale AS first_scale' if net else ''} "
             "FROM merged AS m JOIN customers AS c "
             "ON m.customer_id = c.customer_id AND m.p = c.first_p)"
         )
@@ -223,6 +245,7 @@ def _query(
     if cal:
         rows = "SUM(CASE WHEN amount >= 0 THEN 1 ELSE 0 END)" if net else "COUNT(*)"
         h_money = f", SUM(amount) AS total, {rows} AS n_rows" if money else ""
+        h_money += ", SUM(ABS(amount)) AS scale" if net else ""
         ctes.append(
             "holdout AS (SELECT customer_id, COUNT(DISTINCT p) AS n_periods"
             f"{h_money} FROM periods WHERE ts > (SELECT cal_end FROM bounds) "
@@ -325,9 +348,11 @@ def summary_sql(
     unit = _unit(time_unit)
     fm = _multiplier(freq_multiplier)
     obs, cal = _ends(observation_end, calibration_end)
-    with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
-    spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
-    first = check_flag(include_first_purchase, "include_first_purchase")
+    chosen = summary_options(
+        sum_log_interpurchase=sum_log_interpurchase,
+        holdout_spend=holdout_spend,
+        include_first_purchase=include_first_purchase,
+    )
     query = _query(
         table=table,
         id_expr=_ident(customer_id, "customer_id"),
@@ -340,9 +365,9 @@ def summary_sql(
         observation_end=obs,
         calibration_end=cal,
         min_by=dialect != "postgres",
-        litt=with_litt,
-        holdout_spend=spend_rule,
-        first=first,
+        litt=chosen.litt,
+        holdout_spend=chosen.holdout_spend,
+        first=chosen.first,
     )
     return sqlglot.transpile(query, read="duckdb", write=dialect, pretty=bool(pretty))[0]
 
@@ -768,9 +793,11 @@ def _execute(
     holdout_spend: str = "period",
     include_first_purchase: bool = False,
 ) -> RFMSummary:
-    with_litt = check_flag(sum_log_interpurchase, "sum_log_interpurchase")
-    first = check_flag(include_first_purchase, "include_first_purchase")
-    spend_rule = check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
+    chosen = summary_options(
+        sum_log_interpurchase=sum_log_interpurchase,
+        holdout_spend=holdout_spend,
+        include_first_purchase=include_first_purchase,
+    )
     if progress is not None and not callable(progress):
         raise ArgumentError("must be a callable(percent)", argument="progress")
     unit = _unit(time_unit)
@@ -780,7 +807,9 @@ def _execute(
         raise ArgumentError(
             f"must be a strftime format, got {date_format!r}", argument="date_format"
         )
-    _check_options(
+    log_options(
+        "DuckDB",
+        nets_returns=False,
         customer_id=customer_id,
         datetime=datetime,
         monetary_value=monetary_value,
@@ -928,14 +957,14 @@ def _execute(
             fm=fm,
             observation_end=obs,
             calibration_end=cal,
-            litt=with_litt,
-            holdout_spend=spend_rule,
-            first=first,
+            litt=chosen.litt,
+            holdout_spend=chosen.holdout_spend,
+            first=chosen.first,
         )
         out = _run_watched(rel, con, query, name, progress)
     finally:
         con.close()
-    return _to_summary(out, unit, fm_value, currency=code, notes=notes, first=first)
+    return _to_summary(out, unit, fm_value, currency=code, notes=notes, first=chosen.first)
 
 
 _NUMBER_TYPES: Final[tuple[str, ...]] = (*_WHOLE_TYPES, "FLOAT", "DOUBLE", "DECIMAL", "REAL")
@@ -943,27 +972,6 @@ _NUMBER_TYPES: Final[tuple[str, ...]] = (*_WHOLE_TYPES, "FLOAT", "DOUBLE", "DECI
 
 def _is_number(type_name: str) -> bool:
     return type_name.split("(")[0] in _NUMBER_TYPES
-
-
-def _check_options(**options: Any) -> None:
-    """The log options checked as :func:`relmark.data.summarize` checks them (same messages);
-    those the SQL engine cannot compute exactly are refused, naming the engine that does."""
-    LogOptions.check(**options)
-    if options["returns"] == "net":
-        raise ArgumentError(
-            "returns='net' is not supported by the DuckDB engine (each return is checked "
-            "against its period's purchases and netted in memory): use relmark.data.summarize, "
-            "or returns='drop'",
-            argument="returns",
-        )
-    if options["dayfirst"] is not None:
-        raise ArgumentError(
-            "dayfirst is not supported by the DuckDB engine (pandas infers the format of the "
-            "other dates): give the format with date_format= (e.g. '%d/%m/%Y', exact in SQL), "
-            "or use relmark.data.summarize",
-            argument="dayfirst",
-        )
-    assert options["date_unit"] in (None, *DATE_UNITS)
 
 
 def _to_summary(
@@ -1313,7 +1321,7 @@ def fit(
     DataError
         A missing data column, or the model's own checks of the grouped rows (negative
         frequency, recency > T, ...), naming the column; a summary that counts the first
-        purchase (``include_first_purchase=True``).
+        purchase (``include_first_purchase=True``, or a column of that name holding True).
     ArgumentError
         Naming ``model``, ``source`` or a DuckDB setting.
 
@@ -1339,6 +1347,10 @@ def fit(
         rel, name = _relation(source, con)
         for f in fields:
             _column_type(rel, f, name)
+        if FIRST_PURCHASE in rel.columns:  # a flag column, as the Spark engine writes it
+            flag = _ident(FIRST_PURCHASE, "source")
+            seen = _run(rel, f"SELECT DISTINCT {flag} AS v FROM {_SOURCE} LIMIT 3", name)["v"]
+            refuse_counted_first([None if v is np.ma.masked else v for v in seen.tolist()])
         out = _run(rel, statistics_sql(model, table=_SOURCE), name)
     finally:
         con.close()

@@ -1,0 +1,108 @@
+"""The summary options every engine checks the same way (DuckDB, Spark, Dask): one place, one
+message, so that the engines cannot drift apart.
+
+:func:`log_options` checks the log-reading options as :func:`relmark.data.summarize` does
+(:meth:`relmark.data._read.LogOptions.check`, the same messages) and refuses, naming the
+engine, those the engine does not compute exactly; :func:`summary_options` checks the options
+of the summary itself (``sum_log_interpurchase``, ``holdout_spend``,
+``include_first_purchase``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from relmark._validation import check_choice, check_flag
+from relmark.data._read import LogOptions
+from relmark.data.summary import FIRST_PURCHASE
+from relmark.errors import ArgumentError
+
+HOLDOUT_SPEND: Final[tuple[str, ...]] = ("period", "transaction")
+"""The holdout mean spend per purchase period or per transaction."""
+
+
+@dataclass(frozen=True)
+class SummaryOptions:
+    """The checked options of the summary query (``relmark.engines.sql._query``'s ``litt``,
+    ``holdout_spend`` and ``first``)."""
+
+    litt: bool
+    holdout_spend: str
+    first: bool
+
+
+def summary_options(
+    *, sum_log_interpurchase: object, holdout_spend: object, include_first_purchase: object
+) -> SummaryOptions:
+    """The summary options checked (flags are real booleans, ``holdout_spend`` one of
+    :data:`HOLDOUT_SPEND`), an :class:`~relmark.errors.ArgumentError` naming the option
+    otherwise.
+
+    >>> summary_options(sum_log_interpurchase=False, holdout_spend="period",
+    ...                 include_first_purchase=True).first
+    True
+    """
+    return SummaryOptions(
+        litt=check_flag(sum_log_interpurchase, "sum_log_interpurchase"),
+        holdout_spend=check_choice(holdout_spend, "holdout_spend", HOLDOUT_SPEND),
+        first=check_flag(include_first_purchase, "include_first_purchase"),
+    )
+
+
+def log_options(engine: str, *, nets_returns: bool, **options: Any) -> None:
+    """Check the log options as :func:`relmark.data.summarize` checks them, then refuse those
+    ``engine`` cannot compute exactly, naming the engine and what to use instead:
+    ``dayfirst`` (pandas infers the order from the other dates; an engine reads a
+    ``date_format``) and, unless ``nets_returns``, ``returns="net"``.
+
+    Raises
+    ------
+    ArgumentError
+        Naming the option.
+
+    Examples
+    --------
+    >>> log_options("Spark", nets_returns=True, customer_id="id", datetime="date",
+    ...             monetary_value=None, currency=None, date_format=None, dayfirst=True,
+    ...             date_unit=None, timezone=None, returns="refuse", missing_ids="refuse")
+    Traceback (most recent call last):
+    ...
+    relmark.errors.ArgumentError: argument 'dayfirst': dayfirst is not supported by the Spark \
+engine (pandas infers the format of the other dates): give the format with date_format= (e.g. \
+'%d/%m/%Y', read exactly), or use relmark.data.summarize
+    """
+    LogOptions.check(**options)
+    if options["returns"] == "net" and not nets_returns:
+        raise ArgumentError(
+            f"returns='net' is not supported by the {engine} engine (each return is checked "
+            "against its period's purchases and netted in memory): use relmark.data.summarize "
+            "or the Spark engine, or returns='drop'",
+            argument="returns",
+        )
+    if options["dayfirst"] is not None:
+        raise ArgumentError(
+            f"dayfirst is not supported by the {engine} engine (pandas infers the format of the "
+            "other dates): give the format with date_format= (e.g. '%d/%m/%Y', read exactly), "
+            "or use relmark.data.summarize",
+            argument="dayfirst",
+        )
+
+
+def refuse_counted_first(values: Sequence[object]) -> None:
+    """Refuse a summary whose ``include_first_purchase`` column (as an engine writes it:
+    :data:`relmark.data.summary.FIRST_PURCHASE`) holds ``True``, as the models refuse an
+    in-memory one; ``values`` are the column's distinct values (not a bool: a DataError).
+
+    >>> refuse_counted_first([False])
+    >>> refuse_counted_first([True])
+    Traceback (most recent call last):
+    ...
+    relmark.errors.DataError: column 'frequency': the summary counts the first purchase \
+(include_first_purchase=True): the CLV models need repeat purchases only; summarize again \
+with include_first_purchase=False (the default)
+    """
+    from relmark.clv._base import refuse_first_purchase
+
+    refuse_first_purchase({FIRST_PURCHASE: list(values)})
