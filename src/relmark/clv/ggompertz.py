@@ -1009,7 +1009,8 @@ def _boundary_result(
     message = (
         "b at its lower bound 0: the estimate lies on the boundary, where the GGompertz/NBD is "
         f"the Pareto/NBD with dropout scale beta/b = {beta_p:.6g} (its fit: log-likelihood "
-        f"{ll_p:.4f}; b > 0 gains {gain:.2g}, within the tolerance {BOUNDARY_TOLERANCE:g}; "
+        f"{ll_p:.4f}; the best b > 0 found changes the log-likelihood by {gain:+.2g}, within "
+        f"the tolerance {BOUNDARY_TOLERANCE:g}; "
         f"the one-sided score in b at 0 is {score:.4g}). b and beta have no standard errors "
         "(only beta/b is identified); the likelihood-ratio test against the Pareto/NBD is a "
         "boundary test (50:50 mixture of chi2_0 and chi2_1)"
