@@ -627,6 +627,15 @@ def _add_log_options(
 
 
 def _log_options(args: argparse.Namespace) -> LogOptions:
+    roles = [("--customer", args.customer), ("--date", args.date)]
+    roles += [(f, c) for f, c in (("--amount", args.amount), ("--currency", args.currency)) if c]
+    for i, (flag, column) in enumerate(roles):
+        for other, same in roles[:i]:
+            if same == column:  # (ids read as dates, or as amounts, would be summarised)
+                raise RelmarkError(
+                    f"{other} and {flag} both name the column {column!r}: each role needs its "
+                    "own column"
+                )
     return LogOptions(
         path=args.transactions,
         customer=args.customer,

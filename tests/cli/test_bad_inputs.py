@@ -547,3 +547,23 @@ def test_a_parquet_summary_with_text_numbers_is_named(
     assert code == 2 and err.count("\n") == 1, err
     assert "column 'frequency': must hold numbers" in err and "internal error" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["summarize", "--customer", "date"], "--customer and --date both name the column 'date'"),
+        (["view", "--amount", "customer_id"], "--customer and --amount both name"),
+        (["cohorts", "--amount", "amount", "--currency", "amount"], "--amount and --currency"),
+        (
+            ["diagnostics", "--calibration-end", "2024-01-05", "--date", "customer_id"],
+            "--customer and --date both name the column 'customer_id'",
+        ),
+    ],
+)
+def test_one_column_in_two_roles_is_refused(
+    argv: list[str], words: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """'--customer date' summarised the dates as customer ids (3 'customers'), '--amount
+    customer_id' the ids as amounts: one line, naming both options."""
+    assert words in _run(tmp_path, GOOD, argv, capsys)
