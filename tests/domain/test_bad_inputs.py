@@ -181,6 +181,21 @@ MONEY: list[Case] = [
 ]
 
 CORE: list[Case] = [
+    (
+        "transaction-sub-cent",
+        lambda: Transaction(id="t", customer_id="c", at=T0, amount=eur("0.005")),
+        ValidationError,
+        "minor units",
+    ),
+    (
+        "transaction-half-yen-json",
+        lambda: Transaction.model_validate_json(
+            '{"id": "t", "customer_id": "c", "at": "2024-06-01T00:00:00Z", '
+            '"amount": {"amount": "0.5", "currency": "JPY"}}'
+        ),
+        ValidationError,
+        "amount",
+    ),
     ("customer-naive", lambda: Customer(id="c", created_at=NAIVE), ValidationError, "created_at"),
     ("customer-empty-id", lambda: Customer(id="", created_at=T0), ValidationError, "id"),
     ("customer-padded-id", lambda: Customer(id=" 7", created_at=T0), ValidationError, "id"),
