@@ -19,6 +19,7 @@ import argparse
 import codecs
 import csv
 import io
+import itertools
 import math
 import os
 import re
@@ -249,11 +250,12 @@ class _Progress:
     """``--progress``: one bar on stderr per step of a command (reading the log, the summary,
     each fit, the scoring), off by default; stdout keeps only the results.
 
-    A step with a progress hook in the library (DuckDB's percentage for a Parquet summary, a
-    fit's ``progress(stage, fraction)``, the out-of-core scoring's customers) moves its bar as
-    it runs; a step without one (reading a CSV log, a summary in memory, the intervals) shows
-    its bar at 0% when it starts and at 100% when it ends. The bar is tqdm's when tqdm is
-    installed (``pip install 'relmark[progress]'``), else a line of text redrawn in place.
+    A step with a progress hook (the lines of a CSV file read, DuckDB's percentage for a
+    Parquet summary, a fit's ``progress(stage, fraction)``, the out-of-core scoring's
+    customers) moves its bar as it runs; a step without one (a summary in memory, the
+    intervals, the view) shows its bar at 0% when it starts and at 100% when it ends. The bar
+    is tqdm's when tqdm is installed (``pip install 'relmark[progress]'``), else a line of
+    text redrawn in place.
     """
 
     def __init__(self, enabled: bool) -> None:
@@ -699,16 +701,29 @@ def _encoding(text: str) -> str:
     return text
 
 
-def _records(text: str, delimiter: str, path: Path) -> tuple[list[list[str]], Sequence[int]]:
+READ_CHUNK = 100_000
+"""Records of a CSV file read between two progress reports (``--progress``)."""
+
+
+def _records(
+    text: str, delimiter: str, path: Path, progress: Callable[[float], None] | None = None
+) -> tuple[list[list[str]], Sequence[int]]:
     """The CSV records of ``text`` and the 1-based line each starts on (quoted fields may hold
-    line breaks; blank lines are records of no field)."""
+    line breaks; blank lines are records of no field); ``progress(percent)`` as the lines are
+    read (``--progress``)."""
 
     def reader() -> Any:
         return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
 
     rows = reader()
     try:
-        records = list(rows)  # (the fast path: one C loop)
+        if progress is None:
+            records = list(rows)  # (the fast path: one C loop)
+        else:  # the same C loop, 100,000 records at a time
+            lines, records = max(text.count("\n"), 1), []
+            while chunk := list(itertools.islice(rows, READ_CHUNK)):
+                records.extend(chunk)
+                progress(min(100.0 * rows.line_num / lines, 100.0))
     except csv.Error as exc:
         raise RelmarkError(f"{path}: line {rows.line_num} is not valid CSV ({exc})") from None
     if rows.line_num == len(records):  # one line per record: record i is on line i + 1
@@ -721,7 +736,10 @@ def _records(text: str, delimiter: str, path: Path) -> tuple[list[list[str]], Se
 
 
 def _read_table(
-    path: Path, delimiter: str, encoding: str | None = None
+    path: Path,
+    delimiter: str,
+    encoding: str | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> tuple[list[str], pd.DataFrame, list[str]]:
     """The header, the rows (text, indexed by their 1-based CSV line) and the file's problems
     (rows with the wrong number of fields, duplicate column names)."""
@@ -731,7 +749,7 @@ def _read_table(
     text = _decode(path.read_bytes(), path, encoding)
     if not text.strip():
         raise RelmarkError(f"{path}: the file is empty (no header line)")
-    records, starts = _records(text, delimiter, path)
+    records, starts = _records(text, delimiter, path, progress)
     header: list[str] | None = None
     kept: list[list[str]] = []
     lines: list[int] = []
@@ -796,14 +814,14 @@ class _Log:
     problems: list[str]
 
 
-def _read_transactions(opts: LogOptions) -> _Log:
+def _read_transactions(opts: LogOptions, progress: Callable[[float], None] | None = None) -> _Log:
     """Read a transaction log as text (ids stay text: ``007`` and ``7`` are two customers).
 
     The file's problems are collected here; the values (ids, dates, amounts, currencies) are
     checked by :mod:`relmark.data`, which reports every problem in one error naming the CSV
     lines (the frame's index is :data:`LINE_INDEX`).
     """
-    header, frame, problems = _read_table(opts.path, opts.delimiter, opts.encoding)
+    header, frame, problems = _read_table(opts.path, opts.delimiter, opts.encoding, progress)
     wanted = [c for c in (opts.customer, opts.date, opts.amount, opts.currency) if c]
     missing = [c for c in wanted if c not in header]
     if missing:
@@ -1087,8 +1105,10 @@ def _in_duckdb(
 
 def _read_log(opts: LogOptions, progress: _Progress, *, parquet: bool = False) -> _Log:
     """The transaction log read into memory (a CSV file, or with ``parquet`` a Parquet one)."""
-    with progress.step(f"read {opts.path.name}"):
-        return _read_parquet_log(opts) if parquet else _read_transactions(opts)
+    with progress.step(f"read {opts.path.name}") as bar:
+        if parquet:
+            return _read_parquet_log(opts)
+        return _read_transactions(opts, None if bar is None else bar.update)
 
 
 def _run_summarize(args: argparse.Namespace) -> int:
@@ -1123,14 +1143,16 @@ def _run_summarize(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_summary(path: Path, unit: str | None) -> tuple[RFMSummary, str | None]:
+def _read_summary(
+    path: Path, unit: str | None, progress: Callable[[float], None] | None = None
+) -> tuple[RFMSummary, str | None]:
     """A summary CSV, its numbers checked (every problem in one error, with CSV lines) and its
     time unit from ``--unit`` or the file's ``time_unit`` column; with it, the one currency of
     its ``currency`` column (a 'relmark summarize --currency' output has one)."""
     from relmark.data import RFMSummary
     from relmark.timeunit import TimeUnit
 
-    header, frame, problems = _read_table(path, ",")
+    header, frame, problems = _read_table(path, ",", progress=progress)
     missing = [c for c in ("frequency", "recency", "T") if c not in header]
     if missing:
         problems.insert(
@@ -1393,8 +1415,8 @@ def _run_fit(args: argparse.Namespace) -> int:
         print(f"model written to {args.output}")
         return 0
     progress = _Progress(args.progress)
-    with progress.step(f"read {args.summary.name}"):
-        summary, _ = _read_summary(args.summary, args.unit)
+    with progress.step(f"read {args.summary.name}") as bar:
+        summary, _ = _read_summary(args.summary, args.unit, None if bar is None else bar.update)
     model: CLVModel
     if args.model == "gammagamma":  # the other spend models fit as any model
         model = _fit_spend(summary, args.summary, args.allow_unconverged, progress)
@@ -1677,8 +1699,10 @@ def _run_score(args: argparse.Namespace) -> int:
     draws = 100 if args.draws is None else args.draws
     seed = 0 if args.seed is None else args.seed
     progress = _Progress(args.progress)
-    with progress.step(f"read {args.summary.name}"):
-        summary, currency = _read_summary(args.summary, args.unit)
+    with progress.step(f"read {args.summary.name}") as bar:
+        summary, currency = _read_summary(
+            args.summary, args.unit, None if bar is None else bar.update
+        )
     if summary.monetary_value is None:
         raise RelmarkError(f"{args.summary}: needs a monetary_value column (summarize --amount)")
     unit = summary.time_unit

@@ -132,3 +132,20 @@ def test_a_failed_step_closes_its_bar_and_prints_one_error(
     *bars, error = err.rstrip("\n").split("\n")
     assert error.startswith("relmark: error: ") and "column 'date'" in error
     assert all("100%" not in b.split("\r")[-1] for b in bars if b.startswith("\rsummary"))
+
+
+def test_reading_a_csv_reports_its_lines_and_reads_the_same_records(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a progress callback the CSV is read in chunks (here of 2 records): the percentages
+    rise to 100 and the records and their line numbers equal those of the one-pass read, a
+    quoted field with a line break included."""
+    from relmark import cli
+
+    monkeypatch.setattr(cli, "READ_CHUNK", 2)
+    text = 'customer_id,date,note\na,2024-01-01,x\nb,2024-01-02,"two\nlines"\nc,2024-01-03,y\n\n'
+    seen: list[float] = []
+    got = cli._records(text, ",", Path("t.csv"), seen.append)
+    want = cli._records(text, ",", Path("t.csv"))
+    assert got[0] == want[0] and list(got[1]) == list(want[1]) == [1, 2, 3, 5, 6]
+    assert len(seen) == 3 and seen == sorted(seen) and seen[-1] == 100.0
