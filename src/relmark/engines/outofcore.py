@@ -143,7 +143,7 @@ def score_parquet(
     if os.path.abspath(src) == os.path.abspath(dst):
         raise ArgumentError("must differ from source", argument="destination")
     try:
-        reader = pq.ParquetFile(src)
+        reader = pq.ParquetFile(src, pre_buffer=False)  # pre-buffering kept every batch read
     except (OSError, pa.ArrowException) as exc:
         raise DataError(f"cannot read {src}: {exc}") from None
     names = reader.schema_arrow.names
