@@ -141,6 +141,7 @@ def _as_list(value: object) -> list[object]:
         return list(value)
     return [value]
 
+
 _OPTIONAL = (
     "monetary_value",
     "weights",
