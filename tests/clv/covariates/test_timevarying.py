@@ -719,3 +719,30 @@ def test_p_alive_ahead_by_hand_across_blocks_with_purchase_effects() -> None:
     b_now = e[:, :7].sum(axis=1)
     b_later = b_now + e[:, 7:10].sum(axis=1) + 0.5 * e[:, 10]
     np.testing.assert_allclose(later / now, ((9.0 + b_now) / (9.0 + b_later)) ** 0.6, rtol=1e-12)
+
+
+def test_unidentified_fit_claims_no_standard_errors() -> None:
+    """Five customers: the dropout process runs off (s, beta in the thousands and 10^13, log
+    standard errors in the hundreds, reported as such before); now, as the static covariate
+    models, a ConvergenceWarning and a NaN covariance. Thirty customers keep theirs."""
+    from relmark.clv import ParetoNBD
+    from relmark.errors import ConvergenceWarning
+
+    def fit(n: int, seed: int) -> TimeVaryingParetoNBD:
+        rng = np.random.default_rng(seed)
+        sim = ParetoNBD(r=0.8, alpha=5.0, s=0.6, beta=9.0).simulate(np.full(n, 35.0), rng=rng)
+        rows = [
+            {"customer_id": c, "period_start": float(p), "price": float(rng.integers(0, 3))}
+            for c in range(n)
+            for p in range(40)
+        ]
+        cov = TimeVaryingCovariates.from_frame(pd.DataFrame(rows), dropout=["price"])
+        return TimeVaryingParetoNBD.fit(
+            sim["frequency"], sim["recency"], sim["T"], cov, observation_end=40.0
+        )
+
+    with pytest.warns(ConvergenceWarning, match="the data do not bound s, beta"):
+        small = fit(5, 1)
+    assert np.all(np.isnan(small.covariance))
+    large = fit(30, 3)  # no warning (the test configuration makes warnings errors)
+    assert large.converged and np.all(np.isfinite(large.covariance))

@@ -1244,10 +1244,11 @@ def _identified_cov(
     worst = int(loose[np.argmax(se[loose])])
     names = ", ".join(cls.param_names[i] for i in loose)
     warnings.warn(
-        f"{cls.name}: the data do not bound {names} (standard error {se[worst]:.3g} of "
-        f"log {cls.param_names[worst]}, estimate {math.exp(float(u[worst])):.4g}: the "
-        "likelihood is flat towards the boundary, e.g. too few customers); the parameters "
-        "and effects are not identified by these data and standard errors are NaN",
+        f"{cls.name}: the data do not bound {names} at the mean covariates (standard error "
+        f"{se[worst]:.3g} of log {cls.param_names[worst]}, {math.exp(float(u[worst])):.4g} at "
+        "covariates 0: the likelihood is flat towards the boundary, e.g. too few customers); "
+        "the parameters and effects are not identified by these data and standard errors "
+        "are NaN",
         ConvergenceWarning,
         stacklevel=4,
     )

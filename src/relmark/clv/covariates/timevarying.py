@@ -73,6 +73,7 @@ from relmark.clv.covariates._design import (
     names_from_json,
     read_covariates,
 )
+from relmark.clv.covariates.static import _MAX_LOG_SE
 from relmark.errors import (
     ArgumentError,
     ConvergenceWarning,
@@ -936,8 +937,10 @@ class TimeVaryingParetoNBD:
         Warns
         -----
         ConvergenceWarning
-            When the fit did not converge or the Hessian is not negative definite (the data do
-            not identify the parameters and effects; the covariance is then NaN).
+            When the fit did not converge, or the data do not identify the parameters and
+            effects: the Hessian is not negative definite, or a base parameter's log (at the
+            mean covariates) has a standard error above 10, as in the static covariate models
+            (estimates running off towards the boundary). The covariance is then NaN.
 
         Examples
         --------
@@ -1011,13 +1014,21 @@ class TimeVaryingParetoNBD:
             cov = (cov + cov.T) / 2.0 / np.outer(scale, scale)
         except np.linalg.LinAlgError:
             cov = np.full((k, k), np.nan)
+        cov64: FloatArray = np.asarray(cov, dtype=np.float64)
+        hessian_ok = not np.isnan(cov64).any()
+        loose = _loose_parameters(cov64, data, kp, scale) if hessian_ok else ""
+        if loose:
+            cov = np.full((k, k), np.nan)
         if not converged or np.isnan(cov).any():
             warnings.warn(
                 f"{_MODEL}: "
                 + (
-                    "the Hessian at the estimates is not negative definite (standard errors "
+                    f"the data do not bound {loose} at the mean covariates (a standard error "
+                    f"above {_MAX_LOG_SE:g} on the log scale; standard errors are NaN)"
+                    if loose
+                    else "the Hessian at the estimates is not negative definite (standard errors "
                     "are NaN)"
-                    if np.isnan(cov).any()
+                    if not hessian_ok
                     else "the fit did not converge"
                 )
                 + "; the parameters and effects are not identified by these data",
@@ -1533,6 +1544,24 @@ class TimeVaryingParetoNBD:
             grid_start=start,
             period_length=length,
         )
+
+
+def _loose_parameters(cov: FloatArray, data: _tv_math.Prepared, kp: int, scale: FloatArray) -> str:
+    """The base parameters the data do not bound (comma-separated, empty if none): those
+    whose log at the mean covariates (over the customers' windows) has a standard error
+    above :data:`relmark.clv.covariates.static._MAX_LOG_SE` (10), the rule of the static
+    covariate models: the estimates ran off towards the boundary (a handful of customers)."""
+    inside = data.h > 0
+    se = {0: math.sqrt(max(float(cov[0, 0]), 0.0)), 2: math.sqrt(max(float(cov[2, 2]), 0.0))}
+    for base, offset, z in ((1, 4, data.zp), (3, 4 + kp, data.zl)):
+        c = np.zeros(cov.shape[0])
+        c[base] = 1.0
+        end = offset + z.shape[2]
+        # the fit's covariates were divided by scale: their means in the original units
+        means = np.array([float(z[:, :, j][inside].mean()) for j in range(z.shape[2])])
+        c[offset:end] = -means * scale[offset:end]  # alpha e^{-gamma_P z}, beta e^{-gamma_L z}
+        se[base] = math.sqrt(max(float(c @ cov @ c), 0.0))
+    return ", ".join(_BASE[i] for i in sorted(se) if se[i] > _MAX_LOG_SE)
 
 
 def _real(v: object, key: str) -> float:
