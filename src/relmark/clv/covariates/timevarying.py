@@ -43,7 +43,7 @@ import itertools
 import json
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -1267,7 +1267,7 @@ class TimeVaryingParetoNBD:
         )
         parts = [
             _tv_math.p_alive_ahead(theta, data.subset(rows), kp, fb[rows], lens[rows])
-            for rows in (np.arange(lo, min(lo + _BLOCK, data.n)) for lo in range(0, data.n, _BLOCK))
+            for rows in _row_blocks(data.n)
         ]
         return np.concatenate(parts)
 
@@ -1325,7 +1325,7 @@ class TimeVaryingParetoNBD:
             _tv_math.expected_purchases(
                 theta, data.subset(rows), kp, fa[rows], fb[rows], lens[rows]
             )
-            for rows in (np.arange(lo, min(lo + _BLOCK, data.n)) for lo in range(0, data.n, _BLOCK))
+            for rows in _row_blocks(data.n)
         ]
         return np.concatenate(parts)
 
@@ -1389,7 +1389,7 @@ class TimeVaryingParetoNBD:
             _tv_math.discounted_purchases(
                 theta, data.subset(rows), kp, fa[rows], fb[rows], lens[rows], delta
             )
-            for rows in (np.arange(lo, min(lo + _BLOCK, data.n)) for lo in range(0, data.n, _BLOCK))
+            for rows in _row_blocks(data.n)
         ]
         return np.concatenate(parts)
 
@@ -1544,6 +1544,13 @@ class TimeVaryingParetoNBD:
             grid_start=start,
             period_length=length,
         )
+
+
+def _row_blocks(n: int) -> Iterator[npt.NDArray[np.intp]]:
+    """The row positions ``0..n-1`` in blocks of :data:`_BLOCK` (predictions block by block:
+    the future periods' arrays of one block stay small)."""
+    for lo in range(0, n, _BLOCK):
+        yield np.arange(lo, min(lo + _BLOCK, n))
 
 
 def _loose_parameters(cov: FloatArray, data: _tv_math.Prepared, kp: int, scale: FloatArray) -> str:
