@@ -90,15 +90,22 @@ def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def _cpu() -> float:
+    """CPU seconds of this process, every thread (DuckDB's included): on a loaded machine
+    the wall time says how much of the cores the task got, the CPU time what it costs."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _job(task: str, folder: str, out: Any, memory_limit: str | None = None) -> None:
     try:
         out.put(_task(task, folder, memory_limit))
     except Exception as exc:  # report it in the table instead of hanging the parent
-        out.put((float("nan"), _peak_mib(), f"{type(exc).__name__}: {exc}"[:200]))
+        out.put((float("nan"), float("nan"), _peak_mib(), f"{type(exc).__name__}: {exc}"[:200]))
 
 
-def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, float, int]:
-    t0 = time.perf_counter()
+def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, float, float, int]:
+    t0, c0 = time.perf_counter(), _cpu()
     size = 0
     if task == "duckdb summary":
         from relmark.engines import sql
@@ -114,14 +121,14 @@ def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, floa
         from relmark.data import summarize
 
         log = pd.read_parquet(f"{folder}/log")
-        t0 = time.perf_counter()  # the summary alone (reading the log excluded from the time)
+        t0, c0 = time.perf_counter(), _cpu()  # the summary alone (reading the log excluded)
         size = len(summarize(log, monetary_value="amount"))
     elif task == "lifetimes summary":
         import pandas as pd
         from lifetimes.utils import summary_data_from_transaction_data
 
         log = pd.read_parquet(f"{folder}/log")
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             frame = summary_data_from_transaction_data(
@@ -140,7 +147,7 @@ def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, floa
         from relmark.engines import spark as rspark
 
         session = rspark.local_session(cores=2)
-        t0 = time.perf_counter()  # session start-up excluded
+        t0, c0 = time.perf_counter(), _cpu()  # session start-up excluded
         spark_log = session.read.parquet(f"{folder}/log")
         rspark.summary_frame(spark_log, monetary_value="amount").write.mode("overwrite").parquet(
             f"{folder}/spark-summary"
@@ -154,7 +161,7 @@ def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, floa
         session = rspark.local_session(cores=2)
         with open(f"{folder}/model.json", encoding="utf-8") as fh:
             model = load_model(fh.read())
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         customers = session.read.parquet(f"{folder}/summary.parquet")
         rspark.score(model, customers, horizon=90).write.mode("overwrite").parquet(
             f"{folder}/spark-scores"
@@ -170,10 +177,12 @@ def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, floa
             f"{folder}/model.json",
             horizon=90,
         )
-    return (time.perf_counter() - t0, _peak_mib(), size)
+    return (time.perf_counter() - t0, _cpu() - c0, _peak_mib(), size)
 
 
-def _measure(task: str, folder: Path, memory_limit: str | None) -> tuple[float, float, int | str]:
+def _measure(
+    task: str, folder: Path, memory_limit: str | None
+) -> tuple[float, float, float, int | str]:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
     proc = ctx.Process(target=_job, args=(task, str(folder), queue, memory_limit))
@@ -220,13 +229,15 @@ def main(argv: list[str] | None = None) -> None:
         tasks += ["spark summary (local[2])", "spark scoring (local[2])"]
     results = {task: _measure(task, folder, args.memory_limit) for task in tasks}
     base = results["duckdb summary"][0]
-    print(f"\n{'task':32} {'seconds':>9} {'peak MiB':>9} {'rows out':>12} {'vs DuckDB':>10}")
-    for task, (seconds, peak, size) in results.items():
+    head = f"{'seconds':>9} {'CPU s':>8} {'peak MiB':>9} {'rows out':>12} {'vs DuckDB':>10}"
+    print(f"\n{'task':32} {head}")
+    for task, (seconds, cpu, peak, size) in results.items():
         if isinstance(size, str):  # the task failed: its error
-            print(f"{task:32} {'failed':>9} {peak:9.0f}  {size}")
+            print(f"{task:32} {'failed':>9} {'':>8} {peak:9.0f}  {size}")
             continue
         ratio = f"{seconds / base:.2f}x" if "summary" in task else ""
-        print(f"{task:32} {seconds:9.2f} {peak:9.0f} {size:12,} {ratio:>10}")
+        print(f"{task:32} {seconds:9.2f} {cpu:8.2f} {peak:9.0f} {size:12,} {ratio:>10}")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
 
