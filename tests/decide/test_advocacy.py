@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from typing import Any
 
 import numpy as np
@@ -424,3 +425,39 @@ def test_counts_refuse_each_kind_of_non_count_by_row(bad: object):
     with pytest.raises(DataError) as err:
         employee_advocacy(shares, eligible=2)
     assert err.value.column == "reach" and err.value.rows == (1,)
+
+
+_ODD = st.one_of(
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+    st.just(10**400),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=st.lists(_ODD, min_size=1, max_size=8))
+def test_values_refuse_exactly_the_non_finite_non_numbers(values: list[object]) -> None:
+    """The rows refused are, by a direct per-value reading, those that are not a finite real
+    number (booleans and text are not numbers; 10**400 is beyond float64)."""
+
+    def ok(v: object) -> bool:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            return False
+        try:
+            return math.isfinite(float(v))
+        except OverflowError:
+            return False
+
+    ids = [f"c{i}" for i in range(len(values))]
+    clv = pd.Series(values, index=ids, dtype=object)
+    bad = tuple(i for i, v in zip(ids, values, strict=True) if not ok(v))
+    if bad:
+        with pytest.raises(DataError) as err:
+            customer_engagement_value(clv)
+        assert err.value.column == "clv" and err.value.rows == bad
+    else:
+        out = customer_engagement_value(clv)
+        assert out["clv"].to_dict() == {i: float(v) for i, v in zip(ids, values, strict=True)}  # type: ignore[arg-type]
