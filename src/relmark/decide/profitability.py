@@ -150,6 +150,16 @@ class CustomerProfitability(_Stored):
         return frame
 
 
+def _check_currency_arg(currency: object) -> None:
+    """``currency=``: ``None`` or a known ISO 4217 code (ArgumentError for other than text,
+    CurrencyError for an unknown code, naming ``currency``)."""
+    if currency is None:
+        return
+    if not isinstance(currency, str):
+        raise ArgumentError(f"must be a currency code, got {currency!r}", argument="currency")
+    check_currency(currency, "currency")
+
+
 def _currency(frame: pd.DataFrame, column: str | None, argument: str | None) -> str | None:
     if column is None:
         return argument
@@ -240,10 +250,7 @@ def customer_profitability(
         )
     if not isinstance(rates, Mapping) or not rates:
         raise ArgumentError("must map at least one driver column to its rate", argument="rates")
-    if currency is not None and not isinstance(currency, str):
-        raise ArgumentError(f"must be a currency code, got {currency!r}", argument="currency")
-    if currency is not None:
-        check_currency(currency, "currency")
+    _check_currency_arg(currency)
     drivers = tuple(rates)
     rate = np.array([check_number(rates[d], f"rates[{d!r}]", low=0.0) for d in drivers])
     for name in (customer, margin, *drivers):
@@ -409,10 +416,7 @@ def whale_curve(
     >>> w.cumulative_profit, w.peak_share  # 80 of a total 50: 160%
     ((0.0, 50.0, 80.0, 70.0, 50.0), 1.6)
     """
-    if currency is not None and not isinstance(currency, str):
-        raise ArgumentError(f"must be a currency code, got {currency!r}", argument="currency")
-    if currency is not None:
-        check_currency(currency, "currency")
+    _check_currency_arg(currency)
     if isinstance(profit, CustomerProfitability):
         if currency is not None and profit.currency not in (None, currency):
             raise CurrencyError(f"the profits are in {profit.currency}, not {currency}")
