@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from relmark._validation import FloatArray, as_numbers, is_json_number
+from relmark.clv._base import _column as read_column
 from relmark.clv._base import refuse_first_purchase
 from relmark.errors import ArgumentError, DataError, SchemaError
 
@@ -191,17 +192,13 @@ class ModelComparison:
 
 
 def _column(summary: object, name: str) -> FloatArray | None:
-    # a DataFrame's columns first: getattr(frame, "T") is the transposed frame, not column T
-    if isinstance(summary, pd.DataFrame):
-        value = summary[name].to_numpy() if name in summary.columns else None
-    elif isinstance(summary, Mapping):
-        value = summary.get(name)
-    elif type(summary).__module__.startswith("polars"):  # a polars DataFrame: its columns
-        value = summary[name].to_numpy() if name in summary.columns else None  # type: ignore[attr-defined, index]
-    else:
-        value = getattr(summary, name, None)
-    # as_numbers refuses text and booleans, which numpy converted ("1" to 1.0, True to 1.0)
-    return None if value is None else as_numbers(value, name)
+    """A column of the summary (read as every model reads its data), as float64; as_numbers
+    refuses text and booleans, which numpy converted ("1" to 1.0, True to 1.0)."""
+    value = read_column(summary, name)
+    if value is None:
+        return None
+    to_numpy = getattr(value, "to_numpy", None)  # a pandas or polars column
+    return as_numbers(to_numpy() if callable(to_numpy) else value, name)  # type: ignore[arg-type]
 
 
 def compare_models(models: Mapping[str, Any], summary: object) -> ModelComparison:
