@@ -320,6 +320,8 @@ class FitResult:
                 key="fit.n_unique",
             )
         cov = _matrix(d["cov_unconstrained"], k)
+        extra = _check_extra(_object(d, "extra"), param_set, params)
+        _check_without_bse(cov, extra, param_set)
         u = param_set.to_unconstrained(params)
         return cls(
             model=model,
@@ -336,7 +338,7 @@ class FitResult:
             n_iter=_whole(d, "n_iter", minimum=0),
             n_fev=_whole(d, "n_fev", minimum=0),
             message=_text(d, "message"),
-            extra=_check_extra(_object(d, "extra"), param_set, params),
+            extra=extra,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -459,6 +461,43 @@ def _check_extra(extra: dict[str, Any], pset: ParamSet, params: FloatArray) -> d
                 key="fit.extra.log_prior",
             )
     return extra
+
+
+def _check_without_bse(cov: FloatArray, extra: Mapping[str, Any], pset: ParamSet) -> None:
+    """A covariance with NaN rows for some parameters (and finite elsewhere) belongs to an
+    estimate on a boundary of the domain, which records them in
+    ``extra["boundary"]["without_bse"]``: a saved covariance whose NaN rows are not exactly
+    those (NaN written into a finite fit's rows, or a boundary record edited away) is refused."""
+    none = np.isnan(np.diag(cov))
+    missing = [name for name, gone in zip(pset.names, none.tolist(), strict=True) if gone]
+    boundary = extra.get("boundary")
+    if boundary is None:
+        if missing and not none.all():
+            raise SchemaError(
+                f"has no standard errors for {', '.join(missing)} only, but the fit records no "
+                "estimate on a boundary of the domain (fit.extra.boundary)",
+                key="fit.cov_unconstrained",
+            )
+        return
+    listed = boundary.get("without_bse") if isinstance(boundary, Mapping) else None
+    parameter = boundary.get("parameter") if isinstance(boundary, Mapping) else None
+    if not (
+        isinstance(listed, list)
+        and all(isinstance(name, str) for name in listed)
+        and isinstance(parameter, str)
+        and parameter in listed
+    ):
+        raise SchemaError(
+            "must name the boundary's 'parameter' and list as 'without_bse' the parameters "
+            "without standard errors (among them the boundary's)",
+            key="fit.extra.boundary",
+        )
+    if listed != missing:
+        raise SchemaError(
+            f"has NaN rows for {missing or 'no parameter'}, but the boundary record lists "
+            f"{listed} without standard errors",
+            key="fit.cov_unconstrained",
+        )
 
 
 def _matrix(v: object, k: int) -> FloatArray:

@@ -70,7 +70,7 @@ import numpy.typing as npt
 from scipy.special import digamma, gammaln
 from scipy.stats import chi2
 
-from relmark._validation import FloatArray
+from relmark._validation import FloatArray, is_json_number
 from relmark.clv._base import RngLike, fit_restricted
 from relmark.clv._engine import (
     Likelihood,
@@ -83,7 +83,7 @@ from relmark.clv._params import Param, ParamSet
 from relmark.clv._result import FitResult
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv.paretonbd import ParetoNBD
-from relmark.errors import ArgumentError, ConvergenceWarning
+from relmark.errors import ArgumentError, ConvergenceWarning, SchemaError
 
 __all__ = [
     "GGompertzNBD",
@@ -937,6 +937,37 @@ class GGompertzNBD(RFMModel):
         unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         return cls._make(result.params, time_unit=None if unit is None else str(unit), fit=result)
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Self:
+        """Inverse of :meth:`to_dict`, checking a boundary fit's record too.
+
+        As :meth:`relmark.clv.CLVModel.from_dict`; a fit on the Pareto/NBD boundary must also
+        be consistent with its ``extra["boundary"]``: every key present with its type, the
+        estimates of ``r``, ``alpha``, ``s`` and ``beta / b`` those of the recorded Pareto/NBD
+        fit, and the statistic and p-value those of the recorded gain.
+
+        Parameters
+        ----------
+        d
+            A saved model's dict.
+
+        Returns
+        -------
+        GGompertzNBD
+            An equal model.
+
+        Raises
+        ------
+        SchemaError
+            As :meth:`relmark.clv.CLVModel.from_dict`, and naming the key
+            (``"fit.extra.boundary.p_value"``, ...) of a boundary record that is malformed or
+            disagrees with the estimates (an edited file).
+        """
+        model = super().from_dict(d)
+        if model.is_fitted and "boundary" in model.fit_result.extra:
+            _check_boundary(model.fit_result)
+        return model
+
 
 BOUNDARY_B = 1e-7
 """A fit on the Pareto/NBD boundary reports :math:`b` = this over the longest age :math:`T`
@@ -1030,6 +1061,7 @@ def _boundary_result(
             "params": result.params,
             "log_likelihood": result.log_likelihood,
         },
+        "without_bse": ["b", "beta"],
     }
     return FitResult(
         model=result.model,
@@ -1048,6 +1080,114 @@ def _boundary_result(
         message=message,
         extra={"boundary": boundary},
     )
+
+
+_BOUNDARY_KEYS = (
+    "parameter",
+    "bound",
+    "nested",
+    "nested_params",
+    "nested_bse",
+    "nested_log_likelihood",
+    "score",
+    "gain",
+    "statistic",
+    "p_value",
+    "unconstrained_fit",
+    "without_bse",
+)
+"""The keys of ``fit_result.extra["boundary"]`` (:func:`_boundary_result`)."""
+
+
+def _check_boundary(fit: FitResult) -> None:
+    """A loaded boundary fit's record, checked against its estimates (SchemaError naming the
+    key): a file whose boundary record, estimates or covariance were edited apart is refused."""
+    where = "fit.extra.boundary"
+    record = fit.extra["boundary"]
+    if not isinstance(record, Mapping):
+        raise SchemaError(f"must be a JSON object, got {record!r}", key=where)
+    unknown = sorted(str(k) for k in set(record) - set(_BOUNDARY_KEYS))
+    if unknown:
+        raise SchemaError("is not a key of a boundary record", key=f"{where}.{unknown[0]}")
+    for key in _BOUNDARY_KEYS:
+        if key not in record:
+            raise SchemaError("is missing", key=f"{where}.{key}")
+    fixed = {"parameter": "b", "bound": 0.0, "nested": ParetoNBD.name, "without_bse": ["b", "beta"]}
+    for key, want in fixed.items():
+        if record[key] != want or isinstance(record[key], bool):
+            raise SchemaError(f"must be {want!r}, got {record[key]!r}", key=f"{where}.{key}")
+    for key in ("nested_log_likelihood", "score", "gain", "statistic", "p_value"):
+        if not is_json_number(record[key]):
+            raise SchemaError(f"must be a finite number, got {record[key]!r}", key=f"{where}.{key}")
+    names = ParetoNBD.param_set.names
+    nested = record["nested_params"]
+    if not isinstance(nested, Mapping) or list(nested) != list(names):
+        raise SchemaError(f"must map {', '.join(names)} to numbers", key=f"{where}.nested_params")
+    for name in names:
+        if not is_json_number(nested[name]) or not nested[name] > 0:
+            raise SchemaError(
+                f"must be a finite number > 0, got {nested[name]!r}",
+                key=f"{where}.nested_params.{name}",
+            )
+    bse = record["nested_bse"]
+    if not isinstance(bse, Mapping) or list(bse) != list(names):
+        raise SchemaError(f"must map {', '.join(names)} to numbers", key=f"{where}.nested_bse")
+    for name in names:
+        v = bse[name]
+        if not is_json_number(v, allow_nan=True) or v < 0:
+            raise SchemaError(
+                f"must be a number >= 0 (or NaN), got {v!r}", key=f"{where}.nested_bse.{name}"
+            )
+    est = fit.params
+    for name in ("r", "alpha", "s"):
+        if est[name] != nested[name]:
+            raise SchemaError(
+                f"is {nested[name]!r}, but the estimate of {name} is {est[name]!r}: the file was "
+                "edited",
+                key=f"{where}.nested_params.{name}",
+            )
+    if not math.isclose(est["beta"] / est["b"], nested["beta"], rel_tol=1e-12):
+        raise SchemaError(
+            f"is {nested['beta']!r}, but the estimates give beta/b = {est['beta'] / est['b']!r}: "
+            "the file was edited",
+            key=f"{where}.nested_params.beta",
+        )
+    ll_p = float(record["nested_log_likelihood"])
+    if abs(fit.log_likelihood - ll_p) > max(BOUNDARY_TOLERANCE, 1e-6 * abs(ll_p)):
+        raise SchemaError(
+            f"is {ll_p!r}, but the fit's log-likelihood is {fit.log_likelihood!r}: not the same "
+            "fit",
+            key=f"{where}.nested_log_likelihood",
+        )
+    gain, statistic = float(record["gain"]), float(record["statistic"])
+    if gain > BOUNDARY_TOLERANCE or statistic != max(2.0 * gain, 0.0):
+        raise SchemaError(
+            f"is {statistic!r} for a gain of {gain!r} (at most {BOUNDARY_TOLERANCE:g} on the "
+            "boundary; the statistic is twice it, or 0)",
+            key=f"{where}.statistic",
+        )
+    if not math.isclose(float(record["p_value"]), _chi_bar_squared(statistic), rel_tol=1e-12):
+        raise SchemaError(
+            f"is {record['p_value']!r}, not the chi-bar-squared p-value of the statistic "
+            f"{statistic!r}",
+            key=f"{where}.p_value",
+        )
+    free = record["unconstrained_fit"]
+    gg_names = fit.param_set.names
+    if (
+        not isinstance(free, Mapping)
+        or set(free) != {"params", "log_likelihood"}
+        or not is_json_number(free["log_likelihood"])
+        or not isinstance(free["params"], Mapping)
+        or list(free["params"]) != list(gg_names)
+        or not all(is_json_number(free["params"][n]) and free["params"][n] > 0 for n in gg_names)
+    ):
+        raise SchemaError(
+            "must hold the fit's 'params' (finite numbers > 0) and its 'log_likelihood'",
+            key=f"{where}.unconstrained_fit",
+        )
+    if not fit.converged:
+        raise SchemaError("a fit on the boundary is reported as converged", key="fit.converged")
 
 
 def pareto_nbd_lr_test(restricted: ParetoNBD, full: GGompertzNBD) -> tuple[float, float]:
@@ -1072,14 +1212,18 @@ def pareto_nbd_lr_test(restricted: ParetoNBD, full: GGompertzNBD) -> tuple[float
     -------
     tuple of float
         The statistic :math:`\\Lambda` and its p-value. The GGompertz/NBD's supremum is at
-        least the Pareto/NBD's maximum, so a negative difference (the fits' tolerance, of the
-        order of 1e-6) is reported as 0.
+        least the Pareto/NBD's maximum, so a negative difference within the fits' tolerance
+        (:data:`BOUNDARY_TOLERANCE`) is reported as 0.
 
     Raises
     ------
     ArgumentError
-        For models that are not fitted, MAP or restricted fits, or fits on different numbers
-        of customers (naming ``restricted`` or ``full``).
+        For models that are not fitted, MAP or restricted fits, or fits that cannot be of the
+        same data (naming ``restricted`` or ``full``): on different numbers of customers or in
+        different time units; a GGompertz/NBD whose log-likelihood is below the Pareto/NBD's
+        by more than :data:`BOUNDARY_TOLERANCE` (the nesting model's maximum cannot be);
+        a Pareto/NBD whose log-likelihood is not the one a boundary GGompertz/NBD fit
+        recorded for the Pareto/NBD on its data.
 
     References
     ----------
@@ -1109,6 +1253,30 @@ def pareto_nbd_lr_test(restricted: ParetoNBD, full: GGompertzNBD) -> tuple[float
             "customers: not the same data",
             argument="full",
         )
-    gap = full.fit_result.log_likelihood - restricted.fit_result.log_likelihood
+    units = (restricted.time_unit, full.time_unit)
+    if None not in units and units[0] != units[1]:
+        raise ArgumentError(
+            f"is in the time unit {units[1]!r}, the Pareto/NBD in {units[0]!r}: not the same data",
+            argument="full",
+        )
+    ll_p = restricted.fit_result.log_likelihood
+    boundary = full.fit_result.extra.get("boundary")
+    if isinstance(boundary, Mapping):
+        recorded = float(boundary["nested_log_likelihood"])
+        if abs(ll_p - recorded) > max(BOUNDARY_TOLERANCE, 1e-9 * abs(recorded)):
+            raise ArgumentError(
+                f"has log-likelihood {ll_p:.6f}, but the Pareto/NBD fitted with the "
+                f"GGompertz/NBD on its data has {recorded:.6f}: not the same data (or not the "
+                "maximum)",
+                argument="restricted",
+            )
+    gap = full.fit_result.log_likelihood - ll_p
+    if gap < -BOUNDARY_TOLERANCE:
+        raise ArgumentError(
+            f"has log-likelihood {full.fit_result.log_likelihood:.6f}, {-gap:.3g} below the "
+            f"Pareto/NBD's {ll_p:.6f}, which it nests: not the same data, or not its maximum "
+            "(refit without start values)",
+            argument="full",
+        )
     statistic = max(2.0 * gap, 0.0)  # sup over the nesting model >= the nested fit's
     return statistic, _chi_bar_squared(statistic)

@@ -1,0 +1,154 @@
+"""GGompertz/NBD with bad and extreme inputs: a saved boundary fit that was edited is refused
+naming the key, the boundary likelihood-ratio test refuses fits it cannot compare, and extreme
+but valid parameters and horizons give finite values equal to mpmath's."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from relmark.clv import BGNBD, GGompertzNBD, ParetoNBD
+from relmark.clv import ggompertz as gg
+from relmark.errors import ArgumentError, ConvergenceWarning, SchemaError
+
+Edit = Callable[[dict[str, Any]], None]
+
+
+@pytest.fixture(scope="module")
+def pareto_data() -> dict[str, np.ndarray]:
+    sim = ParetoNBD(r=0.55, alpha=10.6, s=0.6, beta=12.0).simulate([60.0] * 2000, rng=3)
+    return {k: sim[k] for k in ("frequency", "recency", "T")}
+
+
+@pytest.fixture(scope="module")
+def boundary_fit(pareto_data: dict[str, np.ndarray]) -> GGompertzNBD:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        fit = GGompertzNBD.fit(pareto_data)
+    assert "boundary" in fit.fit_result.extra
+    return fit
+
+
+def _set_rows(names: tuple[str, ...], value: float) -> Edit:
+    def edit(d: dict[str, Any]) -> None:
+        cov = d["fit"]["cov_unconstrained"]
+        for k in (["r", "alpha", "b", "s", "beta"].index(n) for n in names):
+            for i in range(5):
+                cov[k][i] = cov[i][k] = value
+            if value == 0.0:
+                cov[k][k] = 0.01
+
+    return edit
+
+
+def _boundary(key: str, value: object) -> Edit:
+    def edit(d: dict[str, Any]) -> None:
+        d["fit"]["extra"]["boundary"][key] = value
+
+    return edit
+
+
+def _both_b(d: dict[str, Any]) -> None:  # b edited in the model and in the fit alike
+    d["params"]["b"] = d["fit"]["params"]["b"] = 0.5
+
+
+def _gain(d: dict[str, Any]) -> None:
+    d["fit"]["extra"]["boundary"]["gain"] = 0.5
+    d["fit"]["extra"]["boundary"]["statistic"] = 1.0
+
+
+def _nested_r(d: dict[str, Any]) -> None:
+    d["fit"]["extra"]["boundary"]["nested_params"]["r"] *= 1.5
+
+
+def _not_converged(d: dict[str, Any]) -> None:
+    d["fit"]["converged"] = False
+
+
+@pytest.mark.parametrize(
+    ("edit", "key"),
+    [
+        (_set_rows(("r",), float("nan")), "fit.cov_unconstrained"),  # r lost its error
+        (_set_rows(("b", "beta"), 0.0), "fit.cov_unconstrained"),  # b and beta gained some
+        (lambda d: d["fit"]["extra"].pop("boundary"), "fit.cov_unconstrained"),
+        (_boundary("parameter", "r"), "fit.extra.boundary"),
+        (lambda d: d["fit"]["extra"].__setitem__("boundary", 3), "fit.extra.boundary"),
+        (_boundary("without_bse", ["b"]), "fit.cov_unconstrained"),
+        (_boundary("p_value", "x"), "fit.extra.boundary.p_value"),
+        (_boundary("p_value", 0.01), "fit.extra.boundary.p_value"),
+        (_boundary("statistic", float("nan")), "fit.extra.boundary.statistic"),
+        (_boundary("score", True), "fit.extra.boundary.score"),
+        (_boundary("zzz", 1), "fit.extra.boundary.zzz"),
+        (lambda d: d["fit"]["extra"]["boundary"].pop("gain"), "fit.extra.boundary.gain"),
+        (_boundary("nested", "BGNBD"), "fit.extra.boundary.nested"),
+        (_boundary("nested_bse", {"r": 1.0}), "fit.extra.boundary.nested_bse"),
+        (_boundary("nested_log_likelihood", -1.0), "fit.extra.boundary.nested_log_likelihood"),
+        (_boundary("unconstrained_fit", {"params": {}}), "fit.extra.boundary.unconstrained_fit"),
+        (_both_b, "fit.extra.boundary.nested_params.beta"),
+        (_nested_r, "fit.extra.boundary.nested_params.r"),
+        (_gain, "fit.extra.boundary.statistic"),
+        (_not_converged, "fit.converged"),
+    ],
+)
+def test_an_edited_boundary_fit_is_refused_naming_the_key(
+    boundary_fit: GGompertzNBD, edit: Edit, key: str
+) -> None:
+    saved = json.loads(boundary_fit.to_json())
+    assert GGompertzNBD.from_dict(copy.deepcopy(saved)) == boundary_fit
+    edit(saved)
+    with pytest.raises(SchemaError) as info:
+        GGompertzNBD.from_json(json.dumps(saved))
+    assert info.value.key == key
+
+
+def test_nan_rows_without_a_boundary_are_refused(pareto_data: dict[str, np.ndarray]) -> None:
+    """A fit that is not on a boundary has all its standard errors or none: NaN written into
+    the rows of BG/NBD's alpha (or an interior GGompertz/NBD's b and beta) is an edit."""
+    saved = json.loads(BGNBD.fit(pareto_data).to_json())
+    cov = saved["fit"]["cov_unconstrained"]
+    for i in range(4):
+        cov[1][i] = cov[i][1] = float("nan")
+    with pytest.raises(SchemaError) as info:
+        BGNBD.from_json(json.dumps(saved))
+    assert info.value.key == "fit.cov_unconstrained"
+    assert "alpha" in str(info.value)
+
+
+def test_lr_test_refuses_fits_that_cannot_be_of_the_same_data(
+    pareto_data: dict[str, np.ndarray], boundary_fit: GGompertzNBD
+) -> None:
+    """The GGompertz/NBD nests the Pareto/NBD, so its maximum is at least the Pareto/NBD's:
+    a Pareto/NBD fitted on other data with the same number of customers (whose log-likelihood
+    is not the one the boundary fit recorded), a GGompertz/NBD far below the Pareto/NBD, or
+    two time units are refused naming the argument, instead of a statistic of 0 and p = 1."""
+    pareto = ParetoNBD.fit(pareto_data)
+    statistic, p = gg.pareto_nbd_lr_test(pareto, boundary_fit)
+    assert statistic < 2 * gg.BOUNDARY_TOLERANCE and p > 0.49
+    other = GGompertzNBD(r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.5).simulate([60.0] * 2000, rng=4)
+    other_pareto = ParetoNBD.fit({k: other[k] for k in ("frequency", "recency", "T")})
+    with pytest.raises(ArgumentError) as info:
+        gg.pareto_nbd_lr_test(other_pareto, boundary_fit)
+    assert info.value.argument == "restricted"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        below = GGompertzNBD.fit(pareto_data, fixed={"b": 0.2}).fit_result
+    assert below.log_likelihood < pareto.fit_result.log_likelihood - 1.0
+    # the same fit without its record of fixing b, as a fit that stopped short would be
+    unrestricted = GGompertzNBD._make(
+        below.params, time_unit=None, fit=dataclasses.replace(below, extra={})
+    )
+    with pytest.raises(ArgumentError) as info:
+        gg.pareto_nbd_lr_test(pareto, unrestricted)
+    assert info.value.argument == "full"
+    weekly = ParetoNBD.fit(pareto_data, time_unit="W")
+    with pytest.raises(ArgumentError) as info:
+        gg.pareto_nbd_lr_test(weekly, boundary_fit.with_time_unit("D"))
+    assert info.value.argument == "full"
+    assert "time unit" in str(info.value)
