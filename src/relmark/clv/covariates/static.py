@@ -1255,6 +1255,38 @@ def _identified_cov(
     return np.full_like(cov, np.nan)
 
 
+def _read_columns(
+    model: str,
+    data: object,
+    given: Mapping[str, npt.ArrayLike | None],
+    labels: Sequence[object] | None,
+) -> dict[str, FloatArray]:
+    """The named columns, each as given or else read from ``data``, as finite float64
+    arrays (DataError naming a missing column, or the rows of bad values)."""
+    cols = {}
+    for key, value in given.items():
+        if value is None:
+            value = _column(data, key)  # type: ignore[assignment]
+        if value is None:
+            raise DataError(f"{model} needs the column {key!r}", column=key)
+        cols[key] = as_float_array(value, key, labels=labels)
+    return cols
+
+
+def _read_rfm(
+    model: str,
+    data: object,
+    frequency: npt.ArrayLike | None,
+    recency: npt.ArrayLike | None,
+    T: npt.ArrayLike | None,
+    labels: Sequence[object] | None,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """A purchase model's ``frequency``, ``recency`` and ``T``, checked by
+    :func:`relmark._validation.check_rfm` (for fits and predictions alike)."""
+    cols = _read_columns(model, data, {"frequency": frequency, "recency": recency, "T": T}, labels)
+    return check_rfm(cols["frequency"], cols["recency"], cols["T"], labels=labels)
+
+
 def _check_aligned(data: object, covariates: object) -> None:
     """A pandas frame of covariates indexed by customer id must list the customers of ``data``
     in its order (its rows are read by position: another order would pair each customer with
@@ -1425,13 +1457,7 @@ class _RFMCovariateModel(_CovariateModel):
             )
         lam = check_number(penalty, "penalty", low=0.0)
         labels = customer_labels(data)
-        cols = {}
-        for key, given in (("frequency", frequency), ("recency", recency), ("T", T)):
-            value = given if given is not None else _column(data, key)
-            if value is None:
-                raise DataError(f"{cls.name} needs the column {key!r}", column=key)
-            cols[key] = as_float_array(value, key, labels=labels)  # type: ignore[arg-type]
-        x, tx, T_ = check_rfm(cols["frequency"], cols["recency"], cols["T"], labels=labels)
+        x, tx, T_ = _read_rfm(cls.name, data, frequency, recency, T, labels)
         lay = _layout(cls.param_names, cls.slots, lists)
         source = covariates if covariates is not None else data
         if lay.names and source is None:
@@ -1468,14 +1494,7 @@ class _RFMCovariateModel(_CovariateModel):
         recency: npt.ArrayLike | None,
         T: npt.ArrayLike | None,
     ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-        labels = customer_labels(data)
-        cols = {}
-        for key, given in (("frequency", frequency), ("recency", recency), ("T", T)):
-            value = given if given is not None else _column(data, key)
-            if value is None:
-                raise DataError(f"{self.name} needs the column {key!r}", column=key)
-            cols[key] = as_float_array(value, key, labels=labels)  # type: ignore[arg-type]
-        x, tx, T_ = check_rfm(cols["frequency"], cols["recency"], cols["T"], labels=labels)
+        x, tx, T_ = _read_rfm(self.name, data, frequency, recency, T, customer_labels(data))
         z = self._z(data, covariates, x.shape[0])
         theta = _theta(self._layout, self._u(), z)
         self._check_theta(theta)
@@ -2021,12 +2040,12 @@ class CovariateGammaGamma(_CovariateModel):
         monetary_value: npt.ArrayLike | None,
         labels: Sequence[object] | None,
     ) -> tuple[FloatArray, FloatArray]:
-        cols = {}
-        for key, given in (("frequency", frequency), ("monetary_value", monetary_value)):
-            value = given if given is not None else _column(data, key)
-            if value is None:
-                raise DataError(f"CovariateGammaGamma needs the column {key!r}", column=key)
-            cols[key] = as_float_array(value, key, labels=labels)  # type: ignore[arg-type]
+        cols = _read_columns(
+            "CovariateGammaGamma",
+            data,
+            {"frequency": frequency, "monetary_value": monetary_value},
+            labels,
+        )
         x, m = cols["frequency"], cols["monetary_value"]
         if x.shape != m.shape:
             raise DataError(
