@@ -338,9 +338,15 @@ def test_bgbb_without_predictions_ahead_says_so() -> None:
         model.conditional_prob_purchases(1, 2, 3, 6, t=1)
 
 
-def test_mbgnbd_has_no_dert() -> None:
+def test_a_model_without_dert_says_so() -> None:
+    # MBG/NBD has a DERT now (issue 18); a model whose predictions carry none is refused
+    import dataclasses
+
+    class NoDert(MBGNBD):
+        predictions = dataclasses.replace(MBGNBD.predictions, dert=None)
+
     with pytest.raises(ParameterError, match="no DERT"):
-        MBGNBD(**PUBLISHED["MBGNBD"]).dert(2, 3, 38.86, continuous_discount_rate=0.1)
+        NoDert(**PUBLISHED["MBGNBD"]).dert(2, 3, 38.86, continuous_discount_rate=0.1)
 
 
 # --------------------------------------------------------------------------- uncertainty

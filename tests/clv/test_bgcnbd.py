@@ -353,8 +353,8 @@ def test_json_round_trip_keeps_k_and_profile() -> None:
 
 
 def test_class_predictions_use_k_and_clv_runs() -> None:
-    """The model's methods route to its k; CLV over a horizon (no closed-form DERT) is the
-    discounted sum of the conditional expectation's increments."""
+    """The model's methods route to its k (DERT too); CLV over a horizon is the discounted
+    sum of the conditional expectation's increments."""
     model = BGCNBD(r=1.5, alpha=6.0, a=0.9, b=2.5, k=3)
     params = model.params_array
     got = model.conditional_expected_purchases([3, 0], [12, 0], [30, 30], t=10)
@@ -368,8 +368,11 @@ def test_class_predictions_use_k_and_clv_runs() -> None:
     )
     np.testing.assert_allclose(got, want, rtol=1e-14)
     assert model.p_alive(3, 12, 30, t=10)[0] < model.p_alive(3, 12, 30)[0]
-    with pytest.raises(ParameterError, match="DERT"):
-        model.dert(3, 12, 30, continuous_discount_rate=0.01)
+    np.testing.assert_allclose(
+        model.dert(3, 12, 30, continuous_discount_rate=0.01),
+        bgcnbd.dert(params, 0.01, np.array([3.0]), np.array([12.0]), np.array([30.0]), k=3),
+        rtol=1e-14,
+    )
     from relmark.clv import GammaGamma
 
     spend = GammaGamma(p=6.25, q=3.74, gamma=15.44)
