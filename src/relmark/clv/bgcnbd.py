@@ -1768,7 +1768,10 @@ def profile_k(
 
     The log-likelihoods are comparable across ``k`` because each includes the
     :math:`(k-1)\sum\ell - x\ln((k-1)!)` term of the Erlang density; the data must have
-    ``sum_log_interpurchase``.
+    ``sum_log_interpurchase``. The data are validated (and grouped) once for every ``k``, and
+    each fit starts from the previous ``k``'s estimates with ``alpha`` scaled by
+    :math:`k_{\text{prev}}/k` (the event rate grows with ``k``); the estimates are those of
+    separate fits (to 1e-12 relative on CDNOW).
 
     Parameters
     ----------
