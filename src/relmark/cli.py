@@ -920,6 +920,7 @@ FLAGS = {
     "missing_ids": "--drop-missing-ids",
     "time_unit": "--unit",
     "freq_multiplier": "--multiplier",
+    "include_first_purchase": "--include-first-purchase",
 }
 """The command-line option of each keyword of :mod:`relmark.data` (errors name the option)."""
 
@@ -991,12 +992,17 @@ def _in_cli_words(text: str) -> str:
 
     def flag(match: re.Match[str]) -> str:
         keyword, value = match[1], match[3]
+        if keyword == "include_first_purchase":
+            return "--include-first-purchase" if value == "True" else "no --include-first-purchase"
         if keyword == "missing_ids":
             return "--drop-missing-ids"
         if keyword == "dayfirst":
             return {"True": "--dayfirst", "False": "--monthfirst"}.get(value, "--dayfirst")
         return f"{FLAGS[keyword]} {value}".rstrip()
 
+    text = text.replace(
+        "with include_first_purchase=False (the default)", "without --include-first-purchase"
+    )
     text = _KEYWORD.sub(flag, text)
     for keyword in ("calibration_end", "observation_end"):
         text = re.sub(rf"\b{keyword}\b", FLAGS[keyword], text)
@@ -1032,6 +1038,13 @@ def _add_summarize(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         help="divide times by this: --unit D --multiplier 7 is weeks with day resolution "
         "(default: 1)",
     )
+    p.add_argument(
+        "--include-first-purchase",
+        action="store_true",
+        help="count the first purchase too (lifetimes' include_first_transaction): frequency is "
+        "the number of purchase periods and monetary_value their mean spend; for reports, "
+        "written in an include_first_purchase column, and refused by 'fit' and 'score'",
+    )
     _add_progress(p)
     p.add_argument(
         "-o",
@@ -1058,7 +1071,11 @@ def _csv_only_options(opts: LogOptions) -> None:
 def _summarize_parquet(opts: LogOptions, args: argparse.Namespace) -> RFMSummary:
     """The summary of Parquet files by DuckDB, out of core (``relmark.engines.sql``)."""
     return _parquet_summary(
-        opts, _Progress(args.progress), time_unit=args.unit, freq_multiplier=args.multiplier
+        opts,
+        _Progress(args.progress),
+        time_unit=args.unit,
+        freq_multiplier=args.multiplier,
+        include_first_purchase=args.include_first_purchase,
     )
 
 
@@ -1090,11 +1107,17 @@ def _in_duckdb(
         )
     except ArgumentError as exc:
         error = _flag_error(exc)
-        text = str(error).replace("use relmark.data.summarize", "summarize a CSV export")
+        text = str(error).replace("or the Spark engine, ", "")  # (not a CLI option)
+        text = text.replace("use relmark.data.summarize", "summarize a CSV export of the log")
         raise RelmarkError(text) from None
     except RelmarkError as exc:
         text = _in_cli_words(str(exc))
         text = text.replace(" (rows are customer ids) [first offending rows: ", " [customers: ")
+        text = text.replace(  # (the CLI nets returns in memory, reading the log as CSV)
+            "(netting them, --returns net, is done by relmark.data.summarize)",
+            "(netting them, --returns net, needs the log as CSV: DuckDB, which reads Parquet, "
+            "does not net)",
+        )
         if "after the end of observation" in text and "--end" not in text:
             text = text.replace(
                 "after the end of observation", "after the end of observation (--end)", 1
@@ -1129,16 +1152,25 @@ def _run_summarize(args: argparse.Namespace) -> int:
                 time_unit=args.unit,
                 freq_multiplier=args.multiplier,
                 observation_end=_option_date(opts.end),
+                include_first_purchase=args.include_first_purchase,
             )
     frame = summary.to_frame().assign(time_unit=summary.time_unit)
     if summary.currency is not None:
         frame = frame.assign(currency=summary.currency)
+    if summary.include_first_purchase:  # (read back by 'fit' and 'score', which refuse it)
+        frame = frame.assign(include_first_purchase=True)
     _write_table(frame, args.output)
     _print_notes(summary.notes)
     money = f", spend in {summary.currency}" if summary.currency else ""
+    first = (
+        "; frequency counts the first purchase (include_first_purchase column: for reports, "
+        "not for 'fit' or 'score')"
+        if summary.include_first_purchase
+        else ""
+    )
     print(
         f"{len(summary):,} customers summarised (time unit {summary.time_unit}, "
-        f"written in the time_unit column{money}) -> {args.output}"
+        f"written in the time_unit column{money}{first}) -> {args.output}"
     )
     return 0
 
@@ -1182,6 +1214,22 @@ def _read_summary(
                 problems.append(
                     f"column 'time_unit': {label!r} is not a time unit (e.g. W, D, 2W, 24h)"
                 )
+    counted = False  # the include_first_purchase column of 'relmark summarize --include-first-...'
+    if "include_first_purchase" in frame.columns:
+        flags = frame.pop("include_first_purchase").astype(str).str.strip()
+        not_flag = ~flags.isin(["True", "False"])
+        if not_flag.any():
+            problems.append(
+                "column 'include_first_purchase': must be True or False, got "
+                f"{_examples(flags[not_flag])}"
+            )
+        elif flags.nunique() > 1:
+            problems.append(
+                "column 'include_first_purchase': both True and False (one value for the whole "
+                "summary)"
+            )
+        else:
+            counted = bool(len(flags)) and flags.iloc[0] == "True"
     ids = frame["customer_id"].astype(str) if "customer_id" in frame.columns else None
     if ids is not None:
         blank = ids.str.strip() == ""
@@ -1223,6 +1271,7 @@ def _read_summary(
             frame,
             customer_id=None if ids is None else "customer_id",
             time_unit=TimeUnit.parse(unit if unit is not None else saved[0]).label,
+            include_first_purchase=counted,
         )
         return summary, currency
     except DataError as exc:  # its rows are the customer ids of the summary
@@ -1254,6 +1303,17 @@ def _has_repeat_buyers(summary: RFMSummary, where: object, allow: bool) -> None:
             f"{len(summary):,} customers): a purchase model has no estimate to find (pass "
             "--allow-unconverged to write its boundary fit anyway)"
         )
+
+
+def _repeat_purchases_only(summary: RFMSummary | pd.DataFrame, path: Path) -> None:
+    """Refuse a summary that counts the first purchase ('relmark summarize
+    --include-first-purchase') with the models' own error, in the command line's words."""
+    from relmark.clv._base import refuse_first_purchase
+
+    try:
+        refuse_first_purchase(summary)
+    except DataError as exc:
+        raise RelmarkError(f"{path}: {_in_cli_words(str(exc))}") from None
 
 
 def _converged(model: M, allow: bool) -> M:
@@ -1347,6 +1407,12 @@ def _parquet_unit(path: Path, unit: str | None) -> str:
                     f"{path}: column {name!r}: must hold numbers, but its Parquet type is "
                     f"{kind} (a 'relmark summarize' output holds doubles)"
                 )
+    if "include_first_purchase" in schema.names:  # (before a fit's notes and its reading)
+        import pyarrow.compute as pc
+
+        column = reader.read(columns=["include_first_purchase"]).column(0)
+        flags = pd.DataFrame({"include_first_purchase": pc.unique(column).to_pylist()})
+        _repeat_purchases_only(flags, path)
     saved = _parquet_constant(reader, "time_unit")
     if unit is None and saved is None:
         raise RelmarkError(
@@ -1417,6 +1483,7 @@ def _run_fit(args: argparse.Namespace) -> int:
     progress = _Progress(args.progress)
     with progress.step(f"read {args.summary.name}") as bar:
         summary, _ = _read_summary(args.summary, args.unit, None if bar is None else bar.update)
+    _repeat_purchases_only(summary, args.summary)
     model: CLVModel
     if args.model == "gammagamma":  # the other spend models fit as any model
         model = _fit_spend(summary, args.summary, args.allow_unconverged, progress)
@@ -1703,6 +1770,7 @@ def _run_score(args: argparse.Namespace) -> int:
         summary, currency = _read_summary(
             args.summary, args.unit, None if bar is None else bar.update
         )
+    _repeat_purchases_only(summary, args.summary)
     if summary.monetary_value is None:
         raise RelmarkError(f"{args.summary}: needs a monetary_value column (summarize --amount)")
     unit = summary.time_unit
@@ -1879,12 +1947,8 @@ def _add_diagnostics(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         nargs="+",
         type=_model_name,
         choices=PURCHASE_MODELS,
-        # GGompertz/NBD runs to its Pareto/NBD boundary (b -> 0) on data without age-dependent
-        # dropout, such as CDNOW, and such a fit is refused as unconverged: ask for it by name
-        default=[m for m in PURCHASE_MODELS if m != "ggompertznbd"],
-        help="purchase models to check (default: all of "
-        + ", ".join(m for m in PURCHASE_MODELS if m != "ggompertznbd")
-        + "; ggompertznbd on request)",
+        default=list(PURCHASE_MODELS),
+        help=f"purchase models to check (default: all of {', '.join(PURCHASE_MODELS)})",
     )
     p.add_argument(
         "--max-frequency",
