@@ -50,7 +50,7 @@ effectiveness of relationship marketing: a meta-analysis. *Journal of Marketing*
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -162,14 +162,17 @@ class CommunicationScores:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
 
-def _frame_of(interactions: object) -> pd.DataFrame:
-    """The contact records as a frame with the four columns, checked row by row."""
+def _frame_of(interactions: object) -> tuple[pd.DataFrame, list[object]]:
+    """The contact records as a frame with the four columns (positions as its index), checked
+    row by row, and the label of each row for errors: the DataFrame's index labels, or the
+    positions of the Interaction objects."""
     if isinstance(interactions, pd.DataFrame):
         missing = [c for c in _COLUMNS if c not in interactions.columns]
         if missing:
             raise DataError(
                 f"the interactions need the columns {', '.join(_COLUMNS)}", column=missing[0]
             )
+        labels: list[object] = interactions.index.tolist()
         frame = interactions.loc[:, list(_COLUMNS)].reset_index(drop=True)
     elif isinstance(interactions, Sequence) and not isinstance(interactions, str | bytes):
         bad = [i for i, x in enumerate(interactions) if not isinstance(x, Interaction)]
@@ -187,6 +190,7 @@ def _frame_of(interactions: object) -> pd.DataFrame:
                 column="interactions",
                 rows=twice,
             )
+        labels = list(range(len(interactions)))
         frame = pd.DataFrame(
             {
                 "customer_id": [x.customer_id for x in interactions],
@@ -203,6 +207,10 @@ def _frame_of(interactions: object) -> pd.DataFrame:
         )
     if frame.empty:
         raise DataError("no contacts: the interactions are empty", column="interactions")
+
+    def named(positions: Sequence[int]) -> list[object]:
+        return [labels[i] for i in positions]
+
     ids = frame["customer_id"]
     bad_ids = [
         i for i, v in enumerate(ids.tolist()) if not isinstance(v, str) or not v or v.strip() != v
@@ -211,25 +219,31 @@ def _frame_of(interactions: object) -> pd.DataFrame:
         raise DataError(
             "customer ids must be non-empty text without surrounding spaces",
             column="customer_id",
-            rows=bad_ids,
+            rows=named(bad_ids),
         )
-    at = _aware_times(frame["at"])
+    at = _aware_times(frame["at"], named)
     if at.isna().any():
         raise DataError(
-            "missing timestamps", column="at", rows=np.flatnonzero(at.isna().to_numpy()).tolist()
+            "missing timestamps",
+            column="at",
+            rows=named(np.flatnonzero(at.isna().to_numpy()).tolist()),
         )
     for name, enum in (("channel", Channel), ("direction", Direction)):
         values = frame[name].tolist()
         allowed = {e.value for e in enum}
         wrong = [i for i, v in enumerate(values) if getattr(v, "value", v) not in allowed]
         if wrong:
-            raise DataError(f"must be one of {', '.join(sorted(allowed))}", column=name, rows=wrong)
+            raise DataError(
+                f"must be one of {', '.join(sorted(allowed))}", column=name, rows=named(wrong)
+            )
         frame[name] = [getattr(v, "value", v) for v in values]
     frame["at"] = at.dt.tz_convert("UTC")
-    return frame
+    return frame, labels
 
 
-def _aware_times(at: pd.Series[Any]) -> pd.Series[Any]:
+def _aware_times(
+    at: pd.Series[Any], named: Callable[[Sequence[int]], list[object]]
+) -> pd.Series[Any]:
     """The ``at`` column as UTC timestamps: a timezone-aware column as it is, or a column of
     Python datetimes / pandas Timestamps, each aware and converted to UTC by its own offset
     (a column mixing offsets is such a column); naive times and values that are no
@@ -241,19 +255,19 @@ def _aware_times(at: pd.Series[Any]) -> pd.Series[Any]:
             "must be timezone-aware timestamps; these are naive (a naive time is ambiguous "
             "across zones: localize them, e.g. .dt.tz_localize('Europe/Paris'))",
             column="at",
-            rows=np.flatnonzero(at.notna().to_numpy()).tolist(),
+            rows=named(np.flatnonzero(at.notna().to_numpy()).tolist()),
         )
     values = at.tolist()
     missing = [i for i, v in enumerate(values) if v is None or v is pd.NaT or v != v]
     if missing:
-        raise DataError("missing timestamps", column="at", rows=missing)
+        raise DataError("missing timestamps", column="at", rows=named(missing))
     not_times = [i for i, v in enumerate(values) if not isinstance(v, datetime)]
     if not_times:
         shown = ", ".join(f"{type(values[i]).__name__} {values[i]!r:.40}" for i in not_times[:3])
         raise DataError(
             f"must be timezone-aware timestamps (datetime or pandas Timestamp), got {shown}",
             column="at",
-            rows=not_times,
+            rows=named(not_times),
         )
     naive = [i for i, v in enumerate(values) if v.tzinfo is None or v.utcoffset() is None]
     if naive:
@@ -261,7 +275,7 @@ def _aware_times(at: pd.Series[Any]) -> pd.Series[Any]:
             "must be timezone-aware timestamps; these are naive (a naive time is ambiguous "
             "across zones)",
             column="at",
-            rows=naive,
+            rows=named(naive),
         )
     return pd.Series(pd.to_datetime(values, utc=True), index=at.index, name=at.name)
 
@@ -349,7 +363,7 @@ def communication_scores(
     >>> float(row["dialogue"]), float(row["responsiveness"]), float(row["cadence"])
     (100.0, 50.0, 50.0)
     """
-    frame = _frame_of(interactions)
+    frame, labels = _frame_of(interactions)
     d = check_number(period_days, "period_days", low=0, low_open=True, high=MAX_SETTING)
     target_rate = check_number(
         target_contacts_per_period,
@@ -375,7 +389,7 @@ def communication_scores(
             f"contacts outside the window {lo} .. {hi} (choose the window, or filter the "
             "contacts yourself)",
             column="at",
-            rows=outside.tolist(),
+            rows=[labels[i] for i in outside.tolist()],
         )
     window_days = (hi - lo).total_seconds() / 86_400.0
     frame = frame.assign(_in=frame["direction"] == Direction.INBOUND.value)
@@ -385,7 +399,9 @@ def communication_scores(
     codes, groups = pd.factorize(keys)  # sorted rows: codes are non-decreasing
     n_groups = len(groups)
     inbound = frame["_in"].to_numpy(dtype=bool)
-    times = frame["at"].dt.tz_localize(None).to_numpy("datetime64[ns]").astype(np.int64)
+    # microseconds since 1970 (nanoseconds overflow beyond 1677-2262: a contact in year 1 or
+    # 9999, which a Python datetime holds, gave latencies off by centuries)
+    times = frame["at"].dt.tz_localize(None).to_numpy("datetime64[us]").astype(np.int64)
     n = times.shape[0]
     # the first outbound row at or after each row (n: none); it answers an inbound row of the
     # same customer and channel
@@ -397,10 +413,11 @@ def communication_scores(
     observed = q_next < n
     observed[observed] = codes[q_next[observed]] == q_codes[observed]
     stop = np.full(
-        q.shape[0], np.int64(hi.to_datetime64().astype("datetime64[ns]").astype(np.int64))
+        q.shape[0],
+        np.int64(hi.tz_localize(None).to_datetime64().astype("datetime64[us]").astype(np.int64)),
     )
     stop[observed] = times[q_next[observed]]
-    hours = (stop - times[q]).astype(np.float64) / 3.6e12
+    hours = (stop - times[q]).astype(np.float64) / 3.6e9
     on_time_q = observed & (hours <= tau)
     late_q = hours > tau  # answered late, or open longer than tau
 
