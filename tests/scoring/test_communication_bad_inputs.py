@@ -3,7 +3,9 @@ from 1970 (a Python datetime holds years 1-9999) get their true latencies."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -14,11 +16,11 @@ from relmark.scoring import communication_scores
 PLUS2 = timezone(timedelta(hours=2))
 
 
-def _frame(at: list[object], index: list[object], directions: list[str]) -> pd.DataFrame:
+def _frame(at: Sequence[Any], index: list[Any], directions: list[str]) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "customer_id": ["c1"] * len(at),
-            "at": pd.Series(at, dtype=object, index=index),
+            "at": pd.Series(list(at), dtype=object, index=index),
             "channel": ["email"] * len(at),
             "direction": directions,
         },
