@@ -500,6 +500,7 @@ def employee_advocacy(
         raise DataError(
             f"the shares need the columns {', '.join(_SHARE_COLUMNS)}", column=missing[0]
         )
+    _refuse_repeated_columns(shares, _SHARE_COLUMNS)
     level = check_level(level, "level")
     ids = shares["employee_id"].tolist()
     bad = [i for i, x in enumerate(ids) if not isinstance(x, str) or not x or x.strip() != x]
@@ -554,6 +555,15 @@ def _enps(answers: npt.ArrayLike, level: float) -> NPSResult:
         return nps(answers, level=level)
     except DataError as exc:
         raise DataError(f"eNPS answers: {exc}", column="enps_answers", rows=exc.rows) from None
+
+
+def _refuse_repeated_columns(frame: pd.DataFrame, columns: Sequence[str]) -> None:
+    """A DataError naming a column the frame holds twice (``frame[col]`` would be a frame of
+    both, read as twice the rows)."""
+    names = frame.columns
+    for col in columns:
+        if int((names == col).sum()) > 1:
+            raise DataError("the column appears twice in the frame", column=col)
 
 
 def _whole_column(column: pd.Series[Any], name: str) -> npt.NDArray[np.int64]:
@@ -616,6 +626,7 @@ def _shared_credit(
     for col in (who, what, "share"):
         if col not in records.columns:
             raise DataError(f"{name} needs the column {col!r}", column=col)
+    _refuse_repeated_columns(records, (who, what, "share"))
     s = reals_or_nan(records["share"].to_numpy())
     with np.errstate(invalid="ignore"):  # NaN marks a value that is not a number: bad
         bad = ~((s >= 0.0) & (s <= 1.0))
@@ -813,8 +824,13 @@ def customer_engagement_value(
         out[name] = values.reindex(base.index, fill_value=0.0)
     with np.errstate(over="ignore", invalid="ignore"):  # checked just below
         out["cev"] = out[["clv", "crv", "civ", "ckv"]].sum(axis=1)
-    if not np.isfinite(out["cev"].to_numpy()).all():
-        raise DataError("the engagement value of a customer overflows", column="clv")
+    overflow = ~np.isfinite(out["cev"].to_numpy())
+    if overflow.any():  # the sum of the parts, named by the customers whose sum it is
+        raise DataError(
+            "the engagement value (clv + crv + civ + ckv) overflows",
+            column="cev",
+            rows=out.index[overflow].tolist(),
+        )
     share = pd.array(
         [1.0 - c / t if t != 0 else None for c, t in zip(out["clv"], out["cev"], strict=True)],
         dtype="Float64",
