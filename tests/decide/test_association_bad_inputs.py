@@ -529,3 +529,59 @@ def test_similarity_json_score_beyond_float_names_the_key() -> None:
     with pytest.raises(SchemaError) as err:
         _D.ItemSimilarity.from_json(json.dumps(d))
     assert err.value.key == "score"
+
+
+# ---------------------------------------------------------------- adversarial review (round 4)
+def _with(text: str, key: str, position: int | None, value: object) -> str:
+    d = json.loads(text)
+    if position is None:
+        d[key] = value
+    else:
+        d[key][position] = value
+    return json.dumps(d)
+
+
+@pytest.mark.parametrize(
+    ("cls", "text", "key", "position"),
+    [
+        # a 400-digit whole number: a raw OverflowError (n_baskets, in the float arithmetic;
+        # indptr/neighbor/count, in the int64 arrays), or accepted (max_len, top_k, ...)
+        ("FrequentItemsets", lambda: SETS.to_json(), "n_baskets", None),
+        ("FrequentItemsets", lambda: SETS.to_json(), "max_len", None),
+        ("FrequentItemsets", lambda: SETS.to_json(), "counts", 0),
+        ("AssociationRules", lambda: _rules_json(), "n_baskets", None),
+        ("ItemSimilarity", lambda: SIM.to_json(), "indptr", 0),
+        ("ItemSimilarity", lambda: SIM.to_json(), "neighbor", 0),
+        ("ItemSimilarity", lambda: SIM.to_json(), "count", 0),
+        ("ItemSimilarity", lambda: SIM.to_json(), "top_k", None),
+        ("ItemSimilarity", lambda: SIM.to_json(), "n_customers", None),
+    ],
+)
+def test_json_whole_number_beyond_2_53_names_the_key(
+    cls: str, text: Callable[[], str], key: str, position: int | None
+) -> None:
+    with pytest.raises(SchemaError) as err:
+        getattr(_D, cls).from_json(_with(text(), key, position, _HUGE))
+    assert err.value.key == key
+    with pytest.raises(SchemaError) as err:
+        getattr(_D, cls).from_json(_with(text(), key, position, 2**53))
+    assert err.value.key == key
+
+
+@pytest.mark.parametrize("schema", [True, 1.0])
+@pytest.mark.parametrize("cls", ["FrequentItemsets", "AssociationRules", "ItemSimilarity"])
+def test_json_schema_version_must_be_the_integer(cls: str, schema: object) -> None:
+    # true and 1.0 equal 1 in Python: they were read as schema version 1
+    text = {"FrequentItemsets": SETS.to_json, "ItemSimilarity": SIM.to_json}.get(cls, _rules_json)()
+    with pytest.raises(SchemaError) as err:
+        getattr(_D, cls).from_json(_with(text, "schema", None, schema))
+    assert err.value.key == "schema"
+
+
+def test_json_negative_conviction_names_conviction() -> None:
+    # named 'lift' before
+    d = json.loads(_rules_json())
+    d["conviction"][0] = -1.0
+    with pytest.raises(SchemaError, match=">= 0") as err:
+        _D.AssociationRules.from_json(json.dumps(d))
+    assert err.value.key == "conviction"

@@ -176,11 +176,26 @@ def _keys(d: dict[str, Any], keys: tuple[str, ...]) -> None:
             raise SchemaError("unknown key", key=key)
 
 
+_MAX_WHOLE = 2**53 - 1
+"""The largest whole number a saved result holds (counts, positions, sizes): every integer up
+to it is exact in a float, and a 400-digit literal is no count (it overflowed the int64 arrays
+and the float arithmetic)."""
+
+
+def _is_json_whole(value: object, *, low: int = 0) -> bool:
+    """Whether a JSON value is a whole number in ``low..2^53 - 1`` (not a boolean, not a
+    float, not text)."""
+    return not isinstance(value, bool) and isinstance(value, int) and low <= value <= _MAX_WHOLE
+
+
 def _whole(value: object, key: str, *, low: int = 0) -> int:
-    """A JSON whole number >= ``low`` (not a boolean, not text), else SchemaError naming it."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise SchemaError(f"must be a whole number >= {low}, got {value!r}", key=key)
-    return value
+    """A JSON whole number in ``low..2^53 - 1`` (not a boolean, not text), else SchemaError
+    naming it."""
+    if not _is_json_whole(value, low=low):
+        raise SchemaError(
+            f"must be a whole number in {low}..2^53 - 1, got {value!r}"[:200], key=key
+        )
+    return value  # type: ignore[return-value]
 
 
 def _labels(value: object) -> tuple[object, ...]:
@@ -359,7 +374,8 @@ def _load(text: object) -> dict[str, Any]:
         d = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SchemaError(f"not JSON ({exc})", key="") from None
-    if not isinstance(d, dict) or d.get("schema") != _SCHEMA:
+    # type(): true and 1.0 equal 1 but are no schema version
+    if not isinstance(d, dict) or type(d.get("schema")) is not int or d["schema"] != _SCHEMA:
         raise SchemaError(f"expected schema version {_SCHEMA}", key="schema")
     return d
 
@@ -610,8 +626,9 @@ class AssociationRules:
             a = metrics[k]
             if ((a < 0) | (a > 1) | ((a == 0) & (k != "confidence"))).any():
                 raise SchemaError("must be in (0, 1]", key=k)
-        if (metrics["lift"] < 0).any() or (metrics["conviction"] < 0).any():
-            raise SchemaError("must be >= 0", key="lift")
+        for k in ("lift", "conviction"):
+            if (metrics[k] < 0).any():
+                raise SchemaError("must be >= 0", key=k)
         m = metrics
         if not np.allclose(m["confidence"], m["support"] / m["antecedent_support"], rtol=1e-9):
             raise SchemaError("differs from support / antecedent_support", key="confidence")

@@ -32,6 +32,8 @@ import scipy.sparse as sp
 from relmark._validation import check_choice, check_count, is_json_number
 from relmark.data.items import ItemLog
 from relmark.decide.association import (
+    _MAX_WHOLE,
+    _is_json_whole,
     _json_items,
     _json_label,
     _read,
@@ -168,7 +170,7 @@ class ItemSimilarity:
             values = d[key]
             whole = key != "score"
             if not isinstance(values, list) or not all(
-                (not isinstance(v, bool) and isinstance(v, int))
+                _is_json_whole(v, low=-_MAX_WHOLE)  # negative: the messages below
                 if whole
                 else is_json_number(v, allow_nan=True)  # NaN: the message below
                 for v in values
