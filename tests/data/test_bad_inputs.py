@@ -1197,3 +1197,16 @@ def test_tiny_holdout_amounts_are_kept() -> None:
         assert s.monetary_value_holdout is not None and s.monetary_value is not None
         assert s.monetary_value_holdout[0] == pytest.approx(3e-10, rel=1e-12)
         assert s.monetary_value[0] == pytest.approx(2e-10, rel=1e-12)
+
+
+def test_a_polars_lazyframe_is_refused_naming_data() -> None:
+    """A LazyFrame (a query) was a raw polars TypeError from first_purchase_flag, and so from
+    every model's fit, plus a polars PerformanceWarning for resolving its schema."""
+    from relmark.clv import BGNBD
+    from relmark.data import first_purchase_flag
+
+    lazy = pl.DataFrame({"frequency": [0.0, 2.0], "recency": [0.0, 5.0], "T": [9.0, 9.0]}).lazy()
+    for call in (lambda: first_purchase_flag(lazy), lambda: BGNBD.fit(lazy)):
+        with pytest.raises(ArgumentError, match=r"LazyFrame.*\.collect\(\)") as info:
+            call()
+        assert info.value.argument == "data"

@@ -79,7 +79,8 @@ def first_purchase_flag(data: object) -> bool:
     - a polars DataFrame (which has no ``attrs``): a column of that name;
     - a mapping of columns: a key of that name (a bool, or one bool per row).
 
-    Anything else (arrays given as keywords) carries no flag: ``False``.
+    Anything else (arrays given as keywords) carries no flag: ``False``. A polars LazyFrame
+    is a query, not a summary, and is refused.
 
     Parameters
     ----------
@@ -93,6 +94,8 @@ def first_purchase_flag(data: object) -> bool:
 
     Raises
     ------
+    ArgumentError
+        ``data`` is a polars LazyFrame (call ``.collect()`` first), naming ``data``.
     DataError
         The flag is not a bool (``1``, ``"True"``, ``None``), a column mixes True and False,
         or a pandas frame's ``attrs`` and its column disagree; it names
@@ -113,6 +116,11 @@ def first_purchase_flag(data: object) -> bool:
         value = data[FIRST_PURCHASE]
         values = [value] if isinstance(value, bool | np.bool_) else _as_list(value)
         return _one_flag(values, f"the key {FIRST_PURCHASE!r}")
+    if type(data).__module__.split(".")[0] == "polars" and type(data).__name__ == "LazyFrame":
+        raise ArgumentError(  # (its columns cannot be read without running the query)
+            "is a polars LazyFrame, a query rather than a summary: call .collect() first",
+            argument="data",
+        )
     flags: list[bool] = []
     attrs = getattr(data, "attrs", None)
     if isinstance(data, pd.DataFrame) and isinstance(attrs, Mapping) and FIRST_PURCHASE in attrs:
