@@ -1824,3 +1824,20 @@ def test_reward_ledger_json_period_is_one_line() -> None:
     with pytest.raises(ValidationError, match=r"paid\.0\.1"):
         RewardLedger.model_validate({"paid": [["r1", "x" * 51, paid]]})
     assert RewardLedger.model_validate({"paid": [["r1", "2024-06", paid]]}).paid[0][1] == "2024-06"
+
+
+def test_from_frame_names_the_sub_unit_amounts_with_their_currency() -> None:
+    """The message named 0.005 EUR whatever the row held; it now shows the rows' amounts."""
+    bad = frame(amount=[1.0, 0.5], currency=["JPY", "JPY"])
+    with pytest.raises(DataError, match=r"got 0\.5 JPY") as info:
+        transactions_from_frame(bad)
+    assert info.value.column == "amount"
+    assert info.value.rows == (bad.index[1],)
+
+
+@pytest.mark.parametrize("code", [float("nan"), "eur"], ids=["missing", "lower case"])
+def test_from_frame_shows_a_bad_currency_code(code: object) -> None:
+    """A missing code was called 'unknown' without showing it."""
+    bad = frame(currency=["EUR", code])
+    with pytest.raises(CurrencyError, match=r"missing or unknown .*" + re.escape(repr(code))):
+        transactions_from_frame(bad)

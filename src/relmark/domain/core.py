@@ -674,7 +674,14 @@ def transactions_from_frame(
     if "currency" in frame.columns:
         wrong = bad_rows("currency", lambda v: not isinstance(v, str) or v not in CURRENCIES)
         if wrong:
-            raise CurrencyError(f"column 'currency': unknown ISO 4217 codes in rows {wrong[:5]}")
+            unknown = (r["currency"] for r in records)
+            shown = sorted(
+                {repr(v) for v in unknown if not isinstance(v, str) or v not in CURRENCIES}
+            )[:5]
+            raise CurrencyError(
+                f"column 'currency': missing or unknown ISO 4217 codes {', '.join(shown)} in rows "
+                f"{wrong[:5]} (codes are exact, upper case: 'EUR')"
+            )
         if currency is not None:
             other = bad_rows("currency", lambda v: v != currency)
             if other:
@@ -685,6 +692,7 @@ def transactions_from_frame(
     dates_bad: list[object] = []
     amounts_bad: list[object] = []
     sub_unit: list[object] = []
+    sub_shown: list[str] = []
     for label, rec in zip(labels, records, strict=True):
         at = rec["date"]
         when: datetime | None = None
@@ -708,6 +716,8 @@ def transactions_from_frame(
             continue
         if amount != amount.quantize(minor_unit_step(cur), context=DECIMAL_CONTEXT):
             sub_unit.append(label)
+            if len(sub_unit) <= 3:
+                sub_shown.append(f"{amount} {cur}")
             continue
         try:
             rows.append(
@@ -734,7 +744,7 @@ def transactions_from_frame(
     if sub_unit:
         raise DataError(
             "amounts must be whole numbers of their currency's minor units (0.01 EUR, 1 JPY): "
-            "a transaction cannot hold less (0.005 EUR)",
+            f"a transaction cannot hold less, got {', '.join(sub_shown)}",
             column="amount",
             rows=sub_unit,
         )
