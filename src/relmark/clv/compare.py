@@ -134,8 +134,8 @@ class ModelComparison:
         if d.get("schema") != "relmark.clv.comparison":
             raise SchemaError("must be 'relmark.clv.comparison'", key="schema")
         n = d.get("customers")
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise SchemaError("must be a whole number >= 1", key="customers")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= _MAX_COUNT:
+            raise SchemaError("must be a whole number in 1..2^53 - 1", key="customers")
         rows = d.get("rows")
         if not isinstance(rows, list) or not rows:
             raise SchemaError("must be a list of rows", key="rows")
@@ -197,8 +197,23 @@ def _column(summary: object, name: str) -> FloatArray | None:
     value = read_column(summary, name)
     if value is None:
         return None
+    if isinstance(value, pd.DataFrame):  # a pandas frame with two columns of this name
+        raise DataError("the column appears twice in the summary", column=name)
     to_numpy = getattr(value, "to_numpy", None)  # a pandas or polars column
     return as_numbers(to_numpy() if callable(to_numpy) else value, name)  # type: ignore[arg-type]
+
+
+_MAX_COUNT = 2**53 - 1
+"""The largest holdout count (a whole number a float holds exactly)."""
+
+
+def _rms(err: FloatArray) -> float:
+    """The root mean square of ``err``, scaled by its largest value first: ``err**2``
+    overflows for errors beyond 1e154, the root mean square does not."""
+    top = float(np.max(np.abs(err)))
+    if top == 0.0:
+        return 0.0
+    return top * float(np.sqrt(np.mean(np.square(err / top))))
 
 
 def compare_models(models: Mapping[str, Any], summary: object) -> ModelComparison:
@@ -280,8 +295,14 @@ def compare_models(models: Mapping[str, Any], summary: object) -> ModelCompariso
             )
         cols[name] = value
     y, t = cols["frequency_holdout"], cols["duration_holdout"]
-    if y.ndim != 1 or not np.all(np.isfinite(y)) or np.any(y < 0) or np.any(y != np.floor(y)):
-        raise DataError("must be whole numbers >= 0", column="frequency_holdout")
+    if (
+        y.ndim != 1
+        or not np.all(np.isfinite(y))
+        or np.any(y < 0)
+        or np.any(y > _MAX_COUNT)
+        or np.any(y != np.floor(y))
+    ):
+        raise DataError("must be whole numbers in 0..2^53 - 1", column="frequency_holdout")
     if not np.all(np.isfinite(t)) or np.any(t <= 0):
         raise DataError("must be finite numbers > 0", column="duration_holdout")
     n = cols["frequency"].reshape(-1).shape[0]
@@ -300,6 +321,15 @@ def compare_models(models: Mapping[str, Any], summary: object) -> ModelCompariso
             ),
             dtype=np.float64,
         )
+        if pred.shape != y.shape:
+            raise ArgumentError(
+                f"models[{name!r}] predicted shape {pred.shape} for {y.shape[0]} customers",
+                argument="models",
+            )
+        if not np.all(np.isfinite(pred)):
+            raise ArgumentError(
+                f"models[{name!r}] predicted NaN or infinite purchases", argument="models"
+            )
         err = pred - y
         log_score: float | None = None
         if getattr(getattr(model, "predictions", None), "conditional_prob_purchases", None):
@@ -315,7 +345,7 @@ def compare_models(models: Mapping[str, Any], summary: object) -> ModelCompariso
             {
                 "model": str(name),
                 "mae": float(np.mean(np.abs(err))),
-                "rmse": float(np.sqrt(np.mean(err * err))),
+                "rmse": _rms(err),
                 "predicted_total": total,
                 "actual_total": actual_total,
                 "aggregate_error": (total - actual_total) / actual_total

@@ -369,6 +369,8 @@ def _numbers(value: object, key: str, shape: tuple[int, ...]) -> FloatArray:
     if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in flat):
         # numpy reads "1" as 1.0 and true as 1.0: a JSON number only
         raise SchemaError("must hold numbers (not text, booleans or null)", key=key)
+    if not all(is_json_number(v) for v in flat):  # NaN, infinities, a 400-digit integer
+        raise SchemaError(f"must hold finite numbers of shape {shape}", key=key)
     try:
         arr = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
