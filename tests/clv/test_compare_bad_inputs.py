@@ -71,15 +71,19 @@ def test_a_model_predicting_nan_or_the_wrong_shape_is_named(
 def test_large_errors_keep_a_finite_rmse() -> None:
     # err**2 overflowed for errors beyond 1e154: the rmse of [1e200 - 0, 1e200 - 1, 1e200 - 3]
     table = compare_models({"big": _Predicts([1e200] * 3)}, _HOLD).to_frame()
-    assert math.isclose(table.loc["big", "rmse"], 1e200, rel_tol=1e-12)
-    assert math.isclose(table.loc["big", "mae"], 1e200, rel_tol=1e-12)
+    assert math.isclose(table["rmse"].to_numpy(dtype=float)[0], 1e200, rel_tol=1e-12)
+    assert math.isclose(table["mae"].to_numpy(dtype=float)[0], 1e200, rel_tol=1e-12)
 
 
 def test_rmse_equals_the_plain_formula_on_ordinary_errors() -> None:
     pred = np.array([0.5, 2.5, 1.0])
     y = np.array(_HOLD["frequency_holdout"])
     table = compare_models({"p": _Predicts(list(pred))}, _HOLD).to_frame()
-    assert math.isclose(table.loc["p", "rmse"], math.sqrt(np.mean((pred - y) ** 2)), rel_tol=1e-14)
+    assert math.isclose(
+        table["rmse"].to_numpy(dtype=float)[0],
+        math.sqrt(np.mean((pred - y) ** 2)),
+        rel_tol=1e-14,
+    )
 
 
 @pytest.mark.parametrize("customers", [10**400, 2**53])
