@@ -364,7 +364,7 @@ def test_new_customers_of_a_model_without_covariates_follow_the_rows() -> None:
     [
         ("classic", "covariate", "purchases"),
         ("spend", "covariate", "purchases"),
-        ("mbg", "covariate", "purchases"),
+        # ("mbg", "covariate", ...) is no longer refused: MBG/NBD has a DERT (issue 18)
         ("bg", "classic_bg", "spend"),
         ("bg", None, "spend"),
     ],
@@ -498,3 +498,31 @@ def test_deeply_nested_json_is_refused() -> None:
         load_model(text)
     with pytest.raises(SchemaError, match="JSON"):
         CovariateBGNBD.from_json(text)
+
+
+# ---------------------------------------------------------------- adversarial review (round 4)
+_PARAMS = {
+    CovariateBGNBD: BG,
+    CovariateMBGNBD: BG,
+    CovariateParetoNBD: {"r": 0.55, "alpha": 10.6, "s": 0.6, "beta": 11.7},
+}
+
+
+@pytest.mark.parametrize("cls", [CovariateBGNBD, CovariateMBGNBD, CovariateParetoNBD])
+@pytest.mark.parametrize("t", [10**400, [1.0, 10**400], -(10**400)])
+def test_p_alive_t_beyond_float_names_t(cls: type[CovariateBGNBD], t: object) -> None:
+    # an int beyond float64 raised a raw OverflowError in the horizon check
+    model = cls(params=_PARAMS[cls])
+    data = {"frequency": [2.0, 0.0], "recency": [30.0, 0.0], "T": [39.0, 39.0]}
+    with pytest.raises(ArgumentError, match=">= 0") as err:
+        model.p_alive(data, t=t)  # type: ignore[arg-type]
+    assert err.value.argument == "t"
+
+
+def test_classic_p_alive_t_beyond_float_names_t() -> None:
+    # the same horizon check (relmark.clv._checks.check_array) serves the classic models
+    from relmark.clv import BGNBD
+
+    with pytest.raises(ArgumentError) as err:
+        BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).p_alive(2, 30.43, 38.86, t=10**400)
+    assert err.value.argument == "t"
