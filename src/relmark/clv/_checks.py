@@ -16,6 +16,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
+from relmark._validation import reals_or_nan
 from relmark.errors import ArgumentError
 from relmark.typing import FloatArray
 
@@ -68,8 +69,8 @@ def check_array(
     ...
     relmark.errors.ArgumentError: argument 'n': must be whole numbers >= 0, got 2.5
     """
-    if type(value) is float or type(value) is int:  # the common case: one plain number
-        x = float(value)
+    if type(value) is float or (type(value) is int and abs(value) < 2**1024):  # one number
+        x = float(value)  # (an int beyond float64 takes the array path: an infinity there)
         in_range = math.isfinite(x) and (x > low or (x == low and not low_open))
         if in_range and (not whole or x == math.floor(x)):
             return np.array([x])
@@ -89,7 +90,7 @@ def check_array(
             and not isinstance(v, bool | np.bool_)
             for v in raw.flat
         ):
-            raw = raw.astype(np.float64)
+            raw = reals_or_nan(raw).reshape(raw.shape)  # an int beyond float64: +-inf
         else:
             what = {"b": "booleans", "U": "text", "S": "text", "c": "complex numbers"}.get(
                 raw.dtype.kind, f"values of type {raw.dtype}"
