@@ -526,3 +526,34 @@ def test_classic_p_alive_t_beyond_float_names_t() -> None:
     with pytest.raises(ArgumentError) as err:
         BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).p_alive(2, 30.43, 38.86, t=10**400)
     assert err.value.argument == "t"
+
+
+@pytest.mark.parametrize(
+    "cov",
+    [
+        [[np.nan, 0.0], [0.0, 1.0]],  # some NaN: identified would claim standard errors
+        [[np.inf, 0.0], [0.0, 1.0]],
+        [[-1.0, 0.0], [0.0, 1.0]],
+        [[1.0, 0.5], [0.0, 1.0]],
+        [[1.0, 2.0], [2.0, 1.0]],  # eigenvalue -1
+    ],
+)
+def test_a_covariate_fit_holds_a_covariance_or_all_nan(cov: list[list[float]]) -> None:
+    # built directly, a CovariateFit took any square array (the saved JSON did not): a NaN on
+    # the diagonal gave identified = True with a NaN standard error
+    from relmark.clv.covariates.static import CovariateFit
+
+    base = {
+        "names": ("r", "alpha"),
+        "log_likelihood": -1.0,
+        "nobs": 3,
+        "penalty": 0.0,
+        "converged": True,
+        "grad_norm": 0.0,
+        "n_iter": 1,
+    }
+    with pytest.raises(ArgumentError) as err:
+        CovariateFit(cov=np.array(cov), **base)  # type: ignore[arg-type]
+    assert err.value.argument == "cov"
+    assert not CovariateFit(cov=np.full((2, 2), np.nan), **base).identified  # type: ignore[arg-type]
+    assert CovariateFit(cov=np.eye(2), **base).identified  # type: ignore[arg-type]

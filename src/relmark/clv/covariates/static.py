@@ -513,6 +513,9 @@ class CovariateFit:
                 f"{getattr(self.cov, 'shape', type(self.cov).__name__)}",
                 argument="cov",
             )
+        problem = _covariance_problem(np.asarray(self.cov, dtype=np.float64))
+        if problem:  # a NaN here and there would claim standard errors (identified) it lacks
+            raise ArgumentError(problem, argument="cov")
         for name in ("nobs", "n_iter", "n_excluded"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "nobs" else 0):
@@ -585,6 +588,23 @@ _FIT_KEYS = (
 )
 
 
+def _covariance_problem(cov: FloatArray) -> str:
+    """What makes a square array no covariance of a fit (empty if nothing): all NaN (an
+    unidentified fit) or finite, symmetric and positive semi-definite."""
+    if np.all(np.isnan(cov)):
+        return ""
+    if (
+        not np.all(np.isfinite(cov))
+        or not np.allclose(cov, cov.T, rtol=1e-9, atol=0.0)
+        or np.any(np.diag(cov) < 0)
+    ):
+        return "must be symmetric with a non-negative diagonal, all finite or all NaN"
+    eig = np.linalg.eigvalsh(cov)
+    if eig[0] < -1e-9 * max(float(eig[-1]), 0.0):
+        return f"must be positive semi-definite (a covariance), has the eigenvalue {eig[0]:g}"
+    return ""
+
+
 def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
     if not isinstance(value, dict):
         raise SchemaError(f"must be a JSON object or null, got {value!r}", key="fit")
@@ -604,22 +624,9 @@ def _fit_from_dict(value: object, names: tuple[str, ...]) -> CovariateFit:
     ):
         raise SchemaError(f"must be a {k} x {k} list of lists of numbers", key="fit.cov")
     cov = np.array(raw, dtype=np.float64)
-    if not np.all(np.isnan(cov)) and (
-        not np.all(np.isfinite(cov))
-        or not np.allclose(cov, cov.T, rtol=1e-9, atol=0.0)
-        or np.any(np.diag(cov) < 0)
-    ):
-        raise SchemaError(
-            "must be symmetric with a non-negative diagonal, all finite or all NaN",
-            key="fit.cov",
-        )
-    if k and np.all(np.isfinite(cov)):
-        eig = np.linalg.eigvalsh(cov)
-        if eig[0] < -1e-9 * max(float(eig[-1]), 0.0):
-            raise SchemaError(
-                f"must be positive semi-definite (a covariance), has the eigenvalue {eig[0]:g}",
-                key="fit.cov",
-            )
+    problem = _covariance_problem(cov)
+    if problem:
+        raise SchemaError(problem, key="fit.cov")
 
     def real(key: str, low: float | None = None) -> float:
         v = value[key]
@@ -1243,9 +1250,10 @@ def _identified_cov(
         return cov
     worst = int(loose[np.argmax(se[loose])])
     names = ", ".join(cls.param_names[i] for i in loose)
+    at_zero = math.exp(min(float(u[worst]), 709.0))  # (exp overflows beyond 709)
     warnings.warn(
         f"{cls.name}: the data do not bound {names} at the mean covariates (standard error "
-        f"{se[worst]:.3g} of log {cls.param_names[worst]}, {math.exp(float(u[worst])):.4g} at "
+        f"{se[worst]:.3g} of log {cls.param_names[worst]}, {at_zero:.4g} at "
         "covariates 0: the likelihood is flat towards the boundary, e.g. too few customers); "
         "the parameters and effects are not identified by these data and standard errors "
         "are NaN",
