@@ -585,3 +585,15 @@ def test_json_negative_conviction_names_conviction() -> None:
     with pytest.raises(SchemaError, match=">= 0") as err:
         _D.AssociationRules.from_json(json.dumps(d))
     assert err.value.key == "conviction"
+
+
+def test_rules_and_similarities_compare_with_eq() -> None:
+    # the dataclass == compared numpy arrays as a tuple: a raw ValueError ("truth value of an
+    # array is ambiguous") on any two rule sets or similarity tables
+    rules = _D.association_rules(SETS, min_confidence=0.0)
+    assert _D.AssociationRules.from_json(rules.to_json()) == rules
+    assert _D.ItemSimilarity.from_json(SIM.to_json()) == SIM
+    other = _D.association_rules(SETS, min_confidence=0.9)
+    assert rules != other
+    assert _D.item_similarity(X, top_k=1) != SIM
+    assert rules != SIM and SIM != "SIM"

@@ -25,6 +25,7 @@ memory-bounded by the matrix; the tests check it against brute-force enumeration
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -367,6 +368,17 @@ def _read(text: object, keys: tuple[str, ...]) -> tuple[dict[str, Any], tuple[ob
     return d, _labels(d["items"])
 
 
+def _same_fields(a: object, b: object) -> bool:
+    """Whether two dataclasses of one type hold equal fields (numpy arrays: same shape and
+    values)."""
+    for f in dataclasses.fields(a):  # type: ignore[arg-type]
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        same = np.array_equal(x, y) if isinstance(x, np.ndarray) else bool(x == y)
+        if not same:
+            return False
+    return True
+
+
 def _load(text: object) -> dict[str, Any]:
     if not isinstance(text, str | bytes):
         raise SchemaError("must be JSON text", key="")
@@ -521,6 +533,15 @@ class AssociationRules:
     n_baskets: int
     min_confidence: float
     min_lift: float | None
+
+    def __eq__(self, other: object) -> bool:
+        """Equal fields, the arrays element by element (the dataclass's ``==`` raised
+        numpy's ValueError on them)."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return _same_fields(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     _METRICS = (
         "antecedent_support",

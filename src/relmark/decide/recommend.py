@@ -37,6 +37,7 @@ from relmark.decide.association import (
     _json_items,
     _json_label,
     _read,
+    _same_fields,
     _whole,
     item_matrix,
 )
@@ -75,6 +76,15 @@ class ItemSimilarity:
     top_k: int
     min_count: int
     n_customers: int
+
+    def __eq__(self, other: object) -> bool:
+        """Equal fields, the arrays element by element (the dataclass's ``==`` raised
+        numpy's ValueError on them)."""
+        if type(other) is not type(self):
+            return NotImplemented
+        return _same_fields(self, other)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def matrix(self) -> sp.csr_matrix:
         """Items × items, the kept similarities.
