@@ -557,3 +557,19 @@ def test_a_covariate_fit_holds_a_covariance_or_all_nan(cov: list[list[float]]) -
     assert err.value.argument == "cov"
     assert not CovariateFit(cov=np.full((2, 2), np.nan), **base).identified  # type: ignore[arg-type]
     assert CovariateFit(cov=np.eye(2), **base).identified  # type: ignore[arg-type]
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(("recency", "T"), [(1e300, 1e300), (1.0, 1e300), (5e199, 1e200)])
+def test_pareto_p_alive_at_extreme_ages_is_the_classic_without_warnings(
+    recency: float, T: float
+) -> None:
+    # T = 1e300 leaked numpy's overflow RuntimeWarning from the (unused) gradient
+    from relmark.clv import ParetoNBD
+
+    params = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
+    data = {"frequency": [2.0], "recency": [recency], "T": [T]}
+    got = CovariateParetoNBD(params=params).p_alive(data, t=1.0)
+    want = ParetoNBD(**params).p_alive(2, recency, T, t=1.0)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, want, rtol=1e-12)

@@ -317,7 +317,8 @@ def pareto_nbd_p_alive(
     beta]``: the alive term of the likelihood over the likelihood (note 008, eq. 2),
     :math:`\frac{\Gamma(r+x)\alpha^r\beta^s}{\Gamma(r)(\alpha+T)^{r+x}(\beta+T)^s} / L`."""
     r, alpha, s, beta = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
-    ll, _ = pareto_nbd(theta, x, tx, T)
+    with np.errstate(over="ignore"):  # the gradient (unused: T = 1e300 squares to inf)
+        ll, _ = pareto_nbd(theta, x, tx, T)
     own = _of_shape_plus_x(gammaln, r, x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
     a_T = own - (r + x) * np.log(alpha + T) - s * np.log(beta + T)
     out: FloatArray = np.minimum(np.exp(a_T - ll), 1.0)
