@@ -159,8 +159,8 @@ def decode_key(key: npt.NDArray[np.int64], bases: list[int]) -> tuple[FloatArray
     """The columns of an integer key built by :func:`integer_key`."""
     columns: list[FloatArray] = []
     for base in reversed(bases):
-        columns.append((key % base).astype(np.float64))
-        key = key // base
+        key, digit = np.divmod(key, base)  # one pass for both (int64 division is slow)
+        columns.append(digit.astype(np.float64))
     return tuple(reversed(columns))
 
 
@@ -194,6 +194,35 @@ def _distinct_rows(
     return tuple(np.ascontiguousarray(a[first]) for a in arrays), inverse.ravel()
 
 
+_DENSE_KEYS = 1 << 19
+"""Keys below this are counted in a table (4 MiB: it stays in cache), the others sorted."""
+
+
+def _count_keys(key: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """The distinct keys in increasing order and the number of rows holding each: what
+    ``np.unique(key, return_counts=True)`` returns, several times faster on whole-day data.
+
+    Keys below :data:`_DENSE_KEYS` are counted by ``np.bincount`` (one pass); only the others
+    are sorted. The first column is the key's most significant digit, so the counted keys are
+    the rows of the smallest frequencies (at whole days, the frequency-0 rows, whose key is
+    ``T``: over half of the customers; sorting the 1M keys cost 66 ms, this 25 ms).
+    """
+    low = key < _DENSE_KEYS
+    n_low = int(np.count_nonzero(low))
+    if n_low < key.shape[0] // 8:  # too few keys in the table's range: it does not pay
+        keys, counts = np.unique(key, return_counts=True)
+        return keys, counts.astype(np.float64)
+    table = np.bincount(key[low], minlength=1)
+    dense = np.flatnonzero(table)
+    if n_low == key.shape[0]:
+        return dense.astype(np.int64), table[dense].astype(np.float64)
+    rest, rest_counts = np.unique(key[~low], return_counts=True)
+    return (
+        np.concatenate([dense.astype(np.int64), rest]),
+        np.concatenate([table[dense], rest_counts]).astype(np.float64),
+    )
+
+
 def _group_rows(
     arrays: tuple[FloatArray, ...], weights: FloatArray | None
 ) -> tuple[tuple[FloatArray, ...], FloatArray]:
@@ -204,8 +233,8 @@ def _group_rows(
     if weights is None:
         direct = integer_key(arrays)
         if direct is not None:
-            keys, counts = np.unique(direct[0], return_counts=True)
-            return decode_key(keys, direct[1]), counts.astype(np.float64)
+            keys, counts = _count_keys(direct[0])
+            return decode_key(keys, direct[1]), counts
     columns, inverse = _distinct_rows(arrays)
     w = np.ones(arrays[0].shape[0]) if weights is None else weights
     sums = np.bincount(inverse, weights=w, minlength=columns[0].shape[0]).astype(np.float64)
@@ -569,6 +598,23 @@ class CLVModel:
         >>> model.fit_result.converged, model.time_unit, round(model.params["r"], 2)
         (True, 'W', 0.27)
         """
+        checked = cls._fit_arguments(compress, settings, start, fixed, priors, progress)
+        arrays, w = cls._coerce(data, weights, columns)
+        unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
+        return cls._fit_arrays(arrays, w, checked, start=start, compress=compress, time_unit=unit)
+
+    @classmethod
+    def _fit_arguments(
+        cls,
+        compress: object,
+        settings: Mapping[str, float] | None,
+        start: object,
+        fixed: Mapping[str, float] | None,
+        priors: Mapping[str, Prior] | None,
+        progress: Progress | str | None,
+    ) -> tuple[dict[str, float], dict[str, float], dict[str, Prior], Progress | None]:
+        """:meth:`fit`'s arguments checked (before the data): the settings, the fixed
+        parameters, the priors and the progress callback."""
         if compress is not None and not isinstance(compress, bool):
             raise ArgumentError(
                 f"must be True, False or None, got {compress!r}", argument="compress"
@@ -587,7 +633,23 @@ class CLVModel:
         held = check_fixed(cls.param_set, fixed)
         prior_map = check_priors(cls.param_set, priors, held)
         report = progress_callback(progress, desc=f"{cls.name} fit")
-        arrays, w = cls._coerce(data, weights, columns)
+        return chosen, held, prior_map, report
+
+    @classmethod
+    def _fit_arrays(
+        cls,
+        arrays: tuple[FloatArray, ...],
+        w: FloatArray | None,
+        checked: tuple[dict[str, float], dict[str, float], dict[str, Prior], Progress | None],
+        *,
+        start: Mapping[str, float] | None,
+        compress: bool | None,
+        time_unit: object,
+    ) -> Self:
+        """:meth:`fit` on validated data (:meth:`_coerce`) with checked arguments
+        (:meth:`_fit_arguments`): a model that prepares its data itself (Gamma-Gamma sets
+        the customers without repeat purchases aside) validates them once."""
+        chosen, held, prior_map, report = checked
         with one_blas_thread():
             arrays, w = cls._compress(arrays, w, compress)
             start_values = (
@@ -606,10 +668,9 @@ class CLVModel:
                 fixed=held,
                 progress=report,
             )
-        unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         return cls._make(
             result.params,
-            time_unit=None if unit is None else str(unit),
+            time_unit=None if time_unit is None else str(time_unit),
             fit=result,
             settings=chosen,
         )

@@ -517,6 +517,10 @@ _BLOCK_ROWS = 32_768
 _WARM_ROWS = 10_000
 """Rows of the systematic subsample used to find start values for large data."""
 
+_PRESAMPLE = 3
+"""With an analytic Hessian, the subsamples are stratified from a systematic sample of this
+many times the largest subsample's rows (not from all rows: sorting them costs more)."""
+
 
 def _solve(hess: FloatArray, g: FloatArray) -> FloatArray | None:
     try:
@@ -840,14 +844,17 @@ def fit_mle(
             if fun.analytic:
                 # stratify a systematic sample of 3x the largest level's rows (sorting all
                 # rows costs a third of a full-data evaluation of a fit that needs two)
-                pre = np.arange(0, n_rows, max(n_rows // (3 * sizes[-1]), 1))
-                order = pre[_stratified(tuple(d[pre] for d in data))]
+                # (a strided slice: gathering by an index array cost ~13 ms at 1M rows)
+                every = max(n_rows // (_PRESAMPLE * sizes[-1]), 1)
+                source = tuple(np.ascontiguousarray(d[::every]) for d in data)
+                w_source = np.ascontiguousarray(weights[::every])
             else:
-                order = _stratified(data)
+                source, w_source = data, weights
+            order = _stratified(source)
             for level, size in enumerate(sizes):
                 rows = order[:: max(order.shape[0] // size, 1)]
-                sub = tuple(d[rows] for d in data)
-                w_sub = weights[rows]
+                sub = tuple(d[rows] for d in source)
+                w_sub = w_source[rows]
                 warm = _objective(
                     lik,
                     pset,

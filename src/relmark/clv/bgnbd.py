@@ -104,7 +104,7 @@ def _x_tables(
     r, _, a, b = params
     xi, grid = frequency_grid(x)
     pos = (grid > 0) | (shift > 0)
-    b_x1 = np.where(pos, b + grid - 1.0 + shift, 1.0)
+    b_x1 = np.where(pos, b + (grid + (shift - 1.0)), 1.0)
     log_ab = np.where(pos, np.log(a) - np.log(b_x1), -np.inf)
     base = gammaln(r + grid) - gammaln(r) + betaln(a, b + grid + shift) - betaln(a, b)
     return xi, grid, log_ab, base
@@ -224,7 +224,7 @@ def beta_geometric_log_likelihood_and_grad(
     g[:, 0] = (digamma(r + grid) - digamma(r))[xi] + np.log(alpha) - l_t + w2 * (l_t - l_tx)
     g[:, 1] = r / alpha - rx * ((1.0 - w2) / (alpha + T) + w2 / (alpha + recency))
     g[:, 2] = common[xi] + w2 / a
-    inv = np.where(pos, 1.0 / np.where(pos, b + grid - 1.0 + shift, 1.0), 0.0)
+    inv = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w2 * inv[xi]
     return ll, g
 
@@ -310,12 +310,14 @@ def beta_geometric_grad_hess(
 ) -> tuple[float, FloatArray, FloatArray]:
     """:func:`log_likelihood_grad_hess` of BG/NBD (``shift = 0``) and MBG/NBD (``shift = 1``:
     ``b + x`` replaced by ``b + x + 1``)."""
-    r, alpha, a, b = (float(v) for v in params)
+    # numpy scalars: at an a so small that a * a underflows, 1/a**2 is inf (a Hessian the
+    # engine refuses), not a ZeroDivisionError
+    r, alpha, a, b = (np.float64(v) for v in params)
     w = weights
     ll, odds, l_t, l_tx, rx, xi, grid = _core(params, frequency, recency, T, shift)
     w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
     pos = (grid > 0) | (shift > 0)
-    inv_b = np.where(pos, 1.0 / np.where(pos, b + grid - 1.0 + shift, 1.0), 0.0)
+    inv_b = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     i_t = 1.0 / (alpha + T)
     i_tx = 1.0 / (alpha + recency)
     d_r = l_t - l_tx  # d eta / dr

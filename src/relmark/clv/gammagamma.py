@@ -45,12 +45,10 @@ from relmark.clv._base import (
     CLVModel,
     ModelKind,
     RngLike,
-    check_fixed,
-    check_priors,
     customer_labels,
 )
 from relmark.clv._checks import check_array, frequency_grid
-from relmark.clv._engine import Likelihood, Progress, SharedTerms, progress_callback
+from relmark.clv._engine import Likelihood, Progress, SharedTerms
 from relmark.clv._params import Param, ParamSet, Prior
 from relmark.clv._rfm import as_rng
 from relmark.errors import DataError, ParameterError, SchemaError
@@ -621,8 +619,7 @@ class GammaGamma(CLVModel):
             For an unknown column keyword, a bad ``compress``, ``time_unit``, setting or
             ``progress``.
         """
-        check_priors(cls.param_set, priors, check_fixed(cls.param_set, fixed))
-        progress_callback(progress, desc="GammaGamma fit")  # checked before the data
+        checked = cls._fit_arguments(compress, settings, start, fixed, priors, progress)
         (x, z), w = cls._coerce(data, weights, columns)
         keep = x > 0
         zero = keep & (z == 0)
@@ -637,17 +634,18 @@ class GammaGamma(CLVModel):
         if n_keep == 0:
             raise DataError("no customer has repeat purchases: spend cannot be fitted")
         n_excluded = x.shape[0] - n_keep if w is None else round(float(w[~keep].sum()))
+        if n_keep < x.shape[0]:
+            x, z = x[keep], z[keep]
+            w = None if w is None else w[keep]
         try:
-            model = super().fit(
-                {"frequency": x[keep], "monetary_value": z[keep]},
-                weights=None if w is None else w[keep],
+            # the buyers' rows, validated above: fitted without a second validation
+            model = cls._fit_arrays(
+                (x, z),
+                w,
+                checked,
                 start=start,
                 compress=compress,
                 time_unit=time_unit if time_unit is not None else getattr(data, "time_unit", None),
-                settings=settings,
-                priors=priors,
-                fixed=fixed,
-                progress=progress,
             )
         except ParameterError as exc:
             raise ParameterError(
