@@ -30,10 +30,12 @@ amounts agree to the last few units in the last place.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import zoneinfo
 from collections.abc import Callable, Sequence
-from typing import Any, Final, Literal
+from dataclasses import dataclass
+from typing import Any, Final, Literal, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -57,10 +59,12 @@ from relmark.errors import ArgumentError, CurrencyError, DataError
 
 __all__ = [
     "DIALECTS",
+    "SummaryFile",
     "calibration_holdout",
     "fit",
     "statistics_sql",
     "summarize",
+    "summarize_to_parquet",
     "summary_sql",
 ]
 
@@ -71,9 +75,14 @@ _UNITS: Final[tuple[str, ...]] = ("D", "W", "h", "M")
 _RESIDUE: Final[str] = "CAST('1e-12' AS DOUBLE)"
 """Netted spend within this fraction of the amounts summed is zero (relmark.data's rule: a full
 refund in float sums can leave -1e-15)."""
+_MAX_DOUBLE: Final[str] = "CAST('1.7976931348623157e308' AS DOUBLE)"
+"""The largest finite double: ``NOT (x >= 0 AND x <= max)`` holds for negative, infinite and
+NaN amounts whichever way the dialect orders NaN (greatest, or unordered)."""
 _SOURCE: Final[str] = "relmark_source"
 _PARQUET: Final[tuple[str, ...]] = (".parquet", ".pq", ".parquet.gz")
 _CSV: Final[tuple[str, ...]] = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
+
+_T = TypeVar("_T")
 
 Source = Any
 """What the DuckDB engine reads: a path or glob of Parquet/CSV files (or a list of them), a
@@ -87,6 +96,67 @@ def _ident(name: object, argument: str) -> str:
     if not isinstance(name, str) or not name:
         raise ArgumentError(f"must be a non-empty column name, got {name!r}", argument=argument)
     return '"' + name.replace('"', '""') + '"'
+
+
+_PLAIN: Final[re.Pattern[str]] = re.compile(r"[a-z_][a-z0-9_]*")
+_RESERVED: Final[frozenset[str]] = frozenset(
+    {k.upper() for d in ("duckdb", "bigquery") for k in sqlglot.Dialect.get_or_raise(d)
+     .generator_class.RESERVED_KEYWORDS}
+    | {  # Snowflake's and Spark's (ANSI) reserved words that DuckDB and BigQuery allow
+        "ACCOUNT", "CONNECT", "CONNECTION", "DATABASE", "DELETE", "DROP", "GSCLUSTER",
+        "INCREMENT", "INSERT", "ISSUE", "MINUS", "ORGANIZATION", "REGEXP", "REVOKE", "RLIKE",
+        "ROW", "SAMPLE", "SCHEMA", "START", "TRIGGER", "UPDATE", "VALUES", "VIEW", "WHENEVER",
+        "FILTER", "TIME", "UNKNOWN",
+    }
+)  # fmt: skip
+"""Words written quoted even when they are plain lower-case names."""
+_TABLE: Final[str] = "relmark_table"
+"""Stands for ``table=`` in the DuckDB text; replaced by the name parsed in the target dialect."""
+
+
+def _plain(name: str) -> bool:
+    """A lower-case name every dialect reads unquoted as itself, case-insensitively: Snowflake
+    resolves it to its upper-case stored name, Postgres folds it to lower case."""
+    return _PLAIN.fullmatch(name) is not None and name.upper() not in _RESERVED
+
+
+def _table(table: object, dialect: str) -> sqlglot.exp.Expression:
+    """``table=`` (a table, a view or a subquery in parentheses) parsed in the target dialect;
+    an ArgumentError naming ``table`` for anything else."""
+    if not isinstance(table, str) or not table.strip():
+        raise ArgumentError(f"must be a table name, got {table!r}", argument="table")
+    try:
+        statements = sqlglot.parse(f"SELECT * FROM {table}", read=dialect)
+    except sqlglot.errors.SqlglotError as exc:
+        raise ArgumentError(
+            f"cannot read {table!r} as a table name or subquery in {dialect} SQL "
+            f"({_first_line(exc)})",
+            argument="table",
+        ) from None
+    tree = statements[0] if len(statements) == 1 else None
+    extra = [] if tree is None else [k for k, v in tree.args.items() if v and k not in
+                                     ("expressions", "from_")]  # fmt: skip
+    source = None if tree is None or extra else tree.args["from_"].this
+    if not isinstance(source, sqlglot.exp.Table | sqlglot.exp.Subquery):
+        raise ArgumentError(
+            f"must be one table name or a subquery in parentheses in {dialect} SQL, got {table!r}",
+            argument="table",
+        )
+    return source
+
+
+def _export(query: str, table: sqlglot.exp.Expression, dialect: str, pretty: bool) -> str:
+    """The DuckDB ``query`` in ``dialect``: the user's column names that are :func:`_plain`
+    unquoted (the quoted ones stay exactly as given), ``FROM relmark_table`` replaced by
+    ``table`` as parsed in ``dialect``."""
+    tree = sqlglot.parse_one(query, read="duckdb")
+    for ident in tree.find_all(sqlglot.exp.Identifier):
+        if ident.quoted and isinstance(ident.parent, sqlglot.exp.Column) and _plain(ident.name):
+            ident.set("quoted", False)
+    for node in list(tree.find_all(sqlglot.exp.Table)):
+        if node.name == _TABLE:
+            node.replace(table.copy())
+    return tree.sql(dialect=dialect, pretty=pretty)
 
 
 def _timestamp(value: object, argument: str, zone: str = "UTC") -> pd.Timestamp:
@@ -153,6 +223,7 @@ def _query(
     holdout_spend: str = "period",
     net: bool = False,
     first: bool = False,
+    guards: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The summary query in DuckDB's dialect (the one sqlglot transpiles from).
 
@@ -166,6 +237,14 @@ def _query(
     purchase of its customer, so the merged periods are purchase periods): they are not
     counted as holdout transactions. With ``first`` the first purchase period counts in
     ``frequency`` and in the mean spend (``include_first_purchase``).
+
+    ``guards`` are ``(condition on tx's customer_id, ts, amount; message)`` pairs: when a row
+    of the table meets a condition the query fails, in every dialect, with the count of such
+    rows and the message in the error: the text ``'relmark: <count> <message>'`` cast to an
+    integer (a cast error in DuckDB, Postgres, BigQuery, Snowflake and ANSI Spark, which
+    shows the text; an engine turning the failed cast into NULL gets NULL ``T`` in every
+    row, which :meth:`~relmark.data.RFMSummary.from_frame` refuses). The end periods carry the
+    guard, so no row of the result escapes it.
     """
     money = amount_expr is not None
     amount_col = f", {amount_expr} AS amount" if money else ""
@@ -174,8 +253,9 @@ def _query(
     bounds = f"SELECT {end} AS obs_end" + (
         f", {_literal(calibration_end)} AS cal_end" if calibration_end is not None else ""
     )
-    ends = f"SELECT {_period('obs_end', time_unit)} AS end_p" + (
-        f", {_period('cal_end', time_unit)} AS cal_p" if cal else ""
+    g = " + g.g" if guards else ""
+    ends = f"SELECT {_period('obs_end', time_unit)}{g} AS end_p" + (
+        f", {_period('cal_end', time_unit)}{g} AS cal_p" if cal else ""
     )
     amt = ", amount" if money else ""
     where = " WHERE ts <= (SELECT cal_end FROM bounds)" if cal else ""
@@ -188,10 +268,10 @@ def _query(
         total += ", ARG_MIN(scale, p) AS first_scale"
     t_end = "e.cal_p" if cal else "e.end_p"
     cols = [
-        "c.customer_id AS customer_id",
-        f"CAST(c.n{'' if first else ' - 1'} AS DOUBLE) AS frequency",
-        f"CAST(c.last_p - c.first_p AS DOUBLE) / {fm} AS recency",
-        f"CAST({t_end} - c.first_p AS DOUBLE) / {fm} AS T",
+        'c.customer_id AS "customer_id"',
+        f'CAST(c.n{"" if first else " - 1"} AS DOUBLE) AS "frequency"',
+        f'CAST(c.last_p - c.first_p AS DOUBLE) / {fm} AS "recency"',
+        f'CAST({t_end} - c.first_p AS DOUBLE) / {fm} AS "T"',
     ]
     f_alias = "c" if min_by else "f"
     repeat = "c.total" if first else f"(c.total - {f_alias}.first_amount)"
@@ -202,14 +282,14 @@ def _query(
             f"THEN CAST(0 AS DOUBLE) ELSE {repeat} END)"
         )
     if money and first:
-        cols.append(f"{repeat} / CAST(c.n AS DOUBLE) AS monetary_value")
+        cols.append(f'{repeat} / CAST(c.n AS DOUBLE) AS "monetary_value"')
     elif money:
         cols.append(
             f"CASE WHEN c.n > 1 THEN {repeat} / CAST(c.n - 1 AS DOUBLE) "
-            "ELSE CAST(0 AS DOUBLE) END AS monetary_value"
+            'ELSE CAST(0 AS DOUBLE) END AS "monetary_value"'
         )
     if cal:
-        cols.append("CAST(COALESCE(h.n_periods, 0) AS DOUBLE) AS frequency_holdout")
+        cols.append('CAST(COALESCE(h.n_periods, 0) AS DOUBLE) AS "frequency_holdout"')
         if money:
             per = "h.n_periods" if holdout_spend == "period" else "h.n_rows"
             h_total = "h.total"
@@ -219,13 +299,13 @@ def _query(
                 )
             cols.append(
                 f"CASE WHEN {per} > 0 THEN {h_total} / CAST({per} AS DOUBLE) "
-                "ELSE CAST(0 AS DOUBLE) END AS monetary_value_holdout"
+                'ELSE CAST(0 AS DOUBLE) END AS "monetary_value_holdout"'
             )
-        cols.append(f"CAST(e.end_p - e.cal_p AS DOUBLE) / {fm} AS duration_holdout")
+        cols.append(f'CAST(e.end_p - e.cal_p AS DOUBLE) / {fm} AS "duration_holdout"')
     ctes = [
         f"tx AS (SELECT {id_expr} AS customer_id, {ts_expr} AS ts{amount_col} FROM {table})",
         f"bounds AS ({bounds}{' FROM tx' if observation_end is None else ''})",
-        f"ends AS ({ends} FROM bounds)",
+        f"ends AS ({ends} FROM bounds{' CROSS JOIN guard AS g' if guards else ''})",
         f"periods AS (SELECT customer_id, ts{amt}, {_period('ts', time_unit)} AS p FROM tx)",
         f"merged AS (SELECT customer_id, p{merged_amt} FROM periods{where} "
         "GROUP BY customer_id, p)",
@@ -233,6 +313,19 @@ def _query(
         f"{total}{', ARG_MIN(amount, p) AS first_amount' if money and min_by else ''} "
         "FROM merged GROUP BY customer_id)",
     ]
+    if guards:
+        counts = ", ".join(
+            f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS k{i}" for i, (cond, _) in enumerate(guards)
+        )
+        fails = " + ".join(
+            f"CASE WHEN k{i} > 0 THEN CAST('relmark: ' || CAST(k{i} AS VARCHAR) || "
+            f"' {message.replace(chr(39), chr(39) * 2)}' AS BIGINT) ELSE 0 END"
+            for i, (_, message) in enumerate(guards)
+        )
+        ctes[2:2] = [
+            f"checks AS (SELECT {counts} FROM tx)",
+            f"guard AS (SELECT {fails} AS g FROM checks)",
+        ]
     joins = ""
     if money and not min_by and not first:
         ctes.append(
@@ -249,6 +342,7 @@ def _query(
         ctes.append(
             "holdout AS (SELECT customer_id, COUNT(DISTINCT p) AS n_periods"
             f"{h_money} FROM periods WHERE ts > (SELECT cal_end FROM bounds) "
+            "AND ts <= (SELECT obs_end FROM bounds) "
             "GROUP BY customer_id)"
         )
         joins += " LEFT JOIN holdout AS h ON h.customer_id = c.customer_id"
@@ -262,7 +356,7 @@ def _query(
             "FROM gaps WHERE gap IS NOT NULL GROUP BY customer_id)"
         )
         joins += " LEFT JOIN litt AS l ON l.customer_id = c.customer_id"
-        cols.append("COALESCE(l.s, CAST(0 AS DOUBLE)) AS sum_log_interpurchase")
+        cols.append('COALESCE(l.s, CAST(0 AS DOUBLE)) AS "sum_log_interpurchase"')
     return (
         "WITH "
         + ", ".join(ctes)
@@ -343,8 +437,7 @@ def summary_sql(
     True
     """
     dialect = check_choice(dialect, "dialect", DIALECTS)
-    if not isinstance(table, str) or not table.strip():
-        raise ArgumentError(f"must be a table name, got {table!r}", argument="table")
+    source = _table(table, dialect)
     unit = _unit(time_unit)
     fm = _multiplier(freq_multiplier)
     obs, cal = _ends(observation_end, calibration_end)
@@ -353,10 +446,37 @@ def summary_sql(
         holdout_spend=holdout_spend,
         include_first_purchase=include_first_purchase,
     )
+    id_col = _ident(customer_id, "customer_id")
+    ts_col = _ident(datetime, "datetime")
+    guards = [
+        (
+            "customer_id IS NULL OR TRIM(CAST(customer_id AS VARCHAR)) = ''",
+            f"row(s) with a missing or blank customer id (column {customer_id})",
+        ),
+        ("ts IS NULL", f"row(s) with a missing time (column {datetime})"),
+    ]
+    if monetary_value is not None:
+        guards += [
+            ("amount IS NULL", f"row(s) with a missing amount (column {monetary_value})"),
+            (
+                f"NOT (amount >= 0 AND amount <= {_MAX_DOUBLE})",
+                f"row(s) with a negative (a return), infinite or NaN amount (column "
+                f"{monetary_value}): drop the returns in a view",
+            ),
+        ]
+    if obs is not None:  # the rules of relmark.data: a later period, or any later time
+        late = (
+            f"ts > {_literal(obs)}"
+            if cal is not None
+            else (f"{_period('ts', unit)} > {_period(_literal(obs), unit)}")
+        )
+        guards.append(
+            (late, f"row(s) after observation_end {obs} (column {datetime}): end the view there")
+        )
     query = _query(
-        table=table,
-        id_expr=_ident(customer_id, "customer_id"),
-        ts_expr=f"CAST({_ident(datetime, 'datetime')} AS TIMESTAMP)",
+        table=_TABLE,
+        id_expr=id_col,
+        ts_expr=f"CAST({ts_col} AS TIMESTAMP)",
         amount_expr=None
         if monetary_value is None
         else f"CAST({_ident(monetary_value, 'monetary_value')} AS DOUBLE)",
@@ -368,8 +488,9 @@ def summary_sql(
         litt=chosen.litt,
         holdout_spend=chosen.holdout_spend,
         first=chosen.first,
+        guards=guards,
     )
-    return sqlglot.transpile(query, read="duckdb", write=dialect, pretty=bool(pretty))[0]
+    return _export(query, source, dialect, bool(pretty))
 
 
 def _ends(
@@ -408,6 +529,14 @@ def _relation(
         kinds = set()
         for p in paths:
             low = p.lower()
+            if os.path.isdir(p):
+                folder = p.rstrip("/" + os.sep) or p
+                raise ArgumentError(
+                    f"{p!r} is a folder: pass a glob of its files, e.g. "
+                    f"'{folder}/*.parquet' (or '{folder}/**/*.parquet' with sub-folders, "
+                    f"'{folder}/*.csv' for CSV)",
+                    argument="source",
+                )
             if low.endswith(_PARQUET):
                 kinds.add("parquet")
             elif low.endswith(_CSV):
@@ -553,8 +682,25 @@ def _run_watched(
     """:func:`_run`, calling ``progress`` with DuckDB's percentage done every 0.2 s when it has
     grown (from a watcher thread that only reads the connection's progress) and with 100.0 at
     the end."""
+    out = _watched(con, progress, lambda: _run(rel, sql_text, name))
+    if progress is not None:
+        progress(100.0)
+    return out
+
+
+def _watched(
+    con: duckdb.DuckDBPyConnection,
+    progress: Callable[[float], None] | None,
+    work: Callable[[], _T],
+    *,
+    before: float = 0.0,
+    share: float = 100.0,
+) -> _T:
+    """``work()``, while a watcher thread (which only reads the connection's progress) calls
+    ``progress`` every 0.2 s with ``before + share * p / 100`` when DuckDB's percentage done
+    ``p`` has grown: one query of several reports its share of the whole."""
     if progress is None:
-        return _run(rel, sql_text, name)
+        return work()
     done = threading.Event()
 
     def watch() -> None:
@@ -562,18 +708,16 @@ def _run_watched(
         while not done.wait(0.2):
             pct = float(con.query_progress())
             if pct > last:  # reported only when it grows (-1: nothing running yet)
-                progress(min(pct, 100.0))
+                progress(before + share * min(pct, 100.0) / 100.0)
                 last = pct
 
     watcher = threading.Thread(target=watch, name="relmark-duckdb-progress", daemon=True)
     watcher.start()
     try:
-        out = _run(rel, sql_text, name)
+        return work()
     finally:
         done.set()
         watcher.join()
-    progress(100.0)
-    return out
 
 
 def _sample(rel: duckdb.DuckDBPyRelation, id_col: str, condition: str, name: str) -> list[object]:
@@ -599,9 +743,11 @@ def _validate(
     late: str | None,
     unparseable: str = "unparseable dates (pass the format with date_format=)",
     dropped: bool = False,
-) -> None:
+    last: bool = False,
+) -> dict[str, Any]:
     """One scan counting every kind of bad row; a DataError naming the column and the first
-    offending customers for the first kind found."""
+    offending customers for the first kind found. Returns the scan's counts (``n``: the rows)
+    and with ``last`` the last transaction time (``last_ts``) in the same scan."""
     checks: list[tuple[str, str, str | None, str]] = [
         (
             _blank_id(id_col, id_type),
@@ -640,7 +786,8 @@ def _validate(
     counts = ", ".join(
         f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS c{i}" for i, (cond, *_) in enumerate(checks)
     )
-    got = _run(rel, f"SELECT COUNT(*) AS n, {counts} FROM {_SOURCE}", name)
+    maximum = f", MAX({ts}) AS last_ts" if last else ""
+    got = _run(rel, f"SELECT COUNT(*) AS n, {counts}{maximum} FROM {_SOURCE}", name)
     if int(got["n"][0]) == 0:
         if dropped:
             raise DataError(f"no transactions left in {name} after dropping (see the notes)")
@@ -657,6 +804,7 @@ def _validate(
             rows=rows,
             count=int(count),
         )
+    return got
 
 
 _SPACE: Final[str] = "' \t\n\r\x0b\x0c'"
@@ -769,8 +917,56 @@ def _connection(memory_limit: str | None, threads: int | None) -> duckdb.DuckDBP
     return con
 
 
+@dataclass(frozen=True)
+class _Prepared:
+    """A validated log, ready for the summary query: the relation (after the drops), its name
+    for messages, the :func:`_query` keywords, the notes, the currency code, the rows and (when
+    asked for) the last transaction time."""
+
+    con: duckdb.DuckDBPyConnection
+    rel: duckdb.DuckDBPyRelation
+    name: str
+    id_col: str
+    query: dict[str, Any]
+    notes: list[str]
+    currency: str | None
+    rows: int
+    last: pd.Timestamp | None
+    unit: str
+    freq_multiplier: float
+    first: bool
+
+
 def _execute(
     source: Source,
+    *,
+    memory_limit: str | None,
+    threads: int | None,
+    progress: Callable[[float], None] | None,
+    **options: Any,
+) -> RFMSummary:
+    """The checked summary query run into an :class:`~relmark.data.RFMSummary`."""
+    if progress is not None and not callable(progress):
+        raise ArgumentError("must be a callable(percent)", argument="progress")
+    prep = _prepare(source, lambda: _connection(memory_limit, threads), **options)
+    try:
+        query = _query(table=_SOURCE, **prep.query)
+        out = _run_watched(prep.rel, prep.con, query, prep.name, progress)
+    finally:
+        prep.con.close()
+    return _to_summary(
+        out,
+        prep.unit,
+        prep.freq_multiplier,
+        currency=prep.currency,
+        notes=prep.notes,
+        first=prep.first,
+    )
+
+
+def _prepare(
+    source: Source,
+    connect: Callable[[], duckdb.DuckDBPyConnection],
     *,
     customer_id: str,
     datetime: str,
@@ -781,9 +977,6 @@ def _execute(
     calibration_end: object,
     date_format: str | None,
     timezone: str | None,
-    memory_limit: str | None,
-    threads: int | None,
-    progress: Callable[[float], None] | None,
     currency: str | None = None,
     dayfirst: bool | None = None,
     date_unit: str | None = None,
@@ -792,14 +985,17 @@ def _execute(
     sum_log_interpurchase: bool = False,
     holdout_spend: str = "period",
     include_first_purchase: bool = False,
-) -> RFMSummary:
+    find_last: bool = False,
+) -> _Prepared:
+    """Check the options, open the connection (``connect``) and validate the log in its
+    scans, once: what :func:`_query` needs to summarise it. With ``find_last``, the last
+    transaction time is found in the validation scan (a partitioned query needs the one end of
+    observation of the whole log). The connection is closed on an error, else by the caller."""
     chosen = summary_options(
         sum_log_interpurchase=sum_log_interpurchase,
         holdout_spend=holdout_spend,
         include_first_purchase=include_first_purchase,
     )
-    if progress is not None and not callable(progress):
-        raise ArgumentError("must be a callable(percent)", argument="progress")
     unit = _unit(time_unit)
     fm = _multiplier(freq_multiplier)
     fm_value = float(freq_multiplier)
@@ -823,7 +1019,7 @@ def _execute(
     )
     zone = _zone(timezone)
     obs, cal = _ends(observation_end, calibration_end, zone)
-    con = _connection(memory_limit, threads)
+    con = connect()
     notes: list[str] = []
     try:
         rel, name = _relation(source, con)
@@ -912,7 +1108,7 @@ def _execute(
             late = f"{ts} > {_literal(obs)}"
         elif obs is not None:
             late = f"{_period(ts, unit)} > {_period(_literal(obs), unit)}"
-        _validate(
+        scan = _validate(
             rel,
             name,
             id_col=id_col,
@@ -927,6 +1123,7 @@ def _execute(
             late=late,
             unparseable=unparseable,
             dropped=bool(notes),
+            last=find_last,
         )
         if id_type.startswith("VARCHAR"):
             _check_padded_ids(rel, name, id_col, customer_id)
@@ -948,23 +1145,39 @@ def _execute(
                         "observation_end",
                         argument="calibration_end",
                     )
-        query = _query(
-            table=_SOURCE,
-            id_expr=id_col,
-            ts_expr=ts,
-            amount_expr=None if amount_col is None else f"CAST({amount_col} AS DOUBLE)",
-            time_unit=unit,
-            fm=fm,
-            observation_end=obs,
-            calibration_end=cal,
-            litt=chosen.litt,
-            holdout_spend=chosen.holdout_spend,
-            first=chosen.first,
-        )
-        out = _run_watched(rel, con, query, name, progress)
-    finally:
+        query: dict[str, Any] = {
+            "id_expr": id_col,
+            "ts_expr": ts,
+            "amount_expr": None if amount_col is None else f"CAST({amount_col} AS DOUBLE)",
+            "time_unit": unit,
+            "fm": fm,
+            "observation_end": obs,
+            "calibration_end": cal,
+            "litt": chosen.litt,
+            "holdout_spend": chosen.holdout_spend,
+            "first": chosen.first,
+        }
+        latest = None
+        if find_last:
+            value = scan["last_ts"][0]
+            latest = None if value is np.ma.masked else pd.Timestamp(value)
+    except BaseException:
         con.close()
-    return _to_summary(out, unit, fm_value, currency=code, notes=notes, first=chosen.first)
+        raise
+    return _Prepared(
+        con=con,
+        rel=rel,
+        name=name,
+        id_col=id_col,
+        query=query,
+        notes=notes,
+        currency=code,
+        rows=int(scan["n"][0]),
+        last=latest,
+        unit=unit,
+        freq_multiplier=fm_value,
+        first=chosen.first,
+    )
 
 
 _NUMBER_TYPES: Final[tuple[str, ...]] = (*_WHOLE_TYPES, "FLOAT", "DOUBLE", "DECIMAL", "REAL")
@@ -1231,6 +1444,346 @@ def calibration_holdout(
     )
 
 
+# ---------------------------------------------------------------------- summary to Parquet
+_ROWS_PER_PARTITION: Final[int] = 100_000_000
+"""Transaction rows per customer-hash partition when ``partitions=None`` (at most)."""
+_BYTES_PER_ROW: Final[int] = 64
+"""About the bytes of DuckDB's hash tables per transaction row of a partition (the merged
+periods and the customers): ``partitions=None`` keeps a partition's rows times this under the
+memory limit."""
+_BATCH_ROWS: Final[int] = 1_000_000
+_SIZE_UNITS: Final[dict[str, float]] = {
+    "B": 1.0, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
+    "KIB": 2.0**10, "MIB": 2.0**20, "GIB": 2.0**30, "TIB": 2.0**40,
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SummaryFile:
+    """What :func:`summarize_to_parquet` wrote: the file and the summary's metadata (the
+    columns themselves stay on disk).
+
+    Attributes
+    ----------
+    path
+        The Parquet file written.
+    customers
+        Its rows: one per customer.
+    time_unit
+        The summary's time-unit label (also in the file's ``time_unit`` column), as
+        :attr:`relmark.data.RFMSummary.time_unit`.
+    currency
+        The one currency of the spend (also in the file's ``currency`` column), or None.
+    notes
+        What was dropped, as :attr:`relmark.data.RFMSummary.notes`.
+    include_first_purchase
+        Whether frequency and spend count the first purchase (then the file has an
+        ``include_first_purchase`` column holding True, which the models refuse).
+    partitions
+        The customer-hash partitions the query ran in.
+    """
+
+    path: str
+    customers: int
+    time_unit: str | None
+    currency: str | None
+    notes: tuple[str, ...]
+    include_first_purchase: bool
+    partitions: int
+
+
+def _memory_bytes(con: duckdb.DuckDBPyConnection) -> float | None:
+    """DuckDB's memory limit in bytes (``'5.5 GiB'``), None when it cannot be read."""
+    text = str(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+    parts = text.replace(" ", "").upper()
+    for unit in sorted(_SIZE_UNITS, key=len, reverse=True):
+        if parts.endswith(unit):
+            try:
+                return float(parts[: -len(unit)]) * _SIZE_UNITS[unit]
+            except ValueError:
+                return None
+    return None
+
+
+def _auto_partitions(rows: int, memory: float | None) -> int:
+    """Partitions for ``rows`` transaction rows: at most :data:`_ROWS_PER_PARTITION` rows each,
+    and their hash tables (:data:`_BYTES_PER_ROW` a row) within half the memory limit."""
+    k = -(-rows // _ROWS_PER_PARTITION)
+    if memory is not None and memory > 0:
+        k = max(k, int(np.ceil(rows * _BYTES_PER_ROW / (memory / 2))))
+    return max(k, 1)
+
+
+def _output_path(output: object, overwrite: object, source: object) -> str:
+    """The output file, checked: a Parquet name, in a folder that exists, not the source,
+    not an existing file unless ``overwrite``."""
+    if not isinstance(output, str | os.PathLike) or not os.fspath(output):
+        raise ArgumentError(
+            f"must be the path of a Parquet file, got {output!r}", argument="output"
+        )
+    path = os.fspath(output)
+    if not isinstance(path, str) or not path.lower().endswith((".parquet", ".pq")):
+        raise ArgumentError(
+            f"must be a Parquet file name ending in .parquet or .pq, got {path!r}",
+            argument="output",
+        )
+    if not isinstance(overwrite, bool):
+        raise ArgumentError(f"must be True or False, got {overwrite!r}", argument="overwrite")
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ArgumentError(f"the folder {folder!r} does not exist", argument="output")
+    if os.path.isdir(path):
+        raise ArgumentError(f"{path!r} is a folder", argument="output")
+    if os.path.exists(path) and not overwrite:
+        raise ArgumentError(
+            f"{path!r} exists: pass overwrite=True to replace it", argument="output"
+        )
+    for p in _paths(source) or []:
+        if os.path.abspath(p) == os.path.abspath(path):
+            raise ArgumentError("must differ from source", argument="output")
+    return path
+
+
+def summarize_to_parquet(
+    source: Source,
+    output: str | os.PathLike[str],
+    *,
+    customer_id: str = "customer_id",
+    datetime: str = "date",
+    monetary_value: str | None = None,
+    time_unit: str = "D",
+    freq_multiplier: float = 1,
+    observation_end: Any = None,
+    calibration_end: Any = None,
+    date_format: str | None = None,
+    timezone: str | None = None,
+    currency: str | None = None,
+    dayfirst: bool | None = None,
+    date_unit: Literal["excel", "s", "ms"] | None = None,
+    returns: Literal["refuse", "drop", "net"] = "refuse",
+    missing_ids: Literal["refuse", "drop"] = "refuse",
+    sum_log_interpurchase: bool = False,
+    holdout_spend: Literal["period", "transaction"] = "period",
+    include_first_purchase: bool = False,
+    partitions: int | None = None,
+    temp_directory: str | os.PathLike[str] | None = None,
+    memory_limit: str | None = None,
+    threads: int | None = None,
+    progress: Callable[[float], None] | None = None,
+    overwrite: bool = False,
+) -> SummaryFile:
+    """:func:`summarize` (or, with ``calibration_end``, :func:`calibration_holdout`) written
+    to a Parquet file by DuckDB, never held in Python: for logs whose summary does not fit in
+    memory.
+
+    The log is validated once (the same scans and errors as :func:`summarize`); then the
+    summary query runs once per customer-hash partition (``hash(customer_id) % K = i``),
+    each streamed into the one output file. Each customer is in exactly one partition, and
+    the end of observation (the last transaction time when ``observation_end`` is None) is the
+    whole log's, so every row equals the in-memory summary's; DuckDB's hash tables hold one
+    partition at a time.
+
+    The file holds the columns of :class:`~relmark.data.RFMSummary`'s frame (``customer_id``
+    first) and, as ``relmark summarize`` writes them, a ``time_unit`` column, a ``currency``
+    column with ``currency=`` and an ``include_first_purchase`` column (True) with
+    ``include_first_purchase=True``: :func:`fit` (``fit(BGNBD, path)``),
+    :func:`relmark.engines.outofcore.score_parquet` and ``relmark fit``/``relmark score`` read
+    it as it is. Rows are grouped by partition, not sorted (sort by ``customer_id`` when
+    reading if the order matters).
+
+    Parameters
+    ----------
+    source
+        As for :func:`summarize`.
+    output
+        The Parquet file to write (``.parquet`` or ``.pq``) in an existing folder; written
+        under a temporary name and renamed when complete.
+    customer_id, datetime, monetary_value, time_unit, freq_multiplier, observation_end
+        As for :func:`summarize`.
+    calibration_end
+        With a date: the calibration/holdout summary, as :func:`calibration_holdout`.
+    date_format, timezone, currency, dayfirst, date_unit, returns, missing_ids
+        As for :func:`summarize`.
+    sum_log_interpurchase, holdout_spend, include_first_purchase
+        As for :func:`calibration_holdout` (``holdout_spend`` with ``calibration_end`` only).
+    partitions
+        The number of customer-hash partitions ``K`` (a whole number >= 1). None: chosen from
+        the rows and the memory limit, one per 100 million rows at most and few enough rows
+        each for the hash tables to fit in half of ``memory_limit``. The source is read once
+        per partition (plus the validation scans, once).
+    temp_directory
+        DuckDB's spill folder (default: DuckDB's, ``.tmp`` in the working directory).
+    memory_limit, threads
+        DuckDB's settings, as for :func:`summarize`.
+    progress
+        Called with the percentage done (0-100) over all partitions every 0.2 s, and with 100
+        at the end.
+    overwrite
+        Replace an existing ``output`` (refused otherwise).
+
+    Returns
+    -------
+    SummaryFile
+        The path, the customers written, the time unit, currency, notes, partitions.
+
+    Raises
+    ------
+    ArgumentError
+        As for :func:`summarize`; naming ``output`` (not a Parquet name, a missing folder, an
+        existing file without ``overwrite``, the source itself), ``partitions`` (not a whole
+        number >= 1), ``temp_directory``, ``overwrite``.
+    DataError, CurrencyError
+        As for :func:`summarize` and :func:`calibration_holdout`.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile, pandas as pd
+    >>> log = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                     "date": ["2024-01-01", "2024-01-01", "2024-01-08", "2024-01-03"],
+    ...                     "amount": [10.0, 5.0, 20.0, 7.0]})
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "summary.parquet"
+    >>> done = summarize_to_parquet(log, path, monetary_value="amount", partitions=2)
+    >>> done.customers, done.time_unit, done.partitions
+    (2, 'D', 2)
+    >>> frame = pd.read_parquet(path).sort_values("customer_id")
+    >>> frame[["customer_id", "frequency", "T", "monetary_value", "time_unit"]].values.tolist()
+    [['a', 1.0, 7.0, 20.0, 'D'], ['b', 0.0, 5.0, 0.0, 'D']]
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError("summarize_to_parquet needs pyarrow: pip install pyarrow") from exc
+    path = _output_path(output, overwrite, source)
+    k_given = None if partitions is None else check_count(partitions, "partitions", minimum=1)
+    spill = None
+    if temp_directory is not None:
+        if not isinstance(temp_directory, str | os.PathLike) or not os.fspath(temp_directory):
+            raise ArgumentError(
+                f"must be a folder path, got {temp_directory!r}", argument="temp_directory"
+            )
+        spill = str(os.fspath(temp_directory))
+        if os.path.exists(spill) and not os.path.isdir(spill):
+            raise ArgumentError(f"{spill!r} is not a folder", argument="temp_directory")
+    if progress is not None and not callable(progress):
+        raise ArgumentError("must be a callable(percent)", argument="progress")
+    if calibration_end is None and holdout_spend != "period":
+        check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
+
+    def connect() -> duckdb.DuckDBPyConnection:
+        con = _connection(memory_limit, threads)
+        if spill is not None:
+            con.execute(f"SET temp_directory = '{spill.replace(chr(39), chr(39) * 2)}'")
+        return con
+
+    prep = _prepare(
+        source,
+        connect,
+        customer_id=customer_id,
+        datetime=datetime,
+        monetary_value=monetary_value,
+        time_unit=time_unit,
+        freq_multiplier=freq_multiplier,
+        observation_end=observation_end,
+        calibration_end=calibration_end,
+        date_format=date_format,
+        timezone=timezone,
+        currency=currency,
+        dayfirst=dayfirst,
+        date_unit=date_unit,
+        returns=returns,
+        missing_ids=missing_ids,
+        sum_log_interpurchase=sum_log_interpurchase,
+        holdout_spend=holdout_spend,
+        include_first_purchase=include_first_purchase,
+        find_last=observation_end is None,
+    )
+    con, name = prep.con, prep.name
+    tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.relmark-tmp"
+    writer: pq.ParquetWriter | None = None
+    customers = 0
+    try:
+        k = k_given if k_given is not None else _auto_partitions(prep.rows, _memory_bytes(con))
+        options = dict(prep.query)
+        if options["observation_end"] is None:  # the whole log's end, in every partition
+            options["observation_end"] = prep.last
+        if options["calibration_end"] is not None:  # (an RFMSummary refuses it in memory)
+            span = f"{_period(_literal(options['observation_end']), prep.unit)} - " + _period(
+                _literal(options["calibration_end"]), prep.unit
+            )
+            if int(con.execute(f"SELECT {span}").fetchall()[0][0]) <= 0:
+                raise DataError(
+                    "must be > 0 (the length of the holdout period): calibration_end and the "
+                    "end of observation are in one period",
+                    column="duration_holdout",
+                )
+        query = _query(table=_SOURCE, **options).removesuffix(" ORDER BY c.customer_id")
+        label = _unit_label(prep.unit, prep.freq_multiplier)
+        extra = ", " + ("CAST(NULL AS VARCHAR)" if label is None else _text(label))
+        extra += " AS time_unit"
+        if prep.currency is not None:
+            extra += f", {_text(prep.currency)} AS currency"
+        if prep.first:
+            extra += f", true AS {FIRST_PURCHASE}"
+        for i in range(k):
+            part = prep.rel if k == 1 else prep.rel.filter(f"hash({prep.id_col}) % {k} = {i}")
+
+            def write(part: duckdb.DuckDBPyRelation = part) -> int:
+                nonlocal writer
+                rows = 0
+                sql_text = f"SELECT s.*{extra} FROM ({query}) AS s"
+                result = part.query(_SOURCE, sql_text)
+                assert result is not None
+                reader = result.to_arrow_reader(_BATCH_ROWS)
+                for batch in reader:
+                    if writer is None:
+                        writer = pq.ParquetWriter(tmp, batch.schema)
+                    writer.write_batch(batch)
+                    rows += batch.num_rows
+                if writer is None:  # the first partitions can be empty
+                    writer = pq.ParquetWriter(tmp, reader.schema)
+                return rows
+
+            try:
+                customers += _watched(con, progress, write, before=100.0 * i / k, share=100.0 / k)
+            except duckdb.OutOfMemoryException as exc:
+                raise ArgumentError(
+                    f"DuckDB ran out of memory on {name} ({_first_line(exc)}): raise "
+                    "memory_limit or partitions, or lower threads",
+                    argument="memory_limit",
+                ) from None
+            except duckdb.Error as exc:
+                raise DataError(f"DuckDB could not read {name}: {_first_line(exc)}") from None
+            except (OSError, pa.ArrowException) as exc:
+                raise ArgumentError(f"cannot write {path}: {exc}", argument="output") from None
+        assert writer is not None
+        writer.close()
+        writer = None
+        os.replace(tmp, path)
+    finally:
+        con.close()
+        if writer is not None:
+            writer.close()
+        if os.path.exists(tmp):
+            os.remove(tmp)
+    if progress is not None:
+        progress(100.0)
+    return SummaryFile(
+        path=path,
+        customers=customers,
+        time_unit=label,
+        currency=prep.currency,
+        notes=tuple(prep.notes),
+        include_first_purchase=prep.first,
+        partitions=k,
+    )
+
+
+def _text(value: str) -> str:
+    """A SQL text literal."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 # ---------------------------------------------------------------------- sufficient statistics
 def statistics_sql(
     model: type[CLVModel], *, table: str = "summary", dialect: str = "duckdb"
@@ -1260,16 +1813,18 @@ def statistics_sql(
     --------
     >>> from relmark.clv import BGNBD
     >>> print(statistics_sql(BGNBD, table="s", dialect="postgres"))
-    SELECT "frequency", "recency", "T", COUNT(*) AS weights FROM s GROUP BY "frequency", \
+    SELECT "frequency", "recency", "T", COUNT(*) AS "weights" FROM s GROUP BY "frequency", \
 "recency", "T" ORDER BY "frequency", "recency", "T"
     """
     fields = _fields(model)
     dialect = check_choice(dialect, "dialect", DIALECTS)
-    if not isinstance(table, str) or not table.strip():
-        raise ArgumentError(f"must be a table name, got {table!r}", argument="table")
+    source = _table(table, dialect)
     cols = ", ".join(_ident(f, "model") for f in fields)
-    query = f"SELECT {cols}, COUNT(*) AS weights FROM {table} GROUP BY {cols} ORDER BY {cols}"
-    return sqlglot.transpile(query, read="duckdb", write=dialect)[0]
+    query = f'SELECT {cols}, COUNT(*) AS "weights" FROM {_TABLE} GROUP BY {cols} ORDER BY {cols}'
+    tree = sqlglot.parse_one(query, read="duckdb")
+    for node in list(tree.find_all(sqlglot.exp.Table)):
+        node.replace(source.copy())
+    return tree.sql(dialect=dialect)
 
 
 def _fields(model: object) -> tuple[str, ...]:
