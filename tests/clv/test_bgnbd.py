@@ -462,3 +462,37 @@ def test_remaining_by_quadrature_against_mpmath(a: float, b_x: float) -> None:
         a, np.array([b_x]), np.array([r_x]), np.array([t]), np.array([alpha_t])
     )
     assert got[0] == pytest.approx(float(exact), rel=1e-8)
+
+
+# --------------------------------------------------------------------------- tiny b
+@pytest.mark.parametrize("b", [3.7e-17, 1e-30])
+def test_mbgnbd_log_likelihood_at_a_tiny_b_matches_mpmath(b: float) -> None:
+    """b + x - 1 + 1 rounded to 0 at x = 0 for b ~ 1e-17 (log(0): a warning and -inf where
+    the likelihood is finite); the MBG/NBD likelihood of Batislam et al. (2007),
+    B(a, b+x+1)/B(a, b) Gamma(r+x) alpha^r / Gamma(r) [(alpha+T)^-(r+x) + a/(b+x)
+    (alpha+t_x)^-(r+x)], in mpmath at 50 digits."""
+    r, alpha, a = 6.5, 9.0, 2e-25
+    x = np.array([0.0, 1.0, 3.0])
+    tx = np.array([0.0, 1.0, 2.0])
+    T = np.array([1.0, 3.0, 9.5])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = MBGNBD(r=r, alpha=alpha, a=a, b=b).log_likelihood(frequency=x, recency=tx, T=T)
+    with mp.workdps(50):
+        R, A, Ap, B = mp.mpf(r), mp.mpf(alpha), mp.mpf(a), mp.mpf(b)
+        want = []
+        for xi, txi, Ti in zip(x.tolist(), tx.tolist(), T.tolist(), strict=True):
+            head = mp.beta(Ap, B + xi + 1) / mp.beta(Ap, B) * mp.gamma(R + xi) * A**R / mp.gamma(R)
+            tail = (A + Ti) ** -(R + xi) + Ap / (B + xi) * (A + txi) ** -(R + xi)
+            want.append(float(mp.log(head * tail)))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+
+
+def test_grad_hess_at_a_tiny_a_is_not_an_exception() -> None:
+    """At an a so small that a * a underflows, the analytic Hessian's 1/a^2 terms were a
+    ZeroDivisionError inside a fit; they are now non-finite (a Hessian the engine refuses)."""
+    params = np.array([6.5, 9.0, 1e-170, 0.5])
+    x, tx, T = np.array([1.0, 3.0]), np.array([1.0, 2.0]), np.array([2.0, 9.5])
+    with np.errstate(all="ignore"):
+        _, _, h = bgnbd.beta_geometric_grad_hess(params, np.ones(2), x, tx, T, shift=1)
+    assert not np.all(np.isfinite(h))
