@@ -7,7 +7,10 @@ Usage::
 
 A generator writes the synthetic log to Parquet in chunks (``--chunk-rows`` at a time; the log
 is never held in memory): customer ids, times to the second over two years, amounts in cents.
-Each measurement then runs in a fresh process and reports wall time and peak resident memory
+The DuckDB summary is written by
+``relmark.engines.sql.summarize_to_parquet`` to ``summary.parquet`` (``--partitions`` customer-hash
+partitions, ``--temp-dir`` for DuckDB's spill), the file the later tasks read. Each measurement
+then runs in a fresh process and reports wall time and peak resident memory
 of that process (DuckDB's native memory included): the DuckDB summary reads the files; the
 in-memory summary and lifetimes first read the whole log into pandas (their peak includes it);
 scoring reads the summary Parquet in batches and writes the scores; the fit groups the summary
@@ -97,24 +100,32 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _job(task: str, folder: str, out: Any, memory_limit: str | None = None) -> None:
+def _job(task: str, folder: str, out: Any, options: dict[str, Any]) -> None:
     try:
-        out.put(_task(task, folder, memory_limit))
+        out.put(_task(task, folder, options))
     except Exception as exc:  # report it in the table instead of hanging the parent
         out.put((float("nan"), float("nan"), _peak_mib(), f"{type(exc).__name__}: {exc}"[:200]))
 
 
-def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, float, float, int]:
+def _task(task: str, folder: str, options: dict[str, Any]) -> tuple[float, float, float, int]:
     t0, c0 = time.perf_counter(), _cpu()
     size = 0
     if task == "duckdb summary":
         from relmark.engines import sql
 
-        s = sql.summarize(
-            f"{folder}/log/*.parquet", monetary_value="amount", threads=2, memory_limit=memory_limit
+        # written by DuckDB to the one Parquet file the later tasks read (never in Python)
+        done = sql.summarize_to_parquet(
+            f"{folder}/log/*.parquet",
+            f"{folder}/summary.parquet",
+            monetary_value="amount",
+            threads=2,
+            memory_limit=options["memory_limit"],
+            partitions=options["partitions"],
+            temp_directory=options["temp_dir"],
+            overwrite=True,
         )
-        s.to_frame().reset_index().to_parquet(f"{folder}/summary.parquet")
-        size = len(s)
+        print(f"duckdb summary: {done.partitions} customer-hash partition(s)", flush=True)
+        size = done.customers
     elif task == "in-memory summary":
         import pandas as pd
 
@@ -181,11 +192,11 @@ def _task(task: str, folder: str, memory_limit: str | None) -> tuple[float, floa
 
 
 def _measure(
-    task: str, folder: Path, memory_limit: str | None
+    task: str, folder: Path, options: dict[str, Any]
 ) -> tuple[float, float, float, int | str]:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=_job, args=(task, str(folder), queue, memory_limit))
+    proc = ctx.Process(target=_job, args=(task, str(folder), queue, options))
     proc.start()
     result = queue.get()
     proc.join()
@@ -203,6 +214,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--spark", action="store_true", help="also run the Spark engine")
     parser.add_argument("--reuse", action="store_true", help="reuse a log already in --dir")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 3GB")
+    parser.add_argument(
+        "--partitions",
+        type=int,
+        default=None,
+        help="customer-hash partitions of the DuckDB summary (default: from rows and memory)",
+    )
+    parser.add_argument(
+        "--temp-dir", default=None, help="DuckDB's spill folder (default: DuckDB's, ./.tmp)"
+    )
     parser.add_argument(
         "--skip-in-memory", action="store_true", help="skip the in-memory and lifetimes summaries"
     )
@@ -227,7 +247,12 @@ def main(argv: list[str] | None = None) -> None:
     tasks += ["fit BG/NBD (grouped in DuckDB)", "out-of-core scoring"]
     if args.spark:
         tasks += ["spark summary (local[2])", "spark scoring (local[2])"]
-    results = {task: _measure(task, folder, args.memory_limit) for task in tasks}
+    options = {
+        "memory_limit": args.memory_limit,
+        "partitions": args.partitions,
+        "temp_dir": args.temp_dir,
+    }
+    results = {task: _measure(task, folder, options) for task in tasks}
     base = results["duckdb summary"][0]
     head = f"{'seconds':>9} {'CPU s':>8} {'peak MiB':>9} {'rows out':>12} {'vs DuckDB':>10}"
     print(f"\n{'task':32} {head}")
