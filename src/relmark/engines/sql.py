@@ -389,20 +389,42 @@ def summary_sql(
     ``calibration_end=``), sorted by customer id: the definitions of
     :func:`relmark.data.summarize` and :func:`relmark.data.calibration_holdout`.
 
+    **Preconditions.** The text cannot validate the data as :func:`summarize` does, so it
+    fails (a cast error whose text starts ``relmark: <count> row(s)`` and names the column) on
+    the rows relmark.data refuses by default: a missing or blank customer id, a missing time,
+    a missing, negative (a return), infinite or NaN amount, a transaction after
+    ``observation_end`` (in a later period of the grid for the summary, any later time for the
+    calibration/holdout split: relmark.data's rules). This costs one more scan of the table.
+    An engine that turns a failed cast into NULL (Spark with ANSI mode off) gives NULL ``T``
+    in every row instead, which :meth:`~relmark.data.RFMSummary.from_frame` refuses. What
+    the text cannot see is the caller's to ensure, in a view: times as wall-clock times of
+    one zone (it reads the column as written), one currency, ids without stray spaces (only
+    all-blank ids are caught), returns dropped (or netted by :func:`relmark.data.summarize`).
+
+    **Names.** ``table`` is parsed in the target dialect (BigQuery's backquotes, Snowflake's
+    double quotes). A column name that is plain lower case (``[a-z_][a-z0-9_]*``, not a
+    reserved word) is written unquoted, so it resolves as the warehouse folds names
+    (Snowflake's ``CUSTOMER_ID``, Postgres' ``customer_id``); any other name is quoted exactly
+    as given (``"CustomerID"``, ``"order"``). The result's columns are relmark's names,
+    quoted: ``T`` stays ``T`` in Postgres and Snowflake.
+
     Parameters
     ----------
     table
         The table (or view, or subquery in parentheses) holding the transactions, as written
-        in the target dialect (e.g. ``"sales.orders"``).
+        in the target dialect (e.g. ``"sales.orders"``, ``"`project.sales.orders`"`` in
+        BigQuery).
     customer_id, datetime, monetary_value
         Column names of the customer id, the transaction time (a ``TIMESTAMP`` or ``DATE``
-        column in UTC; convert zoned times in the warehouse first) and, optionally, the value.
+        column of wall-clock times; convert zoned times in the warehouse first) and,
+        optionally, the value.
     time_unit
         Period grid: ``"D"``, ``"W"`` (Monday-to-Sunday), ``"h"`` or ``"M"``.
     freq_multiplier
         Divide times by this (``"D"`` with 7: weeks with day resolution).
     observation_end
-        End of observation; the last transaction time when ``None``.
+        End of observation; the last transaction time when ``None``. Later transactions fail
+        the query (see the preconditions).
     calibration_end
         With a date: the calibration/holdout query (holdout up to ``observation_end``).
     dialect
@@ -428,11 +450,12 @@ def summary_sql(
     ArgumentError
         Naming the argument: an unknown dialect or time unit, a multiplier that is not a
         finite number > 0, an unreadable date, ``observation_end`` not after
-        ``calibration_end``.
+        ``calibration_end``, a ``table`` that is not one table name or subquery in the
+        dialect.
 
     Examples
     --------
-    >>> sql = summary_sql(table="orders", monetary_value="amount", dialect="bigquery")
+    >>> sql = summary_sql(table="`p.d.orders`", monetary_value="amount", dialect="bigquery")
     >>> "DATE_DIFF(" in sql and "GROUP BY" in sql
     True
     """
@@ -1667,8 +1690,6 @@ def summarize_to_parquet(
             raise ArgumentError(f"{spill!r} is not a folder", argument="temp_directory")
     if progress is not None and not callable(progress):
         raise ArgumentError("must be a callable(percent)", argument="progress")
-    if calibration_end is None and holdout_spend != "period":
-        check_choice(holdout_spend, "holdout_spend", ("period", "transaction"))
 
     def connect() -> duckdb.DuckDBPyConnection:
         con = _connection(memory_limit, threads)
@@ -1796,13 +1817,15 @@ def statistics_sql(
     model
         The model class (e.g. :class:`relmark.clv.BGNBD`); its ``data_fields`` are grouped.
     table
-        The summary table in the target dialect.
+        The summary table in the target dialect (parsed in it, as by :func:`summary_sql`).
     dialect
         One of :data:`DIALECTS`.
 
     Returns
     -------
     str
+        The fields are quoted with their case, as :func:`summary_sql` names its result's
+        columns (a table made from its result has them).
 
     Raises
     ------
@@ -1825,6 +1848,32 @@ def statistics_sql(
     for node in list(tree.find_all(sqlglot.exp.Table)):
         node.replace(source.copy())
     return tree.sql(dialect=dialect)
+
+
+def _saved_unit(rel: duckdb.DuckDBPyRelation, name: str, given: str | None) -> str | None:
+    """The one time unit of a summary's ``time_unit`` column (``given`` must agree with it):
+    a DataError naming the column for several or unreadable units, an ArgumentError naming
+    ``time_unit`` for a ``given`` one that differs."""
+    from relmark.timeunit import TimeUnit
+
+    col = _ident("time_unit", "source")
+    seen = _run(rel, f"SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM {_SOURCE} LIMIT 3", name)
+    labels = [None if v is np.ma.masked else v for v in np.asarray(seen["v"], object).tolist()]
+    if len(labels) != 1 or labels[0] is None:
+        raise DataError(
+            f"the summary in {name} must hold one time unit, got {labels}", column="time_unit"
+        )
+    try:
+        saved = TimeUnit.parse(str(labels[0]))
+    except ArgumentError:
+        raise DataError(
+            f"{labels[0]!r} in {name} is not a time unit (e.g. W, D, 2W)", column="time_unit"
+        ) from None
+    if given is not None and TimeUnit.parse(given) != saved:
+        raise ArgumentError(
+            f"{given!r}, but {name} is in time unit {saved.label}", argument="time_unit"
+        )
+    return given if given is not None else saved.label
 
 
 def _fields(model: object) -> tuple[str, ...]:
@@ -1860,7 +1909,9 @@ def fit(
         The summary (columns named as ``model.data_fields``): files, a relation or a frame, as
         for :func:`summarize`. A :class:`~relmark.data.RFMSummary` is read as its frame.
     time_unit
-        Unit of the summary's times (taken from an RFMSummary when given).
+        Unit of the summary's times (taken from an RFMSummary, or from the summary's
+        ``time_unit`` column as :func:`summarize_to_parquet` and ``relmark summarize`` write
+        it, which must agree with it).
     memory_limit, threads
         DuckDB settings, as for :func:`summarize`.
     **options
@@ -1906,6 +1957,8 @@ def fit(
             flag = _ident(FIRST_PURCHASE, "source")
             seen = _run(rel, f"SELECT DISTINCT {flag} AS v FROM {_SOURCE} LIMIT 3", name)["v"]
             refuse_counted_first([None if v is np.ma.masked else v for v in seen.tolist()])
+        if "time_unit" in rel.columns:  # as summarize_to_parquet and `relmark summarize` write
+            unit = _saved_unit(rel, name, unit)
         out = _run(rel, statistics_sql(model, table=_SOURCE), name)
     finally:
         con.close()
