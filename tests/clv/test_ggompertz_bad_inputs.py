@@ -11,6 +11,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -152,3 +153,63 @@ def test_lr_test_refuses_fits_that_cannot_be_of_the_same_data(
         gg.pareto_nbd_lr_test(weekly, boundary_fit.with_time_unit("D"))
     assert info.value.argument == "full"
     assert "time unit" in str(info.value)
+
+
+def _mp_log_likelihood(p: tuple[float, ...], x: float, tx: float, T: float) -> float:
+    """mpmath's quadrature on 100 equal panels over the integrand's fall by e^-80 from tx (its
+    log-slope there is b((s+1)/I(tx) - 1)), then to T."""
+    with mpmath.workdps(20):
+        r, a, b, s, beta = (mpmath.mpf(v) for v in p)
+
+        def d(t: Any) -> Any:
+            return beta + mpmath.expm1(b * t)
+
+        def dead(t: Any) -> Any:
+            return a**r / (a + t) ** (r + x) * s * b * mpmath.exp(b * t) * beta**s / d(t) ** (s + 1)
+
+        rate = b * ((s + 1) / (d(tx) * mpmath.exp(-b * tx)) - 1)
+        width = min(mpmath.mpf(T - tx), 80 / rate)
+        pts = [tx + width * k / 100 for k in range(101)] + ([T] if width < T - tx else [])
+        alive = a**r / (a + T) ** (r + x) * (beta / d(T)) ** s
+        total = mpmath.gamma(r + x) / mpmath.gamma(r) * (alive + mpmath.quad(dead, pts))
+        return float(mpmath.log(total))
+
+
+@pytest.mark.parametrize(
+    ("p", "row"),
+    [
+        ((0.55, 10.6, 0.05, 200.0, 0.01), (0.0, 0.0, 40.0)),  # was 0.014 off
+        ((0.55, 10.6, 1.0, 1e6, 0.01), (0.0, 0.0, 40.0)),  # was 0.93 off
+        ((0.55, 10.6, 0.05, 1e6, 100.0), (2.0, 1.0, 40.0)),  # was an OverflowError
+        ((0.55, 10.6, 1.0, 200.0, 0.01), (2.0, 1.0, 40.0)),
+        ((0.55, 10.6, 0.05, 50.0, 0.12), (5.0, 30.0, 40.0)),
+    ],
+)
+def test_log_likelihood_with_a_strong_gompertz_part_equals_mpmath(
+    p: tuple[float, ...], row: tuple[float, float, float]
+) -> None:
+    """A large s (lifetimes that end within a fraction of a time unit of the last purchase)
+    puts the dead term's mass within 1e-6 of t_x and makes the pole of the density's ln I of
+    order s + 1: the panels follow the fall of ln I too and grade towards the pole by the
+    pole's order, so the likelihood stays within 1e-9 of mpmath's (relative to max(1, |ln L|))."""
+    x, tx, T = (np.array([v]) for v in row)
+    got = float(gg.log_likelihood(np.array(p), x, tx, T)[0])
+    want = _mp_log_likelihood(p, *row)
+    assert abs(got - want) <= 1e-9 * max(1.0, abs(want))
+
+
+def test_extreme_parameters_and_ages_give_finite_values_without_raw_errors() -> None:
+    """s = 1e300 (every customer dies at once) gives a finite log-likelihood (0 for a customer
+    without repeat purchases, who died at once with probability 1), without numpy warnings; a fit
+    on ages of 1e300 warns that it did not converge instead of raising numpy's ValueError (the
+    panels' count overflowed) or the Pareto/NBD's ConvergenceError."""
+    model = GGompertzNBD(r=0.55, alpha=10.6, b=0.01, s=1e300, beta=0.12)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ll = model.log_likelihood(frequency=[0, 2, 5], recency=[0, 30, 35], T=[40, 40, 40])
+    assert np.all(np.isfinite(ll))
+    assert abs(ll[0]) < 1e-12
+    assert ll[1] == pytest.approx(1e300 * np.log(0.12 / (0.12 + np.expm1(0.3))), rel=1e-6)
+    with pytest.warns(ConvergenceWarning):
+        fit = GGompertzNBD.fit(frequency=[0, 1, 2], recency=[0, 1e299, 2e299], T=[1e300] * 3)
+    assert np.all(np.isfinite(fit.params_array))

@@ -83,7 +83,7 @@ from relmark.clv._params import Param, ParamSet
 from relmark.clv._result import FitResult
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv.paretonbd import ParetoNBD
-from relmark.errors import ArgumentError, ConvergenceWarning, SchemaError
+from relmark.errors import ArgumentError, ConvergenceError, ConvergenceWarning, SchemaError
 
 __all__ = [
     "GGompertzNBD",
@@ -131,6 +131,24 @@ order :math:`s+1` of the density) end at most this many times as far from it as 
 _CUT = 40.0
 """Where the power decays, the dead term's interval ends once the integrand has fallen by
 :math:`e^{-40}` (a relative error below 1e-16)."""
+
+_POLE_VARIATION = 6.0 * math.log(_GRADING)
+"""The most the log of the Gompertz density's :math:`I^{-(s+1)}` varies over one graded panel:
+:math:`(s+1)\\ln 3` for :math:`s \\le 5` (ratio :data:`_GRADING`); for larger :math:`s` the
+panels' ratio shrinks to :math:`e^{6 \\ln 3/(s+1)}`, so that a strong pole (a large
+:math:`s`) keeps the variation per panel within what 16 nodes integrate (see :func:`_dead`)."""
+
+_MAX_PANELS = 4096
+"""At most this many panels of each kind per row (equal in :math:`w`, equal in :math:`\\tau`,
+graded): more are asked only at parameters far from any data (an optimiser's trial step, an
+age of 1e300), where they bound the work and memory instead of raising."""
+
+_TINY = float(np.finfo(np.float64).tiny)
+"""The weight (as a width) of a panel of zero width, whose log must stay finite."""
+
+_NODE_BUDGET = 1 << 18
+"""Quadrature nodes per pass (rows times nodes per row): rows with many panels pass in smaller
+groups, so that the temporaries stay bounded."""
 
 
 @cache
@@ -265,7 +283,7 @@ def _dead(
     m_l, tx_l, T_l = m[live], tx[live], T[live]
     pm = np.maximum(m_l, 1.0)
     log_atx = np.log(a + tx_l)
-    W = pm * (np.log(a + T_l) - log_atx)
+    W = pm * np.log1p((T_l - tx_l) / (a + tx_l))
     inner_tx = beta * np.exp(-b * tx_l) - np.expm1(-b * tx_l)
     inner_T = beta * np.exp(-b * T_l) - np.expm1(-b * T_l)
     rise = (s + 1.0) * np.abs(np.log(inner_T / inner_tx))  # most the ln I part can vary
@@ -275,8 +293,26 @@ def _dead(
     W = np.minimum(W, np.where(decay > 0, (_CUT + rise + s * b * (T_l - tx_l)) / safe, np.inf))
     # the Gompertz part falls by s b per unit of tau, the rest rises by at most rise + v_pow_all
     T_end = np.minimum(tx_l + (_CUT + rise + v_pow_all) / (s * b), T_l)
-    W = np.minimum(W, pm * (np.log(a + T_end) - log_atx))
-    T_end = np.minimum((a + tx_l) * np.exp(W / pm) - a, T_end)
+    # a strong Gompertz part (a large s) falls faster than s b: for beta < 1 its ln I part
+    # falls too, by (s+1) ln(I/I_tx), which reaches _CUT + v_pow_all where
+    # 1 - e^{-b(tau - tx)} = I_tx expm1(c) / ((1 - beta) e^{-b tx}), c = (_CUT + v_pow_all)/(s+1);
+    # for beta > 1 the log of the part is concave, with slope b (1 - (s+1)/I_tx) at tx
+    c_cut = (_CUT + v_pow_all) / (s + 1.0)
+    if beta < 1.0:
+        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+            q_cut = inner_tx * np.expm1(c_cut) / ((1.0 - beta) * np.exp(-b * tx_l))
+            du = -np.log1p(-np.where(q_cut < 1.0, q_cut, 0.0)) / b
+        T_end = np.minimum(T_end, np.where(q_cut < 1.0, tx_l + du, np.inf))
+    elif beta > 1.0:
+        slope = b * ((s + 1.0) / inner_tx - 1.0)
+        T_end = np.minimum(
+            T_end,
+            np.where(
+                slope > 0, tx_l + (_CUT + v_pow_all) / np.where(slope > 0, slope, 1.0), np.inf
+            ),
+        )
+    W = np.minimum(W, pm * np.log1p((T_end - tx_l) / (a + tx_l)))
+    T_end = np.minimum(tx_l + (a + tx_l) * np.expm1(W / pm), T_end)
     span = np.maximum(T_end - tx_l, 0.0)
     # panels equal in w (the power), equal in tau (e^{-s b tau}; for beta > 1 also the poles of
     # 1/I at imaginary distance pi/b), geometric away from the singularity of ln I at
@@ -288,22 +324,30 @@ def _dead(
     # (for beta < 1 the slope of ln I near its pole is left to the graded panels below)
     f_rate = s * b + (s + 1.0) * b * max(beta - 1.0, 0.0) * np.exp(-b * tx_l) / inner_tx
     f_w = f_rate * (a + T_end) / pm * W
-    p_w = np.maximum(np.ceil(np.maximum(v_pow, f_w) / _VARIATION), 1.0)
-    p_u = np.maximum(np.ceil(s * b * span / _VARIATION), 1.0)
+    p_w = np.clip(np.ceil(np.maximum(v_pow, f_w) / _VARIATION), 1.0, _MAX_PANELS)
+    p_u = np.clip(np.ceil(s * b * span / _VARIATION), 1.0, _MAX_PANELS)
     if beta > 1.0:
-        p_u = np.maximum(p_u, np.ceil(span * b / np.pi))
+        p_u = np.clip(np.maximum(p_u, np.ceil(span * b / np.pi)), 1.0, _MAX_PANELS)
+    log_grading = math.log(_GRADING) if s <= 5.0 else _POLE_VARIATION / (s + 1.0)
     if beta < 1.0:
         gap = tx_l - np.log1p(-beta) / b  # distance from the singularity
-        ratio = (gap + span) / gap
-        p_g = np.maximum(np.ceil(np.log(ratio) / np.log(_GRADING)), 1.0)
+        log_ratio = np.log1p(span / gap)
+        ratio = np.exp(log_ratio)
+        p_g = np.clip(np.ceil(log_ratio / log_grading), 1.0, _MAX_PANELS)
         # 8 nodes on [1, 1.5], 12 on [1, 2], 16 on [1, 3] integrate t^-6 (a pole of order
         # s + 1 = 6) to 3e-12, 1e-13 and 1e-13 relative
         # s + 1 = 2 (and weaker poles): 8 nodes on [1, 1.5], 12 on [1, 3]: 3e-15, 7e-13
-        n_sing = (
-            np.where(ratio <= 1.5, 8, 12)
-            if s <= 1.0
-            else np.select([ratio <= 1.5, ratio <= 2.0], [8, 12], 16)
-        )
+        # stronger poles (s > 5): by the variation (s+1) ln(ratio) per panel, as t^-6 on
+        # [1, 1.5], [1, 2] and [1, 3] (2.4, 4.2, 6.6), on panels relatively farther from the pole
+        if s <= 1.0:
+            n_sing = np.where(ratio <= 1.5, 8, 12)
+        elif s <= 5.0:
+            n_sing = np.select([ratio <= 1.5, ratio <= 2.0], [8, 12], 16)
+        else:
+            v_g = (s + 1.0) * log_ratio / p_g
+            n_sing = np.select(
+                [v_g <= 6.0 * math.log(1.5), v_g <= 6.0 * math.log(2.0)], [8, 12], 16
+            )
     else:
         gap = np.ones_like(span)
         p_g = np.ones_like(span)
@@ -311,7 +355,17 @@ def _dead(
     bound = (v_pow + f_w) / p_w  # at least each panel's variation (its slope times width)
     n_var = np.select([bound <= _NODES_FOR[0][0], bound <= _NODES_FOR[1][0]], [8, 12], 16)
     nodes = np.maximum(n_var, n_sing)
-    const = r * log_a + np.log(s * b) + s * log_beta
+    # the integrand's log at tx, without the power: the nodes add their offsets from it, so
+    # that a strong Gompertz part (a large s), which falls within a few ulps of tx, keeps them
+    log_inner_tx = np.log(inner_tx)
+    const = (
+        r * log_a
+        + math.log(s * b)
+        + s * (log_beta - log_inner_tx)
+        - log_inner_tx
+        - s * b * tx_l
+        - np.log(pm)
+    )
     dot = "ij,ij->i"
     # rows grouped by their rule: (p_w, p_u, p_g, nodes) coded as one integer
     base = int(max(p_w.max(), p_u.max(), p_g.max())) + 1
@@ -325,18 +379,18 @@ def _dead(
         pu, c = c % base, c // base
         pg, nn = c % base, c // base
         sel = order[(ends[j - 1] if j else 0) : ends[j]]
-        for lo in range(0, sel.shape[0], _CHUNK):
-            i = sel[lo : lo + _CHUNK]
+        step = max(1, min(_CHUNK, _NODE_BUDGET // ((pw + pu + pg) * nn)))
+        for lo in range(0, sel.shape[0], step):
+            i = sel[lo : lo + step]
             rows = live[i]
             # panel edges in w: equal steps in w and (as w) in tau, merged
             edges = [W[i, None] * np.linspace(0.0, 1.0, pw + 1)[None, :]]
+            offsets = []  # edges in tau, as offsets from tx
             if pu > 1:
-                edges.append(tx_l[i, None] + span[i, None] * (np.arange(1, pu) / pu)[None, :])
+                offsets.append(span[i, None] * (np.arange(1, pu) / pu)[None, :])
             if pg > 1:
-                steps = _GRADING ** np.arange(1, pg)[None, :]
-                edges.append(tx_l[i, None] + gap[i, None] * (steps - 1.0))
-            for k in range(1, len(edges)):  # tau to w
-                edges[k] = pm[i, None] * (np.log(a + edges[k]) - log_atx[i, None])
+                offsets.append(gap[i, None] * np.expm1(log_grading * np.arange(1, pg))[None, :])
+            edges.extend(pm[i, None] * np.log1p(o / (a + tx_l)[i, None]) for o in offsets)
             edges_w = np.concatenate(edges, axis=1)
             if len(edges) > 1:
                 edges_w = np.minimum(np.sort(edges_w, axis=1), W[i, None])
@@ -346,25 +400,28 @@ def _dead(
                 i.shape[0], -1
             )
             log_weight = (
-                np.log(np.maximum(width, 1e-300))[:, :, None] + np.log(v)[None, None, :]
+                np.log(np.maximum(width, _TINY))[:, :, None] + np.log(v)[None, None, :]
             ).reshape(i.shape[0], -1)
             pmi = pm[i, None]
             y = w_nodes / pmi  # ln((a+tau)/(a+tx))
             em = np.expm1(y)
             atx = (a + tx_l)[i, None]
-            tau = atx * em + tx_l[i, None]
+            off = atx * em  # tau - tx
+            tau = off + tx_l[i, None]
             bt = b * tau
             e_neg = np.exp(-bt)
             inner = beta * e_neg - np.expm1(-bt)  # (beta + e^{bt} - 1) e^{-bt}
-            log_inner = np.log(inner)
+            # ln I(tau) - ln I(tx), from the offset: I(tau) - I(tx) = (1 - beta) e^{-b tx}
+            # (1 - e^{-b off})
+            rel_inner = np.log1p(
+                (1.0 - beta) * np.exp(-b * tx_l[i, None]) * -np.expm1(-b * off) / inner_tx[i, None]
+            )
+            log_inner = log_inner_tx[i, None] + rel_inner
             log_at = log_atx[i, None] + y  # ln(a + tau)
             # h(tau) dtau = a^r (a+tau)^-m f(tau) (a+tau)/pm dw, with
             # ln f = ln(s b) + s ln(beta) - s b tau - (s+1) ln(inner)
             log_terms = (
-                (1.0 - m_l[i, None]) * log_at
-                - s * bt
-                - (s + 1.0) * log_inner
-                + (const - np.log(pmi))
+                (1.0 - m_l[i, None]) * log_at - s * b * off - (s + 1.0) * rel_inner + const[i, None]
             ) + log_weight
             top = log_terms.max(axis=1, keepdims=True)
             share = np.exp(log_terms - top)
@@ -1008,17 +1065,20 @@ def _boundary_result(
     gains less than the tolerance).
     """
     x, tx, T = data
-    pareto = fit_restricted(
-        model=ParetoNBD.name,
-        pset=ParetoNBD.param_set,
-        lik=ParetoNBD.likelihood,
-        data=data,
-        weights=weights,
-        start=ParetoNBD._start(data, weights),
-        priors={},
-        fixed={},
-        quiet=True,
-    )
+    try:
+        pareto = fit_restricted(
+            model=ParetoNBD.name,
+            pset=ParetoNBD.param_set,
+            lik=ParetoNBD.likelihood,
+            data=data,
+            weights=weights,
+            start=ParetoNBD._start(data, weights),
+            priors={},
+            fixed={},
+            quiet=True,
+        )
+    except ConvergenceError:  # no Pareto/NBD fit (ages of 1e300): no boundary to report
+        return None
     ll_p = pareto.log_likelihood
     if not pareto.converged or result.log_likelihood > ll_p + BOUNDARY_TOLERANCE:
         return None
