@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import time
 import warnings
 from collections.abc import Callable
@@ -169,6 +170,8 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     n = parse_size(args.size)
     rows: list[str] = []
+    # the load average: on a shared machine the wall times measure the share of the cores
+    print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     header = (
         "| data | model | distinct rows | fit s | one evaluation ms | full evals (+H) "
         "| row units | time units | CPU units |"
@@ -198,6 +201,7 @@ def main(argv: list[str] | None = None) -> None:
             )
             rows.append(line)
             print(line, flush=True)
+    print("load average at end: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":
