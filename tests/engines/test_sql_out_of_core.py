@@ -166,9 +166,14 @@ def test_fit_and_score_read_the_file(cdnow: pd.DataFrame, tmp_path: Path) -> Non
     out = tmp_path / "s.parquet"
     done = sql.summarize_to_parquet(cdnow, out, partitions=3, **kw)
     summary = summarize(cdnow, **kw)
-    bg = cast(BGNBD, sql.fit(BGNBD, str(out), time_unit=done.time_unit))
+    bg = cast(BGNBD, sql.fit(BGNBD, str(out)))  # the unit read from the time_unit column
     want = BGNBD.fit(summary, compress=True)
     assert bg.params == want.params
+    assert bg.time_unit == want.time_unit == done.time_unit == "W"
+    assert sql.fit(BGNBD, str(out), time_unit="7D").params == want.params  # (7D is W)
+    with pytest.raises(ArgumentError) as info:
+        sql.fit(BGNBD, str(out), time_unit="D")
+    assert info.value.argument == "time_unit"
     assert summary.monetary_value is not None
     repeat = (summary.frequency > 0) & (summary.monetary_value > 0)
     gg = GammaGamma.fit(

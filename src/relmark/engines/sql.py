@@ -17,10 +17,12 @@ One query computes what :func:`relmark.data.summarize` and
 
 :func:`summarize` and :func:`calibration_holdout` run the query with DuckDB (out of core: a
 folder of Parquet files larger than memory works) and return an
-:class:`~relmark.data.RFMSummary` equal to the in-memory one. :func:`summary_sql` gives the
-query as text for DuckDB, Postgres, BigQuery, Snowflake or Spark SQL (transpiled by sqlglot),
-to run in the warehouse. :func:`fit` groups a summary by the model's data fields in SQL and fits
-on the distinct rows with their counts: exactly the in-memory estimate.
+:class:`~relmark.data.RFMSummary` equal to the in-memory one; :func:`summarize_to_parquet`
+writes it to one Parquet file instead, by customer-hash partitions, never holding it in Python
+(for summaries larger than memory). :func:`summary_sql` gives the query as text for DuckDB,
+Postgres, BigQuery, Snowflake or Spark SQL (transpiled by sqlglot), to run in the warehouse.
+:func:`fit` groups a summary by the model's data fields in SQL and fits on the distinct rows
+with their counts: exactly the in-memory estimate.
 
 Money sums are floating-point sums in the engine's order; amounts that are exact binary
 fractions (whole cents scaled to integers, quarters, ...) give bit-identical spend means, other
@@ -1859,6 +1861,8 @@ def _saved_unit(rel: duckdb.DuckDBPyRelation, name: str, given: str | None) -> s
     col = _ident("time_unit", "source")
     seen = _run(rel, f"SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM {_SOURCE} LIMIT 3", name)
     labels = [None if v is np.ma.masked else v for v in np.asarray(seen["v"], object).tolist()]
+    if not labels:  # an empty summary: refused as such by the caller
+        return given
     if len(labels) != 1 or labels[0] is None:
         raise DataError(
             f"the summary in {name} must hold one time unit, got {labels}", column="time_unit"
