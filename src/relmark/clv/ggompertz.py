@@ -58,7 +58,6 @@ and :math:`\eta \sim \text{Gamma}(s, \beta + e^{bT} - 1)`, so that
 
 from __future__ import annotations
 
-import itertools
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -159,25 +158,6 @@ def _gauss(nodes: int) -> tuple[FloatArray, FloatArray]:
     u.setflags(write=False)
     v.setflags(write=False)
     return u, v
-
-
-@cache
-def _rule(edges: tuple[float, ...]) -> tuple[FloatArray, FloatArray]:
-    """Nodes and weights on [0, 1]: 16 Gauss-Legendre nodes on each panel between ``edges``."""
-    x, w = np.polynomial.legendre.leggauss(_NODES)
-    nodes, weights = [], []
-    for lo, hi in itertools.pairwise(edges):
-        nodes.append(lo + (hi - lo) * (x + 1.0) / 2.0)
-        weights.append(w * (hi - lo) / 2.0)
-    u, v = np.concatenate(nodes), np.concatenate(weights)
-    u.setflags(write=False)
-    v.setflags(write=False)
-    return u, v
-
-
-def _uniform(panels: int) -> tuple[FloatArray, FloatArray]:
-    """The rule of ``panels`` equal panels on [0, 1]."""
-    return _rule(tuple(np.linspace(0.0, 1.0, panels + 1).tolist()))
 
 
 def _log_d(b: float, beta: float, t: FloatArray) -> FloatArray:
@@ -607,12 +587,83 @@ def p_alive(params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray) ->
     return out
 
 
-def _integral(fn: Callable[[FloatArray], FloatArray], t: FloatArray, panels: int = 8) -> FloatArray:
-    """:math:`\\int_0^t fn(u) du` for each ``t`` (1-d), on ``panels`` equal panels of 16
-    Gauss-Legendre nodes (``fn`` maps an (n, nodes) array of times to values)."""
-    u, v = _uniform(panels)
-    nodes = t[:, None] * u[None, :]
-    out: FloatArray = (fn(nodes) * v[None, :]).sum(axis=1) * t
+_HORIZON_PANELS = 8
+"""Equal panels (16 nodes each) of the integrals over a horizon (:func:`_integral`)."""
+
+_HORIZON_ROWS = 4096
+"""Rows per pass of the integrals over a horizon."""
+
+
+def _alive_end(params: FloatArray, T: FloatArray) -> FloatArray:
+    """The time :math:`u` after :math:`T` at which :math:`(D(T)/D(T+u))^s` (the survival of a
+    customer alive at :math:`T`) has fallen by :math:`e^{-40}` (:data:`_CUT`):
+    :math:`bu = A + \\ln(1 + Be^{-A})`, :math:`A = \\ln I(T) + 40/s`,
+    :math:`B = (1-\\beta)e^{-bT}`; infinite where that overflows."""
+    _, _, b, s, beta = params
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        big = np.log(beta * np.exp(-b * T) - np.expm1(-b * T)) + _CUT / s
+        out: FloatArray = (big + np.log1p((1.0 - beta) * np.exp(-b * T) * np.exp(-big))) / b
+    return np.where(np.isnan(out), np.inf, out)
+
+
+def _integral(
+    fn: Callable[[FloatArray, slice], FloatArray],
+    t: FloatArray,
+    params: FloatArray,
+    T: FloatArray,
+    *,
+    order: float,
+    power: tuple[float, float] | None = None,
+) -> FloatArray:
+    """:math:`\\int_0^t fn(u) du` for each row, for an integrand that carries the survival
+    :math:`(D(T)/D(T+u))^s` after age :math:`T` (a pole of order ``order`` at
+    :math:`u = \\ln(1-\\beta)/b - T` when :math:`\\beta < 1`).
+
+    The interval ends where the survival has fallen by :math:`e^{-40}` (:func:`_alive_end`: a
+    horizon of 1e300 is the whole lifetime, not 128 nodes spread over it); on it, equal panels,
+    panels graded away from the pole (as :func:`_dead`'s) and, for :math:`\\beta > 1`, panels
+    graded both ways from the real part of the complex poles of :math:`\\ln D`
+    (:math:`\\ln(\\beta - 1)/b - T \\pm i\\pi/b`), 16 Gauss-Legendre nodes each.
+    ``fn(nodes, rows)`` gives the integrand at ``nodes`` (rows by nodes) of the rows ``rows``
+    (a slice). ``power = (alpha, k)``: the integrand also carries a power
+    :math:`(\\alpha + u)^{-k}` (a pole of order ``k`` at :math:`-\\alpha`), whose panels are
+    graded from 0 too.
+    """
+    _, _, b, _, beta = params
+    upper = np.minimum(t, _alive_end(params, T))
+    n = t.shape[0]
+    out = np.zeros(n)
+    u16, v16 = _gauss(_NODES)
+    log_grading = math.log(_GRADING) if order <= 6.0 else _POLE_VARIATION / order
+    for lo in range(0, n, _HORIZON_ROWS):
+        rows = slice(lo, min(lo + _HORIZON_ROWS, n))
+        up = upper[rows]
+        parts = [up[:, None] * np.linspace(0.0, 1.0, _HORIZON_PANELS + 1)[None, :]]
+        if beta < 1.0:
+            gap = T[rows] - math.log1p(-beta) / b
+            p_g = int(np.clip(np.ceil(np.log1p(up / gap) / log_grading).max(initial=1.0), 1, 64))
+            steps = gap[:, None] * np.expm1(log_grading * np.arange(1, p_g))[None, :]
+            parts.append(np.minimum(steps, up[:, None]))
+        elif beta > 1.0:  # ln D's poles at ln(beta - 1)/b - T + i(2k+1)pi/b: graded both ways
+            centre = math.log(beta - 1.0) / b - T[rows]
+            reach = np.maximum(np.abs(centre), np.abs(up - centre)) * b / np.pi
+            p_c = int(
+                np.clip(np.ceil(np.log1p(reach) / math.log(_GRADING)).max(initial=1.0), 1, 64)
+            )
+            steps = np.pi / b * np.expm1(math.log(_GRADING) * np.arange(p_c + 1))
+            around = centre[:, None] + np.concatenate([-steps[:0:-1], steps])[None, :]
+            parts.append(np.clip(around, 0.0, up[:, None]))
+        if power is not None:
+            scale, k = power
+            log_ratio = math.log(_GRADING) if k <= 6.0 else _POLE_VARIATION / k
+            p_a = int(np.clip(np.ceil(np.log1p(up / scale) / log_ratio).max(initial=1.0), 1, 64))
+            steps = scale * np.expm1(log_ratio * np.arange(1, p_a))
+            parts.append(np.minimum(steps[None, :], up[:, None]))
+        edges = np.sort(np.concatenate(parts, axis=1), axis=1)
+        width = np.diff(edges, axis=1)
+        nodes = (edges[:, :-1, None] + width[:, :, None] * u16).reshape(up.shape[0], -1)
+        weights = (width[:, :, None] * v16).reshape(up.shape[0], -1)
+        out[rows] = (fn(nodes, rows) * weights).sum(axis=1)
     return out
 
 
@@ -649,11 +700,11 @@ def remaining(
     t_rep = np.tile(times, n)
     base = _log_d(b, beta, T_rep)
 
-    def ratio(u: FloatArray) -> FloatArray:
-        out: FloatArray = np.exp(s * (base[:, None] - _log_d(b, beta, T_rep[:, None] + u)))
+    def ratio(u: FloatArray, rows: slice) -> FloatArray:
+        out: FloatArray = np.exp(s * (base[rows, None] - _log_d(b, beta, T_rep[rows, None] + u)))
         return out
 
-    alive_time = _integral(ratio, t_rep).reshape(n, h)
+    alive_time = _integral(ratio, t_rep, params, T_rep, order=s).reshape(n, h)
     out: FloatArray = ((r + x) / (a + T))[:, None] * alive_time
     if weights is not None:
         summed: FloatArray = out @ weights
@@ -690,11 +741,12 @@ def conditional_expected_purchases(
     r, a, b, s, beta = params
     base = _log_d(b, beta, flat[3])
 
-    def ratio(u: FloatArray) -> FloatArray:
-        out: FloatArray = np.exp(s * (base[:, None] - _log_d(b, beta, flat[3][:, None] + u)))
+    def ratio(u: FloatArray, rows: slice) -> FloatArray:
+        out: FloatArray = np.exp(s * (base[rows, None] - _log_d(b, beta, flat[3][rows, None] + u)))
         return out
 
-    out: FloatArray = alive * (r + flat[1]) / (a + flat[3]) * _integral(ratio, flat[0])
+    alive_time = _integral(ratio, flat[0], params, flat[3], order=s)
+    out: FloatArray = alive * (r + flat[1]) / (a + flat[3]) * alive_time
     return out.reshape(shape)
 
 
@@ -716,7 +768,12 @@ def expected_purchases_new_customer(params: FloatArray, t: FloatArray) -> FloatA
     r, a = params[0], params[1]
     tt = np.asarray(t, dtype=np.float64)
     flat = tt.ravel()
-    out: FloatArray = r / a * _integral(lambda u: survival(params, u), flat)
+    start = np.zeros_like(flat)
+    out: FloatArray = (
+        r
+        / a
+        * _integral(lambda u, _: survival(params, u), flat, params, start, order=float(params[3]))
+    )
     return out.reshape(tt.shape)
 
 
@@ -755,14 +812,18 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
         out: FloatArray = lc + r * np.log(a / (a + tau)) + term - kk * np.log(a + tau)
         return out
 
-    alive = np.exp(log_nb(k, h, log_c) + np.log(survival(params, h)))
+    alive = np.exp(log_nb(k, h, log_c) + s * (np.log(beta) - _log_d(b, beta, h)))
 
-    def dead(u: FloatArray) -> FloatArray:
+    def dead(u: FloatArray, rows: slice) -> FloatArray:
         log_f = np.log(s * b) + b * u + s * np.log(beta) - (s + 1.0) * _log_d(b, beta, u)
-        out: FloatArray = np.exp(log_nb(k[:, None], u, log_c[:, None]) + log_f)
+        out: FloatArray = np.exp(log_nb(k[rows, None], u, log_c[rows, None]) + log_f)
         return out
 
-    out: FloatArray = alive + _integral(dead, h, panels=8)
+    # the density's mass beyond where the survival has fallen by e^-40 is below 4e-18
+    grading = (float(a), float(r + k.max(initial=0.0)))
+    out: FloatArray = alive + _integral(
+        dead, h, params, np.zeros_like(h), order=s + 1.0, power=grading
+    )
     return np.minimum(out, 1.0).reshape(shape)
 
 
