@@ -17,7 +17,7 @@ import pytest
 
 from relmark.clv import BGNBD, GGompertzNBD, ParetoNBD
 from relmark.clv import ggompertz as gg
-from relmark.errors import ArgumentError, ConvergenceWarning, SchemaError
+from relmark.errors import ArgumentError, ConvergenceWarning, ModelNotFittedError, SchemaError
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -261,3 +261,22 @@ def test_long_horizons_equal_mpmath(p: dict[str, float]) -> None:
                 warnings.simplefilter("error")  # log(0) of the survival at 1e300 warned
                 got = float(model.prob_purchases(n, t=1e300)[0])
             assert got == pytest.approx(want, rel=1e-9)
+
+
+def test_a_boundary_fit_says_why_it_cannot_draw_parameters(
+    pareto_data: dict[str, np.ndarray], boundary_fit: GGompertzNBD
+) -> None:
+    """Draws (and intervals) from a boundary fit are refused for the right reason: the
+    boundary, not a Hessian that is not positive definite; settings={} (GGompertz/NBD has
+    none) is no reason to skip the boundary check."""
+    for call in (
+        lambda: boundary_fit.sample_params(5, rng=1),
+        lambda: boundary_fit.interval(lambda m: m.p_alive(1, 1, 2), n_draws=10, rng=1),
+    ):
+        with pytest.raises(ModelNotFittedError) as info:
+            call()
+        assert "boundary" in str(info.value) and "Hessian" not in str(info.value)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        again = GGompertzNBD.fit(pareto_data, settings={})
+    assert again.fit_result.extra["boundary"] == boundary_fit.fit_result.extra["boundary"]

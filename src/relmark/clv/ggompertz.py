@@ -82,7 +82,13 @@ from relmark.clv._params import Param, ParamSet
 from relmark.clv._result import FitResult
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv.paretonbd import ParetoNBD
-from relmark.errors import ArgumentError, ConvergenceError, ConvergenceWarning, SchemaError
+from relmark.errors import (
+    ArgumentError,
+    ConvergenceError,
+    ConvergenceWarning,
+    ModelNotFittedError,
+    SchemaError,
+)
 
 __all__ = [
     "GGompertzNBD",
@@ -948,8 +954,8 @@ class GGompertzNBD(RFMModel):
         ratio is identified, and ``extra["boundary"]["nested_bse"]["beta"]`` is its standard
         error).
 
-        Fits with ``start``, ``priors``, ``fixed`` or ``settings`` run as asked, without the
-        boundary check.
+        Fits with ``start``, ``priors``, ``fixed`` or (non-empty) ``settings`` run as asked,
+        without the boundary check.
 
         Parameters
         ----------
@@ -1000,7 +1006,7 @@ class GGompertzNBD(RFMModel):
             start is not None
             or priors is not None
             or fixed is not None
-            or settings is not None
+            or not (settings is None or (isinstance(settings, Mapping) and not settings))
             or not (compress is None or isinstance(compress, bool))
         ):
             return super().fit(
@@ -1054,6 +1060,40 @@ class GGompertzNBD(RFMModel):
                 )
         unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         return cls._make(result.params, time_unit=None if unit is None else str(unit), fit=result)
+
+    def sample_params(self, n_draws: int, *, rng: RngLike = None) -> FloatArray:
+        """Draw parameter vectors from the estimates' asymptotic normal distribution.
+
+        As :meth:`relmark.clv.CLVModel.sample_params`; a fit on the Pareto/NBD boundary has no
+        distribution for ``b`` and ``beta`` (only ``beta / b`` is identified) and refuses.
+
+        Parameters
+        ----------
+        n_draws
+            Number of draws, a whole number >= 1.
+        rng
+            Random generator or seed.
+
+        Returns
+        -------
+        numpy.ndarray
+            An ``(n_draws, 5)`` array.
+
+        Raises
+        ------
+        ArgumentError
+            For a bad ``n_draws``.
+        ModelNotFittedError
+            Without a fit result or a finite covariance, or for a fit on the boundary (saying
+            so: draw from its Pareto/NBD, ``fit_result.extra["boundary"]``, instead).
+        """
+        if self.is_fitted and "boundary" in self.fit_result.extra:
+            raise ModelNotFittedError(
+                f"{self.name}: the estimate lies on the Pareto/NBD boundary b -> 0, where b and "
+                "beta have no standard errors (only beta/b is identified); draw parameters from "
+                "the Pareto/NBD fit on the same data (fit_result.extra['boundary'])"
+            )
+        return super().sample_params(n_draws, rng=rng)
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Self:
