@@ -19,10 +19,12 @@ TX = [0.0, 30.43, 20.0, 38.0, 38.86]
 T = [38.86, 38.86, 38.86, 39.0, 38.86]
 
 
-@pytest.mark.parametrize("rate", [1e-6, 0.15 / 52, 0.1, 5.0])
+@pytest.mark.parametrize("rate", [0.15 / 52, 0.1, 5.0])
 def test_k1_equals_bgnbd_and_mbgnbd(rate: float) -> None:
-    """BG/CNBD-1 is BG/NBD (FHL 2005): the same DERT; MBG/CNBD-1 is MBG/NBD, whose DERT is
-    BG/NBD's quadrature at b + 1 with its own P(alive) (a different code path)."""
+    """BG/CNBD-1 is BG/NBD (FHL 2005): the same DERT (BG/NBD's own quadrature, a different
+    code path; at rates near 1e-6 and r + x < 1 it is off by a few %, see
+    test_bgcnbd_bad_inputs.py, so the comparison stops at ordinary rates); MBG/CNBD-1 is
+    MBG/NBD, whose DERT is MBG/CNBD-k's at k = 1 (checked against mpmath there)."""
     got = BGCNBD(**FHL, k=1).dert(X, TX, T, continuous_discount_rate=rate)
     want = BGNBD(**FHL).dert(X, TX, T, continuous_discount_rate=rate)
     np.testing.assert_allclose(got, want, rtol=1e-10)

@@ -32,6 +32,7 @@ from relmark.clv._base import RngLike
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import ParamSet
 from relmark.clv._rfm import Predictions, RFMModel
+from relmark.clv.bgcnbd import dert as erlang_dert  # MBG/CNBD-k at k = 1 is MBG/NBD
 from relmark.clv.bgnbd import (
     PARAMS,
     _core,
@@ -43,7 +44,6 @@ from relmark.clv.bgnbd import (
     conditional_from_remaining,
     simulate_beta_geometric,
 )
-from relmark.clv.bgnbd import dert as beta_geometric_dert
 from relmark.clv.bgnbd import remaining as beta_geometric_remaining
 
 __all__ = [
@@ -450,9 +450,9 @@ def dert(
     .. math:: \mathrm{DERT} = P(\text{alive})\,
         E\Bigl[\frac{\lambda}{\delta + p\lambda}\Bigr],
 
-    BG/NBD's expectation with :math:`b+x+1` for :math:`b+x` (the same quadrature,
-    :func:`relmark.clv.bgnbd.dert`, at :math:`b+1`, whose P(alive) is this model's for
-    :math:`x > 0`) times MBG/NBD's P(alive), which at :math:`x = 0` is below 1.
+    BG/NBD's expectation with :math:`b+x+1` for :math:`b+x` times MBG/NBD's P(alive), which
+    at :math:`x = 0` is below 1: MBG/CNBD-k's at :math:`k = 1`
+    (:func:`relmark.clv.bgcnbd.dert`, whose quadrature stays accurate at tiny rates).
 
     Parameters
     ----------
@@ -488,14 +488,7 @@ def dert(
     ...             np.array([38.86, 38.86])).round(3)
     array([0.694, 4.746])
     """
-    r, alpha, a, b = params
-    shifted = np.array([r, alpha, a, b + 1.0])
-    out = beta_geometric_dert(shifted, discount_rate, frequency, recency, T)
-    none = frequency == 0
-    if none.any():  # BG/NBD's P(alive) is 1 there
-        out = np.where(none, out * p_alive(params, frequency, recency, T), out)
-    result: FloatArray = out
-    return result
+    return erlang_dert(params, discount_rate, frequency, recency, T, k=1, modified=True)
 
 
 def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
