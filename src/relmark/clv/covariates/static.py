@@ -1682,7 +1682,7 @@ class _RFMCovariateModel(_CovariateModel):
         T: npt.ArrayLike | None = None,
     ) -> FloatArray:
         """Discounted expected residual transactions of each customer (FHL 2005, "RFM and
-        CLV"), with their own parameters; BG/NBD and Pareto/NBD.
+        CLV"), with their own parameters; BG/NBD, MBG/NBD and Pareto/NBD.
 
         Parameters
         ----------
@@ -1703,7 +1703,7 @@ class _RFMCovariateModel(_CovariateModel):
         Raises
         ------
         ArgumentError
-            For a bad rate, or a model without a DERT (MBG/NBD).
+            For a bad rate.
         DataError
             For missing or invalid columns.
         """
@@ -1713,7 +1713,7 @@ class _RFMCovariateModel(_CovariateModel):
         fn = getattr(self.module, "dert", None)
         if fn is None:
             raise ArgumentError(
-                f"{self.name} has no closed-form DERT (BG/NBD and Pareto/NBD do)",
+                f"{self.name} has no DERT (BG/NBD, MBG/NBD and Pareto/NBD do)",
                 argument="continuous_discount_rate",
             )
         theta, x, tx, T_ = self._rfm(data, covariates, frequency, recency, T)
@@ -2179,7 +2179,7 @@ def clv(
     Parameters
     ----------
     purchases
-        A :class:`CovariateBGNBD` or :class:`CovariateParetoNBD`.
+        A :class:`CovariateBGNBD`, :class:`CovariateMBGNBD` or :class:`CovariateParetoNBD`.
     spend
         A :class:`CovariateGammaGamma` (or a classic :class:`relmark.clv.GammaGamma`).
     data
@@ -2200,15 +2200,15 @@ def clv(
     Raises
     ------
     ArgumentError
-        For a bad rate or margin, or a purchase model without a DERT.
+        For a bad rate or margin, or a purchase model that is not one of those three.
     DataError
         For missing or invalid columns.
     """
     share = check_number(margin, "margin", low=0.0, high=1.0, low_open=True)
     if not isinstance(purchases, _RFMCovariateModel):
         raise ArgumentError(
-            "must be a CovariateBGNBD or CovariateParetoNBD (a classic model has no "
-            f"covariates: use relmark.clv.clv), got {type(purchases).__name__}",
+            "must be a CovariateBGNBD, CovariateMBGNBD or CovariateParetoNBD (a classic model "
+            f"has no covariates: use relmark.clv.clv), got {type(purchases).__name__}",
             argument="purchases",
         )
     if not isinstance(spend, CovariateGammaGamma | gammagamma.GammaGamma):
@@ -2218,7 +2218,7 @@ def clv(
         )
     if getattr(purchases.module, "dert", None) is None:
         raise ArgumentError(
-            f"{purchases.name} has no closed-form DERT (CovariateBGNBD and CovariateParetoNBD do)",
+            f"{purchases.name} has no DERT (the covariate BG/NBD, MBG/NBD and Pareto/NBD do)",
             argument="purchases",
         )
     dert = purchases.dert(
