@@ -156,3 +156,25 @@ def test_a_summary_counting_the_first_purchase_is_refused_and_a_hand_one_is_not(
     unaffected: list[object] = [hand, plain, plain.to_frame(), frame]
     for given in unaffected:
         assert model.log_likelihood(given).round(4).tolist() == [-9.4586]
+
+
+def test_fit_reads_a_pyarrow_table_like_a_pandas_frame() -> None:
+    # a pyarrow Table's .columns are its arrays, not their names: fit said it "needs the
+    # column 'frequency'" of a table that has it
+    pa = pytest.importorskip("pyarrow")
+    from relmark.clv import BGNBD
+    from relmark.errors import DataError
+
+    frame = pd.DataFrame(
+        {
+            "frequency": [2.0, 0.0, 1.0, 5.0, 0.0, 3.0],
+            "recency": [30.4, 0.0, 2.1, 35.0, 0.0, 20.5],
+            "T": [38.9, 38.9, 30.0, 38.0, 12.0, 25.0],
+        }
+    )
+    table = pa.Table.from_pandas(frame)
+    model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    assert np.array_equal(model.log_likelihood(table), model.log_likelihood(frame))
+    with pytest.raises(DataError, match="'T'") as info:
+        model.log_likelihood(table.drop(["T"]))
+    assert info.value.column == "T"

@@ -496,3 +496,59 @@ def test_grad_hess_at_a_tiny_a_is_not_an_exception() -> None:
     with np.errstate(all="ignore"):
         _, _, h = bgnbd.beta_geometric_grad_hess(params, np.ones(2), x, tx, T, shift=1)
     assert not np.all(np.isfinite(h))
+
+
+def _mp_conditional(
+    params: tuple[float, float, float, float], x: int, tx: float, T: float, t: float, shift: int
+) -> float:
+    """FHL 2005 eq. 10 (MBG/NBD: b + x + 1) in mpmath at 150 digits: the closed form with the
+    hypergeometric series, independent of relmark's quadrature for extreme shapes."""
+    with mp.workdps(150):
+        r, al, a, b = (mp.mpf(v) for v in params)
+        bx = b + x + shift
+        rem = (a + bx - 1) / (a - 1)
+        rem *= 1 - ((al + T) / (al + T + t)) ** (r + x) * mp.hyp2f1(
+            r + x, bx, a + bx - 1, mp.mpf(t) / (al + T + t)
+        )
+        odds = a / (bx - 1) * ((al + T) / (al + tx)) ** (r + x) if x > 0 or shift else 0
+        return float(rem / (1 + odds))
+
+
+@pytest.mark.parametrize(("cls", "shift"), [(BGNBD, 0), (MBGNBD, 1)])
+def test_conditional_expected_purchases_at_huge_shapes_matches_mpmath(
+    cls: type[BGNBD] | type[MBGNBD], shift: int
+) -> None:
+    # r, alpha ~ 1e25 and a, b ~ 1e17: the beta density's normaliser overflowed
+    # (OverflowError) and P(alive) read (alpha+T)/(alpha+t_x) as 1 (0.90 instead of 5e-15)
+    params = (1.5e25, 6.4e24, 1.2e17, 1.1e18)
+    model = cls(r=params[0], alpha=params[1], a=params[2], b=params[3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = model.conditional_expected_purchases([2], [5], [20], t=52)
+    expected = _mp_conditional(params, 2, 5.0, 20.0, 52.0, shift)
+    assert got[0] == pytest.approx(expected, rel=1e-7)
+
+
+@pytest.mark.parametrize("cls", [BGNBD, MBGNBD])
+def test_p_alive_at_huge_scale_matches_mpmath(cls: type[BGNBD] | type[MBGNBD]) -> None:
+    # alpha ~ 1e24 >> T: (alpha+T)/(alpha+t_x) rounded to 1, so P(alive) was a/(a+b+x-1)
+    params = (1.5e25, 6.4e24, 1.2e17, 1.1e18)
+    r, al, a, b = params
+    model = cls(r=r, alpha=al, a=a, b=b)
+    shift = 1 if cls is MBGNBD else 0
+    for x in ([2.0], [2.0, 3.0]):  # the one-customer path and the array path
+        got = model.p_alive(x, [5.0] * len(x), [20.0] * len(x))
+        with mp.workdps(60):
+            expected = [
+                float(
+                    1
+                    / (
+                        1
+                        + mp.mpf(a)
+                        / (b + xi + shift - 1)
+                        * ((mp.mpf(al) + 20) / (mp.mpf(al) + 5)) ** (r + xi)
+                    )
+                )
+                for xi in x
+            ]
+        assert got == pytest.approx(expected, rel=1e-9)

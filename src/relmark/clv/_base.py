@@ -112,6 +112,10 @@ def _column(data: object, name: str) -> object | None:
         return None
     if isinstance(data, Mapping):
         return data.get(name)
+    names = getattr(data, "column_names", None)  # pyarrow Table / RecordBatch
+    if isinstance(names, list) and hasattr(data, "column"):
+        # its .columns are the column arrays, not their names
+        return data.column(name) if name in names else None
     columns = getattr(data, "columns", None)
     if columns is not None and hasattr(data, "__getitem__"):  # pandas / polars DataFrame
         return data[name] if name in columns else None

@@ -128,13 +128,16 @@ def _core(
     l_t = np.log(alpha + T)
     l_tx = np.log(alpha + tx)
     rx = r + x
-    log_odds = log_ab[xi] + rx * (l_t - l_tx)
+    # ln((alpha+T)/(alpha+t_x)) and r ln(alpha) - r ln(alpha+T) as log1p: the ratios round to
+    # 1 when alpha >> T (alpha ~ 1e24) while r times their logs is not small
+    log_odds = log_ab[xi] + rx * np.log1p((T - tx) / (alpha + tx))
     with np.errstate(over="ignore"):
         odds = np.exp(log_odds)
-    ll = base[xi] + r * np.log(alpha) - rx * l_t + np.log1p(odds)
+    head = base[xi] - r * np.log1p(T / alpha) - x * l_t
+    ll = head + np.log1p(odds)
     huge = np.isinf(odds)  # odds beyond 1e308 (x in the millions): log1p(odds) = log_odds
     if huge.any():
-        ll[huge] = (base[xi] + r * np.log(alpha) - rx * l_t + log_odds)[huge]
+        ll[huge] = (head + log_odds)[huge]
     return ll, odds, l_t, l_tx, rx, xi, grid
 
 
@@ -442,8 +445,8 @@ def p_alive(
         return np.array([alive_scalar(params, b + x0 - 1.0, x0, float(recency[0]), float(T[0]))])
     repeat = x > 0
     # x = 0 gets b in the denominator (finite) and P(alive) = 1 below
-    log_odds = np.log(a / (b - 1.0 + np.maximum(x, 1.0))) + (r + x) * np.log(
-        (alpha + T) / (alpha + recency)
+    log_odds = np.log(a / (b - 1.0 + np.maximum(x, 1.0))) + (r + x) * np.log1p(
+        (T - recency) / (alpha + recency)
     )
     out: FloatArray = np.where(repeat, expit(-log_odds), 1.0)  # 1 / (1 + odds), no overflow
     return out
@@ -452,7 +455,9 @@ def p_alive(
 def alive_scalar(params: FloatArray, b_x: float, x: float, tx: float, T: float) -> float:
     """``1 / (1 + a/b_x ((alpha+T)/(alpha+t_x))^(r+x))`` for one customer, in Python floats."""
     r, alpha, a, _ = (float(v) for v in params)
-    log_odds = math.log(a / b_x) + (r + x) * math.log((alpha + T) / (alpha + tx))
+    # ln((alpha+T)/(alpha+t_x)) as log1p: the ratio rounds to 1 when alpha >> T (alpha ~ 1e24)
+    # while (r + x) times its log is not small
+    log_odds = math.log(a / b_x) + (r + x) * math.log1p((T - tx) / (alpha + tx))
     return 1.0 / (1.0 + math.exp(log_odds)) if log_odds < 700.0 else math.exp(-log_odds)
 
 
@@ -545,20 +550,34 @@ def _remaining_by_quadrature(
             continue
 
         # B(a, b') below 1e-304: both shapes are large (> 1), so the beta density is bounded
-        # and concentrated; integrate it normalised, in logs, with its mode as a break point
-        # (the weighted integral and 1/B(a, b') would underflow and overflow).
-        def weighted(p: float, bx: float = bx, log_beta: float = log_beta) -> float:
+        # and concentrated. Its normaliser 1/B(a, b') would overflow, and ln B(a, b') (~1e17
+        # at shapes ~1e17) has an absolute rounding error far above 1 (exp(ln pdf) overflowed
+        # at a = 1.2e17, b = 1.1e18): integrate the density relative to its mode, in logs
+        # (its log is 0 at the mode and negative elsewhere), and divide by its own integral.
+        mode = (a - 1.0) / (a + bx - 2.0)
+
+        def relative(p: float, bx: float = bx, mode: float = mode) -> float:
             if p <= 0.0 or p >= 1.0:
                 return 0.0
-            log_pdf = (a - 1.0) * math.log(p) + (bx - 1.0) * math.log1p(-p) - log_beta
-            return integrand(p) * math.exp(log_pdf)
+            d = p - mode
+            return math.exp(
+                (a - 1.0) * math.log1p(d / mode) + (bx - 1.0) * math.log1p(-d / (1.0 - mode))
+            )
 
-        mode = (a - 1.0) / (a + bx - 2.0)
+        def weighted(p: float) -> float:
+            return integrand(p) * relative(p)
+
+        # the mass lies within 60 standard deviations of the mode (beyond, the density is
+        # below e^-60 of its peak even at the skewed end of these shapes)
         sd = math.sqrt(a * bx / ((a + bx) ** 2 * (a + bx + 1.0)))
-        points = sorted({min(max(mode + k * sd, 1e-300), 1.0 - 1e-16) for k in (-8, -3, 0, 3, 8)})
-        out[i], _ = integrate.quad(
-            weighted, 0.0, 1.0, points=points, limit=400, epsabs=0.0, epsrel=1e-12
-        )
+        lo, hi = max(mode - 60.0 * sd, 0.0), min(mode + 60.0 * sd, 1.0)
+        points = sorted({p for k in (-20, -8, -3, 0, 3, 8, 20) if lo < (p := mode + k * sd) < hi})
+        # (the log density's terms, ~(a + b') sd each, cancel to O(1): ~1e-8 relative noise
+        # at shapes ~1e17, so a tighter tolerance is unreachable)
+        opts: dict[str, Any] = {"points": points, "limit": 400, "epsabs": 0.0, "epsrel": 1e-8}
+        top, _ = integrate.quad(weighted, lo, hi, **opts)
+        total, _ = integrate.quad(relative, lo, hi, **opts)
+        out[i] = top / total
     return out
 
 
@@ -992,7 +1011,7 @@ def beta_geometric_conditional_prob(
 def _mbg_alive(params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray) -> FloatArray:
     """MBG/NBD's P(alive) (kept here so that this module needs not import ``mbgnbd``)."""
     r, alpha, a, b = params
-    log_odds = np.log(a / (b + x)) + (r + x) * np.log((alpha + T) / (alpha + tx))
+    log_odds = np.log(a / (b + x)) + (r + x) * np.log1p((T - tx) / (alpha + tx))
     out: FloatArray = expit(-log_odds)
     return out
 

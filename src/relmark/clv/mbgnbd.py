@@ -207,7 +207,7 @@ def p_alive(
     if x.shape == (1,):  # one customer: Python floats
         x0 = float(x[0])
         return np.array([alive_scalar(params, b + x0, x0, float(recency[0]), float(T[0]))])
-    log_odds = np.log(a / (b + x)) + (r + x) * np.log((alpha + T) / (alpha + recency))
+    log_odds = np.log(a / (b + x)) + (r + x) * np.log1p((T - recency) / (alpha + recency))
     out: FloatArray = expit(-log_odds)  # 1 / (1 + odds), without overflow
     return out
 
