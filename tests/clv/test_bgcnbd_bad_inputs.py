@@ -112,3 +112,20 @@ def test_hessian_at_a_tiny_alpha_has_no_nan(k: int) -> None:
     assert hess[1, 1] == -np.inf
     # the other entries are those of a moderate alpha's formula: finite
     assert np.isfinite(np.delete(hess.ravel(), 5)).all()
+
+
+@pytest.mark.parametrize(
+    ("x", "tx", "age", "rate", "k", "cls"),
+    [
+        (0.0, 0.0, 0.0, 1e-6, 10, BGCNBD),  # T = 0
+        (0.0, 0.0, 0.0, 10.0, 10, MBGCNBD),  # a huge rate
+        (5.0, 40.0, 40.0, 1e-3, 10, MBGCNBD),  # recency = T
+        (1.0, 1e-8, 1e-8, 0.01, 10, BGCNBD),  # a tiny age
+        (0.0, 0.0, 1e4, 1e-12, 2, MBGCNBD),  # a long age, a tiny rate
+    ],
+)
+def test_dert_at_extreme_histories_matches_mpmath(
+    x: float, tx: float, age: float, rate: float, k: int, cls: type[BGCNBD]
+) -> None:
+    got = cls(**FHL, k=k).dert(x, tx, age, continuous_discount_rate=rate)[0]
+    assert got == pytest.approx(_mp_dert(FHL, rate, x, tx, age, k, int(cls.modified)), rel=1e-8)
