@@ -31,6 +31,7 @@ below :math:`10^{-14}` of the sum (the tail is bounded by a geometric series):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -471,9 +472,37 @@ class BdW(CLVModel):
         ------
         ArgumentError
             For periods that are not whole numbers >= 1 (naming ``t``).
+
+        Notes
+        -----
+        Beyond :math:`2^{53}` periods :math:`t - 1` is :math:`t` in floating point and the
+        difference :math:`S(t-1) - S(t)` is lost; there it is :math:`S(t)\\,(-\\partial_t
+        \\ln S(t))`, exact to :math:`O(1/t)`, with :math:`-\\partial_t \\ln S =
+        c\\,t^{c-1}(\\psi(\\alpha+\\beta+t^c) - \\psi(\\beta+t^c))`, about
+        :math:`\\alpha c/t` when :math:`t^c` is large.
         """
         tt = check_array(t, "t", low=1.0, whole=True)
-        return np.exp(log_likelihood(self._values, tt, np.ones_like(tt)))
+        out = np.exp(log_likelihood(self._values, tt, np.ones_like(tt)))
+        far = tt > _MAX_LIFETIME
+        if np.any(far):
+            a, b, c = (float(v) for v in self._values)
+            tf = tt[far]
+            log_t = np.log(tf)
+            with np.errstate(over="ignore"):
+                x = b + np.power(tf, c)
+            # psi(x + a) - psi(x): its expansion a/x - a(a-1)/(2x^2) where the digammas cancel
+            big = x > 1e8
+            xs = np.where(big, 1.0, x)
+            with np.errstate(divide="ignore"):
+                log_x = np.where(np.isinf(x), c * log_t, np.log(np.where(big, x, 1.0)))
+            log_rate = np.where(
+                big,
+                np.log(a) - log_x + np.log1p(-(a - 1.0) / (2.0 * np.where(big, x, 2.0))),
+                np.log(digamma(xs + a) - digamma(xs)),
+            )
+            log_p = _log_survival(self._values, tf) + math.log(c) + (c - 1.0) * log_t + log_rate
+            out[far] = np.exp(log_p)
+        return out
 
     def conditional_survival(self, t: npt.ArrayLike, renewals: npt.ArrayLike) -> FloatArray:
         """Probability that a customer who has renewed ``renewals`` times is still active
@@ -579,13 +608,22 @@ class BdW(CLVModel):
         Raises
         ------
         ArgumentError
-            For counts that are not finite numbers >= 0, or a bad value or rate (naming the
-            argument).
+            For counts that are not finite numbers >= 0, a bad value or rate, or a residual
+            value beyond floating point (naming the argument).
         """
         counts = check_array(active_by_renewals, "active_by_renewals")
         value = check_number(value_per_period, "value_per_period")
         n = np.arange(counts.shape[0], dtype=np.float64)
-        return float(value * counts @ self.derl(discount_rate, n))
+        lifetimes = self.derl(discount_rate, n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            total = float(value * (counts @ lifetimes))
+        if not np.isfinite(total):
+            raise ArgumentError(
+                f"the residual value of {float(counts.sum()):g} customers at {value:g} per "
+                "period is beyond floating point",
+                argument="value_per_period",
+            )
+        return total
 
     def simulate(
         self, n_customers: int, n_periods: int, *, rng: RngLike = None
