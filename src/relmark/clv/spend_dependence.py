@@ -280,7 +280,9 @@ class FrequencyGammaGamma(GammaGamma):
         _, z = data
         mean = float(weights @ z) / float(weights.sum())
         p, q = 5.0, 4.0
-        return np.array([p, q, max(mean * (q - 1.0) / p, 1e-3), 0.0])
+        # the moment estimate of gamma, without a floor: spends in units of 1e-300 (or 1e300)
+        # scale gamma alone, and a floor of 1e-3 started their fit 1e297 away
+        return np.array([p, q, max(mean * (q - 1.0) / p, float(np.finfo(np.float64).tiny)), 0.0])
 
     def expected_spend(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> FloatArray:
         """Expected spend per transaction given the frequency; see :func:`expected_spend`.
