@@ -692,3 +692,34 @@ def test_fit_reports_progress() -> None:
         cls.fit(truth.simulate([52.0] * 500, rng=3), settings={"k": 2}, progress=calls_to(calls))
         fractions = [f for _, f in calls]
         assert calls[-1] == ("done", 1.0) and fractions == sorted(fractions)
+
+
+@pytest.mark.parametrize("b", [3.7e-17, 1e-30])
+@pytest.mark.parametrize("modified", [False, True])
+def test_log_likelihood_at_a_tiny_b_matches_mpmath(b: float, modified: bool) -> None:
+    """b + x - 1 + shift rounded b away for b ~ 1e-17 (-inf or a wrong value where the
+    likelihood is finite). At k = 1 the CNBD-k likelihood is the BG/NBD's (Fader, Hardie & Lee
+    2005, eq. 6) or the MBG/NBD's (Batislam et al. 2007): both in mpmath at 50 digits."""
+    r, alpha, a = 6.5, 9.0, 2e-25
+    x = np.array([0.0, 1.0, 3.0])
+    tx = np.array([0.0, 1.0, 2.0])
+    T = np.array([1.0, 3.0, 9.5])
+    cls = MBGCNBD if modified else BGCNBD
+    got = cls(r=r, alpha=alpha, a=a, b=b, k=1).log_likelihood(
+        frequency=x, recency=tx, T=T, sum_log_interpurchase=np.zeros(3)
+    )
+    with mpmath.workdps(50):
+        R, A, Ap, B = mpmath.mpf(r), mpmath.mpf(alpha), mpmath.mpf(a), mpmath.mpf(b)
+        want = []
+        for xi, txi, Ti in zip(x.tolist(), tx.tolist(), T.tolist(), strict=True):
+            lead = mpmath.gamma(R + xi) * A**R / mpmath.gamma(R)
+            if modified:
+                head = mpmath.beta(Ap, B + xi + 1) / mpmath.beta(Ap, B)
+                tail = (A + Ti) ** -(R + xi) + Ap / (B + xi) * (A + txi) ** -(R + xi)
+            else:
+                head = mpmath.beta(Ap, B + xi) / mpmath.beta(Ap, B)
+                tail = (A + Ti) ** -(R + xi)
+                if xi > 0:
+                    tail += Ap / (B + xi - 1) * (A + txi) ** -(R + xi)
+            want.append(float(mpmath.log(lead * head * tail)))
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)

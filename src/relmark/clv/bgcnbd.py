@@ -248,7 +248,7 @@ def _rows(
     )
     with np.errstate(divide="ignore"):
         log_ab = np.where(
-            pos, math.log(a) - np.log(np.where(pos, b + grid - 1.0 + shift, 1.0)), -np.inf
+            pos, math.log(a) - np.log(np.where(pos, b + (grid + (shift - 1.0)), 1.0)), -np.inf
         )
     s = s_grid[xi]
     beta = alpha + T
@@ -288,7 +288,7 @@ def _ll_core(
     assert m.j is not None
     v = 1.0 - w
     common = digamma(a + b) - digamma(a + b + grid + shift)
-    inv = np.where(p.pos, 1.0 / np.where(p.pos, b + grid - 1.0 + shift, 1.0), 0.0)
+    inv = np.where(p.pos, 1.0 / np.where(p.pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     g = np.empty((x.shape[0], 4))
     g[:, 0] = (
         (digamma(p.s_grid) - digamma(r) + math.log(alpha))[xi] + v * (m.h - p.lbeta) - w * p.l_tx
@@ -502,7 +502,7 @@ def log_likelihood_grad_hess(
     cq_r = np.bincount(xi, wq_r, nx)
     cq_al = np.bincount(xi, wq_al, nx)
     wsum, w_sum, q_sum = float(cnt.sum()), float(cnt_w.sum()), float(cnt_q.sum())
-    inv_b = np.where(p.pos, 1.0 / np.where(p.pos, b + grid - 1.0 + shift, 1.0), 0.0)
+    inv_b = np.where(p.pos, 1.0 / np.where(p.pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     b_x = b + grid + shift
     common = digamma(a + b) - digamma(a + b_x)
     tri_common = polygamma(1, a + b) - polygamma(1, a + b_x)
@@ -573,7 +573,7 @@ def _posterior(
     cj = _phase_log_weights(s, T - tx, beta, k)
     log_s2 = logsumexp(cj, axis=1) if k > 1 else np.zeros(x.shape[0])
     pos = (x > 0) | (shift > 0)
-    b_dead = np.where(pos, b + x - 1.0 + shift, 1.0)
+    b_dead = np.where(pos, b + (x + (shift - 1.0)), 1.0)
     with np.errstate(divide="ignore"):
         log_odds = np.log(a) - np.log(b_dead) + s * (np.log(beta) - np.log(alpha + tx)) - log_s2
     alive = np.where(pos, expit(-log_odds), 1.0)
