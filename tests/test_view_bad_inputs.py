@@ -667,3 +667,24 @@ def test_proposals_refuse_edited_profit_columns(view: RelationshipView) -> None:
         with pytest.raises(DataError) as err:
             propose_actions(edited, unit_margin=0.3)
         assert err.value.column == column and repr(column) in str(err.value)
+
+
+def test_an_unidentified_purchase_fit_is_noted_in_the_view() -> None:
+    # three customers cannot identify MBG/NBD's four parameters: the view predicted from the
+    # run-away estimates and said so only in a warning (lost in a report)
+    from relmark.errors import ConvergenceWarning
+
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "c", "c"],
+            "date": pd.to_datetime(
+                ["2023-01-01", "2023-02-01", "2023-03-01", "2023-01-05", "2023-01-10", "2023-04-01"]
+            ),
+            "amount": [10.0, 12.0, 11.0, 5.0, 7.0, 9.0],
+        }
+    )
+    with pytest.warns(ConvergenceWarning):
+        v = relationship_view(log, n_draws=0)
+    for column in ("p_alive", "expected_purchases"):
+        assert "not identified" in v.notes[column] or "did not converge" in v.notes[column]
+        assert "MBGNBD" in v.notes[column]

@@ -632,7 +632,17 @@ def _purchase_step(
 ) -> tuple[RFMModel, dict[str, FloatArray]]:
     """Step 2: P(alive) and expected purchases (with intervals) from the purchase model."""
     x, tx, T, h = summary.frequency, summary.recency, summary.T, opts.horizon
-    model = opts.purchase_model.fit(summary)
+    model = opts.purchase_model.fit(summary)  # (its ConvergenceWarning reaches the caller)
+    fit = model.fit_result
+    if not (fit.converged and np.isfinite(fit.cov_unconstrained).all()):
+        # the predictions below come from estimates these data do not pin down: say so in
+        # the view itself, not only in a warning that a report reader never sees
+        said = "did not converge" if not fit.converged else "is not identified by these data"
+        notes["p_alive"] = notes["expected_purchases"] = (
+            f"the {model.name} fit {said} (no standard errors): P(alive) and expected "
+            "purchases come from unreliable estimates; more customers or a longer history "
+            "are needed"
+        )
     cols = {
         "p_alive": model.p_alive(x, tx, T),
         "expected_purchases": model.conditional_expected_purchases(x, tx, T, t=h),

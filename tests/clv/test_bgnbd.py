@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relmark.clv import BGNBD, MBGNBD, bgnbd, load_model, mbgnbd
-from relmark.errors import DataError, ParameterError, SchemaError
+from relmark.errors import ConvergenceWarning, DataError, ParameterError, SchemaError
 
 PUBLISHED = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
 
@@ -552,3 +552,15 @@ def test_p_alive_at_huge_scale_matches_mpmath(cls: type[BGNBD] | type[MBGNBD]) -
                 for xi in x
             ]
         assert got == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize("cls", [BGNBD, MBGNBD])
+def test_two_customers_claim_no_standard_errors(cls: type[BGNBD] | type[MBGNBD]) -> None:
+    # two customers cannot identify four parameters: a, b ran off along the flat ridge to
+    # ~1e7..1e10 and the fit reported finite standard errors (as the covariate models did)
+    two = {"frequency": [2.0, 0.0], "recency": [10.0, 0.0], "T": [20.0, 30.0]}
+    with pytest.warns(ConvergenceWarning) as record:  # also "did not converge", at times
+        model = cls.fit(two)
+    assert any("not identified by these data" in str(w.message) for w in record)
+    assert all(np.isnan(v) for v in model.fit_result.bse.values())
+    assert all(np.isfinite(v) and v > 0 for v in model.params.values())

@@ -10,7 +10,9 @@ persistence.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, Literal, Self
 
@@ -38,6 +40,7 @@ from relmark.clv._params import Param, ParamSet, Prior, Setting
 from relmark.clv._result import FitResult
 from relmark.errors import (
     ArgumentError,
+    ConvergenceWarning,
     DataError,
     ModelNotFittedError,
     ParameterError,
@@ -1200,6 +1203,42 @@ def check_priors(pset: ParamSet, priors: object, fixed: Mapping[str, float]) -> 
     return out
 
 
+MAX_LOG_SE = 10.0
+"""The largest standard error of a parameter's logarithm in an identified fit (the covariate
+models' rule, :data:`relmark.clv.covariates.static._MAX_LOG_SE`): beyond it the 95% interval
+spans more than a factor of :math:`e^{19.6} \\approx 3 \\times 10^8` either way, and the data
+do not bound the parameter (BG/NBD fitted on two customers: ``a, b`` ran off to ~1e10)."""
+
+
+def _unbounded_cov(result: FitResult, *, quiet: bool) -> FitResult:
+    """``result``, or the same estimates with a NaN covariance (and a ConvergenceWarning
+    unless ``quiet``) when a parameter unbounded above has a standard error of its logarithm
+    above :data:`MAX_LOG_SE`: the estimates ran off along a ridge the likelihood is flat on,
+    and the optimiser stopped where the gradient vanished. Handled as a Hessian that is not
+    positive definite: the estimates are reported, standard errors are not."""
+    cov = result.cov_unconstrained
+    if not np.all(np.isfinite(cov)):
+        return result
+    names = result.param_set.names
+    se = np.sqrt(np.maximum(np.diag(cov), 0.0))
+    loose = [
+        i for i, prm in enumerate(result.param_set.params) if not prm.bounded and se[i] > MAX_LOG_SE
+    ]
+    if not loose:
+        return result
+    if not quiet:
+        worst = max(loose, key=lambda i: se[i])
+        warnings.warn(
+            f"{result.model}: the data do not bound {', '.join(names[i] for i in loose)} "
+            f"(standard error {se[worst]:.3g} of log {names[worst]}: the likelihood is flat "
+            "towards the boundary, e.g. too few customers); the parameters are not identified "
+            "by these data and standard errors are NaN",
+            ConvergenceWarning,
+            stacklevel=5,  # the caller of CLVModel.fit
+        )
+    return dataclasses.replace(result, cov_unconstrained=np.full_like(cov, np.nan))
+
+
 def fit_restricted(
     *,
     model: str,
@@ -1264,6 +1303,7 @@ def fit_restricted(
         stacklevel=4,  # the caller of CLVModel.fit
         progress=progress,
     )
+    result = _unbounded_cov(result, quiet=quiet)
     if not fixed:
         return result
     k = len(pset)
