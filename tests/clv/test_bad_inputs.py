@@ -1233,3 +1233,17 @@ def test_bgnbd_expectations_keep_their_digits_at_a_tiny_r(r: float) -> None:
     )
     many = model.conditional_expected_purchases([0, 2], [0, 30.43], [39, 38.86], t=39)
     assert many[0] == pytest.approx(expected, rel=1e-9)
+
+
+def test_a_fit_running_to_non_finite_estimates_is_a_convergence_error() -> None:
+    # frequency 1e300 (r + x rounds to x): the estimates became NaN and the constructor
+    # blamed the parameter ("r=nan is outside its domain"), a ParameterError for data
+    import warnings as _warnings
+
+    from relmark.clv import BGNBD as _BGNBD
+    from relmark.errors import ConvergenceError, ConvergenceWarning
+
+    with _warnings.catch_warnings():
+        _warnings.simplefilter("ignore", ConvergenceWarning)  # on the way there
+        with pytest.raises(ConvergenceError, match="non-finite estimates of r"):
+            _BGNBD.fit({"frequency": [1e300], "recency": [1.0], "T": [1e300]})

@@ -40,6 +40,7 @@ from relmark.clv._params import Param, ParamSet, Prior, Setting
 from relmark.clv._result import FitResult
 from relmark.errors import (
     ArgumentError,
+    ConvergenceError,
     ConvergenceWarning,
     DataError,
     ModelNotFittedError,
@@ -1303,6 +1304,13 @@ def fit_restricted(
         stacklevel=4,  # the caller of CLVModel.fit
         progress=progress,
     )
+    if not np.all(np.isfinite(result.params_array)):
+        # (else the model's constructor blamed a parameter, "r=nan is outside its domain")
+        bad = [n for n, v in zip(sub.names, result.params_array, strict=True) if not np.isfinite(v)]
+        raise ConvergenceError(
+            f"{model}: the fit ran off to non-finite estimates of {', '.join(bad)}: the data "
+            "are beyond the model's numerical range (e.g. a frequency near 1e300)"
+        )
     result = _unbounded_cov(result, quiet=quiet)
     if not fixed:
         return result
