@@ -564,3 +564,31 @@ def test_two_customers_claim_no_standard_errors(cls: type[BGNBD] | type[MBGNBD])
     assert any("not identified by these data" in str(w.message) for w in record)
     assert all(np.isnan(v) for v in model.fit_result.bse.values())
     assert all(np.isfinite(v) and v > 0 for v in model.params.values())
+
+
+@pytest.mark.parametrize(
+    ("delta", "x", "tx", "T"),
+    [(1e-6, 0, 0.0, 38.9), (1e-8, 0, 0.0, 20.0), (1e-6, 1, 5.0, 30.0), (1e-9, 2, 9.0, 39.0)],
+)
+def test_dert_at_a_tiny_discount_rate_matches_mpmath(
+    delta: float, x: int, tx: float, T: float
+) -> None:
+    """A small posterior shape r + x puts the rate's weight near 0, where the integrand turns on
+    the scale of (alpha + T) delta: Gauss-Laguerre nodes missed it at tiny rates (27.166
+    instead of 26.577 at FHL's CDNOW parameters, x = 0, delta = 1e-6). Reference: P(alive)
+    times E[lambda / (delta + p lambda)], lambda ~ Gamma(r + x, alpha + T), whose inner
+    expectation over p ~ Beta(a, b + x) is (lambda/delta) 2F1(1, a; a + b + x; -lambda/delta),
+    integrated over lambda by mpmath at 30 digits."""
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    params = np.array([r, alpha, a, b])
+    got = bgnbd.dert(params, delta, np.array([float(x)]), np.array([tx]), np.array([T]))[0]
+    alive = float(bgnbd.p_alive(params, np.array([float(x)]), np.array([tx]), np.array([T]))[0])
+    with mp.workdps(30):
+        shape, rate, d = mp.mpf(r) + x, mp.mpf(alpha) + T, mp.mpf(delta)
+
+        def f(lam: Any) -> Any:
+            density = rate**shape * lam ** (shape - 1) * mp.exp(-rate * lam) / mp.gamma(shape)
+            return lam / d * mp.hyp2f1(1, a, a + b + x, -lam / d) * density
+
+        want = alive * mp.quad(f, [0, d / rate, d, 1e-3, 0.1, 1, 10, mp.inf])
+    assert got == pytest.approx(float(want), rel=1e-9)

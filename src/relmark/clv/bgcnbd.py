@@ -80,6 +80,7 @@ from relmark.clv.bgnbd import (
     PARAMS,
     _gauss_beta,
     _gauss_laguerre,
+    _log_trapezoid,
     beta_geometric_grad_hess,
     beta_geometric_log_likelihood_and_grad,
 )
@@ -1020,29 +1021,6 @@ def prob_purchases(
 
 
 _DERT_NODES = 48
-
-
-def _log_trapezoid(shape: float, c: float, power: int) -> tuple[FloatArray, FloatArray]:
-    r"""Nodes and weights for :math:`E[g(u)]`, :math:`u \sim \text{Gamma}(\text{shape}, 1)`,
-    by the trapezoidal rule in :math:`t = \ln u` (step 0.2).
-
-    For a small shape the weight sits near 0, where :math:`g = \rho^{k-j}\,{}_2F_1(\dots)`,
-    :math:`\rho = u/(c+u)`, turns from 0 to its bulk value on the scale of :math:`c`
-    (:math:`(\alpha+T)\delta`, tiny for a tiny discount rate): Gauss-Laguerre nodes do not
-    resolve it (2-3 % off at :math:`\delta = 10^{-6}`, :math:`r = 0.24`). In :math:`t` the
-    integrand is analytic in a strip of half-width about :math:`\pi/2`, so that the rule
-    converges geometrically (error about :math:`e^{-2\pi(\pi/2)/0.2}`). It starts where the
-    weight below is under 1e-17, or where :math:`g \le (u/c)^{k-j}` is under
-    :math:`e^{-40}`, whichever is later, and stops where the Gamma tail is negligible.
-    """
-    step = 0.2
-    t_mass = (math.log(1e-17) + math.lgamma(shape + 1.0)) / shape
-    t_lo = max(t_mass, math.log(max(min(c, 1.0), 1e-300)) - 40.0 / power)
-    t_hi = math.log(shape + 60.0 + 12.0 * math.sqrt(shape))
-    t = np.arange(t_lo, t_hi + step, step)
-    u = np.exp(t)
-    w: FloatArray = step * np.exp(shape * t - u - math.lgamma(shape))
-    return u, w
 
 
 def _dert_phase(
