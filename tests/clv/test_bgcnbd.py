@@ -723,3 +723,43 @@ def test_log_likelihood_at_a_tiny_b_matches_mpmath(b: float, modified: bool) -> 
                     tail += Ap / (B + xi - 1) * (A + txi) ** -(R + xi)
             want.append(float(mpmath.log(lead * head * tail)))
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-13)
+
+
+def _mp_cnbd_loglik(
+    r: float, alpha: float, a: float, b: float, x: float, tx: float, T: float, k: int, shift: int
+) -> mpmath.mpf:
+    """The module docstring's likelihood (Platzer & Reutterer 2016; Reutterer et al. 2021)
+    without the ``ell`` factor, from mpmath's log-gammas and the finite phase sum S_2."""
+    r, alpha, a, b, x, tx, T = map(mpmath.mpf, (r, alpha, a, b, x, tx, T))
+    s = r + k * x
+    z = (T - tx) / (alpha + T)
+    s2 = mpmath.fsum(
+        mpmath.exp(mpmath.loggamma(s + j) - mpmath.loggamma(s) - mpmath.loggamma(j + 1)) * z**j
+        for j in range(k)
+    )
+    head = mpmath.loggamma(s) - mpmath.loggamma(r) + r * mpmath.log(alpha) - x * mpmath.loggamma(k)
+    alive = mpmath.beta(a, b + x + shift) * s2 * mpmath.exp(-s * mpmath.log(alpha + T))
+    dead = mpmath.mpf(0)
+    if x > 0 or shift:
+        dead = mpmath.beta(a + 1, b + x - 1 + shift) * mpmath.exp(-s * mpmath.log(alpha + tx))
+    return head + mpmath.log(alive + dead) - mpmath.log(mpmath.beta(a, b))
+
+
+@pytest.mark.parametrize("modified", [False, True])
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("r", [1e-8, 1.0, 1e8, 1e15, 1e25])
+@pytest.mark.parametrize(("x", "tx"), [(0.0, 0.0), (1.0, 30.0), (7.0, 30.0), (1e4, 39.0)])
+def test_log_likelihood_near_poisson_against_mpmath(
+    modified: bool, k: int, r: float, x: float, tx: float
+) -> None:
+    """BG/CNBD-k's and MBG/CNBD-k's log-likelihood for r from 1e-8 to 1e25 with alpha = r/0.4
+    (at large r a near-Erlang-k process of fixed rate) equals 50-digit mpmath to 1e-12:
+    ``gammaln(r + kx) - gammaln(r)`` and ``r ln(alpha) - s ln(alpha + T)`` had no correct digit
+    at r = 1e25."""
+    alpha, a, b, T = r / 0.4, 0.8, 2.4, 40.0
+    p = np.array([r, alpha, a, b])
+    one = np.ones(1)
+    got = bgcnbd.log_likelihood(p, x * one, tx * one, T * one, 0 * one, k=k, modified=modified)[0]
+    with mpmath.workdps(50):
+        want = float(_mp_cnbd_loglik(r, alpha, a, b, x, tx, T, k, int(modified)))
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)

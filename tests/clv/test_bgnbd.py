@@ -592,3 +592,61 @@ def test_dert_at_a_tiny_discount_rate_matches_mpmath(
 
         want = alive * mp.quad(f, [0, d / rate, d, 1e-3, 0.1, 1, 10, mp.inf])
     assert got == pytest.approx(float(want), rel=1e-9)
+
+
+def _mp_beta_geometric_loglik(
+    r: float, alpha: float, a: float, b: float, x: float, tx: float, T: float, shift: int
+) -> mp.mpf:
+    """FHL (2005) eq. 6 (``shift = 0``) and MBG/NBD's (``shift = 1``: Batislam, Denizel &
+    Filiztekin 2007, dropout also right after the first purchase) from mpmath's log-gammas."""
+    r, alpha, a, b, x, tx, T = map(mp.mpf, (r, alpha, a, b, x, tx, T))
+    common = mp.loggamma(r + x) - mp.loggamma(r) + r * mp.log(alpha) - mp.log(mp.beta(a, b))
+    alive = mp.exp(mp.log(mp.beta(a, b + x + shift)) - (r + x) * mp.log(alpha + T))
+    dead = mp.mpf(0)
+    if x > 0 or shift:
+        dead = mp.exp(mp.log(mp.beta(a + 1, b + x - 1 + shift)) - (r + x) * mp.log(alpha + tx))
+    return common + mp.log(alive + dead)
+
+
+NEAR_POISSON_R = [1e-8, 1.0, 1e8, 1e15, 1e25]
+NEAR_POISSON_X = [(0.0, 0.0), (1.0, 30.0), (7.0, 30.0), (1e4, 39.0)]
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+@pytest.mark.parametrize("r", NEAR_POISSON_R)
+@pytest.mark.parametrize(("x", "tx"), NEAR_POISSON_X)
+def test_log_likelihood_near_poisson_against_mpmath(
+    shift: int, r: float, x: float, tx: float
+) -> None:
+    """BG/NBD's and MBG/NBD's log-likelihood for r from 1e-8 to 1e25 with alpha = r / 0.4 (a
+    mean rate of 0.4 per unit: at large r a near-Poisson purchase process) equals 50-digit
+    mpmath to 1e-12. ``gammaln(r + x) - gammaln(r)`` had no correct digit at r = 1e25 (each
+    term 5.7e26: x = 7 gave 0 instead of 402.95); the log rising factorial keeps them."""
+    alpha, a, b, T = r / 0.4, 0.8, 2.4, 40.0
+    p = np.array([r, alpha, a, b])
+    args = (np.array([x]), np.array([tx]), np.array([T]))
+    module = mbgnbd if shift else bgnbd
+    got = module.log_likelihood(p, *args)[0]
+    with mp.workdps(50):
+        want = float(_mp_beta_geometric_loglik(r, alpha, a, b, x, tx, T, shift))
+    assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("module", [bgnbd, mbgnbd])
+@pytest.mark.parametrize("r", [1e8, 1e25])
+def test_prob_purchases_near_poisson_against_mpmath(module: Any, r: float) -> None:
+    """P(X(t) = n) of a new customer at r = 1e8 and 1e25 (alpha = r / 0.4), against FHL's
+    eq. 8 (BG/NBD) at 50 digits, and summing to one over n (both models): the negative binomial
+    pmf used ``r * log(alpha / (alpha + t))`` and the log-gamma difference (both lose every
+    digit at r = 1e25). The tolerance is scipy's: its ``betainc(n, r, q)`` of the tail is up to
+    4e-9 off mpmath for r between 1e5 and 1e9 (8e-10 at 1e8; 1e-15 beyond 1e10)."""
+    alpha, a, b, t = r / 0.4, 0.8, 2.4, 10.0
+    p = np.array([r, alpha, a, b])
+    n = np.arange(60.0)
+    got = module.prob_purchases(p, n, np.full(n.shape, t))
+    assert float(got.sum()) == pytest.approx(1.0, abs=1e-9)
+    if module is bgnbd:
+        with mp.workdps(50):
+            for k in (0, 1, 2, 4, 12):
+                want = float(mp_prob_n(r, alpha, a, b, k, t))
+                assert got[k] == pytest.approx(want, rel=1e-9)

@@ -76,6 +76,7 @@ from relmark.clv._checks import frequency_grid
 from relmark.clv._engine import Likelihood, Progress
 from relmark.clv._params import ParamSet, Prior, Setting
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
+from relmark.clv._special import log_rising
 from relmark.clv.bgnbd import (
     PARAMS,
     _gauss_beta,
@@ -241,11 +242,10 @@ def _rows(
     xi, grid = frequency_grid(x)
     pos = (grid > 0) | (shift > 0)
     s_grid = r + k * grid
-    # the terms that depend on x only, per distinct frequency; log(alpha) folded in
+    # the terms that depend on x only, per distinct frequency; ln Gamma(r+kx) - ln Gamma(r) as
+    # one log rising factorial (the two log-gammas cancel to no digit at r ~ 1e25)
     base = (
-        (gammaln(s_grid) - gammaln(r) + betaln(a, b + grid + shift) - betaln(a, b))
-        - grid * math.lgamma(k)
-        + r * math.log(alpha)
+        log_rising(r, k * grid) + betaln(a, b + grid + shift) - betaln(a, b) - grid * math.lgamma(k)
     )
     with np.errstate(divide="ignore"):
         log_ab = np.where(
@@ -256,11 +256,12 @@ def _rows(
     lbeta = np.log(beta)
     l_tx = np.log(alpha + tx)
     m = _phase_moments(s, T - tx, beta, k, order)
-    alive_term = m.log_s2 - s * lbeta
-    log_odds = log_ab[xi] - s * l_tx - alive_term  # dead over alive
+    # r ln(alpha) - s ln(alpha+T) and s ln((alpha+T)/(alpha+t_x)) through log1p: the logs
+    # cancel when alpha >> T (alpha ~ 1e25) while r and s times them are not small
+    log_odds = log_ab[xi] + s * np.log1p((T - tx) / (alpha + tx)) - m.log_s2  # dead over alive
     with np.errstate(over="ignore"):
         odds = np.exp(log_odds)
-    head = base[xi] + alive_term
+    head = base[xi] + m.log_s2 - r * np.log1p(T / alpha) - (k * x) * lbeta
     ll = head + np.log1p(odds)
     huge = np.isinf(odds)
     if huge.any():
@@ -576,7 +577,7 @@ def _posterior(
     pos = (x > 0) | (shift > 0)
     b_dead = np.where(pos, b + (x + (shift - 1.0)), 1.0)
     with np.errstate(divide="ignore"):
-        log_odds = np.log(a) - np.log(b_dead) + s * (np.log(beta) - np.log(alpha + tx)) - log_s2
+        log_odds = np.log(a) - np.log(b_dead) + s * np.log1p((T - tx) / (alpha + tx)) - log_s2
     alive = np.where(pos, expit(-log_odds), 1.0)
     pi = np.exp(cj - log_s2[:, None])
     return alive, pi, s
@@ -630,7 +631,7 @@ def _series(
         log_q = np.log(qq)
     # ln P(N = n), in logs: far left of a large mean P(N = n) underflows, and a zero would
     # stop the tail from decreasing
-    log_pmf = gammaln(s + n) - gammaln(s) - gammaln(n + 1.0) + s * np.log1p(-qq) + n * log_q
+    log_pmf = log_rising(s, n) - gammaln(n + 1.0) + s * np.log1p(-qq) + n * log_q
     weight = np.ones(rows.size)  # W_1 before the survival factor
     acc = np.zeros(rows.size)
     live = np.arange(rows.size)

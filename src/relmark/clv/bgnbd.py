@@ -59,7 +59,7 @@ from relmark.clv._checks import frequency_grid
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
-from relmark.clv._special import hyp2f1, warn_nonfinite
+from relmark.clv._special import hyp2f1, log_rising, warn_nonfinite
 from relmark.clv._tabulate import tabulate
 
 __all__ = [
@@ -106,7 +106,9 @@ def _x_tables(
     pos = (grid > 0) | (shift > 0)
     b_x1 = np.where(pos, b + (grid + (shift - 1.0)), 1.0)
     log_ab = np.where(pos, np.log(a) - np.log(b_x1), -np.inf)
-    base = gammaln(r + grid) - gammaln(r) + betaln(a, b + grid + shift) - betaln(a, b)
+    # ln Gamma(r+x) - ln Gamma(r) as one log rising factorial: the two log-gammas cancel to no
+    # digit at r ~ 1e25 (a near-Poisson purchase process)
+    base = log_rising(r, grid) + betaln(a, b + grid + shift) - betaln(a, b)
     return xi, grid, log_ab, base
 
 
@@ -819,13 +821,7 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
     """
     r, alpha, a, b = params
     n, t = np.broadcast_arrays(np.asarray(n, dtype=np.float64), np.asarray(t, dtype=np.float64))
-    log_nb = (
-        gammaln(r + n)
-        - gammaln(r)
-        - gammaln(n + 1.0)
-        + r * np.log(alpha / (alpha + t))
-        + xlogy(n, t / (alpha + t))
-    )
+    log_nb = negbin_log_pmf(n, r, alpha, t)
     first = np.exp(betaln(a, b + n) - betaln(a, b) + log_nb)
     with np.errstate(divide="ignore", invalid="ignore"):
         coef = np.where(
@@ -840,6 +836,18 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
         )
         tail = np.where(n > 0, betainc(np.maximum(n, 1e-300), r, t / (alpha + t)), 0.0)
     out: FloatArray = first + coef * tail
+    return out
+
+
+def negbin_log_pmf(n: FloatArray, r: float, alpha: float, t: FloatArray) -> FloatArray:
+    r""":math:`\ln P(N(t) = n)` of the gamma-Poisson count (negative binomial),
+    :math:`\ln\frac{\Gamma(r+n)}{\Gamma(r)\,n!} - r\operatorname{log1p}(t/\alpha)
+    + n \ln\frac{t}{\alpha+t}`, with the log rising factorial and ``log1p``: both stay
+    accurate for a near-Poisson process (:math:`r, \alpha \sim 10^{25}`), where
+    ``gammaln(r + n) - gammaln(r)`` and ``r * log(alpha / (alpha + t))`` lose every digit."""
+    out: FloatArray = (
+        log_rising(r, n) - gammaln(n + 1.0) - r * np.log1p(t / alpha) + xlogy(n, t / (alpha + t))
+    )
     return out
 
 

@@ -25,7 +25,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betainc, betaln, expit, gammaln, xlogy
+from scipy.special import betainc, betaln, expit
 
 from relmark._validation import FloatArray
 from relmark.clv._base import RngLike
@@ -42,6 +42,7 @@ from relmark.clv.bgnbd import (
     beta_geometric_grad_hess,
     beta_geometric_log_likelihood_and_grad,
     conditional_from_remaining,
+    negbin_log_pmf,
     simulate_beta_geometric,
 )
 from relmark.clv.bgnbd import remaining as beta_geometric_remaining
@@ -321,13 +322,7 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
     """
     r, alpha, a, b = params
     n, t = np.broadcast_arrays(np.asarray(n, np.float64), np.asarray(t, np.float64))
-    log_nb = (
-        gammaln(r + n)
-        - gammaln(r)
-        - gammaln(n + 1.0)
-        + r * np.log(alpha / (alpha + t))
-        + xlogy(n, t / (alpha + t))
-    )
+    log_nb = negbin_log_pmf(n, r, alpha, t)
     stay = np.exp(betaln(a, b + n + 1.0) - betaln(a, b) + log_nb)
     leave = np.exp(betaln(a + 1.0, b + n) - betaln(a, b))
     tail = np.where(n > 0, betainc(np.maximum(n, 1e-300), r, t / (alpha + t)), 1.0)
