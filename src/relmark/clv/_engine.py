@@ -11,18 +11,19 @@ The engine maximises a weighted sum of per-row log-likelihoods over unconstraine
 4. the covariance is the inverse Hessian on the unconstrained scale; the fit result maps it to
    the natural scale by the delta method.
 
-Large data (over 30,000 distinct rows) start from subsamples of 10k, 100k, ... rows, stratified
-by frequency and recency (or spend); each level's optimum and Hessian steer Newton steps on the
-next, and the full-data Hessian used for the covariance is computed within 0.02 standard errors
-of the estimates. Likelihoods whose rows share costly terms declare them (:class:`SharedTerms`)
+Large data (over 30,000 distinct rows) start from subsamples of 10k, 100k, ... rows (2k first for
+likelihoods with an analytic Hessian or a costly one), stratified by frequency and recency (or
+spend); each level's optimum and Hessian steer Newton steps on the next, and the full-data Hessian
+used for the covariance is computed within 0.02 standard errors of the estimates. Likelihoods whose rows share costly terms declare them (:class:`SharedTerms`)
 and the engine computes them once per distinct key.
 
 A likelihood with an analytic Hessian (``Likelihood.value_grad_hess``) is finished on large data
 in two full-data passes: the gradient at the last subsample's optimum (one Newton step with the
-subsample's Hessian), then value, gradient and Hessian together at the new point. The last
-Newton step from there is taken without a further pass when the change of the Hessian between
-the two points bounds its error far below the tolerance (see :func:`_predicted_finish`): the
-decrement then proves the optimum, and the covariance comes from the Hessian of that pass.
+subsample's Hessian, moved to that point by the change a 10,000-row probe measures), then value,
+gradient and Hessian together at the new point. The last Newton step from there is taken
+without a further pass when the Hessian's change along it, measured on the probe's two halves,
+bounds its error far below the tolerance (see :func:`_predicted_finish`): the decrement then
+proves the optimum, and the covariance comes from the Hessian of that pass plus that change.
 
 A fit reports its progress to an optional callback ``progress(stage, fraction)`` (monotone
 fractions, the last call ``("done", 1.0)``); :func:`progress_callback` turns ``"tqdm"`` into a
@@ -588,6 +589,13 @@ def _thread_pool(lik: Likelihood, n_rows: int) -> Iterator[ThreadPoolExecutor | 
 _SAFETY = 10.0
 """Factor on the error bound of the last Newton step taken without a further pass."""
 
+_QUADRATIC = 0.2
+"""Longest last Newton step (in standard errors) taken without a further pass."""
+
+_COVARIANCE_ERROR = 1e-4
+"""Largest relative error of the Hessian behind the covariance when it is the full data's at a
+nearby point plus a change measured on a subsample (the standard errors to ~5e-5)."""
+
 
 @dataclass(frozen=True)
 class _Finish:
@@ -611,7 +619,7 @@ def _predicted_finish(
     nobs: float,
     gtol: float,
     lltol: float,
-    measured: float | None = None,
+    change: _Change | None = None,
 ) -> _Finish | None:
     r"""The Newton step from ``u1`` taken without evaluating its end point, when its error is
     provably negligible; None otherwise.
@@ -630,9 +638,14 @@ def _predicted_finish(
     ~:math:`\rho\lVert s_2\rVert^3`), and the gradient the bound
     :math:`\sqrt{\lambda_{\max}(H_1)}\,\epsilon/\sqrt{n}`.
 
-    ``measured``, when given, is the relative change of the Hessian along ``s2`` itself,
-    :math:`\lVert H_1^{-1/2}(H(u_1 - s_2) - H_1)H_1^{-1/2}\rVert_2` measured on a subsample:
-    then :math:`\epsilon = \text{safety}\cdot\tfrac12\,\text{measured}\,\lVert s_2\rVert`.
+    ``change``, when given, is the change :math:`\Delta` of the Hessian along ``s2`` itself,
+    measured on a subsample (:func:`_subsample_change`), with its size
+    :math:`m = \lVert H_1^{-1/2}\Delta H_1^{-1/2}\rVert_2` and the size :math:`\delta` of its
+    sampling error. The step is then taken with the Hessian at the step's midpoint,
+    :math:`s_2 = (H_1 + \Delta/2)^{-1} g_1` (the mean of the Hessian along the step, to
+    second order), whose error is that of :math:`\Delta/2` plus the second-order rest:
+    :math:`\epsilon = \text{safety}\cdot\tfrac12(\delta + m^2)\lVert s_2\rVert`
+    (without the correction it would be :math:`\text{safety}\cdot\tfrac12 m\lVert s_2\rVert`).
     """
     try:
         chol = np.linalg.cholesky(h1)
@@ -644,13 +657,16 @@ def _predicted_finish(
         return None
     len1 = math.sqrt(max(_moved(h1, s1, nobs), 0.0))
     len2 = math.sqrt(max(_moved(h1, s2, nobs), 0.0))
-    if not (len1 > 0 and len2 <= 0.1):
+    if not (len1 > 0 and len2 <= _QUADRATIC):
         return None
-    if measured is not None:
-        error = _SAFETY * 0.5 * measured * len2
+    if change is not None:
+        corrected = _solve(h1 + 0.5 * change.delta, g1)
+        if corrected is None:
+            return None
+        s2 = corrected
+        error = _SAFETY * 0.5 * (change.error + change.size**2) * len2
     else:
-        change = inv_chol @ (h0 - h1) @ inv_chol.T
-        rho = float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (change + change.T))))) / len1
+        rho = _relative_size(inv_chol, h0 - h1) / len1
         error = _SAFETY * 0.5 * rho * len2**2
     predicted = 0.5 * error**2
     grad_bound = math.sqrt(float(np.max(np.linalg.eigvalsh(h1)))) * error / math.sqrt(nobs)
@@ -660,40 +676,80 @@ def _predicted_finish(
     return _Finish(u1 - s2, f2, np.zeros_like(g1), h1, predicted, grad_bound)
 
 
-def _exact_step(fun: _Objective, u: FloatArray) -> tuple[FloatArray, FloatArray] | None:
+def _exact_step(
+    fun: _Objective, u: FloatArray, *, check: bool = True
+) -> tuple[FloatArray, FloatArray] | None:
     """One Newton step with the analytic Hessian at ``u``, accepted if it descends: the new
-    point and the Hessian at ``u`` (None when the step fails)."""
+    point and the Hessian at ``u`` (None when the step fails). With ``check=False`` the step's
+    end is not evaluated (the caller's next evaluation there checks it)."""
     f, g, h = fun.hessian(u)
     if not (math.isfinite(f) and np.all(np.isfinite(h))):
         return None
     step = _solve(h, g)
     if step is None or float(g @ step) <= 0:
         return None
+    if not check:
+        return u - step, h
     f_new, _ = fun(u - step)
     if not (math.isfinite(f_new) and f_new <= f - 1e-4 * float(g @ step)):
         return None
     return u - step, h
 
 
+@dataclass(frozen=True)
+class _Change:
+    r"""The change of the per-customer Hessian along a step, measured on a subsample: the
+    change ``delta``, its size relative to the Hessian at the step's start (spectral norm of
+    :math:`H_1^{-1/2}\Delta H_1^{-1/2}`) and the size of its sampling error (the same norm of
+    half the difference between the two halves' changes: the standard error of their mean)."""
+
+    delta: FloatArray
+    size: float
+    error: float
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """The 10,000-row subsample that measures how the Hessian changes near the optimum: its
+    objective, and those of its two halves (alternate rows of the stratified order, so each
+    half is stratified too), whose disagreement measures the sampling error of a change."""
+
+    whole: _Objective
+    halves: tuple[_Objective, _Objective]
+
+
+def _relative_size(inv_chol: FloatArray, change: FloatArray) -> float:
+    rel = inv_chol @ change @ inv_chol.T
+    return float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (rel + rel.T)))))
+
+
 def _subsample_change(
-    sub: _Objective | None, u1: FloatArray, u2: FloatArray, h1: FloatArray
-) -> tuple[FloatArray, float] | None:
-    r"""The change of the (per-customer) Hessian from ``u1`` to ``u2`` measured on the
-    subsample ``sub``, and its size relative to ``h1`` (spectral norm of
-    :math:`H_1^{-1/2}\Delta H_1^{-1/2}`); None without a subsample or when it fails."""
-    if sub is None or not sub.analytic:
+    probe: _Probe | None, u1: FloatArray, u2: FloatArray, h1: FloatArray
+) -> _Change | None:
+    r"""The change of the (per-customer) Hessian from ``u1`` to ``u2`` measured on the probe's
+    two halves (each half's change, then their mean weighted by customers), its size relative
+    to ``h1`` and the size of its sampling error (:class:`_Change`); None without a probe or
+    when it fails."""
+    if probe is None or not probe.whole.analytic:
         return None
-    f1, _, hs1 = sub.hessian(u1)
-    f2, _, hs2 = sub.hessian(u2)
-    change = hs2 - hs1
-    if not (math.isfinite(f1) and math.isfinite(f2) and np.all(np.isfinite(change))):
+    changes, counts = [], []
+    for half in probe.halves:
+        f1, _, hs1 = half.hessian(u1)
+        f2, _, hs2 = half.hessian(u2)
+        if not (math.isfinite(f1) and math.isfinite(f2)):
+            return None
+        changes.append(hs2 - hs1)
+        counts.append(half.scale)
+    delta = (counts[0] * changes[0] + counts[1] * changes[1]) / (counts[0] + counts[1])
+    if not (np.all(np.isfinite(delta))):
         return None
     try:
         inv_chol = np.linalg.inv(np.linalg.cholesky(h1))
     except np.linalg.LinAlgError:
         return None
-    rel = inv_chol @ change @ inv_chol.T
-    return change, float(np.max(np.abs(np.linalg.eigvalsh(0.5 * (rel + rel.T)))))
+    size = _relative_size(inv_chol, delta)
+    error = 0.5 * _relative_size(inv_chol, changes[0] - changes[1])
+    return _Change(delta, size, error)
 
 
 def _two_pass_finish(
@@ -706,7 +762,7 @@ def _two_pass_finish(
     gtol: float,
     lltol: float,
     max_passes: int = 4,
-    sub: _Objective | None = None,
+    sub: _Probe | None = None,
 ) -> tuple[_Finish | None, tuple[FloatArray, float, FloatArray, FloatArray] | None]:
     """One Newton step on the full data with the subsample's Hessian, then value, gradient and
     Hessian in one pass at its end; done when that point's decrement (or the predicted last
@@ -714,11 +770,12 @@ def _two_pass_finish(
     each one pass with the Hessian (at most ``max_passes`` in all).
 
     A predicted last step ends at ``u2`` while the Hessian was computed at ``u1`` (some
-    hundredths of a standard error away: up to ~1e-4 relative in the standard errors). Its
-    change from ``u1`` to ``u2`` is then measured on the 10,000-row subsample ``sub`` (two
-    passes over its rows; it also bounds the step's error, see :func:`_predicted_finish`) and added:
-    the sampling error of a *change* is a few percent of it, so the covariance is that at
-    ``u2`` to ~1e-6. Without ``sub`` (or when the change exceeds 1e-3), one more full pass
+    hundredths of a standard error away: up to ~1e-3 relative in the standard errors). Its
+    change from ``u1`` to ``u2`` is then measured on the 10,000-row probe ``sub`` (two passes
+    over each of its halves; it corrects the step and bounds its error, see
+    :func:`_predicted_finish`) and added: the covariance is that at ``u2`` when the change's
+    sampling error, measured by the halves' disagreement, is within
+    :data:`_COVARIANCE_ERROR`. Without ``sub`` (or with a larger error), one more full pass
     computes it.
 
     Returns the finish, or None and the state to continue from (the last accepted point with
@@ -738,16 +795,15 @@ def _two_pass_finish(
         if 0 <= decrement <= lltol and grad_norm <= gtol:
             return _Finish(u1, f1, g1, h1, decrement, grad_norm), None
         s2 = _solve(h1, g1)
-        moved = None
-        if s2 is not None and _moved(h1, s2, nobs) <= 0.01:  # within 0.1 standard errors
-            moved = _subsample_change(sub, u1, u1 - s2, h1)
-        measured = None if moved is None else moved[1]
-        done = _predicted_finish(u1, f1, g1, h1, hess, step, nobs, gtol, lltol, measured)
+        change = None
+        if s2 is not None and _moved(h1, s2, nobs) <= _QUADRATIC**2:
+            change = _subsample_change(sub, u1, u1 - s2, h1)
+        done = _predicted_finish(u1, f1, g1, h1, hess, step, nobs, gtol, lltol, change)
         if done is not None:
-            if moved is not None and moved[1] <= 1e-3:
+            if change is not None and change.error + 0.5 * change.size**2 <= _COVARIANCE_ERROR:
                 # the Hessian at the estimates: the full data's at u1 plus the subsample's
-                # change (a few percent of a change of at most 1e-3)
-                h2: FloatArray | None = h1 + moved[0]
+                # change (the corrected step ends within ~size x |s2| of where it was measured)
+                h2: FloatArray | None = h1 + change.delta
             else:
                 f2, _, h_full = fun.hessian(done.u)
                 h2 = h_full if math.isfinite(f2) else None
@@ -833,21 +889,26 @@ def fit_mle(
             # Large data: systematic subsamples of 10k, 100k, ... rows find the optimum's
             # neighbourhood and a Hessian good enough to steer Newton steps on the full data, at a
             # fraction of the cost. Each level starts from the previous level's optimum.
-            sizes = [2_000, _WARM_ROWS] if lik.expensive else [_WARM_ROWS]
+            # (a 2,000-row start when L-BFGS's iterations are costly, or when exact Newton steps
+            # on the larger levels make up for its rougher optimum)
+            sizes = [2_000, _WARM_ROWS] if lik.expensive or fun.analytic else [_WARM_ROWS]
             while sizes[-1] * 30 <= n_rows:
                 sizes.append(sizes[-1] * 10)
             # progress by rows evaluated: each level ~5 passes, the full data ~3
             work = [5.0 * size for size in sizes] + [3.0 * n_rows]
             done_work = 0.0
             u = u0
-            probe: _Objective | None = None
+            probe: _Probe | None = None
+            probe_hess: FloatArray | None = None  # the probe's Hessian at the first level's optimum
+            hess_at: FloatArray | None = None  # where ``hess`` was computed (None: unknown)
+            unchecked = False  # whether the last level's step was taken without evaluating it
             if fun.analytic:
                 # stratify a systematic sample of 3x the largest level's rows (sorting all
-                # rows costs a third of a full-data evaluation of a fit that needs two)
-                # (a strided slice: gathering by an index array cost ~13 ms at 1M rows)
+                # rows costs a third of a full-data evaluation of a fit that needs two); strided
+                # views, not copies: the sort key and the levels' gathers read them once
                 every = max(n_rows // (_PRESAMPLE * sizes[-1]), 1)
-                source = tuple(np.ascontiguousarray(d[::every]) for d in data)
-                w_source = np.ascontiguousarray(weights[::every])
+                source = tuple(d[::every] for d in data)
+                w_source = weights[::every]
             else:
                 source, w_source = data, weights
             order = _stratified(source)
@@ -877,24 +938,52 @@ def fit_mle(
                     )
                     u = np.asarray(res.x, dtype=np.float64)
                     hess = _hessian(warm, u)
+                    hess_at = u
                 else:
                     assert hess is not None
-                    stepped = _exact_step(warm, u) if warm.analytic else None
+                    # the last level's step is checked by the full data's first evaluation
+                    last = level == len(sizes) - 1 and fun.analytic
+                    stepped = _exact_step(warm, u, check=not last) if warm.analytic else None
+                    unchecked = last and stepped is not None
                     if stepped is not None:
                         # one exact Newton step: the full data take it from there
+                        hess_at = u
                         u, hess = stepped
                     else:
+                        hess_at = None
                         f_sub, g_sub = warm(u)
                         u, _, g_sub, hess, fresh_sub, _, _ = _newton(
                             warm, u, f_sub, g_sub, hess, False, float(w_sub.sum()), gtol, lltol, 4
                         )
                         if not fresh_sub:
                             hess = _hessian(warm, u, g0=g_sub)
-                if size == _WARM_ROWS:
-                    probe = warm  # measures the Hessian's change near the optimum (cheaply)
+                if size == _WARM_ROWS and warm.analytic:
+                    # measures the Hessian's change near the optimum (cheaply)
+                    halves = tuple(
+                        _objective(
+                            lik,
+                            pset,
+                            tuple(d[i::2] for d in sub),
+                            w_sub[i::2],
+                            float(w_sub[i::2].sum()),
+                            None,
+                            log_prior,
+                            float(w_sub[i::2].sum()) / nobs,
+                        )
+                        for i in (0, 1)
+                    )
+                    probe = _Probe(warm, (halves[0], halves[1]))
+                    if level == 0:
+                        probe_hess = hess
                 done_work += work[level]
                 report("subsample", done_work / sum(work))
             f, g = fun(u)
+            if unchecked and not (math.isfinite(f) and np.all(np.isfinite(g))):
+                # the last level's unchecked step left the domain: back to where it began (its
+                # Hessian is that point's)
+                assert hess_at is not None
+                u, hess_at = hess_at, None
+                f, g = fun(u)
             check_finite(
                 f,
                 g,
@@ -902,6 +991,17 @@ def fit_mle(
             )
             report("full data", (done_work + n_rows) / sum(work))
             if fun.analytic and hess is not None:
+                if probe is not None and hess_at is not None and not np.array_equal(hess_at, u):
+                    # the last level's Hessian was computed where its exact step began: moved
+                    # to the step's end by the probe's change (a few % of it), it steers the
+                    # first full-data step about twice as well
+                    h_a = probe_hess if level == 1 and probe_hess is not None else None
+                    if h_a is None:
+                        h_a = probe.whole.hessian(hess_at)[2]
+                    f_p, _, h_p = probe.whole.hessian(u)
+                    moved_hess = hess + (h_p - h_a)
+                    if math.isfinite(f_p) and np.all(np.isfinite(moved_hess)):
+                        hess = moved_hess
                 finish, state = _two_pass_finish(fun, u, f, g, hess, nobs, gtol, lltol, sub=probe)
                 if state is not None:
                     u, f, g, hess = state
