@@ -191,3 +191,71 @@ def test_simulated_pareto_nbd_large_fit_matches_reference() -> None:
     assert np.all(np.abs(theta - reference) <= 1.5e-4 * se_ref)
     np.testing.assert_allclose(theta, reference, rtol=3e-6)
     np.testing.assert_allclose(list(fit.bse.values()), se_ref, rtol=1e-4)
+
+
+def test_probe_change_and_its_error_bound_the_full_data_change() -> None:
+    """The 10,000-row probe's measure of the Hessian's change along a short step (the
+    correction of the finish's last Newton step, and of the covariance) against the exact
+    change on all 300,000 rows: its error is within the engine's safety factor times the
+    error estimated from the halves' disagreement, and the estimate is not vacuous."""
+    rng = np.random.default_rng(23)
+    truth = MBGNBD(r=0.525, alpha=6.183, a=0.891, b=1.614)
+    d = truth.simulate(rng.uniform(27.0, 39.0, 300_000), rng=rng)
+    data = tuple(np.asarray(d[c], dtype=float) for c in ("frequency", "recency", "T"))
+    model = MBGNBD.fit(d)
+    pset = model.fit_result.param_set
+    lik = MBGNBD.likelihood
+    weights = np.ones(300_000)
+    full = engine._objective(lik, pset, data, weights, 300_000.0)
+    order = engine._stratified(data)
+    rows = order[:: order.shape[0] // 10_000]
+    sub = tuple(c[rows] for c in data)
+    w = weights[rows]
+
+    def objective(cols: tuple[np.ndarray, ...], ww: np.ndarray) -> Any:
+        return engine._objective(lik, pset, cols, ww, float(ww.sum()))
+
+    halves = tuple(objective(tuple(c[i::2] for c in sub), w[i::2]) for i in (0, 1))
+    probe = engine._Probe(objective(sub, w), (halves[0], halves[1]))
+    u_opt = pset.to_unconstrained(model.fit_result.params_array)
+    _, _, h_opt = full.hessian(u_opt)
+    inv_chol = np.linalg.inv(np.linalg.cholesky(h_opt))
+    se = inv_chol.T / np.sqrt(300_000.0)  # columns: one standard error along each axis
+    checked = 0
+    for _ in range(6):
+        u1 = u_opt + se @ rng.normal(0.0, 0.05, 4)
+        u2 = u1 + se @ rng.normal(0.0, 0.1, 4)
+        _, _, h1 = full.hessian(u1)
+        _, _, h2 = full.hessian(u2)
+        change = engine._subsample_change(probe, u1, u2, h1)
+        assert change is not None
+        inv1 = np.linalg.inv(np.linalg.cholesky(h1))
+        actual = engine._relative_size(inv1, change.delta - (h2 - h1))
+        assert actual <= engine._SAFETY * change.error
+        assert change.error <= 0.5 * change.size  # a measurement, not noise
+        checked += 1
+    assert checked == 6
+
+
+def test_an_unchecked_last_level_step_out_of_the_domain_falls_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The last subsample level's Newton step is checked by the full data's first evaluation:
+    a step that leaves the domain (forced here) sends the full data back to where it began,
+    and the fit ends at the same optimum."""
+    rng = np.random.default_rng(24)
+    truth = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    d = truth.simulate(rng.uniform(27.0, 39.0, 200_000), rng=rng)
+    reference = BGNBD.fit(d).fit_result.params_array
+    original = engine._exact_step
+
+    def far(fun: Any, u: np.ndarray, *, check: bool = True) -> Any:
+        out = original(fun, u, check=check)
+        if out is None or check:
+            return out
+        return u + 1e3, out[1]  # every parameter ~e^1000 times larger: not finite
+
+    monkeypatch.setattr(engine, "_exact_step", far)
+    model = BGNBD.fit(d)
+    assert model.fit_result.converged
+    np.testing.assert_allclose(model.fit_result.params_array, reference, rtol=1e-6)
