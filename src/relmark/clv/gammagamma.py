@@ -77,25 +77,88 @@ def _prepare(
 ) -> tuple[tuple[FloatArray], tuple[npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray]]:
     r"""The grid of frequencies (:func:`~relmark.clv._checks.frequency_grid`; its terms are
     tabulated once per evaluation) and, per row, the index of its frequency, ``x``,
-    :math:`\ln\bar z` and :math:`x\bar z` (constant during a fit, so a fit computes them
+    :math:`x\bar z` and :math:`\ln(x\bar z)` (constant during a fit, so a fit computes them
     once)."""
     xi, grid = frequency_grid(frequency)
-    return (grid,), (xi, frequency, np.log(monetary_value), frequency * monetary_value)
+    xz = frequency * monetary_value
+    return (grid,), (xi, frequency, xz, np.log(xz))
+
+
+_ASYMPTOTIC = 30.0
+"""From this ``p x`` on, :func:`_log_rising` and :func:`_psi_rising` use the asymptotic series
+(truncation errors below 1e-16)."""
+
+
+def _log_rising(a: FloatArray, q: float) -> FloatArray:
+    r""":math:`\ln\Gamma(a+q) - \ln\Gamma(a)`, accurate for large ``a`` too.
+
+    For :math:`a \ge 30` from Stirling's series,
+    :math:`(a - \tfrac12)\,\mathrm{log1p}(q/a) + q\ln(a+q) - q + S(a+q) - S(a)` with
+    :math:`S(x) = \frac1{12x} - \frac1{360x^3} + \frac1{1260x^5} - \frac1{1680x^7}`:
+    the difference of two values of size :math:`a\ln a` lost their digits (2e-12 of a
+    customer's log-density at :math:`px = 2400`, 0.03 at :math:`px = 6\cdot10^{12}`)."""
+    out = np.asarray(gammaln(a + q) - gammaln(a), dtype=np.float64)
+    big = a >= _ASYMPTOTIC
+    if big.any():
+        b = a[big]
+
+        def stirling(v: FloatArray) -> FloatArray:
+            iv = 1.0 / v
+            r = iv * iv
+            out_s: FloatArray = (
+                1.0 / 12.0 - r * (1.0 / 360.0 - r * (1.0 / 1260.0 - r / 1680.0))
+            ) * iv
+            return out_s
+
+        out[big] = (
+            (b - 0.5) * np.log1p(q / b) + q * np.log(b + q) - q + (stirling(b + q) - stirling(b))
+        )
+    return out
+
+
+def _psi_rising(a: FloatArray, q: float) -> FloatArray:
+    r""":math:`\psi(a+q) - \psi(a)`, accurate for large ``a`` too: for :math:`a \ge 30`,
+    :math:`\mathrm{log1p}(q/a) + R(a+q) - R(a)` with
+    :math:`R(x) = -\frac1{2x} - \frac1{12x^2} + \frac1{120x^4} - \frac1{252x^6}
+    + \frac1{240x^8}` (the asymptotic series of :math:`\psi(x) - \ln x`)."""
+    out = np.asarray(digamma(a + q) - digamma(a), dtype=np.float64)
+    big = a >= _ASYMPTOTIC
+    if big.any():
+        b = a[big]
+
+        def rest(v: FloatArray) -> FloatArray:
+            iv = 1.0 / v
+            r = iv * iv
+            out_r: FloatArray = -0.5 * iv - r * (
+                1.0 / 12.0 - r * (1.0 / 120.0 - r * (1.0 / 252.0 - r / 240.0))
+            )
+            return out_r
+
+        out[big] = np.log1p(q / b) + (rest(b + q) - rest(b))
+    return out
 
 
 def _x_table(params: FloatArray, grid: FloatArray) -> FloatArray:
-    r"""Per frequency ``x``: :math:`\ln\Gamma(px+q) - \ln\Gamma(px) + px\ln x`,
-    :math:`\psi(px+q) - \psi(px) + \ln x` and :math:`\psi(px+q) - \psi(q)` (zeros at
-    ``x = 0``, which carries no spend)."""
+    r"""Per frequency ``x`` of the grid, the columns
+
+    0. :math:`\ln\Gamma(px+q) - \ln\Gamma(px) + \ln x` (of the log-density),
+    1. :math:`\psi(px+q) - \psi(px)` and 2. :math:`\psi(px+q) - \psi(q)` (of its gradient in
+       ``p`` and ``q``),
+    3. :math:`x` itself, 4. :math:`\psi'(px+q)` and 5. :math:`\psi'(px)` (of the Hessian),
+
+    zeros at ``x = 0``, which carries no spend. The rows read columns 0-2; the Hessian
+    (:func:`_rows_hessian`) sums all of them over the customers of each frequency."""
     p, q = float(params[0]), float(params[1])
-    out = np.zeros((grid.shape[0], 3))
+    out = np.zeros((grid.shape[0], 6))
     pos = grid > 0
-    pg = p * grid[pos]
-    log_grid = np.log(grid[pos])
-    psi = digamma(pg + q)
-    out[pos, 0] = gammaln(pg + q) - gammaln(pg) + pg * log_grid
-    out[pos, 1] = psi - digamma(pg) + log_grid
-    out[pos, 2] = psi - digamma(q)
+    gp = grid[pos]
+    pg = p * gp
+    out[pos, 0] = _log_rising(pg, q) + np.log(gp)
+    out[pos, 1] = _psi_rising(pg, q)
+    out[pos, 2] = digamma(pg + q) - digamma(q)
+    out[pos, 3] = gp
+    out[pos, 4] = polygamma(1, pg + q)
+    out[pos, 5] = polygamma(1, pg)
     return out
 
 
@@ -104,26 +167,51 @@ def _rows(
     table: FloatArray,
     xi: npt.NDArray[np.intp],
     x: FloatArray,
-    log_z: FloatArray,
     xz: FloatArray,
+    log_xz: FloatArray,
     *,
     grad: bool = True,
 ) -> tuple[FloatArray, FloatArray]:
-    """Log-density rows and gradients from the frequency table of :func:`_x_table`."""
+    r"""Log-density rows and gradients from the frequency table of :func:`_x_table`.
+
+    The density of note 025 (eq. 4) written with :math:`L = \ln(\gamma + x\bar z)` and
+    :math:`d = \ln(x\bar z) - L = -\ln(1 + \gamma/(x\bar z))`:
+
+    .. math:: \ln f = \ln\Gamma(px+q) - \ln\Gamma(px) - \ln\Gamma(q) + q\ln\gamma
+        + px\,d + \ln x - \ln(x\bar z) - qL,
+
+    whose terms stay of the size of :math:`\ln f` (the form with :math:`(px-1)\ln\bar z`,
+    :math:`px\ln x` and :math:`(px+q)L` apart cancels terms of size :math:`px\ln x`)."""
     p, q, g = (float(v) for v in params)
-    terms = np.take(table, xi, axis=0)
-    px = p * x
-    g_xz = g + xz
-    log_gxz = np.log(g_xz)
-    log_g = np.log(g)
-    ll = terms[:, 0] - gammaln(q) + q * log_g + (px - 1.0) * log_z - (px + q) * log_gxz
+    d, log_gxz = _log_terms(g, xz, log_xz)
+    log_g = math.log(g)
+    ll = np.take(table[:, 0], xi)
+    ll += q * log_g - float(gammaln(q))
+    ll += p * x * d
+    ll -= log_xz
+    ll -= q * log_gxz
     if not grad:
         return ll, np.empty((0, 3))
     out = np.empty((x.shape[0], 3))
-    out[:, 0] = x * (terms[:, 1] + log_z - log_gxz)
-    out[:, 1] = terms[:, 2] + log_g - log_gxz
-    out[:, 2] = q / g - (px + q) / g_xz
+    out[:, 0] = x * (np.take(table[:, 1], xi) + d)
+    out[:, 1] = np.take(table[:, 2], xi) + log_g - log_gxz
+    out[:, 2] = q / g - (p * x + q) / (g + xz)
     return ll, out
+
+
+def _log_terms(g: float, xz: FloatArray, log_xz: FloatArray) -> tuple[FloatArray, FloatArray]:
+    r""":math:`d = -\mathrm{log1p}(\gamma/(xar z))` and :math:`L = \ln(xar z) - d` of
+    :func:`_rows`. The difference :math:`\ln(xar z) - \ln(\gamma + xar z)` lost its
+    digits where :math:`\gamma \ll xar z` (and ``p x`` multiplies it: 2e-12 of the
+    log-density at :math:`px = 2400`); rows whose :math:`\gamma/(xar z)` overflows (a mean
+    spend below 1e-308 of :math:`\gamma`) take the difference of the logarithms."""
+    d = np.log1p(g / xz)
+    np.negative(d, out=d)
+    if d.min(initial=0.0) == -math.inf:
+        bad = np.isinf(d)
+        d[bad] = log_xz[bad] - np.log(g + xz[bad])
+    log_gxz = log_xz - d
+    return d, log_gxz
 
 
 def log_likelihood(
@@ -199,37 +287,54 @@ def _rows_hessian(
     weights: FloatArray,
     xi: npt.NDArray[np.intp],
     x: FloatArray,
-    log_z: FloatArray,
     xz: FloatArray,
+    log_xz: FloatArray,
 ) -> tuple[float, FloatArray, FloatArray]:
-    """Weighted value, gradient and Hessian from the prepared rows (:data:`SHARED`)."""
+    r"""Weighted value, gradient and Hessian from the prepared rows (:data:`SHARED`) and the
+    frequency table of :func:`_x_table`, from weighted sums.
+
+    With :math:`L_i`, :math:`d_i` of :func:`_rows`, :math:`R_i = 1/(\gamma + x_i\bar z_i)`,
+    the weight :math:`c_x` of the customers of each frequency and :math:`W = \sum_i w_i`,
+    every term is a sum over the frequencies or one of the row sums
+    :math:`\sum_i w_i L_i`, :math:`\sum_i w_i \ln(x_i\bar z_i)`, :math:`\sum_i w_i x_i d_i`,
+    :math:`\sum_i w_i x_i^k R_i` and :math:`\sum_i w_i x_i^k R_i^2` (:math:`k = 0, 1`):
+
+    .. math::
+        \sum_i w_i\ln f_i = \sum_x c_x T_0(x) + W(q\ln\gamma - \ln\Gamma(q))
+            + p\sum_i w_i x_i d_i - \sum_i w_i\ln(x_i\bar z_i) - q\sum_i w_i L_i,
+
+    and the gradient and Hessian of :func:`log_likelihood_grad_hess` likewise. The rows carry
+    one logarithm and two divisions; nothing of shape ``(n, 3)`` is built.
+    """
     p, q, g = (float(v) for v in params)
-    ll, grads = _rows(params, table, xi, x, log_z, xz)
     w = weights
-    value = float(w @ ll)
-    grad = np.einsum("i,ij->j", w, grads)
-    nx = table.shape[0]
-    cnt = np.bincount(xi, w, nx)
-    grid = np.zeros(nx)
-    grid[xi] = x
-    seen = (cnt > 0) & (grid > 0)
-    px = p * grid[seen]
-    tri_pxq = polygamma(1, px + q)
-    tri_px = polygamma(1, px)
-    c = cnt[seen]
-    xs = grid[seen]
-    inv = 1.0 / (g + xz)
-    wi = w * inv
-    s_i = float(wi.sum())
-    s_xi = float(wi @ x)
-    s_i2 = float((wi * inv) @ (p * x + q))
+    wx = w * x
+    d, log_gxz = _log_terms(g, xz, log_xz)
+    r = 1.0 / (g + xz)
+    sl, slx, sd = float(w @ log_gxz), float(w @ log_xz), float(wx @ d)
+    sr0, sr1 = float(w @ r), float(wx @ r)
+    r *= r
+    ss0, ss1 = float(w @ r), float(wx @ r)
+    cnt = np.bincount(xi, w, table.shape[0])
+    t0, t1, t2, xs, tri_pxq, tri_px = (table[:, j] for j in range(6))
+    cx = cnt * xs
+    total_w = float(cnt.sum())
+    log_g = math.log(g)
+    value = float(cnt @ t0) + total_w * (q * log_g - float(gammaln(q))) + p * sd - slx - q * sl
+    grad = np.array(
+        [
+            float(cx @ t1) + sd,
+            float(cnt @ t2) + total_w * log_g - sl,
+            total_w * q / g - p * sr1 - q * sr0,
+        ]
+    )
     h = np.empty((3, 3))
-    h[0, 0] = float(c @ (xs * xs * (tri_pxq - tri_px)))
-    h[0, 1] = h[1, 0] = float(c @ (xs * tri_pxq))
-    h[0, 2] = h[2, 0] = -s_xi
-    h[1, 1] = float(c @ tri_pxq) - float(c.sum()) * float(polygamma(1, q))
-    h[1, 2] = h[2, 1] = float(w.sum()) / g - s_i
-    h[2, 2] = -q / (g * g) * float(w.sum()) + s_i2
+    h[0, 0] = float(cx @ (xs * (tri_pxq - tri_px)))
+    h[0, 1] = h[1, 0] = float(cx @ tri_pxq)
+    h[0, 2] = h[2, 0] = -sr1
+    h[1, 1] = float(cnt @ tri_pxq) - total_w * float(polygamma(1, q))
+    h[1, 2] = h[2, 1] = total_w / g - sr0
+    h[2, 2] = -q / (g * g) * total_w + p * ss1 + q * ss0
     return value, grad, h
 
 
@@ -401,6 +506,148 @@ def simulate(
     safe_x = np.where(x > 0, x, 1.0)
     mean = gen.gamma(p * safe_x, 1.0 / (safe_x * nu))
     return {"frequency": x, "monetary_value": np.where(x > 0, mean, 0.0)}
+
+
+_START_ROWS = 20_000
+"""Rows of the systematic sample that the start values are computed from."""
+
+
+def log_moment_start(
+    frequency: FloatArray, monetary_value: FloatArray, weights: FloatArray
+) -> FloatArray:
+    r"""Start values ``[p, q, gamma]`` by the method of moments of :math:`\ln\bar z` given
+    :math:`x` (scale-free: spend in other money units scales ``gamma`` alone).
+
+    :math:`\bar z \mid \nu, x \sim \text{Gamma}(px, x\nu)` and
+    :math:`\nu \sim \text{Gamma}(q, \gamma)`, so the logarithm has, at each frequency,
+
+    .. math::
+        \operatorname{Var}[\ln\bar z \mid x] = \psi'(px) + \psi'(q),\qquad
+        E[\ln\bar z \mid x] = \psi(px) - \ln x - \psi(q) + \ln\gamma
+
+    (both exist for every ``p, q > 0``, unlike the moments of :math:`\bar z` itself).
+    ``p`` minimises the weighted squared misfit of the variances of the frequencies with at
+    least 10 customers (for each ``p``, :math:`\psi'(q)` is the weighted mean of
+    :math:`\operatorname{Var} - \psi'(px)`; a grid in :math:`\ln p`, a finer grid around its
+    best point and a parabola through the best three), ``q`` inverts :math:`\psi'` and
+    ``gamma`` matches the means. With one such frequency only, the variances do not separate
+    ``p`` and ``q``: the variance is split evenly between them then. Computed on a systematic
+    sample of :data:`_START_ROWS` rows (the start values need not be estimates: the fit takes
+    them to the maximum).
+
+    Parameters
+    ----------
+    frequency
+        Repeat purchases :math:`x > 0` of each row.
+    monetary_value
+        Mean spend :math:`\bar z > 0` of each row.
+    weights
+        Customers each row stands for.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``[p, q, gamma]``, finite and > 0.
+    """
+    step = max(frequency.shape[0] // _START_ROWS, 1)
+    x, z, w = frequency[::step], monetary_value[::step], weights[::step]
+    lz = np.log(z)
+    top = float(x.max())
+    if top <= 4 * x.shape[0]:  # small whole numbers: counted, not sorted
+        xi = x.astype(np.intp)
+        xv = np.arange(int(top) + 1, dtype=np.float64)
+    else:
+        xv, xi = np.unique(x, return_inverse=True)
+    n: FloatArray = np.bincount(xi, w, xv.shape[0]).astype(np.float64)
+    safe_n = np.where(n > 0, n, 1.0)
+    s1 = np.bincount(xi, w * lz, xv.shape[0]) / safe_n
+    s2 = np.bincount(xi, w * (lz - s1[xi]) ** 2, xv.shape[0]) / safe_n
+    use = n >= 10
+    if not use.any():
+        use = n == n.max()
+    xv, n, mean, var = xv[use], n[use], s1[use], s2[use]
+    var = np.maximum(var * n / np.maximum(n - 1.0, 1.0), 1e-12)  # unbiased; above 0
+
+    def fit_q(log_p: npt.NDArray[np.float64]) -> tuple[FloatArray, FloatArray]:
+        """Per candidate ln p: the weighted misfit and the implied psi'(q)."""
+        tri = polygamma(1, np.exp(log_p)[:, None] * xv[None, :])
+        c = ((var[None, :] - tri) @ n) / n.sum()
+        misfit = ((var[None, :] - tri - c[:, None]) ** 2) @ n
+        return misfit, c
+
+    if xv.shape[0] > 1:
+        # a grid in ln p, then a finer one around its best point, then a parabola
+        grid = np.linspace(math.log(0.05), math.log(500.0), 41)
+        k = int(np.argmin(fit_q(grid)[0]))
+        fine = np.linspace(grid[max(k - 1, 0)], grid[min(k + 1, grid.shape[0] - 1)], 21)
+        misfit = fit_q(fine)[0]
+        k = min(max(int(np.argmin(misfit)), 1), fine.shape[0] - 2)
+        m0, m1, m2 = misfit[k - 1 : k + 2]
+        curve = m0 - 2.0 * m1 + m2
+        shift = 0.5 * (m0 - m2) / curve if curve > 0 else 0.0
+        log_p = float(fine[k] + min(max(shift, -1.0), 1.0) * (fine[1] - fine[0]))
+        trig_q = float(fit_q(np.array([log_p]))[1][0])
+    else:  # one frequency: its variance split evenly between psi'(px) and psi'(q)
+        trig_q = 0.5 * float(var[0])
+        log_p = math.log(_inverse_trigamma(trig_q) / float(xv[0]))
+    p = math.exp(log_p)
+    q = _inverse_trigamma(trig_q) if trig_q > 0 else 1e3
+    q = min(max(q, 1.05), 1e3)
+    log_g = float(n @ (mean - digamma(p * xv) + np.log(xv))) / float(n.sum()) + float(digamma(q))
+    # (beyond 1e308 the fit refuses the mean spend; a start there must not raise OverflowError)
+    return np.array([p, q, math.exp(min(log_g, 709.0))])
+
+
+def _inverse_trigamma(y: float) -> float:
+    r"""The :math:`q > 0` with :math:`\psi'(q) = y` (``y > 0``): Newton's method on
+    :math:`1/\psi'`, which is nearly linear in ``q`` (Minka's start
+    :math:`q_0 = 1/y + 1/2` for :math:`y < 6`)."""
+    q = 1.0 / y + 0.5 if y < 6.0 else 1.0 / (y - math.pi**2 / 6.0 + 1e-300) ** 0.5
+    for _ in range(60):
+        t = float(polygamma(1, q))
+        step = (t - y) / float(polygamma(2, q))
+        q_new = q - step
+        if not q_new > 0:
+            q_new = q / 2.0
+        if abs(q_new - q) <= 1e-12 * q:
+            return q_new
+        q = q_new
+    return q
+
+
+def _repeat_buyers(
+    x: FloatArray, z: FloatArray, w: FloatArray | None, data: object
+) -> tuple[FloatArray, FloatArray, FloatArray | None, int]:
+    """The rows of the repeat buyers (``x > 0``), validated (a mean spend of 0 is refused),
+    and the number of customers set aside.
+
+    One pass for the mask and one gather by the rows' positions: ``x[mask]`` with a mask that
+    keeps 40 % of the rows at random cost 5-7 ms per column at 1M rows (a mispredicted branch
+    per row), ``np.flatnonzero`` and ``take`` 0.4 + 0.2 ms.
+    """
+    keep = x > 0
+    n_keep = int(np.count_nonzero(keep))
+    if n_keep == 0:
+        raise DataError("no customer has repeat purchases: spend cannot be fitted")
+    n_rows = x.shape[0]
+    if n_keep < n_rows:
+        rows = np.flatnonzero(keep)
+        xs, zs = x.take(rows), z.take(rows)
+        ws = None if w is None else w.take(rows)
+    else:
+        xs, zs, ws = x, z, w
+    if not zs.all():  # a repeat buyer's mean spend of 0
+        raise DataError(
+            "repeat buyers with a mean spend of 0 have no Gamma-Gamma density; exclude them "
+            "explicitly (e.g. keep rows with monetary_value > 0) and report how many",
+            column="monetary_value",
+            rows=_offending(keep & (z == 0), customer_labels(data)),
+        )
+    if w is None or ws is None:
+        n_excluded = n_rows - n_keep
+    else:  # counts: whole numbers, summed exactly in float64 below 2**53
+        n_excluded = round(float(w.sum()) - float(ws.sum()))
+    return xs, zs, ws, n_excluded
 
 
 class GammaGamma(CLVModel):
@@ -620,23 +867,8 @@ class GammaGamma(CLVModel):
             ``progress``.
         """
         checked = cls._fit_arguments(compress, settings, start, fixed, priors, progress)
-        (x, z), w = cls._coerce(data, weights, columns)
-        keep = x > 0
-        zero = keep & (z == 0)
-        if zero.any():
-            raise DataError(
-                "repeat buyers with a mean spend of 0 have no Gamma-Gamma density; exclude them "
-                "explicitly (e.g. keep rows with monetary_value > 0) and report how many",
-                column="monetary_value",
-                rows=_offending(zero, customer_labels(data)),
-            )
-        n_keep = int(np.count_nonzero(keep))
-        if n_keep == 0:
-            raise DataError("no customer has repeat purchases: spend cannot be fitted")
-        n_excluded = x.shape[0] - n_keep if w is None else round(float(w[~keep].sum()))
-        if n_keep < x.shape[0]:
-            x, z = x[keep], z[keep]
-            w = None if w is None else w[keep]
+        (x_all, z_all), w_all = cls._coerce(data, weights, columns)
+        x, z, w, n_excluded = _repeat_buyers(x_all, z_all, w_all, data)
         try:
             # the buyers' rows, validated above: fitted without a second validation
             model = cls._fit_arrays(
@@ -658,11 +890,8 @@ class GammaGamma(CLVModel):
 
     @classmethod
     def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
-        # Method of moments on the customers' means: E[z] = p*gamma/(q-1).
-        _, z = data
-        mean = float(weights @ z) / float(weights.sum())
-        p, q = 5.0, 4.0
-        return np.array([p, q, max(mean * (q - 1.0) / p, 1e-3)])
+        x, z = data
+        return log_moment_start(x, z, weights)
 
     def expected_spend(self, frequency: npt.ArrayLike, monetary_value: npt.ArrayLike) -> FloatArray:
         """Expected spend per transaction; see :func:`expected_spend`.
