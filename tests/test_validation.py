@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from relmark._validation import check_rfm
+from relmark._validation import MAX_WHOLE, as_float_array, check_rfm, check_weights
 from relmark.clv import BGNBD, GammaGamma, ParetoNBD, clv, load_model
 from relmark.errors import ArgumentError, DataError, ParameterError, SchemaError
 
@@ -156,3 +156,101 @@ def test_booleans_are_not_numbers(values: object) -> None:
     with pytest.raises(DataError, match="booleans") as err:
         check_rfm(values, [0.0, 0.0], [1.0, 1.0])  # type: ignore[arg-type]
     assert err.value.column == "frequency"
+
+
+# ------------------------------------------------------------------ counts beyond 2**53
+def test_2_53_is_where_float64_stops_holding_every_whole_number() -> None:
+    """The boundary of MAX_WHOLE, from Python's exact integers: 2**53 - 1 and 2**53 are
+    floats, 2**53 + 1 is not (it is stored as 2**53, and x + 1 == x there)."""
+    assert MAX_WHOLE == 2**53 - 1
+    assert int(float(2**53 - 1)) == 2**53 - 1 and int(float(2**53)) == 2**53
+    assert float(2**53 + 1) == float(2**53) and float(2**53) + 1 == float(2**53)
+
+
+@pytest.mark.parametrize(
+    "frequency",
+    [2**53, 2**53 + 1, 2.0**53, 2.0**60, 1e300, np.array([2**53 + 1], dtype=np.int64)[0]],
+    ids=["2**53", "2**53+1", "2.0**53", "2.0**60", "1e300", "int64 2**53+1"],
+)
+def test_frequencies_of_2_53_or_more_are_refused_naming_the_column_and_rows(
+    frequency: object,
+) -> None:
+    """A frequency float64 cannot tell from its neighbours (2**53 + 1 read as 2**53, x + 1 == x
+    in the models' terms) was taken silently; now the DataError names frequency and the row,
+    in check_rfm and in a fit (by the customer's id)."""
+    with pytest.raises(DataError, match=r"2\*\*53 or more cannot be represented exactly") as err:
+        check_rfm([1, frequency, 0], [3.0, 40.0, 0.0], [40.0, 40.0, 40.0])  # type: ignore[arg-type]
+    assert err.value.column == "frequency" and err.value.rows == (1,)
+    with pytest.raises(DataError) as fit_err:
+        BGNBD.fit(
+            pd.DataFrame(
+                {"frequency": [1, frequency], "recency": [3.0, 40.0], "T": [40.0, 40.0]},
+                index=pd.Index(["ann", "bob"], name="customer_id"),
+            )
+        )
+    assert fit_err.value.column == "frequency" and fit_err.value.rows == ("bob",)
+
+
+@pytest.mark.parametrize("frequency", [1e15, 2**53 - 1])
+def test_the_largest_representable_frequencies_are_read_exactly_and_give_right_answers(
+    frequency: float,
+) -> None:
+    """1e15 repeat purchases (absurd, but representable) and 2**53 - 1 are accepted as they
+    are; BG/NBD's log-likelihood and P(alive) there agree with a 50-digit mpmath evaluation
+    of Fader, Hardie & Lee (2005, "Counting your customers the easy way", eq. 6 and the P(alive)
+    of its appendix), at the published CDNOW parameters."""
+    import mpmath as mp
+
+    x, tx, t = check_rfm([frequency], [30.0], [38.86])
+    assert int(x[0]) == int(frequency)
+    r, alpha, a, b = 0.243, 4.414, 0.793, 2.426
+    with mp.workdps(50):
+        R, A, Aa, B, X, TX, T = (mp.mpf(v) for v in (r, alpha, a, b, int(frequency), 30, 38.86))
+        common = mp.loggamma(R + X) - mp.loggamma(R) + R * mp.log(A)
+        log_b = mp.log(mp.beta(Aa, B + X)) - mp.log(mp.beta(Aa, B))
+        alive = log_b + common - (R + X) * mp.log(A + T)
+        gone = mp.log(mp.beta(Aa + 1, B + X - 1)) - mp.log(mp.beta(Aa, B)) + common
+        gone -= (R + X) * mp.log(A + TX)
+        want_ll = float(alive + mp.log1p(mp.exp(gone - alive)))
+        odds = Aa / (B + X - 1) * mp.exp((R + X) * (mp.log(A + T) - mp.log(A + TX)))
+        want_p = float(1 / (1 + odds))
+    model = BGNBD(r=r, alpha=alpha, a=a, b=b)
+    got_ll = model.log_likelihood(frequency=x, recency=tx, T=t)[0]
+    assert got_ll == pytest.approx(want_ll, rel=1e-12)
+    # at recency = T the odds of dropout are a / (b + x - 1): P(alive) ~ 1 - 8e-16
+    x2, tx2, t2 = check_rfm([frequency], [38.86], [38.86])
+    with mp.workdps(50):
+        want_p2 = float(1 / (1 + mp.mpf(a) / (mp.mpf(b) + int(frequency) - 1)))
+    assert model.p_alive(x2, tx2, t2)[0] == pytest.approx(want_p2, rel=1e-15)
+    assert model.p_alive(x, tx, t)[0] == pytest.approx(want_p, abs=1e-300)
+
+
+def test_weights_of_2_53_or_more_are_refused_and_2_53_minus_1_is_read_exactly() -> None:
+    with pytest.raises(DataError, match=r"2\*\*53 or more") as err:
+        check_weights([1, 2**53, 3], 3, labels=["a", "b", "c"])
+    assert err.value.column == "weights" and err.value.rows == ("b",)
+    read = check_weights([1, 2**53 - 1], 2)
+    assert read is not None and read.tolist() == [1.0, 2.0**53 - 1]
+    with pytest.raises(DataError, match="integers >= 1") as frac:
+        check_weights([1, 2.5], 2)
+    assert frac.value.rows == (1,)
+    with pytest.raises(DataError, match="missing") as nan:
+        check_weights([np.nan, 2**60], 2)  # NaN is named first, as before
+    assert nan.value.rows == (0,)
+
+
+def test_discrete_ages_of_2_53_or_more_are_refused_naming_t() -> None:
+    """In discrete time recency and T are whole numbers of opportunities: counts too."""
+    with pytest.raises(DataError, match=r"2\*\*53 or more") as err:
+        check_rfm([1, 1], [1.0, 1.0], [5.0, 2.0**53], discrete=True)
+    assert err.value.column == "T" and err.value.rows == (1,)
+    _, _, t = check_rfm([1], [2.0**53 - 1], [2.0**53 - 1], discrete=True)
+    assert int(t[0]) == 2**53 - 1
+
+
+def test_float64_columns_are_returned_as_they_are_not_copied() -> None:
+    """Validation reads float64 columns in place (a copy of 1M rows is a pass of its own)."""
+    x, tx, t = np.array([0.0, 2.0]), np.array([0.0, 30.43]), np.array([38.86, 38.86])
+    got = check_rfm(x, tx, t)
+    assert got[0] is x and got[1] is tx and got[2] is t
+    assert as_float_array(x, "frequency") is x

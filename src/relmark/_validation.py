@@ -11,7 +11,7 @@ their input.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -24,11 +24,13 @@ from relmark.timeunit import BASES
 from relmark.typing import FloatArray, IntArray
 
 __all__ = [
+    "MAX_WHOLE",
     "FloatArray",
     "IntArray",
     "as_finite_vector",
     "as_float_array",
     "as_numbers",
+    "as_vector",
     "broadcast_columns",
     "check_choice",
     "check_count",
@@ -46,6 +48,13 @@ __all__ = [
 TIME_UNITS = BASES
 """The base time units (days, weeks, hours, months): :data:`relmark.timeunit.BASES`; a unit with
 a multiple is a :class:`relmark.timeunit.TimeUnit`."""
+
+MAX_WHOLE = 2**53 - 1
+"""The largest count a float64 column holds unambiguously: every whole number up to
+:math:`2^{53}` is a float64, but :math:`2^{53} + 1` is not (it is stored as :math:`2^{53}`, and
+above it the floats skip integers: ``x + 1 == x``). A count (a frequency, a weight, a number of
+opportunities) of :math:`2^{53}` or more therefore cannot be told from its neighbours, and is
+refused."""
 
 
 def _is_real(value: object) -> bool:
@@ -232,10 +241,13 @@ def check_rng(rng: object, name: str = "rng") -> np.random.Generator:
     )
 
 
-def broadcast_columns(columns: Mapping[str, npt.ArrayLike]) -> tuple[FloatArray, ...]:
+def broadcast_columns(
+    columns: Mapping[str, npt.ArrayLike], *, finite: bool = True
+) -> tuple[FloatArray, ...]:
     """Per-customer columns as finite float64 arrays of one length: a number (0-d) is
     broadcast to every customer; arrays must agree in length (a one-element list is not
-    broadcast, it is one customer). Errors name the column."""
+    broadcast, it is one customer). Errors name the column. With ``finite=False`` NaN and
+    infinities are left to the caller's checks (:func:`check_rfm`'s, which refuse them)."""
     arrays = []
     for name, values in columns.items():
         arr = as_numbers(values, name)
@@ -247,8 +259,9 @@ def broadcast_columns(columns: Mapping[str, npt.ArrayLike]) -> tuple[FloatArray,
         listed = ", ".join(f"{name} {n}" for name, n in lengths.items())
         raise DataError(f"the columns differ in length ({listed})")
     n = next(iter(lengths.values()), 1)
+    read = as_float_array if finite else as_vector
     return tuple(
-        as_float_array(np.broadcast_to(a, (n,)) if a.ndim == 0 else a, name)
+        read(np.broadcast_to(a, (n,)) if a.ndim == 0 else a, name)
         for name, a in zip(columns, arrays, strict=True)
     )
 
@@ -265,20 +278,36 @@ def check_level(value: object, name: str) -> float:
     return x
 
 
-def as_float_array(
-    values: npt.ArrayLike, name: str, *, labels: Sequence[object] | None = None
-) -> FloatArray:
-    """Convert ``values`` to a 1-d float64 array; refuse NaN, infinities and non-numbers
-    (text too, which numpy would convert: ``"22"`` is not a spend)."""
+def as_vector(values: npt.ArrayLike, name: str) -> FloatArray:
+    """``values`` as a 1-d float64 array (a number as one value), refusing non-numbers and
+    more than one dimension (a DataError naming ``name``), *without* the finiteness check of
+    :func:`as_float_array`: for callers whose own range checks refuse NaN and infinities
+    (:func:`check_rfm` compares minima and maxima, which NaN fails). A float64 array is
+    returned as it is, not copied.
+
+    >>> as_vector(3, "frequency")
+    array([3.])
+    """
     arr = as_numbers(values, name)
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:
         raise DataError(f"expected a 1-d array, got shape {arr.shape}", column=name)
-    bad = ~np.isfinite(arr)
-    if bad.any():
+    return arr
+
+
+def as_float_array(
+    values: npt.ArrayLike, name: str, *, labels: Sequence[object] | None = None
+) -> FloatArray:
+    """Convert ``values`` to a 1-d float64 array; refuse NaN, infinities and non-numbers
+    (text too, which numpy would convert: ``"22"`` is not a spend). A float64 array is
+    returned as it is (one pass to check it, no copy)."""
+    arr = as_vector(values, name)
+    if not np.isfinite(arr).all():  # the offending rows are looked for only then
         raise DataError(
-            "missing (NaN) or infinite values", column=name, rows=_offending(bad, labels)
+            "missing (NaN) or infinite values",
+            column=name,
+            rows=_offending(~np.isfinite(arr), labels),
         )
     return arr
 
@@ -286,10 +315,23 @@ def as_float_array(
 def check_weights(
     weights: npt.ArrayLike | None, n: int, *, labels: Sequence[object] | None = None
 ) -> FloatArray | None:
-    """Validate optional integer weights (counts of identical rows): integers >= 1."""
+    """Validate optional integer weights (counts of identical rows): one per row, whole
+    numbers from 1 to :data:`MAX_WHOLE` (a DataError naming ``weights`` and the rows).
+
+    The common case takes three reductions and one comparison (a minimum and a maximum, which
+    NaN fails, and the whole-number test); the offending rows are looked for only on failure.
+
+    >>> check_weights([1, 3], 2)
+    array([1., 3.])
+    """
     if weights is None:
         return None
-    w = as_float_array(weights, "weights", labels=labels)
+    w = as_vector(weights, "weights")
+    if w.shape[0] == n and (
+        n == 0 or (w.min() >= 1.0 and w.max() <= MAX_WHOLE and np.array_equal(w, np.floor(w)))
+    ):
+        return w
+    w = as_float_array(weights, "weights", labels=labels)  # NaN and infinities first
     if w.shape[0] != n:
         raise DataError(f"has {w.shape[0]} values for {n} customers", column="weights")
     bad = (w < 1) | (w != np.round(w))
@@ -299,7 +341,12 @@ def check_weights(
             column="weights",
             rows=_offending(bad, labels),
         )
-    return w
+    raise DataError(
+        "counts of 2**53 or more cannot be represented exactly in float64 (2**53 + 1 is "
+        "stored as 2**53): at most 2**53 - 1",
+        column="weights",
+        rows=_offending(w > MAX_WHOLE, labels),
+    )
 
 
 def check_rfm(
@@ -325,6 +372,7 @@ def check_rfm(
     Returns
     -------
     tuple of three float64 arrays
+        The columns as float64 (float64 arrays as they are, not copied).
 
     Raises
     ------
@@ -332,7 +380,70 @@ def check_rfm(
         Naming the column and the first offending customers when: a value is missing or
         infinite; frequency is negative or not an integer; recency or T is negative;
         recency > T; recency != 0 where frequency == 0; T == 0 is allowed only with x == 0.
+        A frequency (and, in discrete time, a recency or T) of :math:`2^{53}` or more is
+        refused too (:data:`MAX_WHOLE`): float64 cannot tell it from its neighbours
+        (:math:`2^{53} + 1` is stored as :math:`2^{53}`), and the models' terms in
+        :math:`x + 1`, :math:`r + x`, ... would be silently wrong.
+
+    Notes
+    -----
+    Valid data take one pass over each column for the ranges (minima of ``x`` and ``t_x``,
+    maxima of ``x`` and ``T``: NaN propagates through them and fails every comparison, so
+    they refuse NaN and infinities too) and three element-wise tests (``x`` whole,
+    :math:`t_x \\le T`, :math:`x = 0 \\Leftrightarrow t_x = 0`); the offending rows are looked
+    for, one condition after the other, only when one fails.
+
+    Examples
+    --------
+    >>> x, tx, T = check_rfm([0, 2], [0.0, 30.43], [38.86, 38.86])
+    >>> x.tolist(), tx.tolist()
+    ([0.0, 2.0], [0.0, 30.43])
     """
+    try:
+        x = as_vector(frequency, "frequency")
+        tx = as_vector(recency, "recency")
+        t = as_vector(T, "T")
+    except DataError:
+        pass  # raised again below, after the checks that come before it
+    else:
+        if _valid_rfm(x, tx, t, discrete=discrete):
+            return x, tx, t
+    return _refuse_rfm(frequency, recency, T, labels=labels, discrete=discrete)
+
+
+def _valid_rfm(x: FloatArray, tx: FloatArray, t: FloatArray, *, discrete: bool) -> bool:
+    """Whether the columns pass every check of :func:`check_rfm` (without naming a row)."""
+    n = x.shape[0]
+    if n == 0 or tx.shape[0] != n or t.shape[0] != n:
+        return False
+    # NaN propagates through min and max and fails the comparisons; so do the infinities
+    # (T = -inf fails t_x <= T below, t_x = inf fails it with T finite)
+    top = float(t.max())
+    if not (
+        float(x.min()) >= 0.0
+        and float(x.max()) <= MAX_WHOLE
+        and float(tx.min()) >= 0.0
+        and (top <= MAX_WHOLE if discrete else top < math.inf)
+    ):
+        return False
+    if not (np.all(tx <= t) and np.array_equal(x, np.floor(x)) and np.array_equal(x == 0, tx == 0)):
+        return False
+    return not discrete or bool(
+        np.array_equal(tx, np.floor(tx)) and np.array_equal(t, np.floor(t)) and np.all(x <= tx)
+    )
+
+
+def _refuse_rfm(
+    frequency: npt.ArrayLike,
+    recency: npt.ArrayLike,
+    T: npt.ArrayLike,
+    *,
+    labels: Sequence[object] | None,
+    discrete: bool,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """The first failed check of :func:`check_rfm` as a DataError naming its column and rows,
+    in the documented order (the columns' conversion and finiteness, lengths, emptiness, then
+    the conditions one by one)."""
     x = as_float_array(frequency, "frequency", labels=labels)
     tx = as_float_array(recency, "recency", labels=labels)
     t = as_float_array(T, "T", labels=labels)
@@ -342,26 +453,35 @@ def check_rfm(
         )
     if x.shape[0] == 0:
         raise DataError("no customers: the data are empty")
-    ok = (x >= 0) & (x == np.floor(x)) & (tx >= 0) & (tx <= t) & ((x == 0) == (tx == 0))
-    if discrete:
-        ok &= (tx == np.floor(tx)) & (t == np.floor(t)) & (x <= tx)
-    if ok.all():  # the common case: one pass, then out
-        return x, tx, t
-    checks: list[tuple[npt.NDArray[np.bool_], str, str]] = [
-        ((x < 0) | (x != np.round(x)), "frequency", "must be a non-negative integer"),
-        (tx < 0, "recency", "must be >= 0"),
-        (t < 0, "T", "must be >= 0"),
-        (tx > t, "recency", "recency (time of the last purchase) is greater than T (age)"),
-        ((x == 0) & (tx != 0), "recency", "must be 0 where frequency is 0"),
-        ((x > 0) & (tx == 0), "recency", "must be > 0 where frequency > 0 (repeat purchases)"),
+    unrepresentable = (
+        "cannot be represented exactly in float64 (2**53 + 1 is stored as 2**53): at most 2**53 - 1"
+    )
+    checks: list[tuple[Callable[[], npt.NDArray[np.bool_]], str, str]] = [
+        (lambda: (x < 0) | (x != np.round(x)), "frequency", "must be a non-negative integer"),
+        (lambda: x > MAX_WHOLE, "frequency", f"frequencies of 2**53 or more {unrepresentable}"),
+        (lambda: tx < 0, "recency", "must be >= 0"),
+        (lambda: t < 0, "T", "must be >= 0"),
+        (lambda: tx > t, "recency", "recency (time of the last purchase) is greater than T (age)"),
+        (lambda: (x == 0) & (tx != 0), "recency", "must be 0 where frequency is 0"),
+        (
+            lambda: (x > 0) & (tx == 0),
+            "recency",
+            "must be > 0 where frequency > 0 (repeat purchases)",
+        ),
     ]
     if discrete:
         checks += [
-            ((tx != np.round(tx)), "recency", "must be a whole number of periods"),
-            ((t != np.round(t)), "T", "must be a whole number of periods"),
-            (x > tx, "frequency", "cannot exceed recency in a discrete-opportunity model"),
+            (lambda: tx != np.round(tx), "recency", "must be a whole number of periods"),
+            (lambda: t != np.round(t), "T", "must be a whole number of periods"),
+            (
+                lambda: t > MAX_WHOLE,
+                "T",
+                f"whole numbers of periods of 2**53 or more {unrepresentable}",
+            ),
+            (lambda: x > tx, "frequency", "cannot exceed recency in a discrete-opportunity model"),
         ]
-    for bad, column, message in checks:
+    for condition, column, message in checks:
+        bad = condition()
         if bad.any():
             raise DataError(message, column=column, rows=_offending(bad, labels))
     return x, tx, t

@@ -66,3 +66,51 @@ def with_covariance(model: CLVModel, rng: np.random.Generator, scale: float = 0.
         "extra": {},
     }
     return type(model).from_dict(d)
+
+
+HISTORY_VALUES = (
+    0.0,
+    1.0,
+    2.0,
+    0.5,
+    -1.0,
+    5e-324,
+    1e300,
+    2.0**53 - 1,
+    2.0**53,
+    math.inf,
+    -math.inf,
+    math.nan,
+)
+"""Values that sit on the edges of the (frequency, recency, T) rules: zero, whole and
+fractional numbers, negatives, the smallest subnormal, a huge number, the largest count a
+float64 holds exactly and the next float, the infinities and NaN."""
+
+
+def _valid_row() -> st.SearchStrategy[tuple[float, float, float]]:
+    """One history that keeps every rule (also in discrete time when its values are whole):
+    no repeat purchase at recency 0, or some at recency > 0, and an age at least the recency."""
+    counts = st.sampled_from((0.0, 1.0, 2.0, 3.0, 2.0**53 - 1))
+    times = st.sampled_from((1.0, 2.0, 3.0, 0.5, 5e-324, 1e300, 2.0**53 - 1))
+    gaps = st.sampled_from((0.0, 1.0, 0.5, 1e300))
+    return st.tuples(counts, times, gaps).map(
+        lambda r: (r[0], 0.0, r[2]) if r[0] == 0 else (r[0], r[1], r[1] + r[2])
+    )
+
+
+def histories(max_rows: int = 4) -> st.SearchStrategy[tuple[list[float], list[float], list[float]]]:
+    """(frequency, recency, T) columns of one length (1 to ``max_rows``): each row a valid
+    history, or one with a value from :data:`HISTORY_VALUES` put in (valid histories and ones
+    breaking each rule of ``check_rfm``)."""
+    edge = st.sampled_from(HISTORY_VALUES)
+    broken = st.tuples(_valid_row(), st.integers(0, 2), edge).map(
+        lambda r: tuple(r[2] if i == r[1] else v for i, v in enumerate(r[0]))
+    )
+    row = st.one_of(_valid_row(), _valid_row(), broken)
+    return st.lists(row, min_size=1, max_size=max_rows).map(
+        lambda rows: (
+            [float(r[0]) for r in rows],
+            [float(r[1]) for r in rows],
+            [float(r[2]) for r in rows],
+        )
+    )

@@ -178,3 +178,41 @@ def test_fit_reads_a_pyarrow_table_like_a_pandas_frame() -> None:
     with pytest.raises(DataError, match="'T'") as info:
         model.log_likelihood(table.drop(["T"]))
     assert info.value.column == "T"
+
+
+def test_fit_names_the_first_bad_column_in_order_though_it_reads_them_in_one_pass() -> None:
+    """check_rfm refuses NaN and infinities of frequency, recency and T itself, so a fit reads
+    them without a pass of its own; the errors keep their order: each column's NaN before a
+    later column's absence, the columns' before the weights', NaN before the other rules."""
+    cases: list[tuple[dict[str, object], str, str]] = [
+        ({"frequency": [np.nan, 1.0], "recency": [0.0, 1.0]}, "frequency", "missing"),
+        (
+            {
+                "frequency": [1.0, 1.0],
+                "recency": [1.0, np.inf],
+                "T": [5.0, 5.0],
+                "weights": [0.5, 1],
+            },
+            "recency",
+            "missing",
+        ),
+        ({"frequency": [-1.0, 1.0], "recency": [0.0, 1.0], "T": [5.0, np.nan]}, "T", "missing"),
+        ({"frequency": [0.0, 1.0], "recency": [1.0, 1.0], "T": [5.0, 5.0]}, "recency", "must be 0"),
+        ({"frequency": [0.0, 1.0], "recency": [0.0, 1.0], "T": [5.0]}, "", "differ in length"),
+    ]
+    for data, column, message in cases:
+        with pytest.raises(DataError, match=message) as err:
+            BGNBD.fit({k: np.asarray(v, dtype=float) for k, v in data.items()})
+        assert (err.value.column or "") == column
+
+
+def test_fit_reads_float64_columns_in_place() -> None:
+    """A fit's validation copies nothing: the arrays it hands the engine are the caller's."""
+    data = {
+        "frequency": np.array([0.0, 2.0]),
+        "recency": np.array([0.0, 30.43]),
+        "T": np.full(2, 39.0),
+    }
+    arrays, weights = BGNBD._coerce(data, None, {})
+    assert all(a is data[f] for a, f in zip(arrays, BGNBD.data_fields, strict=True))
+    assert weights is None

@@ -72,12 +72,13 @@ def test_mbgnbd_dert_at_a_tiny_rate_matches_mpmath() -> None:
 @pytest.mark.parametrize("cls", [BGCNBD, MBGCNBD])
 @pytest.mark.parametrize("k", [1, 3])
 def test_dert_is_zero_for_a_customer_certainly_gone(cls: type[BGCNBD], k: int) -> None:
-    """1e16 or 1e300 purchases in one time unit, then a pause of one: P(alive) underflows to
-    0, and so does the DERT (it was NaN at 1e16 and an OverflowError at 1e300)."""
+    """1e15 or 2**53 - 1 (the largest frequency accepted) purchases in one time unit, then a
+    pause of one: P(alive) underflows to 0, and so does the DERT (it was NaN at 1e16 and an
+    OverflowError at 1e300, frequencies refused now: 2**53 or more)."""
     model = cls(**FHL, k=k)
-    assert model.p_alive([1e16, 1e300], [1.0, 1.0], [2.0, 2.0]).tolist() == [0.0, 0.0]
+    assert model.p_alive([1e15, 2**53 - 1], [1.0, 1.0], [2.0, 2.0]).tolist() == [0.0, 0.0]
     got = model.dert(
-        [1e16, 1e300, 2], [1.0, 1.0, 30.43], [2.0, 2.0, 38.86], continuous_discount_rate=0.01
+        [1e15, 2**53 - 1, 2], [1.0, 1.0, 30.43], [2.0, 2.0, 38.86], continuous_discount_rate=0.01
     )
     assert got[:2].tolist() == [0.0, 0.0]
     assert got[2] == pytest.approx(
@@ -87,7 +88,7 @@ def test_dert_is_zero_for_a_customer_certainly_gone(cls: type[BGCNBD], k: int) -
 
 def test_mbgnbd_dert_is_zero_for_a_customer_certainly_gone() -> None:
     got = MBGNBD(**BATISLAM).dert(
-        [1e16, 1e300], [1.0, 1.0], [2.0, 2.0], continuous_discount_rate=0.01
+        [1e15, 2**53 - 1], [1.0, 1.0], [2.0, 2.0], continuous_discount_rate=0.01
     )
     assert got.tolist() == [0.0, 0.0]
 

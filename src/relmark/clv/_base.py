@@ -22,6 +22,7 @@ import numpy.typing as npt
 from relmark._validation import (
     FloatArray,
     as_float_array,
+    as_vector,
     check_count,
     check_level,
     check_rng,
@@ -320,6 +321,12 @@ class CLVModel:
     likelihood: ClassVar[Likelihood]
     """Per-row log-likelihood (and gradient) as plain functions."""
     weights_field: ClassVar[str] = "weights"
+    _finite_by_validation: ClassVar[tuple[str, ...]] = ()
+    """Data columns whose :meth:`_validate_data` refuses NaN and infinities itself, with the
+    error :func:`relmark._validation.as_float_array` gives (:func:`relmark._validation.check_rfm`
+    does, in the comparisons of its ranges): :meth:`_coerce` reads them without a pass of its
+    own for finiteness. An override of :meth:`_validate_data` keeps the claim only if it still
+    checks them so."""
 
     __slots__ = ("_fit", "_settings", "_values", "time_unit")
 
@@ -474,13 +481,36 @@ class CLVModel:
             )
         refuse_first_purchase(data)
         labels = customer_labels(data)
+        if cls._finite_by_validation:
+            try:
+                return cls._read_columns(data, weights, columns, labels, cls._finite_by_validation)
+            except DataError:
+                pass  # read again, every check in its documented order, for the error
+        return cls._read_columns(data, weights, columns, labels, ())
+
+    @classmethod
+    def _read_columns(
+        cls,
+        data: object,
+        weights: npt.ArrayLike | None,
+        columns: Mapping[str, npt.ArrayLike | None],
+        labels: Sequence[object] | None,
+        unchecked: tuple[str, ...],
+    ) -> tuple[tuple[FloatArray, ...], FloatArray | None]:
+        """:meth:`_coerce`'s reading: each column converted (and checked finite, except the
+        ``unchecked`` ones, which :meth:`_validate_data` checks), the lengths, the weights,
+        then :meth:`_validate_data`."""
         arrays: dict[str, FloatArray] = {}
         for f in cls.data_fields:
             given = columns.get(f)
             value = given if given is not None else _column(data, f)
             if value is None:
                 raise DataError(f"{cls.name} needs the column {f!r}", column=f)
-            arrays[f] = as_float_array(value, f, labels=labels)  # type: ignore[arg-type]
+            arrays[f] = (
+                as_vector(value, f)  # type: ignore[arg-type]
+                if f in unchecked
+                else as_float_array(value, f, labels=labels)  # type: ignore[arg-type]
+            )
         n = {a.shape[0] for a in arrays.values()}
         if len(n) > 1:
             raise DataError(f"columns {', '.join(cls.data_fields)} differ in length")

@@ -13,6 +13,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from relmark._validation import (
+    MAX_WHOLE,
     FloatArray,
     broadcast_columns,
     check_number,
@@ -43,7 +44,7 @@ def broadcast_rfm(
         fx, ftx, ft = float(frequency), float(recency), float(T)  # type: ignore[arg-type]
         if (
             math.isfinite(fx + ftx + ft)
-            and fx >= 0
+            and 0 <= fx <= MAX_WHOLE
             and fx == int(fx)
             and 0 <= ftx <= ft
             and (fx == 0) == (ftx == 0)
@@ -51,7 +52,8 @@ def broadcast_rfm(
             return np.array([fx]), np.array([ftx]), np.array([ft])
     # broadcast_columns refuses text, booleans and ragged lists naming the column (a ragged
     # list raised numpy's raw ValueError from a check made here before)
-    x, tx, t = broadcast_columns({"frequency": frequency, "recency": recency, "T": T})
+    # (check_rfm refuses NaN and infinities, naming the column as broadcast_columns would)
+    x, tx, t = broadcast_columns({"frequency": frequency, "recency": recency, "T": T}, finite=False)
     return check_rfm(x, tx, t, discrete=discrete)
 
 
@@ -248,6 +250,9 @@ class RFMModel(CLVModel):
 
     kind: ClassVar[ModelKind] = "purchase"
     data_fields: ClassVar[tuple[str, ...]] = ("frequency", "recency", "T")
+    _finite_by_validation: ClassVar[tuple[str, ...]] = ("frequency", "recency", "T")
+    """:func:`relmark._validation.check_rfm` (:meth:`_validate_data`) refuses their NaN and
+    infinities: :meth:`_coerce` does not look for them first."""
     predictions: ClassVar[Predictions]
     discrete: ClassVar[bool] = False
     """Whether time is counted in whole periods (BG/BB, sBG): horizons must be whole numbers."""
