@@ -16,7 +16,10 @@ in-memory summary and lifetimes first read the whole log into pandas (their peak
 scoring reads the summary Parquet in batches and writes the scores; the fit groups the summary
 in DuckDB and maximises the likelihood on the distinct rows. With ``--spark``, the Spark engine
 in local mode (2 cores) does the summary and the scoring, Parquet to Parquet (session start-up
-excluded; the peak is the driver's Python process, not the JVM).
+excluded; the peak is the driver's Python process, not the JVM). With ``--dask``,
+``relmark.dask.summarize`` reads the same Parquet files on a local Dask cluster in the measuring
+process (one worker with two threads, ``processes=False``, so that the peak includes the
+workers; cluster start-up excluded) and brings the summary back as an ``RFMSummary``.
 """
 
 from __future__ import annotations
@@ -165,6 +168,21 @@ def _task(task: str, folder: str, options: dict[str, Any]) -> tuple[float, float
         )
         size = session.read.parquet(f"{folder}/spark-summary").count()
         session.stop()
+    elif task == "dask summary (local, 2 threads)":
+        import dask.dataframe as dd
+        from distributed import Client, LocalCluster
+
+        from relmark import dask as rdask
+
+        with (
+            LocalCluster(
+                n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+            ) as cluster,
+            Client(cluster),
+        ):
+            t0, c0 = time.perf_counter(), _cpu()  # cluster start-up excluded
+            log = dd.read_parquet(f"{folder}/log")
+            size = len(rdask.summarize(log, monetary_value="amount"))
     elif task == "spark scoring (local[2])":
         from relmark.clv import load_model
         from relmark.engines import spark as rspark
@@ -212,6 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dir", default=None, help="work folder (default: a temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--spark", action="store_true", help="also run the Spark engine")
+    parser.add_argument("--dask", action="store_true", help="also run the Dask summary")
     parser.add_argument("--reuse", action="store_true", help="reuse a log already in --dir")
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory limit, e.g. 3GB")
     parser.add_argument(
@@ -244,6 +263,8 @@ def main(argv: list[str] | None = None) -> None:
     tasks = ["duckdb summary"] + ([] if args.skip_in_memory else ["in-memory summary"])
     if n_rows <= _count(args.lifetimes_max) and not args.skip_in_memory:
         tasks.append("lifetimes summary")
+    if args.dask:
+        tasks.append("dask summary (local, 2 threads)")
     tasks += ["fit BG/NBD (grouped in DuckDB)", "out-of-core scoring"]
     if args.spark:
         tasks += ["spark summary (local[2])", "spark scoring (local[2])"]

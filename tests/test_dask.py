@@ -122,8 +122,8 @@ BAD_LOGS: list[tuple[str, dict[str, object], dict[str, object], str]] = [
     ("float ids", {"customer_id": [1.0, 1.0, 7.0, 8.0]}, {}, "'customer_id'"),
     ("bool ids", {"customer_id": [True, True, False, True]}, {}, "'customer_id'"),
     ("numeric dates", {"date": [45292, 45300, 45294, 45296]}, {}, "'date': dates are numbers"),
-    ("text dates", {"date": ["2024-01-01"] * 4}, {}, "'date'"),
-    ("text amounts", {"amount": ["10", "20", "5", "7"]}, {}, "'amount'"),
+    ("unreadable text dates", {"date": ["2024-01-01", "soon", "2024-01-03", "x"]}, {}, "'date'"),
+    ("text amounts", {"amount": ["10", "twenty", "5", "7"]}, {}, "not numbers"),
     ("missing id", {"customer_id": ["a", None, "b", "c"]}, {}, "missing customer ids"),
     (
         "missing date",
