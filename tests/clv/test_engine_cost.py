@@ -259,3 +259,43 @@ def test_an_unchecked_last_level_step_out_of_the_domain_falls_back(
     model = BGNBD.fit(d)
     assert model.fit_result.converged
     np.testing.assert_allclose(model.fit_result.params_array, reference, rtol=1e-6)
+
+
+def test_a_large_fit_without_analytic_hessian_finishes_in_one_numeric_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pareto/NBD's shared terms without their analytic Hessian (the engine's path for any
+    likelihood that has none), on 300,000 continuous-time customers (subsample levels up to
+    100k rows): the gradient at the last level's optimum, one Newton step, then one pass of
+    forward differences of the gradient (k + 1 = 5 evaluations) whose last step and covariance
+    the probe corrects: 6 full-data evaluations (the chord steps took 8). Estimates and standard
+    errors against the Richardson reference (forward differences: standard errors to ~1e-4)."""
+    import dataclasses
+
+    from relmark.clv import ParetoNBD, paretonbd
+
+    shared = paretonbd.SHARED
+    numeric = dataclasses.replace(
+        ParetoNBD.likelihood,
+        shared=engine.SharedTerms(shared.prepare, shared.table, shared.rows),
+        value_grad_hess=None,
+    )
+
+    class NumericParetoNBD(ParetoNBD):
+        likelihood = numeric
+
+    rng = np.random.default_rng(25)
+    truth = ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669)
+    d = truth.simulate(rng.uniform(27.0, 39.0, 300_000), rng=rng)
+    calls = _counting(monkeypatch)
+    model = NumericParetoNBD.fit(d)
+    monkeypatch.undo()
+    assert calls[300_000] == ["vg"] * 6
+    fit = model.fit_result
+    assert fit.converged
+    theta = np.array(fit.params_array, dtype=float)
+    grad, hess = _richardson(_rfm_value(ParetoNBD, d), theta)
+    reference = theta - np.linalg.solve(hess, grad)
+    se_ref = np.sqrt(np.diag(np.linalg.inv(-hess)))
+    assert np.all(np.abs(theta - reference) <= 1.5e-4 * se_ref)
+    np.testing.assert_allclose(list(fit.bse.values()), se_ref, rtol=3e-4)

@@ -14,8 +14,9 @@ The engine maximises a weighted sum of per-row log-likelihoods over unconstraine
 Large data (over 30,000 distinct rows) start from subsamples of 10k, 100k, ... rows (2k first for
 likelihoods with an analytic Hessian or a costly one), stratified by frequency and recency (or
 spend); each level's optimum and Hessian steer Newton steps on the next, and the full-data Hessian
-used for the covariance is computed within 0.02 standard errors of the estimates. Likelihoods whose rows share costly terms declare them (:class:`SharedTerms`)
-and the engine computes them once per distinct key.
+used for the covariance is computed within 0.02 standard errors of the estimates. Likelihoods
+whose rows share costly terms declare them (:class:`SharedTerms`) and the engine computes them
+once per distinct key.
 
 A likelihood with an analytic Hessian (``Likelihood.value_grad_hess``) is finished on large data
 in two full-data passes: the gradient at the last subsample's optimum (one Newton step with the
@@ -24,6 +25,8 @@ gradient and Hessian together at the new point. The last Newton step from there 
 without a further pass when the Hessian's change along it, measured on the probe's two halves,
 bounds its error far below the tolerance (see :func:`_predicted_finish`): the decrement then
 proves the optimum, and the covariance comes from the Hessian of that pass plus that change.
+Without an analytic Hessian the same finish takes one pass of forward differences of the
+gradient (k + 1 evaluations) after the first step, when a 100k-row level steered it.
 
 A fit reports its progress to an optional callback ``progress(stage, fraction)`` (monotone
 fractions, the last call ``("done", 1.0)``); :func:`progress_callback` turns ``"tqdm"`` into a
@@ -355,6 +358,21 @@ class _Objective:
         if not (math.isfinite(f) and np.all(np.isfinite(g_u)) and np.all(np.isfinite(h_out))):
             return refused
         return f, g_u, h_out
+
+    def value_grad_hess(self, u: FloatArray) -> tuple[float, FloatArray, FloatArray]:
+        """Objective, gradient and Hessian in ``u``: :meth:`hessian` when the likelihood has an
+        analytic one, otherwise forward differences of the gradient (``k + 1`` evaluations,
+        accurate to ~1e-5 relative). Non-finite values give (+inf, NaN, NaN)."""
+        if self.analytic:
+            return self.hessian(u)
+        k = u.size
+        f, g = self(u)
+        if not (math.isfinite(f) and np.all(np.isfinite(g))):
+            return math.inf, np.full(k, np.nan), np.full((k, k), np.nan)
+        h = _hessian(self, u, g0=g)
+        if not np.all(np.isfinite(h)):
+            return math.inf, np.full(k, np.nan), np.full((k, k), np.nan)
+        return f, g, h
 
     def _local_hessian(
         self, theta: FloatArray, w: FloatArray, block: Columns
@@ -730,12 +748,12 @@ def _subsample_change(
     two halves (each half's change, then their mean weighted by customers), its size relative
     to ``h1`` and the size of its sampling error (:class:`_Change`); None without a probe or
     when it fails."""
-    if probe is None or not probe.whole.analytic:
+    if probe is None:
         return None
     changes, counts = [], []
     for half in probe.halves:
-        f1, _, hs1 = half.hessian(u1)
-        f2, _, hs2 = half.hessian(u2)
+        f1, _, hs1 = half.value_grad_hess(u1)
+        f2, _, hs2 = half.value_grad_hess(u2)
         if not (math.isfinite(f1) and math.isfinite(f2)):
             return None
         changes.append(hs2 - hs1)
@@ -787,7 +805,7 @@ def _two_pass_finish(
         if step is None or float(g @ step) <= 0:
             return None, state
         u1 = u - step
-        f1, g1, h1 = fun.hessian(u1)
+        f1, g1, h1 = fun.value_grad_hess(u1)
         if not (math.isfinite(f1) and f1 <= f - 1e-4 * float(g @ step)):
             return None, state
         decrement = _decrement(h1, g1, nobs)
@@ -805,7 +823,7 @@ def _two_pass_finish(
                 # change (the corrected step ends within ~size x |s2| of where it was measured)
                 h2: FloatArray | None = h1 + change.delta
             else:
-                f2, _, h_full = fun.hessian(done.u)
+                f2, _, h_full = fun.value_grad_hess(done.u)
                 h2 = h_full if math.isfinite(f2) else None
             if h2 is not None:
                 return _Finish(done.u, done.f, done.g, h2, done.decrement, done.grad_norm), None
@@ -899,7 +917,6 @@ def fit_mle(
             done_work = 0.0
             u = u0
             probe: _Probe | None = None
-            probe_hess: FloatArray | None = None  # the probe's Hessian at the first level's optimum
             hess_at: FloatArray | None = None  # where ``hess`` was computed (None: unknown)
             unchecked = False  # whether the last level's step was taken without evaluating it
             if fun.analytic:
@@ -957,7 +974,7 @@ def fit_mle(
                         )
                         if not fresh_sub:
                             hess = _hessian(warm, u, g0=g_sub)
-                if size == _WARM_ROWS and warm.analytic:
+                if size == _WARM_ROWS:
                     # measures the Hessian's change near the optimum (cheaply)
                     halves = tuple(
                         _objective(
@@ -973,8 +990,6 @@ def fit_mle(
                         for i in (0, 1)
                     )
                     probe = _Probe(warm, (halves[0], halves[1]))
-                    if level == 0:
-                        probe_hess = hess
                 done_work += work[level]
                 report("subsample", done_work / sum(work))
             f, g = fun(u)
@@ -990,19 +1005,22 @@ def fit_mle(
                 f"on the full data at the subsample's estimates {pset.from_unconstrained(u)!r}",
             )
             report("full data", (done_work + n_rows) / sum(work))
-            if fun.analytic and hess is not None:
-                if probe is not None and hess_at is not None and not np.array_equal(hess_at, u):
+            # Without an analytic Hessian a pass with one costs k + 1 evaluations: one such pass
+            # after the first step, when a 100k-row level steered it (else the chord steps below)
+            numeric = not fun.analytic and probe is not None and sizes[-1] >= 10 * _WARM_ROWS
+            if hess is not None and (fun.analytic or numeric):
+                if fun.analytic and probe is not None and hess_at is not None:
                     # the last level's Hessian was computed where its exact step began: moved
                     # to the step's end by the probe's change (a few % of it), it steers the
                     # first full-data step about twice as well
-                    h_a = probe_hess if level == 1 and probe_hess is not None else None
-                    if h_a is None:
-                        h_a = probe.whole.hessian(hess_at)[2]
+                    f_a, _, h_a = probe.whole.hessian(hess_at)
                     f_p, _, h_p = probe.whole.hessian(u)
                     moved_hess = hess + (h_p - h_a)
-                    if math.isfinite(f_p) and np.all(np.isfinite(moved_hess)):
+                    if math.isfinite(f_a + f_p) and np.all(np.isfinite(moved_hess)):
                         hess = moved_hess
-                finish, state = _two_pass_finish(fun, u, f, g, hess, nobs, gtol, lltol, sub=probe)
+                finish, state = _two_pass_finish(
+                    fun, u, f, g, hess, nobs, gtol, lltol, max_passes=1 if numeric else 4, sub=probe
+                )
                 if state is not None:
                     u, f, g, hess = state
                     fresh_full = True
