@@ -97,9 +97,25 @@ class Postgres:
 
     def query(self, text: str, *, unit: str, zone: str = "UTC", text_ids: bool) -> pd.DataFrame:
         """The result of ``text`` as a frame (customer ids as text or as integers)."""
-        out = self.run(text, zone=zone)
-        id_type: Any = str if text_ids else np.int64
-        return pd.read_csv(io.StringIO(out), dtype={"customer_id": id_type}, keep_default_na=False)
+        return _frame(self.run(text, zone=zone), text_ids)
+
+    def query_many(
+        self, queries: Sequence[tuple[str, str]], *, text_ids: bool
+    ) -> list[pd.DataFrame]:
+        """The results of several ``(text, zone)`` queries run in one psql session (one
+        connection: the tests' cost is mostly psql's start), each in its session zone."""
+        marker = f"relmark-{uuid.uuid4().hex}"
+        script = "".join(
+            f"SET TimeZone = '{zone}';\n{text};\n\\echo {marker}\n" for text, zone in queries
+        )
+        parts = self.run(script).split(marker + "\n")
+        assert len(parts) == len(queries) + 1 and parts[-1] == ""
+        return [_frame(part, text_ids) for part in parts[:-1]]
+
+
+def _frame(csv: str, text_ids: bool) -> pd.DataFrame:
+    id_type: Any = str if text_ids else np.int64
+    return pd.read_csv(io.StringIO(csv), dtype={"customer_id": id_type}, keep_default_na=False)
 
 
 def _cell(value: object) -> object:
@@ -380,27 +396,50 @@ SPLITS: list[tuple[str, str] | None] = [
 ]
 
 
-@pytest.mark.parametrize("split", SPLITS, ids=["summary", "split-on-boundary", "split-inside"])
-@pytest.mark.parametrize("first", [False, True], ids=["repeat", "first"])
+NAIVE_UNITS = [("D", 1.0), ("D", 7.0), ("W", 1.0), ("M", 1.0), ("h", 1.0), ("D", 2.5)]
+NAIVE_CASES = [
+    (unit, fm, first, split)
+    for unit, fm in NAIVE_UNITS
+    for first in (False, True)
+    for split in range(len(SPLITS))
+]
+
+
+def _naive_options(unit: str, fm: float, first: bool, split: int) -> dict[str, Any]:
+    kw = _options(unit, fm, first, SPLITS[split])
+    if split and unit == "D" and fm == 7:
+        kw["holdout_spend"] = "transaction"
+    return kw
+
+
+@pytest.fixture(scope="module")
+def naive_results(pg: Postgres, naive: pd.DataFrame) -> dict[tuple[Any, ...], pd.DataFrame]:
+    """Every case of NAIVE_CASES run on Postgres (one psql session)."""
+    texts = [(_export("naive", _naive_options(*case)), "UTC") for case in NAIVE_CASES]
+    return dict(zip(NAIVE_CASES, pg.query_many(texts, text_ids=True), strict=True))
+
+
 @pytest.mark.parametrize(
-    ("unit", "fm"), [("D", 1), ("D", 7), ("W", 1), ("M", 1), ("h", 1)], ids=str
+    ("unit", "fm", "first", "split"),
+    NAIVE_CASES,
+    ids=[
+        f"{u}{fm:g}-{'first' if f else 'repeat'}-{('summary', 'on-boundary', 'inside')[s]}"
+        for u, fm, f, s in NAIVE_CASES
+    ],
 )
 def test_generated_log_on_postgres_equals_in_memory(
-    pg: Postgres,
+    naive_results: dict[tuple[Any, ...], pd.DataFrame],
     naive: pd.DataFrame,
     unit: str,
     fm: float,
     first: bool,
-    split: tuple[str, str] | None,
+    split: int,
 ) -> None:
     """Ties on the grid's boundaries, many rows per period, pre-1970 times, calibration ends
-    on a boundary and inside a period, the first purchase counted or not."""
-    kw = _options(unit, fm, first, split)
-    if split is not None and unit == "D" and fm == 7:
-        kw["holdout_spend"] = "transaction"
-    want = _in_memory(naive, kw)
-    got = pg.query(_export("naive", kw), unit=unit, text_ids=True)
-    assert_rows_equal(got, want)
+    on a boundary and inside a period, the first purchase counted or not, a fractional
+    multiplier; the holdout spend per transaction once."""
+    want = _in_memory(naive, _naive_options(unit, fm, first, split))
+    assert_rows_equal(naive_results[unit, fm, first, split], want)
 
 
 # Instants (UTC) on the local boundaries of the zones tested: Berlin's spring-forward and
@@ -439,26 +478,43 @@ def zoned(pg: Postgres) -> pd.DataFrame:
     return log
 
 
-@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin", "Asia/Kolkata"])
+ZONED_SPLITS: list[tuple[str, str] | None] = [None, ("2024-06-30 00:00:00", "2025-01-01 00:00:00")]
+ZONED_CASES = [
+    (zone, unit, split)
+    for zone in ("UTC", "Europe/Berlin", "Asia/Kolkata")
+    for unit in ("D", "W", "M", "h")
+    for split in range(len(ZONED_SPLITS))
+]
+
+
+def _zoned_options(zone: str, unit: str, split: int) -> dict[str, Any]:
+    return _options(unit, 1, False, ZONED_SPLITS[split], timezone=zone)
+
+
+@pytest.fixture(scope="module")
+def zoned_results(pg: Postgres, zoned: pd.DataFrame) -> dict[tuple[Any, ...], pd.DataFrame]:
+    """Every case of ZONED_CASES run on Postgres, each in a session of its zone."""
+    texts = [(_export("zoned", _zoned_options(*case)), case[0]) for case in ZONED_CASES]
+    return dict(zip(ZONED_CASES, pg.query_many(texts, text_ids=True), strict=True))
+
+
 @pytest.mark.parametrize(
-    "split", [None, ("2024-06-30 00:00:00", "2025-01-01 00:00:00")], ids=["summary", "split"]
+    ("zone", "unit", "split"),
+    ZONED_CASES,
+    ids=[f"{z}-{u}-{('summary', 'split')[s]}" for z, u, s in ZONED_CASES],
 )
-@pytest.mark.parametrize(("unit", "fm"), [("D", 1), ("W", 1), ("M", 1), ("h", 1)], ids=str)
 def test_zoned_times_binned_by_the_session_zone_equal_in_memory(
-    pg: Postgres,
+    zoned_results: dict[tuple[Any, ...], pd.DataFrame],
     zoned: pd.DataFrame,
     zone: str,
     unit: str,
-    fm: float,
-    split: tuple[str, str] | None,
+    split: int,
 ) -> None:
     """A TIMESTAMPTZ column read in a session whose TimeZone is ``zone`` gives that zone's
     wall-clock times (the text's precondition: times of one zone), so the Postgres summary is
     relmark.data's with ``timezone=zone``, across the DST changes; the ends are local times."""
-    kw = _options(unit, fm, False, split, timezone=zone)
-    want = _in_memory(zoned, kw)
-    got = pg.query(_export("zoned", kw), unit=unit, zone=zone, text_ids=True)
-    assert_rows_equal(got, want)
+    want = _in_memory(zoned, _zoned_options(zone, unit, split))
+    assert_rows_equal(zoned_results[zone, unit, split], want)
 
 
 # ------------------------------------------------------------------------------ the guards
