@@ -537,7 +537,13 @@ class CLVModel:
                 if n <= 2.5 * size:
                     continue
                 sample = tuple(np.ascontiguousarray(a[:: n // size]) for a in arrays)
-                if _group_rows(sample, None)[0][0].shape[0] > limit * sample[0].shape[0]:
+                most = limit * sample[0].shape[0]
+                # rows are at least as distinct as their most distinct column (a continuous
+                # last column, T or spend, settles it with one small sort, before the rows'
+                # own grouping)
+                if any(np.unique(a).shape[0] > most for a in reversed(sample)) or (
+                    _group_rows(sample, None)[0][0].shape[0] > most
+                ):
                     # nearly all rows distinct: grouping costs more than it saves
                     return arrays, np.ones(n) if weights is None else weights
         return _group_rows(arrays, weights)
