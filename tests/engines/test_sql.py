@@ -227,9 +227,10 @@ def test_exported_calibration_text_runs_and_equals(cdnow: pd.DataFrame) -> None:
     assert_same(got, calibration_holdout(cdnow, **kw, **ends), exact_money=False)
 
 
-def test_postgres_form_without_min_by_gives_the_same_rows(cdnow: pd.DataFrame) -> None:
-    """Postgres has no MIN_BY: its text joins the first period back instead. DuckDB runs that
-    text too (its syntax is Postgres'), and the rows are identical, spend means included."""
+def test_postgres_text_gives_the_same_rows(cdnow: pd.DataFrame) -> None:
+    """Postgres has no MIN_BY, and no text uses it (the first period is marked by a window
+    MIN). DuckDB runs Postgres' text too (its syntax is Postgres'), and the rows are those of
+    DuckDB's own text, spend means included."""
     con = duckdb.connect()
     con.register("orders", cdnow)
     kw: dict[str, Any] = {"table": "orders", "monetary_value": "amount", "time_unit": "W"}

@@ -53,6 +53,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 from relmark._validation import check_choice, check_count, check_number
 from relmark.clv import CLVModel
 from relmark.clv._base import refuse_first_purchase
+from relmark.clv._engine import Progress, progress_callback
 from relmark.data import RFMSummary
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _unit as _summary_unit
@@ -80,6 +81,10 @@ refund in float sums can leave -1e-15)."""
 _MAX_DOUBLE: Final[str] = "CAST('1.7976931348623157e308' AS DOUBLE)"
 """The largest finite double: ``NOT (x >= 0 AND x <= max)`` holds for negative, infinite and
 NaN amounts whichever way the dialect orders NaN (greatest, or unordered)."""
+_TS_LOW: Final[pd.Timestamp] = pd.Timestamp("1677-09-22")
+_TS_HIGH: Final[pd.Timestamp] = pd.Timestamp("2262-04-11")
+"""relmark.data's range of times (nanosecond timestamps): earlier or later ones are refused
+(``infinity`` compares greater than every time, ``-infinity`` less)."""
 _SOURCE: Final[str] = "relmark_source"
 _PARQUET: Final[tuple[str, ...]] = (".parquet", ".pq", ".parquet.gz")
 _CSV: Final[tuple[str, ...]] = (".csv", ".csv.gz", ".tsv", ".txt", ".csv.zst")
@@ -220,7 +225,6 @@ def _query(
     fm: str,
     observation_end: pd.Timestamp | None,
     calibration_end: pd.Timestamp | None,
-    min_by: bool = True,
     litt: bool = False,
     holdout_spend: str = "period",
     net: bool = False,
@@ -229,12 +233,15 @@ def _query(
 ) -> str:
     """The summary query in DuckDB's dialect (the one sqlglot transpiles from).
 
-    With ``min_by`` the first period's amount is taken in the per-customer aggregate
-    (``ARG_MIN``/``MIN_BY``: one pass, no join); without it (Postgres has neither) by joining
-    the merged periods back on the first period. Both give the same value: periods are
-    distinct per customer after merging. With ``litt`` the sum of the logs of the gaps between
-    consecutive merged periods (``LAG`` over each customer's periods); ``holdout_spend``
-    divides the holdout amounts by the holdout purchase periods (``"period"``) or rows. With
+    The repeat spend is the sum over the merged periods after the first (each marked with its
+    customer's first period, ``start_p``, by ``MIN(p) OVER (PARTITION BY customer_id)``:
+    standard SQL in every dialect), as :func:`relmark.data.summarize` sums it; the total minus
+    the first period's spend lost the digits of small repeat purchases after a huge first one
+    (1e12, then 0.01 each: an error of up to 6e-5 in the sum).
+
+    With ``litt`` the sum of the logs of the gaps between consecutive merged periods (``LAG``
+    over each customer's periods); ``holdout_spend`` divides the holdout amounts by the
+    holdout purchase periods (``"period"``) or rows. With
     ``net`` negative amounts are netted returns (checked first: each in a period with a
     purchase of its customer, so the merged periods are purchase periods): they are not
     counted as holdout transactions. With ``first`` the first purchase period counts in
@@ -264,10 +271,13 @@ def _query(
     net = net and money
     merged_amt = ", SUM(amount) AS amount" if money else ""
     merged_amt += ", SUM(ABS(amount)) AS scale" if net else ""
-    total = ", SUM(amount) AS total" if money else ""
-    total += ", SUM(scale) AS scale" if net else ""
-    if net and min_by and not first:
-        total += ", ARG_MIN(scale, p) AS first_scale"
+    # the spend summed over the periods it counts: all of them with ``first``, else the
+    # periods after the first (never the total minus the first period: see above)
+    later = "" if first else "CASE WHEN p > start_p THEN {} ELSE CAST(0 AS DOUBLE) END"
+    total = f", SUM({later.format('amount') if later else 'amount'}) AS total" if money else ""
+    if net:
+        total += f", SUM({later.format('scale') if later else 'scale'}) AS scale"
+    marked = money and not first
     t_end = "e.cal_p" if cal else "e.end_p"
     cols = [
         'c.customer_id AS "customer_id"',
@@ -275,10 +285,9 @@ def _query(
         f'CAST(c.last_p - c.first_p AS DOUBLE) / {fm} AS "recency"',
         f'CAST({t_end} - c.first_p AS DOUBLE) / {fm} AS "T"',
     ]
-    f_alias = "c" if min_by else "f"
-    repeat = "c.total" if first else f"(c.total - {f_alias}.first_amount)"
+    repeat = "c.total"
     if net:  # a netted period can leave -1e-15: zeroed relative to the amounts, as in memory
-        scale = "c.scale" if first else f"(c.scale - {f_alias}.first_scale)"
+        scale = "c.scale"
         repeat = (
             f"(CASE WHEN ABS({repeat}) <= {_RESIDUE} * {scale} "
             f"THEN CAST(0 AS DOUBLE) ELSE {repeat} END)"
@@ -311,10 +320,16 @@ def _query(
         f"periods AS (SELECT customer_id, ts{amt}, {_period('ts', time_unit)} AS p FROM tx)",
         f"merged AS (SELECT customer_id, p{merged_amt} FROM periods{where} "
         "GROUP BY customer_id, p)",
-        "customers AS (SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n"
-        f"{total}{', ARG_MIN(amount, p) AS first_amount' if money and min_by else ''} "
-        "FROM merged GROUP BY customer_id)",
     ]
+    if marked:
+        ctes.append(
+            f"marked AS (SELECT customer_id, p{amt}{', scale' if net else ''}, "
+            "MIN(p) OVER (PARTITION BY customer_id) AS start_p FROM merged)"
+        )
+    ctes.append(
+        "customers AS (SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n"
+        f"{total} FROM {'marked' if marked else 'merged'} GROUP BY customer_id)"
+    )
     if guards:
         counts = ", ".join(
             f"SUM(CASE WHEN {cond} THEN 1 ELSE 0 END) AS k{i}" for i, (cond, _) in enumerate(guards)
@@ -329,14 +344,6 @@ def _query(
             f"guard AS (SELECT {fails} AS g FROM checks)",
         ]
     joins = ""
-    if money and not min_by and not first:
-        ctes.append(
-            "firsts AS (SELECT m.customer_id AS customer_id, m.amount AS first_amount"
-            f"{', m.scale AS first_scale' if net else ''} "
-            "FROM merged AS m JOIN customers AS c "
-            "ON m.customer_id = c.customer_id AND m.p = c.first_p)"
-        )
-        joins += " JOIN firsts AS f ON f.customer_id = c.customer_id"
     if cal:
         rows = "SUM(CASE WHEN amount >= 0 THEN 1 ELSE 0 END)" if net else "COUNT(*)"
         h_money = f", SUM(amount) AS total, {rows} AS n_rows" if money else ""
@@ -479,6 +486,11 @@ def summary_sql(
             f"row(s) with a missing or blank customer id (column {customer_id})",
         ),
         ("ts IS NULL", f"row(s) with a missing time (column {datetime})"),
+        (
+            f"ts < {_literal(_TS_LOW)} OR ts > {_literal(_TS_HIGH)}",
+            f"row(s) with a time outside 1677-09-22 .. 2262-04-11 (column {datetime}): "
+            "placeholders such as 9999-12-31 are not dates",
+        ),
     ]
     if monetary_value is not None:
         guards += [
@@ -509,7 +521,6 @@ def summary_sql(
         fm=fm,
         observation_end=obs,
         calibration_end=cal,
-        min_by=dialect != "postgres",
         litt=chosen.litt,
         holdout_spend=chosen.holdout_spend,
         first=chosen.first,
@@ -660,7 +671,9 @@ def _numeric_ts(col: str, date_unit: str, zone: str) -> str:
     if date_unit == "excel":
         return ts
     quoted = zone.replace("'", "''")
-    return f"timezone('{quoted}', CAST({ts} AS TIMESTAMPTZ))"
+    # the naive UTC time as an instant, explicitly: a cast to TIMESTAMPTZ would read it in the
+    # session's TimeZone (a relation's own connection may not be in UTC)
+    return f"timezone('{quoted}', timezone('UTC', {ts}))"
 
 
 def _ts_expression(col: str, type_name: str, date_format: str | None, zone: str) -> str:
@@ -682,19 +695,56 @@ def _ts_expression(col: str, type_name: str, date_format: str | None, zone: str)
     )
 
 
-def _run(rel: duckdb.DuckDBPyRelation, sql: str, name: str) -> dict[str, Any]:
+_MEMORY_ADVICE: Final[str] = (
+    "raise memory_limit, or lower threads (each thread holds its own hash tables)"
+)
+
+
+def _check_progress(progress: object) -> Callable[[float], None] | None:
+    """The ``progress(percent)`` callback of :func:`summarize`, :func:`calibration_holdout`
+    and :func:`summarize_to_parquet`: None or a callable, an ArgumentError naming
+    ``progress`` otherwise."""
+    if progress is not None and not callable(progress):
+        raise ArgumentError("must be a callable(percent)", argument="progress")
+    return progress
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """A query stopped by Ctrl-C: DuckDB's InterruptException, or the RuntimeError('Query
+    interrupted') this DuckDB raises when it saw the signal (the KeyboardInterrupt is lost)."""
+    if isinstance(exc, duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError) and str(exc).startswith("Query interrupted")
+
+
+def _run_guarded(work: Callable[[], _T], name: str, *, advice: str = _MEMORY_ADVICE) -> _T:
+    """``work()`` (DuckDB queries on ``name``) with DuckDB's errors mapped, the same for
+    every query of this module: out of memory is an ArgumentError naming ``memory_limit``
+    (with ``advice``), an interrupted query (Ctrl-C) a KeyboardInterrupt again, any other
+    DuckDB error (a failed cast, an unreadable file, a bad column type) a DataError naming
+    ``name`` and DuckDB's first line."""
     try:
+        return work()
+    except duckdb.OutOfMemoryException as exc:
+        raise ArgumentError(
+            f"DuckDB ran out of memory on {name} ({_first_line(exc)}): {advice}",
+            argument="memory_limit",
+        ) from None
+    except (duckdb.Error, RuntimeError) as exc:
+        if _interrupted(exc):
+            raise KeyboardInterrupt(f"the DuckDB query on {name} was interrupted") from None
+        if not isinstance(exc, duckdb.Error):
+            raise
+        raise DataError(f"DuckDB could not read {name}: {_first_line(exc)}") from None
+
+
+def _run(rel: duckdb.DuckDBPyRelation, sql: str, name: str) -> dict[str, Any]:
+    def work() -> dict[str, Any]:
         result = rel.query(_SOURCE, sql)
         assert result is not None
         return dict(result.fetchnumpy())
-    except duckdb.OutOfMemoryException as exc:
-        raise ArgumentError(
-            f"DuckDB ran out of memory on {name} ({_first_line(exc)}): raise memory_limit, "
-            "or lower threads (each thread holds its own hash tables)",
-            argument="memory_limit",
-        ) from None
-    except duckdb.Error as exc:
-        raise DataError(f"DuckDB could not read {name}: {_first_line(exc)}") from None
+
+    return _run_guarded(work, name)
 
 
 def _run_watched(
@@ -782,6 +832,13 @@ def _validate(
         ),
         (f"{raw_date} IS NULL", "missing dates", datetime, "id"),
         (f"{raw_date} IS NOT NULL AND {ts} IS NULL", unparseable, datetime, "id"),
+        (
+            f"{ts} < {_literal(_TS_LOW)} OR {ts} > {_literal(_TS_HIGH)}",
+            "dates outside 1677-09-22 .. 2262-04-11 (the range of nanosecond timestamps; "
+            "placeholders such as 9999-12-31 are not dates)",
+            datetime,
+            "id",
+        ),
     ]
     if amount_col is not None:
         num = f"TRY_CAST({amount_col} AS DOUBLE)"
@@ -924,6 +981,58 @@ def _check_padded_ids(
         )
 
 
+def _own_connection(source: object, **settings: object) -> None:
+    """Refuse DuckDB settings for a DuckDB relation: its queries run on the relation's own
+    connection, where relmark's connection settings would be silently ignored; an
+    ArgumentError naming the first setting given."""
+    if not isinstance(source, duckdb.DuckDBPyRelation):
+        return
+    for name, value in settings.items():
+        if value is not None:
+            raise ArgumentError(
+                "a DuckDB relation runs on its own connection, which relmark does not change: "
+                f'set {name} there (con.execute("SET {name} = ...")), or pass files or a '
+                "frame",
+                argument=name,
+            )
+
+
+def _nested(type_name: str) -> bool:
+    """A list, array, struct, map or union type (``VARCHAR[]``, ``STRUCT(x INTEGER)``)."""
+    return "[" in type_name or type_name.startswith(("STRUCT", "MAP", "UNION", "LIST"))
+
+
+def _refuse_types(
+    rel: duckdb.DuckDBPyRelation,
+    name: str,
+    customer_id: str,
+    id_type: str,
+    datetime: str,
+    monetary_value: str | None,
+) -> None:
+    """Column types no row of which is valid, refused before any scan with
+    :func:`relmark.data.summarize`'s messages (booleans), or naming the type (nested values):
+    a DataError naming the column. Without this a boolean amount was read as 1.0/0.0 and a
+    list of ids failed in DuckDB's binder, naming no column."""
+    date_type = _column_type(rel, datetime, name)
+    amount_type = None if monetary_value is None else _column_type(rel, monetary_value, name)
+    checks = [
+        (customer_id, id_type, "customer ids are booleans (True/False), not ids", "ids are "
+         "whole numbers or text"),
+        (datetime, date_type, "dates are booleans (True/False)", "dates are timestamps, dates, "
+         "text or numbers with date_unit="),
+        (monetary_value, amount_type, "amounts are booleans (True/False), not numbers",
+         "amounts are numbers"),
+    ]  # fmt: skip
+    for column, type_name, boolean, wanted in checks:
+        if column is None or type_name is None:
+            continue
+        if type_name == "BOOLEAN":
+            raise DataError(f"{boolean} in {name}", column=column)
+        if _nested(type_name):
+            raise DataError(f"column of type {type_name} in {name}: {wanted}", column=column)
+
+
 def _connection(memory_limit: str | None, threads: int | None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
@@ -971,8 +1080,8 @@ def _execute(
     **options: Any,
 ) -> RFMSummary:
     """The checked summary query run into an :class:`~relmark.data.RFMSummary`."""
-    if progress is not None and not callable(progress):
-        raise ArgumentError("must be a callable(percent)", argument="progress")
+    progress = _check_progress(progress)
+    _own_connection(source, memory_limit=memory_limit, threads=threads)
     prep = _prepare(source, lambda: _connection(memory_limit, threads), **options)
     try:
         query = _query(table=_SOURCE, **prep.query)
@@ -1051,6 +1160,7 @@ def _prepare(
         id_col = _ident(customer_id, "customer_id")
         raw_date = _ident(datetime, "datetime")
         id_type = _column_type(rel, customer_id, name)
+        _refuse_types(rel, name, customer_id, id_type, datetime, monetary_value)
         if missing_ids == "drop":
             n_blank = _count(rel, _blank_id(id_col, id_type), name)
             if n_blank:
@@ -1477,6 +1587,7 @@ _BYTES_PER_ROW: Final[int] = 64
 periods and the customers): ``partitions=None`` keeps a partition's rows times this under the
 memory limit."""
 _BATCH_ROWS: Final[int] = 1_000_000
+_PARTITION_ADVICE: Final[str] = "raise memory_limit or partitions, or lower threads"
 _SIZE_UNITS: Final[dict[str, float]] = {
     "B": 1.0, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12,
     "KIB": 2.0**10, "MIB": 2.0**20, "GIB": 2.0**30, "TIB": 2.0**40,
@@ -1690,8 +1801,10 @@ def summarize_to_parquet(
         spill = str(os.fspath(temp_directory))
         if os.path.exists(spill) and not os.path.isdir(spill):
             raise ArgumentError(f"{spill!r} is not a folder", argument="temp_directory")
-    if progress is not None and not callable(progress):
-        raise ArgumentError("must be a callable(percent)", argument="progress")
+    progress = _check_progress(progress)
+    _own_connection(
+        source, memory_limit=memory_limit, threads=threads, temp_directory=temp_directory
+    )
 
     def connect() -> duckdb.DuckDBPyConnection:
         con = _connection(memory_limit, threads)
@@ -1767,16 +1880,11 @@ def summarize_to_parquet(
                     writer = pq.ParquetWriter(tmp, reader.schema)
                 return rows
 
+            def watched(write: Callable[[], int] = write, i: int = i) -> int:
+                return _watched(con, progress, write, before=100.0 * i / k, share=100.0 / k)
+
             try:
-                customers += _watched(con, progress, write, before=100.0 * i / k, share=100.0 / k)
-            except duckdb.OutOfMemoryException as exc:
-                raise ArgumentError(
-                    f"DuckDB ran out of memory on {name} ({_first_line(exc)}): raise "
-                    "memory_limit or partitions, or lower threads",
-                    argument="memory_limit",
-                ) from None
-            except duckdb.Error as exc:
-                raise DataError(f"DuckDB could not read {name}: {_first_line(exc)}") from None
+                customers += _run_guarded(watched, name, advice=_PARTITION_ADVICE)
             except (OSError, pa.ArrowException) as exc:
                 raise ArgumentError(f"cannot write {path}: {exc}", argument="output") from None
         assert writer is not None
@@ -1897,6 +2005,7 @@ def fit(
     time_unit: str | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    progress: Progress | str | None = None,
     **options: Any,
 ) -> CLVModel:
     """Fit ``model`` on a per-customer summary grouped in DuckDB: the distinct data rows and
@@ -1918,6 +2027,13 @@ def fit(
         it, which must agree with it).
     memory_limit, threads
         DuckDB settings, as for :func:`summarize`.
+    progress
+        Off (``None``, the default); a callable ``progress(stage, fraction)``, called with
+        monotone fractions from 0 to 1: stage ``"group"`` while DuckDB checks and groups the
+        summary (its percentage done, every 0.2 s, from 0 to 0.5), then the
+        stages of ``model.fit``'s own progress rescaled to the rest, the last call
+        ``("done", 1.0)``; or ``"tqdm"`` for a progress bar (the ``progress`` extra). As
+        ``model.fit``'s ``progress``.
     **options
         Passed to ``model.fit`` (e.g. ``start=``).
 
@@ -1933,7 +2049,8 @@ def fit(
         frequency, recency > T, ...), naming the column; a summary that counts the first
         purchase (``include_first_purchase=True``, or a column of that name holding True).
     ArgumentError
-        Naming ``model``, ``source`` or a DuckDB setting.
+        Naming ``model``, ``source``, ``progress`` or a DuckDB setting (which a DuckDB
+        relation takes from its own connection).
 
     Examples
     --------
@@ -1947,12 +2064,15 @@ def fit(
     if "compress" in options or "weights" in options:
         name = "compress" if "compress" in options else "weights"
         raise ArgumentError("is set by the grouping itself", argument=name)
+    report = _FitProgress(progress_callback(progress, desc=f"{model.name} fit"))
     unit = time_unit
     refuse_first_purchase(source)
     if isinstance(source, RFMSummary):
         unit = unit if unit is not None else source.time_unit
         source = source.to_frame().reset_index()
+    _own_connection(source, memory_limit=memory_limit, threads=threads)
     con = _connection(memory_limit, threads)
+    report("group", 0.0)
     try:
         rel, name = _relation(source, con)
         for f in fields:
@@ -1963,7 +2083,14 @@ def fit(
             refuse_counted_first([None if v is np.ma.masked else v for v in seen.tolist()])
         if "time_unit" in rel.columns:  # as summarize_to_parquet and `relmark summarize` write
             unit = _saved_unit(rel, name, unit)
-        out = _run(rel, statistics_sql(model, table=_SOURCE), name)
+        grouping = statistics_sql(model, table=_SOURCE)
+        out = _watched(
+            con,
+            report.grouping if report.on else None,
+            lambda: _run(rel, grouping, name),
+            share=_GROUPING_SHARE,
+        )
+        report("group", _GROUPING_SHARE)
     finally:
         con.close()
     data = {f: np.asarray(out[f], dtype=np.float64) for f in fields}
@@ -1975,4 +2102,49 @@ def fit(
             raise DataError(f"missing values in {name}", column=f)
         if not np.all(np.isfinite(arr)):
             raise DataError(f"NaN or infinite values in {name}", column=f)
-    return model.fit(data, weights=weights, compress=False, time_unit=unit, **options)
+    fitted = model.fit(
+        data,
+        weights=weights,
+        compress=False,
+        time_unit=unit,
+        progress=report.fitting if report.on else None,
+        **options,
+    )
+    report.finish()
+    return fitted
+
+
+_GROUPING_SHARE: Final[float] = 0.5
+"""The share of :func:`fit`'s progress (0 to 1) for the checks and the grouping query in
+DuckDB; the model's fit has the rest."""
+
+
+class _FitProgress:
+    """:func:`fit`'s ``progress(stage, fraction)``: the grouping query's share, then the
+    model's fit rescaled, fractions kept monotone, ``("done", 1.0)`` last, exactly once
+    (nothing without a callback)."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.progress = progress
+        self.on = progress is not None
+        self.last = 0.0
+        self.done = False
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        if self.progress is None or self.done:
+            return
+        self.last = max(self.last, min(fraction, 1.0))
+        self.done = stage == "done"
+        self.progress(stage, 1.0 if self.done else self.last)
+
+    def grouping(self, fraction: float) -> None:
+        """DuckDB's progress of the grouping query, already scaled to its share."""
+        self("group", fraction)
+
+    def fitting(self, stage: str, fraction: float) -> None:
+        """The model fit's progress, rescaled to the share after the grouping."""
+        self(stage, _GROUPING_SHARE + (1.0 - _GROUPING_SHARE) * fraction)
+
+    def finish(self) -> None:
+        """``("done", 1.0)`` unless the fit has reported it."""
+        self("done", 1.0)
