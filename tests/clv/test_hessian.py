@@ -328,20 +328,19 @@ def test_pareto_nbd_hessian_matches_mpmath(params: list[float]) -> None:
 def test_pareto_nbd_shared_hessian_path_equals_plain_function(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """The shared path with the Hessian (pairs computed once, the Hessian table per block of
-    customers in the engine) gives the plain function's sums, its gradient is the gradient
-    path's, and the engine's Hessian in the unconstrained parameters equals differences of
-    its gradient."""
+    """The shared path with the Hessian (pairs computed once, the Hessian from the same table
+    per block of customers in the engine) gives the plain function's sums, its gradient is the
+    gradient path's, and the engine's Hessian in the unconstrained parameters equals
+    differences of its gradient."""
     true = ParetoNBD(r=0.553, alpha=10.578, s=0.606, beta=11.669)
     d = true.simulate(np.linspace(20.0, 40.0, 3000), rng=5)
     data = (d["frequency"], d["recency"], d["T"])
     w = np.ones(3000)
     p = true.params_array
-    shared = paretonbd.SHARED_HESSIAN
+    shared = paretonbd.SHARED
     assert shared.hessian is not None
-    assert shared.hessian_table is not None
     keys, rows = shared.prepare(*data)
-    v, g, h = shared.hessian(p, shared.hessian_table(p, *keys), w, *rows)
+    v, g, h = shared.hessian(p, shared.table(p, *keys), w, *rows)
     v2, g2, h2 = paretonbd.log_likelihood_grad_hess(p, w, *data)
     ll, grads = paretonbd.log_likelihood_and_grad(p, *data)
     assert v == pytest.approx(v2, rel=1e-14)

@@ -47,7 +47,8 @@ U(1, 2-s, \delta(\beta+T))` (Tricomi's function; FHL 2005 eq. 2 after
 from __future__ import annotations
 
 import math
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -56,11 +57,12 @@ from scipy.special import digamma, exprel, gammaln, hyperu, roots_legendre
 
 from relmark._validation import FloatArray
 from relmark.clv._base import RngLike, _distinct_rows, decode_key, integer_key
-from relmark.clv._engine import Likelihood, SharedTerms
-from relmark.clv._params import Param, ParamSet
+from relmark.clv._engine import Likelihood, Progress, SharedTerms
+from relmark.clv._params import Param, ParamSet, Prior
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import hyp2f1, warn_nonfinite
 from relmark.clv._tabulate import MIN_ROWS, tabulate
+from relmark.errors import DataError
 
 __all__ = [
     "ParetoNBD",
@@ -458,8 +460,8 @@ def _pair_rows(
 
 
 _PAIRS_UPPER = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
-"""The ten distinct entries of a symmetric 4x4 Hessian in ``[r, alpha, s, beta]``, as stored
-in the columns of :func:`_pair_hess_table`."""
+"""The ten distinct entries of a symmetric 4x4 Hessian in ``[r, alpha, s, beta]``, in the
+order of the flat sums of :func:`_pair_rows_hessian`."""
 
 
 _HESS_SERIES_MAX_Z = 0.995
@@ -486,22 +488,26 @@ def _coefficients2(c: float, d: float, z_max: float) -> FloatArray:
     :math:`(k+2)(1 + A_k + B_k)` of the second derivatives) is below 1e-17 for every
     ``z <= z_max``.
     """
-    cap = (_TERMS_CAP if z_max <= _SERIES_MAX_Z else _HESS_TERMS_CAP) + 2
-    j = np.arange(cap, dtype=np.float64)
-    coef = np.empty(cap + 1)
-    coef[0] = 1.0
-    np.cumprod((c + j) / (d + j), out=coef[1:])
-    inv_c, inv_d = 1.0 / (c + j), 1.0 / (d + j)
-    a1 = np.concatenate([[0.0], np.cumsum(inv_c)])
-    b1 = np.concatenate([[0.0], np.cumsum(inv_d)])
+    full = (_TERMS_CAP if z_max <= _SERIES_MAX_Z else _HESS_TERMS_CAP) + 2
+    # a short series first (every z below ~0.4 needs fewer than 62 terms), the long one if not
+    for cap in (min(64, full), full):
+        j = np.arange(cap, dtype=np.float64)
+        coef = np.empty(cap + 1)
+        coef[0] = 1.0
+        np.cumprod((c + j) / (d + j), out=coef[1:])
+        inv_c, inv_d = 1.0 / (c + j), 1.0 / (d + j)
+        a1 = np.concatenate([[0.0], np.cumsum(inv_c)])
+        b1 = np.concatenate([[0.0], np.cumsum(inv_d)])
+        k = np.arange(cap + 1, dtype=np.float64)
+        with np.errstate(under="ignore"):
+            grow = (k + 2.0) ** 2 * (1.0 + a1 + b1) ** 2
+            bound = coef * z_max**k * grow / (1.0 - z_max)
+        below = bound[: cap - 2] < 1e-17
+        if below.any():
+            break
+    n_terms = max(int(np.argmax(below)) if below.any() else cap - 2, 1)
     a2 = np.concatenate([[0.0], np.cumsum(inv_c * inv_c)])
     b2 = np.concatenate([[0.0], np.cumsum(inv_d * inv_d)])
-    k = np.arange(cap + 1, dtype=np.float64)
-    with np.errstate(under="ignore"):
-        grow = (k + 2.0) ** 2 * (1.0 + a1 + b1) ** 2
-        bound = coef * z_max**k * grow / (1.0 - z_max)
-    below = bound[: cap - 2] < 1e-17
-    n_terms = max(int(np.argmax(below)) if below.any() else cap - 2, 1)
     m = slice(0, n_terms)
     up1 = slice(1, n_terms + 1)
     up2 = slice(2, n_terms + 2)
@@ -595,125 +601,6 @@ def _log_g_hess_by_differences(c: FloatArray, d: FloatArray, z: FloatArray) -> F
     return out
 
 
-def _pair_hess_table(params: FloatArray, x: FloatArray, tau: FloatArray) -> FloatArray:
-    r""":func:`_pair_table` with the Hessians: an ``(n, 30)`` array whose columns 0-14 are
-    :math:`\ell_\tau`, its gradient and its Hessian (the ten entries of
-    :data:`_PAIRS_UPPER`), and columns 15-29 :math:`a_\tau`, its gradient and Hessian.
-
-    For :math:`\alpha \ge \beta`, :math:`\ell_\tau = c_x + \ln s - \ln R - (r+x)\ln A
-    - s\ln B + L(c, d, z)` with :math:`A = \alpha+\tau`, :math:`B = \beta+\tau`,
-    :math:`R = r+s+x`, :math:`c = r+x`, :math:`d = R+1`, :math:`z = (\alpha-\beta)/A`, so
-    :math:`\nabla^2 L = \sum_{u,v \in \{c,d,z\}} L_{uv}\nabla u\,\nabla v^\top
-    + L_z \nabla^2 z` with :math:`\nabla z = (0, B/A^2, 0, -1/A)`,
-    :math:`\partial^2_{\alpha\alpha} z = -2B/A^3`, :math:`\partial^2_{\alpha\beta} z = 1/A^2`
-    (for :math:`\alpha < \beta` the roles of the two scales swap:
-    :math:`c = s+1`, :math:`z = (\beta-\alpha)/B`, and the powers are :math:`1-r-x` and
-    :math:`s+1`). :math:`c_x = \ln\Gamma(r+x) - \ln\Gamma(r) + r\ln\alpha + s\ln\beta`
-    contributes :math:`\psi'(r+x) - \psi'(r)`, :math:`1/\alpha`, :math:`-r/\alpha^2`,
-    :math:`1/\beta`, :math:`-s/\beta^2`, and :math:`\ln s - \ln R` the terms in
-    :math:`1/s^2` and :math:`1/R^2`.
-    """
-    r, alpha, s, beta = (float(v) for v in params)
-    n = x.shape[0]
-    rx = r + x
-    big_r = r + s + x
-    a_tau, b_tau = alpha + tau, beta + tau
-    log_a, log_b = np.log(a_tau), np.log(b_tau)
-    inv_a, inv_b = 1.0 / a_tau, 1.0 / b_tau
-    inv_a2, inv_b2 = inv_a * inv_a, inv_b * inv_b
-    zero = np.zeros(n)
-    if alpha >= beta:
-        lgh = _log_g_hess(rx, big_r + 1.0, (alpha - beta) / a_tau)
-        d_c = (1.0, 0.0, 0.0, 0.0)
-        dz = (zero, b_tau * inv_a2, zero, -inv_a)
-        z2 = {(1, 1): -2.0 * b_tau * inv_a2 * inv_a, (1, 3): inv_a2}
-        e = -rx * log_a - s * log_b
-        de = (-log_a, -rx * inv_a, -log_b, -s * inv_b)
-        e2 = {
-            (0, 1): -inv_a,
-            (1, 1): rx * inv_a2,
-            (2, 3): -inv_b,
-            (3, 3): s * inv_b2,
-        }
-    else:
-        lgh = _log_g_hess(np.full_like(x, s + 1.0), big_r + 1.0, (beta - alpha) / b_tau)
-        d_c = (0.0, 0.0, 1.0, 0.0)
-        dz = (zero, -inv_b, zero, a_tau * inv_b2)
-        z2 = {(3, 3): -2.0 * a_tau * inv_b2 * inv_b, (1, 3): inv_b2}
-        e = (1.0 - rx) * log_a - (s + 1.0) * log_b
-        de = (-log_a, (1.0 - rx) * inv_a, -log_b, -(s + 1.0) * inv_b)
-        e2 = {
-            (0, 1): -inv_a,
-            (1, 1): (rx - 1.0) * inv_a2,
-            (2, 3): -inv_b,
-            (3, 3): (s + 1.0) * inv_b2,
-        }
-    lg, l_c, l_d, l_z = lgh[0], lgh[1], lgh[2], lgh[3]
-    l_cc, l_cd, l_dd, l_cz, l_dz, l_zz = lgh[4:10]
-    inv_r = 1.0 / big_r
-    inv_r2 = inv_r * inv_r
-    # terms of x alone, once per run of equal x (the pairs come sorted by x)
-    starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]]))
-    lengths = np.diff(np.append(starts, n))
-    rx_run = rx[starts]
-    psi = np.repeat(digamma(rx_run) - digamma(r) + math.log(alpha), lengths)
-    tri = np.repeat(special.polygamma(1, rx_run) - float(special.polygamma(1, r)), lengths)
-    own = np.repeat(
-        gammaln(rx_run) - gammaln(r) + r * math.log(alpha) + s * math.log(beta), lengths
-    )
-    out = np.empty((30, n))  # by column: each is written in one contiguous pass
-    # the alive term a_tau = own - (r+x) ln A - s ln B
-    out[15] = own - rx * log_a - s * log_b
-    out[16] = psi - log_a
-    out[17] = r / alpha - rx * inv_a
-    out[18] = math.log(beta) - log_b
-    out[19] = s / beta - s * inv_b
-    own2: dict[tuple[int, int], FloatArray | float] = {
-        (0, 0): tri,
-        (0, 1): 1.0 / alpha,
-        (1, 1): -r / alpha**2,
-        (2, 3): 1.0 / beta,
-        (3, 3): -s / beta**2,
-    }
-    alive2 = {(0, 1): -inv_a, (1, 1): rx * inv_a2, (2, 3): -inv_b, (3, 3): s * inv_b2}
-    for col, ij in enumerate(_PAIRS_UPPER, start=20):
-        out[col] = own2.get(ij, 0.0) + alive2.get(ij, 0.0)
-    # the integral's term
-    out[0] = own + math.log(s) - np.log(big_r) + e + lg
-    l_cd_sum = l_c + l_d
-    out[1] = de[0] + (l_cd_sum if d_c[0] else l_d) + psi - inv_r
-    out[2] = de[1] + l_z * dz[1] + r / alpha
-    out[3] = de[2] + (l_cd_sum if d_c[2] else l_d) + math.log(beta) + 1.0 / s - inv_r
-    out[4] = de[3] + l_z * dz[3] + s / beta
-    lead2 = dict(own2)
-    for ij in ((0, 0), (0, 2), (2, 2)):
-        lead2[ij] = lead2.get(ij, 0.0) + inv_r2
-    lead2[(2, 2)] = lead2[(2, 2)] - 1.0 / s**2
-    # the Hessian of L(c, d, z): c moves with r (alpha >= beta) or s, d with r and s, z with
-    # alpha and beta only, so each entry takes the few terms that are not zero
-    ci, oi = (0, 2) if d_c[0] else (2, 0)
-    z_a, z_b = dz[1], dz[3]
-    mixed = l_cz + l_dz
-    h_l: dict[tuple[int, int], FloatArray | float] = {
-        (ci, ci): l_cc + 2.0 * l_cd + l_dd,
-        (oi, oi): l_dd,
-        (0, 2): l_cd + l_dd,
-        (min(ci, 1), max(ci, 1)): mixed * z_a,
-        (ci, 3): mixed * z_b,
-        (min(oi, 1), max(oi, 1)): l_dz * z_a,
-        (oi, 3): l_dz * z_b,
-        (1, 1): l_zz * z_a * z_a,
-        (1, 3): l_zz * z_a * z_b,
-        (3, 3): l_zz * z_b * z_b,
-    }
-    for ij, second in z2.items():
-        h_l[ij] = h_l[ij] + l_z * second
-    for col, ij in enumerate(_PAIRS_UPPER, start=5):
-        out[col] = h_l[ij] + e2.get(ij, 0.0) + lead2.get(ij, 0.0)
-    table: FloatArray = np.ascontiguousarray(out.T)  # a row per pair, gathered by customers
-    return table
-
-
 def _sym(flat: FloatArray) -> FloatArray:
     """The ``(4, 4)`` symmetric matrix of the ten entries of :data:`_PAIRS_UPPER`."""
     out = np.empty((4, 4))
@@ -722,37 +609,149 @@ def _sym(flat: FloatArray) -> FloatArray:
     return out
 
 
+def _upper(entries: dict[tuple[int, int], float]) -> FloatArray:
+    """The ten entries of :data:`_PAIRS_UPPER` from a dict (missing entries are 0)."""
+    return np.array([entries.get(ij, 0.0) for ij in _PAIRS_UPPER])
+
+
+def _m_hessian_sum(
+    params: FloatArray, x: FloatArray, tau: FloatArray, omega: FloatArray
+) -> FloatArray:
+    r""":math:`\sum_i \omega_i \nabla^2 m(x_i, \tau_i)` in ``[r, alpha, s, beta]`` (the ten
+    entries of :data:`_PAIRS_UPPER`), where :math:`m_\tau = e_\tau + \ln G(c, d, z_\tau)` is
+    the part of the integral's term :math:`\ell_\tau` of :func:`_pair_table` that depends on
+    :math:`\tau`.
+
+    For :math:`\alpha \ge \beta`, :math:`e_\tau = -(r+x)\ln A - s\ln B` with
+    :math:`A = \alpha+\tau`, :math:`B = \beta+\tau`, and :math:`c = r+x`, :math:`d = r+s+x+1`,
+    :math:`z = (\alpha-\beta)/A`, so
+    :math:`\nabla^2 \ln G = \sum_{u,v \in \{c,d,z\}} L_{uv}\nabla u\,\nabla v^\top
+    + L_z \nabla^2 z` with :math:`\nabla z = (0, B/A^2, 0, -1/A)`,
+    :math:`\partial^2_{\alpha\alpha} z = -2B/A^3`, :math:`\partial^2_{\alpha\beta} z = 1/A^2`
+    (for :math:`\alpha < \beta` the roles of the two scales swap: :math:`c = s+1`,
+    :math:`z = (\beta-\alpha)/B`, and the powers of :math:`A` and :math:`B` are
+    :math:`1-r-x` and :math:`s+1`). The derivatives :math:`L_{uv}` of :math:`\ln G` come from
+    :func:`_log_g_hess` on the rows sorted by frequency (its runs of equal ``(c, d)``); rows
+    with :math:`\omega = 0` are skipped and those at :math:`\tau = 0` (every customer without
+    repeat purchases has the pair :math:`(0, 0)`) are summed into one.
+    """
+    r, alpha, s, beta = (float(v) for v in params)
+    keep = omega != 0.0
+    at_zero = keep & (tau == 0.0) & (x == 0.0)
+    rest = keep & ~at_zero
+    xs, ts, ws = x[rest], tau[rest], omega[rest]
+    if at_zero.any():
+        xs = np.concatenate([[0.0], xs])
+        ts = np.concatenate([[0.0], ts])
+        ws = np.concatenate([[float(omega[at_zero].sum())], ws])
+    if xs.shape[0] == 0:
+        return np.zeros(10)
+    top = float(xs.max())
+    order = np.argsort(xs.astype(np.int16 if top < 2**15 else np.int64), kind="stable")
+    xs, ts, ws = xs[order], ts[order], ws[order]
+    a_tau, b_tau = alpha + ts, beta + ts
+    inv_a, inv_b = 1.0 / a_tau, 1.0 / b_tau
+    rx = r + xs
+    d = r + s + xs + 1.0
+    if alpha >= beta:
+        lgh = _log_g_hess(rx, d, (alpha - beta) * inv_a)
+        ci, oi = 0, 2
+        z_a, z_b = b_tau * inv_a * inv_a, -inv_a
+        z2 = {(1, 1): -2.0 * b_tau * inv_a * inv_a * inv_a, (1, 3): inv_a * inv_a}
+        pow_a, pow_b = rx, np.full_like(xs, s)
+    else:
+        lgh = _log_g_hess(np.full_like(xs, s + 1.0), d, (beta - alpha) * inv_b)
+        ci, oi = 2, 0
+        z_a, z_b = -inv_b, a_tau * inv_b * inv_b
+        z2 = {(3, 3): -2.0 * a_tau * inv_b * inv_b * inv_b, (1, 3): inv_b * inv_b}
+        pow_a, pow_b = rx - 1.0, np.full_like(xs, s + 1.0)
+    l_z, l_cc, l_cd, l_dd, l_cz, l_dz, l_zz = lgh[3], *lgh[4:10]
+    w_a, w_b = ws * z_a, ws * z_b
+    mixed = l_cz + l_dz
+    entries: dict[tuple[int, int], float] = {
+        (ci, ci): float(ws @ (l_cc + 2.0 * l_cd + l_dd)),
+        (oi, oi): float(ws @ l_dd),
+        (0, 2): float(ws @ (l_cd + l_dd)),
+        (min(ci, 1), max(ci, 1)): float(w_a @ mixed),
+        (ci, 3): float(w_b @ mixed),
+        (min(oi, 1), max(oi, 1)): float(w_a @ l_dz),
+        (oi, 3): float(w_b @ l_dz),
+        (1, 1): float(w_a @ (l_zz * z_a)),
+        (1, 3): float(w_a @ (l_zz * z_b)),
+        (3, 3): float(w_b @ (l_zz * z_b)),
+    }
+    for ij, second in z2.items():
+        entries[ij] += float((ws * l_z) @ second)
+    # the powers: -(r+x) ln A - s ln B (or (1-r-x) ln A - (s+1) ln B)
+    entries[(0, 1)] -= float(ws @ inv_a)
+    entries[(1, 1)] += float((ws * pow_a) @ (inv_a * inv_a))
+    entries[(2, 3)] -= float(ws @ inv_b)
+    entries[(3, 3)] += float((ws * pow_b) @ (inv_b * inv_b))
+    return _upper(entries)
+
+
+def _trigamma_sum(r: float, x: FloatArray, w: FloatArray) -> float:
+    r""":math:`\sum_i w_i\,[\psi'(r+x_i) - \psi'(r)]`, with :math:`\psi'` computed once per
+    distinct frequency (whole numbers: counted by ``bincount``)."""
+    top = float(x.max(initial=0.0))
+    if top < 4 * x.shape[0] + 1024:
+        per_x = np.bincount(x.astype(np.intp), weights=w)
+        seen = np.flatnonzero(per_x)
+        values, counts = seen.astype(np.float64), per_x[seen]
+    else:
+        values, inverse = np.unique(x, return_inverse=True)
+        counts = np.bincount(inverse, weights=w)
+    tri = special.polygamma(1, r + values) - float(special.polygamma(1, r))
+    return float(counts @ tri)
+
+
 def _pair_rows_hessian(
     params: FloatArray,
     table: FloatArray,
     weights: FloatArray,
     i_tx: npt.NDArray[np.intp],
     i_T: npt.NDArray[np.intp],
+    frequency: FloatArray,
+    recency: FloatArray,
+    T: FloatArray,
 ) -> tuple[float, FloatArray, FloatArray]:
     r"""Weighted sums of the log-likelihood, its gradient and its Hessian from the rows of
-    :func:`_pair_hess_table` of each customer's pairs.
+    :func:`_pair_table` of each customer's pairs and the customers' own data.
 
-    With :math:`\ln L = \operatorname{logaddexp}(a_T, D)`, :math:`D = \ell_{t_x} + \ln(1-q)`,
-    :math:`q = e^{\delta}`, :math:`\delta = \ell_T - \ell_{t_x}` and :math:`P` the probability
-    of being alive:
+    Write :math:`\ln L = c_x + \operatorname{logaddexp}(\alpha_T, k_x + D)` with
+    :math:`c_x = \ln\Gamma(r+x) - \ln\Gamma(r) + r\ln\alpha + s\ln\beta`,
+    :math:`\alpha_T = -(r+x)\ln(\alpha+T) - s\ln(\beta+T)`, :math:`k_x = \ln s - \ln(r+s+x)`,
+    :math:`D = m_{t_x} + \ln(1-q)`, :math:`q = e^{\delta}`, :math:`\delta = m_T - m_{t_x}`
+    (:math:`m_\tau` of :func:`_m_hessian_sum`), and :math:`P` the probability of being alive.
+    Then
 
     .. math::
-        \nabla^2 \ln L = P\,\nabla^2 a_T + (1-P)\,\nabla^2 D
-            + P(1-P)\,(\nabla a_T - \nabla D)(\nabla a_T - \nabla D)^\top,\qquad
-        \nabla^2 D = \nabla^2\ell_{t_x} - \frac{q}{1-q}\nabla^2\delta
+        \nabla^2 \ln L = \nabla^2 c_x + P\,\nabla^2 \alpha_T + (1-P)\,(\nabla^2 k_x
+            + \nabla^2 D) + P(1-P)\,(\nabla a_T - \nabla \ell)(\nabla a_T - \nabla \ell)^\top,
+        \qquad \nabla^2 D = \frac{\nabla^2 m_{t_x} - q\,\nabla^2 m_T}{1-q}
             - \frac{q}{(1-q)^2}\nabla\delta\,\nabla\delta^\top,
 
-    where :math:`(1-P)/(1-q) = e^{\ell_{t_x} - \ln L}` keeps customers with :math:`t_x` near
-    :math:`T` exact (those with :math:`t_x = T` have :math:`1 - P = 0`).
+    (:math:`a_T = c_x + \alpha_T` and :math:`\ell = c_x + k_x + D`, whose gradients the
+    table holds). The second derivatives enter linearly, so only their weighted sums are
+    formed: :math:`\nabla^2 c_x` and :math:`\nabla^2 k_x` in closed form per frequency, and
+    :math:`\sum (1-P)/(1-q)\,(\nabla^2 m_{t_x} - q\nabla^2 m_T)` from the series of
+    :func:`_log_g_hess` at each customer's two pairs (:func:`_m_hessian_sum`); no table of
+    second derivatives is built. :math:`(1-P)/(1-q) = e^{\ell_{t_x} - \ln L}` keeps customers
+    with :math:`t_x` near :math:`T` exact (those with :math:`t_x = T` have :math:`1 - P = 0`).
+
+    On data with few distinct pairs (whole days: fewer than the block's customers) the
+    weights of each pair are summed first (``bincount``) and each pair's series is summed
+    once.
     """
+    r, alpha, s, beta = (float(v) for v in params)
     one = np.take(table, i_tx, axis=0)
     two = np.take(table, i_T, axis=0)
     diff = np.minimum(two[:, 0] - one[:, 0], 0.0)
     one_minus_q = -np.expm1(diff)
     with np.errstate(divide="ignore"):
         dead = one[:, 0] + np.log(one_minus_q)
-    ll = np.logaddexp(two[:, 15], dead)
-    p_live = np.exp(two[:, 15] - ll)
+    ll = np.logaddexp(two[:, 5], dead)
+    p_live = np.exp(two[:, 5] - ll)
     some = one_minus_q > 0
     w_dead = np.where(some, np.exp(one[:, 0] - ll), 0.0)  # (1 - P) / (1 - q)
     q = np.exp(diff)
@@ -761,20 +760,77 @@ def _pair_rows_hessian(
     ratio = np.where(some, q / np.where(some, one_minus_q, 1.0), 0.0)
     grad_d = one[:, 1:5] - ratio[:, None] * d_delta
     grad_d[~some] = 0.0
-    grad = p_live[:, None] * two[:, 16:20] + p_dead[:, None] * grad_d
+    grad = p_live[:, None] * two[:, 6:10] + p_dead[:, None] * grad_d
     w = weights
     value = float(w @ ll)
     g = w @ grad
-    # the weighted Hessian: the ten entries, then the outer products
-    flat = (w * p_live) @ two[:, 20:30]
-    flat += (w * p_dead) @ one[:, 5:15]
-    flat -= (w * w_dead * q) @ (two[:, 5:15] - one[:, 5:15])
-    hess = _sym(flat)
-    coef = w * w_dead * q * np.where(some, 1.0 / np.where(some, one_minus_q, 1.0), 0.0)
-    hess -= (d_delta * coef[:, None]).T @ d_delta
-    spread = two[:, 16:20] - grad_d
+    # the outer products
+    hess = -(d_delta * (w * w_dead * ratio)[:, None]).T @ d_delta
+    spread = two[:, 6:10] - grad_d
     hess += (spread * (w * p_live * p_dead)[:, None]).T @ spread
+    # the second derivatives, which enter linearly: c_x (weight 1), k_x (1 - P), alpha_T (P)
+    w_sum = float(w.sum())
+    w_live, w_gone = w * p_live, w * p_dead
+    inv_r2 = 1.0 / (r + s + frequency) ** 2
+    gone_r2 = float(w_gone @ inv_r2)
+    a_T, b_T = alpha + T, beta + T
+    inv_a, inv_b = 1.0 / a_T, 1.0 / b_T
+    flat = _upper(
+        {
+            (0, 0): _trigamma_sum(r, frequency, w) + gone_r2,
+            (0, 1): w_sum / alpha - float(w_live @ inv_a),
+            (0, 2): gone_r2,
+            (1, 1): -r * w_sum / alpha**2 + float((w_live * (r + frequency)) @ (inv_a * inv_a)),
+            (2, 2): gone_r2 - float(w_gone.sum()) / s**2,
+            (2, 3): w_sum / beta - float(w_live @ inv_b),
+            (3, 3): -s * w_sum / beta**2 + s * float(w_live @ (inv_b * inv_b)),
+        }
+    )
+    # the tau-dependent part of the integral's terms at t_x (weight (1-P)/(1-q)) and T
+    omega_tx = w * w_dead
+    omega_T = -omega_tx * q
+    if table.shape[0] <= i_tx.shape[0]:
+        # few distinct pairs: sum the weights of each, then one series per pair
+        n_keys = table.shape[0]
+        omega = np.asarray(np.bincount(i_tx, omega_tx, n_keys), dtype=np.float64)
+        omega += np.bincount(i_T, omega_T, n_keys)
+        x_k, tau_k = np.zeros(n_keys), np.zeros(n_keys)
+        x_k[i_tx], tau_k[i_tx] = frequency, recency
+        x_k[i_T], tau_k[i_T] = frequency, T
+        flat += _m_hessian_sum(params, x_k, tau_k, omega)
+    else:
+        flat += _m_hessian_sum(
+            params,
+            np.concatenate([frequency, frequency]),
+            np.concatenate([recency, T]),
+            np.concatenate([omega_tx, omega_T]),
+        )
+    hess += _sym(flat)
     return value, g, 0.5 * (hess + hess.T)
+
+
+def _pair_rows_raw(
+    params: FloatArray,
+    table: FloatArray,
+    i_tx: npt.NDArray[np.intp],
+    i_T: npt.NDArray[np.intp],
+    *_data: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """:func:`_pair_rows` on the rows of :func:`_prepare` (the customers' own columns, there
+    for the Hessian, are not read)."""
+    return _pair_rows(params, table, i_tx, i_T)
+
+
+def _prepare(
+    frequency: FloatArray, recency: FloatArray, T: FloatArray
+) -> tuple[
+    tuple[FloatArray, FloatArray],
+    tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], FloatArray, FloatArray, FloatArray],
+]:
+    """The pairs of :func:`_pairs`, and per customer its two indices into them and its own
+    ``frequency, recency, T`` (which :func:`_pair_rows_hessian` reads)."""
+    keys, (i_tx, i_T) = _pairs(frequency, recency, T)
+    return keys, (i_tx, i_T, frequency, recency, T)
 
 
 def log_likelihood_grad_hess(
@@ -789,8 +845,8 @@ def log_likelihood_grad_hess(
 
     The second derivatives of :math:`\ln G` in its parameters and argument come from the same
     positive series as :math:`G` (:func:`_coefficients2`; beyond :math:`z = 0.995` central
-    differences of :math:`\ln G`), the chain rule through each pair's terms is
-    :func:`_pair_hess_table`, and their combination per customer :func:`_pair_rows_hessian`.
+    differences of :math:`\ln G`), their chain rule through each pair's terms
+    :func:`_m_hessian_sum`, and their combination per customer :func:`_pair_rows_hessian`.
     Tested against mpmath second derivatives of a 30-digit quadrature of the likelihood.
 
     Parameters
@@ -825,8 +881,9 @@ def log_likelihood_grad_hess(
     (-9.5543, (4, 4))
     """
     (x_k, tau_k), (i_tx, i_T) = _pairs(frequency, recency, T)
-    table = _pair_hess_table(np.asarray(params, dtype=np.float64), x_k, tau_k)
-    return _pair_rows_hessian(params, table, weights, i_tx, i_T)
+    p = np.asarray(params, dtype=np.float64)
+    table = _pair_table(p, x_k, tau_k)
+    return _pair_rows_hessian(p, table, weights, i_tx, i_T, frequency, recency, T)
 
 
 def log_likelihood_and_grad(
@@ -902,15 +959,47 @@ def _pairs(
     return (xs[new], ts[new]), (index[:n], index[n:])
 
 
-SHARED = SharedTerms(_pairs, _pair_table, _pair_rows)
-"""Pareto/NBD's fitting path: the pair terms computed once per distinct pair."""
+SHARED = SharedTerms(_prepare, _pair_table, _pair_rows_raw, _pair_rows_hessian)
+"""Pareto/NBD's fitting path: the pair terms computed once per distinct pair, and the analytic
+Hessian from the same table (:func:`_pair_rows_hessian`: about two evaluations' work, so a
+large fit finishes in two full-data passes)."""
 
-SHARED_HESSIAN = SharedTerms(_pairs, _pair_table, _pair_rows, _pair_rows_hessian, _pair_hess_table)
-""":data:`SHARED` with the analytic Hessian (:func:`_pair_rows_hessian`; the engine builds the
-wide table of second derivatives per block of customers). Not the default fitting path: its
-pass costs 4-5 full-data evaluations (30 columns per pair instead of 10), more than the
-engine's four forward differences of the gradient, so fits with it were slower (1M
-continuous-time customers: 3.0-3.2 s CPU against 2.3; whole days 0.67-0.79 against 0.50)."""
+
+TIME_SCALE_LIMITS = (1e-100, 1e100)
+"""The typical ages (time units) a fit accepts: the fitted scales ``alpha`` and ``beta`` are of
+the data's time scale, and beyond about 1e150 (or below 1e-150) their squares, on which the
+gradient and Hessian rest, overflow or underflow double precision."""
+
+
+def _log_typical_age(T: FloatArray, weights: FloatArray | None) -> float:
+    """The weighted mean of the log of the positive ages (0 when there are none), on every
+    k-th row of large data (at most ~100,000 rows: it sets a scale)."""
+    every = max(T.shape[0] // 100_000, 1)
+    t_s = T[::every]
+    w_s = np.ones(t_s.shape[0]) if weights is None else weights[::every]
+    aged = t_s > 0
+    if not aged.any():
+        return 0.0
+    return float(w_s[aged] @ np.log(t_s[aged])) / float(w_s[aged].sum())
+
+
+def _check_time_scale(T: FloatArray, weights: FloatArray | None) -> None:
+    r"""Refuse to fit data whose typical age (the geometric mean of the positive ages,
+    :func:`_log_typical_age`) lies outside :data:`TIME_SCALE_LIMITS`: DataError naming
+    ``T``. A fit is equivariant in the time unit (:math:`\alpha` and :math:`\beta` scale
+    with it, :math:`r` and :math:`s` do not), so such data are fitted exactly in a time unit
+    that brings their ages near 1; single ages of any size among ordinary ones are fitted as
+    they are."""
+    log_typical = _log_typical_age(T, weights)
+    lo, hi = TIME_SCALE_LIMITS
+    if not math.log(lo) <= log_typical <= math.log(hi):
+        raise DataError(
+            f"the typical age (geometric mean) is 1e{log_typical / math.log(10):.0f} time "
+            f"units, outside the {lo:g} to {hi:g} a Pareto/NBD fit computes accurately: "
+            "express the ages in a time unit that brings them near 1 (alpha and beta scale "
+            "with it, r and s do not)",
+            column="T",
+        )
 
 
 def p_alive(
@@ -1489,8 +1578,28 @@ class ParetoNBD(RFMModel):
     )
 
     @classmethod
+    def _fit_arrays(
+        cls,
+        arrays: tuple[FloatArray, ...],
+        w: FloatArray | None,
+        checked: tuple[dict[str, float], dict[str, float], dict[str, Prior], Progress | None],
+        *,
+        start: Mapping[str, float] | None,
+        compress: bool | None,
+        time_unit: object,
+    ) -> Self:
+        """The base fit, after :func:`_check_time_scale` on the ages."""
+        _check_time_scale(arrays[2], w)
+        return super()._fit_arrays(
+            arrays, w, checked, start=start, compress=compress, time_unit=time_unit
+        )
+
+    @classmethod
     def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
         x, _, T = data
-        mean_rate = float(weights @ x) / max(float(weights @ T), 1e-9)
-        mean_T = float(weights @ T) / float(weights.sum())
-        return np.array([1.0, min(1.0 / max(mean_rate, 1e-6), 1e6), 1.0, max(mean_T, 1e-3)])
+        mean_x = float(weights @ x) / float(weights.sum())
+        # both scales in the data's time unit (a fit is equivariant in it): beta the typical
+        # age (the geometric mean, which one outlying age moves little), alpha the typical
+        # time between purchases
+        typical = math.exp(_log_typical_age(T, weights))
+        return np.array([1.0, typical / max(mean_x, 1e-6), 1.0, typical])
