@@ -12,7 +12,7 @@ import mpmath
 import numpy as np
 import pytest
 
-from relmark.clv import BGCNBD, MBGCNBD, bgcnbd
+from relmark.clv import BGCNBD, MBGCNBD, bgcnbd, bgnbd, mbgnbd
 
 # (x, t_x, T, sum of log inter-purchase times): no repeat purchase, a long wait, a recent
 # purchase, many purchases, t_x = T, a history whose S_2 terms span many orders of magnitude
@@ -125,3 +125,108 @@ def test_fit_with_the_analytic_hessian_reaches_the_optimum(cls: Any) -> None:
     assert 0.5 * float(grad @ cov @ grad) < 1e-6
     se = np.sqrt(np.diag(cov))
     np.testing.assert_allclose(list(fitted.fit_result.bse.values()), se, rtol=1e-4)
+
+
+def _mp_log_coordinate_derivatives(
+    params: np.ndarray, hists: list[tuple[float, ...]], k: int, sigma: int
+) -> tuple[list[Any], list[list[Any]]]:
+    """Gradient and Hessian in ``theta`` by central differences of the mpmath log-likelihood
+    in ``u = ln theta`` at 400 digits with steps of 1e-30, ``g_i = F_i / theta_i`` and
+    ``H_ij = (F_ij - delta_ij F_i) / (theta_i theta_j)``.
+
+    Steps in ``ln alpha`` stay inside the domain at alpha = 1e-300 (an absolute step would
+    not), and mpmath's exponent range holds entries beyond float range (1e600). The digits:
+    the alive term of a customer with x = 0 = t_x weighs 1e-150 (1e-252 in the second case)
+    and alpha couples to a, b through terms of 1e-300 of the log-likelihood, so the
+    differences need ~330 digits; rounding leaves 1e-337 and the truncation (1e-60 of the
+    fourth derivatives) less. (``mpmath.diff`` gives the same entries but takes 3-30 s each.)
+    """
+    with mpmath.workdps(400):
+        theta = [mpmath.mpf(float(v)) for v in params]
+        u0 = [mpmath.log(t) for t in theta]
+        step = mpmath.mpf("1e-30")
+
+        def f(*moves: tuple[int, int]) -> Any:
+            u = list(u0)
+            for i, sign in moves:
+                u[i] += sign * step
+            t = tuple(mpmath.exp(v) for v in u)
+            return mpmath.fsum(_mp_log_likelihood(t, h, k, sigma) for h in hists)
+
+        centre = f()
+        plus = [f((i, 1)) for i in range(4)]
+        minus = [f((i, -1)) for i in range(4)]
+        first = [(plus[i] - minus[i]) / (2 * step) for i in range(4)]
+        hess = [[mpmath.mpf(0)] * 4 for _ in range(4)]
+        for i, j in itertools.combinations_with_replacement(range(4), 2):
+            if i == j:
+                d2 = (plus[i] - 2 * centre + minus[i]) / step**2 - first[i]
+            else:
+                d2 = (
+                    f((i, 1), (j, 1))
+                    - f((i, 1), (j, -1))
+                    - f((i, -1), (j, 1))
+                    + f((i, -1), (j, -1))
+                ) / (4 * step**2)
+            hess[i][j] = hess[j][i] = d2 / (theta[i] * theta[j])
+        grad = [first[i] / theta[i] for i in range(4)]
+    return grad, hess
+
+
+def _assert_matches(got: float, want: Any, scale: float, what: str) -> None:
+    """``got`` equals mpmath's ``want`` to 1e-8 of it (or of ``scale``, the row's largest finite
+    entry, for entries that are rounding-level small), and is the signed infinity of a value
+    beyond float range."""
+    assert not np.isnan(got), what
+    if abs(want) > 1.7e308:
+        assert got == (np.inf if want > 0 else -np.inf), what
+    else:
+        assert got == pytest.approx(float(want), rel=1e-8, abs=1e-12 * scale), what
+
+
+TINY_ALPHA_CASES = [
+    # params, histories (x, t_x, T, sum of log inter-purchase times)
+    (  # the brief's: alpha = 1e-300, a customer without a repeat purchase next to two with
+        (0.5, 1e-300, 1.0, 1.0),
+        [(0.0, 0.0, 38.0, 0.0), (2.0, 30.0, 38.0, 1.0), (50.0, 38.0, 38.86, 10.0)],
+    ),
+    (  # only customers with x = 0 = t_x: finite entries of 1e-52 that r/alpha^2 (1e200) and
+        # w r/alpha^2 cancelled into rounding noise (1e185, either sign)
+        (2.5, 1e-100, 1.0, 1.0),
+        [(0.0, 0.0, 5.0, 0.0), (0.0, 0.0, 38.0, 0.0), (0.0, 0.0, 40.0, 0.0)],
+    ),
+]
+
+
+@pytest.mark.parametrize("k", [1, 3])
+@pytest.mark.parametrize("modified", [False, True])
+@pytest.mark.parametrize(("params", "hists"), TINY_ALPHA_CASES)
+def test_hessian_at_a_tiny_alpha_matches_mpmath(
+    k: int, modified: bool, params: tuple[float, ...], hists: list[tuple[float, ...]]
+) -> None:
+    """At alpha = 1e-300 MBG/CNBD-k's (and MBG/NBD's) Hessian had a NaN entry (d2/dalpha2:
+    -r/alpha^2 = -inf plus the dropped-out term's s/alpha^2 = +inf of the customer with
+    x = 0 = t_x, whose dead term does not depend on alpha). Summed in alpha-scaled form and
+    divided at the end, every entry equals mpmath's: finite ones to 1e-8, those beyond float
+    range (here d2/dalpha2 ~ -1e600) as the infinity of their sign (which the engine refuses
+    as non-finite, never a NaN in a covariance)."""
+    p = np.array(params)
+    cols = [np.array([h[i] for h in hists]) for i in range(4)]
+    one = np.ones(len(hists))
+    _, grad, hess = bgcnbd.log_likelihood_grad_hess(p, one, *cols, k=k, modified=modified)
+    _, per_row = bgcnbd.log_likelihood_and_grad(p, *cols, k=k, modified=modified)
+    want_g, want_h = _mp_log_coordinate_derivatives(p, hists, k, int(modified))
+    for i in range(4):
+        scale = max(abs(float(v)) for v in want_h[i] if abs(v) < 1e308)
+        _assert_matches(grad[i], want_g[i], abs(float(want_g[i])), f"grad {i}")
+        _assert_matches(per_row[:, i].sum(), want_g[i], abs(float(want_g[i])), f"rows {i}")
+        for j in range(4):
+            _assert_matches(hess[i, j], want_h[i][j], scale, f"hess {i}{j}")
+    if k == 1:  # BG/NBD's and MBG/NBD's own Hessian (bgnbd.beta_geometric_grad_hess)
+        own = mbgnbd.log_likelihood_grad_hess if modified else bgnbd.log_likelihood_grad_hess
+        _, grad1, hess1 = own(p, one, *cols[:3])
+        for i in range(4):
+            scale = max(abs(float(v)) for v in want_h[i] if abs(v) < 1e308)
+            _assert_matches(grad1[i], want_g[i], abs(float(want_g[i])), f"bgnbd grad {i}")
+            for j in range(4):
+                _assert_matches(hess1[i, j], want_h[i][j], scale, f"bgnbd hess {i}{j}")

@@ -217,6 +217,7 @@ class _Rows:
 
     ll: FloatArray
     w: FloatArray  # posterior weight of the dropped-out term
+    v: FloatArray | None  # 1 - w without its rounding (w = 1.0 while v ~ 1e-150); order >= 1
     xi: npt.NDArray[np.intp]
     grid: FloatArray
     pos: npt.NDArray[np.bool_]
@@ -267,7 +268,8 @@ def _rows(
     if huge.any():
         ll[huge] = (head + log_odds)[huge]
     w = expit(log_odds) if order else odds
-    return _Rows(ll, w, xi, grid, pos, s_grid, s, beta, lbeta, l_tx, m)
+    v = expit(-log_odds) if order else None
+    return _Rows(ll, w, v, xi, grid, pos, s_grid, s, beta, lbeta, l_tx, m)
 
 
 def _ll_core(
@@ -288,14 +290,20 @@ def _ll_core(
     grid, xi, w, m = p.grid, p.xi, p.w, p.m
     assert m.h is not None
     assert m.j is not None
-    v = 1.0 - w
+    assert p.v is not None
+    v = p.v
     common = digamma(a + b) - digamma(a + b + grid + shift)
     inv = np.where(p.pos, 1.0 / np.where(p.pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     g = np.empty((x.shape[0], 4))
     g[:, 0] = (
-        (digamma(p.s_grid) - digamma(r) + math.log(alpha))[xi] + v * (m.h - p.lbeta) - w * p.l_tx
+        (digamma(p.s_grid) - digamma(r))[xi]
+        + v * (m.h - np.log1p(T / alpha))
+        - w * np.log1p(tx / alpha)
     )
-    g[:, 1] = r / alpha - v * (m.j + p.s) / p.beta - w * p.s / (alpha + tx)
+    # (1 - w)(r - (j+s) alpha/beta) + w (r - s alpha/(alpha+t_x)), over alpha: r/alpha and
+    # w s/(alpha+t_x) cancel in MBG/CNBD-k's rows with x = 0 = t_x and overflow at tiny alpha
+    e_tx = np.where(p.pos[xi], alpha / (alpha + tx), 0.0)
+    g[:, 1] = (v * (r - (m.j + p.s) * (alpha / p.beta)) + w * (r - p.s * e_tx)) / alpha
     g[:, 2] = common[xi] + w / a
     g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w * inv[xi]
     return p.ll, g
@@ -484,17 +492,21 @@ def log_likelihood_grad_hess(
     assert m.jj is not None
     assert m.hj is not None
     nx = grid.shape[0]
-    v = 1.0 - w
+    assert p.v is not None
+    v = p.v
     q = w * v
-    i_b = 1.0 / p.beta
-    # 1/(alpha + t_x) only where the dropped-out term exists (w = 0 elsewhere: no 0 * inf)
-    i_tx = np.where(p.pos[xi], 1.0 / (alpha + recency), 0.0)
-    # gradients of the active (A) and dropped-out (D) terms in r and alpha, and A - D
-    a_r = m.h - p.lbeta
-    a_al = -(m.j + s) * i_b
-    d_al = -s * i_tx
-    dd_r = a_r + p.l_tx
-    dd_al = a_al - d_al
+    # the alpha row and column are summed alpha times (alpha squared) larger and divided at the
+    # end: r/alpha and s/(alpha+t_x) each overflow at alpha ~ 1e-300 (inf - inf: NaN) and, in
+    # MBG/CNBD-k's rows with x = 0 = t_x (whose dropped-out term does not depend on alpha),
+    # cancel to rounding noise (1e185 at alpha = 1e-100 where the entry is 1e-52)
+    e_b = alpha / p.beta
+    # alpha/(alpha + t_x) only where the dropped-out term exists (w = 0 elsewhere)
+    e_tx = np.where(p.pos[xi], alpha / (alpha + recency), 0.0)
+    # gradients of the active (A) and dropped-out (D) terms in r and (times alpha) in alpha
+    sa_al = -(m.j + s) * e_b
+    sd_al = -s * e_tx
+    dd_r = m.h - np.log1p((T - recency) / (alpha + recency))
+    dd_al = sa_al - sd_al  # alpha (dA/dalpha - dD/dalpha)
     wv, ww, wq = wt * v, wt * w, wt * q
     cnt = np.bincount(xi, wt, nx)
     cnt_w = np.bincount(xi, ww, nx)
@@ -503,7 +515,7 @@ def log_likelihood_grad_hess(
     wq_al = wq * dd_al
     cq_r = np.bincount(xi, wq_r, nx)
     cq_al = np.bincount(xi, wq_al, nx)
-    wsum, w_sum, q_sum = float(cnt.sum()), float(cnt_w.sum()), float(cnt_q.sum())
+    w_sum, q_sum = float(cnt_w.sum()), float(cnt_q.sum())
     inv_b = np.where(p.pos, 1.0 / np.where(p.pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     b_x = b + grid + shift
     common = digamma(a + b) - digamma(a + b_x)
@@ -512,11 +524,11 @@ def log_likelihood_grad_hess(
     g = np.empty(4)
     g[0] = (
         cnt @ (digamma(p.s_grid) - digamma(r))
-        + math.log(alpha) * wsum
-        + float(wv @ a_r)
-        - float(ww @ p.l_tx)
+        + float(wv @ (m.h - np.log1p(T / alpha)))
+        - float(ww @ np.log1p(recency / alpha))
     )
-    g[1] = r / alpha * wsum + float(wv @ a_al) + float(ww @ d_al)
+    # per row: (1 - w)(r + alpha dA/dalpha) + w (r + alpha dD/dalpha), over alpha
+    g[1] = (float(wv @ (r + sa_al)) + float(ww @ (r + sd_al))) / alpha
     g[2] = cnt @ common + w_sum / a
     g[3] = cnt @ (common + digamma(b_x) - digamma(b)) - cnt_w @ inv_b
 
@@ -530,18 +542,21 @@ def log_likelihood_grad_hess(
         + float(wq_r @ dd_r)
     )
     h[0, 1] = (
-        wsum / alpha - float(wv @ ((cov_hj + 1.0) * i_b)) - float(ww @ i_tx) + float(wq_r @ dd_al)
-    )
+        float(wv @ (1.0 - (cov_hj + 1.0) * e_b)) + float(ww @ (1.0 - e_tx)) + float(wq_r @ dd_al)
+    ) / alpha
     h[1, 1] = (
-        -r / alpha / alpha * wsum
-        + float(wv @ ((m.j + var_j + s) * i_b * i_b))
-        + float(ww @ (s * i_tx * i_tx))
-        + float(wq_al @ dd_al)
+        (
+            float(wv @ ((m.j + var_j + s) * e_b * e_b - r))
+            + float(ww @ (s * e_tx * e_tx - r))
+            + float(wq_al @ dd_al)
+        )
+        / alpha
+        / alpha
     )
     h[0, 2] = -float(cq_r.sum()) / a
     h[0, 3] = float(cq_r @ inv_b)
-    h[1, 2] = -float(cq_al.sum()) / a
-    h[1, 3] = float(cq_al @ inv_b)
+    h[1, 2] = -float(cq_al.sum()) / a / alpha
+    h[1, 3] = float(cq_al @ inv_b) / alpha
     h[2, 2] = cnt @ tri_common + (q_sum - w_sum) / (a * a)
     h[2, 3] = cnt @ tri_common - float(cnt_q @ inv_b) / a
     h[3, 3] = cnt @ (polygamma(1, b_x) - polygamma(1, b) + tri_common) + (cnt_w + cnt_q) @ (

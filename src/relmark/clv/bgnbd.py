@@ -221,13 +221,25 @@ def beta_geometric_log_likelihood_and_grad(
     formulas of :func:`log_likelihood_and_grad` with ``b + x`` replaced by ``b + x + shift``."""
     r, alpha, a, b = params
     x = frequency
-    ll, odds, l_t, l_tx, rx, xi, grid = _core(params, x, recency, T, shift)
+    ll, odds, _, _, rx, xi, grid = _core(params, x, recency, T, shift)
     w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
     pos = (grid > 0) | (shift > 0)
     common = digamma(a + b) - digamma(a + b + grid + shift)
     g = np.empty((x.shape[0], 4))
-    g[:, 0] = (digamma(r + grid) - digamma(r))[xi] + np.log(alpha) - l_t + w2 * (l_t - l_tx)
-    g[:, 1] = r / alpha - rx * ((1.0 - w2) / (alpha + T) + w2 / (alpha + recency))
+    v2 = 1.0 / (1.0 + odds)
+    # ln(alpha) - (1 - w2) ln(alpha+T) - w2 ln(alpha+t_x) as log1p's weighted by v2 and w2:
+    # w2 rounds to 1 where v2 ~ 1e-250 is the whole value, and the logs cancel at alpha ~ 1e25
+    g[:, 0] = (
+        (digamma(r + grid) - digamma(r))[xi]
+        - v2 * np.log1p(T / alpha)
+        - w2 * np.log1p(recency / alpha)
+    )
+    # (1 - w2)(r - (r+x) alpha/(alpha+T)) + w2 (r - (r+x) alpha/(alpha+t_x)), over alpha: r/alpha
+    # and w2 (r+x)/(alpha+t_x) cancel in MBG/NBD's rows with x = 0 = t_x (and overflow at tiny
+    # alpha)
+    g[:, 1] = (
+        v2 * (r - rx * (alpha / (alpha + T))) + w2 * (r - rx * (alpha / (alpha + recency)))
+    ) / alpha
     g[:, 2] = common[xi] + w2 / a
     inv = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w2 * inv[xi]
@@ -319,29 +331,33 @@ def beta_geometric_grad_hess(
     # engine refuses), not a ZeroDivisionError
     r, alpha, a, b = (np.float64(v) for v in params)
     w = weights
-    ll, odds, l_t, l_tx, rx, xi, grid = _core(params, frequency, recency, T, shift)
+    ll, odds, _, _, rx, xi, grid = _core(params, frequency, recency, T, shift)
     w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
+    v2 = 1.0 / (1.0 + odds)  # 1 - w2 without its rounding (w2 = 1.0 while v2 ~ 1e-150)
     pos = (grid > 0) | (shift > 0)
     inv_b = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
-    i_t = 1.0 / (alpha + T)
-    i_tx = 1.0 / (alpha + recency)
-    d_r = l_t - l_tx  # d eta / dr
-    d_i = i_t - i_tx
-    d_al = rx * d_i  # d eta / d alpha
+    # the alpha row and column are summed alpha times (alpha squared) larger and divided at the
+    # end: r/alpha and (r+x)/(alpha+t_x) each overflow at alpha ~ 1e-300 (inf - inf) and, in
+    # MBG/NBD's rows with x = 0 = t_x (whose dropped-out term does not depend on alpha), cancel
+    # to rounding noise (1e185 at alpha = 1e-100 where the entry is 1e-52)
+    al = float(alpha)  # a Python float: an entry beyond float range is inf without a warning
+    e_t = alpha / (alpha + T)
+    e_tx = alpha / (alpha + recency)
+    d_r = np.log1p((T - recency) / (alpha + recency))  # d eta / dr
+    sd_al = rx * (e_t - e_tx)  # alpha d eta / d alpha
     ww2 = w * w2
-    q = ww2 * (1.0 - w2)
+    q = ww2 * v2
     nx = grid.shape[0]
     cnt = np.bincount(xi, w, nx)
     cnt2 = np.bincount(xi, ww2, nx)
     cq = np.bincount(xi, q, nx)
     q_r = q * d_r
-    q_al = q * d_al
+    q_al = q * sd_al
     cq_r = np.bincount(xi, q_r, nx)
     cq_al = np.bincount(xi, q_al, nx)
-    wsum = float(cnt.sum())
+    wv2 = w * v2
     w2sum = float(cnt2.sum())
     qsum = float(cq.sum())
-    w_rx = w * rx
     ab_x = a + b + grid + shift
     b_x = b + grid + shift
     common = digamma(a + b) - digamma(ab_x)
@@ -350,27 +366,30 @@ def beta_geometric_grad_hess(
     g = np.empty(4)
     g[0] = (
         cnt @ (digamma(r + grid) - digamma(r))
-        + np.log(alpha) * wsum
-        - float(w @ l_t)
-        + float(ww2 @ d_r)
+        - float(wv2 @ np.log1p(T / alpha))
+        - float(ww2 @ np.log1p(recency / alpha))
     )
-    g[1] = r / alpha * wsum - float(w_rx @ i_t) + float(ww2 @ d_al)
+    # per row: (1 - w2)(r - (r+x) e_t) + w2 (r - (r+x) e_tx), over alpha
+    g[1] = (float(wv2 @ (r - rx * e_t)) + float(ww2 @ (r - rx * e_tx))) / al
     g[2] = cnt @ common + w2sum / a
     g[3] = cnt @ (common + digamma(b_x) - digamma(b)) - cnt2 @ inv_b
 
     h = np.empty((4, 4))
     h[0, 0] = cnt @ (polygamma(1, r + grid) - polygamma(1, r)) + float(q_r @ d_r)
-    h[0, 1] = wsum / alpha - float(w @ i_t) + float(ww2 @ d_i) + float(q_r @ d_al)
+    h[0, 1] = (float(wv2 @ (1.0 - e_t)) + float(ww2 @ (1.0 - e_tx)) + float(q_r @ sd_al)) / al
     h[1, 1] = (
-        -r / (alpha * alpha) * wsum
-        + float(w_rx @ (i_t * i_t))
-        - float((ww2 * rx) @ (i_t * i_t - i_tx * i_tx))
-        + float(q_al @ d_al)
+        (
+            float(wv2 @ (rx * (e_t * e_t) - r))
+            + float(ww2 @ (rx * (e_tx * e_tx) - r))
+            + float(q_al @ sd_al)
+        )
+        / al
+        / al
     )
     h[0, 2] = float(cq_r.sum()) / a
     h[0, 3] = -float(cq_r @ inv_b)
-    h[1, 2] = float(cq_al.sum()) / a
-    h[1, 3] = -float(cq_al @ inv_b)
+    h[1, 2] = float(cq_al.sum()) / float(a) / al
+    h[1, 3] = -float(cq_al @ inv_b) / al
     h[2, 2] = cnt @ tri_common + (qsum - w2sum) / (a * a)
     h[2, 3] = cnt @ tri_common - float(cq @ inv_b) / a
     h[3, 3] = (
