@@ -21,6 +21,7 @@ Nothing here is imported by the rest of relmark.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -201,10 +202,14 @@ def _group_meta(id_dtype: Any, net: bool) -> pd.DataFrame:
     return pd.DataFrame(columns)
 
 
-def _first_keys(keys: pd.Series) -> list[tuple[int, int, object]]:
-    """The first :data:`_SHOWN` (partition, position, label) keys of a group's returns."""
-    out = sorted(k for ks in keys for k in ks)
-    return out[:_SHOWN]
+_PART = 1 << 32
+"""Returns travel through the shuffle as ``partition * _PART + position`` (whole numbers
+survive the Arrow round trip of a p2p shuffle; their labels are looked up on an error)."""
+
+
+def _first_keys(keys: pd.Series) -> list[int]:
+    """The first :data:`_SHOWN` codes of a group's returns (in the order of the log)."""
+    return sorted(int(k) for ks in keys for k in ks)[:_SHOWN]
 
 
 def _read_part(
@@ -304,12 +309,7 @@ def _read_part(
     if spec.net:
         back = frame[~buy]
         keys = pd.Series(
-            [
-                [(number, int(p), label)]
-                for p, label in zip(rows[~buy], labels[rows[~buy]], strict=True)
-            ],
-            index=back.index,
-            dtype=object,
+            [[number * _PART + int(p)] for p in rows[~buy]], index=back.index, dtype=object
         )
         listed = keys.groupby([back[_C], back["period"], back["side"]], observed=True).agg(
             _first_keys
@@ -489,7 +489,7 @@ def _net_checks(
             mask = bad.to_numpy(dtype=bool)
             np.add.at(counts[name], code[mask], whole["ret"].to_numpy()[mask])
             for c, ks in zip(code[mask], whole["keys"][mask], strict=True):
-                keys[c].extend((name, *key) for key in ks)
+                keys[c].extend((name, int(key)) for key in ks)
         if spec.cal_end is not None:
             sided = g[g["ret"] > 0]
             excess = (sided["buy"] == 0) | (sided["total"] < -1e-9 * (1.0 + sided["spent"].abs()))
@@ -497,9 +497,9 @@ def _net_checks(
             code = codes[g["ret"].to_numpy() > 0]
             np.add.at(counts["split"], code[mask], sided["ret"].to_numpy()[mask])
             for c, ks in zip(code[mask], sided["keys"][mask], strict=True):
-                keys[c].extend(("split", *key) for key in ks)
+                keys[c].extend(("split", int(key)) for key in ks)
     out.update(counts)
-    out["bad_keys"] = [sorted(ks, key=lambda t: (t[1], t[2]))[: 3 * _SHOWN] for ks in keys]
+    out["bad_keys"] = [sorted(ks, key=lambda t: t[1])[: 3 * _SHOWN] for ks in keys]
 
 
 # ---------------------------------------------------------------------- the driver
@@ -594,6 +594,7 @@ def _log_wide(
     merged: _Merged,
     opts: LogOptions,
     aware_meta: bool | None,
+    resolve: Callable[[list[int]], dict[int, _Key]],
 ) -> tuple[str | None, str | None]:
     """The checks no partition can make alone, added to ``merged``: ids of two kinds, dates
     with and without UTC offsets in different partitions, padded twins of ids, nothing left
@@ -622,6 +623,10 @@ def _log_wide(
         merged.add(None, "no transactions left after dropping (see the notes)", 0, [])
     if "orphan" in table.columns:
         keys = [k for ks in table["bad_keys"] for k in ks]
+        first = {
+            name: sorted(k[1] for k in keys if k[0] == name)[:_SHOWN] for name in ("orphan", "over")
+        }
+        rows = resolve(first["orphan"] + first["over"]) if keys else {}
         for name, message in (
             (
                 "orphan",
@@ -635,7 +640,7 @@ def _log_wide(
         ):
             n = int(table[name].sum())
             if n:
-                merged.add(opts.monetary_value, message, n, [k[1:] for k in keys if k[0] == name])
+                merged.add(opts.monetary_value, message, n, [rows[c] for c in first[name]])
     if opts.currency is None:
         return None, None
     codes: dict[str, list[Any]] = {}
@@ -785,13 +790,27 @@ def _read(
         if seen and not seen[0]:
             raise _end_zone_error(*zoned[0])
     merged = _merge_problems(infos)
-    currency, mixed = _log_wide(infos, table, merged, opts, aware_meta)
+    currency, mixed = _log_wide(
+        infos, table, merged, opts, aware_meta, lambda codes: _resolve(transactions, codes)
+    )
     if mixed is not None and not merged.problems:
         raise CurrencyError(mixed)
     if mixed is not None:
         merged.add(opts.currency, mixed.split(": ", 1)[1], 0, [])
     _raise(merged)
     return infos, table, currency, _notes(infos, merged.is_csv)
+
+
+def _resolve(transactions: dd.DataFrame, codes: list[int]) -> dict[int, _Key]:
+    """The row keys of returns' codes: their labels read from their partitions (on the error
+    path only: the partitions holding the first offending returns are read again)."""
+    wanted = sorted(set(codes))
+    numbers = sorted({c // _PART for c in wanted})
+    indexes = dask.compute(  # type: ignore[attr-defined,no-untyped-call]
+        *[transactions.partitions[n].index for n in numbers]
+    )
+    found = dict(zip(numbers, indexes, strict=True))
+    return {c: (c // _PART, c % _PART, found[c // _PART][c % _PART]) for c in wanted}
 
 
 def _spend(
@@ -1081,13 +1100,14 @@ def calibration_holdout(
     if sum(i.get("cal_buys", 0) for i in infos) == 0:
         raise DataError(f"no purchases up to calibration_end {pd.Timestamp(cal_end)}")
     if spec.net and int(table["split"].sum()):
-        keys = sorted(k[1:] for ks in table["bad_keys"] for k in ks if k[0] == "split")
+        codes = sorted(k[1] for ks in table["bad_keys"] for k in ks if k[0] == "split")
+        rows = _resolve(transactions, codes[:_SHOWN])
         raise DataError(
             f"returns whose purchases fall on the other side of calibration_end "
             f"{pd.Timestamp(cal_end)} in their period: each part must net its own returns "
             "(put calibration_end on a period boundary, or returns='drop')",
             column=opts.monetary_value,
-            rows=[k[2] for k in keys[:_SHOWN]],
+            rows=[rows[c][2] for c in codes[:_SHOWN]],
             count=int(table["split"].sum()),
         )
     present = table[table["count"] > 0]
