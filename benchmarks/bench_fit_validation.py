@@ -17,10 +17,13 @@ machine (median of ``--repeat`` runs), never assertions.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
+import os
 import time
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import bench_fit_cost
 import numpy as np
@@ -29,31 +32,33 @@ import relmark.clv._base as base
 from relmark.clv import get_model
 
 
-class _Stop(Exception):
+class _StopError(Exception):
     """Raised by the stub at the engine's entry."""
 
 
 def _stub(**_kw: Any) -> Any:
-    raise _Stop
+    raise _StopError
 
 
-def median_ms(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``fn()`` in milliseconds (one warm-up run)."""
+def median_ms(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+    """Median wall and process CPU times of ``fn()`` in milliseconds (one warm-up run; the CPU
+    time is the steadier on a shared machine)."""
     fn()
-    times = []
+    wall, cpu = [], []
     for _ in range(repeat):
         gc.collect()
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - t0)
-    return 1e3 * float(np.median(times))
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return 1e3 * float(np.median(wall)), 1e3 * float(np.median(cpu))
 
 
 def stopped_fit(cls: Any, data: dict[str, Any]) -> Callable[[], None]:
     def run() -> None:
         try:
             cls.fit(data)
-        except _Stop:
+        except _StopError:
             return
         raise AssertionError("the stub was not reached")
 
@@ -68,24 +73,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=21)
     args = parser.parse_args()
     n = bench_fit_cost.parse_size(args.size)
-    original = base.fit_mle
-    print(f"{'model':8} {'variant':8} {'rows':>9} {'pre-engine':>11} {'_coerce':>9} "
-          f"{'_compress':>10}")
+    print(f"load average {os.getloadavg()[0]:.2f}; wall ms (CPU ms), median of {args.repeat}")
+    print(
+        f"{'model':8} {'variant':8} {'rows':>9} {'pre-engine':>18} {'_coerce':>18} "
+        f"{'_compress':>18}"
+    )
     for name in args.models.split(","):
         cls: Any = get_model(name)
         for variant in args.variants.split(","):
             data = bench_fit_cost.simulate(name, n, variant, np.random.default_rng(7))
-            base.fit_mle = _stub  # type: ignore[assignment]
-            try:
+            with mock.patch.object(base, "fit_mle", _stub):
                 pre = median_ms(stopped_fit(cls, data), args.repeat)
-            finally:
-                base.fit_mle = original
-            coerce = median_ms(lambda: cls._coerce(data, None, {}), args.repeat)
+            coerce = median_ms(functools.partial(cls._coerce, data, None, {}), args.repeat)
             arrays, w = cls._coerce(data, None, {})
-            compress = median_ms(lambda: cls._compress(arrays, w, None), args.repeat)
-            print(
-                f"{name:8} {variant:8} {n:>9,} {pre:>9.2f}ms {coerce:>7.2f}ms {compress:>8.2f}ms"
-            )
+            compress = median_ms(functools.partial(cls._compress, arrays, w, None), args.repeat)
+            cells = " ".join(f"{a:>8.2f} ({c:>6.2f})" for a, c in (pre, coerce, compress))
+            print(f"{name:8} {variant:8} {n:>9,} {cells}")
 
 
 if __name__ == "__main__":
