@@ -366,3 +366,36 @@ def test_did_ignores_customer_and_period_effects_and_shifts_with_the_effect(
         base = membership_effect(panel, design=design).effect
         got = membership_effect(moved, design=design).effect
         assert got == pytest.approx(base + shift, abs=1e-7)
+
+
+def test_text_periods_are_ordered_by_their_numbers_not_as_text() -> None:
+    """Balanced 2x2 with months "2026-9" (before) and "2026-10" (after): by hand the effect is
+    (5 + 4)/2 - (1 + 2)/2 = 3. As text "2026-10" sorts first, which swapped before and after:
+    the members seemed to leave the programme (a DataError about members leaving)."""
+    panel = pd.DataFrame(
+        {
+            "customer_id": list("aabbccdd"),
+            "period": ["2026-9", "2026-10"] * 4,
+            "spend": [10.0, 15.0, 12.0, 16.0, 10.0, 11.0, 9.0, 11.0],
+            "member": [0, 1, 0, 1, 0, 0, 0, 0],
+        }
+    )
+    assert membership_effect(panel).effect == pytest.approx(3.0, abs=1e-12)
+    # plain numbers as text, and a one-form label with a prefix
+    for labels in (["9", "10"], ["P9", "P10"], ["2026Q9", "2026Q10"]):
+        relabelled = panel.assign(period=labels * 4)
+        assert membership_effect(relabelled).effect == pytest.approx(3.0, abs=1e-12), labels
+
+
+def test_tier_migration_reads_text_periods_in_time_order() -> None:
+    """Periods "9", "10", "11": a member base -> silver -> gold moves up twice, counted by hand
+    (as text the order 10, 11, 9 gave silver -> gold and a downgrade gold -> base)."""
+    h = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b", "b"],
+            "period": ["9", "10", "11", "9", "10", "11"],
+            "tier": ["base", "silver", "gold", "base", "base", "base"],
+        }
+    )
+    m = tier_migration(h, ["base", "silver", "gold"])
+    assert m.counts == ((2, 1, 0), (0, 0, 1), (0, 0, 0))

@@ -354,6 +354,38 @@ REVIEW_CASES: list[tuple[str, Callable[[], object], type[Exception], str]] = [
         DataError,
         "period",
     ),
+    (
+        "text periods with no numbers (as text 'Feb' < 'Jan')",
+        lambda: membership_effect(_two_by_two(period=["Jan", "Feb"] * 4)),
+        DataError,
+        "period",
+    ),
+    (
+        "text periods of two forms",
+        lambda: membership_effect(_two_by_two(period=["2026-9", "2026Q4"] * 4)),
+        DataError,
+        "period",
+    ),
+    (
+        "day-first dates as text (day or month first cannot be told)",
+        lambda: membership_effect(_two_by_two(period=["05/01/2026", "04/02/2026"] * 4)),
+        DataError,
+        "period",
+    ),
+    (
+        "one month written two ways ('2026-09' and '2026-9')",
+        lambda: membership_effect(
+            _two_by_two(period=["2026-09", "2026-10", "2026-9", "2026-10"] * 2)
+        ),
+        DataError,
+        "period",
+    ),
+    (
+        "tier history with text periods of no order",
+        lambda: tier_migration(_history().assign(period=["Jan", "Feb"] * 2), ["x", "y"]),
+        DataError,
+        "period",
+    ),
     ("tiers repeated", lambda: tier_migration(_history(), ["x", "x"]), ArgumentError, "tiers"),
     ("tiers one text", lambda: tier_migration(_history(), "x"), ArgumentError, "tiers"),
     (

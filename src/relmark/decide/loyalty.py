@@ -45,6 +45,7 @@ options, breakage).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Annotated, ClassVar, Literal
@@ -154,6 +155,63 @@ def _codes(values: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques)
 
 
+_DIGITS = re.compile(r"(\d+)")
+
+
+def _period_codes(values: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Period codes in time order (code 0 the earliest) and the labels in that order.
+
+    Numbers, dates, pandas Periods and ordered Categoricals order themselves. Text does not:
+    as text ``"10"`` sorts before ``"9"`` and ``"2026-10"`` before ``"2026-9"``. Text labels
+    are ordered by the numbers in them when every label has the same form (the same text around
+    its runs of digits: ``"9"``/``"10"``, ``"2026-9"``/``"2026-10"``, ``"2024Q1"``,
+    ``"P10"``), several numbers read most significant first, so a label with more than one
+    number must start with a four-digit year (``"2024-03-15"``, ``"2024/3"``; not
+    ``"15/03/2024"``: day or month first cannot be told). Other text (``"Jan"``, labels of
+    different forms, ``"2026-09"`` next to ``"2026-9"``) is a :class:`DataError` naming the
+    column, never an order guessed from the text.
+    """
+    codes, uniques = _codes(values, name)
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.dtype.ordered:
+        return codes, uniques  # the categories' own order
+    if not all(isinstance(v, str) for v in uniques):
+        return codes, uniques
+    fix = (
+        "pass numbers, dates (datetime or pandas Period) or an ordered pandas Categorical, or "
+        'labels of one form whose numbers give the order ("2026-09", "2026-10")'
+    )
+    parts = [_DIGITS.split(str(v)) for v in uniques]
+    forms = {tuple(p[0::2]) for p in parts}
+    if len(forms) > 1 or not any(p[1::2] for p in parts):
+        shown = [str(v) for v in uniques[:4]]
+        raise DataError(
+            f"text periods of no common numbered form ({shown}...) cannot be put in time order "
+            f"(as text '10' sorts before '9'): {fix}",
+            column=name,
+        )
+    if len(parts[0]) > 3 and any(len(p[1]) != 4 for p in parts):
+        bad = next(str(v) for v, p in zip(uniques, parts, strict=True) if len(p[1]) != 4)
+        raise DataError(
+            f"text periods with several numbers must start with a four-digit year (got {bad!r}: "
+            f"day or month first cannot be told): {fix}",
+            column=name,
+        )
+    keys = [tuple(int(n) for n in p[1::2]) for p in parts]
+    seen: dict[tuple[int, ...], str] = {}
+    for v, key in zip(uniques, keys, strict=True):
+        if key in seen:
+            raise DataError(
+                f"the text periods {seen[key]!r} and {str(v)!r} are the same period written two "
+                f"ways: {fix}",
+                column=name,
+            )
+        seen[key] = str(v)
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]
+
+
 class _Panel:
     """A validated long panel: customer and period codes, outcome, membership."""
 
@@ -163,7 +221,7 @@ class _Panel:
         cols = (("customer", customer), ("period", period), ("outcome", outcome))
         frame = _frame(panel, (*cols, ("member", member)))
         self.customer, self.customers = _codes(frame[customer], customer)
-        self.period, self.periods = _codes(frame[period], period)
+        self.period, self.periods = _period_codes(frame[period], period)
         self.y = as_float_array(frame[outcome].to_numpy(), outcome, labels=frame.index.tolist())
         huge = np.abs(self.y) > MAX_OUTCOME
         if huge.any():
@@ -361,8 +419,9 @@ def membership_effect(
     panel
         One row per customer and period (a long frame).
     customer, period, outcome, member
-        Column names: the customer id, the period (any sortable values: numbers, dates,
-        ``"2024-03"``), the outcome (spend, purchases: finite numbers) and the membership flag
+        Column names: the customer id, the period (numbers, dates, an ordered Categorical,
+        or text labels of one form ordered by their numbers: ``"2024-3"`` before
+        ``"2024-10"``, see ``_period_codes``), the outcome (spend, purchases: finite numbers) and the membership flag
         (0/1 or booleans: a member in that period).
     design
         ``"2x2"``: members (customers who are ever members) against non-members, before and
@@ -387,8 +446,9 @@ def membership_effect(
         Naming the column: missing, missing values, an outcome that is not a finite number, a
         flag not 0/1, a customer twice in a period, fewer than two customers or periods, no
         comparison group (everyone or no one a member), members joining at different periods or
-        leaving (``"2x2"``), a collinear design; ids or periods mixing text and numbers; a
-        two-way design beyond :data:`MAX_DESIGN_CELLS` cells.
+        leaving (``"2x2"``), a collinear design; ids or periods mixing text and numbers; text
+        periods with no order (``"Jan"``, mixed forms, day-first dates); a two-way design
+        beyond :data:`MAX_DESIGN_CELLS` cells.
 
     References
     ----------
@@ -892,7 +952,7 @@ def tier_migration(
             f"unknown tier (known: {list(names)})", column=tier, rows=frame.index[~known].tolist()
         )
     cust, customers = _codes(frame[customer], customer)
-    per, periods = _codes(frame[period], period)
+    per, periods = _period_codes(frame[period], period)
     key = pd.Series(cust * len(periods) + per)
     dup = key.duplicated(keep=False).to_numpy()
     if dup.any():
