@@ -22,7 +22,7 @@ distributed = pytest.importorskip("distributed")
 from relmark import dask as rdask  # noqa: E402
 from relmark.data import RFMSummary, calibration_holdout, summarize  # noqa: E402
 from relmark.datasets import load_cdnow_transactions  # noqa: E402
-from relmark.errors import CurrencyError  # noqa: E402
+from relmark.errors import CurrencyError, DataError  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -244,3 +244,23 @@ def test_cdnow_calibration_holdout_equals_in_memory(
     want = calibration_holdout(cdnow_returns, **kw)
     assert len(want) == 23_570
     same(got, want, exact=False)
+
+
+def test_bad_returns_on_the_cluster_name_the_in_memory_rows(
+    client: object, gen: pd.DataFrame
+) -> None:
+    """Returns without a purchase in their period, and returns larger than it, found after the
+    shuffle by customer (their positions cross the cluster as whole numbers): the in-memory
+    error, message, first rows and count included."""
+    log = gen.copy()
+    bad = log.index[log["amount"] < 0][::9]
+    log.loc[bad[::2], "date"] += pd.Timedelta(days=400)  # no purchase in that period
+    log.loc[bad[1::2], "amount"] = -1e6  # more than the period's purchases
+    kw: dict[str, Any] = {"monetary_value": "amount", "returns": "net"}
+    with pytest.raises(DataError) as want:
+        summarize(log, **kw)
+    with pytest.raises(DataError) as got:
+        rdask.summarize(dd.from_pandas(log, npartitions=4), **kw)
+    assert str(got.value) == str(want.value)
+    assert got.value.rows == want.value.rows
+    assert got.value.count == want.value.count >= len(bad)

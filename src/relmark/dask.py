@@ -21,6 +21,8 @@ Nothing here is imported by the rest of relmark.
 
 from __future__ import annotations
 
+import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -533,23 +535,47 @@ def _order(key: _Key) -> tuple[int, int]:
 
 
 def _merge_problems(infos: list[dict[str, Any]]) -> _Merged:
-    """One problem per (column, message) across partitions (a message's examples, "such as
-    ...", are the first partition's), with the total count and the first row labels."""
+    """One problem per (column, kind of message) across partitions, in the order of
+    relmark.data's checks (each partition lists its problems in that order), with the total
+    count, the first row labels and the first three examples ("such as [...]")."""
     merged: dict[tuple[str | None, str], list[Any]] = {}
+    order: list[tuple[str | None, str]] = []
     union_n, union_keys = 0, list[_Key]()
     for info in infos:
+        listed = [(column, _kind(message)) for column, message, _, _ in info.get("problems", [])]
+        for i, key in enumerate(listed):
+            if key not in order:  # before the next problem of this partition already placed
+                later = [order.index(k) for k in listed[i + 1 :] if k in order]
+                order.insert(min(later) if later else len(order), key)
         for column, message, count, keys in info.get("problems", []):
             entry = merged.setdefault((column, _kind(message)), [column, message, 0, []])
+            entry[1] = _examples(entry[1], message) if entry[2] else message
             entry[2] += count
             entry[3] = (entry[3] + keys)[:_SHOWN]
         n, keys = info.get("union", (0, []))
         union_n += n
         union_keys = (union_keys + keys)[:_SHOWN]
     return _Merged(
-        [(c, m, n, keys) for c, m, n, keys in merged.values()],
+        [tuple(merged[key]) for key in order],
         (union_n, union_keys),
         any(info.get("is_csv", False) for info in infos),
     )
+
+
+_EXAMPLES = re.compile(r"such as (\[.*?\])(?= \(|$|:)")
+
+
+def _examples(first: str, other: str) -> str:
+    """``first`` with the examples of ``other`` appended, the first three kept (relmark.data
+    shows the first three offending values of the log)."""
+    a, b = _EXAMPLES.search(first), _EXAMPLES.search(other)
+    if a is None or b is None:
+        return first
+    try:
+        values = ast.literal_eval(a.group(1)) + ast.literal_eval(b.group(1))
+    except (ValueError, SyntaxError, TypeError):
+        return first
+    return first[: a.start(1)] + repr(values[:3]) + first[a.end(1) :]
 
 
 def _describe(labels: list[object], count: int, word: str) -> str:
