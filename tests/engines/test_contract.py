@@ -241,6 +241,32 @@ def test_spark_options_equal_in_memory(
     summary.unpersist()
 
 
+def test_dask_options_equal_in_memory(returns_log: pd.DataFrame) -> None:
+    """Dask with returns netted (the residues zeroed as in memory), calibration/holdout with
+    sum_log_interpurchase and the holdout spend per transaction: same summary and notes, the
+    same fit from the summary frame (to the optimiser's tolerance: Dask groups rows in its own
+    order) and the same scores for that fit."""
+    dd = pytest.importorskip("dask.dataframe", reason="dask is not installed (the dask extra)")
+    from relmark import dask as rdask
+    from relmark.data import calibration_holdout
+
+    want = calibration_holdout(returns_log, returns="net", **HOLDOUT_KW)
+    ddf = dd.from_pandas(returns_log, npartitions=4)
+    got = rdask.calibration_holdout(ddf, returns="net", **HOLDOUT_KW)
+    assert_same(got, want, exact_money=False)
+    _zeros_kept(got, want)
+    assert got.notes == want.notes
+    frame = dd.from_pandas(got.to_frame().reset_index(), npartitions=3)
+    params, _ = _fit_and_score(want)
+    bg = rdask.fit(BGNBD, frame, time_unit="W")
+    assert isinstance(bg, BGNBD)
+    for name, value in bg.params.items():
+        assert value == pytest.approx(params[name], rel=1e-6), name
+    scores = rdask.score(bg, frame, horizon=HORIZON).compute()
+    expected = score(bg, None, want.frequency, want.recency, want.T, horizon=HORIZON)
+    np.testing.assert_allclose(scores["p_alive"], expected["p_alive"], rtol=1e-12)
+
+
 def test_residues_zeroed_in_memory(returns_log: pd.DataFrame) -> None:
     """The reference itself: the residue customers' netted spend is exactly zero (by hand:
     0.1 + 0.2 - 0.3 is a residue of the float sums, the spend is nothing)."""
