@@ -1033,9 +1033,18 @@ def _refuse_types(
             raise DataError(f"column of type {type_name} in {name}: {wanted}", column=column)
 
 
-def _connection(memory_limit: str | None, threads: int | None) -> duckdb.DuckDBPyConnection:
+def _connection(
+    memory_limit: str | None, threads: int | None, *, track: bool = False
+) -> duckdb.DuckDBPyConnection:
+    """relmark's DuckDB connection: UTC, the settings checked; with ``track`` DuckDB tracks
+    each query's progress for ``query_progress()`` (off by default in a non-interactive
+    process, where it stayed -1: a progress callback got 100 only), never printing its own
+    bar (relmark's callbacks report it)."""
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET enable_progress_bar_print = false")
+    if track:
+        con.execute("SET enable_progress_bar = true")
     if memory_limit is not None:
         if not isinstance(memory_limit, str) or not memory_limit.strip():
             raise ArgumentError(
@@ -1082,7 +1091,8 @@ def _execute(
     """The checked summary query run into an :class:`~relmark.data.RFMSummary`."""
     progress = _check_progress(progress)
     _own_connection(source, memory_limit=memory_limit, threads=threads)
-    prep = _prepare(source, lambda: _connection(memory_limit, threads), **options)
+    track = progress is not None
+    prep = _prepare(source, lambda: _connection(memory_limit, threads, track=track), **options)
     try:
         query = _query(table=_SOURCE, **prep.query)
         out = _run_watched(prep.rel, prep.con, query, prep.name, progress)
@@ -1807,7 +1817,7 @@ def summarize_to_parquet(
     )
 
     def connect() -> duckdb.DuckDBPyConnection:
-        con = _connection(memory_limit, threads)
+        con = _connection(memory_limit, threads, track=progress is not None)
         if spill is not None:
             con.execute(f"SET temp_directory = '{spill.replace(chr(39), chr(39) * 2)}'")
         return con
@@ -2071,7 +2081,7 @@ def fit(
         unit = unit if unit is not None else source.time_unit
         source = source.to_frame().reset_index()
     _own_connection(source, memory_limit=memory_limit, threads=threads)
-    con = _connection(memory_limit, threads)
+    con = _connection(memory_limit, threads, track=report.on)
     report("group", 0.0)
     try:
         rel, name = _relation(source, con)
