@@ -219,22 +219,32 @@ def test_log_likelihood_gradient_and_hessian_match_mpmath(
     np.testing.assert_allclose(hess, ref_hess, rtol=1e-10)
 
 
-@pytest.mark.parametrize("factor", [1e-8, 1e8])
+@pytest.mark.parametrize("factor", [1e-8, 1e8, 1e-150, 1e150, 1e-290, 1e290])
 def test_fit_is_scale_free(cdnow_spend: pd.DataFrame, factor: float) -> None:
     """Spend in other money units: ``z -> c z`` is ``gamma -> c gamma`` with p and q unchanged
     (note 025 eq. 4: the density of ``c zbar`` is that of ``zbar`` divided by c), so the
-    log-likelihood falls by ``n ln c``; the start values were floored at gamma = 1e-3."""
+    log-likelihood falls by ``n ln c``. The start values were floored at gamma = 1e-3; at
+    1e-290 the Hessian in gamma (~ gamma^-2) overflowed and at 1e290 x * zbar did.
+
+    gamma's standard error is checked up to 1e+-150: beyond, its variance (~1e+-580) is not
+    a float (FitResult.cov_params squares the Jacobian: 0 at 1e-290, an overflow at 1e290).
+    """
     base = GammaGamma.fit(cdnow_spend)
     scaled = cdnow_spend.assign(monetary_value=cdnow_spend["monetary_value"] * factor)
     fit = GammaGamma.fit(scaled)
     assert fit.fit_result.converged
     for name in ("p", "q"):
-        assert fit.params[name] == pytest.approx(base.params[name], rel=1e-6)
-        assert fit.fit_result.bse[name] == pytest.approx(base.fit_result.bse[name], rel=1e-6)
-    assert fit.params["gamma"] == pytest.approx(base.params["gamma"] * factor, rel=1e-6)
-    assert fit.fit_result.bse["gamma"] == pytest.approx(
-        base.fit_result.bse["gamma"] * factor, rel=1e-6
-    )
+        assert fit.params[name] == pytest.approx(base.params[name], rel=1e-6, abs=0)
+    assert fit.params["gamma"] == pytest.approx(base.params["gamma"] * factor, rel=1e-6, abs=0)
+    np.testing.assert_allclose(
+        np.sqrt(np.diag(fit.fit_result.cov_unconstrained)),
+        np.sqrt(np.diag(base.fit_result.cov_unconstrained)),
+        rtol=1e-6,
+    )  # standard errors of ln p, ln q, ln gamma
+    if abs(math.log10(factor)) <= 150:
+        assert fit.fit_result.bse["gamma"] == pytest.approx(
+            base.fit_result.bse["gamma"] * factor, rel=1e-6, abs=0
+        )
     n = base.fit_result.nobs
     assert fit.fit_result.log_likelihood == pytest.approx(
         base.fit_result.log_likelihood - n * math.log(factor), rel=1e-10
@@ -295,3 +305,28 @@ def test_zero_spend_of_a_repeat_buyer_names_the_customer() -> None:
     with pytest.raises(DataError, match=r"monetary_value.*'c'") as err:
         GammaGamma.fit(df)
     assert err.value.column == "monetary_value"
+
+
+def test_fixed_gamma_in_tiny_money_units(cdnow_spend: pd.DataFrame) -> None:
+    """A restricted fit holds gamma at the given value in the data's units (fitted in units of
+    a power of two internally)."""
+    factor = 1e-200
+    base = GammaGamma.fit(cdnow_spend, fixed={"gamma": 15.0})
+    scaled = cdnow_spend.assign(monetary_value=cdnow_spend["monetary_value"] * factor)
+    fit = GammaGamma.fit(scaled, fixed={"gamma": 15.0 * factor})
+    assert fit.params["gamma"] == 15.0 * factor
+    assert fit.fit_result.extra["fixed"] == {"gamma": 15.0 * factor}
+    for name in ("p", "q"):
+        assert fit.params[name] == pytest.approx(base.params[name], rel=1e-6)
+
+
+def test_bad_start_and_fixed_q_are_named_not_blamed_on_the_data() -> None:
+    """A start value outside its domain, or q held at <= 1, were reported as 'these spend data
+    imply ... an infinite mean spend'."""
+    x, z = [1.0, 2.0, 3.0], [1.0, 2.0, 3.0]
+    with pytest.raises(ParameterError, match="outside its domain") as err:
+        GammaGamma.fit(frequency=x, monetary_value=z, start={"p": -1.0, "q": 3.0, "gamma": 2.0})
+    assert err.value.argument == "p"
+    with pytest.raises(ParameterError, match="needs q > 1") as err:
+        GammaGamma.fit(frequency=x, monetary_value=z, fixed={"q": 0.5})
+    assert err.value.argument == "q"

@@ -32,9 +32,10 @@ how many customers without repeat purchases it set aside (``fit_result.extra["n_
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -338,7 +339,7 @@ def _rows_hessian(
     h[0, 2] = h[2, 0] = -sr1
     h[1, 1] = float(cnt @ tri_pxq) - total_w * float(zeta(2.0, q))
     h[1, 2] = h[2, 1] = total_w / g - sr0
-    h[2, 2] = -q / (g * g) * total_w + p * ss1 + q * ss0
+    h[2, 2] = -q / g / g * total_w + p * ss1 + q * ss0  # (g * g underflowed at 1e-290)
     return value, grad, h
 
 
@@ -654,6 +655,49 @@ def _repeat_buyers(
     return xs, zs, ws, n_excluded
 
 
+_GG = TypeVar("_GG", bound="GammaGamma")
+
+_SCALE_LIMIT = 30
+r"""Mean spends beyond :math:`2^{\pm 30}` (~1e±9) are fitted in units of a power of two."""
+
+
+def _scale_shift(z: FloatArray) -> int:
+    r"""The power of two near the spends' geometric mean (of a systematic sample), when it is
+    beyond :math:`2^{\pm 30}`; 0 otherwise. A fit's Hessian in ``gamma`` scales as
+    :math:`\gamma^{-2}`: at spends of 1e-290 it overflowed (no standard errors, no
+    convergence), at 1e290 :math:`x\bar z` did."""
+    sample = z[:: max(z.shape[0] // _START_ROWS, 1)]
+    log2 = float(np.mean(np.log2(sample)))
+    return round(log2) if abs(log2) > _SCALE_LIMIT else 0
+
+
+def _rescaled(model: _GG, shift: int) -> _GG:
+    r"""A fit on spends in units of :math:`2^{\text{shift}}` stated in the data's units:
+    :math:`\gamma` times :math:`2^{\text{shift}}` (exactly), the log-likelihood minus
+    :math:`n\,\text{shift}\ln 2` (the density of :math:`\bar z/c` is :math:`c` times that of
+    :math:`\bar z`); the covariance of :math:`\ln\gamma` is unchanged."""
+    result = model.fit_result
+    theta = result.params_array.copy()
+    theta[2] = math.ldexp(float(theta[2]), shift)
+    pset = result.param_set
+    extra = dict(result.extra)
+    if "fixed" in extra and "gamma" in extra["fixed"]:
+        extra["fixed"] = {**extra["fixed"], "gamma": math.ldexp(extra["fixed"]["gamma"], shift)}
+    fit = dataclasses.replace(
+        result,
+        params_array=theta,
+        jacobian=pset.jacobian(pset.to_unconstrained(theta)),
+        log_likelihood=result.log_likelihood - result.nobs * shift * math.log(2.0),
+        extra=extra,
+    )
+    return type(model)._make(
+        dict(zip(pset.names, theta.tolist(), strict=True)),
+        time_unit=model.time_unit,
+        fit=fit,
+        settings=model.settings,
+    )
+
+
 class GammaGamma(CLVModel):
     """The Gamma-Gamma spend model with parameters ``p, q, gamma``.
 
@@ -832,8 +876,8 @@ class GammaGamma(CLVModel):
             Integer counts of identical rows (a ``weights`` column of ``data`` is used
             otherwise).
         start
-            Start values by name (``p``, ``q``, ``gamma``); method-of-moments start values
-            otherwise.
+            Start values by name (``p``, ``q``, ``gamma``); otherwise the method of moments of
+            the log spend (:func:`log_moment_start`: scale-free, spend in any money unit).
         compress
             Group identical rows into weights: ``None`` (default) when it pays, or
             always/never.
@@ -871,24 +915,42 @@ class GammaGamma(CLVModel):
             ``progress``.
         """
         checked = cls._fit_arguments(compress, settings, start, fixed, priors, progress)
+        if start is not None:  # (named by their own error, not as an infinite mean spend)
+            cls.param_set.validate(start, model=cls.name)
+        if checked[1].get("q", 2.0) <= 1.0:  # refused before fitting, not after
+            raise ParameterError(
+                f"GammaGamma needs q > 1 (got q={checked[1]['q']:g} in fixed): with q <= 1 the "
+                "mean spend p*gamma/(q-1) is infinite",
+                argument="q",
+            )
         (x_all, z_all), w_all = cls._coerce(data, weights, columns)
         x, z, w, n_excluded = _repeat_buyers(x_all, z_all, w_all, data)
+        shift = _scale_shift(z) if "gamma" not in checked[2] else 0
+        if shift:
+            # spend in units of 2**shift: gamma scales exactly, p and q do not move
+            unit = math.ldexp(1.0, shift)
+            z = np.ldexp(z, -shift)
+            chosen, held, prior_map, report = checked
+            held = {n: v / unit if n == "gamma" else v for n, v in held.items()}
+            checked = (chosen, held, prior_map, report)
+            if start is not None and "gamma" in start:
+                start = {**start, "gamma": float(start["gamma"]) / unit}
+        unit_label = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         try:
             # the buyers' rows, validated above: fitted without a second validation
             model = cls._fit_arrays(
-                (x, z),
-                w,
-                checked,
-                start=start,
-                compress=compress,
-                time_unit=time_unit if time_unit is not None else getattr(data, "time_unit", None),
+                (x, z), w, checked, start=start, compress=compress, time_unit=unit_label
             )
         except ParameterError as exc:
+            if exc.argument != "q" or "q" in checked[1]:
+                raise
             raise ParameterError(
                 f"these spend data imply {str(exc).split('(', 1)[1].split(')')[0]}: an infinite "
                 "mean spend per transaction. The Gamma-Gamma model does not fit them; look for "
                 "outliers or returns in monetary_value, or model spend otherwise"
             ) from None
+        if shift:
+            model = _rescaled(model, shift)
         model.fit_result.extra["n_excluded"] = n_excluded
         return model
 
