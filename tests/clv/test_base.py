@@ -216,3 +216,23 @@ def test_fit_reads_float64_columns_in_place() -> None:
     arrays, weights = BGNBD._coerce(data, None, {})
     assert all(a is data[f] for a, f in zip(arrays, BGNBD.data_fields, strict=True))
     assert weights is None
+
+
+def test_whole_number_rows_beyond_32_bit_keys_are_grouped_as_a_plain_count() -> None:
+    """Keys below 2**32 are sorted and decoded as uint32; wider ones (here up to ~2**60) stay
+    int64: both count the rows as a Python Counter does."""
+    from collections import Counter
+
+    import relmark.clv._base as base
+
+    rng = np.random.default_rng(11)
+    for top in (700, 2**20 - 1):
+        rows = [tuple(int(v) for v in rng.integers(0, top, 3)) for _ in range(300)]
+        rows += rows[:100]  # repeated rows
+        cols = tuple(np.array([r[i] for r in rows], dtype=np.float64) for i in range(3))
+        (x, tx, t), counts = base._group_rows(cols, None)
+        got = dict(
+            zip(zip(x.tolist(), tx.tolist(), t.tolist(), strict=True), counts.tolist(), strict=True)
+        )
+        want = {tuple(float(v) for v in k): float(c) for k, c in Counter(rows).items()}
+        assert got == want
