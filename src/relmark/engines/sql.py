@@ -401,6 +401,7 @@ def summary_sql(
     **Preconditions.** The text cannot validate the data as :func:`summarize` does, so it
     fails (a cast error whose text starts ``relmark: <count> row(s)`` and names the column) on
     the rows relmark.data refuses by default: a missing or blank customer id, a missing time,
+    a time outside 1677-09-22 .. 2262-04-11 (placeholders such as 9999-12-31, ``infinity``),
     a missing, negative (a return), infinite or NaN amount, a transaction after
     ``observation_end`` (in a later period of the grid for the summary, any later time for the
     calibration/holdout split: relmark.data's rules). This costs one more scan of the table.
@@ -1429,12 +1430,16 @@ def summarize(
         (counted in ``notes``).
     memory_limit
         DuckDB's memory limit (e.g. ``"2GB"``); larger work spills to a temporary directory.
+        Refused for a DuckDB relation (an ArgumentError naming it): the relation's queries run
+        on its own connection, whose settings apply (``SET memory_limit`` there).
     threads
-        DuckDB's worker threads (default: all cores).
+        DuckDB's worker threads (default: all cores); refused for a DuckDB relation, as
+        ``memory_limit``.
     progress
         Called with the percentage done (0-100) every 0.2 s while the summary query runs and
         with 100 at the end (e.g. ``lambda pct: bar.update(pct - bar.n)`` with a tqdm bar);
-        nothing is shown otherwise.
+        nothing is shown otherwise. For a DuckDB relation (which runs on its own connection)
+        only the final 100.
     sum_log_interpurchase
         Also compute ``sum_log_interpurchase``, as :func:`relmark.data.summarize` does.
     include_first_purchase
@@ -1455,9 +1460,21 @@ def summarize(
     ArgumentError
         Naming the argument: an unknown source type or file kind, time unit, a multiplier
         that is not a finite number > 0, an unreadable date; an option this engine does not
-        compute (``returns="net"``, ``dayfirst``), naming :func:`relmark.data.summarize`.
+        compute (``returns="net"``, ``dayfirst``), naming :func:`relmark.data.summarize`;
+        ``memory_limit`` when DuckDB runs out of memory; a DuckDB setting given with a
+        relation.
     CurrencyError
         The ``currency`` column holds two or more currencies.
+    KeyboardInterrupt
+        The query was interrupted (Ctrl-C, or the relation's connection's ``interrupt()``).
+
+    Notes
+    -----
+    Dates outside 1677-09-22 .. 2262-04-11 (placeholders such as 9999-12-31, ``infinity``)
+    are refused as in memory, and so are column types no row of which is valid (booleans,
+    lists, structs), naming the column. ``monetary_value`` is the sum of the spend in the
+    periods after the first divided by ``frequency``, as in memory: never the total minus the
+    first period (which lost the digits of small repeat purchases after a huge first one).
 
     Examples
     --------
