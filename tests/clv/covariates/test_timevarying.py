@@ -724,7 +724,9 @@ def test_p_alive_ahead_by_hand_across_blocks_with_purchase_effects() -> None:
 def test_unidentified_fit_claims_no_standard_errors() -> None:
     """Five customers: the dropout process runs off (s, beta in the thousands and 10^13, log
     standard errors in the hundreds, reported as such before); now, as the static covariate
-    models, a ConvergenceWarning and a NaN covariance. Thirty customers keep theirs."""
+    models, a ConvergenceWarning and a NaN covariance (since the fit centres the covariates
+    it runs further, to s ~ 4e4 and beta ~ 1e20, and ends where the Hessian is not negative
+    definite: the same refusal by the other rule). Thirty customers keep theirs."""
     from relmark.clv import ParetoNBD
     from relmark.errors import ConvergenceWarning
 
@@ -741,8 +743,70 @@ def test_unidentified_fit_claims_no_standard_errors() -> None:
             sim["frequency"], sim["recency"], sim["T"], cov, observation_end=40.0
         )
 
-    with pytest.warns(ConvergenceWarning, match="the data do not bound s, beta"):
+    with pytest.warns(ConvergenceWarning, match="not identified by these data"):
         small = fit(5, 1)
     assert np.all(np.isnan(small.covariance))
     large = fit(30, 3)  # no warning (the test configuration makes warnings errors)
     assert large.converged and np.all(np.isfinite(large.covariance))
+
+
+def test_fit_recovers_the_effects_of_covariates_far_from_zero() -> None:
+    """The simulation of test_simulate_then_fit_recovers_the_effects with the season around
+    1e3 (1000 + sin: its effects 0.4 and -0.5 then put alpha at covariates 0 at 6 e^400 =
+    3.1e174 and beta at 12 e^-500 = 8.5e-217): every effect within 4 standard errors of the
+    truth, and the base parameters' logs within 4 of theirs. Uncentred, the fit stalled
+    (season 0.03 for 0.4, not converged, no standard errors); centred, the effects, the
+    log-likelihood and the customer-level parameters equal those of the fit around 0."""
+    n, k, shift = 3000, 40, 1000.0
+    rng = np.random.default_rng(21)
+    season = np.sin(np.arange(k) * 2 * np.pi / 26) + shift
+    promo = (rng.uniform(size=(n, k)) < 0.25).astype(float)
+    table = pd.DataFrame(
+        {
+            "customer_id": np.repeat(np.arange(n), k),
+            "period_start": np.tile(np.arange(k, dtype=float), n),
+            "season": np.tile(season, n),
+            "promo": promo.ravel(),
+        }
+    )
+    cov = TimeVaryingCovariates.from_frame(table, purchase=["season", "promo"], dropout=["season"])
+    T = rng.uniform(0.4 * k, k, n)
+    base = {"r": 0.8, "alpha": 6.0 * math.exp(0.4 * shift), "s": 0.7}
+    base["beta"] = 12.0 * math.exp(-0.5 * shift)
+    effects = {"purchase:season": 0.4, "purchase:promo": 0.7, "dropout:season": -0.5}
+    sim = simulate(
+        base,
+        cov,
+        T=T,
+        observation_end=float(k),
+        purchase_effects={"season": 0.4, "promo": 0.7},
+        dropout_effects={"season": -0.5},
+        rng=rng,
+    )
+    model = TimeVaryingParetoNBD.fit(
+        sim["frequency"], sim["recency"], sim["T"], cov, observation_end=float(k)
+    )
+    assert model.converged
+    est = dict(zip(model.labels, model.estimates.tolist(), strict=True))
+    log_se = np.sqrt(np.diag(model.covariance))
+    for i, (name, value) in enumerate(base.items()):
+        assert abs(math.log(est[name]) - math.log(value)) < 4 * log_se[i], name
+    se = model.std_errors
+    for name, value in effects.items():
+        assert abs(est[name] - value) < 4 * se[name], (name, est[name], se[name])
+    # the same customers around 0: the same effects, log-likelihood and scale per customer
+    near = TimeVaryingCovariates.from_frame(
+        table.assign(season=table["season"] - shift),
+        purchase=["season", "promo"],
+        dropout=["season"],
+    )
+    ref = TimeVaryingParetoNBD.fit(
+        sim["frequency"], sim["recency"], sim["T"], near, observation_end=float(k)
+    )
+    assert model.log_likelihood == pytest.approx(ref.log_likelihood, rel=1e-9)
+    ref_est = dict(zip(ref.labels, ref.estimates.tolist(), strict=True))
+    for name in effects:
+        assert est[name] == pytest.approx(ref_est[name], abs=1e-5)
+    alpha_at_mean = est["alpha"] * math.exp(-est["purchase:season"] * shift)
+    assert alpha_at_mean == pytest.approx(ref.params["alpha"], rel=1e-4)
+    assert "at covariates 0" in model.summary()

@@ -828,7 +828,11 @@ class TimeVaryingParetoNBD:
     Attributes
     ----------
     params
-        ``r, alpha, s, beta`` (alpha and beta in the grid's time unit).
+        ``r, alpha, s, beta`` (alpha and beta in the grid's time unit) at covariates 0: a
+        customer's purchase-rate scale at ``z`` is :math:`\\alpha e^{-\\gamma_P^\\top z}`.
+        :meth:`fit` centres the covariates at their means for the optimiser and maps the
+        estimates back; far from 0 (covariates around 1e3) alpha and beta at 0 are extreme
+        (1e174) and only their logs' standard errors are meaningful (the covariance's).
     purchase_effects, dropout_effects
         :math:`\\gamma_P` and :math:`\\gamma_L` by covariate name.
     covariance
@@ -905,7 +909,12 @@ class TimeVaryingParetoNBD:
         L-BFGS-B on :math:`(\ln r, \ln\alpha, \ln s, \ln\beta, \gamma_P, \gamma_L)` (on a
         systematic subsample of 5,000 customers first when there are more than 20,000), then
         Newton steps on all customers with a Hessian from central differences of the analytic
-        gradient, whose inverse is the covariance.
+        gradient, whose inverse is the covariance. The optimiser sees each covariate centred
+        at its mean :math:`c` over the customers' windows and divided by its standard
+        deviation there (base parameters at the mean covariates, effects of order 1); the
+        estimates and the covariance are then mapped exactly to covariates 0 (``params``) and
+        effects per unit: :math:`\ln\alpha_0 = \ln\alpha_c + \gamma_P^\top c`,
+        :math:`\ln\beta_0 = \ln\beta_c + \gamma_L^\top c`.
 
         Parameters
         ----------
@@ -932,7 +941,8 @@ class TimeVaryingParetoNBD:
         DataError
             For a bad summary, covariates missing inside a customer's window (naming the
             customer and the period), or a covariate that is constant over all customers and
-            periods or a linear combination of the others (naming it).
+            periods or a linear combination of the others (naming it), or one so far from 0
+            that alpha or beta at covariates 0 is beyond floating point (naming it).
 
         Warns
         -----
@@ -957,23 +967,31 @@ class TimeVaryingParetoNBD:
                 check_design(z[inside], names, process=process)
         kp = len(covariates.purchase_names)
         k = 4 + kp + len(covariates.dropout_names)
-        # fit on covariates divided by their root mean square inside the windows (effects of
-        # covariates of any scale, 1e-6 or 1e6, are then of order 1 for the optimiser), and
-        # map the effects and their covariance back at the end
+        # fit on covariates centred at their means inside the windows and divided by their
+        # standard deviations there, as the static models' checks advise: effects of order 1
+        # for the optimiser whatever the covariates' units, and base parameters at the mean
+        # covariates, within the fit's range (e^-30..e^30) even when covariates 0 lies far
+        # from the data (uncentred, covariates around 1e3 put alpha at 1e174 and the fit
+        # stalled: season 0.03 for 0.4). The estimates and their covariance are mapped back
+        # to covariates 0 exactly (a linear map of the log-parameters) at the end.
+        centre = np.zeros(k)
         scale = np.ones(k)
         for offset, z in ((4, data.zp), (4 + kp, data.zl)):
             for j in range(z.shape[2]):
-                scale[offset + j] = float(np.sqrt(np.mean(np.square(z[:, :, j][inside]))))
+                values = z[:, :, j][inside]
+                centre[offset + j] = float(values.mean())
+                scale[offset + j] = float(np.sqrt(np.mean(np.square(values - centre[offset + j]))))
         data = _tv_math.Prepared(
             data.x,
             data.tx,
             data.T,
-            data.zp / scale[4 : 4 + kp],
-            data.zl / scale[4 + kp :],
+            (data.zp - centre[4 : 4 + kp]) / scale[4 : 4 + kp],
+            (data.zl - centre[4 + kp :]) / scale[4 + kp :],
             data.h,
             data.pre.copy(),
             data.cell_tx,
         )
+        back = _uncentre_map(centre, scale, kp)
         x, t = data.x, data.T
         u0 = np.zeros(k)
         mean_t = max(float(t.mean()), 1e-3)
@@ -1006,17 +1024,17 @@ class TimeVaryingParetoNBD:
         finally:
             if pool is not None:
                 pool.shutdown()
-        theta = _from_u(u) / scale
+        theta = _at_zero(back @ _to_u(_from_u(u)), covariates, centre)
         converged = bool(float(np.max(np.abs(g))) / nobs < _GTOL)
         try:
             eig = np.linalg.eigvalsh(-hess)
             cov = np.linalg.inv(-hess) if np.all(eig > 0) else np.full((k, k), np.nan)
-            cov = (cov + cov.T) / 2.0 / np.outer(scale, scale)
+            cov = back @ ((cov + cov.T) / 2.0) @ back.T
         except np.linalg.LinAlgError:
             cov = np.full((k, k), np.nan)
         cov64: FloatArray = np.asarray(cov, dtype=np.float64)
         hessian_ok = not np.isnan(cov64).any()
-        loose = _loose_parameters(cov64, data, kp, scale) if hessian_ok else ""
+        loose = _loose_parameters(cov64, centre, kp) if hessian_ok else ""
         if loose:
             cov = np.full((k, k), np.nan)
         if not converged or np.isnan(cov).any():
@@ -1153,6 +1171,8 @@ class TimeVaryingParetoNBD:
             f"{self.log_likelihood:,.4f}, AIC {self.aic:,.2f}, converged: "
             f"{'yes' if self.converged else 'no'}",
             f"  grid: periods of {self.period_length:g} from {self.grid_start:g}",
+            "  r, alpha, s, beta at covariates 0 (rates alpha e^(-gamma_P'z), beta "
+            "e^(-gamma_L'z)); effects per unit of each covariate",
         ]
         for name in _BASE:
             lo, hi = ci[name]
@@ -1553,20 +1573,53 @@ def _row_blocks(n: int) -> Iterator[npt.NDArray[np.intp]]:
         yield np.arange(lo, min(lo + _BLOCK, n))
 
 
-def _loose_parameters(cov: FloatArray, data: _tv_math.Prepared, kp: int, scale: FloatArray) -> str:
+def _uncentre_map(centre: FloatArray, scale: FloatArray, kp: int) -> FloatArray:
+    r"""The matrix :math:`M` taking the fit's coordinates (log base parameters at the mean
+    covariates :math:`c`, effects on covariates centred at :math:`c` and divided by their
+    standard deviations :math:`d`) to the reported ones (log base parameters at covariates 0,
+    effects per unit): :math:`\gamma = 	ilde\gamma/d` and, as
+    :math:`lpha_c e^{-\gamma^	op(z-c)} = (lpha_c e^{\gamma^	op c}) e^{-\gamma^	op z}`,
+    :math:`\lnlpha_0 = \lnlpha_c + \sum_j c_j	ilde\gamma_{P,j}/d_j` (and :math:`eta`
+    with the dropout effects). The covariance maps as :math:`M\Sigma M^	op`."""
+    k = centre.shape[0]
+    out = np.diag(np.concatenate([np.ones(4), 1.0 / scale[4:]]))
+    out[1, 4 : 4 + kp] = centre[4 : 4 + kp] / scale[4 : 4 + kp]
+    out[3, 4 + kp : k] = centre[4 + kp :] / scale[4 + kp :]
+    return out
+
+
+def _at_zero(u: FloatArray, covariates: TimeVaryingCovariates, centre: FloatArray) -> FloatArray:
+    """The estimates at covariates 0 from their logs ``u``, or the DataError naming the
+    covariate whose distance from 0 (times its effect) put alpha or beta beyond floating point
+    (e^709): the model cannot be stated at covariates 0 for such data."""
+    if np.all(np.abs(u[:4]) < 709.0):
+        theta = u.copy()
+        theta[:4] = np.exp(u[:4])
+        return theta
+    names = (*covariates.purchase_names, *covariates.dropout_names)
+    shift = np.abs(u[4:] * centre[4:])
+    worst = names[int(np.argmax(shift))]
+    raise DataError(
+        f"alpha or beta at covariates 0 is beyond floating point (exp of "
+        f"{float(np.max(np.abs(u[:4]))):.4g}): zero lies far from the covariate's values "
+        f"(mean {float(centre[4 + int(np.argmax(shift))]):.4g}); subtract a reference value "
+        "from it and fit again",
+        column=worst,
+    )
+
+
+def _loose_parameters(cov: FloatArray, centre: FloatArray, kp: int) -> str:
     """The base parameters the data do not bound (comma-separated, empty if none): those
-    whose log at the mean covariates (over the customers' windows) has a standard error
-    above :data:`relmark.clv.covariates.static._MAX_LOG_SE` (10), the rule of the static
-    covariate models: the estimates ran off towards the boundary (a handful of customers)."""
-    inside = data.h > 0
+    whose log at the mean covariates ``centre`` (over the customers' windows) has a standard
+    error above :data:`relmark.clv.covariates.static._MAX_LOG_SE` (10), the rule of the static
+    covariate models: the estimates ran off towards the boundary (a handful of customers).
+    ``cov`` is the reported covariance (log base parameters at covariates 0, effects)."""
+    k = cov.shape[0]
     se = {0: math.sqrt(max(float(cov[0, 0]), 0.0)), 2: math.sqrt(max(float(cov[2, 2]), 0.0))}
-    for base, offset, z in ((1, 4, data.zp), (3, 4 + kp, data.zl)):
-        c = np.zeros(cov.shape[0])
+    for base, lo, hi in ((1, 4, 4 + kp), (3, 4 + kp, k)):
+        c = np.zeros(k)
         c[base] = 1.0
-        end = offset + z.shape[2]
-        # the fit's covariates were divided by scale: their means in the original units
-        means = np.array([float(z[:, :, j][inside].mean()) for j in range(z.shape[2])])
-        c[offset:end] = -means * scale[offset:end]  # alpha e^{-gamma_P z}, beta e^{-gamma_L z}
+        c[lo:hi] = -centre[lo:hi]  # ln alpha_c = ln alpha_0 - gamma_P'c (beta likewise)
         se[base] = math.sqrt(max(float(c @ cov @ c), 0.0))
     return ", ".join(_BASE[i] for i in sorted(se) if se[i] > _MAX_LOG_SE)
 
