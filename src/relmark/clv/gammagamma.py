@@ -200,10 +200,10 @@ def _rows(
 
 
 def _log_terms(g: float, xz: FloatArray, log_xz: FloatArray) -> tuple[FloatArray, FloatArray]:
-    r""":math:`d = -\mathrm{log1p}(\gamma/(xar z))` and :math:`L = \ln(xar z) - d` of
-    :func:`_rows`. The difference :math:`\ln(xar z) - \ln(\gamma + xar z)` lost its
-    digits where :math:`\gamma \ll xar z` (and ``p x`` multiplies it: 2e-12 of the
-    log-density at :math:`px = 2400`); rows whose :math:`\gamma/(xar z)` overflows (a mean
+    r""":math:`d = -\mathrm{log1p}(\gamma/(x\bar z))` and :math:`L = \ln(x\bar z) - d` of
+    :func:`_rows`. The difference :math:`\ln(x\bar z) - \ln(\gamma + x\bar z)` lost its
+    digits where :math:`\gamma \ll x\bar z` (and ``p x`` multiplies it: 2e-12 of the
+    log-density at :math:`px = 2400`); rows whose :math:`\gamma/(x\bar z)` overflows (a mean
     spend below 1e-308 of :math:`\gamma`) take the difference of the logarithms."""
     d = np.log1p(g / xz)
     np.negative(d, out=d)
@@ -604,9 +604,11 @@ def log_moment_start(
 
 
 def _inverse_trigamma(y: float) -> float:
-    r"""The :math:`q > 0` with :math:`\psi'(q) = y` (``y > 0``): Newton's method on
-    :math:`1/\psi'`, which is nearly linear in ``q`` (Minka's start
-    :math:`q_0 = 1/y + 1/2` for :math:`y < 6`)."""
+    r"""The :math:`q > 0` with :math:`\psi'(q) = y` (``y > 0``): Newton's method on the
+    convex, decreasing :math:`\psi'` from :math:`q_0 = 1/y + 1/2` (:math:`\psi'(q) \approx
+    1/q + 1/(2q^2)`; Minka 2002) for :math:`y < 6`, :math:`q_0 = (y - \pi^2/6)^{-1/2}`
+    (:math:`\psi'(q) \approx 1/q^2 + \pi^2/6` near 0) otherwise; a step below 0 halves
+    ``q`` instead."""
     q = 1.0 / y + 0.5 if y < 6.0 else 1.0 / (y - math.pi**2 / 6.0 + 1e-300) ** 0.5
     for _ in range(60):
         t = float(zeta(2.0, q))  # psi'(q); psi''(q) = -2 zeta(3, q)
