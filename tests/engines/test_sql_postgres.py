@@ -445,8 +445,9 @@ def test_generated_log_on_postgres_equals_in_memory(
 
 
 # Instants (UTC) on the local boundaries of the zones tested: Berlin's spring-forward and
-# fall-back nights (02:30 happens twice on 2024-10-27), local midnights, a local Monday and
-# month start in Berlin (UTC+1/+2) and Kolkata (UTC+5:30), the last microsecond before each.
+# fall-back nights (02:30 happens twice on 2024-10-27; New York's 01:30 on 2024-11-03), local
+# midnights, a local Monday and month start in Berlin (UTC+1/+2) and Kolkata (UTC+5:30), the
+# last microsecond before each.
 ZONED_EDGES = [
     "2023-12-31 22:59:59.999999",
     "2023-12-31 23:00:00",
@@ -460,6 +461,8 @@ ZONED_EDGES = [
     "2024-06-30 18:30:00",
     "2024-10-27 00:30:00",
     "2024-10-27 01:30:00",
+    "2024-11-03 05:30:00",  # New York: 01:30 EDT
+    "2024-11-03 06:30:00",  # New York: 01:30 EST, an hour later
     "2024-12-30 22:59:59.999999",
 ]
 
@@ -713,3 +716,21 @@ def test_small_repeats_after_a_huge_first_purchase_keep_their_digits(
         repeats = sums[1:]  # grouped in period order: the first is the first purchase
         exact = sum(repeats, Fraction(0)) / len(repeats) if repeats else Fraction(0)
         assert mean[name] == pytest.approx(float(exact), rel=1e-13), name
+
+
+@pytest.mark.parametrize("unit", ["D", "h"])
+def test_a_view_at_time_zone_equals_in_memory_whatever_the_session_zone(
+    pg: Postgres, zoned: pd.DataFrame, unit: str
+) -> None:
+    """The how-to's Postgres view, ``ordered_at AT TIME ZONE 'America/New_York'`` (a
+    TIMESTAMPTZ turned into New York wall-clock times), read in a session of another zone:
+    relmark.data's ``timezone="America/New_York"`` (the fall-back night of 2024-11-03
+    repeats 01:00-02:00 there)."""
+    view = (
+        "(SELECT customer_id, date AT TIME ZONE 'America/New_York' AS date, amount "
+        "FROM zoned) AS ny"
+    )
+    kw = _options(unit, 1, False, None, timezone="America/New_York")
+    want = _in_memory(zoned, kw)
+    got = pg.query(_export(view, kw), unit=unit, zone="Asia/Kolkata", text_ids=True)
+    assert_rows_equal(got, want)
