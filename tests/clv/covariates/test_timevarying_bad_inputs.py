@@ -620,3 +620,35 @@ def test_p_alive_ahead_bad_horizon(t: object) -> None:
             t=t,  # type: ignore[arg-type]
         )
     assert e.value.argument == "t"
+
+
+def test_covariate_so_far_from_zero_that_alpha_at_zero_overflows() -> None:
+    """A season around 1e4 with an effect of about 0.4: alpha at covariates 0 would be
+    e^4000 (the fit itself, centred, is fine): a DataError naming the covariate, not inf."""
+    n, k = 400, 20
+    rng = np.random.default_rng(5)
+    season = np.sin(np.arange(k) * 2 * np.pi / 26)
+    table = pd.DataFrame(
+        {
+            "customer_id": np.repeat(np.arange(n), k),
+            "period_start": np.tile(np.arange(k, dtype=float), n),
+            "season": np.tile(season, n),
+        }
+    )
+    cov = TimeVaryingCovariates.from_frame(table, purchase=["season"])
+    sim = simulate(
+        {"r": 0.8, "alpha": 6.0, "s": 0.7, "beta": 12.0},
+        cov,
+        T=rng.uniform(8.0, k, n),
+        observation_end=float(k),
+        purchase_effects={"season": 0.4},
+        rng=rng,
+    )
+    far = TimeVaryingCovariates.from_frame(
+        table.assign(season=table["season"] + 1e4), purchase=["season"]
+    )
+    with pytest.raises(DataError, match="beyond floating point") as info:
+        TimeVaryingParetoNBD.fit(
+            sim["frequency"], sim["recency"], sim["T"], far, observation_end=float(k)
+        )
+    assert info.value.column == "season"
