@@ -119,3 +119,28 @@ def test_one_customer_beyond_2_53_is_refused_like_the_array_path(model: RFMModel
         assert err.value.column == "frequency"
     one = model.p_alive(2**53 - 1, 38.86, 38.86)
     assert one.tolist() == model.p_alive([2**53 - 1, 0], [38.86, 0.0], [38.86, 38.86])[:1].tolist()
+
+
+@pytest.mark.parametrize("row", [0, 65_535, 65_536, 199_999])
+@pytest.mark.parametrize(
+    ("column", "value", "named"),
+    [
+        ("frequency", np.nan, "frequency"),
+        ("frequency", 2.0**53, "frequency"),
+        ("recency", 50.0, "recency"),  # > T
+        ("recency", 0.0, "recency"),  # repeat purchases at recency 0
+        ("T", -np.inf, "T"),
+    ],
+)
+def test_check_rfm_finds_one_bad_row_in_any_block(
+    row: int, column: str, value: float, named: str
+) -> None:
+    """200,000 valid rows but one, in the first, a middle (either side of a block edge of
+    2**16 rows) or the last block: the whole columns are accepted, the one row is named."""
+    n = 200_000
+    cols = {"frequency": np.full(n, 2.0), "recency": np.full(n, 30.0), "T": np.full(n, 40.0)}
+    assert check_rfm(cols["frequency"], cols["recency"], cols["T"])[0] is cols["frequency"]
+    cols[column][row] = value
+    with pytest.raises(DataError) as err:
+        check_rfm(cols["frequency"], cols["recency"], cols["T"])
+    assert err.value.column == named and err.value.rows == (row,)
