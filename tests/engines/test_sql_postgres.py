@@ -34,12 +34,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from relmark.clv import BGNBD
 from relmark.data import RFMSummary, calibration_holdout, summarize
 from relmark.datasets import load_cdnow_sample_transactions, load_cdnow_transactions
 from relmark.engines import sql
 from relmark.errors import DataError
+from tests.engines.strategies import logs
 
 _INITDB = ("--no-locale", "--no-sync", "--no-instructions")
 """initdb's options: the C collation (ids sort by bytes), nothing flushed (a throwaway)."""
@@ -777,3 +780,24 @@ def test_cdnow_sample_summary_and_statistics_in_postgres_fit_fhls_bgnbd(pg: Post
     published = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
     assert {k: round(model.params[k], 3) for k in published} == published
     assert round(model.fit_result.log_likelihood, 1) == -9582.4
+
+
+# ------------------------------------------------------------------------------ any log
+@settings(max_examples=15, deadline=None)
+@given(
+    log=st.one_of(logs(), logs(zoned=True)),
+    unit=st.sampled_from(["D", "W", "M", "h"]),
+    first=st.booleans(),
+)
+def test_any_generated_log_on_postgres_equals_in_memory(
+    pg: Postgres, log: pd.DataFrame, unit: str, first: bool
+) -> None:
+    """The engines' strategy logs (boundary instants, repeated times, ids 'é', 'Z', 'aa',
+    quarter amounts, so sums are exact in any order; aware ones in Asia/Kolkata, binned by
+    their UTC day as relmark.data's default): equal to relmark.data, spend included, to
+    1e-12."""
+    zoned = isinstance(log["date"].dtype, pd.DatetimeTZDtype)
+    pg.load("any_log", log, {**_TYPES, "date": "timestamptz" if zoned else "timestamp"})
+    kw = _options(unit, 1, first, None)
+    got = pg.query(_export("any_log", kw), unit=unit, text_ids=True)
+    assert_rows_equal(got, _in_memory(log, kw))
