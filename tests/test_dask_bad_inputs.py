@@ -236,3 +236,20 @@ def test_a_pandas_frame_is_refused_naming_the_argument() -> None:
     with pytest.raises(ArgumentError) as err:
         rdask.summarize(LOG)  # type: ignore[arg-type]
     assert err.value.argument == "transactions"
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [["a", 1, "b", "b", "c", "c"], [1, 1, 2, "b", "c", "c"]],
+    ids=["inside a partition", "across partitions"],
+)
+def test_text_and_number_ids_are_the_in_memory_error(ids: list[object]) -> None:
+    """Ids mixing text and numbers (an object column; Dask's own string conversion is off, as
+    it would turn the numbers into text before relmark sees them): relmark.data's error naming
+    the number rows, also when each partition holds one kind."""
+    log = LOG.assign(customer_id=pd.Series(ids, dtype=object))
+    with dask.config.set({"dataframe.convert-string": False}):
+        want, got = _errors(log, 2)
+    assert str(got) == str(want)
+    assert isinstance(got, DataError) and isinstance(want, DataError)
+    assert got.rows == want.rows

@@ -22,6 +22,7 @@ Nothing here is imported by the rest of relmark.
 from __future__ import annotations
 
 import ast
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -232,6 +233,7 @@ def _read_part(
     report.found = [f for f in report.found if not f[1].startswith(_TWINS)]  # see _twins
     present = ids[~missing_id]
     info["id_kind"] = pd.api.types.infer_dtype(present, skipna=True) if len(present) else "empty"
+    info["id_rows"] = _where(~missing_id, labels, number)
     keep = np.ones(n, dtype=bool)
     if opts.missing_ids == "drop":
         info["dropped_ids"] = _where(missing_id, labels, number)
@@ -417,11 +419,18 @@ def _per_customer(part: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     meta = _customer_meta(part[_C].dtype, spec)
     if part.empty:
         return meta
-    how: dict[str, Any] = dict.fromkeys(_NUMBERS, "sum")
-    if spec.net:
-        how["keys"] = _first_keys
-    g = part.groupby([_C, "period", "side"], sort=True, observed=True).agg(how).reset_index()
-    codes, uniques = pd.factorize(g[_C], sort=False)  # sorted groups: codes increase
+    by = [_C, "period", "side"]
+    g = part.groupby(by, sort=False, observed=True)[_NUMBERS].sum()
+    if spec.net:  # the keys of the groups with returns only (a Python call per group)
+        back = part[part["ret"] > 0]
+        g["keys"] = back.groupby(by, sort=False, observed=True)["keys"].agg(_first_keys)
+        g["keys"] = g["keys"].map(lambda v: v if isinstance(v, list) else [])
+    g = g.reset_index()
+    # ids need not compare (text and numbers, refused by the checks): factorised unsorted,
+    # then each customer's rows together, in period order
+    codes, uniques = pd.factorize(g[_C], sort=False)
+    order = np.lexsort((g["side"].to_numpy(), g["period"].to_numpy(), codes))
+    g, codes = g.iloc[order].reset_index(drop=True), codes[order]
     k = len(uniques)
     per = g["period"].to_numpy(dtype=np.int64)
     side = g["side"].to_numpy(dtype=bool)
@@ -470,8 +479,10 @@ def _net_checks(
     counts = {"orphan": np.zeros(k, np.int64), "over": np.zeros(k, np.int64)}
     counts["split"] = np.zeros(k, np.int64)
     if ret.any():
+        coded = g.assign(code=codes)
+        returned = coded.groupby(["code", "period"], sort=False)["ret"].transform("sum") > 0
         whole = (
-            g.assign(code=codes)
+            coded[returned.to_numpy()]
             .groupby(["code", "period"], sort=False)
             .agg(
                 buy=("buy", "sum"),
@@ -626,13 +637,16 @@ def _log_wide(
     with and without UTC offsets in different partitions, padded twins of ids, nothing left
     after dropping, netted returns; and the one currency (or the message on mixed ones)."""
     kinds = {i["id_kind"] for i in infos if i.get("id_kind") not in (None, "empty")}
-    if len(kinds) > 1:
+    if "integer" in kinds and len(kinds) > 1:
+        # partitions of whole numbers beside partitions with text (whose own mixes are
+        # reported already): the numbers are the other values
+        other = [i["id_rows"] for i in infos if i.get("id_kind") == "integer"]
         merged.add(
             opts.customer_id,
             "customer ids mix text and other values (numbers or objects): give every id "
             "as text ('007' and 7 would be two customers, or one)",
-            0,
-            [],
+            sum(n for n, _ in other),
+            [k for _, keys in other for k in keys],
         )
     if aware_meta is None and any(i.get("aware") or i.get("mixed") for i in infos):
         # a partition that mixes has named its own rows without an offset
@@ -793,7 +807,9 @@ def _run(transactions: dd.DataFrame, spec: _Spec) -> tuple[list[dict[str, Any]],
             _per_customer, spec, meta=_customer_meta(id_dtype, spec)
         )
         got, table = dask.compute(infos, customers)  # type: ignore[attr-defined,no-untyped-call]
-    return list(got["info"]), table.sort_index()
+    with contextlib.suppress(TypeError):  # ids that do not compare: the checks refuse them
+        table = table.sort_index()
+    return list(got["info"]), table
 
 
 def _read(
