@@ -58,6 +58,10 @@ _CLOSE = ("monetary_value", "monetary_value_holdout", "sum_log_interpurchase")
 
 
 # ------------------------------------------------------------------------------ the server
+_NULL = "\\N"
+"""COPY's NULL marker (CSV's default, an unquoted empty field, would make an empty id NULL)."""
+
+
 class PostgresError(Exception):
     """psql exited with an error (its standard error is the message)."""
 
@@ -95,16 +99,16 @@ class Postgres:
 
     def load(self, name: str, log: pd.DataFrame, types: dict[str, str]) -> None:
         """Create table ``name`` with the columns ``types`` (column: Postgres type) and copy
-        ``log``'s rows in: None/NaT as NULL, floats in their shortest round-trip form (NaN and
-        infinities as Postgres spells them), times in ISO form (with their offset when
-        aware)."""
+        ``log``'s rows in: None/NaT as NULL (an empty text stays empty), floats in their
+        shortest round-trip form (NaN and infinities as Postgres spells them), times in ISO
+        form (with their offset when aware)."""
         columns = ", ".join(f'"{c}" {t}' for c, t in types.items())
         self.run(f"DROP TABLE IF EXISTS {name}; CREATE TABLE {name} ({columns})")
         out = io.StringIO()
         cells = {c: [_cell(v) for v in log[c].tolist()] for c in types}
         frame = pd.DataFrame(cells, dtype=object)
-        frame.to_csv(out, index=False, header=False, na_rep="")
-        self.run(f"COPY {name} FROM STDIN WITH (FORMAT csv)", stdin=out.getvalue())
+        frame.to_csv(out, index=False, header=False, na_rep=_NULL)  # "" stays a text
+        self.run(f"COPY {name} FROM STDIN WITH (FORMAT csv, NULL '{_NULL}')", stdin=out.getvalue())
 
     def query(self, text: str, *, zone: str = "UTC", text_ids: bool) -> pd.DataFrame:
         """The result of ``text`` as a frame (customer ids as text or as integers)."""
@@ -573,6 +577,10 @@ def test_rows_relmark_data_refuses_fail_the_postgres_query(
         summarize(log.astype({"amount": float}), monetary_value="amount")
     table = "bad_" + "".join(ch if ch.isalnum() else "_" for ch in case)
     pg.load(table, log, _TYPES)
+    ((column, value),) = bad.items()
+    stored = "IS NULL" if value is None else "IS NOT NULL"  # NULL stored as NULL, '' as ''
+    count = f'SELECT COUNT(*) AS n FROM {table} WHERE "{column}" {stored}'
+    assert pg.run(count).split() == ["n", "1" if value is None else "4"]
     text = sql.summary_sql(table=table, monetary_value="amount", dialect="postgres")
     with pytest.raises(PostgresError, match="relmark: 1 row\\(s\\) with a " + match) as info:
         pg.run(text)
