@@ -76,7 +76,7 @@ from relmark.clv._checks import frequency_grid
 from relmark.clv._engine import Likelihood, Progress
 from relmark.clv._params import ParamSet, Prior, Setting
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
-from relmark.clv._special import log_rising
+from relmark.clv._special import digamma_rising, log_rising, trigamma_rising
 from relmark.clv.bgnbd import (
     PARAMS,
     _gauss_beta,
@@ -296,14 +296,16 @@ def _ll_core(
     inv = np.where(p.pos, 1.0 / np.where(p.pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     g = np.empty((x.shape[0], 4))
     g[:, 0] = (
-        (digamma(p.s_grid) - digamma(r))[xi]
-        + v * (m.h - np.log1p(T / alpha))
-        - w * np.log1p(tx / alpha)
+        digamma_rising(r, k * grid)[xi] + v * (m.h - np.log1p(T / alpha)) - w * np.log1p(tx / alpha)
     )
     # (1 - w)(r - (j+s) alpha/beta) + w (r - s alpha/(alpha+t_x)), over alpha: r/alpha and
     # w s/(alpha+t_x) cancel in MBG/CNBD-k's rows with x = 0 = t_x and overflow at tiny alpha
+    # r - (j+s) alpha/beta = r T/beta - (j + kx) alpha/beta (no cancellation at alpha ~ 1e25)
+    f_b = T / p.beta
     e_tx = np.where(p.pos[xi], alpha / (alpha + tx), 0.0)
-    g[:, 1] = (v * (r - (m.j + p.s) * (alpha / p.beta)) + w * (r - p.s * e_tx)) / alpha
+    f_tx = np.where(p.pos[xi], tx / (alpha + tx), 0.0)
+    kx = k * x
+    g[:, 1] = (v * (r * f_b - (m.j + kx) * (alpha / p.beta)) + w * (r * f_tx - kx * e_tx)) / alpha
     g[:, 2] = common[xi] + w / a
     g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w * inv[xi]
     return p.ll, g
@@ -500,13 +502,19 @@ def log_likelihood_grad_hess(
     # MBG/CNBD-k's rows with x = 0 = t_x (whose dropped-out term does not depend on alpha),
     # cancel to rounding noise (1e185 at alpha = 1e-100 where the entry is 1e-52)
     e_b = alpha / p.beta
+    f_b = T / p.beta  # 1 - e_b without its cancellation at alpha ~ 1e25
+    kx = k * frequency
     # alpha/(alpha + t_x) only where the dropped-out term exists (w = 0 elsewhere)
     e_tx = np.where(p.pos[xi], alpha / (alpha + recency), 0.0)
+    f_tx = np.where(p.pos[xi], recency / (alpha + recency), 0.0)
     # gradients of the active (A) and dropped-out (D) terms in r and (times alpha) in alpha
     sa_al = -(m.j + s) * e_b
     sd_al = -s * e_tx
     dd_r = m.h - np.log1p((T - recency) / (alpha + recency))
-    dd_al = sa_al - sd_al  # alpha (dA/dalpha - dD/dalpha)
+    # alpha (dA/dalpha - dD/dalpha) = -j e_b + s (e_tx - e_b), with e_tx - e_b as the product
+    # e_b (T - t_x)/(alpha + t_x): the e's cancel at alpha ~ 1e25, the f's at alpha ~ 1e-300
+    gap = e_b * ((T - recency) / (alpha + recency))
+    dd_al = np.where(p.pos[xi], s * gap - m.j * e_b, sa_al - sd_al)
     wv, ww, wq = wt * v, wt * w, wt * q
     cnt = np.bincount(xi, wt, nx)
     cnt_w = np.bincount(xi, ww, nx)
@@ -523,12 +531,12 @@ def log_likelihood_grad_hess(
 
     g = np.empty(4)
     g[0] = (
-        cnt @ (digamma(p.s_grid) - digamma(r))
+        cnt @ digamma_rising(r, k * grid)
         + float(wv @ (m.h - np.log1p(T / alpha)))
         - float(ww @ np.log1p(recency / alpha))
     )
     # per row: (1 - w)(r + alpha dA/dalpha) + w (r + alpha dD/dalpha), over alpha
-    g[1] = (float(wv @ (r + sa_al)) + float(ww @ (r + sd_al))) / alpha
+    g[1] = (float(wv @ (r * f_b - (m.j + kx) * e_b)) + float(ww @ (r * f_tx - kx * e_tx))) / alpha
     g[2] = cnt @ common + w_sum / a
     g[3] = cnt @ (common + digamma(b_x) - digamma(b)) - cnt_w @ inv_b
 
@@ -536,18 +544,13 @@ def log_likelihood_grad_hess(
     cov_hj = m.hj - m.h * m.j
     var_j = m.jj - m.j * m.j
     h = np.empty((4, 4))
-    h[0, 0] = (
-        cnt @ (polygamma(1, p.s_grid) - polygamma(1, r))
-        + float(wv @ (var_h - m.g))
-        + float(wq_r @ dd_r)
-    )
-    h[0, 1] = (
-        float(wv @ (1.0 - (cov_hj + 1.0) * e_b)) + float(ww @ (1.0 - e_tx)) + float(wq_r @ dd_al)
-    ) / alpha
+    h[0, 0] = cnt @ trigamma_rising(r, k * grid) + float(wv @ (var_h - m.g)) + float(wq_r @ dd_r)
+    h[0, 1] = (float(wv @ (f_b - cov_hj * e_b)) + float(ww @ f_tx) + float(wq_r @ dd_al)) / alpha
     h[1, 1] = (
         (
-            float(wv @ ((m.j + var_j + s) * e_b * e_b - r))
-            + float(ww @ (s * e_tx * e_tx - r))
+            # s e^2 - r = kx e^2 - r f (1 + e)
+            float(wv @ ((m.j + var_j + kx) * e_b * e_b - r * f_b * (1.0 + e_b)))
+            + float(ww @ (kx * e_tx * e_tx - r * f_tx * (1.0 + e_tx)))
             + float(wq_al @ dd_al)
         )
         / alpha

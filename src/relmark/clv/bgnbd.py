@@ -59,7 +59,13 @@ from relmark.clv._checks import frequency_grid
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
-from relmark.clv._special import hyp2f1, log_rising, warn_nonfinite
+from relmark.clv._special import (
+    digamma_rising,
+    hyp2f1,
+    log_rising,
+    trigamma_rising,
+    warn_nonfinite,
+)
 from relmark.clv._tabulate import tabulate
 
 __all__ = [
@@ -221,7 +227,7 @@ def beta_geometric_log_likelihood_and_grad(
     formulas of :func:`log_likelihood_and_grad` with ``b + x`` replaced by ``b + x + shift``."""
     r, alpha, a, b = params
     x = frequency
-    ll, odds, _, _, rx, xi, grid = _core(params, x, recency, T, shift)
+    ll, odds, _, _, _, xi, grid = _core(params, x, recency, T, shift)
     w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
     pos = (grid > 0) | (shift > 0)
     common = digamma(a + b) - digamma(a + b + grid + shift)
@@ -230,16 +236,16 @@ def beta_geometric_log_likelihood_and_grad(
     # ln(alpha) - (1 - w2) ln(alpha+T) - w2 ln(alpha+t_x) as log1p's weighted by v2 and w2:
     # w2 rounds to 1 where v2 ~ 1e-250 is the whole value, and the logs cancel at alpha ~ 1e25
     g[:, 0] = (
-        (digamma(r + grid) - digamma(r))[xi]
-        - v2 * np.log1p(T / alpha)
-        - w2 * np.log1p(recency / alpha)
+        digamma_rising(r, grid)[xi] - v2 * np.log1p(T / alpha) - w2 * np.log1p(recency / alpha)
     )
     # (1 - w2)(r - (r+x) alpha/(alpha+T)) + w2 (r - (r+x) alpha/(alpha+t_x)), over alpha: r/alpha
     # and w2 (r+x)/(alpha+t_x) cancel in MBG/NBD's rows with x = 0 = t_x (and overflow at tiny
     # alpha)
-    g[:, 1] = (
-        v2 * (r - rx * (alpha / (alpha + T))) + w2 * (r - rx * (alpha / (alpha + recency)))
-    ) / alpha
+    # r - (r+x) alpha/(alpha+t) = r t/(alpha+t) - x alpha/(alpha+t): no cancellation at
+    # alpha ~ 1e25
+    f_t, f_tx = T / (alpha + T), recency / (alpha + recency)
+    e_t, e_tx = alpha / (alpha + T), alpha / (alpha + recency)
+    g[:, 1] = (v2 * (r * f_t - x * e_t) + w2 * (r * f_tx - x * e_tx)) / alpha
     g[:, 2] = common[xi] + w2 / a
     inv = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w2 * inv[xi]
@@ -341,10 +347,16 @@ def beta_geometric_grad_hess(
     # MBG/NBD's rows with x = 0 = t_x (whose dropped-out term does not depend on alpha), cancel
     # to rounding noise (1e185 at alpha = 1e-100 where the entry is 1e-52)
     al = float(alpha)  # a Python float: an entry beyond float range is inf without a warning
+    # alpha/(alpha+t) and t/(alpha+t) both as quotients: 1 - e_t cancels at alpha ~ 1e25
+    f_t = T / (alpha + T)
+    f_tx = recency / (alpha + recency)
     e_t = alpha / (alpha + T)
     e_tx = alpha / (alpha + recency)
+    x = frequency
     d_r = np.log1p((T - recency) / (alpha + recency))  # d eta / dr
-    sd_al = rx * (e_t - e_tx)  # alpha d eta / d alpha
+    # alpha d eta / d alpha = (r+x)(e_t - e_tx), as a product: the e's cancel at alpha ~ 1e25,
+    # the f's (1 - e) at alpha ~ 1e-300
+    sd_al = -rx * e_t * ((T - recency) / (alpha + recency))
     ww2 = w * w2
     q = ww2 * v2
     nx = grid.shape[0]
@@ -365,22 +377,24 @@ def beta_geometric_grad_hess(
 
     g = np.empty(4)
     g[0] = (
-        cnt @ (digamma(r + grid) - digamma(r))
+        cnt @ digamma_rising(r, grid)
         - float(wv2 @ np.log1p(T / alpha))
         - float(ww2 @ np.log1p(recency / alpha))
     )
-    # per row: (1 - w2)(r - (r+x) e_t) + w2 (r - (r+x) e_tx), over alpha
-    g[1] = (float(wv2 @ (r - rx * e_t)) + float(ww2 @ (r - rx * e_tx))) / al
+    # per row: (1 - w2)(r - (r+x) e_t) + w2 (r - (r+x) e_tx), over alpha, with
+    # r - (r+x) e_t = r f_t - x e_t
+    g[1] = (float(wv2 @ (r * f_t - x * e_t)) + float(ww2 @ (r * f_tx - x * e_tx))) / al
     g[2] = cnt @ common + w2sum / a
     g[3] = cnt @ (common + digamma(b_x) - digamma(b)) - cnt2 @ inv_b
 
     h = np.empty((4, 4))
-    h[0, 0] = cnt @ (polygamma(1, r + grid) - polygamma(1, r)) + float(q_r @ d_r)
-    h[0, 1] = (float(wv2 @ (1.0 - e_t)) + float(ww2 @ (1.0 - e_tx)) + float(q_r @ sd_al)) / al
+    h[0, 0] = cnt @ trigamma_rising(r, grid) + float(q_r @ d_r)
+    h[0, 1] = (float(wv2 @ f_t) + float(ww2 @ f_tx) + float(q_r @ sd_al)) / al
     h[1, 1] = (
         (
-            float(wv2 @ (rx * (e_t * e_t) - r))
-            + float(ww2 @ (rx * (e_tx * e_tx) - r))
+            # (r+x) e^2 - r = x e^2 - r f (1 + e)
+            float(wv2 @ (x * (e_t * e_t) - r * f_t * (1.0 + e_t)))
+            + float(ww2 @ (x * (e_tx * e_tx) - r * f_tx * (1.0 + e_tx)))
             + float(q_al @ sd_al)
         )
         / al
