@@ -22,7 +22,7 @@ from tests.engines.strategies import logs, option_logs  # noqa: E402
 from tests.test_dask_options import same  # noqa: E402
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(
     case=option_logs(),
     unit=st.sampled_from([("D", 1), ("W", 1), ("h", 1), ("D", 7), ("M", 1)]),
@@ -47,7 +47,7 @@ def test_options_equal_in_memory_property(
         same(rdask.summarize(ddf, **kw), want)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(log=logs(zoned=True), parts=st.integers(1, 3), net=st.booleans())
 def test_split_with_netted_returns_property(log: pd.DataFrame, parts: int, net: bool) -> None:
     """A zoned log (Asia/Kolkata) with a return at the instant of every third row, split at
