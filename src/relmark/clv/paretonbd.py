@@ -525,6 +525,59 @@ def _coefficients2(c: float, d: float, z_max: float) -> FloatArray:
     return out
 
 
+def _powers(z: FloatArray, k: int) -> FloatArray:
+    """The ``(k, n)`` powers ``z**0 .. z**(k-1)``, row by row (ten times np.cumprod's speed)."""
+    out = np.empty((k, z.shape[0]))
+    out[0] = 1.0
+    for j in range(1, k):
+        np.multiply(out[j - 1], z, out=out[j])
+    return out
+
+
+_SHORT_TERMS = 62
+"""Terms of the short series of :func:`_coefficients2_runs` (every z below ~0.4 needs fewer)."""
+
+
+def _coefficients2_runs(
+    c: FloatArray, d: FloatArray, z_max: FloatArray
+) -> tuple[FloatArray, npt.NDArray[np.intp]]:
+    """:func:`_coefficients2` for many runs ``(c, d, z_max)`` at once, up to
+    :data:`_SHORT_TERMS` terms: the ``(runs, _SHORT_TERMS, 10)`` coefficients and each run's
+    number of terms (0 for the runs that need more, which :func:`_coefficients2` gives)."""
+    cap = _SHORT_TERMS + 2
+    j = np.arange(cap, dtype=np.float64)
+    cj, dj = c[:, None] + j, d[:, None] + j
+    runs = c.shape[0]
+    coef = np.ones((runs, cap + 1))
+    np.cumprod(cj / dj, axis=1, out=coef[:, 1:])
+    inv_c, inv_d = 1.0 / cj, 1.0 / dj
+    a1, b1, a2, b2 = (np.zeros((runs, cap + 1)) for _ in range(4))
+    np.cumsum(inv_c, axis=1, out=a1[:, 1:])
+    np.cumsum(inv_d, axis=1, out=b1[:, 1:])
+    np.cumsum(inv_c * inv_c, axis=1, out=a2[:, 1:])
+    np.cumsum(inv_d * inv_d, axis=1, out=b2[:, 1:])
+    k = np.arange(cap + 1, dtype=np.float64)
+    zm = z_max[:, None]
+    with np.errstate(under="ignore"):
+        grow = (k + 2.0) ** 2 * (1.0 + a1 + b1) ** 2
+        bound = coef * zm**k * grow / (1.0 - zm)
+    below = bound[:, : cap - 2] < 1e-17
+    n_terms = np.where(below.any(axis=1), np.maximum(np.argmax(below, axis=1), 1), 0)
+    m, up1, up2 = slice(0, cap - 2), slice(1, cap - 1), slice(2, cap)
+    out = np.empty((runs, cap - 2, 10))
+    out[:, :, 0] = coef[:, m]
+    out[:, :, 1] = coef[:, m] * a1[:, m]
+    out[:, :, 2] = -coef[:, m] * b1[:, m]
+    out[:, :, 3] = k[up1] * coef[:, up1]
+    out[:, :, 4] = coef[:, m] * (a1[:, m] * a1[:, m] - a2[:, m])
+    out[:, :, 5] = -coef[:, m] * a1[:, m] * b1[:, m]
+    out[:, :, 6] = coef[:, m] * (b1[:, m] * b1[:, m] + b2[:, m])
+    out[:, :, 7] = k[up1] * coef[:, up1] * a1[:, up1]
+    out[:, :, 8] = -k[up1] * coef[:, up1] * b1[:, up1]
+    out[:, :, 9] = k[up2] * k[up1] * coef[:, up2]
+    return out, n_terms.astype(np.intp)
+
+
 def _log_g_hess(c: FloatArray, d: FloatArray, z: FloatArray) -> FloatArray:
     r"""``log G`` for :math:`G = {}_2F_1(1, c; d; z)` and its first and second derivatives in
     ``(c, d, z)``: shape ``(n, 10)``, columns :math:`L, L_c, L_d, L_z, L_{cc}, L_{cd}, L_{dd},
@@ -542,19 +595,39 @@ def _log_g_hess(c: FloatArray, d: FloatArray, z: FloatArray) -> FloatArray:
     if near_rows.shape[0]:
         cn, dn, zn = c[near_rows], d[near_rows], z[near_rows]
         edges = np.flatnonzero((dn[1:] != dn[:-1]) | (cn[1:] != cn[:-1])) + 1
-        starts = np.concatenate([[0], edges]).tolist()
-        ends = np.concatenate([edges, [near_rows.shape[0]]]).tolist()
+        starts = np.concatenate([[0], edges])
+        ends = np.concatenate([edges, [near_rows.shape[0]]])
         vals = np.empty((10, near_rows.shape[0]))
-        for lo, hi in zip(starts, ends, strict=True):
+        # the short series of every run at once; runs that need more terms one by one
+        coefs, n_terms = _coefficients2_runs(
+            cn[starts], dn[starts], np.maximum.reduceat(zn, starts)
+        )
+        run_lo, run_hi, run_k = starts.tolist(), ends.tolist(), n_terms.tolist()
+        for lo, hi, k_run in zip(run_lo, run_hi, run_k, strict=True):
+            if k_run:
+                continue
             coef = _coefficients2(float(cn[lo]), float(dn[lo]), float(zn[lo:hi].max()))
             chunk = max(64, min(_POWERS_ROWS, 2**19 // coef.shape[0]))  # at most 4 MB
             for a in range(lo, hi, chunk):
                 b = min(a + chunk, hi)
-                powers = np.empty((coef.shape[0], b - a))
-                powers[0] = 1.0
-                for k in range(1, coef.shape[0]):
-                    np.multiply(powers[k - 1], zn[a:b], out=powers[k])
-                vals[:, a:b] = coef.T @ powers
+                vals[:, a:b] = coef.T @ _powers(zn[a:b], coef.shape[0])
+        first_run = 0
+        for a in range(0, near_rows.shape[0], _POWERS_ROWS):
+            b = min(a + _POWERS_ROWS, near_rows.shape[0])
+            while run_hi[first_run] <= a:
+                first_run += 1
+            last_run = first_run
+            while last_run + 1 < len(run_lo) and run_lo[last_run + 1] < b:
+                last_run += 1
+            k_chunk = max(run_k[first_run : last_run + 1])
+            if not k_chunk:
+                continue
+            powers = _powers(zn[a:b], k_chunk)
+            for i in range(first_run, last_run + 1):
+                k_run = run_k[i]
+                if k_run:
+                    lo, hi = max(run_lo[i], a), min(run_hi[i], b)
+                    vals[:, lo:hi] = coefs[i, :k_run].T @ powers[:k_run, lo - a : hi - a]
         raw[:, near_rows] = vals
     out = np.empty((10, n))
     raw[:, far] = 1.0  # overwritten below
