@@ -228,9 +228,9 @@ def test_exported_calibration_text_runs_and_equals(cdnow: pd.DataFrame) -> None:
 
 
 def test_postgres_text_gives_the_same_rows(cdnow: pd.DataFrame) -> None:
-    """Postgres has no MIN_BY, and no text uses it (the first period is marked by a window
-    MIN). DuckDB runs Postgres' text too (its syntax is Postgres'), and the rows are those of
-    DuckDB's own text, spend means included."""
+    """Postgres has no MIN_BY, and no text uses it (the first period is joined back). DuckDB
+    runs Postgres' text too (its syntax is Postgres'), and the rows are those of DuckDB's own
+    text, spend means included."""
     con = duckdb.connect()
     con.register("orders", cdnow)
     kw: dict[str, Any] = {"table": "orders", "monetary_value": "amount", "time_unit": "W"}

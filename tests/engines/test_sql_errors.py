@@ -236,3 +236,19 @@ def test_progress_must_be_a_callable(run: Callable[..., Any], bad: object, tmp_p
     with pytest.raises(ArgumentError, match=r"callable\(percent\)") as err:
         run(duckdb.connect().sql(BASE), tmp_path, progress=bad)
     assert err.value.argument == "progress"
+
+
+@pytest.mark.parametrize(
+    ("values", "match"),
+    [(["1", "0", "2"], "values are text, not numbers"), ([True, False, True], "booleans")],
+)
+def test_fit_refuses_columns_that_are_not_numbers(values: list[object], match: str) -> None:
+    """Text frequencies were read as numbers ('2' as 2.0) and booleans as 1.0/0.0, and
+    fitted; the in-memory fit refuses them, naming the column."""
+    frame = pd.DataFrame({"frequency": values, "recency": [5.0, 0.0, 6.0], "T": [9.0] * 3})
+    with pytest.raises(DataError, match=match) as err:
+        sql.fit(BGNBD, frame)
+    assert err.value.column == "frequency"
+    with pytest.raises(DataError) as err:
+        BGNBD.fit(frame)
+    assert err.value.column == "frequency"

@@ -98,18 +98,18 @@ def _repeat_sums(tree: Any) -> list[exp.Sum]:
 @pytest.mark.parametrize("split", [False, True])
 @pytest.mark.parametrize("dialect", sql.DIALECTS)
 def test_every_dialect_sums_the_later_periods(dialect: str, split: bool) -> None:
-    """Parsed by sqlglot in its dialect: the first period is marked by a window MIN over the
-    customer's periods and the spend summed over the later ones; nothing subtracts a first
-    period's spend. Executed on DuckDB (Postgres' text as it is, the others transpiled back):
-    equal to relmark.data to 1e-12."""
+    """Parsed by sqlglot in its dialect: each customer's first period (a MIN grouped by
+    customer) is joined back to the merged periods and the spend summed over the later ones;
+    nothing subtracts a first period's spend. Executed on DuckDB (Postgres' text as it is, the
+    others transpiled back): equal to relmark.data to 1e-12."""
     ends: dict[str, Any] = (
         {"calibration_end": "2024-01-05", "observation_end": "2024-01-10"} if split else {}
     )
     text = sql.summary_sql(table="orders", monetary_value="amount", dialect=dialect, **ends)
     tree = sqlglot.parse_one(text, read=dialect)
-    windows = [w for w in tree.find_all(exp.Window) if isinstance(w.this, exp.Min)]
-    assert len(windows) == 1
-    assert [p.sql() for p in windows[0].args["partition_by"]] == ["customer_id"]
+    firsts = {c.alias_or_name: c for c in tree.find_all(exp.CTE)}["firsts"].this
+    assert [g.sql() for g in firsts.args["group"].expressions] == ["customer_id"]
+    assert [m.this.sql() for m in firsts.find_all(exp.Min)] == ["p"]
     assert len(_repeat_sums(tree)) == 1
     assert "first_amount" not in text and "ARG_MIN" not in text.upper()
     assert "MIN_BY" not in text.upper()

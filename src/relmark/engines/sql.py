@@ -234,8 +234,8 @@ def _query(
     """The summary query in DuckDB's dialect (the one sqlglot transpiles from).
 
     The repeat spend is the sum over the merged periods after the first (each marked with its
-    customer's first period, ``start_p``, by ``MIN(p) OVER (PARTITION BY customer_id)``:
-    standard SQL in every dialect), as :func:`relmark.data.summarize` sums it; the total minus
+    customer's first period, ``start_p``, by a join on the customers' ``MIN(p)``: standard SQL
+    in every dialect), as :func:`relmark.data.summarize` sums it; the total minus
     the first period's spend lost the digits of small repeat purchases after a huge first one
     (1e12, then 0.01 each: an error of up to 6e-5 in the sum).
 
@@ -321,11 +321,14 @@ def _query(
         f"merged AS (SELECT customer_id, p{merged_amt} FROM periods{where} "
         "GROUP BY customer_id, p)",
     ]
-    if marked:
-        ctes.append(
-            f"marked AS (SELECT customer_id, p{amt}{', scale' if net else ''}, "
-            "MIN(p) OVER (PARTITION BY customer_id) AS start_p FROM merged)"
-        )
+    if marked:  # a join, not MIN(p) OVER (PARTITION BY customer_id): that window sorts the
+        # merged periods, 1.7x the whole query's time on 20M rows (41 s against 24 s)
+        kept = "".join(f", m.{c} AS {c}" for c in (["amount"] + (["scale"] if net else [])))
+        ctes += [
+            "firsts AS (SELECT customer_id, MIN(p) AS start_p FROM merged GROUP BY customer_id)",
+            f"marked AS (SELECT m.customer_id AS customer_id, m.p AS p{kept}, f.start_p AS "
+            "start_p FROM merged AS m JOIN firsts AS f ON m.customer_id = f.customer_id)",
+        ]
     ctes.append(
         "customers AS (SELECT customer_id, MIN(p) AS first_p, MAX(p) AS last_p, COUNT(*) AS n"
         f"{total} FROM {'marked' if marked else 'merged'} GROUP BY customer_id)"
@@ -2072,9 +2075,10 @@ def fit(
     Raises
     ------
     DataError
-        A missing data column, or the model's own checks of the grouped rows (negative
-        frequency, recency > T, ...), naming the column; a summary that counts the first
-        purchase (``include_first_purchase=True``, or a column of that name holding True).
+        A missing data column or one that is not numbers (text, booleans), or the model's own
+        checks of the grouped rows (negative frequency, recency > T, ...), naming the column;
+        a summary that counts the first purchase (``include_first_purchase=True``, or a
+        column of that name holding True).
     ArgumentError
         Naming ``model``, ``source``, ``progress`` or a DuckDB setting (which a DuckDB
         relation takes from its own connection).
@@ -2102,8 +2106,15 @@ def fit(
     report("group", 0.0)
     try:
         rel, name = _relation(source, con)
-        for f in fields:
-            _column_type(rel, f, name)
+        for f in fields:  # text and booleans were read as numbers ('2' as 2.0, True as 1.0)
+            kind = _column_type(rel, f, name)
+            if kind == "BOOLEAN":
+                raise DataError(
+                    f"values are booleans (True/False), not numbers, in {name}", column=f
+                )
+            if not _is_number(kind):
+                what = "text" if kind.startswith("VARCHAR") else f"of type {kind}"
+                raise DataError(f"values are {what}, not numbers, in {name}", column=f)
         if FIRST_PURCHASE in rel.columns:  # a flag column, as the Spark engine writes it
             flag = _ident(FIRST_PURCHASE, "source")
             seen = _run(rel, f"SELECT DISTINCT {flag} AS v FROM {_SOURCE} LIMIT 3", name)["v"]
