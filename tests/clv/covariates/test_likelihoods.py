@@ -3,6 +3,8 @@ gradients and Hessians against finite differences."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -175,3 +177,54 @@ def test_pnbd_rows_equal_classic_for_any_parameters(
     p = np.array([r, alpha, s, beta])
     ll, _ = lik.pareto_nbd(np.tile(p, (N, 1)), X, TX, T)
     np.testing.assert_allclose(ll, paretonbd.log_likelihood(p, X, TX, T), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+@pytest.mark.parametrize("r", [1e8, 1e15, 1e25])
+def test_beta_geometric_near_poisson_against_mpmath(shift: int, r: float) -> None:
+    """The covariate BG/NBD and MBG/NBD rows at r = 1e8..1e25, alpha = r/0.4 (a near-Poisson
+    purchase process, alpha different per customer): log-likelihood, log-parameter gradient
+    and Hessian against mpmath (the closed form at 50+ digits; derivatives by central
+    differences in ln theta at 130 digits). gammaln(r+x) - gammaln(r), r ln alpha -
+    (r+x) ln(alpha+T) and the digamma difference had no digit at r = 1e25."""
+    import itertools
+
+    import mpmath
+
+    from tests.clv.test_bgnbd import _mp_beta_geometric_loglik
+
+    hists = [(0.0, 0.0, 40.0), (1.0, 30.0, 40.0), (7.0, 30.0, 40.0), (25.0, 39.0, 40.0)]
+    x, tx, age = (np.array([h[i] for h in hists]) for i in range(3))
+    th = np.array([[r, r / s, 0.8, 2.4] for s in (0.4, 0.3, 0.5, 0.45)])
+    ll, g, hess = lik.beta_geometric_hessian(th, x, tx, age, shift=shift)
+    step = mpmath.mpf("1e-25")
+    for i, hist in enumerate(hists):
+        with mpmath.workdps(130):
+            u0 = [mpmath.log(mpmath.mpf(float(v))) for v in th[i]]
+
+            def at(
+                *moves: tuple[int, int], hist: tuple[float, ...] = hist, u0: list[Any] = u0
+            ) -> Any:
+                u = list(u0)
+                for j, sign in moves:
+                    u[j] += sign * step
+                r_, al_, a_, b_ = (mpmath.exp(v) for v in u)
+                x_, tx_, age_ = hist
+                return _mp_beta_geometric_loglik(r_, al_, a_, b_, x_, tx_, age_, shift)
+
+            centre = at()
+            assert ll[i] == pytest.approx(float(centre), rel=1e-12, abs=1e-12)
+            for j in range(4):
+                want = (at((j, 1)) - at((j, -1))) / (2 * step)
+                assert g[i, j] == pytest.approx(float(want), rel=1e-11, abs=1e-12), (i, j)
+            for j, m in itertools.combinations_with_replacement(range(4), 2):
+                if j == m:
+                    want = (at((j, 1)) - 2 * centre + at((j, -1))) / step**2
+                else:
+                    want = (
+                        at((j, 1), (m, 1))
+                        - at((j, 1), (m, -1))
+                        - at((j, -1), (m, 1))
+                        + at((j, -1), (m, -1))
+                    ) / (4 * step**2)
+                assert hess[i, j, m] == pytest.approx(float(want), rel=1e-10, abs=1e-11), (i, j, m)

@@ -23,6 +23,7 @@ from scipy.special import betaln, digamma, exprel, gammaln
 from relmark._validation import FloatArray
 from relmark.clv import paretonbd
 from relmark.clv._checks import frequency_grid
+from relmark.clv._special import digamma_rising, log_rising, trigamma_rising
 
 __all__ = [
     "beta_geometric",
@@ -47,6 +48,19 @@ def _of_shape_plus_x(
     return fn(shape + x)
 
 
+def _rising(
+    fn: Callable[[FloatArray, FloatArray], FloatArray], shape: FloatArray, x: FloatArray
+) -> FloatArray:
+    """``fn(shape, x)`` (a rising-factorial difference of :mod:`relmark.clv._special`) row by
+    row; once per distinct frequency when every row has the same ``shape``."""
+    first = shape[:1]
+    if shape.size > 64 and bool(np.all(shape == first)):
+        xi, grid = frequency_grid(x)
+        out: FloatArray = fn(np.full(grid.shape, first[0]), grid)[xi]
+        return out
+    return fn(shape, x)
+
+
 def beta_geometric(
     theta: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, *, shift: int
 ) -> tuple[FloatArray, FloatArray]:
@@ -62,32 +76,37 @@ def beta_geometric(
     r, alpha, a, b = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
     rx = r + x
     l_t = np.log(alpha + T)
-    l_tx = np.log(alpha + tx)
     pos = (x > 0) | (shift > 0)
     b_x1 = np.where(pos, b + x - 1.0 + shift, 1.0)
+    # ln((alpha+T)/(alpha+t_x)), r ln(alpha/(alpha+T)) as log1p and ln Gamma(r+x)/Gamma(r) as
+    # one log rising factorial: each cancels to no digit at r, alpha ~ 1e25 otherwise
     with np.errstate(divide="ignore"):
-        log_odds = np.where(pos, np.log(a) - np.log(b_x1) + rx * (l_t - l_tx), -np.inf)
+        log_odds = np.where(
+            pos, np.log(a) - np.log(b_x1) + rx * np.log1p((T - tx) / (alpha + tx)), -np.inf
+        )
     with np.errstate(over="ignore"):
         odds = np.exp(log_odds)
     log1p_odds = np.where(np.isinf(odds), log_odds, np.log1p(odds))
-    log_alpha = np.log(alpha)
     bxs = b + x + shift
     ll = (
-        _of_shape_plus_x(gammaln, r, x)
-        - gammaln(r)
-        + r * log_alpha
-        - rx * l_t
+        _rising(log_rising, r, x)
+        - r * np.log1p(T / alpha)
+        - x * l_t
         + betaln(a, bxs)
         - betaln(a, b)
         + log1p_odds
     )
     w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
+    v2 = 1.0 / (1.0 + odds)  # 1 - w2 without its rounding
     common = digamma(a + b) - digamma(a + bxs)
+    f_t, f_tx = T / (alpha + T), tx / (alpha + tx)
+    e_t, e_tx = alpha / (alpha + T), alpha / (alpha + tx)
     g = np.empty((x.shape[0], 4))
     g[:, 0] = r * (
-        _of_shape_plus_x(digamma, r, x) - digamma(r) + log_alpha - l_t + w2 * (l_t - l_tx)
+        _rising(digamma_rising, r, x) - v2 * np.log1p(T / alpha) - w2 * np.log1p(tx / alpha)
     )
-    g[:, 1] = r - alpha * rx * ((1.0 - w2) / (alpha + T) + w2 / (alpha + tx))
+    # r - alpha (r+x)/(alpha+t) = r t/(alpha+t) - x alpha/(alpha+t)
+    g[:, 1] = v2 * (r * f_t - x * e_t) + w2 * (r * f_tx - x * e_tx)
     g[:, 2] = a * common + w2
     g[:, 3] = b * (common + digamma(bxs) - digamma(b) - np.where(pos, w2 / b_x1, 0.0))
     return ll, g
@@ -273,26 +292,32 @@ def beta_geometric_hessian(
     pos = (x > 0) | (shift > 0)
     b_x1 = np.where(pos, b + x - 1.0 + shift, 1.0)
     bxs = b + x + shift
-    l_t = np.log(alpha + T)
-    l_tx = np.log(alpha + tx)
-    inv_t, inv_tx = 1.0 / (alpha + T), 1.0 / (alpha + tx)
+    # alpha/(alpha+t) and t/(alpha+t) as quotients, and their differences as products: the
+    # logs and the e's cancel at alpha ~ 1e25, the f's at alpha ~ 1e-300
+    e_t, e_tx = alpha / (alpha + T), alpha / (alpha + tx)
+    f_t = T / (alpha + T)
+    gap = e_t * (
+        (T - tx) / (alpha + tx)
+    )  # e_tx - e_t = alpha^2 (1/(alpha+t_x) - 1/(alpha+T))/alpha
+    l_gap = np.log1p((T - tx) / (alpha + tx))  # ln(alpha+T) - ln(alpha+t_x)
     # the log-odds o and w = P(dead term); o's gradient and Hessian in the log-parameters
     with np.errstate(divide="ignore", over="ignore"):
-        log_odds = np.where(pos, np.log(a) - np.log(b_x1) + rx * (l_t - l_tx), -np.inf)
+        log_odds = np.where(pos, np.log(a) - np.log(b_x1) + rx * l_gap, -np.inf)
         w = np.where(pos, 1.0 / (1.0 + np.exp(-log_odds)), 0.0)
     n = x.shape[0]
-    do = (r * (l_t - l_tx), rx * alpha * (inv_t - inv_tx), np.ones(n), -b / b_x1)
+    do = (r * l_gap, -rx * gap, np.ones(n), -b / b_x1)
     h = np.empty((n, 4, 4))
     tri = _trigamma
-    g_r_b = r * (_of_shape_plus_x(digamma, r, x) - digamma(r) + np.log(alpha) - l_t)
+    g_r_b = r * (_rising(digamma_rising, r, x) - np.log1p(T / alpha))
     d_ab = digamma(a + b) - digamma(a + bxs)
     t_ab = tri(a + b) - tri(a + bxs)
     ww = w * (1.0 - w)
     # the terms of B, of w (1 - w) grad(o) grad(o)' and of w hess(o), entry by entry
     upper = {
-        (0, 0): g_r_b + r**2 * (_of_shape_plus_x(tri, r, x) - tri(r)) + w * do[0],
-        (0, 1): r * T * inv_t + w * r * alpha * (inv_t - inv_tx),
-        (1, 1): -rx * alpha * T * inv_t**2 + w * (do[1] - rx * alpha**2 * (inv_t**2 - inv_tx**2)),
+        (0, 0): g_r_b + r**2 * _rising(trigamma_rising, r, x) + w * do[0],
+        (0, 1): r * f_t - w * r * gap,
+        # alpha^2 (1/(alpha+T)^2 - 1/(alpha+t_x)^2) = -gap (e_t + e_tx)
+        (1, 1): -rx * e_t * f_t + w * (do[1] + rx * gap * (e_t + e_tx)),
         (0, 2): np.zeros(n),
         (0, 3): np.zeros(n),
         (1, 2): np.zeros(n),
