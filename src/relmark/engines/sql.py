@@ -412,7 +412,10 @@ def summary_sql(
     in every row instead, which :meth:`~relmark.data.RFMSummary.from_frame` refuses. What
     the text cannot see is the caller's to ensure, in a view: times as wall-clock times of
     one zone (it reads the column as written), one currency, ids without stray spaces (only
-    all-blank ids are caught), returns dropped (or netted by :func:`relmark.data.summarize`).
+    all-blank ids are caught) and compared exactly (no case- or accent-insensitive collation
+    on the id column: it merges ``'Zz'`` and ``'zz'`` into one customer; cast it, e.g.
+    ``customer_id COLLATE "C"`` in Postgres), returns dropped (or netted by
+    :func:`relmark.data.summarize`). The rows come sorted in the id column's collation.
 
     **Names.** ``table`` is parsed in the target dialect (BigQuery's backquotes, Snowflake's
     double quotes). A column name that is plain lower case (``[a-z_][a-z0-9_]*``, not a
