@@ -240,8 +240,7 @@ def beta_geometric_log_likelihood_and_grad(
     )
     # (1 - w2)(r - (r+x) alpha/(alpha+T)) + w2 (r - (r+x) alpha/(alpha+t_x)), over alpha: r/alpha
     # and w2 (r+x)/(alpha+t_x) cancel in MBG/NBD's rows with x = 0 = t_x (and overflow at tiny
-    # alpha)
-    # r - (r+x) alpha/(alpha+t) = r t/(alpha+t) - x alpha/(alpha+t): no cancellation at
+    # alpha); r - (r+x) alpha/(alpha+t) = r t/(alpha+t) - x alpha/(alpha+t) does not cancel at
     # alpha ~ 1e25
     f_t, f_tx = T / (alpha + T), recency / (alpha + recency)
     e_t, e_tx = alpha / (alpha + T), alpha / (alpha + recency)
