@@ -1013,7 +1013,9 @@ def _pairs(
     n = frequency.shape[0]
     x2, tau2 = np.concatenate([frequency, frequency]), np.concatenate([recency, T])
     index = np.empty(2 * n, dtype=np.intp)
-    integer = integer_key((x2, tau2))
+    head = tau2[n : n + 256]  # ages: on continuous times these settle it without a pass
+    whole = bool(np.array_equal(np.floor(head), head))
+    integer = integer_key((x2, tau2)) if whole else None
     if integer is not None and math.prod(integer[1]) <= 16 * n + 1024:
         # integer times: mark the keys present in a dense table, number them in order
         key, bases = integer
@@ -1046,8 +1048,8 @@ gradient and Hessian rest, overflow or underflow double precision."""
 
 def _log_typical_age(T: FloatArray, weights: FloatArray | None) -> float:
     """The weighted mean of the log of the positive ages (0 when there are none), on every
-    k-th row of large data (at most ~100,000 rows: it sets a scale)."""
-    every = max(T.shape[0] // 100_000, 1)
+    k-th row of large data (at most ~40,000 rows: it sets a scale)."""
+    every = max(T.shape[0] // 20_000, 1)
     t_s = T[::every]
     w_s = np.ones(t_s.shape[0]) if weights is None else weights[::every]
     aged = t_s > 0
