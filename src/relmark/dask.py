@@ -297,30 +297,54 @@ def _read_part(
     buy = np.ones(rows.size, dtype=bool) if purchase is None else purchase[rows]
     money = np.zeros(rows.size) if amounts is None else amounts[rows]
     info["cal_buys"] = int((side & buy).sum())
-    frame = pd.DataFrame(
-        {
-            _C: ids.iloc[rows].reset_index(drop=True),
-            "period": periods(when, spec.grid),
-            "side": side,
-            "buy": buy.astype(np.int64),
-            "ret": (~buy).astype(np.int64),
-            "total": money,
-            "absum": np.abs(money),
-            "spent": np.where(buy, money, 0.0),
-        }
+    if rows.size == 0:
+        return _group_meta(id_dtype, spec.net), _info_frame(info, report)
+    sums = {
+        "buy": buy.astype(np.float64),
+        "ret": (~buy).astype(np.float64),
+        "total": money,
+        "absum": np.abs(money),
+        "spent": np.where(buy, money, 0.0),
+    }
+    codes = [[number * _PART + int(p)] for p in rows[~buy]] if spec.net else None
+    groups = _reduce(
+        ids.iloc[rows], periods(when, spec.grid), side, sums, ~buy if spec.net else None, codes
     )
-    groups = frame.groupby([_C, "period", "side"], sort=False, observed=True)[_NUMBERS].sum()
-    if spec.net:
-        back = frame[~buy]
-        keys = pd.Series(
-            [[number * _PART + int(p)] for p in rows[~buy]], index=back.index, dtype=object
-        )
-        listed = keys.groupby([back[_C], back["period"], back["side"]], observed=True).agg(
-            _first_keys
-        )
-        groups["keys"] = listed.reindex(groups.index)
-        groups["keys"] = groups["keys"].map(lambda v: v if isinstance(v, list) else [])
-    return groups.reset_index(), _info_frame(info, report)
+    return groups, _info_frame(info, report)
+
+
+def _reduce(
+    customers: Any,
+    per: npt.NDArray[np.int64],
+    side: npt.NDArray[np.bool_],
+    sums: dict[str, npt.NDArray[np.float64]],
+    returned: npt.NDArray[np.bool_] | None,
+    codes: Any,
+) -> pd.DataFrame:
+    """One row per (customer, period, side), sorted by customer (in the order of
+    ``pd.factorize``), period and side, with the sums of ``sums`` (added in row order) and,
+    for the rows ``returned``, the first codes of ``codes`` (their lists, in that order) per
+    group."""
+    cust, uniques = pd.factorize(customers, sort=False)  # ids need not compare
+    pmin = int(per.min())
+    span = int(per.max()) - pmin + 1
+    key = (cust.astype(np.int64) * span + (per - pmin)) * 2 + side
+    inverse, groups = pd.factorize(key, sort=True)
+    n = len(groups)
+    out: dict[str, Any] = {
+        _C: uniques.take(groups // (2 * span)),
+        "period": (groups // 2) % span + pmin,
+        "side": (groups % 2).astype(bool),
+    }
+    for name, values in sums.items():
+        total = np.bincount(inverse, weights=values, minlength=n)
+        out[name] = total.astype(np.int64) if name in ("buy", "ret") else total
+    if returned is not None:
+        listed: list[list[int]] = [[] for _ in range(n)]
+        for g, ks in zip(inverse[returned], codes, strict=True):
+            listed[g].extend(int(k) for k in ks)
+        out["keys"] = [sorted(ks)[:_SHOWN] for ks in listed]
+    return pd.DataFrame(out)
 
 
 def _where(
@@ -419,18 +443,16 @@ def _per_customer(part: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     meta = _customer_meta(part[_C].dtype, spec)
     if part.empty:
         return meta
-    by = [_C, "period", "side"]
-    g = part.groupby(by, sort=False, observed=True)[_NUMBERS].sum()
-    if spec.net:  # the keys of the groups with returns only (a Python call per group)
-        back = part[part["ret"] > 0]
-        g["keys"] = back.groupby(by, sort=False, observed=True)["keys"].agg(_first_keys)
-        g["keys"] = g["keys"].map(lambda v: v if isinstance(v, list) else [])
-    g = g.reset_index()
-    # ids need not compare (text and numbers, refused by the checks): factorised unsorted,
-    # then each customer's rows together, in period order
-    codes, uniques = pd.factorize(g[_C], sort=False)
-    order = np.lexsort((g["side"].to_numpy(), g["period"].to_numpy(), codes))
-    g, codes = g.iloc[order].reset_index(drop=True), codes[order]
+    returned = part["ret"].to_numpy() > 0 if spec.net else None
+    g = _reduce(
+        part[_C],
+        part["period"].to_numpy(dtype=np.int64),
+        part["side"].to_numpy(dtype=bool),
+        {n: part[n].to_numpy(dtype=np.float64) for n in _NUMBERS},
+        returned,
+        None if returned is None else part["keys"].to_numpy()[returned],
+    )
+    codes, uniques = pd.factorize(g[_C], sort=False)  # g is sorted by customer already
     k = len(uniques)
     per = g["period"].to_numpy(dtype=np.int64)
     side = g["side"].to_numpy(dtype=bool)
