@@ -704,24 +704,16 @@ def _m_hessian_sum(
     (for :math:`\alpha < \beta` the roles of the two scales swap: :math:`c = s+1`,
     :math:`z = (\beta-\alpha)/B`, and the powers of :math:`A` and :math:`B` are
     :math:`1-r-x` and :math:`s+1`). The derivatives :math:`L_{uv}` of :math:`\ln G` come from
-    :func:`_log_g_hess` on the rows sorted by frequency (its runs of equal ``(c, d)``); rows
-    with :math:`\omega = 0` are skipped and those at :math:`\tau = 0` (every customer without
-    repeat purchases has the pair :math:`(0, 0)`) are summed into one.
+    :func:`_log_g_hess` on the rows sorted by frequency (its runs of equal ``(c, d)``). The
+    caller sums the weights of repeated pairs (every customer without repeat purchases has the
+    pair :math:`(0, 0)`).
     """
     r, alpha, s, beta = (float(v) for v in params)
-    keep = omega != 0.0
-    at_zero = keep & (tau == 0.0) & (x == 0.0)
-    rest = keep & ~at_zero
-    xs, ts, ws = x[rest], tau[rest], omega[rest]
-    if at_zero.any():
-        xs = np.concatenate([[0.0], xs])
-        ts = np.concatenate([[0.0], ts])
-        ws = np.concatenate([[float(omega[at_zero].sum())], ws])
-    if xs.shape[0] == 0:
+    if x.shape[0] == 0:
         return np.zeros(10)
-    top = float(xs.max())
-    order = np.argsort(xs.astype(np.int16 if top < 2**15 else np.int64), kind="stable")
-    xs, ts, ws = xs[order], ts[order], ws[order]
+    top = float(x.max())
+    order = np.argsort(x.astype(np.int16 if top < 2**15 else np.int64), kind="stable")
+    xs, ts, ws = x[order], tau[order], omega[order]
     a_tau, b_tau = alpha + ts, beta + ts
     inv_a, inv_b = 1.0 / a_tau, 1.0 / b_tau
     rx = r + xs
@@ -870,13 +862,18 @@ def _pair_rows_hessian(
         x_k, tau_k = np.zeros(n_keys), np.zeros(n_keys)
         x_k[i_tx], tau_k[i_tx] = frequency, recency
         x_k[i_T], tau_k[i_T] = frequency, T
-        flat += _m_hessian_sum(params, x_k, tau_k, omega)
+        used = omega != 0.0
+        flat += _m_hessian_sum(params, x_k[used], tau_k[used], omega[used])
     else:
+        # every pair once, but (0, 0): the pair at t_x of all customers without repeat
+        # purchases, summed into one row
+        repeat = frequency > 0
+        kept = omega_tx[repeat]
         flat += _m_hessian_sum(
             params,
-            np.concatenate([frequency, frequency]),
-            np.concatenate([recency, T]),
-            np.concatenate([omega_tx, omega_T]),
+            np.concatenate([[0.0], frequency[repeat], frequency]),
+            np.concatenate([[0.0], recency[repeat], T]),
+            np.concatenate([[float(omega_tx.sum()) - float(kept.sum())], kept, omega_T]),
         )
     hess += _sym(flat)
     return value, g, 0.5 * (hess + hess.T)
