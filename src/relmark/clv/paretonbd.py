@@ -34,7 +34,11 @@ Fitting uses the analytic gradient (:func:`log_likelihood_and_grad`): the deriva
 :math:`G` in its parameters (through :math:`r` and :math:`s`) and in :math:`z` come from the
 same positive series as :math:`G` itself, which converges at least like :math:`z^k`; customers with
 :math:`z_{t_x} > 3/4` (very unequal :math:`\alpha` and :math:`\beta`) get central differences
-instead. Tested against mpmath derivatives of a 40-digit quadrature of the likelihood.
+instead. Tested against mpmath derivatives of a 40-digit quadrature of the likelihood. The
+analytic Hessian (:func:`log_likelihood_grad_hess`) comes from the same table of pair terms:
+the second derivatives enter the Hessian linearly, so only their weighted sums over the
+customers' pairs are formed (:func:`_pair_rows_hessian`), and a large fit finishes in two
+full-data passes.
 
 Predictions: :math:`P(\text{alive}) = (\alpha+T)^{-(r+x)}(\beta+T)^{-s} / [\cdot]`;
 :math:`E[Y(t)\mid\cdot] = P(\text{alive})\,\frac{(r+x)(\beta+T)}{(\alpha+T)(s-1)}
