@@ -364,9 +364,13 @@ def _day_month_rows(
     """Text dates written ``a/b/yyyy``: relmark.data infers their order from the whole column,
     which no partition sees; they are refused (with their rows) unless ``date_format`` says
     the order."""
-    if pd.api.types.infer_dtype(raw, skipna=True) not in ("string", "mixed"):
+    kind = pd.api.types.infer_dtype(raw, skipna=True)
+    if kind not in ("string", "mixed"):
         return np.zeros(len(raw), dtype=bool)
-    is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if kind == "string":
+        is_text = raw.notna().to_numpy(dtype=bool)
+    else:
+        is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
     text = raw.where(is_text, "").astype(str).str.strip()
     iso = ((text.str.slice(4, 5) == "-") & (text.str.slice(7, 8) == "-")).to_numpy(dtype=bool)
     candidates = keep & is_text & ~iso
