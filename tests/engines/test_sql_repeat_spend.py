@@ -210,3 +210,52 @@ def test_epoch_dates_ignore_the_relations_session_time_zone(zone: str | None) ->
         user.register("log", frame)
         want = summarize(frame, date_unit=unit, timezone=zone)
         assert sql.summarize(user.table("log"), date_unit=unit, timezone=zone) == want
+
+
+# ------------------------------------------------------------ spend sums beyond the float range
+def _overflowing() -> pd.DataFrame:
+    """Customer a's three purchases of 1e308 add up to inf (finite amounts); b's are small."""
+    return pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b"],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-02", "2024-01-09"]
+            ),
+            "amount": [1e308, 1e308, 1e308, 1.0, 2.0],
+        }
+    )
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_spend_beyond_the_float_range_is_refused_as_in_memory(split: bool, tmp_path: Path) -> None:
+    """relmark.data refuses it naming the amount column and the customer; so does the engine
+    (it named monetary_value) and the Parquet writer (it wrote inf), leaving no file; the
+    exported text fails naming the customer and the column (DuckDB summed to inf)."""
+    log = _overflowing()
+    kw: dict[str, Any] = {"monetary_value": "amount"}
+    if split:
+        kw["calibration_end"] = "2024-01-01 12:00"
+    match = r"add up beyond the float range"
+    with pytest.raises(DataError, match=match) as err:
+        (calibration_holdout if split else summarize)(log, **kw)
+    assert err.value.column == "amount" and err.value.rows == ("a",)
+    out = tmp_path / "s.parquet"
+    for run in (
+        lambda: (sql.calibration_holdout if split else sql.summarize)(log, **kw),
+        lambda: sql.summarize_to_parquet(log, out, **kw),
+    ):
+        with pytest.raises(DataError, match=match) as err:
+            run()
+        assert err.value.column == "amount" and err.value.rows == ("a",)
+    assert list(tmp_path.iterdir()) == []
+    con = duckdb.connect()
+    con.register("transactions", log)
+    for dialect in ("duckdb", "postgres"):
+        text = sql.summary_sql(dialect=dialect, **kw)
+        with pytest.raises(duckdb.Error, match=r"relmark: the amounts of customer a add up"):
+            con.sql(text).fetchall()
+    fine = log.assign(amount=[1.0, 2.0, 3.0, 4.0, 5.0])
+    con.register("transactions", fine)
+    want = (calibration_holdout if split else summarize)(fine, **kw)
+    got = RFMSummary.from_frame(con.sql(sql.summary_sql(**kw)).df(), customer_id="customer_id")
+    _close(got, want)

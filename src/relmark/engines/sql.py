@@ -230,6 +230,7 @@ def _query(
     net: bool = False,
     first: bool = False,
     guards: Sequence[tuple[str, str]] = (),
+    overflow: str | None = None,
 ) -> str:
     """The summary query in DuckDB's dialect (the one sqlglot transpiles from).
 
@@ -253,7 +254,9 @@ def _query(
     integer (a cast error in DuckDB, Postgres, BigQuery, Snowflake and ANSI Spark, which
     shows the text; an engine turning the failed cast into NULL gets NULL ``T`` in every
     row, which :meth:`~relmark.data.RFMSummary.from_frame` refuses). The end periods carry the
-    guard, so no row of the result escapes it.
+    guard, so no row of the result escapes it. With ``overflow`` (the amount column's name)
+    a spend sum beyond the float range fails the query the same way, naming the customer (the
+    engines check their results instead, naming the column as relmark.data does).
     """
     money = amount_expr is not None
     amount_col = f", {amount_expr} AS amount" if money else ""
@@ -292,13 +295,30 @@ def _query(
             f"(CASE WHEN ABS({repeat}) <= {_RESIDUE} * {scale} "
             f"THEN CAST(0 AS DOUBLE) ELSE {repeat} END)"
         )
-    if money and first:
-        cols.append(f'{repeat} / CAST(c.n AS DOUBLE) AS "monetary_value"')
-    elif money:
-        cols.append(
-            f"CASE WHEN c.n > 1 THEN {repeat} / CAST(c.n - 1 AS DOUBLE) "
-            'ELSE CAST(0 AS DOUBLE) END AS "monetary_value"'
+
+    def finite(total: str, spend: str) -> str:
+        """``spend``, or with ``overflow`` a failed cast naming the customer whose amounts
+        add up beyond the float range (DuckDB, BigQuery, Snowflake and Spark sum to inf)."""
+        if overflow is None:
+            return spend
+        text = (
+            "'relmark: the amounts of customer ' || CAST(c.customer_id AS VARCHAR) || "
+            f"' add up beyond the float range (about 1.8e308) (column "
+            f"{overflow.replace(chr(39), chr(39) * 2)})'"
         )
+        return (
+            f"CASE WHEN ABS(COALESCE({total}, CAST(0 AS DOUBLE))) <= {_MAX_DOUBLE} "
+            f"THEN {spend} ELSE CAST({text} AS BIGINT) END"
+        )
+
+    if money and first:
+        spend = f"{repeat} / CAST(c.n AS DOUBLE)"
+        cols.append(f'{finite("c.total", spend)} AS "monetary_value"')
+    elif money:
+        spend = (
+            f"CASE WHEN c.n > 1 THEN {repeat} / CAST(c.n - 1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END"
+        )
+        cols.append(f'{finite("c.total", spend)} AS "monetary_value"')
     if cal:
         cols.append('CAST(COALESCE(h.n_periods, 0) AS DOUBLE) AS "frequency_holdout"')
         if money:
@@ -308,10 +328,11 @@ def _query(
                 h_total = (
                     f"(CASE WHEN ABS(h.total) <= {_RESIDUE} * h.scale THEN 0 ELSE h.total END)"
                 )
-            cols.append(
+            spend = (
                 f"CASE WHEN {per} > 0 THEN {h_total} / CAST({per} AS DOUBLE) "
-                'ELSE CAST(0 AS DOUBLE) END AS "monetary_value_holdout"'
+                "ELSE CAST(0 AS DOUBLE) END"
             )
+            cols.append(f'{finite("h.total", spend)} AS "monetary_value_holdout"')
         cols.append(f'CAST(e.end_p - e.cal_p AS DOUBLE) / {fm} AS "duration_holdout"')
     ctes = [
         f"tx AS (SELECT {id_expr} AS customer_id, {ts_expr} AS ts{amount_col} FROM {table})",
@@ -405,7 +426,8 @@ def summary_sql(
     fails (a cast error whose text starts ``relmark: <count> row(s)`` and names the column) on
     the rows relmark.data refuses by default: a missing or blank customer id, a missing time,
     a time outside 1677-09-22 .. 2262-04-11 (placeholders such as 9999-12-31, ``infinity``),
-    a missing, negative (a return), infinite or NaN amount, a transaction after
+    a missing, negative (a return), infinite or NaN amount, a customer's amounts adding up
+    beyond the float range (about 1.8e308: it names the customer), a transaction after
     ``observation_end`` (in a later period of the grid for the summary, any later time for the
     calibration/holdout split: relmark.data's rules). This costs one more scan of the table.
     An engine that turns a failed cast into NULL (Spark with ANSI mode off) gives NULL ``T``
@@ -532,6 +554,7 @@ def summary_sql(
         holdout_spend=chosen.holdout_spend,
         first=chosen.first,
         guards=guards,
+        overflow=monetary_value,
     )
     return _export(query, source, dialect, bool(pretty))
 
@@ -1112,6 +1135,7 @@ def _execute(
         currency=prep.currency,
         notes=prep.notes,
         first=prep.first,
+        amount_column=options["monetary_value"],
     )
 
 
@@ -1332,6 +1356,17 @@ def _prepare(
     )
 
 
+def _refuse_overflow(customers: Sequence[object], column: str) -> None:
+    """relmark.data's DataError for spend sums beyond the float range (finite amounts, an
+    infinite sum), naming the amount column and the customers; nothing for none."""
+    if len(customers):
+        raise DataError(
+            "the amounts of these customers add up beyond the float range (about 1.8e308)",
+            column=column,
+            rows=list(customers),
+        )
+
+
 _NUMBER_TYPES: Final[tuple[str, ...]] = (*_WHOLE_TYPES, "FLOAT", "DOUBLE", "DECIMAL", "REAL")
 
 
@@ -1347,11 +1382,17 @@ def _to_summary(
     currency: str | None = None,
     notes: Sequence[str] = (),
     first: bool = False,
+    amount_column: str | None = None,
 ) -> RFMSummary:
-    """An RFMSummary from the query's columns (numpy arrays)."""
+    """An RFMSummary from the query's columns (numpy arrays); a spend beyond the float range
+    is the DataError of relmark.data, naming ``amount_column`` and the customers."""
     ids = np.asarray(out["customer_id"])
     if ids.dtype.kind in "USO":
         ids = np.asarray(ids, dtype=object)
+    for key in ("monetary_value", "monetary_value_holdout"):
+        if key in out:
+            spend = np.ma.filled(np.ma.asarray(out[key], dtype=np.float64), np.nan)
+            _refuse_overflow(ids[~np.isfinite(spend)].tolist(), amount_column or key)
     optional: dict[str, Any] = {
         k: np.asarray(out[k], dtype=np.float64)
         for k in (
@@ -1923,6 +1964,14 @@ def summarize_to_parquet(
         assert writer is not None
         writer.close()
         writer = None
+        if monetary_value is not None:  # inf was written: relmark.data refuses it
+            spend = ["monetary_value"] + (["monetary_value_holdout"] if calibration_end else [])
+            bad = " OR ".join(f"NOT isfinite({c})" for c in spend)
+            listed = tmp.replace("'", "''")
+            found = con.sql(
+                f"SELECT customer_id FROM read_parquet('{listed}') WHERE {bad} LIMIT 10"
+            ).fetchall()
+            _refuse_overflow([row[0] for row in found], monetary_value)
         os.replace(tmp, path)
     finally:
         con.close()
