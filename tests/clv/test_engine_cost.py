@@ -299,3 +299,55 @@ def test_a_large_fit_without_analytic_hessian_finishes_in_one_numeric_pass(
     se_ref = np.sqrt(np.diag(np.linalg.inv(-hess)))
     assert np.all(np.abs(theta - reference) <= 1.5e-4 * se_ref)
     np.testing.assert_allclose(list(fit.bse.values()), se_ref, rtol=3e-4)
+
+
+def test_a_stalled_large_fit_is_rescued_by_full_data_lbfgs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When Newton from the subsamples' estimates stalls (forced here: no finish, no steps),
+    L-BFGS on the full data takes over, as for small data, and the fit ends at the optimum
+    of the unhindered fit with its standard errors."""
+    rng = np.random.default_rng(26)
+    truth = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    d = truth.simulate(rng.uniform(27.0, 39.0, 100_000), rng=rng)
+    reference = BGNBD.fit(d).fit_result
+
+    def stalled(
+        fun: Any, u: np.ndarray, f: float, g: np.ndarray, hess: np.ndarray, *a: Any, **k: Any
+    ) -> Any:
+        return u, f, g, hess, True, 0, None
+
+    monkeypatch.setattr(engine, "_two_pass_finish", lambda *a, **k: (None, None))
+    monkeypatch.setattr(engine, "_newton", stalled)
+    fit = BGNBD.fit(d).fit_result
+    assert fit.converged
+    np.testing.assert_allclose(fit.params_array, reference.params_array, rtol=1e-6)
+    np.testing.assert_allclose(list(fit.bse.values()), list(reference.bse.values()), rtol=1e-4)
+
+
+def test_first_level_newton_reaches_the_subsample_optimum() -> None:
+    """The first subsample level's damped Newton steps (analytic Hessian) from the model's
+    start values end within the level's tolerance of its optimum found by tightly converged L-BFGS,
+    and refuse (None) to start where the Hessian is not positive definite."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(27)
+    truth = MBGNBD(r=0.525, alpha=6.183, a=0.891, b=1.614)
+    d = truth.simulate(rng.uniform(27.0, 39.0, 2_000), rng=rng)
+    data = tuple(np.asarray(d[c], dtype=float) for c in ("frequency", "recency", "T"))
+    pset = MBGNBD.fit(d).fit_result.param_set
+    fun = engine._objective(MBGNBD.likelihood, pset, data, np.ones(2_000), 2_000.0)
+    u0 = pset.to_unconstrained(MBGNBD._start(data, np.ones(2_000)))  # the fit's start values
+    out = engine._newton_level(fun, u0)
+    assert out is not None
+    u, f, g, hess, steps = out
+    np.testing.assert_allclose((f, *g), (fun(u)[0], *fun(u)[1]))
+    assert 1 <= steps <= 20
+    best = minimize(fun, u, jac=True, method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15})
+    _, _, h = fun.hessian(best.x)
+    # within the tolerance 1e-2 of the level's total log-likelihood
+    assert 2_000.0 * (fun(u)[0] - fun(best.x)[0]) <= 1e-2
+    assert engine._decrement(h, fun(u)[1], 2_000.0) <= 1e-2
+    np.testing.assert_allclose(hess, fun.hessian(u)[2])
+    # where the Hessian is not positive definite (its sign flipped), no step is taken
+    f0, g0, h0 = fun.hessian(u0)
+    setattr(fun, "hessian", lambda v: (f0, g0, -h0))  # noqa: B010 (instance attribute)
+    assert engine._newton_level(fun, u0) is None
