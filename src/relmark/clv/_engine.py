@@ -965,11 +965,11 @@ def fit_mle(
             unchecked = False  # whether the last level's step was taken without evaluating it
             if fun.analytic:
                 # stratify a systematic sample of 3x the largest level's rows (sorting all
-                # rows costs a third of a full-data evaluation of a fit that needs two); strided
-                # views, not copies: the sort key and the levels' gathers read them once
+                # rows costs a third of a full-data evaluation of a fit that needs two); copied
+                # once: every pass over a strided view reads all the column's cache lines
                 every = max(n_rows // (_PRESAMPLE * sizes[-1]), 1)
-                source = tuple(d[::every] for d in data)
-                w_source = weights[::every]
+                source = tuple(np.ascontiguousarray(d[::every]) for d in data)
+                w_source = np.ascontiguousarray(weights[::every])
             else:
                 source, w_source = data, weights
             order = _stratified(source)

@@ -741,6 +741,7 @@ class GammaGamma(CLVModel):
         log_likelihood_and_grad,
         shared=SHARED,
         value_grad_hess=log_likelihood_grad_hess,
+        cheap_hessian=True,  # its Hessian pass (weighted sums) costs ~0.7 of a gradient pass
     )
 
     def log_likelihood(
