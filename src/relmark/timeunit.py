@@ -318,11 +318,37 @@ def periods(dates: npt.NDArray[np.datetime64], base: Base) -> npt.NDArray[np.int
         )
     if np.isnat(dates).any():
         raise ArgumentError("missing dates (NaT) have no period", argument="dates")
-    if base == "D":
-        return dates.astype("datetime64[D]").astype(np.int64)
     if base == "h":
-        return dates.astype("datetime64[h]").astype(np.int64)
+        return _floor(dates, "h")
+    days = _floor(dates, "D")
+    if base == "D":
+        return days
     if base == "W":  # 1970-01-01 was a Thursday: shift so that weeks start on Monday
-        days = dates.astype("datetime64[D]").astype(np.int64)
         return np.floor_divide(days + 3, 7)
-    return dates.astype("datetime64[M]").astype(np.int64)
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+
+
+_PER: Final[dict[str, dict[str, int]]] = {  # ticks per day and per hour (datetime64 units)
+    "D": {
+        "h": 24,
+        "m": 1440,
+        "s": 86_400,
+        "ms": 86_400_000,
+        "us": 86_400_000_000,
+        "ns": 86_400_000_000_000,
+    },
+    "h": {"m": 60, "s": 3600, "ms": 3_600_000, "us": 3_600_000_000, "ns": 3_600_000_000_000},
+}
+
+
+def _floor(dates: npt.NDArray[np.datetime64], unit: Literal["D", "h"]) -> npt.NDArray[np.int64]:
+    """Days or hours since 1970-01-01 of ``dates``, rounded down, by integer floor division of
+    the ticks. numpy's cast (``astype("datetime64[D]")``) rounds a negative tick count down by
+    adding ``1 - divisor`` first, which wraps around int64 within a day of the nanosecond
+    minimum: 1677-09-22 00:00 became 2262-04-11 (numpy 2.4)."""
+    tick, count = np.datetime_data(dates.dtype)
+    step = _PER[unit].get(tick, 0)
+    if step and step % count == 0:
+        per: npt.NDArray[np.int64] = np.floor_divide(dates.view(np.int64), step // count)
+        return per
+    return dates.astype(f"datetime64[{unit}]").astype(np.int64)

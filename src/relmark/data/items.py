@@ -27,6 +27,7 @@ import scipy.sparse as sp
 
 from relmark.data._read import LogOptions, _canonical, read_log
 from relmark.errors import ArgumentError, DataError
+from relmark.timeunit import periods
 from relmark.typing import IntArray
 
 __all__ = ["ItemLog", "read_items"]
@@ -238,7 +239,7 @@ def read_items(
             missing_ids="refuse",
         )
         dates = read_log(transactions, opts, grid="D").dates
-        days = dates.astype("datetime64[D]").astype(np.int64)
+        days = periods(dates, "D")  # (numpy's cast wraps on 1677-09-22)
         key = pd.factorize(customer.astype(np.int64) * (1 << 32) + (days - days.min()))[0]
     else:
         key = customer
