@@ -813,3 +813,25 @@ def test_any_generated_log_on_postgres_equals_in_memory(
     kw = _options(unit, 1, first, None)
     got = pg.query(_export("any_log", kw), text_ids=True)
     assert_rows_equal(got, _in_memory(log, kw))
+
+
+def test_spend_near_and_beyond_the_float_range(pg: Postgres) -> None:
+    """Amounts of 8e307 (repeat sum 1.6e308, still finite) give relmark.data's mean exactly;
+    three of 1e308 add up beyond the float range, which relmark.data refuses and Postgres'
+    float8 sum fails on (its own overflow error, before the text's guard is reached)."""
+    days = pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03"])
+    for amount, fails in ((8e307, False), (1e308, True)):
+        log = pd.DataFrame({"customer_id": ["a"] * 3, "date": days, "amount": [amount] * 3})
+        pg.load("huge_amounts", log, _TYPES)
+        text = sql.summary_sql(table="huge_amounts", monetary_value="amount", dialect="postgres")
+        if fails:
+            with pytest.raises(DataError, match="beyond the float range"):
+                summarize(log, monetary_value="amount")
+            with pytest.raises(
+                PostgresError, match=r"beyond the float range|value out of range: overflow"
+            ):
+                pg.run(text)
+        else:
+            got = pg.query(text, text_ids=True)
+            assert_rows_equal(got, summarize(log, monetary_value="amount"))
+            assert got["monetary_value"].tolist() == [8e307]
