@@ -209,3 +209,27 @@ def test_bad_options_are_refused_before_any_job(spark: SparkSession) -> None:
     stamps = ints.selectExpr("customer_id", "timestamp_seconds(date) AS date")
     err = _raises(ArgumentError, rspark.summary_frame, transactions=stamps, date_unit="s")
     assert err.argument == "date_unit"
+
+
+def test_spend_beyond_the_float_range_names_the_amount_column(spark: SparkSession) -> None:
+    """Customer a's three finite amounts of 1e308 add up to inf: relmark.data's DataError
+    naming the amount column ('paid') and the customer, in a summary and in a split's holdout
+    (Spark named monetary_value, the summary's column, not the log's)."""
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "a", "b", "b"],
+            "date": pd.to_datetime(
+                ["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-02", "2024-01-09"]
+            ),
+            "paid": [1e308, 1e308, 1e308, 1.0, 2.0],
+        }
+    )
+    frame = _frame(spark, log)
+    splits: list[dict[str, Any]] = [{}, {"calibration_end": "2024-01-01 12:00"}]
+    for split in splits:
+        with pytest.raises(DataError, match="add up beyond the float range") as want:
+            (calibration_holdout if split else summarize)(log, monetary_value="paid", **split)
+        with pytest.raises(DataError, match="add up beyond the float range") as err:
+            rspark.summarize(frame, monetary_value="paid", **split)
+        assert (err.value.column, err.value.rows) == (want.value.column, want.value.rows)
+        assert (err.value.column, err.value.rows) == ("paid", ("a",))

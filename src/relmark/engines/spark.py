@@ -961,6 +961,7 @@ def summarize(
         currency=log.currency,
         notes=log.notes,
         first=check_flag(include_first_purchase, "include_first_purchase"),
+        amount_column=monetary_value,
     )
 
 
