@@ -64,3 +64,35 @@ def test_a_saved_fit_result_round_trips_exactly() -> None:
     assert again == result
     model = BGNBD(**result.params)
     assert model.params == result.params
+
+
+def test_standard_errors_at_estimates_beyond_the_square_root_of_float_range() -> None:
+    """Log-scale parameters at 1e200 and 1e-200 (spend in extreme money units): the standard
+    error is |estimate| x the log-scale standard error, 1e198 and 1e-202 here (squaring the
+    Jacobian overflowed to inf and underflowed to 0), and the covariance keeps its finite
+    entries (the cross term 1e200 x 1e-4 x 1e-200 = 1e-4)."""
+    theta = np.array([1e200, 1e-200, 0.793, 2.426])
+    u = PARAMS.to_unconstrained(theta)
+    cov = np.diag([1e-4, 1e-4, 1e-4, 1e-4])
+    cov[0, 1] = cov[1, 0] = 1e-4
+    fit = FitResult(
+        model="BGNBD",
+        param_set=PARAMS,
+        params_array=theta,
+        cov_unconstrained=cov,
+        jacobian=PARAMS.jacobian(u),
+        log_likelihood=-1.0,
+        nobs=10,
+        n_unique=10,
+        converged=True,
+        grad_norm=0.0,
+        log_likelihood_change=0.0,
+        n_iter=1,
+        n_fev=1,
+        message="ok",
+    )
+    se = fit.bse
+    assert se["r"] == pytest.approx(1e198, rel=1e-12)
+    assert se["alpha"] == pytest.approx(1e-202, rel=1e-12)
+    assert fit.cov_params[0, 1] == pytest.approx(1e-4, rel=1e-12)
+    assert math.isinf(fit.cov_params[0, 0])  # 1e396: beyond float range, honestly inf

@@ -105,15 +105,22 @@ class FitResult:
 
     @property
     def cov_params(self) -> FloatArray:
-        """Covariance matrix of the estimates (delta method)."""
+        r"""Covariance matrix of the estimates (delta method),
+        :math:`\Sigma_{ij} = J_i\,\Sigma^u_{ij}\,J_j` (each factor applied in turn, so an
+        estimate of 1e200 does not overflow :math:`J_i J_j` where the product is finite; an
+        entry beyond float range is inf)."""
         j = self.jacobian
-        out: FloatArray = self.cov_unconstrained * np.outer(j, j)
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            out: FloatArray = j[:, None] * self.cov_unconstrained * j[None, :]
         return out
 
     @property
     def bse(self) -> dict[str, float]:
-        """Standard errors by name (NaN where the Hessian was not positive definite)."""
-        se = np.sqrt(np.diag(self.cov_params))
+        r"""Standard errors by name, :math:`|J_i|\sqrt{\Sigma^u_{ii}}` (NaN where the Hessian
+        was not positive definite; never the square root of a squared Jacobian, which
+        underflowed to 0 at estimates of 1e-200 and overflowed at 1e200)."""
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            se = np.abs(self.jacobian) * np.sqrt(np.diag(self.cov_unconstrained))
         return {n: float(v) for n, v in zip(self.param_names, se, strict=True)}
 
     @property

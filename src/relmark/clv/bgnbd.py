@@ -36,7 +36,7 @@ and the removable singularity at :math:`a = 1` is bridged by interpolation.
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -118,12 +118,31 @@ def _x_tables(
     return xi, grid, log_ab, base
 
 
+class _Parts(NamedTuple):
+    """What :func:`_core` computes per row, for the gradient and Hessian passes to reuse."""
+
+    ll: FloatArray
+    odds: FloatArray
+    log_odds: FloatArray
+    rx: FloatArray
+    xi: npt.NDArray[np.intp]
+    grid: FloatArray
+    a_t: FloatArray
+    r""":math:`\alpha + T`"""
+    a_tx: FloatArray
+    r""":math:`\alpha + t_x`"""
+    ratio: FloatArray
+    r""":math:`(T - t_x)/(\alpha + t_x)`"""
+    d_r: FloatArray
+    r""":math:`\ln\frac{\alpha+T}{\alpha+t_x}` as ``log1p(ratio)``"""
+    l_ta: FloatArray
+    r""":math:`\ln\frac{\alpha+T}{\alpha}` as ``log1p(T/alpha)``"""
+
+
 def _core(
     params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, shift: int = 0
-) -> tuple[
-    FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, npt.NDArray[np.intp], FloatArray
-]:
-    r"""Log-likelihood rows and the pieces the gradient reuses.
+) -> _Parts:
+    r"""Log-likelihood rows and the pieces the gradient and Hessian reuse (:class:`_Parts`).
 
     With :math:`D_1 = -(r+x)\ln(\alpha+T)` and
     :math:`D_2 = \ln\frac{a}{b+x-1} - (r+x)\ln(\alpha+t_x)`, the likelihood is
@@ -133,20 +152,23 @@ def _core(
     """
     r, alpha, _, _ = params
     xi, grid, log_ab, base = _x_tables(params, x, shift)
-    l_t = np.log(alpha + T)
-    l_tx = np.log(alpha + tx)
+    a_t = alpha + T
+    a_tx = alpha + tx
     rx = r + x
     # ln((alpha+T)/(alpha+t_x)) and r ln(alpha) - r ln(alpha+T) as log1p: the ratios round to
     # 1 when alpha >> T (alpha ~ 1e24) while r times their logs is not small
-    log_odds = log_ab[xi] + rx * np.log1p((T - tx) / (alpha + tx))
+    ratio = (T - tx) / a_tx
+    d_r = np.log1p(ratio)
+    log_odds = log_ab[xi] + rx * d_r
     with np.errstate(over="ignore"):
         odds = np.exp(log_odds)
-    head = base[xi] - r * np.log1p(T / alpha) - x * l_t
+    l_ta = np.log1p(T / alpha)
+    head = base[xi] - r * l_ta - x * np.log(a_t)
     ll = head + np.log1p(odds)
     huge = np.isinf(odds)  # odds beyond 1e308 (x in the millions): log1p(odds) = log_odds
     if huge.any():
         ll[huge] = (head + log_odds)[huge]
-    return ll, odds, l_t, l_tx, rx, xi, grid
+    return _Parts(ll, odds, log_odds, rx, xi, grid, a_t, a_tx, ratio, d_r, l_ta)
 
 
 def log_likelihood(
@@ -184,7 +206,7 @@ def log_likelihood(
     ...                    np.array([2.0]), np.array([30.43]), np.array([38.86]))[0]), 4)
     -9.4586
     """
-    return _core(params, frequency, recency, T)[0]
+    return _core(params, frequency, recency, T).ll
 
 
 def log_likelihood_and_grad(
@@ -227,28 +249,28 @@ def beta_geometric_log_likelihood_and_grad(
     formulas of :func:`log_likelihood_and_grad` with ``b + x`` replaced by ``b + x + shift``."""
     r, alpha, a, b = params
     x = frequency
-    ll, odds, _, _, _, xi, grid = _core(params, x, recency, T, shift)
-    w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
+    p = _core(params, x, recency, T, shift)
+    xi, grid = p.xi, p.grid
+    # w2 = odds/(1+odds), and v2 = 1 - w2 without its rounding (w2 = 1.0 while v2 ~ 1e-250)
+    w2, v2 = expit(p.log_odds), expit(-p.log_odds)
     pos = (grid > 0) | (shift > 0)
     common = digamma(a + b) - digamma(a + b + grid + shift)
     g = np.empty((x.shape[0], 4))
-    v2 = 1.0 / (1.0 + odds)
-    # ln(alpha) - (1 - w2) ln(alpha+T) - w2 ln(alpha+t_x) as log1p's weighted by v2 and w2:
-    # w2 rounds to 1 where v2 ~ 1e-250 is the whole value, and the logs cancel at alpha ~ 1e25
-    g[:, 0] = (
-        digamma_rising(r, grid)[xi] - v2 * np.log1p(T / alpha) - w2 * np.log1p(recency / alpha)
-    )
+    # ln(alpha) - (1 - w2) ln(alpha+T) - w2 ln(alpha+t_x) = -ln((alpha+T)/alpha) +
+    # w2 ln((alpha+T)/(alpha+t_x)), both as log1p's: the logs cancel at alpha ~ 1e25
+    g[:, 0] = digamma_rising(r, grid)[xi] - p.l_ta + w2 * p.d_r
     # (1 - w2)(r - (r+x) alpha/(alpha+T)) + w2 (r - (r+x) alpha/(alpha+t_x)), over alpha: r/alpha
     # and w2 (r+x)/(alpha+t_x) cancel in MBG/NBD's rows with x = 0 = t_x (and overflow at tiny
     # alpha); r - (r+x) alpha/(alpha+t) = r t/(alpha+t) - x alpha/(alpha+t) does not cancel at
     # alpha ~ 1e25
-    f_t, f_tx = T / (alpha + T), recency / (alpha + recency)
-    e_t, e_tx = alpha / (alpha + T), alpha / (alpha + recency)
+    i_t, i_tx = 1.0 / p.a_t, 1.0 / p.a_tx
+    f_t, f_tx = T * i_t, recency * i_tx
+    e_t, e_tx = alpha * i_t, alpha * i_tx
     g[:, 1] = (v2 * (r * f_t - x * e_t) + w2 * (r * f_tx - x * e_tx)) / alpha
     g[:, 2] = common[xi] + w2 / a
     inv = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w2 * inv[xi]
-    return ll, g
+    return p.ll, g
 
 
 def log_likelihood_grad_hess(
@@ -336,9 +358,9 @@ def beta_geometric_grad_hess(
     # engine refuses), not a ZeroDivisionError
     r, alpha, a, b = (np.float64(v) for v in params)
     w = weights
-    ll, odds, _, _, rx, xi, grid = _core(params, frequency, recency, T, shift)
-    w2 = np.where(np.isinf(odds), 1.0, odds / (1.0 + odds))
-    v2 = 1.0 / (1.0 + odds)  # 1 - w2 without its rounding (w2 = 1.0 while v2 ~ 1e-150)
+    p = _core(params, frequency, recency, T, shift)
+    ll, rx, xi, grid = p.ll, p.rx, p.xi, p.grid
+    w2, v2 = expit(p.log_odds), expit(-p.log_odds)  # v2 = 1 - w2 without its rounding
     pos = (grid > 0) | (shift > 0)
     inv_b = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     # the alpha row and column are summed alpha times (alpha squared) larger and divided at the
@@ -347,15 +369,14 @@ def beta_geometric_grad_hess(
     # to rounding noise (1e185 at alpha = 1e-100 where the entry is 1e-52)
     al = float(alpha)  # a Python float: an entry beyond float range is inf without a warning
     # alpha/(alpha+t) and t/(alpha+t) both as quotients: 1 - e_t cancels at alpha ~ 1e25
-    f_t = T / (alpha + T)
-    f_tx = recency / (alpha + recency)
-    e_t = alpha / (alpha + T)
-    e_tx = alpha / (alpha + recency)
+    i_t, i_tx = 1.0 / p.a_t, 1.0 / p.a_tx
+    f_t, f_tx = T * i_t, recency * i_tx
+    e_t, e_tx = alpha * i_t, alpha * i_tx
     x = frequency
-    d_r = np.log1p((T - recency) / (alpha + recency))  # d eta / dr
+    d_r = p.d_r  # d eta / dr
     # alpha d eta / d alpha = (r+x)(e_t - e_tx), as a product: the e's cancel at alpha ~ 1e25,
     # the f's (1 - e) at alpha ~ 1e-300
-    sd_al = -rx * e_t * ((T - recency) / (alpha + recency))
+    sd_al = -rx * e_t * p.ratio
     ww2 = w * w2
     q = ww2 * v2
     nx = grid.shape[0]
@@ -375,11 +396,7 @@ def beta_geometric_grad_hess(
     tri_common = polygamma(1, a + b) - polygamma(1, ab_x)
 
     g = np.empty(4)
-    g[0] = (
-        cnt @ digamma_rising(r, grid)
-        - float(wv2 @ np.log1p(T / alpha))
-        - float(ww2 @ np.log1p(recency / alpha))
-    )
+    g[0] = cnt @ digamma_rising(r, grid) - float(w @ p.l_ta) + float(ww2 @ d_r)
     # per row: (1 - w2)(r - (r+x) e_t) + w2 (r - (r+x) e_tx), over alpha, with
     # r - (r+x) e_t = r f_t - x e_t
     g[1] = (float(wv2 @ (r * f_t - x * e_t)) + float(ww2 @ (r * f_tx - x * e_tx))) / al
