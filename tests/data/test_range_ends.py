@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
@@ -186,6 +187,24 @@ def test_datetime_columns_and_epoch_seconds_at_the_ends() -> None:
         summarize(frame.assign(date=epoch), date_unit="s").to_frame(),
     ):
         _check(got, want, ["frequency", "recency", "T"])
+
+
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "America/Los_Angeles"])
+def test_epoch_seconds_at_the_ends_in_a_time_zone(zone: str) -> None:
+    """Epoch instants inside the range are checked as instants, then binned by their local
+    day in ``zone`` (computed here with zoneinfo), which may lie a few hours outside the range
+    (1677-09-22 00:00 UTC is 16:07 on 21 September in Los Angeles's local mean time)."""
+    utc = dt.UTC
+    rows = [(who, w.replace(tzinfo=utc)) for who, w in _ends()]
+    rows += [("ends", LOW.replace(tzinfo=utc)), ("ends", HIGH.replace(tzinfo=utc))]
+    local = [(who, w.astimezone(ZoneInfo(zone)).replace(tzinfo=None)) for who, w in rows]
+    want = _brute(local, "D", 1, None)
+    epoch = [int(w.timestamp()) for _, w in rows]
+    log = pd.DataFrame({"customer_id": [r[0] for r in rows], "date": epoch})
+    _check(
+        summarize(log, date_unit="s", timezone=zone).to_frame(), want, ["frequency", "recency", "T"]
+    )
+    assert want["ends"] == (1.0, (HIGH - LOW).days, (HIGH - LOW).days)
 
 
 def test_periods_at_the_nanosecond_ends() -> None:
