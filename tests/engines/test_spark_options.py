@@ -233,3 +233,46 @@ def test_spend_beyond_the_float_range_names_the_amount_column(spark: SparkSessio
             rspark.summarize(frame, monetary_value="paid", **split)
         assert (err.value.column, err.value.rows) == (want.value.column, want.value.rows)
         assert (err.value.column, err.value.rows) == ("paid", ("a",))
+
+
+def test_the_range_ends_equal_in_memory(spark: SparkSession) -> None:
+    """Purchases on the first and last instants relmark.data accepts (1677-09-22 00:00,
+    2262-04-11 00:00) and a second or a minute inside them: Spark's summaries and split equal
+    relmark.data's (itself checked against a datetime brute force in tests/data), and a
+    purchase on each end is one repeat purchase 213502 days (datetime.date) apart."""
+    import datetime as dt
+
+    log = pd.DataFrame(
+        {
+            "customer_id": ["ends", "ends", "lo", "lo", "lo", "hi", "hi", "both", "both"],
+            "date": pd.to_datetime(
+                [
+                    "1677-09-22 00:00",
+                    "2262-04-11 00:00",
+                    "1677-09-22 00:00",
+                    "1677-09-22 23:59:59",
+                    "1677-10-01 00:00",
+                    "2262-03-31 23:59:59",
+                    "2262-04-10 23:59",
+                    "1677-09-22 00:00:01",
+                    "2262-04-10 23:59",
+                ],
+                format="ISO8601",
+            ),
+            "amount": [1.0, 2.0, 0.5, 0.25, 4.0, 8.0, 16.0, 32.0, 64.0],
+        }
+    )
+    frame = _frame(spark, log)
+    days = float((dt.date(2262, 4, 11) - dt.date(1677, 9, 22)).days)
+    for unit in ("D", "M"):
+        kw: dict[str, Any] = {"monetary_value": "amount", "time_unit": unit}
+        want = summarize(log, **kw)
+        assert_same(rspark.summarize(frame, **kw), want)
+    memory = summarize(log)
+    i = memory.customer_id.tolist().index("ends")
+    assert (memory.frequency[i], memory.recency[i], memory.T[i]) == (1.0, days, days)
+    split: dict[str, Any] = {"calibration_end": "2000-01-01", "observation_end": "2262-04-11"}
+    assert_same(
+        rspark.summarize(frame, time_unit="W", **split),
+        calibration_holdout(log, time_unit="W", **split),
+    )
