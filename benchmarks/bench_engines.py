@@ -175,10 +175,10 @@ def _task(task: str, folder: str, options: dict[str, Any]) -> tuple[float, float
         from relmark import dask as rdask
 
         with (
-            LocalCluster(
+            LocalCluster(  # type: ignore[no-untyped-call]
                 n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
             ) as cluster,
-            Client(cluster),
+            Client(cluster),  # type: ignore[no-untyped-call]
         ):
             t0, c0 = time.perf_counter(), _cpu()  # cluster start-up excluded
             log = dd.read_parquet(f"{folder}/log")
