@@ -182,6 +182,30 @@ def test_fit_recovers_known_parameters_with_standard_errors() -> None:
     assert load_model(fitted.to_json()) == fitted
 
 
+@pytest.mark.parametrize("scale", [1e90, 1e-90, 1e-6])
+def test_fit_is_equivariant_in_the_time_unit_up_to_the_limits(scale: float) -> None:
+    """Times c t give the likelihood at c alpha, b / c (r, s, beta unchanged) times c^-x
+    (every factor of L is a rate times a time, or a power of a time for the gamma of
+    purchase rates): ages scaled by 1e90, 1e-90 or 1e-6 give alpha / c, b c, r, s and beta
+    within 2e-4 relative of the unscaled fit (its convergence tolerance) and the
+    log-likelihood plus log(c) sum(x) within 1e-6. The old start values (alpha at most 1e6,
+    the mean age at least 1e-3) did not converge at 1e-6 and 1e-90, and at 1e50 to 1e100
+    stopped on the Pareto/NBD boundary 0.76 below the maximum (after 200-290 s)."""
+    truth = GGompertzNBD(r=0.5, alpha=5.0, b=0.07, s=0.7, beta=0.5)
+    rng = np.random.default_rng(2026)
+    sim = truth.simulate(rng.uniform(5.0, 60.0, 3000), rng=rng)
+    d = {k: np.asarray(sim[k], dtype=float) for k in ("frequency", "recency", "T")}
+    base = GGompertzNBD.fit(d).fit_result
+    data = {k: v * (scale if k != "frequency" else 1.0) for k, v in d.items()}
+    fit = GGompertzNBD.fit(data).fit_result
+    assert base.converged and fit.converged
+    assert "boundary" not in fit.extra
+    unit = np.array([1.0, scale, 1.0 / scale, 1.0, 1.0])
+    np.testing.assert_allclose(fit.params_array / unit, base.params_array, rtol=2e-4)
+    shift = float(np.log(scale)) * float(d["frequency"].sum())
+    assert fit.log_likelihood + shift == pytest.approx(base.log_likelihood, abs=1e-6)
+
+
 M = GGompertzNBD(r=0.55, alpha=10.6, b=0.05, s=0.6, beta=0.12)
 BAD: list[tuple[Callable[[], object], type[Exception], str]] = [
     (lambda: GGompertzNBD(r=0.5, alpha=5.0, s=0.7, beta=0.5), ParameterError, "b"),

@@ -17,7 +17,13 @@ import pytest
 
 from relmark.clv import BGNBD, GGompertzNBD, ParetoNBD
 from relmark.clv import ggompertz as gg
-from relmark.errors import ArgumentError, ConvergenceWarning, ModelNotFittedError, SchemaError
+from relmark.errors import (
+    ArgumentError,
+    ConvergenceWarning,
+    DataError,
+    ModelNotFittedError,
+    SchemaError,
+)
 
 Edit = Callable[[dict[str, Any]], None]
 
@@ -201,8 +207,10 @@ def test_log_likelihood_with_a_strong_gompertz_part_equals_mpmath(
 def test_extreme_parameters_and_ages_give_finite_values_without_raw_errors() -> None:
     """s = 1e300 (every customer dies at once) gives a finite log-likelihood (0 for a customer
     without repeat purchases, who died at once with probability 1), without numpy warnings; a fit
-    on ages of 1e300 warns that it did not converge instead of raising numpy's ValueError (the
-    panels' count overflowed) or the Pareto/NBD's ConvergenceError."""
+    on ages of 1e300 is refused with the Pareto/NBD's DataError naming T (its typical age is
+    beyond ``TIME_SCALE_LIMITS``: the boundary reference, a Pareto/NBD fit, overflowed in its
+    Hessian; earlier numpy's ValueError, the panels' count overflowing), with or without
+    start values."""
     model = GGompertzNBD(r=0.55, alpha=10.6, b=0.01, s=1e300, beta=0.12)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -210,9 +218,11 @@ def test_extreme_parameters_and_ages_give_finite_values_without_raw_errors() -> 
     assert np.all(np.isfinite(ll))
     assert abs(ll[0]) < 1e-12
     assert ll[1] == pytest.approx(1e300 * np.log(0.12 / (0.12 + np.expm1(0.3))), rel=1e-6)
-    with pytest.warns(ConvergenceWarning):
-        fit = GGompertzNBD.fit(frequency=[0, 1, 2], recency=[0, 1e299, 2e299], T=[1e300] * 3)
-    assert np.all(np.isfinite(fit.params_array))
+    data = {"frequency": [0, 1, 2], "recency": [0, 1e299, 2e299], "T": [1e300] * 3}
+    for start in (None, {"r": 1.0, "alpha": 1e300, "b": 1e-300, "s": 1.0, "beta": 1.0}):
+        with pytest.raises(DataError, match=r"typical age .* GGompertz/NBD fit") as info:
+            GGompertzNBD.fit(data, start=start)
+        assert info.value.column == "T"
 
 
 @pytest.mark.parametrize(

@@ -78,10 +78,10 @@ from relmark.clv._engine import (
     one_blas_thread,
     progress_callback,
 )
-from relmark.clv._params import Param, ParamSet
+from relmark.clv._params import Param, ParamSet, Prior
 from relmark.clv._result import FitResult
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
-from relmark.clv.paretonbd import ParetoNBD
+from relmark.clv.paretonbd import ParetoNBD, _check_time_scale, _log_typical_age
 from relmark.errors import (
     ArgumentError,
     ConvergenceError,
@@ -912,12 +912,34 @@ class GGompertzNBD(RFMModel):
     )
 
     @classmethod
+    def _fit_arrays(
+        cls,
+        arrays: tuple[FloatArray, ...],
+        w: FloatArray | None,
+        checked: tuple[dict[str, float], dict[str, float], dict[str, Prior], Progress | None],
+        *,
+        start: Mapping[str, float] | None,
+        compress: bool | None,
+        time_unit: object,
+    ) -> Self:
+        """The base fit (with start values, priors or fixed parameters), after
+        :func:`relmark.clv.paretonbd._check_time_scale` on the ages, as :meth:`fit`."""
+        _check_time_scale(arrays[2], w, model="GGompertz/NBD", scaling=_SCALING)
+        return super()._fit_arrays(
+            arrays, w, checked, start=start, compress=compress, time_unit=time_unit
+        )
+
+    @classmethod
     def _start(cls, data: tuple[FloatArray, ...], weights: FloatArray) -> FloatArray:
         x, _, T = data
-        mean_rate = float(weights @ x) / max(float(weights @ T), 1e-9)
-        mean_T = max(float(weights @ T) / float(weights.sum()), 1e-3)
-        b = 1.0 / mean_T
-        return np.array([1.0, min(1.0 / max(mean_rate, 1e-6), 1e6), b, 1.0, 1.0])
+        # equivariant in the time unit (alpha scales with it, b inversely; r, s and beta do
+        # not): b the inverse of the mean age, alpha the mean time between purchases
+        total_T = float(weights @ T)
+        mean_T = total_T / float(weights.sum())
+        if not (math.isfinite(mean_T) and mean_T > 0.0):  # no ages > 0, or their sum overflows
+            mean_T = math.exp(_log_typical_age(T, weights))
+        mean_x = float(weights @ x) / float(weights.sum())
+        return np.array([1.0, mean_T / max(mean_x, 1e-6), 1.0 / mean_T, 1.0, 1.0])
 
     @classmethod
     def fit(
@@ -988,7 +1010,10 @@ class GGompertzNBD(RFMModel):
         Raises
         ------
         DataError, ArgumentError, ParameterError, ConvergenceError
-            As :meth:`relmark.clv.CLVModel.fit`.
+            As :meth:`relmark.clv.CLVModel.fit`; DataError naming ``T`` also for a typical
+            age outside :data:`relmark.clv.paretonbd.TIME_SCALE_LIMITS` (as the Pareto/NBD,
+            its boundary reference: a fit is equivariant in the time unit, so such ages are
+            fitted in a unit that brings them near 1).
 
         Warns
         -----
@@ -1023,6 +1048,7 @@ class GGompertzNBD(RFMModel):
             )
         report = progress_callback(progress, desc=f"{cls.name} fit")
         arrays, w = cls._coerce(data, weights, columns)
+        _check_time_scale(arrays[2], w, model="GGompertz/NBD", scaling=_SCALING)
         with one_blas_thread():
             arrays, w_all = cls._compress(arrays, w, compress)
             result = fit_restricted(
@@ -1126,6 +1152,9 @@ class GGompertzNBD(RFMModel):
             _check_boundary(model.fit_result)
         return model
 
+
+_SCALING = "alpha scales with it, b inversely; r, s and beta do not"
+"""How the parameters follow the time unit (the fit is equivariant in it)."""
 
 BOUNDARY_B = 1e-7
 """A fit on the Pareto/NBD boundary reports :math:`b` = this over the longest age :math:`T`

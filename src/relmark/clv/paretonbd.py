@@ -1059,21 +1059,28 @@ def _log_typical_age(T: FloatArray, weights: FloatArray | None) -> float:
     return float(w_s[aged] @ np.log(t_s[aged])) / float(w_s[aged].sum())
 
 
-def _check_time_scale(T: FloatArray, weights: FloatArray | None) -> None:
+def _check_time_scale(
+    T: FloatArray,
+    weights: FloatArray | None,
+    *,
+    model: str = "Pareto/NBD",
+    scaling: str = "alpha and beta scale with it, r and s do not",
+) -> None:
     r"""Refuse to fit data whose typical age (the geometric mean of the positive ages,
     :func:`_log_typical_age`) lies outside :data:`TIME_SCALE_LIMITS`: DataError naming
     ``T``. A fit is equivariant in the time unit (:math:`\alpha` and :math:`\beta` scale
     with it, :math:`r` and :math:`s` do not), so such data are fitted exactly in a time unit
     that brings their ages near 1; single ages of any size among ordinary ones are fitted as
-    they are."""
+    they are. ``model`` names the model and ``scaling`` says how its parameters follow the time unit
+    in the message (the GGompertz/NBD refuses the same
+    ages: its boundary reference is a Pareto/NBD fit)."""
     log_typical = _log_typical_age(T, weights)
     lo, hi = TIME_SCALE_LIMITS
     if not math.log(lo) <= log_typical <= math.log(hi):
         raise DataError(
             f"the typical age (geometric mean) is 1e{log_typical / math.log(10):.0f} time "
-            f"units, outside the {lo:g} to {hi:g} a Pareto/NBD fit computes accurately: "
-            "express the ages in a time unit that brings them near 1 (alpha and beta scale "
-            "with it, r and s do not)",
+            f"units, outside the {lo:g} to {hi:g} a {model} fit computes accurately: "
+            f"express the ages in a time unit that brings them near 1 ({scaling})",
             column="T",
         )
 
