@@ -226,7 +226,11 @@ def trigamma_rising(shape: npt.ArrayLike, x: npt.ArrayLike) -> FloatArray:
     big = r >= _STIRLING_FROM
     small = ~big
     if small.any():
-        out[small] = special.polygamma(1, r[small] + xx[small]) - special.polygamma(1, r[small])
+        # psi'(r) overflows below r ~ 1e-154: at x = 0 the difference is exactly 0, not inf - inf
+        rs, xs = r[small], xx[small]
+        with np.errstate(invalid="ignore"):
+            diff = special.polygamma(1, rs + xs) - special.polygamma(1, rs)
+        out[small] = np.where(xs == 0.0, 0.0, diff)
     if big.any():
         rb, xb = r[big], xx[big]
         zb = rb + xb

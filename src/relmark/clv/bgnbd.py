@@ -45,11 +45,9 @@ from scipy.linalg import eigh_tridiagonal
 from scipy.special import (
     betainc,
     betaln,
-    digamma,
     expit,
     exprel,
     gammaln,
-    polygamma,
     xlogy,
 )
 
@@ -114,7 +112,10 @@ def _x_tables(
     log_ab = np.where(pos, np.log(a) - np.log(b_x1), -np.inf)
     # ln Gamma(r+x) - ln Gamma(r) as one log rising factorial: the two log-gammas cancel to no
     # digit at r ~ 1e25 (a near-Poisson purchase process)
-    base = log_rising(r, grid) + betaln(a, b + grid + shift) - betaln(a, b)
+    # B(a, b+x+shift)/B(a, b) as two log rising factorials too: betaln's difference loses
+    # digits as a + b grows (a = b = 1e8: 1e-8 absolute, a row of -1.5e-7 came out -6.3e-7)
+    n = grid + shift
+    base = log_rising(r, grid) + log_rising(b, n) - log_rising(a + b, n)
     return xi, grid, log_ab, base
 
 
@@ -254,7 +255,7 @@ def beta_geometric_log_likelihood_and_grad(
     # w2 = odds/(1+odds), and v2 = 1 - w2 without its rounding (w2 = 1.0 while v2 ~ 1e-250)
     w2, v2 = expit(p.log_odds), expit(-p.log_odds)
     pos = (grid > 0) | (shift > 0)
-    common = digamma(a + b) - digamma(a + b + grid + shift)
+    common = -digamma_rising(a + b, grid + shift)
     g = np.empty((x.shape[0], 4))
     # ln(alpha) - (1 - w2) ln(alpha+T) - w2 ln(alpha+t_x) = -ln((alpha+T)/alpha) +
     # w2 ln((alpha+T)/(alpha+t_x)), both as log1p's: the logs cancel at alpha ~ 1e25
@@ -269,7 +270,7 @@ def beta_geometric_log_likelihood_and_grad(
     g[:, 1] = (v2 * (r * f_t - x * e_t) + w2 * (r * f_tx - x * e_tx)) / alpha
     g[:, 2] = common[xi] + w2 / a
     inv = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
-    g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w2 * inv[xi]
+    g[:, 3] = (common + digamma_rising(b, grid + shift))[xi] - w2 * inv[xi]
     return p.ll, g
 
 
@@ -390,10 +391,8 @@ def beta_geometric_grad_hess(
     wv2 = w * v2
     w2sum = float(cnt2.sum())
     qsum = float(cq.sum())
-    ab_x = a + b + grid + shift
-    b_x = b + grid + shift
-    common = digamma(a + b) - digamma(ab_x)
-    tri_common = polygamma(1, a + b) - polygamma(1, ab_x)
+    common = -digamma_rising(a + b, grid + shift)
+    tri_common = -trigamma_rising(a + b, grid + shift)
 
     g = np.empty(4)
     g[0] = cnt @ digamma_rising(r, grid) - float(w @ p.l_ta) + float(ww2 @ d_r)
@@ -401,7 +400,7 @@ def beta_geometric_grad_hess(
     # r - (r+x) e_t = r f_t - x e_t
     g[1] = (float(wv2 @ (r * f_t - x * e_t)) + float(ww2 @ (r * f_tx - x * e_tx))) / al
     g[2] = cnt @ common + w2sum / a
-    g[3] = cnt @ (common + digamma(b_x) - digamma(b)) - cnt2 @ inv_b
+    g[3] = cnt @ (common + digamma_rising(b, grid + shift)) - cnt2 @ inv_b
 
     h = np.empty((4, 4))
     h[0, 0] = cnt @ trigamma_rising(r, grid) + float(q_r @ d_r)
@@ -423,7 +422,7 @@ def beta_geometric_grad_hess(
     h[2, 2] = cnt @ tri_common + (qsum - w2sum) / (a * a)
     h[2, 3] = cnt @ tri_common - float(cq @ inv_b) / a
     h[3, 3] = (
-        cnt @ (polygamma(1, b_x) - polygamma(1, b) + tri_common)
+        cnt @ (trigamma_rising(b, grid + shift) + tri_common)
         + cnt2 @ (inv_b * inv_b)
         + cq @ (inv_b * inv_b)
     )
@@ -554,6 +553,8 @@ def _one_remaining(
     log1mz = xp.log1p(t / alpha_t)
     y = log1mz * (1.0 - a)
     z = t / (alpha_t + t)
+    if bool(np.any(_cancels(a, c0, r_x, z))):  # the array path sums the series instead
+        return None
     hyp = special.hyp2f1(c0 - r_x, a - 1.0, c0, z)
     # near z = 1 scipy can fail: the repaired function there (see relmark.clv._special)
     if isinstance(z, np.ndarray):
@@ -572,6 +573,48 @@ def _one_remaining(
 
 _TINY_SHAPE = 1e-6
 """Below this ``r + x`` the expected purchases are integrated (see :func:`_scaled_remaining`)."""
+
+
+_SERIES_TERMS = 400
+"""Terms of :func:`_remaining_series` before it gives up (z <= 0.5 and a <= 200 need ~60)."""
+
+
+def _cancels(a: float, c0: Any, r_x: Any, z: Any) -> Any:
+    """Where the closed form's two terms cancel (relative error ~2e-16 c0 / (r' z): 5e-5 at
+    b = 1e6 with t/(alpha+T) = 1e-6) and :func:`_remaining_series` converges fast."""
+    return (c0 > r_x) & (z > 0.0) & (z <= 0.5) & (c0 > 1e3 * r_x * z) & (a <= 200.0)
+
+
+def _remaining_series(
+    a: float, c0: FloatArray, r_x: FloatArray, z: FloatArray, log1mz: FloatArray
+) -> tuple[FloatArray, npt.NDArray[np.bool_]]:
+    r"""The expected purchases of a customer alive at ``T`` as a series of positive terms,
+
+    .. math:: (1-z)^{a-1}\,c_0 \sum_{k \ge 1} \frac{(a)_{k-1} z^k}{k!}
+        \Bigl[1 - \prod_{j<k} \Bigl(1 - \frac{r'}{c_0 + j}\Bigr)\Bigr],
+        \qquad c_0 = a + b' - 1 > r',
+
+    the closed form :math:`\frac{c_0}{a-1}[1 - (1-z)^{a-1}\,{}_2F_1(c_0 - r', a - 1; c_0;
+    z)]` with the binomial series of :math:`(1-z)^{1-a}` and the Gauss series subtracted term
+    by term (each bracket by ``expm1`` of a sum of ``log1p``'s): no cancellation, where the
+    closed form's terms cancel to ~1e-16 c0 / (r' z) relative (b' = 1e9, t/(alpha+T) = 1e-6:
+    6 % off). Returns the values and whether each converged (its last term below 1e-17 of
+    the sum) within ``_SERIES_TERMS`` terms."""
+    total = np.zeros(z.shape)
+    coef = np.ones(z.shape)  # (a)_{k-1} z^k / k!, from k = 1
+    coef = coef * z
+    log_prod = np.zeros(z.shape)
+    done = np.zeros(z.shape, dtype=bool)
+    for k in range(1, _SERIES_TERMS + 1):
+        log_prod = log_prod + np.log1p(-r_x / (c0 + (k - 1.0)))
+        term = coef * -np.expm1(log_prod)
+        total = total + term
+        done = term <= 1e-17 * total
+        if done.all():
+            break
+        coef = coef * ((a + k - 1.0) * z / (k + 1.0))
+    out: FloatArray = np.exp((a - 1.0) * log1mz) * c0 * total
+    return out, done
 
 
 def _remaining_by_quadrature(
@@ -675,6 +718,16 @@ def _scaled_remaining(
         r_n, z_n, l_n = (np.broadcast_to(v, out.shape)[near] for v in (r_x, z, log1mz))
         values = [n * _h(a, n - r_n, np.full_like(r_n, n), z_n, l_n) for n in steps]
         out[near] = _lagrange(true_cc, steps, values)
+    # c0 >> r' z: the closed form's terms cancel; the series of positive terms does not
+    true_c0 = np.broadcast_to(a + b_x - 1.0, out.shape)
+    r_b, z_b = np.broadcast_to(r_x, out.shape), np.broadcast_to(z, out.shape)
+    use = _cancels(a, true_c0, r_b, z_b)
+    if use.any():
+        value, ok = _remaining_series(
+            a, true_c0[use], r_b[use], z_b[use], np.broadcast_to(log1mz, out.shape)[use]
+        )
+        where = np.flatnonzero(use.ravel())[ok]
+        out.ravel()[where] = value[ok]
     # r + x below 1e-6: the closed form is 1 minus a number within r of 1 (0.1 % off at
     # r = 1e-12); the integral has no such cancellation
     bad = ~np.isfinite(out) | (np.broadcast_to(r_x, out.shape) < _TINY_SHAPE)
