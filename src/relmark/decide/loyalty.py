@@ -174,6 +174,13 @@ def _period_codes(values: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]
     codes, uniques = _codes(values, name)
     if isinstance(values.dtype, pd.CategoricalDtype) and values.dtype.ordered:
         return codes, uniques  # the categories' own order
+    if any(isinstance(v, bytes | bytearray) for v in uniques):
+        # bytes sort as bytes (b"2026-10" before b"2026-9"), with no numbered order read
+        raise DataError(
+            "periods are bytes, whose order is not time order: decode them to text (or pass "
+            "numbers, dates or an ordered pandas Categorical)",
+            column=name,
+        )
     if not all(isinstance(v, str) for v in uniques):
         return codes, uniques
     fix = (
@@ -194,6 +201,20 @@ def _period_codes(values: pd.Series, name: str) -> tuple[np.ndarray, np.ndarray]
         raise DataError(
             f"text periods with several numbers must start with a four-digit year (got {bad!r}: "
             f"day or month first cannot be told): {fix}",
+            column=name,
+        )
+    if parts[0][0][-1:] in ("-", "+", "\u2212") and any(len(p[1]) != 4 for p in parts):
+        # '-3', '-2', '-1' (or 't-2'): a sign cannot be told from a separator, and read as
+        # separators -1 would come before -3 ('FY-2024', a year after a dash, is a label)
+        raise DataError(
+            f"text periods with a sign before their first number ({str(uniques[0])!r}) cannot "
+            f"be put in time order: {fix}",
+            column=name,
+        )
+    longest = max(len(n) for p in parts for n in p[1::2])
+    if longest > 100:  # (int() refuses more than 4300 digits with a raw ValueError)
+        raise DataError(
+            f"text periods with a number of {longest} digits are not periods: {fix}",
             column=name,
         )
     keys = [tuple(int(n) for n in p[1::2]) for p in parts]
@@ -421,8 +442,8 @@ def membership_effect(
     customer, period, outcome, member
         Column names: the customer id, the period (numbers, dates, an ordered Categorical,
         or text labels of one form ordered by their numbers: ``"2024-3"`` before
-        ``"2024-10"``, see ``_period_codes``), the outcome (spend, purchases: finite numbers) and the membership flag
-        (0/1 or booleans: a member in that period).
+        ``"2024-10"``, see ``_period_codes``), the outcome (spend, purchases: finite numbers)
+        and the membership flag (0/1 or booleans: a member in that period).
     design
         ``"2x2"``: members (customers who are ever members) against non-members, before and
         after the one period all members joined (membership must start at one common period and
