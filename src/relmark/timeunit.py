@@ -320,12 +320,13 @@ def periods(dates: npt.NDArray[np.datetime64], base: Base) -> npt.NDArray[np.int
         raise ArgumentError("missing dates (NaT) have no period", argument="dates")
     if base == "h":
         return _floor(dates, "h")
+    if base == "M":  # a calendar cast, date by date: right up to the ends (unlike D's)
+        return dates.astype("datetime64[M]").astype(np.int64)
     days = _floor(dates, "D")
     if base == "D":
         return days
-    if base == "W":  # 1970-01-01 was a Thursday: shift so that weeks start on Monday
-        return np.floor_divide(days + 3, 7)
-    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    # 1970-01-01 was a Thursday: shift so that weeks start on Monday
+    return np.floor_divide(days + 3, 7)
 
 
 _PER: Final[dict[str, dict[str, int]]] = {  # ticks per day and per hour (datetime64 units)

@@ -21,7 +21,7 @@ import pytest
 
 from relmark.data import calibration_holdout, summarize
 from relmark.errors import ArgumentError, DataError
-from relmark.timeunit import periods
+from relmark.timeunit import BASES, periods
 
 LOW = dt.datetime(1677, 9, 22)
 HIGH = dt.datetime(2262, 4, 11)
@@ -212,11 +212,16 @@ def test_periods_at_the_nanosecond_ends() -> None:
     ordinals counted with datetime (numpy's cast gave 1677-09-22 the period of 2262-04-11)."""
     whens = [LOW, LOW + dt.timedelta(hours=23, minutes=59), HIGH - dt.timedelta(hours=1), HIGH]
     stamps = np.array([np.datetime64(w, "ns") for w in whens])
-    for base in ("D", "W", "M", "h"):
+    for base in BASES:
         assert periods(stamps, base).tolist() == [_ordinal(w, base) for w in whens]
-    # the nanosecond minimum itself (before the range of relmark.data): its day, 1677-09-21
+    # the first and last nanosecond times themselves (outside the range of relmark.data)
     first = np.array([np.iinfo(np.int64).min + 1], dtype=np.int64).view("datetime64[ns]")
-    assert periods(first, "D").tolist() == [dt.date(1677, 9, 21).toordinal() - _EPOCH]
+    last = np.array([np.iinfo(np.int64).max], dtype=np.int64).view("datetime64[ns]")
+    for base in BASES:
+        day = dt.datetime(1677, 9, 21, 0, 12, 43)
+        assert periods(first, base).tolist() == [_ordinal(day, base)]
+        day = dt.datetime(2262, 4, 11, 23, 47, 16)
+        assert periods(last, base).tolist() == [_ordinal(day, base)]
 
 
 @pytest.mark.parametrize(
