@@ -976,11 +976,27 @@ class TimeVaryingParetoNBD:
         # to covariates 0 exactly (a linear map of the log-parameters) at the end.
         centre = np.zeros(k)
         scale = np.ones(k)
-        for offset, z in ((4, data.zp), (4 + kp, data.zl)):
+        for offset, z, names in (
+            (4, data.zp, covariates.purchase_names),
+            (4 + kp, data.zl, covariates.dropout_names),
+        ):
             for j in range(z.shape[2]):
                 values = z[:, :, j][inside]
                 centre[offset + j] = float(values.mean())
-                scale[offset + j] = float(np.sqrt(np.mean(np.square(values - centre[offset + j]))))
+                # the standard deviation in units of the largest deviation: squares of
+                # covariates ~1e160 overflowed (scale inf, the effect fitted as 0)
+                dev = values - centre[offset + j]
+                top = float(np.max(np.abs(dev)))
+                scale[offset + j] = top * float(np.sqrt(np.mean(np.square(dev / top))))
+                if not 1e-100 <= scale[offset + j] <= 1e100:
+                    # an effect per unit's variance is the centred one over scale^2: at a
+                    # spread of 1e160 it was subnormal (standard error 3 % off), beyond 0
+                    raise DataError(
+                        f"spreads {scale[offset + j]:.3g} around its mean: beyond 1e+-100 an "
+                        "effect per unit and its variance leave floating point; rescale the "
+                        "covariate (other units)",
+                        column=names[j],
+                    )
         data = _tv_math.Prepared(
             data.x,
             data.tx,
@@ -1029,7 +1045,10 @@ class TimeVaryingParetoNBD:
         try:
             eig = np.linalg.eigvalsh(-hess)
             cov = np.linalg.inv(-hess) if np.all(eig > 0) else np.full((k, k), np.nan)
-            cov = back @ ((cov + cov.T) / 2.0) @ back.T
+            cov = back @ cov @ back.T
+            # exactly symmetric (the products round differently either side of the diagonal,
+            # and from_json refuses an asymmetric covariance: a fit's JSON did not load back)
+            cov = (cov + cov.T) / 2.0
         except np.linalg.LinAlgError:
             cov = np.full((k, k), np.nan)
         cov64: FloatArray = np.asarray(cov, dtype=np.float64)
