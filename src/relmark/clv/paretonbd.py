@@ -64,7 +64,7 @@ from relmark.clv._base import RngLike, _distinct_rows, decode_key, integer_key
 from relmark.clv._engine import Likelihood, Progress, SharedTerms
 from relmark.clv._params import Param, ParamSet, Prior
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
-from relmark.clv._special import hyp2f1, warn_nonfinite
+from relmark.clv._special import hyp2f1, log_rising, warn_nonfinite
 from relmark.clv._tabulate import MIN_ROWS, tabulate
 from relmark.errors import DataError
 
@@ -122,20 +122,35 @@ def _log_g_by_age(params: FloatArray, x: FloatArray, t: FloatArray) -> FloatArra
     return tabulate(exact, x, base + t, np.zeros(1))[:, 0]
 
 
+def _log_powers(
+    r: float, x: FloatArray, alpha: float, s: float, beta: float, t: FloatArray, *, inner: bool
+) -> FloatArray:
+    r"""``log`` of :math:`\alpha^r\beta^s (\alpha+t)^{-(r+x)}(\beta+t)^{-s}` (``inner``
+    False) or :math:`\alpha^r\beta^s (\alpha+t)^{1-(r+x)}(\beta+t)^{-(s+1)}` (True), as
+    :math:`-r\,\mathrm{log1p}(t/\alpha) - x\ln(\alpha+t) - s\,\mathrm{log1p}(t/\beta)`
+    (plus :math:`\ln(\alpha+t) - \ln(\beta+t)`): :math:`r\ln\alpha - (r+x)\ln(\alpha+t)`
+    has no digit left at :math:`r = 10^{15}` (both terms ~1e16 where their difference is ~10)."""
+    log_a = np.log(alpha + t)
+    out: FloatArray = -r * np.log1p(t / alpha) - x * log_a - s * np.log1p(t / beta)
+    if inner:
+        out = out + log_a - np.log(beta + t)
+    return out
+
+
 def _terms(
     params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
-    """``(log of the alive term, log of the bracket [alive + s * integral])``."""
+    r"""``(log of the alive term, log of the bracket [alive + s * integral])``, both times
+    :math:`\alpha^r\beta^s` (:func:`_log_powers`: the constant's logs cancel there)."""
     r, alpha, s, beta = params
-    rx = r + x
     big_r = r + s + x
-    l_alive = -rx * np.log(alpha + T) - s * np.log(beta + T)
+    l_alive = _log_powers(r, x, alpha, s, beta, T, inner=False)
     if alpha >= beta:
-        e1 = -rx * np.log(alpha + tx) - s * np.log(beta + tx)
+        e1 = _log_powers(r, x, alpha, s, beta, tx, inner=False)
         e2 = l_alive
     else:
-        e1 = (1.0 - rx) * np.log(alpha + tx) - (s + 1.0) * np.log(beta + tx)
-        e2 = (1.0 - rx) * np.log(alpha + T) - (s + 1.0) * np.log(beta + T)
+        e1 = _log_powers(r, x, alpha, s, beta, tx, inner=True)
+        e2 = _log_powers(r, x, alpha, s, beta, T, inner=True)
     l1 = e1 + _log_g_by_age(params, x, tx)
     l2 = e2 + _log_g_by_age(params, x, T)
     # log of the integral: l1 + log(1 - exp(l2 - l1)), zero when t_x = T.
@@ -157,13 +172,15 @@ def _terms(
 def _log_integral_by_quadrature(
     params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray
 ) -> FloatArray:
-    r"""``log`` of :math:`\int_{t_x}^{T} (\alpha+\tau)^{-(r+x)}(\beta+\tau)^{-(s+1)}d\tau` by
-    adaptive quadrature, for the customers whose hypergeometric closed form failed (NaN: with
-    r ~ 1e3 or more and alpha >> beta its argument is within 1e-3 of 1, where the series
-    needs more terms than it may sum). The integrand is scaled by its maximum, at
-    :math:`\tau = t_x` (it decreases), so it lies in (0, 1] and nothing overflows."""
+    r"""``log`` of :math:`\alpha^r\beta^s\int_{t_x}^{T} (\alpha+\tau)^{-(r+x)}
+    (\beta+\tau)^{-(s+1)}d\tau` by adaptive quadrature, for the customers whose
+    hypergeometric closed form failed (NaN: with r ~ 1e3 or more and alpha >> beta its
+    argument is within 1e-3 of 1, where the series needs more terms than it may sum). The
+    integrand is scaled by its maximum, at :math:`\tau = t_x` (it decreases), so it lies in
+    (0, 1] and nothing overflows; the maximum's log is :func:`_log_powers`'."""
     r, alpha, s, beta = (float(v) for v in params)
     out = np.empty(x.shape[0])
+    peaks = _log_powers(r, x, alpha, s, beta, tx, inner=True) - np.log(alpha + tx)
     for i, (xi, lo, hi) in enumerate(zip(x.tolist(), tx.tolist(), T.tolist(), strict=True)):
         rx = r + xi
 
@@ -174,8 +191,7 @@ def _log_integral_by_quadrature(
             )
 
         value, _ = integrate.quad(scaled, lo, hi, limit=200)
-        peak = -rx * math.log(alpha + lo) - (s + 1.0) * math.log(beta + lo)
-        out[i] = peak + math.log(value) if value > 0 else -math.inf
+        out[i] = float(peaks[i]) + math.log(value) if value > 0 else -math.inf
     return out
 
 
@@ -217,11 +233,8 @@ def log_likelihood(
     >>> round(float(paretonbd.log_likelihood(p, one(2.0), one(30.43), one(38.86))[0]), 4)
     -9.5543
     """
-    r, alpha, s, beta = params
     _, log_bracket = _terms(params, frequency, recency, T)
-    out: FloatArray = (
-        gammaln(r + frequency) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + log_bracket
-    )
+    out: FloatArray = log_rising(params[0], frequency) + log_bracket
     return out
 
 
