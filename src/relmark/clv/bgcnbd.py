@@ -62,12 +62,10 @@ import numpy.typing as npt
 from scipy.special import (
     betainc,
     betaln,
-    digamma,
     expit,
     gammaln,
     hyp2f1,
     logsumexp,
-    polygamma,
 )
 
 from relmark._validation import FloatArray, _offending, check_flag, check_rfm
@@ -246,7 +244,9 @@ def _rows(
     # the terms that depend on x only, per distinct frequency; ln Gamma(r+kx) - ln Gamma(r) as
     # one log rising factorial (the two log-gammas cancel to no digit at r ~ 1e25)
     base = (
-        log_rising(r, k * grid) + betaln(a, b + grid + shift) - betaln(a, b) - grid * math.lgamma(k)
+        log_rising(r, k * grid)
+        + (log_rising(b, grid + shift) - log_rising(a + b, grid + shift))
+        - grid * math.lgamma(k)
     )
     with np.errstate(divide="ignore"):
         log_ab = np.where(
@@ -292,7 +292,7 @@ def _ll_core(
     assert m.j is not None
     assert p.v is not None
     v = p.v
-    common = digamma(a + b) - digamma(a + b + grid + shift)
+    common = -digamma_rising(a + b, grid + shift)
     inv = np.where(p.pos, 1.0 / np.where(p.pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     g = np.empty((x.shape[0], 4))
     g[:, 0] = (
@@ -307,7 +307,7 @@ def _ll_core(
     kx = k * x
     g[:, 1] = (v * (r * f_b - (m.j + kx) * (alpha / p.beta)) + w * (r * f_tx - kx * e_tx)) / alpha
     g[:, 2] = common[xi] + w / a
-    g[:, 3] = (common + digamma(b + grid + shift) - digamma(b))[xi] - w * inv[xi]
+    g[:, 3] = (common + digamma_rising(b, grid + shift))[xi] - w * inv[xi]
     return p.ll, g
 
 
@@ -525,9 +525,10 @@ def log_likelihood_grad_hess(
     cq_al = np.bincount(xi, wq_al, nx)
     w_sum, q_sum = float(cnt_w.sum()), float(cnt_q.sum())
     inv_b = np.where(p.pos, 1.0 / np.where(p.pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
-    b_x = b + grid + shift
-    common = digamma(a + b) - digamma(a + b_x)
-    tri_common = polygamma(1, a + b) - polygamma(1, a + b_x)
+    # (B(a, b+x+s)/B(a, b)'s derivatives through the rising functions: no cancellation at
+    # a + b ~ 1e8)
+    common = -digamma_rising(a + b, grid + shift)
+    tri_common = -trigamma_rising(a + b, grid + shift)
 
     g = np.empty(4)
     g[0] = (
@@ -538,7 +539,7 @@ def log_likelihood_grad_hess(
     # per row: (1 - w)(r + alpha dA/dalpha) + w (r + alpha dD/dalpha), over alpha
     g[1] = (float(wv @ (r * f_b - (m.j + kx) * e_b)) + float(ww @ (r * f_tx - kx * e_tx))) / alpha
     g[2] = cnt @ common + w_sum / a
-    g[3] = cnt @ (common + digamma(b_x) - digamma(b)) - cnt_w @ inv_b
+    g[3] = cnt @ (common + digamma_rising(b, grid + shift)) - cnt_w @ inv_b
 
     var_h = m.hh - m.h * m.h
     cov_hj = m.hj - m.h * m.j
@@ -562,7 +563,7 @@ def log_likelihood_grad_hess(
     h[1, 3] = float(cq_al @ inv_b) / alpha
     h[2, 2] = cnt @ tri_common + (q_sum - w_sum) / (a * a)
     h[2, 3] = cnt @ tri_common - float(cnt_q @ inv_b) / a
-    h[3, 3] = cnt @ (polygamma(1, b_x) - polygamma(1, b) + tri_common) + (cnt_w + cnt_q) @ (
+    h[3, 3] = cnt @ (trigamma_rising(b, grid + shift) + tri_common) + (cnt_w + cnt_q) @ (
         inv_b * inv_b
     )
     for i in range(4):
