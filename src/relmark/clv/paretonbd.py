@@ -57,14 +57,20 @@ from typing import ClassVar, Self
 import numpy as np
 import numpy.typing as npt
 from scipy import integrate, special
-from scipy.special import digamma, exprel, gammaln, hyperu, roots_legendre
+from scipy.special import exprel, gammaln, hyperu, roots_legendre
 
 from relmark._validation import FloatArray
 from relmark.clv._base import RngLike, _distinct_rows, decode_key, integer_key
 from relmark.clv._engine import Likelihood, Progress, SharedTerms
 from relmark.clv._params import Param, ParamSet, Prior
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
-from relmark.clv._special import hyp2f1, log_rising, warn_nonfinite
+from relmark.clv._special import (
+    digamma_rising,
+    hyp2f1,
+    log_rising,
+    trigamma_rising,
+    warn_nonfinite,
+)
 from relmark.clv._tabulate import MIN_ROWS, tabulate
 from relmark.errors import DataError
 
@@ -123,18 +129,20 @@ def _log_g_by_age(params: FloatArray, x: FloatArray, t: FloatArray) -> FloatArra
 
 
 def _log_powers(
-    r: float, x: FloatArray, alpha: float, s: float, beta: float, t: FloatArray, *, inner: bool
-) -> FloatArray:
-    r"""``log`` of :math:`\alpha^r\beta^s (\alpha+t)^{-(r+x)}(\beta+t)^{-s}` (``inner``
-    False) or :math:`\alpha^r\beta^s (\alpha+t)^{1-(r+x)}(\beta+t)^{-(s+1)}` (True), as
-    :math:`-r\,\mathrm{log1p}(t/\alpha) - x\ln(\alpha+t) - s\,\mathrm{log1p}(t/\beta)`
-    (plus :math:`\ln(\alpha+t) - \ln(\beta+t)`): :math:`r\ln\alpha - (r+x)\ln(\alpha+t)`
-    has no digit left at :math:`r = 10^{15}` (both terms ~1e16 where their difference is ~10)."""
+    r: float, x: FloatArray, alpha: float, s: float, beta: float, t: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    r"""``log`` of :math:`\alpha^r\beta^s (\alpha+t)^{-(r+x)}(\beta+t)^{-s}` as
+    :math:`-r\,\mathrm{log1p}(t/\alpha) - x\ln(\alpha+t) - s\,\mathrm{log1p}(t/\beta)`,
+    with its pieces :math:`-\mathrm{log1p}(t/\alpha)`, :math:`\ln(\alpha+t)` and
+    :math:`-\mathrm{log1p}(t/\beta)`: :math:`r\ln\alpha - (r+x)\ln(\alpha+t)` has no
+    digit left at :math:`r = 10^{15}` (both terms ~1e16 where their difference is ~10). The
+    integrand's :math:`\alpha^r\beta^s (\alpha+t)^{1-(r+x)}(\beta+t)^{-(s+1)}` is this
+    plus :math:`\ln(\alpha+t) - \ln(\beta+t)`."""
+    log_ra = -np.log1p(t / alpha)
     log_a = np.log(alpha + t)
-    out: FloatArray = -r * np.log1p(t / alpha) - x * log_a - s * np.log1p(t / beta)
-    if inner:
-        out = out + log_a - np.log(beta + t)
-    return out
+    log_sb = -np.log1p(t / beta)
+    out: FloatArray = r * log_ra - x * log_a + s * log_sb
+    return out, log_ra, log_a, log_sb
 
 
 def _terms(
@@ -144,13 +152,13 @@ def _terms(
     :math:`\alpha^r\beta^s` (:func:`_log_powers`: the constant's logs cancel there)."""
     r, alpha, s, beta = params
     big_r = r + s + x
-    l_alive = _log_powers(r, x, alpha, s, beta, T, inner=False)
+    l_alive, _, log_aT, _ = _log_powers(r, x, alpha, s, beta, T)
+    e1, _, log_atx, _ = _log_powers(r, x, alpha, s, beta, tx)
     if alpha >= beta:
-        e1 = _log_powers(r, x, alpha, s, beta, tx, inner=False)
         e2 = l_alive
     else:
-        e1 = _log_powers(r, x, alpha, s, beta, tx, inner=True)
-        e2 = _log_powers(r, x, alpha, s, beta, T, inner=True)
+        e1 = e1 + log_atx - np.log(beta + tx)
+        e2 = l_alive + log_aT - np.log(beta + T)
     l1 = e1 + _log_g_by_age(params, x, tx)
     l2 = e2 + _log_g_by_age(params, x, T)
     # log of the integral: l1 + log(1 - exp(l2 - l1)), zero when t_x = T.
@@ -177,10 +185,10 @@ def _log_integral_by_quadrature(
     hypergeometric closed form failed (NaN: with r ~ 1e3 or more and alpha >> beta its
     argument is within 1e-3 of 1, where the series needs more terms than it may sum). The
     integrand is scaled by its maximum, at :math:`\tau = t_x` (it decreases), so it lies in
-    (0, 1] and nothing overflows; the maximum's log is :func:`_log_powers`'."""
+    (0, 1] and nothing overflows; the maximum's log is from :func:`_log_powers`."""
     r, alpha, s, beta = (float(v) for v in params)
     out = np.empty(x.shape[0])
-    peaks = _log_powers(r, x, alpha, s, beta, tx, inner=True) - np.log(alpha + tx)
+    peaks = _log_powers(r, x, alpha, s, beta, tx)[0] - np.log(beta + tx)
     for i, (xi, lo, hi) in enumerate(zip(x.tolist(), tx.tolist(), T.tolist(), strict=True)):
         rx = r + xi
 
@@ -401,48 +409,53 @@ def _pair_table(params: FloatArray, x: FloatArray, tau: FloatArray) -> FloatArra
     rx = r + x
     big_r = r + s + x
     a_tau, b_tau = alpha + tau, beta + tau
-    log_a, log_b = np.log(a_tau), np.log(b_tau)
+    # r ln alpha + s ln beta taken inside (_log_powers), and their derivatives with the
+    # tau-terms' as log1p and quotients: ln alpha - ln(alpha + tau) and r / alpha - (r + x) /
+    # (alpha + tau) have no digit left at r ~ 1e15
+    alive, l_ra, log_a, l_sb = _log_powers(r, x, alpha, s, beta, tau)
+    d_alpha = (r * tau / alpha - x) / a_tau  # r / alpha - (r + x) / (alpha + tau)
+    d_beta = s * tau / (beta * b_tau)  # s / beta - s / (beta + tau)
     first = alpha >= beta
     if first:  # G = 2F1(1, r + x; r + s + x + 1; (alpha - beta) / (alpha + tau))
         lg, lg_c, lg_d, lg_z = _log_g_and_grad(rx, big_r + 1.0, (alpha - beta) / a_tau)
-        e = -rx * log_a - s * log_b + lg
+        e = alive + lg
         de = (
-            -log_a + lg_c + lg_d,
-            -rx / a_tau + lg_z * b_tau / a_tau**2,
-            -log_b + lg_d,
-            -s / b_tau - lg_z / a_tau,
+            l_ra + lg_c + lg_d,
+            d_alpha + lg_z * b_tau / a_tau**2,
+            l_sb + lg_d,
+            d_beta - lg_z / a_tau,
         )
     else:  # G = 2F1(1, s + 1; r + s + x + 1; (beta - alpha) / (beta + tau))
         lg, lg_c, lg_d, lg_z = _log_g_and_grad(
             np.full_like(x, s + 1.0), big_r + 1.0, (beta - alpha) / b_tau
         )
-        e = (1.0 - rx) * log_a - (s + 1.0) * log_b + lg
+        e = alive + log_a - np.log(b_tau) + lg
         de = (
-            -log_a + lg_d,
-            (1.0 - rx) / a_tau - lg_z / b_tau,
-            -log_b + lg_c + lg_d,
-            -(s + 1.0) / b_tau + lg_z * a_tau / b_tau**2,
+            l_ra + lg_d,
+            d_alpha + 1.0 / a_tau - lg_z / b_tau,
+            l_sb + lg_c + lg_d,
+            d_beta - 1.0 / b_tau + lg_z * a_tau / b_tau**2,
         )
     # terms of x alone, once per run of equal x (the pairs come sorted by x)
     starts = np.flatnonzero(np.concatenate([[True], x[1:] != x[:-1]]))
     lengths = np.diff(np.append(starts, x.shape[0]))
     x_run = x[starts]
-    own_run = gammaln(r + x_run) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-    psi_run = digamma(r + x_run) - digamma(r) + np.log(alpha)
+    own_run = log_rising(r, x_run)
+    psi_run = digamma_rising(r, x_run)
     inv_r_run = 1.0 / (r + s + x_run)
     own = np.repeat(own_run, lengths)
     psi = np.repeat(psi_run, lengths)
     out = np.empty((x.shape[0], 10))
     out[:, 0] = e + np.repeat(own_run + np.log(s) - np.log(r + s + x_run), lengths)
     out[:, 1] = de[0] + np.repeat(psi_run - inv_r_run, lengths)
-    out[:, 2] = de[1] + r / alpha
-    out[:, 3] = de[2] + np.repeat(np.log(beta) + 1.0 / s - inv_r_run, lengths)
-    out[:, 4] = de[3] + s / beta
-    out[:, 5] = own - rx * log_a - s * log_b
-    out[:, 6] = psi - log_a
-    out[:, 7] = r / alpha - rx / a_tau
-    out[:, 8] = np.log(beta) - log_b
-    out[:, 9] = s / beta - s / b_tau
+    out[:, 2] = de[1]
+    out[:, 3] = de[2] + np.repeat(1.0 / s - inv_r_run, lengths)
+    out[:, 4] = de[3]
+    out[:, 5] = own + alive
+    out[:, 6] = psi + l_ra
+    out[:, 7] = d_alpha
+    out[:, 8] = l_sb
+    out[:, 9] = d_beta
     return out
 
 
@@ -783,7 +796,7 @@ def _trigamma_sum(r: float, x: FloatArray, w: FloatArray) -> float:
     else:
         values, inverse = np.unique(x, return_inverse=True)
         counts = np.bincount(inverse, weights=w)
-    tri = special.polygamma(1, r + values) - float(special.polygamma(1, r))
+    tri = trigamma_rising(r, values)
     return float(counts @ tri)
 
 
