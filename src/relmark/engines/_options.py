@@ -51,11 +51,12 @@ def summary_options(
     )
 
 
-def log_options(engine: str, *, nets_returns: bool, **options: Any) -> None:
+def log_options(engine: str, *, nets_returns: bool, **options: Any) -> LogOptions:
     """Check the log options as :func:`relmark.data.summarize` checks them, then refuse those
     ``engine`` cannot compute exactly, naming the engine and what to use instead:
     ``dayfirst`` (pandas infers the order from the other dates; an engine reads a
-    ``date_format``) and, unless ``nets_returns``, ``returns="net"``.
+    ``date_format``) and, unless ``nets_returns``, ``returns="net"``. Returns the checked
+    options (the rules by which :func:`relmark.data._read.option_date` reads an end date).
 
     Raises
     ------
@@ -73,7 +74,7 @@ def log_options(engine: str, *, nets_returns: bool, **options: Any) -> None:
 engine (pandas infers the format of the other dates): give the format with date_format= (e.g. \
 '%d/%m/%Y', read exactly), or use relmark.data.summarize
     """
-    LogOptions.check(**options)
+    checked = LogOptions.check(**options)
     if options["returns"] == "net" and not nets_returns:
         raise ArgumentError(
             f"returns='net' is not supported by the {engine} engine (each return is checked "
@@ -88,6 +89,7 @@ engine (pandas infers the format of the other dates): give the format with date_
             "or use relmark.data.summarize",
             argument="dayfirst",
         )
+    return checked
 
 
 def refuse_counted_first(values: Sequence[object]) -> None:
