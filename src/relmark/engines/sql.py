@@ -36,7 +36,7 @@ import re
 import threading
 import zoneinfo
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal, TypeVar
 
 import numpy as np
@@ -565,7 +565,7 @@ _WALL_CLOCK: Final[LogOptions] = LogOptions.check(
 
 
 def _ends(
-    observation_end: object, calibration_end: object, opts: LogOptions = _WALL_CLOCK
+    observation_end: object, calibration_end: object, opts: LogOptions | str = _WALL_CLOCK
 ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The end dates read as :func:`relmark.data.summarize` reads them, with the log's rules
     ``opts`` (:func:`relmark.data._read.option_date`: numbers in ``date_unit``, text in
@@ -573,6 +573,9 @@ def _ends(
     ArgumentError naming the option otherwise. ``pd.Timestamp(value)`` read 5 as 5 ns after
     1970, ``1.7e9`` with ``date_unit='s'`` as 1.7 s, ``'01/03/2024'`` with
     ``date_format='%d/%m/%Y'`` as 3 January, and accepted 9999-12-31."""
+
+    if isinstance(opts, str):  # a zone, as spark.py passed it before these rules
+        opts = replace(_WALL_CLOCK, timezone=opts)
 
     def read(value: object, name: str) -> pd.Timestamp | None:
         return None if value is None else pd.Timestamp(option_date(value, name, opts))
