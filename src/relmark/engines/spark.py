@@ -699,7 +699,7 @@ def _plan(
         include_first_purchase=include_first_purchase,
     )
     check_flag(validate, "validate")
-    log_options(
+    opts = log_options(
         "Spark",
         nets_returns=True,
         customer_id=customer_id,
@@ -716,7 +716,7 @@ def _plan(
     if date_format is not None:
         _java_pattern(date_format)
     zone = sql._zone(timezone)
-    obs, cal = sql._ends(observation_end, calibration_end, zone)
+    obs, cal = sql._ends(observation_end, calibration_end, opts)
     log = _read(
         frame,
         spark,
