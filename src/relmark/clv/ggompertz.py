@@ -66,7 +66,7 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import digamma, gammaln
+from scipy.special import gammaln
 from scipy.stats import chi2
 
 from relmark._validation import FloatArray, is_json_number
@@ -81,6 +81,7 @@ from relmark.clv._engine import (
 from relmark.clv._params import Param, ParamSet, Prior
 from relmark.clv._result import FitResult
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
+from relmark.clv._special import digamma_rising, log_rising
 from relmark.clv.paretonbd import ParetoNBD, _check_time_scale, _log_typical_age
 from relmark.errors import (
     ArgumentError,
@@ -216,20 +217,25 @@ def _alive(
     params: FloatArray, x: FloatArray, T: FloatArray, grad: bool
 ) -> tuple[FloatArray, FloatArray, FloatArray | None]:
     """The constant :math:`\\ln\\Gamma(r+x) - \\ln\\Gamma(r)`, the log of the alive term
-    :math:`\\alpha^r (\\alpha+T)^{-(r+x)} S(T)` and (with ``grad``) its gradient."""
+    :math:`\\alpha^r (\\alpha+T)^{-(r+x)} S(T)` and (with ``grad``) its gradient.
+
+    The rising factorial by :func:`relmark.clv._special.log_rising` and :math:`r\\ln\\alpha -
+    (r+x)\\ln(\\alpha+T)` as :math:`-r\\,\\mathrm{log1p}(T/\\alpha) - x\\ln(\\alpha+T)`, its
+    derivatives as :math:`-\\mathrm{log1p}(T/\\alpha)` and :math:`(rT/\\alpha - x)/(\\alpha+T)`:
+    the plain differences have no digit left at :math:`r = 10^{15}`."""
     r, a, b, s, beta = params
-    m = r + x
-    c0 = gammaln(m) - gammaln(r)
-    log_a, log_beta = np.log(a), np.log(beta)
+    c0 = log_rising(r, x)
+    log_beta = np.log(beta)
     log_aT = np.log(a + T)
+    log_ra = -np.log1p(T / a)  # ln a - ln(a + T)
     log_dT = _log_d(b, beta, T)
-    l1 = r * log_a - m * log_aT + s * (log_beta - log_dT)
+    l1 = r * log_ra - x * log_aT + s * (log_beta - log_dT)
     g1 = None
     if grad:
         g1 = np.column_stack(
             [
-                log_a - log_aT,
-                r / a - m / (a + T),
+                log_ra,
+                (r * T / a - x) / (a + T),  # r / a - (r + x) / (a + T)
                 -s * T * _q(b, beta, T),
                 log_beta - log_dT,
                 s / beta - s * np.exp(-log_dT),
@@ -259,14 +265,14 @@ def _dead(
     """
     r, a, b, s, beta = params
     m = r + x
-    log_a, log_beta = np.log(a), np.log(beta)
+    log_beta = np.log(beta)
     n = x.shape[0]
     l2 = np.full(n, -np.inf)
     g2 = np.zeros((n, 5)) if grad else None
     live = np.flatnonzero(tx < T)
     if live.size == 0:
         return l2, g2
-    m_l, tx_l, T_l = m[live], tx[live], T[live]
+    m_l, tx_l, T_l, x_l = m[live], tx[live], T[live], x[live]
     pm = np.maximum(m_l, 1.0)
     log_atx = np.log(a + tx_l)
     W = pm * np.log1p((T_l - tx_l) / (a + tx_l))
@@ -344,8 +350,10 @@ def _dead(
     # the integrand's log at tx, without the power: the nodes add their offsets from it, so
     # that a strong Gompertz part (a large s), which falls within a few ulps of tx, keeps them
     log_inner_tx = np.log(inner_tx)
+    # r ln a + (1 - r - x) ln(a + tx), without the cancellation of its first two terms
     const = (
-        r * log_a
+        -r * np.log1p(tx_l / a)
+        + (1.0 - x_l) * log_atx
         + math.log(s * b)
         + s * (log_beta - log_inner_tx)
         - log_inner_tx
@@ -403,11 +411,10 @@ def _dead(
                 (1.0 - beta) * np.exp(-b * tx_l[i, None]) * -np.expm1(-b * off) / inner_tx[i, None]
             )
             log_inner = log_inner_tx[i, None] + rel_inner
-            log_at = log_atx[i, None] + y  # ln(a + tau)
             # h(tau) dtau = a^r (a+tau)^-m f(tau) (a+tau)/pm dw, with
             # ln f = ln(s b) + s ln(beta) - s b tau - (s+1) ln(inner)
             log_terms = (
-                (1.0 - m_l[i, None]) * log_at - s * b * off - (s + 1.0) * rel_inner + const[i, None]
+                (1.0 - m_l[i, None]) * y - s * b * off - (s + 1.0) * rel_inner + const[i, None]
             ) + log_weight
             top = log_terms.max(axis=1, keepdims=True)
             share = np.exp(log_terms - top)
@@ -416,15 +423,18 @@ def _dead(
             if g2 is not None:
                 share /= total[:, None]
                 q = 1.0 / inner  # e^{b tau} / D
-                s_log_at = np.einsum(dot, share, log_at)
-                s_inv_at = np.einsum(dot, share, 1.0 / (atx + atx * em))
+                s_y = np.einsum(dot, share, y)
+                inv_at = 1.0 / (atx + atx * em)
+                s_inv_at = np.einsum(dot, share, inv_at)
+                s_tau_at = np.einsum(dot, share, tau * inv_at)
                 s_tau = np.einsum(dot, share, tau)
                 s_tau_q = np.einsum(dot, share, tau * q)
                 s_log_inner = np.einsum(dot, share, log_inner)
                 s_inv_d = np.einsum(dot, share, e_neg * q)
-                mr = m_l[i]
-                g2[rows, 0] = log_a - s_log_at
-                g2[rows, 1] = r / a - mr * s_inv_at
+                # ln a - <ln(a + tau)> and r / a - (r + x) <1 / (a + tau)>, without their
+                # cancellations: -log1p(tx / a) - <y> and r <tau / (a + tau)> / a - x <...>
+                g2[rows, 0] = -np.log1p(tx_l[i] / a) - s_y
+                g2[rows, 1] = r / a * s_tau_at - x_l[i] * s_inv_at
                 g2[rows, 2] = 1.0 / b + s_tau - (s + 1.0) * s_tau_q
                 g2[rows, 3] = 1.0 / s + log_beta - (b * s_tau + s_log_inner)
                 g2[rows, 4] = s / beta - (s + 1.0) * s_inv_d
@@ -469,7 +479,7 @@ def log_likelihood_and_grad(
     total = np.logaddexp(l1, l2)
     p1 = np.exp(l1 - total)[:, None]
     grad = p1 * g1 + (1.0 - p1) * g2
-    grad[:, 0] += digamma(r + x) - digamma(r)
+    grad[:, 0] += digamma_rising(r, x)
     out: FloatArray = c0 + total
     return out, grad
 
@@ -563,7 +573,7 @@ def _grid_rows(
         alive[:, None] * g1 + upper[:, None] * tail_tx[:, 1:] - lower[:, None] * tail_T[:, 1:]
     ) / total[:, None]
     r = params[0]
-    grad[:, 0] += digamma(r + x) - digamma(r)
+    grad[:, 0] += digamma_rising(r, x)
     out: FloatArray = c0 + ref + np.log(total)
     return out, grad
 
@@ -808,14 +818,14 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
     nn, tt = np.broadcast_arrays(np.asarray(n, np.float64), np.asarray(t, np.float64))
     shape = nn.shape
     k, h = nn.ravel(), tt.ravel()
-    log_c = gammaln(r + k) - gammaln(r) - gammaln(k + 1.0)
+    log_c = log_rising(r, k) - gammaln(k + 1.0)
 
     def log_nb(kk: FloatArray, tau: FloatArray, lc: FloatArray) -> FloatArray:
         with np.errstate(divide="ignore"):
             log_tau = np.log(tau)
         term = np.where(kk > 0, kk * np.where(tau > 0, log_tau, 0.0), 0.0)
         term = np.where((kk > 0) & (tau <= 0), -np.inf, term)
-        out: FloatArray = lc + r * np.log(a / (a + tau)) + term - kk * np.log(a + tau)
+        out: FloatArray = lc - r * np.log1p(tau / a) + term - kk * np.log(a + tau)
         return out
 
     alive = np.exp(log_nb(k, h, log_c) + s * (np.log(beta) - _log_d(b, beta, h)))
