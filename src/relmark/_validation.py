@@ -35,6 +35,7 @@ __all__ = [
     "check_choice",
     "check_count",
     "check_flag",
+    "check_frequency",
     "check_level",
     "check_number",
     "check_probability",
@@ -475,9 +476,8 @@ def _refuse_rfm(
     unrepresentable = (
         "cannot be represented exactly in float64 (2**53 + 1 is stored as 2**53): at most 2**53 - 1"
     )
+    check_frequency(x, labels)
     checks: list[tuple[Callable[[], npt.NDArray[np.bool_]], str, str]] = [
-        (lambda: (x < 0) | (x != np.round(x)), "frequency", "must be a non-negative integer"),
-        (lambda: x > MAX_WHOLE, "frequency", f"frequencies of 2**53 or more {unrepresentable}"),
         (lambda: tx < 0, "recency", "must be >= 0"),
         (lambda: t < 0, "T", "must be >= 0"),
         (lambda: tx > t, "recency", "recency (time of the last purchase) is greater than T (age)"),
@@ -504,6 +504,26 @@ def _refuse_rfm(
         if bad.any():
             raise DataError(message, column=column, rows=_offending(bad, labels))
     return x, tx, t
+
+
+def check_frequency(x: FloatArray, labels: Sequence[object] | None) -> None:
+    """Refuse repeat-purchase counts that are not whole numbers >= 0, or that float64 cannot
+    represent exactly (2**53 or more: :data:`MAX_WHOLE`), with a DataError naming
+    ``frequency`` and the rows (the rule of :func:`check_rfm`, and of spend models).
+    """
+    bad = (x < 0) | (x != np.round(x))
+    if bad.any():
+        raise DataError(
+            "must be a non-negative integer", column="frequency", rows=_offending(bad, labels)
+        )
+    bad = x > MAX_WHOLE
+    if bad.any():
+        raise DataError(
+            "frequencies of 2**53 or more cannot be represented exactly in float64 (2**53 + 1 "
+            "is stored as 2**53): at most 2**53 - 1",
+            column="frequency",
+            rows=_offending(bad, labels),
+        )
 
 
 def reals_or_nan(values: npt.NDArray[Any]) -> FloatArray:

@@ -76,8 +76,9 @@ from relmark.clv._params import ParamSet, Prior, Setting
 from relmark.clv._rfm import Predictions, RFMModel, as_rng
 from relmark.clv._special import digamma_rising, log_rising, trigamma_rising
 from relmark.clv.bgnbd import (
+    _DERT_LOGIT_B,
     PARAMS,
-    _gauss_beta,
+    _beta_inverse_mean,
     _gauss_laguerre,
     _log_trapezoid,
     beta_geometric_grad_hess,
@@ -1048,18 +1049,23 @@ def _dert_phase(
 ) -> FloatArray:
     r""":math:`E_u[\rho^{k-j}\,{}_2F_1(1, b'; a+b'; \rho^k)]` per row, :math:`\rho =
     u/(c+u)`, by the quadrature rule ``(u, wu)`` of the posterior of
-    :math:`u = \lambda(\alpha+T)`; where scipy's 2F1 fails (near 1 with a huge
-    :math:`b'`) the beta expectation it stands for is integrated by Gauss-Jacobi instead."""
-    rho = u[None, :] / (c[:, None] + u[None, :])
-    y = rho**k
-    with np.errstate(all="ignore"):
-        vals = (rho ** (k - j) * hyp2f1(1.0, bp, a + bp, y)) @ wu
+    :math:`u = \lambda(\alpha+T)`. The beta mean it stands for is
+    :math:`E_p[\rho^{k-j}/(1-(1-p)\rho^k)] = (1+c/u)^j\,E_p[1/(\varepsilon_k + p)]` with
+    :math:`\varepsilon_k = (1+c/u)^k - 1` (``expm1``): for a large :math:`b'`, a tiny
+    :math:`\varepsilon_k`, or where scipy's 2F1 fails (near 1 with a huge :math:`b'`), it is
+    taken from :math:`\varepsilon_k` itself by :func:`relmark.clv.bgnbd._beta_inverse_mean`
+    (:math:`1 - \rho^k` is lost in rounding at a huge frequency: MBG/NBD drifted from
+    :math:`x \approx 10^{12}` and was NaN from :math:`4.8\cdot10^{15}`)."""
+    lc = np.log1p(c[:, None] / u[None, :])
+    eps = np.expm1(k * lc)
+    vals = np.full(c.shape[0], np.nan)
+    if bp < _DERT_LOGIT_B and float(eps.min()) >= 1e-8:
+        rho = np.exp(-lc)
+        with np.errstate(all="ignore"):
+            vals = (rho ** (k - j) * hyp2f1(1.0, bp, a + bp, rho**k)) @ wu
     bad = ~np.isfinite(vals)
     if bad.any():
-        pj, wp = _gauss_beta(4 * _DERT_NODES, a, bp)
-        yb = y[bad]
-        inner = 1.0 / (1.0 - (1.0 - pj[None, :, None]) * yb[:, None, :])
-        vals[bad] = np.einsum("cj,cij,i,j->c", rho[bad] ** (k - j), inner, wp, wu)
+        vals[bad] = (np.exp(j * lc[bad]) * _beta_inverse_mean(eps[bad], a, bp)) @ wu
     out: FloatArray = vals
     return out
 

@@ -41,7 +41,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, gammaln, zeta
 
-from relmark._validation import FloatArray, _offending, broadcast_columns
+from relmark._validation import FloatArray, _offending, broadcast_columns, check_frequency
 from relmark.clv._base import (
     CLVModel,
     ModelKind,
@@ -833,13 +833,7 @@ class GammaGamma(CLVModel):
         cls, arrays: dict[str, FloatArray], labels: Sequence[object] | None
     ) -> tuple[FloatArray, ...]:
         x, z = arrays["frequency"], arrays["monetary_value"]
-        bad = (x < 0) | (x != np.round(x))
-        if bad.any():
-            raise DataError(
-                "must be a non-negative integer",
-                column="frequency",
-                rows=_offending(bad, labels),
-            )
+        check_frequency(x, labels)
         bad = z < 0
         if bad.any():
             raise DataError(
