@@ -924,16 +924,13 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
     r, alpha, a, b = params
     n, t = np.broadcast_arrays(np.asarray(n, dtype=np.float64), np.asarray(t, dtype=np.float64))
     log_nb = negbin_log_pmf(n, r, alpha, t)
-    first = np.exp(betaln(a, b + n) - betaln(a, b) + log_nb)
+    # B(a, b+n)/B(a, b) as rising factorials (betaln's difference: 5e-7 off at a = b = 1e8)
+    log_beta_ratio = log_rising(b, n) - log_rising(a + b, n)
+    first = np.exp(log_beta_ratio + log_nb)
     with np.errstate(divide="ignore", invalid="ignore"):
         coef = np.where(
             n > 0,
-            np.exp(
-                np.log(a)
-                - np.log(np.maximum(b + n - 1.0, 1e-300))
-                + betaln(a, b + n)
-                - betaln(a, b)
-            ),
+            np.exp(np.log(a) - np.log(np.maximum(b + n - 1.0, 1e-300)) + log_beta_ratio),
             0.0,
         )
         tail = np.where(n > 0, betainc(np.maximum(n, 1e-300), r, t / (alpha + t)), 0.0)
@@ -1166,9 +1163,11 @@ def _log_trapezoid(shape: float, c: float, power: int) -> tuple[FloatArray, Floa
     return u, w
 
 
-_DERT_LOGIT_B = 1e3
+_DERT_LOGIT_B = 10.0
 """From this :math:`b'` on (and wherever :math:`\\varepsilon < 10^{-8}`) DERT's beta mean is
-:func:`_beta_inverse_mean`'s (scipy's 2F1 before it was 2e-9 off at :math:`x = 10^3`)."""
+:func:`_beta_inverse_mean`'s: scipy's 2F1 was 2e-9 off at :math:`x = 10^3` and slower from
+:math:`b' \\approx 10` (CDNOW's parameters, 2,000 customers: 1,271 vs 110 us a customer at
+:math:`x = 10`, 1,830 vs 97 at 100; 313 vs 679 at :math:`x = 0`)."""
 
 _LOGIT_TAIL = 37.0  # the geometric lower tail is exact to e^-37 (~1e-16) relative
 
@@ -1245,7 +1244,7 @@ def dert(
     frequency); for a small posterior shape :math:`r + x < 5`, whose weight sits near 0 where
     the integrand turns on the scale of :math:`(\alpha+T)\\delta`, by the trapezoidal rule in
     :math:`\\ln u` instead (Gauss-Laguerre was 2 % off at :math:`\\delta = 10^{-6}`).
-    From :math:`b+x \\ge 10^3` on, or where :math:`\\varepsilon = (\\alpha+T)\\delta/u < 10^{-8}`,
+    From :math:`b+x \\ge 10` on, or where :math:`\\varepsilon = (\\alpha+T)\\delta/u < 10^{-8}`,
     the mean over p is :func:`_beta_inverse_mean`'s, from :math:`\\varepsilon` itself: the
     closed form's argument :math:`w = 1/(1+\\varepsilon)` rounds :math:`1-w` away at a large
     frequency (DERT/x was 4e-6 off at :math:`x = 10^{11}`, 34 % at :math:`10^{15}`, -47 % at
