@@ -124,3 +124,21 @@ def test_cnbd_k1_log_likelihood_large_a_and_b(modified: bool) -> None:
         else:
             ref = _bg_log_likelihood(r, alpha, a, b, x, tx, T)
         assert abs(value - ref) <= 1e-12 * abs(ref), (x, tx, T)
+
+
+def test_prob_purchases_large_a_and_b() -> None:
+    """P(X(t) = n) at a = b = 1e8 (FHL 2005, eq. 8): betaln's difference left it 4e-7 off.
+    Reference: eq. 8 in mpmath (the tail by the regularised incomplete beta) at 50 digits."""
+    mp.mp.dps = 50
+    R, A, AA, B = (mp.mpf(v) for v in (3.0, 10.0, 1e8, 1e8))
+    model = BGNBD(r=3.0, alpha=10.0, a=1e8, b=1e8)
+    for n, t in [(1, 1e6), (7, 39.0), (100, 1e6)]:
+        N, TT = mp.mpf(n), mp.mpf(t)
+        nb = mp.exp(
+            mp.loggamma(R + N) - mp.loggamma(R) - mp.loggamma(N + 1)
+            + R * mp.log(A / (A + TT)) + N * mp.log(TT / (A + TT))
+        )  # fmt: skip
+        tail = mp.betainc(N, R, 0, TT / (A + TT), regularized=True)
+        ref = (mp.beta(AA, B + N) * nb + mp.beta(AA + 1, B + N - 1) * tail) / mp.beta(AA, B)
+        got = float(np.ravel(model.prob_purchases(n, t=t))[0])
+        assert abs(got - ref) <= 1e-12 * ref, (n, t)
