@@ -142,3 +142,21 @@ def test_prob_purchases_large_a_and_b() -> None:
         ref = (mp.beta(AA, B + N) * nb + mp.beta(AA + 1, B + N - 1) * tail) / mp.beta(AA, B)
         got = float(np.ravel(model.prob_purchases(n, t=t))[0])
         assert abs(got - ref) <= 1e-12 * ref, (n, t)
+
+
+def test_mbgnbd_prob_purchases_large_a_and_b() -> None:
+    """MBG/NBD's P(X(t) = n) at a = b = 1e8 (Batislam et al. 2007): 4.8e-7 off through betaln's
+    differences. Reference in mpmath: B(a, b+n+1) NB(n) + B(a+1, b+n) P(N(t) >= n), over B(a, b)."""
+    mp.mp.dps = 50
+    R, A, AA, B = (mp.mpf(v) for v in (3.0, 10.0, 1e8, 1e8))
+    model = MBGNBD(r=3.0, alpha=10.0, a=1e8, b=1e8)
+    for n, t in [(0, 1.0), (1, 1e6), (7, 39.0)]:
+        N, TT = mp.mpf(n), mp.mpf(t)
+        nb = mp.exp(
+            mp.loggamma(R + N) - mp.loggamma(R) - mp.loggamma(N + 1)
+            + R * mp.log(A / (A + TT)) + N * mp.log(TT / (A + TT))
+        )  # fmt: skip
+        tail = mp.betainc(N, R, 0, TT / (A + TT), regularized=True) if n > 0 else 1
+        ref = (mp.beta(AA, B + N + 1) * nb + mp.beta(AA + 1, B + N) * tail) / mp.beta(AA, B)
+        got = float(np.ravel(model.prob_purchases(n, t=t))[0])
+        assert abs(got - ref) <= 1e-12 * ref, (n, t)
