@@ -1176,18 +1176,21 @@ def fit_mle(
                     n_fev += int(rescue.nfev)
                     decrement = _decrement(hess, g, nobs)
                     grad_norm = float(np.max(np.abs(g)))
-        if np.all(np.isfinite(hess)) and np.all(np.linalg.eigvalsh(hess) > 0):
-            cov_u: FloatArray = np.linalg.inv(hess * nobs).astype(np.float64)
-        else:
-            cov_u = np.full_like(hess, np.nan)
-            if not quiet:
-                warnings.warn(
-                    f"{model}: the Hessian at the estimates is not finite or not positive "
-                    "definite; the parameters are not identified by these data and standard "
-                    "errors are NaN",
-                    ConvergenceWarning,
-                    stacklevel=stacklevel,
-                )
+        cov_u: FloatArray = np.full_like(hess, np.nan)
+        positive = bool(np.all(np.isfinite(hess)) and np.all(np.linalg.eigvalsh(hess) > 0))
+        if positive:
+            try:
+                cov_u = np.linalg.inv(hess * nobs).astype(np.float64)
+            except np.linalg.LinAlgError:  # positive eigenvalues, singular to working precision
+                positive = False
+        if not positive and not quiet:
+            warnings.warn(
+                f"{model}: the Hessian at the estimates is not finite or not positive "
+                "definite; the parameters are not identified by these data and standard "
+                "errors are NaN",
+                ConvergenceWarning,
+                stacklevel=stacklevel,
+            )
         converged = bool(grad_norm <= gtol and 0 <= decrement <= lltol)
         theta = pset.from_unconstrained(u)
         info = dict(extra or {})

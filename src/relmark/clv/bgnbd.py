@@ -257,9 +257,9 @@ def beta_geometric_log_likelihood_and_grad(
     pos = (grid > 0) | (shift > 0)
     common = -digamma_rising(a + b, grid + shift)
     g = np.empty((x.shape[0], 4))
-    # ln(alpha) - (1 - w2) ln(alpha+T) - w2 ln(alpha+t_x) = -ln((alpha+T)/alpha) +
-    # w2 ln((alpha+T)/(alpha+t_x)), both as log1p's: the logs cancel at alpha ~ 1e25
-    g[:, 0] = digamma_rising(r, grid)[xi] - p.l_ta + w2 * p.d_r
+    # ln(alpha) - (1 - w2) ln(alpha+T) - w2 ln(alpha+t_x) as log1p's weighted by v2 and w2:
+    # w2 rounds to 1 where v2 ~ 1e-250 is the whole value, and the logs cancel at alpha ~ 1e25
+    g[:, 0] = digamma_rising(r, grid)[xi] - v2 * p.l_ta - w2 * np.log1p(recency / alpha)
     # (1 - w2)(r - (r+x) alpha/(alpha+T)) + w2 (r - (r+x) alpha/(alpha+t_x)), over alpha: r/alpha
     # and w2 (r+x)/(alpha+t_x) cancel in MBG/NBD's rows with x = 0 = t_x (and overflow at tiny
     # alpha); r - (r+x) alpha/(alpha+t) = r t/(alpha+t) - x alpha/(alpha+t) does not cancel at
@@ -395,7 +395,10 @@ def beta_geometric_grad_hess(
     tri_common = -trigamma_rising(a + b, grid + shift)
 
     g = np.empty(4)
-    g[0] = cnt @ digamma_rising(r, grid) - float(w @ p.l_ta) + float(ww2 @ d_r)
+    # v2 and w2 apart, as in the per-row gradient (w2 = 1.0 while v2 ~ 1e-250 is the value)
+    g[0] = (
+        cnt @ digamma_rising(r, grid) - float(wv2 @ p.l_ta) - float(ww2 @ np.log1p(recency / alpha))
+    )
     # per row: (1 - w2)(r - (r+x) e_t) + w2 (r - (r+x) e_tx), over alpha, with
     # r - (r+x) e_t = r f_t - x e_t
     g[1] = (float(wv2 @ (r * f_t - x * e_t)) + float(ww2 @ (r * f_tx - x * e_tx))) / al
