@@ -140,6 +140,15 @@ class _Parts(NamedTuple):
     r""":math:`\ln\frac{\alpha+T}{\alpha}` as ``log1p(T/alpha)``"""
 
 
+def _dead_alive(odds: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """:math:`w_2 = \text{odds}/(1+\text{odds})` and :math:`1 - w_2 = 1/(1+\text{odds})`, each
+    to full relative precision (odds of inf: 1 and 0)."""
+    v2 = 1.0 / (1.0 + odds)
+    with np.errstate(invalid="ignore"):
+        w2 = np.where(np.isinf(odds), 1.0, odds * v2)
+    return w2, v2
+
+
 def _core(
     params: FloatArray, x: FloatArray, tx: FloatArray, T: FloatArray, shift: int = 0
 ) -> _Parts:
@@ -252,8 +261,9 @@ def beta_geometric_log_likelihood_and_grad(
     x = frequency
     p = _core(params, x, recency, T, shift)
     xi, grid = p.xi, p.grid
-    # w2 = odds/(1+odds), and v2 = 1 - w2 without its rounding (w2 = 1.0 while v2 ~ 1e-250)
-    w2, v2 = expit(p.log_odds), expit(-p.log_odds)
+    # w2 = odds/(1+odds), and v2 = 1 - w2 without its rounding (w2 = 1.0 while v2 ~ 1e-250);
+    # not scipy's expit, which is ~6x slower than numpy's division
+    w2, v2 = _dead_alive(p.odds)
     pos = (grid > 0) | (shift > 0)
     common = -digamma_rising(a + b, grid + shift)
     g = np.empty((x.shape[0], 4))
@@ -361,7 +371,7 @@ def beta_geometric_grad_hess(
     w = weights
     p = _core(params, frequency, recency, T, shift)
     ll, rx, xi, grid = p.ll, p.rx, p.xi, p.grid
-    w2, v2 = expit(p.log_odds), expit(-p.log_odds)  # v2 = 1 - w2 without its rounding
+    w2, v2 = _dead_alive(p.odds)  # v2 = 1 - w2 without its rounding
     pos = (grid > 0) | (shift > 0)
     inv_b = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
     # the alpha row and column are summed alpha times (alpha squared) larger and divided at the
