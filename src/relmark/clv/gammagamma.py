@@ -52,6 +52,7 @@ from relmark.clv._checks import check_array, frequency_grid
 from relmark.clv._engine import Likelihood, Progress, SharedTerms
 from relmark.clv._params import Param, ParamSet, Prior
 from relmark.clv._rfm import as_rng
+from relmark.clv._special import digamma_rising, log_rising
 from relmark.errors import DataError, ParameterError, SchemaError
 
 __all__ = [
@@ -85,60 +86,6 @@ def _prepare(
     return (grid,), (xi, frequency, xz, np.log(xz))
 
 
-_ASYMPTOTIC = 30.0
-"""From this ``p x`` on, :func:`_log_rising` and :func:`_psi_rising` use the asymptotic series
-(truncation errors below 1e-16)."""
-
-
-def _log_rising(a: FloatArray, q: float) -> FloatArray:
-    r""":math:`\ln\Gamma(a+q) - \ln\Gamma(a)`, accurate for large ``a`` too.
-
-    For :math:`a \ge 30` from Stirling's series,
-    :math:`(a - \tfrac12)\,\mathrm{log1p}(q/a) + q\ln(a+q) - q + S(a+q) - S(a)` with
-    :math:`S(x) = \frac1{12x} - \frac1{360x^3} + \frac1{1260x^5} - \frac1{1680x^7}`:
-    the difference of two values of size :math:`a\ln a` lost their digits (2e-12 of a
-    customer's log-density at :math:`px = 2400`, 0.03 at :math:`px = 6\cdot10^{12}`)."""
-    out = np.asarray(gammaln(a + q) - gammaln(a), dtype=np.float64)
-    big = a >= _ASYMPTOTIC
-    if big.any():
-        b = a[big]
-
-        def stirling(v: FloatArray) -> FloatArray:
-            iv = 1.0 / v
-            r = iv * iv
-            out_s: FloatArray = (
-                1.0 / 12.0 - r * (1.0 / 360.0 - r * (1.0 / 1260.0 - r / 1680.0))
-            ) * iv
-            return out_s
-
-        out[big] = (
-            (b - 0.5) * np.log1p(q / b) + q * np.log(b + q) - q + (stirling(b + q) - stirling(b))
-        )
-    return out
-
-
-def _psi_rising(a: FloatArray, q: float) -> FloatArray:
-    r""":math:`\psi(a+q) - \psi(a)`, accurate for large ``a`` too: for :math:`a \ge 30`,
-    :math:`\mathrm{log1p}(q/a) + R(a+q) - R(a)` with
-    :math:`R(x) = -\frac1{2x} - \frac1{12x^2} + \frac1{120x^4} - \frac1{252x^6}
-    + \frac1{240x^8}` (the asymptotic series of :math:`\psi(x) - \ln x`)."""
-    out = np.asarray(digamma(a + q) - digamma(a), dtype=np.float64)
-    big = a >= _ASYMPTOTIC
-    if big.any():
-        b = a[big]
-
-        def rest(v: FloatArray) -> FloatArray:
-            iv = 1.0 / v
-            r = iv * iv
-            out_r: FloatArray = -0.5 * iv - r * (
-                1.0 / 12.0 - r * (1.0 / 120.0 - r * (1.0 / 252.0 - r / 240.0))
-            )
-            return out_r
-
-        out[big] = np.log1p(q / b) + (rest(b + q) - rest(b))
-    return out
-
-
 def _x_table(params: FloatArray, grid: FloatArray) -> FloatArray:
     r"""Per frequency ``x`` of the grid, the columns
 
@@ -155,8 +102,8 @@ def _x_table(params: FloatArray, grid: FloatArray) -> FloatArray:
     pos = grid > 0
     gp = grid[pos]
     pg = p * gp
-    out[pos, 0] = _log_rising(pg, q) + np.log(gp)
-    out[pos, 1] = _psi_rising(pg, q)
+    out[pos, 0] = log_rising(pg, q) + np.log(gp)
+    out[pos, 1] = digamma_rising(pg, q)
     out[pos, 2] = digamma(pg + q) - digamma(q)
     out[pos, 3] = gp
     return out
