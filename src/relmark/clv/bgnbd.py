@@ -124,7 +124,6 @@ class _Parts(NamedTuple):
 
     ll: FloatArray
     odds: FloatArray
-    log_odds: FloatArray
     rx: FloatArray
     xi: npt.NDArray[np.intp]
     grid: FloatArray
@@ -178,7 +177,7 @@ def _core(
     huge = np.isinf(odds)  # odds beyond 1e308 (x in the millions): log1p(odds) = log_odds
     if huge.any():
         ll[huge] = (head + log_odds)[huge]
-    return _Parts(ll, odds, log_odds, rx, xi, grid, a_t, a_tx, ratio, d_r, l_ta)
+    return _Parts(ll, odds, rx, xi, grid, a_t, a_tx, ratio, d_r, l_ta)
 
 
 def log_likelihood(
