@@ -117,14 +117,7 @@ def _check_columns(transactions: Any, opts: LogOptions) -> None:
             argument="transactions",
         )
     wanted = [opts.customer_id, opts.datetime, opts.monetary_value, opts.currency]
-    cols = [c for c in wanted if c is not None]
-    missing = [c for c in cols if c not in transactions.columns]
-    if missing:
-        found = ", ".join(map(str, transactions.columns))
-        raise DataError(
-            f"missing column(s) {', '.join(map(repr, missing))} (found: {found})",
-            column=missing[0],
-        )
+    _require_columns(transactions, [c for c in wanted if c is not None])
     ids = transactions[opts.customer_id].dtype
     if pd.api.types.is_float_dtype(ids) or pd.api.types.is_bool_dtype(ids):
         raise DataError(
@@ -154,6 +147,17 @@ def _check_columns(transactions: Any, opts: LogOptions) -> None:
         amounts = transactions[opts.monetary_value].dtype
         if pd.api.types.is_bool_dtype(amounts) or amounts.kind in "cmM":
             raise DataError(f"amounts are {amounts}, not real numbers", column=opts.monetary_value)
+
+
+def _require_columns(frame: dd.DataFrame, names: list[str]) -> None:
+    """A DataError naming the first of ``names`` that ``frame`` lacks (and the ones it has)."""
+    missing = [c for c in names if c not in frame.columns]
+    if missing:
+        found = ", ".join(map(str, frame.columns))
+        raise DataError(
+            f"missing column(s) {', '.join(map(repr, missing))} (found: {found})",
+            column=missing[0],
+        )
 
 
 def _dtype_of(transactions: dd.DataFrame, column: str) -> Any:
@@ -1236,12 +1240,7 @@ def fit(model: type[CLVModel], summary: dd.DataFrame, **options: Any) -> CLVMode
             f"must be a relmark model class such as BGNBD, got {model!r}", argument="model"
         )
     fields = list(model.data_fields)
-    missing = [c for c in fields if c not in summary.columns]
-    if missing:
-        found = ", ".join(map(str, summary.columns))
-        raise DataError(
-            f"missing column(s) {', '.join(missing)} (found: {found})", column=missing[0]
-        )
+    _require_columns(summary, fields)
     for name in fields:
         dtype = summary[name].dtype
         if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
@@ -1315,12 +1314,7 @@ def score(
         :func:`relmark.clv.score` refuses.
     """
     fields = ["frequency", "recency", "T"] + (["monetary_value"] if spend is not None else [])
-    missing = [c for c in fields if c not in customers.columns]
-    if missing:
-        found = ", ".join(map(str, customers.columns))
-        raise DataError(
-            f"missing column(s) {', '.join(missing)} (found: {found})", column=missing[0]
-        )
+    _require_columns(customers, fields)
     options: dict[str, Any] = {
         "periods": periods,
         "period_length": period_length,
