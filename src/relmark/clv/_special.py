@@ -26,6 +26,8 @@ their difference, about :math:`x \ln r`, has no correct digit).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 from scipy import special
@@ -103,6 +105,26 @@ def _stirling_rest(z: FloatArray) -> FloatArray:
     return out
 
 
+def _by_size(
+    shape: npt.ArrayLike,
+    x: npt.ArrayLike,
+    plain: Callable[[FloatArray, FloatArray], FloatArray],
+    series: Callable[[FloatArray, FloatArray], FloatArray],
+) -> FloatArray:
+    """``plain(r, x)`` where :math:`r <` :data:`_STIRLING_FROM`, ``series(r, x)`` from there
+    on, over the broadcast ``shape`` and ``x`` (the split of :func:`log_rising`,
+    :func:`digamma_rising` and :func:`trigamma_rising`)."""
+    r, xx = np.broadcast_arrays(np.asarray(shape, np.float64), np.asarray(x, np.float64))
+    out = np.empty(r.shape)
+    big = r >= _STIRLING_FROM
+    small = ~big
+    if small.any():
+        out[small] = plain(r[small], xx[small])
+    if big.any():
+        out[big] = series(r[big], xx[big])
+    return out
+
+
 def log_rising(shape: npt.ArrayLike, x: npt.ArrayLike) -> FloatArray:
     r"""The log of the rising factorial, :math:`\ln\frac{\Gamma(r+x)}{\Gamma(r)}`, for
     :math:`r > 0`, :math:`x \ge 0`, accurate at any :math:`r`.
@@ -143,22 +165,18 @@ def log_rising(shape: npt.ArrayLike, x: npt.ArrayLike) -> FloatArray:
     >>> round(float(log_rising(1e25, 7.0)), 9)  # 7 ln(1e25) + 21e-25; gammaln's difference: 0.0
     402.952391274
     """
-    r, xx = np.broadcast_arrays(np.asarray(shape, np.float64), np.asarray(x, np.float64))
-    out = np.empty(r.shape)
-    big = r >= _STIRLING_FROM
-    small = ~big
-    if small.any():
-        out[small] = special.gammaln(r[small] + xx[small]) - special.gammaln(r[small])
-    if big.any():
-        rb, xb = r[big], xx[big]
+
+    def series(rb: FloatArray, xb: FloatArray) -> FloatArray:
         u = np.log1p(xb / rb)
-        out[big] = (
+        out: FloatArray = (
             (rb - 0.5) * u
             + xb * (np.log(rb) + u)
             - xb
             + (_stirling_rest(rb + xb) - _stirling_rest(rb))
         )
-    return out
+        return out
+
+    return _by_size(shape, x, lambda rs, xs: special.gammaln(rs + xs) - special.gammaln(rs), series)
 
 
 # Bernoulli numbers B_2k, k = 1..7, for the asymptotic series of digamma and trigamma
@@ -191,21 +209,17 @@ def digamma_rising(shape: npt.ArrayLike, x: npt.ArrayLike) -> FloatArray:
     >>> float(digamma_rising(1e25, 7.0))  # 7/1e25; scipy's difference gives 0.0
     7e-25
     """
-    r, xx = np.broadcast_arrays(np.asarray(shape, np.float64), np.asarray(x, np.float64))
-    out = np.empty(r.shape)
-    big = r >= _STIRLING_FROM
-    small = ~big
-    if small.any():
-        out[small] = special.digamma(r[small] + xx[small]) - special.digamma(r[small])
-    if big.any():
-        rb, xb = r[big], xx[big]
+
+    def series(rb: FloatArray, xb: FloatArray) -> FloatArray:
         zb = rb + xb
         rest = np.zeros(rb.shape)
         for k, bern in enumerate(_BERNOULLI, start=1):
             rest += bern / (2 * k) * (zb ** (-2.0 * k) - rb ** (-2.0 * k))
         ratio = xb / rb
-        out[big] = np.log1p(ratio) + ratio / (2.0 * zb) - rest
-    return out
+        out: FloatArray = np.log1p(ratio) + ratio / (2.0 * zb) - rest
+        return out
+
+    return _by_size(shape, x, lambda rs, xs: special.digamma(rs + xs) - special.digamma(rs), series)
 
 
 def trigamma_rising(shape: npt.ArrayLike, x: npt.ArrayLike) -> FloatArray:
@@ -221,25 +235,24 @@ def trigamma_rising(shape: npt.ArrayLike, x: npt.ArrayLike) -> FloatArray:
     >>> float(trigamma_rising(1e25, 7.0))  # -7/1e50
     -7e-50
     """
-    r, xx = np.broadcast_arrays(np.asarray(shape, np.float64), np.asarray(x, np.float64))
-    out = np.empty(r.shape)
-    big = r >= _STIRLING_FROM
-    small = ~big
-    if small.any():
+
+    def plain(rs: FloatArray, xs: FloatArray) -> FloatArray:
         # psi'(r) overflows below r ~ 1e-154: at x = 0 the difference is exactly 0, not inf - inf
-        rs, xs = r[small], xx[small]
         with np.errstate(invalid="ignore"):
             diff = special.polygamma(1, rs + xs) - special.polygamma(1, rs)
-        out[small] = np.where(xs == 0.0, 0.0, diff)
-    if big.any():
-        rb, xb = r[big], xx[big]
+        out: FloatArray = np.where(xs == 0.0, 0.0, diff)
+        return out
+
+    def series(rb: FloatArray, xb: FloatArray) -> FloatArray:
         zb = rb + xb
         rest = np.zeros(rb.shape)
         for k, bern in enumerate(_BERNOULLI, start=1):
             rest += bern * (zb ** (-2.0 * k - 1.0) - rb ** (-2.0 * k - 1.0))
         ratio = xb / rb  # (r*z and z*z overflow at r ~ 1e300)
-        out[big] = -ratio / zb - ratio * (2.0 + ratio) / (2.0 * zb) / zb + rest
-    return out
+        out: FloatArray = -ratio / zb - ratio * (2.0 + ratio) / (2.0 * zb) / zb + rest
+        return out
+
+    return _by_size(shape, x, plain, series)
 
 
 def warn_nonfinite(values: FloatArray, what: str) -> None:
