@@ -36,7 +36,7 @@ import re
 import threading
 import zoneinfo
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final, Literal, TypeVar
 
 import numpy as np
@@ -55,7 +55,14 @@ from relmark.clv import CLVModel
 from relmark.clv._base import refuse_first_purchase
 from relmark.clv._engine import Progress, progress_callback
 from relmark.data import RFMSummary
-from relmark.data._read import _INVISIBLE, LogOptions, _text_is_aware, option_date
+from relmark.data._read import (
+    _INVISIBLE,
+    _NS_HIGH,
+    _NS_LOW,
+    LogOptions,
+    _text_is_aware,
+    option_date,
+)
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _unit as _summary_unit
 from relmark.engines._options import log_options, refuse_counted_first, summary_options
@@ -82,8 +89,8 @@ refund in float sums can leave -1e-15)."""
 _MAX_DOUBLE: Final[str] = "CAST('1.7976931348623157e308' AS DOUBLE)"
 """The largest finite double: ``NOT (x >= 0 AND x <= max)`` holds for negative, infinite and
 NaN amounts whichever way the dialect orders NaN (greatest, or unordered)."""
-_TS_LOW: Final[pd.Timestamp] = pd.Timestamp("1677-09-22")
-_TS_HIGH: Final[pd.Timestamp] = pd.Timestamp("2262-04-11")
+_TS_LOW: Final[pd.Timestamp] = pd.Timestamp(_NS_LOW)
+_TS_HIGH: Final[pd.Timestamp] = pd.Timestamp(_NS_HIGH)
 """relmark.data's range of times (nanosecond timestamps): earlier or later ones are refused
 (``infinity`` compares greater than every time, ``-infinity`` less)."""
 _SOURCE: Final[str] = "relmark_source"
@@ -565,7 +572,7 @@ _WALL_CLOCK: Final[LogOptions] = LogOptions.check(
 
 
 def _ends(
-    observation_end: object, calibration_end: object, opts: LogOptions | str = _WALL_CLOCK
+    observation_end: object, calibration_end: object, opts: LogOptions = _WALL_CLOCK
 ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     """The end dates read as :func:`relmark.data.summarize` reads them, with the log's rules
     ``opts`` (:func:`relmark.data._read.option_date`: numbers in ``date_unit``, text in
@@ -573,9 +580,6 @@ def _ends(
     ArgumentError naming the option otherwise. ``pd.Timestamp(value)`` read 5 as 5 ns after
     1970, ``1.7e9`` with ``date_unit='s'`` as 1.7 s, ``'01/03/2024'`` with
     ``date_format='%d/%m/%Y'`` as 3 January, and accepted 9999-12-31."""
-
-    if isinstance(opts, str):  # a zone, as spark.py passed it before these rules
-        opts = replace(_WALL_CLOCK, timezone=opts)
 
     def read(value: object, name: str) -> pd.Timestamp | None:
         return None if value is None else pd.Timestamp(option_date(value, name, opts))
