@@ -253,3 +253,16 @@ def test_text_and_number_ids_are_the_in_memory_error(ids: list[object]) -> None:
     assert str(got) == str(want)
     assert isinstance(got, DataError) and isinstance(want, DataError)
     assert got.rows == want.rows
+
+
+def test_fit_and_score_refuse_a_pandas_frame_naming_the_argument() -> None:
+    from relmark.clv import BGNBD
+
+    rows = pd.DataFrame({"frequency": [1.0, 0.0], "recency": [1.0, 0.0], "T": [2.0, 2.0]})
+    with pytest.raises(ArgumentError) as err:
+        rdask.fit(BGNBD, rows)  # type: ignore[arg-type]
+    assert err.value.argument == "summary"
+    model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    with pytest.raises(ArgumentError) as err:
+        rdask.score(model, rows, horizon=1.0)  # type: ignore[arg-type]
+    assert err.value.argument == "customers"

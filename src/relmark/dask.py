@@ -110,14 +110,8 @@ class _Spec:
 def _check_columns(transactions: Any, opts: LogOptions) -> None:
     """Columns present and of usable types, from the frame's metadata (nothing computed), with
     the in-memory messages for what its reader refuses from the dtype alone."""
-    if not isinstance(transactions, dd.DataFrame):
-        raise ArgumentError(
-            "must be a Dask DataFrame (dd.read_parquet(...), dd.from_pandas(...)), got "
-            f"{type(transactions).__name__}",
-            argument="transactions",
-        )
     wanted = [opts.customer_id, opts.datetime, opts.monetary_value, opts.currency]
-    _require_columns(transactions, [c for c in wanted if c is not None])
+    _require_columns(transactions, [c for c in wanted if c is not None], "transactions")
     ids = transactions[opts.customer_id].dtype
     if pd.api.types.is_float_dtype(ids) or pd.api.types.is_bool_dtype(ids):
         raise DataError(
@@ -149,8 +143,15 @@ def _check_columns(transactions: Any, opts: LogOptions) -> None:
             raise DataError(f"amounts are {amounts}, not real numbers", column=opts.monetary_value)
 
 
-def _require_columns(frame: dd.DataFrame, names: list[str]) -> None:
-    """A DataError naming the first of ``names`` that ``frame`` lacks (and the ones it has)."""
+def _require_columns(frame: Any, names: list[str], argument: str) -> None:
+    """An ArgumentError naming ``argument`` when ``frame`` is not a Dask DataFrame; a DataError
+    naming the first of ``names`` that it lacks (and the columns it has)."""
+    if not isinstance(frame, dd.DataFrame):
+        raise ArgumentError(
+            "must be a Dask DataFrame (dd.read_parquet(...), dd.from_pandas(...)), got "
+            f"{type(frame).__name__}",
+            argument=argument,
+        )
     missing = [c for c in names if c not in frame.columns]
     if missing:
         found = ", ".join(map(str, frame.columns))
@@ -1229,7 +1230,7 @@ def fit(model: type[CLVModel], summary: dd.DataFrame, **options: Any) -> CLVMode
     Raises
     ------
     ArgumentError
-        When ``model`` is not a relmark model class.
+        When ``model`` is not a relmark model class, or ``summary`` not a Dask DataFrame.
     DataError
         For a missing column, a column that is not numbers (checked before any work), rows
         the in-memory fit refuses, or a summary that counts the first purchase (a column
@@ -1240,7 +1241,7 @@ def fit(model: type[CLVModel], summary: dd.DataFrame, **options: Any) -> CLVMode
             f"must be a relmark model class such as BGNBD, got {model!r}", argument="model"
         )
     fields = list(model.data_fields)
-    _require_columns(summary, fields)
+    _require_columns(summary, fields, "summary")
     for name in fields:
         dtype = summary[name].dtype
         if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
@@ -1308,13 +1309,14 @@ def score(
     ArgumentError
         At once, for the arguments :func:`relmark.clv.score` refuses (they are checked on one
         customer before any work): a negative or NaN horizon, periods that are not whole
-        numbers >= 1, a discount rate <= -1, models of the wrong kind.
+        numbers >= 1, a discount rate <= -1, models of the wrong kind; ``customers`` that is
+        not a Dask DataFrame.
     DataError
         At once for a missing column; when computed, for the rows of a partition that
         :func:`relmark.clv.score` refuses.
     """
     fields = ["frequency", "recency", "T"] + (["monetary_value"] if spend is not None else [])
-    _require_columns(customers, fields)
+    _require_columns(customers, fields, "customers")
     options: dict[str, Any] = {
         "periods": periods,
         "period_length": period_length,
