@@ -262,3 +262,35 @@ def test_overwrite_and_no_file_after_an_error(tmp_path: Path) -> None:
         sql.summarize_to_parquet(bad, tmp_path / "t.parquet", partitions=3)
     assert info.value.column == "date"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.parquet"]
+
+
+@pytest.mark.parametrize("k", [1, 4])
+def test_spend_overflow_in_the_holdout_and_across_partitions_is_refused(
+    tmp_path: Path, k: int
+) -> None:
+    """The streamed spend check (no second read of the written file) finds a holdout spend
+    summed to inf when the calibration spend is finite, and lists at most 10 customers, all
+    of them overflowing, whichever partitions they fall in; no file is left."""
+    big = [f"big{i:02d}" for i in range(12)]
+    ids = [c for c in big for _ in range(4)] + ["ok", "ok"]
+    dates = ["2024-01-01", "2024-01-05", "2024-01-06", "2024-01-07"] * 12
+    amounts = [1.0, 1e308, 1e308, 1e308] * 12 + [2.0, 3.0]
+    log = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "date": pd.to_datetime([*dates, "2024-01-01", "2024-01-06"]),
+            "amount": amounts,
+        }
+    )
+    kw: dict[str, Any] = {"monetary_value": "amount", "calibration_end": "2024-01-03"}
+    with pytest.raises(DataError, match="beyond the float range") as want:
+        calibration_holdout(log, **kw)
+    assert want.value.column == "amount"
+    out = tmp_path / "s.parquet"
+    with pytest.raises(DataError, match="beyond the float range") as got:
+        sql.summarize_to_parquet(log, out, partitions=k, **kw)
+    assert got.value.column == "amount"
+    assert len(got.value.rows) == 10 and set(got.value.rows) <= set(big)
+    assert list(tmp_path.iterdir()) == []
+    fine = sql.summarize_to_parquet(log[log["customer_id"] == "ok"], out, partitions=k, **kw)
+    assert fine.customers == 1

@@ -221,13 +221,25 @@ class ReadLog:
 
 
 # ------------------------------------------------------------------------------ columns
-def _columns(table: Any, opts: LogOptions) -> dict[str, Any]:
-    kind = type(table).__name__
-    if kind == "LazyFrame" or (kind == "Table" and hasattr(table, "column_names")):
-        hint = ".collect()" if kind == "LazyFrame" else ".to_pandas() (or polars.from_arrow)"
+def refuse_lazy(value: object, argument: str) -> None:
+    """A polars LazyFrame (a query, not data): an ArgumentError naming ``argument``; the one
+    check of relmark.data and the engines (the message: "is a polars LazyFrame, a query
+    rather than data: call .collect() first")."""
+    kind = type(value)
+    if kind.__name__ == "LazyFrame" and kind.__module__.split(".")[0] == "polars":
         raise ArgumentError(
-            f"must be a pandas or polars DataFrame or a mapping of columns, got a {kind}: "
-            f"pass transactions{hint}",
+            "is a polars LazyFrame, a query rather than data: call .collect() first",
+            argument=argument,
+        )
+
+
+def _columns(table: Any, opts: LogOptions) -> dict[str, Any]:
+    refuse_lazy(table, "transactions")
+    kind = type(table).__name__
+    if kind == "Table" and hasattr(table, "column_names"):
+        raise ArgumentError(
+            "must be a pandas or polars DataFrame or a mapping of columns, got a Table: "
+            "pass transactions.to_pandas() (or polars.from_arrow)",
             argument="transactions",
         )
     columns = getattr(table, "columns", None)

@@ -62,6 +62,7 @@ from relmark.data._read import (
     LogOptions,
     _text_is_aware,
     option_date,
+    refuse_lazy,
 )
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _unit as _summary_unit
@@ -655,7 +656,7 @@ def _relation(
         return rel, name
     if isinstance(source, pd.DataFrame):
         return con.from_df(source), "the DataFrame"
-    _refuse_lazy(source)
+    refuse_lazy(source, "source")
     module = type(source).__module__.split(".")[0]
     if module in ("polars", "pyarrow"):
         arrow = source.to_arrow() if module == "polars" else source
@@ -665,18 +666,6 @@ def _relation(
         f"pandas or polars DataFrame or a pyarrow Table, got {type(source).__name__}",
         argument="source",
     )
-
-
-def _refuse_lazy(source: object) -> None:
-    """A polars LazyFrame (a query, not data; it has no ``to_arrow``: an AttributeError from
-    :func:`summarize`, an error naming ``data`` from :func:`fit`): an ArgumentError naming
-    ``source``."""
-    kind = type(source)
-    if kind.__name__ == "LazyFrame" and kind.__module__.split(".")[0] == "polars":
-        raise ArgumentError(
-            "is a polars LazyFrame, a query rather than data: call .collect() first",
-            argument="source",
-        )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -1467,6 +1456,31 @@ def _refuse_overflow(customers: Sequence[object], column: str) -> None:
 _NUMBER_TYPES: Final[tuple[str, ...]] = (*_WHOLE_TYPES, "FLOAT", "DOUBLE", "DECIMAL", "REAL")
 
 
+_SHOWN_CUSTOMERS: Final[int] = 10
+"""The customers a spend-overflow error lists at most."""
+
+
+def _not_finite(batch: Any) -> list[object]:
+    """The customers of an Arrow record batch of the summary whose ``monetary_value`` or
+    ``monetary_value_holdout`` is not finite (their amounts summed beyond the float range).
+
+    :func:`summarize_to_parquet` checks each batch as it streams it to the file (about 1 ms
+    per million customers), rather than reading the file again afterwards (11 ms per 1.8
+    million customers from the page cache, more from disk) or failing the query at the first
+    such customer (the ``overflow`` guard of :func:`_query`, which names one customer in a
+    cast error, where relmark.data lists them in a DataError)."""
+    import pyarrow.compute as pc
+
+    mask = None
+    for column in ("monetary_value", "monetary_value_holdout"):
+        if column in batch.schema.names:
+            bad = pc.fill_null(pc.invert(pc.is_finite(batch.column(column))), False)
+            mask = bad if mask is None else pc.or_(mask, bad)
+    if mask is None or not pc.any(mask).as_py():
+        return []
+    return list(batch.column("customer_id").filter(mask).to_pylist())
+
+
 def _is_number(type_name: str) -> bool:
     return type_name.split("(")[0] in _NUMBER_TYPES
 
@@ -2014,6 +2028,7 @@ def summarize_to_parquet(
     tmp = f"{path}.{os.getpid()}.{threading.get_ident()}.relmark-tmp"
     writer: pq.ParquetWriter | None = None
     customers = 0
+    overflow: list[object] = []  # customers whose spend summed to inf, in the order streamed
     try:
         k = k_given if k_given is not None else _auto_partitions(prep.rows, _memory_bytes(con))
         options = dict(prep.query)
@@ -2048,6 +2063,12 @@ def summarize_to_parquet(
                 assert result is not None
                 reader = result.to_arrow_reader(_BATCH_ROWS)
                 for batch in reader:
+                    if monetary_value is not None:  # inf summed: relmark.data refuses it
+                        overflow.extend(_not_finite(batch))
+                        if len(overflow) >= _SHOWN_CUSTOMERS:
+                            break
+                    if overflow:  # the file is discarded: only the customers matter
+                        continue
                     if writer is None:
                         writer = pq.ParquetWriter(tmp, batch.schema)
                     writer.write_batch(batch)
@@ -2063,17 +2084,13 @@ def summarize_to_parquet(
                 customers += _run_guarded(watched, name, advice=_PARTITION_ADVICE)
             except (OSError, pa.ArrowException) as exc:
                 raise ArgumentError(f"cannot write {path}: {exc}", argument="output") from None
+            if len(overflow) >= _SHOWN_CUSTOMERS:
+                break
+        if monetary_value is not None:
+            _refuse_overflow(overflow[:_SHOWN_CUSTOMERS], monetary_value)
         assert writer is not None
         writer.close()
         writer = None
-        if monetary_value is not None:  # inf was written: relmark.data refuses it
-            spend = ["monetary_value"] + (["monetary_value_holdout"] if calibration_end else [])
-            bad = " OR ".join(f"NOT isfinite({c})" for c in spend)
-            listed = tmp.replace("'", "''")
-            found = con.sql(
-                f"SELECT customer_id FROM read_parquet('{listed}') WHERE {bad} LIMIT 10"
-            ).fetchall()
-            _refuse_overflow([row[0] for row in found], monetary_value)
         os.replace(tmp, path)
     finally:
         con.close()
@@ -2251,7 +2268,7 @@ def fit(
         raise ArgumentError("is set by the grouping itself", argument=name)
     report = _FitProgress(progress_callback(progress, desc=f"{model.name} fit"))
     unit = time_unit
-    _refuse_lazy(source)
+    refuse_lazy(source, "source")
     refuse_first_purchase(source)
     if isinstance(source, RFMSummary):
         unit = unit if unit is not None else source.time_unit
