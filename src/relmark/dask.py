@@ -55,7 +55,8 @@ from relmark.data._read import (
     _read_dates,
     _read_ids,
     _series,
-    _text_is_aware,
+    end_is_aware,
+    end_zone_error,
     option_date,
 )
 from relmark.data.summary import FIRST_PURCHASE
@@ -176,21 +177,6 @@ def _aware_from_meta(transactions: dd.DataFrame, opts: LogOptions) -> bool | Non
     if opts.date_unit is not None:
         return opts.date_unit != "excel"
     return None
-
-
-def _end_is_aware(value: object) -> bool:
-    if isinstance(value, str):
-        return _text_is_aware(value)
-    return getattr(value, "tzinfo", None) is not None
-
-
-def _end_zone_error(name: str, value: object) -> ArgumentError:
-    """relmark.data's check_end_zone message: an end with a zone against wall-clock dates."""
-    return ArgumentError(
-        f"has a UTC offset or time zone ({value!r}) while the log's dates are wall-clock "
-        "times without one: give both an offset, or neither",
-        argument=name,
-    )
 
 
 # ---------------------------------------------------------------------- one partition
@@ -852,16 +838,16 @@ def _read(
     wall-clock dates, every problem of the log at once, mixed currencies."""
     opts = spec.opts
     aware_meta = _aware_from_meta(transactions, opts)
-    zoned = [(name, value) for name, value in ends if value is not None and _end_is_aware(value)]
+    zoned = [(name, value) for name, value in ends if value is not None and end_is_aware(value)]
     if zoned and aware_meta is False:
-        raise _end_zone_error(*zoned[0])
+        raise end_zone_error(*zoned[0])
     infos, table = _run(transactions, spec)
     if sum(i["rows"] for i in infos) == 0:
         raise DataError("the transaction log is empty")
     if zoned and aware_meta is None:
         seen = [bool(i["aware"]) for i in infos if "aware" in i]
         if seen and not seen[0]:
-            raise _end_zone_error(*zoned[0])
+            raise end_zone_error(*zoned[0])
     merged = _merge_problems(infos)
     currency, mixed = _log_wide(
         infos, table, merged, opts, aware_meta, lambda codes: _resolve(transactions, codes)

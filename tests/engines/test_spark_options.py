@@ -276,3 +276,41 @@ def test_the_range_ends_equal_in_memory(spark: SparkSession) -> None:
         rspark.summarize(frame, time_unit="W", **split),
         calibration_holdout(log, time_unit="W", **split),
     )
+
+
+def test_an_end_with_an_offset_against_wall_clock_dates_is_refused_as_in_memory(
+    spark: SparkSession,
+) -> None:
+    """An end date with a UTC offset or a zone against a log of wall-clock times (text
+    without offsets, TIMESTAMP_NTZ, Excel days) compares two clocks: relmark.data and the
+    DuckDB engine refuse it naming the option, with one message; Spark summarised it. Against
+    instants (text with offsets, TIMESTAMP, epoch numbers) it is read."""
+    naive = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "date": ["2024-01-01 10:00", "2024-01-05 09:00", "2024-01-03 12:00"],
+            "excel": [45292.4, 45296.4, 45294.5],
+        }
+    )
+    frame = _frame(spark, naive)
+    ntz = frame.selectExpr("customer_id", "CAST(date AS TIMESTAMP_NTZ) AS date")
+    end = "2024-01-09T00:00:00+01:00"
+    cases: list[tuple[Any, dict[str, Any]]] = [
+        (frame, {"observation_end": end}),
+        (frame, {"calibration_end": pd.Timestamp("2024-01-02", tz="UTC")}),
+        (ntz, {"observation_end": end}),
+        (frame, {"datetime": "excel", "date_unit": "excel", "observation_end": end}),
+    ]
+    for source, kw in cases:
+        name = "calibration_end" if "calibration_end" in kw else "observation_end"
+        with pytest.raises(ArgumentError) as memory:
+            (calibration_holdout if name == "calibration_end" else summarize)(naive, **kw)
+        with pytest.raises(ArgumentError) as duck:
+            (sql.calibration_holdout if name == "calibration_end" else sql.summarize)(naive, **kw)
+        with pytest.raises(ArgumentError) as got:
+            rspark.summarize(source, **kw)
+        assert memory.value.argument == duck.value.argument == got.value.argument == name
+        assert str(got.value) == str(memory.value) == str(duck.value)
+    aware = naive.assign(date=[d.replace(" ", "T") + ":00+00:00" for d in naive["date"]])
+    kw = {"observation_end": end}
+    assert_same(rspark.summarize(_frame(spark, aware), **kw), summarize(aware, **kw))

@@ -821,15 +821,28 @@ def _log_is_aware(s: pd.Series, opts: LogOptions) -> bool:
     return getattr(first, "tzinfo", None) is not None
 
 
+def end_is_aware(value: object) -> bool:
+    """Whether an end date (``observation_end``, ``calibration_end``) has a UTC offset or a
+    zone: text ending in one, or a datetime with a ``tzinfo``."""
+    if isinstance(value, str):
+        return _text_is_aware(value)
+    return getattr(value, "tzinfo", None) is not None
+
+
+def end_zone_error(name: str, value: object) -> ArgumentError:
+    """The refusal of an end date with a UTC offset or a zone against a log of wall-clock
+    times (the engines raise it too: one message)."""
+    return ArgumentError(
+        f"has a UTC offset or time zone ({value!r}) while the log's dates are wall-clock "
+        "times without one: give both an offset, or neither",
+        argument=name,
+    )
+
+
 def check_end_zone(value: object, name: str, transactions: Any, opts: LogOptions) -> None:
     """An end date with a UTC offset or a zone against a log of wall-clock times compares two
     clocks (the log's times are taken as written): ArgumentError naming ``name``."""
-    aware = (
-        _text_is_aware(value)
-        if isinstance(value, str)
-        else getattr(value, "tzinfo", None) is not None
-    )
-    if not aware:
+    if not end_is_aware(value):
         return
     try:
         column = _columns(transactions, opts)["datetime"]
@@ -837,11 +850,7 @@ def check_end_zone(value: object, name: str, transactions: Any, opts: LogOptions
     except (ArgumentError, DataError):
         return  # the log's own error comes from read_log
     if not _log_is_aware(dates, opts):
-        raise ArgumentError(
-            f"has a UTC offset or time zone ({value!r}) while the log's dates are wall-clock "
-            "times without one: give both an offset, or neither",
-            argument=name,
-        )
+        raise end_zone_error(name, value)
 
 
 # ------------------------------------------------------------------------------ amounts

@@ -27,7 +27,7 @@ from __future__ import annotations
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -47,6 +47,7 @@ from relmark._validation import check_flag
 from relmark.clv import CLVModel, load_model
 from relmark.clv import score as score_arrays
 from relmark.data import RFMSummary
+from relmark.data._read import end_is_aware, end_zone_error
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.engines import sql
 from relmark.engines._options import log_options, refuse_counted_first, summary_options
@@ -305,6 +306,7 @@ def _read(
     obs: pd.Timestamp | None,
     cal: pd.Timestamp | None,
     validate: bool,
+    ends: Sequence[tuple[str, object]] = (),
 ) -> _Log:
     """The checks and conversions of :func:`relmark.engines.sql.summarize`, on Spark: every
     count in one job, then a job per kind of problem found (to name its first customers)."""
@@ -361,6 +363,17 @@ def _read(
             f"dates must be timestamps, dates, text or numbers, got {date_type.simpleString()}",
             column=datetime,
         )
+    zoned = [(n, v) for n, v in ends if v is not None and end_is_aware(v)]
+    if zoned:  # relmark.data's check_end_zone: two clocks compared otherwise
+        if isinstance(date_type, st.TimestampType) or date_unit is not None:
+            log_aware = isinstance(date_type, st.TimestampType) or date_unit != "excel"
+        elif is_time:  # TIMESTAMP_NTZ, DATE
+            log_aware = False
+        else:  # text (mixing offsets is refused by the checks): one row with one decides
+            with_offset = frame.where(raw_date.cast("string").rlike(_OFFSET_RE))
+            log_aware = bool(with_offset.limit(1).count())
+        if not log_aware:
+            raise end_zone_error(*zoned[0])
     amount: Column | None = None
     if monetary_value is not None:
         money_type = types[monetary_value]
@@ -733,6 +746,7 @@ def _plan(
         obs=obs,
         cal=cal,
         validate=bool(validate),
+        ends=[("observation_end", observation_end), ("calibration_end", calibration_end)],
     )
     view = f"relmark_{uuid.uuid4().hex}"
     log.rows.createOrReplaceTempView(view)

@@ -60,7 +60,8 @@ from relmark.data._read import (
     _NS_HIGH,
     _NS_LOW,
     LogOptions,
-    _text_is_aware,
+    end_is_aware,
+    end_zone_error,
     option_date,
     refuse_lazy,
 )
@@ -498,7 +499,7 @@ def summary_sql(
     unit = _unit(time_unit)
     fm = _multiplier(freq_multiplier)
     for name, value in (("calibration_end", calibration_end), ("observation_end", observation_end)):
-        if value is not None and _aware(value):  # the table's times are wall-clock times
+        if value is not None and end_is_aware(value):  # the table's times are wall-clock times
             raise ArgumentError(
                 f"has a UTC offset or time zone ({value!r}) while the table's times are "
                 "wall-clock times (see the preconditions): give the end as a wall-clock time",
@@ -592,13 +593,6 @@ def _ends(
             f"must be after calibration_end {cal}, got {obs}", argument="observation_end"
         )
     return obs, cal
-
-
-def _aware(value: object) -> bool:
-    """An end date with a UTC offset or a zone (relmark.data's test)."""
-    if isinstance(value, str):
-        return _text_is_aware(value)
-    return getattr(value, "tzinfo", None) is not None
 
 
 # ---------------------------------------------------------------------- DuckDB sources
@@ -1346,7 +1340,7 @@ def _prepare(
         zoned = [
             (n, v)
             for n, v in (("observation_end", observation_end), ("calibration_end", calibration_end))
-            if v is not None and _aware(v)
+            if v is not None and end_is_aware(v)
         ]
         if zoned:  # relmark.data's check_end_zone: two clocks compared otherwise
             if "WITH TIME ZONE" in date_type or date_unit is not None:
@@ -1356,11 +1350,7 @@ def _prepare(
             else:
                 log_aware = _count(rel, _has_offset(f"CAST({raw_date} AS VARCHAR)"), name) > 0
             if not log_aware:
-                raise ArgumentError(
-                    f"has a UTC offset or time zone ({zoned[0][1]!r}) while the log's dates are "
-                    "wall-clock times without one: give both an offset, or neither",
-                    argument=zoned[0][0],
-                )
+                raise end_zone_error(*zoned[0])
         amount_col = None
         if monetary_value is not None:
             amount_col = _ident(monetary_value, "monetary_value")
