@@ -948,7 +948,10 @@ def test_frame_round_trip_keeps_time_unit_and_currency() -> None:
     s = _rfm(monetary_value=[3.0, 0.0], time_unit="14D", currency="EUR")
     back = RFMSummary.from_frame(s.to_frame())
     assert back == s and back.time_unit == "2W" and back.currency == "EUR"
-    assert RFMSummary.from_frame(s.to_frame(), time_unit="D").time_unit == "D"
+    assert RFMSummary.from_frame(s.to_frame(), time_unit="14D").time_unit == "2W"
+    with pytest.raises(ArgumentError, match=r"'D'.*'2W'") as info:  # was relabelled "D"
+        RFMSummary.from_frame(s.to_frame(), time_unit="D")
+    assert info.value.argument == "time_unit"
     assert RFMSummary.from_mapping({"frequency": 1, "recency": 2.0, "T": 5.0}).T.tolist() == [5.0]
 
 

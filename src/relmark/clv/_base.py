@@ -127,6 +127,20 @@ def _column(data: object, name: str) -> object | None:
     return getattr(data, name, None)
 
 
+def fit_time_unit(data: object, time_unit: object) -> str | None:
+    """The time unit of a fit on ``data``: ``time_unit`` when given, which must equal the unit
+    the data states (``"7D"`` equals ``"W"``; see
+    :func:`relmark.data.summary.time_unit_stated`: an :class:`~relmark.data.RFMSummary`'s
+    ``time_unit``, a pandas frame's ``attrs["time_unit"]``, a ``time_unit`` column or key),
+    else the data's; None when neither says. A conflict is an
+    :class:`~relmark.errors.ArgumentError` naming ``time_unit`` and both units: the data's
+    ``recency`` and ``T`` are in its unit, and a model labelled with another would predict
+    for the wrong periods."""
+    from relmark.data.summary import agreeing_time_unit
+
+    return agreeing_time_unit(data, time_unit)
+
+
 def refuse_first_purchase(data: object) -> None:
     """Refuse a summary that counts the first purchase (``include_first_purchase=True``, in
     any form a summary carries it: :func:`relmark.data.summary.first_purchase_flag`): every
@@ -597,7 +611,10 @@ class CLVModel:
         compress
             Group identical rows into weights: ``None`` (default) when it pays, or always/never.
         time_unit
-            Unit of the times in the data (taken from ``data.time_unit`` when present).
+            Unit of the times in the data: by default the unit the data states (an
+            :class:`~relmark.data.RFMSummary`'s ``time_unit``, a pandas frame's
+            ``attrs["time_unit"]``, a ``time_unit`` column or key); given, it must equal that
+            unit (``"7D"`` equals ``"W"``).
         settings
             The model's fixed settings (see :attr:`settings_spec`), not estimated; defaults
             otherwise.
@@ -630,7 +647,8 @@ class CLVModel:
         DataError
             For missing, non-numeric or invalid data (naming the column and rows).
         ArgumentError
-            For an unknown column keyword, a bad ``compress``, ``time_unit`` or setting; for
+            For an unknown column keyword, a bad ``compress``, ``time_unit`` or setting, a
+            ``time_unit`` other than the one the data states (naming both); for
             ``priors`` or ``fixed`` that name no parameter of the model, hold something else
             than a :class:`Prior` (a number), a prior whose support is not the parameter's
             domain, or a prior on a fixed parameter (naming ``priors`` or ``fixed``); for a
@@ -659,8 +677,8 @@ class CLVModel:
         (True, 'W', 0.27)
         """
         checked = cls._fit_arguments(compress, settings, start, fixed, priors, progress)
+        unit = fit_time_unit(data, time_unit)
         arrays, w = cls._coerce(data, weights, columns)
-        unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         return cls._fit_arrays(arrays, w, checked, start=start, compress=compress, time_unit=unit)
 
     @classmethod

@@ -70,7 +70,7 @@ from scipy.special import gammaln
 from scipy.stats import chi2
 
 from relmark._validation import FloatArray, is_json_number
-from relmark.clv._base import RngLike, fit_restricted
+from relmark.clv._base import RngLike, fit_restricted, fit_time_unit
 from relmark.clv._engine import (
     Likelihood,
     Progress,
@@ -1057,6 +1057,7 @@ class GGompertzNBD(RFMModel):
                 **columns,
             )
         report = progress_callback(progress, desc=f"{cls.name} fit")
+        unit = fit_time_unit(data, time_unit)  # (equal to the data's, when it states one)
         arrays, w = cls._coerce(data, weights, columns)
         _check_time_scale(arrays[2], w, model="GGompertz/NBD", scaling=_SCALING)
         with one_blas_thread():
@@ -1094,8 +1095,7 @@ class GGompertzNBD(RFMModel):
                     ConvergenceWarning,
                     stacklevel=2,
                 )
-        unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
-        return cls._make(result.params, time_unit=None if unit is None else str(unit), fit=result)
+        return cls._make(result.params, time_unit=unit, fit=result)
 
     def sample_params(self, n_draws: int, *, rng: RngLike = None) -> FloatArray:
         """Draw parameter vectors from the estimates' asymptotic normal distribution.

@@ -24,6 +24,7 @@ die" models with lifetimes' names, so that a lifetimes user's summary frame work
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -69,18 +70,66 @@ def _one_flag(values: Sequence[object], where: str) -> bool:
     return found.pop() if found else False
 
 
+def _is_polars(data: object) -> bool:
+    return type(data).__module__.split(".")[0] == "polars"
+
+
+def _is_arrow(data: object) -> bool:
+    return isinstance(getattr(data, "column_names", None), list) and hasattr(data, "column")
+
+
+def _stated(data: object, key: str) -> list[tuple[str, list[object]]]:
+    """Where the summary container ``data`` states ``key`` (a flag or the time unit), and the
+    values it states there: a pandas frame's ``attrs`` entry and column, a polars frame's or
+    pyarrow table's column, a mapping's key. An empty column states nothing."""
+    if _is_polars(data) and type(data).__name__ == "LazyFrame":
+        raise ArgumentError(  # (its columns cannot be read without running the query)
+            "is a polars LazyFrame, a query rather than a summary: call .collect() first",
+            argument="data",
+        )
+    found: list[tuple[str, list[object]]] = []
+    if isinstance(data, Mapping):
+        if key in data:
+            value = data[key]
+            scalar = isinstance(value, str | bool | np.bool_) or value is None
+            found.append((f"the key {key!r}", [value] if scalar else _as_list(value)))
+        return found
+    attrs = getattr(data, "attrs", None)
+    if isinstance(data, pd.DataFrame) and isinstance(attrs, Mapping) and key in attrs:
+        found.append((f"attrs[{key!r}]", [attrs[key]]))
+    column: Any = None
+    if isinstance(data, pd.DataFrame) or _is_polars(data):
+        names = [str(c) for c in data.columns]  # type: ignore[attr-defined]
+        if names.count(key) > 1:
+            raise DataError(f"the frame has {names.count(key)} columns of this name", column=key)
+        if key in names:
+            column = data[key]  # type: ignore[index]
+    elif _is_arrow(data):
+        names = list(data.column_names)  # type: ignore[attr-defined]
+        if names.count(key) > 1:
+            raise DataError(f"the table has {names.count(key)} columns of this name", column=key)
+        if key in names:
+            column = data.column(key)  # type: ignore[attr-defined]
+    if column is not None:
+        values = _as_list(column)
+        if values:
+            found.append((f"the column {key!r}", values))
+    return found
+
+
 def first_purchase_flag(data: object) -> bool:
     """Whether the summary ``data`` counts the first purchase (``include_first_purchase``),
     read from every form a summary takes.
 
     - an :class:`RFMSummary`: its ``include_first_purchase``;
     - a pandas DataFrame: ``attrs["include_first_purchase"]`` (set by
-      :meth:`RFMSummary.to_frame`) or a column of that name (one value on every row);
-    - a polars DataFrame (which has no ``attrs``): a column of that name;
+      :meth:`RFMSummary.to_frame`) and/or a column of that name (one value on every row);
+    - a polars DataFrame (which has no ``attrs``) or a pyarrow Table: a column of that name;
     - a mapping of columns: a key of that name (a bool, or one bool per row).
 
-    Anything else (arrays given as keywords) carries no flag: ``False``. A polars LazyFrame
-    is a query, not a summary, and is refused.
+    An empty column (a summary of no customers) states nothing. Anything else (arrays given as
+    keywords) carries no flag: ``False``. A polars LazyFrame is a query, not a summary, and
+    is refused.
 
     Parameters
     ----------
@@ -97,9 +146,9 @@ def first_purchase_flag(data: object) -> bool:
     ArgumentError
         ``data`` is a polars LazyFrame (call ``.collect()`` first), naming ``data``.
     DataError
-        The flag is not a bool (``1``, ``"True"``, ``None``), a column mixes True and False,
-        or a pandas frame's ``attrs`` and its column disagree; it names
-        ``include_first_purchase``.
+        The flag is not a bool (``1``, ``"True"``, ``None``), a column mixes True and False
+        or appears twice, or a pandas frame's ``attrs`` and its column disagree (the message
+        says what each holds); it names ``include_first_purchase``.
 
     Examples
     --------
@@ -110,38 +159,169 @@ def first_purchase_flag(data: object) -> bool:
     """
     if isinstance(data, RFMSummary):
         return data.include_first_purchase
-    if isinstance(data, Mapping):
-        if FIRST_PURCHASE not in data:
-            return False
-        value = data[FIRST_PURCHASE]
-        values = [value] if isinstance(value, bool | np.bool_) else _as_list(value)
-        return _one_flag(values, f"the key {FIRST_PURCHASE!r}")
-    if type(data).__module__.split(".")[0] == "polars" and type(data).__name__ == "LazyFrame":
-        raise ArgumentError(  # (its columns cannot be read without running the query)
-            "is a polars LazyFrame, a query rather than a summary: call .collect() first",
-            argument="data",
-        )
-    flags: list[bool] = []
-    attrs = getattr(data, "attrs", None)
-    if isinstance(data, pd.DataFrame) and isinstance(attrs, Mapping) and FIRST_PURCHASE in attrs:
-        flags.append(_one_flag([attrs[FIRST_PURCHASE]], f"attrs[{FIRST_PURCHASE!r}]"))
-    columns = getattr(data, "columns", None)
-    is_polars = type(data).__module__.split(".")[0] == "polars"
-    framed = isinstance(data, pd.DataFrame) or is_polars
-    if framed and columns is not None and FIRST_PURCHASE in list(columns):
-        column: Any = data[FIRST_PURCHASE]  # type: ignore[index]
-        flags.append(_one_flag(_as_list(column), f"the column {FIRST_PURCHASE!r}"))
-    if len(set(flags)) > 1:
+    flags = [(where, _one_flag(values, where)) for where, values in _stated(data, FIRST_PURCHASE)]
+    if len({flag for _, flag in flags}) > 1:
+        (where_a, a), (where_b, b) = flags
         raise DataError(
-            f"attrs[{FIRST_PURCHASE!r}] and the column {FIRST_PURCHASE!r} disagree",
+            f"{where_a} is {a} and {where_b} holds {b}: they disagree (a summary counts the "
+            "first purchase or does not)",
             column=FIRST_PURCHASE,
         )
-    return flags[0] if flags else False
+    return flags[0][1] if flags else False
+
+
+def _missing(value: object) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def time_unit_stated(data: object) -> tuple[TimeUnit, str] | None:
+    """The time unit a summary container states, and where it states it; None when it states
+    none.
+
+    - an :class:`RFMSummary`: its ``time_unit``;
+    - a pandas DataFrame: ``attrs["time_unit"]`` (set by :meth:`RFMSummary.to_frame`; ``None``
+      there states nothing) and/or a ``time_unit`` column (one label on every row, as the
+      ``relmark summarize`` CSV and Parquet files have it);
+    - a polars DataFrame or a pyarrow Table: a ``time_unit`` column;
+    - a mapping of columns: a ``time_unit`` key (a label, or one label per row);
+    - any other object: its ``time_unit`` attribute, when it is a label or a
+      :class:`~relmark.timeunit.TimeUnit`.
+
+    A column whose values are all missing (a summary without a unit written to a file)
+    states nothing.
+
+    Parameters
+    ----------
+    data
+        The summary container.
+
+    Returns
+    -------
+    tuple of (TimeUnit, str) or None
+        The unit and where it was read (``"attrs['time_unit']"``, ``"the column
+        'time_unit'"``, ...).
+
+    Raises
+    ------
+    DataError
+        Naming ``time_unit``: a stated unit is not a time unit label, a column holds two
+        units or misses the label on some rows, or the ``attrs`` entry and the column state
+        different units.
+    ArgumentError
+        ``data`` is a polars LazyFrame, naming ``data``.
+
+    Examples
+    --------
+    >>> time_unit_stated(pd.DataFrame({"frequency": [0], "time_unit": ["7D"]}))
+    (TimeUnit('W'), "the column 'time_unit'")
+    >>> time_unit_stated({"frequency": [0]}) is None
+    True
+    """
+    if isinstance(data, RFMSummary):
+        unit = data.unit
+        return None if unit is None else (unit, "the summary's time_unit")
+    if isinstance(data, Mapping | pd.DataFrame) or _is_polars(data) or _is_arrow(data):
+        places = _stated(data, "time_unit")
+    else:
+        value = getattr(data, "time_unit", None)
+        stated = isinstance(value, str | TimeUnit)
+        places = [("data.time_unit", [value])] if stated else []
+    units: list[tuple[TimeUnit, str]] = []
+    for where, values in places:
+        given = [v for v in values if not _missing(v)]
+        if not given:
+            continue
+        if len(given) < len(values):
+            rows = [i for i, v in enumerate(values) if _missing(v)]
+            raise DataError(
+                f"{where} has a time unit on some rows and none on others",
+                column="time_unit",
+                rows=rows,
+            )
+        labels = {v if isinstance(v, str | TimeUnit) else repr(v) for v in given}
+        try:
+            parsed = {TimeUnit.parse(v) for v in labels}
+        except ArgumentError as exc:
+            raise DataError(
+                f"{where} is not a time unit: {str(exc).split(': ', 1)[-1]}", column="time_unit"
+            ) from None
+        if len(parsed) > 1:
+            shown = ", ".join(sorted(u.label for u in parsed))
+            raise DataError(
+                f"{where} holds several time units ({shown}): one summary has one unit",
+                column="time_unit",
+            )
+        units.append((parsed.pop(), where))
+    if len({u for u, _ in units}) > 1:
+        (a, where_a), (b, where_b) = units
+        raise DataError(
+            f"{where_a} is {a.label!r} and {where_b} holds {b.label!r}: they disagree (a "
+            "summary has one unit)",
+            column="time_unit",
+        )
+    return units[0] if units else None
+
+
+def agreeing_time_unit(
+    data: object, time_unit: object, *, argument: str = "time_unit"
+) -> str | None:
+    """The time unit of a summary read from ``data`` with an explicit ``time_unit``: the
+    argument when given (it must equal a unit the data states: ``"7D"`` equals ``"W"``), else
+    the data's own (:func:`time_unit_stated`), as a label; None when neither says.
+
+    Parameters
+    ----------
+    data
+        The summary container.
+    time_unit
+        The caller's unit (a label, a :class:`~relmark.timeunit.TimeUnit`, a tuple) or None.
+    argument
+        The argument name errors report.
+
+    Returns
+    -------
+    str or None
+        The label.
+
+    Raises
+    ------
+    ArgumentError
+        Naming ``argument``: it is not a time unit, or it differs from the unit the data
+        states (both units in the message: the data's ``recency`` and ``T`` are in theirs).
+    DataError
+        What :func:`time_unit_stated` raises.
+
+    Examples
+    --------
+    >>> s = RFMSummary(customer_id=[1], frequency=[0], recency=[0], T=[3.0], time_unit="W")
+    >>> agreeing_time_unit(s, "7D"), agreeing_time_unit(s, None)
+    ('W', 'W')
+    """
+    given = None if time_unit is None else TimeUnit.parse(time_unit, argument=argument)
+    stated = time_unit_stated(data)
+    if given is not None and stated is not None and given != stated[0]:
+        unit, where = stated
+        raise ArgumentError(
+            f"is {given.label!r}, but the data's recency and T are in {unit.label!r} ({where} "
+            f"says so): leave {argument} out to use {unit.label!r}, or summarize the "
+            f"transactions again in {given.label!r}",
+            argument=argument,
+        )
+    unit_ = given if given is not None else (None if stated is None else stated[0])
+    return None if unit_ is None else unit_.label
 
 
 def _as_list(value: object) -> list[object]:
-    """The values of a column (pandas, polars, numpy, a list) as Python objects."""
-    to_list = getattr(value, "to_list", None) or getattr(value, "tolist", None)
+    """The values of a column (pandas, polars, pyarrow, numpy, a list) as Python objects."""
+    to_list = (
+        getattr(value, "to_list", None)
+        or getattr(value, "to_pylist", None)
+        or getattr(value, "tolist", None)
+    )
+    if isinstance(value, pd.DataFrame):  # a frame's duplicated column name
+        raise DataError(
+            f"the frame has {value.shape[1]} columns of this name", column=str(value.columns[0])
+        )
     if callable(to_list):
         out = to_list()
         return list(out) if isinstance(out, list) else [out]
@@ -625,7 +805,10 @@ class RFMSummary:
             Column holding the customer ids.
         time_unit
             Unit of ``recency`` and ``T`` (e.g. ``"W"``); by default the frame's
-            ``attrs["time_unit"]`` (set by :meth:`to_frame`), if any.
+            ``attrs["time_unit"]`` (set by :meth:`to_frame`) or its ``time_unit`` column (one
+            label on every row, as ``relmark summarize`` writes it), if any (see
+            :func:`time_unit_stated`). Given, it must equal the frame's unit (``"7D"`` equals
+            ``"W"``).
         include_first_purchase
             Whether ``frequency`` counts the first purchase (a lifetimes frame built with
             ``include_first_transaction=True``); by default the frame's
@@ -640,9 +823,12 @@ class RFMSummary:
         Raises
         ------
         ArgumentError
-            ``frame`` is not a pandas DataFrame, ``customer_id`` is not a column name.
+            ``frame`` is not a pandas DataFrame, ``customer_id`` is not a column name,
+            ``time_unit`` or ``include_first_purchase`` disagrees with what the frame says
+            (both named in the message).
         DataError
-            A required column is missing, or a column is invalid.
+            A required column is missing, a column is invalid, or the frame's time unit is
+            not one time unit.
         """
         if not isinstance(frame, pd.DataFrame):
             raise ArgumentError(
@@ -674,7 +860,7 @@ class RFMSummary:
             frequency=_numbers(frame["frequency"], "frequency"),
             recency=_numbers(frame["recency"], "recency"),
             T=_numbers(frame["T"], "T"),
-            time_unit=frame.attrs.get("time_unit") if time_unit is None else time_unit,
+            time_unit=agreeing_time_unit(frame, time_unit),
             currency=frame.attrs.get("currency") if "monetary_value" in kwargs else None,
             include_first_purchase=_agreeing_flag(frame, include_first_purchase),
             **kwargs,
@@ -696,7 +882,8 @@ class RFMSummary:
             ``frequency``, ``recency``, ``T`` and optionally ``customer_id`` and the optional
             columns, as arrays.
         time_unit
-            Unit of ``recency`` and ``T``.
+            Unit of ``recency`` and ``T``; by default the mapping's ``time_unit`` key (a label,
+            or one label per row), if any. Given, it must equal the key's unit.
         include_first_purchase
             Whether ``frequency`` counts the first purchase (see :class:`RFMSummary`); by
             default the mapping's ``include_first_purchase`` key, else ``False``. Given, it
@@ -709,10 +896,12 @@ class RFMSummary:
         Raises
         ------
         ArgumentError
-            ``data`` is not a mapping; ``include_first_purchase`` disagrees with the key.
+            ``data`` is not a mapping; ``time_unit`` or ``include_first_purchase`` disagrees
+            with the key.
         DataError
             A required column is missing, a key is not a known column (a misspelt
-            ``monetary`` would be dropped), or a column is invalid.
+            ``monetary`` would be dropped), a column is invalid, or the ``time_unit`` key is
+            not one time unit.
         """
         if not isinstance(data, Mapping):
             raise ArgumentError(
@@ -721,7 +910,8 @@ class RFMSummary:
         missing = [c for c in ("frequency", "recency", "T") if c not in data]
         if missing:
             raise DataError(f"missing column(s) {', '.join(missing)}", column=missing[0])
-        known = {"customer_id", "frequency", "recency", "T", FIRST_PURCHASE, *_OPTIONAL}
+        known = {"customer_id", "frequency", "recency", "T", "time_unit", FIRST_PURCHASE}
+        known.update(_OPTIONAL)
         unknown = [str(k) for k in data if k not in known]
         if unknown:  # a typo ("monetary") would drop the column silently
             raise DataError(
@@ -735,7 +925,7 @@ class RFMSummary:
             frequency=data["frequency"],
             recency=data["recency"],
             T=data["T"],
-            time_unit=time_unit,
+            time_unit=agreeing_time_unit(data, time_unit),
             include_first_purchase=_agreeing_flag(data, include_first_purchase),
             **{k: data[k] for k in _OPTIONAL if k in data},
         )
@@ -784,17 +974,10 @@ def _agreeing_flag(data: object, given: bool | None) -> bool:
     if given is None:
         return carried
     flag = check_flag(given, FIRST_PURCHASE)
-    says = f"attrs, column or key {FIRST_PURCHASE!r}"
-    if flag != carried and _carries_flag(data):
+    places = [where for where, _ in _stated(data, FIRST_PURCHASE)]
+    if flag != carried and places:
         raise ArgumentError(
-            f"is {flag}, but the data's {says} says {carried}", argument=FIRST_PURCHASE
+            f"is {flag}, but the data's {' and '.join(places)} says {carried}",
+            argument=FIRST_PURCHASE,
         )
     return flag
-
-
-def _carries_flag(data: object) -> bool:
-    if isinstance(data, Mapping):
-        return FIRST_PURCHASE in data
-    attrs = getattr(data, "attrs", None)
-    in_attrs = isinstance(attrs, Mapping) and FIRST_PURCHASE in attrs
-    return in_attrs or FIRST_PURCHASE in list(getattr(data, "columns", []))
