@@ -224,12 +224,27 @@ def test_bad_options_are_argument_errors_before_any_work(
         ({"calibration_end": "later"}, "calibration_end"),
         ({"calibration_end": "2024-01-03", "observation_end": "2024-01-02"}, "observation_end"),
         ({"calibration_end": "2024-01-03", "holdout_spend": "mean"}, "holdout_spend"),
+        # a holdout of no length (the end in calibration_end's period) was a DataError
+        # listing every customer's duration_holdout of 0
+        ({"calibration_end": "2024-01-05 11:00"}, "calibration_end"),
+        (
+            {"calibration_end": "2024-01-05 11:00", "observation_end": "2024-01-05 23:00"},
+            "observation_end",
+        ),
+        (
+            {"calibration_end": "2024-01-01", "observation_end": "2024-01-07", "time_unit": "W"},
+            "observation_end",
+        ),
     ],
 )
 def test_bad_split_options_are_argument_errors(options: dict[str, Any], argument: str) -> None:
     with pytest.raises(ArgumentError) as err:
         rdask.calibration_holdout(dd.from_pandas(LOG, npartitions=2), **options)
     assert err.value.argument == argument
+    if "05 11:00" in str(options["calibration_end"]) or "time_unit" in options:
+        assert "holdout" in str(err.value) and str(pd.Timestamp(options["calibration_end"])) in str(
+            err.value
+        )
 
 
 def test_a_pandas_frame_is_refused_naming_the_argument() -> None:

@@ -61,7 +61,7 @@ from relmark.data._read import (
 )
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _check_finite_spend, _unit
-from relmark.engines._options import log_options, summary_options
+from relmark.engines._options import log_options, refuse_empty_holdout, summary_options
 from relmark.errors import ArgumentError, CurrencyError, DataError
 from relmark.timeunit import Base, periods
 
@@ -1145,6 +1145,15 @@ def calibration_holdout(
             f"must be after calibration_end {pd.Timestamp(cal_end)}, got {observation_end!r}",
             argument="observation_end",
         )
+    given = obs_end is not None
+    if obs_end is not None:  # before any work
+        refuse_empty_holdout(
+            calibration_end=cal_end,
+            end=obs_end,
+            given=True,
+            periods_apart=_period_of(obs_end, grid) - _period_of(cal_end, grid),
+            time_unit=grid,
+        )
     spec = _Spec(opts, grid, multiple, chosen.first, chosen.litt, obs_end, False, cal_end)
     ends = [("calibration_end", calibration_end), ("observation_end", observation_end)]
     infos, table, code, notes = _read(transactions, spec, ends)
@@ -1156,6 +1165,13 @@ def calibration_holdout(
                 "there is no holdout period",
                 argument="calibration_end",
             )
+    refuse_empty_holdout(
+        calibration_end=cal_end,
+        end=obs_end,
+        given=given,
+        periods_apart=_period_of(obs_end, grid) - _period_of(cal_end, grid),
+        time_unit=grid,
+    )
     if sum(i.get("cal_buys", 0) for i in infos) == 0:
         raise DataError(f"no purchases up to calibration_end {pd.Timestamp(cal_end)}")
     if spec.net and int(table["split"].sum()):

@@ -101,16 +101,19 @@ def test_generated_logs_equal_in_memory(
         cal = local.min() + (local.max() - local.min()) / 2
         if not (local.max() > cal):
             return
-        refused: DataError | None = None
+        refused: DataError | ArgumentError | None = None
         try:
             want = calibration_holdout(log, calibration_end=cal, **kw)
-        except DataError as exc:  # both ends in one period: no holdout, refused by both
+        except (DataError, ArgumentError) as exc:  # both ends in one period: no holdout
             refused = exc
-        if refused is not None:
-            assert refused.column == "duration_holdout"
-            with pytest.raises(DataError) as info:
+        if refused is not None:  # relmark.data: a DataError on duration_holdout (or, fixed, an
+            # ArgumentError on calibration_end); the engine: one ArgumentError, before writing
+            assert getattr(refused, "column", None) == "duration_holdout" or (
+                getattr(refused, "argument", None) == "calibration_end"
+            )
+            with pytest.raises(ArgumentError, match="no holdout period") as info:
                 sql.summarize_to_parquet(log, out, calibration_end=cal, partitions=k, **kw)
-            assert info.value.column == "duration_holdout"
+            assert info.value.argument == "calibration_end"
             assert not out.exists()
             return
         sql.summarize_to_parquet(log, out, calibration_end=cal, partitions=k, overwrite=True, **kw)
@@ -294,3 +297,45 @@ def test_spend_overflow_in_the_holdout_and_across_partitions_is_refused(
     assert list(tmp_path.iterdir()) == []
     fine = sql.summarize_to_parquet(log[log["customer_id"] == "ok"], out, partitions=k, **kw)
     assert fine.customers == 1
+
+
+def test_a_holdout_of_no_length_is_one_argument_error(tmp_path: Path) -> None:
+    """The end of observation in calibration_end's period (holdout end == calibration end, in
+    periods) was a DataError listing every customer's duration_holdout of 0 (calibration_holdout)
+    or a DataError on a column of the output (summarize_to_parquet); now one ArgumentError
+    naming the option and both dates, before any scan when observation_end is given."""
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b", "c"],
+            "date": pd.to_datetime(
+                ["2024-01-01 08:00", "2024-01-10 09:00", "2024-01-02 00:00", "2024-01-10 20:00"]
+            ),
+        }
+    )
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({"calibration_end": "2024-01-10 10:00"}, "calibration_end", "2024-01-10 20:00:00"),
+        (
+            {"calibration_end": "2024-01-10 10:00", "observation_end": "2024-01-10 23:00"},
+            "observation_end",
+            "2024-01-10 23:00:00",
+        ),
+        (
+            {"calibration_end": "2024-01-08", "observation_end": "2024-01-14", "time_unit": "W"},
+            "observation_end",
+            "2024-01-14 00:00:00",
+        ),
+    ]
+    for kw, argument, end in cases:
+        for call in (
+            lambda kw=kw: sql.calibration_holdout(log, **kw),
+            lambda kw=kw: sql.summarize_to_parquet(log, tmp_path / "s.parquet", **kw),
+        ):
+            with pytest.raises(ArgumentError) as info:
+                call()
+            assert info.value.argument == argument
+            assert end in str(info.value) and pd.Timestamp(kw["calibration_end"]).isoformat(
+                sep=" "
+            ) in str(info.value)
+    # one period later there is a holdout (by hand: a's 10 January visit is in it)
+    s = sql.calibration_holdout(log, calibration_end="2024-01-09 23:00")
+    assert s.frequency_holdout is not None and s.frequency_holdout.tolist() == [1.0, 0.0]

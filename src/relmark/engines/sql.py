@@ -67,7 +67,12 @@ from relmark.data._read import (
 )
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _unit as _summary_unit
-from relmark.engines._options import log_options, refuse_counted_first, summary_options
+from relmark.engines._options import (
+    log_options,
+    refuse_counted_first,
+    refuse_empty_holdout,
+    summary_options,
+)
 from relmark.errors import ArgumentError, CurrencyError, DataError
 
 __all__ = [
@@ -1251,6 +1256,11 @@ def _prepare(
     con = connect()
     notes: list[str] = []
     try:
+        if obs is not None and cal is not None:  # before any scan
+            apart = _periods_apart(con, obs, cal, unit)
+            refuse_empty_holdout(
+                calibration_end=cal, end=obs, given=True, periods_apart=apart, time_unit=unit
+            )
         rel, name = _relation(source, con)
         id_col = _ident(customer_id, "customer_id")
         raw_date = _ident(datetime, "datetime")
@@ -1390,13 +1400,16 @@ def _prepare(
             if int(got["k"][0]) == 0:
                 raise DataError(f"no transactions up to calibration_end {cal.date()} in {name}")
             if obs is None:
-                last = _run(rel, f"SELECT MAX({ts}) AS m FROM {_SOURCE}", name)["m"][0]
-                if pd.Timestamp(last) <= cal:
+                end = pd.Timestamp(_run(rel, f"SELECT MAX({ts}) AS m FROM {_SOURCE}", name)["m"][0])
+                if end <= cal:
                     raise ArgumentError(
-                        f"the last transaction {pd.Timestamp(last)} is not after it: pass "
-                        "observation_end",
+                        f"the last transaction {end} is not after it: pass observation_end",
                         argument="calibration_end",
                     )
+                apart = _periods_apart(con, end, cal, unit)
+                refuse_empty_holdout(
+                    calibration_end=cal, end=end, given=False, periods_apart=apart, time_unit=unit
+                )
         query: dict[str, Any] = {
             "id_expr": id_col,
             "ts_expr": ts,
@@ -1430,6 +1443,14 @@ def _prepare(
         freq_multiplier=fm_value,
         first=chosen.first,
     )
+
+
+def _periods_apart(
+    con: duckdb.DuckDBPyConnection, end: pd.Timestamp, start: pd.Timestamp, time_unit: str
+) -> int:
+    """The periods of ``time_unit`` from ``start``'s to ``end``'s (the query's rule)."""
+    span = f"{_period(_literal(end), time_unit)} - {_period(_literal(start), time_unit)}"
+    return int(con.execute(f"SELECT {span}").fetchall()[0][0])
 
 
 def _refuse_overflow(customers: Sequence[object], column: str) -> None:
@@ -2024,16 +2045,6 @@ def summarize_to_parquet(
         options = dict(prep.query)
         if options["observation_end"] is None:  # the whole log's end, in every partition
             options["observation_end"] = prep.last
-        if options["calibration_end"] is not None:  # (an RFMSummary refuses it in memory)
-            span = f"{_period(_literal(options['observation_end']), prep.unit)} - " + _period(
-                _literal(options["calibration_end"]), prep.unit
-            )
-            if int(con.execute(f"SELECT {span}").fetchall()[0][0]) <= 0:
-                raise DataError(
-                    "must be > 0 (the length of the holdout period): calibration_end and the "
-                    "end of observation are in one period",
-                    column="duration_holdout",
-                )
         query = _query(table=_SOURCE, **options).removesuffix(" ORDER BY c.customer_id")
         label = _unit_label(prep.unit, prep.freq_multiplier)
         extra = ", " + ("CAST(NULL AS VARCHAR)" if label is None else _text(label))
