@@ -329,7 +329,10 @@ _RAISES_DOC = """
         ``currency`` without ``monetary_value``, an unreadable ``observation_end``, an end
         with a UTC offset or zone while the log's dates are wall-clock times), naming
         it; ``transactions`` that are a polars LazyFrame or a pyarrow Table (collect or
-        convert them first).
+        convert them first); for :func:`calibration_holdout`, an ``observation_end`` not
+        after ``calibration_end``, or ends (the last transaction's date when
+        ``observation_end`` is not given) in one period of the time unit's grid (a holdout
+        of 0 periods), naming ``observation_end`` (``calibration_end``) with both dates.
     DataError
         Every problem of the log at once, each naming its column and its first rows (the
         index labels; CSV line numbers for :func:`read_transactions` frames): missing columns,
@@ -585,6 +588,8 @@ def calibration_holdout(
             f"must be after calibration_end {pd.Timestamp(cal_end)}, got {observation_end!r}",
             argument="observation_end",
         )
+    if obs_end is not None:  # before reading the log: the ends alone decide it
+        _check_holdout_length(cal_end, obs_end, grid, given=True)
     log = read_log(
         transactions, opts, grid=grid, late=None if obs_end is None else (obs_end, False)
     )
@@ -596,6 +601,7 @@ def calibration_holdout(
                 "there is no holdout period",
                 argument="calibration_end",
             )
+        _check_holdout_length(cal_end, obs_end, grid, given=False)
     in_cal = log.dates <= cal_end
     buys = np.ones(log.codes.shape[0], dtype=bool) if log.purchase is None else log.purchase
     if not (in_cal & buys).any():
@@ -644,6 +650,54 @@ def calibration_holdout(
             _sum_log_interpurchase(log, in_cal, grid, mult, codes) if with_litt else None
         ),
         include_first_purchase=first,
+    )
+
+
+def refuse_empty_holdout(
+    *, calibration_end: object, end: object, given: bool, periods_apart: int, time_unit: object
+) -> None:
+    """Refuse a holdout of no length: the end of observation (``observation_end`` when
+    ``given``, else the last transaction) in the same period of ``time_unit`` as
+    ``calibration_end`` (``periods_apart`` <= 0), where every customer's ``duration_holdout``
+    would be 0. An :class:`~relmark.errors.ArgumentError` naming ``observation_end`` (or,
+    without it, ``calibration_end``) and both dates, the one message of every engine.
+
+    >>> refuse_empty_holdout(calibration_end="2024-01-10 10:00", end="2024-01-10 12:00",
+    ...                      given=True, periods_apart=0, time_unit="D")
+    Traceback (most recent call last):
+    ...
+    relmark.errors.ArgumentError: argument 'observation_end': must be after calibration_end \
+2024-01-10 10:00:00 by at least one period of time_unit 'D', got 2024-01-10 12:00:00 (the same \
+period: the holdout would have no length)
+    """
+    if periods_apart > 0:
+        return
+    cal, obs = pd.Timestamp(calibration_end), pd.Timestamp(end)  # type: ignore[arg-type]
+    if given:
+        raise ArgumentError(
+            f"must be after calibration_end {cal} by at least one period of time_unit "
+            f"{time_unit!r}, got {obs} (the same period: the holdout would have no length)",
+            argument="observation_end",
+        )
+    raise ArgumentError(
+        f"the last transaction ({obs}) is in the same period of time_unit {time_unit!r} as "
+        f"calibration_end {cal}: there is no holdout period (pass an earlier calibration_end "
+        "or a later observation_end)",
+        argument="calibration_end",
+    )
+
+
+def _check_holdout_length(
+    cal_end: np.datetime64, obs_end: np.datetime64, grid: Base, *, given: bool
+) -> None:
+    """:func:`refuse_empty_holdout` for in-memory ends on the grid of ``grid``."""
+    ends = periods(np.array([cal_end, obs_end]), grid)
+    refuse_empty_holdout(
+        calibration_end=cal_end,
+        end=obs_end,
+        given=given,
+        periods_apart=int(ends[1] - ends[0]),
+        time_unit=grid,
     )
 
 
