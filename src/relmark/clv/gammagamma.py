@@ -92,20 +92,25 @@ def _x_table(params: FloatArray, grid: FloatArray) -> FloatArray:
     0. :math:`\ln\Gamma(px+q) - \ln\Gamma(px) + \ln x` (of the log-density),
     1. :math:`\psi(px+q) - \psi(px)` and 2. :math:`\psi(px+q) - \psi(q)` (of its gradient in
        ``p`` and ``q``),
-    3. :math:`x` itself (for the Hessian, which adds the trigamma terms),
+    3. :math:`x` itself,
+    4. :math:`\psi'(px+q)` and 5. :math:`\psi'(px)` (of the Hessian),
 
     zeros at ``x = 0``, which carries no spend. The rows read columns 0-2; the Hessian
-    (:func:`_rows_hessian`) sums them over the customers of each frequency. Computed at every
-    evaluation (on a 10,000-row subsample its cost is that of the rows: no trigammas here)."""
+    (:func:`_rows_hessian`) sums the columns over the customers of each frequency. Computed
+    once per evaluation, for the grid's few distinct frequencies (the trigammas cost ~10 µs:
+    here, not once per block of rows)."""
     p, q = float(params[0]), float(params[1])
-    out = np.zeros((grid.shape[0], 4))
+    out = np.zeros((grid.shape[0], 6))
     pos = grid > 0
     gp = grid[pos]
     pg = p * gp
     out[pos, 0] = log_rising(pg, q) + np.log(gp)
     out[pos, 1] = digamma_rising(pg, q)
-    out[pos, 2] = digamma(pg + q) - digamma(q)
+    out[pos, 2] = digamma_rising(np.full_like(pg, q), pg)
     out[pos, 3] = gp
+    # trigamma psi'(v) = zeta(2, v) (scipy's polygamma wraps it in Python: 5x slower)
+    out[pos, 4] = zeta(2.0, pg + q)
+    out[pos, 5] = zeta(2.0, pg)
     return out
 
 
@@ -228,6 +233,23 @@ def log_likelihood_and_grad(
     return _rows(params, _x_table(params, grid), *rows, grad=grad)
 
 
+def _hessian_sums(
+    weights: FloatArray,
+    xi: npt.NDArray[np.intp],
+    x: FloatArray,
+    xz: FloatArray,
+    log_xz: FloatArray,
+    n_grid: int | None = None,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    r"""What :func:`_rows_hessian` reads of a block of rows that depends on the data and the
+    weights only (the engine computes it once per block: a third of a pass): the weight
+    :math:`c_x` of the customers of each frequency (indexed like the grid), the rows'
+    :math:`w_i x_i` and ``[W, sum_i w_i ln(x_i zbar_i)]``."""
+    size = int(xi.max(initial=-1)) + 1 if n_grid is None else n_grid
+    cnt = np.bincount(xi, weights, size).astype(np.float64)
+    return cnt, weights * x, np.array([float(cnt.sum()), float(weights @ log_xz)])
+
+
 def _rows_hessian(
     params: FloatArray,
     table: FloatArray,
@@ -236,6 +258,9 @@ def _rows_hessian(
     x: FloatArray,
     xz: FloatArray,
     log_xz: FloatArray,
+    cnt: FloatArray | None = None,
+    wx: FloatArray | None = None,
+    totals: FloatArray | None = None,
 ) -> tuple[float, FloatArray, FloatArray]:
     r"""Weighted value, gradient and Hessian from the prepared rows (:data:`SHARED`) and the
     frequency table of :func:`_x_table`, from weighted sums.
@@ -243,34 +268,41 @@ def _rows_hessian(
     With :math:`L_i`, :math:`d_i` of :func:`_rows`, :math:`R_i = 1/(\gamma + x_i\bar z_i)`,
     the weight :math:`c_x` of the customers of each frequency and :math:`W = \sum_i w_i`,
     every term is a sum over the frequencies or one of the row sums
-    :math:`\sum_i w_i L_i`, :math:`\sum_i w_i \ln(x_i\bar z_i)`, :math:`\sum_i w_i x_i d_i`,
-    :math:`\sum_i w_i x_i^k R_i` and :math:`\sum_i w_i x_i^k R_i^2` (:math:`k = 0, 1`):
+    :math:`\sum_i w_i x_i^k d_i`, :math:`\sum_i w_i x_i^k R_i` and
+    :math:`\sum_i w_i x_i^k R_i^2` (:math:`k = 0, 1`), with the constant
+    :math:`\sum_i w_i\ln(x_i\bar z_i)` (so that :math:`\sum_i w_i L_i` is the sum of the two):
 
     .. math::
         \sum_i w_i\ln f_i = \sum_x c_x T_0(x) + W(q\ln\gamma - \ln\Gamma(q))
             + p\sum_i w_i x_i d_i - \sum_i w_i\ln(x_i\bar z_i) - q\sum_i w_i L_i,
 
     and the gradient and Hessian of :func:`log_likelihood_grad_hess` likewise. The rows carry
-    one logarithm and two divisions; nothing of shape ``(n, 3)`` is built.
+    one division, one ``log1p`` and a reciprocal; nothing of shape ``(n, 3)`` is built.
+    ``cnt``, ``wx`` and ``totals`` are :func:`_hessian_sums` of the rows (computed here when
+    not given).
     """
+    if cnt is None or wx is None or totals is None:
+        cnt, wx, totals = _hessian_sums(weights, xi, x, xz, log_xz, table.shape[0])
     p, q, g = (float(v) for v in params)
     w = weights
-    wx = w * x
-    d, log_gxz = _log_terms(g, xz, log_xz)
-    r = 1.0 / (g + xz)
-    sl, slx, sd = float(w @ log_gxz), float(w @ log_xz), float(wx @ d)
+    with np.errstate(over="ignore", divide="ignore"):
+        minus_d = np.divide(g, xz)
+        np.log1p(minus_d, out=minus_d)  # -d = log1p(gamma / (x zbar)) >= 0
+    if minus_d.max(initial=0.0) == math.inf:  # gamma / (x zbar) overflowed: see _log_terms
+        bad = np.isinf(minus_d)
+        minus_d[bad] = np.log(g + xz[bad]) - log_xz[bad]
+    r = np.add(xz, g)
+    np.reciprocal(r, out=r)
+    s_d0, s_d1 = float(w @ minus_d), float(wx @ minus_d)
     sr0, sr1 = float(w @ r), float(wx @ r)
     r *= r
     ss0, ss1 = float(w @ r), float(wx @ r)
-    cnt = np.bincount(xi, w, table.shape[0])
-    t0, t1, t2, xs = (table[:, j] for j in range(4))
-    # trigamma psi'(v) = zeta(2, v) (scipy's polygamma wraps it in Python: 5x slower)
-    pos = xs > 0  # (x = 0 carries no spend: zeros, as in the table)
-    tri_pxq, tri_px = np.zeros_like(xs), np.zeros_like(xs)
-    tri_pxq[pos] = zeta(2.0, p * xs[pos] + q)
-    tri_px[pos] = zeta(2.0, p * xs[pos])
+    total_w, slx = float(totals[0]), float(totals[1])
+    sd = -s_d1  # sum_i w_i x_i d_i
+    sl = slx + s_d0  # sum_i w_i L_i
+    # (a block's counts end at its largest frequency: the grid's later rows have none)
+    t0, t1, t2, xs, tri_pxq, tri_px = (table[: cnt.shape[0], j] for j in range(6))
     cx = cnt * xs
-    total_w = float(cnt.sum())
     log_g = math.log(g)
     value = float(cnt @ t0) + total_w * (q * log_g - float(gammaln(q))) + p * sd - slx - q * sl
     grad = np.array(
@@ -350,7 +382,7 @@ def log_likelihood_grad_hess(
     return _rows_hessian(params, _x_table(params, grid), weights, *rows)
 
 
-SHARED = SharedTerms(_prepare, _x_table, _rows, _rows_hessian)
+SHARED = SharedTerms(_prepare, _x_table, _rows, _rows_hessian, hessian_sums=_hessian_sums)
 """Gamma-Gamma's fitting path: per-row constants computed once, frequency terms tabulated."""
 
 
