@@ -279,8 +279,48 @@ def beta_geometric_log_likelihood_and_grad(
     g[:, 1] = (v2 * (r * f_t - x * e_t) + w2 * (r * f_tx - x * e_tx)) / alpha
     g[:, 2] = common[xi] + w2 / a
     inv = np.where(pos, 1.0 / np.where(pos, b + (grid + (shift - 1.0)), 1.0), 0.0)
-    g[:, 3] = (common + digamma_rising(b, grid + shift))[xi] - w2 * inv[xi]
+    # psi(b+n) - psi(b) - w2/(b+n-1) as psi(b+n-1) - psi(b) + v2/(b+n-1): at b ~ 1e-200 both
+    # 1/b's cancel (the gradient was 0 where v2/b is the value)
+    g[:, 3] = (common + digamma_rising(b, _below(grid + shift, pos)))[xi] + v2 * inv[xi]
     return p.ll, g
+
+
+def _below(n: FloatArray, pos: npt.NDArray[np.bool_]) -> FloatArray:
+    """``n - 1`` where the dropped-out term exists (``pos``), ``n`` (0) elsewhere: the
+    rising factorials of ``b`` with their last factor ``b + n - 1`` taken out, which the
+    dropout term's :math:`w_2/(b+n-1)` cancels (:math:`1 - w_2 = v_2` is what is left)."""
+    out: FloatArray = np.where(pos, n - 1.0, n)
+    return out
+
+
+_TINY_PARAM = 1e-100
+"""Below this ``a``, ``b`` or ``alpha`` the Hessian's products of small factors are formed per
+row in an order that does not underflow (slower by a few per-row operations)."""
+
+_SMALL_A = 1e-3
+"""From ``a <= _SMALL_A * b`` down the b entry of the Hessian takes :func:`_trigamma_shift`."""
+
+
+def _trigamma_shift(a: float, y: FloatArray) -> FloatArray:
+    r""":math:`\psi'(y+a) - \psi'(y)` for :math:`a \le 10^{-3} y` by Taylor's series in
+    :math:`a`, :math:`\sum_{k=1}^{8} \frac{a^k}{k!}\psi^{(k+1)}(y)` (its terms fall by
+    :math:`a/y \le 10^{-3}` each: 1e-24 relative after eight), where the plain difference
+    cancels (every digit at :math:`a = 10^{-200}`)."""
+    out = np.zeros(np.shape(y))
+    coef = 1.0
+    for k in range(1, 9):
+        coef = coef * a / k
+        out = out + coef * special.polygamma(k + 1, y)
+    return out
+
+
+def _tally(counts: npt.NDArray[Any], values: FloatArray) -> float:
+    """``counts @ values`` over the frequencies that occur: the grid of
+    :func:`~relmark.clv._checks.frequency_grid` may hold frequencies no row has, whose
+    values can be infinite (:math:`\\psi'(r+x) - \\psi'(r) = -\\infty` at r = 1e-200), and
+    0 * inf would make the sum NaN."""
+    seen = counts != 0.0
+    return float(counts[seen] @ values[seen])
 
 
 def log_likelihood_grad_hess(
@@ -391,53 +431,76 @@ def beta_geometric_grad_hess(
     q = ww2 * v2
     nx = grid.shape[0]
     cnt = np.bincount(xi, w, nx)
-    cnt2 = np.bincount(xi, ww2, nx)
     cq = np.bincount(xi, q, nx)
     q_r = q * d_r
-    q_al = q * sd_al
+    q_sd = q * sd_al
+    # below 1e-100 the products of tiny factors underflow: d eta / d alpha itself (not alpha
+    # times it) for the a and b columns, as q (~ a or b when tiny) times sd_al (~ alpha)
+    # underflowed at a = alpha = 1e-200 (an entry of -1.39 came out 0); w2/a and v2/(b+n-1)
+    # per row for the a and b entries (w2^2 underflowed at a = 1e-200, v2^2 at b = 1e-200)
+    tiny = min(float(a), float(b), al) < _TINY_PARAM
+    q_al = q * (sd_al / al) if tiny else q_sd
     cq_r = np.bincount(xi, q_r, nx)
     cq_al = np.bincount(xi, q_al, nx)
     wv2 = w * v2
-    w2sum = float(cnt2.sum())
-    qsum = float(cq.sum())
+    w2sum = float(ww2.sum())
+    # the b terms with v2 = 1 - w2 in place of 1 - w2 (see _below): at b ~ 1e-200 the 1/b's
+    # and 1/b^2's of the rising factorials and of the dropout term cancel
+    b_down = _below(grid + shift, pos)
+    if tiny:
+        vi = v2 * inv_b[xi]
+        b_grad, b_curv = float(w @ vi), float((w * vi) @ vi)
+    else:
+        b_grad = float(np.bincount(xi, wv2, nx) @ inv_b)
+        b_curv = float(np.bincount(xi, wv2 * v2, nx) @ (inv_b * inv_b))
     common = -digamma_rising(a + b, grid + shift)
     tri_common = -trigamma_rising(a + b, grid + shift)
 
     g = np.empty(4)
     # v2 and w2 apart, as in the per-row gradient (w2 = 1.0 while v2 ~ 1e-250 is the value)
     g[0] = (
-        cnt @ digamma_rising(r, grid) - float(wv2 @ p.l_ta) - float(ww2 @ np.log1p(recency / alpha))
+        _tally(cnt, digamma_rising(r, grid))
+        - float(wv2 @ p.l_ta)
+        - float(ww2 @ np.log1p(recency / alpha))
     )
     # per row: (1 - w2)(r - (r+x) e_t) + w2 (r - (r+x) e_tx), over alpha, with
     # r - (r+x) e_t = r f_t - x e_t
     g[1] = (float(wv2 @ (r * f_t - x * e_t)) + float(ww2 @ (r * f_tx - x * e_tx))) / al
-    g[2] = cnt @ common + w2sum / a
-    g[3] = cnt @ (common + digamma_rising(b, grid + shift)) - cnt2 @ inv_b
+    g[2] = _tally(cnt, common) + w2sum / a
+    g[3] = _tally(cnt, common + digamma_rising(b, b_down)) + b_grad
 
     h = np.empty((4, 4))
-    h[0, 0] = cnt @ trigamma_rising(r, grid) + float(q_r @ d_r)
+    h[0, 0] = _tally(cnt, trigamma_rising(r, grid)) + float(q_r @ d_r)
     h[0, 1] = (float(wv2 @ f_t) + float(ww2 @ f_tx) + float(q_r @ sd_al)) / al
     h[1, 1] = (
         (
             # (r+x) e^2 - r = x e^2 - r f (1 + e)
             float(wv2 @ (x * (e_t * e_t) - r * f_t * (1.0 + e_t)))
             + float(ww2 @ (x * (e_tx * e_tx) - r * f_tx * (1.0 + e_tx)))
-            + float(q_al @ sd_al)
+            + float(q_sd @ sd_al)
         )
         / al
         / al
     )
     h[0, 2] = float(cq_r.sum()) / a
     h[0, 3] = -float(cq_r @ inv_b)
-    h[1, 2] = float(cq_al.sum()) / float(a) / al
-    h[1, 3] = -float(cq_al @ inv_b) / al
-    h[2, 2] = cnt @ tri_common + (qsum - w2sum) / (a * a)
-    h[2, 3] = cnt @ tri_common - float(cq @ inv_b) / a
-    h[3, 3] = (
-        cnt @ (trigamma_rising(b, grid + shift) + tri_common)
-        + cnt2 @ (inv_b * inv_b)
-        + cq @ (inv_b * inv_b)
+    h[1, 2] = float(cq_al.sum()) / a / (al if not tiny else 1.0)
+    h[1, 3] = -float(cq_al @ inv_b) / (al if not tiny else 1.0)
+    # w2 (1 - w2) / a^2 - w2 / a^2 = -(w2/a)^2 per row: the difference of the sums lost
+    # every digit where w2 ~ a is tiny (and a * a underflowed at a = 1e-200: NaN)
+    h[2, 2] = _tally(cnt, tri_common) - (
+        float(ww2 @ (w2 / a)) / a if tiny else float(ww2 @ w2) / a / a
     )
+    h[2, 3] = _tally(cnt, tri_common) - float(cq @ inv_b) / a
+    if a <= _SMALL_A * b:
+        # psi'(b+n) - psi'(b) - psi'(a+b+n) + psi'(a+b) is ~a: as a series in a (the plain
+        # differences cancel to no digit at a = 1e-200); the dropout terms (~w2 ~ a) as they are
+        d_tri = _trigamma_shift(a, b + grid + shift) - _trigamma_shift(a, b + 0.0 * grid)
+        wi = w2 * inv_b[xi]
+        h[3, 3] = _tally(cnt, -d_tri) + float((w * wi) @ (inv_b[xi] * (1.0 + v2)))
+    else:
+        # psi'(b+n) - psi'(b) + (w2 + w2 v2)/(b+n-1)^2 = psi'(b+n-1) - psi'(b) - (v2/(b+n-1))^2
+        h[3, 3] = _tally(cnt, trigamma_rising(b, b_down) + tri_common) - b_curv
     for i in range(4):
         for j in range(i):
             h[i, j] = h[j, i]

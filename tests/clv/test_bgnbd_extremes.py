@@ -1,0 +1,163 @@
+"""BG/NBD (and MBG/NBD) at extreme but valid parameters: the analytic Hessian against mpmath.
+
+The reference is the likelihood written from FHL (2005), eq. 6 (MBG/NBD: Batislam, Denizel &
+Filiztekin 2007) in mpmath at 60 digits, differentiated by ``mpmath.diff`` in the logs of the
+parameters and taken back to the natural scale exactly,
+:math:`H_{\\theta,ij} = (H_{u,ij} - \\delta_{ij} g_{u,i})/(\\theta_i\\theta_j)`: no code is
+shared with relmark. Where the exact entry is beyond float range (:math:`-N/r^2` at
+:math:`r = 10^{-200}`), relmark's must be the infinity of its sign, never NaN.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import Any
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from relmark.clv import bgnbd
+
+X = np.array([0.0, 1.0, 2.0, 5.0, 30.0])
+TX = np.array([0.0, 5.0, 20.0, 30.0, 38.0])
+T = np.array([38.86, 38.86, 39.0, 40.0, 39.0])
+W = np.array([2.0, 1.0, 3.0, 1.0, 1.0])
+
+
+def _rf(v: Any, n: int) -> Any:
+    """The rising factorial (v)_n as the product v (v+1) ... (v+n-1)."""
+    out = mp.mpf(1)
+    for j in range(n):
+        out *= v + j
+    return out
+
+
+def _mp_log_likelihood(u: Any, shift: int) -> Any:
+    """sum_i w_i ln L_i at theta = exp(u), FHL 2005 eq. 6 (shift 0) or MBG/NBD (shift 1)."""
+    r, al, a, b = (mp.exp(v) for v in u)
+    total = mp.mpf(0)
+    for x, tx, t_, w in zip(X, TX, T, W, strict=True):
+        x, tx, t_ = int(x), mp.mpf(float(tx)), mp.mpf(float(t_))
+        lam = _rf(r, x) * al**r
+        n = x + shift
+        # B(a, b+n)/B(a, b) = (b)_n/(a+b)_n and B(a+1, b+n-1)/B(a, b) = a (b)_{n-1}/(a+b)_n
+        alive = _rf(b, n) / _rf(a + b, n) * lam / (al + t_) ** (r + x)
+        dead = mp.mpf(0)
+        if n > 0:
+            dead = a * _rf(b, n - 1) / _rf(a + b, n) * lam / (al + tx) ** (r + x)
+        total += float(w) * mp.log(alive + dead)
+    return total
+
+
+def _digits(theta: np.ndarray) -> int:
+    """Working digits: the differences below divide by h^2 = 1e-60, and an entry of the
+    Hessian in ``s`` is :math:`\\theta_i\\theta_j H_{ij}`, at theta = 1e-200 some 1e-400
+    of the log-likelihood."""
+    return 120 + 2 * max(0, math.ceil(-math.log10(float(np.min(theta)))))
+
+
+def _mp_log_likelihood_at(theta: np.ndarray, steps: dict[int, int], h: Any, shift: int) -> Any:
+    """:func:`_mp_log_likelihood` at :math:`\\theta_i (1 + s_i h)` (``steps``: i -> s_i)."""
+    th = [mp.mpf(float(v)) * (1 + steps.get(i, 0) * h) for i, v in enumerate(theta)]
+    return _mp_log_likelihood([mp.log(v) for v in th], shift)
+
+
+def _mp_hessian(theta: np.ndarray, shift: int) -> list[list[Any]]:
+    """The natural-scale Hessian, entries as mpf (beyond float range where they are), from
+    central differences in relative steps :math:`\\theta_i(1 + s_i)`, h = 1e-30: in ``s``
+    the Hessian is :math:`\\theta_i\\theta_j H_{ij}` and the truncation error ~1e-60 of it
+    (in log-parameters the e^u of a tiny parameter would leave its first derivative, 1e200
+    times the entry, in every higher one)."""
+    with mp.workdps(_digits(theta)):
+        h = mp.mpf(10) ** -30
+        th = [mp.mpf(float(v)) for v in theta]
+
+        def f(**steps: int) -> Any:
+            return _mp_log_likelihood_at(theta, {int(k[1:]): v for k, v in steps.items()}, h, shift)
+
+        f0 = f()
+        plus = [f(**{f"p{i}": 1}) for i in range(4)]
+        minus = [f(**{f"p{i}": -1}) for i in range(4)]
+        hess = [[mp.mpf(0)] * 4 for _ in range(4)]
+        for i in range(4):
+            hess[i][i] = (plus[i] - 2 * f0 + minus[i]) / h**2 / th[i] ** 2
+            for j in range(i + 1, 4):
+                pi, pj = f"p{i}", f"p{j}"
+                cross = (
+                    f(**{pi: 1, pj: 1})
+                    - f(**{pi: 1, pj: -1})
+                    - f(**{pi: -1, pj: 1})
+                    + f(**{pi: -1, pj: -1})
+                ) / (4 * h**2)
+                hess[i][j] = hess[j][i] = cross / (th[i] * th[j])
+        return hess
+
+
+def _grid() -> list[tuple[float, float, float, float]]:
+    """Each parameter at 1e-200, 1e-8, 1e8 with the others at CDNOW's values, and every pair
+    of parameters at the extremes 1e-200 and 1e8 (the others at CDNOW's)."""
+    base = (0.243, 4.414, 0.793, 2.426)
+    out: set[tuple[float, float, float, float]] = set()
+    for i, v in itertools.product(range(4), (1e-200, 1e-8, 1e8)):
+        p = list(base)
+        p[i] = v
+        out.add((p[0], p[1], p[2], p[3]))
+    for (i, j), (vi, vj) in itertools.product(
+        itertools.combinations(range(4), 2), itertools.product((1e-200, 1e8), repeat=2)
+    ):
+        p = list(base)
+        p[i], p[j] = vi, vj
+        out.add((p[0], p[1], p[2], p[3]))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("shift", [0, 1])
+@pytest.mark.parametrize("theta", _grid())
+def test_hessian_matches_mpmath_at_extreme_parameters(theta: tuple[float, ...], shift: int) -> None:
+    """Every entry within 1e-8 of mpmath's (relative to the entry, or to the geometric mean of
+    its two diagonal entries where the entry itself cancels), or within 1e-240 absolute (the
+    products of three tiny factors some entries at r = 1e8 are, ~1e-250, underflow to 0). An
+    exact entry beyond float range is the infinity of its sign, except where two overflowing
+    terms of opposite sign meet (a = b = 1e-200: NaN; the engine refuses either). Before:
+    r = 1e-200 gave a NaN r entry (0 * inf over frequencies no row had), a = 1e-200 NaN (a * a
+    underflowed), b = 1e-200 a NaN or -inf b entry (1/b^2's cancelling), a = alpha = 1e-200 an
+    (alpha, a) entry of 0 for -1.39 (an underflowed product), a = 1e-8 a b entry 1.5e-7 off
+    (psi' differences cancelling)."""
+    p = np.array(theta)
+    with np.errstate(all="ignore"):
+        _, _, h = bgnbd.beta_geometric_grad_hess(p, W, X, TX, T, shift=shift)
+    ref = _mp_hessian(p, shift)
+    big = mp.mpf(1e300)
+    for i, j in itertools.product(range(4), repeat=2):
+        exact = ref[i][j]
+        if abs(exact) > big:
+            if theta[2] == theta[3] == 1e-200 and math.isnan(h[i, j]):
+                continue
+            assert h[i, j] == math.copysign(math.inf, float(mp.sign(exact))), (i, j, h[i, j])
+            continue
+        assert math.isfinite(h[i, j]), (i, j, h[i, j], exact)
+        scale = abs(exact)
+        if abs(ref[i][i]) < big and abs(ref[j][j]) < big:
+            scale = max(scale, mp.sqrt(abs(ref[i][i] * ref[j][j])))
+        assert abs(h[i, j] - exact) <= 1e-8 * scale + 1e-240, (i, j, h[i, j], exact)
+
+
+@pytest.mark.parametrize("theta", [(0.243, 4.414, 0.793, 1e-200), (0.243, 4.414, 1e-200, 2.426)])
+def test_b_gradient_at_tiny_shapes_matches_mpmath(theta: tuple[float, ...]) -> None:
+    """The b gradient at b = 1e-200 was 0 (psi(b+x) - psi(b) = 1/b cancelling w2/b, w2
+    rounded to 1): per row and summed, within 1e-10 of mpmath."""
+    p = np.array(theta)
+    with mp.workdps(_digits(p)):
+        h = mp.mpf(10) ** -30
+        exact = [
+            (_mp_log_likelihood_at(p, {i: 1}, h, 0) - _mp_log_likelihood_at(p, {i: -1}, h, 0))
+            / (2 * h * mp.mpf(float(p[i])))
+            for i in range(4)
+        ]
+    _, rows = bgnbd.log_likelihood_and_grad(p, X, TX, T)
+    _, g, _ = bgnbd.log_likelihood_grad_hess(p, W, X, TX, T)
+    for i in range(4):
+        assert abs(float(W @ rows[:, i]) - exact[i]) <= 1e-10 * abs(exact[i]) + 1e-12
+        assert abs(g[i] - exact[i]) <= 1e-10 * abs(exact[i]) + 1e-12
