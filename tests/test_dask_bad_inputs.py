@@ -281,3 +281,94 @@ def test_fit_and_score_refuse_a_pandas_frame_naming_the_argument() -> None:
     with pytest.raises(ArgumentError) as err:
         rdask.score(model, rows, horizon=1.0)  # type: ignore[arg-type]
     assert err.value.argument == "customers"
+
+
+def _same_error(
+    log: pd.DataFrame, parts: int, split: bool = False, *, message: bool = True, **kw: Any
+) -> DataError:
+    with dask.config.set({"dataframe.convert-string": False}):
+        want, got = _errors(log, parts, split, **kw)
+    assert isinstance(got, DataError) and isinstance(want, DataError)
+    if message:
+        assert str(got) == str(want)
+        assert got.column == want.column
+    assert (got.rows, got.count) == (want.rows, want.count)
+    return got
+
+
+def test_a_row_at_fault_twice_across_partitions_is_counted_once() -> None:
+    """A row at fault in its partition (a return refused, a late date) that the checks across
+    partitions also fault (its integer id beside text ids elsewhere, its date without the
+    offset the other partition's dates have, its netted return without a purchase) is one row
+    of the error's count, as in relmark.data: the merged count was the sum of the partitions'
+    and the cross-partition counts (4 rows at fault of 3, 6 of 4)."""
+    ids = pd.Series([1, 1, 2, "b", "c", "c"], dtype=object)
+    got = _same_error(
+        LOG.assign(customer_id=ids, amount=[10.0, -5, 6, 3, 1, 2]), 2, monetary_value="amount"
+    )
+    assert got.count == 3  # rows 0, 1, 2: by hand
+    text = [
+        "2024-01-01 10:00",
+        "2024-01-05 10:00",
+        "2024-01-05 13:00",
+        "2024-01-02 00:00+00:00",
+        "2024-01-02 09:00+00:00",
+        "2024-01-04 00:00+00:00",
+    ]
+    got = _same_error(
+        LOG.assign(date=text, amount=[10.0, -5, 6, 3, -1, 2]), 2, monetary_value="amount"
+    )
+    assert got.count == 4  # the three naive rows and row 4's return
+    # netted returns without a purchase in their period, one also after observation_end
+    orphan = LOG.assign(
+        customer_id=["a", "a", "a", "b", "b", "c"],
+        date=pd.to_datetime(
+            [
+                "2024-01-01",
+                "2024-01-03",
+                "2024-01-09",
+                "2024-01-02",
+                "2024-01-04",
+                "2024-01-04",
+            ]
+        ),
+        amount=[10.0, -5, -6, 3, -1, 2],
+    )
+    for parts in (1, 2, 3):
+        got = _same_error(
+            orphan, parts, monetary_value="amount", returns="net", observation_end="2024-01-08"
+        )
+        assert got.count == 3  # rows 1, 2 (also late), 4
+    # the orphan return in a partition without offsets beside one with them
+    naive = orphan.assign(amount=[-10.0, 5, 6, 3, 1, 2], date=text)
+    # (relmark.data does not net the rows whose dates it refuses; each partition reads its
+    # own dates, so the Dask error also lists row 0's return: the rows at fault are the same)
+    got = _same_error(naive, 2, message=False, monetary_value="amount", returns="net")
+    assert got.count == 3  # the naive rows 0-2, row 0 a return without a purchase too
+    assert "without a purchase" in str(got)
+
+
+@pytest.mark.parametrize("parts", [1, 3, 7])
+def test_many_netted_returns_at_fault_name_the_first_rows(parts: int) -> None:
+    """25 returns without a purchase in their period and 12 exceeding it, of a few customers
+    spread over the partitions (several per customer and period): relmark.data's first ten
+    rows of each problem and its counts, from the fixed-width first codes each group carries
+    through the shuffle (merged without Python per group)."""
+    ids, dates, amounts = [], [], []
+    for i in range(25):  # returns on days without a purchase
+        ids.append(f"c{i % 4}")
+        dates.append(pd.Timestamp("2024-02-01") + pd.Timedelta(days=i % 5))
+        amounts.append(-1.0 - i)
+    for i in range(12):  # a purchase of 1 and a return of 5 on one day
+        ids += [f"c{i % 3}", f"c{i % 3}"]
+        day = pd.Timestamp("2024-03-01") + pd.Timedelta(days=i)
+        dates += [day, day]
+        amounts += [1.0, -5.0]
+    ids += ["c0", "c1", "c2", "c3"]  # a purchase of each before
+    dates += [pd.Timestamp("2024-01-01")] * 4
+    amounts += [10.0] * 4
+    log = pd.DataFrame({"customer_id": ids, "date": dates, "amount": amounts})
+    log = log.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    got = _same_error(log, parts, monetary_value="amount", returns="net")
+    assert got.count == 25 + 12
+    assert "without a purchase" in str(got) and "exceed" in str(got)

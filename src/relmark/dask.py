@@ -55,9 +55,11 @@ from relmark.data._read import (
     _read_dates,
     _read_ids,
     _series,
+    describe_rows,
     end_is_aware,
     end_zone_error,
     option_date,
+    raise_problems,
 )
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _check_finite_spend, _unit
@@ -192,18 +194,46 @@ def _group_meta(id_dtype: Any, net: bool) -> pd.DataFrame:
         "spent": pd.Series(dtype=np.float64),
     }
     if net:
-        columns["keys"] = pd.Series(dtype=object)
+        columns.update({name: pd.Series(dtype=np.float64) for name in _SEEN})
+        columns.update({name: pd.Series(dtype=np.int64) for name in _KEY_COLUMNS})
     return pd.DataFrame(columns)
+
+
+_SEEN = ["seen", "seen_naive"]
+"""With ``returns="net"``: per group, the returns already among the rows at fault of their
+partition (``seen``), or also in a partition whose dates lack the offsets others have
+(``seen_naive``): the driver counts each row at fault once."""
+_KEY_COLUMNS = [f"k{j}" for j in range(_SHOWN)]
+"""With ``returns="net"``: the first :data:`_SHOWN` codes of a group's returns, ascending,
+-1 for none (fixed-width integer columns: merged without Python per group)."""
+
+
+def _top_codes(
+    group: npt.NDArray[np.intp], codes: npt.NDArray[np.int64], n_groups: int
+) -> npt.NDArray[np.int64]:
+    """The first :data:`_SHOWN` codes of each of ``n_groups`` groups, ascending (-1 after the
+    last): ``codes`` is a (items, m) matrix (-1 for none) whose row ``i`` belongs to group
+    ``group[i]``."""
+    m = codes.shape[1] if codes.ndim == 2 else 1
+    gi = np.repeat(np.asarray(group, dtype=np.intp), m)
+    c = np.asarray(codes, dtype=np.int64).ravel()
+    ok = c >= 0
+    gi, c = gi[ok], c[ok]
+    order = np.lexsort((c, gi))
+    gi, c = gi[order], c[order]
+    out = np.full((n_groups, _SHOWN), -1, dtype=np.int64)
+    if gi.size == 0:
+        return out
+    start = np.flatnonzero(np.r_[True, gi[1:] != gi[:-1]])
+    rank = np.arange(gi.size) - np.repeat(start, np.diff(np.r_[start, gi.size]))
+    first = rank < _SHOWN
+    out[gi[first], rank[first]] = c[first]
+    return out
 
 
 _PART = 1 << 32
 """Returns travel through the shuffle as ``partition * _PART + position`` (whole numbers
 survive the Arrow round trip of a p2p shuffle; their labels are looked up on an error)."""
-
-
-def _first_keys(keys: pd.Series) -> list[int]:
-    """The first :data:`_SHOWN` codes of a group's returns (in the order of the log)."""
-    return sorted(int(k) for ks in keys for k in ks)[:_SHOWN]
 
 
 def _read_part(
@@ -280,6 +310,12 @@ def _read_part(
         )
     if purchase is not None:
         info["netted"] = int((~purchase & keep).sum())
+    flagged = np.zeros(n, dtype=bool)  # the partition's rows at fault (every check is made)
+    for _, _, positions in report.found:
+        flagged[positions] = True
+    cell = (~missing_id).astype(np.intp) * 4 + dated.astype(np.intp) * 2 + flagged
+    info["cells"] = np.bincount(cell, minlength=8).tolist()  # by (id given, dated, at fault)
+    naive = info.get("aware") is False and not info.get("mixed")
     rows = np.flatnonzero(fine)
     when = dates[rows]
     if rows.size:
@@ -297,7 +333,12 @@ def _read_part(
         "absum": np.abs(money),
         "spent": np.where(buy, money, 0.0),
     }
-    codes = [[number * _PART + int(p)] for p in rows[~buy]] if spec.net else None
+    codes = None
+    if spec.net:
+        seen = ~buy & flagged[rows]
+        sums["seen"] = seen.astype(np.float64)
+        sums["seen_naive"] = (~buy if naive else seen).astype(np.float64)
+        codes = (number * _PART + rows[~buy].astype(np.int64))[:, None]
     groups = _reduce(
         ids.iloc[rows], periods(when, spec.grid), side, sums, ~buy if spec.net else None, codes
     )
@@ -310,12 +351,12 @@ def _reduce(
     side: npt.NDArray[np.bool_],
     sums: dict[str, npt.NDArray[np.float64]],
     returned: npt.NDArray[np.bool_] | None,
-    codes: Any,
+    codes: npt.NDArray[np.int64] | None,
 ) -> pd.DataFrame:
     """One row per (customer, period, side), sorted by customer (in the order of
     ``pd.factorize``), period and side, with the sums of ``sums`` (added in row order) and,
-    for the rows ``returned``, the first codes of ``codes`` (their lists, in that order) per
-    group."""
+    for the rows ``returned``, the first codes of ``codes`` (a row of codes per returned row,
+    -1 for none) per group, in the columns :data:`_KEY_COLUMNS`."""
     cust, uniques = pd.factorize(customers, sort=False)  # ids need not compare
     pmin = int(per.min())
     span = int(per.max()) - pmin + 1
@@ -330,11 +371,10 @@ def _reduce(
     for name, values in sums.items():
         total = np.bincount(inverse, weights=values, minlength=n)
         out[name] = total.astype(np.int64) if name in ("buy", "ret") else total
-    if returned is not None:
-        listed: list[list[int]] = [[] for _ in range(n)]
-        for g, ks in zip(inverse[returned], codes, strict=True):
-            listed[g].extend(int(k) for k in ks)
-        out["keys"] = [sorted(ks)[:_SHOWN] for ks in listed]
+    if returned is not None and codes is not None:
+        top = _top_codes(inverse[returned], codes, n)
+        for j, name in enumerate(_KEY_COLUMNS):
+            out[name] = top[:, j]
     return pd.DataFrame(out)
 
 
@@ -425,7 +465,9 @@ def _customer_meta(id_dtype: Any, spec: _Spec) -> pd.DataFrame:
         names += ["h_freq", "h_total", "h_abs", "h_tx"]
         floats += ["h_total", "h_abs"]
     if spec.net:
-        names += ["orphan", "over", "split"]
+        names += ["orphan", "over", "split"] + [
+            f"{b}_{s}" for b in ("orphan", "over") for s in _SEEN
+        ]
     columns = {n: pd.Series(dtype=np.float64 if n in floats else np.int64) for n in names}
     if spec.net:
         columns["bad_keys"] = pd.Series(dtype=object)
@@ -439,13 +481,14 @@ def _per_customer(part: pd.DataFrame, spec: _Spec) -> pd.DataFrame:
     if part.empty:
         return meta
     returned = part["ret"].to_numpy() > 0 if spec.net else None
+    summed = _NUMBERS + (_SEEN if spec.net else [])
     g = _reduce(
         part[_C],
         part["period"].to_numpy(dtype=np.int64),
         part["side"].to_numpy(dtype=bool),
-        {n: part[n].to_numpy(dtype=np.float64) for n in _NUMBERS},
+        {n: part[n].to_numpy(dtype=np.float64) for n in summed},
         returned,
-        None if returned is None else part["keys"].to_numpy()[returned],
+        None if returned is None else part[_KEY_COLUMNS].to_numpy(dtype=np.int64)[returned],
     )
     codes, uniques = pd.factorize(g[_C], sort=False)  # g is sorted by customer already
     k = len(uniques)
@@ -490,44 +533,63 @@ def _net_checks(
     """relmark.data's checks of netted returns per customer: returns in a period without a
     purchase (``orphan``), returns exceeding their period's purchases (``over``), and, with a
     calibration end inside a period, returns whose purchase is on its other side (``split``);
-    with the first keys of the offending returns."""
+    with the first keys of the offending returns and, per kind, the offending returns already
+    at fault otherwise (``orphan_seen``, ...). ``g`` is sorted by customer (``codes``) and
+    period: a (customer, period) is a run of its rows, summed with ``bincount``, no Python per
+    group (only the offending groups' keys are listed)."""
     ret = g["ret"].to_numpy(dtype=np.int64)
     keys: list[list[Any]] = [[] for _ in range(k)]
-    counts = {"orphan": np.zeros(k, np.int64), "over": np.zeros(k, np.int64)}
-    counts["split"] = np.zeros(k, np.int64)
+    counts = {name: np.zeros(k, np.int64) for name in ("orphan", "over", "split")}
+    for b in ("orphan", "over"):
+        for name in _SEEN:
+            counts[f"{b}_{name}"] = np.zeros(k, np.int64)
     if ret.any():
-        coded = g.assign(code=codes)
-        returned = coded.groupby(["code", "period"], sort=False)["ret"].transform("sum") > 0
-        whole = (
-            coded[returned.to_numpy()]
-            .groupby(["code", "period"], sort=False)
-            .agg(
-                buy=("buy", "sum"),
-                ret=("ret", "sum"),
-                total=("total", "sum"),
-                spent=("spent", "sum"),
-                keys=("keys", _first_keys),
-            )
-        )
-        whole = whole[whole["ret"] > 0]
-        excess = whole["total"] < -1e-9 * (1.0 + whole["spent"].abs())
-        code = whole.index.get_level_values("code").to_numpy()
+        per = g["period"].to_numpy(dtype=np.int64)
+        starts = np.r_[True, (codes[1:] != codes[:-1]) | (per[1:] != per[:-1])]
+        run = np.cumsum(starts) - 1
+        n_runs = int(run[-1]) + 1
+
+        def summed(name: str) -> npt.NDArray[np.float64]:
+            weights = g[name].to_numpy(dtype=np.float64)
+            return np.asarray(np.bincount(run, weights, n_runs), dtype=np.float64)
+
+        buy, rets, total, spent = summed("buy"), summed("ret"), summed("total"), summed("spent")
+        run_code = codes[starts]
+        excess = total < -1e-9 * (1.0 + np.abs(spent))
+        top = None
         for name, bad in (
-            ("orphan", whole["buy"] == 0),
-            ("over", (whole["buy"] > 0) & excess),
+            ("orphan", (rets > 0) & (buy == 0)),
+            ("over", (rets > 0) & (buy > 0) & excess),
         ):
-            mask = bad.to_numpy(dtype=bool)
-            np.add.at(counts[name], code[mask], whole["ret"].to_numpy()[mask])
-            for c, ks in zip(code[mask], whole["keys"][mask], strict=True):
-                keys[c].extend((name, int(key)) for key in ks)
+            if not bad.any():
+                continue
+            counts[name] = np.bincount(run_code[bad], weights=rets[bad], minlength=k).astype(
+                np.int64
+            )
+            for seen in _SEEN:
+                counts[f"{name}_{seen}"] = np.bincount(
+                    run_code[bad], weights=summed(seen)[bad], minlength=k
+                ).astype(np.int64)
+            if top is None:
+                rows = ret > 0
+                top = _top_codes(run[rows], g[_KEY_COLUMNS].to_numpy(dtype=np.int64)[rows], n_runs)
+            for r in np.flatnonzero(bad):
+                keys[run_code[r]].extend((name, int(c)) for c in top[r] if c >= 0)
         if spec.cal_end is not None:
-            sided = g[g["ret"] > 0]
-            excess = (sided["buy"] == 0) | (sided["total"] < -1e-9 * (1.0 + sided["spent"].abs()))
-            mask = excess.to_numpy(dtype=bool)
-            code = codes[g["ret"].to_numpy() > 0]
-            np.add.at(counts["split"], code[mask], sided["ret"].to_numpy()[mask])
-            for c, ks in zip(code[mask], sided["keys"][mask], strict=True):
-                keys[c].extend(("split", int(key)) for key in ks)
+            sided = ret > 0
+            split = sided & (
+                (g["buy"].to_numpy() == 0)
+                | (
+                    g["total"].to_numpy(dtype=np.float64)
+                    < -1e-9 * (1.0 + np.abs(g["spent"].to_numpy(dtype=np.float64)))
+                )
+            )
+            counts["split"] = np.bincount(codes[split], weights=ret[split], minlength=k).astype(
+                np.int64
+            )
+            listed = g[_KEY_COLUMNS].to_numpy(dtype=np.int64)
+            for r in np.flatnonzero(split):
+                keys[codes[r]].extend(("split", int(c)) for c in listed[r] if c >= 0)
     out.update(counts)
     out["bad_keys"] = [sorted(ks, key=lambda t: t[1])[: 3 * _SHOWN] for ks in keys]
 
@@ -538,19 +600,38 @@ class _Merged:
     """The partitions' reports merged, in the order of the partitions."""
 
     problems: list[_Problem]
-    union: tuple[int, list[_Key]]
+    union: tuple[int, list[_Key]]  # the partitions' rows at fault (see _union_count)
     is_csv: bool
+    mixed_ids: bool = False  # the integer partitions' ids are at fault (text elsewhere)
+    naive_dates: bool = False  # the dates of the partitions without offsets are at fault
 
-    def add(self, column: str | None, message: str, count: int, keys: list[_Key]) -> None:
-        """A problem found across partitions; rows of one kind join an existing problem."""
+    def add(
+        self,
+        column: str | None,
+        message: str,
+        count: int,
+        keys: list[_Key],
+        *,
+        before: Callable[[_Problem], bool] | None = None,
+    ) -> None:
+        """A problem found across partitions; rows of one kind join an existing problem, a
+        new one goes before the first problem ``before`` picks (relmark.data's order of
+        checks), else last. Its rows' first keys join the union's (customer ids, as of padded
+        twins, do not)."""
         for i, (c, m, n, ks) in enumerate(self.problems):
             if c == column and _kind(m) == _kind(message):
                 self.problems[i] = (c, m, n + count, sorted(ks + keys, key=_order)[:_SHOWN])
                 break
         else:
-            self.problems.append((column, message, count, sorted(keys, key=_order)[:_SHOWN]))
+            at = next(
+                (i for i, p in enumerate(self.problems) if before is not None and before(p)),
+                len(self.problems),
+            )
+            entry = (column, message, count, sorted(keys, key=_order)[:_SHOWN])
+            self.problems.insert(at, entry)
+        rows = [k for k in keys if k[0] != _IDS]
         n, ks = self.union
-        self.union = (n + count, sorted(set(ks + keys), key=_order)[:_SHOWN])
+        self.union = (n, sorted(set(ks + rows), key=_order)[:_SHOWN])
 
 
 def _kind(message: str) -> str:
@@ -606,40 +687,42 @@ def _examples(first: str, other: str) -> str:
     return first[: a.start(1)] + repr(values[:3]) + first[a.end(1) :]
 
 
-def _describe(labels: list[object], count: int, word: str) -> str:
-    """relmark.data's ``_Problems.describe``: the first five labels and how many more."""
-    shown = ", ".join(repr(x) for x in labels[:5])
-    more = f" and {count - 5} more" if count > 5 else ""
-    return f"{word} {shown}{more}"
-
-
-def _raise(merged: _Merged) -> None:
-    """relmark.data's ``_Problems.raise_any`` over the merged problems."""
-    found = merged.problems
-    if not found:
-        return
-    word = "CSV lines" if merged.is_csv else "rows"
-    if len(found) == 1:
-        column, message, count, keys = found[0]
-        raise DataError(
-            message + (" (rows are CSV line numbers)" if merged.is_csv and count else ""),
-            column=column,
-            rows=[k[2] for k in keys],
-            count=count,
-        )
-    parts = []
-    for column, message, count, keys in found:
-        where = f" ({_describe([k[2] for k in keys], count, word)})" if count else ""
-        prefix = f"column {column!r}: " if column is not None else ""
-        parts.append(f"{prefix}{message}{where}")
-    columns = {c for c, _, _, _ in found}
-    count, keys = merged.union
-    raise DataError(
-        f"{len(found)} problems in the transaction log: " + "; ".join(parts),
-        column=columns.pop() if len(columns) == 1 else None,
-        rows=[k[2] for k in keys],
-        count=count,
+def _raise(merged: _Merged, count: int) -> None:
+    """relmark.data's DataError over the merged problems; ``count`` distinct rows at fault."""
+    raise_problems(
+        [(c, m, n, [k[2] for k in keys]) for c, m, n, keys in merged.problems],
+        (count, [k[2] for k in merged.union[1]]),
+        is_csv=merged.is_csv,
     )
+
+
+def _union_count(infos: list[dict[str, Any]], table: pd.DataFrame, merged: _Merged) -> int:
+    """The distinct rows at fault over every problem, each row once: the partitions' own
+    (their ``cells``: rows by id given, dated, at fault), the rows of the checks across
+    partitions (ids of two kinds: every row with an id of an integer partition; dates with
+    and without offsets: every dated row of a partition without them) and the netted returns
+    at fault (less those already counted: ``orphan_seen``, ...). Padded twins are named by
+    customer id, not by row: not counted here."""
+    total = 0
+    for info in infos:
+        mixed = merged.mixed_ids and info.get("id_kind") == "integer"
+        naive = merged.naive_dates and info.get("aware") is False and not info.get("mixed")
+        for cell, n in enumerate(info.get("cells", [])):
+            given, dated, fault = bool(cell & 4), bool(cell & 2), bool(cell & 1)
+            if fault or (mixed and given) or (naive and dated):
+                total += int(n)
+    if "orphan" in table.columns:
+        seen = "seen_naive" if merged.naive_dates else "seen"
+        integer = np.zeros(len(table), dtype=bool)
+        if merged.mixed_ids:  # an integer id's rows are in integer partitions, or at fault
+            integer = np.array(
+                [isinstance(v, int | np.integer) and not isinstance(v, bool) for v in table.index],
+                dtype=bool,
+            )
+        for kind in ("orphan", "over"):
+            extra = table[kind].to_numpy() - table[f"{kind}_{seen}"].to_numpy()
+            total += int(extra[~integer].sum())
+    return total
 
 
 def _log_wide(
@@ -664,7 +747,9 @@ def _log_wide(
             "as text ('007' and 7 would be two customers, or one)",
             sum(n for n, _ in other),
             [k for _, keys in other for k in keys],
+            before=lambda p: True,  # the ids are read first
         )
+        merged.mixed_ids = True
     if aware_meta is None and any(i.get("aware") or i.get("mixed") for i in infos):
         # a partition that mixes has named its own rows without an offset
         naive = [i["dated"] for i in infos if i.get("aware") is False and not i.get("mixed")]
@@ -674,7 +759,9 @@ def _log_wide(
                 f"{_UNZONED} UTC offset while others have one: give every date an offset, or none",
                 sum(n for n, _ in naive),
                 [k for _, keys in naive for k in keys],
+                before=lambda p: p[0] not in (opts.customer_id, opts.monetary_value),
             )
+            merged.naive_dates = True
     _twins(table, opts.customer_id, merged)
     if sum(i.get("kept", 0) for i in infos) == 0:
         merged.add(None, "no transactions left after dropping (see the notes)", 0, [])
@@ -719,7 +806,7 @@ def _log_wide(
     message = (
         f"column {opts.currency!r}: the log mixes currencies: {listed}; amounts in different "
         "currencies cannot be added (summarise each currency separately) "
-        f"[first rows not in {main}: {_describe([k[2] for k in others], n_others, word)}]"
+        f"[first rows not in {main}: {describe_rows([k[2] for k in others], n_others, word)}]"
     )
     return None, message
 
@@ -762,7 +849,7 @@ def _notes(infos: list[dict[str, Any]], is_csv: bool) -> tuple[str, ...]:
         n = sum(i[key][0] for i in infos if key in i)
         if n:
             labels = [k[2] for i in infos if key in i for k in i[key][1]]
-            where = _describe(labels, n, word)
+            where = describe_rows(labels, n, word)
             if key == "dropped_ids":
                 notes.append(f"dropped {_plural(n, what)}{suffix} ({where})")
             else:
@@ -856,7 +943,7 @@ def _read(
         raise CurrencyError(mixed)
     if mixed is not None:
         merged.add(opts.currency, mixed.split(": ", 1)[1], 0, [])
-    _raise(merged)
+    _raise(merged, _union_count(infos, table, merged))
     return infos, table, currency, _notes(infos, merged.is_csv)
 
 

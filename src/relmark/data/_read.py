@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zoneinfo
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -175,35 +175,59 @@ class _Problems:
         self.found.append((column, message, positions))
 
     def describe(self, positions: npt.NDArray[np.intp]) -> str:
-        shown = ", ".join(repr(x) for x in self.labels[positions[:5]].tolist())
-        more = f" and {positions.size - 5} more" if positions.size > 5 else ""
-        return f"{self.word} {shown}{more}"
+        return describe_rows(self.labels[positions[:5]].tolist(), positions.size, self.word)
 
     def raise_any(self) -> None:
         if not self.found:
             return
-        if len(self.found) == 1:
-            column, message, positions = self.found[0]
-            raise DataError(
-                message
-                + (" (rows are CSV line numbers)" if self.is_csv and positions.size else ""),
-                column=column,
-                rows=self.labels[positions[:10]].tolist(),
-                count=positions.size,
-            )
-        parts = []
-        for column, message, positions in self.found:
-            where = f" ({self.describe(positions)})" if positions.size else ""
-            prefix = f"column {column!r}: " if column is not None else ""
-            parts.append(f"{prefix}{message}{where}")
         every = np.unique(np.concatenate([p for _, _, p in self.found]))
-        columns = {c for c, _, _ in self.found}
-        raise DataError(
-            f"{len(self.found)} problems in the transaction log: " + "; ".join(parts),
-            column=columns.pop() if len(columns) == 1 else None,
-            rows=self.labels[every[:10]].tolist(),
-            count=every.size,
+        raise_problems(
+            [(c, m, p.size, self.labels[p[:10]].tolist()) for c, m, p in self.found],
+            (every.size, self.labels[every[:10]].tolist()),
+            is_csv=self.is_csv,
         )
+
+
+def describe_rows(labels: Sequence[object], count: int, word: str) -> str:
+    """``count`` rows at fault by their first five labels: ``"rows 3, 7 and 2 more"``."""
+    shown = ", ".join(repr(x) for x in labels[:5])
+    more = f" and {count - 5} more" if count > 5 else ""
+    return f"{word} {shown}{more}"
+
+
+def raise_problems(
+    found: Sequence[tuple[str | None, str, int, Sequence[object]]],
+    every: tuple[int, Sequence[object]],
+    *,
+    is_csv: bool,
+) -> None:
+    """Every problem of a log in one DataError (nothing for none): each ``(column, message,
+    rows at fault, their first labels)``; ``every`` is the count of the distinct rows at fault
+    over all problems and their first labels (the Dask path merges its partitions' problems
+    and raises them here: one wording)."""
+    if not found:
+        return
+    word = "CSV lines" if is_csv else "rows"
+    if len(found) == 1:
+        column, message, count, labels = found[0]
+        raise DataError(
+            message + (" (rows are CSV line numbers)" if is_csv and count else ""),
+            column=column,
+            rows=list(labels[:10]),
+            count=count,
+        )
+    parts = []
+    for column, message, count, labels in found:
+        where = f" ({describe_rows(labels, count, word)})" if count else ""
+        prefix = f"column {column!r}: " if column is not None else ""
+        parts.append(f"{prefix}{message}{where}")
+    columns = {c for c, _, _, _ in found}
+    raise DataError(
+        f"{len(found)} problems in the transaction log: " + "; ".join(parts),
+        column=columns.pop() if len(columns) == 1 else None,
+        rows=list(every[1][:10]),
+        count=every[0],
+    )
 
 
 @dataclass(frozen=True)
