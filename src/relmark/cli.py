@@ -42,7 +42,7 @@ from relmark.errors import ArgumentError, DataError, RelmarkError
 from relmark.timeunit import BASES
 
 if TYPE_CHECKING:
-    from relmark.clv import CLVModel, GammaGamma
+    from relmark.clv import CLVModel, FitResult, GammaGamma
     from relmark.clv._rfm import RFMModel
     from relmark.data import RFMSummary
 
@@ -1316,13 +1316,41 @@ def _repeat_purchases_only(summary: RFMSummary | pd.DataFrame, path: Path) -> No
         raise RelmarkError(f"{path}: {_in_cli_words(str(exc))}") from None
 
 
+def _not_converged_because(fit: FitResult) -> str:
+    """Why a fit is not converged, in words, from its own criteria: the log-likelihood still
+    to gain (the Newton decrement; negative or not finite where the Hessian is not positive
+    definite) and the per-customer gradient, with the estimates that ran towards 0 or
+    infinity. (The optimiser's own message is not the reason: it comes from the L-BFGS stage
+    before the Newton steps, "CONVERGENCE: ..." on fits that did not converge, and scipy's
+    "ABNORMAL: " carries no reason at all.)"""
+    gain, grad = fit.log_likelihood_change, fit.grad_norm
+    if not (math.isfinite(gain) and gain >= 0):
+        why = (
+            "the log-likelihood is not curved like a maximum at the estimates (its Hessian is "
+            "not positive definite: these data do not pin the parameters down)"
+        )
+    elif gain > 0:
+        why = f"the log-likelihood could still rise by {gain:.2g}"
+    else:
+        why = "the gradient at the estimates is not 0"
+    why += f"; per-customer |gradient| {grad:.2g}"
+    extreme = [
+        f"{name} = {value:.3g}"
+        for name, value in fit.params.items()
+        if math.isfinite(value) and value != 0 and not 1e-6 <= abs(value) <= 1e6
+    ]
+    if extreme:
+        why += f"; estimates running off towards 0 or infinity: {', '.join(extreme)}"
+    return f"{fit.nobs:,} customer{'s' if fit.nobs != 1 else ''}: {why}"
+
+
 def _converged(model: M, allow: bool) -> M:
     """``model``, unless its fit did not converge and ``--allow-unconverged`` was not given."""
     fit = model.fit_result
     if not fit.converged and not allow:
         raise RelmarkError(
-            f"the {model.name} fit did not converge ({fit.message}; |gradient| "
-            f"{fit.grad_norm:.2g}); nothing written. Pass --allow-unconverged to use it anyway"
+            f"the {model.name} fit did not converge on {_not_converged_because(fit)}; nothing "
+            "written. Pass --allow-unconverged to use it anyway"
         )
     return model
 
