@@ -1345,10 +1345,30 @@ def dert(
     numpy.ndarray
         Discounted expected residual transactions of each customer, shape ``(n,)``.
     """
-    r, alpha, a, b = params
+    alpha = params[1]
     x = frequency
+    rate = float(discount_rate)
+
+    def exact(key: FloatArray, scale: FloatArray, times: FloatArray) -> FloatArray:
+        flat = _dert_alive(params, rate, key[:, 0], scale[:, 0])
+        return flat[:, None]
+
+    # the active customer's part depends on the history only through x and alpha + T: per
+    # distinct x a Chebyshev interpolant in ln(alpha + T), accepted when converged to 1e-13
+    # (relmark.clv._tabulate; each node exact): at x = 0 the exact rule costs ~235 2F1's a
+    # customer (the trapezoidal rule of a small shape), ~470 us
+    alive_part = tabulate(exact, x, alpha + T, np.zeros(1))[:, 0]
+    result: FloatArray = alive_part * p_alive(params, x, recency, T)
+    return result
+
+
+def _dert_alive(params: FloatArray, rate: float, x: FloatArray, a_t: FloatArray) -> FloatArray:
+    """:math:`E[\\lambda/(\\delta + p\\lambda)]` over the posterior of an active customer
+    (Gamma(r+x, alpha+T), Beta(a, b+x)) for each row of ``x`` and ``a_t`` = alpha + T, by the
+    quadratures of :func:`dert`."""
+    r, _, a, b = params
     out = np.empty(x.shape[0])
-    c = (alpha + T) * discount_rate
+    c = a_t * rate
     for xv in np.unique(x):
         rows = x == xv
         # u = λ(α+T) ~ Gamma(r + x, 1) by generalised Gauss-Laguerre. For fixed u, with
@@ -1373,8 +1393,7 @@ def dert(
             # E_p[1/(eps + p)] from eps itself (1 - w is lost at a huge frequency)
             vals[bad] = _beta_inverse_mean(eps[bad], float(a), bp) @ wu
         out[rows] = vals
-    result: FloatArray = out * p_alive(params, x, recency, T)
-    return result
+    return out
 
 
 def simulate(params: FloatArray, T: npt.ArrayLike, *, rng: RngLike = None) -> dict[str, FloatArray]:
