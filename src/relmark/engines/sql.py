@@ -823,6 +823,11 @@ def _run_watched(
     return out
 
 
+_PROGRESS_EVERY: float = 0.2
+"""Seconds between two readings of DuckDB's progress while a query runs (the tests read it
+every millisecond, so that a query of a tenth of a second reports on any machine)."""
+
+
 def _watched(
     con: duckdb.DuckDBPyConnection,
     progress: Callable[[float], None] | None,
@@ -840,7 +845,7 @@ def _watched(
 
     def watch() -> None:
         last = -1.0
-        while not done.wait(0.2):
+        while not done.wait(_PROGRESS_EVERY):
             pct = float(con.query_progress())
             if pct > last:  # reported only when it grows (-1: nothing running yet)
                 progress(before + share * min(pct, 100.0) / 100.0)
