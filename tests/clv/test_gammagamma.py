@@ -330,3 +330,34 @@ def test_bad_start_and_fixed_q_are_named_not_blamed_on_the_data() -> None:
     with pytest.raises(ParameterError, match="needs q > 1") as err:
         GammaGamma.fit(frequency=x, monetary_value=z, fixed={"q": 0.5})
     assert err.value.argument == "q"
+
+
+def test_fitting_pass_with_per_block_sums_matches_the_gradient_rows() -> None:
+    """The engine's Hessian pass (per-block sums computed once when the objective is built,
+    :func:`gammagamma._hessian_sums`) on three blocks of rows, the last of which holds only
+    small frequencies (its counts end before the grid does), with uneven weights: its value and
+    gradient equal the gradient rows' pass (checked against mpmath above) and its Hessian the
+    central differences of that gradient."""
+    from relmark.clv import _engine
+
+    rng = np.random.default_rng(5)
+    n = 2 * 32_768 + 4_000
+    x = rng.integers(1, 60, size=n).astype(float)
+    x[-4_000:] = rng.integers(1, 4, size=4_000)
+    z = GammaGamma(p=6.25, q=3.74, gamma=15.44).simulate(x, rng=rng)["monetary_value"]
+    w = rng.integers(1, 5, size=n).astype(float)
+    pset = GammaGamma.param_set
+    fun = _engine._objective(GammaGamma.likelihood, pset, (x, z), w, float(w.sum()))
+    assert len(fun.blocks) == 3
+    u = pset.to_unconstrained(np.array([5.0, 4.0, 12.0]))
+    f, g = fun(u)
+    f_h, g_h, h = fun.hessian(u)
+    assert f_h == pytest.approx(f, rel=1e-13)
+    np.testing.assert_allclose(g_h, g, rtol=1e-10, atol=1e-14)
+    step = 1e-5
+    fd = np.empty((3, 3))
+    for i in range(3):
+        e = np.zeros(3)
+        e[i] = step
+        fd[:, i] = (fun(u + e)[1] - fun(u - e)[1]) / (2 * step)
+    np.testing.assert_allclose(h, fd, rtol=1e-6, atol=1e-9 * np.abs(fd).max())
