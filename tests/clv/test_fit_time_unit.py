@@ -139,3 +139,15 @@ def test_from_frame_and_from_mapping_agree_with_the_data() -> None:
     assert np.array_equal(RFMSummary.from_mapping(mapping).T, [3.0])
     frame_col = pd.DataFrame({"frequency": [0], "recency": [0.0], "T": [2.0], "time_unit": "D"})
     assert RFMSummary.from_frame(frame_col).time_unit == "D"
+
+
+def test_a_tuple_or_timeunit_in_attrs_is_a_unit() -> None:
+    """``attrs["time_unit"] = ("D", 7)`` (a form ``time_unit`` takes) was 'not a time unit'."""
+    from relmark.timeunit import TimeUnit
+
+    for value in (("D", 7), ["D", 7], TimeUnit("W"), "7D"):
+        frame = _weeks().to_frame()
+        frame.attrs["time_unit"] = value
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert BGNBD.fit(frame).time_unit == "W"

@@ -117,6 +117,9 @@ def _column(data: object, name: str) -> object | None:
         return None
     if isinstance(data, Mapping):
         return data.get(name)
+    if isinstance(data, np.ndarray):  # a structured array (``T`` would be its transpose)
+        fields = data.dtype.names or ()
+        return data[name] if name in fields else None
     names = getattr(data, "column_names", None)  # pyarrow Table / RecordBatch
     if isinstance(names, list) and hasattr(data, "column"):
         # its .columns are the column arrays, not their names
@@ -139,6 +142,20 @@ def fit_time_unit(data: object, time_unit: object) -> str | None:
     from relmark.data.summary import agreeing_time_unit
 
     return agreeing_time_unit(data, time_unit)
+
+
+def _refuse_non_container(model: str, data: object, fields: Sequence[str]) -> None:
+    """Refuse ``data`` that cannot hold named columns (text such as a file name, a number, a
+    list of rows, a plain array), naming ``data``: reading its columns would only report the
+    first one missing."""
+    plain_array = isinstance(data, np.ndarray) and not data.dtype.names
+    if plain_array or isinstance(data, str | bytes | int | float | complex | list | tuple):
+        raise ArgumentError(
+            f"must be a summary with named columns (an RFMSummary, a pandas or polars "
+            f"DataFrame, a pyarrow Table or a mapping of columns) or None, got "
+            f"{type(data).__name__}; {model} reads {', '.join(fields)} (also as keywords)",
+            argument="data",
+        )
 
 
 def refuse_first_purchase(data: object) -> None:
@@ -506,6 +523,7 @@ class CLVModel:
                 f"{cls.name} reads the columns {', '.join(cls.data_fields)}; this is not one",
                 argument=sorted(unknown)[0],
             )
+        _refuse_non_container(cls.name, data, cls.data_fields)
         refuse_first_purchase(data)
         labels = customer_labels(data)
         if cls._finite_by_validation:
@@ -708,6 +726,13 @@ class CLVModel:
                 f"must map parameter names to start values, got {type(start).__name__}",
                 argument="start",
             )
+        if start is not None:  # before the data are read, saying it is the start values
+            try:
+                cls.param_set.validate(start, model=cls.name)
+            except ParameterError as exc:
+                text = str(exc)
+                why = text.split(": ", 1)[1] if text.startswith("argument ") else text
+                raise ParameterError(f"in start: {why}", argument=exc.argument) from None
         held = check_fixed(cls.param_set, fixed)
         prior_map = check_priors(cls.param_set, priors, held)
         report = progress_callback(progress, desc=f"{cls.name} fit")

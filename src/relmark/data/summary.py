@@ -238,7 +238,14 @@ def time_unit_stated(data: object) -> tuple[TimeUnit, str] | None:
                 column="time_unit",
                 rows=rows,
             )
-        labels = {v if isinstance(v, str | TimeUnit) else repr(v) for v in given}
+        labels = {
+            v
+            if isinstance(v, str | TimeUnit)
+            else tuple(v)
+            if isinstance(v, list | tuple)
+            else repr(v)
+            for v in given
+        }
         try:
             parsed = {TimeUnit.parse(v) for v in labels}
         except ArgumentError as exc:
