@@ -361,3 +361,26 @@ def test_fitting_pass_with_per_block_sums_matches_the_gradient_rows() -> None:
         e[i] = step
         fd[:, i] = (fun(u + e)[1] - fun(u - e)[1]) / (2 * step)
     np.testing.assert_allclose(h, fd, rtol=1e-6, atol=1e-9 * np.abs(fd).max())
+
+
+def test_a_time_unit_other_than_the_summarys_is_refused() -> None:
+    """A weekly summary fitted with ``time_unit="D"`` was labelled days without a word (the
+    spend model and its purchase model then disagreed about the unit): an ArgumentError
+    naming ``time_unit`` and both units; an equal unit ("7D" is "W") is the summary's."""
+    from relmark.data import RFMSummary
+    from relmark.errors import ArgumentError
+
+    x = np.tile([1.0, 2.0, 3.0, 5.0], 100)
+    spend = GammaGamma(p=6.25, q=3.74, gamma=15.44).simulate(x, rng=3)["monetary_value"]
+    summary = RFMSummary(
+        customer_id=np.arange(400),
+        frequency=x,
+        recency=x + 1.0,
+        T=np.full(400, 10.0),
+        monetary_value=spend,
+        time_unit="W",
+    )
+    assert GammaGamma.fit(summary, time_unit="7D").time_unit == "W"
+    with pytest.raises(ArgumentError, match=r"'D'.*'W'") as info:
+        GammaGamma.fit(summary, time_unit="D")
+    assert info.value.argument == "time_unit"

@@ -47,6 +47,7 @@ from relmark.clv._base import (
     ModelKind,
     RngLike,
     customer_labels,
+    fit_time_unit,
 )
 from relmark.clv._checks import check_array, frequency_grid
 from relmark.clv._engine import Likelihood, Progress, SharedTerms
@@ -899,6 +900,7 @@ class GammaGamma(CLVModel):
                 "mean spend p*gamma/(q-1) is infinite",
                 argument="q",
             )
+        unit_label = fit_time_unit(data, time_unit)  # (equal to the data's, when it states one)
         (x_all, z_all), w_all = cls._coerce(data, weights, columns)
         x, z, w, n_excluded = _repeat_buyers(x_all, z_all, w_all, data)
         shift = _scale_shift(z) if "gamma" not in checked[2] else 0
@@ -911,7 +913,6 @@ class GammaGamma(CLVModel):
             checked = (chosen, held, prior_map, report)
             if start is not None and "gamma" in start:
                 start = {**start, "gamma": float(start["gamma"]) / unit}
-        unit_label = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         try:
             # the buyers' rows, validated above: fitted without a second validation
             model = cls._fit_arrays(
