@@ -42,7 +42,7 @@ from relmark._validation import (
     check_rfm,
     check_weights,
 )
-from relmark.errors import ArgumentError, DataError
+from relmark.errors import ArgumentError, CurrencyError, DataError
 from relmark.timeunit import TimeUnit
 
 __all__ = ["FIRST_PURCHASE", "RFMSummary", "first_purchase_flag"]
@@ -838,8 +838,10 @@ class RFMSummary:
             not one time unit.
         """
         if not isinstance(frame, pd.DataFrame):
-            raise ArgumentError(
-                f"must be a pandas DataFrame, got {type(frame).__name__}", argument="frame"
+            raise ArgumentError(  # (module too: a polars frame is also a "DataFrame")
+                f"must be a pandas DataFrame, got {_type_name(frame)}"
+                + (": pass frame.to_pandas()" if hasattr(frame, "to_pandas") else ""),
+                argument="frame",
             )
         missing = [c for c in ("frequency", "recency", "T") if c not in frame.columns]
         if missing:
@@ -868,7 +870,7 @@ class RFMSummary:
             recency=_numbers(frame["recency"], "recency"),
             T=_numbers(frame["T"], "T"),
             time_unit=agreeing_time_unit(frame, time_unit),
-            currency=frame.attrs.get("currency") if "monetary_value" in kwargs else None,
+            currency=_frame_currency(frame) if "monetary_value" in kwargs else None,
             include_first_purchase=_agreeing_flag(frame, include_first_purchase),
             **kwargs,
         )
@@ -972,6 +974,39 @@ class RFMSummary:
             notes=self.notes,
             include_first_purchase=self.include_first_purchase,
         )
+
+
+def _type_name(value: object) -> str:
+    """``polars.DataFrame``, ``builtins.list``: a type named with its package."""
+    kind = type(value)
+    return f"{kind.__module__.split('.')[0]}.{kind.__name__}"
+
+
+def _frame_currency(frame: pd.DataFrame) -> str | None:
+    """The one currency a summary frame states: ``attrs["currency"]`` (``None`` there states
+    nothing) and/or a ``currency`` column (one code on every row, as ``relmark summarize``
+    writes it); they must agree (the spend is in one currency)."""
+    codes: list[tuple[str, object]] = []
+    for where, values in _stated(frame, "currency"):
+        given = {v for v in values if not _missing(v)}
+        if len(given) > 1:
+            shown = ", ".join(sorted(map(repr, given)))
+            raise CurrencyError(
+                f"{where} holds several currencies ({shown}): a summary's spend is in one"
+            )
+        if given:
+            codes.append((where, given.pop()))
+    if len({code for _, code in codes}) > 1:
+        (where_a, a), (where_b, b) = codes
+        raise DataError(
+            f"{where_a} is {a!r} and {where_b} holds {b!r}: they disagree (the spend is in "
+            "one currency)",
+            column="currency",
+        )
+    code = codes[0][1] if codes else None
+    if code is not None and not isinstance(code, str):
+        raise DataError(f"must be an ISO 4217 code, got {code!r}", column="currency")
+    return code
 
 
 def _agreeing_flag(data: object, given: bool | None) -> bool:
