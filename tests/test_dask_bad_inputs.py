@@ -372,3 +372,43 @@ def test_many_netted_returns_at_fault_name_the_first_rows(parts: int) -> None:
     got = _same_error(log, parts, monetary_value="amount", returns="net")
     assert got.count == 25 + 12
     assert "without a purchase" in str(got) and "exceed" in str(got)
+
+
+def test_boolean_ids_are_the_in_memory_error() -> None:
+    """Boolean ids were refused saying "007 has become 7.0 already" (the float message)."""
+    log = LOG.assign(customer_id=[True, True, False, False, True, True])
+    want, got = _errors(log, 2)
+    assert str(got) == str(want)
+    assert isinstance(got, DataError) and got.column == "customer_id"
+
+
+def test_fit_refuses_a_row_with_a_missing_value() -> None:
+    """The grouping into distinct rows dropped a row with NaN (pandas' groupby drops missing
+    keys): the fit ran on the other customers, silently; now the in-memory fit's DataError
+    naming the column."""
+    from relmark.clv import BGNBD
+    from relmark.datasets import load_cdnow_summary
+
+    frame = load_cdnow_summary().to_frame().reset_index()
+    bad = frame.assign(frequency=frame["frequency"].where(frame.index != 3, float("nan")))
+    with dask.config.set(scheduler="synchronous"), pytest.raises(DataError) as err:
+        rdask.fit(BGNBD, dd.from_pandas(bad, npartitions=3), time_unit="W")
+    assert err.value.column == "frequency" and "NaN" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("options", "argument"),
+    [({"periods": 0}, "periods"), ({"discount_rate": -2.0}, "discount_rate")],
+)
+def test_score_checks_the_clv_horizon_without_a_spend_model(
+    options: dict[str, Any], argument: str
+) -> None:
+    """Refused at once as relmark.clv.score refuses them with a spend model (they were
+    accepted, and ignored, without one)."""
+    from relmark.clv import BGNBD
+
+    model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    customers = pd.DataFrame({"frequency": [1.0], "recency": [1.0], "T": [2.0]})
+    with pytest.raises(ArgumentError) as err:
+        rdask.score(model, dd.from_pandas(customers, npartitions=1), horizon=10.0, **options)
+    assert err.value.argument == argument

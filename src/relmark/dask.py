@@ -63,7 +63,12 @@ from relmark.data._read import (
 )
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _check_finite_spend, _unit
-from relmark.engines._options import log_options, refuse_empty_holdout, summary_options
+from relmark.engines._options import (
+    check_clv_horizon,
+    log_options,
+    refuse_empty_holdout,
+    summary_options,
+)
 from relmark.errors import ArgumentError, CurrencyError, DataError
 from relmark.timeunit import Base, periods
 
@@ -116,7 +121,9 @@ def _check_columns(transactions: Any, opts: LogOptions) -> None:
     wanted = [opts.customer_id, opts.datetime, opts.monetary_value, opts.currency]
     _require_columns(transactions, [c for c in wanted if c is not None], "transactions")
     ids = transactions[opts.customer_id].dtype
-    if pd.api.types.is_float_dtype(ids) or pd.api.types.is_bool_dtype(ids):
+    if pd.api.types.is_bool_dtype(ids):  # relmark.data's message (it said 007 became 7.0)
+        raise DataError("customer ids are booleans (True/False), not ids", column=opts.customer_id)
+    if pd.api.types.is_float_dtype(ids):
         raise DataError(
             f"customer ids are {ids} (007 has become 7.0 already): read them as text",
             column=opts.customer_id,
@@ -1337,7 +1344,10 @@ def fit(model: type[CLVModel], summary: dd.DataFrame, **options: Any) -> CLVMode
             raise DataError(f"values are {dtype}, not numbers (text is not converted)", column=name)
     if FIRST_PURCHASE in summary.columns:  # a flag column, as the Spark engine writes it
         refuse_first_purchase({FIRST_PURCHASE: summary[FIRST_PURCHASE].unique().compute().tolist()})
-    counts = summary[fields].groupby(fields).size().compute().rename("weights").reset_index()
+    # dropna=False: a row with a missing value is counted, and refused by model.fit (it was
+    # dropped by the grouping, silently)
+    grouped = summary[fields].groupby(fields, dropna=False)
+    counts = grouped.size().compute().rename("weights").reset_index()
     data = {f: counts[f].to_numpy(dtype=np.float64) for f in fields}
     return model.fit(data, weights=counts["weights"].to_numpy(), compress=False, **options)
 
@@ -1411,7 +1421,8 @@ def score(
         "period_length": period_length,
         "discount_rate": discount_rate,
     }
-    # The in-memory checks of the models and every argument, on one customer, before any work:
+    # The in-memory checks of the models and every argument, on one customer, before any work
+    # (the CLV horizon's also without a spend model, which clv.score does not read then):
     score_arrays(
         purchases,  # type: ignore[arg-type]
         spend,  # type: ignore[arg-type]
@@ -1422,6 +1433,7 @@ def score(
         horizon=horizon,
         **options,
     )
+    check_clv_horizon(purchases, spend, **options)
     names = ["p_alive", "expected_purchases"] + (
         ["expected_spend", "clv"] if spend is not None else []
     )

@@ -144,3 +144,30 @@ period: the holdout would have no length)
         "or a later observation_end)",
         argument="calibration_end",
     )
+
+
+def check_clv_horizon(
+    purchases: object,
+    spend: object,
+    *,
+    periods: object,
+    period_length: object,
+    discount_rate: object,
+) -> None:
+    """The CLV horizon's options checked as :func:`relmark.clv.score` checks them with a
+    spend model, with one or not (without, the engines accepted a bad ``periods`` or
+    ``discount_rate`` that nothing used); without a spend model no ``period_length`` is
+    needed. An ArgumentError naming the option.
+
+    >>> from relmark.clv import BGNBD
+    >>> check_clv_horizon(BGNBD(r=1, alpha=1, a=1, b=1), None, periods=0, period_length=None,
+    ...                   discount_rate=0.01)
+    Traceback (most recent call last):
+    ...
+    relmark.errors.ArgumentError: argument 'periods': must be >= 1, got 0
+    """
+    from relmark.clv.value import _horizon_weights
+
+    if spend is None and period_length is None:
+        period_length = 1.0  # not used: any length passes
+    _horizon_weights(purchases, periods, period_length, discount_rate)  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from relmark._validation import check_count
 from relmark.clv import CLVModel, load_model
 from relmark.clv import score as score_arrays
 from relmark.data.summary import FIRST_PURCHASE
-from relmark.engines._options import refuse_counted_first
+from relmark.engines._options import check_clv_horizon, refuse_counted_first
 from relmark.errors import ArgumentError, DataError
 
 __all__ = ["score_parquet"]
@@ -139,6 +139,13 @@ def score_parquet(
         )
     if progress is not None and not callable(progress):
         raise ArgumentError("must be a callable(done, total)", argument="progress")
+    check_clv_horizon(
+        model,
+        spend_model,
+        periods=periods,
+        period_length=period_length,
+        discount_rate=discount_rate,
+    )
     src, dst = os.fspath(source), os.fspath(destination)
     if os.path.abspath(src) == os.path.abspath(dst):
         raise ArgumentError("must differ from source", argument="destination")

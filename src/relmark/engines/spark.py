@@ -50,7 +50,12 @@ from relmark.data import RFMSummary
 from relmark.data._read import end_is_aware, end_zone_error
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.engines import sql
-from relmark.engines._options import log_options, refuse_counted_first, summary_options
+from relmark.engines._options import (
+    check_clv_horizon,
+    log_options,
+    refuse_counted_first,
+    summary_options,
+)
 from relmark.errors import ArgumentError, CurrencyError, DataError
 from relmark.typing import FloatArray
 
@@ -1101,7 +1106,8 @@ def score(
         "period_length": period_length,
         "discount_rate": discount_rate,
     }
-    # Check the options on the driver, on one customer, before any job starts.
+    # Check the options on the driver, on one customer, before any job starts (the CLV
+    # horizon's also without a spend model, which clv.score does not read then).
     score_arrays(
         purchases,  # type: ignore[arg-type]
         spend,  # type: ignore[arg-type]
@@ -1110,6 +1116,13 @@ def score(
         [1.0],
         None if spend is None else [1.0],
         **options,
+    )
+    check_clv_horizon(
+        purchases,
+        spend,
+        periods=periods,
+        period_length=period_length,
+        discount_rate=discount_rate,
     )
     p_json = purchases.to_json(indent=None)
     s_json = None if spend is None else spend.to_json(indent=None)

@@ -511,6 +511,12 @@ def summary_sql(
                 argument=name,
             )
     obs, cal = _ends(observation_end, calibration_end)
+    if obs is not None and cal is not None:  # the holdout would have no length
+        with duckdb.connect() as con:
+            apart = _periods_apart(con, obs, cal, unit)
+        refuse_empty_holdout(
+            calibration_end=cal, end=obs, given=True, periods_apart=apart, time_unit=unit
+        )
     pretty = check_flag(pretty, "pretty")
     chosen = summary_options(
         sum_log_interpurchase=sum_log_interpurchase,
@@ -665,6 +671,27 @@ def _relation(
         f"pandas or polars DataFrame or a pyarrow Table, got {type(source).__name__}",
         argument="source",
     )
+
+
+def _refuse_twin_columns(
+    source: object, rel: duckdb.DuckDBPyRelation, columns: Sequence[str | None], name: str
+) -> None:
+    """A column read (``columns``) whose name the source holds twice: DuckDB reads the first
+    (it renames a frame's second ``date`` to ``date_1``), relmark.data refuses it; a
+    DataError naming the column. Files are read with DuckDB's names."""
+    if isinstance(source, pd.DataFrame):
+        names = [str(c) for c in source.columns]
+    elif hasattr(source, "column_names") and not isinstance(source, duckdb.DuckDBPyRelation):
+        names = [str(c) for c in source.column_names]
+    else:
+        names = list(rel.columns)
+    for column in columns:
+        if column is not None and names.count(column) > 1:
+            raise DataError(
+                f"{names.count(column)} columns of {name} have this name: keep one, or rename "
+                "the others",
+                column=column,
+            )
 
 
 def _first_line(exc: BaseException) -> str:
@@ -1269,6 +1296,7 @@ def _prepare(
         rel, name = _relation(source, con)
         id_col = _ident(customer_id, "customer_id")
         raw_date = _ident(datetime, "datetime")
+        _refuse_twin_columns(source, rel, [customer_id, datetime, monetary_value, currency], name)
         id_type = _column_type(rel, customer_id, name)
         _refuse_types(rel, name, customer_id, id_type, datetime, monetary_value)
         if missing_ids == "drop":
@@ -2284,6 +2312,7 @@ def fit(
     report("group", 0.0)
     try:
         rel, name = _relation(source, con)
+        _refuse_twin_columns(source, rel, list(fields), name)
         for f in fields:  # text and booleans were read as numbers ('2' as 2.0, True as 1.0)
             kind = _column_type(rel, f, name)
             if kind == "BOOLEAN":
