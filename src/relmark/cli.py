@@ -361,6 +361,28 @@ def _at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def _periods(text: str) -> int:
+    """A number of CLV periods: at least 1, at most what :func:`relmark.clv.clv` takes (its
+    limit, named ``--periods``)."""
+    from relmark.clv.value import _MAX_PERIODS
+
+    value = _at_least(1)(text)
+    if value > _MAX_PERIODS:
+        raise argparse.ArgumentTypeError(f"must be at most {_MAX_PERIODS:,}, got {text}")
+    return value
+
+
+def _draws(text: str) -> int:
+    """A number of parameter draws: at least :data:`MIN_DRAWS`, at most what
+    :meth:`relmark.clv.CLVModel.sample_params` draws (its limit, named ``--draws``)."""
+    from relmark.clv._base import _MAX_DRAWS
+
+    value = _at_least(MIN_DRAWS)(text)
+    if value > _MAX_DRAWS:
+        raise argparse.ArgumentTypeError(f"must be at most {_MAX_DRAWS:,}, got {text}")
+    return value
+
+
 def _delimiter(text: str) -> str:
     """One character; ``tab`` or ``\\t`` for a tab."""
     if text in ("tab", "\\t"):
@@ -1198,13 +1220,21 @@ def _read_summary(
     if "currency" in frame.columns:
         codes = frame.pop("currency").astype(str).str.strip()
         found = sorted(set(codes[codes != ""]))
+        _blank_on_some(codes, "currency", problems)
         if len(found) > 1:
             problems.append(f"column 'currency': several currencies {found}")
+        not_iso = [c for c in found if re.fullmatch(r"[A-Z]{3}", c) is None]
+        if not_iso:
+            problems.append(
+                f"column 'currency': {not_iso[0]!r} is not an ISO 4217 code (three capital "
+                "letters, e.g. EUR)"
+            )
         currency = found[0] if len(found) == 1 else None
     saved: list[str] = []
     if "time_unit" in frame.columns:
         labels = frame.pop("time_unit").astype(str).str.strip()
         saved = sorted(set(labels[labels != ""]))
+        _blank_on_some(labels, "time_unit", problems)
         if len(saved) > 1:
             problems.append(f"column 'time_unit': several time units {saved}")
         for label in saved:
@@ -1277,6 +1307,14 @@ def _read_summary(
     except DataError as exc:  # its rows are the customer ids of the summary
         why = str(exc).replace("[first offending rows: ", "[customers: ")
         raise RelmarkError(f"{path}: {why}") from None
+
+
+def _blank_on_some(values: pd.Series, column: str, problems: list[str]) -> None:
+    """A summary's constant column (``time_unit``, ``currency``) blank on some lines and not
+    on others: a problem naming the lines (all blank: the column states nothing)."""
+    blank = values == ""
+    if blank.any() and not blank.all():
+        problems.append(f"column {column!r}: blank on {_lines(values.index[blank].tolist())}")
 
 
 def _time_unit(text: str) -> str:
@@ -1502,6 +1540,8 @@ def _fit_parquet(args: argparse.Namespace) -> CLVModel:
 def _run_fit(args: argparse.Namespace) -> int:
     from relmark.clv import get_model
 
+    if _same_file(args.summary, args.output):
+        raise RelmarkError(f"--output {args.output} is the input file: choose another name")
     if _is_parquet(args.summary):
         fitted = _fit_parquet(args)
         _write_text(fitted.to_json(), args.output)
@@ -1575,7 +1615,7 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="time unit of the summary, e.g. W or 2W (default: its time_unit column; required "
         "without one)",
     )
-    p.add_argument("--periods", type=_at_least(1), default=12, help="CLV periods (default: 12)")
+    p.add_argument("--periods", type=_periods, default=12, help="CLV periods (default: 12)")
     p.add_argument(
         "--period-length",
         type=_positive,
@@ -1595,7 +1635,7 @@ def _add_score(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument(
         "--draws",
-        type=_at_least(MIN_DRAWS),
+        type=_draws,
         default=None,
         help=f"parameter draws for the 95%% intervals (default: 100; at least {MIN_DRAWS}: "
         "fewer cannot resolve the 2.5%% and 97.5%% quantiles; CSV summaries only)",
@@ -1791,6 +1831,9 @@ def _run_score(args: argparse.Namespace) -> int:
         )
     if isinstance(args.model, Path):
         args.model_json, args.model = args.model, None
+    for given in (args.summary, args.model_json, args.spend):
+        if isinstance(given, Path) and _same_file(given, args.output):
+            raise RelmarkError(f"--output {args.output} is an input file: choose another name")
     draws = 100 if args.draws is None else args.draws
     seed = 0 if args.seed is None else args.seed
     progress = _Progress(args.progress)
