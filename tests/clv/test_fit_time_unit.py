@@ -151,3 +151,29 @@ def test_a_tuple_or_timeunit_in_attrs_is_a_unit() -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             assert BGNBD.fit(frame).time_unit == "W"
+
+
+def test_log_likelihood_refuses_data_in_another_unit() -> None:
+    """A weekly model's log-likelihood of a daily summary read the days as weeks."""
+    weekly = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    s = _weeks()
+    days = RFMSummary(
+        customer_id=s.customer_id,
+        frequency=s.frequency,
+        recency=s.recency * 7,
+        T=s.T * 7,
+        time_unit="D",
+    )
+    with pytest.raises(ArgumentError, match=r"is in time unit 'D'.*the model in 'W'") as info:
+        weekly.log_likelihood(days)
+    assert info.value.argument == "data"
+    with pytest.raises(ArgumentError, match="time unit 'D'"):
+        weekly.log_likelihood(days.to_frame())
+    # the same unit spelt otherwise, or data without a unit, or a model without one: read
+    assert weekly.log_likelihood(s).shape == (4,)
+    assert np.array_equal(weekly.with_time_unit("7D").log_likelihood(s), weekly.log_likelihood(s))
+    assert weekly.with_time_unit(None).log_likelihood(days).shape == (4,)
+    assert np.array_equal(
+        weekly.log_likelihood(frequency=s.frequency, recency=s.recency, T=s.T),
+        weekly.log_likelihood(s),
+    )

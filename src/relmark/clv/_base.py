@@ -144,6 +144,26 @@ def fit_time_unit(data: object, time_unit: object) -> str | None:
     return agreeing_time_unit(data, time_unit)
 
 
+def check_data_unit(model_unit: str | None, data: object, *, argument: str = "data") -> None:
+    """Refuse ``data`` whose stated time unit (:func:`relmark.data.summary.time_unit_stated`)
+    differs from a model's ``model_unit`` (``"7D"`` equals ``"W"``): the model's rates are
+    per its unit, the data's recency and T in theirs. Nothing is checked when either states
+    none."""
+    if model_unit is None or data is None:
+        return
+    from relmark.data.summary import time_unit_stated
+
+    stated = time_unit_stated(data)
+    if stated is not None and stated[0] != TimeUnit.parse(model_unit):
+        unit, where = stated
+        raise ArgumentError(
+            f"is in time unit {unit.label!r} ({where} says so), the model in "
+            f"{TimeUnit.parse(model_unit).label!r}: summarize the data in the model's unit, "
+            "or refit",
+            argument=argument,
+        )
+
+
 def _refuse_non_container(model: str, data: object, fields: Sequence[str]) -> None:
     """Refuse ``data`` that cannot hold named columns (text such as a file name, a number, a
     list of rows, a plain array), naming ``data``: reading its columns would only report the
@@ -807,7 +827,9 @@ class CLVModel:
         DataError
             For missing, non-numeric or invalid data (naming the column and rows).
         ArgumentError
-            For a keyword that is not one of the model's columns.
+            For a keyword that is not one of the model's columns; for ``data`` that state a
+            time unit other than the model's (both named: the rates would be read in the
+            wrong unit).
 
         Examples
         --------
@@ -816,6 +838,7 @@ class CLVModel:
         >>> model.log_likelihood(frequency=[2], recency=[30.43], T=[38.86]).round(4).tolist()
         [-9.4586]
         """
+        check_data_unit(self.time_unit, data)
         arrays, _ = self._coerce(data, weights, columns)
         return self.likelihood_for(self._settings).log_likelihood(self._values, *arrays)
 
