@@ -62,11 +62,10 @@ from relmark.data._read import (
     raise_problems,
 )
 from relmark.data.summary import FIRST_PURCHASE
-from relmark.data.transactions import _check_finite_spend, _unit
+from relmark.data.transactions import _check_finite_spend, _unit, refuse_empty_holdout
 from relmark.engines._options import (
     check_clv_horizon,
     log_options,
-    refuse_empty_holdout,
     summary_options,
 )
 from relmark.errors import ArgumentError, CurrencyError, DataError

@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-import pandas as pd
-
 from relmark._validation import check_choice, check_flag
 from relmark.data._read import LogOptions
 from relmark.data.summary import FIRST_PURCHASE
@@ -110,40 +108,6 @@ with include_first_purchase=False (the default)
     from relmark.clv._base import refuse_first_purchase
 
     refuse_first_purchase({FIRST_PURCHASE: list(values)})
-
-
-def refuse_empty_holdout(
-    *, calibration_end: object, end: object, given: bool, periods_apart: int, time_unit: object
-) -> None:
-    """Refuse a holdout of no length: the end of observation (``observation_end`` when
-    ``given``, else the last transaction) in the same period of ``time_unit`` as
-    ``calibration_end`` (``periods_apart`` <= 0), where every customer's ``duration_holdout``
-    would be 0. An :class:`~relmark.errors.ArgumentError` naming ``observation_end`` (or,
-    without it, ``calibration_end``) and both dates.
-
-    >>> refuse_empty_holdout(calibration_end="2024-01-10 10:00", end="2024-01-10 12:00",
-    ...                      given=True, periods_apart=0, time_unit="D")
-    Traceback (most recent call last):
-    ...
-    relmark.errors.ArgumentError: argument 'observation_end': must be after calibration_end \
-2024-01-10 10:00:00 by at least one period of time_unit 'D', got 2024-01-10 12:00:00 (the same \
-period: the holdout would have no length)
-    """
-    if periods_apart > 0:
-        return
-    cal, obs = pd.Timestamp(calibration_end), pd.Timestamp(end)  # type: ignore[arg-type]
-    if given:
-        raise ArgumentError(
-            f"must be after calibration_end {cal} by at least one period of time_unit "
-            f"{time_unit!r}, got {obs} (the same period: the holdout would have no length)",
-            argument="observation_end",
-        )
-    raise ArgumentError(
-        f"the last transaction ({obs}) is in the same period of time_unit {time_unit!r} as "
-        f"calibration_end {cal}: there is no holdout period (pass an earlier calibration_end "
-        "or a later observation_end)",
-        argument="calibration_end",
-    )
 
 
 def check_clv_horizon(

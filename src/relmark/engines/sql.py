@@ -67,10 +67,10 @@ from relmark.data._read import (
 )
 from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _unit as _summary_unit
+from relmark.data.transactions import refuse_empty_holdout
 from relmark.engines._options import (
     log_options,
     refuse_counted_first,
-    refuse_empty_holdout,
     summary_options,
 )
 from relmark.errors import ArgumentError, CurrencyError, DataError
