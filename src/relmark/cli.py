@@ -2382,8 +2382,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "run", None) is None:
         parser.print_help()
         return 0
-    # every warning of this run is recorded and printed once as a line of its own; the
-    # filter lives only inside this block (catch_warnings restores the caller's on exit)
+    # every warning of this run is recorded and printed as a line of its own (a repeated one
+    # once, with its count); the filter lives only inside this block (catch_warnings
+    # restores the caller's on exit)
     with warnings.catch_warnings(record=True, action="always") as caught:
         try:
             status: int = args.run(args)
@@ -2397,8 +2398,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
+    repeats: dict[str, int] = {}  # the same warning from every batch or draw: one line
     for warning in caught:
-        print(f"relmark: warning: {_one_line(warning.message)}", file=sys.stderr)
+        text = _one_line(warning.message)
+        repeats[text] = repeats.get(text, 0) + 1
+    for text, count in repeats.items():
+        times = f" ({count:,} times)" if count > 1 else ""
+        print(f"relmark: warning: {text}{times}", file=sys.stderr)
     return status
 
 

@@ -25,6 +25,7 @@ SUMMARY = (
 
 
 def _error(argv: list[object], capsys: pytest.CaptureFixture[str]) -> str:
+    code: object
     try:
         code = main([str(a) for a in argv])
     except SystemExit as exc:  # argparse's own errors (an option's value)
@@ -116,3 +117,38 @@ def test_summary_constant_columns_are_whole_and_valid(
     err = _error(["fit", src, "--model", "gammagamma", "-o", tmp_path / "m.json"], capsys)
     assert words in err
     assert not (tmp_path / "m.json").exists()
+
+
+def test_a_repeated_warning_is_printed_once_with_its_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warning raised in every batch (numpy's 'overflow encountered in multiply' from a
+    view whose spend model ran off to q = 3e169) filled the terminal with 165 equal lines."""
+    import warnings
+
+    import relmark.cli as cli
+
+    def noisy(args: object) -> int:
+        for _ in range(165):
+            warnings.warn("overflow encountered in multiply", RuntimeWarning, stacklevel=1)
+        warnings.warn("another", UserWarning, stacklevel=1)
+        return 0
+
+    parser = cli.build_parser()
+    real = parser.parse_args
+
+    def parse(argv: list[str]) -> object:
+        args = real(argv)
+        args.run = noisy
+        return args
+
+    monkeypatch.setattr(parser, "parse_args", parse)
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    src = tmp_path / "s.csv"
+    src.write_text(SUMMARY)
+    assert main(["fit", str(src), "--model", "bgnbd", "-o", str(tmp_path / "m.json")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "relmark: warning: overflow encountered in multiply (165 times)",
+        "relmark: warning: another",
+    ]
