@@ -111,10 +111,33 @@ def _stated(data: object, key: str) -> list[tuple[str, list[object]]]:
         if key in names:
             column = data.column(key)  # type: ignore[attr-defined]
     if column is not None:
-        values = _as_list(column)
+        values = _distinct(column)
         if values:
             found.append((f"the column {key!r}", values))
     return found
+
+
+def _column_values(data: object, key: str) -> list[object]:
+    """Every value of the column ``key`` of a frame, table or mapping (for error rows)."""
+    if isinstance(data, Mapping):
+        value = data[key]
+        return [value] if isinstance(value, str) else _as_list(value)
+    if _is_arrow(data):
+        return _as_list(data.column(key))  # type: ignore[attr-defined]
+    return _as_list(data[key])  # type: ignore[index]
+
+
+def _distinct(column: object) -> list[object]:
+    """The distinct values of a column (pandas, polars, pyarrow; missing values kept), by the
+    container's own ``unique`` (a million rows: ~10 ms, against ~250 ms for a list of every
+    row); every value when they do not hash."""
+    unique = getattr(column, "unique", None)
+    if callable(unique):
+        try:
+            return _as_list(unique())
+        except TypeError:  # unhashable values (lists in an object column)
+            pass
+    return _as_list(column)
 
 
 def first_purchase_flag(data: object) -> bool:
@@ -231,8 +254,9 @@ def time_unit_stated(data: object) -> tuple[TimeUnit, str] | None:
         given = [v for v in values if not _missing(v)]
         if not given:
             continue
-        if len(given) < len(values):
-            rows = [i for i, v in enumerate(values) if _missing(v)]
+        if len(given) < len(values):  # (values are distinct: the rows from the column)
+            column = _column_values(data, "time_unit")
+            rows = [i for i, v in enumerate(column) if _missing(v)]
             raise DataError(
                 f"{where} has a time unit on some rows and none on others",
                 column="time_unit",
