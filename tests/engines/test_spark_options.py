@@ -314,3 +314,47 @@ def test_an_end_with_an_offset_against_wall_clock_dates_is_refused_as_in_memory(
     aware = naive.assign(date=[d.replace(" ", "T") + ":00+00:00" for d in naive["date"]])
     kw = {"observation_end": end}
     assert_same(rspark.summarize(_frame(spark, aware), **kw), summarize(aware, **kw))
+
+
+def test_review_findings_are_refused_as_in_memory(spark: SparkSession) -> None:
+    """Found by the review: a text date in year 9999 (Spark reads years 1..9999) was a date,
+    where relmark.data refuses dates outside 1677-09-22 .. 2262-04-11; a holdout of no length
+    was a DataError listing every customer's duration_holdout of 0 (relmark.data: one
+    ArgumentError naming the option and both dates); periods and discount_rate were not
+    checked by score without a spend model."""
+    from relmark.clv import BGNBD
+
+    log = pd.DataFrame(
+        {
+            "customer_id": ["a", "a", "b"],
+            "date": ["2024-01-01 00:00:00", "9999-12-31 00:00:00", "2024-01-20 00:00:00"],
+        }
+    )
+    with pytest.raises(DataError, match="outside 1677-09-22") as memory:
+        summarize(log)
+    with pytest.raises(DataError, match="outside 1677-09-22") as got:
+        rspark.summarize(_frame(spark, log))
+    assert got.value.column == memory.value.column == "date" and got.value.rows == ("a",)
+    fine = _frame(spark, log.assign(date=[*log["date"][[0, 2]], "2024-01-05 00:00:00"]))
+    cases: list[dict[str, Any]] = [
+        {"calibration_end": "2024-01-20 00:00:00", "observation_end": "2024-01-20 12:00:00"},
+        {"calibration_end": "2024-01-19 23:00:00", "time_unit": "W"},
+    ]
+    for kw in cases:
+        with pytest.raises(ArgumentError, match="holdout") as err:
+            rspark.summarize(fine, **kw)
+        assert err.value.argument == (
+            "observation_end" if "observation_end" in kw else "calibration_end"
+        )
+    model = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    customers = _frame(
+        spark,
+        pd.DataFrame({"customer_id": ["a"], "frequency": [1.0], "recency": [1.0], "T": [2.0]}),
+    )
+    for options, argument in (
+        ({"periods": 0}, "periods"),
+        ({"discount_rate": -2.0}, "discount_rate"),
+    ):
+        with pytest.raises(ArgumentError) as err:
+            rspark.score(model, customers, horizon=10.0, **options)
+        assert err.value.argument == argument

@@ -31,6 +31,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -49,6 +50,7 @@ from relmark.clv import score as score_arrays
 from relmark.data import RFMSummary
 from relmark.data._read import end_is_aware, end_zone_error
 from relmark.data.summary import FIRST_PURCHASE
+from relmark.data.transactions import refuse_empty_holdout
 from relmark.engines import sql
 from relmark.engines._options import (
     check_clv_horizon,
@@ -469,6 +471,13 @@ def _check(
         ),
         (date.isNull(), "missing dates", datetime, True),
         (date.isNotNull() & ts.isNull(), unparseable, datetime, True),
+        (  # Spark reads years 1..9999: relmark.data's range (a text 9999-12-31 was a date)
+            (ts < _literal_ts(sql._TS_LOW)) | (ts > _literal_ts(sql._TS_HIGH)),
+            "dates outside 1677-09-22 .. 2262-04-11 (the range of nanosecond timestamps; "
+            "placeholders such as 9999-12-31 are not dates)",
+            datetime,
+            True,
+        ),
     ]
     if monetary_value is not None:
         money, num = sf.col("__money"), sf.col("__amount")
@@ -580,6 +589,20 @@ def _check(
                 "observation_end",
                 argument="calibration_end",
             )
+        if obs is None:
+            _refuse_empty_holdout(cal, pd.Timestamp(got["last"]), given=False, time_unit=time_unit)
+
+
+def _refuse_empty_holdout(
+    cal: pd.Timestamp, end: pd.Timestamp, *, given: bool, time_unit: str
+) -> None:
+    """relmark.data's refusal of a holdout of no length (``end`` in ``cal``'s period: every
+    customer's duration_holdout 0, refused as a DataError listing them all)."""
+    with duckdb.connect() as con:  # the periods by the summary query's own rule
+        apart = sql._periods_apart(con, end, cal, time_unit)
+    refuse_empty_holdout(
+        calibration_end=cal, end=end, given=given, periods_apart=apart, time_unit=time_unit
+    )
 
 
 def _padded_twins(rows: DataFrame, customer_id: str) -> None:
@@ -735,6 +758,8 @@ def _plan(
         _java_pattern(date_format)
     zone = sql._zone(timezone)
     obs, cal = sql._ends(observation_end, calibration_end, opts)
+    if obs is not None and cal is not None:  # before any job
+        _refuse_empty_holdout(cal, obs, given=True, time_unit=unit)
     log = _read(
         frame,
         spark,
