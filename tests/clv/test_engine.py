@@ -3,13 +3,15 @@ standard errors of the Hessian at the optimum."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from relmark.clv import BGNBD, MBGNBD, ParetoNBD
-from relmark.clv._engine import _stratified
+from relmark.clv._engine import _Customers, _stratified
 from relmark.clv._rfm import RFMModel
 from relmark.errors import RelmarkError
 
@@ -136,3 +138,58 @@ def test_unidentified_data_give_a_result_or_a_relmark_error(
         assert result.log_likelihood == pytest.approx(total, rel=1e-7, abs=1e-9)
     else:
         assert result.log_likelihood == pytest.approx(total, rel=0.05)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.integers(1, 3_000), min_size=1, max_size=400),
+    st.integers(1, 5_000),
+    st.randoms(use_true_random=False),
+)
+def test_customer_samples_take_every_kth_customer(
+    weights: list[int], size: int, rnd: object
+) -> None:
+    """Weighted rows are sampled by their customers: laid out in the rows' (stratified)
+    order, every k-th customer, k = total / size (at least 1). Against that layout built
+    customer by customer: the rows taken and their counts, which sum to about ``size``."""
+    w = np.array(weights, dtype=float)
+    order = np.arange(w.shape[0])
+    rnd.shuffle(order)  # type: ignore[attr-defined]
+    if w.sum() == w.shape[0]:
+        w[0] += 1.0  # (all-ones weights take the unweighted path: every k-th row)
+    picked, counts = _Customers(order, w).every(size)
+    assert counts is not None
+    step = max(w.sum() / size, 1.0)
+    owner = np.repeat(order, w[order].astype(int))  # the customers, in the rows' order
+    # (the quotient rounded, then floored, as the engine does: Python's // floors the exact one)
+    taken = [o for j, o in enumerate(owner) if math.floor((j + 1) / step) > math.floor(j / step)]
+    rows, times = np.unique(taken, return_counts=True)
+    got = dict(zip(picked.tolist(), counts.tolist(), strict=True))
+    assert got == {int(r): float(c) for r, c in zip(rows, times, strict=True)}
+    assert abs(counts.sum() - min(size, w.sum())) <= 1
+
+
+def test_grouped_whole_day_fit_finds_the_optimum_of_its_customers() -> None:
+    """300,000 whole-day BG/NBD customers (CDNOW's published parameters, two years, recency
+    rounded up to days: ~116k distinct rows with counts). Its subsample levels took every k-th
+    *row*: a level's customers were those of the few heavy rows it happened to take, its
+    optimum ran off towards a, b -> infinity, and the fit stalled there (not converged, 5,416
+    below the maximum). Taking every k-th *customer*, the grouped fit equals the fit on one
+    row per customer (``compress=False``, which samples rows of one customer each)."""
+    rng = np.random.default_rng(104)
+    truth = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    n = 300_000
+    t_days = rng.integers(1, 730, size=n).astype(float)
+    d = truth.simulate(t_days / 7.0, rng=rng)
+    recency = np.where(d["frequency"] > 0, np.minimum(np.ceil(d["recency"] * 7.0), t_days), 0.0)
+    data = {"frequency": d["frequency"], "recency": recency, "T": t_days}
+    grouped = BGNBD.fit(data)
+    assert grouped.fit_result.n_unique < n / 2  # the grouped path
+    each = BGNBD.fit(data, compress=False)
+    assert grouped.fit_result.converged and each.fit_result.converged
+    assert grouped.fit_result.log_likelihood == pytest.approx(
+        each.fit_result.log_likelihood, abs=1e-4
+    )
+    for name in ("r", "alpha", "a", "b"):
+        assert grouped.params[name] == pytest.approx(each.params[name], rel=1e-4)
+    assert grouped.params["a"] == pytest.approx(0.793, rel=0.1)

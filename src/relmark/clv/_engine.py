@@ -549,9 +549,13 @@ _BLOCK_ROWS = 32_768
 _WARM_ROWS = 10_000
 """Rows of the systematic subsample used to find start values for large data."""
 
-_PRESAMPLE = 3
-"""With an analytic Hessian, the subsamples are stratified from a systematic sample of this
-many times the largest subsample's rows (not from all rows: sorting them costs more)."""
+_PRESAMPLE = 5
+"""With an analytic Hessian, the subsamples are stratified from a systematic sample of at most
+this many times the largest subsample's rows (not from all rows: sorting a million 16-bit keys
+took 13.8 ms, 500k 2.9 ms, leaving the cache). The larger the sample the level is stratified
+from, the closer its optimum to the full data's: at 1M MBG/NBD customers and a 100k level,
+1.9 standard errors on average from 500k rows (24 data sets, none needing a third full pass),
+2.5 from 333k (2 of 12 needed one), 0.7 from all rows."""
 
 
 def _solve(hess: FloatArray, g: FloatArray) -> FloatArray | None:
@@ -604,6 +608,39 @@ def _stratified(data: tuple[FloatArray, ...]) -> npt.NDArray[np.intp]:
             scaled = (second - lo) * ((bins - 1) / (hi - lo))
             key += scaled.astype(np.int16)
     return np.argsort(key, kind="stable")
+
+
+class _Customers:
+    """Systematic samples of the customers of rows in a stratified order (:func:`_stratified`).
+
+    Without weights, every k-th row. Rows that stand for several customers (grouped whole-day
+    data: one row of a frequency of 0 may hold thousands) are sampled by their customers: the
+    customers laid out in the rows' order, every k-th of them, each row weighted by how many of
+    its customers were taken. Taking every k-th row instead left the level's mix of customers
+    to the few heavy rows it happened to take (MBG/NBD at 1M whole-day customers: a 100k-row
+    level 5-7 standard errors from the full data's optimum in 2 of 8 data sets, and a third
+    full-data pass)."""
+
+    def __init__(self, order: npt.NDArray[np.intp], weights: FloatArray) -> None:
+        self.order = order
+        self.n_rows = order.shape[0]
+        total = float(weights.sum())
+        self.cumulative: FloatArray | None = None
+        if total != self.n_rows:  # (weights are counts >= 1: all 1 exactly when they sum so)
+            self.weights = weights[order]
+            self.cumulative = np.cumsum(self.weights)
+            self.total = float(self.cumulative[-1])
+
+    def every(self, size: int) -> tuple[npt.NDArray[np.intp], FloatArray | None]:
+        """About ``size`` customers: the rows (in the stratified order) and, for weighted rows,
+        the number of each row's customers taken (None: one each)."""
+        if self.cumulative is None:
+            return self.order[:: max(self.n_rows // size, 1)], None
+        step = max(self.total / size, 1.0)
+        hits = np.floor(self.cumulative / step)
+        hits -= np.floor((self.cumulative - self.weights) / step)
+        keep = hits > 0
+        return self.order[keep], hits[keep]
 
 
 @contextlib.contextmanager
@@ -977,22 +1014,24 @@ def fit_mle(
             hess_at: FloatArray | None = None  # where ``hess`` was computed (None: unknown)
             unchecked = False  # whether the last level's step was taken without evaluating it
             if fun.analytic:
-                # stratify a systematic sample of 3x the largest level's rows (sorting all
-                # rows costs a third of a full-data evaluation of a fit that needs two); copied
-                # once: every pass over a strided view reads all the column's cache lines
-                every = max(n_rows // (_PRESAMPLE * sizes[-1]), 1)
+                # stratify a systematic sample of up to 5x the largest level's rows (sorting
+                # all rows costs a third of a full-data evaluation of a fit that needs two);
+                # copied once: every pass over a strided view reads all the column's cache lines
+                every = max(-(-n_rows // (_PRESAMPLE * sizes[-1])), 1)
                 source = tuple(np.ascontiguousarray(d[::every]) for d in data)
                 w_source = np.ascontiguousarray(weights[::every])
             else:
                 source, w_source = data, weights
             order = _stratified(source)
+            customers = _Customers(order, w_source)
             for level, size in enumerate(sizes):
                 # the level's rows in memory order: the stratification is in their choice, and
                 # an ordered gather reads the columns almost sequentially
-                picked = order[:: max(order.shape[0] // size, 1)]
-                rows = np.sort(picked)
+                picked, counts = customers.every(size)
+                in_memory = np.argsort(picked)
+                rows = picked[in_memory]
                 sub = tuple(d[rows] for d in source)
-                w_sub = w_source[rows]
+                w_sub = w_source[rows] if counts is None else counts[in_memory]
                 warm = _objective(
                     lik,
                     pset,
@@ -1045,19 +1084,25 @@ def fit_mle(
                 if size == _WARM_ROWS:
                     # measures the Hessian's change near the optimum (cheaply); its halves take
                     # alternate rows of the stratified order, so each is stratified too
-                    half_rows = [np.sort(picked[i::2]) for i in (0, 1)]
+                    half_parts = []
+                    for i in (0, 1):
+                        half = picked[i::2]
+                        back = np.argsort(half)
+                        r = half[back]
+                        w_half = w_source[r] if counts is None else counts[i::2][back]
+                        half_parts.append((r, w_half))
                     halves = tuple(
                         _objective(
                             lik,
                             pset,
                             tuple(d[r] for d in source),
-                            w_source[r],
-                            float(w_source[r].sum()),
+                            w_half,
+                            float(w_half.sum()),
                             None,
                             log_prior,
-                            float(w_source[r].sum()) / nobs,
+                            float(w_half.sum()) / nobs,
                         )
-                        for r in half_rows
+                        for r, w_half in half_parts
                     )
                     probe = _Probe(warm, (halves[0], halves[1]))
                 done_work += work[level]
