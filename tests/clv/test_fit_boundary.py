@@ -72,3 +72,24 @@ def test_a_start_error_comes_before_the_data_are_read() -> None:
     """Bad data and a bad start: the start is named (the arguments are checked first)."""
     with pytest.raises(ParameterError, match="in start"):
         BGNBD.fit(FRAME.assign(T=-1.0), start={"r": 0.5})
+
+
+@pytest.mark.parametrize(
+    ("x", "tx"),
+    [([0.0, 1.0], [0.0, 9.373413401584372]), ([1.0, 0.0, 2.0], [5.0, 0.0, 8.0])],
+)
+def test_ggompertz_on_two_or_three_customers_fits(x: list[float], tx: list[float]) -> None:
+    """The dead term's panel rule at an optimiser's step to extreme b or s was int(NaN): a raw
+    ValueError out of fit ('relmark fit --model ggompertznbd' on 3 customers: internal
+    error). The step is now refused (no value there) and the fit reaches its boundary, the
+    Pareto/NBD (b -> 0), whose own fit it must match or beat (the models are nested)."""
+    from relmark.clv import GGompertzNBD, ParetoNBD
+
+    T = [10.0] * len(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = GGompertzNBD.fit(frequency=x, recency=tx, T=T)
+        nested = ParetoNBD.fit(frequency=x, recency=tx, T=T)
+    ll = model.fit_result.log_likelihood
+    assert np.isfinite(ll)
+    assert ll >= nested.fit_result.log_likelihood - 1e-3

@@ -361,6 +361,11 @@ def _dead(
         - np.log(pm)
     )
     dot = "ij,ij->i"
+    if not (np.all(np.isfinite(p_w)) and np.all(np.isfinite(p_u)) and np.all(np.isfinite(p_g))):
+        # parameters where the panel rule is undefined (an optimiser's step to b or s of 0 or
+        # inf): no value here, which the optimiser's line search refuses (was int(NaN): a raw
+        # ValueError out of fit)
+        return np.full(n, np.nan), (np.full((n, 5), np.nan) if grad else None)
     # rows grouped by their rule: (p_w, p_u, p_g, nodes) coded as one integer
     base = int(max(p_w.max(), p_u.max(), p_g.max())) + 1
     code = (nodes.astype(np.int64) * base + p_g.astype(np.int64)) * base + p_u.astype(np.int64)
