@@ -479,8 +479,18 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
         frame.reset_index().to_parquet(tmp, index=False)
 
 
+OTHER_FORMATS = (".xlsx", ".xls", ".ods", ".json", ".feather", ".arrow", ".orc", ".avro")
+"""Names of table formats the command line does not write: a table is CSV or Parquet, and
+CSV text in ``scores.xlsx`` is a file its name misdescribes."""
+
+
 def _write_table(frame: pd.DataFrame, path: Path) -> None:
-    """CSV or Parquet by the output's name."""
+    """CSV or Parquet by the output's name (a name of another format is refused)."""
+    if path.suffix.lower() in OTHER_FORMATS:
+        raise RelmarkError(
+            f"--output {path}: a table is written as CSV or Parquet, not {path.suffix}: name "
+            f"it .csv, or {' or '.join(PARQUET)}"
+        )
     (_write_parquet if _is_parquet(path) else _write_csv)(frame, path)
 
 

@@ -152,3 +152,15 @@ def test_a_repeated_warning_is_printed_once_with_its_count(
         "relmark: warning: overflow encountered in multiply (165 times)",
         "relmark: warning: another",
     ]
+
+
+@pytest.mark.parametrize("name", ["scores.xlsx", "scores.JSON", "scores.feather"])
+def test_a_table_is_not_written_under_another_formats_name(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``summarize log.csv -o summary.xlsx`` wrote CSV text into summary.xlsx."""
+    log = tmp_path / "log.csv"
+    log.write_text("customer_id,date\na,2024-01-01\na,2024-01-08\nb,2024-01-03\n")
+    err = _error(["summarize", log, "-o", tmp_path / name], capsys)
+    assert "a table is written as CSV or Parquet" in err and name in err
+    assert not (tmp_path / name).exists()
