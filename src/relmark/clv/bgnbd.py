@@ -1247,6 +1247,82 @@ _DERT_LOGIT_B = 10.0
 _LOGIT_TAIL = 37.0  # the geometric lower tail is exact to e^-37 (~1e-16) relative
 
 
+_CONCENTRATED_A = 20.0
+"""From this ``a`` on :func:`_beta_inverse_mean` steps by the width of the density in
+:math:`\\tau` (:func:`_beta_inverse_mean_concentrated`): its general step, ~1/a, made 4e8
+nodes at a = b' = 1e8 (a DERT that exhausted the memory)."""
+
+
+def _inverse_mean_sum(
+    eps: FloatArray, p: FloatArray, wt: FloatArray, tail: float, right: float = 0.0
+) -> FloatArray:
+    """``sum_k wt_k / (eps + p_k) + tail / eps + right / (1 + eps)`` for each eps (any
+    shape), in blocks."""
+    flat = np.ascontiguousarray(eps, dtype=np.float64).ravel()
+    out = np.empty_like(flat)
+    step = max(1, 2_000_000 // p.size)
+    for lo in range(0, flat.size, step):
+        e = flat[lo : lo + step]
+        out[lo : lo + step] = (
+            (wt[None, :] / (e[:, None] + p[None, :])).sum(axis=1) + tail / e + right / (1.0 + e)
+        )
+    result: FloatArray = out.reshape(np.shape(eps))
+    return result
+
+
+def _right_end(a: float, bp: float, hi: float) -> float:
+    """Where the rule in :math:`\\tau` may stop for the geometric right tail of
+    :func:`_right_tail`: ``hi`` or, if that is further, the point from which
+    :math:`1 - p` and :math:`(a+b')e^{-\\tau}` are below :math:`e^{-40}` (a tiny
+    :math:`b'`, whose density falls only as :math:`e^{-b'\\tau}`: 42/b' made 4e9 nodes at
+    b' = 1e-8)."""
+    return min(hi, max(40.0, math.log(a + bp) + 40.0))
+
+
+def _right_tail(bp: float, end: float, h: float, shift: float) -> float:
+    r"""The rule's terms beyond ``end`` summed: there :math:`p = 1` and the log density is
+    :math:`-b'	au` (to 1e-17), so they are :math:`e^{-b'(	au_e + ih) - 	ext{shift}}`,
+    :math:`i \ge 1`, a geometric series (the infinite trapezoidal rule, not a truncation)."""
+    return math.exp(-bp * end - shift) * math.exp(-bp * h) / -math.expm1(-bp * h)
+
+
+def _beta_inverse_mean_concentrated(eps: FloatArray, a: float, bp: float) -> FloatArray:
+    r""":func:`_beta_inverse_mean` for :math:`a \ge 20`: the trapezoidal rule in
+    :math:`\tau = \ln(p/(1-p))` with a step of 0.4 of the density's width there,
+    :math:`\sigma = (1/a + 1/b')^{1/2}` (1/the square root of minus the second derivative of
+    its log :math:`f(\tau) = a\tau - (a+b')\ln(1+e^\tau)` at the mode
+    :math:`\ln(a/b')`), at most 0.15. :math:`f` is concave, so that its tails fall at
+    least geometrically: the rule runs from the mode outwards until :math:`f - \tau` (the
+    left, where :math:`1/(\varepsilon+p) \le 1/p`) and :math:`f` (the right) are 60 below
+    their values at the mode; with :math:`a \ge 20` the left tail beyond is below
+    :math:`e^{-60}` relative and no geometric tail is needed. Self-normalised, as the general
+    rule (no :math:`B(a, b')`)."""
+    mode = math.log(a) - math.log(bp)
+    sigma = math.sqrt(1.0 / a + 1.0 / bp)
+    h = min(0.15, 0.4 * sigma)
+
+    def log_f(t: float) -> float:
+        return a * t - (a + bp) * (max(t, 0.0) + math.log1p(math.exp(-abs(t))))
+
+    top = log_f(mode)
+    k = 1.0
+    while log_f(mode - k * sigma) + k * sigma > top - 60.0:
+        k *= 2.0
+    lo = mode - k * sigma
+    k = 1.0
+    cap = _right_end(a, bp, math.inf)
+    while mode + k * sigma < cap and log_f(mode + k * sigma) > top - 60.0:
+        k *= 2.0
+    hi = min(mode + k * sigma, cap)
+    tau = lo + h * np.arange(math.ceil((hi - lo) / h) + 1.0)
+    log_w = a * tau - (a + bp) * np.logaddexp(0.0, tau)
+    shift = float(log_w.max())
+    wt = np.exp(log_w - shift)
+    right = _right_tail(bp, float(tau[-1]), h, shift) if hi == cap else 0.0
+    total = float(wt.sum()) + right
+    return _inverse_mean_sum(eps, expit(tau), wt / total, 0.0, right / total)
+
+
 def _beta_inverse_mean(eps: FloatArray, a: float, bp: float) -> FloatArray:
     r""":math:`E[1/(\varepsilon + p)]`, :math:`p \sim \text{Beta}(a, b')`, for each
     :math:`\varepsilon > 0` of ``eps`` (any shape), from :math:`\varepsilon` itself.
@@ -1271,10 +1347,13 @@ def _beta_inverse_mean(eps: FloatArray, a: float, bp: float) -> FloatArray:
     rule applied to the density), so that no :math:`B(a, b')` (whose logarithm cancels for a
     huge :math:`b'`) is formed.
     """
+    if a >= _CONCENTRATED_A:
+        return _beta_inverse_mean_concentrated(eps, a, bp)
     eps_min = float(np.min(eps))
     h = min(0.15, (2.0 * math.pi**2 / 3.0) / (40.0 + (a + 1.0) * math.log(2.0)))
     t0 = min(math.log(eps_min), -math.log(a + bp)) - _LOGIT_TAIL
-    t_hi = math.log((a + 12.0 * math.sqrt(a) + 60.0) / (a + bp)) + 42.0 / bp
+    t_full = math.log((a + 12.0 * math.sqrt(a) + 60.0) / (a + bp)) + 42.0 / bp
+    t_hi = _right_end(a, bp, t_full)
     tau = t0 + h * np.arange(math.ceil((t_hi - t0) / h) + 1.0)
     log_w = a * tau - (a + bp) * np.logaddexp(0.0, tau)
     shift = float(log_w.max())
@@ -1282,18 +1361,9 @@ def _beta_inverse_mean(eps: FloatArray, a: float, bp: float) -> FloatArray:
     q = math.exp(-a * h)
     # the terms below tau0: sum_{i>=1} e^{a(tau0 - i h)} = e^{a tau0} q / (1 - q)
     tail = math.exp(a * t0 - shift) * q / -math.expm1(-a * h)
-    total = float(wt.sum()) + tail
-    p = expit(tau)
-    flat = np.ascontiguousarray(eps, dtype=np.float64).ravel()
-    out = np.empty_like(flat)
-    step = max(1, 2_000_000 // tau.size)
-    for lo in range(0, flat.size, step):
-        e = flat[lo : lo + step]
-        out[lo : lo + step] = ((wt / total)[None, :] / (e[:, None] + p[None, :])).sum(axis=1) + (
-            tail / total
-        ) / e
-    result: FloatArray = out.reshape(np.shape(eps))
-    return result
+    right = _right_tail(bp, float(tau[-1]), h, shift) if t_hi < t_full else 0.0
+    total = float(wt.sum()) + tail + right
+    return _inverse_mean_sum(eps, expit(tau), wt / total, tail / total, right / total)
 
 
 def dert(
