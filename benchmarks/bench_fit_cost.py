@@ -3,6 +3,7 @@
 Usage::
 
     python benchmarks/bench_fit_cost.py --size 1M --models BGNBD,MBGNBD,ParetoNBD,GammaGamma
+    python benchmarks/bench_fit_cost.py --size 1M --models BGNBD,MBGNBD --seeds 12
 
 A fit costs at least the full-data log-likelihood and gradient evaluations that confirm its
 optimum and give its standard errors. This script instruments the engine's objective
@@ -175,14 +176,48 @@ def evaluation_time(
     return float(np.median(times)), float(np.median(cpu))
 
 
+def count_passes(args: argparse.Namespace, n: int) -> None:
+    """Full-data passes (and the distance of the first one from the optimum) over
+    ``args.seeds`` data sets per model and variant (seeds 100, 101, ...): how often a fit
+    needs more than the two passes of the finish."""
+    print("| data | model | data sets | full passes: data sets | converged |")
+    print("|---|---|---|---|---|")
+    for variant in args.variants.split(","):
+        for name in args.models.split(","):
+            cls = get_model(name)
+            if "lifetime" in cls.data_fields and variant == "days":
+                continue
+            passes: list[int] = []
+            converged = 0
+            for seed in range(args.seeds):
+                data = simulate(name, n, variant, np.random.default_rng(100 + seed))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    model, _, counter = one_fit(cls, data)
+                full_rows = max(r for r, _ in counter["objectives"])
+                passes.append(sum(1 for r, _ in counter["calls"] if r == full_rows))
+                converged += bool(model.fit_result.converged)
+            counts = ", ".join(f"{k}: {passes.count(k)}" for k in sorted(set(passes)))
+            print(f"| {variant} | {name} | {args.seeds} | {counts} | {converged} |", flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="1M")
     parser.add_argument("--variants", default="weeks,days")
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--repeat", type=int, default=3, help="fits timed (median reported)")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=0,
+        help="instead of timing: count the full-data passes of fits on this many data sets",
+    )
     args = parser.parse_args(argv)
     n = parse_size(args.size)
+    if args.seeds:
+        count_passes(args, n)
+        return
     rows: list[str] = []
     # the load average: on a shared machine the wall times measure the share of the cores
     print("load average at start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
