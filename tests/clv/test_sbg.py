@@ -76,3 +76,54 @@ def test_bad_tables_are_refused() -> None:
         SBG.fit({"lifetime": [1.5, 2.0], "churned": [1.0, 0.0]})
     with pytest.raises(DataError, match="0 or 1"):
         SBG.fit({"lifetime": [1.0, 2.0], "churned": [2.0, 0.0]})
+
+
+def _series_mp(a: float, b: float, d: float, n: int, start: int) -> float:
+    """sum_{t>=0} S(n+start+t)/S(n) / (1+d)^t from the definition S(t) = prod_{j<t}
+    (b+j)/(a+b+j) (FH 2007, eq. 4), summed in mpmath until the terms are below 1e-25."""
+    import mpmath as mp
+
+    with mp.workdps(30):
+        A, B, w = mp.mpf(a), mp.mpf(b), 1 / (1 + mp.mpf(d))
+        term = mp.mpf(1)
+        for j in range(n, n + start):
+            term *= (B + j) / (A + B + j)
+        total, t = mp.mpf(0), 0
+        while term > mp.mpf(10) ** -25 * (total + term):
+            total += term
+            term *= (B + n + start + t) / (A + B + n + start + t) * w
+            t += 1
+        return float(total)
+
+
+def test_del_and_derl_at_a_tiny_alpha_match_the_defining_sums() -> None:
+    """alpha = 1e-8, beta = 1e8 (almost nobody churns): scipy's 2F1 was NaN for DEL and DERL;
+    now (1+d) E[1/(d+theta)] by the beta-mean rule, within 1e-12 of the defining sums."""
+    m = SBG(alpha=1e-8, beta=1e8)
+    d = 0.1
+    assert abs(m.discounted_expected_lifetime(d) / _series_mp(1e-8, 1e8, d, 0, 0) - 1) <= 1e-12
+    got = m.derl(d, [0, 5])
+    for g, n in zip(got, (0, 5), strict=True):
+        assert abs(g / _series_mp(1e-8, 1e8, d, n, 1) - 1) <= 1e-12
+
+
+def test_conditional_survival_at_huge_shapes_matches_mpmath() -> None:
+    """alpha = beta = 1e8 after 1e6 renewals: S(n+t)/S(n) was 0/0 (NaN); now the ratio of rising
+    factorials (b+n)_t/(a+b+n)_t, within 1e-12 of mpmath's."""
+    import mpmath as mp
+
+    got = SBG(alpha=1e8, beta=1e8).conditional_survival(10, 1e6)[0]
+    with mp.workdps(30):
+        want = mp.rf(mp.mpf(1e8) + 1e6, 10) / mp.rf(mp.mpf(2e8) + 1e6, 10)
+    assert abs(got / float(want) - 1) <= 1e-12
+
+
+def test_simulate_at_tiny_shapes_matches_the_limit_model() -> None:
+    """alpha = beta = 1e-8: numpy's beta draws were NaN (geometric's ValueError); now drawn in
+    logs. Beta(e, e) tends to a fair coin on {0, 1}: half churn at period 1, half never (censored
+    at 12); 20,000 customers, 5 standard errors."""
+    out = SBG(alpha=1e-8, beta=1e-8).simulate(20_000, 12, rng=3)
+    life, churned = out["lifetime"], out["churned"]
+    assert set(np.unique(life).tolist()) <= {1.0, 12.0}
+    assert np.all((life == 1.0) == (churned == 1.0))
+    assert abs(churned.mean() - 0.5) <= 5 * 0.5 / np.sqrt(20_000)

@@ -38,7 +38,7 @@ from typing import ClassVar
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betaln, digamma
+from scipy.special import betaln, digamma, expit
 
 from relmark._validation import FloatArray, _offending, as_float_array, check_count, check_number
 from relmark.clv._base import CLVModel, ModelKind, RngLike
@@ -46,7 +46,7 @@ from relmark.clv._checks import check_array, check_matching
 from relmark.clv._engine import Likelihood
 from relmark.clv._params import Param, ParamSet
 from relmark.clv._rfm import as_rng
-from relmark.clv._special import hyp2f1
+from relmark.clv._special import hyp2f1, log_rising
 from relmark.errors import ArgumentError, DataError
 
 __all__ = [
@@ -135,8 +135,20 @@ def survival(params: FloatArray, t: FloatArray) -> FloatArray:
         The survivor shares, in ``(0, 1]`` (1 at ``t = 0``), same shape as ``t``.
     """
     a, b = params
-    out: FloatArray = np.exp(betaln(a, b + t) - betaln(a, b))
+    # B(a, b+t)/B(a, b) = (b)_t/(a+b)_t: betaln's difference loses digits as a + b grows
+    out: FloatArray = np.exp(log_rising(b, t) - log_rising(a + b, t))
     return out
+
+
+def _beta_mean_route(a: float, bp: float, discount_rate: float) -> float:
+    r""":math:`{}_2F_1(1, b'; a+b'; 1/(1+d)) = (1+d)\,E[1/(d+\theta)]`,
+    :math:`\theta \sim \text{Beta}(a, b')` (the sum :math:`\sum_t E[(1-\theta)^t]/(1+d)^t`),
+    by :func:`relmark.clv.bgnbd._beta_inverse_mean` where scipy's 2F1 is not finite (a tiny
+    ``alpha`` with a huge ``beta``: NaN)."""
+    from relmark.clv.bgnbd import _beta_inverse_mean
+
+    mean = float(_beta_inverse_mean(np.array([discount_rate]), a, bp)[0])
+    return (1.0 + discount_rate) * mean
 
 
 def retention(params: FloatArray, t: FloatArray) -> FloatArray:
@@ -181,7 +193,8 @@ def discounted_expected_lifetime(params: FloatArray, discount_rate: float) -> fl
         new customer's expected lifetime value.
     """
     a, b = params
-    return float(hyp2f1(1.0, b, a + b, 1.0 / (1.0 + discount_rate)))
+    out = float(hyp2f1(1.0, b, a + b, 1.0 / (1.0 + discount_rate)))
+    return out if np.isfinite(out) else _beta_mean_route(float(a), float(b), discount_rate)
 
 
 def derl(params: FloatArray, discount_rate: float, renewals: FloatArray) -> FloatArray:
@@ -208,11 +221,15 @@ def derl(params: FloatArray, discount_rate: float, renewals: FloatArray) -> Floa
     """
     a, b = params
     n = renewals
-    out: FloatArray = (
-        (b + n)
-        / (a + b + n)
-        * hyp2f1(1.0, b + n + 1.0, a + b + n + 1.0, 1.0 / (1.0 + discount_rate))
-    )
+    d = discount_rate
+    with np.errstate(invalid="ignore"):
+        out: FloatArray = (
+            (b + n) / (a + b + n) * hyp2f1(1.0, b + n + 1.0, a + b + n + 1.0, 1.0 / (1.0 + d))
+        )
+    bad = ~np.isfinite(out)
+    for nv in np.unique(n[bad]):
+        # sum_{t>=0} E[(1-theta)^(t+1)]/(1+d)^t over Beta(a, b+n): (1+d)[(1+d)E[1/(d+theta)] - 1]
+        out[bad & (n == nv)] = (1.0 + d) * (_beta_mean_route(float(a), float(b + nv), d) - 1.0)
     return out
 
 
@@ -268,6 +285,10 @@ def survival_to_lifetimes(
     return {"lifetime": lifetime[keep], "churned": churned[keep], "weights": weights[keep]}
 
 
+_SMALL_SHAPE = 1e-3
+"""Below this ``alpha`` or ``beta`` :func:`simulate` draws the churn probability in logs."""
+
+
 def simulate(
     params: FloatArray, n_customers: int, n_periods: int, *, rng: RngLike = None
 ) -> dict[str, FloatArray]:
@@ -295,8 +316,22 @@ def simulate(
     """
     a, b = params
     gen = as_rng(rng)
-    theta = gen.beta(a, b, size=n_customers)
-    life = gen.geometric(theta).astype(np.float64)  # period of churn, >= 1
+    if min(a, b) >= _SMALL_SHAPE:
+        theta = gen.beta(a, b, size=n_customers)
+    else:
+        # numpy's beta gives NaN at shapes ~1e-8: X/(X+Y) with X ~ Gamma(a), Y ~ Gamma(b) in
+        # logs, ln X = ln Gamma(a+1) draw + ln(U)/a (no underflow to 0/0)
+        log_x = np.log(gen.gamma(a + 1.0, size=n_customers)) + np.log(gen.random(n_customers)) / a
+        log_y = np.log(gen.gamma(b + 1.0, size=n_customers)) + np.log(gen.random(n_customers)) / b
+        theta = expit(log_x - log_y)
+    if float(theta.min()) > 1e-15:
+        life = gen.geometric(theta).astype(np.float64)  # period of churn, >= 1
+    else:
+        # a churn probability that is 0 (or too small for numpy's geometric): by inversion,
+        # ceil(ln U / ln(1 - theta)), inf (never) at theta = 0
+        u = 1.0 - gen.random(n_customers)  # in (0, 1]
+        with np.errstate(divide="ignore"):
+            life = np.maximum(1.0, np.ceil(np.log(u) / np.log1p(-theta)))
     churned = (life <= n_periods).astype(np.float64)
     return {"lifetime": np.minimum(life, float(n_periods)), "churned": churned}
 
@@ -473,7 +508,9 @@ class SBG(CLVModel):
         n = check_array(renewals, "renewals", whole=True)
         if n.shape[0] != 1:
             check_matching(tt, "t", n.shape[0])
-        out: FloatArray = survival(self._values, n + tt) / survival(self._values, n)
+        a, b = self._values
+        # S(n+t)/S(n) = (b+n)_t/(a+b+n)_t: both survivals underflow to 0 at a = b = 1e8 (NaN)
+        out: FloatArray = np.exp(log_rising(b + n, tt) - log_rising(a + b + n, tt))
         return out
 
     def discounted_expected_lifetime(self, discount_rate: float) -> float:
