@@ -42,6 +42,7 @@ from relmark._validation import (
     check_rfm,
     check_weights,
 )
+from relmark.data._read import refuse_lazy
 from relmark.errors import ArgumentError, CurrencyError, DataError
 from relmark.timeunit import TimeUnit
 
@@ -82,11 +83,7 @@ def _stated(data: object, key: str) -> list[tuple[str, list[object]]]:
     """Where the summary container ``data`` states ``key`` (a flag or the time unit), and the
     values it states there: a pandas frame's ``attrs`` entry and column, a polars frame's or
     pyarrow table's column, a mapping's key. An empty column states nothing."""
-    if _is_polars(data) and type(data).__name__ == "LazyFrame":
-        raise ArgumentError(  # (its columns cannot be read without running the query)
-            "is a polars LazyFrame, a query rather than a summary: call .collect() first",
-            argument="data",
-        )
+    refuse_lazy(data, "data")  # (its columns cannot be read without running the query)
     found: list[tuple[str, list[object]]] = []
     if isinstance(data, Mapping):
         if key in data:

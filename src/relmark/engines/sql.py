@@ -65,7 +65,7 @@ from relmark.data._read import (
     option_date,
     refuse_lazy,
 )
-from relmark.data.summary import FIRST_PURCHASE
+from relmark.data.summary import FIRST_PURCHASE, agreeing_time_unit
 from relmark.data.transactions import _unit as _summary_unit
 from relmark.data.transactions import refuse_empty_holdout
 from relmark.engines._options import (
@@ -2301,11 +2301,16 @@ def fit(
         name = "compress" if "compress" in options else "weights"
         raise ArgumentError("is set by the grouping itself", argument=name)
     report = _FitProgress(progress_callback(progress, desc=f"{model.name} fit"))
-    unit = time_unit
     refuse_lazy(source, "source")
     refuse_first_purchase(source)
+    # the data's own unit (an RFMSummary's, a frame's attrs or time_unit column), which a
+    # given time_unit must equal (a file or a DuckDB relation states none here)
+    unit = (
+        time_unit
+        if isinstance(source, str | os.PathLike)
+        else agreeing_time_unit(source, time_unit)
+    )
     if isinstance(source, RFMSummary):
-        unit = unit if unit is not None else source.time_unit
         source = source.to_frame().reset_index()
     _own_connection(source, memory_limit=memory_limit, threads=threads)
     con = _connection(memory_limit, threads, track=report.on)
