@@ -280,3 +280,32 @@ def test_dert_at_huge_shapes_is_finite_and_bounded(params: dict[str, float]) -> 
     x = np.array([0.0, 2.0])
     bound = (params["r"] + x) / (params["alpha"] + 38.0) / rate
     assert np.all(np.isfinite(got)) and got[0] > 0 and np.all(got >= 0) and np.all(got <= bound)
+
+
+@pytest.mark.parametrize("t", [1.0, 39.0, 1e6])
+def test_expected_purchases_at_a_one_and_a_tiny_b_match_mpmath(t: float) -> None:
+    """a = 1 and a + b - 1 = 1e-8 at once (both removable singularities of the closed form):
+    the b-interpolation called the a = 1 formula itself, a 0/0 RuntimeWarning (the value then
+    came from the quadrature fallback). Now without a warning, within 1e-9 of mpmath's
+    integral over p of [1 - (1 + p t/alpha)^-r]/p, p ~ Beta(1, b) (FHL 2005, eq. 9), with
+    p = 1 - s^(1/b) so that the density is uniform in s."""
+    import warnings
+
+    from relmark.clv import BGNBD
+
+    r, alpha, b = 0.243, 4.414, 1e-8
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = BGNBD(r=r, alpha=alpha, a=1.0, b=b).expected_purchases_new_customer(t=t)[0]
+    with mp.workdps(30):
+        R, A, B, tt = mp.mpf(r), mp.mpf(alpha), mp.mpf(b), mp.mpf(t)
+
+        def g(s: Any) -> Any:
+            p = -mp.expm1(mp.log(s) / B) if s > 0 else mp.mpf(1)
+            if p == 0:
+                return R * tt / A
+            return -mp.expm1(-R * mp.log1p(p * tt / A)) / p
+
+        pts = [0, 1 - mp.mpf(10) ** -6, 1 - mp.mpf(10) ** -8, 1 - mp.mpf(10) ** -9]
+        want = mp.quad(g, [*pts, 1 - mp.mpf(10) ** -10, 1])
+    assert abs(got / float(want) - 1) <= 1e-9, (got, want)

@@ -711,6 +711,20 @@ def _remaining_by_quadrature(
             return -math.expm1(-rx * math.log1p(p * ti / at)) / p if p > 0 else rx * ti / at
 
         log_beta = float(betaln(a, bx))
+        if log_beta > -700.0 and bx < 0.5:
+            # (1-p)^(b'-1) with b' -> 0: QUADPACK's moments of the weight are ~1/b' and its
+            # value was 5e-9 off at b' = 1e-8 (a = 1); instead g(1) plus the integral of
+            # (g(p) - g(1))/(1-p), bounded, against (1-p)^b' (the same integral)
+            g1 = integrand(1.0)
+
+            def slope(p: float, g1: float = g1, f: Any = integrand) -> float:
+                return (f(p) - g1) / (1.0 - p) if p < 1.0 else 0.0
+
+            value, _ = integrate.quad(
+                slope, 0.0, 1.0, weight="alg", wvar=(a - 1.0, bx), limit=200, epsabs=0.0
+            )
+            out[i] = g1 + value * math.exp(-log_beta)
+            continue
         if log_beta > -700.0:
             value, _ = integrate.quad(
                 integrand, 0.0, 1.0, weight="alg", wvar=(a - 1.0, bx - 1.0), limit=200
@@ -781,17 +795,21 @@ def _scaled_remaining(
         cc = np.where(near_pole, 1.0, cc)
     c1 = cc - r_x
     steps = np.array([-2 * d, -d, d, 2 * d])
-    if abs(a - 1.0) > 2 * d:
-        h = _h(a, c1, cc, z, log1mz)
-    else:  # a = 1: interpolate in a
+
+    def h_of(c1: FloatArray, cc: FloatArray, z: FloatArray, log1mz: FloatArray) -> FloatArray:
+        if abs(a - 1.0) > 2 * d:
+            return _h(a, c1, cc, z, log1mz)
+        # a = 1: interpolate in a
         nodes = 1.0 + steps
-        h = _lagrange(a, nodes, [_h(n, c1 - a + n, cc - a + n, z, log1mz) for n in nodes])
-    out: FloatArray = np.array(cc * h, dtype=np.float64)
+        return _lagrange(a, nodes, [_h(n, c1 - a + n, cc - a + n, z, log1mz) for n in nodes])
+
+    out: FloatArray = np.array(cc * h_of(c1, cc, z, log1mz), dtype=np.float64)
     if np.any(near_pole):  # a + b' - 1 = 0: interpolate (a + b' - 1) * h in b'
         near = np.broadcast_to(near_pole, out.shape)
         true_cc = np.broadcast_to(a + b_x - 1.0, out.shape)[near]
         r_n, z_n, l_n = (np.broadcast_to(v, out.shape)[near] for v in (r_x, z, log1mz))
-        values = [n * _h(a, n - r_n, np.full_like(r_n, n), z_n, l_n) for n in steps]
+        # (at a = 1 too, in a: _h's 1/(a-1) was 0/0 where a = 1 and b' ~ 0 meet)
+        values = [n * h_of(n - r_n, np.full_like(r_n, n), z_n, l_n) for n in steps]
         out[near] = _lagrange(true_cc, steps, values)
     # c0 >> r' z: the closed form's terms cancel; the series of positive terms does not
     true_c0 = np.broadcast_to(a + b_x - 1.0, out.shape)
