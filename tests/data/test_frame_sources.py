@@ -13,6 +13,7 @@ import pandas as pd
 import polars as pl
 import pytest
 
+import relmark.data as rd
 from relmark.data import RFMSummary
 from relmark.errors import ArgumentError, CurrencyError, DataError
 
@@ -58,3 +59,16 @@ def test_a_polars_frame_is_named_as_polars() -> None:
     ) as info:
         RFMSummary.from_frame(pl.from_pandas(_frame()))  # type: ignore[arg-type]
     assert info.value.argument == "frame"
+
+
+@pytest.mark.parametrize("twin", ["customer_id", "date", "amount"])
+def test_a_column_named_twice_is_refused_naming_it(twin: str) -> None:
+    """A pandas frame with two columns of the name asked for gave "not a column of values
+    (Buffer has wrong number of dimensions ...)": a DataError naming the column and the count."""
+
+    names = ["customer_id", "date", "amount"]
+    row: list[object] = [1, "2020-01-01", 3.0]
+    frame = pd.DataFrame([[*row, row[names.index(twin)]]], columns=[*names, twin])
+    with pytest.raises(DataError, match=f"2 columns named '{twin}'") as info:
+        rd.summarize(frame, monetary_value="amount")
+    assert info.value.column == twin

@@ -275,6 +275,7 @@ def _columns(table: Any, opts: LogOptions) -> dict[str, Any]:
             f"{type(table).__name__}",
             argument="transactions",
         )
+    labels = [str(c) for c in columns]
     keys = {str(c): c for c in columns}  # column labels that are not text (0, 1) by their text
     present = list(keys)
     wanted = {
@@ -288,6 +289,13 @@ def _columns(table: Any, opts: LogOptions) -> dict[str, Any]:
         raise DataError(
             f"missing column(s) {', '.join(map(repr, missing))} (found: {', '.join(present)})",
             column=missing[0],
+        )
+    twice = [n for n in wanted.values() if n is not None and labels.count(n) > 1]
+    if twice:  # (pandas gave a 2-d frame for the label: "Buffer has wrong number of dimensions")
+        raise DataError(
+            f"the frame has {labels.count(twice[0])} columns named {twice[0]!r}: which one is "
+            "meant is not known; rename or drop the others",
+            column=twice[0],
         )
     out: dict[str, Any] = {}
     for role, name in wanted.items():
