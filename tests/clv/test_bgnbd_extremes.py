@@ -309,3 +309,33 @@ def test_expected_purchases_at_a_one_and_a_tiny_b_match_mpmath(t: float) -> None
         pts = [0, 1 - mp.mpf(10) ** -6, 1 - mp.mpf(10) ** -8, 1 - mp.mpf(10) ** -9]
         want = mp.quad(g, [*pts, 1 - mp.mpf(10) ** -10, 1])
     assert abs(got / float(want) - 1) <= 1e-9, (got, want)
+
+
+@pytest.mark.parametrize(
+    ("params", "p_limit"),
+    [
+        ({"r": 1e-8, "alpha": 1e8, "a": 1e-8, "b": 1e8}, 0.0),
+        ({"r": 1e8, "alpha": 1e-8, "a": 1e8, "b": 1e-8}, 1.0),
+    ],
+)
+@pytest.mark.parametrize("t", [1e-20, 1.0, 1e6])
+def test_expected_purchases_at_degenerate_dropout_densities(
+    params: dict[str, float], p_limit: float, t: float
+) -> None:
+    """Beta(1e-8, 1e8) (p = 0 but for 1e-16 of its mean) and Beta(1e8, 1e-8) (p = 1 but for
+    1e-16): QUADPACK's algebraic-weight rule gave NaN (with a NumericalWarning). E[X(t)] is
+    E[g(p)], g(p) = [1 - (1 + p t/alpha)^-r]/p (FHL 2005, eq. 9 before the closed form), so it
+    is g at the limit within max|g'| times the 1e-16 distance: g(0) = r t/alpha, g(1) = 1 -
+    (1 + t/alpha)^-r, here to 1e-12 relative; no warning."""
+    import warnings
+
+    from relmark.clv import BGNBD
+
+    r, alpha = params["r"], params["alpha"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = BGNBD(**params).expected_purchases_new_customer(t=t)[0]
+    with mp.workdps(40):
+        R, A, tt = mp.mpf(r), mp.mpf(alpha), mp.mpf(t)
+        want = R * tt / A if p_limit == 0.0 else -mp.expm1(-R * mp.log1p(tt / A))
+    assert abs(got / float(want) - 1) <= 1e-12, (got, want)

@@ -711,6 +711,18 @@ def _remaining_by_quadrature(
             return -math.expm1(-rx * math.log1p(p * ti / at)) / p if p > 0 else rx * ti / at
 
         log_beta = float(betaln(a, bx))
+        if log_beta > -700.0 and (a >= _CONCENTRATED_A or bx > 1e6 or a < 1e-6):
+            # concentrated or near-degenerate beta densities, where QUADPACK's algebraic
+            # weights fail (NaN at a = 1e8, b' = 1e-8 and at a = 1e-8, b' = 1e8): the
+            # trapezoidal rule in logit p of _beta_inverse_mean, g(p) being analytic in the
+            # same strip (its branch point p = -alpha'/t is the pole -eps there)
+            p_n, w_n, left, right = _beta_rule(a, bx, at / ti if ti > 0 else 1.0)
+            with np.errstate(invalid="ignore", divide="ignore"):  # p = 0 (underflow): g(0)
+                g_n = np.where(
+                    p_n > 0, -np.expm1(-rx * np.log1p(p_n * (ti / at))) / p_n, rx * ti / at
+                )
+            out[i] = float(w_n @ g_n) + left * integrand(0.0) + right * integrand(1.0)
+            continue
         if log_beta > -700.0 and bx < 0.5:
             # (1-p)^(b'-1) with b' -> 0: QUADPACK's moments of the weight are ~1/b' and its
             # value was 5e-9 off at b' = 1e-8 (a = 1); instead g(1) plus the integral of
@@ -1304,7 +1316,39 @@ def _right_tail(bp: float, end: float, h: float, shift: float) -> float:
     return math.exp(-bp * end - shift) * math.exp(-bp * h) / -math.expm1(-bp * h)
 
 
+_Rule = tuple[FloatArray, FloatArray, float, float]
+"""Nodes ``p`` and weights of a rule for :math:`E[g(p)]`, p ~ Beta(a, b'), and the weights of
+its geometric tails, which multiply :math:`g(0)` and :math:`g(1)`."""
+
+
+def _beta_rule(a: float, bp: float, low: float) -> _Rule:
+    """The rule of :func:`_beta_inverse_mean` for a ``g`` that is flat below ``p = low``
+    (:math:`1/(\\varepsilon + p)`: low = eps)."""
+    if a >= _CONCENTRATED_A:
+        return _concentrated_rule(a, bp)
+    h = min(0.15, (2.0 * math.pi**2 / 3.0) / (40.0 + (a + 1.0) * math.log(2.0)))
+    t0 = min(math.log(low), -math.log(a + bp)) - _LOGIT_TAIL
+    t_full = math.log((a + 12.0 * math.sqrt(a) + 60.0) / (a + bp)) + 42.0 / bp
+    t_hi = _right_end(a, bp, t_full)
+    tau = t0 + h * np.arange(math.ceil((t_hi - t0) / h) + 1.0)
+    log_w = a * tau - (a + bp) * np.logaddexp(0.0, tau)
+    shift = float(log_w.max())
+    wt = np.exp(log_w - shift)
+    q = math.exp(-a * h)
+    # the terms below tau0: sum_{i>=1} e^{a(tau0 - i h)} = e^{a tau0} q / (1 - q)
+    tail = math.exp(a * t0 - shift) * q / -math.expm1(-a * h)
+    right = _right_tail(bp, float(tau[-1]), h, shift) if t_hi < t_full else 0.0
+    total = float(wt.sum()) + tail + right
+    return expit(tau), wt / total, tail / total, right / total
+
+
 def _beta_inverse_mean_concentrated(eps: FloatArray, a: float, bp: float) -> FloatArray:
+    """:func:`_beta_inverse_mean` by :func:`_concentrated_rule`."""
+    p, wt, _, right = _concentrated_rule(a, bp)
+    return _inverse_mean_sum(eps, p, wt, 0.0, right)
+
+
+def _concentrated_rule(a: float, bp: float) -> _Rule:
     r""":func:`_beta_inverse_mean` for :math:`a \ge 20`: the trapezoidal rule in
     :math:`\tau = \ln(p/(1-p))` with a step of 0.4 of the density's width there,
     :math:`\sigma = (1/a + 1/b')^{1/2}` (1/the square root of minus the second derivative of
@@ -1338,7 +1382,7 @@ def _beta_inverse_mean_concentrated(eps: FloatArray, a: float, bp: float) -> Flo
     wt = np.exp(log_w - shift)
     right = _right_tail(bp, float(tau[-1]), h, shift) if hi == cap else 0.0
     total = float(wt.sum()) + right
-    return _inverse_mean_sum(eps, expit(tau), wt / total, 0.0, right / total)
+    return expit(tau), wt / total, 0.0, right / total
 
 
 def _beta_inverse_mean(eps: FloatArray, a: float, bp: float) -> FloatArray:
@@ -1365,23 +1409,8 @@ def _beta_inverse_mean(eps: FloatArray, a: float, bp: float) -> FloatArray:
     rule applied to the density), so that no :math:`B(a, b')` (whose logarithm cancels for a
     huge :math:`b'`) is formed.
     """
-    if a >= _CONCENTRATED_A:
-        return _beta_inverse_mean_concentrated(eps, a, bp)
-    eps_min = float(np.min(eps))
-    h = min(0.15, (2.0 * math.pi**2 / 3.0) / (40.0 + (a + 1.0) * math.log(2.0)))
-    t0 = min(math.log(eps_min), -math.log(a + bp)) - _LOGIT_TAIL
-    t_full = math.log((a + 12.0 * math.sqrt(a) + 60.0) / (a + bp)) + 42.0 / bp
-    t_hi = _right_end(a, bp, t_full)
-    tau = t0 + h * np.arange(math.ceil((t_hi - t0) / h) + 1.0)
-    log_w = a * tau - (a + bp) * np.logaddexp(0.0, tau)
-    shift = float(log_w.max())
-    wt = np.exp(log_w - shift)
-    q = math.exp(-a * h)
-    # the terms below tau0: sum_{i>=1} e^{a(tau0 - i h)} = e^{a tau0} q / (1 - q)
-    tail = math.exp(a * t0 - shift) * q / -math.expm1(-a * h)
-    right = _right_tail(bp, float(tau[-1]), h, shift) if t_hi < t_full else 0.0
-    total = float(wt.sum()) + tail + right
-    return _inverse_mean_sum(eps, expit(tau), wt / total, tail / total, right / total)
+    p, wt, left, right = _beta_rule(a, bp, float(np.min(eps)))
+    return _inverse_mean_sum(eps, p, wt, left, right)
 
 
 def dert(
