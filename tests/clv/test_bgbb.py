@@ -94,3 +94,18 @@ def test_agrees_with_lifetimes() -> None:
         e,
         rtol=1e-6,
     )
+
+
+def test_prob_purchases_of_a_count_above_the_opportunities_is_zero_without_a_warning() -> None:
+    """n = 1e300 purchases in 6 opportunities: 0 (impossible), as it was, but the log-gammas of
+    negative arguments behind the mask raised a RuntimeWarning (an error under -W error)."""
+    import warnings
+
+    from relmark.clv import BGBB
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = BGBB(alpha=1.204, beta=0.750, gamma=0.657, delta=2.783).prob_purchases(
+            [1e300, 7.0, 3.0], t=6
+        )
+    assert got[0] == 0.0 and got[1] == 0.0 and 0.0 < got[2] < 1.0

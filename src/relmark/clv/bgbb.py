@@ -274,9 +274,16 @@ def prob_purchases(params: FloatArray, n: FloatArray, t: FloatArray) -> FloatArr
         out: FloatArray = gammaln(top + 1.0) - gammaln(k + 1.0) - gammaln(top - k + 1.0)
         return out
 
-    first = np.exp(
-        log_choose(n, x) + betaln(a + x, b + n - x) - betaln(a, b) + betaln(g, d + n) - betaln(g, d)
-    )
+    # counts above the opportunities (n = 1e300 at t = 6) make log-gammas of negative
+    # arguments, NaN, masked to 0 below: no RuntimeWarning for them
+    with np.errstate(invalid="ignore", over="ignore"):
+        first = np.exp(
+            log_choose(n, x)
+            + betaln(a + x, b + n - x)
+            - betaln(a, b)
+            + betaln(g, d + n)
+            - betaln(g, d)
+        )
     total = np.where(x <= n, first, 0.0)
     for i in range(int(np.max(n, initial=0))):
         fi = float(i)
