@@ -65,6 +65,7 @@ from relmark.data.summary import FIRST_PURCHASE
 from relmark.data.transactions import _check_finite_spend, _unit, refuse_empty_holdout
 from relmark.engines._options import (
     check_clv_horizon,
+    fit_grouped,
     log_options,
     summary_options,
 )
@@ -1348,7 +1349,8 @@ def fit(model: type[CLVModel], summary: dd.DataFrame, **options: Any) -> CLVMode
     grouped = summary[fields].groupby(fields, dropna=False)
     counts = grouped.size().compute().rename("weights").reset_index()
     data = {f: counts[f].to_numpy(dtype=np.float64) for f in fields}
-    return model.fit(data, weights=counts["weights"].to_numpy(), compress=False, **options)
+    weights = counts["weights"].to_numpy(dtype=np.float64)
+    return fit_grouped(model, data, weights, where="the summary", **options)
 
 
 def _score_partition(

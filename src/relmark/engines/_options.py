@@ -12,12 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
 
 from relmark._validation import check_choice, check_flag
 from relmark.data._read import LogOptions
 from relmark.data.summary import FIRST_PURCHASE
-from relmark.errors import ArgumentError
+from relmark.errors import ArgumentError, DataError
+from relmark.typing import FloatArray
+
+if TYPE_CHECKING:
+    from relmark.clv._base import CLVModel
 
 HOLDOUT_SPEND: Final[tuple[str, ...]] = ("period", "transaction")
 """The holdout mean spend per purchase period or per transaction."""
@@ -135,3 +141,67 @@ def check_clv_horizon(
     if spend is None and period_length is None:
         period_length = 1.0  # not used: any length passes
     _horizon_weights(purchases, periods, period_length, discount_rate)  # type: ignore[arg-type]
+
+
+def fit_grouped(
+    model: type[CLVModel],
+    data: dict[str, FloatArray],
+    weights: FloatArray,
+    *,
+    where: str,
+    **options: Any,
+) -> CLVModel:
+    """``model.fit`` on the distinct rows of a summary and their counts (the engines' grouped
+    sufficient statistics), its errors stated in the user's terms.
+
+    The in-memory fit names the rows it refuses by their position, here a position among the
+    distinct rows the grouping made, which the user's summary does not have ("rows: 2" for a
+    negative T in its first row). A refused row is named by its values and how many of the
+    summary's customers hold them instead (``"frequency=1, recency=4, T=-3 (2 customers)"``),
+    with the total of customers at fault.
+
+    Parameters
+    ----------
+    model
+        The relmark model class.
+    data
+        The distinct rows, a float array per data field.
+    weights
+        The number of customers of each row.
+    where
+        The summary, as the errors name it.
+    **options
+        Passed to ``model.fit`` (``compress`` is False: the rows are distinct).
+
+    Returns
+    -------
+    CLVModel
+        The fitted model.
+
+    Raises
+    ------
+    DataError
+        What the fit raises, the offending rows named by their values.
+    """
+    try:
+        fitted: CLVModel = model.fit(data, weights=weights, compress=False, **options)
+        return fitted
+    except DataError as exc:
+        if not exc.rows or not all(isinstance(r, int | np.integer) for r in exc.rows):
+            raise
+        text = str(exc).split(" [first offending rows:", 1)[0]
+        if exc.column is not None:
+            text = text.removeprefix(f"column {exc.column!r}: ")
+        positions = [int(r) for r in exc.rows if isinstance(r, int | np.integer)]
+        named = [
+            ", ".join(f"{f}={float(col[r]):g}" for f, col in data.items())
+            + f" ({int(weights[r])} customer{'s' if weights[r] != 1 else ''})"
+            for r in positions
+        ]
+        raise DataError(
+            f"{text} (in {where}, read as distinct rows with their counts: each named by its "
+            "values and customers)",
+            column=exc.column,
+            rows=named,
+            count=exc.count,
+        ) from None

@@ -54,6 +54,7 @@ from relmark.data.transactions import refuse_empty_holdout
 from relmark.engines import sql
 from relmark.engines._options import (
     check_clv_horizon,
+    fit_grouped,
     log_options,
     refuse_counted_first,
     summary_options,
@@ -1056,7 +1057,7 @@ def fit(
         if not np.all(np.isfinite(arr)):
             raise DataError("missing, NaN or infinite values", column=f)
     weights = np.asarray(out["weights"], dtype=np.float64)
-    return model.fit(data, weights=weights, compress=False, time_unit=time_unit, **options)
+    return fit_grouped(model, data, weights, where="the summary", time_unit=time_unit, **options)
 
 
 def _refuse_counted_first(frame: DataFrame) -> None:

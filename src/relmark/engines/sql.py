@@ -69,6 +69,7 @@ from relmark.data.summary import FIRST_PURCHASE, agreeing_time_unit
 from relmark.data.transactions import _unit as _summary_unit
 from relmark.data.transactions import refuse_empty_holdout
 from relmark.engines._options import (
+    fit_grouped,
     log_options,
     refuse_counted_first,
     summary_options,
@@ -2352,10 +2353,11 @@ def fit(
             raise DataError(f"missing values in {name}", column=f)
         if not np.all(np.isfinite(arr)):
             raise DataError(f"NaN or infinite values in {name}", column=f)
-    fitted = model.fit(
+    fitted = fit_grouped(
+        model,
         data,
-        weights=weights,
-        compress=False,
+        weights,
+        where=name,
         time_unit=unit,
         progress=report.fitting if report.on else None,
         **options,
