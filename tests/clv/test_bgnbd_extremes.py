@@ -339,3 +339,25 @@ def test_expected_purchases_at_degenerate_dropout_densities(
         R, A, tt = mp.mpf(r), mp.mpf(alpha), mp.mpf(t)
         want = R * tt / A if p_limit == 0.0 else -mp.expm1(-R * mp.log1p(tt / A))
     assert abs(got / float(want) - 1) <= 1e-12, (got, want)
+
+
+def test_dert_at_a_huge_discount_rate_is_the_discounted_rate_without_a_warning() -> None:
+    """delta = 1e300: lambda/(delta + p lambda) = lambda/delta to 1e-300, so DERT is
+    P(alive) (r+x)/(alpha+T)/delta (FHL 2005, eq. 11 for P(alive)); c/u overflowed to inf
+    with a RuntimeWarning (BG/NBD and BG/CNBD-k, whose value was right). Within 1e-8: some of
+    the quadrature's products (weight times value, ~1e-310) are subnormal at this rate."""
+    import warnings
+
+    from relmark.clv import bgcnbd
+
+    theta = (0.243, 4.414, 0.793, 2.426)
+    r, al, a, b = theta
+    x, tx, t_ = np.array([2.0, 0.0]), np.array([30.43, 0.0]), np.array([38.86, 38.86])
+    alive = np.where(x > 0, 1 / (1 + a / (b + x - 1) * ((al + t_) / (al + tx)) ** (r + x)), 1.0)
+    want = alive * (r + x) / (al + t_) / 1e300
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = bgnbd.dert(np.array(theta), 1e300, x, tx, t_)
+        got_k1 = bgcnbd.dert(np.array(theta), 1e300, x, tx, t_, k=1)
+    np.testing.assert_allclose(got, want, rtol=1e-8)
+    np.testing.assert_allclose(got_k1, want, rtol=1e-8)

@@ -1057,8 +1057,9 @@ def _dert_phase(
     taken from :math:`\varepsilon_k` itself by :func:`relmark.clv.bgnbd._beta_inverse_mean`
     (:math:`1 - \rho^k` is lost in rounding at a huge frequency: MBG/NBD drifted from
     :math:`x \approx 10^{12}` and was NaN from :math:`4.8\cdot10^{15}`)."""
-    lc = np.log1p(c[:, None] / u[None, :])
-    eps = np.expm1(k * lc)
+    with np.errstate(over="ignore"):  # a rate of 1e300: c/u = inf, the term's limit is 0
+        lc = np.log1p(c[:, None] / u[None, :])
+        eps = np.expm1(k * lc)
     vals = np.full(c.shape[0], np.nan)
     if bp < _DERT_LOGIT_B and float(eps.min()) >= 1e-8:
         rho = np.exp(-lc)
@@ -1066,7 +1067,10 @@ def _dert_phase(
             vals = (rho ** (k - j) * hyp2f1(1.0, bp, a + bp, rho**k)) @ wu
     bad = ~np.isfinite(vals)
     if bad.any():
-        vals[bad] = (np.exp(j * lc[bad]) * _beta_inverse_mean(eps[bad], a, bp)) @ wu
+        lb = lc[bad]
+        with np.errstate(over="ignore", invalid="ignore"):
+            terms = np.exp(j * lb) * _beta_inverse_mean(eps[bad], a, bp)
+        vals[bad] = np.where(np.isfinite(lb), terms, 0.0) @ wu
     out: FloatArray = vals
     return out
 

@@ -1503,7 +1503,8 @@ def _dert_alive(params: FloatArray, rate: float, x: FloatArray, a_t: FloatArray)
             u, wu = _gauss_laguerre(_DERT_NODES, float(r + xv - 1.0))
         else:
             u, wu = _log_trapezoid(float(r + xv), float(c[rows].min()), 1)
-        eps = c[rows][:, None] / u[None, :]
+        with np.errstate(over="ignore"):  # a rate of 1e300: eps = inf, the term's limit 0
+            eps = c[rows][:, None] / u[None, :]
         bp = float(b + xv)
         vals = np.full(eps.shape[0], np.nan)
         if bp < _DERT_LOGIT_B and float(eps.min()) >= 1e-8:
