@@ -451,8 +451,11 @@ def beta_geometric_grad_hess(
         vi = v2 * inv_b[xi]
         b_grad, b_curv = float(w @ vi), float((w * vi) @ vi)
     else:
-        b_grad = float(np.bincount(xi, wv2, nx) @ inv_b)
-        b_curv = float(np.bincount(xi, wv2 * v2, nx) @ (inv_b * inv_b))
+        cv2 = np.bincount(xi, wv2, nx)
+        b_grad = float(cv2 @ inv_b)
+        # sum w v2^2 = sum w v2 - sum q per frequency: where v2 is tiny this cancels to an
+        # absolute eps v2/(b+n-1)^2, negligible beside psi'(b+n-1) - psi'(b) (b not tiny here)
+        b_curv = float((cv2 - cq) @ (inv_b * inv_b))
     common = -digamma_rising(a + b, grid + shift)
     tri_common = -trigamma_rising(a + b, grid + shift)
 
