@@ -248,3 +248,19 @@ def test_a_summary_without_spend_is_named_not_a_type_error() -> None:
         with pytest.raises(ArgumentError, match="mean spend") as err:
             clv(bg, gg, customers, recency, [38.86] * n, None)
         assert err.value.argument == "monetary_value"
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("periods", 0), ("periods", 2.5), ("discount_rate", -2.0), ("discount_rate", float("nan"))],
+)
+def test_score_without_spend_checks_the_horizon_options(option: str, value: float) -> None:
+    """Without a spend model a bad ``periods`` or ``discount_rate`` was accepted and unused (a
+    caller's mistake went unnoticed); it is refused naming the option, as with one. No
+    ``period_length`` is needed then (the model has no time unit here)."""
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
+    out = score(bg, None, [1.0], [2.0], [5.0], horizon=4)
+    assert set(out) == {"p_alive", "expected_purchases"}
+    with pytest.raises(ArgumentError) as info:
+        score(bg, None, [1.0], [2.0], [5.0], horizon=4, **{option: value})
+    assert info.value.argument == option

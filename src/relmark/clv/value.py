@@ -237,6 +237,21 @@ def _horizon_weights(
     return length * k, weights
 
 
+def check_horizon_options(
+    purchases: object,
+    spend: object,
+    periods: object,
+    period_length: object,
+    discount_rate: object,
+) -> None:
+    """The CLV horizon's options checked as :func:`score` checks them with a spend model, with
+    one or not (without, a bad ``periods`` or ``discount_rate`` was accepted and unused); without
+    a spend model no ``period_length`` is needed. An ArgumentError naming the option."""
+    if spend is None and period_length is None:
+        period_length = 1.0  # not used: any length passes
+    _horizon_weights(purchases, periods, period_length, discount_rate)  # type: ignore[arg-type]
+
+
 def _checked_horizons(purchases: RFMModel, times: FloatArray) -> FloatArray:
     """Period ends built by :func:`_horizon_weights` are finite and > 0: only a discrete-time
     model needs them checked (whole periods)."""
@@ -350,6 +365,8 @@ def score(
         m = _matching(monetary_value, x)
         times, weights = _horizon_weights(purchases, periods, period_length, discount_rate)
         horizons = _checked_horizons(purchases, times)
+    else:
+        check_horizon_options(purchases, spend, periods, period_length, discount_rate)
     preds, params = purchases.predictions, purchases._values
     names = ["p_alive", "expected_purchases"]
     names += ["expected_spend", "clv"] if spend is not None else []

@@ -136,11 +136,9 @@ def check_clv_horizon(
     ...
     relmark.errors.ArgumentError: argument 'periods': must be >= 1, got 0
     """
-    from relmark.clv.value import _horizon_weights
+    from relmark.clv.value import check_horizon_options
 
-    if spend is None and period_length is None:
-        period_length = 1.0  # not used: any length passes
-    _horizon_weights(purchases, periods, period_length, discount_rate)  # type: ignore[arg-type]
+    check_horizon_options(purchases, spend, periods, period_length, discount_rate)
 
 
 def fit_grouped(
