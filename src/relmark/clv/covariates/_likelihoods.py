@@ -154,11 +154,11 @@ def _log_g_branch(
             de[rows, 1] = (1.0 - rxa) / at - lg_z / bt
             de[rows, 2] = -lb + lg_c + lg_d
             de[rows, 3] = -(sa + 1.0) / bt + lg_z * at / bt**2
-    own = _of_shape_plus_x(gammaln, r, x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    own = _rising(log_rising, r, x) + r * np.log(alpha) + s * np.log(beta)
     inv_r = 1.0 / big_r
     ell = e + own + np.log(s) - np.log(big_r)
     grad = de
-    grad[:, 0] += _of_shape_plus_x(digamma, r, x) - digamma(r) + np.log(alpha) - inv_r
+    grad[:, 0] += _rising(digamma_rising, r, x) + np.log(alpha) - inv_r
     grad[:, 1] += r / alpha
     grad[:, 2] += np.log(beta) + 1.0 / s - inv_r
     grad[:, 3] += s / beta
@@ -186,7 +186,7 @@ def pareto_nbd(
     one, g_one = _log_g_branch(r, s, alpha, beta, x, tx)
     two, g_two = _log_g_branch(r, s, alpha, beta, x, T)
     rx = r + x
-    own = _of_shape_plus_x(gammaln, r, x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    own = _rising(log_rising, r, x) + r * np.log(alpha) + s * np.log(beta)
     a_T = own - rx * np.log(alpha + T) - s * np.log(beta + T)
     diff = np.minimum(two - one, 0.0)
     one_minus_q = -np.expm1(diff)
@@ -196,7 +196,7 @@ def pareto_nbd(
     p_live = np.exp(a_T - ll)
     w_dead = np.exp(dead - ll) / np.where(one_minus_q > 0, one_minus_q, 1.0)
     g_alive = np.empty((x.shape[0], 4))
-    g_alive[:, 0] = _of_shape_plus_x(digamma, r, x) - digamma(r) + np.log(alpha) - np.log(alpha + T)
+    g_alive[:, 0] = _rising(digamma_rising, r, x) + np.log(alpha) - np.log(alpha + T)
     g_alive[:, 1] = r / alpha - rx / (alpha + T)
     g_alive[:, 2] = np.log(beta) - np.log(beta + T)
     g_alive[:, 3] = s / beta - s / (beta + T)
@@ -344,7 +344,7 @@ def pareto_nbd_p_alive(
     r, alpha, s, beta = theta[:, 0], theta[:, 1], theta[:, 2], theta[:, 3]
     with np.errstate(over="ignore"):  # the gradient (unused: T = 1e300 squares to inf)
         ll, _ = pareto_nbd(theta, x, tx, T)
-    own = _of_shape_plus_x(gammaln, r, x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    own = _rising(log_rising, r, x) + r * np.log(alpha) + s * np.log(beta)
     a_T = own - (r + x) * np.log(alpha + T) - s * np.log(beta + T)
     out: FloatArray = np.minimum(np.exp(a_T - ll), 1.0)
     return out

@@ -38,9 +38,10 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import digamma, gammaln, roots_legendre
+from scipy.special import roots_legendre
 
 from relmark._validation import FloatArray
+from relmark.clv._special import digamma_rising, log_rising
 
 __all__ = [
     "Prepared",
@@ -251,7 +252,7 @@ def log_likelihood_and_grad(
             + (x - 1.0) * (np.log(np.where(x1, a_tx, 1.0)) - np.log(np.where(x1, tx, 1.0))),
             0.0,
         )
-    ll = gammaln(p) - gammaln(r) + r * math.log(alpha) + s * math.log(beta) + l_tx_term + logS
+    ll = log_rising(r, x) + r * math.log(alpha) + s * math.log(beta) + l_tx_term + logS
     if not grad:
         return ll, np.empty((n, 0))
 
@@ -313,7 +314,7 @@ def log_likelihood_and_grad(
             + by_customer(zc * omega[:, None])
         )
     g += dS / S[:, None]
-    g[:, 0] += digamma(p) - digamma(r) + math.log(alpha)
+    g[:, 0] += digamma_rising(r, x) + math.log(alpha)
     g[:, 1] += r / alpha
     g[:, 2] += math.log(beta)
     g[:, 3] += s / beta
@@ -439,7 +440,7 @@ def _log_alive_odds(theta: FloatArray, data: Prepared, kp: int) -> tuple[FloatAr
             * (np.log(np.where(x1, a_tx, 1.0)) - np.log(np.where(x1, data.tx, 1.0))),
             0.0,
         )
-    const = gammaln(p) - gammaln(r) + r * math.log(alpha) + s * math.log(beta) + l_tx_term
+    const = log_rising(r, data.x) + r * math.log(alpha) + s * math.log(beta) + l_tx_term
     return l_alive, ll - const
 
 
