@@ -94,3 +94,22 @@ def test_bg_dropout_effects_move_the_mean_dropout_probability() -> None:
     mean = p["a"] / (p["a"] + p["b"])
     assert math.isclose(mean[0], 0.8 / 3.3, rel_tol=1e-14)
     assert math.isclose(mean[1], 1.6 / 4.1, rel_tol=1e-14)
+
+
+def test_tiny_but_varying_column_is_not_called_constant() -> None:
+    """A column 1e-300 * k varies (its relative spread is that of k): it was refused as
+    "constant"; now it is refused for its magnitude, with a message that says so, naming the
+    column, while 1e-300 for every customer is still constant."""
+    from relmark.clv.covariates._design import check_design
+    from relmark.errors import DataError
+
+    k = np.arange(1.0, 21.0)
+    with pytest.raises(DataError, match="magnitude") as info:
+        check_design((1e-300 * k)[:, None], ["tiny"], process="purchase")
+    assert "constant" not in str(info.value)
+    assert info.value.column == "tiny"
+    with pytest.raises(DataError, match="constant"):
+        check_design(np.full((20, 1), 1e-300), ["flat"], process="purchase")
+    with pytest.raises(DataError, match="magnitude"):
+        check_design((1e200 * k)[:, None], ["huge"], process="purchase")
+    check_design((1e-13 * k)[:, None], ["small"], process="purchase")  # scale-free: accepted

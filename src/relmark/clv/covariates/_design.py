@@ -266,10 +266,17 @@ _RELATIVE_SPREAD = 1e-8
 digits of a float are lost separating the effect from the intercept)."""
 
 
+_MAGNITUDES = (1e-100, 1e100)
+"""The largest absolute value of a covariate must lie in this range: beyond it the squared
+covariates of the Hessian (and the inverse-sized coefficient) leave double precision."""
+
+
 def check_design(matrix: FloatArray, names: Sequence[str], *, process: str) -> None:
     """Refuse a design that does not identify its effects.
 
-    Column :math:`j` is refused when it is constant, when its standard deviation is below
+    Column :math:`j` is refused when it is constant (its spread at most :math:`10^{-12}` of
+    its largest magnitude: scale-free), when its largest magnitude is outside
+    :data:`_MAGNITUDES` (1e-100 to 1e100: rescale it), when its standard deviation is below
     :math:`10^{-8}` of its mean's magnitude (centre it first), or when its variance left after
     regressing it on the intercept and the columns before it is below :math:`10^{-10}` of its own
     variance (:math:`R^2 > 1 - 10^{-10}`): then the effects are not identified and the
@@ -300,12 +307,27 @@ def check_design(matrix: FloatArray, names: Sequence[str], *, process: str) -> N
         return
     mean = matrix.mean(axis=0)
     centred = matrix - mean
-    scale = np.sqrt(np.einsum("ij,ij->j", centred, centred))
+    magnitude = np.max(np.abs(matrix), axis=0)
+    # the norm of each centred column in units of its magnitude (squares of 1e-300 underflow)
+    unit_of = np.where(magnitude > 0, magnitude, 1.0)
+    scaled = centred / unit_of
+    scale = unit_of * np.sqrt(np.einsum("ij,ij->j", scaled, scaled))
     for j, name in enumerate(names):
-        if not scale[j] > 1e-12 * max(1.0, abs(float(mean[j]))) * math.sqrt(max(n, 1)):
+        # scale-free: a spread relative to the column's own magnitude (a column 1e-300 * k
+        # varies; it was called constant against an absolute floor of 1e-12)
+        if not scale[j] > 1e-12 * float(magnitude[j]) * math.sqrt(max(n, 1)):
             raise DataError(
                 f"the {process} covariate is constant (value {float(matrix[0, j]):g} for every "
                 "customer): its effect is confounded with the model's scale parameter",
+                column=name,
+            )
+        size = float(magnitude[j])
+        if not _MAGNITUDES[0] <= size <= _MAGNITUDES[1]:
+            raise DataError(
+                f"the {process} covariate's values are at most {size:.3g} in magnitude, "
+                f"outside the {_MAGNITUDES[0]:g} to {_MAGNITUDES[1]:g} a fit computes: its "
+                "coefficient would be of the inverse size, and the Hessian's squared "
+                "covariates under- or overflow; rescale it (e.g. standardise it) first",
                 column=name,
             )
         spread = float(scale[j]) / math.sqrt(max(n, 1))
