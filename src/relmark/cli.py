@@ -196,9 +196,10 @@ def _engine(module: str) -> Any:
     try:
         return importlib.import_module(f"relmark.engines.{module}")
     except ImportError as exc:
-        extra = {"sql": "sql (duckdb and sqlglot)", "outofcore": "pyarrow"}[module]
+        needs = {"sql": "duckdb and sqlglot", "outofcore": "pyarrow"}[module]
         raise RelmarkError(
-            f"Parquet files need the {extra}: pip install 'relmark[sql]' ({_one_line(exc)})"
+            f"Parquet files need {needs}, which the sql extra installs: "
+            f"pip install 'relmark[sql]' ({_one_line(exc)})"
         ) from None
 
 
