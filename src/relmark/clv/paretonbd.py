@@ -1544,10 +1544,37 @@ def dert(
     z = discount_rate * b
     # scipy's hyperu is NaN beyond z ~ 1e250 (an age of 1e300): there U(1, 2-s, z) is
     # 1/z (1 - s/z + ...) to every digit
-    mean_inverse = np.where(z > 1e100, (1.0 - s / z) / discount_rate, b * _hyperu_1(2.0 - s, z))
+    with np.errstate(invalid="ignore", over="ignore"):
+        mean_inverse = np.where(z > 1e100, (1.0 - s / z) / discount_rate, b * _hyperu_1(2.0 - s, z))
+    # from s = 1e3 scipy's hyperu(1, 2 - s, z) is NaN (small z) or wrong (s = 1e8, z = 1e3:
+    # 1.06e-9 for 1.0e-8): Gauss-Laguerre there, exact to rounding (mpmath)
+    lost = ~np.isfinite(mean_inverse) | (s >= _LAPLACE_FROM_S)
+    if lost.any():
+        mean_inverse = np.array(mean_inverse, dtype=np.float64)
+        mean_inverse[lost] = np.broadcast_to(b, lost.shape)[lost] * _laplace_power(
+            float(s), np.broadcast_to(z, lost.shape)[lost]
+        )
     out: FloatArray = (
         p_alive(params, frequency, recency, T) * (r + frequency) / (alpha + T) * (mean_inverse)
     )
+    return out
+
+
+_LAGUERRE_NODES, _LAGUERRE_WEIGHTS = special.roots_laguerre(64)
+_LAPLACE_FROM_S = 1e3
+"""From this dropout shape DERT's mean inverse rate is :func:`_laplace_power`."""
+
+
+def _laplace_power(s: float, z: FloatArray) -> FloatArray:
+    r""":math:`\int_0^\infty e^{-zv}(1+v)^{-s}\,dv = U(1, 2-s, z)` for a large ``s``, by
+    64-point Gauss-Laguerre in :math:`y = (s+z)v`: the integrand is then
+    :math:`e^{-y}\exp\bigl(y\,s/(s+z) - s\,\mathrm{log1p}(y/(s+z))\bigr)/(s+z)`, whose
+    second factor is within :math:`y^2/(2s)` of 1 (smooth: exact to rounding from
+    :math:`s \sim 10^3`, where scipy's ``hyperu`` starts to fail)."""
+    k = s + z[None, :]
+    y = _LAGUERRE_NODES[:, None]
+    rest = np.exp(y * (s / k) - s * np.log1p(y / k)) / k
+    out: FloatArray = _LAGUERRE_WEIGHTS @ rest
     return out
 
 
