@@ -763,3 +763,17 @@ def test_log_likelihood_near_poisson_against_mpmath(
     with mpmath.workdps(50):
         want = float(_mp_cnbd_loglik(r, alpha, a, b, x, tx, T, k, int(modified)))
     assert got == pytest.approx(want, rel=1e-12, abs=1e-12)
+
+
+@pytest.mark.parametrize("model", [BGCNBD, MBGCNBD], ids=lambda m: m.name)
+def test_a_time_unit_other_than_the_summarys_is_refused(model: Any) -> None:
+    """``fit(weekly summary, time_unit="D")`` was labelled days without a word: an
+    ArgumentError naming ``time_unit``; an equal unit ("7D" is "W") is the summary's."""
+    from relmark.errors import ArgumentError
+
+    log = load_cdnow_sample_transactions()
+    s = summarize(log, time_unit="W", sum_log_interpurchase=True)
+    assert model.fit(s, settings={"k": 2}, time_unit="7D").time_unit == "W"
+    with pytest.raises(ArgumentError) as info:
+        model.fit(s, settings={"k": 2}, time_unit="D")
+    assert info.value.argument == "time_unit"

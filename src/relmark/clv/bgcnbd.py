@@ -69,7 +69,14 @@ from scipy.special import (
 )
 
 from relmark._validation import FloatArray, _offending, check_flag, check_rfm
-from relmark.clv._base import RngLike, _column, _group_rows, integer_key, read_json
+from relmark.clv._base import (
+    RngLike,
+    _column,
+    _group_rows,
+    fit_time_unit,
+    integer_key,
+    read_json,
+)
 from relmark.clv._checks import frequency_grid
 from relmark.clv._engine import Likelihood, Progress
 from relmark.clv._params import ParamSet, Prior, Setting
@@ -1621,11 +1628,11 @@ class BGCNBD(RFMModel):
     ) -> _Prepared:
         """Validate the data once: the fit's columns, with ``sum_log_interpurchase`` replaced
         by zeros (so that rows group as BG/NBD's do) and kept as its weighted sum."""
+        unit = fit_time_unit(data, time_unit)  # (equal to the data's, when it states one)
         data, cols = cls._with_litt(data, columns, k)
         arrays, w = cls._coerce(data, weights, cols)
         x, tx, T, litt = arrays
         total = float(litt.sum() if w is None else w @ litt)
-        unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
         return _Prepared(
             (x, tx, T, np.zeros(x.shape[0])), w, total, None if unit is None else str(unit)
         )
