@@ -119,12 +119,20 @@ def _by_size(
         # one side a number (the frequency tables of a fit: ln Gamma(r + x) - ln Gamma(r) over
         # the grid, r fixed): one regime decided by a reduction, no masks (a quarter of the
         # cost at 60 frequencies, where this overhead is the work)
-        low, high = (float(r_in), float(r_in)) if r_in.ndim == 0 else (r_in.min(), r_in.max())
+        # (an empty side: no regime to pick; computed on arrays of at least one dimension, as
+        # the masked path does: numpy's power of a 0-d array and of a scalar round differently,
+        # which put trigamma_rising(10.0, 0.0) at -5.6e-23 for its exact 0)
+        low, high = (
+            (float(r_in), float(r_in))
+            if r_in.ndim == 0
+            else (r_in.min(initial=np.inf), r_in.max(initial=-np.inf))
+        )
         if high < _STIRLING_FROM or low >= _STIRLING_FROM:
             size = np.broadcast_shapes(r_in.shape, x_in.shape)
-            rb = r_in if r_in.shape == size else np.full(size, float(r_in))
-            xb = x_in if x_in.shape == size else np.full(size, float(x_in))
-            return np.asarray((series if low >= _STIRLING_FROM else plain)(rb, xb))
+            rb = np.atleast_1d(r_in if r_in.shape == size else np.full(size, float(r_in)))
+            xb = np.atleast_1d(x_in if x_in.shape == size else np.full(size, float(x_in)))
+            picked = (series if low >= _STIRLING_FROM else plain)(rb, xb)
+            return np.asarray(picked).reshape(size)
     r, xx = np.broadcast_arrays(r_in, x_in)
     out = np.empty(r.shape)
     big = r >= _STIRLING_FROM
@@ -260,8 +268,8 @@ def trigamma_rising(shape: npt.ArrayLike, x: npt.ArrayLike) -> FloatArray:
         rest = np.zeros(rb.shape)
         for k, bern in enumerate(_BERNOULLI, start=1):
             rest += bern * (zb ** (-2.0 * k - 1.0) - rb ** (-2.0 * k - 1.0))
-        ratio = xb / rb  # (r*z and z*z overflow at r ~ 1e300)
-        out: FloatArray = -ratio / zb - ratio * (2.0 + ratio) / (2.0 * zb) / zb + rest
+        ratio = xb / rb  # (r*z and z*z overflow at r ~ 1e300; ratio * ratio at x ~ 1e300 r)
+        out: FloatArray = -ratio / zb - (ratio / zb) * ((2.0 + ratio) / (2.0 * zb)) + rest
         return out
 
     return _by_size(shape, x, plain, series)
