@@ -1171,6 +1171,12 @@ def _run_summarize(args: argparse.Namespace) -> int:
     from relmark.data import summarize
 
     opts = _log_options(args)
+    if Path(opts.path).is_dir():  # (the Python API's hint: 'lake' is read as one CSV file)
+        folder = str(opts.path).rstrip("/" + os.sep) or str(opts.path)
+        raise RelmarkError(
+            f"{opts.path}: is a folder, not a file: pass a glob of its files in quotes, e.g. "
+            f"'{folder}/*.parquet' (or '{folder}/**/*.parquet' with sub-folders)"
+        )
     _check_paths(opts, args.output)
     progress = _Progress(args.progress)
     if _is_parquet(opts.path):

@@ -706,6 +706,17 @@ def _in_range(
     return dates, ok
 
 
+def _refuse_format_of_datetimes(opts: LogOptions, column: str, held: str) -> None:
+    """``date_format`` is for text: given for a column of datetimes it was silently unused
+    (an ArgumentError naming it, as relmark.engines.sql refuses it for a TIMESTAMP column)."""
+    if opts.date_format is not None:
+        raise ArgumentError(
+            f"is for dates given as text, but column {column!r} holds timestamps ({held}), "
+            "not text: drop it (a timestamp needs no format)",
+            argument="date_format",
+        )
+
+
 def _read_dates(
     s: pd.Series,
     keep: npt.NDArray[np.bool_],
@@ -726,6 +737,7 @@ def _read_dates(
                 f"date_unit is for dates given as numbers; column {column!r} holds datetimes",
                 argument="date_unit",
             )
+        _refuse_format_of_datetimes(opts, column, str(dtype))
         report.add(column, "missing dates", missing)
         local = _local(s, opts.timezone)
         return _in_range(local.to_numpy(dtype="datetime64[us]"), keep & ~missing, column, report)
@@ -767,6 +779,7 @@ def _read_dates(
             )
         return _parse_text(s.astype(str), ok, column, opts, report)
     if kind in ("datetime", "datetime64", "date"):
+        _refuse_format_of_datetimes(opts, column, "datetime objects")
         report.add(column, "missing dates", missing)
         ok = keep & ~missing
         # pandas turns a datetime of another zone than the first, or a naive one among aware

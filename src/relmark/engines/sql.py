@@ -695,6 +695,96 @@ def _refuse_twin_columns(
             )
 
 
+def _parquet_kind(physical: object, converted: object, logical: object) -> str:
+    """What a Parquet file's column holds, by its schema: ``'zoned'`` (timestamps adjusted to
+    UTC, which DuckDB reads as TIMESTAMP WITH TIME ZONE), ``'naive'`` (timestamps without a
+    zone, INT96, dates), ``'text'``, ``'integer'``, ``'float'``, ``'boolean'`` or the physical
+    type."""
+    logical, converted = str(logical or ""), str(converted or "")
+    if logical.startswith("TimestampType"):
+        return "zoned" if "isAdjustedToUTC=1" in logical else "naive"
+    if physical == "INT96" or converted.startswith(("TIMESTAMP", "DATE")):
+        return "naive"
+    if logical.startswith("DateType"):
+        return "naive"
+    if logical.startswith(("StringType", "EnumType", "JsonType")) or converted in (
+        "UTF8",
+        "ENUM",
+        "JSON",
+    ):
+        return "text"
+    if physical in ("INT32", "INT64") or converted.startswith(("INT", "UINT")):
+        return "integer"
+    if physical in ("FLOAT", "DOUBLE") or converted == "DECIMAL":
+        return "float"
+    if physical == "BOOLEAN":
+        return "boolean"
+    return str(physical)
+
+
+_KIND_WORDS: Final[dict[str, str]] = {
+    "zoned": "timestamps with a time zone (UTC-adjusted)",
+    "naive": "timestamps or dates without a time zone",
+    "text": "text",
+    "integer": "whole numbers",
+    "float": "floating-point numbers",
+    "boolean": "booleans",
+}
+
+
+def _refuse_mixed_files(
+    source: object,
+    con: duckdb.DuckDBPyConnection,
+    columns: Sequence[tuple[str | None, str]],
+    name: str,
+) -> None:
+    """Parquet files that disagree on what a column read holds: DuckDB reads every file as the
+    first one's type, silently (a file of Europe/Paris timestamps among naive ones was read as
+    wall clocks in UTC; ids 7 among text ids became '7'; text dates among timestamps were
+    parsed). relmark.data refuses dates with a zone mixed with dates without and ids mixing
+    text and numbers: so is a mix of files here, a DataError naming the column and two files.
+    ``columns`` pairs a column with its role (``'date'`` or ``'id'``)."""
+    paths = _paths(source)
+    if paths is None or not all(p.lower().endswith(_PARQUET) for p in paths):
+        return
+    wanted = [c for c, _ in columns if c is not None]
+    if not wanted:
+        return
+    listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    names = ", ".join("'" + c.replace("'", "''") + "'" for c in wanted)
+    try:
+        rows = con.sql(
+            "SELECT file_name, name, type, converted_type, logical_type "
+            f"FROM parquet_schema([{listed}]) "
+            f"WHERE name IN ({names}) AND COALESCE(num_children, 0) = 0"
+        ).fetchall()
+    except duckdb.Error:
+        return  # unreadable files are reported by the scan, by DuckDB's words
+    for column, role in columns:
+        if column is None:
+            continue
+        kinds: dict[str, str] = {}
+        for file_name, col, physical, converted, logical in rows:
+            if col == column:
+                kinds.setdefault(_parquet_kind(physical, converted, logical), str(file_name))
+        if len(kinds) < 2:
+            continue
+        # the zoned file first: the zone is what the mix loses
+        (k1, f1), (k2, f2) = sorted(kinds.items(), key=lambda kv: kv[0] != "zoned")[:2]
+        what = {"date": "dates", "id": "customer ids"}.get(role, "currencies")
+        advice = (
+            "give every file's dates a time zone, or none"
+            if "zoned" in kinds
+            else f"write the {what} of every file with one type"
+        )
+        raise DataError(
+            f"the files of {name} hold different kinds of {what}: {_KIND_WORDS.get(k1, k1)} in "
+            f"{f1}, {_KIND_WORDS.get(k2, k2)} in {f2} (DuckDB would read every file as the "
+            f"first one's type): {advice}",
+            column=column,
+        )
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
@@ -971,15 +1061,47 @@ def _validate(
         count = got[f"c{i}"][0]
         if count is np.ma.masked or int(count) == 0:
             continue
-        rows = [] if _kind == "row" else _sample(rel, id_col, cond, name)
-        where = "" if _kind == "row" else " (rows are customer ids)"
+        if _kind == "row":
+            raise DataError(
+                f"{message} in {name}: {_plural(int(count), 'row')}",
+                column=column,
+                count=int(count),
+            )
+        # rows= lists customers, so count= is of customers (it was of rows: 'and 1777 more'
+        # for 614 more customers)
+        rows = _sample(rel, id_col, cond, name)
+        customers = int(
+            _run(rel, f"SELECT COUNT(DISTINCT {id_col}) AS k FROM {_SOURCE} WHERE {cond}", name)[
+                "k"
+            ][0]
+        )
+        if _EXAMPLES in message:
+            message = message.replace(_EXAMPLES, repr(_examples(rel, raw_date, cond, name)))
         raise DataError(
-            f"{message} in {name}: {int(count)} rows{where}",
+            f"{message} in {name}: {_plural(int(count), 'row')} of "
+            f"{_plural(customers, 'customer')} (rows are customer ids)",
             column=column,
             rows=rows,
-            count=int(count),
+            count=customers,
         )
     return got
+
+
+_EXAMPLES: Final[str] = "\x00examples\x00"
+"""Where a message of :func:`_validate` shows the first offending raw values."""
+
+
+def _examples(
+    rel: duckdb.DuckDBPyRelation, raw: str, condition: str, name: str, limit: int = 3
+) -> list[str]:
+    """The first ``limit`` offending values of column ``raw`` as text (as relmark.data's
+    'unparseable dates such as [...]')."""
+    got = _run(
+        rel,
+        f"SELECT CAST({raw} AS VARCHAR) AS v FROM {_SOURCE} WHERE {condition} LIMIT {limit}",
+        name,
+    )["v"]
+    return [str(v) for v in np.asarray(got, dtype=object).tolist()]
 
 
 _SPACE: Final[str] = "' \t\n\r\x0b\x0c'"
@@ -1055,7 +1177,11 @@ def _currency(rel: duckdb.DuckDBPyRelation, name: str, column: str) -> str:
     ):
         count = got[key][0]
         if count is not np.ma.masked and int(count) > 0:
-            raise DataError(f"{message} in {name}: {int(count)} rows", column=column)
+            raise DataError(
+                f"{message} in {name}: {_plural(int(count), 'row')}",
+                column=column,
+                count=int(count),
+            )
     codes = _run(
         rel,
         f"SELECT {text} AS c, COUNT(*) AS n FROM {_SOURCE} GROUP BY 1 ORDER BY 2 DESC, 1",
@@ -1298,6 +1424,9 @@ def _prepare(
         id_col = _ident(customer_id, "customer_id")
         raw_date = _ident(datetime, "datetime")
         _refuse_twin_columns(source, rel, [customer_id, datetime, monetary_value, currency], name)
+        _refuse_mixed_files(
+            source, con, [(customer_id, "id"), (datetime, "date"), (currency, "currency")], name
+        )
         id_type = _column_type(rel, customer_id, name)
         _refuse_types(rel, name, customer_id, id_type, datetime, monetary_value)
         if missing_ids == "drop":
@@ -1339,7 +1468,17 @@ def _prepare(
             )
         date_type = _column_type(rel, datetime, name)
         is_time = date_type.startswith(("TIMESTAMP", "DATE"))
-        unparseable = "unparseable dates (pass the format with date_format=)"
+        if date_format is not None and is_time:
+            raise ArgumentError(
+                f"is for dates given as text, but column {datetime!r} of {name} holds "
+                f"timestamps ({date_type}), not text: drop it (a timestamp needs no format)",
+                argument="date_format",
+            )
+        unparseable = f"unparseable dates such as {_EXAMPLES} " + (
+            "(pass their format with date_format=)"
+            if date_format is None
+            else f"(expected format {date_format!r})"
+        )
         if date_unit is not None:
             if is_time:
                 raise ArgumentError(
@@ -1661,10 +1800,15 @@ def summarize(
     DataError
         Naming the column and the first offending customers: a missing column, missing
         customer ids or dates, unparseable dates, missing, infinite, non-numeric or negative
-        amounts, transactions after ``observation_end``, an empty log, an unreadable file.
+        amounts, transactions after ``observation_end``, an empty log, an unreadable file;
+        Parquet files that disagree on what the date or id column holds (timestamps with a
+        time zone in one, without in another; text ids in one, numbers in another), which
+        DuckDB would read as the first file's type. Errors listing customers count customers
+        (the message says how many rows too).
     ArgumentError
         Naming the argument: an unknown source type or file kind, time unit, a multiplier
-        that is not a finite number > 0, an unreadable date; an option this engine does not
+        that is not a finite number > 0, an unreadable date, ``date_format`` for a column of
+        timestamps (it is for text); an option this engine does not
         compute (``returns="net"``, ``dayfirst``), naming :func:`relmark.data.summarize`;
         ``memory_limit`` when DuckDB runs out of memory; a DuckDB setting given with a
         relation.
