@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -261,6 +262,7 @@ def test_score_without_spend_checks_the_horizon_options(option: str, value: floa
     bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426)
     out = score(bg, None, [1.0], [2.0], [5.0], horizon=4)
     assert set(out) == {"p_alive", "expected_purchases"}
+    bad: dict[str, Any] = {option: value}
     with pytest.raises(ArgumentError) as info:
-        score(bg, None, [1.0], [2.0], [5.0], horizon=4, **{option: value})
+        score(bg, None, [1.0], [2.0], [5.0], horizon=4, **bad)
     assert info.value.argument == option
