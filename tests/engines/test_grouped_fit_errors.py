@@ -67,3 +67,21 @@ def test_a_missing_value_is_named_with_its_customers() -> None:
         fit_grouped(BGNBD, data, np.array([5.0, 3.0]), where="the summary")
     assert info.value.column == "frequency"
     assert info.value.rows == ("frequency=nan, recency=0, T=1 (3 customers)",)
+
+
+def test_a_value_is_named_with_the_digits_that_make_it_wrong() -> None:
+    """A recency 1e-7 beyond T was named 'recency=10, T=10' (``%g``), beside the message that
+    recency is greater than T; every digit is given where ``%g`` rounds, and the message counts
+    the distinct rows at fault and their customers."""
+    data = {
+        "frequency": np.array([1.0, 2.0, 0.0]),
+        "recency": np.array([10.0000001, 5.0, 0.0]),
+        "T": np.array([10.0, 9.0, 8.0]),
+    }
+    with pytest.raises(DataError) as info:
+        fit_grouped(BGNBD, data, np.array([3.0, 1.0, 2.0]), where="the summary")
+    exc = info.value
+    assert exc.column == "recency"
+    assert exc.rows == ("frequency=1, recency=10.0000001, T=10 (3 customers)",)
+    assert exc.count == 1
+    assert "1 distinct row of 3 customers" in str(exc)

@@ -141,6 +141,13 @@ def check_clv_horizon(
     check_horizon_options(purchases, spend, periods, period_length, discount_rate)
 
 
+def _value_text(value: float) -> str:
+    """A value as a row names it: short (``%g``) when that is the value, else every digit
+    (``recency=10.0000001`` beside ``T=10``, not ``recency=10``)."""
+    short = f"{value:g}"
+    return short if float(short) == value else repr(value)
+
+
 def fit_grouped(
     model: type[CLVModel],
     data: dict[str, FloatArray],
@@ -156,7 +163,8 @@ def fit_grouped(
     distinct rows the grouping made, which the user's summary does not have ("rows: 2" for a
     negative T in its first row). A refused row is named by its values and how many of the
     summary's customers hold them instead (``"frequency=1, recency=4, T=-3 (2 customers)"``),
-    with the total of customers at fault.
+    every digit of a value that ``%g`` would round, and the message counts the distinct rows at
+    fault (the error's ``count``) and, when all are listed, their customers.
 
     Parameters
     ----------
@@ -192,13 +200,21 @@ def fit_grouped(
             text = text.removeprefix(f"column {exc.column!r}: ")
         positions = [int(r) for r in exc.rows if isinstance(r, int | np.integer)]
         named = [
-            ", ".join(f"{f}={float(col[r]):g}" for f, col in data.items())
+            ", ".join(f"{f}={_value_text(float(col[r]))}" for f, col in data.items())
             + f" ({int(weights[r])} customer{'s' if weights[r] != 1 else ''})"
             for r in positions
         ]
+        # the count is of distinct rows; their customers in all when every one is listed
+        customers = int(sum(weights[r] for r in positions))
+        total = (
+            f"; {exc.count} distinct row{'s' if exc.count != 1 else ''} of "
+            f"{customers} customer{'s' if customers != 1 else ''}"
+            if len(positions) == exc.count
+            else f"; {exc.count} distinct rows"
+        )
         raise DataError(
             f"{text} (in {where}, read as distinct rows with their counts: each named by its "
-            "values and customers)",
+            f"values and customers{total})",
             column=exc.column,
             rows=named,
             count=exc.count,
