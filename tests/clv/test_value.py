@@ -266,3 +266,20 @@ def test_score_without_spend_checks_the_horizon_options(option: str, value: floa
     with pytest.raises(ArgumentError) as info:
         score(bg, None, [1.0], [2.0], [5.0], horizon=4, **bad)
     assert info.value.argument == option
+
+
+@pytest.mark.parametrize("with_spend", [False, True])
+def test_a_negative_discount_rate_beyond_float_range_is_refused(with_spend: bool) -> None:
+    """(1 - 0.9999)^-10000 = 1e40000: the weights were inf - inf, a NaN CLV and a
+    RuntimeWarning (also without a spend model, whose options are checked the same way); now an
+    ArgumentError naming discount_rate. A rate that stays in range still scores: at -0.9 over
+    100 periods the last factor is 1e100, and the CLV of that horizon is finite."""
+    bg = BGNBD(r=0.243, alpha=4.414, a=0.793, b=2.426).with_time_unit("W")
+    gg = GammaGamma(p=6.25, q=3.74, gamma=15.44) if with_spend else None
+    args = ([0, 2], [0, 30.43], [38.86, 38.86], [0, 22.35])
+    with pytest.raises(ArgumentError) as info:
+        score(bg, gg, *args, horizon=39, periods=10_000, discount_rate=-0.9999)
+    assert info.value.argument == "discount_rate"
+    assert "10^40000" in str(info.value)
+    out = score(bg, gg, *args, horizon=39, periods=100, discount_rate=-0.9)
+    assert all(np.all(np.isfinite(v)) for v in out.values())

@@ -217,6 +217,10 @@ def _matching(monetary_value: npt.ArrayLike | None, x: FloatArray) -> FloatArray
     return m
 
 
+_MAX_LOG_DISCOUNT = 700.0
+"""The largest log of a discount factor :math:`(1+d)^{-k}` (float range ends at ~709.8)."""
+
+
 def _horizon_weights(
     purchases: object, periods: int, period_length: float | None, discount_rate: float
 ) -> tuple[FloatArray, FloatArray]:
@@ -229,6 +233,15 @@ def _horizon_weights(
             argument="periods",
         )
     discount_rate = check_number(discount_rate, "discount_rate", low=-1.0, low_open=True)
+    if periods * -math.log1p(discount_rate) > _MAX_LOG_DISCOUNT:
+        # a negative rate compounds the last period's factor (1 + d)^-K beyond float range
+        # (d = -0.9999 over 10,000 periods: inf - inf, a NaN CLV with a RuntimeWarning)
+        raise ArgumentError(
+            f"a rate of {discount_rate:g} over {periods} periods makes the last period's "
+            f"factor (1 + discount_rate)^-{periods} = 10^"
+            f"{periods * -math.log1p(discount_rate) / math.log(10.0):.0f}, beyond float range",
+            argument="discount_rate",
+        )
     k = np.arange(1.0, periods + 1.0)
     discount = (1.0 + discount_rate) ** -k
     # sum_k d_k (E_k - E_{k-1}) = sum_k E_k (d_k - d_{k+1}), with d_{K+1} = 0
