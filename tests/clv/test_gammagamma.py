@@ -384,3 +384,15 @@ def test_a_time_unit_other_than_the_summarys_is_refused() -> None:
     with pytest.raises(ArgumentError, match=r"'D'.*'W'") as info:
         GammaGamma.fit(summary, time_unit="D")
     assert info.value.argument == "time_unit"
+
+
+@pytest.mark.filterwarnings("ignore::relmark.errors.ConvergenceWarning")
+def test_spend_implying_an_infinite_mean_names_q_in_plain_words() -> None:
+    """One spend of 1e300 among eight: the likelihood peaks at q <= 1 and the fit's error said
+    'these spend data imply got q=0.00978'; it states the value it implies."""
+    x = np.array([1.0, 2, 3, 1, 4, 0, 2, 5])
+    z = np.array([10.0, 20, 1e300, 12, 30, 0, 25, 18])
+    with pytest.raises(ParameterError) as info:
+        GammaGamma.fit(frequency=x, monetary_value=z)
+    text = str(info.value)
+    assert "imply q=0.0" in text and "got" not in text

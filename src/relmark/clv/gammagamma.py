@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -680,6 +681,13 @@ def _rescaled(model: _GG, shift: int) -> _GG:
     )
 
 
+def _implied_q(exc: ParameterError) -> str:
+    """``q=0.0098`` from the model's refusal of ``q <= 1`` (its "(got q=...)"; the fit's error
+    said "imply got q=0.0098")."""
+    found = re.search(r"\(got (q=[^)]*)\)", str(exc))
+    return found.group(1) if found else "q <= 1"
+
+
 class GammaGamma(CLVModel):
     """The Gamma-Gamma spend model with parameters ``p, q, gamma``.
 
@@ -922,7 +930,7 @@ class GammaGamma(CLVModel):
             if exc.argument != "q" or "q" in checked[1]:
                 raise
             raise ParameterError(
-                f"these spend data imply {str(exc).split('(', 1)[1].split(')')[0]}: an infinite "
+                f"these spend data imply {_implied_q(exc)}: an infinite "
                 "mean spend per transaction. The Gamma-Gamma model does not fit them; look for "
                 "outliers or returns in monetary_value, or model spend otherwise"
             ) from None
