@@ -6,12 +6,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from relmark.clv import BGNBD, MBGNBD, ParetoNBD
-from relmark.clv._engine import _Customers, _stratified
+from relmark.clv import BGNBD, MBGNBD, ParetoNBD, Prior
+from relmark.clv._engine import _Customers, _prior_hessian, _stratified
 from relmark.clv._rfm import RFMModel
 from relmark.errors import RelmarkError
 
@@ -193,3 +194,34 @@ def test_grouped_whole_day_fit_finds_the_optimum_of_its_customers() -> None:
     for name in ("r", "alpha", "a", "b"):
         assert grouped.params[name] == pytest.approx(each.params[name], rel=1e-4)
     assert grouped.params["a"] == pytest.approx(0.793, rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("prior", "theta", "exact"),
+    [
+        # d2/dt2 of (k-1) ln t - lambda t: -(k-1)/t^2
+        (Prior("gamma", 2.0, 2.0), 1e-12, -1.0 / 1e-24),
+        (Prior("gamma", 3.0, 0.5), 4e5, -2.0 / 4e5**2),
+        # d2/dt2 of (a-1) ln t + (b-1) ln(1-t): -(a-1)/t^2 - (b-1)/(1-t)^2
+        # (1 - theta of the float theta, exact by Sterbenz: 9.9999997e-10)
+        (
+            Prior("beta", 2.0, 3.0),
+            1.0 - 1e-9,
+            -1.0 / (1.0 - 1e-9) ** 2 - 2.0 / (1e-9 - 2.83e-17) ** 2,
+        ),
+        (Prior("lognormal", 0.0, 1.0), 1e-9, (math.log(1e-9) - 0.0) / 1e-18),
+    ],
+)
+def test_prior_hessian_stays_in_the_support(prior: Prior, theta: float, exact: float) -> None:
+    """The prior's Hessian by central differences steps relative to the parameter (and to
+    1 - it in (0, 1)): the absolute step 1e-6 left the support at a = 1e-12 (a MAP fit of
+    BG/NBD with a gamma prior on a, 120,000 whole-day customers, raised the prior's
+    ``argument 'value': must be > 0``) and at 1 - 1e-9 for a beta prior. Against the second
+    derivative of the log density in closed form."""
+
+    def log_prior(t: npt.NDArray[np.float64]) -> tuple[float, npt.NDArray[np.float64]]:
+        v, g = prior.log_density_and_grad(float(t[0]))
+        return v, np.array([g])
+
+    got = _prior_hessian(log_prior, np.array([theta]))
+    assert float(got[0, 0]) == pytest.approx(exact, rel=1e-6)
