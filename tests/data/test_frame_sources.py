@@ -72,3 +72,15 @@ def test_a_column_named_twice_is_refused_naming_it(twin: str) -> None:
     with pytest.raises(DataError, match=f"2 columns named '{twin}'") as info:
         rd.summarize(frame, monetary_value="amount")
     assert info.value.column == twin
+
+
+def test_date_format_applies_to_the_log_not_to_a_timestamp_end() -> None:
+    """``date_format`` for text dates with ``observation_end`` given as a timestamp (as the
+    CLI passes ``--end``): the end is not refused as a timestamp column given a format."""
+    log = pd.DataFrame(
+        {"customer_id": [1, 1, 2], "date": ["19970101", "19970105", "19970103"], "amount": 1.0}
+    )
+    s = rd.summarize(
+        log, date_format="%Y%m%d", observation_end=pd.Timestamp("1997-01-10"), time_unit="D"
+    )
+    assert s.T.tolist() == [9.0, 7.0]

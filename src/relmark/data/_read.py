@@ -709,7 +709,8 @@ def _in_range(
 def _refuse_format_of_datetimes(opts: LogOptions, column: str, held: str) -> None:
     """``date_format`` is for text: given for a column of datetimes it was silently unused
     (an ArgumentError naming it, as relmark.engines.sql refuses it for a TIMESTAMP column)."""
-    if opts.date_format is not None:
+    # (the log's column only: an end date given as a timestamp is read without the format)
+    if opts.date_format is not None and column == opts.datetime:
         raise ArgumentError(
             f"is for dates given as text, but column {column!r} holds timestamps ({held}), "
             "not text: drop it (a timestamp needs no format)",
