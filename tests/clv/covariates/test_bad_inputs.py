@@ -573,3 +573,14 @@ def test_pareto_p_alive_at_extreme_ages_is_the_classic_without_warnings(
     want = ParetoNBD(**params).p_alive(2, recency, T, t=1.0)
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got, want, rtol=1e-12)
+
+
+def test_a_time_unit_other_than_the_frames_is_refused() -> None:
+    """A frame whose ``attrs`` say weeks, fitted with ``time_unit="D"``, was labelled days: an
+    ArgumentError naming ``time_unit``; an equal unit is the frame's."""
+    df = _summary()
+    df.attrs["time_unit"] = "W"
+    assert CovariateBGNBD.fit(df, covariates={"purchase": ["age"]}, time_unit="7D").time_unit == "W"
+    with pytest.raises(ArgumentError) as info:
+        CovariateBGNBD.fit(df, covariates={"purchase": ["age"]}, time_unit="D")
+    assert info.value.argument == "time_unit"

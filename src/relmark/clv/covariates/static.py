@@ -109,7 +109,7 @@ from relmark._validation import (
     is_json_number,
 )
 from relmark.clv import bgnbd, gammagamma, mbgnbd, paretonbd
-from relmark.clv._base import _column, customer_labels, fit_restricted
+from relmark.clv._base import _column, customer_labels, fit_restricted, fit_time_unit
 from relmark.clv._checks import check_array, check_matching
 from relmark.clv._engine import one_blas_thread
 from relmark.clv.covariates import _likelihoods
@@ -1477,8 +1477,7 @@ class _RFMCovariateModel(_CovariateModel):
             else np.zeros((x.shape[0], 0))
         )
         _check_designs(cls, lay, z)
-        unit = time_unit if time_unit is not None else getattr(data, "time_unit", None)
-        unit_text = None if unit is None else str(getattr(unit, "label", unit))
+        unit_text = fit_time_unit(data, time_unit)  # (equal to the data's, when it states one)
         # start values: the classic model (all effects 0), on a systematic subsample of
         # large data (only a start: the Newton steps on the full data do the rest)
         every = max(1, x.shape[0] // _SUBSAMPLE)
