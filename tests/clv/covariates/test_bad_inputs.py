@@ -580,7 +580,7 @@ def test_a_time_unit_other_than_the_frames_is_refused() -> None:
     ArgumentError naming ``time_unit``; an equal unit is the frame's."""
     df = _summary()
     df.attrs["time_unit"] = "W"
-    assert CovariateBGNBD.fit(df, covariates={"purchase": ["age"]}, time_unit="7D").time_unit == "W"
+    assert CovariateBGNBD.fit(df, purchase_covariates=["age"], time_unit="7D").time_unit == "W"
     with pytest.raises(ArgumentError) as info:
-        CovariateBGNBD.fit(df, covariates={"purchase": ["age"]}, time_unit="D")
+        CovariateBGNBD.fit(df, purchase_covariates=["age"], time_unit="D")
     assert info.value.argument == "time_unit"
