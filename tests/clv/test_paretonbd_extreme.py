@@ -42,26 +42,6 @@ def test_log_g_by_quadrature_against_mpmath() -> None:
     assert exact[0] == pytest.approx(np.log(3.5 / 0.5), rel=1e-15)
 
 
-def _mp_loglik(r, alpha, s, beta, x, tx, T):
-    """note 008's eq. 2 in mpmath, the integral by quadrature between breakpoints a unit
-    apart near t_x and spreading geometrically after."""
-    x, tx, T = map(mp.mpf, (x, tx, T))
-    alive = (alpha + T) ** (-(r + x)) * (beta + T) ** (-s)
-    steps = [mp.mpf(k) / 8 for k in range(1, 8)] + [mp.mpf(k) for k in range(1, 41)]
-    steps += [40 * mp.mpf(1.2) ** k for k in range(1, 200)]
-    pts = [tx, *(tx + h for h in steps if tx + h < T), T]
-    bracket = alive
-    if tx < T:
-        f = lambda u: (alpha + u) ** (-(r + x)) * (beta + u) ** (-(s + 1))  # noqa: E731
-        bracket += s * mp.quad(f, pts)
-    return (
-        mp.loggamma(r + x) - mp.loggamma(r) + r * mp.log(alpha) + s * mp.log(beta) + mp.log(bracket)
-    )
-
-
-_ROWS = [(0, 0.0, 40.0), (12, 29.3, 40.0)]
-
-
 @pytest.mark.parametrize(
     ("c", "e", "w"), [(1e4, 1.6, 4.7e-4), (1e6, 3.0, 4.7e-6), (30.0, 1.6, 0.004)]
 )
