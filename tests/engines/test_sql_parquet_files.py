@@ -181,3 +181,68 @@ def test_dates_and_naive_timestamps_across_files_are_one_kind(tmp_path: Path) ->
     pd.testing.assert_frame_equal(
         got.to_frame().sort_index(), want.to_frame().sort_index(), check_dtype=False
     )
+
+
+def test_nan_amounts_in_parquet_are_refused(tmp_path: Path) -> None:
+    """DuckDB folds isnan() to false where the file's statistics (which skip NaN) are finite:
+    a NaN amount was summed and reported as 'add up beyond the float range'."""
+    pq.write_table(
+        pa.table(
+            {
+                "customer_id": ["a", "a", "b"],
+                "date": pa.array(pd.to_datetime(["2024-01-01", "2024-01-05", "2024-01-03"])),
+                "amount": [1.0, float("nan"), 2.0],
+            }
+        ),
+        tmp_path / "p.parquet",
+    )
+    with pytest.raises(DataError) as err:
+        sql.summarize(str(tmp_path / "p.parquet"), **OPTS)
+    assert err.value.column == "amount" and err.value.rows == ("a",)
+    assert "missing (NaN) or infinite amounts" in str(err.value)
+
+
+def test_amounts_rounded_by_a_first_integer_file_are_refused(tmp_path: Path) -> None:
+    """A first file of whole-number amounts made DuckDB cast a later file's 1.5 to 2."""
+    dates = pa.array(pd.to_datetime(["2024-01-01", "2024-01-05"]))
+    pq.write_table(
+        pa.table({"customer_id": ["a", "a"], "date": dates, "amount": [1, 2]}),
+        tmp_path / "a.parquet",
+    )
+    pq.write_table(
+        pa.table({"customer_id": ["a", "b"], "date": dates, "amount": [1.5, 2.5]}),
+        tmp_path / "b.parquet",
+    )
+    with pytest.raises(DataError) as err:
+        sql.summarize(str(tmp_path / "*.parquet"), **OPTS)
+    assert err.value.column == "amount"
+    assert "whole numbers in" in str(err.value)
+    # floats first: the whole numbers are read as floats, exactly as relmark.data reads them
+    (tmp_path / "a.parquet").rename(tmp_path / "c.parquet")
+    got = sql.summarize(str(tmp_path / "*.parquet"), **OPTS)
+    # a's purchases: 2024-01-01 (1.5 and 1, the first day), 2024-01-05 (2): one repeat day
+    row = got.to_frame().loc["a"]
+    assert [row["frequency"], row["monetary_value"]] == [1.0, 2.0]
+
+
+def test_twice_named_column_and_struct_fields(tmp_path: Path) -> None:
+    dates = pa.array(pd.to_datetime(["2024-01-01", "2024-01-05"]))
+    twice = pa.Table.from_arrays(
+        [pa.array(["a", "a"]), dates, pa.array([1.0, 2.0]), pa.array(["x", "y"])],
+        names=["customer_id", "date", "amount", "date"],
+    )
+    pq.write_table(twice, tmp_path / "twice.parquet")
+    with pytest.raises(DataError) as err:  # DuckDB read the first, renaming the second
+        sql.summarize(str(tmp_path / "twice.parquet"), **OPTS)
+    assert err.value.column == "date" and "2 columns" in str(err.value)
+    nested = pa.table(
+        {
+            "customer_id": ["a", "a"],
+            "date": dates,
+            "amount": [1.0, 2.0],
+            "s": pa.array([{"date": "x"}, {"date": "y"}]),
+        }
+    )
+    pq.write_table(nested, tmp_path / "nested.parquet")  # a struct's field is not the column
+    got = sql.summarize(str(tmp_path / "nested.parquet"), **OPTS)
+    assert got.to_frame().loc["a", "frequency"] == 1

@@ -728,8 +728,34 @@ _KIND_WORDS: Final[dict[str, str]] = {
     "text": "text",
     "integer": "whole numbers",
     "float": "floating-point numbers",
+    "number": "floating-point numbers",
+    "BYTE_ARRAY": "binary values (BLOB)",
     "boolean": "booleans",
 }
+
+
+def _top_level(
+    rows: Sequence[tuple[Any, ...]],
+) -> list[tuple[str, str, object, object, object]]:
+    """The top-level columns of DuckDB's ``parquet_schema`` rows (``file_name, name,
+    num_children, type, converted_type, logical_type``, in each file's schema order: the root,
+    then its children depth first), as ``(file, name, type, converted, logical)``; a field of a
+    struct named like a column is not one (it was taken for the column: 'text in' the file)."""
+    out: list[tuple[str, str, object, object, object]] = []
+    stack: list[int] = []
+    current: object = None
+    for file_name, col, children, physical, converted, logical in rows:
+        if file_name != current or not stack:  # a file's root
+            current, stack = file_name, [int(children or 0)]
+            continue
+        if len(stack) == 1:
+            out.append((str(file_name), str(col), physical, converted, logical))
+        stack[-1] -= 1
+        if children:
+            stack.append(int(children))
+        while len(stack) > 1 and stack[-1] == 0:
+            stack.pop()
+    return out
 
 
 def _refuse_mixed_files(
@@ -741,37 +767,49 @@ def _refuse_mixed_files(
     """Parquet files that disagree on what a column read holds: DuckDB reads every file as the
     first one's type, silently (a file of Europe/Paris timestamps among naive ones was read as
     wall clocks in UTC; ids 7 among text ids became '7'; text dates among timestamps were
-    parsed). relmark.data refuses dates with a zone mixed with dates without and ids mixing
-    text and numbers: so is a mix of files here, a DataError naming the column and two files.
-    ``columns`` pairs a column with its role (``'date'`` or ``'id'``)."""
+    parsed; amounts 1.5 after a file of whole numbers were rounded to 2). relmark.data refuses
+    dates with a zone mixed with dates without and ids mixing text and numbers: so is a mix of
+    files here, a DataError naming the column and two files; and so is a file holding a
+    column read twice (DuckDB read the first, renaming the second ``date_1``). DuckDB matches
+    the names of the files' columns regardless of case, and so does this check. ``columns``
+    pairs a column with its role (``'date'``, ``'id'``, ``'amount'`` or ``'currency'``)."""
     paths = _paths(source)
     if paths is None or not all(p.lower().endswith(_PARQUET) for p in paths):
         return
-    wanted = [c for c, _ in columns if c is not None]
-    if not wanted:
-        return
     listed = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
-    names = ", ".join("'" + c.replace("'", "''") + "'" for c in wanted)
     try:
         rows = con.sql(
-            "SELECT file_name, name, type, converted_type, logical_type "
-            f"FROM parquet_schema([{listed}]) "
-            f"WHERE name IN ({names}) AND COALESCE(num_children, 0) = 0"
+            "SELECT file_name, name, num_children, type, converted_type, logical_type "
+            f"FROM parquet_schema([{listed}])"
         ).fetchall()
     except duckdb.Error:
         return  # unreadable files are reported by the scan, by DuckDB's words
+    top = _top_level(rows)
     for column, role in columns:
         if column is None:
             continue
         kinds: dict[str, str] = {}
-        for file_name, col, physical, converted, logical in rows:
-            if col == column:
-                kinds.setdefault(_parquet_kind(physical, converted, logical), str(file_name))
+        per_file: dict[str, int] = {}
+        for file_name, col, physical, converted, logical in top:
+            if col.lower() == column.lower():
+                per_file[file_name] = per_file.get(file_name, 0) + 1
+                kinds.setdefault(_parquet_kind(physical, converted, logical), file_name)
+        twice = [f for f, k in per_file.items() if k > 1]
+        if twice:
+            raise DataError(
+                f"{per_file[twice[0]]} columns of {twice[0]} have this name (in {name}): keep "
+                "one, or rename the others",
+                column=column,
+            )
+        if role == "amount":  # DuckDB casts 1.5 to a first file's BIGINT as 2
+            kinds = {("number" if k == "float" else k): f for k, f in kinds.items()}
+            if set(kinds) <= {"number", "integer"} and "integer" not in list(kinds)[:1]:
+                continue  # whole numbers after floats are read as floats, exactly
         if len(kinds) < 2:
             continue
         # the zoned file first: the zone is what the mix loses
         (k1, f1), (k2, f2) = sorted(kinds.items(), key=lambda kv: kv[0] != "zoned")[:2]
-        what = {"date": "dates", "id": "customer ids"}.get(role, "currencies")
+        what = {"date": "dates", "id": "customer ids", "amount": "amounts"}.get(role, "currencies")
         advice = (
             "give every file's dates a time zone, or none"
             if "zoned" in kinds
@@ -1033,7 +1071,9 @@ def _validate(
                 "id",
             ),
             (
-                f"{num} IS NULL OR isnan({num}) OR isinf({num})",
+                # not isnan: DuckDB folds isnan to false where a Parquet file's statistics
+                # (min and max, which skip NaN) are finite, and accepted NaN amounts
+                f"{num} IS NULL OR NOT isfinite({num})",
                 "missing (NaN) or infinite amounts",
                 monetary_value,
                 "id",
@@ -1425,7 +1465,10 @@ def _prepare(
         raw_date = _ident(datetime, "datetime")
         _refuse_twin_columns(source, rel, [customer_id, datetime, monetary_value, currency], name)
         _refuse_mixed_files(
-            source, con, [(customer_id, "id"), (datetime, "date"), (currency, "currency")], name
+            source,
+            con,
+            [(customer_id, "id"), (datetime, "date"), (monetary_value, "amount"), (currency, "c")],
+            name,
         )
         id_type = _column_type(rel, customer_id, name)
         _refuse_types(rel, name, customer_id, id_type, datetime, monetary_value)
